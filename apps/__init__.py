@@ -1,0 +1,1 @@
+"""Django apps of SloughGPT, one per product area."""

@@ -1,0 +1,1 @@
+"""Accounts: the user model (email login) and personal API tokens."""

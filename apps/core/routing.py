@@ -1,0 +1,9 @@
+"""WebSocket routes of the shared platform."""
+
+from django.urls import path
+
+from .consumers import NotificationsConsumer
+
+websocket_urlpatterns = [
+    path("ws/notifications/", NotificationsConsumer.as_asgi()),
+]

@@ -1,0 +1,33 @@
+"""Celery: JSON only, late acks, one task prefetched, time limits, three routed queues."""
+
+from kombu import Queue
+
+from .cache import REDIS_URL
+from .env import env_int, redis_db_url
+
+CELERY_BROKER_URL = redis_db_url(REDIS_URL, 0)
+CELERY_RESULT_BACKEND = redis_db_url(REDIS_URL, 3)
+# Never unpickle anything: a message body is data, not code.
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+# A task is acknowledged after it finishes, and put back if its worker dies mid-task.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 6 * 3600)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 6 * 3600 + 300)
+# Redis redelivers an unacknowledged task after this long; longer than any task runs.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
+CELERY_RESULT_EXPIRES = 24 * 3600
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = (Queue("default"), Queue("train"), Queue("inference"))
+# Routing by task name: heavy work goes to queues that GPU workers consume.
+CELERY_TASK_ROUTES = {
+    "*training_run_*": {"queue": "train"},
+    "*_train_task": {"queue": "train"},
+    "*inference*": {"queue": "inference"},
+    "*chat_*": {"queue": "inference"},
+}
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -1,0 +1,21 @@
+"""URL routing: REST API under /api/v1/, accounts, admin, health, then the SPA for the rest."""
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.core.views import healthz, spa
+
+api_v1 = [
+    path("", include("apps.accounts.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-v1:schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("api/v1/", include((api_v1, "api-v1"))),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    re_path(r"^(?!api/|static/|accounts/|admin/|ws/)(?P<path>.*)$", spa, name="spa"),
+]
