@@ -8,6 +8,11 @@ from apps.core.views import healthz, spa
 
 api_v1 = [
     path("", include("apps.accounts.urls")),
+    path("", include("apps.datasets.urls")),
+    path("", include("apps.experiments.urls")),
+    path("", include("apps.registry.urls")),
+    path("", include("apps.rag.urls")),
+    path("", include("apps.chat.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-v1:schema"), name="docs"),
 ]

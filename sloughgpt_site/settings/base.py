@@ -29,6 +29,11 @@ INSTALLED_APPS = [
     "allauth.account",
     "apps.core",
     "apps.accounts",
+    "apps.datasets",
+    "apps.experiments",
+    "apps.registry",
+    "apps.rag",
+    "apps.chat",
 ]
 
 MIDDLEWARE = [

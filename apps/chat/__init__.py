@@ -1,0 +1,1 @@
+"""Chat: conversations, streaming replies and the OpenAI-compatible API."""

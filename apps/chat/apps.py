@@ -1,0 +1,8 @@
+"""App configuration for chat."""
+
+from django.apps import AppConfig
+
+
+class ChatConfig(AppConfig):
+    name = "apps.chat"
+    label = "chat"

@@ -1,0 +1,3 @@
+"""Chat API routes under /api/v1/."""
+
+urlpatterns: list = []

@@ -1,0 +1,22 @@
+"""What the two-user ownership matrix needs to know about each API route.
+
+Every app lists its routes in `apps/<app>/tests/ownership.py`:
+
+    OWNED_ROUTES = {"api-v1:<route name>": Case(setup=..., methods={...})}
+    PUBLIC_ROUTES = {"api-v1:<route name>": "why it holds no user-owned id"}
+
+`tests/test_ownership_matrix.py` fails for any /api/v1/ route listed nowhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Case:
+    # Creates the owner's object(s); returns (URL kwargs for detail routes, a marker string
+    # that must not appear in the other user's list responses).
+    setup: Callable[..., tuple[dict, str]]
+    # The methods the other user tries, with a JSON body for writes.
+    methods: dict[str, dict | None] = field(default_factory=lambda: {"get": None})

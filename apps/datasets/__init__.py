@@ -1,0 +1,1 @@
+"""Datasets: uploaded training data, validated and versioned by content hash."""

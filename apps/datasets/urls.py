@@ -1,0 +1,3 @@
+"""Datasets API routes under /api/v1/."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Experiments API routes under /api/v1/."""
+
+urlpatterns: list = []

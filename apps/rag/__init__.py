@@ -1,0 +1,1 @@
+"""Retrieval-augmented generation: document collections, chunks and pgvector search."""

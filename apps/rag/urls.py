@@ -1,0 +1,3 @@
+"""Rag API routes under /api/v1/."""
+
+urlpatterns: list = []

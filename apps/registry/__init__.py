@@ -1,0 +1,1 @@
+"""The model registry: registered models, versions, stages, lineage and .sou exports."""

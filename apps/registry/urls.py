@@ -1,0 +1,3 @@
+"""Registry API routes under /api/v1/."""
+
+urlpatterns: list = []
