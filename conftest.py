@@ -81,6 +81,10 @@ def celery_worker_process(transactional_db, tmp_path):
         REDIS_URL=settings.REDIS_URL,
         SLOUGHGPT_VAR_DIR=str(Path(settings.MEDIA_ROOT).parent),
     )
+    from sloughgpt_site.celery import app
+
+    # Tasks queued by earlier tests (whose rows are gone) must not reach this worker.
+    app.control.purge()
     log = (tmp_path / "worker.log").open("w")
     process = subprocess.Popen(
         [
@@ -91,8 +95,6 @@ def celery_worker_process(transactional_db, tmp_path):
         ],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
-    from sloughgpt_site.celery import app
-
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -1,0 +1,172 @@
+"""Dataset API: datasets, streamed version uploads, validation reports, downloads, quota."""
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core.pagination import paginate, paginated_schema
+from apps.core.selectors import owned_get
+
+from . import services
+from .models import Dataset, DatasetVersion
+from .selectors import dataset_list, dataset_version_list, storage_usage_get
+from .storage import QuotaExceeded
+
+
+class DatasetOutput(serializers.ModelSerializer):
+    version_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = Dataset
+        fields = ["id", "name", "description", "created_at", "updated_at", "version_count"]
+        ref_name = "Dataset"
+
+
+class VersionOutput(serializers.ModelSerializer):
+    class Meta:
+        model = DatasetVersion
+        fields = [
+            "id", "dataset", "number", "filename", "format", "sha256", "size_bytes",
+            "stored_bytes", "text_column", "prompt_column", "response_column", "status",
+            "report", "created_at",
+        ]
+        ref_name = "DatasetVersion"
+
+
+class DatasetInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+    class Meta:
+        ref_name = "DatasetInput"
+
+
+class DatasetListCreateApi(APIView):
+    @extend_schema(operation_id="datasets_list", responses=paginated_schema(DatasetOutput, "Dataset"))
+    def get(self, request):
+        return paginate(request, self, dataset_list(user=request.user), DatasetOutput)
+
+    @extend_schema(operation_id="datasets_create", request=DatasetInput, responses={201: DatasetOutput})
+    def post(self, request):
+        data = DatasetInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        dataset = services.dataset_create(user=request.user, **data.validated_data)
+        return Response(DatasetOutput(dataset).data, status=status.HTTP_201_CREATED)
+
+
+class DatasetDetailApi(APIView):
+    class UpdateInput(serializers.Serializer):
+        name = serializers.CharField(max_length=200, required=False)
+        description = serializers.CharField(required=False, allow_blank=True)
+
+        class Meta:
+            ref_name = "DatasetUpdate"
+
+    @extend_schema(operation_id="datasets_retrieve", responses=DatasetOutput)
+    def get(self, request, dataset_id: int):
+        return Response(DatasetOutput(owned_get(dataset_list(user=request.user), user=request.user, pk=dataset_id)).data)
+
+    @extend_schema(operation_id="datasets_update", request=UpdateInput, responses=DatasetOutput)
+    def patch(self, request, dataset_id: int):
+        data = self.UpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        dataset = services.dataset_update(user=request.user, dataset_id=dataset_id, **data.validated_data)
+        return Response(DatasetOutput(dataset).data)
+
+    @extend_schema(operation_id="datasets_delete", responses={204: None})
+    def delete(self, request, dataset_id: int):
+        services.dataset_delete(user=request.user, dataset_id=dataset_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DatasetVersionListUploadApi(APIView):
+    class UploadParams(serializers.Serializer):
+        filename = serializers.CharField(max_length=255)
+        text_column = serializers.CharField(max_length=100, default="text")
+        prompt_column = serializers.CharField(max_length=100, default="prompt")
+        response_column = serializers.CharField(max_length=100, default="response")
+
+    @extend_schema(operation_id="dataset_versions_list", responses=paginated_schema(VersionOutput, "DatasetVersion"))
+    def get(self, request, dataset_id: int):
+        dataset = owned_get(Dataset, user=request.user, pk=dataset_id)
+        return paginate(request, self, dataset_version_list(user=request.user, dataset=dataset), VersionOutput)
+
+    @extend_schema(
+        operation_id="dataset_versions_upload",
+        summary="Upload a file as a new version: the request body is the file's bytes.",
+        parameters=[
+            OpenApiParameter("filename", str, required=True),
+            OpenApiParameter("text_column", str),
+            OpenApiParameter("prompt_column", str),
+            OpenApiParameter("response_column", str),
+        ],
+        request={"application/octet-stream": OpenApiTypes.BINARY},
+        responses={201: VersionOutput, 200: VersionOutput},
+    )
+    def post(self, request, dataset_id: int):
+        owned_get(Dataset, user=request.user, pk=dataset_id)  # 404 comes before 400
+        params = self.UploadParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        content_length = _content_length(request)
+        try:
+            version, created = services.dataset_version_upload(
+                user=request.user, dataset_id=dataset_id, stream=request._request,
+                content_length=content_length, **params.validated_data,
+            )
+        except QuotaExceeded as exc:
+            return Response(
+                {"error": {"code": "quota_exceeded", "message": str(exc)}},
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
+        return Response(VersionOutput(version).data, status=201 if created else 200)
+
+
+def _content_length(request) -> int | None:
+    """The declared body size; None when the client sent none (a chunked upload)."""
+    length = request.META.get("CONTENT_LENGTH")
+    if length is None:
+        return None
+    try:
+        return int(length or 0)
+    except ValueError:
+        return -1
+
+
+class DatasetVersionDetailApi(APIView):
+    @extend_schema(operation_id="dataset_version_retrieve", responses=VersionOutput)
+    def get(self, request, version_id: int):
+        return Response(VersionOutput(owned_get(DatasetVersion, user=request.user, pk=version_id)).data)
+
+    @extend_schema(operation_id="dataset_version_delete", responses={204: None})
+    def delete(self, request, version_id: int):
+        services.dataset_version_delete(user=request.user, version_id=version_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DatasetVersionDownloadApi(APIView):
+    @extend_schema(operation_id="dataset_version_download", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, version_id: int):
+        version = owned_get(DatasetVersion, user=request.user, pk=version_id)
+        path = services.dataset_version_path(version)
+        if version.format == DatasetVersion.Format.ZIP:
+            path = path.parent / version.filename
+        response = FileResponse(path.open("rb"), as_attachment=True, filename=version.filename,
+                                content_type="application/octet-stream")
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class StorageUsageApi(APIView):
+    class Output(serializers.Serializer):
+        used_bytes = serializers.IntegerField()
+        quota_bytes = serializers.IntegerField()
+
+        class Meta:
+            ref_name = "StorageUsage"
+
+    @extend_schema(operation_id="storage_usage", responses=Output)
+    def get(self, request):
+        return Response(self.Output(storage_usage_get(user=request.user)).data)

@@ -1,0 +1,79 @@
+"""Datasets and their immutable, content-addressed versions, plus each user's storage use."""
+
+from django.conf import settings
+from django.db import models
+
+from apps.core.models import OwnedModel
+
+
+class Dataset(OwnedModel):
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DatasetVersion(OwnedModel):
+    """One uploaded file (or zip of files). Never modified after validation; a new upload is
+    a new version. `sha256` is the content address of the uploaded bytes."""
+
+    class Status(models.TextChoices):
+        VALIDATING = "validating"
+        VALID = "valid"
+        INVALID = "invalid"
+
+    class Format(models.TextChoices):
+        TXT = "txt"
+        JSONL = "jsonl"
+        JSON = "json"
+        CSV = "csv"
+        ZIP = "zip"
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    filename = models.CharField(max_length=255)
+    format = models.CharField(max_length=8, choices=Format.choices)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size_bytes = models.BigIntegerField()
+    # Bytes counted against the quota: the upload plus anything extracted from it.
+    stored_bytes = models.BigIntegerField(default=0)
+    # Where a JSON/CSV record's text lives; prompt/response pairs make an instruction set.
+    text_column = models.CharField(max_length=100, default="text")
+    prompt_column = models.CharField(max_length=100, default="prompt")
+    response_column = models.CharField(max_length=100, default="response")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.VALIDATING)
+    # The validation report: records, characters, estimated_tokens, preview, errors.
+    report = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "number"], name="dataset_version_number"),
+            models.UniqueConstraint(fields=["dataset", "sha256"], name="dataset_version_content"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset.name} v{self.number}"
+
+
+class StorageUsage(models.Model):
+    """Bytes a user's files take. Updated only by a conditional UPDATE, and the database
+    refuses a row over its quota, so concurrent uploads cannot overshoot."""
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="storage_usage"
+    )
+    used_bytes = models.BigIntegerField(default=0)
+    quota_bytes = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(used_bytes__gte=0) & models.Q(used_bytes__lte=models.F("quota_bytes")),
+                name="storage_within_quota",
+            )
+        ]

@@ -1,0 +1,218 @@
+"""Writes for datasets: create, rename, delete, streamed upload of a version, validation."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+from typing import BinaryIO
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from apps.core.notifications import notify_user
+from apps.core.selectors import owned_get
+
+from . import storage
+from .models import Dataset, DatasetVersion
+
+CHUNK = 1 << 20
+FORMATS = {f".{choice.value}": choice.value for choice in DatasetVersion.Format}
+
+
+@transaction.atomic
+def dataset_create(*, user, name: str, description: str = "") -> Dataset:
+    return Dataset.objects.create(owner=user, name=name.strip(), description=description)
+
+
+@transaction.atomic
+def dataset_update(*, user, dataset_id: int, **fields) -> Dataset:
+    dataset = owned_get(Dataset, user=user, pk=dataset_id)
+    for key in ("name", "description"):
+        if key in fields:
+            setattr(dataset, key, fields[key])
+    dataset.save()
+    return dataset
+
+
+def dataset_delete(*, user, dataset_id: int) -> None:
+    dataset = owned_get(Dataset, user=user, pk=dataset_id)
+    for version in dataset.versions.all():
+        dataset_version_delete(user=user, version_id=version.pk)
+    dataset.delete()
+
+
+def _format_for(filename: str) -> str:
+    suffix = Path(filename).suffix.lower()
+    if suffix not in FORMATS:
+        raise ValidationError(
+            {"filename": [f"unsupported file type {suffix or '(none)'!r}; use .txt, .jsonl, .json, .csv or .zip"]}
+        )
+    return FORMATS[suffix]
+
+
+def _safe_filename(filename: str) -> str:
+    # Only a display name: the storage path is built from ids, never from this.
+    name = Path(filename.replace("\\", "/")).name.strip()
+    if not name or name.startswith(".") or "\x00" in name or len(name) > 255:
+        raise ValidationError({"filename": ["give a plain file name such as data.jsonl"]})
+    return name
+
+
+def _receive(stream: BinaryIO, target: Path, declared: int | None, limit: int) -> tuple[str, int]:
+    """Streams the body to `target` in 1 MiB chunks, hashing as it goes; returns the sha256
+    and the size. A body without a declared size (chunked) is capped at `limit`."""
+    digest = hashlib.sha256()
+    received = 0
+    cap = declared if declared is not None else limit
+    with target.open("wb") as sink:
+        while chunk := stream.read(CHUNK):
+            received += len(chunk)
+            if received > cap:
+                reason = f"more bytes than Content-Length ({declared})" if declared is not None else (
+                    f"the file is larger than the {limit}-byte limit"
+                )
+                raise ValidationError({"body": [reason]})
+            digest.update(chunk)
+            sink.write(chunk)
+    if declared is not None and received != declared:
+        raise ValidationError({"body": [f"received {received} of {declared} bytes; the upload was cut short"]})
+    if received == 0:
+        raise ValidationError({"body": ["the file is empty"]})
+    return digest.hexdigest(), received
+
+
+def dataset_version_upload(
+    *,
+    user,
+    dataset_id: int,
+    stream: BinaryIO,
+    filename: str,
+    content_length: int | None,
+    text_column: str = "text",
+    prompt_column: str = "prompt",
+    response_column: str = "response",
+) -> tuple[DatasetVersion, bool]:
+    """Stores an uploaded file as a new version, or returns the existing version with the
+    same content (and False). The bytes never sit in memory whole."""
+    dataset = owned_get(Dataset, user=user, pk=dataset_id)
+    filename = _safe_filename(filename)
+    fmt = _format_for(filename)
+    limit = settings.SLOUGHGPT_MAX_UPLOAD_BYTES
+    if content_length is not None and content_length < 0:
+        raise ValidationError({"Content-Length": ["not a valid size"]})
+    if content_length is not None and content_length > limit:
+        raise ValidationError({"body": [f"the file is {content_length} bytes; the limit is {limit}"]})
+    # Reserve the declared size before reading, so a full quota refuses at once.
+    reserved = content_length or 0
+    if reserved:
+        storage.quota_reserve(owner_id=user.pk, nbytes=reserved)
+    incoming = storage.owner_root(user.pk) / ".incoming"
+    incoming.mkdir(parents=True, exist_ok=True)
+    temp = incoming / uuid.uuid4().hex
+    try:
+        sha256, size = _receive(stream, temp, content_length, limit)
+        if size != reserved:
+            storage.quota_reserve(owner_id=user.pk, nbytes=size - reserved)
+            reserved = size
+        with transaction.atomic():
+            Dataset.objects.select_for_update().get(pk=dataset.pk)
+            existing = dataset.versions.filter(sha256=sha256).first()
+            if existing is not None:
+                storage.quota_release(owner_id=user.pk, nbytes=reserved)
+                return existing, False
+            number = (dataset.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+            version = DatasetVersion.objects.create(
+                owner=user, dataset=dataset, number=number, filename=filename, format=fmt,
+                sha256=sha256, size_bytes=size, stored_bytes=size,
+                text_column=text_column, prompt_column=prompt_column, response_column=response_column,
+            )
+            directory = storage.version_dir(user.pk, version.pk)
+            directory.mkdir(parents=True, exist_ok=True)
+            temp.rename(directory / filename)
+            from .tasks import dataset_version_validate_task
+
+            transaction.on_commit(lambda: dataset_version_validate_task.delay(version.pk))
+            return version, True
+    except BaseException:
+        if reserved:
+            storage.quota_release(owner_id=user.pk, nbytes=reserved)
+        raise
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def dataset_version_delete(*, user, version_id: int) -> None:
+    version = owned_get(DatasetVersion, user=user, pk=version_id)
+    directory = storage.version_dir(user.pk, version.pk)
+    with transaction.atomic():
+        freed = version.stored_bytes
+        version.delete()
+        storage.quota_release(owner_id=user.pk, nbytes=freed)
+        transaction.on_commit(lambda: storage.remove_tree(directory))
+
+
+def dataset_version_path(version: DatasetVersion) -> Path:
+    """The file (or extracted folder, for a zip) that training and validation read."""
+    directory = storage.version_dir(version.owner_id, version.pk)
+    if version.format == DatasetVersion.Format.ZIP:
+        return directory / "extracted"
+    return directory / version.filename
+
+
+def dataset_version_validate(*, version_id: int) -> DatasetVersion:
+    """Runs the data inspector and stores its report. Idempotent: a finished version is
+    left as it is."""
+    from ml.data import Columns, inspect_dataset
+
+    version = DatasetVersion.objects.get(pk=version_id)
+    if version.status != DatasetVersion.Status.VALIDATING:
+        return version
+    directory = storage.version_dir(version.owner_id, version.pk)
+    try:
+        if version.format == DatasetVersion.Format.ZIP:
+            _extract(version, directory)
+        columns = Columns(
+            text=version.text_column, prompt=version.prompt_column, response=version.response_column
+        )
+        report = inspect_dataset(dataset_version_path(version), columns)
+        version.report = {
+            "records": report.records,
+            "characters": report.characters,
+            "estimated_tokens": report.estimated_tokens,
+            "preview": report.preview,
+            "errors": report.errors,
+        }
+        ok = not report.errors and report.records > 0
+        if report.records == 0 and not report.errors:
+            version.report["errors"] = [{"file": version.filename, "line": 0, "message": "no records found"}]
+    except Exception as exc:  # the report must say what went wrong, whatever it was
+        message = str(exc) if isinstance(exc, storage.StorageError) else f"validation failed: {exc}"
+        version.report = {
+            "records": 0, "characters": 0, "estimated_tokens": 0, "preview": [],
+            "errors": [{"file": version.filename, "line": 0, "message": message}],
+        }
+        ok = False
+    version.status = DatasetVersion.Status.VALID if ok else DatasetVersion.Status.INVALID
+    with transaction.atomic():
+        version.save(update_fields=["report", "status", "stored_bytes", "updated_at"])
+        notify_user(
+            user_id=version.owner_id,
+            event={"type": "dataset_version.validated", "id": version.pk, "status": version.status},
+        )
+    return version
+
+
+def _extract(version: DatasetVersion, directory: Path) -> None:
+    target = directory / "extracted"
+    storage.remove_tree(target)  # a redelivered task starts the extraction over
+    storage.extract_zip_safely(directory / version.filename, target)
+    expanded = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
+    try:
+        storage.quota_reserve(owner_id=version.owner_id, nbytes=expanded)
+    except storage.QuotaExceeded:
+        storage.remove_tree(target)
+        raise
+    version.stored_bytes = version.size_bytes + expanded
