@@ -1,0 +1,142 @@
+"""Weight quantization for `.sou`: vectorized torch kernels that turn float tensors into the raw
+bytes of each tensor type and back, and the policy that picks a type per tensor.
+
+Block types are byte-for-byte ggml's (32 weights per block, rounding as in ggml-quants.c), so a
+`.sou` tensor and a llama.cpp tensor of the same type hold the same bytes:
+  Q8_0: f16 scale d, 32 x int8 q;            w = d * q
+  Q4_0: f16 scale d, 16 bytes of nibbles;    w = d * (q - 8)
+  Q4_1: f16 scale d, f16 min m, 16 bytes;    w = d * q + m
+Nibble order: byte j holds weight j in its low nibble and weight j + 16 in its high nibble.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+import torch
+
+from ml.sou.constants import BLOCK_TYPES, FLOAT_TYPES, TENSOR_TYPES, tensor_byte_length
+
+QK = 32  # weights per block for every block type here
+
+_FLOAT_DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
+
+
+def _round_half_away(x: torch.Tensor) -> torch.Tensor:
+    # C's roundf, written exactly as gguf-py does so ties and near-ties match bit for bit.
+    a = x.abs()
+    floored = a.floor()
+    return torch.sign(x) * (floored + (2 * (a - floored)).floor())
+
+
+def _inverse(d: torch.Tensor) -> torch.Tensor:
+    return torch.where(d == 0, torch.zeros_like(d), 1 / d)
+
+
+def _pack_nibbles(q: torch.Tensor) -> torch.Tensor:
+    q = q.to(torch.uint8).view(-1, 2, QK // 2)  # (n, 2, 16): first half, second half
+    return q[:, 0, :] | (q[:, 1, :] << 4)  # (n, 16)
+
+
+def _unpack_nibbles(packed: torch.Tensor) -> torch.Tensor:
+    return torch.cat([packed & 0x0F, packed >> 4], dim=-1)  # (n, 32)
+
+
+def _f16_bytes(x: torch.Tensor) -> torch.Tensor:
+    return x.to(torch.float16).view(torch.uint8)  # (n, 1) -> (n, 2)
+
+
+def _quantize_q8_0(blocks: torch.Tensor) -> torch.Tensor:
+    d = blocks.abs().amax(dim=-1, keepdim=True) / 127  # (n, 1)
+    q = _round_half_away(blocks * _inverse(d)).to(torch.int8)  # (n, 32)
+    return torch.cat([_f16_bytes(d), q.view(torch.uint8)], dim=-1)  # (n, 34)
+
+
+def _quantize_q4_0(blocks: torch.Tensor) -> torch.Tensor:
+    # The signed value of largest magnitude maps to -8, so the full 16 levels are used.
+    peak = blocks.gather(-1, blocks.abs().argmax(dim=-1, keepdim=True))  # (n, 1)
+    d = peak / -8
+    q = torch.trunc(blocks * _inverse(d) + 8.5).clamp(0, 15)  # (n, 32)
+    return torch.cat([_f16_bytes(d), _pack_nibbles(q)], dim=-1)  # (n, 18)
+
+
+def _quantize_q4_1(blocks: torch.Tensor) -> torch.Tensor:
+    low = blocks.amin(dim=-1, keepdim=True)  # (n, 1)
+    d = (blocks.amax(dim=-1, keepdim=True) - low) / 15
+    q = torch.trunc((blocks - low) * _inverse(d) + 0.5).clamp(0, 15)  # (n, 32)
+    return torch.cat([_f16_bytes(d), _f16_bytes(low), _pack_nibbles(q)], dim=-1)  # (n, 20)
+
+
+_QUANTIZERS = {"Q8_0": _quantize_q8_0, "Q4_0": _quantize_q4_0, "Q4_1": _quantize_q4_1}
+
+
+def quantize(tensor: torch.Tensor, type_name: str) -> torch.Tensor:
+    """The raw bytes of `tensor` stored as `type_name`: a flat uint8 tensor on its device."""
+    if not tensor.is_floating_point():
+        raise ValueError(f".sou stores floating-point tensors, got {tensor.dtype}")
+    tensor = tensor.detach()
+    if type_name in FLOAT_TYPES:
+        return tensor.to(_FLOAT_DTYPES[type_name]).contiguous().view(-1).view(torch.uint8)
+    tensor_byte_length(type_name, tuple(tensor.shape))  # raises if rows don't fill blocks
+    blocks = tensor.to(torch.float32).reshape(-1, QK)  # (n_blocks, 32)
+    return _QUANTIZERS[type_name](blocks).reshape(-1)
+
+
+def dequantize(raw: torch.Tensor, type_name: str, shape: tuple[int, ...]) -> torch.Tensor:
+    """Weights from raw bytes. Float types come back as views in their own dtype (no copy);
+    block types as new float32 tensors."""
+    if raw.numel() != tensor_byte_length(type_name, shape):
+        raise ValueError(f"{raw.numel()} bytes cannot hold a {type_name} tensor of shape {shape}")
+    if type_name in FLOAT_TYPES:
+        return raw.view(_FLOAT_DTYPES[type_name]).view(shape)
+    blocks = raw.view(-1, TENSOR_TYPES[type_name].type_size)  # (n_blocks, type_size)
+    d = blocks[:, 0:2].view(torch.float16).float()  # (n, 1)
+    if type_name == "Q8_0":
+        weights = blocks[:, 2:].view(torch.int8).float() * d
+    elif type_name == "Q4_0":
+        weights = (_unpack_nibbles(blocks[:, 2:]).to(torch.int8) - 8).float() * d
+    else:  # Q4_1
+        low = blocks[:, 2:4].view(torch.float16).float()
+        weights = _unpack_nibbles(blocks[:, 4:]).float() * d + low
+    return weights.view(shape)  # (n, 32) -> shape
+
+
+@dataclass(frozen=True)
+class QuantPolicy:
+    """Which tensors keep more precision than the requested type."""
+
+    keep_embeddings: bool = False  # lookups, not matmuls: quantizing them costs little quality
+    keep_output: bool = True  # the output head is the matrix most sensitive to quantization
+    keep_type: str = "F16"  # what a kept matrix becomes when the target is a block type
+    embedding_patterns: tuple[str, ...] = (  # names (fnmatch) of embedding tables
+        "*wte.weight", "*wpe.weight", "*embed_tokens.weight", "*embed_positions.weight",
+        "token_embd.weight", "*tok_embeddings.weight",
+    )
+    output_patterns: tuple[str, ...] = (  # names (fnmatch) of the output head
+        "lm_head.weight", "*.lm_head.weight", "output.weight",
+    )
+
+    def __post_init__(self):
+        if self.keep_type not in FLOAT_TYPES:
+            raise ValueError(f"keep_type must be one of {FLOAT_TYPES}, got {self.keep_type!r}")
+
+    def type_for(self, name: str, shape: tuple[int, ...], target: str) -> str:
+        """The tensor type `name` is stored as when the file's requested type is `target`."""
+        if target not in TENSOR_TYPES:
+            raise ValueError(f"unknown tensor type {target!r}; choose from {list(TENSOR_TYPES)}")
+        if len(shape) <= 1:
+            return "F32"  # norms, biases, steering vectors: tiny and precision-critical
+        if target not in BLOCK_TYPES:
+            return target
+        if (self.keep_embeddings and _matches(name, self.embedding_patterns)) or (
+            self.keep_output and _matches(name, self.output_patterns)
+        ):
+            return self.keep_type
+        if shape[-1] % QK:
+            return "F16"  # rows that don't fill whole blocks cannot be block-quantized
+        return target
+
+
+def _matches(name: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatchcase(name, pattern) for pattern in patterns)
