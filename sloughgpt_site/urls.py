@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("apps.accounts.urls")),
     path("", include("apps.datasets.urls")),
     path("", include("apps.experiments.urls")),
+    path("", include("apps.training.urls")),
     path("", include("apps.registry.urls")),
     path("", include("apps.rag.urls")),
     path("", include("apps.chat.urls")),

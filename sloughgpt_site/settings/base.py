@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.datasets",
     "apps.experiments",
+    "apps.training",
     "apps.registry",
     "apps.rag",
     "apps.chat",

@@ -1,0 +1,87 @@
+"""Training-run API: create from a dataset version and engine options, list, show, cancel,
+resume. Live metrics and logs stream over the run's WebSocket (`/ws/runs/<run id>/`)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core.pagination import paginate, paginated_schema
+from apps.core.selectors import owned_get
+
+from . import services
+from .models import TrainingRun
+from .selectors import training_run_list
+
+
+class TrainingRunOutput(serializers.ModelSerializer):
+    experiment = serializers.IntegerField(source="run.experiment_id")
+    name = serializers.CharField(source="run.name")
+
+    class Meta:
+        model = TrainingRun
+        fields = [
+            "id", "run", "experiment", "name", "dataset_version", "config", "status", "step",
+            "max_steps", "eta_seconds", "tokens_per_s", "best_val_loss", "error", "attempts",
+            "cancel_requested", "created_at", "updated_at",
+        ]
+        ref_name = "TrainingRun"
+
+
+class TrainingRunListCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        dataset_version_id = serializers.IntegerField()
+        config = serializers.DictField(
+            help_text="Training-engine options by section: model (preset, n_layer, ...), data "
+            "(tokenizer, ...), optim (lr, schedule, warmup_iters, ...), train (max_iters, "
+            "batch_size, grad_accum, precision, ...), lora (enabled, r, alpha, ...)."
+        )
+        experiment_id = serializers.IntegerField(required=False, allow_null=True)
+        experiment_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+        name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+        class Meta:
+            ref_name = "TrainingRunCreate"
+
+    @extend_schema(operation_id="training_runs_list", responses=paginated_schema(TrainingRunOutput, "TrainingRun"))
+    def get(self, request):
+        return paginate(request, self, training_run_list(user=request.user), TrainingRunOutput)
+
+    @extend_schema(operation_id="training_runs_create", request=InputSerializer, responses={201: TrainingRunOutput})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        training_run = services.training_run_create(user=request.user, **data.validated_data)
+        return Response(TrainingRunOutput(training_run).data, status=status.HTTP_201_CREATED)
+
+
+class TrainingRunDetailApi(APIView):
+    @extend_schema(operation_id="training_runs_retrieve", responses=TrainingRunOutput)
+    def get(self, request, training_run_id: int):
+        training_run = owned_get(training_run_list(user=request.user), user=request.user, pk=training_run_id)
+        return Response(TrainingRunOutput(training_run).data)
+
+
+class TrainingRunCancelApi(APIView):
+    @extend_schema(operation_id="training_runs_cancel", request=None, responses=TrainingRunOutput)
+    def post(self, request, training_run_id: int):
+        training_run = services.training_run_cancel(user=request.user, training_run_id=training_run_id)
+        return Response(TrainingRunOutput(training_run).data)
+
+
+class TrainingRunResumeApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        extra_steps = serializers.IntegerField(required=False, min_value=1, allow_null=True)
+
+        class Meta:
+            ref_name = "TrainingRunResume"
+
+    @extend_schema(operation_id="training_runs_resume", request=InputSerializer, responses=TrainingRunOutput)
+    def post(self, request, training_run_id: int):
+        owned_get(TrainingRun, user=request.user, pk=training_run_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        training_run = services.training_run_resume(
+            user=request.user, training_run_id=training_run_id, **data.validated_data
+        )
+        return Response(TrainingRunOutput(training_run).data)

@@ -1,0 +1,43 @@
+"""A training run: what to train (dataset version, model, engine options) attached to a
+tracked experiment run, plus the lease that keeps one live execution at a time."""
+
+from django.db import models
+
+from apps.core.models import OwnedModel
+
+
+class TrainingRun(OwnedModel):
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        FINISHED = "finished"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    run = models.OneToOneField("experiments.Run", on_delete=models.CASCADE, related_name="training")
+    dataset_version = models.ForeignKey(
+        "datasets.DatasetVersion", on_delete=models.PROTECT, related_name="training_runs"
+    )
+    # The training engine's TrainConfig as a dict; data paths are filled in at execution.
+    config = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    step = models.PositiveIntegerField(default=0)
+    max_steps = models.PositiveIntegerField()
+    eta_seconds = models.FloatField(null=True, blank=True)
+    tokens_per_s = models.FloatField(null=True, blank=True)
+    best_val_loss = models.FloatField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    # Executions so far; more than one means it was resumed or recovered.
+    attempts = models.PositiveIntegerField(default=0)
+    # The execution holding the run (the task id) and when it last proved it is alive.
+    lease_owner = models.CharField(max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    last_checkpoint = models.CharField(max_length=500, blank=True)
+    best_checkpoint = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"training of run {self.run_id}"

@@ -1,0 +1,303 @@
+"""Writes for training runs: create (tracked run + job, queued on commit), cancel, resume,
+and the execution a worker performs, guarded by a lease so a run never executes twice at
+once and a redelivered task continues from the last checkpoint."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.core.notifications import notify_user
+from apps.core.selectors import owned_get
+from apps.datasets.models import DatasetVersion
+from apps.datasets.services import dataset_version_path
+from apps.experiments.models import Experiment
+from apps.experiments.realtime import publish_run_event
+from apps.experiments.services import (
+    artifact_upload,
+    experiment_create,
+    run_create,
+    run_metrics_log,
+    run_update,
+)
+
+from .models import TrainingRun
+
+logger = logging.getLogger(__name__)
+
+# A lease older than this belongs to an execution that died without telling anyone.
+LEASE_TIMEOUT = timedelta(seconds=90)
+HEARTBEAT_EVERY_S = 5.0
+# Options the server sets itself; a client naming them is told so.
+SERVER_FIELDS = {
+    ("data", "path"), ("data", "val_path"), ("data", "cache_dir"), ("train", "out_dir"),
+    ("train", "resume"), ("train", "device"), ("model", "base"),
+}
+Status = TrainingRun.Status
+
+
+def _cancel_key(training_run_id: int) -> str:
+    return f"training:cancel:{training_run_id}"
+
+
+def training_config_clean(config: dict) -> dict:
+    """Checks a client's engine options by building the engine's TrainConfig from them."""
+    from ml.config import ConfigError
+    from ml.models import PRESETS
+    from ml.train.config import TrainConfig
+
+    if not isinstance(config, dict):
+        raise ValidationError({"config": ["expected an object of sections (model, data, optim, train, lora)"]})
+    for section, key in SERVER_FIELDS:
+        if isinstance(config.get(section), dict) and key in config[section]:
+            raise ValidationError({f"config.{section}.{key}": ["set by the server; leave it out"]})
+    try:
+        parsed = TrainConfig.from_dict(config)
+    except ConfigError as exc:
+        raise ValidationError({"config": [str(exc)]}) from None
+    if parsed.model.preset not in PRESETS:
+        raise ValidationError(
+            {"config.model.preset": [f"unknown preset {parsed.model.preset!r}; known: {', '.join(sorted(PRESETS))}"]}
+        )
+    if parsed.train.max_iters < 1:
+        raise ValidationError({"config.train.max_iters": ["must be at least 1"]})
+    if parsed.lora.enabled and not parsed.model.base:
+        raise ValidationError({"config.lora.enabled": ["LoRA needs a base model to adapt"]})
+    return parsed.to_dict()
+
+
+def _run_dir(training_run: TrainingRun) -> Path:
+    root = (Path(settings.MEDIA_ROOT) / "training" / str(int(training_run.owner_id))).resolve()
+    return root / str(int(training_run.pk))
+
+
+@transaction.atomic
+def training_run_create(
+    *,
+    user,
+    dataset_version_id: int,
+    config: dict,
+    experiment_id: int | None = None,
+    experiment_name: str = "",
+    name: str = "",
+) -> TrainingRun:
+    version = owned_get(DatasetVersion, user=user, pk=dataset_version_id)
+    if version.status != DatasetVersion.Status.VALID:
+        raise ValidationError({"dataset_version_id": [f"dataset version is {version.status}, not valid"]})
+    clean = training_config_clean(config)
+    if experiment_id is not None:
+        experiment = owned_get(Experiment, user=user, pk=experiment_id)
+    else:
+        experiment_name = (experiment_name or version.dataset.name).strip()
+        experiment = Experiment.objects.filter(owner=user, name=experiment_name).first() or experiment_create(
+            user=user, name=experiment_name
+        )
+    flat_params = {
+        f"{section}.{key}": value
+        for section, values in clean.items()
+        for key, value in values.items()
+        if isinstance(value, (int, float, str, bool)) and (section, key) not in SERVER_FIELDS
+    }
+    flat_params["dataset_version"] = version.pk
+    run = run_create(
+        user=user, experiment_id=experiment.pk, name=name or f"{clean['model']['preset']} on {version}",
+        params=flat_params, tags={"kind": "training"}, status="queued",
+    )
+    training_run = TrainingRun.objects.create(
+        owner=user, run=run, dataset_version=version, config=clean,
+        max_steps=clean["train"]["max_iters"],
+    )
+    _enqueue(training_run)
+    return training_run
+
+
+def _enqueue(training_run: TrainingRun) -> None:
+    from .tasks import training_run_execute_task
+
+    transaction.on_commit(lambda: training_run_execute_task.delay(training_run.pk))
+
+
+@transaction.atomic
+def training_run_cancel(*, user, training_run_id: int) -> TrainingRun:
+    training_run = owned_get(TrainingRun.objects.select_for_update(), user=user, pk=training_run_id)
+    if training_run.status in (Status.FINISHED, Status.FAILED, Status.CANCELLED):
+        raise ValidationError({"status": [f"the run is already {training_run.status}"]})
+    training_run.cancel_requested = True
+    if training_run.status == Status.QUEUED:
+        _set_status(training_run, Status.CANCELLED)
+    training_run.save()
+    # The executing worker polls this every step.
+    transaction.on_commit(lambda: cache.set(_cancel_key(training_run.pk), True, timeout=7 * 86400))
+    return training_run
+
+
+@transaction.atomic
+def training_run_resume(*, user, training_run_id: int, extra_steps: int | None = None) -> TrainingRun:
+    """Queues a stopped run again; it continues from its last checkpoint."""
+    training_run = owned_get(TrainingRun.objects.select_for_update(), user=user, pk=training_run_id)
+    if training_run.status in (Status.QUEUED, Status.RUNNING):
+        raise ValidationError({"status": [f"the run is already {training_run.status}"]})
+    if extra_steps:
+        training_run.max_steps += extra_steps
+        training_run.config["train"]["max_iters"] = training_run.max_steps
+    training_run.cancel_requested = False
+    training_run.error = ""
+    _set_status(training_run, Status.QUEUED)
+    training_run.save()
+    # Cleared at once: a stale flag would stop the resumed execution at its first step.
+    cache.delete(_cancel_key(training_run.pk))
+    _enqueue(training_run)
+    return training_run
+
+
+def _set_status(training_run: TrainingRun, status: str) -> None:
+    training_run.status = status
+    run_update(user=training_run.owner, run_id=training_run.run_id, status=status)
+    notify_user(
+        user_id=training_run.owner_id,
+        event={"type": "training_run.status", "id": training_run.pk, "status": status},
+    )
+
+
+def _acquire_lease(training_run_id: int, execution_id: str) -> bool:
+    """Takes the run for this execution unless another live one holds it. One UPDATE, so
+    two workers racing for a run cannot both win."""
+    now = timezone.now()
+    taken = TrainingRun.objects.filter(
+        Q(pk=training_run_id),
+        Q(status__in=[Status.QUEUED, Status.RUNNING]),
+        Q(lease_owner="") | Q(lease_owner=execution_id) | Q(heartbeat_at__lt=now - LEASE_TIMEOUT),
+    ).update(lease_owner=execution_id, heartbeat_at=now)
+    return taken == 1
+
+
+class _Reporter:
+    """The training engine's callbacks: metrics into the tracked run and out to the live
+    page, progress and heartbeat on the row, and the cancel flag."""
+
+    def __init__(self, training_run: TrainingRun, execution_id: str):
+        self.training_run = training_run
+        self.execution_id = execution_id
+        self.started = time.monotonic()
+        self.first_step: int | None = None
+        self.last_beat = 0.0
+
+    def on_metrics(self, step: int, values: dict[str, float]) -> None:
+        points = [{"key": key, "value": float(value), "step": step} for key, value in values.items()]
+        run_metrics_log(user=self.training_run.owner, run_id=self.training_run.run_id, metrics=points)
+        if self.first_step is None:
+            self.first_step = step
+        done = step - self.first_step
+        elapsed = time.monotonic() - self.started
+        eta = (self.training_run.max_steps - step) * elapsed / done if done > 0 else None
+        fields = {"step": step, "eta_seconds": eta, "heartbeat_at": timezone.now()}
+        if "tokens_per_s" in values:
+            fields["tokens_per_s"] = values["tokens_per_s"]
+        if "val_loss" in values:
+            best = self.training_run.best_val_loss
+            if best is None or values["val_loss"] < best:
+                fields["best_val_loss"] = values["val_loss"]
+                self.training_run.best_val_loss = values["val_loss"]
+        TrainingRun.objects.filter(pk=self.training_run.pk, lease_owner=self.execution_id).update(**fields)
+        publish_run_event(
+            run_id=self.training_run.run_id,
+            event={"type": "run.progress", "run": self.training_run.run_id, "step": step,
+                   "max_steps": self.training_run.max_steps, "eta_seconds": eta},
+        )
+
+    def on_log(self, line: str) -> None:
+        publish_run_event(
+            run_id=self.training_run.run_id,
+            event={"type": "run.log", "run": self.training_run.run_id, "line": line},
+        )
+
+    def should_stop(self) -> bool:
+        now = time.monotonic()
+        if now - self.last_beat > HEARTBEAT_EVERY_S:
+            self.last_beat = now
+            TrainingRun.objects.filter(pk=self.training_run.pk, lease_owner=self.execution_id).update(
+                heartbeat_at=timezone.now()
+            )
+        return bool(cache.get(_cancel_key(self.training_run.pk)))
+
+
+def training_run_execute(*, training_run_id: int, execution_id: str) -> str:
+    """Runs (or continues) training. Idempotent: a finished run, or one another live
+    execution holds, is left alone. Returns the run's status afterwards."""
+    from ml.train import Callbacks, train
+    from ml.train.config import TrainConfig
+
+    if not _acquire_lease(training_run_id, execution_id):
+        return TrainingRun.objects.get(pk=training_run_id).status
+    training_run = TrainingRun.objects.select_related("owner", "dataset_version").get(pk=training_run_id)
+    out_dir = _run_dir(training_run)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    config = TrainConfig.from_dict(training_run.config)
+    config.data.path = str(dataset_version_path(training_run.dataset_version))
+    config.data.cache_dir = str(Path(settings.MEDIA_ROOT) / "token-cache")
+    config.train.out_dir = str(out_dir)
+    config.train.max_iters = training_run.max_steps
+    # A checkpoint from an earlier execution (cancelled, resumed, or a lost worker) is
+    # where this one picks up.
+    config.train.resume = (out_dir / "last").exists()
+    with transaction.atomic():
+        training_run.attempts += 1
+        training_run.save(update_fields=["attempts"])
+        _set_status(training_run, Status.RUNNING)
+        training_run.save(update_fields=["status"])
+    reporter = _Reporter(training_run, execution_id)
+    if config.train.resume:
+        reporter.on_log(f"resuming from the last checkpoint (attempt {training_run.attempts})")
+    try:
+        result = train(config, Callbacks(
+            on_metrics=reporter.on_metrics, on_log=reporter.on_log, should_stop=reporter.should_stop
+        ))
+    except Exception as exc:
+        logger.exception("training run %s failed", training_run_id)
+        return _finish(training_run, Status.FAILED, error=f"{type(exc).__name__}: {exc}")
+    training_run.last_checkpoint = result.last_checkpoint or ""
+    training_run.best_checkpoint = result.best_checkpoint or ""
+    training_run.step = result.steps
+    _checkpoints_to_artifacts(training_run)
+    status = Status.CANCELLED if result.stopped == "cancelled" else Status.FINISHED
+    return _finish(training_run, status)
+
+
+# The files of a checkpoint a person needs to use the model elsewhere.
+CHECKPOINT_FILES = ("model.safetensors", "config.json", "tokenizer.json")
+
+
+def _checkpoints_to_artifacts(training_run: TrainingRun) -> None:
+    for label, directory in (("last", training_run.last_checkpoint), ("best", training_run.best_checkpoint)):
+        if not directory:
+            continue
+        for filename in CHECKPOINT_FILES:
+            source = Path(directory) / filename
+            if source.exists():
+                with source.open("rb") as handle:
+                    artifact_upload(
+                        user=training_run.owner, run_id=training_run.run_id,
+                        file=File(handle, name=filename), path=f"checkpoints/{label}/{filename}",
+                    )
+
+
+def _finish(training_run: TrainingRun, status: str, error: str = "") -> str:
+    with transaction.atomic():
+        training_run.error = error
+        training_run.lease_owner = ""
+        training_run.eta_seconds = None
+        _set_status(training_run, status)
+        training_run.save()
+    if error:
+        publish_run_event(run_id=training_run.run_id, event={"type": "run.log", "run": training_run.run_id, "line": error})
+    return status

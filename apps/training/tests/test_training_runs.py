@@ -1,0 +1,137 @@
+"""Training runs through the API and the service a worker calls: validation of engine
+options, execution with metrics and checkpoints, cancel, resume and the execution lease."""
+
+import pytest
+from django.core.cache import cache
+
+from apps.experiments.models import Artifact, MetricSeries
+from apps.training import services
+from apps.training.models import TrainingRun
+
+from .factories import tiny_config, valid_dataset_version
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/training-runs/"
+
+
+@pytest.fixture
+def owner(make_user, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return make_user()
+
+
+def _create(client, version, config=None, **extra):
+    body = {"dataset_version_id": version.pk, "config": config or tiny_config(), **extra}
+    return client.post(URL, body, format="json")
+
+
+def test_create_queues_a_tracked_run_with_its_params(owner, api_client_for):
+    # given
+    version = valid_dataset_version(owner)
+    # when
+    response = _create(api_client_for(owner), version, experiment_name="shakespeare")
+    # then
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["status"] == "queued" and body["max_steps"] == 30
+    run = TrainingRun.objects.get(pk=body["id"]).run
+    assert run.experiment.name == "shakespeare"
+    assert run.params["optim.lr"] == 1e-3 and run.params["dataset_version"] == version.pk
+
+
+@pytest.mark.parametrize(
+    ("config", "field", "message"),
+    [
+        ({"model": {"preset": "gpt-9000"}}, "config.model.preset", "unknown preset"),
+        ({"optim": {"lr": "fast"}}, "config", "optim.lr"),
+        ({"optim": {"schedule": "zigzag"}}, "config", "not one of"),
+        ({"train": {"out_dir": "/etc"}}, "config.train.out_dir", "set by the server"),
+        ({"data": {"path": "/etc/passwd"}}, "config.data.path", "set by the server"),
+        ({"colour": {}}, "config", "unknown config key 'colour'"),
+        ({"lora": {"enabled": True}}, "config.lora.enabled", "needs a base model"),
+    ],
+)
+def test_bad_engine_options_are_400_naming_the_field(owner, api_client_for, config, field, message):
+    response = _create(api_client_for(owner), valid_dataset_version(owner), config=config)
+    assert response.status_code == 400
+    assert any(message in m for m in response.json()["error"]["fields"][field])
+
+
+def test_an_invalid_dataset_version_cannot_be_trained_on(owner, api_client_for):
+    version = valid_dataset_version(owner, text='{"broken json\n', filename="d.jsonl")
+    response = _create(api_client_for(owner), version)
+    assert response.status_code == 400
+    assert "not valid" in response.json()["error"]["fields"]["dataset_version_id"][0]
+
+
+def test_another_users_dataset_version_is_not_found(owner, make_user, api_client_for):
+    version = valid_dataset_version(make_user())
+    assert _create(api_client_for(owner), version).status_code == 404
+
+
+def test_execution_trains_records_metrics_and_keeps_checkpoints(owner):
+    # given
+    training_run = services.training_run_create(
+        user=owner, dataset_version_id=valid_dataset_version(owner).pk, config=tiny_config()
+    )
+    # when
+    status = services.training_run_execute(training_run_id=training_run.pk, execution_id="t1")
+    # then
+    training_run.refresh_from_db()
+    assert status == "finished" and training_run.status == "finished"
+    assert training_run.step == 30 and training_run.best_val_loss is not None
+    assert training_run.run.status == "finished"
+    keys = set(MetricSeries.objects.filter(run=training_run.run).values_list("key", flat=True))
+    assert {"loss", "val_loss", "lr", "tokens_per_s"} <= keys
+    paths = set(Artifact.objects.filter(run=training_run.run).values_list("path", flat=True))
+    assert "checkpoints/last/model.safetensors" in paths
+    # and a redelivered task for the finished run does nothing
+    assert services.training_run_execute(training_run_id=training_run.pk, execution_id="t2") == "finished"
+    training_run.refresh_from_db()
+    assert training_run.attempts == 1
+
+
+def test_cancel_stops_within_a_step_and_resume_continues(owner, api_client_for):
+    # given
+    client = api_client_for(owner)
+    created = _create(client, valid_dataset_version(owner), config=tiny_config(max_iters=20)).json()
+    # when: cancelled while queued, then resumed and cancelled by the flag mid-run
+    cancelled = client.post(f"{URL}{created['id']}/cancel/").json()
+    resumed = client.post(f"{URL}{created['id']}/resume/", {}, format="json").json()
+    cache.set(services._cancel_key(created["id"]), True)
+    stopped = services.training_run_execute(training_run_id=created["id"], execution_id="a")
+    # then
+    assert cancelled["status"] == "cancelled" and resumed["status"] == "queued"
+    assert stopped == "cancelled"
+    training_run = TrainingRun.objects.get(pk=created["id"])
+    assert training_run.step <= 1
+    # when resumed for good
+    client.post(f"{URL}{created['id']}/resume/", {}, format="json")
+    final = services.training_run_execute(training_run_id=created["id"], execution_id="b")
+    # then
+    training_run.refresh_from_db()
+    assert final == "finished" and training_run.step == 20 and training_run.attempts == 2
+
+
+def test_a_live_lease_keeps_a_second_execution_out(owner):
+    # given
+    training_run = services.training_run_create(
+        user=owner, dataset_version_id=valid_dataset_version(owner).pk, config=tiny_config()
+    )
+    assert services._acquire_lease(training_run.pk, "first")
+    # when
+    status = services.training_run_execute(training_run_id=training_run.pk, execution_id="second")
+    # then
+    training_run.refresh_from_db()
+    assert status == "queued" and training_run.attempts == 0
+    assert training_run.lease_owner == "first"
+
+
+def test_finished_runs_cannot_be_cancelled(owner, api_client_for):
+    training_run = services.training_run_create(
+        user=owner, dataset_version_id=valid_dataset_version(owner).pk, config=tiny_config(max_iters=2)
+    )
+    services.training_run_execute(training_run_id=training_run.pk, execution_id="x")
+    response = api_client_for(owner).post(f"{URL}{training_run.pk}/cancel/")
+    assert response.status_code == 400
+    assert "already finished" in response.json()["error"]["message"]
