@@ -1,0 +1,49 @@
+/** The frame around every page: header with the account corner, main navigation, content. */
+import { Link, NavLink, Outlet } from 'react-router';
+
+import { AccountActions } from '../../features/auth/components/account-actions';
+import { LiveIndicator } from '../../features/notifications/components/live-indicator';
+import styles from './app-shell.module.css';
+
+const navigation = [
+  { to: '/', label: 'Dashboard' },
+  { to: '/datasets', label: 'Datasets' },
+  { to: '/experiments', label: 'Experiments' },
+  { to: '/models', label: 'Models' },
+  { to: '/chat', label: 'Chat' },
+  { to: '/personalities', label: 'Personalities' },
+  { to: '/settings', label: 'Settings' },
+] as const;
+
+export function AppShell() {
+  return (
+    <div className={styles.shell}>
+      <a href="#main" className={styles.skipLink}>
+        Skip to content
+      </a>
+      <header className={styles.header}>
+        <Link to="/" className={styles.brand}>
+          SloughGPT
+        </Link>
+        <div className={styles.headerEnd}>
+          <LiveIndicator />
+          <AccountActions />
+        </div>
+      </header>
+      <nav className={styles.nav} aria-label="Main">
+        <ul>
+          {navigation.map(({ to, label }) => (
+            <li key={to}>
+              <NavLink to={to} end={to === '/'} className={styles.navLink}>
+                {label}
+              </NavLink>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="main" className={styles.main} tabIndex={-1}>
+        <Outlet />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,47 @@
+/**
+ * Client-side routes. Django answers every non-API path with this app, so each route here is
+ * also a real URL that can be reloaded or shared.
+ */
+import { createBrowserRouter, type RouteObject } from 'react-router';
+
+import { AppShell } from './layout/app-shell';
+import { ChatRoute } from './routes/chat';
+import { DashboardRoute } from './routes/dashboard';
+import { DatasetsRoute } from './routes/datasets';
+import { ExperimentsRoute } from './routes/experiments';
+import { ModelsRoute } from './routes/models';
+import { NotFoundRoute } from './routes/not-found';
+import { PersonalitiesRoute } from './routes/personalities';
+import { RouteError } from './routes/route-error';
+import { AccountRoute } from './routes/settings/account';
+import { SettingsLayout } from './routes/settings/settings-layout';
+import { TokensRoute } from './routes/settings/tokens';
+
+export const routes: RouteObject[] = [
+  {
+    path: '/',
+    element: <AppShell />,
+    errorElement: <RouteError />,
+    children: [
+      { index: true, element: <DashboardRoute /> },
+      { path: 'datasets', element: <DatasetsRoute /> },
+      { path: 'experiments', element: <ExperimentsRoute /> },
+      { path: 'models', element: <ModelsRoute /> },
+      { path: 'chat', element: <ChatRoute /> },
+      { path: 'personalities', element: <PersonalitiesRoute /> },
+      {
+        path: 'settings',
+        element: <SettingsLayout />,
+        children: [
+          { index: true, element: <AccountRoute /> },
+          { path: 'tokens', element: <TokensRoute /> },
+        ],
+      },
+      { path: '*', element: <NotFoundRoute /> },
+    ],
+  },
+];
+
+export function createAppRouter() {
+  return createBrowserRouter(routes);
+}
