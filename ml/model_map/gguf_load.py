@@ -1,0 +1,225 @@
+"""GGUF files (llama.cpp's format) into our LLaMA-family modules: metadata -> config, tensors
+dequantized with `gguf.quants`, llama.cpp's Q/K row permutation undone, and the embedded
+tokenizer and chat template extracted.
+
+Reading is delegated to the `gguf` package's memory-mapped GGUFReader; anything it or we find
+wrong surfaces as one ModelMapError naming the field or tensor.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from gguf import GGUFReader, ReaderField, ReaderTensor
+from gguf.quants import dequantize
+
+from ml.model_map.base import LoadedModel, ModelMapError, build_empty, load_weights
+from ml.models import LlamaConfig
+
+# llama.cpp permutes Q and K rows of "llama" models (interleaved rotary pairs); Qwen2 it leaves as is.
+PERMUTED_ARCHS = ("llama",)
+SUPPORTED_ARCHS = ("llama", "qwen2")
+
+BLOCK_NAMES = {
+    "attn_norm": "input_layernorm",
+    "attn_q": "self_attn.q_proj",
+    "attn_k": "self_attn.k_proj",
+    "attn_v": "self_attn.v_proj",
+    "attn_output": "self_attn.o_proj",
+    "ffn_norm": "post_attention_layernorm",
+    "ffn_gate": "mlp.gate_proj",
+    "ffn_up": "mlp.up_proj",
+    "ffn_down": "mlp.down_proj",
+}
+TOP_NAMES = {"token_embd": "model.embed_tokens", "output_norm": "model.norm", "output": "lm_head"}
+# tokenizer.ggml.<key> -> the name transformers' GGUF tokenizer converter expects.
+TOKENIZER_FIELDS = {
+    "model": "tokenizer_type",
+    "pre": "pre_tokenizer_type",
+    "tokens": "tokens",
+    "scores": "scores",
+    "token_type": "token_type",
+    "merges": "merges",
+    "precompiled_charsmap": "precompiled_charsmap",
+    "bos_token_id": "bos_token_id",
+    "eos_token_id": "eos_token_id",
+    "unknown_token_id": "unk_token_id",
+    "padding_token_id": "pad_token_id",
+    "add_space_prefix": "add_prefix_space",
+}
+
+
+def _value(fields: dict[str, ReaderField], key: str, default=None):
+    field = fields.get(key)
+    return default if field is None else field.contents()
+
+
+def _required(fields: dict[str, ReaderField], key: str, path: Path):
+    value = _value(fields, key)
+    if value is None:
+        raise ModelMapError(f"{path}: metadata field {key!r} is missing")
+    return value
+
+
+def _float(value) -> float:
+    """GGUF stores float32; its shortest decimal (1e-05, not 9.99999974e-06) is what was meant."""
+    return float(str(np.float32(value)))
+
+
+def config_from_gguf(
+    fields: dict[str, ReaderField], tensor_names: set[str], path: Path
+) -> LlamaConfig:
+    """Our config from a GGUF file's `<arch>.*` metadata and which tensors it has."""
+    arch = _required(fields, "general.architecture", path)
+    if arch not in SUPPORTED_ARCHS:
+        raise ModelMapError(
+            f"{path}: general.architecture {arch!r} is not supported ({', '.join(SUPPORTED_ARCHS)})"
+        )
+    if "rope_freqs.weight" in tensor_names:
+        raise ModelMapError(
+            f"{path}: tensor 'rope_freqs.weight' (per-frequency rope factors) is not supported"
+        )
+    n_embd = int(_required(fields, f"{arch}.embedding_length", path))
+    n_head = int(_required(fields, f"{arch}.attention.head_count", path))
+    head_dim = int(_value(fields, f"{arch}.attention.key_length", n_embd // n_head))
+    rope_dim = int(_value(fields, f"{arch}.rope.dimension_count", head_dim))
+    if rope_dim != head_dim:
+        raise ModelMapError(
+            f"{path}: {arch}.rope.dimension_count {rope_dim} != head size {head_dim}"
+        )
+    scaling_type = _value(fields, f"{arch}.rope.scaling.type", "none")
+    if scaling_type == "linear":
+        rope_scaling = {
+            "rope_type": "linear",
+            "factor": _float(_required(fields, f"{arch}.rope.scaling.factor", path)),
+        }
+    elif scaling_type == "none":
+        rope_scaling = None
+    else:
+        raise ModelMapError(f"{path}: {arch}.rope.scaling.type {scaling_type!r} is not supported")
+    if "token_embd.weight" not in tensor_names:
+        raise ModelMapError(f"{path}: tensor 'token_embd.weight' is missing")
+    vocab_size = _value(fields, f"{arch}.vocab_size")
+    if vocab_size is None:
+        vocab_size = len(_required(fields, "tokenizer.ggml.tokens", path))
+    return LlamaConfig(
+        vocab_size=int(vocab_size),
+        block_size=int(_required(fields, f"{arch}.context_length", path)),
+        n_layer=int(_required(fields, f"{arch}.block_count", path)),
+        n_head=n_head,
+        n_embd=n_embd,
+        n_kv_head=int(_value(fields, f"{arch}.attention.head_count_kv", n_head)),
+        head_dim=head_dim,
+        intermediate_size=int(_required(fields, f"{arch}.feed_forward_length", path)),
+        rms_norm_eps=_float(_value(fields, f"{arch}.attention.layer_norm_rms_epsilon", 1e-5)),
+        rope_theta=_float(_value(fields, f"{arch}.rope.freq_base", 10000.0)),
+        rope_scaling=rope_scaling,
+        tie_word_embeddings="output.weight" not in tensor_names,
+        qkv_bias="blk.0.attn_q.bias" in tensor_names,
+        o_bias="blk.0.attn_output.bias" in tensor_names,
+    )
+
+
+def unpermute_rope_rows(weight: torch.Tensor, n_head: int) -> torch.Tensor:
+    """Inverse of llama.cpp's `permute`: rows of each head go from interleaved rotary pairs
+    back to the rotate-half layout (works for weights (rows, cols) and biases (rows,))."""
+    rows = weight.shape[0]
+    return (
+        weight.reshape(n_head, rows // n_head // 2, 2, *weight.shape[1:])
+        .transpose(1, 2)
+        .reshape(weight.shape)
+    )
+
+
+def _tensor(tensor: ReaderTensor, path: Path) -> torch.Tensor:
+    """Dequantized float32 tensor in PyTorch's (rows, cols) order (GGUF lists dims inner first)."""
+    shape = tuple(int(d) for d in reversed(tensor.shape.tolist()))
+    try:
+        values = dequantize(tensor.data, tensor.tensor_type)
+        # A copy: unquantized tensors are views of the read-only memory map.
+        values = np.array(values, dtype=np.float32).reshape(shape)
+    except (NotImplementedError, ValueError) as exc:
+        raise ModelMapError(
+            f"{path}: tensor {tensor.name!r} ({tensor.tensor_type.name}): {exc}"
+        ) from exc
+    return torch.from_numpy(values)
+
+
+def _our_name(gguf_name: str) -> str | None:
+    stem, _, suffix = gguf_name.rpartition(".")
+    if stem in TOP_NAMES:
+        return f"{TOP_NAMES[stem]}.{suffix}"
+    parts = stem.split(".")
+    if len(parts) == 3 and parts[0] == "blk" and parts[2] in BLOCK_NAMES:
+        return f"model.layers.{parts[1]}.{BLOCK_NAMES[parts[2]]}.{suffix}"
+    return None
+
+
+def _tokenizer_json(fields: dict[str, ReaderField], path: Path) -> str:
+    """The embedded tokenizer as tokenizer.json text, via transformers' GGUF converter."""
+    try:
+        from transformers.integrations.gguf import convert_gguf_tokenizer
+    except ImportError:  # transformers 4 keeps it in integrations.ggml
+        from transformers.integrations.ggml import convert_gguf_tokenizer
+
+    tokenizer = {
+        name: _value(fields, f"tokenizer.ggml.{key}")
+        for key, name in TOKENIZER_FIELDS.items()
+        if f"tokenizer.ggml.{key}" in fields
+    }
+    try:
+        converted, _ = convert_gguf_tokenizer(_value(fields, "general.architecture"), tokenizer)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ModelMapError(f"{path}: tokenizer metadata cannot be converted: {exc}") from exc
+    return converted.to_str()
+
+
+def load_gguf(path: str | Path) -> LoadedModel:
+    """Load a LLaMA-family GGUF file into our modules (float32, eval mode)."""
+    path = Path(path)
+    try:
+        reader = GGUFReader(path)
+    except (ValueError, OSError, IndexError, KeyError) as exc:
+        raise ModelMapError(f"{path}: not a readable GGUF file: {exc}") from exc
+    fields = reader.fields
+    by_name = {t.name: t for t in reader.tensors}
+    config = config_from_gguf(fields, set(by_name), path)
+    arch = _value(fields, "general.architecture")
+
+    state = {}
+    for name, tensor in by_name.items():
+        ours = _our_name(name)
+        if ours is None:
+            raise ModelMapError(f"{path}: unexpected tensor {name!r}")
+        weight = _tensor(tensor, path)
+        if arch in PERMUTED_ARCHS and ".attn_q." in name:
+            weight = unpermute_rope_rows(weight, config.n_head)
+        elif arch in PERMUTED_ARCHS and ".attn_k." in name:
+            weight = unpermute_rope_rows(weight, config.n_kv_head)
+        state[ours] = weight
+    model = build_empty(config)
+    load_weights(model, state)
+
+    eos = [
+        _value(fields, k) for k in ("tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id")
+    ]
+    bos = _value(fields, "tokenizer.ggml.bos_token_id")
+    has_tokenizer = "tokenizer.ggml.tokens" in fields
+    quant_types = sorted({t.tensor_type.name for t in reader.tensors})
+    return LoadedModel(
+        model=model.eval(),
+        config=config,
+        tokenizer_json=_tokenizer_json(fields, path) if has_tokenizer else None,
+        chat_template=_value(fields, "tokenizer.chat_template"),
+        eos_token_ids=list(dict.fromkeys(int(e) for e in eos if e is not None)),
+        bos_token_id=None if bos is None else int(bos),
+        source={
+            "format": "gguf",
+            "path": str(path),
+            "architecture": arch,
+            "name": _value(fields, "general.name"),
+            "tensor_types": quant_types,
+        },
+    )

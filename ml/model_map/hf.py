@@ -1,0 +1,310 @@
+"""Hugging Face model directories, both ways: config.json + safetensors (single or sharded) +
+tokenizer files in, and out again in a form `transformers` loads.
+
+Our module names already follow HF's, so mapping tensors is mostly copying; GPT-2's Conv1D
+weights are stored (in, out) by HF and transposed here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from ml.model_map.base import LoadedModel, ModelMapError, build_empty, load_weights
+from ml.models import GPT2Config, LlamaConfig, ModelConfig
+
+LLAMA_LIKE = ("llama", "mistral", "qwen2")
+GPT2_CONV1D = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
+# Buffers some checkpoints carry that we derive instead.
+IGNORED_SUFFIXES = (".attn.bias", ".attn.masked_bias", "rotary_emb.inv_freq")
+
+
+def _require(hf: dict, key: str, source: str):
+    if key not in hf:
+        raise ModelMapError(f"{source}: field {key!r} is missing")
+    return hf[key]
+
+
+def _rope_from_hf(hf: dict, source: str) -> tuple[float, dict | None]:
+    """(rope_theta, rope_scaling) from either transformers 4 (`rope_theta` + `rope_scaling`)
+    or transformers 5 (`rope_parameters`) fields."""
+    params = hf.get("rope_parameters") or {}
+    theta = float(params.get("rope_theta", hf.get("rope_theta", 10000.0)))
+    scaling = hf.get("rope_scaling") or params
+    rope_type = scaling.get("rope_type", scaling.get("type", "default"))
+    if rope_type == "default":
+        return theta, None
+    if rope_type == "linear":
+        return theta, {"rope_type": "linear", "factor": float(scaling["factor"])}
+    if rope_type == "llama3":
+        keys = ("factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings")
+        return theta, {"rope_type": "llama3", **{k: scaling[k] for k in keys}}
+    raise ModelMapError(f"{source}: rope_scaling type {rope_type!r} is not supported")
+
+
+def config_from_hf(hf: dict, source: str = "config.json") -> ModelConfig:
+    """Our config from a Hugging Face config.json dict."""
+    model_type = hf.get("model_type")
+    if model_type == "gpt2":
+        activation = hf.get("activation_function", "gelu_new")
+        if activation not in ("gelu_new", "gelu_pytorch_tanh"):
+            raise ModelMapError(f"{source}: activation_function {activation!r} is not supported")
+        n_embd = _require(hf, "n_embd", source)
+        if hf.get("n_inner") not in (None, 4 * n_embd):
+            raise ModelMapError(f"{source}: n_inner {hf['n_inner']} is not 4 * n_embd")
+        if hf.get("scale_attn_by_inverse_layer_idx") or hf.get("scale_attn_weights") is False:
+            raise ModelMapError(f"{source}: non-standard attention scaling is not supported")
+        return GPT2Config(
+            vocab_size=_require(hf, "vocab_size", source),
+            block_size=_require(hf, "n_positions", source),
+            n_layer=_require(hf, "n_layer", source),
+            n_head=_require(hf, "n_head", source),
+            n_embd=n_embd,
+            layer_norm_eps=hf.get("layer_norm_epsilon", 1e-5),
+        )
+    if model_type in LLAMA_LIKE:
+        if hf.get("hidden_act", "silu") != "silu":
+            raise ModelMapError(f"{source}: hidden_act {hf['hidden_act']!r} is not supported")
+        if hf.get("mlp_bias"):
+            raise ModelMapError(f"{source}: mlp_bias is not supported")
+        if hf.get("use_sliding_window") or (model_type == "mistral" and hf.get("sliding_window")):
+            raise ModelMapError(f"{source}: sliding-window attention is not supported")
+        theta, scaling = _rope_from_hf(hf, source)
+        attention_bias = bool(hf.get("attention_bias", False))
+        return LlamaConfig(
+            vocab_size=_require(hf, "vocab_size", source),
+            block_size=_require(hf, "max_position_embeddings", source),
+            n_layer=_require(hf, "num_hidden_layers", source),
+            n_head=_require(hf, "num_attention_heads", source),
+            n_embd=_require(hf, "hidden_size", source),
+            n_kv_head=hf.get("num_key_value_heads"),
+            head_dim=hf.get("head_dim"),
+            intermediate_size=_require(hf, "intermediate_size", source),
+            rms_norm_eps=hf.get("rms_norm_eps", 1e-6),
+            rope_theta=theta,
+            rope_scaling=scaling,
+            tie_word_embeddings=bool(hf.get("tie_word_embeddings", False)),
+            qkv_bias=model_type == "qwen2" or attention_bias,
+            o_bias=attention_bias,
+        )
+    raise ModelMapError(
+        f"{source}: model_type {model_type!r} is not supported (gpt2, {', '.join(LLAMA_LIKE)})"
+    )
+
+
+def config_to_hf(config: ModelConfig) -> dict:
+    """A config.json dict `transformers` builds the matching model from."""
+    if isinstance(config, GPT2Config):
+        return {
+            "architectures": ["GPT2LMHeadModel"],
+            "model_type": "gpt2",
+            "vocab_size": config.vocab_size,
+            "n_positions": config.block_size,
+            "n_layer": config.n_layer,
+            "n_head": config.n_head,
+            "n_embd": config.n_embd,
+            "n_inner": None,
+            "activation_function": "gelu_new",
+            "layer_norm_epsilon": config.layer_norm_eps,
+            "tie_word_embeddings": True,
+        }
+    if config.o_bias and not config.qkv_bias:
+        raise ModelMapError("o_bias without qkv_bias has no Hugging Face equivalent")
+    # Qwen2 is the HF family with biases on q, k, v but not o.
+    qwen2 = config.qkv_bias and not config.o_bias
+    rope = {"rope_type": "default", **(config.rope_scaling or {}), "rope_theta": config.rope_theta}
+    hf = {
+        "architectures": ["Qwen2ForCausalLM" if qwen2 else "LlamaForCausalLM"],
+        "model_type": "qwen2" if qwen2 else "llama",
+        "vocab_size": config.vocab_size,
+        "max_position_embeddings": config.block_size,
+        "num_hidden_layers": config.n_layer,
+        "num_attention_heads": config.n_head,
+        "num_key_value_heads": config.n_kv_head,
+        "hidden_size": config.n_embd,
+        "head_dim": config.head_dim,
+        "intermediate_size": config.intermediate_size,
+        "hidden_act": "silu",
+        "rms_norm_eps": config.rms_norm_eps,
+        # Both spellings: transformers 4 reads rope_theta/rope_scaling, 5 reads rope_parameters.
+        "rope_theta": config.rope_theta,
+        "rope_scaling": config.rope_scaling,
+        "rope_parameters": rope,
+        "tie_word_embeddings": config.tie_word_embeddings,
+    }
+    if qwen2:
+        hf["use_sliding_window"] = False
+    else:
+        hf["attention_bias"] = config.qkv_bias
+        hf["mlp_bias"] = False
+    return hf
+
+
+def state_dict_from_hf(
+    config: ModelConfig, tensors: dict[str, torch.Tensor]
+) -> dict[str, torch.Tensor]:
+    """HF tensor names and layouts -> ours (validation happens when loading into the model)."""
+    state = {}
+    for name, tensor in tensors.items():
+        if name.endswith(IGNORED_SUFFIXES):
+            continue
+        if isinstance(config, GPT2Config):
+            # The original GPT-2 checkpoints have no "transformer." prefix.
+            if not name.startswith(("transformer.", "lm_head.")):
+                name = "transformer." + name
+            if name.endswith(GPT2_CONV1D):
+                tensor = tensor.t()
+        state[name] = tensor
+    return state
+
+
+def state_dict_to_hf(model: nn.Module) -> dict[str, torch.Tensor]:
+    """Our weights under HF names and layouts, each tensor stored once (safetensors refuses shared)."""
+    config = model.config
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    if isinstance(config, GPT2Config) or config.tie_word_embeddings:
+        state.pop("lm_head.weight")
+    if isinstance(config, GPT2Config):
+        for name, tensor in list(state.items()):
+            if name.endswith(GPT2_CONV1D):
+                state[name] = tensor.t()
+        if not config.bias:
+            # HF's GPT-2 always has biases; zeros make it compute our bias-free function.
+            for name, tensor in list(state.items()):
+                if name.endswith(".weight") and not name.endswith(("wte.weight", "wpe.weight")):
+                    width = tensor.shape[1] if name.endswith(GPT2_CONV1D) else tensor.shape[0]
+                    state[name[: -len("weight")] + "bias"] = torch.zeros(width, dtype=tensor.dtype)
+    return {k: v.contiguous() for k, v in state.items()}
+
+
+def _read_json(path: Path) -> dict | None:
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ModelMapError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+
+
+def _read_tensors(root: Path) -> dict[str, torch.Tensor]:
+    index = _read_json(root / "model.safetensors.index.json")
+    if index is not None:
+        shards = sorted(set(index.get("weight_map", {}).values()))
+        if not shards:
+            raise ModelMapError(f"{root / 'model.safetensors.index.json'}: empty weight_map")
+    elif (root / "model.safetensors").is_file():
+        shards = ["model.safetensors"]
+    else:
+        raise ModelMapError(f"{root}: no model.safetensors or model.safetensors.index.json")
+    tensors = {}
+    for shard in shards:
+        path = (root / shard).resolve()
+        if root.resolve() not in path.parents:
+            raise ModelMapError(f"shard {shard!r} points outside {root}")
+        try:
+            tensors.update(load_file(path))
+        except (SafetensorError, OSError) as exc:
+            raise ModelMapError(f"{path}: {exc}") from exc
+    return tensors
+
+
+def _chat_template(root: Path, tokenizer_config: dict) -> str | None:
+    template = tokenizer_config.get("chat_template")
+    if isinstance(template, list):  # named templates; "default" is the chat one
+        template = next((t["template"] for t in template if t.get("name") == "default"), None)
+    if template is None and (root / "chat_template.jinja").is_file():
+        template = (root / "chat_template.jinja").read_text(encoding="utf-8")
+    return template
+
+
+def _as_id_list(value) -> list[int]:
+    if value is None:
+        return []
+    return [int(v) for v in value] if isinstance(value, list) else [int(value)]
+
+
+def load_hf_dir(path: str | Path) -> LoadedModel:
+    """Load a Hugging Face model directory into our modules (float32, eval mode)."""
+    root = Path(path)
+    hf = _read_json(root / "config.json")
+    if hf is None:
+        raise ModelMapError(f"{root}: no config.json")
+    config = config_from_hf(hf, str(root / "config.json"))
+    model = build_empty(config)
+    tensors = _read_tensors(root)
+    load_weights(model, state_dict_from_hf(config, tensors))
+
+    tokenizer_path = root / "tokenizer.json"
+    tokenizer_json = (
+        tokenizer_path.read_text(encoding="utf-8") if tokenizer_path.is_file() else None
+    )
+    tokenizer_config = _read_json(root / "tokenizer_config.json") or {}
+    generation = _read_json(root / "generation_config.json") or {}
+    eos = generation.get("eos_token_id", hf.get("eos_token_id"))
+    bos = generation.get("bos_token_id", hf.get("bos_token_id"))
+    return LoadedModel(
+        model=model.eval(),
+        config=config,
+        tokenizer_json=tokenizer_json,
+        chat_template=_chat_template(root, tokenizer_config),
+        eos_token_ids=_as_id_list(eos),
+        bos_token_id=None if bos is None else int(bos),
+        source={"format": "hf", "path": str(root), "model_type": hf.get("model_type")},
+    )
+
+
+def _token_text(tokenizer_json: str | None, token_id: int | None) -> str | None:
+    if tokenizer_json is None or token_id is None:
+        return None
+    from tokenizers import Tokenizer
+
+    return Tokenizer.from_str(tokenizer_json).id_to_token(token_id)
+
+
+def save_hf_dir(
+    model: nn.Module,
+    path: str | Path,
+    tokenizer_json: str | None = None,
+    chat_template: str | None = None,
+    *,
+    eos_token_ids: list[int] | None = None,
+    bos_token_id: int | None = None,
+) -> None:
+    """Write config.json, model.safetensors and, when given, tokenizer and generation files."""
+    root = Path(path)
+    root.mkdir(parents=True, exist_ok=True)
+    hf = config_to_hf(model.config)
+    eos_ids = list(eos_token_ids or [])
+    if eos_ids:
+        hf["eos_token_id"] = eos_ids[0] if len(eos_ids) == 1 else eos_ids
+    if bos_token_id is not None:
+        hf["bos_token_id"] = bos_token_id
+    (root / "config.json").write_text(json.dumps(hf, indent=2), encoding="utf-8")
+    save_file(state_dict_to_hf(model), root / "model.safetensors", metadata={"format": "pt"})
+
+    generation = {k: hf[k] for k in ("eos_token_id", "bos_token_id") if k in hf}
+    if generation:
+        (root / "generation_config.json").write_text(
+            json.dumps(generation, indent=2), encoding="utf-8"
+        )
+    if tokenizer_json is not None:
+        (root / "tokenizer.json").write_text(tokenizer_json, encoding="utf-8")
+        tokenizer_config = {"tokenizer_class": "PreTrainedTokenizerFast"}
+        eos_text = _token_text(tokenizer_json, eos_ids[0] if eos_ids else None)
+        bos_text = _token_text(tokenizer_json, bos_token_id)
+        if eos_text is not None:
+            tokenizer_config["eos_token"] = eos_text
+        if bos_text is not None:
+            tokenizer_config["bos_token"] = bos_text
+        if chat_template is not None:
+            tokenizer_config["chat_template"] = chat_template
+        (root / "tokenizer_config.json").write_text(
+            json.dumps(tokenizer_config, indent=2), encoding="utf-8"
+        )
+    elif chat_template is not None:
+        (root / "chat_template.jinja").write_text(chat_template, encoding="utf-8")
