@@ -20,8 +20,9 @@ api_v1 = [
 
 urlpatterns = [
     path("api/v1/", include((api_v1, "api-v1"))),
+    path("v1/", include("apps.chat.openai_urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
-    re_path(r"^(?!api/|static/|accounts/|admin/|ws/)(?P<path>.*)$", spa, name="spa"),
+    re_path(r"^(?!api/|v1/|static/|accounts/|admin/|ws/)(?P<path>.*)$", spa, name="spa"),
 ]

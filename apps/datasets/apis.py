@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from apps.core.pagination import paginate, paginated_schema
 from apps.core.selectors import owned_get
+from apps.core.uploads import request_content_length
 
 from . import services
 from .models import Dataset, DatasetVersion
@@ -110,7 +111,7 @@ class DatasetVersionListUploadApi(APIView):
         owned_get(Dataset, user=request.user, pk=dataset_id)  # 404 comes before 400
         params = self.UploadParams(data=request.query_params)
         params.is_valid(raise_exception=True)
-        content_length = _content_length(request)
+        content_length = request_content_length(request)
         try:
             version, created = services.dataset_version_upload(
                 user=request.user, dataset_id=dataset_id, stream=request._request,
@@ -122,17 +123,6 @@ class DatasetVersionListUploadApi(APIView):
                 status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             )
         return Response(VersionOutput(version).data, status=201 if created else 200)
-
-
-def _content_length(request) -> int | None:
-    """The declared body size; None when the client sent none (a chunked upload)."""
-    length = request.META.get("CONTENT_LENGTH")
-    if length is None:
-        return None
-    try:
-        return int(length or 0)
-    except ValueError:
-        return -1
 
 
 class DatasetVersionDetailApi(APIView):

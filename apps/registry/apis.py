@@ -1,0 +1,260 @@
+"""Registry API: registered models, versions (from a run, an upload, or the starter model),
+stages with history, lineage both ways, exports with reports, and downloads."""
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core.pagination import paginate, paginated_schema
+from apps.core.selectors import owned_get
+from apps.core.uploads import request_content_length
+from apps.datasets.models import DatasetVersion
+
+from . import services, storage
+from .models import ModelExport, ModelVersion, RegisteredModel, Stage
+from .selectors import model_version_list, registered_model_list
+
+BUMPS = ("major", "minor", "patch")
+
+
+class ExportOutput(serializers.ModelSerializer):
+    class Meta:
+        model = ModelExport
+        fields = ["id", "model_version", "qtype", "status", "error", "sha256", "size_bytes", "report", "created_at"]
+        ref_name = "ModelExport"
+
+
+class VersionOutput(serializers.ModelSerializer):
+    version = serializers.CharField(read_only=True)
+    model_name = serializers.CharField(source="registered_model.name", read_only=True)
+    exports = ExportOutput(many=True, read_only=True)
+
+    class Meta:
+        model = ModelVersion
+        fields = [
+            "id", "registered_model", "model_name", "version", "description", "source", "stage",
+            "status", "error", "training_run", "dataset_version", "architecture", "parameters",
+            "sha256", "size_bytes", "exports", "created_at", "updated_at",
+        ]
+        ref_name = "ModelVersion"
+
+
+class ModelOutput(serializers.ModelSerializer):
+    version_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = RegisteredModel
+        fields = ["id", "name", "description", "version_count", "created_at", "updated_at"]
+        ref_name = "RegisteredModel"
+
+
+class RegisteredModelListApi(APIView):
+    @extend_schema(operation_id="models_list", responses=paginated_schema(ModelOutput, "RegisteredModel"))
+    def get(self, request):
+        return paginate(request, self, registered_model_list(user=request.user), ModelOutput)
+
+
+class RegisteredModelDetailApi(APIView):
+    class UpdateInput(serializers.Serializer):
+        name = serializers.CharField(required=False, max_length=100)
+        description = serializers.CharField(required=False, allow_blank=True)
+
+        class Meta:
+            ref_name = "RegisteredModelUpdate"
+
+    @extend_schema(operation_id="models_retrieve", responses=ModelOutput)
+    def get(self, request, model_id: int):
+        return Response(ModelOutput(owned_get(registered_model_list(user=request.user), user=request.user, pk=model_id)).data)
+
+    @extend_schema(operation_id="models_update", request=UpdateInput, responses=ModelOutput)
+    def patch(self, request, model_id: int):
+        data = self.UpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        model = services.registered_model_update(user=request.user, model_id=model_id, **data.validated_data)
+        return Response(ModelOutput(model).data)
+
+    @extend_schema(operation_id="models_delete", responses={204: None})
+    def delete(self, request, model_id: int):
+        services.registered_model_delete(user=request.user, model_id=model_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ModelVersionListApi(APIView):
+    @extend_schema(operation_id="model_versions_list", responses=paginated_schema(VersionOutput, "ModelVersion"))
+    def get(self, request, model_id: int):
+        model = owned_get(RegisteredModel, user=request.user, pk=model_id)
+        return paginate(request, self, model_version_list(user=request.user, registered_model=model), VersionOutput)
+
+
+class ModelVersionFromRunApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        training_run_id = serializers.IntegerField()
+        name = serializers.CharField(max_length=100)
+        checkpoint = serializers.ChoiceField(choices=["best", "last"], default="best")
+        bump = serializers.ChoiceField(choices=BUMPS, default="minor")
+        description = serializers.CharField(required=False, allow_blank=True, default="")
+
+        class Meta:
+            ref_name = "ModelVersionFromRun"
+
+    @extend_schema(operation_id="model_versions_from_run", request=InputSerializer, responses={201: VersionOutput})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = services.model_version_create_from_training_run(user=request.user, **data.validated_data)
+        return Response(VersionOutput(version).data, status=status.HTTP_201_CREATED)
+
+
+class ModelVersionUploadApi(APIView):
+    class Params(serializers.Serializer):
+        name = serializers.CharField(max_length=100)
+        filename = serializers.CharField(max_length=255)
+        bump = serializers.ChoiceField(choices=BUMPS, default="minor")
+
+    @extend_schema(
+        operation_id="model_versions_upload",
+        summary="Upload a .gguf, a .sou or a .zip of a Hugging Face model directory as a new version.",
+        parameters=[OpenApiParameter("name", str, required=True), OpenApiParameter("filename", str, required=True),
+                    OpenApiParameter("bump", str)],
+        request={"application/octet-stream": OpenApiTypes.BINARY},
+        responses={201: VersionOutput},
+    )
+    def post(self, request):
+        params = self.Params(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        version = services.model_version_upload(
+            user=request.user, stream=request._request, content_length=request_content_length(request),
+            **params.validated_data,
+        )
+        return Response(VersionOutput(version).data, status=status.HTTP_201_CREATED)
+
+
+class StarterModelApi(APIView):
+    @extend_schema(operation_id="model_versions_starter", request=None, responses={201: VersionOutput})
+    def post(self, request):
+        version = services.model_version_create_starter(user=request.user)
+        return Response(VersionOutput(version).data, status=status.HTTP_201_CREATED)
+
+
+class ModelVersionDetailApi(APIView):
+    @extend_schema(operation_id="model_versions_retrieve", responses=VersionOutput)
+    def get(self, request, version_id: int):
+        return Response(VersionOutput(owned_get(model_version_list(user=request.user), user=request.user, pk=version_id)).data)
+
+
+class ModelVersionStageApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        stage = serializers.ChoiceField(choices=Stage.choices)
+        note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+        class Meta:
+            ref_name = "ModelVersionStage"
+
+    class TransitionOutput(serializers.Serializer):
+        from_stage = serializers.CharField()
+        to_stage = serializers.CharField()
+        user = serializers.EmailField(source="user.email", allow_null=True)
+        at = serializers.DateTimeField()
+        note = serializers.CharField()
+
+        class Meta:
+            ref_name = "StageTransition"
+
+    @extend_schema(operation_id="model_versions_stage_history", responses=TransitionOutput(many=True))
+    def get(self, request, version_id: int):
+        version = owned_get(ModelVersion, user=request.user, pk=version_id)
+        return Response(self.TransitionOutput(version.transitions.select_related("user"), many=True).data)
+
+    @extend_schema(operation_id="model_versions_set_stage", request=InputSerializer, responses=VersionOutput)
+    def post(self, request, version_id: int):
+        owned_get(ModelVersion, user=request.user, pk=version_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = services.model_version_set_stage(user=request.user, version_id=version_id, **data.validated_data)
+        return Response(VersionOutput(version).data)
+
+
+class ModelVersionLineageApi(APIView):
+    class Output(serializers.Serializer):
+        model_version = serializers.IntegerField()
+        training_run = serializers.IntegerField(allow_null=True)
+        run = serializers.IntegerField(allow_null=True)
+        experiment = serializers.IntegerField(allow_null=True)
+        dataset_version = serializers.IntegerField(allow_null=True)
+        dataset = serializers.IntegerField(allow_null=True)
+
+        class Meta:
+            ref_name = "ModelLineage"
+
+    @extend_schema(operation_id="model_versions_lineage", responses=Output)
+    def get(self, request, version_id: int):
+        version = owned_get(ModelVersion.objects.select_related("training_run__run", "dataset_version"),
+                            user=request.user, pk=version_id)
+        training_run = version.training_run
+        dataset_version = version.dataset_version
+        return Response(self.Output({
+            "model_version": version.pk,
+            "training_run": training_run.pk if training_run else None,
+            "run": training_run.run_id if training_run else None,
+            "experiment": training_run.run.experiment_id if training_run else None,
+            "dataset_version": dataset_version.pk if dataset_version else None,
+            "dataset": dataset_version.dataset_id if dataset_version else None,
+        }).data)
+
+
+class DatasetVersionModelsApi(APIView):
+    """Lineage the other way: the model versions trained on a dataset version."""
+
+    @extend_schema(operation_id="dataset_version_models", responses=paginated_schema(VersionOutput, "DerivedModelVersion"))
+    def get(self, request, version_id: int):
+        dataset_version = owned_get(DatasetVersion, user=request.user, pk=version_id)
+        versions = model_version_list(user=request.user).filter(dataset_version=dataset_version)
+        return paginate(request, self, versions, VersionOutput)
+
+
+class ModelExportCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        qtypes = serializers.ListField(child=serializers.CharField(max_length=8), min_length=1, max_length=6)
+
+        class Meta:
+            ref_name = "ModelExportCreate"
+
+    @extend_schema(operation_id="model_exports_create", request=InputSerializer, responses={202: ExportOutput(many=True)})
+    def post(self, request, version_id: int):
+        owned_get(ModelVersion, user=request.user, pk=version_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        exports = services.model_export_create(user=request.user, version_id=version_id, **data.validated_data)
+        return Response(ExportOutput(exports, many=True).data, status=status.HTTP_202_ACCEPTED)
+
+
+def _attachment(path, filename: str) -> FileResponse:
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=filename,
+                            content_type="application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class ModelVersionDownloadApi(APIView):
+    @extend_schema(operation_id="model_versions_download", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, version_id: int):
+        version = owned_get(ModelVersion, user=request.user, pk=version_id)
+        if version.status != ModelVersion.Status.READY:
+            return Response({"error": {"code": "not_ready", "message": f"the version is {version.status}"}}, status=409)
+        return _attachment(storage.canonical_sou(version.owner_id, version.pk),
+                           f"{version.registered_model.name}-{version.version}-F32.sou")
+
+
+class ModelExportDownloadApi(APIView):
+    @extend_schema(operation_id="model_exports_download", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, export_id: int):
+        export = owned_get(ModelExport.objects.select_related("model_version__registered_model"),
+                           user=request.user, pk=export_id)
+        if export.status != ModelExport.Status.READY:
+            return Response({"error": {"code": "not_ready", "message": f"the export is {export.status}"}}, status=409)
+        version = export.model_version
+        return _attachment(storage.export_sou(version.owner_id, version.pk, export.qtype),
+                           f"{version.registered_model.name}-{version.version}-{export.qtype}.sou")

@@ -1,0 +1,124 @@
+"""The model registry: registered models, their semantic versions (from a training run, an
+upload, or the starter model), stage history, and quantized `.sou` exports with reports."""
+
+from django.conf import settings
+from django.db import models
+
+from apps.core.models import OwnedModel
+
+
+class RegisteredModel(OwnedModel):
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="registered_model_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stage(models.TextChoices):
+    DEVELOPMENT = "development"
+    STAGING = "staging"
+    PRODUCTION = "production"
+    ARCHIVED = "archived"
+
+
+class ModelVersion(OwnedModel):
+    class Source(models.TextChoices):
+        TRAINING_RUN = "training_run"
+        HF_UPLOAD = "hf_upload"
+        GGUF_UPLOAD = "gguf_upload"
+        SOU_UPLOAD = "sou_upload"
+        STARTER = "starter"
+
+    class Status(models.TextChoices):
+        IMPORTING = "importing"
+        READY = "ready"
+        FAILED = "failed"
+
+    registered_model = models.ForeignKey(RegisteredModel, on_delete=models.CASCADE, related_name="versions")
+    major = models.PositiveIntegerField()
+    minor = models.PositiveIntegerField()
+    patch = models.PositiveIntegerField()
+    description = models.TextField(blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.DEVELOPMENT)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IMPORTING)
+    error = models.TextField(blank=True)
+    # Lineage: the training run it came from, and through it the dataset version.
+    training_run = models.ForeignKey(
+        "training.TrainingRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="model_versions"
+    )
+    dataset_version = models.ForeignKey(
+        "datasets.DatasetVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="model_versions"
+    )
+    # Filled by the import: the model's architecture config and size.
+    architecture = models.JSONField(default=dict, blank=True)
+    parameters = models.BigIntegerField(null=True, blank=True)
+    # sha256 of the canonical full-precision .sou this version is stored as.
+    sha256 = models.CharField(max_length=64, blank=True)
+    size_bytes = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-major", "-minor", "-patch"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registered_model", "major", "minor", "patch"], name="model_version_unique"
+            ),
+            # At most one production version per model, enforced by the database.
+            models.UniqueConstraint(
+                fields=["registered_model"], condition=models.Q(stage="production"),
+                name="one_production_version_per_model",
+            ),
+        ]
+
+    @property
+    def version(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch}"
+
+    def __str__(self) -> str:
+        return f"{self.registered_model.name}:{self.version}"
+
+
+class StageTransition(models.Model):
+    """Who moved which version from which stage to which, and when."""
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="transitions")
+    from_stage = models.CharField(max_length=16, choices=Stage.choices)
+    to_stage = models.CharField(max_length=16, choices=Stage.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+
+class ModelExport(OwnedModel):
+    """A `.sou` file of a version at one quantization type, with its quality report."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        READY = "ready"
+        FAILED = "failed"
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="exports")
+    qtype = models.CharField(max_length=8)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size_bytes = models.BigIntegerField(null=True, blank=True)
+    # size, perplexity (and delta vs F32), mean KL divergence vs F32, tokens/s.
+    report = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["qtype"]
+        constraints = [
+            models.UniqueConstraint(fields=["model_version", "qtype"], name="one_export_per_type")
+        ]

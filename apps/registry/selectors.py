@@ -1,0 +1,84 @@
+"""Reads for the registry, scoped to the requesting user, including how chat and the
+OpenAI-compatible API find the `.sou` file behind a model name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.db.models import Count, Prefetch, QuerySet
+from rest_framework.exceptions import NotFound
+
+from apps.core.selectors import owned_get, owned_queryset
+
+from . import storage
+from .models import ModelExport, ModelVersion, RegisteredModel, Stage
+
+# Which export serves chat when none is asked for: fastest sound quality first.
+SERVING_PREFERENCE = ("Q8_0", "Q4_1", "Q4_0", "F16", "BF16", "F32")
+
+
+def registered_model_list(*, user) -> QuerySet[RegisteredModel]:
+    return owned_queryset(RegisteredModel, user=user).annotate(version_count=Count("versions"))
+
+
+def model_version_list(*, user, registered_model: RegisteredModel | None = None) -> QuerySet[ModelVersion]:
+    queryset = owned_queryset(ModelVersion, user=user).select_related("registered_model").prefetch_related(
+        Prefetch("exports", queryset=ModelExport.objects.order_by("qtype"))
+    )
+    return queryset.filter(registered_model=registered_model) if registered_model else queryset
+
+
+def model_version_sou_path(*, user, model_version_id: int, qtype: str | None = None) -> Path:
+    """The `.sou` file to serve a version from: the ready export of `qtype`, else the
+    preferred ready export, else the canonical full-precision file."""
+    version = owned_get(ModelVersion, user=user, pk=model_version_id)
+    return version_sou_path(version, qtype)
+
+
+def version_sou_path(version: ModelVersion, qtype: str | None = None) -> Path:
+    if version.status != ModelVersion.Status.READY:
+        raise NotFound(f"model version {version} is {version.status}, not ready")
+    ready = {e.qtype: e for e in version.exports.all() if e.status == ModelExport.Status.READY}
+    if qtype is not None:
+        if qtype in ready:
+            return storage.export_sou(version.owner_id, version.pk, qtype)
+        if qtype == "F32":
+            return storage.canonical_sou(version.owner_id, version.pk)
+        raise NotFound(f"model version {version} has no ready {qtype} export")
+    for preferred in SERVING_PREFERENCE:
+        if preferred in ready:
+            return storage.export_sou(version.owner_id, version.pk, preferred)
+    return storage.canonical_sou(version.owner_id, version.pk)
+
+
+def model_resolve(*, user, name: str) -> tuple[ModelVersion, Path]:
+    """A model by the name clients use: `NAME` (its production version, else its newest ready
+    version), `NAME:1.2.0`, or `NAME:1.2.0:Q4_0` for one export."""
+    model_name, _, rest = name.partition(":")
+    version_text, _, qtype = rest.partition(":")
+    versions = owned_queryset(ModelVersion, user=user).filter(
+        registered_model__name=model_name, status=ModelVersion.Status.READY
+    )
+    if version_text:
+        try:
+            major, minor, patch = (int(part) for part in version_text.split("."))
+        except ValueError:
+            raise NotFound(f"'{name}': a version looks like 1.2.0") from None
+        version = versions.filter(major=major, minor=minor, patch=patch).first()
+    else:
+        version = versions.filter(stage=Stage.PRODUCTION).first() or versions.first()
+    if version is None:
+        raise NotFound(f"no ready model named '{name}'")
+    return version, version_sou_path(version, qtype or None)
+
+
+def served_model_names(*, user) -> list[dict]:
+    """Every name `model_resolve` accepts for this user's ready versions (for /v1/models)."""
+    names = []
+    for version in model_version_list(user=user).filter(status=ModelVersion.Status.READY):
+        base = f"{version.registered_model.name}:{version.version}"
+        names.append({"id": base, "created": version.created_at, "version": version})
+        for export in version.exports.all():
+            if export.status == ModelExport.Status.READY:
+                names.append({"id": f"{base}:{export.qtype}", "created": export.created_at, "version": version})
+    return names

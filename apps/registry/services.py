@@ -1,0 +1,359 @@
+"""Writes for the registry: registering versions (from a training run, an upload, or the
+starter model), importing them into a canonical `.sou`, moving stages, and exporting
+quantized `.sou` files with a quality report."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import uuid
+from pathlib import Path
+from typing import BinaryIO
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from apps.core.archives import ArchiveError, extract_zip_safely
+from apps.core.notifications import notify_user
+from apps.core.selectors import owned_get
+from apps.training.models import TrainingRun
+
+from . import storage
+from .models import ModelExport, ModelVersion, RegisteredModel, Stage, StageTransition
+
+Source = ModelVersion.Source
+UPLOAD_SOURCES = {".gguf": Source.GGUF_UPLOAD, ".sou": Source.SOU_UPLOAD, ".zip": Source.HF_UPLOAD}
+HF_SUFFIXES = frozenset({".json", ".safetensors", ".txt", ".model", ".jinja"})
+EXPORT_TYPES = ("F32", "F16", "BF16", "Q8_0", "Q4_1", "Q4_0")
+CHUNK = 1 << 20
+
+
+def _model_name_clean(name: str) -> str:
+    name = name.strip()
+    if not name or ":" in name or "/" in name or len(name) > 100:
+        raise ValidationError({"name": ["use 1-100 characters without ':' or '/'"]})
+    return name
+
+
+@transaction.atomic
+def registered_model_get_or_create(*, user, name: str, description: str = "") -> RegisteredModel:
+    model, _ = RegisteredModel.objects.get_or_create(
+        owner=user, name=_model_name_clean(name), defaults={"description": description}
+    )
+    return model
+
+
+@transaction.atomic
+def registered_model_update(*, user, model_id: int, **fields) -> RegisteredModel:
+    model = owned_get(RegisteredModel, user=user, pk=model_id)
+    if "name" in fields:
+        model.name = _model_name_clean(fields["name"])
+    if "description" in fields:
+        model.description = fields["description"]
+    try:
+        with transaction.atomic():
+            model.save()
+    except IntegrityError:
+        raise ValidationError({"name": ["you already have a model with this name"]}) from None
+    return model
+
+
+def registered_model_delete(*, user, model_id: int) -> None:
+    model = owned_get(RegisteredModel, user=user, pk=model_id)
+    directories = [storage.version_dir(user.pk, v.pk) for v in model.versions.all()]
+    with transaction.atomic():
+        model.delete()
+        transaction.on_commit(lambda: [shutil.rmtree(d, ignore_errors=True) for d in directories])
+
+
+def _next_version(model: RegisteredModel, bump: str) -> tuple[int, int, int]:
+    """Semantic version after the model's highest: the first is 1.0.0; later ones bump the
+    minor part unless asked otherwise."""
+    RegisteredModel.objects.select_for_update().get(pk=model.pk)
+    latest = model.versions.order_by("-major", "-minor", "-patch").first()
+    if latest is None:
+        return 1, 0, 0
+    if bump == "major":
+        return latest.major + 1, 0, 0
+    if bump == "patch":
+        return latest.major, latest.minor, latest.patch + 1
+    return latest.major, latest.minor + 1, 0
+
+
+def _new_version(*, user, name: str, bump: str, source: str, description: str = "", **lineage) -> ModelVersion:
+    model = registered_model_get_or_create(user=user, name=name)
+    major, minor, patch = _next_version(model, bump)
+    version = ModelVersion.objects.create(
+        owner=user, registered_model=model, major=major, minor=minor, patch=patch,
+        source=source, description=description, **lineage,
+    )
+    StageTransition.objects.create(model_version=version, from_stage="", to_stage=Stage.DEVELOPMENT, user=user)
+    model.save(update_fields=["updated_at"])
+    return version
+
+
+def _enqueue_import(version: ModelVersion) -> None:
+    from .tasks import model_version_import_task
+
+    transaction.on_commit(lambda: model_version_import_task.delay(version.pk))
+
+
+@transaction.atomic
+def model_version_create_from_training_run(
+    *, user, training_run_id: int, name: str, checkpoint: str = "best", bump: str = "minor", description: str = ""
+) -> ModelVersion:
+    training_run = owned_get(TrainingRun, user=user, pk=training_run_id)
+    directory = training_run.best_checkpoint if checkpoint == "best" else training_run.last_checkpoint
+    directory = directory or training_run.last_checkpoint
+    if not directory:
+        raise ValidationError({"training_run_id": ["this training run has no checkpoint yet"]})
+    version = _new_version(
+        user=user, name=name, bump=bump, source=Source.TRAINING_RUN, description=description,
+        training_run=training_run, dataset_version=training_run.dataset_version,
+    )
+    source = storage.source_dir(user.pk, version.pk)
+    shutil.copytree(directory, source / "checkpoint")
+    _enqueue_import(version)
+    return version
+
+
+def model_version_upload(
+    *, user, name: str, filename: str, stream: BinaryIO, content_length: int | None,
+    bump: str = "minor", description: str = "",
+) -> ModelVersion:
+    """A `.gguf`, a `.sou`, or a `.zip` of a Hugging Face model directory, streamed to disk
+    and imported by a task."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in UPLOAD_SOURCES:
+        raise ValidationError({"filename": ["upload a .gguf, a .sou, or a .zip of a Hugging Face model directory"]})
+    limit = settings.SLOUGHGPT_MAX_UPLOAD_BYTES
+    if content_length is not None and content_length > limit:
+        raise ValidationError({"body": [f"the file is {content_length} bytes; the limit is {limit}"]})
+    incoming = storage.owner_root(user.pk) / ".incoming"
+    incoming.mkdir(parents=True, exist_ok=True)
+    temp = incoming / uuid.uuid4().hex
+    try:
+        received = 0
+        with temp.open("wb") as sink:
+            while chunk := stream.read(CHUNK):
+                received += len(chunk)
+                if received > limit:
+                    raise ValidationError({"body": [f"the file is larger than the {limit}-byte limit"]})
+                sink.write(chunk)
+        if received == 0:
+            raise ValidationError({"body": ["the file is empty"]})
+        with transaction.atomic():
+            version = _new_version(
+                user=user, name=name, bump=bump, source=UPLOAD_SOURCES[suffix], description=description
+            )
+            source = storage.source_dir(user.pk, version.pk)
+            source.mkdir(parents=True, exist_ok=True)
+            temp.rename(source / f"upload{suffix}")
+            _enqueue_import(version)
+        return version
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+@transaction.atomic
+def model_version_create_starter(*, user) -> ModelVersion:
+    from ml.model_map.starter import STARTER_NAME
+
+    version = _new_version(
+        user=user, name=STARTER_NAME, bump="minor", source=Source.STARTER,
+        description="SmolLM2-135M-Instruct (Apache-2.0), the starter chat model.",
+    )
+    _enqueue_import(version)
+    return version
+
+
+def _import_source(version: ModelVersion) -> Path:
+    """The file or directory the importer reads for this version."""
+    from ml.model_map.starter import fetch_starter_gguf
+
+    source = storage.source_dir(version.owner_id, version.pk)
+    if version.source == Source.STARTER:
+        return fetch_starter_gguf(Path(settings.MEDIA_ROOT) / "cache" / "starter")
+    if version.source == Source.TRAINING_RUN:
+        return source / "checkpoint"
+    if version.source == Source.HF_UPLOAD:
+        target = source / "hf"
+        shutil.rmtree(target, ignore_errors=True)
+        extract_zip_safely(source / "upload.zip", target, HF_SUFFIXES)
+        configs = sorted(target.rglob("config.json"), key=lambda p: len(p.parts))
+        if not configs:
+            raise ArchiveError("the archive has no config.json")
+        return configs[0].parent
+    suffix = ".gguf" if version.source == Source.GGUF_UPLOAD else ".sou"
+    return source / f"upload{suffix}"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def model_version_import(*, version_id: int) -> ModelVersion:
+    """Turns the version's source into its canonical `.sou`. Idempotent: a version that is
+    no longer importing is left alone."""
+    from ml.sou import read_sou
+    from ml.sou.convert import import_model
+
+    version = ModelVersion.objects.get(pk=version_id)
+    if version.status != ModelVersion.Status.IMPORTING:
+        return version
+    canonical = storage.canonical_sou(version.owner_id, version.pk)
+    canonical.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        source = _import_source(version)
+        if version.source == Source.SOU_UPLOAD:
+            with read_sou(source):  # validates every header field before it is served
+                pass
+            shutil.copyfile(source, canonical)
+        else:
+            import_model(source, canonical, qtype="F32")
+        with read_sou(canonical) as sou:
+            version.architecture = sou.config
+            version.parameters = sum(_count(info.shape) for info in sou.tensor_infos)
+        version.sha256 = _sha256(canonical)
+        version.size_bytes = canonical.stat().st_size
+        version.status = ModelVersion.Status.READY
+    except Exception as exc:  # the version must say what went wrong, whatever it was
+        version.status = ModelVersion.Status.FAILED
+        version.error = f"{type(exc).__name__}: {exc}"
+    with transaction.atomic():
+        version.save()
+        notify_user(
+            user_id=version.owner_id,
+            event={"type": "model_version.imported", "id": version.pk, "status": version.status},
+        )
+    return version
+
+
+def _count(shape) -> int:
+    total = 1
+    for dim in shape:
+        total *= int(dim)
+    return total
+
+
+@transaction.atomic
+def model_version_set_stage(*, user, version_id: int, stage: str, note: str = "") -> ModelVersion:
+    """Moves a version to `stage`. Promoting to production archives the model's previous
+    production version in the same transaction, so there is always at most one."""
+    version = owned_get(ModelVersion.objects.select_for_update(), user=user, pk=version_id)
+    if stage not in Stage.values:
+        raise ValidationError({"stage": [f"one of {', '.join(Stage.values)}"]})
+    if stage == Stage.PRODUCTION and version.status != ModelVersion.Status.READY:
+        raise ValidationError({"stage": [f"only a ready version can go to production; this one is {version.status}"]})
+    if stage == version.stage:
+        return version
+    if stage == Stage.PRODUCTION:
+        current = ModelVersion.objects.select_for_update().filter(
+            registered_model=version.registered_model, stage=Stage.PRODUCTION
+        ).first()
+        if current is not None:
+            _transition(current, Stage.ARCHIVED, user, f"replaced by {version.version}")
+    _transition(version, stage, user, note)
+    return version
+
+
+def _transition(version: ModelVersion, stage: str, user, note: str) -> None:
+    StageTransition.objects.create(
+        model_version=version, from_stage=version.stage, to_stage=stage, user=user, note=note
+    )
+    version.stage = stage
+    version.save(update_fields=["stage", "updated_at"])
+
+
+@transaction.atomic
+def model_export_create(*, user, version_id: int, qtypes: list[str]) -> list[ModelExport]:
+    version = owned_get(ModelVersion, user=user, pk=version_id)
+    if version.status != ModelVersion.Status.READY:
+        raise ValidationError({"version": [f"the version is {version.status}, not ready"]})
+    unknown = [q for q in qtypes if q not in EXPORT_TYPES]
+    if unknown or not qtypes:
+        raise ValidationError({"qtypes": [f"choose from {', '.join(EXPORT_TYPES)}"]})
+    from .tasks import model_export_task
+
+    exports = []
+    for qtype in dict.fromkeys(qtypes):
+        export, created = ModelExport.objects.get_or_create(owner=user, model_version=version, qtype=qtype)
+        if not created and export.status == ModelExport.Status.FAILED:
+            export.status, export.error = ModelExport.Status.QUEUED, ""
+            export.save(update_fields=["status", "error", "updated_at"])
+            created = True
+        if created:
+            transaction.on_commit(lambda export_id=export.pk: model_export_task.delay(export_id))
+        exports.append(export)
+    return exports
+
+
+def model_export_run(*, export_id: int) -> ModelExport:
+    """Quantizes the canonical file to the export's type and measures it against the
+    full-precision model. Idempotent: a finished export is left alone."""
+    from ml.sou import QuantPolicy, quantize_file
+
+    export = ModelExport.objects.select_related("model_version").get(pk=export_id)
+    if export.status not in (ModelExport.Status.QUEUED, ModelExport.Status.RUNNING):
+        return export
+    version = export.model_version
+    ModelExport.objects.filter(pk=export.pk).update(status=ModelExport.Status.RUNNING)
+    canonical = storage.canonical_sou(version.owner_id, version.pk)
+    target = storage.export_sou(version.owner_id, version.pk, export.qtype)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        quantize_report = quantize_file(canonical, target, export.qtype, QuantPolicy())
+        export.report = {
+            "size_bytes": target.stat().st_size,
+            "f32_size_bytes": canonical.stat().st_size,
+            "warnings": list(getattr(quantize_report, "warnings", []) or []),
+            **_quality_report(canonical, target, version),
+        }
+        export.sha256 = _sha256(target)
+        export.size_bytes = target.stat().st_size
+        export.status = ModelExport.Status.READY
+    except Exception as exc:  # the export must say what went wrong, whatever it was
+        export.status = ModelExport.Status.FAILED
+        export.error = f"{type(exc).__name__}: {exc}"
+        target.unlink(missing_ok=True)
+    with transaction.atomic():
+        export.save()
+        notify_user(
+            user_id=export.owner_id,
+            event={"type": "model_export.finished", "id": export.pk, "status": export.status},
+        )
+    return export
+
+
+def _quality_report(canonical: Path, quantized: Path, version: ModelVersion) -> dict:
+    """Perplexity and KL divergence against the full-precision file, and decode speed, on a
+    sample of the version's own training data (or a fixed text when it has none)."""
+    from ml.infer.quality import compare_quality
+
+    text = _evaluation_text(version)
+    return compare_quality(reference=canonical, candidate=quantized, text=text).to_dict()
+
+
+EVALUATION_CHARS = 4000
+FALLBACK_TEXT = (
+    "The quick brown fox jumps over the lazy dog. A small language model learns the patterns "
+    "of the text it is trained on, one token at a time, and predicts what comes next. "
+) * 20
+
+
+def _evaluation_text(version: ModelVersion) -> str:
+    from apps.datasets.services import dataset_version_path
+
+    dataset_version = version.dataset_version
+    if dataset_version is not None and dataset_version.format == "txt":
+        path = dataset_version_path(dataset_version)
+        if path.is_file():
+            with path.open("rb") as handle:
+                handle.seek(max(0, path.stat().st_size - EVALUATION_CHARS * 4))
+                return handle.read().decode("utf-8", errors="ignore")[-EVALUATION_CHARS:]
+    return FALLBACK_TEXT

@@ -1,0 +1,18 @@
+"""Registry tasks: importing a version into its canonical `.sou`, and quantized exports.
+Both are heavy, so they run on the `train` queue with the GPU-capable workers."""
+
+from celery import shared_task
+
+
+@shared_task(name="registry.model_version_import_train_task")
+def model_version_import_task(version_id: int) -> str:
+    from .services import model_version_import
+
+    return model_version_import(version_id=version_id).status
+
+
+@shared_task(name="registry.model_export_train_task")
+def model_export_task(export_id: int) -> str:
+    from .services import model_export_run
+
+    return model_export_run(export_id=export_id).status

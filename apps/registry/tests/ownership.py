@@ -1,0 +1,53 @@
+"""Ownership-matrix cases for the registry routes."""
+
+from apps.core.ownership import Case
+from apps.datasets.models import Dataset, DatasetVersion
+from apps.registry.models import ModelExport, ModelVersion, RegisteredModel
+
+
+def _model(user):
+    model = RegisteredModel.objects.create(owner=user, name="owner-private-model")
+    return {"model_id": model.pk}, "owner-private-model"
+
+
+def _version(user):
+    model = RegisteredModel.objects.create(owner=user, name="owner-private-model")
+    version = ModelVersion.objects.create(
+        owner=user, registered_model=model, major=1, minor=0, patch=0, source="starter", status="ready"
+    )
+    return {"version_id": version.pk}, "owner-private-model"
+
+
+def _export(user):
+    kwargs, marker = _version(user)
+    export = ModelExport.objects.create(owner=user, model_version_id=kwargs["version_id"], qtype="Q8_0",
+                                        status="ready")
+    return {"export_id": export.pk}, marker
+
+
+def _dataset_version(user):
+    dataset = Dataset.objects.create(owner=user, name="d")
+    version = DatasetVersion.objects.create(
+        owner=user, dataset=dataset, number=1, filename="d.txt", format="txt", sha256="0" * 64, size_bytes=1
+    )
+    return {"version_id": version.pk}, "owner-private"
+
+
+OWNED_ROUTES = {
+    "api-v1:model-list": Case(setup=_model),
+    "api-v1:model-detail": Case(setup=_model, methods={"get": None, "patch": {"name": "x"}, "delete": None}),
+    "api-v1:model-versions": Case(setup=_model),
+    "api-v1:model-version-detail": Case(setup=_version),
+    "api-v1:model-version-stage": Case(setup=_version, methods={"get": None, "post": {"stage": "staging"}}),
+    "api-v1:model-version-lineage": Case(setup=_version),
+    "api-v1:model-version-exports": Case(setup=_version, methods={"post": {"qtypes": ["Q8_0"]}}),
+    "api-v1:model-version-download": Case(setup=_version),
+    "api-v1:model-export-download": Case(setup=_export),
+    "api-v1:dataset-version-models": Case(setup=_dataset_version),
+}
+
+PUBLIC_ROUTES = {
+    "api-v1:model-version-from-run": "creates from the caller's own training run (ids checked: a test covers it)",
+    "api-v1:model-version-upload": "creates a new version from the request body only",
+    "api-v1:model-version-starter": "creates the starter model for the caller",
+}
