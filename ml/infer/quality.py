@@ -57,8 +57,11 @@ def _decode_speed(path: Path, tokens: int = 32) -> float:
     from ml.infer.engine import Engine
 
     engine = Engine.load(path, device="cpu", max_batch=1)
+    prompt = "The"
+    # Small models have small contexts: generate what fits after the prompt.
+    tokens = max(1, min(tokens, engine.context_length - len(engine.encode(prompt))))
     started = time.perf_counter()
-    produced = sum(1 for _ in engine.stream("The", max_tokens=tokens, temperature=0.0, ignore_eos=True))
+    produced = sum(1 for _ in engine.stream(prompt, max_tokens=tokens, temperature=0.0, ignore_eos=True))
     return produced / (time.perf_counter() - started)
 
 
