@@ -62,7 +62,8 @@ def _test_database_url() -> str:
     from django.db import connection
 
     cfg = connection.settings_dict
-    host = cfg["HOST"] or ""
+    # dj_database_url keeps a Unix-socket directory in OPTIONS["host"], not in HOST.
+    host = cfg["HOST"] or cfg.get("OPTIONS", {}).get("host", "")
     if host.startswith("/"):
         return f"postgresql://{cfg['USER']}:{cfg['PASSWORD'] or ''}@/{cfg['NAME']}?host={host}"
     port = f":{cfg['PORT']}" if cfg["PORT"] else ""
@@ -104,6 +105,8 @@ def celery_worker_process(transactional_db, tmp_path):
     else:
         raise RuntimeError("the Celery worker did not answer within 60 s")
     yield process
+    # Shown by pytest only when the test failed: what the worker said.
+    print("---- celery worker log ----\n" + (tmp_path / "worker.log").read_text()[-6000:])
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
         try:

@@ -1,0 +1,196 @@
+"""Writes for experiment tracking: experiments, runs, params, batched metric ingestion (with
+live events after commit) and artifacts."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.core.selectors import owned_get
+
+from . import storage
+from .metric_store import points_insert
+from .models import TERMINAL_STATUSES, Artifact, Experiment, Run, RunStatus
+from .realtime import publish_run_event
+from .validation import (
+    MAX_PARAMS,
+    artifact_path_clean,
+    metric_points_clean,
+    params_clean,
+    tags_clean,
+)
+
+
+def _unique_name_error(name: str) -> ValidationError:
+    return ValidationError({"name": [f"You already have an experiment named {name!r}."]})
+
+
+@transaction.atomic
+def experiment_create(*, user, name: str, description: str = "") -> Experiment:
+    name = name.strip()
+    try:
+        # A savepoint, so a concurrent create with the same name becomes a clean 400.
+        with transaction.atomic():
+            return Experiment.objects.create(owner=user, name=name, description=description)
+    except IntegrityError:
+        raise _unique_name_error(name) from None
+
+
+@transaction.atomic
+def experiment_update(
+    *, user, experiment_id: int, name: str | None = None, description: str | None = None
+) -> Experiment:
+    experiment = owned_get(Experiment, user=user, pk=experiment_id)
+    if name is not None:
+        experiment.name = name.strip()
+    if description is not None:
+        experiment.description = description
+    try:
+        with transaction.atomic():
+            experiment.save()
+    except IntegrityError:
+        raise _unique_name_error(experiment.name) from None
+    return experiment
+
+
+@transaction.atomic
+def experiment_delete(*, user, experiment_id: int) -> None:
+    experiment = owned_get(Experiment, user=user, pk=experiment_id)
+    run_ids = list(experiment.runs.values_list("pk", flat=True))
+    experiment.delete()
+
+    def remove_files() -> None:
+        for run_id in run_ids:
+            storage.remove_run(user.pk, run_id)
+
+    transaction.on_commit(remove_files)
+
+
+def _apply_status(run: Run, status: str) -> None:
+    now = timezone.now()
+    run.status = status
+    if status == RunStatus.RUNNING and run.started_at is None:
+        run.started_at = now
+    run.finished_at = now if status in TERMINAL_STATUSES else None
+
+
+@transaction.atomic
+def run_create(
+    *,
+    user,
+    experiment_id: int,
+    name: str,
+    params: dict | None = None,
+    tags: dict | None = None,
+    notes: str = "",
+    status: str = RunStatus.RUNNING,
+) -> Run:
+    experiment = owned_get(Experiment, user=user, pk=experiment_id)
+    run = Run(
+        owner=user,
+        experiment=experiment,
+        name=name.strip(),
+        notes=notes,
+        params=params_clean(params or {}),
+        tags=tags_clean(tags or {}),
+    )
+    _apply_status(run, status)
+    run.save()
+    return run
+
+
+@transaction.atomic
+def run_update(
+    *,
+    user,
+    run_id: int,
+    name: str | None = None,
+    notes: str | None = None,
+    tags: dict | None = None,
+    status: str | None = None,
+) -> Run:
+    """`tags` is merged (a null value removes that tag), like a JSON merge patch."""
+    run = owned_get(Run.objects.select_for_update(), user=user, pk=run_id)
+    if name is not None:
+        run.name = name.strip()
+    if notes is not None:
+        run.notes = notes
+    if tags is not None:
+        merged = {**run.tags, **tags_clean(tags, allow_null=True)}
+        run.tags = {key: value for key, value in merged.items() if value is not None}
+    if status is not None and status != run.status:
+        _apply_status(run, status)
+        publish_run_event(
+            run_id=run.pk, event={"type": "run.status", "run": run.pk, "status": status}
+        )
+    run.save()
+    return run
+
+
+@transaction.atomic
+def run_delete(*, user, run_id: int) -> None:
+    run = owned_get(Run, user=user, pk=run_id)
+    run.delete()
+    transaction.on_commit(lambda: storage.remove_run(user.pk, run_id))
+
+
+@transaction.atomic
+def run_params_log(*, user, run_id: int, params: dict) -> Run:
+    """Merges `params` into the run's (a later value for a name replaces the earlier)."""
+    run = owned_get(Run.objects.select_for_update(), user=user, pk=run_id)
+    merged = {**run.params, **params_clean(params)}
+    if len(merged) > MAX_PARAMS:
+        raise ValidationError({"params": [f"A run holds at most {MAX_PARAMS} params."]})
+    run.params = merged
+    run.save(update_fields=["params", "updated_at"])
+    return run
+
+
+@transaction.atomic
+def run_metrics_log(*, user, run_id: int, metrics) -> int:
+    """Stores a batch of points (see validation.metric_points_clean for the shape) and
+    tells the run's live listeners once committed. Returns how many were stored."""
+    run = owned_get(Run, user=user, pk=run_id)
+    rows = metric_points_clean(metrics, now=time.time())
+    points_insert(run_id=run.pk, rows=rows)
+    points = [{"key": k, "step": s, "value": v, "timestamp": t} for k, s, v, t in rows]
+    publish_run_event(run_id=run.pk, event={"type": "run.metrics", "run": run.pk, "points": points})
+    return len(rows)
+
+
+def artifact_upload(*, user, run_id: int, file: UploadedFile, path: str | None = None) -> Artifact:
+    """Streams the upload into the run's storage, recording size and sha256. Uploading to
+    a name the run already has replaces that artifact's file."""
+    run = owned_get(Run, user=user, pk=run_id)
+    name = artifact_path_clean(path if path else file.name or "")
+    temp, size, sha256 = storage.receive(
+        file.chunks(), owner_id=user.pk, run_id=run.pk, limit=settings.SLOUGHGPT_MAX_UPLOAD_BYTES
+    )
+    try:
+        with transaction.atomic():
+            artifact, created = Artifact.objects.select_for_update().get_or_create(
+                run=run, path=name, defaults={"owner": user, "size": size, "sha256": sha256}
+            )
+            if not created:
+                artifact.size, artifact.sha256 = size, sha256
+                artifact.save(update_fields=["size", "sha256", "updated_at"])
+            os.replace(temp, storage.artifact_file(user.pk, run.pk, artifact.pk))
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return artifact
+
+
+@transaction.atomic
+def artifact_delete(*, user, run_id: int, artifact_id: int) -> None:
+    run = owned_get(Run, user=user, pk=run_id)
+    artifact = owned_get(Artifact.objects.filter(run=run), user=user, pk=artifact_id)
+    path = storage.artifact_file(user.pk, run.pk, artifact.pk)
+    artifact.delete()
+    transaction.on_commit(lambda: path.unlink(missing_ok=True))

@@ -1,0 +1,64 @@
+"""Where artifact bytes live: MEDIA_ROOT/artifacts/<owner id>/<run id>/<artifact id>, built
+only from ids we generated and checked to stay under the owner's root. The name a user gave
+an artifact is never part of a path on disk."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
+
+
+def owner_root(owner_id: int) -> Path:
+    return (Path(settings.MEDIA_ROOT) / "artifacts" / str(int(owner_id))).resolve()
+
+
+def _inside(root: Path, path: Path) -> Path:
+    resolved = path.resolve()
+    if root not in resolved.parents:
+        raise SuspiciousFileOperation("refusing an artifact path outside the owner's storage")
+    return resolved
+
+
+def run_dir(owner_id: int, run_id: int) -> Path:
+    root = owner_root(owner_id)
+    return _inside(root, root / str(int(run_id)))
+
+
+def artifact_file(owner_id: int, run_id: int, artifact_id: int) -> Path:
+    return _inside(owner_root(owner_id), run_dir(owner_id, run_id) / str(int(artifact_id)))
+
+
+def receive(
+    chunks: Iterable[bytes], *, owner_id: int, run_id: int, limit: int
+) -> tuple[Path, int, str]:
+    """Writes `chunks` to a temporary file in the run's folder, hashing as it goes; returns
+    (temporary path, size, sha256). The caller moves it into place or deletes it."""
+    directory = run_dir(owner_id, run_id)
+    directory.mkdir(parents=True, exist_ok=True)
+    temp = _inside(owner_root(owner_id), directory / f".upload-{uuid.uuid4().hex}")
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with temp.open("wb") as sink:
+            for chunk in chunks:
+                size += len(chunk)
+                if size > limit:
+                    raise ValidationError(
+                        {"file": [f"The file is larger than the {limit}-byte limit."]}
+                    )
+                digest.update(chunk)
+                sink.write(chunk)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return temp, size, digest.hexdigest()
+
+
+def remove_run(owner_id: int, run_id: int) -> None:
+    shutil.rmtree(run_dir(owner_id, run_id), ignore_errors=True)

@@ -1,0 +1,188 @@
+"""Batched metric ingestion, its validation, the downsampled series and run comparison."""
+
+import json
+import math
+import random
+
+import pytest
+
+from apps.experiments.models import MetricPoint
+
+from .factories import log_series, make_run
+
+pytestmark = pytest.mark.django_db
+
+
+def _post(client, run, body):
+    raw = body if isinstance(body, str) else json.dumps(body)
+    return client.post(f"/api/v1/runs/{run.pk}/metrics/", raw, content_type="application/json")
+
+
+def test_a_batch_is_stored_and_summarized(make_user, api_client_for):
+    # given
+    user = make_user()
+    run = make_run(user)
+    client = api_client_for(user)
+    points = [
+        {"key": "train/loss", "value": 5.0 - step, "step": step, "timestamp": 1000.0 + step}
+        for step in range(4)
+    ]
+    points.append({"key": "lr", "value": 3, "step": 0})
+    # when
+    stored = _post(client, run, {"metrics": points})
+    # a later batch re-logging an earlier step must not become the "last" value
+    _post(client, run, {"metrics": [{"key": "train/loss", "value": 9.0, "step": 1}]})
+    summaries = client.get(f"/api/v1/runs/{run.pk}/metrics/").json()["results"]
+    series = client.get(f"/api/v1/runs/{run.pk}/metrics/train/loss/").json()
+    # then
+    assert stored.status_code == 201 and stored.json() == {"count": 5}
+    assert summaries == [
+        {"key": "lr", "count": 1, "last": 3.0, "last_step": 0, "min": 3.0, "max": 3.0},
+        {"key": "train/loss", "count": 5, "last": 2.0, "last_step": 3, "min": 2.0, "max": 9.0},
+    ]
+    assert series["key"] == "train/loss" and series["total_points"] == 5
+    assert series["steps"] == [0, 1, 1, 2, 3]
+    assert series["values"] == [5.0, 4.0, 9.0, 3.0, 2.0] == series["min"] == series["max"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        (
+            '{"metrics": [{"key": "a", "value": 1, "step": 0}, {"key": "a", "value": NaN, "step": 1}]}',
+            "metrics[1].value",
+        ),
+        ('{"metrics": [{"key": "a", "value": Infinity, "step": 0}]}', "metrics[0].value"),
+        ('{"metrics": [{"key": "a", "value": 1e999, "step": 0}]}', "metrics[0].value"),
+        ('{"metrics": [{"key": "a", "value": "1.0", "step": 0}]}', "metrics[0].value"),
+        ('{"metrics": [{"key": "a", "value": true, "step": 0}]}', "metrics[0].value"),
+        ('{"metrics": [{"key": "a", "value": 1, "step": -1}]}', "metrics[0].step"),
+        ('{"metrics": [{"key": "a", "value": 1, "step": 1.5}]}', "metrics[0].step"),
+        ('{"metrics": [{"key": "a", "value": 1}]}', "metrics[0].step"),
+        ('{"metrics": [{"key": "", "value": 1, "step": 0}]}', "metrics[0].key"),
+        ('{"metrics": [{"key": ["a"], "value": 1, "step": 0}]}', "metrics[0].key"),
+        ('{"metrics": [{"key": "a\\u0000", "value": 1, "step": 0}]}', "metrics[0].key"),
+        (
+            '{"metrics": [{"key": "a", "value": 1, "step": 0, "timestamp": -5}]}',
+            "metrics[0].timestamp",
+        ),
+        ('{"metrics": [{"key": "a", "value": 1, "step": 0, "wall": 1}]}', "metrics[0].wall"),
+        ('{"metrics": [7]}', "metrics[0]"),
+        ('{"metrics": []}', "metrics"),
+        ('{"points": []}', "metrics"),
+        ("[1, 2]", "metrics"),
+    ],
+)
+def test_a_bad_point_is_a_400_naming_it_and_nothing_is_stored(
+    make_user, api_client_for, raw, field
+):
+    # given
+    user = make_user()
+    run = make_run(user)
+    # when
+    response = _post(api_client_for(user), run, raw)
+    # then
+    assert response.status_code == 400, response.content
+    assert field in response.json()["error"]["fields"]
+    assert not MetricPoint.objects.filter(series__run=run).exists()
+
+
+def test_more_than_ten_thousand_points_are_refused(make_user, api_client_for):
+    # given
+    user = make_user()
+    run = make_run(user)
+    points = [{"key": "a", "value": 1.0, "step": step} for step in range(10_001)]
+    # when
+    response = _post(api_client_for(user), run, {"metrics": points})
+    # then
+    assert response.status_code == 400
+    assert "10000" in response.json()["error"]["fields"]["metrics"][0]
+
+
+def test_downsampling_keeps_the_true_extremes(make_user, api_client_for):
+    # given: 10k noisy points with two single-step spikes
+    user = make_user()
+    run = make_run(user)
+    rng = random.Random(7)
+    values = [math.sin(step / 300) + rng.uniform(-0.1, 0.1) for step in range(10_000)]
+    values[1234], values[8765] = 50.0, -50.0
+    log_series(user, run, "loss", values)
+    # when
+    series = api_client_for(user).get(f"/api/v1/runs/{run.pk}/metrics/loss/?points=100").json()
+    # then
+    assert series["total_points"] == 10_000
+    assert (
+        len(series["steps"])
+        == len(series["values"])
+        == len(series["min"])
+        == len(series["max"])
+        == 100
+    )
+    assert max(series["max"]) == 50.0 and min(series["min"]) == -50.0
+    assert series["steps"] == sorted(series["steps"]) and series["steps"][-1] == 9_999
+    assert all(
+        low <= mean <= high
+        for low, mean, high in zip(series["min"], series["values"], series["max"])
+    )
+
+
+def test_unknown_metric_key_is_404_and_bad_points_is_400(make_user, api_client_for):
+    user = make_user()
+    run = make_run(user)
+    log_series(user, run, "loss", [1.0])
+    client = api_client_for(user)
+    assert client.get(f"/api/v1/runs/{run.pk}/metrics/nope/").status_code == 404
+    bad = client.get(f"/api/v1/runs/{run.pk}/metrics/loss/?points=1")
+    assert bad.status_code == 400 and "points" in bad.json()["error"]["fields"]
+
+
+def test_compare_shows_param_diffs_curves_and_summaries(make_user, api_client_for):
+    # given
+    user = make_user()
+    first = make_run(user, params={"lr": 0.1, "layers": 4, "amp": True})
+    second = make_run(
+        user, experiment=first.experiment, params={"lr": 0.2, "layers": 4.0, "amp": 1}
+    )
+    log_series(user, first, "loss", [3.0, 2.0, 1.0])
+    log_series(user, second, "loss", [4.0, 3.0])
+    log_series(user, second, "acc", [0.5])
+    # when
+    response = api_client_for(user).get(
+        f"/api/v1/experiments/runs/compare/?ids={first.pk},{second.pk}"
+    )
+    # then
+    body = response.json()
+    assert [run["id"] for run in body["runs"]] == [first.pk, second.pk]
+    assert {p["key"]: (p["values"], p["differs"]) for p in body["params"]} == {
+        "amp": ([True, 1], True),
+        "layers": ([4, 4.0], False),
+        "lr": ([0.1, 0.2], True),
+    }
+    acc, loss = body["metrics"]
+    assert acc["key"] == "acc" and acc["runs"][0] is None
+    assert loss["runs"][0]["summary"] == {
+        "count": 3,
+        "last": 1.0,
+        "last_step": 2,
+        "min": 1.0,
+        "max": 3.0,
+    }
+    assert loss["runs"][1]["series"]["values"] == [4.0, 3.0]
+
+
+def test_compare_refuses_other_users_runs_and_bad_ids(make_user, api_client_for):
+    # given
+    owner, intruder = make_user(), make_user()
+    theirs = make_run(owner)
+    mine = make_run(intruder)
+    client = api_client_for(intruder)
+    # when
+    foreign = client.get(f"/api/v1/experiments/runs/compare/?ids={mine.pk},{theirs.pk}")
+    malformed = client.get("/api/v1/experiments/runs/compare/?ids=1,x")
+    too_many = client.get(
+        "/api/v1/experiments/runs/compare/?ids=" + ",".join(map(str, range(1, 12)))
+    )
+    # then
+    assert foreign.status_code == 404
+    assert malformed.status_code == 400 and "ids" in malformed.json()["error"]["fields"]
+    assert too_many.status_code == 400

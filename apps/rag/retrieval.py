@@ -1,0 +1,189 @@
+"""Finding the chunks of a user's documents that answer a query: nearest neighbours by
+cosine over pgvector's HNSW index, PostgreSQL full-text search, or both fused by reciprocal
+rank. Every SQL statement here filters on owner_id and the chosen collections; chat calls
+`rag_retrieve` to ground an answer and cite its sources."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from rest_framework.exceptions import NotFound
+
+from apps.core.selectors import owned_queryset
+
+from .models import TS_CONFIG, Chunk, Collection
+
+MODES = ("hybrid", "vector", "text")
+RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of the very top ranks
+# Each ranker proposes this many candidates per result wanted, so fusion has overlap to use.
+CANDIDATES_PER_RESULT = 4
+MIN_CANDIDATES = 20
+# Candidates HNSW keeps while searching; benchmarks/rag_search.py measured recall@10 >= 0.95
+# at 100k chunks with this value.
+HNSW_EF_SEARCH = 100
+
+_VECTOR_SQL = """
+    SELECT c.id, 1 - (c.embedding <=> %(vector)s::vector) AS similarity
+    FROM rag_chunk c
+    WHERE c.owner_id = %(owner)s AND c.collection_id = ANY(%(collections)s)
+    ORDER BY c.embedding <=> %(vector)s::vector
+    LIMIT %(n)s
+"""
+# `+ 0` keeps the planner off the HNSW index: an exact scan of the rows the filter keeps.
+_VECTOR_EXACT_SQL = _VECTOR_SQL.replace(
+    "ORDER BY c.embedding <=> %(vector)s::vector",
+    "ORDER BY (c.embedding <=> %(vector)s::vector) + 0",
+)
+# Questions are sentences, and a chunk rarely holds every word of one: the query's lexemes
+# are OR-ed (plainto_tsquery ANDs them) and chunks ranked by how much of it they match.
+_TEXT_SQL = """
+    SELECT c.id, ts_rank(c.search_vector, q) AS rank
+    FROM rag_chunk c,
+         to_tsquery(%(config)s::regconfig, replace(
+             plainto_tsquery(%(config)s::regconfig, %(query)s)::text, ' & ', ' | ')) q
+    WHERE c.owner_id = %(owner)s AND c.collection_id = ANY(%(collections)s)
+      AND c.search_vector @@ q
+    ORDER BY rank DESC, c.id
+    LIMIT %(n)s
+"""
+
+
+@dataclass(frozen=True)
+class RetrievedChunk:
+    chunk_id: int
+    document_id: int
+    document_name: str
+    collection_id: int
+    chunk_index: int
+    text: str
+    score: float  # what the results are ordered by: RRF (hybrid), cosine (vector), rank (text)
+    vector_score: float | None  # cosine similarity, when the vector ranker found it
+    text_score: float | None  # ts_rank, when full-text search found it
+
+
+def vector_literal(values: Sequence[float]) -> str:
+    return "[" + ",".join(f"{float(v):.7g}" for v in values) + "]"
+
+
+def _owned_collection_ids(*, user, collection_ids: Sequence[int] | None) -> list[int]:
+    owned = owned_queryset(Collection, user=user)
+    if not collection_ids:
+        return list(owned.values_list("id", flat=True))
+    wanted = list(dict.fromkeys(int(pk) for pk in collection_ids))
+    found = set(owned.filter(pk__in=wanted).values_list("id", flat=True))
+    for pk in wanted:
+        if pk not in found:
+            raise NotFound(f"No collection with id {pk}.")
+    return wanted
+
+
+def vector_hits(*, owner_id: int, collection_ids: list[int], vector, n: int) -> list[tuple]:
+    """(chunk id, cosine similarity), best first."""
+    params = {
+        "vector": vector_literal(vector),
+        "owner": owner_id,
+        "collections": collection_ids,
+        "n": n,
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(HNSW_EF_SEARCH)])
+        cursor.execute(_VECTOR_SQL, params)
+        rows = cursor.fetchall()
+        if len(rows) < n:
+            # pgvector filters after the graph search, so a user holding a small share of a
+            # big table can get fewer than n; the exact scan over their rows never does.
+            cursor.execute(_VECTOR_EXACT_SQL, params)
+            rows = cursor.fetchall()
+    return rows
+
+
+def text_hits(*, owner_id: int, collection_ids: list[int], query: str, n: int) -> list[tuple]:
+    """(chunk id, ts_rank), best first."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _TEXT_SQL,
+            {
+                "config": TS_CONFIG,
+                "query": query,
+                "owner": owner_id,
+                "collections": collection_ids,
+                "n": n,
+            },
+        )
+        return cursor.fetchall()
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> dict[int, float]:
+    """score(id) = sum over rankings of 1 / (k + rank), rank counted from 1."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, chunk_id in enumerate(ranking, start=1):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (k + rank)
+    return scores
+
+
+def rag_retrieve(
+    *,
+    user,
+    query: str,
+    collection_ids: Sequence[int] | None = None,
+    k: int = 5,
+    mode: str = "hybrid",
+) -> list[RetrievedChunk]:
+    """The user's `k` best chunks for `query`, from `collection_ids` (all of the user's
+    collections when empty). Another user's collection id raises NotFound (a 404)."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    collections = _owned_collection_ids(user=user, collection_ids=collection_ids)
+    if not collections or not query.strip():
+        return []
+    n = max(MIN_CANDIDATES, CANDIDATES_PER_RESULT * k) if mode == "hybrid" else k
+    vector_scores: dict[int, float] = {}
+    text_scores: dict[int, float] = {}
+    rankings = []
+    if mode in ("hybrid", "vector"):
+        # Imported on first use: it loads torch, which web processes that never search skip.
+        from ml.personality.embeddings import embed
+
+        hits = vector_hits(
+            owner_id=user.pk, collection_ids=collections, vector=embed([query])[0], n=n
+        )
+        vector_scores = dict(hits)
+        rankings.append([chunk_id for chunk_id, _ in hits])
+    if mode in ("hybrid", "text"):
+        hits = text_hits(owner_id=user.pk, collection_ids=collections, query=query, n=n)
+        text_scores = dict(hits)
+        rankings.append([chunk_id for chunk_id, _ in hits])
+    if mode == "hybrid":
+        scores = reciprocal_rank_fusion(rankings)
+    else:
+        scores = vector_scores or text_scores
+    best = sorted(scores, key=lambda chunk_id: (-scores[chunk_id], chunk_id))[:k]
+    chunks = owned_queryset(Chunk, user=user).filter(pk__in=best).select_related("document")
+    by_id = {
+        chunk.pk: chunk
+        for chunk in chunks.only(
+            "id", "index", "text", "collection_id", "document_id", "document__name"
+        )
+    }
+    return [
+        RetrievedChunk(
+            chunk_id=chunk_id,
+            document_id=by_id[chunk_id].document_id,
+            document_name=by_id[chunk_id].document.name,
+            collection_id=by_id[chunk_id].collection_id,
+            chunk_index=by_id[chunk_id].index,
+            text=by_id[chunk_id].text,
+            score=float(scores[chunk_id]),
+            vector_score=_maybe(vector_scores.get(chunk_id)),
+            text_score=_maybe(text_scores.get(chunk_id)),
+        )
+        for chunk_id in best
+        if chunk_id in by_id  # a chunk deleted between the two reads is simply left out
+    ]
+
+
+def _maybe(value) -> float | None:
+    return None if value is None else float(value)

@@ -1,0 +1,232 @@
+"""Writes for RAG: collections, document uploads (stored, extracted, queued for embedding)
+and deletions, and the embedding step the worker runs."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from apps.core.notifications import notify_user
+from apps.core.selectors import owned_get
+
+from . import storage
+from .chunking import chunk_text
+from .extraction import ExtractionError, extract_text, format_for
+from .models import Chunk, Collection, Document
+
+logger = logging.getLogger(__name__)
+MAX_CHUNK_SIZE = 400  # words; longer chunks lose their ends to the model's 256-token window
+ERROR_CHARS = 1000  # enough to say what failed without storing a whole traceback
+
+
+def _check_chunking(*, chunk_size: int, chunk_overlap: int) -> None:
+    if not 1 <= chunk_size <= MAX_CHUNK_SIZE:
+        raise ValidationError({"chunk_size": [f"Must be between 1 and {MAX_CHUNK_SIZE} words."]})
+    if not 0 <= chunk_overlap < chunk_size:
+        raise ValidationError(
+            {"chunk_overlap": [f"Must be at least 0 and less than chunk_size ({chunk_size})."]}
+        )
+
+
+def _check_name_free(*, user, name: str, exclude_id: int | None = None) -> None:
+    taken = Collection.objects.filter(owner=user, name=name).exclude(pk=exclude_id).exists()
+    if taken:
+        raise ValidationError({"name": [f"You already have a collection named {name!r}."]})
+
+
+@transaction.atomic
+def collection_create(
+    *, user, name: str, description: str = "", chunk_size: int = 160, chunk_overlap: int = 32
+) -> Collection:
+    name = name.strip()
+    _check_chunking(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
+    _check_name_free(user=user, name=name)
+    collection = Collection.objects.create(
+        owner=user,
+        name=name,
+        description=description,
+        chunk_size=chunk_size,
+        chunk_overlap=chunk_overlap,
+    )
+    collection.document_count = 0
+    return collection
+
+
+@transaction.atomic
+def collection_update(*, user, collection_id: int, **changes) -> Collection:
+    """Changes name, description or chunking; new chunking applies to documents uploaded
+    afterwards."""
+    collection = owned_get(Collection.objects.select_for_update(), user=user, pk=collection_id)
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+        _check_name_free(user=user, name=changes["name"], exclude_id=collection.pk)
+    for field, value in changes.items():
+        setattr(collection, field, value)
+    _check_chunking(chunk_size=collection.chunk_size, chunk_overlap=collection.chunk_overlap)
+    collection.save()
+    collection.document_count = collection.documents.count()
+    return collection
+
+
+def _remove_files_on_commit(documents) -> None:
+    paths = [
+        storage.document_path(owner_id=d.owner_id, document_id=d.pk, fmt=d.format)
+        for d in documents
+    ]
+    transaction.on_commit(lambda: [storage.remove_file(p) for p in paths])
+
+
+@transaction.atomic
+def collection_delete(*, user, collection_id: int) -> None:
+    """Deletes the collection, its documents, their chunks and their files."""
+    collection = owned_get(Collection, user=user, pk=collection_id)
+    documents = list(collection.documents.only("id", "owner_id", "format"))
+    _remove_files_on_commit(documents)
+    collection.delete()
+
+
+@transaction.atomic
+def document_upload(*, user, collection_id: int, uploaded) -> Document:
+    """Stores the file under the owner's root, extracts its text (refusing bad files with
+    the reason) and queues its embedding once the row is committed."""
+    collection = owned_get(Collection, user=user, pk=collection_id)
+    filename = Path(uploaded.name or "").name[:255]
+    try:
+        fmt = format_for(filename)
+    except ExtractionError as exc:
+        raise ValidationError({"file": [str(exc)]}) from None
+    storage.check_size(uploaded.size or 0)
+    document = Document.objects.create(
+        owner=user,
+        collection=collection,
+        name=filename,
+        format=fmt,
+        size_bytes=0,
+        sha256="",
+        text="",
+    )
+    path = storage.document_path(owner_id=user.pk, document_id=document.pk, fmt=fmt)
+    stored = storage.store_upload(uploaded, path)
+    # From here the file exists; a failure must remove it as the row is rolled back.
+    try:
+        text = extract_text(path, fmt)
+    except ExtractionError as exc:
+        storage.remove_file(path)
+        raise ValidationError({"file": [f"{filename}: {exc}"]}) from None
+    except BaseException:
+        storage.remove_file(path)
+        raise
+    document.size_bytes = stored.size_bytes
+    document.sha256 = stored.sha256
+    document.text = text
+    document.save(update_fields=["size_bytes", "sha256", "text", "updated_at"])
+    transaction.on_commit(lambda: _enqueue_embedding(document.pk))
+    return document
+
+
+def _enqueue_embedding(document_id: int) -> None:
+    from .tasks import document_embed_task
+
+    document_embed_task.delay(document_id)
+
+
+@transaction.atomic
+def document_delete(*, user, document_id: int) -> None:
+    """Deletes the document, its chunks and its file."""
+    document = owned_get(
+        Document.objects.only("id", "owner_id", "format"), user=user, pk=document_id
+    )
+    _remove_files_on_commit([document])
+    document.delete()
+
+
+def document_embed(*, document_id: int) -> None:
+    """Chunks and embeds one document, replacing any chunks it had. Safe to run again for
+    the same id: a ready or failed document is left alone, a deleted one is skipped."""
+    document = _claim(document_id)
+    if document is None:
+        return
+    try:
+        # Imported here, not at the top: only workers need torch and the model.
+        from ml.personality.embeddings import embed
+
+        collection = document.collection
+        texts = chunk_text(
+            document.text, size=collection.chunk_size, overlap=collection.chunk_overlap
+        )
+        vectors = embed(texts)  # (N, 384), unit length
+        _store_chunks(document_id, texts, vectors)
+    except Exception as exc:
+        logger.exception("embedding document %s failed", document_id)
+        _fail(document_id, f"{type(exc).__name__}: {exc}"[:ERROR_CHARS])
+
+
+@transaction.atomic
+def _claim(document_id: int) -> Document | None:
+    document = (
+        Document.objects.select_for_update()
+        .select_related("collection")
+        .filter(pk=document_id)
+        .first()
+    )
+    if document is None or document.status in (Document.Status.READY, Document.Status.FAILED):
+        return None
+    # A redelivered task finds "processing" (its worker died) and simply runs again.
+    document.status = Document.Status.PROCESSING
+    document.save(update_fields=["status", "updated_at"])
+    return document
+
+
+@transaction.atomic
+def _store_chunks(document_id: int, texts: list[str], vectors) -> None:
+    document = Document.objects.select_for_update().filter(pk=document_id).first()
+    if document is None:  # deleted while it was being embedded
+        return
+    Chunk.objects.filter(document=document).delete()
+    Chunk.objects.bulk_create(
+        [
+            Chunk(
+                owner_id=document.owner_id,
+                collection_id=document.collection_id,
+                document=document,
+                index=i,
+                text=text,
+                embedding=vector,
+            )
+            for i, (text, vector) in enumerate(zip(texts, vectors, strict=True))
+        ],
+        batch_size=500,
+    )
+    document.status = Document.Status.READY
+    document.error = ""
+    document.chunk_count = len(texts)
+    document.save(update_fields=["status", "error", "chunk_count", "updated_at"])
+    _notify(document)
+
+
+@transaction.atomic
+def _fail(document_id: int, message: str) -> None:
+    document = Document.objects.select_for_update().filter(pk=document_id).first()
+    if document is None:
+        return
+    document.status = Document.Status.FAILED
+    document.error = message
+    document.save(update_fields=["status", "error", "updated_at"])
+    _notify(document)
+
+
+def _notify(document: Document) -> None:
+    notify_user(
+        user_id=document.owner_id,
+        event={
+            "type": "rag.document.status",
+            "document_id": document.pk,
+            "collection_id": document.collection_id,
+            "status": document.status,
+            "chunk_count": document.chunk_count,
+            "error": document.error,
+        },
+    )

@@ -1,0 +1,45 @@
+"""Ownership-matrix cases for the RAG routes."""
+
+from apps.core.ownership import Case
+
+
+def _collection(user):
+    from apps.rag.services import collection_create
+
+    collection = collection_create(user=user, name="owner-secret-collection")
+    return {"collection_id": collection.pk}, "owner-secret-collection"
+
+
+def _document(user):
+    from apps.rag.models import Document
+    from apps.rag.services import collection_create
+
+    # A row without a file: the matrix runs outside the RAG tests' media folder.
+    collection = collection_create(user=user, name="owner-secret-collection")
+    document = Document.objects.create(
+        owner=user,
+        collection=collection,
+        name="owner-secret-notes.txt",
+        format="txt",
+        size_bytes=14,
+        sha256="0" * 64,
+        text="Private notes.",
+    )
+    return {"document_id": document.pk}, "owner-secret-notes"
+
+
+OWNED_ROUTES = {
+    "api-v1:rag-collections": Case(setup=_collection),
+    "api-v1:rag-collection-detail": Case(
+        setup=_collection, methods={"get": None, "patch": {"name": "taken"}, "delete": None}
+    ),
+    "api-v1:rag-documents": Case(setup=_collection, methods={"get": None, "post": None}),
+    "api-v1:rag-document-detail": Case(setup=_document, methods={"get": None, "delete": None}),
+}
+
+PUBLIC_ROUTES = {
+    # The matrix sends ids in paths; this route takes them in its body, and
+    # apps/rag/tests/test_retrieval.py shows another user's collection id there is a 404 and
+    # that results never include another user's chunks.
+    "api-v1:rag-search": "collection ids travel in the POST body; see test_retrieval.py",
+}

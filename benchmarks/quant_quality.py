@@ -1,0 +1,82 @@
+"""What quantization costs in quality: perplexity of each `.sou` type on the end of a text, and
+the mean KL divergence of its next-token distributions from the F32 model's. Prints one JSON
+line: {"tokens", "window", "types": {T: {"ppl", "ppl_vs_f32_pct", "mean_kl"}}}.
+
+    python benchmarks/quant_quality.py --model SmolLM2-135M-Instruct.Q4_1.gguf
+
+--model is anything ml.sou.convert.import_model reads (.gguf, Hugging Face dir, checkpoint);
+each type is imported from it into a temporary file and loaded the way the engine loads it
+(block-typed linears stay quantized). Windows of --window tokens are scored independently,
+so these are whole-window (prefill-path) numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from tokenizers import Tokenizer
+
+from ml.infer.loader import load_model
+from ml.sou import read_sou
+from ml.sou.convert import import_model
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "shakespeare.txt"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True, type=Path, help="source model to import")
+    parser.add_argument("--types", default="F32,F16,Q8_0,Q4_1,Q4_0", help="comma-separated")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="text file to score")
+    parser.add_argument("--chars", type=int, default=100_000, help="score the last N characters")
+    parser.add_argument("--window", type=int, default=512, help="tokens per scored window")
+    parser.add_argument("--threads", type=int, default=2, help="torch/kernel threads")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    types = [t.strip() for t in args.types.split(",")]
+    if "F32" not in types:
+        types.insert(0, "F32")  # the reference every KL is measured against
+
+    text = args.data.read_text(encoding="utf-8")[-args.chars:]
+    with tempfile.TemporaryDirectory() as scratch:
+        models, tokenizer = {}, None
+        for qtype in types:
+            path = Path(scratch) / f"model-{qtype}.sou"
+            import_model(args.model, path, qtype)
+            sou = read_sou(path)
+            tokenizer = tokenizer or Tokenizer.from_str(sou.tokenizer_json)
+            models[qtype] = load_model(sou, torch.device("cpu"), torch.float32)
+        ids = torch.tensor(tokenizer.encode(text, add_special_tokens=False).ids)
+        nll = dict.fromkeys(types, 0.0)
+        kl = dict.fromkeys(types, 0.0)
+        scored = 0
+        with torch.inference_mode():
+            for start in range(0, len(ids) - 1, args.window):
+                window = ids[start:start + args.window + 1]
+                inputs, targets = window[:-1].unsqueeze(0), window[1:]  # (1, T), (T,)
+                reference = None
+                for qtype in types:
+                    logp = F.log_softmax(models[qtype](inputs)[0].float(), dim=-1)  # (T, V)
+                    nll[qtype] += float(-logp.gather(1, targets[:, None]).sum())
+                    if reference is None:
+                        reference = logp
+                    kl[qtype] += float((reference.exp() * (reference - logp)).sum())
+                scored += len(targets)
+
+    f32_ppl = torch.tensor(nll["F32"] / scored).exp().item()
+    report = {}
+    for qtype in types:
+        ppl = torch.tensor(nll[qtype] / scored).exp().item()
+        report[qtype] = {"ppl": round(ppl, 4),
+                         "ppl_vs_f32_pct": round(100 * (ppl / f32_ppl - 1), 3),
+                         "mean_kl": round(kl[qtype] / scored, 6)}
+    print(json.dumps({"tokens": scored, "window": args.window, "types": report}))
+
+
+if __name__ == "__main__":
+    main()
