@@ -1,0 +1,1 @@
+"""Inference: sampling, generation and the serving engine."""

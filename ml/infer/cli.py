@@ -1,0 +1,116 @@
+"""`sloughgpt chat FILE.sou` (interactive, streaming) and the `.sou` text generation command
+`generate_command` (`sloughgpt run FILE.sou --prompt ...`), with the file's sampling defaults
+overridable by flags."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+SAMPLING_FLAGS = ("temperature", "top_k", "top_p", "min_p", "repetition_penalty", "max_tokens",
+                  "seed")
+
+
+def add_sampling_flags(parser: argparse.ArgumentParser) -> None:
+    """Flags that override the file's sampling defaults (unset flags keep the file's)."""
+    parser.add_argument("--temperature", type=float, help="0 picks the most likely token")
+    parser.add_argument("--top-k", type=int, help="keep the k most likely tokens (0: all)")
+    parser.add_argument("--top-p", type=float, help="nucleus sampling mass")
+    parser.add_argument("--min-p", type=float, help="drop tokens below min-p x the top one")
+    parser.add_argument("--repetition-penalty", type=float)
+    parser.add_argument("--max-tokens", type=int)
+    parser.add_argument("--stop", action="append", help="stop string (repeatable)")
+    parser.add_argument("--seed", type=int, help="reproducible sampling")
+    parser.add_argument("--steering-strength", type=float,
+                        help="multiple of the file's personality steering vectors to add")
+    parser.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: cuda if available)")
+    parser.add_argument("--context", type=int, dest="max_seq_len",
+                        help="context length in tokens (default: the model's)")
+
+
+def register(subparsers) -> None:
+    run = subparsers.add_parser("run", help="generate text from a .sou file")
+    run.add_argument("file", metavar="FILE.sou")
+    run.add_argument("--prompt", required=True)
+    run.add_argument("--chat", action="store_true", help="send the prompt as a chat message")
+    add_sampling_flags(run)
+    run.set_defaults(func=generate_command)
+
+    chat = subparsers.add_parser("chat", help="chat with a .sou model in the terminal")
+    chat.add_argument("file", metavar="FILE.sou")
+    chat.add_argument("--system", help="system message that opens the conversation")
+    add_sampling_flags(chat)
+    chat.set_defaults(func=chat_command)
+
+
+def _settings(args: argparse.Namespace) -> dict:
+    settings = {key: getattr(args, key) for key in SAMPLING_FLAGS if getattr(args, key) is not None}
+    if args.stop:
+        settings["stop"] = args.stop
+    if args.steering_strength is not None:
+        settings["steering_strength"] = args.steering_strength
+    return settings
+
+
+def _load(args: argparse.Namespace):
+    from ml.infer.engine import Engine
+
+    return Engine.load(args.file, args.device, max_batch=1, max_seq_len=args.max_seq_len)
+
+
+def _print_stream(deltas) -> str:
+    """Write each delta as it arrives; returns the whole text."""
+    parts = []
+    for delta in deltas:
+        sys.stdout.write(delta.text)
+        sys.stdout.flush()
+        parts.append(delta.text)
+    sys.stdout.write("\n")
+    return "".join(parts)
+
+
+def generate_command(args: argparse.Namespace) -> int:
+    """Print one continuation (or chat answer) of --prompt, streamed."""
+    from ml.infer.engine import ContextLengthError
+    from ml.sou import SouFormatError
+
+    try:
+        engine = _load(args)
+        prompt = [{"role": "user", "content": args.prompt}] if args.chat else args.prompt
+        deltas = engine.stream(prompt, **_settings(args))
+        if not args.chat:
+            sys.stdout.write(args.prompt)
+        _print_stream(deltas)
+    except (ContextLengthError, SouFormatError, OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def chat_command(args: argparse.Namespace) -> int:
+    """Read a message per line, stream each answer; an empty line or end of input quits."""
+    from ml.infer.engine import ContextLengthError
+    from ml.sou import SouFormatError
+
+    try:
+        engine = _load(args)
+    except (SouFormatError, OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    messages = [{"role": "system", "content": args.system}] if args.system else []
+    settings = _settings(args)
+    interactive = sys.stdin.isatty()
+    while True:
+        if interactive:
+            sys.stdout.write("> ")
+            sys.stdout.flush()
+        line = sys.stdin.readline()
+        if not line.strip():
+            return 0
+        messages.append({"role": "user", "content": line.rstrip("\n")})
+        try:
+            answer = _print_stream(engine.stream(messages, **settings))
+        except ContextLengthError as exc:
+            print(f"error: {exc}; start a new chat", file=sys.stderr)
+            return 1
+        messages.append({"role": "assistant", "content": answer})

@@ -1,0 +1,162 @@
+"""`Engine`: a loaded `.sou` model that turns prompts (text or chat messages) into streamed text.
+
+It owns the model, tokenizer and sampling defaults of one file, resolves each request's
+settings over the file's, refuses prompts that do not fit the context (never truncating them),
+and hands the work to a `BatchScheduler`, so concurrent callers share decode steps.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import torch
+from tokenizers import Tokenizer
+
+from ml.data.chat import render_chat
+from ml.infer.loader import default_dtype, load_model
+from ml.infer.sampling import SamplingParams
+from ml.infer.scheduler import BatchScheduler, Delta, DeltaStream, Request
+from ml.infer.steering import Steering
+from ml.sou import SouFile, read_sou
+
+Prompt = str | list[dict[str, str]]  # plain text, or chat messages {"role", "content"}
+
+SAMPLING_KEYS = ("temperature", "top_k", "top_p", "min_p", "repetition_penalty")
+
+
+class ContextLengthError(ValueError):
+    """A prompt plus the tokens asked for does not fit the model's context."""
+
+    def __init__(self, prompt_tokens: int, max_tokens: int, context: int):
+        self.prompt_tokens, self.max_tokens, self.context = prompt_tokens, max_tokens, context
+        super().__init__(f"the prompt has {prompt_tokens} tokens and max_tokens is {max_tokens}: "
+                         f"{prompt_tokens + max_tokens} exceeds the context length of {context} "
+                         "tokens; shorten the prompt or lower max_tokens")
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def _tensor_bytes(model: torch.nn.Module) -> int:
+    tensors = {id(t): t for t in (*model.parameters(), *model.buffers())}  # tied ones once
+    return sum(t.numel() * t.element_size() for t in tensors.values())
+
+
+class Engine:
+    """Use `Engine.load(path)`; `stream` and `complete` are safe to call from many threads."""
+
+    def __init__(self, sou: SouFile, *, device: torch.device, dtype: torch.dtype, max_batch: int,
+                 max_seq_len: int | None, steering_layers: list[int] | None):
+        if sou.tokenizer_json is None:
+            raise ValueError(f"{sou.path}: the file has no tokenizer, so text cannot be encoded")
+        self.path = sou.path
+        self.sou = sou  # kept open: weights may be views of its memory map
+        self.device, self.dtype = device, dtype
+        self.model = load_model(sou, device, dtype)
+        self.weights_bytes = _tensor_bytes(self.model)  # before any KV cache exists
+        self.config = self.model.config
+        self.tokenizer = Tokenizer.from_str(sou.tokenizer_json)
+        self.chat_template = sou.chat_template
+        self.defaults = sou.generation
+        self.personality = sou.personality
+        block_size = self.config.block_size
+        if max_seq_len is not None and not 1 <= max_seq_len <= block_size:
+            raise ValueError(f"max_seq_len {max_seq_len} must be in 1..{block_size} (the "
+                             "model's context)")
+        self.context_length = max_seq_len or block_size
+        vectors = sou.steering_vectors()
+        self.steering = (Steering(self.model.blocks, vectors, steering_layers, device, dtype)
+                         if vectors else None)
+        self.scheduler = BatchScheduler(self.model, self.tokenizer, max_batch=max_batch,
+                                        max_seq_len=self.context_length, device=device,
+                                        dtype=dtype, steering=self.steering)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, device: str | torch.device | None = None,
+             max_batch: int = 8, max_seq_len: int | None = None, *,
+             dtype: torch.dtype | None = None, steering_layers: list[int] | None = None
+             ) -> Engine:
+        """Open `path` on `device` (CUDA when available), decoding up to `max_batch` requests
+        together with contexts of up to `max_seq_len` tokens (default: the model's)."""
+        device = resolve_device(device)
+        return cls(read_sou(Path(path)), device=device, dtype=dtype or default_dtype(device),
+                   max_batch=max_batch, max_seq_len=max_seq_len,
+                   steering_layers=steering_layers)
+
+    # -- prompts ---------------------------------------------------------------------------
+    def _token_text(self, token_id: int | None) -> str:
+        return "" if token_id is None else self.tokenizer.id_to_token(token_id) or ""
+
+    def encode(self, prompt: Prompt) -> list[int]:
+        """Prompt token ids: chat messages through the file's chat template, text as it is
+        (after the file's BOS token, when it asks for one)."""
+        if isinstance(prompt, str):
+            ids = self.tokenizer.encode(prompt).ids
+            bos = self.defaults.get("bos_token_id")
+            return [bos] + ids if bos is not None and ids[:1] != [bos] else ids
+        if not self.chat_template:
+            raise ValueError(f"{self.path}: the file has no chat template; pass a text prompt")
+        eos = self.defaults.get("eos_token_ids") or [None]
+        text = render_chat(self.chat_template, prompt, add_generation_prompt=True,
+                           bos_token=self._token_text(self.defaults.get("bos_token_id")),
+                           eos_token=self._token_text(eos[0]))
+        return self.tokenizer.encode(text, add_special_tokens=False).ids
+
+    def request(self, prompt: Prompt, *, max_tokens: int | None = None,
+                stop: list[str] | None = None, seed: int | None = None,
+                steering_strength: float | None = None, ignore_eos: bool = False,
+                **sampling) -> Request:
+        """A scheduler request: the file's defaults under the given settings; raises
+        ContextLengthError when prompt + max_tokens exceed the context."""
+        unknown = sorted(set(sampling) - set(SAMPLING_KEYS))
+        if unknown:
+            raise TypeError(f"unknown sampling setting(s) {', '.join(unknown)}")
+        params = SamplingParams(**{key: sampling[key] if sampling.get(key) is not None
+                                   else self.defaults[key] for key in SAMPLING_KEYS})
+        max_tokens = self.defaults["max_tokens"] if max_tokens is None else max_tokens
+        if max_tokens < 1:
+            raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
+        ids = self.encode(prompt)
+        if len(ids) + max_tokens > self.context_length:
+            raise ContextLengthError(len(ids), max_tokens, self.context_length)
+        if steering_strength is None:
+            steering_strength = (self.personality or {}).get("steering_strength", 1.0)
+        return Request(
+            prompt_ids=tuple(ids),
+            params=params,
+            max_tokens=max_tokens,
+            stop=tuple(self.defaults["stop"] if stop is None else stop),
+            stop_token_ids=frozenset() if ignore_eos else frozenset(
+                self.defaults.get("eos_token_ids") or ()),
+            seed=seed,
+            steering_strength=float(steering_strength) if self.steering else 0.0,
+        )
+
+    # -- generating ------------------------------------------------------------------------
+    def submit(self, request: Request) -> DeltaStream:
+        """Queue a prepared request on the shared batch; thread-safe."""
+        return self.scheduler.submit(request)
+
+    def stream(self, prompt: Prompt, **settings) -> Iterator[Delta]:
+        """Text deltas of the continuation, one per generated token; the last one carries the
+        finish reason ("stop" or "length"). Settings: temperature, top_k, top_p, min_p,
+        repetition_penalty, max_tokens, stop, seed, steering_strength, ignore_eos."""
+        return iter(self.submit(self.request(prompt, **settings)))
+
+    def complete(self, prompt: Prompt, **settings) -> str:
+        """The whole continuation at once."""
+        return "".join(delta.text for delta in self.stream(prompt, **settings))
+
+    # -- accounting ------------------------------------------------------------------------
+    def memory_bytes(self) -> int:
+        """Weights plus a KV cache grown to its limit (max_batch x context)."""
+        layers = self.model.attention_layers()
+        per_position = sum(2 * layer.n_kv_head * layer.head_dim for layer in layers)
+        element = torch.empty((), dtype=self.dtype).element_size()
+        kv = per_position * self.context_length * self.scheduler.max_batch * element
+        return self.weights_bytes + kv

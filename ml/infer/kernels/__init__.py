@@ -1,0 +1,106 @@
+"""The native matrix-product kernels (qmm.c): compiled once per machine with the system C
+compiler, cached, and loaded with ctypes.
+
+No torch headers are involved, so a build takes about a second and needs nothing beyond a C
+compiler with OpenMP. The library links `libgomp.so.1`, which resolves to the copy torch has
+already loaded, so both share one thread pool and `torch.set_num_threads` governs both.
+When the kernels are switched off (`SLOUGHGPT_KERNELS=torch`) or cannot be built, `load()`
+returns None with one logged warning and callers use their pure-PyTorch path.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import hashlib
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import torch  # noqa: F401  (loads torch's libgomp first, so the kernels share its thread pool)
+
+log = logging.getLogger(__name__)
+
+SOURCE = Path(__file__).with_name("qmm.c")
+CFLAGS = ("-O3", "-std=c11", "-shared", "-fPIC", "-fopenmp")
+LIBS = ("-lm",)
+ENV_SWITCH = "SLOUGHGPT_KERNELS"  # "torch" forces the pure-PyTorch path
+ENV_CACHE = "SLOUGHGPT_KERNEL_CACHE"  # where built libraries live (default ~/.cache/sloughgpt/kernels)
+
+
+class KernelBuildError(RuntimeError):
+    """The C compiler is missing or rejected the source."""
+
+
+def cache_dir() -> Path:
+    if os.environ.get(ENV_CACHE):
+        return Path(os.environ[ENV_CACHE])
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "sloughgpt" / "kernels"
+
+
+def _compiler() -> str:
+    compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        raise KernelBuildError("no C compiler found (set CC or install gcc)")
+    return compiler
+
+
+def build() -> Path:
+    """The path of the compiled library, building it if this source/compiler pair is new."""
+    compiler = _compiler()
+    try:
+        version = subprocess.run([compiler, "--version"], capture_output=True, text=True,
+                                 timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise KernelBuildError(f"{compiler} --version failed: {exc}") from None
+    key = hashlib.sha256(
+        SOURCE.read_bytes() + " ".join(CFLAGS + LIBS).encode() + version.encode() + platform.machine().encode()
+    ).hexdigest()[:16]
+    target = cache_dir() / f"qmm-{key}.so"
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Build beside the target and rename: concurrent builders each finish a whole file, and
+    # the rename is atomic, so no process ever loads a half-written library.
+    fd, scratch = tempfile.mkstemp(suffix=".so", dir=target.parent)
+    os.close(fd)
+    try:
+        result = subprocess.run([compiler, *CFLAGS, str(SOURCE), "-o", scratch, *LIBS],
+                                check=False, capture_output=True, text=True, timeout=300)
+        if result.returncode != 0:
+            raise KernelBuildError(f"{compiler} failed on {SOURCE}:\n{result.stderr[-2000:]}")
+        os.replace(scratch, target)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise KernelBuildError(f"building {SOURCE} failed: {exc}") from None
+    finally:
+        if os.path.exists(scratch):
+            os.unlink(scratch)
+    return target
+
+
+@functools.cache
+def load() -> ctypes.CDLL | None:
+    """The kernel library, or None when switched off or unbuildable (warned once)."""
+    if os.environ.get(ENV_SWITCH, "").lower() == "torch":
+        return None
+    try:
+        lib = ctypes.CDLL(str(build()))
+    except (KernelBuildError, OSError) as exc:
+        log.warning("native matmul kernels unavailable, using the PyTorch path: %s", exc)
+        return None
+    i64, ptr = ctypes.c_int64, ctypes.c_void_p
+    lib.sg_qmm.argtypes = [ctypes.c_int, ptr, i64, i64, ptr, i64, ptr, ptr, ctypes.c_int]
+    lib.sg_qmm.restype = ctypes.c_int
+    lib.sg_dequantize.argtypes = [ctypes.c_int, ptr, i64, i64, ptr]
+    lib.sg_dequantize.restype = ctypes.c_int
+    lib.sg_quantize_rows.argtypes = [ptr, i64, i64, ptr, ptr, ptr]
+    lib.sg_quantize_rows.restype = None
+    lib.sg_simd_enabled.argtypes = [ctypes.c_int]
+    lib.sg_simd_enabled.restype = ctypes.c_int
+    lib.sg_simd_enabled(0)
+    return lib

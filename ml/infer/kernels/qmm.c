@@ -1,0 +1,386 @@
+/* Matrix products with weights kept in their `.sou` (ggml) block layouts.
+ *
+ * out (M, N) = x (M, K) @ W^T, W (N, K) stored as raw blocks, read straight from the file's map.
+ * Block types follow llama.cpp: each activation row is first quantized to 8-bit blocks of 32
+ * (scale d = amax / 127, q = round-half-even(x * 127 / amax)), so a block's dot product is an
+ * exact integer sum that AVX2 computes 32 lanes at a time; the float result is
+ *   sum_b d_w[b] * d_x[b] * isum[b]            (Q8_0, and Q4_0 with q - 8)
+ *   + sum_b m_w[b] * d_x[b] * sum(q_x[b])      (Q4_1's offset term)
+ * ml/infer/qlinear.py's torch fallback does the same integer arithmetic, so both paths agree to
+ * float rounding and pick the same greedy tokens. F16/BF16 weights meet float32 activations
+ * directly (converted in registers, accumulated with FMA).
+ *
+ * Work is split over output rows (each thread streams its own slice of W once); every weight
+ * row meets all M activation rows while it is in L1, so prefill reads W once as well.
+ * The AVX2 kernels are compiled per function (target attribute) and picked at run time, so the
+ * library loads on any x86-64 or ARM machine and falls back to portable C there.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <omp.h>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define SG_X86 1
+#endif
+
+enum { QT_F16 = 1, QT_Q4_0 = 2, QT_Q4_1 = 3, QT_Q8_0 = 8, QT_BF16 = 30 };
+enum { QK = 32 };
+
+/* ---- portable scalar code ---------------------------------------------------------------- */
+
+static float fp16_to_fp32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
+    if (exp == 0x1f) {
+        bits = sign | 0x7f800000u | (man << 13);  /* inf / nan */
+    } else if (exp != 0) {
+        bits = sign | ((exp + 112) << 23) | (man << 13);
+    } else if (man == 0) {
+        bits = sign;
+    } else {  /* subnormal: renormalize */
+        int shift = 0;
+        while (!(man & 0x400)) { man <<= 1; shift++; }
+        bits = sign | ((uint32_t)(113 - shift) << 23) | ((man & 0x3ff) << 13);
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+static float bf16_to_fp32(uint16_t h) {
+    uint32_t bits = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+static uint16_t load_u16(const uint8_t *p) {
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v;
+}
+
+static int64_t block_bytes(int qtype) {
+    return qtype == QT_Q8_0 ? 34 : qtype == QT_Q4_0 ? 18 : qtype == QT_Q4_1 ? 20 : 0;
+}
+
+/* One activation row -> int8 blocks q, scales d and (for Q4_1) s = d * sum(q). */
+static void quantize_row_scalar(const float *x, int64_t K, int8_t *q, float *d, float *s) {
+    for (int64_t b = 0; b < K / QK; b++) {
+        const float *xb = x + b * QK;
+        float amax = 0.0f;
+        for (int j = 0; j < QK; j++) amax = fmaxf(amax, fabsf(xb[j]));
+        float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+        int sum = 0;
+        for (int j = 0; j < QK; j++) {
+            int v = (int)nearbyintf(xb[j] * id);
+            q[b * QK + j] = (int8_t)v;
+            sum += v;
+        }
+        d[b] = amax / 127.0f;
+        s[b] = d[b] * (float)sum;
+    }
+}
+
+static float dot_scalar(int qtype, const uint8_t *w, int64_t K, const float *x, const int8_t *xq,
+                        const float *xd, const float *xs) {
+    float acc = 0.0f;
+    if (qtype == QT_F16 || qtype == QT_BF16) {
+        for (int64_t k = 0; k < K; k++) {
+            uint16_t h = load_u16(w + 2 * k);
+            acc += (qtype == QT_F16 ? fp16_to_fp32(h) : bf16_to_fp32(h)) * x[k];
+        }
+        return acc;
+    }
+    const int64_t bytes = block_bytes(qtype);
+    float offset = 0.0f;
+    for (int64_t b = 0; b < K / QK; b++) {
+        const uint8_t *blk = w + b * bytes;
+        const int8_t *qx = xq + b * QK;
+        int isum = 0;
+        if (qtype == QT_Q8_0) {
+            for (int j = 0; j < QK; j++) isum += (int8_t)blk[2 + j] * qx[j];
+        } else {
+            const uint8_t *nib = blk + (qtype == QT_Q4_0 ? 2 : 4);
+            int zero = qtype == QT_Q4_0 ? 8 : 0;
+            for (int j = 0; j < QK / 2; j++) {
+                isum += ((nib[j] & 0x0f) - zero) * qx[j] + ((nib[j] >> 4) - zero) * qx[j + QK / 2];
+            }
+        }
+        acc += fp16_to_fp32(load_u16(blk)) * xd[b] * (float)isum;
+        if (qtype == QT_Q4_1) offset += fp16_to_fp32(load_u16(blk + 2)) * xs[b];
+    }
+    return acc + offset;
+}
+
+/* ---- AVX2 + FMA + F16C ------------------------------------------------------------------- */
+
+#ifdef SG_X86
+#define SG_AVX2 __attribute__((target("avx2,fma,f16c")))
+
+SG_AVX2 static inline float hsum8(__m256 v) {
+    __m128 r = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+    r = _mm_add_ss(r, _mm_movehdup_ps(r));
+    return _mm_cvtss_f32(r);
+}
+
+SG_AVX2 static inline float f16(const uint8_t *p) {
+    return _cvtsh_ss(load_u16(p));
+}
+
+/* 16 bytes of nibbles -> 32 bytes 0..15: low nibbles (weights 0..15) then high (16..31). */
+SG_AVX2 static inline __m256i unpack_nibbles(const uint8_t *p) {
+    __m128i tmp = _mm_loadu_si128((const __m128i *)p);
+    __m256i both = _mm256_insertf128_si256(_mm256_castsi128_si256(tmp), _mm_srli_epi16(tmp, 4), 1);
+    return _mm256_and_si256(both, _mm256_set1_epi8(0x0f));
+}
+
+/* 8 lanes of int32 partial sums of a * b over 32 signed bytes (b in [-127, 127]). */
+SG_AVX2 static inline __m256i dot_i8(__m256i a, __m256i b) {
+    __m256i ua = _mm256_sign_epi8(a, a);  /* |a|, so maddubs' unsigned operand is a's magnitude */
+    __m256i sb = _mm256_sign_epi8(b, a);  /* b carries a's sign */
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(ua, sb), _mm256_set1_epi16(1));
+}
+
+/* Same for unsigned a (Q4_1's 0..15 nibbles): no sign juggling needed. */
+SG_AVX2 static inline __m256i dot_u8(__m256i a, __m256i b) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), _mm256_set1_epi16(1));
+}
+
+SG_AVX2 static void quantize_row_avx2(const float *x, int64_t K, int8_t *q, float *d, float *s) {
+    const __m256 sign_mask = _mm256_set1_ps(-0.0f);
+    for (int64_t b = 0; b < K / QK; b++) {
+        const float *xb = x + b * QK;
+        __m256 v[4], m = _mm256_setzero_ps();
+        for (int i = 0; i < 4; i++) {
+            v[i] = _mm256_loadu_ps(xb + 8 * i);
+            m = _mm256_max_ps(m, _mm256_andnot_ps(sign_mask, v[i]));
+        }
+        __m128 r = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        r = _mm_max_ps(r, _mm_movehl_ps(r, r));
+        r = _mm_max_ss(r, _mm_movehdup_ps(r));
+        float amax = _mm_cvtss_f32(r);
+        float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+        __m256 vid = _mm256_set1_ps(id);
+        __m256i iv[4];
+        for (int i = 0; i < 4; i++) {
+            iv[i] = _mm256_cvtps_epi32(
+                _mm256_round_ps(_mm256_mul_ps(v[i], vid), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        }
+        __m256i sum = _mm256_add_epi32(_mm256_add_epi32(iv[0], iv[1]), _mm256_add_epi32(iv[2], iv[3]));
+        __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+        s4 = _mm_hadd_epi32(s4, s4);
+        s4 = _mm_hadd_epi32(s4, s4);
+        /* int32 -> int16 -> int8 packs interleave 128-bit lanes; the permute restores order. */
+        __m256i p16a = _mm256_packs_epi32(iv[0], iv[1]);
+        __m256i p16b = _mm256_packs_epi32(iv[2], iv[3]);
+        __m256i p8 = _mm256_packs_epi16(p16a, p16b);
+        p8 = _mm256_permutevar8x32_epi32(p8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        _mm256_storeu_si256((__m256i *)(q + b * QK), p8);
+        d[b] = amax / 127.0f;
+        s[b] = d[b] * (float)_mm_cvtsi128_si32(s4);
+    }
+}
+
+/* Dot products of `rows` (1..4) consecutive weight rows with one quantized activation row:
+ * the activation block is loaded once per block and the rows' accumulators are independent,
+ * which keeps the FMA and integer pipes busy. Inlined with constant qtype and rows, so each
+ * caller below is a specialised loop. Q4_0 takes the nibbles unsigned and subtracts 8 * sum(q_x)
+ * afterwards: d_w * d_x * (sum(q * q_x) - 8 * sum(q_x)), saving the sign juggling per row. */
+SG_AVX2 static inline __attribute__((always_inline)) void dot_rows_avx2(
+    const int qtype, const int rows, const uint8_t *w, int64_t row_bytes, int64_t nb,
+    const int8_t *xq, const float *xd, const float *xs, float *out) {
+    const int64_t bytes = qtype == QT_Q8_0 ? 34 : qtype == QT_Q4_0 ? 18 : 20;
+    __m256 acc[4];
+    float offset[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (int r = 0; r < rows; r++) acc[r] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; b++) {
+        __m256i qx = _mm256_loadu_si256((const __m256i *)(xq + b * QK));
+        float dx = xd[b];
+        for (int r = 0; r < rows; r++) {
+            const uint8_t *blk = w + r * row_bytes + b * bytes;
+            float dw = f16(blk);
+            __m256i isum = qtype == QT_Q8_0
+                ? dot_i8(_mm256_loadu_si256((const __m256i *)(blk + 2)), qx)
+                : dot_u8(unpack_nibbles(blk + (qtype == QT_Q4_0 ? 2 : 4)), qx);
+            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(dw * dx), _mm256_cvtepi32_ps(isum), acc[r]);
+            if (qtype == QT_Q4_0) offset[r] += -8.0f * dw * xs[b];
+            if (qtype == QT_Q4_1) offset[r] += f16(blk + 2) * xs[b];
+        }
+    }
+    for (int r = 0; r < rows; r++) out[r] = hsum8(acc[r]) + offset[r];
+}
+
+#define SG_DOT_ROWS(NAME, QTYPE, ROWS)                                                          \
+    SG_AVX2 static void NAME(const uint8_t *w, int64_t row_bytes, int64_t nb, const int8_t *xq, \
+                             const float *xd, const float *xs, float *out) {                   \
+        dot_rows_avx2(QTYPE, ROWS, w, row_bytes, nb, xq, xd, xs, out);                         \
+    }
+SG_DOT_ROWS(dot4_q8_0, QT_Q8_0, 4)
+SG_DOT_ROWS(dot1_q8_0, QT_Q8_0, 1)
+SG_DOT_ROWS(dot4_q4_0, QT_Q4_0, 4)
+SG_DOT_ROWS(dot1_q4_0, QT_Q4_0, 1)
+SG_DOT_ROWS(dot4_q4_1, QT_Q4_1, 4)
+SG_DOT_ROWS(dot1_q4_1, QT_Q4_1, 1)
+
+SG_AVX2 static float dot_f16_avx2(int qtype, const uint8_t *w, int64_t K, const float *x) {
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    int64_t k = 0;
+    for (; k + 32 <= K; k += 32) {
+        for (int i = 0; i < 4; i++) {
+            __m128i h = _mm_loadu_si128((const __m128i *)(w + 2 * (k + 8 * i)));
+            __m256 wf = qtype == QT_F16
+                ? _mm256_cvtph_ps(h)
+                : _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+            acc[i] = _mm256_fmadd_ps(wf, _mm256_loadu_ps(x + k + 8 * i), acc[i]);
+        }
+    }
+    float total = hsum8(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+    for (; k < K; k++) {
+        uint16_t h = load_u16(w + 2 * k);
+        total += (qtype == QT_F16 ? _cvtsh_ss(h) : bf16_to_fp32(h)) * x[k];
+    }
+    return total;
+}
+
+static int cpu_has_avx2(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+           __builtin_cpu_supports("f16c");
+}
+#endif
+
+/* ---- entry points ------------------------------------------------------------------------ */
+
+static int use_simd = -1;  /* -1: not decided yet; 0: portable C; 1: AVX2 */
+
+/* 1 when the SIMD kernels run on this CPU; `force_portable` = 1 switches them off (tests). */
+int sg_simd_enabled(int force_portable) {
+#ifdef SG_X86
+    use_simd = force_portable ? 0 : cpu_has_avx2();
+#else
+    (void)force_portable;
+    use_simd = 0;
+#endif
+    return use_simd;
+}
+
+static void quantize_row(const float *x, int64_t K, int8_t *q, float *d, float *s) {
+#ifdef SG_X86
+    if (use_simd) { quantize_row_avx2(x, K, q, d, s); return; }
+#endif
+    quantize_row_scalar(x, K, q, d, s);
+}
+
+typedef void (*dot_rows_fn)(const uint8_t *, int64_t, int64_t, const int8_t *, const float *,
+                            const float *, float *);
+
+/* out[r] = dot(weight row r, activation row) for r < rows (1..4), rows row_bytes apart. */
+static void dot_rows(int qtype, int rows, const uint8_t *w, int64_t row_bytes, int64_t K,
+                     const float *x, const int8_t *xq, const float *xd, const float *xs, float *out) {
+#ifdef SG_X86
+    if (use_simd) {
+        if (qtype == QT_F16 || qtype == QT_BF16) {
+            for (int r = 0; r < rows; r++) out[r] = dot_f16_avx2(qtype, w + r * row_bytes, K, x);
+            return;
+        }
+        dot_rows_fn four = qtype == QT_Q8_0 ? dot4_q8_0 : qtype == QT_Q4_0 ? dot4_q4_0 : dot4_q4_1;
+        dot_rows_fn one = qtype == QT_Q8_0 ? dot1_q8_0 : qtype == QT_Q4_0 ? dot1_q4_0 : dot1_q4_1;
+        if (rows == 4) {
+            four(w, row_bytes, K / QK, xq, xd, xs, out);
+        } else {
+            for (int r = 0; r < rows; r++) one(w + r * row_bytes, row_bytes, K / QK, xq, xd, xs, out + r);
+        }
+        return;
+    }
+#endif
+    for (int r = 0; r < rows; r++) out[r] = dot_scalar(qtype, w + r * row_bytes, K, x, xq, xd, xs);
+}
+
+/* Weight rows back to float32 (rows, K), for prefill-sized batches that go to a GEMM. Each value
+ * is d * q then + m, rounded separately (ISO C does not fuse them), exactly as ml.sou.quant's
+ * dequantize computes it; GCC vectorizes the loops and the clones pick AVX2 when present. */
+#ifdef SG_X86
+__attribute__((target_clones("avx2", "default")))
+#endif
+int sg_dequantize(int qtype, const uint8_t *w, int64_t rows, int64_t K, float *out) {
+    int64_t n = rows * K;
+    if (qtype == QT_F16 || qtype == QT_BF16) {
+        for (int64_t i = 0; i < n; i++) {
+            uint16_t h = load_u16(w + 2 * i);
+            out[i] = qtype == QT_F16 ? fp16_to_fp32(h) : bf16_to_fp32(h);
+        }
+        return 0;
+    }
+    if (!block_bytes(qtype) || K % QK) return -1;
+    for (int64_t b = 0; b < n / QK; b++) {
+        const uint8_t *blk = w + b * block_bytes(qtype);
+        float d = fp16_to_fp32(load_u16(blk)), *o = out + b * QK;
+        if (qtype == QT_Q8_0) {
+            for (int j = 0; j < QK; j++) o[j] = d * (float)(int8_t)blk[2 + j];
+        } else if (qtype == QT_Q4_0) {
+            for (int j = 0; j < QK / 2; j++) {
+                o[j] = d * (float)((blk[2 + j] & 0x0f) - 8);
+                o[j + QK / 2] = d * (float)((blk[2 + j] >> 4) - 8);
+            }
+        } else {
+            float m = fp16_to_fp32(load_u16(blk + 2));
+            for (int j = 0; j < QK / 2; j++) {
+                o[j] = d * (float)(blk[4 + j] & 0x0f) + m;
+                o[j + QK / 2] = d * (float)(blk[4 + j] >> 4) + m;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Quantize M activation rows (exported so tests can compare with the torch fallback). */
+void sg_quantize_rows(const float *x, int64_t M, int64_t K, int8_t *q, float *d, float *s) {
+    if (use_simd < 0) sg_simd_enabled(0);
+    for (int64_t m = 0; m < M; m++) quantize_row(x + m * K, K, q + m * K, d + m * (K / QK), s + m * (K / QK));
+}
+
+/* out (M, N) = x (M, K) @ W^T (+ bias (N,) unless NULL). Returns 0, or -1 for an unknown type
+ * or a failed allocation. */
+int sg_qmm(int qtype, const uint8_t *w, int64_t N, int64_t K, const float *x, int64_t M,
+           const float *bias, float *out, int n_threads) {
+    if (use_simd < 0) sg_simd_enabled(0);
+    int64_t row_bytes;
+    if (qtype == QT_F16 || qtype == QT_BF16) {
+        row_bytes = 2 * K;
+    } else if (block_bytes(qtype) && K % QK == 0) {
+        row_bytes = K / QK * block_bytes(qtype);
+    } else {
+        return -1;
+    }
+    int8_t *xq = NULL;
+    float *xd = NULL, *xs = NULL;
+    if (block_bytes(qtype)) {
+        xq = malloc((size_t)(M * K));
+        xd = malloc(sizeof(float) * (size_t)(M * (K / QK)));
+        xs = malloc(sizeof(float) * (size_t)(M * (K / QK)));
+        if (!xq || !xd || !xs) { free(xq); free(xd); free(xs); return -1; }
+        sg_quantize_rows(x, M, K, xq, xd, xs);
+    }
+    const int64_t nb = K / QK, groups = (N + 3) / 4;
+    /* Small products finish before a thread team would wake up. */
+    int parallel = n_threads > 1 && N * K * M >= (1 << 16);
+    #pragma omp parallel for schedule(static) num_threads(n_threads) if (parallel)
+    for (int64_t g = 0; g < groups; g++) {
+        int64_t n0 = 4 * g;
+        int rows = N - n0 < 4 ? (int)(N - n0) : 4;
+        float y[4];
+        for (int64_t m = 0; m < M; m++) {
+            dot_rows(qtype, rows, w + n0 * row_bytes, row_bytes, K, x + m * K,
+                     xq ? xq + m * K : NULL, xq ? xd + m * nb : NULL, xq ? xs + m * nb : NULL, y);
+            for (int r = 0; r < rows; r++) out[m * N + n0 + r] = bias ? y[r] + bias[n0 + r] : y[r];
+        }
+    }
+    free(xq);
+    free(xd);
+    free(xs);
+    return 0;
+}

@@ -1,0 +1,62 @@
+"""`sloughgpt sou import SRC OUT` and `sloughgpt sou export FILE.sou OUT_DIR`: the actions
+`ml.sou.cli` adds under its `sou` command through `register_actions(actions)`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ml.sou.constants import TENSOR_TYPES
+from ml.sou.quant import QuantPolicy
+
+
+def register_actions(actions) -> None:
+    """Add `import` and `export` to the `sou` command's subparsers."""
+    source = actions.add_parser("import", help="a checkpoint, Hugging Face dir or .gguf to .sou")
+    source.add_argument("source", metavar="SRC", help="checkpoint dir, HF model dir or .gguf")
+    source.add_argument("output", metavar="OUT", help="the .sou file to write")
+    source.add_argument("--type", dest="qtype", default="F16", choices=list(TENSOR_TYPES),
+                        help="tensor type of the matrices (default F16)")
+    source.add_argument("--keep-embeddings", action=argparse.BooleanOptionalAction,
+                        default=QuantPolicy.keep_embeddings)
+    source.add_argument("--keep-output", action=argparse.BooleanOptionalAction,
+                        default=QuantPolicy.keep_output)
+    source.set_defaults(func=import_command)
+
+    export = actions.add_parser("export", help="a .sou file to a Hugging Face directory")
+    export.add_argument("file", metavar="FILE.sou")
+    export.add_argument("output", metavar="OUT_DIR")
+    export.set_defaults(func=export_command)
+
+
+def import_command(args: argparse.Namespace) -> int:
+    from ml.sou.convert import ConversionError, import_model
+    from ml.sou.errors import SouFormatError
+
+    policy = QuantPolicy(keep_embeddings=args.keep_embeddings, keep_output=args.keep_output)
+    try:
+        report = import_model(args.source, args.output, args.qtype, policy)
+    except (ConversionError, SouFormatError, OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    counts = ", ".join(f"{n} {t}" for t, n in sorted(report.tensors_by_type.items()))
+    print(f"{args.source} ({report.source_format}) -> {report.path}: {report.file_bytes:,} "
+          f"bytes, tensors {counts}")
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    return 0
+
+
+def export_command(args: argparse.Namespace) -> int:
+    from ml.sou.convert import export_hf_dir
+    from ml.sou.errors import SouFormatError
+
+    try:
+        notes = export_hf_dir(args.file, args.output)
+    except (SouFormatError, OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.file} -> {args.output}")
+    for note in notes:
+        print(f"warning: {note}")
+    return 0
