@@ -18,7 +18,10 @@ COMMAND_MODULES = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sloughgpt", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="sloughgpt",
+        description="Train, quantize, give personality to and chat with small language models.",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module_name in COMMAND_MODULES:
         try:

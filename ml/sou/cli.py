@@ -42,6 +42,10 @@ def register(subparsers) -> None:
     check = actions.add_parser("verify", help="check the structure and every checksum")
     check.add_argument("file", metavar="FILE")
     check.set_defaults(func=_verify)
+    # import/export live with the converters, which need the models and the trainer.
+    from ml.sou.convert_cli import register_actions
+
+    register_actions(actions)
 
 
 def _fail(message: str) -> int:
