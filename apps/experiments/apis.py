@@ -303,20 +303,24 @@ class _PointsJSONParser(JSONParser):
     strict = False
 
 
+class MetricPointInput(serializers.Serializer):
+    key = serializers.CharField(max_length=MAX_KEY_LENGTH)
+    value = serializers.FloatField(help_text="Finite; NaN and infinity are refused.")
+    step = serializers.IntegerField(min_value=0)
+    timestamp = serializers.FloatField(required=False, help_text="Epoch seconds; default now.")
+
+    class Meta:
+        ref_name = "MetricPointInput"
+
+
 class RunMetricsApi(APIView):
     parser_classes = [_PointsJSONParser]
 
-    class PointInput(serializers.Serializer):
-        key = serializers.CharField(max_length=MAX_KEY_LENGTH)
-        value = serializers.FloatField(help_text="Finite; NaN and infinity are refused.")
-        step = serializers.IntegerField(min_value=0)
-        timestamp = serializers.FloatField(required=False, help_text="Epoch seconds; default now.")
-
-        class Meta:
-            ref_name = "MetricPointInput"
-
     class InputSerializer(serializers.Serializer):
-        metrics = serializers.ListField(max_length=MAX_POINTS_PER_REQUEST)
+        # Describes the body for the schema; the service validates it in one fast loop.
+        metrics = serializers.ListField(
+            child=MetricPointInput(), max_length=MAX_POINTS_PER_REQUEST
+        )
 
         class Meta:
             ref_name = "MetricBatch"
@@ -337,19 +341,7 @@ class RunMetricsApi(APIView):
 
     @extend_schema(
         operation_id="run_metrics_log",
-        request={
-            "application/json": {
-                "type": "object",
-                "properties": {
-                    "metrics": {
-                        "type": "array",
-                        "maxItems": MAX_POINTS_PER_REQUEST,
-                        "items": {"$ref": "#/components/schemas/MetricPointInput"},
-                    }
-                },
-                "required": ["metrics"],
-            }
-        },
+        request=InputSerializer,
         responses={201: IngestedOutput},
         description="Up to 10,000 points per request. An invalid point is a 400 naming it, "
         "e.g. `metrics[12].value`; nothing of the batch is stored then.",
