@@ -8,7 +8,9 @@ import { AppShell } from './layout/app-shell';
 import { ChatRoute } from './routes/chat';
 import { DashboardRoute } from './routes/dashboard';
 import { DatasetsRoute } from './routes/datasets';
+import { ExperimentRunRoute } from './routes/experiment-run';
 import { ExperimentsRoute } from './routes/experiments';
+import { ExperimentsCompareRoute } from './routes/experiments-compare';
 import { ModelsRoute } from './routes/models';
 import { NotFoundRoute } from './routes/not-found';
 import { PersonalitiesRoute } from './routes/personalities';
@@ -26,6 +28,8 @@ export const routes: RouteObject[] = [
       { index: true, element: <DashboardRoute /> },
       { path: 'datasets', element: <DatasetsRoute /> },
       { path: 'experiments', element: <ExperimentsRoute /> },
+      { path: 'experiments/compare', element: <ExperimentsCompareRoute /> },
+      { path: 'experiments/runs/:runId', element: <ExperimentRunRoute /> },
       { path: 'models', element: <ModelsRoute /> },
       { path: 'chat', element: <ChatRoute /> },
       { path: 'personalities', element: <PersonalitiesRoute /> },

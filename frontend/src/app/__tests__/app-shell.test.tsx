@@ -83,11 +83,11 @@ describe('app shell', () => {
 
   it('shows an honest empty page for areas that have no content yet', async () => {
     // when
-    renderApp('/datasets');
+    renderApp('/models');
 
     // then
-    expect(await screen.findByRole('heading', { level: 1 })).toHaveTextContent('Datasets');
-    expect(screen.getByText('No datasets yet')).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { level: 1 })).toHaveTextContent('Models');
+    expect(screen.getByText('No models yet')).toBeInTheDocument();
   });
 
   it('logs out through allauth with the CSRF token', async () => {

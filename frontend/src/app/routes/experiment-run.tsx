@@ -1,0 +1,12 @@
+/** One run's live page: `/experiments/runs/:runId`. */
+import { useParams } from 'react-router';
+
+import { RunPage } from '../../features/experiments/components/run-page';
+import { NotFoundRoute } from './not-found';
+
+export function ExperimentRunRoute() {
+  const runId = Number(useParams().runId);
+  if (!Number.isInteger(runId) || runId <= 0) return <NotFoundRoute />;
+  // Keyed, so moving to another run starts from a clean socket and empty curves.
+  return <RunPage key={runId} runId={runId} />;
+}

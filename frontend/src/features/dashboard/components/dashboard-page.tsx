@@ -1,0 +1,132 @@
+/**
+ * The dashboard: the latest training runs with their progress, the latest datasets, and a
+ * Models card that says plainly that models are not listed here yet.
+ */
+import { Link } from 'react-router';
+
+import { Page } from '../../../components/page';
+import { Button } from '../../../components/ui/button';
+import { formatDateTime } from '../../../lib/format';
+import { useDatasets } from '../../datasets/api/get-datasets';
+import { useTrainingRuns } from '../../training/api/get-training-runs';
+import { TrainingProgress } from '../../training/components/training-progress';
+import { TrainingStatusBadge } from '../../training/components/training-status-badge';
+import styles from './dashboard.module.css';
+
+const RECENT = 5;
+
+function RecentRuns() {
+  const runs = useTrainingRuns({ pageSize: RECENT });
+  return (
+    <section className={styles.card} aria-labelledby="recent-runs-title">
+      <header className={styles.cardHeader}>
+        <h2 id="recent-runs-title">Training runs</h2>
+        <Link to="/experiments">All experiments</Link>
+      </header>
+      {runs.isPending ? (
+        <p role="status" className={styles.muted}>
+          Loading runs…
+        </p>
+      ) : runs.isError ? (
+        <div role="alert" className={styles.error}>
+          <p>Could not load your runs. {runs.error.message}</p>
+          <Button size="small" onClick={() => void runs.refetch()}>
+            Try again
+          </Button>
+        </div>
+      ) : runs.data.results.length === 0 ? (
+        <p className={styles.muted} data-testid="dashboard-runs-empty">
+          No training runs yet. Upload a dataset, then start a run from it.
+        </p>
+      ) : (
+        <ul className={styles.items}>
+          {runs.data.results.map((run) => (
+            <li key={run.id} className={styles.runItem} data-testid="dashboard-run">
+              <div className={styles.itemHeader}>
+                <Link to={`/experiments/runs/${run.run}`} className={styles.itemName}>
+                  {run.name}
+                </Link>
+                <TrainingStatusBadge status={run.status} />
+              </div>
+              <TrainingProgress
+                step={run.step}
+                maxSteps={run.max_steps}
+                etaSeconds={run.eta_seconds ?? null}
+                status={run.status}
+              />
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function RecentDatasets() {
+  const datasets = useDatasets({ pageSize: RECENT });
+  return (
+    <section className={styles.card} aria-labelledby="recent-datasets-title">
+      <header className={styles.cardHeader}>
+        <h2 id="recent-datasets-title">Datasets</h2>
+        <Link to="/datasets">All datasets</Link>
+      </header>
+      {datasets.isPending ? (
+        <p role="status" className={styles.muted}>
+          Loading datasets…
+        </p>
+      ) : datasets.isError ? (
+        <div role="alert" className={styles.error}>
+          <p>Could not load your datasets. {datasets.error.message}</p>
+          <Button size="small" onClick={() => void datasets.refetch()}>
+            Try again
+          </Button>
+        </div>
+      ) : datasets.data.results.length === 0 ? (
+        <p className={styles.muted} data-testid="dashboard-datasets-empty">
+          No datasets yet. <Link to="/datasets">Upload your first text</Link> to train on.
+        </p>
+      ) : (
+        <ul className={styles.items}>
+          {datasets.data.results.map((dataset) => (
+            <li key={dataset.id} className={styles.datasetItem} data-testid="dashboard-dataset">
+              <Link to={`/datasets?dataset=${dataset.id}`} className={styles.itemName}>
+                {dataset.name}
+              </Link>
+              <span className={styles.muted}>
+                {dataset.version_count} {dataset.version_count === 1 ? 'version' : 'versions'} ·{' '}
+                <time dateTime={dataset.created_at}>{formatDateTime(dataset.created_at)}</time>
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function ModelsCard() {
+  return (
+    <section className={styles.card} aria-labelledby="models-title">
+      <header className={styles.cardHeader}>
+        <h2 id="models-title">Models</h2>
+        <Link to="/models">Models page</Link>
+      </header>
+      <p className={styles.muted} data-testid="dashboard-models-empty">
+        Model versions are not listed here yet. For now, a finished run’s checkpoints are among its
+        artifacts on the run’s page.
+      </p>
+    </section>
+  );
+}
+
+export function DashboardPage() {
+  return (
+    <Page title="Dashboard" lead="What is training, and what you have trained on.">
+      <div className={styles.grid}>
+        <RecentRuns />
+        <RecentDatasets />
+        <ModelsCard />
+      </div>
+    </Page>
+  );
+}

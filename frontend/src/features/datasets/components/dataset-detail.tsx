@@ -1,0 +1,171 @@
+/**
+ * One dataset: its upload panel, its versions with their status, the selected version's
+ * validation report, and the ways to train on it or delete it.
+ */
+import { useState } from 'react';
+
+import { Button } from '../../../components/ui/button';
+import { ConfirmDialog } from '../../../components/ui/dialog';
+import { useToast } from '../../../components/ui/toast';
+import { NewTrainingRunDialog } from '../../training/components/new-training-run-dialog';
+import { useDeleteDataset } from '../api/delete-dataset';
+import { useDeleteDatasetVersion } from '../api/delete-dataset-version';
+import type { Dataset } from '../api/get-datasets';
+import { type DatasetVersion, useDatasetVersions } from '../api/get-dataset-versions';
+import styles from './datasets.module.css';
+import { UploadVersionPanel } from './upload-version-panel';
+import { ValidationReport } from './validation-report';
+import { VersionsTable } from './versions-table';
+
+interface DatasetDetailProps {
+  dataset: Dataset;
+  selectedVersionId: number | null;
+  onSelectVersion: (versionId: number | null) => void;
+  onDeleted: () => void;
+}
+
+interface Subject<T> {
+  subject: T | null;
+  open: boolean;
+}
+
+export function DatasetDetail({
+  dataset,
+  selectedVersionId,
+  onSelectVersion,
+  onDeleted,
+}: DatasetDetailProps) {
+  const versions = useDatasetVersions(dataset.id);
+  const deleteVersion = useDeleteDatasetVersion();
+  const deleteDataset = useDeleteDataset();
+  const toast = useToast();
+  const [trainingOpen, setTrainingOpen] = useState(false);
+  const [deletingVersion, setDeletingVersion] = useState<Subject<DatasetVersion>>({
+    subject: null,
+    open: false,
+  });
+  const [deletingDataset, setDeletingDataset] = useState(false);
+
+  const list = versions.data?.results ?? [];
+  const selected = list.find((version) => version.id === selectedVersionId) ?? list[0] ?? null;
+  const latestValid = list.find((version) => version.status === 'valid') ?? null;
+
+  function confirmDeleteVersion() {
+    const version = deletingVersion.subject;
+    if (version === null) return;
+    deleteVersion.mutate(version.id, {
+      onSuccess: () => {
+        toast.add({ title: `Version ${version.number} deleted` });
+        setDeletingVersion((state) => ({ ...state, open: false }));
+        if (version.id === selectedVersionId) onSelectVersion(null);
+      },
+    });
+  }
+
+  function confirmDeleteDataset() {
+    deleteDataset.mutate(dataset.id, {
+      onSuccess: () => {
+        toast.add({ title: `“${dataset.name}” deleted` });
+        setDeletingDataset(false);
+        onDeleted();
+      },
+    });
+  }
+
+  return (
+    <article className={styles.detail} aria-labelledby="dataset-title">
+      <header className={styles.detailHeader}>
+        <div>
+          <h2 id="dataset-title">{dataset.name}</h2>
+          {dataset.description && <p className={styles.muted}>{dataset.description}</p>}
+        </div>
+        <div className={styles.headerActions}>
+          <Button
+            variant="primary"
+            disabled={latestValid === null}
+            title={latestValid === null ? 'Needs a valid version first' : undefined}
+            onClick={() => setTrainingOpen(true)}
+          >
+            New training run
+          </Button>
+          <Button
+            variant="ghost"
+            onClick={() => {
+              deleteDataset.reset();
+              setDeletingDataset(true);
+            }}
+          >
+            Delete dataset
+          </Button>
+        </div>
+      </header>
+
+      <UploadVersionPanel
+        key={dataset.id}
+        datasetId={dataset.id}
+        onUploaded={(version) => onSelectVersion(version.id)}
+      />
+
+      <section className={styles.versions} aria-labelledby="versions-title">
+        <h3 id="versions-title" className={styles.subheading}>
+          Versions
+        </h3>
+        {versions.isPending ? (
+          <p role="status" className={styles.muted}>
+            Loading versions…
+          </p>
+        ) : versions.isError ? (
+          <div role="alert" className={styles.loadError}>
+            <p>Could not load the versions. {versions.error.message}</p>
+            <Button size="small" onClick={() => void versions.refetch()}>
+              Try again
+            </Button>
+          </div>
+        ) : list.length === 0 ? (
+          <p className={styles.muted} data-testid="versions-empty">
+            No versions yet. Upload a file above to create version 1.
+          </p>
+        ) : (
+          <VersionsTable
+            versions={list}
+            selectedId={selected?.id ?? null}
+            onSelect={(version) => onSelectVersion(version.id)}
+            onDelete={(version) => {
+              deleteVersion.reset();
+              setDeletingVersion({ subject: version, open: true });
+            }}
+          />
+        )}
+      </section>
+
+      {selected && <ValidationReport version={selected} />}
+
+      <NewTrainingRunDialog
+        open={trainingOpen}
+        onOpenChange={setTrainingOpen}
+        initialDatasetId={dataset.id}
+        initialVersionId={selected?.status === 'valid' ? selected.id : latestValid?.id}
+      />
+      <ConfirmDialog
+        open={deletingVersion.open}
+        onOpenChange={(open) => setDeletingVersion((state) => ({ ...state, open }))}
+        title={`Delete version ${deletingVersion.subject?.number ?? ''}?`}
+        description="The file and its report are removed and its storage is freed. Training runs that used it keep their results."
+        confirmLabel="Delete version"
+        onConfirm={confirmDeleteVersion}
+        pending={deleteVersion.isPending}
+        error={deleteVersion.error?.message}
+      />
+      <ConfirmDialog
+        open={deletingDataset}
+        onOpenChange={setDeletingDataset}
+        title={`Delete “${dataset.name}”?`}
+        description={`All ${dataset.version_count} versions and their files are removed. This cannot be undone.`}
+        confirmLabel="Delete dataset"
+        onConfirm={confirmDeleteDataset}
+        pending={deleteDataset.isPending}
+        error={deleteDataset.error?.message}
+      />
+    </article>
+  );
+}

@@ -1,0 +1,171 @@
+/**
+ * Upload a file as a new version of a dataset: pick or drop a file, optionally name the
+ * JSON/CSV columns, then watch a progress bar (percentage and bytes) that can be cancelled.
+ */
+import { type DragEvent, useEffect, useId, useRef, useState } from 'react';
+
+import { Button } from '../../../components/ui/button';
+import { FormError } from '../../../components/ui/form';
+import { ProgressBar } from '../../../components/ui/progress-bar';
+import { useToast } from '../../../components/ui/toast';
+import type { DatasetVersion } from '../api/get-dataset-versions';
+import {
+  isAbortError,
+  type UploadColumns,
+  type UploadProgress,
+  useUploadDatasetVersion,
+} from '../api/upload-dataset-version';
+import { formatBytes } from '../utils/format-bytes';
+import styles from './datasets.module.css';
+
+const ACCEPTED = '.txt,.jsonl,.json,.csv,.zip';
+const COLUMN_FIELDS = [
+  { key: 'text_column', label: 'Text column', placeholder: 'text' },
+  { key: 'prompt_column', label: 'Prompt column', placeholder: 'prompt' },
+  { key: 'response_column', label: 'Response column', placeholder: 'response' },
+] as const;
+
+interface UploadVersionPanelProps {
+  datasetId: number;
+  onUploaded: (version: DatasetVersion) => void;
+}
+
+export function uploadPercent(progress: UploadProgress): number {
+  if (progress.total <= 0) return 0;
+  return Math.min(100, Math.floor((progress.loaded / progress.total) * 100));
+}
+
+export function UploadVersionPanel({ datasetId, onUploaded }: UploadVersionPanelProps) {
+  const upload = useUploadDatasetVersion();
+  const toast = useToast();
+  const inputId = useId();
+  const [file, setFile] = useState<File | null>(null);
+  const [columns, setColumns] = useState<UploadColumns>({});
+  const [progress, setProgress] = useState<UploadProgress | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const controller = useRef<AbortController | null>(null);
+
+  // Leaving the page (or switching dataset) stops an upload nobody is watching any more.
+  useEffect(() => () => controller.current?.abort(), [datasetId]);
+
+  function choose(next: File | null) {
+    setFile(next);
+    setError(null);
+  }
+
+  function drop(event: DragEvent<HTMLLabelElement>) {
+    event.preventDefault();
+    setDragging(false);
+    choose(event.dataTransfer.files[0] ?? null);
+  }
+
+  function start() {
+    if (file === null) return;
+    const abort = new AbortController();
+    controller.current = abort;
+    setError(null);
+    setProgress({ loaded: 0, total: file.size });
+    upload.mutate(
+      { datasetId, file, columns, onProgress: setProgress, signal: abort.signal },
+      {
+        onSuccess: ({ version, created }) => {
+          toast.add({
+            title: created ? `Version ${version.number} uploaded` : 'Already uploaded',
+            description: created
+              ? 'It is being validated now.'
+              : `This file is identical to version ${version.number}.`,
+          });
+          setFile(null);
+          onUploaded(version);
+        },
+        onError: (failure) => {
+          if (!isAbortError(failure)) setError(failure.message);
+        },
+        onSettled: () => {
+          controller.current = null;
+          setProgress(null);
+        },
+      },
+    );
+  }
+
+  if (progress !== null && file !== null) {
+    const percent = uploadPercent(progress);
+    return (
+      <section className={styles.upload} aria-label="Upload in progress">
+        <ProgressBar
+          label={`Uploading ${file.name}`}
+          value={percent}
+          valueText={`${percent}% · ${formatBytes(progress.loaded)} of ${formatBytes(progress.total)}`}
+          ariaValueText={`${percent}%, ${formatBytes(progress.loaded)} of ${formatBytes(progress.total)}`}
+          data-testid="upload-progress"
+        />
+        <div className={styles.uploadActions}>
+          <Button size="small" onClick={() => controller.current?.abort()}>
+            Cancel
+          </Button>
+        </div>
+      </section>
+    );
+  }
+
+  return (
+    <section className={styles.upload} aria-label="Upload a new version">
+      <label
+        htmlFor={inputId}
+        className={styles.dropZone}
+        data-dragging={dragging || undefined}
+        onDragOver={(event) => {
+          event.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={drop}
+      >
+        <span className={styles.dropTitle}>
+          {file ? file.name : 'Choose a file or drop it here'}
+        </span>
+        <span className={styles.muted}>
+          {file
+            ? formatBytes(file.size)
+            : 'Plain text, JSON Lines, JSON, CSV, or a zip of them. Large files are fine.'}
+        </span>
+        <input
+          id={inputId}
+          type="file"
+          accept={ACCEPTED}
+          className="visually-hidden"
+          aria-label="File to upload"
+          onChange={(event) => choose(event.target.files?.[0] ?? null)}
+        />
+      </label>
+      <details className={styles.columns}>
+        <summary>Columns for JSON and CSV records</summary>
+        <p className={styles.muted}>
+          Records are read from the text column, or from a prompt and response pair for instruction
+          tuning. Leave blank for the names shown.
+        </p>
+        <div className={styles.columnFields}>
+          {COLUMN_FIELDS.map(({ key, label, placeholder }) => (
+            <label key={key} className={styles.columnField}>
+              <span>{label}</span>
+              <input
+                className={styles.input}
+                placeholder={placeholder}
+                value={columns[key] ?? ''}
+                onChange={(event) => setColumns({ ...columns, [key]: event.target.value })}
+              />
+            </label>
+          ))}
+        </div>
+      </details>
+      {error && <FormError>{error}</FormError>}
+      <div className={styles.uploadActions}>
+        <Button variant="primary" disabled={file === null} onClick={start}>
+          Upload
+        </Button>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,80 @@
+/**
+ * What validation found in one version: how much text (records, characters, estimated
+ * tokens), a preview of the first records, and every error with its file and line.
+ */
+import { type DatasetVersion, versionReport } from '../api/get-dataset-versions';
+import styles from './datasets.module.css';
+import { VersionStatusBadge } from './version-status-badge';
+
+export function ValidationReport({ version }: { version: DatasetVersion }) {
+  const report = versionReport(version);
+  return (
+    <section
+      className={styles.report}
+      aria-labelledby="validation-report-title"
+      data-testid="validation-report"
+    >
+      <header className={styles.reportHeader}>
+        <h3 id="validation-report-title">
+          Version {version.number}: {version.filename}
+        </h3>
+        <VersionStatusBadge status={version.status} />
+      </header>
+      {version.status === 'validating' || report === null ? (
+        <p role="status" className={styles.muted}>
+          Reading every record and counting tokens. The report appears here when it is done.
+        </p>
+      ) : (
+        <>
+          <dl className={styles.stats}>
+            <div>
+              <dt>Records</dt>
+              <dd>{report.records.toLocaleString()}</dd>
+            </div>
+            <div>
+              <dt>Characters</dt>
+              <dd>{report.characters.toLocaleString()}</dd>
+            </div>
+            <div>
+              <dt>Estimated tokens</dt>
+              <dd>{report.estimated_tokens.toLocaleString()}</dd>
+            </div>
+            <div>
+              <dt>Errors</dt>
+              <dd className={report.errors.length > 0 ? styles.errorCount : undefined}>
+                {report.errors.length.toLocaleString()}
+              </dd>
+            </div>
+          </dl>
+          {report.errors.length > 0 && (
+            <div>
+              <h4 className={styles.subheading}>Errors</h4>
+              <ol className={styles.errors} data-testid="validation-errors">
+                {report.errors.map((error, index) => (
+                  <li key={`${error.file}:${error.line}:${index}`}>
+                    <code>
+                      {error.file}:{error.line}
+                    </code>{' '}
+                    {error.message}
+                  </li>
+                ))}
+              </ol>
+            </div>
+          )}
+          {report.preview.length > 0 && (
+            <div>
+              <h4 className={styles.subheading}>Preview</h4>
+              <ol className={styles.preview}>
+                {report.preview.map((text, index) => (
+                  <li key={index}>
+                    <pre>{text}</pre>
+                  </li>
+                ))}
+              </ol>
+            </div>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,92 @@
+/** A dataset's versions: number, file, size, validation status, records, and what to do with each. */
+import { Button } from '../../../components/ui/button';
+import { formatDateTime } from '../../../lib/format';
+import { datasetVersionDownloadUrl } from '../api/download-dataset-version';
+import { type DatasetVersion, versionReport } from '../api/get-dataset-versions';
+import { formatBytes } from '../utils/format-bytes';
+import styles from './datasets.module.css';
+import { VersionStatusBadge } from './version-status-badge';
+
+interface VersionsTableProps {
+  versions: readonly DatasetVersion[];
+  selectedId: number | null;
+  onSelect: (version: DatasetVersion) => void;
+  onDelete: (version: DatasetVersion) => void;
+}
+
+export function VersionsTable({ versions, selectedId, onSelect, onDelete }: VersionsTableProps) {
+  return (
+    <div className={styles.tableWrap}>
+      <table className={styles.table}>
+        <caption className="visually-hidden">Versions</caption>
+        <thead>
+          <tr>
+            <th scope="col">Version</th>
+            <th scope="col">File</th>
+            <th scope="col">Size</th>
+            <th scope="col">Status</th>
+            <th scope="col" className={styles.numeric}>
+              Records
+            </th>
+            <th scope="col">Uploaded</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {versions.map((version) => {
+            const report = versionReport(version);
+            return (
+              <tr
+                key={version.id}
+                data-testid="version-row"
+                aria-selected={version.id === selectedId}
+                className={version.id === selectedId ? styles.selectedRow : undefined}
+              >
+                <th scope="row">v{version.number}</th>
+                <td className={styles.filename}>
+                  {version.filename} <span className={styles.muted}>{version.format}</span>
+                </td>
+                <td>{formatBytes(version.size_bytes)}</td>
+                <td>
+                  <VersionStatusBadge status={version.status} />
+                </td>
+                <td className={styles.numeric}>{report ? report.records.toLocaleString() : '–'}</td>
+                <td>
+                  <time dateTime={version.created_at}>{formatDateTime(version.created_at)}</time>
+                </td>
+                <td className={styles.actionsCell}>
+                  <Button
+                    size="small"
+                    variant="ghost"
+                    aria-label={`Show the report of version ${version.number}`}
+                    onClick={() => onSelect(version)}
+                  >
+                    Report
+                  </Button>
+                  <a
+                    className={styles.linkButton}
+                    href={datasetVersionDownloadUrl(version.id)}
+                    download
+                    aria-label={`Download version ${version.number}`}
+                  >
+                    Download
+                  </a>
+                  <Button
+                    size="small"
+                    variant="ghost"
+                    aria-label={`Delete version ${version.number}`}
+                    onClick={() => onDelete(version)}
+                  >
+                    Delete
+                  </Button>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}

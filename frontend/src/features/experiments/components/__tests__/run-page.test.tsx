@@ -1,0 +1,199 @@
+import { act, screen, waitFor, within } from '@testing-library/react';
+import { MemoryRouter } from 'react-router';
+import { describe, expect, it, vi } from 'vitest';
+
+import { jsonResponse, renderWithProviders } from '../../../../testing/render';
+import { RunPage } from '../run-page';
+
+// uPlot needs a canvas; the chart's header (title and latest values) is what is checked here.
+vi.mock('uplot', () => ({
+  default: class {
+    width = 400;
+    height = 220;
+    select = { width: 0 };
+    setData() {}
+    setSize() {}
+    destroy() {}
+  },
+}));
+
+/** Just enough of a WebSocket for the run socket; the test plays the server through it. */
+class FakeSocket {
+  readyState: number = WebSocket.CONNECTING;
+  onopen: (() => void) | null = null;
+  onmessage: ((event: MessageEvent) => void) | null = null;
+  onclose: ((event: CloseEvent) => void) | null = null;
+  send() {}
+  close() {
+    this.readyState = WebSocket.CLOSED;
+  }
+  accept() {
+    this.readyState = WebSocket.OPEN;
+    this.onopen?.();
+  }
+  emit(event: unknown) {
+    this.onmessage?.(new MessageEvent('message', { data: JSON.stringify(event) }));
+  }
+}
+
+const run = {
+  id: 5,
+  experiment: 2,
+  name: 'nanogpt-char on shakespeare v1',
+  status: 'running',
+  params: { 'optim.lr': 0.001, 'model.preset': 'nanogpt-char' },
+  tags: { kind: 'training' },
+  notes: '',
+  metrics: {},
+  created_at: '2026-01-02T10:00:00Z',
+  updated_at: '2026-01-02T10:00:00Z',
+  started_at: '2026-01-02T10:00:00Z',
+  finished_at: null,
+};
+
+const training = {
+  id: 9,
+  run: 5,
+  experiment: 2,
+  name: run.name,
+  dataset_version: 1,
+  config: {},
+  status: 'running',
+  step: 20,
+  max_steps: 200,
+  eta_seconds: 90,
+  tokens_per_s: 1500,
+  best_val_loss: null,
+  error: '',
+  attempts: 1,
+  cancel_requested: false,
+  created_at: '2026-01-02T10:00:00Z',
+  updated_at: '2026-01-02T10:00:00Z',
+};
+
+function fakeApi() {
+  const fetchMock = vi.fn<typeof fetch>((input, init) => {
+    const url = new URL(input as string, 'http://test');
+    const method = init?.method ?? 'GET';
+    const page = (results: unknown[]) => ({
+      count: results.length,
+      next: null,
+      previous: null,
+      results,
+    });
+    if (method === 'POST' && url.pathname === '/api/v1/training-runs/9/cancel/') {
+      return Promise.resolve(jsonResponse({ ...training, cancel_requested: true }));
+    }
+    const routes: Record<string, unknown> = {
+      '/api/v1/runs/5/': run,
+      '/api/v1/training-runs/': page([{ ...training, id: 8, run: 4 }, training]),
+      '/api/v1/runs/5/metrics/': page([
+        { key: 'loss', count: 2, last: 2.8, last_step: 20, min: 2.8, max: 3, total_points: 2 },
+      ]),
+      '/api/v1/runs/5/metrics/loss/': {
+        key: 'loss',
+        steps: [10, 20],
+        values: [3, 2.8],
+        min: [3, 2.8],
+        max: [3, 2.8],
+        total_points: 2,
+      },
+      '/api/v1/runs/5/artifacts/': page([]),
+    };
+    const body = routes[url.pathname];
+    return Promise.resolve(
+      body === undefined
+        ? jsonResponse({ error: { code: 'not_found', message: 'Not found.' } }, 404)
+        : jsonResponse(body),
+    );
+  });
+  vi.stubGlobal('fetch', fetchMock);
+  return fetchMock;
+}
+
+function renderRunPage() {
+  const sockets: FakeSocket[] = [];
+  const createSocket = (url: string) => {
+    expect(url).toMatch(/\/ws\/runs\/5\/$/);
+    const socket = new FakeSocket();
+    sockets.push(socket);
+    return socket as unknown as WebSocket;
+  };
+  const result = renderWithProviders(
+    <MemoryRouter>
+      <RunPage runId={5} createSocket={createSocket} />
+    </MemoryRouter>,
+  );
+  return { ...result, socket: () => sockets[sockets.length - 1] as FakeSocket };
+}
+
+// The page mounts charts, tables and a socket; jsdom on a busy machine needs the time.
+const SLOW = { timeout: 30_000 };
+
+describe('RunPage', () => {
+  it(
+    'starts from the stored curve and progress, then follows the live socket without reloading',
+    SLOW,
+    async () => {
+      // given
+      const fetchMock = fakeApi();
+      const { socket } = renderRunPage();
+      const lossChart = await screen.findByTestId('live-chart-loss');
+      await waitFor(() => expect(lossChart).toHaveTextContent('train: 2.8'));
+      expect(screen.getByTestId('run-progress')).toHaveTextContent('Step 20 of 200');
+      expect(screen.getByTestId('run-status')).toHaveTextContent('running');
+      act(() => socket().accept());
+      const requestsBefore = fetchMock.mock.calls.length;
+
+      // when
+      act(() => {
+        socket().emit({
+          type: 'run.metrics',
+          run: 5,
+          points: [
+            { key: 'loss', step: 30, value: 2.61, timestamp: 1 },
+            { key: 'val_loss', step: 30, value: 2.7, timestamp: 1 },
+          ],
+        });
+        socket().emit({ type: 'run.progress', run: 5, step: 30, max_steps: 200, eta_seconds: 600 });
+        socket().emit({ type: 'run.log', run: 5, line: 'step 30: loss 2.6100' });
+      });
+
+      // then
+      expect(lossChart).toHaveTextContent('train: 2.61');
+      expect(lossChart).toHaveTextContent('validation: 2.7');
+      await waitFor(() =>
+        expect(screen.getByTestId('run-progress')).toHaveTextContent(
+          'Step 30 of 200 · 15% · 10 min left',
+        ),
+      );
+      expect(screen.getByTestId('run-log')).toHaveTextContent('step 30: loss 2.6100');
+      expect(fetchMock.mock.calls.length).toBe(requestsBefore);
+
+      // when
+      act(() => socket().emit({ type: 'run.status', run: 5, status: 'finished' }));
+
+      // then
+      await waitFor(() => expect(screen.getByTestId('run-status')).toHaveTextContent('finished'));
+    },
+  );
+
+  it('asks the server to cancel, and says the run is stopping', SLOW, async () => {
+    // given
+    const fetchMock = fakeApi();
+    const { user } = renderRunPage();
+    const cancel = await screen.findByRole('button', { name: 'Cancel run' });
+
+    // when
+    await user.click(cancel);
+
+    // then
+    expect(await screen.findByRole('button', { name: 'Stopping…' })).toBeDisabled();
+    expect(fetchMock).toHaveBeenCalledWith(
+      '/api/v1/training-runs/9/cancel/',
+      expect.objectContaining({ method: 'POST' }),
+    );
+    const artifacts = screen.getByRole('region', { name: 'Artifacts' });
+    expect(within(artifacts).getByTestId('artifacts-empty')).toBeInTheDocument();
+  });
+});

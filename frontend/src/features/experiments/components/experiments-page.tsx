@@ -1,0 +1,240 @@
+/**
+ * The Experiments page: the experiments on the left, the selected one's runs on the right
+ * with a filter, sortable columns and a pick of runs to compare. Experiment, filter, sort and
+ * page live in the URL, so a view can be shared and survives a reload.
+ */
+import { useState } from 'react';
+import { useNavigate, useSearchParams } from 'react-router';
+
+import { EmptyState } from '../../../components/empty-state';
+import { Page } from '../../../components/page';
+import { Button } from '../../../components/ui/button';
+import { ApiError } from '../../../lib/api-client';
+import { NewTrainingRunDialog } from '../../training/components/new-training-run-dialog';
+import { MAX_COMPARED_RUNS } from '../api/compare-runs';
+import { type Experiment, useExperiments } from '../api/get-experiments';
+import { RUNS_PAGE_SIZE, useRuns } from '../api/search-runs';
+import { orderByParam, sortFromParam, sortToParam } from '../utils/run-sort';
+import { CreateExperimentDialog } from './create-experiment-dialog';
+import styles from './experiments.module.css';
+import { FilterBox } from './filter-box';
+import { RunsTable } from './runs-table';
+
+function idParam(value: string | null): number | null {
+  const id = Number(value);
+  return value !== null && Number.isInteger(id) && id > 0 ? id : null;
+}
+
+export function ExperimentsPage() {
+  const experiments = useExperiments();
+  const [params, setParams] = useSearchParams();
+  const [createOpen, setCreateOpen] = useState(false);
+  const [trainingOpen, setTrainingOpen] = useState(false);
+
+  const list = experiments.data?.results ?? [];
+  const selectedId = idParam(params.get('experiment'));
+  const selected = list.find((experiment) => experiment.id === selectedId) ?? list[0] ?? null;
+
+  function selectExperiment(experimentId: number) {
+    setParams(new URLSearchParams({ experiment: String(experimentId) }), { replace: true });
+  }
+
+  const actions = (
+    <>
+      <Button onClick={() => setCreateOpen(true)}>New experiment</Button>
+      <Button variant="primary" onClick={() => setTrainingOpen(true)}>
+        New training run
+      </Button>
+    </>
+  );
+
+  return (
+    <Page
+      title="Experiments"
+      lead="Every training run with its params and metrics. Filter, sort, and compare runs side by side."
+      actions={actions}
+    >
+      {experiments.isPending ? (
+        <p role="status" className={styles.muted}>
+          Loading experiments…
+        </p>
+      ) : experiments.isError ? (
+        <div role="alert" className={styles.loadError}>
+          <p>Could not load your experiments. {experiments.error.message}</p>
+          <Button size="small" onClick={() => void experiments.refetch()}>
+            Try again
+          </Button>
+        </div>
+      ) : list.length === 0 ? (
+        <EmptyState
+          title="No experiments yet"
+          description="Start a training run on a dataset and it is tracked here, with its loss curves as it learns."
+          action={
+            <Button variant="primary" onClick={() => setTrainingOpen(true)}>
+              New training run
+            </Button>
+          }
+          data-testid="experiments-empty"
+        />
+      ) : (
+        <div className={styles.layout}>
+          <nav aria-label="Experiments" className={styles.list}>
+            <ul>
+              {list.map((experiment) => (
+                <li key={experiment.id}>
+                  <button
+                    type="button"
+                    className={styles.listItem}
+                    aria-current={experiment.id === selected?.id ? 'true' : undefined}
+                    onClick={() => selectExperiment(experiment.id)}
+                  >
+                    <span className={styles.listName}>{experiment.name}</span>
+                    <span className={styles.muted}>
+                      {experiment.run_count ?? 0} {experiment.run_count === 1 ? 'run' : 'runs'}
+                    </span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          {selected && <ExperimentRuns key={selected.id} experiment={selected} />}
+        </div>
+      )}
+      <CreateExperimentDialog
+        open={createOpen}
+        onOpenChange={setCreateOpen}
+        onCreated={(experiment) => {
+          setCreateOpen(false);
+          selectExperiment(experiment.id);
+        }}
+      />
+      <NewTrainingRunDialog
+        open={trainingOpen}
+        onOpenChange={setTrainingOpen}
+        experiment={selected ? { id: selected.id, name: selected.name } : undefined}
+      />
+    </Page>
+  );
+}
+
+function ExperimentRuns({ experiment }: { experiment: Experiment }) {
+  const navigate = useNavigate();
+  const [params, setParams] = useSearchParams();
+  const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
+  const [allParams, setAllParams] = useState(false);
+
+  const filter = params.get('filter') ?? '';
+  const sort = sortFromParam(params.get('sort'));
+  const page = Math.max(1, Number(params.get('page')) || 1);
+  const runs = useRuns(experiment.id, { filter, orderBy: orderByParam(sort), page });
+
+  function update(changes: Record<string, string | null>) {
+    const next = new URLSearchParams(params);
+    next.set('experiment', String(experiment.id));
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === null || value === '') next.delete(key);
+      else next.set(key, value);
+    }
+    setParams(next, { replace: true });
+  }
+
+  function toggle(runId: number) {
+    setSelected((current) => {
+      const next = new Set(current);
+      if (next.has(runId)) next.delete(runId);
+      else if (next.size < MAX_COMPARED_RUNS) next.add(runId);
+      return next;
+    });
+  }
+
+  const error = runs.error instanceof ApiError ? runs.error : null;
+  const filterError = error?.fieldMessage('filter') ?? null;
+  const orderError = error?.fieldMessage('order_by') ?? null;
+  const data = runs.data;
+
+  return (
+    <section className={styles.runs} aria-labelledby="experiment-title">
+      <header className={styles.runsHeader}>
+        <div>
+          <h2 id="experiment-title">{experiment.name}</h2>
+          {experiment.description && <p className={styles.muted}>{experiment.description}</p>}
+        </div>
+        <div className={styles.headerActions}>
+          <label className={styles.checkbox}>
+            <input
+              type="checkbox"
+              checked={allParams}
+              onChange={(event) => setAllParams(event.target.checked)}
+            />
+            All params
+          </label>
+          <Button
+            disabled={selected.size < 2}
+            onClick={() => void navigate(`/experiments/compare?ids=${[...selected].join(',')}`)}
+          >
+            Compare {selected.size > 0 ? `(${selected.size})` : ''}
+          </Button>
+        </div>
+      </header>
+      <FilterBox
+        value={filter}
+        error={filterError}
+        onApply={(next) => update({ filter: next, page: null })}
+      />
+      {orderError && (
+        <p role="alert" className={styles.inlineError}>
+          Sorting failed: {orderError}
+        </p>
+      )}
+      {runs.isPending ? (
+        <p role="status" className={styles.muted}>
+          Loading runs…
+        </p>
+      ) : runs.isError && filterError === null && orderError === null ? (
+        <div role="alert" className={styles.loadError}>
+          <p>Could not load the runs. {runs.error.message}</p>
+          <Button size="small" onClick={() => void runs.refetch()}>
+            Try again
+          </Button>
+        </div>
+      ) : data === undefined || filterError !== null || orderError !== null ? null : data.results
+          .length === 0 ? (
+        <p className={styles.muted} data-testid="runs-empty">
+          {filter ? 'No run matches this filter.' : 'No runs in this experiment yet.'}
+        </p>
+      ) : (
+        <>
+          <RunsTable
+            runs={data.results}
+            sort={sort}
+            onSort={(next) => update({ sort: sortToParam(next), page: null })}
+            selected={selected}
+            onToggle={toggle}
+            onlyDifferingParams={!allParams}
+          />
+          {data.count > RUNS_PAGE_SIZE && (
+            <nav className={styles.pager} aria-label="Run pages">
+              <Button
+                size="small"
+                disabled={!data.previous}
+                onClick={() => update({ page: String(page - 1) })}
+              >
+                Previous
+              </Button>
+              <span className={styles.muted}>
+                Page {page} of {Math.ceil(data.count / RUNS_PAGE_SIZE)}
+              </span>
+              <Button
+                size="small"
+                disabled={!data.next}
+                onClick={() => update({ page: String(page + 1) })}
+              >
+                Next
+              </Button>
+            </nav>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

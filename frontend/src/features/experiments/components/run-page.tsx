@@ -1,0 +1,148 @@
+/**
+ * The live page of one run (`/experiments/runs/:runId`): status, progress with time left,
+ * Cancel and Resume, charts that grow as the worker reports, the log as it is written, the
+ * run's params and its artifacts. Nothing here needs a reload: the run's socket feeds it.
+ */
+import { Link } from 'react-router';
+
+import { Page } from '../../../components/page';
+import { Button } from '../../../components/ui/button';
+import { useTrainingRunForRun } from '../../training/api/get-training-run-for-run';
+import { RunControls } from '../../training/components/run-controls';
+import { TrainingProgress } from '../../training/components/training-progress';
+import { TrainingStatusBadge } from '../../training/components/training-status-badge';
+import { useRun } from '../api/get-run';
+import { useLiveRun } from '../hooks/use-live-run';
+import { formatParam } from '../utils/run-columns';
+import { ArtifactsList } from './artifacts-list';
+import styles from './experiments.module.css';
+import { LogPanel } from './log-panel';
+import { MetricCharts } from './metric-charts';
+
+const connectionText = {
+  open: 'Live',
+  connecting: 'Reconnecting…',
+  closed: 'Not live',
+} as const;
+
+interface RunPageProps {
+  runId: number;
+  /** Tests pass a fake socket; the app uses the browser's. */
+  createSocket?: (url: string) => WebSocket;
+}
+
+export function RunPage({ runId, createSocket }: RunPageProps) {
+  const run = useRun(runId);
+  const training = useTrainingRunForRun(runId);
+  const live = useLiveRun(runId, createSocket);
+
+  if (run.isPending) {
+    return (
+      <Page title="Run">
+        <p role="status" className={styles.muted}>
+          Loading the run…
+        </p>
+      </Page>
+    );
+  }
+  if (run.isError) {
+    return (
+      <Page title="Run">
+        <div role="alert" className={styles.loadError}>
+          <p>Could not load this run. {run.error.message}</p>
+          <Button size="small" onClick={() => void run.refetch()}>
+            Try again
+          </Button>
+        </div>
+      </Page>
+    );
+  }
+
+  const detail = run.data;
+  const trainingRun = training.data ?? null;
+  const params = Object.entries(detail.params).sort(([a], [b]) => a.localeCompare(b));
+
+  return (
+    <Page
+      title={detail.name}
+      lead={
+        <>
+          <Link to={`/experiments?experiment=${detail.experiment}`}>Back to the experiment</Link>
+          {' · '}
+          <span className={styles.connection} data-state={live.connection}>
+            {connectionText[live.connection]}
+          </span>
+        </>
+      }
+      actions={
+        <>
+          <TrainingStatusBadge status={detail.status} data-testid="run-status" />
+          {trainingRun && <RunControls training={trainingRun} />}
+        </>
+      }
+    >
+      {trainingRun && (
+        <section className={styles.progressCard} aria-label="Training progress">
+          <TrainingProgress
+            step={trainingRun.step}
+            maxSteps={trainingRun.max_steps}
+            etaSeconds={trainingRun.eta_seconds ?? null}
+            status={trainingRun.status}
+            data-testid="run-progress"
+          />
+          <dl className={styles.facts}>
+            <div>
+              <dt>Best validation loss</dt>
+              <dd>{trainingRun.best_val_loss?.toFixed(4) ?? '–'}</dd>
+            </div>
+            <div>
+              <dt>Tokens / s</dt>
+              <dd>
+                {trainingRun.tokens_per_s
+                  ? Math.round(trainingRun.tokens_per_s).toLocaleString()
+                  : '–'}
+              </dd>
+            </div>
+            <div>
+              <dt>Attempts</dt>
+              <dd>{trainingRun.attempts}</dd>
+            </div>
+          </dl>
+          {trainingRun.error && (
+            <p role="alert" className={styles.inlineError}>
+              {trainingRun.error}
+            </p>
+          )}
+        </section>
+      )}
+
+      {live.seriesError ? (
+        <div role="alert" className={styles.loadError}>
+          <p>Could not load the metrics. {live.seriesError.message}</p>
+          <Button size="small" onClick={() => void live.refetchSeries()}>
+            Try again
+          </Button>
+        </div>
+      ) : (
+        <MetricCharts series={live.series} keys={live.keys} />
+      )}
+
+      <LogPanel lines={live.logLines} />
+      <ArtifactsList runId={runId} />
+
+      {params.length > 0 && (
+        <details className={styles.section}>
+          <summary className={styles.sectionTitle}>Params ({params.length})</summary>
+          <dl className={styles.params}>
+            {params.map(([key, value]) => (
+              <div key={key}>
+                <dt>{key}</dt>
+                <dd>{formatParam(value)}</dd>
+              </div>
+            ))}
+          </dl>
+        </details>
+      )}
+    </Page>
+  );
+}

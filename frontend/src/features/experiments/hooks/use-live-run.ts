@@ -1,0 +1,143 @@
+/**
+ * Everything the live run page shows, kept current from the run's socket: metric curves (the
+ * server's series first, live points merged on top), progress and status written into the
+ * query cache so every view of the run agrees, and the log lines seen since the page opened.
+ */
+import { useQueries, useQueryClient } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
+
+import type { TrainingRun } from '../../training/api/get-training-runs';
+import { trainingRunForRunQueryKey } from '../../training/api/get-training-run-for-run';
+import { trainingRunsQueryKey } from '../../training/api/get-training-runs';
+import { artifactsQueryKey } from '../api/get-artifacts';
+import { metricKeysQueryKey, useMetricKeys } from '../api/get-metric-keys';
+import {
+  type MetricSeriesData,
+  metricSeriesQueryKey,
+  metricSeriesQueryOptions,
+} from '../api/get-metric-series';
+import { type RunDetail, runQueryKey } from '../api/get-run';
+import { mergePoints, overlaySeries, type Series } from '../utils/live-series';
+import { type RunEvent, useRunSocket } from './use-run-socket';
+
+/** Enough to scroll back through a long run without the page growing without bound. */
+export const MAX_LOG_LINES = 2_000;
+
+const EMPTY: Series = { steps: [], values: [] };
+// Overlays by the identity of their inputs: a curve that received no new points keeps its
+// object, so its chart does not redraw when another curve grows.
+const overlays = new WeakMap<object, WeakMap<object, Series>>();
+
+function cachedOverlay(base: MetricSeriesData | undefined, live: Series | undefined): Series {
+  if (base === undefined && live === undefined) return EMPTY;
+  const outer = base ?? EMPTY;
+  const inner = live ?? EMPTY;
+  let byLive = overlays.get(outer);
+  if (byLive === undefined) {
+    byLive = new WeakMap();
+    overlays.set(outer, byLive);
+  }
+  let result = byLive.get(inner);
+  if (result === undefined) {
+    result = overlaySeries(base && { steps: base.steps, values: base.values }, live);
+    byLive.set(inner, result);
+  }
+  return result;
+}
+
+// Module-level, so TanStack Query can keep the combined array stable between renders.
+function seriesData(results: readonly { data?: MetricSeriesData }[]) {
+  return results.map((result) => result.data);
+}
+
+export function useLiveRun(runId: number, createSocket?: (url: string) => WebSocket) {
+  const queryClient = useQueryClient();
+  const [live, setLive] = useState<Record<string, Series>>({});
+  const [logLines, setLogLines] = useState<string[]>([]);
+  const metricKeys = useMetricKeys(runId);
+
+  function onEvent(event: RunEvent) {
+    if (event.run !== runId) return;
+    switch (event.type) {
+      case 'run.metrics':
+        setLive((current) => mergePoints(current, event.points));
+        return;
+      case 'run.progress':
+        queryClient.setQueryData<TrainingRun | null>(
+          trainingRunForRunQueryKey(runId),
+          (training) =>
+            training
+              ? {
+                  ...training,
+                  step: event.step,
+                  max_steps: event.max_steps,
+                  eta_seconds: event.eta_seconds,
+                }
+              : training,
+        );
+        return;
+      case 'run.log':
+        setLogLines((lines) => [...lines, event.line].slice(-MAX_LOG_LINES));
+        return;
+      case 'run.status':
+        queryClient.setQueryData<RunDetail>(runQueryKey(runId), (run) =>
+          run ? { ...run, status: event.status as RunDetail['status'] } : run,
+        );
+        // A finished run has new checkpoints and a final row; fetch them.
+        void queryClient.invalidateQueries({ queryKey: trainingRunsQueryKey });
+        void queryClient.invalidateQueries({ queryKey: artifactsQueryKey(runId) });
+        return;
+    }
+  }
+
+  const connection = useRunSocket(
+    runId,
+    {
+      onEvent,
+      // Points sent while the socket was down are only on the server now.
+      onReconnect: () => void queryClient.invalidateQueries({ queryKey: runQueryKey(runId) }),
+    },
+    createSocket,
+  );
+
+  const keys = useMemo(() => {
+    const all = new Set(Object.keys(live));
+    metricKeys.data?.results.forEach((summary) => all.add(summary.key));
+    return [...all].sort();
+  }, [live, metricKeys.data]);
+
+  const fetchedKeys = useMemo(
+    () => metricKeys.data?.results.map((summary) => summary.key) ?? [],
+    [metricKeys.data],
+  );
+  const fetched = useQueries({
+    queries: fetchedKeys.map((key) => metricSeriesQueryOptions(runId, key)),
+    combine: seriesData,
+  });
+
+  const series = useMemo(() => {
+    const byKey: Record<string, Series> = {};
+    for (const key of keys) {
+      const index = fetchedKeys.indexOf(key);
+      const data = index === -1 ? undefined : fetched[index];
+      byKey[key] = cachedOverlay(data, live[key]);
+    }
+    return byKey;
+  }, [keys, fetchedKeys, fetched, live]);
+
+  return {
+    series,
+    keys,
+    logLines,
+    connection,
+    loadingSeries: metricKeys.isPending,
+    seriesError: metricKeys.error,
+    refetchSeries: () =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: metricKeysQueryKey(runId) }),
+        ...fetchedKeys.map((key) =>
+          queryClient.invalidateQueries({ queryKey: metricSeriesQueryKey(runId, key) }),
+        ),
+      ]),
+  };
+}

@@ -1,0 +1,128 @@
+import { screen, waitFor } from '@testing-library/react';
+import { MemoryRouter } from 'react-router';
+import { describe, expect, it, vi } from 'vitest';
+
+import { jsonResponse, renderWithProviders } from '../../../../testing/render';
+import { NewTrainingRunDialog } from '../new-training-run-dialog';
+
+// The form has two dozen fields; on a busy CI machine jsdom needs time to render them.
+const SLOW = { timeout: 30_000 };
+const LOADED = { timeout: 10_000 };
+
+const page = (results: unknown[]) => ({
+  count: results.length,
+  next: null,
+  previous: null,
+  results,
+});
+
+function version(id: number, number: number, status: string) {
+  return {
+    id,
+    dataset: 3,
+    number,
+    filename: `plays-${number}.txt`,
+    format: 'txt',
+    sha256: 'x',
+    size_bytes: 10,
+    stored_bytes: 10,
+    status,
+    report: {},
+    created_at: '2026-01-02T10:00:00Z',
+  };
+}
+
+function fakeApi(createAnswer: Response) {
+  const fetchMock = vi.fn<typeof fetch>((input, init) => {
+    const url = new URL(input as string, 'http://test');
+    if (init?.method === 'POST') return Promise.resolve(createAnswer);
+    if (url.pathname === '/api/v1/datasets/') {
+      return Promise.resolve(
+        jsonResponse(page([{ id: 3, name: 'shakespeare', version_count: 3, description: '' }])),
+      );
+    }
+    if (url.pathname === '/api/v1/datasets/3/versions/') {
+      return Promise.resolve(
+        jsonResponse(
+          page([version(12, 3, 'invalid'), version(11, 2, 'valid'), version(10, 1, 'valid')]),
+        ),
+      );
+    }
+    return Promise.resolve(
+      jsonResponse({ error: { code: 'not_found', message: 'Not found.' } }, 404),
+    );
+  });
+  vi.stubGlobal('fetch', fetchMock);
+  return fetchMock;
+}
+
+function renderDialog() {
+  return renderWithProviders(
+    <MemoryRouter>
+      <NewTrainingRunDialog open onOpenChange={vi.fn()} initialDatasetId={3} />
+    </MemoryRouter>,
+  );
+}
+
+describe('NewTrainingRunDialog', () => {
+  it('offers only valid versions and sends the defaults as a nested config', SLOW, async () => {
+    // given
+    const fetchMock = fakeApi(jsonResponse({ id: 1, run: 40 }, 201));
+    const { user } = renderDialog();
+    await screen.findByRole('option', { name: 'v2: plays-2.txt' }, LOADED);
+
+    // when
+    await user.clear(screen.getByRole('spinbutton', { name: 'Steps' }));
+    await user.type(screen.getByRole('spinbutton', { name: 'Steps' }), '500');
+    await user.click(screen.getByRole('button', { name: 'Start training' }));
+
+    // then
+    expect(screen.getByRole('combobox', { name: 'Version' })).toHaveValue('11');
+    expect(screen.queryByRole('option', { name: 'v3: plays-3.txt' })).not.toBeInTheDocument();
+    await waitFor(() =>
+      expect(fetchMock.mock.calls.some(([, init]) => init?.method === 'POST')).toBe(true),
+    );
+    const post = fetchMock.mock.calls.find(([, init]) => init?.method === 'POST');
+    const body = JSON.parse(post?.[1]?.body as string) as {
+      dataset_version_id: number;
+      config: Record<string, Record<string, unknown>>;
+    };
+    expect(body.dataset_version_id).toBe(11);
+    expect(body.config.model).toEqual({ preset: 'nanogpt-char' });
+    expect(body.config.train).toMatchObject({ max_iters: 500, batch_size: 12, precision: 'auto' });
+    expect(body.config.optim).toMatchObject({ lr: 0.001, schedule: 'cosine', warmup_iters: 100 });
+    expect(body.config.data).toEqual({ tokenizer: 'char', bpe_vocab_size: 8192 });
+  });
+
+  it(
+    'shows the server’s message under the field it is about, opening Advanced for it',
+    SLOW,
+    async () => {
+      // given
+      fakeApi(
+        jsonResponse(
+          {
+            error: {
+              code: 'validation_error',
+              message: 'config.model.n_head: must divide n_embd',
+              fields: { 'config.model.n_head': ['must divide n_embd'] },
+            },
+          },
+          400,
+        ),
+      );
+      const { user } = renderDialog();
+      await screen.findByRole('option', { name: 'v2: plays-2.txt' }, LOADED);
+
+      // when
+      await user.click(screen.getByRole('button', { name: 'Start training' }));
+
+      // then
+      const heads = screen.getByRole('spinbutton', { name: 'Attention heads' });
+      await waitFor(() => expect(heads).toHaveAttribute('aria-invalid', 'true'), LOADED);
+      expect(heads.closest('details')).toHaveAttribute('open');
+      expect(heads).toHaveAttribute('aria-invalid', 'true');
+      expect(heads).toHaveAccessibleDescription(/must divide n_embd/);
+    },
+  );
+});

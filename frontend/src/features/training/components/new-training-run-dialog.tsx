@@ -1,0 +1,231 @@
+/**
+ * The "New training run" dialog: a valid dataset version, a model preset and the few options
+ * most runs change, with everything else behind "Advanced". The server's message for a field
+ * (`config.model.preset`, `dataset_version_id`, ...) shows under that field; on success the
+ * live run page opens.
+ */
+import { useState } from 'react';
+import { useNavigate } from 'react-router';
+
+import { Button } from '../../../components/ui/button';
+import { Dialog, DialogActions, DialogClose } from '../../../components/ui/dialog';
+import { Form, FormError, TextField } from '../../../components/ui/form';
+import { SelectField, type SelectOption } from '../../../components/ui/select-field';
+import { ApiError } from '../../../lib/api-client';
+import { useDatasets } from '../../datasets/api/get-datasets';
+import { useDatasetVersions } from '../../datasets/api/get-dataset-versions';
+import { useCreateTrainingRun } from '../api/create-training-run';
+import {
+  ADVANCED_FIELDS,
+  ADVANCED_NAMES,
+  buildTrainingRequest,
+  KEY_FIELDS,
+  LARGE_PRESETS,
+  type NumberFieldSpec,
+  PRECISIONS,
+  SCHEDULES,
+  SELECT_DEFAULTS,
+  SMALL_PRESETS,
+  TOKENIZERS,
+} from '../utils/training-form';
+import styles from './training.module.css';
+
+interface NewTrainingRunDialogProps {
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+  initialDatasetId?: number;
+  initialVersionId?: number;
+  /** Files the run under this experiment instead of asking for an experiment name. */
+  experiment?: { id: number; name: string };
+}
+
+export function NewTrainingRunDialog({
+  open,
+  onOpenChange,
+  ...formProps
+}: NewTrainingRunDialogProps) {
+  return (
+    <Dialog
+      open={open}
+      onOpenChange={onOpenChange}
+      title="New training run"
+      description="Train a small model from scratch on a validated dataset version. You can watch it learn live."
+      dismissOnOutsidePress={false}
+      data-testid="new-training-run-dialog"
+    >
+      <NewTrainingRunForm {...formProps} />
+    </Dialog>
+  );
+}
+
+// Server errors under these names have a field to show them; anything else is shown above
+// the buttons.
+const SHOWN_FIELDS: ReadonlySet<string> = new Set([
+  'dataset_version_id',
+  'name',
+  'experiment_name',
+  ...Object.keys(SELECT_DEFAULTS),
+  ...KEY_FIELDS.map((field) => field.name),
+  ...ADVANCED_FIELDS.map((field) => field.name),
+]);
+
+function NumberInput({ field }: { field: NumberFieldSpec }) {
+  return (
+    <TextField
+      name={field.name}
+      label={field.label}
+      description={field.description}
+      type="number"
+      inputMode={field.kind === 'int' ? 'numeric' : 'decimal'}
+      step={field.kind === 'int' ? 1 : 'any'}
+      min={field.min}
+      defaultValue={field.defaultValue}
+      placeholder={field.defaultValue === '' ? 'preset' : undefined}
+    />
+  );
+}
+
+function NewTrainingRunForm({
+  initialDatasetId,
+  initialVersionId,
+  experiment,
+}: Omit<NewTrainingRunDialogProps, 'open' | 'onOpenChange'>) {
+  const navigate = useNavigate();
+  const createRun = useCreateTrainingRun();
+  const datasets = useDatasets();
+  const [datasetId, setDatasetId] = useState<number | null>(initialDatasetId ?? null);
+  const chosenDataset = datasetId ?? datasets.data?.results[0]?.id ?? null;
+  const versions = useDatasetVersions(chosenDataset);
+  const [showLarge, setShowLarge] = useState(false);
+  const [advancedOpen, setAdvancedOpen] = useState(false);
+  const [fieldErrors, setFieldErrors] = useState<ApiError['fields']>({});
+  const [formError, setFormError] = useState<string | null>(null);
+
+  const datasetOptions: SelectOption[] = (datasets.data?.results ?? []).map((dataset) => ({
+    value: String(dataset.id),
+    label: dataset.name,
+  }));
+  const validVersions = (versions.data?.results ?? []).filter(
+    (version) => version.status === 'valid',
+  );
+  const versionOptions: SelectOption[] = validVersions.map((version) => ({
+    value: String(version.id),
+    label: `v${version.number}: ${version.filename}`,
+  }));
+  const defaultVersion =
+    validVersions.find((version) => version.id === initialVersionId)?.id ?? validVersions[0]?.id;
+
+  function submit(values: Record<string, unknown>) {
+    setFormError(null);
+    createRun.mutate(buildTrainingRequest(values, experiment?.id), {
+      onSuccess: (created) => void navigate(`/experiments/runs/${created.run}`),
+      onError: (error) => {
+        const fields = error instanceof ApiError ? error.fields : {};
+        setFieldErrors(fields);
+        const names = Object.keys(fields);
+        if (names.some((name) => ADVANCED_NAMES.has(name))) setAdvancedOpen(true);
+        const unshown = names.filter((name) => !SHOWN_FIELDS.has(name));
+        if (names.length === 0 || unshown.length > 0) {
+          setFormError(
+            unshown.length > 0
+              ? unshown.map((name) => `${name}: ${fields[name]?.join(' ') ?? ''}`).join('\n')
+              : error.message,
+          );
+        }
+      },
+    });
+  }
+
+  const noVersion = versions.isSuccess && validVersions.length === 0;
+  return (
+    <Form errors={fieldErrors} onFormSubmit={submit} aria-label="New training run">
+      <div className={styles.formGrid}>
+        <SelectField
+          name="dataset"
+          label="Dataset"
+          options={datasetOptions}
+          value={chosenDataset === null ? '' : String(chosenDataset)}
+          onValueChange={(value) => setDatasetId(Number(value))}
+          disabled={datasets.isPending}
+        />
+        {/* Re-mounted per dataset so its default follows the dataset's own versions. */}
+        <SelectField
+          key={`${chosenDataset}-${versions.dataUpdatedAt}`}
+          name="dataset_version_id"
+          label="Version"
+          options={versionOptions}
+          defaultValue={defaultVersion === undefined ? undefined : String(defaultVersion)}
+          required
+          description={noVersion ? 'This dataset has no valid version yet.' : undefined}
+        />
+        <SelectField
+          name="config.model.preset"
+          label="Model"
+          options={showLarge ? [...SMALL_PRESETS, ...LARGE_PRESETS] : SMALL_PRESETS}
+          defaultValue={SELECT_DEFAULTS['config.model.preset']}
+        />
+        <SelectField
+          name="config.data.tokenizer"
+          label="Tokenizer"
+          options={TOKENIZERS}
+          defaultValue={SELECT_DEFAULTS['config.data.tokenizer']}
+        />
+        {KEY_FIELDS.map((field) => (
+          <NumberInput key={field.name} field={field} />
+        ))}
+        <TextField name="name" label="Run name" placeholder="automatic" autoComplete="off" />
+        {experiment ? (
+          <p className={styles.muted}>
+            Filed under the experiment <strong>{experiment.name}</strong>.
+          </p>
+        ) : (
+          <TextField
+            name="experiment_name"
+            label="Experiment"
+            placeholder="the dataset's name"
+            autoComplete="off"
+          />
+        )}
+      </div>
+      <details
+        className={styles.advanced}
+        open={advancedOpen}
+        onToggle={(event) => setAdvancedOpen(event.currentTarget.open)}
+      >
+        <summary>Advanced</summary>
+        <label className={styles.checkbox}>
+          <input
+            type="checkbox"
+            checked={showLarge}
+            onChange={(event) => setShowLarge(event.target.checked)}
+          />
+          Offer large models (GPU workers only)
+        </label>
+        <div className={styles.formGrid}>
+          <SelectField
+            name="config.optim.schedule"
+            label="Learning-rate schedule"
+            options={SCHEDULES}
+            defaultValue={SELECT_DEFAULTS['config.optim.schedule']}
+          />
+          <SelectField
+            name="config.train.precision"
+            label="Precision"
+            options={PRECISIONS}
+            defaultValue={SELECT_DEFAULTS['config.train.precision']}
+          />
+          {ADVANCED_FIELDS.map((field) => (
+            <NumberInput key={field.name} field={field} />
+          ))}
+        </div>
+      </details>
+      {formError && <FormError>{formError}</FormError>}
+      <DialogActions>
+        <DialogClose>Cancel</DialogClose>
+        <Button type="submit" variant="primary" disabled={createRun.isPending || noVersion}>
+          {createRun.isPending ? 'Starting…' : 'Start training'}
+        </Button>
+      </DialogActions>
+    </Form>
+  );
+}
