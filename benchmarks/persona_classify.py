@@ -19,11 +19,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ml.personality.datasets import parse_speeches, stratified_split, top_speakers  # noqa: E402
-from ml.personality.embeddings import embed  # noqa: E402
-from ml.personality.learned import LearnedPersonality  # noqa: E402
-from ml.personality.metrics import as_matrix, measure  # noqa: E402
-from ml.personality.neural import NeuralPersonaSpace  # noqa: E402
+from ml.personality.datasets import parse_speeches, stratified_split, top_speakers
+from ml.personality.embeddings import embed
+from ml.personality.learned import LearnedPersonality
+from ml.personality.metrics import as_matrix, measure
+from ml.personality.neural import NeuralPersonaSpace
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "shakespeare.txt"
 
@@ -33,7 +33,9 @@ def metrics_only_accuracy(train_m, train_y, test_m, test_y) -> float:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, class_weight="balanced"))
+    clf = make_pipeline(
+        StandardScaler(), LogisticRegression(max_iter=2000, class_weight="balanced")
+    )
     clf.fit(as_matrix(train_m), train_y)
     return float(np.mean(clf.predict(as_matrix(test_m)) == np.array(test_y)))
 
@@ -57,9 +59,15 @@ def learned_accuracy(speakers, train_m, train_e, train_y, test_m, test_e, test_y
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="plays file (NAME. / NAME: headings)")
-    parser.add_argument("--speakers", type=int, default=12, help="how many top speakers to classify")
-    parser.add_argument("--test-fraction", type=float, default=0.25, help="held-out share per speaker")
+    parser.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="plays file (NAME. / NAME: headings)"
+    )
+    parser.add_argument(
+        "--speakers", type=int, default=12, help="how many top speakers to classify"
+    )
+    parser.add_argument(
+        "--test-fraction", type=float, default=0.25, help="held-out share per speaker"
+    )
     parser.add_argument("--seed", type=int, default=0, help="split and training seed")
     args = parser.parse_args(argv)
 
@@ -81,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
         "train_speeches": len(train_x),
         "test_speeches": len(test_x),
         "metrics_only": round(metrics_only_accuracy(train_m, train_y, test_m, test_y), 4),
-        "learned": round(learned_accuracy(speakers, train_m, train_e, train_y, test_m, test_e, test_y), 4),
+        "learned": round(
+            learned_accuracy(speakers, train_m, train_e, train_y, test_m, test_e, test_y), 4
+        ),
     }
     space = NeuralPersonaSpace.fit_embeddings(train_e, train_y)
     sims = space.similarities_embeddings(test_e)

@@ -1,8 +1,9 @@
 """Training-run API: create from a dataset version and engine options, list, show, cancel,
 resume. Live metrics and logs stream over the run's WebSocket (`/ws/runs/<run id>/`)."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -43,9 +44,19 @@ class TrainingRunListCreateApi(APIView):
         class Meta:
             ref_name = "TrainingRunCreate"
 
-    @extend_schema(operation_id="training_runs_list", responses=paginated_schema(TrainingRunOutput, "TrainingRun"))
+    @extend_schema(
+        operation_id="training_runs_list",
+        parameters=[OpenApiParameter("run", int, description="only the training of this tracked run")],
+        responses=paginated_schema(TrainingRunOutput, "TrainingRun"),
+    )
     def get(self, request):
-        return paginate(request, self, training_run_list(user=request.user), TrainingRunOutput)
+        runs = training_run_list(user=request.user)
+        run_id = request.query_params.get("run")
+        if run_id is not None:
+            if not run_id.isdigit():
+                raise ValidationError({"run": ["a run id is a whole number"]})
+            runs = runs.filter(run_id=int(run_id))
+        return paginate(request, self, runs, TrainingRunOutput)
 
     @extend_schema(operation_id="training_runs_create", request=InputSerializer, responses={201: TrainingRunOutput})
     def post(self, request):

@@ -1,0 +1,33 @@
+"""Chat and inference settings, each read from Django settings with its default here, so a
+deployment only sets what it changes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+DEFAULTS = {
+    # Tokens a user may have generated per UTC day (chat and the OpenAI-compatible API).
+    "SLOUGHGPT_CHAT_TOKENS_PER_DAY": 200_000,
+    # Generations one user may have running at once.
+    "SLOUGHGPT_CHAT_MAX_CONCURRENT": 4,
+    # Tokens reserved from the daily quota when a request names no max_tokens.
+    "SLOUGHGPT_CHAT_DEFAULT_RESERVE_TOKENS": 1024,
+    # A generation's concurrency slot is freed after this long even if its worker died.
+    "SLOUGHGPT_CHAT_GENERATION_TIMEOUT_S": 900,
+    # Streamed text is sent to clients in batches at most this often (after the first token).
+    "SLOUGHGPT_CHAT_FLUSH_MS": 40,
+    # Document chunks put into the prompt when a conversation has collections attached.
+    "SLOUGHGPT_CHAT_RAG_CHUNKS": 4,
+    # Bytes of loaded models (weights + full KV cache) one inference worker keeps.
+    "SLOUGHGPT_INFERENCE_MEMORY_BYTES": 8 * 1024**3,
+    # Requests one model decodes together in a worker (match the worker's thread count).
+    "SLOUGHGPT_INFERENCE_MAX_BATCH": 8,
+    # "cuda", "cpu", or empty for CUDA when available.
+    "SLOUGHGPT_INFERENCE_DEVICE": "",
+    # How long an API request waits for a worker to start its generation.
+    "SLOUGHGPT_INFERENCE_START_TIMEOUT_S": 120,
+}
+
+
+def setting(name: str):
+    return getattr(settings, name, DEFAULTS[name])

@@ -1,0 +1,93 @@
+"""The chat socket of one conversation (`/ws/chat/<id>/`). Only the owner may join; anyone
+else and any unknown conversation is closed with 4404, anonymous users with 4401.
+
+Client -> server: {"type": "send", "content"}, {"type": "stop"}, {"type": "regenerate"},
+{"type": "edit", "message_id", "content"}, {"type": "ping"}.
+Server -> client (to every socket of the conversation): "message" (a new or edited message),
+"removed" (message ids dropped by regenerate/edit), "notice", "delta", "done", "error"; and
+"pong" to the sender. Deltas and the final message come from the inference worker."""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.exceptions import ValidationError
+from rest_framework.exceptions import APIException
+
+from . import services
+from .quotas import QuotaExceeded
+from .realtime import chat_group
+from .selectors import conversation_exists
+
+
+def _validation_message(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return "; ".join(f"{m}" for messages in error.message_dict.values() for m in messages)
+    return "; ".join(error.messages)
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        self.conversation_id = self.scope["url_route"]["kwargs"]["conversation_id"]
+        if not await database_sync_to_async(conversation_exists)(
+                user=user, conversation_id=self.conversation_id):
+            await self.close(code=4404)
+            return
+        self.group = chat_group(self.conversation_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        # A running reply goes on: the worker stores it, and the user sees it on return.
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        kind = content.get("type") if isinstance(content, dict) else None
+        handler = {"send": self._send, "stop": self._stop, "regenerate": self._regenerate,
+                   "edit": self._edit, "ping": self._ping}.get(kind)
+        if handler is None:
+            await self._error("send a JSON object whose type is send, stop, regenerate, edit or ping")
+            return
+        try:
+            await handler(content)
+        except QuotaExceeded as exc:
+            await self.send_json({"type": "error", "code": "quota_exceeded", "message": exc.message,
+                                  "retry_after": exc.retry_after, "reset_at": exc.reset_at.isoformat()})
+        except ValidationError as exc:
+            await self._error(_validation_message(exc), "validation_error")
+        except APIException as exc:  # NotFound for a message or conversation that is not yours
+            await self._error(str(exc.detail), exc.default_code)
+
+    async def _error(self, message: str, code: str = "bad_request") -> None:
+        await self.send_json({"type": "error", "code": code, "message": message})
+
+    def _call(self, service, **kwargs):
+        return database_sync_to_async(service)(user=self.scope["user"],
+                                               conversation_id=self.conversation_id, **kwargs)
+
+    async def _send(self, content):
+        await self._call(services.message_send, content=content.get("content"))
+
+    async def _regenerate(self, content):
+        await self._call(services.message_regenerate)
+
+    async def _edit(self, content):
+        message_id = content.get("message_id")
+        if not isinstance(message_id, int):
+            raise ValidationError({"message_id": ["give the id of your message to edit"]})
+        await self._call(services.message_edit, message_id=message_id, content=content.get("content"))
+
+    async def _stop(self, content):
+        if await self._call(services.generation_stop) is None:
+            await self._error("nothing is being generated", "not_running")
+
+    async def _ping(self, content):
+        await self.send_json({"type": "pong"})
+
+    async def chat_event(self, message):
+        await self.send_json(message["event"])

@@ -1,0 +1,198 @@
+"""The inference worker's services: a chat reply (build the prompt, stream it to the
+conversation's sockets, store the message once when it ends) and an OpenAI-compatible
+completion (stream it to the waiting HTTP request's reply list). Both release their quota
+lease when they end, however they end."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.exceptions import APIException
+
+from apps.registry.selectors import model_version_sou_path
+from ml.infer.engine import ContextLengthError
+
+from . import redis_state
+from .inference import GenerationResult, engine_for, run_generation
+from .models import Conversation, Message
+from .prompting import (
+    Plan,
+    PromptTooLong,
+    dropped_notice,
+    fit_history,
+    personality_settings,
+    sources_block,
+    system_message,
+)
+from .quotas import Lease, quota_release
+from .realtime import publish_chat_event, push_reply
+from .services import SETTINGS_FIELDS, api_generation_id, generation_id
+
+logger = logging.getLogger(__name__)
+
+
+# -- chat replies -------------------------------------------------------------------------------
+def _retrieve(conversation: Conversation, query: str) -> list:
+    from apps.rag.retrieval import rag_retrieve
+
+    from .conf import setting
+
+    collection_ids = list(conversation.collections.values_list("pk", flat=True))
+    if not collection_ids:
+        return []
+    return rag_retrieve(user=conversation.owner, query=query, collection_ids=collection_ids,
+                        k=setting("SLOUGHGPT_CHAT_RAG_CHUNKS"))
+
+
+def chat_plan(conversation: Conversation, reply: Message, engine, lease: Lease | None) -> Plan:
+    """The prompt and settings for `reply`: personality and user settings over the file's
+    defaults, max_tokens capped by the quota lease, retrieved sources, fitted history."""
+    persona_prompt, sampling = personality_settings(conversation.personality)
+    sampling.update({key: getattr(conversation, key) for key in SETTINGS_FIELDS
+                     if getattr(conversation, key) is not None})
+    max_tokens = sampling.get("max_tokens") or engine.defaults["max_tokens"]
+    if lease is not None:
+        max_tokens = min(max_tokens, lease.tokens)
+    sampling["max_tokens"] = max_tokens
+    history = [{"role": m.role, "content": m.content} for m in conversation.messages.filter(
+        pk__lt=reply.pk, status__in=[Message.Status.DONE, Message.Status.STOPPED]).exclude(content="")]
+    question = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
+    sources, citations = "", []
+    chunks = _retrieve(conversation, question)
+    if chunks:
+        sources, citations = sources_block(chunks)
+    system = system_message([persona_prompt, conversation.system_prompt, sources])
+    messages, dropped = fit_history(system, history, count=lambda m: len(engine.encode(m)),
+                                    budget=engine.context_length - max_tokens)
+    return Plan(messages=messages, dropped_turns=dropped, citations=citations, sampling=sampling,
+                notice=dropped_notice(dropped, engine.context_length, max_tokens))
+
+
+def _store(reply: Message, **fields) -> bool:
+    """Write the finished reply once; False when it was already finished or deleted."""
+    with transaction.atomic():
+        stored = Message.objects.filter(pk=reply.pk, status=Message.Status.QUEUED).update(
+            updated_at=timezone.now(), **fields)
+        Conversation.objects.filter(pk=reply.conversation_id).update(updated_at=timezone.now())
+    return bool(stored)
+
+
+def _fail(reply: Message, message: str) -> None:
+    if _store(reply, status=Message.Status.FAILED, error=message, finish_reason="error"):
+        publish_chat_event(reply.conversation_id, {"type": "error", "message_id": reply.pk,
+                                                   "message": message})
+
+
+def _finish(reply: Message, result: GenerationResult, plan: Plan | None) -> None:
+    status = Message.Status.STOPPED if result.finish_reason == "cancelled" else Message.Status.DONE
+    fields = {
+        "content": result.text, "status": status, "finish_reason": result.finish_reason,
+        "prompt_tokens": result.prompt_tokens, "completion_tokens": result.completion_tokens,
+        "ttft_ms": result.ttft_ms, "tokens_per_s": result.tokens_per_s,
+        "citations": plan.citations if plan else [], "notice": plan.notice if plan else "",
+    }
+    if _store(reply, **fields):
+        usage = {"prompt_tokens": result.prompt_tokens, "completion_tokens": result.completion_tokens,
+                 "total_tokens": result.prompt_tokens + result.completion_tokens}
+        publish_chat_event(reply.conversation_id, {
+            "type": "done", "message_id": reply.pk, "status": status,
+            "finish_reason": result.finish_reason, "content": result.text, "usage": usage,
+            "ttft_ms": result.ttft_ms, "tokens_per_s": result.tokens_per_s,
+            "citations": fields["citations"], "notice": fields["notice"],
+        })
+
+
+def chat_reply_generate(*, message_id: int) -> None:
+    """Generate a queued reply. A redelivered task for a finished reply does nothing."""
+    reply = (Message.objects.select_related("conversation__owner")
+             .filter(pk=message_id, role=Message.Role.ASSISTANT).first())
+    if reply is None or reply.status != Message.Status.QUEUED:
+        return
+    conversation, stop_id = reply.conversation, generation_id(message_id)
+    lease = Lease.from_dict(reply.quota_lease)
+    used = 0
+    try:
+        if redis_state.stop_requested(stop_id):
+            _finish(reply, GenerationResult("", 0, 0, "cancelled", None, None), None)
+            return
+        path = model_version_sou_path(user=conversation.owner, qtype=conversation.qtype or None,
+                                      model_version_id=conversation.model_version_id)
+        engine = engine_for(path)
+        plan = chat_plan(conversation, reply, engine, lease)
+        request = engine.request(plan.messages, **plan.sampling)
+        if plan.notice:
+            publish_chat_event(conversation.pk, {"type": "notice", "message_id": reply.pk,
+                                                 "message": plan.notice})
+        result = run_generation(
+            engine, request, requested_at=reply.created_at.timestamp(),
+            on_text=lambda text: publish_chat_event(
+                conversation.pk, {"type": "delta", "message_id": reply.pk, "text": text}),
+            should_stop=lambda: redis_state.stop_requested(stop_id),
+        )
+        used = result.completion_tokens
+        _finish(reply, result, plan)
+    except (PromptTooLong, ValueError) as exc:  # includes ContextLengthError, template errors
+        _fail(reply, str(exc))
+    except APIException as exc:  # the model version is gone or not ready
+        _fail(reply, str(exc.detail))
+    except Exception as exc:
+        logger.exception("chat reply %s failed", message_id)
+        _fail(reply, f"the reply could not be generated ({type(exc).__name__})")
+    finally:
+        quota_release(lease, used_tokens=used)
+
+
+# -- OpenAI-compatible completions -------------------------------------------------------------
+def completion_generate(*, payload: dict) -> None:
+    """Stream one /v1 completion to `reply:<request_id>`: a "start" event (prompt tokens),
+    "delta" events, then "done" with usage, or one "error" event with an HTTP status."""
+    from apps.accounts.models import User
+
+    request_id = payload["request_id"]
+    if not redis_state.client().set(redis_state.key("claim", request_id), 1, nx=True,
+                                    ex=redis_state.STOP_TTL_S):
+        return  # a redelivery of a request already served
+    lease = Lease.from_dict(payload["lease"])
+    stop_id = api_generation_id(request_id)
+    used = 0
+    try:
+        if redis_state.stop_requested(stop_id):
+            return  # the client gave up before a worker was free
+        user = User.objects.get(pk=payload["user_id"])
+        engine = engine_for(model_version_sou_path(
+            user=user, model_version_id=payload["model_version_id"], qtype=payload["qtype"]))
+        settings = dict(payload["settings"])
+        max_tokens = settings.pop("max_tokens", None) or engine.defaults["max_tokens"]
+        if lease is not None:
+            max_tokens = min(max_tokens, lease.tokens)
+        prompt = payload.get("messages") or payload.get("prompt")
+        try:
+            request = engine.request(prompt, max_tokens=max_tokens, **settings)
+        except ValueError as exc:  # ContextLengthError, a template or prompt problem
+            code = "context_length_exceeded" if isinstance(exc, ContextLengthError) else None
+            push_reply(request_id, {"type": "error", "status": 400, "code": code,
+                                    "param": payload.get("param"), "message": str(exc)})
+            return
+        push_reply(request_id, {"type": "start", "prompt_tokens": len(request.prompt_ids)})
+        result = run_generation(
+            engine, request, requested_at=payload["requested_at"],
+            on_text=lambda text: push_reply(request_id, {"type": "delta", "text": text}),
+            should_stop=lambda: redis_state.stop_requested(stop_id),
+        )
+        used = result.completion_tokens
+        push_reply(request_id, {
+            "type": "done", "finish_reason": "length" if result.finish_reason == "length" else "stop",
+            "usage": {"prompt_tokens": result.prompt_tokens,
+                      "completion_tokens": result.completion_tokens,
+                      "total_tokens": result.prompt_tokens + result.completion_tokens},
+        })
+    except Exception as exc:
+        logger.exception("completion %s failed", request_id)
+        status = exc.status_code if isinstance(exc, APIException) else 500
+        detail = str(exc.detail) if isinstance(exc, APIException) else "the model failed to generate"
+        push_reply(request_id, {"type": "error", "status": status, "code": None, "param": None,
+                                "message": detail})
+    finally:
+        quota_release(lease, used_tokens=used)

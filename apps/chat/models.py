@@ -1,0 +1,85 @@
+"""Conversations with a registered model and their messages. An assistant message is created
+`queued` when a reply is asked for (so its id can label the streamed text) and its content is
+written once, by the inference worker, when the generation ends."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from apps.core.models import OwnedModel
+
+
+class Conversation(OwnedModel):
+    title = models.CharField(max_length=200, blank=True)
+    # Kept when the version is deleted, so the history stays readable.
+    model_version = models.ForeignKey(
+        "registry.ModelVersion", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A quantized export to serve from ("Q8_0", ...); empty picks the preferred ready one.
+    qtype = models.CharField(max_length=8, blank=True)
+    # An archetype name from ml.personality (e.g. "sage"); empty for none.
+    personality = models.CharField(max_length=50, blank=True)
+    system_prompt = models.TextField(blank=True)
+    # Sampling settings; null means the personality's, else the model file's default.
+    temperature = models.FloatField(null=True, blank=True)
+    top_p = models.FloatField(null=True, blank=True)
+    top_k = models.PositiveIntegerField(null=True, blank=True)
+    min_p = models.FloatField(null=True, blank=True)
+    repetition_penalty = models.FloatField(null=True, blank=True)
+    max_tokens = models.PositiveIntegerField(null=True, blank=True)
+    seed = models.BigIntegerField(null=True, blank=True)
+    # Multiple of the model's personality steering vectors; null means the file's default.
+    steering_strength = models.FloatField(null=True, blank=True)
+    collections = models.ManyToManyField("rag.Collection", blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title or f"conversation {self.pk}"
+
+
+class Message(OwnedModel):
+    class Role(models.TextChoices):
+        USER = "user"
+        ASSISTANT = "assistant"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"  # an assistant reply not finished yet
+        DONE = "done"
+        STOPPED = "stopped"  # the user stopped it; content is what was made until then
+        FAILED = "failed"
+
+    class Feedback(models.TextChoices):
+        UP = "up"
+        DOWN = "down"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    content = models.TextField(blank=True)  # raw text; the client renders markdown
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DONE)
+    finish_reason = models.CharField(max_length=16, blank=True)
+    error = models.TextField(blank=True)
+    # Shown with the reply: e.g. how many earlier turns were left out to fit the context.
+    notice = models.TextField(blank=True)
+    prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
+    completion_tokens = models.PositiveIntegerField(null=True, blank=True)
+    ttft_ms = models.FloatField(null=True, blank=True)
+    tokens_per_s = models.FloatField(null=True, blank=True)
+    # [{"source", "document_id", "document_name", "chunk_index", "score"}], numbered as cited.
+    citations = models.JSONField(default=list, blank=True)
+    feedback = models.CharField(max_length=8, choices=Feedback.choices, blank=True)
+    # The answer as the user corrected it; exported as a better response.
+    feedback_text = models.TextField(blank=True)
+    # The quota the worker releases when the generation ends (apps.chat.quotas.Lease).
+    quota_lease = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # One reply at a time per conversation, enforced by the database.
+            models.UniqueConstraint(
+                fields=["conversation"], condition=models.Q(status="queued"),
+                name="chat_one_queued_reply_per_conversation",
+            ),
+        ]

@@ -1,0 +1,307 @@
+"""Writes for chat, called by the REST API and the chat socket: conversations (create,
+update, delete), asking for replies (send, regenerate, edit and resend, stop), feedback on
+replies, and exporting that feedback as a dataset. Asking for a reply takes a quota lease and
+creates the queued assistant message; the inference worker (generation.py) does the rest."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from rest_framework.exceptions import NotFound
+
+from apps.core.selectors import owned_get, owned_queryset
+from apps.rag.models import Collection
+from apps.registry.models import ModelVersion
+from apps.registry.selectors import version_sou_path
+
+from . import redis_state
+from .models import Conversation, Message
+from .quotas import quota_acquire, quota_release
+from .realtime import message_payload, publish_chat_event
+
+MAX_MESSAGE_CHARS = 32_000
+TITLE_CHARS = 60
+SETTINGS_FIELDS = ("temperature", "top_p", "top_k", "min_p", "repetition_penalty", "max_tokens",
+                   "seed", "steering_strength")
+
+
+def generation_id(message_id: int) -> str:
+    """The id stop flags use for a chat reply."""
+    return f"message-{int(message_id)}"
+
+
+def api_generation_id(request_id: str) -> str:
+    """The id stop flags use for an OpenAI-compatible request."""
+    return f"api-{request_id}"
+
+
+# -- conversations ------------------------------------------------------------------------------
+def _check_model(*, user, model_version_id: int, qtype: str) -> ModelVersion:
+    version = owned_get(ModelVersion, user=user, pk=model_version_id)
+    if version.status != ModelVersion.Status.READY:
+        message = f"model version {version} is {version.status}, not ready"
+        raise ValidationError({"model_version_id": [message]})
+    if qtype:
+        try:
+            version_sou_path(version, qtype)
+        except NotFound as exc:
+            raise ValidationError({"qtype": [str(exc.detail)]}) from None
+    return version
+
+
+def _check_personality(name: str) -> str:
+    from ml.personality import ARCHETYPES, PersonalityError
+    from ml.personality.config import ConfigPersonality
+
+    if name:
+        try:
+            ConfigPersonality.from_archetype(name)
+        except PersonalityError:
+            known = ", ".join(sorted(ARCHETYPES))
+            raise ValidationError({"personality": [f"unknown archetype {name!r}; known: {known}"]})
+    return name
+
+
+def _check_max_tokens(version: ModelVersion | None, max_tokens: int | None) -> None:
+    context = (version.architecture or {}).get("block_size") if version else None
+    if max_tokens is not None and isinstance(context, int) and max_tokens >= context:
+        message = f"must be below the model's context of {context} tokens, so the prompt has room"
+        raise ValidationError({"max_tokens": [message]})
+
+
+def _collections(*, user, collection_ids: Iterable[int]) -> list[Collection]:
+    wanted = list(dict.fromkeys(int(pk) for pk in collection_ids))
+    found = {c.pk: c for c in owned_queryset(Collection, user=user).filter(pk__in=wanted)}
+    for pk in wanted:
+        if pk not in found:
+            raise NotFound(f"No collection with id {pk}.")
+    return [found[pk] for pk in wanted]
+
+
+@transaction.atomic
+def conversation_create(*, user, model_version_id: int, title: str = "", qtype: str = "",
+                        personality: str = "", system_prompt: str = "",
+                        collection_ids: Iterable[int] = (), **settings) -> Conversation:
+    version = _check_model(user=user, model_version_id=model_version_id, qtype=qtype)
+    _check_max_tokens(version, settings.get("max_tokens"))
+    collections = _collections(user=user, collection_ids=collection_ids)
+    conversation = Conversation.objects.create(
+        owner=user, model_version=version, title=title.strip(), qtype=qtype,
+        personality=_check_personality(personality), system_prompt=system_prompt,
+        **{key: settings.get(key) for key in SETTINGS_FIELDS},
+    )
+    conversation.collections.set(collections)
+    return conversation
+
+
+@transaction.atomic
+def conversation_update(*, user, conversation_id: int, **changes) -> Conversation:
+    """Rename, or change the model, personality, system prompt, sampling or collections;
+    the next reply uses the new settings."""
+    conversation = owned_get(Conversation.objects.select_for_update(), user=user, pk=conversation_id)
+    if "model_version_id" in changes or "qtype" in changes:
+        version_id = changes.pop("model_version_id", conversation.model_version_id)
+        if version_id is None:
+            raise ValidationError({"model_version_id": ["the conversation's model was deleted; choose one"]})
+        qtype = changes.pop("qtype", conversation.qtype)
+        conversation.model_version = _check_model(user=user, model_version_id=version_id, qtype=qtype)
+        conversation.qtype = qtype
+    if "personality" in changes:
+        conversation.personality = _check_personality(changes.pop("personality"))
+    if "collection_ids" in changes:
+        conversation.collections.set(_collections(user=user, collection_ids=changes.pop("collection_ids")))
+    if "title" in changes:
+        conversation.title = changes.pop("title").strip()
+    for key in ("system_prompt", *SETTINGS_FIELDS):
+        if key in changes:
+            setattr(conversation, key, changes.pop(key))
+    _check_max_tokens(conversation.model_version, conversation.max_tokens)
+    conversation.save()
+    return conversation
+
+
+@transaction.atomic
+def conversation_delete(*, user, conversation_id: int) -> None:
+    conversation = owned_get(Conversation, user=user, pk=conversation_id)
+    # A running reply stops at its next batch; its worker then finds no row to store into.
+    for pk in conversation.messages.filter(status=Message.Status.QUEUED).values_list("pk", flat=True):
+        redis_state.stop_request(generation_id(pk))
+    conversation.delete()
+
+
+# -- replies ------------------------------------------------------------------------------------
+def _locked_conversation(*, user, conversation_id: int) -> Conversation:
+    return owned_get(Conversation.objects.select_for_update(), user=user, pk=conversation_id)
+
+
+def _check_content(content: str, field: str = "content") -> str:
+    if not isinstance(content, str) or not content.strip():
+        raise ValidationError({field: ["write a message first"]})
+    if len(content) > MAX_MESSAGE_CHARS:
+        message = f"the message has {len(content)} characters; the limit is {MAX_MESSAGE_CHARS}"
+        raise ValidationError({field: [message]})
+    return content
+
+
+def _check_idle(conversation: Conversation) -> None:
+    if conversation.messages.filter(status=Message.Status.QUEUED).exists():
+        raise ValidationError({"content": ["a reply is still being generated; stop it or wait"]})
+
+
+def _publish_on_commit(conversation_id: int, events: list[dict]) -> None:
+    def send() -> None:
+        for event in events:
+            publish_chat_event(conversation_id, event)
+
+    transaction.on_commit(send, robust=True)  # live updates are best effort; rows are stored
+
+
+def _start_reply(conversation: Conversation) -> Message:
+    """The queued assistant message, holding a quota lease."""
+    if conversation.model_version_id is None:
+        raise ValidationError({"model_version_id": ["the conversation's model was deleted; choose one"]})
+    lease = quota_acquire(user_id=conversation.owner_id, want_tokens=conversation.max_tokens)
+    try:
+        reply = Message.objects.create(
+            owner_id=conversation.owner_id, conversation=conversation,
+            role=Message.Role.ASSISTANT, status=Message.Status.QUEUED, quota_lease=lease.to_dict(),
+        )
+    except BaseException:
+        quota_release(lease, used_tokens=0)
+        raise
+    return reply
+
+
+def _after_commit(conversation: Conversation, events: list[dict], reply: Message) -> None:
+    """Tell the sockets first, then enqueue, so no delta arrives before its message."""
+    from .tasks import chat_reply_inference_task
+
+    Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
+    _publish_on_commit(conversation.pk, events + [{"type": "message", "message": message_payload(reply)}])
+    transaction.on_commit(lambda: chat_reply_inference_task.delay(reply.pk))
+
+
+@transaction.atomic
+def message_send(*, user, conversation_id: int, content: str) -> tuple[Message, Message]:
+    """The user's message and the queued reply to it."""
+    conversation = _locked_conversation(user=user, conversation_id=conversation_id)
+    _check_content(content)
+    _check_idle(conversation)
+    message = Message.objects.create(owner=user, conversation=conversation,
+                                     role=Message.Role.USER, content=content)
+    if not conversation.title:
+        conversation.title = " ".join(content.split())[:TITLE_CHARS]
+        conversation.save(update_fields=["title", "updated_at"])
+    reply = _start_reply(conversation)
+    _after_commit(conversation, [{"type": "message", "message": message_payload(message)}], reply)
+    return message, reply
+
+
+@transaction.atomic
+def message_regenerate(*, user, conversation_id: int) -> tuple[list[int], Message]:
+    """A new reply to the last user message; the previous reply (if any) is dropped.
+    Returns (removed message ids, the queued reply)."""
+    conversation = _locked_conversation(user=user, conversation_id=conversation_id)
+    _check_idle(conversation)
+    last_user = conversation.messages.filter(role=Message.Role.USER).order_by("-id").first()
+    if last_user is None:
+        raise ValidationError({"type": ["there is no message to answer yet"]})
+    return _replace_after(conversation, last_user, [])
+
+
+def _replace_after(conversation: Conversation, message: Message,
+                   events: list[dict]) -> tuple[list[int], Message]:
+    later = conversation.messages.filter(pk__gt=message.pk)
+    removed = list(later.values_list("pk", flat=True))
+    later.delete()
+    reply = _start_reply(conversation)
+    if removed:
+        events = [{"type": "removed", "message_ids": removed}, *events]
+    _after_commit(conversation, events, reply)
+    return removed, reply
+
+
+@transaction.atomic
+def message_edit(*, user, conversation_id: int, message_id: int,
+                 content: str) -> tuple[Message, list[int], Message]:
+    """Change a user message and ask again: every later message is dropped.
+    Returns (the edited message, removed message ids, the queued reply)."""
+    conversation = _locked_conversation(user=user, conversation_id=conversation_id)
+    _check_content(content)
+    _check_idle(conversation)
+    message = owned_get(conversation.messages.filter(role=Message.Role.USER), user=user, pk=message_id)
+    message.content = content
+    message.save(update_fields=["content", "updated_at"])
+    removed, reply = _replace_after(conversation, message,
+                                    [{"type": "message", "message": message_payload(message)}])
+    return message, removed, reply
+
+
+def generation_stop(*, user, conversation_id: int) -> int | None:
+    """Ask the worker to stop the conversation's running reply; it stores what was made.
+    Returns the reply's id, or None when nothing is running."""
+    conversation = owned_get(Conversation, user=user, pk=conversation_id)
+    reply = conversation.messages.filter(status=Message.Status.QUEUED).first()
+    if reply is None:
+        return None
+    redis_state.stop_request(generation_id(reply.pk))
+    return reply.pk
+
+
+# -- feedback -----------------------------------------------------------------------------------
+@transaction.atomic
+def message_feedback(*, user, message_id: int, rating: str | None = None,
+                     edited_content: str | None = None) -> Message:
+    """Thumbs up/down ("up", "down", or "" to clear) and/or a corrected answer."""
+    message = owned_get(Message.objects.filter(role=Message.Role.ASSISTANT), user=user, pk=message_id)
+    if message.status == Message.Status.QUEUED:
+        raise ValidationError({"rating": ["wait until the reply is finished"]})
+    if rating is not None:
+        message.feedback = rating
+    if edited_content is not None:
+        message.feedback_text = edited_content
+    message.save(update_fields=["feedback", "feedback_text", "updated_at"])
+    return message
+
+
+def feedback_pairs(*, user) -> list[dict]:
+    """{"prompt", "response"} for each liked or corrected reply: the user message it answered,
+    and the corrected text when there is one, else the reply itself."""
+    replies = owned_queryset(Message, user=user).filter(
+        Q(feedback=Message.Feedback.UP) | ~Q(feedback_text=""), role=Message.Role.ASSISTANT,
+    ).exclude(status=Message.Status.QUEUED).order_by("conversation_id", "id")
+    pairs = []
+    for reply in replies:
+        prompt = (owned_queryset(Message, user=user)
+                  .filter(conversation_id=reply.conversation_id, role=Message.Role.USER, pk__lt=reply.pk)
+                  .order_by("-id").values_list("content", flat=True).first())
+        response = reply.feedback_text or reply.content
+        if prompt and response.strip():
+            pairs.append({"prompt": prompt, "response": response})
+    return pairs
+
+
+def feedback_export(*, user, name: str = ""):
+    """A new dataset holding one jsonl version of the feedback pairs (prompt/response)."""
+    from apps.datasets.services import dataset_create, dataset_version_upload
+
+    pairs = feedback_pairs(user=user)
+    if not pairs:
+        raise ValidationError({"non_field_errors": [
+            "nothing to export yet: give a reply a thumbs up or correct one first"]})
+    body = "".join(json.dumps(pair, ensure_ascii=False) + "\n" for pair in pairs).encode()
+    name = name.strip() or f"Chat feedback {timezone.now():%Y-%m-%d %H:%M}"
+    with transaction.atomic():
+        dataset = dataset_create(user=user, name=name,
+                                 description=f"{len(pairs)} liked or corrected chat replies")
+        version, _ = dataset_version_upload(
+            user=user, dataset_id=dataset.pk, stream=io.BytesIO(body),
+            filename="chat-feedback.jsonl", content_length=len(body),
+        )
+    return version, len(pairs)

@@ -1,0 +1,27 @@
+"""Inference tasks, routed to the `inference` queue by name (see CELERY_TASK_ROUTES), which
+thread-pool workers serve (apps/chat/inference.py)."""
+
+from celery import shared_task
+from celery.signals import worker_init
+
+
+@worker_init.connect
+def _warm_inference_worker(sender, **kwargs):
+    # Importing torch and the engine takes seconds; an inference worker pays it before it
+    # takes its first request, not during someone's first reply.
+    if "inference" in sender.app.amqp.queues.consume_from:
+        import ml.infer.engine  # noqa: F401
+
+
+@shared_task(name="chat.chat_reply_inference_task")
+def chat_reply_inference_task(message_id: int) -> None:
+    from .generation import chat_reply_generate
+
+    chat_reply_generate(message_id=message_id)
+
+
+@shared_task(name="chat.completion_inference_task")
+def completion_inference_task(payload: dict) -> None:
+    from .generation import completion_generate
+
+    completion_generate(payload=payload)

@@ -1,0 +1,212 @@
+"""Chat streaming overhead: the same greedy replies through the full stack (chat socket ->
+consumer -> Celery `inference` queue -> thread-pool inference worker -> engine -> channel
+layer -> socket) and through the engine alone, for 1 and 8 concurrent chats. Reports each
+path's aggregate tokens/s and mean time to first token, the throughput ratio (goal >= 0.9)
+and the added time to first token (goal < 100 ms). Prints one JSON line.
+
+    python -m sloughgpt_site.devservices --var var/bench-chat -- \\
+        python benchmarks/chat_stream.py [--model FILE.sou] [--tokens 128]
+
+The socket is driven in-process through the ASGI application (channels' WebsocketCommunicator),
+so everything but the browser's TCP hop is measured. By default the model is a tiny random
+LLaMA (the chat tests' model), where per-token overhead weighs most."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sloughgpt_site.settings.local")
+ORIGIN = (b"origin", b"http://localhost")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def setup_model(model: str | None, user):
+    """A ready model version for `user` whose canonical file is `model` (linked) or a tiny
+    random LLaMA."""
+    from apps.chat.tests.factories import write_tiny_sou
+    from apps.registry import storage
+    from apps.registry.models import ModelVersion, RegisteredModel
+
+    RegisteredModel.objects.filter(owner=user).delete()
+    registered = RegisteredModel.objects.create(owner=user, name="bench")
+    version = ModelVersion.objects.create(
+        owner=user, registered_model=registered, major=1, minor=0, patch=0,
+        source=ModelVersion.Source.SOU_UPLOAD, status=ModelVersion.Status.READY)
+    path = storage.canonical_sou(user.pk, version.pk)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if model:
+        path.symlink_to(Path(model).resolve())
+    else:
+        write_tiny_sou(path)
+    return version, path
+
+
+def start_worker(threads: int) -> subprocess.Popen:
+    from sloughgpt_site.celery import app
+
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    log_file = open(Path(tempfile.gettempdir()) / "chat-bench-worker.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "sloughgpt_site", "worker", "-Q", "inference",
+         "--pool", "threads", "--concurrency", "8", "--loglevel", "WARNING",
+         "-n", f"chat-bench-{os.getpid()}@%h", "--without-gossip", "--without-mingle"],
+        cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not app.control.ping(timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the inference worker did not start; see {log_file.name}")
+    return process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def summarise(runs: list[tuple[float, float, int]], started: float) -> dict:
+    """runs: (first token time, last token time, tokens) per stream, monotonic seconds."""
+    tokens = sum(r[2] for r in runs)
+    wall = max(r[1] for r in runs) - started
+    return {"tokens_per_s": round(tokens / wall, 2),
+            "ttft_ms": round(1000 * sum(r[0] - started for r in runs) / len(runs), 2),
+            "tokens": tokens}
+
+
+def engine_alone(engine, prompt: list[dict], streams: int, max_tokens: int) -> dict:
+    runs: list = [None] * streams
+    barrier = threading.Barrier(streams + 1)
+
+    def one(index: int) -> None:
+        barrier.wait()
+        first = None
+        for delta in engine.stream(prompt, max_tokens=max_tokens, temperature=0.0,
+                                   repetition_penalty=1.0, ignore_eos=True):
+            first = first or time.monotonic()
+        runs[index] = (first, time.monotonic(), delta.token_count)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(streams)]
+    for thread in threads:
+        thread.start()
+    started = time.monotonic()
+    barrier.wait()
+    for thread in threads:
+        thread.join()
+    return summarise(runs, started)
+
+
+async def full_stack(user, version, token: str, streams: int, max_tokens: int) -> dict:
+    from asgiref.sync import sync_to_async
+    from channels.testing import WebsocketCommunicator
+
+    from apps.chat.services import conversation_create
+    from sloughgpt_site.asgi import application
+
+    sockets = []
+    for _ in range(streams):
+        chat = await sync_to_async(conversation_create)(
+            user=user, model_version_id=version.pk, temperature=0.0, repetition_penalty=1.0,
+            max_tokens=max_tokens)
+        socket = WebsocketCommunicator(application, f"/ws/chat/{chat.pk}/", headers=[
+            ORIGIN, (b"authorization", f"Bearer {token}".encode())])
+        assert (await socket.connect())[0]
+        sockets.append(socket)
+
+    async def one(socket) -> tuple[float, float, int]:
+        await socket.send_json_to({"type": "send", "content": PROMPT_TEXT})
+        first = None
+        while True:
+            event = await socket.receive_json_from(timeout=300)
+            if event["type"] == "delta" and first is None:
+                first = time.monotonic()
+            elif event["type"] == "done":
+                return first, time.monotonic(), event["usage"]["completion_tokens"]
+            elif event["type"] == "error":
+                raise RuntimeError(event["message"])
+
+    started = time.monotonic()
+    runs = await asyncio.gather(*(one(socket) for socket in sockets))
+    for socket in sockets:
+        await socket.disconnect()
+    return summarise(list(runs), started)
+
+
+PROMPT_TEXT = "Tell me a story about the sea, the ships and the sailors who crossed it."
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="a .sou file (default: a tiny random LLaMA)")
+    parser.add_argument("--tokens", type=int, default=128, help="tokens per reply")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads on each path")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    import torch
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from apps.accounts.models import User
+    from apps.accounts.services import api_token_create
+    from ml.infer.engine import Engine
+
+    torch.set_num_threads(args.threads)
+    call_command("migrate", verbosity=0)
+    # The benchmark measures speed, not quotas.
+    settings.SLOUGHGPT_CHAT_TOKENS_PER_DAY = 10**12
+    settings.SLOUGHGPT_CHAT_MAX_CONCURRENT = 64
+    user, _ = User.objects.get_or_create(email="chat-bench@example.com")
+    version, path = setup_model(args.model, user)
+    token = api_token_create(user=user, name=f"bench-{time.time()}").secret
+    prompt = [{"role": "user", "content": PROMPT_TEXT}]
+
+    engine = Engine.load(path)
+    engine.complete(prompt, max_tokens=8)  # warm up
+    engine_results = {n: engine_alone(engine, prompt, n, args.tokens) for n in (1, 8)}
+    del engine
+    log(f"engine alone: {engine_results}")
+
+    worker = start_worker(args.threads)
+    try:
+        asyncio.run(full_stack(user, version, token, 1, 8))  # loads the model in the worker
+        stack_results = {n: asyncio.run(full_stack(user, version, token, n, args.tokens))
+                         for n in (1, 8)}
+    finally:
+        stop_worker(worker)
+    log(f"full stack: {stack_results}")
+
+    result = {"benchmark": "chat_stream", "model": args.model or "tiny-random-llama",
+              "tokens_per_reply": args.tokens, "threads": args.threads}
+    for n in (1, 8):
+        alone, stack = engine_results[n], stack_results[n]
+        result[f"chats_{n}"] = {
+            "engine_tokens_per_s": alone["tokens_per_s"], "stack_tokens_per_s": stack["tokens_per_s"],
+            "tokens_per_s_ratio": round(stack["tokens_per_s"] / alone["tokens_per_s"], 3),
+            "engine_ttft_ms": alone["ttft_ms"], "stack_ttft_ms": stack["ttft_ms"],
+            "added_ttft_ms": round(stack["ttft_ms"] - alone["ttft_ms"], 2),
+        }
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

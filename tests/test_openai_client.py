@@ -1,0 +1,85 @@
+"""The official `openai` Python client, unchanged, against /v1 on a live server with a real
+inference worker: model listing, chat and text completions (streamed and whole), embeddings,
+and OpenAI-shaped errors for bad requests, strangers' models and spent quotas."""
+
+from __future__ import annotations
+
+import numpy as np
+import openai
+import pytest
+
+from apps.accounts.services import api_token_create
+from apps.chat.tests.conftest import inference_worker, media_root, var_dir  # noqa: F401
+from apps.chat.tests.factories import model_version
+
+pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.usefixtures("inference_worker")]
+MESSAGES = [{"role": "user", "content": "Tell me about the sea"}]
+
+
+@pytest.fixture
+def owner(make_user):
+    user = make_user()
+    model_version(user, "tiny")
+    return user
+
+
+def _client(live_server, user) -> openai.OpenAI:
+    token = api_token_create(user=user, name="openai").secret
+    return openai.OpenAI(base_url=f"{live_server.url}/v1", api_key=token, max_retries=0, timeout=60)
+
+
+def test_models_chat_and_completions_streamed_and_whole(live_server, owner):
+    # given
+    client = _client(live_server, owner)
+    # when
+    listed = [model.id for model in client.models.list()]
+    whole = client.chat.completions.create(model="tiny", messages=MESSAGES, max_tokens=8)
+    streamed = list(client.chat.completions.create(
+        model="tiny:1.0.0", messages=MESSAGES, max_tokens=8, stream=True,
+        stream_options={"include_usage": True}))
+    text = client.completions.create(model="tiny", prompt="The quick brown", max_tokens=5, seed=3)
+    text_stream = list(client.completions.create(model="tiny", prompt="The quick brown",
+                                                 max_tokens=5, seed=3, stream=True))
+    # then
+    assert "tiny:1.0.0" in listed and "all-MiniLM-L6-v2" in listed
+    assert whole.choices[0].finish_reason == "length"
+    assert whole.usage.completion_tokens == 8 and whole.usage.prompt_tokens > 0
+    # the greedy tiny model says the same thing streamed as whole
+    assert "".join(c.choices[0].delta.content or "" for c in streamed if c.choices) == \
+        whole.choices[0].message.content
+    assert streamed[-1].usage.completion_tokens == 8
+    assert text.usage.completion_tokens == 5
+    assert "".join(c.choices[0].text for c in text_stream) == text.choices[0].text
+
+
+def test_embeddings_are_unit_vectors_of_384_dimensions(live_server, owner):
+    # given
+    client = _client(live_server, owner)
+    # when
+    result = client.embeddings.create(model="all-MiniLM-L6-v2", input=["a ship", "a boat", "a fox"])
+    # then
+    vectors = np.array([item.embedding for item in result.data])
+    assert vectors.shape == (3, 384)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]  # ships are closer to boats
+    assert result.usage.prompt_tokens > 0
+
+
+def test_errors_come_back_in_openai_shape(live_server, owner, make_user, settings):
+    # given
+    client = _client(live_server, owner)
+    stranger = _client(live_server, make_user())
+    # when / then
+    with pytest.raises(openai.BadRequestError) as several:
+        client.chat.completions.create(model="tiny", messages=MESSAGES, n=2)
+    assert several.value.body["param"] == "n"
+    with pytest.raises(openai.NotFoundError) as foreign:
+        stranger.chat.completions.create(model="tiny", messages=MESSAGES)
+    assert foreign.value.body["code"] == "model_not_found"
+    with pytest.raises(openai.AuthenticationError):
+        openai.OpenAI(base_url=f"{live_server.url}/v1", api_key="sg_nope", max_retries=0).models.list()
+    settings.SLOUGHGPT_CHAT_TOKENS_PER_DAY = 0
+    with pytest.raises(openai.RateLimitError) as spent:
+        client.completions.create(model="tiny", prompt="Hi")
+    assert int(spent.value.response.headers["Retry-After"]) > 0
+    assert "resets at" in spent.value.body["message"]
