@@ -1,5 +1,7 @@
 """`make run`: migrate, make sure an admin exists, then serve daphne (HTTP + WebSocket) and
-one Celery worker on every queue until Ctrl-C, which stops both and leaves nothing behind.
+the Celery workers until Ctrl-C, which stops them all and leaves nothing behind: one
+process-pool worker for `default` and `train`, and one thread-pool worker for `inference`,
+whose threads share one loaded model and decode their requests together.
 Run it under `devservices` so the database and Redis are up first."""
 
 from __future__ import annotations
@@ -43,12 +45,21 @@ def main() -> int:
     worker = subprocess.Popen(
         [
             PYTHON, "-m", "celery", "-A", "sloughgpt_site", "worker",
-            "-Q", "default,train,inference", "--concurrency", os.environ.get("CELERY_CONCURRENCY", "2"),
+            "-Q", "default,train", "--concurrency", os.environ.get("CELERY_CONCURRENCY", "2"),
             "--loglevel", "INFO", "-n", "sloughgpt@%h",
         ],
         start_new_session=True,
     )
-    processes = [web, worker]
+    inference = subprocess.Popen(
+        [
+            PYTHON, "-m", "celery", "-A", "sloughgpt_site", "worker",
+            "-Q", "inference", "--pool", "threads",
+            "--concurrency", os.environ.get("INFERENCE_CONCURRENCY", "8"),
+            "--loglevel", "INFO", "-n", "inference@%h",
+        ],
+        start_new_session=True,
+    )
+    processes = [web, worker, inference]
     print(f"\nSloughGPT is running at http://{host}:{port}/  (Ctrl-C stops it)\n", flush=True)
     stopping = False
 
