@@ -1,8 +1,18 @@
 """Product limits: storage quotas and upload sizes."""
 
-from .env import env_int
+from .env import env_int, env_str
 
 # Per-user bytes of uploaded files (datasets, documents, artifacts).
 SLOUGHGPT_STORAGE_QUOTA_BYTES = env_int("SLOUGHGPT_STORAGE_QUOTA_BYTES", 20 * 1024**3)
 # Largest single upload.
 SLOUGHGPT_MAX_UPLOAD_BYTES = env_int("SLOUGHGPT_MAX_UPLOAD_BYTES", 10 * 1024**3)
+# Largest document uploaded for retrieval.
+RAG_MAX_UPLOAD_BYTES = env_int("SLOUGHGPT_RAG_MAX_UPLOAD_BYTES", 20 * 1024**2)
+
+# Chat quotas: tokens generated per user per UTC day, and generations running at once.
+SLOUGHGPT_CHAT_TOKENS_PER_DAY = env_int("SLOUGHGPT_CHAT_TOKENS_PER_DAY", 200_000)
+SLOUGHGPT_CHAT_MAX_CONCURRENT = env_int("SLOUGHGPT_CHAT_MAX_CONCURRENT", 4)
+# Inference workers: bytes of loaded models each keeps, requests batched per model, device.
+SLOUGHGPT_INFERENCE_MEMORY_BYTES = env_int("SLOUGHGPT_INFERENCE_MEMORY_BYTES", 8 * 1024**3)
+SLOUGHGPT_INFERENCE_MAX_BATCH = env_int("SLOUGHGPT_INFERENCE_MAX_BATCH", 8)
+SLOUGHGPT_INFERENCE_DEVICE = env_str("SLOUGHGPT_INFERENCE_DEVICE", "")
