@@ -1,0 +1,95 @@
+"""The one interface every kind of personality implements (config archetype, learned
+classifier, neural embedding space), and the registry that turns a saved dict back into the
+right kind. A personality answers three questions: how much do these texts sound like me
+(`score`, alignment in [0, 1] per text), how should a model be prompted and sampled to be me
+(`system_prompt`, `generation_defaults`), and how am I stored (`to_dict` / `from_dict`)."""
+
+from __future__ import annotations
+
+import abc
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+_KINDS: dict[str, type[Personality]] = {}
+
+
+class PersonalityError(ValueError):
+    """A personality that cannot be built, loaded or used as asked."""
+
+
+class Personality(abc.ABC):
+    """A persona a model can be given and measured against."""
+
+    kind: ClassVar[str]
+    name: str
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not getattr(cls, "__abstractmethods__", None):
+            _KINDS[cls.kind] = cls
+
+    @abc.abstractmethod
+    def score(self, texts: Sequence[str]) -> list[float]:
+        """Alignment of each text with this personality, in [0, 1]. An empty text scores 0;
+        a text over `metrics.MAX_TEXT_CHARS` is scored on its start (`measure` says so)."""
+
+    @abc.abstractmethod
+    def system_prompt(self) -> str:
+        """The instruction that asks a chat model to speak as this personality."""
+
+    @abc.abstractmethod
+    def generation_defaults(self) -> dict[str, float]:
+        """Sampling settings that suit this personality (temperature, top_p, ...)."""
+
+    @abc.abstractmethod
+    def _payload(self) -> dict[str, Any]:
+        """Everything but the kind, as JSON-ready values."""
+
+    @classmethod
+    @abc.abstractmethod
+    def _from_payload(cls, data: dict[str, Any], base_dir: Path | None) -> Personality:
+        """Inverse of `_payload`; `base_dir` resolves relative paths inside it."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, **self._payload()}
+
+    @staticmethod
+    def from_dict(data: dict[str, Any], base_dir: Path | None = None) -> Personality:
+        if not isinstance(data, dict) or "kind" not in data:
+            raise PersonalityError("personality: expected an object with a 'kind' field")
+        cls = _KINDS.get(data["kind"])
+        if cls is None:
+            raise PersonalityError(
+                f"personality: unknown kind {data['kind']!r}; known: {', '.join(sorted(_KINDS))}"
+            )
+        payload = {k: v for k, v in data.items() if k != "kind"}
+        try:
+            return cls._from_payload(payload, base_dir)
+        except KeyError as exc:
+            raise PersonalityError(f"personality ({data['kind']}): missing field {exc}") from exc
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
+        return path
+
+
+def load_personality(path: str | Path) -> Personality:
+    """Read a personality JSON file; relative paths inside it resolve next to the file."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PersonalityError(f"{path}: {exc.strerror}") from exc
+    except json.JSONDecodeError as exc:
+        raise PersonalityError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from exc
+    try:
+        return Personality.from_dict(data, base_dir=path.parent)
+    except PersonalityError as exc:
+        raise PersonalityError(f"{path}: {exc}") from exc
+
+
+def registered_kinds() -> list[str]:
+    return sorted(_KINDS)

@@ -1,0 +1,172 @@
+"""The `sloughgpt persona` command group: `score` measures texts and their alignment with a
+personality, `create` writes a config (archetype) or learned personality file, `train` fits a
+neural persona space from labelled JSON lines. Output is JSON on stdout; input errors print
+one `error:` line on stderr and exit with status 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+from ml.data.errors import DataFormatError
+
+TEXT_FILE_HELP = "a .jsonl file ({'text': ...} per line) or a text file with one text per line"
+
+
+def read_texts(path: Path) -> list[str]:
+    """Texts from a JSON-lines file (`text` field) or a plain file, one text per line."""
+    try:
+        content = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFormatError(str(path), 0, str(exc)) from exc
+    if path.suffix != ".jsonl":
+        return [line.strip() for line in content.splitlines() if line.strip()]
+    texts = []
+    for number, line in enumerate(content.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataFormatError(str(path), number, f"invalid JSON: {exc.msg}") from exc
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            raise DataFormatError(
+                str(path), number, "expected an object with a string 'text' field"
+            )
+        texts.append(record["text"])
+    return texts
+
+
+def resolve_personality(spec: str):
+    """A personality JSON file, or else an archetype name."""
+    from ml.personality import ConfigPersonality, load_personality
+
+    if spec.endswith(".json") or Path(spec).is_file():
+        return load_personality(spec)
+    return ConfigPersonality.from_archetype(spec)
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from ml.personality.metrics import measure, profile_of
+
+    source = Path(args.text)
+    texts = read_texts(source) if source.is_file() else [args.text]
+    if not texts:
+        raise DataFormatError(str(source), 0, "no texts")
+    measured = measure(texts)
+    out: dict = {"texts": len(texts)}
+    if len(texts) == 1:
+        out["metrics"] = measured[0].values
+        out["warnings"] = list(measured[0].warnings)
+    else:
+        out["profile"] = profile_of(measured).to_dict()
+    if args.personality:
+        persona = resolve_personality(args.personality)
+        scores = persona.score(texts)
+        out["personality"] = {"kind": persona.kind, "name": persona.name}
+        out["alignment"] = [round(s, 4) for s in scores]
+        out["mean_alignment"] = round(sum(scores) / len(scores), 4)
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    from ml.personality import ConfigPersonality, LearnedPersonality
+
+    if args.archetype:
+        persona = ConfigPersonality.from_archetype(args.archetype)
+    elif args.examples and args.background:
+        name = args.name or args.examples.stem
+        persona = LearnedPersonality.fit(
+            name, read_texts(args.examples), read_texts(args.background)
+        )
+    else:
+        raise ValueError("give --archetype NAME, or --examples FILE and --background FILE")
+    persona.save(args.out)
+    print(json.dumps({"kind": persona.kind, "name": persona.name, "out": str(args.out)}))
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from ml.personality.datasets import read_labelled_jsonl
+    from ml.personality.neural import NeuralConfig, NeuralPersonaSpace
+
+    texts, labels = read_labelled_jsonl(args.data)
+    space = NeuralPersonaSpace.fit(texts, labels, NeuralConfig(epochs=args.epochs, seed=args.seed))
+    space.save(args.out)
+    files = {}
+    for label in space.labels:
+        # Each persona file points at its space by a path relative to itself.
+        path = args.out / f"persona-{re.sub(r'[^A-Za-z0-9_-]+', '-', label).strip('-') or 'x'}.json"
+        space.persona(label, ".").save(path)
+        files[label] = str(path)
+    train_acc = sum(p == y for p, y in zip(space.classify(texts), labels)) / len(labels)
+    print(
+        json.dumps(
+            {
+                "out": str(args.out),
+                "labels": space.labels,
+                "train_accuracy": round(train_acc, 4),
+                "personas": files,
+            }
+        )
+    )
+    return 0
+
+
+def _run(handler):
+    from ml.personality.base import PersonalityError
+    from ml.personality.lexicons import LexiconUnavailable
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except (DataFormatError, PersonalityError, LexiconUnavailable, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+
+    return run
+
+
+def register(subparsers) -> None:
+    persona = subparsers.add_parser("persona", help="measure, create and train personalities")
+    commands = persona.add_subparsers(dest="persona_command", metavar="ACTION", required=True)
+
+    score = commands.add_parser("score", help="metrics of a text (or file) and its alignment")
+    score.add_argument("text", metavar="TEXT|FILE", help=f"the text itself, or {TEXT_FILE_HELP}")
+    score.add_argument(
+        "--personality", metavar="NAME|FILE.json", help="archetype name or personality file"
+    )
+    score.set_defaults(func=_run(cmd_score))
+
+    create = commands.add_parser("create", help="write a personality file")
+    create.add_argument(
+        "--archetype", metavar="NAME", help="a config personality from an archetype"
+    )
+    create.add_argument(
+        "--examples", type=Path, metavar="FILE", help=f"persona texts: {TEXT_FILE_HELP}"
+    )
+    create.add_argument(
+        "--background", type=Path, metavar="FILE", help="ordinary texts to contrast with"
+    )
+    create.add_argument(
+        "--name", help="name of a learned personality (default: examples file name)"
+    )
+    create.add_argument("--out", type=Path, required=True, metavar="FILE.json")
+    create.set_defaults(func=_run(cmd_create))
+
+    train = commands.add_parser("train", help="train a neural persona space on labelled texts")
+    train.add_argument(
+        "--data",
+        type=Path,
+        required=True,
+        metavar="labelled.jsonl",
+        help="{'text','label'} per line",
+    )
+    train.add_argument("--out", type=Path, required=True, metavar="DIR")
+    train.add_argument("--epochs", type=int, default=20, help="training passes over the data")
+    train.add_argument("--seed", type=int, default=0, help="makes training reproducible")
+    train.set_defaults(func=_run(cmd_train))
