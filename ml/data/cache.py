@@ -1,0 +1,200 @@
+"""The token cache: records are tokenized in a stream straight into memory-mapped files under a
+directory named by the hash of the data's content and of the tokenizer, so a multi-GB corpus
+never sits in RAM and a second run with the same data and tokenizer skips tokenization.
+
+A cache entry is `tokens.bin` (uint16/uint32 ids), optionally `mask.bin` (uint8, 1 where the
+token is a training target; written only when instruction pairs are present) and `meta.json`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tokenizers import Tokenizer
+
+from ml.data.chat import split_pair
+from ml.data.records import Record, list_files
+from ml.data.tokenizer import token_dtype, tokenizer_hash
+
+# Bump when the layout or the way records become tokens changes, to invalidate old caches.
+CACHE_VERSION = 1
+# Texts handed to the tokenizer at once; encode_batch runs them in parallel.
+ENCODE_BATCH_CHARS = 4 << 20
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sloughgpt" / "tokens"
+
+
+def content_hash(path: str | Path, extra: str = "") -> str:
+    """sha256 over every data file's relative name and bytes, plus `extra` (reading options)."""
+    digest = hashlib.sha256(f"v{CACHE_VERSION}\n{extra}\n".encode())
+    root = Path(path)
+    for file in list_files(root):
+        name = file.relative_to(root).as_posix() if root.is_dir() else file.name
+        digest.update(f"{name}\n".encode())
+        with open(file, "rb") as f:
+            digest.update(hashlib.file_digest(f, "sha256").digest())
+    return digest.hexdigest()
+
+
+@dataclass
+class TokenFile:
+    """A tokenized corpus as memory maps: `tokens` (N,) ids and optional `mask` (N,) targets."""
+
+    tokens: np.ndarray
+    mask: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class PairMarkup:
+    """How instruction pairs become text: a chat template and the token strings it may use."""
+
+    chat_template: str
+    bos_token: str = ""
+    eos_token: str = ""
+
+
+def cached_tokens(
+    records: Iterable[Record],
+    data_hash: str,
+    tokenizer: Tokenizer,
+    markup: PairMarkup,
+    eos_token_id: int | None,
+    cache_dir: Path,
+) -> TokenFile:
+    """Open the cache entry for this data + tokenizer, writing it first if missing."""
+    key = hashlib.sha256(
+        json.dumps(
+            [
+                data_hash,
+                tokenizer_hash(tokenizer),
+                markup.chat_template,
+                markup.bos_token,
+                markup.eos_token,
+                eos_token_id,
+            ]
+        ).encode()
+    ).hexdigest()[:32]
+    entry = cache_dir / key
+    if not (entry / "meta.json").exists():
+        _write_entry(entry, records, tokenizer, markup, eos_token_id)
+    return open_entry(entry)
+
+
+def open_entry(entry: Path) -> TokenFile:
+    meta = json.loads((entry / "meta.json").read_text())
+    tokens = _memmap(entry / "tokens.bin", meta["dtype"], meta["n_tokens"])
+    mask = _memmap(entry / "mask.bin", "uint8", meta["n_tokens"]) if meta["has_mask"] else None
+    return TokenFile(tokens, mask)
+
+
+def _memmap(path: Path, dtype: str, n: int) -> np.ndarray:
+    if n == 0:
+        return np.zeros(0, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode="r", shape=(n,))
+
+
+def _write_entry(
+    entry: Path,
+    records: Iterable[Record],
+    tokenizer: Tokenizer,
+    markup: PairMarkup,
+    eos_token_id: int | None,
+) -> None:
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    # Written beside the final place and renamed in one step, so a crash or a concurrent run
+    # never leaves a half-written entry that looks complete.
+    tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}-", dir=entry.parent))
+    try:
+        writer = _StreamWriter(tmp, token_dtype(tokenizer.get_vocab_size()))
+        _tokenize(records, tokenizer, markup, eos_token_id, writer)
+        writer.close()
+        try:
+            os.rename(tmp, entry)
+        except OSError:
+            if not (entry / "meta.json").exists():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _tokenize(
+    records: Iterable[Record],
+    tokenizer: Tokenizer,
+    markup: PairMarkup,
+    eos_token_id: int | None,
+    writer: _StreamWriter,
+) -> None:
+    # Pieces are (text, is_target); they are encoded in large batches, then written in order.
+    pieces: list[tuple[str, bool]] = []
+    size, first = 0, True
+    for record in records:
+        if record.new_document and not first and eos_token_id is not None:
+            pieces.append(("", True))  # placeholder for the document separator
+        first = False
+        if record.is_pair:
+            head, answer = split_pair(
+                markup.chat_template,
+                record.prompt,
+                record.response,
+                bos_token=markup.bos_token,
+                eos_token=markup.eos_token,
+            )
+            pieces += [(head, False), (answer, True)]
+            size += len(head) + len(answer)
+        else:
+            pieces.append((record.text, True))
+            size += len(record.text)
+        if size >= ENCODE_BATCH_CHARS:
+            _flush(pieces, tokenizer, eos_token_id, writer)
+            pieces, size = [], 0
+    _flush(pieces, tokenizer, eos_token_id, writer)
+
+
+def _flush(pieces, tokenizer: Tokenizer, eos_token_id: int | None, writer: _StreamWriter) -> None:
+    if not pieces:
+        return
+    encodings = tokenizer.encode_batch([text for text, _ in pieces], add_special_tokens=False)
+    for (text, is_target), encoding in zip(pieces, encodings):
+        ids = encoding.ids if text else [eos_token_id]
+        writer.write(ids, is_target)
+
+
+class _StreamWriter:
+    """Appends ids to tokens.bin; starts mask.bin (back-filled with 1s) at the first non-target."""
+
+    def __init__(self, directory: Path, dtype: str):
+        self.directory = directory
+        self.dtype = dtype
+        # Both files stay open across write() calls; close() ends them.
+        self.tokens = open(directory / "tokens.bin", "wb")  # noqa: SIM115
+        self.mask = None
+        self.n_tokens = 0
+
+    def write(self, ids: list[int], is_target: bool) -> None:
+        if not ids:
+            return
+        self.tokens.write(np.asarray(ids, dtype=self.dtype).tobytes())
+        if not is_target and self.mask is None:
+            self.mask = open(self.directory / "mask.bin", "wb")  # noqa: SIM115
+            for start in range(0, self.n_tokens, 1 << 24):
+                self.mask.write(np.ones(min(1 << 24, self.n_tokens - start), np.uint8).tobytes())
+        if self.mask is not None:
+            self.mask.write(np.full(len(ids), int(is_target), np.uint8).tobytes())
+        self.n_tokens += len(ids)
+
+    def close(self) -> None:
+        self.tokens.close()
+        if self.mask is not None:
+            self.mask.close()
+        meta = {"n_tokens": self.n_tokens, "dtype": self.dtype, "has_mask": self.mask is not None}
+        (self.directory / "meta.json").write_text(json.dumps(meta))

@@ -1,0 +1,29 @@
+"""Where the training text comes from and how it becomes tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass
+class DataConfig:
+    # A .txt/.jsonl/.json/.csv file, a directory of them, or a pre-tokenized .bin.
+    path: str = ""
+    # Optional separate validation set; empty means the tail of `path` (see val_fraction).
+    val_path: str = ""
+    # Share of the token stream (its end) held out for validation when val_path is empty.
+    val_fraction: float = 0.1
+    # "char", "bpe" (trained on the data), "base" (the base model's) or a tokenizer.json path.
+    tokenizer: str = "char"
+    # Vocabulary size of a BPE tokenizer trained on the data.
+    bpe_vocab_size: int = 8192
+    # Column/field holding plain text in .jsonl/.json/.csv records.
+    text_column: str = "text"
+    # Fields of instruction pairs; the loss is taken on the response only.
+    prompt_column: str = "prompt"
+    response_column: str = "response"
+    # Element type of a pre-tokenized .bin file (nanoGPT writes uint16).
+    bin_dtype: Literal["uint16", "uint32"] = "uint16"
+    # Where token caches live; empty means ~/.cache/sloughgpt/tokens.
+    cache_dir: str = ""

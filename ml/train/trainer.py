@@ -1,0 +1,433 @@
+"""The training loop: `train(cfg, callbacks) -> TrainResult`.
+
+One step = `grad_accum` micro-batches forward/backward (under autocast when asked), gradient
+clipping, a fused AdamW update and a scheduler step. The next batch is fetched while the current
+one is in flight, and the loss is read back to the host only every `log_interval` steps. Every
+`eval_interval` steps the validation loss decides the `best` checkpoint and early stopping, and
+`last` is saved with everything needed to resume exactly: optimizer, scheduler, RNG states and
+the data position.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import resource
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+
+from ml.data import PreparedData, TokenStream, prepare_data
+from ml.data.tokenizer import tokenizer_hash
+from ml.train import distributed as dist
+from ml.train.checkpoint import (
+    CheckpointMeta,
+    load_checkpoint,
+    load_training_state,
+    model_weights,
+    save_checkpoint,
+)
+from ml.train.config import TrainConfig
+from ml.train.lora import apply_lora, lora_settings
+from ml.train.loss import next_token_loss
+from ml.train.rng import capture_rng, restore_rng, seed_everything
+from ml.train.schedule import build_optimizer, build_scheduler
+from ml.train.setup import BaseModel, check_base_spec, fresh_model, load_base, with_dropout
+
+
+@dataclass
+class Callbacks:
+    """How a caller watches and steers a run; every hook is optional."""
+
+    # (step, {"loss", "lr", "tokens_per_s", "memory_mb"}) every log_interval steps and
+    # (step, {"val_loss", "perplexity"}) after each evaluation.
+    on_metrics: Callable[[int, dict[str, float]], None] | None = None
+    # Human-readable progress lines.
+    on_log: Callable[[str], None] | None = None
+    # Polled before every step; True saves `last` and ends the run.
+    should_stop: Callable[[], bool] | None = None
+
+
+@dataclass
+class TrainResult:
+    steps: int
+    stopped: Literal["completed", "early_stopping", "cancelled"]
+    loss: float | None  # last logged training loss
+    val_loss: float | None  # last validation loss
+    best_val_loss: float | None
+    last_checkpoint: str | None
+    best_checkpoint: str | None
+    tokens: int  # training tokens processed by all processes
+    train_seconds: float  # time in training steps, without evaluation and checkpointing
+
+
+@dataclass
+class _State:
+    """What trainer_state.json records besides RNG states."""
+
+    step: int = 0
+    data_position: int = 0  # micro-batches consumed by all processes together
+    tokens: int = 0
+    best_val_loss: float | None = None
+    val_loss: float | None = None
+    evals_without_improvement: int = 0
+
+
+def train(cfg: TrainConfig, callbacks: Callbacks | None = None) -> TrainResult:
+    return _Run(cfg, callbacks or Callbacks()).execute()
+
+
+class _Run:
+    def __init__(self, cfg: TrainConfig, callbacks: Callbacks):
+        self.cfg = cfg
+        self.callbacks = callbacks
+        self.loop = cfg.train
+        self.out_dir = Path(self.loop.out_dir)
+        self.env = dist.init_distributed(self.loop.device, self.loop.distributed)
+        self.state = _State()
+        self.rng_states: list[dict[str, Any]] | None = None
+        self.eval_seconds = 0.0
+
+    # ---- setup -------------------------------------------------------------------------
+
+    def execute(self) -> TrainResult:
+        try:
+            self._setup()
+            return self._loop()
+        finally:
+            dist.shutdown(self.env)
+
+    def _setup(self) -> None:
+        cfg, env = self.cfg, self.env
+        seed_everything(cfg.train.seed)
+        base = load_base(cfg.model.base) if cfg.model.base else None
+        if base is not None:
+            check_base_spec(cfg.model)
+            if cfg.data.tokenizer in ("char", "bpe"):
+                raise ValueError('fine-tuning a base model needs data.tokenizer = "base"')
+        _check_loop(cfg)
+        self.data = self._prepare_data(base)
+        resume_dir = self.out_dir / "last"
+        if self.loop.resume and (resume_dir / "trainer_state.json").is_file():
+            model = self._resume_model(resume_dir)
+        else:
+            model = self._initial_model(base)
+        self.block_size = cfg.model.block_size or self.model_config.block_size
+        if self.block_size > self.model_config.block_size:
+            raise ValueError(
+                f"model.block_size {self.block_size} exceeds the model's "
+                f"{self.model_config.block_size}"
+            )
+        inner = model.get_base_model() if hasattr(model, "get_base_model") else model
+        inner.set_gradient_checkpointing(cfg.model.gradient_checkpointing)
+        self.model = model.to(env.device)
+        self.model.train()
+        wrapped = dist.wrap_model(self.model, env)
+        self.wrapped = torch.compile(wrapped) if self.loop.compile else wrapped
+        self.optimizer = build_optimizer(
+            self.model, cfg.optim, env.device, zero=env.enabled and env.strategy == "zero"
+        )
+        self.scheduler = build_scheduler(self.optimizer, cfg.optim, self.loop.max_iters)
+        self.dtype = _autocast_dtype(self.loop.precision, env.device)
+        self.scaler = torch.amp.GradScaler(env.device.type) if self.dtype == torch.float16 else None
+        if self.rng_states is not None:
+            self._restore_training_state(resume_dir)
+        else:
+            # Dropout masks differ per process (their batches do too).
+            seed_everything(cfg.train.seed + env.rank)
+
+    def _prepare_data(self, base: BaseModel | None) -> PreparedData:
+        # The first process fills the token cache; the others then just open it.
+        base_tokenizer = base.as_base_tokenizer() if base else None
+        if not self.env.is_main:
+            dist.barrier(self.env)
+        data = prepare_data(self.cfg.data, base_tokenizer)
+        if self.env.is_main:
+            dist.barrier(self.env)
+        self.eos_token_ids = (
+            list(base.eos_token_ids)
+            if base
+            else ([data.eos_token_id] if data.eos_token_id is not None else [])
+        )
+        self.bos_token_id = base.bos_token_id if base else None
+        return data
+
+    def _initial_model(self, base: BaseModel | None):
+        if base is not None:
+            model = base.model
+            self.model_config = with_dropout(model, base.config, self.cfg.model.dropout)
+        else:
+            model, self.model_config = fresh_model(
+                self.cfg.model, self.data.tokenizer.get_vocab_size()
+            )
+        self.lora = (
+            lora_settings(self.cfg.lora, self.model_config.arch) if self.cfg.lora.enabled else None
+        )
+        return apply_lora(model, self.lora) if self.lora else model
+
+    def _resume_model(self, directory: Path):
+        model, tokenizer, meta = load_checkpoint(directory, merge_lora=False)
+        if tokenizer_hash(tokenizer) != tokenizer_hash(self.data.tokenizer):
+            raise ValueError(f"cannot resume {directory}: the data now gives a different tokenizer")
+        self.model_config, self.lora = meta.model_config, meta.lora
+        saved = meta.state
+        self.state = _State(
+            step=saved["step"],
+            data_position=saved["data_position"],
+            tokens=saved["tokens"],
+            best_val_loss=saved["best_val_loss"],
+            val_loss=saved["val_loss"],
+            evals_without_improvement=saved["evals_without_improvement"],
+        )
+        self.rng_states = saved["rng"]
+        self._log(f"resuming from {directory} at step {self.state.step}")
+        return model
+
+    def _restore_training_state(self, directory: Path) -> None:
+        saved = load_training_state(directory)
+        dist.load_optimizer_state(self.wrapped, self.optimizer, saved["optimizer"], self.env)
+        self.scheduler.load_state_dict(saved["scheduler"])
+        if self.scaler is not None and saved.get("scaler"):
+            self.scaler.load_state_dict(saved["scaler"])
+        restore_rng(self.rng_states[self.env.rank % len(self.rng_states)])
+
+    # ---- the loop ----------------------------------------------------------------------
+
+    def _loop(self) -> TrainResult:
+        loop, env, state = self.loop, self.env, self.state
+        batch_size, accum, world = loop.batch_size, loop.grad_accum, env.world_size
+        masked = self.data.train.mask is not None
+        fsdp = env.enabled and env.strategy == "fsdp"
+        ddp = env.enabled and not fsdp
+        should_stop = self.callbacks.should_stop or (lambda: False)
+        stopped, last_loss = "completed", None
+
+        x, y = self._fetch(self.data.train, state.data_position + env.rank)
+        loss_sum = torch.zeros((), device=env.device)
+        window_steps, window_start = 0, time.perf_counter()
+        run_start = window_start
+        while state.step < loop.max_iters:
+            if dist.any_across(should_stop(), env):
+                stopped = "cancelled"
+                break
+            for micro in range(accum):
+                sync = micro == accum - 1
+                if fsdp:
+                    self.wrapped.set_requires_gradient_sync(sync)
+                no_sync = self.wrapped.no_sync() if ddp and not sync else contextlib.nullcontext()
+                with no_sync:
+                    with self._autocast():
+                        logits = self.wrapped(x)  # (B, T, V)
+                        loss = next_token_loss(logits, y, masked) / accum
+                    # Fetch the next micro-batch while this one's backward runs (async on GPUs).
+                    ahead = (micro + 1) * world if not sync else accum * world
+                    x, y = self._fetch(self.data.train, state.data_position + ahead + env.rank)
+                    if self.scaler is not None:
+                        self.scaler.scale(loss).backward()
+                    else:
+                        loss.backward()
+                loss_sum += loss.detach()
+            self._optimizer_step()
+            state.step += 1
+            state.data_position += accum * world
+            state.tokens += batch_size * self.block_size * accum * world
+            window_steps += 1
+
+            if state.step % loop.log_interval == 0 or state.step == loop.max_iters:
+                last_loss = dist.mean_across(loss_sum, env).item() / window_steps
+                elapsed = time.perf_counter() - window_start
+                self._report_train(last_loss, window_steps, elapsed)
+                loss_sum.zero_()
+                window_steps, window_start = 0, time.perf_counter()
+
+            evaluate = loop.eval_interval > 0 and state.step % loop.eval_interval == 0
+            if evaluate or state.step == loop.max_iters:
+                eval_start = time.perf_counter()
+                if self._evaluate_and_save():
+                    stopped = "early_stopping"
+                self.eval_seconds += time.perf_counter() - eval_start
+                window_start += time.perf_counter() - eval_start
+                if stopped == "early_stopping":
+                    break
+
+        train_seconds = time.perf_counter() - run_start - self.eval_seconds
+        if stopped == "cancelled" or (state.step == 0 and stopped == "completed"):
+            self._save("last", resumable=True)
+        self._log(f"{stopped} at step {state.step}")
+        best = self.out_dir / "best"
+        return TrainResult(
+            steps=state.step,
+            stopped=stopped,
+            loss=last_loss,
+            val_loss=state.val_loss,
+            best_val_loss=state.best_val_loss,
+            last_checkpoint=str(self.out_dir / "last"),
+            best_checkpoint=str(best) if best.exists() else None,
+            tokens=state.tokens,
+            train_seconds=train_seconds,
+        )
+
+    def _optimizer_step(self) -> None:
+        clip = self.cfg.optim.grad_clip
+        if self.scaler is not None:
+            if clip > 0:
+                self.scaler.unscale_(self.optimizer)
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), clip)
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            if clip > 0:
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), clip)
+            self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scheduler.step()
+
+    def _fetch(self, stream: TokenStream, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        x, y = stream.batch(self.loop.batch_size, self.block_size, self.loop.seed, index)
+        if self.env.device.type == "cuda":
+            # Pinned host memory lets the copy overlap with compute.
+            return (
+                x.pin_memory().to(self.env.device, non_blocking=True),
+                y.pin_memory().to(self.env.device, non_blocking=True),
+            )
+        return x, y
+
+    def _autocast(self):
+        if self.dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.env.device.type, dtype=self.dtype)
+
+    # ---- evaluation, checkpoints, reporting --------------------------------------------
+
+    @torch.no_grad()
+    def _validation_loss(self) -> float:
+        """Mean loss over `eval_iters` fixed validation batches, split across processes."""
+        env, stream = self.env, self.data.val
+        masked = stream.mask is not None
+        self.model.eval()
+        total = torch.zeros((), device=env.device)
+        for index in range(env.rank, self.loop.eval_iters, env.world_size):
+            x, y = self._fetch(stream, index)
+            with self._autocast():
+                total += next_token_loss(self.wrapped(x), y, masked).float()
+        self.model.train()
+        return dist.sum_across(total, env).item() / max(self.loop.eval_iters, 1)
+
+    def _evaluate_and_save(self) -> bool:
+        """Validate, save `last` (and `best` on a new low); True when patience has run out."""
+        state = self.state
+        val_loss = self._validation_loss()
+        state.val_loss = val_loss
+        improved = state.best_val_loss is None or val_loss < state.best_val_loss
+        if improved:
+            state.best_val_loss = val_loss
+            state.evals_without_improvement = 0
+        else:
+            state.evals_without_improvement += 1
+        perplexity = math.exp(min(val_loss, 50.0))
+        self._metrics({"val_loss": val_loss, "perplexity": perplexity})
+        self._log(f"step {state.step}: val loss {val_loss:.4f}, perplexity {perplexity:.2f}")
+        self._save("last", resumable=True)
+        if improved:
+            self._save("best", resumable=False)
+        patience = self.loop.early_stopping_patience
+        return patience > 0 and state.evals_without_improvement >= patience
+
+    def _save(self, name: str, resumable: bool) -> None:
+        # Every process takes part in gathering sharded state; the first one writes.
+        env = self.env
+        full_state = None
+        if env.enabled and env.strategy == "fsdp":
+            full_state = dist.full_model_state(self.model, env)
+        weights, adapter = model_weights(self.model, full_state) if env.is_main else (None, None)
+        training_state, rngs = None, None
+        if resumable:
+            optimizer_state = dist.full_optimizer_state(self.wrapped, self.optimizer, env)
+            rngs = dist.gather_objects(capture_rng(), env)
+            training_state = {
+                "optimizer": optimizer_state,
+                "scheduler": self.scheduler.state_dict(),
+                "scaler": self.scaler.state_dict() if self.scaler is not None else None,
+            }
+        if env.is_main:
+            state = self.state
+            meta = CheckpointMeta(
+                model_config=self.model_config,
+                training=self.cfg.to_dict(),
+                lora=self.lora,
+                chat_template=self.data.chat_template,
+                eos_token_ids=self.eos_token_ids,
+                bos_token_id=self.bos_token_id,
+                state={
+                    "step": state.step,
+                    "data_position": state.data_position,
+                    "tokens": state.tokens,
+                    "best_val_loss": state.best_val_loss,
+                    "val_loss": state.val_loss,
+                    "evals_without_improvement": state.evals_without_improvement,
+                    "world_size": env.world_size,
+                    "rng": rngs,
+                }
+                if resumable
+                else None,
+            )
+            save_checkpoint(
+                self.out_dir / name,
+                weights=weights,
+                meta=meta,
+                tokenizer=self.data.tokenizer,
+                adapter=adapter,
+                training_state=training_state,
+            )
+        dist.barrier(env)
+
+    def _report_train(self, loss: float, steps: int, seconds: float) -> None:
+        loop = self.loop
+        tokens = steps * loop.batch_size * self.block_size * loop.grad_accum * self.env.world_size
+        values = {
+            "loss": loss,
+            "lr": self.optimizer.param_groups[0]["lr"],
+            "tokens_per_s": tokens / max(seconds, 1e-9),
+            "memory_mb": _memory_mb(self.env.device),
+        }
+        self._metrics(values)
+        self._log(
+            f"step {self.state.step}/{loop.max_iters}: loss {loss:.4f}, lr {values['lr']:.2e}, "
+            f"{values['tokens_per_s']:.0f} tok/s"
+        )
+
+    def _metrics(self, values: dict[str, float]) -> None:
+        if self.env.is_main and self.callbacks.on_metrics:
+            self.callbacks.on_metrics(self.state.step, values)
+
+    def _log(self, line: str) -> None:
+        if self.env.is_main and self.callbacks.on_log:
+            self.callbacks.on_log(line)
+
+
+def _check_loop(cfg: TrainConfig) -> None:
+    loop = cfg.train
+    for name in ("max_iters", "batch_size", "grad_accum", "log_interval", "eval_iters"):
+        minimum = 0 if name == "max_iters" else 1
+        if getattr(loop, name) < minimum:
+            raise ValueError(f"train.{name} must be at least {minimum}, got {getattr(loop, name)}")
+
+
+def _autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype, or None for plain fp32."""
+    if precision == "auto":
+        if device.type == "cuda" and torch.cuda.is_bf16_supported():
+            return torch.bfloat16
+        return None
+    return {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+
+
+def _memory_mb(device: torch.device) -> float:
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    # ru_maxrss is in KiB on Linux: the process's peak resident memory.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,0 +1,177 @@
+"""Tokenizers, the token cache, train/validation streams and batches."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from tokenizers import Tokenizer
+
+from ml.data import (
+    IGNORE_INDEX,
+    BaseTokenizer,
+    DataConfig,
+    DataFormatError,
+    build_char_tokenizer,
+    prepare_data,
+    train_bpe_tokenizer,
+)
+from ml.data import cache as cache_module
+
+TEXT = "".join(f"To be, or not to be: line {i}. That is the question!\n" for i in range(60))
+
+
+def make_config(tmp_path, path, **fields):
+    return DataConfig(path=str(path), cache_dir=str(tmp_path / "cache"), **fields)
+
+
+def test_char_tokenizer_round_trips_through_tokenizer_json(tmp_path):
+    # given a character tokenizer saved as tokenizer.json
+    tokenizer = build_char_tokenizer([TEXT])
+    tokenizer.save(str(tmp_path / "tokenizer.json"))
+
+    # when loaded back with the plain tokenizers library
+    loaded = Tokenizer.from_file(str(tmp_path / "tokenizer.json"))
+
+    # then it encodes one id per character and decodes to the same text
+    sample = "To be!\nline 7"
+    ids = loaded.encode(sample).ids
+    assert len(ids) == len(sample)
+    assert loaded.decode(ids) == sample
+    assert loaded.get_vocab_size() == len(set(TEXT)) + 2  # + unknown + end of text
+
+
+def test_bpe_tokenizer_has_the_chosen_vocabulary_and_round_trips():
+    # given a BPE trained with a chosen vocabulary size
+    tokenizer = train_bpe_tokenizer([TEXT], vocab_size=300)
+
+    # when text (including unseen characters) is encoded
+    sample = "That is the question! ünïcödé"
+    ids = tokenizer.encode(sample).ids
+
+    # then the size is as asked, merges shorten the text, and decoding is lossless
+    assert tokenizer.get_vocab_size() == 300
+    assert len(tokenizer.encode("That is the question").ids) < len("That is the question")
+    assert Tokenizer.from_str(tokenizer.to_str()).decode(ids) == sample
+
+
+def test_text_is_split_first_90_percent_train_last_10_validation(tmp_path):
+    # given a text file and a character tokenizer
+    path = tmp_path / "corpus.txt"
+    path.write_text(TEXT)
+
+    # when prepared
+    data = prepare_data(make_config(tmp_path, path))
+
+    # then the streams are the head and tail of the text
+    n = len(TEXT)
+    assert (len(data.train), len(data.val)) == (int(n * 0.9), n - int(n * 0.9))
+    decoded = data.tokenizer.decode(data.val.tokens[data.val.start : data.val.stop].tolist())
+    assert decoded == TEXT[int(n * 0.9) :]
+
+
+def test_second_preparation_reuses_the_cache_and_new_content_does_not(tmp_path, monkeypatch):
+    # given data prepared once
+    path = tmp_path / "corpus.txt"
+    path.write_text(TEXT)
+    cfg = make_config(tmp_path, path)
+    first = prepare_data(cfg)
+    writes = []
+    original = cache_module._write_entry
+    monkeypatch.setattr(cache_module, "_write_entry", lambda *a: writes.append(1) or original(*a))
+
+    # when prepared again, then tokenization is skipped
+    again = prepare_data(cfg)
+    assert writes == []
+    assert np.array_equal(np.asarray(again.train.tokens), np.asarray(first.train.tokens))
+
+    # when the content changes, then it is tokenized anew
+    path.write_text(TEXT + "More words.\n")
+    prepare_data(cfg)
+    assert writes == [1]
+
+
+def test_instruction_pairs_train_only_on_responses(tmp_path):
+    # given prompt/response pairs
+    path = tmp_path / "chat.jsonl"
+    rows = [{"prompt": f"question {i}?", "response": f"answer {i}."} for i in range(40)]
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+
+    # when prepared and batched
+    data = prepare_data(make_config(tmp_path, path, val_fraction=0.2))
+    x, y = data.train.batch(batch_size=8, block_size=32, seed=0, index=0)
+
+    # then targets inside prompts are ignored and those inside answers are kept
+    tokens = np.asarray(data.train.tokens)
+    mask = np.asarray(data.train.mask)
+    text_of = lambda keep: data.tokenizer.decode(tokens[mask == keep][:200].tolist())
+    assert "answer 0." in text_of(1) and "question" not in text_of(1)
+    assert "question 0?" in text_of(0) and "answer" not in text_of(0)
+    assert (y == IGNORE_INDEX).any() and (y != IGNORE_INDEX).any()
+    assert torch.equal(x[:, 1:], torch.where(y[:, :-1] == IGNORE_INDEX, x[:, 1:], y[:, :-1]))
+
+
+def test_base_tokenizer_and_its_chat_template_are_used(tmp_path):
+    # given a base model's tokenizer and chat template
+    base_tok = train_bpe_tokenizer([TEXT + "<s>[INST]"], vocab_size=300)
+    template = "{% for m in messages %}[{{ m['role'] }}]{{ m['content'] }}{% endfor %}"
+    base = BaseTokenizer(base_tok, chat_template=template, eos_token_id=0)
+    path = tmp_path / "chat.jsonl"
+    path.write_text('{"prompt": "Hi", "response": "Hello"}\n' * 30)
+
+    # when prepared with data.tokenizer = "base"
+    data = prepare_data(make_config(tmp_path, path, tokenizer="base"), base)
+
+    # then the text is the template's rendering in the base model's tokens
+    assert data.tokenizer is base_tok
+    assert data.tokenizer.decode(np.asarray(data.train.tokens[:40]).tolist()).startswith(
+        "[user]Hi[assistant]Hello"
+    )
+
+
+@pytest.mark.parametrize("dtype", ["uint16", "uint32"])
+def test_pretokenized_bin_is_memory_mapped(tmp_path, dtype):
+    # given a nanoGPT-style .bin of token ids and a tokenizer.json
+    tokenizer = build_char_tokenizer([TEXT])
+    tokenizer.save(str(tmp_path / "tok.json"))
+    ids = np.array(tokenizer.encode(TEXT).ids, dtype=dtype)
+    ids.tofile(tmp_path / "train.bin")
+
+    # when prepared
+    cfg = make_config(
+        tmp_path, tmp_path / "train.bin", tokenizer=str(tmp_path / "tok.json"), bin_dtype=dtype
+    )
+    data = prepare_data(cfg)
+
+    # then the stream holds the same ids, without copying them into memory
+    assert isinstance(data.train.tokens, np.memmap)
+    assert np.array_equal(np.asarray(data.train.tokens[: len(data.train)]), ids[: len(data.train)])
+
+
+def test_bin_with_ids_outside_the_vocabulary_is_rejected(tmp_path):
+    # given a .bin holding an id the tokenizer does not have
+    tokenizer = build_char_tokenizer(["abc"])
+    tokenizer.save(str(tmp_path / "tok.json"))
+    np.array([0, 1, 2, 999, 1], dtype=np.uint16).tofile(tmp_path / "bad.bin")
+    cfg = make_config(tmp_path, tmp_path / "bad.bin", tokenizer=str(tmp_path / "tok.json"))
+
+    # when prepared, then the error names the byte offset of the bad id
+    with pytest.raises(DataFormatError, match="token id 999 at byte 6"):
+        prepare_data(cfg)
+
+
+def test_batches_are_a_function_of_seed_and_index(tmp_path):
+    # given prepared text
+    path = tmp_path / "corpus.txt"
+    path.write_text(TEXT)
+    data = prepare_data(make_config(tmp_path, path))
+
+    # when batch 5 is drawn twice and batch 6 once
+    a = data.train.batch(4, 16, seed=1, index=5)
+    b = data.train.batch(4, 16, seed=1, index=5)
+    c = data.train.batch(4, 16, seed=1, index=6)
+
+    # then equal indices give equal batches, targets are inputs shifted by one
+    assert torch.equal(a[0], b[0]) and not torch.equal(a[0], c[0])
+    assert a[0].shape == (4, 16) and a[0].dtype == torch.int64
+    assert torch.equal(a[0][:, 1:], a[1][:, :-1])
