@@ -54,3 +54,43 @@ def screenshot_dir(request) -> Path:
     directory = ROOT / "test-results" / "browser" / request.node.name
     directory.mkdir(parents=True, exist_ok=True)
     return directory
+
+
+@pytest.fixture
+def live_stack(transactional_db, tmp_path):
+    """The whole product as it runs in production: daphne (HTTP and WebSockets), a worker
+    for `default` and `train`, and a thread-pool worker for `inference`, all on the test
+    database, Redis and files. Yields the base URL."""
+    from django.conf import settings
+
+    from sloughgpt_site.celery import app
+    from tests.processes import celery_worker, daphne_server
+
+    var_dir = Path(settings.MEDIA_ROOT).parent
+    app.control.purge()
+    with (
+        celery_worker(var_dir, tmp_path / "worker.log", queues="default,train"),
+        celery_worker(var_dir, tmp_path / "inference.log", queues="inference", pool="threads",
+                      concurrency=4, extra_env={"OMP_NUM_THREADS": "1"}),
+        daphne_server(var_dir, tmp_path / "daphne.log") as url,
+    ):
+        yield url
+
+
+@pytest.fixture
+def stack_page(browser, live_stack):
+    if not (ROOT / "frontend" / "dist" / "index.html").exists():
+        pytest.fail("The frontend is not built; `make test` builds it first.")
+    context = browser.new_context(base_url=live_stack, viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+
+
+def log_in(page, email: str, password: str) -> None:
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    page.locator("form").locator("button[type=submit]").click()
+    page.wait_for_url(lambda url: "/accounts/" not in url)

@@ -46,7 +46,8 @@ def test_sign_up_verify_log_in_and_manage_tokens(page, live_server, screenshot_d
     secret = page.get_by_test_id("token-secret").inner_text().strip()
     assert secret.startswith("sg_")
     page.screenshot(path=str(screenshot_dir / "token-created.png"))
-    page.get_by_role("button", name=re.compile("done|close", re.I)).first.click()
+    page.get_by_role("button", name="Done", exact=True).click()
+    expect(page.get_by_test_id("token-secret")).to_have_count(0)
 
     # see it listed, without its secret
     row = page.get_by_role("row", name=re.compile("laptop"))
