@@ -13,6 +13,18 @@ import pytest
 _emails = itertools.count(1)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_media_root():
+    """The test database starts empty every session, so ids repeat: files kept under the
+    same ids by an earlier session must not be mistaken for this one's."""
+    import shutil
+
+    from django.conf import settings
+
+    if settings.configured and settings.SETTINGS_MODULE.endswith(".test"):
+        shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache(request):
     # Rate-limit counters live in the Redis cache; one test must not spend another's budget.

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from apps.core.pagination import paginate, paginated_schema
 from apps.core.selectors import owned_get
-from apps.core.uploads import request_content_length
+from apps.core.uploads import RawBodyParser, request_content_length
 
 from . import services
 from .models import Dataset, DatasetVersion
@@ -84,6 +84,8 @@ class DatasetDetailApi(APIView):
 
 
 class DatasetVersionListUploadApi(APIView):
+    parser_classes = [RawBodyParser]
+
     class UploadParams(serializers.Serializer):
         filename = serializers.CharField(max_length=255)
         text_column = serializers.CharField(max_length=100, default="text")

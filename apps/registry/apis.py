@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from apps.core.pagination import paginate, paginated_schema
 from apps.core.selectors import owned_get
-from apps.core.uploads import request_content_length
+from apps.core.uploads import RawBodyParser, request_content_length
 from apps.datasets.models import DatasetVersion
 
 from . import services, storage
@@ -109,6 +109,8 @@ class ModelVersionFromRunApi(APIView):
 
 
 class ModelVersionUploadApi(APIView):
+    parser_classes = [RawBodyParser]
+
     class Params(serializers.Serializer):
         name = serializers.CharField(max_length=100)
         filename = serializers.CharField(max_length=255)

@@ -5,6 +5,7 @@ once and a redelivered task continues from the last checkpoint."""
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -241,6 +242,9 @@ def training_run_execute(*, training_run_id: int, execution_id: str) -> str:
         return TrainingRun.objects.get(pk=training_run_id).status
     training_run = TrainingRun.objects.select_related("owner", "dataset_version").get(pk=training_run_id)
     out_dir = _run_dir(training_run)
+    if training_run.attempts == 0:
+        # A first execution starts clean: nothing left at this path may be resumed from.
+        shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     config = TrainConfig.from_dict(training_run.config)
     config.data.path = str(dataset_version_path(training_run.dataset_version))
