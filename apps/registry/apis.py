@@ -14,6 +14,7 @@ from apps.core.uploads import RawBodyParser, request_content_length
 from apps.datasets.models import DatasetVersion
 
 from . import services, storage
+from .evaluation import model_evaluation_create
 from .models import ModelExport, ModelVersion, RegisteredModel, Stage
 from .selectors import model_version_list, registered_model_list
 
@@ -260,3 +261,30 @@ class ModelExportDownloadApi(APIView):
         version = export.model_version
         return _attachment(storage.export_sou(version.owner_id, version.pk, export.qtype),
                            f"{version.registered_model.name}-{version.version}-{export.qtype}.sou")
+
+
+class ModelEvaluationCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        dataset_version_id = serializers.IntegerField()
+        kind = serializers.ChoiceField(choices=["perplexity", "generation"])
+        max_records = serializers.IntegerField(min_value=1, max_value=1000, default=50)
+        max_tokens = serializers.IntegerField(min_value=1, max_value=1024, default=64)
+
+        class Meta:
+            ref_name = "ModelEvaluationCreate"
+
+    class Output(serializers.Serializer):
+        run = serializers.IntegerField(source="pk")
+        experiment = serializers.IntegerField(source="experiment_id")
+        status = serializers.CharField()
+
+        class Meta:
+            ref_name = "ModelEvaluation"
+
+    @extend_schema(operation_id="model_versions_evaluate", request=InputSerializer, responses={202: Output})
+    def post(self, request, version_id: int):
+        owned_get(ModelVersion, user=request.user, pk=version_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        run = model_evaluation_create(user=request.user, version_id=version_id, **data.validated_data)
+        return Response(self.Output(run).data, status=status.HTTP_202_ACCEPTED)

@@ -16,3 +16,10 @@ def model_export_task(export_id: int) -> str:
     from .services import model_export_run
 
     return model_export_run(export_id=export_id).status
+
+
+@shared_task(name="registry.model_evaluation_train_task")
+def model_evaluation_task(run_id: int) -> str:
+    from .evaluation import model_evaluation_run
+
+    return model_evaluation_run(run_id=run_id)

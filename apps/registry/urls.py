@@ -15,6 +15,7 @@ urlpatterns = [
     path("model-versions/<int:version_id>/stage/", apis.ModelVersionStageApi.as_view(), name="model-version-stage"),
     path("model-versions/<int:version_id>/lineage/", apis.ModelVersionLineageApi.as_view(), name="model-version-lineage"),
     path("model-versions/<int:version_id>/exports/", apis.ModelExportCreateApi.as_view(), name="model-version-exports"),
+    path("model-versions/<int:version_id>/evaluations/", apis.ModelEvaluationCreateApi.as_view(), name="model-version-evaluations"),
     path("model-versions/<int:version_id>/download/", apis.ModelVersionDownloadApi.as_view(), name="model-version-download"),
     path("model-exports/<int:export_id>/download/", apis.ModelExportDownloadApi.as_view(), name="model-export-download"),
     path("dataset-versions/<int:version_id>/models/", apis.DatasetVersionModelsApi.as_view(), name="dataset-version-models"),

@@ -5,9 +5,11 @@ from apps.training import services as training_services
 from apps.training.tests.factories import tiny_config, valid_dataset_version
 
 
-def trained_run(user, max_iters: int = 10):
+def trained_run(user, max_iters: int = 10, block_size: int = 16):
+    config = tiny_config(max_iters=max_iters)
+    config["model"]["block_size"] = block_size
     training_run = training_services.training_run_create(
-        user=user, dataset_version_id=valid_dataset_version(user).pk, config=tiny_config(max_iters=max_iters)
+        user=user, dataset_version_id=valid_dataset_version(user).pk, config=config
     )
     training_services.training_run_execute(training_run_id=training_run.pk, execution_id="factory")
     training_run.refresh_from_db()

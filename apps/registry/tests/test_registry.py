@@ -144,10 +144,9 @@ def test_uploads_of_other_file_types_are_400(owner, api_client_for):
 
 def test_a_zip_of_a_hugging_face_directory_imports(owner, api_client_for, tmp_path):
     # given: our own model saved as a Hugging Face directory, zipped
-    from ml.sou.convert import export_hf_dir
-
     from apps.datasets.tests.factories import zip_of
     from apps.registry import storage
+    from ml.sou.convert import export_hf_dir
 
     good = ready_version(owner)
     export_hf_dir(storage.canonical_sou(owner.pk, good.pk), tmp_path / "hf")

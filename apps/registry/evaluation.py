@@ -1,0 +1,125 @@
+"""Evaluating a model version on a dataset version, as a tracked run: perplexity of the
+text, or BLEU/chrF/ROUGE of generated answers against the dataset's reference responses."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from apps.core.selectors import owned_get
+from apps.datasets.models import DatasetVersion
+from apps.datasets.services import dataset_version_path
+from apps.experiments.models import Experiment, Run
+from apps.experiments.services import experiment_create, run_create, run_metrics_log, run_update
+
+from . import storage
+from .models import ModelVersion
+
+logger = logging.getLogger(__name__)
+EVALUATION_EXPERIMENT = "evaluations"
+KINDS = ("perplexity", "generation")
+
+
+@transaction.atomic
+def model_evaluation_create(
+    *, user, version_id: int, dataset_version_id: int, kind: str, max_records: int = 50, max_tokens: int = 64
+) -> Run:
+    version = owned_get(ModelVersion.objects.select_related("registered_model"), user=user, pk=version_id)
+    dataset_version = owned_get(DatasetVersion, user=user, pk=dataset_version_id)
+    if version.status != ModelVersion.Status.READY:
+        raise ValidationError({"version": [f"the version is {version.status}, not ready"]})
+    if dataset_version.status != DatasetVersion.Status.VALID:
+        raise ValidationError({"dataset_version_id": [f"dataset version is {dataset_version.status}, not valid"]})
+    if kind not in KINDS:
+        raise ValidationError({"kind": [f"one of {', '.join(KINDS)}"]})
+    experiment = Experiment.objects.filter(owner=user, name=EVALUATION_EXPERIMENT).first() or experiment_create(
+        user=user, name=EVALUATION_EXPERIMENT, description="Evaluations of registered model versions."
+    )
+    params = {
+        "model": str(version), "model_version": version.pk, "dataset_version": dataset_version.pk,
+        "kind": kind, "max_records": max_records, "max_tokens": max_tokens,
+    }
+    run = run_create(
+        user=user, experiment_id=experiment.pk, name=f"{kind} of {version} on {dataset_version}",
+        params=params, tags={"kind": "evaluation"}, status="queued",
+    )
+    from .tasks import model_evaluation_task
+
+    transaction.on_commit(lambda: model_evaluation_task.delay(run.pk))
+    return run
+
+
+def model_evaluation_run(*, run_id: int) -> str:
+    """Runs the evaluation a run describes and records its scores as the run's metrics.
+    Idempotent: a run that is no longer queued is left alone."""
+    run = Run.objects.select_related("owner").get(pk=run_id)
+    if run.status != "queued":
+        return run.status
+    run_update(user=run.owner, run_id=run.pk, status="running")
+    params = run.params
+    try:
+        version = ModelVersion.objects.get(pk=params["model_version"], owner=run.owner)
+        dataset_version = DatasetVersion.objects.get(pk=params["dataset_version"], owner=run.owner)
+        sou_path = storage.canonical_sou(version.owner_id, version.pk)
+        data_path = dataset_version_path(dataset_version)
+        if params["kind"] == "perplexity":
+            scores = _perplexity(sou_path, data_path)
+        else:
+            scores = _generation_scores(sou_path, data_path, dataset_version, params)
+        run_metrics_log(
+            user=run.owner, run_id=run.pk,
+            metrics=[{"key": key, "value": float(value), "step": 0} for key, value in scores.items()],
+        )
+        status = "finished"
+    except Exception as exc:  # the run must say what went wrong, whatever it was
+        logger.exception("evaluation run %s failed", run_id)
+        run_update(user=run.owner, run_id=run.pk, notes=f"{type(exc).__name__}: {exc}")
+        status = "failed"
+    run_update(user=run.owner, run_id=run.pk, status=status)
+    return status
+
+
+def _perplexity(sou_path: Path, data_path: Path) -> dict[str, float]:
+    import torch
+    from tokenizers import Tokenizer
+
+    from ml.eval.perplexity import perplexity_of_dataset
+    from ml.infer.loader import load_model
+    from ml.sou import read_sou
+
+    sou = read_sou(sou_path)
+    model = load_model(sou, torch.device("cpu"), torch.float32)
+    generation = sou.generation or {}
+    result = perplexity_of_dataset(
+        model, Tokenizer.from_str(sou.tokenizer_json), str(data_path), model.config.block_size,
+        chat_template=sou.chat_template, eos_token_id=(generation.get("eos_token_ids") or [None])[0],
+        cache_dir=str(Path(settings.MEDIA_ROOT) / "token-cache"),
+    )
+    return {"perplexity": result.perplexity, "loss": result.loss, "eval_tokens": result.tokens}
+
+
+def _generation_scores(sou_path: Path, data_path: Path, dataset_version: DatasetVersion, params: dict) -> dict:
+    from ml.data import Columns, iter_records
+    from ml.eval.text_metrics import text_scores
+    from ml.infer.engine import Engine
+
+    columns = Columns(
+        text=dataset_version.text_column, prompt=dataset_version.prompt_column,
+        response=dataset_version.response_column,
+    )
+    pairs = [(r.prompt, r.response) for r in iter_records(data_path, columns) if r.is_pair]
+    pairs = pairs[: int(params["max_records"])]
+    if not pairs:
+        raise ValueError("the dataset version has no prompt/response records to compare against")
+    engine = Engine.load(sou_path, device="cpu", max_batch=1)
+    predictions = []
+    for prompt, _ in pairs:
+        prompt_input = [{"role": "user", "content": prompt}] if engine.chat_template else prompt
+        room = engine.context_length - len(engine.encode(prompt_input))
+        predictions.append(engine.complete(prompt_input, max_tokens=max(1, min(int(params["max_tokens"]), room)),
+                                           temperature=0.0))
+    return text_scores(predictions, [response for _, response in pairs])
