@@ -8,6 +8,7 @@ import { AppShell } from './layout/app-shell';
 import { ChatRoute } from './routes/chat';
 import { DashboardRoute } from './routes/dashboard';
 import { DatasetsRoute } from './routes/datasets';
+import { DocumentsRoute } from './routes/documents';
 import { ExperimentRunRoute } from './routes/experiment-run';
 import { ExperimentsRoute } from './routes/experiments';
 import { ExperimentsCompareRoute } from './routes/experiments-compare';
@@ -32,6 +33,8 @@ export const routes: RouteObject[] = [
       { path: 'experiments/runs/:runId', element: <ExperimentRunRoute /> },
       { path: 'models', element: <ModelsRoute /> },
       { path: 'chat', element: <ChatRoute /> },
+      { path: 'chat/:conversationId', element: <ChatRoute /> },
+      { path: 'documents', element: <DocumentsRoute /> },
       { path: 'personalities', element: <PersonalitiesRoute /> },
       {
         path: 'settings',

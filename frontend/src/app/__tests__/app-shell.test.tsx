@@ -27,7 +27,7 @@ function renderApp(path: string) {
     const url = input as string; // the api client always passes a path string
     if (url === '/api/v1/me/')
       return Promise.resolve(jsonResponse({ id: 1, email: 'ada@example.com', is_staff: false }));
-    if (url.startsWith('/api/v1/tokens/')) {
+    if (url.startsWith('/api/v1/tokens/') || url.startsWith('/api/v1/models/')) {
       return Promise.resolve(jsonResponse({ count: 0, next: null, previous: null, results: [] }));
     }
     // allauth's logout redirects to an HTML page; fetch follows it.
@@ -87,7 +87,7 @@ describe('app shell', () => {
 
     // then
     expect(await screen.findByRole('heading', { level: 1 })).toHaveTextContent('Models');
-    expect(screen.getByText('No models yet')).toBeInTheDocument();
+    expect(await screen.findByText('No models yet')).toBeInTheDocument();
   });
 
   it('logs out through allauth with the CSRF token', async () => {

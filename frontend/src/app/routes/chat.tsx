@@ -1,14 +1,10 @@
-/** Chat page. */
-import { EmptyState } from '../../components/empty-state';
-import { Page } from '../../components/page';
+/** Chat page: `/chat` starts a conversation, `/chat/:conversationId` opens one. */
+import { useParams } from 'react-router';
+
+import { ChatPage } from '../../features/chat/components/chat-page';
 
 export function ChatRoute() {
-  return (
-    <Page title="Chat">
-      <EmptyState
-        title="No conversations yet"
-        description="Conversations with your models, streamed as they answer, will live here."
-      />
-    </Page>
-  );
+  const { conversationId } = useParams();
+  const id = Number(conversationId);
+  return <ChatPage conversationId={Number.isInteger(id) && id > 0 ? id : null} />;
 }

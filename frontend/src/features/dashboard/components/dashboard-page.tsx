@@ -1,6 +1,6 @@
 /**
- * The dashboard: the latest training runs with their progress, the latest datasets, and a
- * Models card that says plainly that models are not listed here yet.
+ * The dashboard: the latest training runs with their progress, the latest datasets, and the
+ * newest model versions with their stage.
  */
 import { Link } from 'react-router';
 
@@ -8,6 +8,7 @@ import { Page } from '../../../components/page';
 import { Button } from '../../../components/ui/button';
 import { formatDateTime } from '../../../lib/format';
 import { useDatasets } from '../../datasets/api/get-datasets';
+import { RecentModelVersions } from '../../models/components/recent-model-versions';
 import { useTrainingRuns } from '../../training/api/get-training-runs';
 import { TrainingProgress } from '../../training/components/training-progress';
 import { TrainingStatusBadge } from '../../training/components/training-status-badge';
@@ -111,10 +112,7 @@ function ModelsCard() {
         <h2 id="models-title">Models</h2>
         <Link to="/models">Models page</Link>
       </header>
-      <p className={styles.muted} data-testid="dashboard-models-empty">
-        Model versions are not listed here yet. For now, a finished run’s checkpoints are among its
-        artifacts on the run’s page.
-      </p>
+      <RecentModelVersions limit={RECENT} />
     </section>
   );
 }

@@ -1,7 +1,9 @@
 /**
  * What validation found in one version: how much text (records, characters, estimated
- * tokens), a preview of the first records, and every error with its file and line.
+ * tokens), a preview of the first records, every error with its file and line, and the models
+ * trained on it.
  */
+import { DerivedModels } from '../../models/components/derived-models';
 import { type DatasetVersion, versionReport } from '../api/get-dataset-versions';
 import styles from './datasets.module.css';
 import { VersionStatusBadge } from './version-status-badge';
@@ -73,6 +75,7 @@ export function ValidationReport({ version }: { version: DatasetVersion }) {
               </ol>
             </div>
           )}
+          {version.status === 'valid' && <DerivedModels datasetVersionId={version.id} />}
         </>
       )}
     </section>

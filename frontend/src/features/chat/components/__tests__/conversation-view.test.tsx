@@ -1,0 +1,206 @@
+import { act, screen, waitFor, within } from '@testing-library/react';
+import { MemoryRouter } from 'react-router';
+import { describe, expect, it, vi } from 'vitest';
+
+import { jsonResponse, renderWithProviders } from '../../../../testing/render';
+import { ConversationView } from '../conversation-view';
+
+// Pages with several queries render slowly in jsdom on a busy machine.
+const SLOW = { timeout: 30_000 };
+const LOADED = { timeout: 10_000 };
+
+/** Just enough of a WebSocket for the chat socket; the test plays the server through it. */
+class FakeSocket {
+  readyState: number = WebSocket.CONNECTING;
+  sent: unknown[] = [];
+  onopen: (() => void) | null = null;
+  onmessage: ((event: MessageEvent) => void) | null = null;
+  onclose: ((event: CloseEvent) => void) | null = null;
+  send(data: string) {
+    this.sent.push(JSON.parse(data));
+  }
+  close() {
+    this.readyState = WebSocket.CLOSED;
+  }
+  accept() {
+    this.readyState = WebSocket.OPEN;
+    this.onopen?.();
+  }
+  emit(event: unknown) {
+    this.onmessage?.(new MessageEvent('message', { data: JSON.stringify(event) }));
+  }
+}
+
+const page = (results: unknown[]) => ({
+  count: results.length,
+  next: null,
+  previous: null,
+  results,
+});
+
+const conversation = {
+  id: 7,
+  title: 'Sonnets',
+  model_version_id: 3,
+  model_name: 'smollm2 0.1.0',
+  qtype: '',
+  personality: '',
+  system_prompt: '',
+  temperature: null,
+  top_p: null,
+  top_k: null,
+  min_p: null,
+  repetition_penalty: null,
+  max_tokens: null,
+  seed: null,
+  steering_strength: null,
+  collection_ids: [],
+  created_at: '2026-01-02T10:00:00Z',
+  updated_at: '2026-01-02T10:00:00Z',
+  messages: [],
+};
+
+function fakeApi() {
+  vi.stubGlobal(
+    'fetch',
+    vi.fn<typeof fetch>((input) => {
+      const { pathname } = new URL(input as string, 'http://test');
+      const routes: Record<string, unknown> = {
+        '/api/v1/chat/conversations/7/': conversation,
+        '/api/v1/chat/quota/': {
+          tokens_per_day: 20000,
+          tokens_used_today: 120,
+          resets_at: '2026-01-03T00:00:00Z',
+          max_concurrent: 2,
+          running: 0,
+        },
+      };
+      return Promise.resolve(jsonResponse(routes[pathname] ?? page([])));
+    }),
+  );
+}
+
+describe('ConversationView', () => {
+  it(
+    'sends a message and streams the answer with its sources and speed, with Stop meanwhile',
+    SLOW,
+    async () => {
+      // given
+      fakeApi();
+      const socket = new FakeSocket();
+      const { user } = renderWithProviders(
+        <MemoryRouter>
+          <ConversationView
+            conversationId={7}
+            createSocket={() => socket as unknown as WebSocket}
+          />
+        </MemoryRouter>,
+      );
+      await screen.findByRole('heading', { name: 'Sonnets' }, LOADED);
+      act(() => socket.accept());
+
+      // when
+      await user.type(screen.getByTestId('chat-input'), 'What is a sonnet?');
+      await user.click(screen.getByRole('button', { name: 'Send' }));
+      act(() => {
+        socket.emit({
+          type: 'message',
+          message: {
+            id: 1,
+            role: 'user',
+            content: 'What is a sonnet?',
+            status: 'done',
+            created_at: '',
+          },
+        });
+        socket.emit({
+          type: 'message',
+          message: { id: 2, role: 'assistant', content: '', status: 'queued', created_at: '' },
+        });
+        socket.emit({ type: 'delta', message_id: 2, text: 'A **fourteen**' });
+      });
+
+      // then
+      expect(socket.sent).toContainEqual({ type: 'send', content: 'What is a sonnet?' });
+      expect(screen.getByTestId('chat-input')).toHaveValue('');
+      // The query cache tells components about socket updates on its next tick.
+      const streaming = await screen.findByTestId('assistant-message');
+      expect(within(streaming).getByText('fourteen').tagName).toBe('STRONG');
+      await user.click(screen.getByRole('button', { name: 'Stop' }));
+      expect(socket.sent).toContainEqual({ type: 'stop' });
+
+      // when
+      act(() =>
+        socket.emit({
+          type: 'done',
+          message_id: 2,
+          status: 'done',
+          finish_reason: 'stop',
+          content: 'A **fourteen**-line poem.',
+          usage: { prompt_tokens: 20, completion_tokens: 8, total_tokens: 28 },
+          ttft_ms: 120,
+          tokens_per_s: 41.25,
+          citations: [
+            {
+              source: 1,
+              document_id: 4,
+              document_name: 'poetry.md',
+              chunk_index: 2,
+              score: 0.8123,
+            },
+          ],
+          notice: '2 earlier turns were left out to fit the context window.',
+        }),
+      );
+
+      // then
+      const answer = screen.getByTestId('assistant-message');
+      await waitFor(() => expect(answer).toHaveTextContent('-line poem.'));
+      expect(within(answer).getByTestId('message-stats')).toHaveTextContent(
+        'first token 120 ms · 41.3 tok/s · 8 tokens',
+      );
+      expect(within(answer).getByTestId('citation')).toHaveTextContent(
+        'poetry.md · part 3 · score 0.812',
+      );
+      expect(within(answer).getByRole('note')).toHaveTextContent('2 earlier turns were left out');
+      expect(screen.queryByRole('button', { name: 'Stop' })).toBeNull();
+      await user.click(screen.getByRole('button', { name: 'Regenerate' }));
+      expect(socket.sent).toContainEqual({ type: 'regenerate' });
+    },
+  );
+
+  it('shows a quota error with the time it resets', SLOW, async () => {
+    // given
+    fakeApi();
+    const socket = new FakeSocket();
+    renderWithProviders(
+      <MemoryRouter>
+        <ConversationView conversationId={7} createSocket={() => socket as unknown as WebSocket} />
+      </MemoryRouter>,
+    );
+    await screen.findByRole('heading', { name: 'Sonnets' }, LOADED);
+    act(() => socket.accept());
+
+    // when
+    act(() =>
+      socket.emit({
+        type: 'error',
+        code: 'quota_exceeded',
+        message: 'You used your tokens for today.',
+        retry_after: 60,
+        reset_at: '2026-01-03T00:00:00Z',
+      }),
+    );
+
+    // then
+    await waitFor(() =>
+      expect(screen.getByTestId('chat-problem')).toHaveTextContent(
+        'Quota reached. You used your tokens for today. You can chat again at',
+      ),
+    );
+    expect(screen.getByTestId('chat-problem').querySelector('time')).toHaveAttribute(
+      'dateTime',
+      '2026-01-03T00:00:00Z',
+    );
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * One open conversation: its messages kept live by the socket, the composer (Send, Stop),
+ * Regenerate on the last reply, Edit on the user's messages, feedback, and the settings panel.
+ */
+import { useEffect, useRef } from 'react';
+
+import { Badge } from '../../../components/ui/badge';
+import { Button } from '../../../components/ui/button';
+import { useConversation } from '../api/get-conversation';
+import { useSendFeedback } from '../api/send-feedback';
+import { useChatSocket } from '../hooks/use-chat-socket';
+import { isGenerating } from '../utils/chat-stream';
+import styles from './chat.module.css';
+import { Composer } from './composer';
+import { AssistantMessage, UserMessage } from './message-item';
+import { ProblemBanner } from './problem-banner';
+import { SettingsPanel } from './settings-panel';
+
+interface ConversationViewProps {
+  conversationId: number;
+  /** Tests pass a fake socket; the app uses the browser's. */
+  createSocket?: (url: string) => WebSocket;
+}
+
+const connection = {
+  open: null,
+  connecting: <Badge tone="warning">Reconnecting…</Badge>,
+  closed: <Badge tone="danger">Not connected</Badge>,
+} as const;
+
+export function ConversationView({ conversationId, createSocket }: ConversationViewProps) {
+  const conversation = useConversation(conversationId);
+  const socket = useChatSocket(conversationId, createSocket);
+  const feedback = useSendFeedback(conversationId);
+  const end = useRef<HTMLDivElement>(null);
+  const messages = conversation.data?.messages ?? [];
+  const generating = messages.some(isGenerating);
+  const last = messages.at(-1);
+  const lastText = last ? `${last.id}:${last.content.length}:${last.status}` : '';
+
+  // Follows the reply as it streams in.
+  useEffect(() => {
+    end.current?.scrollIntoView?.({ block: 'end' });
+  }, [lastText]);
+
+  if (conversation.isPending) {
+    return (
+      <p role="status" className={styles.muted}>
+        Loading the conversation…
+      </p>
+    );
+  }
+  if (conversation.isError) {
+    return (
+      <div role="alert" className={styles.problem}>
+        <p>Could not load this conversation. {conversation.error.message}</p>
+        <Button size="small" onClick={() => void conversation.refetch()}>
+          Try again
+        </Button>
+      </div>
+    );
+  }
+
+  const detail = conversation.data;
+  const lastAssistant = [...messages].reverse().find((message) => message.role === 'assistant');
+
+  return (
+    <div className={styles.conversation}>
+      <section className={styles.thread} aria-label={detail.title || 'Conversation'}>
+        <header className={styles.threadHeader}>
+          <h2>{detail.title || 'New conversation'}</h2>
+          <span className={styles.muted}>
+            {detail.model_name ?? 'No model: choose one in Settings'}
+          </span>
+          {connection[socket.status]}
+        </header>
+        <div className={styles.messages} aria-live="polite">
+          {messages.length === 0 && <p className={styles.muted}>Write the first message below.</p>}
+          {messages.map((message) =>
+            message.role === 'user' ? (
+              <UserMessage
+                key={message.id}
+                message={message}
+                canEdit={!generating}
+                onEdit={(content) => socket.edit(message.id, content)}
+              />
+            ) : (
+              <AssistantMessage
+                key={message.id}
+                message={message}
+                isLast={message.id === lastAssistant?.id}
+                canRegenerate={!generating}
+                onRegenerate={socket.regenerate}
+                onRate={(rating) => feedback.mutate({ messageId: message.id, input: { rating } })}
+              />
+            ),
+          )}
+          <div ref={end} />
+        </div>
+        {socket.problem && (
+          <ProblemBanner problem={socket.problem} onDismiss={socket.dismissProblem} />
+        )}
+        <Composer
+          generating={generating}
+          disabled={detail.model_version_id === null}
+          onSend={socket.send}
+          onStop={socket.stop}
+        />
+      </section>
+      <SettingsPanel key={detail.id} conversation={detail} />
+    </div>
+  );
+}

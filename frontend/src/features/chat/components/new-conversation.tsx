@@ -1,0 +1,111 @@
+/**
+ * The start of a conversation: pick a ready model (production first) and write the first
+ * message. Sending creates the conversation, hands the message to the server, and opens it;
+ * the reply streams in there.
+ */
+import { useState } from 'react';
+import { Link, useNavigate } from 'react-router';
+
+import { EmptyState } from '../../../components/empty-state';
+import { FormError } from '../../../components/ui/form';
+import { SelectField } from '../../../components/ui/select-field';
+import { useReadyModelVersions } from '../../models/api/get-all-model-versions';
+import type { ModelVersion } from '../../models/api/get-model-versions';
+import { useCreateConversation } from '../api/create-conversation';
+import { sendMessage } from '../api/send-message';
+import { PERSONALITIES } from '../utils/personalities';
+import styles from './chat.module.css';
+import { Composer } from './composer';
+
+/** Production beats staging beats the rest; among equals, the newest. */
+export function defaultVersion(versions: readonly ModelVersion[]): ModelVersion | null {
+  const rank = { production: 0, staging: 1, development: 2, archived: 3 } as const;
+  return (
+    [...versions].sort(
+      (a, b) => rank[a.stage] - rank[b.stage] || b.created_at.localeCompare(a.created_at),
+    )[0] ?? null
+  );
+}
+
+export function NewConversation() {
+  const versions = useReadyModelVersions();
+  const create = useCreateConversation();
+  const navigate = useNavigate();
+  const [chosen, setChosen] = useState<string | null>(null);
+  const [personality, setPersonality] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const fallback = defaultVersion(versions.versions);
+  const modelVersionId = chosen ?? (fallback ? String(fallback.id) : '');
+
+  if (versions.isPending) {
+    return (
+      <p role="status" className={styles.muted}>
+        Loading models…
+      </p>
+    );
+  }
+  if (versions.versions.length === 0) {
+    return (
+      <EmptyState
+        title="No model ready to chat with"
+        description={
+          versions.error ? (
+            `Could not load your models. ${versions.error.message}`
+          ) : (
+            <>
+              Add the starter model on the <Link to="/models">Models page</Link> (one click), or
+              register a trained one. It is ready to chat once it has been imported.
+            </>
+          )
+        }
+        data-testid="chat-no-models"
+      />
+    );
+  }
+
+  async function start(content: string): Promise<boolean> {
+    setError(null);
+    try {
+      const conversation = await create.mutateAsync({
+        model_version_id: Number(modelVersionId),
+        personality,
+      });
+      await sendMessage(conversation.id, content);
+      void navigate(`/chat/${conversation.id}`);
+      return true;
+    } catch (failure) {
+      setError(failure instanceof Error ? failure.message : String(failure));
+      return false;
+    }
+  }
+
+  return (
+    <section className={styles.newConversation} aria-labelledby="new-chat-title">
+      <h2 id="new-chat-title">New conversation</h2>
+      <div className={styles.newOptions}>
+        <SelectField
+          name="model_version_id"
+          label="Model"
+          value={modelVersionId}
+          onValueChange={setChosen}
+          options={versions.versions.map((version) => ({
+            value: String(version.id),
+            label: `${version.model_name} ${version.version}${version.stage === 'production' ? ' (production)' : ''}`,
+          }))}
+        />
+        <SelectField
+          name="personality"
+          label="Personality"
+          value={personality}
+          onValueChange={setPersonality}
+          options={[
+            { value: '', label: 'None' },
+            ...PERSONALITIES.map((item) => ({ value: item.value, label: item.value })),
+          ]}
+        />
+      </div>
+      {error && <FormError>{error}</FormError>}
+      <Composer generating={false} placeholder="Ask anything…" onSend={start} />
+    </section>
+  );
+}

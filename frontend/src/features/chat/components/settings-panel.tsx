@@ -1,0 +1,214 @@
+/**
+ * The conversation's settings beside the chat: model version and export type, personality,
+ * system prompt, sampling (blank keeps the personality's or the model file's default), the
+ * document collections to answer from, and today's token quota. Saved together with one button.
+ */
+import { type FormEvent, useState } from 'react';
+
+import { Button } from '../../../components/ui/button';
+import { FormError } from '../../../components/ui/form';
+import { SelectField } from '../../../components/ui/select-field';
+import { useToast } from '../../../components/ui/toast';
+import { ApiError } from '../../../lib/api-client';
+import { formatDateTime } from '../../../lib/format';
+import { useCollections } from '../../documents/api/get-collections';
+import { useReadyModelVersions } from '../../models/api/get-all-model-versions';
+import type { ConversationDetail } from '../api/get-conversation';
+import { useQuota } from '../api/get-quota';
+import { useUpdateConversation } from '../api/update-conversation';
+import { PERSONALITIES } from '../utils/personalities';
+import styles from './chat.module.css';
+
+const SAMPLING = [
+  { key: 'temperature', label: 'Temperature', step: '0.05', min: 0, max: 2 },
+  { key: 'top_p', label: 'Top p', step: '0.01', min: 0.01, max: 1 },
+  { key: 'top_k', label: 'Top k', step: '1', min: 0, max: 1000 },
+  { key: 'max_tokens', label: 'Max tokens', step: '1', min: 1, max: 32768 },
+  { key: 'seed', label: 'Seed', step: '1', min: 0, max: undefined },
+] as const;
+
+type SamplingKey = (typeof SAMPLING)[number]['key'];
+
+function numberOrNull(text: string): number | null {
+  if (text.trim() === '') return null;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : null;
+}
+
+export function SettingsPanel({ conversation }: { conversation: ConversationDetail }) {
+  const versions = useReadyModelVersions();
+  const collections = useCollections();
+  const quota = useQuota();
+  const update = useUpdateConversation();
+  const toast = useToast();
+  const [modelVersionId, setModelVersionId] = useState(
+    conversation.model_version_id === null ? '' : String(conversation.model_version_id),
+  );
+  const [qtype, setQtype] = useState(conversation.qtype);
+  const [personality, setPersonality] = useState(conversation.personality);
+  const [systemPrompt, setSystemPrompt] = useState(conversation.system_prompt);
+  const [sampling, setSampling] = useState<Record<SamplingKey, string>>(() => ({
+    temperature: conversation.temperature?.toString() ?? '',
+    top_p: conversation.top_p?.toString() ?? '',
+    top_k: conversation.top_k?.toString() ?? '',
+    max_tokens: conversation.max_tokens?.toString() ?? '',
+    seed: conversation.seed?.toString() ?? '',
+  }));
+  const [collectionIds, setCollectionIds] = useState<number[]>(conversation.collection_ids);
+
+  const selectedVersion = versions.versions.find(
+    (version) => String(version.id) === modelVersionId,
+  );
+  const readyExports = (selectedVersion?.exports ?? []).filter((item) => item.status === 'ready');
+  const fieldErrors = update.error instanceof ApiError ? update.error.fields : {};
+
+  function save(event: FormEvent) {
+    event.preventDefault();
+    update.mutate(
+      {
+        id: conversation.id,
+        input: {
+          ...(modelVersionId ? { model_version_id: Number(modelVersionId) } : {}),
+          qtype,
+          personality,
+          system_prompt: systemPrompt,
+          temperature: numberOrNull(sampling.temperature),
+          top_p: numberOrNull(sampling.top_p),
+          top_k: numberOrNull(sampling.top_k),
+          max_tokens: numberOrNull(sampling.max_tokens),
+          seed: numberOrNull(sampling.seed),
+          collection_ids: collectionIds,
+        },
+      },
+      {
+        onSuccess: () =>
+          toast.add({ title: 'Settings saved', description: 'They apply from the next reply.' }),
+      },
+    );
+  }
+
+  const fieldError = (name: string) =>
+    fieldErrors[name]?.[0] && <span className={styles.fieldError}>{fieldErrors[name][0]}</span>;
+
+  return (
+    <form className={styles.settings} onSubmit={save} aria-label="Conversation settings">
+      <h2 className={styles.settingsTitle}>Settings</h2>
+      <SelectField
+        name="model_version_id"
+        label="Model"
+        value={modelVersionId}
+        onValueChange={(value) => {
+          setModelVersionId(value);
+          setQtype('');
+        }}
+        options={[
+          ...(modelVersionId === '' ? [{ value: '', label: 'Choose a model' }] : []),
+          ...versions.versions.map((version) => ({
+            value: String(version.id),
+            label: `${version.model_name} ${version.version}${version.stage === 'production' ? ' (production)' : ''}`,
+          })),
+        ]}
+      />
+      {fieldError('model_version_id')}
+      <SelectField
+        name="qtype"
+        label="Export type"
+        value={qtype}
+        onValueChange={setQtype}
+        description="Automatic picks the fastest ready export."
+        options={[
+          { value: '', label: 'Automatic' },
+          ...readyExports.map((item) => ({ value: item.qtype, label: item.qtype })),
+        ]}
+      />
+      <SelectField
+        name="personality"
+        label="Personality"
+        value={personality}
+        onValueChange={setPersonality}
+        description={PERSONALITIES.find((item) => item.value === personality)?.description}
+        options={[
+          { value: '', label: 'None' },
+          ...PERSONALITIES.map((item) => ({ value: item.value, label: item.value })),
+        ]}
+      />
+      {fieldError('personality')}
+      <label className={styles.field}>
+        <span className={styles.label}>System prompt</span>
+        <textarea
+          className={styles.textarea}
+          rows={4}
+          value={systemPrompt}
+          placeholder="Instructions the model sees before every turn"
+          onChange={(event) => setSystemPrompt(event.target.value)}
+        />
+      </label>
+      <fieldset className={styles.fieldset}>
+        <legend className={styles.label}>Sampling</legend>
+        <p className={styles.muted}>Blank keeps the default.</p>
+        <div className={styles.samplingGrid}>
+          {SAMPLING.map(({ key, label, step, min, max }) => (
+            <label key={key} className={styles.field}>
+              <span>{label}</span>
+              <input
+                className={styles.numberInput}
+                type="number"
+                name={key}
+                inputMode="decimal"
+                step={step}
+                min={min}
+                max={max}
+                value={sampling[key]}
+                onChange={(event) => setSampling({ ...sampling, [key]: event.target.value })}
+              />
+              {fieldError(key)}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      <fieldset className={styles.fieldset}>
+        <legend className={styles.label}>Documents</legend>
+        {collections.isPending ? (
+          <p className={styles.muted}>Loading collections…</p>
+        ) : (collections.data?.results.length ?? 0) === 0 ? (
+          <p className={styles.muted}>
+            No collections yet. Upload documents on the Documents page to answer from them.
+          </p>
+        ) : (
+          collections.data?.results.map((collection) => (
+            <label key={collection.id} className={styles.checkbox}>
+              <input
+                type="checkbox"
+                checked={collectionIds.includes(collection.id)}
+                onChange={(event) =>
+                  setCollectionIds(
+                    event.target.checked
+                      ? [...collectionIds, collection.id]
+                      : collectionIds.filter((id) => id !== collection.id),
+                  )
+                }
+              />
+              <span>
+                {collection.name}{' '}
+                <span className={styles.muted}>({collection.document_count} documents)</span>
+              </span>
+            </label>
+          ))
+        )}
+      </fieldset>
+      {update.error && Object.keys(fieldErrors).length === 0 && (
+        <FormError>{update.error.message}</FormError>
+      )}
+      <Button type="submit" variant="primary" disabled={update.isPending}>
+        {update.isPending ? 'Saving…' : 'Save settings'}
+      </Button>
+      {quota.data && (
+        <p className={styles.muted} data-testid="quota">
+          Today: {quota.data.tokens_used_today.toLocaleString()} of{' '}
+          {quota.data.tokens_per_day.toLocaleString()} tokens. Resets{' '}
+          <time dateTime={quota.data.resets_at}>{formatDateTime(quota.data.resets_at)}</time>.
+        </p>
+      )}
+    </form>
+  );
+}

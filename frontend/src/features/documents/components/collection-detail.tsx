@@ -1,0 +1,128 @@
+/** One collection: upload, its documents with status and chunk counts, search, and deletion. */
+import { useState } from 'react';
+
+import { Button } from '../../../components/ui/button';
+import { ConfirmDialog } from '../../../components/ui/dialog';
+import { useToast } from '../../../components/ui/toast';
+import { useDeleteCollection } from '../api/delete-collection';
+import { useDeleteDocument } from '../api/delete-document';
+import type { Collection } from '../api/get-collections';
+import { type RagDocument, useDocuments } from '../api/get-documents';
+import styles from './documents.module.css';
+import { DocumentsTable } from './documents-table';
+import { SearchPanel } from './search-panel';
+import { UploadDocuments } from './upload-documents';
+
+interface CollectionDetailProps {
+  collection: Collection;
+  highlightDocumentId: number | null;
+  onDeleted: () => void;
+}
+
+export function CollectionDetail({
+  collection,
+  highlightDocumentId,
+  onDeleted,
+}: CollectionDetailProps) {
+  const documents = useDocuments(collection.id);
+  const deleteDocument = useDeleteDocument();
+  const deleteCollection = useDeleteCollection();
+  const toast = useToast();
+  const [deletingDocument, setDeletingDocument] = useState<RagDocument | null>(null);
+  const [deletingCollection, setDeletingCollection] = useState(false);
+  const list = documents.data?.results ?? [];
+
+  return (
+    <article className={styles.detail} aria-labelledby="collection-title">
+      <header className={styles.detailHeader}>
+        <div>
+          <h2 id="collection-title">{collection.name}</h2>
+          <p className={styles.muted}>
+            {collection.description && `${collection.description} · `}
+            chunks of {collection.chunk_size} tokens, {collection.chunk_overlap} overlapping
+          </p>
+        </div>
+        <Button
+          variant="ghost"
+          onClick={() => {
+            deleteCollection.reset();
+            setDeletingCollection(true);
+          }}
+        >
+          Delete collection
+        </Button>
+      </header>
+
+      <UploadDocuments key={collection.id} collectionId={collection.id} />
+
+      <section className={styles.stack} aria-labelledby="documents-title">
+        <h3 id="documents-title" className={styles.subheading}>
+          Documents
+        </h3>
+        {documents.isPending ? (
+          <p role="status" className={styles.muted}>
+            Loading documents…
+          </p>
+        ) : documents.isError ? (
+          <div role="alert" className={styles.loadError}>
+            <p>Could not load the documents. {documents.error.message}</p>
+            <Button size="small" onClick={() => void documents.refetch()}>
+              Try again
+            </Button>
+          </div>
+        ) : list.length === 0 ? (
+          <p className={styles.muted} data-testid="documents-empty">
+            No documents yet. Upload some above; they are ready to search once embedded.
+          </p>
+        ) : (
+          <DocumentsTable
+            documents={list}
+            highlightId={highlightDocumentId}
+            onDelete={(document) => {
+              deleteDocument.reset();
+              setDeletingDocument(document);
+            }}
+          />
+        )}
+      </section>
+
+      <SearchPanel collectionId={collection.id} />
+
+      <ConfirmDialog
+        open={deletingDocument !== null}
+        onOpenChange={(open) => {
+          if (!open) setDeletingDocument(null);
+        }}
+        title={`Delete “${deletingDocument?.name ?? ''}”?`}
+        description="Its chunks are removed from retrieval. Answers that cited it keep their citations."
+        confirmLabel="Delete document"
+        pending={deleteDocument.isPending}
+        error={deleteDocument.error?.message}
+        onConfirm={() => {
+          if (deletingDocument === null) return;
+          deleteDocument.mutate(deletingDocument.id, {
+            onSuccess: () => setDeletingDocument(null),
+          });
+        }}
+      />
+      <ConfirmDialog
+        open={deletingCollection}
+        onOpenChange={setDeletingCollection}
+        title={`Delete “${collection.name}”?`}
+        description={`All ${collection.document_count} documents and their chunks are removed. Conversations stop answering from it.`}
+        confirmLabel="Delete collection"
+        pending={deleteCollection.isPending}
+        error={deleteCollection.error?.message}
+        onConfirm={() =>
+          deleteCollection.mutate(collection.id, {
+            onSuccess: () => {
+              toast.add({ title: `“${collection.name}” deleted` });
+              setDeletingCollection(false);
+              onDeleted();
+            },
+          })
+        }
+      />
+    </article>
+  );
+}

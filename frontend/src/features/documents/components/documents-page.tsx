@@ -1,0 +1,115 @@
+/**
+ * The Documents page: collections of documents that conversations answer from. The selection
+ * lives in the URL (`?collection=`, or `?document=` from a chat citation, which opens the
+ * document's collection and marks its row).
+ */
+import { useState } from 'react';
+import { useSearchParams } from 'react-router';
+
+import { EmptyState } from '../../../components/empty-state';
+import { Page } from '../../../components/page';
+import { Button } from '../../../components/ui/button';
+import { useDocument } from '../api/get-document';
+import { useCollections } from '../api/get-collections';
+import { useDocumentUpdates } from '../hooks/use-document-updates';
+import { CollectionDetail } from './collection-detail';
+import { CreateCollectionDialog } from './create-collection-dialog';
+import styles from './documents.module.css';
+
+function idParam(value: string | null): number | null {
+  const id = Number(value);
+  return value !== null && Number.isInteger(id) && id > 0 ? id : null;
+}
+
+export function DocumentsPage() {
+  useDocumentUpdates();
+  const collections = useCollections();
+  const [params, setParams] = useSearchParams();
+  const [createOpen, setCreateOpen] = useState(false);
+  const documentId = idParam(params.get('document'));
+  const cited = useDocument(documentId);
+
+  const list = collections.data?.results ?? [];
+  const selectedId = idParam(params.get('collection')) ?? cited.data?.collection_id ?? null;
+  const selected = list.find((collection) => collection.id === selectedId) ?? list[0] ?? null;
+
+  function select(collectionId: number | null) {
+    const next = new URLSearchParams();
+    if (collectionId !== null) next.set('collection', String(collectionId));
+    setParams(next, { replace: true });
+  }
+
+  const newButton = (
+    <Button variant="primary" onClick={() => setCreateOpen(true)}>
+      New collection
+    </Button>
+  );
+
+  return (
+    <Page
+      title="Documents"
+      lead="Collections of your documents. Attach one to a conversation and answers cite the passages they used."
+      actions={newButton}
+    >
+      {collections.isPending ? (
+        <p role="status" className={styles.muted}>
+          Loading collections…
+        </p>
+      ) : collections.isError ? (
+        <div role="alert" className={styles.loadError}>
+          <p>Could not load your collections. {collections.error.message}</p>
+          <Button size="small" onClick={() => void collections.refetch()}>
+            Try again
+          </Button>
+        </div>
+      ) : list.length === 0 ? (
+        <EmptyState
+          title="No collections yet"
+          description="Create a collection, then upload text, Markdown, HTML or PDF documents for chats to answer from."
+          action={newButton}
+          data-testid="collections-empty"
+        />
+      ) : (
+        <div className={styles.layout}>
+          <nav aria-label="Collections" className={styles.list}>
+            <ul>
+              {list.map((collection) => (
+                <li key={collection.id}>
+                  <button
+                    type="button"
+                    className={styles.listItem}
+                    aria-current={collection.id === selected?.id ? 'true' : undefined}
+                    onClick={() => select(collection.id)}
+                    data-testid="collection-item"
+                  >
+                    <span className={styles.listName}>{collection.name}</span>
+                    <span className={styles.muted}>
+                      {collection.document_count}{' '}
+                      {collection.document_count === 1 ? 'document' : 'documents'}
+                    </span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          {selected && (
+            <CollectionDetail
+              key={selected.id}
+              collection={selected}
+              highlightDocumentId={documentId}
+              onDeleted={() => select(null)}
+            />
+          )}
+        </div>
+      )}
+      <CreateCollectionDialog
+        open={createOpen}
+        onOpenChange={setCreateOpen}
+        onCreated={(collection) => {
+          setCreateOpen(false);
+          select(collection.id);
+        }}
+      />
+    </Page>
+  );
+}

@@ -1,0 +1,23 @@
+/**
+ * Refreshes documents the moment the embedding worker reports on one (`rag.document.status`
+ * on the notifications socket), instead of at the next poll.
+ */
+import { useQueryClient } from '@tanstack/react-query';
+import { useContext, useEffect } from 'react';
+
+import { NotificationsContext } from '../../notifications/hooks/use-notifications';
+import { collectionsQueryKey } from '../api/get-collections';
+
+export function useDocumentUpdates(): void {
+  // Optional: without the socket (tests, a page outside the app shell) polling still works.
+  const socket = useContext(NotificationsContext);
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    if (socket === null) return undefined;
+    return socket.subscribe((message) => {
+      if (message.type === 'rag.document.status') {
+        void queryClient.invalidateQueries({ queryKey: collectionsQueryKey });
+      }
+    });
+  }, [socket, queryClient]);
+}

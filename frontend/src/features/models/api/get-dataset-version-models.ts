@@ -1,0 +1,17 @@
+/** `GET /api/v1/dataset-versions/{id}/models/`: lineage the other way, models trained on it. */
+import { useQuery } from '@tanstack/react-query';
+
+import { api } from '../../../lib/api-client';
+import { modelsQueryKey } from './get-models';
+import type { ModelVersionPage } from './get-model-versions';
+
+export function useDatasetVersionModels(datasetVersionId: number) {
+  return useQuery({
+    queryKey: [...modelsQueryKey, 'from-dataset-version', datasetVersionId],
+    queryFn: ({ signal }) =>
+      api.get<ModelVersionPage>(`/api/v1/dataset-versions/${datasetVersionId}/models/`, {
+        query: { page_size: 100 },
+        signal,
+      }),
+  });
+}

@@ -1,0 +1,100 @@
+/** One registered model: its versions, the selected version's detail, and deleting the model. */
+import { useState } from 'react';
+
+import { Button } from '../../../components/ui/button';
+import { ConfirmDialog } from '../../../components/ui/dialog';
+import { useToast } from '../../../components/ui/toast';
+import { useDeleteModel } from '../api/delete-model';
+import type { RegisteredModel } from '../api/get-models';
+import { useModelVersions } from '../api/get-model-versions';
+import styles from './models.module.css';
+import { VersionDetail } from './version-detail';
+import { VersionsTable } from './versions-table';
+
+interface ModelDetailProps {
+  model: RegisteredModel;
+  selectedVersionId: number | null;
+  onSelectVersion: (versionId: number) => void;
+  onDeleted: () => void;
+}
+
+export function ModelDetail({
+  model,
+  selectedVersionId,
+  onSelectVersion,
+  onDeleted,
+}: ModelDetailProps) {
+  const versions = useModelVersions(model.id);
+  const deleteModel = useDeleteModel();
+  const toast = useToast();
+  const [deleting, setDeleting] = useState(false);
+  const list = versions.data?.results ?? [];
+  const selected = list.find((version) => version.id === selectedVersionId) ?? list[0] ?? null;
+
+  return (
+    <article className={styles.detail} aria-labelledby="model-title">
+      <header className={styles.detailHeader}>
+        <div>
+          <h2 id="model-title">{model.name}</h2>
+          {model.description && <p className={styles.muted}>{model.description}</p>}
+        </div>
+        <Button
+          variant="ghost"
+          onClick={() => {
+            deleteModel.reset();
+            setDeleting(true);
+          }}
+        >
+          Delete model
+        </Button>
+      </header>
+
+      <section className={styles.stack} aria-labelledby="versions-title">
+        <h3 id="versions-title" className={styles.subheading}>
+          Versions
+        </h3>
+        {versions.isPending ? (
+          <p role="status" className={styles.muted}>
+            Loading versions…
+          </p>
+        ) : versions.isError ? (
+          <div role="alert" className={styles.loadError}>
+            <p>Could not load the versions. {versions.error.message}</p>
+            <Button size="small" onClick={() => void versions.refetch()}>
+              Try again
+            </Button>
+          </div>
+        ) : list.length === 0 ? (
+          <p className={styles.muted}>No versions left in this model.</p>
+        ) : (
+          <VersionsTable
+            versions={list}
+            selectedId={selected?.id ?? null}
+            onSelect={(version) => onSelectVersion(version.id)}
+          />
+        )}
+      </section>
+
+      {selected && <VersionDetail key={selected.id} version={selected} />}
+
+      <ConfirmDialog
+        open={deleting}
+        onOpenChange={setDeleting}
+        title={`Delete “${model.name}”?`}
+        description={`All ${model.version_count} versions, their exports and files are removed. Conversations using them need another model.`}
+        confirmLabel="Delete model"
+        onConfirm={() =>
+          deleteModel.mutate(model.id, {
+            onSuccess: () => {
+              toast.add({ title: `“${model.name}” deleted` });
+              setDeleting(false);
+              onDeleted();
+            },
+          })
+        }
+        pending={deleteModel.isPending}
+        error={deleteModel.error?.message}
+      />
+    </article>
+  );
+}

@@ -1,0 +1,149 @@
+/**
+ * The Models page: registered models and their versions, with the three ways to add one (the
+ * starter model in one click, a finished training run, an uploaded file). The selection lives
+ * in the URL (`?model=&version=`), so a version can be linked to and survives a reload.
+ */
+import { useState } from 'react';
+import { useSearchParams } from 'react-router';
+
+import { EmptyState } from '../../../components/empty-state';
+import { Page } from '../../../components/page';
+import { Button } from '../../../components/ui/button';
+import { useToast } from '../../../components/ui/toast';
+import { useAddStarterModel } from '../api/add-starter-model';
+import { useModels } from '../api/get-models';
+import type { ModelVersion } from '../api/get-model-versions';
+import { useRegistryUpdates } from '../hooks/use-registry-updates';
+import { ModelDetail } from './model-detail';
+import styles from './models.module.css';
+import { RegisterFromRunDialog } from './register-from-run-dialog';
+import { UploadModelDialog } from './upload-model-dialog';
+
+function idParam(value: string | null): number | null {
+  const id = Number(value);
+  return value !== null && Number.isInteger(id) && id > 0 ? id : null;
+}
+
+export function ModelsPage() {
+  useRegistryUpdates();
+  const models = useModels();
+  const starter = useAddStarterModel();
+  const toast = useToast();
+  const [params, setParams] = useSearchParams();
+  const [registerOpen, setRegisterOpen] = useState(false);
+  const [uploadOpen, setUploadOpen] = useState(false);
+
+  const list = models.data?.results ?? [];
+  const selectedId = idParam(params.get('model'));
+  const versionId = idParam(params.get('version'));
+  const selected = list.find((model) => model.id === selectedId) ?? list[0] ?? null;
+
+  function select(modelId: number | null, version: number | null = null) {
+    const next = new URLSearchParams();
+    if (modelId !== null) next.set('model', String(modelId));
+    if (version !== null) next.set('version', String(version));
+    setParams(next, { replace: true });
+  }
+
+  function added(version: ModelVersion, title: string) {
+    toast.add({ title, description: 'It is being imported; its status updates here.' });
+    select(version.registered_model, version.id);
+  }
+
+  const actions = (
+    <>
+      <Button
+        variant="primary"
+        disabled={starter.isPending}
+        onClick={() =>
+          starter.mutate(undefined, {
+            onSuccess: (version) => added(version, `Adding ${version.model_name}`),
+            onError: (error) =>
+              toast.add({ title: 'Could not add the starter model', description: error.message }),
+          })
+        }
+      >
+        {starter.isPending ? 'Adding…' : 'Add the starter model'}
+      </Button>
+      <Button onClick={() => setRegisterOpen(true)}>Register from training run</Button>
+      <Button onClick={() => setUploadOpen(true)}>Upload model</Button>
+    </>
+  );
+
+  return (
+    <Page
+      title="Models"
+      lead="Versioned models: promote them through stages, see what they were trained on, and export quantized .sou files with a quality report."
+      actions={actions}
+    >
+      {models.isPending ? (
+        <p role="status" className={styles.muted}>
+          Loading models…
+        </p>
+      ) : models.isError ? (
+        <div role="alert" className={styles.loadError}>
+          <p>Could not load your models. {models.error.message}</p>
+          <Button size="small" onClick={() => void models.refetch()}>
+            Try again
+          </Button>
+        </div>
+      ) : list.length === 0 ? (
+        <EmptyState
+          title="No models yet"
+          description="Add the small starter chat model in one click, register a finished training run, or upload a GGUF, .sou or Hugging Face zip."
+          data-testid="models-empty"
+        />
+      ) : (
+        <div className={styles.layout}>
+          <nav aria-label="Models" className={styles.list}>
+            <ul>
+              {list.map((model) => (
+                <li key={model.id}>
+                  <button
+                    type="button"
+                    className={styles.listItem}
+                    aria-current={model.id === selected?.id ? 'true' : undefined}
+                    onClick={() => select(model.id)}
+                    data-testid="model-item"
+                  >
+                    <span className={styles.listName}>{model.name}</span>
+                    <span className={styles.muted}>
+                      {model.version_count} {model.version_count === 1 ? 'version' : 'versions'}
+                    </span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          {selected && (
+            <ModelDetail
+              key={selected.id}
+              model={selected}
+              selectedVersionId={versionId}
+              onSelectVersion={(version) => select(selected.id, version)}
+              onDeleted={() => select(null)}
+            />
+          )}
+        </div>
+      )}
+      <RegisterFromRunDialog
+        open={registerOpen}
+        onOpenChange={setRegisterOpen}
+        modelName={selected?.name}
+        onRegistered={(version) => {
+          setRegisterOpen(false);
+          added(version, `Registered ${version.model_name} ${version.version}`);
+        }}
+      />
+      <UploadModelDialog
+        open={uploadOpen}
+        onOpenChange={setUploadOpen}
+        modelName={selected?.name}
+        onUploaded={(version) => {
+          setUploadOpen(false);
+          added(version, `Uploaded ${version.model_name} ${version.version}`);
+        }}
+      />
+    </Page>
+  );
+}

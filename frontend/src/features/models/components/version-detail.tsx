@@ -1,0 +1,123 @@
+/**
+ * One version: what it is (status, stage, size, parameters, checksum), its download, the stage
+ * control with history, its lineage, and its exports compared side by side.
+ */
+import { useState } from 'react';
+
+import { Button } from '../../../components/ui/button';
+import { useToast } from '../../../components/ui/toast';
+import { formatBytes } from '../../datasets/utils/format-bytes';
+import { versionDownloadUrl } from '../api/create-exports';
+import type { ModelVersion } from '../api/get-model-versions';
+import { formatCount } from '../utils/format-count';
+import { ExportDialog } from './export-dialog';
+import { ExportReportTable } from './export-report-table';
+import { Lineage } from './lineage';
+import styles from './models.module.css';
+import { StageControl, StageHistory } from './stage-control';
+import { StageBadge, VersionStatusBadge } from './status-badges';
+
+export function VersionDetail({ version }: { version: ModelVersion }) {
+  const [exportOpen, setExportOpen] = useState(false);
+  const toast = useToast();
+  const ready = version.status === 'ready';
+
+  return (
+    <section
+      className={styles.panel}
+      aria-labelledby="version-title"
+      data-testid="model-version-detail"
+    >
+      <header className={styles.panelHeader}>
+        <h3 id="version-title">
+          {version.model_name} {version.version}
+        </h3>
+        <VersionStatusBadge status={version.status} />
+        <StageBadge stage={version.stage} />
+        <div className={styles.headerActions}>
+          {ready && (
+            <a className={styles.linkButton} href={versionDownloadUrl(version.id)} download>
+              Download .sou
+            </a>
+          )}
+          <Button
+            variant="primary"
+            disabled={!ready}
+            title={ready ? undefined : 'The version must finish importing first'}
+            onClick={() => setExportOpen(true)}
+          >
+            Export…
+          </Button>
+        </div>
+      </header>
+
+      {version.status === 'importing' && (
+        <p role="status" className={styles.muted}>
+          Importing: converting the weights into a full-precision .sou file. This page updates by
+          itself when it is done.
+        </p>
+      )}
+      {version.status === 'failed' && (
+        <p role="alert" className={styles.errorBox}>
+          The import failed. {version.error}
+        </p>
+      )}
+
+      <dl className={styles.stats}>
+        <div>
+          <dt>Parameters</dt>
+          <dd>{formatCount(version.parameters)}</dd>
+        </div>
+        <div>
+          <dt>Size (F32)</dt>
+          <dd>{version.size_bytes === null ? '–' : formatBytes(version.size_bytes)}</dd>
+        </div>
+        <div>
+          <dt>Source</dt>
+          <dd>{version.source}</dd>
+        </div>
+      </dl>
+      {version.sha256 && (
+        <p className={styles.muted}>
+          SHA-256 <code className={styles.hash}>{version.sha256}</code>
+        </p>
+      )}
+
+      <div className={styles.columnsTwo}>
+        <section aria-labelledby="stage-title" className={styles.stack}>
+          <h4 id="stage-title" className={styles.subheading}>
+            Stage
+          </h4>
+          <StageControl key={`${version.id}:${version.stage}`} version={version} />
+          <StageHistory versionId={version.id} />
+        </section>
+        <section aria-labelledby="lineage-title" className={styles.stack}>
+          <h4 id="lineage-title" className={styles.subheading}>
+            Lineage
+          </h4>
+          <Lineage versionId={version.id} />
+        </section>
+      </div>
+
+      <section aria-labelledby="exports-title" className={styles.stack}>
+        <h4 id="exports-title" className={styles.subheading}>
+          Exports
+        </h4>
+        <ExportReportTable exports={version.exports} />
+      </section>
+
+      <ExportDialog
+        open={exportOpen}
+        onOpenChange={setExportOpen}
+        version={version}
+        onExported={(qtypes) => {
+          setExportOpen(false);
+          toast.add({
+            title: `Exporting ${qtypes.join(', ')}`,
+            description: 'The report fills in as each type is quantized and measured.',
+          });
+        }}
+      />
+    </section>
+  );
+}
