@@ -25,7 +25,7 @@ export interface ReconnectingSocketOptions {
 
 // The server closes with these when the user is not allowed in; retrying cannot help, and a
 // page reload sends them to the login page instead.
-const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([4401, 4403]);
+const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([4401, 4403, 4404]);
 
 /** `ws://host/path` or `wss://host/path` for a path on the page's own origin. */
 export function socketUrl(path: string): string {
