@@ -3,7 +3,7 @@
 Trains the configuration in configs/nanogpt-shakespeare-char.toml (4 layers, 4 heads, 128 wide,
 block 64, batch 12, character level, lr 1e-3 cosine to 1e-4 after 100 warmup steps) with
 `ml.train.train`, then runs the same model, data and optimizer as a plain loop in the same
-process, and prints one JSON line:
+process (half before, half after), and prints one JSON line:
 
     {"ms_per_iter", "tokens_per_s", "val_loss", "iters", "bare_ms_per_iter", "ratio"}
 
@@ -42,48 +42,55 @@ def run_trainer(cfg) -> tuple[float, float]:
     return result.train_seconds, result.val_loss
 
 
-def run_bare(cfg, iters: int) -> float:
-    """Seconds for `iters` steps of a hand-written loop: same model, batches, AdamW and lr."""
-    data = prepare_data(cfg.data)
-    torch.manual_seed(cfg.train.seed)
-    config = preset_config("nanogpt-char", vocab_size=data.tokenizer.get_vocab_size(), dropout=0.0)
-    model = build_model(config)
-    model.train()
-    opt = cfg.optim
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
-    optimizer = torch.optim.AdamW(
-        [
-            {"params": decay, "weight_decay": opt.weight_decay},
-            {"params": no_decay, "weight_decay": 0.0},
-        ],
-        lr=opt.lr,
-        betas=(opt.beta1, opt.beta2),
-        fused=True,
-    )
+class BareLoop:
+    """A hand-written loop over the same model, batches, AdamW and lr as the trainer."""
 
-    def lr_at(it: int) -> float:  # nanoGPT's get_lr
+    def __init__(self, cfg, iters: int):
+        self.cfg, self.iters, self.it = cfg, iters, 0
+        self.data = prepare_data(cfg.data)
+        torch.manual_seed(cfg.train.seed)
+        vocab = self.data.tokenizer.get_vocab_size()
+        self.model = build_model(preset_config("nanogpt-char", vocab_size=vocab, dropout=0.0))
+        self.model.train()
+        opt = cfg.optim
+        decay = [p for p in self.model.parameters() if p.dim() >= 2]
+        no_decay = [p for p in self.model.parameters() if p.dim() < 2]
+        self.optimizer = torch.optim.AdamW(
+            [
+                {"params": decay, "weight_decay": opt.weight_decay},
+                {"params": no_decay, "weight_decay": 0.0},
+            ],
+            lr=opt.lr,
+            betas=(opt.beta1, opt.beta2),
+            fused=True,
+        )
+        self.batch = self.data.train.batch(cfg.train.batch_size, 64, cfg.train.seed, 0)
+
+    def lr_at(self, it: int) -> float:  # nanoGPT's get_lr
+        opt = self.cfg.optim
         if it < opt.warmup_iters:
             return opt.lr * (it + 1) / (opt.warmup_iters + 1)
-        ratio = (it - opt.warmup_iters) / max(1, iters - opt.warmup_iters)
-        return opt.min_lr + 0.5 * (1.0 + math.cos(math.pi * min(ratio, 1.0))) * (
-            opt.lr - opt.min_lr
-        )
+        ratio = min(1.0, (it - opt.warmup_iters) / max(1, self.iters - opt.warmup_iters))
+        return opt.min_lr + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (opt.lr - opt.min_lr)
 
-    batch, block = cfg.train.batch_size, config.block_size
-    x, y = data.train.batch(batch, block, cfg.train.seed, 0)
-    start = time.perf_counter()
-    for it in range(iters):
-        for group in optimizer.param_groups:
-            group["lr"] = lr_at(it)
-        logits = model(x)  # (B, T, V)
-        loss = F.cross_entropy(logits.view(-1, logits.size(-1)), y.view(-1))
-        x, y = data.train.batch(batch, block, cfg.train.seed, it + 1)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), opt.grad_clip)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-    return time.perf_counter() - start
+    def run(self, steps: int) -> float:
+        """Seconds for the next `steps` steps."""
+        cfg, model, optimizer = self.cfg, self.model, self.optimizer
+        x, y = self.batch
+        start = time.perf_counter()
+        for _ in range(steps):
+            for group in optimizer.param_groups:
+                group["lr"] = self.lr_at(self.it)
+            logits = model(x)  # (B, T, V)
+            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), y.view(-1))
+            self.it += 1
+            x, y = self.data.train.batch(cfg.train.batch_size, 64, cfg.train.seed, self.it)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.optim.grad_clip)
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+        self.batch = (x, y)
+        return time.perf_counter() - start
 
 
 def main() -> None:
@@ -111,9 +118,12 @@ def main() -> None:
                 f"train.log_interval={max(1, min(args.iters, 100))}",
             ],
         )
-        prepare_data(cfg.data)  # tokenize once, outside both timings
+        # Half the bare loop runs before the trainer and half after, so a change in the
+        # machine's load during the run weighs on both sides alike.
+        bare = BareLoop(cfg, args.iters)  # also tokenizes once, outside every timing
+        bare_seconds = bare.run(args.iters // 2)
         seconds, val_loss = run_trainer(cfg)
-        bare_seconds = run_bare(cfg, args.iters)
+        bare_seconds += bare.run(args.iters - args.iters // 2)
 
     ms = 1000.0 * seconds / args.iters
     bare_ms = 1000.0 * bare_seconds / args.iters

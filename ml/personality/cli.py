@@ -1,7 +1,9 @@
 """The `sloughgpt persona` command group: `score` measures texts and their alignment with a
 personality, `create` writes a config (archetype) or learned personality file, `train` fits a
-neural persona space from labelled JSON lines. Output is JSON on stdout; input errors print
-one `error:` line on stderr and exit with status 2."""
+neural persona space from labelled JSON lines, `steer` writes a model file that carries a
+personality's steering vectors, and `eval` measures a model's answers to a probe set with and
+without a personality (system prompt, steering, persona LoRA). Output is JSON on stdout (`eval`
+prints its table first); input errors print one `error:` line on stderr and exit with status 2."""
 
 from __future__ import annotations
 
@@ -117,14 +119,67 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_layers(text: str | None) -> list[int] | None:
+    """'6,7,8' -> [6, 7, 8]; None stays None (the default layers)."""
+    if text is None:
+        return None
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ValueError(
+            f"--layers: expected comma-separated block numbers, got {text!r}"
+        ) from None
+
+
+def cmd_steer(args: argparse.Namespace) -> int:
+    from ml.personality.steering import SteeringConfig, steer_file
+
+    persona = resolve_personality(args.personality)
+    config = SteeringConfig(
+        layers=parse_layers(args.layers), strength=args.strength, normalize=args.normalize
+    )
+    print(json.dumps(steer_file(args.model, persona, args.out, config, device=args.device)))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from ml.personality.evaluate import EvalConfig, evaluate, format_table, load_probes, save_report
+    from ml.personality.steering import SteeringConfig
+
+    persona = resolve_personality(args.personality)
+    probes = load_probes(args.probes) if args.probes else load_probes()
+    config = EvalConfig(
+        max_tokens=args.max_tokens,
+        steering=SteeringConfig(
+            layers=parse_layers(args.layers),
+            strength=args.strength if args.strength is not None else 4.0,
+        ),
+        strength=args.strength,
+        limit=args.limit,
+        device=args.device,
+    )
+    result = evaluate(args.model, persona, lora_path=args.lora, probes=probes, config=config)
+    print(format_table(result))
+    print(json.dumps(save_report(result, args.out)))
+    return 0
+
+
 def _run(handler):
     from ml.personality.base import PersonalityError
     from ml.personality.lexicons import LexiconUnavailable
+    from ml.sou.errors import SouFormatError
 
     def run(args: argparse.Namespace) -> int:
         try:
             return handler(args)
-        except (DataFormatError, PersonalityError, LexiconUnavailable, ValueError) as exc:
+        except (
+            DataFormatError,
+            PersonalityError,
+            LexiconUnavailable,
+            SouFormatError,
+            ValueError,
+            OSError,
+        ) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
 
@@ -170,3 +225,70 @@ def register(subparsers) -> None:
     train.add_argument("--epochs", type=int, default=20, help="training passes over the data")
     train.add_argument("--seed", type=int, default=0, help="makes training reproducible")
     train.set_defaults(func=_run(cmd_train))
+
+    steer = commands.add_parser(
+        "steer", help="write a copy of a model carrying a personality's steering vectors"
+    )
+    steer.add_argument("model", type=Path, metavar="MODEL.sou")
+    steer.add_argument(
+        "--personality",
+        required=True,
+        metavar="NAME|FILE.json",
+        help="archetype name or personality file",
+    )
+    steer.add_argument("--out", type=Path, required=True, metavar="OUT.sou")
+    steer.add_argument(
+        "--layers", metavar="6,7,8", help="decoder blocks to steer (default: the middle third)"
+    )
+    steer.add_argument(
+        "--strength", type=float, default=4.0, help="default steering strength stored in the file"
+    )
+    steer.add_argument(
+        "--normalize",
+        action="store_true",
+        help="unit-length vectors (strength in residual-stream units)",
+    )
+    steer.add_argument("--device", help="cpu, cuda, ... (default: CUDA when available)")
+    steer.set_defaults(func=_run(cmd_steer))
+
+    evaluate = commands.add_parser(
+        "eval", help="answer probes with and without a personality and measure the answers"
+    )
+    evaluate.add_argument("model", type=Path, metavar="MODEL.sou")
+    evaluate.add_argument(
+        "--personality",
+        required=True,
+        metavar="NAME|FILE.json",
+        help="archetype name or personality file",
+    )
+    evaluate.add_argument(
+        "--lora",
+        type=Path,
+        metavar="LORA.sou",
+        help="a persona LoRA model (merged) to evaluate too",
+    )
+    evaluate.add_argument("--max-tokens", type=int, default=64, help="tokens per answer")
+    evaluate.add_argument("--limit", type=int, help="use N probes spread over the set")
+    evaluate.add_argument(
+        "--probes",
+        type=Path,
+        metavar="FILE.jsonl",
+        help="{'category','prompt'} per line (default: the shipped set)",
+    )
+    evaluate.add_argument(
+        "--layers",
+        metavar="6,7,8",
+        help="blocks to steer: of the file's vectors, or for vectors computed on the fly",
+    )
+    evaluate.add_argument(
+        "--strength", type=float, help="steering strength (default: the file's, or 4)"
+    )
+    evaluate.add_argument("--device", help="cpu, cuda, ... (default: CUDA when available)")
+    evaluate.add_argument(
+        "--out",
+        type=Path,
+        default=Path("persona-eval"),
+        metavar="DIR",
+        help="where persona_eval.json and persona_eval.png go",
+    )
+    evaluate.set_defaults(func=_run(cmd_eval))
