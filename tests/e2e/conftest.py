@@ -28,8 +28,10 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path):
+    # Module scope: Playwright's sync API keeps an event loop running in this thread while
+    # it is open, which would break the asyncio tests that run after the browser tests.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
