@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from ml.config import ConfigError
+from ml.infer.cli import add_sampling_flags
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,19 +44,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--references", help="file of reference texts, one per line")
     evaluate.set_defaults(func=run_eval)
 
-    generate = subparsers.add_parser("generate", help="sample text from a checkpoint")
-    generate.add_argument("checkpoint", help="checkpoint directory")
+    generate = subparsers.add_parser(
+        "generate", help="sample text from a checkpoint directory or a .sou file"
+    )
+    generate.add_argument("checkpoint", help="checkpoint directory, or a .sou file")
     generate.add_argument("--prompt", required=True)
     generate.add_argument(
         "--chat", action="store_true", help="wrap the prompt in the model's chat template"
     )
-    generate.add_argument("--max-tokens", type=int, default=200)
-    generate.add_argument("--temperature", type=float, default=0.8)
-    generate.add_argument("--top-k", type=int, default=0)
-    generate.add_argument("--top-p", type=float, default=1.0)
-    generate.add_argument("--min-p", type=float, default=0.0)
-    generate.add_argument("--repetition-penalty", type=float, default=1.0)
-    generate.add_argument("--seed", type=int, default=None)
+    # Unset flags keep the defaults below for checkpoints and the file's own for .sou files.
+    add_sampling_flags(generate)
     generate.set_defaults(func=run_generate)
 
 
@@ -159,7 +157,20 @@ def run_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+# Sampling used for a checkpoint when a flag is not given (a .sou file carries its own).
+CHECKPOINT_SAMPLING = {"temperature": 0.8, "top_k": 0, "top_p": 1.0, "min_p": 0.0,
+                       "repetition_penalty": 1.0, "max_tokens": 200}
+
+
 def run_generate(args: argparse.Namespace) -> int:
+    if args.checkpoint.endswith(".sou"):
+        from ml.infer.cli import generate_command
+
+        args.file = args.checkpoint
+        return generate_command(args)
+    for key, default in CHECKPOINT_SAMPLING.items():
+        if getattr(args, key) is None:
+            setattr(args, key, default)
     from ml.data.chat import render_chat
     from ml.eval.generation import generate_ids
     from ml.infer.sampling import SamplingParams

@@ -8,18 +8,15 @@ import { useSearchParams } from 'react-router';
 
 import { EmptyState } from '../../../components/empty-state';
 import { Page } from '../../../components/page';
+import { QueryState } from '../../../components/query-state';
 import { Button } from '../../../components/ui/button';
+import { MasterDetail } from '../../../components/ui/master-detail';
+import { idParam } from '../../../lib/search-params';
 import { useDatasets } from '../api/get-datasets';
 import { useValidationUpdates } from '../hooks/use-validation-updates';
 import { CreateDatasetDialog } from './create-dataset-dialog';
 import { DatasetDetail } from './dataset-detail';
-import styles from './datasets.module.css';
 import { StorageUsageBar } from './storage-usage-bar';
-
-function idParam(value: string | null): number | null {
-  const id = Number(value);
-  return value !== null && Number.isInteger(id) && id > 0 ? id : null;
-}
 
 export function DatasetsPage() {
   useValidationUpdates();
@@ -52,46 +49,30 @@ export function DatasetsPage() {
       actions={newButton}
     >
       <StorageUsageBar />
-      {datasets.isPending ? (
-        <p role="status" className={styles.muted}>
-          Loading datasets…
-        </p>
-      ) : datasets.isError ? (
-        <div role="alert" className={styles.loadError}>
-          <p>Could not load your datasets. {datasets.error.message}</p>
-          <Button size="small" onClick={() => void datasets.refetch()}>
-            Try again
-          </Button>
-        </div>
-      ) : list.length === 0 ? (
-        <EmptyState
-          title="No datasets yet"
-          description="Create a dataset, then upload plain text, JSON Lines, JSON, CSV or a zip of them to train on."
-          action={newButton}
-          data-testid="datasets-empty"
-        />
-      ) : (
-        <div className={styles.layout}>
-          <nav aria-label="Datasets" className={styles.list}>
-            <ul>
-              {list.map((dataset) => (
-                <li key={dataset.id}>
-                  <button
-                    type="button"
-                    className={styles.listItem}
-                    aria-current={dataset.id === selected?.id ? 'true' : undefined}
-                    onClick={() => select(dataset.id)}
-                    data-testid="dataset-item"
-                  >
-                    <span className={styles.listName}>{dataset.name}</span>
-                    <span className={styles.muted}>
-                      {dataset.version_count} {dataset.version_count === 1 ? 'version' : 'versions'}
-                    </span>
-                  </button>
-                </li>
-              ))}
-            </ul>
-          </nav>
+      <QueryState
+        query={datasets}
+        loading="Loading datasets…"
+        failure="Could not load your datasets."
+        isEmpty={list.length === 0}
+        empty={
+          <EmptyState
+            title="No datasets yet"
+            description="Create a dataset, then upload plain text, JSON Lines, JSON, CSV or a zip of them to train on."
+            action={newButton}
+            data-testid="datasets-empty"
+          />
+        }
+      >
+        <MasterDetail
+          label="Datasets"
+          items={list}
+          selectedId={selected?.id ?? null}
+          onSelect={(id) => select(id)}
+          meta={(dataset) =>
+            `${dataset.version_count} ${dataset.version_count === 1 ? 'version' : 'versions'}`
+          }
+          itemTestId="dataset-item"
+        >
           {selected && (
             <DatasetDetail
               key={selected.id}
@@ -101,8 +82,8 @@ export function DatasetsPage() {
               onDeleted={() => select(null)}
             />
           )}
-        </div>
-      )}
+        </MasterDetail>
+      </QueryState>
       <CreateDatasetDialog
         open={createOpen}
         onOpenChange={setCreateOpen}

@@ -8,18 +8,16 @@ import { useSearchParams } from 'react-router';
 
 import { EmptyState } from '../../../components/empty-state';
 import { Page } from '../../../components/page';
+import { QueryState } from '../../../components/query-state';
 import { Button } from '../../../components/ui/button';
+import { MasterDetail } from '../../../components/ui/master-detail';
+import { idParam } from '../../../lib/search-params';
 import { useDocument } from '../api/get-document';
 import { useCollections } from '../api/get-collections';
 import { useDocumentUpdates } from '../hooks/use-document-updates';
 import { CollectionDetail } from './collection-detail';
 import { CreateCollectionDialog } from './create-collection-dialog';
 import styles from './documents.module.css';
-
-function idParam(value: string | null): number | null {
-  const id = Number(value);
-  return value !== null && Number.isInteger(id) && id > 0 ? id : null;
-}
 
 export function DocumentsPage() {
   useDocumentUpdates();
@@ -51,47 +49,31 @@ export function DocumentsPage() {
       lead="Collections of your documents. Attach one to a conversation and answers cite the passages they used."
       actions={newButton}
     >
-      {collections.isPending ? (
-        <p role="status" className={styles.muted}>
-          Loading collections…
-        </p>
-      ) : collections.isError ? (
-        <div role="alert" className={styles.loadError}>
-          <p>Could not load your collections. {collections.error.message}</p>
-          <Button size="small" onClick={() => void collections.refetch()}>
-            Try again
-          </Button>
-        </div>
-      ) : list.length === 0 ? (
-        <EmptyState
-          title="No collections yet"
-          description="Create a collection, then upload text, Markdown, HTML or PDF documents for chats to answer from."
-          action={newButton}
-          data-testid="collections-empty"
-        />
-      ) : (
-        <div className={styles.layout}>
-          <nav aria-label="Collections" className={styles.list}>
-            <ul>
-              {list.map((collection) => (
-                <li key={collection.id}>
-                  <button
-                    type="button"
-                    className={styles.listItem}
-                    aria-current={collection.id === selected?.id ? 'true' : undefined}
-                    onClick={() => select(collection.id)}
-                    data-testid="collection-item"
-                  >
-                    <span className={styles.listName}>{collection.name}</span>
-                    <span className={styles.muted}>
-                      {collection.document_count}{' '}
-                      {collection.document_count === 1 ? 'document' : 'documents'}
-                    </span>
-                  </button>
-                </li>
-              ))}
-            </ul>
-          </nav>
+      <QueryState
+        query={collections}
+        loading="Loading collections…"
+        failure="Could not load your collections."
+        statusClassName={styles.muted}
+        isEmpty={list.length === 0}
+        empty={
+          <EmptyState
+            title="No collections yet"
+            description="Create a collection, then upload text, Markdown, HTML or PDF documents for chats to answer from."
+            action={newButton}
+            data-testid="collections-empty"
+          />
+        }
+      >
+        <MasterDetail
+          label="Collections"
+          items={list}
+          selectedId={selected?.id ?? null}
+          onSelect={(id) => select(id)}
+          meta={(collection) =>
+            `${collection.document_count} ${collection.document_count === 1 ? 'document' : 'documents'}`
+          }
+          itemTestId="collection-item"
+        >
           {selected && (
             <CollectionDetail
               key={selected.id}
@@ -100,8 +82,8 @@ export function DocumentsPage() {
               onDeleted={() => select(null)}
             />
           )}
-        </div>
-      )}
+        </MasterDetail>
+      </QueryState>
       <CreateCollectionDialog
         open={createOpen}
         onOpenChange={setCreateOpen}

@@ -8,8 +8,11 @@ import { useNavigate, useSearchParams } from 'react-router';
 
 import { EmptyState } from '../../../components/empty-state';
 import { Page } from '../../../components/page';
+import { QueryState } from '../../../components/query-state';
 import { Button } from '../../../components/ui/button';
+import { MasterDetail } from '../../../components/ui/master-detail';
 import { ApiError } from '../../../lib/api-client';
+import { idParam } from '../../../lib/search-params';
 import { NewTrainingRunDialog } from '../../training/components/new-training-run-dialog';
 import { MAX_COMPARED_RUNS } from '../api/compare-runs';
 import { type Experiment, useExperiments } from '../api/get-experiments';
@@ -19,11 +22,6 @@ import { CreateExperimentDialog } from './create-experiment-dialog';
 import styles from './experiments.module.css';
 import { FilterBox } from './filter-box';
 import { RunsTable } from './runs-table';
-
-function idParam(value: string | null): number | null {
-  const id = Number(value);
-  return value !== null && Number.isInteger(id) && id > 0 ? id : null;
-}
 
 export function ExperimentsPage() {
   const experiments = useExperiments();
@@ -54,52 +52,37 @@ export function ExperimentsPage() {
       lead="Every training run with its params and metrics. Filter, sort, and compare runs side by side."
       actions={actions}
     >
-      {experiments.isPending ? (
-        <p role="status" className={styles.muted}>
-          Loading experiments…
-        </p>
-      ) : experiments.isError ? (
-        <div role="alert" className={styles.loadError}>
-          <p>Could not load your experiments. {experiments.error.message}</p>
-          <Button size="small" onClick={() => void experiments.refetch()}>
-            Try again
-          </Button>
-        </div>
-      ) : list.length === 0 ? (
-        <EmptyState
-          title="No experiments yet"
-          description="Start a training run on a dataset and it is tracked here, with its loss curves as it learns."
-          action={
-            <Button variant="primary" onClick={() => setTrainingOpen(true)}>
-              New training run
-            </Button>
+      <QueryState
+        query={experiments}
+        loading="Loading experiments…"
+        failure="Could not load your experiments."
+        isEmpty={list.length === 0}
+        empty={
+          <EmptyState
+            title="No experiments yet"
+            description="Start a training run on a dataset and it is tracked here, with its loss curves as it learns."
+            action={
+              <Button variant="primary" onClick={() => setTrainingOpen(true)}>
+                New training run
+              </Button>
+            }
+            data-testid="experiments-empty"
+          />
+        }
+      >
+        <MasterDetail
+          label="Experiments"
+          items={list}
+          selectedId={selected?.id ?? null}
+          onSelect={selectExperiment}
+          meta={(experiment) =>
+            `${experiment.run_count ?? 0} ${experiment.run_count === 1 ? 'run' : 'runs'}`
           }
-          data-testid="experiments-empty"
-        />
-      ) : (
-        <div className={styles.layout}>
-          <nav aria-label="Experiments" className={styles.list}>
-            <ul>
-              {list.map((experiment) => (
-                <li key={experiment.id}>
-                  <button
-                    type="button"
-                    className={styles.listItem}
-                    aria-current={experiment.id === selected?.id ? 'true' : undefined}
-                    onClick={() => selectExperiment(experiment.id)}
-                  >
-                    <span className={styles.listName}>{experiment.name}</span>
-                    <span className={styles.muted}>
-                      {experiment.run_count ?? 0} {experiment.run_count === 1 ? 'run' : 'runs'}
-                    </span>
-                  </button>
-                </li>
-              ))}
-            </ul>
-          </nav>
+          listWidth="15rem"
+        >
           {selected && <ExperimentRuns key={selected.id} experiment={selected} />}
-        </div>
-      )}
+        </MasterDetail>
+      </QueryState>
       <CreateExperimentDialog
         open={createOpen}
         onOpenChange={setCreateOpen}

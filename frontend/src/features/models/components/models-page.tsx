@@ -8,8 +8,11 @@ import { useSearchParams } from 'react-router';
 
 import { EmptyState } from '../../../components/empty-state';
 import { Page } from '../../../components/page';
+import { QueryState } from '../../../components/query-state';
 import { Button } from '../../../components/ui/button';
+import { MasterDetail } from '../../../components/ui/master-detail';
 import { useToast } from '../../../components/ui/toast';
+import { idParam } from '../../../lib/search-params';
 import { useAddStarterModel } from '../api/add-starter-model';
 import { useModels } from '../api/get-models';
 import type { ModelVersion } from '../api/get-model-versions';
@@ -18,11 +21,6 @@ import { ModelDetail } from './model-detail';
 import styles from './models.module.css';
 import { RegisterFromRunDialog } from './register-from-run-dialog';
 import { UploadModelDialog } from './upload-model-dialog';
-
-function idParam(value: string | null): number | null {
-  const id = Number(value);
-  return value !== null && Number.isInteger(id) && id > 0 ? id : null;
-}
 
 export function ModelsPage() {
   useRegistryUpdates();
@@ -76,45 +74,30 @@ export function ModelsPage() {
       lead="Versioned models: promote them through stages, see what they were trained on, and export quantized .sou files with a quality report."
       actions={actions}
     >
-      {models.isPending ? (
-        <p role="status" className={styles.muted}>
-          Loading models…
-        </p>
-      ) : models.isError ? (
-        <div role="alert" className={styles.loadError}>
-          <p>Could not load your models. {models.error.message}</p>
-          <Button size="small" onClick={() => void models.refetch()}>
-            Try again
-          </Button>
-        </div>
-      ) : list.length === 0 ? (
-        <EmptyState
-          title="No models yet"
-          description="Add the small starter chat model in one click, register a finished training run, or upload a GGUF, .sou or Hugging Face zip."
-          data-testid="models-empty"
-        />
-      ) : (
-        <div className={styles.layout}>
-          <nav aria-label="Models" className={styles.list}>
-            <ul>
-              {list.map((model) => (
-                <li key={model.id}>
-                  <button
-                    type="button"
-                    className={styles.listItem}
-                    aria-current={model.id === selected?.id ? 'true' : undefined}
-                    onClick={() => select(model.id)}
-                    data-testid="model-item"
-                  >
-                    <span className={styles.listName}>{model.name}</span>
-                    <span className={styles.muted}>
-                      {model.version_count} {model.version_count === 1 ? 'version' : 'versions'}
-                    </span>
-                  </button>
-                </li>
-              ))}
-            </ul>
-          </nav>
+      <QueryState
+        query={models}
+        loading="Loading models…"
+        failure="Could not load your models."
+        statusClassName={styles.muted}
+        isEmpty={list.length === 0}
+        empty={
+          <EmptyState
+            title="No models yet"
+            description="Add the small starter chat model in one click, register a finished training run, or upload a GGUF, .sou or Hugging Face zip."
+            data-testid="models-empty"
+          />
+        }
+      >
+        <MasterDetail
+          label="Models"
+          items={list}
+          selectedId={selected?.id ?? null}
+          onSelect={(id) => select(id)}
+          meta={(model) =>
+            `${model.version_count} ${model.version_count === 1 ? 'version' : 'versions'}`
+          }
+          itemTestId="model-item"
+        >
           {selected && (
             <ModelDetail
               key={selected.id}
@@ -124,8 +107,8 @@ export function ModelsPage() {
               onDeleted={() => select(null)}
             />
           )}
-        </div>
-      )}
+        </MasterDetail>
+      </QueryState>
       <RegisterFromRunDialog
         open={registerOpen}
         onOpenChange={setRegisterOpen}

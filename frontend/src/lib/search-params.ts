@@ -1,0 +1,7 @@
+/** Reading ids out of the URL's search params, where pages keep their selection. */
+
+/** A positive integer id, or null for a missing or hand-edited value (so the page falls back). */
+export function idParam(value: string | null): number | null {
+  const id = Number(value);
+  return value !== null && Number.isInteger(id) && id > 0 ? id : null;
+}
