@@ -25,4 +25,13 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI assets ship in a package, so the docs page works without a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Each model's status choices get their own enum name in the generated client types.
+    "ENUM_NAME_OVERRIDES": {
+        "DatasetVersionStatusEnum": "apps.datasets.models.DatasetVersion.Status",
+        "RunStatusEnum": "apps.experiments.models.RunStatus",
+        "ModelVersionStatusEnum": "apps.registry.models.ModelVersion.Status",
+        "ModelExportStatusEnum": "apps.registry.models.ModelExport.Status",
+        "DocumentStatusEnum": "apps.rag.models.Document.Status",
+        "MessageStatusEnum": "apps.chat.models.Message.Status",
+    },
 }
