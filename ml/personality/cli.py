@@ -238,7 +238,9 @@ def register(subparsers) -> None:
     )
     steer.add_argument("--out", type=Path, required=True, metavar="OUT.sou")
     steer.add_argument(
-        "--layers", metavar="6,7,8", help="decoder blocks to steer (default: the middle third)"
+        "--layers",
+        metavar="6,7,8",
+        help="decoder blocks to steer (default: one block a quarter of the way up)",
     )
     steer.add_argument(
         "--strength", type=float, default=4.0, help="default steering strength stored in the file"

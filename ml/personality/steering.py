@@ -1,8 +1,10 @@
-"""Steering vectors by contrastive activation addition: the same prompts are run once under the
-personality's system prompt and once under a neutral one, the residual stream after each chosen
-decoder block is read at the last prompt token (where the model decides how to answer), and the
-per-layer difference of the two means is the direction that turns the model into the persona.
-`steer_file` writes a new `.sou` with every tensor copied byte for byte plus the vectors
+"""Steering vectors by contrastive activation addition: the same prompts are answered once under
+the personality's system prompt and once under a neutral one; the answers are read back without
+any system prompt, the residual stream after each chosen decoder block is averaged over the
+answer tokens, and the per-layer difference of the two means is the direction of the persona's
+style. (`SteeringConfig.contrast = "prompt"` reads the last prompt token under each system
+prompt instead: no generation, but it also encodes "a system prompt was given".) `steer_file`
+writes a new `.sou` with every tensor copied byte for byte plus the vectors
 (`personality.steering.<layer>`) and the personality metadata the engine reads."""
 
 from __future__ import annotations
@@ -50,17 +52,22 @@ DEFAULT_CONTRAST_PROMPTS = (
 class SteeringConfig:
     """How the vectors are computed and how strongly the engine applies them by default."""
 
-    layers: list[int] | None = None  # decoder blocks to steer; None = the middle third
+    layers: list[int] | None = None  # decoder blocks to steer; None = `default_layers`
     strength: float = 4.0  # default steering_strength stored in the file
-    reduce: Literal["last", "mean"] = "last"  # last prompt token, or the mean over tokens
+    # "answer": the model answers each prompt under the persona and the neutral system prompt,
+    # and the answers are read back *without* a system prompt, averaged over their tokens (the
+    # style itself, free of the instruction); "prompt": the last prompt token under each system
+    # prompt (no generation: cheaper, but it also carries "a system prompt was given").
+    contrast: Literal["answer", "prompt"] = "answer"
+    answer_tokens: int = 32  # tokens per contrast answer
     normalize: bool = False  # unit-length vectors: strength is then in residual-norm units
 
 
 def default_layers(n_layer: int) -> list[int]:
-    """The middle third of the blocks: early blocks still read tokens, late ones write them;
-    style lives in between."""
-    start = n_layer // 3
-    return list(range(start, max(start + 1, 2 * n_layer // 3)))
+    """One block about a quarter of the way up: early blocks still read tokens and steering
+    them breaks words, late ones write the next token; on SmolLM2-135M block 8 of 30 moved the
+    style most for the fluency lost (benchmarks/README.md, persona injection)."""
+    return [n_layer * 4 // 15]
 
 
 def check_layers(layers: Sequence[int], n_layer: int, where: str) -> list[int]:
@@ -84,17 +91,21 @@ def chat(system: str | None, user: str) -> list[dict[str, str]]:
 
 @torch.inference_mode()
 def residuals(
-    model: nn.Module, prompts: Sequence[Sequence[int]], layers: Sequence[int], reduce: str = "last"
+    model: nn.Module,
+    prompts: Sequence[Sequence[int]],
+    layers: Sequence[int],
+    starts: Sequence[int] | None = None,
 ) -> dict[int, torch.Tensor]:
-    """Mean residual stream after each block in `layers` over prompts (token ids), read at the
-    last token or averaged over tokens -> {layer: (C,)} in float32. The model must have no KV
-    caches set up (a plain forward)."""
+    """Mean residual stream after each block in `layers` over sequences (token ids): at the last
+    token, or averaged over positions from `starts[i]` on when given -> {layer: (C,)} in
+    float32. The model must have no KV caches set up (a plain forward)."""
     captured: dict[int, torch.Tensor] = {}
+    start = 0
 
     def hook(layer):
         def read(module, args, output):
             hidden = output[0] if isinstance(output, tuple) else output  # (1, T, C)
-            picked = hidden[0, -1] if reduce == "last" else hidden[0].mean(0)  # (C,)
+            picked = hidden[0, -1] if starts is None else hidden[0, start:].mean(0)  # (C,)
             captured[layer] = captured.get(layer, 0) + picked.float()
 
         return read
@@ -102,7 +113,8 @@ def residuals(
     handles = [model.blocks[layer].register_forward_hook(hook(layer)) for layer in layers]
     device = next(model.parameters()).device
     try:
-        for ids in prompts:
+        for i, ids in enumerate(prompts):
+            start = 0 if starts is None else starts[i]
             model(torch.tensor([list(ids)], device=device))  # (1, T) -> logits, unused
     finally:
         for handle in handles:
@@ -112,21 +124,38 @@ def residuals(
 
 def contrast_vectors(
     model: nn.Module,
-    persona_prompts: Sequence[Sequence[int]],
-    neutral_prompts: Sequence[Sequence[int]],
+    persona: Sequence[Sequence[int]],
+    neutral: Sequence[Sequence[int]],
     layers: Sequence[int],
-    reduce: str = "last",
+    persona_starts: Sequence[int] | None = None,
+    neutral_starts: Sequence[int] | None = None,
     normalize: bool = False,
 ) -> dict[int, torch.Tensor]:
     """mean(persona) - mean(neutral) of the residual stream per layer -> {layer: (C,)}."""
-    if not persona_prompts or not neutral_prompts:
+    if not persona or not neutral:
         raise PersonalityError("steering needs at least one persona and one neutral prompt")
-    persona = residuals(model, persona_prompts, layers, reduce)
-    neutral = residuals(model, neutral_prompts, layers, reduce)
-    vectors = {layer: persona[layer] - neutral[layer] for layer in layers}
+    high = residuals(model, persona, layers, persona_starts)
+    low = residuals(model, neutral, layers, neutral_starts)
+    vectors = {layer: high[layer] - low[layer] for layer in layers}
     if normalize:
         vectors = {layer: v / v.norm().clamp_min(1e-8) for layer, v in vectors.items()}
     return vectors
+
+
+def _answered(engine, system: str, prompts: Sequence[str], tokens: int):
+    """(ids of prompt + answer without any system prompt, where the answer starts) per prompt,
+    the answer generated greedily under `system`."""
+    streams = [
+        engine.submit(
+            engine.request(
+                chat(system, p), max_tokens=tokens, temperature=0.0, repetition_penalty=1.1
+            )
+        )
+        for p in prompts
+    ]
+    answers = [[delta.token_id for delta in stream] for stream in streams]
+    heads = [engine.encode(chat(None, p)) for p in prompts]
+    return [h + a for h, a in zip(heads, answers)], [len(h) for h in heads]
 
 
 def compute_vectors(
@@ -135,17 +164,28 @@ def compute_vectors(
     config: SteeringConfig,
     prompts: Sequence[str] = DEFAULT_CONTRAST_PROMPTS,
 ) -> dict[int, torch.Tensor]:
-    """Vectors for `personality` on a freshly loaded `Engine` (before it generated anything, so
-    its model runs plain forwards): persona vs neutral system prompt on the same prompts."""
+    """Vectors for `personality` on a loaded `Engine`: persona vs neutral system prompt on the
+    same prompts (see `SteeringConfig.contrast`)."""
+    from ml.infer.loader import load_model
+
     n_layer = len(engine.model.blocks)
     layers = check_layers(
         config.layers if config.layers is not None else default_layers(n_layer),
         n_layer,
         str(engine.path),
     )
-    persona = [engine.encode(chat(personality.system_prompt(), p)) for p in prompts]
-    neutral = [engine.encode(chat(NEUTRAL_SYSTEM_PROMPT, p)) for p in prompts]
-    return contrast_vectors(engine.model, persona, neutral, layers, config.reduce, config.normalize)
+    # A model of its own: the engine's keeps KV caches and steering hooks between requests.
+    model = load_model(engine.sou, engine.device, engine.dtype)
+    if config.contrast == "prompt":
+        persona = [engine.encode(chat(personality.system_prompt(), p)) for p in prompts]
+        neutral = [engine.encode(chat(NEUTRAL_SYSTEM_PROMPT, p)) for p in prompts]
+        return contrast_vectors(model, persona, neutral, layers, normalize=config.normalize)
+    tokens = config.answer_tokens
+    persona, persona_starts = _answered(engine, personality.system_prompt(), prompts, tokens)
+    neutral, neutral_starts = _answered(engine, NEUTRAL_SYSTEM_PROMPT, prompts, tokens)
+    return contrast_vectors(
+        model, persona, neutral, layers, persona_starts, neutral_starts, config.normalize
+    )
 
 
 def personality_section(
@@ -214,7 +254,7 @@ def steer_file(
             raise PersonalityError(
                 f"{model_path}: the file has no chat template, so system prompts cannot be given"
             )
-    engine = Engine.load(model_path, device, max_batch=1)
+    engine = Engine.load(model_path, device, max_batch=8)
     vectors = compute_vectors(engine, personality, config, prompts)
     layers = sorted(vectors)
     section = personality_section(personality, layers, config.strength, len(prompts))

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
-# test itself (reading the outbox, fixtures) are still plain synchronous code.
+# test itself (reading the outbox, factories) are still plain synchronous code. Processes
+# that check deployment settings drop this variable again (tests/test_deploy_settings.py).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ROOT = Path(__file__).resolve().parents[2]
