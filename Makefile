@@ -13,7 +13,7 @@ OFFLINE_ENV := DATABASE_URL=postgresql://offline/offline REDIS_URL=redis://offli
 run: venv frontend
 	$(PY) -m sloughgpt_site.devservices --var var -- $(PY) -m sloughgpt_site.launcher
 
-test: venv frontend chromium test-frontend test-python
+test: venv frontend chromium lint test-frontend test-python
 
 venv: $(VENV)/.installed
 

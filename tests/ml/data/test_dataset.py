@@ -104,7 +104,10 @@ def test_instruction_pairs_train_only_on_responses(tmp_path):
     # then targets inside prompts are ignored and those inside answers are kept
     tokens = np.asarray(data.train.tokens)
     mask = np.asarray(data.train.mask)
-    text_of = lambda keep: data.tokenizer.decode(tokens[mask == keep][:200].tolist())
+
+    def text_of(keep: int) -> str:
+        return data.tokenizer.decode(tokens[mask == keep][:200].tolist())
+
     assert "answer 0." in text_of(1) and "question" not in text_of(1)
     assert "question 0?" in text_of(0) and "answer" not in text_of(0)
     assert (y == IGNORE_INDEX).any() and (y != IGNORE_INDEX).any()

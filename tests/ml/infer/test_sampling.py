@@ -62,9 +62,10 @@ def test_zero_temperature_is_greedy_and_penalty_can_change_the_pick():
 def test_seeded_sampling_repeats_and_follows_the_distribution():
     # given a seeded generator and top-k 2
     params = SamplingParams(temperature=1.0, top_k=2)
-    draw = lambda seed: sample(
-        LOGITS.expand(4000, 4), params, generator=torch.Generator().manual_seed(seed)
-    )
+
+    def draw(seed: int):
+        return sample(LOGITS.expand(4000, 4), params, generator=torch.Generator().manual_seed(seed))
+
 
     # when drawing many tokens twice with one seed
     first, second = draw(3), draw(3)
