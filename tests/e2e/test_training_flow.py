@@ -1,5 +1,6 @@
 """The core loop in a real browser against the full stack (daphne, workers, WebSockets):
-upload a dataset, watch it validate, start training, and see the loss chart grow live."""
+upload a dataset, watch it validate, start training, see the loss chart grow live, register
+the result as a model version and export it to a quantized `.sou` with its report."""
 
 import re
 
@@ -54,3 +55,19 @@ def test_upload_validate_train_and_watch_the_live_chart(stack_page, make_user, s
     page.screenshot(path=str(screenshot_dir / "live-chart.png"), full_page=True)
     expect(page.get_by_test_id("run-status")).to_have_text(re.compile("finished", re.I), timeout=300_000)
     page.screenshot(path=str(screenshot_dir / "run-finished.png"), full_page=True)
+
+    # register the trained checkpoint as a model version, then export it quantized
+    page.goto("/models")
+    page.get_by_role("button", name="Register from training run").first.click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Model name", exact=True).fill("richard")
+    dialog.get_by_role("button", name="Register", exact=True).click()
+    expect(page.get_by_test_id("model-status").first).to_have_text(re.compile("ready", re.I), timeout=180_000)
+    if not page.get_by_role("button", name="Export…").is_visible():
+        page.get_by_test_id("model-version-row").first.click()
+    page.get_by_role("button", name="Export…").click()
+    page.get_by_role("dialog").get_by_role("checkbox", name=re.compile("Q8_0")).check()
+    page.get_by_role("dialog").get_by_role("button", name=re.compile(r"^Export \d")).click()
+    expect(page.get_by_test_id("export-status").first).to_have_text(re.compile("ready", re.I), timeout=240_000)
+    expect(page.get_by_test_id("export-report")).to_contain_text("Q8_0")
+    page.screenshot(path=str(screenshot_dir / "export-report.png"), full_page=True)
