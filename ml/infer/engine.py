@@ -16,6 +16,7 @@ from tokenizers import Tokenizer
 
 from ml.data.chat import render_chat
 from ml.infer.loader import default_dtype, load_model
+from ml.infer.native import NativeDecoder
 from ml.infer.sampling import SamplingParams
 from ml.infer.scheduler import BatchScheduler, Delta, DeltaStream, Request
 from ml.infer.steering import Steering
@@ -43,8 +44,11 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
 
 
 def _tensor_bytes(model: torch.nn.Module) -> int:
-    tensors = {id(t): t for t in (*model.parameters(), *model.buffers())}  # tied ones once
-    return sum(t.numel() * t.element_size() for t in tensors.values())
+    # Keyed by address: tied parameters, and a head and embedding viewing the same file
+    # bytes, count once.
+    tensors = {(t.data_ptr(), t.numel() * t.element_size()) for t in (*model.parameters(),
+                                                                       *model.buffers())}
+    return sum(size for _, size in tensors)
 
 
 class Engine:
@@ -72,9 +76,12 @@ class Engine:
         vectors = sou.steering_vectors()
         self.steering = (Steering(self.model.blocks, vectors, steering_layers, device, dtype)
                          if vectors else None)
+        # Decode steps run natively where the model allows (CPU, float32); prefill in PyTorch.
+        native = (NativeDecoder.build(self.model, self.steering)
+                  if device.type == "cpu" and dtype == torch.float32 else None)
         self.scheduler = BatchScheduler(self.model, self.tokenizer, max_batch=max_batch,
                                         max_seq_len=self.context_length, device=device,
-                                        dtype=dtype, steering=self.steering)
+                                        dtype=dtype, steering=self.steering, native=native)
 
     @classmethod
     def load(cls, path: str | os.PathLike, device: str | torch.device | None = None,

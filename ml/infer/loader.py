@@ -1,6 +1,8 @@
 """A `.sou` file into a runnable model: the architecture is built without allocating, float
 tensors are filled in (zero-copy from the memory map where type and device allow), and
 block-quantized linear layers are replaced by quantized ones that keep their weights packed.
+On CPU, embedding tables and the output head also stay in their stored type: a tied F16 table
+is then the file's bytes, shared by lookup and head, instead of a float32 copy twice its size.
 """
 
 from __future__ import annotations
@@ -8,10 +10,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ml.infer.qlinear import QuantLinear
+from ml.infer.qembedding import QuantEmbedding
+from ml.infer.qlinear import QuantLinear, as_byte_tensor
 from ml.models import build_model, config_from_dict
 from ml.sou import SouFile
 from ml.sou.constants import BLOCK_TYPES, STEERING_PREFIX
+
+HEAD = "lm_head"  # the output projection's module name in every family
+STORED_TABLE_TYPES = ("F16", "BF16", *BLOCK_TYPES)  # kept as stored on CPU (F32 is a view anyway)
 
 
 class ModelLoadError(ValueError):
@@ -24,10 +30,20 @@ def default_dtype(device: torch.device) -> torch.dtype:
     return torch.float32 if device.type == "cpu" else torch.float16
 
 
-def _quantized_linear(sou: SouFile, name: str, linear: nn.Linear, device) -> QuantLinear:
-    type_name, shape, raw = sou.raw(f"{name}.weight")
+def _quantized_linear(sou: SouFile, name: str, linear: nn.Linear, device,
+                      weight_name: str | None = None) -> QuantLinear:
+    type_name, shape, raw = sou.raw(weight_name or f"{name}.weight")
+    if tuple(shape) != (linear.out_features, linear.in_features):
+        raise ModelLoadError(f"{sou.path}: tensor {weight_name or name + '.weight'!r} has shape "
+                             f"{tuple(shape)}, {name} needs "
+                             f"{(linear.out_features, linear.in_features)}")
     bias = sou.tensor(f"{name}.bias") if linear.bias is not None else None
-    return QuantLinear.from_raw(type_name, shape, torch.from_numpy(raw), bias, device)
+    return QuantLinear.from_raw(type_name, shape, as_byte_tensor(raw), bias, device)
+
+
+def _set_module(model: nn.Module, name: str, module: nn.Module) -> None:
+    parent_name, _, child = name.rpartition(".")
+    setattr(model.get_submodule(parent_name), child, module)
 
 
 def _replace_quantized_linears(model: nn.Module, sou: SouFile, device) -> set[str]:
@@ -37,10 +53,37 @@ def _replace_quantized_linears(model: nn.Module, sou: SouFile, device) -> set[st
     for name, module in list(model.named_modules()):
         if not isinstance(module, nn.Linear) or stored.get(f"{name}.weight") not in BLOCK_TYPES:
             continue
-        parent_name, _, child = name.rpartition(".")
-        setattr(model.get_submodule(parent_name), child,
-                _quantized_linear(sou, name, module, device))
+        _set_module(model, name, _quantized_linear(sou, name, module, device))
         consumed |= {f"{name}.weight", f"{name}.bias"}
+    return consumed
+
+
+def _keep_stored_tables(model: nn.Module, sou: SouFile, device, dtype) -> set[str]:
+    """On CPU, embeddings stored as F16/BF16/blocks become QuantEmbeddings and the output head
+    a QuantLinear over its stored bytes (the embedding's own, when tied). Returns the names read."""
+    if device.type != "cpu":
+        return set()
+    stored = {info.name: info.type_name for info in sou.tensor_infos}
+    head = dict(model.named_modules()).get(HEAD)
+    consumed = set()
+    for name, module in list(model.named_modules()):
+        weight_name = f"{name}.weight"
+        if not isinstance(module, nn.Embedding) or stored.get(weight_name) not in STORED_TABLE_TYPES:
+            continue
+        type_name, shape, raw = sou.raw(weight_name)
+        if tuple(shape) != (module.num_embeddings, module.embedding_dim):
+            raise ModelLoadError(f"{sou.path}: tensor {weight_name!r} has shape {tuple(shape)}, "
+                                 f"the architecture needs "
+                                 f"{(module.num_embeddings, module.embedding_dim)}")
+        if isinstance(head, nn.Linear) and head.weight is module.weight:  # tied
+            _set_module(model, HEAD, _quantized_linear(sou, HEAD, head, device, weight_name))
+            consumed.add(f"{HEAD}.bias")
+        _set_module(model, name, QuantEmbedding(type_name, *shape, as_byte_tensor(raw), dtype))
+        consumed.add(weight_name)
+    head = dict(model.named_modules()).get(HEAD)
+    if isinstance(head, nn.Linear) and stored.get(f"{HEAD}.weight") in ("F16", "BF16"):
+        _set_module(model, HEAD, _quantized_linear(sou, HEAD, head, device))
+        consumed |= {f"{HEAD}.weight", f"{HEAD}.bias"}
     return consumed
 
 
@@ -79,6 +122,7 @@ def load_model(sou: SouFile, device: torch.device, dtype: torch.dtype) -> nn.Mod
     with torch.device("meta"):
         model = build_model(config)
     used = _replace_quantized_linears(model, sou, device)
+    used |= _keep_stored_tables(model, sou, device, dtype)
     used |= _fill_parameters(model, sou, device, dtype)
     extra = sorted(info.name for info in sou.tensor_infos
                    if info.name not in used and not info.name.startswith(STEERING_PREFIX))

@@ -73,7 +73,7 @@ class QuantLinear(nn.Module):
         if len(shape) != 2:
             raise ValueError(f"a linear weight has shape (out_features, in_features), got {shape}")
         out_features, in_features = (int(s) for s in shape)
-        raw = _as_byte_tensor(raw)
+        raw = as_byte_tensor(raw)
         expected = tensor_byte_length(qtype, (out_features, in_features))
         if raw.numel() != expected:
             raise ValueError(f"{qtype} weight of shape {tuple(shape)} needs {expected} bytes, "
@@ -219,7 +219,8 @@ def _unpack_blocks(blocks: torch.Tensor, qtype: str):
     return q, d, blocks[..., 2:4].contiguous().view(torch.float16).squeeze(-1).float()
 
 
-def _as_byte_tensor(raw: np.ndarray | torch.Tensor) -> torch.Tensor:
+def as_byte_tensor(raw: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """Stored bytes as a flat uint8 tensor (a read-only memory map stays a view)."""
     if isinstance(raw, np.ndarray):
         if raw.dtype != np.uint8:
             raise ValueError(f"raw weight bytes must be uint8, got {raw.dtype}")
@@ -251,7 +252,7 @@ def swap_linears(
         bias = None
         if module.bias is not None:
             b_type, b_shape, b_raw = tensors(f"{name}.bias")
-            bias = dequantize(_as_byte_tensor(b_raw), b_type, tuple(b_shape)).float()
+            bias = dequantize(as_byte_tensor(b_raw), b_type, tuple(b_shape)).float()
         layer = QuantLinear.from_raw(qtype, tuple(shape), raw, bias, device)
         parent_name, _, child = name.rpartition(".")
         setattr(modules[parent_name] if parent_name else model, child, layer)

@@ -24,6 +24,7 @@ from tokenizers import Tokenizer
 from torch import nn
 
 from ml.infer.generate import RowSampling, decode_one, prefill, sample_rows
+from ml.infer.native import NativeDecoder
 from ml.infer.sampling import SamplingParams
 from ml.infer.steering import Steering
 from ml.infer.text import IncrementalDecoder, StopStrings
@@ -106,8 +107,9 @@ class BatchScheduler:
 
     def __init__(self, model: nn.Module, tokenizer: Tokenizer, *, max_batch: int,
                  max_seq_len: int, device: torch.device, dtype: torch.dtype,
-                 steering: Steering | None = None):
+                 steering: Steering | None = None, native: NativeDecoder | None = None):
         self.model, self.tokenizer = model, tokenizer
+        self.native = native  # runs decode steps when given; prefill always uses `model`
         self.max_batch, self.max_seq_len = max_batch, max_seq_len
         self.device, self.dtype = device, dtype
         self.steering = steering
@@ -213,11 +215,14 @@ class BatchScheduler:
             positions[seq.slot] = seq.position
             strengths[seq.slot] = seq.request.steering_strength
         self._ensure_capacity(max(positions) + 1)
-        if self.steering is not None:
-            self.steering.set_strengths(strengths)
-        step_tokens = torch.tensor(tokens, device=self.device).view(rows, 1)
-        step_positions = torch.tensor(positions, device=self.device).view(rows, 1)
-        logits = decode_one(self.model, step_tokens, step_positions)  # (rows, V)
+        if self.native is not None:
+            logits = self.native.decode(tokens, positions, strengths)  # (rows, V)
+        else:
+            if self.steering is not None:
+                self.steering.set_strengths(strengths)
+            step_tokens = torch.tensor(tokens, device=self.device).view(rows, 1)
+            step_positions = torch.tensor(positions, device=self.device).view(rows, 1)
+            logits = decode_one(self.model, step_tokens, step_positions)  # (rows, V)
         for seq in sequences:
             seq.position += 1
         if len(sequences) < rows:

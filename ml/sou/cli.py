@@ -10,7 +10,7 @@ from collections import Counter
 from ml.sou.api import KV_DTYPE_BYTES, memory_estimate, read_sou, verify
 from ml.sou.constants import TENSOR_TYPES
 from ml.sou.errors import SouFormatError
-from ml.sou.quant import QuantPolicy
+from ml.sou.quant import OUTPUT_TYPES, QuantPolicy
 from ml.sou.requantize import quantize_file
 
 
@@ -24,7 +24,11 @@ def register(subparsers) -> None:
                           help="keep embedding tables at F16 when quantizing to a block type")
     quantize.add_argument("--keep-output", action=argparse.BooleanOptionalAction,
                           default=QuantPolicy.keep_output,
-                          help="keep the output head at F16 when quantizing to a block type")
+                          help="keep the output head at --output-type when quantizing to a "
+                               "block type")
+    quantize.add_argument("--output-type", choices=list(OUTPUT_TYPES),
+                          default=QuantPolicy.output_type,
+                          help="type of a kept output head (default Q8_0)")
     quantize.add_argument("--allow-upcast", action="store_true",
                           help="convert tensors stored below the target precision anyway")
     quantize.set_defaults(func=_quantize)
@@ -54,7 +58,8 @@ def _fail(message: str) -> int:
 
 
 def _quantize(args) -> int:
-    policy = QuantPolicy(keep_embeddings=args.keep_embeddings, keep_output=args.keep_output)
+    policy = QuantPolicy(keep_embeddings=args.keep_embeddings, keep_output=args.keep_output,
+                         output_type=args.output_type)
     try:
         report = quantize_file(args.input, args.output, args.qtype, policy,
                                allow_upcast=args.allow_upcast)

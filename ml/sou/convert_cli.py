@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from ml.sou.constants import TENSOR_TYPES
-from ml.sou.quant import QuantPolicy
+from ml.sou.quant import OUTPUT_TYPES, QuantPolicy
 
 
 def register_actions(actions) -> None:
@@ -20,7 +20,11 @@ def register_actions(actions) -> None:
     source.add_argument("--keep-embeddings", action=argparse.BooleanOptionalAction,
                         default=QuantPolicy.keep_embeddings)
     source.add_argument("--keep-output", action=argparse.BooleanOptionalAction,
-                        default=QuantPolicy.keep_output)
+                        default=QuantPolicy.keep_output,
+                        help="keep the output head at --output-type under a block type")
+    source.add_argument("--output-type", choices=list(OUTPUT_TYPES),
+                        default=QuantPolicy.output_type,
+                        help="type of a kept output head (default Q8_0)")
     source.set_defaults(func=import_command)
 
     export = actions.add_parser("export", help="a .sou file to a Hugging Face directory")
@@ -33,7 +37,8 @@ def import_command(args: argparse.Namespace) -> int:
     from ml.sou.convert import ConversionError, import_model
     from ml.sou.errors import SouFormatError
 
-    policy = QuantPolicy(keep_embeddings=args.keep_embeddings, keep_output=args.keep_output)
+    policy = QuantPolicy(keep_embeddings=args.keep_embeddings, keep_output=args.keep_output,
+                         output_type=args.output_type)
     try:
         report = import_model(args.source, args.output, args.qtype, policy)
     except (ConversionError, SouFormatError, OSError, ValueError) as exc:

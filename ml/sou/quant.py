@@ -102,13 +102,20 @@ def dequantize(raw: torch.Tensor, type_name: str, shape: tuple[int, ...]) -> tor
     return weights.view(shape)  # (n, 32) -> shape
 
 
+OUTPUT_TYPES = (*FLOAT_TYPES, "Q8_0")  # what a kept output head may be stored as
+
+
 @dataclass(frozen=True)
 class QuantPolicy:
     """Which tensors keep more precision than the requested type."""
 
     keep_embeddings: bool = False  # lookups, not matmuls: quantizing them costs little quality
     keep_output: bool = True  # the output head is the matrix most sensitive to quantization
-    keep_type: str = "F16"  # what a kept matrix becomes when the target is a block type
+    keep_type: str = "F16"  # what a kept embedding becomes when the target is a block type
+    # What a kept output head becomes when the target is a block type: 8-bit blocks hold the
+    # head within rounding of float (llama.cpp keeps it at 8 bits or more too) at half F16's
+    # bytes, and every generated token reads the whole head.
+    output_type: str = "Q8_0"
     embedding_patterns: tuple[str, ...] = (  # names (fnmatch) of embedding tables
         "*wte.weight", "*wpe.weight", "*embed_tokens.weight", "*embed_positions.weight",
         "token_embd.weight", "*tok_embeddings.weight",
@@ -120,6 +127,9 @@ class QuantPolicy:
     def __post_init__(self):
         if self.keep_type not in FLOAT_TYPES:
             raise ValueError(f"keep_type must be one of {FLOAT_TYPES}, got {self.keep_type!r}")
+        if self.output_type not in OUTPUT_TYPES:
+            raise ValueError(f"output_type must be one of {OUTPUT_TYPES}, "
+                             f"got {self.output_type!r}")
 
     def type_for(self, name: str, shape: tuple[int, ...], target: str) -> str:
         """The tensor type `name` is stored as when the file's requested type is `target`."""
@@ -129,11 +139,15 @@ class QuantPolicy:
             return "F32"  # norms, biases, steering vectors: tiny and precision-critical
         if target not in BLOCK_TYPES:
             return target
-        if (self.keep_embeddings and _matches(name, self.embedding_patterns)) or (
-            self.keep_output and _matches(name, self.output_patterns)
-        ):
+        blocks_fit = shape[-1] % QK == 0
+        if self.keep_output and _matches(name, self.output_patterns):
+            # A tied head is also the embedding table: keep_embeddings asks for float there.
+            if self.keep_embeddings and _matches(name, self.embedding_patterns):
+                return self.keep_type
+            return self.output_type if blocks_fit or self.output_type in FLOAT_TYPES else "F16"
+        if self.keep_embeddings and _matches(name, self.embedding_patterns):
             return self.keep_type
-        if shape[-1] % QK:
+        if not blocks_fit:
             return "F16"  # rows that don't fill whole blocks cannot be block-quantized
         return target
 

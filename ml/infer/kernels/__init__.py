@@ -1,4 +1,5 @@
-"""The native matrix-product kernels (qmm.c): compiled once per machine with the system C
+"""The native kernels (qmm.c: quantized matrix products; decode.c: a whole LLaMA decode step),
+compiled once per machine with the system C
 compiler, cached, and loaded with ctypes.
 
 No torch headers are involved, so a build takes about a second and needs nothing beyond a C
@@ -25,7 +26,9 @@ import torch  # noqa: F401  (loads torch's libgomp first, so the kernels share i
 
 log = logging.getLogger(__name__)
 
-SOURCE = Path(__file__).with_name("qmm.c")
+HERE = Path(__file__).parent
+SOURCES = (HERE / "qmm.c", HERE / "decode.c")
+HEADERS = (HERE / "sg.h",)
 CFLAGS = ("-O3", "-std=c11", "-shared", "-fPIC", "-fopenmp")
 LIBS = ("-lm",)
 ENV_SWITCH = "SLOUGHGPT_KERNELS"  # "torch" forces the pure-PyTorch path
@@ -59,9 +62,9 @@ def build() -> Path:
     except (OSError, subprocess.SubprocessError) as exc:
         raise KernelBuildError(f"{compiler} --version failed: {exc}") from None
     key = hashlib.sha256(
-        SOURCE.read_bytes() + " ".join(CFLAGS + LIBS).encode() + version.encode() + platform.machine().encode()
+        b"".join(path.read_bytes() for path in SOURCES + HEADERS) + " ".join(CFLAGS + LIBS).encode() + version.encode() + platform.machine().encode()
     ).hexdigest()[:16]
-    target = cache_dir() / f"qmm-{key}.so"
+    target = cache_dir() / f"sg-{key}.so"
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -70,13 +73,13 @@ def build() -> Path:
     fd, scratch = tempfile.mkstemp(suffix=".so", dir=target.parent)
     os.close(fd)
     try:
-        result = subprocess.run([compiler, *CFLAGS, str(SOURCE), "-o", scratch, *LIBS],
+        result = subprocess.run([compiler, *CFLAGS, *map(str, SOURCES), "-o", scratch, *LIBS],
                                 check=False, capture_output=True, text=True, timeout=300)
         if result.returncode != 0:
-            raise KernelBuildError(f"{compiler} failed on {SOURCE}:\n{result.stderr[-2000:]}")
+            raise KernelBuildError(f"{compiler} failed on {HERE}:\n{result.stderr[-2000:]}")
         os.replace(scratch, target)
     except (OSError, subprocess.SubprocessError) as exc:
-        raise KernelBuildError(f"building {SOURCE} failed: {exc}") from None
+        raise KernelBuildError(f"building the kernels in {HERE} failed: {exc}") from None
     finally:
         if os.path.exists(scratch):
             os.unlink(scratch)
@@ -100,6 +103,8 @@ def load() -> ctypes.CDLL | None:
     lib.sg_dequantize.restype = ctypes.c_int
     lib.sg_quantize_rows.argtypes = [ptr, i64, i64, ptr, ptr, ptr]
     lib.sg_quantize_rows.restype = None
+    lib.sg_llama_decode.argtypes = [ptr, i64, ptr, ptr, ptr, ptr, ctypes.c_int]
+    lib.sg_llama_decode.restype = ctypes.c_int
     lib.sg_simd_enabled.argtypes = [ctypes.c_int]
     lib.sg_simd_enabled.restype = ctypes.c_int
     lib.sg_simd_enabled(0)

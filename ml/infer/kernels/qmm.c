@@ -21,13 +21,12 @@
 #include <string.h>
 #include <omp.h>
 
+#include "sg.h"
+
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 #define SG_X86 1
 #endif
-
-enum { QT_F16 = 1, QT_Q4_0 = 2, QT_Q4_1 = 3, QT_Q8_0 = 8, QT_BF16 = 30 };
-enum { QK = 32 };
 
 /* ---- portable scalar code ---------------------------------------------------------------- */
 
@@ -87,6 +86,11 @@ static void quantize_row_scalar(const float *x, int64_t K, int8_t *q, float *d, 
 static float dot_scalar(int qtype, const uint8_t *w, int64_t K, const float *x, const int8_t *xq,
                         const float *xd, const float *xs) {
     float acc = 0.0f;
+    if (qtype == QT_F32) {
+        const float *wf = (const float *)w;
+        for (int64_t k = 0; k < K; k++) acc += wf[k] * x[k];
+        return acc;
+    }
     if (qtype == QT_F16 || qtype == QT_BF16) {
         for (int64_t k = 0; k < K; k++) {
             uint16_t h = load_u16(w + 2 * k);
@@ -119,6 +123,9 @@ static float dot_scalar(int qtype, const uint8_t *w, int64_t K, const float *x, 
 
 #ifdef SG_X86
 #define SG_AVX2 __attribute__((target("avx2,fma,f16c")))
+#ifndef PREFETCH_GROUPS
+#define PREFETCH_GROUPS 2
+#endif
 
 SG_AVX2 static inline float hsum8(__m256 v) {
     __m128 r = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -136,18 +143,6 @@ SG_AVX2 static inline __m256i unpack_nibbles(const uint8_t *p) {
     __m128i tmp = _mm_loadu_si128((const __m128i *)p);
     __m256i both = _mm256_insertf128_si256(_mm256_castsi128_si256(tmp), _mm_srli_epi16(tmp, 4), 1);
     return _mm256_and_si256(both, _mm256_set1_epi8(0x0f));
-}
-
-/* 8 lanes of int32 partial sums of a * b over 32 signed bytes (b in [-127, 127]). */
-SG_AVX2 static inline __m256i dot_i8(__m256i a, __m256i b) {
-    __m256i ua = _mm256_sign_epi8(a, a);  /* |a|, so maddubs' unsigned operand is a's magnitude */
-    __m256i sb = _mm256_sign_epi8(b, a);  /* b carries a's sign */
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(ua, sb), _mm256_set1_epi16(1));
-}
-
-/* Same for unsigned a (Q4_1's 0..15 nibbles): no sign juggling needed. */
-SG_AVX2 static inline __m256i dot_u8(__m256i a, __m256i b) {
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), _mm256_set1_epi16(1));
 }
 
 SG_AVX2 static void quantize_row_avx2(const float *x, int64_t K, int8_t *q, float *d, float *s) {
@@ -185,46 +180,77 @@ SG_AVX2 static void quantize_row_avx2(const float *x, int64_t K, int8_t *q, floa
     }
 }
 
-/* Dot products of `rows` (1..4) consecutive weight rows with one quantized activation row:
- * the activation block is loaded once per block and the rows' accumulators are independent,
- * which keeps the FMA and integer pipes busy. Inlined with constant qtype and rows, so each
- * caller below is a specialised loop. Q4_0 takes the nibbles unsigned and subtracts 8 * sum(q_x)
- * afterwards: d_w * d_x * (sum(q * q_x) - 8 * sum(q_x)), saving the sign juggling per row. */
-SG_AVX2 static inline __attribute__((always_inline)) void dot_rows_avx2(
-    const int qtype, const int rows, const uint8_t *w, int64_t row_bytes, int64_t nb,
-    const int8_t *xq, const float *xd, const float *xs, float *out) {
+/* A tile of dot products: `rows` (1..4) consecutive weight rows against `mt` (1..2) quantized
+ * activation rows (xq_stride bytes and xs_stride blocks apart). Each weight block is loaded
+ * and unpacked once per tile and met by every activation row while in registers, which is
+ * what makes a decode step for several sequences cost little more than for one. Inlined with
+ * constant qtype, rows and mt, so each caller below is a specialised loop. The arithmetic per
+ * (row, activation row) is the same whatever the tile, so a sequence gets the same logits alone
+ * or batched. Q8_0 uses maddubs(|w|, sign(x, w)); Q4_0 takes the nibbles unsigned and adds
+ * -8 * d_w * s_x per block: d_w * d_x * (sum(q * q_x) - 8 * sum(q_x)). */
+SG_AVX2 static inline __attribute__((always_inline)) void dot_tile_avx2(
+    const int qtype, const int rows, const int mt, const uint8_t *w, int64_t row_bytes, int64_t nb,
+    const int8_t *xq, int64_t xq_stride, const float *xd, const float *xs, int64_t xs_stride,
+    float *out) {
     const int64_t bytes = qtype == QT_Q8_0 ? 34 : qtype == QT_Q4_0 ? 18 : 20;
-    __m256 acc[4];
-    float offset[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-    for (int r = 0; r < rows; r++) acc[r] = _mm256_setzero_ps();
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256 acc[4][2];
+    float offset[4][2] = {{0.0f, 0.0f}, {0.0f, 0.0f}, {0.0f, 0.0f}, {0.0f, 0.0f}};
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < mt; j++) acc[r][j] = _mm256_setzero_ps();
+    /* The rows just below these come next: pull them in while this tile computes, so the
+     * weight stream overlaps the arithmetic instead of stalling on each cache miss. */
+    const uint8_t *next = w + (int64_t)PREFETCH_GROUPS * rows * row_bytes;
     for (int64_t b = 0; b < nb; b++) {
-        __m256i qx = _mm256_loadu_si256((const __m256i *)(xq + b * QK));
-        float dx = xd[b];
+        const uint8_t *ahead = next + b * rows * bytes;
+        for (int64_t line = 0; line < rows * bytes; line += 64)
+            _mm_prefetch((const char *)ahead + line, _MM_HINT_T0);
+        __m256i qx[2];
+        __m256 dx[2];
+        for (int j = 0; j < mt; j++) {
+            qx[j] = _mm256_loadu_si256((const __m256i *)(xq + j * xq_stride + b * QK));
+            dx[j] = _mm256_set1_ps(xd[j * xs_stride + b]);
+        }
         for (int r = 0; r < rows; r++) {
             const uint8_t *blk = w + r * row_bytes + b * bytes;
-            float dw = f16(blk);
-            __m256i isum = qtype == QT_Q8_0
-                ? dot_i8(_mm256_loadu_si256((const __m256i *)(blk + 2)), qx)
-                : dot_u8(unpack_nibbles(blk + (qtype == QT_Q4_0 ? 2 : 4)), qx);
-            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(dw * dx), _mm256_cvtepi32_ps(isum), acc[r]);
-            if (qtype == QT_Q4_0) offset[r] += -8.0f * dw * xs[b];
-            if (qtype == QT_Q4_1) offset[r] += f16(blk + 2) * xs[b];
+            const float dw = f16(blk);
+            const __m256 dwv = _mm256_set1_ps(dw);
+            __m256i wv = qtype == QT_Q8_0 ? _mm256_loadu_si256((const __m256i *)(blk + 2))
+                                         : unpack_nibbles(blk + (qtype == QT_Q4_0 ? 2 : 4));
+            const __m256i aw = qtype == QT_Q8_0 ? _mm256_sign_epi8(wv, wv) : wv;
+            const float mw = qtype == QT_Q4_1 ? f16(blk + 2) : 0.0f;
+            for (int j = 0; j < mt; j++) {
+                const __m256i sx = qtype == QT_Q8_0 ? _mm256_sign_epi8(qx[j], wv) : qx[j];
+                const __m256i isum = _mm256_madd_epi16(_mm256_maddubs_epi16(aw, sx), ones);
+                acc[r][j] = _mm256_fmadd_ps(_mm256_mul_ps(dwv, dx[j]), _mm256_cvtepi32_ps(isum),
+                                            acc[r][j]);
+                if (qtype == QT_Q4_0) offset[r][j] += -8.0f * dw * xs[j * xs_stride + b];
+                if (qtype == QT_Q4_1) offset[r][j] += mw * xs[j * xs_stride + b];
+            }
         }
     }
-    for (int r = 0; r < rows; r++) out[r] = hsum8(acc[r]) + offset[r];
+    for (int j = 0; j < mt; j++)
+        for (int r = 0; r < rows; r++) out[j * 4 + r] = hsum8(acc[r][j]) + offset[r][j];
 }
 
-#define SG_DOT_ROWS(NAME, QTYPE, ROWS)                                                          \
+typedef void (*dot_tile_fn)(const uint8_t *, int64_t, int64_t, const int8_t *, int64_t,
+                            const float *, const float *, int64_t, float *);
+
+#define SG_DOT_TILE(NAME, QTYPE, ROWS, MT)                                                      \
     SG_AVX2 static void NAME(const uint8_t *w, int64_t row_bytes, int64_t nb, const int8_t *xq, \
-                             const float *xd, const float *xs, float *out) {                   \
-        dot_rows_avx2(QTYPE, ROWS, w, row_bytes, nb, xq, xd, xs, out);                         \
+                             int64_t xq_stride, const float *xd, const float *xs,              \
+                             int64_t xs_stride, float *out) {                                  \
+        dot_tile_avx2(QTYPE, ROWS, MT, w, row_bytes, nb, xq, xq_stride, xd, xs, xs_stride, out); \
     }
-SG_DOT_ROWS(dot4_q8_0, QT_Q8_0, 4)
-SG_DOT_ROWS(dot1_q8_0, QT_Q8_0, 1)
-SG_DOT_ROWS(dot4_q4_0, QT_Q4_0, 4)
-SG_DOT_ROWS(dot1_q4_0, QT_Q4_0, 1)
-SG_DOT_ROWS(dot4_q4_1, QT_Q4_1, 4)
-SG_DOT_ROWS(dot1_q4_1, QT_Q4_1, 1)
+#define SG_DOT_TILES(Q, QTYPE)                                                                  \
+    SG_DOT_TILE(tile4x1_##Q, QTYPE, 4, 1)                                                       \
+    SG_DOT_TILE(tile4x2_##Q, QTYPE, 4, 2)                                                       \
+    SG_DOT_TILE(tile1x1_##Q, QTYPE, 1, 1)                                                       \
+    SG_DOT_TILE(tile1x2_##Q, QTYPE, 1, 2)                                                       \
+    static const dot_tile_fn tiles_##Q[2][2] = {{tile1x1_##Q, tile1x2_##Q}, {tile4x1_##Q, tile4x2_##Q}};
+SG_DOT_TILES(q8_0, QT_Q8_0)
+SG_DOT_TILES(q4_0, QT_Q4_0)
+SG_DOT_TILES(q4_1, QT_Q4_1)
 
 SG_AVX2 static float dot_f16_avx2(int qtype, const uint8_t *w, int64_t K, const float *x) {
     __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
@@ -243,6 +269,19 @@ SG_AVX2 static float dot_f16_avx2(int qtype, const uint8_t *w, int64_t K, const 
         uint16_t h = load_u16(w + 2 * k);
         total += (qtype == QT_F16 ? _cvtsh_ss(h) : bf16_to_fp32(h)) * x[k];
     }
+    return total;
+}
+
+SG_AVX2 static float dot_f32_avx2(const float *w, int64_t K, const float *x) {
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    int64_t k = 0;
+    for (; k + 32 <= K; k += 32) {
+        for (int i = 0; i < 4; i++) {
+            acc[i] = _mm256_fmadd_ps(_mm256_loadu_ps(w + k + 8 * i), _mm256_loadu_ps(x + k + 8 * i), acc[i]);
+        }
+    }
+    float total = hsum8(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+    for (; k < K; k++) total += w[k] * x[k];
     return total;
 }
 
@@ -275,29 +314,43 @@ static void quantize_row(const float *x, int64_t K, int8_t *q, float *d, float *
     quantize_row_scalar(x, K, q, d, s);
 }
 
-typedef void (*dot_rows_fn)(const uint8_t *, int64_t, int64_t, const int8_t *, const float *,
-                            const float *, float *);
-
-/* out[r] = dot(weight row r, activation row) for r < rows (1..4), rows row_bytes apart. */
-static void dot_rows(int qtype, int rows, const uint8_t *w, int64_t row_bytes, int64_t K,
+/* out[j * 4 + r] = dot(weight row r, activation row j) for r < rows (1..4), j < mt (1..2);
+ * weight rows are row_bytes apart, activation rows K floats (and K quantized values) apart. */
+static void dot_rows(int qtype, int rows, int mt, const uint8_t *w, int64_t row_bytes, int64_t K,
                      const float *x, const int8_t *xq, const float *xd, const float *xs, float *out) {
+    const int64_t nb = K / QK;
 #ifdef SG_X86
-    if (use_simd) {
-        if (qtype == QT_F16 || qtype == QT_BF16) {
-            for (int r = 0; r < rows; r++) out[r] = dot_f16_avx2(qtype, w + r * row_bytes, K, x);
-            return;
-        }
-        dot_rows_fn four = qtype == QT_Q8_0 ? dot4_q8_0 : qtype == QT_Q4_0 ? dot4_q4_0 : dot4_q4_1;
-        dot_rows_fn one = qtype == QT_Q8_0 ? dot1_q8_0 : qtype == QT_Q4_0 ? dot1_q4_0 : dot1_q4_1;
+    if (use_simd && (qtype == QT_Q8_0 || qtype == QT_Q4_0 || qtype == QT_Q4_1)) {
+        const dot_tile_fn(*tiles)[2] = qtype == QT_Q8_0 ? tiles_q8_0 : qtype == QT_Q4_0 ? tiles_q4_0 : tiles_q4_1;
         if (rows == 4) {
-            four(w, row_bytes, K / QK, xq, xd, xs, out);
+            tiles[1][mt - 1](w, row_bytes, nb, xq, K, xd, xs, nb, out);
         } else {
-            for (int r = 0; r < rows; r++) one(w + r * row_bytes, row_bytes, K / QK, xq, xd, xs, out + r);
+            float y[8];
+            for (int r = 0; r < rows; r++) {
+                tiles[0][mt - 1](w + r * row_bytes, row_bytes, nb, xq, K, xd, xs, nb, y);
+                for (int j = 0; j < mt; j++) out[j * 4 + r] = y[j * 4];
+            }
         }
         return;
     }
 #endif
-    for (int r = 0; r < rows; r++) out[r] = dot_scalar(qtype, w + r * row_bytes, K, x, xq, xd, xs);
+    for (int j = 0; j < mt; j++) {
+        const float *xj = x + j * K;
+        for (int r = 0; r < rows; r++) {
+#ifdef SG_X86
+            if (use_simd && qtype == QT_F32) {
+                out[j * 4 + r] = dot_f32_avx2((const float *)(w + r * row_bytes), K, xj);
+                continue;
+            }
+            if (use_simd && (qtype == QT_F16 || qtype == QT_BF16)) {
+                out[j * 4 + r] = dot_f16_avx2(qtype, w + r * row_bytes, K, xj);
+                continue;
+            }
+#endif
+            out[j * 4 + r] = dot_scalar(qtype, w + r * row_bytes, K, xj, xq ? xq + j * K : NULL,
+                                        xq ? xd + j * nb : NULL, xq ? xs + j * nb : NULL);
+        }
+    }
 }
 
 /* Weight rows back to float32 (rows, K), for prefill-sized batches that go to a GEMM. Each value
@@ -343,44 +396,70 @@ void sg_quantize_rows(const float *x, int64_t M, int64_t K, int8_t *q, float *d,
     for (int64_t m = 0; m < M; m++) quantize_row(x + m * K, K, q + m * K, d + m * (K / QK), s + m * (K / QK));
 }
 
-/* out (M, N) = x (M, K) @ W^T (+ bias (N,) unless NULL). Returns 0, or -1 for an unknown type
- * or a failed allocation. */
-int sg_qmm(int qtype, const uint8_t *w, int64_t N, int64_t K, const float *x, int64_t M,
-           const float *bias, float *out, int n_threads) {
+static int64_t row_bytes_of(int qtype, int64_t K) {
+    if (qtype == QT_F32) return 4 * K;
+    if (qtype == QT_F16 || qtype == QT_BF16) return 2 * K;
+    if (block_bytes(qtype) && K % QK == 0) return K / QK * block_bytes(qtype);
+    return -1;
+}
+
+enum { MAX_GROUP = 8 };
+
+int sg_linear_group(const SgLinear *lins, int count, const float *x, int64_t M, float *const *outs,
+                    int n_threads) {
     if (use_simd < 0) sg_simd_enabled(0);
-    int64_t row_bytes;
-    if (qtype == QT_F16 || qtype == QT_BF16) {
-        row_bytes = 2 * K;
-    } else if (block_bytes(qtype) && K % QK == 0) {
-        row_bytes = K / QK * block_bytes(qtype);
-    } else {
-        return -1;
+    if (count < 1 || count > MAX_GROUP || M < 1) return -1;
+    const int64_t K = lins[0].k;
+    int64_t first[MAX_GROUP + 1] = {0}, row_bytes[MAX_GROUP], work = 0;  /* first: 4-row group index */
+    int quantized = 0;
+    for (int i = 0; i < count; i++) {
+        row_bytes[i] = row_bytes_of(lins[i].qtype, K);
+        if (lins[i].k != K || lins[i].n < 1 || row_bytes[i] < 0) return -1;
+        quantized |= block_bytes(lins[i].qtype) != 0;
+        first[i + 1] = first[i] + (lins[i].n + 3) / 4;
+        work += lins[i].n * K * M;
     }
     int8_t *xq = NULL;
     float *xd = NULL, *xs = NULL;
-    if (block_bytes(qtype)) {
+    const int64_t nb = K / QK;
+    if (quantized) {
         xq = malloc((size_t)(M * K));
-        xd = malloc(sizeof(float) * (size_t)(M * (K / QK)));
-        xs = malloc(sizeof(float) * (size_t)(M * (K / QK)));
+        xd = malloc(sizeof(float) * (size_t)(M * nb));
+        xs = malloc(sizeof(float) * (size_t)(M * nb));
         if (!xq || !xd || !xs) { free(xq); free(xd); free(xs); return -1; }
         sg_quantize_rows(x, M, K, xq, xd, xs);
     }
-    const int64_t nb = K / QK, groups = (N + 3) / 4;
     /* Small products finish before a thread team would wake up. */
-    int parallel = n_threads > 1 && N * K * M >= (1 << 16);
+    int parallel = n_threads > 1 && work >= (1 << 16);
     #pragma omp parallel for schedule(static) num_threads(n_threads) if (parallel)
-    for (int64_t g = 0; g < groups; g++) {
-        int64_t n0 = 4 * g;
-        int rows = N - n0 < 4 ? (int)(N - n0) : 4;
-        float y[4];
-        for (int64_t m = 0; m < M; m++) {
-            dot_rows(qtype, rows, w + n0 * row_bytes, row_bytes, K, x + m * K,
+    for (int64_t g = 0; g < first[count]; g++) {
+        int i = 0;
+        while (g >= first[i + 1]) i++;
+        const SgLinear *lin = &lins[i];
+        const int64_t n0 = 4 * (g - first[i]);
+        const int rows = lin->n - n0 < 4 ? (int)(lin->n - n0) : 4;
+        float y[8];
+        for (int64_t m = 0; m < M; m += 2) {
+            const int mt = M - m >= 2 ? 2 : 1;
+            dot_rows(lin->qtype, rows, mt, lin->w + n0 * row_bytes[i], row_bytes[i], K, x + m * K,
                      xq ? xq + m * K : NULL, xq ? xd + m * nb : NULL, xq ? xs + m * nb : NULL, y);
-            for (int r = 0; r < rows; r++) out[m * N + n0 + r] = bias ? y[r] + bias[n0 + r] : y[r];
+            for (int j = 0; j < mt; j++) {
+                float *o = outs[i] + (m + j) * lin->n + n0;
+                for (int r = 0; r < rows; r++)
+                    o[r] = lin->bias ? y[j * 4 + r] + lin->bias[n0 + r] : y[j * 4 + r];
+            }
         }
     }
     free(xq);
     free(xd);
     free(xs);
     return 0;
+}
+
+/* out (M, N) = x (M, K) @ W^T (+ bias (N,) unless NULL). Returns 0, or -1 for an unknown type
+ * or a failed allocation. */
+int sg_qmm(int qtype, const uint8_t *w, int64_t N, int64_t K, const float *x, int64_t M,
+           const float *bias, float *out, int n_threads) {
+    SgLinear lin = {w, bias, N, K, qtype, 0};
+    return sg_linear_group(&lin, 1, x, M, &out, n_threads);
 }

@@ -72,8 +72,9 @@ def test_quantize_file_shrinks_the_model_and_reports_it(tmp_path):
     # then
     assert report.file_bytes_after == (tmp_path / "q4.sou").stat().st_size
     assert report.file_bytes_after < report.file_bytes_before / 3
-    assert set(report.bytes_by_type_after) == {"Q4_0", "F16", "F32"}
-    assert report.tensors_by_type_after["F16"] == 2  # output head and the odd-sized matrix
+    assert set(report.bytes_by_type_after) == {"Q4_0", "Q8_0", "F16", "F32"}
+    assert report.tensors_by_type_after["Q8_0"] == 1  # the output head keeps 8 bits
+    assert report.tensors_by_type_after["F16"] == 1  # the odd-sized matrix
     assert report.warnings == []
     with read_sou(tmp_path / "q4.sou") as sou:
         assert sou.provenance["quantization"] == {"type": "Q4_0", "from_types": ["F32"]}
@@ -102,7 +103,7 @@ def test_upcasting_is_refused_with_a_warning_unless_asked(tmp_path):
     forced = quantize_file(source, tmp_path / "forced.sou", "Q8_0", allow_upcast=True)
     # then
     assert "Q4_0 would become Q8_0" in kept.warnings[0] and "kept as Q4_0" in kept.warnings[0]
-    assert "Q8_0" not in kept.bytes_by_type_after
+    assert kept.bytes_by_type_after["Q4_0"] == kept.bytes_by_type_before["Q4_0"]
     assert "converted to Q8_0 anyway" in forced.warnings[0]
     assert "Q4_0" not in forced.bytes_by_type_after
 

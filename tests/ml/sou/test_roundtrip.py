@@ -123,7 +123,7 @@ def test_policy_is_applied_when_writing(tmp_path):
         types = {info.name: info.type_name for info in sou.tensor_infos}
     # then
     assert types["token_embd.weight"] == "F16"
-    assert types["output.weight"] == "F16"
+    assert types["output.weight"] == "Q8_0"
     assert types["odd.weight"] == "F16"
     assert types["blk.0.attn_norm.weight"] == "F32"
     assert types["blk.1.ffn_up.weight"] == "Q4_1"

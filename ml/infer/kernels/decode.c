@@ -1,0 +1,200 @@
+/* One decode step of a LLaMA-family model in a single foreign call.
+ *
+ * Each batch row feeds one token at its own position and reads its own cache row; the step
+ * writes the row's new key and value into the cache and returns next-token logits. Everything
+ * the eager PyTorch forward does per token (about 20 operator launches per layer) happens here
+ * in plain loops, so a token costs the weight traffic of its matrix products and little else.
+ * The products run through sg_linear_group (qmm.c): q/k/v share one quantized input and one
+ * parallel loop, gate/up another. The arithmetic follows ml/models/llama.py: RMSNorm in float32,
+ * rotate-half rotary embedding from the model's own cos/sin tables, grouped-query attention
+ * over positions 0..p, SiLU-gated MLP, personality steering added after chosen blocks.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <omp.h>
+
+#include "sg.h"
+
+typedef struct {
+    const float *attn_norm, *mlp_norm; /* (C,) */
+    SgLinear q, k, v, o, gate, up, down;
+    float *k_cache, *v_cache; /* (max_batch, n_kv_head, cache_len, head_dim) */
+    const float *steer;       /* (C,) added after the block, times the row's strength; or NULL */
+} SgLlamaLayer;
+
+typedef struct {
+    int32_t n_layer, n_embd, n_head, n_kv_head, head_dim, intermediate, vocab;
+    int32_t max_batch, cache_len, rope_len;
+    float eps;
+    int32_t embed_qtype;
+    const uint8_t *embed;             /* (vocab, C) in embed_qtype */
+    const float *norm;                /* (C,) final RMSNorm */
+    SgLinear head;                    /* (vocab, C) */
+    const float *rope_cos, *rope_sin; /* (rope_len, head_dim) */
+    const SgLlamaLayer *layers;       /* (n_layer,) */
+} SgLlama;
+
+enum { SG_OK = 0, SG_BAD_INPUT = -2, SG_NO_MEMORY = -3, SG_KERNEL = -1 };
+
+static void rms_norm(const float *x, const float *weight, int64_t C, float eps, float *out) {
+    float sum = 0.0f;
+    for (int64_t i = 0; i < C; i++) sum += x[i] * x[i];
+    const float scale = 1.0f / sqrtf(sum / (float)C + eps);
+    for (int64_t i = 0; i < C; i++) out[i] = weight[i] * (x[i] * scale);
+}
+
+/* Rotate-half rotary embedding of `heads` vectors of width D at one position. */
+static void rope(float *x, int heads, int D, const float *cos, const float *sin) {
+    const int half = D / 2;
+    for (int h = 0; h < heads; h++) {
+        float *v = x + (int64_t)h * D;
+        for (int i = 0; i < half; i++) {
+            const float a = v[i], b = v[i + half];
+            v[i] = a * cos[i] - b * sin[i];
+            v[i + half] = b * cos[i + half] + a * sin[i + half];
+        }
+    }
+}
+
+/* One query head over cache positions 0..pos: softmax(q k^T / sqrt(D)) v into out (D,). */
+static void attend_head(const float *q, const float *keys, const float *values, int64_t pos, int D,
+                        float *scores, float *out) {
+    const float scale = 1.0f / sqrtf((float)D);
+    float best = -INFINITY;
+    for (int64_t s = 0; s <= pos; s++) {
+        const float *k = keys + s * D;
+        float dot = 0.0f;
+        for (int i = 0; i < D; i++) dot += q[i] * k[i];
+        scores[s] = dot * scale;
+        if (scores[s] > best) best = scores[s];
+    }
+    float total = 0.0f;
+    for (int64_t s = 0; s <= pos; s++) {
+        scores[s] = expf(scores[s] - best);
+        total += scores[s];
+    }
+    memset(out, 0, sizeof(float) * (size_t)D);
+    for (int64_t s = 0; s <= pos; s++) {
+        const float *v = values + s * D;
+        const float p = scores[s] / total;
+        for (int i = 0; i < D; i++) out[i] += p * v[i];
+    }
+}
+
+static int check_inputs(const SgLlama *m, int64_t batch, const int64_t *tokens,
+                        const int64_t *positions) {
+    if (batch < 1 || batch > m->max_batch || m->head_dim % 2) return SG_BAD_INPUT;
+    for (int64_t b = 0; b < batch; b++) {
+        if (tokens[b] < 0 || tokens[b] >= m->vocab) return SG_BAD_INPUT;
+        if (positions[b] < 0 || positions[b] >= m->cache_len || positions[b] >= m->rope_len)
+            return SG_BAD_INPUT;
+    }
+    return SG_OK;
+}
+
+static int64_t embed_row_bytes(int qtype, int64_t C) {
+    if (qtype == QT_F32) return 4 * C;
+    if (qtype == QT_F16 || qtype == QT_BF16) return 2 * C;
+    const int64_t block = qtype == QT_Q8_0 ? 34 : qtype == QT_Q4_0 ? 18 : qtype == QT_Q4_1 ? 20 : 0;
+    return block && C % QK == 0 ? C / QK * block : -1;
+}
+
+/* Working memory of one step, carved from a single allocation. */
+typedef struct {
+    float *x, *h, *q, *k, *v, *att, *gate, *up, *scores;
+} Scratch;
+
+static float *carve(float **cursor, int64_t count) {
+    float *p = *cursor;
+    *cursor += count;
+    return p;
+}
+
+/* logits (batch, vocab) for tokens (batch,) at positions (batch,); row b uses cache row b.
+ * steer_scale (batch,) multiplies each layer's steering vector, or is NULL for none.
+ * Returns 0, SG_BAD_INPUT (token, position or batch out of range), SG_NO_MEMORY, or SG_KERNEL. */
+int sg_llama_decode(const SgLlama *m, int64_t batch, const int64_t *tokens, const int64_t *positions,
+                    const float *steer_scale, float *logits, int n_threads) {
+    int status = check_inputs(m, batch, tokens, positions);
+    if (status != SG_OK) return status;
+    const int64_t C = m->n_embd, D = m->head_dim, H = m->n_head, Hkv = m->n_kv_head;
+    const int64_t I = m->intermediate, S = m->cache_len, group = H / Hkv;
+    const int64_t per_row = 2 * C + 2 * H * D + 2 * Hkv * D + 2 * I;
+    float *memory = malloc(sizeof(float) * (size_t)(batch * per_row + batch * H * S));
+    if (!memory) return SG_NO_MEMORY;
+    float *cursor = memory;
+    Scratch t = {carve(&cursor, batch * C), carve(&cursor, batch * C), carve(&cursor, batch * H * D),
+                 carve(&cursor, batch * Hkv * D), carve(&cursor, batch * Hkv * D),
+                 carve(&cursor, batch * H * D), carve(&cursor, batch * I), carve(&cursor, batch * I),
+                 carve(&cursor, batch * H * S)};
+
+    const int64_t embed_row = embed_row_bytes(m->embed_qtype, C);
+    for (int64_t b = 0; b < batch && status == SG_OK; b++) {
+        const uint8_t *row = m->embed + tokens[b] * embed_row;
+        if (m->embed_qtype == QT_F32) {
+            memcpy(t.x + b * C, row, sizeof(float) * (size_t)C);
+        } else if (embed_row < 0 || sg_dequantize(m->embed_qtype, row, 1, C, t.x + b * C)) {
+            status = SG_KERNEL;
+        }
+    }
+
+    for (int32_t l = 0; l < m->n_layer && status == SG_OK; l++) {
+        const SgLlamaLayer *L = &m->layers[l];
+        for (int64_t b = 0; b < batch; b++) rms_norm(t.x + b * C, L->attn_norm, C, m->eps, t.h + b * C);
+        SgLinear qkv[3] = {L->q, L->k, L->v};
+        float *qkv_out[3] = {t.q, t.k, t.v};
+        if (sg_linear_group(qkv, 3, t.h, batch, qkv_out, n_threads)) { status = SG_KERNEL; break; }
+
+        for (int64_t b = 0; b < batch; b++) {
+            const int64_t pos = positions[b];
+            const float *cos = m->rope_cos + pos * D, *sin = m->rope_sin + pos * D;
+            rope(t.q + b * H * D, (int)H, (int)D, cos, sin);
+            rope(t.k + b * Hkv * D, (int)Hkv, (int)D, cos, sin);
+            for (int64_t g = 0; g < Hkv; g++) {
+                const int64_t slot = ((b * Hkv + g) * S + pos) * D;
+                memcpy(L->k_cache + slot, t.k + (b * Hkv + g) * D, sizeof(float) * (size_t)D);
+                memcpy(L->v_cache + slot, t.v + (b * Hkv + g) * D, sizeof(float) * (size_t)D);
+            }
+        }
+        /* Heads are independent; long contexts make this the one non-matmul part worth sharing. */
+        int64_t longest = 0;
+        for (int64_t b = 0; b < batch; b++) longest = positions[b] > longest ? positions[b] : longest;
+        #pragma omp parallel for schedule(static) num_threads(n_threads) if (n_threads > 1 && batch * H * longest >= 4096)
+        for (int64_t bh = 0; bh < batch * H; bh++) {
+            const int64_t b = bh / H, h = bh % H, g = h / group;
+            const int64_t row = (b * Hkv + g) * S * D;
+            attend_head(t.q + bh * D, L->k_cache + row, L->v_cache + row, positions[b], (int)D,
+                        t.scores + bh * S, t.att + bh * D);
+        }
+        float *o_out[1] = {t.h};
+        if (sg_linear_group(&L->o, 1, t.att, batch, o_out, n_threads)) { status = SG_KERNEL; break; }
+        for (int64_t i = 0; i < batch * C; i++) t.x[i] += t.h[i];
+
+        for (int64_t b = 0; b < batch; b++) rms_norm(t.x + b * C, L->mlp_norm, C, m->eps, t.h + b * C);
+        SgLinear gate_up[2] = {L->gate, L->up};
+        float *gate_up_out[2] = {t.gate, t.up};
+        if (sg_linear_group(gate_up, 2, t.h, batch, gate_up_out, n_threads)) { status = SG_KERNEL; break; }
+        for (int64_t i = 0; i < batch * I; i++) {
+            const float g = t.gate[i];
+            t.gate[i] = g / (1.0f + expf(-g)) * t.up[i];
+        }
+        float *down_out[1] = {t.h};
+        if (sg_linear_group(&L->down, 1, t.gate, batch, down_out, n_threads)) { status = SG_KERNEL; break; }
+        for (int64_t i = 0; i < batch * C; i++) t.x[i] += t.h[i];
+
+        if (L->steer && steer_scale) {
+            for (int64_t b = 0; b < batch; b++) {
+                const float s = steer_scale[b];
+                if (s != 0.0f) for (int64_t i = 0; i < C; i++) t.x[b * C + i] += s * L->steer[i];
+            }
+        }
+    }
+    if (status == SG_OK) {
+        for (int64_t b = 0; b < batch; b++) rms_norm(t.x + b * C, m->norm, C, m->eps, t.h + b * C);
+        if (sg_linear_group(&m->head, 1, t.h, batch, &logits, n_threads)) status = SG_KERNEL;
+    }
+    free(memory);
+    return status;
+}

@@ -1,0 +1,27 @@
+/* What the kernel sources share: tensor type codes and the description of one linear layer.
+ * The structs are mirrored field for field by ctypes in ml/infer/native.py. */
+#ifndef SG_H
+#define SG_H
+#include <stdint.h>
+
+enum { QT_F32 = 0, QT_F16 = 1, QT_Q4_0 = 2, QT_Q4_1 = 3, QT_Q8_0 = 8, QT_BF16 = 30 };
+enum { QK = 32 };
+
+/* y (M, n) = x (M, k) @ W^T + bias, W (n, k) stored in `qtype` at `w` (row-major). */
+typedef struct {
+    const uint8_t *w;
+    const float *bias; /* (n,) or NULL */
+    int64_t n, k;
+    int32_t qtype;
+    int32_t reserved;
+} SgLinear;
+
+/* outs[i] (M, lins[i].n) = x (M, K) @ W_i^T for `count` linears that read the same input
+ * (q/k/v, gate/up): the input is quantized once and every row of every weight is shared out in
+ * one parallel loop. All must have the same k. Returns 0, or -1 (bad type/shape, no memory). */
+int sg_linear_group(const SgLinear *lins, int count, const float *x, int64_t M, float *const *outs,
+                    int n_threads);
+
+/* Weight rows back to float32 (rows, K). */
+int sg_dequantize(int qtype, const uint8_t *w, int64_t rows, int64_t K, float *out);
+#endif
