@@ -13,8 +13,10 @@ while there is work and exits when there is none. Tests drive `add` and `step` d
 
 from __future__ import annotations
 
+import atexit
 import queue
 import threading
+import weakref
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,6 +32,15 @@ from ml.infer.steering import Steering
 from ml.infer.text import IncrementalDecoder, StopStrings
 
 MIN_CACHE_LEN = 256  # smallest cache allocated; growing below this saves too little to matter
+_LIVE: weakref.WeakSet[BatchScheduler] = weakref.WeakSet()  # schedulers with a worker to stop
+
+
+@atexit.register
+def _stop_workers() -> None:
+    # Decode threads are daemons; one still inside a torch or kernel call when the interpreter
+    # tears down aborts the process ("terminate called without an active exception").
+    for scheduler in list(_LIVE):
+        scheduler.close()
 
 
 @dataclass(frozen=True)
@@ -122,6 +133,7 @@ class BatchScheduler:
         self._lock = threading.Lock()  # guards _pending and _worker
         self._step_lock = threading.Lock()  # one stepping thread at a time
         self._worker: threading.Thread | None = None
+        self._closed = False
 
     # -- submitting ------------------------------------------------------------------------
     def add(self, request: Request) -> DeltaStream:
@@ -143,7 +155,10 @@ class BatchScheduler:
         """Queue a request and make sure a worker thread is stepping; thread-safe."""
         stream = self.add(request)
         with self._lock:
+            if self._closed:
+                raise RuntimeError("the engine is shutting down")
             if self._worker is None:
+                _LIVE.add(self)
                 self._worker = threading.Thread(target=self._work, name="sloughgpt-decode",
                                                 daemon=True)
                 self._worker.start()
@@ -152,10 +167,21 @@ class BatchScheduler:
     def _work(self) -> None:
         while True:
             with self._lock:
-                if not self._pending and not self._running:
+                if self._closed or (not self._pending and not self._running):
                     self._worker = None
-                    return
+                    break
             self.step()
+        if self._closed:
+            with self._step_lock:
+                self._fail_all(RuntimeError("the engine shut down before the reply finished"))
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop the worker after its current step; waiting requests get an error."""
+        with self._lock:
+            self._closed = True
+            worker = self._worker
+        if worker is not None:
+            worker.join(timeout)
 
     @property
     def idle(self) -> bool:
