@@ -11,7 +11,7 @@ from ml.infer.engine import Engine
 def test_close_stops_the_worker_and_tells_the_waiting_reader(llama_sou):
     # given a long reply under way
     engine = Engine.load(llama_sou, device="cpu")
-    stream = engine.stream("The quick brown fox", max_tokens=120, temperature=0,
+    stream = engine.stream("The quick brown fox", max_tokens=110, temperature=0,
                            ignore_eos=True)
     first = next(stream)
     # when the scheduler is closed
