@@ -32,13 +32,15 @@ from ml.infer.steering import Steering
 from ml.infer.text import IncrementalDecoder, StopStrings
 
 MIN_CACHE_LEN = 256  # smallest cache allocated; growing below this saves too little to matter
+IDLE_LINGER_S = 30.0  # an idle decode thread waits this long for new work before exiting
 _LIVE: weakref.WeakSet[BatchScheduler] = weakref.WeakSet()  # schedulers with a worker to stop
 
 
 @atexit.register
 def _stop_workers() -> None:
-    # Decode threads are daemons; one still inside a torch or kernel call when the interpreter
-    # tears down aborts the process ("terminate called without an active exception").
+    # Decode threads are daemons; one still inside a torch or kernel call, or exiting, when
+    # the interpreter tears down aborts the process ("terminate called without an active
+    # exception"). Closing waits for the step under way and leaves the thread parked.
     for scheduler in list(_LIVE):
         scheduler.close()
 
@@ -133,6 +135,7 @@ class BatchScheduler:
         self._lock = threading.Lock()  # guards _pending and _worker
         self._step_lock = threading.Lock()  # one stepping thread at a time
         self._worker: threading.Thread | None = None
+        self._wake = threading.Condition(self._lock)  # signalled when work arrives
         self._closed = False
 
     # -- submitting ------------------------------------------------------------------------
@@ -148,6 +151,8 @@ class BatchScheduler:
         if request.seed is not None:
             sequence.generator = torch.Generator(device=self.device).manual_seed(request.seed)
         with self._lock:
+            if self._closed:
+                raise RuntimeError("the engine is shutting down")
             self._pending.append(sequence)
         return sequence.stream
 
@@ -155,33 +160,37 @@ class BatchScheduler:
         """Queue a request and make sure a worker thread is stepping; thread-safe."""
         stream = self.add(request)
         with self._lock:
-            if self._closed:
-                raise RuntimeError("the engine is shutting down")
             if self._worker is None:
                 _LIVE.add(self)
                 self._worker = threading.Thread(target=self._work, name="sloughgpt-decode",
                                                 daemon=True)
                 self._worker.start()
+            self._wake.notify()
         return stream
+
+    def _has_work(self) -> bool:
+        return not self._closed and bool(self._pending or self._running)
 
     def _work(self) -> None:
         while True:
             with self._lock:
-                if self._closed or (not self._pending and not self._running):
-                    self._worker = None
-                    break
+                if not self._has_work():
+                    # Linger before exiting: the next burst of work skips starting a thread
+                    # (and its OpenMP team), and at interpreter exit the thread is parked
+                    # here rather than tearing down, which can abort the process.
+                    self._wake.wait(IDLE_LINGER_S)
+                    if not self._has_work():
+                        self._worker = None
+                        return
             self.step()
-        if self._closed:
-            with self._step_lock:
-                self._fail_all(RuntimeError("the engine shut down before the reply finished"))
 
-    def close(self, timeout: float = 10.0) -> None:
-        """Stop the worker after its current step; waiting requests get an error."""
+    def close(self) -> None:
+        """Finish the step under way, then end every request with an error and take no more."""
         with self._lock:
             self._closed = True
-            worker = self._worker
-        if worker is not None:
-            worker.join(timeout)
+            self._wake.notify()
+        with self._step_lock:
+            self._fail_all(RuntimeError("the engine shut down before the reply finished"))
 
     @property
     def idle(self) -> bool:
@@ -193,6 +202,8 @@ class BatchScheduler:
     def step(self) -> None:
         """Admit waiting requests into free slots, then decode one token for every sequence."""
         with self._step_lock:
+            if self._closed:
+                return
             try:
                 self._drop_cancelled()
                 self._admit()
