@@ -3,12 +3,14 @@ static KV cache, joining and leaving between steps.
 
 Each step first prefills newly arrived prompts into free slots, then decodes one token for every
 running sequence in a single forward over cache rows 0..n-1 (each row at its own position; the
-rows of free slots carry a harmless dummy token). A finished, stopped or abandoned sequence
+rows of free slots carry a harmless dummy token); the decode step runs in the native kernels
+when the engine provides them (`NativeDecoder`), else as a PyTorch forward. A finished, stopped or abandoned sequence
 frees its slot at once. The cache grows in powers of two up to `max_seq_len`, so short chats
 attend over a short cache instead of the model's whole context.
 
 `submit` is thread-safe and returns an iterator of `Delta`s; a worker thread steps the batch
-while there is work and exits when there is none. Tests drive `add` and `step` directly.
+while there is work and exits after idling for IDLE_LINGER_S. Tests drive `add` and `step`
+directly.
 """
 
 from __future__ import annotations
@@ -187,8 +189,7 @@ class BatchScheduler:
     def close(self) -> None:
         """Finish the step under way, then end every request with an error and take no more."""
         with self._lock:
-            self._closed = True
-            self._wake.notify()
+            self._closed = True  # a parked worker is not woken: it leaves when its wait ends
         with self._step_lock:
             self._fail_all(RuntimeError("the engine shut down before the reply finished"))
 
