@@ -5,10 +5,13 @@ block 64, batch 12, character level, lr 1e-3 cosine to 1e-4 after 100 warmup ste
 `ml.train.train`, then runs the same model, data and optimizer as a plain loop in the same
 process (half before, half after), and prints one JSON line:
 
-    {"ms_per_iter", "tokens_per_s", "val_loss", "iters", "bare_ms_per_iter", "ratio"}
+    {"ms_per_iter", "tokens_per_s", "val_loss", "iters", "bare_ms_per_iter", "ratio",
+     "matmul_floor_ms"}
 
 ms_per_iter counts training steps only (the trainer's evaluation and checkpoint time is
-excluded); ratio = ms_per_iter / bare_ms_per_iter.
+excluded); ratio = ms_per_iter / bare_ms_per_iter. matmul_floor_ms is what one step's matrix
+products (forward, input and weight gradients of every linear layer) take on this machine when
+each is timed alone: no step can be faster, so it tells a slow machine from slow code.
 
     python benchmarks/train_throughput.py --iters 2000 --threads 2
 """
@@ -93,6 +96,29 @@ class BareLoop:
         return time.perf_counter() - start
 
 
+def matmul_floor_ms(model: torch.nn.Module, tokens: int) -> float:
+    """Milliseconds of one step's linear-layer products, each timed alone (best of 7 runs)."""
+    total = 0.0
+    for layer in model.modules():
+        if not isinstance(layer, torch.nn.Linear):
+            continue
+        out_features, in_features = layer.weight.shape
+        x = torch.randn(tokens, in_features)  # (N, in)
+        weight = torch.randn(out_features, in_features)  # (out, in)
+        grad = torch.randn(tokens, out_features)  # (N, out)
+        for a, b in ((x, weight.t()), (grad, weight), (grad.t(), x)):
+            for _ in range(3):
+                a @ b
+            best = math.inf
+            for _ in range(7):
+                start = time.perf_counter()
+                for _ in range(10):
+                    a @ b
+                best = min(best, (time.perf_counter() - start) / 10)
+            total += best
+    return 1000.0 * total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "shakespeare.txt"))
@@ -124,6 +150,7 @@ def main() -> None:
         bare_seconds = bare.run(args.iters // 2)
         seconds, val_loss = run_trainer(cfg)
         bare_seconds += bare.run(args.iters - args.iters // 2)
+        floor_ms = matmul_floor_ms(bare.model, cfg.train.batch_size * 64)
 
     ms = 1000.0 * seconds / args.iters
     bare_ms = 1000.0 * bare_seconds / args.iters
@@ -137,6 +164,7 @@ def main() -> None:
                 "iters": args.iters,
                 "bare_ms_per_iter": round(bare_ms, 2),
                 "ratio": round(ms / bare_ms, 3),
+                "matmul_floor_ms": round(floor_ms, 2),
             }
         )
     )

@@ -52,7 +52,7 @@ def config_from_hf(hf: dict, source: str = "config.json") -> ModelConfig:
     model_type = hf.get("model_type")
     if model_type == "gpt2":
         activation = hf.get("activation_function", "gelu_new")
-        if activation not in ("gelu_new", "gelu_pytorch_tanh"):
+        if activation not in ("gelu_new", "gelu_pytorch_tanh", "gelu"):
             raise ModelMapError(f"{source}: activation_function {activation!r} is not supported")
         n_embd = _require(hf, "n_embd", source)
         if hf.get("n_inner") not in (None, 4 * n_embd):
@@ -66,6 +66,7 @@ def config_from_hf(hf: dict, source: str = "config.json") -> ModelConfig:
             n_head=_require(hf, "n_head", source),
             n_embd=n_embd,
             layer_norm_eps=hf.get("layer_norm_epsilon", 1e-5),
+            activation="gelu" if activation == "gelu" else "gelu_new",  # the other two are tanh
         )
     if model_type in LLAMA_LIKE:
         if hf.get("hidden_act", "silu") != "silu":
@@ -109,7 +110,7 @@ def config_to_hf(config: ModelConfig) -> dict:
             "n_head": config.n_head,
             "n_embd": config.n_embd,
             "n_inner": None,
-            "activation_function": "gelu_new",
+            "activation_function": config.activation,
             "layer_norm_epsilon": config.layer_norm_eps,
             "tie_word_embeddings": True,
         }

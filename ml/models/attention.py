@@ -26,6 +26,16 @@ class Positions(NamedTuple):
     cache_rows: torch.Tensor | None  # (B,) cache row of each batch row; None means row b
 
 
+def embedding(num_embeddings: int, embedding_dim: int) -> nn.Embedding:
+    """An embedding table; on the meta device (a model about to be filled from a file) its
+    random reset is skipped, since initialising meta tensors loads torch's decomposition
+    machinery (~70 MB of modules) for values nobody reads."""
+    weight = torch.empty(num_embeddings, embedding_dim)
+    if weight.is_meta:
+        return nn.Embedding(num_embeddings, embedding_dim, _weight=weight)
+    return nn.Embedding(num_embeddings, embedding_dim)
+
+
 class Attention(nn.Module):
     """Base of a self-attention layer: subclasses project and position q, k, v; this runs them."""
 
@@ -127,14 +137,20 @@ class CausalLM(nn.Module):
     ) -> Positions:
         batch, seq = idx.shape
         if input_pos is None:
+            # Known from the shape alone: reading positions back would break torch.compile graphs.
+            if seq > self.config.block_size:
+                raise ValueError(
+                    f"position {seq - 1} is beyond block_size {self.config.block_size}"
+                )
             input_pos = torch.arange(seq, device=idx.device)
-        if input_pos.shape[-1] != seq:
-            raise ValueError(f"input_pos covers {input_pos.shape[-1]} tokens but idx has {seq}")
-        # Checked on CPU only: on an accelerator the check would stall every decode step.
-        if input_pos.device.type == "cpu" and int(input_pos.max()) >= self.config.block_size:
-            raise ValueError(
-                f"position {int(input_pos.max())} is beyond block_size {self.config.block_size}"
-            )
+        else:
+            if input_pos.shape[-1] != seq:
+                raise ValueError(f"input_pos covers {input_pos.shape[-1]} tokens but idx has {seq}")
+            # Checked on CPU only: on an accelerator the check would stall every decode step.
+            if input_pos.device.type == "cpu" and int(input_pos.max()) >= self.config.block_size:
+                raise ValueError(
+                    f"position {int(input_pos.max())} is beyond block_size {self.config.block_size}"
+                )
         cache_len = self._cache_len()
         if cache_len is None:
             if cache_rows is not None:

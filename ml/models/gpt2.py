@@ -1,5 +1,5 @@
 """The GPT-2 family: learned positions, pre-LayerNorm blocks, fused qkv projection, GELU MLP,
-tied embeddings. NanoGPT is its small, optionally bias-free configuration.
+tied embeddings. NanoGPT is its small, optionally bias-free configuration with the exact GELU.
 
 Module names follow Hugging Face's GPT2LMHeadModel (`transformer.h.0.attn.c_attn`, ...) so weight
 mapping is a rename-free copy; the linears are plain `nn.Linear` (HF's Conv1D weights are
@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ml.models.attention import Attention, CausalLM, Positions
+from ml.models.attention import Attention, CausalLM, Positions, embedding
 
 
 @dataclass
@@ -30,10 +30,15 @@ class GPT2Config:
     dropout: float = 0.0  # on attention weights and residual branches while training
     bias: bool = True  # biases in linears and LayerNorms (GPT-2 has them; nanoGPT may drop them)
     layer_norm_eps: float = 1e-5  # LayerNorm epsilon, as GPT-2 checkpoints were trained with
+    # MLP activation by its Hugging Face name: GPT-2's tanh approximation ("gelu_new") or the
+    # exact erf form ("gelu") nanoGPT trains with, which is also cheaper to compute on CPUs.
+    activation: Literal["gelu_new", "gelu"] = "gelu_new"
 
     def __post_init__(self):
         if self.n_embd % self.n_head != 0:
             raise ValueError(f"n_embd {self.n_embd} is not divisible by n_head {self.n_head}")
+        if self.activation not in ("gelu_new", "gelu"):
+            raise ValueError(f"activation {self.activation!r} is not 'gelu_new' or 'gelu'")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -63,10 +68,11 @@ class GPT2MLP(nn.Module):
         self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
         self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
         self.dropout = nn.Dropout(config.dropout)
+        self.approximate = "tanh" if config.activation == "gelu_new" else "none"
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # GPT-2 was trained with the tanh approximation ("gelu_new").
-        return self.dropout(self.c_proj(F.gelu(self.c_fc(x), approximate="tanh")))
+        hidden = F.gelu(self.c_fc(x), approximate=self.approximate)  # (B, T, 4C)
+        return self.dropout(self.c_proj(hidden))
 
 
 class GPT2Block(nn.Module):
@@ -88,8 +94,8 @@ class GPT2(CausalLM):
         self.config = config
         self.transformer = nn.ModuleDict(
             {
-                "wte": nn.Embedding(config.vocab_size, config.n_embd),
-                "wpe": nn.Embedding(config.block_size, config.n_embd),
+                "wte": embedding(config.vocab_size, config.n_embd),
+                "wpe": embedding(config.block_size, config.n_embd),
                 "drop": nn.Dropout(config.dropout),
                 "h": nn.ModuleList(GPT2Block(config) for _ in range(config.n_layer)),
                 "ln_f": nn.LayerNorm(config.n_embd, eps=config.layer_norm_eps, bias=config.bias),
@@ -97,11 +103,13 @@ class GPT2(CausalLM):
         )
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
         self.lm_head.weight = self.transformer.wte.weight  # GPT-2 always ties input and output
-        self.apply(self._init_weights)
-        # GPT-2's scaled init: residual projections shrink with depth so the stream's variance stays put.
-        for name, param in self.named_parameters():
-            if name.endswith("c_proj.weight"):
-                nn.init.normal_(param, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))
+        if not self.lm_head.weight.is_meta:  # meta: weights come from a file (see embedding())
+            self.apply(self._init_weights)
+            # GPT-2's scaled init: residual projections shrink with depth so the stream's
+            # variance stays put.
+            for name, param in self.named_parameters():
+                if name.endswith("c_proj.weight"):
+                    nn.init.normal_(param, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))
 
     @property
     def blocks(self) -> nn.ModuleList:

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ml.models.attention import Attention, CausalLM, Positions
+from ml.models.attention import Attention, CausalLM, Positions, embedding
 
 ROPE_TYPES = ("default", "linear", "llama3")
 
@@ -178,18 +178,14 @@ class Llama(CausalLM):
         self.config = config
         self.model = nn.ModuleDict(
             {
-                # Given an empty weight so its own reset does not run: _init_weights sets it.
-                "embed_tokens": nn.Embedding(config.vocab_size, config.n_embd,
-                                             _weight=torch.empty(config.vocab_size, config.n_embd)),
+                "embed_tokens": embedding(config.vocab_size, config.n_embd),
                 "layers": nn.ModuleList(LlamaBlock(config) for _ in range(config.n_layer)),
                 "norm": RMSNorm(config.n_embd, config.rms_norm_eps),
             }
         )
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
         self.dropout = nn.Dropout(config.dropout)
-        # Meta tensors (a model about to be filled from a file) hold no values to initialise,
-        # and initialising them loads torch's decomposition machinery (~70 MB of modules).
-        if not self.model.embed_tokens.weight.is_meta:
+        if not self.model.embed_tokens.weight.is_meta:  # meta: weights come from a file
             self.apply(self._init_weights)
         if config.tie_word_embeddings:
             self.lm_head.weight = self.model.embed_tokens.weight

@@ -17,7 +17,14 @@ _MODEL_CLASSES: dict[str, type[nn.Module]] = {"gpt2": GPT2, "llama": Llama}
 PRESETS: dict[str, ModelConfig] = {
     # nanoGPT's CPU Shakespeare example; vocab_size is replaced by the tokenizer's.
     "nanogpt-char": GPT2Config(
-        vocab_size=65, block_size=64, n_layer=4, n_head=4, n_embd=128, dropout=0.0, bias=False
+        vocab_size=65,
+        block_size=64,
+        n_layer=4,
+        n_head=4,
+        n_embd=128,
+        dropout=0.0,
+        bias=False,
+        activation="gelu",
     ),
     "gpt2-small": GPT2Config(),  # 124M
     "gpt2-medium": GPT2Config(n_layer=24, n_head=16, n_embd=1024),  # 350M

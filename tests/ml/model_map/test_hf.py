@@ -121,10 +121,11 @@ def test_sharded_checkpoints_load(tmp_path):
     [
         tiny_gpt2(),
         tiny_gpt2(bias=False),
+        tiny_gpt2(bias=False, activation="gelu"),
         tiny_llama(),
         tiny_llama(tie_word_embeddings=True, qkv_bias=True),
     ],
-    ids=["gpt2", "gpt2-nobias", "llama-gqa", "qwen2-style"],
+    ids=["gpt2", "gpt2-nobias", "nanogpt-exact-gelu", "llama-gqa", "qwen2-style"],
 )
 def test_saved_directory_loads_in_transformers_with_the_same_logits(config, tmp_path):
     # given one of our models with random weights
@@ -138,6 +139,18 @@ def test_saved_directory_loads_in_transformers_with_the_same_logits(config, tmp_
     idx = torch.randint(0, config.vocab_size, (2, 16), generator=torch.Generator().manual_seed(2))
     with torch.no_grad():
         torch.testing.assert_close(theirs(idx).logits, ours(idx), atol=1e-4, rtol=1e-4)
+
+
+def test_the_gelu_form_survives_export_and_import(tmp_path):
+    # given a nanoGPT-style model with the exact GELU
+    ours = randomise(build_model(tiny_gpt2(bias=False, activation="gelu")))
+    # when it is saved and loaded back
+    save_hf_dir(ours, tmp_path, None, None)
+    config = json.loads((tmp_path / "config.json").read_text())
+    loaded = load_hf_dir(tmp_path)
+    # then both sides name the exact form
+    assert config["activation_function"] == "gelu"
+    assert loaded.model.config.activation == "gelu"
 
 
 def test_tokenizer_chat_template_and_special_ids_round_trip(tmp_path):

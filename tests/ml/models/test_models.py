@@ -4,6 +4,7 @@ import json
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ml.models import PRESETS, build_model, config_from_dict, preset_config
@@ -32,10 +33,42 @@ def test_nanogpt_char_preset_matches_the_nanogpt_shakespeare_example():
     # given the character-level preset with the tokenizer's vocabulary
     config = preset_config("nanogpt-char", vocab_size=65)
 
-    # then it has nanoGPT's CPU example shape and no biases
+    # then it has nanoGPT's CPU example shape, no biases and its exact GELU
     assert (config.n_layer, config.n_head, config.n_embd, config.block_size) == (4, 4, 128, 64)
     assert config.bias is False and config.dropout == 0.0
+    assert config.activation == "gelu"
     assert not any(name.endswith("bias") for name, _ in build_model(config).named_parameters())
+
+
+@pytest.mark.parametrize("activation, approximate", [("gelu_new", "tanh"), ("gelu", "none")])
+def test_gpt2_mlp_uses_the_configured_gelu(activation, approximate):
+    # given a GPT-2 model with the named activation and a hidden state
+    torch.manual_seed(0)
+    mlp = build_model(tiny_gpt2(activation=activation)).transformer.h[0].mlp
+    x = torch.randn(2, 5, 32)
+
+    # when the MLP runs
+    out = mlp(x)
+
+    # then it applies that GELU form and not the other one
+    expected = mlp.c_proj(F.gelu(mlp.c_fc(x), approximate=approximate))
+    other = mlp.c_proj(F.gelu(mlp.c_fc(x), approximate="none" if approximate == "tanh" else "tanh"))
+    assert torch.equal(out, expected)
+    assert not torch.allclose(out, other, rtol=0, atol=1e-7)
+
+
+def test_gpt2_configs_saved_before_the_activation_field_keep_the_tanh_gelu():
+    # given a GPT-2 config dict written without an activation field
+    saved = tiny_gpt2().to_dict()
+    del saved["activation"]
+
+    # when it is read back, then the model keeps GPT-2's tanh approximation
+    assert config_from_dict(saved).activation == "gelu_new"
+
+
+def test_unknown_gpt2_activation_is_refused():
+    with pytest.raises(ValueError, match="activation 'relu'"):
+        tiny_gpt2(activation="relu")
 
 
 def test_unknown_preset_names_the_known_ones():
