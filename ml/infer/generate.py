@@ -29,7 +29,7 @@ class RowSampling:
 def last_logits(model: nn.Module, idx: torch.Tensor, input_pos: torch.Tensor,
                 cache_rows: torch.Tensor | None = None) -> torch.Tensor:
     """idx (B, T) at input_pos -> logits of each row's last position (B, V), in float32."""
-    return model(idx, input_pos, cache_rows)[:, -1].float()
+    return model(idx, input_pos, cache_rows, last_only=True)[:, -1].float()
 
 
 def sample_rows(logits: torch.Tensor, rows: list[RowSampling]) -> torch.Tensor:

@@ -127,11 +127,16 @@ class GPT2(CausalLM):
         idx: torch.Tensor,
         input_pos: torch.Tensor | None = None,
         cache_rows: torch.Tensor | None = None,
+        last_only: bool = False,
     ) -> torch.Tensor:
         """idx (B, T) token ids at `input_pos` ((T,) or (B, T); default 0..T-1) -> logits
-        (B, T, vocab_size). With caches set up, `cache_rows` (B,) picks each row's cache slot."""
+        (B, T, vocab_size), or (B, 1, vocab_size) for the last position only (`last_only`,
+        what generation needs from a prompt). With caches set up, `cache_rows` (B,) picks each
+        row's cache slot."""
         positions = self._positions(idx, input_pos, cache_rows)
         x = self.transformer.wte(idx) + self.transformer.wpe(positions.input_pos)  # (B, T, C)
         x = self.transformer.drop(x)
         x = self.run_blocks(x, positions)
+        if last_only:
+            x = x[:, -1:]  # (B, 1, C): the head is the largest matrix; skip it elsewhere
         return self.lm_head(self.transformer.ln_f(x))  # (B, T, V)

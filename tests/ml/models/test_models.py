@@ -128,6 +128,20 @@ def test_logits_depend_only_on_earlier_tokens(config):
     assert not torch.allclose(logits[:, -1], changed_logits[:, -1])
 
 
+@pytest.mark.parametrize("config", tiny_configs(), ids=CONFIG_IDS)
+def test_last_only_gives_the_last_positions_logits(config):
+    # given a model and a prompt
+    torch.manual_seed(0)
+    model = build_model(config).eval()
+    idx = torch.randint(0, config.vocab_size, (2, 12))
+    # when it is run for every position and for the last one only
+    with torch.no_grad():
+        every, last = model(idx), model(idx, last_only=True)
+    # then the last-only logits are the last row of the full ones
+    assert last.shape == (2, 1, config.vocab_size)
+    torch.testing.assert_close(last[:, 0], every[:, -1])
+
+
 def test_sequences_longer_than_the_context_are_refused():
     model = build_model(tiny_gpt2(block_size=8))
     with pytest.raises(ValueError, match="block_size"):
