@@ -25,6 +25,9 @@ from ml.sou import SouFile, read_sou
 Prompt = str | list[dict[str, str]]  # plain text, or chat messages {"role", "content"}
 
 SAMPLING_KEYS = ("temperature", "top_k", "top_p", "min_p", "repetition_penalty")
+# Steering strength for a file that has vectors but states none: vectors are written scaled to
+# the residual stream's norm, so this adds a tenth of it (what `persona steer` stores).
+DEFAULT_STEERING_STRENGTH = 0.1
 
 
 class ContextLengthError(ValueError):
@@ -132,7 +135,8 @@ class Engine:
         if len(ids) + max_tokens > self.context_length:
             raise ContextLengthError(len(ids), max_tokens, self.context_length)
         if steering_strength is None:
-            steering_strength = (self.personality or {}).get("steering_strength", 1.0)
+            steering_strength = (self.personality or {}).get("steering_strength",
+                                                             DEFAULT_STEERING_STRENGTH)
         return Request(
             prompt_ids=tuple(ids),
             params=params,

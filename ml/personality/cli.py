@@ -136,7 +136,10 @@ def cmd_steer(args: argparse.Namespace) -> int:
 
     persona = resolve_personality(args.personality)
     config = SteeringConfig(
-        layers=parse_layers(args.layers), strength=args.strength, normalize=args.normalize
+        layers=parse_layers(args.layers),
+        **({} if args.strength is None else {"strength": args.strength}),
+        project_mean=args.project_mean,
+        normalize=args.normalize,
     )
     print(json.dumps(steer_file(args.model, persona, args.out, config, device=args.device)))
     return 0
@@ -152,7 +155,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         max_tokens=args.max_tokens,
         steering=SteeringConfig(
             layers=parse_layers(args.layers),
-            strength=args.strength if args.strength is not None else 4.0,
+            **({} if args.strength is None else {"strength": args.strength}),
         ),
         strength=args.strength,
         limit=args.limit,
@@ -240,15 +243,25 @@ def register(subparsers) -> None:
     steer.add_argument(
         "--layers",
         metavar="6,7,8",
-        help="decoder blocks to steer (default: one block a quarter of the way up)",
+        help="decoder blocks to steer (default: one block two fifths of the way up)",
     )
     steer.add_argument(
-        "--strength", type=float, default=4.0, help="default steering strength stored in the file"
+        "--strength",
+        type=float,
+        help="default steering strength stored in the file: the share of the residual norm "
+        "added (default 0.1), or with --no-normalize a multiple of the raw difference",
     )
     steer.add_argument(
         "--normalize",
-        action="store_true",
-        help="unit-length vectors (strength in residual-stream units)",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="scale each vector to the residual stream's mean token norm at its block",
+    )
+    steer.add_argument(
+        "--project-mean",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="drop each vector's component along the residual stream's mean direction",
     )
     steer.add_argument("--device", help="cpu, cuda, ... (default: CUDA when available)")
     steer.set_defaults(func=_run(cmd_steer))
@@ -283,7 +296,9 @@ def register(subparsers) -> None:
         help="blocks to steer: of the file's vectors, or for vectors computed on the fly",
     )
     evaluate.add_argument(
-        "--strength", type=float, help="steering strength (default: the file's, or 4)"
+        "--strength",
+        type=float,
+        help="steering strength (default: the file's, or 0.1)",
     )
     evaluate.add_argument("--device", help="cpu, cuda, ... (default: CUDA when available)")
     evaluate.add_argument(

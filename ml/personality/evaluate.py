@@ -144,7 +144,7 @@ def _steered_engine(model_path: Path, personality: Personality, config: EvalConf
         return engine, "file"
     engine = Engine.load(model_path, config.device, max_batch=config.max_batch)
     vectors = compute_vectors(engine, personality, steering)
-    section = personality_section(personality, sorted(vectors), steering.strength, 0)
+    section = personality_section(personality, sorted(vectors), steering, 0)
     steered = write_steered(engine.sou, workdir / "steered.sou", vectors, section)
     return Engine.load(steered, config.device, max_batch=config.max_batch), "computed"
 
@@ -182,7 +182,7 @@ def evaluate(
         strength = (
             config.strength
             if config.strength is not None
-            else (engine.personality or {}).get("steering_strength", 1.0)
+            else (engine.personality or {}).get("steering_strength", SteeringConfig.strength)
         )
         answers["none"] = generate_answers(engine, plain, **settings)
         answers["system_prompt"] = generate_answers(

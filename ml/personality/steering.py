@@ -2,10 +2,12 @@
 the personality's system prompt and once under a neutral one; the answers are read back without
 any system prompt, the residual stream after each chosen decoder block is averaged over the
 answer tokens, and the per-layer difference of the two means is the direction of the persona's
-style. (`SteeringConfig.contrast = "prompt"` reads the last prompt token under each system
-prompt instead: no generation, but it also encodes "a system prompt was given".) `steer_file`
-writes a new `.sou` with every tensor copied byte for byte plus the vectors
-(`personality.steering.<layer>`) and the personality metadata the engine reads."""
+style. The direction's component along the stream's own mean is dropped and the rest is scaled
+to the stream's typical length at that block, so a strength is a share of the residual norm
+(0.1 adds a tenth of it). (`SteeringConfig.contrast = "prompt"` reads the last prompt token
+under each system prompt instead: no generation, but it also encodes "a system prompt was
+given".) `steer_file` writes a new `.sou` with every tensor copied byte for byte plus the
+vectors (`personality.steering.<layer>`) and the personality metadata the engine reads."""
 
 from __future__ import annotations
 
@@ -27,7 +29,8 @@ from ml.sou.writer import SouWriter, TensorSpec
 NEUTRAL_SYSTEM_PROMPT = "You are a helpful assistant."
 
 # Prompts the vectors are computed on when the caller gives none: varied requests, so the
-# direction captures the persona rather than one topic.
+# direction captures the persona rather than one topic; 48 rather than 16, because on SmolLM2
+# the direction from 16 still moved with the sample (cosine 0.86 to the one from 48).
 DEFAULT_CONTRAST_PROMPTS = (
     "How do I boil an egg?",
     "What is the capital of France?",
@@ -45,6 +48,38 @@ DEFAULT_CONTRAST_PROMPTS = (
     "Why is the sky blue?",
     "I have a job interview tomorrow.",
     "Recommend a hobby for a rainy day.",
+    "How do I change a flat tyre?",
+    "What is the tallest mountain in the world?",
+    "Can you explain how rainbows form?",
+    "My neighbour plays loud music at night.",
+    "Write a sentence about a forest.",
+    "What do you think of winter mornings?",
+    "How does a refrigerator keep food cold?",
+    "Give me a tip for keeping a tidy desk.",
+    "What is your favourite kind of weather?",
+    "My phone battery dies too fast. What can I do?",
+    "Describe a dog in one sentence.",
+    "What should I read next?",
+    "Why do cats purr?",
+    "I start a new school next week.",
+    "Recommend a board game for a family evening.",
+    "How do I make a cup of tea?",
+    "What language is spoken in Brazil?",
+    "Tell me about your favourite place.",
+    "What is gravity?",
+    "I lost my keys again.",
+    "Write a line about the mountains.",
+    "What do you think of long train journeys?",
+    "How does a computer mouse work?",
+    "Give me advice on running my first 5k.",
+    "What is a good gift for a grandparent?",
+    "My spreadsheet formula shows an error. What should I check?",
+    "Describe a thunderstorm in one sentence.",
+    "What should I do on a free Saturday?",
+    "Why do we need sleep?",
+    "I have to give a toast at a wedding.",
+    "Suggest a name for a goldfish.",
+    "How do bees make honey?",
 )
 
 
@@ -53,21 +88,30 @@ class SteeringConfig:
     """How the vectors are computed and how strongly the engine applies them by default."""
 
     layers: list[int] | None = None  # decoder blocks to steer; None = `default_layers`
-    strength: float = 4.0  # default steering_strength stored in the file
+    # Default steering_strength stored in the file: with `normalize`, the share of the residual
+    # norm added (on SmolLM2, 0.1 costs +18% answer perplexity and 0.12 already +26%; the old
+    # raw strength 4 was about 0.4 of the norm and cost 2.4 to 11 times).
+    strength: float = 0.1
     # "answer": the model answers each prompt under the persona and the neutral system prompt,
     # and the answers are read back *without* a system prompt, averaged over their tokens (the
     # style itself, free of the instruction); "prompt": the last prompt token under each system
     # prompt (no generation: cheaper, but it also carries "a system prompt was given").
     contrast: Literal["answer", "prompt"] = "answer"
-    answer_tokens: int = 32  # tokens per contrast answer
-    normalize: bool = False  # unit-length vectors: strength is then in residual-norm units
+    answer_tokens: int = 48  # tokens per contrast answer: more tokens, a steadier mean
+    # Drop the difference's component along the stream's mean direction: on SmolLM2 the raw
+    # difference points half against it (cosine -0.5 at blocks 2 to 8), so adding it shrinks
+    # the whole stream, which costs fluency without adding style.
+    project_mean: bool = True
+    # Scale each vector to the stream's mean token norm at its block, so a strength means the
+    # same push at every block (the raw difference is 6 to 12% of that norm, varying by block).
+    normalize: bool = True
 
 
 def default_layers(n_layer: int) -> list[int]:
-    """One block about a quarter of the way up: early blocks still read tokens and steering
-    them breaks words, late ones write the next token; on SmolLM2-135M block 8 of 30 moved the
-    style most for the fluency lost (benchmarks/README.md, persona injection)."""
-    return [n_layer * 4 // 15]
+    """One block two fifths of the way up: early blocks still read tokens and steering them
+    breaks words, late ones write the next token; on SmolLM2-135M block 12 of 30 moved the
+    sentiment most for the fluency lost (benchmarks/README.md, persona injection)."""
+    return [n_layer * 2 // 5]
 
 
 def check_layers(layers: Sequence[int], n_layer: int, where: str) -> list[int]:
@@ -89,37 +133,51 @@ def chat(system: str | None, user: str) -> list[dict[str, str]]:
     return [*head, {"role": "user", "content": user}]
 
 
+@dataclass
+class Stream:
+    """The residual stream after one block, over the tokens read."""
+
+    mean: torch.Tensor  # (C,) mean activation, float32
+    norm: float  # mean length of one token's activation
+
+
 @torch.inference_mode()
 def residuals(
     model: nn.Module,
-    prompts: Sequence[Sequence[int]],
+    sequences: Sequence[Sequence[int]],
     layers: Sequence[int],
     starts: Sequence[int] | None = None,
-) -> dict[int, torch.Tensor]:
-    """Mean residual stream after each block in `layers` over sequences (token ids): at the last
-    token, or averaged over positions from `starts[i]` on when given -> {layer: (C,)} in
-    float32. The model must have no KV caches set up (a plain forward)."""
-    captured: dict[int, torch.Tensor] = {}
+) -> dict[int, Stream]:
+    """The residual stream after each block in `layers` over sequences (token ids), read at
+    the last token, or at every position from `starts[i]` on when given (every token weighs
+    the same) -> {layer: Stream}. The model must have no KV caches set up (a plain forward)."""
+    sums: dict[int, torch.Tensor] = {}
+    norms: dict[int, float] = {}
     start = 0
 
     def hook(layer):
         def read(module, args, output):
             hidden = output[0] if isinstance(output, tuple) else output  # (1, T, C)
-            picked = hidden[0, -1] if starts is None else hidden[0, start:].mean(0)  # (C,)
-            captured[layer] = captured.get(layer, 0) + picked.float()
+            picked = (hidden[0, -1:] if starts is None else hidden[0, start:]).float()  # (N, C)
+            sums[layer] = sums.get(layer, 0) + picked.sum(0)
+            norms[layer] = norms.get(layer, 0.0) + float(picked.norm(dim=-1).sum())
 
         return read
 
     handles = [model.blocks[layer].register_forward_hook(hook(layer)) for layer in layers]
     device = next(model.parameters()).device
+    count = 0
     try:
-        for i, ids in enumerate(prompts):
+        for i, ids in enumerate(sequences):
             start = 0 if starts is None else starts[i]
+            count += 1 if starts is None else max(len(ids) - start, 0)
             model(torch.tensor([list(ids)], device=device))  # (1, T) -> logits, unused
     finally:
         for handle in handles:
             handle.remove()
-    return {layer: captured[layer].cpu() / len(prompts) for layer in layers}
+    if not count:
+        raise PersonalityError("steering: no tokens to read (every contrast answer is empty)")
+    return {layer: Stream(sums[layer].cpu() / count, norms[layer] / count) for layer in layers}
 
 
 def contrast_vectors(
@@ -129,16 +187,27 @@ def contrast_vectors(
     layers: Sequence[int],
     persona_starts: Sequence[int] | None = None,
     neutral_starts: Sequence[int] | None = None,
-    normalize: bool = False,
+    project_mean: bool = True,
+    normalize: bool = True,
 ) -> dict[int, torch.Tensor]:
-    """mean(persona) - mean(neutral) of the residual stream per layer -> {layer: (C,)}."""
+    """mean(persona) - mean(neutral) of the residual stream per layer, less its component
+    along the stream's mean (`project_mean`), at the stream's mean token norm (`normalize`)
+    -> {layer: (C,)}."""
     if not persona or not neutral:
         raise PersonalityError("steering needs at least one persona and one neutral prompt")
     high = residuals(model, persona, layers, persona_starts)
     low = residuals(model, neutral, layers, neutral_starts)
-    vectors = {layer: high[layer] - low[layer] for layer in layers}
-    if normalize:
-        vectors = {layer: v / v.norm().clamp_min(1e-8) for layer, v in vectors.items()}
+    vectors = {}
+    for layer in layers:
+        vector = high[layer].mean - low[layer].mean  # (C,)
+        if project_mean:
+            centre = high[layer].mean + low[layer].mean  # (C,) twice the stream's mean
+            centre = centre / centre.norm().clamp_min(1e-8)
+            vector = vector - (vector @ centre) * centre
+        if normalize:
+            length = (high[layer].norm + low[layer].norm) / 2
+            vector = vector / vector.norm().clamp_min(1e-8) * length
+        vectors[layer] = vector
     return vectors
 
 
@@ -179,17 +248,31 @@ def compute_vectors(
     if config.contrast == "prompt":
         persona = [engine.encode(chat(personality.system_prompt(), p)) for p in prompts]
         neutral = [engine.encode(chat(NEUTRAL_SYSTEM_PROMPT, p)) for p in prompts]
-        return contrast_vectors(model, persona, neutral, layers, normalize=config.normalize)
+        return contrast_vectors(
+            model,
+            persona,
+            neutral,
+            layers,
+            project_mean=config.project_mean,
+            normalize=config.normalize,
+        )
     tokens = config.answer_tokens
     persona, persona_starts = _answered(engine, personality.system_prompt(), prompts, tokens)
     neutral, neutral_starts = _answered(engine, NEUTRAL_SYSTEM_PROMPT, prompts, tokens)
     return contrast_vectors(
-        model, persona, neutral, layers, persona_starts, neutral_starts, config.normalize
+        model,
+        persona,
+        neutral,
+        layers,
+        persona_starts,
+        neutral_starts,
+        project_mean=config.project_mean,
+        normalize=config.normalize,
     )
 
 
 def personality_section(
-    personality: Personality, layers: list[int], strength: float, prompts: int
+    personality: Personality, layers: list[int], config: SteeringConfig, prompts: int
 ) -> dict:
     """What the file's `personality` metadata says about its steering."""
     return {
@@ -197,8 +280,13 @@ def personality_section(
         "config": personality.to_dict(),
         "system_prompt": personality.system_prompt(),
         "steering_layers": layers,
-        "steering_strength": float(strength),
+        "steering_strength": float(config.strength),
         "steering_method": "contrastive activation addition (persona vs neutral system prompt)",
+        "steering_contrast": config.contrast,
+        "steering_mean_projected": config.project_mean,
+        # True: a strength is a share of the residual norm; False: a multiple of the raw
+        # difference of means.
+        "steering_normalized": config.normalize,
         "steering_prompts": prompts,
     }
 
@@ -257,7 +345,7 @@ def steer_file(
     engine = Engine.load(model_path, device, max_batch=8)
     vectors = compute_vectors(engine, personality, config, prompts)
     layers = sorted(vectors)
-    section = personality_section(personality, layers, config.strength, len(prompts))
+    section = personality_section(personality, layers, config, len(prompts))
     write_steered(engine.sou, out, vectors, section)
     return {
         "out": str(out),

@@ -50,7 +50,7 @@ def test_eval_writes_every_condition_and_metric_and_a_chart(tmp_path, capsys):
             "--layers",
             "1",
             "--strength",
-            "4",
+            "0.5",
             "--device",
             "cpu",
             "--out",
@@ -69,7 +69,7 @@ def test_eval_writes_every_condition_and_metric_and_a_chart(tmp_path, capsys):
         assert 0 <= values["alignment"] <= 1
         assert values["perplexity"] > 1
     assert report["conditions"]["none"]["perplexity_ratio"] == 1.0
-    assert report["steering"] == {"source": "computed", "layers": [1], "strength": 4.0}
+    assert report["steering"] == {"source": "computed", "layers": [1], "strength": 0.5}
     assert [a["prompt"] for a in report["answers"]] == ["Why is the sky blue?", "Hi!", "What now?"]
     # and the chart is a PNG
     assert (tmp_path / "report" / "persona_eval.png").read_bytes()[:8] == PNG_MAGIC

@@ -1,6 +1,8 @@
 """Steering vectors: one per chosen layer, stored in and read back from the `.sou`, every other
-tensor copied unchanged; strength > 0 changes what the model says and strength 0 does not; bad
-input (unknown personality, no tokenizer, layers out of range) is refused clearly."""
+tensor copied unchanged; by default free of the stream's mean direction and as long as the
+stream's typical token, so a strength is a share of the residual norm; strength > 0 changes
+what the model says and strength 0 does not; bad input (unknown personality, no tokenizer,
+layers out of range) is refused clearly."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from ml.cli import main
 from ml.infer.engine import Engine
 from ml.models import LlamaConfig, build_model
 from ml.personality import ConfigPersonality, PersonalityError
-from ml.personality.steering import SteeringConfig, steer_file
+from ml.personality.steering import SteeringConfig, contrast_vectors, residuals, steer_file
 from ml.sou import read_sou, write_sou
 from tests.ml.infer.factories import CHAT_TEMPLATE, bpe_tokenizer_json, vocab_size
 
@@ -84,27 +86,60 @@ def test_vectors_have_one_model_wide_vector_per_layer_and_are_stored(model_sou, 
             assert bytes(steered.raw(info.name)[2]) == bytes(source.raw(info.name)[2])
 
 
-def test_strength_changes_generated_tokens_and_zero_does_not(model_sou, tmp_path):
-    # given the model and a steered copy
-    out = tmp_path / "steered.sou"
-    steer_file(
-        model_sou, CHEERFUL, out, SteeringConfig(layers=[1], normalize=True), CONTRAST, "cpu"
+def test_default_vectors_are_free_of_the_stream_mean_and_as_long_as_a_token():
+    # given a model and persona / neutral sequences whose last four tokens are the answer
+    torch.manual_seed(0)
+    model = build_model(
+        LlamaConfig(
+            vocab_size=50,
+            block_size=32,
+            n_layer=2,
+            n_head=2,
+            n_kv_head=1,
+            n_embd=16,
+            intermediate_size=24,
+        )
+    ).eval()
+    persona = [[1, 2, 3, 4, 5, 6, 7], [1, 2, 8, 9, 10, 11, 12]]
+    neutral = [[1, 2, 3, 13, 14, 15, 16], [1, 2, 8, 17, 18, 19, 20]]
+    starts = [3, 3]
+
+    # when vectors are computed with the defaults and from the raw difference of means
+    default = contrast_vectors(model, persona, neutral, [0, 1], starts, starts)
+    raw = contrast_vectors(
+        model, persona, neutral, [0, 1], starts, starts, project_mean=False, normalize=False
     )
+
+    # then the raw vector is the difference of the answers' means, and the default one is
+    # orthogonal to the stream's mean and as long as the stream's mean token
+    high, low = residuals(model, persona, [0, 1], starts), residuals(model, neutral, [0, 1], starts)
+    for layer in (0, 1):
+        assert torch.allclose(raw[layer], high[layer].mean - low[layer].mean, atol=1e-5)
+        centre = high[layer].mean + low[layer].mean
+        assert abs(float(default[layer] @ centre)) < 1e-3 * float(centre.norm())
+        length = (high[layer].norm + low[layer].norm) / 2
+        assert float(default[layer].norm()) == pytest.approx(length, rel=1e-4)
+
+
+def test_strength_changes_generated_tokens_and_zero_does_not(model_sou, tmp_path):
+    # given the model and a steered copy with the default (norm-relative) vectors
+    out = tmp_path / "steered.sou"
+    steer_file(model_sou, CHEERFUL, out, SteeringConfig(layers=[1]), CONTRAST, "cpu")
     plain, steered = Engine.load(model_sou, "cpu"), Engine.load(out, "cpu")
     prompt = [{"role": "user", "content": "How are you?"}]
 
-    # when both answer greedily, the steered one at strength 0 and at strength 8
+    # when both answer greedily, the steered one at strength 0 and at half the residual norm
     baseline = plain.complete(prompt, **GREEDY)
     at_zero = steered.complete(prompt, steering_strength=0.0, **GREEDY)
-    at_eight = steered.complete(prompt, steering_strength=8.0, **GREEDY)
+    at_half = steered.complete(prompt, steering_strength=0.5, **GREEDY)
 
-    # then strength 0 says exactly what the plain model says and strength 8 something else
+    # then strength 0 says exactly what the plain model says and strength 0.5 something else
     assert at_zero == baseline
-    assert at_eight != baseline
+    assert at_half != baseline
 
 
-def test_steer_command_writes_the_file(model_sou, tmp_path, capsys):
-    # when a user steers a model from the command line
+def test_steer_command_writes_the_file_with_the_default_strength(model_sou, tmp_path, capsys):
+    # when a user steers a model from the command line without choosing a strength
     out = tmp_path / "cli.sou"
     code = main(
         [
@@ -117,18 +152,20 @@ def test_steer_command_writes_the_file(model_sou, tmp_path, capsys):
             str(out),
             "--layers",
             "0,2",
-            "--strength",
-            "2",
             "--device",
             "cpu",
         ]
     )
 
-    # then it reports the layers and the file has them
+    # then it reports the layers, and the file has them and says a strength of a tenth of
+    # the residual norm
     assert code == 0
     assert json.loads(capsys.readouterr().out)["layers"] == [0, 2]
     with read_sou(out) as steered:
         assert sorted(steered.steering_vectors()) == [0, 2]
+        assert steered.personality["steering_strength"] == 0.1
+        assert steered.personality["steering_normalized"] is True
+        assert steered.personality["steering_mean_projected"] is True
 
 
 def test_unknown_personality_is_refused(model_sou, tmp_path, capsys):
