@@ -55,6 +55,9 @@ def main() -> int:
             PYTHON, "-m", "celery", "-A", "sloughgpt_site", "worker",
             "-Q", "inference", "--pool", "threads",
             "--concurrency", os.environ.get("INFERENCE_CONCURRENCY", "8"),
+            # It needs no other worker's events or state; its main thread should only
+            # hand out tasks, not wake up for chatter while replies stream.
+            "--without-gossip", "--without-mingle",
             "--loglevel", "INFO", "-n", "inference@%h",
         ],
         start_new_session=True,

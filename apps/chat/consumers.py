@@ -5,10 +5,17 @@ Client -> server: {"type": "send", "content"}, {"type": "stop"}, {"type": "regen
 {"type": "edit", "message_id", "content"}, {"type": "ping"}.
 Server -> client (to every socket of the conversation): "message" (a new or edited message),
 "removed" (message ids dropped by regenerate/edit), "notice", "delta", "done", "error"; and
-"pong" to the sender. Deltas and the final message come from the inference worker."""
+"pong" to the sender. Deltas and the final message come from the inference worker.
+
+A web process serves many sockets, so this consumer's database work runs on a small pool of
+threads of its own, never on channels' single shared database thread: one chat's send does
+not queue behind another's there, and relayed events never wait for a database at all."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ValidationError
@@ -26,6 +33,15 @@ def _validation_message(error: ValidationError) -> str:
     return "; ".join(error.messages)
 
 
+# Requests (send, stop, ...) one web process runs at once; each thread keeps a database connection.
+REQUEST_THREADS = 4
+_requests = ThreadPoolExecutor(max_workers=REQUEST_THREADS, thread_name_prefix="sloughgpt-chat")
+
+
+def _on_request_thread(function):
+    return database_sync_to_async(function, thread_sensitive=False, executor=_requests)
+
+
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
@@ -33,7 +49,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         self.conversation_id = self.scope["url_route"]["kwargs"]["conversation_id"]
-        if not await database_sync_to_async(conversation_exists)(
+        if not await _on_request_thread(conversation_exists)(
                 user=user, conversation_id=self.conversation_id):
             await self.close(code=4404)
             return
@@ -67,8 +83,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "error", "code": code, "message": message})
 
     def _call(self, service, **kwargs):
-        return database_sync_to_async(service)(user=self.scope["user"],
-                                               conversation_id=self.conversation_id, **kwargs)
+        # A socket handles one message at a time, so its own requests still run in order.
+        return _on_request_thread(service)(user=self.scope["user"],
+                                           conversation_id=self.conversation_id, **kwargs)
 
     async def _send(self, content):
         await self._call(services.message_send, content=content.get("content"))
@@ -89,5 +106,16 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def _ping(self, content):
         await self.send_json({"type": "pong"})
 
+    async def dispatch(self, message):
+        # channels first hops to its shared database thread to close that thread's stale
+        # connections. This consumer never uses that thread (its requests run on their own
+        # pool, which cleans up the same way), and the hop would make every delta and send
+        # wait behind other sockets' database work.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def chat_event(self, message):
-        await self.send_json(message["event"])
+        for event in message["events"]:
+            await self.send_json(event)

@@ -1,20 +1,22 @@
 """The inference worker's services: a chat reply (build the prompt, stream it to the
-conversation's sockets, store the message once when it ends) and an OpenAI-compatible
+conversation's sockets through the process's relay, store the message once when it ends) and an OpenAI-compatible
 completion (stream it to the waiting HTTP request's reply list). Both release their quota
 lease when they end, however they end."""
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, NotFound
 
-from apps.registry.selectors import model_version_sou_path
+from apps.registry.selectors import model_version_sou_path, version_sou_path
 from ml.infer.engine import ContextLengthError
 
 from . import redis_state
+from .conf import setting
 from .inference import GenerationResult, engine_for, run_generation
 from .models import Conversation, Message
 from .prompting import (
@@ -27,7 +29,8 @@ from .prompting import (
     system_message,
 )
 from .quotas import Lease, quota_release
-from .realtime import publish_chat_event, push_reply
+from .realtime import publish_chat_event, publish_chat_events, push_reply
+from .relay import Reply, chat_relay
 from .services import SETTINGS_FIELDS, api_generation_id, generation_id
 
 logger = logging.getLogger(__name__)
@@ -36,8 +39,6 @@ logger = logging.getLogger(__name__)
 # -- chat replies -------------------------------------------------------------------------------
 def _retrieve(conversation: Conversation, query: str) -> list:
     from apps.rag.retrieval import rag_retrieve
-
-    from .conf import setting
 
     collection_ids = list(conversation.collections.values_list("pk", flat=True))
     if not collection_ids:
@@ -70,6 +71,15 @@ def chat_plan(conversation: Conversation, reply: Message, engine, lease: Lease |
                 notice=dropped_notice(dropped, engine.context_length, max_tokens))
 
 
+def _sou_path(conversation: Conversation) -> Path:
+    """The file to serve the conversation's model from (its version is already loaded with
+    it); NotFound when the version is gone, not the owner's, or not ready."""
+    version = conversation.model_version
+    if version is None or version.owner_id != conversation.owner_id:
+        raise NotFound(f"No model version with id {conversation.model_version_id}.")
+    return version_sou_path(version, conversation.qtype or None)
+
+
 def _store(reply: Message, **fields) -> bool:
     """Write the finished reply once; False when it was already finished or deleted."""
     with transaction.atomic():
@@ -79,13 +89,15 @@ def _store(reply: Message, **fields) -> bool:
     return bool(stored)
 
 
-def _fail(reply: Message, message: str) -> None:
+def _fail(reply: Message, message: str) -> list[dict]:
+    """Store the reply as failed; the event to announce it (none when it was already over)."""
     if _store(reply, status=Message.Status.FAILED, error=message, finish_reason="error"):
-        publish_chat_event(reply.conversation_id, {"type": "error", "message_id": reply.pk,
-                                                   "message": message})
+        return [{"type": "error", "message_id": reply.pk, "message": message}]
+    return []
 
 
-def _finish(reply: Message, result: GenerationResult, plan: Plan | None) -> None:
+def _finish(reply: Message, result: GenerationResult, plan: Plan | None) -> list[dict]:
+    """Store the finished reply; the event to announce it (none when it was already over)."""
     status = Message.Status.STOPPED if result.finish_reason == "cancelled" else Message.Status.DONE
     fields = {
         "content": result.text, "status": status, "finish_reason": result.finish_reason,
@@ -93,55 +105,66 @@ def _finish(reply: Message, result: GenerationResult, plan: Plan | None) -> None
         "ttft_ms": result.ttft_ms, "tokens_per_s": result.tokens_per_s,
         "citations": plan.citations if plan else [], "notice": plan.notice if plan else "",
     }
-    if _store(reply, **fields):
-        usage = {"prompt_tokens": result.prompt_tokens, "completion_tokens": result.completion_tokens,
-                 "total_tokens": result.prompt_tokens + result.completion_tokens}
-        publish_chat_event(reply.conversation_id, {
-            "type": "done", "message_id": reply.pk, "status": status,
-            "finish_reason": result.finish_reason, "content": result.text, "usage": usage,
-            "ttft_ms": result.ttft_ms, "tokens_per_s": result.tokens_per_s,
-            "citations": fields["citations"], "notice": fields["notice"],
-        })
+    if not _store(reply, **fields):
+        return []
+    usage = {"prompt_tokens": result.prompt_tokens, "completion_tokens": result.completion_tokens,
+             "total_tokens": result.prompt_tokens + result.completion_tokens}
+    return [{
+        "type": "done", "message_id": reply.pk, "status": status,
+        "finish_reason": result.finish_reason, "content": result.text, "usage": usage,
+        "ttft_ms": result.ttft_ms, "tokens_per_s": result.tokens_per_s,
+        "citations": fields["citations"], "notice": fields["notice"],
+    }]
+
+
+def _announce(conversation_id: int, live: Reply | None, events: list[dict]) -> None:
+    """Send the reply's ending events, after whatever text the relay still holds for it."""
+    if live is not None:
+        live.close(events)
+    elif events:
+        publish_chat_events(conversation_id, events)
 
 
 def chat_reply_generate(*, message_id: int) -> None:
-    """Generate a queued reply. A redelivered task for a finished reply does nothing."""
-    reply = (Message.objects.select_related("conversation__owner")
+    """Generate a queued reply. A redelivered task for a finished reply does nothing. The
+    generation starts before anything else is written; its text streams through the relay."""
+    reply = (Message.objects.select_related("conversation__owner", "conversation__model_version")
              .filter(pk=message_id, role=Message.Role.ASSISTANT).first())
     if reply is None or reply.status != Message.Status.QUEUED:
         return
     conversation, stop_id = reply.conversation, generation_id(message_id)
     lease = Lease.from_dict(reply.quota_lease)
-    used = 0
+    used, events, live = 0, [], None
     try:
         if redis_state.stop_requested(stop_id):
-            _finish(reply, GenerationResult("", 0, 0, "cancelled", None, None), None)
+            events = _finish(reply, GenerationResult("", 0, 0, "cancelled", None, None), None)
             return
-        path = model_version_sou_path(user=conversation.owner, qtype=conversation.qtype or None,
-                                      model_version_id=conversation.model_version_id)
-        engine = engine_for(path)
+        engine = engine_for(_sou_path(conversation))
         plan = chat_plan(conversation, reply, engine, lease)
         request = engine.request(plan.messages, **plan.sampling)
         if plan.notice:
             publish_chat_event(conversation.pk, {"type": "notice", "message_id": reply.pk,
                                                  "message": plan.notice})
-        result = run_generation(
-            engine, request, requested_at=reply.created_at.timestamp(),
-            on_text=lambda text: publish_chat_event(
-                conversation.pk, {"type": "delta", "message_id": reply.pk, "text": text}),
-            should_stop=lambda: redis_state.stop_requested(stop_id),
-        )
+        live = chat_relay().open(conversation_id=conversation.pk, message_id=reply.pk,
+                                 stop_key=redis_state.stop_key(stop_id))
+        # The relay batches the text and reads the stop flag, so each token costs no I/O.
+        result = run_generation(engine, request, requested_at=reply.created_at.timestamp(),
+                                on_text=live.add_text, should_stop=lambda: live.stop_requested,
+                                batch_s=0.0)
         used = result.completion_tokens
-        _finish(reply, result, plan)
+        events = _finish(reply, result, plan)
     except (PromptTooLong, ValueError) as exc:  # includes ContextLengthError, template errors
-        _fail(reply, str(exc))
+        events = _fail(reply, str(exc))
     except APIException as exc:  # the model version is gone or not ready
-        _fail(reply, str(exc.detail))
+        events = _fail(reply, str(exc.detail))
     except Exception as exc:
         logger.exception("chat reply %s failed", message_id)
-        _fail(reply, f"the reply could not be generated ({type(exc).__name__})")
+        events = _fail(reply, f"the reply could not be generated ({type(exc).__name__})")
     finally:
-        quota_release(lease, used_tokens=used)
+        try:
+            _announce(conversation.pk, live, events)
+        finally:
+            quota_release(lease, used_tokens=used)
 
 
 # -- OpenAI-compatible completions -------------------------------------------------------------
@@ -180,6 +203,7 @@ def completion_generate(*, payload: dict) -> None:
             engine, request, requested_at=payload["requested_at"],
             on_text=lambda text: push_reply(request_id, {"type": "delta", "text": text}),
             should_stop=lambda: redis_state.stop_requested(stop_id),
+            batch_s=setting("SLOUGHGPT_CHAT_FLUSH_MS") / 1000,
         )
         used = result.completion_tokens
         push_reply(request_id, {

@@ -42,12 +42,12 @@ class GenerationResult:
 
 
 def run_generation(engine, request, *, requested_at: float, on_text: Callable[[str], None],
-                   should_stop: Callable[[], bool]) -> GenerationResult:
-    """Submit `request` and stream its text through `on_text`: the first token at once, then
-    batches every SLOUGHGPT_CHAT_FLUSH_MS. `should_stop` is checked at each batch (it costs a
-    Redis round trip); a stop cancels the request, and the text made so far is returned.
+                   should_stop: Callable[[], bool], batch_s: float) -> GenerationResult:
+    """Submit `request` and stream its text through `on_text`: the first text at once (a
+    token may add none yet: part of a character, or a possible stop string held back), then
+    batches at most every `batch_s` seconds (0: every token's text). `should_stop` is checked
+    at each batch; a stop cancels the request, and the text made so far is returned.
     `requested_at` is the wall-clock time (time.time()) the user asked."""
-    interval = setting("SLOUGHGPT_CHAT_FLUSH_MS") / 1000
     stream = engine.submit(request)
     parts: list[str] = []
     pending = ""
@@ -66,7 +66,7 @@ def run_generation(engine, request, *, requested_at: float, on_text: Callable[[s
             if delta.finish_reason is not None:
                 finish = delta.finish_reason
                 break
-            if tokens == 1 or now - last_flush >= interval:
+            if (pending and not parts) or now - last_flush >= batch_s:
                 if pending:
                     on_text(pending)
                     parts.append(pending)

@@ -4,7 +4,8 @@ OpenAI-compatible requests get their events on a per-request Redis list instead,
 waiting HTTP response reads in order.
 
 Workers publish many small events, so they go through one long-lived event loop per process
-(one Redis connection) rather than a fresh loop per event."""
+(one Redis connection) rather than a fresh loop per event; a reply's deltas go through the
+relay on that loop (relay.py)."""
 
 from __future__ import annotations
 
@@ -55,13 +56,23 @@ class _LoopThread:
 _publisher = _LoopThread()
 
 
-def publish_chat_event(conversation_id: int, event: dict) -> None:
-    """Send `event` (JSON-safe, with a "type" for the client) to the conversation's sockets.
-    Blocks until Redis has it, so events from one thread arrive in the order sent."""
+def publisher_loop() -> asyncio.AbstractEventLoop:
+    """This process's event loop for channel-layer sends (started on first use)."""
+    return _publisher.loop()
+
+
+def publish_chat_events(conversation_id: int, events: list[dict]) -> None:
+    """Send `events` (JSON-safe, each with a "type" for the client) to the conversation's
+    sockets in order, as one channel-layer message. Blocks until Redis has them, so events
+    from one thread arrive in the order sent."""
     send = get_channel_layer().group_send(
-        chat_group(conversation_id), {"type": "chat.event", "event": event}
+        chat_group(conversation_id), {"type": "chat.event", "events": events}
     )
-    asyncio.run_coroutine_threadsafe(send, _publisher.loop()).result(timeout=SEND_TIMEOUT_S)
+    asyncio.run_coroutine_threadsafe(send, publisher_loop()).result(timeout=SEND_TIMEOUT_S)
+
+
+def publish_chat_event(conversation_id: int, event: dict) -> None:
+    publish_chat_events(conversation_id, [event])
 
 
 # -- replies to OpenAI-compatible requests ------------------------------------------------------

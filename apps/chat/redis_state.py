@@ -33,9 +33,13 @@ def key(*parts) -> str:
 STOP_TTL_S = 3600
 
 
+def stop_key(generation_id: str) -> str:
+    return key("stop", generation_id)
+
+
 def stop_request(generation_id: str) -> None:
-    client().set(key("stop", generation_id), 1, ex=STOP_TTL_S)
+    client().set(stop_key(generation_id), 1, ex=STOP_TTL_S)
 
 
 def stop_requested(generation_id: str) -> bool:
-    return bool(client().exists(key("stop", generation_id)))
+    return bool(client().exists(stop_key(generation_id)))

@@ -23,7 +23,7 @@ from apps.registry.selectors import version_sou_path
 from . import redis_state
 from .models import Conversation, Message
 from .quotas import quota_acquire, quota_release
-from .realtime import message_payload, publish_chat_event
+from .realtime import message_payload, publish_chat_events
 
 MAX_MESSAGE_CHARS = 32_000
 TITLE_CHARS = 60
@@ -155,11 +155,8 @@ def _check_idle(conversation: Conversation) -> None:
 
 
 def _publish_on_commit(conversation_id: int, events: list[dict]) -> None:
-    def send() -> None:
-        for event in events:
-            publish_chat_event(conversation_id, event)
-
-    transaction.on_commit(send, robust=True)  # live updates are best effort; rows are stored
+    # Live updates are best effort (the rows are stored); all of them go in one send.
+    transaction.on_commit(lambda: publish_chat_events(conversation_id, events), robust=True)
 
 
 def _start_reply(conversation: Conversation) -> Message:

@@ -1,9 +1,13 @@
 """Chat test fixtures: a per-module media folder shared with a real inference worker (a
-thread-pool Celery worker on the `inference` queue, as production runs it)."""
+thread-pool Celery worker on the `inference` queue, as production runs it), and closing the
+database connections the chat socket's request threads keep."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connections
 
 
 @pytest.fixture(scope="module")
@@ -30,3 +34,19 @@ def inference_worker(django_db_setup, django_db_blocker, var_dir):
         concurrency=8, extra_env={"OMP_NUM_THREADS": "1"},
     ) as process:
         yield process
+
+
+def close_request_thread_connections() -> None:
+    """Close the connection each of the chat socket's request threads keeps (they would block
+    the test database's teardown): every thread takes one closing call, held at a barrier
+    until all have, so no thread takes two."""
+    from apps.chat.consumers import REQUEST_THREADS, _requests
+
+    barrier = threading.Barrier(REQUEST_THREADS)
+
+    def close() -> None:
+        connections.close_all()
+        barrier.wait(timeout=30)
+
+    for future in [_requests.submit(close) for _ in range(REQUEST_THREADS)]:
+        future.result()

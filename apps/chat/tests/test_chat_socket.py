@@ -4,6 +4,9 @@ later messages; a long history is cut with a visible notice; strangers are refus
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import pytest
 import pytest_asyncio
 from asgiref.sync import sync_to_async
@@ -12,8 +15,10 @@ from django.db import connections
 
 from apps.accounts.services import api_token_create
 from apps.chat.models import Message
+from apps.chat.relay import chat_relay
 from sloughgpt_site.asgi import application
 
+from .conftest import close_request_thread_connections
 from .factories import conversation, model_version
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio, pytest.mark.worker,
@@ -24,9 +29,11 @@ TIMEOUT = 60  # the first reply of a module also loads the model
 
 @pytest_asyncio.fixture(autouse=True)
 async def _close_consumer_thread_connections():
-    # The consumer reads on the shared sync thread; its connection would block the flush.
+    # Socket authentication reads on the shared sync thread and the consumer on its request
+    # threads; their connections would block the flush.
     yield
     await sync_to_async(connections.close_all)()
+    await sync_to_async(close_request_thread_connections, thread_sensitive=False)()
 
 
 @sync_to_async
@@ -192,4 +199,42 @@ async def test_quota_exhausted_is_an_error_event_with_the_reset_time(make_user, 
     assert event["type"] == "error" and event["code"] == "quota_exceeded"
     assert "resets at" in event["message"] and event["retry_after"] > 0
     assert await _messages(chat.pk) == []
+    await socket.disconnect()
+
+
+async def test_a_busy_shared_database_thread_holds_back_neither_sends_nor_replies(make_user):
+    # given a connected socket, and channels' shared database thread busy with other work
+    user, chat = await _chat(make_user, max_tokens=8)
+    socket = await _socket(user, chat.pk)
+    release = threading.Event()
+    busy = asyncio.ensure_future(sync_to_async(release.wait)())
+    try:
+        # when
+        await socket.send_json_to({"type": "send", "content": "Tell me a story"})
+        events = await _until(socket, "done")
+    finally:
+        release.set()
+        await busy
+    # then the whole reply streamed meanwhile
+    assert [e["message"]["role"] for e in events[:2]] == ["user", "assistant"]
+    assert events[-1]["usage"]["completion_tokens"] == 8
+    await socket.disconnect()
+
+
+async def test_relayed_text_reaches_the_socket_in_order_before_the_closing_event(make_user):
+    # given a socket and a reply opened on this process's relay
+    user, chat = await _chat(make_user)
+    socket = await _socket(user, chat.pk)
+    reply = chat_relay().open(conversation_id=chat.pk, message_id=1, stop_key="unused")
+    # when a generating thread hands it text piece by piece, then closes it
+    def generate():
+        for piece in ("The ", "sea ", "was ", "calm."):
+            reply.add_text(piece)
+        reply.close([{"type": "done", "message_id": 1}])
+
+    await sync_to_async(generate, thread_sensitive=False)()
+    events = await _until(socket, "done")
+    # then
+    assert {e["type"] for e in events[:-1]} == {"delta"}
+    assert "".join(e["text"] for e in events[:-1]) == "The sea was calm."
     await socket.disconnect()
