@@ -64,10 +64,7 @@ static void attend_head(const float *q, const float *keys, const float *values, 
     const float scale = 1.0f / sqrtf((float)D);
     float best = -INFINITY;
     for (int64_t s = 0; s <= pos; s++) {
-        const float *k = keys + s * D;
-        float dot = 0.0f;
-        for (int i = 0; i < D; i++) dot += q[i] * k[i];
-        scores[s] = dot * scale;
+        scores[s] = sg_dot_f32(q, keys + s * D, D) * scale;
         if (scores[s] > best) best = scores[s];
     }
     float total = 0.0f;
@@ -158,10 +155,12 @@ int sg_llama_decode(const SgLlama *m, int64_t batch, const int64_t *tokens, cons
                 memcpy(L->v_cache + slot, t.v + (b * Hkv + g) * D, sizeof(float) * (size_t)D);
             }
         }
-        /* Heads are independent; long contexts make this the one non-matmul part worth sharing. */
+        /* Heads are independent, and past a few dozen positions attention is the one
+         * non-matmul part of the step worth sharing out. */
         int64_t longest = 0;
         for (int64_t b = 0; b < batch; b++) longest = positions[b] > longest ? positions[b] : longest;
-        #pragma omp parallel for schedule(static) num_threads(n_threads) if (n_threads > 1 && batch * H * longest >= 4096)
+        const int share = n_threads > 1 && batch * H * (longest + 1) * D >= (1 << 14);
+        #pragma omp parallel for schedule(static) num_threads(n_threads) if (share)
         for (int64_t bh = 0; bh < batch * H; bh++) {
             const int64_t b = bh / H, h = bh % H, g = h / group;
             const int64_t row = (b * Hkv + g) * S * D;

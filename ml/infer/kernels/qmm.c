@@ -353,6 +353,16 @@ static void dot_rows(int qtype, int rows, int mt, const uint8_t *w, int64_t row_
     }
 }
 
+float sg_dot_f32(const float *a, const float *b, int64_t n) {
+    if (use_simd < 0) sg_simd_enabled(0);
+#ifdef SG_X86
+    if (use_simd) return dot_f32_avx2(a, n, b);
+#endif
+    float acc = 0.0f;
+    for (int64_t i = 0; i < n; i++) acc += a[i] * b[i];
+    return acc;
+}
+
 /* Weight rows back to float32 (rows, K), for prefill-sized batches that go to a GEMM. Each value
  * is d * q then + m, rounded separately (ISO C does not fuse them), exactly as ml.sou.quant's
  * dequantize computes it; GCC vectorizes the loops and the clones pick AVX2 when present. */

@@ -22,6 +22,9 @@ typedef struct {
 int sg_linear_group(const SgLinear *lins, int count, const float *x, int64_t M, float *const *outs,
                     int n_threads);
 
+/* sum(a[i] * b[i]) for i < n, vectorized where the CPU allows. */
+float sg_dot_f32(const float *a, const float *b, int64_t n);
+
 /* Weight rows back to float32 (rows, K). */
 int sg_dequantize(int qtype, const uint8_t *w, int64_t rows, int64_t K, float *out);
 #endif
