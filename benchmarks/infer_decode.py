@@ -88,7 +88,8 @@ def main() -> None:
         engine_run(engine, 8)  # warm-up: kernel build/load, allocator, caches
         tok_per_s, prefill_tok_per_s, _ = engine_run(engine, args.tokens)
         peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        kv_cache_mb = (engine.memory_bytes() - engine.weights_bytes) / 2**20
+        kv_cache_mb = sum(layer.kv_cache.k_cache.nbytes + layer.kv_cache.v_cache.nbytes
+                          for layer in engine.model.attention_layers()) / 2**20  # as allocated
         prompt_ids = engine.encode(PROMPT)
         del engine
         hf_tok_per_s = None if args.no_hf else hf_run(path, prompt_ids, args.tokens)
