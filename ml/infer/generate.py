@@ -29,7 +29,8 @@ class RowSampling:
 def last_logits(model: nn.Module, idx: torch.Tensor, input_pos: torch.Tensor,
                 cache_rows: torch.Tensor | None = None) -> torch.Tensor:
     """idx (B, T) at input_pos -> logits of each row's last position (B, V), in float32."""
-    return model(idx, input_pos, cache_rows, last_only=True)[:, -1].float()
+    last = torch.full((idx.shape[0],), idx.shape[1] - 1, device=idx.device)
+    return model(idx, input_pos, cache_rows, logits_at=last)[:, -1].float()
 
 
 def sample_rows(logits: torch.Tensor, rows: list[RowSampling]) -> torch.Tensor:

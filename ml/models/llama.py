@@ -213,12 +213,12 @@ class Llama(CausalLM):
         idx: torch.Tensor,
         input_pos: torch.Tensor | None = None,
         cache_rows: torch.Tensor | None = None,
-        last_only: bool = False,
+        logits_at: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """idx (B, T) token ids at `input_pos` ((T,) or (B, T); default 0..T-1) -> logits
-        (B, T, vocab_size), or (B, 1, vocab_size) for the last position only (`last_only`,
-        what generation needs from a prompt). With caches set up, `cache_rows` (B,) picks each
-        row's cache slot."""
+        (B, T, vocab_size); with `logits_at` (B,), only row b's index logits_at[b] is scored,
+        giving (B, 1, vocab_size) (generation needs each prompt's last token only). With caches
+        set up, `cache_rows` (B,) picks each row's cache slot."""
         positions = self._positions(idx, input_pos, cache_rows)
         pos = positions.input_pos
         rows = pos if pos.dim() == 2 else pos.unsqueeze(0)  # (B or 1, T)
@@ -227,6 +227,6 @@ class Llama(CausalLM):
         cos = cos_table[rows].unsqueeze(1).to(x.dtype)  # (B or 1, 1, T, D)
         sin = sin_table[rows].unsqueeze(1).to(x.dtype)
         x = self.run_blocks(x, (cos, sin), positions)
-        if last_only:
-            x = x[:, -1:]  # (B, 1, C): the head is the largest matrix; skip it elsewhere
+        if logits_at is not None:  # the head is the largest matrix: run it where needed only
+            x = x[torch.arange(x.shape[0], device=x.device), logits_at].unsqueeze(1)  # (B, 1, C)
         return self.lm_head(self.model.norm(x))  # (B, T, V)

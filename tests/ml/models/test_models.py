@@ -129,17 +129,17 @@ def test_logits_depend_only_on_earlier_tokens(config):
 
 
 @pytest.mark.parametrize("config", tiny_configs(), ids=CONFIG_IDS)
-def test_last_only_gives_the_last_positions_logits(config):
-    # given a model and a prompt
+def test_logits_at_scores_one_chosen_position_per_row(config):
+    # given a model and two prompts
     torch.manual_seed(0)
     model = build_model(config).eval()
     idx = torch.randint(0, config.vocab_size, (2, 12))
-    # when it is run for every position and for the last one only
+    # when it is run for every position and for one position per row
     with torch.no_grad():
-        every, last = model(idx), model(idx, last_only=True)
-    # then the last-only logits are the last row of the full ones
-    assert last.shape == (2, 1, config.vocab_size)
-    torch.testing.assert_close(last[:, 0], every[:, -1])
+        every, chosen = model(idx), model(idx, logits_at=torch.tensor([11, 4]))
+    # then each row's chosen logits are that row's logits at that position
+    assert chosen.shape == (2, 1, config.vocab_size)
+    torch.testing.assert_close(chosen[:, 0], torch.stack([every[0, 11], every[1, 4]]))
 
 
 def test_sequences_longer_than_the_context_are_refused():
