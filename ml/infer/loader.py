@@ -30,13 +30,17 @@ def default_dtype(device: torch.device) -> torch.dtype:
     return torch.float32 if device.type == "cpu" else torch.float16
 
 
+def _check_shape(sou: SouFile, tensor_name: str, shape, needed) -> None:
+    if tuple(shape) != tuple(needed):
+        raise ModelLoadError(f"{sou.path}: tensor {tensor_name!r} has shape {tuple(shape)}, "
+                             f"the architecture needs {tuple(needed)}")
+
+
 def _quantized_linear(sou: SouFile, name: str, linear: nn.Linear, device,
                       weight_name: str | None = None) -> QuantLinear:
-    type_name, shape, raw = sou.raw(weight_name or f"{name}.weight")
-    if tuple(shape) != (linear.out_features, linear.in_features):
-        raise ModelLoadError(f"{sou.path}: tensor {weight_name or name + '.weight'!r} has shape "
-                             f"{tuple(shape)}, {name} needs "
-                             f"{(linear.out_features, linear.in_features)}")
+    weight_name = weight_name or f"{name}.weight"
+    type_name, shape, raw = sou.raw(weight_name)
+    _check_shape(sou, weight_name, shape, (linear.out_features, linear.in_features))
     bias = sou.tensor(f"{name}.bias") if linear.bias is not None else None
     return QuantLinear.from_raw(type_name, shape, as_byte_tensor(raw), bias, device)
 
@@ -71,10 +75,7 @@ def _keep_stored_tables(model: nn.Module, sou: SouFile, device, dtype) -> set[st
         if not isinstance(module, nn.Embedding) or stored.get(weight_name) not in STORED_TABLE_TYPES:
             continue
         type_name, shape, raw = sou.raw(weight_name)
-        if tuple(shape) != (module.num_embeddings, module.embedding_dim):
-            raise ModelLoadError(f"{sou.path}: tensor {weight_name!r} has shape {tuple(shape)}, "
-                                 f"the architecture needs "
-                                 f"{(module.num_embeddings, module.embedding_dim)}")
+        _check_shape(sou, weight_name, shape, (module.num_embeddings, module.embedding_dim))
         if isinstance(head, nn.Linear) and head.weight is module.weight:  # tied
             _set_module(model, HEAD, _quantized_linear(sou, HEAD, head, device, weight_name))
             consumed.add(f"{HEAD}.bias")
@@ -102,9 +103,7 @@ def _fill_parameters(model: nn.Module, sou: SouFile, device, dtype) -> set[str]:
             raise ModelLoadError(f"{sou.path}: no tensor {names[0]!r} in the file")
         reference = model.get_parameter(names[0])
         tensor = sou.tensor(source)
-        if tuple(tensor.shape) != tuple(reference.shape):
-            raise ModelLoadError(f"{sou.path}: tensor {source!r} has shape {tuple(tensor.shape)}, "
-                                 f"the architecture needs {tuple(reference.shape)}")
+        _check_shape(sou, source, tensor.shape, reference.shape)
         param = nn.Parameter(tensor.to(device=device, dtype=dtype), requires_grad=False)
         for name in names:
             owner, _, attr = name.rpartition(".")

@@ -23,8 +23,6 @@ from ml.infer.qlinear import QuantLinear
 from ml.infer.steering import Steering
 from ml.models.llama import Llama
 
-# Storage type -> the kernels' code (sg.h).
-TYPE_CODES = {"F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q8_0": 8, "BF16": 30}
 BAD_INPUT = -2  # decode.c: a token, position or batch size out of range
 
 
@@ -66,7 +64,7 @@ def _linear(module: nn.Module, what: str) -> _Linear:
         bias = _float32(module.bias, f"{what}.bias")
         if raw is not None and raw.is_cpu:
             return _Linear(raw.data_ptr(), bias, module.out_features, module.in_features,
-                           TYPE_CODES[module.qtype])
+                           kernels.TYPE_CODES[module.qtype])
         return _Linear(_float32(weight, what), bias, module.out_features, module.in_features, 0)
     if isinstance(module, nn.Linear):
         return _Linear(_float32(module.weight, what), _float32(module.bias, f"{what}.bias"),
@@ -76,7 +74,7 @@ def _linear(module: nn.Module, what: str) -> _Linear:
 
 def _embedding(module: nn.Module) -> tuple[int, int]:
     if isinstance(module, QuantEmbedding):
-        return TYPE_CODES[module.qtype], module.raw.data_ptr()
+        return kernels.TYPE_CODES[module.qtype], module.raw.data_ptr()
     if isinstance(module, nn.Embedding):
         return 0, _float32(module.weight, "embedding")
     raise Unsupported(f"the embedding is a {type(module).__name__}")

@@ -24,7 +24,6 @@ from ml.sou.constants import TENSOR_TYPES, tensor_byte_length
 from ml.sou.quant import QK, dequantize, quantize
 
 QTYPES = ("F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1")
-_KERNEL_CODES = {"F16": 1, "Q4_0": 2, "Q4_1": 3, "Q8_0": 8, "BF16": 30}
 _HALF_DTYPES = {"F16": torch.float16, "BF16": torch.bfloat16}
 _FALLBACK_CHUNK = 1 << 22  # elements of (blocks, rows, outputs) the torch path holds at once
 # From this many activation rows (prefill) a float32 GEMM over dequantized weight slices beats
@@ -127,7 +126,7 @@ class QuantLinear(nn.Module):
             return y.view(*x.shape[:-1], self.out_features).to(x.dtype)
         x32 = x32.contiguous()
         out = torch.empty(*x.shape[:-1], self.out_features)  # (..., N)
-        status = lib.sg_qmm(_KERNEL_CODES[self.qtype], raw.data_ptr(), self.out_features,
+        status = lib.sg_qmm(kernels.TYPE_CODES[self.qtype], raw.data_ptr(), self.out_features,
                             self.in_features, x32.data_ptr(), rows,
                             None if bias is None else bias.data_ptr(), out.data_ptr(),
                             torch.get_num_threads())
@@ -151,7 +150,7 @@ class QuantLinear(nn.Module):
                 w = dequantize(piece, self.qtype, (rows, k)).float()
             else:
                 w = buffer[:rows]
-                if lib.sg_dequantize(_KERNEL_CODES[self.qtype], piece.data_ptr(), rows, k,
+                if lib.sg_dequantize(kernels.TYPE_CODES[self.qtype], piece.data_ptr(), rows, k,
                                      w.data_ptr()) != 0:
                     raise RuntimeError(f"native {self.qtype} dequantize failed for ({rows}, {k})")
             out[:, start:start + rows] = x @ w.t()

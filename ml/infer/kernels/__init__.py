@@ -31,6 +31,8 @@ SOURCES = (HERE / "qmm.c", HERE / "decode.c")
 HEADERS = (HERE / "sg.h",)
 CFLAGS = ("-O3", "-std=c11", "-shared", "-fPIC", "-fopenmp")
 LIBS = ("-lm",)
+# Storage type -> the kernels' type code (the enum in sg.h).
+TYPE_CODES = {"F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q8_0": 8, "BF16": 30}
 ENV_SWITCH = "SLOUGHGPT_KERNELS"  # "torch" forces the pure-PyTorch path
 ENV_CACHE = "SLOUGHGPT_KERNEL_CACHE"  # where built libraries live (default ~/.cache/sloughgpt/kernels)
 

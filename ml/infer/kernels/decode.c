@@ -91,13 +91,6 @@ static int check_inputs(const SgLlama *m, int64_t batch, const int64_t *tokens,
     return SG_OK;
 }
 
-static int64_t embed_row_bytes(int qtype, int64_t C) {
-    if (qtype == QT_F32) return 4 * C;
-    if (qtype == QT_F16 || qtype == QT_BF16) return 2 * C;
-    const int64_t block = qtype == QT_Q8_0 ? 34 : qtype == QT_Q4_0 ? 18 : qtype == QT_Q4_1 ? 20 : 0;
-    return block && C % QK == 0 ? C / QK * block : -1;
-}
-
 /* Working memory of one step, carved from a single allocation. */
 typedef struct {
     float *x, *h, *q, *k, *v, *att, *gate, *up, *scores;
@@ -127,7 +120,7 @@ int sg_llama_decode(const SgLlama *m, int64_t batch, const int64_t *tokens, cons
                  carve(&cursor, batch * H * D), carve(&cursor, batch * I), carve(&cursor, batch * I),
                  carve(&cursor, batch * H * S)};
 
-    const int64_t embed_row = embed_row_bytes(m->embed_qtype, C);
+    const int64_t embed_row = sg_row_bytes(m->embed_qtype, C);
     for (int64_t b = 0; b < batch && status == SG_OK; b++) {
         const uint8_t *row = m->embed + tokens[b] * embed_row;
         if (m->embed_qtype == QT_F32) {

@@ -406,7 +406,7 @@ void sg_quantize_rows(const float *x, int64_t M, int64_t K, int8_t *q, float *d,
     for (int64_t m = 0; m < M; m++) quantize_row(x + m * K, K, q + m * K, d + m * (K / QK), s + m * (K / QK));
 }
 
-static int64_t row_bytes_of(int qtype, int64_t K) {
+int64_t sg_row_bytes(int qtype, int64_t K) {
     if (qtype == QT_F32) return 4 * K;
     if (qtype == QT_F16 || qtype == QT_BF16) return 2 * K;
     if (block_bytes(qtype) && K % QK == 0) return K / QK * block_bytes(qtype);
@@ -423,7 +423,7 @@ int sg_linear_group(const SgLinear *lins, int count, const float *x, int64_t M, 
     int64_t first[MAX_GROUP + 1] = {0}, row_bytes[MAX_GROUP], work = 0;  /* first: 4-row group index */
     int quantized = 0;
     for (int i = 0; i < count; i++) {
-        row_bytes[i] = row_bytes_of(lins[i].qtype, K);
+        row_bytes[i] = sg_row_bytes(lins[i].qtype, K);
         if (lins[i].k != K || lins[i].n < 1 || row_bytes[i] < 0) return -1;
         quantized |= block_bytes(lins[i].qtype) != 0;
         first[i + 1] = first[i] + (lins[i].n + 3) / 4;

@@ -22,6 +22,10 @@ typedef struct {
 int sg_linear_group(const SgLinear *lins, int count, const float *x, int64_t M, float *const *outs,
                     int n_threads);
 
+/* Bytes of one K-wide row stored as `qtype`, or -1 for an unknown type or a K that does not
+ * fill whole blocks. */
+int64_t sg_row_bytes(int qtype, int64_t K);
+
 /* sum(a[i] * b[i]) for i < n, vectorized where the CPU allows. */
 float sg_dot_f32(const float *a, const float *b, int64_t n);
 
