@@ -1,7 +1,10 @@
-"""`NativeDecoder`: the decode step of a loaded LLaMA-family model run by the native kernels
-(ml/infer/kernels/decode.c) in one foreign call, instead of ~20 eager PyTorch operators per
-layer. Prefill stays in PyTorch (its GEMMs are already efficient); both read and write the
-same static KV cache tensors, so a sequence moves between them freely.
+"""`NativeDecoder`: decode steps and prompts of a loaded LLaMA-family model run by the native
+kernels (ml/infer/kernels/decode.c), one foreign call per step or prompt chunk instead of ~20
+eager PyTorch operators per layer. Decode steps use the 8-bit integer kernels (a sequence gets
+the same logits alone or batched); prompts multiply float32 activations by weight tiles
+dequantized once per thread, so a weight is read once for all the prompt's tokens and no
+float copy of a matrix is ever made. Both read and write the model's static KV cache tensors,
+so a sequence moves freely between them and the PyTorch path.
 
 The decoder describes the model to C once (pointers to weights that stay owned by the
 model), refreshes the cache pointers when the scheduler grows the cache, and is built only
@@ -23,7 +26,10 @@ from ml.infer.qlinear import QuantLinear
 from ml.infer.steering import Steering
 from ml.models.llama import Llama
 
-BAD_INPUT = -2  # decode.c: a token, position or batch size out of range
+BAD_INPUT = -2  # decode.c: a token, position, row or count out of range
+# Prompt tokens per foreign call: bounds the call's scratch (about 23 KB per row for
+# SmolLM2) while keeping enough rows to reuse each dequantized weight tile.
+PROMPT_CHUNK = 128
 
 
 class _Linear(ctypes.Structure):
@@ -81,7 +87,8 @@ def _embedding(module: nn.Module) -> tuple[int, int]:
 
 
 class NativeDecoder:
-    """Use `NativeDecoder.build(model, steering)`; `decode` runs one step for rows 0..B-1."""
+    """Use `NativeDecoder.build(model, steering)`; `decode` runs one step for rows 0..B-1,
+    `prefill` one prompt into a cache row."""
 
     def __init__(self, lib: ctypes.CDLL, model: Llama, steering: Steering | None):
         config = model.config
@@ -139,22 +146,49 @@ class NativeDecoder:
                strengths: list[float] | None = None) -> torch.Tensor:
         """Feed tokens[b] at positions[b] into cache row b; next-token logits (B, V) float32.
         `strengths[b]` scales the steering vectors for row b."""
+        batch = len(tokens)
+        return self._forward(tokens, positions, None, strengths, list(range(batch)), False)
+
+    def prefill(self, prompt: list[int], row: int, strength: float = 0.0,
+                chunk: int = PROMPT_CHUNK) -> torch.Tensor:
+        """Run a prompt into cache row `row` from position 0, `chunk` tokens per call; the
+        next-token logits (1, V) float32. Chunking changes no number: each token's arithmetic
+        does not depend on the others in its call. A one-token prompt is a decode step (the
+        integer kernels), as in the PyTorch path, which tells prompts by their length."""
+        if not prompt:
+            raise ValueError("an empty prompt has nothing to prefill")
+        float_acts = len(prompt) > 1
+        logits = None
+        for start in range(0, len(prompt), chunk):
+            piece = prompt[start:start + chunk]
+            last = [len(piece) - 1] if start + chunk >= len(prompt) else []
+            logits = self._forward(piece, list(range(start, start + len(piece))),
+                                   [row] * len(piece), [strength] * len(piece), last, float_acts)
+        return logits
+
+    def _forward(self, tokens: list[int], positions: list[int], rows: list[int] | None,
+                 strengths: list[float] | None, logit_rows: list[int],
+                 float_acts: bool) -> torch.Tensor:
         self._bind_caches()
         batch = len(tokens)
         token_ids = torch.tensor(tokens, dtype=torch.int64)  # (B,)
         where = torch.tensor(positions, dtype=torch.int64)  # (B,)
+        cache_rows = None if rows is None else torch.tensor(rows, dtype=torch.int64)  # (B,)
+        picked = torch.tensor(logit_rows, dtype=torch.int64)  # (L,)
         scale = (torch.tensor(strengths, dtype=torch.float32)
                  if self._steering is not None and strengths and any(strengths) else None)
-        logits = torch.empty(batch, self._struct.vocab)  # (B, V)
-        status = self._lib.sg_llama_decode(
+        logits = torch.empty(len(logit_rows), self._struct.vocab)  # (L, V)
+        status = self._lib.sg_llama_forward(
             ctypes.byref(self._struct), batch, token_ids.data_ptr(), where.data_ptr(),
-            None if scale is None else scale.data_ptr(), logits.data_ptr(),
-            torch.get_num_threads())
+            None if cache_rows is None else cache_rows.data_ptr(),
+            None if scale is None else scale.data_ptr(), len(logit_rows), picked.data_ptr(),
+            logits.data_ptr(), int(float_acts), torch.get_num_threads())
         if status == BAD_INPUT:
-            raise ValueError(f"decode step out of range: tokens {tokens} (vocabulary "
-                             f"{self._struct.vocab}), positions {positions} (cache "
-                             f"{self._struct.cache_len}), {batch} rows (cache rows "
-                             f"{self._struct.max_batch})")
+            raise ValueError(f"native step out of range: token ids {min(tokens)}..{max(tokens)} "
+                             f"(vocabulary {self._struct.vocab}), positions {min(positions)}.."
+                             f"{max(positions)} (cache {self._struct.cache_len}), cache rows "
+                             f"{sorted(set(rows or range(batch)))} ({self._struct.max_batch} "
+                             "in the cache)")
         if status != 0:
-            raise RuntimeError(f"native decode step failed with status {status}")
+            raise RuntimeError(f"native forward failed with status {status}")
         return logits

@@ -26,8 +26,10 @@ from ml.sou.quant import QK, dequantize, quantize
 QTYPES = ("F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1")
 _HALF_DTYPES = {"F16": torch.float16, "BF16": torch.bfloat16}
 _FALLBACK_CHUNK = 1 << 22  # elements of (blocks, rows, outputs) the torch path holds at once
-# From this many activation rows (prefill) a float32 GEMM over dequantized weight slices beats
-# repeating the 8-bit matrix-vector kernel per row; decode steps (one row each) stay below it.
+# Prompts (inputs (B, T, K) with T > 1) take a float32 GEMM over dequantized weight slices,
+# which reuses each weight across all rows, as the native prompt path's float tiles do; decode
+# steps (T = 1) take the 8-bit kernel whatever the batch, so batching never changes a row's
+# numbers. Flat (M, K) inputs take the GEMM from this many rows.
 GEMM_ROWS = 16
 _GEMM_SLICE = 1 << 21  # weights per dequantized slice: 8 MiB of float32, cache-friendly
 
@@ -117,9 +119,10 @@ class QuantLinear(nn.Module):
         x32 = x if x.dtype is torch.float32 else x.float()
         native = lib is not None and x32.is_cpu and (bias is None or bias.dtype is torch.float32)
         rows = x32.numel() // self.in_features
-        if rows >= GEMM_ROWS or not native:
+        gemm = x.shape[-2] > 1 if x.dim() >= 3 else rows >= GEMM_ROWS
+        if gemm or not native:
             x2 = x32.reshape(rows, self.in_features).contiguous()  # (M, K)
-            y = (self._gemm(x2, raw, lib if native else None) if rows >= GEMM_ROWS
+            y = (self._gemm(x2, raw, lib if native else None) if gemm
                  else torch_qmm(x2, raw, self.qtype, self.out_features))
             if bias is not None:
                 y += bias.float()

@@ -3,8 +3,10 @@ static KV cache, joining and leaving between steps.
 
 Each step first prefills newly arrived prompts into free slots, then decodes one token for every
 running sequence in a single forward over cache rows 0..n-1 (each row at its own position; the
-rows of free slots carry a harmless dummy token); the decode step runs in the native kernels
-when the engine provides them (`NativeDecoder`), else as a PyTorch forward. A finished, stopped or abandoned sequence
+rows of free slots carry a harmless dummy token). Prompts and decode steps run in the native
+kernels when the engine provides them (`NativeDecoder`), else as PyTorch forwards; a prompt is
+prefilled on its own, so its numbers never depend on what else is running. A finished, stopped
+or abandoned sequence
 frees its slot at once. The cache grows in powers of two up to `max_seq_len`, so short chats
 attend over a short cache instead of the model's whole context.
 
@@ -124,7 +126,7 @@ class BatchScheduler:
                  max_seq_len: int, device: torch.device, dtype: torch.dtype,
                  steering: Steering | None = None, native: NativeDecoder | None = None):
         self.model, self.tokenizer = model, tokenizer
-        self.native = native  # runs decode steps when given; prefill always uses `model`
+        self.native = native  # runs prompts and decode steps when given, else `model`
         self.max_batch, self.max_seq_len = max_batch, max_seq_len
         self.device, self.dtype = device, dtype
         self.steering = steering
@@ -237,9 +239,13 @@ class BatchScheduler:
         row.fill_(sequence.request.prompt_ids[0])
         row[:length] = prompt
         sequence.context = row[:length]
-        if self.steering is not None:
-            self.steering.set_strengths([sequence.request.steering_strength])
-        logits = prefill(self.model, prompt, sequence.slot)  # (1, V)
+        strength = sequence.request.steering_strength
+        if self.native is not None:
+            logits = self.native.prefill(sequence.request.prompt_ids, sequence.slot, strength)
+        else:
+            if self.steering is not None:
+                self.steering.set_strengths([strength])
+            logits = prefill(self.model, prompt, sequence.slot)  # (1, V)
         sequence.position = length
         token = sample_rows(logits, [self._row_sampling(sequence)])
         self._accept([sequence], token)

@@ -105,8 +105,9 @@ def load() -> ctypes.CDLL | None:
     lib.sg_dequantize.restype = ctypes.c_int
     lib.sg_quantize_rows.argtypes = [ptr, i64, i64, ptr, ptr, ptr]
     lib.sg_quantize_rows.restype = None
-    lib.sg_llama_decode.argtypes = [ptr, i64, ptr, ptr, ptr, ptr, ctypes.c_int]
-    lib.sg_llama_decode.restype = ctypes.c_int
+    lib.sg_llama_forward.argtypes = [ptr, i64, ptr, ptr, ptr, ptr, i64, ptr, ptr, ctypes.c_int,
+                                     ctypes.c_int]
+    lib.sg_llama_forward.restype = ctypes.c_int
     lib.sg_simd_enabled.argtypes = [ctypes.c_int]
     lib.sg_simd_enabled.restype = ctypes.c_int
     lib.sg_simd_enabled(0)

@@ -1,7 +1,13 @@
-/* One decode step of a LLaMA-family model in a single foreign call.
+/* Decode steps and prompts of a LLaMA-family model, each in a single foreign call.
  *
- * Each batch row feeds one token at its own position and reads its own cache row; the step
- * writes the row's new key and value into the cache and returns next-token logits. Everything
+ * Each row feeds one token at its own position into its sequence's cache row; the call writes
+ * every row's new key and value into the cache, then each row attends to its sequence's keys up
+ * to its own position. A decode step gives each sequence one row; a prompt gives one sequence
+ * a row per token, so a row also sees the keys the rows before it wrote in the same call (the
+ * causal mask, for free). Logits come back for the rows asked for (a prompt needs its last
+ * only). Decode steps quantize activations to 8 bits per block for the integer kernels; prompts
+ * meet weight tiles dequantized once per thread in float32, which suits many rows, except in
+ * the output head (one row per sequence). Everything
  * the eager PyTorch forward does per token (about 20 operator launches per layer) happens here
  * in plain loops, so a token costs the weight traffic of its matrix products and little else.
  * The products run through sg_linear_group (qmm.c): q/k/v share one quantized input and one
@@ -73,21 +79,25 @@ static void attend_head(const float *q, const float *keys, const float *values, 
         total += scores[s];
     }
     memset(out, 0, sizeof(float) * (size_t)D);
-    for (int64_t s = 0; s <= pos; s++) {
-        const float *v = values + s * D;
-        const float p = scores[s] / total;
-        for (int i = 0; i < D; i++) out[i] += p * v[i];
-    }
+    for (int64_t s = 0; s <= pos; s++) sg_axpy_f32(scores[s] / total, values + s * D, out, D);
 }
 
+enum { MAX_ROWS = 1 << 16 };  /* rows per call: bounds the scratch allocation */
+
 static int check_inputs(const SgLlama *m, int64_t batch, const int64_t *tokens,
-                        const int64_t *positions) {
-    if (batch < 1 || batch > m->max_batch || m->head_dim % 2) return SG_BAD_INPUT;
+                        const int64_t *positions, const int64_t *cache_rows, int64_t n_logits,
+                        const int64_t *logit_rows) {
+    if (batch < 1 || batch > MAX_ROWS || m->head_dim % 2) return SG_BAD_INPUT;
+    if (!cache_rows && batch > m->max_batch) return SG_BAD_INPUT;
+    if (n_logits < 0 || n_logits > batch) return SG_BAD_INPUT;
     for (int64_t b = 0; b < batch; b++) {
         if (tokens[b] < 0 || tokens[b] >= m->vocab) return SG_BAD_INPUT;
         if (positions[b] < 0 || positions[b] >= m->cache_len || positions[b] >= m->rope_len)
             return SG_BAD_INPUT;
+        if (cache_rows && (cache_rows[b] < 0 || cache_rows[b] >= m->max_batch)) return SG_BAD_INPUT;
     }
+    for (int64_t i = 0; logit_rows && i < n_logits; i++)
+        if (logit_rows[i] < 0 || logit_rows[i] >= batch) return SG_BAD_INPUT;
     return SG_OK;
 }
 
@@ -102,23 +112,33 @@ static float *carve(float **cursor, int64_t count) {
     return p;
 }
 
-/* logits (batch, vocab) for tokens (batch,) at positions (batch,); row b uses cache row b.
- * steer_scale (batch,) multiplies each layer's steering vector, or is NULL for none.
- * Returns 0, SG_BAD_INPUT (token, position or batch out of range), SG_NO_MEMORY, or SG_KERNEL. */
-int sg_llama_decode(const SgLlama *m, int64_t batch, const int64_t *tokens, const int64_t *positions,
-                    const float *steer_scale, float *logits, int n_threads) {
-    int status = check_inputs(m, batch, tokens, positions);
+/* Rows of tokens (batch,) at positions (batch,) into cache rows cache_rows (batch,) (NULL: row
+ * b uses cache row b); logits (n_logits, vocab) for rows logit_rows (n_logits,) (NULL: rows
+ * 0..n_logits-1; n_logits = 0 skips the output head). steer_scale (batch,) multiplies each
+ * layer's steering vector, or is NULL for none. float_acts: 1 for prompts (float32 activations
+ * against dequantized weight tiles), 0 for decode steps (8-bit activations, integer kernels).
+ * Returns 0, SG_BAD_INPUT (a token, position, row or count out of range), SG_NO_MEMORY, or
+ * SG_KERNEL. */
+int sg_llama_forward(const SgLlama *m, int64_t batch, const int64_t *tokens,
+                     const int64_t *positions, const int64_t *cache_rows, const float *steer_scale,
+                     int64_t n_logits, const int64_t *logit_rows, float *logits, int float_acts,
+                     int n_threads) {
+    int status = check_inputs(m, batch, tokens, positions, cache_rows, n_logits, logit_rows);
     if (status != SG_OK) return status;
     const int64_t C = m->n_embd, D = m->head_dim, H = m->n_head, Hkv = m->n_kv_head;
     const int64_t I = m->intermediate, S = m->cache_len, group = H / Hkv;
     const int64_t per_row = 2 * C + 2 * H * D + 2 * Hkv * D + 2 * I;
-    float *memory = malloc(sizeof(float) * (size_t)(batch * per_row + batch * H * S));
+    const int threads = n_threads > 1 ? n_threads : 1;
+    /* Attention scores are per thread, not per row: a long prompt would need rows x heads x
+     * cache positions of them. */
+    float *memory = malloc(sizeof(float) * (size_t)(batch * per_row + threads * S + n_logits * C));
     if (!memory) return SG_NO_MEMORY;
     float *cursor = memory;
     Scratch t = {carve(&cursor, batch * C), carve(&cursor, batch * C), carve(&cursor, batch * H * D),
                  carve(&cursor, batch * Hkv * D), carve(&cursor, batch * Hkv * D),
                  carve(&cursor, batch * H * D), carve(&cursor, batch * I), carve(&cursor, batch * I),
-                 carve(&cursor, batch * H * S)};
+                 carve(&cursor, threads * S)};
+    float *head_in = carve(&cursor, n_logits * C);
 
     const int64_t embed_row = sg_row_bytes(m->embed_qtype, C);
     for (int64_t b = 0; b < batch && status == SG_OK; b++) {
@@ -135,15 +155,16 @@ int sg_llama_decode(const SgLlama *m, int64_t batch, const int64_t *tokens, cons
         for (int64_t b = 0; b < batch; b++) rms_norm(t.x + b * C, L->attn_norm, C, m->eps, t.h + b * C);
         SgLinear qkv[3] = {L->q, L->k, L->v};
         float *qkv_out[3] = {t.q, t.k, t.v};
-        if (sg_linear_group(qkv, 3, t.h, batch, qkv_out, n_threads)) { status = SG_KERNEL; break; }
+        if (sg_linear_group(qkv, 3, t.h, batch, qkv_out, float_acts, n_threads)) { status = SG_KERNEL; break; }
 
         for (int64_t b = 0; b < batch; b++) {
             const int64_t pos = positions[b];
             const float *cos = m->rope_cos + pos * D, *sin = m->rope_sin + pos * D;
             rope(t.q + b * H * D, (int)H, (int)D, cos, sin);
             rope(t.k + b * Hkv * D, (int)Hkv, (int)D, cos, sin);
+            const int64_t cache_row = cache_rows ? cache_rows[b] : b;
             for (int64_t g = 0; g < Hkv; g++) {
-                const int64_t slot = ((b * Hkv + g) * S + pos) * D;
+                const int64_t slot = ((cache_row * Hkv + g) * S + pos) * D;
                 memcpy(L->k_cache + slot, t.k + (b * Hkv + g) * D, sizeof(float) * (size_t)D);
                 memcpy(L->v_cache + slot, t.v + (b * Hkv + g) * D, sizeof(float) * (size_t)D);
             }
@@ -156,24 +177,24 @@ int sg_llama_decode(const SgLlama *m, int64_t batch, const int64_t *tokens, cons
         #pragma omp parallel for schedule(static) num_threads(n_threads) if (share)
         for (int64_t bh = 0; bh < batch * H; bh++) {
             const int64_t b = bh / H, h = bh % H, g = h / group;
-            const int64_t row = (b * Hkv + g) * S * D;
+            const int64_t row = ((cache_rows ? cache_rows[b] : b) * Hkv + g) * S * D;
             attend_head(t.q + bh * D, L->k_cache + row, L->v_cache + row, positions[b], (int)D,
-                        t.scores + bh * S, t.att + bh * D);
+                        t.scores + (int64_t)omp_get_thread_num() * S, t.att + bh * D);
         }
         float *o_out[1] = {t.h};
-        if (sg_linear_group(&L->o, 1, t.att, batch, o_out, n_threads)) { status = SG_KERNEL; break; }
+        if (sg_linear_group(&L->o, 1, t.att, batch, o_out, float_acts, n_threads)) { status = SG_KERNEL; break; }
         for (int64_t i = 0; i < batch * C; i++) t.x[i] += t.h[i];
 
         for (int64_t b = 0; b < batch; b++) rms_norm(t.x + b * C, L->mlp_norm, C, m->eps, t.h + b * C);
         SgLinear gate_up[2] = {L->gate, L->up};
         float *gate_up_out[2] = {t.gate, t.up};
-        if (sg_linear_group(gate_up, 2, t.h, batch, gate_up_out, n_threads)) { status = SG_KERNEL; break; }
+        if (sg_linear_group(gate_up, 2, t.h, batch, gate_up_out, float_acts, n_threads)) { status = SG_KERNEL; break; }
         for (int64_t i = 0; i < batch * I; i++) {
             const float g = t.gate[i];
             t.gate[i] = g / (1.0f + expf(-g)) * t.up[i];
         }
         float *down_out[1] = {t.h};
-        if (sg_linear_group(&L->down, 1, t.gate, batch, down_out, n_threads)) { status = SG_KERNEL; break; }
+        if (sg_linear_group(&L->down, 1, t.gate, batch, down_out, float_acts, n_threads)) { status = SG_KERNEL; break; }
         for (int64_t i = 0; i < batch * C; i++) t.x[i] += t.h[i];
 
         if (L->steer && steer_scale) {
@@ -183,9 +204,15 @@ int sg_llama_decode(const SgLlama *m, int64_t batch, const int64_t *tokens, cons
             }
         }
     }
-    if (status == SG_OK) {
-        for (int64_t b = 0; b < batch; b++) rms_norm(t.x + b * C, m->norm, C, m->eps, t.h + b * C);
-        if (sg_linear_group(&m->head, 1, t.h, batch, &logits, n_threads)) status = SG_KERNEL;
+    if (status == SG_OK && n_logits > 0) {
+        for (int64_t i = 0; i < n_logits; i++) {
+            const int64_t b = logit_rows ? logit_rows[i] : i;
+            rms_norm(t.x + b * C, m->norm, C, m->eps, head_in + i * C);
+        }
+        /* The head reads one row per sequence, which the integer kernels do fastest (and the
+         * PyTorch path does the same), so it never takes the float tiles. */
+        if (sg_linear_group(&m->head, 1, head_in, n_logits, &logits, 0, n_threads))
+            status = SG_KERNEL;
     }
     free(memory);
     return status;

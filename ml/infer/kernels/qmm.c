@@ -285,6 +285,47 @@ SG_AVX2 static float dot_f32_avx2(const float *w, int64_t K, const float *x) {
     return total;
 }
 
+/* A float tile for prompt-sized batches: `rows` (1..4) dequantized weight rows (wf, K floats
+ * apart) against `mt` (1..2) float activation rows (x, K apart), eight lanes per step with one
+ * accumulator per pair, so a pair's sum does not depend on the tile around it. K % 8 == 0. */
+SG_AVX2 static inline __attribute__((always_inline)) void float_tile_avx2(
+    const int rows, const int mt, const float *wf, int64_t K, const float *x, float *out) {
+    __m256 acc[4][2];
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < mt; j++) acc[r][j] = _mm256_setzero_ps();
+    for (int64_t k = 0; k < K; k += 8) {
+        __m256 xv[2];
+        for (int j = 0; j < mt; j++) xv[j] = _mm256_loadu_ps(x + j * K + k);
+        for (int r = 0; r < rows; r++) {
+            const __m256 wv = _mm256_loadu_ps(wf + r * K + k);
+            for (int j = 0; j < mt; j++) acc[r][j] = _mm256_fmadd_ps(wv, xv[j], acc[r][j]);
+        }
+    }
+    for (int j = 0; j < mt; j++)
+        for (int r = 0; r < rows; r++) out[j * 4 + r] = hsum8(acc[r][j]);
+}
+
+#define SG_FLOAT_TILE(ROWS, MT)                                                                 \
+    SG_AVX2 static void float_tile##ROWS##x##MT(const float *wf, int64_t K, const float *x,    \
+                                                float *out) {                                  \
+        float_tile_avx2(ROWS, MT, wf, K, x, out);                                              \
+    }
+SG_FLOAT_TILE(4, 1)
+SG_FLOAT_TILE(4, 2)
+SG_FLOAT_TILE(1, 1)
+SG_FLOAT_TILE(1, 2)
+typedef void (*float_tile_fn)(const float *, int64_t, const float *, float *);
+static const float_tile_fn float_tiles[2][2] = {{float_tile1x1, float_tile1x2},
+                                                {float_tile4x1, float_tile4x2}};
+
+SG_AVX2 static void axpy_f32_avx2(float a, const float *x, float *y, int64_t n) {
+    const __m256 av = _mm256_set1_ps(a);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+    for (; i < n; i++) y[i] += a * x[i];
+}
+
 static int cpu_has_avx2(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
@@ -353,6 +394,30 @@ static void dot_rows(int qtype, int rows, int mt, const uint8_t *w, int64_t row_
     }
 }
 
+/* out[j * 4 + r] as dot_rows, from weight rows already dequantized to wf (rows, K). */
+static void float_rows(int rows, int mt, const float *wf, int64_t K, const float *x, float *out) {
+#ifdef SG_X86
+    if (use_simd && K % 8 == 0) {
+        if (rows == 4) {
+            float_tiles[1][mt - 1](wf, K, x, out);
+        } else {
+            float y[8];
+            for (int r = 0; r < rows; r++) {
+                float_tiles[0][mt - 1](wf + r * K, K, x, y);
+                for (int j = 0; j < mt; j++) out[j * 4 + r] = y[j * 4];
+            }
+        }
+        return;
+    }
+#endif
+    for (int j = 0; j < mt; j++)
+        for (int r = 0; r < rows; r++) {
+            float acc = 0.0f;
+            for (int64_t k = 0; k < K; k++) acc += wf[r * K + k] * x[j * K + k];
+            out[j * 4 + r] = acc;
+        }
+}
+
 float sg_dot_f32(const float *a, const float *b, int64_t n) {
     if (use_simd < 0) sg_simd_enabled(0);
 #ifdef SG_X86
@@ -361,6 +426,14 @@ float sg_dot_f32(const float *a, const float *b, int64_t n) {
     float acc = 0.0f;
     for (int64_t i = 0; i < n; i++) acc += a[i] * b[i];
     return acc;
+}
+
+void sg_axpy_f32(float a, const float *x, float *y, int64_t n) {
+    if (use_simd < 0) sg_simd_enabled(0);
+#ifdef SG_X86
+    if (use_simd) { axpy_f32_avx2(a, x, y, n); return; }
+#endif
+    for (int64_t i = 0; i < n; i++) y[i] += a * x[i];
 }
 
 /* Weight rows back to float32 (rows, K), for prefill-sized batches that go to a GEMM. Each value
@@ -416,7 +489,7 @@ int64_t sg_row_bytes(int qtype, int64_t K) {
 enum { MAX_GROUP = 8 };
 
 int sg_linear_group(const SgLinear *lins, int count, const float *x, int64_t M, float *const *outs,
-                    int n_threads) {
+                    int float_acts, int n_threads) {
     if (use_simd < 0) sg_simd_enabled(0);
     if (count < 1 || count > MAX_GROUP || M < 1) return -1;
     const int64_t K = lins[0].k;
@@ -429,41 +502,63 @@ int sg_linear_group(const SgLinear *lins, int count, const float *x, int64_t M, 
         first[i + 1] = first[i] + (lins[i].n + 3) / 4;
         work += lins[i].n * K * M;
     }
+    /* Float activations: each thread dequantizes a group's rows once into its own buffer and
+     * meets every activation row there; otherwise the input is quantized once for all. */
+    const int dequantize = quantized && float_acts;
     int8_t *xq = NULL;
     float *xd = NULL, *xs = NULL;
     const int64_t nb = K / QK;
-    if (quantized) {
+    if (quantized && !dequantize) {
         xq = malloc((size_t)(M * K));
         xd = malloc(sizeof(float) * (size_t)(M * nb));
         xs = malloc(sizeof(float) * (size_t)(M * nb));
         if (!xq || !xd || !xs) { free(xq); free(xd); free(xs); return -1; }
         sg_quantize_rows(x, M, K, xq, xd, xs);
     }
+    int failed = 0;
     /* Small products finish before a thread team would wake up. */
     int parallel = n_threads > 1 && work >= (1 << 16);
-    #pragma omp parallel for schedule(static) num_threads(n_threads) if (parallel)
-    for (int64_t g = 0; g < first[count]; g++) {
-        int i = 0;
-        while (g >= first[i + 1]) i++;
-        const SgLinear *lin = &lins[i];
-        const int64_t n0 = 4 * (g - first[i]);
-        const int rows = lin->n - n0 < 4 ? (int)(lin->n - n0) : 4;
-        float y[8];
-        for (int64_t m = 0; m < M; m += 2) {
-            const int mt = M - m >= 2 ? 2 : 1;
-            dot_rows(lin->qtype, rows, mt, lin->w + n0 * row_bytes[i], row_bytes[i], K, x + m * K,
-                     xq ? xq + m * K : NULL, xq ? xd + m * nb : NULL, xq ? xs + m * nb : NULL, y);
-            for (int j = 0; j < mt; j++) {
-                float *o = outs[i] + (m + j) * lin->n + n0;
-                for (int r = 0; r < rows; r++)
-                    o[r] = lin->bias ? y[j * 4 + r] + lin->bias[n0 + r] : y[j * 4 + r];
+    #pragma omp parallel num_threads(n_threads) if (parallel)
+    {
+        float *wf = dequantize ? malloc(sizeof(float) * (size_t)(4 * K)) : NULL;
+        if (dequantize && !wf) {
+            #pragma omp atomic write
+            failed = 1;
+        }
+        #pragma omp for schedule(static)
+        for (int64_t g = 0; g < first[count]; g++) {
+            if (dequantize && !wf) continue;
+            int i = 0;
+            while (g >= first[i + 1]) i++;
+            const SgLinear *lin = &lins[i];
+            const int64_t n0 = 4 * (g - first[i]);
+            const int rows = lin->n - n0 < 4 ? (int)(lin->n - n0) : 4;
+            const uint8_t *w = lin->w + n0 * row_bytes[i];
+            const int dense = dequantize && block_bytes(lin->qtype) != 0;
+            if (dense) sg_dequantize(lin->qtype, w, rows, K, wf);
+            float y[8];
+            for (int64_t m = 0; m < M; m += 2) {
+                const int mt = M - m >= 2 ? 2 : 1;
+                if (dense) {
+                    float_rows(rows, mt, wf, K, x + m * K, y);
+                } else {
+                    dot_rows(lin->qtype, rows, mt, w, row_bytes[i], K, x + m * K,
+                             xq ? xq + m * K : NULL, xq ? xd + m * nb : NULL,
+                             xq ? xs + m * nb : NULL, y);
+                }
+                for (int j = 0; j < mt; j++) {
+                    float *o = outs[i] + (m + j) * lin->n + n0;
+                    for (int r = 0; r < rows; r++)
+                        o[r] = lin->bias ? y[j * 4 + r] + lin->bias[n0 + r] : y[j * 4 + r];
+                }
             }
         }
+        free(wf);
     }
     free(xq);
     free(xd);
     free(xs);
-    return 0;
+    return failed ? -1 : 0;
 }
 
 /* out (M, N) = x (M, K) @ W^T (+ bias (N,) unless NULL). Returns 0, or -1 for an unknown type
@@ -471,5 +566,5 @@ int sg_linear_group(const SgLinear *lins, int count, const float *x, int64_t M, 
 int sg_qmm(int qtype, const uint8_t *w, int64_t N, int64_t K, const float *x, int64_t M,
            const float *bias, float *out, int n_threads) {
     SgLinear lin = {w, bias, N, K, qtype, 0};
-    return sg_linear_group(&lin, 1, x, M, &out, n_threads);
+    return sg_linear_group(&lin, 1, x, M, &out, 0, n_threads);
 }

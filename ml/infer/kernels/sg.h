@@ -17,10 +17,13 @@ typedef struct {
 } SgLinear;
 
 /* outs[i] (M, lins[i].n) = x (M, K) @ W_i^T for `count` linears that read the same input
- * (q/k/v, gate/up): the input is quantized once and every row of every weight is shared out in
- * one parallel loop. All must have the same k. Returns 0, or -1 (bad type/shape, no memory). */
+ * (q/k/v, gate/up), every row of every weight shared out in one parallel loop. Block-quantized
+ * weights meet the input quantized once to 8-bit blocks (float_acts = 0: decode steps, integer
+ * kernels), or dequantized four rows at a time against the float input (float_acts = 1:
+ * prompts, many rows per weight). Either way a row's result does not depend on the other rows.
+ * All must have the same k. Returns 0, or -1 (bad type/shape, no memory). */
 int sg_linear_group(const SgLinear *lins, int count, const float *x, int64_t M, float *const *outs,
-                    int n_threads);
+                    int float_acts, int n_threads);
 
 /* Bytes of one K-wide row stored as `qtype`, or -1 for an unknown type or a K that does not
  * fill whole blocks. */
@@ -28,6 +31,9 @@ int64_t sg_row_bytes(int qtype, int64_t K);
 
 /* sum(a[i] * b[i]) for i < n, vectorized where the CPU allows. */
 float sg_dot_f32(const float *a, const float *b, int64_t n);
+
+/* y[i] += a * x[i] for i < n, vectorized where the CPU allows. */
+void sg_axpy_f32(float a, const float *x, float *y, int64_t n);
 
 /* Weight rows back to float32 (rows, K). */
 int sg_dequantize(int qtype, const uint8_t *w, int64_t rows, int64_t K, float *out);

@@ -1,5 +1,6 @@
-"""The native decode step against the PyTorch forward it replaces: same logits for every storage
-type, several sequences at different positions in one step, steering, and clear errors."""
+"""The native decode step and prompt prefill against the PyTorch forward they replace: same
+logits for every storage type, several sequences at different positions in one step, prompts in
+chunks, steering, and clear errors."""
 
 from __future__ import annotations
 
@@ -64,6 +65,54 @@ def test_native_step_gives_the_logits_of_the_pytorch_forward(typed_sou):
         assert got.argmax(-1).tolist() == expected.argmax(-1).tolist()
         tokens = got.argmax(-1).tolist()
         positions = [p + 1 for p in positions]
+
+
+def test_native_prefill_gives_the_logits_and_cache_of_the_pytorch_prefill(typed_sou):
+    # given the same model twice, one prefilling natively and one in PyTorch
+    _, model = _loaded(typed_sou)
+    _, reference = _loaded(typed_sou)
+    native = NativeDecoder.build(model)
+    for slot, prompt in enumerate(PROMPTS):
+        # when each prompt runs into its own cache row, natively in chunks of 2 tokens
+        got = native.prefill(prompt, slot, chunk=2)
+        expected = prefill(reference, torch.tensor(prompt), slot)
+        # then the next-token logits agree to float rounding
+        torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-4)
+        assert int(got.argmax()) == int(expected.argmax())
+    # and the keys and values written for later steps agree too
+    for mine, theirs in zip(model.attention_layers(), reference.attention_layers(), strict=True):
+        torch.testing.assert_close(mine.kv_cache.k_cache, theirs.kv_cache.k_cache,
+                                   rtol=1e-4, atol=1e-4)
+        torch.testing.assert_close(mine.kv_cache.v_cache, theirs.kv_cache.v_cache,
+                                   rtol=1e-4, atol=1e-4)
+
+
+def test_prompt_chunking_changes_no_number(tmp_path):
+    # given a Q4_0 model and a prompt longer than the smallest chunks
+    path = sou_file(tmp_path, "llama", "Q4_0", std=0.1)
+    _, model = _loaded(path)
+    native = NativeDecoder.build(model)
+    prompt = PROMPTS[2] * 3
+    # when it is prefilled whole, then one token per call, into another row
+    whole = native.prefill(prompt, 0)
+    single = native.prefill(prompt, 1, chunk=1)
+    # then the logits and the cached keys are bit for bit the same
+    assert torch.equal(whole, single)
+    cache = model.attention_layers()[-1].kv_cache.k_cache  # (rows, heads, positions, D)
+    assert torch.equal(cache[0, :, :len(prompt)], cache[1, :, :len(prompt)])
+
+
+def test_prefill_refuses_a_prompt_longer_than_the_cache(tmp_path):
+    # given a model whose cache holds 64 positions
+    _, model = _loaded(sou_file(tmp_path, "llama", "Q8_0"))
+    native = NativeDecoder.build(model)
+    # when / then: a 65-token prompt and an empty one are refused, naming the problem
+    with pytest.raises(ValueError, match="positions 64..64 \\(cache 64\\)"):
+        native.prefill([1] * 65, 0, chunk=64)
+    with pytest.raises(ValueError, match="empty prompt"):
+        native.prefill([], 0)
+    with pytest.raises(ValueError, match="cache rows \\[4\\]"):
+        native.prefill([1, 2], 4)
 
 
 def test_a_sequence_gets_the_same_logits_alone_or_batched(tmp_path):
