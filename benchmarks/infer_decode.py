@@ -1,9 +1,13 @@
 """Decode speed of a `.sou` model through the engine, against transformers' `generate` on the
 same weights (float32) in the same run. Prints one JSON line:
 {"type", "tok_per_s", "prefill_tok_per_s", "peak_rss_mb", "model_rss_mb", "file_mb",
-"kv_cache_mb", "hf_tok_per_s"}. `model_rss_mb` is the peak resident memory above what the
-process held before loading the model (torch and the tokenizer library alone hold ~200 MB),
-the figure to set against the goal of 1.3x the file plus the KV cache.
+"kv_cache_mb", "hf_tok_per_s", "model_rss_warm_mb"}. `model_rss_mb` is the peak resident
+memory above what the process held before loading the model (torch and the tokenizer library
+alone hold ~200 MB), the figure to set against the goal of 1.3x the file plus the KV cache.
+It still counts the pages of library code (torch, tokenizers, the kernels) that the first
+load and generation touch, which any model would touch alike; `model_rss_warm_mb` measures
+from after a tiny random model (its own small BPE vocabulary) has been loaded, run and
+dropped, so those pages are already resident and what remains is this model's own memory.
 
     python benchmarks/infer_decode.py --model smol-Q4_0.sou --type Q4_0
     python benchmarks/infer_decode.py --model SmolLM2-135M-Instruct.Q4_1.gguf --type Q4_0
@@ -15,15 +19,20 @@ end-of-text token so every run writes exactly --tokens tokens.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import resource
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
+from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
 from ml.infer.engine import Engine
+from ml.models import build_model, preset_config
+from ml.sou import write_sou
 from ml.sou.convert import export_hf_dir, import_gguf
 
 PROMPT = [{"role": "user", "content": "Write a short story about a lighthouse keeper who "
@@ -63,6 +72,42 @@ def hf_run(sou_path: Path, prompt_ids: list[int], tokens: int) -> float:
     return (out.shape[1] - ids.shape[1] - 1) / (total - prefill)
 
 
+def warm_runtime(directory: Path, qtype: str) -> None:
+    """Load and run a tiny random LLaMA in `qtype` with a small BPE vocabulary, then drop it,
+    so the library code pages a first model touches are resident before measuring."""
+    tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=300, special_tokens=["<unk>"], show_progress=False)
+    tokenizer.train_from_iterator(["a lighthouse keeper finds a message in a bottle"] * 20, trainer)
+    config = replace(preset_config("llama-tiny"), vocab_size=tokenizer.get_vocab_size())
+    model = build_model(config)
+    path = directory / "warm.sou"
+    write_sou(path, config=config.to_dict(),
+              tensors={n: p.detach() for n, p in model.named_parameters()},
+              tokenizer_json=tokenizer.to_str(), generation={}, provenance={},
+              qtype=qtype if qtype in ("F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1") else "F32")
+    engine = Engine.load(path, device="cpu", max_batch=1, max_seq_len=64)
+    for _ in engine.stream("a lighthouse keeper", max_tokens=8, temperature=0, ignore_eos=True):
+        pass
+    del engine, model
+    gc.collect()
+    reset_peak_rss()
+
+
+def reset_peak_rss() -> None:
+    """Start the peak (VmHWM) over from the current resident size."""
+    with open("/proc/self/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")
+
+
+def peak_rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def current_rss_mb() -> float:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
@@ -75,6 +120,9 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=128, help="greedy tokens to generate")
     parser.add_argument("--threads", type=int, default=2, help="torch/kernel threads")
     parser.add_argument("--no-hf", action="store_true", help="skip the transformers comparison")
+    parser.add_argument("--warm", action="store_true",
+                        help="run a tiny model first and measure memory from there "
+                             "(model_rss_warm_mb instead of model_rss_mb)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -84,10 +132,13 @@ def main() -> None:
             path = Path(scratch) / f"model-{args.type}.sou"
             import_gguf(args.model, path, args.type)
         base_rss_mb = current_rss_mb()
+        if args.warm:
+            warm_runtime(Path(scratch), args.type)
+            base_rss_mb = current_rss_mb()
         engine = Engine.load(path, device="cpu", max_batch=1, max_seq_len=512)
         engine_run(engine, 8)  # warm-up: kernel build/load, allocator, caches
         tok_per_s, prefill_tok_per_s, _ = engine_run(engine, args.tokens)
-        peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak_mb = peak_rss_mb()
         kv_cache_mb = sum(layer.kv_cache.k_cache.nbytes + layer.kv_cache.v_cache.nbytes
                           for layer in engine.model.attention_layers()) / 2**20  # as allocated
         prompt_ids = engine.encode(PROMPT)
@@ -97,8 +148,8 @@ def main() -> None:
             "type": args.type,
             "tok_per_s": round(tok_per_s, 2),
             "prefill_tok_per_s": round(prefill_tok_per_s, 2),
-            "peak_rss_mb": round(peak_rss_mb, 1),
-            "model_rss_mb": round(peak_rss_mb - base_rss_mb, 1),
+            "peak_rss_mb": round(peak_mb, 1),
+            "model_rss_warm_mb" if args.warm else "model_rss_mb": round(peak_mb - base_rss_mb, 1),
             "file_mb": round(path.stat().st_size / 2**20, 1),
             "kv_cache_mb": round(kv_cache_mb, 1),
             "hf_tok_per_s": None if hf_tok_per_s is None else round(hf_tok_per_s, 2),

@@ -21,6 +21,7 @@ from ml.infer.native import NativeDecoder
 from ml.infer.sampling import SamplingParams
 from ml.infer.scheduler import BatchScheduler, Delta, DeltaStream, Request
 from ml.infer.steering import Steering
+from ml.models.llama import Llama
 from ml.sou import SouFile, read_sou
 
 Prompt = str | list[dict[str, str]]  # plain text, or chat messages {"role", "content"}
@@ -86,6 +87,8 @@ class Engine:
             raise ValueError(f"max_seq_len {max_seq_len} must be in 1..{block_size} (the "
                              "model's context)")
         self.context_length = max_seq_len or block_size
+        if isinstance(self.model, Llama):
+            self.model.limit_positions(self.context_length)
         vectors = sou.steering_vectors()
         self.steering = (Steering(self.model.blocks, vectors, steering_layers, device, dtype)
                          if vectors else None)

@@ -87,9 +87,11 @@ def rope_inv_freq(config: LlamaConfig) -> torch.Tensor:
     return inv_freq
 
 
-def rope_tables(config: LlamaConfig, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    """cos and sin for every position (block_size, D), halves repeated for rotate-half."""
-    positions = torch.arange(config.block_size, dtype=torch.float32, device=device)
+def rope_tables(config: LlamaConfig, device: torch.device,
+                length: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos and sin for the first `length` positions (default block_size) (S, D), halves
+    repeated for rotate-half."""
+    positions = torch.arange(length or config.block_size, dtype=torch.float32, device=device)
     freqs = torch.outer(positions, rope_inv_freq(config).to(device))  # (S, D/2)
     angles = torch.cat((freqs, freqs), dim=-1)  # (S, D)
     return angles.cos(), angles.sin()
@@ -189,9 +191,10 @@ class Llama(CausalLM):
             self.apply(self._init_weights)
         if config.tie_word_embeddings:
             self.lm_head.weight = self.model.embed_tokens.weight
-        # cos, sin (block_size, D) in float32, derived from the config on first use on a device;
+        # cos, sin (positions, D) in float32, derived from the config on first use on a device;
         # not buffers, so checkpoints carry weights only and models built on "meta" need no fix-up.
         self._rope: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._rope_positions = config.block_size
 
     @property
     def blocks(self) -> nn.ModuleList:
@@ -199,8 +202,15 @@ class Llama(CausalLM):
 
     def rope(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
         if self._rope is None or self._rope[0].device != device:
-            self._rope = rope_tables(self.config, device)
+            self._rope = rope_tables(self.config, device, self._rope_positions)
         return self._rope
+
+    def limit_positions(self, positions: int) -> None:
+        """Keep rope tables for the first `positions` only: an engine serving a 512-token
+        window of an 8192-token model then holds 0.25 MB of tables instead of 4."""
+        if not 1 <= positions <= self.config.block_size:
+            raise ValueError(f"positions {positions} must be in 1..{self.config.block_size}")
+        self._rope_positions, self._rope = positions, None
 
     def _init_weights(self, module: nn.Module) -> None:
         if isinstance(module, (nn.Linear, nn.Embedding)):

@@ -39,3 +39,16 @@ def test_looked_up_rows_are_the_stored_rows(tmp_path):
     # then each row is the dequantized stored row, in the engine's dtype
     assert rows.shape == (2, 3, shape[1]) and rows.dtype == torch.float32
     assert torch.equal(rows, table[ids])
+
+
+def test_an_engine_keeps_rope_tables_for_its_window_only(tmp_path):
+    # given a model with a 128-position context served through a 32-token window
+    path = sou_file(tmp_path, "llama", "Q8_0")
+    engine = Engine.load(path, device="cpu", max_seq_len=32)
+    assert engine.config.block_size == 128
+    # when it answers inside the window
+    reply = engine.complete("The quick brown", max_tokens=8, temperature=0, ignore_eos=True)
+    # then the rotary tables cover the window, not the whole context
+    cos, sin = engine.model.rope(torch.device("cpu"))
+    assert cos.shape[0] == sin.shape[0] == 32
+    assert reply
