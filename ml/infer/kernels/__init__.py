@@ -1,10 +1,10 @@
-"""The native kernels (qmm.c: quantized matrix products; decode.c: a whole LLaMA decode step),
-compiled once per machine with the system C
-compiler, cached, and loaded with ctypes.
+"""The native kernels (qmm.c: quantized matrix products; decode.c: LLaMA decode steps and
+prompts; pool.c: their thread pool), compiled once per machine with the system C compiler,
+cached, and loaded with ctypes.
 
 No torch headers are involved, so a build takes about a second and needs nothing beyond a C
-compiler with OpenMP. The library links `libgomp.so.1`, which resolves to the copy torch has
-already loaded, so both share one thread pool and `torch.set_num_threads` governs both.
+compiler and POSIX threads. Callers pass `torch.get_num_threads()` as the thread count, so
+`torch.set_num_threads` governs the kernels too.
 When the kernels are switched off (`SLOUGHGPT_KERNELS=torch`) or cannot be built, `load()`
 returns None with one logged warning and callers use their pure-PyTorch path.
 """
@@ -22,14 +22,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import torch  # noqa: F401  (loads torch's libgomp first, so the kernels share its thread pool)
-
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
-SOURCES = (HERE / "qmm.c", HERE / "decode.c")
+SOURCES = (HERE / "qmm.c", HERE / "decode.c", HERE / "pool.c")
 HEADERS = (HERE / "sg.h",)
-CFLAGS = ("-O3", "-std=c11", "-shared", "-fPIC", "-fopenmp")
+CFLAGS = ("-O3", "-std=c11", "-shared", "-fPIC", "-pthread")
 LIBS = ("-lm",)
 # Storage type -> the kernels' type code (the enum in sg.h).
 TYPE_CODES = {"F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q8_0": 8, "BF16": 30}

@@ -19,7 +19,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <omp.h>
 
 #include "sg.h"
 
@@ -106,6 +105,24 @@ typedef struct {
     float *x, *h, *q, *k, *v, *att, *gate, *up, *scores;
 } Scratch;
 
+/* One layer's attention, shared out by (row, head). */
+typedef struct {
+    const Scratch *t;
+    const SgLlamaLayer *L;
+    const int64_t *positions, *cache_rows;
+    int64_t H, Hkv, group, S, D;
+} AttentionTask;
+
+static void attend_heads(void *arg, int64_t begin, int64_t end, int thread) {
+    const AttentionTask *a = arg;
+    for (int64_t bh = begin; bh < end; bh++) {
+        const int64_t b = bh / a->H, h = bh % a->H, g = h / a->group;
+        const int64_t row = ((a->cache_rows ? a->cache_rows[b] : b) * a->Hkv + g) * a->S * a->D;
+        attend_head(a->t->q + bh * a->D, a->L->k_cache + row, a->L->v_cache + row, a->positions[b],
+                    (int)a->D, a->t->scores + (int64_t)thread * a->S, a->t->att + bh * a->D);
+    }
+}
+
 static float *carve(float **cursor, int64_t count) {
     float *p = *cursor;
     *cursor += count;
@@ -174,13 +191,8 @@ int sg_llama_forward(const SgLlama *m, int64_t batch, const int64_t *tokens,
         int64_t longest = 0;
         for (int64_t b = 0; b < batch; b++) longest = positions[b] > longest ? positions[b] : longest;
         const int share = n_threads > 1 && batch * H * (longest + 1) * D >= (1 << 14);
-        #pragma omp parallel for schedule(static) num_threads(n_threads) if (share)
-        for (int64_t bh = 0; bh < batch * H; bh++) {
-            const int64_t b = bh / H, h = bh % H, g = h / group;
-            const int64_t row = ((cache_rows ? cache_rows[b] : b) * Hkv + g) * S * D;
-            attend_head(t.q + bh * D, L->k_cache + row, L->v_cache + row, positions[b], (int)D,
-                        t.scores + (int64_t)omp_get_thread_num() * S, t.att + bh * D);
-        }
+        AttentionTask task = {&t, L, positions, cache_rows, H, Hkv, group, S, D};
+        sg_parallel_for(batch * H, 1, share ? n_threads : 1, attend_heads, &task);
         float *o_out[1] = {t.h};
         if (sg_linear_group(&L->o, 1, t.att, batch, o_out, float_acts, n_threads)) { status = SG_KERNEL; break; }
         for (int64_t i = 0; i < batch * C; i++) t.x[i] += t.h[i];

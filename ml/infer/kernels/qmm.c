@@ -19,7 +19,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <omp.h>
 
 #include "sg.h"
 
@@ -488,6 +487,52 @@ int64_t sg_row_bytes(int qtype, int64_t K) {
 
 enum { MAX_GROUP = 8 };
 
+/* One call's shared state for group_rows, the body of its parallel loop. */
+typedef struct {
+    const SgLinear *lins;
+    int count;
+    const int64_t *first, *row_bytes;
+    const float *x;
+    int64_t M, K, nb;
+    float *const *outs;
+    const int8_t *xq;
+    const float *xd, *xs;
+    float *wf;  /* (threads, 4, K) dequantized rows per thread, or NULL */
+} GroupTask;
+
+/* 4-row groups [begin, end) of every linear against all M input rows. */
+static void group_rows(void *arg, int64_t begin, int64_t end, int thread) {
+    const GroupTask *t = arg;
+    const int64_t K = t->K, nb = t->nb;
+    float *wf = t->wf ? t->wf + (int64_t)thread * 4 * K : NULL;
+    for (int64_t g = begin; g < end; g++) {
+        int i = 0;
+        while (g >= t->first[i + 1]) i++;
+        const SgLinear *lin = &t->lins[i];
+        const int64_t n0 = 4 * (g - t->first[i]);
+        const int rows = lin->n - n0 < 4 ? (int)(lin->n - n0) : 4;
+        const uint8_t *w = lin->w + n0 * t->row_bytes[i];
+        const int dense = wf && block_bytes(lin->qtype) != 0;
+        if (dense) sg_dequantize(lin->qtype, w, rows, K, wf);
+        float y[8];
+        for (int64_t m = 0; m < t->M; m += 2) {
+            const int mt = t->M - m >= 2 ? 2 : 1;
+            if (dense) {
+                float_rows(rows, mt, wf, K, t->x + m * K, y);
+            } else {
+                dot_rows(lin->qtype, rows, mt, w, t->row_bytes[i], K, t->x + m * K,
+                         t->xq ? t->xq + m * K : NULL, t->xq ? t->xd + m * nb : NULL,
+                         t->xq ? t->xs + m * nb : NULL, y);
+            }
+            for (int j = 0; j < mt; j++) {
+                float *o = t->outs[i] + (m + j) * lin->n + n0;
+                for (int r = 0; r < rows; r++)
+                    o[r] = lin->bias ? y[j * 4 + r] + lin->bias[n0 + r] : y[j * 4 + r];
+            }
+        }
+    }
+}
+
 int sg_linear_group(const SgLinear *lins, int count, const float *x, int64_t M, float *const *outs,
                     int float_acts, int n_threads) {
     if (use_simd < 0) sg_simd_enabled(0);
@@ -502,63 +547,34 @@ int sg_linear_group(const SgLinear *lins, int count, const float *x, int64_t M, 
         first[i + 1] = first[i] + (lins[i].n + 3) / 4;
         work += lins[i].n * K * M;
     }
+    /* Small products finish before a helper thread would pick up its share. */
+    const int threads = n_threads > 1 && work >= (1 << 16) ? n_threads : 1;
     /* Float activations: each thread dequantizes a group's rows once into its own buffer and
      * meets every activation row there; otherwise the input is quantized once for all. */
     const int dequantize = quantized && float_acts;
-    int8_t *xq = NULL;
-    float *xd = NULL, *xs = NULL;
     const int64_t nb = K / QK;
-    if (quantized && !dequantize) {
+    int8_t *xq = NULL;
+    float *xd = NULL, *xs = NULL, *wf = NULL;
+    if (dequantize) {
+        wf = malloc(sizeof(float) * (size_t)(threads * 4 * K));
+        if (!wf) return -1;
+    } else if (quantized) {
         xq = malloc((size_t)(M * K));
         xd = malloc(sizeof(float) * (size_t)(M * nb));
         xs = malloc(sizeof(float) * (size_t)(M * nb));
         if (!xq || !xd || !xs) { free(xq); free(xd); free(xs); return -1; }
         sg_quantize_rows(x, M, K, xq, xd, xs);
     }
-    int failed = 0;
-    /* Small products finish before a thread team would wake up. */
-    int parallel = n_threads > 1 && work >= (1 << 16);
-    #pragma omp parallel num_threads(n_threads) if (parallel)
-    {
-        float *wf = dequantize ? malloc(sizeof(float) * (size_t)(4 * K)) : NULL;
-        if (dequantize && !wf) {
-            #pragma omp atomic write
-            failed = 1;
-        }
-        #pragma omp for schedule(static)
-        for (int64_t g = 0; g < first[count]; g++) {
-            if (dequantize && !wf) continue;
-            int i = 0;
-            while (g >= first[i + 1]) i++;
-            const SgLinear *lin = &lins[i];
-            const int64_t n0 = 4 * (g - first[i]);
-            const int rows = lin->n - n0 < 4 ? (int)(lin->n - n0) : 4;
-            const uint8_t *w = lin->w + n0 * row_bytes[i];
-            const int dense = dequantize && block_bytes(lin->qtype) != 0;
-            if (dense) sg_dequantize(lin->qtype, w, rows, K, wf);
-            float y[8];
-            for (int64_t m = 0; m < M; m += 2) {
-                const int mt = M - m >= 2 ? 2 : 1;
-                if (dense) {
-                    float_rows(rows, mt, wf, K, x + m * K, y);
-                } else {
-                    dot_rows(lin->qtype, rows, mt, w, row_bytes[i], K, x + m * K,
-                             xq ? xq + m * K : NULL, xq ? xd + m * nb : NULL,
-                             xq ? xs + m * nb : NULL, y);
-                }
-                for (int j = 0; j < mt; j++) {
-                    float *o = outs[i] + (m + j) * lin->n + n0;
-                    for (int r = 0; r < rows; r++)
-                        o[r] = lin->bias ? y[j * 4 + r] + lin->bias[n0 + r] : y[j * 4 + r];
-                }
-            }
-        }
-        free(wf);
-    }
+    GroupTask task = {lins, count, first, row_bytes, x, M, K, nb, outs, xq, xd, xs, wf};
+    /* Several chunks per thread, so a thread that loses its core for a while holds back one
+     * small chunk rather than half the product. */
+    const int64_t chunk = first[count] / (threads * 8) > 0 ? first[count] / (threads * 8) : 1;
+    sg_parallel_for(first[count], chunk, threads, group_rows, &task);
     free(xq);
     free(xd);
     free(xs);
-    return failed ? -1 : 0;
+    free(wf);
+    return 0;
 }
 
 /* out (M, N) = x (M, K) @ W^T (+ bias (N,) unless NULL). Returns 0, or -1 for an unknown type

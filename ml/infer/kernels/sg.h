@@ -25,6 +25,13 @@ typedef struct {
 int sg_linear_group(const SgLinear *lins, int count, const float *x, int64_t M, float *const *outs,
                     int float_acts, int n_threads);
 
+/* The body of a parallel loop: iterations [begin, end) on thread `thread` (0..n_threads-1). */
+typedef void (*sg_task_fn)(void *ctx, int64_t begin, int64_t end, int thread);
+
+/* fn over iterations 0..count-1 in chunks of `chunk`, on up to n_threads threads of the
+ * kernels' pool (pool.c), the caller included; returns when every chunk is done. */
+void sg_parallel_for(int64_t count, int64_t chunk, int n_threads, sg_task_fn fn, void *ctx);
+
 /* Bytes of one K-wide row stored as `qtype`, or -1 for an unknown type or a K that does not
  * fill whole blocks. */
 int64_t sg_row_bytes(int qtype, int64_t K);

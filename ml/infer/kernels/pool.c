@@ -1,0 +1,158 @@
+/* The kernels' own thread pool: parallel loops without OpenMP.
+ *
+ * A decode step runs about 150 short parallel loops, each a few dozen microseconds. Under
+ * OpenMP every thread that starts loops gets a team of its own, so once the scheduler's decode
+ * thread and the main thread have both run one, libgomp counts more threads than cores and
+ * stops spinning between loops: each loop then waits for a sleeping worker to wake, which cost
+ * a quarter of a SmolLM2 step. Here one pool serves every caller. Workers spin briefly after a
+ * loop (the next one is microseconds away within a step) and then sleep on a condition
+ * variable (so an idle worker burns no CPU between steps). Iterations are handed out in chunks
+ * from an atomic counter, so a worker that is preempted by another process delays only the
+ * chunk it holds, not a fixed share of the loop. Callers take turns (a mutex); results never
+ * depend on which thread ran which chunk.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "sg.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define CPU_RELAX() _mm_pause()
+#else
+#define CPU_RELAX() ((void)0)
+#endif
+
+enum { MAX_WORKERS = 63 };
+/* How long an idle worker keeps spinning before it sleeps: longer than the gap between two
+ * loops of a step, far shorter than the gap between steps. */
+static const int64_t SPIN_NS = 200 * 1000;
+
+typedef struct {
+    pthread_mutex_t callers;  /* one parallel loop at a time */
+    pthread_mutex_t sleep_lock;
+    pthread_cond_t wake;
+    atomic_uint_fast64_t generation;  /* bumped once per loop */
+    atomic_int sleepers;
+    atomic_int_fast64_t next;  /* next unclaimed iteration */
+    atomic_int done;           /* workers that have seen this loop through */
+    int workers;               /* started */
+    int active;                /* workers taking part in this loop (1..active) */
+    int64_t count, chunk;
+    sg_task_fn fn;
+    void *ctx;
+} Pool;
+
+static Pool pool = {.callers = PTHREAD_MUTEX_INITIALIZER, .sleep_lock = PTHREAD_MUTEX_INITIALIZER,
+                    .wake = PTHREAD_COND_INITIALIZER};
+/* The generation each worker was started in: it must take part in the very next loop, even if
+ * the thread gets going only after that loop has been announced. */
+static uint64_t started_in[MAX_WORKERS + 1];
+
+static int64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void run_chunks(int thread) {
+    for (;;) {
+        const int64_t begin = atomic_fetch_add(&pool.next, pool.chunk);
+        if (begin >= pool.count) return;
+        const int64_t end = begin + pool.chunk < pool.count ? begin + pool.chunk : pool.count;
+        pool.fn(pool.ctx, begin, end, thread);
+    }
+}
+
+/* Wait until the generation moves past `seen`: spin, then sleep. */
+static uint64_t await_loop(uint64_t seen) {
+    const int64_t deadline = now_ns() + SPIN_NS;
+    for (int i = 0;; i++) {
+        uint64_t current = atomic_load(&pool.generation);
+        if (current != seen) return current;
+        CPU_RELAX();
+        if ((i & 255) == 255 && now_ns() > deadline) break;
+    }
+    pthread_mutex_lock(&pool.sleep_lock);
+    atomic_fetch_add(&pool.sleepers, 1);
+    uint64_t current;
+    while ((current = atomic_load(&pool.generation)) == seen)
+        pthread_cond_wait(&pool.wake, &pool.sleep_lock);
+    atomic_fetch_sub(&pool.sleepers, 1);
+    pthread_mutex_unlock(&pool.sleep_lock);
+    return current;
+}
+
+static void *worker_main(void *arg) {
+    const int index = (int)(intptr_t)arg;  /* 1..workers; the caller is thread 0 */
+    uint64_t seen = started_in[index];
+    for (;;) {
+        seen = await_loop(seen);
+        /* Every worker reports every loop, taking part or not, so the caller cannot start
+         * the next loop (and change these fields) while any worker still reads this one. */
+        if (index <= pool.active) run_chunks(index);
+        atomic_fetch_add(&pool.done, 1);
+    }
+    return NULL;
+}
+
+/* A forked child has none of the parent's threads: start over with an empty pool. */
+static void reset_after_fork(void) {
+    pthread_mutex_init(&pool.callers, NULL);
+    pthread_mutex_init(&pool.sleep_lock, NULL);
+    pthread_cond_init(&pool.wake, NULL);
+    atomic_store(&pool.sleepers, 0);
+    pool.workers = 0;
+}
+
+static int start_workers(int wanted) {
+    while (pool.workers < wanted) {
+        pthread_t thread;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        started_in[pool.workers + 1] = atomic_load(&pool.generation);
+        int failed = pthread_create(&thread, &attr, worker_main, (void *)(intptr_t)(pool.workers + 1));
+        pthread_attr_destroy(&attr);
+        if (failed) break;
+        pool.workers++;
+    }
+    return pool.workers;
+}
+
+void sg_parallel_for(int64_t count, int64_t chunk, int n_threads, sg_task_fn fn, void *ctx) {
+    if (count <= 0) return;
+    if (chunk < 1) chunk = 1;
+    if (n_threads > MAX_WORKERS + 1) n_threads = MAX_WORKERS + 1;
+    if (n_threads <= 1 || count <= chunk) {
+        fn(ctx, 0, count, 0);
+        return;
+    }
+    pthread_mutex_lock(&pool.callers);
+    static int fork_handler = 0;
+    if (!fork_handler) fork_handler = pthread_atfork(NULL, NULL, reset_after_fork) == 0;
+    const int started = start_workers(n_threads - 1);
+    pool.active = started < n_threads - 1 ? started : n_threads - 1;
+    pool.count = count;
+    pool.chunk = chunk;
+    pool.fn = fn;
+    pool.ctx = ctx;
+    atomic_store(&pool.next, 0);
+    atomic_store(&pool.done, 0);
+    atomic_fetch_add(&pool.generation, 1);  /* publishes the fields above */
+    if (atomic_load(&pool.sleepers) > 0) {
+        pthread_mutex_lock(&pool.sleep_lock);
+        pthread_cond_broadcast(&pool.wake);
+        pthread_mutex_unlock(&pool.sleep_lock);
+    }
+    run_chunks(0);
+    for (int i = 0; atomic_load(&pool.done) < started; i++) {
+        CPU_RELAX();
+        if ((i & 1023) == 1023) sched_yield();  /* a helper may be waiting for this core */
+    }
+    pthread_mutex_unlock(&pool.callers);
+}
