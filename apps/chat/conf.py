@@ -14,8 +14,11 @@ DEFAULTS = {
     "SLOUGHGPT_CHAT_DEFAULT_RESERVE_TOKENS": 1024,
     # A generation's concurrency slot is freed after this long even if its worker died.
     "SLOUGHGPT_CHAT_GENERATION_TIMEOUT_S": 900,
-    # Streamed text is sent to clients in batches at most this often (after the first token).
+    # Streamed text is sent to clients in batches at most this often (after the first token),
+    # times the number of replies a worker is streaming, up to SLOUGHGPT_CHAT_FLUSH_MAX_MS:
+    # each batch costs a channel-layer send per reply, CPU the model needs when many run.
     "SLOUGHGPT_CHAT_FLUSH_MS": 40,
+    "SLOUGHGPT_CHAT_FLUSH_MAX_MS": 150,
     # Document chunks put into the prompt when a conversation has collections attached.
     "SLOUGHGPT_CHAT_RAG_CHUNKS": 4,
     # Bytes of loaded models (weights + full KV cache) one inference worker keeps.

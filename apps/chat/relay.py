@@ -1,9 +1,12 @@
 """The inference worker's relay: one per process, it streams every running chat reply to its
 conversation's sockets. Generating threads only hand it text, never waiting on Redis; it sends
-a reply's first text at once, then every SLOUGHGPT_CHAT_FLUSH_MS the text all replies made
-meanwhile, together (one channel-layer message per conversation), and reads every reply's
-stop flag with one Redis call per flush. It runs on the process's publishing event loop
-(realtime.py), only while some reply is open."""
+a reply's first text at once, then the text all replies made meanwhile, together (one
+channel-layer message per conversation), and reads every reply's stop flag with one Redis call
+per flush. Flushes come every SLOUGHGPT_CHAT_FLUSH_MS per open reply, at most
+SLOUGHGPT_CHAT_FLUSH_MAX_MS apart: one reply gets 25 updates a second, and eight share the CPU
+with the model without eight times the sends (each of eight replies runs at about a tenth of
+one's token rate, so a longer batch holds no more text). It runs on the process's publishing
+event loop (realtime.py), only while some reply is open."""
 
 from __future__ import annotations
 
@@ -47,8 +50,8 @@ class Reply:
 
 
 class ChatRelay:
-    def __init__(self, interval_s: float):
-        self.interval_s = interval_s
+    def __init__(self, interval_s: float, max_interval_s: float):
+        self.interval_s, self.max_interval_s = interval_s, max_interval_s
         self._lock = threading.Lock()
         self._replies: list[Reply] = []
         self._running = False  # a relay task is on the loop
@@ -103,7 +106,7 @@ class ChatRelay:
         while True:
             if not self._urgent():
                 try:
-                    await asyncio.wait_for(self._wake.wait(), self.interval_s)
+                    await asyncio.wait_for(self._wake.wait(), self._interval())
                 except TimeoutError:
                     pass
             self._wake.clear()
@@ -119,6 +122,11 @@ class ChatRelay:
                 for reply, _, closing in batch:
                     if closing:
                         reply.sent.set_result(None)
+
+    def _interval(self) -> float:
+        with self._lock:
+            open_replies = max(len(self._replies), 1)
+        return min(self.interval_s * open_replies, max(self.max_interval_s, self.interval_s))
 
     def _urgent(self) -> bool:
         with self._lock:
@@ -162,4 +170,5 @@ class ChatRelay:
 @functools.cache
 def chat_relay() -> ChatRelay:
     """This process's relay."""
-    return ChatRelay(setting("SLOUGHGPT_CHAT_FLUSH_MS") / 1000)
+    return ChatRelay(setting("SLOUGHGPT_CHAT_FLUSH_MS") / 1000,
+                     setting("SLOUGHGPT_CHAT_FLUSH_MAX_MS") / 1000)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import pytest
 import pytest_asyncio
@@ -15,7 +16,7 @@ from django.db import connections
 
 from apps.accounts.services import api_token_create
 from apps.chat.models import Message
-from apps.chat.relay import chat_relay
+from apps.chat.relay import ChatRelay, chat_relay
 from sloughgpt_site.asgi import application
 
 from .conftest import close_request_thread_connections
@@ -237,4 +238,33 @@ async def test_relayed_text_reaches_the_socket_in_order_before_the_closing_event
     # then
     assert {e["type"] for e in events[:-1]} == {"delta"}
     assert "".join(e["text"] for e in events[:-1]) == "The sea was calm."
+    await socket.disconnect()
+
+
+async def test_many_open_replies_are_flushed_less_often_but_all_their_text_arrives(make_user):
+    # given a relay flushing every 10 ms per open reply, at most 30 ms apart, and a socket
+    user, chat = await _chat(make_user)
+    socket = await _socket(user, chat.pk)
+    relay = ChatRelay(0.01, 0.03)
+    one = relay.open(conversation_id=chat.pk, message_id=1, stop_key="unused-1")
+    # then one open reply is flushed every 10 ms
+    assert relay._interval() == pytest.approx(0.01)
+    others = [relay.open(conversation_id=chat.pk + 10_000 + i, message_id=10 + i,
+                         stop_key=f"unused-{i}") for i in range(4)]
+    # and five share one flush every 30 ms
+    assert relay._interval() == pytest.approx(0.03)
+
+    # when text keeps coming and every reply closes
+    def generate():
+        for piece in ("Waves ", "on ", "the ", "shore."):
+            one.add_text(piece)
+            time.sleep(0.005)
+        one.close([{"type": "done", "message_id": 1}])
+        for other in others:
+            other.close([])
+
+    await sync_to_async(generate, thread_sensitive=False)()
+    events = await _until(socket, "done")
+    # then nothing is lost or reordered
+    assert "".join(e["text"] for e in events[:-1]) == "Waves on the shore."
     await socket.disconnect()
