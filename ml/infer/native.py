@@ -131,11 +131,12 @@ class NativeDecoder:
 
     def _bind_caches(self) -> None:
         """Point C at the current caches; the scheduler replaces them when it grows them."""
-        caches = [block.self_attn.kv_cache for block in self._model_ref.blocks]
-        if caches[0] is None:
+        first = self._model_ref.blocks[0].self_attn.kv_cache
+        if first is None:
             raise RuntimeError("set up the KV caches before decoding")
-        if caches[0].k_cache.data_ptr() == self._cache_ptr:
+        if first.k_cache.data_ptr() == self._cache_ptr:  # the common case: nothing to walk
             return
+        caches = [block.self_attn.kv_cache for block in self._model_ref.blocks]
         for layer, cache in zip(self._layers, caches, strict=True):
             layer.k_cache = _float32(cache.k_cache, "key cache")
             layer.v_cache = _float32(cache.v_cache, "value cache")
