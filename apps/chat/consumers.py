@@ -17,9 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ValidationError
 from rest_framework.exceptions import APIException
+
+from apps.core.consumers import GroupConsumer
 
 from . import services
 from .quotas import QuotaExceeded
@@ -42,25 +43,13 @@ def _on_request_thread(function):
     return database_sync_to_async(function, thread_sensitive=False, executor=_requests)
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
-    async def connect(self):
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=4401)
-            return
+class ChatConsumer(GroupConsumer):
+    async def group_for(self, user) -> str | None:
         self.conversation_id = self.scope["url_route"]["kwargs"]["conversation_id"]
         if not await _on_request_thread(conversation_exists)(
                 user=user, conversation_id=self.conversation_id):
-            await self.close(code=4404)
-            return
-        self.group = chat_group(self.conversation_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.accept()
-
-    async def disconnect(self, code):
-        # A running reply goes on: the worker stores it, and the user sees it on return.
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            return None
+        return chat_group(self.conversation_id)
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
