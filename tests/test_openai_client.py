@@ -76,6 +76,12 @@ def test_errors_come_back_in_openai_shape(live_server, owner, make_user, setting
     with pytest.raises(openai.NotFoundError) as foreign:
         stranger.chat.completions.create(model="tiny", messages=MESSAGES)
     assert foreign.value.body["code"] == "model_not_found"
+    # a stranger can neither see the owner's model nor use it on any route
+    assert "tiny:1.0.0" not in [model.id for model in stranger.models.list()]
+    with pytest.raises(openai.NotFoundError):
+        stranger.models.retrieve("tiny:1.0.0")
+    with pytest.raises(openai.NotFoundError):
+        stranger.completions.create(model="tiny:1.0.0", prompt="Hi", stream=True)
     with pytest.raises(openai.AuthenticationError):
         openai.OpenAI(base_url=f"{live_server.url}/v1", api_key="sg_nope", max_retries=0).models.list()
     settings.SLOUGHGPT_CHAT_TOKENS_PER_DAY = 0
