@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.accounts.login import RateLimitedLoginView
 from apps.core.views import healthz, spa
 
 api_v1 = [
@@ -21,6 +22,7 @@ api_v1 = [
 urlpatterns = [
     path("api/v1/", include((api_v1, "api-v1"))),
     path("v1/", include("apps.chat.openai_urls")),
+    path("accounts/login/", RateLimitedLoginView.as_view(), name="account_login"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

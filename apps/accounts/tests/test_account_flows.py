@@ -53,7 +53,8 @@ def test_repeated_login_failures_are_rate_limited(client, make_user):
         client.post("/accounts/login/", {"login": "target@example.com", "password": "wrong"})
     # when: even the right password is refused for a while
     response = client.post("/accounts/login/", {"login": "target@example.com", "password": PASSWORD})
-    # then
+    # then: the page says why, with the status of a rate limit
+    assert response.status_code == 429
     assert "Too many failed login attempts" in response.content.decode()
     assert client.get("/api/v1/me/").status_code == 401
 
