@@ -299,6 +299,7 @@ class Run:
         self._buffer_lock = threading.Lock()
         # One batch in flight at a time, so points arrive in the order they were logged.
         self._send_lock = threading.Lock()
+        self._unsent: tuple[list[dict], str] | None = None  # (points, idempotency key) not yet stored
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._error: ApiError | None = None
@@ -332,26 +333,24 @@ class Run:
     def _send_pending(self) -> None:
         with self._send_lock:
             while True:
-                with self._buffer_lock:
-                    batch = self._buffer[: self.batch_size]
-                    del self._buffer[: self.batch_size]
-                if not batch:
-                    return
+                if self._unsent is None:
+                    with self._buffer_lock:
+                        batch = self._buffer[: self.batch_size]
+                        del self._buffer[: self.batch_size]
+                    if not batch:
+                        return
+                    # The batch keeps its key until the server has it, so a resend after a
+                    # lost answer is stored once (the server answers it with the first count).
+                    self._unsent = (batch, uuid.uuid4().hex)
+                batch, key = self._unsent
                 try:
-                    self.client.request("POST", f"runs/{self.id}/metrics/", json={"metrics": batch})
+                    self.client.request("POST", f"runs/{self.id}/metrics/",
+                                        json={"metrics": batch}, headers={"Idempotency-Key": key})
                 except ApiError as exc:
                     if exc.status < 500 and exc.status != 429:
-                        # The server refused these points; resending cannot help.
-                        raise
-                    self._requeue(batch)
+                        self._unsent = None  # the server refused these points; resending cannot help
                     raise
-                except (requests.ConnectionError, requests.Timeout):
-                    self._requeue(batch)
-                    raise
-
-    def _requeue(self, batch: list[dict]) -> None:
-        with self._buffer_lock:
-            self._buffer[:0] = batch
+                self._unsent = None
 
     def _flush_loop(self) -> None:
         while not self._stopping.is_set():

@@ -95,6 +95,29 @@ def test_a_dropped_connection_is_retried(client, monkeypatch):
     assert experiment.name == "survives-a-reset"
 
 
+def test_a_metrics_batch_whose_answer_is_lost_is_stored_once(client, monkeypatch):
+    # given a network that delivers the first metrics batch but loses the server's answer
+    real_send = requests.adapters.HTTPAdapter.send
+    sent = []
+
+    def answer_lost_once(adapter, request, **kwargs):
+        response = real_send(adapter, request, **kwargs)
+        if "/metrics/" in request.url:
+            sent.append(request.headers["Idempotency-Key"])
+            if len(sent) == 1:
+                raise requests.ConnectionError("connection reset after the request was sent")
+        return response
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", answer_lost_once)
+    # when the run logs points and finishes (the client resends the batch)
+    with client.start_run("flaky-network", batch_size=100) as run:
+        for step in range(10):
+            run.log_metric("loss", 1.0 / (step + 1), step=step)
+    # then the batch went twice under one key, and each point is stored once
+    assert len(sent) == 2 and sent[0] == sent[1]
+    assert MetricPoint.objects.filter(series__run_id=run.id).count() == 10
+
+
 def test_client_errors_are_not_retried(client, monkeypatch):
     # given
     calls = []

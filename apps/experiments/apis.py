@@ -343,12 +343,21 @@ class RunMetricsApi(APIView):
         operation_id="run_metrics_log",
         request=InputSerializer,
         responses={201: IngestedOutput},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key", str, OpenApiParameter.HEADER,
+                description="Any token (1-64 of A-Z a-z 0-9 _ . : -) unique to this batch: a "
+                "batch resent with the same key is stored once, and the resend gets the "
+                "first answer.",
+            )
+        ],
         description="Up to 10,000 points per request. An invalid point is a 400 naming it, "
         "e.g. `metrics[12].value`; nothing of the batch is stored then.",
     )
     def post(self, request, run_id: int):
         metrics = request.data.get("metrics") if isinstance(request.data, dict) else None
-        count = services.run_metrics_log(user=request.user, run_id=run_id, metrics=metrics)
+        count = services.run_metrics_log(user=request.user, run_id=run_id, metrics=metrics,
+                                         idempotency_key=request.headers.get("Idempotency-Key"))
         return Response({"count": count}, status=status.HTTP_201_CREATED)
 
 

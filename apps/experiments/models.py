@@ -83,6 +83,22 @@ class MetricSeries(models.Model):
         return f"{self.run_id}:{self.key}"
 
 
+class MetricBatch(models.Model):
+    """A metrics batch sent with an Idempotency-Key, written in the batch's own transaction:
+    a client that resends after losing the answer gets the first answer back instead of a
+    second copy of every point."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    count = models.IntegerField()  # points the batch stored
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "key"], name="metric_batch_unique_key_per_run")
+        ]
+
+
 class MetricPoint(models.Model):
     """The lean points table, written with COPY. `timestamp` is seconds since the epoch
     as the client measured it (a float, so ingestion builds no datetime objects)."""

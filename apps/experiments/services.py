@@ -16,11 +16,12 @@ from apps.core.selectors import owned_get
 
 from . import storage
 from .metric_store import points_insert
-from .models import TERMINAL_STATUSES, Artifact, Experiment, Run, RunStatus
+from .models import TERMINAL_STATUSES, Artifact, Experiment, MetricBatch, Run, RunStatus
 from .realtime import publish_run_event
 from .validation import (
     MAX_PARAMS,
     artifact_path_clean,
+    idempotency_key_clean,
     metric_points_clean,
     params_clean,
     tags_clean,
@@ -153,11 +154,18 @@ def run_params_log(*, user, run_id: int, params: dict) -> Run:
 
 
 @transaction.atomic
-def run_metrics_log(*, user, run_id: int, metrics) -> int:
+def run_metrics_log(*, user, run_id: int, metrics, idempotency_key: str | None = None) -> int:
     """Stores a batch of points (see validation.metric_points_clean for the shape) and
-    tells the run's live listeners once committed. Returns how many were stored."""
+    tells the run's live listeners once committed. Returns how many were stored. A batch sent
+    again with the same `idempotency_key` stores nothing and returns the first count."""
     run = owned_get(Run, user=user, pk=run_id)
     rows = metric_points_clean(metrics, now=time.time())
+    if idempotency_key is not None:
+        # A resend waits here on the unique key until the first send commits or rolls back.
+        batch, created = MetricBatch.objects.get_or_create(
+            run=run, key=idempotency_key_clean(idempotency_key), defaults={"count": len(rows)})
+        if not created:
+            return batch.count
     points_insert(run_id=run.pk, rows=rows)
     points = [{"key": k, "step": s, "value": v, "timestamp": t} for k, s, v, t in rows]
     publish_run_event(run_id=run.pk, event={"type": "run.metrics", "run": run.pk, "points": points})

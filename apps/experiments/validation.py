@@ -17,6 +17,8 @@ MAX_PARAM_VALUE_LENGTH = 6_000
 MAX_TAG_VALUE_LENGTH = 5_000
 MAX_ARTIFACT_PATH_LENGTH = 500
 MAX_STEP = 2**63 - 1
+# Idempotency keys: a UUID, or any token of this alphabet and length the client chooses.
+_IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 # PostgreSQL text and jsonb cannot hold NUL; other control characters make names unreadable.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _POINT_FIELDS = frozenset({"key", "value", "step", "timestamp"})
@@ -90,6 +92,12 @@ def metric_points_clean(raw, *, now: float) -> list[MetricRow]:
                 _fail(f"{where}.timestamp", "Must be seconds since the epoch (a number >= 0).")
         rows.append((key, step, value, timestamp))
     return rows
+
+
+def idempotency_key_clean(raw: str) -> str:
+    if not _IDEMPOTENCY_KEY.fullmatch(raw):
+        _fail("Idempotency-Key", "1 to 64 characters of letters, digits, '_', '.', ':' or '-'.")
+    return raw
 
 
 def params_clean(raw, *, field: str = "params") -> dict:

@@ -13,9 +13,10 @@ from .factories import log_series, make_run
 pytestmark = pytest.mark.django_db
 
 
-def _post(client, run, body):
+def _post(client, run, body, **headers):
     raw = body if isinstance(body, str) else json.dumps(body)
-    return client.post(f"/api/v1/runs/{run.pk}/metrics/", raw, content_type="application/json")
+    return client.post(f"/api/v1/runs/{run.pk}/metrics/", raw, content_type="application/json",
+                       headers=headers)
 
 
 def test_a_batch_is_stored_and_summarized(make_user, api_client_for):
@@ -43,6 +44,41 @@ def test_a_batch_is_stored_and_summarized(make_user, api_client_for):
     assert series["key"] == "train/loss" and series["total_points"] == 5
     assert series["steps"] == [0, 1, 1, 2, 3]
     assert series["values"] == [5.0, 4.0, 9.0, 3.0, 2.0] == series["min"] == series["max"]
+
+
+def test_a_batch_resent_with_its_idempotency_key_is_stored_once(make_user, api_client_for):
+    # given a batch that was stored, but whose answer the client never saw
+    user = make_user()
+    run, other_run = make_run(user), make_run(user)
+    client = api_client_for(user)
+    batch = {"metrics": [{"key": "loss", "value": 1.5, "step": s} for s in range(3)]}
+    first = _post(client, run, batch, **{"Idempotency-Key": "batch-7"})
+    # when the client sends it again with the same key, and a new batch with a new key
+    again = _post(client, run, batch, **{"Idempotency-Key": "batch-7"})
+    later = _post(client, run, {"metrics": [{"key": "loss", "value": 1.0, "step": 3}]},
+                  **{"Idempotency-Key": "batch-8"})
+    # and another run happens to use the same key
+    elsewhere = _post(client, other_run, batch, **{"Idempotency-Key": "batch-7"})
+    # then the resend gets the first answer and stores nothing
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() == {"count": 3}
+    assert later.json() == {"count": 1} and elsewhere.json() == {"count": 3}
+    summaries = client.get(f"/api/v1/runs/{run.pk}/metrics/").json()["results"]
+    assert summaries[0]["count"] == 4
+    assert MetricPoint.objects.filter(series__run=run).count() == 4
+
+
+def test_a_bad_idempotency_key_is_a_400_naming_the_header(make_user, api_client_for):
+    # given
+    user = make_user()
+    run = make_run(user)
+    batch = {"metrics": [{"key": "loss", "value": 1.5, "step": 0}]}
+    # when
+    response = _post(api_client_for(user), run, batch, **{"Idempotency-Key": "x" * 65})
+    # then
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()["error"]["fields"]
+    assert not MetricPoint.objects.filter(series__run=run).exists()
 
 
 @pytest.mark.parametrize(
