@@ -66,19 +66,17 @@ static void rope(float *x, int heads, int D, const float *cos, const float *sin)
 /* One query head over cache positions 0..pos: softmax(q k^T / sqrt(D)) v into out (D,). */
 static void attend_head(const float *q, const float *keys, const float *values, int64_t pos, int D,
                         float *scores, float *out) {
-    const float scale = 1.0f / sqrtf((float)D);
+    sg_scores_f32(q, keys, pos + 1, D, 1.0f / sqrtf((float)D), scores);
     float best = -INFINITY;
-    for (int64_t s = 0; s <= pos; s++) {
-        scores[s] = sg_dot_f32(q, keys + s * D, D) * scale;
-        if (scores[s] > best) best = scores[s];
-    }
+    for (int64_t s = 0; s <= pos; s++) best = scores[s] > best ? scores[s] : best;
     float total = 0.0f;
     for (int64_t s = 0; s <= pos; s++) {
         scores[s] = expf(scores[s] - best);
         total += scores[s];
     }
-    memset(out, 0, sizeof(float) * (size_t)D);
-    for (int64_t s = 0; s <= pos; s++) sg_axpy_f32(scores[s] / total, values + s * D, out, D);
+    const float norm = 1.0f / total;
+    for (int64_t s = 0; s <= pos; s++) scores[s] *= norm;
+    sg_mix_f32(scores, values, pos + 1, D, out);
 }
 
 enum { MAX_ROWS = 1 << 16 };  /* rows per call: bounds the scratch allocation */

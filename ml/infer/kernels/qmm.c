@@ -317,12 +317,37 @@ typedef void (*float_tile_fn)(const float *, int64_t, const float *, float *);
 static const float_tile_fn float_tiles[2][2] = {{float_tile1x1, float_tile1x2},
                                                 {float_tile4x1, float_tile4x2}};
 
-SG_AVX2 static void axpy_f32_avx2(float a, const float *x, float *y, int64_t n) {
-    const __m256 av = _mm256_set1_ps(a);
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
-    for (; i < n; i++) y[i] += a * x[i];
+/* scores[s] = scale * dot(q, keys[s]) for n key rows of width D (D % 8 == 0). */
+SG_AVX2 static void scores_f32_avx2(const float *q, const float *keys, int64_t n, int64_t D,
+                                    float scale, float *scores) {
+    for (int64_t s = 0; s < n; s++) {
+        const float *k = keys + s * D;
+        __m256 a = _mm256_setzero_ps(), b = _mm256_setzero_ps();
+        int64_t i = 0;
+        for (; i + 16 <= D; i += 16) {
+            a = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(k + i), a);
+            b = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), _mm256_loadu_ps(k + i + 8), b);
+        }
+        if (i < D) a = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(k + i), a);
+        scores[s] = hsum8(_mm256_add_ps(a, b)) * scale;
+    }
+}
+
+/* out (D) = sum_s w[s] * values[s] over n value rows of width D (D % 8 == 0). */
+SG_AVX2 static void mix_f32_avx2(const float *w, const float *values, int64_t n, int64_t D,
+                                 float *out) {
+    for (int64_t i = 0; i < D; i += 32) {  /* 32 lanes of out stay in registers */
+        const int lanes = D - i >= 32 ? 4 : (int)((D - i) / 8);
+        __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                         _mm256_setzero_ps()};
+        for (int64_t s = 0; s < n; s++) {
+            const __m256 ws = _mm256_set1_ps(w[s]);
+            const float *v = values + s * D + i;
+            for (int l = 0; l < lanes; l++)
+                acc[l] = _mm256_fmadd_ps(ws, _mm256_loadu_ps(v + 8 * l), acc[l]);
+        }
+        for (int l = 0; l < lanes; l++) _mm256_storeu_ps(out + i + 8 * l, acc[l]);
+    }
 }
 
 static int cpu_has_avx2(void) {
@@ -417,22 +442,27 @@ static void float_rows(int rows, int mt, const float *wf, int64_t K, const float
         }
 }
 
-float sg_dot_f32(const float *a, const float *b, int64_t n) {
+void sg_scores_f32(const float *q, const float *keys, int64_t n, int64_t D, float scale,
+                   float *scores) {
     if (use_simd < 0) sg_simd_enabled(0);
 #ifdef SG_X86
-    if (use_simd) return dot_f32_avx2(a, n, b);
+    if (use_simd && D % 8 == 0) { scores_f32_avx2(q, keys, n, D, scale, scores); return; }
 #endif
-    float acc = 0.0f;
-    for (int64_t i = 0; i < n; i++) acc += a[i] * b[i];
-    return acc;
+    for (int64_t s = 0; s < n; s++) {
+        float acc = 0.0f;
+        for (int64_t i = 0; i < D; i++) acc += q[i] * keys[s * D + i];
+        scores[s] = acc * scale;
+    }
 }
 
-void sg_axpy_f32(float a, const float *x, float *y, int64_t n) {
+void sg_mix_f32(const float *w, const float *values, int64_t n, int64_t D, float *out) {
     if (use_simd < 0) sg_simd_enabled(0);
 #ifdef SG_X86
-    if (use_simd) { axpy_f32_avx2(a, x, y, n); return; }
+    if (use_simd && D % 8 == 0) { mix_f32_avx2(w, values, n, D, out); return; }
 #endif
-    for (int64_t i = 0; i < n; i++) y[i] += a * x[i];
+    for (int64_t i = 0; i < D; i++) out[i] = 0.0f;
+    for (int64_t s = 0; s < n; s++)
+        for (int64_t i = 0; i < D; i++) out[i] += w[s] * values[s * D + i];
 }
 
 /* Weight rows back to float32 (rows, K), for prefill-sized batches that go to a GEMM. Each value

@@ -36,11 +36,11 @@ void sg_parallel_for(int64_t count, int64_t chunk, int n_threads, sg_task_fn fn,
  * fill whole blocks. */
 int64_t sg_row_bytes(int qtype, int64_t K);
 
-/* sum(a[i] * b[i]) for i < n, vectorized where the CPU allows. */
-float sg_dot_f32(const float *a, const float *b, int64_t n);
-
-/* y[i] += a * x[i] for i < n, vectorized where the CPU allows. */
-void sg_axpy_f32(float a, const float *x, float *y, int64_t n);
+/* Attention's two halves over n cached rows of width D, vectorized where the CPU allows:
+ * scores[s] = scale * dot(q, keys[s]), and out (D) = sum_s w[s] * values[s]. */
+void sg_scores_f32(const float *q, const float *keys, int64_t n, int64_t D, float scale,
+                   float *scores);
+void sg_mix_f32(const float *w, const float *values, int64_t n, int64_t D, float *out);
 
 /* Weight rows back to float32 (rows, K). */
 int sg_dequantize(int qtype, const uint8_t *w, int64_t rows, int64_t K, float *out);
