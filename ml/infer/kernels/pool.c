@@ -27,7 +27,7 @@
 #define CPU_RELAX() ((void)0)
 #endif
 
-enum { MAX_WORKERS = 63 };
+enum { MAX_WORKERS = 63, ACTIVE_BITS = 8 };
 /* How long an idle worker keeps spinning before it sleeps: longer than the gap between two
  * loops of a step, far shorter than the gap between steps. */
 static const int64_t SPIN_NS = 200 * 1000;
@@ -36,12 +36,13 @@ typedef struct {
     pthread_mutex_t callers;  /* one parallel loop at a time */
     pthread_mutex_t sleep_lock;
     pthread_cond_t wake;
-    atomic_uint_fast64_t generation;  /* bumped once per loop */
+    /* Bumped once per loop: the loop's number above ACTIVE_BITS, below them how many workers
+     * (1..active) take part, so a worker left out never reads the loop's other fields. */
+    atomic_uint_fast64_t generation;
     atomic_int sleepers;
     atomic_int_fast64_t next;  /* next unclaimed iteration */
-    atomic_int done;           /* workers that have seen this loop through */
+    atomic_int done;           /* workers taking part that have finished */
     int workers;               /* started */
-    int active;                /* workers taking part in this loop (1..active) */
     int64_t count, chunk;
     sg_task_fn fn;
     void *ctx;
@@ -92,9 +93,8 @@ static void *worker_main(void *arg) {
     uint64_t seen = started_in[index];
     for (;;) {
         seen = await_loop(seen);
-        /* Every worker reports every loop, taking part or not, so the caller cannot start
-         * the next loop (and change these fields) while any worker still reads this one. */
-        if (index <= pool.active) run_chunks(index);
+        if (index > (int)(seen & ((1u << ACTIVE_BITS) - 1))) continue;
+        run_chunks(index);
         atomic_fetch_add(&pool.done, 1);
     }
     return NULL;
@@ -136,21 +136,23 @@ void sg_parallel_for(int64_t count, int64_t chunk, int n_threads, sg_task_fn fn,
     static int fork_handler = 0;
     if (!fork_handler) fork_handler = pthread_atfork(NULL, NULL, reset_after_fork) == 0;
     const int started = start_workers(n_threads - 1);
-    pool.active = started < n_threads - 1 ? started : n_threads - 1;
+    const int active = started < n_threads - 1 ? started : n_threads - 1;
     pool.count = count;
     pool.chunk = chunk;
     pool.fn = fn;
     pool.ctx = ctx;
     atomic_store(&pool.next, 0);
     atomic_store(&pool.done, 0);
-    atomic_fetch_add(&pool.generation, 1);  /* publishes the fields above */
+    /* Publishes the fields above; only this caller (holding `callers`) writes it. */
+    const uint64_t loop = (atomic_load(&pool.generation) >> ACTIVE_BITS) + 1;
+    atomic_store(&pool.generation, loop << ACTIVE_BITS | (uint64_t)active);
     if (atomic_load(&pool.sleepers) > 0) {
         pthread_mutex_lock(&pool.sleep_lock);
         pthread_cond_broadcast(&pool.wake);
         pthread_mutex_unlock(&pool.sleep_lock);
     }
     run_chunks(0);
-    for (int i = 0; atomic_load(&pool.done) < started; i++) {
+    for (int i = 0; atomic_load(&pool.done) < active; i++) {
         CPU_RELAX();
         if ((i & 1023) == 1023) sched_yield();  /* a helper may be waiting for this core */
     }
