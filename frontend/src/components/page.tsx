@@ -1,6 +1,7 @@
 /** The frame of every page: its heading (also the document title), an optional lead, actions. */
 import type { ReactNode } from 'react';
 
+import buttonRow from './button-row.module.css';
 import styles from './page.module.css';
 
 interface PageProps {
@@ -19,7 +20,7 @@ export function Page({ title, lead, actions, children }: PageProps) {
           <h1 id="page-title">{title}</h1>
           {lead && <p className={styles.lead}>{lead}</p>}
         </div>
-        {actions && <div className={styles.actions}>{actions}</div>}
+        {actions && <div className={buttonRow.row}>{actions}</div>}
       </header>
       {children}
     </section>

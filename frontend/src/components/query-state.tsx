@@ -4,8 +4,9 @@
  */
 import type { ReactNode } from 'react';
 
+import loadError from './load-error.module.css';
+import muted from './muted.module.css';
 import { Button } from './ui/button';
-import styles from './query-state.module.css';
 
 /** The part of a TanStack query these states read; any `useQuery` result fits. */
 interface QueryLike {
@@ -35,7 +36,7 @@ export function QueryState({
   failure,
   isEmpty = false,
   empty,
-  statusClassName = styles.muted,
+  statusClassName = muted.text,
   children,
 }: QueryStateProps) {
   if (query.isPending) {
@@ -47,7 +48,7 @@ export function QueryState({
   }
   if (query.isError) {
     return (
-      <div role="alert" className={styles.loadError}>
+      <div role="alert" className={loadError.box}>
         <p>
           {failure} {query.error?.message}
         </p>

@@ -6,6 +6,7 @@ import { Field } from '@base-ui/react/field';
 import { Form as BaseForm } from '@base-ui/react/form';
 import { type ReactNode, useMemo } from 'react';
 
+import field from '../field.module.css';
 import styles from './form.module.css';
 
 export interface FormProps extends Omit<BaseForm.Props, 'className' | 'errors'> {
@@ -33,9 +34,9 @@ export interface TextFieldProps extends Omit<Field.Control.Props, 'className' | 
 
 export function TextField({ name, label, description, ...controlProps }: TextFieldProps) {
   return (
-    <Field.Root name={name} className={styles.field}>
-      <Field.Label className={styles.label}>{label}</Field.Label>
-      <Field.Control className={styles.input} {...controlProps} />
+    <Field.Root name={name} className={field.field}>
+      <Field.Label className={field.label}>{label}</Field.Label>
+      <Field.Control className={`${field.input} ${styles.input}`} {...controlProps} />
       {description && (
         <Field.Description className={styles.description}>{description}</Field.Description>
       )}

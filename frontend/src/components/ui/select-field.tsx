@@ -7,6 +7,7 @@
 import { Field } from '@base-ui/react/field';
 import type { ReactNode } from 'react';
 
+import field from '../field.module.css';
 import styles from './form.module.css';
 
 export interface SelectOption {
@@ -39,10 +40,10 @@ export function SelectField({
   disabled,
 }: SelectFieldProps) {
   return (
-    <Field.Root name={name} className={styles.field} disabled={disabled}>
-      <Field.Label className={styles.label}>{label}</Field.Label>
+    <Field.Root name={name} className={field.field} disabled={disabled}>
+      <Field.Label className={field.label}>{label}</Field.Label>
       <Field.Control
-        className={styles.input}
+        className={`${field.input} ${styles.input}`}
         required={required}
         render={
           <select

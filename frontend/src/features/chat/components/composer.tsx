@@ -4,6 +4,7 @@
  */
 import { type FormEvent, type KeyboardEvent, useState } from 'react';
 
+import buttonRow from '../../../components/button-row.module.css';
 import { Button } from '../../../components/ui/button';
 import styles from './chat.module.css';
 
@@ -61,7 +62,7 @@ export function Composer({
         onChange={(event) => setText(event.target.value)}
         onKeyDown={keyDown}
       />
-      <div className={styles.composerActions}>
+      <div className={`${buttonRow.row} ${buttonRow.end}`}>
         {generating && onStop && (
           <Button variant="danger" onClick={onStop}>
             Stop

@@ -5,6 +5,8 @@
 import { useEffect, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 
+import muted from '../../../components/muted.module.css';
+import stack from '../../../components/stack.module.css';
 import { Button } from '../../../components/ui/button';
 import { ConfirmDialog, Dialog, DialogActions, DialogClose } from '../../../components/ui/dialog';
 import { Form, FormError, TextField } from '../../../components/ui/form';
@@ -37,7 +39,7 @@ export function ConversationList({ activeId }: { activeId: number | null }) {
   const list = conversations.data?.results ?? [];
 
   return (
-    <nav className={styles.sidebar} aria-label="Conversations">
+    <nav className={stack.stack} aria-label="Conversations">
       <Button variant="primary" onClick={() => void navigate('/chat')}>
         New chat
       </Button>
@@ -53,7 +55,7 @@ export function ConversationList({ activeId }: { activeId: number | null }) {
         onChange={(event) => setTyped(event.target.value)}
       />
       {conversations.isPending ? (
-        <p role="status" className={styles.muted}>
+        <p role="status" className={muted.small}>
           Loading conversations…
         </p>
       ) : conversations.isError ? (
@@ -61,7 +63,7 @@ export function ConversationList({ activeId }: { activeId: number | null }) {
           Could not load conversations. {conversations.error.message}
         </p>
       ) : list.length === 0 ? (
-        <p className={styles.muted}>{search ? 'Nothing matches.' : 'No conversations yet.'}</p>
+        <p className={muted.small}>{search ? 'Nothing matches.' : 'No conversations yet.'}</p>
       ) : (
         <ul className={styles.conversations}>
           {list.map((conversation) => (
@@ -73,7 +75,7 @@ export function ConversationList({ activeId }: { activeId: number | null }) {
             >
               <Link to={`/chat/${conversation.id}`} className={styles.conversationLink}>
                 <span className={styles.conversationTitle}>{conversation.title || 'Untitled'}</span>
-                <span className={styles.muted}>{conversation.model_name ?? 'no model'}</span>
+                <span className={muted.small}>{conversation.model_name ?? 'no model'}</span>
               </Link>
               <div className={styles.conversationActions}>
                 <Button size="small" variant="ghost" onClick={() => setRenaming(conversation)}>

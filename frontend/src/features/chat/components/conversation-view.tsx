@@ -4,6 +4,7 @@
  */
 import { useEffect, useRef } from 'react';
 
+import muted from '../../../components/muted.module.css';
 import { Badge } from '../../../components/ui/badge';
 import { Button } from '../../../components/ui/button';
 import { useConversation } from '../api/get-conversation';
@@ -45,7 +46,7 @@ export function ConversationView({ conversationId, createSocket }: ConversationV
 
   if (conversation.isPending) {
     return (
-      <p role="status" className={styles.muted}>
+      <p role="status" className={muted.small}>
         Loading the conversation…
       </p>
     );
@@ -69,13 +70,13 @@ export function ConversationView({ conversationId, createSocket }: ConversationV
       <section className={styles.thread} aria-label={detail.title || 'Conversation'}>
         <header className={styles.threadHeader}>
           <h2>{detail.title || 'New conversation'}</h2>
-          <span className={styles.muted}>
+          <span className={muted.small}>
             {detail.model_name ?? 'No model: choose one in Settings'}
           </span>
           {connection[socket.status]}
         </header>
         <div className={styles.messages} aria-live="polite">
-          {messages.length === 0 && <p className={styles.muted}>Write the first message below.</p>}
+          {messages.length === 0 && <p className={muted.small}>Write the first message below.</p>}
           {messages.map((message) =>
             message.role === 'user' ? (
               <UserMessage

@@ -7,6 +7,7 @@ import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 
 import { EmptyState } from '../../../components/empty-state';
+import muted from '../../../components/muted.module.css';
 import { FormError } from '../../../components/ui/form';
 import { SelectField } from '../../../components/ui/select-field';
 import { useReadyModelVersions } from '../../models/api/get-all-model-versions';
@@ -39,7 +40,7 @@ export function NewConversation() {
 
   if (versions.isPending) {
     return (
-      <p role="status" className={styles.muted}>
+      <p role="status" className={muted.small}>
         Loading models…
       </p>
     );

@@ -5,6 +5,10 @@
  */
 import { type FormEvent, useState } from 'react';
 
+import card from '../../../components/card.module.css';
+import field from '../../../components/field.module.css';
+import muted from '../../../components/muted.module.css';
+import stack from '../../../components/stack.module.css';
 import { Button } from '../../../components/ui/button';
 import { FormError } from '../../../components/ui/form';
 import { SelectField } from '../../../components/ui/select-field';
@@ -91,7 +95,11 @@ export function SettingsPanel({ conversation }: { conversation: ConversationDeta
     fieldErrors[name]?.[0] && <span className={styles.fieldError}>{fieldErrors[name][0]}</span>;
 
   return (
-    <form className={styles.settings} onSubmit={save} aria-label="Conversation settings">
+    <form
+      className={`${card.card} ${card.loose}`}
+      onSubmit={save}
+      aria-label="Conversation settings"
+    >
       <h2 className={styles.settingsTitle}>Settings</h2>
       <SelectField
         name="model_version_id"
@@ -133,8 +141,8 @@ export function SettingsPanel({ conversation }: { conversation: ConversationDeta
         ]}
       />
       {fieldError('personality')}
-      <label className={styles.field}>
-        <span className={styles.label}>System prompt</span>
+      <label className={`${field.field} ${field.small}`}>
+        <span className={field.label}>System prompt</span>
         <textarea
           className={styles.textarea}
           rows={4}
@@ -143,12 +151,12 @@ export function SettingsPanel({ conversation }: { conversation: ConversationDeta
           onChange={(event) => setSystemPrompt(event.target.value)}
         />
       </label>
-      <fieldset className={styles.fieldset}>
-        <legend className={styles.label}>Sampling</legend>
-        <p className={styles.muted}>Blank keeps the default.</p>
+      <fieldset className={stack.fieldset}>
+        <legend className={field.label}>Sampling</legend>
+        <p className={muted.small}>Blank keeps the default.</p>
         <div className={styles.samplingGrid}>
           {SAMPLING.map(({ key, label, step, min, max }) => (
-            <label key={key} className={styles.field}>
+            <label key={key} className={`${field.field} ${field.small}`}>
               <span>{label}</span>
               <input
                 className={styles.numberInput}
@@ -166,12 +174,12 @@ export function SettingsPanel({ conversation }: { conversation: ConversationDeta
           ))}
         </div>
       </fieldset>
-      <fieldset className={styles.fieldset}>
-        <legend className={styles.label}>Documents</legend>
+      <fieldset className={stack.fieldset}>
+        <legend className={field.label}>Documents</legend>
         {collections.isPending ? (
-          <p className={styles.muted}>Loading collections…</p>
+          <p className={muted.small}>Loading collections…</p>
         ) : (collections.data?.results.length ?? 0) === 0 ? (
-          <p className={styles.muted}>
+          <p className={muted.small}>
             No collections yet. Upload documents on the Documents page to answer from them.
           </p>
         ) : (
@@ -190,7 +198,7 @@ export function SettingsPanel({ conversation }: { conversation: ConversationDeta
               />
               <span>
                 {collection.name}{' '}
-                <span className={styles.muted}>({collection.document_count} documents)</span>
+                <span className={muted.small}>({collection.document_count} documents)</span>
               </span>
             </label>
           ))
@@ -203,7 +211,7 @@ export function SettingsPanel({ conversation }: { conversation: ConversationDeta
         {update.isPending ? 'Saving…' : 'Save settings'}
       </Button>
       {quota.data && (
-        <p className={styles.muted} data-testid="quota">
+        <p className={muted.small} data-testid="quota">
           Today: {quota.data.tokens_used_today.toLocaleString()} of{' '}
           {quota.data.tokens_per_day.toLocaleString()} tokens. Resets{' '}
           <time dateTime={quota.data.resets_at}>{formatDateTime(quota.data.resets_at)}</time>.

@@ -4,6 +4,9 @@
  */
 import { Link } from 'react-router';
 
+import card from '../../../components/card.module.css';
+import itemList from '../../../components/item-list.module.css';
+import muted from '../../../components/muted.module.css';
 import { Page } from '../../../components/page';
 import { Button } from '../../../components/ui/button';
 import { formatDateTime } from '../../../lib/format';
@@ -19,13 +22,13 @@ const RECENT = 5;
 function RecentRuns() {
   const runs = useTrainingRuns({ pageSize: RECENT });
   return (
-    <section className={styles.card} aria-labelledby="recent-runs-title">
+    <section className={card.card} aria-labelledby="recent-runs-title">
       <header className={styles.cardHeader}>
         <h2 id="recent-runs-title">Training runs</h2>
         <Link to="/experiments">All experiments</Link>
       </header>
       {runs.isPending ? (
-        <p role="status" className={styles.muted}>
+        <p role="status" className={muted.small}>
           Loading runs…
         </p>
       ) : runs.isError ? (
@@ -36,15 +39,15 @@ function RecentRuns() {
           </Button>
         </div>
       ) : runs.data.results.length === 0 ? (
-        <p className={styles.muted} data-testid="dashboard-runs-empty">
+        <p className={muted.small} data-testid="dashboard-runs-empty">
           No training runs yet. Upload a dataset, then start a run from it.
         </p>
       ) : (
-        <ul className={styles.items}>
+        <ul className={itemList.items}>
           {runs.data.results.map((run) => (
             <li key={run.id} className={styles.runItem} data-testid="dashboard-run">
-              <div className={styles.itemHeader}>
-                <Link to={`/experiments/runs/${run.run}`} className={styles.itemName}>
+              <div className={itemList.header}>
+                <Link to={`/experiments/runs/${run.run}`} className={itemList.name}>
                   {run.name}
                 </Link>
                 <TrainingStatusBadge status={run.status} />
@@ -66,13 +69,13 @@ function RecentRuns() {
 function RecentDatasets() {
   const datasets = useDatasets({ pageSize: RECENT });
   return (
-    <section className={styles.card} aria-labelledby="recent-datasets-title">
+    <section className={card.card} aria-labelledby="recent-datasets-title">
       <header className={styles.cardHeader}>
         <h2 id="recent-datasets-title">Datasets</h2>
         <Link to="/datasets">All datasets</Link>
       </header>
       {datasets.isPending ? (
-        <p role="status" className={styles.muted}>
+        <p role="status" className={muted.small}>
           Loading datasets…
         </p>
       ) : datasets.isError ? (
@@ -83,17 +86,17 @@ function RecentDatasets() {
           </Button>
         </div>
       ) : datasets.data.results.length === 0 ? (
-        <p className={styles.muted} data-testid="dashboard-datasets-empty">
+        <p className={muted.small} data-testid="dashboard-datasets-empty">
           No datasets yet. <Link to="/datasets">Upload your first text</Link> to train on.
         </p>
       ) : (
-        <ul className={styles.items}>
+        <ul className={itemList.items}>
           {datasets.data.results.map((dataset) => (
-            <li key={dataset.id} className={styles.datasetItem} data-testid="dashboard-dataset">
-              <Link to={`/datasets?dataset=${dataset.id}`} className={styles.itemName}>
+            <li key={dataset.id} className={itemList.item} data-testid="dashboard-dataset">
+              <Link to={`/datasets?dataset=${dataset.id}`} className={itemList.name}>
                 {dataset.name}
               </Link>
-              <span className={styles.muted}>
+              <span className={muted.small}>
                 {dataset.version_count} {dataset.version_count === 1 ? 'version' : 'versions'} ·{' '}
                 <time dateTime={dataset.created_at}>{formatDateTime(dataset.created_at)}</time>
               </span>
@@ -107,7 +110,7 @@ function RecentDatasets() {
 
 function ModelsCard() {
   return (
-    <section className={styles.card} aria-labelledby="models-title">
+    <section className={card.card} aria-labelledby="models-title">
       <header className={styles.cardHeader}>
         <h2 id="models-title">Models</h2>
         <Link to="/models">Models page</Link>

@@ -4,6 +4,11 @@
  */
 import { useState } from 'react';
 
+import buttonRow from '../../../components/button-row.module.css';
+import loadError from '../../../components/load-error.module.css';
+import muted from '../../../components/muted.module.css';
+import section from '../../../components/section.module.css';
+import stack from '../../../components/stack.module.css';
 import { Button } from '../../../components/ui/button';
 import { ConfirmDialog } from '../../../components/ui/dialog';
 import { useToast } from '../../../components/ui/toast';
@@ -73,13 +78,13 @@ export function DatasetDetail({
   }
 
   return (
-    <article className={styles.detail} aria-labelledby="dataset-title">
-      <header className={styles.detailHeader}>
+    <article className={section.detail} aria-labelledby="dataset-title">
+      <header className={section.header}>
         <div>
           <h2 id="dataset-title">{dataset.name}</h2>
-          {dataset.description && <p className={styles.muted}>{dataset.description}</p>}
+          {dataset.description && <p className={muted.text}>{dataset.description}</p>}
         </div>
-        <div className={styles.headerActions}>
+        <div className={buttonRow.row}>
           <Button
             variant="primary"
             disabled={latestValid === null}
@@ -106,23 +111,23 @@ export function DatasetDetail({
         onUploaded={(version) => onSelectVersion(version.id)}
       />
 
-      <section className={styles.versions} aria-labelledby="versions-title">
+      <section className={stack.stack} aria-labelledby="versions-title">
         <h3 id="versions-title" className={styles.subheading}>
           Versions
         </h3>
         {versions.isPending ? (
-          <p role="status" className={styles.muted}>
+          <p role="status" className={muted.text}>
             Loading versions…
           </p>
         ) : versions.isError ? (
-          <div role="alert" className={styles.loadError}>
+          <div role="alert" className={loadError.box}>
             <p>Could not load the versions. {versions.error.message}</p>
             <Button size="small" onClick={() => void versions.refetch()}>
               Try again
             </Button>
           </div>
         ) : list.length === 0 ? (
-          <p className={styles.muted} data-testid="versions-empty">
+          <p className={muted.text} data-testid="versions-empty">
             No versions yet. Upload a file above to create version 1.
           </p>
         ) : (

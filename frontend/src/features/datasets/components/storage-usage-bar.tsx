@@ -1,4 +1,5 @@
 /** How much of the storage quota the user's datasets take, as a bar with the numbers. */
+import muted from '../../../components/muted.module.css';
 import { ProgressBar } from '../../../components/ui/progress-bar';
 import { useStorageUsage } from '../api/get-storage-usage';
 import { formatBytes } from '../utils/format-bytes';
@@ -9,9 +10,9 @@ const NEARLY_FULL = 0.9;
 
 export function StorageUsageBar() {
   const storage = useStorageUsage();
-  if (storage.isPending) return <p className={styles.muted}>Checking storage…</p>;
+  if (storage.isPending) return <p className={muted.text}>Checking storage…</p>;
   if (storage.isError) {
-    return <p className={styles.muted}>Storage use is unavailable: {storage.error.message}</p>;
+    return <p className={muted.text}>Storage use is unavailable: {storage.error.message}</p>;
   }
   const { used_bytes: used, quota_bytes: quota } = storage.data;
   const share = quota > 0 ? used / quota : 1;

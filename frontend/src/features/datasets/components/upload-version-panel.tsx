@@ -4,6 +4,11 @@
  */
 import { type DragEvent, useEffect, useId, useRef, useState } from 'react';
 
+import buttonRow from '../../../components/button-row.module.css';
+import card from '../../../components/card.module.css';
+import dropZone from '../../../components/drop-zone.module.css';
+import field from '../../../components/field.module.css';
+import muted from '../../../components/muted.module.css';
 import { Button } from '../../../components/ui/button';
 import { FormError } from '../../../components/ui/form';
 import { ProgressBar } from '../../../components/ui/progress-bar';
@@ -93,7 +98,7 @@ export function UploadVersionPanel({ datasetId, onUploaded }: UploadVersionPanel
   if (progress !== null && file !== null) {
     const percent = uploadPercent(progress);
     return (
-      <section className={styles.upload} aria-label="Upload in progress">
+      <section className={card.card} aria-label="Upload in progress">
         <ProgressBar
           label={`Uploading ${file.name}`}
           value={percent}
@@ -101,7 +106,7 @@ export function UploadVersionPanel({ datasetId, onUploaded }: UploadVersionPanel
           ariaValueText={`${percent}%, ${formatBytes(progress.loaded)} of ${formatBytes(progress.total)}`}
           data-testid="upload-progress"
         />
-        <div className={styles.uploadActions}>
+        <div className={`${buttonRow.row} ${buttonRow.end}`}>
           <Button size="small" onClick={() => controller.current?.abort()}>
             Cancel
           </Button>
@@ -111,10 +116,10 @@ export function UploadVersionPanel({ datasetId, onUploaded }: UploadVersionPanel
   }
 
   return (
-    <section className={styles.upload} aria-label="Upload a new version">
+    <section className={card.card} aria-label="Upload a new version">
       <label
         htmlFor={inputId}
-        className={styles.dropZone}
+        className={dropZone.zone}
         data-dragging={dragging || undefined}
         onDragOver={(event) => {
           event.preventDefault();
@@ -123,10 +128,10 @@ export function UploadVersionPanel({ datasetId, onUploaded }: UploadVersionPanel
         onDragLeave={() => setDragging(false)}
         onDrop={drop}
       >
-        <span className={styles.dropTitle}>
+        <span className={`${dropZone.title} ${styles.dropTitle}`}>
           {file ? file.name : 'Choose a file or drop it here'}
         </span>
-        <span className={styles.muted}>
+        <span className={muted.text}>
           {file
             ? formatBytes(file.size)
             : 'Plain text, JSON Lines, JSON, CSV, or a zip of them. Large files are fine.'}
@@ -142,16 +147,16 @@ export function UploadVersionPanel({ datasetId, onUploaded }: UploadVersionPanel
       </label>
       <details className={styles.columns}>
         <summary>Columns for JSON and CSV records</summary>
-        <p className={styles.muted}>
+        <p className={muted.text}>
           Records are read from the text column, or from a prompt and response pair for instruction
           tuning. Leave blank for the names shown.
         </p>
         <div className={styles.columnFields}>
           {COLUMN_FIELDS.map(({ key, label, placeholder }) => (
-            <label key={key} className={styles.columnField}>
+            <label key={key} className={`${field.field} ${field.small}`}>
               <span>{label}</span>
               <input
-                className={styles.input}
+                className={`${field.input} ${field.short}`}
                 placeholder={placeholder}
                 value={columns[key] ?? ''}
                 onChange={(event) => setColumns({ ...columns, [key]: event.target.value })}
@@ -161,7 +166,7 @@ export function UploadVersionPanel({ datasetId, onUploaded }: UploadVersionPanel
         </div>
       </details>
       {error && <FormError>{error}</FormError>}
-      <div className={styles.uploadActions}>
+      <div className={`${buttonRow.row} ${buttonRow.end}`}>
         <Button variant="primary" disabled={file === null} onClick={start}>
           Upload
         </Button>

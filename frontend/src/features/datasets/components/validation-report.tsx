@@ -3,6 +3,10 @@
  * tokens), a preview of the first records, every error with its file and line, and the models
  * trained on it.
  */
+import card from '../../../components/card.module.css';
+import muted from '../../../components/muted.module.css';
+import stack from '../../../components/stack.module.css';
+import terms from '../../../components/term-list.module.css';
 import { DerivedModels } from '../../models/components/derived-models';
 import { type DatasetVersion, versionReport } from '../api/get-dataset-versions';
 import styles from './datasets.module.css';
@@ -12,23 +16,23 @@ export function ValidationReport({ version }: { version: DatasetVersion }) {
   const report = versionReport(version);
   return (
     <section
-      className={styles.report}
+      className={`${card.card} ${card.loose}`}
       aria-labelledby="validation-report-title"
       data-testid="validation-report"
     >
-      <header className={styles.reportHeader}>
+      <header className={`${card.header} ${styles.reportHeader}`}>
         <h3 id="validation-report-title">
           Version {version.number}: {version.filename}
         </h3>
         <VersionStatusBadge status={version.status} />
       </header>
       {version.status === 'validating' || report === null ? (
-        <p role="status" className={styles.muted}>
+        <p role="status" className={muted.text}>
           Reading every record and counting tokens. The report appears here when it is done.
         </p>
       ) : (
         <>
-          <dl className={styles.stats}>
+          <dl className={`${terms.list} ${terms.figures} ${styles.stats}`}>
             <div>
               <dt>Records</dt>
               <dd>{report.records.toLocaleString()}</dd>
@@ -66,7 +70,7 @@ export function ValidationReport({ version }: { version: DatasetVersion }) {
           {report.preview.length > 0 && (
             <div>
               <h4 className={styles.subheading}>Preview</h4>
-              <ol className={styles.preview}>
+              <ol className={`${stack.list} ${styles.preview}`}>
                 {report.preview.map((text, index) => (
                   <li key={index}>
                     <pre>{text}</pre>

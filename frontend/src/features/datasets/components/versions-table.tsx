@@ -1,4 +1,7 @@
 /** A dataset's versions: number, file, size, validation status, records, and what to do with each. */
+import linkButton from '../../../components/link-button.module.css';
+import muted from '../../../components/muted.module.css';
+import table from '../../../components/table.module.css';
 import { Button } from '../../../components/ui/button';
 import { formatDateTime } from '../../../lib/format';
 import { datasetVersionDownloadUrl } from '../api/download-dataset-version';
@@ -16,8 +19,8 @@ interface VersionsTableProps {
 
 export function VersionsTable({ versions, selectedId, onSelect, onDelete }: VersionsTableProps) {
   return (
-    <div className={styles.tableWrap}>
-      <table className={styles.table}>
+    <div className={table.wrap}>
+      <table className={table.table}>
         <caption className="visually-hidden">Versions</caption>
         <thead>
           <tr>
@@ -25,7 +28,7 @@ export function VersionsTable({ versions, selectedId, onSelect, onDelete }: Vers
             <th scope="col">File</th>
             <th scope="col">Size</th>
             <th scope="col">Status</th>
-            <th scope="col" className={styles.numeric}>
+            <th scope="col" className={table.numeric}>
               Records
             </th>
             <th scope="col">Uploaded</th>
@@ -42,21 +45,21 @@ export function VersionsTable({ versions, selectedId, onSelect, onDelete }: Vers
                 key={version.id}
                 data-testid="version-row"
                 aria-selected={version.id === selectedId}
-                className={version.id === selectedId ? styles.selectedRow : undefined}
+                className={version.id === selectedId ? table.selected : undefined}
               >
                 <th scope="row">v{version.number}</th>
                 <td className={styles.filename}>
-                  {version.filename} <span className={styles.muted}>{version.format}</span>
+                  {version.filename} <span className={muted.text}>{version.format}</span>
                 </td>
                 <td>{formatBytes(version.size_bytes)}</td>
                 <td>
                   <VersionStatusBadge status={version.status} />
                 </td>
-                <td className={styles.numeric}>{report ? report.records.toLocaleString() : '–'}</td>
+                <td className={table.numeric}>{report ? report.records.toLocaleString() : '–'}</td>
                 <td>
                   <time dateTime={version.created_at}>{formatDateTime(version.created_at)}</time>
                 </td>
-                <td className={styles.actionsCell}>
+                <td className={table.actions}>
                   <Button
                     size="small"
                     variant="ghost"
@@ -66,7 +69,7 @@ export function VersionsTable({ versions, selectedId, onSelect, onDelete }: Vers
                     Report
                   </Button>
                   <a
-                    className={styles.linkButton}
+                    className={linkButton.linkButton}
                     href={datasetVersionDownloadUrl(version.id)}
                     download
                     aria-label={`Download version ${version.number}`}

@@ -1,6 +1,10 @@
 /** One collection: upload, its documents with status and chunk counts, search, and deletion. */
 import { useState } from 'react';
 
+import loadError from '../../../components/load-error.module.css';
+import muted from '../../../components/muted.module.css';
+import section from '../../../components/section.module.css';
+import stack from '../../../components/stack.module.css';
 import { Button } from '../../../components/ui/button';
 import { ConfirmDialog } from '../../../components/ui/dialog';
 import { useToast } from '../../../components/ui/toast';
@@ -8,7 +12,6 @@ import { useDeleteCollection } from '../api/delete-collection';
 import { useDeleteDocument } from '../api/delete-document';
 import type { Collection } from '../api/get-collections';
 import { type RagDocument, useDocuments } from '../api/get-documents';
-import styles from './documents.module.css';
 import { DocumentsTable } from './documents-table';
 import { SearchPanel } from './search-panel';
 import { UploadDocuments } from './upload-documents';
@@ -33,11 +36,11 @@ export function CollectionDetail({
   const list = documents.data?.results ?? [];
 
   return (
-    <article className={styles.detail} aria-labelledby="collection-title">
-      <header className={styles.detailHeader}>
+    <article className={section.detail} aria-labelledby="collection-title">
+      <header className={section.header}>
         <div>
           <h2 id="collection-title">{collection.name}</h2>
-          <p className={styles.muted}>
+          <p className={muted.small}>
             {collection.description && `${collection.description} · `}
             chunks of {collection.chunk_size} tokens, {collection.chunk_overlap} overlapping
           </p>
@@ -55,23 +58,23 @@ export function CollectionDetail({
 
       <UploadDocuments key={collection.id} collectionId={collection.id} />
 
-      <section className={styles.stack} aria-labelledby="documents-title">
-        <h3 id="documents-title" className={styles.subheading}>
+      <section className={stack.stack} aria-labelledby="documents-title">
+        <h3 id="documents-title" className={section.subheading}>
           Documents
         </h3>
         {documents.isPending ? (
-          <p role="status" className={styles.muted}>
+          <p role="status" className={muted.small}>
             Loading documents…
           </p>
         ) : documents.isError ? (
-          <div role="alert" className={styles.loadError}>
+          <div role="alert" className={loadError.box}>
             <p>Could not load the documents. {documents.error.message}</p>
             <Button size="small" onClick={() => void documents.refetch()}>
               Try again
             </Button>
           </div>
         ) : list.length === 0 ? (
-          <p className={styles.muted} data-testid="documents-empty">
+          <p className={muted.small} data-testid="documents-empty">
             No documents yet. Upload some above; they are ready to search once embedded.
           </p>
         ) : (

@@ -7,6 +7,7 @@ import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 
 import { EmptyState } from '../../../components/empty-state';
+import muted from '../../../components/muted.module.css';
 import { Page } from '../../../components/page';
 import { QueryState } from '../../../components/query-state';
 import { Button } from '../../../components/ui/button';
@@ -17,7 +18,6 @@ import { useCollections } from '../api/get-collections';
 import { useDocumentUpdates } from '../hooks/use-document-updates';
 import { CollectionDetail } from './collection-detail';
 import { CreateCollectionDialog } from './create-collection-dialog';
-import styles from './documents.module.css';
 
 export function DocumentsPage() {
   useDocumentUpdates();
@@ -53,7 +53,7 @@ export function DocumentsPage() {
         query={collections}
         loading="Loading collections…"
         failure="Could not load your collections."
-        statusClassName={styles.muted}
+        statusClassName={muted.small}
         isEmpty={list.length === 0}
         empty={
           <EmptyState

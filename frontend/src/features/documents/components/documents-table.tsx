@@ -1,4 +1,6 @@
 /** A collection's documents: name, format, size, status (with the error), chunks, and Delete. */
+import muted from '../../../components/muted.module.css';
+import table from '../../../components/table.module.css';
 import { Button } from '../../../components/ui/button';
 import { formatDateTime } from '../../../lib/format';
 import { formatBytes } from '../../datasets/utils/format-bytes';
@@ -14,16 +16,16 @@ interface DocumentsTableProps {
 
 export function DocumentsTable({ documents, highlightId, onDelete }: DocumentsTableProps) {
   return (
-    <div className={styles.tableWrap}>
-      <table className={styles.table}>
+    <div className={table.wrap}>
+      <table className={`${table.table} ${table.top}`}>
         <thead>
           <tr>
             <th scope="col">Document</th>
             <th scope="col">Status</th>
-            <th scope="col" className={styles.numeric}>
+            <th scope="col" className={table.numeric}>
               Chunks
             </th>
-            <th scope="col" className={styles.numeric}>
+            <th scope="col" className={table.numeric}>
               Size
             </th>
             <th scope="col">Added</th>
@@ -37,10 +39,10 @@ export function DocumentsTable({ documents, highlightId, onDelete }: DocumentsTa
             <tr
               key={document.id}
               data-testid="document-row"
-              className={document.id === highlightId ? styles.selectedRow : undefined}
+              className={document.id === highlightId ? table.selected : undefined}
             >
               <td className={styles.nameCell}>
-                {document.name} <span className={styles.muted}>{document.format}</span>
+                {document.name} <span className={muted.small}>{document.format}</span>
               </td>
               <td>
                 <DocumentStatusBadge status={document.status} />
@@ -48,12 +50,12 @@ export function DocumentsTable({ documents, highlightId, onDelete }: DocumentsTa
                   <p className={styles.errorText}>{document.error}</p>
                 )}
               </td>
-              <td className={styles.numeric}>{document.chunk_count.toLocaleString()}</td>
-              <td className={styles.numeric}>{formatBytes(document.size_bytes)}</td>
+              <td className={table.numeric}>{document.chunk_count.toLocaleString()}</td>
+              <td className={table.numeric}>{formatBytes(document.size_bytes)}</td>
               <td>
                 <time dateTime={document.created_at}>{formatDateTime(document.created_at)}</time>
               </td>
-              <td className={styles.actionsCell}>
+              <td className={table.actions}>
                 <Button size="small" variant="ghost" onClick={() => onDelete(document)}>
                   Delete
                 </Button>

@@ -4,6 +4,10 @@
  */
 import { type FormEvent, useState } from 'react';
 
+import card from '../../../components/card.module.css';
+import field from '../../../components/field.module.css';
+import muted from '../../../components/muted.module.css';
+import section from '../../../components/section.module.css';
 import { Button } from '../../../components/ui/button';
 import { FormError } from '../../../components/ui/form';
 import { SelectField } from '../../../components/ui/select-field';
@@ -33,15 +37,15 @@ export function SearchPanel({ collectionId }: { collectionId: number }) {
   }
 
   return (
-    <section className={styles.searchPanel} aria-labelledby="search-title">
-      <h3 id="search-title" className={styles.subheading}>
+    <section className={card.card} aria-labelledby="search-title">
+      <h3 id="search-title" className={section.subheading}>
         Try retrieval
       </h3>
       <form className={styles.searchForm} onSubmit={submit} role="search">
         <label className={styles.grow}>
           <span className="visually-hidden">Query</span>
           <input
-            className={styles.input}
+            className={`${field.input} ${styles.input}`}
             type="search"
             value={query}
             placeholder="What would you ask?"
@@ -60,10 +64,10 @@ export function SearchPanel({ collectionId }: { collectionId: number }) {
             { value: 'text', label: 'Text' },
           ]}
         />
-        <label className={styles.smallField}>
+        <label className={`${field.field} ${field.small} ${styles.smallField}`}>
           <span>Results</span>
           <input
-            className={styles.input}
+            className={`${field.input} ${styles.input}`}
             type="number"
             min={1}
             max={50}
@@ -86,14 +90,14 @@ export function SearchPanel({ collectionId }: { collectionId: number }) {
       {search.error && <FormError>{search.error.message}</FormError>}
       {search.data &&
         (search.data.results.length === 0 ? (
-          <p className={styles.muted}>No chunks matched. Are the documents ready?</p>
+          <p className={muted.small}>No chunks matched. Are the documents ready?</p>
         ) : (
           <ol className={styles.results} data-testid="rag-results">
             {search.data.results.map((result) => (
               <li key={result.chunk_id} data-testid="rag-result">
                 <div className={styles.resultHeader}>
                   <strong>{result.document_name}</strong>
-                  <span className={styles.muted}>part {result.chunk_index + 1}</span>
+                  <span className={muted.small}>part {result.chunk_index + 1}</span>
                   <span className={styles.scores}>
                     score {score(result.score)} · vector {score(result.vector_score)} · text{' '}
                     {score(result.text_score)}

@@ -5,6 +5,11 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { type DragEvent, useEffect, useId, useRef, useState } from 'react';
 
+import buttonRow from '../../../components/button-row.module.css';
+import card from '../../../components/card.module.css';
+import dropZone from '../../../components/drop-zone.module.css';
+import muted from '../../../components/muted.module.css';
+import stack from '../../../components/stack.module.css';
 import { Button } from '../../../components/ui/button';
 import { ProgressBar } from '../../../components/ui/progress-bar';
 import { isAbortError, type UploadProgress, uploadPercent } from '../../../lib/upload';
@@ -78,10 +83,10 @@ export function UploadDocuments({ collectionId }: { collectionId: number }) {
   const waiting = items.filter((item) => item.state === 'waiting').length;
 
   return (
-    <section className={styles.upload} aria-label="Upload documents">
+    <section className={card.card} aria-label="Upload documents">
       <label
         htmlFor={inputId}
-        className={styles.dropZone}
+        className={dropZone.zone}
         data-dragging={dragging || undefined}
         onDragOver={(event) => {
           event.preventDefault();
@@ -94,8 +99,8 @@ export function UploadDocuments({ collectionId }: { collectionId: number }) {
           choose(event.dataTransfer.files);
         }}
       >
-        <span className={styles.dropTitle}>Choose documents or drop them here</span>
-        <span className={styles.muted}>Plain text, Markdown, HTML or PDF; several at once.</span>
+        <span className={dropZone.title}>Choose documents or drop them here</span>
+        <span className={muted.small}>Plain text, Markdown, HTML or PDF; several at once.</span>
         <input
           id={inputId}
           type="file"
@@ -108,7 +113,7 @@ export function UploadDocuments({ collectionId }: { collectionId: number }) {
         />
       </label>
       {items.length > 0 && (
-        <ul className={styles.uploadList}>
+        <ul className={stack.list}>
           {items.map((item, index) => {
             const percent = item.progress ? uploadPercent(item.progress) : 0;
             return (
@@ -122,7 +127,7 @@ export function UploadDocuments({ collectionId }: { collectionId: number }) {
                 ) : (
                   <span className={styles.uploadRow}>
                     <span className={styles.fileName}>{item.file.name}</span>
-                    <span className={item.state === 'failed' ? styles.errorText : styles.muted}>
+                    <span className={item.state === 'failed' ? styles.errorText : muted.small}>
                       {item.state === 'failed'
                         ? item.error
                         : item.state === 'done'
@@ -138,7 +143,7 @@ export function UploadDocuments({ collectionId }: { collectionId: number }) {
           })}
         </ul>
       )}
-      <div className={styles.actions}>
+      <div className={`${buttonRow.row} ${buttonRow.end}`}>
         {running && <Button onClick={() => controller.current?.abort()}>Cancel</Button>}
         <Button variant="primary" disabled={running || waiting === 0} onClick={() => void start()}>
           Upload

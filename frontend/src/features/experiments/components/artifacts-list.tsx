@@ -1,4 +1,7 @@
 /** The files a run produced (checkpoints and anything logged), each with a download link. */
+import muted from '../../../components/muted.module.css';
+import stack from '../../../components/stack.module.css';
+import table from '../../../components/table.module.css';
 import { formatDateTime } from '../../../lib/format';
 import { formatBytes } from '../../datasets/utils/format-bytes';
 import { artifactDownloadUrl, useArtifacts } from '../api/get-artifacts';
@@ -7,12 +10,12 @@ import styles from './experiments.module.css';
 export function ArtifactsList({ runId }: { runId: number }) {
   const artifacts = useArtifacts(runId);
   return (
-    <section className={styles.section} aria-labelledby="artifacts-title">
+    <section className={stack.stack} aria-labelledby="artifacts-title">
       <h2 id="artifacts-title" className={styles.sectionTitle}>
         Artifacts
       </h2>
       {artifacts.isPending ? (
-        <p role="status" className={styles.muted}>
+        <p role="status" className={muted.text}>
           Loading artifacts…
         </p>
       ) : artifacts.isError ? (
@@ -20,17 +23,17 @@ export function ArtifactsList({ runId }: { runId: number }) {
           Could not load the artifacts. {artifacts.error.message}
         </p>
       ) : artifacts.data.results.length === 0 ? (
-        <p className={styles.muted} data-testid="artifacts-empty">
+        <p className={muted.text} data-testid="artifacts-empty">
           None yet. Checkpoints are saved here when the run finishes or is cancelled.
         </p>
       ) : (
-        <div className={styles.tableWrap}>
-          <table className={styles.table}>
+        <div className={table.wrap}>
+          <table className={table.table}>
             <caption className="visually-hidden">Artifacts</caption>
             <thead>
               <tr>
                 <th scope="col">File</th>
-                <th scope="col" className={styles.numeric}>
+                <th scope="col" className={table.numeric}>
                   Size
                 </th>
                 <th scope="col">Saved</th>
@@ -45,13 +48,13 @@ export function ArtifactsList({ runId }: { runId: number }) {
                   <th scope="row">
                     <code>{artifact.path}</code>
                   </th>
-                  <td className={styles.numeric}>{formatBytes(artifact.size)}</td>
+                  <td className={table.numeric}>{formatBytes(artifact.size)}</td>
                   <td>
                     <time dateTime={artifact.created_at}>
                       {formatDateTime(artifact.created_at)}
                     </time>
                   </td>
-                  <td className={styles.actionsCell}>
+                  <td className={table.actions}>
                     <a
                       href={artifactDownloadUrl(artifact)}
                       download

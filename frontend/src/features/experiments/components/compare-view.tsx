@@ -7,7 +7,11 @@ import { useMemo, useState } from 'react';
 import { Link } from 'react-router';
 
 import { EmptyState } from '../../../components/empty-state';
+import loadError from '../../../components/load-error.module.css';
+import muted from '../../../components/muted.module.css';
 import { Page } from '../../../components/page';
+import stack from '../../../components/stack.module.css';
+import table from '../../../components/table.module.css';
 import { Button } from '../../../components/ui/button';
 import { CHART_COLORS, formatChartValue, LineChart } from '../../../components/ui/line-chart';
 import { type RunComparison, type RunCurve, useRunComparison } from '../api/compare-runs';
@@ -25,7 +29,7 @@ function ParamsDiff({ comparison }: { comparison: RunComparison }) {
     ? comparison.params.filter((param) => param.differs)
     : comparison.params;
   return (
-    <section className={styles.section} aria-labelledby="params-title">
+    <section className={stack.stack} aria-labelledby="params-title">
       <header className={styles.sectionHeader}>
         <h2 id="params-title" className={styles.sectionTitle}>
           Params
@@ -40,14 +44,14 @@ function ParamsDiff({ comparison }: { comparison: RunComparison }) {
         </label>
       </header>
       {rows.length === 0 ? (
-        <p className={styles.muted}>
+        <p className={muted.text}>
           {comparison.params.length === 0
             ? 'These runs have no params.'
             : 'Every param is the same in these runs.'}
         </p>
       ) : (
-        <div className={styles.tableWrap}>
-          <table className={styles.table} data-testid="params-diff">
+        <div className={table.wrap}>
+          <table className={table.table} data-testid="params-diff">
             <caption className="visually-hidden">Params of each run</caption>
             <thead>
               <tr>
@@ -111,13 +115,13 @@ function MetricComparison({
         <thead>
           <tr>
             <th scope="col">Run</th>
-            <th scope="col" className={styles.numeric}>
+            <th scope="col" className={table.numeric}>
               Last
             </th>
-            <th scope="col" className={styles.numeric}>
+            <th scope="col" className={table.numeric}>
               Min
             </th>
-            <th scope="col" className={styles.numeric}>
+            <th scope="col" className={table.numeric}>
               Max
             </th>
           </tr>
@@ -135,9 +139,9 @@ function MetricComparison({
                   />
                   {run.name}
                 </th>
-                <td className={styles.numeric}>{summary ? formatChartValue(summary.last) : '–'}</td>
-                <td className={styles.numeric}>{summary ? formatChartValue(summary.min) : '–'}</td>
-                <td className={styles.numeric}>{summary ? formatChartValue(summary.max) : '–'}</td>
+                <td className={table.numeric}>{summary ? formatChartValue(summary.last) : '–'}</td>
+                <td className={table.numeric}>{summary ? formatChartValue(summary.min) : '–'}</td>
+                <td className={table.numeric}>{summary ? formatChartValue(summary.max) : '–'}</td>
               </tr>
             );
           })}
@@ -164,7 +168,7 @@ export function CompareView({ ids }: { ids: readonly number[] }) {
   if (comparison.isPending) {
     return (
       <Page title="Compare runs" lead={back}>
-        <p role="status" className={styles.muted}>
+        <p role="status" className={muted.text}>
           Loading the runs…
         </p>
       </Page>
@@ -173,7 +177,7 @@ export function CompareView({ ids }: { ids: readonly number[] }) {
   if (comparison.isError) {
     return (
       <Page title="Compare runs" lead={back}>
-        <div role="alert" className={styles.loadError}>
+        <div role="alert" className={loadError.box}>
           <p>Could not compare these runs. {comparison.error.message}</p>
           <Button size="small" onClick={() => void comparison.refetch()}>
             Try again
@@ -200,12 +204,12 @@ export function CompareView({ ids }: { ids: readonly number[] }) {
       }
     >
       <ParamsDiff comparison={comparison.data} />
-      <section className={styles.section} aria-labelledby="metrics-title">
+      <section className={stack.stack} aria-labelledby="metrics-title">
         <h2 id="metrics-title" className={styles.sectionTitle}>
           Metrics
         </h2>
         {metrics.length === 0 ? (
-          <p className={styles.muted}>These runs have logged no metrics yet.</p>
+          <p className={muted.text}>These runs have logged no metrics yet.</p>
         ) : (
           <div className={styles.charts}>
             {metrics.map((metric) => (

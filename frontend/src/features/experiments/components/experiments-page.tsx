@@ -7,8 +7,12 @@ import { useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 
 import { EmptyState } from '../../../components/empty-state';
+import loadError from '../../../components/load-error.module.css';
+import muted from '../../../components/muted.module.css';
 import { Page } from '../../../components/page';
+import pager from '../../../components/pager.module.css';
 import { QueryState } from '../../../components/query-state';
+import section from '../../../components/section.module.css';
 import { Button } from '../../../components/ui/button';
 import { MasterDetail } from '../../../components/ui/master-detail';
 import { ApiError } from '../../../lib/api-client';
@@ -137,10 +141,10 @@ function ExperimentRuns({ experiment }: { experiment: Experiment }) {
 
   return (
     <section className={styles.runs} aria-labelledby="experiment-title">
-      <header className={styles.runsHeader}>
+      <header className={`${section.header} ${section.alignEnd}`}>
         <div>
           <h2 id="experiment-title">{experiment.name}</h2>
-          {experiment.description && <p className={styles.muted}>{experiment.description}</p>}
+          {experiment.description && <p className={muted.text}>{experiment.description}</p>}
         </div>
         <div className={styles.headerActions}>
           <label className={styles.checkbox}>
@@ -170,11 +174,11 @@ function ExperimentRuns({ experiment }: { experiment: Experiment }) {
         </p>
       )}
       {runs.isPending ? (
-        <p role="status" className={styles.muted}>
+        <p role="status" className={muted.text}>
           Loading runs…
         </p>
       ) : runs.isError && filterError === null && orderError === null ? (
-        <div role="alert" className={styles.loadError}>
+        <div role="alert" className={loadError.box}>
           <p>Could not load the runs. {runs.error.message}</p>
           <Button size="small" onClick={() => void runs.refetch()}>
             Try again
@@ -182,7 +186,7 @@ function ExperimentRuns({ experiment }: { experiment: Experiment }) {
         </div>
       ) : data === undefined || filterError !== null || orderError !== null ? null : data.results
           .length === 0 ? (
-        <p className={styles.muted} data-testid="runs-empty">
+        <p className={muted.text} data-testid="runs-empty">
           {filter ? 'No run matches this filter.' : 'No runs in this experiment yet.'}
         </p>
       ) : (
@@ -196,7 +200,7 @@ function ExperimentRuns({ experiment }: { experiment: Experiment }) {
             onlyDifferingParams={!allParams}
           />
           {data.count > RUNS_PAGE_SIZE && (
-            <nav className={styles.pager} aria-label="Run pages">
+            <nav className={pager.pager} aria-label="Run pages">
               <Button
                 size="small"
                 disabled={!data.previous}
@@ -204,7 +208,7 @@ function ExperimentRuns({ experiment }: { experiment: Experiment }) {
               >
                 Previous
               </Button>
-              <span className={styles.muted}>
+              <span className={muted.text}>
                 Page {page} of {Math.ceil(data.count / RUNS_PAGE_SIZE)}
               </span>
               <Button

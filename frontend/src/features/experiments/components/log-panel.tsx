@@ -4,6 +4,7 @@
  */
 import { useLayoutEffect, useRef } from 'react';
 
+import stack from '../../../components/stack.module.css';
 import styles from './experiments.module.css';
 
 // Within this many pixels of the end counts as "at the bottom".
@@ -19,7 +20,7 @@ export function LogPanel({ lines }: { lines: readonly string[] }) {
   }, [lines]);
 
   return (
-    <section className={styles.section} aria-labelledby="log-title">
+    <section className={stack.stack} aria-labelledby="log-title">
       <h2 id="log-title" className={styles.sectionTitle}>
         Log
       </h2>

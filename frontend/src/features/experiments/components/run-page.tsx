@@ -5,7 +5,12 @@
  */
 import { Link } from 'react-router';
 
+import card from '../../../components/card.module.css';
+import loadError from '../../../components/load-error.module.css';
+import muted from '../../../components/muted.module.css';
 import { Page } from '../../../components/page';
+import stack from '../../../components/stack.module.css';
+import terms from '../../../components/term-list.module.css';
 import { Button } from '../../../components/ui/button';
 import { useTrainingRunForRun } from '../../training/api/get-training-run-for-run';
 import { RunControls } from '../../training/components/run-controls';
@@ -39,7 +44,7 @@ export function RunPage({ runId, createSocket }: RunPageProps) {
   if (run.isPending) {
     return (
       <Page title="Run">
-        <p role="status" className={styles.muted}>
+        <p role="status" className={muted.text}>
           Loading the run…
         </p>
       </Page>
@@ -48,7 +53,7 @@ export function RunPage({ runId, createSocket }: RunPageProps) {
   if (run.isError) {
     return (
       <Page title="Run">
-        <div role="alert" className={styles.loadError}>
+        <div role="alert" className={loadError.box}>
           <p>Could not load this run. {run.error.message}</p>
           <Button size="small" onClick={() => void run.refetch()}>
             Try again
@@ -82,7 +87,7 @@ export function RunPage({ runId, createSocket }: RunPageProps) {
       }
     >
       {trainingRun && (
-        <section className={styles.progressCard} aria-label="Training progress">
+        <section className={card.card} aria-label="Training progress">
           <TrainingProgress
             step={trainingRun.step}
             maxSteps={trainingRun.max_steps}
@@ -90,7 +95,7 @@ export function RunPage({ runId, createSocket }: RunPageProps) {
             status={trainingRun.status}
             data-testid="run-progress"
           />
-          <dl className={styles.facts}>
+          <dl className={`${terms.list} ${terms.figures} ${terms.tight}`}>
             <div>
               <dt>Best validation loss</dt>
               <dd>{trainingRun.best_val_loss?.toFixed(4) ?? '–'}</dd>
@@ -117,7 +122,7 @@ export function RunPage({ runId, createSocket }: RunPageProps) {
       )}
 
       {live.seriesError ? (
-        <div role="alert" className={styles.loadError}>
+        <div role="alert" className={loadError.box}>
           <p>Could not load the metrics. {live.seriesError.message}</p>
           <Button size="small" onClick={() => void live.refetchSeries()}>
             Try again
@@ -131,9 +136,9 @@ export function RunPage({ runId, createSocket }: RunPageProps) {
       <ArtifactsList runId={runId} />
 
       {params.length > 0 && (
-        <details className={styles.section}>
+        <details className={stack.stack}>
           <summary className={styles.sectionTitle}>Params ({params.length})</summary>
-          <dl className={styles.params}>
+          <dl className={`${terms.list} ${terms.figures} ${terms.tight} ${styles.params}`}>
             {params.map(([key, value]) => (
               <div key={key}>
                 <dt>{key}</dt>

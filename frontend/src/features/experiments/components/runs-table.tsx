@@ -5,6 +5,7 @@
  */
 import { Link } from 'react-router';
 
+import table from '../../../components/table.module.css';
 import { formatChartValue } from '../../../components/ui/line-chart';
 import { formatDateTime } from '../../../lib/format';
 import { TrainingStatusBadge } from '../../training/components/training-status-badge';
@@ -43,7 +44,7 @@ function SortHeader({
   return (
     <th
       scope="col"
-      className={numeric ? styles.numeric : undefined}
+      className={numeric ? table.numeric : undefined}
       aria-sort={direction === 'asc' ? 'ascending' : direction === 'desc' ? 'descending' : 'none'}
     >
       <button
@@ -71,8 +72,8 @@ export function RunsTable({
   const metrics = metricColumns(runs);
   const params = paramColumns(runs, onlyDifferingParams);
   return (
-    <div className={styles.tableWrap}>
-      <table className={styles.table} data-testid="runs-table">
+    <div className={table.wrap}>
+      <table className={table.table} data-testid="runs-table">
         <caption className="visually-hidden">Runs</caption>
         <thead>
           <tr>
@@ -139,7 +140,7 @@ export function RunsTable({
                 return (
                   <td
                     key={`m-${key}`}
-                    className={styles.numeric}
+                    className={table.numeric}
                     title={
                       summary
                         ? `min ${formatChartValue(summary.min)}, max ${formatChartValue(summary.max)}, step ${summary.last_step}`

@@ -1,6 +1,8 @@
 /** "Models trained on this version", shown with a dataset version's report: lineage backwards. */
 import { Link } from 'react-router';
 
+import muted from '../../../components/muted.module.css';
+import section from '../../../components/section.module.css';
 import { useDatasetVersionModels } from '../api/get-dataset-version-models';
 import styles from './models.module.css';
 import { StageBadge } from './status-badges';
@@ -12,9 +14,9 @@ export function DerivedModels({ datasetVersionId }: { datasetVersionId: number }
   const versions = models.data.results;
   return (
     <div data-testid="derived-models">
-      <h4 className={styles.subheading}>Models trained on this version</h4>
+      <h4 className={section.subheading}>Models trained on this version</h4>
       {versions.length === 0 ? (
-        <p className={styles.muted}>None yet.</p>
+        <p className={muted.small}>None yet.</p>
       ) : (
         <ul className={styles.inlineList}>
           {versions.map((version) => (

@@ -4,6 +4,9 @@
  */
 import { useState } from 'react';
 
+import field from '../../../components/field.module.css';
+import muted from '../../../components/muted.module.css';
+import stack from '../../../components/stack.module.css';
 import { Button } from '../../../components/ui/button';
 import { Dialog, DialogActions, DialogClose } from '../../../components/ui/dialog';
 import { FormError } from '../../../components/ui/form';
@@ -62,9 +65,9 @@ function ExportForm({
   const wanted = EXPORT_TYPES.filter((qtype) => chosen.has(qtype) && !existing.has(qtype));
 
   return (
-    <div className={styles.stack}>
-      <fieldset className={styles.checkboxes}>
-        <legend className={styles.label}>Types</legend>
+    <div className={`${stack.stack} ${styles.shrink}`}>
+      <fieldset className={stack.fieldset}>
+        <legend className={field.label}>Types</legend>
         {EXPORT_TYPES.map((qtype) => (
           <label key={qtype} className={styles.checkbox}>
             <input
@@ -76,8 +79,8 @@ function ExportForm({
               onChange={(event) => toggle(qtype, event.target.checked)}
             />
             <span>
-              <strong>{qtype}</strong> <span className={styles.muted}>{DESCRIPTIONS[qtype]}</span>
-              {existing.has(qtype) && <span className={styles.muted}> (already exported)</span>}
+              <strong>{qtype}</strong> <span className={muted.small}>{DESCRIPTIONS[qtype]}</span>
+              {existing.has(qtype) && <span className={muted.small}> (already exported)</span>}
             </span>
           </label>
         ))}

@@ -2,6 +2,9 @@
  * Every export of a version side by side: size against full precision, perplexity and its
  * change, KL divergence, top-1 agreement and decode speed, warnings, and a download link.
  */
+import linkButton from '../../../components/link-button.module.css';
+import muted from '../../../components/muted.module.css';
+import table from '../../../components/table.module.css';
 import { Badge } from '../../../components/ui/badge';
 import { exportDownloadUrl } from '../api/create-exports';
 import type { ModelExport } from '../api/get-model-versions';
@@ -12,15 +15,18 @@ import { ExportStatusBadge } from './status-badges';
 export function ExportReportTable({ exports }: { exports: readonly ModelExport[] }) {
   if (exports.length === 0) {
     return (
-      <p className={styles.muted} data-testid="exports-empty">
+      <p className={muted.small} data-testid="exports-empty">
         No exports yet. Export the version to compare quantized types here.
       </p>
     );
   }
   const rows = reportRows(exports);
   return (
-    <div className={styles.tableWrap}>
-      <table className={styles.table} data-testid="export-report">
+    <div className={table.wrap}>
+      <table
+        className={`${table.table} ${table.top} ${styles.rowHeads}`}
+        data-testid="export-report"
+      >
         <caption className={styles.caption}>
           Measured against full precision (perplexity {referencePerplexity(exports)}).
         </caption>
@@ -28,25 +34,25 @@ export function ExportReportTable({ exports }: { exports: readonly ModelExport[]
           <tr>
             <th scope="col">Type</th>
             <th scope="col">Status</th>
-            <th scope="col" className={styles.numeric}>
+            <th scope="col" className={table.numeric}>
               Size
             </th>
-            <th scope="col" className={styles.numeric}>
+            <th scope="col" className={table.numeric}>
               vs F32
             </th>
-            <th scope="col" className={styles.numeric}>
+            <th scope="col" className={table.numeric}>
               Perplexity
             </th>
-            <th scope="col" className={styles.numeric}>
+            <th scope="col" className={table.numeric}>
               Δ %
             </th>
-            <th scope="col" className={styles.numeric}>
+            <th scope="col" className={table.numeric}>
               KL
             </th>
-            <th scope="col" className={styles.numeric}>
+            <th scope="col" className={table.numeric}>
               Top-1
             </th>
-            <th scope="col" className={styles.numeric}>
+            <th scope="col" className={table.numeric}>
               Tokens/s
             </th>
             <th scope="col">Warnings</th>
@@ -63,21 +69,21 @@ export function ExportReportTable({ exports }: { exports: readonly ModelExport[]
                 <ExportStatusBadge status={row.status} />
                 {row.error && <p className={styles.cellError}>{row.error}</p>}
               </td>
-              <td className={styles.numeric}>{row.size}</td>
-              <td className={styles.numeric}>{row.sizeVsF32}</td>
-              <td className={styles.numeric}>{row.perplexity}</td>
-              <td className={styles.numeric}>
+              <td className={table.numeric}>{row.size}</td>
+              <td className={table.numeric}>{row.sizeVsF32}</td>
+              <td className={table.numeric}>{row.perplexity}</td>
+              <td className={table.numeric}>
                 {row.degraded ? <Badge tone="warning">{row.deltaPct}</Badge> : row.deltaPct}
               </td>
-              <td className={styles.numeric}>{row.klDivergence}</td>
-              <td className={styles.numeric}>{row.top1Agreement}</td>
-              <td className={styles.numeric}>{row.tokensPerS}</td>
+              <td className={table.numeric}>{row.klDivergence}</td>
+              <td className={table.numeric}>{row.top1Agreement}</td>
+              <td className={table.numeric}>{row.tokensPerS}</td>
               <td className={styles.warnings}>
                 {row.warnings.length === 0 ? '–' : row.warnings.join('; ')}
               </td>
-              <td className={styles.actionsCell}>
+              <td className={table.actions}>
                 {row.status === 'ready' && (
-                  <a className={styles.linkButton} href={exportDownloadUrl(row.id)} download>
+                  <a className={linkButton.linkButton} href={exportDownloadUrl(row.id)} download>
                     Download
                   </a>
                 )}

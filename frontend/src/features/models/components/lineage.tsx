@@ -4,6 +4,8 @@
  */
 import { Link } from 'react-router';
 
+import muted from '../../../components/muted.module.css';
+import terms from '../../../components/term-list.module.css';
 import { useLineage } from '../api/get-lineage';
 import styles from './models.module.css';
 
@@ -11,7 +13,7 @@ export function Lineage({ versionId }: { versionId: number }) {
   const lineage = useLineage(versionId);
   if (lineage.isPending) {
     return (
-      <p role="status" className={styles.muted}>
+      <p role="status" className={muted.small}>
         Loading lineage…
       </p>
     );
@@ -22,13 +24,13 @@ export function Lineage({ versionId }: { versionId: number }) {
   const { run, dataset, dataset_version: datasetVersion } = lineage.data;
   if (run === null && datasetVersion === null) {
     return (
-      <p className={styles.muted} data-testid="lineage">
+      <p className={muted.small} data-testid="lineage">
         Uploaded or imported: no training run or dataset behind this version.
       </p>
     );
   }
   return (
-    <dl className={styles.lineage} data-testid="lineage">
+    <dl className={terms.list} data-testid="lineage">
       {run !== null && (
         <div>
           <dt>Training run</dt>

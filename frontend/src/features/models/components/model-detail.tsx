@@ -1,6 +1,10 @@
 /** One registered model: its versions, the selected version's detail, and deleting the model. */
 import { useState } from 'react';
 
+import loadError from '../../../components/load-error.module.css';
+import muted from '../../../components/muted.module.css';
+import section from '../../../components/section.module.css';
+import stack from '../../../components/stack.module.css';
 import { Button } from '../../../components/ui/button';
 import { ConfirmDialog } from '../../../components/ui/dialog';
 import { useToast } from '../../../components/ui/toast';
@@ -32,11 +36,11 @@ export function ModelDetail({
   const selected = list.find((version) => version.id === selectedVersionId) ?? list[0] ?? null;
 
   return (
-    <article className={styles.detail} aria-labelledby="model-title">
-      <header className={styles.detailHeader}>
+    <article className={section.detail} aria-labelledby="model-title">
+      <header className={section.header}>
         <div>
           <h2 id="model-title">{model.name}</h2>
-          {model.description && <p className={styles.muted}>{model.description}</p>}
+          {model.description && <p className={muted.small}>{model.description}</p>}
         </div>
         <Button
           variant="ghost"
@@ -49,23 +53,23 @@ export function ModelDetail({
         </Button>
       </header>
 
-      <section className={styles.stack} aria-labelledby="versions-title">
-        <h3 id="versions-title" className={styles.subheading}>
+      <section className={`${stack.stack} ${styles.shrink}`} aria-labelledby="versions-title">
+        <h3 id="versions-title" className={section.subheading}>
           Versions
         </h3>
         {versions.isPending ? (
-          <p role="status" className={styles.muted}>
+          <p role="status" className={muted.small}>
             Loading versions…
           </p>
         ) : versions.isError ? (
-          <div role="alert" className={styles.loadError}>
+          <div role="alert" className={`${loadError.box} ${loadError.compact}`}>
             <p>Could not load the versions. {versions.error.message}</p>
             <Button size="small" onClick={() => void versions.refetch()}>
               Try again
             </Button>
           </div>
         ) : list.length === 0 ? (
-          <p className={styles.muted}>No versions left in this model.</p>
+          <p className={muted.small}>No versions left in this model.</p>
         ) : (
           <VersionsTable
             versions={list}

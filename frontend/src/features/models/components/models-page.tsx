@@ -7,6 +7,7 @@ import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 
 import { EmptyState } from '../../../components/empty-state';
+import muted from '../../../components/muted.module.css';
 import { Page } from '../../../components/page';
 import { QueryState } from '../../../components/query-state';
 import { Button } from '../../../components/ui/button';
@@ -18,7 +19,6 @@ import { useModels } from '../api/get-models';
 import type { ModelVersion } from '../api/get-model-versions';
 import { useRegistryUpdates } from '../hooks/use-registry-updates';
 import { ModelDetail } from './model-detail';
-import styles from './models.module.css';
 import { RegisterFromRunDialog } from './register-from-run-dialog';
 import { UploadModelDialog } from './upload-model-dialog';
 
@@ -78,7 +78,7 @@ export function ModelsPage() {
         query={models}
         loading="Loading models…"
         failure="Could not load your models."
-        statusClassName={styles.muted}
+        statusClassName={muted.small}
         isEmpty={list.length === 0}
         empty={
           <EmptyState

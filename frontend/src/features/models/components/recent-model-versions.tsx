@@ -1,6 +1,9 @@
 /** The dashboard's Models card: the newest versions across models, with stage and status. */
 import { Link } from 'react-router';
 
+import itemList from '../../../components/item-list.module.css';
+import loadError from '../../../components/load-error.module.css';
+import muted from '../../../components/muted.module.css';
 import { Button } from '../../../components/ui/button';
 import { formatDateTime } from '../../../lib/format';
 import { useVersionsAcrossModels } from '../api/get-all-model-versions';
@@ -11,14 +14,14 @@ export function RecentModelVersions({ limit }: { limit: number }) {
   const recent = useVersionsAcrossModels({ models: limit, perModel: limit });
   if (recent.isPending) {
     return (
-      <p role="status" className={styles.muted}>
+      <p role="status" className={muted.small}>
         Loading models…
       </p>
     );
   }
   if (recent.error) {
     return (
-      <div role="alert" className={styles.loadError}>
+      <div role="alert" className={`${loadError.box} ${loadError.compact}`}>
         <p>Could not load your models. {recent.error.message}</p>
         <Button size="small" onClick={recent.refetch}>
           Try again
@@ -28,20 +31,20 @@ export function RecentModelVersions({ limit }: { limit: number }) {
   }
   if (recent.versions.length === 0) {
     return (
-      <p className={styles.muted} data-testid="dashboard-models-empty">
+      <p className={muted.small} data-testid="dashboard-models-empty">
         No models yet. <Link to="/models">Add the starter model</Link> or register a finished
         training run.
       </p>
     );
   }
   return (
-    <ul className={styles.recent}>
+    <ul className={itemList.items}>
       {recent.versions.slice(0, limit).map((version) => (
-        <li key={version.id} data-testid="dashboard-model-version">
-          <div className={styles.recentHeader}>
+        <li key={version.id} className={itemList.item} data-testid="dashboard-model-version">
+          <div className={itemList.header}>
             <Link
               to={`/models?model=${version.registered_model}&version=${version.id}`}
-              className={styles.listName}
+              className={`${itemList.name} ${styles.listName}`}
             >
               {version.model_name} {version.version}
             </Link>
@@ -50,7 +53,7 @@ export function RecentModelVersions({ limit }: { limit: number }) {
               {version.status !== 'ready' && <VersionStatusBadge status={version.status} />}
             </span>
           </div>
-          <span className={styles.muted}>
+          <span className={muted.small}>
             {version.source} ·{' '}
             <time dateTime={version.created_at}>{formatDateTime(version.created_at)}</time>
           </span>

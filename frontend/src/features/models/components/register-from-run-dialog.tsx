@@ -5,6 +5,7 @@
  */
 import { useState } from 'react';
 
+import muted from '../../../components/muted.module.css';
 import { Button } from '../../../components/ui/button';
 import { Dialog, DialogActions, DialogClose } from '../../../components/ui/dialog';
 import { Form, FormError, TextField } from '../../../components/ui/form';
@@ -14,7 +15,6 @@ import { useTrainingRuns } from '../../training/api/get-training-runs';
 import type { ModelVersion } from '../api/get-model-versions';
 import { useRegisterFromRun } from '../api/register-from-run';
 import type { VersionBump } from '../api/upload-model-version';
-import styles from './models.module.css';
 
 interface RegisterFromRunDialogProps {
   open: boolean;
@@ -85,7 +85,7 @@ function RegisterForm({
 
   if (runs.isPending) {
     return (
-      <p role="status" className={styles.muted}>
+      <p role="status" className={muted.small}>
         Loading training runs…
       </p>
     );
@@ -95,7 +95,7 @@ function RegisterForm({
   if (finished.length === 0) {
     return (
       <>
-        <p className={styles.muted} data-testid="no-finished-runs">
+        <p className={muted.small} data-testid="no-finished-runs">
           No finished training runs yet. Train on a dataset first, then register the result here.
         </p>
         <DialogActions>

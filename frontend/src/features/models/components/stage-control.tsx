@@ -5,6 +5,9 @@
  */
 import { useState } from 'react';
 
+import field from '../../../components/field.module.css';
+import muted from '../../../components/muted.module.css';
+import stack from '../../../components/stack.module.css';
 import { Button } from '../../../components/ui/button';
 import { FormError } from '../../../components/ui/form';
 import { SelectField } from '../../../components/ui/select-field';
@@ -55,10 +58,10 @@ export function StageControl({ version }: { version: ModelVersion }) {
         onValueChange={(value) => setStageChoice(value as ModelStage)}
         options={options}
       />
-      <label className={styles.field}>
-        <span className={styles.label}>Note</span>
+      <label className={field.field}>
+        <span className={field.label}>Note</span>
         <input
-          className={styles.input}
+          className={field.input}
           value={note}
           maxLength={500}
           placeholder="Why, for the history"
@@ -81,7 +84,7 @@ export function StageHistory({ versionId }: { versionId: number }) {
   const history = useStageHistory(versionId);
   if (history.isPending) {
     return (
-      <p role="status" className={styles.muted}>
+      <p role="status" className={muted.small}>
         Loading stage history…
       </p>
     );
@@ -91,19 +94,19 @@ export function StageHistory({ versionId }: { versionId: number }) {
   }
   if (history.data.length === 0) {
     return (
-      <p className={styles.muted} data-testid="stage-history-empty">
+      <p className={muted.small} data-testid="stage-history-empty">
         Still in its first stage; moves will be listed here.
       </p>
     );
   }
   return (
-    <ol className={styles.history} data-testid="stage-history">
+    <ol className={`${stack.list} ${styles.history}`} data-testid="stage-history">
       {history.data.map((transition, index) => (
         <li key={`${transition.at}:${index}`}>
           <span>
             <strong>{transition.from_stage}</strong> → <strong>{transition.to_stage}</strong>
           </span>
-          <span className={styles.muted}>
+          <span className={muted.small}>
             {transition.user ?? 'someone'} ·{' '}
             <time dateTime={transition.at}>{formatDateTime(transition.at)}</time>
           </span>

@@ -4,6 +4,9 @@
  */
 import { useEffect, useRef, useState } from 'react';
 
+import field from '../../../components/field.module.css';
+import muted from '../../../components/muted.module.css';
+import stack from '../../../components/stack.module.css';
 import { Button } from '../../../components/ui/button';
 import { Dialog, DialogActions, DialogClose } from '../../../components/ui/dialog';
 import { FormError } from '../../../components/ui/form';
@@ -86,7 +89,7 @@ function UploadModelForm({
   if (progress !== null && file !== null) {
     const percent = uploadPercent(progress);
     return (
-      <div className={styles.stack}>
+      <div className={`${stack.stack} ${styles.shrink}`}>
         <ProgressBar
           label={`Uploading ${file.name}`}
           value={percent}
@@ -101,25 +104,25 @@ function UploadModelForm({
   }
 
   return (
-    <div className={styles.stack}>
-      <label className={styles.field}>
-        <span className={styles.label}>Model name</span>
+    <div className={`${stack.stack} ${styles.shrink}`}>
+      <label className={field.field}>
+        <span className={field.label}>Model name</span>
         <input
-          className={styles.input}
+          className={field.input}
           value={name}
           onChange={(event) => setName(event.target.value)}
           placeholder="e.g. smollm2-chat"
           autoComplete="off"
         />
       </label>
-      <label className={styles.field}>
-        <span className={styles.label}>File</span>
+      <label className={field.field}>
+        <span className={field.label}>File</span>
         <input
           type="file"
           accept={ACCEPTED}
           onChange={(event) => setFile(event.target.files?.[0] ?? null)}
         />
-        {file && <span className={styles.muted}>{formatBytes(file.size)}</span>}
+        {file && <span className={muted.small}>{formatBytes(file.size)}</span>}
       </label>
       <SelectField
         name="bump"

@@ -4,6 +4,13 @@
  */
 import { useState } from 'react';
 
+import card from '../../../components/card.module.css';
+import linkButton from '../../../components/link-button.module.css';
+import loadError from '../../../components/load-error.module.css';
+import muted from '../../../components/muted.module.css';
+import section from '../../../components/section.module.css';
+import stack from '../../../components/stack.module.css';
+import terms from '../../../components/term-list.module.css';
 import { Button } from '../../../components/ui/button';
 import { useToast } from '../../../components/ui/toast';
 import { formatBytes } from '../../datasets/utils/format-bytes';
@@ -24,11 +31,11 @@ export function VersionDetail({ version }: { version: ModelVersion }) {
 
   return (
     <section
-      className={styles.panel}
+      className={`${card.card} ${card.loose}`}
       aria-labelledby="version-title"
       data-testid="model-version-detail"
     >
-      <header className={styles.panelHeader}>
+      <header className={`${card.header} ${styles.panelHeader}`}>
         <h3 id="version-title">
           {version.model_name} {version.version}
         </h3>
@@ -36,7 +43,7 @@ export function VersionDetail({ version }: { version: ModelVersion }) {
         <StageBadge stage={version.stage} />
         <div className={styles.headerActions}>
           {ready && (
-            <a className={styles.linkButton} href={versionDownloadUrl(version.id)} download>
+            <a className={linkButton.linkButton} href={versionDownloadUrl(version.id)} download>
               Download .sou
             </a>
           )}
@@ -52,18 +59,18 @@ export function VersionDetail({ version }: { version: ModelVersion }) {
       </header>
 
       {version.status === 'importing' && (
-        <p role="status" className={styles.muted}>
+        <p role="status" className={muted.small}>
           Importing: converting the weights into a full-precision .sou file. This page updates by
           itself when it is done.
         </p>
       )}
       {version.status === 'failed' && (
-        <p role="alert" className={styles.errorBox}>
+        <p role="alert" className={`${loadError.box} ${loadError.compact}`}>
           The import failed. {version.error}
         </p>
       )}
 
-      <dl className={styles.stats}>
+      <dl className={`${terms.list} ${terms.figures} ${styles.stats}`}>
         <div>
           <dt>Parameters</dt>
           <dd>{formatCount(version.parameters)}</dd>
@@ -78,29 +85,29 @@ export function VersionDetail({ version }: { version: ModelVersion }) {
         </div>
       </dl>
       {version.sha256 && (
-        <p className={styles.muted}>
+        <p className={muted.small}>
           SHA-256 <code className={styles.hash}>{version.sha256}</code>
         </p>
       )}
 
       <div className={styles.columnsTwo}>
-        <section aria-labelledby="stage-title" className={styles.stack}>
-          <h4 id="stage-title" className={styles.subheading}>
+        <section aria-labelledby="stage-title" className={`${stack.stack} ${styles.shrink}`}>
+          <h4 id="stage-title" className={section.subheading}>
             Stage
           </h4>
           <StageControl key={`${version.id}:${version.stage}`} version={version} />
           <StageHistory versionId={version.id} />
         </section>
-        <section aria-labelledby="lineage-title" className={styles.stack}>
-          <h4 id="lineage-title" className={styles.subheading}>
+        <section aria-labelledby="lineage-title" className={`${stack.stack} ${styles.shrink}`}>
+          <h4 id="lineage-title" className={section.subheading}>
             Lineage
           </h4>
           <Lineage versionId={version.id} />
         </section>
       </div>
 
-      <section aria-labelledby="exports-title" className={styles.stack}>
-        <h4 id="exports-title" className={styles.subheading}>
+      <section aria-labelledby="exports-title" className={`${stack.stack} ${styles.shrink}`}>
+        <h4 id="exports-title" className={section.subheading}>
           Exports
         </h4>
         <ExportReportTable exports={version.exports} />

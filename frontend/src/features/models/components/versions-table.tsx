@@ -1,4 +1,5 @@
 /** A model's versions: version, stage, import status, source, size, parameters and age. */
+import table from '../../../components/table.module.css';
 import { formatDateTime } from '../../../lib/format';
 import { formatBytes } from '../../datasets/utils/format-bytes';
 import type { ModelVersion } from '../api/get-model-versions';
@@ -14,18 +15,21 @@ interface VersionsTableProps {
 
 export function VersionsTable({ versions, selectedId, onSelect }: VersionsTableProps) {
   return (
-    <div className={styles.tableWrap}>
-      <table className={styles.table} data-testid="model-versions">
+    <div className={table.wrap}>
+      <table
+        className={`${table.table} ${table.top} ${styles.rowHeads}`}
+        data-testid="model-versions"
+      >
         <thead>
           <tr>
             <th scope="col">Version</th>
             <th scope="col">Stage</th>
             <th scope="col">Status</th>
             <th scope="col">Source</th>
-            <th scope="col" className={styles.numeric}>
+            <th scope="col" className={table.numeric}>
               Size
             </th>
-            <th scope="col" className={styles.numeric}>
+            <th scope="col" className={table.numeric}>
               Parameters
             </th>
             <th scope="col">Created</th>
@@ -35,7 +39,7 @@ export function VersionsTable({ versions, selectedId, onSelect }: VersionsTableP
           {versions.map((version) => (
             <tr
               key={version.id}
-              className={version.id === selectedId ? styles.selectedRow : undefined}
+              className={version.id === selectedId ? table.selected : undefined}
               data-testid="model-version-row"
             >
               <td>
@@ -55,10 +59,10 @@ export function VersionsTable({ versions, selectedId, onSelect }: VersionsTableP
                 <VersionStatusBadge status={version.status} />
               </td>
               <td>{version.source}</td>
-              <td className={styles.numeric}>
+              <td className={table.numeric}>
                 {version.size_bytes === null ? '–' : formatBytes(version.size_bytes)}
               </td>
-              <td className={styles.numeric}>{formatCount(version.parameters)}</td>
+              <td className={table.numeric}>{formatCount(version.parameters)}</td>
               <td>
                 <time dateTime={version.created_at}>{formatDateTime(version.created_at)}</time>
               </td>

@@ -5,14 +5,18 @@
 import { useState } from 'react';
 
 import { EmptyState } from '../../../components/empty-state';
+import loadError from '../../../components/load-error.module.css';
+import muted from '../../../components/muted.module.css';
+import pager from '../../../components/pager.module.css';
+import section from '../../../components/section.module.css';
 import { Button } from '../../../components/ui/button';
 import type { CreatedToken } from '../api/create-token';
 import { type ApiToken, useTokens } from '../api/get-tokens';
 import { CreateTokenDialog } from './create-token-dialog';
 import { RevokeTokenDialog } from './revoke-token-dialog';
 import { TokenSecretDialog } from './token-secret-dialog';
-import styles from './tokens.module.css';
 import { TokensTable } from './tokens-table';
+import styles from './tokens.module.css';
 
 // Dialogs keep showing their subject while they animate closed, so the subject and the open
 // flag are separate pieces of state.
@@ -50,22 +54,20 @@ export function ApiTokensPanel() {
 
   return (
     <section className={styles.panel} aria-labelledby="api-tokens-title">
-      <header className={styles.panelHeader}>
+      <header className={`${section.header} ${section.alignEnd} ${section.smallTitle}`}>
         <div>
           <h2 id="api-tokens-title">API tokens</h2>
-          <p className={styles.muted}>
-            Personal tokens for using SloughGPT from scripts and tools.
-          </p>
+          <p className={muted.text}>Personal tokens for using SloughGPT from scripts and tools.</p>
         </div>
         {newTokenButton}
       </header>
 
       {tokens.isPending ? (
-        <p role="status" className={styles.muted}>
+        <p role="status" className={muted.text}>
           Loading tokens…
         </p>
       ) : tokens.isError ? (
-        <div role="alert" className={styles.loadError}>
+        <div role="alert" className={loadError.box}>
           <p>Could not load your tokens. {tokens.error.message}</p>
           <Button size="small" onClick={() => void tokens.refetch()}>
             Try again
@@ -84,7 +86,7 @@ export function ApiTokensPanel() {
             onRevoke={(token) => setRevoking({ subject: token, open: true })}
           />
           {(tokens.data.previous || tokens.data.next) && (
-            <nav className={styles.pager} aria-label="Token pages">
+            <nav className={pager.pager} aria-label="Token pages">
               <Button
                 size="small"
                 disabled={!tokens.data.previous}
@@ -92,7 +94,7 @@ export function ApiTokensPanel() {
               >
                 Previous
               </Button>
-              <span className={styles.muted}>Page {page}</span>
+              <span className={muted.text}>Page {page}</span>
               <Button size="small" disabled={!tokens.data.next} onClick={() => setPage(page + 1)}>
                 Next
               </Button>

@@ -1,4 +1,5 @@
 /** Shows a new token's secret once, with a Copy button; the server never returns it again. */
+import muted from '../../../components/muted.module.css';
 import { Button } from '../../../components/ui/button';
 import { Dialog, DialogActions, DialogClose } from '../../../components/ui/dialog';
 import type { CreatedToken } from '../api/create-token';
@@ -46,7 +47,7 @@ export function TokenSecretDialog({ token, open, onOpenChange, onClosed }: Token
       <p role="status" className={state === 'failed' ? styles.copyFailed : styles.copyStatus}>
         {copyStatus[state]}
       </p>
-      <p className={styles.hint}>
+      <p className={muted.small}>
         Send it with API requests as <code>Authorization: Bearer &lt;token&gt;</code>.
       </p>
       <DialogActions>

@@ -1,11 +1,13 @@
 /** The list of a user's tokens: what identifies each one and when it was last used. */
+import muted from '../../../components/muted.module.css';
+import table from '../../../components/table.module.css';
 import { Button } from '../../../components/ui/button';
 import { formatDateTime } from '../../../lib/format';
 import type { ApiToken } from '../api/get-tokens';
 import styles from './tokens.module.css';
 
 function DateCell({ iso, fallback }: { iso: string | null; fallback: string }) {
-  if (iso === null) return <span className={styles.muted}>{fallback}</span>;
+  if (iso === null) return <span className={muted.text}>{fallback}</span>;
   return <time dateTime={iso}>{formatDateTime(iso)}</time>;
 }
 
@@ -16,8 +18,8 @@ interface TokensTableProps {
 
 export function TokensTable({ tokens, onRevoke }: TokensTableProps) {
   return (
-    <div className={styles.tableWrap}>
-      <table className={styles.table}>
+    <div className={table.wrap}>
+      <table className={`${table.table} ${table.roomy}`}>
         <caption className="visually-hidden">Your API tokens</caption>
         <thead>
           <tr>
@@ -49,7 +51,7 @@ export function TokensTable({ tokens, onRevoke }: TokensTableProps) {
               <td>
                 <DateCell iso={token.expires_at} fallback="never" />
               </td>
-              <td className={styles.actionsCell}>
+              <td className={table.actions}>
                 <Button
                   size="small"
                   variant="ghost"

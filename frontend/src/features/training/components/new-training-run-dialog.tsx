@@ -7,6 +7,7 @@
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
 
+import muted from '../../../components/muted.module.css';
 import { Button } from '../../../components/ui/button';
 import { Dialog, DialogActions, DialogClose } from '../../../components/ui/dialog';
 import { Form, FormError, TextField } from '../../../components/ui/form';
@@ -175,7 +176,7 @@ function NewTrainingRunForm({
         ))}
         <TextField name="name" label="Run name" placeholder="automatic" autoComplete="off" />
         {experiment ? (
-          <p className={styles.muted}>
+          <p className={muted.small}>
             Filed under the experiment <strong>{experiment.name}</strong>.
           </p>
         ) : (

@@ -6,6 +6,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 
+import buttonRow from '../../../components/button-row.module.css';
 import { Button } from '../../../components/ui/button';
 import { Dialog, DialogActions, DialogClose } from '../../../components/ui/dialog';
 import { Form, FormError, TextField } from '../../../components/ui/form';
@@ -15,7 +16,6 @@ import { useCancelTrainingRun } from '../api/cancel-training-run';
 import { trainingRunForRunQueryKey } from '../api/get-training-run-for-run';
 import { isActive, type TrainingRun } from '../api/get-training-runs';
 import { useResumeTrainingRun } from '../api/resume-training-run';
-import styles from './training.module.css';
 
 export function RunControls({ training }: { training: TrainingRun }) {
   const queryClient = useQueryClient();
@@ -46,7 +46,7 @@ export function RunControls({ training }: { training: TrainingRun }) {
 
   const stopping = training.cancel_requested && isActive(training.status);
   return (
-    <div className={styles.controls}>
+    <div className={buttonRow.row}>
       {isActive(training.status) ? (
         <Button variant="danger" onClick={cancelRun} disabled={cancel.isPending || stopping}>
           {stopping ? 'Stopping…' : 'Cancel run'}
