@@ -135,11 +135,18 @@ def cmd_steer(args: argparse.Namespace) -> int:
     from ml.personality.steering import SteeringConfig, steer_file
 
     persona = resolve_personality(args.personality)
+    chosen = {
+        "strength": args.strength,
+        "contrast": args.contrast,
+        "samples": args.samples,
+        "keep": args.keep,
+        "score": args.score,
+    }
     config = SteeringConfig(
         layers=parse_layers(args.layers),
-        **({} if args.strength is None else {"strength": args.strength}),
         project_mean=args.project_mean,
         normalize=args.normalize,
+        **{key: value for key, value in chosen.items() if value is not None},
     )
     print(json.dumps(steer_file(args.model, persona, args.out, config, device=args.device)))
     return 0
@@ -250,6 +257,26 @@ def register(subparsers) -> None:
         type=float,
         help="default steering strength stored in the file: the share of the residual norm "
         "added (default 0.1), or with --no-normalize a multiple of the raw difference",
+    )
+    steer.add_argument(
+        "--contrast",
+        choices=("answer", "prompt", "scored"),
+        help="what the vectors contrast: greedy answers under the persona vs a neutral system "
+        "prompt (answer), the prompts alone (prompt), or the best-scoring of several persona "
+        "answers vs the worst-scoring neutral ones (scored, the default)",
+    )
+    steer.add_argument(
+        "--samples",
+        type=int,
+        help="scored: answers per prompt under each system prompt, the first greedy (default 4)",
+    )
+    steer.add_argument(
+        "--keep", type=int, help="scored: answers kept per prompt on each side (default 1)"
+    )
+    steer.add_argument(
+        "--score",
+        choices=("alignment", "sentiment"),
+        help="scored: rank answers by the personality's alignment or by VADER sentiment",
     )
     steer.add_argument(
         "--normalize",

@@ -1,13 +1,16 @@
-"""Steering vectors by contrastive activation addition: the same prompts are answered once under
-the personality's system prompt and once under a neutral one; the answers are read back without
-any system prompt, the residual stream after each chosen decoder block is averaged over the
-answer tokens, and the per-layer difference of the two means is the direction of the persona's
-style. The direction's component along the stream's own mean is dropped and the rest is scaled
-to the stream's typical length at that block, so a strength is a share of the residual norm
-(0.1 adds a tenth of it). (`SteeringConfig.contrast = "prompt"` reads the last prompt token
-under each system prompt instead: no generation, but it also encodes "a system prompt was
-given".) `steer_file` writes a new `.sou` with every tensor copied byte for byte plus the
-vectors (`personality.steering.<layer>`) and the personality metadata the engine reads."""
+"""Steering vectors by contrastive activation addition: the same prompts are answered several
+times under the personality's system prompt and under a neutral one; the persona answers the
+personality scores highest and the neutral answers it scores lowest are read back without any
+system prompt, the residual stream after each chosen decoder block is averaged over the answer
+tokens, and the per-layer difference of the two means is the direction of what the score
+measures (rather than of everything the persona prompt changes). The direction's component
+along the stream's own mean is dropped and the rest is scaled to the stream's typical length at
+that block, so a strength is a share of the residual norm (0.1 adds a tenth of it).
+(`SteeringConfig.contrast = "answer"` contrasts one greedy answer per prompt on each side,
+unranked; `"prompt"` reads the last prompt token under each system prompt: no generation, but
+it also encodes "a system prompt was given".) `steer_file` writes a new `.sou` with every tensor
+copied byte for byte plus the vectors (`personality.steering.<layer>`) and the personality
+metadata the engine reads."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ import torch
 from torch import nn
 
 from ml.personality.base import Personality, PersonalityError
+from ml.personality.metrics import measure
 from ml.sou import SouFile, read_sou
 from ml.sou.api import tool_version
 from ml.sou.constants import SECTION_PERSONALITY, SECTION_PROVENANCE, STEERING_PREFIX
@@ -96,8 +100,21 @@ class SteeringConfig:
     # and the answers are read back *without* a system prompt, averaged over their tokens (the
     # style itself, free of the instruction); "prompt": the last prompt token under each system
     # prompt (no generation: cheaper, but it also carries "a system prompt was given").
-    contrast: Literal["answer", "prompt"] = "answer"
+    # "scored": like "answer", but each prompt is answered `samples` times under both system
+    # prompts and only the best-scoring persona answers and worst-scoring neutral ones are read:
+    # on SmolLM2 (61 probes, block 12, 0.1) VADER +0.16 for +15% answer perplexity where
+    # "answer" gained +0.05 for +18%, at four times the generation cost.
+    contrast: Literal["answer", "prompt", "scored"] = "scored"
     answer_tokens: int = 48  # tokens per contrast answer: more tokens, a steadier mean
+    # "scored" only: answers per prompt and system prompt, the first greedy and the rest
+    # sampled; 4 gives a ranking to choose from at four times the generation cost.
+    samples: int = 4
+    temperature: float = 0.8  # "scored" only: sampling temperature of the extra answers
+    keep: int = 1  # "scored" only: answers kept per prompt on each side, < `samples`
+    # "scored" only: how answers are ranked; "alignment" = `Personality.score`, "sentiment" =
+    # VADER compound (what a warm persona's sentiment target reads).
+    score: Literal["alignment", "sentiment"] = "alignment"
+    seed: int = 0  # "scored" only: seeds the sampled answers, so vectors are reproducible
     # Drop the difference's component along the stream's mean direction: on SmolLM2 the raw
     # difference points half against it (cosine -0.5 at blocks 2 to 8), so adding it shrinks
     # the whole stream, which costs fluency without adding style.
@@ -211,20 +228,113 @@ def contrast_vectors(
     return vectors
 
 
-def _answered(engine, system: str, prompts: Sequence[str], tokens: int):
-    """(ids of prompt + answer without any system prompt, where the answer starts) per prompt,
-    the answer generated greedily under `system`."""
+def _answers(
+    engine,
+    system: str,
+    prompts: Sequence[str],
+    tokens: int,
+    samples: int = 1,
+    temperature: float = 0.0,
+    seed: int = 0,
+) -> list[list[list[int]]]:
+    """`samples` answers (token ids) per prompt under `system`: the first greedy, the rest
+    sampled at `temperature`, each with a seed of its own."""
     streams = [
-        engine.submit(
-            engine.request(
-                chat(system, p), max_tokens=tokens, temperature=0.0, repetition_penalty=1.1
+        [
+            engine.submit(
+                engine.request(
+                    chat(system, p),
+                    max_tokens=tokens,
+                    temperature=0.0 if k == 0 else temperature,
+                    repetition_penalty=1.1,
+                    seed=None if k == 0 else seed * 1_000_003 + k * 1_009 + i,
+                )
             )
-        )
-        for p in prompts
+            for k in range(samples)
+        ]
+        for i, p in enumerate(prompts)
     ]
-    answers = [[delta.token_id for delta in stream] for stream in streams]
+    return [[[delta.token_id for delta in stream] for stream in row] for row in streams]
+
+
+def _read_back(engine, prompts: Sequence[str], picks: Sequence[tuple[int, list[int]]]):
+    """(ids of prompt + answer without any system prompt, where the answer starts) for each
+    (prompt index, answer ids)."""
     heads = [engine.encode(chat(None, p)) for p in prompts]
-    return [h + a for h, a in zip(heads, answers)], [len(h) for h in heads]
+    return [heads[i] + answer for i, answer in picks], [len(heads[i]) for i, _ in picks]
+
+
+def _greedy(engine, system: str, prompts: Sequence[str], config: SteeringConfig):
+    """One greedy answer per prompt under `system`, read back without it."""
+    answers = _answers(engine, system, prompts, config.answer_tokens)
+    return _read_back(engine, prompts, [(i, row[0]) for i, row in enumerate(answers)])
+
+
+def answer_scores(personality: Personality, texts: Sequence[str], score: str) -> list[float]:
+    """How much each text is what the contrast looks for: the personality's alignment, or its
+    VADER compound sentiment."""
+    if score == "alignment":
+        return personality.score(texts)
+    if score == "sentiment":
+        return [m.values["vader_compound"] for m in measure(texts)]
+    raise PersonalityError(f"steering: unknown answer score {score!r} (alignment, sentiment)")
+
+
+def pick_scored(
+    scores: Sequence[Sequence[float]], keep: int, *, highest: bool, side: str
+) -> list[tuple[int, int]]:
+    """(prompt, answer) indices of the `keep` highest-scoring (or lowest-scoring) answers of
+    each prompt; on a tie the earlier answer (the greedy one first) wins."""
+    if keep < 1:
+        raise PersonalityError(f"steering: keep must be at least 1, got {keep}")
+    picked = []
+    for prompt, row in enumerate(scores):
+        if len(row) <= keep:
+            raise PersonalityError(
+                f"steering: the {side} answers to contrast prompt {prompt} number {len(row)}; "
+                f"keeping {keep} of them needs more than {keep}, or nothing is ranked away"
+            )
+        order = sorted(range(len(row)), key=lambda k: (-row[k] if highest else row[k], k))
+        picked += [(prompt, k) for k in order[:keep]]
+    return picked
+
+
+@dataclass
+class Picked:
+    """One contrast answer chosen by its score."""
+
+    prompt: int  # index of its contrast prompt
+    ids: list[int]  # the answer's token ids
+    text: str  # the answer as text, as it was scored
+    score: float  # its `SteeringConfig.score`
+
+
+def scored_answers(
+    engine, personality: Personality, config: SteeringConfig, prompts: Sequence[str]
+) -> tuple[list[Picked], list[Picked]]:
+    """Each prompt answered `config.samples` times under the persona's and the neutral system
+    prompt -> (the `keep` best-scoring persona answers, the `keep` worst-scoring neutral ones)
+    per prompt, in prompt order."""
+    sides = []
+    for system, highest, side in (
+        (personality.system_prompt(), True, "persona"),
+        (NEUTRAL_SYSTEM_PROMPT, False, "neutral"),
+    ):
+        answers = _answers(
+            engine,
+            system,
+            prompts,
+            config.answer_tokens,
+            config.samples,
+            config.temperature,
+            config.seed,
+        )
+        texts = [[engine.tokenizer.decode(a).strip() for a in row] for row in answers]
+        flat = answer_scores(personality, [t for row in texts for t in row], config.score)
+        scores = [flat[i * config.samples : (i + 1) * config.samples] for i in range(len(prompts))]
+        picks = pick_scored(scores, config.keep, highest=highest, side=side)
+        sides.append([Picked(i, answers[i][k], texts[i][k], scores[i][k]) for i, k in picks])
+    return sides[0], sides[1]
 
 
 def compute_vectors(
@@ -243,31 +353,36 @@ def compute_vectors(
         n_layer,
         str(engine.path),
     )
+    if config.contrast not in ("answer", "prompt", "scored"):
+        raise PersonalityError(
+            f"steering: unknown contrast {config.contrast!r} (answer, prompt, scored)"
+        )
+    if config.contrast == "scored" and config.samples < 2:
+        raise PersonalityError(
+            f"steering: the scored contrast ranks several answers per prompt; samples must be "
+            f"at least 2, got {config.samples}"
+        )
+    if config.contrast == "scored" and not 1 <= config.keep < config.samples:
+        raise PersonalityError(
+            f"steering: keep must be from 1 to samples - 1 ({config.samples - 1}), so some "
+            f"answers are ranked away; got {config.keep}"
+        )
     # A model of its own: the engine's keeps KV caches and steering hooks between requests.
     model = load_model(engine.sou, engine.device, engine.dtype)
+    options = {"project_mean": config.project_mean, "normalize": config.normalize}
     if config.contrast == "prompt":
         persona = [engine.encode(chat(personality.system_prompt(), p)) for p in prompts]
         neutral = [engine.encode(chat(NEUTRAL_SYSTEM_PROMPT, p)) for p in prompts]
-        return contrast_vectors(
-            model,
-            persona,
-            neutral,
-            layers,
-            project_mean=config.project_mean,
-            normalize=config.normalize,
-        )
-    tokens = config.answer_tokens
-    persona, persona_starts = _answered(engine, personality.system_prompt(), prompts, tokens)
-    neutral, neutral_starts = _answered(engine, NEUTRAL_SYSTEM_PROMPT, prompts, tokens)
+        return contrast_vectors(model, persona, neutral, layers, **options)
+    if config.contrast == "scored":
+        high, low = scored_answers(engine, personality, config, prompts)
+        persona, persona_starts = _read_back(engine, prompts, [(a.prompt, a.ids) for a in high])
+        neutral, neutral_starts = _read_back(engine, prompts, [(a.prompt, a.ids) for a in low])
+    else:
+        persona, persona_starts = _greedy(engine, personality.system_prompt(), prompts, config)
+        neutral, neutral_starts = _greedy(engine, NEUTRAL_SYSTEM_PROMPT, prompts, config)
     return contrast_vectors(
-        model,
-        persona,
-        neutral,
-        layers,
-        persona_starts,
-        neutral_starts,
-        project_mean=config.project_mean,
-        normalize=config.normalize,
+        model, persona, neutral, layers, persona_starts, neutral_starts, **options
     )
 
 
@@ -283,6 +398,12 @@ def personality_section(
         "steering_strength": float(config.strength),
         "steering_method": "contrastive activation addition (persona vs neutral system prompt)",
         "steering_contrast": config.contrast,
+        # How the scored contrast ranked its answers (absent for the other contrasts).
+        **(
+            {"steering_score": config.score, "steering_samples": config.samples}
+            if config.contrast == "scored"
+            else {}
+        ),
         "steering_mean_projected": config.project_mean,
         # True: a strength is a share of the residual norm; False: a multiple of the raw
         # difference of means.
@@ -352,5 +473,6 @@ def steer_file(
         "personality": personality.name,
         "layers": layers,
         "strength": config.strength,
+        "contrast": config.contrast,
         "vector_norms": {str(k): round(float(v.norm()), 4) for k, v in vectors.items()},
     }

@@ -138,49 +138,34 @@ def test_strength_changes_generated_tokens_and_zero_does_not(model_sou, tmp_path
     assert at_half != baseline
 
 
-def test_steer_command_writes_the_file_with_the_default_strength(model_sou, tmp_path, capsys):
-    # when a user steers a model from the command line without choosing a strength
-    out = tmp_path / "cli.sou"
-    code = main(
-        [
-            "persona",
-            "steer",
-            str(model_sou),
-            "--personality",
-            "cheerful enthusiast",
-            "--out",
-            str(out),
-            "--layers",
-            "0,2",
-            "--device",
-            "cpu",
-        ]
-    )
+def steer_cli(model: Path, out: Path, *flags: str,
+              personality: str = "cheerful enthusiast") -> int:
+    """`sloughgpt persona steer MODEL --personality P --out OUT FLAGS...` -> its exit code."""
+    return main(["persona", "steer", str(model), "--personality", personality, "--out",
+                 str(out), *flags])
 
-    # then it reports the layers, and the file has them and says a strength of a tenth of
-    # the residual norm
+
+def test_steer_command_writes_the_file_with_the_default_strength(model_sou, tmp_path, capsys):
+    # when a user steers a model from the command line without choosing a strength or
+    # contrast (two answers per prompt to rank, to keep it quick)
+    out = tmp_path / "cli.sou"
+    code = steer_cli(model_sou, out, "--layers", "0,2", "--samples", "2", "--device", "cpu")
+
+    # then it reports the layers, and the file has them, says they come from the scored
+    # contrast and says a strength of a tenth of the residual norm
     assert code == 0
     assert json.loads(capsys.readouterr().out)["layers"] == [0, 2]
     with read_sou(out) as steered:
         assert sorted(steered.steering_vectors()) == [0, 2]
         assert steered.personality["steering_strength"] == 0.1
+        assert steered.personality["steering_contrast"] == "scored"
         assert steered.personality["steering_normalized"] is True
         assert steered.personality["steering_mean_projected"] is True
 
 
 def test_unknown_personality_is_refused(model_sou, tmp_path, capsys):
     # when the personality is neither an archetype nor a file
-    code = main(
-        [
-            "persona",
-            "steer",
-            str(model_sou),
-            "--personality",
-            "grumpy wizard",
-            "--out",
-            str(tmp_path / "x.sou"),
-        ]
-    )
+    code = steer_cli(model_sou, tmp_path / "x.sou", personality="grumpy wizard")
 
     # then one error line names it and the known archetypes
     err = capsys.readouterr().err
@@ -200,21 +185,7 @@ def test_a_file_without_a_tokenizer_is_refused(tmp_path):
 
 def test_layers_outside_the_model_are_refused(model_sou, tmp_path, capsys):
     # when a user asks for block 7 of a three-block model
-    code = main(
-        [
-            "persona",
-            "steer",
-            str(model_sou),
-            "--personality",
-            "cheerful enthusiast",
-            "--out",
-            str(tmp_path / "x.sou"),
-            "--layers",
-            "1,7",
-            "--device",
-            "cpu",
-        ]
-    )
+    code = steer_cli(model_sou, tmp_path / "x.sou", "--layers", "1,7", "--device", "cpu")
 
     # then the error names the layer and the valid range
     err = capsys.readouterr().err
