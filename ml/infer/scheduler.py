@@ -6,9 +6,8 @@ running sequence in a single forward over cache rows 0..n-1 (each row at its own
 rows of free slots carry a harmless dummy token). Prompts and decode steps run in the native
 kernels when the engine provides them (`NativeDecoder`), else as PyTorch forwards; a prompt is
 prefilled on its own, so its numbers never depend on what else is running. A finished, stopped
-or abandoned sequence
-frees its slot at once. The cache grows in powers of two up to `max_seq_len`, so short chats
-attend over a short cache instead of the model's whole context.
+or abandoned sequence frees its slot at once. The cache grows in powers of two up to
+`max_seq_len`, so short chats attend over a short cache instead of the model's whole context.
 
 `submit` is thread-safe and returns an iterator of `Delta`s; a worker thread steps the batch
 while there is work and exits after idling for IDLE_LINGER_S. Tests drive `add` and `step`
