@@ -158,6 +158,16 @@ class Stream:
     norm: float  # mean length of one token's activation
 
 
+class _Read(Exception):
+    """Raised by the last hook once every wanted block has been read: the blocks above it and
+    the output head have nothing left to give."""
+
+
+# Sequences per forward when reading the stream: right-padded, which the causal mask keeps
+# from touching any real token.
+READ_BATCH = 16
+
+
 @torch.inference_mode()
 def residuals(
     model: nn.Module,
@@ -167,17 +177,21 @@ def residuals(
 ) -> dict[int, Stream]:
     """The residual stream after each block in `layers` over sequences (token ids), read at
     the last token, or at every position from `starts[i]` on when given (every token weighs
-    the same) -> {layer: Stream}. The model must have no KV caches set up (a plain forward)."""
+    the same) -> {layer: Stream}. The model must have no KV caches set up (a plain forward).
+    Sequences go READ_BATCH at a time, and each forward stops after the last block read."""
     sums: dict[int, torch.Tensor] = {}
     norms: dict[int, float] = {}
-    start = 0
+    picks: list[tuple[int, int, int]] = []  # (batch row, first position, end) of this batch
+    last = max(layers)
 
     def hook(layer):
         def read(module, args, output):
-            hidden = output[0] if isinstance(output, tuple) else output  # (1, T, C)
-            picked = (hidden[0, -1:] if starts is None else hidden[0, start:]).float()  # (N, C)
+            hidden = output[0] if isinstance(output, tuple) else output  # (B, T, C)
+            picked = torch.cat([hidden[row, begin:end] for row, begin, end in picks]).float()
             sums[layer] = sums.get(layer, 0) + picked.sum(0)
             norms[layer] = norms.get(layer, 0.0) + float(picked.norm(dim=-1).sum())
+            if layer == last:
+                raise _Read
 
         return read
 
@@ -185,10 +199,23 @@ def residuals(
     device = next(model.parameters()).device
     count = 0
     try:
-        for i, ids in enumerate(sequences):
-            start = 0 if starts is None else starts[i]
-            count += 1 if starts is None else max(len(ids) - start, 0)
-            model(torch.tensor([list(ids)], device=device))  # (1, T) -> logits, unused
+        for first in range(0, len(sequences), READ_BATCH):
+            batch = [list(ids) for ids in sequences[first:first + READ_BATCH]]
+            picks = []
+            for row, ids in enumerate(batch):
+                begin = len(ids) - 1 if starts is None else starts[first + row]
+                if len(ids) > begin:
+                    picks.append((row, begin, len(ids)))
+                    count += len(ids) - begin
+            if not picks:
+                continue
+            width = max(len(ids) for ids in batch)
+            padded = torch.tensor([ids + [0] * (width - len(ids)) for ids in batch],
+                                  device=device)  # (B, T)
+            try:
+                model(padded)
+            except _Read:
+                pass
     finally:
         for handle in handles:
             handle.remove()

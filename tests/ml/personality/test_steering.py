@@ -15,7 +15,7 @@ import torch
 from ml.cli import main
 from ml.infer.engine import Engine
 from ml.models import LlamaConfig, build_model
-from ml.personality import ConfigPersonality, PersonalityError
+from ml.personality import ConfigPersonality, PersonalityError, steering
 from ml.personality.steering import SteeringConfig, contrast_vectors, residuals, steer_file
 from ml.sou import read_sou, write_sou
 from tests.ml.infer.factories import CHAT_TEMPLATE, bpe_tokenizer_json, vocab_size
@@ -119,6 +119,24 @@ def test_default_vectors_are_free_of_the_stream_mean_and_as_long_as_a_token():
         assert abs(float(default[layer] @ centre)) < 1e-3 * float(centre.norm())
         length = (high[layer].norm + low[layer].norm) / 2
         assert float(default[layer].norm()) == pytest.approx(length, rel=1e-4)
+
+
+def test_the_stream_read_in_padded_batches_is_the_stream_read_one_by_one(monkeypatch):
+    # given a model and sequences of different lengths, answers starting at different places
+    torch.manual_seed(0)
+    model = build_model(LlamaConfig(vocab_size=50, block_size=32, n_layer=3, n_head=2,
+                                    n_kv_head=1, n_embd=16, intermediate_size=24)).eval()
+    sequences = [[1, 2, 3, 4, 5, 6, 7], [1, 2, 8, 9], [3, 4, 5, 6, 7, 8, 9, 10, 11], [5, 6]]
+    starts = [3, 2, 5, 1]
+    # when read with every sequence in one right-padded batch, and one at a time
+    batched = residuals(model, sequences, [0, 1], starts), residuals(model, sequences, [1])
+    monkeypatch.setattr(steering, "READ_BATCH", 1)
+    single = residuals(model, sequences, [0, 1], starts), residuals(model, sequences, [1])
+    # then the padding changes nothing that is read
+    for got, expected in zip(batched, single, strict=True):
+        for layer in expected:
+            torch.testing.assert_close(got[layer].mean, expected[layer].mean, atol=1e-5, rtol=1e-5)
+            assert got[layer].norm == pytest.approx(expected[layer].norm, rel=1e-5)
 
 
 def test_strength_changes_generated_tokens_and_zero_does_not(model_sou, tmp_path):
