@@ -131,6 +131,11 @@ class Engine:
                            eos_token=self._token_text(eos[0]))
         return self.tokenizer.encode(text, add_special_tokens=False).ids
 
+    @property
+    def default_steering_strength(self) -> float:
+        """What a request that names no steering strength gets: the file's, else the default."""
+        return (self.personality or {}).get("steering_strength", DEFAULT_STEERING_STRENGTH)
+
     def request(self, prompt: Prompt, *, max_tokens: int | None = None,
                 stop: list[str] | None = None, seed: int | None = None,
                 steering_strength: float | None = None, ignore_eos: bool = False,
@@ -149,8 +154,7 @@ class Engine:
         if len(ids) + max_tokens > self.context_length:
             raise ContextLengthError(len(ids), max_tokens, self.context_length)
         if steering_strength is None:
-            steering_strength = (self.personality or {}).get("steering_strength",
-                                                             DEFAULT_STEERING_STRENGTH)
+            steering_strength = self.default_steering_strength
         return Request(
             prompt_ids=tuple(ids),
             params=params,

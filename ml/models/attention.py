@@ -158,6 +158,14 @@ class CausalLM(nn.Module):
             return Positions(input_pos, None, None)
         return Positions(input_pos, cache_mask(input_pos, batch, cache_len), cache_rows)
 
+    @staticmethod
+    def scored_positions(x: torch.Tensor, logits_at: torch.Tensor | None) -> torch.Tensor:
+        """x (B, T, C) -> the positions the head scores: row b's logits_at[b] only, (B, 1, C)
+        (the head is the largest matrix: generation needs each prompt's last token), or all."""
+        if logits_at is None:
+            return x
+        return x[torch.arange(x.shape[0], device=x.device), logits_at].unsqueeze(1)
+
     def run_blocks(self, x: torch.Tensor, *args) -> torch.Tensor:
         """Each block in turn, under activation checkpointing when it is switched on."""
         for block in self.blocks:

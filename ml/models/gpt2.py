@@ -137,6 +137,5 @@ class GPT2(CausalLM):
         x = self.transformer.wte(idx) + self.transformer.wpe(positions.input_pos)  # (B, T, C)
         x = self.transformer.drop(x)
         x = self.run_blocks(x, positions)
-        if logits_at is not None:  # the head is the largest matrix: run it where needed only
-            x = x[torch.arange(x.shape[0], device=x.device), logits_at].unsqueeze(1)  # (B, 1, C)
+        x = self.scored_positions(x, logits_at)  # (B, T or 1, C)
         return self.lm_head(self.transformer.ln_f(x))  # (B, T, V)

@@ -237,6 +237,5 @@ class Llama(CausalLM):
         cos = cos_table[rows].unsqueeze(1).to(x.dtype)  # (B or 1, 1, T, D)
         sin = sin_table[rows].unsqueeze(1).to(x.dtype)
         x = self.run_blocks(x, (cos, sin), positions)
-        if logits_at is not None:  # the head is the largest matrix: run it where needed only
-            x = x[torch.arange(x.shape[0], device=x.device), logits_at].unsqueeze(1)  # (B, 1, C)
+        x = self.scored_positions(x, logits_at)  # (B, T or 1, C)
         return self.lm_head(self.model.norm(x))  # (B, T, V)

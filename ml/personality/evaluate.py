@@ -180,9 +180,7 @@ def evaluate(
     with tempfile.TemporaryDirectory(prefix="persona-eval-") as workdir:
         engine, source = _steered_engine(model_path, personality, config, Path(workdir))
         strength = (
-            config.strength
-            if config.strength is not None
-            else (engine.personality or {}).get("steering_strength", SteeringConfig.strength)
+            config.strength if config.strength is not None else engine.default_steering_strength
         )
         answers["none"] = generate_answers(engine, plain, **settings)
         answers["system_prompt"] = generate_answers(
