@@ -8,11 +8,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import transaction
+from django.db.models import OuterRef
 from django.utils import timezone
 from rest_framework.exceptions import APIException, NotFound
 
-from apps.registry.selectors import model_version_sou_path, version_sou_path
+from apps.registry.selectors import model_version_sou_path, ready_export_qtypes, version_sou_path
 from ml.infer.engine import ContextLengthError
 
 from . import redis_state
@@ -37,19 +39,22 @@ logger = logging.getLogger(__name__)
 
 
 # -- chat replies -------------------------------------------------------------------------------
-def _retrieve(conversation: Conversation, query: str) -> list:
+def _retrieve(conversation: Conversation, query: str, collection_ids: list[int] | None) -> list:
     from apps.rag.retrieval import rag_retrieve
 
-    collection_ids = list(conversation.collections.values_list("pk", flat=True))
+    if collection_ids is None:
+        collection_ids = list(conversation.collections.values_list("pk", flat=True))
     if not collection_ids:
         return []
     return rag_retrieve(user=conversation.owner, query=query, collection_ids=collection_ids,
                         k=setting("SLOUGHGPT_CHAT_RAG_CHUNKS"))
 
 
-def chat_plan(conversation: Conversation, reply: Message, engine, lease: Lease | None) -> Plan:
+def chat_plan(conversation: Conversation, reply: Message, engine, lease: Lease | None,
+              collection_ids: list[int] | None = None) -> Plan:
     """The prompt and settings for `reply`: personality and user settings over the file's
-    defaults, max_tokens capped by the quota lease, retrieved sources, fitted history."""
+    defaults, max_tokens capped by the quota lease, retrieved sources (from the conversation's
+    collections, `collection_ids` when already read), fitted history."""
     persona_prompt, sampling = personality_settings(conversation.personality)
     sampling.update({key: getattr(conversation, key) for key in SETTINGS_FIELDS
                      if getattr(conversation, key) is not None})
@@ -61,7 +66,7 @@ def chat_plan(conversation: Conversation, reply: Message, engine, lease: Lease |
         pk__lt=reply.pk, status__in=[Message.Status.DONE, Message.Status.STOPPED]).exclude(content="")]
     question = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
     sources, citations = "", []
-    chunks = _retrieve(conversation, question)
+    chunks = _retrieve(conversation, question, collection_ids)
     if chunks:
         sources, citations = sources_block(chunks)
     system = system_message([persona_prompt, conversation.system_prompt, sources])
@@ -71,13 +76,26 @@ def chat_plan(conversation: Conversation, reply: Message, engine, lease: Lease |
                 notice=dropped_notice(dropped, engine.context_length, max_tokens))
 
 
-def _sou_path(conversation: Conversation) -> Path:
-    """The file to serve the conversation's model from (its version is already loaded with
-    it); NotFound when the version is gone, not the owner's, or not ready."""
+def _queued_reply(message_id: int) -> Message | None:
+    """The reply with its conversation and model version, and what its prompt needs from
+    other tables, in one query: `collection_ids` (the conversation's collections) and
+    `ready_qtypes` (the version's ready exports). Every query here delays the first token."""
+    attached = Conversation.collections.through.objects.filter(
+        conversation_id=OuterRef("conversation_id")).values("collection_id")
+    return (Message.objects.select_related("conversation__model_version")
+            .annotate(collection_ids=ArraySubquery(attached),
+                      ready_qtypes=ready_export_qtypes("conversation__model_version_id"))
+            .filter(pk=message_id, role=Message.Role.ASSISTANT).first())
+
+
+def _sou_path(reply: Message) -> Path:
+    """The file to serve the reply's model from (read by `_queued_reply`); NotFound when the
+    version is gone, not the owner's, or not ready."""
+    conversation = reply.conversation
     version = conversation.model_version
     if version is None or version.owner_id != conversation.owner_id:
         raise NotFound(f"No model version with id {conversation.model_version_id}.")
-    return version_sou_path(version, conversation.qtype or None)
+    return version_sou_path(version, conversation.qtype or None, reply.ready_qtypes)
 
 
 def _store(reply: Message, **fields) -> bool:
@@ -128,8 +146,7 @@ def _announce(conversation_id: int, live: Reply | None, events: list[dict]) -> N
 def chat_reply_generate(*, message_id: int) -> None:
     """Generate a queued reply. A redelivered task for a finished reply does nothing. The
     generation starts before anything else is written; its text streams through the relay."""
-    reply = (Message.objects.select_related("conversation__owner", "conversation__model_version")
-             .filter(pk=message_id, role=Message.Role.ASSISTANT).first())
+    reply = _queued_reply(message_id)
     if reply is None or reply.status != Message.Status.QUEUED:
         return
     conversation, stop_id = reply.conversation, generation_id(message_id)
@@ -139,8 +156,8 @@ def chat_reply_generate(*, message_id: int) -> None:
         if redis_state.stop_requested(stop_id):
             events = _finish(reply, GenerationResult("", 0, 0, "cancelled", None, None), None)
             return
-        engine = engine_for(_sou_path(conversation))
-        plan = chat_plan(conversation, reply, engine, lease)
+        engine = engine_for(_sou_path(reply))
+        plan = chat_plan(conversation, reply, engine, lease, reply.collection_ids)
         request = engine.request(plan.messages, **plan.sampling)
         if plan.notice:
             publish_chat_event(conversation.pk, {"type": "notice", "message_id": reply.pk,

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
@@ -137,7 +137,11 @@ def conversation_delete(*, user, conversation_id: int) -> None:
 
 # -- replies ------------------------------------------------------------------------------------
 def _locked_conversation(*, user, conversation_id: int) -> Conversation:
-    return owned_get(Conversation.objects.select_for_update(), user=user, pk=conversation_id)
+    """The conversation, locked until the transaction ends, with `replying` read in the same
+    query: whether a reply is queued (the lock keeps that true until commit)."""
+    queued = Message.objects.filter(conversation=OuterRef("pk"), status=Message.Status.QUEUED)
+    locked = Conversation.objects.select_for_update().annotate(replying=Exists(queued))
+    return owned_get(locked, user=user, pk=conversation_id)
 
 
 def _check_content(content: str, field: str = "content") -> str:
@@ -150,7 +154,7 @@ def _check_content(content: str, field: str = "content") -> str:
 
 
 def _check_idle(conversation: Conversation) -> None:
-    if conversation.messages.filter(status=Message.Status.QUEUED).exists():
+    if conversation.replying:  # read by _locked_conversation
         raise ValidationError({"content": ["a reply is still being generated; stop it or wait"]})
 
 
@@ -159,27 +163,31 @@ def _publish_on_commit(conversation_id: int, events: list[dict]) -> None:
     transaction.on_commit(lambda: publish_chat_events(conversation_id, events), robust=True)
 
 
-def _start_reply(conversation: Conversation) -> Message:
-    """The queued assistant message, holding a quota lease."""
+def _start_reply(conversation: Conversation, *before: Message) -> Message:
+    """The queued assistant message, holding a quota lease; it is inserted together with the
+    unsaved messages `before` it, in one statement (each gets its id)."""
     if conversation.model_version_id is None:
         raise ValidationError({"model_version_id": ["the conversation's model was deleted; choose one"]})
     lease = quota_acquire(user_id=conversation.owner_id, want_tokens=conversation.max_tokens)
     try:
-        reply = Message.objects.create(
+        reply = Message(
             owner_id=conversation.owner_id, conversation=conversation,
             role=Message.Role.ASSISTANT, status=Message.Status.QUEUED, quota_lease=lease.to_dict(),
         )
+        Message.objects.bulk_create([*before, reply])
     except BaseException:
         quota_release(lease, used_tokens=0)
         raise
     return reply
 
 
-def _after_commit(conversation: Conversation, events: list[dict], reply: Message) -> None:
-    """Tell the sockets first, then enqueue, so no delta arrives before its message."""
+def _after_commit(conversation: Conversation, events: list[dict], reply: Message,
+                  **changes) -> None:
+    """Touch the conversation (with any other `changes` to its fields); once committed, tell
+    the sockets first, then enqueue, so no delta arrives before its message."""
     from .tasks import chat_reply_inference_task
 
-    Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
+    Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now(), **changes)
     _publish_on_commit(conversation.pk, events + [{"type": "message", "message": message_payload(reply)}])
     transaction.on_commit(lambda: chat_reply_inference_task.delay(reply.pk))
 
@@ -187,16 +195,15 @@ def _after_commit(conversation: Conversation, events: list[dict], reply: Message
 @transaction.atomic
 def message_send(*, user, conversation_id: int, content: str) -> tuple[Message, Message]:
     """The user's message and the queued reply to it."""
-    conversation = _locked_conversation(user=user, conversation_id=conversation_id)
     _check_content(content)
+    conversation = _locked_conversation(user=user, conversation_id=conversation_id)
     _check_idle(conversation)
-    message = Message.objects.create(owner=user, conversation=conversation,
-                                     role=Message.Role.USER, content=content)
-    if not conversation.title:
-        conversation.title = " ".join(content.split())[:TITLE_CHARS]
-        conversation.save(update_fields=["title", "updated_at"])
-    reply = _start_reply(conversation)
-    _after_commit(conversation, [{"type": "message", "message": message_payload(message)}], reply)
+    message = Message(owner=user, conversation=conversation, role=Message.Role.USER, content=content)
+    reply = _start_reply(conversation, message)
+    # A new conversation is named after its first message.
+    title = {} if conversation.title else {"title": " ".join(content.split())[:TITLE_CHARS]}
+    _after_commit(conversation, [{"type": "message", "message": message_payload(message)}], reply,
+                  **title)
     return message, reply
 
 

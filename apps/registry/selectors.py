@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Count, OuterRef, Prefetch, QuerySet
 from rest_framework.exceptions import NotFound
 
 from apps.core.selectors import owned_get, owned_queryset
@@ -35,10 +36,23 @@ def model_version_sou_path(*, user, model_version_id: int, qtype: str | None = N
     return version_sou_path(version, qtype)
 
 
-def version_sou_path(version: ModelVersion, qtype: str | None = None) -> Path:
+def ready_export_qtypes(version_ref: str) -> ArraySubquery:
+    """An annotation: the types of the ready exports of the version at `version_ref` (a field
+    path of the annotated query), so a caller that already reads the version row need not
+    query its exports again (see `version_sou_path`)."""
+    return ArraySubquery(ModelExport.objects.filter(
+        model_version_id=OuterRef(version_ref), status=ModelExport.Status.READY).values("qtype"))
+
+
+def version_sou_path(version: ModelVersion, qtype: str | None = None,
+                     ready_qtypes: list[str] | None = None) -> Path:
+    """As `model_version_sou_path`, for a version already read; `ready_qtypes` is its ready
+    export types when the caller read them with `ready_export_qtypes`, else they are queried."""
     if version.status != ModelVersion.Status.READY:
         raise NotFound(f"model version {version} is {version.status}, not ready")
-    ready = {e.qtype: e for e in version.exports.all() if e.status == ModelExport.Status.READY}
+    if ready_qtypes is None:
+        ready_qtypes = [e.qtype for e in version.exports.all() if e.status == ModelExport.Status.READY]
+    ready = set(ready_qtypes)
     if qtype is not None:
         if qtype in ready:
             return storage.export_sou(version.owner_id, version.pk, qtype)
