@@ -347,8 +347,8 @@ class RunMetricsApi(APIView):
             OpenApiParameter(
                 "Idempotency-Key", str, OpenApiParameter.HEADER,
                 description="Any token (1-64 of A-Z a-z 0-9 _ . : -) unique to this batch: a "
-                "batch resent with the same key is stored once, and the resend gets the "
-                "first answer.",
+                "batch resent with the same key within a day is stored once, and the resend "
+                "gets the first answer.",
             )
         ],
         description="Up to 10,000 points per request. An invalid point is a 400 naming it, "

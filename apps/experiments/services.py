@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -153,6 +154,9 @@ def run_params_log(*, user, run_id: int, params: dict) -> Run:
     return run
 
 
+IDEMPOTENCY_KEY_TTL = timedelta(days=1)
+
+
 @transaction.atomic
 def run_metrics_log(*, user, run_id: int, metrics, idempotency_key: str | None = None) -> int:
     """Stores a batch of points (see validation.metric_points_clean for the shape) and
@@ -166,6 +170,9 @@ def run_metrics_log(*, user, run_id: int, metrics, idempotency_key: str | None =
             run=run, key=idempotency_key_clean(idempotency_key), defaults={"count": len(rows)})
         if not created:
             return batch.count
+        # Keys are kept for a day (a resend comes within seconds); older ones of the run go
+        # with each new key, so a long run does not pile up one row per batch.
+        MetricBatch.objects.filter(run=run, created_at__lt=batch.created_at - IDEMPOTENCY_KEY_TTL).delete()
     points_insert(run_id=run.pk, rows=rows)
     points = [{"key": k, "step": s, "value": v, "timestamp": t} for k, s, v, t in rows]
     publish_run_event(run_id=run.pk, event={"type": "run.metrics", "run": run.pk, "points": points})

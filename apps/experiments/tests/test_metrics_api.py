@@ -3,10 +3,12 @@
 import json
 import math
 import random
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
-from apps.experiments.models import MetricPoint
+from apps.experiments.models import MetricBatch, MetricPoint
 
 from .factories import log_series, make_run
 
@@ -66,6 +68,24 @@ def test_a_batch_resent_with_its_idempotency_key_is_stored_once(make_user, api_c
     summaries = client.get(f"/api/v1/runs/{run.pk}/metrics/").json()["results"]
     assert summaries[0]["count"] == 4
     assert MetricPoint.objects.filter(series__run=run).count() == 4
+
+
+def test_idempotency_keys_older_than_a_day_are_dropped_when_a_new_batch_arrives(
+        make_user, api_client_for):
+    # given a key stored two days ago and one stored an hour ago
+    user = make_user()
+    run = make_run(user)
+    client = api_client_for(user)
+    point = {"metrics": [{"key": "loss", "value": 1.0, "step": 0}]}
+    for key, age in (("old", timedelta(days=2)), ("recent", timedelta(hours=1))):
+        _post(client, run, point, **{"Idempotency-Key": key})
+        MetricBatch.objects.filter(run=run, key=key).update(created_at=timezone.now() - age)
+    # when a new batch comes with a new key
+    _post(client, run, point, **{"Idempotency-Key": "new"})
+    # then the day-old key is gone, the recent one still deduplicates
+    assert set(MetricBatch.objects.filter(run=run).values_list("key", flat=True)) == {"recent", "new"}
+    assert _post(client, run, point, **{"Idempotency-Key": "recent"}).json() == {"count": 1}
+    assert MetricPoint.objects.filter(series__run=run).count() == 3
 
 
 def test_a_bad_idempotency_key_is_a_400_naming_the_header(make_user, api_client_for):
