@@ -136,12 +136,25 @@ class Engine:
         """What a request that names no steering strength gets: the file's, else the default."""
         return (self.personality or {}).get("steering_strength", DEFAULT_STEERING_STRENGTH)
 
+    @property
+    def prompt_steering_scale(self) -> float:
+        """How many times harder the prompt's positions are steered than generated tokens:
+        the file's prompt strength over its strength (1 for a file that stores one strength),
+        so a request's steering_strength scales both."""
+        section = self.personality or {}
+        strength = section.get("steering_strength", DEFAULT_STEERING_STRENGTH)
+        prompt = section.get("prompt_steering_strength", strength)
+        return prompt / strength if strength else 1.0
+
     def request(self, prompt: Prompt, *, max_tokens: int | None = None,
                 stop: list[str] | None = None, seed: int | None = None,
-                steering_strength: float | None = None, ignore_eos: bool = False,
+                steering_strength: float | None = None,
+                prompt_steering_strength: float | None = None, ignore_eos: bool = False,
                 **sampling) -> Request:
         """A scheduler request: the file's defaults under the given settings; raises
-        ContextLengthError when prompt + max_tokens exceed the context."""
+        ContextLengthError when prompt + max_tokens exceed the context. `steering_strength`
+        applies to generated tokens; the prompt gets `prompt_steering_strength`, by default
+        steering_strength times the file's `prompt_steering_scale`."""
         unknown = sorted(set(sampling) - set(SAMPLING_KEYS))
         if unknown:
             raise TypeError(f"unknown sampling setting(s) {', '.join(unknown)}")
@@ -155,6 +168,8 @@ class Engine:
             raise ContextLengthError(len(ids), max_tokens, self.context_length)
         if steering_strength is None:
             steering_strength = self.default_steering_strength
+        if prompt_steering_strength is None:
+            prompt_steering_strength = steering_strength * self.prompt_steering_scale
         return Request(
             prompt_ids=tuple(ids),
             params=params,
@@ -164,6 +179,7 @@ class Engine:
                 self.defaults.get("eos_token_ids") or ()),
             seed=seed,
             steering_strength=float(steering_strength) if self.steering else 0.0,
+            prompt_steering_strength=float(prompt_steering_strength) if self.steering else 0.0,
         )
 
     # -- generating ------------------------------------------------------------------------

@@ -59,6 +59,8 @@ class Request:
     stop_token_ids: frozenset[int] = frozenset()  # ids that end it (end of sequence/turn)
     seed: int | None = None  # a private random stream, for reproducible sampling
     steering_strength: float = 0.0  # multiple of the personality steering vectors to add
+    # The same for the prompt's positions (the prefill); None = steering_strength.
+    prompt_steering_strength: float | None = None
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,9 @@ class BatchScheduler:
         row.fill_(sequence.request.prompt_ids[0])
         row[:length] = prompt
         sequence.context = row[:length]
-        strength = sequence.request.steering_strength
+        request = sequence.request
+        strength = (request.steering_strength if request.prompt_steering_strength is None
+                    else request.prompt_steering_strength)
         if self.native is not None:
             logits = self.native.prefill(sequence.request.prompt_ids, sequence.slot, strength)
         else:

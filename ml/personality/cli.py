@@ -137,6 +137,7 @@ def cmd_steer(args: argparse.Namespace) -> int:
     persona = resolve_personality(args.personality)
     chosen = {
         "strength": args.strength,
+        "prompt_scale": args.prompt_scale,
         "contrast": args.contrast,
         "samples": args.samples,
         "keep": args.keep,
@@ -255,8 +256,15 @@ def register(subparsers) -> None:
     steer.add_argument(
         "--strength",
         type=float,
-        help="default steering strength stored in the file: the share of the residual norm "
-        "added (default 0.1), or with --no-normalize a multiple of the raw difference",
+        help="default steering strength stored in the file, on generated tokens: the share "
+        "of the residual norm added (default 0.06), or with --no-normalize a multiple of the "
+        "raw difference",
+    )
+    steer.add_argument(
+        "--prompt-scale",
+        type=float,
+        help="how many times harder the prompt's positions are steered than generated tokens "
+        "(default 3.33: 0.2 with the default strength)",
     )
     steer.add_argument(
         "--contrast",
@@ -325,7 +333,8 @@ def register(subparsers) -> None:
     evaluate.add_argument(
         "--strength",
         type=float,
-        help="steering strength (default: the file's, or 0.1)",
+        help="steering strength on generated tokens; the prompt gets it times the file's "
+        "prompt scale (default: the file's, or 0.1)",
     )
     evaluate.add_argument("--device", help="cpu, cuda, ... (default: CUDA when available)")
     evaluate.add_argument(

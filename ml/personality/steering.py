@@ -5,7 +5,10 @@ system prompt, the residual stream after each chosen decoder block is averaged o
 tokens, and the per-layer difference of the two means is the direction of what the score
 measures (rather than of everything the persona prompt changes). The direction's component
 along the stream's own mean is dropped and the rest is scaled to the stream's typical length at
-that block, so a strength is a share of the residual norm (0.1 adds a tenth of it).
+that block, so a strength is a share of the residual norm (0.1 adds a tenth of it). The
+prompt's positions are pushed harder than the generated tokens (`SteeringConfig.prompt_scale`):
+most of the shift in what the model says comes from how it read the prompt, while every push
+on its own tokens costs fluency.
 (`SteeringConfig.contrast = "answer"` contrasts one greedy answer per prompt on each side,
 unranked; `"prompt"` reads the last prompt token under each system prompt: no generation, but
 it also encodes "a system prompt was given".) `steer_file` writes a new `.sou` with every tensor
@@ -92,10 +95,16 @@ class SteeringConfig:
     """How the vectors are computed and how strongly the engine applies them by default."""
 
     layers: list[int] | None = None  # decoder blocks to steer; None = `default_layers`
-    # Default steering_strength stored in the file: with `normalize`, the share of the residual
-    # norm added (on SmolLM2, 0.1 costs +18% answer perplexity and 0.12 already +26%; the old
-    # raw strength 4 was about 0.4 of the norm and cost 2.4 to 11 times).
-    strength: float = 0.1
+    # Default steering_strength stored in the file, on generated tokens: with `normalize`, the
+    # share of the residual norm added (the old raw strength 4 was about 0.4 of the norm and
+    # cost 2.4 to 11 times the answer perplexity).
+    strength: float = 0.06
+    # The prompt's positions get `strength * prompt_scale` (stored as prompt_steering_strength).
+    # On SmolLM2 (61 probes, block 12, scored direction): 0.2 on the prompt and 0.06 on the
+    # answer gained VADER +0.21 to +0.23 for +16% answer perplexity, where 0.1 on both gained
+    # +0.16 for +15% and 0.12 on both +0.13 to +0.22 for +18 to +20%; steering the answer
+    # alone gained half as much for the same perplexity (benchmarks/README.md).
+    prompt_scale: float = 0.2 / 0.06
     # "answer": the model answers each prompt under the persona and the neutral system prompt,
     # and the answers are read back *without* a system prompt, averaged over their tokens (the
     # style itself, free of the instruction); "prompt": the last prompt token under each system
@@ -423,6 +432,7 @@ def personality_section(
         "system_prompt": personality.system_prompt(),
         "steering_layers": layers,
         "steering_strength": float(config.strength),
+        "prompt_steering_strength": float(config.strength * config.prompt_scale),
         "steering_method": "contrastive activation addition (persona vs neutral system prompt)",
         "steering_contrast": config.contrast,
         # How the scored contrast ranked its answers (absent for the other contrasts).
@@ -500,6 +510,7 @@ def steer_file(
         "personality": personality.name,
         "layers": layers,
         "strength": config.strength,
+        "prompt_strength": config.strength * config.prompt_scale,
         "contrast": config.contrast,
         "vector_norms": {str(k): round(float(v.norm()), 4) for k, v in vectors.items()},
     }

@@ -14,14 +14,15 @@ from tests.ml.infer.factories import sou_file
 GREEDY = {"temperature": 0.0, "repetition_penalty": 1.0, "ignore_eos": True, "max_tokens": 16}
 
 
-def with_steering(source, out, vectors: dict[int, torch.Tensor]):
+def with_steering(source, out, vectors: dict[int, torch.Tensor], personality: dict | None = None):
     """A copy of `source` carrying personality.steering.<layer> vectors."""
     with read_sou(source) as sou:
         tensors = {i.name: sou.tensor(i.name).clone() for i in sou.tensor_infos}
         tensors |= {f"personality.steering.{layer}": v for layer, v in vectors.items()}
         write_sou(out, config=sou.config, tensors=tensors, tokenizer_json=sou.tokenizer_json,
                   chat_template=sou.chat_template, generation=sou.metadata["generation"],
-                  personality={"name": "loud"}, provenance=sou.provenance)
+                  personality={"name": "loud", **(personality or {})},
+                  provenance=sou.provenance)
     return out
 
 
@@ -55,6 +56,26 @@ def test_steered_and_unsteered_requests_share_a_batch(llama_sou, tmp_path):
 
     # then each row is steered by its own strength only
     assert ["".join(d.text for d in s) for s in streams] == alone
+
+
+def test_the_prompt_and_the_answer_are_steered_by_their_own_strengths(llama_sou, tmp_path):
+    # given a file whose prompt is steered three times harder than its answers
+    vector = torch.randn(64, generator=torch.Generator().manual_seed(0)) * 4
+    split = {"steering_strength": 0.5, "prompt_steering_strength": 1.5}
+    engine = Engine.load(with_steering(llama_sou, tmp_path / "s.sou", {0: vector}, split), "cpu")
+
+    def say(**strengths):
+        return engine.complete("The quick brown fox", **strengths, **GREEDY)
+
+    plain = say(steering_strength=0.0, prompt_steering_strength=0.0)
+    # then steering only the prompt, or only the answer, each changes what is said, differently
+    prompt_only = say(steering_strength=0.0, prompt_steering_strength=1.5)
+    answer_only = say(steering_strength=0.5, prompt_steering_strength=0.0)
+    assert len({plain, prompt_only, answer_only}) == 3
+    # and a request gets the file's split by default; naming a strength scales both
+    assert say() == say(steering_strength=0.5, prompt_steering_strength=1.5) != answer_only
+    assert say(steering_strength=1.0) == say(steering_strength=1.0, prompt_steering_strength=3.0)
+    assert say(steering_strength=0.0) == plain
 
 
 def test_steering_layer_without_a_vector_is_refused(llama_sou, tmp_path):

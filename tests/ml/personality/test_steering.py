@@ -170,12 +170,14 @@ def test_steer_command_writes_the_file_with_the_default_strength(model_sou, tmp_
     code = steer_cli(model_sou, out, "--layers", "0,2", "--samples", "2", "--device", "cpu")
 
     # then it reports the layers, and the file has them, says they come from the scored
-    # contrast and says a strength of a tenth of the residual norm
+    # contrast and stores the default strengths: 0.06 of the residual norm on generated
+    # tokens, 0.2 on the prompt
     assert code == 0
     assert json.loads(capsys.readouterr().out)["layers"] == [0, 2]
     with read_sou(out) as steered:
         assert sorted(steered.steering_vectors()) == [0, 2]
-        assert steered.personality["steering_strength"] == 0.1
+        assert steered.personality["steering_strength"] == 0.06
+        assert steered.personality["prompt_steering_strength"] == pytest.approx(0.2)
         assert steered.personality["steering_contrast"] == "scored"
         assert steered.personality["steering_normalized"] is True
         assert steered.personality["steering_mean_projected"] is True
