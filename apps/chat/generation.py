@@ -39,11 +39,9 @@ logger = logging.getLogger(__name__)
 
 
 # -- chat replies -------------------------------------------------------------------------------
-def _retrieve(conversation: Conversation, query: str, collection_ids: list[int] | None) -> list:
+def _retrieve(conversation: Conversation, query: str, collection_ids: list[int]) -> list:
     from apps.rag.retrieval import rag_retrieve
 
-    if collection_ids is None:
-        collection_ids = list(conversation.collections.values_list("pk", flat=True))
     if not collection_ids:
         return []
     return rag_retrieve(user=conversation.owner, query=query, collection_ids=collection_ids,
@@ -51,10 +49,10 @@ def _retrieve(conversation: Conversation, query: str, collection_ids: list[int] 
 
 
 def chat_plan(conversation: Conversation, reply: Message, engine, lease: Lease | None,
-              collection_ids: list[int] | None = None) -> Plan:
+              collection_ids: list[int]) -> Plan:
     """The prompt and settings for `reply`: personality and user settings over the file's
-    defaults, max_tokens capped by the quota lease, retrieved sources (from the conversation's
-    collections, `collection_ids` when already read), fitted history."""
+    defaults, max_tokens capped by the quota lease, sources retrieved from the conversation's
+    collections (`collection_ids`, as `_queued_reply` read them), fitted history."""
     persona_prompt, sampling = personality_settings(conversation.personality)
     sampling.update({key: getattr(conversation, key) for key in SETTINGS_FIELDS
                      if getattr(conversation, key) is not None})

@@ -141,9 +141,8 @@ class Engine:
         """How many times harder the prompt's positions are steered than generated tokens:
         the file's prompt strength over its strength (1 for a file that stores one strength),
         so a request's steering_strength scales both."""
-        section = self.personality or {}
-        strength = section.get("steering_strength", DEFAULT_STEERING_STRENGTH)
-        prompt = section.get("prompt_steering_strength", strength)
+        strength = self.default_steering_strength
+        prompt = (self.personality or {}).get("prompt_steering_strength", strength)
         return prompt / strength if strength else 1.0
 
     def request(self, prompt: Prompt, *, max_tokens: int | None = None,

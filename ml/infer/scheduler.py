@@ -233,18 +233,18 @@ class BatchScheduler:
             self._prefill(sequence)
 
     def _prefill(self, sequence: _Sequence) -> None:
-        prompt = torch.tensor(sequence.request.prompt_ids, device=self.device)  # (T,)
+        request = sequence.request
+        prompt = torch.tensor(request.prompt_ids, device=self.device)  # (T,)
         length = prompt.numel()
         self._ensure_capacity(length)
         row = self._context[sequence.slot]
-        row.fill_(sequence.request.prompt_ids[0])
+        row.fill_(request.prompt_ids[0])
         row[:length] = prompt
         sequence.context = row[:length]
-        request = sequence.request
         strength = (request.steering_strength if request.prompt_steering_strength is None
                     else request.prompt_steering_strength)
         if self.native is not None:
-            logits = self.native.prefill(sequence.request.prompt_ids, sequence.slot, strength)
+            logits = self.native.prefill(request.prompt_ids, sequence.slot, strength)
         else:
             if self.steering is not None:
                 self.steering.set_strengths([strength])

@@ -132,6 +132,11 @@ class SteeringConfig:
     # same push at every block (the raw difference is 6 to 12% of that norm, varying by block).
     normalize: bool = True
 
+    @property
+    def prompt_strength(self) -> float:
+        """The default strength on the prompt's positions."""
+        return self.strength * self.prompt_scale
+
 
 def default_layers(n_layer: int) -> list[int]:
     """One block two fifths of the way up: early blocks still read tokens and steering them
@@ -432,7 +437,7 @@ def personality_section(
         "system_prompt": personality.system_prompt(),
         "steering_layers": layers,
         "steering_strength": float(config.strength),
-        "prompt_steering_strength": float(config.strength * config.prompt_scale),
+        "prompt_steering_strength": float(config.prompt_strength),
         "steering_method": "contrastive activation addition (persona vs neutral system prompt)",
         "steering_contrast": config.contrast,
         # How the scored contrast ranked its answers (absent for the other contrasts).
@@ -510,7 +515,7 @@ def steer_file(
         "personality": personality.name,
         "layers": layers,
         "strength": config.strength,
-        "prompt_strength": config.strength * config.prompt_scale,
+        "prompt_strength": config.prompt_strength,
         "contrast": config.contrast,
         "vector_norms": {str(k): round(float(v.norm()), 4) for k, v in vectors.items()},
     }
