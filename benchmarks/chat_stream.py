@@ -34,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sloughgpt_site.settings.local")
+os.environ.setdefault("DJANGO_DEBUG", "0")  # as in production: no per-query debug log
 ORIGIN = (b"origin", b"http://localhost")
 
 

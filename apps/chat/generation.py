@@ -8,13 +8,11 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.db import transaction
-from django.db.models import OuterRef
 from django.utils import timezone
 from rest_framework.exceptions import APIException, NotFound
 
-from apps.registry.selectors import model_version_sou_path, ready_export_qtypes, version_sou_path
+from apps.registry.selectors import model_version_sou_path, version_sou_path
 from ml.infer.engine import ContextLengthError
 
 from . import redis_state
@@ -33,6 +31,7 @@ from .prompting import (
 from .quotas import Lease, quota_release
 from .realtime import publish_chat_event, publish_chat_events, push_reply
 from .relay import Reply, chat_relay
+from .reply_lookup import queued_reply
 from .services import SETTINGS_FIELDS, api_generation_id, generation_id
 
 logger = logging.getLogger(__name__)
@@ -48,11 +47,11 @@ def _retrieve(conversation: Conversation, query: str, collection_ids: list[int])
                         k=setting("SLOUGHGPT_CHAT_RAG_CHUNKS"))
 
 
-def chat_plan(conversation: Conversation, reply: Message, engine, lease: Lease | None,
-              collection_ids: list[int]) -> Plan:
-    """The prompt and settings for `reply`: personality and user settings over the file's
-    defaults, max_tokens capped by the quota lease, sources retrieved from the conversation's
-    collections (`collection_ids`, as `_queued_reply` read them), fitted history."""
+def chat_plan(reply: Message, engine, lease: Lease | None) -> Plan:
+    """The prompt and settings for `reply` (as `queued_reply` read it): personality and user
+    settings over the file's defaults, max_tokens capped by the quota lease, sources retrieved
+    from the conversation's collections, fitted history."""
+    conversation = reply.conversation
     persona_prompt, sampling = personality_settings(conversation.personality)
     sampling.update({key: getattr(conversation, key) for key in SETTINGS_FIELDS
                      if getattr(conversation, key) is not None})
@@ -60,11 +59,10 @@ def chat_plan(conversation: Conversation, reply: Message, engine, lease: Lease |
     if lease is not None:
         max_tokens = min(max_tokens, lease.tokens)
     sampling["max_tokens"] = max_tokens
-    history = [{"role": m.role, "content": m.content} for m in conversation.messages.filter(
-        pk__lt=reply.pk, status__in=[Message.Status.DONE, Message.Status.STOPPED]).exclude(content="")]
+    history = reply.history
     question = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
     sources, citations = "", []
-    chunks = _retrieve(conversation, question, collection_ids)
+    chunks = _retrieve(conversation, question, reply.collection_ids)
     if chunks:
         sources, citations = sources_block(chunks)
     system = system_message([persona_prompt, conversation.system_prompt, sources])
@@ -74,24 +72,14 @@ def chat_plan(conversation: Conversation, reply: Message, engine, lease: Lease |
                 notice=dropped_notice(dropped, engine.context_length, max_tokens))
 
 
-def _queued_reply(message_id: int) -> Message | None:
-    """The reply with its conversation and model version, and what its prompt needs from
-    other tables, in one query: `collection_ids` (the conversation's collections) and
-    `ready_qtypes` (the version's ready exports). Every query here delays the first token."""
-    attached = Conversation.collections.through.objects.filter(
-        conversation_id=OuterRef("conversation_id")).values("collection_id")
-    return (Message.objects.select_related("conversation__model_version")
-            .annotate(collection_ids=ArraySubquery(attached),
-                      ready_qtypes=ready_export_qtypes("conversation__model_version_id"))
-            .filter(pk=message_id, role=Message.Role.ASSISTANT).first())
-
-
 def _sou_path(reply: Message) -> Path:
-    """The file to serve the reply's model from (read by `_queued_reply`); NotFound when the
+    """The file to serve the reply's model from (read by `queued_reply`); NotFound when the
     version is gone, not the owner's, or not ready."""
     conversation = reply.conversation
     version = conversation.model_version
-    if version is None or version.owner_id != conversation.owner_id:
+    if version is None:
+        raise NotFound("This conversation's model version was deleted; choose another model.")
+    if version.owner_id != conversation.owner_id:
         raise NotFound(f"No model version with id {conversation.model_version_id}.")
     return version_sou_path(version, conversation.qtype or None, reply.ready_qtypes)
 
@@ -144,7 +132,7 @@ def _announce(conversation_id: int, live: Reply | None, events: list[dict]) -> N
 def chat_reply_generate(*, message_id: int) -> None:
     """Generate a queued reply. A redelivered task for a finished reply does nothing. The
     generation starts before anything else is written; its text streams through the relay."""
-    reply = _queued_reply(message_id)
+    reply = queued_reply(message_id)
     if reply is None or reply.status != Message.Status.QUEUED:
         return
     conversation, stop_id = reply.conversation, generation_id(message_id)
@@ -155,7 +143,7 @@ def chat_reply_generate(*, message_id: int) -> None:
             events = _finish(reply, GenerationResult("", 0, 0, "cancelled", None, None), None)
             return
         engine = engine_for(_sou_path(reply))
-        plan = chat_plan(conversation, reply, engine, lease, reply.collection_ids)
+        plan = chat_plan(reply, engine, lease)
         request = engine.request(plan.messages, **plan.sampling)
         if plan.notice:
             publish_chat_event(conversation.pk, {"type": "notice", "message_id": reply.pk,

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Count, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from rest_framework.exceptions import NotFound
 
 from apps.core.selectors import owned_get, owned_queryset
@@ -36,18 +35,11 @@ def model_version_sou_path(*, user, model_version_id: int, qtype: str | None = N
     return version_sou_path(version, qtype)
 
 
-def ready_export_qtypes(version_ref: str) -> ArraySubquery:
-    """An annotation: the types of the ready exports of the version at `version_ref` (a field
-    path of the annotated query), so a caller that already reads the version row need not
-    query its exports again (see `version_sou_path`)."""
-    return ArraySubquery(ModelExport.objects.filter(
-        model_version_id=OuterRef(version_ref), status=ModelExport.Status.READY).values("qtype"))
-
-
 def version_sou_path(version: ModelVersion, qtype: str | None = None,
                      ready_qtypes: list[str] | None = None) -> Path:
     """As `model_version_sou_path`, for a version already read; `ready_qtypes` is its ready
-    export types when the caller read them with `ready_export_qtypes`, else they are queried."""
+    export types when the caller read them with the version (as the chat worker's reply
+    lookup does), else they are queried."""
     if version.status != ModelVersion.Status.READY:
         raise NotFound(f"model version {version} is {version.status}, not ready")
     if ready_qtypes is None:

@@ -1,6 +1,7 @@
 """What the inference worker reads before a reply's prompt reaches the engine: the queued
-reply, its conversation's collections and the model version's ready exports, in one query
-(every query there delays the first token), and the file it then serves the model from."""
+reply, its conversation's collections, the model version's ready exports and the earlier
+turns, in one query (every query there delays the first token), and the file it then serves
+the model from."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import pytest
 from rest_framework.exceptions import NotFound
 
 from apps.chat import services
-from apps.chat.generation import _queued_reply, _sou_path
+from apps.chat.generation import _sou_path
+from apps.chat.models import Message
+from apps.chat.reply_lookup import queued_reply
 from apps.rag.services import collection_create
 from apps.registry import storage
 from apps.registry.models import ModelExport
@@ -39,7 +42,7 @@ def test_the_worker_reads_the_reply_its_collections_and_ready_exports_in_one_que
     _, queued = services.message_send(user=owner, conversation_id=chat.pk, content="Hello")
     # when
     with django_assert_num_queries(1):
-        reply = _queued_reply(queued.pk)
+        reply = queued_reply(queued.pk)
         path = _sou_path(reply)
     # then the ready export serves the model, and the failed one is not offered
     assert reply.status == "queued" and reply.conversation_id == chat.pk
@@ -56,7 +59,7 @@ def test_a_conversation_pinned_to_an_export_that_is_not_ready_is_refused(owner):
     chat.qtype = "Q8_0"  # the export failed after the conversation chose it
     chat.save(update_fields=["qtype"])
     _, queued = services.message_send(user=owner, conversation_id=chat.pk, content="Hello")
-    reply = _queued_reply(queued.pk)
+    reply = queued_reply(queued.pk)
     # then
     assert reply.collection_ids == [] and reply.ready_qtypes == []
     with pytest.raises(NotFound, match="no ready Q8_0 export"):
@@ -66,4 +69,62 @@ def test_a_conversation_pinned_to_an_export_that_is_not_ready_is_refused(owner):
 def test_no_reply_is_found_for_a_user_message(owner):
     chat = conversation(owner)
     message, _ = services.message_send(user=owner, conversation_id=chat.pk, content="Hello")
-    assert _queued_reply(message.pk) is None
+    assert queued_reply(message.pk) is None
+
+
+def _fields(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+def test_the_lookup_builds_the_same_instances_as_the_orm(owner):
+    # given a reply with a quota lease (JSON) on a conversation with settings
+    version = model_version(owner, write_file=False)
+    chat = conversation(owner, version)
+    chat.system_prompt, chat.temperature, chat.seed = "Be brief.", 0.3, 7
+    chat.save()
+    _, queued = services.message_send(user=owner, conversation_id=chat.pk, content="Hello")
+    # when
+    reply = queued_reply(queued.pk)
+    # then every field of the reply, its conversation and its version is what the ORM reads
+    expected = Message.objects.select_related("conversation__model_version").get(pk=queued.pk)
+    assert _fields(reply) == _fields(expected)
+    assert _fields(reply.conversation) == _fields(expected.conversation)
+    assert _fields(reply.conversation.model_version) == _fields(version)
+    assert isinstance(reply.quota_lease, dict) and isinstance(reply.citations, list)
+    assert reply.conversation.system_prompt == "Be brief." and reply.conversation.seed == 7
+
+
+def test_the_history_holds_the_finished_turns_before_the_reply_in_order(owner):
+    # given finished, stopped, failed and empty turns, then a new question
+    chat = conversation(owner)
+    turns = [("user", "first question", "done"), ("assistant", "first answer", "done"),
+             ("user", "second question", "done"), ("assistant", "cut short", "stopped"),
+             ("user", "third question", "done"), ("assistant", "", "stopped"),
+             ("assistant", "broken", "failed")]
+    for role, content, status in turns:
+        Message.objects.create(owner=owner, conversation=chat, role=role, content=content,
+                               status=status)
+    _, queued = services.message_send(user=owner, conversation_id=chat.pk, content="fourth")
+    Message.objects.create(owner=owner, conversation=chat, role="user", content="later",
+                           status="done")
+    # when
+    history = queued_reply(queued.pk).history
+    # then failed and empty turns, and anything after the reply, are left out
+    assert history == [
+        {"role": "user", "content": "first question"}, {"role": "assistant", "content": "first answer"},
+        {"role": "user", "content": "second question"}, {"role": "assistant", "content": "cut short"},
+        {"role": "user", "content": "third question"}, {"role": "user", "content": "fourth"}]
+
+
+def test_a_reply_whose_model_version_was_deleted_has_none(owner):
+    # given
+    version = model_version(owner, write_file=False)
+    chat = conversation(owner, version)
+    _, queued = services.message_send(user=owner, conversation_id=chat.pk, content="Hello")
+    version.delete()
+    # when
+    reply = queued_reply(queued.pk)
+    # then the worker refuses it with a clear error instead of serving another file
+    assert reply.conversation.model_version is None
+    with pytest.raises(NotFound, match="model version was deleted; choose another model"):
+        _sou_path(reply)
