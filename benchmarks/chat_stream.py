@@ -8,13 +8,16 @@ none yet, e.g. part of a character); then the throughput ratio (goal >= 0.9) and
 time to first token (goal < 100 ms). Prints one JSON line, with the load average.
 
     python -m sloughgpt_site.devservices --var var/bench-chat -- \\
-        python benchmarks/chat_stream.py [--model FILE.sou] [--tokens 128] [--rounds 3]
+        python benchmarks/chat_stream.py [--model FILE.sou] [--tokens 128] [--rounds 5]
 
 The socket is driven in-process through the ASGI application (channels' WebsocketCommunicator),
 so everything but the browser's TCP hop is measured. By default the model is a tiny random
-LLaMA (the chat tests' model), where per-token overhead weighs most. The two paths take turns
-for `--rounds` rounds and each figure is the median over rounds, so a shared machine's
-changing load falls on both alike."""
+LLaMA (the chat tests' model), where per-token overhead weighs most. The paths take turns:
+engine, then `--rounds` times stack and engine, and each stack run is compared with the mean
+of the engine runs just before and after it. A shared machine's speed drifts by 10% within
+seconds (the same prompt's prefill takes 200 ms in one round and 230 ms in the next), which
+moves an 8-chat mean time to first token by 100 ms; paired, the drift falls on both sides
+alike. Ratios and added times are the medians of those pairs, the other figures medians."""
 
 from __future__ import annotations
 
@@ -164,18 +167,40 @@ PROMPT_TEXT = "Tell me a story about the sea, the ships and the sailors who cros
 
 
 async def measure(engine, user, version, token: str, tokens: int, rounds: int) -> dict:
-    """{chats: {"engine": [...], "stack": [...]}}, one summary per round, the paths in turn.
+    """{chats: {"engine": [rounds + 1 summaries], "stack": [rounds summaries]}}, run in the
+    order engine, (stack, engine) x rounds, so every stack run has an engine run on each side.
     Everything runs on one event loop: the channel layer keeps loop-bound state."""
     prompt = [{"role": "user", "content": PROMPT_TEXT}]
     results = {n: {"engine": [], "stack": []} for n in CHATS}
+
+    async def alone(n: int) -> None:
+        results[n]["engine"].append(
+            await asyncio.to_thread(engine_alone, engine, prompt, n, tokens))
+
     await full_stack(user, version, token, 1, 8)  # loads the model in the worker
+    for n in CHATS:
+        await alone(n)
     for _ in range(rounds):
         for n in CHATS:
-            results[n]["engine"].append(
-                await asyncio.to_thread(engine_alone, engine, prompt, n, tokens))
             results[n]["stack"].append(await full_stack(user, version, token, n, tokens))
-            log(f"{n} chats: engine {results[n]['engine'][-1]}, stack {results[n]['stack'][-1]}")
+            await alone(n)
+            log(f"{n} chats: stack {results[n]['stack'][-1]}, engine {results[n]['engine'][-1]}")
     return results
+
+
+def paired(engine_runs: list[dict], stack_runs: list[dict]) -> dict:
+    """Medians over stack runs of (stack / engine) tokens/s and (stack - engine) time to first
+    token, the engine side being the mean of the runs just before and after."""
+    ratios, decode_ratios, added = [], [], []
+    for i, stack in enumerate(stack_runs):
+        around = {key: (engine_runs[i][key] + engine_runs[i + 1][key]) / 2 for key in stack}
+        ratios.append(stack["tokens_per_s"] / around["tokens_per_s"])
+        decode_ratios.append(stack["decode_tokens_per_s"] / around["decode_tokens_per_s"])
+        added.append(stack["ttft_ms"] - around["ttft_ms"])
+    return {"tokens_per_s_ratio": round(statistics.median(ratios), 3),
+            "decode_ratio": round(statistics.median(decode_ratios), 3),
+            "added_ttft_ms": round(statistics.median(added), 2),
+            "added_ttft_ms_each": [round(a, 1) for a in added]}
 
 
 CHATS = (1, 8)
@@ -186,7 +211,8 @@ def main() -> int:
     parser.add_argument("--model", help="a .sou file (default: a tiny random LLaMA)")
     parser.add_argument("--tokens", type=int, default=128, help="tokens per reply")
     parser.add_argument("--threads", type=int, default=2, help="torch threads on each path")
-    parser.add_argument("--rounds", type=int, default=3, help="turns each path takes")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="stack runs, each between two engine runs")
     args = parser.parse_args()
 
     import django
@@ -223,14 +249,15 @@ def main() -> int:
               "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
     for n in CHATS:
         alone, stack = median(results[n]["engine"]), median(results[n]["stack"])
+        pairs = paired(results[n]["engine"], results[n]["stack"])
         result[f"chats_{n}"] = {
             "engine_tokens_per_s": alone["tokens_per_s"], "stack_tokens_per_s": stack["tokens_per_s"],
-            "tokens_per_s_ratio": round(stack["tokens_per_s"] / alone["tokens_per_s"], 3),
+            "tokens_per_s_ratio": pairs["tokens_per_s_ratio"],
             "engine_decode_tokens_per_s": alone["decode_tokens_per_s"],
             "stack_decode_tokens_per_s": stack["decode_tokens_per_s"],
-            "decode_ratio": round(stack["decode_tokens_per_s"] / alone["decode_tokens_per_s"], 3),
+            "decode_ratio": pairs["decode_ratio"],
             "engine_ttft_ms": alone["ttft_ms"], "stack_ttft_ms": stack["ttft_ms"],
-            "added_ttft_ms": round(stack["ttft_ms"] - alone["ttft_ms"], 2),
+            "added_ttft_ms": pairs["added_ttft_ms"], "added_ttft_ms_each": pairs["added_ttft_ms_each"],
             "engine_tokens": alone["tokens"], "stack_tokens": stack["tokens"],
         }
     print(json.dumps(result))
