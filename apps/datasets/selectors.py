@@ -9,7 +9,9 @@ from .models import Dataset, DatasetVersion, StorageUsage
 
 
 def dataset_list(*, user) -> QuerySet[Dataset]:
-    return owned_queryset(Dataset, user=user).annotate(version_count=Count("versions"))
+    # A counted (GROUP BY) query drops Meta.ordering; pages need a stable order.
+    return (owned_queryset(Dataset, user=user).annotate(version_count=Count("versions"))
+            .order_by(*Dataset._meta.ordering))
 
 
 def dataset_version_list(*, user, dataset: Dataset) -> QuerySet[DatasetVersion]:

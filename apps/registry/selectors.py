@@ -18,7 +18,9 @@ SERVING_PREFERENCE = ("Q8_0", "Q4_1", "Q4_0", "F16", "BF16", "F32")
 
 
 def registered_model_list(*, user) -> QuerySet[RegisteredModel]:
-    return owned_queryset(RegisteredModel, user=user).annotate(version_count=Count("versions"))
+    # A counted (GROUP BY) query drops Meta.ordering; pages need a stable order.
+    return (owned_queryset(RegisteredModel, user=user).annotate(version_count=Count("versions"))
+            .order_by(*RegisteredModel._meta.ordering))
 
 
 def model_version_list(*, user, registered_model: RegisteredModel | None = None) -> QuerySet[ModelVersion]:

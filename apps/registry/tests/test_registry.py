@@ -181,3 +181,17 @@ def test_chat_resolves_model_names_to_files(owner):
     assert model_resolve(user=owner, name="poet:1.0.0:F32")[1].name == "model.sou"
     with pytest.raises(Exception, match="no ready model"):
         model_resolve(user=owner, name="nobody")
+
+
+def test_the_model_list_shows_the_most_recently_updated_first(owner, api_client_for):
+    # given three models, the first of them touched last
+    from apps.registry.models import RegisteredModel
+
+    first, second, third = (RegisteredModel.objects.create(owner=owner, name=name)
+                            for name in ("alpha", "beta", "gamma"))
+    first.save()  # updated_at moves to now
+    # when
+    listed = api_client_for(owner).get("/api/v1/models/").json()
+    # then the order is stable across pages: newest change first
+    names = [m["name"] for m in listed["results"]]
+    assert names == ["alpha", "gamma", "beta"]
