@@ -56,12 +56,9 @@ def _check_model(*, user, model_version_id: int, qtype: str) -> ModelVersion:
 
 
 def _check_personality(name: str) -> str:
-    if name:
-        # Imported only when needed: the personality package loads its metrics' libraries,
-        # seconds of work a web process should not pay on its first plain conversation.
-        from ml.personality import ARCHETYPES, PersonalityError
-        from ml.personality.config import ConfigPersonality
+    from ml.personality import ARCHETYPES, ConfigPersonality, PersonalityError
 
+    if name:
         try:
             ConfigPersonality.from_archetype(name)
         except PersonalityError:

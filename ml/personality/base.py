@@ -7,12 +7,22 @@ right kind. A personality answers three questions: how much do these texts sound
 from __future__ import annotations
 
 import abc
+import importlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 _KINDS: dict[str, type[Personality]] = {}
+# Where each kind is defined; the package imports them lazily, and a kind registers itself
+# when its module is imported.
+_KIND_MODULES = {"config": "ml.personality.config", "learned": "ml.personality.learned",
+                 "neural": "ml.personality.neural"}
+
+
+def _register_all_kinds() -> None:
+    for module in _KIND_MODULES.values():
+        importlib.import_module(module)
 
 
 class PersonalityError(ValueError):
@@ -59,8 +69,11 @@ class Personality(abc.ABC):
     def from_dict(data: dict[str, Any], base_dir: Path | None = None) -> Personality:
         if not isinstance(data, dict) or "kind" not in data:
             raise PersonalityError("personality: expected an object with a 'kind' field")
+        if data["kind"] in _KIND_MODULES:
+            importlib.import_module(_KIND_MODULES[data["kind"]])
         cls = _KINDS.get(data["kind"])
         if cls is None:
+            _register_all_kinds()  # to list them all
             raise PersonalityError(
                 f"personality: unknown kind {data['kind']!r}; known: {', '.join(sorted(_KINDS))}"
             )
@@ -92,4 +105,5 @@ def load_personality(path: str | Path) -> Personality:
 
 
 def registered_kinds() -> list[str]:
+    _register_all_kinds()
     return sorted(_KINDS)

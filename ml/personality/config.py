@@ -9,10 +9,12 @@ import dataclasses
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ml.personality.base import Personality, PersonalityError
-from ml.personality.metrics import TextMetrics, measure
+
+if TYPE_CHECKING:
+    from ml.personality.metrics import TextMetrics
 
 TRAITS = ("warmth", "formality", "enthusiasm", "humour", "verbosity", "confidence", "creativity")
 
@@ -203,6 +205,10 @@ class ConfigPersonality(Personality):
         return total / weight
 
     def score(self, texts: Sequence[str]) -> list[float]:
+        # Imported here: the metrics load textstat (and with it nltk and scipy), seconds that a
+        # chat only wanting an archetype's prompt and sampling defaults should not wait.
+        from ml.personality.metrics import measure
+
         return [self._closeness(m) for m in measure(texts)]
 
     def system_prompt(self) -> str:

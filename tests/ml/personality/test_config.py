@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from ml.personality import ARCHETYPES, ConfigPersonality, Personality, PersonalityError
@@ -89,3 +93,26 @@ def test_bad_traits_and_kinds_are_named():
         Personality.from_dict({"kind": "mystery"})
     with pytest.raises(PersonalityError, match="missing field 'traits'"):
         Personality.from_dict({"kind": "config", "name": "X"})
+
+
+def test_an_archetype_is_ready_without_loading_the_metrics_libraries():
+    # given a fresh process (a web process or inference worker on its first personality chat)
+    script = (
+        "import sys\n"
+        "from ml.personality import ARCHETYPES, ConfigPersonality, Personality\n"
+        "persona = ConfigPersonality.from_archetype('Sage')\n"
+        "print(persona.system_prompt()[:3], sorted(persona.generation_defaults())[:1])\n"
+        "print(Personality.from_dict(persona.to_dict()).name)\n"
+        "print(sorted(m for m in ('textstat', 'nltk', 'scipy', 'sklearn') if m in sys.modules))\n"
+        "try:\n"
+        "    Personality.from_dict({'kind': 'wizard'})\n"
+        "except ValueError as exc:\n"
+        "    print(exc)\n"
+    )
+    # when it builds an archetype's prompt, and loads and refuses personality files
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parents[3]).stdout.splitlines()
+    # then the heavy libraries behind the metrics are not loaded, and every kind is still known
+    assert out[1] == "Sage"
+    assert out[2] == "[]"
+    assert out[3] == "personality: unknown kind 'wizard'; known: config, learned, neural"
