@@ -97,6 +97,9 @@ class MetricBatch(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "key"], name="metric_batch_unique_key_per_run")
         ]
+        # Each new batch deletes its run's keys older than a day (services.run_metrics_log);
+        # without this index that reads all of the run's keys, one per flush, every time.
+        indexes = [models.Index(fields=["run", "created_at"], name="metric_batch_run_created")]
 
 
 class MetricPoint(models.Model):
