@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from ml.personality import ConfigPersonality
+
 Messages = list[dict[str, str]]
 
 SOURCES_INSTRUCTION = (
@@ -32,9 +34,6 @@ def personality_settings(archetype: str) -> tuple[str, dict]:
     """(system prompt, sampling defaults) of an archetype; ("", {}) for none."""
     if not archetype:
         return "", {}
-    # Imported only when used: the personality package loads its metrics' libraries.
-    from ml.personality import ConfigPersonality
-
     persona = ConfigPersonality.from_archetype(archetype)
     defaults = dict(persona.generation_defaults())
     if "max_new_tokens" in defaults:

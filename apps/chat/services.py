@@ -19,6 +19,7 @@ from apps.core.selectors import owned_get, owned_queryset
 from apps.rag.models import Collection
 from apps.registry.models import ModelVersion
 from apps.registry.selectors import version_sou_path
+from ml.personality import ARCHETYPES, ConfigPersonality, PersonalityError
 
 from . import redis_state
 from .models import Conversation, Message
@@ -56,8 +57,6 @@ def _check_model(*, user, model_version_id: int, qtype: str) -> ModelVersion:
 
 
 def _check_personality(name: str) -> str:
-    from ml.personality import ARCHETYPES, ConfigPersonality, PersonalityError
-
     if name:
         try:
             ConfigPersonality.from_archetype(name)
