@@ -222,7 +222,7 @@ def main() -> int:
     from django.conf import settings
     from django.core.management import call_command
 
-    from apps.accounts.models import User
+    from apps.accounts.models import ApiToken, User
     from apps.accounts.services import api_token_create
     from ml.infer.engine import Engine
 
@@ -233,6 +233,7 @@ def main() -> int:
     settings.SLOUGHGPT_CHAT_MAX_CONCURRENT = 64
     user, _ = User.objects.get_or_create(email="chat-bench@example.com")
     version, path = setup_model(args.model, user)
+    ApiToken.objects.filter(owner=user).delete()  # a user may hold 50; earlier runs' are unused
     token = api_token_create(user=user, name=f"bench-{time.time()}").secret
 
     engine = Engine.load(path)

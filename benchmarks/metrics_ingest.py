@@ -33,13 +33,14 @@ def prepare_django() -> tuple[object, str]:
     django.setup()
     from django.core.management import call_command
 
-    from apps.accounts.models import User
+    from apps.accounts.models import ApiToken, User
     from apps.accounts.services import api_token_create
 
     call_command("migrate", verbosity=0, interactive=False)
     user = User.objects.filter(email="bench@example.com").first()
     if user is None:
         user = User.objects.create_user(email="bench@example.com", password="bench-password-123")
+    ApiToken.objects.filter(owner=user).delete()  # a user may hold 50; earlier runs' are unused
     return user, api_token_create(user=user, name=f"bench-{time.time_ns()}").secret
 
 

@@ -1,5 +1,6 @@
 """A real Celery worker against the real Redis: tasks round-trip as JSON, routing sends
-heavy work to its queue, and /healthz reports the worker."""
+heavy work to its queue, /healthz reports the worker, and the worker keeps its database
+connection from task to task."""
 
 import pytest
 
@@ -20,6 +21,16 @@ def test_a_task_runs_on_a_real_worker_and_healthz_is_green(celery_worker_process
     assert body["ok"] is True
     assert set(body["checks"]) == {"database", "pgvector", "redis", "workers"}
     assert body["checks"]["workers"]["workers"]
+
+
+def test_a_worker_keeps_its_database_connection_between_tasks(celery_worker_process):
+    # given: a worker's first task has connected to the database
+    first = health_ping_task.delay("one").get(timeout=30)
+    # when
+    later = [health_ping_task.delay(str(n)).get(timeout=30) for n in range(3)]
+    # then: the same server session served them all (a new one per task costs a PostgreSQL
+    # process start before each chat reply's first query)
+    assert {ping["database_session"] for ping in later} == {first["database_session"]}
 
 
 def test_tasks_are_routed_by_name_to_their_queue():

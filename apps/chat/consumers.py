@@ -35,7 +35,11 @@ def _validation_message(error: ValidationError) -> str:
 
 
 # Requests (send, stop, ...) one web process runs at once; each thread keeps a database connection.
-REQUEST_THREADS = 4
+# A send takes a few ms of CPU, and threads share one GIL: when eight chats send at once, four
+# threads finish none of them until nearly all are done, where two hand the first to a worker
+# sooner (it reached the engine after 22-33 ms instead of 29-45 ms, SmolLM2, 8 chats), while a
+# request waiting on a lock still leaves another thread free.
+REQUEST_THREADS = 2
 _requests = ThreadPoolExecutor(max_workers=REQUEST_THREADS, thread_name_prefix="sloughgpt-chat")
 
 
