@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
@@ -22,6 +22,7 @@ from apps.registry.selectors import version_sou_path
 from ml.personality import ARCHETYPES, ConfigPersonality, PersonalityError
 
 from . import redis_state
+from .conversation_lock import locked_conversation
 from .models import Conversation, Message
 from .quotas import quota_acquire, quota_release
 from .realtime import message_payload, publish_chat_events
@@ -134,14 +135,6 @@ def conversation_delete(*, user, conversation_id: int) -> None:
 
 
 # -- replies ------------------------------------------------------------------------------------
-def _locked_conversation(*, user, conversation_id: int) -> Conversation:
-    """The conversation, locked until the transaction ends, with `replying` read in the same
-    query: whether a reply is queued (the lock keeps that true until commit)."""
-    queued = Message.objects.filter(conversation=OuterRef("pk"), status=Message.Status.QUEUED)
-    locked = Conversation.objects.select_for_update().annotate(replying=Exists(queued))
-    return owned_get(locked, user=user, pk=conversation_id)
-
-
 def _check_content(content: str, field: str = "content") -> str:
     if not isinstance(content, str) or not content.strip():
         raise ValidationError({field: ["write a message first"]})
@@ -152,7 +145,7 @@ def _check_content(content: str, field: str = "content") -> str:
 
 
 def _check_idle(conversation: Conversation) -> None:
-    if conversation.replying:  # read by _locked_conversation
+    if conversation.replying:  # read by locked_conversation
         raise ValidationError({"content": ["a reply is still being generated; stop it or wait"]})
 
 
@@ -194,7 +187,7 @@ def _after_commit(conversation: Conversation, events: list[dict], reply: Message
 def message_send(*, user, conversation_id: int, content: str) -> tuple[Message, Message]:
     """The user's message and the queued reply to it."""
     _check_content(content)
-    conversation = _locked_conversation(user=user, conversation_id=conversation_id)
+    conversation = locked_conversation(user=user, conversation_id=conversation_id)
     _check_idle(conversation)
     message = Message(owner=user, conversation=conversation, role=Message.Role.USER, content=content)
     reply = _start_reply(conversation, message)
@@ -209,7 +202,7 @@ def message_send(*, user, conversation_id: int, content: str) -> tuple[Message, 
 def message_regenerate(*, user, conversation_id: int) -> tuple[list[int], Message]:
     """A new reply to the last user message; the previous reply (if any) is dropped.
     Returns (removed message ids, the queued reply)."""
-    conversation = _locked_conversation(user=user, conversation_id=conversation_id)
+    conversation = locked_conversation(user=user, conversation_id=conversation_id)
     _check_idle(conversation)
     last_user = conversation.messages.filter(role=Message.Role.USER).order_by("-id").first()
     if last_user is None:
@@ -234,7 +227,7 @@ def message_edit(*, user, conversation_id: int, message_id: int,
                  content: str) -> tuple[Message, list[int], Message]:
     """Change a user message and ask again: every later message is dropped.
     Returns (the edited message, removed message ids, the queued reply)."""
-    conversation = _locked_conversation(user=user, conversation_id=conversation_id)
+    conversation = locked_conversation(user=user, conversation_id=conversation_id)
     _check_content(content)
     _check_idle(conversation)
     message = owned_get(conversation.messages.filter(role=Message.Role.USER), user=user, pk=message_id)

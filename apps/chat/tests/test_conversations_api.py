@@ -116,6 +116,21 @@ def test_sending_queues_one_reply_at_a_time(owner, client):
     assert chat.title == "Hello there"
 
 
+def test_sending_to_anothers_conversation_or_an_id_past_bigint_is_not_found(owner, client,
+                                                                          make_user):
+    # given
+    theirs = conversation(make_user())
+    # when
+    to_theirs = client.post(f"{BASE}conversations/{theirs.pk}/messages/", {"content": "Hi"},
+                            format="json")
+    too_big = client.post(f"{BASE}conversations/{2**64}/messages/", {"content": "Hi"},
+                          format="json")
+    # then
+    assert to_theirs.status_code == 404 and too_big.status_code == 404
+    assert to_theirs.json()["error"]["message"] == f"No conversation with id {theirs.pk}."
+    assert not Message.objects.filter(conversation=theirs).exists()
+
+
 def test_exhausted_daily_tokens_answer_429_with_the_reset_time(owner, client, settings):
     # given
     settings.SLOUGHGPT_CHAT_TOKENS_PER_DAY = 0
