@@ -1,6 +1,7 @@
-"""The official `openai` Python client, unchanged, against /v1 on a live server with a real
-inference worker: model listing, chat and text completions (streamed and whole), embeddings,
-and OpenAI-shaped errors for bad requests, strangers' models and spent quotas."""
+"""The official `openai` Python client, unchanged, against /v1 served by daphne (as in
+production: server-sent events come from the ASGI handler) with a real inference worker:
+model listing, chat and text completions (streamed and whole), embeddings, and OpenAI-shaped
+errors for bad requests, strangers' models and spent quotas."""
 
 from __future__ import annotations
 
@@ -9,11 +10,22 @@ import openai
 import pytest
 
 from apps.accounts.services import api_token_create
+from apps.chat.conf import setting
+from apps.chat.quotas import quota_acquire
 from apps.chat.tests.conftest import inference_worker, media_root, var_dir  # noqa: F401
 from apps.chat.tests.factories import model_version
+from tests.processes import daphne_server
 
-pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.usefixtures("inference_worker")]
+pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("inference_worker")]
 MESSAGES = [{"role": "user", "content": "Tell me about the sea"}]
+
+
+@pytest.fixture(scope="module")
+def server_url(django_db_setup, var_dir):  # noqa: F811 - the imported fixture
+    """daphne on the test database and this module's files, started once per module."""
+    with daphne_server(var_dir, var_dir / "daphne.log") as url:
+        yield url
 
 
 @pytest.fixture
@@ -23,14 +35,14 @@ def owner(make_user):
     return user
 
 
-def _client(live_server, user) -> openai.OpenAI:
+def _client(server_url: str, user) -> openai.OpenAI:
     token = api_token_create(user=user, name="openai").secret
-    return openai.OpenAI(base_url=f"{live_server.url}/v1", api_key=token, max_retries=0, timeout=60)
+    return openai.OpenAI(base_url=f"{server_url}/v1", api_key=token, max_retries=0, timeout=60)
 
 
-def test_models_chat_and_completions_streamed_and_whole(live_server, owner):
+def test_models_chat_and_completions_streamed_and_whole(server_url, owner):
     # given
-    client = _client(live_server, owner)
+    client = _client(server_url, owner)
     # when
     listed = [model.id for model in client.models.list()]
     whole = client.chat.completions.create(model="tiny", messages=MESSAGES, max_tokens=8)
@@ -52,9 +64,9 @@ def test_models_chat_and_completions_streamed_and_whole(live_server, owner):
     assert "".join(c.choices[0].text for c in text_stream) == text.choices[0].text
 
 
-def test_embeddings_are_unit_vectors_of_384_dimensions(live_server, owner):
+def test_embeddings_are_unit_vectors_of_384_dimensions(server_url, owner):
     # given
-    client = _client(live_server, owner)
+    client = _client(server_url, owner)
     # when
     result = client.embeddings.create(model="all-MiniLM-L6-v2", input=["a ship", "a boat", "a fox"])
     # then
@@ -65,10 +77,10 @@ def test_embeddings_are_unit_vectors_of_384_dimensions(live_server, owner):
     assert result.usage.prompt_tokens > 0
 
 
-def test_errors_come_back_in_openai_shape(live_server, owner, make_user, settings):
+def test_errors_come_back_in_openai_shape(server_url, owner, make_user):
     # given
-    client = _client(live_server, owner)
-    stranger = _client(live_server, make_user())
+    client = _client(server_url, owner)
+    stranger = _client(server_url, make_user())
     # when / then
     with pytest.raises(openai.BadRequestError) as several:
         client.chat.completions.create(model="tiny", messages=MESSAGES, n=2)
@@ -83,8 +95,9 @@ def test_errors_come_back_in_openai_shape(live_server, owner, make_user, setting
     with pytest.raises(openai.NotFoundError):
         stranger.completions.create(model="tiny:1.0.0", prompt="Hi", stream=True)
     with pytest.raises(openai.AuthenticationError):
-        openai.OpenAI(base_url=f"{live_server.url}/v1", api_key="sg_nope", max_retries=0).models.list()
-    settings.SLOUGHGPT_CHAT_TOKENS_PER_DAY = 0
+        openai.OpenAI(base_url=f"{server_url}/v1", api_key="sg_nope", max_retries=0).models.list()
+    # the day's whole quota reserved by another generation
+    quota_acquire(user_id=owner.pk, want_tokens=setting("SLOUGHGPT_CHAT_TOKENS_PER_DAY"))
     with pytest.raises(openai.RateLimitError) as spent:
         client.completions.create(model="tiny", prompt="Hi")
     assert int(spent.value.response.headers["Retry-After"]) > 0

@@ -4,7 +4,7 @@ until commit, so two sends can never both start a reply).
 
 One hand-written statement, because it is the first thing a chat send does: the ORM spent
 1.7 ms of CPU building this query (the EXISTS subquery, FOR UPDATE, the owner filter) and
-the hand-written one 0.2 ms; when eight chats send at once, that CPU is taken from the
+the hand-written one 0.3 ms; when eight chats send at once, that CPU is taken from the
 engine's prefill of the first one."""
 
 from __future__ import annotations
