@@ -31,7 +31,7 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Celery's Django fixup closes a worker's database connections after every task unless this
+# Celery's Django fixup closes a worker's database connections around every task unless this
 # is set; tasks instead keep them while CONN_MAX_AGE allows (sloughgpt_site/celery.py), and
 # the fixup closes them only every this many tasks.
 CELERY_DB_REUSE_MAX = 1000
