@@ -25,19 +25,4 @@ def __getattr__(name: str):
     return value
 
 
-__all__ = [
-    "ARCHETYPES",
-    "METRIC_NAMES",
-    "ConfigPersonality",
-    "LearnedPersonality",
-    "NeuralConfig",
-    "NeuralPersonaSpace",
-    "NeuralPersonality",
-    "Personality",
-    "PersonalityError",
-    "PersonalityProfile",
-    "TextMetrics",
-    "load_personality",
-    "measure",
-    "profile",
-]
+__all__ = sorted(_EXPORTS)
