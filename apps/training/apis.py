@@ -1,5 +1,6 @@
 """Training-run API: create from a dataset version and engine options, list, show, cancel,
-resume. Live metrics and logs stream over the run's WebSocket (`/ws/runs/<run id>/`)."""
+resume, and the run's kept log. Live metrics and log lines stream over the run's WebSocket
+(`/ws/runs/<run id>/`)."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -12,19 +13,24 @@ from apps.core.selectors import owned_get
 
 from . import services
 from .models import TrainingRun
-from .selectors import training_run_list
+from .selectors import training_run_get, training_run_list, training_run_log
 
 
 class TrainingRunOutput(serializers.ModelSerializer):
     experiment = serializers.IntegerField(source="run.experiment_id")
     name = serializers.CharField(source="run.name")
+    runs_ahead = serializers.IntegerField(
+        allow_null=True, read_only=True,
+        help_text="For a queued run, how many runs (of all users) the train queue serves "
+        "before it: those training now and those queued earlier; null otherwise.",
+    )
 
     class Meta:
         model = TrainingRun
         fields = [
             "id", "run", "experiment", "name", "dataset_version", "config", "status", "step",
             "max_steps", "eta_seconds", "tokens_per_s", "best_val_loss", "error", "attempts",
-            "cancel_requested", "created_at", "updated_at",
+            "cancel_requested", "runs_ahead", "queued_at", "created_at", "updated_at",
         ]
         ref_name = "TrainingRun"
 
@@ -63,20 +69,22 @@ class TrainingRunListCreateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         training_run = services.training_run_create(user=request.user, **data.validated_data)
+        training_run = training_run_get(user=request.user, training_run_id=training_run.pk)
         return Response(TrainingRunOutput(training_run).data, status=status.HTTP_201_CREATED)
 
 
 class TrainingRunDetailApi(APIView):
     @extend_schema(operation_id="training_runs_retrieve", responses=TrainingRunOutput)
     def get(self, request, training_run_id: int):
-        training_run = owned_get(training_run_list(user=request.user), user=request.user, pk=training_run_id)
+        training_run = training_run_get(user=request.user, training_run_id=training_run_id)
         return Response(TrainingRunOutput(training_run).data)
 
 
 class TrainingRunCancelApi(APIView):
     @extend_schema(operation_id="training_runs_cancel", request=None, responses=TrainingRunOutput)
     def post(self, request, training_run_id: int):
-        training_run = services.training_run_cancel(user=request.user, training_run_id=training_run_id)
+        services.training_run_cancel(user=request.user, training_run_id=training_run_id)
+        training_run = training_run_get(user=request.user, training_run_id=training_run_id)
         return Response(TrainingRunOutput(training_run).data)
 
 
@@ -92,7 +100,32 @@ class TrainingRunResumeApi(APIView):
         owned_get(TrainingRun, user=request.user, pk=training_run_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        training_run = services.training_run_resume(
-            user=request.user, training_run_id=training_run_id, **data.validated_data
-        )
+        services.training_run_resume(user=request.user, training_run_id=training_run_id, **data.validated_data)
+        training_run = training_run_get(user=request.user, training_run_id=training_run_id)
         return Response(TrainingRunOutput(training_run).data)
+
+
+class TrainingRunLogApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        class LineSerializer(serializers.Serializer):
+            id = serializers.IntegerField(help_text="increases line by line; live lines carry it too")
+            line = serializers.CharField()
+            created_at = serializers.DateTimeField()
+
+            class Meta:
+                ref_name = "TrainingLogLine"
+
+        lines = LineSerializer(many=True)
+
+        class Meta:
+            ref_name = "TrainingLog"
+
+    @extend_schema(
+        operation_id="training_runs_log",
+        responses=OutputSerializer,
+        description=f"The run's last log lines (up to {services.LOG_LINES_KEPT}), oldest first. "
+        "Lines written later arrive over the run's WebSocket as `run.log` events with their id.",
+    )
+    def get(self, request, training_run_id: int):
+        lines = training_run_log(user=request.user, training_run_id=training_run_id)
+        return Response(self.OutputSerializer({"lines": lines}).data)

@@ -1,7 +1,9 @@
 """A training run: what to train (dataset version, model, engine options) attached to a
-tracked experiment run, plus the lease that keeps one live execution at a time."""
+tracked experiment run, plus the lease that keeps one live execution at a time, and the
+last lines of its log."""
 
 from django.db import models
+from django.utils import timezone
 
 from apps.core.models import OwnedModel
 
@@ -21,6 +23,8 @@ class TrainingRun(OwnedModel):
     # The training engine's TrainConfig as a dict; data paths are filled in at execution.
     config = models.JSONField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    # When it last joined the `train` queue (created or resumed): its place in line.
+    queued_at = models.DateTimeField(default=timezone.now)
     step = models.PositiveIntegerField(default=0)
     max_steps = models.PositiveIntegerField()
     eta_seconds = models.FloatField(null=True, blank=True)
@@ -38,6 +42,27 @@ class TrainingRun(OwnedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Serves the count of queued and running runs ahead of a queued one.
+        indexes = [models.Index(fields=["status", "queued_at"], name="training_run_status_queued")]
 
     def __str__(self) -> str:
         return f"training of run {self.run_id}"
+
+
+class TrainingLogLine(models.Model):
+    """One line of a run's log, kept so the log survives a reload; only the last
+    `services.LOG_LINES_KEPT` of a run are kept. Reached through its run, so no owner."""
+
+    # The (run, id) index below serves every lookup; a separate FK index would only cost writes.
+    training_run = models.ForeignKey(
+        TrainingRun, on_delete=models.CASCADE, related_name="log_lines", db_index=False
+    )
+    line = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["training_run", "id"], name="training_log_run_id")]
+
+    def __str__(self) -> str:
+        return self.line[:80]

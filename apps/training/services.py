@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from apps.core.notifications import notify_user
@@ -32,13 +32,17 @@ from apps.experiments.services import (
     run_update,
 )
 
-from .models import TrainingRun
+from .models import TrainingLogLine, TrainingRun
 
 logger = logging.getLogger(__name__)
 
 # A lease older than this belongs to an execution that died without telling anyone.
 LEASE_TIMEOUT = timedelta(seconds=90)
 HEARTBEAT_EVERY_S = 5.0
+# A run's log keeps its last lines (enough to read a long run's end), each cut to a length
+# that a runaway message cannot blow up.
+LOG_LINES_KEPT = 1000
+LOG_LINE_MAX_CHARS = 2000
 # Options the server sets itself; a client naming them is told so.
 SERVER_FIELDS = {
     ("data", "path"), ("data", "val_path"), ("data", "cache_dir"), ("train", "out_dir"),
@@ -153,6 +157,8 @@ def training_run_resume(*, user, training_run_id: int, extra_steps: int | None =
         training_run.config["train"]["max_iters"] = training_run.max_steps
     training_run.cancel_requested = False
     training_run.error = ""
+    # It joins the end of the line again.
+    training_run.queued_at = timezone.now()
     _set_status(training_run, Status.QUEUED)
     training_run.save()
     # Cleared at once: a stale flag would stop the resumed execution at its first step.
@@ -201,26 +207,26 @@ class _Reporter:
         done = step - self.first_step
         elapsed = time.monotonic() - self.started
         eta = (self.training_run.max_steps - step) * elapsed / done if done > 0 else None
+        # Kept on the instance too, so the row saved at the end of the execution keeps them.
+        self.training_run.step = step
         fields = {"step": step, "eta_seconds": eta, "heartbeat_at": timezone.now()}
         if "tokens_per_s" in values:
-            fields["tokens_per_s"] = values["tokens_per_s"]
+            fields["tokens_per_s"] = self.training_run.tokens_per_s = float(values["tokens_per_s"])
         if "val_loss" in values:
             best = self.training_run.best_val_loss
             if best is None or values["val_loss"] < best:
-                fields["best_val_loss"] = values["val_loss"]
-                self.training_run.best_val_loss = values["val_loss"]
+                fields["best_val_loss"] = self.training_run.best_val_loss = float(values["val_loss"])
         TrainingRun.objects.filter(pk=self.training_run.pk, lease_owner=self.execution_id).update(**fields)
         publish_run_event(
             run_id=self.training_run.run_id,
             event={"type": "run.progress", "run": self.training_run.run_id, "step": step,
-                   "max_steps": self.training_run.max_steps, "eta_seconds": eta},
+                   "max_steps": self.training_run.max_steps, "eta_seconds": eta,
+                   "tokens_per_s": self.training_run.tokens_per_s,
+                   "best_val_loss": self.training_run.best_val_loss},
         )
 
     def on_log(self, line: str) -> None:
-        publish_run_event(
-            run_id=self.training_run.run_id,
-            event={"type": "run.log", "run": self.training_run.run_id, "line": line},
-        )
+        training_run_log_append(training_run=self.training_run, line=line)
 
     def should_stop(self) -> bool:
         now = time.monotonic()
@@ -230,6 +236,31 @@ class _Reporter:
                 heartbeat_at=timezone.now()
             )
         return bool(cache.get(_cancel_key(self.training_run.pk)))
+
+
+def training_run_log_append(*, training_run: TrainingRun, line: str) -> TrainingLogLine:
+    """Keeps `line` in the run's log (its oldest lines beyond LOG_LINES_KEPT go) and sends
+    it to the live page with its id, so a page that loaded the stored log skips repeats."""
+    line = _without_server_paths(training_run, line)[:LOG_LINE_MAX_CHARS]
+    entry = TrainingLogLine.objects.create(training_run=training_run, line=line)
+    cutoff = Subquery(
+        TrainingLogLine.objects.filter(training_run=training_run)
+        .order_by("-id").values("id")[LOG_LINES_KEPT:LOG_LINES_KEPT + 1]
+    )
+    TrainingLogLine.objects.filter(training_run=training_run, id__lte=cutoff).delete()
+    publish_run_event(
+        run_id=training_run.run_id,
+        event={"type": "run.log", "run": training_run.run_id, "id": entry.pk, "line": entry.line},
+    )
+    return entry
+
+
+def _without_server_paths(training_run: TrainingRun, text: str) -> str:
+    """`text` as its owner may read it: the run's folder and its data file named as the
+    user knows them ("last", their file's name), never by where they lie on the server."""
+    version = training_run.dataset_version
+    text = text.replace(str(dataset_version_path(version)), version.filename)
+    return text.replace(f"{_run_dir(training_run)}/", "")
 
 
 def training_run_execute(*, training_run_id: int, execution_id: str) -> str:
@@ -268,10 +299,14 @@ def training_run_execute(*, training_run_id: int, execution_id: str) -> str:
         ))
     except Exception as exc:
         logger.exception("training run %s failed", training_run_id)
-        return _finish(training_run, Status.FAILED, error=f"{type(exc).__name__}: {exc}")
+        error = _without_server_paths(training_run, f"{type(exc).__name__}: {exc}")
+        return _finish(training_run, Status.FAILED, error=error)
     training_run.last_checkpoint = result.last_checkpoint or ""
     training_run.best_checkpoint = result.best_checkpoint or ""
     training_run.step = result.steps
+    if result.best_val_loss is not None:
+        # The engine's best spans every execution, as its checkpoint state carries it.
+        training_run.best_val_loss = result.best_val_loss
     _checkpoints_to_artifacts(training_run)
     status = Status.CANCELLED if result.stopped == "cancelled" else Status.FINISHED
     return _finish(training_run, status)
@@ -301,7 +336,12 @@ def _finish(training_run: TrainingRun, status: str, error: str = "") -> str:
         training_run.lease_owner = ""
         training_run.eta_seconds = None
         _set_status(training_run, status)
-        training_run.save()
+        # Only what the execution decided: progress fields were written by the callbacks as
+        # they came, and a full save of this instance would put back their first values.
+        training_run.save(update_fields=[
+            "error", "lease_owner", "eta_seconds", "status", "step", "best_val_loss",
+            "last_checkpoint", "best_checkpoint", "updated_at",
+        ])
     if error:
-        publish_run_event(run_id=training_run.run_id, event={"type": "run.log", "run": training_run.run_id, "line": error})
+        training_run_log_append(training_run=training_run, line=error)
     return status

@@ -25,4 +25,5 @@ OWNED_ROUTES = {
     "api-v1:training-run-detail": Case(setup=_training_run),
     "api-v1:training-run-cancel": Case(setup=_training_run, methods={"post": None}),
     "api-v1:training-run-resume": Case(setup=_training_run, methods={"post": {}}),
+    "api-v1:training-run-log": Case(setup=_training_run),
 }
