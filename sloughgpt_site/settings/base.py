@@ -3,6 +3,7 @@
 from .accounts import *  # noqa: F403
 from .cache import *  # noqa: F403
 from .celery_config import *  # noqa: F403
+from .content_security import *  # noqa: F403
 from .database import *  # noqa: F403
 from .drf import *  # noqa: F403
 from .env import BASE_DIR, VAR_DIR, env_int, env_list, env_str
@@ -28,6 +29,7 @@ INSTALLED_APPS = [
     "channels",
     "allauth",
     "allauth.account",
+    "csp",
     "apps.core",
     "apps.accounts",
     "apps.datasets",
@@ -40,6 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
