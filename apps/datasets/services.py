@@ -15,6 +15,7 @@ from django.db.models import Max
 from apps.core.archives import ArchiveError, extract_zip_safely
 from apps.core.notifications import notify_user
 from apps.core.selectors import owned_get
+from apps.core.user_paths import error_text, plain_filename
 
 from . import storage
 from .models import Dataset, DatasetVersion
@@ -54,14 +55,6 @@ def _format_for(filename: str) -> str:
     return FORMATS[suffix]
 
 
-def _safe_filename(filename: str) -> str:
-    # Only a display name: the storage path is built from ids, never from this.
-    name = Path(filename.replace("\\", "/")).name.strip()
-    if not name or name.startswith(".") or "\x00" in name or len(name) > 255:
-        raise ValidationError({"filename": ["give a plain file name such as data.jsonl"]})
-    return name
-
-
 def _receive(stream: BinaryIO, target: Path, declared: int | None, limit: int) -> tuple[str, int]:
     """Streams the body to `target` in 1 MiB chunks, hashing as it goes; returns the sha256
     and the size. A body without a declared size (chunked) is capped at `limit`."""
@@ -99,7 +92,8 @@ def dataset_version_upload(
     """Stores an uploaded file as a new version, or returns the existing version with the
     same content (and False). The bytes never sit in memory whole."""
     dataset = owned_get(Dataset, user=user, pk=dataset_id)
-    filename = _safe_filename(filename)
+    # Only a display name: the storage path is built from ids, never from this.
+    filename = plain_filename(filename)
     fmt = _format_for(filename)
     limit = settings.SLOUGHGPT_MAX_UPLOAD_BYTES
     if content_length is not None and content_length < 0:
@@ -184,13 +178,13 @@ def dataset_version_validate(*, version_id: int) -> DatasetVersion:
             "characters": report.characters,
             "estimated_tokens": report.estimated_tokens,
             "preview": report.preview,
-            "errors": report.errors,
+            "errors": [{**error, "file": _user_file_name(version, error["file"])} for error in report.errors],
         }
         ok = not report.errors and report.records > 0
         if report.records == 0 and not report.errors:
             version.report["errors"] = [{"file": version.filename, "line": 0, "message": "no records found"}]
     except Exception as exc:  # the report must say what went wrong, whatever it was
-        message = str(exc) if isinstance(exc, ArchiveError) else f"validation failed: {exc}"
+        message = str(exc) if isinstance(exc, ArchiveError) else f"validation failed: {error_text(exc)}"
         version.report = {
             "records": 0, "characters": 0, "estimated_tokens": 0, "preview": [],
             "errors": [{"file": version.filename, "line": 0, "message": message}],
@@ -204,6 +198,15 @@ def dataset_version_validate(*, version_id: int) -> DatasetVersion:
             event={"type": "dataset_version.validated", "id": version.pk, "status": version.status},
         )
     return version
+
+
+def _user_file_name(version: DatasetVersion, name: str) -> str:
+    """A file of the version as its owner knows it: the uploaded file, or a file inside the
+    uploaded zip (`archive.zip/inner/bad.jsonl`). The data reader names files relative to
+    what it read, so no server directory reaches the report."""
+    if version.format == DatasetVersion.Format.ZIP:
+        return f"{version.filename}/{name}"
+    return version.filename
 
 
 def _extract(version: DatasetVersion, directory: Path) -> None:

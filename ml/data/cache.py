@@ -21,7 +21,7 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from ml.data.chat import split_pair
-from ml.data.records import Record, list_files
+from ml.data.records import Record, display_name, list_files
 from ml.data.tokenizer import token_dtype, tokenizer_hash
 
 # Bump when the layout or the way records become tokens changes, to invalidate old caches.
@@ -39,8 +39,7 @@ def content_hash(path: str | Path, extra: str = "") -> str:
     digest = hashlib.sha256(f"v{CACHE_VERSION}\n{extra}\n".encode())
     root = Path(path)
     for file in list_files(root):
-        name = file.relative_to(root).as_posix() if root.is_dir() else file.name
-        digest.update(f"{name}\n".encode())
+        digest.update(f"{display_name(file, root)}\n".encode())
         with open(file, "rb") as f:
             digest.update(hashlib.file_digest(f, "sha256").digest())
     return digest.hexdigest()

@@ -3,7 +3,9 @@
 A record is plain text (loss on every token) or a prompt/response pair (loss on the response).
 Files are streamed: a .txt file comes out in chunks of lines, so a multi-GB corpus never sits
 in memory. Every malformed record is reported as a `DataFormatError` with file and line, either
-raised (training) or handed to `on_error` so a validator can collect them all.
+raised (training) or handed to `on_error` so a validator can collect them all. Files are named
+relative to the path that was read (`bad.jsonl`, `inner/bad.jsonl`): the caller knows where
+that is, and a server must not show its directories to the people whose data it reads.
 """
 
 from __future__ import annotations
@@ -51,18 +53,23 @@ def raise_error(error: DataFormatError) -> None:
     raise error
 
 
+def display_name(file: Path, root: Path) -> str:
+    """How `file` is named in records and errors: relative to the `root` that was read."""
+    return file.relative_to(root).as_posix() if root.is_dir() else file.name
+
+
 def list_files(path: str | Path) -> list[Path]:
     """The data files under `path` (itself if a file), in a stable order."""
     root = Path(path)
     if root.is_dir():
         files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES)
         if not files:
-            raise DataFormatError(str(root), 0, f"no {'/'.join(TEXT_SUFFIXES)} files found")
+            raise DataFormatError(root.name, 0, f"no {'/'.join(TEXT_SUFFIXES)} files found")
         return files
     if not root.exists():
-        raise DataFormatError(str(root), 0, "no such file or directory")
+        raise DataFormatError(root.name, 0, "no such file or directory")
     if root.suffix not in TEXT_SUFFIXES:
-        raise DataFormatError(str(root), 0, f"unsupported file type {root.suffix!r}")
+        raise DataFormatError(root.name, 0, f"unsupported file type {root.suffix!r}")
     return [root]
 
 
@@ -70,15 +77,17 @@ def iter_records(
     path: str | Path, columns: Columns = Columns(), on_error: ErrorHandler = raise_error
 ) -> Iterator[Record]:
     """Every record of a file or directory, in order."""
-    for file in list_files(path):
+    root = Path(path)
+    for file in list_files(root):
         reader = _READERS[file.suffix]
+        name = display_name(file, root)
         try:
-            yield from reader(file, columns, on_error)
+            yield from reader(file, name, columns, on_error)
         except UnicodeDecodeError as exc:
-            on_error(DataFormatError(str(file), 0, f"not UTF-8 text ({exc.reason})"))
+            on_error(DataFormatError(name, 0, f"not UTF-8 text ({exc.reason})"))
 
 
-def _read_txt(file: Path, columns: Columns, on_error: ErrorHandler) -> Iterator[Record]:
+def _read_txt(file: Path, name: str, columns: Columns, on_error: ErrorHandler) -> Iterator[Record]:
     with open(file, encoding="utf-8", newline="") as f:
         lines: list[str] = []
         size, start, line_no = 0, 1, 0
@@ -87,13 +96,15 @@ def _read_txt(file: Path, columns: Columns, on_error: ErrorHandler) -> Iterator[
             lines.append(line)
             size += len(line)
             if size >= TXT_CHUNK_CHARS:
-                yield Record(str(file), start, text="".join(lines), new_document=first)
+                yield Record(name, start, text="".join(lines), new_document=first)
                 lines, size, start, first = [], 0, line_no + 1, False
         if lines:
-            yield Record(str(file), start, text="".join(lines), new_document=first)
+            yield Record(name, start, text="".join(lines), new_document=first)
 
 
-def _read_jsonl(file: Path, columns: Columns, on_error: ErrorHandler) -> Iterator[Record]:
+def _read_jsonl(
+    file: Path, name: str, columns: Columns, on_error: ErrorHandler
+) -> Iterator[Record]:
     with open(file, encoding="utf-8") as f:
         for line_no, line in enumerate(f, start=1):
             if not line.strip():
@@ -101,22 +112,20 @@ def _read_jsonl(file: Path, columns: Columns, on_error: ErrorHandler) -> Iterato
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as exc:
-                on_error(DataFormatError(str(file), line_no, f"invalid JSON: {exc.msg}"))
+                on_error(DataFormatError(name, line_no, f"invalid JSON: {exc.msg}"))
                 continue
-            record = _from_value(value, str(file), line_no, columns, on_error)
+            record = _from_value(value, name, line_no, columns, on_error)
             if record is not None:
                 yield record
 
 
-def _read_json(file: Path, columns: Columns, on_error: ErrorHandler) -> Iterator[Record]:
+def _read_json(file: Path, name: str, columns: Columns, on_error: ErrorHandler) -> Iterator[Record]:
     # A JSON array is decoded element by element so each record keeps its line number.
     text = file.read_text(encoding="utf-8")
     decoder = json.JSONDecoder()
     pos = _skip_space(text, 0)
     if pos >= len(text) or text[pos] != "[":
-        on_error(
-            DataFormatError(str(file), _line_of(text, pos), "expected a JSON array of records")
-        )
+        on_error(DataFormatError(name, _line_of(text, pos), "expected a JSON array of records"))
         return
     pos = _skip_space(text, pos + 1)
     if pos < len(text) and text[pos] == "]":
@@ -126,9 +135,9 @@ def _read_json(file: Path, columns: Columns, on_error: ErrorHandler) -> Iterator
         try:
             value, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
-            on_error(DataFormatError(str(file), exc.lineno, f"invalid JSON: {exc.msg}"))
+            on_error(DataFormatError(name, exc.lineno, f"invalid JSON: {exc.msg}"))
             return
-        record = _from_value(value, str(file), line_no, columns, on_error)
+        record = _from_value(value, name, line_no, columns, on_error)
         if record is not None:
             yield record
         pos = _skip_space(text, pos)
@@ -137,11 +146,11 @@ def _read_json(file: Path, columns: Columns, on_error: ErrorHandler) -> Iterator
             continue
         if pos < len(text) and text[pos] == "]":
             return
-        on_error(DataFormatError(str(file), _line_of(text, pos), "expected ',' or ']'"))
+        on_error(DataFormatError(name, _line_of(text, pos), "expected ',' or ']'"))
         return
 
 
-def _read_csv(file: Path, columns: Columns, on_error: ErrorHandler) -> Iterator[Record]:
+def _read_csv(file: Path, name: str, columns: Columns, on_error: ErrorHandler) -> Iterator[Record]:
     with open(file, encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f)
         header = reader.fieldnames or []
@@ -152,28 +161,28 @@ def _read_csv(file: Path, columns: Columns, on_error: ErrorHandler) -> Iterator[
                 f"needs a {columns.text!r} column or {columns.prompt!r} and "
                 f"{columns.response!r} columns; found {header}"
             )
-            on_error(DataFormatError(str(file), 1, message))
+            on_error(DataFormatError(name, 1, message))
             return
         line_no = reader.line_num + 1
         try:
             for row in reader:
                 if None in row:
-                    on_error(DataFormatError(str(file), line_no, "more cells than header columns"))
+                    on_error(DataFormatError(name, line_no, "more cells than header columns"))
                 elif has_text:
                     if row[columns.text]:
-                        yield Record(str(file), line_no, text=row[columns.text])
+                        yield Record(name, line_no, text=row[columns.text])
                 elif row[columns.prompt] is None or row[columns.response] is None:
-                    on_error(DataFormatError(str(file), line_no, "missing prompt or response cell"))
+                    on_error(DataFormatError(name, line_no, "missing prompt or response cell"))
                 else:
                     yield Record(
-                        str(file),
+                        name,
                         line_no,
                         prompt=row[columns.prompt],
                         response=row[columns.response],
                     )
                 line_no = reader.line_num + 1
         except csv.Error as exc:
-            on_error(DataFormatError(str(file), reader.line_num, f"invalid CSV: {exc}"))
+            on_error(DataFormatError(name, reader.line_num, f"invalid CSV: {exc}"))
 
 
 def _from_value(

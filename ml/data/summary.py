@@ -53,10 +53,10 @@ def _inspect_bin(path: Path, dtype: str, report: DatasetReport) -> DatasetReport
     itemsize = np.dtype(dtype).itemsize
     size = path.stat().st_size if path.exists() else -1
     if size < 0:
-        report.errors.append({"file": str(path), "line": 0, "message": "no such file"})
+        report.errors.append({"file": path.name, "line": 0, "message": "no such file"})
     elif size % itemsize:
         message = f"size {size} is not a multiple of {dtype}'s {itemsize} bytes"
-        report.errors.append({"file": str(path), "line": 0, "message": message})
+        report.errors.append({"file": path.name, "line": 0, "message": message})
     else:
         report.estimated_tokens = size // itemsize
     return report
