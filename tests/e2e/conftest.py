@@ -81,6 +81,18 @@ def live_stack(transactional_db, tmp_path):
 
 
 @pytest.fixture
+def site_url(transactional_db, tmp_path):
+    """daphne alone (HTTP and WebSockets, no workers) on the test database, for pages whose
+    data the test writes itself. Yields the base URL."""
+    from django.conf import settings
+
+    from tests.processes import daphne_server
+
+    with daphne_server(Path(settings.MEDIA_ROOT).parent, tmp_path / "daphne.log") as url:
+        yield url
+
+
+@pytest.fixture
 def stack_page(browser, live_stack):
     if not (ROOT / "frontend" / "dist" / "index.html").exists():
         pytest.fail("The frontend is not built; `make test` builds it first.")
