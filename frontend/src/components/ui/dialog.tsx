@@ -73,6 +73,8 @@ interface ConfirmDialogProps {
   title: ReactNode;
   description: ReactNode;
   confirmLabel: string;
+  /** The button that backs out; name it when "Cancel" would read as the action itself. */
+  dismissLabel?: string;
   onConfirm: () => void;
   /** While true the confirm button is disabled, so a slow request is not sent twice. */
   pending?: boolean;
@@ -86,6 +88,7 @@ export function ConfirmDialog({
   title,
   description,
   confirmLabel,
+  dismissLabel = 'Cancel',
   onConfirm,
   pending = false,
   error,
@@ -105,7 +108,7 @@ export function ConfirmDialog({
             </p>
           )}
           <DialogActions>
-            <BaseAlertDialog.Close render={<Button />}>Cancel</BaseAlertDialog.Close>
+            <BaseAlertDialog.Close render={<Button />}>{dismissLabel}</BaseAlertDialog.Close>
             <Button variant="danger" onClick={onConfirm} disabled={pending}>
               {confirmLabel}
             </Button>

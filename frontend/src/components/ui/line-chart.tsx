@@ -55,6 +55,17 @@ export function formatChartValue(value: number): string {
   return value.toLocaleString(undefined, { maximumSignificantDigits: 4 });
 }
 
+/**
+ * Tick labels for the y axis. On a log scale uPlot thins crowded ticks by passing null in
+ * their place (types say number, the value is null); those ticks get no label.
+ */
+function axisTickLabels(
+  splits: readonly (number | null)[],
+  format: (value: number) => string,
+): string[] {
+  return splits.map((split) => (split === null || !Number.isFinite(split) ? '' : format(split)));
+}
+
 function lastValue(values: readonly (number | null)[] | undefined): number | null {
   if (!values) return null;
   for (let index = values.length - 1; index >= 0; index -= 1) {
@@ -88,7 +99,7 @@ function buildOptions(
         size: 64,
         grid: { stroke: '#ecece8' },
         ticks: { stroke: '#deded8' },
-        values: (_plot, splits) => splits.map((split) => format(split)),
+        values: (_plot, splits) => axisTickLabels(splits, format),
       },
     ],
     series: [

@@ -1,4 +1,7 @@
-/** The files a run produced (checkpoints and anything logged), each with a download link. */
+/**
+ * The files a run produced (checkpoints and anything logged), each with a download link and
+ * when it was last written (a resumed run writes its checkpoints again under the same names).
+ */
 import muted from '../../../components/muted.module.css';
 import stack from '../../../components/stack.module.css';
 import table from '../../../components/table.module.css';
@@ -50,8 +53,8 @@ export function ArtifactsList({ runId }: { runId: number }) {
                   </th>
                   <td className={table.numeric}>{formatBytes(artifact.size)}</td>
                   <td>
-                    <time dateTime={artifact.created_at}>
-                      {formatDateTime(artifact.created_at)}
+                    <time dateTime={artifact.updated_at}>
+                      {formatDateTime(artifact.updated_at)}
                     </time>
                   </td>
                   <td className={table.actions}>

@@ -16,6 +16,7 @@ import { Button } from '../../../components/ui/button';
 import { CHART_COLORS, formatChartValue, LineChart } from '../../../components/ui/line-chart';
 import { type RunComparison, type RunCurve, useRunComparison } from '../api/compare-runs';
 import { alignSeries } from '../utils/live-series';
+import { metricHeading, metricLabel } from '../utils/metric-labels';
 import { formatParam } from '../utils/run-columns';
 import styles from './experiments.module.css';
 
@@ -103,11 +104,11 @@ function MetricComparison({
   return (
     <div className={styles.metricCompare}>
       <LineChart
-        title={metricKey}
+        title={metricHeading(metricKey)}
         series={series}
         data={data}
         xLabel="step"
-        yLabel={metricKey}
+        yLabel={metricLabel(metricKey).unit || metricLabel(metricKey).title}
         data-testid={`compare-chart-${metricKey}`}
       />
       <table className={styles.summaryTable}>

@@ -1,12 +1,14 @@
 /**
  * The live run's charts: loss with validation loss on one plot (the gap between them is the
  * first thing to look at), then perplexity, learning rate, throughput, and any other metric
- * the run logs. Each chart redraws only when its own curves change.
+ * the run logs, each titled in words with its unit. Each chart redraws only when its own
+ * curves change.
  */
 import { memo, useMemo } from 'react';
 
 import { CHART_COLORS, LineChart } from '../../../components/ui/line-chart';
 import { alignSeries, type Series } from '../utils/live-series';
+import { metricHeading, metricLabel } from '../utils/metric-labels';
 import styles from './experiments.module.css';
 
 interface ChartSpec {
@@ -22,7 +24,7 @@ interface ChartSpec {
 const STANDARD: readonly ChartSpec[] = [
   {
     id: 'loss',
-    title: 'Loss',
+    title: `Loss (${metricLabel('loss').unit})`,
     keys: [
       { key: 'loss', label: 'train' },
       { key: 'val_loss', label: 'validation', dashed: true },
@@ -32,7 +34,7 @@ const STANDARD: readonly ChartSpec[] = [
   },
   {
     id: 'perplexity',
-    title: 'Validation perplexity',
+    title: metricHeading('perplexity'),
     keys: [{ key: 'perplexity', label: 'perplexity' }],
     yLabel: 'perplexity',
     logScale: true,
@@ -40,14 +42,14 @@ const STANDARD: readonly ChartSpec[] = [
   },
   {
     id: 'lr',
-    title: 'Learning rate',
+    title: metricHeading('lr'),
     keys: [{ key: 'lr', label: 'lr' }],
     yLabel: 'lr',
     emptyText: 'No learning rate logged yet.',
   },
   {
     id: 'tokens_per_s',
-    title: 'Throughput',
+    title: metricHeading('tokens_per_s'),
     keys: [{ key: 'tokens_per_s', label: 'tokens/s' }],
     yLabel: 'tokens / s',
     emptyText: 'No throughput logged yet.',
@@ -61,13 +63,16 @@ const STANDARD_KEYS: ReadonlySet<string> = new Set(
 export function chartSpecs(keys: readonly string[]): ChartSpec[] {
   const extra = keys
     .filter((key) => !STANDARD_KEYS.has(key))
-    .map((key) => ({
-      id: key,
-      title: key,
-      keys: [{ key, label: key }],
-      yLabel: key,
-      emptyText: 'No points yet.',
-    }));
+    .map((key) => {
+      const { title, unit } = metricLabel(key);
+      return {
+        id: key,
+        title: metricHeading(key),
+        keys: [{ key, label: title }],
+        yLabel: unit || title,
+        emptyText: 'No points yet.',
+      };
+    });
   return [...STANDARD, ...extra];
 }
 

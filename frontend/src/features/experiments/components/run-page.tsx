@@ -93,6 +93,7 @@ export function RunPage({ runId, createSocket }: RunPageProps) {
             maxSteps={trainingRun.max_steps}
             etaSeconds={trainingRun.eta_seconds ?? null}
             status={trainingRun.status}
+            runsAhead={trainingRun.runs_ahead}
             data-testid="run-progress"
           />
           <dl className={`${terms.list} ${terms.figures} ${terms.tight}`}>

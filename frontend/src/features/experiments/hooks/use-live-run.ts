@@ -1,13 +1,18 @@
 /**
  * Everything the live run page shows, kept current from the run's socket: metric curves (the
  * server's series first, live points merged on top), progress and status written into the
- * query cache so every view of the run agrees, and the log lines seen since the page opened.
+ * query cache so every view of the run agrees, and the log (the server's kept lines, then
+ * the live ones).
  */
 import { useQueries, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 
+import {
+  trainingRunForRunQueryKey,
+  useTrainingRunForRun,
+} from '../../training/api/get-training-run-for-run';
+import { trainingRunLogQueryKey, useTrainingRunLog } from '../../training/api/get-training-run-log';
 import type { TrainingRun } from '../../training/api/get-training-runs';
-import { trainingRunForRunQueryKey } from '../../training/api/get-training-run-for-run';
 import { trainingRunsQueryKey } from '../../training/api/get-training-runs';
 import { artifactsQueryKey } from '../api/get-artifacts';
 import { metricKeysQueryKey, useMetricKeys } from '../api/get-metric-keys';
@@ -18,10 +23,12 @@ import {
 } from '../api/get-metric-series';
 import { type RunDetail, runQueryKey } from '../api/get-run';
 import { mergePoints, overlaySeries, type Series } from '../utils/live-series';
+import { type LogEntry, mergeLogLines } from '../utils/log-lines';
 import { type RunEvent, useRunSocket } from './use-run-socket';
 
 /** Enough to scroll back through a long run without the page growing without bound. */
 export const MAX_LOG_LINES = 2_000;
+const NO_LINES: LogEntry[] = [];
 
 const EMPTY: Series = { steps: [], values: [] };
 // Overlays by the identity of their inputs: a curve that received no new points keeps its
@@ -53,8 +60,10 @@ function seriesData(results: readonly { data?: MetricSeriesData }[]) {
 export function useLiveRun(runId: number, createSocket?: (url: string) => WebSocket) {
   const queryClient = useQueryClient();
   const [live, setLive] = useState<Record<string, Series>>({});
-  const [logLines, setLogLines] = useState<string[]>([]);
+  const [liveLog, setLiveLog] = useState<LogEntry[]>([]);
   const metricKeys = useMetricKeys(runId);
+  const trainingId = useTrainingRunForRun(runId).data?.id;
+  const storedLog = useTrainingRunLog(trainingId);
 
   function onEvent(event: RunEvent) {
     if (event.run !== runId) return;
@@ -72,12 +81,17 @@ export function useLiveRun(runId: number, createSocket?: (url: string) => WebSoc
                   step: event.step,
                   max_steps: event.max_steps,
                   eta_seconds: event.eta_seconds,
+                  // Older servers sent only the step; keep what is known then.
+                  tokens_per_s: event.tokens_per_s ?? training.tokens_per_s,
+                  best_val_loss: event.best_val_loss ?? training.best_val_loss,
                 }
               : training,
         );
         return;
       case 'run.log':
-        setLogLines((lines) => [...lines, event.line].slice(-MAX_LOG_LINES));
+        setLiveLog((lines) =>
+          [...lines, { id: event.id ?? null, line: event.line }].slice(-MAX_LOG_LINES),
+        );
         return;
       case 'run.status':
         queryClient.setQueryData<RunDetail>(runQueryKey(runId), (run) =>
@@ -95,7 +109,10 @@ export function useLiveRun(runId: number, createSocket?: (url: string) => WebSoc
     {
       onEvent,
       // Points sent while the socket was down are only on the server now.
-      onReconnect: () => void queryClient.invalidateQueries({ queryKey: runQueryKey(runId) }),
+      onReconnect: () => {
+        void queryClient.invalidateQueries({ queryKey: runQueryKey(runId) });
+        void queryClient.invalidateQueries({ queryKey: trainingRunLogQueryKey(trainingId) });
+      },
     },
     createSocket,
   );
@@ -124,6 +141,12 @@ export function useLiveRun(runId: number, createSocket?: (url: string) => WebSoc
     }
     return byKey;
   }, [keys, fetchedKeys, fetched, live]);
+
+  const storedLines = storedLog.data?.lines ?? NO_LINES;
+  const logLines = useMemo(
+    () => mergeLogLines(storedLines, liveLog, MAX_LOG_LINES),
+    [storedLines, liveLog],
+  );
 
   return {
     series,

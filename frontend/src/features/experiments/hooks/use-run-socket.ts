@@ -17,8 +17,10 @@ export type RunEvent =
       step: number;
       max_steps: number;
       eta_seconds: number | null;
+      tokens_per_s?: number | null;
+      best_val_loss?: number | null;
     }
-  | { type: 'run.log'; run: number; line: string }
+  | { type: 'run.log'; run: number; id?: number; line: string }
   | { type: 'run.status'; run: number; status: string };
 
 export interface RunSocketHandlers {

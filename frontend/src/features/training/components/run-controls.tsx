@@ -1,14 +1,14 @@
 /**
- * Cancel and Resume for a training run. Cancel asks the worker to stop at its next step (the
- * checkpoint so far is kept); Resume queues a stopped run again from that checkpoint, with
- * extra steps when it had already finished.
+ * Cancel and Resume for a training run. Cancel, once confirmed, asks the worker to stop at its
+ * next step (the checkpoint so far is kept); Resume queues a stopped run again from that
+ * checkpoint, with extra steps when it had already finished.
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 
 import buttonRow from '../../../components/button-row.module.css';
 import { Button } from '../../../components/ui/button';
-import { Dialog, DialogActions, DialogClose } from '../../../components/ui/dialog';
+import { ConfirmDialog, Dialog, DialogActions, DialogClose } from '../../../components/ui/dialog';
 import { Form, FormError, TextField } from '../../../components/ui/form';
 import { useToast } from '../../../components/ui/toast';
 import { ApiError } from '../../../lib/api-client';
@@ -22,6 +22,7 @@ export function RunControls({ training }: { training: TrainingRun }) {
   const cancel = useCancelTrainingRun();
   const toast = useToast();
   const [resumeOpen, setResumeOpen] = useState(false);
+  const [confirmOpen, setConfirmOpen] = useState(false);
 
   function store(updated: TrainingRun) {
     queryClient.setQueryData(trainingRunForRunQueryKey(training.run), updated);
@@ -31,6 +32,7 @@ export function RunControls({ training }: { training: TrainingRun }) {
     cancel.mutate(training.id, {
       onSuccess: (updated) => {
         store(updated);
+        setConfirmOpen(false);
         toast.add({
           title: updated.status === 'cancelled' ? 'Run cancelled' : 'Stopping the run',
           description:
@@ -39,8 +41,6 @@ export function RunControls({ training }: { training: TrainingRun }) {
               : 'It stops after the current step and keeps its last checkpoint.',
         });
       },
-      onError: (error) =>
-        toast.add({ title: 'Could not cancel the run', description: error.message }),
     });
   }
 
@@ -48,12 +48,30 @@ export function RunControls({ training }: { training: TrainingRun }) {
   return (
     <div className={buttonRow.row}>
       {isActive(training.status) ? (
-        <Button variant="danger" onClick={cancelRun} disabled={cancel.isPending || stopping}>
+        <Button variant="danger" onClick={() => setConfirmOpen(true)} disabled={stopping}>
           {stopping ? 'Stopping…' : 'Cancel run'}
         </Button>
       ) : (
         <Button onClick={() => setResumeOpen(true)}>Resume</Button>
       )}
+      <ConfirmDialog
+        open={confirmOpen}
+        onOpenChange={(open) => {
+          setConfirmOpen(open);
+          if (!open) cancel.reset();
+        }}
+        title="Cancel this training run?"
+        description={
+          training.status === 'queued'
+            ? 'It has not started yet, so nothing is lost. You can resume it later.'
+            : 'It stops after the current step and keeps its last checkpoint. You can resume it later from there.'
+        }
+        confirmLabel="Cancel run"
+        dismissLabel="Keep the run"
+        onConfirm={cancelRun}
+        pending={cancel.isPending}
+        error={cancel.error ? `Could not cancel the run. ${cancel.error.message}` : undefined}
+      />
       <Dialog
         open={resumeOpen}
         onOpenChange={setResumeOpen}

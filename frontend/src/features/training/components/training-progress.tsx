@@ -1,13 +1,19 @@
-/** How far a training run is: a bar with "step N of M", the percentage and the time left. */
+/**
+ * How far a training run is: a bar with "step N of M", the percentage and the time left; a
+ * run still waiting for a worker says how many runs are ahead of it instead.
+ */
 import { ProgressBar } from '../../../components/ui/progress-bar';
 import type { TrainingStatus } from '../api/get-training-runs';
 import { formatDuration } from '../utils/format-duration';
+import { queuePositionText } from '../utils/queue-position';
 
 interface TrainingProgressProps {
   step: number;
   maxSteps: number;
   etaSeconds: number | null;
   status: TrainingStatus;
+  /** For a queued run: runs the train queue serves first (the API's `runs_ahead`). */
+  runsAhead?: number | null;
   'data-testid'?: string;
 }
 
@@ -16,12 +22,17 @@ export function TrainingProgress({
   maxSteps,
   etaSeconds,
   status,
+  runsAhead,
   'data-testid': testId,
 }: TrainingProgressProps) {
   const percent = maxSteps > 0 ? Math.min(100, Math.floor((step / maxSteps) * 100)) : 0;
   const eta =
     status === 'running' && etaSeconds !== null ? ` · ${formatDuration(etaSeconds)} left` : '';
-  const text = `Step ${step.toLocaleString()} of ${maxSteps.toLocaleString()} · ${percent}%${eta}`;
+  const steps = `Step ${step.toLocaleString()} of ${maxSteps.toLocaleString()} · ${percent}%`;
+  const text =
+    status === 'queued' && runsAhead !== undefined
+      ? `${queuePositionText(runsAhead)} · ${steps}`
+      : `${steps}${eta}`;
   return (
     <ProgressBar
       label="Progress"

@@ -67,11 +67,13 @@ const training = {
   error: '',
   attempts: 1,
   cancel_requested: false,
+  runs_ahead: null,
+  queued_at: '2026-01-02T10:00:00Z',
   created_at: '2026-01-02T10:00:00Z',
   updated_at: '2026-01-02T10:00:00Z',
 };
 
-function fakeApi() {
+function fakeApi(overrides: Record<string, unknown> = {}) {
   const fetchMock = vi.fn<typeof fetch>((input, init) => {
     const url = new URL(input as string, 'http://test');
     const method = init?.method ?? 'GET';
@@ -99,6 +101,8 @@ function fakeApi() {
         total_points: 2,
       },
       '/api/v1/runs/5/artifacts/': page([]),
+      '/api/v1/training-runs/9/log/': { lines: [] },
+      ...overrides,
     };
     const body = routes[url.pathname];
     return Promise.resolve(
@@ -155,7 +159,15 @@ describe('RunPage', () => {
             { key: 'val_loss', step: 30, value: 2.7, timestamp: 1 },
           ],
         });
-        socket().emit({ type: 'run.progress', run: 5, step: 30, max_steps: 200, eta_seconds: 600 });
+        socket().emit({
+          type: 'run.progress',
+          run: 5,
+          step: 30,
+          max_steps: 200,
+          eta_seconds: 600,
+          tokens_per_s: 2100.4,
+          best_val_loss: 2.7,
+        });
         socket().emit({ type: 'run.log', run: 5, line: 'step 30: loss 2.6100' });
       });
 
@@ -168,6 +180,9 @@ describe('RunPage', () => {
         ),
       );
       expect(screen.getByTestId('run-log')).toHaveTextContent('step 30: loss 2.6100');
+      const figures = screen.getByRole('region', { name: 'Training progress' });
+      expect(within(figures).getByText('2,100')).toBeInTheDocument();
+      expect(within(figures).getByText('2.7000')).toBeInTheDocument();
       expect(fetchMock.mock.calls.length).toBe(requestsBefore);
 
       // when
@@ -184,8 +199,19 @@ describe('RunPage', () => {
     const { user } = renderRunPage();
     const cancel = await screen.findByRole('button', { name: 'Cancel run' });
 
-    // when
+    // when: the first click only asks
     await user.click(cancel);
+
+    // then
+    const dialog = await screen.findByRole('alertdialog', { name: 'Cancel this training run?' });
+    expect(dialog).toHaveTextContent('keeps its last checkpoint');
+    expect(fetchMock).not.toHaveBeenCalledWith(
+      '/api/v1/training-runs/9/cancel/',
+      expect.anything(),
+    );
+
+    // when
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel run' }));
 
     // then
     expect(await screen.findByRole('button', { name: 'Stopping…' })).toBeDisabled();
@@ -195,5 +221,146 @@ describe('RunPage', () => {
     );
     const artifacts = screen.getByRole('region', { name: 'Artifacts' });
     expect(within(artifacts).getByTestId('artifacts-empty')).toBeInTheDocument();
+  });
+});
+
+describe('RunPage after a reload', () => {
+  it(
+    'shows the kept log of a finished run, its throughput, best loss and every chart titled in words',
+    SLOW,
+    async () => {
+      // given: a finished run whose page is opened afresh
+      fakeApi({
+        '/api/v1/runs/5/': { ...run, status: 'finished' },
+        '/api/v1/training-runs/': {
+          count: 1,
+          next: null,
+          previous: null,
+          results: [
+            {
+              ...training,
+              status: 'finished',
+              step: 200,
+              tokens_per_s: 1234.5,
+              best_val_loss: 1.98761,
+            },
+          ],
+        },
+        '/api/v1/runs/5/metrics/': {
+          count: 2,
+          next: null,
+          previous: null,
+          results: [
+            {
+              key: 'memory_mb',
+              count: 1,
+              last: 512,
+              last_step: 200,
+              min: 512,
+              max: 512,
+              total_points: 1,
+            },
+            {
+              key: 'perplexity',
+              count: 1,
+              last: 7.3,
+              last_step: 200,
+              min: 7.3,
+              max: 7.3,
+              total_points: 1,
+            },
+          ],
+        },
+        '/api/v1/runs/5/metrics/memory_mb/': {
+          key: 'memory_mb',
+          steps: [200],
+          values: [512],
+          min: [512],
+          max: [512],
+          total_points: 1,
+        },
+        '/api/v1/runs/5/metrics/perplexity/': {
+          key: 'perplexity',
+          steps: [200],
+          values: [7.3],
+          min: [7.3],
+          max: [7.3],
+          total_points: 1,
+        },
+        '/api/v1/runs/5/artifacts/': {
+          count: 1,
+          next: null,
+          previous: null,
+          results: [
+            {
+              id: 3,
+              run: 5,
+              path: 'checkpoints/last/model.safetensors',
+              size: 2048,
+              sha256: 'a'.repeat(64),
+              created_at: '2026-01-02T10:05:00Z',
+              updated_at: '2026-01-03T09:30:00Z',
+            },
+          ],
+        },
+        '/api/v1/training-runs/9/log/': {
+          lines: [
+            { id: 1, line: 'step 190/200: loss 2.0100', created_at: '2026-01-02T10:04:00Z' },
+            { id: 2, line: 'completed at step 200', created_at: '2026-01-02T10:05:00Z' },
+          ],
+        },
+      });
+
+      // when
+      const { socket } = renderRunPage();
+
+      // then
+      await waitFor(() =>
+        expect(screen.getByTestId('run-log')).toHaveTextContent(
+          'step 190/200: loss 2.0100 completed at step 200',
+        ),
+      );
+      expect(screen.getByText('1,235')).toBeInTheDocument();
+      expect(screen.getByText('1.9876')).toBeInTheDocument();
+      expect(await screen.findByTestId('live-chart-memory_mb')).toHaveTextContent(
+        'Peak memory (MB)',
+      );
+      expect(screen.getByTestId('live-chart-perplexity')).toHaveTextContent('perplexity: 7.3');
+      const saved = within(screen.getByTestId('artifact-row')).getByText(/2026|Jan/);
+      expect(saved).toHaveAttribute('dateTime', '2026-01-03T09:30:00Z');
+
+      // when: a line the stored log already has arrives again, then a new one
+      act(() => socket().accept());
+      act(() => {
+        socket().emit({ type: 'run.log', run: 5, id: 2, line: 'completed at step 200' });
+        socket().emit({ type: 'run.log', run: 5, id: 3, line: 'resuming from last at step 200' });
+      });
+
+      // then
+      expect(screen.getByTestId('run-log').textContent).toBe(
+        'step 190/200: loss 2.0100\ncompleted at step 200\nresuming from last at step 200',
+      );
+    },
+  );
+
+  it('says how many runs are ahead of a queued run', SLOW, async () => {
+    // given
+    fakeApi({
+      '/api/v1/runs/5/': { ...run, status: 'queued' },
+      '/api/v1/training-runs/': {
+        count: 1,
+        next: null,
+        previous: null,
+        results: [{ ...training, status: 'queued', step: 0, tokens_per_s: null, runs_ahead: 2 }],
+      },
+    });
+
+    // when
+    renderRunPage();
+
+    // then
+    expect(await screen.findByTestId('run-progress')).toHaveTextContent(
+      'Queued — 2 runs ahead of yours',
+    );
   });
 });
