@@ -34,36 +34,10 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sloughgpt_site.settings.local")
+from stack import ROOT, link_model_version, log
+
 os.environ.setdefault("DJANGO_DEBUG", "0")  # as in production: no per-query debug log
 ORIGIN = (b"origin", b"http://localhost")
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def setup_model(model: str | None, user):
-    """A ready model version for `user` whose canonical file is `model` (linked) or a tiny
-    random LLaMA."""
-    from apps.chat.tests.factories import write_tiny_sou
-    from apps.registry import storage
-    from apps.registry.models import ModelVersion, RegisteredModel
-
-    RegisteredModel.objects.filter(owner=user).delete()
-    registered = RegisteredModel.objects.create(owner=user, name="bench")
-    version = ModelVersion.objects.create(
-        owner=user, registered_model=registered, major=1, minor=0, patch=0,
-        source=ModelVersion.Source.SOU_UPLOAD, status=ModelVersion.Status.READY)
-    path = storage.canonical_sou(user.pk, version.pk)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if model:
-        path.symlink_to(Path(model).resolve())
-    else:
-        write_tiny_sou(path)
-    return version, path
 
 
 def start_worker(threads: int) -> subprocess.Popen:
@@ -232,7 +206,7 @@ def main() -> int:
     settings.SLOUGHGPT_CHAT_TOKENS_PER_DAY = 10**12
     settings.SLOUGHGPT_CHAT_MAX_CONCURRENT = 64
     user, _ = User.objects.get_or_create(email="chat-bench@example.com")
-    version, path = setup_model(args.model, user)
+    version, path = link_model_version(user, args.model)
     ApiToken.objects.filter(owner=user).delete()  # a user may hold 50; earlier runs' are unused
     token = api_token_create(user=user, name=f"bench-{time.time()}").secret
 

@@ -13,7 +13,7 @@ import math
 import statistics
 import time
 
-from metrics_ingest import daphne_server, prepare_django
+from stack import daphne_server, prepare_django
 
 TOTAL_POINTS = 1_000_000
 CHUNK = 100_000
