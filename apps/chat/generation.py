@@ -23,7 +23,7 @@ from .prompting import (
     Plan,
     PromptTooLong,
     dropped_notice,
-    fit_history,
+    fit_prompt,
     personality_settings,
     sources_block,
     system_message,
@@ -49,8 +49,9 @@ def _retrieve(conversation: Conversation, query: str, collection_ids: list[int])
 
 def chat_plan(reply: Message, engine, lease: Lease | None) -> Plan:
     """The prompt and settings for `reply` (as `queued_reply` read it): personality and user
-    settings over the file's defaults, max_tokens capped by the quota lease, sources retrieved
-    from the conversation's collections, fitted history."""
+    settings over the file's defaults, max_tokens capped by the quota lease (and, unless the
+    user chose it, by what the prompt leaves of the context), sources retrieved from the
+    conversation's collections, fitted history."""
     conversation = reply.conversation
     persona_prompt, sampling = personality_settings(conversation.personality)
     sampling.update({key: getattr(conversation, key) for key in SETTINGS_FIELDS
@@ -58,7 +59,6 @@ def chat_plan(reply: Message, engine, lease: Lease | None) -> Plan:
     max_tokens = sampling.get("max_tokens") or engine.defaults["max_tokens"]
     if lease is not None:
         max_tokens = min(max_tokens, lease.tokens)
-    sampling["max_tokens"] = max_tokens
     history = reply.history
     question = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
     sources, citations = "", []
@@ -66,8 +66,10 @@ def chat_plan(reply: Message, engine, lease: Lease | None) -> Plan:
     if chunks:
         sources, citations = sources_block(chunks)
     system = system_message([persona_prompt, conversation.system_prompt, sources])
-    messages, dropped = fit_history(system, history, count=lambda m: len(engine.encode(m)),
-                                    budget=engine.context_length - max_tokens)
+    messages, dropped, max_tokens = fit_prompt(
+        system, history, count=lambda m: len(engine.encode(m)), context=engine.context_length,
+        max_tokens=max_tokens, chosen=conversation.max_tokens is not None)
+    sampling["max_tokens"] = max_tokens
     return Plan(messages=messages, dropped_turns=dropped, citations=citations, sampling=sampling,
                 notice=dropped_notice(dropped, engine.context_length, max_tokens))
 
@@ -190,12 +192,20 @@ def completion_generate(*, payload: dict) -> None:
         engine = engine_for(model_version_sou_path(
             user=user, model_version_id=payload["model_version_id"], qtype=payload["qtype"]))
         settings = dict(payload["settings"])
-        max_tokens = settings.pop("max_tokens", None) or engine.defaults["max_tokens"]
+        requested = settings.pop("max_tokens", None)
+        max_tokens = requested or engine.defaults["max_tokens"]
         if lease is not None:
             max_tokens = min(max_tokens, lease.tokens)
         prompt = payload.get("messages") or payload.get("prompt")
         try:
-            request = engine.request(prompt, max_tokens=max_tokens, **settings)
+            try:
+                request = engine.request(prompt, max_tokens=max_tokens, **settings)
+            except ContextLengthError as exc:
+                if requested is not None or exc.prompt_tokens >= exc.context:
+                    raise
+                # A default length yields to the prompt, as OpenAI's does.
+                request = engine.request(prompt, max_tokens=exc.context - exc.prompt_tokens,
+                                         **settings)
         except ValueError as exc:  # ContextLengthError, a template or prompt problem
             code = "context_length_exceeded" if isinstance(exc, ContextLengthError) else None
             push_reply(request_id, {"type": "error", "status": 400, "code": code,

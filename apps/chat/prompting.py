@@ -1,7 +1,9 @@
 """What the model is shown for a chat reply: one system message (personality, the user's
 system prompt, retrieved document excerpts with numbered sources), then as many of the most
 recent turns as fit the context with room left for the reply. Turns that do not fit are left
-out oldest first, and the caller is told how many so the user sees it."""
+out oldest first, and the caller is told how many so the user sees it. A reply length the user
+chose is kept whole; a default one (the model file's or the personality's) yields to the
+prompt, so a small model's default never makes its first message fail."""
 
 from __future__ import annotations
 
@@ -18,7 +20,11 @@ SOURCES_INSTRUCTION = (
 
 
 class PromptTooLong(ValueError):
-    """Even the newest message alone does not fit the context."""
+    """Even the newest message alone does not fit the context; `tokens` is what it takes."""
+
+    def __init__(self, message: str, tokens: int = 0):
+        super().__init__(message)
+        self.tokens = tokens
 
 
 @dataclass
@@ -80,10 +86,10 @@ def fit_history(system: Messages, history: Messages, *, count: Callable[[Message
         return system + [m for turn in turns[dropped:] for m in turn]
 
     last = len(turns) - 1
-    if count(prompt(last)) > budget:
-        raise PromptTooLong(
-            f"the message is too long: with the system prompt it takes more than the {budget} "
-            "tokens the model's context leaves after the reply; shorten it or lower max_tokens")
+    newest = count(prompt(last))
+    if newest > budget:
+        raise PromptTooLong(f"the message is too long: with the system prompt it takes {newest} "
+                            f"tokens, more than the {budget} there is room for", newest)
     low, high = 0, last  # the answer lies in [low, high]
     while low < high:
         middle = (low + high) // 2
@@ -92,6 +98,44 @@ def fit_history(system: Messages, history: Messages, *, count: Callable[[Message
         else:
             low = middle + 1
     return prompt(low), low
+
+
+def fit_prompt(system: Messages, history: Messages, *, count: Callable[[Messages], int],
+               context: int, max_tokens: int, chosen: bool) -> tuple[Messages, int, int]:
+    """(system + the newest turns that fit, turns dropped, tokens for the reply) in a model of
+    `context` tokens. A `max_tokens` the user `chosen` is kept and the prompt gets the rest. A
+    default one keeps at most half the context while turns are fitted, then the reply gets
+    what the prompt leaves, up to the default."""
+    if chosen:
+        if max_tokens >= context:
+            raise PromptTooLong(f"max tokens is {max_tokens}, which leaves no room for the "
+                                f"message in this model's {context}-token context; lower it "
+                                f"below {context}")
+        try:
+            messages, dropped = fit_history(system, history, count=count,
+                                            budget=context - max_tokens)
+        except PromptTooLong as exc:
+            raise PromptTooLong(
+                f"the message is too long: with the system prompt it takes {exc.tokens} tokens, "
+                f"and this model's {context}-token context keeps {max_tokens} for the reply "
+                f"(max tokens), leaving {context - max_tokens}; shorten it or lower max tokens",
+                exc.tokens) from None
+        return messages, dropped, max_tokens
+    reserve = min(max_tokens, context // 2)
+    try:
+        messages, dropped = fit_history(system, history, count=count, budget=context - reserve)
+    except PromptTooLong as exc:
+        # A message longer than half the context alone may still get a shorter reply.
+        if exc.tokens >= context:
+            raise PromptTooLong(
+                f"the message is too long for this model: with the system prompt it takes "
+                f"{exc.tokens} tokens, which fills its {context}-token context and leaves no room "
+                "for a reply; shorten it", exc.tokens) from None
+        turns = _turns(history)
+        return system + turns[-1], len(turns) - 1, min(max_tokens, context - exc.tokens)
+    if reserve == max_tokens:  # the prompt fitted in what the whole default leaves
+        return messages, dropped, max_tokens
+    return messages, dropped, min(max_tokens, context - count(messages))
 
 
 def dropped_notice(dropped: int, context: int, max_tokens: int) -> str:

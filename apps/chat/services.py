@@ -175,11 +175,15 @@ def _start_reply(conversation: Conversation, *before: Message) -> Message:
 def _after_commit(conversation: Conversation, events: list[dict], reply: Message,
                   **changes) -> None:
     """Touch the conversation (with any other `changes` to its fields); once committed, tell
-    the sockets first, then enqueue, so no delta arrives before its message."""
+    the sockets first (a new title too, so lists showing the conversation rename it live),
+    then enqueue, so no delta arrives before its message."""
     from .tasks import chat_reply_inference_task
 
     Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now(), **changes)
-    _publish_on_commit(conversation.pk, events + [{"type": "message", "message": message_payload(reply)}])
+    events = events + [{"type": "message", "message": message_payload(reply)}]
+    if "title" in changes:
+        events.append({"type": "title", "conversation_id": conversation.pk, "title": changes["title"]})
+    _publish_on_commit(conversation.pk, events)
     transaction.on_commit(lambda: chat_reply_inference_task.delay(reply.pk))
 
 

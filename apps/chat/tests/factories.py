@@ -38,8 +38,10 @@ def tokenizer_json() -> str:
     return tokenizer.to_str()
 
 
-def write_tiny_sou(path: Path, *, block_size: int = 2048, seed: int = 0) -> Path:
-    """A 2-layer, 64-wide random LLaMA; greedy replies are deterministic per seed."""
+def write_tiny_sou(path: Path, *, block_size: int = 2048, seed: int = 0,
+                   max_tokens: int = 16) -> Path:
+    """A 2-layer, 64-wide random LLaMA whose replies default to `max_tokens`; greedy replies
+    are deterministic per seed."""
     vocab = Tokenizer.from_str(tokenizer_json()).get_vocab_size()
     config = LlamaConfig(vocab_size=vocab, block_size=block_size, n_layer=2, n_head=4,
                          n_kv_head=2, n_embd=64, intermediate_size=128, tie_word_embeddings=True)
@@ -53,15 +55,15 @@ def write_tiny_sou(path: Path, *, block_size: int = 2048, seed: int = 0) -> Path
     path.parent.mkdir(parents=True, exist_ok=True)
     return write_sou(path, config=config.to_dict(), tensors=tensors, tokenizer_json=tokenizer_json(),
                      chat_template=CHAT_TEMPLATE,
-                     generation={"temperature": 0.0, "repetition_penalty": 1.0, "max_tokens": 16,
+                     generation={"temperature": 0.0, "repetition_penalty": 1.0, "max_tokens": max_tokens,
                                  "eos_token_ids": []},
                      provenance={"base_model": "tiny-random"})
 
 
-def model_version(user, name: str = "tiny", *, block_size: int = 2048,
+def model_version(user, name: str = "tiny", *, block_size: int = 2048, max_tokens: int = 16,
                   write_file: bool = True) -> ModelVersion:
     """A ready version (1.0.0, then 1.0.1, ...) whose canonical file (under MEDIA_ROOT) is a
-    tiny random model."""
+    tiny random model with a `block_size` context, replying `max_tokens` by default."""
     registered, _ = RegisteredModel.objects.get_or_create(owner=user, name=name)
     created = ModelVersion.objects.create(
         owner=user, registered_model=registered, major=1, minor=0, patch=registered.versions.count(),
@@ -69,7 +71,8 @@ def model_version(user, name: str = "tiny", *, block_size: int = 2048,
         architecture={"arch": "llama", "block_size": block_size},
     )
     if write_file:
-        write_tiny_sou(storage.canonical_sou(user.pk, created.pk), block_size=block_size)
+        write_tiny_sou(storage.canonical_sou(user.pk, created.pk), block_size=block_size,
+                       max_tokens=max_tokens)
     return created
 
 

@@ -91,6 +91,21 @@ async def test_reply_streams_as_deltas_and_is_stored_once_with_its_timings(make_
     await socket.disconnect()
 
 
+async def test_the_first_message_names_the_conversation_live(make_user):
+    # given a new, untitled conversation
+    user, chat = await _chat(make_user, max_tokens=2)
+    socket = await _socket(user, chat.pk)
+    # when two messages are sent
+    await socket.send_json_to({"type": "send", "content": "  What is a\nsonnet?  "})
+    first = await _until(socket, "done")
+    await socket.send_json_to({"type": "send", "content": "And an ode?"})
+    second = await _until(socket, "done")
+    # then the sockets hear the title the first one gave it, once
+    titles = [e for e in first + second if e["type"] == "title"]
+    assert titles == [{"type": "title", "conversation_id": chat.pk, "title": "What is a sonnet?"}]
+    await socket.disconnect()
+
+
 async def test_stop_mid_stream_stores_the_partial_reply(make_user):
     # given a reply that would take 1500 tokens
     user, chat = await _chat(make_user, max_tokens=1500)
@@ -172,6 +187,47 @@ async def test_a_history_longer_than_the_context_is_cut_with_a_visible_notice(ma
     reply = (await _messages(chat.pk))[-1]
     assert reply.notice == notice["message"] == events[-1]["notice"]
     assert reply.prompt_tokens <= 256 - 64
+    await socket.disconnect()
+
+
+async def test_a_small_models_first_reply_fits_its_context_whatever_the_files_default(make_user):
+    # given a freshly trained 64-token model whose file asks for 256-token replies
+    @sync_to_async
+    def small_chat():
+        user = make_user()
+        return user, conversation(user, model_version(user, block_size=64, max_tokens=256))
+
+    user, chat = await small_chat()
+    socket = await _socket(user, chat.pk)
+    # when
+    await socket.send_json_to({"type": "send", "content": "Hello there"})
+    events = await _until(socket, "done")
+    # then the reply runs to the end of the context instead of failing
+    done = events[-1]
+    assert done["status"] == "done" and done["finish_reason"] == "length"
+    usage = done["usage"]
+    assert usage["completion_tokens"] > 0 and usage["total_tokens"] == 64
+    await socket.disconnect()
+
+
+async def test_a_message_that_fills_a_small_context_fails_with_a_plain_reason(make_user):
+    # given a 64-token model
+    @sync_to_async
+    def small_chat():
+        user = make_user()
+        return user, conversation(user, model_version(user, block_size=64, max_tokens=256))
+
+    user, chat = await small_chat()
+    socket = await _socket(user, chat.pk)
+    # when the message alone is longer than the context
+    await socket.send_json_to({"type": "send", "content": "Tell me about the sea " * 20})
+    events = []
+    while not events or events[-1]["type"] != "error":
+        events.append(await socket.receive_json_from(timeout=TIMEOUT))
+    # then the reply fails saying so, with no negative token count
+    error = events[-1]["message"]
+    assert "too long for this model" in error and "64-token context" in error
+    assert "-" not in error.replace("64-token", "")
     await socket.disconnect()
 
 
