@@ -4,13 +4,13 @@ and deletions, and the embedding step the worker runs."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.core.notifications import notify_user
 from apps.core.selectors import owned_get
+from apps.core.user_paths import error_text, plain_filename
 
 from . import storage
 from .chunking import chunk_text
@@ -93,7 +93,8 @@ def document_upload(*, user, collection_id: int, uploaded) -> Document:
     """Stores the file under the owner's root, extracts its text (refusing bad files with
     the reason) and queues its embedding once the row is committed."""
     collection = owned_get(Collection, user=user, pk=collection_id)
-    filename = Path(uploaded.name or "").name[:255]
+    # Only a display name: the stored file is named by the document's id.
+    filename = plain_filename(uploaded.name or "", field="file")
     try:
         fmt = format_for(filename)
     except ExtractionError as exc:
@@ -161,7 +162,7 @@ def document_embed(*, document_id: int) -> None:
         _store_chunks(document_id, texts, vectors)
     except Exception as exc:
         logger.exception("embedding document %s failed", document_id)
-        _fail(document_id, f"{type(exc).__name__}: {exc}"[:ERROR_CHARS])
+        _fail(document_id, error_text(exc)[:ERROR_CHARS])
 
 
 @transaction.atomic

@@ -40,7 +40,7 @@ def document_path(*, owner_id: int, document_id: int, fmt: str) -> Path:
     root = owner_root(owner_id)
     path = (root / f"{int(document_id)}.{fmt}").resolve()
     if path.parent != root:
-        raise SuspiciousFileOperation(f"refusing a document path outside {root}")
+        raise SuspiciousFileOperation("refusing a document path outside the owner's storage")
     return path
 
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.core.selectors import owned_get
+from apps.core.user_paths import error_text
 from apps.datasets.models import DatasetVersion
 from apps.datasets.services import dataset_version_path
 from apps.experiments.models import Experiment, Run
@@ -77,7 +78,7 @@ def model_evaluation_run(*, run_id: int) -> str:
         status = "finished"
     except Exception as exc:  # the run must say what went wrong, whatever it was
         logger.exception("evaluation run %s failed", run_id)
-        run_update(user=run.owner, run_id=run.pk, notes=f"{type(exc).__name__}: {exc}")
+        run_update(user=run.owner, run_id=run.pk, notes=error_text(exc))
         status = "failed"
     run_update(user=run.owner, run_id=run.pk, status=status)
     return status

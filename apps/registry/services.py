@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from apps.core.archives import ArchiveError, extract_zip_safely
 from apps.core.notifications import notify_user
 from apps.core.selectors import owned_get
+from apps.core.user_paths import error_text, plain_filename
 from apps.training.models import TrainingRun
 
 from . import storage
@@ -124,7 +125,8 @@ def model_version_upload(
 ) -> ModelVersion:
     """A `.gguf`, a `.sou`, or a `.zip` of a Hugging Face model directory, streamed to disk
     and imported by a task."""
-    suffix = Path(filename).suffix.lower()
+    # The name only says the file's type: the stored file is named by the version's id.
+    suffix = Path(plain_filename(filename)).suffix.lower()
     if suffix not in UPLOAD_SOURCES:
         raise ValidationError({"filename": ["upload a .gguf, a .sou, or a .zip of a Hugging Face model directory"]})
     limit = settings.SLOUGHGPT_MAX_UPLOAD_BYTES
@@ -224,7 +226,7 @@ def model_version_import(*, version_id: int) -> ModelVersion:
         version.status = ModelVersion.Status.READY
     except Exception as exc:  # the version must say what went wrong, whatever it was
         version.status = ModelVersion.Status.FAILED
-        version.error = f"{type(exc).__name__}: {exc}"
+        version.error = error_text(exc)
     with transaction.atomic():
         version.save()
         notify_user(
@@ -319,7 +321,7 @@ def model_export_run(*, export_id: int) -> ModelExport:
         export.status = ModelExport.Status.READY
     except Exception as exc:  # the export must say what went wrong, whatever it was
         export.status = ModelExport.Status.FAILED
-        export.error = f"{type(exc).__name__}: {exc}"
+        export.error = error_text(exc)
         target.unlink(missing_ok=True)
     with transaction.atomic():
         export.save()
