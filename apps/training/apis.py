@@ -28,7 +28,8 @@ class TrainingRunOutput(serializers.ModelSerializer):
     class Meta:
         model = TrainingRun
         fields = [
-            "id", "run", "experiment", "name", "dataset_version", "config", "status", "step",
+            "id", "run", "experiment", "name", "dataset_version", "tokenizer_model_version",
+            "config", "status", "step",
             "max_steps", "eta_seconds", "tokens_per_s", "best_val_loss", "error", "attempts",
             "cancel_requested", "runs_ahead", "queued_at", "created_at", "updated_at",
         ]
@@ -40,8 +41,14 @@ class TrainingRunListCreateApi(APIView):
         dataset_version_id = serializers.IntegerField()
         config = serializers.DictField(
             help_text="Training-engine options by section: model (preset, n_layer, ...), data "
-            "(tokenizer, ...), optim (lr, schedule, warmup_iters, ...), train (max_iters, "
-            "batch_size, grad_accum, precision, ...), lora (enabled, r, alpha, ...)."
+            "(tokenizer: char, bpe or model_version; ...), optim (lr, schedule, warmup_iters, ...), "
+            "train (max_iters, batch_size, grad_accum, precision, ...), lora (enabled, r, alpha, "
+            "...). Options outside this allow-list (paths, devices, ...) are refused by name."
+        )
+        tokenizer_model_version_id = serializers.IntegerField(
+            required=False, allow_null=True,
+            help_text="Train with the tokenizer of this ready model version of yours "
+            "(config.data.tokenizer is then model_version).",
         )
         experiment_id = serializers.IntegerField(required=False, allow_null=True)
         experiment_name = serializers.CharField(required=False, allow_blank=True, max_length=200)

@@ -20,6 +20,11 @@ class TrainingRun(OwnedModel):
     dataset_version = models.ForeignKey(
         "datasets.DatasetVersion", on_delete=models.PROTECT, related_name="training_runs"
     )
+    # Whose tokenizer the run trains with when config.data.tokenizer is "model_version"; its
+    # first execution copies the file, so deleting the version later leaves the run whole.
+    tokenizer_model_version = models.ForeignKey(
+        "registry.ModelVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # The training engine's TrainConfig as a dict; data paths are filled in at execution.
     config = models.JSONField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)

@@ -31,6 +31,8 @@ from apps.experiments.services import (
     run_metrics_log,
     run_update,
 )
+from apps.registry import storage as registry_storage
+from apps.registry.models import ModelVersion
 
 from .models import TrainingLogLine, TrainingRun
 
@@ -43,11 +45,26 @@ HEARTBEAT_EVERY_S = 5.0
 # that a runaway message cannot blow up.
 LOG_LINES_KEPT = 1000
 LOG_LINE_MAX_CHARS = 2000
-# Options the server sets itself; a client naming them is told so.
-SERVER_FIELDS = {
-    ("data", "path"), ("data", "val_path"), ("data", "cache_dir"), ("train", "out_dir"),
-    ("train", "resume"), ("train", "device"), ("model", "base"),
+# The engine options a client may set, per section of the engine's TrainConfig; any other
+# (data and output paths, caches, the device, resuming, a base model, and any option the
+# engine gains later) is refused by name. A client never names a file: a tokenizer other
+# than the two built from the data comes from one of the user's model versions, by id.
+USER_OPTIONS = {
+    "model": frozenset({"preset", "n_layer", "n_head", "n_embd", "block_size", "dropout",
+                        "gradient_checkpointing"}),
+    "data": frozenset({"val_fraction", "tokenizer", "bpe_vocab_size", "text_column",
+                       "prompt_column", "response_column"}),
+    "optim": frozenset({"lr", "min_lr", "weight_decay", "beta1", "beta2", "grad_clip", "schedule",
+                        "warmup_iters", "decay_iters", "cycle_iters", "power"}),
+    "train": frozenset({"max_iters", "batch_size", "grad_accum", "eval_interval", "eval_iters",
+                        "log_interval", "early_stopping_patience", "precision", "seed", "compile",
+                        "distributed"}),
+    "lora": frozenset({"enabled", "r", "alpha", "dropout", "target_modules"}),
 }
+# config.data.tokenizer: built from the data, or (MODEL_VERSION_TOKENIZER) the tokenizer of
+# the model version `tokenizer_model_version_id` names, which the server fills in as a file.
+DATA_TOKENIZERS = ("char", "bpe")
+MODEL_VERSION_TOKENIZER = "model_version"
 Status = TrainingRun.Status
 
 
@@ -55,17 +72,53 @@ def _cancel_key(training_run_id: int) -> str:
     return f"training:cancel:{training_run_id}"
 
 
-def training_config_clean(config: dict) -> dict:
-    """Checks a client's engine options by building the engine's TrainConfig from them."""
+def _user_options_check(config: dict) -> None:
+    """Refuses, by dotted name, any section or option that is not on the allow-list."""
+    if not isinstance(config, dict):
+        raise ValidationError({"config": ["expected an object of sections (model, data, optim, train, lora)"]})
+    for section, options in config.items():
+        if section not in USER_OPTIONS:
+            known = ", ".join(USER_OPTIONS)
+            raise ValidationError({"config": [f"unknown config key {section!r} (known: {known})"]})
+        if not isinstance(options, dict):
+            raise ValidationError({f"config.{section}": ["expected an object of options"]})
+        for key in options:
+            if key not in USER_OPTIONS[section]:
+                allowed = ", ".join(sorted(USER_OPTIONS[section]))
+                raise ValidationError({f"config.{section}.{key}": [
+                    f"not an option you can set; {section} takes {allowed}"
+                ]})
+
+
+def _tokenizer_choice(data: dict, *, from_model_version: bool) -> str:
+    tokenizer = data.get("tokenizer", MODEL_VERSION_TOKENIZER if from_model_version else "char")
+    if tokenizer not in (*DATA_TOKENIZERS, MODEL_VERSION_TOKENIZER):
+        raise ValidationError({"config.data.tokenizer": [
+            f"one of {', '.join(DATA_TOKENIZERS)} or {MODEL_VERSION_TOKENIZER} (with "
+            "tokenizer_model_version_id); another tokenizer is named by its model version, not a file"
+        ]})
+    if from_model_version and tokenizer != MODEL_VERSION_TOKENIZER:
+        raise ValidationError({"config.data.tokenizer": [
+            f"is {MODEL_VERSION_TOKENIZER} when tokenizer_model_version_id names the tokenizer"
+        ]})
+    if tokenizer == MODEL_VERSION_TOKENIZER and not from_model_version:
+        raise ValidationError({"tokenizer_model_version_id": [
+            f"name the model version whose tokenizer to use (config.data.tokenizer is {tokenizer})"
+        ]})
+    return tokenizer
+
+
+def training_config_clean(config: dict, *, tokenizer_from_model_version: bool = False) -> dict:
+    """Checks a client's engine options against the allow-list, then by building the
+    engine's TrainConfig from them."""
     from ml.config import ConfigError
     from ml.models import PRESETS
     from ml.train.config import TrainConfig
 
-    if not isinstance(config, dict):
-        raise ValidationError({"config": ["expected an object of sections (model, data, optim, train, lora)"]})
-    for section, key in SERVER_FIELDS:
-        if isinstance(config.get(section), dict) and key in config[section]:
-            raise ValidationError({f"config.{section}.{key}": ["set by the server; leave it out"]})
+    _user_options_check(config)
+    data = config.get("data", {})
+    tokenizer = _tokenizer_choice(data, from_model_version=tokenizer_from_model_version)
+    config = {**config, "data": {**data, "tokenizer": tokenizer}}
     try:
         parsed = TrainConfig.from_dict(config)
     except ConfigError as exc:
@@ -92,6 +145,7 @@ def training_run_create(
     user,
     dataset_version_id: int,
     config: dict,
+    tokenizer_model_version_id: int | None = None,
     experiment_id: int | None = None,
     experiment_name: str = "",
     name: str = "",
@@ -99,7 +153,14 @@ def training_run_create(
     version = owned_get(DatasetVersion, user=user, pk=dataset_version_id)
     if version.status != DatasetVersion.Status.VALID:
         raise ValidationError({"dataset_version_id": [f"dataset version is {version.status}, not valid"]})
-    clean = training_config_clean(config)
+    tokenizer_version = None
+    if tokenizer_model_version_id is not None:
+        tokenizer_version = owned_get(ModelVersion, user=user, pk=tokenizer_model_version_id)
+        if tokenizer_version.status != ModelVersion.Status.READY:
+            raise ValidationError({"tokenizer_model_version_id": [
+                f"model version {tokenizer_version} is {tokenizer_version.status}, not ready"
+            ]})
+    clean = training_config_clean(config, tokenizer_from_model_version=tokenizer_version is not None)
     if experiment_id is not None:
         experiment = owned_get(Experiment, user=user, pk=experiment_id)
     else:
@@ -111,16 +172,18 @@ def training_run_create(
         f"{section}.{key}": value
         for section, values in clean.items()
         for key, value in values.items()
-        if isinstance(value, (int, float, str, bool)) and (section, key) not in SERVER_FIELDS
+        if isinstance(value, (int, float, str, bool)) and key in USER_OPTIONS[section]
     }
     flat_params["dataset_version"] = version.pk
+    if tokenizer_version is not None:
+        flat_params["tokenizer_model_version"] = tokenizer_version.pk
     run = run_create(
         user=user, experiment_id=experiment.pk, name=name or f"{clean['model']['preset']} on {version}",
         params=flat_params, tags={"kind": "training"}, status="queued",
     )
     training_run = TrainingRun.objects.create(
         owner=user, run=run, dataset_version=version, config=clean,
-        max_steps=clean["train"]["max_iters"],
+        max_steps=clean["train"]["max_iters"], tokenizer_model_version=tokenizer_version,
     )
     _enqueue(training_run)
     return training_run
@@ -263,6 +326,31 @@ def _without_server_paths(training_run: TrainingRun, text: str) -> str:
     return text.replace(f"{_run_dir(training_run)}/", "")
 
 
+def _tokenizer_option(training_run: TrainingRun, tokenizer: str, out_dir: Path) -> str:
+    """The engine's data.tokenizer: as chosen, or for a model version's tokenizer the file
+    it is copied to in the run's folder, once, so a resumed run keeps the same tokenizer
+    even if the version is deleted meanwhile. Any other value (a run stored before options
+    were allow-listed) is refused, never opened."""
+    from ml.sou import read_sou
+
+    if tokenizer in DATA_TOKENIZERS:
+        return tokenizer
+    if tokenizer != MODEL_VERSION_TOKENIZER:
+        raise ValueError(f"data.tokenizer {tokenizer!r} is not {', '.join(DATA_TOKENIZERS)} or a model version's")
+    copy = out_dir / "tokenizer-source.json"
+    if not copy.is_file():
+        version = training_run.tokenizer_model_version
+        # The owner check repeats the one at creation: this run reads only its owner's files.
+        if version is None or version.owner_id != training_run.owner_id:
+            raise ValueError("the model version whose tokenizer this run uses was deleted")
+        with read_sou(registry_storage.canonical_sou(version.owner_id, version.pk)) as sou:
+            tokenizer_json = sou.tokenizer_json
+        if not tokenizer_json:
+            raise ValueError(f"model version {version} has no tokenizer")
+        copy.write_text(tokenizer_json, encoding="utf-8")
+    return str(copy)
+
+
 def training_run_execute(*, training_run_id: int, execution_id: str) -> str:
     """Runs (or continues) training. Idempotent: a finished run, or one another live
     execution holds, is left alone. Returns the run's status afterwards."""
@@ -294,6 +382,7 @@ def training_run_execute(*, training_run_id: int, execution_id: str) -> str:
     if config.train.resume:
         reporter.on_log(f"resuming from the last checkpoint (attempt {training_run.attempts})")
     try:
+        config.data.tokenizer = _tokenizer_option(training_run, config.data.tokenizer, out_dir)
         result = train(config, Callbacks(
             on_metrics=reporter.on_metrics, on_log=reporter.on_log, should_stop=reporter.should_stop
         ))
