@@ -1,4 +1,5 @@
-"""URL routing: REST API under /api/v1/, accounts, admin, health, then the SPA for the rest."""
+"""URL routing: REST API under /api/v1/, the OpenAI-compatible API under /v1/, accounts,
+admin, health, then the SPA for the rest; JSON error handlers for the APIs."""
 
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -28,3 +29,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     re_path(r"^(?!api/|v1/|static/|accounts/|admin/|ws/)(?P<path>.*)$", spa, name="spa"),
 ]
+
+# Under /api/ and /v1/ these answer JSON in the API's error shape; elsewhere, Django's pages.
+handler400 = "apps.core.errors.bad_request"
+handler403 = "apps.core.errors.permission_denied"
+handler404 = "apps.core.errors.page_not_found"
+handler500 = "apps.core.errors.server_error"

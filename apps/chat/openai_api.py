@@ -27,11 +27,13 @@ from collections.abc import AsyncIterator
 import numpy as np
 import redis.asyncio as aioredis
 from asgiref.sync import sync_to_async
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import AuthenticationFailed, NotFound
 
 from apps.accounts.services import api_token_check
+from apps.core.parsers import JSONInputError, json_loads
 from apps.registry.selectors import model_resolve, served_model_names
 
 from . import redis_state
@@ -98,9 +100,11 @@ async def _authenticate(request):
 # -- request parsing -----------------------------------------------------------------------------
 def _body(request) -> dict:
     try:
-        data = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise OpenAIError(400, f"The body is not valid JSON: {exc}") from None
+        data = json_loads(request.body or b"null")
+    except RequestDataTooBig:
+        raise OpenAIError(413, "The request body is larger than the server accepts.") from None
+    except JSONInputError as exc:
+        raise OpenAIError(400, exc.message, param=exc.field) from None
     if not isinstance(data, dict):
         raise OpenAIError(400, "The body must be a JSON object.")
     return data

@@ -2,15 +2,32 @@
 
     {"error": {"code": "validation_error", "message": "...", "fields": {"name": ["..."]}}}
 
-Every failure a client can cause maps to a 4xx with this body; nothing leaks as a 500."""
+Every failure a client can cause maps to a 4xx with this body; nothing leaks as a 500.
+Outside DRF views (unknown paths, a crash anywhere) `sloughgpt_site.urls` routes Django's
+error handlers here, so every path under /api/ answers JSON too; /v1/ answers in OpenAI's
+shape (`apps.chat.openai_api`), which carries the same "code" and "message"."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
-from django.http import Http404
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+API_PREFIXES = ("/api/", "/v1/")
+# How many of the objects that hold a row a 409 names before it says "and N more".
+NAMED_HOLDERS = 3
+
+
+class Conflict(exceptions.APIException):
+    """The request is valid but the object's state refuses it (e.g. it is still in use)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The object's current state does not allow this."
+    default_code = "conflict"
 
 
 def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -38,7 +55,27 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
     return {"error": body}
 
 
+def describe(obj) -> str:
+    """An object as a user knows it: its kind, id and name (`training run 12 'lr sweep'`)."""
+    label = f"{obj._meta.verbose_name} {obj.pk}"
+    name = getattr(obj, "name", None)
+    return f"{label} '{name}'" if name else label
+
+
+def holders_message(holders) -> str:
+    """`used by training run 12 'a' and training run 13 'b'`, at most NAMED_HOLDERS named."""
+    holders = sorted(holders, key=lambda obj: (obj._meta.verbose_name, obj.pk))
+    named = [describe(obj) for obj in holders[:NAMED_HOLDERS]]
+    if len(holders) > NAMED_HOLDERS:
+        named.append(f"{len(holders) - NAMED_HOLDERS} more")
+    return "used by " + (f"{', '.join(named[:-1])} and {named[-1]}" if len(named) > 1 else named[0])
+
+
 def api_exception_handler(exc, context):
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        # A delete that the database's foreign keys refuse: nothing was removed.
+        holders = getattr(exc, "protected_objects", None) or exc.restricted_objects
+        exc = Conflict(f"It cannot be deleted: it is {holders_message(holders)}.")
     if isinstance(exc, RequestDataTooBig):
         return Response(
             error_body("request_too_large", "The request body is larger than the server accepts."),
@@ -70,3 +107,47 @@ def api_exception_handler(exc, context):
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         response.data = error_body(str(code), str(detail))
     return response
+
+
+# -- Django's error views, for everything DRF's handler does not see ----------------------------
+def _is_api(request) -> bool:
+    return request.path.startswith(API_PREFIXES)
+
+
+def api_error_response(request, status_code: int, code: str, message: str,
+                       field: str | None = None) -> JsonResponse:
+    """The error body for a path under /api/ (our shape) or /v1/ (OpenAI's shape)."""
+    if request.path.startswith("/v1/"):
+        kind = "server_error" if status_code >= 500 else "invalid_request_error"
+        body = {"error": {"message": message, "type": kind, "param": field, "code": code}}
+    else:
+        body = error_body(code, message, {field: [message]} if field else None)
+    return JsonResponse(body, status=status_code)
+
+
+def bad_request(request, exception, template_name=defaults.ERROR_400_TEMPLATE_NAME):
+    if _is_api(request):
+        return api_error_response(request, 400, "bad_request", "The request is malformed.")
+    return defaults.bad_request(request, exception, template_name)
+
+
+def permission_denied(request, exception, template_name=defaults.ERROR_403_TEMPLATE_NAME):
+    if _is_api(request):
+        return api_error_response(request, 403, "permission_denied",
+                                  "You do not have permission to do this.")
+    return defaults.permission_denied(request, exception, template_name)
+
+
+def page_not_found(request, exception, template_name=defaults.ERROR_404_TEMPLATE_NAME):
+    if _is_api(request):
+        return api_error_response(request, 404, "not_found",
+                                  f"Nothing is at {request.path}; the API's docs are at /api/v1/docs/.")
+    return defaults.page_not_found(request, exception, template_name)
+
+
+def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):
+    # Django has logged the exception; the client learns nothing about the server's insides.
+    if _is_api(request):
+        return api_error_response(request, 500, "server_error",
+                                  "The server failed to answer this request; it has been logged.")
+    return defaults.server_error(request, template_name)

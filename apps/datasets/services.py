@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from apps.core.archives import ArchiveError, extract_zip_safely
+from apps.core.errors import Conflict
 from apps.core.notifications import notify_user
 from apps.core.selectors import owned_get
 from apps.core.user_paths import error_text, plain_filename
@@ -39,8 +40,26 @@ def dataset_update(*, user, dataset_id: int, **fields) -> Dataset:
     return dataset
 
 
+def _refuse_if_trained_on(versions) -> None:
+    """A version a training run was made from stays (its lineage and resume need it): refuse
+    before anything is removed, naming the runs, instead of deleting half a dataset."""
+    from apps.training.models import TrainingRun
+
+    holders = (TrainingRun.objects.filter(dataset_version__in=versions)
+               .select_related("run", "dataset_version").order_by("pk"))
+    named = [f"training run {t.pk} '{t.run.name}' (version {t.dataset_version.number})"
+             for t in holders[:3]]
+    if named:
+        count = holders.count()
+        more = f" and {count - len(named)} more" if count > len(named) else ""
+        raise Conflict(f"It is used by {', '.join(named)}{more}; delete those runs first.")
+
+
+@transaction.atomic
 def dataset_delete(*, user, dataset_id: int) -> None:
+    # One transaction: the files go only once every version's row is gone (on commit).
     dataset = owned_get(Dataset, user=user, pk=dataset_id)
+    _refuse_if_trained_on(dataset.versions.all())
     for version in dataset.versions.all():
         dataset_version_delete(user=user, version_id=version.pk)
     dataset.delete()
@@ -141,6 +160,7 @@ def dataset_version_upload(
 
 def dataset_version_delete(*, user, version_id: int) -> None:
     version = owned_get(DatasetVersion, user=user, pk=version_id)
+    _refuse_if_trained_on([version])
     directory = storage.version_dir(user.pk, version.pk)
     with transaction.atomic():
         freed = version.stored_bytes

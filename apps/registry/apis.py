@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.pagination import paginate, paginated_schema
+from apps.core.schema import ErrorResponse
 from apps.core.selectors import owned_get
 from apps.core.uploads import RawBodyParser, request_content_length
 from apps.datasets.models import DatasetVersion
@@ -242,7 +243,7 @@ def _attachment(path, filename: str) -> FileResponse:
 
 
 class ModelVersionDownloadApi(APIView):
-    @extend_schema(operation_id="model_versions_download", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(operation_id="model_versions_download", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 409: ErrorResponse})
     def get(self, request, version_id: int):
         version = owned_get(ModelVersion, user=request.user, pk=version_id)
         if version.status != ModelVersion.Status.READY:
@@ -252,7 +253,7 @@ class ModelVersionDownloadApi(APIView):
 
 
 class ModelExportDownloadApi(APIView):
-    @extend_schema(operation_id="model_exports_download", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(operation_id="model_exports_download", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 409: ErrorResponse})
     def get(self, request, export_id: int):
         export = owned_get(ModelExport.objects.select_related("model_version__registered_model"),
                            user=request.user, pk=export_id)

@@ -1,0 +1,62 @@
+"""Seed data for the schema-driven API test: one user's objects of every kind, made through
+the services as users would, and the ids that fill each path parameter of the schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from apps.accounts.services import api_token_create
+from apps.chat.models import Message
+from apps.chat.tests.factories import conversation, model_version
+from apps.experiments.tests.factories import log_series, make_artifact, make_experiment, make_run
+from apps.rag.services import collection_create, document_upload
+from apps.registry.services import model_export_create
+from apps.training.services import training_run_create
+from apps.training.tests.factories import tiny_config, valid_dataset_version
+
+
+@dataclass
+class Seed:
+    token: str  # the Bearer secret the user's requests carry
+    # "<path segment before the parameter>/<parameter name>" -> the user's object for it
+    path_values: dict[str, object]
+
+
+def seed_user(user) -> Seed:
+    version = valid_dataset_version(user)
+    experiment = make_experiment(user)
+    run = make_run(user, experiment=experiment, params={"optim.lr": 3e-4})
+    log_series(user, run, "train/loss", [3.0, 2.0, 1.5])
+    artifact = make_artifact(user, run)
+    training = training_run_create(user=user, dataset_version_id=version.pk,
+                                   config=tiny_config(max_iters=10))
+    ready = model_version(user, name="tiny")
+    export = model_export_create(user=user, version_id=ready.pk, qtypes=["Q8_0"])[0]
+    chat = conversation(user, ready, title="hello")
+    message = Message.objects.create(owner=user, conversation=chat, role=Message.Role.ASSISTANT,
+                                     content="Hi there.", status=Message.Status.DONE)
+    collection = collection_create(user=user, name="notes")
+    document = document_upload(user=user, collection_id=collection.pk, uploaded=SimpleUploadedFile(
+        "notes.txt", b"Sailors crossed the sea in small ships.", content_type="text/plain"))
+    spare_token = api_token_create(user=user, name="spare").token
+    secret = api_token_create(user=user, name="schema test").secret
+    return Seed(token=secret, path_values={
+        "datasets/dataset_id": version.dataset_id,
+        "dataset-versions/version_id": version.pk,
+        "experiments/experiment_id": experiment.pk,
+        "runs/run_id": run.pk,
+        "metrics/key": "train/loss",
+        "artifacts/artifact_id": artifact.pk,
+        "training-runs/training_run_id": training.pk,
+        "models/model_id": ready.registered_model_id,
+        "model-versions/version_id": ready.pk,
+        "model-exports/export_id": export.pk,
+        "conversations/conversation_id": chat.pk,
+        "messages/message_id": message.pk,
+        "collections/collection_id": collection.pk,
+        "documents/document_id": document.pk,
+        "tokens/token_id": spare_token.pk,
+        "models/model": "tiny",
+    })
