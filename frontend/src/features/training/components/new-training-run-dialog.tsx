@@ -15,6 +15,7 @@ import { SelectField, type SelectOption } from '../../../components/ui/select-fi
 import { ApiError } from '../../../lib/api-client';
 import { useDatasets } from '../../datasets/api/get-datasets';
 import { useDatasetVersions } from '../../datasets/api/get-dataset-versions';
+import { useReadyModelVersions } from '../../models/api/get-all-model-versions';
 import { useCreateTrainingRun } from '../api/create-training-run';
 import {
   ADVANCED_FIELDS,
@@ -22,6 +23,7 @@ import {
   buildTrainingRequest,
   KEY_FIELDS,
   LARGE_PRESETS,
+  MODEL_VERSION_TOKENIZER,
   type NumberFieldSpec,
   PRECISIONS,
   SCHEDULES,
@@ -63,6 +65,7 @@ export function NewTrainingRunDialog({
 // the buttons.
 const SHOWN_FIELDS: ReadonlySet<string> = new Set([
   'dataset_version_id',
+  'tokenizer_model_version_id',
   'name',
   'experiment_name',
   ...Object.keys(SELECT_DEFAULTS),
@@ -86,6 +89,28 @@ function NumberInput({ field }: { field: NumberFieldSpec }) {
   );
 }
 
+/** Which of the user's ready model versions lends its tokenizer; mounted only when chosen. */
+function TokenizerVersionField() {
+  const ready = useReadyModelVersions();
+  const options: SelectOption[] = ready.versions.map((version) => ({
+    value: String(version.id),
+    label: `${version.model_name} ${version.version}`,
+  }));
+  const none = !ready.isPending && options.length === 0;
+  return (
+    <SelectField
+      key={options.length}
+      name="tokenizer_model_version_id"
+      label="Tokenizer of"
+      options={options}
+      defaultValue={options[0]?.value}
+      required
+      disabled={ready.isPending}
+      description={none ? 'None of your models is ready yet.' : undefined}
+    />
+  );
+}
+
 function NewTrainingRunForm({
   initialDatasetId,
   initialVersionId,
@@ -98,6 +123,7 @@ function NewTrainingRunForm({
   const chosenDataset = datasetId ?? datasets.data?.results[0]?.id ?? null;
   const versions = useDatasetVersions(chosenDataset);
   const [showLarge, setShowLarge] = useState(false);
+  const [tokenizer, setTokenizer] = useState<string>(SELECT_DEFAULTS['config.data.tokenizer']);
   const [advancedOpen, setAdvancedOpen] = useState(false);
   const [fieldErrors, setFieldErrors] = useState<ApiError['fields']>({});
   const [formError, setFormError] = useState<string | null>(null);
@@ -169,8 +195,10 @@ function NewTrainingRunForm({
           name="config.data.tokenizer"
           label="Tokenizer"
           options={TOKENIZERS}
-          defaultValue={SELECT_DEFAULTS['config.data.tokenizer']}
+          value={tokenizer}
+          onValueChange={setTokenizer}
         />
+        {tokenizer === MODEL_VERSION_TOKENIZER && <TokenizerVersionField />}
         {KEY_FIELDS.map((field) => (
           <NumberInput key={field.name} field={field} />
         ))}

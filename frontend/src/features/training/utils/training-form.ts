@@ -28,9 +28,13 @@ export const LARGE_PRESETS: readonly SelectOption[] = [
   { value: 'smollm2-135m', label: 'SmolLM2 135M: 30 layers (needs a GPU)' },
 ];
 
+/** `model_version`: the tokenizer of one of the user's ready model versions, named by id. */
+export const MODEL_VERSION_TOKENIZER = 'model_version';
+
 export const TOKENIZERS: readonly SelectOption[] = [
   { value: 'char', label: 'Characters' },
   { value: 'bpe', label: 'BPE, trained on this data' },
+  { value: MODEL_VERSION_TOKENIZER, label: 'The tokenizer of one of my models' },
 ];
 
 export const SCHEDULES: readonly SelectOption[] = [
@@ -188,6 +192,8 @@ export function buildTrainingRequest(
     dataset_version_id: Number(text(values.dataset_version_id)),
     config,
   };
+  const tokenizerVersion = text(values.tokenizer_model_version_id);
+  if (tokenizerVersion) body.tokenizer_model_version_id = Number(tokenizerVersion);
   const name = text(values.name);
   if (name) body.name = name;
   if (experimentId !== undefined) {

@@ -32,6 +32,22 @@ function version(id: number, number: number, status: string) {
   };
 }
 
+function modelVersion(id: number, semver: string, status: string, createdAt: string) {
+  return {
+    id,
+    registered_model: 7,
+    model_name: 'poet',
+    version: semver,
+    stage: 'development',
+    status,
+    error: '',
+    parameters: 1000,
+    size_bytes: 4000,
+    exports: [],
+    created_at: createdAt,
+  };
+}
+
 function fakeApi(createAnswer: Response) {
   const fetchMock = vi.fn<typeof fetch>((input, init) => {
     const url = new URL(input as string, 'http://test');
@@ -39,6 +55,19 @@ function fakeApi(createAnswer: Response) {
     if (url.pathname === '/api/v1/datasets/') {
       return Promise.resolve(
         jsonResponse(page([{ id: 3, name: 'shakespeare', version_count: 3, description: '' }])),
+      );
+    }
+    if (url.pathname === '/api/v1/models/') {
+      return Promise.resolve(jsonResponse(page([{ id: 7, name: 'poet', version_count: 2 }])));
+    }
+    if (url.pathname === '/api/v1/models/7/versions/') {
+      return Promise.resolve(
+        jsonResponse(
+          page([
+            modelVersion(21, '1.1.0', 'importing', '2026-01-03T10:00:00Z'),
+            modelVersion(20, '1.0.0', 'ready', '2026-01-02T10:00:00Z'),
+          ]),
+        ),
       );
     }
     if (url.pathname === '/api/v1/datasets/3/versions/') {
@@ -92,6 +121,34 @@ describe('NewTrainingRunDialog', () => {
     expect(body.config.train).toMatchObject({ max_iters: 500, batch_size: 12, precision: 'auto' });
     expect(body.config.optim).toMatchObject({ lr: 0.001, schedule: 'cosine', warmup_iters: 100 });
     expect(body.config.data).toEqual({ tokenizer: 'char', bpe_vocab_size: 8192 });
+  });
+
+  it('names another tokenizer only as one of the user’s ready model versions', SLOW, async () => {
+    // given
+    const fetchMock = fakeApi(jsonResponse({ id: 1, run: 40 }, 201));
+    const { user } = renderDialog();
+    await screen.findByRole('option', { name: 'v2: plays-2.txt' }, LOADED);
+
+    // when
+    await user.selectOptions(
+      screen.getByRole('combobox', { name: 'Tokenizer' }),
+      'The tokenizer of one of my models',
+    );
+    await screen.findByRole('option', { name: 'poet 1.0.0' }, LOADED);
+    await user.click(screen.getByRole('button', { name: 'Start training' }));
+
+    // then
+    expect(screen.queryByRole('option', { name: 'poet 1.1.0' })).not.toBeInTheDocument();
+    await waitFor(() =>
+      expect(fetchMock.mock.calls.some(([, init]) => init?.method === 'POST')).toBe(true),
+    );
+    const post = fetchMock.mock.calls.find(([, init]) => init?.method === 'POST');
+    const body = JSON.parse(post?.[1]?.body as string) as {
+      tokenizer_model_version_id: number;
+      config: Record<string, Record<string, unknown>>;
+    };
+    expect(body.tokenizer_model_version_id).toBe(20);
+    expect(body.config.data).toMatchObject({ tokenizer: 'model_version' });
   });
 
   it(
