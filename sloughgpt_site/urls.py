@@ -30,6 +30,9 @@ urlpatterns = [
     re_path(r"^(?!api/|v1/|static/|accounts/|admin/|ws/)(?P<path>.*)$", spa, name="spa"),
 ]
 
+# allauth answers its rate limits (sign-up, password reset, ...) with this view.
+handler429 = "apps.accounts.login.too_many_requests"
+
 # Under /api/ and /v1/ these answer JSON in the API's error shape; elsewhere, Django's pages.
 handler400 = "apps.core.errors.bad_request"
 handler403 = "apps.core.errors.permission_denied"

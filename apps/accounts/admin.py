@@ -1,9 +1,14 @@
-"""Staff administration of users and their API tokens (hashes are never shown)."""
+"""Staff administration of users and their API tokens (hashes are never shown). The admin's
+sign-in shares the site login's limits (apps.accounts.login)."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from .login import AdminLoginForm, admin_login
 from .models import ApiToken, User
+
+admin.site.login_form = AdminLoginForm
+admin.site.login = admin_login(admin.site.login)
 
 
 @admin.register(User)

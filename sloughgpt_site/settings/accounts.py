@@ -1,12 +1,12 @@
 """django-allauth: email-only accounts with mandatory verification and rate limits."""
 
-from .env import env_str
+from .env import env_int, env_str
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# One backend, so every password check costs one hash whether the account exists, the password
+# is right or the account may not sign in here (a second backend hashed again after a failure).
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+ACCOUNT_ADAPTER = "apps.accounts.adapter.AccountAdapter"
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -18,9 +18,11 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-# Counted in the Redis cache, so the limits hold across every web process.
+# Counted in the Redis cache, so the limits hold across every web process. Failed logins: 5
+# per account from one address (the adapter keys them by account and address, so one account's
+# failures never lock another), and a looser 30 per address over all accounts against spraying.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/ip,5/5m/key",
+    "login_failed": "30/5m/ip,5/5m/key",
     "signup": "20/h/ip",
     "reset_password": "5/h/ip,3/h/key",
     "confirm_email": "3/5m/key",
@@ -33,3 +35,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Proxies in front of the site whose X-Forwarded-For entries are trusted: 0 reads the client's
+# address from the connection; N takes the N-th address from the right of X-Forwarded-For (the
+# one the outermost trusted proxy saw). Every login limit and DRF's throttles use it.
+SLOUGHGPT_TRUSTED_PROXY_COUNT = env_int("SLOUGHGPT_TRUSTED_PROXY_COUNT", 0)

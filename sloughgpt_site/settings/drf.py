@@ -1,5 +1,7 @@
 """Django REST framework and the OpenAPI schema (drf-spectacular)."""
 
+from .accounts import SLOUGHGPT_TRUSTED_PROXY_COUNT
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.accounts.authentication.BearerTokenAuthentication",
@@ -14,6 +16,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "apps.core.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "apps.core.schema.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Throttles key clients as the login limits do (apps.core.client_ip); unset, DRF would
+    # trust every X-Forwarded-For entry a client sends.
+    "NUM_PROXIES": SLOUGHGPT_TRUSTED_PROXY_COUNT,
 }
 
 SPECTACULAR_SETTINGS = {

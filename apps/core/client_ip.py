@@ -1,0 +1,21 @@
+"""The client's address as every rate limit sees it. Without trusted proxies it is the
+connection's address, whatever X-Forwarded-For a client sends. Behind
+SLOUGHGPT_TRUSTED_PROXY_COUNT proxies it is the N-th entry from the right of X-Forwarded-For:
+each proxy appends the address it received from, so that entry was written by the outermost
+trusted proxy and everything left of it may be forged. DRF's throttles pick the same entry
+(NUM_PROXIES is set from the same setting), so one client counts as one address everywhere."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def client_ip(request: HttpRequest) -> str:
+    trusted = settings.SLOUGHGPT_TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    if trusted and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",")]
+        # Fewer entries than proxies: the leftmost is the nearest to the client we have.
+        return hops[-min(trusted, len(hops))]
+    return request.META.get("REMOTE_ADDR", "")
