@@ -38,6 +38,7 @@ from stack import ROOT, link_model_version, log
 
 os.environ.setdefault("DJANGO_DEBUG", "0")  # as in production: no per-query debug log
 ORIGIN = (b"origin", b"http://localhost")
+HOST = (b"host", b"localhost")  # the origin must be the host's, as for a browser
 
 
 def start_worker(threads: int) -> subprocess.Popen:
@@ -114,7 +115,7 @@ async def full_stack(user, version, token: str, streams: int, max_tokens: int) -
             user=user, model_version_id=version.pk, temperature=0.0, repetition_penalty=1.0,
             max_tokens=max_tokens)
         socket = WebsocketCommunicator(application, f"/ws/chat/{chat.pk}/", headers=[
-            ORIGIN, (b"authorization", f"Bearer {token}".encode())])
+            ORIGIN, HOST, (b"authorization", f"Bearer {token}".encode())])
         assert (await socket.connect())[0]
         sockets.append(socket)
 

@@ -35,7 +35,7 @@ def _wait_for(fetch, done, timeout: float = 240, what: str = "the worker"):
 
 async def _run_events(run_id: int, secret: str, timeout: float = 240) -> list[dict]:
     """Every event on the run's socket until it reports a final status."""
-    headers = [(b"origin", b"http://localhost"), (b"authorization", f"Bearer {secret}".encode())]
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost"), (b"authorization", f"Bearer {secret}".encode())]
     communicator = WebsocketCommunicator(application, f"/ws/runs/{run_id}/", headers=headers)
     connected, code = await communicator.connect()
     assert connected, code

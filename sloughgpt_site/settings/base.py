@@ -104,6 +104,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
-
-# Who may open a WebSocket: the same hosts that may serve HTTP.
-WEBSOCKET_ALLOWED_ORIGINS = ALLOWED_HOSTS

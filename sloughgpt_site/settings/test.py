@@ -7,6 +7,5 @@ DEBUG = False
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
-WEBSOCKET_ALLOWED_ORIGINS = ALLOWED_HOSTS
 CACHES["default"]["KEY_PREFIX"] = "sloughgpt-test"  # noqa: F405
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "sloughgpt-test:"  # noqa: F405

@@ -25,6 +25,7 @@ from .factories import conversation, model_version
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio, pytest.mark.worker,
               pytest.mark.slow, pytest.mark.usefixtures("inference_worker")]
 ORIGIN = (b"origin", b"http://localhost")
+HOST = (b"host", b"localhost")  # browsers send both; the origin must be the host's
 TIMEOUT = 60  # the first reply of a module also loads the model
 
 
@@ -45,7 +46,7 @@ def _chat(make_user, **fields):
 
 async def _socket(user, conversation_id):
     created = await sync_to_async(api_token_create)(user=user, name="ws")
-    headers = [ORIGIN, (b"authorization", f"Bearer {created.secret}".encode())]
+    headers = [ORIGIN, HOST, (b"authorization", f"Bearer {created.secret}".encode())]
     socket = WebsocketCommunicator(application, f"/ws/chat/{conversation_id}/", headers=headers)
     connected, code = await socket.connect()
     return socket if connected else code
@@ -238,7 +239,7 @@ async def test_other_users_unknown_and_anonymous_sockets_are_refused(make_user):
     # when
     foreign = await _socket(intruder, chat.pk)
     unknown = await _socket(owner, chat.pk + 1000)
-    anonymous = await WebsocketCommunicator(application, f"/ws/chat/{chat.pk}/", headers=[ORIGIN]).connect()
+    anonymous = await WebsocketCommunicator(application, f"/ws/chat/{chat.pk}/", headers=[ORIGIN, HOST]).connect()
     # then
     assert foreign == 4404 and unknown == 4404
     assert anonymous == (False, 4401)

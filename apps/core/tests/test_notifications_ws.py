@@ -15,7 +15,9 @@ ORIGIN = (b"origin", b"http://localhost")
 
 
 def _communicator(headers=()):
-    return WebsocketCommunicator(application, "/ws/notifications/", headers=[*headers])
+    # Browsers send the page's Host with its Origin; the origin must be this host's.
+    return WebsocketCommunicator(application, "/ws/notifications/",
+                                 headers=[(b"host", b"localhost"), *headers])
 
 
 async def _connect_with_token(user):

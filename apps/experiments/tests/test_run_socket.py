@@ -15,6 +15,7 @@ from .factories import make_run
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 ORIGIN = (b"origin", b"http://localhost")
+HOST = (b"host", b"localhost")  # browsers send both; the origin must be the host's
 
 
 @pytest_asyncio.fixture(autouse=True)
@@ -27,7 +28,7 @@ async def _close_consumer_thread_connections():
 
 async def _socket(user, run_id):
     created = await sync_to_async(api_token_create)(user=user, name="ws")
-    headers = [ORIGIN, (b"authorization", f"Bearer {created.secret}".encode())]
+    headers = [ORIGIN, HOST, (b"authorization", f"Bearer {created.secret}".encode())]
     return WebsocketCommunicator(application, f"/ws/runs/{run_id}/", headers=headers)
 
 
@@ -58,7 +59,7 @@ async def test_other_users_and_unknown_runs_are_refused(make_user):
     foreign = await (await _socket(intruder, run.pk)).connect()
     unknown = await (await _socket(owner, run.pk + 1000)).connect()
     anonymous = await WebsocketCommunicator(
-        application, f"/ws/runs/{run.pk}/", headers=[ORIGIN]
+        application, f"/ws/runs/{run.pk}/", headers=[ORIGIN, HOST]
     ).connect()
     # then
     assert foreign == (False, 4404)
