@@ -8,5 +8,6 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self):
-        # Registers the OpenAPI description of Bearer-token authentication.
-        from . import schema  # noqa: F401
+        # Registers the OpenAPI description of Bearer-token authentication, and the receivers
+        # that close a user's WebSockets when their credentials end.
+        from . import schema, signals  # noqa: F401

@@ -1,4 +1,5 @@
-"""Writes for accounts: creating, revoking and authenticating personal API tokens."""
+"""Writes for accounts: creating, revoking and authenticating personal API tokens. Revoking a
+token also closes the WebSockets it opened (after commit)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 from rest_framework.exceptions import AuthenticationFailed
 
 from apps.core.selectors import owned_get
+from apps.core.ws_auth import sockets_close_for_token
 
 from .models import ApiToken, User
 
@@ -56,6 +58,7 @@ def api_token_revoke(*, user: User, token_id: int) -> None:
     token = owned_get(ApiToken.objects.filter(revoked_at__isnull=True), user=user, pk=token_id)
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at", "updated_at"])
+    transaction.on_commit(lambda: sockets_close_for_token(token.pk))
 
 
 def _parse(raw: str) -> str | None:
@@ -67,6 +70,11 @@ def _parse(raw: str) -> str | None:
 
 def api_token_check(*, raw: str) -> User:
     """The user a raw token belongs to, or AuthenticationFailed saying why."""
+    return api_token_find(raw=raw).owner
+
+
+def api_token_find(*, raw: str) -> ApiToken:
+    """The live token a raw secret names (with its owner), or AuthenticationFailed saying why."""
     prefix = _parse(raw)
     token = (
         ApiToken.objects.select_related("owner").filter(prefix=prefix).first() if prefix else None
@@ -82,12 +90,12 @@ def api_token_check(*, raw: str) -> User:
         raise AuthenticationFailed("This account is disabled.")
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.owner
+    return token
 
 
-def api_token_authenticate(*, raw: str) -> User | None:
-    """Like api_token_check, for callers that only need yes or no (WebSockets)."""
+def api_token_authenticate(*, raw: str) -> ApiToken | None:
+    """Like api_token_find, for callers that only need yes or no (WebSockets)."""
     try:
-        return api_token_check(raw=raw)
+        return api_token_find(raw=raw)
     except AuthenticationFailed:
         return None

@@ -1,5 +1,8 @@
 """The chat socket of one conversation (`/ws/chat/<id>/`). Only the owner may join; anyone
-else and any unknown conversation is closed with 4404, anonymous users with 4401.
+else and any unknown conversation is closed with 4404, anonymous users with 4401. Every
+request (send, stop, regenerate, edit) first checks that the session or token the socket was
+opened with still holds; when it has ended the request is dropped and the socket closed with
+4401.
 
 Client -> server: {"type": "send", "content"}, {"type": "stop"}, {"type": "regenerate"},
 {"type": "edit", "message_id", "content"}, {"type": "ping"}.
@@ -21,6 +24,7 @@ from django.core.exceptions import ValidationError
 from rest_framework.exceptions import APIException
 
 from apps.core.consumers import GroupConsumer
+from apps.core.ws_auth import CLOSED_CODE, credential_is_live
 
 from . import services
 from .quotas import QuotaExceeded
@@ -47,6 +51,10 @@ def _on_request_thread(function):
     return database_sync_to_async(function, thread_sensitive=False, executor=_requests)
 
 
+class CredentialEnded(Exception):
+    """The socket's session or token no longer authenticates."""
+
+
 class ChatConsumer(GroupConsumer):
     async def group_for(self, user) -> str | None:
         self.conversation_id = self.scope["url_route"]["kwargs"]["conversation_id"]
@@ -64,6 +72,8 @@ class ChatConsumer(GroupConsumer):
             return
         try:
             await handler(content)
+        except CredentialEnded:
+            await self.close(code=CLOSED_CODE)
         except QuotaExceeded as exc:
             await self.send_json({"type": "error", "code": "quota_exceeded", "message": exc.message,
                                   "retry_after": exc.retry_after, "reset_at": exc.reset_at.isoformat()})
@@ -77,8 +87,16 @@ class ChatConsumer(GroupConsumer):
 
     def _call(self, service, **kwargs):
         # A socket handles one message at a time, so its own requests still run in order.
-        return _on_request_thread(service)(user=self.scope["user"],
-                                           conversation_id=self.conversation_id, **kwargs)
+        credential, user = self.scope["credential"], self.scope["user"]
+
+        def run():
+            # On the same thread hop as the request: a logout or revocation that raced the
+            # close event still stops the request.
+            if not credential_is_live(credential):
+                raise CredentialEnded
+            return service(user=user, conversation_id=self.conversation_id, **kwargs)
+
+        return _on_request_thread(run)()
 
     async def _send(self, content):
         await self._call(services.message_send, content=content.get("content"))
