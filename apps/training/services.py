@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from apps.core.notifications import notify_user
 from apps.core.selectors import owned_get
+from apps.core.user_paths import hide_server_paths
 from apps.datasets.models import DatasetVersion
 from apps.datasets.services import dataset_version_path
 from apps.experiments.models import Experiment
@@ -323,7 +324,9 @@ def _without_server_paths(training_run: TrainingRun, text: str) -> str:
     user knows them ("last", their file's name), never by where they lie on the server."""
     version = training_run.dataset_version
     text = text.replace(str(dataset_version_path(version)), version.filename)
-    return text.replace(f"{_run_dir(training_run)}/", "")
+    text = text.replace(f"{_run_dir(training_run)}/", "")
+    # Any other path (the token cache, a library's own files) is cut to its last part.
+    return hide_server_paths(text)
 
 
 def _tokenizer_option(training_run: TrainingRun, tokenizer: str, out_dir: Path) -> str:

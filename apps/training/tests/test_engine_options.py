@@ -157,5 +157,23 @@ def test_a_run_stored_with_a_tokenizer_path_fails_without_reading_it(owner):
     # then it fails saying why, and trained nothing
     training_run.refresh_from_db()
     assert status == "failed"
-    assert "data.tokenizer '/etc/passwd' is not char, bpe" in training_run.error
+    assert "is not char, bpe or a model version's" in training_run.error
     assert training_run.step == 0
+
+
+def test_a_failed_run_shows_no_server_path(owner, api_client_for, monkeypatch):
+    # given a training failure whose message names a file the server keeps
+    def fail(config, callbacks):
+        raise OSError(f"[Errno 28] No space left on device: '{config.data.cache_dir}/ab12/tokens.bin'")
+
+    monkeypatch.setattr("ml.train.train", fail)
+    client = api_client_for(owner)
+    created = _create(client, valid_dataset_version(owner)).json()
+    # when it executes
+    services.training_run_execute(training_run_id=created["id"], execution_id="x")
+    # then its error and log say why, naming no server directory
+    shown = client.get(f"{URL}{created['id']}/").json()
+    log = client.get(f"{URL}{created['id']}/log/").json()
+    assert shown["status"] == "failed"
+    assert shown["error"] == "OSError: [Errno 28] No space left on device: 'tokens.bin'"
+    assert str(settings.MEDIA_ROOT) not in json.dumps([shown, log])
