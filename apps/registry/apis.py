@@ -137,10 +137,26 @@ class ModelVersionUploadApi(APIView):
 
 
 class StarterModelApi(APIView):
-    @extend_schema(operation_id="model_versions_starter", request=None, responses={201: VersionOutput})
+    """Idempotent: while the user's starter model is importing or ready, asking again answers
+    200 with that version instead of starting another import."""
+
+    class Output(VersionOutput):
+        created = serializers.SerializerMethodField()
+
+        class Meta(VersionOutput.Meta):
+            fields = [*VersionOutput.Meta.fields, "created"]
+            ref_name = "StarterModelVersion"
+
+        def get_created(self, _version) -> bool:
+            """False when the answer is the starter model the user already has."""
+            return self.context["created"]
+
+    @extend_schema(operation_id="model_versions_starter", request=None,
+                   responses={200: Output, 201: Output})
     def post(self, request):
-        version = services.model_version_create_starter(user=request.user)
-        return Response(VersionOutput(version).data, status=status.HTTP_201_CREATED)
+        version, created = services.model_version_create_starter(user=request.user)
+        return Response(self.Output(version, context={"created": created}).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class ModelVersionDetailApi(APIView):
@@ -182,30 +198,42 @@ class ModelVersionStageApi(APIView):
 
 
 class ModelVersionLineageApi(APIView):
+    """Ids for links, and the names and version number people know them by."""
+
     class Output(serializers.Serializer):
         model_version = serializers.IntegerField()
         training_run = serializers.IntegerField(allow_null=True)
         run = serializers.IntegerField(allow_null=True)
+        run_name = serializers.CharField(allow_null=True)
         experiment = serializers.IntegerField(allow_null=True)
+        experiment_name = serializers.CharField(allow_null=True)
         dataset_version = serializers.IntegerField(allow_null=True)
+        dataset_version_number = serializers.IntegerField(allow_null=True)
         dataset = serializers.IntegerField(allow_null=True)
+        dataset_name = serializers.CharField(allow_null=True)
 
         class Meta:
             ref_name = "ModelLineage"
 
     @extend_schema(operation_id="model_versions_lineage", responses=Output)
     def get(self, request, version_id: int):
-        version = owned_get(ModelVersion.objects.select_related("training_run__run", "dataset_version"),
-                            user=request.user, pk=version_id)
+        version = owned_get(
+            ModelVersion.objects.select_related("training_run__run__experiment", "dataset_version__dataset"),
+            user=request.user, pk=version_id)
         training_run = version.training_run
+        run = training_run.run if training_run else None
         dataset_version = version.dataset_version
         return Response(self.Output({
             "model_version": version.pk,
             "training_run": training_run.pk if training_run else None,
-            "run": training_run.run_id if training_run else None,
-            "experiment": training_run.run.experiment_id if training_run else None,
+            "run": run.pk if run else None,
+            "run_name": run.name if run else None,
+            "experiment": run.experiment_id if run else None,
+            "experiment_name": run.experiment.name if run else None,
             "dataset_version": dataset_version.pk if dataset_version else None,
+            "dataset_version_number": dataset_version.number if dataset_version else None,
             "dataset": dataset_version.dataset_id if dataset_version else None,
+            "dataset_name": dataset_version.dataset.name if dataset_version else None,
         }).data)
 
 

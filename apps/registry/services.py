@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -159,15 +160,26 @@ def model_version_upload(
 
 
 @transaction.atomic
-def model_version_create_starter(*, user) -> ModelVersion:
+def model_version_create_starter(*, user) -> tuple[ModelVersion, bool]:
+    """(the user's starter version, whether it was created now). A starter model that is
+    importing or ready is returned as it is, so a second click does not start another 540 MB
+    import; one that failed may be retried. The user's row is locked first, so two requests at
+    once make one version."""
     from ml.model_map.starter import STARTER_NAME
 
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    existing = (ModelVersion.objects.select_related("registered_model")
+                .filter(owner=user, source=Source.STARTER,
+                        status__in=[ModelVersion.Status.IMPORTING, ModelVersion.Status.READY])
+                .order_by("-pk").first())
+    if existing is not None:
+        return existing, False
     version = _new_version(
         user=user, name=STARTER_NAME, bump="minor", source=Source.STARTER,
         description="SmolLM2-135M-Instruct (Apache-2.0), the starter chat model.",
     )
     _enqueue_import(version)
-    return version
+    return version, True
 
 
 def _import_source(version: ModelVersion) -> Path:

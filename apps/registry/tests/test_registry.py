@@ -31,6 +31,10 @@ def test_a_training_run_becomes_a_ready_version_with_lineage_both_ways(owner, ap
     assert version.architecture["arch"] == "gpt2" and version.parameters > 0
     lineage = client.get(f"/api/v1/model-versions/{version.pk}/lineage/").json()
     assert lineage["training_run"] == run.pk and lineage["dataset_version"] == run.dataset_version_id
+    # and it names them as the user knows them: the run, its experiment, the dataset's "v1"
+    dataset_version = run.dataset_version
+    assert (lineage["run_name"], lineage["experiment_name"]) == (run.run.name, run.run.experiment.name)
+    assert (lineage["dataset_name"], lineage["dataset_version_number"]) == (dataset_version.dataset.name, 1)
     derived = client.get(f"/api/v1/dataset-versions/{run.dataset_version_id}/models/").json()
     assert [v["id"] for v in derived["results"]] == [version.pk]
 

@@ -1,15 +1,18 @@
 /**
  * `POST /api/v1/model-versions/starter/`: registers the bundled starter chat model as a new
  * version. It answers at once with an importing version; the import finishes in a worker.
+ * While the user's starter model is importing or ready, the answer is that version with
+ * `created: false` (the server starts no second import).
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 
-import { api } from '../../../lib/api-client';
+import { api, type ApiResponse } from '../../../lib/api-client';
 import { modelsQueryKey } from './get-models';
-import type { ModelVersion } from './get-model-versions';
 
-export function addStarterModel(): Promise<ModelVersion> {
-  return api.post<ModelVersion>('/api/v1/model-versions/starter/');
+export type StarterModelVersion = ApiResponse<'/api/v1/model-versions/starter/', 'post', 201>;
+
+export function addStarterModel(): Promise<StarterModelVersion> {
+  return api.post<StarterModelVersion>('/api/v1/model-versions/starter/');
 }
 
 export function useAddStarterModel() {

@@ -1,6 +1,7 @@
 /**
- * Where a version came from: the run that trained it (linking to the run's page) and the
- * dataset version it was trained on (linking to that version's report on the Datasets page).
+ * Where a version came from: the run that trained it and its experiment (linking to the run's
+ * page) and the dataset version it was trained on (linking to that version's report on the
+ * Datasets page), by the names and version number the user knows them by.
  */
 import { Link } from 'react-router';
 
@@ -21,7 +22,15 @@ export function Lineage({ versionId }: { versionId: number }) {
   if (lineage.isError) {
     return <p className={styles.errorText}>Could not load the lineage. {lineage.error.message}</p>;
   }
-  const { run, dataset, dataset_version: datasetVersion } = lineage.data;
+  const {
+    run,
+    run_name: runName,
+    experiment_name: experimentName,
+    dataset,
+    dataset_name: datasetName,
+    dataset_version: datasetVersion,
+    dataset_version_number: datasetVersionNumber,
+  } = lineage.data;
   if (run === null && datasetVersion === null) {
     return (
       <p className={muted.small} data-testid="lineage">
@@ -35,7 +44,8 @@ export function Lineage({ versionId }: { versionId: number }) {
         <div>
           <dt>Training run</dt>
           <dd>
-            <Link to={`/experiments/runs/${run}`}>Run {run}</Link>
+            <Link to={`/experiments/runs/${run}`}>{runName ?? `Run ${run}`}</Link>
+            {experimentName && <span className={muted.small}> in {experimentName}</span>}
           </dd>
         </div>
       )}
@@ -44,7 +54,7 @@ export function Lineage({ versionId }: { versionId: number }) {
           <dt>Dataset version</dt>
           <dd>
             <Link to={`/datasets?dataset=${dataset}&version=${datasetVersion}`}>
-              Dataset {dataset}, version {datasetVersion}
+              {datasetName ?? 'Dataset'} v{datasetVersionNumber ?? '?'}
             </Link>
           </dd>
         </div>

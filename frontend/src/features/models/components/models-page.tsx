@@ -14,7 +14,7 @@ import { Button } from '../../../components/ui/button';
 import { MasterDetail } from '../../../components/ui/master-detail';
 import { useToast } from '../../../components/ui/toast';
 import { idParam } from '../../../lib/search-params';
-import { useAddStarterModel } from '../api/add-starter-model';
+import { type StarterModelVersion, useAddStarterModel } from '../api/add-starter-model';
 import { useModels } from '../api/get-models';
 import type { ModelVersion } from '../api/get-model-versions';
 import { useRegistryUpdates } from '../hooks/use-registry-updates';
@@ -43,8 +43,23 @@ export function ModelsPage() {
     setParams(next, { replace: true });
   }
 
-  function added(version: ModelVersion, title: string) {
+  function added(version: Pick<ModelVersion, 'id' | 'registered_model'>, title: string) {
     toast.add({ title, description: 'It is being imported; its status updates here.' });
+    select(version.registered_model, version.id);
+  }
+
+  function starterAnswered(version: StarterModelVersion) {
+    if (version.created) {
+      added(version, `Adding ${version.model_name}`);
+      return;
+    }
+    toast.add({
+      title: `You already have ${version.model_name}`,
+      description:
+        version.status === 'ready'
+          ? `Version ${version.version} is ready to chat with.`
+          : `Version ${version.version} is still being imported; its status updates here.`,
+    });
     select(version.registered_model, version.id);
   }
 
@@ -55,7 +70,7 @@ export function ModelsPage() {
         disabled={starter.isPending}
         onClick={() =>
           starter.mutate(undefined, {
-            onSuccess: (version) => added(version, `Adding ${version.model_name}`),
+            onSuccess: starterAnswered,
             onError: (error) =>
               toast.add({ title: 'Could not add the starter model', description: error.message }),
           })
@@ -112,7 +127,6 @@ export function ModelsPage() {
       <RegisterFromRunDialog
         open={registerOpen}
         onOpenChange={setRegisterOpen}
-        modelName={selected?.name}
         onRegistered={(version) => {
           setRegisterOpen(false);
           added(version, `Registered ${version.model_name} ${version.version}`);

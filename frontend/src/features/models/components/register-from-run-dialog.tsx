@@ -1,7 +1,8 @@
 /**
- * "Register from training run": pick a finished run, name the model (a new name starts a new
- * model, an existing one adds a version to it), choose the best or last checkpoint and how the
- * version number moves.
+ * "Register from training run": pick a finished run, then register it as a new model (named
+ * after the run unless the user types another name) or, chosen explicitly, as a new version of
+ * one of their models; choose the best or last checkpoint and how the version number moves.
+ * Nothing is pre-filled from the model the page has selected: that model may be unrelated.
  */
 import { useState } from 'react';
 
@@ -12,6 +13,7 @@ import { Form, FormError, TextField } from '../../../components/ui/form';
 import { SelectField } from '../../../components/ui/select-field';
 import { ApiError } from '../../../lib/api-client';
 import { useTrainingRuns } from '../../training/api/get-training-runs';
+import { useModels } from '../api/get-models';
 import type { ModelVersion } from '../api/get-model-versions';
 import { useRegisterFromRun } from '../api/register-from-run';
 import type { VersionBump } from '../api/upload-model-version';
@@ -19,9 +21,15 @@ import type { VersionBump } from '../api/upload-model-version';
 interface RegisterFromRunDialogProps {
   open: boolean;
   onOpenChange: (open: boolean) => void;
-  /** Pre-filled model name, when the dialog opens from a model's page. */
-  modelName?: string;
   onRegistered: (version: ModelVersion) => void;
+}
+
+/** "Add to" value that starts a new model rather than adding a version to an existing one. */
+const NEW_MODEL = '';
+
+/** A model name suggested by a run's name: model names may not hold ':' or '/'. */
+export function modelNameFromRun(runName: string): string {
+  return runName.replace(/[:/]+/g, '-').trim().slice(0, 100);
 }
 
 export const BUMP_OPTIONS = [
@@ -33,7 +41,6 @@ export const BUMP_OPTIONS = [
 export function RegisterFromRunDialog({
   open,
   onOpenChange,
-  modelName,
   onRegistered,
 }: RegisterFromRunDialogProps) {
   return (
@@ -43,31 +50,32 @@ export function RegisterFromRunDialog({
       title="Register from training run"
       description="Turn a finished run's checkpoint into a versioned model you can export and chat with."
     >
-      <RegisterForm modelName={modelName} onRegistered={onRegistered} />
+      <RegisterForm onRegistered={onRegistered} />
     </Dialog>
   );
 }
 
-function RegisterForm({
-  modelName,
-  onRegistered,
-}: {
-  modelName?: string;
-  onRegistered: (version: ModelVersion) => void;
-}) {
+function RegisterForm({ onRegistered }: { onRegistered: (version: ModelVersion) => void }) {
   const runs = useTrainingRuns({ pageSize: 100 });
+  const models = useModels();
   const register = useRegisterFromRun();
   const [fieldErrors, setFieldErrors] = useState<ApiError['fields']>({});
   const [formError, setFormError] = useState<string | null>(null);
+  const [runId, setRunId] = useState<string | null>(null);
+  const [target, setTarget] = useState(NEW_MODEL);
+  // null while the name follows the chosen run; the user's own text once they type.
+  const [typedName, setTypedName] = useState<string | null>(null);
   const finished = (runs.data?.results ?? []).filter((run) => run.status === 'finished');
+  const run = finished.find((item) => String(item.id) === runId) ?? finished[0];
+  const newName = typedName ?? modelNameFromRun(run?.name ?? '');
 
   function submit(values: Record<string, unknown>) {
     setFormError(null);
     const text = (key: string) => (typeof values[key] === 'string' ? values[key] : '');
     register.mutate(
       {
-        training_run_id: Number(text('training_run_id')),
-        name: text('name').trim(),
+        training_run_id: Number(run?.id),
+        name: (target === NEW_MODEL ? newName : target).trim(),
         checkpoint: text('checkpoint') === 'last' ? 'last' : 'best',
         bump: (text('bump') || 'minor') as VersionBump,
         description: '',
@@ -77,7 +85,10 @@ function RegisterForm({
         onError: (error) => {
           const fields = error instanceof ApiError ? error.fields : {};
           setFieldErrors(fields);
-          if (Object.keys(fields).length === 0) setFormError(error.message);
+          // A message for a field not on screen (the name of an existing model) goes on top.
+          const shown = ['training_run_id', 'checkpoint', 'bump'];
+          if (target === NEW_MODEL) shown.push('name');
+          if (!Object.keys(fields).some((key) => shown.includes(key))) setFormError(error.message);
         },
       },
     );
@@ -111,21 +122,38 @@ function RegisterForm({
         name="training_run_id"
         label="Training run"
         required
-        defaultValue={String(finished[0]?.id ?? '')}
-        options={finished.map((run) => ({
-          value: String(run.id),
-          label: `${run.name}${run.best_val_loss == null ? '' : ` · val loss ${run.best_val_loss.toFixed(3)}`}`,
+        value={String(run?.id ?? '')}
+        onValueChange={setRunId}
+        options={finished.map((item) => ({
+          value: String(item.id),
+          label: `${item.name}${item.best_val_loss == null ? '' : ` · val loss ${item.best_val_loss.toFixed(3)}`}`,
         }))}
       />
-      <TextField
-        name="name"
-        label="Model name"
-        defaultValue={modelName ?? ''}
-        placeholder="e.g. shakespeare-small"
-        description="An existing model gets a new version; a new name creates the model."
-        autoComplete="off"
-        required
+      <SelectField
+        name="target"
+        label="Register as"
+        value={target}
+        onValueChange={setTarget}
+        options={[
+          { value: NEW_MODEL, label: 'A new model' },
+          ...(models.data?.results ?? []).map((model) => ({
+            value: model.name,
+            label: `A new version of ${model.name}`,
+          })),
+        ]}
       />
+      {target === NEW_MODEL && (
+        <TextField
+          name="name"
+          label="Model name"
+          value={newName}
+          onValueChange={(value: string) => setTypedName(value)}
+          placeholder="e.g. shakespeare-small"
+          description="Named after the run; if you already have a model with this name, it gets a new version."
+          autoComplete="off"
+          required
+        />
+      )}
       <SelectField
         name="checkpoint"
         label="Checkpoint"
