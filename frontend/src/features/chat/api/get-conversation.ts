@@ -7,7 +7,7 @@ import { type QueryClient, useQuery, useQueryClient } from '@tanstack/react-quer
 
 import { api, type ApiResponse } from '../../../lib/api-client';
 import { type ChatMessage, mergeServerMessages, normalizeMessage } from '../utils/chat-stream';
-import { conversationsQueryKey } from './get-conversations';
+import { type ConversationPage, conversationsQueryKey } from './get-conversations';
 
 type RawDetail = ApiResponse<'/api/v1/chat/conversations/{conversation_id}/', 'get', 200>;
 export type ConversationDetail = Omit<RawDetail, 'messages'> & { messages: ChatMessage[] };
@@ -54,5 +54,26 @@ export function updateMessages(
 ): void {
   queryClient.setQueryData<ConversationDetail>(conversationQueryKey(conversationId), (detail) =>
     detail ? { ...detail, messages: update(detail.messages) } : detail,
+  );
+}
+
+/** Shows a conversation's new title wherever it is cached: its page and every list. */
+export function renameConversation(
+  queryClient: QueryClient,
+  conversationId: number,
+  title: string,
+): void {
+  queryClient.setQueryData<ConversationDetail>(conversationQueryKey(conversationId), (detail) =>
+    detail ? { ...detail, title } : detail,
+  );
+  queryClient.setQueriesData<ConversationPage>(
+    { queryKey: [...conversationsQueryKey, 'list'] },
+    (page) =>
+      page && {
+        ...page,
+        results: page.results.map((item) =>
+          item.id === conversationId ? { ...item, title } : item,
+        ),
+      },
   );
 }

@@ -1,48 +1,85 @@
 /**
- * The sources a reply was given: one line per cited chunk (number, document, part, score), each
- * opening to the details and a link to the document's collection.
+ * The sources under a reply. "Sources" lists the excerpts its text cites (`[1]`), one line each
+ * (number, document, part, score) opening to the details and a link to the document; excerpts
+ * the model was given but did not cite are folded away under their own label, so the list
+ * never claims a source the text does not use.
  */
 import { Link } from 'react-router';
 
 import type { Citation } from '../utils/chat-stream';
+import { splitSources } from '../utils/cited-sources';
 import styles from './chat.module.css';
 
-export function Citations({ citations }: { citations: readonly Citation[] }) {
+function SourceItem({ citation, testId }: { citation: Citation; testId: string }) {
+  return (
+    <li>
+      <details data-testid={testId} className={styles.citation}>
+        <summary>
+          <span className={styles.citationNumber}>[{citation.source}]</span>{' '}
+          {citation.document_name} · part {citation.chunk_index + 1} ·{' '}
+          <span className={styles.score}>score {citation.score.toFixed(3)}</span>
+        </summary>
+        <dl className={styles.citationDetail}>
+          <div>
+            <dt>Document</dt>
+            <dd>
+              <Link to={`/documents?document=${citation.document_id}`}>
+                {citation.document_name}
+              </Link>
+            </dd>
+          </div>
+          <div>
+            <dt>Chunk</dt>
+            <dd>{citation.chunk_index + 1}</dd>
+          </div>
+          <div>
+            <dt>Relevance score</dt>
+            <dd>{citation.score}</dd>
+          </div>
+        </dl>
+      </details>
+    </li>
+  );
+}
+
+function key(citation: Citation): string {
+  return `${citation.source}:${citation.document_id}:${citation.chunk_index}`;
+}
+
+export function Citations({
+  content,
+  citations,
+}: {
+  content: string;
+  citations: readonly Citation[];
+}) {
   if (citations.length === 0) return null;
+  const { cited, uncited } = splitSources(content, citations);
   return (
     <section className={styles.citations} aria-label="Sources">
-      <h4 className={styles.citationsTitle}>Sources</h4>
-      <ol>
-        {citations.map((citation) => (
-          <li key={`${citation.source}:${citation.document_id}:${citation.chunk_index}`}>
-            <details data-testid="citation" className={styles.citation}>
-              <summary>
-                <span className={styles.citationNumber}>[{citation.source}]</span>{' '}
-                {citation.document_name} · part {citation.chunk_index + 1} ·{' '}
-                <span className={styles.score}>score {citation.score.toFixed(3)}</span>
-              </summary>
-              <dl className={styles.citationDetail}>
-                <div>
-                  <dt>Document</dt>
-                  <dd>
-                    <Link to={`/documents?document=${citation.document_id}`}>
-                      {citation.document_name}
-                    </Link>
-                  </dd>
-                </div>
-                <div>
-                  <dt>Chunk</dt>
-                  <dd>{citation.chunk_index + 1}</dd>
-                </div>
-                <div>
-                  <dt>Relevance score</dt>
-                  <dd>{citation.score}</dd>
-                </div>
-              </dl>
-            </details>
-          </li>
-        ))}
-      </ol>
+      {cited.length > 0 && (
+        <>
+          <h4 className={styles.citationsTitle}>Sources</h4>
+          <ol>
+            {cited.map((citation) => (
+              <SourceItem key={key(citation)} citation={citation} testId="citation" />
+            ))}
+          </ol>
+        </>
+      )}
+      {uncited.length > 0 && (
+        <details data-testid="uncited-sources">
+          <summary className={styles.citationsTitle}>
+            {cited.length > 0 ? 'Also given, not cited' : 'Document excerpts given, none cited'} (
+            {uncited.length})
+          </summary>
+          <ol>
+            {uncited.map((citation) => (
+              <SourceItem key={key(citation)} citation={citation} testId="uncited-source" />
+            ))}
+          </ol>
+        </details>
+      )}
     </section>
   );
 }

@@ -1,7 +1,7 @@
 /**
  * One message. The user's own: plain text, with Edit to change it and ask again. A reply:
  * Markdown as it streams, any context notice, its error, the sources it cited, its speed, and
- * thumbs up/down (liked replies can be exported as training data).
+ * thumbs up/down icons (liked replies can be exported as training data).
  */
 import { useState } from 'react';
 
@@ -11,6 +11,7 @@ import { type ChatMessage, citationsOf, isGenerating } from '../utils/chat-strea
 import { messageStats } from '../utils/message-stats';
 import styles from './chat.module.css';
 import { Citations } from './citations';
+import { ThumbIcon } from './feedback-icons';
 import { MarkdownView } from './markdown-view';
 
 interface UserMessageProps {
@@ -119,7 +120,7 @@ export function AssistantMessage({
       {message.finish_reason === 'length' && (
         <Badge tone="warning">Cut off at the token limit</Badge>
       )}
-      <Citations citations={citations} />
+      {!generating && <Citations content={message.content} citations={citations} />}
       {!generating && (
         <div className={styles.messageFooter}>
           {stats && (
@@ -137,7 +138,7 @@ export function AssistantMessage({
                   aria-pressed={message.feedback === 'up'}
                   onClick={() => onRate(message.feedback === 'up' ? '' : 'up')}
                 >
-                  👍
+                  <ThumbIcon direction="up" filled={message.feedback === 'up'} />
                 </Button>
                 <Button
                   size="small"
@@ -146,7 +147,7 @@ export function AssistantMessage({
                   aria-pressed={message.feedback === 'down'}
                   onClick={() => onRate(message.feedback === 'down' ? '' : 'down')}
                 >
-                  👎
+                  <ThumbIcon direction="down" filled={message.feedback === 'down'} />
                 </Button>
               </>
             )}

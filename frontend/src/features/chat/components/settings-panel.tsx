@@ -2,6 +2,7 @@
  * The conversation's settings beside the chat: model version and export type, personality,
  * system prompt, sampling (blank keeps the personality's or the model file's default), the
  * document collections to answer from, and today's token quota. Saved together with one button.
+ * Max tokens is capped by the chosen model's context, which must keep room for the prompt.
  */
 import { type FormEvent, useState } from 'react';
 
@@ -32,6 +33,13 @@ const SAMPLING = [
 ] as const;
 
 type SamplingKey = (typeof SAMPLING)[number]['key'];
+
+/** The model's context in tokens, from its imported architecture; null when unknown. */
+function contextLength(architecture: unknown): number | null {
+  if (typeof architecture !== 'object' || architecture === null) return null;
+  const size = (architecture as { block_size?: unknown }).block_size;
+  return typeof size === 'number' && size > 1 ? size : null;
+}
 
 function numberOrNull(text: string): number | null {
   if (text.trim() === '') return null;
@@ -64,6 +72,10 @@ export function SettingsPanel({ conversation }: { conversation: ConversationDeta
     (version) => String(version.id) === modelVersionId,
   );
   const readyExports = (selectedVersion?.exports ?? []).filter((item) => item.status === 'ready');
+  const context = contextLength(selectedVersion?.architecture);
+  // The server refuses a reply length that leaves the prompt no room.
+  const maxFor = (key: SamplingKey, max: number | undefined) =>
+    key === 'max_tokens' && context !== null ? Math.min(context - 1, max ?? context) : max;
   const fieldErrors = update.error instanceof ApiError ? update.error.fields : {};
 
   function save(event: FormEvent) {
@@ -153,7 +165,12 @@ export function SettingsPanel({ conversation }: { conversation: ConversationDeta
       </label>
       <fieldset className={stack.fieldset}>
         <legend className={field.label}>Sampling</legend>
-        <p className={muted.small}>Blank keeps the default.</p>
+        <p className={muted.small}>
+          Blank keeps the default
+          {context !== null &&
+            `; this model's context holds ${context.toLocaleString()} tokens, prompt and reply together, and a default reply length shrinks to what the prompt leaves`}
+          .
+        </p>
         <div className={styles.samplingGrid}>
           {SAMPLING.map(({ key, label, step, min, max }) => (
             <label key={key} className={`${field.field} ${field.small}`}>
@@ -165,7 +182,7 @@ export function SettingsPanel({ conversation }: { conversation: ConversationDeta
                 inputMode="decimal"
                 step={step}
                 min={min}
-                max={max}
+                max={maxFor(key, max)}
                 value={sampling[key]}
                 onChange={(event) => setSampling({ ...sampling, [key]: event.target.value })}
               />

@@ -2,14 +2,16 @@
  * The live socket of one conversation (`/ws/chat/{id}/`). Its events are applied to the cached
  * conversation (see `utils/chat-stream`), errors that belong to no reply become `problem`, and
  * every (re)connection refetches the conversation, since events sent while it was closed are
- * lost. Sending prefers the socket and falls back to the REST endpoint when it is not open.
+ * lost. A title the server gives the conversation renames it in the page and the list at once.
+ * Sending prefers the socket and falls back to the REST endpoint when it is not open.
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 
 import { ApiError } from '../../../lib/api-client';
 import { ReconnectingSocket, type SocketStatus, socketUrl } from '../../../lib/ws';
-import { conversationQueryKey, updateMessages } from '../api/get-conversation';
+import { conversationQueryKey, renameConversation, updateMessages } from '../api/get-conversation';
+import { conversationsQueryKey } from '../api/get-conversations';
 import { quotaQueryKey } from '../api/get-quota';
 import { sendMessage } from '../api/send-message';
 import { applyChatEvent, type ChatProblem, isChatEvent, problemFrom } from '../utils/chat-stream';
@@ -52,6 +54,9 @@ export function useChatSocket(
       if (!isChatEvent(message)) return;
       const event = message;
       updateMessages(queryClient, latestId.current, (messages) => applyChatEvent(messages, event));
+      if (event.type === 'title') {
+        renameConversation(queryClient, event.conversation_id, event.title);
+      }
       const found = problemFrom(event);
       if (found) setProblem(found);
       // A finished reply used tokens; the quota shown beside the chat should say so.
@@ -91,6 +96,8 @@ export function useChatSocket(
           message: reply,
         }),
       );
+      // The socket that would have told us of a new title is closed; ask for it.
+      void queryClient.invalidateQueries({ queryKey: [...conversationsQueryKey, 'list'] });
       setProblem(null);
       return true;
     } catch (error) {

@@ -3,7 +3,8 @@
  * the tests agree on every case: a new or edited message is put in place by id, removed ids
  * vanish, deltas append to the reply they belong to (creating it when its "message" event was
  * missed), "done" replaces the streamed text with the stored one and adds the numbers, and an
- * error either fails one reply or becomes a problem shown above the composer.
+ * error either fails one reply or becomes a problem shown above the composer. A "title" event
+ * (the first message named the conversation) changes no message; the socket hook renames.
  */
 import type { ApiResponse } from '../../../lib/api-client';
 
@@ -36,6 +37,7 @@ export type ChatEvent =
   | { type: 'removed'; message_ids: number[] }
   | { type: 'notice'; message_id: number; message: string }
   | { type: 'delta'; message_id: number; text: string }
+  | { type: 'title'; conversation_id: number; title: string }
   | {
       type: 'done';
       message_id: number;
@@ -155,6 +157,8 @@ export function applyChatEvent(messages: readonly ChatMessage[], event: ChatEven
         prompt_tokens: event.usage?.prompt_tokens ?? item.prompt_tokens,
         completion_tokens: event.usage?.completion_tokens ?? item.completion_tokens,
       }));
+    case 'title':
+      return [...messages];
     case 'error':
       if (event.message_id === undefined) return [...messages];
       return patch(messages, event.message_id, (item) => ({
@@ -199,5 +203,5 @@ export function mergeServerMessages(
 
 /** True for the events this module understands; anything else from the socket is ignored. */
 export function isChatEvent(value: { type: string }): value is ChatEvent {
-  return ['message', 'removed', 'notice', 'delta', 'done', 'error'].includes(value.type);
+  return ['message', 'removed', 'notice', 'delta', 'title', 'done', 'error'].includes(value.type);
 }

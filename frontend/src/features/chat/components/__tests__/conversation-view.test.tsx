@@ -3,6 +3,7 @@ import { MemoryRouter } from 'react-router';
 import { describe, expect, it, vi } from 'vitest';
 
 import { jsonResponse, renderWithProviders } from '../../../../testing/render';
+import { ConversationList } from '../conversation-list';
 import { ConversationView } from '../conversation-view';
 
 // Pages with several queries render slowly in jsdom on a busy machine.
@@ -60,13 +61,14 @@ const conversation = {
   messages: [],
 };
 
-function fakeApi() {
+function fakeApi(extra: Record<string, unknown> = {}) {
   vi.stubGlobal(
     'fetch',
     vi.fn<typeof fetch>((input) => {
       const { pathname } = new URL(input as string, 'http://test');
       const routes: Record<string, unknown> = {
         '/api/v1/chat/conversations/7/': conversation,
+        ...extra,
         '/api/v1/chat/quota/': {
           tokens_per_day: 20000,
           tokens_used_today: 120,
@@ -136,7 +138,7 @@ describe('ConversationView', () => {
           message_id: 2,
           status: 'done',
           finish_reason: 'stop',
-          content: 'A **fourteen**-line poem.',
+          content: 'A **fourteen**-line poem [1].',
           usage: { prompt_tokens: 20, completion_tokens: 8, total_tokens: 28 },
           ttft_ms: 120,
           tokens_per_s: 41.25,
@@ -155,7 +157,7 @@ describe('ConversationView', () => {
 
       // then
       const answer = screen.getByTestId('assistant-message');
-      await waitFor(() => expect(answer).toHaveTextContent('-line poem.'));
+      await waitFor(() => expect(answer).toHaveTextContent('-line poem [1].'));
       expect(within(answer).getByTestId('message-stats')).toHaveTextContent(
         'first token 120 ms · 41.3 tok/s · 8 tokens',
       );
@@ -202,5 +204,167 @@ describe('ConversationView', () => {
       'dateTime',
       '2026-01-03T00:00:00Z',
     );
+  });
+
+  it(
+    'lists as sources only what the reply cites, and folds away what it did not',
+    SLOW,
+    async () => {
+      // given a finished reply that cites the second of two excerpts it was given, and one that cites none
+      const excerpt = (source: number, name: string) => ({
+        source,
+        document_id: source,
+        document_name: name,
+        chunk_index: 0,
+        score: 0.5,
+      });
+      const reply = (id: number, content: string) => ({
+        id,
+        role: 'assistant',
+        content,
+        status: 'done',
+        finish_reason: 'stop',
+        citations: [excerpt(1, 'whales.md'), excerpt(2, 'foxes.md')],
+        created_at: '',
+      });
+      fakeApi({
+        '/api/v1/chat/conversations/7/': {
+          ...conversation,
+          messages: [reply(2, 'Foxes jump [2].'), reply(4, 'Nothing cited here.')],
+        },
+      });
+
+      // when
+      renderWithProviders(
+        <MemoryRouter>
+          <ConversationView conversationId={7} createSocket={() => new FakeSocket() as never} />
+        </MemoryRouter>,
+      );
+      const replies = await screen.findAllByTestId('assistant-message', {}, LOADED);
+      const [citing, silent] = replies as [HTMLElement, HTMLElement];
+      expect(replies).toHaveLength(2);
+
+      // then the cited excerpt is the source; the other is labelled as given, not cited
+      expect(within(citing).getAllByTestId('citation')).toHaveLength(1);
+      expect(within(citing).getByTestId('citation')).toHaveTextContent('[2] foxes.md');
+      expect(within(citing).getByTestId('uncited-sources')).toHaveTextContent(
+        'Also given, not cited (1)',
+      );
+      // and a reply with no marker shows no source list at all
+      expect(within(silent).queryByTestId('citation')).toBeNull();
+      expect(within(silent).queryByRole('heading', { name: 'Sources' })).toBeNull();
+      expect(within(silent).getByTestId('uncited-sources')).toHaveTextContent(
+        'Document excerpts given, none cited (2)',
+      );
+    },
+  );
+
+  it('rates a reply with icon buttons that need no emoji font', SLOW, async () => {
+    // given a finished reply the user liked
+    fakeApi({
+      '/api/v1/chat/conversations/7/': {
+        ...conversation,
+        messages: [
+          {
+            id: 2,
+            role: 'assistant',
+            content: 'Hi.',
+            status: 'done',
+            feedback: 'up',
+            created_at: '',
+          },
+        ],
+      },
+    });
+
+    // when
+    renderWithProviders(
+      <MemoryRouter>
+        <ConversationView conversationId={7} createSocket={() => new FakeSocket() as never} />
+      </MemoryRouter>,
+    );
+    const good = await screen.findByRole('button', { name: 'Good answer' }, LOADED);
+    const bad = screen.getByRole('button', { name: 'Bad answer' });
+
+    // then each is an icon drawn as SVG, with no text to render as an empty box
+    for (const button of [good, bad]) {
+      expect(button.querySelector('svg')).not.toBeNull();
+      expect(button.textContent).toBe('');
+    }
+    expect(good).toHaveAttribute('aria-pressed', 'true');
+    expect(good.querySelector('svg')).toHaveAttribute('fill', 'currentColor');
+    expect(bad.querySelector('svg')).toHaveAttribute('fill', 'none');
+  });
+
+  it(
+    'renames a new chat in the list and the heading as soon as the server names it',
+    SLOW,
+    async () => {
+      // given a new, untitled conversation, listed beside its page
+      const untitled = { ...conversation, title: '' };
+      fakeApi({
+        '/api/v1/chat/conversations/7/': untitled,
+        '/api/v1/chat/conversations/': page([untitled]),
+      });
+      const socket = new FakeSocket();
+      renderWithProviders(
+        <MemoryRouter>
+          <ConversationList activeId={7} />
+          <ConversationView
+            conversationId={7}
+            createSocket={() => socket as unknown as WebSocket}
+          />
+        </MemoryRouter>,
+      );
+      await screen.findByRole('heading', { name: 'New conversation' }, LOADED);
+      await waitFor(() =>
+        expect(screen.getByTestId('conversation-item')).toHaveTextContent('Untitled'),
+      );
+
+      // when the first message names it (the socket is left connecting: opening refetches the
+      // page, and this fake server would still answer with no title)
+      act(() => socket.emit({ type: 'title', conversation_id: 7, title: 'What is a sonnet?' }));
+
+      // then
+      await screen.findByRole('heading', { name: 'What is a sonnet?' });
+      expect(screen.getByTestId('conversation-item')).toHaveTextContent('What is a sonnet?');
+    },
+  );
+
+  it("caps max tokens by the chosen model's context", SLOW, async () => {
+    // given a conversation on a model with a 64-token context
+    fakeApi({
+      '/api/v1/models/': page([{ id: 5, name: 'tiny-char' }]),
+      '/api/v1/models/5/versions/': page([
+        {
+          id: 3,
+          registered_model: 5,
+          model_name: 'tiny-char',
+          version: '1.0.0',
+          status: 'ready',
+          stage: 'development',
+          architecture: { arch: 'gpt', block_size: 64 },
+          exports: [],
+          created_at: '2026-01-01T10:00:00Z',
+        },
+      ]),
+    });
+
+    // when
+    renderWithProviders(
+      <MemoryRouter>
+        <ConversationView conversationId={7} createSocket={() => new FakeSocket() as never} />
+      </MemoryRouter>,
+    );
+
+    // then the field allows at most what leaves the prompt one token, and says why
+    const settings = await screen.findByRole('form', { name: 'Conversation settings' }, LOADED);
+    await waitFor(() =>
+      expect(within(settings).getByRole('spinbutton', { name: 'Max tokens' })).toHaveAttribute(
+        'max',
+        '63',
+      ),
+    );
+    expect(settings).toHaveTextContent("this model's context holds 64 tokens");
   });
 });
