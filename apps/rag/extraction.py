@@ -8,6 +8,8 @@ import logging
 from html.parser import HTMLParser
 from pathlib import Path
 
+from apps.core.user_paths import hide_server_paths
+
 from .models import Document
 
 # The client's file name decides the format; the content is then checked to match it.
@@ -133,7 +135,8 @@ def _pdf_text(path: Path) -> str:
     from pypdf import PdfReader
 
     # A parser of untrusted bytes fails in many ways; any failure is the file's, so every
-    # exception becomes a 400 that names it instead of a 500.
+    # exception becomes a 400 that names it instead of a 500 (with any path in its message cut
+    # to the file's name: the parser reads the stored file, which lies under MEDIA_ROOT).
     try:
         reader = PdfReader(path)
         if reader.is_encrypted:
@@ -142,7 +145,7 @@ def _pdf_text(path: Path) -> str:
     except ExtractionError:
         raise
     except Exception as exc:  # noqa: BLE001
-        raise ExtractionError(f"could not read the PDF: {exc}") from None
+        raise ExtractionError(f"could not read the PDF: {hide_server_paths(str(exc))}") from None
     if count > MAX_PDF_PAGES:
         raise ExtractionError(f"the PDF has {count} pages; the limit is {MAX_PDF_PAGES}")
     pages = []
@@ -150,7 +153,8 @@ def _pdf_text(path: Path) -> str:
         try:
             pages.append(reader.pages[number].extract_text() or "")
         except Exception as exc:  # noqa: BLE001
-            raise ExtractionError(f"could not read page {number + 1} of the PDF: {exc}") from None
+            message = hide_server_paths(str(exc))
+            raise ExtractionError(f"could not read page {number + 1} of the PDF: {message}") from None
     if not any(page.strip() for page in pages):
         raise ExtractionError("the PDF has no extractable text (is it a scanned image?)")
     return "\n\n".join(pages)

@@ -83,3 +83,19 @@ def test_an_embedding_failure_shows_no_server_path(
     assert shown["status"] == "failed"
     assert shown["error"] == "OSError: [Errno 28] No space left on device: 'model.bin'"
     assert str(media_root) not in json.dumps(shown)
+
+
+def test_an_extraction_failure_shows_no_server_path(make_user, api_client_for, make_collection, monkeypatch):
+    # given a PDF parser whose error names the stored file by its server path
+    def fail(path):
+        raise OSError(f"cannot map '{path}'")
+
+    monkeypatch.setattr("pypdf.PdfReader", fail)
+    user = make_user()
+    # when a PDF is uploaded
+    response = _raw_upload(api_client_for(user), make_collection(user).pk, "report.pdf", b"%PDF-1.4\n")
+    # then the upload is refused saying why, naming the stored file only by its name
+    assert response.status_code == 400
+    (message,) = response.json()["error"]["fields"]["file"]
+    assert message.startswith("report.pdf: could not read the PDF: cannot map '")
+    assert "/" not in message.split("cannot map")[1]
