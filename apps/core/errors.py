@@ -116,12 +116,15 @@ def _is_api(request) -> bool:
 
 def api_error_response(request, status_code: int, code: str, message: str,
                        field: str | None = None) -> JsonResponse:
-    """The error body for a path under /api/ (our shape) or /v1/ (OpenAI's shape)."""
+    """The error body for a path under /api/ (our shape) or /v1/ (OpenAI's shape); a field's
+    error is named in the message as validation errors are (`search: ...`)."""
+    fields = {field: [message]} if field else None
+    message = f"{field}: {message}" if field else message
     if request.path.startswith("/v1/"):
         kind = "server_error" if status_code >= 500 else "invalid_request_error"
         body = {"error": {"message": message, "type": kind, "param": field, "code": code}}
     else:
-        body = error_body(code, message, {field: [message]} if field else None)
+        body = error_body(code, message, fields)
     return JsonResponse(body, status=status_code)
 
 

@@ -20,8 +20,7 @@ def _refusal(request):
     for name, values in request.GET.lists():
         if "\x00" in name or any("\x00" in value for value in values):
             shown = name.replace("\x00", "%00")
-            return api_error_response(request, 400, "validation_error", f"{shown}: {NUL_MESSAGE}",
-                                      field=shown)
+            return api_error_response(request, 400, "validation_error", NUL_MESSAGE, field=shown)
     return None
 
 
