@@ -4,6 +4,9 @@
  * Django serves the built files under /static/ (whitenoise) and `dist/index.html` for every
  * page route, so only the production build uses the /static/ base; the dev server stays at /
  * and forwards API, account and WebSocket traffic to a local Django.
+ *
+ * The built `index.html` must stay free of inline scripts and styles (and assets free of
+ * inlined fonts): the site's Content-Security-Policy allows only files from its own origin.
  */
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
