@@ -5,13 +5,16 @@ the tree into parameterized ORM expressions):
     or_expr  := and_expr ("or" and_expr)*
     and_expr := atom ("and" atom)*
     atom     := "(" or_expr ")" | field OP literal
-    field    := "status" | "name" | ("params" | "tags") "." NAME
-              | "metrics" "." NAME ["." ("last" | "min" | "max")]
+    field    := "status" | "name" | ("params" | "tags") "." KEY
+              | "metrics" "." KEY ["." ("last" | "min" | "max")]
+    KEY      := NAME ("." NAME)*       (params.optim.lr is the param "optim.lr")
     order_by := field ["asc" | "desc"] ("," field ["asc" | "desc"])*   (fields also: created_at, ...)
     OP       := "=" | "==" | "!=" | "<" | "<=" | ">" | ">="
     literal  := number | 'string' | "string" | true | false
-    NAME     := [A-Za-z0-9_/-]+ | `any name, dots included`
+    NAME     := [A-Za-z0-9_/-]+ | `any name, dots or spaces included`
 
+A metric key whose last part is last, min or max reads that part as the aggregate
+(`metrics.train.loss.min` is the minimum of "train.loss"); backticks name such a key itself.
 Every error says what was expected and the 0-based character offset where it went wrong."""
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ _TOKEN = re.compile(
   | (?P<comma>,)
   | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
   | (?P<quoted>`[^`]+`)
-  | (?P<name>[A-Za-z0-9_][A-Za-z0-9_/\-]*)
+  | (?P<name>[A-Za-z0-9_][A-Za-z0-9_/\-]*(?:\.[A-Za-z0-9_/\-]+)*)
     """,
     re.VERBOSE,
 )
@@ -180,39 +183,53 @@ class _Parser:
         _check_types(field, op, value, value_token)
         return Comparison(field, op, value)
 
-    def name(self, what: str) -> str:
-        token = self.current
-        if token.kind == "name" or token.kind == "number" and token.text.isdigit():
+    def key_parts(self, what: str) -> list[tuple[str, bool]]:
+        """The dot-separated parts of a key, each with whether it was `backticked`."""
+        parts: list[tuple[str, bool]] = []
+        while True:
+            token = self.current
+            if token.kind == "name" or token.kind == "number" and token.text.isdigit():
+                parts.extend((part, False) for part in token.text.split("."))
+            elif token.kind == "quoted":
+                parts.append((token.text[1:-1], True))
+            else:
+                self.fail(what)
             self.advance()
-            return token.text
-        if token.kind == "quoted":
+            if self.current.kind != "dot":
+                return parts
             self.advance()
-            return token.text[1:-1]
-        self.fail(what)
+            what = "a name after '.'"
 
     def field(self, attributes: tuple[str, ...]) -> Field:
         token = self.current
+        expected = "a field (params.X, metrics.X, tags.X, " + ", ".join(attributes) + ")"
         if token.kind != "name":
-            self.fail("a field (params.X, metrics.X, tags.X, " + ", ".join(attributes) + ")")
-        word = token.text.lower()
+            self.fail(expected)
+        # A dotted name arrives as one token: "params.optim.lr".
+        word, _, rest = token.text.partition(".")
         self.advance()
-        if word in attributes:
-            return Field("attribute", word, offset=token.offset)
-        kind = _PREFIXES.get(word)
+        if not rest and word.lower() in attributes:
+            return Field("attribute", word.lower(), offset=token.offset)
+        kind = _PREFIXES.get(word.lower())
         if kind is None:
-            self.fail("a field (params.X, metrics.X, tags.X, " + ", ".join(attributes) + ")", token)
-        if self.current.kind != "dot":
-            self.fail(f"'.' and a key after {token.text!r}")
-        self.advance()
-        key = self.name(f"a {kind[:-1]} name after '{token.text}.'")
-        aggregate = "last"
-        if kind == "metrics" and self.current.kind == "dot":
+            self.fail(expected, token)
+        what = f"a {kind[:-1]} name after '{word}.'"
+        if rest:
+            parts = [(part, False) for part in rest.split(".")]
+            if self.current.kind == "dot":
+                self.advance()
+                parts += self.key_parts("a name after '.'")
+        elif self.current.kind == "dot":
             self.advance()
-            agg_token = self.current
-            aggregate = self.name("last, min or max").lower()
-            if aggregate not in METRIC_AGGREGATES:
-                self.fail("last, min or max (quote names with dots in `backticks`)", agg_token)
-        return Field(kind, key, aggregate, offset=token.offset)
+            parts = self.key_parts(what)
+        else:
+            self.fail(f"'.' and a key after {token.text!r}")
+        aggregate = "last"
+        last, quoted = parts[-1]
+        if kind == "metrics" and len(parts) > 1 and not quoted and last.lower() in METRIC_AGGREGATES:
+            aggregate = last.lower()
+            parts.pop()
+        return Field(kind, ".".join(part for part, _ in parts), aggregate, offset=token.offset)
 
     def literal(self) -> float | int | str | bool:
         token = self.current

@@ -46,6 +46,26 @@ def test_names_may_hold_slashes_and_dashes_and_strings_escapes():
     assert node.operands[1].value == "it's"
 
 
+def test_dotted_keys_as_the_readme_writes_them():
+    # when
+    node = parse_filter("params.optim.lr > 1e-4 and metrics.val_loss < 2 and metrics.train.loss.min < 3")
+    # then
+    lr, val_loss, train_loss = node.operands
+    assert lr == Comparison(Field("params", "optim.lr", offset=0), ">", 1e-4)
+    assert val_loss.field == Field("metrics", "val_loss", "last", offset=27)
+    assert train_loss.field == Field("metrics", "train.loss", "min", offset=52)
+
+
+def test_backticks_name_keys_with_odd_characters_or_an_aggregate_name():
+    # when
+    node = parse_filter("params.optim.`beta 1` = 0.9 and metrics.`loss.min` > 1 and params.layer.0.lr = 1")
+    # then
+    odd, literal_min, digits = node.operands
+    assert odd.field.name == "optim.beta 1"
+    assert (literal_min.field.name, literal_min.field.aggregate) == ("loss.min", "last")
+    assert digits.field.name == "layer.0.lr"
+
+
 def test_empty_filter_means_no_filter():
     assert parse_filter("   ") is None
     assert parse_order_by("") == []
@@ -65,7 +85,8 @@ def test_empty_filter_means_no_filter():
         ("params.a = 'abc", 11, "Unterminated quote"),
         ("params.a # 1", 9, "Unexpected character '#'"),
         ("metrics.loss = 'low'", 15, "A metric compares with numbers"),
-        ("metrics.loss.median > 1", 13, "last, min or max"),
+        ("params.optim. = 1", 14, "a name after '.'"),
+        ("foo.bar = 1", 0, "but found 'foo.bar'"),
         ("tags.team = 3", 12, "A tag compares with quoted strings"),
         ("status = 'done'", 9, "Status is one of"),
         ("params.amp > true", 13, "true and false compare only with = or !="),

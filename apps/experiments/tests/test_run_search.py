@@ -48,6 +48,22 @@ def test_filter_on_params_and_last_metric_value(runs, api_client_for):
     assert names == ["a"]
 
 
+def test_filter_on_dotted_param_names_as_training_runs_record_them(make_user, api_client_for):
+    # given: params as a training run records them ("optim.lr", "model.n_layer")
+    user = make_user()
+    experiment = make_experiment(user)
+    for name, lr in [("slow", 1e-5), ("fast", 3e-4)]:
+        run = make_run(user, experiment=experiment, name=name, params={"optim.lr": lr, "model.n_layer": 2})
+        log_series(user, run, "val_loss", [1.5])
+    # when
+    names = _names(
+        api_client_for, user, experiment,
+        filter="params.optim.lr > 1e-4 and metrics.val_loss < 2 and params.model.n_layer = 2",
+    )
+    # then
+    assert names == ["fast"]
+
+
 def test_filter_on_metric_min_tags_or_and_parentheses(runs, api_client_for):
     user, experiment, _ = runs
     # when

@@ -1,5 +1,5 @@
 /**
- * The run filter: a query like `metrics.val_loss < 2 and params.\`optim.lr\` > 1e-4`, applied on
+ * The run filter: a query like `metrics.val_loss < 2 and params.optim.lr > 1e-4`, applied on
  * Enter. When the server cannot parse it, its message shows under the box with a caret under
  * the character it stopped at, and the text cursor is put there.
  */
@@ -49,7 +49,7 @@ export function FilterBox({ value, onApply, error }: FilterBoxProps) {
           className={styles.filterInput}
           value={draft}
           onChange={(event) => setDraft(event.target.value)}
-          placeholder="metrics.val_loss < 2 and params.`optim.lr` >= 1e-4"
+          placeholder="metrics.val_loss < 2 and params.optim.lr >= 1e-4"
           aria-label="Filter"
           aria-invalid={error !== null}
           aria-describedby={error !== null ? errorId : undefined}
