@@ -1,6 +1,8 @@
 /**
  * Upload a file as a new version of a dataset: pick or drop a file, optionally name the
  * JSON/CSV columns, then watch a progress bar (percentage and bytes) that can be cancelled.
+ * Afterwards a note in the panel (not a toast over the page) follows the new version's
+ * validation as the versions list reports it.
  */
 import { type DragEvent, useEffect, useId, useRef, useState } from 'react';
 
@@ -12,8 +14,11 @@ import muted from '../../../components/muted.module.css';
 import { Button } from '../../../components/ui/button';
 import { FormError } from '../../../components/ui/form';
 import { ProgressBar } from '../../../components/ui/progress-bar';
-import { useToast } from '../../../components/ui/toast';
-import type { DatasetVersion } from '../api/get-dataset-versions';
+import {
+  type DatasetVersion,
+  useDatasetVersions,
+  versionReport,
+} from '../api/get-dataset-versions';
 import {
   isAbortError,
   type UploadColumns,
@@ -40,9 +45,34 @@ export function uploadPercent(progress: UploadProgress): number {
   return Math.min(100, Math.floor((progress.loaded / progress.total) * 100));
 }
 
+interface Uploaded {
+  id: number;
+  number: number;
+  /** False when the file was already a version of this dataset. */
+  created: boolean;
+}
+
+/** What became of the last upload, in words, from the version's current status. */
+function uploadOutcome(uploaded: Uploaded, version: DatasetVersion | undefined): string {
+  const name = `Version ${uploaded.number}`;
+  if (!uploaded.created)
+    return `This file is already ${name.toLowerCase()}; nothing new was stored.`;
+  if (version === undefined || version.status === 'validating') {
+    return `${name} uploaded. Validating it…`;
+  }
+  if (version.status === 'valid') {
+    const records = versionReport(version)?.records;
+    return records === undefined
+      ? `${name} uploaded and valid.`
+      : `${name} uploaded and valid: ${records.toLocaleString()} records.`;
+  }
+  return `${name} uploaded but is invalid; its report below lists the problems.`;
+}
+
 export function UploadVersionPanel({ datasetId, onUploaded }: UploadVersionPanelProps) {
   const upload = useUploadDatasetVersion();
-  const toast = useToast();
+  const versions = useDatasetVersions(datasetId);
+  const [uploaded, setUploaded] = useState<Uploaded | null>(null);
   const inputId = useId();
   const [file, setFile] = useState<File | null>(null);
   const [columns, setColumns] = useState<UploadColumns>({});
@@ -57,6 +87,7 @@ export function UploadVersionPanel({ datasetId, onUploaded }: UploadVersionPanel
   function choose(next: File | null) {
     setFile(next);
     setError(null);
+    setUploaded(null);
   }
 
   function drop(event: DragEvent<HTMLLabelElement>) {
@@ -75,12 +106,7 @@ export function UploadVersionPanel({ datasetId, onUploaded }: UploadVersionPanel
       { datasetId, file, columns, onProgress: setProgress, signal: abort.signal },
       {
         onSuccess: ({ version, created }) => {
-          toast.add({
-            title: created ? `Version ${version.number} uploaded` : 'Already uploaded',
-            description: created
-              ? 'It is being validated now.'
-              : `This file is identical to version ${version.number}.`,
-          });
+          setUploaded({ id: version.id, number: version.number, created });
           setFile(null);
           onUploaded(version);
         },
@@ -166,6 +192,14 @@ export function UploadVersionPanel({ datasetId, onUploaded }: UploadVersionPanel
         </div>
       </details>
       {error && <FormError>{error}</FormError>}
+      {uploaded && (
+        <p role="status" className={muted.text} data-testid="upload-outcome">
+          {uploadOutcome(
+            uploaded,
+            versions.data?.results.find((version) => version.id === uploaded.id),
+          )}
+        </p>
+      )}
       <div className={`${buttonRow.row} ${buttonRow.end}`}>
         <Button variant="primary" disabled={file === null} onClick={start}>
           Upload

@@ -1,4 +1,8 @@
-/** A dataset's versions: number, file, size, validation status, records, and what to do with each. */
+/**
+ * A dataset's versions: number, file (with its format and size under it), validation status,
+ * records, and what to do with each. Long file names wrap, so the actions stay in view on a
+ * laptop screen.
+ */
 import linkButton from '../../../components/link-button.module.css';
 import muted from '../../../components/muted.module.css';
 import table from '../../../components/table.module.css';
@@ -26,7 +30,6 @@ export function VersionsTable({ versions, selectedId, onSelect, onDelete }: Vers
           <tr>
             <th scope="col">Version</th>
             <th scope="col">File</th>
-            <th scope="col">Size</th>
             <th scope="col">Status</th>
             <th scope="col" className={table.numeric}>
               Records
@@ -49,9 +52,11 @@ export function VersionsTable({ versions, selectedId, onSelect, onDelete }: Vers
               >
                 <th scope="row">v{version.number}</th>
                 <td className={styles.filename}>
-                  {version.filename} <span className={muted.text}>{version.format}</span>
+                  {version.filename}
+                  <span className={`${muted.text} ${styles.fileFacts}`}>
+                    {version.format} · {formatBytes(version.size_bytes)}
+                  </span>
                 </td>
-                <td>{formatBytes(version.size_bytes)}</td>
                 <td>
                   <VersionStatusBadge status={version.status} />
                 </td>

@@ -46,6 +46,8 @@ class FakeXhr {
   onerror: (() => void) | null = null;
   onabort: (() => void) | null = null;
   aborted = false;
+  status = 0;
+  responseText = '';
   constructor() {
     FakeXhr.last = this;
   }
@@ -58,7 +60,7 @@ class FakeXhr {
   }
 }
 
-function fakeApi() {
+function fakeApi(versions: () => unknown[] = () => [invalidVersion]) {
   vi.stubGlobal('XMLHttpRequest', FakeXhr);
   vi.stubGlobal(
     'fetch',
@@ -76,7 +78,7 @@ function fakeApi() {
             updated_at: '',
           },
         ]),
-        '/api/v1/datasets/3/versions/': page([invalidVersion]),
+        '/api/v1/datasets/3/versions/': page(versions()),
       };
       return Promise.resolve(jsonResponse(routes[pathname] ?? page([])));
     }),
@@ -148,4 +150,51 @@ describe('DatasetsPage', () => {
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Upload' })).toBeEnabled();
   });
+
+  it(
+    'says in the panel what became of the upload, following the version’s real status',
+    SLOW,
+    async () => {
+      // given: the new version validates on the server after the upload returns
+      const uploaded = { ...invalidVersion, id: 22, number: 2, filename: 'more.txt', report: null };
+      let stored: unknown[] = [invalidVersion];
+      fakeApi(() => stored);
+      const { user } = renderPage();
+      await screen.findByTestId('validation-report', {}, LOADED);
+      await user.upload(
+        screen.getByLabelText('File to upload'),
+        new File(['some text'], 'more.txt', { type: 'text/plain' }),
+      );
+
+      // when: the upload finishes while the version is still being validated
+      await user.click(screen.getByRole('button', { name: 'Upload' }));
+      stored = [{ ...uploaded, status: 'validating' }, invalidVersion];
+      act(() => {
+        FakeXhr.last.status = 201;
+        FakeXhr.last.responseText = JSON.stringify({ ...uploaded, status: 'validating' });
+        FakeXhr.last.onload?.();
+      });
+
+      // then
+      const outcome = await screen.findByTestId('upload-outcome');
+      await waitFor(() => expect(outcome).toHaveTextContent('Version 2 uploaded. Validating it…'));
+      expect(screen.getByRole('region', { name: 'Notifications' })).toBeEmptyDOMElement();
+
+      // when: validation finishes (the list polls while a version validates)
+      stored = [
+        {
+          ...uploaded,
+          status: 'valid',
+          report: { ...invalidVersion.report, records: 40, errors: [] },
+        },
+        invalidVersion,
+      ];
+
+      // then
+      await waitFor(
+        () => expect(outcome).toHaveTextContent('Version 2 uploaded and valid: 40 records.'),
+        { timeout: 10_000 },
+      );
+    },
+  );
 });
