@@ -1,8 +1,11 @@
-"""Staff administration of collections and documents (chunks are derived, so not edited)."""
+"""Staff administration of collections and documents; chunks are derived from documents, so
+they are view-only (their text, not their embedding vectors)."""
 
 from django.contrib import admin
 
-from .models import Collection, Document
+from apps.core.admin import DerivedRowAdmin
+
+from .models import Chunk, Collection, Document
 
 
 @admin.register(Collection)
@@ -18,3 +21,11 @@ class DocumentAdmin(admin.ModelAdmin):
     search_fields = ["name", "owner__email"]
     exclude = ["text"]
     readonly_fields = ["size_bytes", "sha256", "status", "error", "chunk_count"]
+
+
+@admin.register(Chunk)
+class ChunkAdmin(DerivedRowAdmin):
+    list_display = ["id", "document", "index", "collection", "owner"]
+    list_select_related = ["document", "collection", "owner"]
+    search_fields = ["document__name", "owner__email"]
+    fields = ["owner", "collection", "document", "index", "text"]

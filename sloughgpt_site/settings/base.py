@@ -16,7 +16,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "sloughgpt_site.apps.SloughGPTAdminConfig",  # django.contrib.admin, titled SloughGPT
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
