@@ -1,5 +1,6 @@
 """Chat in a real browser against the full stack: upload a document into a collection, ask a
-question in a conversation that uses it, and see the answer stream in with a citation."""
+question in a conversation that uses it, and see the answer stream in with the document among
+its sources."""
 
 import re
 
@@ -47,10 +48,12 @@ def test_upload_a_document_ask_and_see_a_streamed_cited_answer(stack_page, make_
     page.get_by_test_id("chat-input").fill("When is the Lantern Festival of Harrowgate held?")
     page.get_by_role("button", name="Send", exact=True).click()
 
-    # the answer streams in, with its stats and a citation of the document
+    # the answer streams in, with its stats and the document among its sources (under
+    # "Sources" when the text cites it as [1]; a random model seldom does, so it is listed as
+    # given but not cited)
     answer = page.get_by_test_id("assistant-message").last
     expect(answer).to_be_visible(timeout=120_000)
     expect(answer.get_by_test_id("message-stats")).to_contain_text(re.compile("tok/s"), timeout=180_000)
-    citation = answer.get_by_test_id("citation").first
-    expect(citation).to_contain_text("harrowgate.txt")
+    source = answer.locator("[data-testid=citation], [data-testid=uncited-source]").first
+    expect(source).to_contain_text("harrowgate.txt")
     page.screenshot(path=str(screenshot_dir / "cited-answer.png"), full_page=True)

@@ -68,7 +68,7 @@ export function Citations({
         </>
       )}
       {uncited.length > 0 && (
-        <details data-testid="uncited-sources">
+        <details className={styles.uncited} data-testid="uncited-sources">
           <summary className={styles.citationsTitle}>
             {cited.length > 0 ? 'Also given, not cited' : 'Document excerpts given, none cited'} (
             {uncited.length})

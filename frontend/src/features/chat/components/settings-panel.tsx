@@ -168,7 +168,7 @@ export function SettingsPanel({ conversation }: { conversation: ConversationDeta
         <p className={muted.small}>
           Blank keeps the default
           {context !== null &&
-            `; this model's context holds ${context.toLocaleString()} tokens, prompt and reply together, and a default reply length shrinks to what the prompt leaves`}
+            `. This model's context holds ${context.toLocaleString()} tokens for prompt and reply; a default reply length shrinks to fit`}
           .
         </p>
         <div className={styles.samplingGrid}>

@@ -365,6 +365,6 @@ describe('ConversationView', () => {
         '63',
       ),
     );
-    expect(settings).toHaveTextContent("this model's context holds 64 tokens");
+    expect(settings).toHaveTextContent("This model's context holds 64 tokens for prompt and reply");
   });
 });

@@ -119,6 +119,28 @@ describe('ModelsPage', () => {
     },
   );
 
+  it('registers under the name the user types instead', SLOW, async () => {
+    // given
+    const posts = fakeApi({
+      ...baseRoutes,
+      'POST /api/v1/model-versions/from-run/': { ...version, id: 8 },
+    });
+    const { user } = renderPage();
+    await screen.findByRole('heading', { name: /SmolLM2-135M-Instruct/ }, LOADED);
+    await user.click(screen.getByRole('button', { name: 'Register from training run' }));
+    const dialog = await screen.findByRole('dialog', {}, LOADED);
+    const name = await within(dialog).findByLabelText('Model name', {}, LOADED);
+
+    // when
+    await user.clear(name);
+    await user.type(name, 'richard');
+    await user.click(within(dialog).getByRole('button', { name: 'Register' }));
+
+    // then
+    await waitFor(() => expect(posts).toHaveLength(1));
+    expect(posts[0]?.body).toMatchObject({ name: 'richard' });
+  });
+
   it('adds a version to an existing model only when the user picks it', SLOW, async () => {
     // given
     const posts = fakeApi({
