@@ -64,6 +64,17 @@ def test_models_chat_and_completions_streamed_and_whole(server_url, owner):
     assert "".join(c.choices[0].text for c in text_stream) == text.choices[0].text
 
 
+def test_a_request_without_max_tokens_gets_what_a_small_models_context_leaves(server_url, make_user):
+    # given a 64-token model whose file asks for 256-token replies
+    user = make_user()
+    model_version(user, "small", block_size=64, max_tokens=256)
+    # when
+    reply = _client(server_url, user).chat.completions.create(model="small", messages=MESSAGES)
+    # then the reply runs to the end of the context instead of failing
+    assert reply.choices[0].finish_reason == "length"
+    assert reply.usage.prompt_tokens + reply.usage.completion_tokens == 64
+
+
 def test_embeddings_are_unit_vectors_of_384_dimensions(server_url, owner):
     # given
     client = _client(server_url, owner)
