@@ -49,12 +49,17 @@ class Chat:
     accepted: bool = False  # the server echoed the message and queued a reply
     user_message_id: int | None = None
     reply_id: int | None = None
+    first_text_at: float | None = None
     streamed: str = ""
     done: dict | None = None  # the "done" event
     error: dict | None = None  # an "error" event for this send or its reply
     # done, failed (the reply), quota or rejected (the send), timeout, socket_error, or
     # interrupted (the run ended first)
     outcome: str = "interrupted"
+
+
+class ChatTimeout(Exception):
+    """A reply took longer than the chat timeout."""
 
 
 @dataclass
@@ -223,32 +228,13 @@ class SimulatedUser(locust.FastHttpUser):
         """Sends the chat's prompt and reads the socket until its reply is done, failed or
         too late."""
         socket.send(json.dumps({"type": "send", "content": chat.prompt}))
-        deadline = chat.sent_at + self.plan.chat_timeout_s
-        first = None
+        # One deadline for the whole reply: the socket's own timeout starts again with every
+        # frame, and daphne pings every 20 s.
         try:
-            while chat.done is None and chat.error is None:
-                socket.settimeout(max(0.1, deadline - time.perf_counter()))
-                event = json.loads(socket.recv())
-                kind, message = event.get("type"), event.get("message")
-                if kind == "message" and message["role"] == "user" and chat.user_message_id is None:
-                    chat.user_message_id, chat.accepted = message["id"], True
-                elif kind == "message" and message["role"] == "assistant" and chat.reply_id is None:
-                    chat.reply_id = message["id"]
-                elif kind == "delta" and event["message_id"] == chat.reply_id:
-                    if first is None:
-                        first = time.perf_counter()
-                        self.report("chat_ttft WS first text", chat.sent_at, None)
-                    chat.streamed += event["text"]
-                elif kind == "done" and event["message_id"] == chat.reply_id:
-                    chat.done, chat.outcome = event, "done"
-                elif kind == "error" and event.get("message_id") in (None, chat.reply_id):
-                    chat.error = event
-                    if chat.accepted:
-                        chat.outcome = "failed"
-                    else:
-                        quota = event.get("code") == "quota_exceeded"
-                        chat.outcome = "quota" if quota else "rejected"
-        except websocket.WebSocketTimeoutException:
+            with gevent.Timeout(self.plan.chat_timeout_s, ChatTimeout):
+                while chat.done is None and chat.error is None:
+                    self.receive(chat, json.loads(socket.recv()))
+        except ChatTimeout:
             chat.outcome = "timeout"
         except (OSError, websocket.WebSocketException):
             chat.outcome = "socket_error"
@@ -260,6 +246,27 @@ class SimulatedUser(locust.FastHttpUser):
             f"chat {chat.outcome}: {chat.error or ''}")
         self.report("chat_total WS send to done", chat.sent_at, error,
                     length=len(chat.streamed))
+
+    def receive(self, chat: Chat, event: dict) -> None:
+        """Applies one socket event to the chat (events of other replies are ignored)."""
+        kind, message = event.get("type"), event.get("message")
+        if kind == "message" and message["role"] == "user" and chat.user_message_id is None:
+            chat.user_message_id, chat.accepted = message["id"], True
+        elif kind == "message" and message["role"] == "assistant" and chat.reply_id is None:
+            chat.reply_id = message["id"]
+        elif kind == "delta" and event["message_id"] == chat.reply_id:
+            if chat.first_text_at is None:
+                chat.first_text_at = time.perf_counter()
+                self.report("chat_ttft WS first text", chat.sent_at, None)
+            chat.streamed += event["text"]
+        elif kind == "done" and event["message_id"] == chat.reply_id:
+            chat.done, chat.outcome = event, "done"
+        elif kind == "error" and event.get("message_id") in (None, chat.reply_id):
+            chat.error = event
+            if chat.accepted:
+                chat.outcome = "failed"
+            else:
+                chat.outcome = "quota" if event.get("code") == "quota_exceeded" else "rejected"
 
     def report(self, name: str, started: float, error: Exception | None, length: int = 0) -> None:
         self.environment.events.request.fire(
