@@ -1,0 +1,101 @@
+"""Personalities as stored objects: a `Personality` (built-in or owned) and its immutable
+`PersonalityVersion`s. Editing or retraining makes a new version; the old ones stay, so
+whatever points at a version (a conversation, a model version made with it, an evaluation)
+keeps meaning what it meant. Other apps reference `PersonalityVersion` (on_delete=PROTECT,
+or SET_NULL where history may outlive it); `services.personality_delete` refuses while any
+such reference exists.
+
+Built-ins: the archetypes of `ml.personality.ARCHETYPES` (a data migration creates them),
+`owner` null, read-only, visible to every user; `archetype` holds their key ("sage").
+A version's behaviour is `spec` (the ml object's `to_dict()`) plus its artifact files under
+`storage.version_dir`; `loader.personality_version_load` turns both into the ml object."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Personality(models.Model):
+    class Kind(models.TextChoices):
+        CONFIG = "config"  # trait values -> prompt, sampling, metric targets; instant
+        LEARNED = "learned"  # a classifier fitted on example texts against a background
+        NEURAL = "neural"  # one persona of a contrastively trained embedding space (a task)
+
+    # Null only for the built-ins every user sees and may copy but not change.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="+", db_index=True,
+    )
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # The ml.personality archetype key a built-in (or a config personality made from one) is.
+    archetype = models.CharField(max_length=50, blank=True)
+    # The version chat, scoring and new applications use; set by every service that adds one.
+    current_version = models.ForeignKey(
+        "PersonalityVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "personalities"
+        ordering = [models.F("owner").asc(nulls_first=True), "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="personality_unique_name"),
+            models.UniqueConstraint(
+                fields=["name"], condition=models.Q(owner__isnull=True),
+                name="builtin_personality_unique_name",
+            ),
+        ]
+
+    @property
+    def builtin(self) -> bool:
+        return self.owner_id is None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PersonalityVersion(models.Model):
+    """One immutable state of a personality. A `training` version (neural) becomes `ready`
+    or `failed` once, by its task; its `metrics` keep the loss per epoch."""
+
+    class Status(models.TextChoices):
+        TRAINING = "training"
+        READY = "ready"
+        FAILED = "failed"
+
+    personality = models.ForeignKey(Personality, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    # Config kind: every trait of ml.personality.config.TRAITS in [0, 1]; {} for the others.
+    traits = models.JSONField(default=dict, blank=True)
+    # Metric name -> [low, high] the personality aims for (config), or the examples' mean
+    # -+ one spread (learned); {} where the kind has none.
+    target_ranges = models.JSONField(default=dict, blank=True)
+    # temperature, top_p, repetition_penalty, max_new_tokens (ml's generation_defaults()).
+    generation_defaults = models.JSONField(default=dict, blank=True)
+    system_prompt = models.TextField(blank=True)
+    # The ml object's to_dict(); large arrays live in the artifact files, not here.
+    spec = models.JSONField(default=dict, blank=True)
+    # File names inside storage.version_dir (safetensors + JSON; never a pickle).
+    artifacts = models.JSONField(default=list, blank=True)
+    # Where it came from: counts of examples and background texts, a dataset version id,
+    # the copied version, the neural training settings.
+    provenance = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.READY)
+    progress = models.FloatField(default=1.0)  # 0..1 while training
+    # Neural training: [{"epoch": 1, "loss": 3.2}, ...], appended as epochs finish.
+    metrics = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["personality", "number"], name="personality_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.personality.name} v{self.number}"
