@@ -129,7 +129,7 @@ def test_malformed_json_is_a_400_that_says_so(make_user, api_client_for):
         TOKENS, data='{"name": ', content_type="application/json"
     )
     assert response.status_code == 400
-    assert "JSON parse error" in response.json()["error"]["message"]
+    assert "not valid JSON" in response.json()["error"]["message"]
 
 
 def test_oversize_body_is_a_413(make_user, api_client_for, settings):
