@@ -209,7 +209,12 @@ class ConfigPersonality(Personality):
         # chat only wanting an archetype's prompt and sampling defaults should not wait.
         from ml.personality.metrics import measure
 
-        return [self._closeness(m) for m in measure(texts)]
+        return self.score_metrics(measure(texts))
+
+    def score_metrics(self, metrics: Sequence[TextMetrics]) -> list[float]:
+        """`score` on texts already measured (lets a caller that also shows the metrics
+        measure each text once)."""
+        return [self._closeness(m) for m in metrics]
 
     def system_prompt(self) -> str:
         lv = {t: _PHRASES[t][_level(v)] for t, v in self.traits.items()}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,8 @@ FORMAT_VERSION = 1
 MIN_TEXTS_PER_LABEL = 10  # contrastive training needs several positives per persona
 WEIGHTS_FILE = "space.safetensors"
 CONFIG_FILE = "space.json"
+
+EpochCallback = Callable[[int, float], None]  # (epoch, mean training loss of that epoch)
 
 
 @dataclasses.dataclass
@@ -86,15 +88,26 @@ class NeuralPersonaSpace:
         self.cfg = cfg
 
     @classmethod
-    def fit(cls, texts: Sequence[str], labels: Sequence[str], cfg: NeuralConfig | None = None):
+    def fit(
+        cls,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        cfg: NeuralConfig | None = None,
+        on_epoch: EpochCallback | None = None,
+    ):
         _check_labels(labels)
-        return cls.fit_embeddings(embed(list(texts)), labels, cfg)
+        return cls.fit_embeddings(embed(list(texts)), labels, cfg, on_epoch)
 
     @classmethod
     def fit_embeddings(
-        cls, embeddings: np.ndarray, labels: Sequence[str], cfg: NeuralConfig | None = None
+        cls,
+        embeddings: np.ndarray,
+        labels: Sequence[str],
+        cfg: NeuralConfig | None = None,
+        on_epoch: EpochCallback | None = None,
     ):
-        """Train on precomputed embeddings (N, 384) with one label per row."""
+        """Train on precomputed embeddings (N, 384) with one label per row; `on_epoch(epoch,
+        mean loss)` is called after each epoch (1-based) so a caller can report progress."""
         cfg = cfg or NeuralConfig()
         _check_labels(labels)
         names = sorted(set(labels))
@@ -106,8 +119,9 @@ class NeuralPersonaSpace:
         head = ProjectionHead(cfg).to(device)
         opt = torch.optim.AdamW(head.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         head.train()
-        for _ in range(cfg.epochs):
+        for epoch in range(1, cfg.epochs + 1):
             order = torch.randperm(len(x), generator=generator).to(device)
+            losses = []
             for start in range(0, len(x), cfg.batch_size):
                 idx = order[start : start + cfg.batch_size]
                 if len(idx) < 2:
@@ -117,6 +131,9 @@ class NeuralPersonaSpace:
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
+                losses.append(loss.item())
+            if on_epoch is not None and losses:
+                on_epoch(epoch, sum(losses) / len(losses))
         head.eval()
         with torch.no_grad():
             z = head(x)  # (N, D)

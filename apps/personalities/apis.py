@@ -1,0 +1,242 @@
+"""Personality API under /api/v1/personalities/: list (built-ins and the user's own),
+create (config, learned or neural), detail, update (a new version when behaviour changes),
+delete, copy, versions, the unsaved config preview, and scoring texts, a conversation or a
+dataset version. Writes to a built-in answer 403; unknown or another user's ids 404."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core.pagination import paginate, paginated_schema
+
+from . import services
+from .models import Personality, PersonalityVersion
+from .scoring import personality_score
+from .selectors import (
+    personality_get,
+    personality_list,
+    personality_version_get,
+    personality_version_list,
+)
+from .sources import MAX_TEXTS
+
+MAX_TEXT_FIELD_CHARS = 100_000  # one pasted text; ml measures its first 20,000 characters
+
+
+def _texts_field(**kwargs):
+    return serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=MAX_TEXT_FIELD_CHARS),
+        required=False, **kwargs,
+    )
+
+
+def _traits_field():
+    return serializers.DictField(child=serializers.FloatField(min_value=0.0, max_value=1.0), required=False)
+
+
+class VersionOutput(serializers.ModelSerializer):
+    class Meta:
+        model = PersonalityVersion
+        fields = [
+            "id", "personality", "number", "traits", "target_ranges", "generation_defaults",
+            "system_prompt", "artifacts", "provenance", "status", "progress", "metrics", "error",
+            "created_at",
+        ]
+        ref_name = "PersonalityVersion"
+
+
+class PersonalityOutput(serializers.ModelSerializer):
+    builtin = serializers.BooleanField(read_only=True)
+    current_version = VersionOutput(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Personality
+        fields = ["id", "name", "description", "kind", "archetype", "builtin", "current_version",
+                  "created_at", "updated_at"]
+        ref_name = "Personality"
+
+
+class PersonalityListCreateApi(APIView):
+    class CreateInput(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=Personality.Kind.choices)
+        name = serializers.CharField(max_length=100)
+        description = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+        archetype = serializers.CharField(required=False, allow_blank=True, max_length=50)
+        traits = _traits_field()
+        examples = _texts_field()
+        dataset_version_id = serializers.IntegerField(required=False, min_value=1)
+        background = _texts_field()
+        epochs = serializers.IntegerField(required=False, min_value=1, max_value=services.MAX_EPOCHS)
+
+        class Meta:
+            ref_name = "PersonalityCreate"
+
+    CREATE = {
+        Personality.Kind.CONFIG: services.personality_create_config,
+        Personality.Kind.LEARNED: services.personality_create_learned,
+        Personality.Kind.NEURAL: services.personality_create_neural,
+    }
+
+    @extend_schema(
+        operation_id="personalities_list",
+        parameters=[OpenApiParameter("kind", str, enum=Personality.Kind.values)],
+        responses=paginated_schema(PersonalityOutput, "Personality"),
+    )
+    def get(self, request):
+        kind = request.query_params.get("kind")
+        kind = kind if kind in Personality.Kind.values else None
+        return paginate(request, self, personality_list(user=request.user, kind=kind), PersonalityOutput)
+
+    @extend_schema(operation_id="personalities_create", request=CreateInput, responses={201: PersonalityOutput})
+    def post(self, request):
+        data = self.CreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        kind = values.pop("kind")
+        extra = sorted(set(values) - {"name", "description", *services.KIND_FIELDS[kind]})
+        if extra:
+            raise serializers.ValidationError({extra[0]: [f"a {kind} personality has no {extra[0]}"]})
+        personality = self.CREATE[kind](user=request.user, **values)
+        return Response(PersonalityOutput(personality).data, status=status.HTTP_201_CREATED)
+
+
+class PersonalityDetailApi(APIView):
+    class UpdateInput(serializers.Serializer):
+        name = serializers.CharField(max_length=100, required=False)
+        description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+        archetype = serializers.CharField(required=False, allow_blank=True, max_length=50)
+        traits = _traits_field()
+        examples = _texts_field()
+        dataset_version_id = serializers.IntegerField(required=False, min_value=1)
+        background = _texts_field()
+        epochs = serializers.IntegerField(required=False, min_value=1, max_value=services.MAX_EPOCHS)
+
+        class Meta:
+            ref_name = "PersonalityUpdate"
+
+    @extend_schema(operation_id="personalities_retrieve", responses=PersonalityOutput)
+    def get(self, request, personality_id: int):
+        return Response(PersonalityOutput(personality_get(user=request.user, personality_id=personality_id)).data)
+
+    @extend_schema(operation_id="personalities_update", request=UpdateInput, responses=PersonalityOutput)
+    def patch(self, request, personality_id: int):
+        personality_get(user=request.user, personality_id=personality_id)  # 404 comes before 400
+        data = self.UpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        personality = services.personality_update(user=request.user, personality_id=personality_id,
+                                                  **data.validated_data)
+        personality.refresh_from_db()
+        return Response(PersonalityOutput(personality).data)
+
+    @extend_schema(operation_id="personalities_delete", responses={204: None})
+    def delete(self, request, personality_id: int):
+        services.personality_delete(user=request.user, personality_id=personality_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PersonalityCopyApi(APIView):
+    class Input(serializers.Serializer):
+        name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+        class Meta:
+            ref_name = "PersonalityCopy"
+
+    @extend_schema(operation_id="personalities_copy", request=Input, responses={201: PersonalityOutput})
+    def post(self, request, personality_id: int):
+        personality_get(user=request.user, personality_id=personality_id)  # 404 comes before 400
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        copy = services.personality_copy(user=request.user, personality_id=personality_id, **data.validated_data)
+        return Response(PersonalityOutput(copy).data, status=status.HTTP_201_CREATED)
+
+
+class PersonalityVersionListApi(APIView):
+    @extend_schema(operation_id="personality_versions_list",
+                   responses=paginated_schema(VersionOutput, "PersonalityVersion"))
+    def get(self, request, personality_id: int):
+        versions = personality_version_list(user=request.user, personality_id=personality_id)
+        return paginate(request, self, versions, VersionOutput)
+
+
+class PersonalityVersionDetailApi(APIView):
+    @extend_schema(operation_id="personality_version_retrieve", responses=VersionOutput)
+    def get(self, request, version_id: int):
+        return Response(VersionOutput(personality_version_get(user=request.user, version_id=version_id)).data)
+
+
+class PersonalityPreviewApi(APIView):
+    class Input(serializers.Serializer):
+        name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+        description = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+        archetype = serializers.CharField(required=False, allow_blank=True, default="", max_length=50)
+        traits = _traits_field()
+
+        class Meta:
+            ref_name = "PersonalityPreviewInput"
+
+    class Output(serializers.Serializer):
+        traits = serializers.DictField(child=serializers.FloatField())
+        system_prompt = serializers.CharField()
+        generation_defaults = serializers.DictField()
+        target_ranges = serializers.DictField(child=serializers.ListField(child=serializers.FloatField()))
+
+        class Meta:
+            ref_name = "PersonalityPreview"
+
+    @extend_schema(operation_id="personalities_preview", request=Input, responses=Output,
+                   summary="The system prompt, sampling defaults and metric targets of unsaved config values.")
+    def post(self, request):
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(self.Output(services.personality_preview(**data.validated_data)).data)
+
+
+class PersonalityScoreApi(APIView):
+    class Input(serializers.Serializer):
+        # Not capped here: the service scores the first MAX_TEXTS and says so in `notices`.
+        texts = serializers.ListField(
+            child=serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=MAX_TEXT_FIELD_CHARS),
+            required=False, help_text=f"at most {MAX_TEXTS} (by default) are scored; more are cut with a notice",
+        )
+        conversation_id = serializers.IntegerField(required=False, min_value=1)
+        dataset_version_id = serializers.IntegerField(required=False, min_value=1)
+        version_id = serializers.IntegerField(required=False, min_value=1)
+
+        class Meta:
+            ref_name = "PersonalityScoreInput"
+
+    class Output(serializers.Serializer):
+        class Text(serializers.Serializer):
+            index = serializers.IntegerField()
+            excerpt = serializers.CharField()
+            alignment = serializers.FloatField()
+            metrics = serializers.DictField(child=serializers.FloatField())
+            warnings = serializers.ListField(child=serializers.CharField())
+            message_id = serializers.IntegerField(allow_null=True)
+
+            class Meta:
+                ref_name = "PersonalityScoreText"
+
+        personality_id = serializers.IntegerField()
+        version_id = serializers.IntegerField()
+        version_number = serializers.IntegerField()
+        texts = Text(many=True)
+        alignment = serializers.DictField(child=serializers.FloatField())
+        profile = serializers.JSONField()
+        notices = serializers.ListField(child=serializers.CharField())
+
+        class Meta:
+            ref_name = "PersonalityScore"
+
+    @extend_schema(operation_id="personalities_score", request=Input, responses=Output)
+    def post(self, request, personality_id: int):
+        personality_get(user=request.user, personality_id=personality_id)  # 404 comes before 400
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = personality_score(user=request.user, personality_id=personality_id, **data.validated_data)
+        return Response(self.Output(asdict(report)).data)

@@ -1,0 +1,45 @@
+"""Reads for personalities. A user sees the built-ins and their own; any other id is
+indistinguishable from one that does not exist (404)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from rest_framework.exceptions import NotFound
+
+from .models import Personality, PersonalityVersion
+
+
+def _visible(*, user, via: str = "") -> Q:
+    """Built-ins and the user's own; `via` is the path to the personality ("personality__")."""
+    if user is None or not user.is_authenticated:
+        return Q(pk__in=[])
+    return Q(**{f"{via}owner": user}) | Q(**{f"{via}owner__isnull": True})
+
+
+def personality_list(*, user, kind: str | None = None) -> QuerySet[Personality]:
+    """Built-ins first, then the user's own, by name."""
+    queryset = Personality.objects.filter(_visible(user=user)).select_related("current_version")
+    return queryset.filter(kind=kind) if kind else queryset
+
+
+def personality_get(*, user, personality_id) -> Personality:
+    """A built-in or the user's own personality with this id, or NotFound."""
+    try:
+        return personality_list(user=user).get(pk=int(personality_id))
+    except (ValueError, TypeError, Personality.DoesNotExist):
+        raise NotFound(f"No personality with id {personality_id}.") from None
+
+
+def personality_version_list(*, user, personality_id) -> QuerySet[PersonalityVersion]:
+    personality = personality_get(user=user, personality_id=personality_id)
+    return personality.versions.select_related("personality")
+
+
+def personality_version_get(*, user, version_id) -> PersonalityVersion:
+    """A version of a personality the user may see, or NotFound; what other apps call to
+    resolve a `personality_version_id` a user sent."""
+    visible = PersonalityVersion.objects.filter(_visible(user=user, via="personality__"))
+    try:
+        return visible.select_related("personality").get(pk=int(version_id))
+    except (ValueError, TypeError, PersonalityVersion.DoesNotExist):
+        raise NotFound(f"No personality version with id {version_id}.") from None

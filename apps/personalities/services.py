@@ -1,0 +1,530 @@
+"""Writes for personalities: create (config, learned, neural), update (a new version), copy,
+delete, the unsaved preview, and the neural training a worker runs. Built-ins are read-only:
+every write to one answers `BuiltinReadOnly` (403). Scoring lives in `scoring.py`.
+
+Create and update take the same allow-listed fields; which apply depends on the kind:
+config `archetype` and/or `traits`; learned and neural `examples` (pasted) or
+`dataset_version_id` (an owned dataset version's records), and `background` (defaults to a
+built-in set of neutral sentences); neural also `epochs`. Texts are fitted before the
+transaction opens, so a slow fit never holds rows locked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Max
+from rest_framework.exceptions import PermissionDenied
+
+from apps.core.errors import Conflict, holders_message
+from apps.core.user_paths import error_text
+
+from . import sources, storage
+from .models import Personality, PersonalityVersion
+from .selectors import personality_get
+
+READ_ONLY = "built-in personalities are read-only; copy it to make your own"
+NEUTRAL_BACKGROUND = Path(__file__).with_name("neutral_background.txt")
+MAX_EPOCHS = 200
+DEFAULT_EPOCHS = 20
+
+# Other apps register checks for references that are not foreign keys (a JSON lineage, a
+# name in a config): each returns the objects that still use the personality.
+ReferenceCheck = Callable[[Personality], Iterable[models.Model]]
+_REFERENCE_CHECKS: list[ReferenceCheck] = []
+
+
+# The behaviour fields each kind takes (create and update); others are refused by name.
+KIND_FIELDS = {
+    Personality.Kind.CONFIG: {"archetype", "traits"},
+    Personality.Kind.LEARNED: {"examples", "dataset_version_id", "background"},
+    Personality.Kind.NEURAL: {"examples", "dataset_version_id", "background", "epochs"},
+}
+
+
+class BuiltinReadOnly(PermissionDenied):
+    default_detail = READ_ONLY
+    default_code = "builtin_read_only"
+
+
+def register_reference_check(check: ReferenceCheck) -> ReferenceCheck:
+    """Adds a check `personality_delete` runs; usable as a decorator."""
+    _REFERENCE_CHECKS.append(check)
+    return check
+
+
+def _writable(*, user, personality_id: int) -> Personality:
+    personality = personality_get(user=user, personality_id=personality_id)
+    if personality.builtin:
+        raise BuiltinReadOnly()
+    return personality
+
+
+def _check_name_free(*, user, name: str, exclude: int | None = None) -> str:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": ["give the personality a name"]})
+    taken = Personality.objects.filter(owner=user, name=name).exclude(pk=exclude)
+    if taken.exists():
+        raise ValidationError({"name": [f"you already have a personality named {name!r}"]})
+    return name
+
+
+# -- config ------------------------------------------------------------------------------------
+def _config_persona(*, name: str, description: str, archetype: str, traits: dict | None,
+                    base_traits: dict | None = None):
+    """The ml object for config values: the archetype's traits and description (or
+    `base_traits`), then `traits` over them. Errors name the field that caused them."""
+    from ml.personality import ConfigPersonality, PersonalityError
+
+    values = dict(base_traits or {})
+    if archetype:
+        try:
+            chosen = ConfigPersonality.from_archetype(archetype)
+        except PersonalityError as exc:
+            raise ValidationError({"archetype": [str(exc)]}) from exc
+        values, description = dict(chosen.traits), description or chosen.description
+    values.update(traits or {})
+    try:
+        return ConfigPersonality(name or "Unnamed", values, description)
+    except PersonalityError as exc:
+        raise ValidationError({"traits": [str(exc)]}) from exc
+
+
+def _config_fields(persona) -> dict:
+    return {
+        "traits": dict(persona.traits),
+        "target_ranges": {k: list(v) for k, v in persona.target_ranges().items()},
+        "generation_defaults": persona.generation_defaults(),
+        "system_prompt": persona.system_prompt(),
+        "spec": persona.to_dict(),
+    }
+
+
+def personality_preview(*, name: str = "", description: str = "", archetype: str = "",
+                        traits: dict[str, float] | None = None) -> dict:
+    """What a config personality with these (unsaved) values would be: its traits, system
+    prompt, sampling defaults and metric targets, for the live preview while editing."""
+    persona = _config_persona(name=name.strip(), description=description, archetype=archetype,
+                              traits=traits)
+    fields = _config_fields(persona)
+    fields.pop("spec")
+    return fields
+
+
+@transaction.atomic
+def personality_builtins_sync() -> None:
+    """Makes the built-ins match ml.personality.ARCHETYPES: a missing one is created (a
+    database flushed by tests, an archetype added to ml), one whose traits changed gets a new
+    version. Runs after every `migrate`; the data migration made the first set."""
+    from ml.personality import ARCHETYPES
+
+    for key, archetype in ARCHETYPES.items():
+        personality = Personality.objects.filter(owner=None, archetype=key).select_related(
+            "current_version").first()
+        if personality is None:
+            personality = Personality.objects.create(
+                owner=None, name=archetype.name, description=archetype.description,
+                kind=Personality.Kind.CONFIG, archetype=key)
+        current = personality.current_version
+        if current is None or current.traits != archetype.traits:
+            persona = _config_persona(name=archetype.name, description=archetype.description,
+                                      archetype=key, traits=None)
+            _version_add(personality, **_config_fields(persona), provenance={"archetype": key})
+
+
+# -- versions ----------------------------------------------------------------------------------
+def _version_add(personality: Personality, **fields) -> PersonalityVersion:
+    """A new version, numbered after the last, made the current one. Callers hold the
+    transaction; the personality row is locked so two edits cannot take one number."""
+    Personality.objects.select_for_update().filter(pk=personality.pk).first()
+    number = (personality.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = PersonalityVersion.objects.create(personality=personality, number=number, **fields)
+    personality.current_version = version
+    personality.save(update_fields=["current_version", "updated_at"])
+    return version
+
+
+def _texts_arg(*, user, pasted: Sequence[str] | None, dataset_version_id: int | None,
+               field_name: str, required: bool) -> list[str] | None:
+    if pasted is not None and dataset_version_id is not None:
+        raise ValidationError({field_name: [f"give {field_name} or dataset_version_id, not both"]})
+    if dataset_version_id is not None:
+        return sources.dataset_version_texts(
+            user=user, dataset_version_id=dataset_version_id, field_name="dataset_version_id"
+        ).texts
+    if pasted is None and required:
+        raise ValidationError({field_name: [f"give {field_name} (a list of texts) or dataset_version_id"]})
+    return None if pasted is None else sources.capped(pasted, what=field_name).texts
+
+
+def _background(background: Sequence[str] | None) -> list[str]:
+    if background is not None:
+        return sources.capped(background, what="background").texts
+    return [line for line in NEUTRAL_BACKGROUND.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _check_counts(examples_field: str, examples: Sequence[str], background: Sequence[str],
+                  check: Callable[[str, Sequence[str]], None]) -> None:
+    """ml's own count rule (`check`), its message attached to the field that fell short."""
+    from ml.personality import PersonalityError
+
+    for field_name, what, texts in ((examples_field, "example texts of the persona", examples),
+                                    ("background", "background texts", background)):
+        try:
+            check(what, texts)
+        except PersonalityError as exc:
+            raise ValidationError({field_name: [str(exc)]}) from exc
+
+
+def _learned_fit(*, name: str, examples: list[str], background: list[str], examples_field: str):
+    from ml.personality.learned import LearnedPersonality, _check_count
+
+    _check_counts(examples_field, examples, background, _check_count)
+    return LearnedPersonality.fit(name, examples, background)
+
+
+def _learned_fields(persona) -> dict:
+    from ml.personality.metrics import METRIC_NAMES
+
+    from .loader import LEARNED_ARRAYS
+
+    spec = {k: v for k, v in persona.to_dict().items() if k not in LEARNED_ARRAYS}
+    mean, std = persona.profile.mean, persona.profile.std
+    return {
+        "target_ranges": {k: [round(mean[k] - std[k], 4), round(mean[k] + std[k], 4)] for k in METRIC_NAMES},
+        "generation_defaults": persona.generation_defaults(),
+        "system_prompt": persona.system_prompt(),
+        "spec": spec,
+        "artifacts": [storage.LEARNED_ARRAYS_FILE, storage.TRAIN_FILE],
+    }
+
+
+def _write_learned(directory: Path, persona, examples: list[str], background: list[str]) -> None:
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    from .loader import LEARNED_ARRAYS
+
+    directory.mkdir(parents=True, exist_ok=True)
+    arrays = {"feature_mean": persona.mean, "feature_scale": persona.scale, "coef": persona.coef}
+    save_file({k: np.ascontiguousarray(arrays[k], dtype=np.float64) for k in LEARNED_ARRAYS},
+              str(directory / storage.LEARNED_ARRAYS_FILE))
+    storage.write_training_texts(directory, examples, background)
+
+
+def _with_files(personality: Personality, write: Callable[[Path], None], **fields) -> PersonalityVersion:
+    """A version whose files are written once its id exists; the folder goes if the
+    transaction does not commit."""
+    version = _version_add(personality, **fields)
+    directory = storage.version_dir(personality.owner_id, version.pk)
+    try:
+        write(directory)
+    except BaseException:
+        storage.remove_tree(directory)
+        raise
+    return version
+
+
+def _neural_prepare(*, examples: list[str], background: list[str], examples_field: str,
+                    epochs: int | None) -> int:
+    from ml.personality.neural import MIN_TEXTS_PER_LABEL
+
+    def check(what: str, texts: Sequence[str]) -> None:
+        from ml.personality import PersonalityError
+
+        usable = sum(1 for t in texts if t.strip())
+        if usable < MIN_TEXTS_PER_LABEL:
+            raise PersonalityError(f"a neural personality needs at least {MIN_TEXTS_PER_LABEL} "
+                                   f"non-empty {what}; got {usable}")
+
+    _check_counts(examples_field, examples, background, check)
+    epochs = DEFAULT_EPOCHS if epochs is None else int(epochs)
+    if not 1 <= epochs <= MAX_EPOCHS:
+        raise ValidationError({"epochs": [f"must be between 1 and {MAX_EPOCHS}"]})
+    return epochs
+
+
+def _neural_version(personality: Personality, *, examples, background, epochs: int,
+                    provenance: dict) -> PersonalityVersion:
+    from .tasks import personality_train_task
+
+    version = _with_files(
+        personality, lambda d: storage.write_training_texts(d, examples, background),
+        status=PersonalityVersion.Status.TRAINING, progress=0.0, artifacts=[storage.TRAIN_FILE],
+        provenance={**provenance, "epochs": epochs},
+    )
+    transaction.on_commit(lambda: personality_train_task.delay(version.pk))
+    return version
+
+
+def _provenance(examples, background, dataset_version_id, pasted_background) -> dict:
+    return {"examples": len(examples), "background": len(background),
+            "background_source": "pasted" if pasted_background is not None else "neutral",
+            **({"dataset_version_id": dataset_version_id} if dataset_version_id is not None else {})}
+
+
+# -- create ------------------------------------------------------------------------------------
+@transaction.atomic
+def personality_create_config(*, user, name: str, description: str = "", archetype: str = "",
+                              traits: dict[str, float] | None = None) -> Personality:
+    """A config personality from an archetype key ("sage") and/or trait values in [0, 1];
+    unset traits sit at 0.5. Its description defaults to the archetype's."""
+    name = _check_name_free(user=user, name=name)
+    persona = _config_persona(name=name, description=description, archetype=archetype, traits=traits)
+    if archetype and not description:
+        description = persona.description
+    personality = Personality.objects.create(
+        owner=user, name=name, description=description, kind=Personality.Kind.CONFIG,
+        archetype=_archetype_key(archetype),
+    )
+    _version_add(personality, **_config_fields(persona), provenance=_archetype_provenance(archetype))
+    return personality
+
+
+def _archetype_key(archetype: str) -> str:
+    return " ".join(archetype.replace("_", " ").replace("-", " ").lower().split())
+
+
+def _archetype_provenance(archetype: str) -> dict:
+    return {"archetype": _archetype_key(archetype)} if archetype else {}
+
+
+def personality_create_learned(*, user, name: str, description: str = "",
+                               examples: Sequence[str] | None = None,
+                               dataset_version_id: int | None = None,
+                               background: Sequence[str] | None = None) -> Personality:
+    """A learned personality fitted on `examples` (or a dataset version's records) against
+    `background`; fewer than ml's minimum (20) of either is a ValidationError naming the
+    field. Fitting takes seconds (every text measured and embedded)."""
+    name = _check_name_free(user=user, name=name)
+    texts = _texts_arg(user=user, pasted=examples, dataset_version_id=dataset_version_id,
+                       field_name="examples", required=True)
+    back = _background(background)
+    examples_field = "examples" if dataset_version_id is None else "dataset_version_id"
+    persona = _learned_fit(name=name, examples=texts, background=back, examples_field=examples_field)
+    with transaction.atomic():
+        _check_name_free(user=user, name=name)
+        personality = Personality.objects.create(owner=user, name=name, description=description,
+                                                 kind=Personality.Kind.LEARNED)
+        _with_files(personality, lambda d: _write_learned(d, persona, texts, back),
+                    **_learned_fields(persona),
+                    provenance=_provenance(texts, back, dataset_version_id, background))
+    return personality
+
+
+@transaction.atomic
+def personality_create_neural(*, user, name: str, description: str = "",
+                              examples: Sequence[str] | None = None,
+                              dataset_version_id: int | None = None,
+                              background: Sequence[str] | None = None,
+                              epochs: int | None = None) -> Personality:
+    """A neural personality: its version starts `training` and `personality_train_task`
+    (the `train` queue) fits a persona space of these examples against the background."""
+    name = _check_name_free(user=user, name=name)
+    texts = _texts_arg(user=user, pasted=examples, dataset_version_id=dataset_version_id,
+                       field_name="examples", required=True)
+    back = _background(background)
+    examples_field = "examples" if dataset_version_id is None else "dataset_version_id"
+    epochs = _neural_prepare(examples=texts, background=back, examples_field=examples_field, epochs=epochs)
+    personality = Personality.objects.create(owner=user, name=name, description=description,
+                                             kind=Personality.Kind.NEURAL)
+    _neural_version(personality, examples=texts, background=back, epochs=epochs,
+                    provenance=_provenance(texts, back, dataset_version_id, background))
+    return personality
+
+
+# -- update, copy, delete ----------------------------------------------------------------------
+
+
+def personality_update(*, user, personality_id: int, name: str | None = None,
+                       description: str | None = None, **changes) -> Personality:
+    """Renames or redescribes in place; any behaviour field (see the module docstring for
+    each kind's) makes a new version from the current one with those fields changed: config
+    traits over the current traits, learned/neural the given texts with the current version's
+    other texts. A field of another kind is a ValidationError naming it."""
+    personality = _writable(user=user, personality_id=personality_id)
+    given = {k: v for k, v in changes.items() if v is not None}
+    foreign = sorted(set(given) - KIND_FIELDS[personality.kind])
+    if foreign:
+        raise ValidationError({foreign[0]: [f"a {personality.kind} personality has no {foreign[0]}"]})
+    if name is not None:
+        name = _check_name_free(user=user, name=name, exclude=personality.pk)
+    if given and personality.kind == Personality.Kind.LEARNED:
+        return _update_learned(personality, user=user, name=name, description=description, **given)
+    with transaction.atomic():
+        _rename(personality, name=name, description=description)
+        if given and personality.kind == Personality.Kind.CONFIG:
+            current = personality.current_version
+            persona = _config_persona(
+                name=personality.name, description=personality.description,
+                archetype=given.get("archetype", ""), traits=given.get("traits"),
+                base_traits=current.traits if current else None,
+            )
+            _version_add(personality, **_config_fields(persona),
+                         provenance=_archetype_provenance(given.get("archetype", "")))
+        elif given:
+            examples, background = _texts_for_retrain(personality, user=user, **given)
+            epochs = _neural_prepare(examples=examples, background=background,
+                                     examples_field=_examples_field(given), epochs=given.get("epochs"))
+            _neural_version(personality, examples=examples, background=background, epochs=epochs,
+                            provenance=_provenance(examples, background, given.get("dataset_version_id"),
+                                                   given.get("background")))
+    return personality
+
+
+def _rename(personality: Personality, *, name: str | None, description: str | None) -> None:
+    if name is not None:
+        personality.name = name
+    if description is not None:
+        personality.description = description
+    personality.save()
+
+
+def _examples_field(given: dict) -> str:
+    return "dataset_version_id" if "dataset_version_id" in given else "examples"
+
+
+def _texts_for_retrain(personality: Personality, *, user, examples=None, dataset_version_id=None,
+                       background=None, **_) -> tuple[list[str], list[str]]:
+    """The new examples and background, each falling back to the current version's."""
+    old_examples, old_background = [], []
+    current = personality.current_version
+    if current is not None and storage.TRAIN_FILE in current.artifacts:
+        old_examples, old_background = storage.read_training_texts(
+            storage.version_dir(personality.owner_id, current.pk))
+    new_examples = _texts_arg(user=user, pasted=examples, dataset_version_id=dataset_version_id,
+                              field_name="examples", required=False)
+    return (new_examples if new_examples is not None else old_examples,
+            _background(background) if background is not None else (old_background or _background(None)))
+
+
+def _update_learned(personality: Personality, *, user, name, description, **given) -> Personality:
+    examples, background = _texts_for_retrain(personality, user=user, **given)
+    persona = _learned_fit(name=name or personality.name, examples=examples, background=background,
+                           examples_field=_examples_field(given))
+    with transaction.atomic():
+        _rename(personality, name=name, description=description)
+        _with_files(personality, lambda d: _write_learned(d, persona, examples, background),
+                    **_learned_fields(persona),
+                    provenance=_provenance(examples, background, given.get("dataset_version_id"),
+                                           given.get("background")))
+    return personality
+
+
+def _copy_name(*, user, name: str) -> str:
+    taken = set(Personality.objects.filter(owner=user, name__startswith=name).values_list("name", flat=True))
+    if name not in taken:
+        return name
+    for n in range(2, 1000):
+        candidate = f"{name} ({n})"
+        if candidate not in taken:
+            return candidate
+    raise ValidationError({"name": ["give the copy a name"]})
+
+
+@transaction.atomic
+def personality_copy(*, user, personality_id: int, name: str = "") -> Personality:
+    """A new personality of the user's, version 1 being a copy of the source's current
+    version (a built-in's or their own; artifacts copied). Without a name the copy keeps the
+    source's, numbered if the user already has one by it."""
+    source = personality_get(user=user, personality_id=personality_id)
+    version = source.current_version
+    if version is None or version.status != PersonalityVersion.Status.READY:
+        state = version.status if version else "without a version"
+        raise Conflict(f"personality '{source.name}' is {state}; copy it once it is ready")
+    name = _check_name_free(user=user, name=name) if name.strip() else _copy_name(user=user, name=source.name)
+    personality = Personality.objects.create(owner=user, name=name, description=source.description,
+                                             kind=source.kind, archetype=source.archetype)
+    if source.kind == Personality.Kind.CONFIG:
+        # Rebuilt under the new name: the prompt says "You are <name>".
+        fields = _config_fields(_config_persona(name=name, description=personality.description,
+                                                archetype="", traits=version.traits))
+    else:
+        fields = {f: getattr(version, f) for f in ("target_ranges", "generation_defaults",
+                                                    "system_prompt", "spec", "artifacts", "metrics")}
+    _with_files(
+        personality,
+        lambda d: None if source.builtin else storage.copy_version_files(
+            storage.version_dir(source.owner_id, version.pk), d),
+        **fields, provenance={**version.provenance, "copied_from_version_id": version.pk},
+    )
+    return personality
+
+
+def personality_references(personality: Personality) -> list[models.Model]:
+    """The objects outside this app that use the personality or any of its versions: every
+    foreign key other apps point at them (found by introspection, so a new one needs no
+    registration) and the registered checks."""
+    holders: list[models.Model] = []
+    targets = ((Personality, [personality]), (PersonalityVersion, list(personality.versions.all())))
+    for model, objects in targets:
+        for relation in model._meta.related_objects:
+            related = relation.related_model
+            if related._meta.app_label == Personality._meta.app_label or not objects:
+                continue
+            lookup = f"{relation.field.name}__in"
+            holders += list(related._default_manager.filter(**{lookup: objects})[:10])
+    for check in _REFERENCE_CHECKS:
+        holders += list(check(personality))
+    return holders
+
+
+@transaction.atomic
+def personality_delete(*, user, personality_id: int) -> None:
+    """Deletes an own personality with every version and file; refused (409, naming them)
+    while a conversation, model version or anything else references it."""
+    personality = _writable(user=user, personality_id=personality_id)
+    holders = personality_references(personality)
+    if holders:
+        raise Conflict(f"It cannot be deleted: it is {holders_message(holders)}.")
+    directories = [storage.version_dir(personality.owner_id, pk)
+                   for pk in personality.versions.values_list("pk", flat=True)]
+    personality.delete()
+    transaction.on_commit(lambda: [storage.remove_tree(d) for d in directories])
+
+
+# -- neural training (a worker) ----------------------------------------------------------------
+def personality_version_train(*, version_id: int) -> PersonalityVersion:
+    """Fits the persona space of a `training` version and marks it ready (or failed with
+    the reason). Idempotent: a version that is no longer training is left as it is.
+    Progress (0..1) and each epoch's loss are written as epochs finish."""
+    from ml.personality.neural import NeuralConfig, NeuralPersonaSpace
+
+    version = PersonalityVersion.objects.select_related("personality").get(pk=version_id)
+    if version.status != PersonalityVersion.Status.TRAINING:
+        return version
+    personality = version.personality
+    directory = storage.version_dir(personality.owner_id, version.pk)
+    epochs = int(version.provenance.get("epochs", DEFAULT_EPOCHS))
+    history: list[dict] = []
+
+    def on_epoch(epoch: int, loss: float) -> None:
+        history.append({"epoch": epoch, "loss": round(loss, 6)})
+        PersonalityVersion.objects.filter(pk=version.pk).update(progress=epoch / epochs, metrics=history)
+
+    try:
+        examples, background = storage.read_training_texts(directory)
+        label, other = personality.name, f"not {personality.name}"
+        space = NeuralPersonaSpace.fit(
+            [*examples, *background], [label] * len(examples) + [other] * len(background),
+            NeuralConfig(epochs=epochs), on_epoch=on_epoch,
+        )
+        space.save(directory)
+        persona = space.persona(label, ".")
+    except Exception as exc:  # the user sees why; the worker stays up for the next task
+        PersonalityVersion.objects.filter(pk=version.pk).update(
+            status=PersonalityVersion.Status.FAILED, error=error_text(exc))
+        version.refresh_from_db()
+        return version
+    from ml.personality.neural import CONFIG_FILE, WEIGHTS_FILE
+
+    PersonalityVersion.objects.filter(pk=version.pk, status=PersonalityVersion.Status.TRAINING).update(
+        status=PersonalityVersion.Status.READY, progress=1.0, spec=persona.to_dict(),
+        system_prompt=persona.system_prompt(), generation_defaults=persona.generation_defaults(),
+        artifacts=[WEIGHTS_FILE, CONFIG_FILE, storage.TRAIN_FILE],
+    )
+    version.refresh_from_db()
+    return version
