@@ -6,6 +6,9 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sloughgpt_site.settings.local")
+# Requests run in threads of their own here: borrow connections from a pool rather than keep
+# one per thread (settings/database.py).
+os.environ.setdefault("DATABASE_POOL", "1")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -86,13 +86,14 @@ def _free_port() -> int:
 
 
 @contextmanager
-def daphne_server(var_dir: Path, log_path: Path) -> Iterator[str]:
+def daphne_server(var_dir: Path, log_path: Path, *, extra_env: dict | None = None) -> Iterator[str]:
     """The ASGI app under daphne (HTTP and WebSockets); yields its base URL."""
     port = _free_port()
     log = log_path.open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "sloughgpt_site.asgi:application"],
-        cwd=ROOT, env=server_env(var_dir), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=ROOT, env={**server_env(var_dir), **(extra_env or {})}, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 60

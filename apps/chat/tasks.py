@@ -7,6 +7,7 @@ import sys
 
 from celery import shared_task
 from celery.signals import worker_init
+from django.db import InterfaceError, OperationalError
 
 # How long a thread holding the GIL keeps it while another waits (Python's default is 5 ms).
 # An inference worker's decode thread needs the GIL for a moment between kernel calls; with
@@ -25,7 +26,16 @@ def _warm_inference_worker(sender, **kwargs):
         sys.setswitchinterval(INFERENCE_SWITCH_INTERVAL_S)
 
 
-@shared_task(name="chat.chat_reply_inference_task", ignore_result=True)
+# A reply whose first read fails (the database restarting, or out of connections) would
+# otherwise stay queued with nobody to finish it: try again while the reply is still queued
+# (a retry of a reply already started or finished does nothing).
+DATABASE_RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError), "max_retries": 6,
+    "retry_backoff": 1, "retry_backoff_max": 30, "retry_jitter": False,
+}
+
+
+@shared_task(name="chat.chat_reply_inference_task", ignore_result=True, **DATABASE_RETRY)
 def chat_reply_inference_task(message_id: int) -> None:
     from .generation import chat_reply_generate
 

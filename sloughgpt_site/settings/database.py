@@ -1,9 +1,15 @@
-"""PostgreSQL (with pgvector) from DATABASE_URL or the embedded development server."""
+"""PostgreSQL (with pgvector) from DATABASE_URL or the embedded development server.
+
+Workers keep one connection per thread for DATABASE_CONN_MAX_AGE seconds. The web process
+(ASGI, `DATABASE_POOL=1`, set by asgi.py) cannot: Django runs each request's sync code in a
+thread of its own, and a kept connection per such thread piled up until PostgreSQL refused
+new clients under load ("too many clients already", found by benchmarks/load_mixed.py). It
+borrows from a bounded psycopg pool instead, as Django's docs advise for ASGI."""
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_int, service_url
+from .env import env_bool, env_int, service_url
 
 _database_url = service_url("DATABASE_URL")
 if not _database_url:
@@ -12,9 +18,20 @@ if not _database_url:
         "Start everything with `make run`, or set DATABASE_URL=postgresql://USER:PASS@HOST/DB."
     )
 
+_pooled = env_bool("DATABASE_POOL", False)
 DATABASES = {
     "default": dj_database_url.parse(
-        _database_url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True
+        _database_url,
+        # A pooled connection goes back to the pool after each request; Django refuses both.
+        conn_max_age=0 if _pooled else env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=not _pooled,
     )
 }
+if _pooled:
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": env_int("DATABASE_POOL_MAX_SIZE", 20),
+        # A request waits this long for a free connection before it fails.
+        "timeout": 10,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
