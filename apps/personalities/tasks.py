@@ -1,10 +1,10 @@
-"""Personality tasks: training a neural personality's persona space, on the `train` queue
-with the other heavy work."""
+"""Personality tasks: training a neural personality's persona space. The `_train_task`
+name routes it to the `train` queue with the other heavy work (CELERY_TASK_ROUTES)."""
 
 from celery import shared_task
 
 
-@shared_task(name="personalities.personality_train_task", queue="train")
+@shared_task(name="personalities.personality_train_task")
 def personality_train_task(version_id: int) -> str:
     from .services import personality_version_train
 

@@ -44,5 +44,7 @@ SPECTACULAR_SETTINGS = {
         "ModelExportStatusEnum": "apps.registry.models.ModelExport.Status",
         "DocumentStatusEnum": "apps.rag.models.Document.Status",
         "MessageStatusEnum": "apps.chat.models.Message.Status",
+        "PersonalityKindEnum": "apps.personalities.models.Personality.Kind",
+        "PersonalityVersionStatusEnum": "apps.personalities.models.PersonalityVersion.Status",
     },
 }

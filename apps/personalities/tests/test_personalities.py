@@ -177,3 +177,13 @@ def test_a_personality_in_use_cannot_be_deleted_and_the_message_names_its_user(o
     assert f"conversation {conversation.pk}" in refused.json()["error"]["message"]
     assert deleted.status_code == 204
     assert not Personality.objects.filter(pk=mine.pk).exists()
+
+
+def test_a_missing_built_in_comes_back_after_migrate(owner, api_client_for):
+    # given a database flushed since the data migration ran (as tests on a real worker do)
+    Personality.objects.filter(owner=None, archetype="sage").delete()
+    # when
+    services.personality_builtins_sync()
+    # then
+    names = [p["name"] for p in api_client_for(owner).get("/api/v1/personalities/").json()["results"]]
+    assert names.count("Sage") == 1 and len(names) == ARCHETYPES
