@@ -216,8 +216,8 @@ def _write_learned(directory: Path, persona, examples: list[str], background: li
 
 
 def _with_files(personality: Personality, write: Callable[[Path], None], **fields) -> PersonalityVersion:
-    """A version whose files are written once its id exists; the folder goes if the
-    transaction does not commit."""
+    """A version whose files are written once its id exists (the folder is named by it);
+    a failed write leaves no folder behind and rolls the version back."""
     version = _version_add(personality, **fields)
     directory = storage.version_dir(personality.owner_id, version.pk)
     try:
@@ -285,7 +285,10 @@ def personality_create_config(*, user, name: str, description: str = "", archety
 
 
 def _archetype_key(archetype: str) -> str:
-    return " ".join(archetype.replace("_", " ").replace("-", " ").lower().split())
+    """ml's key of an archetype however it was spelled ("Cheerful-Enthusiast")."""
+    from ml.personality import ConfigPersonality
+
+    return ConfigPersonality.from_archetype(archetype).name.lower() if archetype else ""
 
 
 def _archetype_provenance(archetype: str) -> dict:
