@@ -21,7 +21,7 @@ from rest_framework.exceptions import PermissionDenied
 from apps.core.errors import Conflict, holders_message
 from apps.core.user_paths import error_text
 
-from . import sources, storage
+from . import realtime, sources, storage
 from .models import Personality, PersonalityVersion
 from .selectors import personality_get
 
@@ -493,7 +493,8 @@ def personality_delete(*, user, personality_id: int) -> None:
 def personality_version_train(*, version_id: int) -> PersonalityVersion:
     """Fits the persona space of a `training` version and marks it ready (or failed with
     the reason). Idempotent: a version that is no longer training is left as it is.
-    Progress (0..1) and each epoch's loss are written as epochs finish."""
+    Progress (0..1) and each epoch's loss are written as epochs finish and published to the
+    version's socket (realtime.py), as is the final status."""
     from ml.personality.neural import NeuralConfig, NeuralPersonaSpace
 
     version = PersonalityVersion.objects.select_related("personality").get(pk=version_id)
@@ -507,6 +508,8 @@ def personality_version_train(*, version_id: int) -> PersonalityVersion:
     def on_epoch(epoch: int, loss: float) -> None:
         history.append({"epoch": epoch, "loss": round(loss, 6)})
         PersonalityVersion.objects.filter(pk=version.pk).update(progress=epoch / epochs, metrics=history)
+        realtime.publish_epoch(version_id=version.pk, epoch=epoch, epochs=epochs,
+                               loss=history[-1]["loss"], progress=epoch / epochs)
 
     try:
         examples, background = storage.read_training_texts(directory)
@@ -521,6 +524,7 @@ def personality_version_train(*, version_id: int) -> PersonalityVersion:
         PersonalityVersion.objects.filter(pk=version.pk).update(
             status=PersonalityVersion.Status.FAILED, error=error_text(exc))
         version.refresh_from_db()
+        realtime.publish_status(version_id=version.pk, status=version.status, error=version.error)
         return version
     from ml.personality.neural import CONFIG_FILE, WEIGHTS_FILE
 
@@ -530,4 +534,5 @@ def personality_version_train(*, version_id: int) -> PersonalityVersion:
         artifacts=[WEIGHTS_FILE, CONFIG_FILE, storage.TRAIN_FILE],
     )
     version.refresh_from_db()
+    realtime.publish_status(version_id=version.pk, status=version.status, error=version.error)
     return version
