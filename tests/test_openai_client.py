@@ -113,3 +113,31 @@ def test_errors_come_back_in_openai_shape(server_url, owner, make_user):
         client.completions.create(model="tiny", prompt="Hi")
     assert int(spent.value.response.headers["Retry-After"]) > 0
     assert "resets at" in spent.value.body["message"]
+
+
+def test_a_personality_by_name_or_id_prompts_and_samples_the_reply(server_url, owner, make_user):
+    # given the owner's own personality, and a stranger's
+    from apps.personalities.models import Personality
+    from apps.personalities.tests.factories import config_personality
+
+    client = _client(server_url, owner)
+    mine = config_personality(owner, name="Ship's cook", archetype="jester")
+    theirs = config_personality(make_user(), name="Not yours")
+    sage = Personality.objects.get(owner=None, archetype="sage").current_version
+    # when
+    plain = client.chat.completions.create(model="tiny", messages=MESSAGES, max_tokens=4)
+    as_sage = client.chat.completions.create(model="tiny", messages=MESSAGES,
+                                             extra_body={"personality": "sage"})
+    as_mine = client.chat.completions.create(model="tiny", messages=MESSAGES, max_tokens=4,
+                                             extra_body={"personality": mine.pk})
+    # then the personality's prompt opens the conversation and its reply length applies
+    assert as_sage.usage.prompt_tokens > plain.usage.prompt_tokens
+    assert as_sage.usage.completion_tokens == sage.generation_defaults["max_new_tokens"]
+    assert as_mine.usage.prompt_tokens > plain.usage.prompt_tokens
+    assert as_mine.usage.completion_tokens == 4  # the request's own length wins
+    for unknown in (theirs.pk, "Not yours", "pirate king"):
+        with pytest.raises(openai.NotFoundError) as missing:
+            client.chat.completions.create(model="tiny", messages=MESSAGES,
+                                           extra_body={"personality": unknown})
+        assert missing.value.body["code"] == "personality_not_found"
+        assert missing.value.body["param"] == "personality"

@@ -7,9 +7,10 @@ from .models import Conversation, Message
 
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
-    list_display = ("id", "title", "owner", "model_version", "personality", "updated_at")
+    list_display = ("id", "title", "owner", "model_version", "personality_version", "updated_at")
     search_fields = ("title", "owner__email")
-    raw_id_fields = ("owner", "model_version")
+    raw_id_fields = ("owner", "model_version", "personality_version")
+    list_select_related = ("owner", "model_version", "personality_version__personality")
 
 
 @admin.register(Message)

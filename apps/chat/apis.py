@@ -35,7 +35,14 @@ class ConversationInputSerializer(SettingsSerializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     model_version_id = serializers.IntegerField()
     qtype = serializers.CharField(max_length=8, required=False, allow_blank=True)
-    personality = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    personality_id = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, required=False, allow_null=True,
+        help_text="a built-in personality or one of yours (GET /api/v1/personalities/); replies "
+                  "speak as its current version; null for none")
+    personality = serializers.CharField(
+        max_length=100, required=False, allow_blank=True,
+        help_text="deprecated, use personality_id: a built-in's name or archetype (\"sage\") or "
+                  "the name of one of yours; \"\" for none")
     system_prompt = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     collection_ids = serializers.ListField(child=serializers.IntegerField(min_value=1),
                                            max_length=20, required=False)
@@ -51,13 +58,32 @@ class MessageOutputSerializer(serializers.ModelSerializer):
         ref_name = "ChatMessage"
 
 
+class ConversationPersonalitySerializer(serializers.Serializer):
+    """The personality version a conversation speaks as."""
+
+    id = serializers.IntegerField(source="personality_id", help_text="the personality")
+    name = serializers.CharField(source="personality.name")
+    kind = serializers.CharField(source="personality.kind")
+    builtin = serializers.BooleanField(source="personality.builtin")
+    version_id = serializers.IntegerField(source="pk")
+    version_number = serializers.IntegerField(source="number")
+    # A newer version exists: choosing the personality again moves the conversation to it.
+    outdated = serializers.SerializerMethodField()
+
+    class Meta:
+        ref_name = "ConversationPersonality"
+
+    def get_outdated(self, version) -> bool:
+        return version.personality.current_version_id != version.pk
+
+
 class ConversationOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     model_version_id = serializers.IntegerField(allow_null=True)
     model_name = serializers.SerializerMethodField()
     qtype = serializers.CharField()
-    personality = serializers.CharField()
+    personality = ConversationPersonalitySerializer(source="personality_version", allow_null=True)
     system_prompt = serializers.CharField()
     temperature = serializers.FloatField(allow_null=True)
     top_p = serializers.FloatField(allow_null=True)

@@ -12,8 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import APIException, NotFound
 
+from apps.personalities.loader import personality_version_load
+from apps.personalities.selectors import personality_version_get
 from apps.registry.selectors import model_version_sou_path, version_sou_path
 from ml.infer.engine import ContextLengthError
+from ml.personality.base import chat_settings
 
 from . import redis_state
 from .conf import setting
@@ -24,9 +27,9 @@ from .prompting import (
     PromptTooLong,
     dropped_notice,
     fit_prompt,
-    personality_settings,
     sources_block,
     system_message,
+    with_system_prompt,
 )
 from .quotas import Lease, quota_release
 from .realtime import publish_chat_event, publish_chat_events, push_reply
@@ -48,12 +51,15 @@ def _retrieve(conversation: Conversation, query: str, collection_ids: list[int])
 
 
 def chat_plan(reply: Message, engine, lease: Lease | None) -> Plan:
-    """The prompt and settings for `reply` (as `queued_reply` read it): personality and user
-    settings over the file's defaults, max_tokens capped by the quota lease (and, unless the
+    """The prompt and settings for `reply` (as `queued_reply` read it): the personality
+    version's prompt and sampling (loaded once per worker), the user's settings over them and
+    over the file's defaults, max_tokens capped by the quota lease (and, unless the
     user chose it, by what the prompt leaves of the context), sources retrieved from the
     conversation's collections, fitted history."""
     conversation = reply.conversation
-    persona_prompt, sampling = personality_settings(conversation.personality)
+    version = conversation.personality_version
+    persona = personality_version_load(version) if version is not None else None
+    persona_prompt, sampling = chat_settings(persona)
     sampling.update({key: getattr(conversation, key) for key in SETTINGS_FIELDS
                      if getattr(conversation, key) is not None})
     max_tokens = sampling.get("max_tokens") or engine.defaults["max_tokens"]
@@ -173,9 +179,19 @@ def chat_reply_generate(*, message_id: int) -> None:
 
 
 # -- OpenAI-compatible completions -------------------------------------------------------------
+def _completion_personality(user, payload: dict) -> tuple[str, dict]:
+    """(system prompt, sampling defaults) of the request's personality version, if it named
+    one (checked again here: the version must still be one the user may see)."""
+    version_id = payload.get("personality_version_id")
+    if version_id is None:
+        return "", {}
+    return chat_settings(personality_version_load(personality_version_get(user=user, version_id=version_id)))
+
+
 def completion_generate(*, payload: dict) -> None:
     """Stream one /v1 completion to `reply:<request_id>`: a "start" event (prompt tokens),
-    "delta" events, then "done" with usage, or one "error" event with an HTTP status."""
+    "delta" events, then "done" with usage, or one "error" event with an HTTP status. A
+    personality opens the system message and its sampling fills what the request left out."""
     from apps.accounts.models import User
 
     request_id = payload["request_id"]
@@ -191,12 +207,16 @@ def completion_generate(*, payload: dict) -> None:
         user = User.objects.get(pk=payload["user_id"])
         engine = engine_for(model_version_sou_path(
             user=user, model_version_id=payload["model_version_id"], qtype=payload["qtype"]))
+        persona_prompt, defaults = _completion_personality(user, payload)
         settings = dict(payload["settings"])
-        requested = settings.pop("max_tokens", None)
-        max_tokens = requested or engine.defaults["max_tokens"]
+        requested, default = settings.pop("max_tokens", None), defaults.pop("max_tokens", None)
+        max_tokens = requested or default or engine.defaults["max_tokens"]
+        settings = {**defaults, **settings}
         if lease is not None:
             max_tokens = min(max_tokens, lease.tokens)
         prompt = payload.get("messages") or payload.get("prompt")
+        if persona_prompt and isinstance(prompt, list):
+            prompt = with_system_prompt(prompt, persona_prompt)
         try:
             try:
                 request = engine.request(prompt, max_tokens=max_tokens, **settings)

@@ -1,6 +1,7 @@
 """Conversations with a registered model and their messages. An assistant message is created
 `queued` when a reply is asked for (so its id can label the streamed text) and its content is
-written once, by the inference worker, when the generation ends."""
+written once, by the inference worker, when the generation ends. A conversation speaks as one
+stored personality version, so editing the personality later does not change it."""
 
 from __future__ import annotations
 
@@ -17,8 +18,13 @@ class Conversation(OwnedModel):
     )
     # A quantized export to serve from ("Q8_0", ...); empty picks the preferred ready one.
     qtype = models.CharField(max_length=8, blank=True)
-    # An archetype name from ml.personality (e.g. "sage"); empty for none.
-    personality = models.CharField(max_length=50, blank=True)
+    # The personality version replies speak as (a built-in or the owner's own); null for none.
+    # RESTRICT: the version cannot be deleted while a conversation uses it, unless the
+    # conversation goes in the same delete (its owner's account).
+    personality_version = models.ForeignKey(
+        "personalities.PersonalityVersion", null=True, blank=True, on_delete=models.RESTRICT,
+        related_name="conversations",  # not "+": personality_delete finds holders through it
+    )
     system_prompt = models.TextField(blank=True)
     # Sampling settings; null means the personality's, else the model file's default.
     temperature = models.FloatField(null=True, blank=True)

@@ -1,6 +1,9 @@
 """The OpenAI-compatible API under /v1 (the official `openai` client works unchanged):
 `GET /v1/models`, `GET /v1/models/<name>`, `POST /v1/chat/completions`,
 `POST /v1/completions` (streamed as server-sent events or whole) and `POST /v1/embeddings`.
+Chat completions take one extension field, `personality`: a personality's id, or a name (one
+of the caller's own, else a built-in such as "sage"), whose prompt and sampling defaults the
+reply then has.
 
 Callers authenticate with a personal API token (`Authorization: Bearer sg_...`); models are
 the caller's ready model versions by name (`NAME`, `NAME:1.2.0`, `NAME:1.2.0:Q8_0`). Errors
@@ -27,7 +30,7 @@ from collections.abc import AsyncIterator
 import numpy as np
 import redis.asyncio as aioredis
 from asgiref.sync import sync_to_async
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import AuthenticationFailed, NotFound
@@ -40,7 +43,7 @@ from . import redis_state
 from .conf import setting
 from .quotas import QuotaExceeded, quota_acquire, quota_release
 from .realtime import reply_key
-from .services import api_generation_id
+from .services import api_generation_id, personality_version_choose
 
 EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 EMBEDDING_ALIASES = {EMBEDDING_MODEL, f"sentence-transformers/{EMBEDDING_MODEL}"}
@@ -210,6 +213,28 @@ def _prompt(data: dict) -> str:
     return prompt
 
 
+def _personality(data: dict) -> int | str | None:
+    personality = data.get("personality")
+    if personality is None or (isinstance(personality, int) and not isinstance(personality, bool)
+                               and 0 < personality < 1 << 63):
+        return personality
+    if isinstance(personality, str) and personality.strip():
+        return personality.strip()
+    raise OpenAIError(400, "'personality' must be a personality's id or name (GET "
+                           "/api/v1/personalities/ lists yours and the built-ins).", param="personality")
+
+
+def _personality_version_id(user, personality: int | str) -> int:
+    """The version a request's personality speaks as; OpenAI's shape for unknown ones."""
+    try:
+        return personality_version_choose(user=user, personality=personality).pk
+    except NotFound as exc:
+        raise OpenAIError(404, str(exc.detail), param="personality",
+                          code="personality_not_found") from None
+    except ValidationError as exc:
+        raise OpenAIError(400, exc.messages[0], param="personality") from None
+
+
 # -- running a completion on a worker -------------------------------------------------------------
 class _Replies:
     """Reads one request's events from its Redis list; one connection per event loop."""
@@ -241,7 +266,8 @@ def _error_event(event: dict) -> OpenAIError:
                        code=event.get("code"))
 
 
-async def _start(user, name: str, prompt: dict, settings: dict, param: str) -> tuple[str, dict]:
+async def _start(user, name: str, prompt: dict, settings: dict, param: str,
+                 personality: int | str | None = None) -> tuple[str, dict]:
     """Enqueue the generation; returns (request id, the worker's "start" event)."""
     from .tasks import completion_inference_task
 
@@ -250,6 +276,9 @@ async def _start(user, name: str, prompt: dict, settings: dict, param: str) -> t
     except NotFound as exc:
         raise OpenAIError(404, f"The model '{name}' does not exist or is not ready: {exc.detail}",
                           param="model", code="model_not_found") from None
+    if personality is not None:
+        prompt = {**prompt, "personality_version_id":
+                  await sync_to_async(_personality_version_id)(user, personality)}
     try:
         lease = await sync_to_async(quota_acquire, thread_sensitive=False)(
             user_id=user.pk, want_tokens=settings["max_tokens"])
@@ -332,7 +361,8 @@ def _include_usage(data: dict) -> bool:
 async def chat_completions(request, user):
     data = _body(request)
     name, messages, settings = _model_name(data), _messages(data), _settings(data)
-    request_id, _ = await _start(user, name, {"messages": messages}, settings, "messages")
+    request_id, _ = await _start(user, name, {"messages": messages}, settings, "messages",
+                                 _personality(data))
     completion_id, created = f"chatcmpl-{request_id}", int(time.time())
 
     def chunk(delta: dict, finish: str | None = None) -> dict:

@@ -46,6 +46,13 @@ MODEL_NAME = {"type": "string", "minLength": 1, "example": "smollm2-135m-instruc
               "description": "`NAME` (its production version, else the newest), `NAME:1.2.0` "
                              "or `NAME:1.2.0:Q8_0`; GET /v1/models lists yours."}
 FINISH = {"type": "string", "nullable": True, "example": "stop"}
+PERSONALITY = {"nullable": True, "oneOf": [
+    {"type": "integer", "minimum": 1, "maximum": (1 << 63) - 1},
+    {"type": "string", "minLength": 1, "pattern": r"\S"}],
+    "example": "sage",
+    "description": "SloughGPT extension: a personality's id, or the name of one of yours or of a "
+                   "built-in (GET /api/v1/personalities/). Its system prompt opens the "
+                   "conversation and its sampling defaults fill what the request leaves out."}
 
 
 def _completion_fields(choice: dict) -> dict:
@@ -81,7 +88,7 @@ COMPONENTS = {
                         "type": "object", "required": ["type", "text"], "properties": {
                             "type": {"type": "string", "enum": ["text"]},
                             "text": {"type": "string"}}}}]}}}},
-            **SAMPLING}},
+            "personality": PERSONALITY, **SAMPLING}},
     "ChatCompletion": _completion_fields({
         "type": "object", "properties": {
             "index": {"type": "integer"}, "finish_reason": FINISH,

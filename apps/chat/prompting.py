@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ml.personality import ConfigPersonality
-
 Messages = list[dict[str, str]]
 
 SOURCES_INSTRUCTION = (
@@ -36,17 +34,6 @@ class Plan:
     sampling: dict = field(default_factory=dict)  # personality defaults under the user's own
 
 
-def personality_settings(archetype: str) -> tuple[str, dict]:
-    """(system prompt, sampling defaults) of an archetype; ("", {}) for none."""
-    if not archetype:
-        return "", {}
-    persona = ConfigPersonality.from_archetype(archetype)
-    defaults = dict(persona.generation_defaults())
-    if "max_new_tokens" in defaults:
-        defaults["max_tokens"] = defaults.pop("max_new_tokens")
-    return persona.system_prompt(), defaults
-
-
 def sources_block(chunks: Sequence) -> tuple[str, list[dict]]:
     """The excerpts as numbered sources, and the citations stored with the reply."""
     lines, citations = [SOURCES_INSTRUCTION], []
@@ -64,6 +51,15 @@ def sources_block(chunks: Sequence) -> tuple[str, list[dict]]:
 def system_message(parts: Sequence[str]) -> Messages:
     text = "\n\n".join(part.strip() for part in parts if part and part.strip())
     return [{"role": "system", "content": text}] if text else []
+
+
+def with_system_prompt(messages: Messages, text: str) -> Messages:
+    """`messages` with `text` opening their system message (one is added when none leads)."""
+    if not text:
+        return messages
+    if messages and messages[0]["role"] == "system":
+        return system_message([text, messages[0]["content"]]) + messages[1:]
+    return system_message([text]) + messages
 
 
 def _turns(history: Messages) -> list[Messages]:

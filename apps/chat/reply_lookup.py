@@ -1,5 +1,5 @@
-"""The inference worker's first read for a queued reply: the reply, its conversation and model
-version, the conversation's collections, the version's ready exports and the finished turns
+"""The inference worker's first read for a queued reply: the reply, its conversation, model
+version and personality version, the conversation's collections, the version's ready exports and the finished turns
 before the reply, in one query.
 
 The SQL is written here rather than built by the ORM because everything the worker does
@@ -16,11 +16,12 @@ from functools import cache
 from django.db import connection
 
 from apps.core.raw_rows import column_count, instance_from_row, select_columns
+from apps.personalities.models import PersonalityVersion
 from apps.registry.models import ModelExport, ModelVersion
 
 from .models import Conversation, Message
 
-_JOINED = ((Message, "m"), (Conversation, "c"), (ModelVersion, "v"))
+_JOINED = ((Message, "m"), (Conversation, "c"), (ModelVersion, "v"), (PersonalityVersion, "pv"))
 
 
 @cache
@@ -41,12 +42,13 @@ def _sql() -> str:
         FROM "{Message._meta.db_table}" m
         JOIN "{Conversation._meta.db_table}" c ON c."id" = m."conversation_id"
         LEFT JOIN "{ModelVersion._meta.db_table}" v ON v."id" = c."model_version_id"
+        LEFT JOIN "{PersonalityVersion._meta.db_table}" pv ON pv."id" = c."personality_version_id"
         WHERE m."id" = %s AND m."role" = %s"""
 
 
 def queued_reply(message_id: int) -> Message | None:
-    """The assistant message `message_id` with `conversation` and its `model_version` (None
-    when deleted) loaded, and three attributes for building its prompt: `collection_ids` (the
+    """The assistant message `message_id` with `conversation`, its `model_version` (None
+    when deleted) and `personality_version` (None for none) loaded, and three attributes for building its prompt: `collection_ids` (the
     conversation's collections), `ready_qtypes` (the version's ready export types) and
     `history` (the conversation's finished, non-empty turns before it, as chat messages)."""
     with connection.cursor() as cursor:
@@ -60,11 +62,13 @@ def queued_reply(message_id: int) -> Message | None:
         end = start + column_count(model)
         instances.append(instance_from_row(model, row[start:end], alias))
         start = end
-    reply, conversation, version = instances
+    reply, conversation, version, persona_version = instances
     collection_ids, ready_qtypes, history = row[start:]
     if version.pk is None:  # the LEFT JOIN found no version: it was deleted
         version = None
     Conversation._meta.get_field("model_version").set_cached_value(conversation, version)
+    Conversation._meta.get_field("personality_version").set_cached_value(
+        conversation, persona_version if persona_version.pk is not None else None)
     Message._meta.get_field("conversation").set_cached_value(reply, conversation)
     reply.collection_ids, reply.ready_qtypes = collection_ids, ready_qtypes
     reply.history = [{"role": role, "content": content}

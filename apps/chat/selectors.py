@@ -12,7 +12,8 @@ from .models import Conversation, Message
 def conversation_list(*, user, search: str = "") -> QuerySet[Conversation]:
     """The user's conversations, newest activity first; `search` matches the title or any
     message's text."""
-    queryset = owned_queryset(Conversation, user=user).select_related("model_version__registered_model")
+    queryset = owned_queryset(Conversation, user=user).select_related(
+        "model_version__registered_model", "personality_version__personality")
     search = search.strip()
     if search:
         matching = owned_queryset(Message, user=user).filter(content__icontains=search)
@@ -23,7 +24,7 @@ def conversation_list(*, user, search: str = "") -> QuerySet[Conversation]:
 
 def conversation_get(*, user, conversation_id) -> Conversation:
     queryset = owned_queryset(Conversation, user=user).select_related(
-        "model_version__registered_model"
+        "model_version__registered_model", "personality_version__personality"
     ).prefetch_related("collections", Prefetch("messages", queryset=Message.objects.order_by("id")))
     return owned_get(queryset, user=user, pk=conversation_id)
 

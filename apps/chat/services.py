@@ -16,10 +16,11 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from apps.core.selectors import owned_get, owned_queryset
+from apps.personalities.models import PersonalityVersion
+from apps.personalities.selectors import personality_get, personality_get_by_name
 from apps.rag.models import Collection
 from apps.registry.models import ModelVersion
 from apps.registry.selectors import version_sou_path
-from ml.personality import ARCHETYPES, ConfigPersonality, PersonalityError
 
 from . import redis_state
 from .conversation_lock import locked_conversation
@@ -57,14 +58,46 @@ def _check_model(*, user, model_version_id: int, qtype: str) -> ModelVersion:
     return version
 
 
-def _check_personality(name: str) -> str:
-    if name:
-        try:
-            ConfigPersonality.from_archetype(name)
-        except PersonalityError:
-            known = ", ".join(sorted(ARCHETYPES))
-            raise ValidationError({"personality": [f"unknown archetype {name!r}; known: {known}"]})
-    return name
+def personality_version_choose(*, user, personality: int | str) -> PersonalityVersion:
+    """The current version of a personality named by id (int) or by name (str): a built-in or
+    the user's own; unknown or another user's is NotFound, one not ready a ValidationError."""
+    if isinstance(personality, int):
+        chosen = personality_get(user=user, personality_id=personality)
+    else:
+        chosen = personality_get_by_name(user=user, name=personality)
+    version = chosen.current_version
+    if version is None or version.status != PersonalityVersion.Status.READY:
+        state = version.status if version else "without a version"
+        raise ValidationError(f"personality {chosen.name!r} is {state}; choose it once it is ready")
+    return version
+
+
+def _personality_version(*, user, personality_id: int | None = None,
+                         personality: str | None = None) -> PersonalityVersion | None:
+    """The version a conversation's `personality_id` (another user's is NotFound) or, as
+    older clients send it, `personality` name (unknown is a 400 on that field) picks; None
+    when neither names one."""
+    if personality_id is not None and personality:
+        raise ValidationError({"personality_id": ["give personality_id or personality, not both"]})
+    field, ref = ("personality_id", personality_id) if personality_id is not None else ("personality", personality)
+    if not ref:
+        return None
+    try:
+        return personality_version_choose(user=user, personality=ref)
+    except NotFound as exc:
+        if field == "personality_id":
+            raise
+        raise ValidationError({field: [str(exc.detail)]}) from None
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
+
+
+def _personality_change(changes: dict) -> dict | None:
+    """The personality arguments among `changes` (popped), or None when it is not changed."""
+    if "personality_id" not in changes and "personality" not in changes:
+        return None
+    return {"personality_id": changes.pop("personality_id", None),
+            "personality": changes.pop("personality", None)}
 
 
 def _check_max_tokens(version: ModelVersion | None, max_tokens: int | None) -> None:
@@ -85,14 +118,18 @@ def _collections(*, user, collection_ids: Iterable[int]) -> list[Collection]:
 
 @transaction.atomic
 def conversation_create(*, user, model_version_id: int, title: str = "", qtype: str = "",
-                        personality: str = "", system_prompt: str = "",
-                        collection_ids: Iterable[int] = (), **settings) -> Conversation:
+                        personality_id: int | None = None, personality: str = "",
+                        system_prompt: str = "", collection_ids: Iterable[int] = (),
+                        **settings) -> Conversation:
+    """A conversation with a model version; `personality_id` (or a `personality` name, the
+    older form) picks the personality whose current version its replies speak as."""
     version = _check_model(user=user, model_version_id=model_version_id, qtype=qtype)
     _check_max_tokens(version, settings.get("max_tokens"))
+    persona = _personality_version(user=user, personality_id=personality_id, personality=personality)
     collections = _collections(user=user, collection_ids=collection_ids)
     conversation = Conversation.objects.create(
         owner=user, model_version=version, title=title.strip(), qtype=qtype,
-        personality=_check_personality(personality), system_prompt=system_prompt,
+        personality_version=persona, system_prompt=system_prompt,
         **{key: settings.get(key) for key in SETTINGS_FIELDS},
     )
     conversation.collections.set(collections)
@@ -101,8 +138,8 @@ def conversation_create(*, user, model_version_id: int, title: str = "", qtype: 
 
 @transaction.atomic
 def conversation_update(*, user, conversation_id: int, **changes) -> Conversation:
-    """Rename, or change the model, personality, system prompt, sampling or collections;
-    the next reply uses the new settings."""
+    """Rename, or change the model, personality (its current version; null or "" for none),
+    system prompt, sampling or collections; the next reply uses the new settings."""
     conversation = owned_get(Conversation.objects.select_for_update(), user=user, pk=conversation_id)
     if "model_version_id" in changes or "qtype" in changes:
         version_id = changes.pop("model_version_id", conversation.model_version_id)
@@ -111,8 +148,9 @@ def conversation_update(*, user, conversation_id: int, **changes) -> Conversatio
         qtype = changes.pop("qtype", conversation.qtype)
         conversation.model_version = _check_model(user=user, model_version_id=version_id, qtype=qtype)
         conversation.qtype = qtype
-    if "personality" in changes:
-        conversation.personality = _check_personality(changes.pop("personality"))
+    persona = _personality_change(changes)
+    if persona is not None:
+        conversation.personality_version = _personality_version(user=user, **persona)
     if "collection_ids" in changes:
         conversation.collections.set(_collections(user=user, collection_ids=changes.pop("collection_ids")))
     if "title" in changes:

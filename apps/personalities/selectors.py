@@ -30,6 +30,25 @@ def personality_get(*, user, personality_id) -> Personality:
         raise NotFound(f"No personality with id {personality_id}.") from None
 
 
+def personality_get_by_name(*, user, name: str) -> Personality:
+    """The user's own personality called `name`, else the built-in of that name or archetype
+    ("Sage", "sage", "cheerful-enthusiast"), or NotFound; how chat and /v1 take a name."""
+    from ml.personality import ConfigPersonality, PersonalityError
+
+    given = name.strip()
+    own = personality_list(user=user).filter(owner=user, name=given).first() if given else None
+    if own is not None:
+        return own
+    try:
+        builtin_name = ConfigPersonality.from_archetype(given).name
+    except PersonalityError:
+        builtin_name = given  # a built-in that is no archetype is found by its name alone
+    builtin = personality_list(user=user).filter(owner__isnull=True, name__iexact=builtin_name).first()
+    if builtin is None:
+        raise NotFound(f"No personality named {given!r}.")
+    return builtin
+
+
 def personality_version_list(*, user, personality_id) -> QuerySet[PersonalityVersion]:
     personality = personality_get(user=user, personality_id=personality_id)
     return personality.versions.select_related("personality")

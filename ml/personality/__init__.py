@@ -9,6 +9,7 @@ import importlib
 # prompt should not pay.
 _EXPORTS = {
     "Personality": "base", "PersonalityError": "base", "load_personality": "base",
+    "chat_settings": "base",
     "ARCHETYPES": "config", "ConfigPersonality": "config",
     "LearnedPersonality": "learned",
     "METRIC_NAMES": "metrics", "PersonalityProfile": "metrics", "TextMetrics": "metrics",

@@ -104,6 +104,17 @@ def load_personality(path: str | Path) -> Personality:
         raise PersonalityError(f"{path}: {exc}") from exc
 
 
+def chat_settings(persona: Personality | None) -> tuple[str, dict[str, float]]:
+    """(system prompt, sampling defaults) to chat as `persona`, the defaults named as the
+    inference engine names them (`max_new_tokens` is `max_tokens`); ("", {}) for none."""
+    if persona is None:
+        return "", {}
+    defaults = dict(persona.generation_defaults())
+    if "max_new_tokens" in defaults:
+        defaults["max_tokens"] = int(defaults.pop("max_new_tokens"))
+    return persona.system_prompt(), defaults
+
+
 def registered_kinds() -> list[str]:
     _register_all_kinds()
     return sorted(_KINDS)

@@ -11,6 +11,7 @@ from apps.chat import quotas
 from apps.chat.models import Message
 from apps.datasets.models import DatasetVersion
 from apps.datasets.services import dataset_version_path, dataset_version_validate
+from apps.personalities.models import Personality
 from apps.rag.services import collection_create
 
 from .factories import conversation, model_version
@@ -39,9 +40,10 @@ def test_create_get_rename_and_delete_a_conversation(owner, client):
     # given
     version = model_version(owner, write_file=False)
     notes = collection_create(user=owner, name="notes")
+    sage = Personality.objects.get(owner=None, archetype="sage")
     # when
     created = client.post(f"{BASE}conversations/", {
-        "model_version_id": version.pk, "personality": "sage", "temperature": 0.3,
+        "model_version_id": version.pk, "personality_id": sage.pk, "temperature": 0.3,
         "max_tokens": 100, "collection_ids": [notes.pk], "system_prompt": "Be brief.",
     }, format="json")
     conversation_id = created.json()["id"]
@@ -52,7 +54,8 @@ def test_create_get_rename_and_delete_a_conversation(owner, client):
     # then
     assert created.status_code == 201 and renamed.status_code == 200
     assert fetched["title"] == "Sea stories" and fetched["model_name"] == "tiny:1.0.0"
-    assert fetched["personality"] == "sage" and fetched["temperature"] == 0.3
+    assert fetched["personality"]["name"] == "Sage" and fetched["personality"]["builtin"]
+    assert fetched["temperature"] == 0.3
     assert fetched["collection_ids"] == [notes.pk] and fetched["messages"] == []
     assert deleted.status_code == 204
     assert client.get(f"{BASE}conversations/{conversation_id}/").status_code == 404

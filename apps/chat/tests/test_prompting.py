@@ -13,10 +13,10 @@ from apps.chat.prompting import (
     dropped_notice,
     fit_history,
     fit_prompt,
-    personality_settings,
     sources_block,
     system_message,
 )
+from ml.personality import ConfigPersonality, chat_settings
 
 
 def _count(messages):
@@ -115,13 +115,14 @@ def test_the_notice_says_how_many_turns_were_left_out():
     assert "2048-token context" in dropped_notice(3, 2048, 256)
 
 
-def test_an_archetype_gives_its_system_prompt_and_sampling_defaults():
+def test_a_personality_gives_its_system_prompt_and_sampling_defaults():
     # when
-    prompt, settings = personality_settings("Jester")
-    # then
+    prompt, settings = chat_settings(ConfigPersonality.from_archetype("Jester"))
+    # then the reply length is named as the engine names it
     assert prompt.startswith("You are Jester")
     assert set(settings) >= {"temperature", "top_p", "max_tokens"}
-    assert personality_settings("") == ("", {})
+    assert "max_new_tokens" not in settings
+    assert chat_settings(None) == ("", {})
 
 
 def test_sources_are_numbered_in_the_prompt_and_in_the_citations():

@@ -12,6 +12,7 @@ from apps.chat import services
 from apps.chat.generation import _sou_path
 from apps.chat.models import Message
 from apps.chat.reply_lookup import queued_reply
+from apps.personalities.models import Personality
 from apps.rag.services import collection_create
 from apps.registry import storage
 from apps.registry.models import ModelExport
@@ -33,12 +34,14 @@ def _export(version, qtype: str, status: str) -> ModelExport:
 
 def test_the_worker_reads_the_reply_its_collections_and_ready_exports_in_one_query(
         owner, django_assert_num_queries):
-    # given a conversation with two collections, on a version with a ready and a failed export
+    # given a conversation with two collections and a personality, on a version with a ready
+    # and a failed export
     version = model_version(owner, write_file=False)
     _export(version, "Q4_0", ModelExport.Status.READY)
     _export(version, "Q8_0", ModelExport.Status.FAILED)
     notes, papers = collection_create(user=owner, name="notes"), collection_create(user=owner, name="papers")
-    chat = conversation(owner, version, collection_ids=[notes.pk, papers.pk])
+    sage = Personality.objects.get(owner=None, archetype="sage")
+    chat = conversation(owner, version, collection_ids=[notes.pk, papers.pk], personality_id=sage.pk)
     _, queued = services.message_send(user=owner, conversation_id=chat.pk, content="Hello")
     # when
     with django_assert_num_queries(1):
@@ -49,6 +52,7 @@ def test_the_worker_reads_the_reply_its_collections_and_ready_exports_in_one_que
     assert sorted(reply.collection_ids) == sorted([notes.pk, papers.pk])
     assert reply.ready_qtypes == ["Q4_0"]
     assert path == storage.export_sou(owner.pk, version.pk, "Q4_0")
+    assert reply.conversation.personality_version.pk == sage.current_version_id
 
 
 def test_a_conversation_pinned_to_an_export_that_is_not_ready_is_refused(owner):
@@ -77,19 +81,22 @@ def _fields(instance) -> dict:
 
 
 def test_the_lookup_builds_the_same_instances_as_the_orm(owner):
-    # given a reply with a quota lease (JSON) on a conversation with settings
+    # given a reply with a quota lease (JSON) on a conversation with settings and a personality
     version = model_version(owner, write_file=False)
-    chat = conversation(owner, version)
+    chat = conversation(owner, version, personality="jester")
     chat.system_prompt, chat.temperature, chat.seed = "Be brief.", 0.3, 7
     chat.save()
     _, queued = services.message_send(user=owner, conversation_id=chat.pk, content="Hello")
     # when
     reply = queued_reply(queued.pk)
     # then every field of the reply, its conversation and its version is what the ORM reads
-    expected = Message.objects.select_related("conversation__model_version").get(pk=queued.pk)
+    expected = Message.objects.select_related(
+        "conversation__model_version", "conversation__personality_version").get(pk=queued.pk)
     assert _fields(reply) == _fields(expected)
     assert _fields(reply.conversation) == _fields(expected.conversation)
     assert _fields(reply.conversation.model_version) == _fields(version)
+    assert (_fields(reply.conversation.personality_version)
+            == _fields(expected.conversation.personality_version))
     assert isinstance(reply.quota_lease, dict) and isinstance(reply.citations, list)
     assert reply.conversation.system_prompt == "Be brief." and reply.conversation.seed == 7
 
@@ -126,5 +133,6 @@ def test_a_reply_whose_model_version_was_deleted_has_none(owner):
     reply = queued_reply(queued.pk)
     # then the worker refuses it with a clear error instead of serving another file
     assert reply.conversation.model_version is None
+    assert reply.conversation.personality_version is None
     with pytest.raises(NotFound, match="model version was deleted; choose another model"):
         _sou_path(reply)

@@ -1,5 +1,5 @@
-"""Chat settings and the server's filesystem: a personality is one of the known archetypes
-and a quantization one of the version's ready exports; a path in either is refused, on
+"""Chat settings and the server's filesystem: a personality is a stored one named by id (or
+by name, the older form) and a quantization one of the version's ready exports; a path in either is refused, on
 creation and on change, and a model name with a path in it names no file."""
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def test_a_conversation_keeps_its_settings_when_a_path_is_sent(owner, api_client
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]
     chat.refresh_from_db()
-    assert (chat.personality, chat.qtype) == ("sage", "")
+    assert (chat.personality_version.personality.archetype, chat.qtype) == ("sage", "")
 
 
 @pytest.mark.parametrize("qtype", PATHS)
