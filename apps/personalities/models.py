@@ -8,12 +8,18 @@ such reference exists.
 Built-ins: the archetypes of `ml.personality.ARCHETYPES` (a data migration creates them),
 `owner` null, read-only, visible to every user; `archetype` holds their key ("sage").
 A version's behaviour is `spec` (the ml object's `to_dict()`) plus its artifact files under
-`storage.version_dir`; `loader.personality_version_load` turns both into the ml object."""
+`storage.version_dir`; `loader.personality_version_load` turns both into the ml object.
+
+`PersonalityEvaluation` and `PersonalityApplication` (evaluations.py, applications.py) measure
+a personality version on a model version and apply it to one; they go with the personality
+when it is deleted, which the model versions made by applications refuse while they exist."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+
+from apps.core.models import OwnedModel
 
 
 class Personality(models.Model):
@@ -99,3 +105,86 @@ class PersonalityVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.personality.name} v{self.number}"
+
+
+class PersonalityEvaluation(OwnedModel):
+    """The evaluation harness (ml.personality.evaluate) run on one model version against one
+    personality version: every condition's metrics, alignment and perplexity on the chosen
+    probes, the answers side by side, and the chart. Made by an application (of its result)
+    and by the registry's personality gate, which reuses the newest ready one of a pair."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        READY = "ready"
+        FAILED = "failed"
+
+    model_version = models.ForeignKey(
+        "registry.ModelVersion", on_delete=models.CASCADE, related_name="personality_evaluations"
+    )
+    personality_version = models.ForeignKey(
+        PersonalityVersion, on_delete=models.CASCADE, related_name="evaluations"
+    )
+    # Indices into ml's probe set (evaluations.probe_set()), in the order they were asked.
+    probe_ids = models.JSONField(default=list)
+    max_tokens = models.PositiveIntegerField(default=64)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.FloatField(default=0.0)
+    error = models.TextField(blank=True)
+    # evaluations.report_of(): conditions, deltas, served condition, answers side by side.
+    report = models.JSONField(default=dict, blank=True)
+    has_chart = models.BooleanField(default=False)  # storage.evaluation_chart() was written
+    # Lease: the execution that runs it, and when it last said it was alive.
+    lease_owner = models.CharField(max_length=255, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class PersonalityApplication(OwnedModel):
+    """A personality version applied to a model version the user owns, as a new version of
+    the same registered model: steering vectors in its `.sou`, a merged persona LoRA, or the
+    personality's system prompt and sampling defaults only. Then evaluated (`evaluation`)."""
+
+    class Method(models.TextChoices):
+        STEERING = "steering"
+        LORA = "lora"
+        PROMPT = "prompt"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        READY = "ready"
+        FAILED = "failed"
+
+    model_version = models.ForeignKey(
+        "registry.ModelVersion", on_delete=models.CASCADE, related_name="personality_applications"
+    )
+    personality_version = models.ForeignKey(
+        PersonalityVersion, on_delete=models.CASCADE, related_name="applications"
+    )
+    method = models.CharField(max_length=16, choices=Method.choices)
+    # What the user chose, allow-listed per method (applications.OPTIONS), defaults filled in.
+    options = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    # What it is doing now ("applying", "registering", "evaluating") and how far, 0..1.
+    stage = models.CharField(max_length=16, blank=True)
+    progress = models.FloatField(default=0.0)
+    error = models.TextField(blank=True)
+    result_version = models.ForeignKey(
+        "registry.ModelVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    evaluation = models.OneToOneField(
+        PersonalityEvaluation, null=True, blank=True, on_delete=models.SET_NULL, related_name="application"
+    )
+    # What ml said about the applied file (steer_file's or persona_lora's summary).
+    summary = models.JSONField(default=dict, blank=True)
+    lease_owner = models.CharField(max_length=255, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

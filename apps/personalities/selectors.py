@@ -1,12 +1,15 @@
 """Reads for personalities. A user sees the built-ins and their own; any other id is
-indistinguishable from one that does not exist (404)."""
+indistinguishable from one that does not exist (404). Applications and evaluations are
+owned rows, read through apps.core.selectors."""
 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 from rest_framework.exceptions import NotFound
 
-from .models import Personality, PersonalityVersion
+from apps.core.selectors import owned_get, owned_queryset
+
+from .models import Personality, PersonalityApplication, PersonalityEvaluation, PersonalityVersion
 
 
 def _visible(*, user, via: str = "") -> Q:
@@ -62,3 +65,43 @@ def personality_version_get(*, user, version_id) -> PersonalityVersion:
         return visible.select_related("personality").get(pk=int(version_id))
     except (ValueError, TypeError, PersonalityVersion.DoesNotExist):
         raise NotFound(f"No personality version with id {version_id}.") from None
+
+
+# -- applications and evaluations (owned rows; see applications.py and evaluations.py) ---------------
+def _filtered(queryset, *, personality_id, personality_version_id, model_version_id, result_field: str | None):
+    if personality_id is not None:
+        queryset = queryset.filter(personality_version__personality_id=personality_id)
+    if personality_version_id is not None:
+        queryset = queryset.filter(personality_version_id=personality_version_id)
+    if model_version_id is not None:
+        made = Q(**{result_field: model_version_id}) if result_field else Q(pk__in=[])
+        queryset = queryset.filter(Q(model_version_id=model_version_id) | made)
+    return queryset
+
+
+def personality_application_list(*, user, personality_id: int | None = None,
+                                 personality_version_id: int | None = None,
+                                 model_version_id: int | None = None) -> QuerySet[PersonalityApplication]:
+    """The user's applications, newest first; `model_version_id` matches the version applied
+    to or the one it made."""
+    queryset = owned_queryset(PersonalityApplication, user=user).select_related(
+        "model_version__registered_model", "result_version", "personality_version__personality", "evaluation")
+    return _filtered(queryset, personality_id=personality_id, personality_version_id=personality_version_id,
+                     model_version_id=model_version_id, result_field="result_version_id")
+
+
+def personality_application_get(*, user, application_id) -> PersonalityApplication:
+    return owned_get(personality_application_list(user=user), user=user, pk=application_id)
+
+
+def personality_evaluation_list(*, user, personality_id: int | None = None,
+                                personality_version_id: int | None = None,
+                                model_version_id: int | None = None) -> QuerySet[PersonalityEvaluation]:
+    queryset = owned_queryset(PersonalityEvaluation, user=user).select_related(
+        "model_version__registered_model", "personality_version__personality")
+    return _filtered(queryset, personality_id=personality_id, personality_version_id=personality_version_id,
+                     model_version_id=model_version_id, result_field=None)
+
+
+def personality_evaluation_get(*, user, evaluation_id) -> PersonalityEvaluation:
+    return owned_get(personality_evaluation_list(user=user), user=user, pk=evaluation_id)

@@ -59,3 +59,31 @@ def copy_version_files(source: Path, target: Path) -> None:
 
 def remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
+
+
+# Evaluations: MEDIA_ROOT/personalities/<owner id>/evaluations/<evaluation id>/ holds the
+# harness's report and chart (ml.personality.evaluate.save_report's names); applications
+# work in MEDIA_ROOT/personalities/<owner id>/applications/<application id>/ until the
+# result is registered. Neither name can be a version id, so the folders never meet.
+REPORT_FILE = "persona_eval.json"
+CHART_FILE = "persona_eval.png"
+
+
+def _owned_subdir(owner_id: int, kind: str, object_id: int) -> Path:
+    root = owner_root(owner_id)
+    path = (root / kind / str(int(object_id))).resolve()
+    if root not in path.parents:
+        raise SuspiciousFileOperation(f"refusing a personality {kind} path outside the owner's storage")
+    return path
+
+
+def evaluation_dir(owner_id: int, evaluation_id: int) -> Path:
+    return _owned_subdir(owner_id, "evaluations", evaluation_id)
+
+
+def evaluation_chart(owner_id: int, evaluation_id: int) -> Path:
+    return evaluation_dir(owner_id, evaluation_id) / CHART_FILE
+
+
+def application_dir(owner_id: int, application_id: int) -> Path:
+    return _owned_subdir(owner_id, "applications", application_id)

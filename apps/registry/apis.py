@@ -39,17 +39,22 @@ class VersionOutput(serializers.ModelSerializer):
         fields = [
             "id", "registered_model", "model_name", "version", "description", "source", "stage",
             "status", "error", "training_run", "dataset_version", "architecture", "parameters",
-            "sha256", "size_bytes", "exports", "created_at", "updated_at",
+            "sha256", "size_bytes", "exports", "base_version", "personality_version", "created_at", "updated_at",
         ]
         ref_name = "ModelVersion"
 
 
 class ModelOutput(serializers.ModelSerializer):
     version_count = serializers.IntegerField(read_only=True, default=0)
+    target_personality = serializers.IntegerField(
+        source="target_personality_version.personality_id", read_only=True, allow_null=True, default=None)
+    target_personality_name = serializers.CharField(
+        source="target_personality_version.personality.name", read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = RegisteredModel
-        fields = ["id", "name", "description", "version_count", "created_at", "updated_at"]
+        fields = ["id", "name", "description", "version_count", "target_personality_version", "target_personality",
+                  "target_personality_name", "min_alignment", "max_alignment_drift", "created_at", "updated_at"]
         ref_name = "RegisteredModel"
 
 
@@ -63,6 +68,10 @@ class RegisteredModelDetailApi(APIView):
     class UpdateInput(serializers.Serializer):
         name = serializers.CharField(required=False, max_length=100)
         description = serializers.CharField(required=False, allow_blank=True)
+        # The personality gate on moves to production; a null target clears it.
+        target_personality_version_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+        min_alignment = serializers.FloatField(required=False, allow_null=True, min_value=0.0, max_value=1.0)
+        max_alignment_drift = serializers.FloatField(required=False, allow_null=True, min_value=0.0, max_value=1.0)
 
         class Meta:
             ref_name = "RegisteredModelUpdate"
@@ -73,10 +82,12 @@ class RegisteredModelDetailApi(APIView):
 
     @extend_schema(operation_id="models_update", request=UpdateInput, responses=ModelOutput)
     def patch(self, request, model_id: int):
+        owned_get(RegisteredModel, user=request.user, pk=model_id)  # 404 comes before 400
         data = self.UpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         model = services.registered_model_update(user=request.user, model_id=model_id, **data.validated_data)
-        return Response(ModelOutput(model).data)
+        return Response(ModelOutput(owned_get(registered_model_list(user=request.user), user=request.user,
+                                              pk=model.pk)).data)
 
     @extend_schema(operation_id="models_delete", responses={204: None})
     def delete(self, request, model_id: int):
@@ -169,6 +180,9 @@ class ModelVersionStageApi(APIView):
     class InputSerializer(serializers.Serializer):
         stage = serializers.ChoiceField(choices=Stage.choices)
         note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+        override = serializers.BooleanField(
+            required=False, default=False,
+            help_text="staff only, with a note: move to production whatever the personality gate says")
 
         class Meta:
             ref_name = "ModelVersionStage"
@@ -179,6 +193,9 @@ class ModelVersionStageApi(APIView):
         user = serializers.EmailField(source="user.email", allow_null=True)
         at = serializers.DateTimeField()
         note = serializers.CharField()
+        gate = serializers.JSONField(
+            help_text="a move to production under a personality gate: passed, overridden, reasons, alignment, "
+                      "production_alignment, alignment_drop, the thresholds and the evaluation ids; {} otherwise")
 
         class Meta:
             ref_name = "StageTransition"
@@ -188,7 +205,11 @@ class ModelVersionStageApi(APIView):
         version = owned_get(ModelVersion, user=request.user, pk=version_id)
         return Response(self.TransitionOutput(version.transitions.select_related("user"), many=True).data)
 
-    @extend_schema(operation_id="model_versions_set_stage", request=InputSerializer, responses=VersionOutput)
+    @extend_schema(operation_id="model_versions_set_stage", request=InputSerializer, responses=VersionOutput,
+                   description="A move to production of a model with a target personality is gated: 409 "
+                               "`personality_gate_failed` with the measured reasons, or 409 "
+                               "`personality_evaluation_running` after starting the evaluation it needs "
+                               "(try again when it finishes); staff may override with a note.")
     def post(self, request, version_id: int):
         owned_get(ModelVersion, user=request.user, pk=version_id)
         data = self.InputSerializer(data=request.data)
@@ -211,6 +232,12 @@ class ModelVersionLineageApi(APIView):
         dataset_version_number = serializers.IntegerField(allow_null=True)
         dataset = serializers.IntegerField(allow_null=True)
         dataset_name = serializers.CharField(allow_null=True)
+        base_version = serializers.IntegerField(allow_null=True)
+        base_version_label = serializers.CharField(allow_null=True)
+        personality_version = serializers.IntegerField(allow_null=True)
+        personality_version_number = serializers.IntegerField(allow_null=True)
+        personality = serializers.IntegerField(allow_null=True)
+        personality_name = serializers.CharField(allow_null=True)
 
         class Meta:
             ref_name = "ModelLineage"
@@ -218,8 +245,10 @@ class ModelVersionLineageApi(APIView):
     @extend_schema(operation_id="model_versions_lineage", responses=Output)
     def get(self, request, version_id: int):
         version = owned_get(
-            ModelVersion.objects.select_related("training_run__run__experiment", "dataset_version__dataset"),
+            ModelVersion.objects.select_related("training_run__run__experiment", "dataset_version__dataset",
+                                                "base_version__registered_model", "personality_version__personality"),
             user=request.user, pk=version_id)
+        base, applied = version.base_version, version.personality_version
         training_run = version.training_run
         run = training_run.run if training_run else None
         dataset_version = version.dataset_version
@@ -234,6 +263,12 @@ class ModelVersionLineageApi(APIView):
             "dataset_version_number": dataset_version.number if dataset_version else None,
             "dataset": dataset_version.dataset_id if dataset_version else None,
             "dataset_name": dataset_version.dataset.name if dataset_version else None,
+            "base_version": base.pk if base else None,
+            "base_version_label": str(base) if base else None,
+            "personality_version": applied.pk if applied else None,
+            "personality_version_number": applied.number if applied else None,
+            "personality": applied.personality_id if applied else None,
+            "personality_name": applied.personality.name if applied else None,
         }).data)
 
 

@@ -10,6 +10,15 @@ from apps.core.models import OwnedModel
 class RegisteredModel(OwnedModel):
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
+    # The personality gate (personality_gate.py): a version goes to production only when its
+    # alignment with this personality version reaches `min_alignment` and moves at most
+    # `max_alignment_drift` from the current production version's; staff may override.
+    target_personality_version = models.ForeignKey(
+        "personalities.PersonalityVersion", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="target_of_models",
+    )
+    min_alignment = models.FloatField(null=True, blank=True)
+    max_alignment_drift = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -35,6 +44,7 @@ class ModelVersion(OwnedModel):
         GGUF_UPLOAD = "gguf_upload"
         SOU_UPLOAD = "sou_upload"
         STARTER = "starter"
+        PERSONALITY = "personality"  # a personality applied to another version
 
     class Status(models.TextChoices):
         IMPORTING = "importing"
@@ -56,6 +66,15 @@ class ModelVersion(OwnedModel):
     )
     dataset_version = models.ForeignKey(
         "datasets.DatasetVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="model_versions"
+    )
+    # Lineage of a version made by applying a personality: the version it was made from and
+    # the personality version applied (apps.personalities.applications).
+    base_version = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="derived_versions"
+    )
+    personality_version = models.ForeignKey(
+        "personalities.PersonalityVersion", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="model_versions",
     )
     # Filled by the import: the model's architecture config and size.
     architecture = models.JSONField(default=dict, blank=True)
@@ -94,6 +113,9 @@ class StageTransition(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
     note = models.CharField(max_length=500, blank=True)
+    # What the personality gate measured for a move to production (personality_gate.py):
+    # passed or overridden by staff, with the reasons; {} where no gate applied.
+    gate = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -20,6 +20,7 @@ SERVING_PREFERENCE = ("Q8_0", "Q4_1", "Q4_0", "F16", "BF16", "F32")
 def registered_model_list(*, user) -> QuerySet[RegisteredModel]:
     # A counted (GROUP BY) query drops Meta.ordering; pages need a stable order.
     return (owned_queryset(RegisteredModel, user=user).annotate(version_count=Count("versions"))
+            .select_related("target_personality_version__personality")
             .order_by(*RegisteredModel._meta.ordering))
 
 

@@ -1,6 +1,7 @@
-"""Writes for the registry: registering versions (from a training run, an upload, or the
-starter model), importing them into a canonical `.sou`, moving stages, and exporting
-quantized `.sou` files with a quality report."""
+"""Writes for the registry: registering versions (from a training run, an upload, the
+starter model, or a personality application), importing them into a canonical `.sou`, moving
+stages (through the personality gate, personality_gate.py), and exporting quantized `.sou`
+files with a quality report (and a personality row when the model has a target)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from apps.core.selectors import owned_get
 from apps.core.user_paths import error_text, plain_filename
 from apps.training.models import TrainingRun
 
-from . import storage
+from . import personality_gate, storage
 from .models import ModelExport, ModelVersion, RegisteredModel, Stage, StageTransition
 
 Source = ModelVersion.Source
@@ -53,12 +54,28 @@ def registered_model_update(*, user, model_id: int, **fields) -> RegisteredModel
         model.name = _model_name_clean(fields["name"])
     if "description" in fields:
         model.description = fields["description"]
+    if GATE_FIELDS & fields.keys():
+        _gate_set(model, user=user, **{k: fields[k] for k in GATE_FIELDS & fields.keys()})
     try:
         with transaction.atomic():
             model.save()
     except IntegrityError:
         raise ValidationError({"name": ["you already have a model with this name"]}) from None
     return model
+
+
+GATE_FIELDS = frozenset({"target_personality_version_id", "min_alignment", "max_alignment_drift"})
+
+
+def _gate_set(model: RegisteredModel, *, user, **given) -> None:
+    """The personality gate's target and thresholds, each left as it was unless given; a
+    null target clears the gate and its thresholds."""
+    values = {"target_personality_version_id": model.target_personality_version_id,
+              "min_alignment": model.min_alignment, "max_alignment_drift": model.max_alignment_drift, **given}
+    target = personality_gate.targets_check(user=user, **values)
+    model.target_personality_version = target
+    model.min_alignment = values["min_alignment"] if target else None
+    model.max_alignment_drift = values["max_alignment_drift"] if target else None
 
 
 def registered_model_delete(*, user, model_id: int) -> None:
@@ -182,6 +199,33 @@ def model_version_create_starter(*, user) -> tuple[ModelVersion, bool]:
     return version, True
 
 
+def model_version_create_with_personality(*, base_version: ModelVersion, personality_version, sou_path: Path,
+                                         description: str = "") -> ModelVersion:
+    """The file a personality application wrote (`sou_path`, moved in) as a ready new version
+    of the base's registered model, its lineage naming the base version and the personality
+    version. The caller holds the transaction."""
+    from ml.sou import read_sou
+
+    user = base_version.owner
+    version = _new_version(
+        user=user, name=base_version.registered_model.name, bump="minor", source=Source.PERSONALITY,
+        description=description, base_version=base_version, personality_version=personality_version,
+        training_run=base_version.training_run, dataset_version=base_version.dataset_version,
+    )
+    canonical = storage.canonical_sou(user.pk, version.pk)
+    canonical.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(sou_path, canonical)
+    with read_sou(canonical) as sou:
+        version.architecture = sou.config
+        version.parameters = sum(_count(info.shape) for info in sou.tensor_infos)
+    version.sha256 = _sha256(canonical)
+    version.size_bytes = canonical.stat().st_size
+    version.status = ModelVersion.Status.READY
+    version.save()
+    notify_user(user_id=user.pk, event={"type": "model_version.imported", "id": version.pk, "status": version.status})
+    return version
+
+
 def _import_source(version: ModelVersion) -> Path:
     """The file or directory the importer reads for this version."""
     from ml.model_map.starter import fetch_starter_gguf
@@ -255,13 +299,26 @@ def _count(shape) -> int:
     return total
 
 
-@transaction.atomic
-def model_version_set_stage(*, user, version_id: int, stage: str, note: str = "") -> ModelVersion:
+def model_version_set_stage(*, user, version_id: int, stage: str, note: str = "",
+                            override: bool = False) -> ModelVersion:
     """Moves a version to `stage`. Promoting to production archives the model's previous
-    production version in the same transaction, so there is always at most one."""
-    version = owned_get(ModelVersion.objects.select_for_update(), user=user, pk=version_id)
+    production version in the same transaction, so there is always at most one; a model with
+    a target personality gates it first (personality_gate.py: 409 with the reasons, or while
+    its evaluation runs; staff may `override` with a note). The gate runs outside the move's
+    transaction, so an evaluation it starts stays queued when it answers 409."""
+    version = owned_get(ModelVersion.objects.select_related("registered_model__target_personality_version"),
+                        user=user, pk=version_id)
     if stage not in Stage.values:
         raise ValidationError({"stage": [f"one of {', '.join(Stage.values)}"]})
+    gate = {}
+    if stage == Stage.PRODUCTION and version.stage != Stage.PRODUCTION and version.status == ModelVersion.Status.READY:
+        gate = personality_gate.gate_for_production(user=user, version=version, override=override, note=note)
+    return _set_stage(user=user, version_id=version_id, stage=stage, note=note, gate=gate)
+
+
+@transaction.atomic
+def _set_stage(*, user, version_id: int, stage: str, note: str, gate: dict) -> ModelVersion:
+    version = owned_get(ModelVersion.objects.select_for_update(), user=user, pk=version_id)
     if stage == Stage.PRODUCTION and version.status != ModelVersion.Status.READY:
         raise ValidationError({"stage": [f"only a ready version can go to production; this one is {version.status}"]})
     if stage == version.stage:
@@ -272,13 +329,13 @@ def model_version_set_stage(*, user, version_id: int, stage: str, note: str = ""
         ).first()
         if current is not None:
             _transition(current, Stage.ARCHIVED, user, f"replaced by {version.version}")
-    _transition(version, stage, user, note)
+    _transition(version, stage, user, note, gate)
     return version
 
 
-def _transition(version: ModelVersion, stage: str, user, note: str) -> None:
+def _transition(version: ModelVersion, stage: str, user, note: str, gate: dict | None = None) -> None:
     StageTransition.objects.create(
-        model_version=version, from_stage=version.stage, to_stage=stage, user=user, note=note
+        model_version=version, from_stage=version.stage, to_stage=stage, user=user, note=note, gate=gate or {}
     )
     version.stage = stage
     version.save(update_fields=["stage", "updated_at"])
@@ -312,7 +369,8 @@ def model_export_run(*, export_id: int) -> ModelExport:
     full-precision model. Idempotent: a finished export is left alone."""
     from ml.sou import QuantPolicy, quantize_file
 
-    export = ModelExport.objects.select_related("model_version").get(pk=export_id)
+    export = ModelExport.objects.select_related(
+        "model_version__registered_model__target_personality_version__personality").get(pk=export_id)
     if export.status not in (ModelExport.Status.QUEUED, ModelExport.Status.RUNNING):
         return export
     version = export.model_version
@@ -328,6 +386,9 @@ def model_export_run(*, export_id: int) -> ModelExport:
             "warnings": list(getattr(quantize_report, "warnings", []) or []),
             **_quality_report(canonical, target, version),
         }
+        personality = personality_gate.export_row(canonical=canonical, quantized=target, version=version)
+        if personality is not None:
+            export.report["personality"] = personality
         export.sha256 = _sha256(target)
         export.size_bytes = target.stat().st_size
         export.status = ModelExport.Status.READY

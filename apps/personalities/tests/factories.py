@@ -20,3 +20,37 @@ GLOOMY = [
 def config_personality(user, name: str = "owner-private-personality", **values):
     values.setdefault("archetype", "sage")
     return services.personality_create_config(user=user, name=name, **values)
+
+
+def tiny_model_version(user, name: str = "tiny", **kwargs):
+    """A ready model version of `user` whose file is the chat tests' tiny random LLaMA."""
+    from apps.chat.tests.factories import model_version
+
+    return model_version(user, name, **kwargs)
+
+
+def ready_evaluation(version, personality_version, *, alignment: float, chart: bool = False):
+    """A finished evaluation of `version` whose served condition measured `alignment`, as the
+    harness stores it (the report's other numbers are placeholders)."""
+    from apps.personalities import storage
+    from apps.personalities.models import PersonalityEvaluation
+
+    condition = {"alignment": alignment, "metrics": {"vader_compound": 0.5}, "perplexity": 3.0,
+                 "perplexity_ratio": 1.0}
+    evaluation = PersonalityEvaluation.objects.create(
+        owner_id=version.owner_id, model_version=version, personality_version=personality_version,
+        probe_ids=[0, 20, 40], max_tokens=8, status=PersonalityEvaluation.Status.READY, progress=1.0,
+        has_chart=chart,
+        report={"model": str(version), "personality": {}, "probes": 3, "probe_ids": [0, 20, 40], "max_tokens": 8,
+                "steering": {}, "served": "none", "alignment": alignment, "vader_compound": 0.5,
+                "alignment_gain": 0.0, "vader_gain": 0.0, "perplexity_ratio": 1.0,
+                "conditions": {"none": condition}, "deltas": {}, "table": "", "answers": []},
+    )
+    if chart:
+        path = storage.evaluation_chart(version.owner_id, evaluation.pk)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(PNG)
+    return evaluation
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16  # enough of a PNG for the download to carry

@@ -2,8 +2,10 @@
 cases use an owned personality, which the other user must not see)."""
 
 from apps.core.ownership import Case
+from apps.personalities.models import PersonalityApplication, PersonalityEvaluation
+from apps.registry.models import ModelVersion, RegisteredModel
 
-from .factories import config_personality
+from .factories import config_personality, ready_evaluation
 
 MARKER = "owner-private-personality"
 
@@ -17,6 +19,30 @@ def _version(user):
     return {"version_id": personality.current_version_id}, MARKER
 
 
+APPLIED = "owner-private-applied-model"
+
+
+def _model_version(user):
+    model = RegisteredModel.objects.create(owner=user, name=APPLIED)
+    return ModelVersion.objects.create(owner=user, registered_model=model, major=1, minor=0, patch=0,
+                                       source="starter", status="ready")
+
+
+def _evaluation(user):
+    personality = config_personality(user, name=MARKER)
+    evaluation = ready_evaluation(_model_version(user), personality.current_version, alignment=0.5, chart=True)
+    return {"evaluation_id": evaluation.pk}, APPLIED
+
+
+def _application(user):
+    kwargs, marker = _evaluation(user)
+    evaluation = PersonalityEvaluation.objects.get(pk=kwargs["evaluation_id"])
+    application = PersonalityApplication.objects.create(
+        owner=user, model_version=evaluation.model_version, personality_version=evaluation.personality_version,
+        method="prompt", status="ready", evaluation=evaluation)
+    return {"application_id": application.pk}, marker
+
+
 OWNED_ROUTES = {
     "api-v1:personality-list": Case(setup=_personality),
     "api-v1:personality-detail": Case(
@@ -26,8 +52,17 @@ OWNED_ROUTES = {
     "api-v1:personality-versions": Case(setup=_personality),
     "api-v1:personality-score": Case(setup=_personality, methods={"post": {"texts": ["Hello there."]}}),
     "api-v1:personality-version-detail": Case(setup=_version),
+    "api-v1:personality-application-list": Case(setup=_application),
+    "api-v1:personality-application-detail": Case(setup=_application),
+    "api-v1:personality-application-report": Case(setup=_application),
+    "api-v1:personality-application-chart": Case(setup=_application),
+    "api-v1:personality-evaluation-list": Case(setup=_evaluation),
+    "api-v1:personality-evaluation-detail": Case(setup=_evaluation),
+    "api-v1:personality-evaluation-report": Case(setup=_evaluation),
+    "api-v1:personality-evaluation-chart": Case(setup=_evaluation),
 }
 
 PUBLIC_ROUTES = {
     "api-v1:personality-preview": "computes a prompt from the request body only; names no stored object",
+    "api-v1:personality-probe-list": "the shipped evaluation probes, the same for every user",
 }
