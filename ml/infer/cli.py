@@ -1,6 +1,9 @@
 """`sloughgpt chat FILE.sou` (interactive, streaming) and the `.sou` text generation command
 `generate_command` (`sloughgpt run FILE.sou --prompt ...`), with the file's sampling defaults
-overridable by flags."""
+overridable by flags. `--personality NAME|FILE.json` (an archetype, or a file written by
+`persona create` or `Personality.save`) opens the chat with its system prompt and puts its
+sampling defaults between the file's and the flags; its reply length, being a default, yields
+to a long prompt in a small context."""
 
 from __future__ import annotations
 
@@ -28,28 +31,64 @@ def add_sampling_flags(parser: argparse.ArgumentParser) -> None:
                         help="context length in tokens (default: the model's)")
 
 
+PERSONALITY_HELP = "speak as this personality: an archetype name (sage, jester, ...) or a " \
+                   "personality JSON file"
+
+
 def register(subparsers) -> None:
     run = subparsers.add_parser("run", help="generate text from a .sou file")
     run.add_argument("file", metavar="FILE.sou")
     run.add_argument("--prompt", required=True)
     run.add_argument("--chat", action="store_true", help="send the prompt as a chat message")
+    run.add_argument("--personality", metavar="NAME|FILE.json", help=f"{PERSONALITY_HELP}; implies --chat")
     add_sampling_flags(run)
     run.set_defaults(func=generate_command)
 
     chat = subparsers.add_parser("chat", help="chat with a .sou model in the terminal")
     chat.add_argument("file", metavar="FILE.sou")
     chat.add_argument("--system", help="system message that opens the conversation")
+    chat.add_argument("--personality", metavar="NAME|FILE.json", help=PERSONALITY_HELP)
     add_sampling_flags(chat)
     chat.set_defaults(func=chat_command)
 
 
-def _settings(args: argparse.Namespace) -> dict:
-    settings = {key: getattr(args, key) for key in SAMPLING_FLAGS if getattr(args, key) is not None}
+def _personality(args: argparse.Namespace) -> tuple[str, dict]:
+    """(system prompt, sampling defaults) of --personality; ("", {}) without one."""
+    if not args.personality:
+        return "", {}
+    from ml.personality import chat_settings
+    from ml.personality.cli import resolve_personality
+
+    return chat_settings(resolve_personality(args.personality))
+
+
+def _settings(args: argparse.Namespace, defaults: dict) -> dict:
+    """The personality's `defaults` under the flags the user set."""
+    chosen = {key: getattr(args, key) for key in SAMPLING_FLAGS if getattr(args, key) is not None}
+    settings = {**defaults, **chosen}
     if args.stop:
         settings["stop"] = args.stop
     if args.steering_strength is not None:
         settings["steering_strength"] = args.steering_strength
     return settings
+
+
+def _system(*parts: str | None) -> list[dict]:
+    text = "\n\n".join(part.strip() for part in parts if part and part.strip())
+    return [{"role": "system", "content": text}] if text else []
+
+
+def _stream(engine, prompt, settings: dict, *, chosen_length: bool):
+    """`engine.stream`; a default reply length (not --max-tokens) shrinks to what the prompt
+    leaves of the context instead of failing."""
+    from ml.infer.engine import ContextLengthError
+
+    try:
+        return engine.stream(prompt, **settings)
+    except ContextLengthError as exc:
+        if chosen_length or exc.prompt_tokens >= exc.context:
+            raise
+        return engine.stream(prompt, **{**settings, "max_tokens": exc.context - exc.prompt_tokens})
 
 
 def _load(args: argparse.Namespace):
@@ -75,10 +114,12 @@ def generate_command(args: argparse.Namespace) -> int:
     from ml.sou import SouFormatError
 
     try:
+        persona_prompt, defaults = _personality(args)
         engine = _load(args)
-        prompt = [{"role": "user", "content": args.prompt}] if args.chat else args.prompt
-        deltas = engine.stream(prompt, **_settings(args))
-        if not args.chat:
+        chat = args.chat or bool(args.personality)
+        prompt = [*_system(persona_prompt), {"role": "user", "content": args.prompt}] if chat else args.prompt
+        deltas = _stream(engine, prompt, _settings(args, defaults), chosen_length=args.max_tokens is not None)
+        if not chat:
             sys.stdout.write(args.prompt)
         _print_stream(deltas)
     except (ContextLengthError, SouFormatError, OSError, ValueError) as exc:
@@ -93,12 +134,13 @@ def chat_command(args: argparse.Namespace) -> int:
     from ml.sou import SouFormatError
 
     try:
+        persona_prompt, defaults = _personality(args)
         engine = _load(args)
     except (SouFormatError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    messages = [{"role": "system", "content": args.system}] if args.system else []
-    settings = _settings(args)
+    messages = _system(persona_prompt, args.system)
+    settings = _settings(args, defaults)
     interactive = sys.stdin.isatty()
     while True:
         if interactive:
@@ -109,7 +151,8 @@ def chat_command(args: argparse.Namespace) -> int:
             return 0
         messages.append({"role": "user", "content": line.rstrip("\n")})
         try:
-            answer = _print_stream(engine.stream(messages, **settings))
+            answer = _print_stream(_stream(engine, messages, settings,
+                                           chosen_length=args.max_tokens is not None))
         except ContextLengthError as exc:
             print(f"error: {exc}; start a new chat", file=sys.stderr)
             return 1
