@@ -1,8 +1,10 @@
 """Chat REST API: conversations (list with search, create, get with messages, update,
-delete), sending a message without the socket, feedback on replies, exporting feedback as a
-dataset, and the user's generation quota. Replies stream over `/ws/chat/<id>/`."""
+delete), how their replies measure against the personality, sending a message without the
+socket, feedback on replies, exporting feedback as a dataset, and the user's generation quota. Replies stream over `/ws/chat/<id>/`."""
 
 from __future__ import annotations
+
+from dataclasses import asdict
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -10,12 +12,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.pagination import paginate, paginated_schema
+from apps.personalities.apis import PersonalityScoreApi
 
 from . import services
 from .models import Message
 from .quotas import quota_status
 from .realtime import MESSAGE_FIELDS
-from .selectors import conversation_get, conversation_list
+from .selectors import conversation_get, conversation_list, conversation_personality_trend
 
 
 class SettingsSerializer(serializers.Serializer):
@@ -162,8 +165,36 @@ class ConversationDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class ConversationPersonalityTrendApi(APIView):
+    """How each finished reply measures against the conversation's personality (its
+    alignment and every metric, with the reply's message id) and their mean and spread."""
+
+    class InputSerializer(serializers.Serializer):
+        personality_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+
+        class Meta:
+            ref_name = "ChatPersonalityTrendQuery"
+
+    @extend_schema(
+        operation_id="chat_conversations_personality_trend",
+        parameters=[OpenApiParameter(
+            "personality_id", int, description="score against this personality's current version "
+                                               "instead of the conversation's own")],
+        responses=PersonalityScoreApi.Output,
+    )
+    def get(self, request, conversation_id: int):
+        query = self.InputSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        report = conversation_personality_trend(user=request.user, conversation_id=conversation_id,
+                                                **query.validated_data)
+        return Response(PersonalityScoreApi.Output(asdict(report)).data)
+
+
 class MessageSendApi(APIView):
     """Send without the socket; the reply streams to the conversation's socket as usual."""
+
+    # A spent chat quota answers 429 with Retry-After (apps.chat.quotas), documented in the schema.
+    answers_too_many_requests = True
 
     class InputSerializer(serializers.Serializer):
         content = serializers.CharField(max_length=services.MAX_MESSAGE_CHARS, trim_whitespace=False)

@@ -5,6 +5,7 @@ from django.urls import path
 from .apis import (
     ConversationDetailApi,
     ConversationListCreateApi,
+    ConversationPersonalityTrendApi,
     FeedbackExportApi,
     MessageFeedbackApi,
     MessageSendApi,
@@ -15,6 +16,8 @@ urlpatterns = [
     path("chat/conversations/", ConversationListCreateApi.as_view(), name="chat-conversations"),
     path("chat/conversations/<int:conversation_id>/", ConversationDetailApi.as_view(),
          name="chat-conversation-detail"),
+    path("chat/conversations/<int:conversation_id>/personality-trend/",
+         ConversationPersonalityTrendApi.as_view(), name="chat-conversation-personality-trend"),
     path("chat/conversations/<int:conversation_id>/messages/", MessageSendApi.as_view(),
          name="chat-conversation-messages"),
     path("chat/messages/<int:message_id>/feedback/", MessageFeedbackApi.as_view(),

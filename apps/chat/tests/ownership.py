@@ -10,6 +10,19 @@ def _conversation(user):
     return {"conversation_id": created.pk}, "owner-secret-conversation"
 
 
+def _scored_conversation(user):
+    from apps.chat.models import Message
+    from apps.personalities.tests.factories import config_personality
+
+    from .factories import conversation
+
+    created = conversation(user, title="owner-secret-conversation",
+                           personality_id=config_personality(user).pk)
+    Message.objects.create(owner=user, conversation=created, role="assistant",
+                           content="owner-secret-reply")
+    return {"conversation_id": created.pk}, "owner-secret-reply"
+
+
 def _reply(user):
     from apps.chat.models import Message
 
@@ -26,6 +39,7 @@ OWNED_ROUTES = {
     "api-v1:chat-conversation-detail": Case(
         setup=_conversation, methods={"get": None, "patch": {"title": "mine now"}, "delete": None}
     ),
+    "api-v1:chat-conversation-personality-trend": Case(setup=_scored_conversation),
     "api-v1:chat-conversation-messages": Case(setup=_conversation, methods={"post": {"content": "hi"}}),
     "api-v1:chat-message-feedback": Case(setup=_reply, methods={"post": {"rating": "up"}}),
 }

@@ -11,7 +11,7 @@ import pytest
 
 from apps.chat import services
 from apps.chat.generation import chat_plan
-from apps.chat.models import Conversation
+from apps.chat.models import Conversation, Message
 from apps.chat.reply_lookup import queued_reply
 from apps.personalities import services as personality_services
 from apps.personalities.models import Personality, PersonalityVersion
@@ -184,3 +184,49 @@ def test_a_learned_personality_prompts_the_reply_too(owner):
 def test_without_a_personality_the_reply_has_no_system_prompt(owner):
     plan = _plan(owner)
     assert plan.messages[0]["role"] == "user" and plan.sampling == {"max_tokens": 16}
+
+
+def _replies(chat, *answers: str, status: str = "done") -> list[Message]:
+    made = []
+    for answer in answers:
+        Message.objects.create(owner=chat.owner, conversation=chat, role="user", content="Well?")
+        made.append(Message.objects.create(owner=chat.owner, conversation=chat, role="assistant",
+                                           content=answer, status=status))
+    return made
+
+
+def test_the_trend_scores_each_finished_reply_against_the_conversations_personality(owner, client):
+    # given a jester conversation with a cheerful and a gloomy reply, and one still running
+    chat = conversation(owner, personality_id=_builtin("jester").pk)
+    cheerful, gloomy = _replies(chat, CHEERFUL[0], GLOOMY[0])
+    _replies(chat, "", status="queued")
+    # when
+    response = client.get(f"{CONVERSATIONS}{chat.pk}/personality-trend/")
+    # then one point per finished reply, in order, with its alignment and every metric
+    assert response.status_code == 200
+    trend = response.json()
+    assert trend["version_id"] == chat.personality_version_id
+    assert [t["message_id"] for t in trend["texts"]] == [cheerful.pk, gloomy.pk]
+    first, second = trend["texts"]
+    assert first["alignment"] > second["alignment"]  # the jester is the cheerful one
+    assert first["metrics"]["exclamation_rate"] > 0 and "vader_compound" in second["metrics"]
+    assert trend["alignment"]["mean"] == pytest.approx((first["alignment"] + second["alignment"]) / 2,
+                                                       abs=1e-6)
+
+
+def test_the_trend_compares_with_another_personality_only_one_the_user_may_see(owner, client,
+                                                                               make_user):
+    # given
+    chat = conversation(owner)
+    _replies(chat, GLOOMY[1])
+    mine = config_personality(owner, name="Mine")
+    theirs = config_personality(make_user(), name="Theirs")
+    url = f"{CONVERSATIONS}{chat.pk}/personality-trend/"
+    # when
+    without = client.get(url)
+    compared = client.get(url, {"personality_id": mine.pk})
+    foreign = client.get(url, {"personality_id": theirs.pk})
+    # then
+    assert without.status_code == 400 and "has no personality" in without.json()["error"]["message"]
+    assert compared.status_code == 200 and compared.json()["personality_id"] == mine.pk
+    assert foreign.status_code == 404
