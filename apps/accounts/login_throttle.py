@@ -1,8 +1,11 @@
 """Failed-login limits shared by every password login (the site's sign-in page and the
-admin's): allauth's `login_failed` rates from ACCOUNT_RATE_LIMITS, counted in the Redis cache,
-per account and client address (`key`) and per address over all accounts (`ip`). Also how
-long a client must wait once one of allauth's limits is reached, for the Retry-After header
-of every 429 the account pages send."""
+admin's), from ACCOUNT_RATE_LIMITS and counted in the Redis cache: allauth's `login_failed`
+rates per account and client address (`key`) and per address over all accounts (`ip`), and
+`login_failed_account`, a looser one per account over all addresses. An address is counted as
+allauth counts it: IPv6 by its network (ALLAUTH_RATE_LIMIT_IPV6_PREFIX, a /64 by default),
+since one client may hold every address of its network. Also how long a client must wait once
+one of allauth's limits is reached, for the Retry-After header of every 429 the account pages
+send."""
 
 from __future__ import annotations
 
@@ -11,29 +14,55 @@ import time
 
 from allauth.account import app_settings
 from allauth.account.adapter import get_adapter
-from allauth.core.internal.ratelimit import Rate, RateLimitUsage, consume, get_cache_key, get_rates
+from allauth.core.internal.ratelimit import (
+    Rate,
+    RateLimitUsage,
+    clear,
+    consume,
+    get_cache_key,
+    get_ip,
+    get_rates,
+)
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from apps.core.client_ip import client_ip
-
 APP = "allauth.account"
 LOGIN_FAILED = "login_failed"
-RATE_LIMITED = "too_many_login_attempts"  # allauth's error code when login_failed is spent
+LOGIN_FAILED_ACCOUNT = "login_failed_account"  # ours: one account over every address
+RATE_LIMITED = "too_many_login_attempts"  # allauth's error code when a login limit is spent
+
+
+def _account(login: str) -> str:
+    return login.strip().lower()
 
 
 def login_key(request: HttpRequest, login: str) -> str:
-    """One account from one address: its failures lock only that pair."""
-    return f"{client_ip(request)}:{login.strip().lower()}"
+    """One account from one address (an IPv6 network): its failures lock only that pair."""
+    return f"{get_ip(request)}:{_account(login)}"
+
+
+def _keyed_limits(request: HttpRequest, login: str) -> list[tuple[str, str]]:
+    return [(LOGIN_FAILED, login_key(request, login)), (LOGIN_FAILED_ACCOUNT, _account(login))]
 
 
 def login_attempt_begin(request: HttpRequest, *, login: str) -> RateLimitUsage:
     """Count a login attempt as failed until `rollback()` is called on what this returns (a
     successful login gives it back); a ValidationError coded RATE_LIMITED when a limit is spent."""
-    usage = consume(request, app=APP, action=LOGIN_FAILED, key=login_key(request, login))
-    if not usage:
-        raise get_adapter(request).validation_error(RATE_LIMITED)
-    return usage
+    counted = RateLimitUsage(usage=[])
+    for action, key in _keyed_limits(request, login):
+        usage = consume(request, app=APP, action=action, key=key)
+        if not usage:
+            counted.rollback()  # the per-account limit refused: no attempt was made
+            raise get_adapter(request).validation_error(RATE_LIMITED)
+        counted.usage.extend(usage.usage)
+    return counted
+
+
+def login_failures_clear(request: HttpRequest, *, login: str) -> None:
+    """Forget an account's failures (after its password was reset through its mailbox): those
+    from this address, and those from everywhere that may have locked the owner out."""
+    for action, key in _keyed_limits(request, login):
+        clear(request, app=APP, action=action, key=key)
 
 
 def _wait(request: HttpRequest, *, action: str, rate: Rate, key: str | None) -> float:
@@ -52,10 +81,10 @@ def _seconds(wait: float) -> int:
 
 def login_retry_after(request: HttpRequest, *, login: str) -> int:
     """Seconds until `login` may be tried again from this client."""
-    key = login_key(request, login)
-    rates = get_rates(app=APP, action=LOGIN_FAILED)
-    return _seconds(max((_wait(request, action=LOGIN_FAILED, rate=r, key=key) for r in rates),
-                        default=0))
+    waits = [_wait(request, action=action, rate=rate, key=key)
+             for action, key in _keyed_limits(request, login)
+             for rate in get_rates(app=APP, action=action)]
+    return _seconds(max(waits, default=0))
 
 
 def account_retry_after(request: HttpRequest) -> int:

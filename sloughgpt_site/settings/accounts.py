@@ -19,10 +19,14 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # Counted in the Redis cache, so the limits hold across every web process. Failed logins: 5
-# per account from one address (the adapter keys them by account and address, so one account's
-# failures never lock another), and a looser 30 per address over all accounts against spraying.
+# per account from one address (apps.accounts.login_throttle keys them by account and address,
+# an IPv6 address by its /64, so one account's failures never lock another), a looser 30 per
+# address over all accounts against spraying, and 50 an hour per account over all addresses
+# against guessing one account from many (which may lock its owner out until the hour ends or
+# a password reset).
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "30/5m/ip,5/5m/key",
+    "login_failed_account": "50/h/key",
     "signup": "20/h/ip",
     "reset_password": "5/h/ip,3/h/key",
     "confirm_email": "3/5m/key",
@@ -38,5 +42,6 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Proxies in front of the site whose X-Forwarded-For entries are trusted: 0 reads the client's
 # address from the connection; N takes the N-th address from the right of X-Forwarded-For (the
-# one the outermost trusted proxy saw). Every login limit and DRF's throttles use it.
+# one the outermost trusted proxy saw). Every login limit uses it, and DRF's NUM_PROXIES is set
+# from it (sloughgpt_site/settings/drf.py) for throttles added later.
 SLOUGHGPT_TRUSTED_PROXY_COUNT = env_int("SLOUGHGPT_TRUSTED_PROXY_COUNT", 0)

@@ -1,18 +1,23 @@
 """Failed-login limits over every password login (the site's sign-in page and the admin's):
-counted per account and client address with a looser ceiling per address, the client address
-taken from X-Forwarded-For only behind trusted proxies, every 429 saying when to retry, and a
-failure costing the same password hashing whatever made it fail."""
+counted per account and client address (an IPv6 client by its /64, as allauth counts
+addresses), with looser ceilings per address over all accounts and per account over all
+addresses, the client address taken from X-Forwarded-For only behind trusted proxies, every 429
+saying when to retry, and a failure costing the same password hashing whatever made it fail."""
+
+import re
 
 import pytest
 from django.contrib.auth.hashers import MD5PasswordHasher
+from django.core import mail
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-and-unusual-passphrase"
 SITE, ADMIN = "/accounts/login/", "/admin/login/"
 
 
-def _site_login(client, email, password, **headers):
-    return client.post(SITE, {"login": email, "password": password}, headers=headers)
+def _site_login(client, email, password, *, address="127.0.0.1", **headers):
+    return client.post(SITE, {"login": email, "password": password}, headers=headers,
+                       REMOTE_ADDR=address)
 
 
 def _admin_login(client, email, password):
@@ -72,6 +77,47 @@ def test_behind_a_trusted_proxy_each_client_address_counts_apart(client, make_us
     # then only the client that failed is locked
     assert elsewhere.status_code == 302
     assert locked.status_code == 429
+
+
+def test_addresses_of_one_ipv6_network_share_an_accounts_failures(client, make_user):
+    # given five failures, each from another address of one /64
+    make_user(email="target@example.com", password=PASSWORD)
+    for number in range(1, 6):
+        _site_login(client, "target@example.com", "wrong", address=f"2001:db8:0:1::{number:x}")
+    # when the right password comes from yet another address of that network
+    response = _site_login(client, "target@example.com", PASSWORD, address="2001:db8:0:1::ff")
+    # then
+    assert response.status_code == 429
+    assert not _signed_in(client)
+
+
+def test_failures_on_one_account_from_many_networks_reach_a_ceiling_per_account(client, make_user):
+    # given one failure from each of 50 addresses: within every limit per address
+    make_user(email="target@example.com", password=PASSWORD)
+    for number in range(50):
+        _site_login(client, "target@example.com", "wrong", address=f"198.51.100.{number}")
+    # when the right password comes from an address that never failed
+    response = _site_login(client, "target@example.com", PASSWORD, address="203.0.113.1")
+    # then the account is locked for at most the hour
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 3600
+    assert not _signed_in(client)
+
+
+def test_a_password_reset_lifts_the_lock_on_an_account(client, make_user):
+    # given an account locked by failures from many addresses
+    make_user(email="target@example.com", password=PASSWORD)
+    for number in range(50):
+        _site_login(client, "target@example.com", "wrong", address=f"198.51.100.{number}")
+    # when its owner resets the password through the link mailed to them
+    client.post("/accounts/password/reset/", {"email": "target@example.com"})
+    reset_url = re.search(r"https?://\S+", mail.outbox[-1].body).group(0)
+    form_url = client.get(reset_url).url or reset_url
+    client.post(form_url, {"password1": "a-new-and-unusual-passphrase",
+                           "password2": "a-new-and-unusual-passphrase"})
+    # then they sign in with it
+    response = _site_login(client, "target@example.com", "a-new-and-unusual-passphrase")
+    assert response.status_code == 302 and _signed_in(client)
 
 
 def test_the_locked_sign_in_page_says_when_to_retry(client, make_user):
