@@ -1,9 +1,11 @@
-"""The client's address as every rate limit sees it. Without trusted proxies it is the
+"""The client's address as every rate limit sees it (allauth's limits then count an IPv6
+address by its network, see apps.accounts.login_throttle). Without trusted proxies it is the
 connection's address, whatever X-Forwarded-For a client sends. Behind
 SLOUGHGPT_TRUSTED_PROXY_COUNT proxies it is the N-th entry from the right of X-Forwarded-For:
 each proxy appends the address it received from, so that entry was written by the outermost
-trusted proxy and everything left of it may be forged. DRF's throttles pick the same entry
-(NUM_PROXIES is set from the same setting), so one client counts as one address everywhere."""
+trusted proxy and everything left of it may be forged. The REST API has no throttles yet; DRF's
+NUM_PROXIES is set from the same setting, so that any added later pick this same entry and one
+client counts as one address everywhere."""
 
 from __future__ import annotations
 
