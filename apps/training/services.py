@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from apps.core.notifications import notify_user
 from apps.core.selectors import owned_get
-from apps.core.user_paths import hide_server_paths
+from apps.core.user_paths import error_text, hide_server_paths
 from apps.datasets.models import DatasetVersion
 from apps.datasets.services import dataset_version_path
 from apps.experiments.models import Experiment
@@ -48,8 +48,9 @@ LOG_LINES_KEPT = 1000
 LOG_LINE_MAX_CHARS = 2000
 # The engine options a client may set, per section of the engine's TrainConfig; any other
 # (data and output paths, caches, the device, resuming, a base model, and any option the
-# engine gains later) is refused by name. A client never names a file: a tokenizer other
-# than the two built from the data comes from one of the user's model versions, by id.
+# engine gains later) is refused by name, and a stored run that carries one is refused
+# before it trains. A client never names a file: a tokenizer other than the two built from
+# the data comes from one of the user's model versions, by id.
 USER_OPTIONS = {
     "model": frozenset({"preset", "n_layer", "n_head", "n_embd", "block_size", "dropout",
                         "gradient_checkpointing"}),
@@ -60,7 +61,12 @@ USER_OPTIONS = {
     "train": frozenset({"max_iters", "batch_size", "grad_accum", "eval_interval", "eval_iters",
                         "log_interval", "early_stopping_patience", "precision", "seed", "compile",
                         "distributed"}),
-    "lora": frozenset({"enabled", "r", "alpha", "dropout", "target_modules"}),
+}
+# Sections of the engine a client cannot use yet, with the reason they are told.
+UNAVAILABLE_SECTIONS = {
+    # LoRA adapts a base model, and a run cannot start from one of the user's models yet.
+    "lora": "LoRA fine-tunes a base model, and training from one of your model versions is not "
+            "available yet; train without the lora section",
 }
 # config.data.tokenizer: built from the data, or (MODEL_VERSION_TOKENIZER) the tokenizer of
 # the model version `tokenizer_model_version_id` names, which the server fills in as a file.
@@ -76,8 +82,10 @@ def _cancel_key(training_run_id: int) -> str:
 def _user_options_check(config: dict) -> None:
     """Refuses, by dotted name, any section or option that is not on the allow-list."""
     if not isinstance(config, dict):
-        raise ValidationError({"config": ["expected an object of sections (model, data, optim, train, lora)"]})
+        raise ValidationError({"config": [f"expected an object of sections ({', '.join(USER_OPTIONS)})"]})
     for section, options in config.items():
+        if section in UNAVAILABLE_SECTIONS:
+            raise ValidationError({f"config.{section}": [UNAVAILABLE_SECTIONS[section]]})
         if section not in USER_OPTIONS:
             known = ", ".join(USER_OPTIONS)
             raise ValidationError({"config": [f"unknown config key {section!r} (known: {known})"]})
@@ -89,6 +97,30 @@ def _user_options_check(config: dict) -> None:
                 raise ValidationError({f"config.{section}.{key}": [
                     f"not an option you can set; {section} takes {allowed}"
                 ]})
+
+
+def _stored_options_check(config: dict) -> None:
+    """Refuses, by dotted name, a stored run's option that a client could not set now (a run
+    stored before options were allow-listed): the engine's full config is stored, so an
+    option off the allow-list must hold the engine's default, and the tokenizer must be
+    one a run may use. Nothing the config names is opened."""
+    from ml.train.config import TrainConfig
+
+    defaults = TrainConfig().to_dict()
+    unset = object()
+    for section, options in config.items():
+        for key, value in (options.items() if isinstance(options, dict) else [(None, options)]):
+            if key in USER_OPTIONS.get(section, ()) or value == defaults.get(section, {}).get(key, unset):
+                continue
+            field = f"config.{section}.{key}" if key is not None else f"config.{section}"
+            reason = UNAVAILABLE_SECTIONS.get(section, "not an option you can set")
+            raise ValidationError({field: [f"{reason}; this run was stored with it, so start a new run instead"]})
+    tokenizer = config.get("data", {}).get("tokenizer", "char")
+    if tokenizer not in (*DATA_TOKENIZERS, MODEL_VERSION_TOKENIZER):
+        raise ValidationError({"config.data.tokenizer": [
+            f"is not {', '.join(DATA_TOKENIZERS)} or a model version's; this run was stored with "
+            "another, so start a new run instead"
+        ]})
 
 
 def _tokenizer_choice(data: dict, *, from_model_version: bool) -> str:
@@ -130,8 +162,6 @@ def training_config_clean(config: dict, *, tokenizer_from_model_version: bool = 
         )
     if parsed.train.max_iters < 1:
         raise ValidationError({"config.train.max_iters": ["must be at least 1"]})
-    if parsed.lora.enabled and not parsed.model.base:
-        raise ValidationError({"config.lora.enabled": ["LoRA needs a base model to adapt"]})
     return parsed.to_dict()
 
 
@@ -173,7 +203,7 @@ def training_run_create(
         f"{section}.{key}": value
         for section, values in clean.items()
         for key, value in values.items()
-        if isinstance(value, (int, float, str, bool)) and key in USER_OPTIONS[section]
+        if isinstance(value, (int, float, str, bool)) and key in USER_OPTIONS.get(section, ())
     }
     flat_params["dataset_version"] = version.pk
     if tokenizer_version is not None:
@@ -216,6 +246,7 @@ def training_run_resume(*, user, training_run_id: int, extra_steps: int | None =
     training_run = owned_get(TrainingRun.objects.select_for_update(), user=user, pk=training_run_id)
     if training_run.status in (Status.QUEUED, Status.RUNNING):
         raise ValidationError({"status": [f"the run is already {training_run.status}"]})
+    _stored_options_check(training_run.config)
     if extra_steps:
         training_run.max_steps += extra_steps
         training_run.config["train"]["max_iters"] = training_run.max_steps
@@ -305,7 +336,7 @@ class _Reporter:
 def training_run_log_append(*, training_run: TrainingRun, line: str) -> TrainingLogLine:
     """Keeps `line` in the run's log (its oldest lines beyond LOG_LINES_KEPT go) and sends
     it to the live page with its id, so a page that loaded the stored log skips repeats."""
-    line = _without_server_paths(training_run, line)[:LOG_LINE_MAX_CHARS]
+    line = hide_server_paths(line, known=_names_for_owner(training_run))[:LOG_LINE_MAX_CHARS]
     entry = TrainingLogLine.objects.create(training_run=training_run, line=line)
     cutoff = Subquery(
         TrainingLogLine.objects.filter(training_run=training_run)
@@ -319,27 +350,22 @@ def training_run_log_append(*, training_run: TrainingRun, line: str) -> Training
     return entry
 
 
-def _without_server_paths(training_run: TrainingRun, text: str) -> str:
-    """`text` as its owner may read it: the run's folder and its data file named as the
-    user knows them ("last", their file's name), never by where they lie on the server."""
+def _names_for_owner(training_run: TrainingRun) -> dict[str, str]:
+    """The run's folder and its data file as the owner knows them ("last/...", their file's
+    name) rather than where they lie on the server; any other path (the token cache, a
+    library's own files) is cut to its last part by hide_server_paths."""
     version = training_run.dataset_version
-    text = text.replace(str(dataset_version_path(version)), version.filename)
-    text = text.replace(f"{_run_dir(training_run)}/", "")
-    # Any other path (the token cache, a library's own files) is cut to its last part.
-    return hide_server_paths(text)
+    return {str(dataset_version_path(version)): version.filename, f"{_run_dir(training_run)}/": ""}
 
 
 def _tokenizer_option(training_run: TrainingRun, tokenizer: str, out_dir: Path) -> str:
     """The engine's data.tokenizer: as chosen, or for a model version's tokenizer the file
     it is copied to in the run's folder, once, so a resumed run keeps the same tokenizer
-    even if the version is deleted meanwhile. Any other value (a run stored before options
-    were allow-listed) is refused, never opened."""
+    even if the version is deleted meanwhile (_stored_options_check allowed no other value)."""
     from ml.sou import read_sou
 
     if tokenizer in DATA_TOKENIZERS:
         return tokenizer
-    if tokenizer != MODEL_VERSION_TOKENIZER:
-        raise ValueError(f"data.tokenizer {tokenizer!r} is not {', '.join(DATA_TOKENIZERS)} or a model version's")
     copy = out_dir / "tokenizer-source.json"
     if not copy.is_file():
         version = training_run.tokenizer_model_version
@@ -363,6 +389,13 @@ def training_run_execute(*, training_run_id: int, execution_id: str) -> str:
     if not _acquire_lease(training_run_id, execution_id):
         return TrainingRun.objects.get(pk=training_run_id).status
     training_run = TrainingRun.objects.select_related("owner", "dataset_version").get(pk=training_run_id)
+    try:
+        _stored_options_check(training_run.config)
+    except ValidationError as exc:
+        # A run queued before options were allow-listed: it fails, naming the option, before
+        # anything its config names is touched.
+        field, (message, *_) = next(iter(exc.message_dict.items()))
+        return _finish(training_run, Status.FAILED, error=f"{field}: {message}")
     out_dir = _run_dir(training_run)
     if training_run.attempts == 0:
         # A first execution starts clean: nothing left at this path may be resumed from.
@@ -391,8 +424,7 @@ def training_run_execute(*, training_run_id: int, execution_id: str) -> str:
         ))
     except Exception as exc:
         logger.exception("training run %s failed", training_run_id)
-        error = _without_server_paths(training_run, f"{type(exc).__name__}: {exc}")
-        return _finish(training_run, Status.FAILED, error=error)
+        return _finish(training_run, Status.FAILED, error=error_text(exc, known=_names_for_owner(training_run)))
     training_run.last_checkpoint = result.last_checkpoint or ""
     training_run.best_checkpoint = result.best_checkpoint or ""
     training_run.step = result.steps

@@ -110,3 +110,21 @@ def test_an_unexpected_validation_failure_shows_no_server_path(client, settings,
     (error,) = json.loads(shown)["report"]["errors"]
     assert error["message"] == "validation failed: OSError: [Errno 5] Input/output error: 'notes.txt'"
     assert str(settings.MEDIA_ROOT) not in shown and "/var/" not in shown
+
+
+def test_a_validation_failure_shows_no_server_path_under_a_folder_with_a_space(client, settings,
+                                                                                tmp_path, monkeypatch):
+    # given a server whose media folder lies under a home directory with a space in it
+    settings.MEDIA_ROOT = tmp_path / "John Smith" / "sloughgpt" / "var" / "media"
+
+    def fail(path, columns):
+        raise OSError(f"[Errno 5] Input/output error: '{path}'")
+
+    monkeypatch.setattr("ml.data.inspect_dataset", fail)
+    # when an upload's validation fails naming its server path
+    created = _upload(client, _dataset(client), b"some text\n", filename="notes.txt")
+    shown = _shown(client, created.json()["id"])
+    # then the report names the user's file only
+    (error,) = json.loads(shown)["report"]["errors"]
+    assert error["message"] == "validation failed: OSError: [Errno 5] Input/output error: 'notes.txt'"
+    assert "John Smith" not in shown

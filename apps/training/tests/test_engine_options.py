@@ -177,3 +177,82 @@ def test_a_failed_run_shows_no_server_path(owner, api_client_for, monkeypatch):
     assert shown["status"] == "failed"
     assert shown["error"] == "OSError: [Errno 28] No space left on device: 'tokens.bin'"
     assert str(settings.MEDIA_ROOT) not in json.dumps([shown, log])
+
+
+def _stored_with(run: TrainingRun, section: str, key: str, value) -> None:
+    """The run's stored config as a run queued before options were allow-listed kept it."""
+    run.config[section][key] = value
+    run.save(update_fields=["config"])
+
+
+REMOVED_OPTIONS = [
+    ("model", "base", "/srv/models/someone-elses"),
+    ("train", "device", "cuda:7"),
+    ("data", "cache_dir", "/tmp"),
+    ("data", "bin_dtype", "uint32"),
+    ("lora", "enabled", True),
+]
+
+
+@pytest.mark.parametrize(("section", "key", "value"), REMOVED_OPTIONS)
+def test_a_stopped_run_stored_with_a_removed_option_is_not_resumed(owner, api_client_for,
+                                                                    section, key, value):
+    # given a cancelled run whose stored config carries an option users can no longer set
+    client = api_client_for(owner)
+    created = _create(client, valid_dataset_version(owner), config=tiny_config(max_iters=2)).json()
+    client.post(f"{URL}{created['id']}/cancel/")
+    _stored_with(TrainingRun.objects.get(pk=created["id"]), section, key, value)
+    # when its owner resumes it
+    response = client.post(f"{URL}{created['id']}/resume/", {"extra_steps": 2}, format="json")
+    # then it is refused naming the option, and stays cancelled
+    assert response.status_code == 400, response.json()
+    assert f"config.{section}.{key}" in response.json()["error"]["fields"]
+    assert client.get(f"{URL}{created['id']}/").json()["status"] == "cancelled"
+
+
+@pytest.mark.parametrize(("section", "key", "value"), REMOVED_OPTIONS)
+def test_a_queued_run_stored_with_a_removed_option_fails_naming_it(owner, section, key, value):
+    # given a queued run whose stored config carries an option users can no longer set
+    training_run = services.training_run_create(
+        user=owner, dataset_version_id=valid_dataset_version(owner).pk, config=tiny_config(max_iters=2)
+    )
+    _stored_with(training_run, section, key, value)
+    # when a worker executes it
+    status = services.training_run_execute(training_run_id=training_run.pk, execution_id="old")
+    # then it fails naming the option, before it made its folder or trained a step
+    training_run.refresh_from_db()
+    assert status == "failed"
+    assert training_run.error.startswith(f"config.{section}.{key}: ")
+    assert training_run.step == 0 and training_run.attempts == 0
+    assert not services._run_dir(training_run).exists()
+
+
+def test_a_run_cannot_use_lora_and_is_told_why(owner, api_client_for):
+    # given a config asking for LoRA, which needs a base model runs cannot name
+    config = {**tiny_config(), "lora": {"enabled": True, "r": 4}}
+    # when
+    response = _create(api_client_for(owner), valid_dataset_version(owner), config=config)
+    # then it is refused with what is missing, not with a step the user cannot take
+    assert response.status_code == 400
+    (message,) = response.json()["error"]["fields"]["config.lora"]
+    assert "training from one of your model versions is not available yet" in message
+    assert not TrainingRun.objects.exists()
+
+
+def test_a_failed_run_shows_no_server_path_under_a_folder_with_a_space(owner, api_client_for,
+                                                                        settings, tmp_path, monkeypatch):
+    # given a server whose media folder lies under a home directory with a space in it
+    settings.MEDIA_ROOT = tmp_path / "John Smith" / "sloughgpt" / "var" / "media"
+
+    def fail(config, callbacks):
+        raise OSError(f"[Errno 28] No space left on device: '{config.data.cache_dir}/ab12/tokens.bin'")
+
+    monkeypatch.setattr("ml.train.train", fail)
+    client = api_client_for(owner)
+    created = _create(client, valid_dataset_version(owner)).json()
+    # when it executes and fails
+    services.training_run_execute(training_run_id=created["id"], execution_id="x")
+    # then its error names the file only
+    shown = client.get(f"{URL}{created['id']}/").json()
+    assert shown["error"] == "OSError: [Errno 28] No space left on device: 'tokens.bin'"
+    assert "John Smith" not in json.dumps(shown)
