@@ -1,0 +1,167 @@
+"""The personality gate on moves to production: a model targets a personality version with
+thresholds; a version below them is refused with what was measured, staff may override with
+a note kept in the stage history, a version without an evaluation starts one and is told to
+try again, and export reports gain a personality row."""
+
+import pytest
+
+from apps.personalities.models import Personality, PersonalityEvaluation
+from apps.personalities.tests.factories import (
+    config_personality,
+    ready_evaluation,
+    tiny_model_version,
+)
+from apps.registry import services
+from apps.registry.models import ModelExport, Stage
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owner(make_user, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return make_user()
+
+
+def _cheerful_version():
+    return Personality.objects.get(owner=None, archetype="cheerful enthusiast").current_version
+
+
+def _gated(owner, api_client_for, **thresholds):
+    version = tiny_model_version(owner)
+    response = api_client_for(owner).patch(f"/api/v1/models/{version.registered_model_id}/", {
+        "target_personality_version_id": _cheerful_version().pk, **thresholds}, format="json")
+    assert response.status_code == 200, response.json()
+    return version
+
+
+def _promote(client, version, **extra):
+    return client.post(f"/api/v1/model-versions/{version.pk}/stage/", {"stage": "production", **extra},
+                       format="json")
+
+
+def test_a_model_declares_its_target_personality_and_thresholds(owner, make_user, api_client_for):
+    # given
+    version = tiny_model_version(owner)
+    url = f"/api/v1/models/{version.registered_model_id}/"
+    their_personality = config_personality(make_user(), name="their voice")
+    client = api_client_for(owner)
+    # when
+    set_target = client.patch(url, {"target_personality_version_id": _cheerful_version().pk,
+                                    "min_alignment": 0.6, "max_alignment_drift": 0.05}, format="json")
+    theirs = client.patch(url, {"target_personality_version_id": their_personality.current_version_id,
+                                "min_alignment": 0.6}, format="json")
+    cleared = client.patch(url, {"target_personality_version_id": None}, format="json")
+    # then
+    assert set_target.status_code == 200
+    assert set_target.json()["target_personality_name"] == "Cheerful Enthusiast"
+    assert set_target.json()["min_alignment"] == 0.6 and set_target.json()["max_alignment_drift"] == 0.05
+    assert theirs.status_code == 404
+    assert cleared.json()["target_personality_version"] is None and cleared.json()["min_alignment"] is None
+
+
+def test_a_promotion_below_the_minimum_alignment_is_refused_with_what_was_measured(owner, api_client_for):
+    # given
+    version = _gated(owner, api_client_for, min_alignment=0.7)
+    evaluation = ready_evaluation(version, _cheerful_version(), alignment=0.4)
+    # when
+    response = _promote(api_client_for(owner), version)
+    # then
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "personality_gate_failed"
+    assert "alignment 0.400 is below the minimum 0.700" in error["message"]
+    assert f"evaluation {evaluation.pk}" in error["message"]
+    version.refresh_from_db()
+    assert version.stage == Stage.DEVELOPMENT
+
+
+def test_staff_may_override_the_gate_with_a_note_kept_in_the_stage_history(owner, make_user, api_client_for):
+    # given a staff member's model below its threshold
+    owner.is_staff = True
+    owner.save()
+    version = _gated(owner, api_client_for, min_alignment=0.7)
+    ready_evaluation(version, _cheerful_version(), alignment=0.4)
+    client = api_client_for(owner)
+    # when
+    without_note = _promote(client, version, override=True)
+    overridden = _promote(client, version, override=True, note="launch demo; tone fix follows")
+    # then
+    assert without_note.status_code == 400 and "note" in without_note.json()["error"]["fields"]
+    assert overridden.status_code == 200 and overridden.json()["stage"] == "production"
+    history = client.get(f"/api/v1/model-versions/{version.pk}/stage/").json()
+    assert history[0]["note"] == "launch demo; tone fix follows"
+    assert history[0]["gate"]["overridden"] is True and history[0]["gate"]["passed"] is False
+    assert "below the minimum" in history[0]["gate"]["reasons"][0]
+
+
+def test_only_staff_may_override_the_gate(owner, api_client_for):
+    # given
+    version = _gated(owner, api_client_for, min_alignment=0.7)
+    ready_evaluation(version, _cheerful_version(), alignment=0.4)
+    # when
+    response = _promote(api_client_for(owner), version, override=True, note="please")
+    # then
+    assert response.status_code == 403
+    version.refresh_from_db()
+    assert version.stage == Stage.DEVELOPMENT
+
+
+def test_a_version_that_passes_goes_to_production_and_the_history_keeps_the_measure(owner, api_client_for):
+    # given
+    version = _gated(owner, api_client_for, min_alignment=0.5)
+    ready_evaluation(version, _cheerful_version(), alignment=0.8)
+    # when
+    response = _promote(api_client_for(owner), version)
+    # then
+    assert response.status_code == 200 and response.json()["stage"] == "production"
+    gate = version.transitions.first().gate
+    assert gate["passed"] is True and gate["alignment"] == 0.8
+
+
+def test_a_fall_from_the_production_versions_alignment_beyond_the_drift_is_refused(owner, api_client_for):
+    # given production at 0.8 and a candidate at 0.6, at most 0.1 of drift allowed
+    production = _gated(owner, api_client_for, max_alignment_drift=0.1)
+    ready_evaluation(production, _cheerful_version(), alignment=0.8)
+    services.model_version_set_stage(user=owner, version_id=production.pk, stage=Stage.PRODUCTION)
+    candidate = tiny_model_version(owner)
+    ready_evaluation(candidate, _cheerful_version(), alignment=0.6)
+    # when
+    response = _promote(api_client_for(owner), candidate)
+    # then
+    assert response.status_code == 409
+    assert "alignment fell 0.200 from production 1.0.0's 0.800, more than the allowed 0.100" in (
+        response.json()["error"]["message"])
+
+
+def test_without_an_evaluation_the_gate_starts_one_and_asks_to_try_again(owner, api_client_for):
+    # given
+    version = _gated(owner, api_client_for, min_alignment=0.5)
+    client = api_client_for(owner)
+    # when
+    first, second = _promote(client, version), _promote(client, version)
+    # then
+    assert first.status_code == 409 and first.json()["error"]["code"] == "personality_evaluation_running"
+    assert "try again when it finishes" in first.json()["error"]["message"]
+    assert second.status_code == 409
+    evaluation = PersonalityEvaluation.objects.get(model_version=version)  # one, not one per attempt
+    assert evaluation.status == "queued" and len(evaluation.probe_ids) == 16
+    listed = client.get("/api/v1/personality-evaluations/", {"model_version": version.pk}).json()
+    assert [e["id"] for e in listed["results"]] == [evaluation.pk]
+
+
+@pytest.mark.slow
+def test_an_export_of_a_model_with_a_target_personality_reports_its_alignment_against_f32(owner, api_client_for):
+    # given
+    version = _gated(owner, api_client_for, min_alignment=0.5)
+    export = services.model_export_create(user=owner, version_id=version.pk, qtypes=["Q8_0"])[0]
+    # when
+    services.model_export_run(export_id=export.pk)
+    # then
+    export = ModelExport.objects.get(pk=export.pk)
+    assert export.status == "ready", export.error
+    row = export.report["personality"]
+    assert row["personality"] == "Cheerful Enthusiast v1" and row["probes"] == 6
+    assert 0.0 <= row["f32"]["alignment"] <= 1.0 and 0.0 <= row["quantized"]["alignment"] <= 1.0
+    assert row["alignment_delta"] == round(row["quantized"]["alignment"] - row["f32"]["alignment"], 4)
+    assert "vader_compound" in row["quantized"] and "vader_delta" in row
