@@ -15,6 +15,7 @@ import { ExperimentsCompareRoute } from './routes/experiments-compare';
 import { ModelsRoute } from './routes/models';
 import { NotFoundRoute } from './routes/not-found';
 import { PersonalitiesRoute } from './routes/personalities';
+import { PersonalityDetailRoute } from './routes/personalities-detail';
 import { RouteError } from './routes/route-error';
 import { AccountRoute } from './routes/settings/account';
 import { SettingsLayout } from './routes/settings/settings-layout';
@@ -36,6 +37,7 @@ export const routes: RouteObject[] = [
       { path: 'chat/:conversationId', element: <ChatRoute /> },
       { path: 'documents', element: <DocumentsRoute /> },
       { path: 'personalities', element: <PersonalitiesRoute /> },
+      { path: 'personalities/:personalityId', element: <PersonalityDetailRoute /> },
       {
         path: 'settings',
         element: <SettingsLayout />,

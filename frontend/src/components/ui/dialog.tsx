@@ -19,6 +19,8 @@ interface DialogProps {
   children: ReactNode;
   /** False keeps the dialog open on outside clicks, for content the user must not lose. */
   dismissOnOutsidePress?: boolean;
+  /** A wider popup, for forms with a live preview beside their fields. */
+  wide?: boolean;
   'data-testid'?: string;
 }
 
@@ -30,6 +32,7 @@ export function Dialog({
   description,
   children,
   dismissOnOutsidePress = true,
+  wide = false,
   'data-testid': testId,
 }: DialogProps) {
   return (
@@ -43,7 +46,10 @@ export function Dialog({
     >
       <BaseDialog.Portal>
         <BaseDialog.Backdrop className={styles.backdrop} />
-        <BaseDialog.Popup className={styles.popup} data-testid={testId}>
+        <BaseDialog.Popup
+          className={wide ? `${styles.popup} ${styles.wide}` : styles.popup}
+          data-testid={testId}
+        >
           <BaseDialog.Title className={styles.title}>{title}</BaseDialog.Title>
           {description && (
             <BaseDialog.Description className={styles.description}>
