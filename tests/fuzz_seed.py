@@ -11,6 +11,8 @@ from apps.accounts.services import api_token_create
 from apps.chat.models import Message
 from apps.chat.tests.factories import conversation, model_version
 from apps.experiments.tests.factories import log_series, make_artifact, make_experiment, make_run
+from apps.personalities.models import PersonalityApplication
+from apps.personalities.tests.factories import config_personality, ready_evaluation
 from apps.rag.services import collection_create, document_upload
 from apps.registry.services import model_export_create
 from apps.training.services import training_run_create
@@ -40,6 +42,11 @@ def seed_user(user) -> Seed:
     collection = collection_create(user=user, name="notes")
     document = document_upload(user=user, collection_id=collection.pk, uploaded=SimpleUploadedFile(
         "notes.txt", b"Sailors crossed the sea in small ships.", content_type="text/plain"))
+    personality = config_personality(user, name="seed voice")
+    evaluation = ready_evaluation(ready, personality.current_version, alignment=0.5, chart=True)
+    application = PersonalityApplication.objects.create(
+        owner=user, model_version=ready, personality_version=personality.current_version, method="prompt",
+        status="ready", evaluation=evaluation)
     spare_token = api_token_create(user=user, name="spare").token
     secret = api_token_create(user=user, name="schema test").secret
     return Seed(token=secret, path_values={
@@ -58,5 +65,9 @@ def seed_user(user) -> Seed:
         "collections/collection_id": collection.pk,
         "documents/document_id": document.pk,
         "tokens/token_id": spare_token.pk,
+        "personalities/personality_id": personality.pk,
+        "personality-versions/version_id": personality.current_version_id,
+        "personality-applications/application_id": application.pk,
+        "personality-evaluations/evaluation_id": evaluation.pk,
         "models/model": "tiny",
     })
