@@ -56,3 +56,19 @@ def test_any_delete_the_database_refuses_is_a_409_and_removes_nothing(trained_on
     assert response.json()["error"]["message"] == (
         f"It cannot be deleted: it is used by training run {training.pk}.")
     assert _stored(user, version) == before
+
+
+def test_a_dataset_used_by_many_runs_names_as_many_as_every_refusal_does(trained_on, api_client_for,
+                                                                          monkeypatch):
+    # given three runs made from one version, and refusals that name one holder
+    user, version, first = trained_on
+    for name in ("run 2", "run 3"):
+        training_run_create(user=user, dataset_version_id=version.pk, config=tiny_config(), name=name)
+    monkeypatch.setattr("apps.core.errors.NAMED_HOLDERS", 1)
+    # when the dataset is deleted
+    response = api_client_for(user).delete(f"/api/v1/datasets/{version.dataset_id}/")
+    # then the first run is named and the others counted, as for any object in use
+    assert response.status_code == 409
+    assert response.json()["error"]["message"] == (
+        f"It is used by training run {first.pk} 'lr sweep' (version 1) and 2 more; "
+        "delete those runs first.")

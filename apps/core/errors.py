@@ -2,17 +2,23 @@
 
     {"error": {"code": "validation_error", "message": "...", "fields": {"name": ["..."]}}}
 
-Every failure a client can cause maps to a 4xx with this body; nothing leaks as a 500.
+Every failure a client can cause maps to a 4xx with this body; nothing leaks as a 500. A
+request that found every database connection busy is a 503 with Retry-After: it can be
+repeated as it was.
 Outside DRF views (unknown paths, a crash anywhere) `sloughgpt_site.urls` routes Django's
 error handlers here, so every path under /api/ answers JSON too; /v1/ answers in OpenAI's
 shape (`apps.chat.openai_api`), which carries the same "code" and "message"."""
 
 from __future__ import annotations
 
+import sys
+
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.db import OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from django.views import defaults
+from psycopg_pool import PoolTimeout
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -20,6 +26,10 @@ from rest_framework.views import exception_handler
 API_PREFIXES = ("/api/", "/v1/")
 # How many of the objects that hold a row a 409 names before it says "and N more".
 NAMED_HOLDERS = 3
+# Seconds a client is told to wait when every database connection was busy: a burst that
+# outgrew the pool drains within a few requests' time.
+BUSY_RETRY_AFTER_S = 5
+BUSY_MESSAGE = "The server is busy; try again in a few seconds."
 
 
 class Conflict(exceptions.APIException):
@@ -62,16 +72,26 @@ def describe(obj) -> str:
     return f"{label} '{name}'" if name else label
 
 
-def holders_message(holders) -> str:
-    """`used by training run 12 'a' and training run 13 'b'`, at most NAMED_HOLDERS named."""
+def holders_message(holders, *, label=describe) -> str:
+    """`used by training run 12 'a' and training run 13 'b'`, at most NAMED_HOLDERS named,
+    each as `label` words it."""
     holders = sorted(holders, key=lambda obj: (obj._meta.verbose_name, obj.pk))
-    named = [describe(obj) for obj in holders[:NAMED_HOLDERS]]
+    named = [label(obj) for obj in holders[:NAMED_HOLDERS]]
     if len(holders) > NAMED_HOLDERS:
         named.append(f"{len(holders) - NAMED_HOLDERS} more")
     return "used by " + (f"{', '.join(named[:-1])} and {named[-1]}" if len(named) > 1 else named[0])
 
 
+def database_busy(exc: BaseException | None) -> bool:
+    """The web process waited out its pool's timeout for a database connection
+    (`DATABASE_POOL_TIMEOUT`): the server is overloaded, the request is not at fault."""
+    return isinstance(exc, OperationalError) and isinstance(exc.__cause__, PoolTimeout)
+
+
 def api_exception_handler(exc, context):
+    if database_busy(exc):
+        return Response(error_body("server_busy", BUSY_MESSAGE), status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                        headers={"Retry-After": str(BUSY_RETRY_AFTER_S)})
     if isinstance(exc, (ProtectedError, RestrictedError)):
         # A delete that the database's foreign keys refuse: nothing was removed.
         holders = getattr(exc, "protected_objects", None) or exc.restricted_objects
@@ -150,6 +170,11 @@ def page_not_found(request, exception, template_name=defaults.ERROR_404_TEMPLATE
 
 def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):
     # Django has logged the exception; the client learns nothing about the server's insides.
+    # Django calls this while it handles the exception (in the thread it handles it in).
+    if _is_api(request) and database_busy(sys.exc_info()[1]):
+        response = api_error_response(request, 503, "server_busy", BUSY_MESSAGE)
+        response["Retry-After"] = str(BUSY_RETRY_AFTER_S)
+        return response
     if _is_api(request):
         return api_error_response(request, 500, "server_error",
                                   "The server failed to answer this request; it has been logged.")

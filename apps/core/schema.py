@@ -1,6 +1,8 @@
 """The OpenAPI schema documents every error an operation can answer, once for all views:
 each operation lists the 4xx statuses that apply to it with the one error body of
-`apps.core.errors` (`ErrorResponse`), so clients (and schemathesis) know every answer."""
+`apps.core.errors` (`ErrorResponse`), so clients (and schemathesis) know every answer.
+A view without DRF throttles that can still answer 429 (a quota it checks itself) says so
+with `answers_too_many_requests = True`."""
 
 from __future__ import annotations
 
@@ -19,7 +21,10 @@ WHY = {
     "413": "The request body is larger than the server accepts, or your quota is spent.",
     "415": "The body's content type is not one this operation reads.",
     "429": "Too many requests; `Retry-After` says when to try again.",
+    "503": "Every database connection is busy; `Retry-After` says when to try again.",
 }
+# The statuses whose answer carries Retry-After, documented as a header of the response.
+RETRY_AFTER = {"429", "503"}
 
 
 class ErrorDetail(serializers.Serializer):
@@ -51,8 +56,10 @@ class AutoSchema(openapi.AutoSchema):
             statuses.append("413")
             if not any(parser.media_type == "*/*" for parser in self.view.get_parsers()):
                 statuses.append("415")
-        if self.view.get_throttles():
+        if self.view.get_throttles() or getattr(self.view, "answers_too_many_requests", False):
             statuses.append("429")
+        # Any request can find the database pool exhausted (apps.core.errors.database_busy).
+        statuses.append("503")
         return sorted(statuses)
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
@@ -72,4 +79,9 @@ class AutoSchema(openapi.AutoSchema):
                 responses[code] = self._get_response_for_code(ErrorResponse, code,
                                                                direction=direction)
                 responses[code]["description"] = WHY[code]
+            if code in RETRY_AFTER:
+                responses[code]["headers"] = {"Retry-After": {
+                    "description": "Seconds to wait before trying again.",
+                    "required": True, "schema": {"type": "integer", "minimum": 0},
+                }}
         return responses

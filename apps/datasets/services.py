@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from apps.core.archives import ArchiveError, extract_zip_safely
-from apps.core.errors import Conflict
+from apps.core.errors import Conflict, describe, holders_message
 from apps.core.notifications import notify_user
 from apps.core.selectors import owned_get
 from apps.core.user_paths import error_text, plain_filename
@@ -45,14 +45,13 @@ def _refuse_if_trained_on(versions) -> None:
     before anything is removed, naming the runs, instead of deleting half a dataset."""
     from apps.training.models import TrainingRun
 
-    holders = (TrainingRun.objects.filter(dataset_version__in=versions)
-               .select_related("run", "dataset_version").order_by("pk"))
-    named = [f"training run {t.pk} '{t.run.name}' (version {t.dataset_version.number})"
-             for t in holders[:3]]
-    if named:
-        count = holders.count()
-        more = f" and {count - len(named)} more" if count > len(named) else ""
-        raise Conflict(f"It is used by {', '.join(named)}{more}; delete those runs first.")
+    holders = list(TrainingRun.objects.filter(dataset_version__in=versions).select_related("run", "dataset_version"))
+    if holders:
+        raise Conflict(f"It is {holders_message(holders, label=_trained_run)}; delete those runs first.")
+
+
+def _trained_run(training_run) -> str:
+    return f"{describe(training_run)} '{training_run.run.name}' (version {training_run.dataset_version.number})"
 
 
 @transaction.atomic

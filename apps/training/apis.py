@@ -42,8 +42,8 @@ class TrainingRunListCreateApi(APIView):
         config = serializers.DictField(
             help_text="Training-engine options by section: model (preset, n_layer, ...), data "
             "(tokenizer: char, bpe or model_version; ...), optim (lr, schedule, warmup_iters, ...), "
-            "train (max_iters, batch_size, grad_accum, precision, ...), lora (enabled, r, alpha, "
-            "...). Options outside this allow-list (paths, devices, ...) are refused by name."
+            "train (max_iters, batch_size, grad_accum, precision, ...). Options outside this "
+            "allow-list (paths, devices, ...) are refused by name; lora is not available yet."
         )
         tokenizer_model_version_id = serializers.IntegerField(
             required=False, allow_null=True,

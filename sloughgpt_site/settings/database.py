@@ -28,10 +28,12 @@ DATABASES = {
     )
 }
 if _pooled:
+    _pool_max_size = env_int("DATABASE_POOL_MAX_SIZE", 20)
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": 2,
-        "max_size": env_int("DATABASE_POOL_MAX_SIZE", 20),
-        # A request waits this long for a free connection before it fails.
-        "timeout": 10,
+        "min_size": min(2, _pool_max_size),
+        "max_size": _pool_max_size,
+        # Seconds a request waits for a free connection; then it is answered 503 with
+        # Retry-After (apps.core.errors).
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

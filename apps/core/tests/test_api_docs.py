@@ -36,3 +36,37 @@ def test_every_operation_documents_its_errors_and_v1_is_listed(make_user, api_cl
         "$ref": "#/components/schemas/ErrorResponse"}
     assert {"POST /v1/chat/completions", "POST /v1/completions", "POST /v1/embeddings",
             "GET /v1/models", "GET /v1/models/{model}"} <= set(operations)
+
+
+def _operations(client) -> dict[str, dict]:
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    return {f"{method.upper()} {path}": operation
+            for path, item in schema["paths"].items() for method, operation in item.items()}
+
+
+def test_a_spent_chat_quota_is_a_documented_429_with_retry_after(make_user, api_client_for, settings):
+    # given a user whose daily chat tokens are spent
+    from apps.chat.tests.factories import conversation
+
+    settings.SLOUGHGPT_CHAT_TOKENS_PER_DAY = 0
+    owner = make_user()
+    client = api_client_for(owner)
+    chat = conversation(owner)
+    # when they send a message, and read the schema of that operation
+    refused = client.post(f"/api/v1/chat/conversations/{chat.pk}/messages/", {"content": "Hi"}, format="json")
+    documented = _operations(client)["POST /api/v1/chat/conversations/{conversation_id}/messages/"]
+    # then the refusal is a 429 the schema lists, with the Retry-After it carries
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    answer = documented["responses"]["429"]
+    assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorResponse"}
+    assert answer["headers"]["Retry-After"]["required"] is True
+
+
+def test_every_operation_documents_the_busy_answer_with_retry_after(make_user, api_client_for):
+    # given
+    client = api_client_for(make_user())
+    # when
+    operations = _operations(client)
+    # then any request may find the database busy, and is told when to retry
+    api = {name: operation for name, operation in operations.items() if " /api/" in name}
+    assert all("Retry-After" in operation["responses"]["503"]["headers"] for operation in api.values())
