@@ -1,8 +1,8 @@
 /**
  * One personality's page (`/personalities/:id`): its kind and version, a neural version's
  * training live, its traits as a radar chart with the prompt and sampling it gives a model,
- * metric targets against what the last scored texts measured, the "Score texts" panel, and
- * its versions. Its owner can edit it (a new version) or delete it; anyone can copy it.
+ * metric targets against what the last scored texts measured, the "Score texts" panel, its
+ * versions, the model versions it was applied to and their evaluations. Its owner can edit it (a new version) or delete it; anyone can copy it.
  */
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
@@ -16,11 +16,13 @@ import { Button } from '../../../components/ui/button';
 import { type Personality, usePersonality } from '../api/get-personality';
 import type { PersonalityScore } from '../api/score-personality';
 import { useTrainingSocket } from '../hooks/use-training-socket';
+import { ApplicationsSection } from './applications-section';
 import { KindBadge, TrainingBadge } from './badges';
 import { BehaviourPanel } from './behaviour-panel';
 import { CopyButton } from './copy-button';
 import { DeletePersonalityDialog } from './delete-personality-dialog';
 import { EditPersonalityDialog } from './edit-personality-dialog';
+import { EvaluationsSection } from './evaluations-section';
 import { MetricTargets } from './metric-targets';
 import styles from './personalities.module.css';
 import { ScorePanel } from './score-panel';
@@ -110,6 +112,18 @@ function PersonalityView({ personality }: { personality: Personality }) {
             Versions
           </h2>
           <VersionsTable personalityId={personality.id} currentVersionId={version?.id ?? null} />
+        </section>
+        <section aria-labelledby="applications-title" className={section.detail}>
+          <h2 id="applications-title" className={section.subheading}>
+            Applied to models
+          </h2>
+          <ApplicationsSection personalityId={personality.id} />
+        </section>
+        <section aria-labelledby="evaluations-title" className={section.detail}>
+          <h2 id="evaluations-title" className={section.subheading}>
+            Evaluations
+          </h2>
+          <EvaluationsSection personalityId={personality.id} />
         </section>
       </div>
       {!personality.builtin && (

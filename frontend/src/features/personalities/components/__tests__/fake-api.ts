@@ -62,9 +62,14 @@ type Handler = (body: unknown) => Response;
 
 /**
  * Stubs `fetch`: `routes` maps "METHOD /path/" to a JSON body or a handler of the request
- * body; anything else answers 404.
+ * body; anything else answers 404. No model has been given a personality unless a test says so.
  */
-export function fakeApi(routes: Record<string, unknown>) {
+export function fakeApi(given: Record<string, unknown>) {
+  const routes: Record<string, unknown> = {
+    'GET /api/v1/personality-applications/': page([]),
+    'GET /api/v1/personality-evaluations/': page([]),
+    ...given,
+  };
   const fetchMock = vi.fn<typeof fetch>((input, init) => {
     const url = new URL(input as string, 'http://test');
     const method = init?.method ?? 'GET';
