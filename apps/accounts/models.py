@@ -1,11 +1,13 @@
-"""Users sign in with their email address; API tokens are stored only as hashes."""
+"""Users sign in with their email address; API tokens are stored only as hashes, and a bulk
+update that may end tokens tells the WebSockets opened with them."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.db import models
+from django.db import models, transaction
 
 from apps.core.models import OwnedModel
+from apps.core.ws_auth import sockets_recheck_for_token
 
 
 class UserManager(BaseUserManager):
@@ -42,6 +44,27 @@ class User(AbstractUser):
         return self.email
 
 
+class ApiTokenQuerySet(models.QuerySet):
+    # Fields whose change can end a token (or move its end).
+    ENDING_FIELDS = frozenset({"revoked_at", "expires_at", "owner", "owner_id"})
+
+    def update(self, **fields):
+        """An update skips save() and with it the signals that end a token's sockets
+        (apps.accounts.signals), so one that can end tokens asks their sockets to re-check
+        them itself, after commit."""
+        if not self.ENDING_FIELDS & fields.keys():
+            return super().update(**fields)
+        token_ids = list(self.values_list("pk", flat=True))
+        updated = super().update(**fields)
+
+        def recheck() -> None:
+            for token_id in token_ids:
+                sockets_recheck_for_token(token_id)
+
+        transaction.on_commit(recheck)
+        return updated
+
+
 class ApiToken(OwnedModel):
     """A personal access token: `sg_<prefix>_<secret>`. The prefix identifies the row and
     is shown in lists; only the SHA-256 of the whole token is kept."""
@@ -52,6 +75,8 @@ class ApiToken(OwnedModel):
     last_used_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = "API token"

@@ -1,5 +1,5 @@
-"""Writes for accounts: creating, revoking and authenticating personal API tokens. Revoking a
-token also closes the WebSockets it opened (after commit)."""
+"""Writes for accounts: creating, revoking and authenticating personal API tokens. The sockets
+a revoked token opened are closed by apps.accounts.signals, as for a token revoked anywhere."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from django.utils import timezone
 from rest_framework.exceptions import AuthenticationFailed
 
 from apps.core.selectors import owned_get
-from apps.core.ws_auth import sockets_close_for_token
 
 from .models import ApiToken, User
 
@@ -58,7 +57,6 @@ def api_token_revoke(*, user: User, token_id: int) -> None:
     token = owned_get(ApiToken.objects.filter(revoked_at__isnull=True), user=user, pk=token_id)
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at", "updated_at"])
-    transaction.on_commit(lambda: sockets_close_for_token(token.pk))
 
 
 def _parse(raw: str) -> str | None:
@@ -94,7 +92,8 @@ def api_token_find(*, raw: str) -> ApiToken:
 
 
 def api_token_authenticate(*, raw: str) -> ApiToken | None:
-    """Like api_token_find, for callers that only need yes or no (WebSockets)."""
+    """Like api_token_find, but None where that refuses, for callers that do not tell the
+    client why (a WebSocket handshake is refused with one close code whatever the reason)."""
     try:
         return api_token_find(raw=raw)
     except AuthenticationFailed:

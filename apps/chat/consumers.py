@@ -63,6 +63,9 @@ class ChatConsumer(GroupConsumer):
             return None
         return chat_group(self.conversation_id)
 
+    def on_db_thread(self, function):
+        return _on_request_thread(function)  # the credential checks GroupConsumer makes too
+
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
         handler = {"send": self._send, "stop": self._stop, "regenerate": self._regenerate,

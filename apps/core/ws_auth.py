@@ -5,12 +5,16 @@ personal API token for other clients; the middleware records which one in
 `scope["credential"]`. Consumers join one group per credential (`sockets.session.<digest>`,
 `sockets.token.<id>`) and one per user (`sockets.user.<id>`):
 
-- logout closes the session's sockets, and revoking a token closes the sockets opened with it;
+- logout closes the session's sockets, and revoking or deleting a token closes the sockets
+  opened with it (apps.accounts.signals; ApiToken's queryset for bulk updates);
 - any other change to a user (password change, deactivation, deletion) asks every socket of
   that user to re-check its credential, so sessions a new password invalidated close while a
-  still-valid token's stay open;
-- consumers also re-check before every frame that acts (`credential_is_live`), which catches a
-  credential that ended without an event (a token that expired).
+  still-valid token's stay open; any other change to a token asks its sockets the same;
+- a token's expiry sends no event: a socket opened with an expiring token re-checks it when
+  it expires (`credential_expires_at`);
+- consumers re-check once they have joined their groups (a credential that ended after the
+  handshake's check but before the joins sent its close to groups the socket was not in yet),
+  and before every frame that acts (`credential_is_live`).
 
 Sockets whose credential ended are closed with 4401, as an anonymous connection is refused."""
 
@@ -18,8 +22,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import import_module
-from types import SimpleNamespace
 
 from asgiref.sync import async_to_sync
 from channels.auth import AuthMiddlewareStack
@@ -27,6 +31,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.middleware import BaseMiddleware
 from django.conf import settings
+from django.utils.crypto import constant_time_compare
 
 CLOSED_CODE = 4401  # the WebSocket twin of 401
 
@@ -45,9 +50,13 @@ def _session_group(session_key: str) -> str:
     return f"sockets.session.{hashlib.sha256(session_key.encode()).hexdigest()[:32]}"
 
 
+def _token_group(token_id: int) -> str:
+    return f"sockets.token.{token_id}"
+
+
 def credential_groups(credential: SocketCredential) -> list[str]:
     """The groups a socket opened with `credential` joins."""
-    own = (f"sockets.token.{credential.token_id}" if credential.token_id is not None
+    own = (_token_group(credential.token_id) if credential.token_id is not None
            else _session_group(credential.session_key))
     return [f"sockets.user.{credential.user_id}", own]
 
@@ -57,14 +66,44 @@ def credential_is_live(credential: SocketCredential) -> bool:
     if credential.token_id is not None:
         from apps.accounts.selectors import api_token_is_live
 
-        return api_token_is_live(token_id=credential.token_id)
-    from django.contrib.auth import get_user
+        return api_token_is_live(token_id=credential.token_id, owner_id=credential.user_id)
+    return _session_is_live(credential)
 
-    session = import_module(settings.SESSION_ENGINE).SessionStore(credential.session_key)
-    # Django's own session check (user, backend, password hash, is_active); it reads only
-    # the request's session.
-    user = get_user(SimpleNamespace(session=session))
-    return user.is_authenticated and user.pk == credential.user_id
+
+def _session_is_live(credential: SocketCredential) -> bool:
+    """Django's check of a request's session (django.contrib.auth.get_user: the session's user
+    and backend, the user active, the password hash it stored), made without writing. get_user
+    itself, on a hash made with a SECRET_KEY_FALLBACKS key, moves the session to a new key and
+    deletes the old one: here that one is the browser's, which a key rotation would sign out."""
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+        load_backend,
+    )
+
+    stored = import_module(settings.SESSION_ENGINE).SessionStore(credential.session_key).load()
+    backend_path = stored.get(BACKEND_SESSION_KEY)
+    if (SESSION_KEY not in stored or backend_path not in settings.AUTHENTICATION_BACKENDS
+            or get_user_model()._meta.pk.to_python(stored[SESSION_KEY]) != credential.user_id):
+        return False
+    user = load_backend(backend_path).get_user(credential.user_id)  # None when inactive
+    if user is None:
+        return False
+    session_hash = stored.get(HASH_SESSION_KEY) or ""
+    return any(constant_time_compare(session_hash, expected) for expected in
+               (user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()))
+
+
+def credential_expires_at(credential: SocketCredential) -> datetime | None:
+    """When the credential ends with no event: a token's expiry; None for a token that never
+    expires and for a session (runs a query for a token)."""
+    if credential.token_id is None:
+        return None
+    from apps.accounts.selectors import api_token_expires_at
+
+    return api_token_expires_at(token_id=credential.token_id)
 
 
 def _send(group: str, message: dict) -> None:
@@ -76,7 +115,11 @@ def sockets_close_for_session(session_key: str) -> None:
 
 
 def sockets_close_for_token(token_id: int) -> None:
-    _send(f"sockets.token.{token_id}", {"type": "credential.ended"})
+    _send(_token_group(token_id), {"type": "credential.ended"})
+
+
+def sockets_recheck_for_token(token_id: int) -> None:
+    _send(_token_group(token_id), {"type": "credential.changed"})
 
 
 def sockets_recheck_for_user(user_id: int) -> None:
