@@ -1,6 +1,7 @@
 /**
  * One open conversation: its messages kept live by the socket, the composer (Send, Stop),
- * Regenerate on the last reply, Edit on the user's messages, feedback, and the settings panel.
+ * Regenerate on the last reply, Edit on the user's messages, feedback, each reply's alignment
+ * with the personality, and beside them the settings panel and the personality trend.
  */
 import { useEffect, useRef } from 'react';
 
@@ -10,11 +11,14 @@ import { Button } from '../../../components/ui/button';
 import { useConversation } from '../api/get-conversation';
 import { useSendFeedback } from '../api/send-feedback';
 import { useChatSocket } from '../hooks/use-chat-socket';
+import { finishedRepliesKey } from '../utils/alignment';
 import { isGenerating } from '../utils/chat-stream';
 import styles from './chat.module.css';
 import { Composer } from './composer';
 import { AssistantMessage, UserMessage } from './message-item';
+import { PersonalityTrend } from './personality-trend';
 import { ProblemBanner } from './problem-banner';
+import { ReplyAlignment } from './reply-alignment';
 import { SettingsPanel } from './settings-panel';
 
 interface ConversationViewProps {
@@ -64,6 +68,8 @@ export function ConversationView({ conversationId, createSocket }: ConversationV
 
   const detail = conversation.data;
   const lastAssistant = [...messages].reverse().find((message) => message.role === 'assistant');
+  const personality = detail.personality;
+  const repliesKey = finishedRepliesKey(messages);
 
   return (
     <div className={styles.conversation}>
@@ -93,6 +99,16 @@ export function ConversationView({ conversationId, createSocket }: ConversationV
                 canRegenerate={!generating}
                 onRegenerate={socket.regenerate}
                 onRate={(rating) => feedback.mutate({ messageId: message.id, input: { rating } })}
+                alignment={
+                  personality && (
+                    <ReplyAlignment
+                      conversationId={detail.id}
+                      personality={personality}
+                      repliesKey={repliesKey}
+                      messageId={message.id}
+                    />
+                  )
+                }
               />
             ),
           )}
@@ -108,7 +124,14 @@ export function ConversationView({ conversationId, createSocket }: ConversationV
           onStop={socket.stop}
         />
       </section>
-      <SettingsPanel key={detail.id} conversation={detail} />
+      <div className={styles.sidebar}>
+        <SettingsPanel key={detail.id} conversation={detail} />
+        <PersonalityTrend
+          conversationId={detail.id}
+          personality={personality}
+          repliesKey={repliesKey}
+        />
+      </div>
     </div>
   );
 }

@@ -1,9 +1,10 @@
 /**
  * One message. The user's own: plain text, with Edit to change it and ask again. A reply:
  * Markdown as it streams, any context notice, its error, the sources it cited, its speed, and
- * thumbs up/down icons (liked replies can be exported as training data).
+ * thumbs up/down icons (liked replies can be exported as training data), and its alignment
+ * with the conversation's personality on demand.
  */
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 
 import { Badge } from '../../../components/ui/badge';
 import { Button } from '../../../components/ui/button';
@@ -79,6 +80,8 @@ interface AssistantMessageProps {
   canRegenerate: boolean;
   onRegenerate: () => void;
   onRate: (rating: 'up' | 'down' | '') => void;
+  /** Shown among the finished reply's actions (its alignment with the personality). */
+  alignment?: ReactNode;
 }
 
 export function AssistantMessage({
@@ -87,6 +90,7 @@ export function AssistantMessage({
   canRegenerate,
   onRegenerate,
   onRate,
+  alignment,
 }: AssistantMessageProps) {
   const generating = isGenerating(message);
   const stats = messageStats(message);
@@ -129,6 +133,7 @@ export function AssistantMessage({
             </span>
           )}
           <div className={styles.messageActions}>
+            {message.status !== 'failed' && message.content !== '' && alignment}
             {message.status !== 'failed' && (
               <>
                 <Button

@@ -14,9 +14,9 @@ import { useReadyModelVersions } from '../../models/api/get-all-model-versions';
 import type { ModelVersion } from '../../models/api/get-model-versions';
 import { useCreateConversation } from '../api/create-conversation';
 import { sendMessage } from '../api/send-message';
-import { PERSONALITIES } from '../utils/personalities';
 import styles from './chat.module.css';
 import { Composer } from './composer';
+import { PersonalityPicker } from './personality-picker';
 
 /** Production beats staging beats the rest; among equals, the newest. */
 export function defaultVersion(versions: readonly ModelVersion[]): ModelVersion | null {
@@ -69,7 +69,7 @@ export function NewConversation() {
     try {
       const conversation = await create.mutateAsync({
         model_version_id: Number(modelVersionId),
-        personality,
+        personality_id: personality === '' ? null : Number(personality),
       });
       await sendMessage(conversation.id, content);
       void navigate(`/chat/${conversation.id}`);
@@ -94,16 +94,7 @@ export function NewConversation() {
             label: `${version.model_name} ${version.version}${version.stage === 'production' ? ' (production)' : ''}`,
           }))}
         />
-        <SelectField
-          name="personality"
-          label="Personality"
-          value={personality}
-          onValueChange={setPersonality}
-          options={[
-            { value: '', label: 'None' },
-            ...PERSONALITIES.map((item) => ({ value: item.value, label: item.value })),
-          ]}
-        />
+        <PersonalityPicker value={personality} onValueChange={setPersonality} />
       </div>
       {error && <FormError>{error}</FormError>}
       <Composer generating={false} placeholder="Ask anything…" onSend={start} />

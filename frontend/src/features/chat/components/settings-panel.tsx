@@ -1,5 +1,6 @@
 /**
- * The conversation's settings beside the chat: model version and export type, personality,
+ * The conversation's settings beside the chat: model version and export type, personality
+ * (a built-in or one of the user's own; it is sent only when changed or moved on a version),
  * system prompt, sampling (blank keeps the personality's or the model file's default), the
  * document collections to answer from, and today's token quota. Saved together with one button.
  * Max tokens is capped by the chosen model's context, which must keep room for the prompt.
@@ -21,8 +22,8 @@ import { useReadyModelVersions } from '../../models/api/get-all-model-versions';
 import type { ConversationDetail } from '../api/get-conversation';
 import { useQuota } from '../api/get-quota';
 import { useUpdateConversation } from '../api/update-conversation';
-import { PERSONALITIES } from '../utils/personalities';
 import styles from './chat.module.css';
+import { PersonalityPicker } from './personality-picker';
 
 const SAMPLING = [
   { key: 'temperature', label: 'Temperature', step: '0.05', min: 0, max: 2 },
@@ -57,7 +58,14 @@ export function SettingsPanel({ conversation }: { conversation: ConversationDeta
     conversation.model_version_id === null ? '' : String(conversation.model_version_id),
   );
   const [qtype, setQtype] = useState(conversation.qtype);
-  const [personality, setPersonality] = useState(conversation.personality);
+  const savedPersonality = conversation.personality;
+  const [personality, setPersonality] = useState(
+    savedPersonality === null ? '' : String(savedPersonality.id),
+  );
+  // Sending the same personality again moves the conversation to its newest version.
+  const personalityChanged =
+    personality !== (savedPersonality === null ? '' : String(savedPersonality.id)) ||
+    (savedPersonality?.outdated ?? false);
   const [systemPrompt, setSystemPrompt] = useState(conversation.system_prompt);
   const [sampling, setSampling] = useState<Record<SamplingKey, string>>(() => ({
     temperature: conversation.temperature?.toString() ?? '',
@@ -86,7 +94,9 @@ export function SettingsPanel({ conversation }: { conversation: ConversationDeta
         input: {
           ...(modelVersionId ? { model_version_id: Number(modelVersionId) } : {}),
           qtype,
-          personality,
+          ...(personalityChanged
+            ? { personality_id: personality === '' ? null : Number(personality) }
+            : {}),
           system_prompt: systemPrompt,
           temperature: numberOrNull(sampling.temperature),
           top_p: numberOrNull(sampling.top_p),
@@ -141,18 +151,12 @@ export function SettingsPanel({ conversation }: { conversation: ConversationDeta
           ...readyExports.map((item) => ({ value: item.qtype, label: item.qtype })),
         ]}
       />
-      <SelectField
-        name="personality"
-        label="Personality"
+      <PersonalityPicker
         value={personality}
         onValueChange={setPersonality}
-        description={PERSONALITIES.find((item) => item.value === personality)?.description}
-        options={[
-          { value: '', label: 'None' },
-          ...PERSONALITIES.map((item) => ({ value: item.value, label: item.value })),
-        ]}
+        current={savedPersonality}
       />
-      {fieldError('personality')}
+      {fieldError('personality_id')}
       <label className={`${field.field} ${field.small}`}>
         <span className={field.label}>System prompt</span>
         <textarea

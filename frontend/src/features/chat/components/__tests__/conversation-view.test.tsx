@@ -45,7 +45,7 @@ const conversation = {
   model_version_id: 3,
   model_name: 'smollm2 0.1.0',
   qtype: '',
-  personality: '',
+  personality: null,
   system_prompt: '',
   temperature: null,
   top_p: null,
