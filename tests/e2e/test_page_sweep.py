@@ -18,6 +18,7 @@ from apps.accounts import services as account_services
 from apps.chat.models import Message
 from apps.chat.tests.factories import conversation
 from apps.experiments.tests.factories import log_series, make_run
+from apps.personalities.tests.factories import config_personality
 from apps.rag import services as rag_services
 from apps.registry.tests.factories import ready_version, trained_run
 
@@ -68,10 +69,12 @@ def seed(user) -> dict[str, int]:
     rag_services.document_upload(user=user, collection_id=collection.pk, uploaded=SimpleUploadedFile(
         "notes.txt", b"The run used a cosine schedule and finished in ten steps.", content_type="text/plain"))
     account_services.api_token_create(user=user, name="laptop")
+    personality = config_personality(user, name="Tutor")
     return {
         "dataset": training.dataset_version.dataset_id, "dataset_version": training.dataset_version_id,
         "experiment": run.experiment_id, "run": run.pk, "other_run": other.pk,
         "model": version.registered_model_id, "model_version": version.pk, "conversation": chat.pk,
+        "personality": personality.pk,
     }
 
 
@@ -104,6 +107,7 @@ def app_visits(ids: dict[str, int]) -> list[Visit]:
         Visit("documents", "/documents"),
         Visit("chat", f"/chat/{ids['conversation']}", ready="[data-testid=assistant-message]"),
         Visit("personalities", "/personalities"),
+        Visit("personality", f"/personalities/{ids['personality']}", ready="[data-testid=trait-radar]"),
         Visit("settings", "/settings"),
         Visit("tokens", "/settings/tokens"),
         Visit("not-found", "/no-such-page"),
