@@ -2,10 +2,10 @@
  * How far a training run is: a bar with "step N of M", the percentage and the time left; a
  * run still waiting for a worker says how many runs are ahead of it instead.
  */
-import { ProgressBar } from '../../../components/ui/progress-bar';
-import type { TrainingStatus } from '../api/get-training-runs';
-import { formatDuration } from '../utils/format-duration';
-import { queuePositionText } from '../utils/queue-position';
+import type { TrainingStatus } from '../lib/api/get-training-runs';
+import { formatDuration } from '../lib/format-duration';
+import { queuePositionText } from '../lib/queue-position';
+import { ProgressBar } from './ui/progress-bar';
 
 interface TrainingProgressProps {
   step: number;

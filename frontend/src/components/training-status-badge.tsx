@@ -1,6 +1,6 @@
 /** A run's status as a coloured badge: queued, running, finished, failed or cancelled. */
-import { Badge, type BadgeTone } from '../../../components/ui/badge';
-import type { TrainingStatus } from '../api/get-training-runs';
+import type { TrainingStatus } from '../lib/api/get-training-runs';
+import { Badge, type BadgeTone } from './ui/badge';
 
 const tones: Record<TrainingStatus, BadgeTone> = {
   queued: 'neutral',

@@ -1,7 +1,7 @@
 /** Access to the user's notifications socket, which `NotificationsProvider` keeps open. */
 import { createContext, useContext, useSyncExternalStore } from 'react';
 
-import type { ReconnectingSocket, SocketStatus } from '../../../lib/ws';
+import type { ReconnectingSocket, SocketStatus } from './ws';
 
 export const NotificationsContext = createContext<ReconnectingSocket | null>(null);
 

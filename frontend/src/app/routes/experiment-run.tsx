@@ -1,12 +1,20 @@
-/** One run's live page: `/experiments/runs/:runId`. */
+/** One run's live page: `/experiments/runs/:runId`, with the training feature's Cancel and
+ * Resume for a training run. */
 import { useParams } from 'react-router';
 
 import { RunPage } from '../../features/experiments/components/run-page';
+import { RunControls } from '../../features/training/components/run-controls';
 import { NotFoundRoute } from './not-found';
 
 export function ExperimentRunRoute() {
   const runId = Number(useParams().runId);
   if (!Number.isInteger(runId) || runId <= 0) return <NotFoundRoute />;
   // Keyed, so moving to another run starts from a clean socket and empty curves.
-  return <RunPage key={runId} runId={runId} />;
+  return (
+    <RunPage
+      key={runId}
+      runId={runId}
+      controls={(training) => <RunControls training={training} />}
+    />
+  );
 }

@@ -1,6 +1,7 @@
-/** Experiments page. */
+/** Experiments page, with the training feature's dialog to start a run. */
 import { ExperimentsPage } from '../../features/experiments/components/experiments-page';
+import { NewTrainingRunDialog } from '../../features/training/components/new-training-run-dialog';
 
 export function ExperimentsRoute() {
-  return <ExperimentsPage />;
+  return <ExperimentsPage newTrainingRun={(props) => <NewTrainingRunDialog {...props} />} />;
 }

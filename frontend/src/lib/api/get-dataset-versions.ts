@@ -5,7 +5,7 @@
  */
 import { queryOptions, useQuery } from '@tanstack/react-query';
 
-import { api, type ApiResponse } from '../../../lib/api-client';
+import { api, type ApiResponse } from '../api-client';
 import { datasetsQueryKey } from './get-datasets';
 
 type RawVersionPage = ApiResponse<'/api/v1/datasets/{dataset_id}/versions/', 'get', 200>;

@@ -1,7 +1,7 @@
 /** `GET /api/v1/datasets/`: the user's datasets, newest first, with their version counts. */
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 
-import { api, type ApiResponse } from '../../../lib/api-client';
+import { api, type ApiResponse } from '../api-client';
 
 export type DatasetPage = ApiResponse<'/api/v1/datasets/', 'get', 200>;
 export type Dataset = DatasetPage['results'][number];

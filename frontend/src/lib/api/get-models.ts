@@ -1,7 +1,7 @@
 /** `GET /api/v1/models/`: the user's registered models, most recently changed first. */
 import { queryOptions, useQuery } from '@tanstack/react-query';
 
-import { api, type ApiResponse } from '../../../lib/api-client';
+import { api, type ApiResponse } from '../api-client';
 
 export type RegisteredModelPage = ApiResponse<'/api/v1/models/', 'get', 200>;
 export type RegisteredModel = RegisteredModelPage['results'][number];

@@ -6,7 +6,7 @@
  */
 import { useQuery } from '@tanstack/react-query';
 
-import { api } from '../../../lib/api-client';
+import { api } from '../api-client';
 import {
   type TrainingRun,
   type TrainingRunPage,

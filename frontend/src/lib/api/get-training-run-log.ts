@@ -4,7 +4,7 @@
  */
 import { useQuery } from '@tanstack/react-query';
 
-import { api, type ApiResponse } from '../../../lib/api-client';
+import { api, type ApiResponse } from '../api-client';
 import { trainingRunsQueryKey } from './get-training-runs';
 
 export type TrainingRunLog = ApiResponse<

@@ -4,7 +4,7 @@
  */
 import { queryOptions, useQuery } from '@tanstack/react-query';
 
-import { api, type ApiResponse } from '../../../lib/api-client';
+import { api, type ApiResponse } from '../api-client';
 
 type RawTrainingRunPage = ApiResponse<'/api/v1/training-runs/', 'get', 200>;
 type RawTrainingRun = RawTrainingRunPage['results'][number];

@@ -2,8 +2,9 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import { MemoryRouter } from 'react-router';
 import { describe, expect, it, vi } from 'vitest';
 
-import { jsonResponse, renderWithProviders } from '../../../../testing/render';
-import { RunPage } from '../run-page';
+import { RunPage } from '../../../features/experiments/components/run-page';
+import { RunControls } from '../../../features/training/components/run-controls';
+import { jsonResponse, renderWithProviders } from '../../../testing/render';
 
 // uPlot needs a canvas; the chart's header (title and latest values) is what is checked here.
 vi.mock('uplot', () => ({
@@ -125,7 +126,11 @@ function renderRunPage() {
   };
   const result = renderWithProviders(
     <MemoryRouter>
-      <RunPage runId={5} createSocket={createSocket} />
+      <RunPage
+        runId={5}
+        createSocket={createSocket}
+        controls={(training) => <RunControls training={training} />}
+      />
     </MemoryRouter>,
   );
   return { ...result, socket: () => sockets[sockets.length - 1] as FakeSocket };

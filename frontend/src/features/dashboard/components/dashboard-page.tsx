@@ -2,19 +2,19 @@
  * The dashboard: the latest training runs with their progress, the latest datasets, and the
  * newest model versions with their stage.
  */
+import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 
 import card from '../../../components/card.module.css';
 import itemList from '../../../components/item-list.module.css';
 import muted from '../../../components/muted.module.css';
 import { Page } from '../../../components/page';
+import { TrainingProgress } from '../../../components/training-progress';
+import { TrainingStatusBadge } from '../../../components/training-status-badge';
 import { Button } from '../../../components/ui/button';
+import { useDatasets } from '../../../lib/api/get-datasets';
+import { useTrainingRuns } from '../../../lib/api/get-training-runs';
 import { formatDateTime } from '../../../lib/format';
-import { useDatasets } from '../../datasets/api/get-datasets';
-import { RecentModelVersions } from '../../models/components/recent-model-versions';
-import { useTrainingRuns } from '../../training/api/get-training-runs';
-import { TrainingProgress } from '../../training/components/training-progress';
-import { TrainingStatusBadge } from '../../training/components/training-status-badge';
 import styles from './dashboard.module.css';
 
 const RECENT = 5;
@@ -108,25 +108,28 @@ function RecentDatasets() {
   );
 }
 
-function ModelsCard() {
+/** The newest model versions (the models feature's list, composed in by the route). */
+type RecentModels = (limit: number) => ReactNode;
+
+function ModelsCard({ recentModels }: { recentModels: RecentModels }) {
   return (
     <section className={card.card} aria-labelledby="models-title">
       <header className={styles.cardHeader}>
         <h2 id="models-title">Models</h2>
         <Link to="/models">Models page</Link>
       </header>
-      <RecentModelVersions limit={RECENT} />
+      {recentModels(RECENT)}
     </section>
   );
 }
 
-export function DashboardPage() {
+export function DashboardPage({ recentModels }: { recentModels: RecentModels }) {
   return (
     <Page title="Dashboard" lead="What is training, and what you have trained on.">
       <div className={styles.grid}>
         <RecentRuns />
         <RecentDatasets />
-        <ModelsCard />
+        <ModelsCard recentModels={recentModels} />
       </div>
     </Page>
   );

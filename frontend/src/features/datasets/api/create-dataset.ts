@@ -2,7 +2,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 
 import { api, type ApiRequestBody, type ApiResponse } from '../../../lib/api-client';
-import { datasetsQueryKey } from './get-datasets';
+import { datasetsQueryKey } from '../../../lib/api/get-datasets';
 
 export type CreateDatasetInput = ApiRequestBody<'/api/v1/datasets/', 'post'>;
 export type CreatedDataset = ApiResponse<'/api/v1/datasets/', 'post', 201>;

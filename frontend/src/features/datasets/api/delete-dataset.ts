@@ -2,7 +2,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 
 import { api } from '../../../lib/api-client';
-import { datasetsQueryKey } from './get-datasets';
+import { datasetsQueryKey } from '../../../lib/api/get-datasets';
 import { storageQueryKey } from './get-storage-usage';
 
 export function deleteDataset(datasetId: number): Promise<undefined> {

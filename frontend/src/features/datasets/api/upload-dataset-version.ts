@@ -5,9 +5,9 @@
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 
+import type { DatasetVersion } from '../../../lib/api/get-dataset-versions';
+import { datasetsQueryKey } from '../../../lib/api/get-datasets';
 import { isAbortError, type UploadProgress, xhrUpload } from '../../../lib/upload';
-import { datasetsQueryKey } from './get-datasets';
-import type { DatasetVersion } from './get-dataset-versions';
 import { storageQueryKey } from './get-storage-usage';
 
 export type { UploadProgress };

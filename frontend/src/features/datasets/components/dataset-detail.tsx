@@ -2,7 +2,7 @@
  * One dataset: its upload panel, its versions with their status, the selected version's
  * validation report, and the ways to train on it or delete it.
  */
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 
 import buttonRow from '../../../components/button-row.module.css';
 import loadError from '../../../components/load-error.module.css';
@@ -12,18 +12,31 @@ import stack from '../../../components/stack.module.css';
 import { Button } from '../../../components/ui/button';
 import { ConfirmDialog } from '../../../components/ui/dialog';
 import { useToast } from '../../../components/ui/toast';
-import { NewTrainingRunDialog } from '../../training/components/new-training-run-dialog';
+import { type DatasetVersion, useDatasetVersions } from '../../../lib/api/get-dataset-versions';
+import type { Dataset } from '../../../lib/api/get-datasets';
 import { useDeleteDataset } from '../api/delete-dataset';
 import { useDeleteDatasetVersion } from '../api/delete-dataset-version';
-import type { Dataset } from '../api/get-datasets';
-import { type DatasetVersion, useDatasetVersions } from '../api/get-dataset-versions';
 import styles from './datasets.module.css';
 import { UploadVersionPanel } from './upload-version-panel';
 import { ValidationReport } from './validation-report';
 import { VersionsTable } from './versions-table';
 
+/** What the Datasets page shows of other features; the route composes them in. */
+export interface DatasetSlots {
+  /** The dialog that starts a training run on this dataset. */
+  newTrainingRun: (props: {
+    open: boolean;
+    onOpenChange: (open: boolean) => void;
+    initialDatasetId: number;
+    initialVersionId?: number;
+  }) => ReactNode;
+  /** The models trained on a valid version. */
+  derivedModels: (datasetVersionId: number) => ReactNode;
+}
+
 interface DatasetDetailProps {
   dataset: Dataset;
+  slots: DatasetSlots;
   selectedVersionId: number | null;
   onSelectVersion: (versionId: number | null) => void;
   onDeleted: () => void;
@@ -36,6 +49,7 @@ interface Subject<T> {
 
 export function DatasetDetail({
   dataset,
+  slots,
   selectedVersionId,
   onSelectVersion,
   onDeleted,
@@ -143,14 +157,14 @@ export function DatasetDetail({
         )}
       </section>
 
-      {selected && <ValidationReport version={selected} />}
+      {selected && <ValidationReport version={selected} derivedModels={slots.derivedModels} />}
 
-      <NewTrainingRunDialog
-        open={trainingOpen}
-        onOpenChange={setTrainingOpen}
-        initialDatasetId={dataset.id}
-        initialVersionId={selected?.status === 'valid' ? selected.id : latestValid?.id}
-      />
+      {slots.newTrainingRun({
+        open: trainingOpen,
+        onOpenChange: setTrainingOpen,
+        initialDatasetId: dataset.id,
+        initialVersionId: selected?.status === 'valid' ? selected.id : latestValid?.id,
+      })}
       <ConfirmDialog
         open={deletingVersion.open}
         onOpenChange={(open) => setDeletingVersion((state) => ({ ...state, open }))}

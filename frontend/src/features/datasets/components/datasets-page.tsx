@@ -11,14 +11,14 @@ import { Page } from '../../../components/page';
 import { QueryState } from '../../../components/query-state';
 import { Button } from '../../../components/ui/button';
 import { MasterDetail } from '../../../components/ui/master-detail';
+import { useDatasets } from '../../../lib/api/get-datasets';
 import { idParam } from '../../../lib/search-params';
-import { useDatasets } from '../api/get-datasets';
 import { useValidationUpdates } from '../hooks/use-validation-updates';
 import { CreateDatasetDialog } from './create-dataset-dialog';
-import { DatasetDetail } from './dataset-detail';
+import { DatasetDetail, type DatasetSlots } from './dataset-detail';
 import { StorageUsageBar } from './storage-usage-bar';
 
-export function DatasetsPage() {
+export function DatasetsPage({ slots }: { slots: DatasetSlots }) {
   useValidationUpdates();
   const datasets = useDatasets();
   const [params, setParams] = useSearchParams();
@@ -77,6 +77,7 @@ export function DatasetsPage() {
             <DatasetDetail
               key={selected.id}
               dataset={selected}
+              slots={slots}
               selectedVersionId={versionId}
               onSelectVersion={(version) => select(selected.id, version)}
               onDeleted={() => select(null)}

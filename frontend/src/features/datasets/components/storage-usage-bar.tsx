@@ -1,8 +1,8 @@
 /** How much of the storage quota the user's datasets take, as a bar with the numbers. */
 import muted from '../../../components/muted.module.css';
 import { ProgressBar } from '../../../components/ui/progress-bar';
+import { formatBytes } from '../../../lib/format-bytes';
 import { useStorageUsage } from '../api/get-storage-usage';
-import { formatBytes } from '../utils/format-bytes';
 import styles from './datasets.module.css';
 
 // Past this share the bar turns red, while there is still room to tidy up before uploads fail.

@@ -18,14 +18,14 @@ import {
   type DatasetVersion,
   useDatasetVersions,
   versionReport,
-} from '../api/get-dataset-versions';
+} from '../../../lib/api/get-dataset-versions';
+import { formatBytes } from '../../../lib/format-bytes';
 import {
   isAbortError,
   type UploadColumns,
   type UploadProgress,
   useUploadDatasetVersion,
 } from '../api/upload-dataset-version';
-import { formatBytes } from '../utils/format-bytes';
 import styles from './datasets.module.css';
 
 const ACCEPTED = '.txt,.jsonl,.json,.csv,.zip';

@@ -7,12 +7,18 @@ import card from '../../../components/card.module.css';
 import muted from '../../../components/muted.module.css';
 import stack from '../../../components/stack.module.css';
 import terms from '../../../components/term-list.module.css';
-import { DerivedModels } from '../../models/components/derived-models';
-import { type DatasetVersion, versionReport } from '../api/get-dataset-versions';
+import { type DatasetVersion, versionReport } from '../../../lib/api/get-dataset-versions';
+import type { DatasetSlots } from './dataset-detail';
 import styles from './datasets.module.css';
 import { VersionStatusBadge } from './version-status-badge';
 
-export function ValidationReport({ version }: { version: DatasetVersion }) {
+export function ValidationReport({
+  version,
+  derivedModels,
+}: {
+  version: DatasetVersion;
+  derivedModels: DatasetSlots['derivedModels'];
+}) {
   const report = versionReport(version);
   return (
     <section
@@ -79,7 +85,7 @@ export function ValidationReport({ version }: { version: DatasetVersion }) {
               </ol>
             </div>
           )}
-          {version.status === 'valid' && <DerivedModels datasetVersionId={version.id} />}
+          {version.status === 'valid' && derivedModels(version.id)}
         </>
       )}
     </section>

@@ -1,6 +1,6 @@
 /** A version's validation status as a coloured badge: validating, valid or invalid. */
 import { Badge, type BadgeTone } from '../../../components/ui/badge';
-import type { DatasetVersionStatus } from '../api/get-dataset-versions';
+import type { DatasetVersionStatus } from '../../../lib/api/get-dataset-versions';
 
 const tones: Record<DatasetVersionStatus, BadgeTone> = {
   validating: 'info',

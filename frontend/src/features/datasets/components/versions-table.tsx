@@ -7,10 +7,10 @@ import linkButton from '../../../components/link-button.module.css';
 import muted from '../../../components/muted.module.css';
 import table from '../../../components/table.module.css';
 import { Button } from '../../../components/ui/button';
+import { type DatasetVersion, versionReport } from '../../../lib/api/get-dataset-versions';
 import { formatDateTime } from '../../../lib/format';
+import { formatBytes } from '../../../lib/format-bytes';
 import { datasetVersionDownloadUrl } from '../api/download-dataset-version';
-import { type DatasetVersion, versionReport } from '../api/get-dataset-versions';
-import { formatBytes } from '../utils/format-bytes';
 import styles from './datasets.module.css';
 import { VersionStatusBadge } from './version-status-badge';
 

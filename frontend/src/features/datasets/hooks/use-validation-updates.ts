@@ -5,8 +5,8 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useContext, useEffect } from 'react';
 
-import { NotificationsContext } from '../../notifications/hooks/use-notifications';
-import { datasetsQueryKey } from '../api/get-datasets';
+import { datasetsQueryKey } from '../../../lib/api/get-datasets';
+import { NotificationsContext } from '../../../lib/notifications';
 
 export function useValidationUpdates(): void {
   // Optional: without the socket (tests, a page outside the app shell) polling still works.

@@ -3,7 +3,7 @@ import muted from '../../../components/muted.module.css';
 import table from '../../../components/table.module.css';
 import { Button } from '../../../components/ui/button';
 import { formatDateTime } from '../../../lib/format';
-import { formatBytes } from '../../datasets/utils/format-bytes';
+import { formatBytes } from '../../../lib/format-bytes';
 import type { RagDocument } from '../api/get-documents';
 import { DocumentStatusBadge } from './document-status-badge';
 import styles from './documents.module.css';

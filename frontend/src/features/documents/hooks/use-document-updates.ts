@@ -5,7 +5,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useContext, useEffect } from 'react';
 
-import { NotificationsContext } from '../../notifications/hooks/use-notifications';
+import { NotificationsContext } from '../../../lib/notifications';
 import { collectionsQueryKey } from '../api/get-collections';
 
 export function useDocumentUpdates(): void {

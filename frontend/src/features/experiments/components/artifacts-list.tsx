@@ -6,7 +6,7 @@ import muted from '../../../components/muted.module.css';
 import stack from '../../../components/stack.module.css';
 import table from '../../../components/table.module.css';
 import { formatDateTime } from '../../../lib/format';
-import { formatBytes } from '../../datasets/utils/format-bytes';
+import { formatBytes } from '../../../lib/format-bytes';
 import { artifactDownloadUrl, useArtifacts } from '../api/get-artifacts';
 import styles from './experiments.module.css';
 

@@ -3,7 +3,7 @@
  * with a filter, sortable columns and a pick of runs to compare. Experiment, filter, sort and
  * page live in the URL, so a view can be shared and survives a reload.
  */
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 
 import { EmptyState } from '../../../components/empty-state';
@@ -17,7 +17,6 @@ import { Button } from '../../../components/ui/button';
 import { MasterDetail } from '../../../components/ui/master-detail';
 import { ApiError } from '../../../lib/api-client';
 import { idParam } from '../../../lib/search-params';
-import { NewTrainingRunDialog } from '../../training/components/new-training-run-dialog';
 import { MAX_COMPARED_RUNS } from '../api/compare-runs';
 import { type Experiment, useExperiments } from '../api/get-experiments';
 import { RUNS_PAGE_SIZE, useRuns } from '../api/search-runs';
@@ -27,7 +26,16 @@ import styles from './experiments.module.css';
 import { FilterBox } from './filter-box';
 import { RunsTable } from './runs-table';
 
-export function ExperimentsPage() {
+interface ExperimentsPageProps {
+  /** The dialog that starts a training run (the training feature's, composed in by the route). */
+  newTrainingRun: (props: {
+    open: boolean;
+    onOpenChange: (open: boolean) => void;
+    experiment?: { id: number; name: string };
+  }) => ReactNode;
+}
+
+export function ExperimentsPage({ newTrainingRun }: ExperimentsPageProps) {
   const experiments = useExperiments();
   const [params, setParams] = useSearchParams();
   const [createOpen, setCreateOpen] = useState(false);
@@ -95,11 +103,11 @@ export function ExperimentsPage() {
           selectExperiment(experiment.id);
         }}
       />
-      <NewTrainingRunDialog
-        open={trainingOpen}
-        onOpenChange={setTrainingOpen}
-        experiment={selected ? { id: selected.id, name: selected.name } : undefined}
-      />
+      {newTrainingRun({
+        open: trainingOpen,
+        onOpenChange: setTrainingOpen,
+        experiment: selected ? { id: selected.id, name: selected.name } : undefined,
+      })}
     </Page>
   );
 }

@@ -3,6 +3,7 @@
  * Cancel and Resume, charts that grow as the worker reports, the log as it is written, the
  * run's params and its artifacts. Nothing here needs a reload: the run's socket feeds it.
  */
+import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 
 import card from '../../../components/card.module.css';
@@ -11,11 +12,11 @@ import muted from '../../../components/muted.module.css';
 import { Page } from '../../../components/page';
 import stack from '../../../components/stack.module.css';
 import terms from '../../../components/term-list.module.css';
+import { TrainingProgress } from '../../../components/training-progress';
+import { TrainingStatusBadge } from '../../../components/training-status-badge';
 import { Button } from '../../../components/ui/button';
-import { useTrainingRunForRun } from '../../training/api/get-training-run-for-run';
-import { RunControls } from '../../training/components/run-controls';
-import { TrainingProgress } from '../../training/components/training-progress';
-import { TrainingStatusBadge } from '../../training/components/training-status-badge';
+import { useTrainingRunForRun } from '../../../lib/api/get-training-run-for-run';
+import type { TrainingRun } from '../../../lib/api/get-training-runs';
 import { useRun } from '../api/get-run';
 import { useLiveRun } from '../hooks/use-live-run';
 import { formatParam } from '../utils/run-columns';
@@ -32,11 +33,13 @@ const connectionText = {
 
 interface RunPageProps {
   runId: number;
+  /** Cancel and Resume for a training run (the training feature's, composed in by the route). */
+  controls: (training: TrainingRun) => ReactNode;
   /** Tests pass a fake socket; the app uses the browser's. */
   createSocket?: (url: string) => WebSocket;
 }
 
-export function RunPage({ runId, createSocket }: RunPageProps) {
+export function RunPage({ runId, controls, createSocket }: RunPageProps) {
   const run = useRun(runId);
   const training = useTrainingRunForRun(runId);
   const live = useLiveRun(runId, createSocket);
@@ -82,7 +85,7 @@ export function RunPage({ runId, createSocket }: RunPageProps) {
       actions={
         <>
           <TrainingStatusBadge status={detail.status} data-testid="run-status" />
-          {trainingRun && <RunControls training={trainingRun} />}
+          {trainingRun && controls(trainingRun)}
         </>
       }
     >

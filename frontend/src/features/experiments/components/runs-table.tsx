@@ -6,9 +6,9 @@
 import { Link } from 'react-router';
 
 import table from '../../../components/table.module.css';
+import { TrainingStatusBadge } from '../../../components/training-status-badge';
 import { formatChartValue } from '../../../components/ui/line-chart';
 import { formatDateTime } from '../../../lib/format';
-import { TrainingStatusBadge } from '../../training/components/training-status-badge';
 import type { Run } from '../api/search-runs';
 import { formatParam, metricColumns, paramColumns } from '../utils/run-columns';
 import { nextSort, type RunSort, sameColumn, type SortKind } from '../utils/run-sort';

@@ -10,10 +10,10 @@ import { useMemo, useState } from 'react';
 import {
   trainingRunForRunQueryKey,
   useTrainingRunForRun,
-} from '../../training/api/get-training-run-for-run';
-import { trainingRunLogQueryKey, useTrainingRunLog } from '../../training/api/get-training-run-log';
-import type { TrainingRun } from '../../training/api/get-training-runs';
-import { trainingRunsQueryKey } from '../../training/api/get-training-runs';
+} from '../../../lib/api/get-training-run-for-run';
+import { trainingRunLogQueryKey, useTrainingRunLog } from '../../../lib/api/get-training-run-log';
+import type { TrainingRun } from '../../../lib/api/get-training-runs';
+import { trainingRunsQueryKey } from '../../../lib/api/get-training-runs';
 import { artifactsQueryKey } from '../api/get-artifacts';
 import { metricKeysQueryKey, useMetricKeys } from '../api/get-metric-keys';
 import {

@@ -7,7 +7,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 
 import { api, type ApiResponse } from '../../../lib/api-client';
-import { modelsQueryKey } from './get-models';
+import { modelsQueryKey } from '../../../lib/api/get-models';
 
 export type StarterModelVersion = ApiResponse<'/api/v1/model-versions/starter/', 'post', 201>;
 

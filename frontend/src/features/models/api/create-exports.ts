@@ -5,8 +5,8 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 
 import { api } from '../../../lib/api-client';
-import { modelsQueryKey } from './get-models';
-import type { ModelExport } from './get-model-versions';
+import type { ModelExport } from '../../../lib/api/get-model-versions';
+import { modelsQueryKey } from '../../../lib/api/get-models';
 
 /** What the server can quantize to, from most to least precise. */
 export const EXPORT_TYPES = ['F16', 'BF16', 'Q8_0', 'Q4_1', 'Q4_0'] as const;

@@ -2,7 +2,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 
 import { api } from '../../../lib/api-client';
-import { modelsQueryKey } from './get-models';
+import { modelsQueryKey } from '../../../lib/api/get-models';
 
 export function deleteModel(modelId: number): Promise<undefined> {
   return api.delete(`/api/v1/models/${modelId}/`);

@@ -2,8 +2,8 @@
 import { useQuery } from '@tanstack/react-query';
 
 import { api } from '../../../lib/api-client';
-import { modelsQueryKey } from './get-models';
-import type { ModelVersionPage } from './get-model-versions';
+import type { ModelVersionPage } from '../../../lib/api/get-model-versions';
+import { modelsQueryKey } from '../../../lib/api/get-models';
 
 export function useDatasetVersionModels(datasetVersionId: number) {
   return useQuery({

@@ -2,7 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 
 import { api, type ApiResponse } from '../../../lib/api-client';
-import { modelsQueryKey } from './get-models';
+import { modelsQueryKey } from '../../../lib/api/get-models';
 
 export type ModelLineage = ApiResponse<'/api/v1/model-versions/{version_id}/lineage/', 'get', 200>;
 

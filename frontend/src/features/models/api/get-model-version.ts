@@ -2,8 +2,8 @@
 import { useQuery } from '@tanstack/react-query';
 
 import { api } from '../../../lib/api-client';
-import { modelsQueryKey } from './get-models';
-import { isBusy, type ModelVersion, POLL_WHILE_BUSY_MS } from './get-model-versions';
+import { isBusy, type ModelVersion, POLL_WHILE_BUSY_MS } from '../../../lib/api/get-model-versions';
+import { modelsQueryKey } from '../../../lib/api/get-models';
 
 export function modelVersionQueryKey(versionId: number) {
   return [...modelsQueryKey, 'version', versionId] as const;

@@ -2,8 +2,8 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 
 import { api, type ApiRequestBody } from '../../../lib/api-client';
-import { modelsQueryKey } from './get-models';
-import type { ModelVersion } from './get-model-versions';
+import type { ModelVersion } from '../../../lib/api/get-model-versions';
+import { modelsQueryKey } from '../../../lib/api/get-models';
 
 export type RegisterFromRunInput = ApiRequestBody<'/api/v1/model-versions/from-run/', 'post'>;
 

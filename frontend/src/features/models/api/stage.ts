@@ -6,8 +6,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
 import { api, type ApiRequestBody, type ApiResponse } from '../../../lib/api-client';
-import { modelsQueryKey } from './get-models';
-import type { ModelVersion } from './get-model-versions';
+import type { ModelVersion } from '../../../lib/api/get-model-versions';
+import { modelsQueryKey } from '../../../lib/api/get-models';
 
 export type StageTransition = ApiResponse<
   '/api/v1/model-versions/{version_id}/stage/',

@@ -5,9 +5,9 @@
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 
+import type { ModelVersion } from '../../../lib/api/get-model-versions';
+import { modelsQueryKey } from '../../../lib/api/get-models';
 import { type UploadProgress, xhrUpload } from '../../../lib/upload';
-import { modelsQueryKey } from './get-models';
-import type { ModelVersion } from './get-model-versions';
 
 export type VersionBump = 'major' | 'minor' | 'patch';
 

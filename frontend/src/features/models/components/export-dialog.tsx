@@ -10,8 +10,8 @@ import stack from '../../../components/stack.module.css';
 import { Button } from '../../../components/ui/button';
 import { Dialog, DialogActions, DialogClose } from '../../../components/ui/dialog';
 import { FormError } from '../../../components/ui/form';
+import type { ModelVersion } from '../../../lib/api/get-model-versions';
 import { EXPORT_TYPES, useCreateExports } from '../api/create-exports';
-import type { ModelVersion } from '../api/get-model-versions';
 import styles from './models.module.css';
 
 const DESCRIPTIONS: Record<(typeof EXPORT_TYPES)[number], string> = {

@@ -5,8 +5,8 @@ import itemList from '../../../components/item-list.module.css';
 import loadError from '../../../components/load-error.module.css';
 import muted from '../../../components/muted.module.css';
 import { Button } from '../../../components/ui/button';
+import { useVersionsAcrossModels } from '../../../lib/api/get-all-model-versions';
 import { formatDateTime } from '../../../lib/format';
-import { useVersionsAcrossModels } from '../api/get-all-model-versions';
 import styles from './models.module.css';
 import { StageBadge, VersionStatusBadge } from './status-badges';
 

@@ -12,9 +12,9 @@ import { Dialog, DialogActions, DialogClose } from '../../../components/ui/dialo
 import { Form, FormError, TextField } from '../../../components/ui/form';
 import { SelectField } from '../../../components/ui/select-field';
 import { ApiError } from '../../../lib/api-client';
-import { useTrainingRuns } from '../../training/api/get-training-runs';
-import { useModels } from '../api/get-models';
-import type { ModelVersion } from '../api/get-model-versions';
+import type { ModelVersion } from '../../../lib/api/get-model-versions';
+import { useModels } from '../../../lib/api/get-models';
+import { useTrainingRuns } from '../../../lib/api/get-training-runs';
 import { useRegisterFromRun } from '../api/register-from-run';
 import type { VersionBump } from '../api/upload-model-version';
 

@@ -12,8 +12,8 @@ import { Button } from '../../../components/ui/button';
 import { FormError } from '../../../components/ui/form';
 import { SelectField } from '../../../components/ui/select-field';
 import { useToast } from '../../../components/ui/toast';
+import type { ModelStage, ModelVersion } from '../../../lib/api/get-model-versions';
 import { formatDateTime } from '../../../lib/format';
-import type { ModelStage, ModelVersion } from '../api/get-model-versions';
 import { useSetStage, useStageHistory } from '../api/stage';
 import styles from './models.module.css';
 

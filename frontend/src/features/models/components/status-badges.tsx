@@ -1,6 +1,10 @@
 /** Coloured badges for a version's stage, its import status and an export's status. */
 import { Badge, type BadgeTone } from '../../../components/ui/badge';
-import type { ModelExportStatus, ModelStage, ModelVersionStatus } from '../api/get-model-versions';
+import type {
+  ModelExportStatus,
+  ModelStage,
+  ModelVersionStatus,
+} from '../../../lib/api/get-model-versions';
 
 const stageTones: Record<ModelStage, BadgeTone> = {
   development: 'neutral',

@@ -12,9 +12,9 @@ import { Dialog, DialogActions, DialogClose } from '../../../components/ui/dialo
 import { FormError } from '../../../components/ui/form';
 import { ProgressBar } from '../../../components/ui/progress-bar';
 import { SelectField } from '../../../components/ui/select-field';
+import type { ModelVersion } from '../../../lib/api/get-model-versions';
+import { formatBytes } from '../../../lib/format-bytes';
 import { isAbortError, type UploadProgress, uploadPercent } from '../../../lib/upload';
-import { formatBytes } from '../../datasets/utils/format-bytes';
-import type { ModelVersion } from '../api/get-model-versions';
 import { useUploadModelVersion, type VersionBump } from '../api/upload-model-version';
 import styles from './models.module.css';
 import { BUMP_OPTIONS } from './register-from-run-dialog';

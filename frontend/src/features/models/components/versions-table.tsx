@@ -1,8 +1,8 @@
 /** A model's versions: version, stage, import status, source, size, parameters and age. */
 import table from '../../../components/table.module.css';
+import type { ModelVersion } from '../../../lib/api/get-model-versions';
 import { formatDateTime } from '../../../lib/format';
-import { formatBytes } from '../../datasets/utils/format-bytes';
-import type { ModelVersion } from '../api/get-model-versions';
+import { formatBytes } from '../../../lib/format-bytes';
 import { formatCount } from '../utils/format-count';
 import styles from './models.module.css';
 import { StageBadge, VersionStatusBadge } from './status-badges';

@@ -5,8 +5,8 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useContext, useEffect } from 'react';
 
-import { NotificationsContext } from '../../notifications/hooks/use-notifications';
-import { modelsQueryKey } from '../api/get-models';
+import { modelsQueryKey } from '../../../lib/api/get-models';
+import { NotificationsContext } from '../../../lib/notifications';
 
 const EVENTS: ReadonlySet<string> = new Set(['model_version.imported', 'model_export.finished']);
 

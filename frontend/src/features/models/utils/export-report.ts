@@ -3,8 +3,8 @@
  * (size and its share of full precision, perplexity and how far it moved, KL divergence, top-1
  * agreement, decode speed) already formatted, and "–" wherever the report has no value yet.
  */
-import { formatBytes } from '../../datasets/utils/format-bytes';
-import type { ModelExport } from '../api/get-model-versions';
+import type { ModelExport } from '../../../lib/api/get-model-versions';
+import { formatBytes } from '../../../lib/format-bytes';
 
 /** What the export worker stores on an export (the schema types it as free JSON). */
 export interface ExportReport {

@@ -1,7 +1,7 @@
 /** A small dot in the header saying whether live updates are reaching this page. */
 import { Tooltip } from '../../../components/ui/tooltip';
+import { useLiveStatus } from '../../../lib/notifications';
 import type { SocketStatus } from '../../../lib/ws';
-import { useLiveStatus } from '../hooks/use-notifications';
 import styles from './live-indicator.module.css';
 
 const labels: Record<SocketStatus, { short: string; long: string }> = {

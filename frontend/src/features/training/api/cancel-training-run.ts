@@ -2,7 +2,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 
 import { api } from '../../../lib/api-client';
-import { type TrainingRun, trainingRunsQueryKey } from './get-training-runs';
+import { type TrainingRun, trainingRunsQueryKey } from '../../../lib/api/get-training-runs';
 
 export function cancelTrainingRun(trainingRunId: number): Promise<TrainingRun> {
   return api.post<TrainingRun>(`/api/v1/training-runs/${trainingRunId}/cancel/`);

@@ -2,7 +2,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 
 import { api, type ApiRequestBody, type ApiResponse } from '../../../lib/api-client';
-import { trainingRunsQueryKey } from './get-training-runs';
+import { trainingRunsQueryKey } from '../../../lib/api/get-training-runs';
 
 export type CreateTrainingRunInput = ApiRequestBody<'/api/v1/training-runs/', 'post'>;
 export type CreatedTrainingRun = ApiResponse<'/api/v1/training-runs/', 'post', 201>;

@@ -5,7 +5,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 
 import { api } from '../../../lib/api-client';
-import { type TrainingRun, trainingRunsQueryKey } from './get-training-runs';
+import { type TrainingRun, trainingRunsQueryKey } from '../../../lib/api/get-training-runs';
 
 export function resumeTrainingRun({
   trainingRunId,

@@ -13,9 +13,9 @@ import { Dialog, DialogActions, DialogClose } from '../../../components/ui/dialo
 import { Form, FormError, TextField } from '../../../components/ui/form';
 import { SelectField, type SelectOption } from '../../../components/ui/select-field';
 import { ApiError } from '../../../lib/api-client';
-import { useDatasets } from '../../datasets/api/get-datasets';
-import { useDatasetVersions } from '../../datasets/api/get-dataset-versions';
-import { useReadyModelVersions } from '../../models/api/get-all-model-versions';
+import { useReadyModelVersions } from '../../../lib/api/get-all-model-versions';
+import { useDatasetVersions } from '../../../lib/api/get-dataset-versions';
+import { useDatasets } from '../../../lib/api/get-datasets';
 import { useCreateTrainingRun } from '../api/create-training-run';
 import {
   ADVANCED_FIELDS,

@@ -12,9 +12,9 @@ import { ConfirmDialog, Dialog, DialogActions, DialogClose } from '../../../comp
 import { Form, FormError, TextField } from '../../../components/ui/form';
 import { useToast } from '../../../components/ui/toast';
 import { ApiError } from '../../../lib/api-client';
+import { trainingRunForRunQueryKey } from '../../../lib/api/get-training-run-for-run';
+import { isActive, type TrainingRun } from '../../../lib/api/get-training-runs';
 import { useCancelTrainingRun } from '../api/cancel-training-run';
-import { trainingRunForRunQueryKey } from '../api/get-training-run-for-run';
-import { isActive, type TrainingRun } from '../api/get-training-runs';
 import { useResumeTrainingRun } from '../api/resume-training-run';
 
 export function RunControls({ training }: { training: TrainingRun }) {

@@ -88,7 +88,7 @@ function fakeApi(versions: () => unknown[] = () => [invalidVersion]) {
 function renderPage() {
   return renderWithProviders(
     <MemoryRouter>
-      <DatasetsPage />
+      <DatasetsPage slots={{ newTrainingRun: () => null, derivedModels: () => null }} />
     </MemoryRouter>,
   );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import type { ModelExport } from '../../api/get-model-versions';
+import type { ModelExport } from '../../../../lib/api/get-model-versions';
 import { formatDeltaPct, referencePerplexity, reportRows } from '../export-report';
 
 function exported(overrides: Partial<ModelExport> & { qtype: string }): ModelExport {
