@@ -37,7 +37,7 @@ export function StageControl({ version }: { version: ModelVersion }) {
 
   function submit() {
     setStage.mutate(
-      { stage, note },
+      { stage, note, override: false },
       {
         onSuccess: (updated) => {
           toast.add({
