@@ -5,7 +5,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 
 import { api, type ApiResponse } from '../../../lib/api-client';
-import { datasetsQueryKey } from '../../datasets/api/get-datasets';
+import { datasetsQueryKey } from '../../../lib/api/get-datasets';
 
 export type FeedbackExport = ApiResponse<'/api/v1/chat/feedback/export/', 'post', 201>;
 

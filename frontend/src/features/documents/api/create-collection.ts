@@ -2,7 +2,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 
 import { api, type ApiRequestBody } from '../../../lib/api-client';
-import { type Collection, collectionsQueryKey } from './get-collections';
+import { type Collection, collectionsQueryKey } from '../../../lib/api/get-collections';
 
 export type CreateCollectionInput = ApiRequestBody<'/api/v1/rag/collections/', 'post'>;
 

@@ -2,7 +2,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 
 import { api } from '../../../lib/api-client';
-import { collectionsQueryKey } from './get-collections';
+import { collectionsQueryKey } from '../../../lib/api/get-collections';
 
 export function useDeleteCollection() {
   const queryClient = useQueryClient();

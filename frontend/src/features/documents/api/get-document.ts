@@ -2,7 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 
 import { api } from '../../../lib/api-client';
-import { collectionsQueryKey } from './get-collections';
+import { collectionsQueryKey } from '../../../lib/api/get-collections';
 import type { RagDocument } from './get-documents';
 
 export function useDocument(documentId: number | null) {

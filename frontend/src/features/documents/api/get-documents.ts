@@ -6,7 +6,7 @@
 import { useQuery } from '@tanstack/react-query';
 
 import { api, type ApiResponse } from '../../../lib/api-client';
-import { collectionsQueryKey } from './get-collections';
+import { collectionsQueryKey } from '../../../lib/api/get-collections';
 
 export type DocumentPage = ApiResponse<
   '/api/v1/rag/collections/{collection_id}/documents/',

@@ -10,7 +10,7 @@ import { ConfirmDialog } from '../../../components/ui/dialog';
 import { useToast } from '../../../components/ui/toast';
 import { useDeleteCollection } from '../api/delete-collection';
 import { useDeleteDocument } from '../api/delete-document';
-import type { Collection } from '../api/get-collections';
+import type { Collection } from '../../../lib/api/get-collections';
 import { type RagDocument, useDocuments } from '../api/get-documents';
 import { DocumentsTable } from './documents-table';
 import { SearchPanel } from './search-panel';

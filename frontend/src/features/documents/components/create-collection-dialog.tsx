@@ -6,7 +6,7 @@ import { Dialog, DialogActions, DialogClose } from '../../../components/ui/dialo
 import { Form, FormError, TextField } from '../../../components/ui/form';
 import { ApiError } from '../../../lib/api-client';
 import { useCreateCollection } from '../api/create-collection';
-import type { Collection } from '../api/get-collections';
+import type { Collection } from '../../../lib/api/get-collections';
 
 interface CreateCollectionDialogProps {
   open: boolean;

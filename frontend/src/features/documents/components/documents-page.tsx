@@ -14,7 +14,7 @@ import { Button } from '../../../components/ui/button';
 import { MasterDetail } from '../../../components/ui/master-detail';
 import { idParam } from '../../../lib/search-params';
 import { useDocument } from '../api/get-document';
-import { useCollections } from '../api/get-collections';
+import { useCollections } from '../../../lib/api/get-collections';
 import { useDocumentUpdates } from '../hooks/use-document-updates';
 import { CollectionDetail } from './collection-detail';
 import { CreateCollectionDialog } from './create-collection-dialog';

@@ -14,7 +14,7 @@ import { Button } from '../../../components/ui/button';
 import { ProgressBar } from '../../../components/ui/progress-bar';
 import { formatBytes } from '../../../lib/format-bytes';
 import { isAbortError, type UploadProgress, uploadPercent } from '../../../lib/upload';
-import { collectionsQueryKey } from '../api/get-collections';
+import { collectionsQueryKey } from '../../../lib/api/get-collections';
 import { uploadDocument } from '../api/upload-document';
 import styles from './documents.module.css';
 

@@ -6,7 +6,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useContext, useEffect } from 'react';
 
 import { NotificationsContext } from '../../../lib/notifications';
-import { collectionsQueryKey } from '../api/get-collections';
+import { collectionsQueryKey } from '../../../lib/api/get-collections';
 
 export function useDocumentUpdates(): void {
   // Optional: without the socket (tests, a page outside the app shell) polling still works.

@@ -1,7 +1,7 @@
 /** `GET /api/v1/rag/collections/`: the user's document collections, newest first. */
 import { useQuery } from '@tanstack/react-query';
 
-import { api, type ApiResponse } from '../../../lib/api-client';
+import { api, type ApiResponse } from '../api-client';
 
 export type CollectionPage = ApiResponse<'/api/v1/rag/collections/', 'get', 200>;
 export type Collection = CollectionPage['results'][number];
