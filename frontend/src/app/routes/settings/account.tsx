@@ -1,5 +1,5 @@
 /** Settings -> Account: who is signed in. */
-import { useMe } from '../../../features/auth/api/get-me';
+import { useMe } from '../../../lib/api/get-me';
 import styles from './settings.module.css';
 
 export function AccountRoute() {

@@ -2,7 +2,7 @@
 import { Button } from '../../../components/ui/button';
 import { useToast } from '../../../components/ui/toast';
 import { useLogout } from '../api/logout';
-import { useMe } from '../api/get-me';
+import { useMe } from '../../../lib/api/get-me';
 import styles from './account-actions.module.css';
 
 export function AccountActions() {

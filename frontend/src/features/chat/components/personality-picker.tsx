@@ -3,7 +3,7 @@
  * the Personalities page). Used when starting a conversation and in its settings.
  */
 import { SelectField } from '../../../components/ui/select-field';
-import { usePersonalityChoices } from '../api/get-personality-choices';
+import { usePersonalityChoices } from '../../../lib/api/get-personality-choices';
 import {
   type ConversationPersonality,
   personalityDescription,

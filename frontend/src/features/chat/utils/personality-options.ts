@@ -5,7 +5,7 @@
  */
 import type { SelectOption } from '../../../components/ui/select-field';
 import type { ConversationDetail } from '../api/get-conversation';
-import type { PersonalityChoice } from '../api/get-personality-choices';
+import type { PersonalityChoice } from '../../../lib/api/get-personality-choices';
 
 export type ConversationPersonality = NonNullable<ConversationDetail['personality']>;
 

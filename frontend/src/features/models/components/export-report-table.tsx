@@ -1,6 +1,8 @@
 /**
  * Every export of a version side by side: size against full precision, perplexity and its
- * change, KL divergence, top-1 agreement and decode speed, warnings, and a download link.
+ * change, KL divergence, top-1 agreement and decode speed, warnings, and a download link; and,
+ * when the model has a target personality, each export's personality row (the quantized
+ * file's alignment and VADER against the F32 file's).
  */
 import linkButton from '../../../components/link-button.module.css';
 import muted from '../../../components/muted.module.css';
@@ -9,6 +11,7 @@ import { Badge } from '../../../components/ui/badge';
 import type { ModelExport } from '../../../lib/api/get-model-versions';
 import { exportDownloadUrl } from '../api/create-exports';
 import { referencePerplexity, reportRows } from '../utils/export-report';
+import { formatGain, formatScore, readExportPersonality } from '../utils/personality-report';
 import styles from './models.module.css';
 import { ExportStatusBadge } from './status-badges';
 
@@ -21,6 +24,10 @@ export function ExportReportTable({ exports }: { exports: readonly ModelExport[]
     );
   }
   const rows = reportRows(exports);
+  const personalities = new Map(
+    exports.map((item) => [item.id, readExportPersonality(item.report)]),
+  );
+  const withPersonality = [...personalities.values()].some((row) => row !== null);
   return (
     <div className={table.wrap}>
       <table
@@ -56,6 +63,7 @@ export function ExportReportTable({ exports }: { exports: readonly ModelExport[]
               Tokens/s
             </th>
             <th scope="col">Warnings</th>
+            {withPersonality && <th scope="col">Personality vs F32</th>}
             <th scope="col">
               <span className="visually-hidden">Download</span>
             </th>
@@ -81,6 +89,7 @@ export function ExportReportTable({ exports }: { exports: readonly ModelExport[]
               <td className={styles.warnings}>
                 {row.warnings.length === 0 ? '–' : row.warnings.join('; ')}
               </td>
+              {withPersonality && <PersonalityCell row={personalities.get(row.id) ?? null} />}
               <td className={table.actions}>
                 {row.status === 'ready' && (
                   <a className={linkButton.linkButton} href={exportDownloadUrl(row.id)} download>
@@ -93,5 +102,26 @@ export function ExportReportTable({ exports }: { exports: readonly ModelExport[]
         </tbody>
       </table>
     </div>
+  );
+}
+
+function PersonalityCell({ row }: { row: ReturnType<typeof readExportPersonality> }) {
+  if (row === null) return <td>–</td>;
+  if (row.error !== null) {
+    return (
+      <td data-testid="export-personality">
+        <p className={styles.cellError}>Not measured: {row.error}</p>
+      </td>
+    );
+  }
+  return (
+    <td data-testid="export-personality">
+      alignment {formatScore(row.alignment)} ({formatGain(row.alignmentDelta)}) · VADER{' '}
+      {formatScore(row.vader)} ({formatGain(row.vaderDelta)})
+      <span className={muted.small}>
+        {' '}
+        {row.personality}, {row.probes ?? '?'} probes
+      </span>
+    </td>
   );
 }

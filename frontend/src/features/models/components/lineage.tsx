@@ -1,7 +1,8 @@
 /**
  * Where a version came from: the run that trained it and its experiment (linking to the run's
- * page) and the dataset version it was trained on (linking to that version's report on the
- * Datasets page), by the names and version number the user knows them by.
+ * page), the dataset version it was trained on (linking to that version's report on the
+ * Datasets page), and, for a version made by applying a personality, its base version and the
+ * personality version applied, by the names and version numbers the user knows them by.
  */
 import { Link } from 'react-router';
 
@@ -10,7 +11,7 @@ import terms from '../../../components/term-list.module.css';
 import { useLineage } from '../api/get-lineage';
 import styles from './models.module.css';
 
-export function Lineage({ versionId }: { versionId: number }) {
+export function Lineage({ versionId, modelId }: { versionId: number; modelId: number }) {
   const lineage = useLineage(versionId);
   if (lineage.isPending) {
     return (
@@ -30,8 +31,13 @@ export function Lineage({ versionId }: { versionId: number }) {
     dataset_name: datasetName,
     dataset_version: datasetVersion,
     dataset_version_number: datasetVersionNumber,
+    base_version: baseVersion,
+    base_version_label: baseVersionLabel,
+    personality,
+    personality_name: personalityName,
+    personality_version_number: personalityVersionNumber,
   } = lineage.data;
-  if (run === null && datasetVersion === null) {
+  if (run === null && datasetVersion === null && baseVersion === null) {
     return (
       <p className={muted.small} data-testid="lineage">
         Uploaded or imported: no training run or dataset behind this version.
@@ -55,6 +61,26 @@ export function Lineage({ versionId }: { versionId: number }) {
           <dd>
             <Link to={`/datasets?dataset=${dataset}&version=${datasetVersion}`}>
               {datasetName ?? 'Dataset'} v{datasetVersionNumber ?? '?'}
+            </Link>
+          </dd>
+        </div>
+      )}
+      {baseVersion !== null && (
+        <div>
+          <dt>Base version</dt>
+          <dd>
+            <Link to={`/models?model=${modelId}&version=${baseVersion}`}>
+              {baseVersionLabel ?? `Version ${baseVersion}`}
+            </Link>
+          </dd>
+        </div>
+      )}
+      {personality !== null && (
+        <div>
+          <dt>Personality</dt>
+          <dd>
+            <Link to={`/personalities/${personality}`}>
+              {personalityName ?? 'Personality'} v{personalityVersionNumber ?? '?'}
             </Link>
           </dd>
         </div>

@@ -1,4 +1,7 @@
-/** One registered model: its versions, the selected version's detail, and deleting the model. */
+/**
+ * One registered model: its personality gate, its versions, the selected version's detail,
+ * and deleting the model.
+ */
 import { useState } from 'react';
 
 import loadError from '../../../components/load-error.module.css';
@@ -12,6 +15,7 @@ import { useModelVersions } from '../../../lib/api/get-model-versions';
 import type { RegisteredModel } from '../../../lib/api/get-models';
 import { useDeleteModel } from '../api/delete-model';
 import styles from './models.module.css';
+import { PersonalityGate } from './personality-gate';
 import { VersionDetail } from './version-detail';
 import { VersionsTable } from './versions-table';
 
@@ -77,6 +81,13 @@ export function ModelDetail({
             onSelect={(version) => onSelectVersion(version.id)}
           />
         )}
+      </section>
+
+      <section className={`${stack.stack} ${styles.shrink}`} aria-labelledby="gate-title">
+        <h3 id="gate-title" className={section.subheading}>
+          Personality gate
+        </h3>
+        <PersonalityGate key={model.id} model={model} />
       </section>
 
       {selected && <VersionDetail key={selected.id} version={selected} />}

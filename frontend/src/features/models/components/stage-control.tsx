@@ -1,7 +1,10 @@
 /**
  * Moving a version between stages (development, staging, production, archived) with a note,
- * and the history of those moves: who, when, from and to. Promoting to production archives the
- * version that was there, which the history of that version then shows.
+ * and the history of those moves: who, when, from and to, and what the personality gate
+ * measured. Promoting to production archives the version that was there, which the history of
+ * that version then shows. A promotion the gate refuses says why (the measured alignment
+ * against the threshold, the evaluation) or, while the evaluation it needs runs, shows that
+ * evaluation's progress; staff may override the gate with a note.
  */
 import { useState } from 'react';
 
@@ -10,12 +13,21 @@ import muted from '../../../components/muted.module.css';
 import stack from '../../../components/stack.module.css';
 import { Button } from '../../../components/ui/button';
 import { FormError } from '../../../components/ui/form';
+import { ProgressBar } from '../../../components/ui/progress-bar';
 import { SelectField } from '../../../components/ui/select-field';
 import { useToast } from '../../../components/ui/toast';
+import { ApiError } from '../../../lib/api-client';
+import { useMe } from '../../../lib/api/get-me';
 import type { ModelStage, ModelVersion } from '../../../lib/api/get-model-versions';
 import { formatDateTime } from '../../../lib/format';
+import { useGateEvaluations } from '../api/get-gate-evaluations';
+import { isRunning } from '../api/get-personality-applications';
 import { useSetStage, useStageHistory } from '../api/stage';
+import { formatScore, type GateRecord, readGate } from '../utils/personality-report';
 import styles from './models.module.css';
+
+export const GATE_FAILED = 'personality_gate_failed';
+export const GATE_RUNNING = 'personality_evaluation_running';
 
 const STAGES: readonly { value: ModelStage; label: string }[] = [
   { value: 'development', label: 'Development' },
@@ -29,6 +41,11 @@ export function StageControl({ version }: { version: ModelVersion }) {
   const toast = useToast();
   const [stage, setStageChoice] = useState<ModelStage>(version.stage);
   const [note, setNote] = useState('');
+  const [override, setOverride] = useState(false);
+  const me = useMe();
+  const staff = me.data?.is_staff === true;
+  const toProduction = stage === 'production';
+  const overriding = staff && toProduction && override;
   const options = STAGES.map((option) => ({
     ...option,
     // Only a ready version can serve; the server refuses it too, this just says so sooner.
@@ -37,13 +54,14 @@ export function StageControl({ version }: { version: ModelVersion }) {
 
   function submit() {
     setStage.mutate(
-      { stage, note, override: false },
+      { stage, note, override: overriding },
       {
         onSuccess: (updated) => {
           toast.add({
             title: `${updated.model_name} ${updated.version} is now in ${updated.stage}`,
           });
           setNote('');
+          setOverride(false);
         },
       },
     );
@@ -64,18 +82,36 @@ export function StageControl({ version }: { version: ModelVersion }) {
           className={field.input}
           value={note}
           maxLength={500}
-          placeholder="Why, for the history"
+          placeholder={
+            overriding ? 'Why the gate is overridden (required)' : 'Why, for the history'
+          }
+          required={overriding}
           onChange={(event) => setNote(event.target.value)}
         />
       </label>
+      {staff && toProduction && (
+        <label className={styles.checkbox}>
+          <input
+            type="checkbox"
+            checked={override}
+            onChange={(event) => setOverride(event.target.checked)}
+          />
+          <span>
+            Override the personality gate{' '}
+            <span className={muted.small}>(staff; the note is kept in the history)</span>
+          </span>
+        </label>
+      )}
       <Button
         variant="primary"
-        disabled={stage === version.stage || setStage.isPending}
+        disabled={
+          stage === version.stage || setStage.isPending || (overriding && note.trim() === '')
+        }
         onClick={submit}
       >
         {setStage.isPending ? 'Saving…' : 'Change stage'}
       </Button>
-      {setStage.error && <FormError>{setStage.error.message}</FormError>}
+      {setStage.error && <StageError error={setStage.error} versionId={version.id} />}
     </div>
   );
 }
@@ -111,8 +147,85 @@ export function StageHistory({ versionId }: { versionId: number }) {
             <time dateTime={transition.at}>{formatDateTime(transition.at)}</time>
           </span>
           {transition.note && <span className={styles.note}>“{transition.note}”</span>}
+          <GateLine gate={readGate(transition.gate)} />
         </li>
       ))}
     </ol>
+  );
+}
+
+/** Why a stage change failed; a gate refusal with what it measured, one in wait with progress. */
+export function StageError({ error, versionId }: { error: Error; versionId: number }) {
+  const code = error instanceof ApiError ? error.code : '';
+  if (code === GATE_FAILED) {
+    // The server's message lists the measured reasons after the colon, separated by "; ".
+    const [head, ...rest] = error.message.split(': ');
+    const reasons = rest.join(': ').split('; ');
+    return (
+      <div role="alert" className={styles.refusal} data-testid="gate-refusal">
+        <strong>Refused by the personality gate</strong>
+        <span className={muted.small}>{head}</span>
+        <ul>
+          {reasons.map((reason) => (
+            <li key={reason}>{reason}</li>
+          ))}
+        </ul>
+      </div>
+    );
+  }
+  if (code === GATE_RUNNING) return <GateRunning message={error.message} versionId={versionId} />;
+  return <FormError>{error.message}</FormError>;
+}
+
+function GateRunning({ message, versionId }: { message: string; versionId: number }) {
+  const evaluations = useGateEvaluations(versionId, { enabled: true });
+  const running = (evaluations.data ?? []).find(isRunning);
+  const finished = evaluations.data !== undefined && running === undefined;
+  return (
+    <div role="status" className={styles.refusal} data-testid="gate-running">
+      <strong>
+        {finished
+          ? 'The evaluation finished: change the stage again to apply the gate.'
+          : 'Evaluation running — try again when it finishes'}
+      </strong>
+      <span className={muted.small}>{message}</span>
+      {running && (
+        <ProgressBar
+          value={running.status === 'queued' ? null : Math.round((running.progress ?? 0) * 100)}
+          label={`Evaluation ${running.id} against ${running.personality_name}`}
+          valueText={
+            running.status === 'queued'
+              ? 'waiting for a worker'
+              : `${Math.round((running.progress ?? 0) * 100)}%`
+          }
+        />
+      )}
+    </div>
+  );
+}
+
+function GateLine({ gate }: { gate: GateRecord | null }) {
+  if (gate === null) return null;
+  const measured =
+    gate.alignment === null
+      ? ''
+      : ` · alignment ${formatScore(gate.alignment)}${gate.minAlignment === null ? '' : ` (min ${formatScore(gate.minAlignment)})`}`;
+  const drop =
+    gate.alignmentDrop === null
+      ? ''
+      : ` · ${formatScore(gate.alignmentDrop)} below production${gate.maxDrift === null ? '' : ` (max ${formatScore(gate.maxDrift)})`}`;
+  const verdict = gate.overridden
+    ? 'Personality gate overridden'
+    : gate.passed
+      ? 'Personality gate passed'
+      : 'Personality gate failed';
+  return (
+    <span className={muted.small} data-testid="stage-history-gate">
+      {verdict}
+      {measured}
+      {drop}
+      {gate.evaluation === null ? '' : ` · evaluation ${gate.evaluation}`}
+      {gate.overridden && gate.reasons.length > 0 && `: ${gate.reasons.join('; ')}`}
+    </span>
   );
 }

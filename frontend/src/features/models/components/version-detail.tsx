@@ -1,6 +1,7 @@
 /**
  * One version: what it is (status, stage, size, parameters, checksum), its download, the stage
- * control with history, its lineage, and its exports compared side by side.
+ * control with history, its lineage, the personalities applied to it with their evaluation
+ * reports, and its exports compared side by side.
  */
 import { useState } from 'react';
 
@@ -21,6 +22,7 @@ import { ExportDialog } from './export-dialog';
 import { ExportReportTable } from './export-report-table';
 import { Lineage } from './lineage';
 import styles from './models.module.css';
+import { PersonalityApplications } from './personality-applications';
 import { StageControl, StageHistory } from './stage-control';
 import { StageBadge, VersionStatusBadge } from './status-badges';
 
@@ -102,9 +104,16 @@ export function VersionDetail({ version }: { version: ModelVersion }) {
           <h4 id="lineage-title" className={section.subheading}>
             Lineage
           </h4>
-          <Lineage versionId={version.id} />
+          <Lineage versionId={version.id} modelId={version.registered_model} />
         </section>
       </div>
+
+      <section aria-labelledby="personalities-title" className={`${stack.stack} ${styles.shrink}`}>
+        <h4 id="personalities-title" className={section.subheading}>
+          Personalities
+        </h4>
+        <PersonalityApplications version={version} />
+      </section>
 
       <section aria-labelledby="exports-title" className={`${stack.stack} ${styles.shrink}`}>
         <h4 id="exports-title" className={section.subheading}>

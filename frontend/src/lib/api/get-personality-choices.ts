@@ -1,11 +1,12 @@
 /**
- * `GET /api/v1/personalities/` for the chat's personality picker: the built-ins and the
- * user's own in one page. Its key sits under `['personalities']`, so the Personalities page's
- * changes (a new or deleted personality) refresh the picker too.
+ * `GET /api/v1/personalities/` for the pickers of other pages (chat's personality, a model's
+ * apply dialog and personality gate): the built-ins and the user's own in one page. Its key
+ * sits under `['personalities']`, so the Personalities page's changes (a new or deleted
+ * personality) refresh the pickers too.
  */
 import { useQuery } from '@tanstack/react-query';
 
-import { api, type ApiResponse } from '../../../lib/api-client';
+import { api, type ApiResponse } from '../api-client';
 
 type Page = ApiResponse<'/api/v1/personalities/', 'get', 200>;
 export type PersonalityChoice = Page['results'][number];

@@ -1,7 +1,7 @@
 /** `GET /api/v1/me/`: the signed-in user. */
 import { queryOptions, useQuery } from '@tanstack/react-query';
 
-import { api, type ApiResponse } from '../../../lib/api-client';
+import { api, type ApiResponse } from '../api-client';
 
 export type Me = ApiResponse<'/api/v1/me/', 'get', 200>;
 
