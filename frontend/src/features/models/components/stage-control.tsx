@@ -154,22 +154,40 @@ export function StageHistory({ versionId }: { versionId: number }) {
   );
 }
 
+/**
+ * A gate refusal's parts. The server says "<what was refused>: <reason>; <reason> (evaluation
+ * N); staff may override with a note"; the override hint is left out, since only staff see
+ * the checkbox.
+ */
+export function readRefusal(message: string): {
+  head: string;
+  reasons: string[];
+  evaluation: string | null;
+} {
+  const [head = message, ...rest] = message.split(': ');
+  const body = rest.join(': ');
+  const tail = /\s*\(evaluation (\d+)\)(?:;.*)?$/.exec(body);
+  const reasons = (tail ? body.slice(0, tail.index) : body).split('; ').filter(Boolean);
+  return { head, reasons, evaluation: tail?.[1] ?? null };
+}
+
 /** Why a stage change failed; a gate refusal with what it measured, one in wait with progress. */
 export function StageError({ error, versionId }: { error: Error; versionId: number }) {
   const code = error instanceof ApiError ? error.code : '';
   if (code === GATE_FAILED) {
-    // The server's message lists the measured reasons after the colon, separated by "; ".
-    const [head, ...rest] = error.message.split(': ');
-    const reasons = rest.join(': ').split('; ');
+    const refusal = readRefusal(error.message);
     return (
       <div role="alert" className={styles.refusal} data-testid="gate-refusal">
         <strong>Refused by the personality gate</strong>
-        <span className={muted.small}>{head}</span>
+        <span className={muted.small}>{refusal.head}</span>
         <ul>
-          {reasons.map((reason) => (
+          {refusal.reasons.map((reason) => (
             <li key={reason}>{reason}</li>
           ))}
         </ul>
+        {refusal.evaluation && (
+          <span className={muted.small}>Measured by evaluation {refusal.evaluation}.</span>
+        )}
       </div>
     );
   }
