@@ -1,5 +1,8 @@
 """Staff views of personalities and their versions (built-ins are listed with no owner),
-evaluations and applications."""
+evaluations and applications. A version is immutable (the loader caches it by id, so an edit
+would never reach a worker that loaded it) and the built-ins are ml's archetypes: both are
+view-only here. Staff may redescribe a user's personality; behaviour changes go through the
+product, which makes a new version."""
 
 from django.contrib import admin
 
@@ -11,14 +14,29 @@ class PersonalityAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "owner", "archetype", "updated_at"]
     list_filter = ["kind"]
     search_fields = ["name", "owner__email"]
-    raw_id_fields = ["current_version"]
+    # The name is in a config version's prompt ("You are <name>"); a rename makes a version.
+    readonly_fields = ["owner", "name", "kind", "archetype", "current_version"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return (obj is None or not obj.builtin) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return (obj is None or not obj.builtin) and super().has_delete_permission(request, obj)
 
 
 @admin.register(PersonalityVersion)
 class PersonalityVersionAdmin(admin.ModelAdmin):
     list_display = ["personality", "number", "status", "progress", "created_at"]
     list_filter = ["status"]
-    readonly_fields = ["spec", "artifacts", "provenance", "metrics"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(PersonalityEvaluation)

@@ -17,6 +17,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
     list_display = ["registered_model", "major", "minor", "patch", "stage", "status", "source"]
     list_filter = ["stage", "status", "source"]
     raw_id_fields = ["base_version", "personality_version", "training_run", "dataset_version"]
+    readonly_fields = ["stage"]  # stage moves go through the product: gate and history
 
 
 @admin.register(StageTransition)
