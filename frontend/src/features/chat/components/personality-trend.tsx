@@ -8,8 +8,9 @@ import card from '../../../components/card.module.css';
 import muted from '../../../components/muted.module.css';
 import { Button } from '../../../components/ui/button';
 import { CHART_COLORS, LineChart } from '../../../components/ui/line-chart';
+import { formatScore } from '../../../lib/format';
 import { usePersonalityTrend } from '../api/get-personality-trend';
-import { formatAlignment, trendChartData } from '../utils/alignment';
+import { trendChartData } from '../utils/alignment';
 import type { ConversationPersonality } from '../utils/personality-options';
 import styles from './chat.module.css';
 
@@ -72,8 +73,8 @@ export function PersonalityTrend({
         <>
           <p className={muted.small} data-testid="personality-trend-summary">
             Mean alignment with {personality.name}{' '}
-            <strong>{formatAlignment(trend.data.alignment.mean ?? 0)}</strong> ±{' '}
-            {formatAlignment(trend.data.alignment.std ?? 0)} over {trend.data.texts.length}{' '}
+            <strong>{formatScore(trend.data.alignment.mean ?? 0, 2)}</strong> ±{' '}
+            {formatScore(trend.data.alignment.std ?? 0, 2)} over {trend.data.texts.length}{' '}
             {trend.data.texts.length === 1 ? 'reply' : 'replies'}.
           </p>
           <LineChart

@@ -8,8 +8,9 @@ import { useState } from 'react';
 import muted from '../../../components/muted.module.css';
 import { Button } from '../../../components/ui/button';
 import { Dialog } from '../../../components/ui/dialog';
+import { formatScore } from '../../../lib/format';
 import { usePersonalityTrend } from '../api/get-personality-trend';
-import { formatAlignment, metricRows } from '../utils/alignment';
+import { metricRows } from '../utils/alignment';
 import type { ConversationPersonality } from '../utils/personality-options';
 import styles from './chat.module.css';
 
@@ -40,7 +41,7 @@ export function ReplyAlignment({
         aria-label={`Alignment with ${personality.name}`}
         data-testid="reply-alignment"
       >
-        {score ? `Alignment ${formatAlignment(score.alignment)}` : 'Alignment'}
+        {score ? `Alignment ${formatScore(score.alignment, 2)}` : 'Alignment'}
       </Button>
       <Dialog
         open={open}
@@ -63,10 +64,10 @@ export function ReplyAlignment({
         ) : score ? (
           <>
             <p className={styles.alignmentValue}>
-              Alignment <strong>{formatAlignment(score.alignment)}</strong>
+              Alignment <strong>{formatScore(score.alignment, 2)}</strong>
               <span className={muted.small}>
                 {' '}
-                (conversation mean {formatAlignment(trend.data.alignment.mean ?? 0)})
+                (conversation mean {formatScore(trend.data.alignment.mean ?? 0, 2)})
               </span>
             </p>
             <table className={styles.metricTable}>

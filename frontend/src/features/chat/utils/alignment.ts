@@ -20,10 +20,6 @@ export function finishedRepliesKey(messages: readonly ChatMessage[]): string {
     .join(',');
 }
 
-export function formatAlignment(alignment: number): string {
-  return alignment.toFixed(2);
-}
-
 const METRIC_LABELS: Record<string, string> = {
   vader_compound: 'Sentiment (VADER compound)',
   vader_pos: 'VADER positive',

@@ -10,18 +10,13 @@ import { QueryState } from '../../../components/query-state';
 import stack from '../../../components/stack.module.css';
 import table from '../../../components/table.module.css';
 import terms from '../../../components/term-list.module.css';
+import { formatGain, formatRatio, formatScore } from '../../../lib/format';
 import {
   applicationChartUrl,
   type EvaluationReport,
   useApplicationReport,
 } from '../api/get-application-report';
-import {
-  conditionLabel,
-  formatGain,
-  formatRatio,
-  formatScore,
-  orderedConditions,
-} from '../utils/personality-report';
+import { conditionLabel, orderedConditions } from '../utils/personality-report';
 import styles from './models.module.css';
 
 export function ApplicationReport({ applicationId }: { applicationId: number }) {

@@ -9,9 +9,10 @@ import muted from '../../../components/muted.module.css';
 import table from '../../../components/table.module.css';
 import { Badge } from '../../../components/ui/badge';
 import type { ModelExport } from '../../../lib/api/get-model-versions';
+import { formatGain, formatScore } from '../../../lib/format';
 import { exportDownloadUrl } from '../api/create-exports';
 import { referencePerplexity, reportRows } from '../utils/export-report';
-import { formatGain, formatScore, readExportPersonality } from '../utils/personality-report';
+import { readExportPersonality } from '../utils/personality-report';
 import styles from './models.module.css';
 import { ExportStatusBadge } from './status-badges';
 

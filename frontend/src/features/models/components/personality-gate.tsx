@@ -15,8 +15,8 @@ import { useToast } from '../../../components/ui/toast';
 import { ApiError } from '../../../lib/api-client';
 import type { RegisteredModel } from '../../../lib/api/get-models';
 import { usePersonalityChoices } from '../../../lib/api/get-personality-choices';
+import { formatScore } from '../../../lib/format';
 import { type ModelUpdateInput, useUpdateModel } from '../api/update-model';
-import { formatScore } from '../utils/personality-report';
 import styles from './models.module.css';
 
 const NO_GATE = '';

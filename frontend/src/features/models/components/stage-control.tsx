@@ -19,11 +19,11 @@ import { useToast } from '../../../components/ui/toast';
 import { ApiError } from '../../../lib/api-client';
 import { useMe } from '../../../lib/api/get-me';
 import type { ModelStage, ModelVersion } from '../../../lib/api/get-model-versions';
-import { formatDateTime } from '../../../lib/format';
+import { formatDateTime, formatScore } from '../../../lib/format';
 import { useGateEvaluations } from '../api/get-gate-evaluations';
 import { isRunning } from '../api/get-personality-applications';
 import { useSetStage, useStageHistory } from '../api/stage';
-import { formatScore, type GateRecord, readGate } from '../utils/personality-report';
+import { type GateRecord, readGate } from '../utils/personality-report';
 import styles from './models.module.css';
 
 export const GATE_FAILED = 'personality_gate_failed';

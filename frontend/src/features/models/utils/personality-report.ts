@@ -1,10 +1,8 @@
 /**
- * How a personality evaluation reads on the Models page: its conditions by name, signed gains,
- * and the free-JSON pieces the server stores (a stage move's gate record, an export's
- * personality row) read into typed shapes, "–" wherever a number is missing.
+ * How a personality evaluation reads on the Models page: its conditions by name, and the
+ * free-JSON pieces the server stores (a stage move's gate record, an export's personality row)
+ * read into typed shapes, null wherever a number is missing (lib/format.ts shows those as "–").
  */
-
-const NONE = '–';
 
 export const CONDITION_LABELS: Record<string, string> = {
   none: 'No personality',
@@ -30,25 +28,6 @@ export function orderedConditions(names: readonly string[]): string[] {
 
 function num(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}
-
-export function formatScore(value: unknown, digits = 3): string {
-  const n = num(value);
-  return n === null ? NONE : n.toFixed(digits);
-}
-
-/** "+0.120" / "−0.040": a gain's sign is the point of it. */
-export function formatGain(value: unknown, digits = 3): string {
-  const n = num(value);
-  if (n === null) return NONE;
-  const sign = n > 0 ? '+' : n < 0 ? '−' : '±';
-  return `${sign}${Math.abs(n).toFixed(digits)}`;
-}
-
-/** "×1.18": how much the answers' perplexity moved against no personality. */
-export function formatRatio(value: unknown): string {
-  const n = num(value);
-  return n === null ? NONE : `×${n.toFixed(2)}`;
 }
 
 /** What the stage history keeps for a move to production under a personality gate. */

@@ -9,11 +9,11 @@ import linkButton from '../../../components/link-button.module.css';
 import muted from '../../../components/muted.module.css';
 import { QueryState } from '../../../components/query-state';
 import table from '../../../components/table.module.css';
+import { formatGain } from '../../../lib/format';
 import {
   type PersonalityApplication,
   usePersonalityApplications,
 } from '../api/get-personality-applications';
-import { formatDelta } from '../utils/metrics';
 import { JobStatusBadge } from './job-status-badge';
 import styles from './personalities.module.css';
 
@@ -95,8 +95,8 @@ function ApplicationRow({ application }: { application: PersonalityApplication }
           '–'
         )}
       </td>
-      <td className={table.numeric}>{formatDelta(evaluation?.alignment_gain)}</td>
-      <td className={table.numeric}>{formatDelta(evaluation?.vader_gain)}</td>
+      <td className={table.numeric}>{formatGain(evaluation?.alignment_gain)}</td>
+      <td className={table.numeric}>{formatGain(evaluation?.vader_gain)}</td>
       <td>
         {chart ? (
           <a

@@ -7,17 +7,13 @@ import linkButton from '../../../components/link-button.module.css';
 import muted from '../../../components/muted.module.css';
 import { QueryState } from '../../../components/query-state';
 import table from '../../../components/table.module.css';
+import { formatGain, formatRatio, formatScore } from '../../../lib/format';
 import {
   type PersonalityEvaluation,
   usePersonalityEvaluations,
 } from '../api/get-personality-evaluations';
-import { formatDelta, formatMetric } from '../utils/metrics';
 import { JobStatusBadge } from './job-status-badge';
 import styles from './personalities.module.css';
-
-function number(value: number | null): string {
-  return value === null ? '–' : formatMetric(value);
-}
 
 export function EvaluationsSection({ personalityId }: { personalityId: number }) {
   const evaluations = usePersonalityEvaluations(personalityId);
@@ -82,10 +78,10 @@ function EvaluationRow({ evaluation }: { evaluation: PersonalityEvaluation }) {
       </td>
       <td>{evaluation.served ?? '–'}</td>
       <td className={table.numeric}>{evaluation.probes}</td>
-      <td className={table.numeric}>{number(evaluation.alignment)}</td>
-      <td className={table.numeric}>{formatDelta(evaluation.alignment_gain)}</td>
-      <td className={table.numeric}>{formatDelta(evaluation.vader_gain)}</td>
-      <td className={table.numeric}>{number(evaluation.perplexity_ratio)}</td>
+      <td className={table.numeric}>{formatScore(evaluation.alignment)}</td>
+      <td className={table.numeric}>{formatGain(evaluation.alignment_gain)}</td>
+      <td className={table.numeric}>{formatGain(evaluation.vader_gain)}</td>
+      <td className={table.numeric}>{formatRatio(evaluation.perplexity_ratio)}</td>
       <td>
         {evaluation.status === 'ready' && evaluation.has_chart ? (
           <a

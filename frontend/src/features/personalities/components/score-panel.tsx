@@ -11,6 +11,7 @@ import table from '../../../components/table.module.css';
 import { Button } from '../../../components/ui/button';
 import { Form, FormError } from '../../../components/ui/form';
 import { TextAreaField } from '../../../components/ui/text-area-field';
+import { formatScore } from '../../../lib/format';
 import {
   type PersonalityScore,
   type TextScore,
@@ -77,7 +78,7 @@ function ScoreResult({ result }: { result: PersonalityScore }) {
       <p>
         Alignment{' '}
         <strong data-testid="score-alignment">
-          {formatMetric(mean)} ± {formatMetric(std)}
+          {formatScore(mean)} ± {formatScore(std)}
         </strong>{' '}
         <span className={muted.small}>
           over {result.texts.length} {result.texts.length === 1 ? 'text' : 'texts'} (version{' '}
@@ -123,7 +124,7 @@ function ScoreRow({ text }: { text: TextScore }) {
           </span>
         ))}
       </td>
-      <td className={table.numeric}>{formatMetric(text.alignment)}</td>
+      <td className={table.numeric}>{formatScore(text.alignment)}</td>
       <td>
         <details className={styles.metricsDetails}>
           <summary>All {Object.keys(text.metrics).length}</summary>

@@ -77,9 +77,3 @@ export function provenanceText(provenance: Readonly<Record<string, unknown>>): s
   if (typeof copied_from_version_id === 'number') parts.push('a copy');
   return parts.length ? parts.join(', ') : 'trait values';
 }
-
-/** A change against no personality, signed: "+0.214", "-0.050"; "–" when not measured. */
-export function formatDelta(value: number | null | undefined): string {
-  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
-  return `${value > 0 ? '+' : ''}${value.toFixed(3)}`;
-}

@@ -76,7 +76,7 @@ describe('ApplicationsSection', () => {
       '/models?model=2&version=5',
     );
     expect(row).toHaveTextContent('+0.214');
-    expect(row).toHaveTextContent('-0.050');
+    expect(row).toHaveTextContent('−0.050');
     expect(within(row).getByRole('link', { name: 'Chart (PNG)' })).toHaveAttribute(
       'href',
       '/api/v1/personality-applications/8/chart/',
