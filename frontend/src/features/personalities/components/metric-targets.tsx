@@ -6,8 +6,9 @@
 import card from '../../../components/card.module.css';
 import muted from '../../../components/muted.module.css';
 import table from '../../../components/table.module.css';
+import { metricLabel } from '../../../lib/personality-metrics';
 import type { MetricProfile } from '../api/score-personality';
-import { formatMetric, metricLabel, rangeFit } from '../utils/metrics';
+import { formatMetric, rangeFit } from '../utils/metrics';
 import styles from './personalities.module.css';
 
 interface MetricTargetsProps {

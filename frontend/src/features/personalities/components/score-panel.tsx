@@ -12,12 +12,13 @@ import { Button } from '../../../components/ui/button';
 import { Form, FormError } from '../../../components/ui/form';
 import { TextAreaField } from '../../../components/ui/text-area-field';
 import { formatScore } from '../../../lib/format';
+import { metricLabel } from '../../../lib/personality-metrics';
 import {
   type PersonalityScore,
   type TextScore,
   useScorePersonality,
 } from '../api/score-personality';
-import { formatMetric, metricLabel } from '../utils/metrics';
+import { formatMetric } from '../utils/metrics';
 import { linesOf } from '../utils/texts';
 import styles from './personalities.module.css';
 import { type SubmitErrors, submitErrors } from './submit-errors';

@@ -8,9 +8,10 @@ import { useMemo } from 'react';
 import muted from '../../../components/muted.module.css';
 import termList from '../../../components/term-list.module.css';
 import { Slider } from '../../../components/ui/slider';
+import { metricLabel } from '../../../lib/personality-metrics';
 import { type PreviewInput, usePersonalityPreview } from '../api/preview-personality';
 import { useDebouncedValue } from '../hooks/use-debounced-value';
-import { formatMetric, metricLabel, samplingLabel, traitLabel } from '../utils/metrics';
+import { formatMetric, samplingLabel, traitLabel } from '../utils/metrics';
 import styles from './personalities.module.css';
 
 export const PREVIEW_DELAY_MS = 300;

@@ -1,29 +1,8 @@
 /**
- * How the personality metrics (ml/personality/metrics.py) and sampling settings read to a
- * person, and where a measured value sits against a target range. A name the server adds
- * later still shows, as its key.
+ * How personality values and sampling settings read to a person (metric names are in
+ * lib/personality-metrics.ts), and where a measured value sits against a target range. A
+ * name the server adds later still shows, as its key.
  */
-
-const METRIC_LABELS: Record<string, string> = {
-  vader_compound: 'Sentiment (VADER)',
-  vader_pos: 'Positive share',
-  vader_neg: 'Negative share',
-  vader_neu: 'Neutral share',
-  lm_positive: 'Positive words',
-  lm_negative: 'Negative words',
-  lm_uncertainty: 'Uncertainty words',
-  lm_litigious: 'Litigious words',
-  lm_constraining: 'Constraining words',
-  flesch_reading_ease: 'Reading ease',
-  flesch_kincaid_grade: 'School grade',
-  formality: 'Formality',
-  emoji_density: 'Emoji per word',
-  words: 'Words',
-  question_rate: 'Questions',
-  exclamation_rate: 'Exclamations',
-  first_person_rate: 'First person',
-  second_person_rate: 'Second person',
-};
 
 const SAMPLING_LABELS: Record<string, string> = {
   temperature: 'Temperature',
@@ -31,10 +10,6 @@ const SAMPLING_LABELS: Record<string, string> = {
   repetition_penalty: 'Repetition penalty',
   max_new_tokens: 'Max new tokens',
 };
-
-export function metricLabel(name: string): string {
-  return METRIC_LABELS[name] ?? name;
-}
 
 export function samplingLabel(name: string): string {
   return SAMPLING_LABELS[name] ?? name;

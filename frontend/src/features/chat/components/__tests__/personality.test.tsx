@@ -196,7 +196,7 @@ describe('Chat personality', () => {
       // then
       const dialog = await screen.findByTestId('reply-alignment-dialog');
       expect(await within(dialog).findByText('0.72', { selector: 'strong' })).toBeInTheDocument();
-      const row = within(dialog).getByRole('row', { name: /Sentiment \(VADER compound\)/ });
+      const row = within(dialog).getByRole('row', { name: /Sentiment \(VADER\)/ });
       expect(row).toHaveTextContent('0.500');
       expect(within(dialog).getByRole('row', { name: /Words/ })).toHaveTextContent('3');
 
