@@ -3,13 +3,13 @@ under the owner's root, and the storage quota."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from django.conf import settings
 from django.db.models import F
 
 from apps.core.archives import ArchiveError
+from apps.core.files import remove_tree  # noqa: F401 (the storage layer's, for its callers)
 
 from .models import StorageUsage
 
@@ -61,7 +61,4 @@ def quota_reserve(*, owner_id: int, nbytes: int) -> None:
 def quota_release(*, owner_id: int, nbytes: int) -> None:
     StorageUsage.objects.filter(owner_id=owner_id).update(used_bytes=F("used_bytes") - nbytes)
 
-
-def remove_tree(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
 

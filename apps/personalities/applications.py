@@ -27,18 +27,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core import leases
 from apps.core.notifications import notify_user
 from apps.core.selectors import owned_get
 from apps.core.user_paths import error_text
 
-from . import evaluations, leases, storage
+from . import evaluations, runs, storage
 from .loader import personality_version_load
 from .models import PersonalityApplication, PersonalityEvaluation, PersonalityVersion
 from .selectors import personality_get, personality_version_get
 
 logger = logging.getLogger(__name__)
 Method = PersonalityApplication.Method
-Status = PersonalityApplication.Status
+Status = runs.Status
 
 # The harness's options every method takes.
 EVALUATION_OPTIONS = {"probes", "probe_ids", "max_tokens"}
@@ -216,15 +217,16 @@ def personality_application_create(*, user, model_version_id: int, method: str, 
 
 
 # -- execution (a worker) --------------------------------------------------------------------------
-def _update(application: PersonalityApplication, **fields) -> None:
-    for name, value in fields.items():
-        setattr(application, name, value)
-    PersonalityApplication.objects.filter(pk=application.pk).update(**fields, updated_at=timezone.now())
+def _publish(application: PersonalityApplication) -> None:
     notify_user(user_id=application.owner_id, event={
         "type": "personality_application.progress", "id": application.pk, "status": application.status,
         "stage": application.stage, "progress": application.progress, "error": application.error,
         "result_version": application.result_version_id, "evaluation": application.evaluation_id,
     })
+
+
+def _update(application: PersonalityApplication, **fields) -> None:
+    runs.leased_update(application, publish=_publish, **fields)
 
 
 class _Retitled:
@@ -280,11 +282,22 @@ def _apply(application: PersonalityApplication, persona, base: Path, out: Path, 
 
 def _register(application: PersonalityApplication, out: Path, summary: dict) -> None:
     """The result as a new version of the base's registered model, and its evaluation row,
-    in one transaction with the application's pointers to them."""
+    in one transaction with the application's pointers to them. The application's row is
+    locked and re-read first: an execution that lost its lease registers nothing, and one
+    that finds a result already registered (by an earlier delivery of the same task) takes it
+    instead of registering a second."""
     from apps.registry.services import model_version_create_with_personality
 
     base, personality_version = application.model_version, application.personality_version
     with transaction.atomic():
+        held = (PersonalityApplication.objects.select_for_update()
+                .filter(pk=application.pk, lease_owner=application.lease_owner)
+                .values("result_version_id", "evaluation_id").first())
+        if held is None:
+            raise runs.LeaseLost(f"application {application.pk} is held by another execution")
+        if held["result_version_id"] is not None:
+            application.result_version_id, application.evaluation_id = held["result_version_id"], held["evaluation_id"]
+            return
         result = model_version_create_with_personality(
             base_version=base, personality_version=personality_version, sou_path=out,
             description=f"{personality_version} applied to {base.version} by {METHOD_WORDS[application.method]}",
@@ -308,8 +321,9 @@ def personality_application_execute(*, application_id: int, execution_id: str) -
     if application is None or not leases.lease_take(
             PersonalityApplication, application_id, execution_id, statuses=[Status.QUEUED, Status.RUNNING]):
         return application
+    application.lease_owner = execution_id
     work = storage.application_dir(application.owner_id, application.pk)
-    with leases.heartbeat(PersonalityApplication, application.pk, execution_id):
+    with leases.heartbeat(PersonalityApplication, application.pk, execution_id, every_s=runs.HEARTBEAT_EVERY_S):
         try:
             _update(application, status=Status.RUNNING, attempts=application.attempts + 1, error="")
             persona = personality_version_load(application.personality_version)
@@ -321,26 +335,48 @@ def personality_application_execute(*, application_id: int, execution_id: str) -
                                  out, work)
                 _update(application, stage="registering", progress=0.55)
                 _register(application, out, summary)
-            _evaluate(application)
+            _evaluate(application, execution_id)
+        except runs.LeaseLost:  # a redelivery took it over; its folder and rows are that execution's now
+            return application
         except Exception as exc:  # the application says why; the worker stays up for the next task
             logger.exception("personality application %s failed", application.pk)
-            _update(application, status=Status.FAILED, error=error_text(exc), finished_at=timezone.now())
-        finally:
-            storage.remove_tree(work)
+            _fail(application, error_text(exc))
+        storage.remove_tree(work)
     return application
 
 
-def _evaluate(application: PersonalityApplication) -> None:
+def _fail(application: PersonalityApplication, error: str) -> None:
+    """The application fails, and so does its evaluation if it never finished: nothing will
+    run it now, and a queued row would look alive."""
+    _update(application, status=Status.FAILED, error=error, finished_at=timezone.now())
+    if application.evaluation_id is not None:
+        PersonalityEvaluation.objects.filter(
+            pk=application.evaluation_id, status__in=[Status.QUEUED, Status.RUNNING],
+        ).update(status=Status.FAILED, error=f"its application failed: {error}", finished_at=timezone.now(),
+                 updated_at=timezone.now())
+
+
+def _evaluate(application: PersonalityApplication, execution_id: str) -> None:
+    """Runs the result's evaluation under this execution's lease on it too, so the row shows
+    a live heartbeat while the harness works."""
     evaluation = application.evaluation
-    if evaluation.status != PersonalityEvaluation.Status.READY:
-        result_path = evaluations.canonical_path(application.result_version)
-        if application.method == Method.LORA:  # the base beside the merged model, as the CLI does
-            model_path, lora_path = evaluations.canonical_path(application.model_version), result_path
+    if evaluation.status != Status.READY:
+        if not leases.lease_take(PersonalityEvaluation, evaluation.pk, execution_id,
+                                 statuses=[Status.QUEUED, Status.RUNNING]):
+            evaluation.refresh_from_db()
+            if evaluation.status not in (Status.READY, Status.FAILED):
+                raise runs.LeaseLost(f"evaluation {evaluation.pk} is held by another execution")
         else:
-            model_path, lora_path = result_path, None
-        evaluations.evaluation_run(evaluation, model_path=model_path, lora_path=lora_path,
-                                   served=SERVED[application.method])
-    if evaluation.status != PersonalityEvaluation.Status.READY:
+            evaluation.lease_owner = execution_id
+            result_path = evaluations.canonical_path(application.result_version)
+            if application.method == Method.LORA:  # the base beside the merged model, as the CLI does
+                model_path, lora_path = evaluations.canonical_path(application.model_version), result_path
+            else:
+                model_path, lora_path = result_path, None
+            with leases.heartbeat(PersonalityEvaluation, evaluation.pk, execution_id, every_s=runs.HEARTBEAT_EVERY_S):
+                evaluations.evaluation_run(evaluation, model_path=model_path, lora_path=lora_path,
+                                           served=SERVED[application.method])
+    if evaluation.status != Status.READY:
         _update(application, status=Status.FAILED, error=f"the evaluation failed: {evaluation.error}",
                 finished_at=timezone.now())
         return

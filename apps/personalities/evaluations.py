@@ -26,12 +26,14 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from apps.core import leases
 from apps.core.notifications import notify_user
 from apps.core.user_paths import error_text
 
-from . import leases, storage
+from . import runs, storage
 from .loader import personality_version_load
 from .models import PersonalityEvaluation, PersonalityVersion
 
@@ -45,7 +47,7 @@ MAX_TOKENS_LIMIT = 256
 REPETITION_PENALTY = 1.1  # the harness's
 # The `personality.method` an application writes into a system-prompt-only version.
 PROMPT_METHOD = "system prompt"
-Status = PersonalityEvaluation.Status
+Status = runs.Status
 
 
 @functools.cache
@@ -175,12 +177,39 @@ def evaluation_create(*, version: ModelVersion, personality_version: Personality
     return evaluation
 
 
-def evaluation_latest(*, version: ModelVersion, personality_version: PersonalityVersion,
-                      statuses: Sequence[str] = (Status.READY,)) -> PersonalityEvaluation | None:
-    """The newest evaluation of this pair in one of `statuses` (what the gate reuses)."""
-    return (PersonalityEvaluation.objects
-            .filter(model_version=version, personality_version=personality_version, status__in=statuses)
-            .order_by("-created_at", "-id").first())
+def _on_probes(*, version: ModelVersion, personality_version: PersonalityVersion, probe_ids: Sequence[int],
+               max_tokens: int):
+    """Evaluations of this pair that asked exactly these probes (in any order) for this many
+    answer tokens: only those measure the same thing."""
+    ids = list(probe_ids)
+    return PersonalityEvaluation.objects.filter(
+        model_version=version, personality_version=personality_version, max_tokens=max_tokens,
+        probe_ids__contains=ids, probe_ids__contained_by=ids)
+
+
+def evaluation_ready_on(*, version: ModelVersion, personality_version: PersonalityVersion,
+                        probe_ids: Sequence[int], max_tokens: int) -> PersonalityEvaluation | None:
+    """The newest ready evaluation of this pair on these probes (what the gate reuses)."""
+    return (_on_probes(version=version, personality_version=personality_version, probe_ids=probe_ids,
+                       max_tokens=max_tokens)
+            .filter(status=Status.READY).order_by("-created_at", "-id").first())
+
+
+def evaluation_live_on(*, version: ModelVersion, personality_version: PersonalityVersion,
+                       probe_ids: Sequence[int], max_tokens: int) -> PersonalityEvaluation | None:
+    """The newest queued or running evaluation of this pair on these probes that is still
+    alive. One whose heartbeat (or, never taken up, its creation) is older than the lease
+    timeout is dead (a lost broker message, a killed task, an application that failed before
+    running it): it is marked failed here, so it never blocks a promotion."""
+    unfinished = _on_probes(version=version, personality_version=personality_version, probe_ids=probe_ids,
+                            max_tokens=max_tokens).filter(status__in=[Status.QUEUED, Status.RUNNING])
+    cut = leases.lease_expired_before()
+    dead = Q(heartbeat_at__lt=cut) | Q(heartbeat_at__isnull=True, created_at__lt=cut)
+    unfinished.filter(dead).update(
+        status=Status.FAILED, finished_at=timezone.now(), updated_at=timezone.now(),
+        error=f"no worker reported on it for {int(leases.LEASE_TIMEOUT.total_seconds())} s; "
+              "a new evaluation replaces it")
+    return unfinished.order_by("-created_at", "-id").first()
 
 
 # -- run (a worker) -------------------------------------------------------------------------------
@@ -193,10 +222,7 @@ def _publish(evaluation: PersonalityEvaluation) -> None:
 
 
 def _update(evaluation: PersonalityEvaluation, **fields) -> None:
-    for name, value in fields.items():
-        setattr(evaluation, name, value)
-    PersonalityEvaluation.objects.filter(pk=evaluation.pk).update(**fields, updated_at=timezone.now())
-    _publish(evaluation)
+    runs.leased_update(evaluation, publish=_publish, **fields)
 
 
 def personality_evaluation_execute(*, evaluation_id: int, execution_id: str) -> PersonalityEvaluation | None:
@@ -210,21 +236,26 @@ def personality_evaluation_execute(*, evaluation_id: int, execution_id: str) -> 
     if evaluation is None or not leases.lease_take(
             PersonalityEvaluation, evaluation_id, execution_id, statuses=[Status.QUEUED, Status.RUNNING]):
         return evaluation
+    evaluation.lease_owner = execution_id
     path = canonical_path(evaluation.model_version)
     try:
-        with read_sou(path) as sou:
-            served = served_condition(sou.personality, bool(sou.steering_vectors()))
-    except Exception as exc:  # the evaluation says why; the worker stays up
-        _update(evaluation, status=Status.FAILED, error=error_text(exc), finished_at=timezone.now())
+        try:
+            with read_sou(path) as sou:
+                served = served_condition(sou.personality, bool(sou.steering_vectors()))
+        except Exception as exc:  # the evaluation says why; the worker stays up
+            _update(evaluation, status=Status.FAILED, error=error_text(exc), finished_at=timezone.now())
+            return evaluation
+        with leases.heartbeat(PersonalityEvaluation, evaluation.pk, execution_id, every_s=runs.HEARTBEAT_EVERY_S):
+            return evaluation_run(evaluation, model_path=path, served=served)
+    except runs.LeaseLost:  # a redelivery took it over; that execution finishes it
         return evaluation
-    with leases.heartbeat(PersonalityEvaluation, evaluation.pk, execution_id):
-        return evaluation_run(evaluation, model_path=path, served=served)
 
 
 def evaluation_run(evaluation: PersonalityEvaluation, *, model_path: Path, served: str,
                    lora_path: Path | None = None) -> PersonalityEvaluation:
     """The harness on `model_path` (and a merged LoRA at `lora_path`), stored on the row: the
-    report, its JSON and chart files. Failures are stored as the evaluation's error."""
+    report, its JSON and chart files. Failures are stored as the evaluation's error; the
+    caller holds its lease (`evaluation.lease_owner`)."""
     from ml.personality.evaluate import EvalConfig, evaluate, save_report
     from ml.personality.steering import SteeringConfig
 
@@ -243,6 +274,8 @@ def evaluation_run(evaluation: PersonalityEvaluation, *, model_path: Path, serve
         directory = storage.evaluation_dir(evaluation.owner_id, evaluation.pk)
         save_report(result, directory)
         report = report_of(result, served=served, evaluation=evaluation)
+    except runs.LeaseLost:
+        raise
     except Exception as exc:  # the evaluation says why; the worker stays up
         logger.exception("personality evaluation %s failed", evaluation.pk)
         _update(evaluation, status=Status.FAILED, error=error_text(exc), finished_at=timezone.now())

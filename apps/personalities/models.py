@@ -107,17 +107,22 @@ class PersonalityVersion(models.Model):
         return f"{self.personality.name} v{self.number}"
 
 
+class RunStatus(models.TextChoices):
+    """Where an evaluation or an application stands (both are leased tasks)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    READY = "ready"
+    FAILED = "failed"
+
+
 class PersonalityEvaluation(OwnedModel):
     """The evaluation harness (ml.personality.evaluate) run on one model version against one
     personality version: every condition's metrics, alignment and perplexity on the chosen
     probes, the answers side by side, and the chart. Made by an application (of its result)
-    and by the registry's personality gate, which reuses the newest ready one of a pair."""
+    and by the registry's personality gate, which reuses one only on its own probe set."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        READY = "ready"
-        FAILED = "failed"
+    Status = RunStatus
 
     model_version = models.ForeignKey(
         "registry.ModelVersion", on_delete=models.CASCADE, related_name="personality_evaluations"
@@ -153,11 +158,7 @@ class PersonalityApplication(OwnedModel):
         LORA = "lora"
         PROMPT = "prompt"
 
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        READY = "ready"
-        FAILED = "failed"
+    Status = RunStatus
 
     model_version = models.ForeignKey(
         "registry.ModelVersion", on_delete=models.CASCADE, related_name="personality_applications"

@@ -14,6 +14,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 
+from apps.core.files import remove_tree  # noqa: F401 (the storage layer's, for its callers)
+
 TRAIN_FILE = "train.jsonl"  # {"text": ..., "label": "persona" | "background"} per line
 LEARNED_ARRAYS_FILE = "learned.safetensors"
 PERSONA_LABEL = "persona"
@@ -56,9 +58,6 @@ def copy_version_files(source: Path, target: Path) -> None:
     if source.is_dir():
         shutil.copytree(source, target, dirs_exist_ok=True)
 
-
-def remove_tree(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
 
 
 # Evaluations: MEDIA_ROOT/personalities/<owner id>/evaluations/<evaluation id>/ holds the

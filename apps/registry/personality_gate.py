@@ -1,16 +1,20 @@
 """The personality gate: a registered model may name a target personality version with
 thresholds, `min_alignment` and `max_alignment_drift`. Moving a version to production then
-needs its evaluation against that personality (apps.personalities.evaluations, the newest
-ready one of the pair is reused, whatever its probes) to show:
+needs its evaluation against that personality on the gate's own probe set (the
+PERSONALITY_GATE_PROBES probes spread over the 61, GATE_MAX_TOKENS answer tokens; a ready
+evaluation of the pair is reused only when it asked exactly those, so neither a hand-picked
+subset nor a different answer length can stand in for it) to show:
 
 - alignment (of the condition a chat with the version gets) >= `min_alignment`, and
 - alignment no more than `max_alignment_drift` *below* the current production version's
-  (measured against the same personality version); a rise never refuses.
+  (measured against the same personality version on the same probes); a rise never refuses.
 
 Promotion stays responsive: when an evaluation the gate needs does not exist yet, the gate
-starts it (GATE_PROBES probes, on the `train` queue) and answers 409
+starts it (on the `train` queue; one at a time per version, under a lock on the version's
+row) and answers 409
 `personality_evaluation_running`, "try again when it finishes"; the evaluation's progress
-comes over the notifications socket (`personality_evaluation.progress`). A failing version is
+comes over the notifications socket (`personality_evaluation.progress`). An evaluation no
+worker has reported on for the lease timeout is dead and replaced. A failing version is
 refused with 409 `personality_gate_failed` naming what was measured. Staff may override with a
 note: the move goes ahead and the stage history keeps the note and what the gate measured
 (`StageTransition.gate`).
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from rest_framework.exceptions import PermissionDenied
@@ -30,7 +35,6 @@ from apps.core.errors import Conflict
 
 from .models import ModelVersion, Stage
 
-GATE_PROBES = 16  # spread over the 61: every category, a few minutes for the starter model
 GATE_MAX_TOKENS = 64
 EXPORT_PROBES = 6
 EXPORT_MAX_TOKENS = 48
@@ -60,27 +64,35 @@ def _production(version: ModelVersion) -> ModelVersion | None:
             .exclude(pk=version.pk).first())
 
 
-def _evaluations(versions: list[ModelVersion], target, *, start: bool) -> tuple[dict, list[str]]:
-    """({version id: ready evaluation}, [what is still to finish]); with `start`, an
-    evaluation is started for each version that has none queued or running."""
+def gate_probe_ids() -> list[int]:
+    """The probes every gate evaluation asks: PERSONALITY_GATE_PROBES of them, spread over the
+    set (every category, a few minutes for the starter model at the default 16)."""
     from apps.personalities import evaluations
 
-    Status = evaluations.Status
+    return evaluations.probe_ids_choose(probes=settings.PERSONALITY_GATE_PROBES)
+
+
+def _evaluations(versions: list[ModelVersion], target, *, start: bool) -> tuple[dict, list[str]]:
+    """({version id: ready evaluation}, [what is still to finish]), every one on the gate's
+    probes; with `start`, an evaluation is started for each version that has no live one."""
+    from apps.personalities import evaluations
+
+    probe_ids = gate_probe_ids()
+    on_gate_probes = {"personality_version": target, "probe_ids": probe_ids, "max_tokens": GATE_MAX_TOKENS}
     ready, pending = {}, []
     for version in versions:
-        found = evaluations.evaluation_latest(version=version, personality_version=target)
+        found = evaluations.evaluation_ready_on(version=version, **on_gate_probes)
         if found is not None:
             ready[version.pk] = found
             continue
-        running = evaluations.evaluation_latest(version=version, personality_version=target,
-                                                statuses=(Status.QUEUED, Status.RUNNING))
+        running = evaluations.evaluation_live_on(version=version, **on_gate_probes)
         if running is None and start:
-            probe_ids = evaluations.probe_ids_choose(probes=GATE_PROBES)
-            evaluations.evaluation_check(version=version, personality_version=target, probe_ids=probe_ids,
-                                         max_tokens=GATE_MAX_TOKENS)
+            evaluations.evaluation_check(version=version, **on_gate_probes)
             with transaction.atomic():  # committed even though the request then answers 409
-                running = evaluations.evaluation_create(version=version, personality_version=target,
-                                                        probe_ids=probe_ids, max_tokens=GATE_MAX_TOKENS)
+                # Two promotions at once: the second waits here, then finds the first's.
+                ModelVersion.objects.select_for_update().filter(pk=version.pk).first()
+                running = (evaluations.evaluation_live_on(version=version, **on_gate_probes)
+                           or evaluations.evaluation_create(version=version, **on_gate_probes))
         pending.append(f"{version} (evaluation {running.pk})" if running else f"{version} (not started)")
     return ready, pending
 
@@ -154,7 +166,8 @@ def gate_for_production(*, user, version: ModelVersion, override: bool, note: st
 
 def targets_check(*, user, target_personality_version_id: int | None, min_alignment: float | None,
                   max_alignment_drift: float | None):
-    """The personality version a model's gate targets (one the user may see), with its
+    """The personality version a model's gate targets (one the user may see and that is ready:
+    a neural version still training, or one that failed, cannot be measured), with its
     thresholds checked; None clears the gate."""
     from apps.personalities.selectors import personality_version_get
 
@@ -165,7 +178,11 @@ def targets_check(*, user, target_personality_version_id: int | None, min_alignm
             raise ValidationError({name: ["between 0 and 1 (alignment is a score in [0, 1])"]})
     if min_alignment is None and max_alignment_drift is None:
         raise ValidationError({"min_alignment": ["give min_alignment, max_alignment_drift or both"]})
-    return personality_version_get(user=user, version_id=target_personality_version_id)
+    target = personality_version_get(user=user, version_id=target_personality_version_id)
+    if target.status != target.Status.READY:
+        raise ValidationError({"target_personality_version_id": [
+            f"{target} is {target.status}, not ready: a gate can target only a ready personality version"]})
+    return target
 
 
 def export_row(*, canonical, quantized, version: ModelVersion) -> dict | None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -15,9 +14,10 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Q, Subquery
+from django.db.models import Subquery
 from django.utils import timezone
 
+from apps.core.leases import lease_take
 from apps.core.notifications import notify_user
 from apps.core.selectors import owned_get
 from apps.core.user_paths import error_text, hide_server_paths
@@ -39,8 +39,7 @@ from .models import TrainingLogLine, TrainingRun
 
 logger = logging.getLogger(__name__)
 
-# A lease older than this belongs to an execution that died without telling anyone.
-LEASE_TIMEOUT = timedelta(seconds=90)
+# The engine's callbacks beat the lease (apps.core.leases) this often.
 HEARTBEAT_EVERY_S = 5.0
 # A run's log keeps its last lines (enough to read a long run's end), each cut to a length
 # that a runaway message cannot blow up.
@@ -271,18 +270,6 @@ def _set_status(training_run: TrainingRun, status: str) -> None:
     )
 
 
-def _acquire_lease(training_run_id: int, execution_id: str) -> bool:
-    """Takes the run for this execution unless another live one holds it. One UPDATE, so
-    two workers racing for a run cannot both win."""
-    now = timezone.now()
-    taken = TrainingRun.objects.filter(
-        Q(pk=training_run_id),
-        Q(status__in=[Status.QUEUED, Status.RUNNING]),
-        Q(lease_owner="") | Q(lease_owner=execution_id) | Q(heartbeat_at__lt=now - LEASE_TIMEOUT),
-    ).update(lease_owner=execution_id, heartbeat_at=now)
-    return taken == 1
-
-
 class _Reporter:
     """The training engine's callbacks: metrics into the tracked run and out to the live
     page, progress and heartbeat on the row, and the cancel flag."""
@@ -386,7 +373,7 @@ def training_run_execute(*, training_run_id: int, execution_id: str) -> str:
     from ml.train import Callbacks, train
     from ml.train.config import TrainConfig
 
-    if not _acquire_lease(training_run_id, execution_id):
+    if not lease_take(TrainingRun, training_run_id, execution_id, statuses=[Status.QUEUED, Status.RUNNING]):
         return TrainingRun.objects.get(pk=training_run_id).status
     training_run = TrainingRun.objects.select_related("owner", "dataset_version").get(pk=training_run_id)
     try:

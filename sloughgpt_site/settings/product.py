@@ -16,3 +16,7 @@ SLOUGHGPT_CHAT_MAX_CONCURRENT = env_int("SLOUGHGPT_CHAT_MAX_CONCURRENT", 4)
 SLOUGHGPT_INFERENCE_MEMORY_BYTES = env_int("SLOUGHGPT_INFERENCE_MEMORY_BYTES", 8 * 1024**3)
 SLOUGHGPT_INFERENCE_MAX_BATCH = env_int("SLOUGHGPT_INFERENCE_MAX_BATCH", 8)
 SLOUGHGPT_INFERENCE_DEVICE = env_str("SLOUGHGPT_INFERENCE_DEVICE", "")
+
+# The registry's personality gate: probes each gate evaluation asks, spread over the 61
+# (apps.registry.personality_gate). Fewer is quicker and coarser.
+PERSONALITY_GATE_PROBES = env_int("SLOUGHGPT_PERSONALITY_GATE_PROBES", 16)

@@ -29,19 +29,23 @@ def tiny_model_version(user, name: str = "tiny", **kwargs):
     return model_version(user, name, **kwargs)
 
 
-def ready_evaluation(version, personality_version, *, alignment: float, chart: bool = False):
-    """A finished evaluation of `version` whose served condition measured `alignment`, as the
-    harness stores it (the report's other numbers are placeholders)."""
+def ready_evaluation(version, personality_version, *, alignment: float, chart: bool = False,
+                     probe_ids: list[int] | None = None, max_tokens: int = 8):
+    """A finished evaluation of `version` on `probe_ids` (three by default) whose served
+    condition measured `alignment`, as the harness stores it (the report's other numbers are
+    placeholders)."""
     from apps.personalities import storage
     from apps.personalities.models import PersonalityEvaluation
 
+    probe_ids = [0, 20, 40] if probe_ids is None else probe_ids
     condition = {"alignment": alignment, "metrics": {"vader_compound": 0.5}, "perplexity": 3.0,
                  "perplexity_ratio": 1.0}
     evaluation = PersonalityEvaluation.objects.create(
         owner_id=version.owner_id, model_version=version, personality_version=personality_version,
-        probe_ids=[0, 20, 40], max_tokens=8, status=PersonalityEvaluation.Status.READY, progress=1.0,
+        probe_ids=probe_ids, max_tokens=max_tokens, status=PersonalityEvaluation.Status.READY, progress=1.0,
         has_chart=chart,
-        report={"model": str(version), "personality": {}, "probes": 3, "probe_ids": [0, 20, 40], "max_tokens": 8,
+        report={"model": str(version), "personality": {}, "probes": len(probe_ids), "probe_ids": probe_ids,
+                "max_tokens": max_tokens,
                 "steering": {}, "served": "none", "alignment": alignment, "vader_compound": 0.5,
                 "alignment_gain": 0.0, "vader_gain": 0.0, "perplexity_ratio": 1.0,
                 "conditions": {"none": condition}, "deltas": {}, "table": "", "answers": []},

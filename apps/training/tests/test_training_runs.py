@@ -4,6 +4,7 @@ options, execution with metrics and checkpoints, cancel, resume and the executio
 import pytest
 from django.core.cache import cache
 
+from apps.core.leases import lease_take
 from apps.experiments.models import Artifact, MetricSeries
 from apps.training import services
 from apps.training.models import TrainingRun
@@ -118,7 +119,7 @@ def test_a_live_lease_keeps_a_second_execution_out(owner):
     training_run = services.training_run_create(
         user=owner, dataset_version_id=valid_dataset_version(owner).pk, config=tiny_config()
     )
-    assert services._acquire_lease(training_run.pk, "first")
+    assert lease_take(TrainingRun, training_run.pk, "first", statuses=["queued"])
     # when
     status = services.training_run_execute(training_run_id=training_run.pk, execution_id="second")
     # then
