@@ -61,6 +61,24 @@ class PersonalityOutput(serializers.ModelSerializer):
         ref_name = "Personality"
 
 
+class WrittenOutput(PersonalityOutput):
+    """A personality after a create or an edit, with what the caps cut from the texts the
+    edit's new version was made from (also kept in that version's provenance)."""
+
+    notices = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta(PersonalityOutput.Meta):
+        fields = [*PersonalityOutput.Meta.fields, "notices"]
+        ref_name = "PersonalityWritten"
+
+
+def _written(personality: Personality, *, version_before: int | None = None) -> dict:
+    current = personality.current_version
+    made = current is not None and current.pk != version_before
+    notices = list(current.provenance.get("notices", [])) if made else []
+    return {**WrittenOutput(personality).data, "notices": notices}
+
+
 class PersonalityListCreateApi(APIView):
     class CreateInput(serializers.Serializer):
         kind = serializers.ChoiceField(choices=Personality.Kind.choices)
@@ -92,7 +110,7 @@ class PersonalityListCreateApi(APIView):
         kind = kind if kind in Personality.Kind.values else None
         return paginate(request, self, personality_list(user=request.user, kind=kind), PersonalityOutput)
 
-    @extend_schema(operation_id="personalities_create", request=CreateInput, responses={201: PersonalityOutput})
+    @extend_schema(operation_id="personalities_create", request=CreateInput, responses={201: WrittenOutput})
     def post(self, request):
         data = self.CreateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -102,7 +120,7 @@ class PersonalityListCreateApi(APIView):
         if extra:
             raise serializers.ValidationError({extra[0]: [f"a {kind} personality has no {extra[0]}"]})
         personality = self.CREATE[kind](user=request.user, **values)
-        return Response(PersonalityOutput(personality).data, status=status.HTTP_201_CREATED)
+        return Response(_written(personality), status=status.HTTP_201_CREATED)
 
 
 class PersonalityDetailApi(APIView):
@@ -123,15 +141,15 @@ class PersonalityDetailApi(APIView):
     def get(self, request, personality_id: int):
         return Response(PersonalityOutput(personality_get(user=request.user, personality_id=personality_id)).data)
 
-    @extend_schema(operation_id="personalities_update", request=UpdateInput, responses=PersonalityOutput)
+    @extend_schema(operation_id="personalities_update", request=UpdateInput, responses=WrittenOutput)
     def patch(self, request, personality_id: int):
-        personality_get(user=request.user, personality_id=personality_id)  # 404 comes before 400
+        before = personality_get(user=request.user, personality_id=personality_id)  # 404 comes before 400
         data = self.UpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         personality = services.personality_update(user=request.user, personality_id=personality_id,
                                                   **data.validated_data)
         personality.refresh_from_db()
-        return Response(PersonalityOutput(personality).data)
+        return Response(_written(personality, version_before=before.current_version_id))
 
     @extend_schema(operation_id="personalities_delete", responses={204: None})
     def delete(self, request, personality_id: int):

@@ -10,11 +10,13 @@ transaction opens, so a slow fit never holds rows locked."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import copy
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Max
 from rest_framework.exceptions import PermissionDenied
 
@@ -29,6 +31,7 @@ READ_ONLY = "built-in personalities are read-only; copy it to make your own"
 NEUTRAL_BACKGROUND = Path(__file__).with_name("neutral_background.txt")
 MAX_EPOCHS = 200
 DEFAULT_EPOCHS = 20
+NAME_CONSTRAINT = "personality_unique_name"  # models.Personality.Meta
 
 # Other apps register checks for references that are not foreign keys (a JSON lineage, a
 # name in a config): each returns the objects that still use the personality.
@@ -70,6 +73,24 @@ def _check_name_free(*, user, name: str, exclude: int | None = None) -> str:
     if taken.exists():
         raise ValidationError({"name": [f"you already have a personality named {name!r}"]})
     return name
+
+
+@contextmanager
+def _name_unique(name: str) -> Iterator[None]:
+    """The database's answer to a name taken between `_check_name_free` and the write (two
+    requests at once): the same 400 the check gives, not a 500."""
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction stays usable
+            yield
+    except IntegrityError as exc:
+        if getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) != NAME_CONSTRAINT:
+            raise
+        raise ValidationError({"name": [f"you already have a personality named {name!r}"]}) from None
+
+
+def _personality_create(*, name: str, **fields) -> Personality:
+    with _name_unique(name):
+        return Personality.objects.create(name=name, **fields)
 
 
 # -- config ------------------------------------------------------------------------------------
@@ -148,22 +169,24 @@ def _version_add(personality: Personality, **fields) -> PersonalityVersion:
 
 
 def _texts_arg(*, user, pasted: Sequence[str] | None, dataset_version_id: int | None,
-               field_name: str, required: bool) -> list[str] | None:
+               field_name: str, required: bool) -> sources.Texts | None:
+    """The texts given as `field_name` or a dataset version, capped; what the cap cut is in
+    the result's notices, which the new version keeps in its provenance."""
     if pasted is not None and dataset_version_id is not None:
         raise ValidationError({field_name: [f"give {field_name} or dataset_version_id, not both"]})
     if dataset_version_id is not None:
         return sources.dataset_version_texts(
-            user=user, dataset_version_id=dataset_version_id, field_name="dataset_version_id"
-        ).texts
+            user=user, dataset_version_id=dataset_version_id, field_name="dataset_version_id")
     if pasted is None and required:
         raise ValidationError({field_name: [f"give {field_name} (a list of texts) or dataset_version_id"]})
-    return None if pasted is None else sources.capped(pasted, what=field_name).texts
+    return None if pasted is None else sources.capped(pasted, what=field_name)
 
 
-def _background(background: Sequence[str] | None) -> list[str]:
+def _background(background: Sequence[str] | None) -> sources.Texts:
     if background is not None:
-        return sources.capped(background, what="background").texts
-    return [line for line in NEUTRAL_BACKGROUND.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return sources.capped(background, what="background")
+    return sources.Texts([line for line in NEUTRAL_BACKGROUND.read_text(encoding="utf-8").splitlines()
+                          if line.strip()])
 
 
 def _check_counts(examples_field: str, examples: Sequence[str], background: Sequence[str],
@@ -247,12 +270,12 @@ def _neural_prepare(*, examples: list[str], background: list[str], examples_fiel
     return epochs
 
 
-def _neural_version(personality: Personality, *, examples, background, epochs: int,
-                    provenance: dict) -> PersonalityVersion:
+def _neural_version(personality: Personality, *, examples: sources.Texts, background: sources.Texts,
+                    epochs: int, provenance: dict) -> PersonalityVersion:
     from .tasks import personality_train_task
 
     version = _with_files(
-        personality, lambda d: storage.write_training_texts(d, examples, background),
+        personality, lambda d: storage.write_training_texts(d, examples.texts, background.texts),
         status=PersonalityVersion.Status.TRAINING, progress=0.0, artifacts=[storage.TRAIN_FILE],
         provenance={**provenance, "epochs": epochs},
     )
@@ -260,10 +283,15 @@ def _neural_version(personality: Personality, *, examples, background, epochs: i
     return version
 
 
-def _provenance(examples, background, dataset_version_id, pasted_background) -> dict:
-    return {"examples": len(examples), "background": len(background),
+def _provenance(examples: sources.Texts, background: sources.Texts, dataset_version_id,
+                pasted_background) -> dict:
+    """Where a version's texts came from, with the notices of what a cap left out (the API
+    answers them to the edit that made the version, and the version keeps them)."""
+    notices = [*examples.notices, *background.notices]
+    return {"examples": len(examples.texts), "background": len(background.texts),
             "background_source": "pasted" if pasted_background is not None else "neutral",
-            **({"dataset_version_id": dataset_version_id} if dataset_version_id is not None else {})}
+            **({"dataset_version_id": dataset_version_id} if dataset_version_id is not None else {}),
+            **({"notices": notices} if notices else {})}
 
 
 # -- create ------------------------------------------------------------------------------------
@@ -276,7 +304,7 @@ def personality_create_config(*, user, name: str, description: str = "", archety
     persona = _config_persona(name=name, description=description, archetype=archetype, traits=traits)
     if archetype and not description:
         description = persona.description
-    personality = Personality.objects.create(
+    personality = _personality_create(
         owner=user, name=name, description=description, kind=Personality.Kind.CONFIG,
         archetype=_archetype_key(archetype),
     )
@@ -307,12 +335,12 @@ def personality_create_learned(*, user, name: str, description: str = "",
                        field_name="examples", required=True)
     back = _background(background)
     examples_field = "examples" if dataset_version_id is None else "dataset_version_id"
-    persona = _learned_fit(name=name, examples=texts, background=back, examples_field=examples_field)
+    persona = _learned_fit(name=name, examples=texts.texts, background=back.texts, examples_field=examples_field)
     with transaction.atomic():
         _check_name_free(user=user, name=name)
-        personality = Personality.objects.create(owner=user, name=name, description=description,
-                                                 kind=Personality.Kind.LEARNED)
-        _with_files(personality, lambda d: _write_learned(d, persona, texts, back),
+        personality = _personality_create(owner=user, name=name, description=description,
+                                          kind=Personality.Kind.LEARNED)
+        _with_files(personality, lambda d: _write_learned(d, persona, texts.texts, back.texts),
                     **_learned_fields(persona),
                     provenance=_provenance(texts, back, dataset_version_id, background))
     return personality
@@ -331,9 +359,10 @@ def personality_create_neural(*, user, name: str, description: str = "",
                        field_name="examples", required=True)
     back = _background(background)
     examples_field = "examples" if dataset_version_id is None else "dataset_version_id"
-    epochs = _neural_prepare(examples=texts, background=back, examples_field=examples_field, epochs=epochs)
-    personality = Personality.objects.create(owner=user, name=name, description=description,
-                                             kind=Personality.Kind.NEURAL)
+    epochs = _neural_prepare(examples=texts.texts, background=back.texts, examples_field=examples_field,
+                             epochs=epochs)
+    personality = _personality_create(owner=user, name=name, description=description,
+                                      kind=Personality.Kind.NEURAL)
     _neural_version(personality, examples=texts, background=back, epochs=epochs,
                     provenance=_provenance(texts, back, dataset_version_id, background))
     return personality
@@ -344,10 +373,14 @@ def personality_create_neural(*, user, name: str, description: str = "",
 
 def personality_update(*, user, personality_id: int, name: str | None = None,
                        description: str | None = None, **changes) -> Personality:
-    """Renames or redescribes in place; any behaviour field (see the module docstring for
-    each kind's) makes a new version from the current one with those fields changed: config
-    traits over the current traits, learned/neural the given texts with the current version's
-    other texts. A field of another kind is a ValidationError naming it."""
+    """Renames or redescribes; any behaviour field (see the module docstring for each kind's)
+    makes a new version from the current one with those fields changed: config traits over
+    the current traits, learned/neural the given texts with the current version's other
+    texts. A version's prompt names the personality ("You are <name>", a config one also its
+    description), so a rename (or a config redescription) that changes the prompt makes a new
+    version too: config and learned ones rebuilt at once, a neural one retrained on the same
+    texts (its name is its label in the trained space). A field of another kind is a
+    ValidationError naming it."""
     personality = _writable(user=user, personality_id=personality_id)
     given = {k: v for k, v in changes.items() if v is not None}
     foreign = sorted(set(given) - KIND_FIELDS[personality.kind])
@@ -355,35 +388,61 @@ def personality_update(*, user, personality_id: int, name: str | None = None,
         raise ValidationError({foreign[0]: [f"a {personality.kind} personality has no {foreign[0]}"]})
     if name is not None:
         name = _check_name_free(user=user, name=name, exclude=personality.pk)
+    renamed = name is not None and name != personality.name
     if given and personality.kind == Personality.Kind.LEARNED:
         return _update_learned(personality, user=user, name=name, description=description, **given)
     with transaction.atomic():
-        _rename(personality, name=name, description=description)
-        if given and personality.kind == Personality.Kind.CONFIG:
-            current = personality.current_version
+        personality = _rename(personality, name=name, description=description)
+        current = personality.current_version
+        if personality.kind == Personality.Kind.CONFIG:
             persona = _config_persona(
                 name=personality.name, description=personality.description,
                 archetype=given.get("archetype", ""), traits=given.get("traits"),
                 base_traits=current.traits if current else None,
             )
-            _version_add(personality, **_config_fields(persona),
-                         provenance=_archetype_provenance(given.get("archetype", "")))
-        elif given:
+            if given or current is None or persona.system_prompt() != current.system_prompt:
+                _version_add(personality, **_config_fields(persona),
+                             provenance=_archetype_provenance(given.get("archetype", "")))
+        elif personality.kind == Personality.Kind.LEARNED and renamed:
+            _learned_renamed(personality)
+        elif given or renamed:
             examples, background = _texts_for_retrain(personality, user=user, **given)
-            epochs = _neural_prepare(examples=examples, background=background,
-                                     examples_field=_examples_field(given), epochs=given.get("epochs"))
+            epochs = given.get("epochs", (current.provenance if current else {}).get("epochs"))
+            epochs = _neural_prepare(examples=examples.texts, background=background.texts,
+                                     examples_field=_examples_field(given), epochs=epochs)
             _neural_version(personality, examples=examples, background=background, epochs=epochs,
                             provenance=_provenance(examples, background, given.get("dataset_version_id"),
                                                    given.get("background")))
     return personality
 
 
-def _rename(personality: Personality, *, name: str | None, description: str | None) -> None:
-    if name is not None:
-        personality.name = name
-    if description is not None:
-        personality.description = description
-    personality.save()
+def _rename(personality: Personality, *, name: str | None, description: str | None) -> Personality:
+    """The personality re-read under a row lock with the new name and description saved: a
+    concurrent edit's new current version is kept, never written back from a stale copy."""
+    personality = Personality.objects.select_for_update(of=("self",)).select_related(
+        "current_version").get(pk=personality.pk)
+    changed = {field: value for field, value in (("name", name), ("description", description))
+               if value is not None}
+    if changed:
+        for field, value in changed.items():
+            setattr(personality, field, value)
+        with _name_unique(personality.name):
+            personality.save(update_fields=[*changed, "updated_at"])
+    return personality
+
+
+def _learned_renamed(personality: Personality) -> PersonalityVersion:
+    """The current learned version under the personality's new name: the same fitted arrays
+    and texts (copied), its prompt rebuilt."""
+    from .loader import personality_version_load
+
+    current = personality.current_version
+    persona = copy.copy(personality_version_load(current))  # the loader's object is shared
+    persona.name = personality.name
+    source = storage.version_dir(personality.owner_id, current.pk)
+    return _with_files(personality, lambda d: storage.copy_version_files(source, d),
+                       **_learned_fields(persona),
+                       provenance={**current.provenance, "renamed_from_version_id": current.pk})
 
 
 def _examples_field(given: dict) -> str:
@@ -391,7 +450,7 @@ def _examples_field(given: dict) -> str:
 
 
 def _texts_for_retrain(personality: Personality, *, user, examples=None, dataset_version_id=None,
-                       background=None, **_) -> tuple[list[str], list[str]]:
+                       background=None, **_) -> tuple[sources.Texts, sources.Texts]:
     """The new examples and background, each falling back to the current version's."""
     old_examples, old_background = [], []
     current = personality.current_version
@@ -400,17 +459,21 @@ def _texts_for_retrain(personality: Personality, *, user, examples=None, dataset
             storage.version_dir(personality.owner_id, current.pk))
     new_examples = _texts_arg(user=user, pasted=examples, dataset_version_id=dataset_version_id,
                               field_name="examples", required=False)
-    return (new_examples if new_examples is not None else old_examples,
-            _background(background) if background is not None else (old_background or _background(None)))
+    if background is None and old_background:
+        new_background = sources.Texts(old_background)
+    else:
+        new_background = _background(background)
+    return (new_examples if new_examples is not None else sources.Texts(old_examples)), new_background
 
 
 def _update_learned(personality: Personality, *, user, name, description, **given) -> Personality:
     examples, background = _texts_for_retrain(personality, user=user, **given)
-    persona = _learned_fit(name=name or personality.name, examples=examples, background=background,
+    persona = _learned_fit(name=name or personality.name, examples=examples.texts, background=background.texts,
                            examples_field=_examples_field(given))
     with transaction.atomic():
-        _rename(personality, name=name, description=description)
-        _with_files(personality, lambda d: _write_learned(d, persona, examples, background),
+        personality = _rename(personality, name=name, description=description)
+        persona.name = personality.name
+        _with_files(personality, lambda d: _write_learned(d, persona, examples.texts, background.texts),
                     **_learned_fields(persona),
                     provenance=_provenance(examples, background, given.get("dataset_version_id"),
                                            given.get("background")))
@@ -439,8 +502,8 @@ def personality_copy(*, user, personality_id: int, name: str = "") -> Personalit
         state = version.status if version else "without a version"
         raise Conflict(f"personality '{source.name}' is {state}; copy it once it is ready")
     name = _check_name_free(user=user, name=name) if name.strip() else _copy_name(user=user, name=source.name)
-    personality = Personality.objects.create(owner=user, name=name, description=source.description,
-                                             kind=source.kind, archetype=source.archetype)
+    personality = _personality_create(owner=user, name=name, description=source.description,
+                                      kind=source.kind, archetype=source.archetype)
     if source.kind == Personality.Kind.CONFIG:
         # Rebuilt under the new name: the prompt says "You are <name>".
         fields = _config_fields(_config_persona(name=name, description=personality.description,
@@ -490,24 +553,52 @@ def personality_delete(*, user, personality_id: int) -> None:
 
 
 # -- neural training (a worker) ----------------------------------------------------------------
+# The advisory-lock class that keys a training claim (with the version id): any 32-bit number
+# no other lock of this database uses.
+TRAIN_CLAIM_LOCK = 0x50455253
+
+
+@contextmanager
+def _training_claim(version_id: int) -> Iterator[bool]:
+    """Whether this execution holds the version's training: a PostgreSQL session lock, taken
+    atomically and let go when the block ends or the worker's connection does (a worker that
+    died frees it for the redelivered task). A duplicate delivery finds it held."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [TRAIN_CLAIM_LOCK, version_id])
+        claimed = bool(cursor.fetchone()[0])
+    try:
+        yield claimed
+    finally:
+        if claimed:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [TRAIN_CLAIM_LOCK, version_id])
+
+
 def personality_version_train(*, version_id: int) -> PersonalityVersion:
     """Fits the persona space of a `training` version and marks it ready (or failed with
-    the reason). Idempotent: a version that is no longer training is left as it is.
+    the reason). Idempotent: a version that is no longer training, or that another execution
+    is training, is left as it is; one deleted meanwhile leaves no files behind.
     Progress (0..1) and each epoch's loss are written as epochs finish and published to the
     version's socket (realtime.py), as is the final status."""
-    from ml.personality.neural import NeuralConfig, NeuralPersonaSpace
+    with _training_claim(version_id) as claimed:
+        version = PersonalityVersion.objects.select_related("personality").get(pk=version_id)
+        if not claimed or version.status != PersonalityVersion.Status.TRAINING:
+            return version
+        return _train(version)
 
-    version = PersonalityVersion.objects.select_related("personality").get(pk=version_id)
-    if version.status != PersonalityVersion.Status.TRAINING:
-        return version
+
+def _train(version: PersonalityVersion) -> PersonalityVersion:
+    from ml.personality.neural import CONFIG_FILE, WEIGHTS_FILE, NeuralConfig, NeuralPersonaSpace
+
     personality = version.personality
     directory = storage.version_dir(personality.owner_id, version.pk)
     epochs = int(version.provenance.get("epochs", DEFAULT_EPOCHS))
     history: list[dict] = []
+    training = PersonalityVersion.objects.filter(pk=version.pk, status=PersonalityVersion.Status.TRAINING)
 
     def on_epoch(epoch: int, loss: float) -> None:
         history.append({"epoch": epoch, "loss": round(loss, 6)})
-        PersonalityVersion.objects.filter(pk=version.pk).update(progress=epoch / epochs, metrics=history)
+        training.update(progress=epoch / epochs, metrics=history)
         realtime.publish_epoch(version_id=version.pk, epoch=epoch, epochs=epochs,
                                loss=history[-1]["loss"], progress=epoch / epochs)
 
@@ -521,18 +612,18 @@ def personality_version_train(*, version_id: int) -> PersonalityVersion:
         space.save(directory)
         persona = space.persona(label, ".")
     except Exception as exc:  # the user sees why; the worker stays up for the next task
-        PersonalityVersion.objects.filter(pk=version.pk).update(
-            status=PersonalityVersion.Status.FAILED, error=error_text(exc))
-        version.refresh_from_db()
-        realtime.publish_status(version_id=version.pk, status=version.status, error=version.error)
+        finished = training.update(status=PersonalityVersion.Status.FAILED, error=error_text(exc))
+    else:
+        finished = training.update(
+            status=PersonalityVersion.Status.READY, progress=1.0, spec=persona.to_dict(),
+            system_prompt=persona.system_prompt(), generation_defaults=persona.generation_defaults(),
+            artifacts=[WEIGHTS_FILE, CONFIG_FILE, storage.TRAIN_FILE],
+        )
+    if not PersonalityVersion.objects.filter(pk=version.pk).exists():
+        # Deleted while it trained: its folder went with it, and space.save wrote it again.
+        storage.remove_tree(directory)
         return version
-    from ml.personality.neural import CONFIG_FILE, WEIGHTS_FILE
-
-    PersonalityVersion.objects.filter(pk=version.pk, status=PersonalityVersion.Status.TRAINING).update(
-        status=PersonalityVersion.Status.READY, progress=1.0, spec=persona.to_dict(),
-        system_prompt=persona.system_prompt(), generation_defaults=persona.generation_defaults(),
-        artifacts=[WEIGHTS_FILE, CONFIG_FILE, storage.TRAIN_FILE],
-    )
     version.refresh_from_db()
-    realtime.publish_status(version_id=version.pk, status=version.status, error=version.error)
+    if finished:
+        realtime.publish_status(version_id=version.pk, status=version.status, error=version.error)
     return version
