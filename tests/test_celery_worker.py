@@ -1,5 +1,5 @@
-"""A real Celery worker against the real Redis: tasks round-trip as JSON, routing sends
-heavy work to its queue, /healthz reports the worker, and the worker keeps its database
+"""A real Celery worker against the real Redis: tasks round-trip as JSON, each task names
+the queue it goes to, /healthz reports the worker, and the worker keeps its database
 connection from task to task."""
 
 import pytest
@@ -33,11 +33,36 @@ def test_a_worker_keeps_its_database_connection_between_tasks(celery_worker_proc
     assert {ping["database_session"] for ping in later} == {first["database_session"]}
 
 
-def test_tasks_are_routed_by_name_to_their_queue():
-    router = app.amqp.router
-    assert router.route({}, "apps.experiments.tasks.training_run_execute_task")["queue"].name == "train"
-    assert router.route({}, "apps.chat.tasks.chat_reply_inference_task")["queue"].name == "inference"
-    assert router.route({}, "core.health_ping_task")["queue"].name == "default"
+# Every task of every app and the queue it must reach; a new task fails until it is listed.
+QUEUES = {
+    "chat.chat_reply_inference_task": "inference",
+    "chat.completion_inference_task": "inference",
+    "core.health_ping_task": "default",
+    "datasets.dataset_version_validate_task": "default",
+    "personalities.personality_application_execute_task": "train",
+    "personalities.personality_evaluation_execute_task": "train",
+    "personalities.personality_train_task": "train",
+    "rag.document_embed_task": "default",
+    "registry.model_evaluation_task": "train",
+    "registry.model_export_task": "train",
+    "registry.model_version_import_task": "train",
+    "training.training_run_execute_task": "train",
+}
+# What the launcher's workers consume (sloughgpt_site/launcher.py).
+LAUNCHER_QUEUES = {"default", "train", "inference"}
+
+
+def test_each_task_is_named_after_its_function_and_sent_to_its_own_queue():
+    # given every task the apps register
+    app.loader.import_default_modules()
+    tasks = {name: task for name, task in app.tasks.items() if not name.startswith("celery.")}
+    # when each is routed as `delay` routes it (its own options, then the router)
+    routed = {name: app.amqp.router.route(task._get_exec_options(), name)["queue"].name
+              for name, task in tasks.items()}
+    # then
+    assert routed == QUEUES
+    assert set(routed.values()) <= LAUNCHER_QUEUES
+    assert all(name.rsplit(".", 1)[1] == task.run.__name__ for name, task in tasks.items())
 
 
 def test_celery_refuses_anything_but_json():

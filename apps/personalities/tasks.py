@@ -1,19 +1,17 @@
 """Personality tasks: training a neural personality's persona space, applying a personality
-to a model version and evaluating one. The `_train_task` names route them to the `train`
-queue with the other heavy work (CELERY_TASK_ROUTES)."""
+to a model version and evaluating one, all on the `train` queue with the other heavy work."""
 
 from celery import shared_task
 
 
-@shared_task(name="personalities.personality_train_task")
+@shared_task(name="personalities.personality_train_task", queue="train")
 def personality_train_task(version_id: int) -> str:
     from .services import personality_version_train
 
     return personality_version_train(version_id=version_id).status
 
 
-# The Celery names end in `_train_task`, which routes them to the `train` queue.
-@shared_task(bind=True, name="personalities.personality_application_execute_train_task")
+@shared_task(bind=True, name="personalities.personality_application_execute_task", queue="train")
 def personality_application_execute_task(self, application_id: int) -> str | None:
     from .applications import personality_application_execute
 
@@ -23,7 +21,7 @@ def personality_application_execute_task(self, application_id: int) -> str | Non
     return application.status if application else None
 
 
-@shared_task(bind=True, name="personalities.personality_evaluation_execute_train_task")
+@shared_task(bind=True, name="personalities.personality_evaluation_execute_task", queue="train")
 def personality_evaluation_execute_task(self, evaluation_id: int) -> str | None:
     from .evaluations import personality_evaluation_execute
 

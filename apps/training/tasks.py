@@ -1,9 +1,9 @@
-"""Training tasks, routed to the `train` queue (see CELERY_TASK_ROUTES)."""
+"""Training tasks, on the `train` queue."""
 
 from celery import shared_task
 
 
-@shared_task(bind=True, name="training.training_run_execute_task")
+@shared_task(bind=True, name="training.training_run_execute_task", queue="train")
 def training_run_execute_task(self, training_run_id: int) -> str:
     from .services import training_run_execute
 

@@ -1,4 +1,4 @@
-"""Celery: JSON only, late acks, one task prefetched, time limits, three routed queues."""
+"""Celery: JSON only, late acks, one task prefetched, time limits, three queues."""
 
 from kombu import Queue
 
@@ -22,13 +22,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = (Queue("default"), Queue("train"), Queue("inference"))
-# Routing by task name: heavy work goes to queues that GPU workers consume.
-CELERY_TASK_ROUTES = {
-    "*training_run_*": {"queue": "train"},
-    "*_train_task": {"queue": "train"},
-    "*inference*": {"queue": "inference"},
-    "*chat_*": {"queue": "inference"},
-}
+# Every task names its queue in its decorator (`@shared_task(queue=...)`): heavy work on
+# `train` and `inference`, which GPU workers consume, the rest on `default`.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery's Django fixup closes a worker's database connections around every task unless this
