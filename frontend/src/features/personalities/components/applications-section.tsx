@@ -5,7 +5,6 @@
  */
 import { Link } from 'react-router';
 
-import linkButton from '../../../components/link-button.module.css';
 import muted from '../../../components/muted.module.css';
 import { QueryState } from '../../../components/query-state';
 import table from '../../../components/table.module.css';
@@ -14,8 +13,17 @@ import {
   type PersonalityApplication,
   usePersonalityApplications,
 } from '../api/get-personality-applications';
-import { JobStatusBadge } from './job-status-badge';
-import styles from './personalities.module.css';
+import { ChartCell, type JobColumn, JobStatusCell, JobTable, VersionCell } from './job-table';
+
+const COLUMNS: readonly JobColumn[] = [
+  { label: 'Model version' },
+  { label: 'Method' },
+  { label: 'Status' },
+  { label: 'New version' },
+  { label: 'Alignment gain', numeric: true },
+  { label: 'Sentiment gain', numeric: true },
+  { label: 'Chart' },
+];
 
 const METHODS: Record<PersonalityApplication['method'], string> = {
   steering: 'steering',
@@ -40,30 +48,11 @@ export function ApplicationsSection({ personalityId }: { personalityId: number }
         </p>
       }
     >
-      <div className={table.wrap}>
-        <table className={`${table.table} ${table.top}`} data-testid="personality-applications">
-          <thead>
-            <tr>
-              <th scope="col">Model version</th>
-              <th scope="col">Method</th>
-              <th scope="col">Status</th>
-              <th scope="col">New version</th>
-              <th scope="col" className={table.numeric}>
-                Alignment gain
-              </th>
-              <th scope="col" className={table.numeric}>
-                Sentiment gain
-              </th>
-              <th scope="col">Chart</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((application) => (
-              <ApplicationRow key={application.id} application={application} />
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <JobTable columns={COLUMNS} data-testid="personality-applications">
+        {list.map((application) => (
+          <ApplicationRow key={application.id} application={application} />
+        ))}
+      </JobTable>
     </QueryState>
   );
 }
@@ -73,17 +62,16 @@ function ApplicationRow({ application }: { application: PersonalityApplication }
   const chart = evaluation?.status === 'ready' && evaluation.has_chart;
   return (
     <tr data-testid="personality-application-row">
-      <td>
-        {application.model_version_label}
-        <span className={`${muted.small} ${styles.nameCell}`}>
-          with v{application.personality_version_number}
-        </span>
-      </td>
+      <VersionCell
+        label={application.model_version_label}
+        note={`with v${application.personality_version_number}`}
+      />
       <td>{METHODS[application.method]}</td>
-      <td>
-        <JobStatusBadge status={application.status} progress={application.progress} />
-        {application.error && <p className={styles.error}>{application.error}</p>}
-      </td>
+      <JobStatusCell
+        status={application.status}
+        progress={application.progress}
+        error={application.error}
+      />
       <td>
         {application.result_version ? (
           <Link
@@ -97,18 +85,9 @@ function ApplicationRow({ application }: { application: PersonalityApplication }
       </td>
       <td className={table.numeric}>{formatGain(evaluation?.alignment_gain)}</td>
       <td className={table.numeric}>{formatGain(evaluation?.vader_gain)}</td>
-      <td>
-        {chart ? (
-          <a
-            className={linkButton.linkButton}
-            href={`/api/v1/personality-applications/${application.id}/chart/`}
-          >
-            Chart (PNG)
-          </a>
-        ) : (
-          '–'
-        )}
-      </td>
+      <ChartCell
+        href={chart ? `/api/v1/personality-applications/${application.id}/chart/` : null}
+      />
     </tr>
   );
 }
