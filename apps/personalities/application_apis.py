@@ -10,6 +10,7 @@ from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -173,13 +174,15 @@ def _chart(evaluation: PersonalityEvaluation, name: str) -> FileResponse:
     if not evaluation.has_chart:
         raise Conflict("this evaluation has no chart")
     path = storage.evaluation_chart(evaluation.owner_id, evaluation.pk)
+    if not path.is_file():
+        raise NotFound("this evaluation's chart is no longer stored")
     response = FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type="image/png")
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
 REPORT_RESPONSES = {200: ReportOutput, 409: ErrorResponse}
-CHART_RESPONSES = {(200, "image/png"): OpenApiTypes.BINARY, 409: ErrorResponse}
+CHART_RESPONSES = {(200, "image/png"): OpenApiTypes.BINARY, 404: ErrorResponse, 409: ErrorResponse}
 
 
 class PersonalityApplicationListCreateApi(APIView):

@@ -85,7 +85,8 @@ def personality_application_list(*, user, personality_id: int | None = None,
     """The user's applications, newest first; `model_version_id` matches the version applied
     to or the one it made."""
     queryset = owned_queryset(PersonalityApplication, user=user).select_related(
-        "model_version__registered_model", "result_version", "personality_version__personality", "evaluation")
+        "model_version__registered_model", "result_version__registered_model", "personality_version__personality",
+        "evaluation__model_version__registered_model", "evaluation__personality_version__personality")
     return _filtered(queryset, personality_id=personality_id, personality_version_id=personality_version_id,
                      model_version_id=model_version_id, result_field="result_version_id")
 

@@ -154,3 +154,57 @@ def test_the_probe_list_names_every_probe_a_subset_can_pick(owner, api_client_fo
     # then
     assert len(probes) == 61 and probes[0]["id"] == 0
     assert {p["category"] for p in probes} >= {"advice", "facts", "emotional", "small_talk"}
+
+
+def test_deleting_a_model_version_removes_its_evaluations_files_and_a_lost_chart_is_404(
+        owner, api_client_for, django_capture_on_commit_callbacks):
+    # given two evaluations with charts: one whose version is deleted, one whose chart file is lost
+    from apps.personalities import storage
+    from apps.personalities.models import PersonalityApplication
+
+    version, kept = tiny_model_version(owner), tiny_model_version(owner, "kept")
+    personality_version = _cheerful().current_version
+    doomed = ready_evaluation(version, personality_version, alignment=0.5, chart=True)
+    PersonalityApplication.objects.create(owner=owner, model_version=version, personality_version=personality_version,
+                                          method="prompt", status="ready", evaluation=doomed)
+    work = storage.application_dir(owner.pk, PersonalityApplication.objects.get().pk)
+    work.mkdir(parents=True)
+    lost = ready_evaluation(kept, personality_version, alignment=0.5, chart=True)
+    storage.evaluation_chart(owner.pk, lost.pk).unlink()
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        version.delete()
+    chart = api_client_for(owner).get(f"/api/v1/personality-evaluations/{lost.pk}/chart/")
+    # then
+    assert not storage.evaluation_dir(owner.pk, doomed.pk).exists() and not work.exists()
+    assert storage.evaluation_dir(owner.pk, lost.pk).exists()
+    assert chart.status_code == 404 and "no longer stored" in chart.json()["error"]["message"]
+
+
+def test_the_application_list_costs_the_same_queries_for_one_or_many(owner, api_client_for):
+    # given
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.personalities.models import PersonalityApplication
+
+    client = api_client_for(owner)
+    personality_version = _cheerful().current_version
+
+    def applied(name):
+        version = tiny_model_version(owner, name)
+        PersonalityApplication.objects.create(
+            owner=owner, model_version=version, personality_version=personality_version, method="prompt",
+            result_version=version, evaluation=ready_evaluation(version, personality_version, alignment=0.5))
+
+    applied("one")
+    with CaptureQueriesContext(connection) as one:
+        client.get(URL)
+    for name in ("two", "three", "four"):
+        applied(name)
+    # when
+    with CaptureQueriesContext(connection) as many:
+        listed = client.get(URL)
+    # then
+    assert listed.json()["count"] == 4
+    assert len(many.captured_queries) == len(one.captured_queries)
