@@ -1,10 +1,10 @@
 """The personality loop in a real browser against the full stack (daphne and real workers):
 learn a personality from pasted examples, apply it to a tiny model version on a few probes,
 read the evaluation report, chat with the version it made and see a reply's alignment, then
-set a personality gate above what was measured and watch the promotion to production be
-refused with the measured reasons."""
+set a personality gate above what any random model reaches and watch the promotion to
+production wait for the gate's own evaluation (on its probes, not the two picked) and then
+be refused with the measured reasons."""
 
-import math
 import re
 
 import pytest
@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from apps.chat import services as chat_services
 from apps.chat.tests.factories import model_version
-from apps.personalities.models import Personality, PersonalityApplication
+from apps.personalities.models import Personality, PersonalityApplication, PersonalityEvaluation
 from apps.personalities.tests.factories import CHEERFUL
 
 from .conftest import log_in
@@ -20,10 +20,17 @@ from .page_problems import PageProblems
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-and-unusual-passphrase"
+GATE_PROBES = 2  # the gate's own evaluation of the tiny model, small enough to wait for
 
 
 @pytest.fixture
-def watched(browser, live_stack):
+def small_gate(monkeypatch):
+    """The stack started after this asks GATE_PROBES probes in each gate evaluation."""
+    monkeypatch.setenv("SLOUGHGPT_PERSONALITY_GATE_PROBES", str(GATE_PROBES))
+
+
+@pytest.fixture
+def watched(browser, small_gate, live_stack):
     context = browser.new_context(base_url=live_stack, viewport={"width": 1400, "height": 900})
     problems = PageProblems.watch(context)
     page = context.new_page()
@@ -100,9 +107,9 @@ def test_learn_apply_measure_chat_and_gate_a_personality(watched, make_user, scr
     expect(page.get_by_test_id("reply-alignment-dialog")).to_contain_text(re.compile(r"Alignment \d"), timeout=60_000)
     page.keyboard.press("Escape")
 
-    # when the model's gate asks for more alignment than was measured
-    threshold = math.ceil((measured + 0.05) * 100) / 100
-    assert measured < threshold <= 1.0, measured
+    # when the model's gate asks for more alignment than a random model reaches
+    threshold = 0.99
+    assert measured < threshold, measured
     page.goto(f"/models?model={result.registered_model_id}&version={result.pk}")
     gate = page.get_by_test_id("personality-gate")
     expect(gate.get_by_test_id("personality-gate-current")).to_contain_text("No personality gate")
@@ -111,14 +118,23 @@ def test_learn_apply_measure_chat_and_gate_a_personality(watched, make_user, scr
     gate.get_by_role("button", name="Save gate").click()
     expect(gate.get_by_test_id("personality-gate-current")).to_contain_text(f"alignment at least {threshold:.2f}")
 
-    # then moving the version to production is refused with what was measured
+    # then moving the version to production waits for the gate's own evaluation: the one on
+    # the two picked probes does not count
     stage = page.get_by_test_id("stage-control")
     stage.get_by_label("Stage").select_option("production")
     stage.get_by_role("button", name="Change stage").click()
+    expect(stage.get_by_test_id("gate-running")).to_contain_text(
+        "The evaluation finished: change the stage again", timeout=180_000)
+    gate_evaluation = PersonalityEvaluation.objects.exclude(pk=application.evaluation_id).get(model_version=result)
+    assert gate_evaluation.status == "ready", gate_evaluation.error
+    assert len(gate_evaluation.probe_ids) == GATE_PROBES
+    # and once it is done, the promotion is refused with what it measured
+    stage.get_by_role("button", name="Change stage").click()
     refusal = stage.get_by_test_id("gate-refusal")
     expect(refusal).to_contain_text("Refused by the personality gate")
-    expect(refusal).to_contain_text(f"alignment {measured:.3f} is below the minimum {threshold:.3f}")
-    expect(refusal).to_contain_text(f"evaluation {application.evaluation_id}")
+    gate_measured = gate_evaluation.report["alignment"]
+    expect(refusal).to_contain_text(f"alignment {gate_measured:.3f} is below the minimum {threshold:.3f}")
+    expect(refusal).to_contain_text(f"evaluation {gate_evaluation.pk}")
     page.screenshot(path=str(screenshot_dir / "gate-refused.png"), full_page=True)
     result.refresh_from_db()
     assert result.stage == "development"
