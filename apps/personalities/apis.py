@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from django.http import HttpResponse
+from django.utils.text import slugify
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -15,6 +18,7 @@ from rest_framework.views import APIView
 from apps.core.pagination import paginate, paginated_schema
 
 from . import services
+from .loader import personality_version_archive
 from .models import Personality, PersonalityVersion
 from .scoring import personality_score
 from .selectors import (
@@ -185,6 +189,19 @@ class PersonalityVersionDetailApi(APIView):
     @extend_schema(operation_id="personality_version_retrieve", responses=VersionOutput)
     def get(self, request, version_id: int):
         return Response(VersionOutput(personality_version_get(user=request.user, version_id=version_id)).data)
+
+
+class PersonalityVersionDownloadApi(APIView):
+    @extend_schema(operation_id="personality_version_download",
+                   responses={(200, "application/zip"): OpenApiTypes.BINARY},
+                   summary="The version as a zip the CLI's --personality loads (its JSON and artifacts).")
+    def get(self, request, version_id: int):
+        version = personality_version_get(user=request.user, version_id=version_id)
+        name = slugify(version.personality.name) or "personality"
+        response = HttpResponse(personality_version_archive(version), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{name}-v{version.number}.zip"'
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 class PersonalityPreviewApi(APIView):

@@ -52,3 +52,25 @@ def _load(version_id: int) -> MlPersonality:
         return MlPersonality.from_dict(spec)
     # Neural: the spec names its space as "." and the space files lie in the version folder.
     return MlPersonality.from_dict(spec, base_dir=directory)
+
+
+def personality_version_archive(version: PersonalityVersion) -> bytes:
+    """A ready version as the CLI's `--personality` takes it (ml's `load_personality`): a zip
+    of ARCHIVE_JSON (the ml object's `to_dict()`) and its safetensors and JSON artifacts, all
+    at the top level, where a neural spec's "." finds its space."""
+    import io
+    import json
+    import zipfile
+
+    from ml.personality.base import ARCHIVE_JSON, ARCHIVE_SUFFIXES
+
+    spec = personality_version_load(version).to_dict()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(ARCHIVE_JSON, json.dumps(spec, indent=2) + "\n")
+        if not version.personality.builtin:
+            directory = storage.version_dir(version.personality.owner_id, version.pk)
+            for name in version.artifacts:
+                if name.endswith(ARCHIVE_SUFFIXES) and name != ARCHIVE_JSON:
+                    archive.write(directory / name, arcname=name)
+    return buffer.getvalue()

@@ -14,6 +14,8 @@ urlpatterns = [
     path("personalities/<int:personality_id>/score/", apis.PersonalityScoreApi.as_view(), name="personality-score"),
     path("personality-versions/<int:version_id>/", apis.PersonalityVersionDetailApi.as_view(),
          name="personality-version-detail"),
+    path("personality-versions/<int:version_id>/download/", apis.PersonalityVersionDownloadApi.as_view(),
+         name="personality-version-download"),
     path("personality-applications/", application_apis.PersonalityApplicationListCreateApi.as_view(),
          name="personality-application-list"),
     path("personality-applications/<int:application_id>/", application_apis.PersonalityApplicationDetailApi.as_view(),

@@ -31,8 +31,8 @@ def add_sampling_flags(parser: argparse.ArgumentParser) -> None:
                         help="context length in tokens (default: the model's)")
 
 
-PERSONALITY_HELP = "speak as this personality: an archetype name (sage, jester, ...) or a " \
-                   "personality JSON file"
+PERSONALITY_HELP = "speak as this personality: an archetype name (sage, jester, ...), a " \
+                   "personality JSON file, or a personality downloaded from the portal (zip or its folder)"
 
 
 def register(subparsers) -> None:

@@ -89,9 +89,64 @@ class Personality(abc.ABC):
         return path
 
 
+# A personality archive (the portal's download): ARCHIVE_JSON plus the artifact files its
+# paths name, all at the top level. Only these suffixes are read; the caps bound a hostile one.
+ARCHIVE_JSON = "personality.json"
+ARCHIVE_SUFFIXES = (".json", ".safetensors")
+ARCHIVE_MAX_ENTRIES = 16
+ARCHIVE_MAX_BYTES = 512 * 1024**2
+ARCHIVE_MAX_RATIO = 200
+
+
+def _extract_archive(path: Path, destination: Path) -> None:
+    """Unpacks a personality archive, refusing (naming the entry) any name that is not a plain
+    top-level file (no folders, `..`, absolute paths or links), another suffix, and archives
+    over the caps; sizes are checked while copying, since a header may lie."""
+    import stat
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise PersonalityError(f"{path}: not a personality archive: {exc}") from exc
+    with archive:
+        members = archive.infolist()
+        if len(members) > ARCHIVE_MAX_ENTRIES:
+            raise PersonalityError(f"{path}: {len(members)} entries; at most {ARCHIVE_MAX_ENTRIES}")
+        budget = ARCHIVE_MAX_BYTES
+        for info in members:
+            name = info.filename
+            plain = name and "/" not in name and "\\" not in name and ":" not in name and not name.startswith(".")
+            if not plain or stat.S_ISLNK(info.external_attr >> 16) or not name.endswith(ARCHIVE_SUFFIXES):
+                raise PersonalityError(f"{path}: refusing entry {name!r} (only top-level "
+                                       f"{' and '.join(ARCHIVE_SUFFIXES)} files)")
+            if info.compress_size and info.file_size / info.compress_size > ARCHIVE_MAX_RATIO:
+                raise PersonalityError(f"{path}: entry {name!r} is compressed suspiciously well")
+            with archive.open(info) as source, (destination / name).open("wb") as sink:
+                while chunk := source.read(1 << 20):
+                    budget -= len(chunk)
+                    if budget < 0:
+                        raise PersonalityError(f"{path}: expands to more than {ARCHIVE_MAX_BYTES} bytes")
+                    sink.write(chunk)
+
+
 def load_personality(path: str | Path) -> Personality:
-    """Read a personality JSON file; relative paths inside it resolve next to the file."""
+    """Read a personality: a JSON file (relative paths inside it resolve next to the file), a
+    folder holding ARCHIVE_JSON, or a zip of one (the portal's download), unpacked safely
+    into a temporary folder that is gone once the personality is loaded."""
+    import tempfile
+    import zipfile
+
     path = Path(path)
+    if path.is_dir():
+        path = path / ARCHIVE_JSON
+    elif path.is_file() and zipfile.is_zipfile(path):
+        with tempfile.TemporaryDirectory(prefix="personality-") as folder:
+            _extract_archive(path, Path(folder))
+            try:
+                return load_personality(Path(folder) / ARCHIVE_JSON)
+            except PersonalityError as exc:
+                raise PersonalityError(f"{path}: {str(exc).split(': ', 1)[-1]}") from exc
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

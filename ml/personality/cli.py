@@ -43,10 +43,11 @@ def read_texts(path: Path) -> list[str]:
 
 
 def resolve_personality(spec: str):
-    """A personality JSON file, or else an archetype name."""
+    """A personality JSON file, a portal download (zip) or its unpacked folder, or else an
+    archetype name."""
     from ml.personality import ConfigPersonality, load_personality
 
-    if spec.endswith(".json") or Path(spec).is_file():
+    if spec.endswith((".json", ".zip")) or Path(spec).is_file() or Path(spec).is_dir():
         return load_personality(spec)
     return ConfigPersonality.from_archetype(spec)
 

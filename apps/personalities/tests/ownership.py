@@ -52,6 +52,7 @@ OWNED_ROUTES = {
     "api-v1:personality-versions": Case(setup=_personality),
     "api-v1:personality-score": Case(setup=_personality, methods={"post": {"texts": ["Hello there."]}}),
     "api-v1:personality-version-detail": Case(setup=_version),
+    "api-v1:personality-version-download": Case(setup=_version),
     "api-v1:personality-application-list": Case(setup=_application),
     "api-v1:personality-application-detail": Case(setup=_application),
     "api-v1:personality-application-report": Case(setup=_application),
