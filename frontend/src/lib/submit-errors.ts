@@ -2,7 +2,7 @@
  * Splits a failed create or edit into messages the form shows under their fields and one
  * message for the rest (a network failure, a field the form has no input for).
  */
-import { ApiError } from '../../../lib/api-client';
+import { ApiError } from './api-client';
 
 export interface SubmitErrors {
   fields: ApiError['fields'];

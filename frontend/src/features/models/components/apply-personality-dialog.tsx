@@ -15,12 +15,12 @@ import { Button } from '../../../components/ui/button';
 import { Dialog, DialogActions, DialogClose } from '../../../components/ui/dialog';
 import { Form, FormError, TextField } from '../../../components/ui/form';
 import { SelectField } from '../../../components/ui/select-field';
-import { ApiError } from '../../../lib/api-client';
 import type { ModelVersion } from '../../../lib/api/get-model-versions';
 import {
   type PersonalityChoice,
   usePersonalityChoices,
 } from '../../../lib/api/get-personality-choices';
+import { type SubmitErrors, submitErrors } from '../../../lib/submit-errors';
 import {
   type ApplicationInput,
   useCreatePersonalityApplication,
@@ -158,15 +158,14 @@ function ApplyForm({
   const choices = usePersonalityChoices();
   const create = useCreatePersonalityApplication(version.id);
   const [method, setMethod] = useState<ApplicationMethod>('steering');
-  const [fieldErrors, setFieldErrors] = useState<ApiError['fields']>({});
-  const [formError, setFormError] = useState<string | null>(null);
+  const [errors, setErrors] = useState<SubmitErrors>({ fields: {}, form: null });
   const [picking, setPicking] = useState(false);
   const [picked, setPicked] = useState<ReadonlySet<number>>(new Set());
   const list = choices.data ?? [];
   const firstUsable = list.find(usable);
 
   function submit(values: Record<string, unknown>) {
-    setFormError(null);
+    setErrors((current) => ({ ...current, form: null }));
     const input: ApplicationInput = {
       model_version_id: version.id,
       personality_id: Number(textOf(values, 'personality_id')),
@@ -175,14 +174,7 @@ function ApplyForm({
     };
     create.mutate(input, {
       onSuccess: onApplied,
-      onError: (error) => {
-        const fields = error instanceof ApiError ? error.fields : {};
-        setFieldErrors(fields);
-        const unshown = Object.keys(fields).filter((name) => !SHOWN.has(name));
-        if (Object.keys(fields).length === 0) setFormError(error.message);
-        else if (unshown.length > 0)
-          setFormError(unshown.map((name) => fields[name]?.join(' ') ?? '').join(' '));
-      },
+      onError: (error) => setErrors(submitErrors(error, SHOWN)),
     });
   }
 
@@ -198,7 +190,7 @@ function ApplyForm({
 
   const explain = METHODS.find((item) => item.value === method)?.explain;
   return (
-    <Form errors={fieldErrors} onFormSubmit={submit} aria-label="Apply a personality">
+    <Form errors={errors.fields} onFormSubmit={submit} aria-label="Apply a personality">
       <SelectField
         name="personality_id"
         label="Personality"
@@ -250,8 +242,8 @@ function ApplyForm({
           <span>Pick the probes</span>
         </label>
         {picking && <ProbePicker picked={picked} onChange={setPicked} />}
-        {fieldErrors['options.probe_ids'] && (
-          <FormError>{fieldErrors['options.probe_ids'].join(' ')}</FormError>
+        {errors.fields['options.probe_ids'] && (
+          <FormError>{errors.fields['options.probe_ids'].join(' ')}</FormError>
         )}
       </fieldset>
 
@@ -310,7 +302,7 @@ function ApplyForm({
         </fieldset>
       )}
 
-      {formError && <FormError>{formError}</FormError>}
+      {errors.form && <FormError>{errors.form}</FormError>}
       <DialogActions>
         <DialogClose>Cancel</DialogClose>
         <Button

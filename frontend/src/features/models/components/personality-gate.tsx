@@ -12,10 +12,10 @@ import { Button } from '../../../components/ui/button';
 import { Form, FormError, TextField } from '../../../components/ui/form';
 import { SelectField } from '../../../components/ui/select-field';
 import { useToast } from '../../../components/ui/toast';
-import { ApiError } from '../../../lib/api-client';
 import type { RegisteredModel } from '../../../lib/api/get-models';
 import { usePersonalityChoices } from '../../../lib/api/get-personality-choices';
 import { formatScore } from '../../../lib/format';
+import { type SubmitErrors, submitErrors } from '../../../lib/submit-errors';
 import { type ModelUpdateInput, useUpdateModel } from '../api/update-model';
 import styles from './models.module.css';
 
@@ -43,8 +43,7 @@ export function PersonalityGate({ model }: { model: RegisteredModel }) {
   const choices = usePersonalityChoices();
   const update = useUpdateModel(model.id);
   const toast = useToast();
-  const [fieldErrors, setFieldErrors] = useState<ApiError['fields']>({});
-  const [formError, setFormError] = useState<string | null>(null);
+  const [errors, setErrors] = useState<SubmitErrors>({ fields: {}, form: null });
   const [personalityId, setPersonalityId] = useState(
     model.target_personality == null ? NO_GATE : String(model.target_personality),
   );
@@ -57,7 +56,7 @@ export function PersonalityGate({ model }: { model: RegisteredModel }) {
     chosen.current_version.id !== model.target_personality_version;
 
   function submit(values: Record<string, unknown>) {
-    setFormError(null);
+    setErrors((current) => ({ ...current, form: null }));
     const input: ModelUpdateInput =
       personalityId === NO_GATE
         ? { target_personality_version_id: null }
@@ -68,17 +67,10 @@ export function PersonalityGate({ model }: { model: RegisteredModel }) {
           };
     update.mutate(input, {
       onSuccess: (updated) => {
-        setFieldErrors({});
+        setErrors({ fields: {}, form: null });
         toast.add({ title: 'Personality gate saved', description: gateSummary(updated) });
       },
-      onError: (error) => {
-        const fields = error instanceof ApiError ? error.fields : {};
-        setFieldErrors(fields);
-        const unshown = Object.keys(fields).filter((name) => !SHOWN.has(name));
-        if (Object.keys(fields).length === 0) setFormError(error.message);
-        else if (unshown.length > 0)
-          setFormError(unshown.map((name) => fields[name]?.join(' ')).join(' '));
-      },
+      onError: (error) => setErrors(submitErrors(error, SHOWN)),
     });
   }
 
@@ -87,7 +79,7 @@ export function PersonalityGate({ model }: { model: RegisteredModel }) {
       <p className={muted.small} data-testid="personality-gate-current">
         {gateSummary(model)}
       </p>
-      <Form errors={fieldErrors} onFormSubmit={submit} aria-label="Personality gate">
+      <Form errors={errors.fields} onFormSubmit={submit} aria-label="Personality gate">
         <SelectField
           name="target_personality_version_id"
           label="Target personality"
@@ -138,7 +130,7 @@ export function PersonalityGate({ model }: { model: RegisteredModel }) {
         {choices.isError && (
           <FormError>Could not load personalities. {choices.error.message}</FormError>
         )}
-        {formError && <FormError>{formError}</FormError>}
+        {errors.form && <FormError>{errors.form}</FormError>}
         <div>
           <Button type="submit" disabled={update.isPending || choices.isPending}>
             {update.isPending ? 'Saving…' : 'Save gate'}

@@ -11,7 +11,7 @@ import { Form, FormError, TextField } from '../../../components/ui/form';
 import { SelectField, type SelectOption } from '../../../components/ui/select-field';
 import { useCreatePersonality } from '../api/create-personality';
 import { usePersonalities } from '../api/get-personalities';
-import { type SubmitErrors, submitErrors } from './submit-errors';
+import { type SubmitErrors, submitErrors } from '../../../lib/submit-errors';
 import { TraitEditor } from './trait-editor';
 
 interface DialogProps {

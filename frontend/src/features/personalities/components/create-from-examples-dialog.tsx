@@ -14,7 +14,7 @@ import { Form, FormError, TextField } from '../../../components/ui/form';
 import { useCreatePersonality } from '../api/create-personality';
 import { examplesRequest } from '../utils/texts';
 import { type ExampleSource, ExamplesFields } from './examples-fields';
-import { type SubmitErrors, submitErrors } from './submit-errors';
+import { type SubmitErrors, submitErrors } from '../../../lib/submit-errors';
 
 export type ExamplesKind = 'learned' | 'neural';
 

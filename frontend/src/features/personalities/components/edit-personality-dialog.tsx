@@ -12,7 +12,7 @@ import type { Personality } from '../api/get-personality';
 import { type UpdatePersonalityInput, useUpdatePersonality } from '../api/update-personality';
 import { examplesRequest } from '../utils/texts';
 import { type ExampleSource, ExamplesFields } from './examples-fields';
-import { type SubmitErrors, submitErrors } from './submit-errors';
+import { type SubmitErrors, submitErrors } from '../../../lib/submit-errors';
 import { TraitEditor } from './trait-editor';
 
 interface EditPersonalityDialogProps {

@@ -21,7 +21,7 @@ import {
 import { formatMetric } from '../utils/metrics';
 import { linesOf } from '../utils/texts';
 import styles from './personalities.module.css';
-import { type SubmitErrors, submitErrors } from './submit-errors';
+import { type SubmitErrors, submitErrors } from '../../../lib/submit-errors';
 
 interface ScorePanelProps {
   personalityId: number;

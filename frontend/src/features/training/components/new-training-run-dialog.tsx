@@ -12,10 +12,10 @@ import { Button } from '../../../components/ui/button';
 import { Dialog, DialogActions, DialogClose } from '../../../components/ui/dialog';
 import { Form, FormError, TextField } from '../../../components/ui/form';
 import { SelectField, type SelectOption } from '../../../components/ui/select-field';
-import { ApiError } from '../../../lib/api-client';
 import { useReadyModelVersions } from '../../../lib/api/get-all-model-versions';
 import { useDatasetVersions } from '../../../lib/api/get-dataset-versions';
 import { useDatasets } from '../../../lib/api/get-datasets';
+import { type SubmitErrors, submitErrors } from '../../../lib/submit-errors';
 import { useCreateTrainingRun } from '../api/create-training-run';
 import {
   ADVANCED_FIELDS,
@@ -125,8 +125,7 @@ function NewTrainingRunForm({
   const [showLarge, setShowLarge] = useState(false);
   const [tokenizer, setTokenizer] = useState<string>(SELECT_DEFAULTS['config.data.tokenizer']);
   const [advancedOpen, setAdvancedOpen] = useState(false);
-  const [fieldErrors, setFieldErrors] = useState<ApiError['fields']>({});
-  const [formError, setFormError] = useState<string | null>(null);
+  const [errors, setErrors] = useState<SubmitErrors>({ fields: {}, form: null });
 
   const datasetOptions: SelectOption[] = (datasets.data?.results ?? []).map((dataset) => ({
     value: String(dataset.id),
@@ -143,29 +142,21 @@ function NewTrainingRunForm({
     validVersions.find((version) => version.id === initialVersionId)?.id ?? validVersions[0]?.id;
 
   function submit(values: Record<string, unknown>) {
-    setFormError(null);
+    setErrors((current) => ({ ...current, form: null }));
     createRun.mutate(buildTrainingRequest(values, experiment?.id), {
       onSuccess: (created) => void navigate(`/experiments/runs/${created.run}`),
       onError: (error) => {
-        const fields = error instanceof ApiError ? error.fields : {};
-        setFieldErrors(fields);
-        const names = Object.keys(fields);
-        if (names.some((name) => ADVANCED_NAMES.has(name))) setAdvancedOpen(true);
-        const unshown = names.filter((name) => !SHOWN_FIELDS.has(name));
-        if (names.length === 0 || unshown.length > 0) {
-          setFormError(
-            unshown.length > 0
-              ? unshown.map((name) => `${name}: ${fields[name]?.join(' ') ?? ''}`).join('\n')
-              : error.message,
-          );
-        }
+        const next = submitErrors(error, SHOWN_FIELDS);
+        setErrors(next);
+        if (Object.keys(next.fields).some((name) => ADVANCED_NAMES.has(name)))
+          setAdvancedOpen(true);
       },
     });
   }
 
   const noVersion = versions.isSuccess && validVersions.length === 0;
   return (
-    <Form errors={fieldErrors} onFormSubmit={submit} aria-label="New training run">
+    <Form errors={errors.fields} onFormSubmit={submit} aria-label="New training run">
       <div className={styles.formGrid}>
         <SelectField
           name="dataset"
@@ -248,7 +239,7 @@ function NewTrainingRunForm({
           ))}
         </div>
       </details>
-      {formError && <FormError>{formError}</FormError>}
+      {errors.form && <FormError>{errors.form}</FormError>}
       <DialogActions>
         <DialogClose>Cancel</DialogClose>
         <Button type="submit" variant="primary" disabled={createRun.isPending || noVersion}>
