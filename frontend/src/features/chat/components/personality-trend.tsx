@@ -6,6 +6,7 @@ import { useState } from 'react';
 
 import card from '../../../components/card.module.css';
 import muted from '../../../components/muted.module.css';
+import { QueryState } from '../../../components/query-state';
 import { Button } from '../../../components/ui/button';
 import { CHART_COLORS, LineChart } from '../../../components/ui/line-chart';
 import { formatScore } from '../../../lib/format';
@@ -58,33 +59,31 @@ export function PersonalityTrend({
         <Button size="small" onClick={() => setShown(true)}>
           Measure the replies
         </Button>
-      ) : trend.isPending ? (
-        <p role="status" className={muted.small}>
-          Measuring the replies…
-        </p>
-      ) : trend.isError ? (
-        <div role="alert" className={styles.problem}>
-          <p>Could not measure the replies. {trend.error.message}</p>
-          <Button size="small" onClick={() => void trend.refetch()}>
-            Try again
-          </Button>
-        </div>
       ) : (
-        <>
-          <p className={muted.small} data-testid="personality-trend-summary">
-            Mean alignment with {personality.name}{' '}
-            <strong>{formatScore(trend.data.alignment.mean ?? 0, 2)}</strong> ±{' '}
-            {formatScore(trend.data.alignment.std ?? 0, 2)} over {trend.data.texts.length}{' '}
-            {trend.data.texts.length === 1 ? 'reply' : 'replies'}.
-          </p>
-          <LineChart
-            title="Alignment per reply"
-            series={SERIES}
-            data={trendChartData(trend.data)}
-            xLabel="reply"
-            height={160}
-          />
-        </>
+        <QueryState
+          query={trend}
+          loading="Measuring the replies…"
+          failure="Could not measure the replies."
+          statusClassName={muted.small}
+        >
+          {trend.data && (
+            <>
+              <p className={muted.small} data-testid="personality-trend-summary">
+                Mean alignment with {personality.name}{' '}
+                <strong>{formatScore(trend.data.alignment.mean ?? 0, 2)}</strong> ±{' '}
+                {formatScore(trend.data.alignment.std ?? 0, 2)} over {trend.data.texts.length}{' '}
+                {trend.data.texts.length === 1 ? 'reply' : 'replies'}.
+              </p>
+              <LineChart
+                title="Alignment per reply"
+                series={SERIES}
+                data={trendChartData(trend.data)}
+                xLabel="reply"
+                height={160}
+              />
+            </>
+          )}
+        </QueryState>
       )}
     </section>
   );

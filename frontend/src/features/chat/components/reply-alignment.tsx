@@ -6,6 +6,7 @@
 import { useState } from 'react';
 
 import muted from '../../../components/muted.module.css';
+import { QueryState } from '../../../components/query-state';
 import { Button } from '../../../components/ui/button';
 import { Dialog } from '../../../components/ui/dialog';
 import { formatScore } from '../../../lib/format';
@@ -50,46 +51,42 @@ export function ReplyAlignment({
         description={`How this reply measures against version ${personality.version_number}: 0 is nothing like it, 1 is just like it.`}
         data-testid="reply-alignment-dialog"
       >
-        {trend.isPending ? (
-          <p role="status" className={muted.small}>
-            Measuring the replies…
-          </p>
-        ) : trend.isError ? (
-          <div role="alert" className={styles.problem}>
-            <p>Could not measure the replies. {trend.error.message}</p>
-            <Button size="small" onClick={() => void trend.refetch()}>
-              Try again
-            </Button>
-          </div>
-        ) : score ? (
-          <>
-            <p className={styles.alignmentValue}>
-              Alignment <strong>{formatScore(score.alignment, 2)}</strong>
-              <span className={muted.small}>
-                {' '}
-                (conversation mean {formatScore(trend.data.alignment.mean ?? 0, 2)})
-              </span>
-            </p>
-            <table className={styles.metricTable}>
-              <caption className="visually-hidden">Metrics of this reply</caption>
-              <tbody>
-                {metricRows(score.metrics).map(([label, value]) => (
-                  <tr key={label}>
-                    <th scope="row">{label}</th>
-                    <td>{value}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            {score.warnings.map((warning) => (
-              <p key={warning} role="note" className={muted.small}>
-                {warning}
+        <QueryState
+          query={trend}
+          loading="Measuring the replies…"
+          failure="Could not measure the replies."
+          statusClassName={muted.small}
+          isEmpty={!score}
+          empty={<p className={muted.small}>This reply has no text to measure.</p>}
+        >
+          {score && (
+            <>
+              <p className={styles.alignmentValue}>
+                Alignment <strong>{formatScore(score.alignment, 2)}</strong>
+                <span className={muted.small}>
+                  {' '}
+                  (conversation mean {formatScore(trend.data?.alignment.mean ?? 0, 2)})
+                </span>
               </p>
-            ))}
-          </>
-        ) : (
-          <p className={muted.small}>This reply has no text to measure.</p>
-        )}
+              <table className={styles.metricTable}>
+                <caption className="visually-hidden">Metrics of this reply</caption>
+                <tbody>
+                  {metricRows(score.metrics).map(([label, value]) => (
+                    <tr key={label}>
+                      <th scope="row">{label}</th>
+                      <td>{value}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              {score.warnings.map((warning) => (
+                <p key={warning} role="note" className={muted.small}>
+                  {warning}
+                </p>
+              ))}
+            </>
+          )}
+        </QueryState>
         <Button size="small" onClick={() => setOpen(false)}>
           Close
         </Button>
