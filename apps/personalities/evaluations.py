@@ -21,6 +21,7 @@ import functools
 import logging
 import math
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,6 +45,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_TOKENS = 64  # the CLI's: enough for style to show, cheap on a CPU
 MAX_TOKENS_LIMIT = 256
+# An evaluation no worker has taken up for this long was lost with its broker message.
+QUEUED_TIMEOUT = timedelta(hours=1)
 REPETITION_PENALTY = 1.1  # the harness's
 # The `personality.method` an application writes into a system-prompt-only version.
 PROMPT_METHOD = "system prompt"
@@ -198,17 +201,18 @@ def evaluation_ready_on(*, version: ModelVersion, personality_version: Personali
 def evaluation_live_on(*, version: ModelVersion, personality_version: PersonalityVersion,
                        probe_ids: Sequence[int], max_tokens: int) -> PersonalityEvaluation | None:
     """The newest queued or running evaluation of this pair on these probes that is still
-    alive. One whose heartbeat (or, never taken up, its creation) is older than the lease
-    timeout is dead (a lost broker message, a killed task, an application that failed before
-    running it): it is marked failed here, so it never blocks a promotion."""
+    alive, so it never blocks a promotion when dead: a running one whose heartbeat is older
+    than the lease timeout (a killed task), or one never taken up for QUEUED_TIMEOUT (a lost
+    broker message; a busy `train` queue keeps a live one waiting far longer than a lease,
+    and replacing it then would only queue another behind it). Dead ones are marked failed."""
     unfinished = _on_probes(version=version, personality_version=personality_version, probe_ids=probe_ids,
                             max_tokens=max_tokens).filter(status__in=[Status.QUEUED, Status.RUNNING])
-    cut = leases.lease_expired_before()
-    dead = Q(heartbeat_at__lt=cut) | Q(heartbeat_at__isnull=True, created_at__lt=cut)
+    now = timezone.now()
+    dead = (Q(heartbeat_at__lt=leases.lease_expired_before())
+            | Q(heartbeat_at__isnull=True, created_at__lt=now - QUEUED_TIMEOUT))
     unfinished.filter(dead).update(
-        status=Status.FAILED, finished_at=timezone.now(), updated_at=timezone.now(),
-        error=f"no worker reported on it for {int(leases.LEASE_TIMEOUT.total_seconds())} s; "
-              "a new evaluation replaces it")
+        status=Status.FAILED, finished_at=now, updated_at=now,
+        error="no worker took it up or reported on it in time; a new evaluation replaces it")
     return unfinished.order_by("-created_at", "-id").first()
 
 

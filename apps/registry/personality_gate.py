@@ -13,8 +13,9 @@ Promotion stays responsive: when an evaluation the gate needs does not exist yet
 starts it (on the `train` queue; one at a time per version, under a lock on the version's
 row) and answers 409
 `personality_evaluation_running`, "try again when it finishes"; the evaluation's progress
-comes over the notifications socket (`personality_evaluation.progress`). An evaluation no
-worker has reported on for the lease timeout is dead and replaced. A failing version is
+comes over the notifications socket (`personality_evaluation.progress`). A running evaluation
+whose worker stopped reporting for the lease timeout, or one no worker took up within an hour,
+is dead and replaced. A failing version is
 refused with 409 `personality_gate_failed` naming what was measured. Staff may override with a
 note: the move goes ahead and the stage history keeps the note and what the gate measured
 (`StageTransition.gate`).

@@ -196,20 +196,36 @@ def test_the_drift_check_measures_production_on_the_gate_probes_too(owner, api_c
 
 
 def test_a_dead_gate_evaluation_is_replaced_instead_of_blocking_promotion(owner, api_client_for):
-    # given the gate's evaluation was queued long ago and no worker ever reported on it
+    # given the gate's evaluation was queued long ago and no worker ever took it up
     version = _gated(owner, api_client_for, min_alignment=0.5)
     client = api_client_for(owner)
     _promote(client, version)
     dead = PersonalityEvaluation.objects.get(model_version=version)
-    PersonalityEvaluation.objects.filter(pk=dead.pk).update(created_at=timezone.now() - 2 * LEASE_TIMEOUT)
+    PersonalityEvaluation.objects.filter(pk=dead.pk).update(
+        created_at=timezone.now() - evaluations.QUEUED_TIMEOUT - timedelta(minutes=1))
     # when
     response = _promote(client, version)
     # then
     assert response.status_code == 409 and response.json()["error"]["code"] == "personality_evaluation_running"
     dead.refresh_from_db()
-    assert dead.status == "failed" and "no worker reported on it" in dead.error
+    assert dead.status == "failed" and "no worker took it up" in dead.error
     fresh = PersonalityEvaluation.objects.get(model_version=version, status="queued")
     assert f"evaluation {fresh.pk}" in response.json()["error"]["message"]
+
+
+def test_an_evaluation_waiting_behind_a_busy_train_queue_is_not_replaced(owner, api_client_for):
+    # given the gate's evaluation has waited in the queue longer than a lease, not an hour
+    version = _gated(owner, api_client_for, min_alignment=0.5)
+    client = api_client_for(owner)
+    _promote(client, version)
+    PersonalityEvaluation.objects.filter(model_version=version).update(
+        created_at=timezone.now() - 10 * LEASE_TIMEOUT)
+    # when the user tries again
+    response = _promote(client, version)
+    # then the same evaluation is still the one to wait for; no second one joins the queue
+    assert response.json()["error"]["code"] == "personality_evaluation_running"
+    assert list(PersonalityEvaluation.objects.filter(model_version=version).values_list("status", flat=True)) == [
+        "queued"]
 
 
 def test_a_running_evaluation_with_a_stale_heartbeat_is_dead_and_a_live_one_is_not(owner, api_client_for):
