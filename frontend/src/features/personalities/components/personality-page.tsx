@@ -2,17 +2,21 @@
  * One personality's page (`/personalities/:id`): its kind and version, a neural version's
  * training live, its traits as a radar chart with the prompt and sampling it gives a model,
  * metric targets against what the last scored texts measured, the "Score texts" panel, its
- * versions, the model versions it was applied to and their evaluations. Its owner can edit it (a new version) or delete it; anyone can copy it.
+ * versions, the model versions it was applied to and their evaluations. Its owner can edit it (a new version) or delete it; anyone can copy it
+ * or download a ready version for the CLI. What the text caps cut from the version's texts is
+ * said under its badges.
  */
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 
+import linkButton from '../../../components/link-button.module.css';
 import muted from '../../../components/muted.module.css';
 import { Page } from '../../../components/page';
 import { QueryState } from '../../../components/query-state';
 import section from '../../../components/section.module.css';
 import { Badge } from '../../../components/ui/badge';
 import { Button } from '../../../components/ui/button';
+import { personalityVersionDownloadUrl } from '../api/download-personality-version';
 import { type Personality, usePersonality } from '../api/get-personality';
 import type { PersonalityScore } from '../api/score-personality';
 import { useTrainingSocket } from '../hooks/use-training-socket';
@@ -71,9 +75,21 @@ function PersonalityView({ personality }: { personality: Personality }) {
   const [score, setScore] = useState<PersonalityScore | null>(null);
   const version = personality.current_version;
 
+  const notices = (version?.provenance.notices as string[] | undefined) ?? [];
+
   const actions = (
     <>
       <CopyButton personality={personality} />
+      {version?.status === 'ready' && (
+        <a
+          className={linkButton.linkButton}
+          href={personalityVersionDownloadUrl(version.id)}
+          download
+          aria-label={`Download version ${version.number} for the command line`}
+        >
+          Download
+        </a>
+      )}
       {!personality.builtin && (
         <>
           <Button size="small" onClick={() => setEditing(true)}>
@@ -99,6 +115,11 @@ function PersonalityView({ personality }: { personality: Personality }) {
             All personalities
           </Link>
         </p>
+        {notices.length > 0 && (
+          <p role="status" className={muted.small} data-testid="personality-notices">
+            {notices.join('; ')}
+          </p>
+        )}
         {version && personality.kind === 'neural' && <TrainingPanel version={version} />}
         {version && <BehaviourPanel version={version} />}
         {version?.status === 'ready' && (

@@ -190,4 +190,26 @@ describe('PersonalityPage', () => {
     expect(screen.queryByRole('button', { name: 'Edit' })).not.toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Delete' })).not.toBeInTheDocument();
   });
+
+  it('downloads a ready version for the command line and says what the text caps cut', async () => {
+    // given
+    const fan = personality({
+      current_version: version({
+        id: 7,
+        provenance: { examples: 21, notices: ['examples: used the first 21 of 22 texts'] },
+      }),
+    });
+    fakeApi({
+      'GET /api/v1/personalities/1/': fan,
+      'GET /api/v1/personalities/1/versions/': page([fan.current_version]),
+    });
+    // when
+    renderPage();
+    // then
+    const download = await screen.findByRole('link', { name: /Download version/ });
+    expect(download).toHaveAttribute('href', '/api/v1/personality-versions/7/download/');
+    expect(screen.getByTestId('personality-notices')).toHaveTextContent(
+      'examples: used the first 21 of 22 texts',
+    );
+  });
 });
