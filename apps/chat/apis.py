@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.pagination import paginate, paginated_schema
-from apps.personalities.apis import PersonalityScoreApi
+from apps.personalities.serializers import PersonalityScoreOutput
 
 from . import services
 from .models import Message
@@ -180,14 +180,14 @@ class ConversationPersonalityTrendApi(APIView):
         parameters=[OpenApiParameter(
             "personality_id", int, description="score against this personality's current version "
                                                "instead of the conversation's own")],
-        responses=PersonalityScoreApi.Output,
+        responses=PersonalityScoreOutput,
     )
     def get(self, request, conversation_id: int):
         query = self.InputSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         report = conversation_personality_trend(user=request.user, conversation_id=conversation_id,
                                                 **query.validated_data)
-        return Response(PersonalityScoreApi.Output(asdict(report)).data)
+        return Response(PersonalityScoreOutput(asdict(report)).data)
 
 
 class MessageSendApi(APIView):

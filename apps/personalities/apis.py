@@ -27,6 +27,7 @@ from .selectors import (
     personality_version_get,
     personality_version_list,
 )
+from .serializers import PersonalityScoreOutput
 from .sources import MAX_TEXTS
 
 MAX_TEXT_FIELD_CHARS = 100_000  # one pasted text; ml measures its first 20,000 characters
@@ -245,28 +246,7 @@ class PersonalityScoreApi(APIView):
         class Meta:
             ref_name = "PersonalityScoreInput"
 
-    class Output(serializers.Serializer):
-        class Text(serializers.Serializer):
-            index = serializers.IntegerField()
-            excerpt = serializers.CharField()
-            alignment = serializers.FloatField()
-            metrics = serializers.DictField(child=serializers.FloatField())
-            warnings = serializers.ListField(child=serializers.CharField())
-            message_id = serializers.IntegerField(allow_null=True)
-
-            class Meta:
-                ref_name = "PersonalityScoreText"
-
-        personality_id = serializers.IntegerField()
-        version_id = serializers.IntegerField()
-        version_number = serializers.IntegerField()
-        texts = Text(many=True)
-        alignment = serializers.DictField(child=serializers.FloatField())
-        profile = serializers.JSONField()
-        notices = serializers.ListField(child=serializers.CharField())
-
-        class Meta:
-            ref_name = "PersonalityScore"
+    Output = PersonalityScoreOutput
 
     @extend_schema(operation_id="personalities_score", request=Input, responses=Output)
     def post(self, request, personality_id: int):
