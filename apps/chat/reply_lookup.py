@@ -21,13 +21,17 @@ from apps.registry.models import ModelExport, ModelVersion
 
 from .models import Conversation, Message
 
-_JOINED = ((Message, "m"), (Conversation, "c"), (ModelVersion, "v"), (PersonalityVersion, "pv"))
+# (model, alias, the columns read or None for all). Of the personality version the worker
+# needs whether it is ready and its id (the loader caches the rest by id), and for a version
+# that is not ready the words of its refusal; its JSON spec and profile are not read here.
+_JOINED = ((Message, "m", None), (Conversation, "c", None), (ModelVersion, "v", None),
+           (PersonalityVersion, "pv", ("id", "personality_id", "number", "status", "error")))
 
 
 @cache
 def _sql() -> str:
     collections = Conversation.collections.through._meta
-    columns = ", ".join(select_columns(model, alias) for model, alias in _JOINED)
+    columns = ", ".join(select_columns(model, alias, only) for model, alias, only in _JOINED)
     return f"""
         SELECT {columns},
             ARRAY(SELECT cc."collection_id" FROM "{collections.db_table}" cc
@@ -48,7 +52,8 @@ def _sql() -> str:
 
 def queued_reply(message_id: int) -> Message | None:
     """The assistant message `message_id` with `conversation`, its `model_version` (None
-    when deleted) and `personality_version` (None for none) loaded, and three attributes for building its prompt: `collection_ids` (the
+    when deleted) and `personality_version` (None for none; the columns `_JOINED` does not
+    name are deferred) loaded, and three attributes for building its prompt: `collection_ids` (the
     conversation's collections), `ready_qtypes` (the version's ready export types) and
     `history` (the conversation's finished, non-empty turns before it, as chat messages)."""
     with connection.cursor() as cursor:
@@ -58,9 +63,9 @@ def queued_reply(message_id: int) -> Message | None:
     if row is None:
         return None
     instances, start = [], 0
-    for model, alias in _JOINED:
-        end = start + column_count(model)
-        instances.append(instance_from_row(model, row[start:end], alias))
+    for model, alias, only in _JOINED:
+        end = start + column_count(model, only)
+        instances.append(instance_from_row(model, row[start:end], alias, only))
         start = end
     reply, conversation, version, persona_version = instances
     collection_ids, ready_qtypes, history = row[start:]

@@ -53,6 +53,7 @@ def test_the_worker_reads_the_reply_its_collections_and_ready_exports_in_one_que
     assert reply.ready_qtypes == ["Q4_0"]
     assert path == storage.export_sou(owner.pk, version.pk, "Q4_0")
     assert reply.conversation.personality_version.pk == sage.current_version_id
+    assert "spec" in reply.conversation.personality_version.get_deferred_fields()
 
 
 def test_a_conversation_pinned_to_an_export_that_is_not_ready_is_refused(owner):
