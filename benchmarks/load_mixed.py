@@ -35,7 +35,7 @@ import psutil
 from load_user import Account, Chat, Plan, SimulatedUser
 from locust import events
 from locust.env import Environment
-from stack import link_model_version, log, product_server
+from stack import link_model_version, log, product_server, starter_version
 
 os.environ.setdefault("DJANGO_DEBUG", "0")  # as in production: no per-query debug log
 OWNER = "load-owner@example.com"  # holds the imported starter model between runs
@@ -54,28 +54,12 @@ def starter_sou(url: str) -> Path:
     from apps.accounts.models import ApiToken, User
     from apps.accounts.services import api_token_create
     from apps.registry import storage
-    from apps.registry.models import ModelVersion
 
     owner = User.objects.filter(email=OWNER).first() or User.objects.create_user(email=OWNER)
-    version = ModelVersion.objects.filter(
-        owner=owner, source=ModelVersion.Source.STARTER, status=ModelVersion.Status.READY).first()
-    if version is None:
-        log("adding the starter model (downloaded and imported once; this takes minutes)")
-        ApiToken.objects.filter(owner=owner).delete()
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {api_token_create(user=owner, name='load').secret}"
-        created = session.post(f"{url}/api/v1/model-versions/starter/", timeout=60)
-        created.raise_for_status()
-        deadline = time.monotonic() + 3600
-        while (body := session.get(f"{url}/api/v1/model-versions/{created.json()['id']}/",
-                                   timeout=60).json())["status"] == "importing":
-            if time.monotonic() > deadline:
-                raise RuntimeError("the starter model did not finish importing within an hour")
-            time.sleep(5)
-        if body["status"] != "ready":
-            raise RuntimeError(f"the starter model could not be added: {body.get('error')}")
-        version = ModelVersion.objects.get(pk=body["id"])
-    return storage.canonical_sou(owner.pk, version.pk)
+    ApiToken.objects.filter(owner=owner).delete()  # earlier runs' tokens are unused
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {api_token_create(user=owner, name='load').secret}"
+    return storage.canonical_sou(owner.pk, starter_version(session, url, owner))
 
 
 def make_accounts(count: int, sou: Path) -> list[Account]:

@@ -28,33 +28,11 @@ import time
 from pathlib import Path
 
 import requests
-from stack import link_model_version, log, prepare_django, product_server
+from stack import link_model_version, log, prepare_django, product_server, starter_version
 
 os.environ.setdefault("DJANGO_DEBUG", "0")  # as in production: no per-query debug log
 PERSONALITY = "cheerful enthusiast"
 POLL_S = 2.0
-
-
-def starter_version(session: requests.Session, url: str, user) -> int:
-    """The user's ready starter model version, added through the API the first time."""
-    from apps.registry.models import ModelVersion
-
-    version = ModelVersion.objects.filter(owner=user, source=ModelVersion.Source.STARTER,
-                                          status=ModelVersion.Status.READY).first()
-    if version is not None:
-        return version.pk
-    log("adding the starter model (downloaded and imported once; this takes minutes)")
-    created = session.post(f"{url}/api/v1/model-versions/starter/", timeout=60)
-    created.raise_for_status()
-    deadline = time.monotonic() + 3600
-    while (body := session.get(f"{url}/api/v1/model-versions/{created.json()['id']}/",
-                               timeout=60).json())["status"] == "importing":
-        if time.monotonic() > deadline:
-            raise RuntimeError("the starter model did not finish importing within an hour")
-        time.sleep(5)
-    if body["status"] != "ready":
-        raise RuntimeError(f"the starter model could not be added: {body.get('error')}")
-    return body["id"]
 
 
 def apply_and_wait(session: requests.Session, url: str, version_id: int, options: dict) -> tuple[dict, dict]:

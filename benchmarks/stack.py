@@ -1,8 +1,9 @@
 """What the benchmarks that talk to the site share: Django set up on the benchmark's database,
-a user with a token, a model file linked in as a user's ready version, and the servers: daphne
-alone, or the whole product as `make run` serves it (`sloughgpt_site.launcher`: daphne and
-both Celery workers). Run the scripts under `sloughgpt_site.devservices --var DIR`, so each
-benchmark has its own database, Redis and media."""
+a user with a token, a model file linked in as a user's ready version, the starter model added
+through the API, and the servers: daphne alone, or the whole product as `make run` serves it
+(`sloughgpt_site.launcher`: daphne and both Celery workers). Run the scripts under
+`sloughgpt_site.devservices --var DIR`, so each benchmark has its own database, Redis and
+media."""
 
 from __future__ import annotations
 
@@ -82,6 +83,31 @@ def link_model_version(user, sou: Path | None, name: str = "bench"):
     else:
         write_tiny_sou(path)
     return version, path
+
+
+def starter_version(session, url: str, user) -> int:
+    """The id of `user`'s ready starter model version (SmolLM2-135M-Instruct), added the
+    first time through the API as a user would (`POST /api/v1/model-versions/starter/` with
+    `session`, a `requests.Session` signed in as `user`): pip fetches it and a worker imports
+    it, which takes minutes; later runs find it in the benchmark's var directory."""
+    from apps.registry.models import ModelVersion
+
+    version = ModelVersion.objects.filter(owner=user, source=ModelVersion.Source.STARTER,
+                                          status=ModelVersion.Status.READY).first()
+    if version is not None:
+        return version.pk
+    log("adding the starter model (downloaded and imported once; this takes minutes)")
+    created = session.post(f"{url}/api/v1/model-versions/starter/", timeout=60)
+    created.raise_for_status()
+    deadline = time.monotonic() + 3600
+    while (body := session.get(f"{url}/api/v1/model-versions/{created.json()['id']}/",
+                               timeout=60).json())["status"] == "importing":
+        if time.monotonic() > deadline:
+            raise RuntimeError("the starter model did not finish importing within an hour")
+        time.sleep(5)
+    if body["status"] != "ready":
+        raise RuntimeError(f"the starter model could not be added: {body.get('error')}")
+    return body["id"]
 
 
 @contextmanager
