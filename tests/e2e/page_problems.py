@@ -1,9 +1,10 @@
 """What a browser page reports going wrong: console errors, uncaught exceptions and
 Content-Security-Policy violations, collected per browser context so a test can assert there
-were none (or that an expected one happened)."""
+were none (or that an expected one happened); and a page in a fresh context that collects them."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 # Runs before any page script; the event reaches the document for every blocked load or
@@ -50,3 +51,17 @@ class PageProblems:
 
     def all(self) -> list[str]:
         return self.violations + self.errors
+
+
+@contextmanager
+def watched_page(browser, base_url: str, viewport: dict, timeout_ms: int = 30_000):
+    """Yields (a page in a fresh browser context at `base_url`, that context's problems) and
+    closes the context afterwards."""
+    context = browser.new_context(base_url=base_url, viewport=viewport)
+    problems = PageProblems.watch(context)
+    page = context.new_page()
+    page.set_default_timeout(timeout_ms)
+    try:
+        yield page, problems
+    finally:
+        context.close()

@@ -12,7 +12,7 @@ from apps.chat.models import Message
 from apps.chat.tests.factories import conversation, model_version
 
 from .conftest import log_in
-from .page_problems import PageProblems
+from .page_problems import watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-and-unusual-passphrase"
@@ -29,12 +29,8 @@ STRICT = {
 
 @pytest.fixture
 def watched(browser, site_url):
-    context = browser.new_context(base_url=site_url, viewport={"width": 1366, "height": 768})
-    problems = PageProblems.watch(context)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    yield page, problems
-    context.close()
+    with watched_page(browser, site_url, {"width": 1366, "height": 768}, timeout_ms=20_000) as watched:
+        yield watched
 
 
 def assert_strict_policy(response) -> None:

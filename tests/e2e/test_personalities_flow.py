@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import log_in
-from .page_problems import PageProblems
+from .page_problems import watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-and-unusual-passphrase"
@@ -17,12 +17,8 @@ TEXTS = "Let us reason carefully about what the evidence shows.\nOMG this is soo
 
 @pytest.fixture
 def watched(browser, site_url):
-    context = browser.new_context(base_url=site_url, viewport={"width": 1366, "height": 768})
-    problems = PageProblems.watch(context)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    yield page, problems
-    context.close()
+    with watched_page(browser, site_url, {"width": 1366, "height": 768}) as watched:
+        yield watched
 
 
 def test_create_a_config_personality_and_score_texts_against_it(watched, make_user, screenshot_dir):

@@ -16,7 +16,7 @@ from apps.personalities.models import Personality, PersonalityApplication, Perso
 from apps.personalities.tests.factories import CHEERFUL
 
 from .conftest import log_in
-from .page_problems import PageProblems
+from .page_problems import watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-and-unusual-passphrase"
@@ -31,12 +31,8 @@ def small_gate(monkeypatch):
 
 @pytest.fixture
 def watched(browser, small_gate, live_stack):
-    context = browser.new_context(base_url=live_stack, viewport={"width": 1400, "height": 900})
-    problems = PageProblems.watch(context)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    yield page, problems
-    context.close()
+    with watched_page(browser, live_stack, {"width": 1400, "height": 900}) as watched:
+        yield watched
 
 
 def test_learn_apply_measure_chat_and_gate_a_personality(watched, make_user, screenshot_dir):
