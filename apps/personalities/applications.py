@@ -310,6 +310,16 @@ def _register(application: PersonalityApplication, out: Path, summary: dict) -> 
                 stage="evaluating", progress=0.6)
 
 
+def _result_placed(application: PersonalityApplication, out: Path) -> None:
+    """The registered result's file in its version's folder: it moves there once the
+    registration commits, so an execution that died in between left it at `out`."""
+    from apps.registry.services import model_version_personality_file_place
+
+    result = application.result_version
+    if result.status == result.Status.IMPORTING:
+        model_version_personality_file_place(version=result, sou_path=out)
+
+
 def personality_application_execute(*, application_id: int, execution_id: str) -> PersonalityApplication | None:
     """Applies, registers and evaluates. Idempotent: a finished application, or one another
     live execution holds, is left alone; one whose result is registered resumes at its
@@ -327,14 +337,15 @@ def personality_application_execute(*, application_id: int, execution_id: str) -
         try:
             _update(application, status=Status.RUNNING, attempts=application.attempts + 1, error="")
             persona = personality_version_load(application.personality_version)
+            out = work / "model.sou"
             if application.result_version_id is None:
                 _update(application, stage="applying", progress=0.05)
                 work.mkdir(parents=True, exist_ok=True)
-                out = work / "model.sou"
                 summary = _apply(application, persona, evaluations.canonical_path(application.model_version),
                                  out, work)
                 _update(application, stage="registering", progress=0.55)
                 _register(application, out, summary)
+            _result_placed(application, out)
             _evaluate(application, execution_id)
         except runs.LeaseLost:  # a redelivery took it over; its folder and rows are that execution's now
             return application

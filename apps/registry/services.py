@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from apps.core.archives import ArchiveError, extract_zip_safely
 from apps.core.notifications import notify_user
@@ -201,9 +202,12 @@ def model_version_create_starter(*, user) -> tuple[ModelVersion, bool]:
 
 def model_version_create_with_personality(*, base_version: ModelVersion, personality_version, sou_path: Path,
                                          description: str = "") -> ModelVersion:
-    """The file a personality application wrote (`sou_path`, moved in) as a ready new version
-    of the base's registered model, its lineage naming the base version and the personality
-    version. The caller holds the transaction."""
+    """The file a personality application wrote (`sou_path`) as a new version of the base's
+    registered model, its lineage naming the base version and the personality version. The
+    caller holds the transaction: the row is written importing and the file moves into the
+    version's folder (making it ready) only once it commits, so a rollback leaves no file in
+    a folder whose version does not exist. An execution that died between the commit and the
+    move finishes it on redelivery (`model_version_personality_file_place`)."""
     from ml.sou import read_sou
 
     user = base_version.owner
@@ -212,17 +216,29 @@ def model_version_create_with_personality(*, base_version: ModelVersion, persona
         description=description, base_version=base_version, personality_version=personality_version,
         training_run=base_version.training_run, dataset_version=base_version.dataset_version,
     )
-    canonical = storage.canonical_sou(user.pk, version.pk)
-    canonical.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(sou_path, canonical)
-    with read_sou(canonical) as sou:
+    with read_sou(sou_path) as sou:
         version.architecture = sou.config
         version.parameters = sum(_count(info.shape) for info in sou.tensor_infos)
-    version.sha256 = _sha256(canonical)
-    version.size_bytes = canonical.stat().st_size
-    version.status = ModelVersion.Status.READY
+    version.sha256 = _sha256(sou_path)
+    version.size_bytes = sou_path.stat().st_size
     version.save()
-    notify_user(user_id=user.pk, event={"type": "model_version.imported", "id": version.pk, "status": version.status})
+    transaction.on_commit(lambda: model_version_personality_file_place(version=version, sou_path=sou_path))
+    return version
+
+
+def model_version_personality_file_place(*, version: ModelVersion, sou_path: Path) -> ModelVersion:
+    """Moves a committed personality version's file in and makes the version ready.
+    Idempotent: a file already in place is kept, and a version already ready is left so."""
+    canonical = storage.canonical_sou(version.owner_id, version.pk)
+    if not canonical.exists():
+        canonical.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(sou_path, canonical)  # one rename: both live under MEDIA_ROOT
+    placed = ModelVersion.objects.filter(pk=version.pk, status=ModelVersion.Status.IMPORTING).update(
+        status=ModelVersion.Status.READY, updated_at=timezone.now())
+    version.status = ModelVersion.Status.READY
+    if placed:
+        notify_user(user_id=version.owner_id,
+                    event={"type": "model_version.imported", "id": version.pk, "status": version.status})
     return version
 
 
