@@ -13,6 +13,7 @@ import { Form, FormError } from '../../../components/ui/form';
 import { TextAreaField } from '../../../components/ui/text-area-field';
 import { formatScore } from '../../../lib/format';
 import { metricLabel } from '../../../lib/personality-metrics';
+import { type SubmitErrors, submitErrors } from '../../../lib/submit-errors';
 import {
   type PersonalityScore,
   type TextScore,
@@ -21,7 +22,6 @@ import {
 import { formatMetric } from '../utils/metrics';
 import { linesOf } from '../utils/texts';
 import styles from './personalities.module.css';
-import { type SubmitErrors, submitErrors } from '../../../lib/submit-errors';
 
 interface ScorePanelProps {
   personalityId: number;
