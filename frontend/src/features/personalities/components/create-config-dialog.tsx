@@ -7,11 +7,12 @@ import { useNavigate } from 'react-router';
 
 import { Button } from '../../../components/ui/button';
 import { Dialog, DialogActions, DialogClose } from '../../../components/ui/dialog';
-import { Form, FormError, TextField } from '../../../components/ui/form';
+import { Form, FormError } from '../../../components/ui/form';
 import { SelectField, type SelectOption } from '../../../components/ui/select-field';
+import { type SubmitErrors, submitErrors } from '../../../lib/submit-errors';
 import { useCreatePersonality } from '../api/create-personality';
 import { usePersonalities } from '../api/get-personalities';
-import { type SubmitErrors, submitErrors } from '../../../lib/submit-errors';
+import { NameFields } from './name-fields';
 import { TraitEditor } from './trait-editor';
 
 interface DialogProps {
@@ -72,21 +73,12 @@ function CreateConfigForm() {
 
   return (
     <Form errors={errors.fields} onFormSubmit={submit} aria-label="New config personality">
-      <TextField
-        name="name"
-        label="Name"
-        autoComplete="off"
-        required
-        value={name}
-        onValueChange={setName}
-      />
-      <TextField
-        name="description"
-        label="Description"
-        description="Optional; an archetype's own description is used when empty."
-        autoComplete="off"
-        value={description}
-        onValueChange={setDescription}
+      <NameFields
+        name={name}
+        onNameChange={setName}
+        description={description}
+        onDescriptionChange={setDescription}
+        descriptionHint="Optional; an archetype's own description is used when empty."
       />
       <SelectField
         name="archetype"

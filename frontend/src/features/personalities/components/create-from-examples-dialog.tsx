@@ -11,10 +11,11 @@ import { useNavigate } from 'react-router';
 import { Button } from '../../../components/ui/button';
 import { Dialog, DialogActions, DialogClose } from '../../../components/ui/dialog';
 import { Form, FormError, TextField } from '../../../components/ui/form';
+import { type SubmitErrors, submitErrors } from '../../../lib/submit-errors';
 import { useCreatePersonality } from '../api/create-personality';
 import { examplesRequest } from '../utils/texts';
 import { type ExampleSource, ExamplesFields } from './examples-fields';
-import { type SubmitErrors, submitErrors } from '../../../lib/submit-errors';
+import { NameFields } from './name-fields';
 
 export type ExamplesKind = 'learned' | 'neural';
 
@@ -105,8 +106,7 @@ function CreateFromExamplesForm({ kind }: { kind: ExamplesKind }) {
   const pendingLabel = kind === 'learned' ? 'Learning…' : 'Starting…';
   return (
     <Form errors={errors.fields} onFormSubmit={submit} aria-label={text.title}>
-      <TextField name="name" label="Name" autoComplete="off" required />
-      <TextField name="description" label="Description" autoComplete="off" />
+      <NameFields />
       <ExamplesFields
         source={source}
         onSourceChange={setSource}

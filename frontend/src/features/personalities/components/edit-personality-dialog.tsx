@@ -8,11 +8,12 @@ import { useState } from 'react';
 import { Button } from '../../../components/ui/button';
 import { Dialog, DialogActions, DialogClose } from '../../../components/ui/dialog';
 import { Form, FormError, TextField } from '../../../components/ui/form';
+import { type SubmitErrors, submitErrors } from '../../../lib/submit-errors';
 import type { Personality } from '../api/get-personality';
 import { type UpdatePersonalityInput, useUpdatePersonality } from '../api/update-personality';
 import { examplesRequest } from '../utils/texts';
 import { type ExampleSource, ExamplesFields } from './examples-fields';
-import { type SubmitErrors, submitErrors } from '../../../lib/submit-errors';
+import { NameFields } from './name-fields';
 import { TraitEditor } from './trait-editor';
 
 interface EditPersonalityDialogProps {
@@ -82,20 +83,11 @@ function EditForm({ personality, onDone }: { personality: Personality; onDone: (
 
   return (
     <Form errors={errors.fields} onFormSubmit={submit} aria-label={`Edit ${personality.name}`}>
-      <TextField
-        name="name"
-        label="Name"
-        autoComplete="off"
-        required
-        value={name}
-        onValueChange={setName}
-      />
-      <TextField
-        name="description"
-        label="Description"
-        autoComplete="off"
-        value={description}
-        onValueChange={setDescription}
+      <NameFields
+        name={name}
+        onNameChange={setName}
+        description={description}
+        onDescriptionChange={setDescription}
       />
       {isConfig ? (
         <TraitEditor
