@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from apps.personalities import evaluations
 from apps.personalities.models import Personality, PersonalityApplication, PersonalityEvaluation
 from apps.registry import storage as registry_storage
 from apps.registry.models import ModelVersion
@@ -61,7 +62,10 @@ def test_steering_makes_a_steered_version_and_its_evaluation_report(celery_worke
     assert report["served"] == "steering" and report["probes"] == 3
     assert set(report["conditions"]) == {"none", "system_prompt", "steering"}
     assert set(report["deltas"]["steering"]) == {"alignment", "vader_compound", "perplexity_ratio"}
-    assert [a["prompt"] for a in report["answers"]][:1] and "steering" in report["answers"][0]
+    asked = [evaluations.probe_set()[i] for i in application["options"]["probe_ids"]]
+    assert report["probe_ids"] == application["options"]["probe_ids"]
+    assert [(a["category"], a["prompt"]) for a in report["answers"]] == [(p.category, p.prompt) for p in asked]
+    assert all(isinstance(answer[condition], str) for answer in report["answers"] for condition in report["conditions"])
     chart = client.get(f"{URL}{application['id']}/chart/")
     assert chart.status_code == 200 and b"".join(chart.streaming_content).startswith(b"\x89PNG")
 
