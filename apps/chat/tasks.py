@@ -1,4 +1,4 @@
-"""Inference tasks, on the `inference` queue, which
+"""Inference tasks, routed to the `inference` queue (CELERY_TASK_ROUTES), which
 thread-pool workers serve (apps/chat/inference.py). Their outcome reaches clients as events,
 so they keep no result: sending one then skips the result backend's subscription, and
 finishing one skips storing a result nobody reads."""
@@ -35,14 +35,14 @@ DATABASE_RETRY = {
 }
 
 
-@shared_task(name="chat.chat_reply_inference_task", queue="inference", ignore_result=True, **DATABASE_RETRY)
+@shared_task(name="chat.chat_reply_inference_task", ignore_result=True, **DATABASE_RETRY)
 def chat_reply_inference_task(message_id: int) -> None:
     from .generation import chat_reply_generate
 
     chat_reply_generate(message_id=message_id)
 
 
-@shared_task(name="chat.completion_inference_task", queue="inference", ignore_result=True)
+@shared_task(name="chat.completion_inference_task", ignore_result=True)
 def completion_inference_task(payload: dict) -> None:
     from .generation import completion_generate
 

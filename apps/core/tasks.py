@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import connection
 
 
-@shared_task(name="core.health_ping_task", queue="default")
+@shared_task(name="core.health_ping_task")
 def health_ping_task(payload: str) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 
-@shared_task(name="datasets.dataset_version_validate_task", queue="default")
+@shared_task(name="datasets.dataset_version_validate_task")
 def dataset_version_validate_task(version_id: int) -> str:
     from .services import dataset_version_validate
 

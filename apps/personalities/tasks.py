@@ -4,14 +4,14 @@ to a model version and evaluating one, all on the `train` queue with the other h
 from celery import shared_task
 
 
-@shared_task(name="personalities.personality_train_task", queue="train")
+@shared_task(name="personalities.personality_train_task")
 def personality_train_task(version_id: int) -> str:
     from .services import personality_version_train
 
     return personality_version_train(version_id=version_id).status
 
 
-@shared_task(bind=True, name="personalities.personality_application_execute_task", queue="train")
+@shared_task(bind=True, name="personalities.personality_application_execute_task")
 def personality_application_execute_task(self, application_id: int) -> str | None:
     from .applications import personality_application_execute
 
@@ -21,7 +21,7 @@ def personality_application_execute_task(self, application_id: int) -> str | Non
     return application.status if application else None
 
 
-@shared_task(bind=True, name="personalities.personality_evaluation_execute_task", queue="train")
+@shared_task(bind=True, name="personalities.personality_evaluation_execute_task")
 def personality_evaluation_execute_task(self, evaluation_id: int) -> str | None:
     from .evaluations import personality_evaluation_execute
 

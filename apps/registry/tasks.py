@@ -4,21 +4,21 @@ Both are heavy, so they run on the `train` queue with the GPU-capable workers.""
 from celery import shared_task
 
 
-@shared_task(name="registry.model_version_import_task", queue="train")
+@shared_task(name="registry.model_version_import_task")
 def model_version_import_task(version_id: int) -> str:
     from .services import model_version_import
 
     return model_version_import(version_id=version_id).status
 
 
-@shared_task(name="registry.model_export_task", queue="train")
+@shared_task(name="registry.model_export_task")
 def model_export_task(export_id: int) -> str:
     from .services import model_export_run
 
     return model_export_run(export_id=export_id).status
 
 
-@shared_task(name="registry.model_evaluation_task", queue="train")
+@shared_task(name="registry.model_evaluation_task")
 def model_evaluation_task(run_id: int) -> str:
     from .evaluation import model_evaluation_run
 

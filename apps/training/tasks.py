@@ -3,7 +3,7 @@
 from celery import shared_task
 
 
-@shared_task(bind=True, name="training.training_run_execute_task", queue="train")
+@shared_task(bind=True, name="training.training_run_execute_task")
 def training_run_execute_task(self, training_run_id: int) -> str:
     from .services import training_run_execute
 

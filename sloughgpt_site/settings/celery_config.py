@@ -22,8 +22,30 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = (Queue("default"), Queue("train"), Queue("inference"))
-# Every task names its queue in its decorator (`@shared_task(queue=...)`): heavy work on
-# `train` and `inference`, which GPU workers consume, the rest on `default`.
+# Every task's queue, by its exact name (a new task without a route fails
+# tests/test_celery_worker.py): heavy work on `train` and `inference`, which GPU workers
+# consume, the rest on `default`.
+CELERY_TASK_ROUTES = {
+    name: {"queue": queue}
+    for queue, names in {
+        "train": [
+            "training.training_run_execute_task",
+            "registry.model_version_import_task",
+            "registry.model_export_task",
+            "registry.model_evaluation_task",
+            "personalities.personality_train_task",
+            "personalities.personality_application_execute_task",
+            "personalities.personality_evaluation_execute_task",
+        ],
+        "inference": ["chat.chat_reply_inference_task", "chat.completion_inference_task"],
+        "default": [
+            "core.health_ping_task",
+            "datasets.dataset_version_validate_task",
+            "rag.document_embed_task",
+        ],
+    }.items()
+    for name in names
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery's Django fixup closes a worker's database connections around every task unless this
