@@ -191,6 +191,7 @@ def training_run_create(
                 f"model version {tokenizer_version} is {tokenizer_version.status}, not ready"
             ]})
     clean = training_config_clean(config, tokenizer_from_model_version=tokenizer_version is not None)
+    _dataset_columns_default(clean, given=config.get("data"), version=version)
     if experiment_id is not None:
         experiment = owned_get(Experiment, user=user, pk=experiment_id)
     else:
@@ -217,6 +218,18 @@ def training_run_create(
     )
     _enqueue(training_run)
     return training_run
+
+
+DATASET_COLUMNS = ("text_column", "prompt_column", "response_column")
+
+
+def _dataset_columns_default(clean: dict, *, given, version: DatasetVersion) -> None:
+    """The columns the dataset version was uploaded and validated with, where the client's
+    config names none: the engine's own defaults ("text", ...) would read other fields."""
+    given = given if isinstance(given, dict) else {}
+    for column in DATASET_COLUMNS:
+        if column not in given:
+            clean["data"][column] = getattr(version, column)
 
 
 def _enqueue(training_run: TrainingRun) -> None:

@@ -9,12 +9,12 @@ TEXT = ("To be, or not to be, that is the question:\n"
         "The slings and arrows of outrageous fortune,\n") * 40
 
 
-def valid_dataset_version(user, text: str = TEXT, filename: str = "hamlet.txt"):
+def valid_dataset_version(user, text: str = TEXT, filename: str = "hamlet.txt", **columns):
     dataset = dataset_services.dataset_create(user=user, name="hamlet")
     body = text.encode()
     version, _ = dataset_services.dataset_version_upload(
         user=user, dataset_id=dataset.pk, stream=io.BytesIO(body), filename=filename,
-        content_length=len(body),
+        content_length=len(body), **columns,
     )
     return dataset_services.dataset_version_validate(version_id=version.pk)
 

@@ -1,6 +1,8 @@
 """Training runs through the API and the service a worker calls: validation of engine
 options, execution with metrics and checkpoints, cancel, resume and the execution lease."""
 
+import json
+
 import pytest
 from django.core.cache import cache
 
@@ -9,7 +11,7 @@ from apps.experiments.models import Artifact, MetricSeries
 from apps.training import services
 from apps.training.models import TrainingRun
 
-from .factories import tiny_config, valid_dataset_version
+from .factories import TEXT, tiny_config, valid_dataset_version
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/training-runs/"
@@ -68,6 +70,21 @@ def test_an_invalid_dataset_version_cannot_be_trained_on(owner, api_client_for):
 def test_another_users_dataset_version_is_not_found(owner, make_user, api_client_for):
     version = valid_dataset_version(make_user())
     assert _create(api_client_for(owner), version).status_code == 404
+
+
+def test_a_run_reads_the_columns_its_dataset_version_was_uploaded_with(owner, api_client_for):
+    # given records whose text is in a "line" field, uploaded naming that column
+    records = "".join(json.dumps({"line": line}) + "\n" for line in TEXT.splitlines())
+    version = valid_dataset_version(owner, text=records, filename="lines.jsonl", text_column="line")
+    assert version.status == "valid"
+    # when a run is created without naming columns, and executed
+    created = _create(api_client_for(owner), version, config=tiny_config(max_iters=2)).json()
+    status = services.training_run_execute(training_run_id=created["id"], execution_id="c1")
+    # then it trained on those records
+    training_run = TrainingRun.objects.get(pk=created["id"])
+    assert status == "finished", training_run.error
+    assert training_run.config["data"]["text_column"] == "line"
+    assert training_run.run.params["data.text_column"] == "line"
 
 
 def test_execution_trains_records_metrics_and_keeps_checkpoints(owner):
