@@ -10,8 +10,6 @@ const sources = import.meta.glob<string>('/src/features/**/*.{ts,tsx}', {
   import: 'default',
   eager: true,
 });
-// Personalities still imports from others; it moves to lib/ with its own change.
-const NOT_YET = new Set(['personalities']);
 const IMPORT = /(?:from\s+|import\s*\(\s*|vi\.mock\(\s*)'(\.{1,2}\/[^']+)'/g;
 
 function resolve(file: string, spec: string): string {
@@ -31,7 +29,7 @@ describe('feature folders', () => {
   it('import nothing from another feature', () => {
     const crossings = Object.entries(sources).flatMap(([file, text]) => {
       const feature = featureOf(file);
-      if (feature === undefined || NOT_YET.has(feature)) return [];
+      if (feature === undefined) return [];
       return [...text.matchAll(IMPORT)]
         .map((match) => resolve(file, match[1] ?? ''))
         .filter((target) => {
