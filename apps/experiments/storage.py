@@ -5,13 +5,14 @@ an artifact is never part of a path on disk."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
+
+from apps.core.files import remove_tree
 
 
 def owner_root(owner_id: int) -> Path:
@@ -61,4 +62,4 @@ def receive(
 
 
 def remove_run(owner_id: int, run_id: int) -> None:
-    shutil.rmtree(run_dir(owner_id, run_id), ignore_errors=True)
+    remove_tree(run_dir(owner_id, run_id))

@@ -5,7 +5,6 @@ once and a redelivered task continues from the last checkpoint."""
 from __future__ import annotations
 
 import logging
-import shutil
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from django.db import transaction
 from django.db.models import Subquery
 from django.utils import timezone
 
+from apps.core.files import remove_tree
 from apps.core.leases import lease_take
 from apps.core.notifications import notify_user
 from apps.core.selectors import owned_get
@@ -399,7 +399,7 @@ def training_run_execute(*, training_run_id: int, execution_id: str) -> str:
     out_dir = _run_dir(training_run)
     if training_run.attempts == 0:
         # A first execution starts clean: nothing left at this path may be resumed from.
-        shutil.rmtree(out_dir, ignore_errors=True)
+        remove_tree(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     config = TrainConfig.from_dict(training_run.config)
     config.data.path = str(dataset_version_path(training_run.dataset_version))
