@@ -15,7 +15,7 @@ from rest_framework.exceptions import APIException, NotFound
 from apps.personalities.loader import personality_version_load
 from apps.personalities.selectors import personality_version_get
 from apps.registry.selectors import model_version_sou_path, version_sou_path
-from ml.infer.engine import ContextLengthError
+from ml.infer.engine import ContextLengthError, within_context
 from ml.personality.base import chat_settings
 
 from . import redis_state
@@ -218,14 +218,8 @@ def completion_generate(*, payload: dict) -> None:
         if persona_prompt and isinstance(prompt, list):
             prompt = with_system_prompt(prompt, persona_prompt)
         try:
-            try:
-                request = engine.request(prompt, max_tokens=max_tokens, **settings)
-            except ContextLengthError as exc:
-                if requested is not None or exc.prompt_tokens >= exc.context:
-                    raise
-                # A default length yields to the prompt, as OpenAI's does.
-                request = engine.request(prompt, max_tokens=exc.context - exc.prompt_tokens,
-                                         **settings)
+            request = within_context(engine.request, prompt, chosen=requested is not None,
+                                     max_tokens=max_tokens, **settings)
         except ValueError as exc:  # ContextLengthError, a template or prompt problem
             code = "context_length_exceeded" if isinstance(exc, ContextLengthError) else None
             push_reply(request_id, {"type": "error", "status": 400, "code": code,

@@ -78,19 +78,6 @@ def _system(*parts: str | None) -> list[dict]:
     return [{"role": "system", "content": text}] if text else []
 
 
-def _stream(engine, prompt, settings: dict, *, chosen_length: bool):
-    """`engine.stream`; a default reply length (not --max-tokens) shrinks to what the prompt
-    leaves of the context instead of failing."""
-    from ml.infer.engine import ContextLengthError
-
-    try:
-        return engine.stream(prompt, **settings)
-    except ContextLengthError as exc:
-        if chosen_length or exc.prompt_tokens >= exc.context:
-            raise
-        return engine.stream(prompt, **{**settings, "max_tokens": exc.context - exc.prompt_tokens})
-
-
 def _load(args: argparse.Namespace):
     from ml.infer.engine import Engine
 
@@ -110,7 +97,7 @@ def _print_stream(deltas) -> str:
 
 def generate_command(args: argparse.Namespace) -> int:
     """Print one continuation (or chat answer) of --prompt, streamed."""
-    from ml.infer.engine import ContextLengthError
+    from ml.infer.engine import ContextLengthError, within_context
     from ml.sou import SouFormatError
 
     try:
@@ -118,7 +105,8 @@ def generate_command(args: argparse.Namespace) -> int:
         engine = _load(args)
         chat = args.chat or bool(args.personality)
         prompt = [*_system(persona_prompt), {"role": "user", "content": args.prompt}] if chat else args.prompt
-        deltas = _stream(engine, prompt, _settings(args, defaults), chosen_length=args.max_tokens is not None)
+        deltas = within_context(engine.stream, prompt, chosen=args.max_tokens is not None,
+                                **_settings(args, defaults))
         if not chat:
             sys.stdout.write(args.prompt)
         _print_stream(deltas)
@@ -130,7 +118,7 @@ def generate_command(args: argparse.Namespace) -> int:
 
 def chat_command(args: argparse.Namespace) -> int:
     """Read a message per line, stream each answer; an empty line or end of input quits."""
-    from ml.infer.engine import ContextLengthError
+    from ml.infer.engine import ContextLengthError, within_context
     from ml.sou import SouFormatError
 
     try:
@@ -151,8 +139,8 @@ def chat_command(args: argparse.Namespace) -> int:
             return 0
         messages.append({"role": "user", "content": line.rstrip("\n")})
         try:
-            answer = _print_stream(_stream(engine, messages, settings,
-                                           chosen_length=args.max_tokens is not None))
+            answer = _print_stream(within_context(engine.stream, messages,
+                                                  chosen=args.max_tokens is not None, **settings))
         except ContextLengthError as exc:
             print(f"error: {exc}; start a new chat", file=sys.stderr)
             return 1

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import ctypes
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import torch
 from tokenizers import Tokenizer
@@ -25,6 +26,7 @@ from ml.models.llama import Llama
 from ml.sou import SouFile, read_sou
 
 Prompt = str | list[dict[str, str]]  # plain text, or chat messages {"role", "content"}
+T = TypeVar("T")
 
 SAMPLING_KEYS = ("temperature", "top_k", "top_p", "min_p", "repetition_penalty")
 # Steering strength for a file that has vectors but states none: vectors are written scaled to
@@ -40,6 +42,18 @@ class ContextLengthError(ValueError):
         super().__init__(f"the prompt has {prompt_tokens} tokens and max_tokens is {max_tokens}: "
                          f"{prompt_tokens + max_tokens} exceeds the context length of {context} "
                          "tokens; shorten the prompt or lower max_tokens")
+
+
+def within_context(call: Callable[..., T], prompt: Prompt, *, chosen: bool, **settings) -> T:
+    """`call(prompt, **settings)` (`Engine.request` or `Engine.stream`); a reply length that is
+    a default (not `chosen` by the user) yields to the prompt, shrinking to what the prompt
+    leaves of the context instead of failing, as OpenAI's does."""
+    try:
+        return call(prompt, **settings)
+    except ContextLengthError as exc:
+        if chosen or exc.prompt_tokens >= exc.context:
+            raise
+        return call(prompt, **{**settings, "max_tokens": exc.context - exc.prompt_tokens})
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
