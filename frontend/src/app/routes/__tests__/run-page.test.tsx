@@ -4,38 +4,11 @@ import { describe, expect, it, vi } from 'vitest';
 
 import { RunPage } from '../../../features/experiments/components/run-page';
 import { RunControls } from '../../../features/training/components/run-controls';
+import { FakeSocket } from '../../../testing/fake-socket';
 import { jsonResponse, renderWithProviders } from '../../../testing/render';
 
 // uPlot needs a canvas; the chart's header (title and latest values) is what is checked here.
-vi.mock('uplot', () => ({
-  default: class {
-    width = 400;
-    height = 220;
-    select = { width: 0 };
-    setData() {}
-    setSize() {}
-    destroy() {}
-  },
-}));
-
-/** Just enough of a WebSocket for the run socket; the test plays the server through it. */
-class FakeSocket {
-  readyState: number = WebSocket.CONNECTING;
-  onopen: (() => void) | null = null;
-  onmessage: ((event: MessageEvent) => void) | null = null;
-  onclose: ((event: CloseEvent) => void) | null = null;
-  send() {}
-  close() {
-    this.readyState = WebSocket.CLOSED;
-  }
-  accept() {
-    this.readyState = WebSocket.OPEN;
-    this.onopen?.();
-  }
-  emit(event: unknown) {
-    this.onmessage?.(new MessageEvent('message', { data: JSON.stringify(event) }));
-  }
-}
+vi.mock('uplot', () => import('../../../testing/uplot-stub'));
 
 const run = {
   id: 5,

@@ -2,6 +2,7 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import { MemoryRouter } from 'react-router';
 import { describe, expect, it, vi } from 'vitest';
 
+import { FakeSocket } from '../../../../testing/fake-socket';
 import { jsonResponse, renderWithProviders } from '../../../../testing/render';
 import { ConversationList } from '../conversation-list';
 import { ConversationView } from '../conversation-view';
@@ -9,28 +10,6 @@ import { ConversationView } from '../conversation-view';
 // Pages with several queries render slowly in jsdom on a busy machine.
 const SLOW = { timeout: 30_000 };
 const LOADED = { timeout: 10_000 };
-
-/** Just enough of a WebSocket for the chat socket; the test plays the server through it. */
-class FakeSocket {
-  readyState: number = WebSocket.CONNECTING;
-  sent: unknown[] = [];
-  onopen: (() => void) | null = null;
-  onmessage: ((event: MessageEvent) => void) | null = null;
-  onclose: ((event: CloseEvent) => void) | null = null;
-  send(data: string) {
-    this.sent.push(JSON.parse(data));
-  }
-  close() {
-    this.readyState = WebSocket.CLOSED;
-  }
-  accept() {
-    this.readyState = WebSocket.OPEN;
-    this.onopen?.();
-  }
-  emit(event: unknown) {
-    this.onmessage?.(new MessageEvent('message', { data: JSON.stringify(event) }));
-  }
-}
 
 const page = (results: unknown[]) => ({
   count: results.length,

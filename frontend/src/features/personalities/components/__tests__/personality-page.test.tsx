@@ -2,44 +2,13 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import { MemoryRouter } from 'react-router';
 import { describe, expect, it, vi } from 'vitest';
 
+import { FakeSocket } from '../../../../testing/fake-socket';
 import { jsonResponse, renderWithProviders } from '../../../../testing/render';
 import { PersonalityPage } from '../personality-page';
 import { fakeApi, page, personality, version } from './fake-api';
 
 // uPlot needs a canvas; the chart's header (title and latest loss) is what is checked here.
-vi.mock('uplot', () => ({
-  default: class {
-    width = 400;
-    height = 220;
-    select = { width: 0 };
-    setData() {}
-    setSize() {}
-    destroy() {}
-  },
-}));
-
-/** Just enough of a WebSocket for the training socket; the test plays the server through it. */
-class FakeSocket {
-  readyState: number = WebSocket.CONNECTING;
-  onopen: (() => void) | null = null;
-  onmessage: ((event: MessageEvent) => void) | null = null;
-  onclose: ((event: CloseEvent) => void) | null = null;
-  readonly url: string;
-  constructor(url: string) {
-    this.url = url;
-  }
-  send() {}
-  close() {
-    this.readyState = WebSocket.CLOSED;
-  }
-  accept() {
-    this.readyState = WebSocket.OPEN;
-    this.onopen?.();
-  }
-  emit(event: unknown) {
-    this.onmessage?.(new MessageEvent('message', { data: JSON.stringify(event) }));
-  }
-}
+vi.mock('uplot', () => import('../../../../testing/uplot-stub'));
 
 function renderPage(personalityId = 1) {
   const sockets: FakeSocket[] = [];
