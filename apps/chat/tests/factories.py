@@ -39,12 +39,13 @@ def tokenizer_json() -> str:
 
 
 def write_tiny_sou(path: Path, *, block_size: int = 2048, seed: int = 0,
-                   max_tokens: int = 16) -> Path:
-    """A 2-layer, 64-wide random LLaMA whose replies default to `max_tokens`; greedy replies
-    are deterministic per seed."""
+                   max_tokens: int = 16, width: int = 64, layers: int = 2) -> Path:
+    """A random LLaMA (2 layers, 64 wide unless told) whose replies default to `max_tokens`;
+    greedy replies are deterministic per seed."""
     vocab = Tokenizer.from_str(tokenizer_json()).get_vocab_size()
-    config = LlamaConfig(vocab_size=vocab, block_size=block_size, n_layer=2, n_head=4,
-                         n_kv_head=2, n_embd=64, intermediate_size=128, tie_word_embeddings=True)
+    config = LlamaConfig(vocab_size=vocab, block_size=block_size, n_layer=layers, n_head=4,
+                         n_kv_head=2, n_embd=width, intermediate_size=2 * width,
+                         tie_word_embeddings=True)
     torch.manual_seed(seed)
     model = Llama(config)
     with torch.no_grad():
@@ -61,7 +62,7 @@ def write_tiny_sou(path: Path, *, block_size: int = 2048, seed: int = 0,
 
 
 def model_version(user, name: str = "tiny", *, block_size: int = 2048, max_tokens: int = 16,
-                  write_file: bool = True) -> ModelVersion:
+                  write_file: bool = True, width: int = 64, layers: int = 2) -> ModelVersion:
     """A ready version (1.0.0, then 1.0.1, ...) whose canonical file (under MEDIA_ROOT) is a
     tiny random model with a `block_size` context, replying `max_tokens` by default."""
     registered, _ = RegisteredModel.objects.get_or_create(owner=user, name=name)
@@ -72,7 +73,7 @@ def model_version(user, name: str = "tiny", *, block_size: int = 2048, max_token
     )
     if write_file:
         write_tiny_sou(storage.canonical_sou(user.pk, created.pk), block_size=block_size,
-                       max_tokens=max_tokens)
+                       max_tokens=max_tokens, width=width, layers=layers)
     return created
 
 

@@ -107,9 +107,18 @@ async def test_the_first_message_names_the_conversation_live(make_user):
     await socket.disconnect()
 
 
+@sync_to_async
+def _slow_chat(make_user, **fields):
+    """A conversation whose model takes seconds for a long reply: the default tiny model writes
+    1,500 tokens in about 0.15 s, which a busy machine may spend carrying a stop to the worker."""
+    user = make_user()
+    version = model_version(user, "slow", block_size=8192, width=256, layers=4)
+    return user, conversation(user, version, **fields)
+
+
 async def test_stop_mid_stream_stores_the_partial_reply(make_user):
-    # given a reply that would take 1500 tokens
-    user, chat = await _chat(make_user, max_tokens=1500)
+    # given a reply that would take 8000 tokens (about ten seconds here)
+    user, chat = await _slow_chat(make_user, max_tokens=8000)
     socket = await _socket(user, chat.pk)
     await socket.send_json_to({"type": "send", "content": "Tell me a long story"})
     await _until(socket, "delta")
@@ -121,7 +130,7 @@ async def test_stop_mid_stream_stores_the_partial_reply(make_user):
     assert done["status"] == "stopped" and done["finish_reason"] == "cancelled"
     reply = (await _messages(chat.pk))[-1]
     assert reply.status == "stopped"
-    assert 0 < reply.completion_tokens < 1500
+    assert 0 < reply.completion_tokens < 8000
     assert reply.content and reply.content == done["content"]
     await socket.disconnect()
 
