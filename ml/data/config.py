@@ -23,6 +23,15 @@ class DataConfig:
     # Fields of instruction pairs; the loss is taken on the response only.
     prompt_column: str = "prompt"
     response_column: str = "response"
+    # Field of a chat: a list of {"role": "system"|"user"|"assistant", "content"} messages,
+    # rendered through the chat template; the loss is taken on assistant turns only.
+    messages_column: str = "messages"
+    # Fields of preference records (with prompt_column) for DPO.
+    chosen_column: str = "chosen"
+    rejected_column: str = "rejected"
+    # Instruction, chat and preference examples fill training rows whole, several short ones
+    # per row, instead of windows cut anywhere in one stream; longer ones are cut (and counted).
+    packing: bool = True
     # Element type of a pre-tokenized .bin file (nanoGPT writes uint16).
     bin_dtype: Literal["uint16", "uint32"] = "uint16"
     # Where token caches live; empty means ~/.cache/sloughgpt/tokens.

@@ -1,6 +1,6 @@
 """Everything a training run is told, as dataclasses loadable from TOML with `--set` overrides.
 
-One TOML table per section: [model], [data], [optim], [train], [lora]. Defaults reproduce
+One TOML table per section: [model], [data], [optim], [train], [lora], [dpo]. Defaults reproduce
 nanoGPT's CPU Shakespeare example.
 """
 
@@ -20,7 +20,8 @@ Schedule = Literal["constant", "cosine", "linear", "one_cycle", "cyclic", "polyn
 class ModelSpec:
     # Named shape from ml.models.PRESETS for a model trained from scratch.
     preset: str = "nanogpt-char"
-    # Fine-tune from this instead: a Hugging Face directory, a .gguf file or a checkpoint dir.
+    # Fine-tune from this instead: a .sou file, a Hugging Face directory, a .gguf file or a
+    # checkpoint dir.
     base: str = ""
     # Overrides of the preset's shape; None keeps the preset's value.
     n_layer: int | None = None
@@ -102,6 +103,18 @@ class LoraSpec:
     dropout: float = 0.05
     # Linear layers that get adapters; empty means all attention and MLP projections.
     target_modules: list[str] = field(default_factory=list)
+    # Keep the frozen base's linear weights packed in this block type ("Q8_0", "Q4_0", "Q4_1")
+    # and train adapters over them: the CPU analogue of QLoRA. Empty keeps them in float32.
+    base_type: str = ""
+
+
+@dataclass
+class DpoSpec:
+    # Train on preference pairs (prompt, chosen, rejected) with the sigmoid DPO loss against
+    # the frozen base as reference, instead of next-token loss on text.
+    enabled: bool = False
+    # Strength of the pull towards the reference: higher keeps the policy closer to it.
+    beta: float = 0.1
 
 
 @dataclass
@@ -111,6 +124,7 @@ class TrainConfig:
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: LoopConfig = field(default_factory=LoopConfig)
     lora: LoraSpec = field(default_factory=LoraSpec)
+    dpo: DpoSpec = field(default_factory=DpoSpec)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
