@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ml.models.attention import Attention, CausalLM, Positions, embedding
+from ml.models.head_loss import head_loss
 
 
 @dataclass
@@ -128,14 +129,22 @@ class GPT2(CausalLM):
         input_pos: torch.Tensor | None = None,
         cache_rows: torch.Tensor | None = None,
         logits_at: torch.Tensor | None = None,
+        targets: torch.Tensor | None = None,
+        reduction: str = "mean",
     ) -> torch.Tensor:
         """idx (B, T) token ids at `input_pos` ((T,) or (B, T); default 0..T-1) -> logits
         (B, T, vocab_size); with `logits_at` (B,), only row b's index logits_at[b] is scored,
         giving (B, 1, vocab_size) (generation needs each prompt's last token only). With caches
-        set up, `cache_rows` (B,) picks each row's cache slot."""
+        set up, `cache_rows` (B,) picks each row's cache slot.
+
+        With `targets` (B, T) (next tokens, IGNORE_INDEX where nothing is predicted) the loss
+        is returned instead of logits: "mean" a scalar, "sum" a scalar, "none" (B, T) per-token
+        NLL; the head scores only targeted positions, in chunks (see ml.models.head_loss)."""
         positions = self._positions(idx, input_pos, cache_rows)
         x = self.transformer.wte(idx) + self.transformer.wpe(positions.input_pos)  # (B, T, C)
         x = self.transformer.drop(x)
         x = self.run_blocks(x, positions)
+        if targets is not None:
+            return head_loss(x, self.transformer.ln_f, self.lm_head, targets, reduction)
         x = self.scored_positions(x, logits_at)  # (B, T or 1, C)
         return self.lm_head(self.transformer.ln_f(x))  # (B, T, V)

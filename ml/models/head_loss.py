@@ -1,0 +1,140 @@
+"""The output head and the next-token loss computed together, a few hundred rows at a time.
+
+Training only needs each target's log-probability, not the logits: for a 49k-token vocabulary,
+4 x 256 positions of float32 logits are 200 MB, and autograd would keep them (plus their
+softmax) until backward. Here only rows that have a target are scored, in chunks, and the
+chunk's logits are dropped as soon as its loss (and, for a frozen head, its input gradient)
+is known, so at most one chunk of logits is alive at a time.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.checkpoint import checkpoint
+
+from ml.data.dataset import IGNORE_INDEX
+
+# Logit elements (rows x vocabulary) scored at once: 16 MiB of float32, a few hundred rows of
+# a 50k vocabulary, large enough that each chunk is still one efficient matmul.
+CHUNK_ELEMENTS = 1 << 22
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def head_loss(
+    hidden: torch.Tensor,
+    norm: nn.Module,
+    head: nn.Module,
+    targets: torch.Tensor,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    """Final-norm + head + cross-entropy of hidden (B, T, C) against targets (B, T).
+
+    "mean" -> scalar over targets != IGNORE_INDEX (0 when there are none), "sum" -> their
+    scalar sum, "none" -> (B, T) per-token negative log-likelihood, 0 at ignored targets.
+    """
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction {reduction!r} is not one of {REDUCTIONS}")
+    if targets.shape != hidden.shape[:2]:
+        raise ValueError(f"targets have shape {tuple(targets.shape)}, "
+                         f"expected {tuple(hidden.shape[:2])}")
+    keep = targets != IGNORE_INDEX  # (B, T)
+    rows = norm(hidden[keep])  # (N, C): the norm is per position, so only scored ones run
+    picked = targets[keep]  # (N,)
+    losses = _row_losses(rows, head, picked)  # (N,) float32
+    if reduction == "none":
+        out = losses.new_zeros(targets.shape)
+        return out.masked_scatter(keep, losses)
+    total = losses.sum()
+    return total if reduction == "sum" else total / keep.sum().clamp(min=1)
+
+
+def _row_losses(rows: torch.Tensor, head: nn.Module, targets: torch.Tensor) -> torch.Tensor:
+    vocab = head.out_features
+    chunk = max(1, CHUNK_ELEMENTS // vocab)
+    if type(head) is nn.Linear:
+        # A plain head: the fused function below computes gradients without keeping logits.
+        needs_grad = torch.is_grad_enabled() and rows.requires_grad
+        frozen = not head.weight.requires_grad and (head.bias is None or not head.bias.requires_grad)
+        return _LinearCrossEntropy.apply(rows, head.weight, head.bias, targets, chunk,
+                                         needs_grad and frozen)
+    # Any other head (quantized, or wrapped with adapters): each chunk's logits are recomputed
+    # in backward instead of kept.
+    grad = torch.is_grad_enabled()
+    pieces = []
+    for start in range(0, rows.shape[0], chunk):
+        args = (head, rows[start:start + chunk], targets[start:start + chunk])
+        pieces.append(checkpoint(_chunk_nll, *args, use_reentrant=False) if grad
+                      else _chunk_nll(*args))
+    return torch.cat(pieces) if pieces else rows.new_zeros(0, dtype=torch.float32)
+
+
+def _chunk_nll(head: nn.Module, rows: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    return F.cross_entropy(head(rows).float(), targets, reduction="none")
+
+
+class _LinearCrossEntropy(torch.autograd.Function):
+    """rows (N, C), weight (V, C), bias (V,) or None, targets (N,) -> NLL per row (N,) float32.
+
+    With `grad_now` (a frozen head, the LoRA case) each chunk's input gradient is computed in
+    forward while its softmax is at hand: two head matmuls in all, as without chunking, and
+    backward only scales them. Otherwise (the head trains too) backward recomputes each chunk.
+    """
+
+    @staticmethod
+    def forward(ctx, rows, weight, bias, targets, chunk, grad_now):
+        losses = torch.empty(rows.shape[0], dtype=torch.float32, device=rows.device)
+        grad_rows = torch.empty_like(rows) if grad_now else None
+        for start in range(0, rows.shape[0], chunk):
+            end = min(start + chunk, rows.shape[0])
+            logits = F.linear(rows[start:end], weight, bias).float()  # (n, V)
+            t = targets[start:end]
+            lse = torch.logsumexp(logits, dim=-1)  # (n,)
+            losses[start:end] = lse - logits.gather(1, t[:, None]).squeeze(1)
+            if grad_now:
+                grad_rows[start:end] = _chunk_grad_rows(logits, lse, t, weight)
+        ctx.chunk = chunk
+        ctx.save_for_backward(rows, weight, bias, targets, grad_rows)
+        return losses
+
+    @staticmethod
+    def backward(ctx, grad_losses):
+        rows, weight, bias, targets, grad_rows = ctx.saved_tensors
+        need_rows, need_weight, need_bias = ctx.needs_input_grad[:3]
+        scale = grad_losses.float()[:, None]  # (N, 1)
+        if grad_rows is not None:
+            return (grad_rows * scale).to(rows.dtype), None, None, None, None, None
+        d_rows = torch.empty_like(rows) if need_rows else None
+        d_weight = torch.zeros_like(weight, dtype=torch.float32) if need_weight else None
+        d_bias = torch.zeros_like(bias, dtype=torch.float32) if need_bias else None
+        for start in range(0, rows.shape[0], ctx.chunk):
+            end = min(start + ctx.chunk, rows.shape[0])
+            h = rows[start:end]
+            logits = F.linear(h, weight, bias).float()  # (n, V)
+            lse = torch.logsumexp(logits, dim=-1)
+            d_logits = _softmax_minus_onehot(logits, lse, targets[start:end]) * scale[start:end]
+            if need_rows:
+                d_rows[start:end] = (d_logits.to(weight.dtype) @ weight).to(rows.dtype)
+            if need_weight:
+                d_weight += d_logits.t() @ h.float()
+            if need_bias:
+                d_bias += d_logits.sum(0)
+        return (
+            d_rows,
+            None if d_weight is None else d_weight.to(weight.dtype),
+            None if d_bias is None else d_bias.to(bias.dtype),
+            None, None, None,
+        )
+
+
+def _softmax_minus_onehot(logits, lse, targets):
+    """d NLL / d logits for each row, computed in place over `logits` (n, V)."""
+    grad = logits.sub_(lse[:, None]).exp_()
+    grad[torch.arange(grad.shape[0], device=grad.device), targets] -= 1.0
+    return grad
+
+
+def _chunk_grad_rows(logits, lse, targets, weight):
+    d_logits = _softmax_minus_onehot(logits, lse, targets)  # (n, V)
+    return d_logits.to(weight.dtype) @ weight  # (n, C)
