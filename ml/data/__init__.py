@@ -12,6 +12,7 @@ from ml.data.dataset import (
     prepare_data,
 )
 from ml.data.errors import DataFormatError
+from ml.data.packing import ExampleStream
 from ml.data.records import Columns, Record, iter_records
 from ml.data.summary import DatasetReport, inspect_dataset
 from ml.data.tokenizer import (
@@ -29,6 +30,7 @@ __all__ = [
     "DataConfig",
     "DataFormatError",
     "DatasetReport",
+    "ExampleStream",
     "PreparedData",
     "Record",
     "TokenStream",

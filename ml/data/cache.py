@@ -3,7 +3,13 @@ directory named by the hash of the data's content and of the tokenizer, so a mul
 never sits in RAM and a second run with the same data and tokenizer skips tokenization.
 
 A cache entry is `tokens.bin` (uint16/uint32 ids), optionally `mask.bin` (uint8, 1 where the
-token is a training target; written only when instruction pairs are present) and `meta.json`.
+token is a training target; written only when some tokens are not), `examples.bin` (int64: the
+offset where each example starts, then the end) and `meta.json`, whose "layout" says how the
+tokens are batched:
+- "stream": plain text, documents separated by the end-of-text token, cut into random windows;
+- "examples": instruction pairs and chats (and any text beside them), each example whole;
+- "pairs": preference records for DPO, each as two examples, prompt + chosen then
+  prompt + rejected, the mask on the response only.
 """
 
 from __future__ import annotations
@@ -20,12 +26,13 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Tokenizer
 
-from ml.data.chat import split_pair
+from ml.data.chat import ChatTemplateError, split_chat
+from ml.data.errors import DataFormatError
 from ml.data.records import Record, display_name, list_files
 from ml.data.tokenizer import token_dtype, tokenizer_hash
 
 # Bump when the layout or the way records become tokens changes, to invalidate old caches.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 # Texts handed to the tokenizer at once; encode_batch runs them in parallel.
 ENCODE_BATCH_CHARS = 4 << 20
 
@@ -47,15 +54,19 @@ def content_hash(path: str | Path, extra: str = "") -> str:
 
 @dataclass
 class TokenFile:
-    """A tokenized corpus as memory maps: `tokens` (N,) ids and optional `mask` (N,) targets."""
+    """A tokenized corpus as memory maps: `tokens` (N,) ids and optional `mask` (N,) targets;
+    for the "examples" and "pairs" layouts, `bounds` (E + 1,) where each example starts."""
 
     tokens: np.ndarray
     mask: np.ndarray | None
+    layout: str = "stream"
+    bounds: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
 class PairMarkup:
-    """How instruction pairs become text: a chat template and the token strings it may use."""
+    """How pairs, chats and preferences become text: a chat template and the token strings
+    it may use."""
 
     chat_template: str
     bos_token: str = ""
@@ -69,8 +80,11 @@ def cached_tokens(
     markup: PairMarkup,
     eos_token_id: int | None,
     cache_dir: Path,
+    preference: bool = False,
 ) -> TokenFile:
-    """Open the cache entry for this data + tokenizer, writing it first if missing."""
+    """Open the cache entry for this data + tokenizer, writing it first if missing.
+
+    `preference` tokenizes preference records for DPO (and only those)."""
     key = hashlib.sha256(
         json.dumps(
             [
@@ -80,12 +94,13 @@ def cached_tokens(
                 markup.bos_token,
                 markup.eos_token,
                 eos_token_id,
+                preference,
             ]
         ).encode()
     ).hexdigest()[:32]
     entry = cache_dir / key
     if not (entry / "meta.json").exists():
-        _write_entry(entry, records, tokenizer, markup, eos_token_id)
+        _write_entry(entry, records, tokenizer, markup, eos_token_id, preference)
     return open_entry(entry)
 
 
@@ -93,7 +108,10 @@ def open_entry(entry: Path) -> TokenFile:
     meta = json.loads((entry / "meta.json").read_text())
     tokens = _memmap(entry / "tokens.bin", meta["dtype"], meta["n_tokens"])
     mask = _memmap(entry / "mask.bin", "uint8", meta["n_tokens"]) if meta["has_mask"] else None
-    return TokenFile(tokens, mask)
+    if meta["layout"] == "stream":
+        return TokenFile(tokens, mask)
+    bounds = np.fromfile(entry / "examples.bin", dtype=np.int64)
+    return TokenFile(tokens, mask, meta["layout"], bounds)
 
 
 def _memmap(path: Path, dtype: str, n: int) -> np.ndarray:
@@ -108,6 +126,7 @@ def _write_entry(
     tokenizer: Tokenizer,
     markup: PairMarkup,
     eos_token_id: int | None,
+    preference: bool,
 ) -> None:
     entry.parent.mkdir(parents=True, exist_ok=True)
     # Written beside the final place and renamed in one step, so a crash or a concurrent run
@@ -115,8 +134,8 @@ def _write_entry(
     tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}-", dir=entry.parent))
     try:
         writer = _StreamWriter(tmp, token_dtype(tokenizer.get_vocab_size()))
-        _tokenize(records, tokenizer, markup, eos_token_id, writer)
-        writer.close()
+        _tokenize(records, tokenizer, markup, eos_token_id, writer, preference)
+        writer.close("pairs" if preference else "examples" if writer.has_examples else "stream")
         try:
             os.rename(tmp, entry)
         except OSError:
@@ -132,40 +151,75 @@ def _tokenize(
     markup: PairMarkup,
     eos_token_id: int | None,
     writer: _StreamWriter,
+    preference: bool,
 ) -> None:
-    # Pieces are (text, is_target); they are encoded in large batches, then written in order.
-    pieces: list[tuple[str, bool]] = []
-    size, first = 0, True
+    # Pieces are (text, is_target, starts_example); they are encoded in large batches, then
+    # written in order. An empty text stands for the end-of-text token.
+    pieces: list[tuple[str, bool, bool]] = []
+    size, previous = 0, None
     for record in records:
-        if record.new_document and not first and eos_token_id is not None:
-            pieces.append(("", True))  # placeholder for the document separator
-        first = False
-        if record.is_pair:
-            head, answer = split_pair(
-                markup.chat_template,
-                record.prompt,
-                record.response,
-                bos_token=markup.bos_token,
-                eos_token=markup.eos_token,
-            )
-            pieces += [(head, False), (answer, True)]
-            size += len(head) + len(answer)
-        else:
-            pieces.append((record.text, True))
-            size += len(record.text)
+        if record.new_document:
+            # A text document ends with the end-of-text token when another document follows.
+            if previous == "text" and eos_token_id is not None:
+                pieces.append(("", True, False))
+            previous = record.kind
+        for example in record_examples(record, markup, preference):
+            # A .txt file's later chunks continue its example.
+            starts = record.new_document
+            pieces += [
+                (text, target, starts and i == 0) for i, (text, target) in enumerate(example)
+            ]
+            size += sum(len(text) for text, _ in example)
+        if record.kind != "text":
+            writer.has_examples = True
         if size >= ENCODE_BATCH_CHARS:
             _flush(pieces, tokenizer, eos_token_id, writer)
             pieces, size = [], 0
     _flush(pieces, tokenizer, eos_token_id, writer)
 
 
+def record_examples(
+    record: Record, markup: PairMarkup, preference: bool = False
+) -> list[list[tuple[str, bool]]]:
+    """The examples a record trains as, each a list of (text, is_target) pieces.
+
+    Text and continuation chunks are one piece; pairs and chats go through the chat template
+    with the assistant turns as targets; a preference record is two examples (prompt + chosen,
+    prompt + rejected) whose target is the response alone.
+    """
+    kind = record.kind
+    if preference != (kind == "preference"):
+        message = (
+            f"a {kind} record cannot train with DPO, which takes preference records "
+            "(prompt, chosen, rejected)"
+            if preference
+            else "a preference record (prompt, chosen, rejected) trains only with DPO"
+        )
+        raise DataFormatError(record.file, record.line, message)
+    tokens = {"bos_token": markup.bos_token, "eos_token": markup.eos_token}
+    try:
+        if kind == "text":
+            return [[(record.text or "", True)]]
+        if kind != "preference":
+            return [split_chat(markup.chat_template, record.chat_messages(), **tokens)]
+        examples = []
+        for response in (record.chosen, record.rejected):
+            messages = [*record.prompt_messages(), {"role": "assistant", "content": response}]
+            pieces = split_chat(markup.chat_template, messages, **tokens)
+            last = max(i for i, (_, target) in enumerate(pieces) if target)
+            examples.append([(text, i == last) for i, (text, _) in enumerate(pieces)])
+        return examples
+    except ChatTemplateError as exc:
+        raise DataFormatError(record.file, record.line, str(exc)) from exc
+
+
 def _flush(pieces, tokenizer: Tokenizer, eos_token_id: int | None, writer: _StreamWriter) -> None:
     if not pieces:
         return
-    encodings = tokenizer.encode_batch([text for text, _ in pieces], add_special_tokens=False)
-    for (text, is_target), encoding in zip(pieces, encodings):
+    encodings = tokenizer.encode_batch([text for text, _, _ in pieces], add_special_tokens=False)
+    for (text, is_target, starts_example), encoding in zip(pieces, encodings):
         ids = encoding.ids if text else [eos_token_id]
-        writer.write(ids, is_target)
+        writer.write(ids, is_target, starts_example)
 
 
 class _StreamWriter:
@@ -178,8 +232,12 @@ class _StreamWriter:
         self.tokens = open(directory / "tokens.bin", "wb")  # noqa: SIM115
         self.mask = None
         self.n_tokens = 0
+        self.starts: list[int] = []
+        self.has_examples = False
 
-    def write(self, ids: list[int], is_target: bool) -> None:
+    def write(self, ids: list[int], is_target: bool, starts_example: bool = False) -> None:
+        if starts_example:
+            self.starts.append(self.n_tokens)
         if not ids:
             return
         self.tokens.write(np.asarray(ids, dtype=self.dtype).tobytes())
@@ -191,9 +249,17 @@ class _StreamWriter:
             self.mask.write(np.full(len(ids), int(is_target), np.uint8).tobytes())
         self.n_tokens += len(ids)
 
-    def close(self) -> None:
+    def close(self, layout: str) -> None:
         self.tokens.close()
         if self.mask is not None:
             self.mask.close()
-        meta = {"n_tokens": self.n_tokens, "dtype": self.dtype, "has_mask": self.mask is not None}
+        if layout != "stream":
+            bounds = np.asarray([*self.starts, self.n_tokens], dtype=np.int64)
+            bounds.tofile(self.directory / "examples.bin")
+        meta = {
+            "n_tokens": self.n_tokens,
+            "dtype": self.dtype,
+            "has_mask": self.mask is not None,
+            "layout": layout,
+        }
         (self.directory / "meta.json").write_text(json.dumps(meta))

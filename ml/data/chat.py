@@ -1,4 +1,5 @@
-"""Chat templates: turning a prompt/response pair into the text a chat model was trained on.
+"""Chat templates: turning a conversation into the text a chat model was trained on, and
+finding the assistant turns in it (the tokens a fine-tune learns).
 
 Templates are the Jinja strings HF models ship (`chat_template`), rendered in a sandbox since
 they come with user-supplied models. Models trained here from scratch get `DEFAULT_CHAT_TEMPLATE`.
@@ -55,14 +56,33 @@ def render_chat(
         raise ChatTemplateError(f"chat template failed: {exc}") from exc
 
 
-def split_pair(template: str, prompt: str, response: str, **tokens: str) -> tuple[str, str]:
-    """(text before the response, the response with its end-of-turn markup).
+def split_chat(
+    template: str, messages: list[dict[str, str]], **tokens: str
+) -> list[tuple[str, bool]]:
+    """The rendered chat as consecutive pieces (text, is_assistant_turn).
 
-    The loss is taken on the second part only, so the model learns to answer, not to ask.
+    Each assistant turn is found as the difference between the chat rendered up to it with a
+    generation prompt and rendered through it, so it includes its end-of-turn markup (the model
+    learns to stop) and the loss can be taken on it alone: the model learns to answer, not to ask.
     """
-    user = [{"role": "user", "content": prompt}]
-    head = render_chat(template, user, add_generation_prompt=True, **tokens)
-    full = render_chat(template, user + [{"role": "assistant", "content": response}], **tokens)
-    if not full.startswith(head):
-        raise ChatTemplateError("the chat template's generation prompt is not a prefix of the chat")
-    return head, full[len(head) :]
+    pieces: list[tuple[str, bool]] = []
+    done = ""
+    for i, message in enumerate(messages):
+        if message["role"] != "assistant":
+            continue
+        head = render_chat(template, messages[:i], add_generation_prompt=True, **tokens)
+        full = render_chat(template, messages[: i + 1], **tokens)
+        if not head.startswith(done) or not full.startswith(head):
+            raise ChatTemplateError(
+                "the chat template does not render each turn as a prefix of the next"
+            )
+        pieces += [(head[len(done) :], False), (full[len(head) :], True)]
+        done = full
+    whole = render_chat(template, messages, **tokens)
+    if not whole.startswith(done):
+        raise ChatTemplateError(
+            "the chat template does not render each turn as a prefix of the next"
+        )
+    if len(whole) > len(done):
+        pieces.append((whole[len(done) :], False))
+    return [(text, target) for text, target in pieces if text]

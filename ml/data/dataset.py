@@ -1,8 +1,10 @@
 """From a `DataConfig` to train and validation token streams, and batches drawn from them.
 
-Batch number `index` of a run is always the same windows (its offsets come from a generator
-seeded with (seed, index)), so resuming needs only the index, and N processes drawing
-indices rank, rank + N, ... see exactly what one process with N-fold accumulation sees.
+Plain text is one stream cut into random windows; instruction pairs and chats are whole
+examples packed into rows, and preference records pairs of examples (see ml/data/packing.py).
+Either way batch number `index` of a run is always the same rows (drawn by a generator seeded
+with (seed, index)), so resuming needs only the index, and N processes drawing indices rank,
+rank + N, ... see exactly what one process with N-fold accumulation sees.
 """
 
 from __future__ import annotations
@@ -16,10 +18,18 @@ import numpy as np
 import torch
 from tokenizers import Tokenizer
 
-from ml.data.cache import PairMarkup, TokenFile, cached_tokens, content_hash, default_cache_dir
-from ml.data.chat import DEFAULT_CHAT_TEMPLATE, split_pair
+from ml.data.cache import (
+    PairMarkup,
+    TokenFile,
+    cached_tokens,
+    content_hash,
+    default_cache_dir,
+    record_examples,
+)
+from ml.data.chat import DEFAULT_CHAT_TEMPLATE
 from ml.data.config import DataConfig
 from ml.data.errors import DataFormatError
+from ml.data.packing import IGNORE_INDEX, ExampleStream, split_examples, whole_examples
 from ml.data.records import Columns, iter_records
 from ml.data.tokenizer import (
     build_char_tokenizer,
@@ -27,8 +37,6 @@ from ml.data.tokenizer import (
     tokenizer_from_json,
     train_bpe_tokenizer,
 )
-
-IGNORE_INDEX = -100  # targets the loss skips (prompt tokens of instruction pairs)
 
 
 @dataclass
@@ -63,11 +71,23 @@ class TokenStream:
 
 @dataclass
 class PreparedData:
-    train: TokenStream
-    val: TokenStream
+    train: TokenStream | ExampleStream
+    val: TokenStream | ExampleStream
     tokenizer: Tokenizer
     eos_token_id: int | None
     chat_template: str
+    # Examples (preference pairs for DPO) longer than a row, cut by the last `pack`.
+    cut_examples: int = 0
+
+    def pack(self, block_size: int) -> int:
+        """Lay whole examples out in rows of block_size + 1 tokens (plain text needs nothing);
+        returns how many examples are cut to fit, also kept in `cut_examples`."""
+        self.cut_examples = sum(
+            stream.pack(block_size)
+            for stream in (self.train, self.val)
+            if isinstance(stream, ExampleStream)
+        )
+        return self.cut_examples
 
 
 @dataclass
@@ -81,12 +101,16 @@ class BaseTokenizer:
     eos_token: str = ""
 
 
-def prepare_data(cfg: DataConfig, base: BaseTokenizer | None = None) -> PreparedData:
-    """Tokenize (or open the cache of) the configured data and split it."""
+def prepare_data(
+    cfg: DataConfig, base: BaseTokenizer | None = None, *, preference: bool = False
+) -> PreparedData:
+    """Tokenize (or open the cache of) the configured data and split it.
+
+    `preference` reads preference records for DPO: every record must be one."""
     if not cfg.path:
         raise DataFormatError("data.path", 0, "no training data configured")
     cache_dir = Path(cfg.cache_dir) if cfg.cache_dir else default_cache_dir()
-    columns = Columns(cfg.text_column, cfg.prompt_column, cfg.response_column)
+    columns = data_columns(cfg)
     # The base model's chat markup applies only when its tokenizer is the one in use.
     use_base = cfg.tokenizer == "base" and base is not None
     markup = PairMarkup(
@@ -100,22 +124,49 @@ def prepare_data(cfg: DataConfig, base: BaseTokenizer | None = None) -> Prepared
 
     def load(source: _Source) -> TokenFile:
         if source.is_bin:
+            if preference:
+                raise DataFormatError(Path(source.path).name, 0, "DPO needs preference records")
             return load_bin(source.path, cfg.bin_dtype, tokenizer.get_vocab_size())
         records = iter_records(source.path, columns)
-        return cached_tokens(records, source.hash, tokenizer, markup, eos_id, cache_dir)
+        return cached_tokens(
+            records, source.hash, tokenizer, markup, eos_id, cache_dir, preference=preference
+        )
 
     train_file = load(train_source)
     if cfg.val_path:
-        val_file = load(_Source(cfg.val_path, columns))
-        train = TokenStream(train_file.tokens, train_file.mask, 0, len(train_file.tokens))
-        val = TokenStream(val_file.tokens, val_file.mask, 0, len(val_file.tokens))
+        train = whole(train_file, cfg.packing)
+        val = whole(load(_Source(cfg.val_path, columns)), cfg.packing)
     else:
-        train, val = split(train_file, cfg.val_fraction)
+        train, val = split(train_file, cfg.val_fraction, cfg.packing)
     return PreparedData(train, val, tokenizer, eos_id, markup.chat_template)
 
 
-def split(data: TokenFile, val_fraction: float) -> tuple[TokenStream, TokenStream]:
-    """First (1 - val_fraction) of the stream trains, the rest validates (as nanoGPT does)."""
+def data_columns(cfg: DataConfig) -> Columns:
+    return Columns(
+        text=cfg.text_column,
+        prompt=cfg.prompt_column,
+        response=cfg.response_column,
+        messages=cfg.messages_column,
+        chosen=cfg.chosen_column,
+        rejected=cfg.rejected_column,
+    )
+
+
+def whole(data: TokenFile, packing: bool = True) -> TokenStream | ExampleStream:
+    """All of a tokenized file as one split."""
+    if data.bounds is None:
+        return TokenStream(data.tokens, data.mask, 0, len(data.tokens))
+    return whole_examples(data.tokens, data.mask, data.bounds, data.layout == "pairs", packing)
+
+
+def split(
+    data: TokenFile, val_fraction: float, packing: bool = True
+) -> tuple[TokenStream | ExampleStream, TokenStream | ExampleStream]:
+    """First (1 - val_fraction) of the stream (or of the examples) trains, the rest validates
+    (as nanoGPT does)."""
+    if data.bounds is not None:
+        pairs = data.layout == "pairs"
+        return split_examples(data.tokens, data.mask, data.bounds, val_fraction, pairs, packing)
     if not 0.0 < val_fraction < 1.0:
         raise ValueError(f"val_fraction must be between 0 and 1, got {val_fraction}")
     n = len(data.tokens)
@@ -176,12 +227,11 @@ def resolve_tokenizer(
 
 
 def _texts(source: _Source, markup: PairMarkup):
-    # Pairs are rendered with the chat template so its markup is in the vocabulary too.
+    # Pairs and chats are rendered with the chat template so its markup is in the vocabulary too.
     for record in iter_records(source.path, source.columns):
-        if record.is_pair:
-            yield from split_pair(markup.chat_template, record.prompt, record.response)
-        else:
-            yield record.text
+        preference = record.kind == "preference"
+        for example in record_examples(record, markup, preference):
+            yield from (text for text, _ in example)
 
 
 def load_bin(path: str, dtype: str, vocab_size: int) -> TokenFile:

@@ -99,7 +99,7 @@ def test_instruction_pairs_train_only_on_responses(tmp_path):
 
     # when prepared and batched
     data = prepare_data(make_config(tmp_path, path, val_fraction=0.2))
-    x, y = data.train.batch(batch_size=8, block_size=32, seed=0, index=0)
+    x, y = data.train.batch(batch_size=8, block_size=64, seed=0, index=0)
 
     # then targets inside prompts are ignored and those inside answers are kept
     tokens = np.asarray(data.train.tokens)
@@ -178,3 +178,113 @@ def test_batches_are_a_function_of_seed_and_index(tmp_path):
     assert torch.equal(a[0], b[0]) and not torch.equal(a[0], c[0])
     assert a[0].shape == (4, 16) and a[0].dtype == torch.int64
     assert torch.equal(a[0][:, 1:], a[1][:, :-1])
+
+
+def write_jsonl(path, rows):
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return path
+
+
+def chat(*turns):
+    roles = ["user", "assistant"] * len(turns)
+    return {"messages": [{"role": r, "content": c} for r, c in zip(roles, turns)]}
+
+
+def decode(tokenizer, ids):
+    return tokenizer.decode([int(i) for i in ids], skip_special_tokens=False)
+
+
+def test_loss_covers_exactly_the_assistant_turns_of_a_chat(tmp_path):
+    # given two-turn chats (the second file validates)
+    train = write_jsonl(tmp_path / "train.jsonl", [chat("Hi", "Hello", "Bye", "Later")] * 4)
+    val = write_jsonl(tmp_path / "val.jsonl", [chat("Hi", "Hello", "Bye", "Later")])
+
+    # when prepared with rows wider than one chat and not packed
+    cfg = make_config(tmp_path, train, val_path=str(val), packing=False)
+    data = prepare_data(cfg)
+    x, y = data.val.batch(batch_size=1, block_size=80, seed=0, index=0)
+
+    # then the targets are the assistant turns with their end-of-turn markup, nothing else
+    targets = y[0][y[0] != IGNORE_INDEX]
+    assert decode(data.tokenizer, targets) == "Hello<|endoftext|>\nLater<|endoftext|>\n"
+    text = decode(data.tokenizer, x[0])
+    assert text.startswith("<|user|>\nHi\n<|assistant|>\nHello<|endoftext|>\n<|user|>\nBye")
+
+
+def test_packing_fills_rows_with_whole_examples_and_counts_the_cut_ones(tmp_path):
+    # given chats of different lengths, one of them longer than a row
+    rows = [chat("q", "a" * n) for n in (3, 10, 5, 8, 2, 6, 4, 7)] + [chat("q", "z" * 200)]
+    path = write_jsonl(tmp_path / "chats.jsonl", rows)
+    data = prepare_data(make_config(tmp_path, path, val_path=str(path)))
+
+    # when packed into rows of 65 tokens and every row is drawn
+    cut = data.pack(block_size=64)
+    x, y = data.train.batch(batch_size=data.train.units, block_size=64, seed=3, index=0)
+
+    # then the long chat is counted as cut (in both splits), rows hold several whole chats, and
+    # no target lies in the padding or crosses into the next chat
+    assert cut == data.cut_examples == 2
+    assert data.train.units < len(rows) - 1  # several short chats share a row
+    texts = [decode(data.tokenizer, row) for row in x]
+    whole = [t for t in texts if "z" not in t]
+    for text in whole:
+        chats = text.split("<|user|>\n")[1:]
+        assert all(c.endswith("<|endoftext|>\n") for c in chats[:-1])
+    assert sum(len(t.split("<|user|>\n")) - 1 for t in whole) == len(rows) - 1  # each once
+    targets = decode(data.tokenizer, y[y != IGNORE_INDEX])
+    assert "q" not in targets and "<|user|>" not in targets
+    # answers + end-of-turn markup of the short chats, and of the cut one what fits its row
+    prompt = len("<|user|>\nq\n<|assistant|>\n")
+    assert int((y != IGNORE_INDEX).sum()) == sum(n + 2 for n in (3, 10, 5, 8, 2, 6, 4, 7)) + (
+        65 - prompt
+    )
+
+
+def test_example_batches_are_a_function_of_seed_and_index(tmp_path):
+    # given packed chats
+    rows = [chat("q", f"answer {i}") for i in range(30)]
+    data = prepare_data(make_config(tmp_path, write_jsonl(tmp_path / "c.jsonl", rows)))
+
+    # when batch 4 is drawn twice (the second time by a fresh stream) and batch 5 once
+    a = data.train.batch(3, 40, seed=1, index=4)
+    again = prepare_data(make_config(tmp_path, tmp_path / "c.jsonl"))
+    b = again.train.batch(3, 40, seed=1, index=4)
+    c = data.train.batch(3, 40, seed=1, index=5)
+
+    # then equal indices give equal batches
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+    assert not torch.equal(a[0], c[0])
+
+
+def test_preference_pairs_batch_chosen_then_rejected_with_the_loss_on_the_response(tmp_path):
+    # given preference records, one with a conversation as its prompt
+    rows = [{"prompt": f"q{i}", "chosen": "good", "rejected": "bad!"} for i in range(5)]
+    rows.append(
+        {"prompt": [{"role": "user", "content": "q5"}], "chosen": "good", "rejected": "bad!"}
+    )
+    path = write_jsonl(tmp_path / "prefs.jsonl", rows)
+
+    # when prepared for DPO and batched
+    data = prepare_data(make_config(tmp_path, path, val_fraction=0.3), preference=True)
+    x, y = data.train.batch(batch_size=2, block_size=64, seed=0, index=0)
+
+    # then rows are the B chosen then the B rejected, same prompts, targets the responses only
+    assert x.shape[0] == 4 and (data.train.units, data.val.units) == (4, 2)
+    chosen = [decode(data.tokenizer, row[row != IGNORE_INDEX]) for row in y[:2]]
+    rejected = [decode(data.tokenizer, row[row != IGNORE_INDEX]) for row in y[2:]]
+    assert chosen == ["good<|endoftext|>\n"] * 2 and rejected == ["bad!<|endoftext|>\n"] * 2
+    assert torch.equal(x[:2, :8], x[2:, :8])
+
+
+def test_records_of_the_wrong_kind_for_the_objective_name_their_line(tmp_path):
+    # given chats with a preference record on line 2
+    path = write_jsonl(
+        tmp_path / "mixed.jsonl",
+        [chat("q", "a"), {"prompt": "q", "chosen": "a", "rejected": "b"}],
+    )
+
+    # when prepared for next-token training, or for DPO, then the first misfit is named
+    with pytest.raises(DataFormatError, match="mixed.jsonl:2: a preference record"):
+        prepare_data(make_config(tmp_path, path))
+    with pytest.raises(DataFormatError, match="mixed.jsonl:1: a chat record cannot train with DPO"):
+        prepare_data(make_config(tmp_path, path), preference=True)

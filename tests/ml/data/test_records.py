@@ -139,3 +139,75 @@ def test_inspect_dataset_reports_a_missing_path(tmp_path):
     report = inspect_dataset(tmp_path / "nothing.jsonl")
     assert report.records == 0
     assert report.errors[0]["message"] == "no such file or directory"
+
+
+def test_chat_and_preference_records_are_read_with_their_kinds(tmp_path):
+    # given a chat, a preference with a string prompt and one with a conversation as prompt
+    chat = {
+        "messages": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "Hi"},
+            {"role": "assistant", "content": "Hello"},
+            {"role": "user", "content": "Bye"},
+            {"role": "assistant", "content": "Bye!"},
+        ]
+    }
+    convo = [{"role": "user", "content": "Name?"}]
+    lines = [chat, {"prompt": "2+2?", "chosen": "4", "rejected": "5"}]
+    lines.append({"prompt": convo, "chosen": "Ann", "rejected": "no"})
+    path = write(tmp_path / "mixed.jsonl", "\n".join(json.dumps(line) for line in lines))
+    csv_path = write(tmp_path / "prefs.csv", 'ask,good,bad\n"2+2?",4,5\n')
+
+    # when read (the CSV with its own column names)
+    records = list(iter_records(path))
+    (from_csv,) = iter_records(csv_path, Columns(prompt="ask", chosen="good", rejected="bad"))
+
+    # then each comes out whole, with its kind
+    assert [r.kind for r in records] == ["chat", "preference", "preference"]
+    assert records[0].chat_messages() == chat["messages"]
+    assert (records[1].prompt_messages(), records[1].chosen) == (
+        [{"role": "user", "content": "2+2?"}],
+        "4",
+    )
+    assert (records[2].prompt_messages(), records[2].rejected) == (convo, "no")
+    assert (from_csv.kind, from_csv.prompt, from_csv.chosen, from_csv.rejected) == (
+        "preference",
+        "2+2?",
+        "4",
+        "5",
+    )
+
+
+@pytest.mark.parametrize(
+    "record, message",
+    [
+        ({"messages": []}, "'messages' is an empty list"),
+        ({"messages": "hi"}, "'messages' must be a list of messages, got a string"),
+        ({"messages": [{"role": "bot", "content": "x"}]}, "'messages' message 1 has role 'bot'"),
+        ({"messages": [{"role": "user"}]}, "'messages' message 1 has no 'content'"),
+        (
+            {"messages": [{"role": "user", "content": 3}]},
+            "'content' must be a string, got a number",
+        ),
+        ({"messages": [{"role": "user", "content": "q"}]}, "must be from the assistant"),
+        ({"messages": ["hi"]}, "message 1 must be an object, got a string"),
+        ({"prompt": "q", "chosen": "a"}, "'rejected' is missing"),
+        ({"prompt": "q", "chosen": "a", "rejected": 1}, "'rejected' must be a string"),
+        ({"prompt": "q", "chosen": "", "rejected": "b"}, "must not be empty"),
+        ({"prompt": 5, "chosen": "a", "rejected": "b"}, "string or a list of messages"),
+        (
+            {"prompt": [{"role": "assistant", "content": "x"}], "chosen": "a", "rejected": "b"},
+            "must be from the user",
+        ),
+    ],
+)
+def test_malformed_chat_or_preference_record_says_why(tmp_path, record, message):
+    # given a valid chat on line 1 and a malformed record on line 2
+    good = {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}
+    path = write(tmp_path / "bad.jsonl", json.dumps(good) + "\n" + json.dumps(record) + "\n")
+
+    # when read, then the error names the file, the line and the reason
+    with pytest.raises(DataFormatError) as caught:
+        list(iter_records(path))
+    assert (caught.value.file, caught.value.line) == ("bad.jsonl", 2)
+    assert message in caught.value.message
