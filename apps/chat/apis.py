@@ -247,6 +247,11 @@ class MessageFeedbackApi(APIView):
 class FeedbackExportApi(APIView):
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+        kind = serializers.ChoiceField(
+            choices=services.EXPORT_KINDS, default="pairs",
+            help_text="pairs: {prompt, response} of liked or corrected replies (fine-tuning); "
+                      "preferences: {prompt (the conversation's messages), chosen, rejected} of "
+                      "thumbs-down replies against their liked successor or your correction (DPO)")
 
         class Meta:
             ref_name = "ChatFeedbackExport"
@@ -254,7 +259,7 @@ class FeedbackExportApi(APIView):
     class OutputSerializer(serializers.Serializer):
         dataset_id = serializers.IntegerField(source="version.dataset_id")
         dataset_version_id = serializers.IntegerField(source="version.pk")
-        pairs = serializers.IntegerField()
+        pairs = serializers.IntegerField(help_text="records exported")
 
         class Meta:
             ref_name = "ChatFeedbackExported"

@@ -9,6 +9,7 @@ engine's prefill of the first one."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection
@@ -22,6 +23,12 @@ from .models import Conversation, Message
 _MAX_ID = 2**63 - 1  # bigint: a larger id cannot exist, and PostgreSQL would refuse it
 
 
+@dataclass(frozen=True)
+class LockedConversation:
+    conversation: Conversation  # locked until the transaction ends
+    replying: bool  # a reply is queued in it (and stays so, or not, until commit)
+
+
 @cache
 def _sql() -> str:
     return f"""
@@ -33,8 +40,8 @@ def _sql() -> str:
         FOR UPDATE OF c"""
 
 
-def locked_conversation(*, user, conversation_id) -> Conversation:
-    """The user's conversation, locked, with `replying` set; NotFound (404) when it is not
+def locked_conversation(*, user, conversation_id) -> LockedConversation:
+    """The user's conversation, locked, and whether it is replying; NotFound (404) when it is not
     theirs or does not exist, as every owner-scoped read answers."""
     if not connection.in_atomic_block:
         raise TransactionManagementError("locking a conversation needs a transaction")
@@ -49,6 +56,5 @@ def locked_conversation(*, user, conversation_id) -> Conversation:
             row = cursor.fetchone()
     if row is None:
         raise NotFound(f"No {Conversation._meta.verbose_name} with id {conversation_id}.")
-    conversation = instance_from_row(Conversation, row[:-1], "c")
-    conversation.replying = row[-1]
-    return conversation
+    return LockedConversation(conversation=instance_from_row(Conversation, row[:-1], "c"),
+                              replying=row[-1])

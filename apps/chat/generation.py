@@ -20,8 +20,9 @@ from ml.personality.base import chat_settings
 
 from . import redis_state
 from .conf import setting
+from .ids import api_generation_id, generation_id
 from .inference import GenerationResult, engine_for, run_generation
-from .models import Conversation, Message
+from .models import SETTINGS_FIELDS, Conversation, Message
 from .prompting import (
     Plan,
     PromptTooLong,
@@ -34,8 +35,7 @@ from .prompting import (
 from .quotas import Lease, quota_release
 from .realtime import publish_chat_event, publish_chat_events, push_reply
 from .relay import Reply, chat_relay
-from .reply_lookup import queued_reply
-from .services import SETTINGS_FIELDS, api_generation_id, generation_id
+from .reply_lookup import ReplyContext, queued_reply
 
 logger = logging.getLogger(__name__)
 
@@ -50,14 +50,14 @@ def _retrieve(conversation: Conversation, query: str, collection_ids: list[int])
                         k=setting("SLOUGHGPT_CHAT_RAG_CHUNKS"))
 
 
-def chat_plan(reply: Message, engine, lease: Lease | None) -> Plan:
-    """The prompt and settings for `reply` (as `queued_reply` read it): the personality
+def chat_plan(context: ReplyContext, engine, lease: Lease | None) -> Plan:
+    """The prompt and settings for a queued reply (as `queued_reply` read it): the personality
     version's prompt and sampling (loaded once per worker), the user's settings over them and
     over the file's defaults, max_tokens capped by the quota lease (and, unless the
     user chose it, by what the prompt leaves of the context), sources retrieved from the
     conversation's collections, fitted history."""
-    conversation = reply.conversation
-    version = conversation.personality_version
+    conversation = context.conversation
+    version = context.personality_version
     persona = personality_version_load(version) if version is not None else None
     persona_prompt, sampling = chat_settings(persona)
     sampling.update({key: getattr(conversation, key) for key in SETTINGS_FIELDS
@@ -65,10 +65,10 @@ def chat_plan(reply: Message, engine, lease: Lease | None) -> Plan:
     max_tokens = sampling.get("max_tokens") or engine.defaults["max_tokens"]
     if lease is not None:
         max_tokens = min(max_tokens, lease.tokens)
-    history = reply.history
+    history = context.history
     question = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
     sources, citations = "", []
-    chunks = _retrieve(conversation, question, reply.collection_ids)
+    chunks = _retrieve(conversation, question, context.collection_ids)
     if chunks:
         sources, citations = sources_block(chunks)
     system = system_message([persona_prompt, conversation.system_prompt, sources])
@@ -80,16 +80,15 @@ def chat_plan(reply: Message, engine, lease: Lease | None) -> Plan:
                 notice=dropped_notice(dropped, engine.context_length, max_tokens))
 
 
-def _sou_path(reply: Message) -> Path:
+def _sou_path(context: ReplyContext) -> Path:
     """The file to serve the reply's model from (read by `queued_reply`); NotFound when the
     version is gone, not the owner's, or not ready."""
-    conversation = reply.conversation
-    version = conversation.model_version
+    conversation, version = context.conversation, context.model_version
     if version is None:
         raise NotFound("This conversation's model version was deleted; choose another model.")
     if version.owner_id != conversation.owner_id:
         raise NotFound(f"No model version with id {conversation.model_version_id}.")
-    return version_sou_path(version, conversation.qtype or None, reply.ready_qtypes)
+    return version_sou_path(version, conversation.qtype or None, context.ready_qtypes)
 
 
 def _store(reply: Message, **fields) -> bool:
@@ -129,7 +128,7 @@ def _finish(reply: Message, result: GenerationResult, plan: Plan | None) -> list
     }]
 
 
-def _announce(conversation_id: int, live: Reply | None, events: list[dict]) -> None:
+def announce_end(conversation_id: int, live: Reply | None, events: list[dict]) -> None:
     """Send the reply's ending events, after whatever text the relay still holds for it."""
     if live is not None:
         live.close(events)
@@ -140,18 +139,18 @@ def _announce(conversation_id: int, live: Reply | None, events: list[dict]) -> N
 def chat_reply_generate(*, message_id: int) -> None:
     """Generate a queued reply. A redelivered task for a finished reply does nothing. The
     generation starts before anything else is written; its text streams through the relay."""
-    reply = queued_reply(message_id)
-    if reply is None or reply.status != Message.Status.QUEUED:
+    context = queued_reply(message_id)
+    if context is None or context.reply.status != Message.Status.QUEUED:
         return
-    conversation, stop_id = reply.conversation, generation_id(message_id)
+    reply, conversation, stop_id = context.reply, context.conversation, generation_id(message_id)
     lease = Lease.from_dict(reply.quota_lease)
     used, events, live = 0, [], None
     try:
         if redis_state.stop_requested(stop_id):
             events = _finish(reply, GenerationResult("", 0, 0, "cancelled", None, None), None)
             return
-        engine = engine_for(_sou_path(reply))
-        plan = chat_plan(reply, engine, lease)
+        engine = engine_for(_sou_path(context))
+        plan = chat_plan(context, engine, lease)
         request = engine.request(plan.messages, **plan.sampling)
         if plan.notice:
             publish_chat_event(conversation.pk, {"type": "notice", "message_id": reply.pk,
@@ -173,7 +172,7 @@ def chat_reply_generate(*, message_id: int) -> None:
         events = _fail(reply, f"the reply could not be generated ({type(exc).__name__})")
     finally:
         try:
-            _announce(conversation.pk, live, events)
+            announce_end(conversation.pk, live, events)
         finally:
             quota_release(lease, used_tokens=used)
 

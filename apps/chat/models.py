@@ -9,6 +9,10 @@ from django.db import models
 
 from apps.core.models import OwnedModel
 
+# A conversation's sampling settings, in the order the worker lays them over the defaults.
+SETTINGS_FIELDS = ("temperature", "top_p", "top_k", "min_p", "repetition_penalty", "max_tokens",
+                   "seed", "steering_strength")
+
 
 class Conversation(OwnedModel):
     title = models.CharField(max_length=200, blank=True)
@@ -77,6 +81,11 @@ class Message(OwnedModel):
     feedback = models.CharField(max_length=8, choices=Feedback.choices, blank=True)
     # The answer as the user corrected it; exported as a better response.
     feedback_text = models.TextField(blank=True)
+    # The texts of the thumbs-down replies this one replaced (regenerate, or an edit of the
+    # question they answered), newest last: the replaced rows are deleted, so the
+    # conversation reads as before, and these pair with this reply as preferences once it
+    # gets a thumbs up. Never shown in the conversation.
+    rejected_texts = models.JSONField(default=list, blank=True)
     # The quota the worker releases when the generation ends (apps.chat.quotas.Lease).
     quota_lease = models.JSONField(default=dict, blank=True)
 

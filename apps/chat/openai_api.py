@@ -9,8 +9,9 @@ Callers authenticate with a personal API token (`Authorization: Bearer sg_...`);
 the caller's ready model versions by name (`NAME`, `NAME:1.2.0`, `NAME:1.2.0:Q8_0`). Errors
 use OpenAI's shape: {"error": {"message", "type", "param", "code"}}.
 
-Completions run on the inference workers, like chat: the view takes a quota lease, enqueues
-`completion_inference_task`, and reads the worker's events from a per-request Redis list. So
+Completions run on the inference workers, like chat: the view starts one with
+`completions.completion_start` (a quota lease, then `completion_inference_task`) and reads
+the worker's events from a per-request Redis list. So
 API and chat requests for the same model share one engine and batch together on the GPU
 worker, the web process never loads a model, and quotas hold across both. Embeddings are a
 small bounded forward pass and run in the web process's thread pool.
@@ -24,26 +25,26 @@ import base64
 import functools
 import json
 import time
-import uuid
 from collections.abc import AsyncIterator
 
 import numpy as np
 import redis.asyncio as aioredis
 from asgiref.sync import sync_to_async
-from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework.exceptions import AuthenticationFailed, NotFound
+from rest_framework.exceptions import AuthenticationFailed
 
 from apps.accounts.services import api_token_check
 from apps.core.parsers import JSONInputError, json_loads
-from apps.registry.selectors import model_resolve, served_model_names
+from apps.registry.selectors import served_model_names
 
 from . import redis_state
+from .completions import completion_start
 from .conf import setting
-from .quotas import QuotaExceeded, quota_acquire, quota_release
+from .ids import api_generation_id
+from .openai_errors import OpenAIError
 from .realtime import reply_key
-from .services import api_generation_id, personality_version_choose
 
 EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 EMBEDDING_ALIASES = {EMBEDDING_MODEL, f"sentence-transformers/{EMBEDDING_MODEL}"}
@@ -51,22 +52,6 @@ MAX_EMBEDDING_INPUTS = 2048
 MAX_STOP_SEQUENCES = 4
 DELTA_TIMEOUT_S = 300  # a decode step never takes this long; a silent worker has died
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
-
-
-class OpenAIError(Exception):
-    def __init__(self, status: int, message: str, *, type: str = "invalid_request_error",
-                 param: str | None = None, code: str | None = None, headers: dict | None = None):
-        super().__init__(message)
-        self.status, self.message, self.type = status, message, type
-        self.param, self.code, self.headers = param, code, headers or {}
-
-    def response(self) -> JsonResponse:
-        body = {"error": {"message": self.message, "type": self.type, "param": self.param,
-                          "code": self.code}}
-        response = JsonResponse(body, status=self.status)
-        for name, value in self.headers.items():
-            response[name] = value
-        return response
 
 
 def openai_endpoint(*methods: str):
@@ -224,17 +209,6 @@ def _personality(data: dict) -> int | str | None:
                            "/api/v1/personalities/ lists yours and the built-ins).", param="personality")
 
 
-def _personality_version_id(user, personality: int | str) -> int:
-    """The version a request's personality speaks as; OpenAI's shape for unknown ones."""
-    try:
-        return personality_version_choose(user=user, personality=personality).pk
-    except NotFound as exc:
-        raise OpenAIError(404, str(exc.detail), param="personality",
-                          code="personality_not_found") from None
-    except ValidationError as exc:
-        raise OpenAIError(400, exc.messages[0], param="personality") from None
-
-
 # -- running a completion on a worker -------------------------------------------------------------
 class _Replies:
     """Reads one request's events from its Redis list; one connection per event loop."""
@@ -268,36 +242,11 @@ def _error_event(event: dict) -> OpenAIError:
 
 async def _start(user, name: str, prompt: dict, settings: dict, param: str,
                  personality: int | str | None = None) -> tuple[str, dict]:
-    """Enqueue the generation; returns (request id, the worker's "start" event)."""
-    from .tasks import completion_inference_task
-
-    try:
-        version, _ = await sync_to_async(model_resolve)(user=user, name=name)
-    except NotFound as exc:
-        raise OpenAIError(404, f"The model '{name}' does not exist or is not ready: {exc.detail}",
-                          param="model", code="model_not_found") from None
-    if personality is not None:
-        prompt = {**prompt, "personality_version_id":
-                  await sync_to_async(_personality_version_id)(user, personality)}
-    try:
-        lease = await sync_to_async(quota_acquire, thread_sensitive=False)(
-            user_id=user.pk, want_tokens=settings["max_tokens"])
-    except QuotaExceeded as exc:
-        raise OpenAIError(429, exc.message, type="rate_limit_error", code="quota_exceeded",
-                          headers={"Retry-After": str(exc.retry_after)}) from None
-    request_id = uuid.uuid4().hex
-    parts = name.split(":")
-    payload = {
-        "request_id": request_id, "user_id": user.pk, "model_version_id": version.pk,
-        "qtype": parts[2] if len(parts) > 2 else None, "param": param,
-        "settings": {k: v for k, v in settings.items() if v is not None},
-        "lease": lease.to_dict(), "requested_at": time.time(), **prompt,
-    }
-    try:
-        await sync_to_async(completion_inference_task.delay, thread_sensitive=False)(payload)
-    except Exception:
-        quota_release(lease, used_tokens=0)
-        raise
+    """Start the generation (completions.completion_start); returns (request id, the
+    worker's "start" event)."""
+    request_id = await sync_to_async(completion_start)(
+        user=user, name=name, prompt=prompt, settings=settings, param=param,
+        personality=personality)
     async with _Replies(request_id) as replies:
         try:
             first = await replies.next(setting("SLOUGHGPT_INFERENCE_START_TIMEOUT_S"))

@@ -30,10 +30,11 @@ class Reply:
     """One reply being relayed. Its generating thread calls `add_text` per token and reads
     `stop_requested`; `close` ends it."""
 
-    def __init__(self, relay: ChatRelay, *, conversation_id: int, message_id: int,
-                 stop_key: str):
+    def __init__(self, relay: ChatRelay, *, conversation_id: int, label: dict, stop_key: str):
         self._relay = relay
-        self.conversation_id, self.message_id, self.stop_key = conversation_id, message_id, stop_key
+        # The fields that name the reply in each of its text events ({"type": "delta",
+        # "message_id": ...} for a chat reply), before its "text".
+        self.conversation_id, self.label, self.stop_key = conversation_id, label, stop_key
         self.stop_requested = False  # set by the relay once the stop flag is seen
         # Guarded by the relay's lock:
         self.pending = ""  # text not sent yet
@@ -58,9 +59,12 @@ class ChatRelay:
         self._wake: asyncio.Event | None = None  # loop side: something must go out now
         self._redis: redis.asyncio.Redis | None = None  # loop side
 
-    def open(self, *, conversation_id: int, message_id: int, stop_key: str) -> Reply:
-        reply = Reply(self, conversation_id=conversation_id, message_id=message_id,
-                      stop_key=stop_key)
+    def open(self, *, conversation_id: int, stop_key: str, message_id: int | None = None,
+             label: dict | None = None) -> Reply:
+        """Relay a chat reply (`message_id`), or other text named by `label` (an arena
+        battle's side), to the conversation's sockets."""
+        label = label or {"type": "delta", "message_id": message_id}
+        reply = Reply(self, conversation_id=conversation_id, label=label, stop_key=stop_key)
         with self._lock:
             self._replies.append(reply)
             start, self._running = not self._running, True
@@ -137,7 +141,7 @@ class ChatRelay:
         """(the events to send for `reply` now, whether they end it); under the lock."""
         events = []
         if reply.pending:
-            events.append({"type": "delta", "message_id": reply.message_id, "text": reply.pending})
+            events.append({**reply.label, "text": reply.pending})
             reply.pending, reply.started = "", True
         return events + (reply.final or []), reply.final is not None
 
@@ -155,8 +159,7 @@ class ChatRelay:
             logger.warning("chat stop flags could not be read: %r", results[0])
         for (reply, _), result in zip(sends, results[1:], strict=True):
             if isinstance(result, Exception):  # live updates are best effort; rows are stored
-                logger.warning("chat events for message %s were not sent: %r", reply.message_id,
-                               result)
+                logger.warning("chat events for %s were not sent: %r", reply.label, result)
 
     async def _read_stop_flags(self, replies: list[Reply]) -> None:
         if not replies:

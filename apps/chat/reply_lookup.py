@@ -6,11 +6,12 @@ The SQL is written here rather than built by the ORM because everything the work
 before the prompt reaches the engine delays the first token, and on a busy machine it takes
 CPU from the prompts of other chats: the ORM spent about 6 ms of CPU compiling and reading
 this (and the history) per reply, the hand-written query under 1 ms. Rows become the ORM's
-own instances (apps/core/raw_rows.py)."""
+own instances (apps/core/raw_rows.py), handed to the worker in one typed `ReplyContext`."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection
@@ -20,6 +21,21 @@ from apps.personalities.models import PersonalityVersion
 from apps.registry.models import ModelExport, ModelVersion
 
 from .models import Conversation, Message
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """What the worker builds a queued reply's prompt from and serves its model with."""
+
+    reply: Message  # its `conversation` loaded, with the two below cached on it
+    conversation: Conversation
+    model_version: ModelVersion | None  # None when the version was deleted
+    # Only the columns `_JOINED` names are loaded (the loader caches the rest by id).
+    personality_version: PersonalityVersion | None
+    collection_ids: list[int]  # the conversation's collections, in the order attached
+    ready_qtypes: list[str]  # the version's ready export types
+    history: list[dict]  # finished, non-empty turns before the reply, as chat messages
+
 
 # (model, alias, the columns read or None for all). Of the personality version the worker
 # needs whether it is ready and its id (the loader caches the rest by id), and for a version
@@ -50,12 +66,9 @@ def _sql() -> str:
         WHERE m."id" = %s AND m."role" = %s"""
 
 
-def queued_reply(message_id: int) -> Message | None:
-    """The assistant message `message_id` with `conversation`, its `model_version` (None
-    when deleted) and `personality_version` (None for none; the columns `_JOINED` does not
-    name are deferred) loaded, and three attributes for building its prompt: `collection_ids` (the
-    conversation's collections), `ready_qtypes` (the version's ready export types) and
-    `history` (the conversation's finished, non-empty turns before it, as chat messages)."""
+def queued_reply(message_id: int) -> ReplyContext | None:
+    """The assistant message `message_id` and what its prompt is built from; None when there
+    is no such assistant message."""
     with connection.cursor() as cursor:
         cursor.execute(_sql(), [ModelExport.Status.READY, Message.Status.DONE,
                                 Message.Status.STOPPED, message_id, Message.Role.ASSISTANT])
@@ -71,11 +84,14 @@ def queued_reply(message_id: int) -> Message | None:
     collection_ids, ready_qtypes, history = row[start:]
     if version.pk is None:  # the LEFT JOIN found no version: it was deleted
         version = None
+    if persona_version.pk is None:
+        persona_version = None
     Conversation._meta.get_field("model_version").set_cached_value(conversation, version)
-    Conversation._meta.get_field("personality_version").set_cached_value(
-        conversation, persona_version if persona_version.pk is not None else None)
+    Conversation._meta.get_field("personality_version").set_cached_value(conversation, persona_version)
     Message._meta.get_field("conversation").set_cached_value(reply, conversation)
-    reply.collection_ids, reply.ready_qtypes = collection_ids, ready_qtypes
-    reply.history = [{"role": role, "content": content}
-                     for role, content in json.loads(history or "[]")]
-    return reply
+    return ReplyContext(
+        reply=reply, conversation=conversation, model_version=version,
+        personality_version=persona_version, collection_ids=list(collection_ids),
+        ready_qtypes=list(ready_qtypes),
+        history=[{"role": role, "content": content} for role, content in json.loads(history or "[]")],
+    )

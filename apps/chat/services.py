@@ -1,12 +1,11 @@
 """Writes for chat, called by the REST API and the chat socket: conversations (create,
 update, delete), asking for replies (send, regenerate, edit and resend, stop), feedback on
-replies, and exporting that feedback as a dataset. Asking for a reply takes a quota lease and
+replies, and exporting that feedback as a dataset (prompt/response pairs, or preference
+pairs: preferences.py). Asking for a reply takes a quota lease and
 creates the queued assistant message; the inference worker (generation.py) does the rest."""
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -23,25 +22,16 @@ from apps.registry.models import ModelVersion
 from apps.registry.selectors import version_sou_path
 
 from . import redis_state
-from .conversation_lock import locked_conversation
-from .models import Conversation, Message
+from .conversation_lock import LockedConversation, locked_conversation
+from .ids import generation_id
+from .models import SETTINGS_FIELDS, Conversation, Message
+from .preferences import feedback_preferences, nothing_to_export, records_dataset_create
 from .quotas import quota_acquire, quota_release
 from .realtime import message_payload, publish_chat_events
+from .tasks import chat_reply_inference_task
 
 MAX_MESSAGE_CHARS = 32_000
 TITLE_CHARS = 60
-SETTINGS_FIELDS = ("temperature", "top_p", "top_k", "min_p", "repetition_penalty", "max_tokens",
-                   "seed", "steering_strength")
-
-
-def generation_id(message_id: int) -> str:
-    """The id stop flags use for a chat reply."""
-    return f"message-{int(message_id)}"
-
-
-def api_generation_id(request_id: str) -> str:
-    """The id stop flags use for an OpenAI-compatible request."""
-    return f"api-{request_id}"
 
 
 # -- conversations ------------------------------------------------------------------------------
@@ -173,7 +163,7 @@ def conversation_delete(*, user, conversation_id: int) -> None:
 
 
 # -- replies ------------------------------------------------------------------------------------
-def _check_content(content: str, field: str = "content") -> str:
+def check_content(content: str, field: str = "content") -> str:
     if not isinstance(content, str) or not content.strip():
         raise ValidationError({field: ["write a message first"]})
     if len(content) > MAX_MESSAGE_CHARS:
@@ -182,9 +172,10 @@ def _check_content(content: str, field: str = "content") -> str:
     return content
 
 
-def _check_idle(conversation: Conversation) -> None:
-    if conversation.replying:  # read by locked_conversation
+def _check_idle(locked: LockedConversation) -> Conversation:
+    if locked.replying:
         raise ValidationError({"content": ["a reply is still being generated; stop it or wait"]})
+    return locked.conversation
 
 
 def _publish_on_commit(conversation_id: int, events: list[dict]) -> None:
@@ -192,7 +183,8 @@ def _publish_on_commit(conversation_id: int, events: list[dict]) -> None:
     transaction.on_commit(lambda: publish_chat_events(conversation_id, events), robust=True)
 
 
-def _start_reply(conversation: Conversation, *before: Message) -> Message:
+def _start_reply(conversation: Conversation, *before: Message,
+                 rejected_texts: list[str] | None = None) -> Message:
     """The queued assistant message, holding a quota lease; it is inserted together with the
     unsaved messages `before` it, in one statement (each gets its id)."""
     if conversation.model_version_id is None:
@@ -202,6 +194,7 @@ def _start_reply(conversation: Conversation, *before: Message) -> Message:
         reply = Message(
             owner_id=conversation.owner_id, conversation=conversation,
             role=Message.Role.ASSISTANT, status=Message.Status.QUEUED, quota_lease=lease.to_dict(),
+            rejected_texts=rejected_texts or [],
         )
         Message.objects.bulk_create([*before, reply])
     except BaseException:
@@ -215,8 +208,6 @@ def _after_commit(conversation: Conversation, events: list[dict], reply: Message
     """Touch the conversation (with any other `changes` to its fields); once committed, tell
     the sockets first (a new title too, so lists showing the conversation rename it live),
     then enqueue, so no delta arrives before its message."""
-    from .tasks import chat_reply_inference_task
-
     Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now(), **changes)
     events = events + [{"type": "message", "message": message_payload(reply)}]
     if "title" in changes:
@@ -228,9 +219,8 @@ def _after_commit(conversation: Conversation, events: list[dict], reply: Message
 @transaction.atomic
 def message_send(*, user, conversation_id: int, content: str) -> tuple[Message, Message]:
     """The user's message and the queued reply to it."""
-    _check_content(content)
-    conversation = locked_conversation(user=user, conversation_id=conversation_id)
-    _check_idle(conversation)
+    check_content(content)
+    conversation = _check_idle(locked_conversation(user=user, conversation_id=conversation_id))
     message = Message(owner=user, conversation=conversation, role=Message.Role.USER, content=content)
     reply = _start_reply(conversation, message)
     # A new conversation is named after its first message.
@@ -244,20 +234,30 @@ def message_send(*, user, conversation_id: int, content: str) -> tuple[Message, 
 def message_regenerate(*, user, conversation_id: int) -> tuple[list[int], Message]:
     """A new reply to the last user message; the previous reply (if any) is dropped.
     Returns (removed message ids, the queued reply)."""
-    conversation = locked_conversation(user=user, conversation_id=conversation_id)
-    _check_idle(conversation)
+    conversation = _check_idle(locked_conversation(user=user, conversation_id=conversation_id))
     last_user = conversation.messages.filter(role=Message.Role.USER).order_by("-id").first()
     if last_user is None:
         raise ValidationError({"type": ["there is no message to answer yet"]})
     return _replace_after(conversation, last_user, [])
 
 
+def _rejected_by_user(answer: Message | None) -> list[str]:
+    """What the reply replacing `answer` (the reply to the same question) inherits as
+    rejected: the texts `answer` inherited, and its own when it got a thumbs down."""
+    if answer is None:
+        return []
+    own = [answer.content] if answer.feedback == Message.Feedback.DOWN and answer.content.strip() else []
+    return [*answer.rejected_texts, *own]
+
+
 def _replace_after(conversation: Conversation, message: Message,
                    events: list[dict]) -> tuple[list[int], Message]:
     later = conversation.messages.filter(pk__gt=message.pk)
+    answer = later.order_by("id").first()
+    rejected = _rejected_by_user(answer if answer and answer.role == Message.Role.ASSISTANT else None)
     removed = list(later.values_list("pk", flat=True))
     later.delete()
-    reply = _start_reply(conversation)
+    reply = _start_reply(conversation, rejected_texts=rejected)
     if removed:
         events = [{"type": "removed", "message_ids": removed}, *events]
     _after_commit(conversation, events, reply)
@@ -269,9 +269,9 @@ def message_edit(*, user, conversation_id: int, message_id: int,
                  content: str) -> tuple[Message, list[int], Message]:
     """Change a user message and ask again: every later message is dropped.
     Returns (the edited message, removed message ids, the queued reply)."""
-    conversation = locked_conversation(user=user, conversation_id=conversation_id)
-    _check_content(content)
-    _check_idle(conversation)
+    locked = locked_conversation(user=user, conversation_id=conversation_id)
+    check_content(content)
+    conversation = _check_idle(locked)
     message = owned_get(conversation.messages.filter(role=Message.Role.USER), user=user, pk=message_id)
     message.content = content
     message.save(update_fields=["content", "updated_at"])
@@ -324,21 +324,28 @@ def feedback_pairs(*, user) -> list[dict]:
     return pairs
 
 
-def feedback_export(*, user, name: str = ""):
-    """A new dataset holding one jsonl version of the feedback pairs (prompt/response)."""
-    from apps.datasets.services import dataset_create, dataset_version_upload
+EXPORT_KINDS = ("pairs", "preferences")
 
-    pairs = feedback_pairs(user=user)
-    if not pairs:
-        raise ValidationError({"non_field_errors": [
-            "nothing to export yet: give a reply a thumbs up or correct one first"]})
-    body = "".join(json.dumps(pair, ensure_ascii=False) + "\n" for pair in pairs).encode()
-    name = name.strip() or f"Chat feedback {timezone.now():%Y-%m-%d %H:%M}"
-    with transaction.atomic():
-        dataset = dataset_create(user=user, name=name,
-                                 description=f"{len(pairs)} liked or corrected chat replies")
-        version, _ = dataset_version_upload(
-            user=user, dataset_id=dataset.pk, stream=io.BytesIO(body),
-            filename="chat-feedback.jsonl", content_length=len(body),
-        )
-    return version, len(pairs)
+
+def feedback_export(*, user, name: str = "", kind: str = "pairs"):
+    """A new dataset holding one jsonl version of the user's feedback: "pairs" (prompt and
+    liked or corrected response, for fine-tuning) or "preferences" (prompt, chosen and
+    rejected, for DPO; see preferences.py). Returns (the version, the number of records)."""
+    stamp = f"{timezone.now():%Y-%m-%d %H:%M}"
+    if kind == "preferences":
+        records = feedback_preferences(user=user)
+        if not records:
+            raise nothing_to_export(
+                "give a reply a thumbs down, then regenerate it and give the new reply a thumbs "
+                "up, or correct a reply")
+        return records_dataset_create(
+            user=user, records=records, name=name.strip() or f"Chat preferences {stamp}",
+            description=f"{len(records)} preference pairs from chat feedback",
+            filename="chat-preferences.jsonl"), len(records)
+    records = feedback_pairs(user=user)
+    if not records:
+        raise nothing_to_export("give a reply a thumbs up or correct one first")
+    return records_dataset_create(
+        user=user, records=records, name=name.strip() or f"Chat feedback {stamp}",
+        description=f"{len(records)} liked or corrected chat replies",
+        filename="chat-feedback.jsonl"), len(records)

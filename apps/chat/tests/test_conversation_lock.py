@@ -38,9 +38,9 @@ def test_the_locked_conversation_is_the_one_the_orm_reads_and_knows_a_reply_is_q
         busy = locked_conversation(user=owner, conversation_id=str(chat.pk))
     # then
     chat.refresh_from_db()
-    assert _fields(busy) == _fields(chat)
+    assert _fields(busy.conversation) == _fields(chat)
     assert idle.replying is False and busy.replying is True
-    assert busy.system_prompt == "Be brief." and busy.seed == 7
+    assert busy.conversation.system_prompt == "Be brief." and busy.conversation.seed == 7
 
 
 @pytest.mark.parametrize("conversation_id", ["theirs", "12abc", None, 2**63, -1])

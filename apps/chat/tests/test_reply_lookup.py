@@ -45,15 +45,16 @@ def test_the_worker_reads_the_reply_its_collections_and_ready_exports_in_one_que
     _, queued = services.message_send(user=owner, conversation_id=chat.pk, content="Hello")
     # when
     with django_assert_num_queries(1):
-        reply = queued_reply(queued.pk)
-        path = _sou_path(reply)
+        context = queued_reply(queued.pk)
+        path = _sou_path(context)
     # then the ready export serves the model, and the failed one is not offered
-    assert reply.status == "queued" and reply.conversation_id == chat.pk
-    assert sorted(reply.collection_ids) == sorted([notes.pk, papers.pk])
-    assert reply.ready_qtypes == ["Q4_0"]
+    assert context.reply.status == "queued" and context.reply.conversation_id == chat.pk
+    assert sorted(context.collection_ids) == sorted([notes.pk, papers.pk])
+    assert context.ready_qtypes == ["Q4_0"]
     assert path == storage.export_sou(owner.pk, version.pk, "Q4_0")
-    assert reply.conversation.personality_version.pk == sage.current_version_id
-    assert "spec" in reply.conversation.personality_version.get_deferred_fields()
+    assert context.personality_version.pk == sage.current_version_id
+    assert context.conversation.personality_version is context.personality_version
+    assert "spec" in context.personality_version.get_deferred_fields()
 
 
 def test_a_conversation_pinned_to_an_export_that_is_not_ready_is_refused(owner):
@@ -64,11 +65,11 @@ def test_a_conversation_pinned_to_an_export_that_is_not_ready_is_refused(owner):
     chat.qtype = "Q8_0"  # the export failed after the conversation chose it
     chat.save(update_fields=["qtype"])
     _, queued = services.message_send(user=owner, conversation_id=chat.pk, content="Hello")
-    reply = queued_reply(queued.pk)
+    context = queued_reply(queued.pk)
     # then
-    assert reply.collection_ids == [] and reply.ready_qtypes == []
+    assert context.collection_ids == [] and context.ready_qtypes == []
     with pytest.raises(NotFound, match="no ready Q8_0 export"):
-        _sou_path(reply)
+        _sou_path(context)
 
 
 def test_no_reply_is_found_for_a_user_message(owner):
@@ -89,7 +90,8 @@ def test_the_lookup_builds_the_same_instances_as_the_orm(owner):
     chat.save()
     _, queued = services.message_send(user=owner, conversation_id=chat.pk, content="Hello")
     # when
-    reply = queued_reply(queued.pk)
+    context = queued_reply(queued.pk)
+    reply = context.reply
     # then every field of the reply, its conversation and its version is what the ORM reads
     expected = Message.objects.select_related(
         "conversation__model_version", "conversation__personality_version").get(pk=queued.pk)
@@ -100,6 +102,7 @@ def test_the_lookup_builds_the_same_instances_as_the_orm(owner):
             == _fields(expected.conversation.personality_version))
     assert isinstance(reply.quota_lease, dict) and isinstance(reply.citations, list)
     assert reply.conversation.system_prompt == "Be brief." and reply.conversation.seed == 7
+    assert context.conversation is reply.conversation and context.model_version == version
 
 
 def test_the_history_holds_the_finished_turns_before_the_reply_in_order(owner):
@@ -131,9 +134,9 @@ def test_a_reply_whose_model_version_was_deleted_has_none(owner):
     _, queued = services.message_send(user=owner, conversation_id=chat.pk, content="Hello")
     version.delete()
     # when
-    reply = queued_reply(queued.pk)
+    context = queued_reply(queued.pk)
     # then the worker refuses it with a clear error instead of serving another file
-    assert reply.conversation.model_version is None
-    assert reply.conversation.personality_version is None
+    assert context.model_version is None and context.conversation.model_version is None
+    assert context.personality_version is None
     with pytest.raises(NotFound, match="model version was deleted; choose another model"):
-        _sou_path(reply)
+        _sou_path(context)

@@ -1,0 +1,78 @@
+"""Preference pairs from chat: the records, and writing records as a new dataset.
+
+A preference record is one jsonl line {"prompt", "chosen", "rejected"}: `prompt` is the
+conversation as the model saw it up to and including the user turn (a list of {role,
+content} messages, the system prompt first when there is one), `chosen` the better answer
+and `rejected` the worse (strings). ml/data reads them for DPO. Chat feedback gives pairs
+two ways: a thumbs-down reply against the regenerated or re-asked reply that replaced it
+and got a thumbs up (Message.rejected_texts), and a reply against the user's correction of
+it (feedback_text). Arena votes give pairs too (apps/arena)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+
+from apps.core.selectors import owned_queryset
+
+from .models import Conversation, Message
+
+
+def conversation_prompt(conversation: Conversation, before_id: int | None = None) -> list[dict]:
+    """The conversation's finished, non-empty turns (before message `before_id`, when given)
+    as chat messages, after its system prompt: what a reply there answered."""
+    turns = conversation.messages.filter(
+        status__in=(Message.Status.DONE, Message.Status.STOPPED)).exclude(content="")
+    if before_id is not None:
+        turns = turns.filter(pk__lt=before_id)
+    system = [{"role": "system", "content": conversation.system_prompt}] if conversation.system_prompt else []
+    return system + [{"role": role, "content": content}
+                     for role, content in turns.order_by("id").values_list("role", "content")]
+
+
+def _pair(prompt: list[dict], chosen: str, rejected: str) -> dict | None:
+    if not chosen.strip() or not rejected.strip() or chosen == rejected:
+        return None
+    return {"prompt": prompt, "chosen": chosen, "rejected": rejected}
+
+
+def feedback_preferences(*, user) -> list[dict]:
+    """The user's chat feedback as preference records, oldest conversation first."""
+    replies = owned_queryset(Message, user=user).filter(
+        Q(feedback=Message.Feedback.UP) & ~Q(rejected_texts=[]) | ~Q(feedback_text=""),
+        role=Message.Role.ASSISTANT,
+    ).exclude(status=Message.Status.QUEUED).select_related("conversation").order_by(
+        "conversation_id", "id")
+    records = []
+    for reply in replies:
+        prompt = conversation_prompt(reply.conversation, before_id=reply.pk)
+        if not prompt or prompt[-1]["role"] != "user":
+            continue
+        candidates = []
+        if reply.feedback == Message.Feedback.UP:
+            candidates += [(reply.content, rejected) for rejected in reply.rejected_texts]
+        if reply.feedback_text:
+            candidates.append((reply.feedback_text, reply.content))
+        records += [r for chosen, rejected in candidates if (r := _pair(prompt, chosen, rejected))]
+    return records
+
+
+def records_dataset_create(*, user, records: list[dict], name: str, description: str,
+                           filename: str):
+    """A new dataset whose first version is `records` as jsonl; its DatasetVersion."""
+    from apps.datasets.services import dataset_create, dataset_version_upload
+
+    body = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode()
+    with transaction.atomic():
+        dataset = dataset_create(user=user, name=name, description=description)
+        version, _ = dataset_version_upload(user=user, dataset_id=dataset.pk, stream=io.BytesIO(body),
+                                            filename=filename, content_length=len(body))
+    return version
+
+
+def nothing_to_export(message: str) -> ValidationError:
+    return ValidationError({"non_field_errors": [f"nothing to export yet: {message}"]})
