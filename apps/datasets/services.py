@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import BinaryIO
 
@@ -22,6 +23,10 @@ from . import storage
 from .models import Dataset, DatasetVersion
 
 CHUNK = 1 << 20
+# The record kinds (ml.data's Record.kind) each fine-tune objective learns from, and how many
+# records that do not fit each a version's report keeps: as many as an error names.
+FITTING_KINDS = {"sft": ("pair", "chat"), "dpo": ("preference",)}
+MISFITS_KEPT = 5
 FORMATS = {f".{choice.value}": choice.value for choice in DatasetVersion.Format}
 
 
@@ -179,7 +184,7 @@ def dataset_version_path(version: DatasetVersion) -> Path:
 def dataset_version_validate(*, version_id: int) -> DatasetVersion:
     """Runs the data inspector and stores its report. Idempotent: a finished version is
     left as it is."""
-    from ml.data import Columns, inspect_dataset
+    from ml.data import inspect_dataset
 
     version = DatasetVersion.objects.get(pk=version_id)
     if version.status != DatasetVersion.Status.VALIDATING:
@@ -188,9 +193,7 @@ def dataset_version_validate(*, version_id: int) -> DatasetVersion:
     try:
         if version.format == DatasetVersion.Format.ZIP:
             _extract(version, directory)
-        columns = Columns(
-            text=version.text_column, prompt=version.prompt_column, response=version.response_column
-        )
+        columns = _columns(version)
         report = inspect_dataset(dataset_version_path(version), columns)
         version.report = {
             "records": report.records,
@@ -199,6 +202,8 @@ def dataset_version_validate(*, version_id: int) -> DatasetVersion:
             "preview": report.preview,
             "errors": [{**error, "file": _user_file_name(version, error["file"])} for error in report.errors],
         }
+        if not report.errors:
+            version.report["kinds"], version.report["misfits"] = _record_kinds(version)
         ok = not report.errors and report.records > 0
         if report.records == 0 and not report.errors:
             version.report["errors"] = [{"file": version.filename, "line": 0, "message": "no records found"}]
@@ -217,6 +222,38 @@ def dataset_version_validate(*, version_id: int) -> DatasetVersion:
             event={"type": "dataset_version.validated", "id": version.pk, "status": version.status},
         )
     return version
+
+
+def _columns(version: DatasetVersion):
+    from ml.data import Columns
+
+    return Columns(text=version.text_column, prompt=version.prompt_column, response=version.response_column)
+
+
+def _record_kinds(version: DatasetVersion) -> tuple[dict[str, int], dict[str, list[dict]]]:
+    """(records per kind, the first records each fine-tune objective cannot learn from, with
+    file as its owner knows it, line and reason), in one pass over a valid version."""
+    from ml.data import iter_records
+
+    kinds: Counter[str] = Counter()
+    misfits: dict[str, list[dict]] = {objective: [] for objective in FITTING_KINDS}
+    for record in iter_records(dataset_version_path(version), _columns(version)):
+        if not record.new_document:  # the next chunk of one text file
+            continue
+        kinds[record.kind] += 1
+        for objective, fitting in FITTING_KINDS.items():
+            if record.kind not in fitting and len(misfits[objective]) < MISFITS_KEPT:
+                misfits[objective].append({"file": _user_file_name(version, record.file), "line": record.line,
+                                           "message": f"a {record.kind} record"})
+    return dict(kinds), misfits
+
+
+def dataset_version_misfits(*, version: DatasetVersion, method: str) -> list[dict]:
+    """The first records of a valid version that a run of `method` ("sft" or "dpo") cannot
+    learn from, from its validation report (a version validated before reports kept them
+    is read now)."""
+    stored = version.report.get("misfits")
+    return (stored if stored is not None else _record_kinds(version)[1])[method]
 
 
 def _user_file_name(version: DatasetVersion, name: str) -> str:

@@ -16,7 +16,23 @@ from .models import TrainingRun
 from .selectors import training_run_get, training_run_list, training_run_log
 
 
+class BaseVersionSummary(serializers.Serializer):
+    id = serializers.IntegerField()
+    registered_model = serializers.IntegerField(source="registered_model_id")
+    model_name = serializers.CharField(source="registered_model.name")
+    version = serializers.CharField()
+    architecture = serializers.CharField(source="architecture.arch", default="")
+
+    class Meta:
+        ref_name = "TrainingRunBaseVersion"
+
+
 class TrainingRunOutput(serializers.ModelSerializer):
+    base_model_version = BaseVersionSummary(
+        read_only=True, allow_null=True,
+        help_text="The model version a fine-tune started from; null for a run from scratch, or "
+        "once that version was deleted (the run keeps its copy of the base).",
+    )
     experiment = serializers.IntegerField(source="run.experiment_id")
     name = serializers.CharField(source="run.name")
     runs_ahead = serializers.IntegerField(
@@ -29,7 +45,7 @@ class TrainingRunOutput(serializers.ModelSerializer):
         model = TrainingRun
         fields = [
             "id", "run", "experiment", "name", "dataset_version", "tokenizer_model_version",
-            "config", "status", "step",
+            "method", "base_model_version", "config", "status", "step",
             "max_steps", "eta_seconds", "tokens_per_s", "best_val_loss", "error", "attempts",
             "cancel_requested", "runs_ahead", "queued_at", "created_at", "updated_at",
         ]
@@ -42,8 +58,23 @@ class TrainingRunListCreateApi(APIView):
         config = serializers.DictField(
             help_text="Training-engine options by section: model (preset, n_layer, ...), data "
             "(tokenizer: char, bpe or model_version; ...), optim (lr, schedule, warmup_iters, ...), "
-            "train (max_iters, batch_size, grad_accum, precision, ...). Options outside this "
-            "allow-list (paths, devices, ...) are refused by name; lora is not available yet."
+            "train (max_iters, batch_size, grad_accum, precision, ...), and for a fine-tune lora "
+            "(r, alpha, dropout, target_modules, base_type) and dpo (beta). Options outside this "
+            "allow-list (paths, devices, ...) are refused by name."
+        )
+        base_model_version_id = serializers.IntegerField(
+            required=False, allow_null=True,
+            help_text="Fine-tune this ready model version of yours (404 for any other, 409 while it "
+            "is not ready) with its tokenizer and chat template.",
+        )
+        method = serializers.ChoiceField(
+            choices=TrainingRun.Method.choices, required=False, allow_null=True,
+            help_text="scratch: a new model of config.model.preset (the default without a base); "
+            "full: every weight of the base (the default with one); lora: adapters on the frozen "
+            "base; qlora: adapters over the base kept packed (config.lora.base_type Q8_0, Q4_0 or "
+            "Q4_1; Q8_0 unless told); dpo: preference pairs against the frozen base (with adapters "
+            "when config.lora is given). SFT methods take prompt/response or messages records; dpo "
+            "takes prompt/chosen/rejected records.",
         )
         tokenizer_model_version_id = serializers.IntegerField(
             required=False, allow_null=True,

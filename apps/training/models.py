@@ -1,6 +1,6 @@
-"""A training run: what to train (dataset version, model, engine options) attached to a
-tracked experiment run, plus the lease that keeps one live execution at a time, and the
-last lines of its log."""
+"""A training run: what to train (dataset version, a preset or a base model version to
+fine-tune and how, engine options) attached to a tracked experiment run, plus the lease that
+keeps one live execution at a time, and the last lines of its log."""
 
 from django.db import models
 from django.utils import timezone
@@ -9,6 +9,13 @@ from apps.core.models import OwnedModel
 
 
 class TrainingRun(OwnedModel):
+    class Method(models.TextChoices):
+        SCRATCH = "scratch"  # a new model of a preset shape
+        FULL = "full"  # every weight of the base trains
+        LORA = "lora"  # adapters on the frozen base
+        QLORA = "qlora"  # adapters on the base with its linear weights kept packed (Q8_0/Q4)
+        DPO = "dpo"  # preference pairs against the frozen base (with adapters when config.lora)
+
     class Status(models.TextChoices):
         QUEUED = "queued"
         RUNNING = "running"
@@ -25,6 +32,12 @@ class TrainingRun(OwnedModel):
     tokenizer_model_version = models.ForeignKey(
         "registry.ModelVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The model version a fine-tune starts from. Its first execution links (or copies) the
+    # version's file into the run's folder, so deleting the version later leaves the run whole.
+    base_model_version = models.ForeignKey(
+        "registry.ModelVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="fine_tunes"
+    )
+    method = models.CharField(max_length=8, choices=Method.choices, default=Method.SCRATCH)
     # The training engine's TrainConfig as a dict; data paths are filled in at execution.
     config = models.JSONField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)

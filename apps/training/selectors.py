@@ -27,7 +27,7 @@ def training_run_list(*, user) -> QuerySet[TrainingRun]:
     """The user's runs; a queued one carries `runs_ahead`, the others None."""
     return (
         owned_queryset(TrainingRun, user=user)
-        .select_related("run", "run__experiment", "dataset_version")
+        .select_related("run", "run__experiment", "dataset_version", "base_model_version__registered_model")
         .annotate(runs_ahead=Case(When(status=Status.QUEUED, then=_runs_ahead()), output_field=IntegerField()))
     )
 

@@ -35,6 +35,7 @@ from apps.experiments.services import (
 from apps.registry import storage as registry_storage
 from apps.registry.models import ModelVersion
 
+from . import fine_tune
 from .models import TrainingLogLine, TrainingRun
 
 logger = logging.getLogger(__name__)
@@ -46,26 +47,29 @@ HEARTBEAT_EVERY_S = 5.0
 LOG_LINES_KEPT = 1000
 LOG_LINE_MAX_CHARS = 2000
 # The engine options a client may set, per section of the engine's TrainConfig; any other
-# (data and output paths, caches, the device, resuming, a base model, and any option the
-# engine gains later) is refused by name, and a stored run that carries one is refused
-# before it trains. A client never names a file: a tokenizer other than the two built from
-# the data comes from one of the user's model versions, by id.
+# (data and output paths, caches, the device, resuming, the base model's file, and any option
+# the engine gains later) is refused by name, and a stored run that carries one is refused
+# before it trains. A client never names a file: a base model and a tokenizer other than the
+# two built from the data come from the user's model versions, by id.
 USER_OPTIONS = {
     "model": frozenset({"preset", "n_layer", "n_head", "n_embd", "block_size", "dropout",
                         "gradient_checkpointing"}),
     "data": frozenset({"val_fraction", "tokenizer", "bpe_vocab_size", "text_column",
-                       "prompt_column", "response_column"}),
+                       "prompt_column", "response_column", "messages_column", "chosen_column",
+                       "rejected_column", "packing"}),
     "optim": frozenset({"lr", "min_lr", "weight_decay", "beta1", "beta2", "grad_clip", "schedule",
                         "warmup_iters", "decay_iters", "cycle_iters", "power"}),
     "train": frozenset({"max_iters", "batch_size", "grad_accum", "eval_interval", "eval_iters",
                         "log_interval", "early_stopping_patience", "precision", "seed", "compile",
                         "distributed"}),
+    "lora": frozenset({"r", "alpha", "dropout", "target_modules", "base_type"}),
+    "dpo": frozenset({"beta"}),
 }
-# Sections of the engine a client cannot use yet, with the reason they are told.
-UNAVAILABLE_SECTIONS = {
-    # LoRA adapts a base model, and a run cannot start from one of the user's models yet.
-    "lora": "LoRA fine-tunes a base model, and training from one of your model versions is not "
-            "available yet; train without the lora section",
+# Sections that only a fine-tune (a run with base_model_version_id) can use, with the reason
+# a run from scratch is told.
+BASE_SECTIONS = {
+    "lora": "LoRA adapts a base model: give base_model_version_id and method lora or qlora",
+    "dpo": "DPO tunes a base model on preference pairs: give base_model_version_id and method dpo",
 }
 # config.data.tokenizer: built from the data, or (MODEL_VERSION_TOKENIZER) the tokenizer of
 # the model version `tokenizer_model_version_id` names, which the server fills in as a file.
@@ -78,13 +82,13 @@ def _cancel_key(training_run_id: int) -> str:
     return f"training:cancel:{training_run_id}"
 
 
-def _user_options_check(config: dict) -> None:
+def _user_options_check(config: dict, *, fine_tune: bool) -> None:
     """Refuses, by dotted name, any section or option that is not on the allow-list."""
     if not isinstance(config, dict):
         raise ValidationError({"config": [f"expected an object of sections ({', '.join(USER_OPTIONS)})"]})
     for section, options in config.items():
-        if section in UNAVAILABLE_SECTIONS:
-            raise ValidationError({f"config.{section}": [UNAVAILABLE_SECTIONS[section]]})
+        if section in BASE_SECTIONS and not fine_tune:
+            raise ValidationError({f"config.{section}": [BASE_SECTIONS[section]]})
         if section not in USER_OPTIONS:
             known = ", ".join(USER_OPTIONS)
             raise ValidationError({"config": [f"unknown config key {section!r} (known: {known})"]})
@@ -98,24 +102,29 @@ def _user_options_check(config: dict) -> None:
                 ]})
 
 
-def _stored_options_check(config: dict) -> None:
+def _stored_options_check(config: dict, *, method: str) -> None:
     """Refuses, by dotted name, a stored run's option that a client could not set now (a run
     stored before options were allow-listed): the engine's full config is stored, so an
-    option off the allow-list must hold the engine's default, and the tokenizer must be
-    one a run may use. Nothing the config names is opened."""
+    option off the allow-list must hold the engine's default or the value the server sets
+    for the run's method, and the tokenizer must be one a run may use. Nothing the config
+    names is opened (a fine-tune's base file is filled in at execution, never stored)."""
     from ml.train.config import TrainConfig
 
     defaults = TrainConfig().to_dict()
+    server_set = fine_tune.server_set(method)
     unset = object()
     for section, options in config.items():
         for key, value in (options.items() if isinstance(options, dict) else [(None, options)]):
-            if key in USER_OPTIONS.get(section, ()) or value == defaults.get(section, {}).get(key, unset):
+            if key in USER_OPTIONS.get(section, ()) and (section, key) not in server_set:
+                continue
+            if value in server_set.get((section, key), (defaults.get(section, {}).get(key, unset),)):
                 continue
             field = f"config.{section}.{key}" if key is not None else f"config.{section}"
-            reason = UNAVAILABLE_SECTIONS.get(section, "not an option you can set")
-            raise ValidationError({field: [f"{reason}; this run was stored with it, so start a new run instead"]})
+            raise ValidationError({field: [
+                "not an option you can set; this run was stored with it, so start a new run instead"
+            ]})
     tokenizer = config.get("data", {}).get("tokenizer", "char")
-    if tokenizer not in (*DATA_TOKENIZERS, MODEL_VERSION_TOKENIZER):
+    if method == TrainingRun.Method.SCRATCH and tokenizer not in (*DATA_TOKENIZERS, MODEL_VERSION_TOKENIZER):
         raise ValidationError({"config.data.tokenizer": [
             f"is not {', '.join(DATA_TOKENIZERS)} or a model version's; this run was stored with "
             "another, so start a new run instead"
@@ -140,17 +149,22 @@ def _tokenizer_choice(data: dict, *, from_model_version: bool) -> str:
     return tokenizer
 
 
-def training_config_clean(config: dict, *, tokenizer_from_model_version: bool = False) -> dict:
+def training_config_clean(config: dict, *, tokenizer_from_model_version: bool = False,
+                          method: str = TrainingRun.Method.SCRATCH, base: ModelVersion | None = None) -> dict:
     """Checks a client's engine options against the allow-list, then by building the
-    engine's TrainConfig from them."""
+    engine's TrainConfig from them; a fine-tune's (`base` given) get what its method turns
+    on, and LoRA targets are checked against the base's architecture."""
     from ml.config import ConfigError
     from ml.models import PRESETS
     from ml.train.config import TrainConfig
 
-    _user_options_check(config)
-    data = config.get("data", {})
-    tokenizer = _tokenizer_choice(data, from_model_version=tokenizer_from_model_version)
-    config = {**config, "data": {**data, "tokenizer": tokenizer}}
+    _user_options_check(config, fine_tune=base is not None)
+    if base is not None:
+        config = fine_tune.method_config(config, method=method)
+    else:
+        data = config.get("data", {})
+        tokenizer = _tokenizer_choice(data, from_model_version=tokenizer_from_model_version)
+        config = {**config, "data": {**data, "tokenizer": tokenizer}}
     try:
         parsed = TrainConfig.from_dict(config)
     except ConfigError as exc:
@@ -161,6 +175,8 @@ def training_config_clean(config: dict, *, tokenizer_from_model_version: bool = 
         )
     if parsed.train.max_iters < 1:
         raise ValidationError({"config.train.max_iters": ["must be at least 1"]})
+    if base is not None and parsed.lora.enabled:
+        fine_tune.lora_targets_check(parsed.lora.target_modules, base=base)
     return parsed.to_dict()
 
 
@@ -176,22 +192,33 @@ def training_run_create(
     dataset_version_id: int,
     config: dict,
     tokenizer_model_version_id: int | None = None,
+    base_model_version_id: int | None = None,
+    method: str | None = None,
     experiment_id: int | None = None,
     experiment_name: str = "",
     name: str = "",
 ) -> TrainingRun:
     version = owned_get(DatasetVersion, user=user, pk=dataset_version_id)
+    base = None
+    if base_model_version_id is not None:
+        base = fine_tune.base_version_get(user=user, base_model_version_id=base_model_version_id)
     if version.status != DatasetVersion.Status.VALID:
         raise ValidationError({"dataset_version_id": [f"dataset version is {version.status}, not valid"]})
+    method = fine_tune.method_for(method=method, has_base=base is not None)
     tokenizer_version = None
     if tokenizer_model_version_id is not None:
+        if base is not None:
+            raise ValidationError({"tokenizer_model_version_id": ["a fine-tune trains with its base model's tokenizer"]})
         tokenizer_version = owned_get(ModelVersion, user=user, pk=tokenizer_model_version_id)
         if tokenizer_version.status != ModelVersion.Status.READY:
             raise ValidationError({"tokenizer_model_version_id": [
                 f"model version {tokenizer_version} is {tokenizer_version.status}, not ready"
             ]})
-    clean = training_config_clean(config, tokenizer_from_model_version=tokenizer_version is not None)
+    clean = training_config_clean(config, tokenizer_from_model_version=tokenizer_version is not None,
+                                  method=method, base=base)
     _dataset_columns_default(clean, given=config.get("data"), version=version)
+    if base is not None:
+        fine_tune.dataset_fit_check(version, method=method)
     if experiment_id is not None:
         experiment = owned_get(Experiment, user=user, pk=experiment_id)
     else:
@@ -208,13 +235,17 @@ def training_run_create(
     flat_params["dataset_version"] = version.pk
     if tokenizer_version is not None:
         flat_params["tokenizer_model_version"] = tokenizer_version.pk
+    if base is not None:
+        flat_params.update(method=method, base_model_version=base.pk)
+    default_name = f"{method} of {base} on {version}" if base is not None else f"{clean['model']['preset']} on {version}"
     run = run_create(
-        user=user, experiment_id=experiment.pk, name=name or f"{clean['model']['preset']} on {version}",
+        user=user, experiment_id=experiment.pk, name=name or default_name,
         params=flat_params, tags={"kind": "training"}, status="queued",
     )
     training_run = TrainingRun.objects.create(
         owner=user, run=run, dataset_version=version, config=clean,
         max_steps=clean["train"]["max_iters"], tokenizer_model_version=tokenizer_version,
+        base_model_version=base, method=method,
     )
     _enqueue(training_run)
     return training_run
@@ -258,7 +289,7 @@ def training_run_resume(*, user, training_run_id: int, extra_steps: int | None =
     training_run = owned_get(TrainingRun.objects.select_for_update(), user=user, pk=training_run_id)
     if training_run.status in (Status.QUEUED, Status.RUNNING):
         raise ValidationError({"status": [f"the run is already {training_run.status}"]})
-    _stored_options_check(training_run.config)
+    _stored_options_check(training_run.config, method=training_run.method)
     if extra_steps:
         training_run.max_steps += extra_steps
         training_run.config["train"]["max_iters"] = training_run.max_steps
@@ -364,7 +395,7 @@ def _tokenizer_option(training_run: TrainingRun, tokenizer: str, out_dir: Path) 
     even if the version is deleted meanwhile (_stored_options_check allowed no other value)."""
     from ml.sou import read_sou
 
-    if tokenizer in DATA_TOKENIZERS:
+    if tokenizer in (*DATA_TOKENIZERS, fine_tune.BASE_TOKENIZER):
         return tokenizer
     copy = out_dir / "tokenizer-source.json"
     if not copy.is_file():
@@ -388,9 +419,10 @@ def training_run_execute(*, training_run_id: int, execution_id: str) -> str:
 
     if not lease_take(TrainingRun, training_run_id, execution_id, statuses=[Status.QUEUED, Status.RUNNING]):
         return TrainingRun.objects.get(pk=training_run_id).status
-    training_run = TrainingRun.objects.select_related("owner", "dataset_version").get(pk=training_run_id)
+    training_run = TrainingRun.objects.select_related("owner", "dataset_version", "base_model_version").get(
+        pk=training_run_id)
     try:
-        _stored_options_check(training_run.config)
+        _stored_options_check(training_run.config, method=training_run.method)
     except ValidationError as exc:
         # A run queued before options were allow-listed: it fails, naming the option, before
         # anything its config names is touched.
@@ -419,6 +451,8 @@ def training_run_execute(*, training_run_id: int, execution_id: str) -> str:
         reporter.on_log(f"resuming from the last checkpoint (attempt {training_run.attempts})")
     try:
         config.data.tokenizer = _tokenizer_option(training_run, config.data.tokenizer, out_dir)
+        if training_run.method != TrainingRun.Method.SCRATCH:
+            config.model.base = fine_tune.base_file_pin(training_run, out_dir)
         result = train(config, Callbacks(
             on_metrics=reporter.on_metrics, on_log=reporter.on_log, should_stop=reporter.should_stop
         ))

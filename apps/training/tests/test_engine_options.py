@@ -227,15 +227,15 @@ def test_a_queued_run_stored_with_a_removed_option_fails_naming_it(owner, sectio
     assert not services._run_dir(training_run).exists()
 
 
-def test_a_run_cannot_use_lora_and_is_told_why(owner, api_client_for):
-    # given a config asking for LoRA, which needs a base model runs cannot name
+def test_a_run_from_scratch_cannot_use_lora_and_is_told_why(owner, api_client_for):
+    # given a config asking for LoRA without naming a base model to adapt
     config = {**tiny_config(), "lora": {"enabled": True, "r": 4}}
     # when
     response = _create(api_client_for(owner), valid_dataset_version(owner), config=config)
     # then it is refused with what is missing, not with a step the user cannot take
     assert response.status_code == 400
     (message,) = response.json()["error"]["fields"]["config.lora"]
-    assert "training from one of your model versions is not available yet" in message
+    assert "LoRA adapts a base model: give base_model_version_id and method lora or qlora" in message
     assert not TrainingRun.objects.exists()
 
 

@@ -51,7 +51,7 @@ def test_create_queues_a_tracked_run_with_its_params(owner, api_client_for):
         ({"train": {"out_dir": "/etc"}}, "config.train.out_dir", "not an option you can set"),
         ({"data": {"path": "/etc/passwd"}}, "config.data.path", "not an option you can set"),
         ({"colour": {}}, "config", "unknown config key 'colour'"),
-        ({"lora": {"enabled": True}}, "config.lora", "not available yet"),
+        ({"lora": {"r": 4}}, "config.lora", "give base_model_version_id"),
     ],
 )
 def test_bad_engine_options_are_400_naming_the_field(owner, api_client_for, config, field, message):
