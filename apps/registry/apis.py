@@ -5,6 +5,7 @@ from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,11 +14,12 @@ from apps.core.schema import ErrorResponse
 from apps.core.selectors import owned_get
 from apps.core.uploads import RawBodyParser, request_content_length
 from apps.datasets.models import DatasetVersion
+from apps.training.fine_tune import default_targets
 
 from . import services, storage
 from .evaluation import model_evaluation_create
 from .models import ModelExport, ModelVersion, RegisteredModel, Stage
-from .selectors import model_version_list, registered_model_list
+from .selectors import model_version_adapter_path, model_version_list, registered_model_list
 
 BUMPS = ("major", "minor", "patch")
 
@@ -33,13 +35,25 @@ class VersionOutput(serializers.ModelSerializer):
     version = serializers.CharField(read_only=True)
     model_name = serializers.CharField(source="registered_model.name", read_only=True)
     exports = ExportOutput(many=True, read_only=True)
+    has_adapter = serializers.SerializerMethodField()
+    lora_default_targets = serializers.SerializerMethodField()
+
+    def get_has_adapter(self, version) -> bool:
+        """Whether the LoRA adapter this fine-tuned version was merged from can be downloaded."""
+        return model_version_adapter_path(version) is not None
+
+    def get_lora_default_targets(self, version) -> list[str]:
+        """The layers a LoRA fine-tune of this version adapts unless told others; empty for an
+        architecture without defaults."""
+        return default_targets(version.architecture)
 
     class Meta:
         model = ModelVersion
         fields = [
             "id", "registered_model", "model_name", "version", "description", "source", "stage",
             "status", "error", "training_run", "dataset_version", "architecture", "parameters",
-            "sha256", "size_bytes", "exports", "base_version", "personality_version", "created_at", "updated_at",
+            "sha256", "size_bytes", "exports", "base_version", "personality_version", "has_adapter", "lora_default_targets",
+            "created_at", "updated_at",
         ]
         ref_name = "ModelVersion"
 
@@ -234,6 +248,9 @@ class ModelVersionLineageApi(APIView):
         dataset_name = serializers.CharField(allow_null=True)
         base_version = serializers.IntegerField(allow_null=True)
         base_version_label = serializers.CharField(allow_null=True)
+        method = serializers.CharField(
+            allow_null=True, help_text="how the training run made it: scratch, full, lora, qlora or dpo")
+        has_adapter = serializers.BooleanField(help_text="a LoRA adapter is kept for download")
         personality_version = serializers.IntegerField(allow_null=True)
         personality_version_number = serializers.IntegerField(allow_null=True)
         personality = serializers.IntegerField(allow_null=True)
@@ -265,6 +282,8 @@ class ModelVersionLineageApi(APIView):
             "dataset_name": dataset_version.dataset.name if dataset_version else None,
             "base_version": base.pk if base else None,
             "base_version_label": str(base) if base else None,
+            "method": training_run.method if training_run else None,
+            "has_adapter": model_version_adapter_path(version) is not None,
             "personality_version": applied.pk if applied else None,
             "personality_version_number": applied.number if applied else None,
             "personality": applied.personality_id if applied else None,
@@ -313,6 +332,19 @@ class ModelVersionDownloadApi(APIView):
             return Response({"error": {"code": "not_ready", "message": f"the version is {version.status}"}}, status=409)
         return _attachment(storage.canonical_sou(version.owner_id, version.pk),
                            f"{version.registered_model.name}-{version.version}-F32.sou")
+
+
+class ModelVersionAdapterDownloadApi(APIView):
+    @extend_schema(operation_id="model_versions_adapter_download",
+                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ErrorResponse},
+                   description="The LoRA adapter (safetensors) a fine-tuned version was merged from; "
+                               "404 for a version made otherwise.")
+    def get(self, request, version_id: int):
+        version = owned_get(ModelVersion.objects.select_related("registered_model"), user=request.user, pk=version_id)
+        path = model_version_adapter_path(version)
+        if path is None:
+            raise NotFound(f"Model version {version} has no LoRA adapter.")
+        return _attachment(path, f"{version.registered_model.name}-{version.version}-adapter.safetensors")
 
 
 class ModelExportDownloadApi(APIView):

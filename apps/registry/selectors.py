@@ -13,6 +13,8 @@ from apps.core.selectors import owned_get, owned_queryset
 from . import storage
 from .models import ModelExport, ModelVersion, RegisteredModel, Stage
 
+# A LoRA run's adapter weights in its checkpoint (ml.train.checkpoint).
+ADAPTER_FILE = "adapter.safetensors"
 # Which export serves chat when none is asked for: fastest sound quality first.
 SERVING_PREFERENCE = ("Q8_0", "Q4_1", "Q4_0", "F16", "BF16", "F32")
 
@@ -29,6 +31,15 @@ def model_version_list(*, user, registered_model: RegisteredModel | None = None)
         Prefetch("exports", queryset=ModelExport.objects.order_by("qtype"))
     )
     return queryset.filter(registered_model=registered_model) if registered_model else queryset
+
+
+def model_version_adapter_path(version: ModelVersion) -> Path | None:
+    """The LoRA adapter a fine-tuned version was merged from (kept in the run's checkpoint
+    the version copied), or None for any other version."""
+    if version.source != ModelVersion.Source.TRAINING_RUN:
+        return None
+    path = storage.source_dir(version.owner_id, version.pk) / "checkpoint" / ADAPTER_FILE
+    return path if path.is_file() else None
 
 
 def model_version_sou_path(*, user, model_version_id: int, qtype: str | None = None) -> Path:

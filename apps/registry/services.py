@@ -6,6 +6,7 @@ files with a quality report (and a personality row when the model has a target).
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import uuid
 from pathlib import Path
@@ -123,19 +124,37 @@ def _enqueue_import(version: ModelVersion) -> None:
 def model_version_create_from_training_run(
     *, user, training_run_id: int, name: str, checkpoint: str = "best", bump: str = "minor", description: str = ""
 ) -> ModelVersion:
-    training_run = owned_get(TrainingRun, user=user, pk=training_run_id)
+    """A run's checkpoint as a new version, its lineage naming the run, its dataset version
+    and (for a fine-tune) its base version. The import merges a LoRA run's adapters into
+    the canonical `.sou`; the adapter file stays in the copied checkpoint for download."""
+    training_run = owned_get(TrainingRun.objects.select_related("base_model_version__registered_model"),
+                             user=user, pk=training_run_id)
     directory = training_run.best_checkpoint if checkpoint == "best" else training_run.last_checkpoint
     directory = directory or training_run.last_checkpoint
     if not directory:
         raise ValidationError({"training_run_id": ["this training run has no checkpoint yet"]})
+    base = training_run.base_model_version
     version = _new_version(
         user=user, name=name, bump=bump, source=Source.TRAINING_RUN, description=description,
-        training_run=training_run, dataset_version=training_run.dataset_version,
+        training_run=training_run, dataset_version=training_run.dataset_version, base_version=base,
     )
     source = storage.source_dir(user.pk, version.pk)
     shutil.copytree(directory, source / "checkpoint")
+    if training_run.method != TrainingRun.Method.SCRATCH:
+        _base_named(source / "checkpoint", label=str(base) if base else "a deleted model version")
     _enqueue_import(version)
     return version
+
+
+def _base_named(checkpoint: Path, *, label: str) -> None:
+    """A fine-tune's checkpoint names its base by the file the run read, a path on this
+    server; the copy the import reads names it as its owner knows it, so the version's
+    `.sou` (its provenance) carries no server path."""
+    config_path = checkpoint / "config.json"
+    config = json.loads(config_path.read_text())
+    if isinstance(config.get("training", {}).get("model"), dict):
+        config["training"]["model"]["base"] = label
+        config_path.write_text(json.dumps(config, indent=2))
 
 
 def model_version_upload(

@@ -17,6 +17,7 @@ urlpatterns = [
     path("model-versions/<int:version_id>/exports/", apis.ModelExportCreateApi.as_view(), name="model-version-exports"),
     path("model-versions/<int:version_id>/evaluations/", apis.ModelEvaluationCreateApi.as_view(), name="model-version-evaluations"),
     path("model-versions/<int:version_id>/download/", apis.ModelVersionDownloadApi.as_view(), name="model-version-download"),
+    path("model-versions/<int:version_id>/adapter/", apis.ModelVersionAdapterDownloadApi.as_view(), name="model-version-adapter"),
     path("model-exports/<int:export_id>/download/", apis.ModelExportDownloadApi.as_view(), name="model-export-download"),
     path("dataset-versions/<int:version_id>/models/", apis.DatasetVersionModelsApi.as_view(), name="dataset-version-models"),
 ]

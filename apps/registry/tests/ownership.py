@@ -42,6 +42,7 @@ OWNED_ROUTES = {
     "api-v1:model-version-lineage": Case(setup=_version),
     "api-v1:model-version-exports": Case(setup=_version, methods={"post": {"qtypes": ["Q8_0"]}}),
     "api-v1:model-version-download": Case(setup=_version),
+    "api-v1:model-version-adapter": Case(setup=_version),
     "api-v1:model-version-evaluations": Case(
         setup=_version, methods={"post": {"dataset_version_id": 1, "kind": "perplexity"}}
     ),
