@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.accounts.services import api_token_create
+from apps.arena.tests.factories import finished_battle
 from apps.chat.models import Message
 from apps.chat.tests.factories import conversation, model_version
 from apps.experiments.tests.factories import log_series, make_artifact, make_experiment, make_run
@@ -39,6 +40,8 @@ def seed_user(user) -> Seed:
     chat = conversation(user, ready, title="hello")
     message = Message.objects.create(owner=user, conversation=chat, role=Message.Role.ASSISTANT,
                                      content="Hi there.", status=Message.Status.DONE)
+    rival = model_version(user, name="rival", write_file=False)
+    battle = finished_battle(user, ready, rival)
     collection = collection_create(user=user, name="notes")
     document = document_upload(user=user, collection_id=collection.pk, uploaded=SimpleUploadedFile(
         "notes.txt", b"Sailors crossed the sea in small ships.", content_type="text/plain"))
@@ -62,6 +65,7 @@ def seed_user(user) -> Seed:
         "model-exports/export_id": export.pk,
         "conversations/conversation_id": chat.pk,
         "messages/message_id": message.pk,
+        "battles/battle_id": battle.pk,
         "collections/collection_id": collection.pk,
         "documents/document_id": document.pk,
         "tokens/token_id": spare_token.pk,

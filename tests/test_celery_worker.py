@@ -35,6 +35,7 @@ def test_a_worker_keeps_its_database_connection_between_tasks(celery_worker_proc
 
 # Every task of every app and the queue it must reach; a new task fails until it is listed.
 QUEUES = {
+    "arena.battle_reply_inference_task": "inference",
     "chat.chat_reply_inference_task": "inference",
     "chat.completion_inference_task": "inference",
     "core.health_ping_task": "default",

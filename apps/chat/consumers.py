@@ -5,10 +5,14 @@ opened with still holds; when it has ended the request is dropped and the socket
 4401.
 
 Client -> server: {"type": "send", "content"}, {"type": "stop"}, {"type": "regenerate"},
-{"type": "edit", "message_id", "content"}, {"type": "ping"}.
+{"type": "edit", "message_id", "content"}, {"type": "ping"}; for the arena (apps/arena),
+{"type": "compare", "content", "model_version_ids": [two ids]} and
+{"type": "vote", "battle_id", "vote": "a" | "b" | "tie" | "both_bad"}.
 Server -> client (to every socket of the conversation): "message" (a new or edited message),
-"removed" (message ids dropped by regenerate/edit), "notice", "delta", "done", "error"; and
-"pong" to the sender. Deltas and the final message come from the inference worker.
+"removed" (message ids dropped by regenerate/edit), "notice", "delta", "done", "error";
+"battle" (a new battle, models hidden), "battle_delta" and "battle_done" (per side A/B),
+"battle_reveal" (the vote and both models); and "pong" to the sender. Deltas and the final
+message come from the inference worker.
 
 A web process serves many sockets, so this consumer's database work runs on a small pool of
 threads of its own, never on channels' single shared database thread: one chat's send does
@@ -23,6 +27,7 @@ from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError
 from rest_framework.exceptions import APIException
 
+from apps.arena import services as arena_services
 from apps.core.consumers import GroupConsumer
 from apps.core.ws_auth import CLOSED_CODE, credential_is_live
 
@@ -69,9 +74,11 @@ class ChatConsumer(GroupConsumer):
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
         handler = {"send": self._send, "stop": self._stop, "regenerate": self._regenerate,
-                   "edit": self._edit, "ping": self._ping}.get(kind)
+                   "edit": self._edit, "compare": self._compare, "vote": self._vote,
+                   "ping": self._ping}.get(kind)
         if handler is None:
-            await self._error("send a JSON object whose type is send, stop, regenerate, edit or ping")
+            await self._error("send a JSON object whose type is send, stop, regenerate, edit, "
+                              "compare, vote or ping")
             return
         try:
             await handler(content)
@@ -112,6 +119,20 @@ class ChatConsumer(GroupConsumer):
         if not isinstance(message_id, int):
             raise ValidationError({"message_id": ["give the id of your message to edit"]})
         await self._call(services.message_edit, message_id=message_id, content=content.get("content"))
+
+    async def _compare(self, content):
+        ids = content.get("model_version_ids")
+        if not isinstance(ids, list) or not all(isinstance(pk, int) and not isinstance(pk, bool)
+                                                for pk in ids):
+            raise ValidationError({"model_version_ids": ["give the ids of two of your model versions"]})
+        await self._call(arena_services.battle_create, content=content.get("content"),
+                         model_version_ids=ids)
+
+    async def _vote(self, content):
+        battle_id = content.get("battle_id")
+        if not isinstance(battle_id, int) or isinstance(battle_id, bool):
+            raise ValidationError({"battle_id": ["give the id of the battle to vote on"]})
+        await self._call(arena_services.battle_vote, battle_id=battle_id, vote=content.get("vote"))
 
     async def _stop(self, content):
         if await self._call(services.generation_stop) is None:

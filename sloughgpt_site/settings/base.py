@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "apps.registry",
     "apps.rag",
     "apps.chat",
+    "apps.arena",
     "apps.personalities",
 ]
 

@@ -37,7 +37,8 @@ CELERY_TASK_ROUTES = {
             "personalities.personality_application_execute_task",
             "personalities.personality_evaluation_execute_task",
         ],
-        "inference": ["chat.chat_reply_inference_task", "chat.completion_inference_task"],
+        "inference": ["chat.chat_reply_inference_task", "chat.completion_inference_task",
+                      "arena.battle_reply_inference_task"],
         "default": [
             "core.health_ping_task",
             "datasets.dataset_version_validate_task",

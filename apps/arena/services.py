@@ -1,0 +1,121 @@
+"""Writes for the arena: starting a battle (one prompt to two of the owner's ready model
+versions, shuffled into hidden sides A and B), voting on it once both replies are in (which
+reveals the models), and exporting the votes as preference pairs. Called by the REST API
+and the chat socket (a "compare" in a conversation); the inference worker writes the
+replies (generation.py)."""
+
+from __future__ import annotations
+
+import random
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.chat.conversation_lock import locked_conversation
+from apps.chat.preferences import conversation_prompt, nothing_to_export, records_dataset_create
+from apps.chat.quotas import Lease, quota_acquire, quota_release
+from apps.chat.realtime import publish_chat_events
+from apps.chat.services import check_content
+from apps.core.errors import Conflict
+from apps.core.selectors import owned_get
+from apps.registry.models import ModelVersion
+
+from .models import Battle, BattleReply
+from .realtime import battle_payload
+from .selectors import battle_preferences
+from .tasks import battle_reply_inference_task
+
+_shuffle = random.SystemRandom().shuffle  # which version is A is not predictable
+
+
+def _versions(*, user, model_version_ids: list[int]) -> list[ModelVersion]:
+    if len(model_version_ids) != 2 or model_version_ids[0] == model_version_ids[1]:
+        raise ValidationError({"model_version_ids": ["choose two different model versions"]})
+    versions = []
+    for pk in model_version_ids:
+        version = owned_get(ModelVersion.objects.select_related("registered_model"), user=user, pk=pk)
+        if version.status != ModelVersion.Status.READY:
+            raise ValidationError({"model_version_ids": [
+                f"model version {version} is {version.status}, not ready"]})
+        versions.append(version)
+    return versions
+
+
+def _leases(*, user_id: int, want_tokens: int | None) -> list[Lease]:
+    leases = []
+    try:
+        for _ in range(2):
+            leases.append(quota_acquire(user_id=user_id, want_tokens=want_tokens))
+    except BaseException:
+        for lease in leases:
+            quota_release(lease, used_tokens=0)
+        raise
+    return leases
+
+
+@transaction.atomic
+def battle_create(*, user, conversation_id: int, content: str,
+                  model_version_ids: list[int]) -> Battle:
+    """A battle in the user's conversation: `content` (after the conversation's finished
+    turns) to both versions at once; its replies stream to the conversation's sockets."""
+    check_content(content)
+    conversation = locked_conversation(user=user, conversation_id=conversation_id).conversation
+    versions = _versions(user=user, model_version_ids=list(model_version_ids))
+    if BattleReply.objects.filter(battle__conversation=conversation,
+                                  status=BattleReply.Status.QUEUED).exists():
+        raise ValidationError({"content": ["a comparison is still being answered; wait for it"]})
+    _shuffle(versions)
+    prompt = [*conversation_prompt(conversation), {"role": "user", "content": content}]
+    leases = _leases(user_id=user.pk, want_tokens=conversation.max_tokens)
+    try:
+        battle = Battle.objects.create(owner=user, conversation=conversation, prompt=prompt)
+        replies = BattleReply.objects.bulk_create([
+            BattleReply(owner=user, battle=battle, side=side, model_version=version,
+                        model_name=str(version), quota_lease=lease.to_dict())
+            for side, version, lease in zip(BattleReply.Side.values, versions, leases, strict=True)])
+    except BaseException:
+        for lease in leases:
+            quota_release(lease, used_tokens=0)
+        raise
+    event = {"type": "battle", "battle": battle_payload(battle, replies)}
+    transaction.on_commit(lambda: publish_chat_events(conversation.pk, [event]), robust=True)
+    for reply in replies:
+        transaction.on_commit(lambda pk=reply.pk: battle_reply_inference_task.delay(pk))
+    return battle
+
+
+@transaction.atomic
+def battle_vote(*, user, battle_id: int, vote: str, conversation_id: int | None = None) -> Battle:
+    """Record the vote (a, b, tie or both_bad) once both replies are in; it reveals the
+    models. A second vote is a Conflict."""
+    battles = Battle.objects.select_for_update()
+    if conversation_id is not None:  # from a conversation's socket: only its own battles
+        battles = battles.filter(conversation_id=conversation_id)
+    battle = owned_get(battles, user=user, pk=battle_id)
+    if vote not in Battle.Vote.values:
+        raise ValidationError({"vote": [f"vote one of {', '.join(Battle.Vote.values)}"]})
+    if battle.vote:
+        raise Conflict("This battle already has a vote.")
+    replies = list(battle.replies.all())
+    if any(reply.status == BattleReply.Status.QUEUED for reply in replies):
+        raise ValidationError({"vote": ["wait until both answers are finished"]})
+    battle.vote, battle.voted_at = vote, timezone.now()
+    battle.save(update_fields=["vote", "voted_at", "updated_at"])
+    event = {"type": "battle_reveal", "battle": battle_payload(battle, replies)}
+    transaction.on_commit(lambda: publish_chat_events(battle.conversation_id, [event]), robust=True)
+    return battle
+
+
+def battle_votes_export(*, user, name: str = ""):
+    """A new dataset of the user's decided votes as preference pairs (the winner chosen);
+    returns (its version, the number of pairs)."""
+    records = battle_preferences(user=user)
+    if not records:
+        raise nothing_to_export("vote A or B in a comparison first (ties and both-bad votes "
+                                "name no better answer)")
+    name = name.strip() or f"Arena votes {timezone.now():%Y-%m-%d %H:%M}"
+    version = records_dataset_create(user=user, records=records, name=name,
+                                     description=f"{len(records)} preference pairs from arena votes",
+                                     filename="arena-preferences.jsonl")
+    return version, len(records)
