@@ -1,8 +1,9 @@
 /** One run's live page: `/experiments/runs/:runId`, with the training feature's Cancel and
- * Resume for a training run. */
+ * Resume for a training run, and what a fine-tune started from. */
 import { useParams } from 'react-router';
 
 import { RunPage } from '../../features/experiments/components/run-page';
+import { FineTuneSummary } from '../../features/training/components/fine-tune-summary';
 import { RunControls } from '../../features/training/components/run-controls';
 import { NotFoundRoute } from './not-found';
 
@@ -14,7 +15,12 @@ export function ExperimentRunRoute() {
     <RunPage
       key={runId}
       runId={runId}
-      controls={(training) => <RunControls training={training} />}
+      controls={(training) => (
+        <>
+          <FineTuneSummary training={training} />
+          <RunControls training={training} />
+        </>
+      )}
     />
   );
 }

@@ -22,6 +22,25 @@ export interface ValidationReport {
   estimated_tokens: number;
   preview: string[];
   errors: { file: string; line: number; message: string }[];
+  /** Records per kind (text, pair, chat, preference); empty for versions validated before. */
+  kinds: Partial<Record<RecordKind, number>>;
+}
+
+export type RecordKind = 'text' | 'pair' | 'chat' | 'preference';
+
+const KIND_NAMES: Record<RecordKind, string> = {
+  text: 'text',
+  pair: 'prompt/response',
+  chat: 'chat',
+  preference: 'preference',
+};
+
+/** "12 prompt/response, 3 chat": what kinds of records a version holds, for pickers and reports. */
+export function formatRecordKinds(kinds: ValidationReport['kinds']): string {
+  return (Object.keys(KIND_NAMES) as RecordKind[])
+    .filter((kind) => (kinds[kind] ?? 0) > 0)
+    .map((kind) => `${(kinds[kind] ?? 0).toLocaleString()} ${KIND_NAMES[kind]}`)
+    .join(', ');
 }
 
 /** The report, or null while validation has not produced one yet. */
@@ -34,6 +53,7 @@ export function versionReport(version: DatasetVersion): ValidationReport | null 
     estimated_tokens: report.estimated_tokens ?? 0,
     preview: Array.isArray(report.preview) ? report.preview : [],
     errors: Array.isArray(report.errors) ? report.errors : [],
+    kinds: report.kinds && typeof report.kinds === 'object' ? report.kinds : {},
   };
 }
 

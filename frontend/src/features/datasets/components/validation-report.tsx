@@ -7,7 +7,11 @@ import card from '../../../components/card.module.css';
 import muted from '../../../components/muted.module.css';
 import stack from '../../../components/stack.module.css';
 import terms from '../../../components/term-list.module.css';
-import { type DatasetVersion, versionReport } from '../../../lib/api/get-dataset-versions';
+import {
+  type DatasetVersion,
+  formatRecordKinds,
+  versionReport,
+} from '../../../lib/api/get-dataset-versions';
 import type { DatasetSlots } from './dataset-detail';
 import styles from './datasets.module.css';
 import { VersionStatusBadge } from './version-status-badge';
@@ -58,6 +62,12 @@ export function ValidationReport({
               </dd>
             </div>
           </dl>
+          {formatRecordKinds(report.kinds) && (
+            <p className={muted.small} data-testid="record-kinds">
+              Records: {formatRecordKinds(report.kinds)}. Fine-tuning takes prompt/response or chat
+              records; preference tuning (DPO) takes preference records.
+            </p>
+          )}
           {report.errors.length > 0 && (
             <div>
               <h4 className={styles.subheading}>Errors</h4>

@@ -27,6 +27,11 @@ export function versionDownloadUrl(versionId: number): string {
   return `/api/v1/model-versions/${versionId}/download/`;
 }
 
+/** The LoRA adapter a fine-tuned version was merged from (safetensors). */
+export function adapterDownloadUrl(versionId: number): string {
+  return `/api/v1/model-versions/${versionId}/adapter/`;
+}
+
 export function exportDownloadUrl(exportId: number): string {
   return `/api/v1/model-exports/${exportId}/download/`;
 }

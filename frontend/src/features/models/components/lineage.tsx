@@ -1,17 +1,34 @@
 /**
  * Where a version came from: the run that trained it and its experiment (linking to the run's
  * page), the dataset version it was trained on (linking to that version's report on the
- * Datasets page), and, for a version made by applying a personality, its base version and the
- * personality version applied, by the names and version numbers the user knows them by.
+ * Datasets page), for a fine-tune its method, base version and LoRA adapter download, and for
+ * a version made by applying a personality, its base version and the personality version
+ * applied, by the names and version numbers the user knows them by.
  */
 import { Link } from 'react-router';
 
 import muted from '../../../components/muted.module.css';
 import terms from '../../../components/term-list.module.css';
+import { adapterDownloadUrl } from '../api/create-exports';
 import { useLineage } from '../api/get-lineage';
 import styles from './models.module.css';
 
-export function Lineage({ versionId, modelId }: { versionId: number; modelId: number }) {
+const METHOD_NAMES: Record<string, string> = {
+  full: 'full fine-tune',
+  lora: 'LoRA',
+  qlora: 'LoRA over a quantized base',
+  dpo: 'DPO',
+};
+
+export function Lineage({
+  versionId,
+  modelId,
+  hasAdapter = false,
+}: {
+  versionId: number;
+  modelId: number;
+  hasAdapter?: boolean;
+}) {
   const lineage = useLineage(versionId);
   if (lineage.isPending) {
     return (
@@ -36,6 +53,7 @@ export function Lineage({ versionId, modelId }: { versionId: number; modelId: nu
     personality,
     personality_name: personalityName,
     personality_version_number: personalityVersionNumber,
+    method,
   } = lineage.data;
   if (run === null && datasetVersion === null && baseVersion === null) {
     return (
@@ -55,6 +73,12 @@ export function Lineage({ versionId, modelId }: { versionId: number; modelId: nu
           </dd>
         </div>
       )}
+      {method && method !== 'scratch' && (
+        <div>
+          <dt>Method</dt>
+          <dd data-testid="lineage-method">{METHOD_NAMES[method] ?? method}</dd>
+        </div>
+      )}
       {dataset !== null && datasetVersion !== null && (
         <div>
           <dt>Dataset version</dt>
@@ -72,6 +96,16 @@ export function Lineage({ versionId, modelId }: { versionId: number; modelId: nu
             <Link to={`/models?model=${modelId}&version=${baseVersion}`}>
               {baseVersionLabel ?? `Version ${baseVersion}`}
             </Link>
+          </dd>
+        </div>
+      )}
+      {hasAdapter && (
+        <div>
+          <dt>LoRA adapter</dt>
+          <dd>
+            <a href={adapterDownloadUrl(versionId)} download>
+              Download adapter (.safetensors)
+            </a>
           </dd>
         </div>
       )}

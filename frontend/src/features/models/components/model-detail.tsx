@@ -16,7 +16,7 @@ import type { RegisteredModel } from '../../../lib/api/get-models';
 import { useDeleteModel } from '../api/delete-model';
 import styles from './models.module.css';
 import { PersonalityGate } from './personality-gate';
-import { VersionDetail } from './version-detail';
+import { type FineTuneSlot, VersionDetail } from './version-detail';
 import { VersionsTable } from './versions-table';
 
 interface ModelDetailProps {
@@ -24,6 +24,7 @@ interface ModelDetailProps {
   selectedVersionId: number | null;
   onSelectVersion: (versionId: number) => void;
   onDeleted: () => void;
+  fineTune?: FineTuneSlot;
 }
 
 export function ModelDetail({
@@ -31,6 +32,7 @@ export function ModelDetail({
   selectedVersionId,
   onSelectVersion,
   onDeleted,
+  fineTune,
 }: ModelDetailProps) {
   const versions = useModelVersions(model.id);
   const deleteModel = useDeleteModel();
@@ -90,7 +92,7 @@ export function ModelDetail({
         <PersonalityGate key={model.id} model={model} />
       </section>
 
-      {selected && <VersionDetail key={selected.id} version={selected} />}
+      {selected && <VersionDetail key={selected.id} version={selected} fineTune={fineTune} />}
 
       <ConfirmDialog
         open={deleting}

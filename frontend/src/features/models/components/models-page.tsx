@@ -19,10 +19,12 @@ import { idParam } from '../../../lib/search-params';
 import { type StarterModelVersion, useAddStarterModel } from '../api/add-starter-model';
 import { useRegistryUpdates } from '../hooks/use-registry-updates';
 import { ModelDetail } from './model-detail';
+import type { FineTuneSlot } from './version-detail';
 import { RegisterFromRunDialog } from './register-from-run-dialog';
 import { UploadModelDialog } from './upload-model-dialog';
 
-export function ModelsPage() {
+/** `fineTune`: the training feature's dialog, for a version's "Fine-tune" button. */
+export function ModelsPage({ fineTune }: { fineTune?: FineTuneSlot } = {}) {
   useRegistryUpdates();
   const models = useModels();
   const starter = useAddStarterModel();
@@ -120,6 +122,7 @@ export function ModelsPage() {
               selectedVersionId={versionId}
               onSelectVersion={(version) => select(selected.id, version)}
               onDeleted={() => select(null)}
+              fineTune={fineTune}
             />
           )}
         </MasterDetail>

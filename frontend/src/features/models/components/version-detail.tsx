@@ -1,9 +1,10 @@
 /**
  * One version: what it is (status, stage, size, parameters, checksum), its download, the stage
  * control with history, its lineage, the personalities applied to it with their evaluation
- * reports, and its exports compared side by side.
+ * reports, and its exports compared side by side; "Fine-tune" opens the training feature's
+ * dialog (a slot, given by the route) with this version as the base.
  */
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 
 import card from '../../../components/card.module.css';
 import linkButton from '../../../components/link-button.module.css';
@@ -26,8 +27,22 @@ import { PersonalityApplications } from './personality-applications';
 import { StageControl, StageHistory } from './stage-control';
 import { StageBadge, VersionStatusBadge } from './status-badges';
 
-export function VersionDetail({ version }: { version: ModelVersion }) {
+/** The fine-tune dialog, opened with `baseVersionId` as the base. */
+export type FineTuneSlot = (props: {
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+  baseVersionId: number;
+}) => ReactNode;
+
+export function VersionDetail({
+  version,
+  fineTune,
+}: {
+  version: ModelVersion;
+  fineTune?: FineTuneSlot;
+}) {
   const [exportOpen, setExportOpen] = useState(false);
+  const [fineTuneOpen, setFineTuneOpen] = useState(false);
   const toast = useToast();
   const ready = version.status === 'ready';
 
@@ -48,6 +63,15 @@ export function VersionDetail({ version }: { version: ModelVersion }) {
             <a className={linkButton.linkButton} href={versionDownloadUrl(version.id)} download>
               Download .sou
             </a>
+          )}
+          {fineTune && (
+            <Button
+              disabled={!ready}
+              title={ready ? undefined : 'The version must finish importing first'}
+              onClick={() => setFineTuneOpen(true)}
+            >
+              Fine-tune…
+            </Button>
           )}
           <Button
             variant="primary"
@@ -104,7 +128,11 @@ export function VersionDetail({ version }: { version: ModelVersion }) {
           <h4 id="lineage-title" className={section.subheading}>
             Lineage
           </h4>
-          <Lineage versionId={version.id} modelId={version.registered_model} />
+          <Lineage
+            versionId={version.id}
+            modelId={version.registered_model}
+            hasAdapter={version.has_adapter}
+          />
         </section>
       </div>
 
@@ -122,6 +150,7 @@ export function VersionDetail({ version }: { version: ModelVersion }) {
         <ExportReportTable exports={version.exports} />
       </section>
 
+      {fineTune?.({ open: fineTuneOpen, onOpenChange: setFineTuneOpen, baseVersionId: version.id })}
       <ExportDialog
         open={exportOpen}
         onOpenChange={setExportOpen}
