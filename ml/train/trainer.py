@@ -1,7 +1,8 @@
 """The training loop: `train(cfg, callbacks) -> TrainResult`.
 
 One step = `grad_accum` micro-batches forward/backward (under autocast when asked), gradient
-clipping, a fused AdamW update and a scheduler step. The next batch is fetched while the current
+clipping, a fused AdamW update and a scheduler step. The objective is the next-token loss, or with
+`dpo.enabled` the DPO loss on preference pairs against the frozen base (ml/train/dpo.py). The next batch is fetched while the current
 one is in flight, and the loss is read back to the host only every `log_interval` steps. Every
 `eval_interval` steps the validation loss decides the `best` checkpoint and early stopping, and
 `last` is saved with everything needed to resume exactly: optimizer, scheduler, RNG states and
@@ -21,7 +22,7 @@ from typing import Any, Literal
 
 import torch
 
-from ml.data import PreparedData, TokenStream, prepare_data
+from ml.data import ExampleStream, PreparedData, TokenStream, prepare_data
 from ml.data.tokenizer import tokenizer_hash
 from ml.train import distributed as dist
 from ml.train.checkpoint import (
@@ -32,8 +33,8 @@ from ml.train.checkpoint import (
     save_checkpoint,
 )
 from ml.train.config import TrainConfig
+from ml.train.dpo import DpoObjective
 from ml.train.lora import apply_lora, lora_settings
-from ml.train.loss import next_token_loss
 from ml.train.rng import capture_rng, restore_rng, seed_everything
 from ml.train.schedule import build_optimizer, build_scheduler
 from ml.train.setup import BaseModel, check_base_spec, fresh_model, load_base, with_dropout
@@ -44,7 +45,8 @@ class Callbacks:
     """How a caller watches and steers a run; every hook is optional."""
 
     # (step, {"loss", "lr", "tokens_per_s", "memory_mb"}) every log_interval steps and
-    # (step, {"val_loss", "perplexity"}) after each evaluation.
+    # (step, {"val_loss", "perplexity"}) after each evaluation; DPO runs log
+    # "rewards/margin" and "rewards/accuracy" with the loss, and no perplexity.
     on_metrics: Callable[[int, dict[str, float]], None] | None = None
     # Human-readable progress lines.
     on_log: Callable[[str], None] | None = None
@@ -63,6 +65,7 @@ class TrainResult:
     best_checkpoint: str | None
     tokens: int  # training tokens processed by all processes
     train_seconds: float  # time in training steps, without evaluation and checkpointing
+    cut_examples: int = 0  # examples (or preference pairs) longer than a row, cut to fit
 
 
 @dataclass
@@ -109,21 +112,31 @@ class _Run:
             check_base_spec(cfg.model)
             if cfg.data.tokenizer in ("char", "bpe"):
                 raise ValueError('fine-tuning a base model needs data.tokenizer = "base"')
+        elif cfg.dpo.enabled:
+            raise ValueError("DPO needs a base model (model.base): it is the reference")
         _check_loop(cfg)
         self.data = self._prepare_data(base)
         resume_dir = self.out_dir / "last"
-        if self.loop.resume and (resume_dir / "trainer_state.json").is_file():
-            model = self._resume_model(resume_dir)
-        else:
-            model = self._initial_model(base)
+        resumed = self.loop.resume and (resume_dir / "trainer_state.json").is_file()
+        model = self._resume_model(resume_dir) if resumed else self._initial_model(base)
         self.block_size = cfg.model.block_size or self.model_config.block_size
         if self.block_size > self.model_config.block_size:
             raise ValueError(
                 f"model.block_size {self.block_size} exceeds the model's "
                 f"{self.model_config.block_size}"
             )
+        if self.data.pack(self.block_size):
+            self._log(
+                f"{self.data.cut_examples} examples longer than {self.block_size + 1} tokens "
+                "were cut to fit"
+            )
         inner = model.get_base_model() if hasattr(model, "get_base_model") else model
         inner.set_gradient_checkpointing(cfg.model.gradient_checkpointing)
+        self.dpo = None
+        if cfg.dpo.enabled:
+            lora = bool(self.lora)
+            self.dpo = DpoObjective.for_run(cfg.dpo.beta, model, lora, base.model, resumed)
+            self.dpo.to(env.device)
         self.model = model.to(env.device)
         self.model.train()
         wrapped = dist.wrap_model(self.model, env)
@@ -145,7 +158,7 @@ class _Run:
         base_tokenizer = base.as_base_tokenizer() if base else None
         if not self.env.is_main:
             dist.barrier(self.env)
-        data = prepare_data(self.cfg.data, base_tokenizer)
+        data = prepare_data(self.cfg.data, base_tokenizer, preference=self.cfg.dpo.enabled)
         if self.env.is_main:
             dist.barrier(self.env)
         self.eos_token_ids = (
@@ -200,7 +213,6 @@ class _Run:
     def _loop(self) -> TrainResult:
         loop, env, state = self.loop, self.env, self.state
         batch_size, accum, world = loop.batch_size, loop.grad_accum, env.world_size
-        masked = self.data.train.mask is not None
         fsdp = env.enabled and env.strategy == "fsdp"
         ddp = env.enabled and not fsdp
         should_stop = self.callbacks.should_stop or (lambda: False)
@@ -208,6 +220,7 @@ class _Run:
 
         x, y = self._fetch(self.data.train, state.data_position + env.rank)
         loss_sum = torch.zeros((), device=env.device)
+        stat_sums: dict[str, torch.Tensor] = {}  # the objective's other statistics
         window_steps, window_start = 0, time.perf_counter()
         run_start = window_start
         while state.step < loop.max_iters:
@@ -221,8 +234,8 @@ class _Run:
                 no_sync = self.wrapped.no_sync() if ddp and not sync else contextlib.nullcontext()
                 with no_sync:
                     with self._autocast():
-                        logits = self.wrapped(x)  # (B, T, V)
-                        loss = next_token_loss(logits, y, masked) / accum
+                        loss, stats = self._objective(x, y)
+                        loss = loss / accum
                     # Fetch the next micro-batch while this one's backward runs (async on GPUs).
                     ahead = (micro + 1) * world if not sync else accum * world
                     x, y = self._fetch(self.data.train, state.data_position + ahead + env.rank)
@@ -231,6 +244,8 @@ class _Run:
                     else:
                         loss.backward()
                 loss_sum += loss.detach()
+                for name, value in stats.items():
+                    stat_sums[name] = stat_sums.get(name, 0) + value.detach() / accum
             self._optimizer_step()
             state.step += 1
             state.data_position += accum * world
@@ -240,8 +255,13 @@ class _Run:
             if state.step % loop.log_interval == 0 or state.step == loop.max_iters:
                 last_loss = dist.mean_across(loss_sum, env).item() / window_steps
                 elapsed = time.perf_counter() - window_start
-                self._report_train(last_loss, window_steps, elapsed)
+                stats = {
+                    name: dist.mean_across(total, env).item() / window_steps
+                    for name, total in stat_sums.items()
+                }
+                self._report_train(last_loss, stats, window_steps, elapsed)
                 loss_sum.zero_()
+                stat_sums.clear()
                 window_steps, window_start = 0, time.perf_counter()
 
             evaluate = loop.eval_interval > 0 and state.step % loop.eval_interval == 0
@@ -269,6 +289,7 @@ class _Run:
             best_checkpoint=str(best) if best.exists() else None,
             tokens=state.tokens,
             train_seconds=train_seconds,
+            cut_examples=self.data.cut_examples,
         )
 
     def _optimizer_step(self) -> None:
@@ -286,7 +307,17 @@ class _Run:
         self.optimizer.zero_grad(set_to_none=True)
         self.scheduler.step()
 
-    def _fetch(self, stream: TokenStream, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def _objective(
+        self, x: torch.Tensor, y: torch.Tensor
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The batch's loss (next-token or DPO) and the objective's other statistics."""
+        if self.dpo is not None:
+            return self.dpo.loss(self.wrapped, x, y)
+        return self.wrapped(x, targets=y), {}
+
+    def _fetch(
+        self, stream: TokenStream | ExampleStream, index: int
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         x, y = stream.batch(self.loop.batch_size, self.block_size, self.loop.seed, index)
         if self.env.device.type == "cuda":
             # Pinned host memory lets the copy overlap with compute.
@@ -307,13 +338,12 @@ class _Run:
     def _validation_loss(self) -> float:
         """Mean loss over `eval_iters` fixed validation batches, split across processes."""
         env, stream = self.env, self.data.val
-        masked = stream.mask is not None
         self.model.eval()
         total = torch.zeros((), device=env.device)
         for index in range(env.rank, self.loop.eval_iters, env.world_size):
             x, y = self._fetch(stream, index)
             with self._autocast():
-                total += next_token_loss(self.wrapped(x), y, masked).float()
+                total += self._objective(x, y)[0].float()
         self.model.train()
         return dist.sum_across(total, env).item() / max(self.loop.eval_iters, 1)
 
@@ -328,9 +358,13 @@ class _Run:
             state.evals_without_improvement = 0
         else:
             state.evals_without_improvement += 1
-        perplexity = math.exp(min(val_loss, 50.0))
-        self._metrics({"val_loss": val_loss, "perplexity": perplexity})
-        self._log(f"step {state.step}: val loss {val_loss:.4f}, perplexity {perplexity:.2f}")
+        if self.dpo is not None:  # a DPO loss is no language model's perplexity
+            self._metrics({"val_loss": val_loss})
+            self._log(f"step {state.step}: val loss {val_loss:.4f}")
+        else:
+            perplexity = math.exp(min(val_loss, 50.0))
+            self._metrics({"val_loss": val_loss, "perplexity": perplexity})
+            self._log(f"step {state.step}: val loss {val_loss:.4f}, perplexity {perplexity:.2f}")
         self._save("last", resumable=True)
         if improved:
             self._save("best", resumable=False)
@@ -385,19 +419,23 @@ class _Run:
             )
         dist.barrier(env)
 
-    def _report_train(self, loss: float, steps: int, seconds: float) -> None:
+    def _report_train(
+        self, loss: float, stats: dict[str, float], steps: int, seconds: float
+    ) -> None:
         loop = self.loop
         tokens = steps * loop.batch_size * self.block_size * loop.grad_accum * self.env.world_size
         values = {
             "loss": loss,
+            **stats,
             "lr": self.optimizer.param_groups[0]["lr"],
             "tokens_per_s": tokens / max(seconds, 1e-9),
             "memory_mb": _memory_mb(self.env.device),
         }
         self._metrics(values)
+        extra = "".join(f", {name} {value:.4f}" for name, value in stats.items())
         self._log(
-            f"step {self.state.step}/{loop.max_iters}: loss {loss:.4f}, lr {values['lr']:.2e}, "
-            f"{values['tokens_per_s']:.0f} tok/s"
+            f"step {self.state.step}/{loop.max_iters}: loss {loss:.4f}{extra}, "
+            f"lr {values['lr']:.2e}, {values['tokens_per_s']:.0f} tok/s"
         )
 
     def _metrics(self, values: dict[str, float]) -> None:

@@ -1,8 +1,9 @@
 """Tiny corpora and configs that train in a fraction of a second."""
 
+import json
 import random
 
-from ml.train import load_train_config
+from ml.train import load_train_config, train
 
 WORDS = [
     "the",
@@ -52,3 +53,34 @@ def tiny_overrides(tmp_path, *overrides, data=None, shape=True):
 
 def tiny_config(tmp_path, *overrides, data=None, shape=True):
     return load_train_config(None, tiny_overrides(tmp_path, *overrides, data=data, shape=shape))
+
+
+def write_jsonl(path, rows):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return path
+
+
+def write_preferences(path, pairs=40, seed=0):
+    """Prompts of a few words whose preferred answer is always "yes" over "no"."""
+    rng = random.Random(seed)
+    rows = [
+        {"prompt": " ".join(rng.choices(WORDS, k=2)), "chosen": "yes", "rejected": "no"}
+        for _ in range(pairs)
+    ]
+    return write_jsonl(path, rows)
+
+
+def trained_base(tmp_path, *overrides):
+    """A tiny checkpoint that answered the prompts of `write_preferences` with "yes" and "no"
+    alike, to fine-tune from (it has the chat markup and both answers in its vocabulary)."""
+    rng = random.Random(1)
+    rows = [
+        {"prompt": " ".join(rng.choices(WORDS, k=2)), "response": answer}
+        for _ in range(40)
+        for answer in ("yes", "no")
+    ]
+    data = write_jsonl(tmp_path / "pairs.jsonl", rows)
+    cfg = tiny_config(tmp_path, "model.block_size=48", "train.max_iters=20", *overrides, data=data)
+    train(cfg)
+    return tmp_path / "out" / "last"

@@ -12,7 +12,10 @@ from tests.ml.train.factories import tiny_config
 
 @pytest.fixture
 def base_checkpoint(tmp_path):
-    cfg = tiny_config(tmp_path / "base", "model.preset='llama-tiny'", "train.max_iters=4")
+    # A context that holds a whole instruction pair: examples are trained whole, not in windows.
+    cfg = tiny_config(
+        tmp_path / "base", "model.preset='llama-tiny'", "model.block_size=64", "train.max_iters=4"
+    )
     train(cfg)
     return tmp_path / "base" / "out" / "last"
 
@@ -36,6 +39,7 @@ def test_lora_instruction_tuning_trains_adapters_only_and_merges(tmp_path, base_
         "lora.dropout=0.0",
         "optim.lr=1e-2",
         "train.max_iters=6",
+        "model.block_size=64",
         data=pairs,
         shape=False,
     )

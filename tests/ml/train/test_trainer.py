@@ -4,7 +4,7 @@ import torch
 from safetensors.torch import load_file
 
 from ml.train import Callbacks, load_checkpoint, train
-from tests.ml.train.factories import tiny_config
+from tests.ml.train.factories import tiny_config, write_jsonl
 
 
 def test_training_lowers_the_loss_and_reports_metrics(tmp_path):
@@ -106,3 +106,31 @@ def test_mixed_precision_bf16_trains_on_cpu(tmp_path):
     # when trained, then it finishes with a finite loss
     result = train(cfg)
     assert result.steps == 2 and result.val_loss < 10
+
+
+def test_chat_data_trains_on_packed_examples_and_reports_the_cut_ones(tmp_path):
+    # given two-turn chats and one chat longer than a training row
+    chats = [
+        {
+            "messages": [
+                {"role": "user", "content": f"hi {i}"},
+                {"role": "assistant", "content": "hello"},
+                {"role": "user", "content": "bye"},
+                {"role": "assistant", "content": "later"},
+            ]
+        }
+        for i in range(30)
+    ]
+    chats.append({"messages": [{"role": "assistant", "content": "long " * 30}]})
+    data = write_jsonl(tmp_path / "chats.jsonl", chats)
+    cfg = tiny_config(tmp_path, "model.block_size=96", "train.max_iters=20", data=data)
+    metrics, lines = [], []
+
+    # when trained
+    result = train(cfg, Callbacks(on_metrics=lambda s, v: metrics.append(v), on_log=lines.append))
+
+    # then it learns the replies, and the cut example is counted in the result and the log
+    val = [v["val_loss"] for v in metrics if "val_loss" in v]
+    assert val[-1] < val[0]
+    assert result.cut_examples == 1
+    assert "1 examples longer than 97 tokens were cut to fit" in lines
