@@ -14,7 +14,7 @@ from ml.data.dataset import (
 from ml.data.errors import DataFormatError
 from ml.data.packing import ExampleStream
 from ml.data.records import Columns, Record, iter_records
-from ml.data.summary import DatasetReport, inspect_dataset
+from ml.data.summary import DatasetReport, inspect_dataset, records_fit_method
 from ml.data.tokenizer import (
     EOS_TOKEN,
     build_char_tokenizer,
@@ -39,6 +39,7 @@ __all__ = [
     "iter_records",
     "load_bin",
     "prepare_data",
+    "records_fit_method",
     "tokenizer_from_json",
     "train_bpe_tokenizer",
 ]
