@@ -5,6 +5,7 @@
 import { createBrowserRouter, type RouteObject } from 'react-router';
 
 import { AppShell } from './layout/app-shell';
+import { ArenaRoute } from './routes/arena';
 import { ChatRoute } from './routes/chat';
 import { DashboardRoute } from './routes/dashboard';
 import { DatasetsRoute } from './routes/datasets';
@@ -35,6 +36,7 @@ export const routes: RouteObject[] = [
       { path: 'models', element: <ModelsRoute /> },
       { path: 'chat', element: <ChatRoute /> },
       { path: 'chat/:conversationId', element: <ChatRoute /> },
+      { path: 'arena', element: <ArenaRoute /> },
       { path: 'documents', element: <DocumentsRoute /> },
       { path: 'personalities', element: <PersonalitiesRoute /> },
       { path: 'personalities/:personalityId', element: <PersonalityDetailRoute /> },

@@ -11,6 +11,7 @@ const navigation = [
   { to: '/experiments', label: 'Experiments' },
   { to: '/models', label: 'Models' },
   { to: '/chat', label: 'Chat' },
+  { to: '/arena', label: 'Arena' },
   { to: '/documents', label: 'Documents' },
   { to: '/personalities', label: 'Personalities' },
   { to: '/settings', label: 'Settings' },

@@ -1,6 +1,8 @@
 /**
- * `POST /api/v1/chat/feedback/export/`: every liked or corrected reply with the question it
- * answered, saved as a new dataset version to fine-tune on.
+ * `POST /api/v1/chat/feedback/export/`: saved as a new dataset version, either every liked or
+ * corrected reply with the question it answered ("pairs", to fine-tune on) or preference pairs
+ * ("preferences", for DPO: a disliked reply against the liked one that replaced it, or against
+ * your correction).
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 
@@ -8,9 +10,10 @@ import { api, type ApiResponse } from '../../../lib/api-client';
 import { datasetsQueryKey } from '../../../lib/api/get-datasets';
 
 export type FeedbackExport = ApiResponse<'/api/v1/chat/feedback/export/', 'post', 201>;
+export type FeedbackExportKind = 'pairs' | 'preferences';
 
-export function exportFeedback(): Promise<FeedbackExport> {
-  return api.post<FeedbackExport>('/api/v1/chat/feedback/export/', {});
+export function exportFeedback(kind: FeedbackExportKind = 'pairs'): Promise<FeedbackExport> {
+  return api.post<FeedbackExport>('/api/v1/chat/feedback/export/', { kind });
 }
 
 export function useExportFeedback() {

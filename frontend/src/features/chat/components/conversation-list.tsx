@@ -1,6 +1,7 @@
 /**
  * The conversations column: search (titles and message text), New chat, each conversation
- * with Rename and Delete, and exporting liked or corrected replies as a dataset.
+ * with Rename and Delete, and exporting feedback as a dataset: liked or corrected replies, or
+ * preference pairs for DPO.
  */
 import { useEffect, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
@@ -96,23 +97,31 @@ export function ConversationList({ activeId }: { activeId: number | null }) {
           ))}
         </ul>
       )}
-      <Button
-        size="small"
-        disabled={exportFeedback.isPending}
-        onClick={() =>
-          exportFeedback.mutate(undefined, {
-            onSuccess: (result) =>
-              toast.add({
-                title: `Exported ${result.pairs} ${result.pairs === 1 ? 'pair' : 'pairs'}`,
-                description: `Liked and corrected replies are now dataset version ${result.dataset_version_id} on the Datasets page.`,
-              }),
-            onError: (error) =>
-              toast.add({ title: 'Could not export feedback', description: error.message }),
-          })
-        }
-      >
-        Export feedback as dataset
-      </Button>
+      {(
+        [
+          ['pairs', 'Export feedback as dataset', 'Liked and corrected replies'],
+          ['preferences', 'Export preferences (DPO)', 'Preference pairs from your feedback'],
+        ] as const
+      ).map(([kind, label, what]) => (
+        <Button
+          key={kind}
+          size="small"
+          disabled={exportFeedback.isPending}
+          onClick={() =>
+            exportFeedback.mutate(kind, {
+              onSuccess: (result) =>
+                toast.add({
+                  title: `Exported ${result.pairs} ${result.pairs === 1 ? 'pair' : 'pairs'}`,
+                  description: `${what} are now dataset version ${result.dataset_version_id} on the Datasets page.`,
+                }),
+              onError: (error) =>
+                toast.add({ title: 'Could not export feedback', description: error.message }),
+            })
+          }
+        >
+          {label}
+        </Button>
+      ))}
 
       <Dialog
         open={renaming !== null}

@@ -1,9 +1,10 @@
 /**
  * One open conversation: its messages kept live by the socket, the composer (Send, Stop),
  * Regenerate on the last reply, Edit on the user's messages, feedback, each reply's alignment
- * with the personality, and beside them the settings panel and the personality trend.
+ * with the personality, and beside them the settings panel and the personality trend. Compare
+ * mode puts two model versions side by side on the same question instead (`ComparePanel`).
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 import muted from '../../../components/muted.module.css';
 import { Badge } from '../../../components/ui/badge';
@@ -14,6 +15,7 @@ import { useChatSocket } from '../hooks/use-chat-socket';
 import { finishedRepliesKey } from '../utils/alignment';
 import { isGenerating } from '../utils/chat-stream';
 import styles from './chat.module.css';
+import { ComparePanel } from './compare-panel';
 import { Composer } from './composer';
 import { AssistantMessage, UserMessage } from './message-item';
 import { PersonalityTrend } from './personality-trend';
@@ -37,6 +39,7 @@ export function ConversationView({ conversationId, createSocket }: ConversationV
   const conversation = useConversation(conversationId);
   const socket = useChatSocket(conversationId, createSocket);
   const feedback = useSendFeedback(conversationId);
+  const [comparing, setComparing] = useState(false);
   const end = useRef<HTMLDivElement>(null);
   const messages = conversation.data?.messages ?? [];
   const generating = messages.some(isGenerating);
@@ -70,6 +73,9 @@ export function ConversationView({ conversationId, createSocket }: ConversationV
   const lastAssistant = [...messages].reverse().find((message) => message.role === 'assistant');
   const personality = detail.personality;
   const repliesKey = finishedRepliesKey(messages);
+  const problem = socket.problem && (
+    <ProblemBanner problem={socket.problem} onDismiss={socket.dismissProblem} />
+  );
 
   return (
     <div className={styles.conversation}>
@@ -80,49 +86,65 @@ export function ConversationView({ conversationId, createSocket }: ConversationV
             {detail.model_name ?? 'No model: choose one in Settings'}
           </span>
           {connection[socket.status]}
+          <Button size="small" variant="ghost" onClick={() => setComparing(!comparing)}>
+            {comparing ? 'Back to chat' : 'Compare'}
+          </Button>
         </header>
-        <div className={styles.messages} aria-live="polite">
-          {messages.length === 0 && <p className={muted.small}>Write the first message below.</p>}
-          {messages.map((message) =>
-            message.role === 'user' ? (
-              <UserMessage
-                key={message.id}
-                message={message}
-                canEdit={!generating}
-                onEdit={(content) => socket.edit(message.id, content)}
-              />
-            ) : (
-              <AssistantMessage
-                key={message.id}
-                message={message}
-                isLast={message.id === lastAssistant?.id}
-                canRegenerate={!generating}
-                onRegenerate={socket.regenerate}
-                onRate={(rating) => feedback.mutate({ messageId: message.id, input: { rating } })}
-                alignment={
-                  personality && (
-                    <ReplyAlignment
-                      conversationId={detail.id}
-                      personality={personality}
-                      repliesKey={repliesKey}
-                      messageId={message.id}
-                    />
-                  )
-                }
-              />
-            ),
-          )}
-          <div ref={end} />
-        </div>
-        {socket.problem && (
-          <ProblemBanner problem={socket.problem} onDismiss={socket.dismissProblem} />
+        {comparing ? (
+          <ComparePanel
+            conversationId={detail.id}
+            onCompare={socket.compare}
+            onVote={socket.vote}
+            problem={problem}
+          />
+        ) : (
+          <>
+            <div className={styles.messages} aria-live="polite">
+              {messages.length === 0 && (
+                <p className={muted.small}>Write the first message below.</p>
+              )}
+              {messages.map((message) =>
+                message.role === 'user' ? (
+                  <UserMessage
+                    key={message.id}
+                    message={message}
+                    canEdit={!generating}
+                    onEdit={(content) => socket.edit(message.id, content)}
+                  />
+                ) : (
+                  <AssistantMessage
+                    key={message.id}
+                    message={message}
+                    isLast={message.id === lastAssistant?.id}
+                    canRegenerate={!generating}
+                    onRegenerate={socket.regenerate}
+                    onRate={(rating) =>
+                      feedback.mutate({ messageId: message.id, input: { rating } })
+                    }
+                    alignment={
+                      personality && (
+                        <ReplyAlignment
+                          conversationId={detail.id}
+                          personality={personality}
+                          repliesKey={repliesKey}
+                          messageId={message.id}
+                        />
+                      )
+                    }
+                  />
+                ),
+              )}
+              <div ref={end} />
+            </div>
+            {problem}
+            <Composer
+              generating={generating}
+              disabled={detail.model_version_id === null}
+              onSend={socket.send}
+              onStop={socket.stop}
+            />
+          </>
         )}
-        <Composer
-          generating={generating}
-          disabled={detail.model_version_id === null}
-          onSend={socket.send}
-          onStop={socket.stop}
-        />
       </section>
       <div className={styles.sidebar}>
         <SettingsPanel key={detail.id} conversation={detail} />

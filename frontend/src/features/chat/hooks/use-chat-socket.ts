@@ -3,17 +3,20 @@
  * conversation (see `utils/chat-stream`), errors that belong to no reply become `problem`, and
  * every (re)connection refetches the conversation, since events sent while it was closed are
  * lost. A title the server gives the conversation renames it in the page and the list at once.
- * Sending prefers the socket and falls back to the REST endpoint when it is not open.
+ * Sending prefers the socket and falls back to the REST endpoint when it is not open. Arena
+ * comparisons (compare, vote) go over the same socket; their events update the cached battles.
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 
 import { ApiError } from '../../../lib/api-client';
 import { ReconnectingSocket, type SocketStatus, socketUrl } from '../../../lib/ws';
+import { battlesQueryKey, updateBattles, type Vote } from '../api/get-battles';
 import { conversationQueryKey, renameConversation, updateMessages } from '../api/get-conversation';
 import { conversationsQueryKey } from '../api/get-conversations';
 import { quotaQueryKey } from '../api/get-quota';
 import { sendMessage } from '../api/send-message';
+import { applyBattleEvent, isBattleEvent } from '../utils/battle-stream';
 import { applyChatEvent, type ChatProblem, isChatEvent, problemFrom } from '../utils/chat-stream';
 
 export interface ChatSocket {
@@ -24,6 +27,9 @@ export interface ChatSocket {
   stop: () => boolean;
   regenerate: () => boolean;
   edit: (messageId: number, content: string) => boolean;
+  /** Ask two model versions the same question at once (an arena battle). */
+  compare: (content: string, modelVersionIds: [number, number]) => boolean;
+  vote: (battleId: number, vote: Vote) => boolean;
 }
 
 const NOT_CONNECTED: ChatProblem = {
@@ -51,6 +57,12 @@ export function useChatSocket(
 
   useEffect(() => {
     const unsubscribe = socket.subscribe((message) => {
+      if (isBattleEvent(message)) {
+        updateBattles(queryClient, latestId.current, (battles) =>
+          applyBattleEvent(battles, message),
+        );
+        return;
+      }
       if (!isChatEvent(message)) return;
       const event = message;
       updateMessages(queryClient, latestId.current, (messages) => applyChatEvent(messages, event));
@@ -65,6 +77,7 @@ export function useChatSocket(
     const unsubscribeStatus = socket.subscribeStatus((status) => {
       if (status !== 'open') return;
       void queryClient.invalidateQueries({ queryKey: conversationQueryKey(latestId.current) });
+      void queryClient.invalidateQueries({ queryKey: battlesQueryKey(latestId.current) });
     });
     socket.open();
     return () => {
@@ -118,5 +131,8 @@ export function useChatSocket(
     stop: () => command({ type: 'stop' }),
     regenerate: () => command({ type: 'regenerate' }),
     edit: (messageId, content) => command({ type: 'edit', message_id: messageId, content }),
+    compare: (content, modelVersionIds) =>
+      command({ type: 'compare', content, model_version_ids: modelVersionIds }),
+    vote: (battleId, vote) => command({ type: 'vote', battle_id: battleId, vote }),
   };
 }
