@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections import Counter
 from pathlib import Path
 from typing import BinaryIO
 
@@ -23,9 +22,9 @@ from . import storage
 from .models import Dataset, DatasetVersion
 
 CHUNK = 1 << 20
-# The record kinds (ml.data's Record.kind) each fine-tune objective learns from, and how many
-# records that do not fit each a version's report keeps: as many as an error names.
-FITTING_KINDS = {"sft": ("pair", "chat"), "dpo": ("preference",)}
+# The fine-tune objectives (ml.data's method names) whose misfits a version's report keeps,
+# and how many of each: as many as an error names.
+FIT_METHODS = ("sft", "dpo")
 MISFITS_KEPT = 5
 FORMATS = {f".{choice.value}": choice.value for choice in DatasetVersion.Format}
 
@@ -199,11 +198,12 @@ def dataset_version_validate(*, version_id: int) -> DatasetVersion:
             "records": report.records,
             "characters": report.characters,
             "estimated_tokens": report.estimated_tokens,
+            "kinds": {kind: count for kind, count in report.kinds.items() if count},
             "preview": report.preview,
             "errors": [{**error, "file": _user_file_name(version, error["file"])} for error in report.errors],
         }
         if not report.errors:
-            version.report["kinds"], version.report["misfits"] = _record_kinds(version)
+            version.report["misfits"] = {method: _misfits(version, method) for method in FIT_METHODS}
         ok = not report.errors and report.records > 0
         if report.records == 0 and not report.errors:
             version.report["errors"] = [{"file": version.filename, "line": 0, "message": "no records found"}]
@@ -230,30 +230,21 @@ def _columns(version: DatasetVersion):
     return Columns(text=version.text_column, prompt=version.prompt_column, response=version.response_column)
 
 
-def _record_kinds(version: DatasetVersion) -> tuple[dict[str, int], dict[str, list[dict]]]:
-    """(records per kind, the first records each fine-tune objective cannot learn from, with
-    file as its owner knows it, line and reason), in one pass over a valid version."""
-    from ml.data import iter_records
+def _misfits(version: DatasetVersion, method: str) -> list[dict]:
+    """The first records of the version that a `method` run cannot learn from, with file
+    (as its owner knows it), line and reason."""
+    from ml.data import records_fit_method
 
-    kinds: Counter[str] = Counter()
-    misfits: dict[str, list[dict]] = {objective: [] for objective in FITTING_KINDS}
-    for record in iter_records(dataset_version_path(version), _columns(version)):
-        if not record.new_document:  # the next chunk of one text file
-            continue
-        kinds[record.kind] += 1
-        for objective, fitting in FITTING_KINDS.items():
-            if record.kind not in fitting and len(misfits[objective]) < MISFITS_KEPT:
-                misfits[objective].append({"file": _user_file_name(version, record.file), "line": record.line,
-                                           "message": f"a {record.kind} record"})
-    return dict(kinds), misfits
+    found = records_fit_method(dataset_version_path(version), _columns(version), method, limit=MISFITS_KEPT)
+    return [{**misfit, "file": _user_file_name(version, str(misfit["file"]))} for misfit in found]
 
 
 def dataset_version_misfits(*, version: DatasetVersion, method: str) -> list[dict]:
     """The first records of a valid version that a run of `method` ("sft" or "dpo") cannot
     learn from, from its validation report (a version validated before reports kept them
     is read now)."""
-    stored = version.report.get("misfits")
-    return (stored if stored is not None else _record_kinds(version)[1])[method]
+    stored = version.report.get("misfits", {})
+    return stored[method] if method in stored else _misfits(version, method)
 
 
 def _user_file_name(version: DatasetVersion, name: str) -> str:

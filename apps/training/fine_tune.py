@@ -133,13 +133,10 @@ def default_targets(architecture: dict) -> list[str]:
 def dataset_fit_check(version: DatasetVersion, *, method: str) -> None:
     """The dataset's records fit the method: instruction pairs or chats for SFT, preference
     pairs for DPO (400 naming the first lines that do not)."""
-    objective = OBJECTIVE[method]
-    misfits = dataset_version_misfits(version=version, method=objective)
+    misfits = dataset_version_misfits(version=version, method=OBJECTIVE[method])
     if misfits:
-        wanted = "preference records (prompt, chosen, rejected)" if objective == "dpo" else (
-            "prompt/response pairs or chats (messages)")
         lines = "; ".join(f"{m['file']} line {m['line']}: {m['message']}" for m in misfits[:MISFITS_SHOWN])
-        raise ValidationError({"dataset_version_id": [f"a {method} run learns from {wanted}; {lines}"]})
+        raise ValidationError({"dataset_version_id": [f"records do not fit a {method} run: {lines}"]})
 
 
 def base_file_pin(training_run: TrainingRun, out_dir: Path) -> str:

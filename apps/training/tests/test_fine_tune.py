@@ -103,7 +103,7 @@ def test_sft_on_records_without_responses_names_the_first_bad_lines(owner, api_c
     response = _create(api_client_for(owner), pairs_version(owner, texts, "texts.jsonl"), model_version(owner))
     assert response.status_code == 400
     message = response.json()["error"]["fields"]["dataset_version_id"][0]
-    assert "prompt/response pairs or chats" in message and "texts.jsonl line 1" in message
+    assert message.startswith("records do not fit a lora run: texts.jsonl line 1: a text record does not fit SFT")
 
 
 def test_dpo_without_preference_records_is_refused(owner, api_client_for):
@@ -111,7 +111,8 @@ def test_dpo_without_preference_records_is_refused(owner, api_client_for):
                        config=fine_tune_config(dpo={"beta": 0.2}))
     assert response.status_code == 400
     message = response.json()["error"]["fields"]["dataset_version_id"][0]
-    assert "preference records (prompt, chosen, rejected)" in message and "pairs.jsonl line 1" in message
+    assert message.startswith("records do not fit a dpo run: pairs.jsonl line 1: a pair record does not fit DPO")
+    assert "pairs.jsonl line 5" in message and "line 6" not in message
 
 
 def test_dpo_on_preference_records_is_queued_with_its_beta(owner, api_client_for):
@@ -170,3 +171,4 @@ def test_a_stored_fine_tune_naming_a_path_or_another_method_fails_without_readin
     training_run.refresh_from_db()
     assert status == "failed" and f"config.{key}.{value}" in training_run.error
     assert training_run.step == 0
+
