@@ -108,6 +108,12 @@ class QuantLinear(nn.Module):
         return cls.from_raw(qtype, tuple(weight.shape), raw, bias, device)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.requires_grad and torch.is_grad_enabled():
+            # Training adapters over a frozen packed base: the input needs its gradient.
+            return _FrozenWeightProduct.apply(x, self)
+        return self._forward(x)
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
         # The decode loop calls this ~200 times per token, so the native path is kept to one
         # allocation and one foreign call: no reshapes, no dtype round trips.
         raw, bias = self._buffers["raw"], self._buffers["bias"]
@@ -141,10 +147,17 @@ class QuantLinear(nn.Module):
         """x (M, K) @ W^T for prefill-sized M: float32 slices of W (dequantized natively when
         `lib` is given, else by ml.sou.quant; the same numbers either way) meet x in a GEMM,
         which reuses each weight across all M rows."""
+        out = torch.empty(x.shape[0], self.out_features)  # (M, N)
+        for start, w in self._weight_slices(raw, lib):
+            out[:, start:start + w.shape[0]] = x @ w.t()
+        return out
+
+    def _weight_slices(self, raw: torch.Tensor, lib):
+        """(first output row, float32 rows of W) for consecutive slices of W; one buffer is
+        reused by the native path, so each slice is valid until the next is drawn."""
         n, k = self.out_features, self.in_features
         per_row = TENSOR_TYPES[self.qtype].type_size * k // TENSOR_TYPES[self.qtype].block_size
         chunk = max(1, _GEMM_SLICE // k)
-        out = torch.empty(x.shape[0], n)  # (M, N)
         buffer = torch.empty(min(chunk, n), k) if lib is not None else None
         for start in range(0, n, chunk):
             rows = min(chunk, n - start)
@@ -156,8 +169,31 @@ class QuantLinear(nn.Module):
                 if lib.sg_dequantize(kernels.TYPE_CODES[self.qtype], piece.data_ptr(), rows, k,
                                      w.data_ptr()) != 0:
                     raise RuntimeError(f"native {self.qtype} dequantize failed for ({rows}, {k})")
-            out[:, start:start + rows] = x @ w.t()
-        return out
+            yield start, w
+
+    def input_grad(self, grad_y: torch.Tensor) -> torch.Tensor:
+        """grad_y (..., N) -> grad_x (..., K) = grad_y @ W, W dequantized slice by slice (never
+        whole), as the forward GEMM does."""
+        raw = self._buffers["raw"]
+        g = grad_y.reshape(-1, self.out_features)  # (M, N)
+        if raw is None or not raw.is_cpu:
+            weight = self._buffers["weight"]
+            if weight is None:
+                weight = dequantize(raw, self.qtype, (self.out_features, self.in_features))
+            grad = g.to(weight.dtype) @ weight
+        else:
+            g = g.float()
+            grad = torch.zeros(g.shape[0], self.in_features)  # (M, K)
+            for start, w in self._weight_slices(raw, kernels.load()):
+                grad.addmm_(g[:, start:start + w.shape[0]], w)
+        return grad.view(*grad_y.shape[:-1], self.in_features).to(grad_y.dtype)
+
+    def dequantized(self) -> torch.Tensor:
+        """The float32 weight (out_features, in_features): for merging adapters and export."""
+        raw, weight = self._buffers["raw"], self._buffers["weight"]
+        if raw is None:
+            return weight.float()
+        return dequantize(raw, self.qtype, (self.out_features, self.in_features)).float()
 
     def _dense_forward(self, x: torch.Tensor) -> torch.Tensor:
         weight, bias = self._buffers["weight"], self._buffers["bias"]
@@ -169,9 +205,30 @@ class QuantLinear(nn.Module):
         y = F.linear(x if x.dtype == weight.dtype else x.to(weight.dtype), weight, bias)
         return y if y.dtype == x.dtype else y.to(x.dtype)
 
+    @property
+    def qweight(self) -> torch.Tensor:
+        """The weight as held, packed bytes or dense: the name peft looks for on a quantized
+        layer, to put LoRA adapters on its device without taking its (integer) dtype."""
+        raw = self._buffers["raw"]
+        return raw if raw is not None else self._buffers["weight"]
+
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"qtype={self.qtype}, bias={self.bias is not None}")
+
+
+class _FrozenWeightProduct(torch.autograd.Function):
+    """y = layer(x) with a gradient for x only: the packed weight is frozen and never gets one,
+    while forward keeps the layer's own native/GEMM paths."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, layer: QuantLinear) -> torch.Tensor:
+        ctx.layer = layer
+        return layer._forward(x)
+
+    @staticmethod
+    def backward(ctx, grad_y: torch.Tensor):
+        return ctx.layer.input_grad(grad_y), None
 
 
 def torch_qmm(x: torch.Tensor, raw: torch.Tensor, qtype: str, n: int) -> torch.Tensor:

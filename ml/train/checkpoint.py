@@ -1,7 +1,9 @@
 """Checkpoint directories: what a training run leaves behind and everything else loads.
 
     model.safetensors   full weights of the base model under its plain names; tied tensors once
-    adapter.safetensors LoRA weights, only for LoRA runs (config.json "lora" says how)
+                        (a base packed in a block type is stored dequantized)
+    adapter.safetensors LoRA weights, only for LoRA runs (config.json "lora" says how, and its
+                        "base_type" which packing the frozen base trained in)
     config.json         the model config (with "arch") at top level, plus "training" (the run's
                         TrainConfig), "lora", "chat_template", "eos_token_ids", "bos_token_id"
     tokenizer.json      the tokenizer, verbatim
@@ -94,6 +96,12 @@ def load_checkpoint(
         from ml.train.lora import attach_adapters
         from ml.train.lora import merge_lora as merge
 
+        if not merge_lora and meta.lora.get("base_type"):
+            # Adapters trained over a packed base resume over the same packing (dequantized
+            # blocks quantize back to themselves).
+            from ml.train.packed import pack_linears
+
+            pack_linears(model, meta.lora["base_type"])
         model = attach_adapters(model, meta.lora, load_file(str(directory / "adapter.safetensors")))
         if merge_lora:
             model = merge(model)
@@ -143,6 +151,11 @@ def model_weights(
     from ml.train.lora import is_lora
 
     state = model.state_dict() if state_dict is None else state_dict
+    if state_dict is None:
+        from ml.train.packed import packed_weights
+
+        # Packed (QuantLinear) layers keep their weights out of the state dict: saved as floats.
+        state = {**state, **packed_weights(model)}
     adapter = None
     if is_lora(model):
         from peft import get_peft_model_state_dict

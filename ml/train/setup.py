@@ -1,5 +1,5 @@
-"""What a run starts from: a base model loaded from disk (Hugging Face directory, GGUF file or
-one of our checkpoints) with its tokenizer, or a fresh model of a preset shape."""
+"""What a run starts from: a base model loaded from disk (`.sou` file, Hugging Face directory,
+GGUF file or one of our checkpoints) with its tokenizer, or a fresh model of a preset shape."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from ml.data import BaseTokenizer
 from ml.models import build_model, preset_config
 from ml.train.checkpoint import is_checkpoint, load_checkpoint
 from ml.train.config import ModelSpec
+from ml.train.packed import check_base_type, pack_linears, sou_model
 
 # ModelSpec fields that reshape a preset; a loaded base model's shape is fixed.
 SHAPE_FIELDS = ("n_layer", "n_head", "n_embd")
@@ -43,11 +44,22 @@ class BaseModel:
         )
 
 
-def load_base(path: str) -> BaseModel:
-    """A model to fine-tune, with the tokenizer and chat template it came with."""
+def load_base(path: str, base_type: str = "") -> BaseModel:
+    """A model to fine-tune, with the tokenizer, chat template and eos/bos it came with.
+
+    `path`: a `.sou` file, a checkpoint directory, a `.gguf` file or a Hugging Face directory.
+    `base_type` (the run's `lora.base_type`: "Q8_0", "Q4_0", "Q4_1"; "" = float32) keeps the
+    base's linear layers packed as frozen QuantLinears of that type, for LoRA runs only:
+    a `.sou` that already stores a layer in that type gives its blocks as they are, float
+    layers are quantized at load. Without it every weight is a trainable float32 parameter.
+    The trainer calls `load_base(cfg.model.base, cfg.lora.base_type)`.
+    """
+    check_base_type(base_type)
+    if Path(path).suffix == ".sou":
+        return _sou_base(path, base_type)
     if is_checkpoint(path):
         model, tokenizer, meta = load_checkpoint(path)
-        return BaseModel(
+        base = BaseModel(
             model,
             meta.model_config,
             tokenizer,
@@ -55,6 +67,29 @@ def load_base(path: str) -> BaseModel:
             list(meta.eos_token_ids),
             meta.bos_token_id,
         )
+    else:
+        base = _imported_base(path)
+    if base_type:
+        pack_linears(base.model, base_type)
+    return base
+
+
+def _sou_base(path: str, base_type: str) -> BaseModel:
+    model, sou = sou_model(path, base_type)
+    if not sou.tokenizer_json:
+        raise ValueError(f"{Path(path).name}: the base model has no tokenizer to train with")
+    generation = sou.generation
+    return BaseModel(
+        model,
+        model.config,
+        Tokenizer.from_str(sou.tokenizer_json),
+        sou.chat_template,
+        list(generation.get("eos_token_ids") or []),
+        generation.get("bos_token_id"),
+    )
+
+
+def _imported_base(path: str) -> BaseModel:
     from ml.model_map import load_gguf, load_hf_dir
 
     loaded = load_gguf(path) if Path(path).suffix == ".gguf" else load_hf_dir(path)

@@ -107,7 +107,7 @@ class _Run:
     def _setup(self) -> None:
         cfg, env = self.cfg, self.env
         seed_everything(cfg.train.seed)
-        base = load_base(cfg.model.base) if cfg.model.base else None
+        base = load_base(cfg.model.base, cfg.lora.base_type) if cfg.model.base else None
         if base is not None:
             check_base_spec(cfg.model)
             if cfg.data.tokenizer in ("char", "bpe"):
