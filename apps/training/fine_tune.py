@@ -105,17 +105,22 @@ def server_set(method: str) -> dict[tuple[str, str], tuple]:
 
 
 def lora_targets_check(targets: list[str], *, base: ModelVersion) -> None:
-    """Every LoRA target is a layer of the base's architecture (400 listing those it has)."""
-    from ml.train.lora import DEFAULT_TARGETS
+    """Every LoRA target is a linear layer of the base's architecture (400 listing those it
+    has), and an architecture without default targets is told to name some."""
+    from ml.train.lora import DEFAULT_TARGETS, lora_target_names
 
     arch = str((base.architecture or {}).get("arch", ""))
-    valid = DEFAULT_TARGETS.get(arch)
-    if valid is None:
-        if not targets:
+    if not targets:
+        if arch not in DEFAULT_TARGETS:
             raise ValidationError({"config.lora.target_modules": [
                 f"this {arch or 'unknown'} model has no default LoRA targets; name its linear layers"
             ]})
         return
+    try:
+        valid = lora_target_names(arch)
+    except Exception:  # an architecture the engine cannot build has no layers to name
+        raise ValidationError({"config.lora.target_modules": [
+            f"LoRA cannot adapt this {arch or 'unknown'} model"]}) from None
     unknown = [name for name in targets if name not in valid]
     if unknown:
         raise ValidationError({"config.lora.target_modules": [
