@@ -81,8 +81,8 @@ class Message(OwnedModel):
     feedback = models.CharField(max_length=8, choices=Feedback.choices, blank=True)
     # The answer as the user corrected it; exported as a better response.
     feedback_text = models.TextField(blank=True)
-    # The texts of the thumbs-down replies this one replaced (regenerate, or an edit of the
-    # question they answered), newest last: the replaced rows are deleted, so the
+    # The texts of the thumbs-down replies this one replaced by regenerating (a reply to an
+    # edited question answers another question and inherits none), newest last: the replaced rows are deleted, so the
     # conversation reads as before, and these pair with this reply as preferences once it
     # gets a thumbs up. Never shown in the conversation.
     rejected_texts = models.JSONField(default=list, blank=True)

@@ -4,9 +4,9 @@ A preference record is one jsonl line {"prompt", "chosen", "rejected"}: `prompt`
 conversation as the model saw it up to and including the user turn (a list of {role,
 content} messages, the system prompt first when there is one), `chosen` the better answer
 and `rejected` the worse (strings). ml/data reads them for DPO. Chat feedback gives pairs
-two ways: a thumbs-down reply against the regenerated or re-asked reply that replaced it
-and got a thumbs up (Message.rejected_texts), and a reply against the user's correction of
-it (feedback_text). Arena votes give pairs too (apps/arena)."""
+two ways: a thumbs-down reply against the regenerated reply that replaced it and got a
+thumbs up (Message.rejected_texts; a reply to an edited question answers another question,
+so it inherits none), and a reply against the user's correction of it (feedback_text). Arena votes give pairs too (apps/arena)."""
 
 from __future__ import annotations
 

@@ -238,7 +238,7 @@ def message_regenerate(*, user, conversation_id: int) -> tuple[list[int], Messag
     last_user = conversation.messages.filter(role=Message.Role.USER).order_by("-id").first()
     if last_user is None:
         raise ValidationError({"type": ["there is no message to answer yet"]})
-    return _replace_after(conversation, last_user, [])
+    return _replace_after(conversation, last_user, [], regenerating=True)
 
 
 def _rejected_by_user(answer: Message | None) -> list[str]:
@@ -250,10 +250,13 @@ def _rejected_by_user(answer: Message | None) -> list[str]:
     return [*answer.rejected_texts, *own]
 
 
-def _replace_after(conversation: Conversation, message: Message,
-                   events: list[dict]) -> tuple[list[int], Message]:
+def _replace_after(conversation: Conversation, message: Message, events: list[dict], *,
+                   regenerating: bool = False) -> tuple[list[int], Message]:
+    """Drop the messages after `message` and queue a new reply to it. Only a regenerated
+    reply answers the same question as the one it replaces, so only it inherits that
+    reply's rejected texts: after an edit the old answers were to another question."""
     later = conversation.messages.filter(pk__gt=message.pk)
-    answer = later.order_by("id").first()
+    answer = later.order_by("id").first() if regenerating else None
     rejected = _rejected_by_user(answer if answer and answer.role == Message.Role.ASSISTANT else None)
     removed = list(later.values_list("pk", flat=True))
     later.delete()

@@ -1,6 +1,6 @@
 """Chat feedback exported as preference pairs (prompt, chosen, rejected) for DPO: a
-thumbs-down reply against the regenerated (or re-asked) reply that replaced it and got a
-thumbs up, or against the user's correction, with the conversation as the prompt."""
+thumbs-down reply against the regenerated reply that replaced it and got a thumbs up, or
+against the user's correction, with the conversation as the prompt."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def test_a_disliked_reply_pairs_with_the_liked_regeneration_that_replaced_it(own
     assert all("rejected_texts" not in m for m in shown)
 
 
-def test_an_edited_question_pairs_its_liked_answer_with_the_disliked_one(owner, client):
+def test_an_edited_questions_answer_is_not_paired_with_the_old_questions_disliked_one(owner, client):
     # given a disliked answer
     chat = conversation(owner)
     question, bad = services.message_send(user=owner, conversation_id=chat.pk, content="2+2")
@@ -84,9 +84,11 @@ def test_an_edited_question_pairs_its_liked_answer_with_the_disliked_one(owner, 
     _, _, good = services.message_edit(user=owner, conversation_id=chat.pk, message_id=question.pk,
                                        content="What is 2 + 2?")
     _rate(client, _answered(good, "4"), rating="up")
-    # then
-    assert _exported(client) == [{"prompt": [{"role": "user", "content": "What is 2 + 2?"}],
-                                  "chosen": "4", "rejected": "5"}]
+    # then the old question's disliked answer is not paired with the new question's answer:
+    # they answer different questions
+    response = client.post(EXPORT, {"kind": "preferences"}, format="json")
+    assert response.status_code == 400
+    assert "nothing to export" in response.json()["error"]["message"]
 
 
 def test_a_correction_is_chosen_over_the_reply_it_corrects(owner, client):
