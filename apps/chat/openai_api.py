@@ -17,7 +17,9 @@ worker, the web process never loads a model, and quotas hold across both. Embedd
 small bounded forward pass and run in the web process's thread pool.
 
 Database reads go through sync_to_async's per-request thread, so Django closes their
-connections when the request ends; Redis, Celery and embedding calls use the shared pool."""
+connections when the request ends; starting a completion (its database reads, quota step
+and Celery publish), Redis and embedding calls use the shared pool, so one request's start
+never waits behind another's."""
 
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ import numpy as np
 import redis.asyncio as aioredis
 from asgiref.sync import sync_to_async
 from django.core.exceptions import RequestDataTooBig
+from django.db import connections
 from django.http import JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import AuthenticationFailed
@@ -240,11 +243,21 @@ def _error_event(event: dict) -> OpenAIError:
                        code=event.get("code"))
 
 
+def _completion_start(**kwargs) -> str:
+    # On a thread of its own (not the one shared sync thread, where every request's start
+    # would queue behind the others' quota step and Celery publish), which keeps no
+    # database connection once the start is done: Django closes only the shared thread's.
+    try:
+        return completion_start(**kwargs)
+    finally:
+        connections.close_all()
+
+
 async def _start(user, name: str, prompt: dict, settings: dict, param: str,
                  personality: int | str | None = None) -> tuple[str, dict]:
     """Start the generation (completions.completion_start); returns (request id, the
     worker's "start" event)."""
-    request_id = await sync_to_async(completion_start)(
+    request_id = await sync_to_async(_completion_start, thread_sensitive=False)(
         user=user, name=name, prompt=prompt, settings=settings, param=param,
         personality=personality)
     async with _Replies(request_id) as replies:
