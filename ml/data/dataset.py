@@ -236,17 +236,19 @@ def _texts(source: _Source, markup: PairMarkup):
 
 def load_bin(path: str, dtype: str, vocab_size: int) -> TokenFile:
     """A pre-tokenized corpus (nanoGPT's train.bin), checked against the vocabulary."""
+    # Errors name the file alone: a server must not show its directories (see records.py).
+    name = Path(path).name
     size = Path(path).stat().st_size
     itemsize = np.dtype(dtype).itemsize
     if size % itemsize:
         raise DataFormatError(
-            path, 0, f"size {size} is not a multiple of {dtype}'s {itemsize} bytes"
+            name, 0, f"size {size} is not a multiple of {dtype}'s {itemsize} bytes"
         )
     if size == 0:
-        raise DataFormatError(path, 0, "empty file")
+        raise DataFormatError(name, 0, "empty file")
     tokens = np.memmap(path, dtype=dtype, mode="r")
     if int(tokens.max()) >= vocab_size:
         first = int(np.argmax(tokens >= vocab_size))
         message = f"token id {int(tokens[first])} at byte {first * itemsize} is outside the "
-        raise DataFormatError(path, 0, message + f"vocabulary of {vocab_size}")
+        raise DataFormatError(name, 0, message + f"vocabulary of {vocab_size}")
     return TokenFile(tokens, None)

@@ -158,8 +158,22 @@ def test_bin_with_ids_outside_the_vocabulary_is_rejected(tmp_path):
     np.array([0, 1, 2, 999, 1], dtype=np.uint16).tofile(tmp_path / "bad.bin")
     cfg = make_config(tmp_path, tmp_path / "bad.bin", tokenizer=str(tmp_path / "tok.json"))
 
-    # when prepared, then the error names the byte offset of the bad id
-    with pytest.raises(DataFormatError, match="token id 999 at byte 6"):
+    # when prepared, then the error names the byte offset of the bad id and the file by its
+    # name alone (not the server's directories)
+    with pytest.raises(DataFormatError, match="token id 999 at byte 6") as error:
+        prepare_data(cfg)
+    assert error.value.file == "bad.bin" and str(tmp_path) not in str(error.value)
+
+
+def test_bin_of_odd_size_is_named_without_its_directories(tmp_path):
+    # given a .bin whose size is not a whole number of uint16 ids
+    tokenizer = build_char_tokenizer(["abc"])
+    tokenizer.save(str(tmp_path / "tok.json"))
+    (tmp_path / "odd.bin").write_bytes(b"\x01\x00\x02")
+    cfg = make_config(tmp_path, tmp_path / "odd.bin", tokenizer=str(tmp_path / "tok.json"))
+
+    # when prepared, then the error says what is wrong with the file, named by its name
+    with pytest.raises(DataFormatError, match="^odd.bin:0: size 3 is not a multiple"):
         prepare_data(cfg)
 
 
