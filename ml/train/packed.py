@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -129,17 +130,32 @@ def _fill_parameters(model: nn.Module, sou: SouFile) -> set[str]:
         if source is None:
             raise ValueError(f"{sou.path.name}: no tensor {names[0]!r} in the file")
         reference = model.get_parameter(names[0])
-        tensor = sou.tensor(source, torch.float32)
+        tensor = _read_float32(sou, source)
         if tuple(tensor.shape) != tuple(reference.shape):
             raise ValueError(f"{sou.path.name}: tensor {source!r} has shape "
                              f"{tuple(tensor.shape)}, the architecture needs "
                              f"{tuple(reference.shape)}")
-        param = nn.Parameter(tensor.clone())  # F32 tensors are views of the read-only map
+        param = nn.Parameter(tensor)
         for name in names:
             owner, _, attr = name.rpartition(".")
             setattr(model.get_submodule(owner), attr, param)
         read.add(source)
     return read
+
+
+def _read_float32(sou: SouFile, name: str) -> torch.Tensor:
+    """A writable float32 copy of a tensor. F32 data is read from the file rather than copied
+    out of the memory map, whose touched pages would stay resident too (twice the weights
+    at peak); other types are converted from the map, which makes the copy."""
+    info = sou.info(name)
+    if info.type_name != "F32":
+        return sou.tensor(name, torch.float32)
+    tensor = torch.empty(info.shape, dtype=torch.float32)
+    with open(sou.path, "rb") as handle:
+        handle.seek(info.offset)
+        if handle.readinto(tensor.numpy().reshape(-1).view(np.uint8)) != info.length:
+            raise ValueError(f"{sou.path.name}: tensor {name!r} is cut short")
+    return tensor
 
 
 def _set_module(model: nn.Module, name: str, module: nn.Module) -> None:
