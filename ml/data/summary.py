@@ -98,16 +98,26 @@ def records_fit_method(
         message = "a pre-tokenized .bin holds no pairs, chats or preference records"
         return [{"file": Path(path).name, "line": 0, "message": message}]
     found: list[DataFormatError] = []
+
+    def note(error: DataFormatError) -> None:
+        found.append(error)
+        if len(found) >= limit:
+            # Raised through the reader, so a file of only malformed lines is not read to its end.
+            raise _Enough
+
     try:
-        for record in iter_records(path, columns, on_error=found.append):
+        for record in iter_records(path, columns, on_error=note):
             if record.kind not in METHOD_KINDS[method]:
-                message = _misfit(record, method, columns)
-                found.append(DataFormatError(record.file, record.line, message))
-            if len(found) >= limit:
-                break
+                note(DataFormatError(record.file, record.line, _misfit(record, method, columns)))
+    except _Enough:
+        pass
     except DataFormatError as exc:  # the path itself: missing, empty directory, wrong type
         found.append(exc)
     return [error.as_dict() for error in found[:limit]]
+
+
+class _Enough(Exception):
+    """`limit` misfits are found: stop reading."""
 
 
 def _misfit(record: Record, method: Method, columns: Columns) -> str:

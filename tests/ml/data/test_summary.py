@@ -5,7 +5,14 @@ import json
 
 import pytest
 
-from ml.data import Columns, build_char_tokenizer, inspect_dataset, records_fit_method
+from ml.data import (
+    Columns,
+    DataFormatError,
+    build_char_tokenizer,
+    inspect_dataset,
+    records,
+    records_fit_method,
+)
 
 
 def write_jsonl(path, rows):
@@ -91,3 +98,25 @@ def test_method_check_lists_malformed_records_and_stops_at_the_limit(tmp_path):
     assert "invalid JSON" in misfits[0]["message"]
     assert "('ask', 'good', 'bad')" in misfits[1]["message"]
     assert records_fit_method(tmp_path / "missing.jsonl", columns, "sft")[0]["line"] == 0
+
+
+def test_method_check_stops_reading_at_the_limit_of_malformed_lines(tmp_path, monkeypatch):
+    # given a file of many malformed lines and no good record, and a count of the lines the
+    # reader finds malformed
+    path = tmp_path / "broken.jsonl"
+    path.write_text("{broken\n" * 5000)
+    found = []
+
+    class CountedError(DataFormatError):
+        def __init__(self, *args):
+            super().__init__(*args)
+            found.append(self)
+
+    monkeypatch.setattr(records, "DataFormatError", CountedError)
+
+    # when checked with a limit of 4
+    misfits = records_fit_method(path, Columns(), "sft", limit=4)
+
+    # then the first four lines are named, and reading stopped there
+    assert [m["line"] for m in misfits] == [1, 2, 3, 4]
+    assert len(found) == 4
