@@ -8,7 +8,9 @@ the sum of its targets' log-probs, from the model's forward contract
 
 The reference is the policy with its LoRA adapters disabled (peft's `disable_adapter()`), or,
 for a full fine-tune, a frozen copy of the base (no gradients, eval mode). Either way it runs
-in eval mode, so it draws no random numbers and resuming stays exact.
+in eval mode, so it draws no random numbers and resuming stays exact. The policy's dropout is
+off too unless `model.dropout` is set (the trainer sees to it, as TRL does), so before any
+update both score a batch alike and every reward is 0.
 """
 
 from __future__ import annotations

@@ -172,7 +172,12 @@ class _Run:
     def _initial_model(self, base: BaseModel | None):
         if base is not None:
             model = base.model
-            self.model_config = with_dropout(model, base.config, self.cfg.model.dropout)
+            dropout = self.cfg.model.dropout
+            if dropout is None and self.cfg.dpo.enabled:
+                # As TRL does by default: the reference runs without dropout, so a policy with
+                # it would see rewards that are only noise, nonzero before any training.
+                dropout = 0.0
+            self.model_config = with_dropout(model, base.config, dropout)
         else:
             model, self.model_config = fresh_model(
                 self.cfg.model, self.data.tokenizer.get_vocab_size()

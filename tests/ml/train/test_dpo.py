@@ -167,6 +167,22 @@ def test_reference_log_probs_are_the_base_models_while_the_policy_moves(tmp_path
     assert not torch.allclose(moved, reference, atol=1e-3)
 
 
+def test_dpo_turns_a_bases_dropout_off_so_rewards_start_at_zero(tmp_path):
+    # given a base trained with dropout, fine-tuned by DPO without saying model.dropout
+    base = trained_base(tmp_path / "base", "model.dropout=0.3")
+    cfg = dpo_config(tmp_path / "dpo", base, "train.max_iters=1", "train.log_interval=1")
+    metrics = []
+
+    # when one step is taken
+    train(cfg, Callbacks(on_metrics=lambda s, v: metrics.append(v)))
+
+    # then the policy scored the first batch as its reference did: no reward either way, and
+    # the loss is log 2
+    first = metrics[0]
+    assert first["rewards/margin"] == 0.0 and first["rewards/accuracy"] == 0.0
+    assert first["loss"] == pytest.approx(math.log(2), abs=1e-6)
+
+
 def test_interrupted_and_resumed_dpo_run_equals_an_uninterrupted_one(tmp_path):
     # given a full fine-tune by DPO (its reference is a frozen copy of the base) with dropout
     base = trained_base(tmp_path / "base")
