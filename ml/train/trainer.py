@@ -47,6 +47,9 @@ class Callbacks:
     # (step, {"loss", "lr", "tokens_per_s", "memory_mb"}) every log_interval steps and
     # (step, {"val_loss", "perplexity"}) after each evaluation; DPO runs log
     # "rewards/margin" and "rewards/accuracy" with the loss, and no perplexity.
+    # tokens_per_s counts the input tokens of the micro-batches trained on, all processes
+    # together: rows x their length, padding included (DPO rows are as long as their batch's
+    # longest response pair, often shorter than block_size).
     on_metrics: Callable[[int, dict[str, float]], None] | None = None
     # Human-readable progress lines.
     on_log: Callable[[str], None] | None = None
@@ -63,7 +66,7 @@ class TrainResult:
     best_val_loss: float | None
     last_checkpoint: str | None
     best_checkpoint: str | None
-    tokens: int  # training tokens processed by all processes
+    tokens: int  # input tokens trained on by all processes, padding included (see Callbacks)
     train_seconds: float  # time in training steps, without evaluation and checkpointing
     cut_examples: int = 0  # examples (or preference pairs) longer than a row, cut to fit
 
@@ -217,13 +220,14 @@ class _Run:
 
     def _loop(self) -> TrainResult:
         loop, env, state = self.loop, self.env, self.state
-        batch_size, accum, world = loop.batch_size, loop.grad_accum, env.world_size
+        accum, world = loop.grad_accum, env.world_size
         fsdp = env.enabled and env.strategy == "fsdp"
         ddp = env.enabled and not fsdp
         should_stop = self.callbacks.should_stop or (lambda: False)
         stopped, last_loss = "completed", None
 
         x, y = self._fetch(self.data.train, state.data_position + env.rank)
+        self.unsynced_tokens = self.window_tokens = 0
         loss_sum = torch.zeros((), device=env.device)
         stat_sums: dict[str, torch.Tensor] = {}  # the objective's other statistics
         window_steps, window_start = 0, time.perf_counter()
@@ -237,6 +241,7 @@ class _Run:
                 if fsdp:
                     self.wrapped.set_requires_gradient_sync(sync)
                 no_sync = self.wrapped.no_sync() if ddp and not sync else contextlib.nullcontext()
+                self.unsynced_tokens += x.numel()  # shapes only: no device sync
                 with no_sync:
                     with self._autocast():
                         loss, stats = self._objective(x, y)
@@ -254,7 +259,6 @@ class _Run:
             self._optimizer_step()
             state.step += 1
             state.data_position += accum * world
-            state.tokens += batch_size * self.block_size * accum * world
             window_steps += 1
 
             if state.step % loop.log_interval == 0 or state.step == loop.max_iters:
@@ -264,10 +268,12 @@ class _Run:
                     name: dist.mean_across(total, env).item() / window_steps
                     for name, total in stat_sums.items()
                 }
-                self._report_train(last_loss, stats, window_steps, elapsed)
+                self._sync_tokens()
+                self._report_train(last_loss, stats, self.window_tokens, elapsed)
                 loss_sum.zero_()
                 stat_sums.clear()
                 window_steps, window_start = 0, time.perf_counter()
+                self.window_tokens = 0
 
             evaluate = loop.eval_interval > 0 and state.step % loop.eval_interval == 0
             if evaluate or state.step == loop.max_iters:
@@ -379,6 +385,8 @@ class _Run:
     def _save(self, name: str, resumable: bool) -> None:
         # Every process takes part in gathering sharded state; the first one writes.
         env = self.env
+        if resumable:
+            self._sync_tokens()
         full_state = None
         if env.enabled and env.strategy == "fsdp":
             full_state = dist.full_model_state(self.model, env)
@@ -424,11 +432,19 @@ class _Run:
             )
         dist.barrier(env)
 
+    def _sync_tokens(self) -> None:
+        """Add the tokens counted by every process since the last call to the run's total and
+        to the logging window's (at logging and saving, which every process reaches together)."""
+        counted = torch.tensor(self.unsynced_tokens, dtype=torch.int64, device=self.env.device)
+        tokens = int(dist.sum_across(counted, self.env).item())
+        self.state.tokens += tokens
+        self.window_tokens += tokens
+        self.unsynced_tokens = 0
+
     def _report_train(
-        self, loss: float, stats: dict[str, float], steps: int, seconds: float
+        self, loss: float, stats: dict[str, float], tokens: int, seconds: float
     ) -> None:
         loop = self.loop
-        tokens = steps * loop.batch_size * self.block_size * loop.grad_accum * self.env.world_size
         values = {
             "loss": loss,
             **stats,

@@ -10,7 +10,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from ml.data import IGNORE_INDEX
+from ml.data import IGNORE_INDEX, prepare_data
 from ml.train import Callbacks, train
 from ml.train.config import LoraSpec
 from ml.train.dpo import DpoObjective, dpo_loss, sequence_logps
@@ -181,6 +181,25 @@ def test_dpo_turns_a_bases_dropout_off_so_rewards_start_at_zero(tmp_path):
     first = metrics[0]
     assert first["rewards/margin"] == 0.0 and first["rewards/accuracy"] == 0.0
     assert first["loss"] == pytest.approx(math.log(2), abs=1e-6)
+
+
+def test_dpo_run_counts_the_tokens_of_the_rows_it_trained_on(tmp_path):
+    # given a DPO run of 3 steps of 2 micro-batches of 4 pairs, whose rows (chosen and
+    # rejected, as long as the batch's longest) are shorter than block_size
+    base = trained_base(tmp_path / "base")
+    cfg = dpo_config(tmp_path / "dpo", base, "train.max_iters=3", "train.grad_accum=2")
+    data = prepare_data(cfg.data, load_base(str(base)).as_base_tokenizer(), preference=True)
+    data.pack(48)
+    fetched = [data.train.batch(4, 48, cfg.train.seed, index)[0] for index in range(6)]
+    metrics = []
+
+    # when trained
+    result = train(cfg, Callbacks(on_metrics=lambda s, v: metrics.append(v)))
+
+    # then the run counts the tokens of those rows, not batch_size x block_size per micro-batch
+    assert all(x.shape[0] == 8 and x.shape[1] < 48 for x in fetched)
+    assert result.tokens == sum(x.numel() for x in fetched)
+    assert all(v["tokens_per_s"] > 0 for v in metrics if "tokens_per_s" in v)
 
 
 def test_interrupted_and_resumed_dpo_run_equals_an_uninterrupted_one(tmp_path):
