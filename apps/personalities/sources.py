@@ -37,8 +37,9 @@ def capped(texts: Sequence[str], *, what: str) -> Texts:
 
 
 def dataset_version_texts(*, user, dataset_version_id: int, field_name: str) -> Texts:
-    """One text per record of the user's valid dataset version: a JSON/CSV record's text,
-    the response of a prompt/response pair, or each non-empty line of a .txt file."""
+    """The texts of the user's valid dataset version: a JSON/CSV record's text, each
+    non-empty line of a .txt file, and what the assistant says in the other records (a pair's
+    response, a chat's assistant turns, a preference's chosen reply)."""
     from apps.datasets.models import DatasetVersion
     from apps.datasets.services import dataset_version_path
     from ml.data import Columns, DataFormatError, iter_records
@@ -51,8 +52,8 @@ def dataset_version_texts(*, user, dataset_version_id: int, field_name: str) -> 
     texts: list[str] = []
     try:
         for record in iter_records(dataset_version_path(version), columns):
-            if record.is_pair:
-                texts.append(record.response or "")
+            if record.kind != "text":
+                texts.extend(reply for reply in record.replies() if reply.strip())
             elif record.file.endswith(".txt"):
                 texts.extend(line.strip() for line in (record.text or "").splitlines() if line.strip())
             else:

@@ -112,15 +112,18 @@ def _generation_scores(sou_path: Path, data_path: Path, dataset_version: Dataset
         text=dataset_version.text_column, prompt=dataset_version.prompt_column,
         response=dataset_version.response_column,
     )
-    pairs = [(r.prompt, r.response) for r in iter_records(data_path, columns) if r.is_pair]
-    pairs = pairs[: int(params["max_records"])]
-    if not pairs:
-        raise ValueError("the dataset version has no prompt/response records to compare against")
+    # A pair's response, a chat's last assistant turn or a preference's chosen reply is the
+    # reference answer to the conversation before it.
+    examples = [a for r in iter_records(data_path, columns) if (a := r.answered()) is not None]
+    examples = examples[: int(params["max_records"])]
+    if not examples:
+        raise ValueError(
+            "the dataset version has no prompt/response records, chats or preferences to compare against")
     engine = Engine.load(sou_path, device="cpu", max_batch=1)
     predictions = []
-    for prompt, _ in pairs:
-        prompt_input = [{"role": "user", "content": prompt}] if engine.chat_template else prompt
+    for conversation, _ in examples:
+        prompt_input = conversation if engine.chat_template else "\n".join(m["content"] for m in conversation)
         room = engine.context_length - len(engine.encode(prompt_input))
         predictions.append(engine.complete(prompt_input, max_tokens=max(1, min(int(params["max_tokens"]), room)),
                                            temperature=0.0))
-    return text_scores(predictions, [response for _, response in pairs])
+    return text_scores(predictions, [answer for _, answer in examples])

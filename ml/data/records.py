@@ -88,6 +88,27 @@ class Record:
             return list(self.messages or ())
         return [*self.prompt_messages(), {"role": "assistant", "content": self.response or ""}]
 
+    def replies(self) -> list[str]:
+        """What the record's assistant says: a pair's response, a chat's assistant turns, a
+        preference's chosen response (the reply its author wanted); nothing for plain text."""
+        if self.kind == "pair":
+            return [self.response or ""]
+        if self.kind == "chat":
+            return [m["content"] for m in self.messages or () if m["role"] == "assistant"]
+        return [self.chosen or ""] if self.kind == "preference" else []
+
+    def answered(self) -> tuple[list[Message], str] | None:
+        """A conversation and the reference answer to it: a pair's prompt and response, a chat
+        up to its last (assistant) turn and that turn, a preference's prompt and chosen
+        response; None for plain text."""
+        if self.kind == "text":
+            return None
+        if self.kind == "chat":
+            *conversation, last = self.chat_messages()
+            return conversation, last["content"]
+        answer = self.chosen if self.kind == "preference" else self.response
+        return self.prompt_messages(), answer or ""
+
     def as_text(self) -> str:
         """A plain rendering for previews and size estimates."""
         if self.kind == "text":

@@ -2,6 +2,8 @@
 of each text, a profile with mean and spread, conversations and dataset versions as sources,
 and texts over the cap cut with a notice."""
 
+import json
+
 import pytest
 
 from apps.chat.models import Conversation, Message
@@ -86,6 +88,24 @@ def test_a_dataset_version_is_scored_record_by_record(owner, api_client_for):
     # then
     assert response.status_code == 200, response.json()
     assert len(response.json()["texts"]) == 4
+    assert response.json()["profile"]["mean"]["vader_compound"] < 0
+
+
+def test_a_dataset_version_of_chats_and_preferences_is_scored_by_its_replies(owner, api_client_for):
+    # given a chat whose two assistant turns are gloomy, and a preference whose chosen reply is
+    chat = {"messages": [{"role": "user", "content": "How was it?"},
+                         {"role": "assistant", "content": GLOOMY[0]},
+                         {"role": "user", "content": "And then?"},
+                         {"role": "assistant", "content": GLOOMY[1]}]}
+    preference = {"prompt": "Any news?", "chosen": GLOOMY[2], "rejected": CHEERFUL[0]}
+    lines = "".join(json.dumps(record) + "\n" for record in (chat, preference))
+    version = valid_dataset_version(owner, text=lines, filename="talk.jsonl")
+    # when
+    response = api_client_for(owner).post(f"/api/v1/personalities/{_enthusiast().pk}/score/",
+                                          {"dataset_version_id": version.pk}, format="json")
+    # then the assistant's replies are scored, not the user's turns, the rejected reply or blanks
+    assert response.status_code == 200, response.json()
+    assert [t["excerpt"] for t in response.json()["texts"]] == [GLOOMY[0], GLOOMY[1], GLOOMY[2]]
     assert response.json()["profile"]["mean"]["vader_compound"] < 0
 
 

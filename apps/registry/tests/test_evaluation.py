@@ -60,6 +60,24 @@ def test_perplexity_and_generation_scores_become_run_metrics(owner, api_client_f
     assert Run.objects.get(pk=generation.json()["run"]).experiment.name == "evaluations"
 
 
+def test_chats_and_preferences_are_references_for_generation_scores(owner, api_client_for):
+    # given chats (the last assistant turn is the reference) and a preference (its chosen reply)
+    client = api_client_for(owner)
+    version = ready_version(owner, training_run=trained_run(owner, block_size=128))
+    chat = ('{"messages": [{"role": "user", "content": "To be"}, {"role": "assistant", "content": "or"}, '
+            '{"role": "user", "content": "To be, or"}, {"role": "assistant", "content": "not to be"}]}\n')
+    preference = '{"prompt": "To be, or", "chosen": "not to be", "rejected": "maybe"}\n'
+    talk = _dataset_version(owner, "talk.jsonl", chat * 2 + preference)
+    # when
+    run = client.post(f"/api/v1/model-versions/{version.pk}/evaluations/",
+                      {"dataset_version_id": talk.pk, "kind": "generation", "max_tokens": 8},
+                      format="json").json()
+    status = model_evaluation_run(run_id=run["run"])
+    # then the model's answers are scored against them
+    assert status == "finished", Run.objects.get(pk=run["run"]).notes
+    assert {"bleu", "chrf", "rouge1", "rougeL"} <= set(_metrics(run["run"]))
+
+
 def test_a_generation_evaluation_needs_reference_pairs(owner, api_client_for):
     # given
     version = ready_version(owner)
