@@ -4,10 +4,11 @@ never sits in RAM and a second run with the same data and tokenizer skips tokeni
 
 A cache entry is `tokens.bin` (uint16/uint32 ids), optionally `mask.bin` (uint8, 1 where the
 token is a training target; written only when some tokens are not), `examples.bin` (int64: the
-offset where each example starts, then the end) and `meta.json`, whose "layout" says how the
-tokens are batched:
+offset where each example starts, then the end), `plain.bin` (uint8 per example, 1 where it is
+a plain text document) and `meta.json`, whose "layout" says how the tokens are batched:
 - "stream": plain text, documents separated by the end-of-text token, cut into random windows;
-- "examples": instruction pairs and chats (and any text beside them), each example whole;
+- "examples": instruction pairs and chats, each example whole, and the text documents beside
+  them (a .txt file is one document), which continue across rows;
 - "pairs": preference records for DPO, each as two examples, prompt + chosen then
   prompt + rejected, the mask on the response only.
 """
@@ -32,7 +33,7 @@ from ml.data.records import Record, display_name, list_files
 from ml.data.tokenizer import token_dtype, tokenizer_hash
 
 # Bump when the layout or the way records become tokens changes, to invalidate old caches.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 # Texts handed to the tokenizer at once; encode_batch runs them in parallel.
 ENCODE_BATCH_CHARS = 4 << 20
 
@@ -55,12 +56,14 @@ def content_hash(path: str | Path, extra: str = "") -> str:
 @dataclass
 class TokenFile:
     """A tokenized corpus as memory maps: `tokens` (N,) ids and optional `mask` (N,) targets;
-    for the "examples" and "pairs" layouts, `bounds` (E + 1,) where each example starts."""
+    for the "examples" and "pairs" layouts, `bounds` (E + 1,) where each example starts and
+    `plain` (E,) True where the example is a plain text document."""
 
     tokens: np.ndarray
     mask: np.ndarray | None
     layout: str = "stream"
     bounds: np.ndarray | None = None
+    plain: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,8 @@ def open_entry(entry: Path) -> TokenFile:
     if meta["layout"] == "stream":
         return TokenFile(tokens, mask)
     bounds = np.fromfile(entry / "examples.bin", dtype=np.int64)
-    return TokenFile(tokens, mask, meta["layout"], bounds)
+    plain = np.fromfile(entry / "plain.bin", dtype=np.uint8).astype(bool)
+    return TokenFile(tokens, mask, meta["layout"], bounds, plain)
 
 
 def _memmap(path: Path, dtype: str, n: int) -> np.ndarray:
@@ -153,21 +157,23 @@ def _tokenize(
     writer: _StreamWriter,
     preference: bool,
 ) -> None:
-    # Pieces are (text, is_target, starts_example); they are encoded in large batches, then
-    # written in order. An empty text stands for the end-of-text token.
-    pieces: list[tuple[str, bool, bool]] = []
+    # Pieces are (text, is_target, starts): `starts` is the kind of the record whose example
+    # the piece starts, None for the rest. They are encoded in large batches, then written in
+    # order. An empty text stands for the end-of-text token.
+    pieces: list[tuple[str, bool, str | None]] = []
     size, previous = 0, None
     for record in records:
         if record.new_document:
             # A text document ends with the end-of-text token when another document follows.
             if previous == "text" and eos_token_id is not None:
-                pieces.append(("", True, False))
+                pieces.append(("", True, None))
             previous = record.kind
         for example in record_examples(record, markup, preference):
             # A .txt file's later chunks continue its example.
-            starts = record.new_document
+            starts = record.kind if record.new_document else None
             pieces += [
-                (text, target, starts and i == 0) for i, (text, target) in enumerate(example)
+                (text, target, starts if i == 0 else None)
+                for i, (text, target) in enumerate(example)
             ]
             size += sum(len(text) for text, _ in example)
         if record.kind != "text":
@@ -217,9 +223,9 @@ def _flush(pieces, tokenizer: Tokenizer, eos_token_id: int | None, writer: _Stre
     if not pieces:
         return
     encodings = tokenizer.encode_batch([text for text, _, _ in pieces], add_special_tokens=False)
-    for (text, is_target, starts_example), encoding in zip(pieces, encodings):
+    for (text, is_target, starts), encoding in zip(pieces, encodings):
         ids = encoding.ids if text else [eos_token_id]
-        writer.write(ids, is_target, starts_example)
+        writer.write(ids, is_target, starts)
 
 
 class _StreamWriter:
@@ -233,11 +239,14 @@ class _StreamWriter:
         self.mask = None
         self.n_tokens = 0
         self.starts: list[int] = []
+        self.plain: list[bool] = []  # per example: a plain text document
         self.has_examples = False
 
-    def write(self, ids: list[int], is_target: bool, starts_example: bool = False) -> None:
-        if starts_example:
+    def write(self, ids: list[int], is_target: bool, starts: str | None = None) -> None:
+        """Append `ids`; `starts` is the record kind when they begin an example."""
+        if starts is not None:
             self.starts.append(self.n_tokens)
+            self.plain.append(starts == "text")
         if not ids:
             return
         self.tokens.write(np.asarray(ids, dtype=self.dtype).tobytes())
@@ -256,6 +265,7 @@ class _StreamWriter:
         if layout != "stream":
             bounds = np.asarray([*self.starts, self.n_tokens], dtype=np.int64)
             bounds.tofile(self.directory / "examples.bin")
+            np.asarray(self.plain, dtype=np.uint8).tofile(self.directory / "plain.bin")
         meta = {
             "n_tokens": self.n_tokens,
             "dtype": self.dtype,

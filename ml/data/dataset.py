@@ -1,7 +1,8 @@
 """From a `DataConfig` to train and validation token streams, and batches drawn from them.
 
 Plain text is one stream cut into random windows; instruction pairs and chats are whole
-examples packed into rows, and preference records pairs of examples (see ml/data/packing.py).
+examples packed into rows (with any text beside them continued across rows), and preference
+records pairs of examples (see ml/data/packing.py).
 Either way batch number `index` of a run is always the same rows (drawn by a generator seeded
 with (seed, index)), so resuming needs only the index, and N processes drawing indices rank,
 rank + N, ... see exactly what one process with N-fold accumulation sees.
@@ -76,17 +77,18 @@ class PreparedData:
     tokenizer: Tokenizer
     eos_token_id: int | None
     chat_template: str
-    # Examples (preference pairs for DPO) longer than a row, cut by the last `pack`.
+    # Pairs and chats longer than a row, cut by the last `pack` (for DPO: preference pairs
+    # whose prompt was shortened from the left).
     cut_examples: int = 0
+    # Preference pairs the last `pack` left out: their responses do not fit a row.
+    dropped_pairs: int = 0
 
     def pack(self, block_size: int) -> int:
-        """Lay whole examples out in rows of block_size + 1 tokens (plain text needs nothing);
-        returns how many examples are cut to fit, also kept in `cut_examples`."""
-        self.cut_examples = sum(
-            stream.pack(block_size)
-            for stream in (self.train, self.val)
-            if isinstance(stream, ExampleStream)
-        )
+        """Lay examples out in rows of block_size + 1 tokens (plain text needs nothing);
+        returns how many are cut to fit, also kept in `cut_examples`."""
+        streams = [s for s in (self.train, self.val) if isinstance(s, ExampleStream)]
+        self.cut_examples = sum(stream.pack(block_size) for stream in streams)
+        self.dropped_pairs = sum(stream.dropped for stream in streams)
         return self.cut_examples
 
 
@@ -156,7 +158,8 @@ def whole(data: TokenFile, packing: bool = True) -> TokenStream | ExampleStream:
     """All of a tokenized file as one split."""
     if data.bounds is None:
         return TokenStream(data.tokens, data.mask, 0, len(data.tokens))
-    return whole_examples(data.tokens, data.mask, data.bounds, data.layout == "pairs", packing)
+    pairs = data.layout == "pairs"
+    return whole_examples(data.tokens, data.mask, data.bounds, pairs, packing, data.plain)
 
 
 def split(
@@ -166,7 +169,9 @@ def split(
     (as nanoGPT does)."""
     if data.bounds is not None:
         pairs = data.layout == "pairs"
-        return split_examples(data.tokens, data.mask, data.bounds, val_fraction, pairs, packing)
+        return split_examples(
+            data.tokens, data.mask, data.bounds, val_fraction, pairs, packing, data.plain
+        )
     if not 0.0 < val_fraction < 1.0:
         raise ValueError(f"val_fraction must be between 0 and 1, got {val_fraction}")
     n = len(data.tokens)

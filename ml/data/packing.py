@@ -1,11 +1,25 @@
-"""Batches of whole examples: instruction pairs and chats packed into rows, preference pairs
-side by side.
+"""Batches of examples: instruction pairs and chats packed into rows, text documents
+continued across rows, preference pairs side by side.
 
 A training row holds block_size + 1 tokens (inputs are the first block_size, targets the last).
-With packing, consecutive examples fill a row whole, several short ones per row; without it each
-example has a row of its own. Whatever is left of a row is padding that no target reaches, and
-the first token of each example is never a target, so the loss never crosses from one example
-into the next. An example longer than a row is cut to it and counted.
+Examples are laid out as pieces: a pair or a chat is one piece, cut to a row if longer (and
+counted); a plain text document longer than a row (a whole .txt file beside chats, say) is
+split into row-sized pieces that overlap by one token, so each of its tokens after the first is
+a target exactly once. With packing, consecutive pieces fill a row, several short ones per row;
+without it each piece has a row of its own. Whatever is left of a row is padding that no target
+reaches, and the first token of each piece is never a target, so the loss never crosses from
+one example into the next.
+
+A preference pair whose prompt and responses do not fit a row keeps the end of its prompt (cut
+from the left, the same tokens for both rows, as TRL's keep_end) and both responses whole; a
+pair whose longer response leaves no room for a single prompt token is left out and counted
+apart (`dropped`), since it could teach nothing and would count as a wrong answer.
+
+Limitation: examples packed into one row are not isolated from each other. Attention is the
+plain causal mask over the whole row, so an example also attends to the examples before it in
+its row, and positions count on from the row's start rather than restarting at each example.
+Targets never cross examples, but the context an example is scored in does; rows without
+packing (`data.packing = false`) avoid it at the cost of padding.
 
 Like the random windows of plain text, batch number `index` is a function of (seed, index)
 alone: position p = index * batch_size + i of the run walks epoch p // units through a
@@ -35,11 +49,18 @@ class ExampleStream:
     stop: int
     # Consecutive examples are a preference pair (chosen, rejected), batched together for DPO.
     pairs: bool = False
-    # Several short examples per row (pairs are never packed: each needs its own log-prob).
+    # Several short pieces per row (pairs are never packed: each needs its own log-prob).
     packing: bool = True
-    # Rows of the last `pack`: row r holds examples rows[r] .. rows[r + 1] - 1.
+    # (E,) True where the example is a plain text document, continued across rows; None: none.
+    plain: np.ndarray | None = None
+    # Preference pairs left out by the last `pack`: their responses do not fit a row.
+    dropped: int = 0
+    # The last `pack`: piece p is tokens[_begin[p]:_end[p]]; row r holds pieces
+    # _rows[r] .. _rows[r + 1] - 1 (for pairs, pieces 2k and 2k + 1 are pair k).
     _row_tokens: int = 0
-    _rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    _begin: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    _end: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    _rows: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
     _permutation: tuple[int, int, np.ndarray] | None = None
 
     @property
@@ -55,33 +76,60 @@ class ExampleStream:
         return self.stop - self.first
 
     def pack(self, block_size: int) -> int:
-        """Lay the examples out in rows of block_size + 1 tokens; returns how many are cut
-        (for pairs: how many pairs have a response cut)."""
+        """Lay the examples out in rows of block_size + 1 tokens; returns how many pairs and
+        chats are cut (for preference pairs: how many have their prompt shortened; those left
+        out are in `dropped`)."""
         row = block_size + 1
-        lengths = np.diff(self.bounds[self.first : self.stop + 1])  # (E,)
-        too_long = lengths > row
+        begin = self.bounds[self.first : self.stop].astype(np.int64)  # (E,)
+        end = self.bounds[self.first + 1 : self.stop + 1].astype(np.int64)  # (E,)
+        self._row_tokens = row
+        self._permutation = None
         if self.pairs:
-            self._row_tokens = row
-            return int(too_long.reshape(-1, 2).any(axis=1).sum())
+            return self._pack_pairs(begin, end, row)
+        lengths = end - begin
+        plain = np.zeros(len(lengths), bool)
+        if self.plain is not None:
+            plain = self.plain[self.first : self.stop].astype(bool)
+        # A long text's piece k starts block_size tokens after piece k - 1, on its last token.
+        split = plain & (lengths > row)
+        counts = np.where(split, -(-(lengths - 1) // block_size), 1)  # (E,) pieces per example
+        example = np.repeat(np.arange(len(lengths)), counts)  # (P,)
+        k = np.arange(len(example)) - np.repeat(np.cumsum(counts) - counts, counts)
+        self._begin = begin[example] + k * block_size
+        self._end = np.minimum(self._begin + row, end[example])
         starts = [0]
         if self.packing:
-            # Next fit: an example goes in the current row if it fits, else opens the next one.
+            # Next fit: a piece goes in the current row if it fits, else opens the next one.
             used = 0
-            for i, n in enumerate(np.minimum(lengths, row).tolist()):
+            for i, n in enumerate((self._end - self._begin).tolist()):
                 if used + n > row and used > 0:
                     starts.append(i)
                     used = 0
                 used += n
         else:
-            starts = list(range(len(lengths)))
-        self._rows = np.asarray([*starts, len(lengths)] if len(lengths) else [0], np.int64)
-        self._row_tokens = row
-        return int(too_long.sum())
+            starts = list(range(len(example)))
+        self._rows = np.asarray([*starts, len(example)] if len(example) else [0], np.int64)
+        return int((~plain & (lengths > row)).sum())
+
+    def _pack_pairs(self, begin: np.ndarray, end: np.ndarray, row: int) -> int:
+        # Each row's response starts at its first target; both rows of a pair keep the same
+        # prompt tokens, as many as the longer response leaves room for.
+        response = np.array([_first_target(self.mask, b, e) for b, e in zip(begin, end)])
+        response = response.astype(np.int64).reshape(-1)  # (E,)
+        longest = (end - response).reshape(-1, 2).max(axis=1)  # (E / 2,)
+        keep = longest <= row - 1  # room for the responses after one prompt token
+        room = np.repeat(row - longest, 2)  # (E,)
+        kept = np.repeat(keep, 2)
+        cut_begin = np.maximum(begin, response - room)
+        self._begin, self._end = cut_begin[kept], end[kept]
+        self._rows = np.arange(len(self._begin) + 1, dtype=np.int64)
+        self.dropped = int((~keep).sum())
+        return int((cut_begin > begin).reshape(-1, 2).any(axis=1)[keep].sum())
 
     @property
     def units(self) -> int:
         """What a batch draws: rows, or preference pairs."""
-        return self.examples // 2 if self.pairs else len(self._rows) - 1
+        return len(self._begin) // 2 if self.pairs else len(self._rows) - 1
 
     def batch(
         self, batch_size: int, block_size: int, seed: int, index: int
@@ -92,7 +140,15 @@ class ExampleStream:
         if self._row_tokens != block_size + 1:
             self.pack(block_size)
         if self.units == 0:
-            raise ValueError("a split holds no examples: add records or lower data.val_fraction")
+            dropped = (
+                f" ({self.dropped} preference pairs were left out: their responses do not fit "
+                f"a row of {self._row_tokens} tokens)"
+                if self.dropped
+                else ""
+            )
+            raise ValueError(
+                f"a split holds no examples{dropped}: add records or lower data.val_fraction"
+            )
         picks = self._draw(batch_size, seed, index)
         if not self.pairs:
             spans = [(int(self._rows[r]), int(self._rows[r + 1])) for r in picks]
@@ -100,7 +156,7 @@ class ExampleStream:
         chosen = [(2 * p, 2 * p + 1) for p in picks]
         rejected = [(2 * p + 1, 2 * p + 2) for p in picks]
         spans = chosen + rejected
-        longest = max(self._span_length(a, b) for a, b in spans)
+        longest = max(int(self._end[a] - self._begin[a]) for a, _ in spans)
         return self._rows_of(spans, max(2, min(longest, self._row_tokens)))
 
     def _draw(self, batch_size: int, seed: int, index: int) -> np.ndarray:
@@ -119,25 +175,37 @@ class ExampleStream:
             self._permutation = (seed, epoch, order)
         return self._permutation[2]
 
-    def _span_length(self, a: int, b: int) -> int:
-        return int(self.bounds[self.first + b] - self.bounds[self.first + a])
-
     def _rows_of(self, spans: list[tuple[int, int]], row: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Rows of `row` tokens, each examples [a, b) laid end to end, cut, then padded."""
+        """Rows of `row` tokens, each pieces [a, b) laid end to end, cut, then padded."""
         ids = np.zeros((len(spans), row), np.int64)
         target = np.zeros((len(spans), row), bool)
         for i, (a, b) in enumerate(spans):
-            begin = int(self.bounds[self.first + a])
-            end = min(int(self.bounds[self.first + b]), begin + row)
-            n = end - begin
-            ids[i, :n] = self.tokens[begin:end]
-            target[i, :n] = True if self.mask is None else self.mask[begin:end] == 1
-            # An example's first token is not predicted from the one before it.
-            starts = self.bounds[self.first + a : self.first + b] - begin
-            target[i, starts[starts < row]] = False
+            used = 0
+            for piece in range(a, b):
+                begin = int(self._begin[piece])
+                end = min(int(self._end[piece]), begin + row - used)
+                n = end - begin
+                ids[i, used : used + n] = self.tokens[begin:end]
+                if self.mask is None:
+                    target[i, used : used + n] = True
+                else:
+                    target[i, used : used + n] = self.mask[begin:end] == 1
+                # A piece's first token is not predicted from the one before it in the row.
+                target[i, used] = False
+                used += n
+                if used >= row:
+                    break
         x = torch.from_numpy(ids[:, :-1])
         y = torch.from_numpy(np.where(target[:, 1:], ids[:, 1:], IGNORE_INDEX))
         return x, y
+
+
+def _first_target(mask: np.ndarray | None, begin: int, end: int) -> int:
+    """Where an example's targets (a preference's response) start; `end` when it has none."""
+    if mask is None:
+        return begin
+    targets = np.flatnonzero(mask[begin:end])
+    return begin + int(targets[0]) if len(targets) else end
 
 
 def split_examples(
@@ -147,6 +215,7 @@ def split_examples(
     val_fraction: float,
     pairs: bool,
     packing: bool,
+    plain: np.ndarray | None = None,
 ) -> tuple[ExampleStream, ExampleStream]:
     """The first (1 - val_fraction) of the examples (pairs kept together) train, the rest
     validate; each side gets at least one when there are two."""
@@ -158,12 +227,18 @@ def split_examples(
     if units >= 2:
         cut = min(max(cut, 1), units - 1)
     return (
-        ExampleStream(tokens, mask, bounds, 0, cut * size, pairs, packing),
-        ExampleStream(tokens, mask, bounds, cut * size, units * size, pairs, packing),
+        ExampleStream(tokens, mask, bounds, 0, cut * size, pairs, packing, plain),
+        ExampleStream(tokens, mask, bounds, cut * size, units * size, pairs, packing, plain),
     )
 
 
 def whole_examples(
-    tokens: np.ndarray, mask: np.ndarray | None, bounds: np.ndarray, pairs: bool, packing: bool
+    tokens: np.ndarray,
+    mask: np.ndarray | None,
+    bounds: np.ndarray,
+    pairs: bool,
+    packing: bool,
+    plain: np.ndarray | None = None,
 ) -> ExampleStream:
-    return ExampleStream(tokens, mask, bounds, 0, len(bounds) - 1, pairs, packing)
+    """All the examples of a tokenized corpus as one split (a separate validation file)."""
+    return ExampleStream(tokens, mask, bounds, 0, len(bounds) - 1, pairs, packing, plain)

@@ -68,7 +68,8 @@ class TrainResult:
     best_checkpoint: str | None
     tokens: int  # input tokens trained on by all processes, padding included (see Callbacks)
     train_seconds: float  # time in training steps, without evaluation and checkpointing
-    cut_examples: int = 0  # examples (or preference pairs) longer than a row, cut to fit
+    cut_examples: int = 0  # examples longer than a row, cut (preference pairs: prompt shortened)
+    dropped_pairs: int = 0  # preference pairs left out: their responses do not fit a row
 
 
 @dataclass
@@ -128,10 +129,18 @@ class _Run:
                 f"model.block_size {self.block_size} exceeds the model's "
                 f"{self.model_config.block_size}"
             )
+        row = self.block_size + 1
         if self.data.pack(self.block_size):
+            what = (
+                "preference pairs longer than {row} tokens kept the end of their prompt"
+                if cfg.dpo.enabled
+                else "examples longer than {row} tokens were cut to fit"
+            )
+            self._log(f"{self.data.cut_examples} {what.format(row=row)}")
+        if self.data.dropped_pairs:
             self._log(
-                f"{self.data.cut_examples} examples longer than {self.block_size + 1} tokens "
-                "were cut to fit"
+                f"{self.data.dropped_pairs} preference pairs were left out: their responses do "
+                f"not fit {row} tokens"
             )
         inner = model.get_base_model() if hasattr(model, "get_base_model") else model
         inner.set_gradient_checkpointing(cfg.model.gradient_checkpointing)
@@ -301,6 +310,7 @@ class _Run:
             tokens=state.tokens,
             train_seconds=train_seconds,
             cut_examples=self.data.cut_examples,
+            dropped_pairs=self.data.dropped_pairs,
         )
 
     def _optimizer_step(self) -> None:

@@ -17,6 +17,7 @@ from ml.data import (
     train_bpe_tokenizer,
 )
 from ml.data import cache as cache_module
+from ml.data import records as records_module
 
 TEXT = "".join(f"To be, or not to be: line {i}. That is the question!\n" for i in range(60))
 
@@ -254,6 +255,57 @@ def test_packing_fills_rows_with_whole_examples_and_counts_the_cut_ones(tmp_path
     )
 
 
+def test_text_beside_chats_trains_on_every_token_across_rows(tmp_path, monkeypatch):
+    # given a directory of chats and a .txt file of digits read in several chunks, much longer
+    # than a row
+    monkeypatch.setattr(records_module, "TXT_CHUNK_CHARS", 1000)
+    (tmp_path / "data").mkdir()
+    write_jsonl(tmp_path / "data" / "chats.jsonl", [chat("q", "a" * n) for n in range(1, 11)])
+    notes = "0123456789\n" * 500
+    (tmp_path / "data" / "notes.txt").write_text(notes)
+    path = tmp_path / "data"
+
+    # when packed into rows of 65 tokens and every row is drawn
+    data = prepare_data(make_config(tmp_path, path, val_path=str(path)))
+    cut = data.pack(block_size=64)
+    x, y = data.train.batch(batch_size=data.train.units, block_size=64, seed=0, index=0)
+
+    # then every digit but the text's first is a target once, and nothing counts as cut
+    digits = [data.tokenizer.token_to_id(d) for d in "0123456789"]
+    assert int(torch.isin(y, torch.tensor(digits)).sum()) == 5000 - 1
+    assert cut == 0
+    # and the chats are still whole, their answers the only other targets besides newlines
+    targets = decode(data.tokenizer, y[y != IGNORE_INDEX])
+    assert targets.count("a") == sum(range(1, 11)) and "q" not in targets
+
+
+def test_a_preference_prompt_longer_than_a_row_is_cut_from_the_left(tmp_path):
+    # given a pair whose prompt alone fills a row, a short pair, and a pair whose response
+    # cannot fit a row whatever the prompt
+    rows = [
+        {"prompt": "p" * 100 + "END", "chosen": "good", "rejected": "bad!"},
+        {"prompt": "short", "chosen": "good", "rejected": "bad!"},
+        {"prompt": "short", "chosen": "r" * 80, "rejected": "bad!"},
+    ]
+    path = write_jsonl(tmp_path / "prefs.jsonl", rows)
+    data = prepare_data(make_config(tmp_path, path, val_path=str(path)), preference=True)
+
+    # when packed into rows of 49 tokens and every pair is drawn
+    cut = data.pack(block_size=48)
+    x, y = data.train.batch(batch_size=data.train.units, block_size=48, seed=0, index=0)
+
+    # then the long prompt keeps its end and both pairs keep their whole responses; the pair
+    # whose response cannot fit is left out and counted apart from the cut ones (both splits)
+    assert (cut, data.cut_examples, data.dropped_pairs) == (2, 2, 2)
+    assert data.train.units == 2 and x.shape == (4, 48)
+    chosen = [decode(data.tokenizer, row[row != IGNORE_INDEX]) for row in y[:2]]
+    rejected = [decode(data.tokenizer, row[row != IGNORE_INDEX]) for row in y[2:]]
+    assert chosen == ["good<|endoftext|>\n"] * 2 and rejected == ["bad!<|endoftext|>\n"] * 2
+    long_rows = [decode(data.tokenizer, row) for row in x if "END" in decode(data.tokenizer, row)]
+    assert len(long_rows) == 2 and all(row.startswith("p") for row in long_rows)
+    assert all("END\n<|assistant|>\n" in row for row in long_rows)
+
+
 def test_example_batches_are_a_function_of_seed_and_index(tmp_path):
     # given packed chats
     rows = [chat("q", f"answer {i}") for i in range(30)]
@@ -280,6 +332,7 @@ def test_preference_pairs_batch_chosen_then_rejected_with_the_loss_on_the_respon
 
     # when prepared for DPO and batched
     data = prepare_data(make_config(tmp_path, path, val_fraction=0.3), preference=True)
+    data.pack(block_size=64)
     x, y = data.train.batch(batch_size=2, block_size=64, seed=0, index=0)
 
     # then rows are the B chosen then the B rejected, same prompts, targets the responses only

@@ -3,6 +3,7 @@ prefer the chosen answers, with metrics, checkpoints and exact resume."""
 
 import collections
 import copy
+import json
 import math
 import types
 
@@ -16,7 +17,7 @@ from ml.train.config import LoraSpec
 from ml.train.dpo import DpoObjective, dpo_loss, sequence_logps
 from ml.train.lora import apply_lora, lora_settings
 from ml.train.setup import load_base
-from tests.ml.train.factories import tiny_config, trained_base, write_preferences
+from tests.ml.train.factories import tiny_config, trained_base, write_jsonl, write_preferences
 
 
 def test_dpo_loss_is_the_sigmoid_of_the_reward_margin():
@@ -200,6 +201,28 @@ def test_dpo_run_counts_the_tokens_of_the_rows_it_trained_on(tmp_path):
     assert all(x.shape[0] == 8 and x.shape[1] < 48 for x in fetched)
     assert result.tokens == sum(x.numel() for x in fetched)
     assert all(v["tokens_per_s"] > 0 for v in metrics if "tokens_per_s" in v)
+
+
+def test_dpo_run_keeps_the_end_of_long_prompts_and_leaves_out_responses_too_long(tmp_path):
+    # given pairs, one with a prompt longer than a row, one with a response longer than a row,
+    # each twice so both splits have one
+    base = trained_base(tmp_path / "base")
+    long_prompt = {"prompt": "the " * 30, "chosen": "yes", "rejected": "no"}
+    long_answer = {"prompt": "a fox", "chosen": "yes " * 20, "rejected": "no"}
+    rows = [json.loads(line) for line in write_preferences(tmp_path / "p.jsonl").open()]
+    data = write_jsonl(
+        tmp_path / "prefs.jsonl", [long_prompt, long_answer, *rows, long_prompt, long_answer]
+    )
+    cfg = dpo_config(tmp_path / "dpo", base, "train.max_iters=2", f"data.path='{data}'")
+    lines = []
+
+    # when trained
+    result = train(cfg, Callbacks(on_log=lines.append))
+
+    # then the run says how many pairs kept the end of their prompt and how many were left out
+    assert (result.cut_examples, result.dropped_pairs) == (2, 2)
+    assert "2 preference pairs longer than 49 tokens kept the end of their prompt" in lines
+    assert "2 preference pairs were left out: their responses do not fit 49 tokens" in lines
 
 
 def test_interrupted_and_resumed_dpo_run_equals_an_uninterrupted_one(tmp_path):
