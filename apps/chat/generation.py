@@ -25,7 +25,6 @@ from .inference import GenerationResult, engine_for, run_generation
 from .models import SETTINGS_FIELDS, Conversation, Message
 from .prompting import (
     Plan,
-    PromptTooLong,
     dropped_notice,
     fit_prompt,
     sources_block,
@@ -50,21 +49,35 @@ def _retrieve(conversation: Conversation, query: str, collection_ids: list[int])
                         k=setting("SLOUGHGPT_CHAT_RAG_CHUNKS"))
 
 
-def chat_plan(context: ReplyContext, engine, lease: Lease | None) -> Plan:
-    """The prompt and settings for a queued reply (as `queued_reply` read it): the personality
-    version's prompt and sampling (loaded once per worker), the user's settings over them and
-    over the file's defaults, max_tokens capped by the quota lease (and, unless the
-    user chose it, by what the prompt leaves of the context), sources retrieved from the
-    conversation's collections, fitted history."""
-    conversation = context.conversation
-    version = context.personality_version
-    persona = personality_version_load(version) if version is not None else None
-    persona_prompt, sampling = chat_settings(persona)
+def conversation_plan(conversation: Conversation, engine, lease: Lease | None, *,
+                      system: list[dict], history: list[dict], defaults: dict | None = None) -> Plan:
+    """What a reply in `conversation` asks `engine` for: the conversation's sampling over
+    `defaults` (a personality's) and the file's, max_tokens capped by the quota lease (and,
+    unless the user chose it, by what the prompt leaves of the context), and `system` with
+    as many of the newest turns of `history` as fit. Chat replies and arena sides both ask
+    this way, so a long conversation works in both."""
+    sampling = dict(defaults or {})
     sampling.update({key: getattr(conversation, key) for key in SETTINGS_FIELDS
                      if getattr(conversation, key) is not None})
     max_tokens = sampling.get("max_tokens") or engine.defaults["max_tokens"]
     if lease is not None:
         max_tokens = min(max_tokens, lease.tokens)
+    messages, dropped, max_tokens = fit_prompt(
+        system, history, count=lambda m: len(engine.encode(m)), context=engine.context_length,
+        max_tokens=max_tokens, chosen=conversation.max_tokens is not None)
+    sampling["max_tokens"] = max_tokens
+    return Plan(messages=messages, dropped_turns=dropped, sampling=sampling,
+                notice=dropped_notice(dropped, engine.context_length, max_tokens))
+
+
+def chat_plan(context: ReplyContext, engine, lease: Lease | None) -> Plan:
+    """The prompt and settings for a queued reply (as `queued_reply` read it): the personality
+    version's prompt and sampling (loaded once per worker) under the conversation's, sources
+    retrieved from the conversation's collections, fitted history (`conversation_plan`)."""
+    conversation = context.conversation
+    version = context.personality_version
+    persona = personality_version_load(version) if version is not None else None
+    persona_prompt, defaults = chat_settings(persona)
     history = context.history
     question = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
     sources, citations = "", []
@@ -72,12 +85,10 @@ def chat_plan(context: ReplyContext, engine, lease: Lease | None) -> Plan:
     if chunks:
         sources, citations = sources_block(chunks)
     system = system_message([persona_prompt, conversation.system_prompt, sources])
-    messages, dropped, max_tokens = fit_prompt(
-        system, history, count=lambda m: len(engine.encode(m)), context=engine.context_length,
-        max_tokens=max_tokens, chosen=conversation.max_tokens is not None)
-    sampling["max_tokens"] = max_tokens
-    return Plan(messages=messages, dropped_turns=dropped, citations=citations, sampling=sampling,
-                notice=dropped_notice(dropped, engine.context_length, max_tokens))
+    plan = conversation_plan(conversation, engine, lease, system=system, history=history,
+                             defaults=defaults)
+    plan.citations = citations
+    return plan
 
 
 def _sou_path(context: ReplyContext) -> Path:
@@ -128,6 +139,19 @@ def _finish(reply: Message, result: GenerationResult, plan: Plan | None) -> list
     }]
 
 
+def failure_message(exc: Exception, label: str, what: str) -> str:
+    """What a generation that raised `exc` tells its user: the reason for a prompt that does
+    not fit or a template problem (ValueError, which PromptTooLong and ContextLengthError
+    are) and for a model version gone or not ready (APIException); for anything else, that
+    `what` could not be generated (the error is logged under `label`)."""
+    if isinstance(exc, ValueError):
+        return str(exc)
+    if isinstance(exc, APIException):
+        return str(exc.detail)
+    logger.error("%s failed", label, exc_info=exc)
+    return f"the {what} could not be generated ({type(exc).__name__})"
+
+
 def announce_end(conversation_id: int, live: Reply | None, events: list[dict]) -> None:
     """Send the reply's ending events, after whatever text the relay still holds for it."""
     if live is not None:
@@ -163,13 +187,8 @@ def chat_reply_generate(*, message_id: int) -> None:
                                 batch_s=0.0)
         used = result.completion_tokens
         events = _finish(reply, result, plan)
-    except (PromptTooLong, ValueError) as exc:  # includes ContextLengthError, template errors
-        events = _fail(reply, str(exc))
-    except APIException as exc:  # the model version is gone or not ready
-        events = _fail(reply, str(exc.detail))
     except Exception as exc:
-        logger.exception("chat reply %s failed", message_id)
-        events = _fail(reply, f"the reply could not be generated ({type(exc).__name__})")
+        events = _fail(reply, failure_message(exc, f"chat reply {message_id}", "reply"))
     finally:
         try:
             announce_end(conversation.pk, live, events)

@@ -98,3 +98,8 @@ class Message(OwnedModel):
                 name="chat_one_queued_reply_per_conversation",
             ),
         ]
+
+
+# The turns a model is shown again (a reply's history, a preference record's prompt): the
+# finished ones, done or stopped, that have text.
+HISTORY_STATUSES = (Message.Status.DONE, Message.Status.STOPPED)

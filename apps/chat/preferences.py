@@ -19,19 +19,32 @@ from django.db.models import Q
 
 from apps.core.selectors import owned_queryset
 
-from .models import Conversation, Message
+from .models import HISTORY_STATUSES, Conversation, Message
+
+
+def _turns(conversations) -> dict[int, list[tuple[int, str, str]]]:
+    """(id, role, content) of each conversation's turns a model is shown again, oldest first,
+    by conversation id, in one query."""
+    turns: dict[int, list[tuple[int, str, str]]] = {}
+    rows = (Message.objects.filter(conversation__in=conversations, status__in=HISTORY_STATUSES)
+            .exclude(content="").order_by("id")
+            .values_list("conversation_id", "id", "role", "content"))
+    for conversation_id, pk, role, content in rows:
+        turns.setdefault(conversation_id, []).append((pk, role, content))
+    return turns
+
+
+def _prompt(conversation: Conversation, turns: list[tuple[int, str, str]],
+            before_id: int | None) -> list[dict]:
+    system = [{"role": "system", "content": conversation.system_prompt}] if conversation.system_prompt else []
+    return system + [{"role": role, "content": content} for pk, role, content in turns
+                     if before_id is None or pk < before_id]
 
 
 def conversation_prompt(conversation: Conversation, before_id: int | None = None) -> list[dict]:
-    """The conversation's finished, non-empty turns (before message `before_id`, when given)
-    as chat messages, after its system prompt: what a reply there answered."""
-    turns = conversation.messages.filter(
-        status__in=(Message.Status.DONE, Message.Status.STOPPED)).exclude(content="")
-    if before_id is not None:
-        turns = turns.filter(pk__lt=before_id)
-    system = [{"role": "system", "content": conversation.system_prompt}] if conversation.system_prompt else []
-    return system + [{"role": role, "content": content}
-                     for role, content in turns.order_by("id").values_list("role", "content")]
+    """The conversation's turns a model is shown again (before message `before_id`, when
+    given) as chat messages, after its system prompt: what a reply there answered."""
+    return _prompt(conversation, _turns([conversation]).get(conversation.pk, []), before_id)
 
 
 def _pair(prompt: list[dict], chosen: str, rejected: str) -> dict | None:
@@ -42,14 +55,15 @@ def _pair(prompt: list[dict], chosen: str, rejected: str) -> dict | None:
 
 def feedback_preferences(*, user) -> list[dict]:
     """The user's chat feedback as preference records, oldest conversation first."""
-    replies = owned_queryset(Message, user=user).filter(
+    replies = list(owned_queryset(Message, user=user).filter(
         Q(feedback=Message.Feedback.UP) & ~Q(rejected_texts=[]) | ~Q(feedback_text=""),
         role=Message.Role.ASSISTANT,
     ).exclude(status=Message.Status.QUEUED).select_related("conversation").order_by(
-        "conversation_id", "id")
+        "conversation_id", "id"))
+    turns = _turns({reply.conversation_id for reply in replies})
     records = []
     for reply in replies:
-        prompt = conversation_prompt(reply.conversation, before_id=reply.pk)
+        prompt = _prompt(reply.conversation, turns.get(reply.conversation_id, []), reply.pk)
         if not prompt or prompt[-1]["role"] != "user":
             continue
         candidates = []

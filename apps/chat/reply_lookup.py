@@ -20,7 +20,7 @@ from apps.core.raw_rows import column_count, instance_from_row, select_columns
 from apps.personalities.models import PersonalityVersion
 from apps.registry.models import ModelExport, ModelVersion
 
-from .models import Conversation, Message
+from .models import HISTORY_STATUSES, Conversation, Message
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class ReplyContext:
     personality_version: PersonalityVersion | None
     collection_ids: list[int]  # the conversation's collections, in the order attached
     ready_qtypes: list[str]  # the version's ready export types
-    history: list[dict]  # finished, non-empty turns before the reply, as chat messages
+    history: list[dict]  # the HISTORY_STATUSES turns with text before the reply, as chat messages
 
 
 # (model, alias, the columns read or None for all). Of the personality version the worker
@@ -58,7 +58,7 @@ def _sql() -> str:
             (SELECT json_agg(json_build_array(h."role", h."content") ORDER BY h."id")
              FROM "{Message._meta.db_table}" h
              WHERE h."conversation_id" = m."conversation_id" AND h."id" < m."id"
-               AND h."status" IN (%s, %s) AND h."content" <> '')::text AS history
+               AND h."status" = ANY(%s) AND h."content" <> '')::text AS history
         FROM "{Message._meta.db_table}" m
         JOIN "{Conversation._meta.db_table}" c ON c."id" = m."conversation_id"
         LEFT JOIN "{ModelVersion._meta.db_table}" v ON v."id" = c."model_version_id"
@@ -70,8 +70,8 @@ def queued_reply(message_id: int) -> ReplyContext | None:
     """The assistant message `message_id` and what its prompt is built from; None when there
     is no such assistant message."""
     with connection.cursor() as cursor:
-        cursor.execute(_sql(), [ModelExport.Status.READY, Message.Status.DONE,
-                                Message.Status.STOPPED, message_id, Message.Role.ASSISTANT])
+        cursor.execute(_sql(), [ModelExport.Status.READY, list(HISTORY_STATUSES), message_id,
+                                Message.Role.ASSISTANT])
         row = cursor.fetchone()
     if row is None:
         return None

@@ -117,3 +117,34 @@ def test_feedback_without_a_better_answer_has_no_preferences_to_export(owner, cl
     # then
     assert response.status_code == 400
     assert "nothing to export" in response.json()["error"]["message"]
+
+
+def _corrected_replies(owner, count: int) -> None:
+    chat = conversation(owner)
+    for turn in range(count):
+        Message.objects.create(owner=owner, conversation=chat, role="user", content=f"Q{turn}?")
+        Message.objects.create(owner=owner, conversation=chat, role="assistant",
+                               content=f"wrong {turn}", feedback_text=f"right {turn}")
+
+
+def test_the_export_reads_the_conversations_once_however_many_replies_were_rated(make_user):
+    # given one user with one corrected reply and another with six
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.chat.preferences import feedback_preferences
+
+    few, many = make_user(), make_user()
+    _corrected_replies(few, 1)
+    _corrected_replies(many, 6)
+    # when each exports
+    counts, exported = [], []
+    for user in (few, many):
+        with CaptureQueriesContext(connection) as queries:
+            exported.append(feedback_preferences(user=user))
+        counts.append(len(queries))
+    # then the six cost no more queries than the one, and each prompt ends at its question
+    assert [len(records) for records in exported] == [1, 6]
+    assert counts[1] == counts[0]
+    assert [r["prompt"][-1]["content"] for r in exported[1]] == [f"Q{t}?" for t in range(6)]
+    assert len(exported[1][5]["prompt"]) == 11
