@@ -1,98 +1,82 @@
 """The inference worker's service for one side of an arena battle: serve the side's model
-version, answer the battle's prompt with the conversation's sampling settings, stream the
-text to the conversation's sockets through the process's relay as "battle_delta" events
-(naming the battle and side, never the model), store the reply once with a "battle_done"
-event, and release the quota lease however it ends."""
+version, answer the battle's prompt as chat answers a conversation (its sampling settings,
+the newest turns that fit the context), stream the text to the conversation's sockets
+through the process's relay as "battle_delta" events (naming the battle and side, never the
+model), store the reply once with a "battle_done" event, and release the quota lease however
+it ends. Until the vote, a failure is told in words that cannot tell the models apart."""
 
 from __future__ import annotations
 
-import logging
-
-from django.db import transaction
-from django.utils import timezone
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import NotFound
 
 from apps.chat import redis_state
-from apps.chat.generation import announce_end
+from apps.chat.generation import announce_end, conversation_plan, failure_message
 from apps.chat.ids import battle_generation_id
 from apps.chat.inference import GenerationResult, engine_for, run_generation
-from apps.chat.models import SETTINGS_FIELDS
+from apps.chat.prompting import PromptTooLong
 from apps.chat.quotas import Lease, quota_release
 from apps.chat.relay import chat_relay
 from apps.registry.selectors import version_sou_path
-from ml.infer.engine import within_context
+from ml.infer.engine import ContextLengthError
 
 from .models import BattleReply
+from .services import side_end
 
-logger = logging.getLogger(__name__)
-
-
-def _store(reply: BattleReply, **fields) -> bool:
-    """Write the finished side once; False when it was already finished or deleted."""
-    with transaction.atomic():
-        return bool(BattleReply.objects.filter(pk=reply.pk, status=BattleReply.Status.QUEUED)
-                    .update(updated_at=timezone.now(), **fields))
-
-
-def _ended(reply: BattleReply, **fields) -> list[dict]:
-    """Store the side's end; the event that announces it (none when it was already over)."""
-    if not _store(reply, **fields):
-        return []
-    return [{"type": "battle_done", "battle_id": reply.battle_id, "side": reply.side,
-             "status": fields["status"], "content": fields.get("content", ""),
-             "error": fields.get("error", "")}]
+# What a failed side says before the vote: the full reason may name the model's context
+# length, count tokens in its own tokenizer or name the version, which tells the models apart.
+TOO_LONG = "the conversation is too long for this model"
+NOT_GENERATED = "the answer could not be generated"
 
 
 def _request(reply: BattleReply, engine, lease: Lease | None):
-    conversation = reply.battle.conversation
-    sampling = {key: getattr(conversation, key) for key in SETTINGS_FIELDS
-                if getattr(conversation, key) is not None}
-    requested = sampling.pop("max_tokens", None)
-    max_tokens = requested or engine.defaults["max_tokens"]
-    if lease is not None:
-        max_tokens = min(max_tokens, lease.tokens)
-    return within_context(engine.request, reply.battle.prompt, chosen=requested is not None,
-                          max_tokens=max_tokens, **sampling)
+    prompt = reply.battle.prompt
+    system, history = (prompt[:1], prompt[1:]) if prompt and prompt[0]["role"] == "system" else ([], prompt)
+    plan = conversation_plan(reply.battle.conversation, engine, lease, system=system, history=history)
+    return engine.request(plan.messages, **plan.sampling)
+
+
+def _failed(reply: BattleReply, exc: Exception) -> list[dict]:
+    """End the side as failed: a reason that names neither model until the vote (the
+    context length, a version's name or id would), the full one after."""
+    public = TOO_LONG if isinstance(exc, (ContextLengthError, PromptTooLong)) else NOT_GENERATED
+    return side_end(reply, status=BattleReply.Status.FAILED, finish_reason="error", error=public,
+                    error_detail=failure_message(exc, f"battle reply {reply.pk}", "answer"))
 
 
 def battle_reply_generate(*, reply_id: int) -> None:
     """Generate one queued side of a battle; a redelivered task for a finished side does
-    nothing."""
+    nothing, and a side stopped before a worker took it ends empty."""
     reply = (BattleReply.objects.select_related("battle__conversation", "model_version")
              .filter(pk=reply_id).first())
     if reply is None or reply.status != BattleReply.Status.QUEUED:
         return
     conversation_id, lease = reply.battle.conversation_id, Lease.from_dict(reply.quota_lease)
+    stop_id = battle_generation_id(reply.pk)
     used, events, live = 0, [], None
     try:
+        if redis_state.stop_requested(stop_id):
+            events = side_end(reply, status=BattleReply.Status.STOPPED, finish_reason="cancelled")
+            return
         version = reply.model_version
         if version is None or version.owner_id != reply.owner_id:
             raise NotFound("This model version was deleted.")
         engine = engine_for(version_sou_path(version))
         request = _request(reply, engine, lease)
         live = chat_relay().open(
-            conversation_id=conversation_id,
-            stop_key=redis_state.stop_key(battle_generation_id(reply.pk)),
+            conversation_id=conversation_id, stop_key=redis_state.stop_key(stop_id),
             label={"type": "battle_delta", "battle_id": reply.battle_id, "side": reply.side})
         result: GenerationResult = run_generation(
             engine, request, requested_at=reply.created_at.timestamp(), on_text=live.add_text,
             should_stop=lambda: live.stop_requested, batch_s=0.0)
         used = result.completion_tokens
-        events = _ended(reply, status=BattleReply.Status.DONE, content=result.text,
-                        finish_reason=result.finish_reason,
-                        completion_tokens=result.completion_tokens)
-    except ValueError as exc:  # ContextLengthError, a template problem
-        events = _ended(reply, status=BattleReply.Status.FAILED, error=str(exc), finish_reason="error")
-    except APIException as exc:  # the version is gone or not ready
-        events = _ended(reply, status=BattleReply.Status.FAILED, error=str(exc.detail),
-                        finish_reason="error")
+        stopped = result.finish_reason == "cancelled"
+        events = side_end(reply, status=BattleReply.Status.STOPPED if stopped else BattleReply.Status.DONE,
+                          content=result.text, finish_reason=result.finish_reason,
+                          completion_tokens=result.completion_tokens)
     except Exception as exc:
-        logger.exception("battle reply %s failed", reply_id)
-        events = _ended(reply, status=BattleReply.Status.FAILED, finish_reason="error",
-                        error=f"the answer could not be generated ({type(exc).__name__})")
+        events = _failed(reply, exc)
     finally:
         try:
             announce_end(conversation_id, live, events)
         finally:
             quota_release(lease, used_tokens=used)
-

@@ -42,6 +42,7 @@ class BattleReply(OwnedModel):
     class Status(models.TextChoices):
         QUEUED = "queued"  # not finished yet
         DONE = "done"
+        STOPPED = "stopped"  # the user stopped it; content is what was made until then
         FAILED = "failed"
 
     battle = models.ForeignKey(Battle, on_delete=models.CASCADE, related_name="replies")
@@ -53,7 +54,11 @@ class BattleReply(OwnedModel):
     model_name = models.CharField(max_length=200)
     content = models.TextField(blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    # Why it failed, in words that cannot tell the models apart (shown before the vote) ...
     error = models.TextField(blank=True)
+    # ... and the full reason, which may (a context length, token counts in the model's own
+    # tokenizer), shown once the vote has revealed the models; empty when `error` says it all.
+    error_detail = models.TextField(blank=True)
     finish_reason = models.CharField(max_length=16, blank=True)
     completion_tokens = models.PositiveIntegerField(null=True, blank=True)
     # The quota the worker releases when the generation ends (apps.chat.quotas.Lease).

@@ -1,5 +1,6 @@
 """How a battle looks to its owner, on the chat socket and in the REST API: its sides A and
-B with their text and status, and which model answered each only once the vote is in."""
+B with their text and status, and which model answered each (and why a side failed, in
+full) only once the vote is in."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from .models import Battle, BattleReply
 
 def side_payload(reply: BattleReply, *, revealed: bool) -> dict:
     model = ({"id": reply.model_version_id, "name": reply.model_name} if revealed else None)
+    error = reply.error_detail if revealed and reply.error_detail else reply.error
     return {"side": reply.side, "status": reply.status, "content": reply.content,
-            "error": reply.error, "model": model}
+            "error": error, "model": model}
 
 
 def battle_payload(battle: Battle, replies: list[BattleReply]) -> dict:

@@ -3,9 +3,12 @@ versions, and decided votes as preference records."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 import numpy as np
+from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
 from apps.core.selectors import owned_get, owned_queryset
@@ -13,6 +16,7 @@ from apps.core.selectors import owned_get, owned_queryset
 from .models import Battle, BattleReply
 from .ratings import ratings
 
+LEADERBOARD_CACHE_S = 24 * 3600  # a key never goes stale (it names its games); this frees memory
 # What each vote scores for side A (see ratings.py: both bad counts as a tie).
 A_SCORE = {Battle.Vote.A: 1.0, Battle.Vote.B: 0.0, Battle.Vote.TIE: 0.5, Battle.Vote.BOTH_BAD: 0.5}
 
@@ -60,8 +64,20 @@ def _voted_games(*, user) -> list[tuple[int, str, int, str, float]]:
 
 def leaderboard(*, user) -> list[LeaderboardRow]:
     """The user's voted versions, best first: Bradley-Terry rating with its 95% interval,
-    and their battles, wins, losses and ties (both-bad votes count as ties)."""
+    and their battles, wins, losses and ties (both-bad votes count as ties). The bootstrap
+    fits are cached under the games they were fitted to, so a new vote (or a deleted or
+    renamed version) is a new key and an unchanged board is not refitted on every read."""
     games = _voted_games(user=user)
+    digest = hashlib.sha256(json.dumps(games).encode()).hexdigest()
+    key = f"arena:leaderboard:{user.pk}:{digest}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = _fitted(games)
+        cache.set(key, rows, LEADERBOARD_CACHE_S)
+    return rows
+
+
+def _fitted(games: list[tuple[int, str, int, str, float]]) -> list[LeaderboardRow]:
     index: dict[int, int] = {}
     names: dict[int, str] = {}
     for a, a_name, b, b_name, _ in games:

@@ -1,22 +1,26 @@
 """Writes for the arena: starting a battle (one prompt to two of the owner's ready model
-versions, shuffled into hidden sides A and B), voting on it once both replies are in (which
-reveals the models), and exporting the votes as preference pairs. Called by the REST API
-and the chat socket (a "compare" in a conversation); the inference worker writes the
-replies (generation.py)."""
+versions, shuffled into hidden sides A and B), stopping one, voting on it once both replies
+are in (which reveals the models), and exporting the votes as preference pairs. Called by
+the REST API and the chat socket (a "compare" in a conversation); the inference worker
+generates the replies (generation.py) and ends each side with `side_end`."""
 
 from __future__ import annotations
 
+import logging
 import random
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.chat import redis_state
 from apps.chat.conversation_lock import locked_conversation
+from apps.chat.ids import battle_generation_id
+from apps.chat.models import Conversation
 from apps.chat.preferences import conversation_prompt, nothing_to_export, records_dataset_create
-from apps.chat.quotas import Lease, quota_acquire, quota_release
+from apps.chat.quotas import Lease, generation_lost_before, quota_acquire, quota_release
 from apps.chat.realtime import publish_chat_events
-from apps.chat.services import check_content
+from apps.chat.services import check_content, check_idle
 from apps.core.errors import Conflict
 from apps.core.selectors import owned_get
 from apps.registry.models import ModelVersion
@@ -26,6 +30,7 @@ from .realtime import battle_payload
 from .selectors import battle_preferences
 from .tasks import battle_reply_inference_task
 
+logger = logging.getLogger(__name__)
 _shuffle = random.SystemRandom().shuffle  # which version is A is not predictable
 
 
@@ -54,17 +59,61 @@ def _leases(*, user_id: int, want_tokens: int | None) -> list[Lease]:
     return leases
 
 
+def side_end(reply: BattleReply, **fields) -> list[dict]:
+    """Store a side's end (`status` and what else `fields` set) once; the "battle_done"
+    event announcing it, or none when it had already ended or was deleted. `error` is what
+    the event and the battle show before the vote."""
+    with transaction.atomic():
+        stored = BattleReply.objects.filter(pk=reply.pk, status=BattleReply.Status.QUEUED).update(
+            updated_at=timezone.now(), **fields)
+    if not stored:
+        return []
+    return [{"type": "battle_done", "battle_id": reply.battle_id, "side": reply.side,
+             "status": fields["status"], "content": fields.get("content", ""),
+             "error": fields.get("error", "")}]
+
+
+def _give_up(reply: BattleReply, error: str) -> list[dict]:
+    """Fail a side no worker will answer, and free its quota lease."""
+    events = side_end(reply, status=BattleReply.Status.FAILED, error=error, finish_reason="error")
+    if events:
+        quota_release(Lease.from_dict(reply.quota_lease), used_tokens=0)
+    return events
+
+
+def _enqueue(reply: BattleReply) -> None:
+    """Hand the side to the inference queue; when that fails (the broker is down) the side
+    fails at once instead of staying queued, and its lease is freed."""
+    try:
+        battle_reply_inference_task.delay(reply.pk)
+    except Exception:
+        logger.exception("could not enqueue battle reply %s", reply.pk)
+        events = _give_up(reply, "the answer could not be started; try again")
+        if events:
+            publish_chat_events(reply.battle.conversation_id, events)
+
+
+def _end_lost_sides(conversation: Conversation) -> None:
+    """Fail the conversation's sides queued longer than any generation runs (their tasks
+    were lost), so their battles can be voted on and the conversation is free again."""
+    lost = BattleReply.objects.filter(battle__conversation=conversation, status=BattleReply.Status.QUEUED,
+                                      created_at__lt=generation_lost_before())
+    events = [event for reply in lost
+              for event in _give_up(reply, "the answer was lost before it was written; ask again")]
+    if events:
+        transaction.on_commit(lambda: publish_chat_events(conversation.pk, events), robust=True)
+
+
 @transaction.atomic
 def battle_create(*, user, conversation_id: int, content: str,
                   model_version_ids: list[int]) -> Battle:
     """A battle in the user's conversation: `content` (after the conversation's finished
-    turns) to both versions at once; its replies stream to the conversation's sockets."""
+    turns) to both versions at once; its replies stream to the conversation's sockets.
+    Refused while a reply or another comparison is being generated there."""
     check_content(content)
-    conversation = locked_conversation(user=user, conversation_id=conversation_id).conversation
+    conversation = check_idle(locked_conversation(user=user, conversation_id=conversation_id))
     versions = _versions(user=user, model_version_ids=list(model_version_ids))
-    if BattleReply.objects.filter(battle__conversation=conversation,
-                                  status=BattleReply.Status.QUEUED).exists():
-        raise ValidationError({"content": ["a comparison is still being answered; wait for it"]})
+    _end_lost_sides(conversation)
     _shuffle(versions)
     prompt = [*conversation_prompt(conversation), {"role": "user", "content": content}]
     leases = _leases(user_id=user.pk, want_tokens=conversation.max_tokens)
@@ -81,8 +130,20 @@ def battle_create(*, user, conversation_id: int, content: str,
     event = {"type": "battle", "battle": battle_payload(battle, replies)}
     transaction.on_commit(lambda: publish_chat_events(conversation.pk, [event]), robust=True)
     for reply in replies:
-        transaction.on_commit(lambda pk=reply.pk: battle_reply_inference_task.delay(pk))
+        transaction.on_commit(lambda reply=reply: _enqueue(reply), robust=True)
     return battle
+
+
+def battle_stop(*, user, conversation_id: int) -> list[int]:
+    """Ask the worker to stop the conversation's sides still being answered; each keeps what
+    it made. Returns their ids (none when no comparison is running)."""
+    conversation = owned_get(Conversation, user=user, pk=conversation_id)
+    running = list(BattleReply.objects.filter(battle__conversation=conversation,
+                                              status=BattleReply.Status.QUEUED)
+                   .values_list("pk", flat=True))
+    for pk in running:
+        redis_state.stop_request(battle_generation_id(pk))
+    return running
 
 
 @transaction.atomic
@@ -97,6 +158,7 @@ def battle_vote(*, user, battle_id: int, vote: str, conversation_id: int | None 
         raise ValidationError({"vote": [f"vote one of {', '.join(Battle.Vote.values)}"]})
     if battle.vote:
         raise Conflict("This battle already has a vote.")
+    _end_lost_sides(battle.conversation)
     replies = list(battle.replies.all())
     if any(reply.status == BattleReply.Status.QUEUED for reply in replies):
         raise ValidationError({"vote": ["wait until both answers are finished"]})

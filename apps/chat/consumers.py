@@ -1,11 +1,12 @@
 """The chat socket of one conversation (`/ws/chat/<id>/`). Only the owner may join; anyone
 else and any unknown conversation is closed with 4404, anonymous users with 4401. Every
-request (send, stop, regenerate, edit) first checks that the session or token the socket was
-opened with still holds; when it has ended the request is dropped and the socket closed with
-4401.
+request (send, stop, regenerate, edit, compare, vote) first checks that the session or token
+the socket was opened with still holds; when it has ended the request is dropped and the
+socket closed with 4401. A malformed request answers an "error" event; the socket stays open.
 
-Client -> server: {"type": "send", "content"}, {"type": "stop"}, {"type": "regenerate"},
-{"type": "edit", "message_id", "content"}, {"type": "ping"}; for the arena (apps/arena),
+Client -> server: {"type": "send", "content"}, {"type": "stop"} (the running reply, or the
+running comparison's sides), {"type": "regenerate"}, {"type": "edit", "message_id",
+"content"}, {"type": "ping"}; for the arena (apps/arena),
 {"type": "compare", "content", "model_version_ids": [two ids]} and
 {"type": "vote", "battle_id", "vote": "a" | "b" | "tie" | "both_bad"}.
 Server -> client (to every socket of the conversation): "message" (a new or edited message),
@@ -54,6 +55,14 @@ _requests = ThreadPoolExecutor(max_workers=REQUEST_THREADS, thread_name_prefix="
 
 def _on_request_thread(function):
     return database_sync_to_async(function, thread_sensitive=False, executor=_requests)
+
+
+def _stop_everything(*, user, conversation_id) -> bool:
+    """Stop the conversation's running reply and the sides of its running comparison;
+    whether anything was running."""
+    reply = services.generation_stop(user=user, conversation_id=conversation_id)
+    sides = arena_services.battle_stop(user=user, conversation_id=conversation_id)
+    return reply is not None or bool(sides)
 
 
 class CredentialEnded(Exception):
@@ -135,7 +144,7 @@ class ChatConsumer(GroupConsumer):
         await self._call(arena_services.battle_vote, battle_id=battle_id, vote=content.get("vote"))
 
     async def _stop(self, content):
-        if await self._call(services.generation_stop) is None:
+        if not await self._call(_stop_everything):
             await self._error("nothing is being generated", "not_running")
 
     async def _ping(self, content):

@@ -1,6 +1,7 @@
-"""The lock every request for a reply takes first: the user's conversation row, locked until
-the transaction ends, read with whether a reply is queued in it (the lock keeps that true
-until commit, so two sends can never both start a reply).
+"""The lock every request for a reply or an arena comparison takes first: the user's
+conversation row, locked until the transaction ends, read with whether a reply is queued in
+it and whether a comparison is being answered (the lock keeps both true until commit, so two
+requests can never both start one, nor a reply and a comparison run at once).
 
 One hand-written statement, because it is the first thing a chat send does: the ORM spent
 1.7 ms of CPU building this query (the EXISTS subquery, FOR UPDATE, the owner filter) and
@@ -16,9 +17,11 @@ from django.db import connection
 from django.db.transaction import TransactionManagementError
 from rest_framework.exceptions import NotFound
 
+from apps.arena.models import Battle, BattleReply
 from apps.core.raw_rows import instance_from_row, select_columns
 
 from .models import Conversation, Message
+from .quotas import generation_lost_before
 
 _MAX_ID = 2**63 - 1  # bigint: a larger id cannot exist, and PostgreSQL would refuse it
 
@@ -27,6 +30,8 @@ _MAX_ID = 2**63 - 1  # bigint: a larger id cannot exist, and PostgreSQL would re
 class LockedConversation:
     conversation: Conversation  # locked until the transaction ends
     replying: bool  # a reply is queued in it (and stays so, or not, until commit)
+    # A side of an arena battle in it is still queued, and not lost (quotas.generation_lost_before).
+    comparing: bool
 
 
 @cache
@@ -34,14 +39,18 @@ def _sql() -> str:
     return f"""
         SELECT {select_columns(Conversation, "c")},
             EXISTS(SELECT 1 FROM "{Message._meta.db_table}" m
-                   WHERE m."conversation_id" = c."id" AND m."status" = %s) AS replying
+                   WHERE m."conversation_id" = c."id" AND m."status" = %s) AS replying,
+            EXISTS(SELECT 1 FROM "{BattleReply._meta.db_table}" r
+                   JOIN "{Battle._meta.db_table}" b ON b."id" = r."battle_id"
+                   WHERE b."conversation_id" = c."id" AND r."status" = %s
+                     AND r."created_at" >= %s) AS comparing
         FROM "{Conversation._meta.db_table}" c
         WHERE c."id" = %s AND c."owner_id" = %s
         FOR UPDATE OF c"""
 
 
 def locked_conversation(*, user, conversation_id) -> LockedConversation:
-    """The user's conversation, locked, and whether it is replying; NotFound (404) when it is not
+    """The user's conversation, locked, and whether it is replying or comparing; NotFound (404) when it is not
     theirs or does not exist, as every owner-scoped read answers."""
     if not connection.in_atomic_block:
         raise TransactionManagementError("locking a conversation needs a transaction")
@@ -52,9 +61,10 @@ def locked_conversation(*, user, conversation_id) -> LockedConversation:
     row = None
     if pk is not None and 0 < pk <= _MAX_ID and user is not None and user.is_authenticated:
         with connection.cursor() as cursor:
-            cursor.execute(_sql(), [Message.Status.QUEUED, pk, user.pk])
+            cursor.execute(_sql(), [Message.Status.QUEUED, BattleReply.Status.QUEUED,
+                                    generation_lost_before(), pk, user.pk])
             row = cursor.fetchone()
     if row is None:
         raise NotFound(f"No {Conversation._meta.verbose_name} with id {conversation_id}.")
-    return LockedConversation(conversation=instance_from_row(Conversation, row[:-1], "c"),
-                              replying=row[-1])
+    return LockedConversation(conversation=instance_from_row(Conversation, row[:-2], "c"),
+                              replying=row[-2], comparing=row[-1])

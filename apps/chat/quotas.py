@@ -113,6 +113,12 @@ def quota_acquire(*, user_id: int, want_tokens: int | None) -> Lease:
     return Lease(user_id=user_id, member=member, day=day, tokens=int(granted))
 
 
+def generation_lost_before() -> datetime:
+    """A generation queued before this has outlived its lease's deadline: no generation runs
+    that long, so its task was lost (never enqueued, or dropped) and nothing will finish it."""
+    return datetime.now(UTC) - timedelta(seconds=setting("SLOUGHGPT_CHAT_GENERATION_TIMEOUT_S"))
+
+
 def quota_release(lease: Lease | None, *, used_tokens: int) -> None:
     """Free the slot and give back the reserved tokens that were not generated. Releasing
     twice gives nothing back twice."""

@@ -172,9 +172,13 @@ def check_content(content: str, field: str = "content") -> str:
     return content
 
 
-def _check_idle(locked: LockedConversation) -> Conversation:
+def check_idle(locked: LockedConversation) -> Conversation:
+    """The locked conversation when nothing is being generated in it: one reply or one
+    comparison at a time, which the quota and the conversation's history both assume."""
     if locked.replying:
         raise ValidationError({"content": ["a reply is still being generated; stop it or wait"]})
+    if locked.comparing:
+        raise ValidationError({"content": ["a comparison is still being answered; stop it or wait"]})
     return locked.conversation
 
 
@@ -220,7 +224,7 @@ def _after_commit(conversation: Conversation, events: list[dict], reply: Message
 def message_send(*, user, conversation_id: int, content: str) -> tuple[Message, Message]:
     """The user's message and the queued reply to it."""
     check_content(content)
-    conversation = _check_idle(locked_conversation(user=user, conversation_id=conversation_id))
+    conversation = check_idle(locked_conversation(user=user, conversation_id=conversation_id))
     message = Message(owner=user, conversation=conversation, role=Message.Role.USER, content=content)
     reply = _start_reply(conversation, message)
     # A new conversation is named after its first message.
@@ -234,7 +238,7 @@ def message_send(*, user, conversation_id: int, content: str) -> tuple[Message, 
 def message_regenerate(*, user, conversation_id: int) -> tuple[list[int], Message]:
     """A new reply to the last user message; the previous reply (if any) is dropped.
     Returns (removed message ids, the queued reply)."""
-    conversation = _check_idle(locked_conversation(user=user, conversation_id=conversation_id))
+    conversation = check_idle(locked_conversation(user=user, conversation_id=conversation_id))
     last_user = conversation.messages.filter(role=Message.Role.USER).order_by("-id").first()
     if last_user is None:
         raise ValidationError({"type": ["there is no message to answer yet"]})
@@ -274,7 +278,7 @@ def message_edit(*, user, conversation_id: int, message_id: int,
     Returns (the edited message, removed message ids, the queued reply)."""
     locked = locked_conversation(user=user, conversation_id=conversation_id)
     check_content(content)
-    conversation = _check_idle(locked)
+    conversation = check_idle(locked)
     message = owned_get(conversation.messages.filter(role=Message.Role.USER), user=user, pk=message_id)
     message.content = content
     message.save(update_fields=["content", "updated_at"])

@@ -5,10 +5,14 @@ the leaderboard, and votes exported as preference pairs."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from apps.arena.models import Battle, BattleReply
+from apps.arena.ratings import ratings
+from apps.chat.conf import setting
 from apps.chat.tests.factories import conversation, model_version
 from apps.datasets.models import DatasetVersion
 from apps.datasets.services import dataset_version_path
@@ -163,3 +167,123 @@ def test_exporting_without_a_decided_vote_is_refused(owner, client):
     finished_battle(owner, *_versions(owner), vote="both_bad")
     response = client.post(f"{BASE}export/", {}, format="json")
     assert response.status_code == 400 and "nothing to export" in response.json()["error"]["message"]
+
+
+def _compare(client, chat, versions, content: str = "Hi"):
+    return client.post(f"{BASE}battles/", {"conversation_id": chat.pk, "content": content,
+                                           "model_version_ids": [v.pk for v in versions]},
+                       format="json")
+
+
+def test_the_server_decides_which_version_is_a(owner, client, monkeypatch):
+    # given a shuffle that puts the second version first
+    from apps.arena import services
+
+    one, two = _versions(owner)
+    monkeypatch.setattr(services, "_shuffle", lambda versions: versions.reverse())
+    # when
+    battle = _compare(client, conversation(owner, one), [one, two]).json()
+    # then side A is the version the shuffle put first, as the vote reveals
+    voted = client.post(f"{BASE}battles/{battle['id']}/vote/", {"vote": "a"}, format="json")
+    assert voted.status_code == 400  # both sides are still queued
+    sides = {r.side: r.model_version_id for r in BattleReply.objects.filter(battle_id=battle["id"])}
+    assert sides == {"a": two.pk, "b": one.pk}
+
+
+def test_a_side_that_could_not_be_enqueued_fails_frees_its_quota_and_blocks_nothing(
+        owner, client, monkeypatch, django_capture_on_commit_callbacks):
+    # given a broker that refuses the first comparison's tasks
+    from apps.arena import services
+    from apps.chat.quotas import quota_status
+
+    one, two = _versions(owner)
+    chat = conversation(owner, one)
+
+    def unreachable(reply_id):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(services.battle_reply_inference_task, "delay", unreachable)
+    # when the user compares
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _compare(client, chat, [one, two])
+    # then both sides fail saying so, and their quota is free again
+    assert first.status_code == 202
+    shown = client.get(f"{BASE}battles/{first.json()['id']}/").json()
+    assert [(s["status"], s["error"]) for s in shown["sides"]] == [
+        ("failed", "the answer could not be started; try again")] * 2
+    assert quota_status(user_id=owner.pk)["running"] == 0
+    # and the next comparison in the conversation is taken
+    monkeypatch.setattr(services.battle_reply_inference_task, "delay", lambda reply_id: None)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _compare(client, chat, [one, two]).status_code == 202
+
+
+def test_a_lost_side_does_not_hold_the_conversation_forever(owner, client):
+    # given a comparison whose side B has been queued longer than any generation runs
+    one, two = _versions(owner)
+    lost = finished_battle(owner, one, two)
+    chat = lost.conversation
+    old = timezone.now() - timedelta(seconds=setting("SLOUGHGPT_CHAT_GENERATION_TIMEOUT_S") + 1)
+    BattleReply.objects.filter(battle=lost, side="b").update(status="queued", created_at=old)
+    # when the user compares again
+    response = _compare(client, chat, [one, two])
+    # then it is taken, and the lost side failed so its battle can be voted on
+    assert response.status_code == 202, response.json()
+    assert BattleReply.objects.get(battle=lost, side="b").status == "failed"
+    assert client.post(f"{BASE}battles/{lost.pk}/vote/", {"vote": "a"}, format="json").status_code == 200
+    # while a comparison still being answered does hold it
+    again = _compare(client, chat, [one, two])
+    assert again.status_code == 400 and "still being answered" in again.json()["error"]["message"]
+
+
+def test_a_comparison_and_a_chat_reply_never_run_at_once(owner, client):
+    # given a conversation with a reply being generated
+    one, two = _versions(owner)
+    replying, comparing = conversation(owner, one), conversation(owner, one)
+    assert client.post(f"/api/v1/chat/conversations/{replying.pk}/messages/", {"content": "Hi"},
+                       format="json").status_code == 202
+    # when the user compares there, and chats where a comparison runs
+    compared = _compare(client, replying, [one, two])
+    assert _compare(client, comparing, [one, two]).status_code == 202
+    sent = client.post(f"/api/v1/chat/conversations/{comparing.pk}/messages/", {"content": "Hi"},
+                       format="json")
+    # then both are refused, saying why
+    assert compared.status_code == 400 and "reply is still being generated" in compared.json()["error"]["message"]
+    assert sent.status_code == 400 and "comparison is still being answered" in sent.json()["error"]["message"]
+
+
+def test_a_failed_sides_full_reason_is_shown_only_after_the_vote(owner, client):
+    # given a side that failed on its model's context
+    battle = finished_battle(owner, *_versions(owner))
+    BattleReply.objects.filter(battle=battle, side="a").update(
+        status="failed", content="", error="the conversation is too long for this model",
+        error_detail="the prompt has 300 tokens and max_tokens is 16: 316 exceeds the context "
+                     "length of 256 tokens")
+    # when
+    before = client.get(f"{BASE}battles/{battle.pk}/").json()["sides"][0]["error"]
+    after = client.post(f"{BASE}battles/{battle.pk}/vote/", {"vote": "b"},
+                        format="json").json()["sides"][0]["error"]
+    # then
+    assert before == "the conversation is too long for this model"
+    assert "context length of 256" in after
+
+
+def test_the_leaderboard_is_fitted_once_per_set_of_votes(owner, client, monkeypatch):
+    # given a board read once
+    from apps.arena import selectors
+
+    one, two = _versions(owner)
+    finished_battle(owner, one, two, vote="a")
+    fits = []
+    monkeypatch.setattr(selectors, "ratings", lambda *a, **k: fits.append(1) or ratings(*a, **k))
+    first = client.get(f"{BASE}leaderboard/").json()
+    # when it is read again, then after a new vote
+    again = client.get(f"{BASE}leaderboard/").json()
+    fitted_for_both_reads = len(fits)
+    finished_battle(owner, one, two, vote="b")
+    finished_battle(owner, one, two, vote="b")
+    after_vote = client.get(f"{BASE}leaderboard/").json()
+    # then the unchanged board is not refitted, and the vote changes it
+    assert again == first and fitted_for_both_reads == 1
+    assert len(fits) == 2 and [r["model_version_id"] for r in after_vote] == [two.pk, one.pk]
+    assert after_vote[0]["battles"] == 3
