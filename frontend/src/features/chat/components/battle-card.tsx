@@ -49,6 +49,7 @@ export function BattleCard({ battle, onVote }: BattleCardProps) {
                 <span className={muted.small}>model hidden</span>
               )}
               {side.status === 'queued' && <Badge tone="warning">writing…</Badge>}
+              {side.status === 'stopped' && <Badge>stopped</Badge>}
               {side.status === 'failed' && <Badge tone="danger">failed</Badge>}
             </header>
             <p className={styles.answer}>{side.content || side.error}</p>

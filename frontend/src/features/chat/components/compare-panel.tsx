@@ -1,8 +1,8 @@
 /**
  * Compare mode of a conversation: pick two of your ready model versions, ask one question, and
  * both answer at once, streamed side by side as A and B (the server decides which is which and
- * hides it); vote, and the models are revealed. The comparisons of this conversation are listed
- * newest first.
+ * hides it); Stop ends both answers early, keeping what they wrote; vote, and the models are
+ * revealed. The comparisons of this conversation are listed newest first.
  */
 import { type ReactNode, useState } from 'react';
 
@@ -20,11 +20,18 @@ interface ComparePanelProps {
   conversationId: number;
   onCompare: (content: string, modelVersionIds: [number, number]) => boolean;
   onVote: (battleId: number, vote: Vote) => boolean;
+  onStop: () => void;
   /** A socket problem to show above the question box. */
   problem?: ReactNode;
 }
 
-export function ComparePanel({ conversationId, onCompare, onVote, problem }: ComparePanelProps) {
+export function ComparePanel({
+  conversationId,
+  onCompare,
+  onVote,
+  onStop,
+  problem,
+}: ComparePanelProps) {
   const versions = useReadyModelVersions();
   const battles = useBattles(conversationId);
   const [first, setFirst] = useState('');
@@ -86,6 +93,7 @@ export function ComparePanel({ conversationId, onCompare, onVote, problem }: Com
         disabled={!chosen}
         placeholder="Ask both models…"
         onSend={(content) => onCompare(content, [Number(first), Number(second)])}
+        onStop={onStop}
       />
     </>
   );

@@ -95,6 +95,7 @@ export function ConversationView({ conversationId, createSocket }: ConversationV
             conversationId={detail.id}
             onCompare={socket.compare}
             onVote={socket.vote}
+            onStop={socket.stop}
             problem={problem}
           />
         ) : (

@@ -182,4 +182,48 @@ describe('Compare mode', () => {
     expect(screen.queryByRole('button', { name: 'B is better' })).not.toBeInTheDocument();
     expect(within(paneA).queryByText('model hidden')).not.toBeInTheDocument();
   });
+
+  it('stops a running comparison, keeping what both sides wrote', SLOW, async () => {
+    // given a comparison being answered
+    fakeApi();
+    const socket = new FakeSocket();
+    const { user } = renderWithProviders(
+      <MemoryRouter>
+        <ConversationView conversationId={7} createSocket={() => socket as unknown as WebSocket} />
+      </MemoryRouter>,
+    );
+    await screen.findByRole('heading', { name: 'Sonnets' }, LOADED);
+    act(() => socket.accept());
+    await user.click(screen.getByRole('button', { name: 'Compare' }));
+    act(() => {
+      socket.emit({ type: 'battle', battle });
+      socket.emit({ type: 'battle_delta', battle_id: 11, side: 'a', text: 'Old pond' });
+    });
+
+    // when the user stops it
+    await user.click(await screen.findByRole('button', { name: 'Stop' }));
+    act(() => {
+      for (const [side, content] of [
+        ['a', 'Old pond'],
+        ['b', ''],
+      ]) {
+        socket.emit({
+          type: 'battle_done',
+          battle_id: 11,
+          side,
+          status: 'stopped',
+          content,
+          error: '',
+        });
+      }
+    });
+
+    // then the stop went over the socket, both sides show as stopped, and the vote opens
+    expect(socket.sent).toContainEqual({ type: 'stop' });
+    const paneA = screen.getByRole('region', { name: 'Answer A' });
+    await waitFor(() => expect(paneA).toHaveTextContent('stopped'));
+    expect(paneA).toHaveTextContent('Old pond');
+    expect(screen.getByRole('button', { name: 'A is better' })).toBeEnabled();
+    expect(screen.queryByRole('button', { name: 'Stop' })).not.toBeInTheDocument();
+  });
 });
