@@ -46,10 +46,19 @@ class TrainingRunOutput(serializers.ModelSerializer):
         fields = [
             "id", "run", "experiment", "name", "dataset_version", "tokenizer_model_version",
             "method", "base_model_version", "config", "status", "step",
-            "max_steps", "eta_seconds", "tokens_per_s", "best_val_loss", "error", "attempts",
+            "max_steps", "eta_seconds", "tokens_per_s", "best_val_loss", "context_tokens", "cut_examples",
+            "dropped_pairs", "error", "attempts",
             "cancel_requested", "runs_ahead", "queued_at", "created_at", "updated_at",
         ]
         ref_name = "TrainingRun"
+        extra_kwargs = {
+            "context_tokens": {"help_text": "Tokens per training row (the context) the run trained "
+                               "with; null until it has trained."},
+            "cut_examples": {"help_text": "Examples longer than the context, cut to fit (for DPO: "
+                             "pairs whose prompt was shortened)."},
+            "dropped_pairs": {"help_text": "Preference pairs left out: their replies cannot fit the "
+                              "context beside any prompt."},
+        }
 
 
 class TrainingRunListCreateApi(APIView):

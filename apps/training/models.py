@@ -55,6 +55,11 @@ class TrainingRun(OwnedModel):
     lease_owner = models.CharField(max_length=64, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     cancel_requested = models.BooleanField(default=False)
+    # What the data lost to the context the run trained with (its rows' length in tokens):
+    # examples cut to fit, and preference pairs left out because their replies cannot fit.
+    context_tokens = models.PositiveIntegerField(null=True, blank=True)
+    cut_examples = models.PositiveIntegerField(default=0)
+    dropped_pairs = models.PositiveIntegerField(default=0)
     last_checkpoint = models.CharField(max_length=500, blank=True)
     best_checkpoint = models.CharField(max_length=500, blank=True)
 

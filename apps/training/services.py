@@ -462,12 +462,24 @@ def training_run_execute(*, training_run_id: int, execution_id: str) -> str:
     training_run.last_checkpoint = result.last_checkpoint or ""
     training_run.best_checkpoint = result.best_checkpoint or ""
     training_run.step = result.steps
+    training_run.cut_examples, training_run.dropped_pairs = result.cut_examples, result.dropped_pairs
+    training_run.context_tokens = _context_tokens(config, result.last_checkpoint)
     if result.best_val_loss is not None:
         # The engine's best spans every execution, as its checkpoint state carries it.
         training_run.best_val_loss = result.best_val_loss
     _checkpoints_to_artifacts(training_run)
     status = Status.CANCELLED if result.stopped == "cancelled" else Status.FINISHED
     return _finish(training_run, status)
+
+
+def _context_tokens(config, checkpoint: str | None) -> int | None:
+    """The context the run's rows held (what its examples were cut to): as configured, else
+    the model's own, which its checkpoint names."""
+    from ml.train.checkpoint import read_meta
+
+    if config.model.block_size:
+        return config.model.block_size
+    return read_meta(checkpoint).model_config.block_size if checkpoint else None
 
 
 # The files of a checkpoint a person needs to use the model elsewhere.
@@ -498,7 +510,8 @@ def _finish(training_run: TrainingRun, status: str, error: str = "") -> str:
         # they came, and a full save of this instance would put back their first values.
         training_run.save(update_fields=[
             "error", "lease_owner", "eta_seconds", "status", "step", "best_val_loss",
-            "last_checkpoint", "best_checkpoint", "updated_at",
+            "last_checkpoint", "best_checkpoint", "context_tokens", "cut_examples", "dropped_pairs",
+            "updated_at",
         ])
     if error:
         training_run_log_append(training_run=training_run, line=error)

@@ -2,6 +2,8 @@
 Q4_0) base, and DPO with and without adapters; a qlora result registers as a version whose
 merged file loads and answers."""
 
+import json
+
 import pytest
 import torch
 
@@ -15,7 +17,7 @@ from ml.sou import read_sou
 from ml.train.checkpoint import load_checkpoint
 from ml.train.packed import sou_model
 
-from .test_fine_tune import PREFERENCES, _create, fine_tune_config, pairs_version
+from .test_fine_tune import PREFERENCES, URL, _create, fine_tune_config, pairs_version
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +81,28 @@ def test_a_dpo_run_finishes_with_and_without_adapters(owner, api_client_for, lor
     assert training_run.step == 3
     keys = set(training_run.run.metric_series.values_list("key", flat=True))
     assert {"rewards/margin", "rewards/accuracy"} <= keys
+
+
+def test_a_run_says_how_many_examples_it_cut_and_how_many_pairs_it_left_out(owner, api_client_for):
+    # given preference pairs of which some have a prompt longer than the 32-token context and
+    # one has a reply that cannot fit beside any prompt
+    long_prompt = " ".join(["Tell me a story about the sea and the ships."] * 6)
+    records = [{"prompt": long_prompt, "chosen": "A boat.", "rejected": "No."}] * 3
+    records += [{"prompt": "Name a reef.", "chosen": " ".join(["the sailors who crossed it"] * 12), "rejected": "No."}]
+    records += [{"prompt": f"Name a {thing}.", "chosen": f"A {thing}.", "rejected": "No."}
+                for thing in ["boat", "wave", "gull", "reef"] * 6]
+    text = "".join(json.dumps(record) + "\n" for record in records)
+    client = api_client_for(owner)
+    # when a DPO run on them executes
+    training_run = _executed(client, pairs_version(owner, text, "prefs.jsonl"), model_version(owner), "dpo",
+                             fine_tune_config(max_iters=2, dpo={"beta": 0.1}))
+    # then the run shows what was cut and what was left out, against the context it trained with
+    detail = client.get(f"{URL}{training_run.pk}/").json()
+    assert detail["context_tokens"] == 32
+    assert detail["cut_examples"] >= 3 and detail["dropped_pairs"] >= 1
+    counts = (detail["cut_examples"], detail["dropped_pairs"])
+    # and the training of a run that cut nothing says so with zeros
+    plain = _executed(client, pairs_version(owner, PREFERENCES, "short.jsonl"), model_version(owner), "dpo",
+                      fine_tune_config(max_iters=1, model={"block_size": 64}, dpo={"beta": 0.1}))
+    plain_detail = client.get(f"{URL}{plain.pk}/").json()
+    assert (plain_detail["cut_examples"], plain_detail["dropped_pairs"]) == (0, 0) != counts
