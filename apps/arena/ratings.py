@@ -6,8 +6,11 @@ Strengths p = exp(theta) maximise the likelihood prod P(i beats j) = p_i / (p_i 
 found by Newton's method. Every version also plays one virtual tie against a fixed reference of strength 1: this keeps
 a version that won (or lost) every battle finite and anchors the scale, so a version with
 few battles stays near the middle. Ratings are on the Elo scale, 1000 + 400 log10(p).
-Intervals are the 2.5 and 97.5 percentiles over fits to battles resampled with replacement
-(a fixed seed, so the same votes always give the same board). numpy only; no Django."""
+Intervals span both the 2.5 and 97.5 percentiles over fits to battles resampled with
+replacement (a fixed seed, so the same votes always give the same board) and the fit's own
+95% interval from its curvature (theta +- 1.96 standard errors): with few battles resampling
+barely varies them (one battle resamples to itself), so the bootstrap alone would claim a
+certainty the votes do not give. numpy only; no Django."""
 
 from __future__ import annotations
 
@@ -29,9 +32,15 @@ class Rating:
 
 
 def strengths(n_items: int, games: np.ndarray) -> np.ndarray:
-    """(n_items,) BT strengths from `games` (G, 3): rows (i, j, score of i in [0, 1]), by
-    Newton's method on the log-strengths theta (the log-likelihood is concave, strictly so
-    with the reference games, so it converges in a few steps)."""
+    """(n_items,) BT strengths from `games` (G, 3): rows (i, j, score of i in [0, 1])."""
+    theta, _ = _fit(n_items, games)
+    return np.exp(theta)
+
+
+def _fit(n_items: int, games: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The log-strengths theta (n,) and the Hessian (n, n) of the negative log-likelihood
+    there, by Newton's method (the log-likelihood is concave, strictly so with the
+    reference games, so it converges in a few steps)."""
     i, j = games[:, 0].astype(int), games[:, 1].astype(int)
     score = games[:, 2].astype(float)
     theta = np.zeros(n_items)
@@ -51,7 +60,7 @@ def strengths(n_items: int, games: np.ndarray) -> np.ndarray:
         theta += step
         if np.max(np.abs(step)) < TOLERANCE:
             break
-    return np.exp(theta)
+    return theta, hessian
 
 
 def to_rating(p: np.ndarray) -> np.ndarray:
@@ -62,11 +71,20 @@ def ratings(n_items: int, games: np.ndarray, *, rounds: int = BOOTSTRAP_ROUNDS,
             seed: int = 0) -> list[Rating]:
     """Each item's rating and 95% bootstrap interval from `games` (see `strengths`)."""
     games = np.asarray(games, dtype=float).reshape(-1, 3)
-    estimate = to_rating(strengths(n_items, games))
+    theta, hessian = _fit(n_items, games)
+    estimate = to_rating(np.exp(theta))
+    # Ratings compare versions with each other, so the spread is taken with the mean rating
+    # held fixed: the reference games pin the overall level only loosely, and that shared
+    # drift would widen every interval without saying anything about who is better.
+    centre = np.eye(n_items) - 1.0 / n_items
+    covariance = centre @ np.linalg.inv(hessian) @ centre.T
+    spread = 1.96 * np.sqrt(np.clip(np.diag(covariance), 0.0, None))  # (n,) in log-strength
+    wald_low, wald_high = to_rating(np.exp(theta - spread)), to_rating(np.exp(theta + spread))
     rng = np.random.default_rng(seed)
     samples = np.empty((rounds, n_items))
     for r in range(rounds):
         picked = games[rng.integers(0, len(games), len(games))] if len(games) else games
         samples[r] = to_rating(strengths(n_items, picked))
     low, high = np.percentile(samples, [2.5, 97.5], axis=0)
+    low, high = np.minimum(low, wald_low), np.maximum(high, wald_high)
     return [Rating(float(e), float(lo), float(hi)) for e, lo, hi in zip(estimate, low, high, strict=True)]

@@ -52,3 +52,14 @@ def test_the_fit_maximises_the_likelihood_with_its_reference_games():
 def test_a_version_that_won_every_battle_still_has_a_finite_rating():
     fitted = ratings(2, np.array([(0, 1, 1.0)] * 3))
     assert np.isfinite(fitted[0].rating) and fitted[0].rating > fitted[1].rating
+
+
+def test_one_battle_leaves_a_wide_interval_and_more_battles_narrow_it():
+    # given one vote, then twenty with the same outcome
+    one = ratings(2, np.array([(0, 1, 1.0)]))
+    many = ratings(2, np.array([(0, 1, 1.0)] * 15 + [(0, 1, 0.0)] * 5))
+    # then one battle does not claim certainty: resampling it alone would give a zero width
+    assert one[0].ci_high - one[0].ci_low > 100
+    assert one[0].ci_low < one[0].rating < one[0].ci_high
+    # and more votes give a narrower interval around a clearer lead
+    assert many[0].ci_high - many[0].ci_low < one[0].ci_high - one[0].ci_low
