@@ -282,6 +282,17 @@ def _import_source(version: ModelVersion) -> Path:
     return source / f"upload{suffix}"
 
 
+def _fine_tune_base(version: ModelVersion) -> Path | None:
+    """The file of the version a run's result was fine-tuned from, whose reply settings (and
+    chat template) the result keeps; None for a model trained from scratch, or once the base
+    version is gone."""
+    base = version.base_version
+    if version.source != Source.TRAINING_RUN or base is None or base.status != ModelVersion.Status.READY:
+        return None
+    path = storage.canonical_sou(base.owner_id, base.pk)
+    return path if path.is_file() else None
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -308,7 +319,7 @@ def model_version_import(*, version_id: int) -> ModelVersion:
                 pass
             shutil.copyfile(source, canonical)
         else:
-            import_model(source, canonical, qtype="F32")
+            import_model(source, canonical, qtype="F32", base=_fine_tune_base(version))
         with read_sou(canonical) as sou:
             version.architecture = sou.config
             version.parameters = sum(_count(info.shape) for info in sou.tensor_infos)

@@ -24,7 +24,7 @@ from tokenizers import Tokenizer
 from torch import nn
 
 from ml.sou.api import read_sou, write_sou
-from ml.sou.constants import BLOCK_TYPES, STEERING_PREFIX, TENSOR_TYPES
+from ml.sou.constants import BLOCK_TYPES, SECTION_GENERATION, STEERING_PREFIX, TENSOR_TYPES
 from ml.sou.errors import SouFormatError
 from ml.sou.metadata import validate_metadata
 from ml.sou.quant import QuantPolicy
@@ -151,6 +151,27 @@ def _from_checkpoint(directory: Path) -> _Source:
         source_types=["F32"],
         reference_tokens=lambda text: tokens_of(reference, text),
     )
+
+
+# A fine-tune keeps how the `.sou` it started from was set to answer, but not its personality
+# or steering vectors: those were measured on the base's activations, which the fine-tune
+# moved, so a personality is applied to the result anew. Token ids come from the checkpoint.
+IDS_FROM_CHECKPOINT = ("eos_token_ids", "bos_token_id")
+
+
+def _base_settings(source: _Source, base: Path) -> _Source:
+    """The base's reply settings (temperature, max_tokens, repetition penalty, stop, ...)
+    under the checkpoint's token ids, and its chat template where the checkpoint has none."""
+    with read_sou(base) as sou:
+        stored = dict(sou.metadata.get(SECTION_GENERATION, {}))
+        chat_template = sou.chat_template
+    generation = {**stored, **source.generation}
+    for key in IDS_FROM_CHECKPOINT:
+        # The same tokenizer: the base's ids stand where the checkpoint names none.
+        if source.generation.get(key) in (None, []) and key in stored:
+            generation[key] = stored[key]
+    return dataclasses.replace(source, generation=generation,
+                               chat_template=source.chat_template or chat_template)
 
 
 def _hf_sampling(directory: Path, warn: list[str]) -> dict:
@@ -302,11 +323,15 @@ def _write(source: _Source, out: Path, qtype: str, policy: QuantPolicy | None,
 
 
 def import_checkpoint(directory: str | os.PathLike, out: str | os.PathLike, qtype: str = "F32",
-                      policy: QuantPolicy | None = None) -> ImportReport:
-    """A training checkpoint directory (LoRA adapters merged) into a `.sou` file."""
+                      policy: QuantPolicy | None = None,
+                      base: str | os.PathLike | None = None) -> ImportReport:
+    """A training checkpoint directory (LoRA adapters merged) into a `.sou` file; a
+    fine-tune's `base` (the `.sou` it started from) gives its reply settings."""
     directory = Path(directory)
-    return _write(_from_checkpoint(directory), Path(out), qtype, policy, "checkpoint",
-                  directory, [])
+    source = _from_checkpoint(directory)
+    if base is not None:
+        source = _base_settings(source, Path(base))
+    return _write(source, Path(out), qtype, policy, "checkpoint", directory, [])
 
 
 def import_hf_dir(directory: str | os.PathLike, out: str | os.PathLike, qtype: str = "F32",
@@ -324,15 +349,17 @@ def import_gguf(path: str | os.PathLike, out: str | os.PathLike, qtype: str = "F
 
 
 def import_model(source: str | os.PathLike, out: str | os.PathLike, qtype: str = "F32",
-                 policy: QuantPolicy | None = None) -> ImportReport:
-    """Whichever importer fits `source`: a .gguf file, a checkpoint or a Hugging Face dir."""
+                 policy: QuantPolicy | None = None,
+                 base: str | os.PathLike | None = None) -> ImportReport:
+    """Whichever importer fits `source`: a .gguf file, a checkpoint (with the `.sou` it was
+    fine-tuned from as `base`, if any) or a Hugging Face dir."""
     from ml.train.checkpoint import is_checkpoint
 
     source = Path(source)
     if source.is_file() and source.suffix.lower() == ".gguf":
         return import_gguf(source, out, qtype, policy)
     if source.is_dir() and is_checkpoint(source):
-        return import_checkpoint(source, out, qtype, policy)
+        return import_checkpoint(source, out, qtype, policy, base)
     if source.is_dir() and (source / "config.json").is_file():
         return import_hf_dir(source, out, qtype, policy)
     raise ConversionError(f"{source}: not a .gguf file, a training checkpoint or a Hugging Face "

@@ -29,7 +29,8 @@ def owner(make_user, settings, tmp_path):
     return make_user()
 
 
-def _lora_checkpoint(directory: Path, *, server_base: str) -> dict[str, torch.Tensor]:
+def _lora_checkpoint(directory: Path, *, server_base: str, chat_template: str | None = CHAT_TEMPLATE
+                     ) -> dict[str, torch.Tensor]:
     """A LoRA run's checkpoint as the trainer leaves it, with trained (non-zero) adapters on
     q_proj and v_proj; returns the merged weights the import must produce."""
     vocab = Tokenizer.from_str(tokenizer_json()).get_vocab_size()
@@ -44,19 +45,20 @@ def _lora_checkpoint(directory: Path, *, server_base: str) -> dict[str, torch.Te
                 param.normal_(0.0, 0.5)
     weights, adapter = model_weights(model)
     meta = CheckpointMeta(model_config=config, training={"model": {"base": server_base}}, lora=settings,
-                          chat_template=CHAT_TEMPLATE)
+                          chat_template=chat_template)
     save_checkpoint(directory, weights=weights, meta=meta, tokenizer=Tokenizer.from_str(tokenizer_json()),
                     adapter=adapter)
     return {name: tensor.detach().clone() for name, tensor in model.merge_and_unload().state_dict().items()}
 
 
-def _finished_lora_run(owner, base, tmp_path):
+def _finished_lora_run(owner, base, tmp_path, **saved):
     """A LoRA fine-tune of `base` that finished with a checkpoint."""
     training_run = training_services.training_run_create(
         user=owner, dataset_version_id=valid_dataset_version(owner, text=PAIRS, filename="pairs.jsonl").pk,
         config=fine_tune_config(), base_model_version_id=base.pk, method="lora")
     checkpoint = tmp_path / "run" / "best"
-    merged = _lora_checkpoint(checkpoint, server_base=str(tmp_path / "media" / "training" / "base.sou"))
+    merged = _lora_checkpoint(checkpoint, server_base=str(tmp_path / "media" / "training" / "base.sou"),
+                              **saved)
     training_run.best_checkpoint = training_run.last_checkpoint = str(checkpoint)
     training_run.status = "finished"
     training_run.save()
@@ -95,6 +97,23 @@ def test_a_lora_result_is_a_version_of_merged_weights_with_lineage_and_its_adapt
     body = b"".join(response.streaming_content)
     assert body == (Path(training_run.best_checkpoint) / "adapter.safetensors").read_bytes()
     assert any("lora_B" in name for name in load_file(str(Path(training_run.best_checkpoint) / "adapter.safetensors")))
+
+
+def test_a_fine_tuned_version_answers_with_its_bases_reply_settings_and_template(owner, api_client_for, tmp_path):
+    # given a base set to greedy 8-token replies, and a fine-tune of it whose checkpoint has no
+    # chat template
+    base = model_version(owner, name="tiny", max_tokens=8)
+    training_run, _ = _finished_lora_run(owner, base, tmp_path, chat_template=None)
+    # when its result is registered and imported
+    created = api_client_for(owner).post("/api/v1/model-versions/from-run/",
+                                         {"training_run_id": training_run.pk, "name": "tuned"}, format="json").json()
+    version = services.model_version_import(version_id=created["id"])
+    # then the version answers as its base does, in the base's chat format
+    assert version.status == "ready", version.error
+    with read_sou(storage.canonical_sou(owner.pk, version.pk)) as sou:
+        generation, chat_template = sou.generation, sou.chat_template
+    assert (generation["temperature"], generation["max_tokens"], generation["repetition_penalty"]) == (0.0, 8, 1.0)
+    assert chat_template == CHAT_TEMPLATE
 
 
 def test_a_version_without_an_adapter_has_none_to_download(owner, api_client_for):

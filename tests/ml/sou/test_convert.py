@@ -33,6 +33,36 @@ from tests.ml.model_map.test_gguf import gguf_name, llama_cpp_permute
 from tests.ml.models.factories import tiny_llama
 
 
+def test_a_fine_tune_keeps_its_bases_reply_settings_and_template_but_not_its_steering(tmp_path):
+    # given a checkpoint without a chat template, fine-tuned from a greedy, 8-token base
+    # with a personality and a steering vector
+    from ml.sou import write_sou
+    from ml.train.checkpoint import CheckpointMeta, model_weights, save_checkpoint
+
+    config = tiny_llama(vocab_size=vocab_size(), block_size=64)
+    weights, _ = model_weights(build_model(config))
+    save_checkpoint(tmp_path / "ckpt", weights=weights, meta=CheckpointMeta(config, eos_token_ids=[2]),
+                    tokenizer=Tokenizer.from_str(bpe_tokenizer_json()))
+    base = write_sou(tmp_path / "base.sou", config=config.to_dict(),
+                     tensors={**weights, "personality.steering.0": torch.ones(config.n_embd)},
+                     tokenizer_json=bpe_tokenizer_json(), chat_template=CHAT_TEMPLATE,
+                     generation={"temperature": 0.0, "max_tokens": 8, "repetition_penalty": 1.3,
+                                 "stop": ["\n\n"], "eos_token_ids": [5]},
+                     personality={"steering_strength": 4.0}, provenance={"base_model": "base"})
+
+    # when it is imported with its base
+    report = import_checkpoint(tmp_path / "ckpt", tmp_path / "m.sou", "F32", base=base)
+
+    # then it answers as its base was set to, with the base's template and its own end token
+    with read_sou(report.path) as sou:
+        generation = sou.generation
+        assert sou.chat_template == CHAT_TEMPLATE
+        assert sou.personality is None and not sou.steering_vectors()
+    assert (generation["temperature"], generation["max_tokens"], generation["repetition_penalty"],
+            generation["stop"], generation["eos_token_ids"]) == (0.0, 8, 1.3, ["\n\n"], [2])
+    assert Engine.load(report.path, "cpu").defaults["max_tokens"] == 8
+
+
 def test_hf_import_records_provenance_and_sampling_defaults(tmp_path):
     # given a Hugging Face directory with a greedy generation config
     source = hf_dir(tmp_path / "hf", "llama",
