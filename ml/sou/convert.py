@@ -297,8 +297,10 @@ def _write(source: _Source, out: Path, qtype: str, policy: QuantPolicy | None,
         warn.append(note)
         warnings.warn(note, stacklevel=3)
     digest = sha256_of(source_path)
+    # The source by its name alone: the file is shared and downloaded, so where it lay on the
+    # machine that imported it stays there.
     provenance = {**source.provenance, "source": {"format": source_format,
-                                                  "path": str(source_path), "sha256": digest}}
+                                                  "name": source_path.name, "sha256": digest}}
     if source.source_types:
         provenance["quantization"] = {"type": qtype, "from_types": sorted(source.source_types)}
     partial = out.with_name(f".{out.name}.importing")

@@ -116,6 +116,28 @@ def test_a_fine_tuned_version_answers_with_its_bases_reply_settings_and_template
     assert chat_template == CHAT_TEMPLATE
 
 
+def test_a_downloaded_version_and_its_export_name_no_server_path(owner, api_client_for, tmp_path, settings):
+    # given a registered, imported fine-tune result and a Q8_0 export of it
+    base = model_version(owner, name="tiny")
+    training_run, _ = _finished_lora_run(owner, base, tmp_path)
+    client = api_client_for(owner)
+    created = client.post("/api/v1/model-versions/from-run/", {"training_run_id": training_run.pk, "name": "tuned"},
+                          format="json").json()
+    version = services.model_version_import(version_id=created["id"])
+    (export,) = services.model_export_create(user=owner, version_id=version.pk, qtypes=["Q8_0"])
+    assert services.model_export_run(export_id=export.pk).status == "ready"
+    # when the owner downloads both
+    files = [b"".join(client.get(url).streaming_content) for url in (
+        f"/api/v1/model-versions/{version.pk}/download/", f"/api/v1/model-exports/{export.pk}/download/")]
+    # then neither names where it lies on the server; the provenance names the source by its name
+    for body in files:
+        assert str(settings.MEDIA_ROOT).encode() not in body and str(tmp_path).encode() not in body
+    downloaded = tmp_path / "downloaded.sou"
+    downloaded.write_bytes(files[0])
+    with read_sou(downloaded) as sou:
+        assert sou.provenance["source"]["name"] == "checkpoint" and "path" not in sou.provenance["source"]
+
+
 def test_a_version_without_an_adapter_has_none_to_download(owner, api_client_for):
     version = model_version(owner)
     response = api_client_for(owner).get(f"/api/v1/model-versions/{version.pk}/adapter/")

@@ -76,7 +76,7 @@ def test_hf_import_records_provenance_and_sampling_defaults(tmp_path):
         provenance, generation = sou.provenance, sou.generation
         assert sou.chat_template == CHAT_TEMPLATE
         assert json.loads(sou.tokenizer_json) == json.loads(bpe_tokenizer_json())
-    assert provenance["source"] == {"format": "hf", "path": str(source),
+    assert provenance["source"] == {"format": "hf", "name": source.name,
                                     "sha256": sha256_of(source)}
     assert provenance["created_by"].startswith("sloughgpt")
     assert provenance["base_model"]
