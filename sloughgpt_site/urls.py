@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("apps.chat.urls")),
     path("", include("apps.arena.urls")),
     path("", include("apps.personalities.urls")),
+    path("", include("apps.sweeps.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-v1:schema"), name="docs"),
 ]

@@ -16,6 +16,8 @@ from apps.personalities.models import PersonalityApplication
 from apps.personalities.tests.factories import config_personality, ready_evaluation
 from apps.rag.services import collection_create, document_upload
 from apps.registry.services import model_export_create
+from apps.sweeps.services import trial_next
+from apps.sweeps.tests.factories import external_sweep
 from apps.training.services import training_run_create
 from apps.training.tests.factories import tiny_config, valid_dataset_version
 
@@ -50,6 +52,8 @@ def seed_user(user) -> Seed:
     application = PersonalityApplication.objects.create(
         owner=user, model_version=ready, personality_version=personality.current_version, method="prompt",
         status="ready", evaluation=evaluation)
+    sweep = external_sweep(user)
+    trial = trial_next(user=user, sweep_id=sweep.pk)
     spare_token = api_token_create(user=user, name="spare").token
     secret = api_token_create(user=user, name="schema test").secret
     return Seed(token=secret, path_values={
@@ -74,4 +78,6 @@ def seed_user(user) -> Seed:
         "personality-applications/application_id": application.pk,
         "personality-evaluations/evaluation_id": evaluation.pk,
         "models/model": "tiny",
+        "sweeps/sweep_id": sweep.pk,
+        "trials/trial_id": trial.pk,
     })

@@ -47,6 +47,7 @@ QUEUES = {
     "registry.model_evaluation_task": "train",
     "registry.model_export_task": "train",
     "registry.model_version_import_task": "train",
+    "sweeps.sweep_schedule_task": "default",
     "training.training_run_execute_task": "train",
 }
 # What the launcher's workers consume (sloughgpt_site/launcher.py).

@@ -76,6 +76,10 @@ BASE_SECTIONS = {
 DATA_TOKENIZERS = ("char", "bpe")
 MODEL_VERSION_TOKENIZER = "model_version"
 Status = TrainingRun.Status
+# Other apps' observers of executing runs (apps.sweeps prunes its trials with one): each is
+# called with a run as it starts and returns None, or a callable given each metrics batch
+# (step, values) that returns True to stop the run, as a cancel would.
+RUN_OBSERVERS: list = []
 
 
 def _cancel_key(training_run_id: int) -> str:
@@ -324,6 +328,7 @@ class _Reporter:
         self.started = time.monotonic()
         self.first_step: int | None = None
         self.last_beat = 0.0
+        self.observers = [observe for make in RUN_OBSERVERS if (observe := make(training_run))]
 
     def on_metrics(self, step: int, values: dict[str, float]) -> None:
         points = [{"key": key, "value": float(value), "step": step} for key, value in values.items()]
@@ -350,6 +355,8 @@ class _Reporter:
                    "tokens_per_s": self.training_run.tokens_per_s,
                    "best_val_loss": self.training_run.best_val_loss},
         )
+        if any(observe(step, values) for observe in self.observers):
+            cache.set(_cancel_key(self.training_run.pk), True, timeout=7 * 86400)
 
     def on_log(self, line: str) -> None:
         training_run_log_append(training_run=self.training_run, line=line)

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "apps.chat",
     "apps.arena",
     "apps.personalities",
+    "apps.sweeps",
 ]
 
 MIDDLEWARE = [

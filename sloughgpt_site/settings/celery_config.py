@@ -43,6 +43,7 @@ CELERY_TASK_ROUTES = {
             "core.health_ping_task",
             "datasets.dataset_version_validate_task",
             "rag.document_embed_task",
+            "sweeps.sweep_schedule_task",
         ],
     }.items()
     for name in names

@@ -1,0 +1,1 @@
+"""Hyperparameter sweeps: Optuna studies whose trials are training runs or external scripts."""
