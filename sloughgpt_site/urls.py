@@ -1,4 +1,5 @@
-"""URL routing: REST API under /api/v1/, the OpenAI-compatible API under /v1/, accounts,
+"""URL routing: REST API under /api/v1/, the OpenAI-compatible API under /v1/, the
+MLflow-compatible tracking API under /api/2.0/, accounts,
 admin, health, then the SPA for the rest; JSON error handlers for the APIs."""
 
 from django.contrib import admin
@@ -26,6 +27,8 @@ api_v1 = [
 urlpatterns = [
     path("api/v1/", include((api_v1, "api-v1"))),
     path("v1/", include("apps.chat.openai_urls")),
+    # MLflow's clients log here (MLflow's own paths); see apps/mlflow_compat.
+    path("api/2.0/", include(("apps.mlflow_compat.urls", "mlflow"))),
     path("accounts/login/", RateLimitedLoginView.as_view(), name="account_login"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

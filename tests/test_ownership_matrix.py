@@ -1,5 +1,5 @@
 """Two users, every API route: one user's ids answer 404 to the other, and lists show only
-one's own rows. A route added to /api/v1/ without a case in its app's
+one's own rows. A route added to /api/v1/ or /api/2.0/ without a case in its app's
 `tests/ownership.py` (see apps/core/ownership.py) fails `test_every_route_is_covered`."""
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ def _cases() -> tuple[dict, dict]:
 
 
 OWNED_ROUTES, PUBLIC_ROUTES = _cases()
+# /api/v1/ and the MLflow-compatible /api/2.0/.
+NAMESPACES = ("api-v1:", "mlflow:")
 
 
 def _api_route_names(patterns, namespace: str = "") -> set[str]:
@@ -33,7 +35,7 @@ def _api_route_names(patterns, namespace: str = "") -> set[str]:
         if isinstance(entry, URLResolver):
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             names |= _api_route_names(entry.url_patterns, inner)
-        elif isinstance(entry, URLPattern) and entry.name and namespace.startswith("api-v1:"):
+        elif isinstance(entry, URLPattern) and entry.name and namespace.startswith(NAMESPACES):
             names.add(f"{namespace}{entry.name}")
     return names
 
@@ -59,10 +61,14 @@ def test_other_users_ids_are_not_found_and_lists_are_private(route, make_user, a
     owner, intruder = make_user(), make_user()
     case = OWNED_ROUTES[route]
     kwargs, marker = case.setup(owner)
-    detail = _is_detail(route)
-    url = reverse(route, kwargs=kwargs if detail else None)
+    if case.ids_in_body:
+        detail, url = case.ids_in_body == "detail", reverse(route)
+        bodies = {method: body(kwargs) for method, body in case.methods.items()}
+    else:
+        detail, bodies = _is_detail(route), case.methods
+        url = reverse(route, kwargs=kwargs if detail else None)
     client = api_client_for(intruder)
-    for method, body in case.methods.items():
+    for method, body in bodies.items():
         # when
         response = getattr(client, method)(url, body, format="json")
         # then
@@ -73,4 +79,6 @@ def test_other_users_ids_are_not_found_and_lists_are_private(route, make_user, a
             assert marker not in response.content.decode()
     if not detail:
         # and the owner's own list does show it, so the check above can fail
-        assert marker in api_client_for(owner).get(url).content.decode()
+        method, body = next(iter(bodies.items())) if case.ids_in_body else ("get", None)
+        mine = getattr(api_client_for(owner), method)(url, body, format="json")
+        assert marker in mine.content.decode()

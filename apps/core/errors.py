@@ -7,7 +7,8 @@ request that found every database connection busy is a 503 with Retry-After: it 
 repeated as it was.
 Outside DRF views (unknown paths, a crash anywhere) `sloughgpt_site.urls` routes Django's
 error handlers here, so every path under /api/ answers JSON too; /v1/ answers in OpenAI's
-shape (`apps.chat.openai_api`), which carries the same "code" and "message"."""
+shape (`apps.chat.openai_api`), which carries the same "code" and "message", and /api/2.0/
+in MLflow's (`apps.mlflow_compat`)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,11 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 API_PREFIXES = ("/api/", "/v1/")
+# The MLflow-compatible API (apps.mlflow_compat) answers in MLflow's shape,
+# {"error_code", "message"}, with the codes MLflow's server gives an unrouted request.
+MLFLOW_PREFIX = "/api/2.0/"
+MLFLOW_ERROR_CODES = {400: "BAD_REQUEST", 403: "PERMISSION_DENIED", 404: "ENDPOINT_NOT_FOUND",
+                      500: "INTERNAL_ERROR", 503: "TEMPORARILY_UNAVAILABLE"}
 # How many of the objects that hold a row a 409 names before it says "and N more".
 NAMED_HOLDERS = 3
 # Seconds a client is told to wait when every database connection was busy: a burst that
@@ -136,10 +142,14 @@ def _is_api(request) -> bool:
 
 def api_error_response(request, status_code: int, code: str, message: str,
                        field: str | None = None) -> JsonResponse:
-    """The error body for a path under /api/ (our shape) or /v1/ (OpenAI's shape); a field's
-    error is named in the message as validation errors are (`search: ...`)."""
+    """The error body for a path under /api/ (our shape), /api/2.0/ (MLflow's) or /v1/
+    (OpenAI's); a field's error is named in the message as validation errors are (`search: ...`)."""
     fields = {field: [message]} if field else None
     message = f"{field}: {message}" if field else message
+    if request.path.startswith(MLFLOW_PREFIX):
+        code = MLFLOW_ERROR_CODES.get(
+            status_code, "INTERNAL_ERROR" if status_code >= 500 else "BAD_REQUEST")
+        return JsonResponse({"error_code": code, "message": message}, status=status_code)
     if request.path.startswith("/v1/"):
         kind = "server_error" if status_code >= 500 else "invalid_request_error"
         body = {"error": {"message": message, "type": kind, "param": field, "code": code}}

@@ -5,7 +5,8 @@ Every app lists its routes in `apps/<app>/tests/ownership.py`:
     OWNED_ROUTES = {"api-v1:<route name>": Case(setup=..., methods={...})}
     PUBLIC_ROUTES = {"api-v1:<route name>": "why it holds no user-owned id"}
 
-`tests/test_ownership_matrix.py` fails for any /api/v1/ route listed nowhere."""
+`tests/test_ownership_matrix.py` fails for any /api/v1/ or /api/2.0/ (namespace `mlflow:`)
+route listed nowhere."""
 
 from __future__ import annotations
 
@@ -19,4 +20,10 @@ class Case:
     # that must not appear in the other user's list responses).
     setup: Callable[..., tuple[dict, str]]
     # The methods the other user tries, with a JSON body for writes.
-    methods: dict[str, dict | None] = field(default_factory=lambda: {"get": None})
+    methods: dict[str, dict | Callable[[dict], dict] | None] = field(
+        default_factory=lambda: {"get": None})
+    # For routes whose ids travel in the body or query string (MLflow's API) rather than the
+    # path: "detail" where they name one object (the other user gets 404), "list" for
+    # searches (answered without the owner's rows). Each body is then a function of setup's
+    # ids, and the URL takes none.
+    ids_in_body: str | None = None

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.datasets",
     "apps.experiments",
+    "apps.mlflow_compat",
     "apps.training",
     "apps.registry",
     "apps.rag",
