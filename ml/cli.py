@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "ml.sou.cli",
     "ml.infer.cli",
     "ml.personality.cli",
+    "sloughgpt.mlflow_import",
 )
 
 

@@ -260,6 +260,20 @@ class Client:
                 return runs
             page += 1
 
+    def upload_artifact(self, run_id: int, path: str | os.PathLike, name: str | None = None) -> dict:
+        """Uploads a file to a run (streamed from disk); `name` defaults to the file's name
+        and may be a relative path such as "checkpoints/best.sou". Returns its id, size and
+        sha256."""
+        source = Path(path)
+        if not source.is_file():
+            raise FileNotFoundError(f"no such file: {source}")
+
+        def body() -> dict:
+            multipart = _MultipartBody({"path": name or source.name}, "file", source)
+            return {"data": multipart, "headers": {"Content-Type": multipart.content_type}}
+
+        return self.request("POST", f"runs/{run_id}/artifacts/", body_factory=body).json()
+
 
 def _check_point(key: str, value, step) -> dict:
     """The point as JSON, or ValueError at the call site rather than a 400 later."""
@@ -381,17 +395,8 @@ class Run:
         self.client.request("PATCH", f"runs/{self.id}/", json={"tags": tags})
 
     def log_artifact(self, path: str | os.PathLike, name: str | None = None) -> dict:
-        """Uploads a file (streamed from disk); `name` defaults to the file's name and may
-        be a relative path such as "checkpoints/best.sou". Returns its id, size and sha256."""
-        source = Path(path)
-        if not source.is_file():
-            raise FileNotFoundError(f"no such file: {source}")
-
-        def body() -> dict:
-            multipart = _MultipartBody({"path": name or source.name}, "file", source)
-            return {"data": multipart, "headers": {"Content-Type": multipart.content_type}}
-
-        return self.client.request("POST", f"runs/{self.id}/artifacts/", body_factory=body).json()
+        """Uploads a file (see Client.upload_artifact)."""
+        return self.client.upload_artifact(self.id, path, name)
 
     def finish(self, status: str = "finished") -> None:
         """Flushes the remaining points and records the final status."""
