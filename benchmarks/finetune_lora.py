@@ -8,13 +8,17 @@ offsets), --threads threads. Ours runs `load_base` + `apply_lora` + `model(x, ta
 (chunked head and loss), over the float base and over the base kept packed as Q8_0; the
 reference runs transformers' GGUF loader (dequantized to float32, SDPA attention) + peft with
 `labels=`. Validation loss (ours) is measured on fixed held-out windows before and after.
+A DPO step (ours, LoRA, the same batches read as 2 pairs of 256 tokens with the second half
+as response; the reference log-probs come from the policy with adapters off) is timed too.
 Prints one JSON line:
 
-    {"steps", "ms_per_step", "ref_ms_per_step", "speed_ratio", "peak_rss_mb",
+    {"steps", "checkpointing", "ms_per_step", "ref_ms_per_step", "speed_ratio", "peak_rss_mb",
      "ref_peak_rss_mb", "rss_ratio", "q8_ms_per_step", "q8_peak_rss_mb", "q8_rss_ratio",
-     "val_loss_before", "val_loss_after", "q8_val_loss_after"}
+     "dpo_ms_per_step", "val_loss_before", "val_loss_after", "q8_val_loss_after"}
 
-ratios are ours / reference (goals: speed and RSS <= 0.8, Q8_0 RSS <= 0.6).
+ratios are ours / reference (goals: speed and RSS <= 0.8, Q8_0 RSS <= 0.6). --checkpointing
+recomputes each block of ours in backward (the trainer's model.gradient_checkpointing): less
+activation memory for more compute.
 
     python benchmarks/finetune_lora.py --model SmolLM2-135M-Instruct.Q4_1.gguf --steps 50
 """
@@ -72,6 +76,7 @@ def run_ours(args, base_type: str) -> dict:
     base = load_base(str(args.sou[base_type or "F32"]), base_type)
     spec = LoraSpec(enabled=True, r=RANK, alpha=ALPHA, dropout=0.0, target_modules=TARGETS,
                     base_type=base_type)
+    base.model.set_gradient_checkpointing(args.checkpointing)
     model = apply_lora(base.model, lora_settings(spec, base.config.arch))
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=LR)
 
@@ -93,6 +98,33 @@ def run_ours(args, base_type: str) -> dict:
     before = val_loss()
     ms = timed_steps(step, args.train)
     return {"ms_per_step": ms, "val_loss_before": before, "val_loss_after": val_loss()}
+
+
+def run_dpo(args) -> dict:
+    """ms per DPO step: LoRA over the float base, each batch read as (batch / 2) pairs whose
+    second halves are the responses, the reference being the policy with adapters off."""
+    from ml.data.dataset import IGNORE_INDEX
+    from ml.train.config import LoraSpec
+    from ml.train.dpo import DpoObjective
+    from ml.train.lora import apply_lora, lora_settings
+    from ml.train.setup import load_base
+
+    base = load_base(str(args.sou["F32"]))
+    spec = LoraSpec(enabled=True, r=RANK, alpha=ALPHA, dropout=0.0, target_modules=TARGETS)
+    base.model.set_gradient_checkpointing(args.checkpointing)
+    model = apply_lora(base.model, lora_settings(spec, base.config.arch))
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=LR)
+    objective = DpoObjective(0.1, model, None)
+
+    def step(window):
+        x, y = window[:, :-1], window[:, 1:].clone()
+        y[:, :y.shape[1] // 2] = IGNORE_INDEX  # the prompt half
+        loss, _ = objective.loss(model, x, y)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+
+    return {"ms_per_step": timed_steps(step, args.train)}
 
 
 def run_reference(args) -> dict:
@@ -121,8 +153,12 @@ def child(args) -> None:
     arrays = np.load(args.batches)
     args.train, args.val = arrays["train"], arrays["val"]
     args.sou = {"F32": args.work / "base-F32.sou", "Q8_0": args.work / "base-Q8_0.sou"}
-    result = (run_reference(args) if args.child == "reference"
-              else run_ours(args, "Q8_0" if args.child == "ours-q8" else ""))
+    if args.child == "reference":
+        result = run_reference(args)
+    elif args.child == "ours-dpo":
+        result = run_dpo(args)
+    else:
+        result = run_ours(args, "Q8_0" if args.child == "ours-q8" else "")
     result["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(result))
 
@@ -130,7 +166,7 @@ def child(args) -> None:
 def spawn(args, side: str, work: Path) -> dict:
     command = [sys.executable, __file__, "--child", side, "--work", str(work),
                "--batches", str(work / "batches.npz"), "--model", str(args.model),
-               "--threads", str(args.threads)]
+               "--threads", str(args.threads)] + (["--checkpointing"] if args.checkpointing else [])
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{side} failed:\n{done.stderr[-4000:]}")
@@ -163,7 +199,9 @@ def main() -> None:
     parser.add_argument("--seq", type=int, default=256)
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--child", choices=("ours", "ours-q8", "reference"), help=argparse.SUPPRESS)
+    parser.add_argument("--checkpointing", action="store_true",
+                        help="our runs recompute each block in backward (model.gradient_checkpointing)")
+    parser.add_argument("--child", choices=("ours", "ours-q8", "ours-dpo", "reference"), help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--batches", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -177,8 +215,10 @@ def main() -> None:
         ref = spawn(args, "reference", work)
         ours = spawn(args, "ours", work)
         q8 = spawn(args, "ours-q8", work)
+        dpo = spawn(args, "ours-dpo", work)
     print(json.dumps({
         "steps": args.steps,
+        "checkpointing": args.checkpointing,
         "ms_per_step": round(ours["ms_per_step"], 1),
         "ref_ms_per_step": round(ref["ms_per_step"], 1),
         "speed_ratio": round(ours["ms_per_step"] / ref["ms_per_step"], 3),
@@ -188,6 +228,7 @@ def main() -> None:
         "q8_ms_per_step": round(q8["ms_per_step"], 1),
         "q8_peak_rss_mb": round(q8["peak_rss_mb"]),
         "q8_rss_ratio": round(q8["peak_rss_mb"] / ref["peak_rss_mb"], 3),
+        "dpo_ms_per_step": round(dpo["ms_per_step"], 1),
         "val_loss_before": round(ours["val_loss_before"], 4),
         "val_loss_after": round(ours["val_loss_after"], 4),
         "q8_val_loss_after": round(q8["val_loss_after"], 4),
