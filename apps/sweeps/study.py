@@ -53,10 +53,22 @@ def storage() -> optuna.storages.RDBStorage:
     return _storage(storage_url(connections["default"].settings_dict), os.getpid())
 
 
+class _GridSampler(optuna.samplers.GridSampler):
+    """Optuna's grid sampler stops the study once every point is drawn, which only
+    study.optimize allows (under ask-and-tell it raises); a grid sweep's budget is capped at
+    the grid's size instead (services.sweep_create)."""
+
+    def after_trial(self, study, trial, state, values) -> None:
+        pass
+
+
 def _sampler(sweep: Sweep) -> optuna.samplers.BaseSampler:
-    seed = sweep.seed
     if sweep.sampler == Sweep.Sampler.GRID:
-        return optuna.samplers.GridSampler(search_space.grid_of(sweep.search_space), seed=seed)
+        # The grid's order comes from the seed, and trials name points by their place in it.
+        return _GridSampler(search_space.grid_of(sweep.search_space), seed=sweep.seed)
+    # The sampler is built afresh for each ask: a fixed seed would draw the same values
+    # again, so it moves on with each trial the sweep holds (still repeatable).
+    seed = None if sweep.seed is None else sweep.seed + sweep.trials.count()
     if sweep.sampler == Sweep.Sampler.RANDOM:
         return optuna.samplers.RandomSampler(seed=seed)
     if sweep.sampler == Sweep.Sampler.CMAES:
