@@ -90,3 +90,27 @@ def test_a_folder_that_is_not_a_file_store_is_refused_by_name(live_server, make_
     # then
     assert code == 1
     assert "1/meta.yaml: not readable YAML" in capsys.readouterr().err
+
+
+def test_a_run_an_interrupted_import_left_incomplete_is_imported_anew(
+        live_server, make_user, monkeypatch, tmp_path, capsys):
+    # given an import that stopped before marking one run complete
+    from apps.experiments.services import run_update
+
+    root, _ = _mlruns(tmp_path, monkeypatch)
+    user = make_user()
+    monkeypatch.setenv("SLOUGHGPT_URL", live_server.url)
+    monkeypatch.setenv("SLOUGHGPT_API_TOKEN", api_token_create(user=user, name="cli").secret)
+    assert main(["import", "mlflow", str(root)]) == 0
+    interrupted = Run.objects.get(owner=user, name="resnet")
+    run_update(user=user, run_id=interrupted.pk, tags={"mlflow.import": None})
+    capsys.readouterr()
+    # when
+    code = main(["import", "mlflow", str(root)])
+    # then the incomplete copy is replaced by a whole one, and nothing is doubled
+    assert code == 0
+    assert "1 runs imported, 1 already there" in capsys.readouterr().out
+    assert not Run.objects.filter(pk=interrupted.pk).exists()
+    assert Run.objects.get(owner=user, name="resnet").tags["mlflow.import"] == "complete"
+    assert Run.objects.filter(owner=user).count() == 2
+    assert MetricPoint.objects.filter(series__run__owner=user).count() == 61
