@@ -28,7 +28,8 @@ from .ids import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, parse_id
 MAX_SEARCH_RESULTS = 50_000  # MLflow's own cap for SearchRuns
 MAX_EXPERIMENT_RESULTS = 50_000
 MAX_HISTORY_RESULTS = 25_000  # what MLflow's clients ask for per page
-VIEW_TYPES = {"ACTIVE_ONLY": 1, "DELETED_ONLY": 2, "ALL": 3, 1: 1, 2: 2, 3: 3}
+# By name, or by the enum's number (as JSON or, in a query string, as text).
+VIEW_TYPES = {"ACTIVE_ONLY": 1, "DELETED_ONLY": 2, "ALL": 3, 1: 1, 2: 2, 3: 3, "1": 1, "2": 2, "3": 3}
 
 # ---- paging --------------------------------------------------------------------------------
 
