@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "ml.infer.cli",
     "ml.personality.cli",
     "sloughgpt.mlflow_import",
+    "sloughgpt.sweep_cli",
 )
 
 

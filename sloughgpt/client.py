@@ -244,6 +244,13 @@ class Client:
         ).json()
         return Run(self, body, batch_size=batch_size, flush_interval=flush_interval)
 
+    def sweep_agent(self, sweep_id: int, function, *, count: int | None = None) -> int:
+        """Runs `function(trial)` for each trial of the external sweep until it takes no more
+        (see sloughgpt.sweep); returns how many ran."""
+        from .sweep import run_agent
+
+        return run_agent(self, sweep_id, function, count=count)
+
     def search_runs(
         self, experiment_id: int, *, filter: str = "", order_by: str = ""
     ) -> list[dict]:
