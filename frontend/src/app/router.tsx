@@ -21,6 +21,8 @@ import { RouteError } from './routes/route-error';
 import { AccountRoute } from './routes/settings/account';
 import { SettingsLayout } from './routes/settings/settings-layout';
 import { TokensRoute } from './routes/settings/tokens';
+import { SweepDetailRoute } from './routes/sweep-detail';
+import { SweepsRoute } from './routes/sweeps';
 
 export const routes: RouteObject[] = [
   {
@@ -33,6 +35,8 @@ export const routes: RouteObject[] = [
       { path: 'experiments', element: <ExperimentsRoute /> },
       { path: 'experiments/compare', element: <ExperimentsCompareRoute /> },
       { path: 'experiments/runs/:runId', element: <ExperimentRunRoute /> },
+      { path: 'sweeps', element: <SweepsRoute /> },
+      { path: 'sweeps/:sweepId', element: <SweepDetailRoute /> },
       { path: 'models', element: <ModelsRoute /> },
       { path: 'chat', element: <ChatRoute /> },
       { path: 'chat/:conversationId', element: <ChatRoute /> },

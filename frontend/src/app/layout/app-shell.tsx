@@ -9,6 +9,7 @@ const navigation = [
   { to: '/', label: 'Dashboard' },
   { to: '/datasets', label: 'Datasets' },
   { to: '/experiments', label: 'Experiments' },
+  { to: '/sweeps', label: 'Sweeps' },
   { to: '/models', label: 'Models' },
   { to: '/chat', label: 'Chat' },
   { to: '/arena', label: 'Arena' },

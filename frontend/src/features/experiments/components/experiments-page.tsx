@@ -169,6 +169,7 @@ function ExperimentRuns({ experiment }: { experiment: Experiment }) {
           >
             Compare {selected.size > 0 ? `(${selected.size})` : ''}
           </Button>
+          <Button onClick={() => void navigate(`/sweeps?experiment=${experiment.id}`)}>Sweeps</Button>
         </div>
       </header>
       <FilterBox

@@ -1,0 +1,6 @@
+/** The Sweeps page (`/sweeps`, optionally `?experiment=ID`). */
+import { SweepsPage } from '../../features/sweeps/components/sweeps-page';
+
+export function SweepsRoute() {
+  return <SweepsPage />;
+}
