@@ -7,14 +7,18 @@ projections, AdamW lr 2e-4, the same token windows of --data (sequence 256, batc
 offsets), --threads threads. Ours runs `load_base` + `apply_lora` + `model(x, targets=y)`
 (chunked head and loss), over the float base and over the base kept packed as Q8_0; the
 reference runs transformers' GGUF loader (dequantized to float32, SDPA attention) + peft with
-`labels=`. Validation loss (ours) is measured on fixed held-out windows before and after.
+`labels=`. Ours runs in the precision the trainer's "auto" picks for LoRA (bf16 autocast over
+the frozen base on CPUs with bf16 instructions, else fp32: `precision` in the JSON); the
+reference runs twice, in its default fp32 and under the same bf16 autocast, so the like-for-like
+figure is there too. Validation loss (ours) is measured on fixed held-out windows before and after.
 A DPO step (ours, LoRA, the same batches read as 2 pairs of 256 tokens with the second half
 as response; the reference log-probs come from the policy with adapters off) is timed too.
 Prints one JSON line:
 
-    {"steps", "checkpointing", "ms_per_step", "ref_ms_per_step", "speed_ratio", "peak_rss_mb",
-     "ref_peak_rss_mb", "rss_ratio", "q8_ms_per_step", "q8_peak_rss_mb", "q8_rss_ratio",
-     "dpo_ms_per_step", "val_loss_before", "val_loss_after", "q8_val_loss_after"}
+    {"steps", "checkpointing", "precision", "ms_per_step", "ref_ms_per_step", "speed_ratio",
+     "peak_rss_mb", "ref_peak_rss_mb", "rss_ratio", "ref_bf16_ms_per_step",
+     "ref_bf16_peak_rss_mb", "speed_ratio_vs_ref_bf16", "q8_ms_per_step", "q8_peak_rss_mb",
+     "q8_rss_ratio", "dpo_ms_per_step", "val_loss_before", "val_loss_after", "q8_val_loss_after"}
 
 ratios are ours / reference (goals: speed and RSS <= 0.8, Q8_0 RSS <= 0.6). --checkpointing
 recomputes each block of ours in backward (the trainer's model.gradient_checkpointing): less
@@ -26,6 +30,7 @@ activation memory for more compute.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import resource
 import subprocess
@@ -56,6 +61,17 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
+def autocast(dtype):
+    return torch.autocast("cpu", dtype=dtype) if dtype is not None else contextlib.nullcontext()
+
+
+def our_precision():
+    """What the trainer's precision "auto" runs a LoRA step in on this CPU."""
+    from ml.train.trainer import _autocast_dtype
+
+    return _autocast_dtype("auto", torch.device("cpu"), frozen_base=True)
+
+
 def timed_steps(step, batches: np.ndarray) -> float:
     """Median ms per step after the first (warm-up) step: the median, because the machine is
     shared and a burst of other work should not decide the figure."""
@@ -80,8 +96,11 @@ def run_ours(args, base_type: str) -> dict:
     model = apply_lora(base.model, lora_settings(spec, base.config.arch))
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=LR)
 
+    dtype = our_precision()
+
     def loss_of(window):
-        return model(window[:, :-1], targets=window[:, 1:])
+        with autocast(dtype):
+            return model(window[:, :-1], targets=window[:, 1:])
 
     def step(window):
         loss_of(window).backward()
@@ -116,10 +135,13 @@ def run_dpo(args) -> dict:
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=LR)
     objective = DpoObjective(0.1, model, None)
 
+    dtype = our_precision()
+
     def step(window):
         x, y = window[:, :-1], window[:, 1:].clone()
         y[:, :y.shape[1] // 2] = IGNORE_INDEX  # the prompt half
-        loss, _ = objective.loss(model, x, y)
+        with autocast(dtype):
+            loss, _ = objective.loss(model, x, y)
         loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
@@ -127,7 +149,7 @@ def run_dpo(args) -> dict:
     return {"ms_per_step": timed_steps(step, args.train)}
 
 
-def run_reference(args) -> dict:
+def run_reference(args, dtype=None) -> dict:
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
@@ -140,7 +162,9 @@ def run_reference(args) -> dict:
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=LR)
 
     def step(window):
-        model(input_ids=window[:, :-1], labels=window[:, :-1]).loss.backward()
+        with autocast(dtype):
+            loss = model(input_ids=window[:, :-1], labels=window[:, :-1]).loss
+        loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
 
@@ -155,6 +179,8 @@ def child(args) -> None:
     args.sou = {"F32": args.work / "base-F32.sou", "Q8_0": args.work / "base-Q8_0.sou"}
     if args.child == "reference":
         result = run_reference(args)
+    elif args.child == "reference-bf16":
+        result = run_reference(args, torch.bfloat16)
     elif args.child == "ours-dpo":
         result = run_dpo(args)
     else:
@@ -201,7 +227,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--checkpointing", action="store_true",
                         help="our runs recompute each block in backward (model.gradient_checkpointing)")
-    parser.add_argument("--child", choices=("ours", "ours-q8", "ours-dpo", "reference"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("ours", "ours-q8", "ours-dpo", "reference", "reference-bf16"), help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--batches", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -213,18 +239,23 @@ def main() -> None:
         work = Path(tmp)
         prepare(args, work)
         ref = spawn(args, "reference", work)
+        ref_bf16 = spawn(args, "reference-bf16", work)
         ours = spawn(args, "ours", work)
         q8 = spawn(args, "ours-q8", work)
         dpo = spawn(args, "ours-dpo", work)
     print(json.dumps({
         "steps": args.steps,
         "checkpointing": args.checkpointing,
+        "precision": "bf16" if our_precision() is torch.bfloat16 else "fp32",
         "ms_per_step": round(ours["ms_per_step"], 1),
         "ref_ms_per_step": round(ref["ms_per_step"], 1),
         "speed_ratio": round(ours["ms_per_step"] / ref["ms_per_step"], 3),
         "peak_rss_mb": round(ours["peak_rss_mb"]),
         "ref_peak_rss_mb": round(ref["peak_rss_mb"]),
         "rss_ratio": round(ours["peak_rss_mb"] / ref["peak_rss_mb"], 3),
+        "ref_bf16_ms_per_step": round(ref_bf16["ms_per_step"], 1),
+        "ref_bf16_peak_rss_mb": round(ref_bf16["peak_rss_mb"]),
+        "speed_ratio_vs_ref_bf16": round(ours["ms_per_step"] / ref_bf16["ms_per_step"], 3),
         "q8_ms_per_step": round(q8["ms_per_step"], 1),
         "q8_peak_rss_mb": round(q8["peak_rss_mb"]),
         "q8_rss_ratio": round(q8["peak_rss_mb"] / ref["peak_rss_mb"], 3),

@@ -76,7 +76,8 @@ class LoopConfig:
     log_interval: int = 10
     # Evaluations without a new best validation loss before stopping; 0 never stops early.
     early_stopping_patience: int = 0
-    # "auto": bf16 autocast on GPUs that support it, else fp32. fp16 uses a GradScaler.
+    # "auto": bf16 autocast on GPUs that support it, and for LoRA on CPUs with bf16
+    # instructions (AVX512-BF16, AMX); else fp32. fp16 uses a GradScaler.
     precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
     # "auto" picks the process's CUDA device when there is one, else the CPU.
     device: str = "auto"
