@@ -8,7 +8,7 @@ NPM := npm --prefix frontend
 # Placeholders let schema generation load settings without reaching any server.
 OFFLINE_ENV := DATABASE_URL=postgresql://offline/offline REDIS_URL=redis://offline:6379/0
 
-.PHONY: run test venv frontend api-types chromium test-python test-frontend lint clean-var
+.PHONY: run test venv frontend api-types chromium test-python test-frontend lint clean-var bench-deps
 
 run: venv frontend
 	$(PY) -m sloughgpt_site.devservices --var var -- $(PY) -m sloughgpt_site.launcher
@@ -28,6 +28,10 @@ $(VENV)/.installed: pyproject.toml
 frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
 	$(NPM) ci --no-audit --no-fund
 	touch $@
+
+# What the benchmarks need beyond the tests (MLflow's own server, to compare against).
+bench-deps: venv
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
 
 api-types: venv frontend/node_modules/.installed
 	$(OFFLINE_ENV) DJANGO_SETTINGS_MODULE=sloughgpt_site.settings.local \
