@@ -1,12 +1,13 @@
 """Sweep pruning: the same 16-trial TPE sweep of the nanoGPT char preset (short runs) over
 learning rate, width (n_embd) and dropout, with 2 trials at once on a real Celery worker,
-run twice: without a pruner, and with the median pruner fed by each trial's live validation
-loss. Prints one JSON line: wall time and best objective (lowest val_loss) of each, how many
-trials were pruned, their ratio and gap. Goal: pruning <= 0.6x the wall time with a best
-objective within 2 %.
+run without a pruner, then with each pruner asked for (median and Hyperband by default) fed
+by each trial's live validation loss. Prints one JSON line: wall time and best objective
+(lowest val_loss) of each, how many trials were pruned, and each pruner's wall-time ratio and
+best-objective gap to no pruning. Goal: pruning <= 0.6x the wall time with a best objective
+within 2 %.
 
     python -m sloughgpt_site.devservices --var var/bench-sweep -- \\
-        python benchmarks/sweep_pruning.py [--trials 16] [--iters 300] [--data ../shared/data/shakespeare.txt]
+        python benchmarks/sweep_pruning.py [--trials 16] [--iters 300] [--pruners median,hyperband] [--data ../shared/data/shakespeare.txt]
 
 The worker (queues default and train, 3 processes: two trials and the scheduler, one torch
 thread each) logs to `<var>/sweep-pruning-worker.log`."""
@@ -72,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=16)
     parser.add_argument("--iters", type=int, default=300)
+    parser.add_argument("--pruners", default="median,hyperband")
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "shakespeare.txt")
     args = parser.parse_args()
     user, _ = prepare_django()
@@ -94,15 +96,17 @@ def main() -> None:
         # One trial first, so neither measured sweep pays for tokenizing the data.
         run_sweep(user, version, trials=1, iters=args.iters, pruner="none")
         plain = run_sweep(user, version, trials=args.trials, iters=args.iters, pruner="none")
-        pruned = run_sweep(user, version, trials=args.trials, iters=args.iters, pruner="median")
+        pruned = {name: run_sweep(user, version, trials=args.trials, iters=args.iters, pruner=name)
+                  for name in args.pruners.split(",")}
     finally:
         worker.terminate()
         worker.wait(timeout=60)
     print(json.dumps({
         "benchmark": "sweep_pruning", "trials": args.trials, "iters": args.iters, "parallelism": 2,
-        "no_pruning": plain, "median_pruning": pruned,
-        "wall_ratio": round(pruned["wall_s"] / plain["wall_s"], 3),
-        "best_gap_pct": round(100 * (pruned["best"] - plain["best"]) / plain["best"], 2),
+        "no_pruning": plain,
+        **{f"{name}_pruning": {**result, "wall_ratio": round(result["wall_s"] / plain["wall_s"], 3),
+                               "best_gap_pct": round(100 * (result["best"] - plain["best"]) / plain["best"], 2)}
+           for name, result in pruned.items()},
         "load_avg": round(os.getloadavg()[0], 1),
     }))
 

@@ -2,7 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 
 import { api, type ApiResponse } from '../../../lib/api-client';
-import { sweepQueryKey } from './get-sweep';
+import { POLL_WHILE_RUNNING_MS, sweepQueryKey } from './get-sweep';
 
 type RawTrial = ApiResponse<'/api/v1/sweeps/{sweep_id}/trials/', 'get', 200>[number];
 /** The schema types params as free JSON: they are the trial's parameter values by name. */
@@ -11,8 +11,10 @@ export type Trial = Omit<RawTrial, 'params' | 'state'> & {
   state: NonNullable<RawTrial['state']>;
 };
 
-export function useSweepTrials(sweepId: number) {
+/** `live`: the sweep is running, so the list polls as the sweep does. */
+export function useSweepTrials(sweepId: number, live: boolean) {
   return useQuery({
+    refetchInterval: live ? POLL_WHILE_RUNNING_MS : false,
     queryKey: [...sweepQueryKey(sweepId), 'trials'],
     queryFn: ({ signal }) => api.get<Trial[]>(`/api/v1/sweeps/${sweepId}/trials/`, { signal }),
   });

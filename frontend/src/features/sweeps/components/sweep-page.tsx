@@ -35,7 +35,7 @@ const STATUS_TONES = {
 export function SweepPage({ sweepId }: { sweepId: number }) {
   useSweepUpdates(sweepId);
   const sweep = useSweep(sweepId);
-  const trials = useSweepTrials(sweepId);
+  const trials = useSweepTrials(sweepId, sweep.data?.status === 'running');
   const action = useSweepAction(sweepId);
   const [actionError, setActionError] = useState<string | null>(null);
   const data = sweep.data;
