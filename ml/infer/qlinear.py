@@ -224,7 +224,12 @@ class _FrozenWeightProduct(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x: torch.Tensor, layer: QuantLinear) -> torch.Tensor:
         ctx.layer = layer
-        return layer._forward(x)
+        y = layer._forward(x)
+        if torch.is_autocast_enabled(y.device.type):
+            # As autocast's own linear would: the activations after it (which backward keeps)
+            # then take half the memory.
+            y = y.to(torch.get_autocast_dtype(y.device.type))
+        return y
 
     @staticmethod
     def backward(ctx, grad_y: torch.Tensor):
