@@ -110,7 +110,9 @@ class _LinearCrossEntropy(torch.autograd.Function):
         d_bias = torch.zeros_like(bias, dtype=torch.float32) if need_bias else None
         for start in range(0, rows.shape[0], ctx.chunk):
             end = min(start + ctx.chunk, rows.shape[0])
-            h = rows[start:end]
+            # Backward runs outside autocast: rows may be bf16 while the head stays fp32, so
+            # the recomputation is done in the weight's type (d_rows goes back to rows' type).
+            h = rows[start:end].to(weight.dtype)
             logits = F.linear(h, weight, bias).float()  # (n, V)
             lse = torch.logsumexp(logits, dim=-1)
             d_logits = _softmax_minus_onehot(logits, lse, targets[start:end]) * scale[start:end]

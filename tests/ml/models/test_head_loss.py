@@ -175,3 +175,27 @@ def test_inference_forward_is_unchanged():
     idx, _ = _batch(97)
     assert model(idx).shape == (3, 9, 97)
     assert model(idx, logits_at=torch.tensor([8, 8, 8])).shape == (3, 1, 97)
+
+
+def test_trainable_head_backpropagates_under_bf16_autocast():
+    # given a LayerNorm and a trainable fp32 head fed bf16 rows, as in CPU mixed precision
+    torch.manual_seed(0)
+    proj, norm, head = torch.nn.Linear(8, 8), torch.nn.LayerNorm(8), torch.nn.Linear(8, 97)
+    hidden = torch.randn(3, 9, 8)
+    _, targets = _batch(97)
+
+    # when the chunked loss and its backward run, and the same over full logits
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = head_loss.head_loss(proj(hidden), norm, head, targets)
+    loss.backward()
+    ours = {n: p.grad.clone() for n, p in [("head", head.weight), ("proj", proj.weight)]}
+    head.zero_grad()
+    proj.zero_grad()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        logits = head(norm(proj(hidden))).float()
+    F.cross_entropy(logits.transpose(1, 2), targets, ignore_index=IGNORE_INDEX).backward()
+
+    # then the head and the layers below it got fp32 gradients that agree to bf16 precision
+    assert ours["head"].dtype == torch.float32
+    torch.testing.assert_close(ours["head"], head.weight.grad, rtol=5e-2, atol=5e-3)
+    torch.testing.assert_close(ours["proj"], proj.weight.grad, rtol=5e-2, atol=5e-3)
