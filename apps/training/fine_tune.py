@@ -106,8 +106,9 @@ def server_set(method: str) -> dict[tuple[str, str], tuple]:
 
 def lora_targets_check(targets: list[str], *, base: ModelVersion) -> None:
     """Every LoRA target is a linear layer of the base's architecture (400 listing those it
-    has), and an architecture without default targets is told to name some."""
-    from ml.train.lora import DEFAULT_TARGETS, lora_target_names
+    has, in the engine's words), and an architecture without default targets is told to name
+    some."""
+    from ml.train.lora import DEFAULT_TARGETS, check_targets
 
     arch = str((base.architecture or {}).get("arch", ""))
     if not targets:
@@ -117,15 +118,9 @@ def lora_targets_check(targets: list[str], *, base: ModelVersion) -> None:
             ]})
         return
     try:
-        valid = lora_target_names(arch)
-    except Exception:  # an architecture the engine cannot build has no layers to name
-        raise ValidationError({"config.lora.target_modules": [
-            f"LoRA cannot adapt this {arch or 'unknown'} model"]}) from None
-    unknown = [name for name in targets if name not in valid]
-    if unknown:
-        raise ValidationError({"config.lora.target_modules": [
-            f"{', '.join(map(repr, unknown))}: not a layer of this {arch} model; valid: {', '.join(valid)}"
-        ]})
+        check_targets(targets, arch)
+    except ValueError as error:  # an unknown layer, or an architecture the engine cannot build
+        raise ValidationError({"config.lora.target_modules": [str(error)]}) from None
 
 
 def default_targets(architecture: dict) -> list[str]:

@@ -30,12 +30,13 @@ def lora_target_names(arch: str) -> list[str]:
 
 
 def check_targets(targets: list[str], arch: str) -> None:
-    """ValueError naming the valid modules when a target is not a linear layer of `arch`."""
+    """ValueError naming the valid modules when a target is not a linear layer of `arch` (the
+    message the CLI prints and the portal shows under the targets field)."""
     valid = lora_target_names(arch)
     unknown = [name for name in targets if name not in valid]
     if unknown:
-        raise ValueError(f"lora.target_modules {unknown} are not layers of a {arch} model; "
-                         f"valid: {valid}")
+        raise ValueError(f"lora.target_modules {', '.join(map(repr, unknown))}: not a layer of this "
+                         f"{arch} model; valid: {', '.join(valid)}")
 
 
 def lora_settings(spec: LoraSpec, arch: str) -> dict[str, Any]:

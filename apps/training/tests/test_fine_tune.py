@@ -99,6 +99,20 @@ def test_a_lora_target_the_architecture_lacks_is_refused_listing_the_valid_ones(
     assert "c_attn" not in valid
 
 
+def test_the_portal_refuses_a_lora_target_in_the_engines_words(owner, api_client_for):
+    # given the engine's refusal of a GPT-2 layer name on a llama model (what the CLI prints)
+    from ml.train.lora import check_targets
+
+    with pytest.raises(ValueError) as engine_error:
+        check_targets(["c_fc"], "llama")
+    # when the same target is asked of the portal
+    config = fine_tune_config(lora={"target_modules": ["c_fc"]})
+    response = _create(api_client_for(owner), pairs_version(owner), model_version(owner), config=config)
+    # then it is refused with the same message, under the targets field
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["config.lora.target_modules"] == [str(engine_error.value)]
+
+
 def test_sft_on_records_without_responses_names_the_first_bad_lines(owner, api_client_for):
     # given a dataset of plain text records
     texts = "".join(json.dumps({"text": f"line {n}"}) + "\n" for n in range(20))
