@@ -24,12 +24,12 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from apps.mlflow_compat.codes import mlflow_error_code
+
 API_PREFIXES = ("/api/", "/v1/")
 # The MLflow-compatible API (apps.mlflow_compat) answers in MLflow's shape,
 # {"error_code", "message"}, with the codes MLflow's server gives an unrouted request.
 MLFLOW_PREFIX = "/api/2.0/"
-MLFLOW_ERROR_CODES = {400: "BAD_REQUEST", 403: "PERMISSION_DENIED", 404: "ENDPOINT_NOT_FOUND",
-                      500: "INTERNAL_ERROR", 503: "TEMPORARILY_UNAVAILABLE"}
 # How many of the objects that hold a row a 409 names before it says "and N more".
 NAMED_HOLDERS = 3
 # Seconds a client is told to wait when every database connection was busy: a burst that
@@ -147,8 +147,7 @@ def api_error_response(request, status_code: int, code: str, message: str,
     fields = {field: [message]} if field else None
     message = f"{field}: {message}" if field else message
     if request.path.startswith(MLFLOW_PREFIX):
-        code = MLFLOW_ERROR_CODES.get(
-            status_code, "INTERNAL_ERROR" if status_code >= 500 else "BAD_REQUEST")
+        code = mlflow_error_code(status_code, routed=False)
         return JsonResponse({"error_code": code, "message": message}, status=status_code)
     if request.path.startswith("/v1/"):
         kind = "server_error" if status_code >= 500 else "invalid_request_error"

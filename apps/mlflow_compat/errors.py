@@ -1,7 +1,7 @@
 """MLflow's error shape, `{"error_code": "...", "message": "..."}`, which its clients turn
 into MlflowException with that code. Failures are first put in the API's own terms by
 apps.core.errors (one rule for validation, not-found, busy database, oversized bodies), then
-given the MLflow code for their status."""
+given the MLflow code for their status (apps.mlflow_compat.codes)."""
 
 from __future__ import annotations
 
@@ -10,23 +10,11 @@ from rest_framework.response import Response
 
 from apps.core.errors import api_exception_handler
 
-INVALID_PARAMETER_VALUE = "INVALID_PARAMETER_VALUE"
-RESOURCE_DOES_NOT_EXIST = "RESOURCE_DOES_NOT_EXIST"
-RESOURCE_ALREADY_EXISTS = "RESOURCE_ALREADY_EXISTS"
-
-# The codes MLflow's tracking server answers with for each status.
-_CODE_FOR_STATUS = {
-    400: INVALID_PARAMETER_VALUE,
-    401: "UNAUTHENTICATED",
-    403: "PERMISSION_DENIED",
-    404: RESOURCE_DOES_NOT_EXIST,
-    405: "ENDPOINT_NOT_FOUND",
-    409: RESOURCE_ALREADY_EXISTS,
-    413: INVALID_PARAMETER_VALUE,
-    415: "BAD_REQUEST",
-    429: "REQUEST_LIMIT_EXCEEDED",
-    503: "TEMPORARILY_UNAVAILABLE",
-}
+from .codes import (
+    INVALID_PARAMETER_VALUE,
+    RESOURCE_DOES_NOT_EXIST,
+    mlflow_error_code,
+)
 
 
 class MlflowError(Exception):
@@ -55,6 +43,6 @@ def mlflow_error_response(exc, context) -> Response | None:
     if response is None:
         return None
     error = response.data["error"]
-    code = _CODE_FOR_STATUS.get(response.status_code, "INTERNAL_ERROR")
+    code = mlflow_error_code(response.status_code, routed=True)
     response.data = {"error_code": code, "message": error["message"]}
     return response

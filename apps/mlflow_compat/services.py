@@ -14,7 +14,8 @@ from apps.core.selectors import owned_get, owned_queryset
 from apps.experiments import services as tracking
 from apps.experiments.models import Experiment, Run, RunStatus
 
-from .errors import RESOURCE_ALREADY_EXISTS, MlflowError
+from .codes import RESOURCE_ALREADY_EXISTS
+from .errors import MlflowError
 from .ids import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, parse_id
 from .shapes import NOTE_TAG, RUN_NAME_TAG, STATUS_FROM_MLFLOW, STATUS_NUMBERS, param_text
 

@@ -144,6 +144,10 @@ def test_bad_requests_answer_mlflows_error_json(server_url, make_user, as_user, 
     # and a request without a token is refused in the same shape
     response = requests.get(f"{api}/runs/get", params={"run_id": run_id}, timeout=30)
     assert (response.status_code, response.json()["error_code"]) == (401, "UNAUTHENTICATED")
+    # and a status MLflow has no code of its own for is the client's fault, not the server's
+    response = requests.get(f"{api}/runs/get", params={"run_id": run_id}, timeout=30,
+                            headers={**headers, "Accept": "application/xml"})
+    assert (response.status_code, response.json()["error_code"]) == (406, "BAD_REQUEST")
     # and MLflow's client raises them as MlflowException with the code
     with pytest.raises(MlflowException) as refused:
         MlflowClient().log_metric(run_id, "loss", float("nan"), step=7)
