@@ -39,10 +39,12 @@ RETURNING id, key
 
 _COPY = f"COPY {POINTS} (series_id, step, value, timestamp) FROM STDIN (FORMAT BINARY)"
 
+# Block = floor(step / size): SQL's `/` truncates towards zero, which would put steps -63..63
+# (MLflow's API takes negative steps) in one block twice a bucket wide.
 _ROLLUP_UPSERT = f"""
 INSERT INTO {ROLLUPS} AS r (series_id, size, block, count, sum_value, min_value, max_value, last_step)
-SELECT t.series_id, l.size, t.step / l.size, count(*), sum(t.value), min(t.value), max(t.value),
-       max(t.step)
+SELECT t.series_id, l.size, (t.step - mod(mod(t.step, l.size) + l.size, l.size)) / l.size,
+       count(*), sum(t.value), min(t.value), max(t.value), max(t.step)
 FROM unnest(%s::bigint[], %s::bigint[], %s::float8[]) AS t(series_id, step, value)
 CROSS JOIN unnest(%s::int[]) AS l(size)
 GROUP BY 1, 2, 3

@@ -158,12 +158,14 @@ IDEMPOTENCY_KEY_TTL = timedelta(days=1)
 
 
 @transaction.atomic
-def run_metrics_log(*, user, run_id: int, metrics, idempotency_key: str | None = None) -> int:
+def run_metrics_log(*, user, run_id: int, metrics, idempotency_key: str | None = None,
+                    min_step: int = 0) -> int:
     """Stores a batch of points (see validation.metric_points_clean for the shape) and
     tells the run's live listeners once committed. Returns how many were stored. A batch sent
-    again with the same `idempotency_key` stores nothing and returns the first count."""
+    again with the same `idempotency_key` stores nothing and returns the first count.
+    Steps start at `min_step` (MLflow's API takes negative ones)."""
     run = owned_get(Run, user=user, pk=run_id)
-    rows = metric_points_clean(metrics, now=time.time())
+    rows = metric_points_clean(metrics, now=time.time(), min_step=min_step)
     if idempotency_key is not None:
         # A resend waits here on the unique key until the first send commits or rolls back.
         batch, created = MetricBatch.objects.get_or_create(

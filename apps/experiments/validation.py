@@ -17,6 +17,8 @@ MAX_PARAM_VALUE_LENGTH = 6_000
 MAX_TAG_VALUE_LENGTH = 5_000
 MAX_ARTIFACT_PATH_LENGTH = 500
 MAX_STEP = 2**63 - 1
+# The lowest step MLflow's API takes (any 64-bit integer); /api/v1 steps start at 0.
+MIN_INT64 = -(2**63)
 # Idempotency keys: a UUID, or any token of this alphabet and length the client chooses.
 _IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 # PostgreSQL text and jsonb cannot hold NUL; other control characters make names unreadable.
@@ -54,7 +56,7 @@ def _finite(value) -> float | None:
     return None
 
 
-def metric_points_clean(raw, *, now: float) -> list[MetricRow]:
+def metric_points_clean(raw, *, now: float, min_step: int = 0) -> list[MetricRow]:
     if not isinstance(raw, list):
         _fail("metrics", "Expected a list of points.")
     if not raw:
@@ -81,8 +83,9 @@ def metric_points_clean(raw, *, now: float) -> list[MetricRow]:
         if value is None:
             _fail(f"{where}.value", "Must be a finite number (not NaN or infinity).")
         step = item.get("step")
-        if type(step) is not int or not 0 <= step <= MAX_STEP:
-            _fail(f"{where}.step", "Must be a whole number from 0 to 2^63-1.")
+        if type(step) is not int or not min_step <= step <= MAX_STEP:
+            lowest = "-2^63" if min_step == MIN_INT64 else min_step
+            _fail(f"{where}.step", f"Must be a whole number from {lowest} to 2^63-1.")
         timestamp = item.get("timestamp")
         if timestamp is None:
             timestamp = now

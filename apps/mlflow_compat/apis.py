@@ -30,6 +30,9 @@ from .messages import (
 )
 from .shapes import experiment_json, run_info_json, run_json
 
+# Named in README's MLflow section.
+SKIPPED_HEADER = "X-SloughGPT-Skipped-Metrics"
+
 
 class MlflowApi(APIView):
     # Documented by MLflow's REST reference, not in the /api/v1 schema.
@@ -42,6 +45,12 @@ class MlflowApi(APIView):
 def _run_id(message: dict) -> str:
     # Clients send the id twice: run_id, and run_uuid as older servers read it.
     return message.get("run_id") or require(message, "run_uuid")
+
+
+def _logged(skipped: int) -> Response:
+    """MLflow's empty answer to a logging call, saying how many NaN or infinite metric
+    values were left out (MLflow's clients ignore the header; other tools can read it)."""
+    return Response({}, headers={SKIPPED_HEADER: str(skipped)} if skipped else None)
 
 
 def _run_answer(request, run_id) -> Response:
@@ -161,9 +170,8 @@ class RunLogMetricApi(MlflowApi):
         require(message, "key")
         if message["value"] is None:
             require(message, "value")
-        services.run_log_batch(user=request.user, run_id=_run_id(message), metrics=[message],
-                               params=[], tags=[])
-        return Response({})
+        return _logged(services.run_log_batch(user=request.user, run_id=_run_id(message),
+                                              metrics=[message], params=[], tags=[]))
 
 
 class RunLogParamApi(MlflowApi):
@@ -193,10 +201,9 @@ class RunLogBatchApi(MlflowApi):
 
     def post(self, request):
         message = read_request(request, self.FIELDS)
-        services.run_log_batch(user=request.user, run_id=require(message, "run_id"),
-                               metrics=message["metrics"] or [], params=message["params"] or [],
-                               tags=message["tags"] or [])
-        return Response({})
+        return _logged(services.run_log_batch(
+            user=request.user, run_id=require(message, "run_id"), metrics=message["metrics"] or [],
+            params=message["params"] or [], tags=message["tags"] or []))
 
 
 class MetricHistoryApi(MlflowApi):

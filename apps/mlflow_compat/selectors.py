@@ -19,7 +19,7 @@ from apps.experiments.metric_store import POINTS
 from apps.experiments.models import Artifact, Experiment, MetricSeries, Run
 from apps.experiments.query_language import QuerySyntaxError, parse_filter, parse_order_by
 from apps.experiments.run_query import apply_search
-from apps.experiments.validation import artifact_path_clean
+from apps.experiments.validation import MIN_INT64, artifact_path_clean
 
 from . import search
 from .errors import MlflowError
@@ -38,14 +38,15 @@ def _token(*numbers: int) -> str:
     return base64.urlsafe_b64encode(":".join(map(str, numbers)).encode()).decode()
 
 
-def _untoken(token: str | None, count: int) -> list[int] | None:
+def _untoken(token: str | None, lowest: tuple[int, ...]) -> list[int] | None:
+    """The token's numbers, each at least its `lowest` and below 2^63."""
     if not token:
         return None
     try:
         numbers = [int(part) for part in base64.urlsafe_b64decode(token).decode().split(":")]
     except (binascii.Error, UnicodeDecodeError, ValueError):
         numbers = []
-    if len(numbers) != count or any(not 0 <= n < 2**63 for n in numbers):
+    if len(numbers) != len(lowest) or any(not low <= n < 2**63 for low, n in zip(lowest, numbers)):
         raise MlflowError.invalid(f"Invalid page token {token!r}.")
     return numbers
 
@@ -113,7 +114,7 @@ def experiment_search(*, user, filter_text: str | None, order_by: list[str] | No
                       max_results: int | None, page_token: str | None,
                       view_type=None) -> tuple[list[Experiment], str | None]:
     limit = _limit(max_results, 1000, MAX_EXPERIMENT_RESULTS)
-    (offset,) = _untoken(page_token, 1) or [0]
+    (offset,) = _untoken(page_token, (0,)) or [0]
     queryset = owned_queryset(Experiment, user=user)
     if _view(view_type) == 2:  # nothing here is ever soft-deleted
         queryset = queryset.none()
@@ -156,7 +157,7 @@ def run_search(*, user, experiment_ids: list[str], filter_text: str | None,
                order_by: list[str] | None, max_results: int | None, page_token: str | None,
                view_type=None) -> tuple[list[Run], str | None]:
     limit = _limit(max_results, 1000, MAX_SEARCH_RESULTS)
-    (offset,) = _untoken(page_token, 1) or [0]
+    (offset,) = _untoken(page_token, (0,)) or [0]
     try:
         where = parse_filter(search.filter_text(filter_text or ""))
     except QuerySyntaxError as exc:
@@ -198,7 +199,8 @@ def metric_history(*, user, run_id, key: str, max_results: int | None,
     if series is None:
         return "[]", None
     limit = _limit(max_results, series.count + 1, MAX_HISTORY_RESULTS)
-    step, point_id = _untoken(page_token, 2) or [-1, 0]
+    # Steps may be negative (any 64-bit integer), so the first page starts below them all.
+    step, point_id = _untoken(page_token, (MIN_INT64, 0)) or [MIN_INT64, 0]
     with connection.cursor() as cursor:
         cursor.execute(_HISTORY, {"key": key, "series": series.pk, "step": step, "id": point_id,
                                   "limit": limit})

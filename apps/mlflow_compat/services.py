@@ -5,6 +5,8 @@ params that cannot change once logged, and the run name carried as a tag."""
 
 from __future__ import annotations
 
+import logging
+import math
 import time
 
 from django.core.exceptions import ValidationError
@@ -13,6 +15,7 @@ from django.db import transaction
 from apps.core.selectors import owned_get, owned_queryset
 from apps.experiments import services as tracking
 from apps.experiments.models import Experiment, Run, RunStatus
+from apps.experiments.validation import MIN_INT64
 
 from .codes import RESOURCE_ALREADY_EXISTS
 from .errors import MlflowError
@@ -24,6 +27,8 @@ MAX_BATCH_METRICS = 1000
 MAX_BATCH_PARAMS = 100
 MAX_BATCH_TAGS = 100
 MAX_BATCH_ENTITIES = 1000
+
+logger = logging.getLogger(__name__)
 
 
 def experiment_resolve(*, user, experiment_id) -> Experiment:
@@ -86,12 +91,15 @@ def run_delete(*, user, run_id) -> None:
 
 
 def _points(metrics: list[dict]) -> list[dict]:
-    """MLflow's metrics as our points: timestamps in seconds, absent steps 0."""
+    """MLflow's finite metrics as our points: timestamps in seconds, absent steps 0. NaN and
+    infinities are left out: charts, summaries, search and the portal's JSON hold numbers
+    only, so the batch is stored without them and the caller is told how many (README)."""
     now = time.time()
     return [
         {"key": metric["key"], "value": metric["value"], "step": metric["step"] or 0,
          "timestamp": now if metric["timestamp"] is None else metric["timestamp"] / 1000}
         for metric in metrics
+        if not isinstance(metric["value"], float) or math.isfinite(metric["value"])
     ]
 
 
@@ -129,9 +137,10 @@ def _limits(metrics: list, params: list, tags: list) -> None:
 
 @transaction.atomic
 def run_log_batch(*, user, run_id, metrics: list[dict], params: list[dict],
-                  tags: list[dict]) -> None:
-    """Metrics, params and tags of one run, stored all or nothing. The run-name tag renames
-    the run; every other tag is kept as sent."""
+                  tags: list[dict]) -> int:
+    """Metrics, params and tags of one run, stored all or nothing, except metric values that
+    are NaN or infinite: those are skipped and counted (the return value). The run-name tag
+    renames the run; every other tag is kept as sent."""
     _limits(metrics, params, tags)
     pk = parse_id(run_id, kind="run")
     if params:
@@ -143,7 +152,12 @@ def run_log_batch(*, user, run_id, metrics: list[dict], params: list[dict],
         tag_values = _tag_dict(tags)
         name = tag_values.pop(RUN_NAME_TAG, None)
         tracking.run_update(user=user, run_id=pk, tags=tag_values or None, name=name or None)
-    if metrics:
-        tracking.run_metrics_log(user=user, run_id=pk, metrics=_points(metrics))
-    if not (params or tags or metrics):
+    points = _points(metrics)
+    if points:
+        tracking.run_metrics_log(user=user, run_id=pk, metrics=points, min_step=MIN_INT64)
+    if not (params or tags or points):
         owned_get(Run, user=user, pk=pk)  # an empty batch still names a run of the caller's
+    skipped = len(metrics) - len(points)
+    if skipped:
+        logger.warning("run %s: %d non-finite metric values skipped", pk, skipped)
+    return skipped

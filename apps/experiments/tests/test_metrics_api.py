@@ -182,6 +182,24 @@ def test_downsampling_keeps_the_true_extremes(make_user, api_client_for):
     )
 
 
+def test_a_long_chart_over_negative_steps_buckets_each_step_once(make_user, api_client_for):
+    # given a series over steps -128..127 whose value is its step, logged as MLflow's API
+    # logs (negative steps allowed)
+    from apps.experiments.services import run_metrics_log
+    from apps.experiments.validation import MIN_INT64
+
+    user = make_user()
+    run = make_run(user)
+    points = [{"key": "loss", "value": float(step), "step": step} for step in range(-128, 128)]
+    run_metrics_log(user=user, run_id=run.pk, metrics=points, min_step=MIN_INT64)
+    # when the chart asks for 4 points
+    series = api_client_for(user).get(f"/api/v1/runs/{run.pk}/metrics/loss/?points=4").json()
+    # then each bucket holds 64 consecutive steps, the ones either side of 0 apart
+    assert series["steps"] == [-65, -1, 63, 127]
+    assert series["min"] == [-128.0, -64.0, 0.0, 64.0]
+    assert series["max"] == [-65.0, -1.0, 63.0, 127.0]
+
+
 def test_unknown_metric_key_is_404_and_bad_points_is_400(make_user, api_client_for):
     user = make_user()
     run = make_run(user)

@@ -9,6 +9,7 @@ import mlflow
 import pytest
 import requests
 from mlflow import MlflowClient
+from mlflow.entities import Metric
 from mlflow.exceptions import MlflowException
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -126,8 +127,8 @@ def test_bad_requests_answer_mlflows_error_json(server_url, make_user, as_user, 
         ("POST", "runs/log-metric", {"run_id": run_id, "key": "loss", "value": "high"},
          400, "INVALID_PARAMETER_VALUE", "value"),
         ("POST", "runs/log-batch", {"run_id": run_id, "metrics": [
-            {"key": "loss", "value": "NaN", "timestamp": 1, "step": 6}]},
-         400, "INVALID_PARAMETER_VALUE", "metrics[0].value"),
+            {"key": "loss", "value": 1, "timestamp": 1, "step": "six"}]},
+         400, "INVALID_PARAMETER_VALUE", "metrics[0].step"),
         ("POST", "runs/log-parameter", {"run_id": run_id, "key": "lr", "value": "0.5"},
          400, "INVALID_PARAMETER_VALUE", "lr"),
         ("POST", "runs/search", {"experiment_ids": ["1"], "filter": "metrics.loss <"},
@@ -150,7 +151,7 @@ def test_bad_requests_answer_mlflows_error_json(server_url, make_user, as_user, 
     assert (response.status_code, response.json()["error_code"]) == (406, "BAD_REQUEST")
     # and MLflow's client raises them as MlflowException with the code
     with pytest.raises(MlflowException) as refused:
-        MlflowClient().log_metric(run_id, "loss", float("nan"), step=7)
+        MlflowClient().log_param(run_id, "lr", 0.5)
     assert refused.value.error_code == "INVALID_PARAMETER_VALUE"
     # and an artifact name that climbs out of the run is refused, never stored
     experiment_id = MlflowClient().get_run(run_id).info.experiment_id
@@ -159,3 +160,44 @@ def test_bad_requests_answer_mlflows_error_json(server_url, make_user, as_user, 
     response = requests.put(escape, data=b"x", headers=headers, timeout=30)
     assert response.status_code == 400
     assert response.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+def test_nan_values_and_negative_steps_log_without_errors(server_url, make_user, as_user):
+    # given a run of the user's
+    token = as_user(make_user())
+    client = MlflowClient()
+    run_id = client.create_run(client.create_experiment("warmup")).info.run_id
+    api = f"{server_url}/api/2.0/mlflow"
+    headers = {"Authorization": f"Bearer {token}"}
+    # when a batch logs a NaN loss beside a warm-up step -1, and log_metric an infinite one
+    client.log_batch(run_id, metrics=[Metric("loss", float("nan"), 1000, 0),
+                                      Metric("loss", 2.5, 1000, -1), Metric("loss", 1.5, 2000, 1)])
+    client.log_metric(run_id, "loss", float("inf"), step=2)
+    # then both succeed, and the history holds every finite point, step -1 first
+    history = client.get_metric_history(run_id, "loss")
+    assert [(point.step, point.value, point.timestamp) for point in history] == [
+        (-1, 2.5, 1000), (1, 1.5, 2000)]
+    assert client.get_run(run_id).data.metrics == {"loss": 1.5}
+    # and paging one point at a time starts at the negative step
+    pages, page_token = [], None
+    while True:
+        params = {"run_id": run_id, "metric_key": "loss", "max_results": 1,
+                  **({"page_token": page_token} if page_token else {})}
+        body = requests.get(f"{api}/metrics/get-history", params=params, headers=headers,
+                            timeout=30).json()
+        pages.append([point["step"] for point in body["metrics"]])
+        page_token = body.get("next_page_token")
+        if not page_token:
+            break
+    assert [page for page in pages if page] == [[-1], [1]]
+    # and the caller is told how many values were left out
+    response = requests.post(f"{api}/runs/log-batch", headers=headers, timeout=30, json={
+        "run_id": run_id, "metrics": [
+            {"key": "loss", "value": "NaN", "timestamp": 1, "step": 3},
+            {"key": "loss", "value": "-Infinity", "timestamp": 1, "step": 4},
+            {"key": "loss", "value": 1.0, "timestamp": 1, "step": 5}]})
+    assert response.status_code == 200, response.text
+    assert response.headers["X-SloughGPT-Skipped-Metrics"] == "2"
+    # and the portal's chart shows the finite points, step -1 included
+    series = _portal(server_url, token, f"runs/{run_id}/metrics/loss/")
+    assert (series["steps"], series["values"]) == ([-1, 1, 5], [2.5, 1.5, 1.0])
