@@ -1,7 +1,7 @@
 """Sweep API: create and list sweeps (of training runs or of an external script), show one
 with its trials and parameter importances, pause, resume and cancel it; and the agent's
-routes for external sweeps: the next trial, an intermediate value (answering whether to
-prune), and the trial's end. Live changes arrive on the notifications socket as
+routes for external sweeps: the next trial (or how long to wait for one), an intermediate
+value (answering whether to prune), the agent's heartbeat, and the trial's end. Live changes arrive on the notifications socket as
 `sweep.updated` events."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -56,7 +56,10 @@ class SweepListCreateApi(APIView):
             '"log": true}; "int" (low, high, optional step); "categorical" (choices); an optional "when": '
             '{"<earlier categorical parameter>": value or [values]} draws it only under that condition. A '
             'training sweep names training options (section.key); an external one any short names.')
-        objective_metric = serializers.CharField(max_length=250, default="val_loss")
+        objective_metric = serializers.CharField(
+            max_length=250, default="val_loss",
+            help_text="A training sweep's: val_loss, perplexity or loss (what training logs); an external "
+            "one's: the name its agents report under.")
         direction = serializers.ChoiceField(choices=Sweep.Direction.choices, default=Sweep.Direction.MINIMIZE)
         sampler = serializers.ChoiceField(choices=Sweep.Sampler.choices, default=Sweep.Sampler.TPE)
         pruner = serializers.ChoiceField(choices=Sweep.Pruner.choices, default=Sweep.Pruner.NONE)
@@ -139,7 +142,13 @@ class SweepImportancesApi(APIView):
 
 class SweepTrialNextApi(APIView):
     class OutputSerializer(serializers.Serializer):
-        trial = TrialOutput(allow_null=True, help_text="null: the sweep takes no more trials")
+        trial = TrialOutput(allow_null=True, help_text="null: no trial now (see retry_after)")
+        retry_after = serializers.IntegerField(
+            allow_null=True, help_text="with no trial: seconds to wait before asking again (the sweep is paused "
+            "or all its parallel places are taken); null: the sweep takes no more trials")
+        heartbeat_s = serializers.IntegerField(
+            help_text="call the trial's heartbeat at least this often between reports; a trial silent for "
+            "three times as long is failed as its agent's death")
         sweep_status = serializers.CharField()
 
         class Meta:
@@ -147,9 +156,18 @@ class SweepTrialNextApi(APIView):
 
     @extend_schema(operation_id="sweeps_trials_next", request=None, responses=OutputSerializer)
     def post(self, request, sweep_id: int):
-        trial = services.trial_next(user=request.user, sweep_id=sweep_id)
+        trial, retry_after = services.trial_next(user=request.user, sweep_id=sweep_id)
         sweep = sweep_get(user=request.user, sweep_id=sweep_id)
-        return Response(self.OutputSerializer({"trial": trial, "sweep_status": sweep.status}).data)
+        return Response(self.OutputSerializer({
+            "trial": trial, "retry_after": retry_after, "sweep_status": sweep.status,
+            "heartbeat_s": services.agent_heartbeat_s()}).data)
+
+
+class SweepTrialHeartbeatApi(APIView):
+    @extend_schema(operation_id="sweeps_trials_heartbeat", request=None, responses={204: None})
+    def post(self, request, sweep_id: int, trial_id: int):
+        services.trial_heartbeat(user=request.user, sweep_id=sweep_id, trial_id=trial_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class SweepTrialReportApi(APIView):

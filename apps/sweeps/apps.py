@@ -1,4 +1,4 @@
-"""App configuration for sweeps: connects the training runs' observers and end signal."""
+"""App configuration for sweeps: connects the training runs' observers and end and delete signals."""
 
 from django.apps import AppConfig
 
@@ -8,7 +8,7 @@ class SweepsConfig(AppConfig):
     label = "sweeps"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_save, pre_delete
 
         from apps.training import services as training_services
         from apps.training.models import TrainingRun
@@ -18,3 +18,5 @@ class SweepsConfig(AppConfig):
         training_services.RUN_OBSERVERS.append(pruning.observer_for)
         post_save.connect(pruning.training_run_saved, sender=TrainingRun,
                           dispatch_uid="sweeps.training_run_saved")
+        pre_delete.connect(pruning.training_run_deleting, sender=TrainingRun,
+                           dispatch_uid="sweeps.training_run_deleting")

@@ -98,6 +98,9 @@ class Trial(OwnedModel):
     pruned_step = models.PositiveIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # An external trial's agent beats this with each call; a trial whose agent has been
+    # silent for SWEEP_AGENT_TIMEOUT_S is failed (its agent died).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["number"]

@@ -1,8 +1,9 @@
 """How a training trial's live validation metric reaches its study: an observer the training
 reporter calls with each metrics batch (apps.training.services.RUN_OBSERVERS) reports the
 objective to the Optuna trial and, when the pruner says so, asks the run to stop (the run's
-cancel flag, checked every step). And the signal that schedules the sweep when a trial's run
-has ended. Runs that are no sweep's trial get no observer."""
+cancel flag, checked every step). And the signals that schedule the sweep when a trial's run
+has ended or is deleted (with its tracked run: the portal, the API, MLflow's runs/delete).
+Runs that are no sweep's trial get no observer."""
 
 from __future__ import annotations
 
@@ -47,3 +48,9 @@ def observer_for(training_run: TrainingRun) -> Callable[[int, dict], bool] | Non
 def training_run_saved(sender, instance: TrainingRun, created: bool, **kwargs) -> None:
     if not created and instance.status in TERMINAL:
         services.schedule_after_commit(services.run_ended_sweeps(training_run_id=instance.pk))
+
+
+def training_run_deleting(sender, instance: TrainingRun, **kwargs) -> None:
+    # Before the delete nulls the trial's link: the scheduler's next pass fails the trial
+    # ("its training run was deleted") and starts the next one.
+    services.schedule_after_commit(services.run_ended_sweeps(training_run_id=instance.pk))

@@ -5,7 +5,12 @@ ended; and the agent's side of an external sweep (next trial, report, finish).
 Order matters for "no finished trial lost": a trial's end is told to the study first (Optuna
 skips a trial it already knows finished) and stored on our row after, so a scheduler that
 dies between the two repeats the tell harmlessly next time. An Optuna trial asked for by a
-scheduler that died before its row committed is failed once it is older than a lease."""
+scheduler that died before its row committed is failed once it is older than a lease.
+
+"Never more than `parallelism` trials": each trial is started under the sweep's row lock,
+by the scheduler that still holds the sweep's lease (a scheduler whose lease was taken over
+while it was slow stops), and an agent is answered "wait" while the sweep's places are
+taken. An external trial whose agent has been silent for SWEEP_AGENT_TIMEOUT_S is failed."""
 
 from __future__ import annotations
 
@@ -13,8 +18,11 @@ import uuid
 from datetime import timedelta
 
 import optuna
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from optuna.trial import TrialState
 
@@ -44,9 +52,20 @@ OPTUNA_STATES = {State.PRUNED: TrialState.PRUNED, State.FAILED: TrialState.FAIL,
 # How it reads on its tracked run.
 RUN_STATUSES = {State.COMPLETE: RunStatus.FINISHED, State.PRUNED: RunStatus.CANCELLED,
                 State.FAILED: RunStatus.FAILED, State.CANCELLED: RunStatus.CANCELLED}
+# Options every trial of a pruned sweep must share: a pruner compares trials' values at the
+# same steps, and Hyperband's budget is the steps each trial runs.
+PRUNING_FIXED_OPTIONS = ("train.max_iters", "train.eval_interval")
+# This many trials in a row that could not start, for the same reason, fail the sweep: the
+# reason is the sweep's (its dataset, its base config), not a trial's values.
+START_FAILURES_TO_STOP = 3
+# How long an agent is told to wait before asking again while the sweep is paused or all
+# its places are taken.
+AGENT_RETRY_AFTER_S = 5
 
 
 def _training_option_check(name: str) -> None:
+    """Refuses a search-space name that is no training option a user may set
+    (USER_OPTIONS, as "section.key"); used by space_clean for a training sweep."""
     section, _, key = name.partition(".")
     if key not in USER_OPTIONS.get(section, ()):
         raise ValidationError({f"search_space.{name}": [
@@ -74,6 +93,37 @@ def _training_space_check(*, base_config: dict, space: list[dict]) -> dict:
     return base
 
 
+def _pruned_space_check(space: list[dict]) -> None:
+    for spec in space:
+        if spec["name"] in PRUNING_FIXED_OPTIONS:
+            raise ValidationError({f"search_space.{spec['name']}": [
+                "not searchable with a pruner: pruners compare trials at the same steps, so every trial "
+                "shares max_iters and eval_interval (set them in base_config)"]})
+
+
+def training_metrics(clean: dict) -> tuple[str, ...]:
+    """The metrics a training run with this (cleaned) config logs that a sweep can optimize
+    (ml/train/trainer.py): a DPO run logs its rewards and no perplexity."""
+    if clean.get("dpo", {}).get("enabled"):
+        return ("val_loss", "loss", "rewards/margin", "rewards/accuracy")
+    return ("val_loss", "perplexity", "loss")
+
+
+def _objective_metric_check(metric: str, clean: dict) -> None:
+    known = training_metrics(clean)
+    if metric not in known:
+        raise ValidationError({"objective_metric": [
+            f"{metric!r} is not a metric training logs; choose one of {', '.join(known)}"]})
+
+
+def _base_config_stored(base_config: dict, clean: dict) -> dict:
+    """The options the user gave, as the engine reads them, and the steps every trial runs
+    (Hyperband's budget, read back by study.max_resource)."""
+    stored = {section: {key: clean[section][key] for key in options} for section, options in base_config.items()}
+    stored.setdefault("train", {})["max_iters"] = clean["train"]["max_iters"]
+    return stored
+
+
 @transaction.atomic
 def sweep_create(
     *, user, name: str, search_space: list, kind: str = Kind.TRAINING, experiment_id: int | None = None,
@@ -87,9 +137,17 @@ def sweep_create(
         if dataset_version_id is None:
             raise ValidationError({"dataset_version_id": ["a training sweep trains on one of your dataset versions"]})
         version = owned_get(DatasetVersion, user=user, pk=dataset_version_id)
+        if version.status != DatasetVersion.Status.VALID:
+            # Every trial would fail to start, spending the budget on nothing.
+            raise ValidationError({"dataset_version_id": [
+                f"dataset version {version} is {version.status}, not valid: a sweep trains on a validated version"]})
         space = spaces.space_clean(search_space, allowed=_training_option_check)
+        if pruner != Sweep.Pruner.NONE:
+            _pruned_space_check(space)
         base_config = base_config or {}
-        _training_space_check(base_config=base_config, space=space)
+        clean = _training_space_check(base_config=base_config, space=space)
+        _objective_metric_check(objective_metric, clean)
+        base_config = _base_config_stored(base_config, clean)
     else:
         if dataset_version_id is not None or base_config:
             raise ValidationError({"kind": ["an external sweep has no dataset or training config; its script has them"]})
@@ -113,15 +171,37 @@ def sweep_create(
     studies.study_create(sweep)
     _schedule(sweep)
     if max_wall_seconds:
-        _schedule(sweep, countdown=max_wall_seconds + 1)  # to finish the sweep at its deadline
+        deadline_wait_schedule(sweep)  # to finish the sweep at its deadline
     return sweep
 
 
-def _schedule(sweep: Sweep, countdown: float | None = None) -> None:
+def _schedule(sweep: Sweep, countdown: float | None = None, *, until_deadline: bool = False) -> None:
+    """Queues a scheduler pass for the sweep once the caller's transaction commits (its
+    rows are then visible to the worker), `countdown` seconds later if given."""
     from .tasks import sweep_schedule_task
 
     sweep_id = sweep.pk
-    transaction.on_commit(lambda: sweep_schedule_task.apply_async((sweep_id,), countdown=countdown))
+    kwargs = {"until_deadline": True} if until_deadline else {}
+    transaction.on_commit(lambda: sweep_schedule_task.apply_async((sweep_id,), kwargs, countdown=countdown))
+
+
+def deadline_step_s() -> int:
+    """The longest wait one queued task holds: Redis hands an unacknowledged (delayed) task
+    to another worker after its visibility timeout, so a longer countdown would run twice."""
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+    return max(1, min(3600, visibility // 2))
+
+
+def seconds_to_deadline(sweep: Sweep) -> float:
+    deadline = sweep.created_at + timedelta(seconds=sweep.max_wall_seconds)
+    return (deadline - timezone.now()).total_seconds()
+
+
+def deadline_wait_schedule(sweep: Sweep) -> None:
+    """Queues the wake-up that finishes the sweep at its wall-time deadline, one step of at
+    most deadline_step_s at a time (each step queues the next while the deadline is ahead)."""
+    wait = max(0.0, seconds_to_deadline(sweep)) + 1
+    _schedule(sweep, countdown=min(wait, deadline_step_s()), until_deadline=True)
 
 
 def _changed(sweep: Sweep) -> None:
@@ -194,9 +274,11 @@ def sweep_schedule(*, sweep_id: int, execution_id: str) -> bool:
         study = studies.study_load(sweep)
         _ended_trials_record(sweep, study)
         _orphans_fail(sweep, study)
+        _silent_agents_fail(sweep, study)
         if sweep.kind == Kind.TRAINING and sweep.status == Status.RUNNING:
-            _trials_start(sweep, study)
+            _trials_start(sweep, study, execution_id)
         _finish_if_spent(sweep)
+        _agent_watch(sweep)
     finally:
         Sweep.objects.filter(pk=sweep_id, lease_owner=execution_id).update(lease_owner="")
     return True
@@ -229,14 +311,30 @@ def _finish_if_spent(sweep: Sweep) -> None:
             _status_set(sweep, Status.FINISHED)
 
 
-def _trials_start(sweep: Sweep, study: optuna.Study) -> None:
-    in_flight = sweep.trials.filter(state=State.RUNNING).count()
-    while in_flight < sweep.parallelism and not _budget_spent(sweep):
-        _training_trial_start(sweep, study)
-        in_flight += 1
+def _trials_start(sweep: Sweep, study: optuna.Study, execution_id: str) -> None:
+    """Starts trials while the sweep has room, each under the sweep's row lock and only while
+    this execution still holds the lease (renewing it): a scheduler slowed past the lease
+    timeout, whose sweep another took over, stops instead of starting extra trials. Fails
+    the sweep when trials keep failing to start for the same reason."""
+    start_errors: list[str] = []
+    while True:
+        with transaction.atomic():
+            locked = Sweep.objects.select_for_update().select_related("owner").get(pk=sweep.pk)
+            if locked.lease_owner != execution_id or locked.status != Status.RUNNING \
+                    or locked.trials.filter(state=State.RUNNING).count() >= locked.parallelism \
+                    or _budget_spent(locked):
+                return
+            Sweep.objects.filter(pk=locked.pk).update(heartbeat_at=timezone.now())
+            error = _training_trial_start(locked, study)
+        start_errors = start_errors + [error] if error else []
+        if len(start_errors) >= START_FAILURES_TO_STOP and len(set(start_errors)) == 1:
+            sweep_fail(sweep_id=sweep.pk, error=f"{len(start_errors)} trials in a row could not start: {error}")
+            return
 
 
-def _training_trial_start(sweep: Sweep, study: optuna.Study) -> None:
+def _training_trial_start(sweep: Sweep, study: optuna.Study) -> str:
+    """Asks the study for a trial and starts its training run; returns why it could not
+    start ("" when it did)."""
     asked = study.ask()
     params = spaces.suggest(asked, sweep.search_space)
     # Optuna's id of the trial, which the pruner's reports name (it has no public getter).
@@ -256,9 +354,12 @@ def _training_trial_start(sweep: Sweep, study: optuna.Study) -> None:
     except ValidationError as exc:
         # These values make a config the engine refuses (e.g. a width its heads do not
         # divide): the trial fails, naming the option, and the sampler learns to avoid it.
+        error = _first_message(exc)
         study.tell(asked, state=TrialState.FAIL, skip_if_finished=True)
-        Trial.objects.create(**fields, state=State.FAILED, error=_first_message(exc), finished_at=timezone.now())
+        Trial.objects.create(**fields, state=State.FAILED, error=error, finished_at=timezone.now())
         _changed(sweep)
+        return error
+    return ""
 
 
 def _objective(sweep: Sweep, run_id: int | None) -> float | None:
@@ -299,6 +400,30 @@ def _orphans_fail(sweep: Sweep, study: optuna.Study) -> None:
         if frozen.number not in known and frozen.datetime_start is not None \
                 and frozen.datetime_start.astimezone(timezone.get_current_timezone()) < stale_before:
             study.tell(frozen.number, state=TrialState.FAIL, skip_if_finished=True)
+
+
+def _silent_agents_fail(sweep: Sweep, study: optuna.Study | None = None) -> None:
+    """Fails the external trials whose agent has not called for SWEEP_AGENT_TIMEOUT_S (it
+    died: killed, its machine lost), so their places go to live agents."""
+    if sweep.kind != Kind.EXTERNAL:
+        return
+    silent_before = timezone.now() - timedelta(seconds=settings.SWEEP_AGENT_TIMEOUT_S)
+    silent = sweep.trials.filter(state=State.RUNNING).filter(
+        Q(heartbeat_at__lt=silent_before) | Q(heartbeat_at__isnull=True, created_at__lt=silent_before))
+    for trial in silent:
+        study = study or studies.study_load(sweep)
+        _trial_end(sweep, study, trial, state=State.FAILED,
+                   error=f"its agent stopped calling (silent for over {settings.SWEEP_AGENT_TIMEOUT_S} s)")
+
+
+def _agent_watch(sweep: Sweep) -> None:
+    """While an external sweep has trials running, one scheduler pass waits for the agent
+    timeout to fail any whose agent died, even if no agent calls again (one queued at a time)."""
+    if sweep.kind != Kind.EXTERNAL or not sweep.trials.filter(state=State.RUNNING).exists():
+        return
+    wait = settings.SWEEP_AGENT_TIMEOUT_S + 1
+    if cache.add(f"sweeps:agent-watch:{sweep.pk}", 1, timeout=max(1, wait - 1)):
+        _schedule(sweep, countdown=wait)
 
 
 def _trial_end(sweep: Sweep, study: optuna.Study, trial: Trial, *, state: str, objective: float | None = None,
@@ -345,21 +470,26 @@ def _external_sweep(*, user, sweep_id: int, lock: bool = False) -> Sweep:
 
 
 @transaction.atomic
-def trial_next(*, user, sweep_id: int) -> Trial | None:
-    """The next trial's params and tracked run, or None once the sweep takes no more (it is
-    paused, stopped, or its budget is spent)."""
+def trial_next(*, user, sweep_id: int) -> tuple[Trial | None, int | None]:
+    """The next trial (its params and tracked run) and None; or no trial and the seconds to
+    wait before asking again while the sweep is paused or `parallelism` trials run; or
+    (None, None) once the sweep takes no more (stopped, or its budget spent)."""
     sweep = _external_sweep(user=user, sweep_id=sweep_id, lock=True)
-    if sweep.status != Status.RUNNING or _budget_spent(sweep):
-        return None
+    if sweep.status not in OPEN_STATUSES or _budget_spent(sweep):
+        return None, None
+    _silent_agents_fail(sweep)
+    if sweep.status == Status.PAUSED or sweep.trials.filter(state=State.RUNNING).count() >= sweep.parallelism:
+        return None, AGENT_RETRY_AFTER_S
     study = studies.study_load(sweep)
     asked = study.ask()
     params = spaces.suggest(asked, sweep.search_space)
     run = run_create(user=user, experiment_id=sweep.experiment_id, name=f"{sweep.name} trial {asked.number}",
                      params=params, tags={"kind": "sweep-trial", "sweep": str(sweep.pk), "trial": str(asked.number)})
     trial = Trial.objects.create(owner=user, sweep=sweep, number=asked.number, optuna_trial_id=asked._trial_id,
-                                 params=params, run=run)
+                                 params=params, run=run, heartbeat_at=timezone.now())
     _changed(sweep)
-    return trial
+    _agent_watch(sweep)
+    return trial, None
 
 
 def _running_trial(*, user, sweep_id: int, trial_id: int) -> tuple[Sweep, Trial]:
@@ -370,10 +500,22 @@ def _running_trial(*, user, sweep_id: int, trial_id: int) -> tuple[Sweep, Trial]
     return sweep, trial
 
 
+def agent_heartbeat_s() -> int:
+    """How often an agent beats a trial's heartbeat: three beats fit in the timeout."""
+    return max(1, settings.SWEEP_AGENT_TIMEOUT_S // 3)
+
+
+def trial_heartbeat(*, user, sweep_id: int, trial_id: int) -> None:
+    """The trial's agent is alive (it calls this while a trial runs between reports)."""
+    _, trial = _running_trial(user=user, sweep_id=sweep_id, trial_id=trial_id)
+    Trial.objects.filter(pk=trial.pk).update(heartbeat_at=timezone.now())
+
+
 def trial_report(*, user, sweep_id: int, trial_id: int, step: int, value: float) -> bool:
     """Stores an intermediate objective value (on the trial's run too) and answers whether
     the pruner would stop the trial here."""
     sweep, trial = _running_trial(user=user, sweep_id=sweep_id, trial_id=trial_id)
+    Trial.objects.filter(pk=trial.pk).update(heartbeat_at=timezone.now())
     run_metrics_log(user=user, run_id=trial.run_id, metrics=[
         {"key": sweep.objective_metric, "value": value, "step": step}])
     live = optuna.trial.Trial(studies.study_load(sweep), trial.optuna_trial_id)
@@ -387,6 +529,9 @@ def trial_report(*, user, sweep_id: int, trial_id: int, step: int, value: float)
 
 def trial_finish(*, user, sweep_id: int, trial_id: int, state: str, objective: float | None = None,
                  error: str = "") -> Trial:
+    """An agent's trial ended (complete with its objective, pruned, or failed): told to the
+    study, stored on the trial and its run, and the sweep finished if that spent its budget.
+    A pruned trial that never reported keeps its last logged step as where it stopped."""
     sweep, trial = _running_trial(user=user, sweep_id=sweep_id, trial_id=trial_id)
     if state == State.COMPLETE and objective is None:
         raise ValidationError({"objective": ["a complete trial gives its objective"]})
@@ -405,6 +550,8 @@ def run_ended_sweeps(*, training_run_id: int) -> list[int]:
 
 
 def schedule_after_commit(sweep_ids: list[int]) -> None:
+    """Queues a scheduler pass for each sweep once the transaction commits (a trial's run
+    ended or went away: the pass records it and starts the next trial)."""
     from .tasks import sweep_schedule_task
 
     for sweep_id in sweep_ids:

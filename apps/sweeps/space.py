@@ -116,6 +116,8 @@ def space_clean(space, *, allowed) -> list[dict]:
 
 
 def external_name_check(name: str) -> None:
+    """Refuses an external sweep's parameter name that is not a short identifier (it reaches
+    the agent's script as a JSON key and the run as a param name)."""
     if not EXTERNAL_NAME.match(name):
         raise _refuse(name[:100], "a parameter name is letters, digits, '_', '.' or '-' (at most 100)")
 

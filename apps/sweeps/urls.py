@@ -15,6 +15,8 @@ urlpatterns = [
     path("sweeps/<int:sweep_id>/trials/next/", apis.SweepTrialNextApi.as_view(), name="sweep-trial-next"),
     path("sweeps/<int:sweep_id>/trials/<int:trial_id>/report/", apis.SweepTrialReportApi.as_view(),
          name="sweep-trial-report"),
+    path("sweeps/<int:sweep_id>/trials/<int:trial_id>/heartbeat/", apis.SweepTrialHeartbeatApi.as_view(),
+         name="sweep-trial-heartbeat"),
     path("sweeps/<int:sweep_id>/trials/<int:trial_id>/finish/", apis.SweepTrialFinishApi.as_view(),
          name="sweep-trial-finish"),
 ]

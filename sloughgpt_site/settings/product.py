@@ -20,3 +20,7 @@ SLOUGHGPT_INFERENCE_DEVICE = env_str("SLOUGHGPT_INFERENCE_DEVICE", "")
 # The registry's personality gate: probes each gate evaluation asks, spread over the 61
 # (apps.registry.personality_gate). Fewer is quicker and coarser.
 PERSONALITY_GATE_PROBES = env_int("SLOUGHGPT_PERSONALITY_GATE_PROBES", 16)
+
+# Sweeps: an external trial whose agent has not called the server (next trial, report) for
+# this many seconds is failed as "its agent stopped", freeing its place for another agent.
+SWEEP_AGENT_TIMEOUT_S = env_int("SLOUGHGPT_SWEEP_AGENT_TIMEOUT_S", 600)

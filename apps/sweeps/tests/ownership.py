@@ -29,5 +29,6 @@ OWNED_ROUTES = {
     "api-v1:sweep-trials": Case(setup=_sweep_only),
     "api-v1:sweep-trial-next": Case(setup=_sweep_only, methods={"post": None}),
     "api-v1:sweep-trial-report": Case(setup=_sweep, methods={"post": {"step": 1, "value": 1.0}}),
+    "api-v1:sweep-trial-heartbeat": Case(setup=_sweep, methods={"post": None}),
     "api-v1:sweep-trial-finish": Case(setup=_sweep, methods={"post": {"objective": 1.0}}),
 }

@@ -1,13 +1,15 @@
-"""Sweep API with two users: creating, refusing bad search spaces by name, someone else's
-dataset, experiment or sweep as not found, and pause/resume/cancel."""
+"""Sweep API with two users: creating, refusing bad search spaces, objectives and datasets by
+name, someone else's dataset, experiment or sweep as not found, and pause/resume/cancel."""
 
 import pytest
 from optuna.trial import TrialState
 
+from apps.datasets.models import DatasetVersion
 from apps.experiments.models import Experiment
 from apps.sweeps import study as studies
 from apps.sweeps.models import Sweep
 from apps.training.tests.factories import tiny_config, valid_dataset_version
+from ml.train.config import TrainConfig
 
 from .factories import LR_SPACE, external_sweep, training_sweep
 
@@ -129,7 +131,8 @@ def test_pause_resume_and_cancel_answer_the_sweeps_state(make_user, api_client_f
     url = f"/api/v1/sweeps/{sweep.pk}"
     # when / then
     assert client.post(f"{url}/pause/").json()["status"] == "paused"
-    assert client.post(f"{url}/trials/next/").json() == {"trial": None, "sweep_status": "paused"}
+    waiting = client.post(f"{url}/trials/next/").json()
+    assert (waiting["trial"], waiting["sweep_status"], waiting["retry_after"] > 0) == (None, "paused", True)
     assert client.post(f"{url}/pause/").status_code == 409
     assert client.post(f"{url}/resume/").json()["status"] == "running"
     trial = client.post(f"{url}/trials/next/").json()["trial"]
@@ -140,3 +143,64 @@ def test_pause_resume_and_cancel_answer_the_sweeps_state(make_user, api_client_f
     assert client.post(f"{url}/resume/").status_code == 409
     frozen = studies.study_load(Sweep.objects.get(pk=sweep.pk)).trials[0]
     assert frozen.state == TrialState.FAIL
+
+
+def test_a_sweep_on_a_dataset_version_not_yet_valid_is_refused(make_user, api_client_for):
+    # given a version still validating
+    user = make_user()
+    version = valid_dataset_version(user)
+    DatasetVersion.objects.filter(pk=version.pk).update(status=DatasetVersion.Status.VALIDATING)
+    # when
+    response = api_client_for(user).post("/api/v1/sweeps/", _body(version), format="json")
+    # then
+    assert response.status_code == 400
+    assert "not valid" in response.json()["error"]["fields"]["dataset_version_id"][0]
+    assert not Sweep.objects.exists()
+
+
+@pytest.mark.parametrize("option", ["train.max_iters", "train.eval_interval"])
+def test_a_pruned_sweep_may_not_search_the_steps_its_pruner_compares(make_user, api_client_for, option):
+    # given
+    user = make_user()
+    version = valid_dataset_version(user)
+    space = [*LR_SPACE, {"name": option, "type": "categorical", "choices": [10, 20]}]
+    # when
+    pruned = api_client_for(user).post("/api/v1/sweeps/", _body(version, search_space=space, pruner="median"),
+                                       format="json")
+    unpruned = api_client_for(user).post("/api/v1/sweeps/", _body(version, search_space=space), format="json")
+    # then
+    assert pruned.status_code == 400
+    assert "same steps" in pruned.json()["error"]["fields"][f"search_space.{option}"][0]
+    assert unpruned.status_code == 201
+
+
+def test_hyperbands_budget_is_the_steps_each_trial_runs_even_when_left_to_the_default(make_user, api_client_for):
+    # given a base config that leaves max_iters to the engine's default
+    user = make_user()
+    version = valid_dataset_version(user)
+    base = tiny_config()
+    del base["train"]["max_iters"]
+    # when
+    response = api_client_for(user).post("/api/v1/sweeps/", _body(version, base_config=base, pruner="hyperband"),
+                                         format="json")
+    # then the stored config says the steps, and Hyperband's budget is them
+    assert response.status_code == 201, response.content
+    steps = response.json()["base_config"]["train"]["max_iters"]
+    assert steps == TrainConfig().train.max_iters
+    assert studies.max_resource(Sweep.objects.get()) == steps
+
+
+@pytest.mark.parametrize("metric, created", [("accuracy", False), ("val_los", False), ("perplexity", True),
+                                             ("loss", True)])
+def test_a_training_sweeps_objective_is_a_metric_training_logs(make_user, api_client_for, metric, created):
+    # given
+    user = make_user()
+    version = valid_dataset_version(user)
+    # when
+    response = api_client_for(user).post("/api/v1/sweeps/", _body(version, objective_metric=metric), format="json")
+    # then
+    if created:
+        assert response.status_code == 201
+    else:
+        assert response.status_code == 400
+        assert "val_loss, perplexity, loss" in response.json()["error"]["fields"]["objective_metric"][0]
