@@ -23,7 +23,14 @@ stdout, one line each (every other line passes through):
     sloughgpt:objective VALUE     the final objective (the last one counts)
 
 The helpers below print those lines: `params()`, `report(value, step)`, `objective(value)`.
-A child that exits non-zero, or without an objective, records a failed trial."""
+A child that exits non-zero, or without an objective, records a failed trial; a malformed
+`sloughgpt:` line is skipped with a warning.
+
+While the sweep is paused, or all its parallel places are taken, the agent waits and asks
+again (as often as the server says, at most every MAX_POLL_S seconds); it stops once the
+sweep takes no more trials. While a trial runs the agent beats its heartbeat, so a trial
+whose agent died (killed, its machine lost) is failed by the server after its timeout; an
+agent stopped mid-trial (Ctrl-C) records the trial as failed on its way out."""
 
 from __future__ import annotations
 
@@ -33,7 +40,10 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +52,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PREFIX = "sloughgpt:"
+# The longest an agent waits before asking again for a trial of a paused or full sweep.
+MAX_POLL_S = 30.0
 
 
 class TrialPruned(Exception):
@@ -72,33 +84,81 @@ class SweepTrial:
                             json={"state": state, "objective": objective, "error": error[:2000]})
 
 
-def next_trial(client: Client, sweep_id: int) -> SweepTrial | None:
+    def heartbeat(self) -> None:
+        self.client.request("POST", f"sweeps/{self.sweep_id}/trials/{self.id}/heartbeat/")
+
+
+def next_trial(client: Client, sweep_id: int) -> tuple[SweepTrial | None, float | None, float]:
+    """The next trial, or None and the seconds to wait before asking again (None: the sweep
+    takes no more); and how often to beat the trial's heartbeat."""
     body = client.request("POST", f"sweeps/{sweep_id}/trials/next/").json()
-    trial = body["trial"]
+    trial, beat = body["trial"], float(body.get("heartbeat_s") or 60)
     if trial is None:
-        return None
-    return SweepTrial(client, sweep_id, trial["id"], trial["number"], trial["params"], trial["run"])
+        wait = body.get("retry_after")
+        return None, (None if wait is None else min(float(wait), MAX_POLL_S)), beat
+    return SweepTrial(client, sweep_id, trial["id"], trial["number"], trial["params"], trial["run"]), None, beat
+
+
+@contextmanager
+def _beating(trial: SweepTrial, every_s: float) -> Iterator[None]:
+    """Beats the trial's heartbeat every `every_s` seconds while the block runs (a function
+    that reports rarely is not taken for a dead agent). A failed beat is logged; the next
+    one tries again."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every_s):
+            try:
+                trial.heartbeat()
+            except Exception:
+                log.warning("heartbeat of trial %s failed", trial.number, exc_info=True)
+
+    thread = threading.Thread(target=beat, name=f"sweep-trial-{trial.id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _trial_run(trial: SweepTrial, function: Callable[[SweepTrial], float], beat_s: float) -> None:
+    """Runs one trial and tells the server how it ended, whatever ends it: an interrupt or
+    exit (Ctrl-C, SystemExit) still records the trial as failed, then goes on up."""
+    try:
+        with _beating(trial, beat_s):
+            try:
+                value = function(trial)
+            except TrialPruned:
+                trial.finish("pruned")
+            except Exception as exc:
+                log.exception("trial %s failed", trial.number)
+                trial.finish("failed", error=f"{type(exc).__name__}: {exc}")
+            else:
+                trial.finish("complete", objective=float(value))
+    except BaseException as exc:
+        try:
+            trial.finish("failed", error=f"the agent stopped: {type(exc).__name__}")
+        except Exception:
+            log.warning("could not record trial %s as failed", trial.number, exc_info=True)
+        raise
 
 
 def run_agent(client: Client, sweep_id: int, function: Callable[[SweepTrial], float],
               *, count: int | None = None) -> int:
     """Runs trials until the sweep takes no more (or `count` ran); returns how many ran.
-    A function that raises fails its trial (the agent goes on with the next)."""
+    A function that raises fails its trial (the agent goes on with the next); while the
+    sweep is paused or full the agent waits and asks again."""
     ran = 0
     while count is None or ran < count:
-        trial = next_trial(client, sweep_id)
+        trial, wait, beat_s = next_trial(client, sweep_id)
         if trial is None:
-            break
+            if wait is None:
+                break
+            time.sleep(wait)
+            continue
         ran += 1
-        try:
-            value = function(trial)
-        except TrialPruned:
-            trial.finish("pruned")
-        except Exception as exc:
-            log.exception("trial %s failed", trial.number)
-            trial.finish("failed", error=f"{type(exc).__name__}: {exc}")
-        else:
-            trial.finish("complete", objective=float(value))
+        _trial_run(trial, function, beat_s)
     return ran
 
 
@@ -115,17 +175,31 @@ def command_trial(trial: SweepTrial, command: Sequence[str]) -> float:
         child = subprocess.Popen(list(command), env=env, stdout=subprocess.PIPE, text=True, bufsize=1)
         objective, pruned = None, False
         assert child.stdout is not None
-        for line in child.stdout:
-            said = line.strip().split()
-            if not said or said[0] not in (f"{PREFIX}report", f"{PREFIX}objective"):
-                sys.stdout.write(line)
-                continue
-            if said[0] == f"{PREFIX}objective":
-                objective = float(said[1])
-            elif not pruned and trial.report(float(said[2]), int(said[1])):
-                pruned = True
-                child.terminate()
-        code = child.wait()
+        try:
+            for line in child.stdout:
+                said = line.strip().split()
+                if not said or said[0] not in (f"{PREFIX}report", f"{PREFIX}objective"):
+                    sys.stdout.write(line)
+                    continue
+                try:
+                    if said[0] == f"{PREFIX}objective":
+                        (value,) = said[1:]
+                        objective = float(value)
+                        continue
+                    step, value = said[1:]
+                    step, value = int(step), float(value)
+                except ValueError:
+                    log.warning("skipped a malformed line from the command: %r", line.rstrip())
+                    continue
+                if not pruned and trial.report(value, step):
+                    pruned = True
+                    child.terminate()
+            code = child.wait()
+        finally:
+            # Whatever stopped the reading (the server, an interrupt), no child outlives it.
+            if child.poll() is None:
+                child.kill()
+                child.wait()
     if pruned:
         raise TrialPruned()
     if code != 0:

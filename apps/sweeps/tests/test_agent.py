@@ -1,6 +1,7 @@
 """Sweeps for any script, end to end on a live server with a real API token: the Python
 client's agent runs trials, is told to prune a bad one, and finishes the sweep; the CLI agent
-runs a command that reads its params from the environment and prints its results."""
+runs a command that reads its params from the environment and prints its results; an agent
+waits out a paused sweep, and an interrupted one records its trial as failed."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import pytest
 from apps.accounts.services import api_token_create
 from apps.experiments.models import MetricSeries
 from apps.sweeps.models import Sweep
+from apps.sweeps.services import sweep_pause, sweep_resume
 from ml.cli import main as cli_main
+from sloughgpt import sweep as agent_module
 from sloughgpt.client import Client, RetryPolicy
 from sloughgpt.sweep import TrialPruned
 
@@ -80,3 +83,38 @@ def test_the_cli_agent_runs_a_command_with_the_trials_params(user_and_client, tm
     assert [t.state for t in trials] == ["complete", "complete"]
     assert all(t.objective == pytest.approx(t.params["lr"] * t.params["layers"]) for t in trials)
 
+
+
+def test_an_agent_waits_while_the_sweep_is_paused_and_runs_once_resumed(user_and_client, monkeypatch):
+    # given a paused sweep, resumed while the agent waits
+    user, client = user_and_client
+    sweep = external_sweep(user, max_trials=2)
+    sweep_pause(user=user, sweep_id=sweep.pk)
+    waits = []
+
+    def wait(seconds):
+        waits.append(seconds)
+        sweep_resume(user=user, sweep_id=sweep.pk)
+
+    monkeypatch.setattr(agent_module.time, "sleep", wait)
+    # when
+    ran = client.sweep_agent(sweep.pk, lambda trial: trial.params["lr"])
+    # then
+    assert len(waits) == 1 and 0 < waits[0] <= agent_module.MAX_POLL_S
+    assert ran == 2 and Sweep.objects.get(pk=sweep.pk).status == "finished"
+
+
+def test_an_interrupted_agent_records_its_trial_as_failed(user_and_client):
+    # given
+    user, client = user_and_client
+    sweep = external_sweep(user, max_trials=2)
+
+    def interrupted(trial):
+        raise KeyboardInterrupt
+
+    # when
+    with pytest.raises(KeyboardInterrupt):
+        client.sweep_agent(sweep.pk, interrupted)
+    # then
+    trial = Sweep.objects.get(pk=sweep.pk).trials.get()
+    assert (trial.state, trial.error) == ("failed", "the agent stopped: KeyboardInterrupt")
