@@ -1,15 +1,20 @@
 """Sweeps on a real Celery worker: a training sweep runs its trials on the `train` queue and
 finishes with its best trial marked; the median pruner stops a clearly bad trial within one
-evaluation; and two schedulers at once start no extra trial."""
+evaluation; a Hyperband sweep runs with its budget; cancelling stops a running trial's
+training; and two schedulers at once (one slower than its lease) start no extra trial."""
 
 from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from optuna.study import Study
 
+from apps.core import leases
+from apps.sweeps import study as studies
 from apps.sweeps.models import Sweep, Trial
 from apps.sweeps.services import sweep_schedule
 from apps.training.models import TrainingRun
@@ -93,3 +98,75 @@ def test_two_schedulers_at_once_start_no_extra_trial(transactional_db, make_user
     assert sorted(answers) == [False, True] and again
     assert sweep.trials.count() == 2
     assert TrainingRun.objects.filter(sweep_trial__sweep=sweep).count() == 2
+
+
+def test_two_schedulers_stay_within_parallelism_when_one_is_slower_than_its_lease(transactional_db, make_user,
+                                                                                  monkeypatch):
+    # given a short lease, and a first scheduler whose first ask outlasts it
+    monkeypatch.setattr(leases, "LEASE_TIMEOUT", timedelta(seconds=0.5))
+    user = make_user()
+    sweep = training_sweep(user, max_trials=8, parallelism=2)
+    real_ask, asking = Study.ask, threading.Event()
+
+    def slow_ask(self, *args, **kwargs):
+        asked = real_ask(self, *args, **kwargs)
+        if threading.current_thread().name == "slow" and not asking.is_set():
+            asking.set()
+            time.sleep(1.5)
+        return asked
+
+    monkeypatch.setattr(Study, "ask", slow_ask)
+
+    def schedule(execution_id: str) -> None:
+        if execution_id == "second":
+            asking.wait()
+            time.sleep(0.7)  # the slow one's lease has expired
+        try:
+            sweep_schedule(sweep_id=sweep.pk, execution_id=execution_id)
+        finally:
+            connection.close()
+
+    # when a second scheduler takes the sweep over while the first is still asking
+    threads = [threading.Thread(target=schedule, args=(name,), name=name) for name in ("slow", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # then
+    assert sweep.trials.count() == 2
+    assert TrainingRun.objects.filter(sweep_trial__sweep=sweep).count() == 2
+
+
+def test_cancelling_a_sweep_stops_its_running_trials_training(celery_worker_process, make_user, api_client_for):
+    # given a sweep whose trial trains for long
+    user = make_user()
+    sweep = training_sweep(user, max_trials=1, parallelism=1, max_iters=20_000)
+    deadline = time.monotonic() + 300
+    while not TrainingRun.objects.filter(sweep_trial__sweep=sweep, status="running", step__gt=0).exists():
+        assert time.monotonic() < deadline, "the trial's training never started"
+        time.sleep(0.5)
+    # when
+    response = api_client_for(user).post(f"/api/v1/sweeps/{sweep.pk}/cancel/")
+    # then the sweep is cancelled, and its trial once its run has stopped short
+    assert response.json()["status"] == "cancelled"
+    deadline = time.monotonic() + 300
+    while (trial := Trial.objects.get(sweep=sweep)).state == "running":
+        assert time.monotonic() < deadline, "the trial never stopped"
+        time.sleep(0.5)
+    run = TrainingRun.objects.get(pk=trial.training_run_id)
+    assert (trial.state, run.status) == ("cancelled", "cancelled")
+    assert run.step < run.max_steps
+
+
+def test_a_hyperband_sweep_runs_with_its_budget_set_to_the_trials_steps(celery_worker_process, make_user):
+    # given
+    user = make_user()
+    # when
+    sweep = training_sweep(user, max_trials=3, parallelism=1, seed=3, pruner="hyperband", max_iters=40)
+    sweep = _wait_for_sweep(sweep.pk)
+    # then every trial ended as complete or pruned, judged on the values its run reported
+    assert studies.max_resource(sweep) == 40
+    states = [t.state for t in sweep.trials.order_by("number")]
+    assert len(states) == 3 and set(states) <= {"complete", "pruned"} and "complete" in states
+    frozen = studies.study_load(sweep).get_trials(deepcopy=False)
+    assert all(set(t.intermediate_values) <= {10, 20, 30, 40} and t.intermediate_values for t in frozen)
