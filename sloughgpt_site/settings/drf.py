@@ -47,5 +47,8 @@ SPECTACULAR_SETTINGS = {
         "MessageStatusEnum": "apps.chat.models.Message.Status",
         "PersonalityKindEnum": "apps.personalities.models.Personality.Kind",
         "PersonalityVersionStatusEnum": "apps.personalities.models.PersonalityVersion.Status",
+        "PersonalityApplicationMethodEnum": "apps.personalities.models.PersonalityApplication.Method",
+        "TrainingRunMethodEnum": "apps.training.models.TrainingRun.Method",
+        "SweepKindEnum": "apps.sweeps.models.Sweep.Kind",
     },
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,22 @@ def stack_page(browser, live_stack):
     page.set_default_timeout(30_000)
     yield page
     context.close()
+
+
+def off_the_browser_thread(setup, *args):
+    """`setup(*args)` in a thread of its own, its database connection closed after: Playwright's
+    event loop runs in the test's thread, and services send their live events through
+    async_to_sync, which refuses to run inside one."""
+    from django.db import connections
+
+    def run():
+        try:
+            return setup(*args)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
 
 
 def log_in(page, email: str, password: str) -> None:

@@ -5,13 +5,11 @@ test-results/browser/. The sweep visits every page before failing, so one run na
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connections
 from playwright.sync_api import expect
 
 from apps.accounts import services as account_services
@@ -22,7 +20,7 @@ from apps.personalities.tests.factories import config_personality
 from apps.rag import services as rag_services
 from apps.registry.tests.factories import ready_version, trained_run
 
-from .conftest import log_in
+from .conftest import log_in, off_the_browser_thread
 from .page_problems import PageProblems
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -78,19 +76,6 @@ def seed(user) -> dict[str, int]:
     }
 
 
-def seed_outside_the_browser_loop(user) -> dict[str, int]:
-    """`seed` in a thread of its own: Playwright's event loop runs in the test's thread, and the
-    services send their live events through async_to_sync, which refuses to run inside one."""
-    def run() -> dict[str, int]:
-        try:
-            return seed(user)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
-
-
 def app_visits(ids: dict[str, int]) -> list[Visit]:
     return [
         Visit("dashboard", "/"),
@@ -127,7 +112,7 @@ OVERFLOW = """() => {
 def test_every_page_renders_without_errors_or_sideways_scrolling(browser, site_url, make_user, size, screenshot_dir):
     # given a user with one of everything
     user = make_user(password=PASSWORD, is_staff=True, is_superuser=True)
-    ids = seed_outside_the_browser_loop(user)
+    ids = off_the_browser_thread(seed, user)
     context = browser.new_context(base_url=site_url, viewport=VIEWPORTS[size])
     problems = PageProblems.watch(context)
     page = context.new_page()

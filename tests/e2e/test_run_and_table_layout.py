@@ -4,7 +4,6 @@ run's log is there after a reload, and wide tables scroll inside their frame ins
 pushing the page sideways or hiding their last column."""
 
 import io
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from playwright.sync_api import expect
@@ -14,7 +13,7 @@ from apps.experiments.tests.factories import log_series, make_experiment, make_r
 from apps.training.models import TrainingRun
 from apps.training.services import training_run_log_append
 
-from .conftest import log_in
+from .conftest import log_in, off_the_browser_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-and-unusual-passphrase"
@@ -42,13 +41,6 @@ def _valid_version(user, filename="a-rather-long-file-name-for-the-corpus-v1.txt
         content_length=len(body),
     )
     return dataset, dataset_services.dataset_version_validate(version_id=version.pk)
-
-
-def _off_the_browser_thread(setup):
-    """Runs `setup` in a thread of its own: services send live events through async_to_sync,
-    which refuses the thread where Playwright's event loop runs."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(setup).result()
 
 
 def _page_scrolls_sideways(page) -> bool:
@@ -93,7 +85,7 @@ def test_a_finished_run_draws_every_chart_and_keeps_its_log(laptop_page, make_us
             training_run_log_append(training_run=training, line=line)
         return run
 
-    run = _off_the_browser_thread(setup)
+    run = off_the_browser_thread(setup)
     log_in(page, user.email, PASSWORD)
 
     # when
@@ -129,7 +121,7 @@ def test_wide_tables_scroll_inside_their_frame(laptop_page, make_user, settings,
         dataset, _ = _valid_version(user)
         return experiment, dataset
 
-    experiment, dataset = _off_the_browser_thread(setup)
+    experiment, dataset = off_the_browser_thread(setup)
     log_in(page, user.email, PASSWORD)
 
     # when: the runs are filtered as the README writes it

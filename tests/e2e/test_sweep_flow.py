@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from apps.training.tests.factories import tiny_config, valid_dataset_version
 
-from .conftest import log_in
+from .conftest import log_in, off_the_browser_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-and-unusual-passphrase"
@@ -20,7 +20,7 @@ def test_a_small_sweep_runs_from_the_browser_with_its_table_and_charts(stack_pag
     # given a user with a validated dataset
     page = stack_page
     user = make_user(password=PASSWORD)
-    valid_dataset_version(user)
+    off_the_browser_thread(valid_dataset_version, user)
     log_in(page, user.email, PASSWORD)
 
     # when they start a 3-trial sweep over the learning rate alone
