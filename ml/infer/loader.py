@@ -7,6 +7,8 @@ is then the file's bytes, shared by lookup and head, instead of a float32 copy t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
@@ -32,8 +34,8 @@ def default_dtype(device: torch.device) -> torch.dtype:
 
 def _check_shape(sou: SouFile, tensor_name: str, shape, needed) -> None:
     if tuple(shape) != tuple(needed):
-        raise ModelLoadError(f"{sou.path}: tensor {tensor_name!r} has shape {tuple(shape)}, "
-                             f"the architecture needs {tuple(needed)}")
+        raise ModelLoadError(f"{sou.path.name}: tensor {tensor_name!r} has shape "
+                             f"{tuple(shape)}, the architecture needs {tuple(needed)}")
 
 
 def _quantized_linear(sou: SouFile, name: str, linear: nn.Linear, device,
@@ -88,28 +90,30 @@ def _keep_stored_tables(model: nn.Module, sou: SouFile, device, dtype) -> set[st
     return consumed
 
 
-def _fill_parameters(model: nn.Module, sou: SouFile, device, dtype) -> set[str]:
-    """Every remaining (meta) parameter from the file; tied parameters filled once, from the
-    first of their names the file has. Returns the tensor names read."""
+def fill_parameters(model: nn.Module, sou: SouFile, read: Callable[[str], torch.Tensor],
+                    trainable: bool = False) -> set[str]:
+    """Every remaining (meta) parameter from the file, as `read(tensor_name)` gives it (a view
+    for serving, a writable copy for training); tied parameters filled once, from the first of
+    their names the file has. Returns the tensor names read."""
     groups: dict[int, list[str]] = {}
     for name, param in model.named_parameters(remove_duplicate=False):
         if param.device.type == "meta":
             groups.setdefault(id(param), []).append(name)
     stored = {info.name for info in sou.tensor_infos}
-    read = set()
+    used = set()
     for names in groups.values():
         source = next((n for n in names if n in stored), None)
         if source is None:
-            raise ModelLoadError(f"{sou.path}: no tensor {names[0]!r} in the file")
+            raise ModelLoadError(f"{sou.path.name}: no tensor {names[0]!r} in the file")
         reference = model.get_parameter(names[0])
-        tensor = sou.tensor(source)
+        tensor = read(source)
         _check_shape(sou, source, tensor.shape, reference.shape)
-        param = nn.Parameter(tensor.to(device=device, dtype=dtype), requires_grad=False)
+        param = nn.Parameter(tensor, requires_grad=trainable)
         for name in names:
             owner, _, attr = name.rpartition(".")
             setattr(model.get_submodule(owner), attr, param)
-        read.add(source)
-    return read
+        used.add(source)
+    return used
 
 
 def load_model(sou: SouFile, device: torch.device, dtype: torch.dtype) -> nn.Module:
@@ -117,15 +121,16 @@ def load_model(sou: SouFile, device: torch.device, dtype: torch.dtype) -> nn.Mod
     try:
         config = config_from_dict(dict(sou.config))
     except (TypeError, ValueError) as exc:
-        raise ModelLoadError(f"{sou.path}: architecture: {exc}") from None
+        raise ModelLoadError(f"{sou.path.name}: architecture: {exc}") from None
     with torch.device("meta"):
         model = build_model(config)
     used = _replace_quantized_linears(model, sou, device)
     used |= _keep_stored_tables(model, sou, device, dtype)
-    used |= _fill_parameters(model, sou, device, dtype)
+    used |= fill_parameters(model, sou,
+                            lambda name: sou.tensor(name).to(device=device, dtype=dtype))
     extra = sorted(info.name for info in sou.tensor_infos
                    if info.name not in used and not info.name.startswith(STEERING_PREFIX))
     if extra:
-        raise ModelLoadError(f"{sou.path}: tensor {extra[0]!r} is not part of a "
+        raise ModelLoadError(f"{sou.path.name}: tensor {extra[0]!r} is not part of a "
                              f"{config.arch} model ({len(extra)} unexpected in all)")
     return model.eval()

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ml.infer.loader import fill_parameters
 from ml.infer.qlinear import QuantLinear, as_byte_tensor
 from ml.models import build_model, config_from_dict
 from ml.sou import SouFile, read_sou
@@ -38,7 +39,8 @@ def sou_model(path: str | Path, base_type: str = "") -> tuple[nn.Module, SouFile
     with torch.device("meta"):
         model = build_model(config)
     used = _pack_linears(model, sou, base_type) if base_type else set()
-    used |= _fill_parameters(model, sou)
+    # Float32 copies: a training run writes its parameters, and the file's map is read-only.
+    used |= fill_parameters(model, sou, lambda name: _read_float32(sou, name), trainable=True)
     extra = sorted(info.name for info in sou.tensor_infos
                    if info.name not in used and not info.name.startswith(STEERING_PREFIX))
     if extra:
@@ -114,33 +116,6 @@ def _pack_linears(model: nn.Module, sou: SouFile, base_type: str) -> set[str]:
         _set_module(model, name, layer)
         used |= {weight_name, f"{name}.bias"}
     return used
-
-
-def _fill_parameters(model: nn.Module, sou: SouFile) -> set[str]:
-    """Every remaining (meta) parameter as float32 copies from the file (a training run
-    writes them, and the file's map is read-only); tied parameters filled once."""
-    groups: dict[int, list[str]] = {}
-    for name, param in model.named_parameters(remove_duplicate=False):
-        if param.device.type == "meta":
-            groups.setdefault(id(param), []).append(name)
-    stored = {info.name for info in sou.tensor_infos}
-    read = set()
-    for names in groups.values():
-        source = next((n for n in names if n in stored), None)
-        if source is None:
-            raise ValueError(f"{sou.path.name}: no tensor {names[0]!r} in the file")
-        reference = model.get_parameter(names[0])
-        tensor = _read_float32(sou, source)
-        if tuple(tensor.shape) != tuple(reference.shape):
-            raise ValueError(f"{sou.path.name}: tensor {source!r} has shape "
-                             f"{tuple(tensor.shape)}, the architecture needs "
-                             f"{tuple(reference.shape)}")
-        param = nn.Parameter(tensor)
-        for name in names:
-            owner, _, attr = name.rpartition(".")
-            setattr(model.get_submodule(owner), attr, param)
-        read.add(source)
-    return read
 
 
 def _read_float32(sou: SouFile, name: str) -> torch.Tensor:
