@@ -28,12 +28,12 @@ import {
   DPO_FIELDS,
   FINE_TUNE_FIELDS,
   type FineTuneMethod,
-  type FineTuneNumberField,
   LORA_FIELDS,
   METHODS,
   RUN_FIELDS,
   usesAdapters,
 } from '../utils/fine-tune-form';
+import { NumberInput } from './number-input';
 import styles from './training.module.css';
 
 interface FineTuneDialogProps {
@@ -55,21 +55,6 @@ export function FineTuneDialog({ open, onOpenChange, baseVersionId }: FineTuneDi
     >
       <FineTuneForm baseVersionId={baseVersionId} />
     </Dialog>
-  );
-}
-
-function NumberInput({ field }: { field: FineTuneNumberField }) {
-  return (
-    <TextField
-      name={field.name}
-      label={field.label}
-      description={field.description}
-      type="number"
-      inputMode={field.kind === 'int' ? 'numeric' : 'decimal'}
-      step={field.kind === 'int' ? 1 : 'any'}
-      min={field.min}
-      defaultValue={field.defaultValue}
-    />
   );
 }
 

@@ -24,13 +24,13 @@ import {
   KEY_FIELDS,
   LARGE_PRESETS,
   MODEL_VERSION_TOKENIZER,
-  type NumberFieldSpec,
   PRECISIONS,
   SCHEDULES,
   SELECT_DEFAULTS,
   SMALL_PRESETS,
   TOKENIZERS,
 } from '../utils/training-form';
+import { NumberInput } from './number-input';
 import styles from './training.module.css';
 
 interface NewTrainingRunDialogProps {
@@ -72,22 +72,6 @@ const SHOWN_FIELDS: ReadonlySet<string> = new Set([
   ...KEY_FIELDS.map((field) => field.name),
   ...ADVANCED_FIELDS.map((field) => field.name),
 ]);
-
-function NumberInput({ field }: { field: NumberFieldSpec }) {
-  return (
-    <TextField
-      name={field.name}
-      label={field.label}
-      description={field.description}
-      type="number"
-      inputMode={field.kind === 'int' ? 'numeric' : 'decimal'}
-      step={field.kind === 'int' ? 1 : 'any'}
-      min={field.min}
-      defaultValue={field.defaultValue}
-      placeholder={field.defaultValue === '' ? 'preset' : undefined}
-    />
-  );
-}
 
 /** Which of the user's ready model versions lends its tokenizer; mounted only when chosen. */
 function TokenizerVersionField() {
@@ -235,7 +219,12 @@ function NewTrainingRunForm({
             defaultValue={SELECT_DEFAULTS['config.train.precision']}
           />
           {ADVANCED_FIELDS.map((field) => (
-            <NumberInput key={field.name} field={field} />
+            // A blank model field keeps the preset's value.
+            <NumberInput
+              key={field.name}
+              field={field}
+              placeholder={field.defaultValue === '' ? 'preset' : undefined}
+            />
           ))}
         </div>
       </details>

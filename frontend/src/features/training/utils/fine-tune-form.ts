@@ -6,6 +6,7 @@
  */
 import type { SelectOption } from '../../../components/ui/select-field';
 import type { CreateTrainingRunInput } from '../api/create-training-run';
+import { formText, type NumberFieldSpec } from './number-field';
 
 export type FineTuneMethod = 'full' | 'lora' | 'qlora' | 'dpo';
 
@@ -22,16 +23,7 @@ export const BASE_TYPES: readonly SelectOption[] = [
   { value: 'Q4_1', label: 'Q4_1 (4-bit blocks with offsets)' },
 ];
 
-export interface FineTuneNumberField {
-  name: string;
-  label: string;
-  kind: 'int' | 'float';
-  defaultValue: string;
-  min?: number;
-  description?: string;
-}
-
-export const LORA_FIELDS: readonly FineTuneNumberField[] = [
+export const LORA_FIELDS: readonly NumberFieldSpec[] = [
   { name: 'config.lora.r', label: 'Rank', kind: 'int', defaultValue: '8', min: 1 },
   {
     name: 'config.lora.alpha',
@@ -44,7 +36,7 @@ export const LORA_FIELDS: readonly FineTuneNumberField[] = [
   { name: 'config.lora.dropout', label: 'Dropout', kind: 'float', defaultValue: '0.05', min: 0 },
 ];
 
-export const DPO_FIELDS: readonly FineTuneNumberField[] = [
+export const DPO_FIELDS: readonly NumberFieldSpec[] = [
   {
     name: 'config.dpo.beta',
     label: 'Beta',
@@ -55,7 +47,7 @@ export const DPO_FIELDS: readonly FineTuneNumberField[] = [
   },
 ];
 
-export const RUN_FIELDS: readonly FineTuneNumberField[] = [
+export const RUN_FIELDS: readonly NumberFieldSpec[] = [
   { name: 'config.train.max_iters', label: 'Steps', kind: 'int', defaultValue: '200', min: 1 },
   { name: 'config.train.batch_size', label: 'Batch size', kind: 'int', defaultValue: '4', min: 1 },
   { name: 'config.optim.lr', label: 'Learning rate', kind: 'float', defaultValue: '0.0001' },
@@ -86,17 +78,13 @@ export function usesAdapters(method: FineTuneMethod, dpoAdapters: boolean): bool
   return method === 'lora' || method === 'qlora' || (method === 'dpo' && dpoAdapters);
 }
 
-function text(value: unknown): string {
-  return typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '';
-}
-
 function numbers(
   values: Readonly<Record<string, unknown>>,
-  fields: readonly FineTuneNumberField[],
+  fields: readonly NumberFieldSpec[],
 ): Record<string, number> {
   const section: Record<string, number> = {};
   for (const field of fields) {
-    const value = text(values[field.name]);
+    const value = formText(values[field.name]);
     if (value !== '') section[field.name.split('.').at(-1) ?? field.name] = Number(value);
   }
   return section;
@@ -112,7 +100,7 @@ export function buildFineTuneRequest(
   values: Readonly<Record<string, unknown>>,
   dpoAdapters: boolean,
 ): CreateTrainingRunInput {
-  const method = text(values.method) as FineTuneMethod;
+  const method = formText(values.method) as FineTuneMethod;
   const train = numbers(
     values,
     RUN_FIELDS.filter((f) => f.name.startsWith('config.train.')),
@@ -128,19 +116,19 @@ export function buildFineTuneRequest(
   const config: Record<string, unknown> = { train, optim, model };
   if (usesAdapters(method, dpoAdapters)) {
     const lora: Record<string, unknown> = numbers(values, LORA_FIELDS);
-    const targets = targetList(text(values['config.lora.target_modules']));
+    const targets = targetList(formText(values['config.lora.target_modules']));
     if (targets.length > 0) lora.target_modules = targets;
-    if (method === 'qlora') lora.base_type = text(values['config.lora.base_type']) || 'Q8_0';
+    if (method === 'qlora') lora.base_type = formText(values['config.lora.base_type']) || 'Q8_0';
     config.lora = lora;
   }
   if (method === 'dpo') config.dpo = numbers(values, DPO_FIELDS);
   const body: CreateTrainingRunInput = {
-    dataset_version_id: Number(text(values.dataset_version_id)),
-    base_model_version_id: Number(text(values.base_model_version_id)),
+    dataset_version_id: Number(formText(values.dataset_version_id)),
+    base_model_version_id: Number(formText(values.base_model_version_id)),
     method,
     config,
   };
-  const name = text(values.name);
+  const name = formText(values.name);
   if (name) body.name = name;
   return body;
 }

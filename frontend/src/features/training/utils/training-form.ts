@@ -5,18 +5,7 @@
  */
 import type { SelectOption } from '../../../components/ui/select-field';
 import type { CreateTrainingRunInput } from '../api/create-training-run';
-
-type Kind = 'int' | 'float' | 'text';
-
-export interface NumberFieldSpec {
-  name: string;
-  label: string;
-  kind: Kind;
-  defaultValue: string;
-  description?: string;
-  /** Smallest value the engine accepts; the browser checks it before sending. */
-  min?: number;
-}
+import { formText, type NumberFieldSpec } from './number-field';
 
 export const SMALL_PRESETS: readonly SelectOption[] = [
   { value: 'nanogpt-char', label: 'nanoGPT char: 4 layers, 128 wide (trains on a CPU)' },
@@ -153,13 +142,9 @@ export const ADVANCED_NAMES: ReadonlySet<string> = new Set([
   'config.train.precision',
 ]);
 
-const KINDS: ReadonlyMap<string, Kind> = new Map(
+const KINDS: ReadonlyMap<string, NumberFieldSpec['kind']> = new Map(
   [...KEY_FIELDS, ...ADVANCED_FIELDS].map((field) => [field.name, field.kind]),
 );
-
-function text(value: unknown): string {
-  return typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '';
-}
 
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
   const [head, ...rest] = path;
@@ -183,23 +168,23 @@ export function buildTrainingRequest(
   const config: Record<string, unknown> = {};
   for (const [name, raw] of Object.entries(values)) {
     if (!name.startsWith('config.')) continue;
-    const value = text(raw);
+    const value = formText(raw);
     if (value === '') continue;
     const kind = KINDS.get(name) ?? 'text';
     setPath(config, name.split('.').slice(1), kind === 'text' ? value : Number(value));
   }
   const body: CreateTrainingRunInput = {
-    dataset_version_id: Number(text(values.dataset_version_id)),
+    dataset_version_id: Number(formText(values.dataset_version_id)),
     config,
   };
-  const tokenizerVersion = text(values.tokenizer_model_version_id);
+  const tokenizerVersion = formText(values.tokenizer_model_version_id);
   if (tokenizerVersion) body.tokenizer_model_version_id = Number(tokenizerVersion);
-  const name = text(values.name);
+  const name = formText(values.name);
   if (name) body.name = name;
   if (experimentId !== undefined) {
     body.experiment_id = experimentId;
   } else {
-    const experimentName = text(values.experiment_name);
+    const experimentName = formText(values.experiment_name);
     if (experimentName) body.experiment_name = experimentName;
   }
   return body;
