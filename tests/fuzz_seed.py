@@ -53,7 +53,7 @@ def seed_user(user) -> Seed:
         owner=user, model_version=ready, personality_version=personality.current_version, method="prompt",
         status="ready", evaluation=evaluation)
     sweep = external_sweep(user)
-    trial = trial_next(user=user, sweep_id=sweep.pk)
+    trial, _ = trial_next(user=user, sweep_id=sweep.pk)
     spare_token = api_token_create(user=user, name="spare").token
     secret = api_token_create(user=user, name="schema test").secret
     return Seed(token=secret, path_values={
