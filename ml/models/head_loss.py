@@ -86,14 +86,17 @@ class _LinearCrossEntropy(torch.autograd.Function):
     def forward(ctx, rows, weight, bias, targets, chunk, grad_now):
         losses = torch.empty(rows.shape[0], dtype=torch.float32, device=rows.device)
         grad_rows = torch.empty_like(rows) if grad_now else None
+        # Under autocast the head is cast once here: autocast itself would cast a frozen
+        # weight again for every chunk, twice (a 49k x 576 head: 2 x 113 MB per chunk).
+        matrix = _autocast_copy(weight) if grad_now else weight
         for start in range(0, rows.shape[0], chunk):
             end = min(start + chunk, rows.shape[0])
-            logits = F.linear(rows[start:end], weight, bias).float()  # (n, V)
+            logits = F.linear(rows[start:end], matrix, bias).float()  # (n, V)
             t = targets[start:end]
             lse = torch.logsumexp(logits, dim=-1)  # (n,)
             losses[start:end] = lse - logits.gather(1, t[:, None]).squeeze(1)
             if grad_now:
-                grad_rows[start:end] = _chunk_grad_rows(logits, lse, t, weight)
+                grad_rows[start:end] = _chunk_grad_rows(logits, lse, t, matrix)
         ctx.chunk = chunk
         ctx.save_for_backward(rows, weight, bias, targets, grad_rows)
         return losses
@@ -128,6 +131,14 @@ class _LinearCrossEntropy(torch.autograd.Function):
             None if d_bias is None else d_bias.to(bias.dtype),
             None, None, None,
         )
+
+
+def _autocast_copy(weight: torch.Tensor) -> torch.Tensor:
+    """`weight` in the autocast type when autocast is on for its device (else itself)."""
+    device = weight.device.type
+    if not torch.is_autocast_enabled(device):
+        return weight
+    return weight.to(torch.get_autocast_dtype(device))
 
 
 def _softmax_minus_onehot(logits, lse, targets):
