@@ -33,6 +33,9 @@ class Personality(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
         related_name="+", db_index=True,
     )
+    # Set once the object is moved into a team's ownership; see apps.core.access. A team
+    # that is deleted gives its objects back to the users who made them.
+    team = models.ForeignKey("teams.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)

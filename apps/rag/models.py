@@ -16,6 +16,9 @@ TS_CONFIG = "english"
 
 
 class Collection(OwnedModel):
+    # Set once the object is moved into a team's ownership; see apps.core.access. A team
+    # that is deleted gives its objects back to the users who made them.
+    team = models.ForeignKey("teams.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     # Words per chunk: all-MiniLM-L6-v2 reads 256 tokens, about 190 English words.

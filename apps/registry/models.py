@@ -8,6 +8,9 @@ from apps.core.models import OwnedModel
 
 
 class RegisteredModel(OwnedModel):
+    # Set once the object is moved into a team's ownership; see apps.core.access. A team
+    # that is deleted gives its objects back to the users who made them.
+    team = models.ForeignKey("teams.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
     # The personality gate (personality_gate.py): a version goes to production only when its

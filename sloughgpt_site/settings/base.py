@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "apps.arena",
     "apps.personalities",
     "apps.sweeps",
+    "apps.teams",
 ]
 
 MIDDLEWARE = [
