@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "apps.teams.audit.AuditRequestMiddleware",
 ]
 
 ROOT_URLCONF = "sloughgpt_site.urls"
