@@ -27,3 +27,11 @@ class Case:
     # searches (answered without the owner's rows). Each body is then a function of setup's
     # ids, and the URL takes none.
     ids_in_body: str | None = None
+    # The access matrix (apps.core.access): which Action each method needs, where it is not
+    # the default (get -> read; post, put, patch -> edit; delete -> delete), e.g.
+    # {"post": "run"} for a route that starts training, {"post": "promote"}.
+    actions: dict[str, str] = field(default_factory=dict)
+    # "shared": setup's objects hang under a shareable root (apps.core.access.ROOTS), so
+    # team members reach them as their role and the share allow. "private": the route's
+    # objects are never shared (tokens, battles, sweeps); team members get 404 like anyone.
+    reach: str = "shared"
