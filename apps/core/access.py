@@ -28,7 +28,7 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
 from apps.teams.models import Membership, Role, Share, ShareLevel
 
@@ -113,6 +113,13 @@ def _has_team(root: type[models.Model]) -> bool:
     return any(field.name == "team" for field in root._meta.get_fields())
 
 
+def _mine(model: type[models.Model], root: type[models.Model], user) -> Q:
+    """The user's own private objects: theirs, and not moved into a team."""
+    prefix = _prefix(model)
+    mine = Q(**{f"{prefix}owner": user})
+    return mine & Q(**{f"{prefix}team__isnull": True}) if _has_team(root) else mine
+
+
 def access_filter(model: type[models.Model], *, user, action: Action = Action.READ) -> Q:
     """A Q over `model` that keeps the rows `user` may do `action` to."""
     root = root_model(model)
@@ -120,10 +127,7 @@ def access_filter(model: type[models.Model], *, user, action: Action = Action.RE
         return Q(owner=user)
     prefix, root_label = _prefix(model), _label(root)
     team_owned = _has_team(root)
-    own = Q(**{f"{prefix}owner": user})
-    if team_owned:
-        own &= Q(**{f"{prefix}team__isnull": True})
-    allowed = own
+    allowed = _mine(model, root, user)
     roles = _roles_for(action)
     if team_owned:
         teams = Membership.objects.filter(user=user, role__in=roles).values("team_id")
@@ -181,10 +185,7 @@ def access_annotate(queryset: QuerySet[M], *, user) -> QuerySet[M]:
         return queryset.annotate(access_role=Value("owner"))
     prefix, root_label = _prefix(model), _label(root)
     root_pk = OuterRef(f"{prefix}pk") if prefix else OuterRef("pk")
-    mine = Q(**{f"{prefix}owner": user})
-    if _has_team(root):
-        mine &= Q(**{f"{prefix}team__isnull": True})
-    whens = [models.When(mine, then=Value("owner"))]
+    whens = [models.When(_mine(model, root, user), then=Value("owner"))]
     if _has_team(root):
         for role in (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER):
             member = Membership.objects.filter(user=user, role=role, team=OuterRef(f"{prefix}team"))
@@ -201,6 +202,24 @@ def access_annotate(queryset: QuerySet[M], *, user) -> QuerySet[M]:
     whens.append(models.When(Exists(shares), then=Value("read")))
     return queryset.annotate(access_role=models.Case(*whens, default=Value("public"),
                                                      output_field=models.CharField()))
+
+
+SCOPES = ("mine", "shared")
+
+
+def access_scope(queryset: QuerySet[M], *, user, scope: str | None) -> QuerySet[M]:
+    """A list narrowed to one side of "yours / shared with you": `mine` keeps the user's own
+    private objects, `shared` everything else they can see (team-owned, shared, built-in);
+    None keeps both. An unknown scope is a 400 naming the field."""
+    if scope is None or scope == "":
+        return queryset
+    if scope not in SCOPES:
+        raise ValidationError({"scope": [f"one of {', '.join(SCOPES)}"]})
+    root = root_model(queryset.model)
+    if root is None:
+        return queryset if scope == "mine" else queryset.none()
+    mine = _mine(queryset.model, root, user)
+    return queryset.filter(mine) if scope == "mine" else queryset.exclude(mine)
 
 
 def shareable_root(label: str) -> type[models.Model]:
