@@ -7,32 +7,42 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.access import Action
+from apps.core.access_api import SCOPE_PARAMETER, access_role_field, scope_of
 from apps.core.pagination import paginate, paginated_schema
-from apps.core.selectors import owned_get
 from apps.core.uploads import RawBodyParser, request_content_length
 
 from . import services
 from .models import Dataset, DatasetVersion
-from .selectors import dataset_list, dataset_version_list, storage_usage_get
+from .selectors import (
+    dataset_get,
+    dataset_list,
+    dataset_version_get,
+    dataset_version_list,
+    storage_usage_get,
+)
 from .storage import QuotaExceeded
 
 
 class DatasetOutput(serializers.ModelSerializer):
     version_count = serializers.IntegerField(read_only=True, default=0)
+    access_role = access_role_field()
 
     class Meta:
         model = Dataset
-        fields = ["id", "name", "description", "created_at", "updated_at", "version_count"]
+        fields = ["id", "name", "description", "created_at", "updated_at", "version_count", "access_role"]
         ref_name = "Dataset"
 
 
 class VersionOutput(serializers.ModelSerializer):
+    access_role = access_role_field()
+
     class Meta:
         model = DatasetVersion
         fields = [
             "id", "dataset", "number", "filename", "format", "sha256", "size_bytes",
             "stored_bytes", "text_column", "prompt_column", "response_column", "status",
-            "report", "created_at",
+            "report", "created_at", "access_role",
         ]
         ref_name = "DatasetVersion"
 
@@ -46,15 +56,17 @@ class DatasetInput(serializers.Serializer):
 
 
 class DatasetListCreateApi(APIView):
-    @extend_schema(operation_id="datasets_list", responses=paginated_schema(DatasetOutput, "Dataset"))
+    @extend_schema(operation_id="datasets_list", parameters=[SCOPE_PARAMETER],
+                   responses=paginated_schema(DatasetOutput, "Dataset"))
     def get(self, request):
-        return paginate(request, self, dataset_list(user=request.user), DatasetOutput)
+        return paginate(request, self, dataset_list(user=request.user, scope=scope_of(request)), DatasetOutput)
 
     @extend_schema(operation_id="datasets_create", request=DatasetInput, responses={201: DatasetOutput})
     def post(self, request):
         data = DatasetInput(data=request.data)
         data.is_valid(raise_exception=True)
         dataset = services.dataset_create(user=request.user, **data.validated_data)
+        dataset = dataset_get(user=request.user, dataset_id=dataset.pk)
         return Response(DatasetOutput(dataset).data, status=status.HTTP_201_CREATED)
 
 
@@ -68,14 +80,14 @@ class DatasetDetailApi(APIView):
 
     @extend_schema(operation_id="datasets_retrieve", responses=DatasetOutput)
     def get(self, request, dataset_id: int):
-        return Response(DatasetOutput(owned_get(dataset_list(user=request.user), user=request.user, pk=dataset_id)).data)
+        return Response(DatasetOutput(dataset_get(user=request.user, dataset_id=dataset_id)).data)
 
     @extend_schema(operation_id="datasets_update", request=UpdateInput, responses=DatasetOutput)
     def patch(self, request, dataset_id: int):
         data = self.UpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        dataset = services.dataset_update(user=request.user, dataset_id=dataset_id, **data.validated_data)
-        return Response(DatasetOutput(dataset).data)
+        services.dataset_update(user=request.user, dataset_id=dataset_id, **data.validated_data)
+        return Response(DatasetOutput(dataset_get(user=request.user, dataset_id=dataset_id)).data)
 
     @extend_schema(operation_id="datasets_delete", responses={204: None})
     def delete(self, request, dataset_id: int):
@@ -92,10 +104,12 @@ class DatasetVersionListUploadApi(APIView):
         prompt_column = serializers.CharField(max_length=100, default="prompt")
         response_column = serializers.CharField(max_length=100, default="response")
 
-    @extend_schema(operation_id="dataset_versions_list", responses=paginated_schema(VersionOutput, "DatasetVersion"))
+    @extend_schema(operation_id="dataset_versions_list", parameters=[SCOPE_PARAMETER],
+                   responses=paginated_schema(VersionOutput, "DatasetVersion"))
     def get(self, request, dataset_id: int):
-        dataset = owned_get(Dataset, user=request.user, pk=dataset_id)
-        return paginate(request, self, dataset_version_list(user=request.user, dataset=dataset), VersionOutput)
+        dataset = dataset_get(user=request.user, dataset_id=dataset_id)
+        versions = dataset_version_list(user=request.user, dataset=dataset, scope=scope_of(request))
+        return paginate(request, self, versions, VersionOutput)
 
     @extend_schema(
         operation_id="dataset_versions_upload",
@@ -110,7 +124,7 @@ class DatasetVersionListUploadApi(APIView):
         responses={201: VersionOutput, 200: VersionOutput},
     )
     def post(self, request, dataset_id: int):
-        owned_get(Dataset, user=request.user, pk=dataset_id)  # 404 comes before 400
+        dataset_get(user=request.user, dataset_id=dataset_id, action=Action.EDIT)  # 404/403 come before 400
         params = self.UploadParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         content_length = request_content_length(request)
@@ -124,13 +138,14 @@ class DatasetVersionListUploadApi(APIView):
                 {"error": {"code": "quota_exceeded", "message": str(exc)}},
                 status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             )
+        version = dataset_version_get(user=request.user, version_id=version.pk)
         return Response(VersionOutput(version).data, status=201 if created else 200)
 
 
 class DatasetVersionDetailApi(APIView):
     @extend_schema(operation_id="dataset_version_retrieve", responses=VersionOutput)
     def get(self, request, version_id: int):
-        return Response(VersionOutput(owned_get(DatasetVersion, user=request.user, pk=version_id)).data)
+        return Response(VersionOutput(dataset_version_get(user=request.user, version_id=version_id)).data)
 
     @extend_schema(operation_id="dataset_version_delete", responses={204: None})
     def delete(self, request, version_id: int):
@@ -141,7 +156,7 @@ class DatasetVersionDetailApi(APIView):
 class DatasetVersionDownloadApi(APIView):
     @extend_schema(operation_id="dataset_version_download", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, version_id: int):
-        version = owned_get(DatasetVersion, user=request.user, pk=version_id)
+        version = dataset_version_get(user=request.user, version_id=version_id)
         path = services.dataset_version_path(version)
         if version.format == DatasetVersion.Format.ZIP:
             path = path.parent / version.filename

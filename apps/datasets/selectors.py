@@ -1,21 +1,37 @@
-"""Reads for datasets, scoped to the requesting user."""
+"""Reads for datasets: what the requesting user may read (apps.core.access), each row with
+the user's `access_role`."""
 
 from django.conf import settings
 from django.db.models import Count, QuerySet
 
-from apps.core.selectors import owned_queryset
+from apps.core.access import Action, access_annotate, access_get, access_queryset, access_scope
 
 from .models import Dataset, DatasetVersion, StorageUsage
 
 
-def dataset_list(*, user) -> QuerySet[Dataset]:
+def dataset_list(*, user, scope: str | None = None) -> QuerySet[Dataset]:
     # A counted (GROUP BY) query drops Meta.ordering; pages need a stable order.
-    return (owned_queryset(Dataset, user=user).annotate(version_count=Count("versions"))
+    datasets = access_annotate(access_queryset(Dataset, user=user), user=user)
+    return (access_scope(datasets, user=user, scope=scope).annotate(version_count=Count("versions"))
             .order_by(*Dataset._meta.ordering))
 
 
-def dataset_version_list(*, user, dataset: Dataset) -> QuerySet[DatasetVersion]:
-    return owned_queryset(DatasetVersion, user=user).filter(dataset=dataset)
+def dataset_get(*, user, dataset_id: int, action: Action = Action.READ) -> Dataset:
+    """The dataset with its access_role and version_count; 404 if unreadable, 403 if
+    readable but `action` is not allowed."""
+    return access_get(dataset_list(user=user), user=user, pk=dataset_id, action=action)
+
+
+def _versions(*, user) -> QuerySet[DatasetVersion]:
+    return access_annotate(access_queryset(DatasetVersion, user=user), user=user)
+
+
+def dataset_version_list(*, user, dataset: Dataset, scope: str | None = None) -> QuerySet[DatasetVersion]:
+    return access_scope(_versions(user=user), user=user, scope=scope).filter(dataset=dataset)
+
+
+def dataset_version_get(*, user, version_id: int, action: Action = Action.READ) -> DatasetVersion:
+    return access_get(_versions(user=user).select_related("dataset"), user=user, pk=version_id, action=action)
 
 
 def storage_usage_get(*, user) -> dict:

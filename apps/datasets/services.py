@@ -12,11 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from apps.core.access import Action, access_get
 from apps.core.archives import ArchiveError, extract_zip_safely
 from apps.core.errors import Conflict, describe, holders_message
 from apps.core.notifications import notify_user
-from apps.core.selectors import owned_get
 from apps.core.user_paths import error_text, plain_filename
+from apps.teams.audit import audit_record
 
 from . import storage
 from .models import Dataset, DatasetVersion
@@ -36,7 +37,7 @@ def dataset_create(*, user, name: str, description: str = "") -> Dataset:
 
 @transaction.atomic
 def dataset_update(*, user, dataset_id: int, **fields) -> Dataset:
-    dataset = owned_get(Dataset, user=user, pk=dataset_id)
+    dataset = access_get(Dataset, user=user, pk=dataset_id, action=Action.EDIT)
     for key in ("name", "description"):
         if key in fields:
             setattr(dataset, key, fields[key])
@@ -61,10 +62,11 @@ def _trained_run(training_run) -> str:
 @transaction.atomic
 def dataset_delete(*, user, dataset_id: int) -> None:
     # One transaction: the files go only once every version's row is gone (on commit).
-    dataset = owned_get(Dataset, user=user, pk=dataset_id)
+    dataset = access_get(Dataset, user=user, pk=dataset_id, action=Action.DELETE)
     _refuse_if_trained_on(dataset.versions.all())
     for version in dataset.versions.all():
         dataset_version_delete(user=user, version_id=version.pk)
+    audit_record(actor=user, action="dataset.delete", target=dataset, team=dataset.team)
     dataset.delete()
 
 
@@ -112,8 +114,9 @@ def dataset_version_upload(
     response_column: str = "response",
 ) -> tuple[DatasetVersion, bool]:
     """Stores an uploaded file as a new version, or returns the existing version with the
-    same content (and False). The bytes never sit in memory whole."""
-    dataset = owned_get(Dataset, user=user, pk=dataset_id)
+    same content (and False). The bytes never sit in memory whole. Adding a version to a
+    dataset shared with (or owned by) a team needs edit access; the version is the uploader's."""
+    dataset = access_get(Dataset, user=user, pk=dataset_id, action=Action.EDIT)
     # Only a display name: the storage path is built from ids, never from this.
     filename = plain_filename(filename)
     fmt = _format_for(filename)
@@ -162,13 +165,14 @@ def dataset_version_upload(
 
 
 def dataset_version_delete(*, user, version_id: int) -> None:
-    version = owned_get(DatasetVersion, user=user, pk=version_id)
+    version = access_get(DatasetVersion, user=user, pk=version_id, action=Action.DELETE)
     _refuse_if_trained_on([version])
-    directory = storage.version_dir(user.pk, version.pk)
+    # The uploader's folder and quota, whoever deletes it (a team admin may).
+    directory = storage.version_dir(version.owner_id, version.pk)
     with transaction.atomic():
         freed = version.stored_bytes
         version.delete()
-        storage.quota_release(owner_id=user.pk, nbytes=freed)
+        storage.quota_release(owner_id=version.owner_id, nbytes=freed)
         transaction.on_commit(lambda: storage.remove_tree(directory))
 
 

@@ -50,5 +50,6 @@ SPECTACULAR_SETTINGS = {
         "PersonalityApplicationMethodEnum": "apps.personalities.models.PersonalityApplication.Method",
         "TrainingRunMethodEnum": "apps.training.models.TrainingRun.Method",
         "SweepKindEnum": "apps.sweeps.models.Sweep.Kind",
+        "AccessRoleEnum": "apps.core.access_api.ACCESS_ROLES",
     },
 }
