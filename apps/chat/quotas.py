@@ -11,7 +11,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
-from rest_framework.exceptions import Throttled
+from apps.quotas.errors import QuotaExceeded  # noqa: F401 (raised here; callers import it from here)
 
 from . import redis_state
 from .conf import setting
@@ -39,18 +39,6 @@ end
 return 0
 """
 RETRY_BUSY_S = 2  # a running generation usually ends within seconds
-
-
-class QuotaExceeded(Throttled):
-    """A 429 with Retry-After; `reset_at` says when the limit lifts."""
-
-    default_code = "quota_exceeded"
-
-    def __init__(self, message: str, retry_after: int, reset_at: datetime):
-        self.reset_at = reset_at
-        super().__init__(wait=retry_after, detail=message)
-        self.retry_after = retry_after
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,25 @@
-"""Product limits: storage quotas and upload sizes."""
+"""Product limits: the default quota plan's values and upload sizes."""
 
 from .env import env_int, env_str
 
-# Per-user bytes of uploaded files (datasets, documents, artifacts).
+# The default quota plan (apps.quotas) is created with these values when the database is first
+# migrated, and again if it is ever missing; afterwards staff change plans in the admin or
+# through the staff API, per account too. Each is per account (a user, or a team for what
+# the team owns).
+# Bytes of stored files: datasets, models, checkpoints, artifacts, exports, documents.
 SLOUGHGPT_STORAGE_QUOTA_BYTES = env_int("SLOUGHGPT_STORAGE_QUOTA_BYTES", 20 * 1024**3)
+# CPU and GPU seconds of training per calendar month (UTC), measured by the workers.
+SLOUGHGPT_COMPUTE_SECONDS_PER_MONTH = env_int("SLOUGHGPT_COMPUTE_SECONDS_PER_MONTH", 100 * 3600)
+# Training runs running at once.
+SLOUGHGPT_CONCURRENT_RUNS = env_int("SLOUGHGPT_CONCURRENT_RUNS", 2)
+# Requests to /api/v1 and /v1 per minute.
+SLOUGHGPT_API_REQUESTS_PER_MINUTE = env_int("SLOUGHGPT_API_REQUESTS_PER_MINUTE", 600)
 # Largest single upload.
 SLOUGHGPT_MAX_UPLOAD_BYTES = env_int("SLOUGHGPT_MAX_UPLOAD_BYTES", 10 * 1024**3)
 # Largest document uploaded for retrieval.
 RAG_MAX_UPLOAD_BYTES = env_int("SLOUGHGPT_RAG_MAX_UPLOAD_BYTES", 20 * 1024**2)
 
-# Chat quotas: tokens generated per user per UTC day, and generations running at once.
+# Tokens generated per UTC day, and chat generations running at once.
 SLOUGHGPT_CHAT_TOKENS_PER_DAY = env_int("SLOUGHGPT_CHAT_TOKENS_PER_DAY", 200_000)
 SLOUGHGPT_CHAT_MAX_CONCURRENT = env_int("SLOUGHGPT_CHAT_MAX_CONCURRENT", 4)
 # Inference workers: bytes of loaded models each keeps, requests batched per model, device.

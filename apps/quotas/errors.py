@@ -1,0 +1,36 @@
+"""The two ways a quota refuses: `QuotaExceeded` (429 with Retry-After, for limits that lift
+with time or when something running ends) and `StorageQuotaExceeded` (413, for files that
+do not fit; it names the limit, what is used and the file's size)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rest_framework import status
+from rest_framework.exceptions import APIException, Throttled
+
+
+class QuotaExceeded(Throttled):
+    """A 429 with Retry-After; `reset_at` says when the limit lifts."""
+
+    default_code = "quota_exceeded"
+
+    def __init__(self, message: str, retry_after: int, reset_at: datetime):
+        self.reset_at = reset_at
+        super().__init__(wait=retry_after, detail=message)
+        self.retry_after = retry_after
+        self.message = message
+
+
+class StorageQuotaExceeded(APIException):
+    """A 413: storing `needed_bytes` more would take the account past `limit_bytes`."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "storage_quota_exceeded"
+
+    def __init__(self, *, limit_bytes: int, used_bytes: int, needed_bytes: int, whose: str = "Your"):
+        self.limit_bytes, self.used_bytes, self.needed_bytes = limit_bytes, used_bytes, needed_bytes
+        super().__init__(
+            f"{whose} storage quota is {limit_bytes} bytes and {used_bytes} are used; "
+            f"this file needs {needed_bytes} more. Delete files or ask for a larger plan."
+        )
