@@ -14,6 +14,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.access_api import SCOPE_PARAMETER, access_role_field, scope_of
 from apps.core.pagination import paginate, paginated_schema
 from apps.core.parsers import JSONParser
 
@@ -31,6 +32,7 @@ class ExperimentOutput(serializers.Serializer):
     run_count = serializers.IntegerField(default=0)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    access_role = access_role_field()
 
     class Meta:
         ref_name = "Experiment"
@@ -60,6 +62,7 @@ class RunOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
+    access_role = access_role_field()
 
     class Meta:
         ref_name = "Run"
@@ -131,14 +134,16 @@ class ExperimentListCreateApi(APIView):
     @extend_schema(
         operation_id="experiments_list",
         parameters=[
-            OpenApiParameter("name", str, description="Only the experiment with this name.")
+            OpenApiParameter("name", str, description="Only the experiment with this name."),
+            SCOPE_PARAMETER,
         ],
         responses=paginated_schema(ExperimentOutput, "Experiment"),
     )
     def get(self, request):
         query = self.FilterInput(data=request.query_params)
         query.is_valid(raise_exception=True)
-        experiments = selectors.experiment_list(user=request.user, **query.validated_data)
+        experiments = selectors.experiment_list(user=request.user, scope=scope_of(request),
+                                                **query.validated_data)
         return paginate(request, self, experiments, ExperimentOutput)
 
     @extend_schema(
@@ -224,6 +229,7 @@ class ExperimentRunListCreateApi(APIView):
                 description="Comma-separated fields with asc/desc, e.g. `metrics.val_loss asc, "
                 "params.lr desc`; also created_at, updated_at, started_at, finished_at, name, status.",
             ),
+            SCOPE_PARAMETER,
         ],
         responses=paginated_schema(RunOutput, "Run"),
     )
@@ -235,6 +241,7 @@ class ExperimentRunListCreateApi(APIView):
             experiment_id=experiment_id,
             filter_text=query.validated_data["filter"],
             order_by=query.validated_data["order_by"],
+            scope=scope_of(request),
         )
         return paginate(request, self, runs, RunOutput)
 

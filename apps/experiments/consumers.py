@@ -1,6 +1,7 @@
 """The live socket of one run (`/ws/runs/<id>/`): metrics as they are ingested, and later
-training log lines and system stats. Only the run's owner may join; anyone else, and any
-unknown run, is closed with 4404 (the WebSocket twin of the API's 404)."""
+training log lines and system stats. Whoever may read the run joins (its owner, and team
+members it is shared with or whose team owns it; checked on every connect); anyone else,
+and any unknown run, is closed with 4404 (the WebSocket twin of the API's 404)."""
 
 from channels.db import database_sync_to_async
 

@@ -1,5 +1,5 @@
-"""Live events of one run, sent to the `run.<id>` channel group that only the run's owner
-can join (consumers.RunConsumer). Metrics are published on ingestion; training will publish
+"""Live events of one run, sent to the `run.<id>` channel group that only those who may read
+the run can join (consumers.RunConsumer). Metrics are published on ingestion; training will publish
 log lines and system stats the same way."""
 
 from __future__ import annotations

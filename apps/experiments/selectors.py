@@ -1,5 +1,6 @@
-"""Reads for experiment tracking, always scoped to the requesting user: another user's ids
-answer 404 exactly like ids that do not exist."""
+"""Reads for experiment tracking: what the requesting user may read (apps.core.access), each
+experiment and run with the user's `access_role`; ids they cannot read answer 404 exactly
+like ids that do not exist."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, QuerySet
 from rest_framework.exceptions import NotFound
 
-from apps.core.selectors import owned_get, owned_queryset
+from apps.core.access import Action, access_annotate, access_get, access_queryset, access_scope
 
 from . import storage
 from .metric_store import series_downsample
@@ -21,27 +22,28 @@ MAX_COMPARE_RUNS = 10
 MAX_COMPARE_KEYS = 50
 
 
-def experiment_list(*, user, name: str | None = None) -> QuerySet[Experiment]:
+def experiment_list(*, user, name: str | None = None, scope: str | None = None) -> QuerySet[Experiment]:
+    experiments = access_annotate(access_queryset(Experiment, user=user), user=user)
     queryset = (
-        owned_queryset(Experiment, user=user)
+        access_scope(experiments, user=user, scope=scope)
         .annotate(run_count=Count("runs"))
         .order_by("-created_at", "-id")
     )
     return queryset.filter(name=name) if name else queryset
 
 
-def experiment_get(*, user, experiment_id: int) -> Experiment:
-    return owned_get(experiment_list(user=user), user=user, pk=experiment_id)
+def experiment_get(*, user, experiment_id: int, action: Action = Action.READ) -> Experiment:
+    return access_get(experiment_list(user=user), user=user, pk=experiment_id, action=action)
 
 
 def _runs(*, user) -> QuerySet[Run]:
-    return owned_queryset(Run, user=user).prefetch_related(
+    return access_annotate(access_queryset(Run, user=user), user=user).prefetch_related(
         Prefetch("metric_series", queryset=MetricSeries.objects.order_by("key"))
     )
 
 
 def run_list(
-    *, user, experiment_id: int, filter_text: str = "", order_by: str = ""
+    *, user, experiment_id: int, filter_text: str = "", order_by: str = "", scope: str | None = None
 ) -> QuerySet[Run]:
     """The experiment's runs matching the search language (see query_language.py)."""
     experiment = experiment_get(user=user, experiment_id=experiment_id)
@@ -53,25 +55,27 @@ def run_list(
         order = parse_order_by(order_by)
     except QuerySyntaxError as exc:
         raise ValidationError({"order_by": [str(exc)]}) from None
-    return apply_search(_runs(user=user).filter(experiment=experiment), where=where, order=order)
+    runs = access_scope(_runs(user=user), user=user, scope=scope).filter(experiment=experiment)
+    return apply_search(runs, where=where, order=order)
 
 
 def run_get(*, user, run_id: int) -> Run:
-    return owned_get(_runs(user=user), user=user, pk=run_id)
+    return access_get(_runs(user=user), user=user, pk=run_id)
 
 
 def run_exists(*, user, run_id: int) -> bool:
-    return owned_queryset(Run, user=user).filter(pk=run_id).exists()
+    """Whether the user may read the run (and so watch it live)."""
+    return access_queryset(Run, user=user).filter(pk=run_id).exists()
 
 
 def metric_series_list(*, user, run_id: int) -> QuerySet[MetricSeries]:
-    run = owned_get(Run, user=user, pk=run_id)
+    run = access_get(Run, user=user, pk=run_id)
     return MetricSeries.objects.filter(run=run).order_by("key")
 
 
 def metric_series_get(*, user, run_id: int, key: str, points: int) -> dict:
     """One downsampled series: {"key", "steps", "values", "min", "max", "total_points"}."""
-    run = owned_get(Run, user=user, pk=run_id)
+    run = access_get(Run, user=user, pk=run_id)
     series = MetricSeries.objects.filter(run=run, key=key).first()
     if series is None:
         raise NotFound(f"Run {run.pk} has no metric {key!r}.")
@@ -101,11 +105,11 @@ def run_compare(
     *, user, run_ids: list[int] | None, points: int, keys: list[str] | None = None
 ) -> dict:
     """Side by side: which params differ, and per metric key each run's summary and
-    downsampled curve (null where a run lacks the key). Any id not the user's -> 404.
-    Without ids, the user's most recent runs."""
+    downsampled curve (null where a run lacks the key). Any id the user cannot read -> 404.
+    Without ids, the most recent runs the user can read."""
     if run_ids is None:
         run_ids = list(
-            owned_queryset(Run, user=user).values_list("pk", flat=True)[:MAX_COMPARE_RUNS]
+            access_queryset(Run, user=user).values_list("pk", flat=True)[:MAX_COMPARE_RUNS]
         )
     elif not 1 <= len(run_ids) <= MAX_COMPARE_RUNS:
         raise ValidationError({"ids": [f"Give 1 to {MAX_COMPARE_RUNS} run ids."]})
@@ -147,13 +151,13 @@ def run_compare(
 
 
 def artifact_list(*, user, run_id: int) -> QuerySet[Artifact]:
-    run = owned_get(Run, user=user, pk=run_id)
-    return owned_queryset(Artifact, user=user).filter(run=run)
+    run = access_get(Run, user=user, pk=run_id)
+    return Artifact.objects.filter(run=run).select_related("run")
 
 
 def artifact_open(*, user, run_id: int, artifact_id: int) -> tuple[Artifact, Path]:
-    artifact = owned_get(artifact_list(user=user, run_id=run_id), user=user, pk=artifact_id)
-    path = storage.artifact_file(artifact.owner_id, artifact.run_id, artifact.pk)
+    artifact = access_get(artifact_list(user=user, run_id=run_id), user=user, pk=artifact_id)
+    path = storage.artifact_file(artifact.run.owner_id, artifact.run_id, artifact.pk)
     if not path.is_file():
         raise NotFound(f"The file of artifact {artifact.pk} is missing.")
     return artifact, path

@@ -13,7 +13,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.core.selectors import owned_get
+from apps.core.access import Action, access_check, access_get
+from apps.teams.audit import audit_record
 
 from . import storage
 from .metric_store import points_insert
@@ -44,11 +45,22 @@ def experiment_create(*, user, name: str, description: str = "") -> Experiment:
         raise _unique_name_error(name) from None
 
 
+def experiment_named(*, user, name: str, action: Action) -> Experiment:
+    """The user's own experiment called `name`, made if they have none (where training,
+    sweeps and evaluations file their runs when no experiment is named). One they moved into
+    a team must still allow them `action` (403 or 404 otherwise)."""
+    found = Experiment.objects.filter(owner=user, name=name).first()
+    if found is None:
+        return experiment_create(user=user, name=name)
+    access_check(found, user=user, action=action)
+    return found
+
+
 @transaction.atomic
 def experiment_update(
     *, user, experiment_id: int, name: str | None = None, description: str | None = None
 ) -> Experiment:
-    experiment = owned_get(Experiment, user=user, pk=experiment_id)
+    experiment = access_get(Experiment, user=user, pk=experiment_id, action=Action.EDIT)
     if name is not None:
         experiment.name = name.strip()
     if description is not None:
@@ -63,13 +75,14 @@ def experiment_update(
 
 @transaction.atomic
 def experiment_delete(*, user, experiment_id: int) -> None:
-    experiment = owned_get(Experiment, user=user, pk=experiment_id)
-    run_ids = list(experiment.runs.values_list("pk", flat=True))
+    experiment = access_get(Experiment, user=user, pk=experiment_id, action=Action.DELETE)
+    runs = list(experiment.runs.values_list("owner_id", "pk"))
+    audit_record(actor=user, action="experiment.delete", target=experiment, team=experiment.team)
     experiment.delete()
 
     def remove_files() -> None:
-        for run_id in run_ids:
-            storage.remove_run(user.pk, run_id)
+        for owner_id, run_id in runs:
+            storage.remove_run(owner_id, run_id)
 
     transaction.on_commit(remove_files)
 
@@ -93,7 +106,8 @@ def run_create(
     notes: str = "",
     status: str = RunStatus.RUNNING,
 ) -> Run:
-    experiment = owned_get(Experiment, user=user, pk=experiment_id)
+    # A run added to a shared experiment is the adding user's own.
+    experiment = access_get(Experiment, user=user, pk=experiment_id, action=Action.EDIT)
     run = Run(
         owner=user,
         experiment=experiment,
@@ -118,7 +132,7 @@ def run_update(
     status: str | None = None,
 ) -> Run:
     """`tags` is merged (a null value removes that tag), like a JSON merge patch."""
-    run = owned_get(Run.objects.select_for_update(), user=user, pk=run_id)
+    run = access_get(Run.objects.select_for_update(), user=user, pk=run_id, action=Action.EDIT)
     if name is not None:
         run.name = name.strip()
     if notes is not None:
@@ -137,15 +151,16 @@ def run_update(
 
 @transaction.atomic
 def run_delete(*, user, run_id: int) -> None:
-    run = owned_get(Run, user=user, pk=run_id)
+    run = access_get(Run, user=user, pk=run_id, action=Action.DELETE)
+    owner_id = run.owner_id
     run.delete()
-    transaction.on_commit(lambda: storage.remove_run(user.pk, run_id))
+    transaction.on_commit(lambda: storage.remove_run(owner_id, run_id))
 
 
 @transaction.atomic
 def run_params_log(*, user, run_id: int, params: dict) -> Run:
     """Merges `params` into the run's (a later value for a name replaces the earlier)."""
-    run = owned_get(Run.objects.select_for_update(), user=user, pk=run_id)
+    run = access_get(Run.objects.select_for_update(), user=user, pk=run_id, action=Action.EDIT)
     merged = {**run.params, **params_clean(params)}
     if len(merged) > MAX_PARAMS:
         raise ValidationError({"params": [f"A run holds at most {MAX_PARAMS} params."]})
@@ -164,7 +179,7 @@ def run_metrics_log(*, user, run_id: int, metrics, idempotency_key: str | None =
     tells the run's live listeners once committed. Returns how many were stored. A batch sent
     again with the same `idempotency_key` stores nothing and returns the first count.
     Steps start at `min_step` (MLflow's API takes negative ones)."""
-    run = owned_get(Run, user=user, pk=run_id)
+    run = access_get(Run, user=user, pk=run_id, action=Action.EDIT)
     rows = metric_points_clean(metrics, now=time.time(), min_step=min_step)
     if idempotency_key is not None:
         # A resend waits here on the unique key until the first send commits or rolls back.
@@ -183,11 +198,12 @@ def run_metrics_log(*, user, run_id: int, metrics, idempotency_key: str | None =
 
 def artifact_upload(*, user, run_id: int, file: UploadedFile, path: str | None = None) -> Artifact:
     """Streams the upload into the run's storage, recording size and sha256. Uploading to
-    a name the run already has replaces that artifact's file."""
-    run = owned_get(Run, user=user, pk=run_id)
+    a name the run already has replaces that artifact's file. The file lies in the run's
+    owner's folder, whoever uploads it."""
+    run = access_get(Run, user=user, pk=run_id, action=Action.EDIT)
     name = artifact_path_clean(path if path else file.name or "")
     temp, size, sha256 = storage.receive(
-        file.chunks(), owner_id=user.pk, run_id=run.pk, limit=settings.SLOUGHGPT_MAX_UPLOAD_BYTES
+        file.chunks(), owner_id=run.owner_id, run_id=run.pk, limit=settings.SLOUGHGPT_MAX_UPLOAD_BYTES
     )
     try:
         with transaction.atomic():
@@ -197,7 +213,7 @@ def artifact_upload(*, user, run_id: int, file: UploadedFile, path: str | None =
             if not created:
                 artifact.size, artifact.sha256 = size, sha256
                 artifact.save(update_fields=["size", "sha256", "updated_at"])
-            os.replace(temp, storage.artifact_file(user.pk, run.pk, artifact.pk))
+            os.replace(temp, storage.artifact_file(run.owner_id, run.pk, artifact.pk))
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
@@ -206,8 +222,8 @@ def artifact_upload(*, user, run_id: int, file: UploadedFile, path: str | None =
 
 @transaction.atomic
 def artifact_delete(*, user, run_id: int, artifact_id: int) -> None:
-    run = owned_get(Run, user=user, pk=run_id)
-    artifact = owned_get(Artifact.objects.filter(run=run), user=user, pk=artifact_id)
-    path = storage.artifact_file(user.pk, run.pk, artifact.pk)
+    run = access_get(Run, user=user, pk=run_id, action=Action.DELETE)
+    artifact = access_get(Artifact.objects.filter(run=run), user=user, pk=artifact_id, action=Action.DELETE)
+    path = storage.artifact_file(run.owner_id, run.pk, artifact.pk)
     artifact.delete()
     transaction.on_commit(lambda: path.unlink(missing_ok=True))

@@ -1,5 +1,6 @@
-"""Where artifact bytes live: MEDIA_ROOT/artifacts/<owner id>/<run id>/<artifact id>, built
-only from ids we generated and checked to stay under the owner's root. The name a user gave
+"""Where artifact bytes live: MEDIA_ROOT/artifacts/<run owner id>/<run id>/<artifact id> (the
+run's owner, whoever uploaded to a shared run), built only from ids we generated and checked
+to stay under the owner's root. The name a user gave
 an artifact is never part of a path on disk."""
 
 from __future__ import annotations
