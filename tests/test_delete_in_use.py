@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from apps.datasets import storage
-from apps.datasets.models import Dataset, DatasetVersion, StorageUsage
+from apps.datasets.models import Dataset, DatasetVersion
+from apps.quotas.accounts import account_for_user
+from apps.quotas.storage import storage_used
 from apps.training.services import training_run_create
 from apps.training.tests.factories import tiny_config, valid_dataset_version
 
@@ -26,7 +28,7 @@ def _stored(user, version) -> tuple:
     return (Dataset.objects.filter(pk=version.dataset_id).exists(),
             DatasetVersion.objects.filter(pk=version.pk).exists(),
             storage.version_dir(user.pk, version.pk).exists(),
-            StorageUsage.objects.get(owner=user).used_bytes)
+            storage_used(account_for_user(user)))
 
 
 @pytest.mark.parametrize("url", ["/api/v1/datasets/{dataset}/", "/api/v1/dataset-versions/{version}/"])

@@ -1,8 +1,8 @@
-"""Staff views of datasets, versions and storage use."""
+"""Staff views of datasets and versions (storage use: apps.quotas)."""
 
 from django.contrib import admin
 
-from .models import Dataset, DatasetVersion, StorageUsage
+from .models import Dataset, DatasetVersion
 
 
 @admin.register(Dataset)
@@ -17,7 +17,3 @@ class DatasetVersionAdmin(admin.ModelAdmin):
     list_filter = ["status", "format"]
     readonly_fields = ["sha256", "size_bytes", "stored_bytes", "report"]
 
-
-@admin.register(StorageUsage)
-class StorageUsageAdmin(admin.ModelAdmin):
-    list_display = ["owner", "used_bytes", "quota_bytes"]

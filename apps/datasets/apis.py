@@ -21,7 +21,6 @@ from .selectors import (
     dataset_version_list,
     storage_usage_get,
 )
-from .storage import QuotaExceeded
 
 
 class DatasetOutput(serializers.ModelSerializer):
@@ -128,16 +127,11 @@ class DatasetVersionListUploadApi(APIView):
         params = self.UploadParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         content_length = request_content_length(request)
-        try:
-            version, created = services.dataset_version_upload(
-                user=request.user, dataset_id=dataset_id, stream=request._request,
-                content_length=content_length, **params.validated_data,
-            )
-        except QuotaExceeded as exc:
-            return Response(
-                {"error": {"code": "quota_exceeded", "message": str(exc)}},
-                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-            )
+        # A file past the storage quota is a 413 naming the limit (apps.quotas.errors).
+        version, created = services.dataset_version_upload(
+            user=request.user, dataset_id=dataset_id, stream=request._request,
+            content_length=content_length, **params.validated_data,
+        )
         version = dataset_version_get(user=request.user, version_id=version.pk)
         return Response(VersionOutput(version).data, status=201 if created else 200)
 
@@ -169,7 +163,7 @@ class DatasetVersionDownloadApi(APIView):
 class StorageUsageApi(APIView):
     class Output(serializers.Serializer):
         used_bytes = serializers.IntegerField()
-        quota_bytes = serializers.IntegerField()
+        quota_bytes = serializers.IntegerField(allow_null=True, help_text="null: unlimited")
 
         class Meta:
             ref_name = "StorageUsage"

@@ -1,6 +1,5 @@
-"""Datasets and their immutable, content-addressed versions, plus each user's storage use."""
+"""Datasets and their immutable, content-addressed versions."""
 
-from django.conf import settings
 from django.db import models
 
 from apps.core.models import OwnedModel
@@ -62,21 +61,3 @@ class DatasetVersion(OwnedModel):
     def __str__(self) -> str:
         return f"{self.dataset.name} v{self.number}"
 
-
-class StorageUsage(models.Model):
-    """Bytes a user's files take. Updated only by a conditional UPDATE, and the database
-    refuses a row over its quota, so concurrent uploads cannot overshoot."""
-
-    owner = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="storage_usage"
-    )
-    used_bytes = models.BigIntegerField(default=0)
-    quota_bytes = models.BigIntegerField()
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(used_bytes__gte=0) & models.Q(used_bytes__lte=models.F("quota_bytes")),
-                name="storage_within_quota",
-            )
-        ]

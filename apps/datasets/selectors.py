@@ -1,12 +1,14 @@
 """Reads for datasets: what the requesting user may read (apps.core.access), each row with
 the user's `access_role`."""
 
-from django.conf import settings
 from django.db.models import Count, QuerySet
 
 from apps.core.access import Action, access_annotate, access_get, access_queryset, access_scope
+from apps.quotas.accounts import account_for_user
+from apps.quotas.limits import limits_for
+from apps.quotas.storage import storage_used
 
-from .models import Dataset, DatasetVersion, StorageUsage
+from .models import Dataset, DatasetVersion
 
 
 def dataset_list(*, user, scope: str | None = None) -> QuerySet[Dataset]:
@@ -35,8 +37,6 @@ def dataset_version_get(*, user, version_id: int, action: Action = Action.READ) 
 
 
 def storage_usage_get(*, user) -> dict:
-    usage = StorageUsage.objects.filter(owner=user).first()
-    return {
-        "used_bytes": usage.used_bytes if usage else 0,
-        "quota_bytes": usage.quota_bytes if usage else settings.SLOUGHGPT_STORAGE_QUOTA_BYTES,
-    }
+    """The user's own storage (every kind of file, not datasets only) and its limit."""
+    account = account_for_user(user)
+    return {"used_bytes": storage_used(account), "quota_bytes": limits_for(account).storage_bytes}

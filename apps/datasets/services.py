@@ -17,6 +17,9 @@ from apps.core.archives import ArchiveError, extract_zip_safely
 from apps.core.errors import Conflict, describe, holders_message
 from apps.core.notifications import notify_user
 from apps.core.user_paths import error_text, plain_filename
+from apps.quotas.accounts import account_of
+from apps.quotas.errors import StorageQuotaExceeded
+from apps.quotas.storage import storage_charge, storage_release
 from apps.teams.audit import audit_record
 
 from . import storage
@@ -127,21 +130,22 @@ def dataset_version_upload(
         raise ValidationError({"body": [f"the file is {content_length} bytes; the limit is {limit}"]})
     # Reserve the declared size before reading, so a full quota refuses at once.
     reserved = content_length or 0
+    account = account_of(dataset)  # the dataset's owner or team, whoever uploads
     if reserved:
-        storage.quota_reserve(owner_id=user.pk, nbytes=reserved)
+        storage_charge(account, reserved)
     incoming = storage.owner_root(user.pk) / ".incoming"
     incoming.mkdir(parents=True, exist_ok=True)
     temp = incoming / uuid.uuid4().hex
     try:
         sha256, size = _receive(stream, temp, content_length, limit)
         if size != reserved:
-            storage.quota_reserve(owner_id=user.pk, nbytes=size - reserved)
+            storage_charge(account, size - reserved)
             reserved = size
         with transaction.atomic():
             Dataset.objects.select_for_update().get(pk=dataset.pk)
             existing = dataset.versions.filter(sha256=sha256).first()
             if existing is not None:
-                storage.quota_release(owner_id=user.pk, nbytes=reserved)
+                storage_release(account, reserved)
                 return existing, False
             number = (dataset.versions.aggregate(n=Max("number"))["n"] or 0) + 1
             version = DatasetVersion.objects.create(
@@ -158,7 +162,7 @@ def dataset_version_upload(
             return version, True
     except BaseException:
         if reserved:
-            storage.quota_release(owner_id=user.pk, nbytes=reserved)
+            storage_release(account, reserved)
         raise
     finally:
         temp.unlink(missing_ok=True)
@@ -170,9 +174,9 @@ def dataset_version_delete(*, user, version_id: int) -> None:
     # The uploader's folder and quota, whoever deletes it (a team admin may).
     directory = storage.version_dir(version.owner_id, version.pk)
     with transaction.atomic():
-        freed = version.stored_bytes
+        freed, account = version.stored_bytes, account_of(version)
         version.delete()
-        storage.quota_release(owner_id=version.owner_id, nbytes=freed)
+        storage_release(account, freed)
         transaction.on_commit(lambda: storage.remove_tree(directory))
 
 
@@ -266,8 +270,8 @@ def _extract(version: DatasetVersion, directory: Path) -> None:
     extract_zip_safely(directory / version.filename, target, storage.DATASET_SUFFIXES)
     expanded = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
     try:
-        storage.quota_reserve(owner_id=version.owner_id, nbytes=expanded)
-    except storage.QuotaExceeded:
+        storage_charge(account_of(version), expanded)
+    except StorageQuotaExceeded as exc:
         storage.remove_tree(target)
-        raise
+        raise storage.StorageError(f"the archive expands to {expanded} bytes: {exc.detail}") from None
     version.stored_bytes = version.size_bytes + expanded

@@ -8,8 +8,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.access import Action
+from apps.core.access_api import SCOPE_PARAMETER, access_role_field, scope_of
 from apps.core.pagination import paginate, paginated_schema
-from apps.core.selectors import owned_get
 
 from . import services
 from .models import TrainingRun
@@ -41,6 +42,8 @@ class TrainingRunOutput(serializers.ModelSerializer):
         "before it: those training now and those queued earlier; null otherwise.",
     )
 
+    access_role = access_role_field()
+
     class Meta:
         model = TrainingRun
         fields = [
@@ -48,7 +51,7 @@ class TrainingRunOutput(serializers.ModelSerializer):
             "method", "base_model_version", "config", "status", "step",
             "max_steps", "eta_seconds", "tokens_per_s", "best_val_loss", "context_tokens", "cut_examples",
             "dropped_pairs", "error", "attempts",
-            "cancel_requested", "runs_ahead", "queued_at", "created_at", "updated_at",
+            "cancel_requested", "runs_ahead", "queued_at", "created_at", "updated_at", "access_role",
         ]
         ref_name = "TrainingRun"
         extra_kwargs = {
@@ -73,8 +76,8 @@ class TrainingRunListCreateApi(APIView):
         )
         base_model_version_id = serializers.IntegerField(
             required=False, allow_null=True,
-            help_text="Fine-tune this ready model version of yours (404 for any other, 409 while it "
-            "is not ready) with its tokenizer and chat template.",
+            help_text="Fine-tune this ready model version you can read (404 for any other, 409 while "
+            "it is not ready) with its tokenizer and chat template.",
         )
         method = serializers.ChoiceField(
             choices=TrainingRun.Method.choices, required=False, allow_null=True,
@@ -87,7 +90,7 @@ class TrainingRunListCreateApi(APIView):
         )
         tokenizer_model_version_id = serializers.IntegerField(
             required=False, allow_null=True,
-            help_text="Train with the tokenizer of this ready model version of yours "
+            help_text="Train with the tokenizer of this ready model version you can read "
             "(config.data.tokenizer is then model_version).",
         )
         experiment_id = serializers.IntegerField(required=False, allow_null=True)
@@ -99,11 +102,12 @@ class TrainingRunListCreateApi(APIView):
 
     @extend_schema(
         operation_id="training_runs_list",
-        parameters=[OpenApiParameter("run", int, description="only the training of this tracked run")],
+        parameters=[OpenApiParameter("run", int, description="only the training of this tracked run"),
+                    SCOPE_PARAMETER],
         responses=paginated_schema(TrainingRunOutput, "TrainingRun"),
     )
     def get(self, request):
-        runs = training_run_list(user=request.user)
+        runs = training_run_list(user=request.user, scope=scope_of(request))
         run_id = request.query_params.get("run")
         if run_id is not None:
             if not run_id.isdigit():
@@ -144,7 +148,7 @@ class TrainingRunResumeApi(APIView):
 
     @extend_schema(operation_id="training_runs_resume", request=InputSerializer, responses=TrainingRunOutput)
     def post(self, request, training_run_id: int):
-        owned_get(TrainingRun, user=request.user, pk=training_run_id)
+        training_run_get(user=request.user, training_run_id=training_run_id, action=Action.RUN)  # 404/403 before 400
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.training_run_resume(user=request.user, training_run_id=training_run_id, **data.validated_data)

@@ -1,5 +1,5 @@
-"""Fine-tuning one of the user's model versions: what each method turns on in the engine, the
-checks a run from a base passes before it is queued (the base is the user's and ready, LoRA
+"""Fine-tuning a model version the user may read: what each method turns on in the engine, the
+checks a run from a base passes before it is queued (the base is readable and ready, LoRA
 targets are layers of its architecture, the dataset's records fit the method), and the base's
 file pinned in the run's folder at execution, so a resumed run keeps its base even if the
 version is deleted meanwhile."""
@@ -13,8 +13,8 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
+from apps.core.access import access_get, access_queryset
 from apps.core.errors import Conflict
-from apps.core.selectors import owned_get
 from apps.datasets.models import DatasetVersion
 from apps.datasets.services import dataset_version_misfits
 from apps.registry import storage as registry_storage
@@ -52,9 +52,10 @@ def method_for(*, method: str | None, has_base: bool) -> str:
 
 
 def base_version_get(*, user, base_model_version_id: int) -> ModelVersion:
-    """The user's model version to fine-tune (404 for any other), ready (else 409)."""
-    version = owned_get(ModelVersion.objects.select_related("registered_model"), user=user,
-                        pk=base_model_version_id)
+    """A model version the user may read (their own, or one shared with their team) to
+    fine-tune (404 for any other), ready (else 409)."""
+    version = access_get(ModelVersion.objects.select_related("registered_model"), user=user,
+                         pk=base_model_version_id)
     if version.status != ModelVersion.Status.READY:
         raise Conflict(f"Model version {version} is {version.status}; it can be fine-tuned once it is ready.")
     return version
@@ -147,8 +148,10 @@ def base_file_pin(training_run: TrainingRun, out_dir: Path) -> str:
     if pinned.is_file():
         return str(pinned)
     version = training_run.base_model_version
-    # The owner check repeats the one at creation: this run reads only its owner's files.
-    if version is None or version.owner_id != training_run.owner_id or version.status != ModelVersion.Status.READY:
+    # The access check repeats the one at creation: the run's owner must still read the base.
+    readable = version is not None and access_queryset(ModelVersion, user=training_run.owner).filter(
+        pk=version.pk).exists()
+    if not readable or version.status != ModelVersion.Status.READY:
         raise ValueError("the model version this run fine-tunes was deleted before the run started")
     source = registry_storage.canonical_sou(version.owner_id, version.pk)
     staging = out_dir / f".{PINNED_BASE}.{uuid.uuid4().hex}"

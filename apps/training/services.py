@@ -16,10 +16,10 @@ from django.db import transaction
 from django.db.models import Subquery
 from django.utils import timezone
 
+from apps.core.access import Action, access_get, access_queryset
 from apps.core.files import remove_tree
 from apps.core.leases import lease_take
 from apps.core.notifications import notify_user
-from apps.core.selectors import owned_get
 from apps.core.user_paths import error_text, hide_server_paths
 from apps.datasets.models import DatasetVersion
 from apps.datasets.services import dataset_version_path
@@ -27,7 +27,7 @@ from apps.experiments.models import Experiment
 from apps.experiments.realtime import publish_run_event
 from apps.experiments.services import (
     artifact_upload,
-    experiment_create,
+    experiment_named,
     run_create,
     run_metrics_log,
     run_update,
@@ -202,7 +202,9 @@ def training_run_create(
     experiment_name: str = "",
     name: str = "",
 ) -> TrainingRun:
-    version = owned_get(DatasetVersion, user=user, pk=dataset_version_id)
+    # Inputs need read access (a dataset or model shared with the user's team will do); the
+    # experiment the run is filed in needs run access: the run costs compute there.
+    version = access_get(DatasetVersion, user=user, pk=dataset_version_id)
     base = None
     if base_model_version_id is not None:
         base = fine_tune.base_version_get(user=user, base_model_version_id=base_model_version_id)
@@ -213,7 +215,7 @@ def training_run_create(
     if tokenizer_model_version_id is not None:
         if base is not None:
             raise ValidationError({"tokenizer_model_version_id": ["a fine-tune trains with its base model's tokenizer"]})
-        tokenizer_version = owned_get(ModelVersion, user=user, pk=tokenizer_model_version_id)
+        tokenizer_version = access_get(ModelVersion, user=user, pk=tokenizer_model_version_id)
         if tokenizer_version.status != ModelVersion.Status.READY:
             raise ValidationError({"tokenizer_model_version_id": [
                 f"model version {tokenizer_version} is {tokenizer_version.status}, not ready"
@@ -224,12 +226,10 @@ def training_run_create(
     if base is not None:
         fine_tune.dataset_fit_check(version, method=method)
     if experiment_id is not None:
-        experiment = owned_get(Experiment, user=user, pk=experiment_id)
+        experiment = access_get(Experiment, user=user, pk=experiment_id, action=Action.RUN)
     else:
         experiment_name = (experiment_name or version.dataset.name).strip()
-        experiment = Experiment.objects.filter(owner=user, name=experiment_name).first() or experiment_create(
-            user=user, name=experiment_name
-        )
+        experiment = experiment_named(user=user, name=experiment_name, action=Action.RUN)
     flat_params = {
         f"{section}.{key}": value
         for section, values in clean.items()
@@ -275,7 +275,8 @@ def _enqueue(training_run: TrainingRun) -> None:
 
 @transaction.atomic
 def training_run_cancel(*, user, training_run_id: int) -> TrainingRun:
-    training_run = owned_get(TrainingRun.objects.select_for_update(), user=user, pk=training_run_id)
+    training_run = access_get(TrainingRun.objects.select_for_update(), user=user, pk=training_run_id,
+                              action=Action.RUN)
     if training_run.status in (Status.FINISHED, Status.FAILED, Status.CANCELLED):
         raise ValidationError({"status": [f"the run is already {training_run.status}"]})
     training_run.cancel_requested = True
@@ -290,7 +291,8 @@ def training_run_cancel(*, user, training_run_id: int) -> TrainingRun:
 @transaction.atomic
 def training_run_resume(*, user, training_run_id: int, extra_steps: int | None = None) -> TrainingRun:
     """Queues a stopped run again; it continues from its last checkpoint."""
-    training_run = owned_get(TrainingRun.objects.select_for_update(), user=user, pk=training_run_id)
+    training_run = access_get(TrainingRun.objects.select_for_update(), user=user, pk=training_run_id,
+                              action=Action.RUN)
     if training_run.status in (Status.QUEUED, Status.RUNNING):
         raise ValidationError({"status": [f"the run is already {training_run.status}"]})
     _stored_options_check(training_run.config, method=training_run.method)
@@ -407,8 +409,8 @@ def _tokenizer_option(training_run: TrainingRun, tokenizer: str, out_dir: Path) 
     copy = out_dir / "tokenizer-source.json"
     if not copy.is_file():
         version = training_run.tokenizer_model_version
-        # The owner check repeats the one at creation: this run reads only its owner's files.
-        if version is None or version.owner_id != training_run.owner_id:
+        # The access check repeats the one at creation: the run's owner must still read it.
+        if version is None or not access_queryset(ModelVersion, user=training_run.owner).filter(pk=version.pk).exists():
             raise ValueError("the model version whose tokenizer this run uses was deleted")
         with read_sou(registry_storage.canonical_sou(version.owner_id, version.pk)) as sou:
             tokenizer_json = sou.tokenizer_json

@@ -2,13 +2,12 @@
 file and line, safe zips, the storage quota, downloads and deletion."""
 
 import hashlib
-import threading
 
 import pytest
-from django.db import connection
 
 from apps.datasets import services, storage
-from apps.datasets.models import DatasetVersion, StorageUsage
+from apps.datasets.models import DatasetVersion
+from apps.quotas.tests.factories import override
 
 from .factories import jsonl, zip_of, zip_with_symlink
 
@@ -70,7 +69,7 @@ def test_the_same_content_twice_is_one_version_and_counted_once(client, owner):
     # then
     assert again.status_code == 200 and again.json()["number"] == 1
     assert other.status_code == 201 and other.json()["number"] == 2
-    assert StorageUsage.objects.get(owner=owner).used_bytes == len(b"same bytes\n") + len(b"other bytes\n")
+    assert client.get("/api/v1/storage/").json()["used_bytes"] == len(b"same bytes\n") + len(b"other bytes\n")
 
 
 def test_every_malformed_record_is_reported_with_file_and_line(client):
@@ -132,47 +131,21 @@ def test_bad_uploads_are_400_naming_the_problem(client, filename, body, field, m
 
 def test_quota_is_enforced_and_deletion_frees_it(client, owner):
     # given
-    StorageUsage.objects.create(owner=owner, quota_bytes=30)
+    override(user=owner, storage_bytes=30)
     dataset_id = _dataset(client)
     first = _upload(client, dataset_id, "a.txt", b"x" * 20).json()
     # when
     refused = _upload(client, dataset_id, "b.txt", b"y" * 20)
     # then
     assert refused.status_code == 413
-    assert refused.json()["error"]["code"] == "quota_exceeded"
+    assert refused.json()["error"]["code"] == "storage_quota_exceeded"
+    assert "quota is 30 bytes and 20 are used; this file needs 20 more" in refused.json()["error"]["message"]
     assert DatasetVersion.objects.count() == 1
     # when the first version is deleted
     client.delete(f"/api/v1/dataset-versions/{first['id']}/")
     # then
     assert client.get("/api/v1/storage/").json()["used_bytes"] == 0
     assert _upload(client, dataset_id, "b.txt", b"y" * 20).status_code == 201
-
-
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_reservations_never_exceed_the_quota(make_user):
-    # given
-    user = make_user()
-    StorageUsage.objects.create(owner=user, quota_bytes=500)
-    outcomes = []
-
-    def reserve():
-        try:
-            storage.quota_reserve(owner_id=user.pk, nbytes=100)
-            outcomes.append("ok")
-        except storage.QuotaExceeded:
-            outcomes.append("refused")
-        finally:
-            connection.close()
-
-    # when
-    threads = [threading.Thread(target=reserve) for _ in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    # then
-    assert outcomes.count("ok") == 5
-    assert StorageUsage.objects.get(owner=user).used_bytes == 500
 
 
 def test_download_is_an_attachment_with_nosniff(client):
