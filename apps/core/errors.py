@@ -46,6 +46,14 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class Gone(exceptions.APIException):
+    """The request named something that existed but is used up for good (an expired link)."""
+
+    status_code = status.HTTP_410_GONE
+    default_detail = "This is no longer available."
+    default_code = "gone"
+
+
 def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     """DRF nests errors like serializers nest fields; clients get dotted field paths."""
     fields: dict[str, list[str]] = {}

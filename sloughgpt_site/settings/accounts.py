@@ -32,6 +32,8 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "3/5m/key",
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SloughGPT <noreply@localhost>")
+# Days a team invitation link keeps working (apps.teams.services.invitation_create).
+SLOUGHGPT_INVITATION_TTL_DAYS = env_int("SLOUGHGPT_INVITATION_TTL_DAYS", 7)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
