@@ -26,13 +26,14 @@ from django.db.models import Q
 from django.utils import timezone
 from optuna.trial import TrialState
 
+from apps.core.access import Action, access_get
 from apps.core.errors import Conflict
 from apps.core.leases import LEASE_TIMEOUT, lease_take
 from apps.core.notifications import notify_user
 from apps.core.selectors import owned_get
 from apps.datasets.models import DatasetVersion
 from apps.experiments.models import Experiment, MetricSeries, RunStatus
-from apps.experiments.services import experiment_create, run_create, run_metrics_log, run_update
+from apps.experiments.services import experiment_named, run_create, run_metrics_log, run_update
 from apps.training.models import TrainingRun
 from apps.training.services import (
     USER_OPTIONS,
@@ -136,7 +137,7 @@ def sweep_create(
     if kind == Kind.TRAINING:
         if dataset_version_id is None:
             raise ValidationError({"dataset_version_id": ["a training sweep trains on one of your dataset versions"]})
-        version = owned_get(DatasetVersion, user=user, pk=dataset_version_id)
+        version = access_get(DatasetVersion, user=user, pk=dataset_version_id)  # an input: read will do
         if version.status != DatasetVersion.Status.VALID:
             # Every trial would fail to start, spending the budget on nothing.
             raise ValidationError({"dataset_version_id": [
@@ -155,12 +156,13 @@ def sweep_create(
         base_config = {}
     if sampler == Sweep.Sampler.GRID:
         max_trials = min(max_trials, spaces.grid_size(space))
+    # The sweep stays its owner's; the experiment its trials' runs go to may be shared: a
+    # training sweep spends compute there (run), an external one only adds runs (edit).
+    action = Action.RUN if kind == Kind.TRAINING else Action.EDIT
     if experiment_id is not None:
-        experiment = owned_get(Experiment, user=user, pk=experiment_id)
+        experiment = access_get(Experiment, user=user, pk=experiment_id, action=action)
     else:
-        experiment_name = (experiment_name or name).strip()
-        experiment = Experiment.objects.filter(owner=user, name=experiment_name).first() or experiment_create(
-            user=user, name=experiment_name)
+        experiment = experiment_named(user=user, name=(experiment_name or name).strip(), action=action)
     sweep = Sweep.objects.create(
         owner=user, name=name.strip(), kind=kind, experiment=experiment, dataset_version=version,
         base_config=base_config, search_space=space, objective_metric=objective_metric, direction=direction,
