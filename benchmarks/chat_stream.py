@@ -194,19 +194,19 @@ def main() -> int:
 
     django.setup()
     import torch
-    from django.conf import settings
     from django.core.management import call_command
 
     from apps.accounts.models import ApiToken, User
     from apps.accounts.services import api_token_create
+    from apps.quotas.models import AccountQuota
     from ml.infer.engine import Engine
 
     torch.set_num_threads(args.threads)
     call_command("migrate", verbosity=0)
-    # The benchmark measures speed, not quotas.
-    settings.SLOUGHGPT_CHAT_TOKENS_PER_DAY = 10**12
-    settings.SLOUGHGPT_CHAT_MAX_CONCURRENT = 64
     user, _ = User.objects.get_or_create(email="chat-bench@example.com")
+    # The benchmark measures speed, not quotas.
+    AccountQuota.objects.update_or_create(user=user, defaults={
+        "chat_tokens_per_day": 10**12, "concurrent_generations": 64, "api_requests_per_minute": 10**9})
     version, path = link_model_version(user, args.model)
     ApiToken.objects.filter(owner=user).delete()  # a user may hold 50; earlier runs' are unused
     token = api_token_create(user=user, name=f"bench-{time.time()}").secret

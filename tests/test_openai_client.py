@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 import openai
 import pytest
+from django.conf import settings
 
 from apps.accounts.services import api_token_create
-from apps.chat.conf import setting
 from apps.chat.quotas import quota_acquire
 from apps.chat.tests.conftest import inference_worker, media_root, var_dir  # noqa: F401
 from apps.chat.tests.factories import model_version
@@ -108,7 +108,7 @@ def test_errors_come_back_in_openai_shape(server_url, owner, make_user):
     with pytest.raises(openai.AuthenticationError):
         openai.OpenAI(base_url=f"{server_url}/v1", api_key="sg_nope", max_retries=0).models.list()
     # the day's whole quota reserved by another generation
-    quota_acquire(user_id=owner.pk, want_tokens=setting("SLOUGHGPT_CHAT_TOKENS_PER_DAY"))
+    quota_acquire(user_id=owner.pk, want_tokens=settings.SLOUGHGPT_CHAT_TOKENS_PER_DAY)
     with pytest.raises(openai.RateLimitError) as spent:
         client.completions.create(model="tiny", prompt="Hi")
     assert int(spent.value.response.headers["Retry-After"]) > 0

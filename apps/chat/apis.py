@@ -276,10 +276,10 @@ class FeedbackExportApi(APIView):
 
 class QuotaApi(APIView):
     class OutputSerializer(serializers.Serializer):
-        tokens_per_day = serializers.IntegerField()
+        tokens_per_day = serializers.IntegerField(allow_null=True, help_text="null: unlimited")
         tokens_used_today = serializers.IntegerField()
         resets_at = serializers.DateTimeField()
-        max_concurrent = serializers.IntegerField()
+        max_concurrent = serializers.IntegerField(allow_null=True, help_text="null: unlimited")
         running = serializers.IntegerField()
 
         class Meta:

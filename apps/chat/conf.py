@@ -6,10 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 
 DEFAULTS = {
-    # Tokens a user may have generated per UTC day (chat and the OpenAI-compatible API).
-    "SLOUGHGPT_CHAT_TOKENS_PER_DAY": 200_000,
-    # Generations one user may have running at once.
-    "SLOUGHGPT_CHAT_MAX_CONCURRENT": 4,
+    # Tokens per day and generations at once are each user's plan's (apps.quotas.limits).
     # Tokens reserved from the daily quota when a request names no max_tokens.
     "SLOUGHGPT_CHAT_DEFAULT_RESERVE_TOKENS": 1024,
     # A generation's concurrency slot is freed after this long even if its worker died.

@@ -1,7 +1,7 @@
-"""Per-user generation quotas, enforced atomically in Redis by one Lua script: at most
-SLOUGHGPT_CHAT_MAX_CONCURRENT generations at once (a sorted set of leases, each with a
-deadline, so a worker that dies cannot hold a slot forever) and SLOUGHGPT_CHAT_TOKENS_PER_DAY
-generated tokens per UTC day (tokens are reserved before generating and the unused part given
+"""Per-user generation quotas, enforced atomically in Redis by one Lua script: at most the
+user's plan's `concurrent_generations` at once (apps.quotas.limits; a sorted set of leases,
+each with a deadline, so a worker that dies cannot hold a slot forever) and its
+`chat_tokens_per_day` generated tokens per UTC day (tokens are reserved before generating and the unused part given
 back after, so concurrent requests can never overspend)."""
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
-from apps.quotas.errors import QuotaExceeded  # noqa: F401 (raised here; callers import it from here)
+from apps.quotas.accounts import Account
+from apps.quotas.errors import QuotaExceeded
+from apps.quotas.limits import limits_for
 
 from . import redis_state
 from .conf import setting
@@ -39,6 +41,7 @@ end
 return 0
 """
 RETRY_BUSY_S = 2  # a running generation usually ends within seconds
+UNLIMITED = 2**53  # what the script compares with for a limit the plan leaves open (None)
 
 
 @dataclass(frozen=True)
@@ -79,8 +82,9 @@ def quota_acquire(*, user_id: int, want_tokens: int | None) -> Lease:
     member = uuid.uuid4().hex
     timeout = setting("SLOUGHGPT_CHAT_GENERATION_TIMEOUT_S")
     want = want_tokens or setting("SLOUGHGPT_CHAT_DEFAULT_RESERVE_TOKENS")
-    limit = setting("SLOUGHGPT_CHAT_TOKENS_PER_DAY")
-    max_active = setting("SLOUGHGPT_CHAT_MAX_CONCURRENT")
+    limits = limits_for(Account(user_id=user_id))
+    limit = UNLIMITED if limits.chat_tokens_per_day is None else limits.chat_tokens_per_day
+    max_active = UNLIMITED if limits.concurrent_generations is None else limits.concurrent_generations
     granted, _ = redis_state.client().eval(
         _ACQUIRE, 2, _active_key(user_id), _tokens_key(user_id, day),
         time.time(), time.time() + timeout, member, max_active, want, limit,
@@ -125,10 +129,11 @@ def quota_status(*, user_id: int) -> dict:
     client = redis_state.client()
     client.zremrangebyscore(_active_key(user_id), "-inf", time.time())
     used = int(client.get(_tokens_key(user_id, now.strftime("%Y%m%d"))) or 0)
+    limits = limits_for(Account(user_id=user_id))
     return {
-        "tokens_per_day": setting("SLOUGHGPT_CHAT_TOKENS_PER_DAY"),
+        "tokens_per_day": limits.chat_tokens_per_day,  # None: unlimited
         "tokens_used_today": used,
         "resets_at": _next_midnight(now),
-        "max_concurrent": setting("SLOUGHGPT_CHAT_MAX_CONCURRENT"),
+        "max_concurrent": limits.concurrent_generations,
         "running": client.zcard(_active_key(user_id)),
     }

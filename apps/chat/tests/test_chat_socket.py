@@ -11,12 +11,14 @@ import time
 import pytest
 import pytest_asyncio
 from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import connections
 
 from apps.accounts.services import api_token_create
 from apps.chat.models import Message
 from apps.chat.relay import ChatRelay, chat_relay
+from apps.quotas.tests.factories import override
 from sloughgpt_site.asgi import application
 
 from .conftest import close_request_thread_connections
@@ -254,10 +256,10 @@ async def test_other_users_unknown_and_anonymous_sockets_are_refused(make_user):
     assert anonymous == (False, 4401)
 
 
-async def test_quota_exhausted_is_an_error_event_with_the_reset_time(make_user, settings):
+async def test_quota_exhausted_is_an_error_event_with_the_reset_time(make_user):
     # given
-    settings.SLOUGHGPT_CHAT_TOKENS_PER_DAY = 0
     user, chat = await _chat(make_user)
+    await database_sync_to_async(override)(user=user, chat_tokens_per_day=0)
     socket = await _socket(user, chat.pk)
     # when
     await socket.send_json_to({"type": "send", "content": "Hello"})

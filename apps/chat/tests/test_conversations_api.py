@@ -12,6 +12,7 @@ from apps.chat.models import Message
 from apps.datasets.models import DatasetVersion
 from apps.datasets.services import dataset_version_path, dataset_version_validate
 from apps.personalities.models import Personality
+from apps.quotas.tests.factories import override
 from apps.rag.services import collection_create
 
 from .factories import conversation, model_version
@@ -134,9 +135,9 @@ def test_sending_to_anothers_conversation_or_an_id_past_bigint_is_not_found(owne
     assert not Message.objects.filter(conversation=theirs).exists()
 
 
-def test_exhausted_daily_tokens_answer_429_with_the_reset_time(owner, client, settings):
+def test_exhausted_daily_tokens_answer_429_with_the_reset_time(owner, client):
     # given
-    settings.SLOUGHGPT_CHAT_TOKENS_PER_DAY = 0
+    override(user=owner, chat_tokens_per_day=0)
     chat = conversation(owner)
     # when
     response = client.post(f"{BASE}conversations/{chat.pk}/messages/", {"content": "Hi"}, format="json")
@@ -148,10 +149,9 @@ def test_exhausted_daily_tokens_answer_429_with_the_reset_time(owner, client, se
     assert not Message.objects.filter(conversation=chat).exists()
 
 
-def test_concurrent_generations_are_capped_and_released_tokens_come_back(owner, settings):
+def test_concurrent_generations_are_capped_and_released_tokens_come_back(owner):
     # given one running generation allowed, 100 tokens a day
-    settings.SLOUGHGPT_CHAT_MAX_CONCURRENT = 1
-    settings.SLOUGHGPT_CHAT_TOKENS_PER_DAY = 100
+    override(user=owner, concurrent_generations=1, chat_tokens_per_day=100)
     lease = quotas.quota_acquire(user_id=owner.pk, want_tokens=80)
     # when a second one is asked for, then the first ends having used 30 tokens
     with pytest.raises(quotas.QuotaExceeded) as busy:

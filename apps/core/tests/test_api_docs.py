@@ -44,12 +44,13 @@ def _operations(client) -> dict[str, dict]:
             for path, item in schema["paths"].items() for method, operation in item.items()}
 
 
-def test_a_spent_chat_quota_is_a_documented_429_with_retry_after(make_user, api_client_for, settings):
+def test_a_spent_chat_quota_is_a_documented_429_with_retry_after(make_user, api_client_for):
     # given a user whose daily chat tokens are spent
     from apps.chat.tests.factories import conversation
+    from apps.quotas.tests.factories import override
 
-    settings.SLOUGHGPT_CHAT_TOKENS_PER_DAY = 0
     owner = make_user()
+    override(user=owner, chat_tokens_per_day=0)
     client = api_client_for(owner)
     chat = conversation(owner)
     # when they send a message, and read the schema of that operation
