@@ -18,6 +18,7 @@ from apps.rag.services import collection_create, document_upload
 from apps.registry.services import model_export_create
 from apps.sweeps.services import trial_next
 from apps.sweeps.tests.factories import external_sweep
+from apps.teams.services import invitation_create, share_set, team_create
 from apps.training.services import training_run_create
 from apps.training.tests.factories import tiny_config, valid_dataset_version
 
@@ -54,6 +55,10 @@ def seed_user(user) -> Seed:
         status="ready", evaluation=evaluation)
     sweep = external_sweep(user)
     trial, _ = trial_next(user=user, sweep_id=sweep.pk)
+    team = team_create(user=user, name="seed team")
+    share_set(user=user, kind="dataset", object_id=version.dataset_id, team_id=team.pk, level="read")
+    invitation = invitation_create(user=user, team_id=team.pk, email=f"invitee-{user.pk}@example.com",
+                                   role="member", site_url="http://testserver")
     spare_token = api_token_create(user=user, name="spare").token
     secret = api_token_create(user=user, name="schema test").secret
     return Seed(token=secret, path_values={
@@ -80,4 +85,9 @@ def seed_user(user) -> Seed:
         "models/model": "tiny",
         "sweeps/sweep_id": sweep.pk,
         "trials/trial_id": trial.pk,
+        "teams/team_id": team.pk,
+        "members/user_id": user.pk,
+        "invitations/invitation_id": invitation.pk,
+        "sharing/kind": "dataset",
+        "shares/team_id": team.pk,
     })

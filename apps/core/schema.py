@@ -2,7 +2,8 @@
 each operation lists the 4xx statuses that apply to it with the one error body of
 `apps.core.errors` (`ErrorResponse`), so clients (and schemathesis) know every answer.
 A view without DRF throttles that can still answer 429 (a quota it checks itself) says so
-with `answers_too_many_requests = True`."""
+with `answers_too_many_requests = True`; one that can answer 410 (a used-up link) with
+`answers_gone = True`."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ WHY = {
     "403": "Signed in, but not allowed (or a browser write without its CSRF token).",
     "404": "No such object among yours (another user's id answers the same).",
     "409": "The object's state refuses this now (e.g. it is still in use, or not ready).",
+    "410": "What the request names is used up for good (an invitation used, revoked or expired).",
     "413": "The request body is larger than the server accepts, or your quota is spent.",
     "415": "The body's content type is not one this operation reads.",
     "429": "Too many requests; `Retry-After` says when to try again.",
@@ -56,6 +58,8 @@ class AutoSchema(openapi.AutoSchema):
             statuses.append("413")
             if not any(parser.media_type == "*/*" for parser in self.view.get_parsers()):
                 statuses.append("415")
+        if getattr(self.view, "answers_gone", False):
+            statuses.append("410")
         if self.view.get_throttles() or getattr(self.view, "answers_too_many_requests", False):
             statuses.append("429")
         # Any request can find the database pool exhausted (apps.core.errors.database_busy).

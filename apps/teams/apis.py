@@ -211,6 +211,8 @@ class InvitationTokenSerializer(serializers.Serializer):
 
 
 class InvitationPreviewApi(APIView):
+    answers_gone = True
+
     class OutputSerializer(serializers.Serializer):
         team_name = serializers.CharField()
         role = serializers.ChoiceField(choices=Role.choices)
@@ -238,6 +240,8 @@ class InvitationPreviewApi(APIView):
 
 
 class InvitationAcceptApi(APIView):
+    answers_gone = True
+
     @extend_schema(operation_id="invitations_accept", request=InvitationTokenSerializer,
                    responses=TeamDetailOutputSerializer,
                    description="Joins the team; needs a verified address equal to the invited one (403 "

@@ -50,6 +50,7 @@ SPECTACULAR_SETTINGS = {
         "PersonalityApplicationMethodEnum": "apps.personalities.models.PersonalityApplication.Method",
         "TrainingRunMethodEnum": "apps.training.models.TrainingRun.Method",
         "SweepKindEnum": "apps.sweeps.models.Sweep.Kind",
+        "TeamRoleEnum": "apps.teams.models.Role",
         "AccessRoleEnum": "apps.core.access_api.ACCESS_ROLES",
     },
 }
