@@ -48,6 +48,7 @@ QUEUES = {
     "registry.model_export_task": "train",
     "registry.model_version_import_task": "train",
     "sweeps.sweep_schedule_task": "default",
+    "training.training_dispatch_task": "default",
     "training.training_run_execute_task": "train",
 }
 # What the launcher's workers consume (sloughgpt_site/launcher.py).

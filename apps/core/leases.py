@@ -28,12 +28,13 @@ def lease_expired_before() -> datetime:
     return timezone.now() - LEASE_TIMEOUT
 
 
-def lease_take(model: type[models.Model], pk: int, execution_id: str, *, statuses: Sequence[str]) -> bool:
-    """Takes row `pk` for this execution while its status is one of `statuses`. One UPDATE,
-    so two workers racing for a row cannot both win."""
+def lease_take(model: type[models.Model], pk: int, execution_id: str, *, statuses: Sequence[str],
+               where: Q | None = None) -> bool:
+    """Takes row `pk` for this execution while its status is one of `statuses` (and the row
+    matches `where`, if given). One UPDATE, so two workers racing for a row cannot both win."""
     now = timezone.now()
     taken = model.objects.filter(
-        Q(pk=pk), Q(status__in=list(statuses)),
+        Q(pk=pk), Q(status__in=list(statuses)), where or Q(),
         Q(lease_owner="") | Q(lease_owner=execution_id) | Q(heartbeat_at__lt=now - LEASE_TIMEOUT),
     ).update(lease_owner=execution_id, heartbeat_at=now)
     return taken == 1

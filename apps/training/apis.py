@@ -14,7 +14,7 @@ from apps.core.pagination import paginate, paginated_schema
 
 from . import services
 from .models import TrainingRun
-from .selectors import training_run_get, training_run_list, training_run_log
+from .selectors import training_run_get, training_run_list, training_run_log, training_run_places
 
 
 class BaseVersionSummary(serializers.Serializer):
@@ -36,10 +36,10 @@ class TrainingRunOutput(serializers.ModelSerializer):
     )
     experiment = serializers.IntegerField(source="run.experiment_id")
     name = serializers.CharField(source="run.name")
-    runs_ahead = serializers.IntegerField(
-        allow_null=True, read_only=True,
-        help_text="For a queued run, how many runs (of all users) the train queue serves "
-        "before it: those training now and those queued earlier; null otherwise.",
+    runs_ahead = serializers.SerializerMethodField(
+        help_text="For a run waiting for a training slot, how many waiting runs (of all users) "
+        "start before it: accounts take turns, each its oldest waiting run first. Null for a run "
+        "that is not waiting (one handed to a worker is about to start).",
     )
 
     access_role = access_role_field()
@@ -51,7 +51,8 @@ class TrainingRunOutput(serializers.ModelSerializer):
             "method", "base_model_version", "config", "status", "step",
             "max_steps", "eta_seconds", "tokens_per_s", "best_val_loss", "context_tokens", "cut_examples",
             "dropped_pairs", "error", "attempts",
-            "cancel_requested", "runs_ahead", "queued_at", "created_at", "updated_at", "access_role",
+            "cancel_requested", "runs_ahead", "queued_at", "cpu_seconds", "gpu_seconds", "created_at",
+            "updated_at", "access_role",
         ]
         ref_name = "TrainingRun"
         extra_kwargs = {
@@ -61,7 +62,18 @@ class TrainingRunOutput(serializers.ModelSerializer):
                              "pairs whose prompt was shortened)."},
             "dropped_pairs": {"help_text": "Preference pairs left out: their replies cannot fit the "
                               "context beside any prompt."},
+            "cpu_seconds": {"help_text": "CPU time its executions used so far (counted against the "
+                            "monthly compute quota, updated while it runs)."},
+            "gpu_seconds": {"help_text": "Wall time times the GPUs its executions trained on; 0 on CPUs."},
         }
+
+    def get_runs_ahead(self, training_run: TrainingRun) -> int | None:
+        if training_run.status != TrainingRun.Status.QUEUED:
+            return None
+        # One look at the line serves every run of the page.
+        if "places" not in self.context:
+            self.context["places"] = training_run_places()
+        return self.context["places"].get(training_run.pk)
 
 
 class TrainingRunListCreateApi(APIView):

@@ -1,6 +1,7 @@
 """A training run: what to train (dataset version, a preset or a base model version to
-fine-tune and how, engine options) attached to a tracked experiment run, plus the lease that
-keeps one live execution at a time, and the last lines of its log."""
+fine-tune and how, engine options) attached to a tracked experiment run, plus its hand-over
+to the `train` queue (apps.training.dispatch), the lease that keeps one live execution at a
+time, the compute it used, and the last lines of its log."""
 
 from django.db import models
 from django.utils import timezone
@@ -43,6 +44,11 @@ class TrainingRun(OwnedModel):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     # When it last joined the `train` queue (created or resumed): its place in line.
     queued_at = models.DateTimeField(default=timezone.now)
+    # When the dispatcher last handed it to Celery, and the task id it was sent with: only
+    # that task may execute it, so a message the dispatcher gave up on (never started before
+    # DISPATCH_DEADLINE) does nothing if it turns up later. Empty until first dispatched.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    dispatch_id = models.CharField(max_length=64, blank=True)
     step = models.PositiveIntegerField(default=0)
     max_steps = models.PositiveIntegerField()
     eta_seconds = models.FloatField(null=True, blank=True)
@@ -62,6 +68,10 @@ class TrainingRun(OwnedModel):
     dropped_pairs = models.PositiveIntegerField(default=0)
     last_checkpoint = models.CharField(max_length=500, blank=True)
     best_checkpoint = models.CharField(max_length=500, blank=True)
+    # Compute its executions used, measured in the worker (all executions together): the
+    # process's CPU time, and wall time times the CUDA devices it trained on.
+    cpu_seconds = models.FloatField(default=0)
+    gpu_seconds = models.FloatField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -70,6 +80,23 @@ class TrainingRun(OwnedModel):
 
     def __str__(self) -> str:
         return f"training of run {self.run_id}"
+
+
+class TrainingComputeUsage(models.Model):
+    """A run's compute within one calendar month (UTC), so a run that spans a month's end
+    counts each part against its own month's quota. Reached through its run, so no owner."""
+
+    training_run = models.ForeignKey(TrainingRun, on_delete=models.CASCADE, related_name="compute_usage")
+    month = models.DateField(help_text="the first day of the month (UTC)")
+    cpu_seconds = models.FloatField(default=0)
+    gpu_seconds = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["training_run", "month"], name="training_compute_run_month")]
+        indexes = [models.Index(fields=["month"], name="training_compute_month")]
+
+    def __str__(self) -> str:
+        return f"compute of {self.training_run_id} in {self.month:%Y-%m}"
 
 
 class TrainingLogLine(models.Model):

@@ -1,36 +1,26 @@
 """Reads for training runs: those in experiments the requesting user may read
-(apps.core.access), each with the user's `access_role`."""
+(apps.core.access), each with the user's `access_role`; waiting runs' places in line; the
+compute an account's runs used in a month."""
 
-from django.db.models import Case, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, When
+from datetime import datetime
+
+from django.db.models import Q, QuerySet, Sum
 
 from apps.core.access import Action, access_annotate, access_get, access_queryset, access_scope
+from apps.quotas.accounts import Account
 
-from .models import TrainingLogLine, TrainingRun
+from .dispatch import waiting_places
+from .models import TrainingComputeUsage, TrainingLogLine, TrainingRun
 
 Status = TrainingRun.Status
 
 
-def _runs_ahead() -> Subquery:
-    """How many runs, of every user, the `train` queue serves before a queued run: those
-    training now and those queued before it. Counted from the rows, not the broker, so it
-    reads the same whichever broker carries the tasks."""
-    ahead = TrainingRun.objects.filter(
-        Q(status=Status.RUNNING)
-        | Q(status=Status.QUEUED, queued_at__lt=OuterRef("queued_at"))
-        | Q(status=Status.QUEUED, queued_at=OuterRef("queued_at"), pk__lt=OuterRef("pk"))
-    )
-    # COUNT as a plain function, so the subquery is one row without a GROUP BY.
-    count = Func("pk", function="COUNT", output_field=IntegerField())
-    return Subquery(ahead.order_by().values(n=count), output_field=IntegerField())
-
-
 def training_run_list(*, user, scope: str | None = None) -> QuerySet[TrainingRun]:
-    """The runs the user may read; a queued one carries `runs_ahead`, the others None."""
+    """The runs the user may read (a waiting run's place in line: training_run_places)."""
     runs = access_annotate(access_queryset(TrainingRun, user=user), user=user)
     return (
         access_scope(runs, user=user, scope=scope)
         .select_related("run", "run__experiment", "dataset_version", "base_model_version__registered_model")
-        .annotate(runs_ahead=Case(When(status=Status.QUEUED, then=_runs_ahead()), output_field=IntegerField()))
     )
 
 
@@ -38,7 +28,32 @@ def training_run_get(*, user, training_run_id: int, action: Action = Action.READ
     return access_get(training_run_list(user=user), user=user, pk=training_run_id, action=action)
 
 
+def training_run_places() -> dict[int, int]:
+    """Every run waiting for a slot, by id: how many waiting runs (of every account) the
+    dispatcher hands over before it."""
+    return waiting_places()
+
+
 def training_run_log(*, user, training_run_id: int) -> QuerySet[TrainingLogLine]:
     """The run's kept log lines, oldest first."""
     training_run = access_get(TrainingRun, user=user, pk=training_run_id)
     return TrainingLogLine.objects.filter(training_run=training_run).order_by("id")
+
+
+def account_runs_filter(account: Account, *, prefix: str = "") -> Q:
+    """TrainingRun rows (reached through `prefix`) whose compute and slots count against
+    `account`: its team's experiments' runs, or its user's private experiments' runs (as
+    apps.quotas.accounts.account_of decides one run at a time)."""
+    experiment = f"{prefix}run__experiment__"
+    if account.team_id is not None:
+        return Q(**{f"{experiment}team_id": account.team_id})
+    return Q(**{f"{experiment}team__isnull": True, f"{experiment}owner_id": account.user_id})
+
+
+def compute_used_seconds(*, account: Account, month_start: datetime) -> float:
+    """CPU-seconds plus GPU-seconds the account's runs used in the month starting at
+    `month_start` (UTC), as the workers measured them so far."""
+    used = TrainingComputeUsage.objects.filter(
+        account_runs_filter(account, prefix="training_run__"), month=month_start.date(),
+    ).aggregate(cpu=Sum("cpu_seconds", default=0.0), gpu=Sum("gpu_seconds", default=0.0))
+    return float(used["cpu"] + used["gpu"])

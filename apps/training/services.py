@@ -1,6 +1,7 @@
-"""Writes for training runs: create (tracked run + job, queued on commit), cancel, resume,
-and the execution a worker performs, guarded by a lease so a run never executes twice at
-once and a redelivered task continues from the last checkpoint."""
+"""Writes for training runs: create (tracked run + job, waiting for the dispatcher), cancel,
+resume, and the execution a worker performs, guarded by a lease so a run never executes
+twice at once and a redelivered task continues from the last checkpoint; the execution
+measures the compute it uses and stops once the account's monthly compute is spent."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Subquery
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from apps.core.access import Action, access_get, access_queryset
@@ -32,10 +33,19 @@ from apps.experiments.services import (
     run_metrics_log,
     run_update,
 )
+from apps.quotas.accounts import account_of
 from apps.registry import storage as registry_storage
 from apps.registry.models import ModelVersion
 
 from . import fine_tune
+from .compute import (
+    ComputeMeter,
+    compute_quota_check,
+    compute_record,
+    compute_spent_message,
+    cuda_devices_used,
+)
+from .dispatch import dispatch_after_commit
 from .models import TrainingLogLine, TrainingRun
 
 logger = logging.getLogger(__name__)
@@ -230,6 +240,7 @@ def training_run_create(
     else:
         experiment_name = (experiment_name or version.dataset.name).strip()
         experiment = experiment_named(user=user, name=experiment_name, action=Action.RUN)
+    compute_quota_check(account_of(experiment))
     flat_params = {
         f"{section}.{key}": value
         for section, values in clean.items()
@@ -251,7 +262,7 @@ def training_run_create(
         max_steps=clean["train"]["max_iters"], tokenizer_model_version=tokenizer_version,
         base_model_version=base, method=method,
     )
-    _enqueue(training_run)
+    dispatch_after_commit()
     return training_run
 
 
@@ -267,12 +278,6 @@ def _dataset_columns_default(clean: dict, *, given, version: DatasetVersion) -> 
             clean["data"][column] = getattr(version, column)
 
 
-def _enqueue(training_run: TrainingRun) -> None:
-    from .tasks import training_run_execute_task
-
-    transaction.on_commit(lambda: training_run_execute_task.delay(training_run.pk))
-
-
 @transaction.atomic
 def training_run_cancel(*, user, training_run_id: int) -> TrainingRun:
     training_run = access_get(TrainingRun.objects.select_for_update(), user=user, pk=training_run_id,
@@ -282,6 +287,9 @@ def training_run_cancel(*, user, training_run_id: int) -> TrainingRun:
     training_run.cancel_requested = True
     if training_run.status == Status.QUEUED:
         _set_status(training_run, Status.CANCELLED)
+        # The slot it may have been handed goes to the next run (a running one frees its
+        # own when its execution ends).
+        dispatch_after_commit()
     training_run.save()
     # The executing worker polls this every step.
     transaction.on_commit(lambda: cache.set(_cancel_key(training_run.pk), True, timeout=7 * 86400))
@@ -296,18 +304,21 @@ def training_run_resume(*, user, training_run_id: int, extra_steps: int | None =
     if training_run.status in (Status.QUEUED, Status.RUNNING):
         raise ValidationError({"status": [f"the run is already {training_run.status}"]})
     _stored_options_check(training_run.config, method=training_run.method)
+    compute_quota_check(account_of(training_run))
     if extra_steps:
         training_run.max_steps += extra_steps
         training_run.config["train"]["max_iters"] = training_run.max_steps
     training_run.cancel_requested = False
     training_run.error = ""
-    # It joins the end of the line again.
+    # It joins the end of the line again, waiting to be handed over anew: a task an earlier
+    # hand-over sent no longer executes it.
     training_run.queued_at = timezone.now()
+    training_run.dispatch_id = ""
     _set_status(training_run, Status.QUEUED)
     training_run.save()
     # Cleared at once: a stale flag would stop the resumed execution at its first step.
     cache.delete(_cancel_key(training_run.pk))
-    _enqueue(training_run)
+    dispatch_after_commit()
     return training_run
 
 
@@ -322,7 +333,8 @@ def _set_status(training_run: TrainingRun, status: str) -> None:
 
 class _Reporter:
     """The training engine's callbacks: metrics into the tracked run and out to the live
-    page, progress and heartbeat on the row, and the cancel flag."""
+    page, progress, heartbeat and compute used on the row, and the cancel flag (raised too
+    once the account's monthly compute is spent)."""
 
     def __init__(self, training_run: TrainingRun, execution_id: str):
         self.training_run = training_run
@@ -331,6 +343,15 @@ class _Reporter:
         self.first_step: int | None = None
         self.last_beat = 0.0
         self.observers = [observe for make in RUN_OBSERVERS if (observe := make(training_run))]
+        self.account = account_of(training_run)
+        self.meter = ComputeMeter(gpus=cuda_devices_used())
+        # Why the run stops early on its account's compute quota; empty while within it.
+        self.quota_error = ""
+
+    def compute_record(self) -> None:
+        """Counts the compute used since the last record, so a long run counts as it goes."""
+        cpu, gpu = self.meter.take()
+        compute_record(training_run_id=self.training_run.pk, cpu_seconds=cpu, gpu_seconds=gpu)
 
     def on_metrics(self, step: int, values: dict[str, float]) -> None:
         points = [{"key": key, "value": float(value), "step": step} for key, value in values.items()]
@@ -370,7 +391,9 @@ class _Reporter:
             TrainingRun.objects.filter(pk=self.training_run.pk, lease_owner=self.execution_id).update(
                 heartbeat_at=timezone.now()
             )
-        return bool(cache.get(_cancel_key(self.training_run.pk)))
+            self.compute_record()
+            self.quota_error = compute_spent_message(self.account) or ""
+        return bool(self.quota_error) or bool(cache.get(_cancel_key(self.training_run.pk)))
 
 
 def training_run_log_append(*, training_run: TrainingRun, line: str) -> TrainingLogLine:
@@ -420,13 +443,17 @@ def _tokenizer_option(training_run: TrainingRun, tokenizer: str, out_dir: Path) 
     return str(copy)
 
 
-def training_run_execute(*, training_run_id: int, execution_id: str) -> str:
+def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id: str | None = None) -> str:
     """Runs (or continues) training. Idempotent: a finished run, or one another live
-    execution holds, is left alone. Returns the run's status afterwards."""
+    execution holds, or (given `dispatch_id`, the task id it was sent with) one the
+    dispatcher has since handed over again or put back in line, is left alone. Returns the
+    run's status afterwards."""
     from ml.train import Callbacks, train
     from ml.train.config import TrainConfig
 
-    if not lease_take(TrainingRun, training_run_id, execution_id, statuses=[Status.QUEUED, Status.RUNNING]):
+    handed_over = Q(dispatch_id=dispatch_id) if dispatch_id is not None else None
+    if not lease_take(TrainingRun, training_run_id, execution_id, statuses=[Status.QUEUED, Status.RUNNING],
+                      where=handed_over):
         return TrainingRun.objects.get(pk=training_run_id).status
     training_run = TrainingRun.objects.select_related("owner", "dataset_version", "base_model_version").get(
         pk=training_run_id)
@@ -437,6 +464,9 @@ def training_run_execute(*, training_run_id: int, execution_id: str) -> str:
         # anything its config names is touched.
         field, (message, *_) = next(iter(exc.message_dict.items()))
         return _finish(training_run, Status.FAILED, error=f"{field}: {message}")
+    # Queued before the account's month was spent: it does not start.
+    if quota_error := compute_spent_message(account_of(training_run)):
+        return _finish(training_run, Status.FAILED, error=quota_error)
     out_dir = _run_dir(training_run)
     if training_run.attempts == 0:
         # A first execution starts clean: nothing left at this path may be resumed from.
@@ -467,7 +497,9 @@ def training_run_execute(*, training_run_id: int, execution_id: str) -> str:
         ))
     except Exception as exc:
         logger.exception("training run %s failed", training_run_id)
+        reporter.compute_record()
         return _finish(training_run, Status.FAILED, error=error_text(exc, known=_names_for_owner(training_run)))
+    reporter.compute_record()
     training_run.last_checkpoint = result.last_checkpoint or ""
     training_run.best_checkpoint = result.best_checkpoint or ""
     training_run.step = result.steps
@@ -477,6 +509,9 @@ def training_run_execute(*, training_run_id: int, execution_id: str) -> str:
         # The engine's best spans every execution, as its checkpoint state carries it.
         training_run.best_val_loss = result.best_val_loss
     _checkpoints_to_artifacts(training_run)
+    if result.stopped == "cancelled" and reporter.quota_error:
+        # Stopped at its last checkpoint; it can be resumed once the quota resets.
+        return _finish(training_run, Status.FAILED, error=reporter.quota_error)
     status = Status.CANCELLED if result.stopped == "cancelled" else Status.FINISHED
     return _finish(training_run, status)
 
@@ -522,6 +557,8 @@ def _finish(training_run: TrainingRun, status: str, error: str = "") -> str:
             "last_checkpoint", "best_checkpoint", "context_tokens", "cut_examples", "dropped_pairs",
             "updated_at",
         ])
+        # Its slot goes to the next waiting run.
+        dispatch_after_commit()
     if error:
         training_run_log_append(training_run=training_run, line=error)
     return status

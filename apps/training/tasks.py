@@ -1,4 +1,5 @@
-"""Training tasks, on the `train` queue."""
+"""Training tasks: executing a run on the `train` queue (sent only by apps.training.dispatch)
+and the dispatcher's safety-net pass on `default`."""
 
 from celery import shared_task
 
@@ -7,5 +8,14 @@ from celery import shared_task
 def training_run_execute_task(self, training_run_id: int) -> str:
     from .services import training_run_execute
 
-    # A redelivered message keeps its task id, so it may take over its own lease.
-    return training_run_execute(training_run_id=training_run_id, execution_id=self.request.id or "eager")
+    # A redelivered message keeps its task id, so it may take over its own lease; the task id
+    # is also the hand-over it was sent for, which a later hand-over replaces.
+    task_id = self.request.id or "eager"
+    return training_run_execute(training_run_id=training_run_id, execution_id=task_id, dispatch_id=task_id)
+
+
+@shared_task(name="training.training_dispatch_task")
+def training_dispatch_task() -> list[int]:
+    from .dispatch import dispatch
+
+    return dispatch()

@@ -44,10 +44,16 @@ CELERY_TASK_ROUTES = {
             "datasets.dataset_version_validate_task",
             "rag.document_embed_task",
             "sweeps.sweep_schedule_task",
+            "training.training_dispatch_task",
         ],
     }.items()
     for name in names
 }
+# Training runs executing at once across all workers (apps.training.dispatch hands runs to
+# the `train` queue only while fewer hold a slot): the `train` worker processes there are.
+# `make run` starts CELERY_CONCURRENCY of them (sloughgpt_site/launcher.py), so that is the
+# default; set it to the total when more workers consume `train`.
+SLOUGHGPT_TRAIN_SLOTS = env_int("SLOUGHGPT_TRAIN_SLOTS", env_int("CELERY_CONCURRENCY", 2))
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery's Django fixup closes a worker's database connections around every task unless this

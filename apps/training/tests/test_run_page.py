@@ -70,27 +70,6 @@ def test_the_log_keeps_only_its_last_lines(owner, monkeypatch):
     assert [entry.line for entry in kept] == ["line 2", "line 3", "line 4"]
 
 
-def test_a_queued_run_says_how_many_runs_are_ahead_of_it(owner, make_user, api_client_for):
-    # given: another user's run training, another's queued, then two of the owner's
-    other = make_user()
-    training = _queued(other)
-    training.status = "running"
-    training.save(update_fields=["status"])
-    _queued(other)
-    first, second = _queued(owner), _queued(owner)
-    client = api_client_for(owner)
-    # when
-    ahead = {row["id"]: row["runs_ahead"] for row in client.get(URL).json()["results"]}
-    # then
-    assert ahead == {first.pk: 2, second.pk: 3}
-    # when the first is cancelled and resumed, it joins the end of the line
-    client.post(f"{URL}{first.pk}/cancel/")
-    resumed = client.post(f"{URL}{first.pk}/resume/", {}, format="json").json()
-    # then
-    assert resumed["runs_ahead"] == 3
-    assert client.get(f"{URL}{second.pk}/").json()["runs_ahead"] == 2
-
-
 def test_a_run_that_is_not_queued_has_no_place_in_line(owner, api_client_for):
     # given
     training_run = _queued(owner, max_iters=2)

@@ -1,0 +1,93 @@
+"""Training compute: what an execution uses, measured in the worker process, recorded per
+calendar month (UTC), and the monthly compute quota (`limits_for(account)
+.compute_seconds_per_month`, CPU-seconds and GPU-seconds together) that creating, resuming
+and continuing a run must stay within."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import F
+from django.utils import timezone
+
+from apps.quotas.accounts import Account
+from apps.quotas.errors import QuotaExceeded
+from apps.quotas.limits import limits_for
+
+from .models import TrainingComputeUsage, TrainingRun
+
+
+def month_start(moment: datetime | None = None) -> datetime:
+    """Midnight UTC on the first day of `moment`'s month (now's by default)."""
+    moment = (moment or timezone.now()).astimezone(UTC)
+    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def next_month_start(moment: datetime | None = None) -> datetime:
+    return month_start(month_start(moment) + timedelta(days=32))
+
+
+class ComputeMeter:
+    """This process's CPU time (every thread's, as the engine's intra-op threads count too)
+    and wall time times `gpus`, since the last `take`. A worker process runs one execution at
+    a time, so the process's time is the run's."""
+
+    def __init__(self, gpus: int):
+        self.gpus = gpus
+        self._cpu, self._wall = time.process_time(), time.monotonic()
+
+    def take(self) -> tuple[float, float]:
+        """(CPU-seconds, GPU-seconds) used since the meter started or last took."""
+        cpu, wall = time.process_time(), time.monotonic()
+        used = (cpu - self._cpu, (wall - self._wall) * self.gpus)
+        self._cpu, self._wall = cpu, wall
+        return used
+
+
+def cuda_devices_used() -> int:
+    """The CUDA devices an execution in this process trains on: the engine's "auto" device
+    (the only one a run may have) is the process's CUDA device when there is one."""
+    import torch
+
+    return 1 if torch.cuda.is_available() else 0
+
+
+def compute_record(*, training_run_id: int, cpu_seconds: float, gpu_seconds: float) -> None:
+    """Adds used compute to the run's totals and to this month's usage."""
+    if cpu_seconds <= 0 and gpu_seconds <= 0:
+        return
+    TrainingRun.objects.filter(pk=training_run_id).update(
+        cpu_seconds=F("cpu_seconds") + cpu_seconds, gpu_seconds=F("gpu_seconds") + gpu_seconds)
+    month = month_start().date()
+    # One execution records a run's compute at a time (its lease), so no other writer races
+    # to create the month's row.
+    updated = TrainingComputeUsage.objects.filter(training_run_id=training_run_id, month=month).update(
+        cpu_seconds=F("cpu_seconds") + cpu_seconds, gpu_seconds=F("gpu_seconds") + gpu_seconds)
+    if not updated:
+        TrainingComputeUsage.objects.create(
+            training_run_id=training_run_id, month=month, cpu_seconds=cpu_seconds, gpu_seconds=gpu_seconds)
+
+
+def compute_spent_message(account: Account) -> str | None:
+    """Why `account` may not train now (its month's compute is spent), or None."""
+    from .selectors import compute_used_seconds
+
+    limit = limits_for(account).compute_seconds_per_month
+    if limit is None:
+        return None
+    start = month_start()
+    used = compute_used_seconds(account=account, month_start=start)
+    if used < limit:
+        return None
+    return f"compute quota for {start:%B %Y} spent: {used:,.0f} of {limit:,} CPU/GPU-seconds"
+
+
+def compute_quota_check(account: Account) -> None:
+    """Refuses new training (429) while the account's compute for the month is spent; it
+    lifts at the next month's start (UTC)."""
+    message = compute_spent_message(account)
+    if message is not None:
+        reset_at = next_month_start()
+        retry_after = max(1, int((reset_at - timezone.now()).total_seconds()))
+        raise QuotaExceeded(f"{message}; the quota resets at {reset_at.isoformat()}.", retry_after, reset_at)
