@@ -5,13 +5,13 @@
   experiment named "Default", created on first use.
 - run_id: our Run's primary key as a decimal string. MLflow's own server makes 32-hex uuids,
   but its clients treat the id as opaque text; a primary key keeps every lookup one indexed,
-  owner-filtered row (apps.core.selectors.owned_get), with no second id to keep in step.
+  access-checked row (apps.core.access.access_get), with no second id to keep in step.
 - artifact_uri: `mlflow-artifacts:/<experiment_id>/<run_id>/artifacts`, which the client
   resolves against the tracking URI to
   `/api/2.0/mlflow-artifacts/artifacts/<experiment_id>/<run_id>/artifacts/<path>`.
 
 Text that is not one of the caller's ids is RESOURCE_DOES_NOT_EXIST (404), exactly like an
-id of another user's row."""
+id of a row the caller may not read."""
 
 from __future__ import annotations
 

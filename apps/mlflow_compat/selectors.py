@@ -1,5 +1,6 @@
-"""Reads behind the MLflow-compatible API, owner-scoped like every selector: experiments
-and runs found by MLflow's search, one metric's full history page by page, and a run's
+"""Reads behind the MLflow-compatible API, through the access policy like every selector
+(apps.core.access: the caller's own objects and those their teams share): experiments and
+runs found by MLflow's search, one metric's full history page by page, and a run's
 artifacts as MLflow's folder tree."""
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 
-from apps.core.selectors import owned_get, owned_queryset
+from apps.core.access import access_annotate, access_get, access_queryset
 from apps.experiments import storage
 from apps.experiments.metric_store import POINTS
 from apps.experiments.models import Artifact, Experiment, MetricSeries, Run
@@ -115,7 +116,7 @@ def experiment_search(*, user, filter_text: str | None, order_by: list[str] | No
                       view_type=None) -> tuple[list[Experiment], str | None]:
     limit = _limit(max_results, 1000, MAX_EXPERIMENT_RESULTS)
     (offset,) = _untoken(page_token, (0,)) or [0]
-    queryset = owned_queryset(Experiment, user=user)
+    queryset = access_queryset(Experiment, user=user)
     if _view(view_type) == 2:  # nothing here is ever soft-deleted
         queryset = queryset.none()
     queryset = _experiment_filter(queryset, filter_text).order_by(*_experiment_order(order_by))
@@ -125,7 +126,11 @@ def experiment_search(*, user, filter_text: str | None, order_by: list[str] | No
 
 
 def experiment_by_name(*, user, name: str) -> Experiment:
-    found = owned_queryset(Experiment, user=user).filter(name=name).first()
+    """The readable experiment with this name: the caller's own before one shared with them
+    (names are unique per owner, not across a team)."""
+    own_first = Case(When(access_role="owner", then=Value(0)), default=Value(1), output_field=IntegerField())
+    readable = access_annotate(access_queryset(Experiment, user=user), user=user)
+    found = readable.filter(name=name).order_by(own_first, "-created_at", "-id").first()
     if found is None:
         raise MlflowError.not_found(f"Could not find experiment with name '{name}'")
     return found
@@ -135,22 +140,22 @@ def experiment_by_name(*, user, name: str) -> Experiment:
 
 
 def _runs(*, user) -> QuerySet[Run]:
-    return owned_queryset(Run, user=user).prefetch_related(
+    return access_queryset(Run, user=user).prefetch_related(
         Prefetch("metric_series", queryset=MetricSeries.objects.order_by("key")))
 
 
 def run_get(*, user, run_id) -> Run:
-    return owned_get(_runs(user=user), user=user, pk=parse_id(run_id, kind="run"))
+    return access_get(_runs(user=user), user=user, pk=parse_id(run_id, kind="run"))
 
 
 def _experiment_pks(*, user, experiment_ids: list[str]) -> list[int]:
-    """The caller's experiments among `experiment_ids` ("0" is the Default experiment);
-    another user's ids match nothing, as MLflow's search matches no missing experiment."""
+    """The experiments among `experiment_ids` the caller may read ("0" is their own Default
+    experiment); other ids match nothing, as MLflow's search matches no missing experiment."""
     pks = [parse_id(raw, kind="experiment") for raw in experiment_ids if raw != DEFAULT_EXPERIMENT_ID]
-    owned = owned_queryset(Experiment, user=user)
+    readable = access_queryset(Experiment, user=user)
     if DEFAULT_EXPERIMENT_ID in experiment_ids:
-        pks += owned.filter(name=DEFAULT_EXPERIMENT_NAME).values_list("pk", flat=True)
-    return list(owned.filter(pk__in=pks).values_list("pk", flat=True))
+        pks += readable.filter(owner=user, name=DEFAULT_EXPERIMENT_NAME).values_list("pk", flat=True)
+    return list(readable.filter(pk__in=pks).values_list("pk", flat=True))
 
 
 def run_search(*, user, experiment_ids: list[str], filter_text: str | None,
@@ -194,7 +199,7 @@ def metric_history(*, user, run_id, key: str, max_results: int | None,
                    page_token: str | None) -> tuple[str, str | None]:
     """(the page's metrics as a JSON array text, the next page's token or None). Without
     max_results the whole history comes back, as from MLflow's server."""
-    run = owned_get(Run, user=user, pk=parse_id(run_id, kind="run"))
+    run = access_get(Run, user=user, pk=parse_id(run_id, kind="run"))
     series = MetricSeries.objects.filter(run=run, key=key).first()
     if series is None:
         return "[]", None
@@ -221,7 +226,7 @@ def artifact_place(*, user, path: str) -> tuple[Run, str]:
     if folder != "artifacts":
         raise MlflowError.not_found(f"No artifact at {path!r}: paths are "
                                     "<experiment_id>/<run_id>/artifacts/<name>.")
-    run = owned_get(Run, user=user, pk=parse_id(run_id, kind="run"))
+    run = access_get(Run, user=user, pk=parse_id(run_id, kind="run"))
     if run.experiment_id != parse_id(experiment_id, kind="experiment"):
         raise MlflowError.not_found(f"Run {run.pk} is not in experiment {experiment_id}.")
     try:
@@ -235,7 +240,7 @@ def artifact_listing(*, user, path: str) -> list[dict]:
     (the leading parts of longer names) without."""
     run, folder = artifact_place(user=user, path=path)
     prefix = f"{folder}/" if folder else ""
-    artifacts = owned_queryset(Artifact, user=user).filter(run=run, path__startswith=prefix)
+    artifacts = Artifact.objects.filter(run=run, path__startswith=prefix)
     entries: dict[str, dict] = {}
     for name, size in artifacts.values_list("path", "size"):
         head, slash, _ = name[len(prefix):].partition("/")
@@ -246,10 +251,10 @@ def artifact_listing(*, user, path: str) -> list[dict]:
 
 def artifact_open(*, user, path: str) -> tuple[Artifact, Path]:
     run, name = artifact_place(user=user, path=path)
-    artifact = owned_queryset(Artifact, user=user).filter(run=run, path=name).first()
+    artifact = Artifact.objects.filter(run=run, path=name).first()
     if artifact is None:
         raise MlflowError.not_found(f"Run {run.pk} has no artifact {name!r}.")
-    file = storage.artifact_file(artifact.owner_id, artifact.run_id, artifact.pk)
+    file = storage.artifact_file(run.owner_id, run.pk, artifact.pk)
     if not file.is_file():
         raise MlflowError.not_found(f"The file of artifact {name!r} is missing.")
     return artifact, file

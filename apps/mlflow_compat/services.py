@@ -12,7 +12,7 @@ import time
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from apps.core.selectors import owned_get, owned_queryset
+from apps.core.access import Action, access_get
 from apps.experiments import services as tracking
 from apps.experiments.models import Experiment, Run, RunStatus
 from apps.experiments.validation import MIN_INT64
@@ -31,17 +31,15 @@ MAX_BATCH_ENTITIES = 1000
 logger = logging.getLogger(__name__)
 
 
-def experiment_resolve(*, user, experiment_id) -> Experiment:
-    """The caller's experiment for MLflow's id; "0" is the Default experiment, made on first use."""
+def experiment_resolve(*, user, experiment_id, action: Action = Action.READ) -> Experiment:
+    """The experiment MLflow's id names, if the caller may do `action` to it (one shared with
+    their team will do); "0" is the caller's own Default experiment, made on first use."""
     if experiment_id == DEFAULT_EXPERIMENT_ID:
-        found = owned_queryset(Experiment, user=user).filter(name=DEFAULT_EXPERIMENT_NAME).first()
-        if found is not None:
-            return found
         try:
-            return tracking.experiment_create(user=user, name=DEFAULT_EXPERIMENT_NAME)
+            return tracking.experiment_named(user=user, name=DEFAULT_EXPERIMENT_NAME, action=action)
         except ValidationError:  # made by a concurrent request a moment ago
-            return owned_queryset(Experiment, user=user).get(name=DEFAULT_EXPERIMENT_NAME)
-    return owned_get(Experiment, user=user, pk=parse_id(experiment_id, kind="experiment"))
+            return tracking.experiment_named(user=user, name=DEFAULT_EXPERIMENT_NAME, action=action)
+    return access_get(Experiment, user=user, pk=parse_id(experiment_id, kind="experiment"), action=action)
 
 
 def experiment_create(*, user, name: str, tags: list[dict]) -> Experiment:
@@ -71,7 +69,7 @@ def _tag_dict(tags: list[dict]) -> dict:
 
 
 def run_create(*, user, experiment_id, run_name: str | None, tags: list[dict]) -> Run:
-    experiment = experiment_resolve(user=user, experiment_id=experiment_id)
+    experiment = experiment_resolve(user=user, experiment_id=experiment_id, action=Action.EDIT)
     tag_values = _tag_dict(tags)
     name = run_name or tag_values.pop(RUN_NAME_TAG, None) or time.strftime("run-%Y%m%d-%H%M%S")
     tag_values.pop(RUN_NAME_TAG, None)
@@ -145,7 +143,7 @@ def run_log_batch(*, user, run_id, metrics: list[dict], params: list[dict],
     pk = parse_id(run_id, kind="run")
     if params:
         # Locked, so two batches cannot both log a different value for one new param.
-        run = owned_get(Run.objects.select_for_update(), user=user, pk=pk)
+        run = access_get(Run.objects.select_for_update(), user=user, pk=pk, action=Action.EDIT)
         if values := _check_params(run, params):
             tracking.run_params_log(user=user, run_id=pk, params=values)
     if tags:
@@ -156,7 +154,7 @@ def run_log_batch(*, user, run_id, metrics: list[dict], params: list[dict],
     if points:
         tracking.run_metrics_log(user=user, run_id=pk, metrics=points, min_step=MIN_INT64)
     if not (params or tags or points):
-        owned_get(Run, user=user, pk=pk)  # an empty batch still names a run of the caller's
+        access_get(Run, user=user, pk=pk, action=Action.EDIT)  # an empty batch still names a run to log to
     skipped = len(metrics) - len(points)
     if skipped:
         logger.warning("run %s: %d non-finite metric values skipped", pk, skipped)
