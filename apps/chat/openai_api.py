@@ -6,8 +6,9 @@ of the caller's own, else a built-in such as "sage"), whose prompt and sampling 
 reply then has.
 
 Callers authenticate with a personal API token (`Authorization: Bearer sg_...`); models are
-the caller's ready model versions by name (`NAME`, `NAME:1.2.0`, `NAME:1.2.0:Q8_0`). Errors
-use OpenAI's shape: {"error": {"message", "type", "param", "code"}}.
+the ready model versions the caller can read (their own, their teams' and those shared with
+them; `owned_by` says "you" or "shared") by name (`NAME`, `NAME:1.2.0`, `NAME:1.2.0:Q8_0`).
+Errors use OpenAI's shape: {"error": {"message", "type", "param", "code"}}.
 
 Completions run on the inference workers, like chat: the view starts one with
 `completions.completion_start` (a quota lease, then `completion_inference_task`) and reads
@@ -40,6 +41,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from apps.accounts.services import api_token_check
 from apps.core.parsers import JSONInputError, json_loads
+from apps.quotas.ratelimit import api_request_count
 from apps.registry.selectors import served_model_names
 
 from . import redis_state
@@ -68,6 +70,7 @@ def openai_endpoint(*methods: str):
                                         f"{' or '.join(methods)}").response()
             try:
                 user = await _authenticate(request)
+                await _count_request(request, user)
                 return await view(request, user, *args, **kwargs)
             except OpenAIError as exc:
                 return exc.response()
@@ -86,6 +89,16 @@ async def _authenticate(request):
         return await sync_to_async(api_token_check)(raw=raw.strip())
     except AuthenticationFailed as exc:
         raise OpenAIError(401, str(exc.detail), code="invalid_api_key") from None
+
+
+async def _count_request(request, user) -> None:
+    """The account's API requests per minute (apps.quotas.ratelimit); its middleware adds the
+    X-RateLimit headers to the response."""
+    window = await sync_to_async(api_request_count)(user)
+    request.api_rate_window = window
+    if window is not None and not window.allowed:
+        raise OpenAIError(429, window.message(), type="requests", code="rate_limit_exceeded",
+                          headers={"Retry-After": str(window.retry_after())})
 
 
 # -- request parsing -----------------------------------------------------------------------------
@@ -390,7 +403,8 @@ async def completions(request, user):
 
 def _model_entries(user) -> list[dict]:
     entries = [{"id": entry["id"], "object": "model", "created": int(entry["created"].timestamp()),
-                "owned_by": "you"} for entry in served_model_names(user=user)]
+                "owned_by": "you" if entry["version"].access_role == "owner" else "shared"}
+               for entry in served_model_names(user=user)]
     entries.append({"id": EMBEDDING_MODEL, "object": "model", "created": 0, "owned_by": "sloughgpt"})
     return entries
 

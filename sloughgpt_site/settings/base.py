@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "apps.teams.audit.AuditRequestMiddleware",
+    "apps.quotas.ratelimit.RateLimitHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "sloughgpt_site.urls"

@@ -16,9 +16,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "apps.core.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "apps.core.schema.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    # No throttle is configured yet. Set so that any added later key clients as the login
-    # limits do (apps.core.client_ip); unset, DRF would trust every X-Forwarded-For entry a
-    # client sends.
+    # Each account's API requests per minute, from its quota plan (apps.quotas.ratelimit).
+    "DEFAULT_THROTTLE_CLASSES": ["apps.quotas.ratelimit.ApiRequestThrottle"],
+    # Set so that a throttle keyed by address would key clients as the login limits do
+    # (apps.core.client_ip); unset, DRF would trust every X-Forwarded-For entry a client sends.
     "NUM_PROXIES": SLOUGHGPT_TRUSTED_PROXY_COUNT,
 }
 
