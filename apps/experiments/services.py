@@ -150,6 +150,20 @@ def run_update(
 
 
 @transaction.atomic
+def run_status_record(*, run_id: int, status: str) -> Run:
+    """Sets the status of a run whose work our own services do (training): the caller has
+    already checked the user's access for what changed it (a member cancelling a run in a
+    team's experiment, a worker finishing one), so it is not asked again for the run's owner,
+    who may have no access to a team-owned experiment."""
+    run = Run.objects.select_for_update().get(pk=run_id)
+    if status != run.status:
+        _apply_status(run, status)
+        publish_run_event(run_id=run.pk, event={"type": "run.status", "run": run.pk, "status": status})
+        run.save()
+    return run
+
+
+@transaction.atomic
 def run_delete(*, user, run_id: int) -> None:
     run = access_get(Run, user=user, pk=run_id, action=Action.DELETE)
     owner_id = run.owner_id

@@ -31,7 +31,7 @@ from apps.experiments.services import (
     experiment_named,
     run_create,
     run_metrics_log,
-    run_update,
+    run_status_record,
 )
 from apps.quotas.accounts import account_of
 from apps.registry import storage as registry_storage
@@ -324,7 +324,7 @@ def training_run_resume(*, user, training_run_id: int, extra_steps: int | None =
 
 def _set_status(training_run: TrainingRun, status: str) -> None:
     training_run.status = status
-    run_update(user=training_run.owner, run_id=training_run.run_id, status=status)
+    run_status_record(run_id=training_run.run_id, status=status)
     notify_user(
         user_id=training_run.owner_id,
         event={"type": "training_run.status", "id": training_run.pk, "status": status},
