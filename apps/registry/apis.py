@@ -9,9 +9,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.access import Action, access_get, access_queryset
+from apps.core.access_api import SCOPE_PARAMETER, access_role_field, scope_of
 from apps.core.pagination import paginate, paginated_schema
 from apps.core.schema import ErrorResponse
-from apps.core.selectors import owned_get
 from apps.core.uploads import RawBodyParser, request_content_length
 from apps.datasets.models import DatasetVersion
 from apps.training.fine_tune import default_targets
@@ -19,7 +20,13 @@ from apps.training.fine_tune import default_targets
 from . import services, storage
 from .evaluation import model_evaluation_create
 from .models import ModelExport, ModelVersion, RegisteredModel, Stage
-from .selectors import model_version_adapter_path, model_version_list, registered_model_list
+from .selectors import (
+    model_version_adapter_path,
+    model_version_get,
+    model_version_list,
+    registered_model_get,
+    registered_model_list,
+)
 
 BUMPS = ("major", "minor", "patch")
 
@@ -37,6 +44,7 @@ class VersionOutput(serializers.ModelSerializer):
     exports = ExportOutput(many=True, read_only=True)
     has_adapter = serializers.SerializerMethodField()
     lora_default_targets = serializers.SerializerMethodField()
+    access_role = access_role_field()
 
     def get_has_adapter(self, version) -> bool:
         """Whether the LoRA adapter this fine-tuned version was merged from can be downloaded."""
@@ -53,7 +61,7 @@ class VersionOutput(serializers.ModelSerializer):
             "id", "registered_model", "model_name", "version", "description", "source", "stage",
             "status", "error", "training_run", "dataset_version", "architecture", "parameters",
             "sha256", "size_bytes", "exports", "base_version", "personality_version", "has_adapter", "lora_default_targets",
-            "created_at", "updated_at",
+            "created_at", "updated_at", "access_role",
         ]
         ref_name = "ModelVersion"
 
@@ -64,18 +72,21 @@ class ModelOutput(serializers.ModelSerializer):
         source="target_personality_version.personality_id", read_only=True, allow_null=True, default=None)
     target_personality_name = serializers.CharField(
         source="target_personality_version.personality.name", read_only=True, allow_null=True, default=None)
+    access_role = access_role_field()
 
     class Meta:
         model = RegisteredModel
         fields = ["id", "name", "description", "version_count", "target_personality_version", "target_personality",
-                  "target_personality_name", "min_alignment", "max_alignment_drift", "created_at", "updated_at"]
+                  "target_personality_name", "min_alignment", "max_alignment_drift", "created_at", "updated_at",
+                  "access_role"]
         ref_name = "RegisteredModel"
 
 
 class RegisteredModelListApi(APIView):
-    @extend_schema(operation_id="models_list", responses=paginated_schema(ModelOutput, "RegisteredModel"))
+    @extend_schema(operation_id="models_list", parameters=[SCOPE_PARAMETER],
+                   responses=paginated_schema(ModelOutput, "RegisteredModel"))
     def get(self, request):
-        return paginate(request, self, registered_model_list(user=request.user), ModelOutput)
+        return paginate(request, self, registered_model_list(user=request.user, scope=scope_of(request)), ModelOutput)
 
 
 class RegisteredModelDetailApi(APIView):
@@ -92,16 +103,16 @@ class RegisteredModelDetailApi(APIView):
 
     @extend_schema(operation_id="models_retrieve", responses=ModelOutput)
     def get(self, request, model_id: int):
-        return Response(ModelOutput(owned_get(registered_model_list(user=request.user), user=request.user, pk=model_id)).data)
+        return Response(ModelOutput(registered_model_get(user=request.user, model_id=model_id)).data)
 
-    @extend_schema(operation_id="models_update", request=UpdateInput, responses=ModelOutput)
+    @extend_schema(operation_id="models_update", request=UpdateInput, responses=ModelOutput,
+                   description="Renaming needs edit access; changing the personality gate, the right to promote.")
     def patch(self, request, model_id: int):
-        owned_get(RegisteredModel, user=request.user, pk=model_id)  # 404 comes before 400
+        registered_model_get(user=request.user, model_id=model_id, action=Action.EDIT)  # 404/403 before 400
         data = self.UpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         model = services.registered_model_update(user=request.user, model_id=model_id, **data.validated_data)
-        return Response(ModelOutput(owned_get(registered_model_list(user=request.user), user=request.user,
-                                              pk=model.pk)).data)
+        return Response(ModelOutput(registered_model_get(user=request.user, model_id=model.pk)).data)
 
     @extend_schema(operation_id="models_delete", responses={204: None})
     def delete(self, request, model_id: int):
@@ -110,16 +121,20 @@ class RegisteredModelDetailApi(APIView):
 
 
 class ModelVersionListApi(APIView):
-    @extend_schema(operation_id="model_versions_list", responses=paginated_schema(VersionOutput, "ModelVersion"))
+    @extend_schema(operation_id="model_versions_list", parameters=[SCOPE_PARAMETER],
+                   responses=paginated_schema(VersionOutput, "ModelVersion"))
     def get(self, request, model_id: int):
-        model = owned_get(RegisteredModel, user=request.user, pk=model_id)
-        return paginate(request, self, model_version_list(user=request.user, registered_model=model), VersionOutput)
+        model = access_get(RegisteredModel, user=request.user, pk=model_id)
+        versions = model_version_list(user=request.user, registered_model=model, scope=scope_of(request))
+        return paginate(request, self, versions, VersionOutput)
 
 
 class ModelVersionFromRunApi(APIView):
     class InputSerializer(serializers.Serializer):
         training_run_id = serializers.IntegerField()
-        name = serializers.CharField(max_length=100)
+        name = serializers.CharField(max_length=100, required=False)
+        model_id = serializers.IntegerField(
+            required=False, help_text="add the version to this model (yours, or one you may edit) instead of `name`")
         checkpoint = serializers.ChoiceField(choices=["best", "last"], default="best")
         bump = serializers.ChoiceField(choices=BUMPS, default="minor")
         description = serializers.CharField(required=False, allow_blank=True, default="")
@@ -132,22 +147,25 @@ class ModelVersionFromRunApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         version = services.model_version_create_from_training_run(user=request.user, **data.validated_data)
-        return Response(VersionOutput(version).data, status=status.HTTP_201_CREATED)
+        return Response(VersionOutput(model_version_get(user=request.user, version_id=version.pk)).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class ModelVersionUploadApi(APIView):
     parser_classes = [RawBodyParser]
 
     class Params(serializers.Serializer):
-        name = serializers.CharField(max_length=100)
+        name = serializers.CharField(max_length=100, required=False)
+        model_id = serializers.IntegerField(required=False)
         filename = serializers.CharField(max_length=255)
         bump = serializers.ChoiceField(choices=BUMPS, default="minor")
 
     @extend_schema(
         operation_id="model_versions_upload",
         summary="Upload a .gguf, a .sou or a .zip of a Hugging Face model directory as a new version.",
-        parameters=[OpenApiParameter("name", str, required=True), OpenApiParameter("filename", str, required=True),
-                    OpenApiParameter("bump", str)],
+        parameters=[OpenApiParameter("name", str), OpenApiParameter("filename", str, required=True),
+                    OpenApiParameter("bump", str),
+                    OpenApiParameter("model_id", int, description="a model you may edit, instead of name")],
         request={"application/octet-stream": OpenApiTypes.BINARY},
         responses={201: VersionOutput},
     )
@@ -158,7 +176,8 @@ class ModelVersionUploadApi(APIView):
             user=request.user, stream=request._request, content_length=request_content_length(request),
             **params.validated_data,
         )
-        return Response(VersionOutput(version).data, status=status.HTTP_201_CREATED)
+        return Response(VersionOutput(model_version_get(user=request.user, version_id=version.pk)).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class StarterModelApi(APIView):
@@ -187,7 +206,7 @@ class StarterModelApi(APIView):
 class ModelVersionDetailApi(APIView):
     @extend_schema(operation_id="model_versions_retrieve", responses=VersionOutput)
     def get(self, request, version_id: int):
-        return Response(VersionOutput(owned_get(model_version_list(user=request.user), user=request.user, pk=version_id)).data)
+        return Response(VersionOutput(model_version_get(user=request.user, version_id=version_id)).data)
 
 
 class ModelVersionStageApi(APIView):
@@ -216,20 +235,28 @@ class ModelVersionStageApi(APIView):
 
     @extend_schema(operation_id="model_versions_stage_history", responses=TransitionOutput(many=True))
     def get(self, request, version_id: int):
-        version = owned_get(ModelVersion, user=request.user, pk=version_id)
+        version = access_get(ModelVersion, user=request.user, pk=version_id)
         return Response(self.TransitionOutput(version.transitions.select_related("user"), many=True).data)
 
     @extend_schema(operation_id="model_versions_set_stage", request=InputSerializer, responses=VersionOutput,
                    description="A move to production of a model with a target personality is gated: 409 "
                                "`personality_gate_failed` with the measured reasons, or 409 "
                                "`personality_evaluation_running` after starting the evaluation it needs "
-                               "(try again when it finishes); staff may override with a note.")
+                               "(try again when it finishes); staff may override with a note. Moving into "
+                               "or out of production needs the right to promote (403 otherwise).")
     def post(self, request, version_id: int):
-        owned_get(ModelVersion, user=request.user, pk=version_id)
+        access_get(ModelVersion, user=request.user, pk=version_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         version = services.model_version_set_stage(user=request.user, version_id=version_id, **data.validated_data)
-        return Response(VersionOutput(version).data)
+        return Response(VersionOutput(model_version_get(user=request.user, version_id=version.pk)).data)
+
+
+def _readable(obj, user):
+    """`obj` if `user` may read it, else None."""
+    if obj is None or not access_queryset(type(obj), user=user).filter(pk=obj.pk).exists():
+        return None
+    return obj
 
 
 class ModelVersionLineageApi(APIView):
@@ -261,14 +288,16 @@ class ModelVersionLineageApi(APIView):
 
     @extend_schema(operation_id="model_versions_lineage", responses=Output)
     def get(self, request, version_id: int):
-        version = owned_get(
+        version = access_get(
             ModelVersion.objects.select_related("training_run__run__experiment", "dataset_version__dataset",
                                                 "base_version__registered_model", "personality_version__personality"),
             user=request.user, pk=version_id)
-        base, applied = version.base_version, version.personality_version
-        training_run = version.training_run
+        # A shared version's lineage names only what the reader may see themselves.
+        base = _readable(version.base_version, request.user)
+        applied = _readable(version.personality_version, request.user)
+        training_run = _readable(version.training_run, request.user)
         run = training_run.run if training_run else None
-        dataset_version = version.dataset_version
+        dataset_version = _readable(version.dataset_version, request.user)
         return Response(self.Output({
             "model_version": version.pk,
             "training_run": training_run.pk if training_run else None,
@@ -296,7 +325,7 @@ class DatasetVersionModelsApi(APIView):
 
     @extend_schema(operation_id="dataset_version_models", responses=paginated_schema(VersionOutput, "DerivedModelVersion"))
     def get(self, request, version_id: int):
-        dataset_version = owned_get(DatasetVersion, user=request.user, pk=version_id)
+        dataset_version = access_get(DatasetVersion, user=request.user, pk=version_id)
         versions = model_version_list(user=request.user).filter(dataset_version=dataset_version)
         return paginate(request, self, versions, VersionOutput)
 
@@ -310,7 +339,7 @@ class ModelExportCreateApi(APIView):
 
     @extend_schema(operation_id="model_exports_create", request=InputSerializer, responses={202: ExportOutput(many=True)})
     def post(self, request, version_id: int):
-        owned_get(ModelVersion, user=request.user, pk=version_id)
+        access_get(ModelVersion, user=request.user, pk=version_id, action=Action.RUN)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         exports = services.model_export_create(user=request.user, version_id=version_id, **data.validated_data)
@@ -327,7 +356,8 @@ def _attachment(path, filename: str) -> FileResponse:
 class ModelVersionDownloadApi(APIView):
     @extend_schema(operation_id="model_versions_download", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 409: ErrorResponse})
     def get(self, request, version_id: int):
-        version = owned_get(ModelVersion, user=request.user, pk=version_id)
+        version = access_get(ModelVersion.objects.select_related("registered_model"), user=request.user,
+                             pk=version_id)
         if version.status != ModelVersion.Status.READY:
             return Response({"error": {"code": "not_ready", "message": f"the version is {version.status}"}}, status=409)
         return _attachment(storage.canonical_sou(version.owner_id, version.pk),
@@ -340,7 +370,8 @@ class ModelVersionAdapterDownloadApi(APIView):
                    description="The LoRA adapter (safetensors) a fine-tuned version was merged from; "
                                "404 for a version made otherwise.")
     def get(self, request, version_id: int):
-        version = owned_get(ModelVersion.objects.select_related("registered_model"), user=request.user, pk=version_id)
+        version = access_get(ModelVersion.objects.select_related("registered_model"), user=request.user,
+                             pk=version_id)
         path = model_version_adapter_path(version)
         if path is None:
             raise NotFound(f"Model version {version} has no LoRA adapter.")
@@ -350,8 +381,8 @@ class ModelVersionAdapterDownloadApi(APIView):
 class ModelExportDownloadApi(APIView):
     @extend_schema(operation_id="model_exports_download", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 409: ErrorResponse})
     def get(self, request, export_id: int):
-        export = owned_get(ModelExport.objects.select_related("model_version__registered_model"),
-                           user=request.user, pk=export_id)
+        export = access_get(ModelExport.objects.select_related("model_version__registered_model"),
+                            user=request.user, pk=export_id)
         if export.status != ModelExport.Status.READY:
             return Response({"error": {"code": "not_ready", "message": f"the export is {export.status}"}}, status=409)
         version = export.model_version
@@ -379,7 +410,7 @@ class ModelEvaluationCreateApi(APIView):
 
     @extend_schema(operation_id="model_versions_evaluate", request=InputSerializer, responses={202: Output})
     def post(self, request, version_id: int):
-        owned_get(ModelVersion, user=request.user, pk=version_id)
+        access_get(ModelVersion, user=request.user, pk=version_id, action=Action.RUN)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         run = model_evaluation_create(user=request.user, version_id=version_id, **data.validated_data)

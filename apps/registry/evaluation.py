@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from apps.core.selectors import owned_get
+from apps.core.access import Action, access_get, access_queryset
 from apps.core.user_paths import error_text
 from apps.datasets.models import DatasetVersion
 from apps.datasets.services import dataset_version_path
@@ -29,15 +29,18 @@ KINDS = ("perplexity", "generation")
 def model_evaluation_create(
     *, user, version_id: int, dataset_version_id: int, kind: str, max_records: int = 50, max_tokens: int = 64
 ) -> Run:
-    version = owned_get(ModelVersion.objects.select_related("registered_model"), user=user, pk=version_id)
-    dataset_version = owned_get(DatasetVersion, user=user, pk=dataset_version_id)
+    """An evaluation of a version the user may run work on, on a dataset version they can
+    read, tracked in their own private "evaluations" experiment."""
+    version = access_get(ModelVersion.objects.select_related("registered_model"), user=user, pk=version_id,
+                         action=Action.RUN)
+    dataset_version = access_get(DatasetVersion, user=user, pk=dataset_version_id)
     if version.status != ModelVersion.Status.READY:
         raise ValidationError({"version": [f"the version is {version.status}, not ready"]})
     if dataset_version.status != DatasetVersion.Status.VALID:
         raise ValidationError({"dataset_version_id": [f"dataset version is {dataset_version.status}, not valid"]})
     if kind not in KINDS:
         raise ValidationError({"kind": [f"one of {', '.join(KINDS)}"]})
-    experiment = Experiment.objects.filter(owner=user, name=EVALUATION_EXPERIMENT).first() or experiment_create(
+    experiment = Experiment.objects.filter(owner=user, team__isnull=True, name=EVALUATION_EXPERIMENT).first() or experiment_create(
         user=user, name=EVALUATION_EXPERIMENT, description="Evaluations of registered model versions."
     )
     params = {
@@ -56,15 +59,16 @@ def model_evaluation_create(
 
 def model_evaluation_run(*, run_id: int) -> str:
     """Runs the evaluation a run describes and records its scores as the run's metrics.
-    Idempotent: a run that is no longer queued is left alone."""
+    Idempotent: a run that is no longer queued is left alone. Access is asked again here: a
+    share removed while the run waited fails it as a version that does not exist."""
     run = Run.objects.select_related("owner").get(pk=run_id)
     if run.status != "queued":
         return run.status
     run_update(user=run.owner, run_id=run.pk, status="running")
     params = run.params
     try:
-        version = ModelVersion.objects.get(pk=params["model_version"], owner=run.owner)
-        dataset_version = DatasetVersion.objects.get(pk=params["dataset_version"], owner=run.owner)
+        version = access_queryset(ModelVersion, user=run.owner, action=Action.RUN).get(pk=params["model_version"])
+        dataset_version = access_queryset(DatasetVersion, user=run.owner).get(pk=params["dataset_version"])
         sou_path = storage.canonical_sou(version.owner_id, version.pk)
         data_path = dataset_version_path(dataset_version)
         if params["kind"] == "perplexity":

@@ -1,4 +1,5 @@
-"""Reads for the registry, scoped to the requesting user, including how chat and the
+"""Reads for the registry, through the access policy (apps.core.access): the user's own
+models and those their teams own or are shared, including how chat and the
 OpenAI-compatible API find the `.sou` file behind a model name."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from pathlib import Path
 from django.db.models import Count, Prefetch, QuerySet
 from rest_framework.exceptions import NotFound
 
-from apps.core.selectors import owned_get, owned_queryset
+from apps.core.access import Action, access_annotate, access_get, access_queryset, access_scope
 
 from . import storage
 from .models import ModelExport, ModelVersion, RegisteredModel, Stage
@@ -19,18 +20,34 @@ ADAPTER_FILE = "adapter.safetensors"
 SERVING_PREFERENCE = ("Q8_0", "Q4_1", "Q4_0", "F16", "BF16", "F32")
 
 
-def registered_model_list(*, user) -> QuerySet[RegisteredModel]:
+def registered_model_list(*, user, scope: str | None = None) -> QuerySet[RegisteredModel]:
+    """The models the user can read, each with `access_role` and `version_count`; `scope`
+    narrows to their own (`mine`) or the ones others let them see (`shared`)."""
+    queryset = access_scope(access_queryset(RegisteredModel, user=user), user=user, scope=scope)
     # A counted (GROUP BY) query drops Meta.ordering; pages need a stable order.
-    return (owned_queryset(RegisteredModel, user=user).annotate(version_count=Count("versions"))
+    return (access_annotate(queryset, user=user).annotate(version_count=Count("versions"))
             .select_related("target_personality_version__personality")
             .order_by(*RegisteredModel._meta.ordering))
 
 
-def model_version_list(*, user, registered_model: RegisteredModel | None = None) -> QuerySet[ModelVersion]:
-    queryset = owned_queryset(ModelVersion, user=user).select_related("registered_model").prefetch_related(
+def registered_model_get(*, user, model_id, action: Action = Action.READ) -> RegisteredModel:
+    """One model as the list shows it, if the user may do `action` to it (404 / 403)."""
+    return access_get(registered_model_list(user=user), user=user, pk=model_id, action=action)
+
+
+def model_version_list(*, user, registered_model: RegisteredModel | None = None,
+                       scope: str | None = None) -> QuerySet[ModelVersion]:
+    """Versions the user can read, with their model's `access_role`."""
+    queryset = access_scope(access_queryset(ModelVersion, user=user), user=user, scope=scope)
+    queryset = access_annotate(queryset, user=user).select_related("registered_model").prefetch_related(
         Prefetch("exports", queryset=ModelExport.objects.order_by("qtype"))
     )
     return queryset.filter(registered_model=registered_model) if registered_model else queryset
+
+
+def model_version_get(*, user, version_id, action: Action = Action.READ) -> ModelVersion:
+    """One version as the lists show it (with `access_role`), if the user may do `action`."""
+    return access_get(model_version_list(user=user), user=user, pk=version_id, action=action)
 
 
 def model_version_adapter_path(version: ModelVersion) -> Path | None:
@@ -45,7 +62,7 @@ def model_version_adapter_path(version: ModelVersion) -> Path | None:
 def model_version_sou_path(*, user, model_version_id: int, qtype: str | None = None) -> Path:
     """The `.sou` file to serve a version from: the ready export of `qtype`, else the
     preferred ready export, else the canonical full-precision file."""
-    version = owned_get(ModelVersion, user=user, pk=model_version_id)
+    version = access_get(ModelVersion, user=user, pk=model_version_id)
     return version_sou_path(version, qtype)
 
 
@@ -73,12 +90,15 @@ def version_sou_path(version: ModelVersion, qtype: str | None = None,
 
 def model_resolve(*, user, name: str) -> tuple[ModelVersion, Path]:
     """A model by the name clients use: `NAME` (its production version, else its newest ready
-    version), `NAME:1.2.0`, or `NAME:1.2.0:Q4_0` for one export."""
+    version), `NAME:1.2.0`, or `NAME:1.2.0:Q4_0` for one export. Names are unique per owner,
+    not across the models a user's teams share with them: the user's own model wins, then
+    the one registered first."""
     model_name, _, rest = name.partition(":")
     version_text, _, qtype = rest.partition(":")
-    versions = owned_queryset(ModelVersion, user=user).filter(
-        registered_model__name=model_name, status=ModelVersion.Status.READY
-    )
+    candidates = access_queryset(RegisteredModel, user=user).filter(name=model_name)
+    mine = access_scope(candidates, user=user, scope="mine").values_list("pk", flat=True).first()
+    model_id = mine or candidates.order_by("pk").values_list("pk", flat=True).first()
+    versions = ModelVersion.objects.filter(registered_model_id=model_id, status=ModelVersion.Status.READY)
     if version_text:
         try:
             major, minor, patch = (int(part) for part in version_text.split("."))
@@ -93,10 +113,21 @@ def model_resolve(*, user, name: str) -> tuple[ModelVersion, Path]:
 
 
 def served_model_names(*, user) -> list[dict]:
-    """Every name `model_resolve` accepts for this user's ready versions (for /v1/models)."""
+    """Every name `model_resolve` accepts for the ready versions this user can read, their
+    own and shared ones (for /v1/models); a shared model hidden by one of the same name that
+    `model_resolve` prefers is left out."""
+    versions = list(model_version_list(user=user).filter(status=ModelVersion.Status.READY))
+    winners: dict[str, tuple[bool, int]] = {}
+    for version in versions:
+        model = version.registered_model
+        rank = (version.access_role != "owner", model.pk)  # own first, then the first registered
+        winners[model.name] = min(winners.get(model.name, rank), rank)
     names = []
-    for version in model_version_list(user=user).filter(status=ModelVersion.Status.READY):
-        base = f"{version.registered_model.name}:{version.version}"
+    for version in versions:
+        model = version.registered_model
+        if winners[model.name][1] != model.pk:
+            continue
+        base = f"{model.name}:{version.version}"
         names.append({"id": base, "created": version.created_at, "version": version})
         for export in version.exports.all():
             if export.status == ModelExport.Status.READY:

@@ -18,10 +18,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.core.access import Action, access_check, access_get
 from apps.core.archives import ArchiveError, extract_zip_safely
 from apps.core.notifications import notify_user
-from apps.core.selectors import owned_get
 from apps.core.user_paths import error_text, plain_filename
+from apps.teams.audit import audit_record
 from apps.training.models import TrainingRun
 
 from . import personality_gate, storage
@@ -51,7 +52,10 @@ def registered_model_get_or_create(*, user, name: str, description: str = "") ->
 
 @transaction.atomic
 def registered_model_update(*, user, model_id: int, **fields) -> RegisteredModel:
-    model = owned_get(RegisteredModel, user=user, pk=model_id)
+    """Renames or describes a model (edit access); its personality gate decides what may go
+    to production, so changing it needs the right to promote."""
+    action = Action.PROMOTE if GATE_FIELDS & fields.keys() else Action.EDIT
+    model = access_get(RegisteredModel, user=user, pk=model_id, action=action)
     if "name" in fields:
         model.name = _model_name_clean(fields["name"])
     if "description" in fields:
@@ -81,9 +85,10 @@ def _gate_set(model: RegisteredModel, *, user, **given) -> None:
 
 
 def registered_model_delete(*, user, model_id: int) -> None:
-    model = owned_get(RegisteredModel, user=user, pk=model_id)
-    directories = [storage.version_dir(user.pk, v.pk) for v in model.versions.all()]
+    model = access_get(RegisteredModel, user=user, pk=model_id, action=Action.DELETE)
+    directories = [storage.version_dir(v.owner_id, v.pk) for v in model.versions.all()]
     with transaction.atomic():
+        audit_record(actor=user, action="model.delete", target=model, team=model.team)
         model.delete()
         transaction.on_commit(lambda: [shutil.rmtree(d, ignore_errors=True) for d in directories])
 
@@ -102,8 +107,19 @@ def _next_version(model: RegisteredModel, bump: str) -> tuple[int, int, int]:
     return latest.major, latest.minor + 1, 0
 
 
-def _new_version(*, user, name: str, bump: str, source: str, description: str = "", **lineage) -> ModelVersion:
-    model = registered_model_get_or_create(user=user, name=name)
+def _registered_model_for(*, user, name: str | None, model_id: int | None) -> RegisteredModel:
+    """The model a new version goes into: one the user may add to by id (edit access: their
+    own, their team's or one shared with them to write), else their own by name."""
+    if model_id is not None:
+        return access_get(RegisteredModel, user=user, pk=model_id, action=Action.EDIT)
+    if not name:
+        raise ValidationError({"name": ["name the model, or give model_id"]})
+    return registered_model_get_or_create(user=user, name=name)
+
+
+def _new_version(*, user, name: str | None, bump: str, source: str, description: str = "",
+                 model_id: int | None = None, **lineage) -> ModelVersion:
+    model = _registered_model_for(user=user, name=name, model_id=model_id)
     major, minor, patch = _next_version(model, bump)
     version = ModelVersion.objects.create(
         owner=user, registered_model=model, major=major, minor=minor, patch=patch,
@@ -122,20 +138,22 @@ def _enqueue_import(version: ModelVersion) -> None:
 
 @transaction.atomic
 def model_version_create_from_training_run(
-    *, user, training_run_id: int, name: str, checkpoint: str = "best", bump: str = "minor", description: str = ""
+    *, user, training_run_id: int, name: str | None = None, checkpoint: str = "best", bump: str = "minor",
+    description: str = "", model_id: int | None = None,
 ) -> ModelVersion:
-    """A run's checkpoint as a new version, its lineage naming the run, its dataset version
-    and (for a fine-tune) its base version. The import merges a LoRA run's adapters into
-    the canonical `.sou`; the adapter file stays in the copied checkpoint for download."""
-    training_run = owned_get(TrainingRun.objects.select_related("base_model_version__registered_model"),
-                             user=user, pk=training_run_id)
+    """A run's checkpoint as a new version (of the user's model `name`, or of the model
+    `model_id` they may edit), its lineage naming the run, its dataset version and (for a
+    fine-tune) its base version. The import merges a LoRA run's adapters into the canonical
+    `.sou`; the adapter file stays in the copied checkpoint for download."""
+    training_run = access_get(TrainingRun.objects.select_related("base_model_version__registered_model"),
+                              user=user, pk=training_run_id)
     directory = training_run.best_checkpoint if checkpoint == "best" else training_run.last_checkpoint
     directory = directory or training_run.last_checkpoint
     if not directory:
         raise ValidationError({"training_run_id": ["this training run has no checkpoint yet"]})
     base = training_run.base_model_version
     version = _new_version(
-        user=user, name=name, bump=bump, source=Source.TRAINING_RUN, description=description,
+        user=user, name=name, model_id=model_id, bump=bump, source=Source.TRAINING_RUN, description=description,
         training_run=training_run, dataset_version=training_run.dataset_version, base_version=base,
     )
     source = storage.source_dir(user.pk, version.pk)
@@ -158,8 +176,8 @@ def _base_named(checkpoint: Path, *, label: str) -> None:
 
 
 def model_version_upload(
-    *, user, name: str, filename: str, stream: BinaryIO, content_length: int | None,
-    bump: str = "minor", description: str = "",
+    *, user, filename: str, stream: BinaryIO, content_length: int | None, name: str | None = None,
+    bump: str = "minor", description: str = "", model_id: int | None = None,
 ) -> ModelVersion:
     """A `.gguf`, a `.sou`, or a `.zip` of a Hugging Face model directory, streamed to disk
     and imported by a task."""
@@ -167,6 +185,8 @@ def model_version_upload(
     suffix = Path(plain_filename(filename)).suffix.lower()
     if suffix not in UPLOAD_SOURCES:
         raise ValidationError({"filename": ["upload a .gguf, a .sou, or a .zip of a Hugging Face model directory"]})
+    if model_id is not None:
+        access_get(RegisteredModel, user=user, pk=model_id, action=Action.EDIT)  # before reading the body
     limit = settings.SLOUGHGPT_MAX_UPLOAD_BYTES
     if content_length is not None and content_length > limit:
         raise ValidationError({"body": [f"the file is {content_length} bytes; the limit is {limit}"]})
@@ -185,7 +205,8 @@ def model_version_upload(
             raise ValidationError({"body": ["the file is empty"]})
         with transaction.atomic():
             version = _new_version(
-                user=user, name=name, bump=bump, source=UPLOAD_SOURCES[suffix], description=description
+                user=user, name=name, model_id=model_id, bump=bump, source=UPLOAD_SOURCES[suffix],
+                description=description,
             )
             source = storage.source_dir(user.pk, version.pk)
             source.mkdir(parents=True, exist_ok=True)
@@ -219,19 +240,19 @@ def model_version_create_starter(*, user) -> tuple[ModelVersion, bool]:
     return version, True
 
 
-def model_version_create_with_personality(*, base_version: ModelVersion, personality_version, sou_path: Path,
+def model_version_create_with_personality(*, user, base_version: ModelVersion, personality_version, sou_path: Path,
                                          description: str = "") -> ModelVersion:
     """The file a personality application wrote (`sou_path`) as a new version of the base's
     registered model, its lineage naming the base version and the personality version. The
     caller holds the transaction: the row is written importing and the file moves into the
     version's folder (making it ready) only once it commits, so a rollback leaves no file in
     a folder whose version does not exist. An execution that died between the commit and the
-    move finishes it on redelivery (`model_version_personality_file_place`)."""
+    move finishes it on redelivery (`model_version_personality_file_place`). `user` (who
+    started the application, with run access to the base) owns the new version."""
     from ml.sou import read_sou
 
-    user = base_version.owner
     version = _new_version(
-        user=user, name=base_version.registered_model.name, bump="minor", source=Source.PERSONALITY,
+        user=user, name=None, model_id=base_version.registered_model_id, bump="minor", source=Source.PERSONALITY,
         description=description, base_version=base_version, personality_version=personality_version,
         training_run=base_version.training_run, dataset_version=base_version.dataset_version,
     )
@@ -351,24 +372,36 @@ def model_version_set_stage(*, user, version_id: int, stage: str, note: str = ""
     production version in the same transaction, so there is always at most one; a model with
     a target personality gates it first (personality_gate.py: 409 with the reasons, or while
     its evaluation runs; staff may `override` with a note). The gate runs outside the move's
-    transaction, so an evaluation it starts stays queued when it answers 409."""
-    version = owned_get(ModelVersion.objects.select_related("registered_model__target_personality_version"),
-                        user=user, pk=version_id)
+    transaction, so an evaluation it starts stays queued when it answers 409. Moving a
+    version into or out of production needs the right to promote; other moves, edit access."""
+    version = access_get(ModelVersion.objects.select_related("registered_model__target_personality_version"),
+                         user=user, pk=version_id)
     if stage not in Stage.values:
         raise ValidationError({"stage": [f"one of {', '.join(Stage.values)}"]})
+    access_get(ModelVersion, user=user, pk=version_id, action=_stage_action(version.stage, stage))
     gate = {}
     if stage == Stage.PRODUCTION and version.stage != Stage.PRODUCTION and version.status == ModelVersion.Status.READY:
         gate = personality_gate.gate_for_production(user=user, version=version, override=override, note=note)
     return _set_stage(user=user, version_id=version_id, stage=stage, note=note, gate=gate)
 
 
+def _stage_action(current: str, stage: str) -> Action:
+    return Action.PROMOTE if Stage.PRODUCTION in (current, stage) and current != stage else Action.EDIT
+
+
 @transaction.atomic
 def _set_stage(*, user, version_id: int, stage: str, note: str, gate: dict) -> ModelVersion:
-    version = owned_get(ModelVersion.objects.select_for_update(), user=user, pk=version_id)
+    version = access_get(ModelVersion.objects.select_for_update().select_related("registered_model"),
+                         user=user, pk=version_id)
     if stage == Stage.PRODUCTION and version.status != ModelVersion.Status.READY:
         raise ValidationError({"stage": [f"only a ready version can go to production; this one is {version.status}"]})
     if stage == version.stage:
         return version
+    # Checked again under the row lock: the stage may have moved since the caller looked.
+    access_check(version, user=user, action=_stage_action(version.stage, stage))
+    if Stage.PRODUCTION in (version.stage, stage):
+        audit_record(actor=user, action="model.promote", target=version, team=version.registered_model.team,
+                     details={"from": version.stage, "to": stage, "note": note})
     if stage == Stage.PRODUCTION:
         current = ModelVersion.objects.select_for_update().filter(
             registered_model=version.registered_model, stage=Stage.PRODUCTION
@@ -389,7 +422,9 @@ def _transition(version: ModelVersion, stage: str, user, note: str, gate: dict |
 
 @transaction.atomic
 def model_export_create(*, user, version_id: int, qtypes: list[str]) -> list[ModelExport]:
-    version = owned_get(ModelVersion, user=user, pk=version_id)
+    """Queues quantized exports of a version (run access: the owner's, a team member's, or
+    a write share's). The files live beside the version's, whoever asked."""
+    version = access_get(ModelVersion, user=user, pk=version_id, action=Action.RUN)
     if version.status != ModelVersion.Status.READY:
         raise ValidationError({"version": [f"the version is {version.status}, not ready"]})
     unknown = [q for q in qtypes if q not in EXPORT_TYPES]
@@ -399,7 +434,8 @@ def model_export_create(*, user, version_id: int, qtypes: list[str]) -> list[Mod
 
     exports = []
     for qtype in dict.fromkeys(qtypes):
-        export, created = ModelExport.objects.get_or_create(owner=user, model_version=version, qtype=qtype)
+        export, created = ModelExport.objects.get_or_create(model_version=version, qtype=qtype,
+                                                            defaults={"owner": user})
         if not created and export.status == ModelExport.Status.FAILED:
             export.status, export.error = ModelExport.Status.QUEUED, ""
             export.save(update_fields=["status", "error", "updated_at"])

@@ -38,20 +38,24 @@ OWNED_ROUTES = {
     "api-v1:model-detail": Case(setup=_model, methods={"get": None, "patch": {"name": "x"}, "delete": None}),
     "api-v1:model-versions": Case(setup=_model),
     "api-v1:model-version-detail": Case(setup=_version),
-    "api-v1:model-version-stage": Case(setup=_version, methods={"get": None, "post": {"stage": "staging"}}),
+    "api-v1:model-version-stage": Case(setup=_version, methods={"get": None, "post": {"stage": "production"}},
+                                       actions={"post": "promote"}),
     "api-v1:model-version-lineage": Case(setup=_version),
-    "api-v1:model-version-exports": Case(setup=_version, methods={"post": {"qtypes": ["Q8_0"]}}),
+    "api-v1:model-version-exports": Case(setup=_version, methods={"post": {"qtypes": ["Q8_0"]}},
+                                         actions={"post": "run"}),
     "api-v1:model-version-download": Case(setup=_version),
     "api-v1:model-version-adapter": Case(setup=_version),
     "api-v1:model-version-evaluations": Case(
-        setup=_version, methods={"post": {"dataset_version_id": 1, "kind": "perplexity"}}
+        setup=_version, methods={"post": {"dataset_version_id": 1, "kind": "perplexity"}}, actions={"post": "run"}
     ),
     "api-v1:model-export-download": Case(setup=_export),
     "api-v1:dataset-version-models": Case(setup=_dataset_version),
 }
 
 PUBLIC_ROUTES = {
-    "api-v1:model-version-from-run": "creates from the caller's own training run (ids checked: a test covers it)",
-    "api-v1:model-version-upload": "creates a new version from the request body only",
+    "api-v1:model-version-from-run": "ids travel in the body (a readable training run, a model the caller may "
+                                     "edit); apps/registry/tests/test_sharing.py covers them",
+    "api-v1:model-version-upload": "a new version of the caller's model, or of model_id (edit access, checked "
+                                   "before the body is read; test_sharing.py)",
     "api-v1:model-version-starter": "creates the starter model for the caller",
 }
