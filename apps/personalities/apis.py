@@ -15,6 +15,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.access import Action
+from apps.core.access_api import SCOPE_PARAMETER, access_role_field, scope_of
 from apps.core.pagination import paginate, paginated_schema
 
 from . import services
@@ -55,14 +57,25 @@ class VersionOutput(serializers.ModelSerializer):
         ref_name = "PersonalityVersion"
 
 
+class VersionAccessOutput(VersionOutput):
+    """A version on its own, with the caller's access to its personality."""
+
+    access_role = access_role_field()
+
+    class Meta(VersionOutput.Meta):
+        fields = [*VersionOutput.Meta.fields, "access_role"]
+        ref_name = "PersonalityVersionWithAccess"
+
+
 class PersonalityOutput(serializers.ModelSerializer):
     builtin = serializers.BooleanField(read_only=True)
     current_version = VersionOutput(read_only=True, allow_null=True)
+    access_role = access_role_field()
 
     class Meta:
         model = Personality
         fields = ["id", "name", "description", "kind", "archetype", "builtin", "current_version",
-                  "created_at", "updated_at"]
+                  "created_at", "updated_at", "access_role"]
         ref_name = "Personality"
 
 
@@ -77,7 +90,8 @@ class WrittenOutput(PersonalityOutput):
         ref_name = "PersonalityWritten"
 
 
-def _written(personality: Personality, *, version_before: int | None = None) -> dict:
+def _written(personality: Personality, *, user, version_before: int | None = None) -> dict:
+    personality = personality_get(user=user, personality_id=personality.pk)
     current = personality.current_version
     made = current is not None and current.pk != version_before
     notices = list(current.provenance.get("notices", [])) if made else []
@@ -107,13 +121,14 @@ class PersonalityListCreateApi(APIView):
 
     @extend_schema(
         operation_id="personalities_list",
-        parameters=[OpenApiParameter("kind", str, enum=Personality.Kind.values)],
+        parameters=[OpenApiParameter("kind", str, enum=Personality.Kind.values), SCOPE_PARAMETER],
         responses=paginated_schema(PersonalityOutput, "Personality"),
     )
     def get(self, request):
         kind = request.query_params.get("kind")
         kind = kind if kind in Personality.Kind.values else None
-        return paginate(request, self, personality_list(user=request.user, kind=kind), PersonalityOutput)
+        personalities = personality_list(user=request.user, kind=kind, scope=scope_of(request))
+        return paginate(request, self, personalities, PersonalityOutput)
 
     @extend_schema(operation_id="personalities_create", request=CreateInput, responses={201: WrittenOutput})
     def post(self, request):
@@ -125,7 +140,7 @@ class PersonalityListCreateApi(APIView):
         if extra:
             raise serializers.ValidationError({extra[0]: [f"a {kind} personality has no {extra[0]}"]})
         personality = self.CREATE[kind](user=request.user, **values)
-        return Response(_written(personality), status=status.HTTP_201_CREATED)
+        return Response(_written(personality, user=request.user), status=status.HTTP_201_CREATED)
 
 
 class PersonalityDetailApi(APIView):
@@ -148,13 +163,15 @@ class PersonalityDetailApi(APIView):
 
     @extend_schema(operation_id="personalities_update", request=UpdateInput, responses=WrittenOutput)
     def patch(self, request, personality_id: int):
-        before = personality_get(user=request.user, personality_id=personality_id)  # 404 comes before 400
+        # 404 (or 403 for read access) comes before 400; a built-in answers 403 in the service.
+        before = personality_get(user=request.user, personality_id=personality_id)
+        if not before.builtin:
+            personality_get(user=request.user, personality_id=personality_id, action=Action.EDIT)
         data = self.UpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         personality = services.personality_update(user=request.user, personality_id=personality_id,
                                                   **data.validated_data)
-        personality.refresh_from_db()
-        return Response(_written(personality, version_before=before.current_version_id))
+        return Response(_written(personality, user=request.user, version_before=before.current_version_id))
 
     @extend_schema(operation_id="personalities_delete", responses={204: None})
     def delete(self, request, personality_id: int):
@@ -175,21 +192,23 @@ class PersonalityCopyApi(APIView):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
         copy = services.personality_copy(user=request.user, personality_id=personality_id, **data.validated_data)
+        copy = personality_get(user=request.user, personality_id=copy.pk)
         return Response(PersonalityOutput(copy).data, status=status.HTTP_201_CREATED)
 
 
 class PersonalityVersionListApi(APIView):
-    @extend_schema(operation_id="personality_versions_list",
-                   responses=paginated_schema(VersionOutput, "PersonalityVersion"))
+    @extend_schema(operation_id="personality_versions_list", parameters=[SCOPE_PARAMETER],
+                   responses=paginated_schema(VersionAccessOutput, "PersonalityVersion"))
     def get(self, request, personality_id: int):
-        versions = personality_version_list(user=request.user, personality_id=personality_id)
-        return paginate(request, self, versions, VersionOutput)
+        versions = personality_version_list(user=request.user, personality_id=personality_id,
+                                            scope=scope_of(request))
+        return paginate(request, self, versions, VersionAccessOutput)
 
 
 class PersonalityVersionDetailApi(APIView):
-    @extend_schema(operation_id="personality_version_retrieve", responses=VersionOutput)
+    @extend_schema(operation_id="personality_version_retrieve", responses=VersionAccessOutput)
     def get(self, request, version_id: int):
-        return Response(VersionOutput(personality_version_get(user=request.user, version_id=version_id)).data)
+        return Response(VersionAccessOutput(personality_version_get(user=request.user, version_id=version_id)).data)
 
 
 class PersonalityVersionDownloadApi(APIView):

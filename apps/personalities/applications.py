@@ -28,8 +28,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core import leases
+from apps.core.access import Action, access_get
 from apps.core.notifications import notify_user
-from apps.core.selectors import owned_get
 from apps.core.user_paths import error_text
 
 from . import evaluations, runs, storage
@@ -190,10 +190,13 @@ def _fit_checks(method: str, persona, options: dict) -> list[tuple]:
 def personality_application_create(*, user, model_version_id: int, method: str, personality_id: int | None = None,
                                    personality_version_id: int | None = None,
                                    options: dict | None = None) -> PersonalityApplication:
-    """Checks everything a worker would trip on, then queues the application on commit."""
+    """Checks everything a worker would trip on, then queues the application on commit. The
+    model version needs run access (its result is a new version of the same model); the
+    personality, read access."""
     from apps.registry.models import ModelVersion
 
-    version = owned_get(ModelVersion.objects.select_related("registered_model"), user=user, pk=model_version_id)
+    version = access_get(ModelVersion.objects.select_related("registered_model"), user=user, pk=model_version_id,
+                         action=Action.RUN)
     personality_version = _personality_version(user=user, personality_id=personality_id,
                                                personality_version_id=personality_version_id)
     if method not in Method.values:
@@ -299,7 +302,7 @@ def _register(application: PersonalityApplication, out: Path, summary: dict) -> 
             application.result_version_id, application.evaluation_id = held["result_version_id"], held["evaluation_id"]
             return
         result = model_version_create_with_personality(
-            base_version=base, personality_version=personality_version, sou_path=out,
+            user=application.owner, base_version=base, personality_version=personality_version, sou_path=out,
             description=f"{personality_version} applied to {base.version} by {METHOD_WORDS[application.method]}",
         )
         evaluation = evaluations.evaluation_create(

@@ -1,45 +1,42 @@
-"""Reads for personalities. A user sees the built-ins and their own; any other id is
-indistinguishable from one that does not exist (404). Applications and evaluations are
-owned rows, read through apps.core.selectors."""
+"""Reads for personalities. A user sees the built-ins, their own and those their teams own
+or are shared (apps.core.access); any other id is indistinguishable from one that does not
+exist (404). Applications and evaluations are private rows of whoever started them, read
+through apps.core.selectors."""
 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 from rest_framework.exceptions import NotFound
 
+from apps.core.access import Action, access_annotate, access_get, access_queryset, access_scope
 from apps.core.selectors import owned_get, owned_queryset
 
 from .models import Personality, PersonalityApplication, PersonalityEvaluation, PersonalityVersion
 
 
-def _visible(*, user, via: str = "") -> Q:
-    """Built-ins and the user's own; `via` is the path to the personality ("personality__")."""
-    if user is None or not user.is_authenticated:
-        return Q(pk__in=[])
-    return Q(**{f"{via}owner": user}) | Q(**{f"{via}owner__isnull": True})
-
-
-def personality_list(*, user, kind: str | None = None) -> QuerySet[Personality]:
-    """Built-ins first, then the user's own, by name."""
-    queryset = Personality.objects.filter(_visible(user=user)).select_related("current_version")
+def personality_list(*, user, kind: str | None = None, scope: str | None = None) -> QuerySet[Personality]:
+    """Built-ins first, then the user's own and shared ones, by name, each with `access_role`."""
+    queryset = access_scope(access_queryset(Personality, user=user), user=user, scope=scope)
+    queryset = access_annotate(queryset, user=user).select_related("current_version")
     return queryset.filter(kind=kind) if kind else queryset
 
 
-def personality_get(*, user, personality_id) -> Personality:
-    """A built-in or the user's own personality with this id, or NotFound."""
-    try:
-        return personality_list(user=user).get(pk=int(personality_id))
-    except (ValueError, TypeError, Personality.DoesNotExist):
-        raise NotFound(f"No personality with id {personality_id}.") from None
+def personality_get(*, user, personality_id, action: Action = Action.READ) -> Personality:
+    """A personality the user may do `action` to (reading one is also what applying it or
+    chatting with it needs), or NotFound / PermissionDenied."""
+    return access_get(personality_list(user=user), user=user, pk=personality_id, action=action)
 
 
 def personality_get_by_name(*, user, name: str) -> Personality:
     """The user's own personality called `name`, else the built-in of that name or archetype
-    ("Sage", "sage", "cheerful-enthusiast"), or NotFound; how chat and /v1 take a name."""
+    ("Sage", "sage", "cheerful-enthusiast"), else one shared with them by that name, or
+    NotFound; how chat and /v1 take a name."""
     from ml.personality import ConfigPersonality, PersonalityError
 
     given = name.strip()
-    own = personality_list(user=user).filter(owner=user, name=given).first() if given else None
+    if not given:
+        raise NotFound("No personality named ''.")
+    own = access_scope(personality_list(user=user), user=user, scope="mine").filter(name=given).first()
     if own is not None:
         return own
     try:
@@ -47,24 +44,24 @@ def personality_get_by_name(*, user, name: str) -> Personality:
     except PersonalityError:
         builtin_name = given  # a built-in that is no archetype is found by its name alone
     builtin = personality_list(user=user).filter(owner__isnull=True, name__iexact=builtin_name).first()
-    if builtin is None:
+    found = builtin or personality_list(user=user).filter(name=given).order_by("pk").first()
+    if found is None:
         raise NotFound(f"No personality named {given!r}.")
-    return builtin
+    return found
 
 
-def personality_version_list(*, user, personality_id) -> QuerySet[PersonalityVersion]:
-    personality = personality_get(user=user, personality_id=personality_id)
-    return personality.versions.select_related("personality")
+def personality_version_list(*, user, personality_id, scope: str | None = None) -> QuerySet[PersonalityVersion]:
+    """The versions of a personality the user can read, each with its `access_role`."""
+    personality = access_get(Personality, user=user, pk=personality_id)
+    versions = access_scope(personality.versions.all(), user=user, scope=scope)
+    return access_annotate(versions, user=user).select_related("personality")
 
 
 def personality_version_get(*, user, version_id) -> PersonalityVersion:
-    """A version of a personality the user may see, or NotFound; what other apps call to
-    resolve a `personality_version_id` a user sent."""
-    visible = PersonalityVersion.objects.filter(_visible(user=user, via="personality__"))
-    try:
-        return visible.select_related("personality").get(pk=int(version_id))
-    except (ValueError, TypeError, PersonalityVersion.DoesNotExist):
-        raise NotFound(f"No personality version with id {version_id}.") from None
+    """A version of a personality the user may see (read: also what applying it needs), or
+    NotFound; what other apps call to resolve a `personality_version_id` a user sent."""
+    visible = access_annotate(PersonalityVersion.objects.select_related("personality"), user=user)
+    return access_get(visible, user=user, pk=version_id)
 
 
 # -- applications and evaluations (owned rows; see applications.py and evaluations.py) ---------------

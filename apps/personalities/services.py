@@ -20,8 +20,10 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Max
 from rest_framework.exceptions import PermissionDenied
 
+from apps.core.access import Action, access_check
 from apps.core.errors import Conflict, holders_message
 from apps.core.user_paths import error_text
+from apps.teams.audit import audit_record
 
 from . import realtime, sources, storage
 from .models import Personality, PersonalityVersion
@@ -58,14 +60,17 @@ def register_reference_check(check: ReferenceCheck) -> ReferenceCheck:
     return check
 
 
-def _writable(*, user, personality_id: int) -> Personality:
+def _writable(*, user, personality_id: int, action: Action = Action.EDIT) -> Personality:
+    """A personality the user may change (`action`): never a built-in."""
     personality = personality_get(user=user, personality_id=personality_id)
     if personality.builtin:
         raise BuiltinReadOnly()
+    access_check(personality, user=user, action=action)
     return personality
 
 
 def _check_name_free(*, user, name: str, exclude: int | None = None) -> str:
+    """`name`, stripped, unless `user` (the personality's owner) already has one called so."""
     name = name.strip()
     if not name:
         raise ValidationError({"name": ["give the personality a name"]})
@@ -387,7 +392,7 @@ def personality_update(*, user, personality_id: int, name: str | None = None,
     if foreign:
         raise ValidationError({foreign[0]: [f"a {personality.kind} personality has no {foreign[0]}"]})
     if name is not None:
-        name = _check_name_free(user=user, name=name, exclude=personality.pk)
+        name = _check_name_free(user=personality.owner, name=name, exclude=personality.pk)
     renamed = name is not None and name != personality.name
     if given and personality.kind == Personality.Kind.LEARNED:
         return _update_learned(personality, user=user, name=name, description=description, **given)
@@ -542,10 +547,11 @@ def personality_references(personality: Personality) -> list[models.Model]:
 def personality_delete(*, user, personality_id: int) -> None:
     """Deletes an own personality with every version and file; refused (409, naming them)
     while a conversation, model version or anything else references it."""
-    personality = _writable(user=user, personality_id=personality_id)
+    personality = _writable(user=user, personality_id=personality_id, action=Action.DELETE)
     holders = personality_references(personality)
     if holders:
         raise Conflict(f"It cannot be deleted: it is {holders_message(holders)}.")
+    audit_record(actor=user, action="personality.delete", target=personality, team=personality.team)
     directories = [storage.version_dir(personality.owner_id, pk)
                    for pk in personality.versions.values_list("pk", flat=True)]
     personality.delete()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from apps.core.selectors import owned_get
+from apps.core.access import access_get
 from apps.core.user_paths import error_text
 
 MAX_TEXTS = 2000  # per request: bounds the tagger and embedding time of one call
@@ -37,14 +37,14 @@ def capped(texts: Sequence[str], *, what: str) -> Texts:
 
 
 def dataset_version_texts(*, user, dataset_version_id: int, field_name: str) -> Texts:
-    """The texts of the user's valid dataset version: a JSON/CSV record's text, each
+    """The texts of a valid dataset version the user can read: a JSON/CSV record's text, each
     non-empty line of a .txt file, and what the assistant says in the other records (a pair's
     response, a chat's assistant turns, a preference's chosen reply)."""
     from apps.datasets.models import DatasetVersion
     from apps.datasets.services import dataset_version_path
     from ml.data import Columns, DataFormatError, iter_records
 
-    version, limit = owned_get(DatasetVersion, user=user, pk=dataset_version_id), max_texts()
+    version, limit = access_get(DatasetVersion, user=user, pk=dataset_version_id), max_texts()
     if version.status != DatasetVersion.Status.VALID:
         raise ValidationError({field_name: [f"dataset version {version.pk} is {version.status}, not valid"]})
     columns = Columns(text=version.text_column, prompt=version.prompt_column,
@@ -68,11 +68,11 @@ def dataset_version_texts(*, user, dataset_version_id: int, field_name: str) -> 
 
 
 def conversation_texts(*, user, conversation_id: int) -> Texts:
-    """The finished assistant replies of the user's conversation, oldest first."""
+    """The finished assistant replies of a conversation the user can read, oldest first."""
     from apps.chat.models import Conversation, Message
 
     limit = max_texts()
-    conversation = owned_get(Conversation, user=user, pk=conversation_id)
+    conversation = access_get(Conversation, user=user, pk=conversation_id)
     replies = list(
         conversation.messages.filter(role=Message.Role.ASSISTANT)
         .exclude(status__in=[Message.Status.QUEUED, Message.Status.FAILED])

@@ -48,19 +48,21 @@ OWNED_ROUTES = {
     "api-v1:personality-detail": Case(
         setup=_personality, methods={"get": None, "patch": {"traits": {"warmth": 0.1}}, "delete": None}
     ),
-    "api-v1:personality-copy": Case(setup=_personality, methods={"post": {}}),
+    "api-v1:personality-copy": Case(setup=_personality, methods={"post": {}}, actions={"post": "read"}),
     "api-v1:personality-versions": Case(setup=_personality),
-    "api-v1:personality-score": Case(setup=_personality, methods={"post": {"texts": ["Hello there."]}}),
+    "api-v1:personality-score": Case(setup=_personality, methods={"post": {"texts": ["Hello there."]}},
+                                     actions={"post": "read"}),
     "api-v1:personality-version-detail": Case(setup=_version),
     "api-v1:personality-version-download": Case(setup=_version),
-    "api-v1:personality-application-list": Case(setup=_application),
-    "api-v1:personality-application-detail": Case(setup=_application),
-    "api-v1:personality-application-report": Case(setup=_application),
-    "api-v1:personality-application-chart": Case(setup=_application),
-    "api-v1:personality-evaluation-list": Case(setup=_evaluation),
-    "api-v1:personality-evaluation-detail": Case(setup=_evaluation),
-    "api-v1:personality-evaluation-report": Case(setup=_evaluation),
-    "api-v1:personality-evaluation-chart": Case(setup=_evaluation),
+    # Applications and evaluations stay private to whoever started them.
+    "api-v1:personality-application-list": Case(setup=_application, reach="private"),
+    "api-v1:personality-application-detail": Case(setup=_application, reach="private"),
+    "api-v1:personality-application-report": Case(setup=_application, reach="private"),
+    "api-v1:personality-application-chart": Case(setup=_application, reach="private"),
+    "api-v1:personality-evaluation-list": Case(setup=_evaluation, reach="private"),
+    "api-v1:personality-evaluation-detail": Case(setup=_evaluation, reach="private"),
+    "api-v1:personality-evaluation-report": Case(setup=_evaluation, reach="private"),
+    "api-v1:personality-evaluation-chart": Case(setup=_evaluation, reach="private"),
 }
 
 PUBLIC_ROUTES = {
