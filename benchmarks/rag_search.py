@@ -1,6 +1,6 @@
 """RAG vector search at scale: loads 100k chunks (clustered unit vectors, bulk COPY) for one
 user plus a smaller second user, builds the HNSW index, then times the production vector
-query (`apps.rag.retrieval.vector_hits`, owner-filtered) and measures its recall@10 against
+query (`apps.rag.retrieval.vector_hits`, access-filtered) and measures its recall@10 against
 exact search for several `hnsw.ef_search` values. Prints one JSON line.
 
     python -m sloughgpt_site.devservices --var var/bench-rag -- python benchmarks/rag_search.py
@@ -141,14 +141,11 @@ def main() -> int:
     truth = [{ids[int(row)] for row in rows} for rows in exact]
 
     with connection.cursor() as cursor:
+        readable, readable_params = retrieval._readable_sql(user=user, collection_ids=[collection.pk])
+        literal = retrieval.vector_literal(queries[0])
         cursor.execute(
-            "EXPLAIN " + retrieval._VECTOR_SQL,
-            {
-                "vector": retrieval.vector_literal(queries[0]),
-                "owner": user.pk,
-                "collections": [collection.pk],
-                "n": K,
-            },
+            "EXPLAIN " + retrieval._VECTOR_SQL.format(readable=readable),
+            [literal, *readable_params, literal, K],
         )
         uses_hnsw = "rag_chunk_embedding_hnsw" in " ".join(row[0] for row in cursor.fetchall())
 
@@ -157,13 +154,13 @@ def main() -> int:
         retrieval.HNSW_EF_SEARCH = ef
         for vector in queries[:20]:  # warm the index pages into shared buffers
             retrieval.vector_hits(
-                owner_id=user.pk, collection_ids=[collection.pk], vector=vector, n=K
+                user=user, collection_ids=[collection.pk], vector=vector, n=K
             )
         latencies, hits = [], 0
         for vector, expected in zip(queries, truth):
             started = time.perf_counter()
             rows = retrieval.vector_hits(
-                owner_id=user.pk, collection_ids=[collection.pk], vector=vector, n=K
+                user=user, collection_ids=[collection.pk], vector=vector, n=K
             )
             latencies.append(time.perf_counter() - started)
             hits += len({chunk_id for chunk_id, _ in rows} & expected)

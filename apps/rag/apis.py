@@ -1,4 +1,5 @@
-"""RAG API: collections, document uploads, and search over a user's own documents."""
+"""RAG API: collections, document uploads, and search over the documents a user can read
+(their own, their teams' and those shared with them)."""
 
 from dataclasses import asdict
 
@@ -8,6 +9,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.access import Action
+from apps.core.access_api import SCOPE_PARAMETER, access_role_field, scope_of
 from apps.core.pagination import paginate, paginated_schema
 
 from . import services
@@ -28,6 +31,7 @@ class CollectionOutput(serializers.Serializer):
     document_count = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    access_role = access_role_field()
 
     class Meta:
         ref_name = "RagCollection"
@@ -45,6 +49,7 @@ class DocumentOutput(serializers.Serializer):
     chunk_count = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    access_role = access_role_field()
 
     class Meta:
         ref_name = "RagDocument"
@@ -64,10 +69,12 @@ class CollectionListCreateApi(APIView):
 
     @extend_schema(
         operation_id="rag_collections_list",
+        parameters=[SCOPE_PARAMETER],
         responses=paginated_schema(CollectionOutput, "RagCollection"),
     )
     def get(self, request):
-        return paginate(request, self, collection_list(user=request.user), CollectionOutput)
+        collections = collection_list(user=request.user, scope=scope_of(request))
+        return paginate(request, self, collections, CollectionOutput)
 
     @extend_schema(
         operation_id="rag_collections_create",
@@ -78,6 +85,7 @@ class CollectionListCreateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         collection = services.collection_create(user=request.user, **data.validated_data)
+        collection = collection_get(user=request.user, collection_id=collection.pk)
         return Response(CollectionOutput(collection).data, status=status.HTTP_201_CREATED)
 
 
@@ -102,13 +110,11 @@ class CollectionDetailApi(APIView):
         operation_id="rag_collections_update", request=UpdateSerializer, responses=CollectionOutput
     )
     def patch(self, request, collection_id: int):
-        collection_get(user=request.user, collection_id=collection_id)  # 404 before 400
+        collection_get(user=request.user, collection_id=collection_id, action=Action.EDIT)  # 404/403 before 400
         data = self.UpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        collection = services.collection_update(
-            user=request.user, collection_id=collection_id, **data.validated_data
-        )
-        return Response(CollectionOutput(collection).data)
+        services.collection_update(user=request.user, collection_id=collection_id, **data.validated_data)
+        return Response(CollectionOutput(collection_get(user=request.user, collection_id=collection_id)).data)
 
     @extend_schema(operation_id="rag_collections_delete", responses={204: None})
     def delete(self, request, collection_id: int):
@@ -126,10 +132,11 @@ class DocumentListUploadApi(APIView):
             ref_name = "RagDocumentUpload"
 
     @extend_schema(
-        operation_id="rag_documents_list", responses=paginated_schema(DocumentOutput, "RagDocument")
+        operation_id="rag_documents_list", parameters=[SCOPE_PARAMETER],
+        responses=paginated_schema(DocumentOutput, "RagDocument"),
     )
     def get(self, request, collection_id: int):
-        documents = document_list(user=request.user, collection_id=collection_id)
+        documents = document_list(user=request.user, collection_id=collection_id, scope=scope_of(request))
         return paginate(request, self, documents, DocumentOutput)
 
     @extend_schema(
@@ -138,14 +145,15 @@ class DocumentListUploadApi(APIView):
         responses={201: DocumentOutput},
     )
     def post(self, request, collection_id: int):
-        # Ownership first, then the size, both before the body is read.
-        collection_get(user=request.user, collection_id=collection_id)
+        # Access first, then the size, both before the body is read.
+        collection_get(user=request.user, collection_id=collection_id, action=Action.EDIT)
         check_size(int(request.META.get("CONTENT_LENGTH") or 0) - MULTIPART_OVERHEAD_BYTES)
         data = self.UploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         document = services.document_upload(
             user=request.user, collection_id=collection_id, uploaded=data.validated_data["file"]
         )
+        document = document_get(user=request.user, document_id=document.pk)
         return Response(DocumentOutput(document).data, status=status.HTTP_201_CREATED)
 
 

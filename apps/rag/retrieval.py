@@ -1,7 +1,9 @@
-"""Finding the chunks of a user's documents that answer a query: nearest neighbours by
-cosine over pgvector's HNSW index, PostgreSQL full-text search, or both fused by reciprocal
-rank. Every SQL statement here filters on owner_id and the chosen collections; chat calls
-`rag_retrieve` to ground an answer and cite its sources."""
+"""Finding the chunks of the documents a user can read that answer a query: nearest
+neighbours by cosine over pgvector's HNSW index, PostgreSQL full-text search, or both fused
+by reciprocal rank. Every SQL statement here keeps only chunks of the chosen collections that
+the access policy lets the user read (apps.core.access), decided in the same statement, so a
+collection unshared a moment ago is not searched; chat calls `rag_retrieve` to ground an
+answer and cite its sources."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from rest_framework.exceptions import NotFound
 
-from apps.core.selectors import owned_queryset
+from apps.core.access import access_queryset
 
 from .models import TS_CONFIG, Chunk, Collection
 
@@ -24,29 +26,31 @@ MIN_CANDIDATES = 20
 # at 100k chunks with this value.
 HNSW_EF_SEARCH = 100
 
+# `{readable}` is the SQL of the readable chosen collections' ids (`_readable_sql`); its
+# parameters come first, then the statement's own.
 _VECTOR_SQL = """
-    SELECT c.id, 1 - (c.embedding <=> %(vector)s::vector) AS similarity
+    SELECT c.id, 1 - (c.embedding <=> %s::vector) AS similarity
     FROM rag_chunk c
-    WHERE c.owner_id = %(owner)s AND c.collection_id = ANY(%(collections)s)
-    ORDER BY c.embedding <=> %(vector)s::vector
-    LIMIT %(n)s
+    WHERE c.collection_id IN ({readable})
+    ORDER BY c.embedding <=> %s::vector
+    LIMIT %s
 """
 # `+ 0` keeps the planner off the HNSW index: an exact scan of the rows the filter keeps.
 _VECTOR_EXACT_SQL = _VECTOR_SQL.replace(
-    "ORDER BY c.embedding <=> %(vector)s::vector",
-    "ORDER BY (c.embedding <=> %(vector)s::vector) + 0",
+    "ORDER BY c.embedding <=> %s::vector",
+    "ORDER BY (c.embedding <=> %s::vector) + 0",
 )
 # Questions are sentences, and a chunk rarely holds every word of one: the query's lexemes
 # are OR-ed (plainto_tsquery ANDs them) and chunks ranked by how much of it they match.
 _TEXT_SQL = """
     SELECT c.id, ts_rank(c.search_vector, q) AS rank
     FROM rag_chunk c,
-         to_tsquery(%(config)s::regconfig, replace(
-             plainto_tsquery(%(config)s::regconfig, %(query)s)::text, ' & ', ' | ')) q
-    WHERE c.owner_id = %(owner)s AND c.collection_id = ANY(%(collections)s)
+         to_tsquery(%s::regconfig, replace(
+             plainto_tsquery(%s::regconfig, %s)::text, ' & ', ' | ')) q
+    WHERE c.collection_id IN ({readable})
       AND c.search_vector @@ q
     ORDER BY rank DESC, c.id
-    LIMIT %(n)s
+    LIMIT %s
 """
 
 
@@ -67,51 +71,50 @@ def vector_literal(values: Sequence[float]) -> str:
     return "[" + ",".join(f"{float(v):.7g}" for v in values) + "]"
 
 
-def _owned_collection_ids(*, user, collection_ids: Sequence[int] | None) -> list[int]:
-    owned = owned_queryset(Collection, user=user)
+def _readable_collection_ids(*, user, collection_ids: Sequence[int] | None) -> list[int]:
+    """The collections to search: those asked for (each one the user can read, else
+    NotFound), or every collection they can read."""
+    readable = access_queryset(Collection, user=user)
     if not collection_ids:
-        return list(owned.values_list("id", flat=True))
+        return list(readable.values_list("id", flat=True))
     wanted = list(dict.fromkeys(int(pk) for pk in collection_ids))
-    found = set(owned.filter(pk__in=wanted).values_list("id", flat=True))
+    found = set(readable.filter(pk__in=wanted).values_list("id", flat=True))
     for pk in wanted:
         if pk not in found:
             raise NotFound(f"No collection with id {pk}.")
     return wanted
 
 
-def vector_hits(*, owner_id: int, collection_ids: list[int], vector, n: int) -> list[tuple]:
+def _readable_sql(*, user, collection_ids: list[int]) -> tuple[str, tuple]:
+    """The SQL (and its parameters) of the ids among `collection_ids` that `user` may read
+    now, for the search statements to filter by."""
+    readable = access_queryset(Collection, user=user).filter(pk__in=collection_ids).order_by().values("id")
+    return readable.query.sql_with_params()
+
+
+def vector_hits(*, user, collection_ids: list[int], vector, n: int) -> list[tuple]:
     """(chunk id, cosine similarity), best first."""
-    params = {
-        "vector": vector_literal(vector),
-        "owner": owner_id,
-        "collections": collection_ids,
-        "n": n,
-    }
+    readable, readable_params = _readable_sql(user=user, collection_ids=collection_ids)
+    literal = vector_literal(vector)
+    params = [literal, *readable_params, literal, n]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(HNSW_EF_SEARCH)])
-        cursor.execute(_VECTOR_SQL, params)
+        cursor.execute(_VECTOR_SQL.format(readable=readable), params)
         rows = cursor.fetchall()
         if len(rows) < n:
             # pgvector filters after the graph search, so a user holding a small share of a
             # big table can get fewer than n; the exact scan over their rows never does.
-            cursor.execute(_VECTOR_EXACT_SQL, params)
+            cursor.execute(_VECTOR_EXACT_SQL.format(readable=readable), params)
             rows = cursor.fetchall()
     return rows
 
 
-def text_hits(*, owner_id: int, collection_ids: list[int], query: str, n: int) -> list[tuple]:
+def text_hits(*, user, collection_ids: list[int], query: str, n: int) -> list[tuple]:
     """(chunk id, ts_rank), best first."""
+    readable, readable_params = _readable_sql(user=user, collection_ids=collection_ids)
     with connection.cursor() as cursor:
-        cursor.execute(
-            _TEXT_SQL,
-            {
-                "config": TS_CONFIG,
-                "query": query,
-                "owner": owner_id,
-                "collections": collection_ids,
-                "n": n,
-            },
-        )
+        cursor.execute(_TEXT_SQL.format(readable=readable),
+                       [TS_CONFIG, TS_CONFIG, query, *readable_params, n])
         return cursor.fetchall()
 
 
@@ -132,11 +135,12 @@ def rag_retrieve(
     k: int = 5,
     mode: str = "hybrid",
 ) -> list[RetrievedChunk]:
-    """The user's `k` best chunks for `query`, from `collection_ids` (all of the user's
-    collections when empty). Another user's collection id raises NotFound (a 404)."""
+    """The `k` best chunks for `query` from `collection_ids` (every collection the user can
+    read when empty): their own, their teams' and those shared with them. A collection they
+    cannot read raises NotFound (a 404)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-    collections = _owned_collection_ids(user=user, collection_ids=collection_ids)
+    collections = _readable_collection_ids(user=user, collection_ids=collection_ids)
     if not collections or not query.strip():
         return []
     n = max(MIN_CANDIDATES, CANDIDATES_PER_RESULT * k) if mode == "hybrid" else k
@@ -147,13 +151,11 @@ def rag_retrieve(
         # Imported on first use: it loads torch, which web processes that never search skip.
         from ml.personality.embeddings import embed
 
-        hits = vector_hits(
-            owner_id=user.pk, collection_ids=collections, vector=embed([query])[0], n=n
-        )
+        hits = vector_hits(user=user, collection_ids=collections, vector=embed([query])[0], n=n)
         vector_scores = dict(hits)
         rankings.append([chunk_id for chunk_id, _ in hits])
     if mode in ("hybrid", "text"):
-        hits = text_hits(owner_id=user.pk, collection_ids=collections, query=query, n=n)
+        hits = text_hits(user=user, collection_ids=collections, query=query, n=n)
         text_scores = dict(hits)
         rankings.append([chunk_id for chunk_id, _ in hits])
     if mode == "hybrid":
@@ -161,7 +163,7 @@ def rag_retrieve(
     else:
         scores = vector_scores or text_scores
     best = sorted(scores, key=lambda chunk_id: (-scores[chunk_id], chunk_id))[:k]
-    chunks = owned_queryset(Chunk, user=user).filter(pk__in=best).select_related("document")
+    chunks = access_queryset(Chunk, user=user).filter(pk__in=best).select_related("document")
     by_id = {
         chunk.pk: chunk
         for chunk in chunks.only(

@@ -1,32 +1,39 @@
-"""Reads for RAG, always scoped to the requesting user (another user's id is a 404)."""
+"""Reads for RAG through the access policy (apps.core.access): the user's collections and
+those their teams own or are shared (any other id is a 404), each with `access_role`."""
 
 from __future__ import annotations
 
 from django.db.models import Count, QuerySet
 
-from apps.core.selectors import owned_get, owned_queryset
+from apps.core.access import Action, access_annotate, access_get, access_queryset, access_scope
 
 from .models import Collection, Document
 
 
-def collection_list(*, user) -> QuerySet[Collection]:
+def collection_list(*, user, scope: str | None = None) -> QuerySet[Collection]:
+    queryset = access_scope(access_queryset(Collection, user=user), user=user, scope=scope)
     # Meta.ordering does not survive an aggregate, so it is repeated here.
     return (
-        owned_queryset(Collection, user=user)
+        access_annotate(queryset, user=user)
         .annotate(document_count=Count("documents"))
         .order_by("-created_at", "-id")
     )
 
 
-def collection_get(*, user, collection_id) -> Collection:
-    return owned_get(collection_list(user=user), user=user, pk=collection_id)
+def collection_get(*, user, collection_id, action: Action = Action.READ) -> Collection:
+    """A collection the user may do `action` to (404 if unreadable, 403 if read-only)."""
+    return access_get(collection_list(user=user), user=user, pk=collection_id, action=action)
 
 
-def document_list(*, user, collection_id) -> QuerySet[Document]:
-    collection = collection_get(user=user, collection_id=collection_id)
+def _documents(*, user) -> QuerySet[Document]:
     # The extracted text can be megabytes; lists and detail views never show it.
-    return owned_queryset(Document, user=user).filter(collection=collection).defer("text")
+    return access_annotate(access_queryset(Document, user=user), user=user).defer("text")
+
+
+def document_list(*, user, collection_id, scope: str | None = None) -> QuerySet[Document]:
+    collection = access_get(Collection, user=user, pk=collection_id)
+    return access_scope(_documents(user=user), user=user, scope=scope).filter(collection=collection)
 
 
 def document_get(*, user, document_id) -> Document:
-    return owned_get(Document.objects.defer("text"), user=user, pk=document_id)
+    return access_get(_documents(user=user), user=user, pk=document_id)

@@ -8,9 +8,10 @@ import logging
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from apps.core.access import Action, access_get
 from apps.core.notifications import notify_user
-from apps.core.selectors import owned_get
 from apps.core.user_paths import error_text, plain_filename
+from apps.teams.audit import audit_record
 
 from . import storage
 from .chunking import chunk_text
@@ -57,12 +58,13 @@ def collection_create(
 
 @transaction.atomic
 def collection_update(*, user, collection_id: int, **changes) -> Collection:
-    """Changes name, description or chunking; new chunking applies to documents uploaded
-    afterwards."""
-    collection = owned_get(Collection.objects.select_for_update(), user=user, pk=collection_id)
+    """Changes name, description or chunking (edit access); new chunking applies to
+    documents uploaded afterwards."""
+    collection = access_get(Collection.objects.select_for_update(), user=user, pk=collection_id,
+                            action=Action.EDIT)
     if "name" in changes:
         changes["name"] = changes["name"].strip()
-        _check_name_free(user=user, name=changes["name"], exclude_id=collection.pk)
+        _check_name_free(user=collection.owner, name=changes["name"], exclude_id=collection.pk)
     for field, value in changes.items():
         setattr(collection, field, value)
     _check_chunking(chunk_size=collection.chunk_size, chunk_overlap=collection.chunk_overlap)
@@ -82,17 +84,19 @@ def _remove_files_on_commit(documents) -> None:
 @transaction.atomic
 def collection_delete(*, user, collection_id: int) -> None:
     """Deletes the collection, its documents, their chunks and their files."""
-    collection = owned_get(Collection, user=user, pk=collection_id)
+    collection = access_get(Collection, user=user, pk=collection_id, action=Action.DELETE)
     documents = list(collection.documents.only("id", "owner_id", "format"))
     _remove_files_on_commit(documents)
+    audit_record(actor=user, action="collection.delete", target=collection, team=collection.team)
     collection.delete()
 
 
 @transaction.atomic
 def document_upload(*, user, collection_id: int, uploaded) -> Document:
-    """Stores the file under the owner's root, extracts its text (refusing bad files with
-    the reason) and queues its embedding once the row is committed."""
-    collection = owned_get(Collection, user=user, pk=collection_id)
+    """Stores the file under the uploader's root (adding to a collection needs edit access),
+    extracts its text (refusing bad files with the reason) and queues its embedding once the
+    row is committed."""
+    collection = access_get(Collection, user=user, pk=collection_id, action=Action.EDIT)
     # Only a display name: the stored file is named by the document's id.
     filename = plain_filename(uploaded.name or "", field="file")
     try:
@@ -136,11 +140,14 @@ def _enqueue_embedding(document_id: int) -> None:
 
 @transaction.atomic
 def document_delete(*, user, document_id: int) -> None:
-    """Deletes the document, its chunks and its file."""
-    document = owned_get(
-        Document.objects.only("id", "owner_id", "format"), user=user, pk=document_id
+    """Deletes the document, its chunks and its file (delete access to its collection)."""
+    document = access_get(
+        Document.objects.select_related("collection").only(
+            "id", "owner_id", "format", "name", "collection__id", "collection__team"),
+        user=user, pk=document_id, action=Action.DELETE,
     )
     _remove_files_on_commit([document])
+    audit_record(actor=user, action="document.delete", target=document, team=document.collection.team)
     document.delete()
 
 

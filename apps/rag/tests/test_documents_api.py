@@ -42,6 +42,7 @@ def test_collection_crud(make_user, api_client_for):
         "document_count": 0,
         "created_at": "",
         "updated_at": "",
+        "access_role": "owner",
     }
     assert renamed.json()["name"] == "Reading"
     assert [c["name"] for c in listed] == ["Reading"]
