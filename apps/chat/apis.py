@@ -11,6 +11,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.access_api import SCOPE_PARAMETER, access_role_field, scope_of
 from apps.core.pagination import paginate, paginated_schema
 from apps.personalities.serializers import PersonalityScoreOutput
 
@@ -99,6 +100,7 @@ class ConversationOutputSerializer(serializers.Serializer):
     collection_ids = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    access_role = access_role_field()
 
     class Meta:
         ref_name = "Conversation"
@@ -120,11 +122,15 @@ class ConversationDetailSerializer(ConversationOutputSerializer):
 class ConversationListCreateApi(APIView):
     @extend_schema(
         operation_id="chat_conversations_list",
-        parameters=[OpenApiParameter("search", str, description="text in the title or any message")],
+        parameters=[OpenApiParameter("search", str, description="text in the title or any message"),
+                    SCOPE_PARAMETER],
         responses=paginated_schema(ConversationOutputSerializer, "Conversation"),
+        description="Your conversations and those shared with your teams (read-only: only their "
+                    "owner sends, changes or deletes; others get 403).",
     )
     def get(self, request):
-        queryset = conversation_list(user=request.user, search=request.query_params.get("search", ""))
+        queryset = conversation_list(user=request.user, search=request.query_params.get("search", ""),
+                                     scope=scope_of(request))
         return paginate(request, self, queryset, ConversationOutputSerializer)
 
     @extend_schema(operation_id="chat_conversations_create", request=ConversationInputSerializer,

@@ -34,7 +34,7 @@ def _personality_version_id(user, personality: int | str) -> int:
 def completion_start(*, user, name: str, prompt: dict, settings: dict, param: str,
                      personality: int | str | None = None) -> str:
     """Enqueue the generation of `prompt` ({"messages": [...]} or {"prompt": "..."}) by the
-    user's model `name` (NAME, NAME:VERSION or NAME:VERSION:QTYPE) with sampling `settings`
+    model `name` the user can read (NAME, NAME:VERSION or NAME:VERSION:QTYPE) with sampling `settings`
     (None for the file's defaults); returns the request id its events are read by."""
     try:
         version, _ = model_resolve(user=user, name=name)

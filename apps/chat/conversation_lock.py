@@ -18,6 +18,7 @@ from django.db.transaction import TransactionManagementError
 from rest_framework.exceptions import NotFound
 
 from apps.arena.models import Battle, BattleReply
+from apps.core.access import Action, access_get
 from apps.core.raw_rows import instance_from_row, select_columns
 
 from .models import Conversation, Message
@@ -50,8 +51,8 @@ def _sql() -> str:
 
 
 def locked_conversation(*, user, conversation_id) -> LockedConversation:
-    """The user's conversation, locked, and whether it is replying or comparing; NotFound (404) when it is not
-    theirs or does not exist, as every owner-scoped read answers."""
+    """The user's conversation, locked, and whether it is replying or comparing; NotFound (404) when they
+    cannot see it or it does not exist, PermissionDenied (403) when it is only shared with them."""
     if not connection.in_atomic_block:
         raise TransactionManagementError("locking a conversation needs a transaction")
     try:
@@ -65,6 +66,8 @@ def locked_conversation(*, user, conversation_id) -> LockedConversation:
                                     generation_lost_before(), pk, user.pk])
             row = cursor.fetchone()
     if row is None:
+        # Only the owner acts in a conversation: one shared with the user answers 403.
+        access_get(Conversation, user=user, pk=conversation_id, action=Action.EDIT)
         raise NotFound(f"No {Conversation._meta.verbose_name} with id {conversation_id}.")
     return LockedConversation(conversation=instance_from_row(Conversation, row[:-2], "c"),
                               replying=row[-2], comparing=row[-1])

@@ -12,8 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import APIException, NotFound
 
+from apps.core.access import access_queryset
 from apps.personalities.loader import personality_version_load
 from apps.personalities.selectors import personality_version_get
+from apps.registry.models import ModelVersion
 from apps.registry.selectors import model_version_sou_path, version_sou_path
 from ml.infer.engine import ContextLengthError, within_context
 from ml.personality.base import chat_settings
@@ -93,11 +95,12 @@ def chat_plan(context: ReplyContext, engine, lease: Lease | None) -> Plan:
 
 def _sou_path(context: ReplyContext) -> Path:
     """The file to serve the reply's model from (read by `queued_reply`); NotFound when the
-    version is gone, not the owner's, or not ready."""
+    version is gone, no longer readable by the conversation's owner (a share removed while
+    the reply waited), or not ready."""
     conversation, version = context.conversation, context.model_version
     if version is None:
         raise NotFound("This conversation's model version was deleted; choose another model.")
-    if version.owner_id != conversation.owner_id:
+    if not access_queryset(ModelVersion, user=conversation.owner).filter(pk=version.pk).exists():
         raise NotFound(f"No model version with id {conversation.model_version_id}.")
     return version_sou_path(version, conversation.qtype or None, context.ready_qtypes)
 

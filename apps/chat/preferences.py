@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from apps.core.selectors import owned_queryset
+from apps.core.access import access_scope
 
 from .models import HISTORY_STATUSES, Conversation, Message
 
@@ -54,8 +54,9 @@ def _pair(prompt: list[dict], chosen: str, rejected: str) -> dict | None:
 
 
 def feedback_preferences(*, user) -> list[dict]:
-    """The user's chat feedback as preference records, oldest conversation first."""
-    replies = list(owned_queryset(Message, user=user).filter(
+    """The user's chat feedback (in their own conversations) as preference records, oldest
+    conversation first."""
+    replies = list(access_scope(Message.objects.all(), user=user, scope="mine").filter(
         Q(feedback=Message.Feedback.UP) & ~Q(rejected_texts=[]) | ~Q(feedback_text=""),
         role=Message.Role.ASSISTANT,
     ).exclude(status=Message.Status.QUEUED).select_related("conversation").order_by(

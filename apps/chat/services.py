@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
-from apps.core.selectors import owned_get, owned_queryset
+from apps.core.access import Action, access_get, access_queryset, access_scope
 from apps.personalities.models import PersonalityVersion
 from apps.personalities.selectors import personality_get, personality_get_by_name
 from apps.rag.models import Collection
@@ -36,7 +36,8 @@ TITLE_CHARS = 60
 
 # -- conversations ------------------------------------------------------------------------------
 def _check_model(*, user, model_version_id: int, qtype: str) -> ModelVersion:
-    version = owned_get(ModelVersion, user=user, pk=model_version_id)
+    """A ready version the user can read: chatting with a model shared with them is reading it."""
+    version = access_get(ModelVersion, user=user, pk=model_version_id)
     if version.status != ModelVersion.Status.READY:
         message = f"model version {version} is {version.status}, not ready"
         raise ValidationError({"model_version_id": [message]})
@@ -49,8 +50,9 @@ def _check_model(*, user, model_version_id: int, qtype: str) -> ModelVersion:
 
 
 def personality_version_choose(*, user, personality: int | str) -> PersonalityVersion:
-    """The current version of a personality named by id (int) or by name (str): a built-in or
-    the user's own; unknown or another user's is NotFound, one not ready a ValidationError."""
+    """The current version of a personality named by id (int) or by name (str): a built-in,
+    the user's own or one shared with them; any other is NotFound, one not ready a
+    ValidationError."""
     if isinstance(personality, int):
         chosen = personality_get(user=user, personality_id=personality)
     else:
@@ -98,8 +100,9 @@ def _check_max_tokens(version: ModelVersion | None, max_tokens: int | None) -> N
 
 
 def _collections(*, user, collection_ids: Iterable[int]) -> list[Collection]:
+    """Collections the user can read, to retrieve from."""
     wanted = list(dict.fromkeys(int(pk) for pk in collection_ids))
-    found = {c.pk: c for c in owned_queryset(Collection, user=user).filter(pk__in=wanted)}
+    found = {c.pk: c for c in access_queryset(Collection, user=user).filter(pk__in=wanted)}
     for pk in wanted:
         if pk not in found:
             raise NotFound(f"No collection with id {pk}.")
@@ -129,8 +132,10 @@ def conversation_create(*, user, model_version_id: int, title: str = "", qtype: 
 @transaction.atomic
 def conversation_update(*, user, conversation_id: int, **changes) -> Conversation:
     """Rename, or change the model, personality (its current version; null or "" for none),
-    system prompt, sampling or collections; the next reply uses the new settings."""
-    conversation = owned_get(Conversation.objects.select_for_update(), user=user, pk=conversation_id)
+    system prompt, sampling or collections; the next reply uses the new settings. Only its
+    owner may: one shared with the user answers 403."""
+    conversation = access_get(Conversation.objects.select_for_update(), user=user, pk=conversation_id,
+                              action=Action.EDIT)
     if "model_version_id" in changes or "qtype" in changes:
         version_id = changes.pop("model_version_id", conversation.model_version_id)
         if version_id is None:
@@ -155,7 +160,7 @@ def conversation_update(*, user, conversation_id: int, **changes) -> Conversatio
 
 @transaction.atomic
 def conversation_delete(*, user, conversation_id: int) -> None:
-    conversation = owned_get(Conversation, user=user, pk=conversation_id)
+    conversation = access_get(Conversation, user=user, pk=conversation_id, action=Action.DELETE)
     # A running reply stops at its next batch; its worker then finds no row to store into.
     for pk in conversation.messages.filter(status=Message.Status.QUEUED).values_list("pk", flat=True):
         redis_state.stop_request(generation_id(pk))
@@ -207,6 +212,23 @@ def _start_reply(conversation: Conversation, *before: Message,
     return reply
 
 
+def _locked(*, user, conversation_id: int) -> LockedConversation:
+    """The user's conversation, locked for a reply (`locked_conversation`), once its model and
+    collections are still theirs to read: every request for a reply asks again, so once a
+    model or collection is no longer shared with them the next one answers 404 naming it,
+    before anything else, rather than a reply from something they can no longer see."""
+    locked = locked_conversation(user=user, conversation_id=conversation_id)
+    conversation = locked.conversation
+    model_id = conversation.model_version_id
+    if model_id is not None and not access_queryset(ModelVersion, user=user).filter(pk=model_id).exists():
+        raise NotFound(f"No model version with id {model_id}.")
+    unreadable = conversation.collections.exclude(pk__in=access_queryset(Collection, user=user).values("pk"))
+    missing = unreadable.values_list("pk", flat=True).first()
+    if missing is not None:
+        raise NotFound(f"No collection with id {missing}.")
+    return locked
+
+
 def _after_commit(conversation: Conversation, events: list[dict], reply: Message,
                   **changes) -> None:
     """Touch the conversation (with any other `changes` to its fields); once committed, tell
@@ -224,7 +246,7 @@ def _after_commit(conversation: Conversation, events: list[dict], reply: Message
 def message_send(*, user, conversation_id: int, content: str) -> tuple[Message, Message]:
     """The user's message and the queued reply to it."""
     check_content(content)
-    conversation = check_idle(locked_conversation(user=user, conversation_id=conversation_id))
+    conversation = check_idle(_locked(user=user, conversation_id=conversation_id))
     message = Message(owner=user, conversation=conversation, role=Message.Role.USER, content=content)
     reply = _start_reply(conversation, message)
     # A new conversation is named after its first message.
@@ -238,7 +260,7 @@ def message_send(*, user, conversation_id: int, content: str) -> tuple[Message, 
 def message_regenerate(*, user, conversation_id: int) -> tuple[list[int], Message]:
     """A new reply to the last user message; the previous reply (if any) is dropped.
     Returns (removed message ids, the queued reply)."""
-    conversation = check_idle(locked_conversation(user=user, conversation_id=conversation_id))
+    conversation = check_idle(_locked(user=user, conversation_id=conversation_id))
     last_user = conversation.messages.filter(role=Message.Role.USER).order_by("-id").first()
     if last_user is None:
         raise ValidationError({"type": ["there is no message to answer yet"]})
@@ -276,10 +298,11 @@ def message_edit(*, user, conversation_id: int, message_id: int,
                  content: str) -> tuple[Message, list[int], Message]:
     """Change a user message and ask again: every later message is dropped.
     Returns (the edited message, removed message ids, the queued reply)."""
-    locked = locked_conversation(user=user, conversation_id=conversation_id)
+    locked = _locked(user=user, conversation_id=conversation_id)
     check_content(content)
     conversation = check_idle(locked)
-    message = owned_get(conversation.messages.filter(role=Message.Role.USER), user=user, pk=message_id)
+    message = access_get(conversation.messages.filter(role=Message.Role.USER), user=user, pk=message_id,
+                         action=Action.EDIT)
     message.content = content
     message.save(update_fields=["content", "updated_at"])
     removed, reply = _replace_after(conversation, message,
@@ -290,7 +313,7 @@ def message_edit(*, user, conversation_id: int, message_id: int,
 def generation_stop(*, user, conversation_id: int) -> int | None:
     """Ask the worker to stop the conversation's running reply; it stores what was made.
     Returns the reply's id, or None when nothing is running."""
-    conversation = owned_get(Conversation, user=user, pk=conversation_id)
+    conversation = access_get(Conversation, user=user, pk=conversation_id, action=Action.EDIT)
     reply = conversation.messages.filter(status=Message.Status.QUEUED).first()
     if reply is None:
         return None
@@ -303,7 +326,8 @@ def generation_stop(*, user, conversation_id: int) -> int | None:
 def message_feedback(*, user, message_id: int, rating: str | None = None,
                      edited_content: str | None = None) -> Message:
     """Thumbs up/down ("up", "down", or "" to clear) and/or a corrected answer."""
-    message = owned_get(Message.objects.filter(role=Message.Role.ASSISTANT), user=user, pk=message_id)
+    message = access_get(Message.objects.filter(role=Message.Role.ASSISTANT), user=user, pk=message_id,
+                         action=Action.EDIT)
     if message.status == Message.Status.QUEUED:
         raise ValidationError({"rating": ["wait until the reply is finished"]})
     if rating is not None:
@@ -317,12 +341,13 @@ def message_feedback(*, user, message_id: int, rating: str | None = None,
 def feedback_pairs(*, user) -> list[dict]:
     """{"prompt", "response"} for each liked or corrected reply: the user message it answered,
     and the corrected text when there is one, else the reply itself."""
-    replies = owned_queryset(Message, user=user).filter(
+    own = access_scope(Message.objects.all(), user=user, scope="mine")
+    replies = own.filter(
         Q(feedback=Message.Feedback.UP) | ~Q(feedback_text=""), role=Message.Role.ASSISTANT,
     ).exclude(status=Message.Status.QUEUED).order_by("conversation_id", "id")
     pairs = []
     for reply in replies:
-        prompt = (owned_queryset(Message, user=user)
+        prompt = (own
                   .filter(conversation_id=reply.conversation_id, role=Message.Role.USER, pk__lt=reply.pk)
                   .order_by("-id").values_list("content", flat=True).first())
         response = reply.feedback_text or reply.content

@@ -34,6 +34,8 @@ def _reply(user):
     return {"message_id": reply.pk}, "owner-secret-reply"
 
 
+# Conversations are shared read-only: a member of any role reads them; every write is the
+# owner's alone (apps.core.access.READ_ONLY_ROOTS).
 OWNED_ROUTES = {
     "api-v1:chat-conversations": Case(setup=_conversation),
     "api-v1:chat-conversation-detail": Case(
