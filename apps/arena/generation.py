@@ -16,6 +16,8 @@ from apps.chat.inference import GenerationResult, engine_for, run_generation
 from apps.chat.prompting import PromptTooLong
 from apps.chat.quotas import Lease, quota_release
 from apps.chat.relay import chat_relay
+from apps.core.access import access_queryset
+from apps.registry.models import ModelVersion
 from apps.registry.selectors import version_sou_path
 from ml.infer.engine import ContextLengthError
 
@@ -58,7 +60,8 @@ def battle_reply_generate(*, reply_id: int) -> None:
             events = side_end(reply, status=BattleReply.Status.STOPPED, finish_reason="cancelled")
             return
         version = reply.model_version
-        if version is None or version.owner_id != reply.owner_id:
+        # Asked again here: a contestant shared with the battle's owner may have been unshared.
+        if version is None or not access_queryset(ModelVersion, user=reply.owner).filter(pk=version.pk).exists():
             raise NotFound("This model version was deleted.")
         engine = engine_for(version_sou_path(version))
         request = _request(reply, engine, lease)

@@ -21,6 +21,7 @@ from apps.chat.preferences import conversation_prompt, nothing_to_export, record
 from apps.chat.quotas import Lease, generation_lost_before, quota_acquire, quota_release
 from apps.chat.realtime import publish_chat_events
 from apps.chat.services import check_content, check_idle
+from apps.core.access import Action, access_get
 from apps.core.errors import Conflict
 from apps.core.selectors import owned_get
 from apps.registry.models import ModelVersion
@@ -35,11 +36,12 @@ _shuffle = random.SystemRandom().shuffle  # which version is A is not predictabl
 
 
 def _versions(*, user, model_version_ids: list[int]) -> list[ModelVersion]:
+    """Two ready versions the user can read (their own or shared with them) as contestants."""
     if len(model_version_ids) != 2 or model_version_ids[0] == model_version_ids[1]:
         raise ValidationError({"model_version_ids": ["choose two different model versions"]})
     versions = []
     for pk in model_version_ids:
-        version = owned_get(ModelVersion.objects.select_related("registered_model"), user=user, pk=pk)
+        version = access_get(ModelVersion.objects.select_related("registered_model"), user=user, pk=pk)
         if version.status != ModelVersion.Status.READY:
             raise ValidationError({"model_version_ids": [
                 f"model version {version} is {version.status}, not ready"]})
@@ -137,7 +139,7 @@ def battle_create(*, user, conversation_id: int, content: str,
 def battle_stop(*, user, conversation_id: int) -> list[int]:
     """Ask the worker to stop the conversation's sides still being answered; each keeps what
     it made. Returns their ids (none when no comparison is running)."""
-    conversation = owned_get(Conversation, user=user, pk=conversation_id)
+    conversation = access_get(Conversation, user=user, pk=conversation_id, action=Action.EDIT)
     running = list(BattleReply.objects.filter(battle__conversation=conversation,
                                               status=BattleReply.Status.QUEUED)
                    .values_list("pk", flat=True))

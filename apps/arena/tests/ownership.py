@@ -13,10 +13,11 @@ def _battle(user):
     return {"battle_id": battle.pk}, "owner-secret-question"
 
 
+# Battles stay private to their owner, even when their contestants are shared models.
 OWNED_ROUTES = {
-    "api-v1:arena-battles": Case(setup=_battle),
-    "api-v1:arena-battle-detail": Case(setup=_battle),
-    "api-v1:arena-battle-vote": Case(setup=_battle, methods={"post": {"vote": "a"}}),
+    "api-v1:arena-battles": Case(setup=_battle, reach="private"),
+    "api-v1:arena-battle-detail": Case(setup=_battle, reach="private"),
+    "api-v1:arena-battle-vote": Case(setup=_battle, methods={"post": {"vote": "a"}}, reach="private"),
 }
 
 PUBLIC_ROUTES = {
