@@ -1,6 +1,6 @@
 /**
  * How far a training run is: a bar with "step N of M", the percentage and the time left; a
- * run still waiting for a worker says how many runs are ahead of it instead.
+ * run still waiting for a training slot says how many runs are ahead of it instead.
  */
 import type { TrainingStatus } from '../lib/api/get-training-runs';
 import { formatDuration } from '../lib/format-duration';
@@ -12,7 +12,7 @@ interface TrainingProgressProps {
   maxSteps: number;
   etaSeconds: number | null;
   status: TrainingStatus;
-  /** For a queued run: runs the train queue serves first (the API's `runs_ahead`). */
+  /** For a queued run: waiting runs that start before it (the API's `runs_ahead`). */
   runsAhead?: number | null;
   'data-testid'?: string;
 }

@@ -12,7 +12,12 @@ type RawTrainingRun = RawTrainingRunPage['results'][number];
  * The schema marks fields with model defaults optional, but the server always sends them.
  */
 export type TrainingRun = RawTrainingRun &
-  Required<Pick<RawTrainingRun, 'status' | 'step' | 'attempts' | 'cancel_requested' | 'error'>>;
+  Required<
+    Pick<
+      RawTrainingRun,
+      'status' | 'step' | 'attempts' | 'cancel_requested' | 'error' | 'cpu_seconds'
+    >
+  >;
 export type TrainingRunPage = Omit<RawTrainingRunPage, 'results'> & { results: TrainingRun[] };
 export type TrainingStatus = TrainingRun['status'];
 

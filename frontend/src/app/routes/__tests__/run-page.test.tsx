@@ -42,6 +42,8 @@ const training = {
   attempts: 1,
   cancel_requested: false,
   runs_ahead: null,
+  cpu_seconds: 42.4,
+  gpu_seconds: 0,
   queued_at: '2026-01-02T10:00:00Z',
   created_at: '2026-01-02T10:00:00Z',
   updated_at: '2026-01-02T10:00:00Z',
@@ -321,7 +323,7 @@ describe('RunPage after a reload', () => {
     },
   );
 
-  it('says how many runs are ahead of a queued run', SLOW, async () => {
+  it('says how many runs wait ahead of a queued run for a slot', SLOW, async () => {
     // given
     fakeApi({
       '/api/v1/runs/5/': { ...run, status: 'queued' },
@@ -338,7 +340,8 @@ describe('RunPage after a reload', () => {
 
     // then
     expect(await screen.findByTestId('run-progress')).toHaveTextContent(
-      'Queued — 2 runs ahead of yours',
+      'Waiting for a slot (2 ahead)',
     );
+    expect(screen.getByTestId('run-cpu-seconds')).toHaveTextContent('42');
   });
 });

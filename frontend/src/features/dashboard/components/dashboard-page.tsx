@@ -57,6 +57,7 @@ function RecentRuns() {
                 maxSteps={run.max_steps}
                 etaSeconds={run.eta_seconds ?? null}
                 status={run.status}
+                runsAhead={run.runs_ahead}
               />
             </li>
           ))}

@@ -116,6 +116,12 @@ export function RunPage({ runId, controls, createSocket }: RunPageProps) {
               <dt>Attempts</dt>
               <dd>{trainingRun.attempts}</dd>
             </div>
+            <div>
+              <dt>CPU-seconds</dt>
+              <dd data-testid="run-cpu-seconds">
+                {Math.round(trainingRun.cpu_seconds).toLocaleString()}
+              </dd>
+            </div>
           </dl>
           {trainingRun.error && (
             <p role="alert" className={styles.inlineError}>
