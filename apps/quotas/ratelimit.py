@@ -64,12 +64,21 @@ def api_request_count(user) -> RateWindow | None:
     if limit is None:
         return None
     window = int(time.time()) // WINDOW_S
-    key = f"sloughgpt:quotas:requests:{account.key}:{window}"
+    key = _key(account, window)
     pipe = _client().pipeline(transaction=True)
     pipe.incr(key)
     pipe.expire(key, WINDOW_S * 2)
     count, _ = pipe.execute()
     return RateWindow(limit=limit, count=int(count), reset=(window + 1) * WINDOW_S)
+
+
+def api_requests_this_minute(account) -> int:
+    """Requests counted in the current window, without counting one."""
+    return int(_client().get(_key(account, int(time.time()) // WINDOW_S)) or 0)
+
+
+def _key(account, window: int) -> str:
+    return f"sloughgpt:quotas:requests:{account.key}:{window}"
 
 
 def api_request_counted(request) -> RateWindow | None:

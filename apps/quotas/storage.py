@@ -74,9 +74,9 @@ def storage_check_room(account: Account) -> None:
 @transaction.atomic
 def storage_move(obj, to_account: Account) -> int:
     """Moves the bytes of everything `obj` (a shareable root) holds from the account it counts
-    against now to `to_account`; call it before changing the object's owner or team. Raises
-    StorageQuotaExceeded when they do not fit the new account. Returns the bytes moved."""
-    from_account = account_of(obj)
+    against as stored to `to_account`; call it before saving the object's new owner or team.
+    Raises StorageQuotaExceeded when they do not fit the new account. Returns the bytes moved."""
+    from_account = account_of(type(obj)._default_manager.get(pk=obj.pk))
     nbytes = sum(disk_bytes(path) for path in paths_under(obj))
     if from_account != to_account and nbytes:
         storage_charge(to_account, nbytes)

@@ -24,6 +24,8 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 
 from apps.core.access import READ_ONLY_ROOTS, Action
 from apps.core.errors import Conflict, Gone
+from apps.quotas.accounts import Account
+from apps.quotas.storage import storage_move
 
 from .audit import audit_record
 from .models import Invitation, Membership, Role, Share, ShareLevel, Team
@@ -335,6 +337,7 @@ def object_move(*, user, kind: str, object_id, team_id):
         # Its own team reaches it through ownership; a share with it would say nothing more.
         Share.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk,
                              team=target).delete()
+    storage_move(obj, Account(team_id=obj.team_id) if obj.team_id else Account(user_id=obj.owner_id))
     obj.save(update_fields=["team", "owner"])
     details = {"kind": kind, "from_team": previous.name if previous else None,
                "to_team": obj.team.name if obj.team else None}
