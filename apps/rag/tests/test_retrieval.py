@@ -193,17 +193,35 @@ def test_another_users_collection_id_is_not_found(two_users_same_content, api_cl
     assert response.json()["error"]["message"] == f"No collection with id {alice_collection.pk}."
 
 
-def test_every_chunk_query_filters_by_owner_in_sql(two_users_same_content):
+def test_every_chunk_query_filters_by_access_in_sql(two_users_same_content):
     # given
     _, _, bob, _ = two_users_same_content
     # when
     with CaptureQueriesContext(connection) as captured:
         rag_retrieve(user=bob, query="green tea oxidation", k=3, mode="hybrid")
-    # then
+    # then: each statement itself keeps only collections bob owns or his teams may read
     chunk_queries = [q["sql"] for q in captured.captured_queries if "rag_chunk" in q["sql"]]
     assert len(chunk_queries) >= 3  # vector, full text, and the fetch of the winners
     for sql in chunk_queries:
-        assert f'owner_id" = {bob.pk}' in sql or f"owner_id = {bob.pk}" in sql, sql
+        assert f'"rag_collection"."owner_id" = {bob.pk}' in sql and "teams_membership" in sql, sql
+
+
+@pytest.mark.parametrize("mode", ["vector", "text"])
+def test_a_collection_no_longer_shared_is_not_searched(two_users_same_content, mode):
+    # given: alice shares her collection with bob's team, and later removes the share
+    from apps.teams.tests.factories import make_team, share
+
+    alice, alice_collection, bob, bob_collection = two_users_same_content
+    granted = share(alice_collection, make_team(alice, (bob, "viewer")))
+    shared = rag_retrieve(user=bob, query="waggle dance of honeybees", k=10, mode=mode)
+    # when
+    granted.delete()
+    after = rag_retrieve(user=bob, query="waggle dance of honeybees", k=10, mode=mode)
+    # then
+    assert {r.collection_id for r in shared} == {alice_collection.pk, bob_collection.pk}
+    assert {r.collection_id for r in after} == {bob_collection.pk}
+    with pytest.raises(NotFound):
+        rag_retrieve(user=bob, query="tea", collection_ids=[alice_collection.pk], mode=mode)
 
 
 def test_search_api_returns_cited_chunks(two_users_same_content, api_client_for):
