@@ -6,6 +6,7 @@ import { createBrowserRouter, type RouteObject } from 'react-router';
 
 import { AppShell } from './layout/app-shell';
 import { ArenaRoute } from './routes/arena';
+import { AuditRoute } from './routes/audit';
 import { ChatRoute } from './routes/chat';
 import { DashboardRoute } from './routes/dashboard';
 import { DatasetsRoute } from './routes/datasets';
@@ -13,6 +14,7 @@ import { DocumentsRoute } from './routes/documents';
 import { ExperimentRunRoute } from './routes/experiment-run';
 import { ExperimentsRoute } from './routes/experiments';
 import { ExperimentsCompareRoute } from './routes/experiments-compare';
+import { InvitationRoute } from './routes/invitation';
 import { ModelsRoute } from './routes/models';
 import { NotFoundRoute } from './routes/not-found';
 import { PersonalitiesRoute } from './routes/personalities';
@@ -23,6 +25,8 @@ import { SettingsLayout } from './routes/settings/settings-layout';
 import { TokensRoute } from './routes/settings/tokens';
 import { SweepDetailRoute } from './routes/sweep-detail';
 import { SweepsRoute } from './routes/sweeps';
+import { TeamDetailRoute } from './routes/team-detail';
+import { TeamsRoute } from './routes/teams';
 
 export const routes: RouteObject[] = [
   {
@@ -44,6 +48,10 @@ export const routes: RouteObject[] = [
       { path: 'documents', element: <DocumentsRoute /> },
       { path: 'personalities', element: <PersonalitiesRoute /> },
       { path: 'personalities/:personalityId', element: <PersonalityDetailRoute /> },
+      { path: 'teams', element: <TeamsRoute /> },
+      { path: 'teams/:teamId', element: <TeamDetailRoute /> },
+      { path: 'invitations/:token', element: <InvitationRoute /> },
+      { path: 'audit', element: <AuditRoute /> },
       {
         path: 'settings',
         element: <SettingsLayout />,

@@ -15,6 +15,8 @@ const navigation = [
   { to: '/arena', label: 'Arena' },
   { to: '/documents', label: 'Documents' },
   { to: '/personalities', label: 'Personalities' },
+  { to: '/teams', label: 'Teams' },
+  { to: '/audit', label: 'Audit' },
   { to: '/settings', label: 'Settings' },
 ] as const;
 

@@ -7,6 +7,7 @@
 import { useEffect, useRef, useState } from 'react';
 
 import muted from '../../../components/muted.module.css';
+import { ShareDialog } from '../../../components/sharing/share-dialog';
 import { Badge } from '../../../components/ui/badge';
 import { Button } from '../../../components/ui/button';
 import { useConversation } from '../api/get-conversation';
@@ -89,6 +90,7 @@ export function ConversationView({ conversationId, createSocket }: ConversationV
           <Button size="small" variant="ghost" onClick={() => setComparing(!comparing)}>
             {comparing ? 'Back to chat' : 'Compare'}
           </Button>
+          <ShareDialog kind="conversation" id={detail.id} />
         </header>
         {comparing ? (
           <ComparePanel

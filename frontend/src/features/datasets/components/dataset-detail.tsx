@@ -8,6 +8,7 @@ import buttonRow from '../../../components/button-row.module.css';
 import loadError from '../../../components/load-error.module.css';
 import muted from '../../../components/muted.module.css';
 import section from '../../../components/section.module.css';
+import { ShareDialog } from '../../../components/sharing/share-dialog';
 import stack from '../../../components/stack.module.css';
 import { Button } from '../../../components/ui/button';
 import { ConfirmDialog } from '../../../components/ui/dialog';
@@ -99,6 +100,7 @@ export function DatasetDetail({
           {dataset.description && <p className={muted.text}>{dataset.description}</p>}
         </div>
         <div className={buttonRow.row}>
+          <ShareDialog kind="dataset" id={dataset.id} />
           <Button
             variant="primary"
             disabled={latestValid === null}

@@ -1,9 +1,11 @@
 /** One collection: upload, its documents with status and chunk counts, search, and deletion. */
 import { useState } from 'react';
 
+import buttonRow from '../../../components/button-row.module.css';
 import loadError from '../../../components/load-error.module.css';
 import muted from '../../../components/muted.module.css';
 import section from '../../../components/section.module.css';
+import { ShareDialog } from '../../../components/sharing/share-dialog';
 import stack from '../../../components/stack.module.css';
 import { Button } from '../../../components/ui/button';
 import { ConfirmDialog } from '../../../components/ui/dialog';
@@ -45,15 +47,18 @@ export function CollectionDetail({
             chunks of {collection.chunk_size} tokens, {collection.chunk_overlap} overlapping
           </p>
         </div>
-        <Button
-          variant="ghost"
-          onClick={() => {
-            deleteCollection.reset();
-            setDeletingCollection(true);
-          }}
-        >
-          Delete collection
-        </Button>
+        <div className={buttonRow.row}>
+          <ShareDialog kind="collection" id={collection.id} />
+          <Button
+            variant="ghost"
+            onClick={() => {
+              deleteCollection.reset();
+              setDeletingCollection(true);
+            }}
+          >
+            Delete collection
+          </Button>
+        </div>
       </header>
 
       <UploadDocuments key={collection.id} collectionId={collection.id} />

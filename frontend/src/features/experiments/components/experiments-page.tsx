@@ -13,6 +13,7 @@ import { Page } from '../../../components/page';
 import pager from '../../../components/pager.module.css';
 import { QueryState } from '../../../components/query-state';
 import section from '../../../components/section.module.css';
+import { ShareDialog } from '../../../components/sharing/share-dialog';
 import { Button } from '../../../components/ui/button';
 import { MasterDetail } from '../../../components/ui/master-detail';
 import { ApiError } from '../../../lib/api-client';
@@ -169,7 +170,10 @@ function ExperimentRuns({ experiment }: { experiment: Experiment }) {
           >
             Compare {selected.size > 0 ? `(${selected.size})` : ''}
           </Button>
-          <Button onClick={() => void navigate(`/sweeps?experiment=${experiment.id}`)}>Sweeps</Button>
+          <Button onClick={() => void navigate(`/sweeps?experiment=${experiment.id}`)}>
+            Sweeps
+          </Button>
+          <ShareDialog kind="experiment" id={experiment.id} />
         </div>
       </header>
       <FilterBox

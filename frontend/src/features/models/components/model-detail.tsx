@@ -4,9 +4,11 @@
  */
 import { useState } from 'react';
 
+import buttonRow from '../../../components/button-row.module.css';
 import loadError from '../../../components/load-error.module.css';
 import muted from '../../../components/muted.module.css';
 import section from '../../../components/section.module.css';
+import { ShareDialog } from '../../../components/sharing/share-dialog';
 import stack from '../../../components/stack.module.css';
 import { Button } from '../../../components/ui/button';
 import { ConfirmDialog } from '../../../components/ui/dialog';
@@ -48,15 +50,18 @@ export function ModelDetail({
           <h2 id="model-title">{model.name}</h2>
           {model.description && <p className={muted.small}>{model.description}</p>}
         </div>
-        <Button
-          variant="ghost"
-          onClick={() => {
-            deleteModel.reset();
-            setDeleting(true);
-          }}
-        >
-          Delete model
-        </Button>
+        <div className={buttonRow.row}>
+          <ShareDialog kind="model" id={model.id} />
+          <Button
+            variant="ghost"
+            onClick={() => {
+              deleteModel.reset();
+              setDeleting(true);
+            }}
+          >
+            Delete model
+          </Button>
+        </div>
       </header>
 
       <section className={`${stack.stack} ${styles.shrink}`} aria-labelledby="versions-title">

@@ -14,6 +14,7 @@ import muted from '../../../components/muted.module.css';
 import { Page } from '../../../components/page';
 import { QueryState } from '../../../components/query-state';
 import section from '../../../components/section.module.css';
+import { ShareDialog } from '../../../components/sharing/share-dialog';
 import { Badge } from '../../../components/ui/badge';
 import { Button } from '../../../components/ui/button';
 import { personalityVersionDownloadUrl } from '../api/download-personality-version';
@@ -92,6 +93,7 @@ function PersonalityView({ personality }: { personality: Personality }) {
       )}
       {!personality.builtin && (
         <>
+          <ShareDialog kind="personality" id={personality.id} />
           <Button size="small" onClick={() => setEditing(true)}>
             Edit
           </Button>

@@ -1,0 +1,6 @@
+/** The Teams page: `/teams`. */
+import { TeamsPage } from '../../features/teams/components/teams-page';
+
+export function TeamsRoute() {
+  return <TeamsPage />;
+}
