@@ -27,7 +27,8 @@ from typing import TypeVar
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Concat
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
 from apps.teams.models import Membership, Role, Share, ShareLevel
@@ -185,23 +186,25 @@ def access_annotate(queryset: QuerySet[M], *, user) -> QuerySet[M]:
         return queryset.annotate(access_role=Value("owner"))
     prefix, root_label = _prefix(model), _label(root)
     root_pk = OuterRef(f"{prefix}pk") if prefix else OuterRef("pk")
-    whens = [models.When(_mine(model, root, user), then=Value("owner"))]
+    text = models.CharField()
+    # Two subqueries, not one EXISTS per role and level: building and compiling each costs
+    # Python time on every request (benchmarks/access_overhead.py).
+    candidates = [models.Case(models.When(_mine(model, root, user), then=Value("owner")), output_field=text)]
     if _has_team(root):
-        for role in (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER):
-            member = Membership.objects.filter(user=user, role=role, team=OuterRef(f"{prefix}team"))
-            whens.append(models.When(Exists(member), then=Value(f"team_{role.value}")))
-    shares = Share.objects.filter(content_type=ContentType.objects.get_for_model(root), object_id=root_pk,
-                                  team__memberships__user=user)
-    if root_label not in READ_ONLY_ROOTS:
-        # One filter() call, so the member and their role are the same membership row.
-        writers = Share.objects.filter(
-            content_type=ContentType.objects.get_for_model(root), object_id=root_pk, level=ShareLevel.WRITE,
-            team__memberships__user=user, team__memberships__role__in=_roles_for(Action.EDIT),
-        )
-        whens.append(models.When(Exists(writers), then=Value("write")))
-    whens.append(models.When(Exists(shares), then=Value("read")))
-    return queryset.annotate(access_role=models.Case(*whens, default=Value("public"),
-                                                     output_field=models.CharField()))
+        # A user has at most one membership per team.
+        candidates.append(Subquery(Membership.objects.filter(user=user, team=OuterRef(f"{prefix}team"))
+                                   .values_list(Concat(Value("team_"), "role", output_field=text))[:1]))
+    if root_label in READ_ONLY_ROOTS:
+        level = Value("read")
+    else:
+        # The member and their role are the membership row the share's filter joined.
+        level = models.Case(models.When(level=ShareLevel.WRITE, team__memberships__role__in=_roles_for(Action.EDIT),
+                                        then=Value("write")), default=Value("read"), output_field=text)
+    shares = (Share.objects.filter(content_type=ContentType.objects.get_for_model(root), object_id=root_pk,
+                                   team__memberships__user=user)
+              .annotate(access=level).order_by("-access").values("access")[:1])  # "write" before "read"
+    candidates += [Subquery(shares, output_field=text), Value("public")]
+    return queryset.annotate(access_role=Coalesce(*candidates, output_field=text))
 
 
 SCOPES = ("mine", "shared")
