@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from rest_framework.exceptions import NotFound
 
 from apps.core.access import Action, access_annotate, access_get, access_queryset, access_scope
@@ -24,10 +25,13 @@ def registered_model_list(*, user, scope: str | None = None) -> QuerySet[Registe
     """The models the user can read, each with `access_role` and `version_count`; `scope`
     narrows to their own (`mine`) or the ones others let them see (`shared`)."""
     queryset = access_scope(access_queryset(RegisteredModel, user=user), user=user, scope=scope)
-    # A counted (GROUP BY) query drops Meta.ordering; pages need a stable order.
-    return (access_annotate(queryset, user=user).annotate(version_count=Count("versions"))
-            .select_related("target_personality_version__personality")
-            .order_by(*RegisteredModel._meta.ordering))
+    # A subquery, not a GROUP BY: PostgreSQL then works out `access_role` (and the count) only
+    # for the page's rows, after the sort and limit (benchmarks/access_overhead.py).
+    versions = (ModelVersion.objects.filter(registered_model=OuterRef("pk")).order_by()
+                .values("registered_model").annotate(n=Count("pk")).values("n"))
+    return (access_annotate(queryset, user=user)
+            .annotate(version_count=Coalesce(Subquery(versions), 0))
+            .select_related("target_personality_version__personality"))
 
 
 def registered_model_get(*, user, model_id, action: Action = Action.READ) -> RegisteredModel:
