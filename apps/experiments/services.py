@@ -14,6 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.core.access import Action, access_check, access_get
+from apps.quotas.accounts import account_of
+from apps.quotas.storage import storage_charge, storage_release, storage_release_paths
 from apps.teams.audit import audit_record
 
 from . import storage
@@ -78,6 +80,7 @@ def experiment_delete(*, user, experiment_id: int) -> None:
     experiment = access_get(Experiment, user=user, pk=experiment_id, action=Action.DELETE)
     runs = list(experiment.runs.values_list("owner_id", "pk"))
     audit_record(actor=user, action="experiment.delete", target=experiment, team=experiment.team)
+    storage_release_paths(account_of(experiment), [storage.run_dir(owner_id, run_id) for owner_id, run_id in runs])
     experiment.delete()
 
     def remove_files() -> None:
@@ -167,6 +170,7 @@ def run_status_record(*, run_id: int, status: str) -> Run:
 def run_delete(*, user, run_id: int) -> None:
     run = access_get(Run, user=user, pk=run_id, action=Action.DELETE)
     owner_id = run.owner_id
+    storage_release_paths(account_of(run), [storage.run_dir(owner_id, run_id)])
     run.delete()
     transaction.on_commit(lambda: storage.remove_run(owner_id, run_id))
 
@@ -210,10 +214,12 @@ def run_metrics_log(*, user, run_id: int, metrics, idempotency_key: str | None =
     return len(rows)
 
 
-def artifact_upload(*, user, run_id: int, file: UploadedFile, path: str | None = None) -> Artifact:
+def artifact_upload(*, user, run_id: int, file: UploadedFile, path: str | None = None,
+                    written_by_worker: bool = False) -> Artifact:
     """Streams the upload into the run's storage, recording size and sha256. Uploading to
     a name the run already has replaces that artifact's file. The file lies in the run's
-    owner's folder, whoever uploads it."""
+    owner's folder, whoever uploads it; its bytes count against the run's account (413 past
+    its quota, unless a worker stores what training already wrote)."""
     run = access_get(Run, user=user, pk=run_id, action=Action.EDIT)
     name = artifact_path_clean(path if path else file.name or "")
     temp, size, sha256 = storage.receive(
@@ -224,6 +230,7 @@ def artifact_upload(*, user, run_id: int, file: UploadedFile, path: str | None =
             artifact, created = Artifact.objects.select_for_update().get_or_create(
                 run=run, path=name, defaults={"owner": user, "size": size, "sha256": sha256}
             )
+            storage_charge(account_of(run), size - (0 if created else artifact.size), force=written_by_worker)
             if not created:
                 artifact.size, artifact.sha256 = size, sha256
                 artifact.save(update_fields=["size", "sha256", "updated_at"])
@@ -239,5 +246,6 @@ def artifact_delete(*, user, run_id: int, artifact_id: int) -> None:
     run = access_get(Run, user=user, pk=run_id, action=Action.DELETE)
     artifact = access_get(Artifact.objects.filter(run=run), user=user, pk=artifact_id, action=Action.DELETE)
     path = storage.artifact_file(run.owner_id, run.pk, artifact.pk)
+    storage_release(account_of(run), artifact.size)
     artifact.delete()
     transaction.on_commit(lambda: path.unlink(missing_ok=True))

@@ -23,6 +23,9 @@ from rest_framework.exceptions import PermissionDenied
 from apps.core.access import Action, access_check
 from apps.core.errors import Conflict, holders_message
 from apps.core.user_paths import error_text
+from apps.quotas.accounts import account_of
+from apps.quotas.storage import storage_charge, storage_release_paths
+from apps.quotas.stored import disk_bytes
 from apps.teams.audit import audit_record
 
 from . import realtime, sources, storage
@@ -250,6 +253,8 @@ def _with_files(personality: Personality, write: Callable[[Path], None], **field
     directory = storage.version_dir(personality.owner_id, version.pk)
     try:
         write(directory)
+        # Its files count against the personality's account; 413 past the storage quota.
+        storage_charge(account_of(personality), disk_bytes(directory))
     except BaseException:
         storage.remove_tree(directory)
         raise
@@ -554,6 +559,7 @@ def personality_delete(*, user, personality_id: int) -> None:
     audit_record(actor=user, action="personality.delete", target=personality, team=personality.team)
     directories = [storage.version_dir(personality.owner_id, pk)
                    for pk in personality.versions.values_list("pk", flat=True)]
+    storage_release_paths(account_of(personality), directories)
     personality.delete()
     transaction.on_commit(lambda: [storage.remove_tree(d) for d in directories])
 

@@ -10,6 +10,10 @@ are refused until something is deleted."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
@@ -60,6 +64,22 @@ def storage_release(account: Account, nbytes: int) -> None:
     if nbytes > 0:
         StorageUsage.objects.filter(**account.lookup()).update(
             used_bytes=Greatest(F("used_bytes") - nbytes, Value(0)))
+
+
+def storage_release_paths(account: Account, paths: Iterable[Path]) -> None:
+    """Gives back what these files or folders take now; call it before removing them."""
+    storage_release(account, sum(disk_bytes(path) for path in paths))
+
+
+@contextmanager
+def storage_counting(account: Account, path: Path) -> Iterator[None]:
+    """Charges what the work inside writes under `path` (a worker's checkpoints), past the
+    limit if need be: the files exist either way, even when the work fails."""
+    before = disk_bytes(path)
+    try:
+        yield
+    finally:
+        storage_charge(account, disk_bytes(path) - before, force=True)
 
 
 def storage_check_room(account: Account) -> None:

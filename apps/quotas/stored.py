@@ -78,13 +78,20 @@ STORED_KINDS = (
 )
 
 
+def _file_bytes(path: Path) -> int:
+    # A file with several hard links (a fine-tune's base model, linked into its run) takes its
+    # disk once: each link counts its share.
+    stat = path.stat()
+    return stat.st_size // max(1, stat.st_nlink)
+
+
 def disk_bytes(path: Path) -> int:
     """Bytes of a file, or of every file under a folder; 0 for what is not there."""
     if path.is_file():
-        return path.stat().st_size
+        return _file_bytes(path)
     if not path.is_dir():
         return 0
-    return sum(item.stat().st_size for item in path.rglob("*") if item.is_file() and not item.is_symlink())
+    return sum(_file_bytes(item) for item in path.rglob("*") if item.is_file() and not item.is_symlink())
 
 
 def stored_rows(get_model=global_apps.get_model) -> Iterator[tuple[models.Model, Path]]:

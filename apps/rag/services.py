@@ -11,6 +11,8 @@ from django.db import transaction
 from apps.core.access import Action, access_get
 from apps.core.notifications import notify_user
 from apps.core.user_paths import error_text, plain_filename
+from apps.quotas.accounts import account_of
+from apps.quotas.storage import storage_charge, storage_release
 from apps.teams.audit import audit_record
 
 from . import storage
@@ -85,7 +87,8 @@ def _remove_files_on_commit(documents) -> None:
 def collection_delete(*, user, collection_id: int) -> None:
     """Deletes the collection, its documents, their chunks and their files."""
     collection = access_get(Collection, user=user, pk=collection_id, action=Action.DELETE)
-    documents = list(collection.documents.only("id", "owner_id", "format"))
+    documents = list(collection.documents.only("id", "owner_id", "format", "size_bytes"))
+    storage_release(account_of(collection), sum(d.size_bytes for d in documents))
     _remove_files_on_commit(documents)
     audit_record(actor=user, action="collection.delete", target=collection, team=collection.team)
     collection.delete()
@@ -117,6 +120,7 @@ def document_upload(*, user, collection_id: int, uploaded) -> Document:
     stored = storage.store_upload(uploaded, path)
     # From here the file exists; a failure must remove it as the row is rolled back.
     try:
+        storage_charge(account_of(collection), stored.size_bytes)  # 413 past the storage quota
         text = extract_text(path, fmt)
     except ExtractionError as exc:
         storage.remove_file(path)
@@ -143,9 +147,11 @@ def document_delete(*, user, document_id: int) -> None:
     """Deletes the document, its chunks and its file (delete access to its collection)."""
     document = access_get(
         Document.objects.select_related("collection").only(
-            "id", "owner_id", "format", "name", "collection__id", "collection__team"),
+            "id", "owner_id", "format", "name", "size_bytes", "collection__id", "collection__team",
+            "collection__owner"),
         user=user, pk=document_id, action=Action.DELETE,
     )
+    storage_release(account_of(document), document.size_bytes)
     _remove_files_on_commit([document])
     audit_record(actor=user, action="document.delete", target=document, team=document.collection.team)
     document.delete()

@@ -22,6 +22,9 @@ from apps.core.access import Action, access_check, access_get
 from apps.core.archives import ArchiveError, extract_zip_safely
 from apps.core.notifications import notify_user
 from apps.core.user_paths import error_text, plain_filename
+from apps.quotas.accounts import account_of
+from apps.quotas.storage import storage_charge, storage_release_paths
+from apps.quotas.stored import disk_bytes
 from apps.teams.audit import audit_record
 from apps.training.models import TrainingRun
 
@@ -89,6 +92,7 @@ def registered_model_delete(*, user, model_id: int) -> None:
     directories = [storage.version_dir(v.owner_id, v.pk) for v in model.versions.all()]
     with transaction.atomic():
         audit_record(actor=user, action="model.delete", target=model, team=model.team)
+        storage_release_paths(account_of(model), directories)
         model.delete()
         transaction.on_commit(lambda: [shutil.rmtree(d, ignore_errors=True) for d in directories])
 
@@ -208,6 +212,7 @@ def model_version_upload(
                 user=user, name=name, model_id=model_id, bump=bump, source=UPLOAD_SOURCES[suffix],
                 description=description,
             )
+            storage_charge(account_of(version), received)  # 413 past the storage quota
             source = storage.source_dir(user.pk, version.pk)
             source.mkdir(parents=True, exist_ok=True)
             temp.rename(source / f"upload{suffix}")
@@ -333,6 +338,7 @@ def model_version_import(*, version_id: int) -> ModelVersion:
         return version
     canonical = storage.canonical_sou(version.owner_id, version.pk)
     canonical.parent.mkdir(parents=True, exist_ok=True)
+    before = disk_bytes(canonical)  # a redelivered import overwrites what an earlier one wrote
     try:
         source = _import_source(version)
         if version.source == Source.SOU_UPLOAD:
@@ -350,6 +356,8 @@ def model_version_import(*, version_id: int) -> ModelVersion:
     except Exception as exc:  # the version must say what went wrong, whatever it was
         version.status = ModelVersion.Status.FAILED
         version.error = error_text(exc)
+    # The canonical file counts against the model's account once written.
+    storage_charge(account_of(version), disk_bytes(canonical) - before, force=True)
     with transaction.atomic():
         version.save()
         notify_user(
@@ -460,6 +468,7 @@ def model_export_run(*, export_id: int) -> ModelExport:
     canonical = storage.canonical_sou(version.owner_id, version.pk)
     target = storage.export_sou(version.owner_id, version.pk, export.qtype)
     target.parent.mkdir(parents=True, exist_ok=True)
+    before = disk_bytes(target)
     try:
         quantize_report = quantize_file(canonical, target, export.qtype, QuantPolicy())
         export.report = {
@@ -478,6 +487,8 @@ def model_export_run(*, export_id: int) -> ModelExport:
         export.status = ModelExport.Status.FAILED
         export.error = error_text(exc)
         target.unlink(missing_ok=True)
+    # The export file counts against the model's account once written.
+    storage_charge(account_of(version), disk_bytes(target) - before, force=True)
     with transaction.atomic():
         export.save()
         notify_user(

@@ -34,6 +34,7 @@ from apps.experiments.services import (
     run_status_record,
 )
 from apps.quotas.accounts import account_of
+from apps.quotas.storage import storage_check_room, storage_counting
 from apps.registry import storage as registry_storage
 from apps.registry.models import ModelVersion
 
@@ -241,6 +242,7 @@ def training_run_create(
         experiment_name = (experiment_name or version.dataset.name).strip()
         experiment = experiment_named(user=user, name=experiment_name, action=Action.RUN)
     compute_quota_check(account_of(experiment))
+    storage_check_room(account_of(experiment))  # checkpoints would not fit
     flat_params = {
         f"{section}.{key}": value
         for section, values in clean.items()
@@ -492,9 +494,11 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
         config.data.tokenizer = _tokenizer_option(training_run, config.data.tokenizer, out_dir)
         if training_run.method != TrainingRun.Method.SCRATCH:
             config.model.base = fine_tune.base_file_pin(training_run, out_dir)
-        result = train(config, Callbacks(
-            on_metrics=reporter.on_metrics, on_log=reporter.on_log, should_stop=reporter.should_stop
-        ))
+        # Checkpoints count against the run's account once written (apps.quotas.storage).
+        with storage_counting(account_of(training_run), out_dir):
+            result = train(config, Callbacks(
+                on_metrics=reporter.on_metrics, on_log=reporter.on_log, should_stop=reporter.should_stop
+            ))
     except Exception as exc:
         logger.exception("training run %s failed", training_run_id)
         reporter.compute_record()
@@ -541,6 +545,7 @@ def _checkpoints_to_artifacts(training_run: TrainingRun) -> None:
                     artifact_upload(
                         user=training_run.owner, run_id=training_run.run_id,
                         file=File(handle, name=filename), path=f"checkpoints/{label}/{filename}",
+                        written_by_worker=True,
                     )
 
 
