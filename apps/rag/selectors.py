@@ -3,7 +3,8 @@ those their teams own or are shared (any other id is a 404), each with `access_r
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from apps.core.access import Action, access_annotate, access_get, access_queryset, access_scope
 
@@ -12,12 +13,11 @@ from .models import Collection, Document
 
 def collection_list(*, user, scope: str | None = None) -> QuerySet[Collection]:
     queryset = access_scope(access_queryset(Collection, user=user), user=user, scope=scope)
-    # Meta.ordering does not survive an aggregate, so it is repeated here.
-    return (
-        access_annotate(queryset, user=user)
-        .annotate(document_count=Count("documents"))
-        .order_by("-created_at", "-id")
-    )
+    # A subquery, not a GROUP BY: access roles are then worked out only for the page's rows.
+    documents = (Document.objects.filter(collection=OuterRef("pk")).order_by()
+                 .values("collection").annotate(n=Count("pk")).values("n"))
+    return (access_annotate(queryset, user=user).annotate(document_count=Coalesce(Subquery(documents), 0))
+            .order_by("-created_at", "-id"))
 
 
 def collection_get(*, user, collection_id, action: Action = Action.READ) -> Collection:
