@@ -5,8 +5,9 @@ Every app lists its routes in `apps/<app>/tests/ownership.py`:
     OWNED_ROUTES = {"api-v1:<route name>": Case(setup=..., methods={...})}
     PUBLIC_ROUTES = {"api-v1:<route name>": "why it holds no user-owned id"}
 
-`tests/test_ownership_matrix.py` fails for any /api/v1/ or /api/2.0/ (namespace `mlflow:`)
-route listed nowhere."""
+`tests/test_access_matrix.py` fails for any /api/v1/ or /api/2.0/ (namespace `mlflow:`)
+route listed nowhere, and tries every method of every case as the owner, team members by
+role and by how the objects reach them, another user and an anonymous client."""
 
 from __future__ import annotations
 
@@ -14,13 +15,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
+@dataclass(frozen=True)
+class Raw:
+    """A request body that is not JSON (an upload's bytes, a multipart form), with the query
+    string the route reads beside it."""
+
+    data: bytes
+    content_type: str = "application/octet-stream"
+    query: dict = field(default_factory=dict)
+
+
 @dataclass
 class Case:
     # Creates the owner's object(s); returns (URL kwargs for detail routes, a marker string
     # that must not appear in the other user's list responses).
     setup: Callable[..., tuple[dict, str]]
-    # The methods the other user tries, with a JSON body for writes.
-    methods: dict[str, dict | Callable[[dict], dict] | None] = field(
+    # The methods each audience tries, with a body valid for the owner (so an allowed
+    # request succeeds): JSON, a Raw body, or a function of setup's ids returning either.
+    methods: dict[str, dict | Raw | Callable[[dict], dict | Raw] | None] = field(
         default_factory=lambda: {"get": None})
     # For routes whose ids travel in the body or query string (MLflow's API) rather than the
     # path: "detail" where they name one object (the other user gets 404), "list" for

@@ -1,4 +1,5 @@
-"""Ownership-matrix cases for the account routes."""
+"""Access-matrix cases for the account routes (apps/core/ownership.py): API tokens are
+never shared."""
 
 from apps.core.ownership import Case
 
@@ -11,8 +12,8 @@ def _token(user):
 
 
 OWNED_ROUTES = {
-    "api-v1:tokens": Case(setup=_token),
-    "api-v1:token-detail": Case(setup=_token, methods={"delete": None}),
+    "api-v1:tokens": Case(setup=_token, reach="private"),
+    "api-v1:token-detail": Case(setup=_token, methods={"delete": None}, reach="private"),
 }
 
 PUBLIC_ROUTES = {

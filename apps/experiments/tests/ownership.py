@@ -1,6 +1,10 @@
-"""Ownership-matrix cases for the experiment tracking routes."""
+"""Access-matrix cases for the experiment tracking routes (apps/core/ownership.py): runs,
+metrics and artifacts are reached through their experiment."""
 
-from apps.core.ownership import Case
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+from apps.core.ownership import Case, Raw
 
 from .factories import log_series, make_artifact, make_experiment, make_run
 
@@ -29,13 +33,18 @@ def _artifact(user):
     return {"run_id": run.pk, "artifact_id": artifact.pk}, MARKER
 
 
+def _upload(ids):
+    upload = SimpleUploadedFile("notes.txt", b"hello", content_type="text/plain")
+    return Raw(encode_multipart(BOUNDARY, {"file": upload}), content_type=MULTIPART_CONTENT)
+
+
 OWNED_ROUTES = {
     "api-v1:experiment-list": Case(setup=_experiment),
     "api-v1:experiment-detail": Case(
         setup=_experiment, methods={"get": None, "patch": {"name": "taken"}, "delete": None}
     ),
     "api-v1:experiment-run-list": Case(
-        setup=_experiment, methods={"get": None, "post": {"name": "intruder-run"}}
+        setup=_experiment, methods={"get": None, "post": {"name": "another-run"}}
     ),
     # Without ids, compare shows the user's latest runs: another user's must not appear.
     "api-v1:run-compare": Case(setup=_run),
@@ -48,8 +57,7 @@ OWNED_ROUTES = {
         methods={"get": None, "post": {"metrics": [{"key": "loss", "value": 1.0, "step": 1}]}},
     ),
     "api-v1:run-metric-series": Case(setup=_series),
-    # Uploads are multipart; test_artifacts.py posts one to another user's run.
-    "api-v1:run-artifacts": Case(setup=_run),
+    "api-v1:run-artifacts": Case(setup=_run, methods={"get": None, "post": _upload}),
     "api-v1:run-artifact-detail": Case(setup=_artifact, methods={"delete": None}),
     "api-v1:run-artifact-download": Case(setup=_artifact),
 }

@@ -1,7 +1,8 @@
-"""Ownership-matrix cases for the MLflow-compatible routes: their ids travel in the body or
-query string, as MLflow's clients send them."""
+"""Access-matrix cases for the MLflow-compatible routes (apps/core/ownership.py): their ids
+travel in the body or query string, as MLflow's clients send them. MLflow's delete is a
+POST that needs delete access."""
 
-from apps.core.ownership import Case
+from apps.core.ownership import Case, Raw
 from apps.experiments.tests.factories import log_series, make_artifact, make_experiment, make_run
 
 MARKER = "owner-secret-mlflow-marker"
@@ -37,20 +38,21 @@ OWNED_ROUTES = {
     "mlflow:experiments-search": Case(setup=_experiment, ids_in_body="list",
                                       methods={"post": lambda ids: {}, "get": lambda ids: {}}),
     "mlflow:runs-create": Case(setup=_experiment, ids_in_body="detail",
-                               methods={"post": lambda ids: {**ids, "run_name": "intruder"}}),
+                               methods={"post": lambda ids: {**ids, "run_name": "another-run"}}),
     "mlflow:runs-search": Case(
         setup=_run, ids_in_body="list",
         methods={"post": lambda ids: {"experiment_ids": [ids["experiment_id"]]}}),
     "mlflow:runs-get": _run_case(get=lambda ids: {"run_id": ids["run_id"]}),
     "mlflow:runs-update": _run_case(
         post=lambda ids: {"run_id": ids["run_id"], "status": "KILLED"}),
-    "mlflow:runs-delete": _run_case(post=lambda ids: {"run_id": ids["run_id"]}),
+    "mlflow:runs-delete": Case(setup=_run, methods={"post": lambda ids: {"run_id": ids["run_id"]}},
+                               ids_in_body="detail", actions={"post": "delete"}),
     "mlflow:runs-log-metric": _run_case(
         post=lambda ids: {"run_id": ids["run_id"], "key": "loss", "value": 1.0, "step": 3}),
     "mlflow:runs-log-parameter": _run_case(
         post=lambda ids: {"run_id": ids["run_id"], "key": "lr", "value": "0.1"}),
     "mlflow:runs-set-tag": _run_case(
-        post=lambda ids: {"run_id": ids["run_id"], "key": "team", "value": "intruders"}),
+        post=lambda ids: {"run_id": ids["run_id"], "key": "team", "value": "nlp"}),
     "mlflow:runs-log-batch": _run_case(
         post=lambda ids: {"run_id": ids["run_id"],
                           "metrics": [{"key": "loss", "value": 1.0, "step": 3, "timestamp": 1}]}),
@@ -59,8 +61,7 @@ OWNED_ROUTES = {
     "mlflow:artifacts-list": Case(
         setup=_artifact, ids_in_body="detail",
         methods={"get": lambda ids: {"path": ids["artifact_path"].rsplit("/", 1)[0]}}),
-    # Uploads are raw bytes; the MLflow client test puts a file to another user's run.
-    "mlflow:artifact": Case(setup=_artifact, methods={"get": None, "put": {"content": "x"}}),
+    "mlflow:artifact": Case(setup=_artifact, methods={"get": None, "put": Raw(b"new bytes")}),
 }
 
 PUBLIC_ROUTES = {

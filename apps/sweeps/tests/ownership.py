@@ -1,17 +1,18 @@
-"""Ownership-matrix cases for the sweep routes."""
+"""Access-matrix cases for the sweep routes (apps/core/ownership.py). Sweeps are never
+shared: team members who can see the sweep's experiment still get 404 for the sweep."""
 
 from apps.core.ownership import Case
-from apps.experiments.models import Experiment
-from apps.sweeps.models import Sweep, Trial
+from apps.sweeps.services import sweep_pause, trial_next
+
+from .factories import external_sweep
+
+MARKER = "owner-private-sweep"
 
 
 def _sweep(user):
-    experiment = Experiment.objects.create(owner=user, name="owner-private-experiment")
-    sweep = Sweep.objects.create(owner=user, name="owner-private-sweep", kind="external", experiment=experiment,
-                                 search_space=[{"name": "lr", "type": "float", "low": 0.1, "high": 1.0}],
-                                 study_name=f"ownership-{experiment.pk}")
-    trial = Trial.objects.create(owner=user, sweep=sweep, number=0, optuna_trial_id=0, params={"lr": 0.5})
-    return {"sweep_id": sweep.pk, "trial_id": trial.pk}, "owner-private-sweep"
+    sweep = external_sweep(user, name=MARKER)
+    trial, _ = trial_next(user=user, sweep_id=sweep.pk)
+    return {"sweep_id": sweep.pk, "trial_id": trial.pk}, MARKER
 
 
 def _sweep_only(user):
@@ -19,16 +20,26 @@ def _sweep_only(user):
     return {"sweep_id": kwargs["sweep_id"]}, marker
 
 
+def _paused_sweep(user):
+    kwargs, marker = _sweep_only(user)
+    sweep_pause(user=user, sweep_id=kwargs["sweep_id"])
+    return kwargs, marker
+
+
+def _private(setup, methods=None):
+    return Case(setup=setup, methods=methods or {"get": None}, reach="private")
+
+
 OWNED_ROUTES = {
-    "api-v1:sweep-list": Case(setup=_sweep),
-    "api-v1:sweep-detail": Case(setup=_sweep_only),
-    "api-v1:sweep-pause": Case(setup=_sweep_only, methods={"post": None}),
-    "api-v1:sweep-resume": Case(setup=_sweep_only, methods={"post": None}),
-    "api-v1:sweep-cancel": Case(setup=_sweep_only, methods={"post": None}),
-    "api-v1:sweep-importances": Case(setup=_sweep_only),
-    "api-v1:sweep-trials": Case(setup=_sweep_only),
-    "api-v1:sweep-trial-next": Case(setup=_sweep_only, methods={"post": None}),
-    "api-v1:sweep-trial-report": Case(setup=_sweep, methods={"post": {"step": 1, "value": 1.0}}),
-    "api-v1:sweep-trial-heartbeat": Case(setup=_sweep, methods={"post": None}),
-    "api-v1:sweep-trial-finish": Case(setup=_sweep, methods={"post": {"objective": 1.0}}),
+    "api-v1:sweep-list": _private(_sweep),
+    "api-v1:sweep-detail": _private(_sweep_only),
+    "api-v1:sweep-pause": _private(_sweep_only, {"post": None}),
+    "api-v1:sweep-resume": _private(_paused_sweep, {"post": None}),
+    "api-v1:sweep-cancel": _private(_sweep_only, {"post": None}),
+    "api-v1:sweep-importances": _private(_sweep_only),
+    "api-v1:sweep-trials": _private(_sweep_only),
+    "api-v1:sweep-trial-next": _private(_sweep_only, {"post": None}),
+    "api-v1:sweep-trial-report": _private(_sweep, {"post": {"step": 1, "value": 1.0}}),
+    "api-v1:sweep-trial-heartbeat": _private(_sweep, {"post": None}),
+    "api-v1:sweep-trial-finish": _private(_sweep, {"post": {"objective": 1.0}}),
 }
