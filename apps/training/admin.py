@@ -1,20 +1,28 @@
-"""Staff view of training runs, and view-only pages of the log lines they keep."""
+"""Staff view of training runs, and view-only pages of the log lines they keep and the
+compute they used per month."""
 
 from django.contrib import admin
 
 from apps.core.admin import DerivedRowAdmin
 
-from .models import TrainingLogLine, TrainingRun
+from .models import TrainingComputeUsage, TrainingLogLine, TrainingRun
 
 
 @admin.register(TrainingRun)
 class TrainingRunAdmin(admin.ModelAdmin):
-    list_display = ["id", "owner", "status", "step", "max_steps", "attempts", "created_at"]
+    list_display = ["id", "owner", "status", "step", "max_steps", "attempts", "cpu_seconds", "created_at"]
     list_filter = ["status"]
-    readonly_fields = ["lease_owner", "heartbeat_at", "config"]
+    readonly_fields = ["lease_owner", "heartbeat_at", "dispatched_at", "dispatch_id", "cpu_seconds",
+                       "gpu_seconds", "config"]
 
 
 @admin.register(TrainingLogLine)
 class TrainingLogLineAdmin(DerivedRowAdmin):
     list_display = ["id", "training_run", "line", "created_at"]
+    raw_id_fields = ["training_run"]
+
+
+@admin.register(TrainingComputeUsage)
+class TrainingComputeUsageAdmin(DerivedRowAdmin):
+    list_display = ["id", "training_run", "month", "cpu_seconds", "gpu_seconds"]
     raw_id_fields = ["training_run"]

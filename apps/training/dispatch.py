@@ -142,8 +142,9 @@ def dispatch() -> list[int]:
 
 def dispatch_after_commit() -> None:
     """A dispatch pass once the caller's transaction commits (the run it queued or ended is
-    then visible to the pass)."""
-    transaction.on_commit(dispatch)
+    then visible to the pass). A pass that fails is logged, not raised: what the caller
+    committed stands, and the next pass (the safety net at the latest) fills the slots."""
+    transaction.on_commit(dispatch, robust=True)
 
 
 def _safety_pass_schedule() -> None:
