@@ -47,6 +47,7 @@ export function personality(overrides: Partial<Personality> = {}): Personality {
     kind: 'config',
     archetype: '',
     builtin: false,
+    access_role: 'owner',
     current_version: version(),
     created_at: '2026-01-02T10:00:00Z',
     updated_at: '2026-01-02T10:00:00Z',
