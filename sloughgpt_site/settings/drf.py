@@ -51,6 +51,7 @@ SPECTACULAR_SETTINGS = {
         "PersonalityApplicationMethodEnum": "apps.personalities.models.PersonalityApplication.Method",
         "TrainingRunMethodEnum": "apps.training.models.TrainingRun.Method",
         "SweepKindEnum": "apps.sweeps.models.Sweep.Kind",
+        "QuotaLimitNameEnum": "apps.quotas.models.LIMIT_FIELDS",
         "TeamRoleEnum": "apps.teams.models.Role",
         "AccessRoleEnum": "apps.core.access_api.ACCESS_ROLES",
     },

@@ -27,6 +27,7 @@ import { SweepDetailRoute } from './routes/sweep-detail';
 import { SweepsRoute } from './routes/sweeps';
 import { TeamDetailRoute } from './routes/team-detail';
 import { TeamsRoute } from './routes/teams';
+import { UsageRoute } from './routes/usage';
 
 export const routes: RouteObject[] = [
   {
@@ -52,6 +53,7 @@ export const routes: RouteObject[] = [
       { path: 'teams/:teamId', element: <TeamDetailRoute /> },
       { path: 'invitations/:token', element: <InvitationRoute /> },
       { path: 'audit', element: <AuditRoute /> },
+      { path: 'usage', element: <UsageRoute /> },
       {
         path: 'settings',
         element: <SettingsLayout />,

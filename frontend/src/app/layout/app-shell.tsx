@@ -17,6 +17,7 @@ const navigation = [
   { to: '/personalities', label: 'Personalities' },
   { to: '/teams', label: 'Teams' },
   { to: '/audit', label: 'Audit' },
+  { to: '/usage', label: 'Usage' },
   { to: '/settings', label: 'Settings' },
 ] as const;
 

@@ -234,7 +234,7 @@ export function SettingsPanel({ conversation }: { conversation: ConversationDeta
       {quota.data && (
         <p className={muted.small} data-testid="quota">
           Today: {quota.data.tokens_used_today.toLocaleString()} of{' '}
-          {quota.data.tokens_per_day.toLocaleString()} tokens. Resets{' '}
+          {quota.data.tokens_per_day?.toLocaleString() ?? 'unlimited'} tokens. Resets{' '}
           <time dateTime={quota.data.resets_at}>{formatDateTime(quota.data.resets_at)}</time>.
         </p>
       )}

@@ -1,4 +1,4 @@
-/** How much of the storage quota the user's datasets take, as a bar with the numbers. */
+/** How much of the storage quota the user's files take, as a bar with the numbers. */
 import muted from '../../../components/muted.module.css';
 import { ProgressBar } from '../../../components/ui/progress-bar';
 import { formatBytes } from '../../../lib/format-bytes';
@@ -15,6 +15,9 @@ export function StorageUsageBar() {
     return <p className={muted.text}>Storage use is unavailable: {storage.error.message}</p>;
   }
   const { used_bytes: used, quota_bytes: quota } = storage.data;
+  if (quota === null) {
+    return <p className={muted.text}>Storage: {formatBytes(used)} used (unlimited)</p>;
+  }
   const share = quota > 0 ? used / quota : 1;
   const text = `${formatBytes(used)} of ${formatBytes(quota)}`;
   return (
