@@ -65,3 +65,25 @@ async def test_other_users_and_unknown_runs_are_refused(make_user):
     assert foreign == (False, 4404)
     assert unknown == (False, 4404)
     assert anonymous == (False, 4401)
+
+
+async def test_a_team_member_watches_a_shared_run_until_the_share_is_removed(make_user):
+    from apps.teams.tests.factories import make_team, share
+
+    # given
+    owner, viewer = await sync_to_async(make_user)(), await sync_to_async(make_user)()
+    run = await sync_to_async(make_run)(owner)
+    team = await sync_to_async(make_team)(owner, (viewer, "viewer"))
+    granted = await sync_to_async(share)(run.experiment, team)
+    socket = await _socket(viewer, run.pk)
+    connected, _ = await socket.connect()
+    points = [{"key": "loss", "value": 1.5, "step": 3, "timestamp": 12.0}]
+    # when
+    await sync_to_async(services.run_metrics_log)(user=owner, run_id=run.pk, metrics=points)
+    # then
+    assert connected
+    assert (await socket.receive_json_from(timeout=5))["points"] == points
+    await socket.disconnect()
+    # and once the share is gone, a new connection is refused
+    await sync_to_async(granted.delete)()
+    assert await (await _socket(viewer, run.pk)).connect() == (False, 4404)
