@@ -6,6 +6,7 @@
  */
 import { useState } from 'react';
 
+import { accessLabel } from '../../lib/access-role';
 import { ApiError } from '../../lib/api-client';
 import { roleAtLeast, useTeams } from '../../lib/api/get-teams';
 import {
@@ -27,17 +28,6 @@ import { Dialog, DialogActions, DialogClose } from '../ui/dialog';
 import { Form, FormError } from '../ui/form';
 import { SelectField } from '../ui/select-field';
 import styles from './share-dialog.module.css';
-
-const ACCESS_LABELS: Record<string, string> = {
-  owner: 'yours',
-  team_owner: 'team owner',
-  team_admin: 'team admin',
-  team_member: 'team member',
-  team_viewer: 'team viewer',
-  write: 'shared with you to edit',
-  read: 'shared with you to read',
-  public: 'built in',
-};
 
 interface ShareDialogProps {
   kind: ShareKind;
@@ -97,7 +87,7 @@ function SharePanelContent({
     <div className={stack.stack}>
       <p data-testid="share-owner">
         Owned by <strong>{owner}</strong>. Your access:{' '}
-        <Badge>{ACCESS_LABELS[visibility.access_role] ?? visibility.access_role}</Badge>
+        <Badge>{accessLabel(visibility.access_role)}</Badge>
       </p>
       {visibility.shares.length === 0 ? (
         <p className={muted.text}>Not shared with any team.</p>

@@ -13,6 +13,7 @@ import { QueryState } from '../../../components/query-state';
 import { Button } from '../../../components/ui/button';
 import { MasterDetail } from '../../../components/ui/master-detail';
 import { useToast } from '../../../components/ui/toast';
+import { originLabel } from '../../../lib/access-role';
 import type { ModelVersion } from '../../../lib/api/get-model-versions';
 import { useModels } from '../../../lib/api/get-models';
 import { idParam } from '../../../lib/search-params';
@@ -111,7 +112,12 @@ export function ModelsPage({ fineTune }: { fineTune?: FineTuneSlot } = {}) {
           selectedId={selected?.id ?? null}
           onSelect={(id) => select(id)}
           meta={(model) =>
-            `${model.version_count} ${model.version_count === 1 ? 'version' : 'versions'}`
+            [
+              `${model.version_count} ${model.version_count === 1 ? 'version' : 'versions'}`,
+              originLabel(model.access_role),
+            ]
+              .filter(Boolean)
+              .join(' · ')
           }
           itemTestId="model-item"
         >

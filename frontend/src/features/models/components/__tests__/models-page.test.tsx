@@ -21,6 +21,7 @@ const smol = {
   name: 'SmolLM2-135M-Instruct',
   description: '',
   version_count: 1,
+  access_role: 'owner',
   created_at: '2026-01-01T10:00:00Z',
   updated_at: '2026-01-01T10:00:00Z',
 };
@@ -90,6 +91,20 @@ const baseRoutes = {
 };
 
 describe('ModelsPage', () => {
+  it('marks a model shared with you apart from your own', SLOW, async () => {
+    // given
+    const shared = { ...smol, id: 6, name: 'team-model', access_role: 'read' };
+    fakeApi({ ...baseRoutes, '/api/v1/models/': page([smol, shared]) });
+    // when
+    renderPage('/models');
+    // then
+    const items = await screen.findAllByTestId('model-item', {}, LOADED);
+    expect(items.map((item) => item.textContent)).toEqual([
+      'SmolLM2-135M-Instruct1 version',
+      'team-model1 version · shared with you',
+    ]);
+  });
+
   it(
     'registers a run as a new model named after the run, not the model on screen',
     SLOW,

@@ -1,0 +1,26 @@
+/**
+ * The words for a caller's `access_role` on an object (apps.core.access.access_annotate), so
+ * every list and dialog tells "yours" from "shared with you" the same way.
+ */
+export const ACCESS_LABELS: Readonly<Record<string, string>> = {
+  owner: 'yours',
+  team_owner: 'your team’s (owner)',
+  team_admin: 'your team’s (admin)',
+  team_member: 'your team’s (member)',
+  team_viewer: 'your team’s (viewer)',
+  write: 'shared with you to edit',
+  read: 'shared with you to read',
+  public: 'built in',
+};
+
+export function accessLabel(accessRole: string): string {
+  return ACCESS_LABELS[accessRole] ?? accessRole;
+}
+
+/** Where a list row came from, shown beside it: nothing for your own private objects. */
+export function originLabel(accessRole: string): string | null {
+  if (accessRole === 'owner') return null;
+  if (accessRole === 'read' || accessRole === 'write') return 'shared with you';
+  if (accessRole.startsWith('team_')) return 'your team’s';
+  return accessLabel(accessRole);
+}
