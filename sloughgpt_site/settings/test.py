@@ -1,10 +1,13 @@
-"""Tests: the same real PostgreSQL and Redis as development, emails kept in memory,
-fast password hashing."""
+"""Tests: the same real PostgreSQL and Redis as development, emails kept in memory (or in
+files, for the server processes a browser test starts), fast password hashing."""
 
 from .base import *  # noqa: F403
 
 DEBUG = False
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# In memory for the test process; browser tests point the server processes they start at a
+# folder (EMAIL_BACKEND=...filebased.EmailBackend, EMAIL_FILE_PATH) to read the mail they send.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")  # noqa: F405
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", "")  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
 CACHES["default"]["KEY_PREFIX"] = "sloughgpt-test"  # noqa: F405
