@@ -1,4 +1,7 @@
-/** `GET /api/v1/datasets/`: the user's datasets, newest first, with their version counts. */
+/**
+ * `GET /api/v1/datasets/`: the datasets the user can see (their own and those shared with
+ * them; `scope` keeps one side), newest first, with their version counts and access roles.
+ */
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 
 import { api, type ApiResponse } from '../api-client';
@@ -8,17 +11,23 @@ export type Dataset = DatasetPage['results'][number];
 
 export const datasetsQueryKey = ['datasets'] as const;
 
+interface DatasetsOptions {
+  page?: number;
+  pageSize?: number;
+  scope?: 'mine' | 'shared';
+}
+
 export function getDatasets(
-  { page = 1, pageSize = 100 }: { page?: number; pageSize?: number },
+  { page = 1, pageSize = 100, scope }: DatasetsOptions,
   signal?: AbortSignal,
 ): Promise<DatasetPage> {
   return api.get<DatasetPage>('/api/v1/datasets/', {
-    query: { page, page_size: pageSize },
+    query: { page, page_size: pageSize, ...(scope ? { scope } : {}) },
     signal,
   });
 }
 
-export function datasetsQueryOptions(options: { page?: number; pageSize?: number } = {}) {
+export function datasetsQueryOptions(options: DatasetsOptions = {}) {
   return queryOptions({
     queryKey: [...datasetsQueryKey, 'list', options],
     queryFn: ({ signal }) => getDatasets(options, signal),
@@ -26,6 +35,6 @@ export function datasetsQueryOptions(options: { page?: number; pageSize?: number
   });
 }
 
-export function useDatasets(options: { page?: number; pageSize?: number } = {}) {
+export function useDatasets(options: DatasetsOptions = {}) {
   return useQuery(datasetsQueryOptions(options));
 }

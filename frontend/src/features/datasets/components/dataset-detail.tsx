@@ -11,6 +11,7 @@ import section from '../../../components/section.module.css';
 import { ShareDialog } from '../../../components/sharing/share-dialog';
 import stack from '../../../components/stack.module.css';
 import { Button } from '../../../components/ui/button';
+import { allows } from '../../../lib/access-actions';
 import { ConfirmDialog } from '../../../components/ui/dialog';
 import { useToast } from '../../../components/ui/toast';
 import { type DatasetVersion, useDatasetVersions } from '../../../lib/api/get-dataset-versions';
@@ -58,6 +59,7 @@ export function DatasetDetail({
   const versions = useDatasetVersions(dataset.id);
   const deleteVersion = useDeleteDatasetVersion();
   const deleteDataset = useDeleteDataset();
+  const mayDelete = allows(dataset.access_role, 'delete');
   const toast = useToast();
   const [trainingOpen, setTrainingOpen] = useState(false);
   const [deletingVersion, setDeletingVersion] = useState<Subject<DatasetVersion>>({
@@ -109,23 +111,27 @@ export function DatasetDetail({
           >
             New training run
           </Button>
-          <Button
-            variant="ghost"
-            onClick={() => {
-              deleteDataset.reset();
-              setDeletingDataset(true);
-            }}
-          >
-            Delete dataset
-          </Button>
+          {mayDelete && (
+            <Button
+              variant="ghost"
+              onClick={() => {
+                deleteDataset.reset();
+                setDeletingDataset(true);
+              }}
+            >
+              Delete dataset
+            </Button>
+          )}
         </div>
       </header>
 
-      <UploadVersionPanel
-        key={dataset.id}
-        datasetId={dataset.id}
-        onUploaded={(version) => onSelectVersion(version.id)}
-      />
+      {allows(dataset.access_role, 'edit') && (
+        <UploadVersionPanel
+          key={dataset.id}
+          datasetId={dataset.id}
+          onUploaded={(version) => onSelectVersion(version.id)}
+        />
+      )}
 
       <section className={stack.stack} aria-labelledby="versions-title">
         <h3 id="versions-title" className={styles.subheading}>
@@ -151,10 +157,14 @@ export function DatasetDetail({
             versions={list}
             selectedId={selected?.id ?? null}
             onSelect={(version) => onSelectVersion(version.id)}
-            onDelete={(version) => {
-              deleteVersion.reset();
-              setDeletingVersion({ subject: version, open: true });
-            }}
+            onDelete={
+              mayDelete
+                ? (version) => {
+                    deleteVersion.reset();
+                    setDeletingVersion({ subject: version, open: true });
+                  }
+                : undefined
+            }
           />
         )}
       </section>

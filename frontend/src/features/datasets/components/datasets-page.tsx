@@ -6,9 +6,11 @@
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 
+import { AccessBadge } from '../../../components/access-badge';
 import { EmptyState } from '../../../components/empty-state';
 import { Page } from '../../../components/page';
 import { QueryState } from '../../../components/query-state';
+import { type Scope, ScopeFilter, scopeQuery } from '../../../components/scope-filter';
 import { Button } from '../../../components/ui/button';
 import { MasterDetail } from '../../../components/ui/master-detail';
 import { useDatasets } from '../../../lib/api/get-datasets';
@@ -20,7 +22,8 @@ import { StorageUsageBar } from './storage-usage-bar';
 
 export function DatasetsPage({ slots }: { slots: DatasetSlots }) {
   useValidationUpdates();
-  const datasets = useDatasets();
+  const [scope, setScope] = useState<Scope>('all');
+  const datasets = useDatasets({ scope: scopeQuery(scope) });
   const [params, setParams] = useSearchParams();
   const [createOpen, setCreateOpen] = useState(false);
 
@@ -49,6 +52,7 @@ export function DatasetsPage({ slots }: { slots: DatasetSlots }) {
       actions={newButton}
     >
       <StorageUsageBar />
+      <ScopeFilter label="Which datasets" value={scope} onChange={setScope} />
       <QueryState
         query={datasets}
         loading="Loading datasets…"
@@ -56,7 +60,7 @@ export function DatasetsPage({ slots }: { slots: DatasetSlots }) {
         isEmpty={list.length === 0}
         empty={
           <EmptyState
-            title="No datasets yet"
+            title={scope === 'shared' ? 'Nothing shared with you yet' : 'No datasets yet'}
             description="Create a dataset, then upload plain text, JSON Lines, JSON, CSV or a zip of them to train on."
             action={newButton}
             data-testid="datasets-empty"
@@ -68,9 +72,12 @@ export function DatasetsPage({ slots }: { slots: DatasetSlots }) {
           items={list}
           selectedId={selected?.id ?? null}
           onSelect={(id) => select(id)}
-          meta={(dataset) =>
-            `${dataset.version_count} ${dataset.version_count === 1 ? 'version' : 'versions'}`
-          }
+          meta={(dataset) => (
+            <>
+              {dataset.version_count} {dataset.version_count === 1 ? 'version' : 'versions'}{' '}
+              <AccessBadge accessRole={dataset.access_role} />
+            </>
+          )}
           itemTestId="dataset-item"
         >
           {selected && (

@@ -18,7 +18,8 @@ interface VersionsTableProps {
   versions: readonly DatasetVersion[];
   selectedId: number | null;
   onSelect: (version: DatasetVersion) => void;
-  onDelete: (version: DatasetVersion) => void;
+  /** Absent where the caller may not delete the dataset's versions. */
+  onDelete?: (version: DatasetVersion) => void;
 }
 
 export function VersionsTable({ versions, selectedId, onSelect, onDelete }: VersionsTableProps) {
@@ -81,14 +82,16 @@ export function VersionsTable({ versions, selectedId, onSelect, onDelete }: Vers
                   >
                     Download
                   </a>
-                  <Button
-                    size="small"
-                    variant="ghost"
-                    aria-label={`Delete version ${version.number}`}
-                    onClick={() => onDelete(version)}
-                  >
-                    Delete
-                  </Button>
+                  {onDelete && (
+                    <Button
+                      size="small"
+                      variant="ghost"
+                      aria-label={`Delete version ${version.number}`}
+                      onClick={() => onDelete(version)}
+                    >
+                      Delete
+                    </Button>
+                  )}
                 </td>
               </tr>
             );

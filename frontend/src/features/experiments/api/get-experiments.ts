@@ -1,4 +1,7 @@
-/** `GET /api/v1/experiments/`: the user's experiments with their run counts. */
+/**
+ * `GET /api/v1/experiments/`: the experiments the user can see (their own and those shared
+ * with them; `scope` keeps one side) with their run counts and access roles.
+ */
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 
 import { api, type ApiResponse } from '../../../lib/api-client';
@@ -8,18 +11,23 @@ export type Experiment = ExperimentPage['results'][number];
 
 export const experimentsQueryKey = ['experiments'] as const;
 
-export function getExperiments(signal?: AbortSignal): Promise<ExperimentPage> {
-  return api.get<ExperimentPage>('/api/v1/experiments/', { query: { page_size: 200 }, signal });
+type Scope = 'mine' | 'shared' | undefined;
+
+export function getExperiments(scope: Scope, signal?: AbortSignal): Promise<ExperimentPage> {
+  return api.get<ExperimentPage>('/api/v1/experiments/', {
+    query: { page_size: 200, ...(scope ? { scope } : {}) },
+    signal,
+  });
 }
 
-export function experimentsQueryOptions() {
+export function experimentsQueryOptions(scope?: Scope) {
   return queryOptions({
-    queryKey: [...experimentsQueryKey, 'list'],
-    queryFn: ({ signal }) => getExperiments(signal),
+    queryKey: [...experimentsQueryKey, 'list', scope ?? 'all'],
+    queryFn: ({ signal }) => getExperiments(scope, signal),
     placeholderData: keepPreviousData,
   });
 }
 
-export function useExperiments() {
-  return useQuery(experimentsQueryOptions());
+export function useExperiments(scope?: Scope) {
+  return useQuery(experimentsQueryOptions(scope));
 }

@@ -6,15 +6,18 @@
 import { type ReactNode, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 
+import { AccessBadge } from '../../../components/access-badge';
 import { EmptyState } from '../../../components/empty-state';
 import loadError from '../../../components/load-error.module.css';
 import muted from '../../../components/muted.module.css';
 import { Page } from '../../../components/page';
 import pager from '../../../components/pager.module.css';
 import { QueryState } from '../../../components/query-state';
+import { type Scope, ScopeFilter, scopeQuery } from '../../../components/scope-filter';
 import section from '../../../components/section.module.css';
 import { ShareDialog } from '../../../components/sharing/share-dialog';
 import { Button } from '../../../components/ui/button';
+import { allows } from '../../../lib/access-actions';
 import { MasterDetail } from '../../../components/ui/master-detail';
 import { ApiError } from '../../../lib/api-client';
 import { idParam } from '../../../lib/search-params';
@@ -37,7 +40,8 @@ interface ExperimentsPageProps {
 }
 
 export function ExperimentsPage({ newTrainingRun }: ExperimentsPageProps) {
-  const experiments = useExperiments();
+  const [scope, setScope] = useState<Scope>('all');
+  const experiments = useExperiments(scopeQuery(scope));
   const [params, setParams] = useSearchParams();
   const [createOpen, setCreateOpen] = useState(false);
   const [trainingOpen, setTrainingOpen] = useState(false);
@@ -65,6 +69,7 @@ export function ExperimentsPage({ newTrainingRun }: ExperimentsPageProps) {
       lead="Every training run with its params and metrics. Filter, sort, and compare runs side by side."
       actions={actions}
     >
+      <ScopeFilter label="Which experiments" value={scope} onChange={setScope} />
       <QueryState
         query={experiments}
         loading="Loading experiments…"
@@ -72,7 +77,7 @@ export function ExperimentsPage({ newTrainingRun }: ExperimentsPageProps) {
         isEmpty={list.length === 0}
         empty={
           <EmptyState
-            title="No experiments yet"
+            title={scope === 'shared' ? 'Nothing shared with you yet' : 'No experiments yet'}
             description="Start a training run on a dataset and it is tracked here, with its loss curves as it learns."
             action={
               <Button variant="primary" onClick={() => setTrainingOpen(true)}>
@@ -88,9 +93,12 @@ export function ExperimentsPage({ newTrainingRun }: ExperimentsPageProps) {
           items={list}
           selectedId={selected?.id ?? null}
           onSelect={selectExperiment}
-          meta={(experiment) =>
-            `${experiment.run_count ?? 0} ${experiment.run_count === 1 ? 'run' : 'runs'}`
-          }
+          meta={(experiment) => (
+            <>
+              {experiment.run_count ?? 0} {experiment.run_count === 1 ? 'run' : 'runs'}{' '}
+              <AccessBadge accessRole={experiment.access_role} />
+            </>
+          )}
           listWidth="15rem"
         >
           {selected && <ExperimentRuns key={selected.id} experiment={selected} />}
@@ -107,7 +115,11 @@ export function ExperimentsPage({ newTrainingRun }: ExperimentsPageProps) {
       {newTrainingRun({
         open: trainingOpen,
         onOpenChange: setTrainingOpen,
-        experiment: selected ? { id: selected.id, name: selected.name } : undefined,
+        // Training files its run in the selected experiment only where the caller may run.
+        experiment:
+          selected && allows(selected.access_role, 'run')
+            ? { id: selected.id, name: selected.name }
+            : undefined,
       })}
     </Page>
   );
