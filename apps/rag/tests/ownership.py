@@ -1,6 +1,9 @@
 """Ownership-matrix cases for the RAG routes."""
 
-from apps.core.ownership import Case
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+from apps.core.ownership import Case, Raw
 
 
 def _collection(user):
@@ -28,18 +31,23 @@ def _document(user):
     return {"document_id": document.pk}, "owner-secret-notes"
 
 
+def _upload(ids):
+    upload = SimpleUploadedFile("notes.txt", b"Some notes to search.", content_type="text/plain")
+    return Raw(encode_multipart(BOUNDARY, {"file": upload}), content_type=MULTIPART_CONTENT)
+
+
 OWNED_ROUTES = {
     "api-v1:rag-collections": Case(setup=_collection),
     "api-v1:rag-collection-detail": Case(
         setup=_collection, methods={"get": None, "patch": {"name": "taken"}, "delete": None}
     ),
-    "api-v1:rag-documents": Case(setup=_collection, methods={"get": None, "post": None}),
+    "api-v1:rag-documents": Case(setup=_collection, methods={"get": None, "post": _upload}),
     "api-v1:rag-document-detail": Case(setup=_document, methods={"get": None, "delete": None}),
 }
 
 PUBLIC_ROUTES = {
     # The matrix sends ids in paths; this route takes them in its body, and
-    # apps/rag/tests/test_retrieval.py shows another user's collection id there is a 404 and
-    # that results never include another user's chunks.
+    # apps/rag/tests/test_retrieval.py shows another user's collection id there is a 404,
+    # that results never include another user's chunks, and none from an unshared collection.
     "api-v1:rag-search": "collection ids travel in the POST body; see test_retrieval.py",
 }

@@ -2,7 +2,15 @@
 
 from apps.core.ownership import Case
 from apps.datasets.models import Dataset, DatasetVersion
+from apps.registry import storage
 from apps.registry.models import ModelExport, ModelVersion, RegisteredModel
+from apps.registry.selectors import ADAPTER_FILE
+
+
+def _file(path):
+    # Stand-ins for the stored files downloads serve (MEDIA_ROOT is fresh each session).
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not a real model")
 
 
 def _model(user):
@@ -18,10 +26,24 @@ def _version(user):
     return {"version_id": version.pk}, "owner-private-model"
 
 
+def _downloadable(user):
+    kwargs, marker = _version(user)
+    _file(storage.canonical_sou(user.pk, kwargs["version_id"]))
+    return kwargs, marker
+
+
+def _with_adapter(user):
+    kwargs, marker = _version(user)
+    ModelVersion.objects.filter(pk=kwargs["version_id"]).update(source="training_run")
+    _file(storage.source_dir(user.pk, kwargs["version_id"]) / "checkpoint" / ADAPTER_FILE)
+    return kwargs, marker
+
+
 def _export(user):
     kwargs, marker = _version(user)
     export = ModelExport.objects.create(owner=user, model_version_id=kwargs["version_id"], qtype="Q8_0",
                                         status="ready")
+    _file(storage.export_sou(user.pk, kwargs["version_id"], "Q8_0"))
     return {"export_id": export.pk}, marker
 
 
@@ -31,6 +53,19 @@ def _dataset_version(user):
         owner=user, dataset=dataset, number=1, filename="d.txt", format="txt", sha256="0" * 64, size_bytes=1
     )
     return {"version_id": version.pk}, "owner-private"
+
+
+def _version_and_data(user):
+    kwargs, marker = _version(user)
+    data, _ = _dataset_version(user)
+    DatasetVersion.objects.filter(pk=data["version_id"]).update(status="valid")
+    return kwargs, marker
+
+
+def _evaluation(ids):
+    # On the owner's dataset version, an input each audience reaches as it reaches the model.
+    owner = ModelVersion.objects.get(pk=ids["version_id"]).owner
+    return {"dataset_version_id": DatasetVersion.objects.filter(owner=owner).latest("pk").pk, "kind": "perplexity"}
 
 
 OWNED_ROUTES = {
@@ -43,10 +78,10 @@ OWNED_ROUTES = {
     "api-v1:model-version-lineage": Case(setup=_version),
     "api-v1:model-version-exports": Case(setup=_version, methods={"post": {"qtypes": ["Q8_0"]}},
                                          actions={"post": "run"}),
-    "api-v1:model-version-download": Case(setup=_version),
-    "api-v1:model-version-adapter": Case(setup=_version),
+    "api-v1:model-version-download": Case(setup=_downloadable),
+    "api-v1:model-version-adapter": Case(setup=_with_adapter),
     "api-v1:model-version-evaluations": Case(
-        setup=_version, methods={"post": {"dataset_version_id": 1, "kind": "perplexity"}}, actions={"post": "run"}
+        setup=_version_and_data, methods={"post": _evaluation}, actions={"post": "run"}
     ),
     "api-v1:model-export-download": Case(setup=_export),
     "api-v1:dataset-version-models": Case(setup=_dataset_version),
