@@ -1,6 +1,7 @@
 /**
- * One team's page: its members and their roles, inviting by e-mail and the pending
- * invitations (admins and owners), handing the team over, leaving it and deleting it.
+ * One team's page: its members and their roles, the team's use of its plan's limits, renaming
+ * it, inviting by e-mail and the pending invitations (admins and owners), handing the team
+ * over, leaving it and deleting it.
  */
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
@@ -13,10 +14,12 @@ import { Button } from '../../../components/ui/button';
 import { ConfirmDialog } from '../../../components/ui/dialog';
 import { FormError } from '../../../components/ui/form';
 import { useToast } from '../../../components/ui/toast';
+import { UsageBars } from '../../../components/usage-bars';
 import { useMe } from '../../../lib/api/get-me';
 import { roleAtLeast } from '../../../lib/api/get-teams';
 import { useDeleteTeam } from '../api/delete-team';
 import { type TeamDetail, type TeamMember, useTeam } from '../api/get-team';
+import { useTeamUsage } from '../api/get-team-usage';
 import { useLeaveTeam } from '../api/leave-team';
 import { useRemoveMember } from '../api/remove-member';
 import { useTransferTeam } from '../api/transfer-team';
@@ -24,6 +27,7 @@ import { useUpdateMember } from '../api/update-member';
 import { InvitationsList } from './invitations-list';
 import { InviteForm } from './invite-form';
 import { MembersTable } from './members-table';
+import { RenameForm } from './rename-form';
 
 export function TeamPage({ teamId }: { teamId: number }) {
   const team = useTeam(teamId);
@@ -107,6 +111,17 @@ function TeamContent({ team }: { team: TeamDetail }) {
         {memberError && <FormError>{memberError.message}</FormError>}
       </section>
 
+      <TeamUsageSection teamId={team.id} />
+
+      {admin && (
+        <section className={stack.stack} aria-labelledby="rename-title">
+          <header className={`${section.header} ${section.smallTitle}`}>
+            <h2 id="rename-title">Name</h2>
+          </header>
+          <RenameForm key={team.name} team={team} />
+        </section>
+      )}
+
       {admin && (
         <section className={stack.stack} aria-labelledby="invite-title">
           <header className={`${section.header} ${section.smallTitle}`}>
@@ -153,5 +168,23 @@ function TeamContent({ team }: { team: TeamDetail }) {
         error={transfer.error?.message}
       />
     </Page>
+  );
+}
+
+function TeamUsageSection({ teamId }: { teamId: number }) {
+  const usage = useTeamUsage(teamId);
+  return (
+    <section className={stack.stack} aria-labelledby="usage-title">
+      <header className={`${section.header} ${section.smallTitle}`}>
+        <h2 id="usage-title">Usage</h2>
+      </header>
+      <QueryState
+        query={usage}
+        loading="Loading the team’s usage…"
+        failure="Could not load the team’s usage."
+      >
+        {usage.data && <UsageBars limits={usage.data.limits} />}
+      </QueryState>
+    </section>
   );
 }

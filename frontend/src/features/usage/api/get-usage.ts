@@ -4,7 +4,6 @@ import { useQuery } from '@tanstack/react-query';
 import { api, type ApiResponse } from '../../../lib/api-client';
 
 export type Usage = ApiResponse<'/api/v1/usage/', 'get', 200>;
-export type LimitUsage = Usage['limits'][number];
 
 export const usageQueryKey = ['usage'] as const;
 
