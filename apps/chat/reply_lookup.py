@@ -1,6 +1,7 @@
-"""The inference worker's first read for a queued reply: the reply, its conversation, model
-version and personality version, the conversation's collections, the version's ready exports and the finished turns
-before the reply, in one query.
+"""The inference worker's first read for a queued reply: the reply, its conversation (with
+its owner's id, whose access the worker asks again), model version and personality version,
+the conversation's collections, the version's ready exports and the finished turns before
+the reply, in one query.
 
 The SQL is written here rather than built by the ORM because everything the worker does
 before the prompt reaches the engine delays the first token, and on a busy machine it takes
@@ -14,6 +15,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 
 from apps.core.raw_rows import column_count, instance_from_row, select_columns
@@ -39,15 +41,17 @@ class ReplyContext:
 
 # (model, alias, the columns read or None for all). Of the personality version the worker
 # needs whether it is ready and its id (the loader caches the rest by id), and for a version
-# that is not ready the words of its refusal; its JSON spec and profile are not read here.
+# that is not ready the words of its refusal; its JSON spec and profile are not read here. Of
+# the owner, whose access to the model and collections is asked again, only the id.
 _JOINED = ((Message, "m", None), (Conversation, "c", None), (ModelVersion, "v", None),
            (PersonalityVersion, "pv", ("id", "personality_id", "number", "status", "error")))
+_OWNER_COLUMNS = ("id",)
 
 
 @cache
 def _sql() -> str:
     collections = Conversation.collections.through._meta
-    columns = ", ".join(select_columns(model, alias, only) for model, alias, only in _JOINED)
+    columns = ", ".join(select_columns(model, alias, only) for model, alias, only in _joined())
     return f"""
         SELECT {columns},
             ARRAY(SELECT cc."collection_id" FROM "{collections.db_table}" cc
@@ -63,7 +67,12 @@ def _sql() -> str:
         JOIN "{Conversation._meta.db_table}" c ON c."id" = m."conversation_id"
         LEFT JOIN "{ModelVersion._meta.db_table}" v ON v."id" = c."model_version_id"
         LEFT JOIN "{PersonalityVersion._meta.db_table}" pv ON pv."id" = c."personality_version_id"
+        JOIN "{get_user_model()._meta.db_table}" u ON u."id" = c."owner_id"
         WHERE m."id" = %s AND m."role" = %s"""
+
+
+def _joined() -> tuple:
+    return (*_JOINED, (get_user_model(), "u", _OWNER_COLUMNS))
 
 
 def queued_reply(message_id: int) -> ReplyContext | None:
@@ -76,11 +85,11 @@ def queued_reply(message_id: int) -> ReplyContext | None:
     if row is None:
         return None
     instances, start = [], 0
-    for model, alias, only in _JOINED:
+    for model, alias, only in _joined():
         end = start + column_count(model, only)
         instances.append(instance_from_row(model, row[start:end], alias, only))
         start = end
-    reply, conversation, version, persona_version = instances
+    reply, conversation, version, persona_version, owner = instances
     collection_ids, ready_qtypes, history = row[start:]
     if version.pk is None:  # the LEFT JOIN found no version: it was deleted
         version = None
@@ -88,6 +97,7 @@ def queued_reply(message_id: int) -> ReplyContext | None:
         persona_version = None
     Conversation._meta.get_field("model_version").set_cached_value(conversation, version)
     Conversation._meta.get_field("personality_version").set_cached_value(conversation, persona_version)
+    Conversation._meta.get_field("owner").set_cached_value(conversation, owner)
     Message._meta.get_field("conversation").set_cached_value(reply, conversation)
     return ReplyContext(
         reply=reply, conversation=conversation, model_version=version,

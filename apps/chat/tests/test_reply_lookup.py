@@ -1,7 +1,7 @@
 """What the inference worker reads before a reply's prompt reaches the engine: the queued
 reply, its conversation's collections, the model version's ready exports and the earlier
 turns, in one query (every query there delays the first token), and the file it then serves
-the model from."""
+the model from, once one more query says the conversation's owner may still read it."""
 
 from __future__ import annotations
 
@@ -46,9 +46,11 @@ def test_the_worker_reads_the_reply_its_collections_and_ready_exports_in_one_que
     # when
     with django_assert_num_queries(1):
         context = queued_reply(queued.pk)
+    with django_assert_num_queries(1):  # may the owner still read the model?
         path = _sou_path(context)
     # then the ready export serves the model, and the failed one is not offered
     assert context.reply.status == "queued" and context.reply.conversation_id == chat.pk
+    assert context.conversation.owner.pk == owner.pk
     assert sorted(context.collection_ids) == sorted([notes.pk, papers.pk])
     assert context.ready_qtypes == ["Q4_0"]
     assert path == storage.export_sou(owner.pk, version.pk, "Q4_0")
