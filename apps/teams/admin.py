@@ -20,6 +20,22 @@ class TeamAdmin(admin.ModelAdmin):
     raw_id_fields = ["created_by"]
 
 
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    """Which teams a person belongs to, searchable by address; changed on the team's page."""
+
+    list_display = ["user", "team", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "team__name"]
+    list_select_related = ["user", "team"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
     list_display = ["email", "team", "role", "invited_by", "expires_at", "accepted_at", "revoked_at"]

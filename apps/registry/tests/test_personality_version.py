@@ -23,7 +23,7 @@ def owner(make_user, settings, tmp_path):
 def _register(base, sou_path):
     cheerful = Personality.objects.get(owner=None, archetype="cheerful enthusiast")
     return services.model_version_create_with_personality(
-        base_version=base, personality_version=cheerful.current_version, sou_path=sou_path)
+        user=base.owner, base_version=base, personality_version=cheerful.current_version, sou_path=sou_path)
 
 
 def test_a_rolled_back_registration_leaves_no_file_in_a_version_folder(owner, tmp_path):
