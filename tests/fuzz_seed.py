@@ -89,5 +89,8 @@ def seed_user(user) -> Seed:
         "members/user_id": user.pk,
         "invitations/invitation_id": invitation.pk,
         "sharing/kind": "dataset",
+        "kind/object_id": version.dataset_id,
         "shares/team_id": team.pk,
+        "quotas/kind": "user",
+        "kind/account_id": user.pk,
     })

@@ -35,7 +35,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 EXAMPLES_PER_OPERATION = 12
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
-PATH_PARAMETER = re.compile(r"([^/{}]+)/\{(\w+)\}")
+# Each parameter with the segment before it, itself a parameter's name (braces dropped) when
+# two follow each other: /staff/quotas/{kind}/{account_id} gives quotas/kind and kind/account_id.
+PATH_PARAMETER = re.compile(r"(?:^|/)(?=\{?([^/{}]+)\}?/\{(\w+)\})")
 
 
 def _path_values(path: str, values: dict[str, object]) -> dict[str, object]:
