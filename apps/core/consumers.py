@@ -2,7 +2,9 @@
 anonymous user, 4404 for an id that is unknown or not theirs, the WebSocket twins of 401 and
 404), joins the group, leaves it on disconnect and answers pings. It also joins its
 credential's groups (apps.core.ws_auth) and closes with 4401 when that credential ends: on the
-credential's events, when it is found ended as the socket joins, and when a token expires.
+credential's events, when it is found ended as the socket joins, and when a token expires;
+and it closes with 4404 when its user lost access to what it follows (an "access.changed"
+event: apps.core.ws_auth.sockets_recheck_access).
 `NotificationsConsumer` is the per-user notifications socket (`/ws/notifications/`): later
 features publish events for one user; only that user's connections receive them."""
 
@@ -14,6 +16,9 @@ from django.utils import timezone
 
 from .notifications import user_group
 from .ws_auth import CLOSED_CODE, credential_expires_at, credential_groups, credential_is_live
+
+# The WebSocket twin of 404: what the socket asks for is unknown, or not the user's to follow.
+NOT_FOUND_CODE = 4404
 
 
 def _credential_state(credential):
@@ -40,7 +45,7 @@ class GroupConsumer(AsyncJsonWebsocketConsumer):
             return
         group = await self.group_for(self.scope["user"])
         if group is None:
-            await self.close(code=4404)
+            await self.close(code=NOT_FOUND_CODE)
             return
         self.joined = [group, *credential_groups(credential)]
         for name in self.joined:
@@ -86,6 +91,12 @@ class GroupConsumer(AsyncJsonWebsocketConsumer):
         still holds."""
         if not await self._credential_holds():
             await self.close(code=CLOSED_CODE)
+
+    async def access_changed(self, message):
+        """Who may see what changed for this user: close unless they may still follow what
+        the socket joined."""
+        if await self.group_for(self.scope["user"]) != self.joined[0]:
+            await self.close(code=NOT_FOUND_CODE)
 
     async def receive_json(self, content, **kwargs):
         # One-way sockets answer pings only, so clients can check the connection.

@@ -10,6 +10,9 @@ personal API token for other clients; the middleware records which one in
 - any other change to a user (password change, deactivation, deletion) asks every socket of
   that user to re-check its credential, so sessions a new password invalidated close while a
   still-valid token's stay open; any other change to a token asks its sockets the same;
+- a change to who may see what (a share removed, a member gone, an object moved, a team
+  deleted) asks the affected users' sockets to check their access again
+  (`sockets_recheck_access`); those that lost it close with 4404;
 - a token's expiry sends no event: a socket opened with an expiring token re-checks it when
   it expires (`credential_expires_at`);
 - consumers re-check once they have joined their groups (a credential that ended after the
@@ -124,6 +127,22 @@ def sockets_recheck_for_token(token_id: int) -> None:
 
 def sockets_recheck_for_user(user_id: int) -> None:
     _send(f"sockets.user.{user_id}", {"type": "credential.changed"})
+
+
+def sockets_recheck_access(user_ids) -> None:
+    """Asks every socket of these users to check again that it may still follow what it
+    joined (apps.core.consumers.GroupConsumer.group_for), once the caller's transaction
+    commits: after a share is removed, a member leaves or is removed, an object changes hands
+    or a team is deleted. Sockets that lost their access close with 4404."""
+    from django.db import transaction
+
+    user_ids = sorted(set(user_ids))
+
+    def send():
+        for user_id in user_ids:
+            _send(f"sockets.user.{user_id}", {"type": "access.changed"})
+
+    transaction.on_commit(send, robust=True)
 
 
 @database_sync_to_async

@@ -47,9 +47,17 @@ def _model_name_clean(name: str) -> str:
 
 @transaction.atomic
 def registered_model_get_or_create(*, user, name: str, description: str = "") -> RegisteredModel:
+    """The user's private model called `name`, made if they have none. A name that finds only
+    a team's model they made (theirs no longer once moved) is refused rather than guessed at:
+    the team's needs its id, which says whose access adds to it."""
+    name = _model_name_clean(name)
+    model = RegisteredModel.objects.filter(owner=user, team__isnull=True, name=name).first()
+    if model is not None:
+        return model
+    if RegisteredModel.objects.filter(owner=user, team__isnull=False, name=name).exists():
+        raise ValidationError({"name": [f"a team owns a model named {name!r}; pass model_id"]})
     model, _ = RegisteredModel.objects.get_or_create(
-        owner=user, name=_model_name_clean(name), defaults={"description": description}
-    )
+        owner=user, team=None, name=name, defaults={"description": description})
     return model
 
 
@@ -232,13 +240,15 @@ def model_version_create_starter(*, user) -> tuple[ModelVersion, bool]:
 
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     existing = (ModelVersion.objects.select_related("registered_model")
-                .filter(owner=user, source=Source.STARTER,
+                .filter(owner=user, registered_model__team__isnull=True, source=Source.STARTER,
                         status__in=[ModelVersion.Status.IMPORTING, ModelVersion.Status.READY])
                 .order_by("-pk").first())
     if existing is not None:
         return existing, False
+    # Always into the user's private starter model, made if a team owns the one they had.
+    model, _ = RegisteredModel.objects.get_or_create(owner=user, team=None, name=STARTER_NAME)
     version = _new_version(
-        user=user, name=STARTER_NAME, bump="minor", source=Source.STARTER,
+        user=user, name=None, model_id=model.pk, bump="minor", source=Source.STARTER,
         description="SmolLM2-135M-Instruct (Apache-2.0), the starter chat model.",
     )
     _enqueue_import(version)

@@ -102,8 +102,10 @@ class TeamDetailApi(APIView):
         return Response(_team_detail(request.user, team_id))
 
     @extend_schema(operation_id="teams_delete", responses={204: None},
-                   description="Owners only. Objects the team owned go back to the users who created them; "
-                               "its shares and pending invitations are deleted.")
+                   description="Owners only. Objects the team owned become the deleting owner's private "
+                               "objects, counted against their storage (409 while they already have "
+                               "one of the same kind and name); its shares and pending invitations are "
+                               "deleted.")
     def delete(self, request, team_id: int):
         services.team_delete(user=request.user, team_id=team_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -8,15 +8,12 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
 from rest_framework.exceptions import NotFound, PermissionDenied
 
-from apps.core.access import Action, access_annotate, access_get, shareable_root
+from apps.core.access import Action, access_annotate, access_get, access_queryset, shareable_root
 
 from .models import AuditEvent, Invitation, Membership, Role, Share, Team
 
-# Roles from least to most; a role may do what every role before it may.
-ROLE_ORDER = [Role.VIEWER, Role.MEMBER, Role.ADMIN, Role.OWNER]
 # The kinds of objects that can be shared, as clients name them, and their root models.
 SHAREABLE_KINDS: dict[str, str] = {
     "dataset": "datasets.Dataset",
@@ -29,7 +26,9 @@ SHAREABLE_KINDS: dict[str, str] = {
 
 
 def role_at_least(role: str, minimum: str) -> bool:
-    return ROLE_ORDER.index(Role(role)) >= ROLE_ORDER.index(Role(minimum))
+    """Whether `role` is `minimum` or above (Role lists the roles from least to most)."""
+    order = list(Role)
+    return order.index(Role(role)) >= order.index(Role(minimum))
 
 
 def team_list(*, user) -> QuerySet[Team]:
@@ -103,10 +102,15 @@ class Visibility:
 
 
 def visibility_get(*, user, kind: str, object_id) -> Visibility:
+    """Who can see the object. Every share is listed only to those who may change them (its
+    owner, its team's admins); anyone else it is shared with sees the shares that reach them,
+    not which other teams it is shared with."""
     obj = shareable_get(user=user, kind=kind, object_id=object_id)
     team = getattr(obj, "team", None)
     shares = Share.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
                                   ).select_related("team").order_by("team__name")
+    if not access_queryset(type(obj), user=user, action=Action.SHARE).filter(pk=obj.pk).exists():
+        shares = shares.filter(team__memberships__user=user)
     owner = getattr(obj, "owner", None)
     return Visibility(
         kind=kind, id=obj.pk, name=str(getattr(obj, "name", None) or getattr(obj, "title", None) or obj),
@@ -132,7 +136,3 @@ def audit_event_list(*, user, team_id=None, actor_id=None, action: str | None = 
     if action:
         events = events.filter(action=action)
     return events
-
-
-def invitation_is_expired(invitation: Invitation) -> bool:
-    return invitation.expires_at <= timezone.now()

@@ -27,10 +27,10 @@ from apps.datasets.services import dataset_version_path
 from apps.experiments.models import Experiment
 from apps.experiments.realtime import publish_run_event
 from apps.experiments.services import (
-    artifact_upload,
+    artifact_record,
     experiment_named,
     run_create,
-    run_metrics_log,
+    run_metrics_record,
     run_status_record,
 )
 from apps.quotas.accounts import account_of
@@ -240,7 +240,7 @@ def training_run_create(
         experiment = access_get(Experiment, user=user, pk=experiment_id, action=Action.RUN)
     else:
         experiment_name = (experiment_name or version.dataset.name).strip()
-        experiment = experiment_named(user=user, name=experiment_name, action=Action.RUN)
+        experiment = experiment_named(user=user, name=experiment_name)
     compute_quota_check(account_of(experiment))
     storage_check_room(account_of(experiment))  # checkpoints would not fit
     flat_params = {
@@ -357,7 +357,8 @@ class _Reporter:
 
     def on_metrics(self, step: int, values: dict[str, float]) -> None:
         points = [{"key": key, "value": float(value), "step": step} for key, value in values.items()]
-        run_metrics_log(user=self.training_run.owner, run_id=self.training_run.run_id, metrics=points)
+        # Unchecked: a creator made a viewer mid-run does not stop the run's metrics.
+        run_metrics_record(run_id=self.training_run.run_id, metrics=points)
         if self.first_step is None:
             self.first_step = step
         done = step - self.first_step
@@ -542,11 +543,8 @@ def _checkpoints_to_artifacts(training_run: TrainingRun) -> None:
             source = Path(directory) / filename
             if source.exists():
                 with source.open("rb") as handle:
-                    artifact_upload(
-                        user=training_run.owner, run_id=training_run.run_id,
-                        file=File(handle, name=filename), path=f"checkpoints/{label}/{filename}",
-                        written_by_worker=True,
-                    )
+                    artifact_record(run_id=training_run.run_id, file=File(handle, name=filename),
+                                    path=f"checkpoints/{label}/{filename}")
 
 
 def _finish(training_run: TrainingRun, status: str, error: str = "") -> str:

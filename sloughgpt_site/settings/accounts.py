@@ -34,6 +34,9 @@ ACCOUNT_RATE_LIMITS = {
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SloughGPT <noreply@localhost>")
 # Days a team invitation link keeps working (apps.teams.services.invitation_create).
 SLOUGHGPT_INVITATION_TTL_DAYS = env_int("SLOUGHGPT_INVITATION_TTL_DAYS", 7)
+# Teams one user may own: each team is an account with its own plan, so owning many would
+# multiply one person's quotas (apps.teams.services).
+SLOUGHGPT_TEAMS_PER_USER = env_int("SLOUGHGPT_TEAMS_PER_USER", 10)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

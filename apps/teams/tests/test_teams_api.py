@@ -44,7 +44,7 @@ def test_admins_rename_a_team_and_members_cannot(make_user, api_client_for):
     assert "admin" in refused.json()["error"]["message"]
 
 
-def test_deleting_a_team_gives_its_objects_back_to_their_creators(make_user, api_client_for):
+def test_deleting_a_team_hands_its_objects_to_the_owner_who_deletes_it(make_user, api_client_for):
     # given: bob moved his dataset into alice's team
     alice, bob, admin = make_user(), make_user(), make_user()
     team = make_team(alice, (bob, "member"), (admin, "admin"))
@@ -55,7 +55,8 @@ def test_deleting_a_team_gives_its_objects_back_to_their_creators(make_user, api
     # then
     assert refused.status_code == 403
     assert deleted.status_code == 204
-    assert access_get(Dataset, user=bob, pk=dataset.pk, action=Action.DELETE) == dataset
+    assert access_get(Dataset, user=alice, pk=dataset.pk, action=Action.DELETE) == dataset
+    assert api_client_for(bob).get(f"/api/v1/datasets/{dataset.pk}/").status_code == 404
     assert api_client_for(alice).get(f"/api/v1/teams/{team.pk}/").status_code == 404
     assert AuditEvent.objects.filter(action="team.delete", actor=alice, target_name="crew").exists()
 

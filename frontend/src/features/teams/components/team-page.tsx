@@ -147,7 +147,7 @@ function TeamContent({ team }: { team: TeamDetail }) {
         open={confirm === 'delete'}
         onOpenChange={(open) => setConfirm(open ? 'delete' : null)}
         title={`Delete ${team.name}?`}
-        description="Everything the team owns goes back to the person who created it, shares with the team end and pending invitations stop working. This cannot be undone."
+        description="Everything the team owns becomes yours (private to you, and counted against your storage), shares with the team end and pending invitations stop working. This cannot be undone."
         confirmLabel="Delete team"
         onConfirm={deleteTeam}
         pending={remove.isPending}
