@@ -17,9 +17,12 @@ class Experiment(OwnedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # One name per owner among their private experiments: one moved into a team leaves
+        # its name free for a new private one.
         constraints = [
             models.UniqueConstraint(
-                fields=["owner", "name"], name="experiment_unique_name_per_owner"
+                fields=["owner", "name"], condition=models.Q(team__isnull=True),
+                name="experiment_unique_name_per_owner",
             )
         ]
 

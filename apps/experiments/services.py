@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.core.access import Action, access_check, access_get
+from apps.core.access import Action, access_get
 from apps.quotas.accounts import account_of
 from apps.quotas.storage import storage_charge, storage_release, storage_release_paths
 from apps.teams.audit import audit_record
@@ -47,15 +47,13 @@ def experiment_create(*, user, name: str, description: str = "") -> Experiment:
         raise _unique_name_error(name) from None
 
 
-def experiment_named(*, user, name: str, action: Action) -> Experiment:
-    """The user's own experiment called `name`, made if they have none (where training,
-    sweeps and evaluations file their runs when no experiment is named). One they moved into
-    a team must still allow them `action` (403 or 404 otherwise)."""
-    found = Experiment.objects.filter(owner=user, name=name).first()
-    if found is None:
-        return experiment_create(user=user, name=name)
-    access_check(found, user=user, action=action)
-    return found
+def experiment_named(*, user, name: str, description: str = "") -> Experiment:
+    """The user's own private experiment called `name`, made if they have none (where
+    training, sweeps and evaluations file their runs when no experiment is named). One they
+    moved into a team is that team's: its name no longer finds it, and a new private one is
+    made (names are one per owner among private experiments)."""
+    found = Experiment.objects.filter(owner=user, team__isnull=True, name=name).first()
+    return found if found is not None else experiment_create(user=user, name=name, description=description)
 
 
 @transaction.atomic
@@ -153,15 +151,18 @@ def run_update(
 
 
 @transaction.atomic
-def run_status_record(*, run_id: int, status: str) -> Run:
-    """Sets the status of a run whose work our own services do (training): the caller has
-    already checked the user's access for what changed it (a member cancelling a run in a
-    team's experiment, a worker finishing one), so it is not asked again for the run's owner,
-    who may have no access to a team-owned experiment."""
+def run_status_record(*, run_id: int, status: str, notes: str | None = None) -> Run:
+    """Sets the status (and notes, such as why it failed) of a run whose work our own
+    services do; also for a member cancelling a run in a team's experiment, whose access the
+    caller checked."""
     run = Run.objects.select_for_update().get(pk=run_id)
+    changed = status != run.status or (notes is not None and notes != run.notes)
+    if notes is not None:
+        run.notes = notes
     if status != run.status:
         _apply_status(run, status)
         publish_run_event(run_id=run.pk, event={"type": "run.status", "run": run.pk, "status": status})
+    if changed:
         run.save()
     return run
 
@@ -198,6 +199,16 @@ def run_metrics_log(*, user, run_id: int, metrics, idempotency_key: str | None =
     again with the same `idempotency_key` stores nothing and returns the first count.
     Steps start at `min_step` (MLflow's API takes negative ones)."""
     run = access_get(Run, user=user, pk=run_id, action=Action.EDIT)
+    return _metrics_store(run, metrics, idempotency_key=idempotency_key, min_step=min_step)
+
+
+@transaction.atomic
+def run_metrics_record(*, run_id: int, metrics) -> int:
+    """A worker's batch of points for the run its work is tracked in (see run_status_record)."""
+    return _metrics_store(Run.objects.get(pk=run_id), metrics)
+
+
+def _metrics_store(run: Run, metrics, *, idempotency_key: str | None = None, min_step: int = 0) -> int:
     rows = metric_points_clean(metrics, now=time.time(), min_step=min_step)
     if idempotency_key is not None:
         # A resend waits here on the unique key until the first send commits or rolls back.
@@ -214,13 +225,24 @@ def run_metrics_log(*, user, run_id: int, metrics, idempotency_key: str | None =
     return len(rows)
 
 
-def artifact_upload(*, user, run_id: int, file: UploadedFile, path: str | None = None,
-                    written_by_worker: bool = False) -> Artifact:
+def artifact_upload(*, user, run_id: int, file: UploadedFile, path: str | None = None) -> Artifact:
     """Streams the upload into the run's storage, recording size and sha256. Uploading to
     a name the run already has replaces that artifact's file. The file lies in the run's
     owner's folder, whoever uploads it; its bytes count against the run's account (413 past
-    its quota, unless a worker stores what training already wrote)."""
+    its quota)."""
     run = access_get(Run, user=user, pk=run_id, action=Action.EDIT)
+    return _artifact_store(run, uploader=user, file=file, path=path)
+
+
+def artifact_record(*, run_id: int, file, path: str) -> Artifact:
+    """A file a worker wrote (a training checkpoint) as an artifact of its run, the run's
+    owner's (see run_status_record). Counted even past the storage quota: the bytes are
+    already on disk, and new uploads and runs are refused until something is deleted."""
+    run = Run.objects.get(pk=run_id)
+    return _artifact_store(run, uploader=run.owner, file=file, path=path, written_by_worker=True)
+
+
+def _artifact_store(run: Run, *, uploader, file, path: str | None, written_by_worker: bool = False) -> Artifact:
     name = artifact_path_clean(path if path else file.name or "")
     temp, size, sha256 = storage.receive(
         file.chunks(), owner_id=run.owner_id, run_id=run.pk, limit=settings.SLOUGHGPT_MAX_UPLOAD_BYTES
@@ -228,7 +250,7 @@ def artifact_upload(*, user, run_id: int, file: UploadedFile, path: str | None =
     try:
         with transaction.atomic():
             artifact, created = Artifact.objects.select_for_update().get_or_create(
-                run=run, path=name, defaults={"owner": user, "size": size, "sha256": sha256}
+                run=run, path=name, defaults={"owner": uploader, "size": size, "sha256": sha256}
             )
             storage_charge(account_of(run), size - (0 if created else artifact.size), force=written_by_worker)
             if not created:

@@ -36,9 +36,9 @@ def experiment_resolve(*, user, experiment_id, action: Action = Action.READ) -> 
     their team will do); "0" is the caller's own Default experiment, made on first use."""
     if experiment_id == DEFAULT_EXPERIMENT_ID:
         try:
-            return tracking.experiment_named(user=user, name=DEFAULT_EXPERIMENT_NAME, action=action)
+            return tracking.experiment_named(user=user, name=DEFAULT_EXPERIMENT_NAME)
         except ValidationError:  # made by a concurrent request a moment ago
-            return tracking.experiment_named(user=user, name=DEFAULT_EXPERIMENT_NAME, action=action)
+            return tracking.experiment_named(user=user, name=DEFAULT_EXPERIMENT_NAME)
     return access_get(Experiment, user=user, pk=parse_id(experiment_id, kind="experiment"), action=action)
 
 

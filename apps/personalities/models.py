@@ -52,7 +52,9 @@ class Personality(models.Model):
         verbose_name_plural = "personalities"
         ordering = [models.F("owner").asc(nulls_first=True), "name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["owner", "name"], name="personality_unique_name"),
+            # One name per owner among their private personalities (see Experiment).
+            models.UniqueConstraint(fields=["owner", "name"], condition=models.Q(team__isnull=True),
+                                    name="personality_unique_name"),
             models.UniqueConstraint(
                 fields=["name"], condition=models.Q(owner__isnull=True),
                 name="builtin_personality_unique_name",

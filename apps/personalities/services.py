@@ -72,13 +72,14 @@ def _writable(*, user, personality_id: int, action: Action = Action.EDIT) -> Per
     return personality
 
 
-def _check_name_free(*, user, name: str, exclude: int | None = None) -> str:
-    """`name`, stripped, unless `user` (the personality's owner) already has one called so."""
+def _check_name_free(*, user, name: str, exclude: int | None = None, private: bool = True) -> str:
+    """`name`, stripped, unless `user` (the personality's owner) already has a private one
+    called so. Names of a team's personalities (`private` False) are not one per owner."""
     name = name.strip()
     if not name:
         raise ValidationError({"name": ["give the personality a name"]})
-    taken = Personality.objects.filter(owner=user, name=name).exclude(pk=exclude)
-    if taken.exists():
+    taken = Personality.objects.filter(owner=user, team__isnull=True, name=name).exclude(pk=exclude)
+    if private and taken.exists():
         raise ValidationError({"name": [f"you already have a personality named {name!r}"]})
     return name
 
@@ -397,7 +398,8 @@ def personality_update(*, user, personality_id: int, name: str | None = None,
     if foreign:
         raise ValidationError({foreign[0]: [f"a {personality.kind} personality has no {foreign[0]}"]})
     if name is not None:
-        name = _check_name_free(user=personality.owner, name=name, exclude=personality.pk)
+        name = _check_name_free(user=personality.owner, name=name, exclude=personality.pk,
+                                private=personality.team_id is None)
     renamed = name is not None and name != personality.name
     if given and personality.kind == Personality.Kind.LEARNED:
         return _update_learned(personality, user=user, name=name, description=description, **given)
@@ -491,7 +493,8 @@ def _update_learned(personality: Personality, *, user, name, description, **give
 
 
 def _copy_name(*, user, name: str) -> str:
-    taken = set(Personality.objects.filter(owner=user, name__startswith=name).values_list("name", flat=True))
+    taken = set(Personality.objects.filter(owner=user, team__isnull=True, name__startswith=name)
+                .values_list("name", flat=True))
     if name not in taken:
         return name
     for n in range(2, 1000):

@@ -29,8 +29,10 @@ class Collection(OwnedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # One name per owner among their private collections (see Experiment).
         constraints = [
-            models.UniqueConstraint(fields=["owner", "name"], name="rag_collection_owner_name")
+            models.UniqueConstraint(fields=["owner", "name"], condition=models.Q(team__isnull=True),
+                                    name="rag_collection_owner_name")
         ]
 
     def __str__(self) -> str:

@@ -35,7 +35,8 @@ def _check_chunking(*, chunk_size: int, chunk_overlap: int) -> None:
 
 
 def _check_name_free(*, user, name: str, exclude_id: int | None = None) -> None:
-    taken = Collection.objects.filter(owner=user, name=name).exclude(pk=exclude_id).exists()
+    """Names are one per owner among their private collections (a team's are not counted)."""
+    taken = Collection.objects.filter(owner=user, team__isnull=True, name=name).exclude(pk=exclude_id).exists()
     if taken:
         raise ValidationError({"name": [f"You already have a collection named {name!r}."]})
 
@@ -66,7 +67,8 @@ def collection_update(*, user, collection_id: int, **changes) -> Collection:
                             action=Action.EDIT)
     if "name" in changes:
         changes["name"] = changes["name"].strip()
-        _check_name_free(user=collection.owner, name=changes["name"], exclude_id=collection.pk)
+        if collection.team_id is None:
+            _check_name_free(user=collection.owner, name=changes["name"], exclude_id=collection.pk)
     for field, value in changes.items():
         setattr(collection, field, value)
     _check_chunking(chunk_size=collection.chunk_size, chunk_overlap=collection.chunk_overlap)

@@ -14,8 +14,13 @@ from apps.core.access import Action, access_get, access_queryset
 from apps.core.user_paths import error_text
 from apps.datasets.models import DatasetVersion
 from apps.datasets.services import dataset_version_path
-from apps.experiments.models import Experiment, Run
-from apps.experiments.services import experiment_create, run_create, run_metrics_log, run_update
+from apps.experiments.models import Run
+from apps.experiments.services import (
+    experiment_named,
+    run_create,
+    run_metrics_record,
+    run_status_record,
+)
 
 from . import storage
 from .models import ModelVersion
@@ -40,9 +45,8 @@ def model_evaluation_create(
         raise ValidationError({"dataset_version_id": [f"dataset version is {dataset_version.status}, not valid"]})
     if kind not in KINDS:
         raise ValidationError({"kind": [f"one of {', '.join(KINDS)}"]})
-    experiment = Experiment.objects.filter(owner=user, team__isnull=True, name=EVALUATION_EXPERIMENT).first() or experiment_create(
-        user=user, name=EVALUATION_EXPERIMENT, description="Evaluations of registered model versions."
-    )
+    experiment = experiment_named(user=user, name=EVALUATION_EXPERIMENT,
+                                  description="Evaluations of registered model versions.")
     params = {
         "model": str(version), "model_version": version.pk, "dataset_version": dataset_version.pk,
         "kind": kind, "max_records": max_records, "max_tokens": max_tokens,
@@ -59,12 +63,13 @@ def model_evaluation_create(
 
 def model_evaluation_run(*, run_id: int) -> str:
     """Runs the evaluation a run describes and records its scores as the run's metrics.
-    Idempotent: a run that is no longer queued is left alone. Access is asked again here: a
-    share removed while the run waited fails it as a version that does not exist."""
+    Idempotent: a run that is no longer queued is left alone. Access to the version and the
+    data is asked again here (a share removed while the run waited fails it as a version that
+    does not exist); the run's own status, metrics and notes are written unchecked."""
     run = Run.objects.select_related("owner").get(pk=run_id)
     if run.status != "queued":
         return run.status
-    run_update(user=run.owner, run_id=run.pk, status="running")
+    run_status_record(run_id=run.pk, status="running")
     params = run.params
     try:
         version = access_queryset(ModelVersion, user=run.owner, action=Action.RUN).get(pk=params["model_version"])
@@ -75,17 +80,14 @@ def model_evaluation_run(*, run_id: int) -> str:
             scores = _perplexity(sou_path, data_path)
         else:
             scores = _generation_scores(sou_path, data_path, dataset_version, params)
-        run_metrics_log(
-            user=run.owner, run_id=run.pk,
+        run_metrics_record(
+            run_id=run.pk,
             metrics=[{"key": key, "value": float(value), "step": 0} for key, value in scores.items()],
         )
-        status = "finished"
     except Exception as exc:  # the run must say what went wrong, whatever it was
         logger.exception("evaluation run %s failed", run_id)
-        run_update(user=run.owner, run_id=run.pk, notes=error_text(exc))
-        status = "failed"
-    run_update(user=run.owner, run_id=run.pk, status=status)
-    return status
+        return run_status_record(run_id=run.pk, status="failed", notes=error_text(exc)).status
+    return run_status_record(run_id=run.pk, status="finished").status
 
 
 def _perplexity(sou_path: Path, data_path: Path) -> dict[str, float]:

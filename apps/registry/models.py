@@ -25,8 +25,10 @@ class RegisteredModel(OwnedModel):
 
     class Meta:
         ordering = ["-updated_at", "-id"]
+        # One name per owner among their private models (see Experiment).
         constraints = [
-            models.UniqueConstraint(fields=["owner", "name"], name="registered_model_unique_name")
+            models.UniqueConstraint(fields=["owner", "name"], condition=models.Q(team__isnull=True),
+                                    name="registered_model_unique_name")
         ]
 
     def __str__(self) -> str:

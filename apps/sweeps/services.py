@@ -162,7 +162,7 @@ def sweep_create(
     if experiment_id is not None:
         experiment = access_get(Experiment, user=user, pk=experiment_id, action=action)
     else:
-        experiment = experiment_named(user=user, name=(experiment_name or name).strip(), action=action)
+        experiment = experiment_named(user=user, name=(experiment_name or name).strip())
     sweep = Sweep.objects.create(
         owner=user, name=name.strip(), kind=kind, experiment=experiment, dataset_version=version,
         base_config=base_config, search_space=space, objective_metric=objective_metric, direction=direction,
