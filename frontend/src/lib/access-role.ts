@@ -16,11 +16,3 @@ export const ACCESS_LABELS: Readonly<Record<string, string>> = {
 export function accessLabel(accessRole: string): string {
   return ACCESS_LABELS[accessRole] ?? accessRole;
 }
-
-/** Where a list row came from, shown beside it: nothing for your own private objects. */
-export function originLabel(accessRole: string): string | null {
-  if (accessRole === 'owner') return null;
-  if (accessRole === 'read' || accessRole === 'write') return 'shared with you';
-  if (accessRole.startsWith('team_')) return 'your team’s';
-  return accessLabel(accessRole);
-}

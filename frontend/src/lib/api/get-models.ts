@@ -1,5 +1,8 @@
-/** `GET /api/v1/models/`: the user's registered models, most recently changed first. */
-import { queryOptions, useQuery } from '@tanstack/react-query';
+/**
+ * `GET /api/v1/models/`: the registered models the user can see (their own and those shared
+ * with them; `scope` keeps one side), most recently changed first, with their access roles.
+ */
+import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 
 import { api, type ApiResponse } from '../api-client';
 
@@ -8,20 +11,27 @@ export type RegisteredModel = RegisteredModelPage['results'][number];
 
 export const modelsQueryKey = ['models'] as const;
 
-export function getModels(pageSize: number, signal?: AbortSignal): Promise<RegisteredModelPage> {
+type Scope = 'mine' | 'shared' | undefined;
+
+export function getModels(
+  pageSize: number,
+  scope: Scope,
+  signal?: AbortSignal,
+): Promise<RegisteredModelPage> {
   return api.get<RegisteredModelPage>('/api/v1/models/', {
-    query: { page_size: pageSize },
+    query: { page_size: pageSize, ...(scope ? { scope } : {}) },
     signal,
   });
 }
 
-export function modelsQueryOptions(pageSize = 100) {
+export function modelsQueryOptions(pageSize = 100, scope?: Scope) {
   return queryOptions({
-    queryKey: [...modelsQueryKey, 'list', pageSize],
-    queryFn: ({ signal }) => getModels(pageSize, signal),
+    queryKey: [...modelsQueryKey, 'list', pageSize, scope ?? 'all'],
+    queryFn: ({ signal }) => getModels(pageSize, scope, signal),
+    placeholderData: keepPreviousData,
   });
 }
 
-export function useModels(pageSize = 100) {
-  return useQuery(modelsQueryOptions(pageSize));
+export function useModels(pageSize = 100, scope?: Scope) {
+  return useQuery(modelsQueryOptions(pageSize, scope));
 }

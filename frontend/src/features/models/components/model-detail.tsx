@@ -13,6 +13,7 @@ import stack from '../../../components/stack.module.css';
 import { Button } from '../../../components/ui/button';
 import { ConfirmDialog } from '../../../components/ui/dialog';
 import { useToast } from '../../../components/ui/toast';
+import { allows } from '../../../lib/access-actions';
 import { useModelVersions } from '../../../lib/api/get-model-versions';
 import type { RegisteredModel } from '../../../lib/api/get-models';
 import { useDeleteModel } from '../api/delete-model';
@@ -52,15 +53,17 @@ export function ModelDetail({
         </div>
         <div className={buttonRow.row}>
           <ShareDialog kind="model" id={model.id} />
-          <Button
-            variant="ghost"
-            onClick={() => {
-              deleteModel.reset();
-              setDeleting(true);
-            }}
-          >
-            Delete model
-          </Button>
+          {allows(model.access_role, 'delete') && (
+            <Button
+              variant="ghost"
+              onClick={() => {
+                deleteModel.reset();
+                setDeleting(true);
+              }}
+            >
+              Delete model
+            </Button>
+          )}
         </div>
       </header>
 

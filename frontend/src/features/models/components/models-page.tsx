@@ -6,14 +6,15 @@
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 
+import { AccessBadge } from '../../../components/access-badge';
 import { EmptyState } from '../../../components/empty-state';
 import muted from '../../../components/muted.module.css';
 import { Page } from '../../../components/page';
 import { QueryState } from '../../../components/query-state';
+import { type Scope, ScopeFilter, scopeQuery } from '../../../components/scope-filter';
 import { Button } from '../../../components/ui/button';
 import { MasterDetail } from '../../../components/ui/master-detail';
 import { useToast } from '../../../components/ui/toast';
-import { originLabel } from '../../../lib/access-role';
 import type { ModelVersion } from '../../../lib/api/get-model-versions';
 import { useModels } from '../../../lib/api/get-models';
 import { idParam } from '../../../lib/search-params';
@@ -27,7 +28,8 @@ import { UploadModelDialog } from './upload-model-dialog';
 /** `fineTune`: the training feature's dialog, for a version's "Fine-tune" button. */
 export function ModelsPage({ fineTune }: { fineTune?: FineTuneSlot } = {}) {
   useRegistryUpdates();
-  const models = useModels();
+  const [scope, setScope] = useState<Scope>('all');
+  const models = useModels(100, scopeQuery(scope));
   const starter = useAddStarterModel();
   const toast = useToast();
   const [params, setParams] = useSearchParams();
@@ -92,6 +94,7 @@ export function ModelsPage({ fineTune }: { fineTune?: FineTuneSlot } = {}) {
       lead="Versioned models: promote them through stages, see what they were trained on, and export quantized .sou files with a quality report."
       actions={actions}
     >
+      <ScopeFilter label="Which models" value={scope} onChange={setScope} />
       <QueryState
         query={models}
         loading="Loading models…"
@@ -100,7 +103,7 @@ export function ModelsPage({ fineTune }: { fineTune?: FineTuneSlot } = {}) {
         isEmpty={list.length === 0}
         empty={
           <EmptyState
-            title="No models yet"
+            title={scope === 'shared' ? 'Nothing shared with you yet' : 'No models yet'}
             description="Add the small starter chat model in one click, register a finished training run, or upload a GGUF, .sou or Hugging Face zip."
             data-testid="models-empty"
           />
@@ -111,14 +114,12 @@ export function ModelsPage({ fineTune }: { fineTune?: FineTuneSlot } = {}) {
           items={list}
           selectedId={selected?.id ?? null}
           onSelect={(id) => select(id)}
-          meta={(model) =>
-            [
-              `${model.version_count} ${model.version_count === 1 ? 'version' : 'versions'}`,
-              originLabel(model.access_role),
-            ]
-              .filter(Boolean)
-              .join(' · ')
-          }
+          meta={(model) => (
+            <>
+              {model.version_count} {model.version_count === 1 ? 'version' : 'versions'}{' '}
+              <AccessBadge accessRole={model.access_role} />
+            </>
+          )}
           itemTestId="model-item"
         >
           {selected && (
@@ -144,7 +145,8 @@ export function ModelsPage({ fineTune }: { fineTune?: FineTuneSlot } = {}) {
       <UploadModelDialog
         open={uploadOpen}
         onOpenChange={setUploadOpen}
-        modelName={selected?.name}
+        // An upload by name goes into your own model of that name, never into a shared one.
+        modelName={selected?.access_role === 'owner' ? selected.name : undefined}
         onUploaded={(version) => {
           setUploadOpen(false);
           added(version, `Uploaded ${version.model_name} ${version.version}`);

@@ -14,6 +14,7 @@ import { Badge, type BadgeTone } from '../../../components/ui/badge';
 import { Button } from '../../../components/ui/button';
 import { ProgressBar } from '../../../components/ui/progress-bar';
 import { useToast } from '../../../components/ui/toast';
+import { allows } from '../../../lib/access-actions';
 import type { ModelVersion } from '../../../lib/api/get-model-versions';
 import {
   isRunning,
@@ -48,15 +49,17 @@ export function PersonalityApplications({ version }: { version: ModelVersion }) 
 
   return (
     <div className={`${stack.stack} ${styles.shrink}`}>
-      <div>
-        <Button
-          disabled={!ready}
-          title={ready ? undefined : 'The version must finish importing first'}
-          onClick={() => setApplyOpen(true)}
-        >
-          Apply a personality…
-        </Button>
-      </div>
+      {allows(version.access_role, 'run') && (
+        <div>
+          <Button
+            disabled={!ready}
+            title={ready ? undefined : 'The version must finish importing first'}
+            onClick={() => setApplyOpen(true)}
+          >
+            Apply a personality…
+          </Button>
+        </div>
+      )}
       <QueryState
         query={applications}
         loading="Loading the personalities applied…"

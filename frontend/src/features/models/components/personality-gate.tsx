@@ -12,6 +12,7 @@ import { Button } from '../../../components/ui/button';
 import { Form, FormError, TextField } from '../../../components/ui/form';
 import { SelectField } from '../../../components/ui/select-field';
 import { useToast } from '../../../components/ui/toast';
+import { allows } from '../../../lib/access-actions';
 import type { RegisteredModel } from '../../../lib/api/get-models';
 import { usePersonalityChoices } from '../../../lib/api/get-personality-choices';
 import { formatScore } from '../../../lib/format';
@@ -39,7 +40,19 @@ function numberOrNull(raw: unknown): number | null {
   return typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : null;
 }
 
+/** The gate decides what may reach production, so only those who may promote change it. */
 export function PersonalityGate({ model }: { model: RegisteredModel }) {
+  if (!allows(model.access_role, 'promote')) {
+    return (
+      <p className={muted.small} data-testid="personality-gate-current">
+        {gateSummary(model)}
+      </p>
+    );
+  }
+  return <PersonalityGateForm model={model} />;
+}
+
+function PersonalityGateForm({ model }: { model: RegisteredModel }) {
   const choices = usePersonalityChoices();
   const update = useUpdateModel(model.id);
   const toast = useToast();

@@ -136,10 +136,13 @@ function RegisterForm({ onRegistered }: { onRegistered: (version: ModelVersion) 
         onValueChange={setTarget}
         options={[
           { value: NEW_MODEL, label: 'A new model' },
-          ...(models.data?.results ?? []).map((model) => ({
-            value: model.name,
-            label: `A new version of ${model.name}`,
-          })),
+          // A version registered by name goes into your own model of that name.
+          ...(models.data?.results ?? [])
+            .filter((model) => model.access_role === 'owner')
+            .map((model) => ({
+              value: model.name,
+              label: `A new version of ${model.name}`,
+            })),
         ]}
       />
       {target === NEW_MODEL && (

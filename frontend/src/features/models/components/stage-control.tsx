@@ -16,6 +16,7 @@ import { FormError } from '../../../components/ui/form';
 import { ProgressBar } from '../../../components/ui/progress-bar';
 import { SelectField } from '../../../components/ui/select-field';
 import { useToast } from '../../../components/ui/toast';
+import { allows } from '../../../lib/access-actions';
 import { ApiError } from '../../../lib/api-client';
 import { useMe } from '../../../lib/api/get-me';
 import type { ModelStage, ModelVersion } from '../../../lib/api/get-model-versions';
@@ -36,6 +37,15 @@ const STAGES: readonly { value: ModelStage; label: string }[] = [
   { value: 'archived', label: 'Archived' },
 ];
 
+/**
+ * Moving between the other stages needs edit access; into or out of production, the right to
+ * promote (a team admin or owner, or the owner of a private model).
+ */
+export function mayChangeStage(version: ModelVersion): boolean {
+  if (version.stage === 'production') return allows(version.access_role, 'promote');
+  return allows(version.access_role, 'edit');
+}
+
 export function StageControl({ version }: { version: ModelVersion }) {
   const setStage = useSetStage(version.id);
   const toast = useToast();
@@ -48,8 +58,11 @@ export function StageControl({ version }: { version: ModelVersion }) {
   const overriding = staff && toProduction && override;
   const options = STAGES.map((option) => ({
     ...option,
-    // Only a ready version can serve; the server refuses it too, this just says so sooner.
-    disabled: option.value === 'production' && version.status !== 'ready',
+    // Only a ready version can serve, and only those who may promote put it there; the server
+    // refuses both too, this just says so sooner.
+    disabled:
+      option.value === 'production' &&
+      (version.status !== 'ready' || !allows(version.access_role, 'promote')),
   }));
 
   function submit() {

@@ -15,6 +15,7 @@ import stack from '../../../components/stack.module.css';
 import terms from '../../../components/term-list.module.css';
 import { Button } from '../../../components/ui/button';
 import { useToast } from '../../../components/ui/toast';
+import { allows } from '../../../lib/access-actions';
 import type { ModelVersion } from '../../../lib/api/get-model-versions';
 import { formatBytes } from '../../../lib/format-bytes';
 import { versionDownloadUrl } from '../api/create-exports';
@@ -24,7 +25,7 @@ import { ExportReportTable } from './export-report-table';
 import { Lineage } from './lineage';
 import styles from './models.module.css';
 import { PersonalityApplications } from './personality-applications';
-import { StageControl, StageHistory } from './stage-control';
+import { mayChangeStage, StageControl, StageHistory } from './stage-control';
 import { StageBadge, VersionStatusBadge } from './status-badges';
 
 /** The fine-tune dialog, opened with `baseVersionId` as the base. */
@@ -73,14 +74,16 @@ export function VersionDetail({
               Fine-tune…
             </Button>
           )}
-          <Button
-            variant="primary"
-            disabled={!ready}
-            title={ready ? undefined : 'The version must finish importing first'}
-            onClick={() => setExportOpen(true)}
-          >
-            Export…
-          </Button>
+          {allows(version.access_role, 'run') && (
+            <Button
+              variant="primary"
+              disabled={!ready}
+              title={ready ? undefined : 'The version must finish importing first'}
+              onClick={() => setExportOpen(true)}
+            >
+              Export…
+            </Button>
+          )}
         </div>
       </header>
 
@@ -121,7 +124,9 @@ export function VersionDetail({
           <h4 id="stage-title" className={section.subheading}>
             Stage
           </h4>
-          <StageControl key={`${version.id}:${version.stage}`} version={version} />
+          {mayChangeStage(version) && (
+            <StageControl key={`${version.id}:${version.stage}`} version={version} />
+          )}
           <StageHistory versionId={version.id} />
         </section>
         <section aria-labelledby="lineage-title" className={`${stack.stack} ${styles.shrink}`}>

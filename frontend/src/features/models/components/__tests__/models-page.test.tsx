@@ -99,9 +99,9 @@ describe('ModelsPage', () => {
     renderPage('/models');
     // then
     const items = await screen.findAllByTestId('model-item', {}, LOADED);
-    expect(items.map((item) => item.textContent)).toEqual([
+    expect(items.map((item) => item.textContent?.trim())).toEqual([
       'SmolLM2-135M-Instruct1 version',
-      'team-model1 version · shared with you',
+      'team-model1 version shared with you to read',
     ]);
   });
 
