@@ -1,6 +1,10 @@
-/** One collection: upload, its documents with status and chunk counts, search, and deletion. */
+/**
+ * One collection: upload, its documents with status and chunk counts, search, and deletion;
+ * uploading needs edit access and deleting delete access (its documents share its access).
+ */
 import { useState } from 'react';
 
+import { AccessBadge } from '../../../components/access-badge';
 import buttonRow from '../../../components/button-row.module.css';
 import loadError from '../../../components/load-error.module.css';
 import muted from '../../../components/muted.module.css';
@@ -10,6 +14,7 @@ import stack from '../../../components/stack.module.css';
 import { Button } from '../../../components/ui/button';
 import { ConfirmDialog } from '../../../components/ui/dialog';
 import { useToast } from '../../../components/ui/toast';
+import { allows } from '../../../lib/access-actions';
 import { useDeleteCollection } from '../api/delete-collection';
 import { useDeleteDocument } from '../api/delete-document';
 import type { Collection } from '../../../lib/api/get-collections';
@@ -36,12 +41,15 @@ export function CollectionDetail({
   const [deletingDocument, setDeletingDocument] = useState<RagDocument | null>(null);
   const [deletingCollection, setDeletingCollection] = useState(false);
   const list = documents.data?.results ?? [];
+  const mayDelete = allows(collection.access_role, 'delete');
 
   return (
     <article className={section.detail} aria-labelledby="collection-title">
       <header className={section.header}>
         <div>
-          <h2 id="collection-title">{collection.name}</h2>
+          <h2 id="collection-title">
+            {collection.name} <AccessBadge accessRole={collection.access_role} />
+          </h2>
           <p className={muted.small}>
             {collection.description && `${collection.description} · `}
             chunks of {collection.chunk_size} tokens, {collection.chunk_overlap} overlapping
@@ -49,19 +57,23 @@ export function CollectionDetail({
         </div>
         <div className={buttonRow.row}>
           <ShareDialog kind="collection" id={collection.id} />
-          <Button
-            variant="ghost"
-            onClick={() => {
-              deleteCollection.reset();
-              setDeletingCollection(true);
-            }}
-          >
-            Delete collection
-          </Button>
+          {mayDelete && (
+            <Button
+              variant="ghost"
+              onClick={() => {
+                deleteCollection.reset();
+                setDeletingCollection(true);
+              }}
+            >
+              Delete collection
+            </Button>
+          )}
         </div>
       </header>
 
-      <UploadDocuments key={collection.id} collectionId={collection.id} />
+      {allows(collection.access_role, 'edit') && (
+        <UploadDocuments key={collection.id} collectionId={collection.id} />
+      )}
 
       <section className={stack.stack} aria-labelledby="documents-title">
         <h3 id="documents-title" className={section.subheading}>
@@ -80,16 +92,22 @@ export function CollectionDetail({
           </div>
         ) : list.length === 0 ? (
           <p className={muted.small} data-testid="documents-empty">
-            No documents yet. Upload some above; they are ready to search once embedded.
+            No documents yet.
+            {allows(collection.access_role, 'edit') &&
+              ' Upload some above; they are ready to search once embedded.'}
           </p>
         ) : (
           <DocumentsTable
             documents={list}
             highlightId={highlightDocumentId}
-            onDelete={(document) => {
-              deleteDocument.reset();
-              setDeletingDocument(document);
-            }}
+            onDelete={
+              mayDelete
+                ? (document) => {
+                    deleteDocument.reset();
+                    setDeletingDocument(document);
+                  }
+                : undefined
+            }
           />
         )}
       </section>

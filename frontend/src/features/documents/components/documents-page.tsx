@@ -6,10 +6,12 @@
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 
+import { AccessBadge } from '../../../components/access-badge';
 import { EmptyState } from '../../../components/empty-state';
 import muted from '../../../components/muted.module.css';
 import { Page } from '../../../components/page';
 import { QueryState } from '../../../components/query-state';
+import { type Scope, ScopeFilter, scopeQuery } from '../../../components/scope-filter';
 import { Button } from '../../../components/ui/button';
 import { MasterDetail } from '../../../components/ui/master-detail';
 import { idParam } from '../../../lib/search-params';
@@ -21,7 +23,8 @@ import { CreateCollectionDialog } from './create-collection-dialog';
 
 export function DocumentsPage() {
   useDocumentUpdates();
-  const collections = useCollections();
+  const [scope, setScope] = useState<Scope>('all');
+  const collections = useCollections(scopeQuery(scope));
   const [params, setParams] = useSearchParams();
   const [createOpen, setCreateOpen] = useState(false);
   const documentId = idParam(params.get('document'));
@@ -49,6 +52,7 @@ export function DocumentsPage() {
       lead="Collections of your documents. Attach one to a conversation and answers cite the passages they used."
       actions={newButton}
     >
+      <ScopeFilter label="Which collections" value={scope} onChange={setScope} />
       <QueryState
         query={collections}
         loading="Loading collections…"
@@ -57,7 +61,7 @@ export function DocumentsPage() {
         isEmpty={list.length === 0}
         empty={
           <EmptyState
-            title="No collections yet"
+            title={scope === 'shared' ? 'Nothing shared with you yet' : 'No collections yet'}
             description="Create a collection, then upload text, Markdown, HTML or PDF documents for chats to answer from."
             action={newButton}
             data-testid="collections-empty"
@@ -69,9 +73,13 @@ export function DocumentsPage() {
           items={list}
           selectedId={selected?.id ?? null}
           onSelect={(id) => select(id)}
-          meta={(collection) =>
-            `${collection.document_count} ${collection.document_count === 1 ? 'document' : 'documents'}`
-          }
+          meta={(collection) => (
+            <>
+              {collection.document_count}{' '}
+              {collection.document_count === 1 ? 'document' : 'documents'}{' '}
+              <AccessBadge accessRole={collection.access_role} />
+            </>
+          )}
           itemTestId="collection-item"
         >
           {selected && (

@@ -11,7 +11,8 @@ import styles from './documents.module.css';
 interface DocumentsTableProps {
   documents: readonly RagDocument[];
   highlightId: number | null;
-  onDelete: (document: RagDocument) => void;
+  /** Absent where the caller may not delete the collection's documents. */
+  onDelete?: (document: RagDocument) => void;
 }
 
 export function DocumentsTable({ documents, highlightId, onDelete }: DocumentsTableProps) {
@@ -56,9 +57,11 @@ export function DocumentsTable({ documents, highlightId, onDelete }: DocumentsTa
                 <time dateTime={document.created_at}>{formatDateTime(document.created_at)}</time>
               </td>
               <td className={table.actions}>
-                <Button size="small" variant="ghost" onClick={() => onDelete(document)}>
-                  Delete
-                </Button>
+                {onDelete && (
+                  <Button size="small" variant="ghost" onClick={() => onDelete(document)}>
+                    Delete
+                  </Button>
+                )}
               </td>
             </tr>
           ))}
