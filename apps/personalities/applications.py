@@ -306,7 +306,7 @@ def _register(application: PersonalityApplication, out: Path, summary: dict) -> 
             description=f"{personality_version} applied to {base.version} by {METHOD_WORDS[application.method]}",
         )
         evaluation = evaluations.evaluation_create(
-            version=result, personality_version=personality_version,
+            user=application.owner, version=result, personality_version=personality_version,
             probe_ids=application.options["probe_ids"], max_tokens=application.options["max_tokens"], enqueue=False,
         )
         _update(application, result_version=result, evaluation=evaluation, summary=summary,

@@ -165,12 +165,14 @@ def evaluation_check(*, version: ModelVersion, personality_version: PersonalityV
         ("probes", persona.system_prompt(), [probes[i].prompt for i in probe_ids], max_tokens)])
 
 
-def evaluation_create(*, version: ModelVersion, personality_version: PersonalityVersion,
+def evaluation_create(*, user, version: ModelVersion, personality_version: PersonalityVersion,
                       probe_ids: list[int], max_tokens: int, enqueue: bool = True) -> PersonalityEvaluation:
-    """A queued evaluation of the caller's (already owner-checked) version; its task runs on
-    commit unless an application runs it itself (`enqueue=False`)."""
+    """A queued evaluation of a version the caller checked `user` may run work on, owned by
+    `user` (who asked for it: an application's owner, or whoever asks for a promotion, not
+    necessarily the version's creator); its task runs on commit unless an application runs it
+    itself (`enqueue=False`)."""
     evaluation = PersonalityEvaluation.objects.create(
-        owner_id=version.owner_id, model_version=version, personality_version=personality_version,
+        owner=user, model_version=version, personality_version=personality_version,
         probe_ids=probe_ids, max_tokens=max_tokens,
     )
     if enqueue:

@@ -73,9 +73,10 @@ def gate_probe_ids() -> list[int]:
     return evaluations.probe_ids_choose(probes=settings.PERSONALITY_GATE_PROBES)
 
 
-def _evaluations(versions: list[ModelVersion], target, *, start: bool) -> tuple[dict, list[str]]:
+def _evaluations(versions: list[ModelVersion], target, *, user, start: bool) -> tuple[dict, list[str]]:
     """({version id: ready evaluation}, [what is still to finish]), every one on the gate's
-    probes; with `start`, an evaluation is started for each version that has no live one."""
+    probes; with `start`, an evaluation (`user`'s, who asked) is started for each version
+    that has no live one."""
     from apps.personalities import evaluations
 
     probe_ids = gate_probe_ids()
@@ -93,7 +94,7 @@ def _evaluations(versions: list[ModelVersion], target, *, start: bool) -> tuple[
                 # Two promotions at once: the second waits here, then finds the first's.
                 ModelVersion.objects.select_for_update().filter(pk=version.pk).first()
                 running = (evaluations.evaluation_live_on(version=version, **on_gate_probes)
-                           or evaluations.evaluation_create(version=version, **on_gate_probes))
+                           or evaluations.evaluation_create(user=user, version=version, **on_gate_probes))
         pending.append(f"{version} (evaluation {running.pk})" if running else f"{version} (not started)")
     return ready, pending
 
@@ -121,7 +122,7 @@ def _judge(version: ModelVersion, production: ModelVersion | None, ready: dict, 
     return GateResult(passed=not reasons, reasons=reasons, measured=measured)
 
 
-def gate_check(version: ModelVersion, *, start: bool = True) -> GateResult | None:
+def gate_check(version: ModelVersion, *, user, start: bool = True) -> GateResult | None:
     """The gate's verdict on moving `version` to production; None when its model has no
     target personality. Raises GateEvaluationRunning while an evaluation it needs runs (with
     `start`, after starting the missing ones)."""
@@ -131,7 +132,7 @@ def gate_check(version: ModelVersion, *, start: bool = True) -> GateResult | Non
         return None
     production = _production(version) if model.max_alignment_drift is not None else None
     versions = [version] + ([production] if production is not None else [])
-    ready, pending = _evaluations(versions, target, start=start)
+    ready, pending = _evaluations(versions, target, user=user, start=start)
     if pending:
         raise GateEvaluationRunning(
             f"the personality gate needs the evaluation of {' and '.join(pending)} against {target}: "
@@ -149,11 +150,11 @@ def gate_for_production(*, user, version: ModelVersion, override: bool, note: st
         if not note.strip():
             raise ValidationError({"note": ["say why the personality gate is overridden"]})
         try:
-            result = gate_check(version, start=False)
+            result = gate_check(version, user=user, start=False)
         except GateEvaluationRunning as exc:
             return {"overridden": True, "passed": False, "reasons": [str(exc.detail)]}
         return {} if result is None else result.record(overridden=True)
-    result = gate_check(version)
+    result = gate_check(version, user=user)
     if result is None:
         return {}
     if not result.passed:

@@ -116,7 +116,7 @@ def test_a_result_committed_before_its_file_moved_gets_its_file_on_redelivery(ow
 def test_a_second_delivery_of_a_finished_evaluation_changes_nothing(owner):
     # given
     evaluation = evaluations.evaluation_create(
-        version=tiny_model_version(owner), personality_version=_cheerful_version(),
+        user=owner, version=tiny_model_version(owner), personality_version=_cheerful_version(),
         probe_ids=[0, 30], max_tokens=4, enqueue=False)
     personality_evaluation_execute(evaluation_id=evaluation.pk, execution_id="first")
     before = _snapshot(evaluation)

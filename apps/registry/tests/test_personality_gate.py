@@ -20,8 +20,9 @@ from apps.personalities.tests.factories import (
     tiny_model_version,
 )
 from apps.registry import services
-from apps.registry.models import ModelExport, ModelVersion, Stage
+from apps.registry.models import ModelExport, ModelVersion, RegisteredModel, Stage
 from apps.registry.personality_gate import GATE_MAX_TOKENS, gate_probe_ids
+from apps.teams.tests.factories import make_team
 
 pytestmark = pytest.mark.django_db
 
@@ -165,6 +166,23 @@ def test_without_an_evaluation_the_gate_starts_one_and_asks_to_try_again(owner, 
     assert [e["id"] for e in listed["results"]] == [evaluation.pk]
 
 
+def test_the_gate_evaluation_a_team_admin_starts_is_theirs_to_follow(owner, make_user, api_client_for):
+    # given a gated model of the team's, made by the owner, and a team admin asking for production
+    admin = make_user()
+    version = _gated(owner, api_client_for, min_alignment=0.5)
+    RegisteredModel.objects.filter(pk=version.registered_model_id).update(team=make_team(owner, (admin, "admin")))
+    client = api_client_for(admin)
+    # when
+    response = _promote(client, version)
+    # then the evaluation it started is the admin's, who may open it and find it in their list
+    assert response.status_code == 409 and response.json()["error"]["code"] == "personality_evaluation_running"
+    evaluation = PersonalityEvaluation.objects.get(model_version=version)
+    assert evaluation.owner_id == admin.pk
+    assert client.get(f"/api/v1/personality-evaluations/{evaluation.pk}/").status_code == 200
+    listed = client.get("/api/v1/personality-evaluations/", {"model_version": version.pk}).json()
+    assert [e["id"] for e in listed["results"]] == [evaluation.pk]
+
+
 def test_an_evaluation_on_hand_picked_probes_does_not_pass_the_gate(owner, api_client_for):
     # given a glowing evaluation on the two probes the owner picked when applying
     version = _gated(owner, api_client_for, min_alignment=0.5)
@@ -275,7 +293,7 @@ def test_two_promotions_at_once_start_one_gate_evaluation(owner, api_client_for)
                 ModelVersion.objects.select_for_update().get(pk=version.pk)
                 locked.set()
                 created.wait(60)
-                evaluations.evaluation_create(version=version, personality_version=_cheerful_version(),
+                evaluations.evaluation_create(user=owner, version=version, personality_version=_cheerful_version(),
                                               probe_ids=gate_probe_ids(), max_tokens=GATE_MAX_TOKENS, enqueue=False)
         finally:
             connection.close()
