@@ -1,8 +1,9 @@
 /**
- * `GET /api/v1/personalities/`: the built-ins and the user's own, built-ins first, optionally
- * of one kind. Polls while any of them is still training, so its status changes in the list.
+ * `GET /api/v1/personalities/`: the built-ins, the user's own and those shared with them,
+ * built-ins first, optionally of one kind (`scope`: mine keeps your own, shared the rest).
+ * Polls while any of them is still training, so its status changes in the list.
  */
-import { queryOptions, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 
 import { api } from '../../../lib/api-client';
 import {
@@ -21,25 +22,29 @@ export interface PersonalityPage {
 // Every built-in and a generous number of one's own fit in one page.
 const PAGE_SIZE = 500;
 
+type Scope = 'mine' | 'shared' | undefined;
+
 export function getPersonalities(
   kind: PersonalityKind | null,
+  scope: Scope,
   signal?: AbortSignal,
 ): Promise<PersonalityPage> {
   return api.get<PersonalityPage>('/api/v1/personalities/', {
-    query: { page_size: PAGE_SIZE, kind: kind ?? undefined },
+    query: { page_size: PAGE_SIZE, kind: kind ?? undefined, scope },
     signal,
   });
 }
 
-export function personalitiesQueryOptions(kind: PersonalityKind | null = null) {
+export function personalitiesQueryOptions(kind: PersonalityKind | null = null, scope?: Scope) {
   return queryOptions({
-    queryKey: [...personalitiesQueryKey, 'list', kind ?? 'all'],
-    queryFn: ({ signal }) => getPersonalities(kind, signal),
+    queryKey: [...personalitiesQueryKey, 'list', kind ?? 'all', scope ?? 'all'],
+    queryFn: ({ signal }) => getPersonalities(kind, scope, signal),
+    placeholderData: keepPreviousData,
     refetchInterval: (query) =>
       query.state.data?.results.some(isTraining) ? POLL_WHILE_TRAINING_MS : false,
   });
 }
 
-export function usePersonalities(kind: PersonalityKind | null = null) {
-  return useQuery(personalitiesQueryOptions(kind));
+export function usePersonalities(kind: PersonalityKind | null = null, scope?: Scope) {
+  return useQuery(personalitiesQueryOptions(kind, scope));
 }

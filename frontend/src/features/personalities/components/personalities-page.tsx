@@ -1,7 +1,8 @@
 /**
- * The Personalities page: your own personalities and the read-only built-ins (which "Copy"
- * turns into one of yours), filtered by kind through `?kind=`, and the three ways to create
- * one: from trait values (config), from example texts (learned) or by training (neural).
+ * The Personalities page: your own personalities, those teams share with you or own, and the
+ * read-only built-ins (which "Copy" turns into one of yours), filtered by kind through
+ * `?kind=` and by "All / Yours / Shared with you", and the three ways to create one: from
+ * trait values (config), from example texts (learned) or by training (neural).
  */
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
@@ -10,6 +11,7 @@ import { EmptyState } from '../../../components/empty-state';
 import muted from '../../../components/muted.module.css';
 import { Page } from '../../../components/page';
 import { QueryState } from '../../../components/query-state';
+import { type Scope, ScopeFilter, scopeQuery } from '../../../components/scope-filter';
 import section from '../../../components/section.module.css';
 import { Button } from '../../../components/ui/button';
 import { SelectField } from '../../../components/ui/select-field';
@@ -36,11 +38,17 @@ function kindParam(value: string | null): PersonalityKind | null {
 export function PersonalitiesPage() {
   const [params, setParams] = useSearchParams();
   const kind = kindParam(params.get('kind'));
-  const personalities = usePersonalities(kind);
+  const [scope, setScope] = useState<Scope>('all');
+  const personalities = usePersonalities(kind, scopeQuery(scope));
   const [creating, setCreating] = useState<'config' | ExamplesKind | null>(null);
 
   const all = personalities.data?.results ?? [];
-  const own = all.filter((personality) => !personality.builtin);
+  const own = all.filter(
+    (personality) => !personality.builtin && personality.access_role === 'owner',
+  );
+  const shared = all.filter(
+    (personality) => !personality.builtin && personality.access_role !== 'owner',
+  );
   const builtins = all.filter((personality) => personality.builtin);
 
   function filter(value: string) {
@@ -64,14 +72,17 @@ export function PersonalitiesPage() {
       actions={actions}
     >
       <div className={styles.sections}>
-        <div className={styles.filter}>
-          <SelectField
-            name="kind"
-            label="Show"
-            options={KIND_OPTIONS}
-            value={kind ?? ''}
-            onValueChange={filter}
-          />
+        <div className={styles.filters}>
+          <div className={styles.filter}>
+            <SelectField
+              name="kind"
+              label="Show"
+              options={KIND_OPTIONS}
+              value={kind ?? ''}
+              onValueChange={filter}
+            />
+          </div>
+          <ScopeFilter label="Whose personalities" value={scope} onChange={setScope} />
         </div>
         <QueryState
           query={personalities}
@@ -79,41 +90,68 @@ export function PersonalitiesPage() {
           failure="Could not load personalities."
           statusClassName={muted.small}
         >
-          <section aria-labelledby="own-personalities" className={section.detail}>
-            <h2 id="own-personalities" className={section.subheading}>
-              Yours
-            </h2>
-            {own.length === 0 ? (
-              <EmptyState
-                title={
-                  kind ? `No ${kind} personalities of your own` : 'No personalities of your own yet'
-                }
-                description="Create one above, or copy a built-in below to change it."
-                data-testid="own-personalities-empty"
-              />
-            ) : (
-              <PersonalitiesTable
-                label="Your personalities"
-                personalities={own}
-                data-testid="own-personalities"
-              />
-            )}
-          </section>
-          <section aria-labelledby="builtin-personalities" className={section.detail}>
-            <h2 id="builtin-personalities" className={section.subheading}>
-              Built-in
-            </h2>
-            {builtins.length === 0 ? (
-              <p className={muted.small}>No built-in personality is of this kind.</p>
-            ) : (
-              <PersonalitiesTable
-                label="Built-in personalities"
-                personalities={builtins}
-                actions={(personality) => <CopyButton personality={personality} />}
-                data-testid="builtin-personalities"
-              />
-            )}
-          </section>
+          {scope !== 'shared' && (
+            <section aria-labelledby="own-personalities" className={section.detail}>
+              <h2 id="own-personalities" className={section.subheading}>
+                Yours
+              </h2>
+              {own.length === 0 ? (
+                <EmptyState
+                  title={
+                    kind
+                      ? `No ${kind} personalities of your own`
+                      : 'No personalities of your own yet'
+                  }
+                  description="Create one above, or copy a built-in below to change it."
+                  data-testid="own-personalities-empty"
+                />
+              ) : (
+                <PersonalitiesTable
+                  label="Your personalities"
+                  personalities={own}
+                  data-testid="own-personalities"
+                />
+              )}
+            </section>
+          )}
+          {/* Under "All" the section appears only once something is shared with you. */}
+          {(scope === 'shared' || (scope === 'all' && shared.length > 0)) && (
+            <section aria-labelledby="shared-personalities" className={section.detail}>
+              <h2 id="shared-personalities" className={section.subheading}>
+                Shared with you
+              </h2>
+              {shared.length === 0 ? (
+                <p className={muted.small} data-testid="shared-personalities-empty">
+                  {kind
+                    ? `No ${kind} personality is shared with you.`
+                    : 'Nothing is shared with you yet.'}
+                </p>
+              ) : (
+                <PersonalitiesTable
+                  label="Personalities shared with you"
+                  personalities={shared}
+                  data-testid="shared-personalities"
+                />
+              )}
+            </section>
+          )}
+          {scope !== 'mine' && (
+            <section aria-labelledby="builtin-personalities" className={section.detail}>
+              <h2 id="builtin-personalities" className={section.subheading}>
+                Built-in
+              </h2>
+              {builtins.length === 0 ? (
+                <p className={muted.small}>No built-in personality is of this kind.</p>
+              ) : (
+                <PersonalitiesTable
+                  label="Built-in personalities"
+                  personalities={builtins}
+                  actions={(personality) => <CopyButton personality={personality} />}
+                  data-testid="builtin-personalities"
+                />
+              )}
+            </section>
+          )}
         </QueryState>
       </div>
       <CreateConfigDialog

@@ -2,6 +2,7 @@
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 
+import { AccessBadge } from '../../../components/access-badge';
 import table from '../../../components/table.module.css';
 import type { Personality } from '../api/get-personality';
 import { KindBadge, TrainingBadge } from './badges';
@@ -41,9 +42,12 @@ export function PersonalitiesTable({
             <tr key={personality.id} data-testid="personality-row">
               <td>
                 <div className={styles.nameCell}>
-                  <Link className={styles.name} to={`/personalities/${personality.id}`}>
-                    {personality.name}
-                  </Link>
+                  <span>
+                    <Link className={styles.name} to={`/personalities/${personality.id}`}>
+                      {personality.name}
+                    </Link>{' '}
+                    {!personality.builtin && <AccessBadge accessRole={personality.access_role} />}
+                  </span>
                   {personality.description && (
                     <span className={styles.description}>{personality.description}</span>
                   )}

@@ -2,8 +2,9 @@
  * One personality's page (`/personalities/:id`): its kind and version, a neural version's
  * training live, its traits as a radar chart with the prompt and sampling it gives a model,
  * metric targets against what the last scored texts measured, the "Score texts" panel, its
- * versions, the model versions it was applied to and their evaluations. Its owner can edit it (a new version) or delete it; anyone can copy it
- * or download a ready version for the CLI. What the text caps cut from the version's texts is
+ * versions, the model versions it was applied to and their evaluations. Who may edit it
+ * (its owner, a team member, a write share) can make a new version; who may delete it can
+ * delete it; anyone can copy it or download a ready version for the CLI. What the text caps cut from the version's texts is
  * said under its badges.
  */
 import { useState } from 'react';
@@ -11,12 +12,14 @@ import { Link, useNavigate } from 'react-router';
 
 import linkButton from '../../../components/link-button.module.css';
 import muted from '../../../components/muted.module.css';
+import { AccessBadge } from '../../../components/access-badge';
 import { Page } from '../../../components/page';
 import { QueryState } from '../../../components/query-state';
 import section from '../../../components/section.module.css';
 import { ShareDialog } from '../../../components/sharing/share-dialog';
 import { Badge } from '../../../components/ui/badge';
 import { Button } from '../../../components/ui/button';
+import { allows } from '../../../lib/access-actions';
 import { personalityVersionDownloadUrl } from '../api/download-personality-version';
 import { type Personality, usePersonality } from '../api/get-personality';
 import type { PersonalityScore } from '../api/score-personality';
@@ -77,6 +80,9 @@ function PersonalityView({ personality }: { personality: Personality }) {
   const version = personality.current_version;
 
   const notices = (version?.provenance.notices as string[] | undefined) ?? [];
+  // Built-ins are read-only whatever the role says.
+  const mayEdit = !personality.builtin && allows(personality.access_role, 'edit');
+  const mayDelete = !personality.builtin && allows(personality.access_role, 'delete');
 
   const actions = (
     <>
@@ -91,16 +97,16 @@ function PersonalityView({ personality }: { personality: Personality }) {
           Download
         </a>
       )}
-      {!personality.builtin && (
-        <>
-          <ShareDialog kind="personality" id={personality.id} />
-          <Button size="small" onClick={() => setEditing(true)}>
-            Edit
-          </Button>
-          <Button size="small" variant="danger" onClick={() => setDeleting(true)}>
-            Delete
-          </Button>
-        </>
+      {!personality.builtin && <ShareDialog kind="personality" id={personality.id} />}
+      {mayEdit && (
+        <Button size="small" onClick={() => setEditing(true)}>
+          Edit
+        </Button>
+      )}
+      {mayDelete && (
+        <Button size="small" variant="danger" onClick={() => setDeleting(true)}>
+          Delete
+        </Button>
       )}
     </>
   );
@@ -110,7 +116,11 @@ function PersonalityView({ personality }: { personality: Personality }) {
       <div className={styles.sections}>
         <p className={styles.badges} data-testid="personality-badges">
           <KindBadge kind={personality.kind} />
-          {personality.builtin && <Badge tone="neutral">built-in</Badge>}
+          {personality.builtin ? (
+            <Badge tone="neutral">built-in</Badge>
+          ) : (
+            <AccessBadge accessRole={personality.access_role} />
+          )}
           {version && <span className={muted.small}>version {version.number}</span>}
           <TrainingBadge version={version} />
           <Link className={muted.small} to="/personalities">
@@ -149,20 +159,16 @@ function PersonalityView({ personality }: { personality: Personality }) {
           <EvaluationsSection personalityId={personality.id} />
         </section>
       </div>
-      {!personality.builtin && (
-        <>
-          <EditPersonalityDialog
-            personality={personality}
-            open={editing}
-            onOpenChange={setEditing}
-          />
-          <DeletePersonalityDialog
-            personality={personality}
-            open={deleting}
-            onOpenChange={setDeleting}
-            onDeleted={() => void navigate('/personalities')}
-          />
-        </>
+      {mayEdit && (
+        <EditPersonalityDialog personality={personality} open={editing} onOpenChange={setEditing} />
+      )}
+      {mayDelete && (
+        <DeletePersonalityDialog
+          personality={personality}
+          open={deleting}
+          onOpenChange={setDeleting}
+          onDeleted={() => void navigate('/personalities')}
+        />
       )}
     </Page>
   );
