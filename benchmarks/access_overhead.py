@@ -83,7 +83,7 @@ def _unthrottled(user) -> None:
 def _owner_only():
     """The policy as it was before teams: no model has a shareable root, so every filter is
     the owner's and every row's access_role is "owner"."""
-    with mock.patch("apps.core.access.root_model", lambda model: None):
+    with mock.patch("apps.core.access._shape", lambda model: None):
         yield
 
 

@@ -21,14 +21,18 @@ costs the same number of queries whatever the number of teams or shares."""
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Concat
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.expressions import Expression
+from django.db.models.lookups import Exact
+from django.db.models.sql.where import AND, WhereNode
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
 from apps.teams.models import Membership, Role, Share, ShareLevel
@@ -85,19 +89,32 @@ def _label(model: type[models.Model]) -> str:
     return model._meta.label
 
 
-def root_model(model: type[models.Model]) -> type[models.Model] | None:
-    """The shareable root `model` is reached through, or None for a private-only model."""
+@dataclass(frozen=True)
+class _Shape:
+    """How a model reaches its shareable root, worked out once per model."""
+
+    root: type[models.Model]
+    label: str  # the root's "app_label.Model"
+    prefix: str  # the lookup from the model to its root and "__"; "" for a root
+    team_owned: bool  # the root has a `team` field
+
+
+@functools.cache
+def _shape(model: type[models.Model]) -> _Shape | None:
     path = ROOTS.get(_label(model))
     if path is None:
         return None
+    root = model
     for part in filter(None, path.split("__")):
-        model = model._meta.get_field(part).related_model
-    return model
+        root = root._meta.get_field(part).related_model
+    team_owned = any(field.name == "team" for field in root._meta.get_fields())
+    return _Shape(root=root, label=_label(root), prefix=f"{path}__" if path else "", team_owned=team_owned)
 
 
-def _prefix(model: type[models.Model]) -> str:
-    path = ROOTS[_label(model)]
-    return f"{path}__" if path else ""
+def root_model(model: type[models.Model]) -> type[models.Model] | None:
+    """The shareable root `model` is reached through, or None for a private-only model."""
+    shape = _shape(model)
+    return shape.root if shape else None
 
 
 def _roles_for(action: Action) -> list[str]:
@@ -110,46 +127,171 @@ def _levels_for(action: Action, root_label: str) -> list[str]:
     return [level for level, allowed in LEVEL_ACTIONS.items() if action in allowed]
 
 
-def _has_team(root: type[models.Model]) -> bool:
-    return any(field.name == "team" for field in root._meta.get_fields())
-
-
-def _mine(model: type[models.Model], root: type[models.Model], user) -> Q:
+def _mine(shape: _Shape, user) -> Q:
     """The user's own private objects: theirs, and not moved into a team."""
-    prefix = _prefix(model)
-    mine = Q(**{f"{prefix}owner": user})
-    return mine & Q(**{f"{prefix}team__isnull": True}) if _has_team(root) else mine
+    mine = Q(**{f"{shape.prefix}owner": user})
+    return mine & Q(**{f"{shape.prefix}team__isnull": True}) if shape.team_owned else mine
+
+
+class _RootSQL(Expression):
+    """SQL over the columns of a row's root (its owner, its team and its id, joined
+    through `ROOTS` where the row is a child). The policy is written as SQL rather than as
+    querysets: building and compiling its subqueries took most of a list request's time
+    (benchmarks/access_overhead.py), while this costs a few string operations. The values
+    (user, roles, levels, content type) are always parameters."""
+
+    def __init__(self, shape: _Shape, user_pk: int, output_field: models.Field, columns=None):
+        super().__init__(output_field=output_field)
+        self.shape, self.user_pk = shape, user_pk
+        self.columns = columns or [F(f"{shape.prefix}{name}") for name in ("owner", "team", "pk")
+                                   if name != "team" or shape.team_owned]
+
+    @property
+    def identity(self):
+        return (type(self), self.shape, self.user_pk, *self._extra_identity(), *self.columns)
+
+    def _extra_identity(self) -> tuple:
+        return ()
+
+    def get_source_expressions(self):
+        return self.columns
+
+    def set_source_expressions(self, exprs):
+        self.columns = list(exprs)
+
+    def _columns_sql(self, compiler) -> dict[str, str]:
+        """"owner", "team" (where the root has one) and "pk" as SQL; plain columns, which
+        carry no parameters."""
+        names = [name for name in ("owner", "team", "pk") if name != "team" or self.shape.team_owned]
+        return {name: compiler.compile(column)[0] for name, column in zip(names, self.columns, strict=True)}
+
+    def _content_type_id(self) -> int:
+        return ContentType.objects.get_for_model(self.shape.root).pk
+
+
+_MEMBERSHIPS = Membership._meta.db_table
+_SHARES = Share._meta.db_table
+# The teams where the user holds one of the roles (parameters: user id, roles).
+_TEAMS_SQL = f"SELECT team_id FROM {_MEMBERSHIPS} WHERE user_id = %s AND role = ANY(%s)"
+
+
+class _Allowed(_RootSQL):
+    """True for the rows `user` may do `action` to: the user's own private rows, rows of a
+    team where their role allows it, rows shared with such a team at a level that allows
+    it, and built-ins where `action` is read. Hashed subplans over the user's memberships
+    and shares: one statement, whatever the number of teams or shares."""
+
+    conditional = True
+
+    def __init__(self, shape: _Shape, user_pk: int, action: Action, columns=None):
+        super().__init__(shape, user_pk, models.BooleanField(), columns)
+        self.action = action
+
+    def _extra_identity(self) -> tuple:
+        return (self.action,)
+
+    def for_action(self, action: Action) -> _Allowed:
+        """The same rows' test for another action (the columns stay resolved)."""
+        return _Allowed(self.shape, self.user_pk, action, self.columns)
+
+    def as_sql(self, compiler, connection):
+        col = self._columns_sql(compiler)
+        roles = _roles_for(self.action)
+        if self.shape.team_owned:
+            terms = [f"({col['owner']} = %s AND {col['team']} IS NULL)", f"{col['team']} IN ({_TEAMS_SQL})"]
+            params = [self.user_pk, self.user_pk, roles]
+        else:
+            terms, params = [f"{col['owner']} = %s"], [self.user_pk]
+        levels = _levels_for(self.action, self.shape.label)
+        if levels:
+            terms.append(f"{col['pk']} IN (SELECT object_id FROM {_SHARES} WHERE content_type_id = %s"
+                         f" AND level = ANY(%s) AND team_id IN ({_TEAMS_SQL}))")
+            params += [self._content_type_id(), levels, self.user_pk, roles]
+        if self.shape.label in PUBLIC_WHEN_OWNERLESS and self.action is Action.READ:
+            terms.append(f"{col['owner']} IS NULL")
+        return f"({' OR '.join(terms)})", params
+
+
+class _AccessRole(_RootSQL):
+    """The user's access to the row's root, as `access_annotate` names it. The first that
+    applies wins: own private object; a role that may edit in the owning team; a write
+    share through a team where the user may edit (stronger than a viewer's role in the
+    owning team, and allowed by `_Allowed` alike); a viewer's role in the owning team; any
+    share ("read"); else a built-in. Evaluated only for the rows a page returns."""
+
+    def __init__(self, shape: _Shape, user_pk: int, columns=None):
+        super().__init__(shape, user_pk, models.CharField(), columns)
+
+    def as_sql(self, compiler, connection):
+        col = self._columns_sql(compiler)
+        editors = _roles_for(Action.EDIT)
+        shared = (f"FROM {_SHARES} s JOIN {_MEMBERSHIPS} m ON m.team_id = s.team_id"
+                  f" WHERE s.content_type_id = %s AND s.object_id = {col['pk']} AND m.user_id = %s")
+        share_params = [self._content_type_id(), self.user_pk]
+        if not self.shape.team_owned:
+            candidates, params = [f"CASE WHEN {col['owner']} = %s THEN 'owner' END"], [self.user_pk]
+        else:
+            team_role = f"SELECT 'team_' || role FROM {_MEMBERSHIPS} WHERE team_id = {col['team']} AND user_id = %s"
+            candidates = [f"CASE WHEN {col['owner']} = %s AND {col['team']} IS NULL THEN 'owner' END",
+                          f"({team_role} AND role = ANY(%s))"]
+            params = [self.user_pk, self.user_pk, editors]
+        if self.shape.label not in READ_ONLY_ROOTS:
+            candidates.append(f"(SELECT 'write' {shared} AND s.level = %s AND m.role = ANY(%s) LIMIT 1)")
+            params += [*share_params, ShareLevel.WRITE, editors]
+        if self.shape.team_owned:
+            candidates.append(f"({team_role})")
+            params.append(self.user_pk)
+        candidates += [f"(SELECT 'read' {shared} LIMIT 1)", "'public'"]
+        params += share_params
+        return f"COALESCE({', '.join(candidates)})", params
+
+
+def _policy_terms(queryset: QuerySet, user) -> list[tuple[WhereNode, int, _Allowed]]:
+    """The `_Allowed` tests for `user` that every row of `queryset` already passes: those
+    reached from the WHERE clause through AND alone (never under NOT or OR)."""
+    query = queryset.query
+    if query.combinator:
+        return []
+    found, nodes = [], [query.where]
+    while nodes:
+        node = nodes.pop()
+        if node.negated or node.connector != AND:
+            continue
+        for index, child in enumerate(node.children):
+            if isinstance(child, WhereNode):
+                nodes.append(child)
+            elif (isinstance(child, Exact) and child.rhs is True and isinstance(child.lhs, _Allowed)
+                  and child.lhs.user_pk == user.pk):
+                found.append((node, index, child.lhs))
+    return found
 
 
 def access_filter(model: type[models.Model], *, user, action: Action = Action.READ) -> Q:
     """A Q over `model` that keeps the rows `user` may do `action` to."""
-    root = root_model(model)
-    if root is None:
+    shape = _shape(model)
+    if shape is None:
         return Q(owner=user)
-    prefix, root_label = _prefix(model), _label(root)
-    team_owned = _has_team(root)
-    allowed = _mine(model, root, user)
-    roles = _roles_for(action)
-    if team_owned:
-        teams = Membership.objects.filter(user=user, role__in=roles).values("team_id")
-        allowed |= Q(**{f"{prefix}team__in": teams})
-    levels = _levels_for(action, root_label)
-    if levels:
-        shares = Share.objects.filter(
-            content_type=ContentType.objects.get_for_model(root), level__in=levels,
-            team__memberships__user=user, team__memberships__role__in=roles,
-        ).values("object_id")
-        allowed |= Q(**{f"{prefix}pk__in": shares})
-    if root_label in PUBLIC_WHEN_OWNERLESS and action is Action.READ:
-        allowed |= Q(**{f"{prefix}owner__isnull": True})
-    return allowed
+    return Q(_Allowed(shape, user.pk, action))
 
 
 def access_queryset(model: type[M] | QuerySet[M], *, user, action: Action = Action.READ) -> QuerySet[M]:
-    """The rows of `model` (or of a queryset of it) that `user` may do `action` to."""
+    """The rows of `model` (or of a queryset of it) that `user` may do `action` to. A
+    queryset that already keeps only those rows (a selector's list) is returned as it is,
+    so the policy is not worked out twice in one statement."""
     queryset = model if isinstance(model, QuerySet) else model.objects.all()
     if user is None or not user.is_authenticated:
         return queryset.none()
+    terms = _policy_terms(queryset, user)
+    if any(allowed.action is action for _, _, allowed in terms):
+        return queryset
+    if any(allowed.action is Action.READ for _, _, allowed in terms):
+        # Every action's rows are among the readable ones, so the read test this queryset
+        # carries is replaced rather than joined by a second one.
+        queryset = queryset.all()
+        node, index, allowed = next(term for term in _policy_terms(queryset, user)
+                                    if term[2].action is Action.READ)
+        node.children[index] = Exact(allowed.for_action(action), True)
+        return queryset
     return queryset.filter(access_filter(queryset.model, user=user, action=action))
 
 
@@ -179,32 +321,12 @@ def access_annotate(queryset: QuerySet[M], *, user) -> QuerySet[M]:
     """Adds `access_role` to each row, the user's effective access: "owner" for their own
     private objects; "team_owner", "team_admin", "team_member", "team_viewer" for objects
     their team owns; "write" or "read" for objects shared with them (a viewer's write share
-    reads as "read"); "public" for built-ins. One query, whatever the list's length."""
-    model = queryset.model
-    root = root_model(model)
-    if root is None or user is None or not user.is_authenticated:
+    reads as "read"; a write share outranks a viewer's role in the owning team); "public"
+    for built-ins. One query, whatever the list's length."""
+    shape = _shape(queryset.model)
+    if shape is None or user is None or not user.is_authenticated:
         return queryset.annotate(access_role=Value("owner"))
-    prefix, root_label = _prefix(model), _label(root)
-    root_pk = OuterRef(f"{prefix}pk") if prefix else OuterRef("pk")
-    text = models.CharField()
-    # Two subqueries, not one EXISTS per role and level: building and compiling each costs
-    # Python time on every request (benchmarks/access_overhead.py).
-    candidates = [models.Case(models.When(_mine(model, root, user), then=Value("owner")), output_field=text)]
-    if _has_team(root):
-        # A user has at most one membership per team.
-        candidates.append(Subquery(Membership.objects.filter(user=user, team=OuterRef(f"{prefix}team"))
-                                   .values_list(Concat(Value("team_"), "role", output_field=text))[:1]))
-    if root_label in READ_ONLY_ROOTS:
-        level = Value("read")
-    else:
-        # The member and their role are the membership row the share's filter joined.
-        level = models.Case(models.When(level=ShareLevel.WRITE, team__memberships__role__in=_roles_for(Action.EDIT),
-                                        then=Value("write")), default=Value("read"), output_field=text)
-    shares = (Share.objects.filter(content_type=ContentType.objects.get_for_model(root), object_id=root_pk,
-                                   team__memberships__user=user)
-              .annotate(access=level).order_by("-access").values("access")[:1])  # "write" before "read"
-    candidates += [Subquery(shares, output_field=text), Value("public")]
-    return queryset.annotate(access_role=Coalesce(*candidates, output_field=text))
+    return queryset.annotate(access_role=_AccessRole(shape, user.pk))
 
 
 SCOPES = ("mine", "shared")
@@ -218,10 +340,10 @@ def access_scope(queryset: QuerySet[M], *, user, scope: str | None) -> QuerySet[
         return queryset
     if scope not in SCOPES:
         raise ValidationError({"scope": [f"one of {', '.join(SCOPES)}"]})
-    root = root_model(queryset.model)
-    if root is None:
+    shape = _shape(queryset.model)
+    if shape is None:
         return queryset if scope == "mine" else queryset.none()
-    mine = _mine(queryset.model, root, user)
+    mine = _mine(shape, user)
     return queryset.filter(mine) if scope == "mine" else queryset.exclude(mine)
 
 

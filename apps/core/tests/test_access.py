@@ -81,3 +81,39 @@ def test_removing_the_share_hides_the_object_again(make_user):
     # then
     with pytest.raises(NotFound):
         access_get(Dataset, user=member, pk=dataset.pk)
+
+
+def test_a_write_share_outranks_a_viewers_role_in_the_owning_team(make_user):
+    # given: the user views the team that owns the dataset, and edits through another team's write share
+    owner, user = make_user(), make_user()
+    owning = _team_with(owner, "owner")
+    Membership.objects.create(team=owning, user=user, role="viewer")
+    dataset = Dataset.objects.create(owner=owner, name="team-owned", team=owning)
+    _share(dataset, _team_with(user, "member"), "write")
+    # when
+    roles = dict(access_annotate(Dataset.objects.all(), user=user).values_list("name", "access_role"))
+    # then: the list shows the access the policy grants, which lets them edit
+    assert roles == {"team-owned": "write"}
+    assert access_get(Dataset, user=user, pk=dataset.pk, action=Action.EDIT) == dataset
+
+
+def test_a_list_narrowed_to_one_row_asks_for_the_action_in_the_same_query(make_user, django_assert_num_queries):
+    # given: a viewer and a member of a team the dataset is shared with for writing, as lists show them
+    owner, viewer, member = make_user(), make_user(), make_user()
+    dataset = Dataset.objects.create(owner=owner, name="shared")
+    team = _team_with(viewer, "viewer")
+    Membership.objects.create(team=team, user=member, role="member")
+    _share(dataset, team, "write")
+
+    def listed(user):
+        return access_annotate(access_queryset(Dataset, user=user), user=user)
+
+    # when / then: the member edits in one query, the viewer reads but may not edit, an outsider gets 404
+    with django_assert_num_queries(1):
+        found = access_get(listed(member), user=member, pk=dataset.pk, action=Action.EDIT)
+    assert (found, found.access_role) == (dataset, "write")
+    assert access_get(listed(viewer), user=viewer, pk=dataset.pk).access_role == "read"
+    with pytest.raises(PermissionDenied):
+        access_get(listed(viewer), user=viewer, pk=dataset.pk, action=Action.EDIT)
+    with pytest.raises(NotFound):
+        access_get(listed(owner), user=make_user(), pk=dataset.pk)
