@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from apps.core.access import Action, access_get
+from apps.core.access import Action, access_get, access_queryset
 from apps.core.archives import ArchiveError, extract_zip_safely
 from apps.core.errors import Conflict, describe, holders_message
 from apps.core.notifications import notify_user
@@ -48,14 +48,22 @@ def dataset_update(*, user, dataset_id: int, **fields) -> Dataset:
     return dataset
 
 
-def _refuse_if_trained_on(versions) -> None:
+def _refuse_if_trained_on(versions, *, user) -> None:
     """A version a training run was made from stays (its lineage and resume need it): refuse
-    before anything is removed, naming the runs, instead of deleting half a dataset."""
+    before anything is removed, instead of deleting half a dataset, naming the runs `user`
+    may read and counting the others (other users' runs in their own experiments)."""
     from apps.training.models import TrainingRun
 
-    holders = list(TrainingRun.objects.filter(dataset_version__in=versions).select_related("run", "dataset_version"))
-    if holders:
-        raise Conflict(f"It is {holders_message(holders, label=_trained_run)}; delete those runs first.")
+    holders = TrainingRun.objects.filter(dataset_version__in=versions)
+    readable = list(access_queryset(holders, user=user).select_related("run", "dataset_version"))
+    unseen = holders.exclude(pk__in=[run.pk for run in readable]).count()
+    if not readable and not unseen:
+        return
+    if not unseen:
+        raise Conflict(f"It is {holders_message(readable, label=_trained_run)}; delete those runs first.")
+    others = f"{unseen} run{'s' if unseen != 1 else ''} of other users"
+    used_by = f"{holders_message(readable, label=_trained_run)} and {others}" if readable else f"used by {others}"
+    raise Conflict(f"It is {used_by}; those runs must be deleted first (by whoever queued them).")
 
 
 def _trained_run(training_run) -> str:
@@ -66,7 +74,7 @@ def _trained_run(training_run) -> str:
 def dataset_delete(*, user, dataset_id: int) -> None:
     # One transaction: the files go only once every version's row is gone (on commit).
     dataset = access_get(Dataset, user=user, pk=dataset_id, action=Action.DELETE)
-    _refuse_if_trained_on(dataset.versions.all())
+    _refuse_if_trained_on(dataset.versions.all(), user=user)
     for version in dataset.versions.all():
         dataset_version_delete(user=user, version_id=version.pk)
     audit_record(actor=user, action="dataset.delete", target=dataset, team=dataset.team)
@@ -170,7 +178,8 @@ def dataset_version_upload(
 
 def dataset_version_delete(*, user, version_id: int) -> None:
     version = access_get(DatasetVersion, user=user, pk=version_id, action=Action.DELETE)
-    _refuse_if_trained_on([version])
+    _refuse_if_trained_on([version], user=user)
+    audit_record(actor=user, action="dataset_version.delete", target=version, team=version.dataset.team)
     # The uploader's folder and quota, whoever deletes it (a team admin may).
     directory = storage.version_dir(version.owner_id, version.pk)
     with transaction.atomic():

@@ -170,6 +170,7 @@ def run_status_record(*, run_id: int, status: str, notes: str | None = None) -> 
 @transaction.atomic
 def run_delete(*, user, run_id: int) -> None:
     run = access_get(Run, user=user, pk=run_id, action=Action.DELETE)
+    audit_record(actor=user, action="run.delete", target=run, team=run.experiment.team)
     owner_id = run.owner_id
     storage_release_paths(account_of(run), [storage.run_dir(owner_id, run_id)])
     run.delete()
@@ -267,6 +268,7 @@ def _artifact_store(run: Run, *, uploader, file, path: str | None, written_by_wo
 def artifact_delete(*, user, run_id: int, artifact_id: int) -> None:
     run = access_get(Run, user=user, pk=run_id, action=Action.DELETE)
     artifact = access_get(Artifact.objects.filter(run=run), user=user, pk=artifact_id, action=Action.DELETE)
+    audit_record(actor=user, action="artifact.delete", target=artifact, team=run.experiment.team)
     path = storage.artifact_file(run.owner_id, run.pk, artifact.pk)
     storage_release(account_of(run), artifact.size)
     artifact.delete()

@@ -1,21 +1,27 @@
 """Writes for training runs: create (tracked run + job, waiting for the dispatcher), cancel,
 resume, and the execution a worker performs, guarded by a lease so a run never executes
 twice at once and a redelivered task continues from the last checkpoint; the execution
-measures the compute it uses and stops once the account's monthly compute is spent."""
+measures the compute it uses and stops once the monthly compute of an account it is charged
+to is spent. Its owner's access to what it trains on and in is checked when it is queued,
+resumed and each time an execution starts; one user has at most
+SLOUGHGPT_WAITING_RUNS_PER_USER runs waiting."""
 
 from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Q, Subquery
 from django.utils import timezone
+from rest_framework.exceptions import PermissionDenied
 
 from apps.core.access import Action, access_get, access_queryset
 from apps.core.files import remove_tree
@@ -34,6 +40,7 @@ from apps.experiments.services import (
     run_status_record,
 )
 from apps.quotas.accounts import account_of
+from apps.quotas.errors import QuotaExceeded
 from apps.quotas.storage import storage_check_room, storage_counting
 from apps.registry import storage as registry_storage
 from apps.registry.models import ModelVersion
@@ -41,6 +48,7 @@ from apps.registry.models import ModelVersion
 from . import fine_tune
 from .compute import (
     ComputeMeter,
+    charged_accounts,
     compute_quota_check,
     compute_record,
     compute_spent_message,
@@ -87,6 +95,9 @@ BASE_SECTIONS = {
 DATA_TOKENIZERS = ("char", "bpe")
 MODEL_VERSION_TOKENIZER = "model_version"
 Status = TrainingRun.Status
+# A user at their cap of waiting runs is told to try again after this long (the line moves as
+# slots free; a run takes minutes).
+WAITING_RETRY_AFTER_S = 60
 # Other apps' observers of executing runs (apps.sweeps prunes its trials with one): each is
 # called with a run as it starts and returns None, or a callable given each metrics batch
 # (step, values) that returns True to stop the run, as a cancel would.
@@ -241,7 +252,8 @@ def training_run_create(
     else:
         experiment_name = (experiment_name or version.dataset.name).strip()
         experiment = experiment_named(user=user, name=experiment_name)
-    compute_quota_check(account_of(experiment))
+    compute_quota_check(*charged_accounts(account_of(experiment), user.pk))
+    _waiting_room_check(user)
     storage_check_room(account_of(experiment))  # checkpoints would not fit
     flat_params = {
         f"{section}.{key}": value
@@ -266,6 +278,37 @@ def training_run_create(
     )
     dispatch_after_commit()
     return training_run
+
+
+def _waiting_room_check(user) -> None:
+    """Refuses (429) a run that would take the user past SLOUGHGPT_WAITING_RUNS_PER_USER runs
+    waiting for a slot. The user's row is locked first, so two runs queued at once cannot
+    both take the last place."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    limit = settings.SLOUGHGPT_WAITING_RUNS_PER_USER
+    waiting = TrainingRun.objects.filter(owner=user, status=Status.QUEUED).count()
+    if waiting >= limit:
+        raise QuotaExceeded(
+            f"You already have {waiting} training runs waiting for a slot, the most one person may queue; "
+            "wait for some to start, or cancel some, before queueing more.",
+            WAITING_RETRY_AFTER_S, timezone.now() + timedelta(seconds=WAITING_RETRY_AFTER_S))
+
+
+def _inputs_check(training_run: TrainingRun, user) -> str | None:
+    """Why `user` may no longer train this run, or None: they must still read its dataset
+    version, base model and tokenizer model (where the run still names them) and still be
+    allowed to run training in its experiment. Access is checked when a run is queued and
+    again whenever it is resumed or an execution starts, so a share taken back in between
+    stops the run before it reads anything."""
+    inputs = [("dataset version", DatasetVersion, training_run.dataset_version_id, Action.READ),
+              ("base model version", ModelVersion, training_run.base_model_version_id, Action.READ),
+              ("tokenizer model version", ModelVersion, training_run.tokenizer_model_version_id, Action.READ),
+              ("experiment", Experiment, training_run.run.experiment_id, Action.RUN)]
+    for label, model, pk, action in inputs:
+        if pk is not None and not access_queryset(model, user=user, action=action).filter(pk=pk).exists():
+            doing = "run training in" if action is Action.RUN else "read"
+            return f"{user.email} may no longer {doing} the {label} of this run ({label} {pk})"
+    return None
 
 
 DATASET_COLUMNS = ("text_column", "prompt_column", "response_column")
@@ -306,7 +349,10 @@ def training_run_resume(*, user, training_run_id: int, extra_steps: int | None =
     if training_run.status in (Status.QUEUED, Status.RUNNING):
         raise ValidationError({"status": [f"the run is already {training_run.status}"]})
     _stored_options_check(training_run.config, method=training_run.method)
-    compute_quota_check(account_of(training_run))
+    if refused := _inputs_check(training_run, training_run.owner):
+        raise PermissionDenied(refused + "; it cannot be resumed.")
+    compute_quota_check(*charged_accounts(account_of(training_run), training_run.owner_id))
+    _waiting_room_check(training_run.owner)
     if extra_steps:
         training_run.max_steps += extra_steps
         training_run.config["train"]["max_iters"] = training_run.max_steps
@@ -345,7 +391,8 @@ class _Reporter:
         self.first_step: int | None = None
         self.last_beat = 0.0
         self.observers = [observe for make in RUN_OBSERVERS if (observe := make(training_run))]
-        self.account = account_of(training_run)
+        # Charged as the execution found them: moving the experiment later moves no compute.
+        self.accounts = charged_accounts(account_of(training_run), training_run.owner_id)
         self.meter = ComputeMeter(gpus=cuda_devices_used())
         # Why the run stops early on its account's compute quota; empty while within it.
         self.quota_error = ""
@@ -353,7 +400,8 @@ class _Reporter:
     def compute_record(self) -> None:
         """Counts the compute used since the last record, so a long run counts as it goes."""
         cpu, gpu = self.meter.take()
-        compute_record(training_run_id=self.training_run.pk, cpu_seconds=cpu, gpu_seconds=gpu)
+        compute_record(training_run_id=self.training_run.pk, account=self.accounts[0],
+                       user_id=self.training_run.owner_id, cpu_seconds=cpu, gpu_seconds=gpu)
 
     def on_metrics(self, step: int, values: dict[str, float]) -> None:
         points = [{"key": key, "value": float(value), "step": step} for key, value in values.items()]
@@ -395,7 +443,7 @@ class _Reporter:
                 heartbeat_at=timezone.now()
             )
             self.compute_record()
-            self.quota_error = compute_spent_message(self.account) or ""
+            self.quota_error = compute_spent_message(*self.accounts) or ""
         return bool(self.quota_error) or bool(cache.get(_cancel_key(self.training_run.pk)))
 
 
@@ -458,7 +506,7 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
     if not lease_take(TrainingRun, training_run_id, execution_id, statuses=[Status.QUEUED, Status.RUNNING],
                       where=handed_over):
         return TrainingRun.objects.get(pk=training_run_id).status
-    training_run = TrainingRun.objects.select_related("owner", "dataset_version", "base_model_version").get(
+    training_run = TrainingRun.objects.select_related("owner", "run", "dataset_version", "base_model_version").get(
         pk=training_run_id)
     try:
         _stored_options_check(training_run.config, method=training_run.method)
@@ -467,8 +515,11 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
         # anything its config names is touched.
         field, (message, *_) = next(iter(exc.message_dict.items()))
         return _finish(training_run, Status.FAILED, error=f"{field}: {message}")
-    # Queued before the account's month was spent: it does not start.
-    if quota_error := compute_spent_message(account_of(training_run)):
+    # Queued before its owner lost access to what it trains on or in: it does not start.
+    if refused := _inputs_check(training_run, training_run.owner):
+        return _finish(training_run, Status.FAILED, error=refused)
+    # Queued before the month's compute of an account it is charged to was spent: it does not start.
+    if quota_error := compute_spent_message(*charged_accounts(account_of(training_run), training_run.owner_id)):
         return _finish(training_run, Status.FAILED, error=quota_error)
     out_dir = _run_dir(training_run)
     if training_run.attempts == 0:

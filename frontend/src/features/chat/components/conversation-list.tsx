@@ -1,17 +1,21 @@
 /**
- * The conversations column: search (titles and message text), New chat, each conversation
- * with Rename and Delete, and exporting feedback as a dataset: liked or corrected replies, or
+ * The conversations column: search (titles and message text), "All / Yours / Shared with
+ * you", New chat, each conversation with Rename and Delete (your own; shared ones are marked
+ * and read-only), and exporting feedback as a dataset: liked or corrected replies, or
  * preference pairs for DPO.
  */
 import { useEffect, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 
+import { AccessBadge } from '../../../components/access-badge';
 import muted from '../../../components/muted.module.css';
+import { type Scope, ScopeFilter, scopeQuery } from '../../../components/scope-filter';
 import stack from '../../../components/stack.module.css';
 import { Button } from '../../../components/ui/button';
 import { ConfirmDialog, Dialog, DialogActions, DialogClose } from '../../../components/ui/dialog';
 import { Form, FormError, TextField } from '../../../components/ui/form';
 import { useToast } from '../../../components/ui/toast';
+import { allows } from '../../../lib/access-actions';
 import { useDeleteConversation } from '../api/delete-conversation';
 import { useExportFeedback } from '../api/export-feedback';
 import { type Conversation, useConversations } from '../api/get-conversations';
@@ -23,7 +27,8 @@ const SEARCH_DELAY_MS = 300;
 export function ConversationList({ activeId }: { activeId: number | null }) {
   const [typed, setTyped] = useState('');
   const [search, setSearch] = useState('');
-  const conversations = useConversations(search);
+  const [scope, setScope] = useState<Scope>('all');
+  const conversations = useConversations(search, scopeQuery(scope));
   const exportFeedback = useExportFeedback();
   const toast = useToast();
   const navigate = useNavigate();
@@ -55,6 +60,7 @@ export function ConversationList({ activeId }: { activeId: number | null }) {
         value={typed}
         onChange={(event) => setTyped(event.target.value)}
       />
+      <ScopeFilter label="Whose conversations" value={scope} onChange={setScope} />
       {conversations.isPending ? (
         <p role="status" className={muted.small}>
           Loading conversations…
@@ -64,7 +70,13 @@ export function ConversationList({ activeId }: { activeId: number | null }) {
           Could not load conversations. {conversations.error.message}
         </p>
       ) : list.length === 0 ? (
-        <p className={muted.small}>{search ? 'Nothing matches.' : 'No conversations yet.'}</p>
+        <p className={muted.small}>
+          {search
+            ? 'Nothing matches.'
+            : scope === 'shared'
+              ? 'Nothing shared with you yet.'
+              : 'No conversations yet.'}
+        </p>
       ) : (
         <ul className={styles.conversations}>
           {list.map((conversation) => (
@@ -79,19 +91,24 @@ export function ConversationList({ activeId }: { activeId: number | null }) {
                 <span className={muted.small}>{conversation.model_name ?? 'no model'}</span>
               </Link>
               <div className={styles.conversationActions}>
-                <Button size="small" variant="ghost" onClick={() => setRenaming(conversation)}>
-                  Rename
-                </Button>
-                <Button
-                  size="small"
-                  variant="ghost"
-                  onClick={() => {
-                    remove.reset();
-                    setDeleting(conversation);
-                  }}
-                >
-                  Delete
-                </Button>
+                <AccessBadge accessRole={conversation.access_role} />
+                {allows(conversation.access_role, 'edit') && (
+                  <Button size="small" variant="ghost" onClick={() => setRenaming(conversation)}>
+                    Rename
+                  </Button>
+                )}
+                {allows(conversation.access_role, 'delete') && (
+                  <Button
+                    size="small"
+                    variant="ghost"
+                    onClick={() => {
+                      remove.reset();
+                      setDeleting(conversation);
+                    }}
+                  >
+                    Delete
+                  </Button>
+                )}
               </div>
             </li>
           ))}

@@ -3,6 +3,8 @@
  * Regenerate on the last reply, Edit on the user's messages, feedback, each reply's alignment
  * with the personality, and beside them the settings panel and the personality trend. Compare
  * mode puts two model versions side by side on the same question instead (`ComparePanel`).
+ * A conversation shared with you is read-only: its messages without the composer, Regenerate,
+ * Edit, feedback, Compare or settings.
  */
 import { useEffect, useRef, useState } from 'react';
 
@@ -10,6 +12,7 @@ import muted from '../../../components/muted.module.css';
 import { ShareDialog } from '../../../components/sharing/share-dialog';
 import { Badge } from '../../../components/ui/badge';
 import { Button } from '../../../components/ui/button';
+import { allows } from '../../../lib/access-actions';
 import { useConversation } from '../api/get-conversation';
 import { useSendFeedback } from '../api/send-feedback';
 import { useChatSocket } from '../hooks/use-chat-socket';
@@ -71,6 +74,8 @@ export function ConversationView({ conversationId, createSocket }: ConversationV
   }
 
   const detail = conversation.data;
+  // Shares of a conversation are read-only: only its owner writes in it.
+  const writable = allows(detail.access_role, 'edit');
   const lastAssistant = [...messages].reverse().find((message) => message.role === 'assistant');
   const personality = detail.personality;
   const repliesKey = finishedRepliesKey(messages);
@@ -87,12 +92,19 @@ export function ConversationView({ conversationId, createSocket }: ConversationV
             {detail.model_name ?? 'No model: choose one in Settings'}
           </span>
           {connection[socket.status]}
-          <Button size="small" variant="ghost" onClick={() => setComparing(!comparing)}>
-            {comparing ? 'Back to chat' : 'Compare'}
-          </Button>
+          {writable && (
+            <Button size="small" variant="ghost" onClick={() => setComparing(!comparing)}>
+              {comparing ? 'Back to chat' : 'Compare'}
+            </Button>
+          )}
           <ShareDialog kind="conversation" id={detail.id} />
         </header>
-        {comparing ? (
+        {!writable && (
+          <p role="note" className={muted.small} data-testid="read-only-note">
+            Shared with you: read-only
+          </p>
+        )}
+        {comparing && writable ? (
           <ComparePanel
             conversationId={detail.id}
             onCompare={socket.compare}
@@ -104,7 +116,9 @@ export function ConversationView({ conversationId, createSocket }: ConversationV
           <>
             <div className={styles.messages} aria-live="polite">
               {messages.length === 0 && (
-                <p className={muted.small}>Write the first message below.</p>
+                <p className={muted.small}>
+                  {writable ? 'Write the first message below.' : 'No messages yet.'}
+                </p>
               )}
               {messages.map((message) =>
                 message.role === 'user' ? (
@@ -112,7 +126,7 @@ export function ConversationView({ conversationId, createSocket }: ConversationV
                     key={message.id}
                     message={message}
                     canEdit={!generating}
-                    onEdit={(content) => socket.edit(message.id, content)}
+                    onEdit={writable ? (content) => socket.edit(message.id, content) : undefined}
                   />
                 ) : (
                   <AssistantMessage
@@ -120,9 +134,11 @@ export function ConversationView({ conversationId, createSocket }: ConversationV
                     message={message}
                     isLast={message.id === lastAssistant?.id}
                     canRegenerate={!generating}
-                    onRegenerate={socket.regenerate}
-                    onRate={(rating) =>
-                      feedback.mutate({ messageId: message.id, input: { rating } })
+                    onRegenerate={writable ? socket.regenerate : undefined}
+                    onRate={
+                      writable
+                        ? (rating) => feedback.mutate({ messageId: message.id, input: { rating } })
+                        : undefined
                     }
                     alignment={
                       personality && (
@@ -140,17 +156,19 @@ export function ConversationView({ conversationId, createSocket }: ConversationV
               <div ref={end} />
             </div>
             {problem}
-            <Composer
-              generating={generating}
-              disabled={detail.model_version_id === null}
-              onSend={socket.send}
-              onStop={socket.stop}
-            />
+            {writable && (
+              <Composer
+                generating={generating}
+                disabled={detail.model_version_id === null}
+                onSend={socket.send}
+                onStop={socket.stop}
+              />
+            )}
           </>
         )}
       </section>
       <div className={styles.sidebar}>
-        <SettingsPanel key={detail.id} conversation={detail} />
+        {writable && <SettingsPanel key={detail.id} conversation={detail} />}
         <PersonalityTrend
           conversationId={detail.id}
           personality={personality}

@@ -2,7 +2,8 @@
  * One message. The user's own: plain text, with Edit to change it and ask again. A reply:
  * Markdown as it streams, any context notice, its error, the sources it cited, its speed, and
  * thumbs up/down icons (liked replies can be exported as training data), and its alignment
- * with the conversation's personality on demand.
+ * with the conversation's personality on demand. Without the handlers (a conversation shared
+ * read-only) Edit, Regenerate and the thumbs are left out.
  */
 import { type ReactNode, useState } from 'react';
 
@@ -19,13 +20,13 @@ interface UserMessageProps {
   message: ChatMessage;
   /** False while a reply is generating: the server refuses edits then. */
   canEdit: boolean;
-  onEdit: (content: string) => boolean;
+  onEdit?: (content: string) => boolean;
 }
 
 export function UserMessage({ message, canEdit, onEdit }: UserMessageProps) {
   const [draft, setDraft] = useState<string | null>(null);
 
-  if (draft !== null) {
+  if (draft !== null && onEdit) {
     return (
       <div className={`${styles.message} ${styles.user}`} data-testid="user-message">
         <label className="visually-hidden" htmlFor={`edit-${message.id}`}>
@@ -60,16 +61,18 @@ export function UserMessage({ message, canEdit, onEdit }: UserMessageProps) {
   return (
     <div className={`${styles.message} ${styles.user}`} data-testid="user-message">
       <p className={styles.userText}>{message.content}</p>
-      <div className={styles.messageActions}>
-        <Button
-          size="small"
-          variant="ghost"
-          disabled={!canEdit}
-          onClick={() => setDraft(message.content)}
-        >
-          Edit
-        </Button>
-      </div>
+      {onEdit && (
+        <div className={styles.messageActions}>
+          <Button
+            size="small"
+            variant="ghost"
+            disabled={!canEdit}
+            onClick={() => setDraft(message.content)}
+          >
+            Edit
+          </Button>
+        </div>
+      )}
     </div>
   );
 }
@@ -78,8 +81,8 @@ interface AssistantMessageProps {
   message: ChatMessage;
   isLast: boolean;
   canRegenerate: boolean;
-  onRegenerate: () => void;
-  onRate: (rating: 'up' | 'down' | '') => void;
+  onRegenerate?: () => void;
+  onRate?: (rating: 'up' | 'down' | '') => void;
   /** Shown among the finished reply's actions (its alignment with the personality). */
   alignment?: ReactNode;
 }
@@ -134,7 +137,7 @@ export function AssistantMessage({
           )}
           <div className={styles.messageActions}>
             {message.status !== 'failed' && message.content !== '' && alignment}
-            {message.status !== 'failed' && (
+            {message.status !== 'failed' && onRate && (
               <>
                 <Button
                   size="small"
@@ -156,7 +159,7 @@ export function AssistantMessage({
                 </Button>
               </>
             )}
-            {isLast && (
+            {isLast && onRegenerate && (
               <Button size="small" variant="ghost" disabled={!canRegenerate} onClick={onRegenerate}>
                 Regenerate
               </Button>
