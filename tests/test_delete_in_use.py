@@ -49,7 +49,7 @@ def test_any_delete_the_database_refuses_is_a_409_and_removes_nothing(trained_on
                                                                     monkeypatch):
     # given a delete path without its own check: the foreign key's PROTECT refuses it
     user, version, training = trained_on
-    monkeypatch.setattr("apps.datasets.services._refuse_if_trained_on", lambda versions: None)
+    monkeypatch.setattr("apps.datasets.services._refuse_if_trained_on", lambda versions, user: None)
     before = _stored(user, version)
     # when
     response = api_client_for(user).delete(f"/api/v1/datasets/{version.dataset_id}/")

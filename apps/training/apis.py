@@ -38,7 +38,7 @@ class TrainingRunOutput(serializers.ModelSerializer):
     name = serializers.CharField(source="run.name")
     runs_ahead = serializers.SerializerMethodField(
         help_text="For a run waiting for a training slot, how many waiting runs (of all users) "
-        "start before it: accounts take turns, each its oldest waiting run first. Null for a run "
+        "start before it: users take turns, each their oldest waiting run first. Null for a run "
         "that is not waiting (one handed to a worker is about to start).",
     )
 
@@ -70,9 +70,11 @@ class TrainingRunOutput(serializers.ModelSerializer):
     def get_runs_ahead(self, training_run: TrainingRun) -> int | None:
         if training_run.status != TrainingRun.Status.QUEUED:
             return None
-        # One look at the line serves every run of the page.
+        # One look at the line serves every run of the page (the list this serializer is a
+        # child of), or the one run shown.
         if "places" not in self.context:
-            self.context["places"] = training_run_places()
+            page = self.parent.instance if self.parent is not None else [training_run]
+            self.context["places"] = training_run_places([run.pk for run in page])
         return self.context["places"].get(training_run.pk)
 
 

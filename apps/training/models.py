@@ -3,6 +3,7 @@ fine-tune and how, engine options) attached to a tracked experiment run, plus it
 to the `train` queue (apps.training.dispatch), the lease that keeps one live execution at a
 time, the compute it used, and the last lines of its log."""
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -83,16 +84,31 @@ class TrainingRun(OwnedModel):
 
 
 class TrainingComputeUsage(models.Model):
-    """A run's compute within one calendar month (UTC), so a run that spans a month's end
-    counts each part against its own month's quota. Reached through its run, so no owner."""
+    """Compute measured for one run within one calendar month (UTC), so a run that spans a
+    month's end counts each part against its own month's quota. It records whom it was charged
+    to when it was measured: the account (the run's experiment's team, or the experiment's
+    owner) and the user who queued the run, each of whose quotas it counts against. Moving the
+    experiment later, or deleting the run, leaves what was used where it was counted."""
 
-    training_run = models.ForeignKey(TrainingRun, on_delete=models.CASCADE, related_name="compute_usage")
+    training_run = models.ForeignKey(TrainingRun, null=True, on_delete=models.SET_NULL, related_name="compute_usage")
     month = models.DateField(help_text="the first day of the month (UTC)")
+    # The account charged: a team, or a user (exactly one is set).
+    team = models.ForeignKey("teams.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    account_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="+")
+    # Who queued the run.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     cpu_seconds = models.FloatField(default=0)
     gpu_seconds = models.FloatField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["training_run", "month"], name="training_compute_run_month")]
+        constraints = [
+            models.UniqueConstraint(fields=["training_run", "month", "team", "account_user"], nulls_distinct=False,
+                                    condition=models.Q(training_run__isnull=False),
+                                    name="training_compute_run_month"),
+            models.CheckConstraint(condition=models.Q(team__isnull=True) ^ models.Q(account_user__isnull=True),
+                                   name="training_compute_one_account"),
+        ]
         indexes = [models.Index(fields=["month"], name="training_compute_month")]
 
     def __str__(self) -> str:

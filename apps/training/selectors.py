@@ -28,10 +28,10 @@ def training_run_get(*, user, training_run_id: int, action: Action = Action.READ
     return access_get(training_run_list(user=user), user=user, pk=training_run_id, action=action)
 
 
-def training_run_places() -> dict[int, int]:
-    """Every run waiting for a slot, by id: how many waiting runs (of every account) the
-    dispatcher hands over before it."""
-    return waiting_places()
+def training_run_places(training_run_ids) -> dict[int, int]:
+    """Of these runs, those waiting for a slot, by id: how many waiting runs (of every user)
+    the dispatcher hands over before each."""
+    return waiting_places(training_run_ids)
 
 
 def training_run_log(*, user, training_run_id: int) -> QuerySet[TrainingLogLine]:
@@ -41,19 +41,25 @@ def training_run_log(*, user, training_run_id: int) -> QuerySet[TrainingLogLine]
 
 
 def account_runs_filter(account: Account, *, prefix: str = "") -> Q:
-    """TrainingRun rows (reached through `prefix`) whose compute and slots count against
-    `account`: its team's experiments' runs, or its user's private experiments' runs (as
-    apps.quotas.accounts.account_of decides one run at a time)."""
+    """TrainingRun rows (reached through `prefix`) whose slots count against `account`: its
+    team's experiments' runs; for a user, their private experiments' runs and every run they
+    queued, in whoever's experiment (apps.training.compute.charged_accounts)."""
     experiment = f"{prefix}run__experiment__"
     if account.team_id is not None:
         return Q(**{f"{experiment}team_id": account.team_id})
-    return Q(**{f"{experiment}team__isnull": True, f"{experiment}owner_id": account.user_id})
+    return (Q(**{f"{experiment}team__isnull": True, f"{experiment}owner_id": account.user_id})
+            | Q(**{f"{prefix}owner_id": account.user_id}))
 
 
 def compute_used_seconds(*, account: Account, month_start: datetime) -> float:
-    """CPU-seconds plus GPU-seconds the account's runs used in the month starting at
-    `month_start` (UTC), as the workers measured them so far."""
-    used = TrainingComputeUsage.objects.filter(
-        account_runs_filter(account, prefix="training_run__"), month=month_start.date(),
-    ).aggregate(cpu=Sum("cpu_seconds", default=0.0), gpu=Sum("gpu_seconds", default=0.0))
+    """CPU-seconds plus GPU-seconds charged to the account in the month starting at
+    `month_start` (UTC), as the workers measured them so far: for a team, what was measured
+    in its experiments; for a user, in their private experiments and in every run they
+    queued. Where the compute was charged when measured, whatever moved or was deleted since."""
+    usage = TrainingComputeUsage.objects.filter(month=month_start.date())
+    if account.team_id is not None:
+        usage = usage.filter(team_id=account.team_id)
+    else:
+        usage = usage.filter(Q(account_user_id=account.user_id) | Q(user_id=account.user_id))
+    used = usage.aggregate(cpu=Sum("cpu_seconds", default=0.0), gpu=Sum("gpu_seconds", default=0.0))
     return float(used["cpu"] + used["gpu"])

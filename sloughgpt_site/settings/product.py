@@ -12,6 +12,9 @@ SLOUGHGPT_STORAGE_QUOTA_BYTES = env_int("SLOUGHGPT_STORAGE_QUOTA_BYTES", 20 * 10
 SLOUGHGPT_COMPUTE_SECONDS_PER_MONTH = env_int("SLOUGHGPT_COMPUTE_SECONDS_PER_MONTH", 100 * 3600)
 # Training runs running at once.
 SLOUGHGPT_CONCURRENT_RUNS = env_int("SLOUGHGPT_CONCURRENT_RUNS", 2)
+# Training runs one user may have waiting for a slot at once (queued, in any experiment): a
+# long line of one user's runs would make every list slower and the queue theirs.
+SLOUGHGPT_WAITING_RUNS_PER_USER = env_int("SLOUGHGPT_WAITING_RUNS_PER_USER", 20)
 # Requests to /api/v1 and /v1 per minute.
 SLOUGHGPT_API_REQUESTS_PER_MINUTE = env_int("SLOUGHGPT_API_REQUESTS_PER_MINUTE", 600)
 # Largest single upload.

@@ -30,7 +30,8 @@ def _queued(user, **train):
 
 
 def _spend(training_run: TrainingRun, seconds: float) -> None:
-    TrainingComputeUsage.objects.create(training_run=training_run, month=month_start().date(), cpu_seconds=seconds)
+    TrainingComputeUsage.objects.create(training_run=training_run, month=month_start().date(), cpu_seconds=seconds,
+                                        account_user=training_run.owner, user=training_run.owner)
 
 
 def test_a_run_counts_the_cpu_time_it_trained_for(owner, api_client_for):
