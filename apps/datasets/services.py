@@ -73,7 +73,8 @@ def _trained_run(training_run) -> str:
 @transaction.atomic
 def dataset_delete(*, user, dataset_id: int) -> None:
     # One transaction: the files go only once every version's row is gone (on commit).
-    dataset = access_get(Dataset, user=user, pk=dataset_id, action=Action.DELETE)
+    dataset = access_get(Dataset.objects.select_for_update(of=("self",)), user=user, pk=dataset_id,
+                         action=Action.DELETE)
     _refuse_if_trained_on(dataset.versions.all(), user=user)
     for version in dataset.versions.all():
         dataset_version_delete(user=user, version_id=version.pk)
@@ -176,17 +177,15 @@ def dataset_version_upload(
         temp.unlink(missing_ok=True)
 
 
+@transaction.atomic
 def dataset_version_delete(*, user, version_id: int) -> None:
-    version = access_get(DatasetVersion, user=user, pk=version_id, action=Action.DELETE)
+    # Locked: of two deletes at once the second is a 404. Deleting the row gives its folder's
+    # bytes back to the dataset's account and removes the folder on commit (apps.quotas.released).
+    version = access_get(DatasetVersion.objects.select_for_update(of=("self",)), user=user, pk=version_id,
+                         action=Action.DELETE)
     _refuse_if_trained_on([version], user=user)
     audit_record(actor=user, action="dataset_version.delete", target=version, team=version.dataset.team)
-    # The uploader's folder and quota, whoever deletes it (a team admin may).
-    directory = storage.version_dir(version.owner_id, version.pk)
-    with transaction.atomic():
-        freed, account = version.stored_bytes, account_of(version)
-        version.delete()
-        storage_release(account, freed)
-        transaction.on_commit(lambda: storage.remove_tree(directory))
+    version.delete()
 
 
 def dataset_version_path(version: DatasetVersion) -> Path:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from apps.core.access import Action, access_get
 from apps.quotas.accounts import account_of
-from apps.quotas.storage import storage_charge, storage_release, storage_release_paths
+from apps.quotas.storage import storage_charge, storage_release
 from apps.teams.audit import audit_record
 
 from . import storage
@@ -75,17 +75,12 @@ def experiment_update(
 
 @transaction.atomic
 def experiment_delete(*, user, experiment_id: int) -> None:
-    experiment = access_get(Experiment, user=user, pk=experiment_id, action=Action.DELETE)
-    runs = list(experiment.runs.values_list("owner_id", "pk"))
+    # Locked: of two deletes at once the second is a 404. Each run (and training run) deleted
+    # with it gives its folder's bytes back and has it removed on commit (apps.quotas.released).
+    experiment = access_get(Experiment.objects.select_for_update(of=("self",)), user=user, pk=experiment_id,
+                            action=Action.DELETE)
     audit_record(actor=user, action="experiment.delete", target=experiment, team=experiment.team)
-    storage_release_paths(account_of(experiment), [storage.run_dir(owner_id, run_id) for owner_id, run_id in runs])
     experiment.delete()
-
-    def remove_files() -> None:
-        for owner_id, run_id in runs:
-            storage.remove_run(owner_id, run_id)
-
-    transaction.on_commit(remove_files)
 
 
 def _apply_status(run: Run, status: str) -> None:
@@ -169,12 +164,11 @@ def run_status_record(*, run_id: int, status: str, notes: str | None = None) -> 
 
 @transaction.atomic
 def run_delete(*, user, run_id: int) -> None:
-    run = access_get(Run, user=user, pk=run_id, action=Action.DELETE)
+    # As experiment_delete: locked, and the run's files (artifacts, a training run's
+    # checkpoints) are given back and removed by apps.quotas.released.
+    run = access_get(Run.objects.select_for_update(of=("self",)), user=user, pk=run_id, action=Action.DELETE)
     audit_record(actor=user, action="run.delete", target=run, team=run.experiment.team)
-    owner_id = run.owner_id
-    storage_release_paths(account_of(run), [storage.run_dir(owner_id, run_id)])
     run.delete()
-    transaction.on_commit(lambda: storage.remove_run(owner_id, run_id))
 
 
 @transaction.atomic
@@ -266,10 +260,15 @@ def _artifact_store(run: Run, *, uploader, file, path: str | None, written_by_wo
 
 @transaction.atomic
 def artifact_delete(*, user, run_id: int, artifact_id: int) -> None:
-    run = access_get(Run, user=user, pk=run_id, action=Action.DELETE)
-    artifact = access_get(Artifact.objects.filter(run=run), user=user, pk=artifact_id, action=Action.DELETE)
+    # The run is locked first, so that a delete of the whole run waits for this one and
+    # measures its folder without the artifact; the artifact is locked, so that of two
+    # deletes at once the second is a 404 and its bytes come back once.
+    run = access_get(Run.objects.select_for_update(of=("self",)), user=user, pk=run_id, action=Action.DELETE)
+    artifact = access_get(Artifact.objects.select_for_update(of=("self",)).filter(run=run), user=user,
+                          pk=artifact_id, action=Action.DELETE)
     audit_record(actor=user, action="artifact.delete", target=artifact, team=run.experiment.team)
     path = storage.artifact_file(run.owner_id, run.pk, artifact.pk)
-    storage_release(account_of(run), artifact.size)
-    artifact.delete()
-    transaction.on_commit(lambda: path.unlink(missing_ok=True))
+    deleted, _ = Artifact.objects.filter(pk=artifact.pk).delete()
+    if deleted:
+        storage_release(account_of(run), artifact.size)
+        transaction.on_commit(lambda: path.unlink(missing_ok=True))

@@ -13,8 +13,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 
-from apps.core.files import remove_tree
-
 
 def owner_root(owner_id: int) -> Path:
     return (Path(settings.MEDIA_ROOT) / "artifacts" / str(int(owner_id))).resolve()
@@ -60,7 +58,3 @@ def receive(
         temp.unlink(missing_ok=True)
         raise
     return temp, size, digest.hexdigest()
-
-
-def remove_run(owner_id: int, run_id: int) -> None:
-    remove_tree(run_dir(owner_id, run_id))

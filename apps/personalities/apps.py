@@ -12,12 +12,12 @@ def _sync_builtins(sender, **kwargs) -> None:
 
 
 def _remove_files(sender, instance, **kwargs) -> None:
-    """An evaluation's report and chart, or an application's working folder, go with its row
-    (deleted or cascaded away), once the deletion commits."""
+    """An application's working folder goes with its row (deleted or cascaded away), once the
+    deletion commits. An evaluation's report and chart are stored files: apps.quotas.released
+    gives back their bytes and removes them."""
     from . import storage
 
-    folder = storage.evaluation_dir if sender.__name__ == "PersonalityEvaluation" else storage.application_dir
-    path = folder(instance.owner_id, instance.pk)
+    path = storage.application_dir(instance.owner_id, instance.pk)
     transaction.on_commit(lambda: storage.remove_tree(path))
 
 
@@ -27,5 +27,5 @@ class PersonalitiesConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_sync_builtins, sender=self, dispatch_uid="personalities-builtins")
-        for name in ("PersonalityEvaluation", "PersonalityApplication"):
-            post_delete.connect(_remove_files, sender=self.get_model(name), dispatch_uid=f"personalities-files-{name}")
+        post_delete.connect(_remove_files, sender=self.get_model("PersonalityApplication"),
+                            dispatch_uid="personalities-files-PersonalityApplication")

@@ -33,6 +33,7 @@ from django.utils import timezone
 from apps.core import leases
 from apps.core.notifications import notify_user
 from apps.core.user_paths import error_text
+from apps.quotas.storage import storage_written
 
 from . import runs, storage
 from .loader import personality_version_load
@@ -278,7 +279,10 @@ def evaluation_run(evaluation: PersonalityEvaluation, *, model_path: Path, serve
         result["model"] = str(evaluation.model_version)
         result["lora"] = str(evaluation.model_version) if lora_path is not None else None
         directory = storage.evaluation_dir(evaluation.owner_id, evaluation.pk)
-        save_report(result, directory)
+        # Under the evaluation's lock, charged to its account: a delete gives back what was written.
+        with storage_written(evaluation, directory) as alive:
+            if alive:
+                save_report(result, directory)
         report = report_of(result, served=served, evaluation=evaluation)
     except runs.LeaseLost:
         raise

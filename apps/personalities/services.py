@@ -20,11 +20,11 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Max
 from rest_framework.exceptions import PermissionDenied
 
-from apps.core.access import Action, access_check
+from apps.core.access import Action, access_check, access_get
 from apps.core.errors import Conflict, holders_message
 from apps.core.user_paths import error_text
 from apps.quotas.accounts import account_of
-from apps.quotas.storage import storage_charge, storage_release_paths
+from apps.quotas.storage import storage_charge, storage_written
 from apps.quotas.stored import disk_bytes
 from apps.teams.audit import audit_record
 
@@ -555,16 +555,17 @@ def personality_references(personality: Personality) -> list[models.Model]:
 def personality_delete(*, user, personality_id: int) -> None:
     """Deletes an own personality with every version and file; refused (409, naming them)
     while a conversation, model version or anything else references it."""
-    personality = _writable(user=user, personality_id=personality_id, action=Action.DELETE)
+    _writable(user=user, personality_id=personality_id, action=Action.DELETE)
+    # Locked: of two deletes at once the second is a 404.
+    personality = access_get(Personality.objects.select_for_update(of=("self",)), user=user, pk=personality_id,
+                             action=Action.DELETE)
     holders = personality_references(personality)
     if holders:
         raise Conflict(f"It cannot be deleted: it is {holders_message(holders)}.")
     audit_record(actor=user, action="personality.delete", target=personality, team=personality.team)
-    directories = [storage.version_dir(personality.owner_id, pk)
-                   for pk in personality.versions.values_list("pk", flat=True)]
-    storage_release_paths(account_of(personality), directories)
+    # Each version deleted with it gives its folder's bytes back and has it removed on commit
+    # (apps.quotas.released).
     personality.delete()
-    transaction.on_commit(lambda: [storage.remove_tree(d) for d in directories])
 
 
 # -- neural training (a worker) ----------------------------------------------------------------
@@ -624,7 +625,10 @@ def _train(version: PersonalityVersion) -> PersonalityVersion:
             [*examples, *background], [label] * len(examples) + [other] * len(background),
             NeuralConfig(epochs=epochs), on_epoch=on_epoch,
         )
-        space.save(directory)
+        # Under the version's lock, charged to its account: a delete gives back what was written.
+        with storage_written(version, directory) as alive:
+            if alive:
+                space.save(directory)
         persona = space.persona(label, ".")
     except Exception as exc:  # the user sees why; the worker stays up for the next task
         finished = training.update(status=PersonalityVersion.Status.FAILED, error=error_text(exc))
@@ -635,9 +639,7 @@ def _train(version: PersonalityVersion) -> PersonalityVersion:
             artifacts=[WEIGHTS_FILE, CONFIG_FILE, storage.TRAIN_FILE],
         )
     if not PersonalityVersion.objects.filter(pk=version.pk).exists():
-        # Deleted while it trained: its folder went with it, and space.save wrote it again.
-        storage.remove_tree(directory)
-        return version
+        return version  # deleted while it trained: its folder went with it
     version.refresh_from_db()
     if finished:
         realtime.publish_status(version_id=version.pk, status=version.status, error=version.error)

@@ -17,3 +17,7 @@ class QuotasConfig(AppConfig):
         for model in (Plan, AccountQuota):
             post_save.connect(invalidate_on_commit, sender=model, dispatch_uid=f"quotas-{model.__name__}-save")
             post_delete.connect(invalidate_on_commit, sender=model, dispatch_uid=f"quotas-{model.__name__}-delete")
+
+        from .released import connect
+
+        connect()  # deleting a stored row gives its bytes back

@@ -6,11 +6,12 @@ increment cannot interleave with another upload's, and the database refuses a ro
 ceiling besides. Uploads charge before they keep anything (a refusal is a 413 and nothing
 stays stored); files a worker has already written (checkpoints, exports) are charged with
 `force=True`, which may take the account over its limit, after which uploads and new runs
-are refused until something is deleted."""
+are refused until something is deleted. Deleting a stored row gives its bytes back
+(`apps.quotas.released`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -66,11 +67,6 @@ def storage_release(account: Account, nbytes: int) -> None:
             used_bytes=Greatest(F("used_bytes") - nbytes, Value(0)))
 
 
-def storage_release_paths(account: Account, paths: Iterable[Path]) -> None:
-    """Gives back what these files or folders take now; call it before removing them."""
-    storage_release(account, sum(disk_bytes(path) for path in paths))
-
-
 @contextmanager
 def storage_counting(account: Account, path: Path) -> Iterator[None]:
     """Charges what the work inside writes under `path` (a worker's checkpoints), past the
@@ -79,7 +75,30 @@ def storage_counting(account: Account, path: Path) -> Iterator[None]:
     try:
         yield
     finally:
-        storage_charge(account, disk_bytes(path) - before, force=True)
+        # A folder gone meanwhile was deleted with its row, which gave back what it held.
+        if path.exists():
+            storage_charge(account, disk_bytes(path) - before, force=True)
+
+
+@contextmanager
+def storage_written(row, path: Path) -> Iterator[bool]:
+    """For a worker's short write of `row`'s files under `path`: holds the row locked while
+    the work inside writes, then charges what it added to the row's account, past the limit
+    if need be. Yields False (write nothing) when the row was deleted meanwhile: a delete
+    measures the folder under the same lock, so it gives back exactly what was charged."""
+    failure = None
+    with transaction.atomic():
+        if not type(row)._default_manager.select_for_update().filter(pk=row.pk).exists():
+            yield False
+            return
+        before = disk_bytes(path)
+        try:
+            yield True
+        except Exception as exc:  # what a failed write left is charged too, then it is raised
+            failure = exc
+        storage_charge(account_of(row), disk_bytes(path) - before, force=True)
+    if failure is not None:
+        raise failure
 
 
 def storage_check_room(account: Account) -> None:

@@ -33,9 +33,9 @@ def _run_artifacts(r) -> Path:
 
 
 def _training_run(t) -> Path:
-    from apps.training.services import _run_dir  # checkpoints and logs the worker writes
+    from apps.training.storage import training_run_dir  # checkpoints and logs the worker writes
 
-    return _run_dir(t)
+    return training_run_dir(t)
 
 
 def _document(d) -> Path:
@@ -78,20 +78,16 @@ STORED_KINDS = (
 )
 
 
-def _file_bytes(path: Path) -> int:
-    # A file with several hard links (a fine-tune's base model, linked into its run) takes its
-    # disk once: each link counts its share.
-    stat = path.stat()
-    return stat.st_size // max(1, stat.st_nlink)
-
-
 def disk_bytes(path: Path) -> int:
-    """Bytes of a file, or of every file under a folder; 0 for what is not there."""
+    """Bytes of a file, or of every file under a folder; 0 for what is not there. A file with
+    several hard links (a fine-tune's base model, linked into its run) counts whole in each
+    place: each account keeps its own copy as far as its quota goes, and what one charged
+    for it is what its delete gives back, whatever links another account holds."""
     if path.is_file():
-        return _file_bytes(path)
+        return path.stat().st_size
     if not path.is_dir():
         return 0
-    return sum(_file_bytes(item) for item in path.rglob("*") if item.is_file() and not item.is_symlink())
+    return sum(item.stat().st_size for item in path.rglob("*") if item.is_file() and not item.is_symlink())
 
 
 def stored_rows(get_model=global_apps.get_model) -> Iterator[tuple[models.Model, Path]]:
@@ -103,8 +99,9 @@ def stored_rows(get_model=global_apps.get_model) -> Iterator[tuple[models.Model,
                 yield row, path
 
 
-def paths_under(root: models.Model) -> Iterable[Path]:
-    """The files of every stored row that `root` (a shareable root) holds."""
+def stored_paths(root: models.Model) -> dict[tuple[str, int], Path]:
+    """The files of every stored row that `root` (a shareable root) holds, by (label, pk)."""
+    paths = {}
     for kind in STORED_KINDS:
         model = global_apps.get_model(kind.label)
         if root_model(model) is not type(root):
@@ -113,4 +110,10 @@ def paths_under(root: models.Model) -> Iterable[Path]:
         rows = model.objects.filter(**({path_to_root: root} if path_to_root else {"pk": root.pk}))
         for row in rows.select_related(*kind.related):
             if (path := kind.path(row)) is not None:
-                yield path
+                paths[kind.label, row.pk] = path
+    return paths
+
+
+def paths_under(root: models.Model) -> Iterable[Path]:
+    """The files of every stored row that `root` (a shareable root) holds."""
+    return stored_paths(root).values()

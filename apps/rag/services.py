@@ -12,7 +12,7 @@ from apps.core.access import Action, access_get
 from apps.core.notifications import notify_user
 from apps.core.user_paths import error_text, plain_filename
 from apps.quotas.accounts import account_of
-from apps.quotas.storage import storage_charge, storage_release
+from apps.quotas.storage import storage_charge
 from apps.teams.audit import audit_record
 
 from . import storage
@@ -77,21 +77,13 @@ def collection_update(*, user, collection_id: int, **changes) -> Collection:
     return collection
 
 
-def _remove_files_on_commit(documents) -> None:
-    paths = [
-        storage.document_path(owner_id=d.owner_id, document_id=d.pk, fmt=d.format)
-        for d in documents
-    ]
-    transaction.on_commit(lambda: [storage.remove_file(p) for p in paths])
-
-
 @transaction.atomic
 def collection_delete(*, user, collection_id: int) -> None:
-    """Deletes the collection, its documents, their chunks and their files."""
-    collection = access_get(Collection, user=user, pk=collection_id, action=Action.DELETE)
-    documents = list(collection.documents.only("id", "owner_id", "format", "size_bytes"))
-    storage_release(account_of(collection), sum(d.size_bytes for d in documents))
-    _remove_files_on_commit(documents)
+    """Deletes the collection, its documents, their chunks and their files (each document's
+    bytes given back and its file removed on commit by apps.quotas.released). Locked: of two
+    deletes at once the second is a 404."""
+    collection = access_get(Collection.objects.select_for_update(of=("self",)), user=user, pk=collection_id,
+                            action=Action.DELETE)
     audit_record(actor=user, action="collection.delete", target=collection, team=collection.team)
     collection.delete()
 
@@ -146,15 +138,15 @@ def _enqueue_embedding(document_id: int) -> None:
 
 @transaction.atomic
 def document_delete(*, user, document_id: int) -> None:
-    """Deletes the document, its chunks and its file (delete access to its collection)."""
+    """Deletes the document, its chunks and its file (delete access to its collection; its
+    bytes given back and its file removed on commit by apps.quotas.released). Locked: of two
+    deletes at once the second is a 404."""
     document = access_get(
-        Document.objects.select_related("collection").only(
+        Document.objects.select_for_update(of=("self",)).select_related("collection").only(
             "id", "owner_id", "format", "name", "size_bytes", "collection__id", "collection__team",
             "collection__owner"),
         user=user, pk=document_id, action=Action.DELETE,
     )
-    storage_release(account_of(document), document.size_bytes)
-    _remove_files_on_commit([document])
     audit_record(actor=user, action="document.delete", target=document, team=document.collection.team)
     document.delete()
 

@@ -20,10 +20,11 @@ from django.utils import timezone
 
 from apps.core.access import Action, access_check, access_get
 from apps.core.archives import ArchiveError, extract_zip_safely
+from apps.core.files import remove_tree
 from apps.core.notifications import notify_user
 from apps.core.user_paths import error_text, plain_filename
 from apps.quotas.accounts import account_of
-from apps.quotas.storage import storage_charge, storage_release_paths
+from apps.quotas.storage import storage_charge
 from apps.quotas.stored import disk_bytes
 from apps.teams.audit import audit_record
 from apps.training.models import TrainingRun
@@ -95,14 +96,14 @@ def _gate_set(model: RegisteredModel, *, user, **given) -> None:
     model.max_alignment_drift = values["max_alignment_drift"] if target else None
 
 
+@transaction.atomic
 def registered_model_delete(*, user, model_id: int) -> None:
-    model = access_get(RegisteredModel, user=user, pk=model_id, action=Action.DELETE)
-    directories = [storage.version_dir(v.owner_id, v.pk) for v in model.versions.all()]
-    with transaction.atomic():
-        audit_record(actor=user, action="model.delete", target=model, team=model.team)
-        storage_release_paths(account_of(model), directories)
-        model.delete()
-        transaction.on_commit(lambda: [shutil.rmtree(d, ignore_errors=True) for d in directories])
+    # Locked: of two deletes at once the second is a 404. Each version deleted with it gives
+    # its folder's bytes back and has it removed on commit (apps.quotas.released).
+    model = access_get(RegisteredModel.objects.select_for_update(of=("self",)), user=user, pk=model_id,
+                       action=Action.DELETE)
+    audit_record(actor=user, action="model.delete", target=model, team=model.team)
+    model.delete()
 
 
 def _next_version(model: RegisteredModel, bump: str) -> tuple[int, int, int]:
@@ -169,9 +170,16 @@ def model_version_create_from_training_run(
         training_run=training_run, dataset_version=training_run.dataset_version, base_version=base,
     )
     source = storage.source_dir(user.pk, version.pk)
-    shutil.copytree(directory, source / "checkpoint")
-    if training_run.method != TrainingRun.Method.SCRATCH:
-        _base_named(source / "checkpoint", label=str(base) if base else "a deleted model version")
+    try:
+        shutil.copytree(directory, source / "checkpoint")
+        if training_run.method != TrainingRun.Method.SCRATCH:
+            _base_named(source / "checkpoint", label=str(base) if base else "a deleted model version")
+        # The copy counts against the model's account (413 past the storage quota), as deleting
+        # the version gives its whole folder back.
+        storage_charge(account_of(version), disk_bytes(source))
+    except BaseException:
+        remove_tree(storage.version_dir(user.pk, version.pk))  # the version's row rolls back
+        raise
     _enqueue_import(version)
     return version
 
@@ -288,8 +296,11 @@ def model_version_personality_file_place(*, version: ModelVersion, sou_path: Pat
     if not canonical.exists():
         canonical.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(sou_path, canonical)  # one rename: both live under MEDIA_ROOT
-    placed = ModelVersion.objects.filter(pk=version.pk, status=ModelVersion.Status.IMPORTING).update(
-        status=ModelVersion.Status.READY, updated_at=timezone.now())
+    with transaction.atomic():
+        placed = ModelVersion.objects.filter(pk=version.pk, status=ModelVersion.Status.IMPORTING).update(
+            status=ModelVersion.Status.READY, updated_at=timezone.now())
+        if placed:  # charged once, with the change that makes it ready
+            storage_charge(account_of(version), disk_bytes(canonical), force=True)
     version.status = ModelVersion.Status.READY
     if placed:
         notify_user(user_id=version.owner_id,
@@ -348,7 +359,10 @@ def model_version_import(*, version_id: int) -> ModelVersion:
         return version
     canonical = storage.canonical_sou(version.owner_id, version.pk)
     canonical.parent.mkdir(parents=True, exist_ok=True)
-    before = disk_bytes(canonical)  # a redelivered import overwrites what an earlier one wrote
+    # What the import adds to the version's folder: the canonical file and an extracted
+    # Hugging Face upload. A redelivered import overwrites what an earlier one wrote.
+    folder = storage.version_dir(version.owner_id, version.pk)
+    before = disk_bytes(folder)
     try:
         source = _import_source(version)
         if version.source == Source.SOU_UPLOAD:
@@ -366,8 +380,8 @@ def model_version_import(*, version_id: int) -> ModelVersion:
     except Exception as exc:  # the version must say what went wrong, whatever it was
         version.status = ModelVersion.Status.FAILED
         version.error = error_text(exc)
-    # The canonical file counts against the model's account once written.
-    storage_charge(account_of(version), disk_bytes(canonical) - before, force=True)
+    # What it wrote counts against the model's account once written.
+    storage_charge(account_of(version), disk_bytes(folder) - before, force=True)
     with transaction.atomic():
         version.save()
         notify_user(

@@ -17,6 +17,9 @@ from apps.core.access import access_get, access_queryset
 from apps.core.errors import Conflict
 from apps.datasets.models import DatasetVersion
 from apps.datasets.services import dataset_version_misfits
+from apps.quotas.accounts import account_of
+from apps.quotas.storage import storage_charge
+from apps.quotas.stored import disk_bytes
 from apps.registry import storage as registry_storage
 from apps.registry.models import ModelVersion
 
@@ -160,4 +163,7 @@ def base_file_pin(training_run: TrainingRun, out_dir: Path) -> str:
     except OSError:
         shutil.copyfile(source, staging)
     staging.replace(pinned)
+    # The run's own copy as far as quotas go: it counts against the run's account (and its
+    # delete gives it back), whatever the base's account does with its file.
+    storage_charge(account_of(training_run), disk_bytes(pinned), force=True)
     return str(pinned)

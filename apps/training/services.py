@@ -56,6 +56,7 @@ from .compute import (
 )
 from .dispatch import dispatch_after_commit
 from .models import TrainingLogLine, TrainingRun
+from .storage import training_run_dir
 
 logger = logging.getLogger(__name__)
 
@@ -207,8 +208,7 @@ def training_config_clean(config: dict, *, tokenizer_from_model_version: bool = 
 
 
 def _run_dir(training_run: TrainingRun) -> Path:
-    root = (Path(settings.MEDIA_ROOT) / "training" / str(int(training_run.owner_id))).resolve()
-    return root / str(int(training_run.pk))
+    return training_run_dir(training_run)
 
 
 @transaction.atomic
