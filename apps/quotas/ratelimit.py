@@ -1,7 +1,8 @@
 """API requests per minute, per account: a fixed one-minute window counted with one atomic
 Redis INCR (in a MULTI with its EXPIRE), so concurrent requests can never count twice or
-lose a count. `/api/v1` counts through `ApiRequestThrottle` (DRF), `/v1` through the
-OpenAI-compatible views' wrapper; both answer 429 with Retry-After when the window is spent,
+lose a count. `/api/v1` and MLflow's `/api/2.0` count through `ApiRequestThrottle` (DRF;
+MLflow's views answer in MLflow's error shape), `/v1` through the OpenAI-compatible views'
+wrapper; all answer 429 with Retry-After when the window is spent,
 and every counted response carries X-RateLimit-Limit, -Remaining and -Reset (the epoch
 second the window ends). Only signed-in requests count: sign-in, `/healthz` and pages are
 never limited here (sign-in has its own limits, apps.accounts.login_throttle)."""
@@ -27,6 +28,8 @@ WINDOW_S = 60
 CACHE_DB = 1  # the cache's database: counters expire by themselves, like the cache's entries
 # Routes that only say who is signed in: the browser app asks before anything else.
 EXEMPT_ROUTES = frozenset({"me"})
+# The DRF APIs the throttle counts: ours and the MLflow-compatible one.
+COUNTED_PREFIXES = ("/api/v1/", "/api/2.0/")
 
 
 @functools.cache
@@ -87,11 +90,11 @@ def api_request_counted(request) -> RateWindow | None:
 
 
 class ApiRequestThrottle(BaseThrottle):
-    """DRF's throttle for /api/v1: the account's requests per minute."""
+    """DRF's throttle for /api/v1 and /api/2.0: the account's requests per minute."""
 
     def allow_request(self, request, view) -> bool:
         match = request._request.resolver_match
-        if (not request.user.is_authenticated or not request.path.startswith("/api/v1/")
+        if (not request.user.is_authenticated or not request.path.startswith(COUNTED_PREFIXES)
                 or (match is not None and match.url_name in EXEMPT_ROUTES)):
             return True
         window = api_request_count(request.user)

@@ -28,7 +28,8 @@ WHAT_COUNTS = {
     "chat_tokens_per_day": "Tokens generated for you today (UTC): chat replies, arena replies and the "
                            "OpenAI-compatible API.",
     "concurrent_generations": "Chat replies and API completions being generated at once.",
-    "api_requests_per_minute": "Requests to /api/v1 and /v1 this minute, with the browser or an API token.",
+    "api_requests_per_minute": "Requests to /api/v1, /v1 and the MLflow API (/api/2.0) this minute, with the "
+                               "browser or an API token.",
 }
 # Chat and API requests are a person's, never a team's.
 TEAM_LIMITS = ("storage_bytes", "compute_seconds_per_month", "concurrent_runs")

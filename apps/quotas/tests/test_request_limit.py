@@ -1,5 +1,5 @@
-"""API requests per minute: a spent window is a 429 with Retry-After on /api/v1 and /v1,
-counted per account, with X-RateLimit headers on every counted response."""
+"""API requests per minute: a spent window is a 429 with Retry-After on /api/v1, /v1 and
+MLflow's /api/2.0, counted per account, with X-RateLimit headers on every counted response."""
 
 from __future__ import annotations
 
@@ -65,6 +65,25 @@ def test_the_openai_api_counts_against_the_same_limit(make_user, client):
     assert refused.status_code == 429
     assert refused.json()["error"]["code"] == "rate_limit_exceeded"
     assert int(refused["Retry-After"]) >= 1
+
+
+def test_the_mlflow_api_counts_against_the_same_limit_and_refuses_in_mlflows_shape(make_user, client):
+    # given a user allowed 2 requests a minute, logging with MLflow's client and an API token
+    user = make_user()
+    override(user=user, api_requests_per_minute=2)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {api_token_create(user=user, name='mlflow').secret}"}
+    search = "/api/2.0/mlflow/experiments/search"
+    # when
+    first = client.get("/api/v1/datasets/", **auth)
+    second = client.get(search, **auth)
+    refused = client.get(search, **auth)
+    # then
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert second["X-RateLimit-Remaining"] == "0"
+    assert refused.status_code == 429
+    assert refused.json()["error_code"] == "REQUEST_LIMIT_EXCEEDED"
+    assert "2 API requests this minute" in refused.json()["message"]
+    assert 1 <= int(refused["Retry-After"]) <= 60
 
 
 def test_a_plan_without_a_request_limit_is_unlimited(make_user, api_client_for):
