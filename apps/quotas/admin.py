@@ -1,5 +1,6 @@
 """Staff views of plans, per-account quotas and storage use. Changes to an account's plan or
-overrides, and to a plan, are recorded in the audit log like the staff API's."""
+overrides, and to a plan, are recorded in the audit log like the staff API's, and so is
+deleting them."""
 
 from django.contrib import admin
 
@@ -19,6 +20,20 @@ class _AuditedAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         quota_change_record(actor=request.user, holder=self.holder(obj), before=_stringify(before),
                             after=_stringify(_values(obj, self.audited)))
+
+    def delete_model(self, request, obj):
+        self._record_deletion(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self._record_deletion(request, obj)
+        super().delete_queryset(request, queryset)
+
+    def _record_deletion(self, request, obj):
+        # The account goes back to the default plan's limits (or the plan is gone).
+        quota_change_record(actor=request.user, holder=self.holder(obj),
+                            before=_stringify(_values(obj, self.audited)), after=dict.fromkeys(self.audited))
 
     def holder(self, obj):
         return obj

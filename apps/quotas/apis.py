@@ -49,8 +49,12 @@ class TeamUsageApi(APIView):
         return Response(UsageOutput({"limits": usage_list(account_for_team(membership.team))}).data)
 
 
+# The largest value a limit's column (a PostgreSQL bigint) holds.
+LIMIT_MAX = 2**63 - 1
+
+
 def _override() -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=0, allow_null=True, required=False,
+    return serializers.IntegerField(min_value=0, max_value=LIMIT_MAX, allow_null=True, required=False,
                                     help_text="null or left out: the plan's value")
 
 
