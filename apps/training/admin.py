@@ -24,5 +24,5 @@ class TrainingLogLineAdmin(DerivedRowAdmin):
 
 @admin.register(TrainingComputeUsage)
 class TrainingComputeUsageAdmin(DerivedRowAdmin):
-    list_display = ["id", "training_run", "month", "cpu_seconds", "gpu_seconds"]
-    raw_id_fields = ["training_run"]
+    list_display = ["id", "training_run", "month", "team", "account_user", "user", "cpu_seconds", "gpu_seconds"]
+    raw_id_fields = ["training_run", "team", "account_user", "user"]
