@@ -23,6 +23,11 @@ class UserAdmin(BaseUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
+    def delete_queryset(self, request, queryset):
+        # One by one through User.delete, which hands their team work over first.
+        for user in queryset:
+            user.delete()
+
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):

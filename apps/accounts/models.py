@@ -43,6 +43,15 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.email
 
+    @transaction.atomic
+    def delete(self, *args, **kwargs):
+        # What they made in teams (and in others' shared roots) stays there with a successor
+        # as its owner, rather than going with them in the cascade.
+        from apps.teams.departure import team_work_hand_over
+
+        team_work_hand_over(self)
+        return super().delete(*args, **kwargs)
+
 
 class ApiTokenQuerySet(models.QuerySet):
     # Fields whose change can end a token (or move its end).

@@ -1,0 +1,103 @@
+"""A user who is deleted leaves their work in teams behind: before the delete cascades, what
+they created in a team-owned root (the root itself, versions, runs, documents...) gets a
+successor in that team as its `owner`, and what they added to another user's private root
+(through a write share) goes to that root's owner. The bytes keep counting against the same
+account (the team's, or the root's owner's), and the files move to the new owner's folders
+once the delete commits. Their own private work goes with them."""
+
+from __future__ import annotations
+
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+from django.apps import apps as global_apps
+from django.db import models, transaction
+from django.db.models import Q
+
+from apps.core.access import ROOTS, root_model
+from apps.quotas.stored import stored_paths
+
+from .models import Membership, Role
+
+# Who inherits in a team: an owner first, then the next role down; the longest-standing first.
+SUCCESSION = (Role.OWNER, Role.ADMIN, Role.MEMBER, Role.VIEWER)
+
+
+def _successor(team_id: int, leaving) -> int | None:
+    memberships = Membership.objects.filter(team_id=team_id).exclude(user=leaving)
+    rank = models.Case(*(models.When(role=role, then=index) for index, role in enumerate(SUCCESSION)))
+    return memberships.order_by(rank, "created_at", "pk").values_list("user_id", flat=True).first()
+
+
+def _has_team(model: type[models.Model]) -> bool:
+    return any(field.name == "team" for field in model._meta.fields)
+
+
+def _left_behind(user) -> list[tuple[type[models.Model], int, models.Model]]:
+    """(model, pk, root) of every row `user` owns in a root that is not theirs alone."""
+    found = []
+    for label, path in ROOTS.items():
+        model = global_apps.get_model(label)
+        if not any(field.name == "owner" for field in model._meta.fields):
+            continue
+        root = root_model(model)
+        prefix = f"{path}__" if path else ""
+        theirs = Q(**{f"{prefix}owner": user})
+        if _has_team(root):
+            theirs &= Q(**{f"{prefix}team__isnull": True})
+        rows = model.objects.filter(owner=user).exclude(theirs)
+        for row in (rows.select_related(path) if path else rows):
+            found.append((model, row.pk, _root_of(row, path)))
+    return found
+
+
+def _root_of(row: models.Model, path: str) -> models.Model:
+    for part in filter(None, path.split("__")):
+        row = getattr(row, part)
+    return row
+
+
+def _training_paths_moved(moves: list[tuple[Path, Path]]) -> None:
+    # A training run keeps its checkpoints' folders as paths: they follow its folder.
+    from apps.training.models import TrainingRun
+
+    for old, new in moves:
+        for training_run in TrainingRun.objects.filter(Q(last_checkpoint__startswith=str(old))
+                                                       | Q(best_checkpoint__startswith=str(old))):
+            for field in ("last_checkpoint", "best_checkpoint"):
+                value = getattr(training_run, field)
+                if value.startswith(str(old)):
+                    setattr(training_run, field, str(new) + value[len(str(old)):])
+            training_run.save(update_fields=["last_checkpoint", "best_checkpoint"])
+
+
+def _move(moves: list[tuple[Path, Path]]) -> None:
+    for old, new in moves:
+        if old.exists():
+            new.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(old, new)
+
+
+@transaction.atomic
+def team_work_hand_over(user) -> None:
+    """Gives what `user` owns in others' roots to its successors; call it before deleting
+    the user (apps.accounts.models.User.delete does)."""
+    left = _left_behind(user)
+    roots = {(type(root), root.pk): root for _, _, root in left}
+    before = {key: stored_paths(root) for key, root in roots.items()}
+    heirs: dict[tuple[type[models.Model], int], list[int]] = defaultdict(list)
+    for model, pk, root in left:
+        team_id = getattr(root, "team_id", None)
+        heir = _successor(team_id, user) if team_id is not None else root.owner_id
+        if heir is not None and heir != user.pk:
+            heirs[model, heir].append(pk)
+    for (model, heir), pks in heirs.items():
+        model.objects.filter(pk__in=pks).update(owner_id=heir)
+    moves = []
+    for key, root in roots.items():
+        after = stored_paths(type(root)._default_manager.get(pk=root.pk))
+        moves += [(path, after[label_pk]) for label_pk, path in before[key].items()
+                  if label_pk in after and after[label_pk] != path]
+    _training_paths_moved(moves)
+    transaction.on_commit(lambda: _move(moves))

@@ -1,0 +1,56 @@
+"""Deleting a user keeps what they made in a team: the team's dataset they created, the
+version they uploaded and its file stay, owned by the team's owner, and the bytes still count
+against the team. Their private work goes with them, its bytes given back."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from apps.datasets import services as dataset_services
+from apps.datasets.models import Dataset, DatasetVersion
+from apps.datasets.services import dataset_version_path
+from apps.quotas.accounts import account_for_team
+from apps.quotas.storage import storage_used
+from apps.teams.models import Membership, Role
+from apps.teams.services import team_create
+
+pytestmark = pytest.mark.django_db
+
+
+def _version(user, dataset, body: bytes) -> DatasetVersion:
+    version, _ = dataset_services.dataset_version_upload(
+        user=user, dataset_id=dataset.pk, stream=io.BytesIO(body), filename="a.txt", content_length=len(body))
+    return version
+
+
+@pytest.mark.parametrize("how", ["model", "admin"])
+def test_a_deleted_members_team_work_stays_with_the_team(
+        how, make_user, client, settings, tmp_path, django_capture_on_commit_callbacks):
+    # given a team whose member made a team dataset with a 60-byte version, and a private one
+    settings.MEDIA_ROOT = tmp_path / "media"
+    owner, member = make_user(), make_user()
+    team = team_create(user=owner, name="lab")
+    Membership.objects.create(team=team, user=member, role=Role.MEMBER)
+    shared = Dataset.objects.create(owner=member, team=team, name="shared")
+    version = _version(member, shared, b"t" * 60)
+    private = _version(member, dataset_services.dataset_create(user=member, name="mine"), b"p" * 30)
+    private_file = dataset_version_path(private)
+    # when the member is deleted
+    with django_capture_on_commit_callbacks(execute=True):
+        if how == "model":
+            member.delete()
+        else:
+            client.force_login(make_user(is_staff=True, is_superuser=True))
+            client.post("/admin/accounts/user/", {
+                "action": "delete_selected", "_selected_action": [member.pk], "post": "yes"})
+    # then the team's dataset and version stay, owned by the team's owner, with their file
+    version.refresh_from_db()
+    assert Dataset.objects.get(pk=shared.pk).owner == owner
+    assert version.owner == owner
+    assert dataset_version_path(version).read_bytes() == b"t" * 60
+    assert storage_used(account_for_team(team)) == 60
+    # and their own dataset went with them, file and all
+    assert not DatasetVersion.objects.filter(pk=private.pk).exists()
+    assert not private_file.exists()
