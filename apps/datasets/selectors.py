@@ -6,8 +6,7 @@ from django.db.models.functions import Coalesce
 
 from apps.core.access import Action, access_annotate, access_get, access_queryset, access_scope
 from apps.quotas.accounts import account_for_user
-from apps.quotas.limits import limits_for
-from apps.quotas.storage import storage_used
+from apps.quotas.selectors import storage_usage
 
 from .models import Dataset, DatasetVersion
 
@@ -41,5 +40,5 @@ def dataset_version_get(*, user, version_id: int, action: Action = Action.READ) 
 
 def storage_usage_get(*, user) -> dict:
     """The user's own storage (every kind of file, not datasets only) and its limit."""
-    account = account_for_user(user)
-    return {"used_bytes": storage_used(account), "quota_bytes": limits_for(account).storage_bytes}
+    usage = storage_usage(account_for_user(user))
+    return {"used_bytes": usage.used, "quota_bytes": usage.limit}

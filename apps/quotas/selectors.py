@@ -69,6 +69,12 @@ def _chat_usage(user_id: int) -> dict[str, tuple[float, datetime | None]]:
     }
 
 
+def storage_usage(account: Account) -> Usage:
+    """The account's storage alone (the datasets page's bar): what the usage list shows."""
+    return Usage(name="storage_bytes", used=storage_used(account), limit=limits_for(account).storage_bytes,
+                 resets_at=None, what_counts=WHAT_COUNTS["storage_bytes"])
+
+
 def usage_list(account: Account) -> list[Usage]:
     limits = limits_for(account)
     used = {"storage_bytes": (storage_used(account), None), **_training_usage(account)}
