@@ -9,8 +9,10 @@
   LEVEL_ACTIONS), 403 where they can read but not do it, 404 where they cannot read.
   A route whose objects are never shared (`Case.reach == "private"`) answers them 404.
 
-A route added to /api/v1/ or /api/2.0/ without a case in its app's `tests/ownership.py`
-(see apps/core/ownership.py) fails `test_every_route_is_covered`."""
+The OpenAI-compatible /v1/ is tried the same way, with API tokens (it takes no session),
+and its refusals must come in OpenAI's error shape. A route added to /api/v1/, /api/2.0/ or
+/v1/ without a case in its app's `tests/ownership.py` (see apps/core/ownership.py) fails
+`test_every_route_is_covered`."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
+from apps.accounts.services import api_token_create
 from apps.core.access import LEVEL_ACTIONS, READ_ONLY_ROOTS, ROLE_ACTIONS, ROOTS, Action
 from apps.core.ownership import Raw
 from apps.teams.models import Membership, Share, Team
@@ -43,8 +46,9 @@ def _cases() -> tuple[dict, dict]:
 
 
 OWNED_ROUTES, PUBLIC_ROUTES = _cases()
-# /api/v1/ and the MLflow-compatible /api/2.0/.
-NAMESPACES = ("api-v1:", "mlflow:")
+# /api/v1/, the MLflow-compatible /api/2.0/ and the OpenAI-compatible /v1/.
+OPENAI = "openai:"
+NAMESPACES = ("api-v1:", "mlflow:", OPENAI)
 # What an unauthenticated request to any of them answers (a bearer-token API: 401).
 UNAUTHENTICATED = 401
 DEFAULT_ACTIONS = {"get": Action.READ, "post": Action.EDIT, "put": Action.EDIT, "patch": Action.EDIT,
@@ -133,10 +137,42 @@ def _expected(audience: str, action: Action, allowed: frozenset[Action]) -> int 
     return 403 if Action.READ in allowed else 404
 
 
+def _client(api_client_for, route: str, user):
+    """A session client, or for /v1 (which takes API tokens only) one sending a token."""
+    if not route.startswith(OPENAI):
+        return api_client_for(user)
+    client = api_client_for()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=user, name='matrix').secret}")
+    return client
+
+
+def _openai_shaped(content: bytes) -> bool:
+    import json
+
+    error = json.loads(content).get("error")
+    return isinstance(error, dict) and {"message", "type", "param", "code"} <= error.keys()
+
+
 @pytest.mark.parametrize("audience", AUDIENCES)
-@pytest.mark.parametrize("route", sorted(OWNED_ROUTES))
-def test_each_audience_gets_what_its_access_allows(route, audience, make_user, api_client_for):
+@pytest.mark.parametrize("route", sorted(r for r in OWNED_ROUTES if not r.startswith(OPENAI)))
+def test_each_audience_gets_what_its_access_allows(route, audience, make_user, api_client_for, monkeypatch):
+    _try_each_method(route, audience, make_user, api_client_for, monkeypatch)
+
+
+# /v1's views read the database from threads of their own as well as the request's, which see
+# only committed rows.
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("audience", AUDIENCES)
+@pytest.mark.parametrize("route", sorted(r for r in OWNED_ROUTES if r.startswith(OPENAI)))
+def test_each_audience_gets_what_its_access_allows_on_v1(route, audience, make_user, api_client_for, monkeypatch):
+    _try_each_method(route, audience, make_user, api_client_for, monkeypatch)
+
+
+def _try_each_method(route, audience, make_user, api_client_for, monkeypatch):
     case = OWNED_ROUTES[route]
+    if case.prepare is not None:
+        case.prepare(monkeypatch)
     for method, body in case.methods.items():
         # given: a fresh setup per method, so a DELETE leaves the next method its objects
         owner = make_user()
@@ -161,7 +197,7 @@ def test_each_audience_gets_what_its_access_allows(route, audience, make_user, a
                 allowed = frozenset()
         action = Action(case.actions.get(method, DEFAULT_ACTIONS[method]))
         # when
-        response = _send(api_client_for(user), method, url, body)
+        response = _send(_client(api_client_for, route, user), method, url, body)
         # then
         content = _content(response)
         said = f"{audience}: {method.upper()} {url} -> {response.status_code} {content[:300]!r}"
@@ -174,3 +210,4 @@ def test_each_audience_gets_what_its_access_allows(route, audience, make_user, a
             assert 200 <= response.status_code < 300, said
         else:
             assert response.status_code == expected, said
+            assert not route.startswith(OPENAI) or _openai_shaped(content), said

@@ -5,9 +5,10 @@ Every app lists its routes in `apps/<app>/tests/ownership.py`:
     OWNED_ROUTES = {"api-v1:<route name>": Case(setup=..., methods={...})}
     PUBLIC_ROUTES = {"api-v1:<route name>": "why it holds no user-owned id"}
 
-`tests/test_access_matrix.py` fails for any /api/v1/ or /api/2.0/ (namespace `mlflow:`)
-route listed nowhere, and tries every method of every case as the owner, team members by
-role and by how the objects reach them, another user and an anonymous client."""
+`tests/test_access_matrix.py` fails for any /api/v1/, /api/2.0/ (namespace `mlflow:`) or
+/v1/ (namespace `openai:`, called with an API token) route listed nowhere, and tries every
+method of every case as the owner, team members by role and by how the objects reach them,
+another user and an anonymous client."""
 
 from __future__ import annotations
 
@@ -47,3 +48,6 @@ class Case:
     # team members reach them as their role and the share allow. "private": the route's
     # objects are never shared (tokens, battles, sweeps); team members get 404 like anyone.
     reach: str = "shared"
+    # Stands in, through pytest's monkeypatch, for a process the owner's request needs and the
+    # matrix does not run (the inference worker a /v1 completion waits on).
+    prepare: Callable | None = None
