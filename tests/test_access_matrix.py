@@ -100,6 +100,10 @@ def _reach(user, role: str, reach: str, roots: list) -> frozenset[Action]:
     the actions the tables allow them on all of them (a route may touch any)."""
     team = Team.objects.create(name=f"team of {user.email}")
     Membership.objects.create(team=team, user=user, role=role)
+    if reach == "team" and roots:
+        # Whoever moved their objects into a team stays in it: their queued runs keep the
+        # access they are re-checked for when resumed or executed.
+        Membership.objects.create(team=team, user=roots[0].owner, role="member")
     allowed = []
     for root in roots:
         label = root._meta.label
