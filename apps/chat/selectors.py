@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 
-from apps.core.access import Action, access_annotate, access_get, access_queryset, access_scope
+from apps.core.access import access_annotate, access_get, access_queryset, access_scope
 from apps.personalities.scoring import ScoreReport, personality_score
 
 from .models import Conversation, Message
@@ -39,12 +39,6 @@ def conversation_exists(*, user, conversation_id) -> bool:
     """Whether the user can read the conversation (and so follow it live; acting in it is
     checked per request)."""
     return access_queryset(Conversation, user=user).filter(pk=int(conversation_id)).exists()
-
-
-def conversation_for_action(*, user, conversation_id) -> Conversation:
-    """A conversation the user may act in (send, change, delete): their own. One shared with
-    them answers 403, any other 404."""
-    return access_get(Conversation, user=user, pk=conversation_id, action=Action.EDIT)
 
 
 def conversation_personality_trend(*, user, conversation_id, personality_id: int | None = None) -> ScoreReport:

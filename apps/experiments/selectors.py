@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from rest_framework.exceptions import NotFound
 
 from apps.core.access import Action, access_annotate, access_get, access_queryset, access_scope
@@ -24,9 +25,13 @@ MAX_COMPARE_KEYS = 50
 
 def experiment_list(*, user, name: str | None = None, scope: str | None = None) -> QuerySet[Experiment]:
     experiments = access_annotate(access_queryset(Experiment, user=user), user=user)
+    # A subquery, not a GROUP BY, as datasets.selectors.dataset_list: access_role (and the
+    # count) are worked out only for the page's rows.
+    runs = Run.objects.filter(experiment=OuterRef("pk")).order_by().values("experiment").annotate(
+        n=Count("pk")).values("n")
     queryset = (
         access_scope(experiments, user=user, scope=scope)
-        .annotate(run_count=Count("runs"))
+        .annotate(run_count=Coalesce(Subquery(runs), 0))
         .order_by("-created_at", "-id")
     )
     return queryset.filter(name=name) if name else queryset
