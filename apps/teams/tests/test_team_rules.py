@@ -15,7 +15,7 @@ from apps.datasets.models import Dataset
 from apps.quotas.accounts import Account
 from apps.quotas.storage import storage_used
 from apps.registry.models import RegisteredModel
-from apps.teams.models import Invitation, Membership, Team
+from apps.teams.models import AuditEvent, Invitation, Membership, Share, Team
 from apps.teams.tests.factories import make_team, share
 from apps.training.tests.factories import valid_dataset_version
 
@@ -140,3 +140,17 @@ def test_only_those_who_may_share_see_every_team_an_object_is_shared_with(make_u
     assert [s["team_name"] for s in by_owner["shares"]] == ["Readers", "Secret project"]
     assert [s["team_name"] for s in by_reader["shares"]] == ["Readers"]
     assert by_reader["owner_email"] == alice.email
+
+
+def test_moving_an_object_into_a_team_it_was_shared_with_records_the_share_it_ends(make_user, api_client_for):
+    # given alice's dataset shared with her team to read
+    alice = make_user()
+    team = make_team(alice)
+    dataset = Dataset.objects.create(owner=alice, name="corpus")
+    share(dataset, team)
+    # when she moves it into that team
+    api_client_for(alice).post(f"/api/v1/sharing/dataset/{dataset.pk}/move/", {"team_id": team.pk}, format="json")
+    # then the share it no longer needs is gone, and the audit log says so
+    ended = AuditEvent.objects.get(action="share.remove", team=team)
+    assert (ended.target_id, ended.details["level"]) == (dataset.pk, "read")
+    assert not Share.objects.filter(team=team).exists()
