@@ -134,17 +134,21 @@ def _mine(shape: _Shape, user) -> Q:
 
 
 class _RootSQL(Expression):
-    """SQL over the columns of a row's root (its owner, its team and its id, joined
-    through `ROOTS` where the row is a child). The policy is written as SQL rather than as
+    """SQL over columns of a row's root (`names`: its owner, its team, its id), joined
+    through `ROOTS` where the row is a child. The policy is written as SQL rather than as
     querysets: building and compiling its subqueries took most of a list request's time
     (benchmarks/access_overhead.py), while this costs a few string operations. The values
     (user, roles, levels, content type) are always parameters."""
 
+    names: tuple[str, ...] = ("owner", "team", "pk")
+
     def __init__(self, shape: _Shape, user_pk: int, output_field: models.Field, columns=None):
         super().__init__(output_field=output_field)
         self.shape, self.user_pk = shape, user_pk
-        self.columns = columns or [F(f"{shape.prefix}{name}") for name in ("owner", "team", "pk")
-                                   if name != "team" or shape.team_owned]
+        self.columns = columns or [F(f"{shape.prefix}{name}") for name in self._names()]
+
+    def _names(self) -> list[str]:
+        return [name for name in self.names if name != "team" or self.shape.team_owned]
 
     @property
     def identity(self):
@@ -160,10 +164,8 @@ class _RootSQL(Expression):
         self.columns = list(exprs)
 
     def _columns_sql(self, compiler) -> dict[str, str]:
-        """"owner", "team" (where the root has one) and "pk" as SQL; plain columns, which
-        carry no parameters."""
-        names = [name for name in ("owner", "team", "pk") if name != "team" or self.shape.team_owned]
-        return {name: compiler.compile(column)[0] for name, column in zip(names, self.columns, strict=True)}
+        """The columns as SQL: plain columns, which carry no parameters."""
+        return {name: compiler.compile(column)[0] for name, column in zip(self._names(), self.columns, strict=True)}
 
     def _content_type_id(self) -> int:
         return ContentType.objects.get_for_model(self.shape.root).pk
@@ -178,10 +180,14 @@ _TEAMS_SQL = f"SELECT team_id FROM {_MEMBERSHIPS} WHERE user_id = %s AND role = 
 class _Allowed(_RootSQL):
     """True for the rows `user` may do `action` to: the user's own private rows, rows of a
     team where their role allows it, rows shared with such a team at a level that allows
-    it, and built-ins where `action` is read. Hashed subplans over the user's memberships
-    and shares: one statement, whatever the number of teams or shares."""
+    it, and built-ins where `action` is read. One statement, whatever the number of teams
+    or shares: the root's id is looked up in the union of those sets of ids, which
+    PostgreSQL joins to the rows by hash or through indexes (the owner's, the team's, the
+    primary key) as their sizes suit. An OR of conditions on the row would make it read
+    every row of the table, everyone's."""
 
     conditional = True
+    names = ("pk",)
 
     def __init__(self, shape: _Shape, user_pk: int, action: Action, columns=None):
         super().__init__(shape, user_pk, models.BooleanField(), columns)
@@ -195,21 +201,24 @@ class _Allowed(_RootSQL):
         return _Allowed(self.shape, self.user_pk, action, self.columns)
 
     def as_sql(self, compiler, connection):
-        col = self._columns_sql(compiler)
+        meta = self.shape.root._meta
+        root, pk, owner = meta.db_table, meta.pk.column, meta.get_field("owner").column
         roles = _roles_for(self.action)
         if self.shape.team_owned:
-            terms = [f"({col['owner']} = %s AND {col['team']} IS NULL)", f"{col['team']} IN ({_TEAMS_SQL})"]
+            team = meta.get_field("team").column
+            ids = [f"SELECT {pk} FROM {root} WHERE {owner} = %s AND {team} IS NULL",
+                   f"SELECT {pk} FROM {root} WHERE {team} IN ({_TEAMS_SQL})"]
             params = [self.user_pk, self.user_pk, roles]
         else:
-            terms, params = [f"{col['owner']} = %s"], [self.user_pk]
+            ids, params = [f"SELECT {pk} FROM {root} WHERE {owner} = %s"], [self.user_pk]
         levels = _levels_for(self.action, self.shape.label)
         if levels:
-            terms.append(f"{col['pk']} IN (SELECT object_id FROM {_SHARES} WHERE content_type_id = %s"
-                         f" AND level = ANY(%s) AND team_id IN ({_TEAMS_SQL}))")
+            ids.append(f"SELECT object_id FROM {_SHARES} WHERE content_type_id = %s AND level = ANY(%s)"
+                       f" AND team_id IN ({_TEAMS_SQL})")
             params += [self._content_type_id(), levels, self.user_pk, roles]
         if self.shape.label in PUBLIC_WHEN_OWNERLESS and self.action is Action.READ:
-            terms.append(f"{col['owner']} IS NULL")
-        return f"({' OR '.join(terms)})", params
+            ids.append(f"SELECT {pk} FROM {root} WHERE {owner} IS NULL")
+        return f"{self._columns_sql(compiler)['pk']} IN ({' UNION ALL '.join(ids)})", params
 
 
 class _AccessRole(_RootSQL):
