@@ -199,6 +199,7 @@ class StarterModelApi(APIView):
                    responses={200: Output, 201: Output})
     def post(self, request):
         version, created = services.model_version_create_starter(user=request.user)
+        version = model_version_get(user=request.user, version_id=version.pk)  # with access_role
         return Response(self.Output(version, context={"created": created}).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

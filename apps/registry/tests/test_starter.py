@@ -39,6 +39,7 @@ def test_a_second_click_points_at_the_import_in_progress_and_then_at_the_ready_m
     assert (again.status_code, again.json()["created"]) == (200, False)
     assert (later.status_code, later.json()["created"], later.json()["status"]) == (200, False, "ready")
     assert first.json()["id"] == again.json()["id"] == later.json()["id"]
+    assert first.json()["access_role"] == again.json()["access_role"] == "owner"
     assert imports == [first.json()["id"]]
     assert ModelVersion.objects.filter(owner=owner, source="starter").count() == 1
 
