@@ -154,7 +154,9 @@ def _experiment_pks(*, user, experiment_ids: list[str]) -> list[int]:
     pks = [parse_id(raw, kind="experiment") for raw in experiment_ids if raw != DEFAULT_EXPERIMENT_ID]
     readable = access_queryset(Experiment, user=user)
     if DEFAULT_EXPERIMENT_ID in experiment_ids:
-        pks += readable.filter(owner=user, name=DEFAULT_EXPERIMENT_NAME).values_list("pk", flat=True)
+        # "0" is the caller's private Default, as experiment_resolve makes and finds it.
+        pks += readable.filter(owner=user, team__isnull=True, name=DEFAULT_EXPERIMENT_NAME).values_list(
+            "pk", flat=True)
     return list(readable.filter(pk__in=pks).values_list("pk", flat=True))
 
 

@@ -33,7 +33,13 @@ from apps.core.notifications import notify_user
 from apps.core.selectors import owned_get
 from apps.datasets.models import DatasetVersion
 from apps.experiments.models import Experiment, MetricSeries, RunStatus
-from apps.experiments.services import experiment_named, run_create, run_metrics_log, run_update
+from apps.experiments.services import (
+    experiment_named,
+    run_create,
+    run_metrics_log,
+    run_status_record,
+    run_update,
+)
 from apps.training.models import TrainingRun
 from apps.training.services import (
     USER_OPTIONS,
@@ -442,7 +448,8 @@ def _trial_end(sweep: Sweep, study: optuna.Study, trial: Trial, *, state: str, o
         trial.finished_at = timezone.now()
         trial.save(update_fields=["state", "objective", "error", "finished_at", "updated_at"])
         if trial.run_id is not None and trial.training_run_id is None:
-            run_update(user=sweep.owner, run_id=trial.run_id, status=RUN_STATUSES[state])
+            # Also the scheduler's (a silent agent): written whatever the owner's access now.
+            run_status_record(run_id=trial.run_id, status=RUN_STATUSES[state])
         if state == State.COMPLETE:
             _best_update(sweep)
         _changed(sweep)
