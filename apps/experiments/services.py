@@ -145,6 +145,13 @@ def run_update(
     return run
 
 
+# Worker-side writers (run_status_record, run_metrics_record, artifact_record): the status,
+# metrics and files of work our own services do (training, evaluations). Access was checked
+# when the work was asked for (and the worker asks again before it starts), so they do not
+# ask it of the run's owner, who may since have become a viewer of a team's experiment: a
+# run that started keeps logging until it ends.
+
+
 @transaction.atomic
 def run_status_record(*, run_id: int, status: str, notes: str | None = None) -> Run:
     """Sets the status (and notes, such as why it failed) of a run whose work our own
