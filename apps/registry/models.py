@@ -9,7 +9,7 @@ from apps.core.models import OwnedModel
 
 class RegisteredModel(OwnedModel):
     # Set once the object is moved into a team's ownership; see apps.core.access. A team
-    # that is deleted gives its objects back to the users who made them.
+    # being deleted hands its objects to the owner who deletes it (apps.teams.services).
     team = models.ForeignKey("teams.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
