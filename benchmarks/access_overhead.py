@@ -8,8 +8,10 @@ with Django's test client, alternating request by request between
   `owner = user`, as the code was before teams) — the user sees their own 1,000;
 - "after": the policy as shipped — the user sees 2,000.
 
-Prints one JSON line: p50/p95 milliseconds and queries per request of each endpoint in both
-modes, and the after/before ratio of the p95s. Goal: list p95 < 50 ms and <= 1.2x before.
+`--other-rows N` adds N private models and datasets of a user who shares nothing (a table
+holding everyone's rows). Prints one JSON line: p50/p95 milliseconds and queries per request
+of each endpoint in both modes, and the after/before ratio of the p95s. Goal: list p95 < 50
+ms and <= 1.2x before.
 
     python -m sloughgpt_site.devservices --var var/bench-access -- python benchmarks/access_overhead.py"""
 
@@ -29,7 +31,7 @@ SHARED = 1_000
 TEAMS = 20
 
 
-def _populate(user) -> dict[str, int]:
+def _populate(user, others: int) -> dict[str, int]:
     """The rows, made once per database; returns ids for the detail endpoints."""
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection, transaction
@@ -59,6 +61,7 @@ def _populate(user) -> dict[str, int]:
                     Share(content_type=kind, object_id=obj.pk, team=teams[i % TEAMS],
                           level="write" if i % 2 else "read", shared_by=other)
                     for i, obj in enumerate(shared)])
+    _populate_others(others)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return {
@@ -67,6 +70,20 @@ def _populate(user) -> dict[str, int]:
         "own_dataset": Dataset.objects.filter(owner=user).order_by("pk").values_list("pk", flat=True)[0],
         "shared_dataset": Dataset.objects.filter(owner=other).order_by("pk").values_list("pk", flat=True)[0],
     }
+
+
+def _populate_others(count: int) -> None:
+    """`count` private models and datasets of a user who shares nothing: the rows of
+    everyone else that a list must not read through."""
+    from apps.accounts.models import User
+    from apps.datasets.models import Dataset
+    from apps.registry.models import RegisteredModel
+
+    stranger, _ = User.objects.get_or_create(email="bench-stranger@example.com")
+    for model in (RegisteredModel, Dataset):
+        have = model.objects.filter(owner=stranger).count()
+        model.objects.bulk_create([model(owner=stranger, name=f"other-{i}") for i in range(have, count)],
+                                  batch_size=5_000)
 
 
 def _unthrottled(user) -> None:
@@ -118,6 +135,8 @@ def _time(client, url: str, modes: dict, requests: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200, help="timed requests per endpoint and mode")
+    parser.add_argument("--other-rows", type=int, default=0,
+                        help="also this many models and datasets of a user who shares nothing (kept in the database)")
     args = parser.parse_args()
     user, _ = prepare_django()
     from contextlib import nullcontext
@@ -128,7 +147,7 @@ def main() -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     _unthrottled(user)
     started = time.perf_counter()
-    ids = _populate(user)
+    ids = _populate(user, args.other_rows)
     log(f"populated in {time.perf_counter() - started:.1f} s")
     client = Client()
     client.force_login(user)
@@ -155,6 +174,7 @@ def main() -> None:
     print(json.dumps({
         "benchmark": "access_overhead",
         "own_objects": OWN, "shared_objects": SHARED, "teams": TEAMS, "requests": args.requests,
+        "other_rows": args.other_rows,
         "load_average": round(os.getloadavg()[0], 1),
         "endpoints": results,
         "goal": {"list_p95_ms": 50, "list_p95_ratio": 1.2},

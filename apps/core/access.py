@@ -201,11 +201,11 @@ class _Allowed(_RootSQL):
         return _Allowed(self.shape, self.user_pk, action, self.columns)
 
     def as_sql(self, compiler, connection):
-        meta = self.shape.root._meta
-        root, pk, owner = meta.db_table, meta.pk.column, meta.get_field("owner").column
+        meta, quote = self.shape.root._meta, connection.ops.quote_name
+        root, pk, owner = quote(meta.db_table), quote(meta.pk.column), quote(meta.get_field("owner").column)
         roles = _roles_for(self.action)
         if self.shape.team_owned:
-            team = meta.get_field("team").column
+            team = quote(meta.get_field("team").column)
             ids = [f"SELECT {pk} FROM {root} WHERE {owner} = %s AND {team} IS NULL",
                    f"SELECT {pk} FROM {root} WHERE {team} IN ({_TEAMS_SQL})"]
             params = [self.user_pk, self.user_pk, roles]
