@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "apps.personalities",
     "apps.sweeps",
     "apps.teams",
+    "apps.monitoring",
     "apps.quotas",
 ]
 
