@@ -6,6 +6,7 @@ reads as a few thousand rows."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from pgvector.django import VectorField
 
@@ -70,15 +71,16 @@ class InferenceRecord(models.Model):
 
 
 class UsageRollup(models.Model):
-    """Sums of a model version's records over one hour or one day (bucket_start in UTC). A
-    null version is traffic of versions since deleted, still counted site-wide."""
+    """Sums of a model version's records over one hour or one day (bucket_start in UTC); the
+    rows with no version are the whole site's sums, which keep counting a version's traffic
+    after the version (and its own rows) is deleted."""
 
     class Granularity(models.TextChoices):
         HOUR = "hour"
         DAY = "day"
 
     model_version = models.ForeignKey(
-        "registry.ModelVersion", null=True, on_delete=models.SET_NULL, related_name="+"
+        "registry.ModelVersion", null=True, on_delete=models.CASCADE, related_name="+"
     )
     granularity = models.CharField(max_length=4, choices=Granularity.choices)
     bucket_start = models.DateTimeField()
@@ -86,19 +88,20 @@ class UsageRollup(models.Model):
     errors = models.PositiveIntegerField(default=0)
     prompt_tokens = models.BigIntegerField(default=0)
     completion_tokens = models.BigIntegerField(default=0)
-    # Counts per LATENCY_BUCKETS_MS bucket (one more for the overflow), of total latency
-    # (received -> last token) and of time to first token.
-    latency_buckets = models.JSONField(default=list)
-    ttft_buckets = models.JSONField(default=list)
-    feedback_up = models.PositiveIntegerField(default=0)
-    feedback_down = models.PositiveIntegerField(default=0)
+    # Counts per LATENCY_BUCKETS_MS bucket (one more for the overflow) of the latency from
+    # request to last token, and of the time to first token; arrays, so the upsert adds them
+    # element by element.
+    latency_buckets = ArrayField(models.PositiveIntegerField(), default=list)
+    ttft_buckets = ArrayField(models.PositiveIntegerField(), default=list)
+    feedback_up = models.IntegerField(default=0)
+    feedback_down = models.IntegerField(default=0)
     arena_wins = models.PositiveIntegerField(default=0)
     arena_losses = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["bucket_start"]
         constraints = [
-            # The upsert's conflict target; NULLS NOT DISTINCT so deleted versions share a row.
+            # The upsert's conflict target; NULLS NOT DISTINCT so the site's rows are one per bucket.
             models.UniqueConstraint(
                 fields=["model_version", "granularity", "bucket_start"],
                 name="monitoring_rollup_bucket", nulls_distinct=False,
