@@ -7,6 +7,7 @@ from .content_security import *  # noqa: F403
 from .database import *  # noqa: F403
 from .drf import *  # noqa: F403
 from .env import BASE_DIR, VAR_DIR, env_int, env_list, env_str
+from .outbound import *  # noqa: F403
 from .product import *  # noqa: F403
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "insecure-development-key-change-me")
