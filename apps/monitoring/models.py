@@ -41,10 +41,12 @@ class InferenceRecord(models.Model):
     message = models.ForeignKey("chat.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=8, choices=Status.choices)
     error_code = models.CharField(max_length=64, blank=True)
-    # The trace hops, in order: web -> queue -> worker -> prefill -> decode -> relay.
+    # The trace's timestamps, in order; between them the hops web -> queue -> worker ->
+    # prefill -> decode -> relay (apps.monitoring.traces).
     received_at = models.DateTimeField(null=True, blank=True)  # the web process got the request
     queued_at = models.DateTimeField(null=True, blank=True)  # the task was sent
     worker_started_at = models.DateTimeField(null=True, blank=True)  # a worker picked it up
+    submitted_at = models.DateTimeField(null=True, blank=True)  # the prompt reached the engine
     prefill_done_at = models.DateTimeField(null=True, blank=True)  # the first token
     finished_at = models.DateTimeField(null=True, blank=True)  # the last token
     relayed_at = models.DateTimeField(null=True, blank=True)  # the end was relayed to the client
@@ -110,3 +112,82 @@ class UsageRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.granularity} {self.bucket_start:%Y-%m-%d %H:%M} v{self.model_version_id}"
+
+
+# -- drift detection (apps.monitoring.drift) ----------------------------------------------------
+class DriftKind(models.TextChoices):
+    PROMPT = "prompt"  # the prompts' embeddings (MMD)
+    PERSONALITY = "personality"  # the replies' personality metrics (KS per metric)
+    LENGTH = "length"  # the replies' length in characters (KS)
+    REFUSAL = "refusal"  # the share of replies that refuse (two-proportion test)
+    FEEDBACK = "feedback"  # the share of thumbs down among rated replies (two-proportion test)
+
+
+class DriftSettings(models.Model):
+    """How a model version's drift is measured; a version without a row uses the defaults."""
+
+    model_version = models.OneToOneField(
+        "registry.ModelVersion", on_delete=models.CASCADE, related_name="drift_settings"
+    )
+    # The reference: this dataset version's prompts and replies when set, else the version's
+    # first week of traffic. Feedback has no dataset counterpart and always uses the week.
+    reference_dataset_version = models.ForeignKey(
+        "datasets.DatasetVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    window_hours = models.PositiveIntegerField(default=24)  # each window compared with it
+    min_requests = models.PositiveIntegerField(default=50)  # fewer on a side: "insufficient"
+    alpha = models.FloatField(default=0.01)  # a p-value under it is drift
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"drift settings of version {self.model_version_id}"
+
+
+class DriftResult(models.Model):
+    """One drift test of one kind over one window of a version's traffic against its reference."""
+
+    class Status(models.TextChoices):
+        OK = "ok"
+        INSUFFICIENT = "insufficient"  # too little traffic on a side; `message` says how much is needed
+
+    model_version = models.ForeignKey("registry.ModelVersion", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=DriftKind.choices)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    # The traffic reference (first week), or the dataset version it was compared with.
+    reference_start = models.DateTimeField(null=True, blank=True)
+    reference_end = models.DateTimeField(null=True, blank=True)
+    reference_dataset_version = models.ForeignKey(
+        "datasets.DatasetVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    statistic = models.FloatField(null=True, blank=True)
+    p_value = models.FloatField(null=True, blank=True)
+    threshold = models.FloatField()
+    drifted = models.BooleanField(default=False)
+    n_reference = models.PositiveIntegerField(default=0)
+    n_window = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    message = models.CharField(max_length=300, blank=True)
+    details = models.JSONField(default=dict, blank=True)  # per-metric results, rates, bandwidth
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-window_end", "-id"]
+        indexes = [models.Index(fields=["model_version", "kind", "-window_end"], name="monitoring_drift_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} drift of version {self.model_version_id} to {self.window_end:%Y-%m-%d %H:%M}"
+
+
+class DriftReferenceSample(models.Model):
+    """The features of one record of a dataset version picked as a drift reference, computed
+    once (a valid dataset version never changes) the first time a check needs them."""
+
+    dataset_version = models.ForeignKey("datasets.DatasetVersion", on_delete=models.CASCADE, related_name="+")
+    prompt_embedding = VectorField(dimensions=EMBEDDING_DIM, null=True, blank=True)
+    reply_chars = models.PositiveIntegerField(null=True, blank=True)
+    refused = models.BooleanField(null=True, blank=True)
+    personality_scores = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["dataset_version"], name="monitoring_drift_refsample")]

@@ -29,6 +29,7 @@ class Migration(migrations.Migration):
                 ('received_at', models.DateTimeField(blank=True, null=True)),
                 ('queued_at', models.DateTimeField(blank=True, null=True)),
                 ('worker_started_at', models.DateTimeField(blank=True, null=True)),
+                ('submitted_at', models.DateTimeField(blank=True, null=True)),
                 ('prefill_done_at', models.DateTimeField(blank=True, null=True)),
                 ('finished_at', models.DateTimeField(blank=True, null=True)),
                 ('relayed_at', models.DateTimeField(blank=True, null=True)),
