@@ -39,6 +39,10 @@ class GenerationResult:
     finish_reason: str  # "stop", "length", or "cancelled" (a stop request)
     ttft_ms: float | None  # from `requested_at` to the first token
     tokens_per_s: float | None  # decode rate after the first token
+    # Wall-clock times (time.time()) of the trace's engine hops (apps.monitoring records them).
+    submitted_at: float | None = None  # the request went to the engine
+    first_token_at: float | None = None
+    last_token_at: float | None = None
 
 
 def run_generation(engine, request, *, requested_at: float, on_text: Callable[[str], None],
@@ -48,6 +52,7 @@ def run_generation(engine, request, *, requested_at: float, on_text: Callable[[s
     batches at most every `batch_s` seconds (0: every token's text). `should_stop` is checked
     at each batch; a stop cancels the request, and the text made so far is returned.
     `requested_at` is the wall-clock time (time.time()) the user asked."""
+    submitted_at = time.time()
     stream = engine.submit(request)
     parts: list[str] = []
     pending = ""
@@ -90,4 +95,8 @@ def run_generation(engine, request, *, requested_at: float, on_text: Callable[[s
         finish_reason=finish or "cancelled",
         ttft_ms=None if first is None else max(0.0, (ttft_wall - requested_at) * 1000),
         tokens_per_s=rate,
+        submitted_at=submitted_at,
+        first_token_at=None if first is None else ttft_wall,
+        # From the monotonic clock, so a token costs no second clock read.
+        last_token_at=None if first is None else ttft_wall + (last - first),
     )
