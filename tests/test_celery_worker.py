@@ -40,6 +40,7 @@ QUEUES = {
     "chat.completion_inference_task": "inference",
     "core.health_ping_task": "default",
     "datasets.dataset_version_validate_task": "default",
+    "monitoring.inference_record_features_task": "default",
     "personalities.personality_application_execute_task": "train",
     "personalities.personality_evaluation_execute_task": "train",
     "personalities.personality_train_task": "train",

@@ -7,6 +7,8 @@ it ends. Until the vote, a failure is told in words that cannot tell the models 
 
 from __future__ import annotations
 
+import time
+
 from rest_framework.exceptions import NotFound
 
 from apps.chat import redis_state
@@ -45,16 +47,32 @@ def _failed(reply: BattleReply, exc: Exception) -> list[dict]:
                     error_detail=failure_message(exc, f"battle reply {reply.pk}", "answer"))
 
 
-def battle_reply_generate(*, reply_id: int) -> None:
+def _record(reply: BattleReply, result: GenerationResult | None, error: Exception | None, *,
+            queued_at: float | None, started_at: float, relayed_at: float | None) -> None:
+    """The side's inference record (apps.monitoring); the prompt is the battle's last user turn."""
+    from apps.monitoring.records import inference_record_write
+
+    prompt = reply.battle.prompt or []
+    question = next((m["content"] for m in reversed(prompt) if m["role"] == "user"), "")
+    inference_record_write(
+        source="arena", model_version_id=reply.model_version_id, user_id=reply.owner_id,
+        result=result, error=error, received_at=reply.created_at, queued_at=queued_at,
+        worker_started_at=started_at, relayed_at=relayed_at, prompt_text=question,
+        reply_text=result.text if result else "")
+
+
+def battle_reply_generate(*, reply_id: int, queued_at: float | None = None) -> None:
     """Generate one queued side of a battle; a redelivered task for a finished side does
-    nothing, and a side stopped before a worker took it ends empty."""
+    nothing, and a side stopped before a worker took it ends empty. `queued_at` is when the
+    task was sent (time.time()), for the side's trace."""
+    started_at = time.time()
     reply = (BattleReply.objects.select_related("battle__conversation", "model_version")
              .filter(pk=reply_id).first())
     if reply is None or reply.status != BattleReply.Status.QUEUED:
         return
     conversation_id, lease = reply.battle.conversation_id, Lease.from_dict(reply.quota_lease)
     stop_id = battle_generation_id(reply.pk)
-    used, events, live = 0, [], None
+    used, events, live, result, error, relayed_at = 0, [], None, None, None, None
     try:
         if redis_state.stop_requested(stop_id):
             events = side_end(reply, status=BattleReply.Status.STOPPED, finish_reason="cancelled")
@@ -68,7 +86,7 @@ def battle_reply_generate(*, reply_id: int) -> None:
         live = chat_relay().open(
             conversation_id=conversation_id, stop_key=redis_state.stop_key(stop_id),
             label={"type": "battle_delta", "battle_id": reply.battle_id, "side": reply.side})
-        result: GenerationResult = run_generation(
+        result = run_generation(
             engine, request, requested_at=reply.created_at.timestamp(), on_text=live.add_text,
             should_stop=lambda: live.stop_requested, batch_s=0.0)
         used = result.completion_tokens
@@ -77,9 +95,13 @@ def battle_reply_generate(*, reply_id: int) -> None:
                           content=result.text, finish_reason=result.finish_reason,
                           completion_tokens=result.completion_tokens)
     except Exception as exc:
+        error = exc
         events = _failed(reply, exc)
     finally:
         try:
             announce_end(conversation_id, live, events)
+            relayed_at = time.time()
         finally:
             quota_release(lease, used_tokens=used)
+            _record(reply, result, error, queued_at=queued_at, started_at=started_at,
+                    relayed_at=relayed_at)

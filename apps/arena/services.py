@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,6 +25,7 @@ from apps.chat.services import check_content, check_idle
 from apps.core.access import Action, access_get
 from apps.core.errors import Conflict
 from apps.core.selectors import owned_get
+from apps.monitoring.rollups import arena_vote_count
 from apps.registry.models import ModelVersion
 
 from .models import Battle, BattleReply
@@ -87,7 +89,8 @@ def _enqueue(reply: BattleReply) -> None:
     """Hand the side to the inference queue; when that fails (the broker is down) the side
     fails at once instead of staying queued, and its lease is freed."""
     try:
-        battle_reply_inference_task.delay(reply.pk)
+        # The send time goes with the task, for the side's trace.
+        battle_reply_inference_task.delay(reply.pk, queued_at=time.time())
     except Exception:
         logger.exception("could not enqueue battle reply %s", reply.pk)
         events = _give_up(reply, "the answer could not be started; try again")
@@ -166,6 +169,11 @@ def battle_vote(*, user, battle_id: int, vote: str, conversation_id: int | None 
         raise ValidationError({"vote": ["wait until both answers are finished"]})
     battle.vote, battle.voted_at = vote, timezone.now()
     battle.save(update_fields=["vote", "voted_at", "updated_at"])
+    if vote in (Battle.Vote.A, Battle.Vote.B):
+        versions = {reply.side: reply.model_version_id for reply in replies}
+        arena_vote_count(winner_version_id=versions.get(vote),
+                         loser_version_id=versions.get("b" if vote == Battle.Vote.A else "a"),
+                         at=battle.voted_at)
     event = {"type": "battle_reveal", "battle": battle_payload(battle, replies)}
     transaction.on_commit(lambda: publish_chat_events(battle.conversation_id, [event]), robust=True)
     return battle

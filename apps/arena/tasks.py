@@ -7,7 +7,7 @@ from apps.chat.tasks import DATABASE_RETRY
 
 
 @shared_task(name="arena.battle_reply_inference_task", ignore_result=True, **DATABASE_RETRY)
-def battle_reply_inference_task(reply_id: int) -> None:
+def battle_reply_inference_task(reply_id: int, queued_at: float | None = None) -> None:
     from .generation import battle_reply_generate
 
-    battle_reply_generate(reply_id=reply_id)
+    battle_reply_generate(reply_id=reply_id, queued_at=queued_at)

@@ -57,7 +57,7 @@ def completion_start(*, user, name: str, prompt: dict, settings: dict, param: st
         "lease": lease.to_dict(), "requested_at": time.time(), **prompt,
     }
     try:
-        completion_inference_task.delay(payload)
+        completion_inference_task.delay({**payload, "queued_at": time.time()})
     except Exception:
         quota_release(lease, used_tokens=0)
         raise

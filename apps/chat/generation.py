@@ -6,6 +6,7 @@ lease when they end, however they end."""
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from django.db import transaction
@@ -163,15 +164,31 @@ def announce_end(conversation_id: int, live: Reply | None, events: list[dict]) -
         publish_chat_events(conversation_id, events)
 
 
-def chat_reply_generate(*, message_id: int) -> None:
+def _record(context: ReplyContext, result: GenerationResult | None, error: Exception | None, *,
+            stored: bool, queued_at: float | None, started_at: float, relayed_at: float | None) -> None:
+    """The reply's inference record (apps.monitoring), once its end was relayed."""
+    from apps.monitoring.records import inference_record_write
+
+    reply = context.reply
+    question = next((m["content"] for m in reversed(context.history) if m["role"] == "user"), "")
+    inference_record_write(
+        source="chat", model_version_id=context.model_version.pk if context.model_version else None,
+        user_id=reply.owner_id, message_id=reply.pk if stored else None, result=result, error=error,
+        received_at=reply.created_at, queued_at=queued_at, worker_started_at=started_at,
+        relayed_at=relayed_at, prompt_text=question, reply_text=result.text if result else "")
+
+
+def chat_reply_generate(*, message_id: int, queued_at: float | None = None) -> None:
     """Generate a queued reply. A redelivered task for a finished reply does nothing. The
-    generation starts before anything else is written; its text streams through the relay."""
+    generation starts before anything else is written; its text streams through the relay.
+    `queued_at` is when the task was sent (time.time()), for the reply's trace."""
+    started_at = time.time()
     context = queued_reply(message_id)
     if context is None or context.reply.status != Message.Status.QUEUED:
         return
     reply, conversation, stop_id = context.reply, context.conversation, generation_id(message_id)
     lease = Lease.from_dict(reply.quota_lease)
-    used, events, live = 0, [], None
+    used, events, live, result, error, relayed_at = 0, [], None, None, None, None
     try:
         if redis_state.stop_requested(stop_id):
             events = _finish(reply, GenerationResult("", 0, 0, "cancelled", None, None), None)
@@ -191,12 +208,16 @@ def chat_reply_generate(*, message_id: int) -> None:
         used = result.completion_tokens
         events = _finish(reply, result, plan)
     except Exception as exc:
+        error = exc
         events = _fail(reply, failure_message(exc, f"chat reply {message_id}", "reply"))
     finally:
         try:
             announce_end(conversation.pk, live, events)
+            relayed_at = time.time()
         finally:
             quota_release(lease, used_tokens=used)
+            _record(context, result, error, stored=bool(events), queued_at=queued_at,
+                    started_at=started_at, relayed_at=relayed_at)
 
 
 # -- OpenAI-compatible completions -------------------------------------------------------------
@@ -209,19 +230,39 @@ def _completion_personality(user, payload: dict) -> tuple[str, dict]:
     return chat_settings(personality_version_load(personality_version_get(user=user, version_id=version_id)))
 
 
+def _record_completion(payload: dict, result: GenerationResult | None, error: Exception | None, *,
+                       started_at: float, relayed_at: float) -> None:
+    """The completion's inference record (apps.monitoring); the prompt is its last user turn."""
+    from apps.monitoring.records import inference_record_write
+
+    messages = payload.get("messages")
+    if isinstance(messages, list):
+        question = next((m.get("content") for m in reversed(messages)
+                         if isinstance(m, dict) and m.get("role") == "user"), "")
+    else:
+        question = payload.get("prompt")
+    inference_record_write(
+        source="v1", model_version_id=payload["model_version_id"], user_id=payload["user_id"],
+        result=result, error=error, received_at=payload["requested_at"],
+        queued_at=payload.get("queued_at"), worker_started_at=started_at, relayed_at=relayed_at,
+        prompt_text=question if isinstance(question, str) else "",
+        reply_text=result.text if result else "")
+
+
 def completion_generate(*, payload: dict) -> None:
     """Stream one /v1 completion to `reply:<request_id>`: a "start" event (prompt tokens),
     "delta" events, then "done" with usage, or one "error" event with an HTTP status. A
     personality opens the system message and its sampling fills what the request left out."""
     from apps.accounts.models import User
 
+    started_at = time.time()
     request_id = payload["request_id"]
     if not redis_state.client().set(redis_state.key("claim", request_id), 1, nx=True,
                                     ex=redis_state.STOP_TTL_S):
         return  # a redelivery of a request already served
     lease = Lease.from_dict(payload["lease"])
     stop_id = api_generation_id(request_id)
-    used = 0
+    used, result, error = 0, None, None
     try:
         if redis_state.stop_requested(stop_id):
             return  # the client gave up before a worker was free
@@ -242,6 +283,7 @@ def completion_generate(*, payload: dict) -> None:
             request = within_context(engine.request, prompt, chosen=requested is not None,
                                      max_tokens=max_tokens, **settings)
         except ValueError as exc:  # ContextLengthError, a template or prompt problem
+            error = exc
             code = "context_length_exceeded" if isinstance(exc, ContextLengthError) else None
             push_reply(request_id, {"type": "error", "status": 400, "code": code,
                                     "param": payload.get("param"), "message": str(exc)})
@@ -261,10 +303,13 @@ def completion_generate(*, payload: dict) -> None:
                       "total_tokens": result.prompt_tokens + result.completion_tokens},
         })
     except Exception as exc:
+        error = exc
         logger.exception("completion %s failed", request_id)
         status = exc.status_code if isinstance(exc, APIException) else 500
         detail = str(exc.detail) if isinstance(exc, APIException) else "the model failed to generate"
         push_reply(request_id, {"type": "error", "status": status, "code": None, "param": None,
                                 "message": detail})
     finally:
+        relayed_at = time.time()  # the end is in the request's reply list
         quota_release(lease, used_tokens=used)
+        _record_completion(payload, result, error, started_at=started_at, relayed_at=relayed_at)

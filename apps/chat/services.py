@@ -6,6 +6,7 @@ creates the queued assistant message; the inference worker (generation.py) does 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from apps.core.access import Action, access_get, access_queryset, access_scope
+from apps.monitoring.rollups import feedback_count
 from apps.personalities.models import PersonalityVersion
 from apps.personalities.selectors import personality_get, personality_get_by_name
 from apps.rag.models import Collection
@@ -239,7 +241,8 @@ def _after_commit(conversation: Conversation, events: list[dict], reply: Message
     if "title" in changes:
         events.append({"type": "title", "conversation_id": conversation.pk, "title": changes["title"]})
     _publish_on_commit(conversation.pk, events)
-    transaction.on_commit(lambda: chat_reply_inference_task.delay(reply.pk))
+    # The send time goes with the task: the reply's trace shows how long it waited in the queue.
+    transaction.on_commit(lambda: chat_reply_inference_task.delay(reply.pk, queued_at=time.time()))
 
 
 @transaction.atomic
@@ -331,6 +334,7 @@ def message_feedback(*, user, message_id: int, rating: str | None = None,
     if message.status == Message.Status.QUEUED:
         raise ValidationError({"rating": ["wait until the reply is finished"]})
     if rating is not None:
+        feedback_count(message_id=message.pk, before=message.feedback, after=rating)
         message.feedback = rating
     if edited_content is not None:
         message.feedback_text = edited_content

@@ -36,10 +36,10 @@ DATABASE_RETRY = {
 
 
 @shared_task(name="chat.chat_reply_inference_task", ignore_result=True, **DATABASE_RETRY)
-def chat_reply_inference_task(message_id: int) -> None:
+def chat_reply_inference_task(message_id: int, queued_at: float | None = None) -> None:
     from .generation import chat_reply_generate
 
-    chat_reply_generate(message_id=message_id)
+    chat_reply_generate(message_id=message_id, queued_at=queued_at)
 
 
 @shared_task(name="chat.completion_inference_task", ignore_result=True)
