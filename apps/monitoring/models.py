@@ -10,6 +10,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from pgvector.django import VectorField
 
+from apps.core.models import OwnedModel
 from apps.rag.models import EMBEDDING_DIM
 
 # Upper bounds (ms, inclusive) of the latency histogram buckets a rollup counts; the last
@@ -191,3 +192,114 @@ class DriftReferenceSample(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["dataset_version"], name="monitoring_drift_refsample")]
+
+
+# -- Alerts (apps.monitoring.alert_*): rules their owners set, the events they fire, and how
+# each event reached each channel.
+
+
+class AlertRule(OwnedModel):
+    """A condition on a monitored series that notifies the owner while it holds. `series` is
+    one of `apps.monitoring.selectors`' series (compared with `threshold` over the latest
+    `window`), "drift:<kind>" (holds while the version's latest drift result drifted) or
+    "quota:<limit>" (the owner's percent used of a plan limit, compared with `threshold`)."""
+
+    class Comparison(models.TextChoices):
+        GT = "gt", ">"
+        GTE = "gte", ">="
+        LT = "lt", "<"
+        LTE = "lte", "<="
+
+    name = models.CharField(max_length=200)
+    # Null: the whole site (staff) or a rule on the owner's quota. A rule goes with its version.
+    model_version = models.ForeignKey("registry.ModelVersion", null=True, blank=True, on_delete=models.CASCADE,
+                                      related_name="+")
+    series = models.CharField(max_length=64)
+    comparison = models.CharField(max_length=3, choices=Comparison.choices, default=Comparison.GTE)
+    threshold = models.FloatField(default=0)
+    window = models.CharField(max_length=4, choices=UsageRollup.Granularity.choices,
+                              default=UsageRollup.Granularity.HOUR)
+    enabled = models.BooleanField(default=True)
+    notify_portal = models.BooleanField(default=True)
+    notify_email = models.BooleanField(default=False)
+    # Checked by apps.core.outbound when saved and again at each delivery.
+    webhook_url = models.URLField(max_length=2000, blank=True)
+    # The HMAC key the webhook's signature is made with; generated, shown to the owner only.
+    webhook_secret = models.CharField(max_length=64, blank=True)
+    # What the last evaluation saw: the value, or why there was none ("no data in this window").
+    last_evaluated_at = models.DateTimeField(null=True, blank=True)
+    last_value = models.FloatField(null=True, blank=True)
+    last_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AlertEvent(models.Model):
+    """A rule firing: open while its condition holds (at most one open per rule, so a rule
+    that keeps holding notifies once), resolved when it stops holding."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="events")
+    fired_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    value = models.FloatField(null=True, blank=True)
+    message = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["-fired_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule"], condition=models.Q(resolved_at__isnull=True),
+                                    name="monitoring_alert_one_open_event"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} at {self.fired_at:%Y-%m-%d %H:%M}"
+
+
+class AlertDelivery(models.Model):
+    """One notice of an event (its firing or its resolution) on one channel."""
+
+    class Channel(models.TextChoices):
+        PORTAL = "portal"
+        EMAIL = "email"
+        WEBHOOK = "webhook"
+
+    class Notice(models.TextChoices):
+        FIRED = "fired"
+        RESOLVED = "resolved"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"  # not tried yet, or waiting for its next attempt
+        DELIVERED = "delivered"
+        FAILED = "failed"  # every attempt failed
+
+    event = models.ForeignKey(AlertEvent, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    notice = models.CharField(max_length=8, choices=Notice.choices)
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "channel", "notice"], name="monitoring_alert_delivery_once"),
+        ]
+
+
+class AlertDeliveryAttempt(models.Model):
+    """One try of a delivery, as it went: the webhook's HTTP status, or why it failed."""
+
+    delivery = models.ForeignKey(AlertDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField()
+    at = models.DateTimeField(auto_now_add=True)
+    ok = models.BooleanField()
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["delivery", "number"]
