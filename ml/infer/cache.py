@@ -1,5 +1,6 @@
 """`ModelCache`: loaded engines kept for a long-lived worker, keyed by file and modification
 time (a rewritten file is loaded afresh), within a memory budget, least recently used first out.
+An optional `on_event(kind, path)` hears each "hit", "load" and "evict" (for the caller's metrics).
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from ml.infer.engine import Engine
 class ModelCache:
     """Thread-safe; `get` loads at most once per key even when threads ask together."""
 
-    def __init__(self, budget_bytes: int, loader: Callable[..., Engine] = Engine.load):
+    def __init__(self, budget_bytes: int, loader: Callable[..., Engine] = Engine.load,
+                 on_event: Callable[[str, str], None] | None = None):
         if budget_bytes < 1:
             raise ValueError(f"budget_bytes must be positive, got {budget_bytes}")
         self.budget_bytes = budget_bytes
         self._loader = loader
+        self._on_event = on_event or (lambda kind, path: None)
         self._engines: OrderedDict[tuple, Engine] = OrderedDict()  # oldest use first
         self._lock = threading.Lock()
 
@@ -34,13 +37,17 @@ class ModelCache:
         with self._lock:
             if key in self._engines:
                 self._engines.move_to_end(key)
+                self._on_event("hit", key[0])
                 return self._engines[key]
             for stale in [k for k in self._engines if k[0] == key[0]]:
                 del self._engines[stale]  # an older version of the same file
+                self._on_event("evict", stale[0])
             engine = self._loader(resolved, **load_options)
+            self._on_event("load", key[0])
             size = engine.memory_bytes()
             while self._engines and self.used_bytes() + size > self.budget_bytes:
-                self._engines.popitem(last=False)
+                evicted, _ = self._engines.popitem(last=False)
+                self._on_event("evict", evicted[0])
             self._engines[key] = engine
             return engine
 

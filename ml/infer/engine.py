@@ -211,10 +211,14 @@ class Engine:
         return "".join(delta.text for delta in self.stream(prompt, **settings))
 
     # -- accounting ------------------------------------------------------------------------
-    def memory_bytes(self) -> int:
-        """Weights plus a KV cache grown to its limit (max_batch x context)."""
+    @property
+    def kv_bytes_per_position(self) -> int:
+        """KV-cache bytes one token position takes in one batch row, over every layer."""
         layers = self.model.attention_layers()
         per_position = sum(2 * layer.n_kv_head * layer.head_dim for layer in layers)
-        element = torch.empty((), dtype=self.dtype).element_size()
-        kv = per_position * self.context_length * self.scheduler.max_batch * element
+        return per_position * torch.empty((), dtype=self.dtype).element_size()
+
+    def memory_bytes(self) -> int:
+        """Weights plus a KV cache grown to its limit (max_batch x context)."""
+        kv = self.kv_bytes_per_position * self.context_length * self.scheduler.max_batch
         return self.weights_bytes + kv

@@ -106,6 +106,14 @@ class DeltaStream:
             self.cancel()
 
 
+@dataclass(frozen=True)
+class BatchUsage:
+    sequences: int  # requests decoding together now
+    max_batch: int  # requests the batch can hold
+    cached_positions: int  # token positions the running requests hold in the KV cache
+    allocated_positions: int  # positions the KV cache has room for, over every row
+
+
 @dataclass
 class _Sequence:
     request: Request
@@ -200,6 +208,14 @@ class BatchScheduler:
     def idle(self) -> bool:
         with self._lock:
             return not self._pending and not self._running
+
+    def usage(self) -> BatchUsage:
+        """How full the batch and its KV cache are now (read without stopping the steps, so
+        it may be a step old)."""
+        running = list(self._running.values())
+        return BatchUsage(sequences=len(running), max_batch=self.max_batch,
+                          cached_positions=sum(seq.position for seq in running),
+                          allocated_positions=self._capacity * self.max_batch)
 
     # -- stepping --------------------------------------------------------------------------
     @torch.inference_mode()
