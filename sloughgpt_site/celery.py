@@ -11,6 +11,9 @@ app = Celery("sloughgpt")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Tasks by name and state, in every process that runs them (apps.monitoring.metrics).
+from apps.monitoring import metrics_celery  # noqa: E402, F401
+
 
 @task_prerun.connect
 @task_postrun.connect

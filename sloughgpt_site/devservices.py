@@ -6,6 +6,8 @@ development and tests, so one command works on a fresh machine with no servers i
 starts whatever DATABASE_URL / REDIS_URL do not already point at, writes their URLs to
 DIR/services.json and the environment of COMMAND, runs COMMAND, and stops what it started
 when COMMAND ends or on Ctrl-C. Data stays under DIR, so the next start keeps it.
+COMMAND's processes count their Prometheus metrics together in PROMETHEUS_MULTIPROC_DIR
+(DIR/prometheus unless set), emptied at each start.
 """
 
 from __future__ import annotations
@@ -78,6 +80,15 @@ def start_redis(stack: ExitStack, data_dir: Path) -> str:
     raise RuntimeError(f"redis-server did not start on port {port}")
 
 
+def fresh_metrics_dir(path: Path) -> Path:
+    """`path`, created, without the metric files of an earlier start's processes (which
+    prometheus-client would otherwise add to this start's, and keep reporting their gauges)."""
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink()
+    return path
+
+
 def run_with_services(var_dir: Path, command: list[str]) -> int:
     var_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
@@ -92,6 +103,8 @@ def run_with_services(var_dir: Path, command: list[str]) -> int:
         stack.callback(services_file.unlink, missing_ok=True)
         env.update(urls)
         env["SLOUGHGPT_VAR_DIR"] = str(var_dir)
+        metrics_dir = Path(env.get("PROMETHEUS_MULTIPROC_DIR") or var_dir / "prometheus")
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(fresh_metrics_dir(metrics_dir))
         child = subprocess.Popen(command, env=env)
         # Ctrl-C reaches the child through the terminal; we wait for it to finish cleanly
         # and then stop the servers, so nothing is left running.

@@ -1,6 +1,6 @@
 """URL routing: REST API under /api/v1/, the OpenAI-compatible API under /v1/, the
 MLflow-compatible tracking API under /api/2.0/, accounts,
-admin, health, then the SPA for the rest; JSON error handlers for the APIs."""
+admin, health, Prometheus metrics, then the SPA for the rest; JSON error handlers for the APIs."""
 
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.accounts.login import RateLimitedLoginView
 from apps.core.views import healthz, spa
+from apps.monitoring.metrics_view import metrics
 
 api_v1 = [
     path("", include("apps.accounts.urls")),
@@ -36,6 +37,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    # Prometheus scrapes here, with its token or from an allowed network (apps.monitoring).
+    path("metrics", metrics, name="metrics"),
     re_path(r"^(?!api/|v1/|static/|accounts/|admin/|ws/)(?P<path>.*)$", spa, name="spa"),
 ]
 

@@ -1,5 +1,6 @@
 """Real server processes for tests: Celery workers and daphne, started on the test
-database and Redis, waited for until they answer, and stopped with their children."""
+database and Redis, waited for until they answer, and stopped with their children. Processes
+started with the same var folder count their Prometheus metrics together (its prometheus/)."""
 
 from __future__ import annotations
 
@@ -32,12 +33,15 @@ def test_database_url() -> str:
 def server_env(var_dir: Path) -> dict[str, str]:
     from django.conf import settings
 
+    metrics_dir = var_dir / "prometheus"
+    metrics_dir.mkdir(parents=True, exist_ok=True)
     return dict(
         os.environ,
         DJANGO_SETTINGS_MODULE="sloughgpt_site.settings.test",
         DATABASE_URL=test_database_url(),
         REDIS_URL=settings.REDIS_URL,
         SLOUGHGPT_VAR_DIR=str(var_dir),
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
     )
 
 

@@ -81,14 +81,14 @@ def battle_reply_generate(*, reply_id: int, queued_at: float | None = None) -> N
         # Asked again here: a contestant shared with the battle's owner may have been unshared.
         if version is None or not access_queryset(ModelVersion, user=reply.owner).filter(pk=version.pk).exists():
             raise NotFound("This model version was deleted.")
-        engine = engine_for(version_sou_path(version))
+        engine = engine_for(version_sou_path(version), model_version_id=version.pk)
         request = _request(reply, engine, lease)
         live = chat_relay().open(
             conversation_id=conversation_id, stop_key=redis_state.stop_key(stop_id),
             label={"type": "battle_delta", "battle_id": reply.battle_id, "side": reply.side})
         result = run_generation(
             engine, request, requested_at=reply.created_at.timestamp(), on_text=live.add_text,
-            should_stop=lambda: live.stop_requested, batch_s=0.0)
+            should_stop=lambda: live.stop_requested, batch_s=0.0, model_version_id=version.pk)
         used = result.completion_tokens
         stopped = result.finish_reason == "cancelled"
         events = side_end(reply, status=BattleReply.Status.STOPPED if stopped else BattleReply.Status.DONE,

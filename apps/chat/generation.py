@@ -193,7 +193,7 @@ def chat_reply_generate(*, message_id: int, queued_at: float | None = None) -> N
         if redis_state.stop_requested(stop_id):
             events = _finish(reply, GenerationResult("", 0, 0, "cancelled", None, None), None)
             return
-        engine = engine_for(_sou_path(context))
+        engine = engine_for(_sou_path(context), model_version_id=context.model_version.pk)
         plan = chat_plan(context, engine, lease)
         request = engine.request(plan.messages, **plan.sampling)
         if plan.notice:
@@ -204,7 +204,7 @@ def chat_reply_generate(*, message_id: int, queued_at: float | None = None) -> N
         # The relay batches the text and reads the stop flag, so each token costs no I/O.
         result = run_generation(engine, request, requested_at=reply.created_at.timestamp(),
                                 on_text=live.add_text, should_stop=lambda: live.stop_requested,
-                                batch_s=0.0)
+                                batch_s=0.0, model_version_id=context.model_version.pk)
         used = result.completion_tokens
         events = _finish(reply, result, plan)
     except Exception as exc:
@@ -268,7 +268,8 @@ def completion_generate(*, payload: dict) -> None:
             return  # the client gave up before a worker was free
         user = User.objects.get(pk=payload["user_id"])
         engine = engine_for(model_version_sou_path(
-            user=user, model_version_id=payload["model_version_id"], qtype=payload["qtype"]))
+            user=user, model_version_id=payload["model_version_id"], qtype=payload["qtype"]),
+            model_version_id=payload["model_version_id"])
         persona_prompt, defaults = _completion_personality(user, payload)
         settings = dict(payload["settings"])
         requested, default = settings.pop("max_tokens", None), defaults.pop("max_tokens", None)
@@ -294,6 +295,7 @@ def completion_generate(*, payload: dict) -> None:
             on_text=lambda text: push_reply(request_id, {"type": "delta", "text": text}),
             should_stop=lambda: redis_state.stop_requested(stop_id),
             batch_s=setting("SLOUGHGPT_CHAT_FLUSH_MS") / 1000,
+            model_version_id=payload["model_version_id"],
         )
         used = result.completion_tokens
         push_reply(request_id, {

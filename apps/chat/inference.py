@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from apps.monitoring import metrics_inference
+
 from .conf import setting
 
 
@@ -22,11 +24,14 @@ from .conf import setting
 def model_cache():
     from ml.infer.cache import ModelCache
 
-    return ModelCache(setting("SLOUGHGPT_INFERENCE_MEMORY_BYTES"))
+    return ModelCache(setting("SLOUGHGPT_INFERENCE_MEMORY_BYTES"),
+                      on_event=metrics_inference.model_cache_event)
 
 
-def engine_for(path: Path):
-    """The loaded engine for a `.sou` file, shared by every thread of this process."""
+def engine_for(path: Path, *, model_version_id: int):
+    """The loaded engine for a `.sou` file of model version `model_version_id`, shared by
+    every thread of this process."""
+    metrics_inference.engine_requested(path, model_version_id=model_version_id)
     return model_cache().get(path, device=setting("SLOUGHGPT_INFERENCE_DEVICE") or None,
                              max_batch=setting("SLOUGHGPT_INFERENCE_MAX_BATCH"))
 
@@ -46,12 +51,14 @@ class GenerationResult:
 
 
 def run_generation(engine, request, *, requested_at: float, on_text: Callable[[str], None],
-                   should_stop: Callable[[], bool], batch_s: float) -> GenerationResult:
+                   should_stop: Callable[[], bool], batch_s: float,
+                   model_version_id: int | None = None) -> GenerationResult:
     """Submit `request` and stream its text through `on_text`: the first text at once (a
     token may add none yet: part of a character, or a possible stop string held back), then
     batches at most every `batch_s` seconds (0: every token's text). `should_stop` is checked
     at each batch; a stop cancels the request, and the text made so far is returned.
-    `requested_at` is the wall-clock time (time.time()) the user asked."""
+    `requested_at` is the wall-clock time (time.time()) the user asked. Given the engine's
+    `model_version_id`, the generation is counted in its inference metrics."""
     submitted_at = time.time()
     stream = engine.submit(request)
     parts: list[str] = []
@@ -64,6 +71,8 @@ def run_generation(engine, request, *, requested_at: float, on_text: Callable[[s
             now = time.monotonic()
             if first is None:
                 first, ttft_wall = now, time.time()
+                if model_version_id is not None:
+                    metrics_inference.first_token(engine, model_version_id=model_version_id)
             last = now
             tokens = delta.token_count
             # PostgreSQL text cannot hold NUL, and a model may well emit that byte.
@@ -88,7 +97,7 @@ def run_generation(engine, request, *, requested_at: float, on_text: Callable[[s
     rate = None
     if first is not None and tokens > 1 and last > first:
         rate = (tokens - 1) / (last - first)
-    return GenerationResult(
+    result = GenerationResult(
         text="".join(parts),
         prompt_tokens=len(request.prompt_ids),
         completion_tokens=tokens,
@@ -100,3 +109,6 @@ def run_generation(engine, request, *, requested_at: float, on_text: Callable[[s
         # From the monotonic clock, so a token costs no second clock read.
         last_token_at=None if first is None else ttft_wall + (last - first),
     )
+    if model_version_id is not None:
+        metrics_inference.generation_finished(engine, result, model_version_id=model_version_id)
+    return result

@@ -93,14 +93,14 @@ def quota_acquire(*, user_id: int, want_tokens: int | None) -> Lease:
     if granted == -1:
         raise QuotaExceeded(
             f"You already have {max_active} generations running; wait for one to finish.",
-            RETRY_BUSY_S, now + timedelta(seconds=RETRY_BUSY_S),
+            RETRY_BUSY_S, now + timedelta(seconds=RETRY_BUSY_S), limit="concurrent_generations",
         )
     if granted == -2:
         retry = max(1, int((reset - now).total_seconds()))
         raise QuotaExceeded(
             f"You have used your {limit} generated tokens for today; the quota resets at "
             f"{reset.isoformat()}.",
-            retry, reset,
+            retry, reset, limit="chat_tokens_per_day",
         )
     return Lease(user_id=user_id, member=member, day=day, tokens=int(granted))
 

@@ -101,7 +101,7 @@ class ApiRequestThrottle(BaseThrottle):
         request._request.api_rate_window = window
         if window is not None and not window.allowed:
             raise QuotaExceeded(window.message(), window.retry_after(),
-                                datetime.fromtimestamp(window.reset, UTC))
+                                datetime.fromtimestamp(window.reset, UTC), limit="api_requests_per_minute")
         return True
 
 

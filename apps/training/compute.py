@@ -107,4 +107,5 @@ def compute_quota_check(*accounts: Account) -> None:
     if message is not None:
         reset_at = next_month_start()
         retry_after = max(1, int((reset_at - timezone.now()).total_seconds()))
-        raise QuotaExceeded(f"{message}; the quota resets at {reset_at.isoformat()}.", retry_after, reset_at)
+        raise QuotaExceeded(f"{message}; the quota resets at {reset_at.isoformat()}.", retry_after, reset_at,
+                            limit="compute_seconds_per_month")

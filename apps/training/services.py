@@ -39,6 +39,7 @@ from apps.experiments.services import (
     run_metrics_record,
     run_status_record,
 )
+from apps.monitoring.metrics_training import TrainingMetrics
 from apps.quotas.accounts import account_of
 from apps.quotas.errors import QuotaExceeded
 from apps.quotas.storage import storage_check_room, storage_counting
@@ -291,7 +292,8 @@ def _waiting_room_check(user) -> None:
         raise QuotaExceeded(
             f"You already have {waiting} training runs waiting for a slot, the most one person may queue; "
             "wait for some to start, or cancel some, before queueing more.",
-            WAITING_RETRY_AFTER_S, timezone.now() + timedelta(seconds=WAITING_RETRY_AFTER_S))
+            WAITING_RETRY_AFTER_S, timezone.now() + timedelta(seconds=WAITING_RETRY_AFTER_S),
+            limit="waiting_runs_per_user")
 
 
 def _inputs_check(training_run: TrainingRun, user) -> str | None:
@@ -396,6 +398,7 @@ class _Reporter:
         self.meter = ComputeMeter(gpus=cuda_devices_used())
         # Why the run stops early on its account's compute quota; empty while within it.
         self.quota_error = ""
+        self.metrics = TrainingMetrics()  # the workers' Prometheus metrics
 
     def compute_record(self) -> None:
         """Counts the compute used since the last record, so a long run counts as it goes."""
@@ -404,6 +407,7 @@ class _Reporter:
                        user_id=self.training_run.owner_id, cpu_seconds=cpu, gpu_seconds=gpu)
 
     def on_metrics(self, step: int, values: dict[str, float]) -> None:
+        self.metrics.on_metrics(step, values)
         points = [{"key": key, "value": float(value), "step": step} for key, value in values.items()]
         # Unchecked: a creator made a viewer mid-run does not stop the run's metrics.
         run_metrics_record(run_id=self.training_run.run_id, metrics=points)
@@ -547,7 +551,7 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
         if training_run.method != TrainingRun.Method.SCRATCH:
             config.model.base = fine_tune.base_file_pin(training_run, out_dir)
         # Checkpoints count against the run's account once written (apps.quotas.storage).
-        with storage_counting(account_of(training_run), out_dir):
+        with storage_counting(account_of(training_run), out_dir), reporter.metrics.running():
             result = train(config, Callbacks(
                 on_metrics=reporter.on_metrics, on_log=reporter.on_log, should_stop=reporter.should_stop
             ))

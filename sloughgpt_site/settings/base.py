@@ -7,6 +7,7 @@ from .content_security import *  # noqa: F403
 from .database import *  # noqa: F403
 from .drf import *  # noqa: F403
 from .env import BASE_DIR, VAR_DIR, env_int, env_list, env_str
+from .metrics import *  # noqa: F403
 from .outbound import *  # noqa: F403
 from .product import *  # noqa: F403
 
@@ -49,6 +50,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it times and counts every request, refusals by the others included.
+    "apps.monitoring.metrics_http.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
