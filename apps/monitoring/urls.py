@@ -1,6 +1,14 @@
 """Monitoring API routes under /api/v1/: per-version and site-wide series, traces, drift and
 alerts (each part adds its routes here)."""
 
-from django.urls import path  # noqa: F401 - the parts' routes use it
+from django.urls import path
 
-urlpatterns: list = []
+from . import apis
+
+urlpatterns: list = [
+    path("model-versions/<int:version_id>/monitoring/", apis.ModelVersionMonitoringApi.as_view(),
+         name="model-version-monitoring"),
+    path("monitoring/site/", apis.SiteMonitoringApi.as_view(), name="site-monitoring"),
+    path("monitoring/traces/", apis.TraceListApi.as_view(), name="traces"),
+    path("monitoring/traces/<int:trace_id>/", apis.TraceDetailApi.as_view(), name="trace-detail"),
+]

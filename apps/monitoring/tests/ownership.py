@@ -1,0 +1,40 @@
+"""Ownership-matrix cases for the monitoring routes: a version's series and traces are read
+with the version (404 for anyone who may not read it); the site's series are staff's."""
+
+from apps.core.ownership import Case
+from apps.registry.models import ModelVersion, RegisteredModel
+
+
+def _version(user):
+    model = RegisteredModel.objects.create(owner=user, name="owner-private-model")
+    version = ModelVersion.objects.create(
+        owner=user, registered_model=model, major=1, minor=0, patch=0, source="starter", status="ready"
+    )
+    return {"version_id": version.pk}, "owner-private-model"
+
+
+def _traced(user):
+    from apps.monitoring.models import InferenceRecord
+
+    kwargs, marker = _version(user)
+    record = InferenceRecord.objects.create(model_version_id=kwargs["version_id"], user=user, source="v1",
+                                            status="error", error_code="owner-private-trace")
+    return {**kwargs, "trace_id": record.pk}, "owner-private-trace"
+
+
+def _trace(user):
+    ids, marker = _traced(user)
+    return {"trace_id": ids["trace_id"]}, marker
+
+
+OWNED_ROUTES = {
+    "api-v1:model-version-monitoring": Case(setup=_version, methods={"get": {"series": "requests,latency_p95_ms"}}),
+    "api-v1:trace-detail": Case(setup=_trace),
+    # The version's id travels in the query string and names one object: 404 unless readable.
+    "api-v1:traces": Case(setup=_traced, ids_in_body="detail",
+                          methods={"get": lambda ids: {"model_version": ids["version_id"]}}),
+}
+
+PUBLIC_ROUTES = {
+    "api-v1:site-monitoring": "takes no id; the whole site's series, for staff only (404 for anyone else)",
+}
