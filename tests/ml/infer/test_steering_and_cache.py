@@ -1,5 +1,6 @@
 """Personality steering changes what the model says (and strength 0 changes nothing); the model
-cache keeps engines within its memory budget, evicting the least recently used."""
+cache keeps engines within its memory budget, evicting the least recently used, and tells a
+listener of each hit, load and eviction."""
 
 import os
 
@@ -88,8 +89,10 @@ def test_model_cache_evicts_the_least_recently_used_engine_under_budget(tmp_path
     # given three model files and a budget that holds two engines
     paths = [sou_file(tmp_path / str(i), "gpt2") for i in range(3)]
     size = Engine.load(paths[0], "cpu", max_seq_len=64).memory_bytes()
-    cache = ModelCache(budget_bytes=int(2.5 * size))
     options = {"device": "cpu", "max_seq_len": 64}
+
+    events: list[tuple[str, str]] = []
+    cache = ModelCache(budget_bytes=int(2.5 * size), on_event=lambda kind, path: events.append((kind, path)))
 
     # when the first two are loaded, the first used again, then the third loaded
     first = cache.get(paths[0], **options)
@@ -100,6 +103,10 @@ def test_model_cache_evicts_the_least_recently_used_engine_under_budget(tmp_path
     # then the second (least recently used) was evicted and the budget holds
     assert cache.paths() == [str(paths[0].resolve()), str(paths[2].resolve())]
     assert cache.used_bytes() <= cache.budget_bytes
+    # and the listener heard each load, the hit and the eviction, naming the file
+    first_path, second_path, third_path = (str(p.resolve()) for p in paths)
+    assert events == [("load", first_path), ("load", second_path), ("hit", first_path),
+                      ("load", third_path), ("evict", second_path)]
 
 
 def test_model_cache_reloads_a_rewritten_file(tmp_path):
