@@ -12,6 +12,7 @@ from apps.arena.tests.factories import finished_battle
 from apps.chat.models import Message
 from apps.chat.tests.factories import conversation, model_version
 from apps.experiments.tests.factories import log_series, make_artifact, make_experiment, make_run
+from apps.monitoring.records import inference_record_write
 from apps.personalities.models import PersonalityApplication
 from apps.personalities.tests.factories import config_personality, ready_evaluation
 from apps.rag.services import collection_create, document_upload
@@ -43,6 +44,8 @@ def seed_user(user) -> Seed:
     chat = conversation(user, ready, title="hello")
     message = Message.objects.create(owner=user, conversation=chat, role=Message.Role.ASSISTANT,
                                      content="Hi there.", status=Message.Status.DONE)
+    served = inference_record_write(source="chat", model_version_id=ready.pk, user_id=user.pk, result=None,
+                                    received_at=message.created_at, message_id=message.pk)
     rival = model_version(user, name="rival", write_file=False)
     battle = finished_battle(user, ready, rival)
     collection = collection_create(user=user, name="notes")
@@ -93,4 +96,5 @@ def seed_user(user) -> Seed:
         "shares/team_id": team.pk,
         "quotas/kind": "user",
         "kind/account_id": user.pk,
+        "traces/trace_id": served.pk,
     })

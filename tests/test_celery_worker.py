@@ -40,6 +40,8 @@ QUEUES = {
     "chat.completion_inference_task": "inference",
     "core.health_ping_task": "default",
     "datasets.dataset_version_validate_task": "default",
+    "monitoring.alert_delivery_task": "default",
+    "monitoring.alerts_evaluate_task": "default",
     "monitoring.inference_record_features_task": "default",
     "personalities.personality_application_execute_task": "train",
     "personalities.personality_evaluation_execute_task": "train",

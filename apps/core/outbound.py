@@ -13,7 +13,8 @@ mirrors later): requests to the server's own networks are refused (SSRF).
 - a deadline bounds the whole exchange and the response body has a size cap.
 
 Everything that goes wrong raises `OutboundError`, whose message says why in the user's
-terms ("address 10.0.0.5 is private")."""
+terms ("address 10.0.0.5 is private"); `OutboundRefused`, its kind for a URL refused as it
+is, before any connection."""
 
 from __future__ import annotations
 
@@ -35,6 +36,11 @@ _CHUNK = 64 * 1024
 
 class OutboundError(Exception):
     """A user-given URL was refused or could not be reached; the message says why."""
+
+
+class OutboundRefused(OutboundError):
+    """The URL itself is refused (scheme, credentials, a non-public address): trying it again
+    will not help, unlike a timeout."""
 
 
 @dataclass(frozen=True)
@@ -110,15 +116,15 @@ def outbound_check(url: str) -> Target:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise OutboundError(f"the URL is malformed ({exc})") from None
+        raise OutboundRefused(f"the URL is malformed ({exc})") from None
     scheme = parts.scheme.lower()
     if scheme not in SCHEMES:
-        raise OutboundError("only http and https URLs are allowed")
+        raise OutboundRefused("only http and https URLs are allowed")
     if parts.username is not None or parts.password is not None:
-        raise OutboundError("credentials in the URL are not allowed")
+        raise OutboundRefused("credentials in the URL are not allowed")
     host = (parts.hostname or "").rstrip(".")
     if not host:
-        raise OutboundError("the URL has no host")
+        raise OutboundRefused("the URL has no host")
     port = port or SCHEMES[scheme]
     addresses = _resolve(host, port)
     if not addresses:
@@ -126,7 +132,7 @@ def outbound_check(url: str) -> Target:
     for address in addresses:
         reason = _refusal(_judged(address))
         if reason is not None and not _allowed(host, address):
-            raise OutboundError(f"address {_judged(address)} is {reason}")
+            raise OutboundRefused(f"address {_judged(address)} is {reason}")
     path = parts.path or "/"
     return Target(scheme=scheme, host=host, port=port, path=f"{path}?{parts.query}" if parts.query else path,
                   address=str(addresses[0]))

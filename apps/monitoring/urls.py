@@ -3,7 +3,7 @@ alerts (each part adds its routes here)."""
 
 from django.urls import path
 
-from . import apis
+from . import apis, drift_apis
 
 urlpatterns: list = [
     path("model-versions/<int:version_id>/monitoring/", apis.ModelVersionMonitoringApi.as_view(),
@@ -11,4 +11,11 @@ urlpatterns: list = [
     path("monitoring/site/", apis.SiteMonitoringApi.as_view(), name="site-monitoring"),
     path("monitoring/traces/", apis.TraceListApi.as_view(), name="traces"),
     path("monitoring/traces/<int:trace_id>/", apis.TraceDetailApi.as_view(), name="trace-detail"),
+    path("monitoring/model-versions/<int:version_id>/drift/", drift_apis.DriftLatestApi.as_view(), name="drift-latest"),
+    path("monitoring/model-versions/<int:version_id>/drift/history/", drift_apis.DriftHistoryApi.as_view(),
+         name="drift-history"),
+    path("monitoring/model-versions/<int:version_id>/drift/settings/", drift_apis.DriftSettingsApi.as_view(),
+         name="drift-settings"),
+    path("monitoring/model-versions/<int:version_id>/drift/check/", drift_apis.DriftCheckApi.as_view(),
+         name="drift-check"),
 ]

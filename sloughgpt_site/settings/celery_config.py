@@ -42,6 +42,8 @@ CELERY_TASK_ROUTES = {
         "default": [
             "core.health_ping_task",
             "datasets.dataset_version_validate_task",
+            "monitoring.alert_delivery_task",
+            "monitoring.alerts_evaluate_task",
             "monitoring.inference_record_features_task",
             "rag.document_embed_task",
             "sweeps.sweep_schedule_task",

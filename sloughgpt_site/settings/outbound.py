@@ -10,3 +10,7 @@ SLOUGHGPT_OUTBOUND_ALLOW = env_list("SLOUGHGPT_OUTBOUND_ALLOW", [])
 SLOUGHGPT_OUTBOUND_TIMEOUT_S = env_int("SLOUGHGPT_OUTBOUND_TIMEOUT_S", 10)
 # The largest response body read; a larger one fails the request.
 SLOUGHGPT_OUTBOUND_MAX_RESPONSE_BYTES = env_int("SLOUGHGPT_OUTBOUND_MAX_RESPONSE_BYTES", 1024 * 1024)
+# Alert webhooks (apps.monitoring.alert_delivery): tries per notice, and the wait before the
+# second try, doubling before each later one (30 s, 60 s, 120 s, 240 s by default).
+SLOUGHGPT_WEBHOOK_ATTEMPTS = env_int("SLOUGHGPT_WEBHOOK_ATTEMPTS", 5)
+SLOUGHGPT_WEBHOOK_BACKOFF_S = env_int("SLOUGHGPT_WEBHOOK_BACKOFF_S", 30)

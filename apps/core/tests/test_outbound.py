@@ -6,7 +6,7 @@ import socket
 import pytest
 
 from apps.core import outbound
-from apps.core.outbound import OutboundError, outbound_check, outbound_request
+from apps.core.outbound import OutboundError, OutboundRefused, outbound_check, outbound_request
 from tests.http_receiver import http_receiver
 
 
@@ -56,7 +56,7 @@ def test_a_url_into_the_servers_own_networks_is_refused_before_any_connection(
     settings.SLOUGHGPT_OUTBOUND_ALLOW = []
     resolve_as(monkeypatch, {"sneaky.example": ["127.0.0.1"], "mixed.example": ["93.184.216.34", "10.1.2.3"]})
     # when / then: refused with the reason, and no connection was attempted (the guard)
-    with pytest.raises(OutboundError) as refused:
+    with pytest.raises(OutboundRefused) as refused:
         outbound_request("POST", url, body=b"{}")
     assert str(refused.value) == why
 

@@ -38,3 +38,36 @@ OWNED_ROUTES = {
 PUBLIC_ROUTES = {
     "api-v1:site-monitoring": "takes no id; the whole site's series, for staff only (404 for anyone else)",
 }
+
+
+# -- alerts: a user's rules and their events are theirs alone (never shared) ----------------------
+ALERT_MARKER = "owner-private-alert"
+
+
+def _alert_rule(user):
+    from apps.monitoring.alert_rules import alert_rule_create
+
+    kwargs, _ = _version(user)
+    rule = alert_rule_create(user=user, name=ALERT_MARKER, model_version=kwargs["version_id"], series="requests")
+    return {"rule_id": rule.pk}, ALERT_MARKER
+
+
+def _alert_event(user):
+    from django.utils import timezone
+
+    from apps.monitoring.models import AlertEvent
+
+    kwargs, marker = _alert_rule(user)
+    AlertEvent.objects.create(rule_id=kwargs["rule_id"], fired_at=timezone.now(), message="requests is 3 (>= 0)")
+    return kwargs, marker
+
+
+OWNED_ROUTES |= {
+    "api-v1:alert-rule-list": Case(setup=_alert_rule, reach="private"),
+    "api-v1:alert-rule-detail": Case(setup=_alert_rule, reach="private",
+                                     methods={"get": None, "patch": {"name": "renamed"}, "delete": None}),
+    "api-v1:alert-event-list": Case(setup=_alert_event, reach="private"),
+}
+PUBLIC_ROUTES |= {
+    "api-v1:alert-series": "takes no id; the names of the series a rule may watch",
+}

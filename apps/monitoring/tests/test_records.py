@@ -1,0 +1,93 @@
+"""Inference records of real chat replies: a real thread-pool inference worker serves a tiny
+model; each reply leaves one record with its trace hops in order, opened as a timeline by its
+user (and from the chat message), never by a stranger; its drift features are filled in
+afterwards without failing anything when one cannot be computed."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from apps.chat.models import Message
+from apps.chat.services import message_send
+from apps.chat.tests.factories import conversation, model_version
+from apps.monitoring import features
+from apps.monitoring.features import inference_record_features
+from apps.monitoring.models import InferenceRecord, UsageRollup
+from apps.monitoring.traces import HOPS
+
+TIMEOUT_S = 60  # the first reply also loads the model
+
+
+def _replied(user, chat, content: str) -> InferenceRecord:
+    """Send `content` and wait for the worker to record the reply."""
+    _, reply = message_send(user=user, conversation_id=chat.pk, content=content)
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline:
+        record = InferenceRecord.objects.filter(message_id=reply.pk).first()
+        if record is not None:
+            return record
+        time.sleep(0.05)
+    raise AssertionError(f"reply {reply.pk} left no record: {Message.objects.get(pk=reply.pk).status}")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.worker
+@pytest.mark.slow
+@pytest.mark.usefixtures("inference_worker")
+def test_real_replies_leave_records_with_every_hop_in_order_and_add_up(make_user, api_client_for):
+    # given a conversation with a tiny model, served by a real inference worker
+    user, stranger = make_user(), make_user()
+    version = model_version(user)
+    chat = conversation(user, version, max_tokens=6)
+    # when two replies are asked for
+    first = _replied(user, chat, "Tell me a story")
+    second = _replied(user, chat, "And another")
+    # then each has every trace time, in the order of the hops
+    for record in (first, second):
+        times = [getattr(record, field) for _, field, _, _ in HOPS] + [record.relayed_at]
+        assert None not in times, times
+        assert times == sorted(times)
+        assert (record.source, record.status, record.completion_tokens) == ("chat", "ok", 6)
+        assert record.user_id == user.pk and record.model_version_id == version.pk
+        assert record.reply_chars == len(Message.objects.get(pk=record.message_id).content)
+    # and the version's hour adds up to two requests with two latencies
+    hour = UsageRollup.objects.get(model_version=version, granularity="hour")
+    assert (hour.requests, hour.completion_tokens, sum(hour.latency_buckets)) == (2, 12, 2)
+    # and the user opens the reply's trace from its message: six hops with durations
+    client = api_client_for(user)
+    listed = client.get("/api/v1/monitoring/traces/", {"message": second.message_id}).json()["results"]
+    assert [trace["id"] for trace in listed] == [second.pk]
+    trace = client.get(f"/api/v1/monitoring/traces/{second.pk}/").json()
+    assert [hop["name"] for hop in trace["hops"]] == ["web", "queue", "worker", "prefill", "decode", "relay"]
+    assert all(hop["duration_ms"] >= 0 for hop in trace["hops"])
+    assert trace["total_ms"] >= sum(hop["duration_ms"] for hop in trace["hops"]) - 1
+    # while a stranger finds neither
+    other = api_client_for(stranger)
+    assert other.get(f"/api/v1/monitoring/traces/{second.pk}/").status_code == 404
+    assert other.get("/api/v1/monitoring/traces/", {"message": second.message_id}).json()["results"] == []
+
+
+@pytest.mark.django_db
+def test_drift_features_fill_in_and_one_failing_leaves_the_other(make_user, monkeypatch):
+    # given two served replies without features yet
+    user = make_user()
+    version = model_version(user, write_file=False)
+    records = [InferenceRecord.objects.create(model_version=version, user=user, source="v1", status="ok")
+               for _ in range(2)]
+    # when the first's features are computed, and the second's while the embedding fails
+    inference_record_features(record_id=records[0].pk, prompt_text="What is a sonnet?",
+                              reply_text="A sonnet is a poem of fourteen lines. I love them!")
+
+    def broken(text):
+        raise RuntimeError("no embedding model")
+
+    monkeypatch.setattr(features, "_embedding", broken)
+    inference_record_features(record_id=records[1].pk, prompt_text="What is an ode?",
+                              reply_text="An ode praises something.")
+    # then the first has both; the second its personality scores only
+    first, second = (InferenceRecord.objects.get(pk=r.pk) for r in records)
+    assert len(first.prompt_embedding) == 384
+    assert first.personality_scores["exclamation_rate"] == 0.5
+    assert second.prompt_embedding is None and second.personality_scores["words"] == 4
