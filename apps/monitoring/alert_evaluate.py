@@ -25,7 +25,6 @@ from apps.quotas.accounts import account_for_user
 from apps.quotas.selectors import usage_list
 from apps.registry.models import ModelVersion
 
-from . import drift
 from .alert_rules import watched
 from .models import AlertDelivery, AlertEvent, AlertRule
 from .selectors import series
@@ -62,7 +61,9 @@ def _series_reading(rule: AlertRule, name: str, now: datetime) -> Reading:
 
 
 def _drift_reading(rule: AlertRule, kind: str) -> Reading:
-    result = drift.latest(rule.model_version_id, kind)
+    from .drift import latest
+
+    result = latest(rule.model_version_id, kind)
     if result is None:
         return Reading(None, None, "no drift check yet")
     if result.status != "ok":

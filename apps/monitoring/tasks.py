@@ -13,6 +13,39 @@ def inference_record_features_task(record_id: int, prompt_text: str, reply_text:
     inference_record_features(record_id=record_id, prompt_text=prompt_text, reply_text=reply_text)
 
 
+# -- drift detection (apps.monitoring.drift) ----------------------------------------------------
+@shared_task(name="monitoring.drift_pass_task", ignore_result=True)
+def drift_pass_task() -> None:
+    """Queue the checks that are due, then the next pass (even when this one failed)."""
+    from .drift import drift_pass, drift_pass_schedule, drift_pass_scheduled_clear
+
+    drift_pass_scheduled_clear()
+    try:
+        drift_pass()
+    finally:
+        drift_pass_schedule()
+
+
+@shared_task(name="monitoring.model_version_drift_check_task", ignore_result=True)
+def model_version_drift_check_task(version_id: int, window_end: str) -> None:
+    from datetime import datetime
+
+    from .drift import drift_check, drift_pass_schedule
+
+    drift_check(version_id=version_id, window_end=datetime.fromisoformat(window_end))
+    # Each check also restarts the chain of passes if it was lost (a no-op while it waits).
+    drift_pass_schedule()
+
+
+@worker_ready.connect
+def _drift_passes_start(**kwargs) -> None:
+    # No beat process: the first worker to start begins the chain of passes (make run starts
+    # workers, so drift runs wherever they do).
+    from .drift import drift_pass_schedule
+
+    drift_pass_schedule()
+
+
 # -- alerts (apps.monitoring.alert_evaluate, alert_delivery) -------------------------------------
 @shared_task(name="monitoring.alerts_evaluate_task", ignore_result=True)
 def alerts_evaluate_task() -> None:

@@ -2,6 +2,7 @@
 with the version (404 for anyone who may not read it); the site's series are staff's."""
 
 from apps.core.ownership import Case
+from apps.datasets.models import Dataset, DatasetVersion
 from apps.registry.models import ModelVersion, RegisteredModel
 
 
@@ -27,12 +28,31 @@ def _trace(user):
     return {"trace_id": ids["trace_id"]}, marker
 
 
+def _version_and_data(user):
+    kwargs, marker = _version(user)
+    dataset = Dataset.objects.create(owner=user, name="reference")
+    DatasetVersion.objects.create(owner=user, dataset=dataset, number=1, filename="d.txt", format="txt",
+                                  sha256="0" * 64, size_bytes=1, status="valid")
+    return kwargs, marker
+
+
+def _reference(ids):
+    # The owner's dataset version: each audience reaches it as it reaches the model.
+    owner = ModelVersion.objects.get(pk=ids["version_id"]).owner
+    return {"reference_dataset_version_id": DatasetVersion.objects.filter(owner=owner).latest("pk").pk,
+            "window_hours": 12}
+
+
 OWNED_ROUTES = {
     "api-v1:model-version-monitoring": Case(setup=_version, methods={"get": {"series": "requests,latency_p95_ms"}}),
     "api-v1:trace-detail": Case(setup=_trace),
     # The version's id travels in the query string and names one object: 404 unless readable.
     "api-v1:traces": Case(setup=_traced, ids_in_body="detail",
                           methods={"get": lambda ids: {"model_version": ids["version_id"]}}),
+    "api-v1:drift-latest": Case(setup=_version),
+    "api-v1:drift-history": Case(setup=_version, methods={"get": {"kind": "prompt"}}),
+    "api-v1:drift-settings": Case(setup=_version_and_data, methods={"get": None, "patch": _reference}),
+    "api-v1:drift-check": Case(setup=_version, methods={"post": {}}, actions={"post": "run"}),
 }
 
 PUBLIC_ROUTES = {
