@@ -12,6 +12,7 @@ from apps.arena.tests.factories import finished_battle
 from apps.chat.models import Message
 from apps.chat.tests.factories import conversation, model_version
 from apps.experiments.tests.factories import log_series, make_artifact, make_experiment, make_run
+from apps.monitoring.alert_rules import alert_rule_create
 from apps.monitoring.records import inference_record_write
 from apps.personalities.models import PersonalityApplication
 from apps.personalities.tests.factories import config_personality, ready_evaluation
@@ -56,6 +57,7 @@ def seed_user(user) -> Seed:
     application = PersonalityApplication.objects.create(
         owner=user, model_version=ready, personality_version=personality.current_version, method="prompt",
         status="ready", evaluation=evaluation)
+    rule = alert_rule_create(user=user, name="seed alert", model_version=ready.pk, series="error_rate", threshold=0.5)
     sweep = external_sweep(user)
     trial, _ = trial_next(user=user, sweep_id=sweep.pk)
     team = team_create(user=user, name="seed team")
@@ -97,4 +99,5 @@ def seed_user(user) -> Seed:
         "quotas/kind": "user",
         "kind/account_id": user.pk,
         "traces/trace_id": served.pk,
+        "rules/rule_id": rule.pk,
     })

@@ -3,7 +3,7 @@ alerts (each part adds its routes here)."""
 
 from django.urls import path
 
-from . import apis, drift_apis
+from . import alert_apis, apis, drift_apis
 
 urlpatterns: list = [
     path("model-versions/<int:version_id>/monitoring/", apis.ModelVersionMonitoringApi.as_view(),
@@ -18,4 +18,8 @@ urlpatterns: list = [
          name="drift-settings"),
     path("monitoring/model-versions/<int:version_id>/drift/check/", drift_apis.DriftCheckApi.as_view(),
          name="drift-check"),
+    path("alerts/rules/", alert_apis.AlertRuleListCreateApi.as_view(), name="alert-rule-list"),
+    path("alerts/rules/<int:rule_id>/", alert_apis.AlertRuleDetailApi.as_view(), name="alert-rule-detail"),
+    path("alerts/series/", alert_apis.AlertSeriesApi.as_view(), name="alert-series"),
+    path("alerts/events/", alert_apis.AlertEventListApi.as_view(), name="alert-event-list"),
 ]
