@@ -54,5 +54,9 @@ SPECTACULAR_SETTINGS = {
         "QuotaLimitNameEnum": "apps.quotas.models.LIMIT_FIELDS",
         "TeamRoleEnum": "apps.teams.models.Role",
         "AccessRoleEnum": "apps.core.access_api.ACCESS_ROLES",
+        "ModelVersionSourceEnum": "apps.registry.models.ModelVersion.Source",
+        "InferenceRecordSourceEnum": "apps.monitoring.models.InferenceRecord.Source",
+        "InferenceRecordStatusEnum": "apps.monitoring.models.InferenceRecord.Status",
+        "MonitoringGranularityEnum": "apps.monitoring.models.UsageRollup.Granularity",
     },
 }
