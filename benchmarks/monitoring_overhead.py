@@ -1,0 +1,194 @@
+"""Prometheus metrics overhead: (1) the chat benchmark's full stack (chat socket -> consumer ->
+`inference` queue -> thread-pool inference worker -> engine -> relay -> socket, as in
+chat_stream.py) with metrics recorded vs not recorded (SLOUGHGPT_METRICS_ENABLED) in the same
+run, for 1 and 8 concurrent chats: the tokens/s ratio (goal >= 0.98) and the added time to
+first token (goal < 5 ms); (2) the time of one GET /metrics when the metrics folder holds the
+files of 10 worker processes that each served 100 model versions (goal < 200 ms): wall time
+and this process's CPU time, which a busy shared machine inflates less. Prints one JSON line,
+with the load average.
+
+    python -m sloughgpt_site.devservices --var var/bench-monitoring -- \\
+        python benchmarks/monitoring_overhead.py [--model FILE.sou] [--tokens 128] [--rounds 3]
+
+The inference worker reads the switch when it starts, so each measurement starts its own
+worker (warmed with one short reply first): off, then `--rounds` times on and off; each "on"
+run is compared with the mean of the "off" runs on either side (a shared machine's speed
+drifts within seconds), and ratios and added times are the medians of those pairs. Both
+sides record into a PROMETHEUS_MULTIPROC_DIR as production does (devservices sets it)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from chat_stream import full_stack, start_worker, stop_worker
+from stack import ROOT, link_model_version, log
+
+CHATS = (1, 8)
+VERSIONS = 100
+PROCESSES = 10
+SCRAPES = 20
+
+# One worker process's metrics: what serving VERSIONS model versions leaves behind, plus the
+# HTTP routes and tasks a busy site has. Runs in its own interpreter, so prometheus-client
+# reads the folder from the environment before its first import.
+WRITER = """
+import random
+from apps.monitoring import metrics as m
+random.seed({seed})
+for v in range({versions}):
+    version = str(v + 1)
+    for _ in range(20):
+        m.INFERENCE_TIME_TO_FIRST_TOKEN.labels(version).observe(random.random())
+        m.INFERENCE_TOKENS_PER_SECOND.labels(version).observe(random.random() * 200)
+        m.INFERENCE_BATCH_OCCUPANCY.labels(version).observe(random.random())
+    m.INFERENCE_PROMPT_TOKENS.labels(version).inc(1000)
+    m.INFERENCE_COMPLETION_TOKENS.labels(version).inc(2000)
+    m.INFERENCE_KV_CACHE_USED.labels(version).set(1e6)
+    m.INFERENCE_KV_CACHE_ALLOCATED.labels(version).set(4e6)
+    for event in ("hit", "load", "evict"):
+        m.MODEL_CACHE_EVENTS.labels(version, event).inc()
+for r in range(60):
+    for method, status in (("GET", "200"), ("POST", "201"), ("GET", "404")):
+        m.HTTP_REQUESTS.labels(method, f"/api/v1/route{{r}}/<int:pk>/", status).inc()
+        m.HTTP_REQUEST_DURATION.labels(method, f"/api/v1/route{{r}}/<int:pk>/").observe(0.01)
+for t in range(25):
+    for state in ("started", "success", "failure"):
+        m.CELERY_TASKS.labels(f"app.task_{{t}}", state).inc()
+    m.CELERY_TASK_DURATION.labels(f"app.task_{{t}}").observe(1.0)
+m.WEBSOCKET_CONNECTIONS.labels("ChatConsumer").set(3)
+m.TRAINING_ACTIVE_RUNS.set(1)
+m.QUOTA_REFUSALS.labels("chat_tokens_per_day").inc()
+"""
+
+
+def set_metrics(enabled: bool) -> None:
+    """This process (the web side: consumer and socket) and the workers it starts next."""
+    from django.conf import settings
+
+    from apps.monitoring.metrics import enabled as metrics_enabled
+
+    os.environ["SLOUGHGPT_METRICS_ENABLED"] = "1" if enabled else "0"
+    settings.SLOUGHGPT_METRICS_ENABLED = enabled
+    metrics_enabled.cache_clear()
+
+
+async def one_side(enabled: bool, user, version, token: str, tokens: int, threads: int) -> dict:
+    set_metrics(enabled)
+    worker = await asyncio.to_thread(start_worker, threads)
+    try:
+        await full_stack(user, version, token, 1, 8)  # loads the model in this worker
+        return {n: await full_stack(user, version, token, n, tokens) for n in CHATS}
+    finally:
+        await asyncio.to_thread(stop_worker, worker)
+
+
+async def measure(user, version, token: str, tokens: int, rounds: int, threads: int) -> dict:
+    """{"off": [rounds + 1 runs], "on": [rounds runs]}, each run {chats: summary}, in the order
+    off, (on, off) x rounds. One event loop: the channel layer keeps loop-bound state."""
+    runs = {"off": [await one_side(False, user, version, token, tokens, threads)], "on": []}
+    for _ in range(rounds):
+        for side, enabled in (("on", True), ("off", False)):
+            runs[side].append(await one_side(enabled, user, version, token, tokens, threads))
+            log(f"metrics {side}: " + ", ".join(
+                f"{n} chats {runs[side][-1][n]['tokens_per_s']:.0f} tok/s "
+                f"ttft {runs[side][-1][n]['ttft_ms']:.1f} ms" for n in CHATS))
+    return runs
+
+
+def paired(runs: dict, n: int) -> dict:
+    ratios, added = [], []
+    for i, on in enumerate(run[n] for run in runs["on"]):
+        off = [runs["off"][i][n], runs["off"][i + 1][n]]
+        ratios.append(on["tokens_per_s"] / statistics.mean(r["tokens_per_s"] for r in off))
+        added.append(on["ttft_ms"] - statistics.mean(r["ttft_ms"] for r in off))
+    return {
+        "off_tokens_per_s": round(statistics.median(r[n]["tokens_per_s"] for r in runs["off"]), 1),
+        "on_tokens_per_s": round(statistics.median(r[n]["tokens_per_s"] for r in runs["on"]), 1),
+        "tokens_per_s_ratio": round(statistics.median(ratios), 3),
+        "off_ttft_ms": round(statistics.median(r[n]["ttft_ms"] for r in runs["off"]), 2),
+        "on_ttft_ms": round(statistics.median(r[n]["ttft_ms"] for r in runs["on"]), 2),
+        "added_ttft_ms": round(statistics.median(added), 2),
+        "added_ttft_ms_each": [round(a, 1) for a in added],
+    }
+
+
+def scrape_time(folder: Path) -> dict:
+    """Median time of GET /metrics (the Django view, queue lengths from Redis included) over
+    `folder` once PROCESSES processes wrote their metrics there."""
+    from django.test import Client
+
+    env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=str(folder))
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER.format(seed=i, versions=VERSIONS)],
+                                cwd=ROOT, env=env) for i in range(PROCESSES)]
+    if any(writer.wait() != 0 for writer in writers):
+        raise RuntimeError("a metrics writer failed")
+    previous = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)  # the view reads it at each scrape
+    try:
+        client, times, cpu = Client(HTTP_HOST="localhost"), [], []
+        for _ in range(SCRAPES):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            response = client.get("/metrics")
+            times.append(1000 * (time.perf_counter() - started))
+            cpu.append(1000 * (time.process_time() - started_cpu))
+            assert response.status_code == 200, response.status_code
+    finally:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = previous
+    lines = [line for line in response.content.decode().splitlines() if line and not line.startswith("#")]
+    return {"processes": PROCESSES, "model_versions": VERSIONS, "files": len(list(folder.glob("*.db"))),
+            "samples": len(lines), "bytes": len(response.content),
+            "median_ms": round(statistics.median(times), 1), "max_ms": round(max(times), 1),
+            "median_cpu_ms": round(statistics.median(cpu), 1)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="a .sou file (default: a tiny random LLaMA)")
+    parser.add_argument("--tokens", type=int, default=128, help="tokens per reply")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads of the worker")
+    parser.add_argument("--rounds", type=int, default=3, help="metrics-on runs, each between two off runs")
+    args = parser.parse_args()
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        parser.error("run it under sloughgpt_site.devservices, which sets PROMETHEUS_MULTIPROC_DIR")
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from apps.accounts.models import ApiToken, User
+    from apps.accounts.services import api_token_create
+    from apps.quotas.models import AccountQuota
+
+    call_command("migrate", verbosity=0)
+    user, _ = User.objects.get_or_create(email="monitoring-bench@example.com")
+    AccountQuota.objects.update_or_create(user=user, defaults={
+        "chat_tokens_per_day": 10**12, "concurrent_generations": 64, "api_requests_per_minute": 10**9})
+    version, _ = link_model_version(user, args.model)
+    ApiToken.objects.filter(owner=user).delete()
+    token = api_token_create(user=user, name=f"bench-{time.time()}").secret
+
+    load_before = os.getloadavg()[0]
+    runs = asyncio.run(measure(user, version, token, args.tokens, args.rounds, args.threads))
+    set_metrics(True)
+    with tempfile.TemporaryDirectory() as folder:
+        scrape = scrape_time(Path(folder))
+    result = {"benchmark": "monitoring_overhead", "model": args.model or "tiny-random-llama",
+              "tokens_per_reply": args.tokens, "threads": args.threads, "rounds": args.rounds,
+              "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+              **{f"chats_{n}": paired(runs, n) for n in CHATS}, "scrape": scrape}
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
