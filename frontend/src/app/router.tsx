@@ -15,6 +15,7 @@ import { ExperimentRunRoute } from './routes/experiment-run';
 import { ExperimentsRoute } from './routes/experiments';
 import { ExperimentsCompareRoute } from './routes/experiments-compare';
 import { InvitationRoute } from './routes/invitation';
+import { ModelMonitoringRoute } from './routes/model-monitoring';
 import { ModelsRoute } from './routes/models';
 import { NotFoundRoute } from './routes/not-found';
 import { PersonalitiesRoute } from './routes/personalities';
@@ -23,10 +24,12 @@ import { RouteError } from './routes/route-error';
 import { AccountRoute } from './routes/settings/account';
 import { SettingsLayout } from './routes/settings/settings-layout';
 import { TokensRoute } from './routes/settings/tokens';
+import { SiteMonitoringRoute } from './routes/site-monitoring';
 import { SweepDetailRoute } from './routes/sweep-detail';
 import { SweepsRoute } from './routes/sweeps';
 import { TeamDetailRoute } from './routes/team-detail';
 import { TeamsRoute } from './routes/teams';
+import { TraceRoute } from './routes/trace';
 import { UsageRoute } from './routes/usage';
 
 export const routes: RouteObject[] = [
@@ -43,6 +46,10 @@ export const routes: RouteObject[] = [
       { path: 'sweeps', element: <SweepsRoute /> },
       { path: 'sweeps/:sweepId', element: <SweepDetailRoute /> },
       { path: 'models', element: <ModelsRoute /> },
+      { path: 'models/versions/:versionId/monitoring', element: <ModelMonitoringRoute /> },
+      { path: 'monitoring', element: <SiteMonitoringRoute /> },
+      { path: 'monitoring/traces', element: <TraceRoute /> },
+      { path: 'monitoring/traces/:traceId', element: <TraceRoute /> },
       { path: 'chat', element: <ChatRoute /> },
       { path: 'chat/:conversationId', element: <ChatRoute /> },
       { path: 'arena', element: <ArenaRoute /> },

@@ -43,6 +43,8 @@ interface LineChartProps {
   yLabel?: string;
   /** Log-scaled y, for values spanning decades (perplexity, loss early on). */
   logScale?: boolean;
+  /** x values are times (Unix seconds), labelled as dates and times. */
+  timeAxis?: boolean;
   formatValue?: (value: number) => string;
   height?: number;
   emptyText?: string;
@@ -80,12 +82,19 @@ function buildOptions(
   width: number,
   format: (value: number) => string,
 ): uPlot.Options {
-  const { series, xLabel = 'step', yLabel, logScale = false, height = 220 } = props;
+  const {
+    series,
+    xLabel = 'step',
+    yLabel,
+    logScale = false,
+    timeAxis = false,
+    height = 220,
+  } = props;
   const show = (_plot: uPlot, value: number | null) => (value === null ? '–' : format(value));
   return {
     width,
     height,
-    scales: { x: { time: false }, y: logScale ? { distr: 3 } : {} },
+    scales: { x: { time: timeAxis }, y: logScale ? { distr: 3 } : {} },
     axes: [
       {
         label: xLabel,
@@ -103,7 +112,13 @@ function buildOptions(
       },
     ],
     series: [
-      { label: xLabel, value: (_plot, value) => (value === null ? '–' : String(value)) },
+      {
+        label: xLabel,
+        value: (_plot, value) => {
+          if (value === null) return '–';
+          return timeAxis ? new Date(value * 1000).toLocaleString() : String(value);
+        },
+      },
       ...series.map((item) => ({
         label: item.label,
         stroke: item.color,
@@ -129,7 +144,14 @@ export function LineChart(props: LineChartProps) {
   // Set by a drag-to-zoom, cleared by the double-click that zooms back out.
   const zoomed = useRef(false);
   // A new plot is only needed when what is drawn changes, not when points arrive.
-  const shape = JSON.stringify([series, props.xLabel, props.yLabel, props.logScale, props.height]);
+  const shape = JSON.stringify([
+    series,
+    props.xLabel,
+    props.yLabel,
+    props.logScale,
+    props.timeAxis,
+    props.height,
+  ]);
 
   useEffect(() => {
     latest.current = { props, data, format };

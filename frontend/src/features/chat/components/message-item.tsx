@@ -6,6 +6,7 @@
  * read-only) Edit, Regenerate and the thumbs are left out.
  */
 import { type ReactNode, useState } from 'react';
+import { Link } from 'react-router';
 
 import { Badge } from '../../../components/ui/badge';
 import { Button } from '../../../components/ui/button';
@@ -132,7 +133,9 @@ export function AssistantMessage({
         <div className={styles.messageFooter}>
           {stats && (
             <span className={styles.stats} data-testid="message-stats">
-              {stats}
+              {stats}{' '}
+              {/* Where the reply's time went: its trace, from the web to the model and back. */}
+              <Link to={`/monitoring/traces?message=${message.id}`}>Trace</Link>
             </span>
           )}
           <div className={styles.messageActions}>

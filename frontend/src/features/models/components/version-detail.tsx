@@ -5,6 +5,7 @@
  * dialog (a slot, given by the route) with this version as the base.
  */
 import { type ReactNode, useState } from 'react';
+import { Link } from 'react-router';
 
 import card from '../../../components/card.module.css';
 import linkButton from '../../../components/link-button.module.css';
@@ -60,6 +61,9 @@ export function VersionDetail({
         <VersionStatusBadge status={version.status} />
         <StageBadge stage={version.stage} />
         <div className={styles.headerActions}>
+          <Link className={linkButton.linkButton} to={`/models/versions/${version.id}/monitoring`}>
+            Monitoring
+          </Link>
           {ready && (
             <a className={linkButton.linkButton} href={versionDownloadUrl(version.id)} download>
               Download .sou
