@@ -12,9 +12,14 @@ from .models import DriftKind, DriftResult, DriftSettings
 
 
 class DriftSettingsOutput(serializers.ModelSerializer):
+    # The reference dataset version's dataset, so a form can show the pair it was picked from.
+    reference_dataset_id = serializers.IntegerField(source="reference_dataset_version.dataset_id", allow_null=True,
+                                                    read_only=True, default=None)
+
     class Meta:
         model = DriftSettings
-        fields = ["model_version_id", "reference_dataset_version_id", "window_hours", "min_requests", "alpha"]
+        fields = ["model_version_id", "reference_dataset_version_id", "reference_dataset_id", "window_hours",
+                  "min_requests", "alpha"]
         ref_name = "DriftSettings"
 
 

@@ -126,6 +126,7 @@ def test_a_dataset_version_the_owner_picks_is_the_prompt_reference(make_user, ap
     # then
     assert changed.status_code == 200
     assert changed.json()["reference_dataset_version_id"] == dataset_version.pk
+    assert changed.json()["reference_dataset_id"] == dataset_version.dataset_id
     assert prompt["drifted"] is True
     assert prompt["reference_dataset_version_id"] == dataset_version.pk and prompt["n_reference"] == N
 
@@ -145,7 +146,7 @@ def test_settings_change_with_edit_access_and_only_to_a_readable_dataset(make_us
     too_small = client.patch(_api(version, "settings/"), {"min_requests": 3}, format="json")
     # then
     assert (defaults["window_hours"], defaults["min_requests"], defaults["alpha"]) == (24, 50, 0.01)
-    assert defaults["reference_dataset_version_id"] is None
+    assert defaults["reference_dataset_version_id"] is None and defaults["reference_dataset_id"] is None
     assert changed.status_code == 200
     assert (changed.json()["window_hours"], changed.json()["min_requests"]) == (6, 100)
     assert foreign.status_code == 404
