@@ -26,6 +26,7 @@ class AlertRuleOutput(serializers.ModelSerializer):
         fields = ["id", "name", "model_version", "model_version_label", "series", "comparison", "threshold",
                   "window", "enabled", "notify_portal", "notify_email", "webhook_url", "webhook_secret",
                   "last_evaluated_at", "last_value", "last_note", "firing", "created_at", "updated_at"]
+        read_only_fields = fields
         extra_kwargs = {"webhook_secret": {"help_text": "The HMAC-SHA256 key of the webhook's signature header."}}
         ref_name = "AlertRule"
 
@@ -101,6 +102,7 @@ class AlertDeliveryOutput(serializers.ModelSerializer):
     class Meta:
         model = AlertDelivery
         fields = ["id", "channel", "notice", "status", "attempts", "last_error", "delivered_at"]
+        read_only_fields = fields
         ref_name = "AlertDelivery"
 
 
@@ -111,6 +113,7 @@ class AlertEventOutput(serializers.ModelSerializer):
     class Meta:
         model = AlertEvent
         fields = ["id", "rule", "rule_name", "fired_at", "resolved_at", "value", "message", "deliveries"]
+        read_only_fields = fields
         ref_name = "AlertEvent"
 
 

@@ -5,6 +5,7 @@
 import { createBrowserRouter, type RouteObject } from 'react-router';
 
 import { AppShell } from './layout/app-shell';
+import { AlertsRoute } from './routes/alerts';
 import { ArenaRoute } from './routes/arena';
 import { AuditRoute } from './routes/audit';
 import { ChatRoute } from './routes/chat';
@@ -61,6 +62,7 @@ export const routes: RouteObject[] = [
       { path: 'invitations/:token', element: <InvitationRoute /> },
       { path: 'audit', element: <AuditRoute /> },
       { path: 'usage', element: <UsageRoute /> },
+      { path: 'alerts', element: <AlertsRoute /> },
       {
         path: 'settings',
         element: <SettingsLayout />,

@@ -1,6 +1,7 @@
 /** The frame around every page: header with the account corner, main navigation, content. */
 import { Link, NavLink, Outlet } from 'react-router';
 
+import { AlertNotices } from '../../features/alerts/components/alert-notices';
 import { AccountActions } from '../../features/auth/components/account-actions';
 import { LiveIndicator } from '../../features/notifications/components/live-indicator';
 import styles from './app-shell.module.css';
@@ -17,6 +18,7 @@ const navigation = [
   { to: '/personalities', label: 'Personalities' },
   { to: '/teams', label: 'Teams' },
   { to: '/audit', label: 'Audit' },
+  { to: '/alerts', label: 'Alerts' },
   { to: '/usage', label: 'Usage' },
   { to: '/settings', label: 'Settings' },
 ] as const;
@@ -50,6 +52,7 @@ export function AppShell() {
       <main id="main" className={styles.main} tabIndex={-1}>
         <Outlet />
       </main>
+      <AlertNotices />
     </div>
   );
 }

@@ -1,0 +1,6 @@
+/** The Alerts page (`/alerts`). */
+import { AlertsPage } from '../../features/alerts/components/alerts-page';
+
+export function AlertsRoute() {
+  return <AlertsPage />;
+}
