@@ -232,3 +232,22 @@ def test_a_drift_rule_fires_when_the_latest_check_drifted_and_not_before(
     # then it fired, saying so
     event = AlertEvent.objects.get(rule_id=rule["id"])
     assert "drift detected" in event.message and event.resolved_at is None
+
+
+def test_a_quota_rule_fires_when_the_owner_has_used_most_of_a_limit(
+        make_user, api_client_for, deliver_in_process, django_capture_on_commit_callbacks):
+    from apps.chat.quotas import quota_acquire, quota_release
+    from apps.quotas.limits import limits_invalidate
+    from apps.quotas.models import AccountQuota
+
+    # given a user allowed 100 generated tokens a day who has used 95 of them
+    owner = make_user()
+    AccountQuota.objects.create(user=owner, chat_tokens_per_day=100)
+    limits_invalidate()
+    quota_release(quota_acquire(user_id=owner.pk, want_tokens=95), used_tokens=95)
+    rule = create_rule(api_client_for(owner), name="tokens", series="quota:chat_tokens_per_day", threshold=90)
+    # when
+    evaluate(django_capture_on_commit_callbacks)
+    # then
+    event = AlertEvent.objects.get(rule_id=rule["id"])
+    assert event.value == 95.0 and "95% used (>= 90)" in event.message
