@@ -14,7 +14,13 @@ The inference worker reads the switch when it starts, so each measurement starts
 worker (warmed with one short reply first): off, then `--rounds` times on and off; each "on"
 run is compared with the mean of the "off" runs on either side (a shared machine's speed
 drifts within seconds), and ratios and added times are the medians of those pairs. Both
-sides record into a PROMETHEUS_MULTIPROC_DIR as production does (devservices sets it)."""
+sides record into a PROMETHEUS_MULTIPROC_DIR as production does (devservices sets it).
+
+On a busy shared machine the full-stack pairs move by tens of percent from run to run, more than
+the metrics could cost, so the comparison is also made where it can be resolved: one process's
+`run_generation` (the worker's streaming loop, where the inference metrics are recorded) on the
+same loaded engine, alternating with and without a model version to record for, one reply and
+8 concurrent ones; and the recording calls of one generation timed alone."""
 
 from __future__ import annotations
 
@@ -29,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from chat_stream import full_stack, start_worker, stop_worker
+from chat_stream import PROMPT_TEXT, full_stack, start_worker, stop_worker
 from stack import ROOT, link_model_version, log
 
 CHATS = (1, 8)
@@ -121,6 +127,57 @@ def paired(runs: dict, n: int) -> dict:
     }
 
 
+def worker_loop(path: Path, tokens: int, threads: int, pairs: int = 15) -> dict:
+    """Median time of 1 and of 8 concurrent greedy `tokens`-token replies through
+    `run_generation` with the metrics recorded (a model version given) and not, alternating;
+    and the recording calls of one generation (first token, end) timed alone."""
+    import threading
+
+    import torch
+
+    from apps.chat.inference import GenerationResult, run_generation
+    from apps.chat.tasks import INFERENCE_SWITCH_INTERVAL_S
+    from apps.monitoring import metrics_inference
+    from ml.infer.engine import Engine
+
+    torch.set_num_threads(threads)
+    sys.setswitchinterval(INFERENCE_SWITCH_INTERVAL_S)  # as the inference worker runs
+    engine = Engine.load(path)
+    prompt = [{"role": "user", "content": PROMPT_TEXT}]
+
+    def replies(n: int, model_version_id: int | None) -> float:
+        requests = [engine.request(prompt, max_tokens=tokens, temperature=0.0, repetition_penalty=1.0,
+                                   ignore_eos=True) for _ in range(n)]
+        threads = [threading.Thread(target=run_generation, args=(engine, request), kwargs={
+            "requested_at": time.time(), "on_text": lambda text: None, "should_stop": lambda: False,
+            "batch_s": 0.0, "model_version_id": model_version_id}) for request in requests]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return 1000 * (time.perf_counter() - started)
+
+    result = {}
+    for n in CHATS:
+        for _ in range(3):
+            replies(n, None)
+        off, on = [], []
+        for _ in range(pairs):
+            off.append(replies(n, None))
+            on.append(replies(n, 1))
+        result[f"chats_{n}"] = {"ms_off": round(statistics.median(off), 2), "ms_on": round(statistics.median(on), 2),
+                                "time_ratio": round(statistics.median(on) / statistics.median(off), 3)}
+    generation = GenerationResult("text", 20, tokens, "length", 50.0, 100.0)
+    calls = 1000
+    started = time.perf_counter()
+    for _ in range(calls):
+        metrics_inference.first_token(engine, model_version_id=1)
+        metrics_inference.generation_finished(engine, generation, model_version_id=1)
+    result["recording_us_per_generation"] = round(1e6 * (time.perf_counter() - started) / calls, 1)
+    return result
+
+
 def scrape_time(folder: Path) -> dict:
     """Median time of GET /metrics (the Django view, queue lengths from Redis included) over
     `folder` once PROCESSES processes wrote their metrics there."""
@@ -173,19 +230,20 @@ def main() -> int:
     user, _ = User.objects.get_or_create(email="monitoring-bench@example.com")
     AccountQuota.objects.update_or_create(user=user, defaults={
         "chat_tokens_per_day": 10**12, "concurrent_generations": 64, "api_requests_per_minute": 10**9})
-    version, _ = link_model_version(user, args.model)
+    version, path = link_model_version(user, args.model)
     ApiToken.objects.filter(owner=user).delete()
     token = api_token_create(user=user, name=f"bench-{time.time()}").secret
 
     load_before = os.getloadavg()[0]
     runs = asyncio.run(measure(user, version, token, args.tokens, args.rounds, args.threads))
     set_metrics(True)
+    loop = worker_loop(path, args.tokens, args.threads)
     with tempfile.TemporaryDirectory() as folder:
         scrape = scrape_time(Path(folder))
     result = {"benchmark": "monitoring_overhead", "model": args.model or "tiny-random-llama",
               "tokens_per_reply": args.tokens, "threads": args.threads, "rounds": args.rounds,
               "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-              **{f"chats_{n}": paired(runs, n) for n in CHATS}, "scrape": scrape}
+              **{f"chats_{n}": paired(runs, n) for n in CHATS}, "worker_loop": loop, "scrape": scrape}
     print(json.dumps(result))
     return 0
 
