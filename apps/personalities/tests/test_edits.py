@@ -77,7 +77,7 @@ def test_renaming_a_learned_personality_rebuilds_its_prompt_with_the_same_fit(ow
 def test_a_name_taken_at_the_same_time_is_a_400_on_name(owner, api_client_for, monkeypatch):
     # given another request created "Owl" after this one checked the name was free
     config_personality(owner, name="Owl")
-    monkeypatch.setattr(services, "_check_name_free", lambda *, user, name, exclude=None: name.strip())
+    monkeypatch.setattr(services, "_check_name_free", lambda *, user, name, exclude=None, private=True: name.strip())
     client = api_client_for(owner)
     other = config_personality(owner, name="Lark")
     # when

@@ -203,7 +203,7 @@ def test_every_chunk_query_filters_by_access_in_sql(two_users_same_content):
     chunk_queries = [q["sql"] for q in captured.captured_queries if "rag_chunk" in q["sql"]]
     assert len(chunk_queries) >= 3  # vector, full text, and the fetch of the winners
     for sql in chunk_queries:
-        assert f'"rag_collection"."owner_id" = {bob.pk}' in sql and "teams_membership" in sql, sql
+        assert f'FROM "rag_collection" WHERE "owner_id" = {bob.pk}' in sql and "teams_membership" in sql, sql
 
 
 @pytest.mark.parametrize("mode", ["vector", "text"])
