@@ -20,6 +20,7 @@ from .traces import trace_hops, trace_total_ms
 
 # The range shown when none is asked for: a week of hours, or three months of days.
 DEFAULT_SPAN = {"hour": timedelta(days=7), "day": timedelta(days=90)}
+SERIES_YEARS = (1970, 9998)  # the years a series' start and end may fall in
 
 
 # -- series -------------------------------------------------------------------------------------
@@ -28,6 +29,15 @@ class SeriesQueryInput(serializers.Serializer):
     granularity = serializers.ChoiceField(choices=UsageRollup.Granularity.choices, default="hour")
     start = serializers.DateTimeField(required=False)
     end = serializers.DateTimeField(required=False)
+
+    def validate(self, attrs):
+        # Dates near either end of the calendar overflow once a span or a bucket is added.
+        for field in ("start", "end"):
+            when = attrs.get(field)
+            if when is not None and not SERIES_YEARS[0] <= when.year <= SERIES_YEARS[1]:
+                raise serializers.ValidationError(
+                    {field: [f"must be between the years {SERIES_YEARS[0]} and {SERIES_YEARS[1]}"]})
+        return attrs
 
 
 class SeriesOutput(serializers.Serializer):
@@ -49,7 +59,8 @@ SERIES_PARAMETERS = [
         "drift_<kind>_p_value (kind: prompt, personality, length, refusal, feedback). Default requests.")),
     OpenApiParameter("granularity", str, enum=["hour", "day"], description="Bucket size (default hour)."),
     OpenApiParameter("start", str, description="ISO 8601; default a week (hour) or 90 days (day) before end."),
-    OpenApiParameter("end", str, description="ISO 8601; default now. At most 8,784 buckets."),
+    OpenApiParameter("end", str, description="ISO 8601; default now. At most 8,784 buckets; start and end "
+                     "fall in the years 1970 to 9998."),
 ]
 
 

@@ -84,9 +84,14 @@ def drift_series_names() -> list[str]:
 
 
 def check_series_names(names: Iterable[str]) -> list[str]:
-    """The names, or a 400 naming `series` for any this selector does not know."""
-    names = list(names)
+    """The names, each once in the order first given, or a 400 naming `series` for any this
+    selector does not know."""
+    names = list(dict.fromkeys(names))
     known = set(SERIES_NAMES) | set(drift_series_names())
+    if len(names) > len(known):
+        # Each name costs a pass over the buckets: more names than there are series is a
+        # mistake, and not one worth naming back name by name.
+        raise ValidationError({"series": [f"at most {len(known)} different series at once"]})
     unknown = [name for name in names if name not in known]
     if unknown or not names:
         problem = f"unknown series {', '.join(map(repr, unknown))}" if unknown else "name at least one series"

@@ -128,6 +128,33 @@ def test_an_unknown_series_or_range_is_a_400_naming_the_field(make_user, api_cli
     assert too_long.status_code == 400 and "start" in too_long.json()["error"]["fields"]
 
 
+def test_dates_past_the_calendar_s_ends_are_a_400_naming_the_field(make_user, api_client_for):
+    # given a version its owner may read
+    user = make_user()
+    version = model_version(user, write_file=False)
+    client = api_client_for(user)
+    # when the range starts or ends where adding a bucket would overflow
+    too_early = _get(client, version, end="0001-01-01T00:00:00Z")
+    too_late = _get(client, version, start="9999-12-31T00:00:00Z")
+    # then each is a 400 naming its field, not a server error
+    assert too_early.status_code == 400 and list(too_early.json()["error"]["fields"]) == ["end"]
+    assert too_late.status_code == 400 and list(too_late.json()["error"]["fields"]) == ["start"]
+
+
+def test_a_series_named_twice_comes_once_and_too_many_names_are_a_400(make_user, api_client_for):
+    # given a version with one request
+    user = make_user()
+    version = model_version(user, write_file=False)
+    _served(version, user)
+    client = api_client_for(user)
+    # when a series is asked for twice, and a thousand names are asked for
+    twice = _get(client, version, series="requests,errors,requests")
+    many = _get(client, version, series=",".join(f"requests{i}" for i in range(1000)))
+    # then the first answers each series once, the second is refused by its field
+    assert twice.json()["series"] == {"requests": [1, 0], "errors": [0, 0]}
+    assert many.status_code == 400 and "at most" in many.json()["error"]["fields"]["series"][0]
+
+
 def test_a_year_of_hourly_rollups_reads_in_a_fixed_number_of_queries(make_user, api_client_for,
                                                                      django_assert_max_num_queries):
     # given a year of hourly rollups of one version
