@@ -334,7 +334,10 @@ def message_feedback(*, user, message_id: int, rating: str | None = None,
     if message.status == Message.Status.QUEUED:
         raise ValidationError({"rating": ["wait until the reply is finished"]})
     if rating is not None:
-        feedback_count(message_id=message.pk, before=message.feedback, after=rating)
+        # The thumb as it stands once no one else can change it: two ratings at once each
+        # count their change from the other's, not both from the same.
+        before = Message.objects.select_for_update().values_list("feedback", flat=True).get(pk=message.pk)
+        feedback_count(message_id=message.pk, before=before, after=rating)
         message.feedback = rating
     if edited_content is not None:
         message.feedback_text = edited_content

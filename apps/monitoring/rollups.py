@@ -1,9 +1,12 @@
 """Usage rollups, kept up to date as things happen: `rollup_add` upserts (INSERT ... ON
 CONFLICT DO UPDATE) the hour and day rows of a model version and of the whole site in one
 statement, adding counts and histogram arrays element by element, so concurrent writers
-never lose an update and nothing re-reads records. Chat feedback and arena votes land in
-the rows of the bucket their reply was served in, so changing a thumb moves no count
-between buckets."""
+never lose an update and nothing re-reads records. Chat feedback lands in the rows of the
+bucket its reply was served in, so changing a thumb moves no count between buckets; an arena
+vote, which never changes, in the bucket it was cast in.
+
+One statement writes every row a change touches, in one order (by version, the site's last):
+two writers locking the same rows in opposite orders would deadlock."""
 
 from __future__ import annotations
 
@@ -47,24 +50,34 @@ _UPSERT = (
 )
 
 
-def rollup_add(*, model_version_id: int | None, at: datetime, site: bool = True, **amounts) -> None:
-    """Add `amounts` (names in COUNTS, which may be negative, and HISTOGRAMS) to the rows of
-    the hour and day `at` falls in, of the version (when it still exists) and, unless `site`
-    is False, of the site."""
+def _values(amounts: dict) -> list:
     unknown = set(amounts) - set(COUNTS) - set(HISTOGRAMS)
     if unknown:
         raise ValueError(f"unknown rollup field(s): {sorted(unknown)}")
-    values = [amounts.get(c, 0) for c in COUNTS] + [amounts.get(h) or histogram(None) for h in HISTOGRAMS]
-    owners = ([] if model_version_id is None else [model_version_id]) + ([None] if site else [])
-    rows, params = [], []
-    for owner in owners:
-        for granularity, start in bucket_starts(at).items():
-            rows.append("(" + ", ".join(["%s"] * (3 + len(values))) + ")")
-            params += [owner, granularity.value, start, *values]
+    return [amounts.get(c, 0) for c in COUNTS] + [amounts.get(h) or histogram(None) for h in HISTOGRAMS]
+
+
+def _upsert(changes: list[tuple[int | None, datetime, dict]]) -> None:
+    """Add each (version or None for the site, when, amounts) to its hour and day rows, in
+    one statement whose rows are sorted (see the module's note on deadlocks). The versions
+    differ: one statement may not update a row twice."""
+    rows = sorted(
+        ((owner is None, owner or 0, granularity.value, start), [owner, granularity.value, start, *_values(amounts)])
+        for owner, at, amounts in changes for granularity, start in bucket_starts(at).items())
     if not rows:
         return
+    placeholders = "(" + ", ".join(["%s"] * len(rows[0][1])) + ")"
     with connection.cursor() as cursor:
-        cursor.execute(_UPSERT.format(rows=", ".join(rows)), params)
+        cursor.execute(_UPSERT.format(rows=", ".join([placeholders] * len(rows))),
+                       [param for _, row in rows for param in row])
+
+
+def rollup_add(*, model_version_id: int | None, at: datetime, site: bool = True, **amounts) -> None:
+    """Add `amounts` (names in COUNTS, which may be negative, and HISTOGRAMS) to the rows of
+    the hour and day `at` falls in, of the version (which must exist) and, unless `site` is
+    False, of the site."""
+    owners = ([] if model_version_id is None else [model_version_id]) + ([None] if site else [])
+    _upsert([(owner, at, amounts) for owner in owners])
 
 
 def _served(message_id: int) -> InferenceRecord | None:
@@ -91,8 +104,6 @@ def feedback_count(*, message_id: int, before: str, after: str) -> None:
 
 def arena_vote_count(*, winner_version_id: int | None, loser_version_id: int | None, at: datetime) -> None:
     """Count a decided arena vote: a win for one version, a loss for the other (not in the
-    site's rows, where every vote would be one of each)."""
-    if winner_version_id is not None:
-        rollup_add(model_version_id=winner_version_id, at=at, site=False, arena_wins=1)
-    if loser_version_id is not None:
-        rollup_add(model_version_id=loser_version_id, at=at, site=False, arena_losses=1)
+    site's rows, where every vote would be one of each), in the hour and day it was cast."""
+    _upsert([(version_id, at, amounts) for version_id, amounts in (
+        (winner_version_id, {"arena_wins": 1}), (loser_version_id, {"arena_losses": 1})) if version_id is not None])
