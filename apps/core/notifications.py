@@ -14,10 +14,10 @@ def user_group(user_id: int) -> str:
 
 def notify_user(*, user_id: int, event: dict) -> None:
     """Send `event` (JSON-safe, with a "type" naming it for the client) once committed."""
+    transaction.on_commit(lambda: notify_user_now(user_id=user_id, event=event))
 
-    def send() -> None:
-        async_to_sync(get_channel_layer().group_send)(
-            user_group(user_id), {"type": "notify", "event": event}
-        )
 
-    transaction.on_commit(send)
+def notify_user_now(*, user_id: int, event: dict) -> None:
+    """Send `event` now, raising if the channel layer fails: for a caller outside any
+    transaction that must know whether it was sent (alert deliveries)."""
+    async_to_sync(get_channel_layer().group_send)(user_group(user_id), {"type": "notify", "event": event})

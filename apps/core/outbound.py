@@ -1,16 +1,21 @@
 """The one way the product calls a URL a user gave (alert webhooks today; remote endpoints and
 mirrors later): requests to the server's own networks are refused (SSRF).
 
-- http and https only, no credentials in the URL;
-- the host is resolved once; every address it resolves to must be public: private,
-  loopback, link-local (169.254.169.254, the cloud metadata service), multicast, reserved,
-  unspecified and other non-global addresses are refused, IPv4-mapped IPv6 judged as the
-  IPv4 address it carries, unless staff allowed the host or its network
-  (`SLOUGHGPT_OUTBOUND_ALLOW`, settings/outbound.py);
+- http and https only, no credentials in the URL, ports 80 and 443 only
+  (`SLOUGHGPT_OUTBOUND_PORTS`) unless staff allowed the host or its network;
+- the host is resolved once, within the deadline; every address it resolves to must be
+  public: private, loopback, link-local (169.254.169.254, the cloud metadata service),
+  multicast, reserved, unspecified, IPv6 site-local (fec0::/10) and other non-global
+  addresses are refused, IPv4-mapped IPv6 and 6to4 (2002::/16) judged as the IPv4 address
+  they carry and 6to4 refused even when that is public (a relay on the way may be ours),
+  unless staff allowed the host or its network (`SLOUGHGPT_OUTBOUND_ALLOW`,
+  settings/outbound.py);
 - the connection goes to the address that was checked, never to a second lookup of the name
   (DNS rebinding), while the Host header and TLS's SNI and certificate check use the name;
 - redirects are answered, not followed (a public URL may redirect to a private one);
-- a deadline bounds the whole exchange and the response body has a size cap.
+- a deadline bounds the whole exchange (the lookup, connecting, TLS, sending, every read:
+  at the deadline the socket is shut down, however slowly the server drips bytes) and the
+  response body has a size cap.
 
 Everything that goes wrong raises `OutboundError`, whose message says why in the user's
 terms ("address 10.0.0.5 is private"); `OutboundRefused`, its kind for a URL refused as it
@@ -21,6 +26,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from http.client import HTTPConnection, HTTPException, HTTPSConnection
@@ -62,13 +68,17 @@ class OutboundResponse:
 
 
 def _judged(address: Address) -> Address:
-    """The address whose kind decides: an IPv4-mapped IPv6 address is the IPv4 one it carries."""
-    mapped = getattr(address, "ipv4_mapped", None)
-    return mapped if mapped is not None else address
+    """The address whose kind decides: an IPv4-mapped or 6to4 IPv6 address is the IPv4 one it
+    carries."""
+    if isinstance(address, ipaddress.IPv6Address):
+        return address.ipv4_mapped or address.sixtofour or address
+    return address
 
 
 def _refusal(address: Address) -> str | None:
     """Why `address` is not public, or None if it is."""
+    if isinstance(address, ipaddress.IPv6Address) and address.is_site_local:
+        return "site-local"
     for reason, test in (("unspecified", address.is_unspecified), ("loopback", address.is_loopback),
                          ("link-local", address.is_link_local), ("multicast", address.is_multicast),
                          ("private", address.is_private), ("reserved", address.is_reserved)):
@@ -92,7 +102,28 @@ def _allowed(host: str, address: Address) -> bool:
     return False
 
 
-def _resolve(host: str, port: int) -> list[Address]:
+def _getaddrinfo(host: str, port: int, timeout_s: float) -> list:
+    """socket.getaddrinfo within `timeout_s`: the resolver has no timeout of its own, so it
+    runs in a thread that is left behind (it ends when the resolver gives up) if it is late."""
+    answer: dict = {}
+
+    def lookup() -> None:
+        try:
+            answer["infos"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            answer["error"] = exc
+
+    thread = threading.Thread(target=lookup, name="outbound-dns", daemon=True)
+    thread.start()
+    thread.join(timeout_s)
+    if thread.is_alive():
+        raise OutboundError(f"host {host} did not resolve within {timeout_s:g} s")
+    if "error" in answer:
+        raise OutboundError(f"host {host} does not resolve")
+    return answer["infos"]
+
+
+def _resolve(host: str, port: int, timeout_s: float) -> list[Address]:
     """Every address `host` resolves to: one lookup, whose answer the request then uses."""
     try:
         literal = ipaddress.ip_address(host)
@@ -100,18 +131,15 @@ def _resolve(host: str, port: int) -> list[Address]:
         pass
     else:
         return [literal]
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
-        raise OutboundError(f"host {host} does not resolve") from None
+    infos = _getaddrinfo(host, port, timeout_s)
     # Zone ids ("fe80::1%eth0") are dropped: the address alone decides.
     return list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos))
 
 
-def outbound_check(url: str) -> Target:
+def outbound_check(url: str, *, timeout_s: float | None = None) -> Target:
     """The checked target of `url`, or OutboundError saying why it is refused. Called when a
     URL is saved (so the user hears at once) and again right before each request (a name's
-    addresses change)."""
+    addresses change); the lookup takes `timeout_s` at most."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -126,47 +154,93 @@ def outbound_check(url: str) -> Target:
     if not host:
         raise OutboundRefused("the URL has no host")
     port = port or SCHEMES[scheme]
-    addresses = _resolve(host, port)
+    addresses = _resolve(host, port, timeout_s or settings.SLOUGHGPT_OUTBOUND_TIMEOUT_S)
     if not addresses:
         raise OutboundError(f"host {host} does not resolve")
     for address in addresses:
+        if _allowed(host, address):
+            continue
         reason = _refusal(_judged(address))
-        if reason is not None and not _allowed(host, address):
+        if reason is not None:
             raise OutboundRefused(f"address {_judged(address)} is {reason}")
+        if isinstance(address, ipaddress.IPv6Address) and address.sixtofour is not None:
+            raise OutboundRefused(f"address {address} is a 6to4 tunnel address")
+        if port not in settings.SLOUGHGPT_OUTBOUND_PORTS:
+            allowed = ", ".join(str(p) for p in settings.SLOUGHGPT_OUTBOUND_PORTS)
+            raise OutboundRefused(f"port {port} is not allowed (only {allowed})")
     path = parts.path or "/"
     return Target(scheme=scheme, host=host, port=port, path=f"{path}?{parts.query}" if parts.query else path,
                   address=str(addresses[0]))
 
 
+class _Deadline:
+    """Shuts the connection's socket down when the deadline passes: a blocked connect, TLS
+    handshake or read then returns at once, whatever the server does (a socket timeout alone
+    bounds each read, not their sum)."""
+
+    def __init__(self, seconds: float):
+        self.expired = False
+        self._sock: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sock = sock
+            if self.expired:
+                self._shut()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            self._shut()
+
+    def _shut(self) -> None:
+        if self._sock is not None:
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:  # already closed or never connected
+                pass
+
+
+def _connected(target: Target, timeout: float, deadline: _Deadline) -> socket.socket:
+    sock = socket.create_connection((target.address, target.port), timeout)
+    deadline.watch(sock)
+    return sock
+
+
 class _PinnedHTTPConnection(HTTPConnection):
     """Connects to the checked address; the Host header still names the URL's host."""
 
-    def __init__(self, target: Target, timeout: float):
+    def __init__(self, target: Target, timeout: float, deadline: _Deadline):
         super().__init__(target.host, target.port, timeout=timeout)
-        self.address = target.address
+        self.target, self.deadline = target, deadline
 
     def connect(self):
-        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = _connected(self.target, self.timeout, self.deadline)
 
 
 class _PinnedHTTPSConnection(HTTPSConnection):
     """As above, with TLS: SNI and the certificate check use the URL's host."""
 
-    def __init__(self, target: Target, timeout: float):
+    def __init__(self, target: Target, timeout: float, deadline: _Deadline):
         super().__init__(target.host, target.port, timeout=timeout, context=ssl.create_default_context())
-        self.address = target.address
+        self.target, self.deadline = target, deadline
 
     def connect(self):
-        sock = socket.create_connection((self.address, self.port), self.timeout)
+        sock = _connected(self.target, self.timeout, self.deadline)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
-def _read_body(response, *, deadline: float, max_bytes: int) -> bytes:
+def _read_body(response, *, max_bytes: int) -> bytes:
     chunks, size = [], 0
     while True:
-        if time.monotonic() > deadline:
-            raise OutboundError("the response took too long")
-        chunk = response.read(min(_CHUNK, max_bytes + 1 - size))
+        chunk = response.read1(min(_CHUNK, max_bytes + 1 - size))
         if not chunk:
             return b"".join(chunks)
         chunks.append(chunk)
@@ -179,22 +253,32 @@ def outbound_request(method: str, url: str, *, body: bytes | None = None, header
                      timeout_s: float | None = None, max_response_bytes: int | None = None) -> OutboundResponse:
     """Sends one request to a user-given URL (checked first, see the module docstring) and
     returns its response, whatever its status: a redirect comes back as it is."""
-    target = outbound_check(url)
     timeout_s = timeout_s or settings.SLOUGHGPT_OUTBOUND_TIMEOUT_S
     max_response_bytes = max_response_bytes or settings.SLOUGHGPT_OUTBOUND_MAX_RESPONSE_BYTES
-    deadline = time.monotonic() + timeout_s
+    started = time.monotonic()
+    target = outbound_check(url, timeout_s=timeout_s)
+    remaining = max(timeout_s - (time.monotonic() - started), 0.001)
+    deadline = _Deadline(remaining)
     kind = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
-    connection = kind(target, timeout_s)
+    connection = kind(target, remaining, deadline)
+    late = OutboundError(f"{target.host} did not answer within {timeout_s:g} s")
     try:
         connection.request(method, target.path, body=body, headers=headers or {})
         response = connection.getresponse()
-        data = _read_body(response, deadline=deadline, max_bytes=max_response_bytes)
+        data = _read_body(response, max_bytes=max_response_bytes)
+        if deadline.expired:  # the shut-down socket ended the body early
+            raise late
         return OutboundResponse(status=response.status, headers=dict(response.getheaders()), body=data)
     except TimeoutError:
-        raise OutboundError(f"{target.host} did not answer within {timeout_s:g} s") from None
+        raise late from None
     except ssl.SSLError as exc:
+        if deadline.expired:
+            raise late from None
         raise OutboundError(f"TLS with {target.host} failed ({exc.reason or exc})") from None
     except (OSError, HTTPException) as exc:
+        if deadline.expired:
+            raise late from None
         raise OutboundError(f"{target.host} could not be reached ({type(exc).__name__})") from None
     finally:
+        deadline.cancel()
         connection.close()

@@ -15,26 +15,33 @@ repeat.
 
 Each try is stored (`AlertDeliveryAttempt`). A try that fails (a timeout, an answer that is
 not 2xx, a redirect) is tried again after a backoff that doubles, up to
-SLOUGHGPT_WEBHOOK_ATTEMPTS tries; then the delivery is failed. A URL the outbound rules now
-refuse fails at once. The Celery task only waits between tries as a countdown, never in a
-worker, and each try is bounded by the outbound deadline."""
+SLOUGHGPT_WEBHOOK_ATTEMPTS tries (OTHER_CHANNEL_ATTEMPTS for the portal and e-mail); then
+the delivery is failed. A URL the outbound rules now refuse fails at once. The Celery task
+only waits between tries as a countdown, never in a worker, and each try is bounded by the
+outbound deadline. A try is claimed in one short transaction, made with no transaction open
+(no row stays locked while a webhook answers slowly), and its outcome stored in another;
+whatever a channel raises fails that try, never leaves the delivery pending."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+import logging
 import time
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from apps.core.notifications import notify_user
+from apps.core.notifications import notify_user_now
 from apps.core.outbound import OutboundError, OutboundRefused, outbound_request
 
 from .models import AlertDelivery, AlertDeliveryAttempt, AlertEvent
+
+logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-SloughGPT-Signature"
 TIMESTAMP_HEADER = "X-SloughGPT-Timestamp"
@@ -92,7 +99,7 @@ def _try(delivery: AlertDelivery) -> tuple[bool, int | None, str, bool]:
     payload = event_payload(delivery.event, delivery.notice)
     try:
         if delivery.channel == AlertDelivery.Channel.PORTAL:
-            notify_user(user_id=delivery.event.rule.owner_id, event=payload)
+            notify_user_now(user_id=delivery.event.rule.owner_id, event=payload)
         elif delivery.channel == AlertDelivery.Channel.EMAIL:
             _email(delivery, payload)
         else:
@@ -104,7 +111,8 @@ def _try(delivery: AlertDelivery) -> tuple[bool, int | None, str, bool]:
         return False, None, f"refused: {exc}", False
     except OutboundError as exc:
         return False, None, str(exc), True
-    except OSError as exc:  # the mail server or the channel layer
+    except Exception as exc:  # the mail server, Redis behind the channel layer: maybe a hiccup
+        logger.warning("alert delivery %s failed on %s", delivery.pk, delivery.channel, exc_info=True)
         return False, None, f"{type(exc).__name__}: {exc}", True
     return True, None, "", False
 
@@ -114,27 +122,39 @@ def backoff_s(attempts: int) -> int:
     return settings.SLOUGHGPT_WEBHOOK_BACKOFF_S * 2 ** (attempts - 1)
 
 
+def _claim(delivery_id: int) -> AlertDelivery | None:
+    """Counts the next try of a pending delivery and returns it (its `attempts` is this try's
+    number), or None when it is done. One conditional UPDATE: of two copies of the task that
+    read the same count, one claims the try and the other does nothing."""
+    delivery = AlertDelivery.objects.select_related("event__rule__owner").filter(pk=delivery_id).first()
+    if delivery is None or delivery.status != AlertDelivery.Status.PENDING:
+        return None
+    claimed = AlertDelivery.objects.filter(pk=delivery_id, status=AlertDelivery.Status.PENDING,
+                                           attempts=delivery.attempts).update(attempts=F("attempts") + 1)
+    if not claimed:
+        return None
+    delivery.attempts += 1
+    return delivery
+
+
 def alert_delivery_attempt(*, delivery_id: int) -> int | None:
     """Makes the delivery's next try and stores it; returns the seconds to wait before the
     one after, or None when the delivery is done (delivered or failed). A delivery already
-    done (a redelivered task) is left as it is; its row stays locked during the try, so two
-    copies of the task never send it twice at once."""
+    done (a redelivered task) is left as it is."""
+    delivery = _claim(delivery_id)
+    if delivery is None:
+        return None
+    ok, status_code, error, again = _try(delivery)
+    retry = not ok and again and delivery.attempts < _attempts_allowed(delivery)
     with transaction.atomic():
-        delivery = (AlertDelivery.objects.select_for_update(of=("self",))
-                    .select_related("event__rule__owner").filter(pk=delivery_id).first())
-        if delivery is None or delivery.status != AlertDelivery.Status.PENDING:
-            return None
-        ok, status_code, error, again = _try(delivery)
-        delivery.attempts += 1
-        AlertDeliveryAttempt.objects.create(delivery=delivery, number=delivery.attempts, ok=ok,
+        AlertDeliveryAttempt.objects.create(delivery_id=delivery.pk, number=delivery.attempts, ok=ok,
                                             status_code=status_code, error=error[:500])
-        delivery.last_error = error[:500]
-        retry = not ok and again and delivery.attempts < _attempts_allowed(delivery)
+        changes = {"last_error": error[:500]}
         if ok:
-            delivery.status, delivery.delivered_at = AlertDelivery.Status.DELIVERED, timezone.now()
+            changes.update(status=AlertDelivery.Status.DELIVERED, delivered_at=timezone.now())
         elif not retry:
-            delivery.status = AlertDelivery.Status.FAILED
-        delivery.save(update_fields=["attempts", "last_error", "status", "delivered_at"])
+            changes["status"] = AlertDelivery.Status.FAILED
+        AlertDelivery.objects.filter(pk=delivery.pk, status=AlertDelivery.Status.PENDING).update(**changes)
     return backoff_s(delivery.attempts) if retry else None
 
 

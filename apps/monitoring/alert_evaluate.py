@@ -3,24 +3,29 @@ when its condition starts holding and resolves it when it stops, and queues a de
 each change on each of the rule's channels (apps.monitoring.alert_delivery). A rule that keeps
 holding keeps its one open event (a database constraint), so it notifies once; a rule with
 no value this time (no traffic in the window, no drift check yet, an unlimited quota) keeps
-the state it had, and says why in `last_note`.
+the state it had, and says why in `last_note`. A rule that resolved fires again only after
+SLOUGHGPT_ALERT_REFIRE_COOLDOWN_S, so a flapping series cannot turn it into a stream of
+notices (a webhook amplifier).
 
-Passes run every EVALUATE_EVERY_S while any rule is enabled, as a self-scheduling task (the
-training dispatcher's safety net and the drift pass are the same pattern): started when a
-rule is saved and when a worker starts."""
+Passes run every EVALUATE_EVERY_S while any rule is enabled, as one self-scheduling chain
+(apps.core.periodic): started when a rule is saved, when a worker starts and by the drift
+and feature tasks (a watchdog). A rule whose evaluation fails is logged, says so in its
+`last_note`, and the pass goes on with the others."""
 
 from __future__ import annotations
 
+import logging
 import operator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from apps.core.access import access_queryset
+from apps.core.periodic import periodic_schedule
 from apps.quotas.accounts import account_for_user
 from apps.quotas.selectors import usage_list
 from apps.registry.models import ModelVersion
@@ -29,8 +34,10 @@ from .alert_rules import watched
 from .models import AlertDelivery, AlertEvent, AlertRule
 from .selectors import series
 
+logger = logging.getLogger(__name__)
+
 EVALUATE_EVERY_S = 60
-_PASS_KEY = "monitoring:alerts-pass-scheduled"
+PASS_KEY = "monitoring:alerts-pass-scheduled"
 WINDOWS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 COMPARE = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
 
@@ -114,6 +121,13 @@ def _deliveries_queue(rule: AlertRule, event: AlertEvent, notice: str) -> None:
         transaction.on_commit(lambda pk=delivery.pk: alert_delivery_task.delay(pk))
 
 
+def _cooling_down(rule: AlertRule, now: datetime) -> bool:
+    """Whether the rule resolved too recently to fire again (a series flapping around its
+    threshold would otherwise send a notice pair every pass)."""
+    cooldown = timedelta(seconds=settings.SLOUGHGPT_ALERT_REFIRE_COOLDOWN_S)
+    return rule.events.filter(resolved_at__gt=now - cooldown).exists()
+
+
 @transaction.atomic
 def alert_rule_evaluate(*, rule_id: int, now: datetime | None = None) -> AlertEvent | None:
     """Evaluates one rule; returns the event it opened or resolved, if any. The rule's row is
@@ -127,6 +141,10 @@ def alert_rule_evaluate(*, rule_id: int, now: datetime | None = None) -> AlertEv
     rule.last_evaluated_at, rule.last_value, rule.last_note = now, reading.value, reading.note
     rule.save(update_fields=["last_evaluated_at", "last_value", "last_note"])
     open_event = rule.events.filter(resolved_at__isnull=True).first()
+    if reading.holds and open_event is None and _cooling_down(rule, now):
+        rule.last_note = "holds again soon after it resolved: it fires once its cooldown is over"
+        rule.save(update_fields=["last_note"])
+        return None
     if reading.holds and open_event is None:
         event = AlertEvent.objects.create(rule=rule, fired_at=now, value=reading.value,
                                           message=_describe(rule, reading)[:500])
@@ -141,28 +159,28 @@ def alert_rule_evaluate(*, rule_id: int, now: datetime | None = None) -> AlertEv
 
 
 def alerts_evaluate(*, now: datetime | None = None) -> list[int]:
-    """One pass over every enabled rule; returns the ids of the events it opened or resolved."""
+    """One pass over every enabled rule; returns the ids of the events it opened or resolved.
+    A rule that fails (a bug, its series' data) is logged and noted on the rule; the others
+    are still evaluated."""
     now = now or timezone.now()
     changed = []
     for rule_id in AlertRule.objects.filter(enabled=True).order_by("pk").values_list("pk", flat=True):
-        event = alert_rule_evaluate(rule_id=rule_id, now=now)
+        try:
+            event = alert_rule_evaluate(rule_id=rule_id, now=now)
+        except Exception as exc:
+            logger.exception("alert rule %s could not be evaluated", rule_id)
+            AlertRule.objects.filter(pk=rule_id).update(
+                last_evaluated_at=now, last_value=None,
+                last_note=f"could not be evaluated ({type(exc).__name__}); the site's staff can see why in its logs")
+            continue
         if event is not None:
             changed.append(event.pk)
     return changed
 
 
 def alerts_evaluate_schedule() -> None:
-    """Queues the next pass while any rule is enabled, unless one is already waiting, so
-    there is one chain of passes. The key outlives the countdown: a chain lost with its
-    worker starts again with the next worker or rule saved after the key expires."""
+    """Queues the next pass while any rule is enabled, unless one is already waiting."""
     from .tasks import alerts_evaluate_task
 
-    if not AlertRule.objects.filter(enabled=True).exists():
-        return
-    if cache.add(_PASS_KEY, True, timeout=2 * EVALUATE_EVERY_S):
-        alerts_evaluate_task.apply_async(countdown=EVALUATE_EVERY_S)
-
-
-def alerts_evaluate_scheduled_clear() -> None:
-    """The waiting pass has started: the next one may be queued."""
-    cache.delete(_PASS_KEY)
+    if AlertRule.objects.filter(enabled=True).exists():
+        periodic_schedule(alerts_evaluate_task, key=PASS_KEY, every_s=EVALUATE_EVERY_S)

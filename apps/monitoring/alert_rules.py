@@ -17,8 +17,11 @@ rule gets its own signing secret the first time it has one. Rules are their owne
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
@@ -71,6 +74,9 @@ def watched(series: str) -> Watched:
 
 def _check(rule: AlertRule, *, user) -> None:
     """Raises a 400 naming the field a rule's settings are wrong in."""
+    if any(unicodedata.category(char) == "Cc" for char in rule.name):
+        # The name goes into e-mail subjects, where a line break is refused.
+        raise ValidationError({"name": ["a name is one line, without control characters"]})
     what = watched(rule.series)
     if what.kind == "quota" and rule.model_version_id is not None:
         raise ValidationError({"model_version": ["a quota rule watches your account: leave the model version out"]})
@@ -104,6 +110,11 @@ def _apply(rule: AlertRule, *, user, changes: dict) -> None:
 def alert_rule_create(*, user, **fields) -> AlertRule:
     from .alert_evaluate import alerts_evaluate_schedule
 
+    # The owner's row is locked, so two requests at once cannot both pass the cap.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    if AlertRule.objects.filter(owner=user).count() >= settings.SLOUGHGPT_ALERT_RULES_MAX:
+        raise ValidationError({"non_field_errors": [
+            f"you have {settings.SLOUGHGPT_ALERT_RULES_MAX} alert rules, the most allowed: delete one first"]})
     rule = AlertRule(owner=user)
     _apply(rule, user=user, changes=fields)
     rule.save()

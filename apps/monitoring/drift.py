@@ -22,13 +22,13 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from apps.core.access import Action, access_get
+from apps.core.periodic import periodic_schedule
 from apps.datasets.models import DatasetVersion
 from apps.registry.models import ModelVersion
 from ml.eval.drift import DriftTest, insufficient, mmd_test, multi_ks_test, proportion_test
@@ -39,7 +39,7 @@ from .models import DriftKind, DriftResult, DriftSettings, InferenceRecord, Usag
 REFERENCE_DAYS = 7  # the traffic reference: the version's first week
 WINDOW_HOURS_MAX = 24 * REFERENCE_DAYS  # a window no longer than the reference
 HISTORY_MAX = 500  # results one history request returns at most
-_PASS_KEY = "monitoring:drift-pass-scheduled"
+PASS_KEY = "monitoring:drift-pass-scheduled"
 
 
 def pass_every_s() -> int:
@@ -223,16 +223,8 @@ def drift_pass(*, now: datetime | None = None) -> list[int]:
 
 
 def drift_pass_schedule() -> None:
-    """Queue the next pass unless one is already waiting, so there is one chain of passes.
-    The key outlives the countdown: a chain lost with its worker is started again by the next
-    worker start or check (whichever comes after the key expires)."""
+    """Queues the next pass unless one is already waiting: one chain of passes
+    (apps.core.periodic), restarted by a worker's start or a check if it was lost."""
     from .tasks import drift_pass_task
 
-    every = pass_every_s()
-    if cache.add(_PASS_KEY, True, timeout=2 * every):
-        drift_pass_task.apply_async(countdown=every)
-
-
-def drift_pass_scheduled_clear() -> None:
-    """The waiting pass has started: the next one may be queued."""
-    cache.delete(_PASS_KEY)
+    periodic_schedule(drift_pass_task, key=PASS_KEY, every_s=pass_every_s())

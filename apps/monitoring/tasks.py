@@ -11,30 +11,40 @@ def inference_record_features_task(record_id: int, prompt_text: str, reply_text:
     from .features import inference_record_features
 
     inference_record_features(record_id=record_id, prompt_text=prompt_text, reply_text=reply_text)
+    _chains_watch()
+
+
+def _chains_watch() -> None:
+    """Restarts a chain of drift or alert passes that was lost (apps.core.periodic: a cache
+    add while it is alive)."""
+    from .alert_evaluate import alerts_evaluate_schedule
+    from .drift import drift_pass_schedule
+
+    drift_pass_schedule()
+    alerts_evaluate_schedule()
 
 
 # -- drift detection (apps.monitoring.drift) ----------------------------------------------------
-@shared_task(name="monitoring.drift_pass_task", ignore_result=True)
-def drift_pass_task() -> None:
-    """Queue the checks that are due, then the next pass (even when this one failed)."""
-    from .drift import drift_pass, drift_pass_schedule, drift_pass_scheduled_clear
+@shared_task(bind=True, name="monitoring.drift_pass_task", ignore_result=True)
+def drift_pass_task(self) -> None:
+    """Queue the checks that are due, then the next pass (even when this one failed); a
+    stray copy of a pass does nothing (apps.core.periodic)."""
+    from apps.core.periodic import periodic_run
 
-    drift_pass_scheduled_clear()
-    try:
-        drift_pass()
-    finally:
-        drift_pass_schedule()
+    from .drift import PASS_KEY, drift_pass, drift_pass_schedule
+
+    periodic_run(key=PASS_KEY, task_id=self.request.id, work=drift_pass, schedule=drift_pass_schedule)
 
 
 @shared_task(name="monitoring.model_version_drift_check_task", ignore_result=True)
 def model_version_drift_check_task(version_id: int, window_end: str) -> None:
     from datetime import datetime
 
-    from .drift import drift_check, drift_pass_schedule
+    from .drift import drift_check
 
     drift_check(version_id=version_id, window_end=datetime.fromisoformat(window_end))
-    # Each check also restarts the chain of passes if it was lost (a no-op while it waits).
-    drift_pass_schedule()
+    # Each check also restarts the chains of passes if one was lost (a no-op while they wait).
+    _chains_watch()
 
 
 @worker_ready.connect
@@ -47,16 +57,15 @@ def _drift_passes_start(**kwargs) -> None:
 
 
 # -- alerts (apps.monitoring.alert_evaluate, alert_delivery) -------------------------------------
-@shared_task(name="monitoring.alerts_evaluate_task", ignore_result=True)
-def alerts_evaluate_task() -> None:
-    """Evaluate every enabled rule, then queue the next pass (even when this one failed)."""
-    from . import alert_evaluate
+@shared_task(bind=True, name="monitoring.alerts_evaluate_task", ignore_result=True)
+def alerts_evaluate_task(self) -> None:
+    """Evaluate every enabled rule, then queue the next pass (even when this one failed); a
+    stray copy of a pass does nothing (apps.core.periodic)."""
+    from apps.core.periodic import periodic_run
 
-    alert_evaluate.alerts_evaluate_scheduled_clear()
-    try:
-        alert_evaluate.alerts_evaluate()
-    finally:
-        alert_evaluate.alerts_evaluate_schedule()
+    from .alert_evaluate import PASS_KEY, alerts_evaluate, alerts_evaluate_schedule
+
+    periodic_run(key=PASS_KEY, task_id=self.request.id, work=alerts_evaluate, schedule=alerts_evaluate_schedule)
 
 
 @shared_task(bind=True, name="monitoring.alert_delivery_task", ignore_result=True, max_retries=None)

@@ -14,3 +14,9 @@ SLOUGHGPT_OUTBOUND_MAX_RESPONSE_BYTES = env_int("SLOUGHGPT_OUTBOUND_MAX_RESPONSE
 # second try, doubling before each later one (30 s, 60 s, 120 s, 240 s by default).
 SLOUGHGPT_WEBHOOK_ATTEMPTS = env_int("SLOUGHGPT_WEBHOOK_ATTEMPTS", 5)
 SLOUGHGPT_WEBHOOK_BACKOFF_S = env_int("SLOUGHGPT_WEBHOOK_BACKOFF_S", 30)
+# Ports a user-given URL may name; a host or network in SLOUGHGPT_OUTBOUND_ALLOW may use any.
+SLOUGHGPT_OUTBOUND_PORTS = [int(port) for port in env_list("SLOUGHGPT_OUTBOUND_PORTS", ["80", "443"])]
+# Alert rules one user may have, and the least time between an alert resolving and the same
+# rule firing again (a flapping series sends a notice pair per cooldown, not per pass).
+SLOUGHGPT_ALERT_RULES_MAX = env_int("SLOUGHGPT_ALERT_RULES_MAX", 50)
+SLOUGHGPT_ALERT_REFIRE_COOLDOWN_S = env_int("SLOUGHGPT_ALERT_REFIRE_COOLDOWN_S", 600)
