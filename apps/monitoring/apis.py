@@ -104,8 +104,8 @@ class TraceSummaryOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=InferenceRecord.Status.choices)
     error_code = serializers.CharField()
     model_version = serializers.IntegerField(source="model_version_id", allow_null=True)
-    message = serializers.IntegerField(source="message_id", allow_null=True,
-                                       help_text="The chat reply it wrote, if any.")
+    message = serializers.IntegerField(source="own_message_id", allow_null=True,
+                                       help_text="The chat reply it wrote, if any and if it is yours.")
     received_at = serializers.DateTimeField(allow_null=True)
     prompt_tokens = serializers.IntegerField(allow_null=True)
     completion_tokens = serializers.IntegerField(allow_null=True)

@@ -1,6 +1,6 @@
-"""Reads of monitoring data, scoped by the access policy: a model version's series and
-traces for whoever may read the version (apps.core.access), the site's series for staff, a
-generation's trace for its user too.
+"""Reads of monitoring data, scoped by the access policy: a model version's series for whoever
+may read the version (apps.core.access), the site's series for staff; a generation's trace for
+its user, and every trace of a version for those who may share it (its owners).
 
 `series` reads the rollups of one version (or the site) in one query, whatever the range: a
 year of hourly buckets is 8,784 rows. Latency percentiles come from the rollups' histogram
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
-from rest_framework.exceptions import NotFound, ValidationError
+from django.db.models import Case, F, Q, QuerySet, When
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
 from apps.core.access import Action, access_get, access_queryset
 from apps.registry.models import ModelVersion
@@ -176,17 +176,27 @@ def series(*, user, model_version_id: int | None, name: str, granularity: str, s
 
 # -- traces -------------------------------------------------------------------------------------
 def _traceable(user) -> Q:
-    """Records `user` may open: their own, and every record of a version they may read."""
-    return Q(user=user) | Q(model_version__in=access_queryset(ModelVersion, user=user).values("pk"))
+    """Records `user` may open: their own, and every user's records of a version they may
+    share (its owners: its user, or its team's admins and owners). Readers of a version see
+    only their own requests' timing, tokens and errors."""
+    return Q(user=user) | Q(model_version__in=access_queryset(ModelVersion, user=user, action=Action.SHARE)
+                            .values("pk"))
+
+
+def _traces(user) -> QuerySet:
+    """Records with `own_message_id`: the chat reply a record wrote, only when it is the
+    user's own (another user's message ids are never shown, whoever opens the trace)."""
+    return InferenceRecord.objects.defer("prompt_embedding", "personality_scores").annotate(
+        own_message_id=Case(When(user=user, then=F("message_id")), default=None))
 
 
 def trace_list(*, user, model_version_id: int | None = None, message_id: int | None = None) -> QuerySet:
-    """Recent records, newest first: of a version the user may read (404 otherwise), of one
-    chat reply, or else the user's own."""
-    records = InferenceRecord.objects.defer("prompt_embedding", "personality_scores")
+    """Recent records, newest first, that the user may open (`_traceable`): of a version the
+    user may read (404 otherwise), of one chat reply, or else the user's own."""
+    records = _traces(user)
     if model_version_id is not None:
         version = access_get(ModelVersion, user=user, pk=model_version_id, action=Action.READ)
-        records = records.filter(model_version=version)
+        records = records.filter(_traceable(user), model_version=version)
     elif message_id is None:
         return records.filter(user=user)
     if message_id is not None:
@@ -195,9 +205,17 @@ def trace_list(*, user, model_version_id: int | None = None, message_id: int | N
 
 
 def trace_get(*, user, record_id) -> InferenceRecord:
-    """One record the user may open (`_traceable`), or NotFound."""
-    records = InferenceRecord.objects.defer("prompt_embedding", "personality_scores").filter(_traceable(user))
+    """One record the user may open (`_traceable`); another user's record of a version the
+    user may only read is a 403, anything else they cannot open a NotFound."""
     try:
-        return records.get(pk=int(record_id))
-    except (ValueError, TypeError, InferenceRecord.DoesNotExist):
+        pk = int(record_id)
+    except (ValueError, TypeError):
         raise NotFound(f"No trace with id {record_id}.") from None
+    record = _traces(user).filter(_traceable(user), pk=pk).first()
+    if record is not None:
+        return record
+    if InferenceRecord.objects.filter(
+            pk=pk, model_version__in=access_queryset(ModelVersion, user=user).values("pk")).exists():
+        raise PermissionDenied("Only the model's owners may open other users' traces of it; "
+                               "you may open your own.")
+    raise NotFound(f"No trace with id {record_id}.")

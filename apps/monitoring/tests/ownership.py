@@ -45,7 +45,8 @@ def _reference(ids):
 
 OWNED_ROUTES = {
     "api-v1:model-version-monitoring": Case(setup=_version, methods={"get": {"series": "requests,latency_p95_ms"}}),
-    "api-v1:trace-detail": Case(setup=_trace),
+    # Another user's trace is for the version's owners (share); readers open only their own.
+    "api-v1:trace-detail": Case(setup=_trace, actions={"get": "share"}),
     # The version's id travels in the query string and names one object: 404 unless readable.
     "api-v1:traces": Case(setup=_traced, ids_in_body="detail",
                           methods={"get": lambda ids: {"model_version": ids["version_id"]}}),
