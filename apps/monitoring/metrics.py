@@ -10,13 +10,40 @@ registry (a single-process test client, a shell).
 
 Labels stay bounded: an HTTP route is its URL pattern, never the raw path; a model version is
 its id. Recording can be switched off with SLOUGHGPT_METRICS_ENABLED=0 (`enabled()`), which
-the overhead benchmark uses to compare."""
+the overhead benchmark uses to compare.
+
+Every recording site goes through `recorder`: metrics never fail the work they measure (a
+reply, a request, a refusal) when their folder is unwritable or its disk is full."""
 
 from __future__ import annotations
 
 import functools
+import logging
+import os
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
+from django.core.exceptions import ImproperlyConfigured
 from prometheus_client import Counter, Gauge, Histogram
+
+logger = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def multiprocess_dir_check() -> None:
+    """A PROMETHEUS_MULTIPROC_DIR that is not a writable folder stops the process at start with
+    a message naming it (prometheus-client would otherwise fail at the first value it writes)."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path and not (os.path.isdir(path) and os.access(path, os.W_OK | os.X_OK)):
+        raise ImproperlyConfigured(
+            f"PROMETHEUS_MULTIPROC_DIR={path!r} is not a writable folder: create it, writable by "
+            "the web and every worker process, or unset the variable (each process then counts "
+            "on its own).")
+
+
+# Before the first metric is made: metrics without labels write to the folder at once.
+multiprocess_dir_check()
 
 # Fast requests need fine low buckets; long tasks need hours. The per-model-version histograms
 # keep few buckets: each bucket is a series per version and per process, and a scrape reads
@@ -35,6 +62,32 @@ def enabled() -> bool:
     from django.conf import settings
 
     return settings.SLOUGHGPT_METRICS_ENABLED
+
+
+# Recorders that failed once in this process: later failures are not logged again (a full
+# disk would otherwise log at every request).
+_failed: set[str] = set()
+
+
+def recorder(func: Callable[P, R]) -> Callable[P, R | None]:
+    """`func`, a function that records metrics, run only while `enabled()` and never raising:
+    an error (an unwritable metrics folder, a full disk) is logged the first time it happens
+    in this process and otherwise ignored; the call then returns None."""
+
+    @functools.wraps(func)
+    def recording(*args: P.args, **kwargs: P.kwargs) -> R | None:
+        if not enabled():
+            return None
+        try:
+            return func(*args, **kwargs)
+        except Exception:  # noqa: BLE001 - a metric must never fail what it measures
+            if func.__qualname__ not in _failed:
+                _failed.add(func.__qualname__)
+                logger.exception("metrics: %s failed; later failures of it are not logged",
+                                 func.__qualname__)
+            return None
+
+    return recording
 
 
 # -- HTTP and WebSockets (web process) ----------------------------------------------------------
@@ -97,3 +150,8 @@ TRAINING_TOKENS_PER_SECOND = Gauge(
 QUOTA_REFUSALS = Counter(
     "sloughgpt_quota_refusals_total", "Requests refused by a quota, by the limit that refused.",
     ["limit"])
+
+
+@recorder
+def quota_refusal_count(limit: str) -> None:
+    QUOTA_REFUSALS.labels(limit).inc()

@@ -7,7 +7,7 @@ import time
 
 from django.urls import URLPattern
 
-from .metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS, WEBSOCKET_CONNECTIONS, enabled
+from .metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS, WEBSOCKET_CONNECTIONS, enabled, recorder
 
 # Any other method (a client may send anything) is counted as "other", so it adds no series.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -31,12 +31,27 @@ class RequestMetricsMiddleware:
             return self.get_response(request)
         started = time.perf_counter()
         response = self.get_response(request)
-        elapsed = time.perf_counter() - started
-        method = request.method if request.method in METHODS else "other"
-        route = request_route(request)
-        HTTP_REQUESTS.labels(method, route, str(response.status_code)).inc()
-        HTTP_REQUEST_DURATION.labels(method, route).observe(elapsed)
+        _request_count(request, response.status_code, time.perf_counter() - started)
         return response
+
+
+@recorder
+def _request_count(request, status: int, elapsed: float) -> None:
+    method = request.method if request.method in METHODS else "other"
+    route = request_route(request)
+    HTTP_REQUESTS.labels(method, route, str(status)).inc()
+    HTTP_REQUEST_DURATION.labels(method, route).observe(elapsed)
+
+
+@recorder
+def _socket_opened(consumer: str) -> bool:
+    WEBSOCKET_CONNECTIONS.labels(consumer).inc()
+    return True
+
+
+@recorder
+def _socket_closed(consumer: str) -> None:
+    WEBSOCKET_CONNECTIONS.labels(consumer).dec()
 
 
 def counted_connections(app, consumer: str):
@@ -48,16 +63,16 @@ def counted_connections(app, consumer: str):
 
         async def counting_send(message):
             nonlocal accepted
-            if message["type"] == "websocket.accept" and not accepted and enabled():
-                accepted = True
-                WEBSOCKET_CONNECTIONS.labels(consumer).inc()
+            if message["type"] == "websocket.accept" and not accepted:
+                # Only a socket whose opening was counted is uncounted at its end.
+                accepted = bool(_socket_opened(consumer))
             await send(message)
 
         try:
             await app(scope, receive, counting_send)
         finally:
             if accepted:
-                WEBSOCKET_CONNECTIONS.labels(consumer).dec()
+                _socket_closed(consumer)
 
     return counted
 

@@ -1,6 +1,7 @@
 """Inference metrics, recorded by the inference worker (apps.chat.inference) per model version:
 the model cache's hits, loads and evictions, and for each generation its time to first token,
-decode rate, tokens, the batch's occupancy when it started and the engine's KV-cache use."""
+decode rate, tokens, the batch's occupancy when it started and the engine's KV-cache use.
+Each is a `recorder`: none can fail a generation or a model load."""
 
 from __future__ import annotations
 
@@ -15,23 +16,22 @@ from .metrics import (
     INFERENCE_TIME_TO_FIRST_TOKEN,
     INFERENCE_TOKENS_PER_SECOND,
     MODEL_CACHE_EVENTS,
-    enabled,
+    recorder,
 )
 
 # The model cache knows files; their model versions are learnt as engines are asked for.
 _version_of_path: dict[str, str] = {}
 
 
+@recorder
 def engine_requested(path: Path, *, model_version_id: int) -> None:
     """Remember whose file `path` is, so the cache's events for it carry its version."""
-    if enabled():
-        _version_of_path[str(Path(path).resolve())] = str(model_version_id)
+    _version_of_path[str(Path(path).resolve())] = str(model_version_id)
 
 
+@recorder
 def model_cache_event(kind: str, path: str) -> None:
     """`ModelCache`'s on_event: "hit", "load" or "evict" of a resolved file path."""
-    if not enabled():
-        return
     version = _version_of_path.get(path, "unknown")
     MODEL_CACHE_EVENTS.labels(version, kind).inc()
     if kind == "evict":
@@ -47,18 +47,17 @@ def _kv_cache_record(engine, version: str):
     return usage
 
 
+@recorder
 def first_token(engine, *, model_version_id: int) -> None:
     """At a generation's first token: how full the batch it joined is, and the KV cache."""
-    if enabled():
-        version = str(model_version_id)
-        usage = _kv_cache_record(engine, version)
-        INFERENCE_BATCH_OCCUPANCY.labels(version).observe(usage.sequences / usage.max_batch)
+    version = str(model_version_id)
+    usage = _kv_cache_record(engine, version)
+    INFERENCE_BATCH_OCCUPANCY.labels(version).observe(usage.sequences / usage.max_batch)
 
 
+@recorder
 def generation_finished(engine, result, *, model_version_id: int) -> None:
     """A generation's `GenerationResult` (apps.chat.inference) once it ended, however it ended."""
-    if not enabled():
-        return
     version = str(model_version_id)
     if result.ttft_ms is not None:
         INFERENCE_TIME_TO_FIRST_TOKEN.labels(version).observe(result.ttft_ms / 1000)

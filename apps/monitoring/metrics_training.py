@@ -11,7 +11,7 @@ from .metrics import (
     TRAINING_ACTIVE_RUNS,
     TRAINING_STEP_DURATION,
     TRAINING_TOKENS_PER_SECOND,
-    enabled,
+    recorder,
 )
 
 
@@ -23,19 +23,15 @@ class TrainingMetrics:
 
     @contextmanager
     def running(self) -> Iterator[None]:
-        if not enabled():
-            yield
-            return
-        TRAINING_ACTIVE_RUNS.inc()
+        counted = _run_started()
         try:
             yield
         finally:
-            TRAINING_ACTIVE_RUNS.dec()
-            TRAINING_TOKENS_PER_SECOND.set(0)
+            if counted:
+                _run_ended()
 
+    @recorder
     def on_metrics(self, step: int, values: dict[str, float]) -> None:
-        if not enabled():
-            return
         now = time.monotonic()
         if self.last is not None and step > self.last[0]:
             TRAINING_STEP_DURATION.observe((now - self.last[1]) / (step - self.last[0]))
@@ -43,3 +39,15 @@ class TrainingMetrics:
         if "tokens_per_s" in values:
             # A train worker process runs one execution at a time: its value is this run's.
             TRAINING_TOKENS_PER_SECOND.set(float(values["tokens_per_s"]))
+
+
+@recorder
+def _run_started() -> bool:
+    TRAINING_ACTIVE_RUNS.inc()
+    return True
+
+
+@recorder
+def _run_ended() -> None:
+    TRAINING_ACTIVE_RUNS.dec()
+    TRAINING_TOKENS_PER_SECOND.set(0)

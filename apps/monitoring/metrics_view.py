@@ -1,7 +1,15 @@
 """GET /metrics: the Prometheus text format of every process's metrics (all of
 PROMETHEUS_MULTIPROC_DIR when it is set, else this process's) and the Celery queue lengths.
 No session: a scraper sends `Authorization: Bearer <SLOUGHGPT_METRICS_TOKEN>`, or scrapes from
-an address in SLOUGHGPT_METRICS_ALLOW_NETWORKS; anyone else gets a 403."""
+an address in SLOUGHGPT_METRICS_ALLOW_NETWORKS (empty by default); anyone else gets a 403.
+
+A request that came through a proxy (X-Forwarded-For) while no proxies are trusted
+(SLOUGHGPT_TRUSTED_PROXY_COUNT=0) is never let in by its network: its connection's address is
+the proxy's, which may well be on an allowed network (a reverse proxy on the same host).
+
+Each scrape first forgets the live gauges (open sockets, running training, KV cache) of
+processes that died without saying so (a SIGKILLed worker child): their pids are checked on
+this machine, so the folder must be local to it (README)."""
 
 from __future__ import annotations
 
@@ -9,6 +17,7 @@ import functools
 import hmac
 import ipaddress
 import os
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -23,27 +32,58 @@ from .metrics_celery import QueueLengthCollector
 REFUSED = "Scraping /metrics needs the metrics token (Authorization: Bearer) or an allowed network.\n"
 
 
-@functools.cache
-def _allowed_networks() -> tuple:
+@functools.lru_cache(maxsize=4)
+def _allowed_networks(cidrs: tuple[str, ...]) -> tuple:
     try:
-        return tuple(ipaddress.ip_network(cidr, strict=False)
-                     for cidr in settings.SLOUGHGPT_METRICS_ALLOW_NETWORKS)
+        return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
     except ValueError as exc:
         raise ImproperlyConfigured(f"SLOUGHGPT_METRICS_ALLOW_NETWORKS: {exc}") from exc
 
 
 def scrape_allowed(request) -> bool:
     """The request carries the metrics token (compared in constant time) or comes from an
-    allowed network (the client address as apps.core.client_ip reads it behind proxies)."""
+    allowed network (the client address as apps.core.client_ip reads it behind trusted
+    proxies; never through an untrusted one)."""
     token = settings.SLOUGHGPT_METRICS_TOKEN
     scheme, _, given = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
     if token and scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
         return True
+    if "HTTP_X_FORWARDED_FOR" in request.META and not settings.SLOUGHGPT_TRUSTED_PROXY_COUNT:
+        return False
     try:
         address = ipaddress.ip_address(client_ip(request))
     except ValueError:
         return False
-    return any(address in network for network in _allowed_networks())
+    return any(address in network
+               for network in _allowed_networks(tuple(settings.SLOUGHGPT_METRICS_ALLOW_NETWORKS)))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def dead_processes_forget(path: str) -> None:
+    """Drop the live gauge files (gauge_live*_<pid>.db) of processes no longer running on this
+    machine; their counters and histograms stay, as Prometheus expects of a total."""
+    from prometheus_client import multiprocess
+
+    pids = set()
+    for file in Path(path).glob("gauge_live*_*.db"):
+        pid = file.stem.rpartition("_")[2]
+        if pid.isdigit():
+            pids.add(int(pid))
+    for pid in pids - {os.getpid()}:
+        if not _alive(pid):
+            try:
+                multiprocess.mark_process_dead(pid, path)
+            except FileNotFoundError:  # a scrape beside this one removed it first
+                pass
 
 
 class _Scrape:
@@ -65,6 +105,7 @@ def _collectors() -> list:
     if path:
         from prometheus_client.multiprocess import MultiProcessCollector
 
+        dead_processes_forget(path)
         return [MultiProcessCollector(None, path=path), queues]
     return [REGISTRY, queues]
 

@@ -1,7 +1,8 @@
 """The two ways a quota refuses: `QuotaExceeded` (429 with Retry-After, for limits that lift
 with time or when something running ends) and `StorageQuotaExceeded` (413, for files that
 do not fit; it names the limit, what is used and the file's size). Each refusal is counted by
-the limit that refused (apps.monitoring.metrics.QUOTA_REFUSALS), wherever it is raised."""
+the limit that refused (apps.monitoring.metrics.QUOTA_REFUSALS), wherever it is raised; a
+metric that cannot be written never turns the refusal into an error."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import datetime
 from rest_framework import status
 from rest_framework.exceptions import APIException, Throttled
 
-from apps.monitoring.metrics import QUOTA_REFUSALS, enabled
+from apps.monitoring.metrics import quota_refusal_count
 
 
 class QuotaExceeded(Throttled):
@@ -20,8 +21,7 @@ class QuotaExceeded(Throttled):
     default_code = "quota_exceeded"
 
     def __init__(self, message: str, retry_after: int, reset_at: datetime, *, limit: str):
-        if enabled():
-            QUOTA_REFUSALS.labels(limit).inc()
+        quota_refusal_count(limit)
         self.limit = limit
         self.reset_at = reset_at
         super().__init__(wait=retry_after, detail=message)
@@ -36,8 +36,7 @@ class StorageQuotaExceeded(APIException):
     default_code = "storage_quota_exceeded"
 
     def __init__(self, *, limit_bytes: int, used_bytes: int, needed_bytes: int, whose: str = "Your"):
-        if enabled():
-            QUOTA_REFUSALS.labels("storage_bytes").inc()
+        quota_refusal_count("storage_bytes")
         self.limit_bytes, self.used_bytes, self.needed_bytes = limit_bytes, used_bytes, needed_bytes
         super().__init__(
             f"{whose} storage quota is {limit_bytes} bytes and {used_bytes} are used; "

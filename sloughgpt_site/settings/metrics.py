@@ -9,5 +9,7 @@ SLOUGHGPT_METRICS_ENABLED = env_bool("SLOUGHGPT_METRICS_ENABLED", True)
 # A scraper that sends `Authorization: Bearer <this>` may read /metrics from anywhere; empty:
 # no token is accepted.
 SLOUGHGPT_METRICS_TOKEN = env_str("SLOUGHGPT_METRICS_TOKEN", "")
-# Client addresses (apps.core.client_ip, CIDR) that may scrape without the token.
-SLOUGHGPT_METRICS_ALLOW_NETWORKS = env_list("SLOUGHGPT_METRICS_ALLOW_NETWORKS", ["127.0.0.1/32", "::1/128"])
+# Client addresses (apps.core.client_ip, CIDR) that may scrape without the token. Empty by
+# default: behind a reverse proxy on the same host every visitor comes from 127.0.0.1. A request
+# with X-Forwarded-For is never let in by its network unless SLOUGHGPT_TRUSTED_PROXY_COUNT is set.
+SLOUGHGPT_METRICS_ALLOW_NETWORKS = env_list("SLOUGHGPT_METRICS_ALLOW_NETWORKS", [])

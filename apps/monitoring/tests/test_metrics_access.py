@@ -1,5 +1,6 @@
-"""Who may scrape /metrics: the metrics token from anywhere, an allowed network without it,
-nobody else; and a quota refusal shows in the scrape under the limit that refused."""
+"""Who may scrape /metrics: the metrics token from anywhere, an allowed network without it
+(none by default, and never through an untrusted proxy), nobody else; and a quota refusal
+shows in the scrape under the limit that refused."""
 
 from __future__ import annotations
 
@@ -7,16 +8,11 @@ import pytest
 
 from apps.quotas.tests.factories import override
 
-from .scrape import parse, value
+from .scrape import TOKEN, parse, scrape, value
 
 pytestmark = pytest.mark.django_db
-TOKEN = "scrape-token-for-tests"
-OUTSIDE = "203.0.113.9"  # not in the default allowed networks (loopback)
-
-
-@pytest.fixture(autouse=True)
-def metrics_token(settings):
-    settings.SLOUGHGPT_METRICS_TOKEN = TOKEN
+OUTSIDE = "203.0.113.9"  # not in any network a test allows
+LOOPBACK = ["127.0.0.1/32", "::1/128"]
 
 
 def test_a_scraper_outside_the_allowed_networks_needs_the_token(client):
@@ -34,9 +30,10 @@ def test_a_scraper_outside_the_allowed_networks_needs_the_token(client):
     assert any(name.startswith("sloughgpt_") for name, _, _ in parse(allowed.content.decode()))
 
 
-def test_the_loopback_network_may_scrape_without_a_token_and_the_token_can_be_unset(client, settings):
-    # given no token configured at all
+def test_an_allowed_network_may_scrape_without_a_token_and_the_token_can_be_unset(client, settings):
+    # given no token configured at all, and loopback allowed
     settings.SLOUGHGPT_METRICS_TOKEN = ""
+    settings.SLOUGHGPT_METRICS_ALLOW_NETWORKS = LOOPBACK
     # when
     local = client.get("/metrics", REMOTE_ADDR="127.0.0.1")
     empty_bearer = client.get("/metrics", REMOTE_ADDR=OUTSIDE, HTTP_AUTHORIZATION="Bearer ")
@@ -45,16 +42,37 @@ def test_the_loopback_network_may_scrape_without_a_token_and_the_token_can_be_un
     assert empty_bearer.status_code == 403
 
 
+def test_by_default_only_the_token_opens_it_even_from_loopback(client):
+    # given the default settings: no allowed networks
+    # when a visitor reaches the site through a reverse proxy on the same host
+    proxied = client.get("/metrics", REMOTE_ADDR="127.0.0.1")
+    # then the proxy's loopback address does not let them in
+    assert proxied.status_code == 403
+
+
+def test_a_request_through_an_untrusted_proxy_is_not_let_in_by_its_network(client, settings):
+    # given loopback allowed and no trusted proxies
+    settings.SLOUGHGPT_METRICS_ALLOW_NETWORKS = LOOPBACK
+    settings.SLOUGHGPT_TRUSTED_PROXY_COUNT = 0
+    # when a proxy on this host forwards an outside visitor, with and without the token
+    forwarded = client.get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=OUTSIDE)
+    with_token = client.get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=OUTSIDE,
+                            HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    # then only the token opens it
+    assert forwarded.status_code == 403
+    assert with_token.status_code == 200
+
+
 def test_a_quota_refusal_is_counted_by_its_limit(make_user, api_client_for, client):
     # given a user allowed one API request a minute
     user = make_user()
     override(user=user, api_requests_per_minute=1)
     api = api_client_for(user)
-    before = parse(client.get("/metrics").content.decode())
+    before = scrape(client)
     # when the second request is refused
     api.get("/api/v1/datasets/")
     refused = api.get("/api/v1/datasets/")
-    after = parse(client.get("/metrics").content.decode())
+    after = scrape(client)
     # then
     assert refused.status_code == 429
     limit = {"limit": "api_requests_per_minute"}

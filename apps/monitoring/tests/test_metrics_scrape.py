@@ -16,7 +16,7 @@ from apps.chat.tests.conftest import inference_worker, media_root, var_dir  # no
 from apps.chat.tests.factories import model_version
 from tests.processes import daphne_server
 
-from .scrape import parse, value
+from .scrape import TOKEN, parse, value
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("inference_worker")]
@@ -27,12 +27,13 @@ SETTLE_S = 30
 
 @pytest.fixture(scope="module")
 def server_url(django_db_setup, var_dir):  # noqa: F811 - the imported fixture
-    with daphne_server(var_dir, var_dir / "daphne.log") as url:
+    with daphne_server(var_dir, var_dir / "daphne.log", extra_env={"SLOUGHGPT_METRICS_TOKEN": TOKEN}) as url:
         yield url
 
 
 def _scrape(server_url: str) -> list:
-    with urllib.request.urlopen(f"{server_url}/metrics", timeout=30) as response:
+    request = urllib.request.Request(f"{server_url}/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
         return parse(response.read().decode())
 
 

@@ -11,7 +11,7 @@ from django.test import Client
 from apps.accounts.services import api_token_create
 from sloughgpt_site.asgi import application
 
-from .scrape import parse, value
+from .scrape import scrape, value
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 HEADERS = [(b"host", b"localhost"), (b"origin", b"http://localhost")]
@@ -28,7 +28,7 @@ async def _close_socket_thread_connections():
 
 @sync_to_async
 def _open_notifications() -> float:
-    return value(parse(Client().get("/metrics").content.decode()), SERIES, consumer="NotificationsConsumer")
+    return value(scrape(Client()), SERIES, consumer="NotificationsConsumer")
 
 
 async def test_an_open_socket_is_counted_until_it_closes(make_user):
