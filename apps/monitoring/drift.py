@@ -22,10 +22,11 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 
 from apps.core.access import Action, access_get
 from apps.core.periodic import periodic_schedule
@@ -33,7 +34,7 @@ from apps.datasets.models import DatasetVersion
 from apps.registry.models import ModelVersion
 from ml.eval.drift import DriftTest, insufficient, mmd_test, multi_ks_test, proportion_test
 
-from .drift_features import Features, dataset_features, traffic_features
+from .drift_features import Features, dataset_features, reference_week_features, traffic_features
 from .models import DriftKind, DriftResult, DriftSettings, InferenceRecord, UsageRollup
 
 REFERENCE_DAYS = 7  # the traffic reference: the version's first week
@@ -43,7 +44,7 @@ PASS_KEY = "monitoring:drift-pass-scheduled"
 
 
 def pass_every_s() -> int:
-    return int(getattr(settings, "SLOUGHGPT_DRIFT_PASS_EVERY_S", 3600))
+    return settings.SLOUGHGPT_DRIFT_PASS_EVERY_S
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -117,7 +118,8 @@ def _test(kind: str, reference: Features, window: Features, *, alpha: float, min
         return multi_ks_test(reference.reply_chars[:, None], window.reply_chars[:, None], names=["reply_chars"],
                              alpha=alpha, min_n=min_n, seed=seed)
     if kind == DriftKind.PERSONALITY:
-        names = sorted(set().union(*map(set, reference.personality[:1] + window.personality[:1])))
+        # Every metric any reply has: one missing from some replies is NaN there, left out by the test.
+        names = sorted(set().union(*map(set, reference.personality + window.personality)))
 
         def matrix(rows: list[dict]) -> np.ndarray:
             return np.array([[row.get(name, np.nan) for name in names] for row in rows], dtype=np.float64) \
@@ -155,7 +157,8 @@ def drift_check(*, version_id: int, window_end: datetime | None = None) -> list[
     traffic_window_start = end - timedelta(hours=config.window_hours)
     if week_end is not None and traffic_window_start < week_end:
         traffic_window_start = min(week_end, end)
-    week = traffic_features(model_version_id=version_id, start=week_start or end, end=week_end or end, seed=seed)
+    week = reference_week_features(model_version_id=version_id, start=week_start or end, end=week_end or end,
+                                   seed=seed, now=timezone.now())
     dataset = None
     if config.reference_dataset_version_id:
         reference_samples_ensure(dataset_version_id=config.reference_dataset_version_id, seed=seed)
@@ -177,15 +180,29 @@ def drift_check(*, version_id: int, window_end: datetime | None = None) -> list[
             statistic=test.statistic, p_value=test.p_value, threshold=test.threshold, drifted=test.drifted,
             n_reference=test.n_reference, n_window=test.n_window, status=test.status,
             message=test.message[:300], details=test.details))
-    return DriftResult.objects.bulk_create(results)
+    # Two deliveries of one check at once: the unique window keeps the first one's results.
+    DriftResult.objects.bulk_create(results, ignore_conflicts=True)
+    return list(DriftResult.objects.filter(model_version_id=version_id, window_end=end))
+
+
+def _check_key(version_id: int) -> str:
+    return f"monitoring:drift-check-requested:{version_id}"
 
 
 def drift_check_request(*, user, version_id: int) -> datetime:
-    """Queue a check of a version the user may run work on, ending now; returns its window's end."""
+    """Queue a check of a version the user may run work on, ending now; returns its window's
+    end. One per version per SLOUGHGPT_DRIFT_CHECK_COOLDOWN_S: asked again sooner, a 429
+    whose Retry-After says when it may be (the check asked for first is the one that runs)."""
     from .tasks import model_version_drift_check_task
 
     version = _version(user=user, version_id=version_id, action=Action.RUN)
     end = timezone.now()
+    cooldown = settings.SLOUGHGPT_DRIFT_CHECK_COOLDOWN_S
+    if not cache.add(_check_key(version.pk), end.timestamp(), timeout=cooldown):
+        asked = cache.get(_check_key(version.pk)) or end.timestamp()
+        wait = max(1, int(asked + cooldown - end.timestamp() + 0.999))
+        raise Throttled(wait=wait, detail=f"A drift check of this version was asked for less than {cooldown} "
+                        f"seconds ago; try again in {wait} seconds.")
     transaction.on_commit(lambda: model_version_drift_check_task.delay(version.pk, end.isoformat()))
     return end
 

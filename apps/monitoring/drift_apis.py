@@ -1,7 +1,7 @@
 """Drift API: a model version's drift settings (read; change with edit access), the latest
 result of each kind, a kind's history, and a check started now."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -93,7 +93,11 @@ class DriftCheckApi(APIView):
         class Meta:
             ref_name = "DriftCheck"
 
-    @extend_schema(operation_id="model_version_drift_check", request=None, responses={202: Output})
+    @extend_schema(operation_id="model_version_drift_check", request=None,
+                   responses={202: Output, 429: OpenApiResponse(description=(
+                       "A check of this version was asked for within the cooldown "
+                       "(SLOUGHGPT_DRIFT_CHECK_COOLDOWN_S, 5 minutes by default); `Retry-After` says when "
+                       "another may be. The one asked for first still runs."))})
     def post(self, request, version_id: int):
         end = drift.drift_check_request(user=request.user, version_id=version_id)
         return Response(self.Output({"window_end": end}).data, status=status.HTTP_202_ACCEPTED)

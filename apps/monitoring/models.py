@@ -175,6 +175,9 @@ class DriftResult(models.Model):
     class Meta:
         ordering = ["-window_end", "-id"]
         indexes = [models.Index(fields=["model_version", "kind", "-window_end"], name="monitoring_drift_latest")]
+        # A window is tested once per kind, however many times its check is delivered.
+        constraints = [models.UniqueConstraint(fields=["model_version", "kind", "window_end"],
+                                               name="monitoring_drift_once_per_window")]
 
     def __str__(self) -> str:
         return f"{self.kind} drift of version {self.model_version_id} to {self.window_end:%Y-%m-%d %H:%M}"

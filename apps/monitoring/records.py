@@ -34,6 +34,12 @@ PROMPT_CHARS = 4000
 REPLY_CHARS = 20_000
 
 
+def prompt_excerpt(text: str) -> str:
+    """What of a prompt is embedded: its start, as the model reads it (its tokens past 256
+    are cut), the same for served prompts and a dataset reference's."""
+    return text[:PROMPT_CHARS]
+
+
 def refused(text: str) -> bool:
     """Whether a reply reads as a refusal (`REFUSAL`)."""
     return bool(REFUSAL.search(text[:REFUSAL_WINDOW].replace("’", "'")))
@@ -125,7 +131,7 @@ def _write(*, source, model_version_id, user_id, status, result, received_at, qu
     if status != InferenceRecord.Status.ERROR and (prompt_text or reply_text):
         from .tasks import inference_record_features_task
 
-        prompt, reply = prompt_text[:PROMPT_CHARS], reply_text[:REPLY_CHARS]
+        prompt, reply = prompt_excerpt(prompt_text), reply_text[:REPLY_CHARS]
         transaction.on_commit(
             lambda: inference_record_features_task.delay(record.pk, prompt, reply), robust=True)
     return record

@@ -6,6 +6,7 @@ from .celery_config import *  # noqa: F403
 from .content_security import *  # noqa: F403
 from .database import *  # noqa: F403
 from .drf import *  # noqa: F403
+from .drift import *  # noqa: F403
 from .env import BASE_DIR, VAR_DIR, env_int, env_list, env_str
 from .metrics import *  # noqa: F403
 from .outbound import *  # noqa: F403

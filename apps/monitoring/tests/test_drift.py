@@ -168,3 +168,37 @@ def test_another_user_sees_no_drift_of_a_version_and_cannot_start_a_check(make_u
     # then
     assert [answer.status_code for answer in answers] == [404] * 5
     assert DriftResult.objects.filter(model_version=version).count() == 5
+
+
+def test_check_now_twice_at_once_queues_one_check_and_says_when_to_ask_again(
+        make_user, api_client_for, django_capture_on_commit_callbacks):
+    # given a version its owner may check
+    owner = make_user()
+    version = model_version(owner)
+    client = api_client_for(owner)
+    # when the owner presses "Check now" twice
+    with django_capture_on_commit_callbacks() as queued:
+        first = client.post(_api(version, "check/"))
+        second = client.post(_api(version, "check/"))
+    # then the first check is queued, the second is refused with when to try again
+    assert first.status_code == 202 and len(queued) == 1
+    assert second.status_code == 429
+    assert 1 <= int(second.headers["Retry-After"]) <= 300
+
+
+def test_a_personality_metric_missing_from_the_first_reply_is_still_tested(make_user):
+    # given: each side's first reply was measured without "formality", the others with it;
+    # this day's replies are far more formal than the first week's
+    owner, now, rng = make_user(), timezone.now(), np.random.default_rng(5)
+    version = model_version(owner)
+
+    def replies(formality: float) -> list[dict]:
+        return [{"warmth": 0.5}] + [{"warmth": float(w), "formality": float(f)} for w, f in
+                                    zip(rng.normal(0.5, 0.05, N - 1), rng.normal(formality, 0.05, N - 1))]
+    _with_reference_week(version, now, personality=replies(0.2))
+    served(version, at=now - timedelta(hours=1), n=N, personality=replies(0.8))
+    # when
+    result = {r.kind: r for r in drift_check(version_id=version.pk, window_end=now)}["personality"]
+    # then the formality that moved is drift
+    assert result.drifted is True
+    assert "formality" in str(result.details)
