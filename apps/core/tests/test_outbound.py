@@ -2,6 +2,8 @@
 made, unless staff allowed them, and reach what is allowed at the address that was checked."""
 
 import socket
+import threading
+import time
 
 import pytest
 
@@ -49,12 +51,18 @@ def resolve_as(monkeypatch, answers: dict[str, list[str]]) -> list[str]:
     ("http://mixed.example/hook", "address 10.1.2.3 is private"),
     ("file:///etc/passwd", "only http and https URLs are allowed"),
     ("http://user:secret@93.184.216.34/", "credentials in the URL are not allowed"),
+    ("http://[2002:a9fe:a9fe::]/", "address 169.254.169.254 is link-local"),
+    ("http://[2002:5db8:d822::1]/", "address 2002:5db8:d822::1 is a 6to4 tunnel address"),
+    ("http://[fec0::1]/", "address fec0::1 is site-local"),
+    ("http://93.184.216.34:25/", "port 25 is not allowed (only 80, 443)"),
+    ("https://public.example:6379/", "port 6379 is not allowed (only 80, 443)"),
 ])
 def test_a_url_into_the_servers_own_networks_is_refused_before_any_connection(
         url, why, settings, monkeypatch, no_connections):
     # given nothing allowed beyond the public internet, and names that resolve inward
     settings.SLOUGHGPT_OUTBOUND_ALLOW = []
-    resolve_as(monkeypatch, {"sneaky.example": ["127.0.0.1"], "mixed.example": ["93.184.216.34", "10.1.2.3"]})
+    resolve_as(monkeypatch, {"sneaky.example": ["127.0.0.1"], "mixed.example": ["93.184.216.34", "10.1.2.3"],
+                             "public.example": ["93.184.216.34"]})
     # when / then: refused with the reason, and no connection was attempted (the guard)
     with pytest.raises(OutboundRefused) as refused:
         outbound_request("POST", url, body=b"{}")
@@ -132,3 +140,62 @@ def test_a_name_that_does_not_resolve_is_named(monkeypatch):
     monkeypatch.setattr(outbound.socket, "getaddrinfo", fail)
     with pytest.raises(OutboundError, match="host nowhere.example does not resolve"):
         outbound_check("https://nowhere.example/hook")
+
+
+def slow_drip_server(*, head: bytes, interval_s: float):
+    """A server on 127.0.0.1 that sends `head` at once, then one byte every `interval_s`,
+    forever (each read is quick, the whole answer never ends); returns (port, stop)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stopped = threading.Event()
+
+    def serve():
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            try:
+                connection.sendall(head)
+                while not stopped.wait(interval_s):
+                    connection.sendall(b"x")
+            except OSError:  # the client hung up: what the test wants
+                pass
+
+    threading.Thread(target=serve, daemon=True).start()
+
+    def stop():
+        stopped.set()
+        listener.close()
+
+    return listener.getsockname()[1], stop
+
+
+@pytest.mark.parametrize("head", [
+    b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n",  # a body dripping in
+    b"HTTP/1.1 200 OK\r\nX-Slow: ",  # headers that never end
+])
+def test_a_server_dripping_its_answer_a_byte_at_a_time_is_cut_off_at_the_deadline(head, settings):
+    # given an allowed server whose every byte comes well within the deadline, but whose
+    # answer would take far longer than it
+    settings.SLOUGHGPT_OUTBOUND_ALLOW = ["127.0.0.1/32"]
+    port, stop = slow_drip_server(head=head, interval_s=0.2)
+    try:
+        started = time.monotonic()
+        # when / then: the request fails as late, soon after its deadline (a generous bound)
+        with pytest.raises(OutboundError, match="did not answer within 1 s"):
+            outbound_request("GET", f"http://127.0.0.1:{port}/", timeout_s=1)
+        assert time.monotonic() - started < 3
+    finally:
+        stop()
+
+
+def test_a_lookup_that_hangs_fails_within_the_deadline(monkeypatch):
+    # given a resolver that never answers
+    hang = threading.Event()
+    monkeypatch.setattr(outbound.socket, "getaddrinfo", lambda *args, **kwargs: hang.wait(30))
+    try:
+        # when / then
+        with pytest.raises(OutboundError, match="did not resolve within 0.5 s"):
+            outbound_request("POST", "https://slow-dns.example/hook", timeout_s=0.5)
+    finally:
+        hang.set()

@@ -251,3 +251,101 @@ def test_a_quota_rule_fires_when_the_owner_has_used_most_of_a_limit(
     # then
     event = AlertEvent.objects.get(rule_id=rule["id"])
     assert event.value == 95.0 and "95% used (>= 90)" in event.message
+
+
+def test_a_rule_that_fails_to_evaluate_is_noted_and_the_others_still_fire(
+        make_user, api_client_for, deliver_in_process, monkeypatch, django_capture_on_commit_callbacks):
+    from apps.monitoring import alert_evaluate
+
+    # given two rules that hold, the first of which cannot be read
+    owner = make_user()
+    version = model_version(owner)
+    served(version, ok=3)
+    client = api_client_for(owner)
+    broken = create_rule(client, name="broken", model_version=version.pk, series="requests", threshold=1)
+    working = create_rule(client, name="working", model_version=version.pk, series="requests", threshold=1)
+    read = alert_evaluate.alert_rule_read
+
+    def read_or_fail(rule, **kwargs):
+        if rule.pk == broken["id"]:
+            raise ZeroDivisionError("a bug")
+        return read(rule, **kwargs)
+
+    monkeypatch.setattr(alert_evaluate, "alert_rule_read", read_or_fail)
+    # when a pass runs
+    evaluate(django_capture_on_commit_callbacks)
+    # then the working rule fired, and the broken one says it could not be evaluated
+    assert AlertEvent.objects.filter(rule_id=working["id"]).count() == 1
+    assert not AlertEvent.objects.filter(rule_id=broken["id"]).exists()
+    assert "could not be evaluated" in client.get(f"{RULES}{broken['id']}/").json()["last_note"]
+
+
+@pytest.mark.parametrize("name", ["two\nlines", "bcc\r\nBcc: x@example.com"])
+def test_a_rule_name_with_a_line_break_is_a_400_naming_name(name, make_user, api_client_for):
+    owner = make_user()
+    version = model_version(owner)
+    response = api_client_for(owner).post(RULES, {"name": name, "model_version": version.pk, "series": "requests"},
+                                          format="json")
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["name"]
+
+
+def test_a_portal_notice_whose_channel_layer_fails_is_tried_again_not_left_pending(
+        make_user, api_client_for, deliver_in_process, monkeypatch, django_capture_on_commit_callbacks):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    # given a channel layer that cannot reach Redis
+    owner = make_user()
+    version = model_version(owner)
+    served(version, ok=2)
+    rule = create_rule(api_client_for(owner), name="x", model_version=version.pk, series="requests", threshold=1)
+
+    async def down(group, message):
+        raise RedisConnectionError("Redis is down")
+
+    monkeypatch.setattr(get_channel_layer(), "group_send", down)
+    # when the rule fires
+    evaluate(django_capture_on_commit_callbacks)
+    # then the portal notice was tried, failed, and says why (not "pending" forever)
+    delivery = AlertDelivery.objects.get(event__rule_id=rule["id"], channel="portal")
+    assert delivery.status == "failed" and delivery.attempts == 3
+    assert "Redis is down" in delivery.last_error
+
+
+def test_a_user_may_have_only_so_many_rules(make_user, api_client_for, settings):
+    # given a cap of two rules
+    settings.SLOUGHGPT_ALERT_RULES_MAX = 2
+    owner = make_user()
+    version = model_version(owner)
+    client = api_client_for(owner)
+    for n in range(2):
+        create_rule(client, name=f"rule {n}", model_version=version.pk, series="requests", threshold=1)
+    # when a third is made
+    response = client.post(RULES, {"name": "third", "model_version": version.pk, "series": "requests"},
+                           format="json")
+    # then it is refused, saying why
+    assert response.status_code == 400
+    assert "2 alert rules" in json.dumps(response.json())
+
+
+def test_a_rule_that_resolved_does_not_fire_again_within_its_cooldown(
+        make_user, api_client_for, deliver_in_process, settings, django_capture_on_commit_callbacks):
+    # given a rule that fired and resolved (its series crossed the threshold and back)
+    owner = make_user()
+    version = model_version(owner)
+    served(version, failed=2)
+    client = api_client_for(owner)
+    rule = create_rule(client, name="flappy", model_version=version.pk, series="error_rate", threshold=0.5)
+    evaluate(django_capture_on_commit_callbacks)
+    served(version, ok=3)
+    evaluate(django_capture_on_commit_callbacks)
+    # when the series crosses again at once
+    served(version, failed=4)
+    evaluate(django_capture_on_commit_callbacks)
+    # then no second event (and no second pair of notices) while it cools down
+    assert AlertEvent.objects.filter(rule_id=rule["id"]).count() == 1
+    assert "cooldown" in client.get(f"{RULES}{rule['id']}/").json()["last_note"]
+    # and once the cooldown is over it fires again
+    settings.SLOUGHGPT_ALERT_REFIRE_COOLDOWN_S = 0
+    evaluate(django_capture_on_commit_callbacks)
+    assert AlertEvent.objects.filter(rule_id=rule["id"]).count() == 2
