@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from .models import InferenceRecord
 from .rollups import histogram, rollup_add
@@ -89,7 +89,8 @@ def inference_record_write(*, source: str, model_version_id: int | None, user_id
     """Store one served generation and add it to its version's and the site's rollups; then
     (after commit) ask for its drift features. Times are time.time() floats or datetimes;
     `result` is what the engine returned (None when it never ran), `error` what the
-    generation failed with, if it did; `message_id` only while the chat reply exists.
+    generation failed with, if it did. A version, user or chat reply deleted meanwhile is
+    left out of the record (and a deleted version's rollups), which the site's still count.
     Returns the record, or None when it could not be written (logged)."""
     try:
         return _write(source=source, model_version_id=model_version_id, user_id=user_id,
@@ -103,9 +104,26 @@ def inference_record_write(*, source: str, model_version_id: int | None, user_id
         return None
 
 
+def _kept(model, pk: int | None) -> int | None:
+    """`pk` if that row still exists, kept from being deleted until this transaction ends
+    (FOR KEY SHARE, which its other writers never wait for); None if it was deleted."""
+    if pk is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {model._meta.db_table} WHERE id = %s FOR KEY SHARE", [pk])
+        return pk if cursor.fetchone() else None
+
+
 @transaction.atomic
 def _write(*, source, model_version_id, user_id, status, result, received_at, queued_at,
            worker_started_at, relayed_at, message_id, error_code, prompt_text, reply_text):
+    from apps.accounts.models import User
+    from apps.chat.models import Message
+    from apps.registry.models import ModelVersion
+
+    # What was deleted while the generation ran is left out, not the whole record.
+    model_version_id = _kept(ModelVersion, model_version_id)
+    user_id, message_id = _kept(User, user_id), _kept(Message, message_id)
     received = _when(received_at)
     record = InferenceRecord.objects.create(
         source=source, model_version_id=model_version_id, user_id=user_id, message_id=message_id,

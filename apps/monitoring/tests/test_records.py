@@ -1,7 +1,8 @@
 """Inference records of real chat replies: a real thread-pool inference worker serves a tiny
 model; each reply leaves one record with its trace hops in order, opened as a timeline by its
 user (and from the chat message), never by a stranger; its drift features are filled in
-afterwards without failing anything when one cannot be computed."""
+afterwards without failing anything when one cannot be computed; a reply whose version and
+chat message were deleted meanwhile is still recorded."""
 
 from __future__ import annotations
 
@@ -91,3 +92,24 @@ def test_drift_features_fill_in_and_one_failing_leaves_the_other(make_user, monk
     assert len(first.prompt_embedding) == 384
     assert first.personality_scores["exclamation_rate"] == 0.5
     assert second.prompt_embedding is None and second.personality_scores["words"] == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_whose_chat_message_and_version_were_deleted_meanwhile_is_still_recorded(make_user):
+    # given a reply whose chat message and model version were deleted while it was generated
+    from apps.monitoring.records import inference_record_write
+
+    user = make_user()
+    version = model_version(user, write_file=False)
+    reply = Message.objects.create(owner=user, conversation=conversation(user, version), role="assistant",
+                                   content="Hi.")
+    version_id, reply_id = version.pk, reply.pk
+    reply.conversation.delete()
+    version.delete()
+    # when the worker records it
+    record = inference_record_write(source="chat", model_version_id=version_id, user_id=user.pk, result=None,
+                                    received_at=time.time(), message_id=reply_id)
+    # then it is kept, without the deleted rows, and counted in the site's usage
+    assert record is not None and InferenceRecord.objects.filter(pk=record.pk).exists()
+    assert (record.model_version_id, record.message_id, record.user_id) == (None, None, user.pk)
+    assert sum(UsageRollup.objects.filter(model_version=None, granularity="hour").values_list("requests", flat=True)) == 1
