@@ -45,7 +45,10 @@ def periodic_schedule(task, *, key: str, every_s: int) -> None:
 
 def periodic_claim(*, key: str, task_id: str | None) -> bool:
     """Whether the run `task_id` is the chain's (then the key is freed, so that its next run
-    can be queued) rather than a stray copy, which must do nothing."""
+    can be queued) rather than a stray copy, which must do nothing. A direct call (no task
+    id: a shell, a test) runs and leaves the chain as it is."""
+    if task_id is None:
+        return True
     waiting = cache.get(key)
     if waiting is not None and waiting != task_id:
         logger.info("periodic run %s of %s skipped: run %s is the waiting one", task_id, key, waiting)
