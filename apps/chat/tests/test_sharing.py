@@ -22,8 +22,8 @@ BASE = "/api/v1/chat/"
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
     # The replies these tests ask for are queued, not generated: no worker runs here.
-    monkeypatch.setattr("apps.chat.services.chat_reply_inference_task.delay", lambda *args: None)
-    monkeypatch.setattr("apps.chat.completions.completion_inference_task.delay", lambda *args: None)
+    monkeypatch.setattr("apps.chat.services.chat_reply_inference_task.delay", lambda *args, **kwargs: None)
+    monkeypatch.setattr("apps.chat.completions.completion_inference_task.delay", lambda *args, **kwargs: None)
 
 
 def _shared_model(make_user, role="member", name="team-poet"):

@@ -25,7 +25,7 @@ TIMEOUT = 30
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
     # The replies asked for here are queued, not generated: no worker runs in these tests.
-    monkeypatch.setattr("apps.chat.services.chat_reply_inference_task.delay", lambda *args: None)
+    monkeypatch.setattr("apps.chat.services.chat_reply_inference_task.delay", lambda *args, **kwargs: None)
 
 
 @pytest_asyncio.fixture(autouse=True)
