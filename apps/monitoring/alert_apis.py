@@ -1,5 +1,7 @@
-"""Alert API: your rules (list, create, show, change, delete), the series a rule may watch,
-and your rules' events with how each notice was delivered. Live events arrive on the
+"""Alert API: your rules (list, create, show, change, delete, rotate the webhook's secret), the
+series a rule may watch, and your rules' events with how each notice was delivered. A rule's
+webhook secret is never read back: the response that made it (the create or change that set
+a webhook, or a rotation) is the one place it appears. Live events arrive on the
 notifications socket as `alert.fired` / `alert.resolved`."""
 
 from __future__ import annotations
@@ -16,22 +18,44 @@ from . import alert_rules
 from .alert_selectors import alert_event_list, alert_rule_get, alert_rule_list
 from .models import AlertDelivery, AlertEvent, AlertRule
 
+SECRET_HELP = ("The HMAC-SHA256 key of the webhook's signature header, shown only in this response: "
+               "keep it now (a lost one is replaced by rotating it).")
+
 
 class AlertRuleOutput(serializers.ModelSerializer):
     model_version_label = serializers.SerializerMethodField(help_text='e.g. "poet:1.0.0"; null for none')
+    # A string, "" for none: the model field's URI format would not describe the empty answer.
+    webhook_url = serializers.CharField(read_only=True, help_text='the http(s) URL called; "" for none')
     firing = serializers.BooleanField(read_only=True, help_text="whether the rule has an open event now")
 
     class Meta:
         model = AlertRule
         fields = ["id", "name", "model_version", "model_version_label", "series", "comparison", "threshold",
-                  "window", "enabled", "notify_portal", "notify_email", "webhook_url", "webhook_secret",
+                  "window", "enabled", "notify_portal", "notify_email", "webhook_url",
                   "last_evaluated_at", "last_value", "last_note", "firing", "created_at", "updated_at"]
         read_only_fields = fields
-        extra_kwargs = {"webhook_secret": {"help_text": "The HMAC-SHA256 key of the webhook's signature header."}}
         ref_name = "AlertRule"
 
     def get_model_version_label(self, rule) -> str | None:
         return str(rule.model_version) if rule.model_version_id else None
+
+
+class AlertRuleSavedOutput(AlertRuleOutput):
+    """A rule as a create or change answers it: with the webhook secret it was just given."""
+
+    webhook_secret = serializers.CharField(read_only=True, allow_null=True,
+                                           help_text=SECRET_HELP + " Null when this request made none.")
+
+    class Meta(AlertRuleOutput.Meta):
+        fields = [*AlertRuleOutput.Meta.fields, "webhook_secret"]
+        read_only_fields = fields
+        ref_name = "AlertRuleSaved"
+
+
+def _saved(request, rule_id: int, new_secret: str | None) -> dict:
+    rule = alert_rule_get(user=request.user, rule_id=rule_id)
+    rule.webhook_secret = new_secret
+    return AlertRuleSavedOutput(rule).data
 
 
 class AlertRuleInput(serializers.Serializer):
@@ -58,13 +82,12 @@ class AlertRuleListCreateApi(APIView):
     def get(self, request):
         return paginate(request, self, alert_rule_list(user=request.user), AlertRuleOutput)
 
-    @extend_schema(operation_id="alert_rules_create", request=AlertRuleInput, responses={201: AlertRuleOutput})
+    @extend_schema(operation_id="alert_rules_create", request=AlertRuleInput, responses={201: AlertRuleSavedOutput})
     def post(self, request):
         data = AlertRuleInput(data=request.data)
         data.is_valid(raise_exception=True)
         rule = alert_rules.alert_rule_create(user=request.user, **data.validated_data)
-        return Response(AlertRuleOutput(alert_rule_get(user=request.user, rule_id=rule.pk)).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(_saved(request, rule.pk, rule.webhook_secret or None), status=status.HTTP_201_CREATED)
 
 
 class AlertRuleDetailApi(APIView):
@@ -72,17 +95,32 @@ class AlertRuleDetailApi(APIView):
     def get(self, request, rule_id: int):
         return Response(AlertRuleOutput(alert_rule_get(user=request.user, rule_id=rule_id)).data)
 
-    @extend_schema(operation_id="alert_rules_update", request=AlertRuleInput(partial=True), responses=AlertRuleOutput)
+    @extend_schema(operation_id="alert_rules_update", request=AlertRuleInput(partial=True),
+                   responses=AlertRuleSavedOutput)
     def patch(self, request, rule_id: int):
         data = AlertRuleInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        alert_rules.alert_rule_update(user=request.user, rule_id=rule_id, **data.validated_data)
-        return Response(AlertRuleOutput(alert_rule_get(user=request.user, rule_id=rule_id)).data)
+        new_secret = alert_rules.alert_rule_update(user=request.user, rule_id=rule_id, **data.validated_data)
+        return Response(_saved(request, rule_id, new_secret))
 
     @extend_schema(operation_id="alert_rules_destroy", responses={204: None})
     def delete(self, request, rule_id: int):
         alert_rules.alert_rule_delete(user=request.user, rule_id=rule_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AlertRuleRotateSecretApi(APIView):
+    class Output(serializers.Serializer):
+        webhook_secret = serializers.CharField(help_text=SECRET_HELP)
+
+        class Meta:
+            ref_name = "AlertRuleSecret"
+
+    @extend_schema(operation_id="alert_rules_rotate_secret", request=None, responses=Output,
+                   summary="A new webhook secret for the rule, replacing the old one at once.")
+    def post(self, request, rule_id: int):
+        secret = alert_rules.alert_rule_rotate_secret(user=request.user, rule_id=rule_id)
+        return Response(self.Output({"webhook_secret": secret}).data)
 
 
 class AlertSeriesApi(APIView):

@@ -12,7 +12,9 @@ What a rule watches (`series`) is one of
   with `threshold` (e.g. >= 90).
 
 A webhook URL passes apps.core.outbound's checks when saved (and again at each delivery); the
-rule gets its own signing secret the first time it has one. Rules are their owner's alone."""
+rule gets its own signing secret when a webhook is set on it (a rule whose webhook is removed
+loses its secret) or when its owner rotates it. The secret is shown once, by the request that
+made it, and never read back. Rules are their owner's alone."""
 
 from __future__ import annotations
 
@@ -93,7 +95,8 @@ def _check(rule: AlertRule, *, user) -> None:
         raise ValidationError({"notify_portal": ["choose at least one way to be told: portal, e-mail or webhook"]})
 
 
-def _apply(rule: AlertRule, *, user, changes: dict) -> None:
+def _apply(rule: AlertRule, *, user, changes: dict) -> str | None:
+    """Sets `changes` on `rule` and checks it; returns the webhook secret it was given, if any."""
     for field, value in changes.items():
         if field not in EDITABLE:
             raise TypeError(field)
@@ -102,12 +105,17 @@ def _apply(rule: AlertRule, *, user, changes: dict) -> None:
             value = None if value is None else access_get(ModelVersion, user=user, pk=value)
         setattr(rule, field, value)
     _check(rule, user=user)
-    if rule.webhook_url and not rule.webhook_secret:
+    if not rule.webhook_url:
+        rule.webhook_secret = ""
+    elif not rule.webhook_secret:
         rule.webhook_secret = secrets.token_hex(32)
+        return rule.webhook_secret
+    return None
 
 
 @transaction.atomic
 def alert_rule_create(*, user, **fields) -> AlertRule:
+    """The new rule; its `webhook_secret` (if it has a webhook) is the one to show once."""
     from .alert_evaluate import alerts_evaluate_schedule
 
     # The owner's row is locked, so two requests at once cannot both pass the cap.
@@ -123,15 +131,31 @@ def alert_rule_create(*, user, **fields) -> AlertRule:
 
 
 @transaction.atomic
-def alert_rule_update(*, user, rule_id, **changes) -> AlertRule:
+def alert_rule_update(*, user, rule_id, **changes) -> str | None:
+    """Changes the rule; returns the webhook secret it got if this change gave it its webhook
+    (to be shown once), else None."""
     from .alert_evaluate import alerts_evaluate_schedule
     from .alert_selectors import alert_rule_get
 
     rule = alert_rule_get(user=user, rule_id=rule_id, for_update=True)
-    _apply(rule, user=user, changes=changes)
+    new_secret = _apply(rule, user=user, changes=changes)
     rule.save()
     transaction.on_commit(alerts_evaluate_schedule)
-    return rule
+    return new_secret
+
+
+@transaction.atomic
+def alert_rule_rotate_secret(*, user, rule_id) -> str:
+    """Gives the rule's webhook a new signing secret, returned to be shown once; the old one
+    signs nothing from now on (a delivery reads the rule's secret when it is sent)."""
+    from .alert_selectors import alert_rule_get
+
+    rule = alert_rule_get(user=user, rule_id=rule_id, for_update=True)
+    if not rule.webhook_url:
+        raise ValidationError({"webhook_url": ["this rule has no webhook to sign for: set a webhook URL first"]})
+    rule.webhook_secret = secrets.token_hex(32)
+    rule.save(update_fields=["webhook_secret", "updated_at"])
+    return rule.webhook_secret
 
 
 @transaction.atomic

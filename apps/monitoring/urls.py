@@ -20,6 +20,8 @@ urlpatterns: list = [
          name="drift-check"),
     path("alerts/rules/", alert_apis.AlertRuleListCreateApi.as_view(), name="alert-rule-list"),
     path("alerts/rules/<int:rule_id>/", alert_apis.AlertRuleDetailApi.as_view(), name="alert-rule-detail"),
+    path("alerts/rules/<int:rule_id>/rotate-secret/", alert_apis.AlertRuleRotateSecretApi.as_view(),
+         name="alert-rule-rotate-secret"),
     path("alerts/series/", alert_apis.AlertSeriesApi.as_view(), name="alert-series"),
     path("alerts/events/", alert_apis.AlertEventListApi.as_view(), name="alert-event-list"),
 ]

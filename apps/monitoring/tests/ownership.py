@@ -73,6 +73,16 @@ def _alert_rule(user):
     return {"rule_id": rule.pk}, ALERT_MARKER
 
 
+def _alert_rule_with_webhook(user):
+    from apps.monitoring.models import AlertRule
+
+    kwargs, marker = _alert_rule(user)
+    # Set as stored, not through the service: the matrix makes no outbound lookups.
+    AlertRule.objects.filter(pk=kwargs["rule_id"]).update(webhook_url="https://hooks.example.com/a",
+                                                          webhook_secret="0" * 64)
+    return kwargs, marker
+
+
 def _alert_event(user):
     from django.utils import timezone
 
@@ -87,6 +97,8 @@ OWNED_ROUTES |= {
     "api-v1:alert-rule-list": Case(setup=_alert_rule, reach="private"),
     "api-v1:alert-rule-detail": Case(setup=_alert_rule, reach="private",
                                      methods={"get": None, "patch": {"name": "renamed"}, "delete": None}),
+    "api-v1:alert-rule-rotate-secret": Case(setup=_alert_rule_with_webhook, reach="private",
+                                            methods={"post": None}),
     "api-v1:alert-event-list": Case(setup=_alert_event, reach="private"),
 }
 PUBLIC_ROUTES |= {

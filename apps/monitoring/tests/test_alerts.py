@@ -123,13 +123,72 @@ def test_a_webhook_gets_a_signed_payload_that_verifies(
         evaluate(django_capture_on_commit_callbacks)
     # then the receiver got one POST whose signature verifies with the rule's secret
     [request] = receiver.requests
-    timestamp, body = request.headers[TIMESTAMP_HEADER], request.body
-    expected = hmac.new(rule["webhook_secret"].encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    assert hmac.compare_digest(request.headers[SIGNATURE_HEADER], f"sha256={expected}")
-    payload = json.loads(body)
+    assert signed_with(request, rule["webhook_secret"])
+    payload = json.loads(request.body)
     assert payload["type"] == "alert.fired" and payload["rule"]["id"] == rule["id"] and payload["value"] == 3
     delivery = AlertDelivery.objects.get(event__rule_id=rule["id"])
     assert (delivery.status, delivery.attempts) == ("delivered", 1)
+
+
+def signed_with(request, secret: str) -> bool:
+    timestamp, body = request.headers[TIMESTAMP_HEADER], request.body
+    expected = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(request.headers[SIGNATURE_HEADER], f"sha256={expected}")
+
+
+def test_the_webhook_secret_is_shown_once_and_never_read_back(make_user, api_client_for, loopback_allowed):
+    # given a rule made without a webhook
+    owner = make_user()
+    client = api_client_for(owner)
+    rule = create_rule(client, name="quiet", model_version=model_version(owner).pk, series="requests")
+    # when a webhook is set on it, and the rule is then changed again, listed and opened
+    with http_receiver(200) as receiver:
+        first = client.patch(f"{RULES}{rule['id']}/", {"webhook_url": receiver.url}, format="json").json()
+    again = client.patch(f"{RULES}{rule['id']}/", {"threshold": 5}, format="json").json()
+    listed = client.get(RULES).json()["results"][0]
+    detail = client.get(f"{RULES}{rule['id']}/").json()
+    # then only the change that set the webhook showed its secret
+    assert rule["webhook_secret"] is None and len(first["webhook_secret"]) == 64
+    assert again["webhook_secret"] is None
+    assert "webhook_secret" not in listed and "webhook_secret" not in detail
+    assert first["webhook_secret"] not in json.dumps([listed, detail])
+    assert detail["webhook_url"] == receiver.url
+
+
+def test_a_rotated_secret_signs_the_next_delivery_and_only_the_owner_may_rotate(
+        make_user, api_client_for, deliver_in_process, loopback_allowed, django_capture_on_commit_callbacks):
+    # given a rule with a webhook, whose secret its owner kept from the create response
+    owner = make_user()
+    version = model_version(owner)
+    served(version, ok=3)
+    client = api_client_for(owner)
+    with http_receiver(200) as receiver:
+        rule = create_rule(client, name="busy", model_version=version.pk, series="requests", threshold=2,
+                           notify_portal=False, webhook_url=receiver.url)
+        # when another user tries to rotate it, then its owner does, and it fires
+        stranger = api_client_for(make_user()).post(f"{RULES}{rule['id']}/rotate-secret/")
+        rotated = client.post(f"{RULES}{rule['id']}/rotate-secret/")
+        evaluate(django_capture_on_commit_callbacks)
+    # then the stranger was told there is no such rule; the owner got a new secret, once
+    assert stranger.status_code == 404
+    assert rotated.status_code == 200
+    new_secret = rotated.json()["webhook_secret"]
+    assert len(new_secret) == 64 and new_secret != rule["webhook_secret"]
+    assert new_secret not in client.get(f"{RULES}{rule['id']}/").content.decode()
+    # and the delivery is signed with the new secret, not the old one
+    [request] = receiver.requests
+    assert signed_with(request, new_secret) and not signed_with(request, rule["webhook_secret"])
+
+
+def test_rotating_the_secret_of_a_rule_without_a_webhook_is_a_400_naming_webhook_url(make_user, api_client_for):
+    # given
+    owner = make_user()
+    client = api_client_for(owner)
+    rule = create_rule(client, name="quiet", model_version=model_version(owner).pk, series="requests")
+    # when
+    response = client.post(f"{RULES}{rule['id']}/rotate-secret/")
+    # then
+    assert response.status_code == 400 and "webhook_url" in response.json()["error"]["fields"]
 
 
 def test_a_webhook_answering_500_is_tried_again_then_failed_and_the_rest_still_arrives(
