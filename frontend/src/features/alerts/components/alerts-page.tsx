@@ -1,5 +1,5 @@
-/** The Alerts page (`/alerts`): the user's rules (new, edit, delete) with whether each is
- * firing and what it last saw, and the events they fired with how each notice was delivered
+/** The Alerts page (`/alerts`): the user's rules (new, edit, rotate the webhook secret,
+ * delete; a new webhook secret is shown once) with whether each is firing and what it last saw, and the events they fired with how each notice was delivered
  * on each channel (a webhook that kept failing says so). */
 import { useState } from 'react';
 
@@ -17,6 +17,11 @@ import { type AlertRule, useAlertRules } from '../api/get-alert-rules';
 import { useDeleteAlertRule } from '../api/delete-alert-rule';
 import styles from './alerts.module.css';
 import { RuleDialog } from './rule-dialog';
+import {
+  RotateSecretDialog,
+  type ShownSecret,
+  WebhookSecretDialog,
+} from './webhook-secret-dialogs';
 
 const SIGNS: Record<string, string> = { gt: '>', gte: '≥', lt: '<', lte: '≤' };
 const DELIVERY_TONES: Record<string, BadgeTone> = {
@@ -34,10 +39,12 @@ export function condition(rule: AlertRule): string {
 function RuleRows({
   rules,
   onEdit,
+  onRotate,
   onDelete,
 }: {
   rules: readonly AlertRule[];
   onEdit: (rule: AlertRule) => void;
+  onRotate: (rule: AlertRule) => void;
   onDelete: (rule: AlertRule) => void;
 }) {
   return (
@@ -89,6 +96,16 @@ function RuleRows({
                 >
                   Edit
                 </Button>
+                {rule.webhook_url && (
+                  <Button
+                    size="small"
+                    variant="ghost"
+                    aria-label={`Rotate the webhook secret of ${rule.name}`}
+                    onClick={() => onRotate(rule)}
+                  >
+                    Rotate secret
+                  </Button>
+                )}
                 <Button
                   size="small"
                   variant="ghost"
@@ -187,6 +204,8 @@ export function AlertsPage() {
   const [editing, setEditing] = useState<AlertRule | undefined>(undefined);
   const [dialogOpen, setDialogOpen] = useState(false);
   const [deleting, setDeleting] = useState<AlertRule | null>(null);
+  const [rotating, setRotating] = useState<AlertRule | null>(null);
+  const [shownSecret, setShownSecret] = useState<ShownSecret | null>(null);
 
   function openRule(rule?: AlertRule) {
     setEditing(rule);
@@ -217,7 +236,12 @@ export function AlertsPage() {
           }
         >
           {rules.data && (
-            <RuleRows rules={rules.data.results} onEdit={openRule} onDelete={setDeleting} />
+            <RuleRows
+              rules={rules.data.results}
+              onEdit={openRule}
+              onRotate={setRotating}
+              onDelete={setDeleting}
+            />
           )}
         </QueryState>
       </section>
@@ -233,7 +257,22 @@ export function AlertsPage() {
           {events.data && <EventRows events={events.data.results} />}
         </QueryState>
       </section>
-      {dialogOpen && <RuleDialog open={dialogOpen} onOpenChange={setDialogOpen} rule={editing} />}
+      {dialogOpen && (
+        <RuleDialog
+          open={dialogOpen}
+          onOpenChange={setDialogOpen}
+          rule={editing}
+          onNewSecret={(saved) =>
+            setShownSecret({ ruleName: saved.name, secret: saved.webhook_secret })
+          }
+        />
+      )}
+      <RotateSecretDialog
+        rule={rotating}
+        onClose={() => setRotating(null)}
+        onRotated={setShownSecret}
+      />
+      <WebhookSecretDialog shown={shownSecret} onClose={() => setShownSecret(null)} />
       <DeleteRuleDialog rule={deleting} onClose={() => setDeleting(null)} />
     </Page>
   );

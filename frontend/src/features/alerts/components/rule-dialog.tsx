@@ -11,7 +11,7 @@ import { SelectField } from '../../../components/ui/select-field';
 import { ApiError } from '../../../lib/api-client';
 import type { AlertRule } from '../api/get-alert-rules';
 import { useAlertSeries } from '../api/get-alert-series';
-import { type AlertRuleInput, useSaveAlertRule } from '../api/save-alert-rule';
+import { type AlertRuleInput, type SavedAlertRule, useSaveAlertRule } from '../api/save-alert-rule';
 import styles from './alerts.module.css';
 
 const COMPARISONS = [
@@ -38,9 +38,11 @@ interface RuleDialogProps {
   onOpenChange: (open: boolean) => void;
   /** The rule to change; none for a new rule. */
   rule?: AlertRule;
+  /** Called with the saved rule when the save gave it a webhook secret, to be shown once. */
+  onNewSecret: (saved: SavedAlertRule & { webhook_secret: string }) => void;
 }
 
-export function RuleDialog({ open, onOpenChange, rule }: RuleDialogProps) {
+export function RuleDialog({ open, onOpenChange, rule, onNewSecret }: RuleDialogProps) {
   return (
     <Dialog
       open={open}
@@ -48,7 +50,14 @@ export function RuleDialog({ open, onOpenChange, rule }: RuleDialogProps) {
       title={rule ? `Edit ${rule.name}` : 'New alert rule'}
       description="You are told when the condition starts holding and when it stops."
     >
-      <RuleFormWhenReady rule={rule} onSaved={() => onOpenChange(false)} />
+      <RuleFormWhenReady
+        rule={rule}
+        onSaved={(saved) => {
+          onOpenChange(false);
+          const secret = saved.webhook_secret;
+          if (secret) onNewSecret({ ...saved, webhook_secret: secret });
+        }}
+      />
     </Dialog>
   );
 }
@@ -82,7 +91,7 @@ export function ruleInput(values: Record<string, unknown>, checks: RuleChecks): 
 
 interface RuleFormProps {
   rule?: AlertRule;
-  onSaved: () => void;
+  onSaved: (saved: SavedAlertRule) => void;
 }
 
 /** The form once the choices of series are known, so the select starts on the rule's own. */

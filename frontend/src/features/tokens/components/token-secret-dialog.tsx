@@ -3,7 +3,7 @@ import muted from '../../../components/muted.module.css';
 import { Button } from '../../../components/ui/button';
 import { Dialog, DialogActions, DialogClose } from '../../../components/ui/dialog';
 import type { CreatedToken } from '../api/create-token';
-import { useCopyToClipboard } from '../hooks/use-copy-to-clipboard';
+import { useCopyToClipboard } from '../../../lib/use-copy-to-clipboard';
 import styles from './tokens.module.css';
 
 interface TokenSecretDialogProps {

@@ -19,7 +19,6 @@ const rule: AlertRule = {
   notify_portal: true,
   notify_email: false,
   webhook_url: 'https://hooks.example.com/a',
-  webhook_secret: 'f00d',
   last_evaluated_at: '2026-01-02T10:00:00Z',
   last_value: 0.5,
   last_note: '',
@@ -62,8 +61,20 @@ function page(results: unknown[]) {
   return jsonResponse({ count: results.length, next: null, previous: null, results });
 }
 
-/** The alert endpoints, answering a rule save with the server's refusal of a private webhook. */
-function fakeAlertsApi() {
+const refusal = jsonResponse(
+  {
+    error: {
+      code: 'validation_error',
+      message: 'webhook_url: refused: address 10.0.0.5 is private',
+      fields: { webhook_url: ['refused: address 10.0.0.5 is private'] },
+    },
+  },
+  400,
+);
+
+/** The alert endpoints; a new rule is answered with `created` (the server's refusal of a
+ * private webhook by default), a rotation with a fresh secret. */
+function fakeAlertsApi(created: () => Response = () => refusal) {
   const fetchMock = vi.fn<typeof fetch>((input, init) => {
     const url = input as string;
     const method = init?.method ?? 'GET';
@@ -74,19 +85,9 @@ function fakeAlertsApi() {
       return Promise.resolve(
         jsonResponse({ series: ['requests', 'error_rate', 'drift:prompt', 'quota:storage_bytes'] }),
       );
-    if (url === '/api/v1/alerts/rules/' && method === 'POST')
-      return Promise.resolve(
-        jsonResponse(
-          {
-            error: {
-              code: 'validation_error',
-              message: 'webhook_url: refused: address 10.0.0.5 is private',
-              fields: { webhook_url: ['refused: address 10.0.0.5 is private'] },
-            },
-          },
-          400,
-        ),
-      );
+    if (url === '/api/v1/alerts/rules/' && method === 'POST') return Promise.resolve(created());
+    if (url === '/api/v1/alerts/rules/7/rotate-secret/' && method === 'POST')
+      return Promise.resolve(jsonResponse({ webhook_secret: 'beef'.repeat(16) }));
     return Promise.resolve(
       jsonResponse({ error: { code: 'not_found', message: 'Not found.' } }, 404),
     );
@@ -138,5 +139,50 @@ describe('Alerts page', () => {
       webhook_url: 'http://10.0.0.5/hook',
       notify_portal: true,
     });
+  });
+
+  it("shows a new rule's webhook secret once, with a way to copy it", async () => {
+    // given a server that creates the rule and answers with its new secret
+    fakeAlertsApi(() =>
+      jsonResponse({ ...rule, id: 8, name: 'latency', webhook_secret: 'cafe'.repeat(16) }, 201),
+    );
+    const { user } = renderWithProviders(<AlertsPage />);
+    await screen.findAllByTestId('alert-rule-row');
+    // when
+    await user.click(screen.getByRole('button', { name: 'New rule' }));
+    const form = await screen.findByRole('form', { name: 'Alert rule' });
+    await user.type(within(form).getByLabelText('Name'), 'latency');
+    await user.type(within(form).getByLabelText('Model version id'), '3');
+    await user.type(
+      within(form).getByLabelText('Webhook URL (optional)'),
+      'https://hooks.example.com/b',
+    );
+    await user.click(within(form).getByRole('button', { name: 'Save rule' }));
+    // then
+    const dialog = await screen.findByTestId('webhook-secret-dialog');
+    expect(within(dialog).getByTestId('webhook-secret')).toHaveTextContent('cafe'.repeat(16));
+    expect(dialog).toHaveTextContent('you won’t see this secret again');
+    expect(within(dialog).getByRole('button', { name: 'Copy' })).toBeInTheDocument();
+    // and once it is closed, the secret is nowhere on the page
+    await user.click(within(dialog).getByRole('button', { name: 'Done' }));
+    await waitFor(() => expect(screen.queryByText('cafe'.repeat(16))).not.toBeInTheDocument());
+  });
+
+  it('rotates a webhook secret after a confirmation and shows the new one once', async () => {
+    // given
+    const fetchMock = fakeAlertsApi();
+    const { user } = renderWithProviders(<AlertsPage />);
+    await screen.findAllByTestId('alert-rule-row');
+    // when
+    await user.click(screen.getByRole('button', { name: 'Rotate the webhook secret of errors' }));
+    await user.click(await screen.findByRole('button', { name: 'Rotate secret' }));
+    // then
+    const dialog = await screen.findByTestId('webhook-secret-dialog');
+    expect(within(dialog).getByTestId('webhook-secret')).toHaveTextContent('beef'.repeat(16));
+    expect(
+      fetchMock.mock.calls.some(
+        ([url, init]) => url === '/api/v1/alerts/rules/7/rotate-secret/' && init?.method === 'POST',
+      ),
+    ).toBe(true);
   });
 });
