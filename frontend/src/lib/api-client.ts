@@ -32,18 +32,22 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly fields: Readonly<Record<string, readonly string[]>>;
+  /** Seconds the server's `Retry-After` asked to wait (a 429 or 503), if it gave a number. */
+  readonly retryAfterS: number | undefined;
 
   constructor(options: {
     status: number;
     code: string;
     message: string;
     fields?: Record<string, string[]>;
+    retryAfterS?: number;
   }) {
     super(options.message);
     this.name = 'ApiError';
     this.status = options.status;
     this.code = options.code;
     this.fields = options.fields ?? {};
+    this.retryAfterS = options.retryAfterS;
   }
 
   /** The first message the server gave for one field, for display next to that field. */
@@ -105,11 +109,14 @@ function isJson(response: Response): boolean {
 async function toApiError(response: Response): Promise<ApiError> {
   // Proxies and Django's own CSRF failure page answer with HTML, so the body may not be ours.
   const body: unknown = isJson(response) ? await response.json().catch(() => null) : null;
+  const retryAfter = Number.parseInt(response.headers.get('Retry-After') ?? '', 10);
+  const retryAfterS = Number.isNaN(retryAfter) ? undefined : retryAfter;
   if (isErrorBody(body)) {
-    return new ApiError({ status: response.status, ...body.error });
+    return new ApiError({ status: response.status, retryAfterS, ...body.error });
   }
   return new ApiError({
     status: response.status,
+    retryAfterS,
     code: 'http_error',
     message: `The server answered ${response.status} ${response.statusText}`.trim() + '.',
   });

@@ -14,6 +14,7 @@ import table from '../../../components/table.module.css';
 import { Badge } from '../../../components/ui/badge';
 import { Button } from '../../../components/ui/button';
 import { FormError } from '../../../components/ui/form';
+import { ApiError } from '../../../lib/api-client';
 import { CHART_COLORS, formatChartValue, LineChart } from '../../../components/ui/line-chart';
 import { useCheckDrift } from '../api/check-drift';
 import { useDriftHistory } from '../api/get-drift-history';
@@ -95,6 +96,15 @@ function HistoryChart({
   );
 }
 
+/** Why "Check now" did not start one: a check asked for within the cooldown says when to retry. */
+export function checkFailure(error: Error): string {
+  if (error instanceof ApiError && error.status === 429)
+    return error.retryAfterS === undefined
+      ? 'Checked recently; try again in a few minutes.'
+      : `Checked recently; try again in ${error.retryAfterS} s.`;
+  return `Could not start a check: ${error.message}`;
+}
+
 export function DriftPanel({ versionId }: { versionId: number }) {
   const [waitingFor, setWaitingFor] = useState<string | null>(null);
   const latest = useDriftLatest(versionId, waitingFor);
@@ -126,7 +136,7 @@ export function DriftPanel({ versionId }: { versionId: number }) {
         Each window of traffic is tested against the reference; a p-value under the threshold is
         drift. Checks run by themselves about every hour for versions with traffic.
       </p>
-      {check.isError && <FormError>Could not start a check: {check.error.message}</FormError>}
+      {check.isError && <FormError>{checkFailure(check.error)}</FormError>}
       <QueryState
         query={latest}
         loading="Loading drift…"

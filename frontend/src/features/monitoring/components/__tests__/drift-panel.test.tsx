@@ -49,7 +49,10 @@ const SETTINGS = {
   alpha: 0.01,
 };
 
-function stubApi() {
+const started = () => jsonResponse({ window_end: '2026-03-10T00:00:00Z' }, 202);
+
+/** The drift endpoints; "Check now" is answered with `checkAnswer` (a started check by default). */
+function stubApi(checkAnswer: () => Response = started) {
   const fetchMock = vi.fn<typeof fetch>((input, init) => {
     const url = new URL(input as string, 'http://localhost');
     const base = '/api/v1/monitoring/model-versions/3/drift/';
@@ -63,8 +66,7 @@ function stubApi() {
       const body: unknown = init?.method === 'PATCH' ? JSON.parse(init.body as string) : {};
       return Promise.resolve(jsonResponse({ ...SETTINGS, ...(body as object) }));
     }
-    if (url.pathname === `${base}check/`)
-      return Promise.resolve(jsonResponse({ window_end: '2026-03-10T00:00:00Z' }, 202));
+    if (url.pathname === `${base}check/`) return Promise.resolve(checkAnswer());
     if (url.pathname === '/api/v1/datasets/')
       return Promise.resolve(jsonResponse({ count: 0, next: null, previous: null, results: [] }));
     return Promise.resolve(jsonResponse({ error: { message: 'not found' } }, 404));
@@ -126,5 +128,25 @@ describe('DriftPanel', () => {
       min_requests: 50,
       alpha: 0.01,
     });
+  });
+
+  it('says when to try again when a check was asked for within the cooldown', async () => {
+    // given a server that answers 429 with Retry-After
+    stubApi(() => {
+      const tooSoon = jsonResponse(
+        { error: { code: 'throttled', message: 'Request was throttled.' } },
+        429,
+      );
+      tooSoon.headers.set('Retry-After', '240');
+      return tooSoon;
+    });
+    const { user } = renderWithProviders(<DriftPanel versionId={3} />);
+    // when
+    await user.click(await screen.findByRole('button', { name: 'Check now' }));
+    // then
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Checked recently; try again in 240 s.',
+    );
+    expect(screen.queryByText(/Could not start a check/)).not.toBeInTheDocument();
   });
 });
