@@ -101,7 +101,7 @@ def test_chat_feedback_to_dpo_version_to_arena(watched, make_user, screenshot_di
     exported = DatasetVersion.objects.get(dataset__owner=user)
     page.goto(f"/datasets?dataset={exported.dataset_id}&version={exported.pk}")
     expect(page.get_by_test_id("version-status").first).to_have_text(re.compile("^valid", re.I), timeout=120_000)
-    expect(page.get_by_test_id("record-kinds")).to_contain_text("2 preference")
+    expect(page.get_by_test_id("record-kinds")).to_contain_text("2 preference", timeout=30_000)
 
     # when the model version is DPO-tuned with LoRA adapters on that version, from its page
     page.goto(f"/models?model={base.registered_model_id}&version={base.pk}")

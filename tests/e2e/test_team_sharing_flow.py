@@ -55,7 +55,7 @@ def test_invite_accept_share_chat_and_revoke(stack_page, browser, live_stack, ma
     alice_page.get_by_role("button", name="New team").first.click()
     alice_page.get_by_role("dialog").get_by_label("Name", exact=True).fill("Night shift")
     alice_page.get_by_role("dialog").get_by_role("button", name="Create team").click()
-    expect(alice_page.get_by_role("heading", name="Night shift")).to_be_visible()
+    expect(alice_page.get_by_role("heading", name="Night shift", exact=True)).to_be_visible()
     invite = alice_page.get_by_role("form", name="Invite by e-mail")
     invite.get_by_label("E-mail address").fill(bob.email)
     invite.get_by_role("button", name="Send invitation").click()
@@ -69,7 +69,7 @@ def test_invite_accept_share_chat_and_revoke(stack_page, browser, live_stack, ma
     bob_page.goto(_invitation_path(mailbox, bob.email))
     expect(bob_page.get_by_test_id("invitation-team")).to_have_text("Night shift")
     bob_page.get_by_role("button", name="Accept invitation").click()
-    expect(bob_page.get_by_role("heading", name="Night shift")).to_be_visible()
+    expect(bob_page.get_by_role("heading", name="Night shift", exact=True)).to_be_visible()
     expect(bob_page.get_by_test_id("member-row")).to_have_count(2)
 
     # A shares the ready model with the team
