@@ -4,13 +4,21 @@ import { useCopyToClipboard } from '../lib/use-copy-to-clipboard';
 import styles from './secret-once.module.css';
 import { Button } from './ui/button';
 
-const copyStatus = {
-  idle: '',
-  copied: 'Copied to the clipboard.',
-  failed: 'Could not copy automatically. Select the secret and copy it by hand.',
-} as const;
+const copyStatus = (what: string) =>
+  ({
+    idle: '',
+    copied: 'Copied to the clipboard.',
+    failed: `Could not copy automatically. Select the ${what} and copy it by hand.`,
+  }) as const;
 
-export function SecretOnce({ secret, testId }: { secret: string; testId?: string }) {
+interface SecretOnceProps {
+  secret: string;
+  testId?: string;
+  /** What the secret is called in the message shown when copying fails. */
+  what?: string;
+}
+
+export function SecretOnce({ secret, testId, what = 'secret' }: SecretOnceProps) {
   const { state, copy } = useCopyToClipboard();
   return (
     <>
@@ -21,7 +29,7 @@ export function SecretOnce({ secret, testId }: { secret: string; testId?: string
         <Button onClick={() => void copy(secret)}>{state === 'copied' ? 'Copied' : 'Copy'}</Button>
       </div>
       <p role="status" className={state === 'failed' ? styles.failed : styles.status}>
-        {copyStatus[state]}
+        {copyStatus(what)[state]}
       </p>
     </>
   );

@@ -1,9 +1,8 @@
 /** Shows a new token's secret once, with a Copy button; the server never returns it again. */
 import muted from '../../../components/muted.module.css';
-import { Button } from '../../../components/ui/button';
+import { SecretOnce } from '../../../components/secret-once';
 import { Dialog, DialogActions, DialogClose } from '../../../components/ui/dialog';
 import type { CreatedToken } from '../api/create-token';
-import { useCopyToClipboard } from '../../../lib/use-copy-to-clipboard';
 import styles from './tokens.module.css';
 
 interface TokenSecretDialogProps {
@@ -13,15 +12,7 @@ interface TokenSecretDialogProps {
   onClosed: () => void;
 }
 
-const copyStatus = {
-  idle: '',
-  copied: 'Copied to the clipboard.',
-  failed: 'Could not copy automatically. Select the token and copy it by hand.',
-} as const;
-
 export function TokenSecretDialog({ token, open, onOpenChange, onClosed }: TokenSecretDialogProps) {
-  const { state, copy } = useCopyToClipboard();
-
   return (
     <Dialog
       open={open}
@@ -36,17 +27,7 @@ export function TokenSecretDialog({ token, open, onOpenChange, onClosed }: Token
         <strong>Copy it now: you won’t see this token again.</strong> Store it somewhere safe, such
         as a password manager. If you lose it, revoke it and create a new one.
       </p>
-      <div className={styles.secretRow}>
-        <code className={styles.secret} data-testid="token-secret">
-          {token?.token}
-        </code>
-        <Button onClick={() => void copy(token?.token ?? '')}>
-          {state === 'copied' ? 'Copied' : 'Copy'}
-        </Button>
-      </div>
-      <p role="status" className={state === 'failed' ? styles.copyFailed : styles.copyStatus}>
-        {copyStatus[state]}
-      </p>
+      <SecretOnce secret={token?.token ?? ''} testId="token-secret" what="token" />
       <p className={muted.small}>
         Send it with API requests as <code>Authorization: Bearer &lt;token&gt;</code>.
       </p>
