@@ -52,6 +52,13 @@ class Document(OwnedModel):
         READY = "ready"
         FAILED = "failed"
 
+    class GraphStatus(models.TextChoices):
+        PENDING = "pending"
+        BUILDING = "building"
+        READY = "ready"
+        EMPTY = "empty"  # built, and no entity was found
+        FAILED = "failed"
+
     collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="documents")
     # The name the client gave the file: shown to people, never used to build a path.
     name = models.CharField(max_length=255)
@@ -63,6 +70,11 @@ class Document(OwnedModel):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True)
     chunk_count = models.PositiveIntegerField(default=0)
+    # Its part of the collection's knowledge graph (apps.knowledge), built after embedding:
+    # "empty" says no entity was found in it.
+    graph_status = models.CharField(max_length=16, choices=GraphStatus.choices, default=GraphStatus.PENDING)
+    entity_count = models.PositiveIntegerField(default=0)
+    relation_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "apps.training",
     "apps.registry",
     "apps.rag",
+    "apps.knowledge",
     "apps.chat",
     "apps.arena",
     "apps.personalities",
