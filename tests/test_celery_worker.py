@@ -38,6 +38,7 @@ QUEUES = {
     "arena.battle_reply_inference_task": "inference",
     "chat.chat_reply_inference_task": "inference",
     "chat.completion_inference_task": "inference",
+    "cards.scheduler_optimize_task": "default",
     "core.health_ping_task": "default",
     "datasets.dataset_version_validate_task": "default",
     "monitoring.alert_delivery_task": "default",

@@ -16,9 +16,10 @@ class ArchiveError(Exception):
     """An archive that is refused; the message names the offending entry."""
 
 
-def extract_zip_safely(archive: Path, destination: Path, allowed_suffixes: frozenset[str]) -> list[str]:
-    """Extracts only regular text files with safe relative names; raises ArchiveError naming
-    the first offending entry. Returns the extracted relative paths."""
+def extract_zip_safely(archive: Path, destination: Path, allowed_suffixes: frozenset[str], *,
+                       max_expanded_bytes: int = ZIP_MAX_EXPANDED_BYTES) -> list[str]:
+    """Extracts only regular files with these suffixes and safe relative names; raises
+    ArchiveError naming the first offending entry. Returns the extracted relative paths."""
     try:
         zf = zipfile.ZipFile(archive)
     except zipfile.BadZipFile as exc:
@@ -41,7 +42,7 @@ def extract_zip_safely(archive: Path, destination: Path, allowed_suffixes: froze
             if info.compress_size and info.file_size / info.compress_size > ZIP_MAX_RATIO:
                 raise ArchiveError(f"suspicious compression ratio for {info.filename!r}")
             total += info.file_size
-            if total > ZIP_MAX_EXPANDED_BYTES:
+            if total > max_expanded_bytes:
                 raise ArchiveError("the archive expands to more than the allowed size")
             if name.suffix.lower() in allowed_suffixes and not name.name.startswith("."):
                 chosen.append(info)

@@ -49,7 +49,7 @@ def extract_text(path: Path, fmt: str) -> str:
     else:
         text = _decode(path.read_bytes())
         if fmt == Document.Format.HTML:
-            text = _html_text(text)
+            text = html_text(text)
     text = text.strip()
     if not text:
         raise ExtractionError("the file contains no text")
@@ -120,7 +120,8 @@ class _TextCollector(HTMLParser):
             self.parts.append(data)
 
 
-def _html_text(markup: str) -> str:
+def html_text(markup: str) -> str:
+    """The text of an HTML fragment or page, blocks on their own lines, scripts and styles dropped."""
     collector = _TextCollector()
     collector.feed(markup)
     collector.close()

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "apps.teams",
     "apps.monitoring",
     "apps.quotas",
+    "apps.cards",
 ]
 
 MIDDLEWARE = [

@@ -40,6 +40,7 @@ CELERY_TASK_ROUTES = {
         "inference": ["chat.chat_reply_inference_task", "chat.completion_inference_task",
                       "arena.battle_reply_inference_task"],
         "default": [
+            "cards.scheduler_optimize_task",
             "core.health_ping_task",
             "datasets.dataset_version_validate_task",
             "monitoring.alert_delivery_task",

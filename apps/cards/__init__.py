@@ -1,0 +1,1 @@
+"""Spaced repetition: decks of cards scheduled with FSRS, reviews, Anki import and export."""
