@@ -1,6 +1,8 @@
 """Finding the chunks of the documents a user can read that answer a query: nearest
 neighbours by cosine over pgvector's HNSW index, PostgreSQL full-text search, or both fused
-by reciprocal rank. Every SQL statement here keeps only chunks of the chosen collections that
+by reciprocal rank; `graph` and `hybrid+graph` add the chunks behind the knowledge graph's
+edges near the query's entities (apps.knowledge.retrieval), fused with hybrid by reciprocal
+rank. Every SQL statement here keeps only chunks of the chosen collections that
 the access policy lets the user read (apps.core.access), decided in the same statement, so a
 collection unshared a moment ago is not searched; chat calls `rag_retrieve` to ground an
 answer and cite its sources."""
@@ -17,7 +19,8 @@ from apps.core.access import access_queryset
 
 from .models import TS_CONFIG, Chunk, Collection
 
-MODES = ("hybrid", "vector", "text")
+MODES = ("hybrid", "vector", "text", "graph", "hybrid+graph")
+GRAPH_MODES = ("graph", "hybrid+graph")
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of the very top ranks
 # Each ranker proposes this many candidates per result wanted, so fusion has overlap to use.
 CANDIDATES_PER_RESULT = 4
@@ -25,6 +28,9 @@ MIN_CANDIDATES = 20
 # Candidates HNSW keeps while searching; benchmarks/rag_search.py measured recall@10 >= 0.95
 # at 100k chunks with this value.
 HNSW_EF_SEARCH = 100
+# How much the graph's ranking weighs in hybrid+graph against hybrid's fused one:
+# benchmarks/graph_rag.py measured two-hop recall@5 0.92 at 1.0 and 0.995 at 1.5, single-hop 1.0 at both.
+GRAPH_WEIGHT = 1.5
 
 # `{readable}` is the SQL of the readable chosen collections' ids (`_readable_sql`); its
 # parameters come first, then the statement's own.
@@ -65,6 +71,8 @@ class RetrievedChunk:
     score: float  # what the results are ordered by: RRF (hybrid), cosine (vector), rank (text)
     vector_score: float | None  # cosine similarity, when the vector ranker found it
     text_score: float | None  # ts_rank, when full-text search found it
+    # The sentences graph edges were read from, when the graph found it: what to cite.
+    sentences: tuple = ()
 
 
 def vector_literal(values: Sequence[float]) -> str:
@@ -143,23 +151,38 @@ def rag_retrieve(
     collections = _readable_collection_ids(user=user, collection_ids=collection_ids)
     if not collections or not query.strip():
         return []
-    n = max(MIN_CANDIDATES, CANDIDATES_PER_RESULT * k) if mode == "hybrid" else k
+    fused = mode in ("hybrid", "hybrid+graph")
+    n = max(MIN_CANDIDATES, CANDIDATES_PER_RESULT * k) if fused else k
     vector_scores: dict[int, float] = {}
     text_scores: dict[int, float] = {}
     rankings = []
-    if mode in ("hybrid", "vector"):
+    query_vector = None
+    if mode != "text":
         # Imported on first use: it loads torch, which web processes that never search skip.
         from ml.personality.embeddings import embed
 
-        hits = vector_hits(user=user, collection_ids=collections, vector=embed([query])[0], n=n)
+        query_vector = embed([query])[0]
+    if mode in ("hybrid", "vector", "hybrid+graph"):
+        hits = vector_hits(user=user, collection_ids=collections, vector=query_vector, n=n)
         vector_scores = dict(hits)
         rankings.append([chunk_id for chunk_id, _ in hits])
-    if mode in ("hybrid", "text"):
+    if mode in ("hybrid", "text", "hybrid+graph"):
         hits = text_hits(user=user, collection_ids=collections, query=query, n=n)
         text_scores = dict(hits)
         rankings.append([chunk_id for chunk_id, _ in hits])
+    graph = {}
+    if mode in GRAPH_MODES:
+        from apps.knowledge.retrieval import graph_walk
+
+        graph = {hit.chunk_id: hit for hit in graph_walk(
+            readable=_readable_sql(user=user, collection_ids=collections), query=query,
+            query_vector=query_vector, k=n)}
     if mode == "hybrid":
         scores = reciprocal_rank_fusion(rankings)
+    elif mode == "hybrid+graph":
+        scores = _fuse_with_graph(reciprocal_rank_fusion(rankings), list(graph))
+    elif mode == "graph":
+        scores = {chunk_id: hit.score for chunk_id, hit in graph.items()}
     else:
         scores = vector_scores or text_scores
     best = sorted(scores, key=lambda chunk_id: (-scores[chunk_id], chunk_id))[:k]
@@ -181,10 +204,22 @@ def rag_retrieve(
             score=float(scores[chunk_id]),
             vector_score=_maybe(vector_scores.get(chunk_id)),
             text_score=_maybe(text_scores.get(chunk_id)),
+            sentences=tuple(graph[chunk_id].sentences) if chunk_id in graph else (),
         )
         for chunk_id in best
         if chunk_id in by_id  # a chunk deleted between the two reads is simply left out
     ]
+
+
+def _fuse_with_graph(hybrid: dict[int, float], graph: list[int]) -> dict[int, float]:
+    """Hybrid's ranking and the graph's, fused by reciprocal rank, the graph's weighted by
+    GRAPH_WEIGHT: a chunk only the graph finds (the second fact of a two-hop question) then
+    outranks hybrid's lower guesses."""
+    ranked = sorted(hybrid, key=lambda chunk_id: (-hybrid[chunk_id], chunk_id))
+    hybrid_part = reciprocal_rank_fusion([ranked])
+    graph_part = reciprocal_rank_fusion([graph])
+    return {chunk_id: hybrid_part.get(chunk_id, 0.0) + GRAPH_WEIGHT * graph_part.get(chunk_id, 0.0)
+            for chunk_id in hybrid_part.keys() | graph_part.keys()}
 
 
 def _maybe(value) -> float | None:

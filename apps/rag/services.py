@@ -149,6 +149,10 @@ def document_delete(*, user, document_id: int) -> None:
     )
     audit_record(actor=user, action="document.delete", target=document, team=document.collection.team)
     document.delete()
+    from apps.knowledge.services import entity_prune
+
+    # Its mentions went with its chunks; entities only it mentioned go too.
+    entity_prune(collection_id=document.collection.pk)
 
 
 def document_embed(*, document_id: int) -> None:
@@ -211,7 +215,11 @@ def _store_chunks(document_id: int, texts: list[str], vectors) -> None:
     document.status = Document.Status.READY
     document.error = ""
     document.chunk_count = len(texts)
-    document.save(update_fields=["status", "error", "chunk_count", "updated_at"])
+    # The old chunks' graph went with them (CASCADE); the knowledge task builds it anew.
+    document.graph_status = Document.GraphStatus.PENDING
+    document.entity_count = document.relation_count = 0
+    document.save(update_fields=["status", "error", "chunk_count", "graph_status", "entity_count",
+                                 "relation_count", "updated_at"])
     _notify(document)
 
 
