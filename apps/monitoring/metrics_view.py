@@ -9,7 +9,8 @@ the proxy's, which may well be on an allowed network (a reverse proxy on the sam
 
 Each scrape first forgets the live gauges (open sockets, running training, KV cache) of
 processes that died without saying so (a SIGKILLed worker child): their pids are checked on
-this machine, so the folder must be local to it (README)."""
+this machine, so the folder must be local to it (README). The folder is added up by
+`metrics_merge.FolderMerge`, which keeps what it parsed between scrapes."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from apps.core.client_ip import client_ip
 
 from .metrics_celery import QueueLengthCollector
+from .metrics_merge import folder_merge
 
 REFUSED = "Scraping /metrics needs the metrics token (Authorization: Bearer) or an allowed network.\n"
 
@@ -103,10 +105,8 @@ def _collectors() -> list:
                                   [queue.name for queue in settings.CELERY_TASK_QUEUES])
     path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if path:
-        from prometheus_client.multiprocess import MultiProcessCollector
-
         dead_processes_forget(path)
-        return [MultiProcessCollector(None, path=path), queues]
+        return [folder_merge(path), queues]
     return [REGISTRY, queues]
 
 
