@@ -21,6 +21,9 @@ import { ModelsRoute } from './routes/models';
 import { NotFoundRoute } from './routes/not-found';
 import { PersonalitiesRoute } from './routes/personalities';
 import { PersonalityDetailRoute } from './routes/personalities-detail';
+import { RecipeDetailRoute } from './routes/recipe-detail';
+import { RecipeRunRoute } from './routes/recipe-run';
+import { NewRecipeRoute, RecipesRoute } from './routes/recipes';
 import { RouteError } from './routes/route-error';
 import { AccountRoute } from './routes/settings/account';
 import { SettingsLayout } from './routes/settings/settings-layout';
@@ -41,6 +44,10 @@ export const routes: RouteObject[] = [
     children: [
       { index: true, element: <DashboardRoute /> },
       { path: 'datasets', element: <DatasetsRoute /> },
+      { path: 'recipes', element: <RecipesRoute /> },
+      { path: 'recipes/new', element: <NewRecipeRoute /> },
+      { path: 'recipes/:recipeId', element: <RecipeDetailRoute /> },
+      { path: 'recipe-runs/:runId', element: <RecipeRunRoute /> },
       { path: 'experiments', element: <ExperimentsRoute /> },
       { path: 'experiments/compare', element: <ExperimentsCompareRoute /> },
       { path: 'experiments/runs/:runId', element: <ExperimentRunRoute /> },

@@ -9,6 +9,7 @@ import styles from './app-shell.module.css';
 const navigation = [
   { to: '/', label: 'Dashboard' },
   { to: '/datasets', label: 'Datasets' },
+  { to: '/recipes', label: 'Recipes' },
   { to: '/experiments', label: 'Experiments' },
   { to: '/sweeps', label: 'Sweeps' },
   { to: '/models', label: 'Models' },

@@ -1,0 +1,20 @@
+/** `POST /api/v1/recipes/{id}/runs/`: runs the recipe's current version on the inputs. */
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+
+import { api } from '../../../lib/api-client';
+import { recipeRunsQueryKey } from './get-recipe-runs';
+import type { RecipeRun } from './types';
+
+export interface StartRunInput {
+  inputs: number[];
+  output_name: string;
+}
+
+export function useStartRecipeRun(recipeId: number) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (input: StartRunInput) =>
+      api.post<RecipeRun>(`/api/v1/recipes/${recipeId}/runs/`, input),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: recipeRunsQueryKey }),
+  });
+}

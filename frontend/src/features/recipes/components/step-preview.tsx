@@ -1,0 +1,24 @@
+/** What the preview found after one step: records in and out, and the first records kept. */
+import muted from '../../../components/muted.module.css';
+import type { StepPreview as Preview } from '../api/types';
+import styles from './recipes.module.css';
+
+export function StepPreview({ preview }: { preview: Preview }) {
+  return (
+    <div data-testid="step-preview">
+      <p className={muted.small}>
+        Preview: {preview.records_in.toLocaleString()} in → {preview.records_out.toLocaleString()}{' '}
+        out
+      </p>
+      {preview.records.length > 0 && (
+        <ol className={styles.records}>
+          {preview.records.map((record, index) => (
+            <li key={index}>
+              <pre>{JSON.stringify(record, null, 1)}</pre>
+            </li>
+          ))}
+        </ol>
+      )}
+    </div>
+  );
+}
