@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("apps.arena.urls")),
     path("", include("apps.personalities.urls")),
     path("", include("apps.sweeps.urls")),
+    path("", include("apps.pipelines.urls")),
     path("", include("apps.quotas.urls")),
     path("", include("apps.teams.urls")),
     path("", include("apps.monitoring.urls")),

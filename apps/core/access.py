@@ -81,6 +81,10 @@ ROOTS: dict[str, str] = {
     "personalities.PersonalityVersion": "personality",
     "chat.Conversation": "",
     "chat.Message": "conversation",
+    "pipelines.Recipe": "",
+    "pipelines.RecipeVersion": "recipe",
+    "pipelines.RecipeRun": "recipe_version__recipe",
+    "pipelines.FeatureMaterialization": "dataset_version__dataset",
 }
 # Roots that can only ever be shared to read (a conversation is its owner's to continue).
 READ_ONLY_ROOTS = frozenset({"chat.Conversation"})

@@ -2,7 +2,7 @@
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -35,15 +35,24 @@ class DatasetOutput(serializers.ModelSerializer):
 
 class VersionOutput(serializers.ModelSerializer):
     access_role = access_role_field()
+    lineage = serializers.SerializerMethodField(
+        help_text="For a version a recipe run made: the run, its part, the recipe and version, the "
+        "inputs and the per-step report; null for an upload.")
 
     class Meta:
         model = DatasetVersion
         fields = [
             "id", "dataset", "number", "filename", "format", "sha256", "size_bytes",
             "stored_bytes", "text_column", "prompt_column", "response_column", "status",
-            "report", "created_at", "access_role",
+            "report", "created_at", "access_role", "lineage",
         ]
         ref_name = "DatasetVersion"
+
+    @extend_schema_field({"type": "object", "additionalProperties": {}, "nullable": True})
+    def get_lineage(self, version) -> dict | None:
+        from apps.pipelines.selectors import dataset_version_lineage
+
+        return dataset_version_lineage(version)
 
 
 class DatasetInput(serializers.Serializer):

@@ -22,6 +22,7 @@ SHAREABLE_KINDS: dict[str, str] = {
     "collection": "rag.Collection",
     "personality": "personalities.Personality",
     "conversation": "chat.Conversation",
+    "recipe": "pipelines.Recipe",
 }
 
 

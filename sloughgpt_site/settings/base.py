@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "apps.arena",
     "apps.personalities",
     "apps.sweeps",
+    "apps.pipelines",
     "apps.teams",
     "apps.monitoring",
     "apps.quotas",

@@ -1,0 +1,1 @@
+"""Data recipes (steps that clean, transform, split and mix dataset versions into new ones, re-runnable with their lineage) and the feature store (per-record features materialized per dataset version)."""
