@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("apps.training.urls")),
     path("", include("apps.registry.urls")),
     path("", include("apps.rag.urls")),
+    path("", include("apps.knowledge.urls")),
     path("", include("apps.chat.urls")),
     path("", include("apps.arena.urls")),
     path("", include("apps.personalities.urls")),

@@ -12,6 +12,7 @@ from apps.arena.tests.factories import finished_battle
 from apps.chat.models import Message
 from apps.chat.tests.factories import conversation, model_version
 from apps.experiments.tests.factories import log_series, make_artifact, make_experiment, make_run
+from apps.knowledge.tests.factories import entity
 from apps.monitoring.alert_rules import alert_rule_create
 from apps.monitoring.records import inference_record_write
 from apps.personalities.models import PersonalityApplication
@@ -52,6 +53,7 @@ def seed_user(user) -> Seed:
     collection = collection_create(user=user, name="notes")
     document = document_upload(user=user, collection_id=collection.pk, uploaded=SimpleUploadedFile(
         "notes.txt", b"Sailors crossed the sea in small ships.", content_type="text/plain"))
+    person = entity(collection, "Seed Sailor")
     personality = config_personality(user, name="seed voice")
     evaluation = ready_evaluation(ready, personality.current_version, alignment=0.5, chart=True)
     application = PersonalityApplication.objects.create(
@@ -78,6 +80,7 @@ def seed_user(user) -> Seed:
         "model-versions/version_id": ready.pk,
         "model-exports/export_id": export.pk,
         "conversations/conversation_id": chat.pk,
+        "entities/entity_id": person.pk,
         "messages/message_id": message.pk,
         "battles/battle_id": battle.pk,
         "collections/collection_id": collection.pk,

@@ -47,12 +47,27 @@ class DocumentOutput(serializers.Serializer):
     status = serializers.CharField(help_text="pending, processing, ready or failed")
     error = serializers.CharField(help_text="why embedding failed; empty otherwise")
     chunk_count = serializers.IntegerField()
+    graph_status = serializers.CharField(
+        help_text="its part of the collection's knowledge graph: pending, building, ready, failed, "
+                  "or empty (no entity was found in it)")
+    entity_count = serializers.IntegerField()
+    relation_count = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     access_role = access_role_field()
 
     class Meta:
         ref_name = "RagDocument"
+
+
+class SentenceSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    start = serializers.IntegerField(help_text="offset in the chunk's text")
+    end = serializers.IntegerField()
+    relation_id = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "RagSearchSentence"
 
 
 class CollectionListCreateApi(APIView):
@@ -197,6 +212,7 @@ class SearchApi(APIView):
             score = serializers.FloatField()
             vector_score = serializers.FloatField(allow_null=True)
             text_score = serializers.FloatField(allow_null=True)
+            sentences = SentenceSerializer(many=True, help_text="graph modes: the sentences its edges were read from")
 
             class Meta:
                 ref_name = "RagSearchResult"
