@@ -5,7 +5,7 @@
 import { useQuery } from '@tanstack/react-query';
 
 import { api } from '../../../lib/api-client';
-import type { Page, RecipeRun, RunStatus } from './types';
+import type { RecipeRunPage, RunStatus } from './types';
 
 export const recipeRunsQueryKey = ['recipe-runs'] as const;
 
@@ -23,7 +23,7 @@ export function useRecipeRuns(recipeId: number) {
   return useQuery({
     queryKey: recipeRunsListKey(recipeId),
     queryFn: ({ signal }) =>
-      api.get<Page<RecipeRun>>('/api/v1/recipe-runs/', {
+      api.get<RecipeRunPage>('/api/v1/recipe-runs/', {
         query: { recipe: recipeId, page_size: 50 },
         signal,
       }),

@@ -2,7 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 
 import { api } from '../../../lib/api-client';
-import type { Page, Recipe } from './types';
+import type { RecipePage } from './types';
 
 export const recipesQueryKey = ['recipes'] as const;
 
@@ -10,6 +10,6 @@ export function useRecipes() {
   return useQuery({
     queryKey: [...recipesQueryKey, 'list'],
     queryFn: ({ signal }) =>
-      api.get<Page<Recipe>>('/api/v1/recipes/', { query: { page_size: 100 }, signal }),
+      api.get<RecipePage>('/api/v1/recipes/', { query: { page_size: 100 }, signal }),
   });
 }

@@ -1,28 +1,24 @@
 /**
- * The shapes of the recipe API's answers, read off the OpenAPI schema where it types them and
- * written out here where it holds free JSON (a run's progress and report, a preview's records).
+ * The shapes of the recipe API's answers: read off the generated OpenAPI types, with the
+ * parts the schema leaves as free JSON (a run's progress and report, its inputs) written out
+ * as the worker stores them, and the fields with model defaults marked as always sent.
  */
+import type { ApiResponse } from '../../../lib/api-client';
+import type { components } from '../../../lib/api-types';
 import type { StepPayload } from '../utils/steps';
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+type Schemas = components['schemas'];
 
-export interface RecipeVersionSummary {
-  id: number;
-  number: number;
-  created_at: string;
-}
+export type RunStatus = Schemas['RecipeRunStatusEnum'];
 
-export interface Recipe {
-  id: number;
-  name: string;
+export type Recipe = Omit<Schemas['Recipe'], 'steps' | 'description'> & {
   description: string;
   steps: StepPayload[];
-  version: number;
-  versions: RecipeVersionSummary[];
-  access_role?: string;
-  created_at: string;
-  updated_at: string;
-}
+};
+
+export type RecipePage = Omit<ApiResponse<'/api/v1/recipes/', 'get', 200>, 'results'> & {
+  results: Recipe[];
+};
 
 export interface RunProgress {
   step?: number;
@@ -64,41 +60,23 @@ export interface RunReport {
   seconds: number;
 }
 
-export interface RunOutput {
-  part: string;
-  dataset: number;
-  dataset_version: number;
-  number: number;
-}
+export type RunOutput = Schemas['RecipeRunOutput'];
 
-export interface RecipeRun {
-  id: number;
-  recipe: number;
-  recipe_name: string;
-  recipe_version: number;
-  inputs: number[];
-  output_name: string;
-  outputs: RunOutput[];
+export type RecipeRun = Omit<
+  Schemas['RecipeRun'],
+  'status' | 'progress' | 'report' | 'inputs' | 'steps' | 'error'
+> & {
   status: RunStatus;
   progress: RunProgress | null;
-  report: RunReport | null;
+  /** Empty (`{}`) until the run ends. */
+  report: Partial<RunReport> | null;
+  inputs: number[];
+  steps: StepPayload[];
   error: string;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
+};
 
-export interface Page<T> {
-  count: number;
-  next: string | null;
-  previous: string | null;
-  results: T[];
-}
+export type RecipeRunPage = Omit<ApiResponse<'/api/v1/recipe-runs/', 'get', 200>, 'results'> & {
+  results: RecipeRun[];
+};
 
-export interface StepPreview {
-  index: number;
-  type: string;
-  records_in: number;
-  records_out: number;
-  records: Record<string, unknown>[];
-}
+export type StepPreview = Schemas['RecipeStepPreview'];

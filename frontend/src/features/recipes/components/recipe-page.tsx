@@ -67,7 +67,7 @@ function RecipeDetail({ recipe }: { recipe: Recipe }) {
       />
       <section className={section.detail} aria-labelledby="runs-title">
         <h2 id="runs-title">Runs</h2>
-        <RunsTable recipeId={recipe.id} steps={recipe.steps.map((step) => step.type)} />
+        <RunsTable recipeId={recipe.id} />
       </section>
       <RunRecipeDialog
         recipe={recipe}

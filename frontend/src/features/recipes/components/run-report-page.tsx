@@ -17,7 +17,7 @@ import { Button } from '../../../components/ui/button';
 import { FormError } from '../../../components/ui/form';
 import { formatDateTime } from '../../../lib/format';
 import { formatBytes } from '../../../lib/format-bytes';
-import { useRecipeRun } from '../api/get-recipe-run';
+import { runReport, useRecipeRun } from '../api/get-recipe-run';
 import { isActive } from '../api/get-recipe-runs';
 import { useRecipeRunAction } from '../api/recipe-run-action';
 import type { RecipeRun, RunReport, StepReport } from '../api/types';
@@ -182,6 +182,7 @@ export function RunReportPage({ runId }: { runId: number }) {
   useRecipeRunUpdates();
   const run = useRecipeRun(runId);
   const data = run.data;
+  const report = data ? runReport(data) : null;
   return (
     <Page
       title={data ? `Run of “${data.recipe_name}”` : 'Recipe run'}
@@ -199,21 +200,21 @@ export function RunReportPage({ runId }: { runId: number }) {
                   <time dateTime={data.created_at}>{formatDateTime(data.created_at)}</time>
                 </span>
               </p>
-              <RunProgress run={data} steps={data.report?.steps.map((step) => step.type)} />
+              <RunProgress run={data} steps={data.steps.map((step) => step.type)} />
               {data.error && <FormError>{data.error}</FormError>}
               {data.outputs.length > 0 && (
                 <p data-testid="run-outputs">
                   Output:{' '}
                   {data.outputs.map((output) => (
                     <Link key={output.dataset_version} to={datasetVersionLink(output)}>
-                      {data.output_name} {output.part} v{output.number}{' '}
+                      {output.dataset_name} v{output.number} ({output.part}){' '}
                     </Link>
                   ))}
                 </p>
               )}
             </section>
-            {data.report ? (
-              <Report report={data.report} />
+            {report ? (
+              <Report report={report} />
             ) : (
               <p className={muted.text} role="status">
                 The report appears here when the run ends.

@@ -13,15 +13,15 @@ import { FormError } from '../../../components/ui/form';
 import { formatDateTime } from '../../../lib/format';
 import { isActive, useRecipeRuns } from '../api/get-recipe-runs';
 import { useRecipeRunAction } from '../api/recipe-run-action';
-import type { RecipeRun } from '../api/types';
+import type { RecipeRun, RunOutput } from '../api/types';
 import { RunProgress, RunStatusBadge } from './run-status';
 
 /** Where the Datasets page shows one version. */
-export function datasetVersionLink(output: RecipeRun['outputs'][number]): string {
+export function datasetVersionLink(output: RunOutput): string {
   return `/datasets?dataset=${output.dataset}&version=${output.dataset_version}`;
 }
 
-export function RunsTable({ recipeId, steps }: { recipeId: number; steps: readonly string[] }) {
+export function RunsTable({ recipeId }: { recipeId: number }) {
   const runs = useRecipeRuns(recipeId);
   const action = useRecipeRunAction();
   const [error, setError] = useState<string | null>(null);
@@ -66,12 +66,12 @@ export function RunsTable({ recipeId, steps }: { recipeId: number; steps: readon
                 <td>v{run.recipe_version}</td>
                 <td>
                   <RunStatusBadge run={run} />
-                  <RunProgress run={run} steps={steps} />
+                  <RunProgress run={run} steps={run.steps.map((step) => step.type)} />
                 </td>
                 <td>
                   {run.outputs.map((output) => (
                     <Link key={output.dataset_version} to={datasetVersionLink(output)}>
-                      {output.part} v{output.number}{' '}
+                      {output.dataset_name} v{output.number}{' '}
                     </Link>
                   ))}
                 </td>

@@ -10,7 +10,7 @@ import { datasetsQueryKey } from '../../../lib/api/get-datasets';
 import { NotificationsContext } from '../../../lib/notifications';
 import { recipeRunQueryKey } from '../api/get-recipe-run';
 import { recipeRunsQueryKey } from '../api/get-recipe-runs';
-import type { Page, RecipeRun, RunProgress } from '../api/types';
+import type { RecipeRun, RecipeRunPage, RunProgress } from '../api/types';
 
 interface ProgressMessage extends RunProgress {
   id: number;
@@ -32,7 +32,7 @@ function applyProgress(queryClient: QueryClient, message: ProgressMessage): void
   queryClient.setQueryData<RecipeRun>(recipeRunQueryKey(message.id), (run) =>
     run ? withProgress(run, message) : run,
   );
-  queryClient.setQueriesData<Page<RecipeRun>>(
+  queryClient.setQueriesData<RecipeRunPage>(
     { queryKey: [...recipeRunsQueryKey, 'list'] },
     (page) =>
       page ? { ...page, results: page.results.map((r) => withProgress(r, message)) } : page,
