@@ -1,0 +1,155 @@
+"""Steps that rewrite records: normalize, pii_scrub and template."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import unicodedata
+from collections import Counter
+
+from ml.data.pipeline.recipe import Normalize, PiiScrub, Template
+from ml.data.pipeline.records import DEFAULT_COLUMNS, Item, rewrite_text
+from ml.data.pipeline.report import StepReport
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SPACES = re.compile(r"[^\S\n]+")
+_LINE_EDGES = re.compile(r" ?\n ?")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+class NormalizeOp:
+    def __init__(self, step: Normalize, report: StepReport):
+        self.step = step
+
+    def text(self, s: str) -> str:
+        if self.step.control:
+            s = _CONTROL.sub("", s.replace("\r\n", "\n"))
+        if self.step.nfkc and not s.isascii():
+            s = unicodedata.normalize("NFKC", s)
+        if self.step.whitespace:
+            s = _SPACES.sub(" ", s.replace("\r\n", "\n"))
+            s = _BLANK_RUNS.sub("\n\n", _LINE_EDGES.sub("\n", s)).strip()
+        return s
+
+    def process(self, items: list[Item]) -> list[Item]:
+        for item in items:
+            item.data = rewrite_text(item.data, item.columns, self.text)
+        return items
+
+
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
+)
+_CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
+_IPV4 = re.compile(
+    r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.])"
+)
+_IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
+_PHONE = re.compile(
+    r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){1,4}(?![\w])"
+)
+_DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}")
+_DIGIT = re.compile(r"\d")
+TOKENS = {"email": "<EMAIL>", "phone": "<PHONE>", "ip": "<IP>", "card": "<CARD>"}
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+class PiiScrubOp:
+    """E-mail addresses, card numbers (13-19 digits passing the Luhn check), IPv4/IPv6
+    addresses and phone numbers (7-15 digits, not a date nor a list of small numbers) become `<EMAIL>`, `<CARD>`, `<IP>`,
+    `<PHONE>`; cards go before phones so a card is never counted as a phone."""
+
+    def __init__(self, step: PiiScrub, report: StepReport):
+        self.kinds = set(step.kinds)
+        self.report = report
+        self.counts: Counter = Counter({k: 0 for k in step.kinds})
+
+    def _sub(self, kind: str, pattern: re.Pattern, s: str, accept=None) -> str:
+        def replace(match: re.Match) -> str:
+            if accept is not None and not accept(match.group()):
+                return match.group()
+            self.counts[kind] += 1
+            return TOKENS[kind]
+
+        return pattern.sub(replace, s)
+
+    def text(self, s: str) -> str:
+        if "email" in self.kinds and "@" in s:
+            s = self._sub("email", _EMAIL, s)
+        if not _DIGIT.search(s) and ":" not in s:
+            return s
+        if "card" in self.kinds:
+            s = self._sub("card", _CARD, s, lambda m: luhn_ok(re.sub(r"\D", "", m)))
+        if "ip" in self.kinds:
+            s = self._sub("ip", _IPV4, s)
+            if "::" in s or s.count(":") >= 3:
+                s = self._sub("ip", _IPV6, s, _is_ipv6)
+        if "phone" in self.kinds:
+            s = self._sub("phone", _PHONE, s, _is_phone)
+        return s
+
+    def process(self, items: list[Item]) -> list[Item]:
+        for item in items:
+            item.data = rewrite_text(item.data, item.columns, self.text)
+        self.report.stats.update(self.counts)
+        return items
+
+
+def _is_ipv6(s: str) -> bool:
+    try:
+        ipaddress.IPv6Address(s)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_phone(s: str) -> bool:
+    digits = sum(ch.isdigit() for ch in s)
+    if not 7 <= digits <= 15 or _DATE.fullmatch(s):
+        return False
+    # Numbers apart by spaces alone ("10 20 30 40") are a list unless there are enough for a
+    # full number with area code.
+    return digits >= 10 or any(ch in s for ch in "+(-.")
+
+
+class TemplateOp:
+    """Maps each record's columns into a pair, a chat or a text; the record is replaced."""
+
+    def __init__(self, step: Template, report: StepReport):
+        self.step = step
+        self.report = report
+
+    def _render(self, data: dict) -> dict:
+        s = self.step
+        if s.mode == "text":
+            return {"text": s.text.format_map(data)}
+        prompt, response = s.prompt.format_map(data), s.response.format_map(data)
+        if s.mode == "pair":
+            return {"prompt": prompt, "response": response}
+        messages = [{"role": "system", "content": s.system.format_map(data)}] if s.system else []
+        messages += [
+            {"role": "user", "content": prompt},
+            {"role": "assistant", "content": response},
+        ]
+        return {"messages": messages}
+
+    def process(self, items: list[Item]) -> list[Item]:
+        out = []
+        for item in items:
+            try:
+                item.data = self._render(item.data)
+            except KeyError as exc:
+                self.report.fail(item, f"no column {exc.args[0]!r}")
+                continue
+            item.columns = DEFAULT_COLUMNS
+            out.append(item)
+        return out
