@@ -1,0 +1,100 @@
+"""The feature store API: the registry's groups, asking for a group (computed once and reused),
+its statistics once materialized, comparing two versions, the records browser filtered by
+feature ranges, bad input as 400s and another user's version as a 404."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.pipelines.features import features_materialize
+from apps.pipelines.models import FeatureMaterialization
+
+from .factories import jsonl, valid_version
+
+pytestmark = pytest.mark.django_db
+
+
+def _materialized(client, version_id: int, group: str = "basic") -> dict:
+    """Asks for the group and runs the worker's service for it here."""
+    asked = client.post(f"/api/v1/dataset-versions/{version_id}/features/", {"groups": [group]}, format="json")
+    assert asked.status_code == 202, asked.content
+    features_materialize(materialization_id=asked.json()[0]["id"], execution_id="test")
+    return next(m for m in client.get(f"/api/v1/dataset-versions/{version_id}/features/").json()
+                if m["group"] == group)
+
+
+def test_the_registry_lists_groups_with_their_features(make_user, api_client_for):
+    # when
+    groups = {g["name"]: g for g in api_client_for(make_user()).get("/api/v1/feature-groups/").json()}
+    # then
+    assert set(groups) == {"basic", "dedup", "personality", "embedding"}
+    basic = {f["name"]: f for f in groups["basic"]["features"]}
+    assert basic["tokens"]["dtype"] == "int" and basic["language"]["dtype"] == "str"
+    assert groups["embedding"]["features"][0]["dtype"] == "vector"
+
+
+def test_materialized_basic_features_have_statistics_and_are_computed_once(make_user, api_client_for):
+    # given
+    user = make_user()
+    version = valid_version(user, jsonl([{"text": "a" * n} for n in (5, 10, 15, 20)]))
+    client = api_client_for(user)
+    # when
+    done = _materialized(client, version.pk)
+    again = client.post(f"/api/v1/dataset-versions/{version.pk}/features/", {"groups": ["basic"]}, format="json")
+    # then
+    assert done["status"] == "succeeded" and done["rows"] == 4
+    chars = done["statistics"]["chars"]
+    assert (chars["count"], chars["min"], chars["max"], chars["mean"]) == (4, 5, 20, 12.5)
+    assert sum(chars["histogram"]["counts"]) == 4
+    assert again.json()[0]["status"] == "succeeded"
+    assert FeatureMaterialization.objects.count() == 1
+
+
+def test_the_records_browser_keeps_records_within_every_feature_range(make_user, api_client_for):
+    # given
+    user = make_user()
+    texts = ["tiny", "a medium sized sentence here", "x" * 80, "another medium sentence"]
+    version = valid_version(user, jsonl([{"text": t} for t in texts]))
+    client = api_client_for(user)
+    _materialized(client, version.pk)
+    # when
+    page = client.get(f"/api/v1/dataset-versions/{version.pk}/records/?where=chars:10:50&limit=1").json()
+    rest = client.get(f"/api/v1/dataset-versions/{version.pk}/records/?where=chars:10:50&offset=1").json()
+    bad = client.get(f"/api/v1/dataset-versions/{version.pk}/records/?where=flavour:1:2")
+    # then
+    assert [(r["index"], r["record"]["data"]["text"]) for r in page["results"]] == [(1, texts[1])]
+    assert page["next_offset"] == 1
+    assert [r["index"] for r in rest["results"]] == [3]
+    assert rest["results"][0]["features"]["chars"] == len(texts[3])
+    assert bad.status_code == 400 and "where" in bad.json()["error"]["fields"]
+
+
+def test_comparing_two_versions_names_the_shifted_feature(make_user, api_client_for):
+    # given: the same kind of English, three times longer
+    user = make_user()
+    short = [{"text": f"This is a short English sentence number {i}."} for i in range(40)]
+    long = [{"text": r["text"] * 3} for r in short]
+    a, b = valid_version(user, jsonl(short), name="a"), valid_version(user, jsonl(long), name="b")
+    client = api_client_for(user)
+    _materialized(client, a.pk)
+    _materialized(client, b.pk)
+    # when
+    shifts = client.get(f"/api/v1/dataset-versions/{a.pk}/features/compare/?other={b.pk}").json()["features"]
+    # then
+    assert shifts["chars"]["shifted"] is True
+    assert shifts["language"]["shifted"] is False
+
+
+def test_an_unknown_group_is_a_400_and_another_users_version_a_404(make_user, api_client_for):
+    # given
+    owner, other = make_user(), make_user()
+    version = valid_version(owner, jsonl([{"text": "hello"}]))
+    # when
+    unknown = api_client_for(owner).post(f"/api/v1/dataset-versions/{version.pk}/features/",
+                                         {"groups": ["flavour"]}, format="json")
+    theirs = api_client_for(other).post(f"/api/v1/dataset-versions/{version.pk}/features/",
+                                        {"groups": ["basic"]}, format="json")
+    # then
+    assert unknown.status_code == 400 and "groups" in unknown.json()["error"]["fields"]
+    assert theirs.status_code == 404
+    assert api_client_for(other).get(f"/api/v1/dataset-versions/{version.pk}/records/").status_code == 404
