@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "ml.sou.cli",
     "ml.infer.cli",
     "ml.personality.cli",
+    "ml.data.pipeline.cli",
     "sloughgpt.mlflow_import",
     "sloughgpt.sweep_cli",
 )

@@ -1,0 +1,47 @@
+"""The `sloughgpt data` command group: `run` applies a recipe (TOML) to input files or
+folders and writes the result to a folder, with a progress line on stderr and the report
+(JSON) on stdout. A bad recipe prints one `error:` line naming the step and field, status 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    data = subparsers.add_parser("data", help="clean, filter, deduplicate, split and mix datasets")
+    actions = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    run = actions.add_parser("run", help="apply a recipe to inputs, writing JSON-lines files")
+    run.add_argument("recipe", metavar="RECIPE.toml", help="[[steps]] tables, each with a type")
+    run.add_argument("inputs", metavar="INPUT", nargs="+", help=".jsonl/.json/.csv/.txt file or folder")
+    run.add_argument("--out", required=True, metavar="DIR", help="where data.jsonl (or the split parts) go")
+    run.add_argument("--quiet", action="store_true", help="no progress line")
+    run.set_defaults(func=_run)
+
+
+def _progress(event) -> None:
+    print(
+        f"\r{event.fraction:6.1%}  read {event.records_in:,}  written {event.records_out:,}",
+        end="",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ml.data.errors import DataFormatError
+    from ml.data.pipeline import RecipeError, RecipeInput, load_recipe_toml, run_recipe
+
+    try:
+        recipe = load_recipe_toml(args.recipe)
+        inputs = [RecipeInput(Path(p), name=Path(p).name) for p in args.inputs]
+        report = run_recipe(recipe, inputs, args.out, on_progress=None if args.quiet else _progress)
+    except (RecipeError, DataFormatError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        print(file=sys.stderr)
+    print(json.dumps(report.to_dict(), indent=2))
+    return 0
