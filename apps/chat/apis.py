@@ -16,7 +16,7 @@ from apps.core.pagination import paginate, paginated_schema
 from apps.personalities.serializers import PersonalityScoreOutput
 
 from . import services
-from .models import Message
+from .models import Conversation, Message
 from .quotas import quota_status
 from .realtime import MESSAGE_FIELDS
 from .selectors import conversation_get, conversation_list, conversation_personality_trend
@@ -50,6 +50,9 @@ class ConversationInputSerializer(SettingsSerializer):
     system_prompt = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     collection_ids = serializers.ListField(child=serializers.IntegerField(min_value=1),
                                            max_length=20, required=False)
+    retrieval_mode = serializers.ChoiceField(
+        choices=Conversation.RetrievalMode.choices, required=False,
+        help_text="how sources are found in the collections: hybrid (default), graph or hybrid+graph")
 
     class Meta:
         ref_name = "ConversationCreate"
@@ -98,6 +101,7 @@ class ConversationOutputSerializer(serializers.Serializer):
     seed = serializers.IntegerField(allow_null=True)
     steering_strength = serializers.FloatField(allow_null=True)
     collection_ids = serializers.SerializerMethodField()
+    retrieval_mode = serializers.CharField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     access_role = access_role_field()

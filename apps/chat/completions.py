@@ -31,11 +31,23 @@ def _personality_version_id(user, personality: int | str) -> int:
         raise OpenAIError(400, exc.messages[0], param="personality") from None
 
 
+def _check_collections(user, collection_ids: list[int]) -> None:
+    from apps.core.access import access_queryset
+    from apps.rag.models import Collection
+
+    found = set(access_queryset(Collection, user=user).filter(pk__in=collection_ids).values_list("pk", flat=True))
+    missing = next((pk for pk in collection_ids if pk not in found), None)
+    if missing is not None:
+        raise OpenAIError(404, f"No collection with id {missing}.", param="sloughgpt.collections",
+                          code="collection_not_found")
+
+
 def completion_start(*, user, name: str, prompt: dict, settings: dict, param: str,
-                     personality: int | str | None = None) -> str:
+                     personality: int | str | None = None, retrieval: dict | None = None) -> str:
     """Enqueue the generation of `prompt` ({"messages": [...]} or {"prompt": "..."}) by the
     model `name` the user can read (NAME, NAME:VERSION or NAME:VERSION:QTYPE) with sampling `settings`
-    (None for the file's defaults); returns the request id its events are read by."""
+    (None for the file's defaults), grounded in `retrieval` ({"collection_ids", "mode"}) when
+    given; returns the request id its events are read by."""
     try:
         version, _ = model_resolve(user=user, name=name)
     except NotFound as exc:
@@ -43,6 +55,9 @@ def completion_start(*, user, name: str, prompt: dict, settings: dict, param: st
                           param="model", code="model_not_found") from None
     if personality is not None:
         prompt = {**prompt, "personality_version_id": _personality_version_id(user, personality)}
+    if retrieval is not None:
+        _check_collections(user, retrieval["collection_ids"])
+        prompt = {**prompt, "retrieval": retrieval}
     try:
         lease = quota_acquire(user_id=user.pk, want_tokens=settings["max_tokens"])
     except QuotaExceeded as exc:

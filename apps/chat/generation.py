@@ -49,7 +49,7 @@ def _retrieve(conversation: Conversation, query: str, collection_ids: list[int])
     if not collection_ids:
         return []
     return rag_retrieve(user=conversation.owner, query=query, collection_ids=collection_ids,
-                        k=setting("SLOUGHGPT_CHAT_RAG_CHUNKS"))
+                        k=setting("SLOUGHGPT_CHAT_RAG_CHUNKS"), mode=conversation.retrieval_mode)
 
 
 def conversation_plan(conversation: Conversation, engine, lease: Lease | None, *,
@@ -230,6 +230,21 @@ def _completion_personality(user, payload: dict) -> tuple[str, dict]:
     return chat_settings(personality_version_load(personality_version_get(user=user, version_id=version_id)))
 
 
+def _completion_sources(user, payload: dict) -> tuple[str, list[dict]]:
+    """(the sources block, its citations) for a request grounded in collections (its
+    `sloughgpt` extension), retrieved for its last user turn; the collections are checked
+    again here, as a chat reply's are."""
+    retrieval = payload.get("retrieval")
+    if not retrieval:
+        return "", []
+    from apps.rag.retrieval import rag_retrieve
+
+    question = next((m["content"] for m in reversed(payload.get("messages") or []) if m["role"] == "user"), "")
+    chunks = rag_retrieve(user=user, query=question, collection_ids=retrieval["collection_ids"],
+                          k=setting("SLOUGHGPT_CHAT_RAG_CHUNKS"), mode=retrieval["mode"])
+    return sources_block(chunks) if chunks else ("", [])
+
+
 def _record_completion(payload: dict, result: GenerationResult | None, error: Exception | None, *,
                        started_at: float, relayed_at: float) -> None:
     """The completion's inference record (apps.monitoring); the prompt is its last user turn."""
@@ -278,8 +293,9 @@ def completion_generate(*, payload: dict) -> None:
         if lease is not None:
             max_tokens = min(max_tokens, lease.tokens)
         prompt = payload.get("messages") or payload.get("prompt")
-        if persona_prompt and isinstance(prompt, list):
-            prompt = with_system_prompt(prompt, persona_prompt)
+        sources, citations = _completion_sources(user, payload)
+        if isinstance(prompt, list):
+            prompt = with_system_prompt(with_system_prompt(prompt, sources), persona_prompt)
         try:
             request = within_context(engine.request, prompt, chosen=requested is not None,
                                      max_tokens=max_tokens, **settings)
@@ -299,6 +315,7 @@ def completion_generate(*, payload: dict) -> None:
         )
         used = result.completion_tokens
         push_reply(request_id, {
+            **({"citations": citations} if "retrieval" in payload else {}),
             "type": "done", "finish_reason": "length" if result.finish_reason == "length" else "stop",
             "usage": {"prompt_tokens": result.prompt_tokens,
                       "completion_tokens": result.completion_tokens,

@@ -15,6 +15,11 @@ SETTINGS_FIELDS = ("temperature", "top_p", "top_k", "min_p", "repetition_penalty
 
 
 class Conversation(OwnedModel):
+    class RetrievalMode(models.TextChoices):
+        HYBRID = "hybrid"  # vector + full-text search (apps.rag.retrieval)
+        GRAPH = "graph"  # the chunks behind the knowledge graph's edges near the question
+        HYBRID_GRAPH = "hybrid+graph"  # both, fused by reciprocal rank
+
     title = models.CharField(max_length=200, blank=True)
     # Kept when the version is deleted, so the history stays readable.
     model_version = models.ForeignKey(
@@ -41,6 +46,9 @@ class Conversation(OwnedModel):
     # Multiple of the model's personality steering vectors; null means the file's default.
     steering_strength = models.FloatField(null=True, blank=True)
     collections = models.ManyToManyField("rag.Collection", blank=True, related_name="+")
+    # How sources are found in the collections for each reply.
+    retrieval_mode = models.CharField(max_length=16, choices=RetrievalMode.choices,
+                                      default=RetrievalMode.HYBRID)
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -76,7 +84,9 @@ class Message(OwnedModel):
     completion_tokens = models.PositiveIntegerField(null=True, blank=True)
     ttft_ms = models.FloatField(null=True, blank=True)
     tokens_per_s = models.FloatField(null=True, blank=True)
-    # [{"source", "document_id", "document_name", "chunk_index", "score"}], numbered as cited.
+    # [{"source", "document_id", "document_name", "chunk_index", "score"}], numbered as cited;
+    # a source found through the knowledge graph adds "sentences" ([{"text", "start", "end"}],
+    # offsets in the chunk): those its edges were read from.
     citations = models.JSONField(default=list, blank=True)
     feedback = models.CharField(max_length=8, choices=Feedback.choices, blank=True)
     # The answer as the user corrected it; exported as a better response.

@@ -1,9 +1,11 @@
 """The OpenAI-compatible API under /v1 (the official `openai` client works unchanged):
 `GET /v1/models`, `GET /v1/models/<name>`, `POST /v1/chat/completions`,
 `POST /v1/completions` (streamed as server-sent events or whole) and `POST /v1/embeddings`.
-Chat completions take one extension field, `personality`: a personality's id, or a name (one
+Chat completions take two extension fields: `personality`, a personality's id, or a name (one
 of the caller's own, else a built-in such as "sage"), whose prompt and sampling defaults the
-reply then has.
+reply then has; and `sloughgpt`: {"collections": [ids], "retrieval_mode": "hybrid" | "graph" |
+"hybrid+graph"}, documents to ground the reply in, whose citations come back in the
+response's own `sloughgpt` field (the last chunk's, when streamed).
 
 Callers authenticate with a personal API token (`Authorization: Bearer sg_...`); models are
 the ready model versions the caller can read (their own, their teams' and those shared with
@@ -55,6 +57,8 @@ EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 EMBEDDING_ALIASES = {EMBEDDING_MODEL, f"sentence-transformers/{EMBEDDING_MODEL}"}
 MAX_EMBEDDING_INPUTS = 2048
 MAX_STOP_SEQUENCES = 4
+MAX_COLLECTIONS = 20  # as a conversation's
+RETRIEVAL_MODES = ("hybrid", "graph", "hybrid+graph")
 DELTA_TIMEOUT_S = 300  # a decode step never takes this long; a silent worker has died
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
 
@@ -225,6 +229,31 @@ def _personality(data: dict) -> int | str | None:
                            "/api/v1/personalities/ lists yours and the built-ins).", param="personality")
 
 
+def _retrieval(data: dict) -> dict | None:
+    """The `sloughgpt` extension: {"collection_ids", "mode"}, or None when absent."""
+    extension = data.get("sloughgpt")
+    if extension is None:
+        return None
+    if not isinstance(extension, dict) or set(extension) - {"collections", "retrieval_mode"}:
+        raise OpenAIError(400, "'sloughgpt' must be an object with 'collections' and optionally "
+                               "'retrieval_mode'.", param="sloughgpt")
+    collections = extension.get("collections")
+    if not isinstance(collections, list) or not 0 < len(collections) <= MAX_COLLECTIONS or not all(
+            isinstance(pk, int) and not isinstance(pk, bool) and 0 < pk < 1 << 63 for pk in collections):
+        raise OpenAIError(400, f"'sloughgpt.collections' must be a list of 1 to {MAX_COLLECTIONS} "
+                               "collection ids.", param="sloughgpt.collections")
+    mode = extension.get("retrieval_mode", "hybrid")
+    if mode not in RETRIEVAL_MODES:
+        raise OpenAIError(400, f"'sloughgpt.retrieval_mode' must be one of {', '.join(RETRIEVAL_MODES)}.",
+                          param="sloughgpt.retrieval_mode")
+    return {"collection_ids": list(dict.fromkeys(collections)), "mode": mode}
+
+
+def _extension(done: dict) -> dict:
+    """The response's `sloughgpt` field: the citations of the sources the reply was given."""
+    return {"sloughgpt": {"citations": done["citations"]}} if "citations" in done else {}
+
+
 # -- running a completion on a worker -------------------------------------------------------------
 class _Replies:
     """Reads one request's events from its Redis list; one connection per event loop."""
@@ -267,12 +296,12 @@ def _completion_start(**kwargs) -> str:
 
 
 async def _start(user, name: str, prompt: dict, settings: dict, param: str,
-                 personality: int | str | None = None) -> tuple[str, dict]:
+                 personality: int | str | None = None, retrieval: dict | None = None) -> tuple[str, dict]:
     """Start the generation (completions.completion_start); returns (request id, the
     worker's "start" event)."""
     request_id = await sync_to_async(_completion_start, thread_sensitive=False)(
         user=user, name=name, prompt=prompt, settings=settings, param=param,
-        personality=personality)
+        personality=personality, retrieval=retrieval)
     async with _Replies(request_id) as replies:
         try:
             first = await replies.next(setting("SLOUGHGPT_INFERENCE_START_TIMEOUT_S"))
@@ -337,7 +366,7 @@ async def chat_completions(request, user):
     data = _body(request)
     name, messages, settings = _model_name(data), _messages(data), _settings(data)
     request_id, _ = await _start(user, name, {"messages": messages}, settings, "messages",
-                                 _personality(data))
+                                 _personality(data), _retrieval(data))
     completion_id, created = f"chatcmpl-{request_id}", int(time.time())
 
     def chunk(delta: dict, finish: str | None = None) -> dict:
@@ -352,6 +381,7 @@ async def chat_completions(request, user):
             "system_fingerprint": None, "usage": done["usage"],
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
                          "logprobs": None, "finish_reason": done["finish_reason"]}],
+            **_extension(done),
         })
 
     async def chunks():
@@ -360,7 +390,7 @@ async def chat_completions(request, user):
             if event["type"] == "delta":
                 yield _sse(chunk({"content": event["text"]}))
             elif event["type"] == "done":
-                yield _sse(chunk({}, event["finish_reason"]))
+                yield _sse({**chunk({}, event["finish_reason"]), **_extension(event)})
                 if _include_usage(data):
                     yield _sse({**chunk({}), "choices": [], "usage": event["usage"]})
             else:

@@ -54,6 +54,17 @@ PERSONALITY = {"nullable": True, "oneOf": [
                    "built-in (GET /api/v1/personalities/). Its system prompt opens the "
                    "conversation and its sampling defaults fill what the request leaves out."}
 
+RETRIEVAL = {
+    "type": "object", "additionalProperties": False, "required": ["collections"],
+    "properties": {
+        "collections": {"type": "array", "minItems": 1, "maxItems": 20,
+                        "items": {"type": "integer", "minimum": 1, "maximum": (1 << 63) - 1}},
+        "retrieval_mode": {"type": "string", "enum": ["hybrid", "graph", "hybrid+graph"],
+                           "default": "hybrid"}},
+    "description": "SloughGPT extension: ground the reply in your collections' documents "
+                   "(GET /api/v1/rag/collections/), found by hybrid search, the knowledge graph, "
+                   "or both; the response's `sloughgpt.citations` lists the sources given."}
+
 
 def _completion_fields(choice: dict) -> dict:
     return {"type": "object", "required": ["id", "object", "created", "model", "choices"],
@@ -88,7 +99,7 @@ COMPONENTS = {
                         "type": "object", "required": ["type", "text"], "properties": {
                             "type": {"type": "string", "enum": ["text"]},
                             "text": {"type": "string"}}}}]}}}},
-            "personality": PERSONALITY, **SAMPLING}},
+            "personality": PERSONALITY, "sloughgpt": RETRIEVAL, **SAMPLING}},
     "ChatCompletion": _completion_fields({
         "type": "object", "properties": {
             "index": {"type": "integer"}, "finish_reason": FINISH,

@@ -40,11 +40,15 @@ def sources_block(chunks: Sequence) -> tuple[str, list[dict]]:
     for number, chunk in enumerate(chunks, start=1):
         lines.append(f"[{number}] {chunk.document_name} (part {chunk.chunk_index + 1}):\n"
                      f"{chunk.text.strip()}")
-        citations.append({
+        citation = {
             "source": number, "document_id": chunk.document_id,
             "document_name": chunk.document_name, "chunk_index": chunk.chunk_index,
             "score": round(chunk.score, 6),
-        })
+        }
+        if chunk.sentences:  # found through the knowledge graph: the sentences it used
+            citation["sentences"] = [{"text": s.text, "start": s.start, "end": s.end}
+                                     for s in chunk.sentences]
+        citations.append(citation)
     return "\n\n".join(lines), citations
 
 

@@ -115,7 +115,7 @@ def _collections(*, user, collection_ids: Iterable[int]) -> list[Collection]:
 def conversation_create(*, user, model_version_id: int, title: str = "", qtype: str = "",
                         personality_id: int | None = None, personality: str = "",
                         system_prompt: str = "", collection_ids: Iterable[int] = (),
-                        **settings) -> Conversation:
+                        retrieval_mode: str = Conversation.RetrievalMode.HYBRID, **settings) -> Conversation:
     """A conversation with a model version; `personality_id` (or a `personality` name, the
     older form) picks the personality whose current version its replies speak as."""
     version = _check_model(user=user, model_version_id=model_version_id, qtype=qtype)
@@ -124,7 +124,7 @@ def conversation_create(*, user, model_version_id: int, title: str = "", qtype: 
     collections = _collections(user=user, collection_ids=collection_ids)
     conversation = Conversation.objects.create(
         owner=user, model_version=version, title=title.strip(), qtype=qtype,
-        personality_version=persona, system_prompt=system_prompt,
+        personality_version=persona, system_prompt=system_prompt, retrieval_mode=retrieval_mode,
         **{key: settings.get(key) for key in SETTINGS_FIELDS},
     )
     conversation.collections.set(collections)
@@ -152,7 +152,7 @@ def conversation_update(*, user, conversation_id: int, **changes) -> Conversatio
         conversation.collections.set(_collections(user=user, collection_ids=changes.pop("collection_ids")))
     if "title" in changes:
         conversation.title = changes.pop("title").strip()
-    for key in ("system_prompt", *SETTINGS_FIELDS):
+    for key in ("system_prompt", "retrieval_mode", *SETTINGS_FIELDS):
         if key in changes:
             setattr(conversation, key, changes.pop(key))
     _check_max_tokens(conversation.model_version, conversation.max_tokens)

@@ -128,9 +128,9 @@ def test_a_personality_gives_its_system_prompt_and_sampling_defaults():
 def test_sources_are_numbered_in_the_prompt_and_in_the_citations():
     # given
     chunks = [SimpleNamespace(document_id=7, document_name="sea.txt", chunk_index=2,
-                              text="Whales sing. ", score=0.5),
+                              text="Whales sing. ", score=0.5, sentences=()),
               SimpleNamespace(document_id=9, document_name="fox.md", chunk_index=0,
-                              text="Foxes jump.", score=0.25)]
+                              text="Foxes jump.", score=0.25, sentences=())]
     # when
     block, citations = sources_block(chunks)
     system = system_message(["You are kind.", "", block])
