@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.accounts.services import api_token_create
 from apps.arena.tests.factories import finished_battle
+from apps.cards.tests.factories import deck
 from apps.chat.models import Message
 from apps.chat.tests.factories import conversation, model_version
 from apps.experiments.tests.factories import log_series, make_artifact, make_experiment, make_run
@@ -66,6 +67,7 @@ def seed_user(user) -> Seed:
     share_set(user=user, kind="dataset", object_id=version.dataset_id, team_id=team.pk, level="read")
     invitation = invitation_create(user=user, team_id=team.pk, email=f"invitee-{user.pk}@example.com",
                                    role="member", site_url="http://testserver")
+    study = deck(user, name="seed deck", cards=(("Capital of Peru?", "Lima"),))
     spare_token = api_token_create(user=user, name="spare").token
     secret = api_token_create(user=user, name="schema test").secret
     return Seed(token=secret, path_values={
@@ -103,4 +105,6 @@ def seed_user(user) -> Seed:
         "kind/account_id": user.pk,
         "traces/trace_id": served.pk,
         "rules/rule_id": rule.pk,
+        "decks/deck_id": study.pk,
+        "cards/card_id": study.cards.first().pk,
     })
