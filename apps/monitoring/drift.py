@@ -4,9 +4,11 @@ A check compares the version's traffic in a window (`window_hours` up to now) wi
 reference, for each `DriftKind`, with the tests of ml.eval.drift, and stores one
 `DriftResult` per kind. The reference is the version's first week of traffic (from its first
 served generation), or a dataset version its owner picked (apps.monitoring.drift_reference)
-for the kinds a dataset can describe; feedback always compares with the first week. While
-the window still overlaps the first week it starts where the week ends, so a window is
-never compared with itself.
+for the kinds a dataset can describe; feedback always compares with the first week. Output
+personality, unless the picked dataset describes it, compares with the version's personality
+evaluation (the metrics of its answers as served) when it has one, else with the first week;
+`DriftResult.reference_evaluation` says which. While the window still overlaps the first
+week it starts where the week ends, so a window is never compared with itself.
 
 Checks run in `drift_pass` (every SLOUGHGPT_DRIFT_PASS_EVERY_S, a self-scheduling task as
 the training dispatcher's safety net is): each version with traffic in its window whose last
@@ -34,7 +36,13 @@ from apps.datasets.models import DatasetVersion
 from apps.registry.models import ModelVersion
 from ml.eval.drift import DriftTest, insufficient, mmd_test, multi_ks_test, proportion_test
 
-from .drift_features import Features, dataset_features, reference_week_features, traffic_features
+from .drift_features import (
+    Features,
+    dataset_features,
+    evaluation_features,
+    reference_week_features,
+    traffic_features,
+)
 from .models import DriftKind, DriftResult, DriftSettings, InferenceRecord, UsageRollup
 
 REFERENCE_DAYS = 7  # the traffic reference: the version's first week
@@ -163,20 +171,25 @@ def drift_check(*, version_id: int, window_end: datetime | None = None) -> list[
     if config.reference_dataset_version_id:
         reference_samples_ensure(dataset_version_id=config.reference_dataset_version_id, seed=seed)
         dataset = dataset_features(dataset_version_id=config.reference_dataset_version_id, seed=seed)
+    evaluation = evaluation_features(model_version_id=version_id)
     results, windows = [], {}
     for kind in DriftKind.values:
         by_dataset = dataset is not None and _has(dataset, kind)
-        # Against a dataset the window is the last window_hours whatever the first week was.
-        start = end - timedelta(hours=config.window_hours) if by_dataset else traffic_window_start
+        by_evaluation = evaluation if kind == DriftKind.PERSONALITY and not by_dataset else None
+        reference = dataset if by_dataset else by_evaluation[1] if by_evaluation else week
+        # Against a dataset or an evaluation the window is the last window_hours whatever the
+        # first week was.
+        by_week = reference is week
+        start = traffic_window_start if by_week else end - timedelta(hours=config.window_hours)
         if start not in windows:
             windows[start] = traffic_features(model_version_id=version_id, start=start, end=end, seed=seed + 1)
         window = windows[start]
-        test = _test(kind, dataset if by_dataset else week, window, alpha=config.alpha,
-                     min_n=config.min_requests, seed=seed)
+        test = _test(kind, reference, window, alpha=config.alpha, min_n=config.min_requests, seed=seed)
         results.append(DriftResult(
             model_version_id=version_id, kind=kind, window_start=start, window_end=end,
-            reference_start=None if by_dataset else week_start, reference_end=None if by_dataset else week_end,
+            reference_start=week_start if by_week else None, reference_end=week_end if by_week else None,
             reference_dataset_version_id=config.reference_dataset_version_id if by_dataset else None,
+            reference_evaluation_id=by_evaluation[0] if by_evaluation else None,
             statistic=test.statistic, p_value=test.p_value, threshold=test.threshold, drifted=test.drifted,
             n_reference=test.n_reference, n_window=test.n_window, status=test.status,
             message=test.message[:300], details=test.details))

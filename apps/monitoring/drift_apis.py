@@ -27,8 +27,8 @@ class DriftResultOutput(serializers.ModelSerializer):
     class Meta:
         model = DriftResult
         fields = ["id", "kind", "window_start", "window_end", "reference_start", "reference_end",
-                  "reference_dataset_version_id", "statistic", "p_value", "threshold", "drifted",
-                  "n_reference", "n_window", "status", "message", "details", "created_at"]
+                  "reference_dataset_version_id", "reference_evaluation_id", "statistic", "p_value",
+                  "threshold", "drifted", "n_reference", "n_window", "status", "message", "details", "created_at"]
         ref_name = "DriftResult"
 
 

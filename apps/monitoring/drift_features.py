@@ -1,6 +1,8 @@
 """What a drift test compares, read from the database: the features of a version's served
 generations in a time range (apps.monitoring.models.InferenceRecord), or of a dataset
-version picked as the reference (`DriftReferenceSample`, computed once per dataset version).
+version picked as the reference (`DriftReferenceSample`, computed once per dataset version),
+or, for personality drift, of the answers of the version's personality evaluation
+(`evaluation_features`).
 
 Embeddings (384 floats a row) and personality metrics (a JSON object a row) are the costly
 parts to read, so only a seeded sample of `ml.eval.drift.MMD_MAX_PER_SIDE` rows of each is
@@ -15,11 +17,12 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from ml.eval.drift import MMD_MAX_PER_SIDE
 
 from .models import DriftReferenceSample, InferenceRecord
+from .records import REPLY_CHARS
 
 
 @dataclass(frozen=True)
@@ -105,3 +108,35 @@ def dataset_features(*, dataset_version_id: int, seed: int) -> Features:
     embeddings, n_embeddings = _sampled_embeddings(rows, seed)
     chars, refused, personality = _replies(rows, seed)
     return Features(embeddings, n_embeddings, chars, refused, personality)
+
+
+def _measured(texts: list[str]) -> list[dict]:
+    from ml.personality.metrics import measure
+
+    answered = [text[:REPLY_CHARS] for text in texts if text and text.strip()]
+    return [dict(scores.values) for scores in measure(answered) if not scores.empty] if answered else []
+
+
+def evaluation_features(*, model_version_id: int) -> tuple[int, Features] | None:
+    """(its id, the personality metrics of its answers) of the version's latest ready
+    personality evaluation, in the condition a chat with the version is served (the report's
+    `served`): the baseline its replies are expected to keep. None when it has none, or none
+    with answers. A ready evaluation never changes, so its measures are cached."""
+    from apps.personalities.models import PersonalityEvaluation
+
+    evaluation = (PersonalityEvaluation.objects.filter(model_version_id=model_version_id,
+                                                       status=PersonalityEvaluation.Status.READY)
+                  .order_by(F("finished_at").desc(nulls_last=True), "-id").values_list("id", "report").first())
+    if evaluation is None:
+        return None
+    evaluation_id, report = evaluation
+    key = f"monitoring:drift-evaluation:{evaluation_id}"
+    personality = cache.get(key)
+    if personality is None:
+        served = (report or {}).get("served", "none")
+        personality = _measured([answer.get(served) or "" for answer in (report or {}).get("answers", [])])
+        cache.set(key, personality, timeout=WEEK_CACHE_S)
+    if not personality:
+        return None
+    empty = np.zeros(0)
+    return evaluation_id, Features(np.zeros((0, 384), np.float32), 0, empty, empty.astype(bool), personality)

@@ -155,11 +155,16 @@ class DriftResult(models.Model):
     kind = models.CharField(max_length=16, choices=DriftKind.choices)
     window_start = models.DateTimeField()
     window_end = models.DateTimeField()
-    # The traffic reference (first week), or the dataset version it was compared with.
+    # The traffic reference (first week), or the dataset version or personality evaluation it
+    # was compared with.
     reference_start = models.DateTimeField(null=True, blank=True)
     reference_end = models.DateTimeField(null=True, blank=True)
     reference_dataset_version = models.ForeignKey(
         "datasets.DatasetVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Personality drift: the version's personality evaluation whose answers were the baseline.
+    reference_evaluation = models.ForeignKey(
+        "personalities.PersonalityEvaluation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     statistic = models.FloatField(null=True, blank=True)
     p_value = models.FloatField(null=True, blank=True)

@@ -54,6 +54,8 @@ SPECTACULAR_SETTINGS = {
         "QuotaLimitNameEnum": "apps.quotas.models.LIMIT_FIELDS",
         "TeamRoleEnum": "apps.teams.models.Role",
         "AccessRoleEnum": "apps.core.access_api.ACCESS_ROLES",
+        "CardKindEnum": "apps.cards.models.Card.Kind",
+        "CardStateEnum": "apps.cards.models.Card.State",
         "ModelVersionSourceEnum": "apps.registry.models.ModelVersion.Source",
         "InferenceRecordSourceEnum": "apps.monitoring.models.InferenceRecord.Source",
         "InferenceRecordStatusEnum": "apps.monitoring.models.InferenceRecord.Status",

@@ -11,8 +11,10 @@ from django.utils import timezone
 
 from apps.monitoring.drift import drift_check
 from apps.monitoring.models import DriftResult
+from apps.personalities.tests.factories import CHEERFUL, GLOOMY, config_personality, ready_evaluation
 from apps.training.tests.factories import valid_dataset_version
 from ml.personality.embeddings import embed
+from ml.personality.metrics import measure
 
 from .drift_factories import model_version, prompts, served
 
@@ -89,6 +91,34 @@ def test_shifted_personality_metrics_are_personality_drift(make_user):
     assert result.drifted
     assert result.details["metrics"]["vader_compound"]["p_value"] < 0.01 / 2
     assert result.details["metrics"]["formality"]["p_value"] > 0.01
+
+
+def test_personality_drift_is_measured_against_the_version_s_evaluation_once_it_has_one(
+        make_user, api_client_for):
+    # given: a version whose replies were gloomy in its first week and still are, and whose
+    # personality evaluation answered cheerfully as served
+    owner, now = make_user(), timezone.now()
+    version = model_version(owner)
+    gloomy = [dict(scores.values) for scores in measure((GLOOMY * 4)[:N])]
+    _with_reference_week(version, now, personality=gloomy)
+    served(version, at=now - timedelta(hours=1), n=N, personality=gloomy)
+    against_week = {r.kind: r for r in drift_check(version_id=version.pk, window_end=now)}["personality"]
+    evaluation = ready_evaluation(version, config_personality(owner).current_version, alignment=0.5)
+    evaluation.report |= {"served": "none", "answers": [{"prompt": "How was it?", "none": text}
+                                                        for text in CHEERFUL * 3]}
+    evaluation.save()
+    # when: the next check runs
+    result = {r.kind: r for r in drift_check(version_id=version.pk, window_end=now + timedelta(minutes=5))}
+    # then: against the first week nothing moved; against the evaluation the replies drifted,
+    # and the result says which baseline it used
+    assert not against_week.drifted and against_week.reference_evaluation_id is None
+    assert result["personality"].drifted
+    assert result["personality"].reference_evaluation_id == evaluation.pk
+    assert result["personality"].n_reference == len(CHEERFUL) * 3
+    assert result["length"].reference_evaluation_id is None
+    latest = api_client_for(owner).get(_api(version)).json()["results"]
+    assert latest["personality"]["reference_evaluation_id"] == evaluation.pk
+    assert latest["personality"]["reference_start"] is None
 
 
 def test_a_window_with_too_little_traffic_says_how_many_requests_it_needs(make_user, api_client_for):

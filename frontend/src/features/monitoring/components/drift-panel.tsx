@@ -33,6 +33,17 @@ function number(value: number | null): string {
   return value === null ? '–' : formatChartValue(value);
 }
 
+/** What the window was compared with: the first week, a picked dataset version or the
+ * version's personality evaluation (personality drift, when it has one). */
+function reference(result: DriftResult | null): string {
+  if (result === null) return '–';
+  if (result.reference_evaluation_id !== null)
+    return `personality evaluation #${result.reference_evaluation_id}`;
+  if (result.reference_dataset_version_id !== null)
+    return `dataset version #${result.reference_dataset_version_id}`;
+  return 'first week';
+}
+
 function Verdict({ result, kind }: { result: DriftResult | null; kind: DriftKind }) {
   const testId = `drift-verdict-${kind}`;
   if (result === null)
@@ -151,6 +162,7 @@ export function DriftPanel({ versionId }: { versionId: number }) {
                   <th scope="col">Statistic</th>
                   <th scope="col">p-value</th>
                   <th scope="col">Threshold</th>
+                  <th scope="col">Reference</th>
                   <th scope="col">Requests (reference / window)</th>
                   <th scope="col">Verdict</th>
                 </tr>
@@ -164,6 +176,7 @@ export function DriftPanel({ versionId }: { versionId: number }) {
                       <td title={test}>{number(result?.statistic ?? null)}</td>
                       <td>{number(result?.p_value ?? null)}</td>
                       <td>{number(result?.threshold ?? null)}</td>
+                      <td data-testid={`drift-reference-${kind}`}>{reference(result)}</td>
                       <td>
                         {result
                           ? `${result.n_reference.toLocaleString()} / ${result.n_window.toLocaleString()}`

@@ -13,6 +13,7 @@ function result(kind: string, fields: Record<string, unknown>) {
     reference_start: '2026-03-01T00:00:00Z',
     reference_end: '2026-03-08T00:00:00Z',
     reference_dataset_version_id: null,
+    reference_evaluation_id: null,
     statistic: null,
     p_value: null,
     threshold: 0.01,
@@ -30,7 +31,16 @@ function result(kind: string, fields: Record<string, unknown>) {
 const LATEST = {
   results: {
     prompt: result('prompt', { statistic: 0.29, p_value: 0.002, drifted: true, n_window: 300 }),
-    personality: null,
+    personality: result('personality', {
+      reference_start: null,
+      reference_end: null,
+      reference_evaluation_id: 7,
+      statistic: 0.5,
+      p_value: 0.001,
+      drifted: true,
+      n_reference: 61,
+      n_window: 300,
+    }),
     length: result('length', {
       status: 'insufficient',
       message: 'needs at least 50 requests on each side; the window has 12',
@@ -94,9 +104,22 @@ describe('DriftPanel', () => {
       within(screen.getByTestId('drift-row-refusal')).getByText('no drift'),
     ).toBeInTheDocument();
     expect(
-      within(screen.getByTestId('drift-row-personality')).getByText('not checked'),
+      within(screen.getByTestId('drift-row-feedback')).getByText('not checked'),
     ).toBeInTheDocument();
     expect(await screen.findByTestId('drift-chart-prompt')).toBeInTheDocument();
+  });
+
+  it('says which baseline each kind was compared with', async () => {
+    // given personality drift measured against the version's evaluation, the rest against its first week
+    stubApi();
+    // when
+    renderWithProviders(<DriftPanel versionId={3} />);
+    // then
+    expect(await screen.findByTestId('drift-reference-personality')).toHaveTextContent(
+      'personality evaluation #7',
+    );
+    expect(screen.getByTestId('drift-reference-prompt')).toHaveTextContent('first week');
+    expect(screen.getByTestId('drift-reference-feedback')).toHaveTextContent('–');
   });
 
   it('starts a check and saves settings', async () => {
