@@ -21,12 +21,12 @@ class SilentSocket {
   close() {}
 }
 
-function renderApp(path: string) {
+function renderApp(path: string, { staff = false } = {}) {
   vi.stubGlobal('WebSocket', SilentSocket);
   const fetchMock = vi.fn<typeof fetch>((input) => {
     const url = input as string; // the api client always passes a path string
     if (url === '/api/v1/me/')
-      return Promise.resolve(jsonResponse({ id: 1, email: 'ada@example.com', is_staff: false }));
+      return Promise.resolve(jsonResponse({ id: 1, email: 'ada@example.com', is_staff: staff }));
     if (url.startsWith('/api/v1/tokens/') || url.startsWith('/api/v1/models/')) {
       return Promise.resolve(jsonResponse({ count: 0, next: null, previous: null, results: [] }));
     }
@@ -79,6 +79,29 @@ describe('app shell', () => {
       'aria-current',
       'page',
     );
+  });
+
+  it('offers staff the site monitoring page in the navigation', async () => {
+    // given a staff member signed in
+    const { user, router } = renderApp('/', { staff: true });
+    const nav = screen.getByRole('navigation', { name: 'Main' });
+
+    // when they follow the entry
+    await user.click(await within(nav).findByRole('link', { name: 'Site monitoring' }));
+
+    // then the site's monitoring opens
+    expect(router.state.location.pathname).toBe('/monitoring');
+    expect(await screen.findByRole('heading', { level: 1 })).toHaveTextContent('Site monitoring');
+  });
+
+  it('shows members no site monitoring entry', async () => {
+    // when a member is signed in
+    renderApp('/');
+    await screen.findByText('ada@example.com');
+
+    // then the navigation has no staff entry
+    const nav = screen.getByRole('navigation', { name: 'Main' });
+    expect(within(nav).queryByRole('link', { name: 'Site monitoring' })).not.toBeInTheDocument();
   });
 
   it('shows an honest empty page for areas that have no content yet', async () => {

@@ -4,6 +4,7 @@ import { Link, NavLink, Outlet } from 'react-router';
 import { AlertNotices } from '../../features/alerts/components/alert-notices';
 import { AccountActions } from '../../features/auth/components/account-actions';
 import { LiveIndicator } from '../../features/notifications/components/live-indicator';
+import { useMe } from '../../lib/api/get-me';
 import styles from './app-shell.module.css';
 
 const navigation = [
@@ -24,7 +25,12 @@ const navigation = [
   { to: '/settings', label: 'Settings' },
 ] as const;
 
+/** Entries only staff can use; the pages themselves also refuse others. */
+const staffNavigation = [{ to: '/monitoring', label: 'Site monitoring' }] as const;
+
 export function AppShell() {
+  const me = useMe();
+  const entries = me.data?.is_staff ? [...navigation, ...staffNavigation] : navigation;
   return (
     <div className={styles.shell}>
       <a href="#main" className={styles.skipLink}>
@@ -41,7 +47,7 @@ export function AppShell() {
       </header>
       <nav className={styles.nav} aria-label="Main">
         <ul>
-          {navigation.map(({ to, label }) => (
+          {entries.map(({ to, label }) => (
             <li key={to}>
               <NavLink to={to} end={to === '/'} className={styles.navLink}>
                 {label}
