@@ -9,8 +9,11 @@ import { AlertsRoute } from './routes/alerts';
 import { ArenaRoute } from './routes/arena';
 import { AuditRoute } from './routes/audit';
 import { ChatRoute } from './routes/chat';
+import { CollectionGraphRoute } from './routes/collection-graph';
 import { DashboardRoute } from './routes/dashboard';
 import { DatasetsRoute } from './routes/datasets';
+import { DeckDetailRoute } from './routes/deck-detail';
+import { DecksRoute } from './routes/decks';
 import { DocumentsRoute } from './routes/documents';
 import { ExperimentRunRoute } from './routes/experiment-run';
 import { ExperimentsRoute } from './routes/experiments';
@@ -24,6 +27,8 @@ import { PersonalityDetailRoute } from './routes/personalities-detail';
 import { RecipeDetailRoute } from './routes/recipe-detail';
 import { RecipeRunRoute } from './routes/recipe-run';
 import { NewRecipeRoute, RecipesRoute } from './routes/recipes';
+import { ReviewRoute } from './routes/review';
+import { ReviewStatsRoute } from './routes/review-stats';
 import { RouteError } from './routes/route-error';
 import { AccountRoute } from './routes/settings/account';
 import { SettingsLayout } from './routes/settings/settings-layout';
@@ -62,6 +67,12 @@ export const routes: RouteObject[] = [
       { path: 'chat/:conversationId', element: <ChatRoute /> },
       { path: 'arena', element: <ArenaRoute /> },
       { path: 'documents', element: <DocumentsRoute /> },
+      { path: 'documents/collections/:collectionId/graph', element: <CollectionGraphRoute /> },
+      { path: 'decks', element: <DecksRoute /> },
+      { path: 'decks/:deckId', element: <DeckDetailRoute /> },
+      { path: 'decks/:deckId/review', element: <ReviewRoute /> },
+      { path: 'review', element: <ReviewRoute /> },
+      { path: 'review/stats', element: <ReviewStatsRoute /> },
       { path: 'personalities', element: <PersonalitiesRoute /> },
       { path: 'personalities/:personalityId', element: <PersonalityDetailRoute /> },
       { path: 'teams', element: <TeamsRoute /> },

@@ -17,6 +17,7 @@ const navigation = [
   { to: '/chat', label: 'Chat' },
   { to: '/arena', label: 'Arena' },
   { to: '/documents', label: 'Documents' },
+  { to: '/decks', label: 'Cards' },
   { to: '/personalities', label: 'Personalities' },
   { to: '/teams', label: 'Teams' },
   { to: '/audit', label: 'Audit' },

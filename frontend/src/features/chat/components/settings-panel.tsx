@@ -2,7 +2,8 @@
  * The conversation's settings beside the chat: model version and export type, personality
  * (a built-in or one of the user's own; it is sent only when changed or moved on a version),
  * system prompt, sampling (blank keeps the personality's or the model file's default), the
- * document collections to answer from, and today's token quota. Saved together with one button.
+ * document collections to answer from and how passages are found in them (hybrid search, the
+ * collections' knowledge graph, or both), and today's token quota. Saved together with one button.
  * Max tokens is capped by the chosen model's context, which must keep room for the prompt.
  */
 import { type FormEvent, useState } from 'react';
@@ -34,6 +35,18 @@ const SAMPLING = [
 ] as const;
 
 type SamplingKey = (typeof SAMPLING)[number]['key'];
+
+const RETRIEVAL_MODES = [
+  { value: 'hybrid', label: 'Hybrid search (words and meaning)' },
+  { value: 'graph', label: 'Knowledge graph (facts linked across documents)' },
+  { value: 'hybrid+graph', label: 'Both, fused' },
+] as const;
+
+type RetrievalMode = (typeof RETRIEVAL_MODES)[number]['value'];
+
+function retrievalMode(value: string): RetrievalMode {
+  return RETRIEVAL_MODES.find((mode) => mode.value === value)?.value ?? 'hybrid';
+}
 
 /** The model's context in tokens, from its imported architecture; null when unknown. */
 function contextLength(architecture: unknown): number | null {
@@ -75,6 +88,7 @@ export function SettingsPanel({ conversation }: { conversation: ConversationDeta
     seed: conversation.seed?.toString() ?? '',
   }));
   const [collectionIds, setCollectionIds] = useState<number[]>(conversation.collection_ids);
+  const [mode, setMode] = useState<RetrievalMode>(retrievalMode(conversation.retrieval_mode));
 
   const selectedVersion = versions.versions.find(
     (version) => String(version.id) === modelVersionId,
@@ -104,6 +118,7 @@ export function SettingsPanel({ conversation }: { conversation: ConversationDeta
           max_tokens: numberOrNull(sampling.max_tokens),
           seed: numberOrNull(sampling.seed),
           collection_ids: collectionIds,
+          retrieval_mode: mode,
         },
       },
       {
@@ -224,6 +239,15 @@ export function SettingsPanel({ conversation }: { conversation: ConversationDeta
             </label>
           ))
         )}
+        <SelectField
+          name="retrieval_mode"
+          label="Find passages by"
+          value={mode}
+          onValueChange={(value) => setMode(retrievalMode(value))}
+          description="The knowledge graph answers questions that join facts from two places."
+          options={RETRIEVAL_MODES}
+        />
+        {fieldError('retrieval_mode')}
       </fieldset>
       {update.error && Object.keys(fieldErrors).length === 0 && (
         <FormError>{update.error.message}</FormError>

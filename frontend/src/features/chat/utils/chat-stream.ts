@@ -24,6 +24,11 @@ export interface Citation {
   document_name: string;
   chunk_index: number;
   score: number;
+  /** The sentence used, when the passage was found through the knowledge graph. */
+  sentence?: string;
+  /** Where that sentence sits in the chunk (character offsets). */
+  sentence_start?: number;
+  sentence_end?: number;
 }
 
 export interface Usage {

@@ -1,6 +1,6 @@
 /**
- * The dashboard: the latest training runs with their progress, the latest datasets, and the
- * newest model versions with their stage.
+ * The dashboard: the latest training runs with their progress, the latest datasets, the
+ * newest model versions with their stage, and the cards due for review.
  */
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
@@ -124,13 +124,32 @@ function ModelsCard({ recentModels }: { recentModels: RecentModels }) {
   );
 }
 
-export function DashboardPage({ recentModels }: { recentModels: RecentModels }) {
+/** The cards due for review (the cards feature's count, composed in by the route). */
+function ReviewCard({ dueCards }: { dueCards: ReactNode }) {
+  return (
+    <section className={card.card} aria-labelledby="review-title">
+      <header className={styles.cardHeader}>
+        <h2 id="review-title">Review</h2>
+        <Link to="/review/stats">Statistics</Link>
+      </header>
+      {dueCards}
+    </section>
+  );
+}
+
+interface DashboardPageProps {
+  recentModels: RecentModels;
+  dueCards: ReactNode;
+}
+
+export function DashboardPage({ recentModels, dueCards }: DashboardPageProps) {
   return (
     <Page title="Dashboard" lead="What is training, and what you have trained on.">
       <div className={styles.grid}>
         <RecentRuns />
         <RecentDatasets />
         <ModelsCard recentModels={recentModels} />
+        <ReviewCard dueCards={dueCards} />
       </div>
     </Page>
   );

@@ -3,6 +3,7 @@
  * uploading needs edit access and deleting delete access (its documents share its access).
  */
 import { useState } from 'react';
+import { Link } from 'react-router';
 
 import { AccessBadge } from '../../../components/access-badge';
 import buttonRow from '../../../components/button-row.module.css';
@@ -56,6 +57,7 @@ export function CollectionDetail({
           </p>
         </div>
         <div className={buttonRow.row}>
+          <Link to={`/documents/collections/${collection.id}/graph`}>Knowledge graph</Link>
           <ShareDialog kind="collection" id={collection.id} />
           {mayDelete && (
             <Button
