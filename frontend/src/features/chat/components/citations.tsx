@@ -1,6 +1,6 @@
 /**
  * The sources under a reply. "Sources" lists the excerpts its text cites (`[1]`), one line each
- * (number, document, part, score, and the sentence used when the knowledge graph found it)
+ * (number, document, part, score, and the sentences used when the knowledge graph found it)
  * opening to the details and a link to the document; excerpts
  * the model was given but did not cite are folded away under their own label, so the list
  * never claims a source the text does not use.
@@ -19,11 +19,15 @@ function SourceItem({ citation, testId }: { citation: Citation; testId: string }
           <span className={styles.citationNumber}>[{citation.source}]</span>{' '}
           {citation.document_name} · part {citation.chunk_index + 1} ·{' '}
           <span className={styles.score}>score {citation.score.toFixed(3)}</span>
-          {citation.sentence && (
-            <q className={styles.citationSentence} data-testid="citation-sentence">
-              {citation.sentence}
+          {citation.sentences?.map((sentence) => (
+            <q
+              key={sentence.start}
+              className={styles.citationSentence}
+              data-testid="citation-sentence"
+            >
+              {sentence.text}
             </q>
-          )}
+          ))}
         </summary>
         <dl className={styles.citationDetail}>
           <div>

@@ -24,11 +24,8 @@ export interface Citation {
   document_name: string;
   chunk_index: number;
   score: number;
-  /** The sentence used, when the passage was found through the knowledge graph. */
-  sentence?: string;
-  /** Where that sentence sits in the chunk (character offsets). */
-  sentence_start?: number;
-  sentence_end?: number;
+  /** The sentences used, when the knowledge graph found the passage (offsets in its chunk). */
+  sentences?: { text: string; start: number; end: number }[];
 }
 
 export interface Usage {
