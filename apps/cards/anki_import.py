@@ -78,10 +78,11 @@ def _extract_collection(path: Path, workdir: Path, *, filename: str) -> Path:
             sizes = {info.filename: info.file_size for info in zf.infolist()}
     except (zipfile.BadZipFile, OSError):
         raise AnkiError(f"{filename} is not an .apkg file (not a zip archive).") from None
-    name = next((candidate for candidate in COLLECTION_NAMES if candidate in sizes), None)
-    if name is None and ZSTD_COLLECTION in sizes:
+    # Anki's newer exports also hold a collection.anki2, only to tell older versions to update.
+    if ZSTD_COLLECTION in sizes:
         raise AnkiError(f"{filename} uses Anki's newer compressed format (anki21b), which is not "
                         "supported: export it again from Anki with \"Support older Anki versions\" ticked.")
+    name = next((candidate for candidate in COLLECTION_NAMES if candidate in sizes), None)
     if name is None:
         raise AnkiError(f"{filename} holds no Anki collection (collection.anki2).")
     if sizes[name] > COLLECTION_MAX_BYTES:

@@ -163,3 +163,33 @@ def test_an_export_holds_only_a_collection_and_an_empty_media_map(make_user, api
         assert sorted(zf.namelist()) == ["collection.anki2", "media"]
         assert zf.read("media") == b"{}"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_a_deck_exported_by_anki_imports_as_text_with_its_cloze_deletions(make_user, api_client_for):
+    # given an .apkg Anki wrote ("Support older Anki versions"), with markup, an image and a cloze note
+    user = make_user()
+    content = (DATA / "made-by-anki-legacy.apkg").read_bytes()
+    # when
+    response = _import(api_client_for(user), content, name="Europe.apkg")
+    # then
+    assert response.status_code == 201, response.json()
+    assert response.json()["name"] == "Geography::Europe"
+    cards = Card.objects.filter(deck_id=response.json()["id"]).order_by("id")
+    assert [(c.kind, c.front, c.back) for c in cards] == [
+        ("basic", "Capital of Italy?", "Rome"),
+        ("cloze", "The {{c1::Danube}} flows into the {{c2::Black Sea}}.", "Europe's second-longest river")]
+
+
+def test_a_deck_in_ankis_newer_format_is_refused_rather_than_read_from_its_placeholder(make_user, api_client_for):
+    # given an .apkg in Anki's newer format: its collection.anki2 only asks to update Anki
+    user = make_user()
+    content = (DATA / "made-by-anki-latest.apkg").read_bytes()
+    # when
+    response = _import(api_client_for(user), content, name="Europe.apkg")
+    # then
+    assert response.status_code == 400
+    assert "Support older Anki versions" in response.json()["error"]["message"]
+    assert not Deck.objects.filter(owner=user).exists()
