@@ -1,6 +1,6 @@
 /**
  * One dataset: its upload panel, its versions with their status, the selected version's
- * validation report, and the ways to train on it or delete it.
+ * validation report, features and records (in tabs), and the ways to train on it or delete it.
  */
 import { type ReactNode, useState } from 'react';
 
@@ -13,6 +13,7 @@ import stack from '../../../components/stack.module.css';
 import { Button } from '../../../components/ui/button';
 import { allows } from '../../../lib/access-actions';
 import { ConfirmDialog } from '../../../components/ui/dialog';
+import { Tabs } from '../../../components/ui/tabs';
 import { useToast } from '../../../components/ui/toast';
 import { type DatasetVersion, useDatasetVersions } from '../../../lib/api/get-dataset-versions';
 import type { Dataset } from '../../../lib/api/get-datasets';
@@ -34,6 +35,10 @@ export interface DatasetSlots {
   }) => ReactNode;
   /** The models trained on a valid version. */
   derivedModels: (datasetVersionId: number) => ReactNode;
+  /** A version's Features tab: computed features, their statistics, comparison. */
+  versionFeatures: (version: DatasetVersion, versions: readonly DatasetVersion[]) => ReactNode;
+  /** A version's records with their feature values, filterable by them. */
+  versionRecords: (version: DatasetVersion) => ReactNode;
 }
 
 interface DatasetDetailProps {
@@ -169,7 +174,26 @@ export function DatasetDetail({
         )}
       </section>
 
-      {selected && <ValidationReport version={selected} derivedModels={slots.derivedModels} />}
+      {selected && (
+        <Tabs
+          key={selected.id}
+          label={`Version ${selected.number}`}
+          data-testid="version-tabs"
+          items={[
+            {
+              value: 'report',
+              label: 'Report',
+              content: <ValidationReport version={selected} derivedModels={slots.derivedModels} />,
+            },
+            {
+              value: 'features',
+              label: 'Features',
+              content: slots.versionFeatures(selected, list),
+            },
+            { value: 'records', label: 'Records', content: slots.versionRecords(selected) },
+          ]}
+        />
+      )}
 
       {slots.newTrainingRun({
         open: trainingOpen,

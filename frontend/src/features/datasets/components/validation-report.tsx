@@ -1,7 +1,7 @@
 /**
  * What validation found in one version: how much text (records, characters, estimated
- * tokens), a preview of the first records, every error with its file and line, and the models
- * trained on it.
+ * tokens), a preview of the first records, every error with its file and line, the recipe run
+ * that made it (if one did), and the models trained on it.
  */
 import card from '../../../components/card.module.css';
 import muted from '../../../components/muted.module.css';
@@ -14,6 +14,7 @@ import {
 } from '../../../lib/api/get-dataset-versions';
 import type { DatasetSlots } from './dataset-detail';
 import styles from './datasets.module.css';
+import { VersionLineage } from './version-lineage';
 import { VersionStatusBadge } from './version-status-badge';
 
 export function ValidationReport({
@@ -95,6 +96,7 @@ export function ValidationReport({
               </ol>
             </div>
           )}
+          <VersionLineage version={version} />
           {version.status === 'valid' && derivedModels(version.id)}
         </>
       )}

@@ -88,7 +88,14 @@ function fakeApi(versions: () => unknown[] = () => [invalidVersion]) {
 function renderPage() {
   return renderWithProviders(
     <MemoryRouter>
-      <DatasetsPage slots={{ newTrainingRun: () => null, derivedModels: () => null }} />
+      <DatasetsPage
+        slots={{
+          newTrainingRun: () => null,
+          derivedModels: () => null,
+          versionFeatures: () => null,
+          versionRecords: () => null,
+        }}
+      />
     </MemoryRouter>,
   );
 }
@@ -195,6 +202,66 @@ describe('DatasetsPage', () => {
         () => expect(outcome).toHaveTextContent('Version 2 uploaded and valid: 40 records.'),
         { timeout: 10_000 },
       );
+    },
+  );
+
+  it(
+    'shows the recipe run that made a version, and its features and records in tabs',
+    SLOW,
+    async () => {
+      // given
+      fakeApi(() => [
+        {
+          ...invalidVersion,
+          status: 'valid',
+          report: { ...invalidVersion.report, errors: [] },
+          lineage: {
+            run: 7,
+            part: 'train',
+            recipe: 4,
+            recipe_name: 'clean chats',
+            recipe_version: 2,
+            inputs: [11, 12],
+            report: [{ index: 0, type: 'dedup_exact', records_in: 130, records_out: 120 }],
+          },
+        },
+      ]);
+      const { user } = renderWithProviders(
+        <MemoryRouter>
+          <DatasetsPage
+            slots={{
+              newTrainingRun: () => null,
+              derivedModels: () => null,
+              versionFeatures: (version) => <p>features of {version.id}</p>,
+              versionRecords: (version) => <p>records of {version.id}</p>,
+            }}
+          />
+        </MemoryRouter>,
+      );
+
+      // when
+      const lineage = await screen.findByTestId('version-lineage', {}, LOADED);
+
+      // then
+      expect(lineage).toHaveTextContent(
+        'Made by recipe clean chats version 2 from 2 input versions (the train part)',
+      );
+      expect(lineage).toHaveTextContent('1. dedup_exact 130 → 120');
+      expect(screen.getByRole('link', { name: 'run report' })).toHaveAttribute(
+        'href',
+        '/recipe-runs/7',
+      );
+
+      // when
+      await user.click(screen.getByRole('tab', { name: 'Features' }));
+      // then
+      expect(await screen.findByText('features of 21')).toBeInTheDocument();
+      expect(screen.queryByTestId('validation-report')).not.toBeInTheDocument();
+
+      // when
+      await user.click(screen.getByRole('tab', { name: 'Records' }));
+      // then
+      expect(await screen.findByText('records of 21')).toBeInTheDocument();
     },
   );
 });

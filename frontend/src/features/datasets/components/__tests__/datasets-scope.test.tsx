@@ -6,6 +6,12 @@ import { jsonResponse, renderWithProviders } from '../../../../testing/render';
 import { DatasetsPage } from '../datasets-page';
 
 const SLOW = { timeout: 30_000 };
+const NO_SLOTS = {
+  newTrainingRun: () => null,
+  derivedModels: () => null,
+  versionFeatures: () => null,
+  versionRecords: () => null,
+};
 const LOADED = { timeout: 10_000 };
 
 const page = (results: unknown[]) => ({ count: results.length, next: null, previous: null, results });
@@ -48,7 +54,7 @@ describe('DatasetsPage, yours and shared with you', () => {
       const fetchMock = fakeApi();
       const { user } = renderWithProviders(
         <MemoryRouter>
-          <DatasetsPage slots={{ newTrainingRun: () => null, derivedModels: () => null }} />
+          <DatasetsPage slots={NO_SLOTS} />
         </MemoryRouter>,
       );
       await screen.findAllByTestId('dataset-item', {}, LOADED);
@@ -76,7 +82,7 @@ describe('DatasetsPage, yours and shared with you', () => {
     // when
     renderWithProviders(
       <MemoryRouter>
-        <DatasetsPage slots={{ newTrainingRun: () => null, derivedModels: () => null }} />
+        <DatasetsPage slots={NO_SLOTS} />
       </MemoryRouter>,
     );
     // then
