@@ -15,8 +15,12 @@ def register(subparsers) -> None:
     actions = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
     run = actions.add_parser("run", help="apply a recipe to inputs, writing JSON-lines files")
     run.add_argument("recipe", metavar="RECIPE.toml", help="[[steps]] tables, each with a type")
-    run.add_argument("inputs", metavar="INPUT", nargs="+", help=".jsonl/.json/.csv/.txt file or folder")
-    run.add_argument("--out", required=True, metavar="DIR", help="where data.jsonl (or the split parts) go")
+    run.add_argument(
+        "inputs", metavar="INPUT", nargs="+", help=".jsonl/.json/.csv/.txt file or folder"
+    )
+    run.add_argument(
+        "--out", required=True, metavar="DIR", help="where data.jsonl (or the split parts) go"
+    )
     run.add_argument("--quiet", action="store_true", help="no progress line")
     run.set_defaults(func=_run)
 

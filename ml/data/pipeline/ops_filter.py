@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ml.data.features.registry import FEATURES, count_tokens
 from ml.data.pipeline.langid import classify_batch
 from ml.data.pipeline.recipe import FeatureFilter, LanguageFilter, LengthFilter, RegexFilter, Sample
 from ml.data.pipeline.records import Item, RecipeInput, record_text
@@ -65,10 +64,17 @@ class LengthFilterOp(_RangeFilter):
     def __init__(self, step: LengthFilter, report: StepReport):
         super().__init__(step, report)
         self.field = step.field
-        self.measure: Callable[[str], int] = len if step.unit == "chars" else count_tokens
+        self.measure: Callable[[str], int] = len if step.unit == "chars" else _count_tokens()
 
     def values(self, items, texts):
         return [self.measure(t) for t in texts]
+
+
+def _count_tokens() -> Callable[[str], int]:
+    # The feature registry is imported only when needed: it loads the personality metrics.
+    from ml.data.features.registry import count_tokens
+
+    return count_tokens
 
 
 class _Column:
@@ -102,6 +108,8 @@ class FeatureFilterOp(_RangeFilter):
         inputs: Sequence[RecipeInput],
         text_changed: bool,
     ):
+        from ml.data.features.registry import FEATURES
+
         super().__init__(step, report)
         self.compute = FEATURES[step.feature].computer()
         self.columns: dict[int, _Column] = {}

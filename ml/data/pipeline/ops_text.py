@@ -12,8 +12,10 @@ from ml.data.pipeline.records import DEFAULT_COLUMNS, Item, rewrite_text
 from ml.data.pipeline.report import StepReport
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_SPACES = re.compile(r"[^\S\n]+")
-_LINE_EDGES = re.compile(r" ?\n ?")
+# Only whitespace that needs rewriting matches (a lone space between words does not), so
+# clean text is scanned without substitutions.
+_SPACES = re.compile(r"[^\S\n]{2,}|[^\S\n ]")
+_LINE_EDGES = re.compile(r" \n ?|\n ")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
@@ -85,14 +87,15 @@ class PiiScrubOp:
     def text(self, s: str) -> str:
         if "email" in self.kinds and "@" in s:
             s = self._sub("email", _EMAIL, s)
-        if not _DIGIT.search(s) and ":" not in s:
+        digits = _DIGIT.search(s) is not None
+        if "ip" in self.kinds and (digits or "::" in s) and s.count(":") >= 2:
+            s = self._sub("ip", _IPV6, s, _is_ipv6)
+        if not digits:
             return s
         if "card" in self.kinds:
             s = self._sub("card", _CARD, s, lambda m: luhn_ok(re.sub(r"\D", "", m)))
         if "ip" in self.kinds:
             s = self._sub("ip", _IPV4, s)
-            if "::" in s or s.count(":") >= 3:
-                s = self._sub("ip", _IPV6, s, _is_ipv6)
         if "phone" in self.kinds:
             s = self._sub("phone", _PHONE, s, _is_phone)
         return s

@@ -4,6 +4,7 @@ a few examples), the step's own numbers; the records no step could process; the 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ml.data.pipeline.records import Item, record_text
@@ -11,6 +12,9 @@ from ml.data.pipeline.records import Item, record_text
 MAX_EXAMPLES = 5  # dropped-record examples kept per step
 MAX_ERRORS = 100  # unprocessable records listed in a report (all are counted)
 EXAMPLE_CHARS = 200
+
+# (step index, record, reason) for every dropped record, for callers that audit drops.
+DropHook = Callable[[int, dict, str], None]
 
 
 def _preview(item: Item) -> str:
@@ -41,9 +45,12 @@ class StepReport:
     dropped: Counter = field(default_factory=Counter)
     examples: list[dict] = field(default_factory=list)
     stats: dict = field(default_factory=dict)
+    on_drop: DropHook | None = None
 
     def drop(self, item: Item, reason: str) -> None:
         self.dropped[reason] += 1
+        if self.on_drop is not None:
+            self.on_drop(self.index, item.data, reason)
         if len(self.examples) < MAX_EXAMPLES:
             self.examples.append(
                 {"file": item.file, "line": item.line, "reason": reason, "text": _preview(item)}

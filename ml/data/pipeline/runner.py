@@ -27,7 +27,14 @@ from ml.data.pipeline.ops_split import SplitOp, copies, interleave, mix_plan
 from ml.data.pipeline.ops_text import NormalizeOp, PiiScrubOp, TemplateOp
 from ml.data.pipeline.recipe import TEXT_CHANGING, Mix, Recipe, Split, Template, format_columns
 from ml.data.pipeline.records import InputReader, Item, RecipeInput, input_bytes, record_kind
-from ml.data.pipeline.report import ErrorLog, ProgressEvent, RecipeReport, StepPreview, StepReport
+from ml.data.pipeline.report import (
+    DropHook,
+    ErrorLog,
+    ProgressEvent,
+    RecipeReport,
+    StepPreview,
+    StepReport,
+)
 
 BATCH_RECORDS = 1000  # records per batch: big enough for the NumPy steps, small in memory
 PROGRESS_SECONDS = 0.25  # at most four progress events a second
@@ -54,12 +61,12 @@ class _Pass:
 
 
 def _build(
-    recipe: Recipe, inputs: Sequence[RecipeInput], errors: ErrorLog
+    recipe: Recipe, inputs: Sequence[RecipeInput], errors: ErrorLog, on_drop: DropHook | None = None
 ) -> tuple[list, list[StepReport]]:
     ops, reports = [], []
     changed = False
     for index, step in enumerate(recipe.steps):
-        report = StepReport(index, step.type, errors)
+        report = StepReport(index, step.type, errors, on_drop=on_drop)
         if step.type == "feature_filter":
             op = FeatureFilterOp(step, report, inputs, changed)
         elif step.type == "mix":
@@ -208,16 +215,18 @@ def run_recipe(
     *,
     on_progress: Callable[[ProgressEvent], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    on_drop: DropHook | None = None,
 ) -> RecipeReport:
     """Runs `recipe` over `inputs` into `out_dir` (data.jsonl, or train/validation/test.jsonl
     after a split). Raises RecipeError for a recipe the inputs cannot take, RecipeCancelled
-    when `should_stop()` says so (the partial files are removed)."""
+    when `should_stop()` says so (the partial files are removed). `on_drop(step index, record,
+    reason)` hears of every record a step drops."""
     started = time.monotonic()
     check_recipe(recipe, inputs)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     errors = ErrorLog()
-    ops, reports = _build(recipe, inputs, errors)
+    ops, reports = _build(recipe, inputs, errors, on_drop)
     split = isinstance(recipe.steps[-1], Split)
     parts = ("train", "validation", "test") if split else ("data",)
     total_bytes = max(sum(input_bytes(spec) for spec in inputs), 1)
