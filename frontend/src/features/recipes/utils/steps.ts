@@ -88,6 +88,7 @@ export const STEP_SPECS: readonly StepSpec[] = [
         hint: 'ISO codes, comma-separated',
       },
       { name: 'min_confidence', label: 'Minimum confidence', kind: 'float', initial: '0.5' },
+      FIELD,
     ],
   },
   {
@@ -139,7 +140,8 @@ export const STEP_SPECS: readonly StepSpec[] = [
     options: [
       { name: 'threshold', label: 'Similarity threshold', kind: 'float', initial: '0.8' },
       { name: 'num_perm', label: 'Permutations', kind: 'int', initial: '' },
-      { name: 'ngram', label: 'Shingle size', kind: 'int', initial: '' },
+      { name: 'ngram', label: 'Words per shingle', kind: 'int', initial: '' },
+      FIELD,
     ],
   },
   {
