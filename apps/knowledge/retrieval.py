@@ -23,8 +23,8 @@ from django.db import connection
 
 from ml.knowledge.merge import normalize_name
 
-HOP_WEIGHTS = (1.0, 0.5)  # an edge of a linked entity, then one of its neighbour
-PREDICATE_WEIGHT = 0.5  # times the share of the predicate's words the question uses
+HOP_WEIGHTS = (1.0, 0.75)  # an edge of a linked entity, then one of its neighbour
+PREDICATE_WEIGHT = 1.0  # times the share of the predicate's words the question uses
 LINK_SIMILARITY = 0.8  # name-embedding cosine above which a question's entity is linked
 MAX_NGRAM = 6  # words; longer entity names are rare
 MAX_EDGES_PER_HOP = 400  # bounds a walk through a hub

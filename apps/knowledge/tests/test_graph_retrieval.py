@@ -1,0 +1,86 @@
+"""Graph retrieval: a two-hop question finds the second fact's chunk that hybrid search
+misses, citing the sentence used; another user's graph is never walked; a conversation's
+retrieval mode is a setting of its own."""
+
+import pytest
+
+from apps.chat.prompting import sources_block
+from apps.knowledge.retrieval import graph_search
+from apps.rag.retrieval import rag_retrieve
+
+pytestmark = pytest.mark.django_db
+QUESTION = "In which city is the company that Noah Keller works for headquartered?"
+DOCUMENTS = {
+    "noah.txt": "Noah Keller works at Bluepeak Systems as an engineer.",
+    "noah-weekends.txt": "Noah Keller enjoys rowing at weekends with friends from Bergen.",
+    "bluepeak.txt": "Bluepeak Systems is headquartered in Lyon. The company makes sensors.",
+    "ironforge.txt": "Ironforge Labs is headquartered in Porto. The company makes batteries.",
+    "cedarline.txt": "Cedarline Foods is headquartered in Graz. The company makes pasta.",
+}
+
+
+@pytest.fixture
+def firms(make_user, make_collection, make_graph_document):
+    user = make_user()
+    collection = make_collection(user)
+    for name, text in DOCUMENTS.items():
+        make_graph_document(collection, name, [text])
+    return user, collection
+
+
+def test_a_two_hop_question_finds_the_chunk_hybrid_misses_and_cites_its_sentence(firms):
+    # given
+    user, collection = firms
+    # when
+    hybrid = rag_retrieve(user=user, query=QUESTION, collection_ids=[collection.pk], k=2, mode="hybrid")
+    fused = rag_retrieve(user=user, query=QUESTION, collection_ids=[collection.pk], k=2, mode="hybrid+graph")
+    # then
+    assert "bluepeak.txt" not in {hit.document_name for hit in hybrid}
+    assert {hit.document_name for hit in fused} == {"noah.txt", "bluepeak.txt"}
+    _, citations = sources_block(fused)
+    cited = {c["document_name"]: c["sentences"] for c in citations}
+    assert [s["text"] for s in cited["bluepeak.txt"]] == ["Bluepeak Systems is headquartered in Lyon."]
+    assert cited["bluepeak.txt"][0]["start"] == 0
+
+
+def test_a_single_hop_question_keeps_hybrids_answer_first(firms):
+    # given
+    user, collection = firms
+    # when
+    fused = rag_retrieve(user=user, query="Where is Ironforge Labs headquartered?",
+                         collection_ids=[collection.pk], k=1, mode="hybrid+graph")
+    # then
+    assert [hit.document_name for hit in fused] == ["ironforge.txt"]
+
+
+def test_another_users_graph_is_never_walked(firms, make_user, make_collection, make_graph_document):
+    # given another user with a person of the same name in their own collection
+    owner, owners_collection = firms
+    other = make_user()
+    theirs = make_collection(other)
+    make_graph_document(theirs, "theirs.txt", ["Noah Keller works at Quillon Foods."])
+    # when they search all their collections by the graph
+    hits = graph_search(user=other, collection_ids=None, query=QUESTION, k=5)
+    # then only their own chunk is found
+    assert len(hits) == 1
+    assert hits[0].sentences[0].text == "Noah Keller works at Quillon Foods."
+
+
+def test_a_conversation_keeps_its_retrieval_mode(make_user, api_client_for):
+    from apps.chat.tests.factories import model_version
+
+    # given
+    user = make_user()
+    client = api_client_for(user)
+    version = model_version(user, write_file=False)
+    # when
+    created = client.post("/api/v1/chat/conversations/", {"model_version_id": version.pk,
+                                                     "retrieval_mode": "hybrid+graph"}, format="json")
+    changed = client.patch(f"/api/v1/chat/conversations/{created.json()['id']}/", {"retrieval_mode": "graph"},
+                           format="json")
+    refused = client.patch(f"/api/v1/chat/conversations/{created.json()['id']}/", {"retrieval_mode": "psychic"},
+                           format="json")
+    # then
+    assert created.status_code == 201 and created.json()["retrieval_mode"] == "hybrid+graph"
+    assert changed.json()["retrieval_mode"] == "graph"
+    assert refused.status_code == 400 and "retrieval_mode" in refused.content.decode()
