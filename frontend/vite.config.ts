@@ -27,6 +27,8 @@ export default defineConfig(({ command }) => ({
             { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/ },
             { name: 'router', test: /node_modules[\\/]react-router[\\/]/ },
             { name: 'base-ui', test: /node_modules[\\/]@(base-ui|floating-ui)[\\/]/ },
+            // Large and only used by the knowledge graph page, which imports it when it opens.
+            { name: 'cytoscape', test: /node_modules[\\/]cytoscape[\\/]/ },
             { name: 'vendor', test: /node_modules[\\/]/ },
           ],
         },

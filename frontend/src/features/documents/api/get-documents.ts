@@ -1,7 +1,7 @@
 /**
  * `GET /api/v1/rag/collections/{id}/documents/`: a collection's documents with their status
- * and chunk counts. Polls while any is still pending or processing, so statuses settle even
- * when the notifications socket is down.
+ * and chunk counts, and what the knowledge graph read from each. Polls while any is still being
+ * embedded or read for its graph, so statuses settle even when the notifications socket is down.
  */
 import { useQuery } from '@tanstack/react-query';
 
@@ -22,6 +22,13 @@ export function isEmbedding(document: RagDocument): boolean {
   return document.status === 'pending' || document.status === 'processing';
 }
 
+export function isReadingGraph(document: RagDocument): boolean {
+  return (
+    document.status !== 'failed' &&
+    (document.graph_status === 'pending' || document.graph_status === 'building')
+  );
+}
+
 export function documentsQueryKey(collectionId: number) {
   return [...collectionsQueryKey, collectionId, 'documents'] as const;
 }
@@ -35,6 +42,8 @@ export function useDocuments(collectionId: number) {
         signal,
       }),
     refetchInterval: (query) =>
-      query.state.data?.results.some(isEmbedding) ? POLL_WHILE_EMBEDDING_MS : false,
+      query.state.data?.results.some((item) => isEmbedding(item) || isReadingGraph(item))
+        ? POLL_WHILE_EMBEDDING_MS
+        : false,
   });
 }

@@ -1,12 +1,24 @@
-/** A collection's documents: name, format, size, status (with the error), chunks, and Delete. */
+/**
+ * A collection's documents: name, format, size, status (with the error), chunks, what the
+ * knowledge graph read from each (or that it named no entities), and Delete.
+ */
 import muted from '../../../components/muted.module.css';
 import table from '../../../components/table.module.css';
 import { Button } from '../../../components/ui/button';
 import { formatDateTime } from '../../../lib/format';
 import { formatBytes } from '../../../lib/format-bytes';
-import type { RagDocument } from '../api/get-documents';
+import { isReadingGraph, type RagDocument } from '../api/get-documents';
 import { DocumentStatusBadge } from './document-status-badge';
 import styles from './documents.module.css';
+
+function graphSummary(document: RagDocument): string {
+  if (document.status !== 'ready') return '–';
+  if (isReadingGraph(document)) return 'Reading…';
+  if (document.graph_status === 'failed') return 'Could not be read';
+  if (document.graph_status === 'empty') return 'No entities found';
+  const entities = `${document.entity_count} ${document.entity_count === 1 ? 'entity' : 'entities'}`;
+  return `${entities}, ${document.relation_count} ${document.relation_count === 1 ? 'fact' : 'facts'}`;
+}
 
 interface DocumentsTableProps {
   documents: readonly RagDocument[];
@@ -26,6 +38,7 @@ export function DocumentsTable({ documents, highlightId, onDelete }: DocumentsTa
             <th scope="col" className={table.numeric}>
               Chunks
             </th>
+            <th scope="col">Graph</th>
             <th scope="col" className={table.numeric}>
               Size
             </th>
@@ -52,6 +65,7 @@ export function DocumentsTable({ documents, highlightId, onDelete }: DocumentsTa
                 )}
               </td>
               <td className={table.numeric}>{document.chunk_count.toLocaleString()}</td>
+              <td data-testid="document-graph">{graphSummary(document)}</td>
               <td className={table.numeric}>{formatBytes(document.size_bytes)}</td>
               <td>
                 <time dateTime={document.created_at}>{formatDateTime(document.created_at)}</time>

@@ -1,6 +1,7 @@
 /**
- * Refreshes documents the moment the embedding worker reports on one (`rag.document.status`
- * on the notifications socket), instead of at the next poll.
+ * Refreshes documents the moment a worker reports on one (`rag.document.status` from embedding,
+ * `knowledge.document.graph` from reading its entities) on the notifications socket, instead of
+ * at the next poll.
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { useContext, useEffect } from 'react';
@@ -15,7 +16,7 @@ export function useDocumentUpdates(): void {
   useEffect(() => {
     if (socket === null) return undefined;
     return socket.subscribe((message) => {
-      if (message.type === 'rag.document.status') {
+      if (message.type === 'rag.document.status' || message.type === 'knowledge.document.graph') {
         void queryClient.invalidateQueries({ queryKey: collectionsQueryKey });
       }
     });

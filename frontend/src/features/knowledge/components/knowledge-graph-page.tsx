@@ -16,11 +16,13 @@ import { Button } from '../../../components/ui/button';
 import { useCollections } from '../../../lib/api/get-collections';
 import { idParam } from '../../../lib/search-params';
 import { useCollectionGraph } from '../api/get-collection-graph';
+import { useGraphUpdates } from '../hooks/use-graph-updates';
 import { EntityPanel } from './entity-panel';
 import { GraphCanvas } from './graph-canvas';
 import styles from './knowledge.module.css';
 
 export function KnowledgeGraphPage({ collectionId }: { collectionId: number }) {
+  useGraphUpdates(collectionId);
   const [params, setParams] = useSearchParams();
   const search = params.get('q') ?? '';
   const selectedId = idParam(params.get('entity'));
