@@ -145,7 +145,7 @@ def _col_json(connection: sqlite3.Connection) -> tuple[dict, dict]:
     models_text, decks_text = connection.execute("SELECT models, decks FROM col LIMIT 1").fetchone()
     try:
         models, decks = json.loads(models_text or "{}"), json.loads(decks_text or "{}")
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         raise AnkiError("The collection's note types or decks are not valid JSON.") from None
     if not isinstance(models, dict) or not isinstance(decks, dict):
         raise AnkiError("The collection's note types or decks are not valid JSON objects.")
@@ -164,19 +164,26 @@ def _notes(connection: sqlite3.Connection, models: dict) -> list[AnkiNote]:
     for note_id, guid, model_id, fields in connection.execute("SELECT id, guid, mid, flds FROM notes ORDER BY id"):
         model = models.get(str(model_id))
         cloze = isinstance(model, dict) and model.get("type") == CLOZE_MODEL_TYPE
-        texts = [_field_text(field) for field in str(fields or "").split(FIELD_SEPARATOR)]
+        texts = [_field_text(field) for field in _text(fields).split(FIELD_SEPARATOR)]
         front, back = texts[0], "\n".join(text for text in texts[1:] if text)
         if not front:
             continue  # a note with an empty first field shows nothing to recall
         if len(front) > MAX_FIELD_CHARS or len(back) > MAX_FIELD_CHARS:
             raise AnkiError(f"Note {note_id} has a side longer than {MAX_FIELD_CHARS} characters.")
         kind = "cloze" if cloze and CLOZE.search(front) else "basic"
-        notes.append(AnkiNote(guid=str(guid or "")[:64], kind=kind, front=front, back=back))
+        notes.append(AnkiNote(guid=_text(guid)[:64], kind=kind, front=front, back=back))
     return notes
 
 
+def _text(value) -> str:
+    """A column as text without NUL (which PostgreSQL cannot store), whatever type SQLite kept."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return str(value if value is not None else "").replace("\x00", "")
+
+
 def _field_text(field: str) -> str:
-    text = html_text(MEDIA_REFERENCE.sub("", field)).replace("\x00", "")
+    text = html_text(MEDIA_REFERENCE.sub("", field))
     lines = (" ".join(line.split()) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
 
@@ -186,4 +193,6 @@ def _deck_name(connection: sqlite3.Connection, decks: dict) -> str | None:
     row = connection.execute("SELECT did FROM cards GROUP BY did ORDER BY did = 1, count(*) DESC LIMIT 1").fetchone()
     deck = decks.get(str(row[0])) if row else None
     name = deck.get("name") if isinstance(deck, dict) else None
-    return " ".join(name.replace("\x1f", "::").split()) if isinstance(name, str) and name.strip() else None
+    if not isinstance(name, str):
+        return None
+    return " ".join(_text(name).replace("\x1f", "::").split()) or None

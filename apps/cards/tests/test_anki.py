@@ -93,6 +93,21 @@ def _rewrite_collection(content: bytes, sql: str) -> bytes:
         return zip_of({"collection.anki2": path.read_bytes(), "media": b"{}"})
 
 
+def test_nul_characters_in_names_and_fields_are_dropped(make_user, api_client_for):
+    # given an Anki deck whose deck name, note id and fields hold NUL (PostgreSQL stores no NUL)
+    user = make_user()
+    content = _rewrite_collection(apkg([("basic", "x", "y")]), (
+        "UPDATE notes SET guid = 'g' || char(0) || 'h', flds = 'Cap' || char(0) || 'ital?' || char(31) || 'Lima';"
+        "UPDATE col SET decks = replace(decks, '\"Capitals\"', '\"Capi\\u0000tals\"');"))
+    # when
+    response = _import(api_client_for(user), content)
+    # then
+    assert response.status_code == 201, response.json()
+    assert response.json()["name"] == "Capitals"
+    card = Card.objects.get(deck_id=response.json()["id"])
+    assert (card.front, card.back, card.source["ids"]["guid"]) == ("Capital?", "Lima", "gh")
+
+
 def _hostile(kind: str) -> bytes:
     good = apkg([("basic", "Capital of Peru?", "Lima")])
     if kind == "not a zip":
@@ -108,6 +123,8 @@ def _hostile(kind: str) -> bytes:
     if kind == "a view for a table":
         return _rewrite_collection(good, "DROP TABLE notes; CREATE VIEW notes AS SELECT 1 AS id, 'g' AS guid,"
                                          " 1 AS mid, 'f' AS flds")
+    if kind == "deeply nested json":
+        return _rewrite_collection(good, f"UPDATE col SET decks = '{'[' * 100_000}{']' * 100_000}'")
     if kind == "not anki":
         return zip_of({"collection.anki2": collection_with("CREATE TABLE things (id integer)")})
     if kind == "anki21b":
@@ -122,6 +139,7 @@ def _hostile(kind: str) -> bytes:
     ("corrupt sqlite", "cannot be read"),
     ("huge field", "bytes of fields; at most"),
     ("a view for a table", "no `notes` table"),
+    ("deeply nested json", "not valid JSON"),
     ("not anki", "not an Anki collection"),
     ("anki21b", "Support older Anki versions"),
 ])
