@@ -37,6 +37,7 @@ export function ValidationReport({
         </h3>
         <VersionStatusBadge status={version.status} />
       </header>
+      <VersionLineage version={version} />
       {version.status === 'validating' || report === null ? (
         <p role="status" className={muted.text}>
           Reading every record and counting tokens. The report appears here when it is done.
@@ -96,7 +97,6 @@ export function ValidationReport({
               </ol>
             </div>
           )}
-          <VersionLineage version={version} />
           {version.status === 'valid' && derivedModels(version.id)}
         </>
       )}
