@@ -18,6 +18,7 @@ from apps.monitoring.alert_rules import alert_rule_create
 from apps.monitoring.records import inference_record_write
 from apps.personalities.models import PersonalityApplication
 from apps.personalities.tests.factories import config_personality, ready_evaluation
+from apps.pipelines.tests.factories import finished_run, recipe
 from apps.rag.services import collection_create, document_upload
 from apps.registry.services import model_export_create
 from apps.sweeps.services import trial_next
@@ -68,6 +69,8 @@ def seed_user(user) -> Seed:
     invitation = invitation_create(user=user, team_id=team.pk, email=f"invitee-{user.pk}@example.com",
                                    role="member", site_url="http://testserver")
     study = deck(user, name="seed deck", cards=(("Capital of Peru?", "Lima"),))
+    cleanup = recipe(user, name="seed recipe")
+    recipe_run = finished_run(user, cleanup, version)
     spare_token = api_token_create(user=user, name="spare").token
     secret = api_token_create(user=user, name="schema test").secret
     return Seed(token=secret, path_values={
@@ -107,4 +110,6 @@ def seed_user(user) -> Seed:
         "rules/rule_id": rule.pk,
         "decks/deck_id": study.pk,
         "cards/card_id": study.cards.first().pk,
+        "recipes/recipe_id": cleanup.pk,
+        "recipe-runs/run_id": recipe_run.pk,
     })

@@ -73,16 +73,19 @@ class RecipeRun(OwnedModel):
 
 
 class RecipeRunOutput(models.Model):
-    """A dataset version a run wrote: the whole output ("data") or one split part."""
+    """A dataset version a run wrote: the whole output ("data") or one split part. A re-run
+    whose output is byte for byte an existing version names that version too; its lineage
+    is the first run's."""
 
     run = models.ForeignKey(RecipeRun, on_delete=models.CASCADE, related_name="outputs")
     part = models.CharField(max_length=16)  # data, train, validation or test
-    dataset_version = models.OneToOneField(
-        "datasets.DatasetVersion", on_delete=models.CASCADE, related_name="recipe_output")
+    dataset_version = models.ForeignKey(
+        "datasets.DatasetVersion", on_delete=models.CASCADE, related_name="recipe_outputs")
     records = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["run", "part"], name="recipe_run_part_once")]
 
 
 class FeatureMaterialization(OwnedModel):

@@ -52,7 +52,7 @@ def dataset_version_lineage(version: DatasetVersion) -> dict | None:
     this version is, with the per-step report; None for an uploaded version. The recipe is
     named even when the reader cannot open it (the run's own lineage is theirs to see)."""
     output = (RecipeRunOutput.objects.select_related("run__recipe_version__recipe")
-              .filter(dataset_version_id=version.pk).first())
+              .filter(dataset_version_id=version.pk).order_by("pk").first())
     if output is None:
         return None
     run = output.run

@@ -307,5 +307,6 @@ def _store_outputs(run: RecipeRun, work: Path) -> None:
             version, _ = dataset_version_upload(user=run.owner, dataset_id=dataset_id, stream=stream,
                                                 filename=f"{part}.jsonl", content_length=file.stat().st_size)
         records = run.report.get("outputs", {}).get(part, 0)
-        RecipeRunOutput.objects.get_or_create(dataset_version=version,
-                                              defaults={"run": run, "part": part, "records": records})
+        # A redelivered execution that stored some parts before it died replaces them.
+        RecipeRunOutput.objects.update_or_create(run=run, part=part,
+                                                 defaults={"dataset_version": version, "records": records})
