@@ -8,7 +8,12 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -304,7 +309,8 @@ class ReviewOptimizeApi(APIView):
         class Meta:
             ref_name = "ReviewOptimize"
 
-    @extend_schema(operation_id="review_optimize", request=None, responses={202: OutputSerializer})
+    @extend_schema(operation_id="review_optimize", request=None, responses={202: OutputSerializer, 429: OpenApiResponse(
+        description="an optimization was asked for within the last hour; `Retry-After` says when another may be")})
     def post(self, request):
         services.scheduler_optimize_request(user=request.user)
         return Response({"queued": True}, status=status.HTTP_202_ACCEPTED)

@@ -12,9 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from rest_framework.exceptions import Throttled
 
 from apps.core.selectors import owned_get
 from apps.core.user_paths import plain_filename
@@ -28,6 +30,9 @@ CLOZE = re.compile(r"\{\{c\d+::.+?\}\}", re.S)
 # The optimizer fits parameters on reviews of cards seen on an earlier day; fsrs keeps its
 # defaults below 512 of those (its mini-batch), so fewer reviews are not worth a run.
 OPTIMIZE_MIN_REVIEWS = 512
+# A fit reads every review the user made: one per hour is plenty for a history that grows by
+# days, and keeps repeated clicks from filling the worker.
+OPTIMIZE_COOLDOWN_S = 3600
 # Fields of the API's card that a review changes: what a retried grade answers with.
 SCHEDULE_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review", "revision")
 
@@ -153,11 +158,18 @@ def _as_left_by(card: Card, review: ReviewLog) -> Card:
 
 
 def scheduler_optimize_request(*, user) -> None:
-    """Queues the optimizer for the user's reviews (it runs once the transaction commits)."""
+    """Queues the optimizer for the user's reviews (it runs once the transaction commits).
+    Once per OPTIMIZE_COOLDOWN_S: asked again sooner, a 429 whose Retry-After says when."""
     count = ReviewLog.objects.filter(owner=user).count()
     if count < OPTIMIZE_MIN_REVIEWS:
         raise ValidationError({"non_field_errors": [
             f"Optimizing needs at least {OPTIMIZE_MIN_REVIEWS} reviews; you have {count}."]})
+    now = timezone.now().timestamp()
+    key = f"cards:optimize:{user.pk}"
+    if not cache.add(key, now, timeout=OPTIMIZE_COOLDOWN_S):
+        wait = max(1, int((cache.get(key) or now) + OPTIMIZE_COOLDOWN_S - now + 0.999))
+        raise Throttled(wait=wait, detail=f"Your scheduler was optimized less than an hour ago; try again in "
+                        f"{wait} seconds.")
     transaction.on_commit(lambda: _enqueue_optimize(user.pk))
 
 

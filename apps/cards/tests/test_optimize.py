@@ -63,6 +63,21 @@ def test_optimizing_is_queued_once_there_are_enough_reviews(make_user, api_clien
     assert queued == [user.pk]
 
 
+def test_optimizing_again_within_the_hour_is_refused_with_when_to_retry(make_user, api_client_for, monkeypatch):
+    # given an optimization just asked for
+    user = make_user()
+    _history(user, cards=60, reviews_each=10)
+    monkeypatch.setattr("apps.cards.tasks.scheduler_optimize_task.delay", lambda user_id: None)
+    client = api_client_for(user)
+    assert client.post("/api/v1/review/optimize/").status_code == 202
+    # when it is asked for again
+    again = client.post("/api/v1/review/optimize/")
+    # then
+    assert again.status_code == 429
+    assert 0 < int(again["Retry-After"]) <= 3600
+    assert "less than an hour ago" in again.json()["error"]["message"]
+
+
 def test_fitted_parameters_are_kept_and_used_for_the_users_next_grades(make_user):
     # given a history of enough reviews
     user = make_user()
