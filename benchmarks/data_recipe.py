@@ -71,7 +71,9 @@ def peak_rss_mb() -> float:
 
 def _card(rng: random.Random) -> str:
     digits = [rng.randrange(10) for _ in range(15)]
-    total = sum(d if i % 2 else (d * 2 - 9 if d > 4 else d * 2) for i, d in enumerate(reversed(digits)))
+    total = sum(
+        d if i % 2 else (d * 2 - 9 if d > 4 else d * 2) for i, d in enumerate(reversed(digits))
+    )
     digits.append((10 - total % 10) % 10)
     s = "".join(map(str, digits))
     return " ".join(s[i : i + 4] for i in range(0, 16, 4))
@@ -89,7 +91,11 @@ def _near_copy(text: str, vocab: list[str], rng: random.Random) -> str:
 
 def build_corpus(text_path: Path, size_mb: int, out: Path, seed: int = 0) -> None:
     rng = random.Random(seed)
-    lines = [ln.strip() for ln in text_path.read_text(encoding="utf-8").splitlines() if len(ln.split()) >= 4]
+    lines = [
+        ln.strip()
+        for ln in text_path.read_text(encoding="utf-8").splitlines()
+        if len(ln.split()) >= 4
+    ]
     vocab = sorted({w for ln in lines for w in ln.split() if w.isalpha() and len(w) > 3})
     originals: list[str] = []  # recent documents to copy from
     target = size_mb * 1_000_000
@@ -105,15 +111,20 @@ def build_corpus(text_path: Path, size_mb: int, out: Path, seed: int = 0) -> Non
             elif roll < 0.10 and originals:
                 kind, text = "near", _near_copy(rng.choice(originals), vocab, rng)
             elif roll < 0.11:
-                kind, text = "short", rng.choice(lines)[:MIN_CHARS - 10]
+                kind, text = "short", rng.choice(lines)[: MIN_CHARS - 10]
             elif roll < 0.12:
-                kind, text = "foreign", " ".join(rng.sample(FOREIGN[rng.randrange(3) * 3 :][:3], 3)) + f" {n}"
+                kind, text = (
+                    "foreign",
+                    " ".join(rng.sample(FOREIGN[rng.randrange(3) * 3 :][:3], 3)) + f" {n}",
+                )
             else:
                 kind, text = "orig", "\n".join(rng.sample(lines, rng.randint(10, 30)))
                 if rng.random() < 0.03:
-                    pii = (f"Write to user{n}@example.org or call +1 (555) {rng.randrange(100, 999)}-"
-                           f"{rng.randrange(1000, 9999)}; host 10.{rng.randrange(256)}.{rng.randrange(256)}."
-                           f"{rng.randrange(1, 255)}; card {_card(rng)}.")
+                    pii = (
+                        f"Write to user{n}@example.org or call +1 (555) {rng.randrange(100, 999)}-"
+                        f"{rng.randrange(1000, 9999)}; host 10.{rng.randrange(256)}.{rng.randrange(256)}."
+                        f"{rng.randrange(1, 255)}; card {_card(rng)}."
+                    )
                     text += "\n" + pii
                 originals.append(text)
                 if len(originals) > 20_000:
@@ -148,8 +159,13 @@ def run_ours(corpus: Path, out_dir: Path) -> dict:
     report = run_recipe(parse_recipe(RECIPE), [RecipeInput(corpus)], out_dir, on_drop=on_drop)
     seconds = time.perf_counter() - started
     near = report.steps[4].stats
-    return {"seconds": seconds, "removed": {k: sorted(v) for k, v in removed.items()},
-            "outputs": report.outputs, "clusters": near["clusters"], "bands": [near["bands"], near["rows"]]}
+    return {
+        "seconds": seconds,
+        "removed": {k: sorted(v) for k, v in removed.items()},
+        "outputs": report.outputs,
+        "clusters": near["clusters"],
+        "bands": [near["bands"], near["rows"]],
+    }
 
 
 def _ref_steps():
@@ -200,7 +216,9 @@ def run_reference(corpus: Path, out_dir: Path, cache: Path) -> dict:
     ds = ds.map(f["normalize"], batched=True, num_proc=2)
     ds = ds.filter(f["length"], batched=True, num_proc=2)
     ds = ds.filter(f["language"], batched=True, num_proc=2)
-    total = len(datasets.load_dataset("json", data_files=str(corpus), split="train", cache_dir=str(cache)))
+    total = len(
+        datasets.load_dataset("json", data_files=str(corpus), split="train", cache_dir=str(cache))
+    )
     passed = np.zeros(total, dtype=bool)
     passed[np.asarray(ds["id"])] = True
     ds = ds.map(f["key"], batched=True, num_proc=2)
@@ -237,7 +255,11 @@ def run_reference(corpus: Path, out_dir: Path, cache: Path) -> dict:
     for name, part in parts.items():
         part.to_json(str(out_dir / f"{name}.jsonl"), lines=True, force_ascii=False)
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "removed": removed, "outputs": {k: len(v) for k, v in parts.items()}}
+    return {
+        "seconds": seconds,
+        "removed": removed,
+        "outputs": {k: len(v) for k, v in parts.items()},
+    }
 
 
 # --- measuring --------------------------------------------------------------------------
@@ -245,7 +267,11 @@ def run_reference(corpus: Path, out_dir: Path, cache: Path) -> dict:
 
 def quality(result: dict, kinds: dict[str, set[int]]) -> dict:
     removed = {k: set(v) for k, v in result["removed"].items()}
-    filtered = removed.get("length_filter", set()) | removed.get("language_filter", set()) | removed.get("filters", set())
+    filtered = (
+        removed.get("length_filter", set())
+        | removed.get("language_filter", set())
+        | removed.get("filters", set())
+    )
     dups = (kinds.get("exact", set()) | kinds.get("near", set())) - filtered
     near = kinds.get("near", set()) - filtered
     by_dedup = removed.get("dedup_exact", set()) | removed.get("dedup_near", set())
@@ -279,8 +305,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size-mb", type=int, default=200)
     parser.add_argument("--text", type=Path, default=DEFAULT_TEXT)
-    parser.add_argument("--work", type=Path, default=ROOT / "var" / "bench-recipe",
-                        help="where the corpus is kept and outputs are written (removed after)")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=ROOT / "var" / "bench-recipe",
+        help="where the corpus is kept and outputs are written (removed after)",
+    )
     parser.add_argument("--skip-reference", action="store_true", help="measure ours only")
     parser.add_argument("--impl", choices=["ours", "reference"], help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
@@ -296,7 +326,16 @@ def main() -> None:
     kinds = injected(corpus)
 
     def measure(impl: str) -> dict:
-        cmd = [sys.executable, __file__, "--impl", impl, "--corpus", str(corpus), "--work", str(args.work)]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--impl",
+            impl,
+            "--corpus",
+            str(corpus),
+            "--work",
+            str(args.work),
+        ]
         done = subprocess.run(cmd, check=True, capture_output=True, text=True)
         return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -314,14 +353,20 @@ def main() -> None:
     if not args.skip_reference:
         ref = measure("reference")
         ref_quality = quality(ref, kinds)
-        line.update({
-            "ref_mb_per_s": round(mb / ref["seconds"], 2),
-            "ref_peak_rss_mb": round(ref["peak_rss_mb"]),
-            "speed_ratio": round(ref["seconds"] / ours["seconds"], 2),
-            **{f"ref_{k}": v for k, v in ref_quality.items()},
-        })
-    line["goals"] = {"speed_ratio": SPEED_GOAL, "peak_rss_mb": RSS_GOAL_MB,
-                     "near_recall": QUALITY_GOAL, "near_precision": QUALITY_GOAL}
+        line.update(
+            {
+                "ref_mb_per_s": round(mb / ref["seconds"], 2),
+                "ref_peak_rss_mb": round(ref["peak_rss_mb"]),
+                "speed_ratio": round(ref["seconds"] / ours["seconds"], 2),
+                **{f"ref_{k}": v for k, v in ref_quality.items()},
+            }
+        )
+    line["goals"] = {
+        "speed_ratio": SPEED_GOAL,
+        "peak_rss_mb": RSS_GOAL_MB,
+        "near_recall": QUALITY_GOAL,
+        "near_precision": QUALITY_GOAL,
+    }
     print(json.dumps(line))
 
 

@@ -204,7 +204,10 @@ def _parse_step(index: int, raw: object) -> Step:
     cls = STEP_TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise RecipeError(
-            index, "type", f"unknown step type {kind!r}; one of {', '.join(STEP_TYPES)}"
+            index,
+            "type",
+            f"unknown step type {kind!r}; one of {', '.join(STEP_TYPES)}",
+            kind if isinstance(kind, str) else None,
         )
     hints = typing.get_type_hints(cls)
     known = {f.name: f for f in fields(cls)}

@@ -1,0 +1,44 @@
+"""`sloughgpt data run` as a user runs it."""
+
+from __future__ import annotations
+
+import json
+
+from ml.cli import main
+from tests.ml.data.pipeline.factories import read_jsonl, write_jsonl
+
+
+def test_data_run_writes_the_split_and_prints_the_report(tmp_path, capsys):
+    # given a recipe file and an input
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text(
+        '[[steps]]\ntype = "dedup_exact"\n\n[[steps]]\ntype = "split"\ntrain = 0.5\nvalidation = 0.5\ntest = 0.0\n'
+    )
+    data = write_jsonl(tmp_path / "data.jsonl", [{"text": f"r{i % 40}"} for i in range(50)])
+    # when the command runs
+    code = main(["data", "run", str(recipe), str(data), "--out", str(tmp_path / "out")])
+    out, err = capsys.readouterr()
+    # then the parts are written and the report says what each step did
+    report = json.loads(out)
+    assert code == 0
+    assert report["steps"][0]["dropped"] == {"duplicate": 10}
+    parts = {
+        p: len(read_jsonl(tmp_path / "out" / f"{p}.jsonl")) for p in ("train", "validation", "test")
+    }
+    assert parts == report["outputs"] and sum(parts.values()) == 40 and parts["test"] == 0
+    assert "100.0%" in err
+
+
+def test_data_run_with_a_bad_recipe_names_the_step_and_exits_2(tmp_path, capsys):
+    # given
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text(
+        '[[steps]]\ntype = "normalize"\n\n[[steps]]\ntype = "regex_filter"\npattern = "(unclosed"\n'
+    )
+    data = write_jsonl(tmp_path / "data.jsonl", [{"text": "a"}])
+    # when
+    code = main(["data", "run", str(recipe), str(data), "--out", str(tmp_path / "out")])
+    _, err = capsys.readouterr()
+    # then
+    assert code == 2
+    assert err.startswith("error: step 2 (regex_filter), field 'pattern': does not compile")

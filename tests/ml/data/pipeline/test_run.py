@@ -1,0 +1,166 @@
+"""Running recipes as the web app and the CLI do: streaming in batches, records that cannot be
+processed, progress, cancel, the checks that need the inputs, and the builder's preview."""
+
+from __future__ import annotations
+
+import pytest
+
+from ml.data.pipeline import (
+    RecipeCancelled,
+    RecipeError,
+    RecipeInput,
+    check_recipe,
+    preview_recipe,
+    run_recipe,
+    runner,
+)
+from tests.ml.data.pipeline.factories import english, one_input, read_jsonl, recipe, write_jsonl
+
+
+def test_a_stream_of_many_batches_deduplicates_across_batches(tmp_path, monkeypatch):
+    # given batches of 10 records and a file of 95, whose copies sit several batches apart
+    monkeypatch.setattr(runner, "BATCH_RECORDS", 10)
+    texts = [english(i, 30) for i in range(60)]
+    records = [{"text": t} for t in texts] + [{"text": texts[i].upper()} for i in range(0, 35)]
+    events = []
+    # when exact and near dedup run over the stream
+    report = run_recipe(
+        recipe({"type": "dedup_exact"}, {"type": "dedup_near"}),
+        one_input(tmp_path, records),
+        tmp_path / "out",
+        on_progress=events.append,
+    )
+    # then every later copy is gone and the originals are all there, in order
+    assert [r["text"] for r in read_jsonl(tmp_path / "out" / "data.jsonl")] == texts
+    assert report.steps[0].records_in == 95 and report.steps[0].stats["duplicates"] == 35
+    assert report.records_read == 95 and report.outputs == {"data": 60}
+    assert events[-1].fraction == 1.0 and events[-1].records_out == 60
+
+
+def test_a_txt_input_is_read_as_paragraphs(tmp_path):
+    # given
+    path = tmp_path / "notes.txt"
+    path.write_text("First paragraph\nstill first.\n\nSecond one.\n\n\nThird.\n")
+    # when
+    run_recipe(recipe({"type": "normalize"}), [RecipeInput(path)], tmp_path / "out")
+    # then
+    assert read_jsonl(tmp_path / "out" / "data.jsonl") == [
+        {"text": "First paragraph\nstill first."},
+        {"text": "Second one."},
+        {"text": "Third."},
+    ]
+
+
+def test_unreadable_records_are_counted_with_file_and_line_and_the_rest_runs(tmp_path):
+    # given a file with a broken line and a record whose regex field is not text
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(
+        '{"text": "fine", "tag": "x"}\n{"text": broken\n{"text": "also fine", "tag": 7}\n'
+    )
+    # when a regex filter on that column runs
+    report = run_recipe(
+        recipe({"type": "regex_filter", "pattern": "x", "field": "tag"}),
+        [RecipeInput(path)],
+        tmp_path / "out",
+    )
+    # then the job finishes and both problems are listed by line
+    assert read_jsonl(tmp_path / "out" / "data.jsonl") == [{"text": "fine", "tag": "x"}]
+    assert [(e["step"], e["line"]) for e in report.errors.errors] == [(None, 2), (0, 3)]
+    assert report.to_dict()["error_count"] == 2
+
+
+def test_cancel_stops_the_run_and_removes_partial_output(tmp_path, monkeypatch):
+    # given
+    monkeypatch.setattr(runner, "BATCH_RECORDS", 5)
+    records = [{"text": f"record {i}"} for i in range(50)]
+    asked = []
+
+    def should_stop() -> bool:
+        asked.append(1)
+        return len(asked) > 2
+
+    # when
+    with pytest.raises(RecipeCancelled):
+        run_recipe(
+            recipe({"type": "normalize"}),
+            one_input(tmp_path, records),
+            tmp_path / "out",
+            should_stop=should_stop,
+        )
+    # then
+    assert not (tmp_path / "out" / "data.jsonl").exists()
+
+
+def test_an_unknown_column_is_refused_before_running(tmp_path):
+    # given
+    inputs = one_input(tmp_path, [{"text": "a", "tag": "x"}])
+    # when
+    with pytest.raises(RecipeError) as caught:
+        check_recipe(
+            recipe({"type": "normalize"}, {"type": "length_filter", "min": 1, "field": "title"}),
+            inputs,
+        )
+    # then
+    assert (caught.value.step, caught.value.field) == (1, "field")
+    assert "no column 'title'" in caught.value.message and "tag, text" in caught.value.message
+
+
+def test_columns_a_template_removes_are_unknown_to_later_steps(tmp_path):
+    # given
+    inputs = one_input(tmp_path, [{"q": "a", "a": "b", "author": "x"}])
+    steps = (
+        {"type": "template", "prompt": "{q}", "response": "{a}"},
+        {"type": "split", "group_by": "author"},
+    )
+    # when
+    with pytest.raises(RecipeError) as caught:
+        check_recipe(recipe(*steps), inputs)
+    # then
+    assert (caught.value.step, caught.value.field) == (1, "group_by")
+
+
+def test_mix_needs_one_weight_per_input_and_one_kind_of_record(tmp_path):
+    # given
+    text = RecipeInput(write_jsonl(tmp_path / "t.jsonl", [{"text": "a"}]), name="texts")
+    chat = RecipeInput(
+        write_jsonl(
+            tmp_path / "c.jsonl",
+            [
+                {
+                    "messages": [
+                        {"role": "user", "content": "hi"},
+                        {"role": "assistant", "content": "yo"},
+                    ]
+                }
+            ],
+        ),
+        name="chats",
+    )
+    mix = {"type": "mix", "weights": [1, 1, 1], "target_size": 4}
+    # when
+    with pytest.raises(RecipeError) as caught:
+        check_recipe(recipe(mix), [text, chat])
+    # then
+    assert (caught.value.step, caught.value.field) == (0, "weights")
+    with pytest.raises(RecipeError) as caught:
+        check_recipe(recipe({**mix, "weights": [1, 1]}), [text, chat])
+    assert (caught.value.step, caught.value.field) == (
+        0,
+        "inputs",
+    ) and "chat, text" in caught.value.message
+
+
+def test_preview_shows_the_first_records_after_each_step(tmp_path):
+    # given 3000 records, every third one a copy of the one before
+    records = [{"text": f"Line  {i // 3 if i % 3 == 2 else i}"} for i in range(3000)]
+    # when the builder previews normalize -> dedup_exact, limited to 2 records and 300 scanned
+    steps = recipe({"type": "normalize"}, {"type": "dedup_exact"})
+    preview = preview_recipe(steps, one_input(tmp_path, records), limit=2, scan=300)
+    # then each step shows its first two records and its counts over the scanned part only
+    assert [p.records for p in preview] == [
+        [{"text": "Line 0"}, {"text": "Line 1"}],
+        [{"text": "Line 0"}, {"text": "Line 1"}],
+    ]
+    assert (preview[0].records_in, preview[0].records_out) == (300, 300)
+    assert preview[1].records_out < 300
+    assert not (tmp_path / "out").exists()
