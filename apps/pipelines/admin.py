@@ -42,3 +42,11 @@ class FeatureMaterializationAdmin(admin.ModelAdmin):
     list_filter = ["status", "group"]
     raw_id_fields = ["owner", "dataset_version"]
     readonly_fields = ["feature_versions", "statistics", "rows", "lease_owner", "heartbeat_at", "finished_at"]
+
+
+@admin.register(RecipeRunOutput)
+class RecipeRunOutputAdmin(admin.ModelAdmin):
+    list_display = ["id", "run", "part", "dataset_version", "records"]
+    list_filter = ["part"]
+    raw_id_fields = ["run", "dataset_version"]
+    readonly_fields = ["part", "records"]
