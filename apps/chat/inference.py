@@ -89,6 +89,12 @@ def run_generation(engine, request, *, requested_at: float, on_text: Callable[[s
                 if should_stop():
                     finish = "cancelled"
                     break
+    except BaseException:
+        # A failed generation reports no end, but its KV cache is released all the same.
+        stream.cancel()
+        if model_version_id is not None:
+            metrics_inference.kv_cache_update(engine, model_version_id=model_version_id)
+        raise
     finally:
         stream.cancel()  # frees the batch slot at once when we leave early
     if pending:

@@ -48,6 +48,13 @@ def _kv_cache_record(engine, version: str):
 
 
 @recorder
+def kv_cache_update(engine, *, model_version_id: int) -> None:
+    """The engine's KV-cache use now: after a generation that failed (one that ends otherwise
+    is counted by `generation_finished`)."""
+    _kv_cache_record(engine, str(model_version_id))
+
+
+@recorder
 def first_token(engine, *, model_version_id: int) -> None:
     """At a generation's first token: how full the batch it joined is, and the KV cache."""
     version = str(model_version_id)

@@ -211,8 +211,9 @@ class BatchScheduler:
 
     def usage(self) -> BatchUsage:
         """How full the batch and its KV cache are now (read without stopping the steps, so
-        it may be a step old)."""
-        running = list(self._running.values())
+        it may be a step old). A cancelled request counts no more, though its slot is freed
+        only at the next step: an engine left idle by a cancel reports its true use."""
+        running = [seq for seq in list(self._running.values()) if not seq.stream.cancelled]
         return BatchUsage(sequences=len(running), max_batch=self.max_batch,
                           cached_positions=sum(seq.position for seq in running),
                           allocated_positions=self._capacity * self.max_batch)
@@ -306,11 +307,15 @@ class BatchScheduler:
             positions = torch.tensor([s.position for s in sequences], device=self.device)
             self._context[slots, positions] = sampled
         for sequence, token in zip(sequences, sampled.tolist(), strict=True):  # the one sync
-            if self._emit(sequence, token):
+            delta = self._emit(sequence, token)
+            if delta.finish_reason is not None:
+                # Out of the batch before its reader hears of the end, so usage() read then
+                # no longer counts it.
                 del self._running[sequence.slot]
+            sequence.stream.put(delta)
 
-    def _emit(self, sequence: _Sequence, token: int) -> bool:
-        """Stream one token's delta; True when the sequence is finished."""
+    def _emit(self, sequence: _Sequence, token: int) -> Delta:
+        """One token's delta for the stream; its finish_reason is set when the sequence ends."""
         request = sequence.request
         sequence.generated += 1
         sequence.last_token = token
@@ -323,8 +328,7 @@ class BatchScheduler:
                 tail, stopped = sequence.stops.push(sequence.decoder.flush())
                 text += tail if stopped else tail + sequence.stops.flush()
                 reason = "stop" if stopped else "length"
-        sequence.stream.put(Delta(text, sequence.generated, reason, token))
-        return reason is not None
+        return Delta(text, sequence.generated, reason, token)
 
     def _ensure_capacity(self, needed: int) -> None:
         """Grow every layer's cache to hold `needed` positions, keeping what is written."""

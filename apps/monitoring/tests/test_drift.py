@@ -11,7 +11,12 @@ from django.utils import timezone
 
 from apps.monitoring.drift import drift_check
 from apps.monitoring.models import DriftResult
-from apps.personalities.tests.factories import CHEERFUL, GLOOMY, config_personality, ready_evaluation
+from apps.personalities.tests.factories import (
+    CHEERFUL,
+    GLOOMY,
+    config_personality,
+    ready_evaluation,
+)
 from apps.training.tests.factories import valid_dataset_version
 from ml.personality.embeddings import embed
 from ml.personality.metrics import measure
