@@ -83,7 +83,6 @@ ROOTS: dict[str, str] = {
     "chat.Message": "conversation",
     "pipelines.Recipe": "",
     "pipelines.RecipeVersion": "recipe",
-    "pipelines.RecipeRun": "recipe_version__recipe",
     "pipelines.FeatureMaterialization": "dataset_version__dataset",
 }
 # Roots that can only ever be shared to read (a conversation is its owner's to continue).

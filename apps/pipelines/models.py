@@ -39,6 +39,10 @@ class RecipeVersion(OwnedModel):
 
 
 class RecipeRun(OwnedModel):
+    """One execution of a recipe version. Private to whoever started it (apps.core.access
+    does not list it): its report quotes records of inputs that others sharing the recipe
+    may not be able to read."""
+
     class Status(models.TextChoices):
         QUEUED = "queued"
         RUNNING = "running"

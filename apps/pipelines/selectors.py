@@ -1,6 +1,7 @@
 """Reads for recipes, their runs and materialized features: what the requesting user may read
-(apps.core.access); a recipe's runs and a dataset version's features go with them. Also the
-lineage a dataset version made by a run carries, and the records browser."""
+(apps.core.access). Recipes are shared like datasets, a dataset version's features go with
+it, and a run is only its owner's. Also the lineage a dataset version made by a run
+carries, and the records browser."""
 
 from __future__ import annotations
 

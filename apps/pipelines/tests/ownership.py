@@ -1,5 +1,5 @@
 """Access-matrix cases for the recipe and feature store routes (apps/core/ownership.py).
-Recipes are shareable roots like datasets; a run is reached through its recipe, features
+Recipes are shareable roots like datasets; runs stay their owner's; features are reached
 through their dataset version. Work that costs compute (a run, a cancel, features) needs
 the run action; a preview only reads its inputs."""
 
@@ -60,10 +60,11 @@ OWNED_ROUTES = {
     "api-v1:recipe-run-create": Case(
         setup=_recipe_and_input, actions={"post": "run"},
         methods={"post": lambda ids: {"inputs": [_owners_input(ids)], "output_name": "cleaned"}}),
-    "api-v1:recipe-run-list": Case(setup=_run),
-    "api-v1:recipe-run-detail": Case(setup=_run),
-    "api-v1:recipe-run-cancel": Case(setup=_queued_run, methods={"post": None}, actions={"post": "run"}),
-    "api-v1:recipe-run-rerun": Case(setup=_run, methods={"post": None}, actions={"post": "run"}),
+    # A run is its owner's: its report quotes records of inputs its recipe's team may not read.
+    "api-v1:recipe-run-list": Case(setup=_run, reach="private"),
+    "api-v1:recipe-run-detail": Case(setup=_run, reach="private"),
+    "api-v1:recipe-run-cancel": Case(setup=_queued_run, methods={"post": None}, reach="private"),
+    "api-v1:recipe-run-rerun": Case(setup=_run, methods={"post": None}, reach="private"),
     "api-v1:dataset-version-features": Case(setup=_version, methods={"get": None, "post": {"groups": ["basic"]}},
                                             actions={"post": "run"}),
     "api-v1:dataset-version-features-compare": Case(setup=_version, methods={"get": _compare_with_another}),
