@@ -2,7 +2,7 @@
 `inference_record_write` once a chat reply, /v1 completion or arena reply has ended and its
 end was handed to the client, so the user waits for none of it: one INSERT and one rollup
 upsert here, the costlier drift features (prompt embedding, personality metrics) later in a
-task on the `default` queue. It never raises: monitoring failing must not fail a reply."""
+task on the `default` queue, which is sent the record's id only (apps.monitoring.features). It never raises: monitoring failing must not fail a reply."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ REFUSAL = re.compile(
     r"\b(i\s*(?:'m| am)\s+(?:sorry|afraid|unable|not able)|i\s*(?:can(?:no|')t|cannot|won't|will not)"
     r"|as an ai\b|i must decline|i'm not comfortable)", re.IGNORECASE)
 REFUSAL_WINDOW = 200
-# What the features task gets of the texts: more than all-MiniLM-L6-v2 reads (256 tokens) of
+# What the features task reads of the texts: more than all-MiniLM-L6-v2 reads (256 tokens) of
 # the prompt, and what the personality metrics measure at most of the reply.
 PROMPT_CHARS = 4000
 REPLY_CHARS = 20_000
@@ -147,9 +147,15 @@ def _write(*, source, model_version_id, user_id, status, result, received_at, qu
         ttft_buckets=histogram(record.ttft_ms),
     )
     if status != InferenceRecord.Status.ERROR and (prompt_text or reply_text):
-        from .tasks import inference_record_features_task
-
         prompt, reply = prompt_excerpt(prompt_text), reply_text[:REPLY_CHARS]
-        transaction.on_commit(
-            lambda: inference_record_features_task.delay(record.pk, prompt, reply), robust=True)
+        transaction.on_commit(lambda: _features_request(record.pk, prompt, reply), robust=True)
     return record
+
+
+def _features_request(record_id: int, prompt_text: str, reply_text: str) -> None:
+    """Keep the texts for the features task and queue it with the record's id alone."""
+    from .features import inference_record_texts_keep
+    from .tasks import inference_record_features_task
+
+    inference_record_texts_keep(record_id=record_id, prompt_text=prompt_text, reply_text=reply_text)
+    inference_record_features_task.delay(record_id)

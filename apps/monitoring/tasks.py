@@ -7,10 +7,11 @@ from celery.signals import worker_ready
 
 
 @shared_task(name="monitoring.inference_record_features_task", ignore_result=True)
-def inference_record_features_task(record_id: int, prompt_text: str, reply_text: str) -> None:
+def inference_record_features_task(record_id: int) -> None:
+    # The record's texts are read from where inference_record_write kept them, not sent here.
     from .features import inference_record_features
 
-    inference_record_features(record_id=record_id, prompt_text=prompt_text, reply_text=reply_text)
+    inference_record_features(record_id=record_id)
     _chains_watch()
 
 

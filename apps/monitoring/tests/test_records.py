@@ -6,6 +6,7 @@ chat message were deleted meanwhile is still recorded."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -14,7 +15,7 @@ from apps.chat.models import Message
 from apps.chat.services import message_send
 from apps.chat.tests.factories import conversation, model_version
 from apps.monitoring import features
-from apps.monitoring.features import inference_record_features
+from apps.monitoring.features import inference_record_features, inference_record_texts_keep
 from apps.monitoring.models import InferenceRecord, UsageRollup
 from apps.monitoring.traces import HOPS
 
@@ -77,21 +78,52 @@ def test_drift_features_fill_in_and_one_failing_leaves_the_other(make_user, monk
     version = model_version(user, write_file=False)
     records = [InferenceRecord.objects.create(model_version=version, user=user, source="v1", status="ok")
                for _ in range(2)]
+    inference_record_texts_keep(record_id=records[0].pk, prompt_text="What is a sonnet?",
+                                reply_text="A sonnet is a poem of fourteen lines. I love them!")
+    inference_record_texts_keep(record_id=records[1].pk, prompt_text="What is an ode?",
+                                reply_text="An ode praises something.")
     # when the first's features are computed, and the second's while the embedding fails
-    inference_record_features(record_id=records[0].pk, prompt_text="What is a sonnet?",
-                              reply_text="A sonnet is a poem of fourteen lines. I love them!")
+    inference_record_features(record_id=records[0].pk)
 
     def broken(text):
         raise RuntimeError("no embedding model")
 
     monkeypatch.setattr(features, "_embedding", broken)
-    inference_record_features(record_id=records[1].pk, prompt_text="What is an ode?",
-                              reply_text="An ode praises something.")
+    inference_record_features(record_id=records[1].pk)
     # then the first has both; the second its personality scores only
     first, second = (InferenceRecord.objects.get(pk=r.pk) for r in records)
     assert len(first.prompt_embedding) == 384
     assert first.personality_scores["exclamation_rate"] == 0.5
     assert second.prompt_embedding is None and second.personality_scores["words"] == 4
+
+
+@pytest.mark.django_db
+def test_the_features_task_is_sent_the_record_id_alone_and_reads_the_texts_itself(
+        make_user, monkeypatch, django_capture_on_commit_callbacks):
+    # given a served reply about to be recorded, and the broker's view of the features task
+    from apps.monitoring import tasks
+    from apps.monitoring.records import inference_record_write
+
+    user = make_user()
+    version = model_version(user, write_file=False)
+    sent: list[str] = []
+    monkeypatch.setattr(tasks.inference_record_features_task, "delay",
+                        lambda *args, **kwargs: sent.append(json.dumps([args, kwargs])))
+    # when the worker records it
+    with django_capture_on_commit_callbacks(execute=True):
+        record = inference_record_write(
+            source="v1", model_version_id=version.pk, user_id=user.pk, result=None,
+            received_at=time.time(), prompt_text="My secret plan is to bake a cake.",
+            reply_text="What a lovely secret! Bake it at 180 degrees.")
+    # then the message holds the record's id and none of the words
+    assert sent == [json.dumps([[record.pk], {}])]
+    # and the task, run from that message, fills the features; run again, it does nothing
+    [args, kwargs] = json.loads(sent[0])
+    tasks.inference_record_features_task.run(*args, **kwargs)
+    record.refresh_from_db()
+    assert len(record.prompt_embedding) == 384
+    assert record.personality_scores["exclamation_rate"] == 0.5
+    tasks.inference_record_features_task.run(*args, **kwargs)
 
 
 @pytest.mark.django_db(transaction=True)
