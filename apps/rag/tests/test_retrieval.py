@@ -248,8 +248,10 @@ def test_search_api_returns_cited_chunks(two_users_same_content, api_client_for)
         "score",
         "vector_score",
         "text_score",
+        "sentences",
     }
     assert top["document_name"] == "bob-notes.txt" and "green tea" in top["text"]
+    assert top["sentences"] == []  # only the graph modes cite sentences
 
 
 @pytest.mark.parametrize(
