@@ -24,18 +24,27 @@ def version_label(version: DatasetVersion) -> str:
     return f"{version.dataset.name} v{version.number}"
 
 
-def _materialized(version: DatasetVersion) -> Path | None:
-    """The version's basic features, which hold the numbers filters most often read."""
-    done = FeatureMaterialization.objects.filter(
-        dataset_version=version, group="basic", status=FeatureMaterialization.Status.SUCCEEDED).exists()
-    return features_path(version, "basic") if done else None
+def _materialized(version: DatasetVersion, wanted: tuple[str, ...]) -> Path | None:
+    """The materialized group holding the first of the `wanted` features it has (a
+    feature_filter's), else the basic group, which holds the numbers filters most read."""
+    from ml.data.features.registry import FEATURES
+
+    done = set(FeatureMaterialization.objects.filter(
+        dataset_version=version, status=FeatureMaterialization.Status.SUCCEEDED).values_list("group", flat=True))
+    for group in [FEATURES[name].group for name in wanted if name in FEATURES] + ["basic"]:
+        if group in done:
+            return features_path(version, group)
+    return None
 
 
-def recipe_input(version: DatasetVersion):
+def recipe_input(version: DatasetVersion, recipe=None):
+    """The version as the pipeline reads it; given the recipe, with the materialized features
+    its feature filters can read."""
     from ml.data.pipeline.records import RecipeInput
 
+    wanted = tuple(getattr(step, "feature", "") for step in recipe.steps) if recipe is not None else ()
     return RecipeInput(path=dataset_version_path(version), columns=columns_of(version),
-                       name=version_label(version), features_path=_materialized(version))
+                       name=version_label(version), features_path=_materialized(version, wanted))
 
 
 def version_records(version: DatasetVersion) -> Iterator[dict]:

@@ -111,7 +111,7 @@ def recipe_preview(*, user, steps: list, input_ids: list, limit: int = 5) -> lis
     versions = _input_versions(user=user, input_ids=input_ids)
     try:
         recipe = parse_recipe({"steps": steps})
-        inputs = [recipe_input(v) for v in versions]
+        inputs = [recipe_input(v, recipe) for v in versions]
         check_recipe(recipe, inputs)
         previews = preview_recipe(recipe, inputs, limit=max(1, min(limit, PREVIEW_MAX_LIMIT)))
     except RecipeError as exc:
@@ -143,7 +143,8 @@ def recipe_run_create(*, user, recipe_id, input_ids: list, output_name: str = ""
     if not output_name.strip() and output_dataset_id is None:
         raise ValidationError({"output_name": ["name the output dataset (or pick one)"]})
     try:
-        check_recipe(parse_recipe({"steps": recipe_version.steps}), [recipe_input(v) for v in inputs])
+        parsed = parse_recipe({"steps": recipe_version.steps})
+        check_recipe(parsed, [recipe_input(v, parsed) for v in inputs])
     except RecipeError as exc:
         raise recipe_error(exc) from None
     run = RecipeRun.objects.create(
@@ -258,8 +259,9 @@ def recipe_run_execute(*, run_id: int, execution_id: str) -> str:
     work.mkdir(parents=True, exist_ok=True)
     reporter = _Reporter(run, execution_id)
     try:
-        report = run_recipe(parse_recipe({"steps": run.recipe_version.steps}), [recipe_input(v) for v in versions],
-                            work, on_progress=reporter.on_progress, should_stop=reporter.should_stop)
+        recipe = parse_recipe({"steps": run.recipe_version.steps})
+        report = run_recipe(recipe, [recipe_input(v, recipe) for v in versions], work,
+                            on_progress=reporter.on_progress, should_stop=reporter.should_stop)
         run.report = report.to_dict()
         _store_outputs(run, work)
     except RecipeCancelled:

@@ -1,6 +1,7 @@
 """The feature store API: the registry's groups, asking for a group (computed once and reused),
 its statistics once materialized, comparing two versions, the records browser filtered by
-feature ranges, bad input as 400s and another user's version as a 404."""
+feature ranges, a recipe's feature filter over materialized values, bad input as 400s and
+another user's version as a 404."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import pytest
 
 from apps.pipelines.features import features_materialize
 from apps.pipelines.models import FeatureMaterialization
+from apps.pipelines.services import recipe_run_execute
 
-from .factories import jsonl, valid_version
+from .factories import jsonl, recipe, valid_version
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +100,22 @@ def test_an_unknown_group_is_a_400_and_another_users_version_a_404(make_user, ap
     assert unknown.status_code == 400 and "groups" in unknown.json()["error"]["fields"]
     assert theirs.status_code == 404
     assert api_client_for(other).get(f"/api/v1/dataset-versions/{version.pk}/records/").status_code == 404
+
+
+def test_a_feature_filter_keeps_the_records_within_the_materialized_range(make_user, api_client_for):
+    # given: a version whose basic features are materialized
+    user = make_user()
+    texts = ["tiny", "a sentence of medium length", "x" * 90]
+    version = valid_version(user, jsonl([{"text": t} for t in texts]))
+    client = api_client_for(user)
+    _materialized(client, version.pk)
+    made = recipe(user, steps=[{"type": "feature_filter", "feature": "chars", "min": 10, "max": 50}])
+    run = client.post(f"/api/v1/recipes/{made.pk}/runs/", {"inputs": [version.pk], "output_name": "mid"},
+                      format="json").json()
+    # when
+    status = recipe_run_execute(run_id=run["id"], execution_id="test")
+    # then
+    shown = client.get(f"/api/v1/recipe-runs/{run['id']}/").json()
+    assert status == "succeeded", shown["error"]
+    assert [(s["records_in"], s["records_out"]) for s in shown["report"]["steps"]] == [(3, 1)]
+    assert shown["outputs"][0]["records"] == 1
