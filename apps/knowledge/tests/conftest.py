@@ -3,15 +3,22 @@ a ready document whose graph is built in-process (the worker's own service)."""
 
 import pytest
 
-from apps.rag.tests.conftest import make_collection, make_ready_document, media_root, one_torch_thread  # noqa: F401
+from apps.rag.tests.conftest import (  # noqa: F401 (fixtures, shared with the RAG tests)
+    make_collection,
+    make_ready_document,
+    media_root,
+    one_torch_thread,
+)
 
 
 @pytest.fixture
-def make_graph_document(make_ready_document):
+def make_graph_document(request):
     from apps.knowledge.services import document_graph_build
 
+    ready_document = request.getfixturevalue("make_ready_document")
+
     def make(collection, name: str, texts: list[str]):
-        document = make_ready_document(collection, name, texts)
+        document = ready_document(collection, name, texts)
         document_graph_build(document_id=document.pk)
         document.refresh_from_db()
         return document
