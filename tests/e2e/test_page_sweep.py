@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
 from apps.accounts import services as account_services
+from apps.cards.models import Card, Deck
 from apps.chat.models import Message
 from apps.chat.tests.factories import conversation
 from apps.experiments.tests.factories import log_series, make_run
@@ -52,7 +53,7 @@ class Visit:
 def seed(user) -> dict[str, int]:
     """One of everything: a valid dataset version, a finished training run with its metrics
     and a second run to compare it with, a ready model version, a conversation with messages,
-    a collection with a document, an API token."""
+    a collection with a document, an API token, a deck with a due card."""
     training = trained_run(user)
     run = training.run
     other = make_run(user, experiment=run.experiment, name="baseline", params={"optim.lr": 3e-4})
@@ -68,11 +69,14 @@ def seed(user) -> dict[str, int]:
         "notes.txt", b"The run used a cosine schedule and finished in ten steps.", content_type="text/plain"))
     account_services.api_token_create(user=user, name="laptop")
     personality = config_personality(user, name="Tutor")
+    deck = Deck.objects.create(owner=user, name="Run facts")
+    Card.objects.create(owner=user, deck=deck, front="Which schedule did the run use? " + "cosine" * 40,
+                        back="A cosine schedule.")
     return {
         "dataset": training.dataset_version.dataset_id, "dataset_version": training.dataset_version_id,
         "experiment": run.experiment_id, "run": run.pk, "other_run": other.pk,
         "model": version.registered_model_id, "model_version": version.pk, "conversation": chat.pk,
-        "personality": personality.pk,
+        "personality": personality.pk, "collection": collection.pk, "deck": deck.pk,
     }
 
 
@@ -90,6 +94,11 @@ def app_visits(ids: dict[str, int]) -> list[Visit]:
         Visit("models", "/models"),
         Visit("model", f"/models?model={ids['model']}&version={ids['model_version']}"),
         Visit("documents", "/documents"),
+        Visit("graph", f"/documents/collections/{ids['collection']}/graph"),
+        Visit("decks", "/decks"),
+        Visit("deck", f"/decks/{ids['deck']}", ready="[data-testid=card-row]"),
+        Visit("review", "/review", ready="[data-testid=card-front]"),
+        Visit("review-stats", "/review/stats"),
         Visit("chat", f"/chat/{ids['conversation']}", ready="[data-testid=assistant-message]"),
         Visit("personalities", "/personalities"),
         Visit("personality", f"/personalities/{ids['personality']}", ready="[data-testid=trait-radar]"),

@@ -13,6 +13,7 @@ import table from '../../../components/table.module.css';
 import { Button } from '../../../components/ui/button';
 import { FormError } from '../../../components/ui/form';
 import { useToast } from '../../../components/ui/toast';
+import { ApiError } from '../../../lib/api-client';
 import { useCreateDeck } from '../api/create-deck';
 import { useDecks } from '../api/get-decks';
 import { useImportDeck } from '../api/import-deck';
@@ -70,7 +71,11 @@ export function DecksPage() {
       actions={actions}
     >
       {importDeck.error && (
-        <FormError>The deck was not imported: {importDeck.error.message}</FormError>
+        <FormError>
+          The deck was not imported:{' '}
+          {(importDeck.error instanceof ApiError && importDeck.error.fieldMessage('file')) ||
+            importDeck.error.message}
+        </FormError>
       )}
       <QueryState
         query={decks}

@@ -12,6 +12,7 @@ import { Button } from '../../../components/ui/button';
 import { FormError } from '../../../components/ui/form';
 import { SelectField } from '../../../components/ui/select-field';
 import { useToast } from '../../../components/ui/toast';
+import { ApiError } from '../../../lib/api-client';
 import { useCollections } from '../../../lib/api/get-collections';
 import { useGenerateCards } from '../api/generate-cards';
 import { useCollectionDocuments } from '../api/get-collection-documents';
@@ -119,7 +120,14 @@ export function GenerateCardsForm({ deckId }: { deckId: number }) {
           />
         )}
         <p className={muted.small}>Generating again adds only the cards not made before.</p>
-        {generate.error && <FormError>{generate.error.message}</FormError>}
+        {generate.error && (
+          <FormError>
+            {(generate.error instanceof ApiError &&
+              (generate.error.fieldMessage('document_id') ??
+                generate.error.fieldMessage('conversation_id'))) ||
+              generate.error.message}
+          </FormError>
+        )}
         <Button type="submit" variant="primary" disabled={chosen === '' || generate.isPending}>
           {generate.isPending ? 'Generating…' : 'Generate cards'}
         </Button>

@@ -37,9 +37,9 @@ const SAMPLING = [
 type SamplingKey = (typeof SAMPLING)[number]['key'];
 
 const RETRIEVAL_MODES = [
-  { value: 'hybrid', label: 'Hybrid search (words and meaning)' },
-  { value: 'graph', label: 'Knowledge graph (facts linked across documents)' },
-  { value: 'hybrid+graph', label: 'Both, fused' },
+  { value: 'hybrid', label: 'Search' },
+  { value: 'graph', label: 'Knowledge graph' },
+  { value: 'hybrid+graph', label: 'Search and graph' },
 ] as const;
 
 type RetrievalMode = (typeof RETRIEVAL_MODES)[number]['value'];
@@ -244,7 +244,7 @@ export function SettingsPanel({ conversation }: { conversation: ConversationDeta
           label="Find passages by"
           value={mode}
           onValueChange={(value) => setMode(retrievalMode(value))}
-          description="The knowledge graph answers questions that join facts from two places."
+          description="Search matches words and meaning; the knowledge graph follows facts across documents, for questions that join two of them."
           options={RETRIEVAL_MODES}
         />
         {fieldError('retrieval_mode')}

@@ -65,6 +65,9 @@ const STYLE: StylesheetJson = [
       'target-arrow-shape': 'triangle',
       'curve-style': 'bezier',
       'text-rotation': 'autorotate',
+      'text-background-color': '#ffffff',
+      'text-background-opacity': 0.85,
+      'text-background-padding': '2px',
     },
   },
   { selector: 'node.selected', style: { 'background-color': '#d1602b', 'font-weight': 'bold' } },
@@ -106,9 +109,10 @@ export function GraphCanvas({ nodes, edges, selectedId, onSelect }: GraphCanvasP
           container: element,
           elements: JSON.parse(drawn) as ElementDefinition[],
           style: STYLE,
-          layout: { name: 'cose', animate: false, randomize: false },
+          layout: { name: 'cose', animate: false, randomize: false, padding: 40 },
           minZoom: 0.2,
-          maxZoom: 3,
+          // A graph of a few nodes would otherwise be blown up to fill the frame.
+          maxZoom: 2,
         });
         cy.on('tap', 'node', (event) => {
           const node = event.target as NodeSingular;
