@@ -1,7 +1,8 @@
 """A data recipe in a real browser against the full stack (daphne, worker, WebSockets): upload a
 small dataset, build normalize -> length filter -> exact dedup in the builder, preview the
 records after each step, create and run it, watch the run finish, read its per-step report,
-and open the new dataset version with its lineage."""
+open the new dataset version with its lineage, compute its features and browse its records by
+them."""
 
 import json
 import re
@@ -97,3 +98,23 @@ def test_a_three_step_recipe_is_built_previewed_run_and_reported(stack_page, mak
     expect(lineage).to_contain_text("Made by recipe tidy speeches version 1 from 1 input version")
     expect(lineage.get_by_role("link", name="run report")).to_have_attribute("href", re.compile(r"/recipe-runs/\d+"))
     page.screenshot(path=str(screenshot_dir / "recipe-lineage.png"), full_page=True)
+
+    # when they compute the new version's basic features
+    page.get_by_role("tab", name="Features").click()
+    page.get_by_role("button", name="Compute features").click()
+
+    # then each feature's statistics come with a histogram, once the worker has computed them
+    expect(page.get_by_test_id("feature-group-basic")).to_contain_text("succeeded", timeout=120_000)
+    words = page.get_by_role("article", name="Feature words")
+    expect(words.get_by_role("img", name="Histogram of words")).to_be_visible()
+    expect(words).to_contain_text("Records3")
+    page.screenshot(path=str(screenshot_dir / "features.png"), full_page=True)
+
+    # and the records browser keeps the records within a feature range
+    page.get_by_role("tab", name="Records").click()
+    expect(page.get_by_test_id("record-row")).to_have_count(3)
+    page.get_by_label("Feature", exact=True).select_option("words")
+    page.get_by_label("From").fill("8")
+    page.get_by_role("button", name="Add filter").click()
+    expect(page.get_by_test_id("record-row")).to_have_count(2)
+    expect(page.get_by_test_id("records-table")).not_to_contain_text("quality of mercy")  # 7 words

@@ -43,6 +43,7 @@ export function CompareFeatures({
           <label>
             Version
             <select
+              aria-label="Version to compare with"
               value={otherId === null ? '' : String(otherId)}
               onChange={(event) =>
                 setOtherId(event.target.value === '' ? null : Number(event.target.value))

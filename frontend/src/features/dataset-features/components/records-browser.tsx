@@ -1,6 +1,6 @@
 /**
- * A dataset version's records with their computed feature values, a page at a time, kept to
- * those within the feature ranges the user sets (e.g. words between 5 and 50).
+ * A dataset version's records (with their file and line) and computed feature values, a page
+ * at a time, kept to those within the feature ranges the user sets (e.g. words from 5 to 50).
  */
 import { useState } from 'react';
 
@@ -12,7 +12,7 @@ import { Button } from '../../../components/ui/button';
 import { useFeatureGroups } from '../api/get-feature-groups';
 import { type FeatureRange, RECORDS_PAGE, useVersionRecords } from '../api/get-version-records';
 import { useVersionFeatures } from '../api/get-version-features';
-import { featureValue, recordText } from '../utils/record-text';
+import { browsedRecord, featureValue, recordText } from '../utils/record-text';
 import styles from './features.module.css';
 
 const NUMERIC = new Set(['int', 'float']);
@@ -50,6 +50,7 @@ export function RecordsBrowser({ versionId }: { versionId: number }) {
           <label>
             Feature
             <select
+              aria-label="Feature"
               value={feature}
               onChange={(event) => setDraft({ ...draft, feature: event.target.value })}
             >
@@ -128,17 +129,23 @@ export function RecordsBrowser({ versionId }: { versionId: number }) {
               </tr>
             </thead>
             <tbody>
-              {list.map((row) => (
-                <tr key={row.index} data-testid="record-row">
-                  <td className={table.numeric}>{row.index + 1}</td>
-                  <td className={styles.recordText}>{recordText(row.record)}</td>
-                  {shown.map((name) => (
-                    <td key={name} className={table.numeric}>
-                      {featureValue(row.features[name])}
+              {list.map((row) => {
+                const { data, where } = browsedRecord(row.record);
+                return (
+                  <tr key={row.index} data-testid="record-row">
+                    <td className={table.numeric}>{row.index + 1}</td>
+                    <td>
+                      <span className={styles.recordText}>{recordText(data)}</span>
+                      {where && <span className={`${muted.small} ${styles.where}`}>{where}</span>}
                     </td>
-                  ))}
-                </tr>
-              ))}
+                    {shown.map((name) => (
+                      <td key={name} className={table.numeric}>
+                        {featureValue(row.features[name])}
+                      </td>
+                    ))}
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         </div>

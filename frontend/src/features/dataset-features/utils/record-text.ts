@@ -1,5 +1,19 @@
 /** How the records browser shows a record: its text, a prompt and response, or its messages. */
 
+/** A browsed record as the API sends it: the parsed record and where it is in the upload. */
+export interface BrowsedRecord {
+  data: Record<string, unknown>;
+  /** "file:line" in the user's upload, or null where the server did not say. */
+  where: string | null;
+}
+
+export function browsedRecord(record: Record<string, unknown>): BrowsedRecord {
+  const { data, file, line } = record;
+  if (typeof data !== 'object' || data === null) return { data: record, where: null };
+  const where = typeof file === 'string' && typeof line === 'number' ? `${file}:${line}` : null;
+  return { data: data as Record<string, unknown>, where };
+}
+
 export function recordText(record: Record<string, unknown>): string {
   if (typeof record.text === 'string') return record.text;
   if (typeof record.prompt === 'string') {

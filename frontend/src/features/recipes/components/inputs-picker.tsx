@@ -63,6 +63,7 @@ export function InputsPicker({ label, value, onChange }: InputsPickerProps) {
         <label className={styles.inputs}>
           Dataset
           <select
+            aria-label="Dataset"
             value={chosen === null ? '' : String(chosen)}
             onChange={(event) => {
               setDatasetId(Number(event.target.value));
@@ -79,6 +80,7 @@ export function InputsPicker({ label, value, onChange }: InputsPickerProps) {
         <label className={styles.inputs}>
           Version
           <select
+            aria-label="Version"
             value={version === null ? '' : String(version.id)}
             onChange={(event) => setVersionId(Number(event.target.value))}
           >

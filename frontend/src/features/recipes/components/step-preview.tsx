@@ -14,7 +14,7 @@ export function StepPreview({ preview }: { preview: Preview }) {
         <ol className={styles.records}>
           {preview.records.map((record, index) => (
             <li key={index}>
-              <pre>{JSON.stringify(record, null, 1)}</pre>
+              <pre>{JSON.stringify(record)}</pre>
             </li>
           ))}
         </ol>

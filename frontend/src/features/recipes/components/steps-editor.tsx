@@ -62,7 +62,11 @@ export function StepsEditor({
       <div className={styles.addRow}>
         <label className={styles.inputs}>
           Step to add
-          <select value={adding} onChange={(event) => setAdding(event.target.value as StepType)}>
+          <select
+            aria-label="Step to add"
+            value={adding}
+            onChange={(event) => setAdding(event.target.value as StepType)}
+          >
             {STEP_SPECS.map((spec) => (
               <option key={spec.type} value={spec.type}>
                 {spec.label}

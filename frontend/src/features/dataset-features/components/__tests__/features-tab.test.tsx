@@ -167,7 +167,10 @@ describe('FeaturesTab', () => {
       <FeaturesTab version={version(21, 2)} versions={[version(21, 2), version(20, 1)]} />,
     );
     // when
-    await user.selectOptions(await screen.findByLabelText('Version'), 'v1 · v1.jsonl');
+    await user.selectOptions(
+      await screen.findByLabelText('Version to compare with'),
+      'v1 · v1.jsonl',
+    );
     // then
     const table = await screen.findByTestId('feature-comparison');
     const rows = within(table).getAllByRole('row');
@@ -188,7 +191,11 @@ describe('RecordsBrowser', () => {
           { index: 0, record: { text: 'hi there' }, features: { words: 2, language: 'en' } },
           {
             index: 1,
-            record: { prompt: 'Ask', response: 'a long answer' },
+            record: {
+              data: { prompt: 'Ask', response: 'a long answer' },
+              file: 'qa.jsonl',
+              line: 7,
+            },
             features: { words: 40, language: 'de' },
           },
         ];
@@ -206,7 +213,7 @@ describe('RecordsBrowser', () => {
     await user.click(screen.getByRole('button', { name: 'Add filter' }));
     // then
     await waitFor(() => expect(screen.getAllByTestId('record-row')).toHaveLength(1));
-    expect(screen.getByTestId('record-row')).toHaveTextContent('Ask → a long answer40de');
+    expect(screen.getByTestId('record-row')).toHaveTextContent('Ask → a long answerqa.jsonl:740de');
     expect(screen.getByRole('list', { name: 'Filters' })).toHaveTextContent('words from 10 to …');
     const asked = fetchMock.mock.calls.map(([input]) => input as string);
     expect(asked.some((url) => url.includes('where=words%3A10%3A'))).toBe(true);
