@@ -5,8 +5,10 @@ Shingles are the lower-cased word n-grams of a text (words are `\\w+` runs), as 
 - word hashes: one polynomial hash per word from a prefix sum over the batch's bytes
   (mod 2**64, so a word hashes the same wherever it stands);
 - shingle hashes: the n word hashes combined, 32 bits kept;
-- signatures: `num_perm` multiply-add-shift hashes (Dietzfelbinger's strongly universal
-  scheme for 32-bit keys) of every shingle, the minimum per text, in cache-sized chunks;
+- signatures: `num_perm` affine maps `a * x + b mod 2**32` (a odd: each is a permutation of
+  the 32-bit shingle hashes, as datasketch's "affine32" scheme) of every shingle, the minimum
+  per text, in cache-sized uint32 blocks (estimates are unbiased, with the binomial spread
+  1/sqrt(num_perm) predicts);
 - band keys: the signature cut into `bands` bands of `rows` values, each band hashed to 64 bits.
 The hashes are fixed (no per-process salt), so a recipe deduplicates the same way every run.
 
@@ -24,10 +26,9 @@ import numpy as np
 
 _NON_WORD = re.compile(r"\W+")
 _U64 = np.uint64
-_MASK32 = _U64(0xFFFFFFFF)
 _BASE = 0x100000001B3  # odd multiplier of the byte polynomial
 _MIX = (_U64(0xBF58476D1CE4E5B9), _U64(0x94D049BB133111EB))
-# Shingle hashes are (shingles, perms) uint64 blocks of about this many values (2 MB).
+# Shingle hashes are (shingles, perms) uint32 blocks of about this many values (1 MB).
 _BLOCK_VALUES = 1 << 18
 # The seed of the permutations and band hashes: fixed, so results are reproducible.
 _SEED = 20260
@@ -45,8 +46,8 @@ def _fmix(x: np.ndarray) -> np.ndarray:
 @functools.lru_cache(maxsize=8)
 def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(_SEED)
-    a = rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) | _U64(1)
-    b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
+    a = rng.integers(0, 2**32, size=num_perm, dtype=np.uint64).astype(np.uint32) | np.uint32(1)
+    b = rng.integers(0, 2**32, size=num_perm, dtype=np.uint64).astype(np.uint32)
     return a, b
 
 
@@ -141,24 +142,23 @@ def signatures(texts: Sequence[str], num_perm: int, ngram: int) -> tuple[np.ndar
     """(signatures (n, num_perm) uint32, has_shingles (n,) bool)."""
     n = len(texts)
     hashes, owner = shingle_hashes(texts, ngram)
+    x = hashes.astype(np.uint32)
     a, b = _permutations(num_perm)
-    out = np.full((n, num_perm), np.iinfo(np.uint64).max, dtype=np.uint64)
+    out = np.full((n, num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
     step = max(1, _BLOCK_VALUES // num_perm)
-    block = np.empty((step, num_perm), dtype=np.uint64)
-    for start in range(0, len(hashes), step):
-        x = hashes[start : start + step]
+    block = np.empty((step, num_perm), dtype=np.uint32)
+    for start in range(0, len(x), step):
         who = owner[start : start + step]
-        h = block[: len(x)]
-        np.multiply(x[:, None], a[None, :], out=h)
+        h = block[: len(who)]
+        np.multiply(x[start : start + step, None], a[None, :], out=h)  # wraps mod 2**32
         np.add(h, b[None, :], out=h)
-        # Minimum of the full 64-bit values: its top 32 bits are the minimum of the top halves.
         first = np.flatnonzero(np.concatenate(([True], who[1:] != who[:-1])))
         mins = np.minimum.reduceat(h, first, axis=0)
         rows = who[first]
         out[rows] = np.minimum(out[rows], mins)
     present = np.zeros(n, dtype=bool)
     present[owner] = True
-    return (out >> _U64(32)).astype(np.uint32), present
+    return out, present
 
 
 def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
@@ -217,7 +217,20 @@ class KeyIndex:
         while len(self._keys) > 1 and len(self._keys[-2]) <= 2 * len(self._keys[-1]):
             k2, v2 = self._keys.pop(), self._values.pop()
             k1, v1 = self._keys.pop(), self._values.pop()
-            merged = np.concatenate((k1, k2))
-            order = np.argsort(merged, kind="stable")
-            self._keys.append(merged[order])
-            self._values.append(np.concatenate((v1, v2))[order])
+            self._keys.append(k1)
+            self._values.append(v1)
+            self._keys[-1], self._values[-1] = _merge(k1, v1, k2, v2)
+
+
+def _merge(
+    k1: np.ndarray, v1: np.ndarray, k2: np.ndarray, v2: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two sorted segments as one, in linear time (no re-sort)."""
+    at = np.searchsorted(k1, k2, side="right") + np.arange(len(k2))
+    keys = np.empty(len(k1) + len(k2), dtype=k1.dtype)
+    values = np.empty(len(keys), dtype=v1.dtype)
+    rest = np.ones(len(keys), dtype=bool)
+    rest[at] = False
+    keys[at], values[at] = k2, v2
+    keys[rest], values[rest] = k1, v1
+    return keys, values

@@ -71,7 +71,8 @@ class DedupNearOp:
         items, texts = texts_of(items, self.step.field, self.report)
         if not items:
             return []
-        sigs, present = signatures(texts, self.step.num_perm, self.step.ngram)
+        # Permutations past bands * rows would decide nothing: they are not computed.
+        sigs, present = signatures(texts, self.bands * self.rows, self.step.ngram)
         keys = band_keys(sigs, self.bands, self.rows)  # (n, bands)
         match = np.full(len(items), -1, dtype=np.int64)
         for b, index in enumerate(self.index):

@@ -17,6 +17,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[^\S\n]{2,}|[^\S\n ]")
 _LINE_EDGES = re.compile(r" \n ?|\n ")
 _BLANK_RUNS = re.compile(r"\n{3,}")
+# Clean ASCII text (the common case) has none of these and is only stripped.
+_ODD = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+_ODD_RUNS = ("  ", " \n", "\n ", "\n\n\n")
 
 
 class NormalizeOp:
@@ -24,6 +27,8 @@ class NormalizeOp:
         self.step = step
 
     def text(self, s: str) -> str:
+        if s.isascii() and _ODD.search(s) is None and not any(r in s for r in _ODD_RUNS):
+            return s.strip() if self.step.whitespace else s  # nothing else to rewrite
         if self.step.control:
             s = _CONTROL.sub("", s.replace("\r\n", "\n"))
         if self.step.nfkc and not s.isascii():

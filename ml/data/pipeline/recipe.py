@@ -154,7 +154,7 @@ STEP_TYPES: dict[str, type] = {
     )
 }
 # Steps that rewrite a record's text: values materialized before them no longer describe it.
-TEXT_CHANGING = ("normalize", "pii_scrub", "template", "mix")
+TEXT_CHANGING = ("normalize", "pii_scrub", "template")
 
 
 @dataclass(frozen=True)
