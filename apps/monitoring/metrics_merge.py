@@ -130,6 +130,18 @@ def _plan(table: list[_Series]) -> _Plan:
                  families, np.array(indexes, dtype=np.int64), np.array(sources, dtype=np.int64))
 
 
+def _cumulative(totals: np.ndarray, plan: _Plan) -> tuple[np.ndarray, np.ndarray]:
+    """(every histogram bucket's cumulative count, each histogram series' count): one running
+    sum over all buckets, less what the groups before each group added up to."""
+    running = np.cumsum(totals[plan.buckets])
+    if not len(plan.ends):
+        return running, np.zeros(0)
+    starts = np.concatenate(([0], plan.ends[:-1]))
+    before = np.concatenate(([0.0], running[plan.ends[:-1] - 1]))
+    cumulative = running - np.repeat(before, plan.ends - starts)
+    return cumulative, cumulative[plan.ends - 1]
+
+
 class FolderMerge:
     """The collector /metrics scrapes for one PROMETHEUS_MULTIPROC_DIR; kept between scrapes."""
 
@@ -197,11 +209,7 @@ class FolderMerge:
         series_all = np.concatenate(series) if series else np.zeros(0, dtype=np.int64)
         values_all = np.concatenate(values) if values else np.zeros(0)
         totals = np.bincount(series_all, weights=values_all, minlength=len(self.table))
-        cumulative = np.cumsum(totals[plan.buckets])
-        starts = np.concatenate(([0], plan.ends[:-1]))
-        before = np.where(starts > 0, cumulative[np.maximum(starts - 1, 0)], 0.0)
-        cumulative = cumulative - np.repeat(before, plan.ends - starts)
-        counts = cumulative[plan.ends - 1] if len(plan.ends) else np.zeros(0)
+        cumulative, counts = _cumulative(totals, plan)
         sample_values = iter(np.concatenate((totals, cumulative, counts))[plan.indexes].tolist())
         # Series no file in the folder holds now (their files were removed) are left out.
         held = iter((np.bincount(series_all, minlength=len(self.table)) > 0)[plan.sources].tolist())
