@@ -10,6 +10,7 @@ import time
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 
 from apps.accounts.services import api_token_create
 from apps.datasets.models import Dataset, DatasetVersion
@@ -90,6 +91,8 @@ async def test_the_owner_hears_a_runs_progress_and_its_end(celery_worker_process
     while not any(e["type"] == "recipe_run.finished" and e["id"] == run_id for e in events):
         events.append(await socket.receive_json_from(timeout=120))
     await socket.disconnect()
+    # the consumer's database thread keeps a connection that would block the test database's teardown
+    await sync_to_async(connections.close_all)()
     # then
     mine = [e for e in events if e.get("id") == run_id]
     progress = [e for e in mine if e["type"] == "recipe_run.progress"]
