@@ -169,7 +169,7 @@ class InputReader:
 
     def _csv(self, file: Path, name: str) -> Iterator[tuple[dict, str, int]]:
         with open(file, encoding="utf-8", newline="") as f:
-            reader = csv.DictReader(f)
+            reader = csv.DictReader(self._counted(f))
             line_no = 2
             try:
                 for row in reader:
@@ -180,9 +180,13 @@ class InputReader:
                     else:
                         yield {k: v for k, v in row.items() if v is not None}, name, line_no
                     line_no = reader.line_num + 1
-                    self.bytes_read = f.tell()
             except csv.Error as exc:
                 self.on_error(DataFormatError(name, reader.line_num, f"invalid CSV: {exc}"))
+
+    def _counted(self, lines: Iterator[str]) -> Iterator[str]:
+        for line in lines:
+            self.bytes_read += len(line)  # characters: close enough for progress
+            yield line
 
     def _txt(self, file: Path, name: str) -> Iterator[tuple[dict, str, int]]:
         with open(file, "rb") as f:

@@ -164,3 +164,20 @@ def test_preview_shows_the_first_records_after_each_step(tmp_path):
     assert (preview[0].records_in, preview[0].records_out) == (300, 300)
     assert preview[1].records_out < 300
     assert not (tmp_path / "out").exists()
+
+
+def test_a_csv_input_keeps_its_columns_and_names_bad_rows_by_line(tmp_path):
+    # given a CSV with a row that has one cell too many
+    path = tmp_path / "rows.csv"
+    path.write_text('question,answer\n"What is 2+2?",4\n"Hi",there,extra\nWhy?,Because\n')
+    # when it is templated into pairs
+    steps = recipe({"type": "template", "prompt": "Q: {question}", "response": "{answer}"})
+    report = run_recipe(steps, [RecipeInput(path)], tmp_path / "out")
+    # then the good rows are pairs and the bad one is listed with its line
+    assert read_jsonl(tmp_path / "out" / "data.jsonl") == [
+        {"prompt": "Q: What is 2+2?", "response": "4"},
+        {"prompt": "Q: Why?", "response": "Because"},
+    ]
+    assert [(e["line"], e["message"]) for e in report.errors.errors] == [
+        (3, "more cells than header columns")
+    ]
