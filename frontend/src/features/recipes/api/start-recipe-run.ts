@@ -1,4 +1,4 @@
-/** `POST /api/v1/recipes/{id}/runs/`: runs the recipe's current version on the inputs. */
+/** `POST /api/v1/recipes/{id}/runs/`: runs a version of the recipe (the latest by default). */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 
 import { api } from '../../../lib/api-client';
@@ -8,6 +8,8 @@ import type { RecipeRun } from './types';
 export interface StartRunInput {
   inputs: number[];
   output_name: string;
+  /** The recipe version to run; the latest when left out. */
+  version?: number;
 }
 
 export function useStartRecipeRun(recipeId: number) {

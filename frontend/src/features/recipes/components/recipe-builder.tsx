@@ -36,6 +36,16 @@ function fieldsOf(error: Error | null): Readonly<Record<string, readonly string[
   return error instanceof ApiError ? error.fields : {};
 }
 
+/** What the form says above its buttons: messages no step or field shows, else the gist. */
+function formMessage(error: Error): string {
+  const unshown = Object.entries(fieldsOf(error)).filter(
+    ([name]) => name !== 'name' && !/^steps\.\d+(\.|$)/.test(name),
+  );
+  return unshown.length > 0
+    ? unshown.map(([name, messages]) => `${name}: ${messages.join(' ')}`).join('\n')
+    : error.message;
+}
+
 export function RecipeBuilder({ recipe, onSaved }: RecipeBuilderProps) {
   const [name, setName] = useState(recipe?.name ?? '');
   const [description, setDescription] = useState(recipe?.description ?? '');
@@ -91,7 +101,7 @@ export function RecipeBuilder({ recipe, onSaved }: RecipeBuilderProps) {
             <StepPreview key={result.index} preview={result} />
           ))}
         />
-        {error && <FormError>{error.message}</FormError>}
+        {error && <FormError>{formMessage(error)}</FormError>}
         <div className={buttonRow.row}>
           <Button
             variant="primary"

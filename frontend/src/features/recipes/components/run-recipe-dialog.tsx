@@ -1,6 +1,7 @@
 /**
- * "Run recipe": the dataset versions to read, in order, and the name of the dataset the
- * output goes to (a split makes one version per part). A refused run says which step or
+ * "Run recipe": the dataset versions to read, in order, the recipe version (the latest unless
+ * an older one is picked), and the name of the dataset the output goes to (a split makes one
+ * version per part). A refused run says which step or
  * field is wrong; a started one appears in the runs table.
  */
 import { useState } from 'react';
@@ -28,7 +29,7 @@ export function RunRecipeDialog({ recipe, open, onOpenChange, onStarted }: RunRe
       open={open}
       onOpenChange={onOpenChange}
       title={`Run “${recipe.name}”`}
-      description={`Version ${recipe.version} of the recipe makes a new dataset version from the inputs.`}
+      description="Makes a new dataset version from the inputs with the chosen version of the recipe."
       dismissOnOutsidePress={false}
     >
       <RunForm recipe={recipe} onStarted={onStarted} />
@@ -40,6 +41,7 @@ function RunForm({ recipe, onStarted }: { recipe: Recipe; onStarted: (run: Recip
   const start = useStartRecipeRun(recipe.id);
   const [inputs, setInputs] = useState<PickedInput[]>([]);
   const [outputName, setOutputName] = useState(`${recipe.name} output`);
+  const [version, setVersion] = useState(recipe.version);
   const outputError =
     start.error instanceof ApiError ? start.error.fieldMessage('output_name') : undefined;
 
@@ -47,6 +49,19 @@ function RunForm({ recipe, onStarted }: { recipe: Recipe; onStarted: (run: Recip
     <div className={stack.stack}>
       <InputsPicker label="Inputs" value={inputs} onChange={setInputs} />
       <div className={styles.options}>
+        <label>
+          Recipe version
+          <select value={version} onChange={(event) => setVersion(Number(event.target.value))}>
+            {[...recipe.versions]
+              .sort((a, b) => b.number - a.number)
+              .map((item) => (
+                <option key={item.number} value={item.number}>
+                  v{item.number}
+                  {item.number === recipe.version ? ' (latest)' : ''}
+                </option>
+              ))}
+          </select>
+        </label>
         <label>
           Output dataset name
           <input value={outputName} onChange={(event) => setOutputName(event.target.value)} />
@@ -61,7 +76,11 @@ function RunForm({ recipe, onStarted }: { recipe: Recipe; onStarted: (run: Recip
           disabled={start.isPending || inputs.length === 0 || outputName.trim() === ''}
           onClick={() =>
             start.mutate(
-              { inputs: inputs.map((input) => input.id), output_name: outputName.trim() },
+              {
+                inputs: inputs.map((input) => input.id),
+                output_name: outputName.trim(),
+                version,
+              },
               { onSuccess: onStarted },
             )
           }

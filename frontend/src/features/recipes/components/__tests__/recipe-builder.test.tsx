@@ -185,4 +185,31 @@ describe('RecipeBuilder', () => {
     expect(screen.queryByTestId('step-preview')).not.toBeInTheDocument();
     expect(screen.getByText('The steps changed since the last preview.')).toBeInTheDocument();
   });
+
+  it('names a problem with the inputs, which no step shows, above the buttons', SLOW, async () => {
+    // given
+    fakeApi({
+      'POST /api/v1/recipes/preview/': () =>
+        jsonResponse(
+          {
+            error: {
+              code: 'invalid',
+              message: 'Invalid input.',
+              fields: { inputs: ['mix has 2 weights but 1 input'] },
+            },
+          },
+          400,
+        ),
+    });
+    const { user } = renderBuilder();
+    await addStep(user, 'Mix');
+    await screen.findByRole('option', { name: 'v1 · poems.txt' });
+    await user.click(screen.getByRole('button', { name: 'Add input' }));
+    // when
+    await user.click(screen.getByRole('button', { name: 'Preview' }));
+    // then
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'inputs: mix has 2 weights but 1 input',
+    );
+  });
 });
