@@ -205,6 +205,16 @@ def scrape_time(folder: Path) -> dict:
                 times.append(1000 * (time.perf_counter() - started))
                 cpu.append(1000 * (time.process_time() - started_cpu))
                 assert response.status_code == 200, response.status_code
+        # prometheus-client's own reader of the same folder (what the view used before
+        # apps.monitoring.metrics_merge), as a baseline measured under the same load.
+        from prometheus_client import generate_latest
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        library = []
+        for _ in range(5):
+            started = time.perf_counter()
+            generate_latest(MultiProcessCollector(None, path=str(folder)))
+            library.append(1000 * (time.perf_counter() - started))
     finally:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = previous
         for writer in writers:
@@ -213,7 +223,8 @@ def scrape_time(folder: Path) -> dict:
     return {"processes": PROCESSES, "model_versions": VERSIONS, "files": len(list(folder.glob("*.db"))),
             "samples": len(lines), "bytes": len(response.content),
             "first_ms": round(times[0], 1), "median_ms": round(statistics.median(times[1:]), 1),
-            "max_ms": round(max(times[1:]), 1), "median_cpu_ms": round(statistics.median(cpu[1:]), 1)}
+            "max_ms": round(max(times[1:]), 1), "median_cpu_ms": round(statistics.median(cpu[1:]), 1),
+            "prometheus_client_reader_median_ms": round(statistics.median(library), 1)}
 
 
 def main() -> int:
