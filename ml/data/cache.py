@@ -11,6 +11,10 @@ a plain text document) and `meta.json`, whose "layout" says how the tokens are b
   them (a .txt file is one document), which continue across rows;
 - "pairs": preference records for DPO, each as two examples, prompt + chosen then
   prompt + rejected, the mask on the response only.
+Given per-record scores (ml/data/scores.py: a curriculum's order, sampling weights), plain text
+is laid out as examples too (a document each), `scores.bin` (float64, one row per score table,
+one column per example: its record's score) is written beside them, and the scores' content is
+part of the entry's key.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +34,7 @@ from tokenizers import Tokenizer
 from ml.data.chat import ChatTemplateError, split_chat
 from ml.data.errors import DataFormatError
 from ml.data.records import Record, display_name, list_files
+from ml.data.scores import RecordScores
 from ml.data.tokenizer import token_dtype, tokenizer_hash
 
 # Bump when the layout or the way records become tokens changes, to invalidate old caches.
@@ -64,6 +69,8 @@ class TokenFile:
     layout: str = "stream"
     bounds: np.ndarray | None = None
     plain: np.ndarray | None = None
+    # (K, E): each example's record's score in each of the K score tables it was written with.
+    scores: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -84,26 +91,26 @@ def cached_tokens(
     eos_token_id: int | None,
     cache_dir: Path,
     preference: bool = False,
+    scores: Sequence[RecordScores] = (),
 ) -> TokenFile:
-    """Open the cache entry for this data + tokenizer, writing it first if missing.
+    """Open the cache entry for this data + tokenizer (+ scores), writing it first if missing.
 
     `preference` tokenizes preference records for DPO (and only those)."""
-    key = hashlib.sha256(
-        json.dumps(
-            [
-                data_hash,
-                tokenizer_hash(tokenizer),
-                markup.chat_template,
-                markup.bos_token,
-                markup.eos_token,
-                eos_token_id,
-                preference,
-            ]
-        ).encode()
-    ).hexdigest()[:32]
+    parts = [
+        data_hash,
+        tokenizer_hash(tokenizer),
+        markup.chat_template,
+        markup.bos_token,
+        markup.eos_token,
+        eos_token_id,
+        preference,
+    ]
+    if scores:  # appended only then, so entries written without scores keep their keys
+        parts.append([table.digest for table in scores])
+    key = hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
     entry = cache_dir / key
     if not (entry / "meta.json").exists():
-        _write_entry(entry, records, tokenizer, markup, eos_token_id, preference)
+        _write_entry(entry, records, tokenizer, markup, eos_token_id, preference, scores)
     return open_entry(entry)
 
 
@@ -115,7 +122,10 @@ def open_entry(entry: Path) -> TokenFile:
         return TokenFile(tokens, mask)
     bounds = np.fromfile(entry / "examples.bin", dtype=np.int64)
     plain = np.fromfile(entry / "plain.bin", dtype=np.uint8).astype(bool)
-    return TokenFile(tokens, mask, meta["layout"], bounds, plain)
+    scores = None
+    if meta.get("scores"):
+        scores = np.fromfile(entry / "scores.bin", dtype=np.float64).reshape(meta["scores"], -1)
+    return TokenFile(tokens, mask, meta["layout"], bounds, plain, scores)
 
 
 def _memmap(path: Path, dtype: str, n: int) -> np.ndarray:
@@ -131,13 +141,14 @@ def _write_entry(
     markup: PairMarkup,
     eos_token_id: int | None,
     preference: bool,
+    scores: Sequence[RecordScores] = (),
 ) -> None:
     entry.parent.mkdir(parents=True, exist_ok=True)
     # Written beside the final place and renamed in one step, so a crash or a concurrent run
     # never leaves a half-written entry that looks complete.
     tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}-", dir=entry.parent))
     try:
-        writer = _StreamWriter(tmp, token_dtype(tokenizer.get_vocab_size()))
+        writer = _StreamWriter(tmp, token_dtype(tokenizer.get_vocab_size()), scores)
         _tokenize(records, tokenizer, markup, eos_token_id, writer, preference)
         writer.close("pairs" if preference else "examples" if writer.has_examples else "stream")
         try:
@@ -168,7 +179,10 @@ def _tokenize(
             if previous == "text" and eos_token_id is not None:
                 pieces.append(("", True, None))
             previous = record.kind
-        for example in record_examples(record, markup, preference):
+        examples = record_examples(record, markup, preference)
+        if record.new_document:
+            writer.score(record, len(examples))
+        for example in examples:
             # A .txt file's later chunks continue its example.
             starts = record.kind if record.new_document else None
             pieces += [
@@ -231,16 +245,25 @@ def _flush(pieces, tokenizer: Tokenizer, eos_token_id: int | None, writer: _Stre
 class _StreamWriter:
     """Appends ids to tokens.bin; starts mask.bin (back-filled with 1s) at the first non-target."""
 
-    def __init__(self, directory: Path, dtype: str):
+    def __init__(self, directory: Path, dtype: str, scores: Sequence[RecordScores] = ()):
         self.directory = directory
         self.dtype = dtype
+        self.score_tables = scores
+        self.scores: list[list[float]] = []  # per example: its record's score in each table
         # Both files stay open across write() calls; close() ends them.
         self.tokens = open(directory / "tokens.bin", "wb")  # noqa: SIM115
         self.mask = None
         self.n_tokens = 0
         self.starts: list[int] = []
         self.plain: list[bool] = []  # per example: a plain text document
-        self.has_examples = False
+        # Scored records are examples, whatever their kind: they are ordered or drawn one by one.
+        self.has_examples = bool(scores)
+
+    def score(self, record: Record, examples: int) -> None:
+        """Notes the scores of a record that starts `examples` examples."""
+        if self.score_tables:
+            row = [table.get(record.file, record.line) for table in self.score_tables]
+            self.scores += [row] * examples
 
     def write(self, ids: list[int], is_target: bool, starts: str | None = None) -> None:
         """Append `ids`; `starts` is the record kind when they begin an example."""
@@ -266,10 +289,14 @@ class _StreamWriter:
             bounds = np.asarray([*self.starts, self.n_tokens], dtype=np.int64)
             bounds.tofile(self.directory / "examples.bin")
             np.asarray(self.plain, dtype=np.uint8).tofile(self.directory / "plain.bin")
+        if self.score_tables:
+            table = np.asarray(self.scores, dtype=np.float64).reshape(-1, len(self.score_tables))
+            np.ascontiguousarray(table.T).tofile(self.directory / "scores.bin")
         meta = {
             "n_tokens": self.n_tokens,
             "dtype": self.dtype,
             "has_mask": self.mask is not None,
             "layout": layout,
+            "scores": len(self.score_tables),
         }
         (self.directory / "meta.json").write_text(json.dumps(meta))

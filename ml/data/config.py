@@ -36,3 +36,11 @@ class DataConfig:
     bin_dtype: Literal["uint16", "uint32"] = "uint16"
     # Where token caches live; empty means ~/.cache/sloughgpt/tokens.
     cache_dir: str = ""
+    # A scores file (one number per record, see ml/data/scores.py): training examples come in
+    # the order of their scores (a curriculum: shortest first, say) instead of shuffled.
+    order_by: str = ""
+    # "asc": the lowest score first; "desc": the highest first. Records without one come last.
+    order: Literal["asc", "desc"] = "asc"
+    # A scores file whose numbers training examples are drawn in proportion to (with
+    # replacement, an epoch's worth at a time); a record without one weighs the mean.
+    weight_by: str = ""

@@ -3,6 +3,8 @@
 Plain text is one stream cut into random windows; instruction pairs and chats are whole
 examples packed into rows (with any text beside them continued across rows), and preference
 records pairs of examples (see ml/data/packing.py).
+Per-record scores (`order_by`, `weight_by`) order or weight the training examples (not the
+validation ones), see ml/data/scores.py.
 Either way batch number `index` of a run is always the same rows (drawn by a generator seeded
 with (seed, index)), so resuming needs only the index, and N processes drawing indices rank,
 rank + N, ... see exactly what one process with N-fold accumulation sees.
@@ -32,6 +34,7 @@ from ml.data.config import DataConfig
 from ml.data.errors import DataFormatError
 from ml.data.packing import IGNORE_INDEX, ExampleStream, split_examples, whole_examples
 from ml.data.records import Columns, iter_records
+from ml.data.scores import check_weights, read_scores
 from ml.data.tokenizer import (
     build_char_tokenizer,
     eos_token_id,
@@ -124,23 +127,49 @@ def prepare_data(
     tokenizer = resolve_tokenizer(cfg, train_source, cache_dir, base, markup)
     eos_id = base.eos_token_id if use_base else eos_token_id(tokenizer)
 
-    def load(source: _Source) -> TokenFile:
+    scores = [read_scores(path) for path in (cfg.order_by, cfg.weight_by) if path]
+
+    def load(source: _Source, scored: bool = False) -> TokenFile:
         if source.is_bin:
             if preference:
                 raise DataFormatError(Path(source.path).name, 0, "DPO needs preference records")
+            if scored and scores:
+                message = "a pre-tokenized file has no records to order or weight"
+                raise DataFormatError(Path(source.path).name, 0, message)
             return load_bin(source.path, cfg.bin_dtype, tokenizer.get_vocab_size())
         records = iter_records(source.path, columns)
         return cached_tokens(
-            records, source.hash, tokenizer, markup, eos_id, cache_dir, preference=preference
+            records, source.hash, tokenizer, markup, eos_id, cache_dir, preference=preference,
+            scores=scores if scored else (),
         )
 
-    train_file = load(train_source)
+    train_file = load(train_source, scored=True)
     if cfg.val_path:
         train = whole(train_file, cfg.packing)
         val = whole(load(_Source(cfg.val_path, columns)), cfg.packing)
     else:
         train, val = split(train_file, cfg.val_fraction, cfg.packing)
+    if scores and isinstance(train, ExampleStream) and train_file.scores is not None:
+        _score_examples(train, train_file.scores, cfg)
     return PreparedData(train, val, tokenizer, eos_id, markup.chat_template)
+
+
+def _score_examples(train: ExampleStream, table: np.ndarray, cfg: DataConfig) -> None:
+    """Gives the training examples the order and weights of their records' scores (`table`:
+    one row per scores file, order_by's first)."""
+    rows = iter(table)
+    for path, kind in ((cfg.order_by, "order"), (cfg.weight_by, "weights")):
+        if not path:
+            continue
+        values = next(rows)
+        name = Path(path).name
+        if np.isnan(values[train.first : train.stop]).all():
+            message = "no training record has a score (records are matched by file and line)"
+            raise DataFormatError(name, 0, message)
+        if kind == "order":
+            train.order, train.descending = values, cfg.order == "desc"
+        else:
+            train.weights = check_weights(values, name)
 
 
 def data_columns(cfg: DataConfig) -> Columns:

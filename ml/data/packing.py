@@ -25,6 +25,15 @@ Like the random windows of plain text, batch number `index` is a function of (se
 alone: position p = index * batch_size + i of the run walks epoch p // units through a
 permutation seeded with (seed, epoch), so resuming needs only the index and every unit is
 seen once per epoch.
+
+Two options change that walk (ml/data/scores.py gives each example its record's score):
+- a curriculum (`order`): examples are packed in the order of their scores, and every epoch
+  walks the rows in that order instead of a permutation;
+- weights (`weights`): an epoch is `units` rows drawn with replacement, each with probability
+  proportional to the mean weight of its examples (a pair's own weight), seeded with
+  (seed, epoch); without a curriculum, examples are packed in the order of their weights so
+  that a row holds examples of like weight. With both, the drawn rows are walked in the
+  curriculum's order.
 """
 
 from __future__ import annotations
@@ -55,12 +64,19 @@ class ExampleStream:
     plain: np.ndarray | None = None
     # Preference pairs left out by the last `pack`: their responses do not fit a row.
     dropped: int = 0
+    # (E,) a score per example of the corpus: units come in this order (a curriculum); NaN last.
+    order: np.ndarray | None = None
+    # The highest score first instead of the lowest.
+    descending: bool = False
+    # (E,) a weight per example of the corpus (>= 0): units are drawn in proportion to it.
+    weights: np.ndarray | None = None
     # The last `pack`: piece p is tokens[_begin[p]:_end[p]]; row r holds pieces
     # _rows[r] .. _rows[r + 1] - 1 (for pairs, pieces 2k and 2k + 1 are pair k).
     _row_tokens: int = 0
     _begin: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     _end: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     _rows: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    _unit_weights: np.ndarray | None = None  # (units,) drawing probabilities; None: uniform
     _permutation: tuple[int, int, np.ndarray] | None = None
 
     @property
@@ -80,16 +96,17 @@ class ExampleStream:
         chats are cut (for preference pairs: how many have their prompt shortened; those left
         out are in `dropped`)."""
         row = block_size + 1
-        begin = self.bounds[self.first : self.stop].astype(np.int64)  # (E,)
-        end = self.bounds[self.first + 1 : self.stop + 1].astype(np.int64)  # (E,)
+        arranged = self._arrangement()  # (E,) the stream's examples in the order they are laid out
+        begin = self.bounds[self.first : self.stop].astype(np.int64)[arranged]  # (E,)
+        end = self.bounds[self.first + 1 : self.stop + 1].astype(np.int64)[arranged]  # (E,)
         self._row_tokens = row
         self._permutation = None
         if self.pairs:
-            return self._pack_pairs(begin, end, row)
+            return self._pack_pairs(begin, end, row, arranged)
         lengths = end - begin
         plain = np.zeros(len(lengths), bool)
         if self.plain is not None:
-            plain = self.plain[self.first : self.stop].astype(bool)
+            plain = self.plain[self.first : self.stop].astype(bool)[arranged]
         # A long text's piece k starts block_size tokens after piece k - 1, on its last token.
         split = plain & (lengths > row)
         counts = np.where(split, -(-(lengths - 1) // block_size), 1)  # (E,) pieces per example
@@ -109,9 +126,28 @@ class ExampleStream:
         else:
             starts = list(range(len(example)))
         self._rows = np.asarray([*starts, len(example)] if len(example) else [0], np.int64)
+        self._unit_weights = None
+        if self.weights is not None and len(example):
+            piece_weights = self.weights[self.first : self.stop][arranged][example]  # (P,)
+            sums = np.add.reduceat(piece_weights, self._rows[:-1])
+            self._unit_weights = _probabilities(sums / np.diff(self._rows))
         return int((~plain & (lengths > row)).sum())
 
-    def _pack_pairs(self, begin: np.ndarray, end: np.ndarray, row: int) -> int:
+    def _arrangement(self) -> np.ndarray:
+        """The stream's examples (0 .. E - 1) in the order rows are packed: by the curriculum's
+        scores, else by weight, else as read; a pair's two examples stay together."""
+        size = 2 if self.pairs else 1
+        keys = self.order if self.order is not None else self.weights
+        if keys is None:
+            return np.arange(self.stop - self.first)
+        unit_keys = keys[self.first : self.stop : size]  # (units,) a pair's first example's
+        descending = self.order is not None and self.descending
+        # Stable, with the unscored (NaN) units last whichever way it goes.
+        ranked = np.where(np.isnan(unit_keys), np.inf, -unit_keys if descending else unit_keys)
+        units = np.argsort(ranked, kind="stable")
+        return (units[:, None] * size + np.arange(size)).reshape(-1)
+
+    def _pack_pairs(self, begin: np.ndarray, end: np.ndarray, row: int, arranged: np.ndarray) -> int:
         # Each row's response starts at its first target; both rows of a pair keep the same
         # prompt tokens, as many as the longer response leaves room for.
         response = np.array([_first_target(self.mask, b, e) for b, e in zip(begin, end)])
@@ -124,6 +160,10 @@ class ExampleStream:
         self._begin, self._end = cut_begin[kept], end[kept]
         self._rows = np.arange(len(self._begin) + 1, dtype=np.int64)
         self.dropped = int((~keep).sum())
+        self._unit_weights = None
+        if self.weights is not None and keep.any():
+            pair_weights = self.weights[self.first : self.stop][arranged][0::2]  # (E / 2,)
+            self._unit_weights = _probabilities(pair_weights[keep])
         return int((cut_begin > begin).reshape(-1, 2).any(axis=1)[keep].sum())
 
     @property
@@ -171,7 +211,15 @@ class ExampleStream:
     def _epoch_order(self, seed: int, epoch: int, units: int) -> np.ndarray:
         # One epoch's order is reused by the batches within it (a permutation costs O(units)).
         if self._permutation is None or self._permutation[:2] != (seed, epoch):
-            order = np.random.default_rng([seed, epoch]).permutation(units)
+            rng = np.random.default_rng([seed, epoch])
+            if self._unit_weights is not None:
+                order = rng.choice(units, size=units, p=self._unit_weights)
+                if self.order is not None:
+                    order.sort()  # rows are packed in the curriculum's order
+            elif self.order is not None:
+                order = np.arange(units)
+            else:
+                order = rng.permutation(units)
             self._permutation = (seed, epoch, order)
         return self._permutation[2]
 
@@ -198,6 +246,14 @@ class ExampleStream:
         x = torch.from_numpy(ids[:, :-1])
         y = torch.from_numpy(np.where(target[:, 1:], ids[:, 1:], IGNORE_INDEX))
         return x, y
+
+
+def _probabilities(weights: np.ndarray) -> np.ndarray:
+    """Weights (>= 0, some above 0) as probabilities summing to 1."""
+    total = weights.sum()
+    if not total > 0:
+        raise ValueError("every training row weighs 0: no example can be drawn")
+    return weights / total
 
 
 def _first_target(mask: np.ndarray | None, begin: int, end: int) -> int:

@@ -147,7 +147,8 @@ def load_train_config(path: str | Path | None, overrides: list[str] = ()) -> Tra
 
 
 def _anchor_paths(data: dict[str, Any], root: Path) -> None:
-    for section, key in (("data", "path"), ("data", "val_path"), ("model", "base")):
+    for section, key in (("data", "path"), ("data", "val_path"), ("data", "order_by"),
+                         ("data", "weight_by"), ("model", "base")):
         value = data.get(section, {}).get(key) if isinstance(data.get(section), dict) else None
         if isinstance(value, str) and value and not Path(value).is_absolute():
             data[section][key] = str((root / value).resolve())
