@@ -74,6 +74,15 @@ def feature_materializations(*, user, version_id) -> tuple[DatasetVersion, Query
     return version, FeatureMaterialization.objects.filter(dataset_version=version)
 
 
+def materialized_numeric_features(version: DatasetVersion) -> dict[str, tuple[str, dict]]:
+    """The number features computed for `version`: {feature: (group, statistics)}."""
+    from ml.data.features.registry import NUMERIC
+
+    done = FeatureMaterialization.objects.filter(
+        dataset_version=version, status=FeatureMaterialization.Status.SUCCEEDED)
+    return {name: (m.group, stats) for m in done for name, stats in m.statistics.items() if name in NUMERIC}
+
+
 def _where(values: Sequence[str], numeric: set[str]) -> list[tuple[str, float | None, float | None]]:
     """`feature:min:max` conditions (either bound may be empty) over materialized numbers."""
     parsed = []
@@ -94,15 +103,13 @@ def dataset_version_records(*, user, version_id, offset: int, limit: int, where:
     """A page of the version's records with their computed feature values, keeping those
     within every `where` range. Records and feature rows are read side by side in order."""
     from ml.data.features.materialize import matching_rows
-    from ml.data.features.registry import NUMERIC
 
     from .inputs import version_records
     from .storage import features_path
 
     version, materializations = feature_materializations(user=user, version_id=version_id)
     done = [m for m in materializations if m.status == FeatureMaterialization.Status.SUCCEEDED]
-    numeric = {name for m in done for name in m.statistics if name in NUMERIC}
-    conditions = _where(where, numeric)
+    conditions = _where(where, set(materialized_numeric_features(version)))
     limit = max(1, min(limit, RECORDS_MAX_LIMIT))
     paths = [features_path(version, m.group) for m in done]
     rows = matching_rows(paths, conditions) if paths else ((i, {}) for i in _counter())

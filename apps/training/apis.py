@@ -1,8 +1,9 @@
-"""Training-run API: create from a dataset version and engine options, list, show, cancel,
-resume, and the run's kept log. Live metrics and log lines stream over the run's WebSocket
+"""Training-run API: create from a dataset version (optionally another to validate on, and a
+materialized feature to order or weight its records by) and engine options, list, show,
+cancel, resume, and the run's kept log. Live metrics and log lines stream over the run's WebSocket
 (`/ws/runs/<run id>/`)."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -28,6 +29,26 @@ class BaseVersionSummary(serializers.Serializer):
         ref_name = "TrainingRunBaseVersion"
 
 
+class CurriculumInput(serializers.Serializer):
+    feature = serializers.CharField(
+        max_length=64, help_text="A number feature materialized for the training dataset version "
+        "(GET /api/v1/dataset-versions/<id>/features/), e.g. chars or flesch_reading_ease.")
+    order = serializers.ChoiceField(choices=["asc", "desc"], default="asc",
+                                    help_text="asc: the lowest values first (shortest, say); desc: the highest.")
+
+    class Meta:
+        ref_name = "TrainingCurriculum"
+
+
+class WeightByInput(serializers.Serializer):
+    feature = serializers.CharField(
+        max_length=64, help_text="A number feature materialized for the training dataset version, "
+        "never negative: records are drawn in proportion to it.")
+
+    class Meta:
+        ref_name = "TrainingWeightBy"
+
+
 class TrainingRunOutput(serializers.ModelSerializer):
     base_model_version = BaseVersionSummary(
         read_only=True, allow_null=True,
@@ -42,12 +63,18 @@ class TrainingRunOutput(serializers.ModelSerializer):
         "that is not waiting (one handed to a worker is about to start).",
     )
 
+    curriculum = serializers.SerializerMethodField(
+        help_text="The feature the training records come in the order of, or null (shuffled).")
+    weight_by = serializers.SerializerMethodField(
+        help_text="The feature the training records are drawn in proportion to, or null.")
+
     access_role = access_role_field()
 
     class Meta:
         model = TrainingRun
         fields = [
-            "id", "run", "experiment", "name", "dataset_version", "tokenizer_model_version",
+            "id", "run", "experiment", "name", "dataset_version", "val_dataset_version", "curriculum",
+            "weight_by", "tokenizer_model_version",
             "method", "base_model_version", "config", "status", "step",
             "max_steps", "eta_seconds", "tokens_per_s", "best_val_loss", "context_tokens", "cut_examples",
             "dropped_pairs", "error", "attempts",
@@ -56,6 +83,8 @@ class TrainingRunOutput(serializers.ModelSerializer):
         ]
         ref_name = "TrainingRun"
         extra_kwargs = {
+            "val_dataset_version": {"help_text": "The dataset version the run validates on; null: the "
+                                    "tail of its training data (config.data.val_fraction)."},
             "context_tokens": {"help_text": "Tokens per training row (the context) the run trained "
                                "with; null until it has trained."},
             "cut_examples": {"help_text": "Examples longer than the context, cut to fit (for DPO: "
@@ -66,6 +95,16 @@ class TrainingRunOutput(serializers.ModelSerializer):
                             "monthly compute quota, updated while it runs)."},
             "gpu_seconds": {"help_text": "Wall time times the GPUs its executions trained on; 0 on CPUs."},
         }
+
+    @extend_schema_field(CurriculumInput(allow_null=True))
+    def get_curriculum(self, training_run: TrainingRun) -> dict | None:
+        if not training_run.curriculum_feature:
+            return None
+        return {"feature": training_run.curriculum_feature, "order": training_run.curriculum_order or "asc"}
+
+    @extend_schema_field(WeightByInput(allow_null=True))
+    def get_weight_by(self, training_run: TrainingRun) -> dict | None:
+        return {"feature": training_run.weight_feature} if training_run.weight_feature else None
 
     def get_runs_ahead(self, training_run: TrainingRun) -> int | None:
         if training_run.status != TrainingRun.Status.QUEUED:
@@ -81,6 +120,20 @@ class TrainingRunOutput(serializers.ModelSerializer):
 class TrainingRunListCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         dataset_version_id = serializers.IntegerField()
+        val_dataset_version_id = serializers.IntegerField(
+            required=False, allow_null=True,
+            help_text="Validate on this valid dataset version you can read (a recipe's validation part, "
+            "say) instead of the tail of the training data; 404 for any other.",
+        )
+        curriculum = CurriculumInput(
+            required=False, allow_null=True,
+            help_text="Present the training records in the order of a materialized feature (shortest "
+            "first, easiest first, ...) instead of shuffled. Needs a .jsonl or .csv version.",
+        )
+        weight_by = WeightByInput(
+            required=False, allow_null=True,
+            help_text="Draw the training records in proportion to a materialized feature.",
+        )
         config = serializers.DictField(
             help_text="Training-engine options by section: model (preset, n_layer, ...), data "
             "(tokenizer: char, bpe or model_version; ...), optim (lr, schedule, warmup_iters, ...), "

@@ -134,13 +134,13 @@ def default_targets(architecture: dict) -> list[str]:
     return list(DEFAULT_TARGETS.get(str((architecture or {}).get("arch", "")), []))
 
 
-def dataset_fit_check(version: DatasetVersion, *, method: str) -> None:
+def dataset_fit_check(version: DatasetVersion, *, method: str, field: str = "dataset_version_id") -> None:
     """The dataset's records fit the method: instruction pairs or chats for SFT, preference
     pairs for DPO (400 naming the first lines that do not)."""
     misfits = dataset_version_misfits(version=version, method=OBJECTIVE[method])
     if misfits:
         lines = "; ".join(f"{m['file']} line {m['line']}: {m['message']}" for m in misfits[:MISFITS_SHOWN])
-        raise ValidationError({"dataset_version_id": [f"records do not fit a {method} run: {lines}"]})
+        raise ValidationError({field: [f"records do not fit a {method} run: {lines}"]})
 
 
 def base_file_pin(training_run: TrainingRun, out_dir: Path) -> str:

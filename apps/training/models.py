@@ -40,6 +40,16 @@ class TrainingRun(OwnedModel):
         "registry.ModelVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="fine_tunes"
     )
     method = models.CharField(max_length=8, choices=Method.choices, default=Method.SCRATCH)
+    # A separate dataset version to validate on (a recipe's validation part, say); without
+    # one the tail of the training data validates.
+    val_dataset_version = models.ForeignKey(
+        "datasets.DatasetVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="validation_runs"
+    )
+    # Materialized features of the training version (apps.pipelines) that order the examples
+    # (a curriculum, ascending or descending) or weight how often each is drawn; empty: none.
+    curriculum_feature = models.CharField(max_length=64, blank=True)
+    curriculum_order = models.CharField(max_length=4, choices=[("asc", "asc"), ("desc", "desc")], blank=True)
+    weight_feature = models.CharField(max_length=64, blank=True)
     # The training engine's TrainConfig as a dict; data paths are filled in at execution.
     config = models.JSONField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)

@@ -4,7 +4,9 @@ twice at once and a redelivered task continues from the last checkpoint; the exe
 measures the compute it uses and stops once the monthly compute of an account it is charged
 to is spent. Its owner's access to what it trains on and in is checked when it is queued,
 resumed and each time an execution starts; one user has at most
-SLOUGHGPT_WAITING_RUNS_PER_USER runs waiting."""
+SLOUGHGPT_WAITING_RUNS_PER_USER runs waiting. A run may validate on a dataset version of
+its own, and order (a curriculum) or weight its records by a feature materialized for its
+training version (apps.training.feature_scores)."""
 
 from __future__ import annotations
 
@@ -46,7 +48,7 @@ from apps.quotas.storage import storage_check_room, storage_counting
 from apps.registry import storage as registry_storage
 from apps.registry.models import ModelVersion
 
-from . import fine_tune
+from . import feature_scores, fine_tune
 from .compute import (
     ComputeMeter,
     charged_accounts,
@@ -224,15 +226,27 @@ def training_run_create(
     experiment_id: int | None = None,
     experiment_name: str = "",
     name: str = "",
+    val_dataset_version_id: int | None = None,
+    curriculum: dict | None = None,
+    weight_by: dict | None = None,
 ) -> TrainingRun:
     # Inputs need read access (a dataset or model shared with the user's team will do); the
     # experiment the run is filed in needs run access: the run costs compute there.
     version = access_get(DatasetVersion, user=user, pk=dataset_version_id)
+    val_version = None
+    if val_dataset_version_id is not None:
+        val_version = access_get(DatasetVersion, user=user, pk=val_dataset_version_id)
     base = None
     if base_model_version_id is not None:
         base = fine_tune.base_version_get(user=user, base_model_version_id=base_model_version_id)
-    if version.status != DatasetVersion.Status.VALID:
-        raise ValidationError({"dataset_version_id": [f"dataset version is {version.status}, not valid"]})
+    for field, checked in (("dataset_version_id", version), ("val_dataset_version_id", val_version)):
+        if checked is not None and checked.status != DatasetVersion.Status.VALID:
+            raise ValidationError({field: [f"dataset version is {checked.status}, not valid"]})
+    if curriculum:
+        feature_scores.feature_choice_check(version, field="curriculum.feature", feature=curriculum["feature"])
+    if weight_by:
+        feature_scores.feature_choice_check(version, field="weight_by.feature", feature=weight_by["feature"],
+                                            weights=True)
     method = fine_tune.method_for(method=method, has_base=base is not None)
     tokenizer_version = None
     if tokenizer_model_version_id is not None:
@@ -246,8 +260,12 @@ def training_run_create(
     clean = training_config_clean(config, tokenizer_from_model_version=tokenizer_version is not None,
                                   method=method, base=base)
     _dataset_columns_default(clean, given=config.get("data"), version=version)
+    if val_version is not None:
+        _val_columns_check(clean, given=config.get("data"), version=val_version)
     if base is not None:
         fine_tune.dataset_fit_check(version, method=method)
+        if val_version is not None:
+            fine_tune.dataset_fit_check(val_version, method=method, field="val_dataset_version_id")
     if experiment_id is not None:
         experiment = access_get(Experiment, user=user, pk=experiment_id, action=Action.RUN)
     else:
@@ -263,6 +281,12 @@ def training_run_create(
         if isinstance(value, (int, float, str, bool)) and key in USER_OPTIONS.get(section, ())
     }
     flat_params["dataset_version"] = version.pk
+    if val_version is not None:
+        flat_params["val_dataset_version"] = val_version.pk
+    if curriculum:
+        flat_params["curriculum"] = f"{curriculum['feature']} {curriculum.get('order') or 'asc'}"
+    if weight_by:
+        flat_params["weight_by"] = weight_by["feature"]
     if tokenizer_version is not None:
         flat_params["tokenizer_model_version"] = tokenizer_version.pk
     if base is not None:
@@ -275,7 +299,10 @@ def training_run_create(
     training_run = TrainingRun.objects.create(
         owner=user, run=run, dataset_version=version, config=clean,
         max_steps=clean["train"]["max_iters"], tokenizer_model_version=tokenizer_version,
-        base_model_version=base, method=method,
+        base_model_version=base, method=method, val_dataset_version=val_version,
+        curriculum_feature=curriculum["feature"] if curriculum else "",
+        curriculum_order=(curriculum.get("order") or "asc") if curriculum else "",
+        weight_feature=weight_by["feature"] if weight_by else "",
     )
     dispatch_after_commit()
     return training_run
@@ -303,6 +330,7 @@ def _inputs_check(training_run: TrainingRun, user) -> str | None:
     again whenever it is resumed or an execution starts, so a share taken back in between
     stops the run before it reads anything."""
     inputs = [("dataset version", DatasetVersion, training_run.dataset_version_id, Action.READ),
+              ("validation dataset version", DatasetVersion, training_run.val_dataset_version_id, Action.READ),
               ("base model version", ModelVersion, training_run.base_model_version_id, Action.READ),
               ("tokenizer model version", ModelVersion, training_run.tokenizer_model_version_id, Action.READ),
               ("experiment", Experiment, training_run.run.experiment_id, Action.RUN)]
@@ -323,6 +351,18 @@ def _dataset_columns_default(clean: dict, *, given, version: DatasetVersion) -> 
     for column in DATASET_COLUMNS:
         if column not in given:
             clean["data"][column] = getattr(version, column)
+
+
+def _val_columns_check(clean: dict, *, given, version: DatasetVersion) -> None:
+    """The validation version is read with the training version's columns: where the client
+    names none, its own must be the same."""
+    given = given if isinstance(given, dict) else {}
+    for column in DATASET_COLUMNS:
+        if column not in given and getattr(version, column) != clean["data"][column]:
+            raise ValidationError({"val_dataset_version_id": [
+                f"its {column.replace('_', ' ')} is {getattr(version, column)!r}, the training version's "
+                f"{clean['data'][column]!r}; name it in config.data.{column} or pick a version with the same"
+            ]})
 
 
 @transaction.atomic
@@ -472,8 +512,11 @@ def _names_for_owner(training_run: TrainingRun) -> dict[str, str]:
     """The run's folder and its data file as the owner knows them ("last/...", their file's
     name) rather than where they lie on the server; any other path (the token cache, a
     library's own files) is cut to its last part by hide_server_paths."""
-    version = training_run.dataset_version
-    return {str(dataset_version_path(version)): version.filename, f"{_run_dir(training_run)}/": ""}
+    names = {}
+    for version in (training_run.dataset_version, training_run.val_dataset_version):
+        if version is not None:
+            names[str(dataset_version_path(version))] = version.filename
+    return {**names, f"{_run_dir(training_run)}/": ""}
 
 
 def _tokenizer_option(training_run: TrainingRun, tokenizer: str, out_dir: Path) -> str:
@@ -498,6 +541,21 @@ def _tokenizer_option(training_run: TrainingRun, tokenizer: str, out_dir: Path) 
     return str(copy)
 
 
+def _feature_scores_option(training_run: TrainingRun, config, out_dir: Path) -> None:
+    """The engine's data.order_by / weight_by: the run's features of its training version,
+    written to its folder once, so a resumed run keeps the order it started with."""
+    chosen = (("order_by", training_run.curriculum_feature, "curriculum-scores.npz"),
+              ("weight_by", training_run.weight_feature, "weight-scores.npz"))
+    for option, feature, filename in chosen:
+        if not feature:
+            continue
+        path = out_dir / filename
+        if not path.is_file():
+            feature_scores.scores_write(training_run.dataset_version, feature=feature, out_path=path)
+        setattr(config.data, option, str(path))
+    config.data.order = training_run.curriculum_order or "asc"
+
+
 def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id: str | None = None) -> str:
     """Runs (or continues) training. Idempotent: a finished run, or one another live
     execution holds, or (given `dispatch_id`, the task id it was sent with) one the
@@ -510,8 +568,8 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
     if not lease_take(TrainingRun, training_run_id, execution_id, statuses=[Status.QUEUED, Status.RUNNING],
                       where=handed_over):
         return TrainingRun.objects.get(pk=training_run_id).status
-    training_run = TrainingRun.objects.select_related("owner", "run", "dataset_version", "base_model_version").get(
-        pk=training_run_id)
+    training_run = TrainingRun.objects.select_related(
+        "owner", "run", "dataset_version", "val_dataset_version", "base_model_version").get(pk=training_run_id)
     try:
         _stored_options_check(training_run.config, method=training_run.method)
     except ValidationError as exc:
@@ -532,6 +590,8 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
     out_dir.mkdir(parents=True, exist_ok=True)
     config = TrainConfig.from_dict(training_run.config)
     config.data.path = str(dataset_version_path(training_run.dataset_version))
+    if training_run.val_dataset_version is not None:
+        config.data.val_path = str(dataset_version_path(training_run.val_dataset_version))
     config.data.cache_dir = str(Path(settings.MEDIA_ROOT) / "token-cache")
     config.train.out_dir = str(out_dir)
     config.train.max_iters = training_run.max_steps
@@ -548,6 +608,7 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
         reporter.on_log(f"resuming from the last checkpoint (attempt {training_run.attempts})")
     try:
         config.data.tokenizer = _tokenizer_option(training_run, config.data.tokenizer, out_dir)
+        _feature_scores_option(training_run, config, out_dir)
         if training_run.method != TrainingRun.Method.SCRATCH:
             config.model.base = fine_tune.base_file_pin(training_run, out_dir)
         # Checkpoints count against the run's account once written (apps.quotas.storage).
