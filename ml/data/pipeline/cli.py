@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -22,6 +23,12 @@ def register(subparsers) -> None:
         "--out", required=True, metavar="DIR", help="where data.jsonl (or the split parts) go"
     )
     run.add_argument("--quiet", action="store_true", help="no progress line")
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=min(os.cpu_count() or 1, 4),
+        help="processes for the record-by-record steps at the start of the recipe",
+    )
     run.set_defaults(func=_run)
 
 
@@ -41,7 +48,13 @@ def _run(args: argparse.Namespace) -> int:
     try:
         recipe = load_recipe_toml(args.recipe)
         inputs = [RecipeInput(Path(p), name=Path(p).name) for p in args.inputs]
-        report = run_recipe(recipe, inputs, args.out, on_progress=None if args.quiet else _progress)
+        report = run_recipe(
+            recipe,
+            inputs,
+            args.out,
+            on_progress=None if args.quiet else _progress,
+            workers=max(args.workers, 1),
+        )
     except (RecipeError, DataFormatError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -9,8 +9,12 @@ naive Bayes scores come from the same tables. Scores, probabilities and labels a
 from __future__ import annotations
 
 import functools
+import json
+import os
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -19,19 +23,76 @@ import numpy as np
 MAX_BYTES = 4096
 
 
-@functools.lru_cache(maxsize=1)
-def _model():
+@dataclass(frozen=True)
+class _Model:
+    nb_classes: list[str]
+    nb_ptc: np.ndarray  # (features, classes) float16 log-probabilities
+    nb_pc: np.ndarray  # (classes,) float32 priors
+    nextmove: np.ndarray  # the DFA's transitions, uint32
+    rowbase: np.ndarray  # state -> its row in nextmove, pre-shifted by 8
+    output: np.ndarray  # state -> feature emitted, or -1
+    alias_pairs: tuple[tuple[int, int], ...]  # (first, duplicate) columns of a repeated label
+
+
+_ARRAYS = ("nb_ptc", "nb_pc", "nextmove", "rowbase", "output")
+
+
+def _cache_dir() -> Path:
+    import py3langid
+
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "sloughgpt" / "langid" / getattr(py3langid, "__version__", "0")
+
+
+def _unpack() -> dict:
+    """py3langid's tables, decompressed (about a second and 150 MB while it runs)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    nextmove = np.frombuffer(ident.tk_nextmove, dtype=np.uint32)
-    rowbase = np.asarray(ident.tk_row, dtype=np.int64) << 8
-    output = np.asarray(ident.tk_output, dtype=np.int64)
-    return ident, nextmove, rowbase, output
+    return {
+        "nb_classes": list(ident.nb_classes),
+        "nb_ptc": np.asarray(ident.nb_ptc),
+        "nb_pc": np.asarray(ident.nb_pc, dtype=np.float32),
+        "nextmove": np.frombuffer(ident.tk_nextmove, dtype=np.uint32),
+        "rowbase": np.asarray(ident.tk_row, dtype=np.int64) << 8,
+        "output": np.asarray(ident.tk_output, dtype=np.int32),
+    }
+
+
+def _write_cache(folder: Path, tables: dict) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in _ARRAYS:
+        partial = folder / f"{name}.{os.getpid()}.partial.npy"
+        np.save(partial, tables[name])
+        os.replace(partial, folder / f"{name}.npy")
+    partial = folder / f"classes.{os.getpid()}.partial"
+    partial.write_text(json.dumps(tables["nb_classes"]))
+    os.replace(partial, folder / "classes.json")  # written last: the cache is complete
+
+
+@functools.lru_cache(maxsize=1)
+def _model() -> _Model:
+    """The tables, memory-mapped from an uncompressed copy made on first use: processes then
+    share them through the page cache and only the pages a batch touches are resident."""
+    folder = _cache_dir()
+    try:
+        if not (folder / "classes.json").exists():
+            _write_cache(folder, _unpack())
+        tables = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
+        tables["nb_classes"] = json.loads((folder / "classes.json").read_text())
+    except OSError:  # no writable cache: keep the tables in memory
+        tables = _unpack()
+    first: dict[str, int] = {}
+    pairs = []
+    for i, label in enumerate(tables["nb_classes"]):
+        if label in first:
+            pairs.append((first[label], i))
+        first.setdefault(label, i)
+    return _Model(alias_pairs=tuple(pairs), **tables)
 
 
 def labels() -> frozenset[str]:
-    return frozenset(_model()[0].nb_classes)
+    return frozenset(_model().nb_classes)
 
 
 class _Labels:
@@ -53,7 +114,8 @@ def _encode(text: str) -> bytes:
 
 def classify_batch(texts: Sequence[str]) -> list[tuple[str, float]]:
     """(language, probability) per text; ("und", 0.0) for a text with no features."""
-    ident, nextmove, rowbase, output = _model()
+    ident = _model()
+    nextmove, rowbase, output = ident.nextmove, ident.rowbase, ident.output
     encoded = [_encode(t) for t in texts]
     lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=len(encoded))
     order = np.argsort(-lengths, kind="stable")
@@ -114,7 +176,7 @@ def _decide(
     s = scores[has] * (1.0 / np.sqrt(np.maximum(lengths[has], 1)))[:, None].astype(np.float32)
     s = np.exp(s - s.max(axis=1, keepdims=True))
     s /= s.sum(axis=1, keepdims=True)
-    for i, j in ident._alias_pairs:  # py3langid folds a script alias into its first label
+    for i, j in ident.alias_pairs:  # py3langid folds a script alias into its first label
         s[:, i] += s[:, j]
         s[:, j] = 0.0
     best = s.argmax(axis=1)

@@ -25,6 +25,7 @@ from ml.data.pipeline.ops_filter import (
 )
 from ml.data.pipeline.ops_split import SplitOp, copies, interleave, mix_plan
 from ml.data.pipeline.ops_text import NormalizeOp, PiiScrubOp, TemplateOp
+from ml.data.pipeline.parallel import parallel_prefix, run_parallel
 from ml.data.pipeline.recipe import TEXT_CHANGING, Mix, Recipe, Split, Template, format_columns
 from ml.data.pipeline.records import InputReader, Item, RecipeInput, input_bytes, record_kind
 from ml.data.pipeline.report import (
@@ -60,7 +61,7 @@ class _Pass:
         return items
 
 
-def _build(
+def build_ops(
     recipe: Recipe, inputs: Sequence[RecipeInput], errors: ErrorLog, on_drop: DropHook | None = None
 ) -> tuple[list, list[StepReport]]:
     ops, reports = [], []
@@ -216,17 +217,19 @@ def run_recipe(
     on_progress: Callable[[ProgressEvent], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     on_drop: DropHook | None = None,
+    workers: int = 1,
 ) -> RecipeReport:
     """Runs `recipe` over `inputs` into `out_dir` (data.jsonl, or train/validation/test.jsonl
     after a split). Raises RecipeError for a recipe the inputs cannot take, RecipeCancelled
     when `should_stop()` says so (the partial files are removed). `on_drop(step index, record,
-    reason)` hears of every record a step drops."""
+    reason)` hears of every record a step drops. With `workers` > 1 the leading
+    record-by-record steps run in that many processes (see `parallel.py`)."""
     started = time.monotonic()
     check_recipe(recipe, inputs)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     errors = ErrorLog()
-    ops, reports = _build(recipe, inputs, errors, on_drop)
+    ops, reports = build_ops(recipe, inputs, errors, on_drop)
     split = isinstance(recipe.steps[-1], Split)
     parts = ("train", "validation", "test") if split else ("data",)
     total_bytes = max(sum(input_bytes(spec) for spec in inputs), 1)
@@ -235,24 +238,28 @@ def run_recipe(
     engine = _Engine(ops, reports, writer)
     records_read = 0
     last = 0.0
-    try:
-        for batch in _batches(
-            _source(recipe, inputs, errors, readers, reports[0], None), BATCH_RECORDS
-        ):
+    prefix = parallel_prefix(recipe) if workers > 1 and not isinstance(recipe.steps[0], Mix) else 0
+
+    def read() -> Iterator[list[Item]]:
+        nonlocal records_read
+        source = _source(recipe, inputs, errors, readers, reports[0], None)
+        for batch in _batches(source, BATCH_RECORDS):
             if should_stop is not None and should_stop():
                 raise RecipeCancelled
             records_read += len(batch)
-            engine.push(0, batch)
+            yield batch
+
+    try:
+        batches = run_parallel(recipe, prefix, workers, read(), reports) if prefix else read()
+        for batch in batches:
+            engine.push(prefix, batch)
             now = time.monotonic()
             if on_progress is not None and now - last >= PROGRESS_SECONDS:
                 last = now
                 done = sum(r.bytes_read for r in readers) / total_bytes
                 reached = max((r.index for r in reports if r.records_in), default=0)
-                on_progress(
-                    ProgressEvent(
-                        reached, records_read, sum(writer.counts.values()), min(done, 1.0)
-                    )
-                )
+                written = sum(writer.counts.values())
+                on_progress(ProgressEvent(reached, records_read, written, min(done, 1.0)))
         engine.finish()
     except BaseException:
         writer.close(remove=True)
@@ -276,7 +283,7 @@ def preview_recipe(
     """The first `limit` records after each step, from at most `scan` input records."""
     check_recipe(recipe, inputs)
     errors = ErrorLog()
-    ops, reports = _build(recipe, inputs, errors)
+    ops, reports = build_ops(recipe, inputs, errors)
     shown: list[list[dict]] = [[] for _ in ops]
 
     def capture(index: int, items: list[Item]) -> None:

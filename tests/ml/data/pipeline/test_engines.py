@@ -4,9 +4,10 @@ libraries they stand in for (py3langid, MinHash Jaccard estimates)."""
 from __future__ import annotations
 
 import numpy as np
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from ml.data.features.dedup import shingles
-from ml.data.pipeline.langid import _model, classify_batch
+from ml.data.pipeline.langid import classify_batch
 from ml.data.pipeline.minhash import KeyIndex, signatures
 from tests.ml.data.pipeline.factories import english
 
@@ -20,7 +21,7 @@ def test_batch_language_id_agrees_with_py3langid():
         "ПРИВЕТ МИР КАК ДЕЛА",
         "这是一个测试",
     ]
-    identifier = _model()[0]
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     # when they are classified as one batch
     got = classify_batch(texts)
     # then each label and probability is py3langid's

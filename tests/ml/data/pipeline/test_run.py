@@ -181,3 +181,29 @@ def test_a_csv_input_keeps_its_columns_and_names_bad_rows_by_line(tmp_path):
     assert [(e["line"], e["message"]) for e in report.errors.errors] == [
         (3, "more cells than header columns")
     ]
+
+
+def test_workers_give_the_same_output_and_report_as_one_process(tmp_path, monkeypatch):
+    # given several batches of records with PII, short ones and copies
+    monkeypatch.setattr(runner, "BATCH_RECORDS", 7)
+    records = [{"text": f"{english(i % 30, 12)} mail me{i}@example.com"} for i in range(60)]
+    records += [{"text": "tiny"}, "not an object"]
+    steps = recipe(
+        {"type": "normalize"},
+        {"type": "length_filter", "min": 20},
+        {"type": "pii_scrub"},
+        {"type": "dedup_exact"},
+    )
+    inputs = one_input(tmp_path, records)
+    # when the recipe runs in one process and with two workers
+    alone = run_recipe(steps, inputs, tmp_path / "alone")
+    shared = run_recipe(steps, inputs, tmp_path / "shared", workers=2)
+    # then the records, their order and every count agree
+    assert (tmp_path / "shared" / "data.jsonl").read_text() == (
+        tmp_path / "alone" / "data.jsonl"
+    ).read_text()
+    assert _without_time(shared) == _without_time(alone)
+
+
+def _without_time(report) -> dict:
+    return {k: v for k, v in report.to_dict().items() if k != "seconds"}
