@@ -76,7 +76,7 @@ def _extract_collection(path: Path, workdir: Path, *, filename: str) -> Path:
     try:
         with zipfile.ZipFile(path) as zf:
             sizes = {info.filename: info.file_size for info in zf.infolist()}
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
         raise AnkiError(f"{filename} is not an .apkg file (not a zip archive).") from None
     # Anki's newer exports also hold a collection.anki2, only to tell older versions to update.
     if ZSTD_COLLECTION in sizes:

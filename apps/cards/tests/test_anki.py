@@ -8,6 +8,7 @@ import io
 import json
 import sqlite3
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -108,8 +109,36 @@ def test_nul_characters_in_names_and_fields_are_dropped(make_user, api_client_fo
     assert (card.front, card.back, card.source["ids"]["guid"]) == ("Capital?", "Lima", "gh")
 
 
+def _damaged(kind: str, collection: bytes) -> bytes:
+    """A one-entry .apkg whose bytes were altered after writing, as a broken or crafted file is."""
+    name = "collection.anki2"
+    compression = zipfile.ZIP_DEFLATED if kind == "corrupt deflate" else zipfile.ZIP_STORED
+    data = bytearray(zip_of({name: collection}, compression=compression))
+    central = data.rfind(b"PK\x01\x02")
+    body = 30 + len(name)  # the local header, then the entry's bytes
+    if kind == "bad crc":
+        data[body + 100] ^= 0xFF
+    elif kind == "encrypted entry":
+        data[6] |= 1
+        data[central + 8] |= 1
+    elif kind == "unknown compression":
+        data[8] = data[central + 10] = 97
+    elif kind == "corrupt deflate":
+        data[body + 5:body + 40] = b"\xff" * 35
+    return bytes(data)
+
+
 def _hostile(kind: str) -> bytes:
     good = apkg([("basic", "Capital of Peru?", "Lima")])
+    if kind in ("bad crc", "encrypted entry", "unknown compression", "corrupt deflate"):
+        return _damaged(kind, collection_of(good))
+    if kind == "an entry twice":
+        buffer = io.BytesIO()
+        with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w") as zf:
+            warnings.simplefilter("ignore")  # zipfile warns of the duplicate it is told to write
+            zf.writestr("collection.anki2", collection_of(good))
+            zf.writestr("collection.anki2", b"not the collection")
+        return buffer.getvalue()
     if kind == "not a zip":
         return b"PK\x03\x04 this is not really a zip"
     if kind == "zip bomb":
@@ -142,6 +171,11 @@ def _hostile(kind: str) -> bytes:
     ("deeply nested json", "not valid JSON"),
     ("not anki", "not an Anki collection"),
     ("anki21b", "Support older Anki versions"),
+    ("bad crc", "'collection.anki2' cannot be read"),
+    ("encrypted entry", "'collection.anki2' is encrypted"),
+    ("unknown compression", "'collection.anki2' cannot be read"),
+    ("corrupt deflate", "'collection.anki2' cannot be read"),
+    ("an entry twice", "holds 'collection.anki2' twice"),
 ])
 def test_a_hostile_apkg_is_refused_with_the_reason_and_nothing_is_imported(kind, reason, make_user, api_client_for):
     # given
