@@ -19,6 +19,7 @@ from apps.monitoring.records import inference_record_write
 from apps.personalities.models import PersonalityApplication
 from apps.personalities.tests.factories import config_personality, ready_evaluation
 from apps.pipelines.tests.factories import finished_run, recipe
+from apps.rag.models import EMBEDDING_DIM, Chunk
 from apps.rag.services import collection_create, document_upload
 from apps.registry.services import model_export_create
 from apps.sweeps.services import trial_next
@@ -55,6 +56,9 @@ def seed_user(user) -> Seed:
     collection = collection_create(user=user, name="notes")
     document = document_upload(user=user, collection_id=collection.pk, uploaded=SimpleUploadedFile(
         "notes.txt", b"Sailors crossed the sea in small ships.", content_type="text/plain"))
+    # Its one chunk as the embedding worker would write it, so the chunk view has a part to show.
+    Chunk.objects.create(owner=user, collection=collection, document=document, index=0, text=document.text,
+                         embedding=[1.0] + [0.0] * (EMBEDDING_DIM - 1))
     person = entity(collection, "Seed Sailor")
     personality = config_personality(user, name="seed voice")
     evaluation = ready_evaluation(ready, personality.current_version, alignment=0.5, chart=True)
@@ -90,6 +94,7 @@ def seed_user(user) -> Seed:
         "battles/battle_id": battle.pk,
         "collections/collection_id": collection.pk,
         "documents/document_id": document.pk,
+        "chunks/chunk_index": 0,
         "tokens/token_id": spare_token.pk,
         "personalities/personality_id": personality.pk,
         "personality-versions/version_id": personality.current_version_id,

@@ -15,7 +15,13 @@ from apps.core.pagination import paginate, paginated_schema
 
 from . import services
 from .retrieval import MODES, rag_retrieve
-from .selectors import collection_get, collection_list, document_get, document_list
+from .selectors import (
+    collection_get,
+    collection_list,
+    document_chunk_get,
+    document_get,
+    document_list,
+)
 from .storage import check_size
 
 # Multipart framing around the file: a request this much over the cap is refused unread.
@@ -183,6 +189,27 @@ class DocumentDetailApi(APIView):
     def delete(self, request, document_id: int):
         services.document_delete(user=request.user, document_id=document_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DocumentChunkApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        document_id = serializers.IntegerField(source="document.pk")
+        document_name = serializers.CharField(source="document.name")
+        collection_id = serializers.IntegerField(source="document.collection_id")
+        chunk_count = serializers.IntegerField(source="document.chunk_count")
+        index = serializers.IntegerField(help_text="the chunk's place in the document, from 0")
+        text = serializers.CharField(help_text="the chunk's text; sentence offsets (citations, graph facts) "
+                                               "count characters in it")
+        previous_index = serializers.IntegerField(allow_null=True, help_text="null at the first chunk")
+        next_index = serializers.IntegerField(allow_null=True, help_text="null at the last chunk")
+
+        class Meta:
+            ref_name = "RagDocumentChunk"
+
+    @extend_schema(operation_id="rag_document_chunks_retrieve", responses=OutputSerializer)
+    def get(self, request, document_id: int, chunk_index: int):
+        place = document_chunk_get(user=request.user, document_id=document_id, chunk_index=chunk_index)
+        return Response(self.OutputSerializer(place).data)
 
 
 class SearchApi(APIView):

@@ -5,6 +5,7 @@ from django.urls import path
 from .apis import (
     CollectionDetailApi,
     CollectionListCreateApi,
+    DocumentChunkApi,
     DocumentDetailApi,
     DocumentListUploadApi,
     SearchApi,
@@ -24,6 +25,11 @@ urlpatterns = [
     ),
     path(
         "rag/documents/<int:document_id>/", DocumentDetailApi.as_view(), name="rag-document-detail"
+    ),
+    path(
+        "rag/documents/<int:document_id>/chunks/<int:chunk_index>/",
+        DocumentChunkApi.as_view(),
+        name="rag-document-chunk",
     ),
     path("rag/search/", SearchApi.as_view(), name="rag-search"),
 ]

@@ -31,6 +31,18 @@ def _document(user):
     return {"document_id": document.pk}, "owner-secret-notes"
 
 
+def _chunk(user):
+    from apps.rag.models import EMBEDDING_DIM, Chunk, Document
+
+    ids, marker = _document(user)
+    document = Document.objects.get(pk=ids["document_id"])
+    Chunk.objects.create(owner=user, collection=document.collection, document=document, index=0,
+                         text=document.text, embedding=[1.0] * EMBEDDING_DIM)
+    document.chunk_count = 1
+    document.save(update_fields=["chunk_count"])
+    return {**ids, "chunk_index": 0}, marker
+
+
 def _upload(ids):
     upload = SimpleUploadedFile("notes.txt", b"Some notes to search.", content_type="text/plain")
     return Raw(encode_multipart(BOUNDARY, {"file": upload}), content_type=MULTIPART_CONTENT)
@@ -43,6 +55,7 @@ OWNED_ROUTES = {
     ),
     "api-v1:rag-documents": Case(setup=_collection, methods={"get": None, "post": _upload}),
     "api-v1:rag-document-detail": Case(setup=_document, methods={"get": None, "delete": None}),
+    "api-v1:rag-document-chunk": Case(setup=_chunk),
 }
 
 PUBLIC_ROUTES = {
