@@ -11,7 +11,8 @@ upper-cased, punctuation changed; Jaccard of word 3-grams about 0.92 and up), PI
 ones (1%). Both sides run the same recipe: normalize -> length filter (>= 200 chars) ->
 language filter (en) -> exact dedup -> near dedup (Jaccard 0.8, 128 permutations, word
 3-grams) -> PII scrub -> split 90/5/5, writing JSON lines. Ours runs the record-by-record
-steps at the start (normalize, length, language) in 2 worker processes. The reference uses `datasets`
+steps at the start (normalize, length, language) in one worker process beside the one that
+reads, deduplicates and writes (two processes for two cores). The reference uses `datasets`
 map/filter with num_proc=2 (the normalize and PII functions are ours, so only the framework
 and the dedup differ), py3langid per record, datasketch MinHash + MinHashLSH. Each side runs
 in its own process; peak RSS is the peak of that process's and its workers' summed RSS.
@@ -192,7 +193,7 @@ def run_ours(corpus: Path, out_dir: Path) -> dict:
 
     started = time.perf_counter()
     report = run_recipe(
-        parse_recipe(RECIPE), [RecipeInput(corpus)], out_dir, on_drop=on_drop, workers=2
+        parse_recipe(RECIPE), [RecipeInput(corpus)], out_dir, on_drop=on_drop, workers=1
     )
     seconds = time.perf_counter() - started
     near = report.steps[4].stats

@@ -26,8 +26,9 @@ def register(subparsers) -> None:
     run.add_argument(
         "--workers",
         type=int,
-        default=min(os.cpu_count() or 1, 4),
-        help="processes for the record-by-record steps at the start of the recipe",
+        default=min((os.cpu_count() or 1) - 1, 3),
+        help="worker processes for the record-by-record steps at the start of the recipe "
+        "(0: everything in one process; default: one fewer than the CPUs, at most 3)",
     )
     run.set_defaults(func=_run)
 
@@ -53,7 +54,7 @@ def _run(args: argparse.Namespace) -> int:
             inputs,
             args.out,
             on_progress=None if args.quiet else _progress,
-            workers=max(args.workers, 1),
+            workers=max(args.workers, 0),
         )
     except (RecipeError, DataFormatError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

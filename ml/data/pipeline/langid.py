@@ -120,7 +120,7 @@ def classify_batch(texts: Sequence[str]) -> list[tuple[str, float]]:
     lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=len(encoded))
     order = np.argsort(-lengths, kind="stable")
     n, width = len(encoded), int(lengths.max(initial=0))
-    grid = np.zeros((width, n), dtype=np.int64)  # (position, text in length order)
+    grid = np.zeros((width, n), dtype=np.uint8)  # (position, text in length order)
     for column, i in enumerate(order.tolist()):
         b = encoded[i]
         if b:

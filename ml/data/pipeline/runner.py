@@ -217,13 +217,14 @@ def run_recipe(
     on_progress: Callable[[ProgressEvent], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     on_drop: DropHook | None = None,
-    workers: int = 1,
+    workers: int = 0,
 ) -> RecipeReport:
     """Runs `recipe` over `inputs` into `out_dir` (data.jsonl, or train/validation/test.jsonl
     after a split). Raises RecipeError for a recipe the inputs cannot take, RecipeCancelled
     when `should_stop()` says so (the partial files are removed). `on_drop(step index, record,
-    reason)` hears of every record a step drops. With `workers` > 1 the leading
-    record-by-record steps run in that many processes (see `parallel.py`)."""
+    reason)` hears of every record a step drops. With `workers` >= 1 the leading
+    record-by-record steps run in that many worker processes (see `parallel.py`) while this one
+    reads, deduplicates and writes."""
     started = time.monotonic()
     check_recipe(recipe, inputs)
     out = Path(out_dir)
@@ -238,7 +239,7 @@ def run_recipe(
     engine = _Engine(ops, reports, writer)
     records_read = 0
     last = 0.0
-    prefix = parallel_prefix(recipe) if workers > 1 and not isinstance(recipe.steps[0], Mix) else 0
+    prefix = parallel_prefix(recipe) if workers >= 1 and not isinstance(recipe.steps[0], Mix) else 0
 
     def read() -> Iterator[list[Item]]:
         nonlocal records_read
