@@ -1,6 +1,7 @@
 /**
- * The "New training run" dialog: a valid dataset version, a model preset and the few options
- * most runs change, with everything else behind "Advanced". The server's message for a field
+ * The "New training run" dialog: a valid dataset version (with, optionally, another to
+ * validate on and a computed feature to order or weight its records by), a model preset and
+ * the few options most runs change, with everything else behind "Advanced". The server's message for a field
  * (`config.model.preset`, `dataset_version_id`, ...) shows under that field; on success the
  * live run page opens.
  */
@@ -30,6 +31,7 @@ import {
   SMALL_PRESETS,
   TOKENIZERS,
 } from '../utils/training-form';
+import { FeatureOrderFields, ValidationVersionFields } from './data-order-fields';
 import { NumberInput } from './number-input';
 import styles from './training.module.css';
 
@@ -65,6 +67,9 @@ export function NewTrainingRunDialog({
 // the buttons.
 const SHOWN_FIELDS: ReadonlySet<string> = new Set([
   'dataset_version_id',
+  'val_dataset_version_id',
+  'curriculum.feature',
+  'weight_by.feature',
   'tokenizer_model_version_id',
   'name',
   'experiment_name',
@@ -104,6 +109,7 @@ function NewTrainingRunForm({
   const createRun = useCreateTrainingRun();
   const datasets = useDatasets();
   const [datasetId, setDatasetId] = useState<number | null>(initialDatasetId ?? null);
+  const [versionId, setVersionId] = useState<number | null>(null);
   const chosenDataset = datasetId ?? datasets.data?.results[0]?.id ?? null;
   const versions = useDatasetVersions(chosenDataset);
   const [showLarge, setShowLarge] = useState(false);
@@ -124,6 +130,8 @@ function NewTrainingRunForm({
   }));
   const defaultVersion =
     validVersions.find((version) => version.id === initialVersionId)?.id ?? validVersions[0]?.id;
+  const chosenVersion =
+    validVersions.find((version) => version.id === versionId)?.id ?? defaultVersion ?? null;
 
   function submit(values: Record<string, unknown>) {
     setErrors((current) => ({ ...current, form: null }));
@@ -147,7 +155,10 @@ function NewTrainingRunForm({
           label="Dataset"
           options={datasetOptions}
           value={chosenDataset === null ? '' : String(chosenDataset)}
-          onValueChange={(value) => setDatasetId(Number(value))}
+          onValueChange={(value) => {
+            setDatasetId(Number(value));
+            setVersionId(null);
+          }}
           disabled={datasets.isPending}
         />
         {/* Re-mounted per dataset so its default follows the dataset's own versions. */}
@@ -157,9 +168,12 @@ function NewTrainingRunForm({
           label="Version"
           options={versionOptions}
           defaultValue={defaultVersion === undefined ? undefined : String(defaultVersion)}
+          onValueChange={(value) => setVersionId(Number(value))}
           required
           description={noVersion ? 'This dataset has no valid version yet.' : undefined}
         />
+        <ValidationVersionFields />
+        <FeatureOrderFields key={chosenVersion ?? 'none'} versionId={chosenVersion} />
         <SelectField
           name="config.model.preset"
           label="Model"

@@ -177,6 +177,15 @@ export function buildTrainingRequest(
     dataset_version_id: Number(formText(values.dataset_version_id)),
     config,
   };
+  const valVersion = formText(values.val_dataset_version_id);
+  if (valVersion) body.val_dataset_version_id = Number(valVersion);
+  const curriculum = formText(values['curriculum.feature']);
+  if (curriculum) {
+    const order = formText(values['curriculum.order']) === 'desc' ? 'desc' : 'asc';
+    body.curriculum = { feature: curriculum, order };
+  }
+  const weight = formText(values['weight_by.feature']);
+  if (weight) body.weight_by = { feature: weight };
   const tokenizerVersion = formText(values.tokenizer_model_version_id);
   if (tokenizerVersion) body.tokenizer_model_version_id = Number(tokenizerVersion);
   const name = formText(values.name);

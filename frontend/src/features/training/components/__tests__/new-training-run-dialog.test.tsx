@@ -48,6 +48,38 @@ function modelVersion(id: number, semver: string, status: string, createdAt: str
   };
 }
 
+function feature(name: string, dtype: string) {
+  return { name, dtype, version: 1, description: name, scope: 'record' };
+}
+
+const GROUPS = [
+  { name: 'basic', features: [feature('chars', 'int'), feature('language', 'str')] },
+  {
+    name: 'personality',
+    features: [feature('flesch_reading_ease', 'float'), feature('formality', 'float')],
+  },
+  { name: 'embedding', features: [feature('embedding', 'vector')] },
+];
+
+// Version 11 has its basic and personality features computed, and the embedding group failed.
+const COMPUTED = [
+  {
+    id: 1,
+    dataset_version: 11,
+    group: 'basic',
+    status: 'succeeded',
+    statistics: { chars: { min: 3 }, language: { min: null } },
+  },
+  {
+    id: 2,
+    dataset_version: 11,
+    group: 'personality',
+    status: 'succeeded',
+    statistics: { flesch_reading_ease: { min: -20.5 }, formality: { min: 0.1 } },
+  },
+  { id: 3, dataset_version: 11, group: 'embedding', status: 'failed', statistics: {} },
+];
+
 function fakeApi(createAnswer: Response) {
   const fetchMock = vi.fn<typeof fetch>((input, init) => {
     const url = new URL(input as string, 'http://test');
@@ -76,6 +108,13 @@ function fakeApi(createAnswer: Response) {
           page([version(12, 3, 'invalid'), version(11, 2, 'valid'), version(10, 1, 'valid')]),
         ),
       );
+    }
+    if (url.pathname === '/api/v1/feature-groups/') return Promise.resolve(jsonResponse(GROUPS));
+    if (url.pathname === '/api/v1/dataset-versions/11/features/') {
+      return Promise.resolve(jsonResponse(COMPUTED));
+    }
+    if (url.pathname === '/api/v1/dataset-versions/10/features/') {
+      return Promise.resolve(jsonResponse([]));
     }
     return Promise.resolve(
       jsonResponse({ error: { code: 'not_found', message: 'Not found.' } }, 404),
@@ -149,6 +188,65 @@ describe('NewTrainingRunDialog', () => {
     };
     expect(body.tokenizer_model_version_id).toBe(20);
     expect(body.config.data).toMatchObject({ tokenizer: 'model_version' });
+  });
+
+  it(
+    'orders records by a computed number feature and validates on another version',
+    SLOW,
+    async () => {
+      // given
+      const fetchMock = fakeApi(jsonResponse({ id: 1, run: 40 }, 201));
+      const { user } = renderDialog();
+      await screen.findByRole('option', { name: 'flesch_reading_ease' }, LOADED);
+      const orderBy = screen.getByRole('combobox', { name: 'Order records by' });
+      const weightBy = screen.getByRole('combobox', { name: 'Draw records in proportion to' });
+
+      // when
+      await user.selectOptions(orderBy, 'flesch_reading_ease');
+      await user.selectOptions(screen.getByRole('combobox', { name: 'Order' }), 'desc');
+      await user.selectOptions(weightBy, 'chars');
+      await user.selectOptions(
+        screen.getByRole('combobox', { name: 'Validate on' }),
+        'shakespeare',
+      );
+      await user.selectOptions(
+        await screen.findByRole('combobox', { name: 'Validation version' }, LOADED),
+        'v1: plays-1.txt',
+      );
+      await user.click(screen.getByRole('button', { name: 'Start training' }));
+
+      // then only computed number features were offered, and weights never below zero
+      const offered = (select: HTMLElement) =>
+        Array.from(select.querySelectorAll('option')).map((option) => option.value);
+      expect(offered(orderBy)).toEqual(['', 'chars', 'flesch_reading_ease', 'formality']);
+      expect(offered(weightBy)).toEqual(['', 'chars', 'formality']);
+      await waitFor(() =>
+        expect(fetchMock.mock.calls.some(([, init]) => init?.method === 'POST')).toBe(true),
+      );
+      const post = fetchMock.mock.calls.find(([, init]) => init?.method === 'POST');
+      const body = JSON.parse(post?.[1]?.body as string) as Record<string, unknown>;
+      expect(body).toMatchObject({
+        dataset_version_id: 11,
+        val_dataset_version_id: 10,
+        curriculum: { feature: 'flesch_reading_ease', order: 'desc' },
+        weight_by: { feature: 'chars' },
+      });
+    },
+  );
+
+  it('offers no order for a version without computed features', SLOW, async () => {
+    // given
+    fakeApi(jsonResponse({ id: 1, run: 40 }, 201));
+    const { user } = renderDialog();
+    await screen.findByRole('option', { name: 'flesch_reading_ease' }, LOADED);
+
+    // when the other version is picked
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Version' }), 'v1: plays-1.txt');
+
+    // then there is nothing to order by, and the form says how to get it
+    const orderBy = screen.getByRole('combobox', { name: 'Order records by' });
+    await waitFor(() => expect(orderBy).toBeDisabled(), LOADED);
+    expect(orderBy).toHaveAccessibleDescription(/Compute the version’s features/);
   });
 
   it(
