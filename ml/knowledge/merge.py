@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -20,6 +20,9 @@ _POSSESSIVE = re.compile(r"['’]s$")
 _SPACE = re.compile(r"\s+")
 # Punctuation that spelling variants differ by ("Acme Corp." / "Acme Corp", "Jean-Luc").
 _PUNCT = re.compile(r"[^\w\s&+]")
+# Names compared against all others at once while merging: a (512, G) block of similarities
+# (8 MB at G = 4,000) instead of the whole (G, G) matrix, which a book's 16k names make 1 GB.
+MERGE_BLOCK = 512
 
 
 def normalize_name(text: str) -> str:
@@ -48,9 +51,11 @@ def merge_mentions(names: Sequence[str], labels: Sequence[str], embeddings: np.n
     """Groups mention `names` (with their `labels`) into entities. `embeddings` (N, D),
     unit length, one per name, merges groups whose names are that similar; without them only
     equal normalized names merge."""
-    keys = [normalize_name(name) for name in names]
-    order = [key for key in dict.fromkeys(keys) if key]
-    groups = {key: [i for i, k in enumerate(keys) if k == key] for key in order}
+    groups: dict[str, list[int]] = defaultdict(list)  # insertion-ordered: first mention first
+    for i, name in enumerate(names):
+        if key := normalize_name(name):
+            groups[key].append(i)
+    order = list(groups)
     parent = {key: key for key in order}
 
     def find(key: str) -> str:
@@ -60,11 +65,12 @@ def merge_mentions(names: Sequence[str], labels: Sequence[str], embeddings: np.n
         return key
 
     if embeddings is not None and len(order) > 1:
-        vectors = np.stack([embeddings[groups[key][0]] for key in order])  # (G, D)
-        similar = vectors @ vectors.T  # (G, G) cosine of unit vectors
-        for a in range(len(order)):
-            for b in np.nonzero(similar[a, a + 1:] >= threshold)[0]:
-                parent[find(order[a + 1 + b])] = find(order[a])
+        vectors = np.stack([embeddings[groups[key][0]] for key in order]).astype(np.float32)  # (G, D)
+        for start in range(0, len(order), MERGE_BLOCK):
+            block = vectors[start:start + MERGE_BLOCK] @ vectors[start:].T  # (B, G - start) cosines
+            rows, columns = np.nonzero(np.triu(block, k=1) >= threshold)  # each pair once, a < b
+            for a, b in zip((rows + start).tolist(), (columns + start).tolist(), strict=True):
+                parent[find(order[b])] = find(order[a])
     merged: dict[str, list[int]] = {}
     for key in order:
         merged.setdefault(find(key), []).extend(groups[key])

@@ -65,3 +65,15 @@ def test_mentions_merge_by_normalized_name_and_by_nearly_equal_embeddings():
     assert [(m.name, m.aliases, m.members) for m in merged] == [
         ("Acme Corp.", ["Acme Corporation", "acme corp"], [0, 1, 2]), ("Lyon", [], [3])]
     assert len(by_name) == 3
+
+
+def test_merging_in_blocks_joins_spellings_that_fall_in_different_blocks(monkeypatch):
+    # given blocks of two names, so "Acme Corporation" is compared with "Acme Corp." across blocks
+    monkeypatch.setattr("ml.knowledge.merge.MERGE_BLOCK", 2)
+    names = ["Acme Corp.", "Lyon", "Porto", "Acme Corporation", "acme corp"]
+    vectors = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0.99, 0.141, 0], [1, 0, 0]], dtype=np.float32)
+    # when
+    merged = merge_mentions(names, ["ORG", "GPE", "GPE", "ORG", "ORG"], embeddings=vectors)
+    # then
+    assert [(m.name, m.aliases, m.members) for m in merged] == [
+        ("Acme Corp.", ["Acme Corporation", "acme corp"], [0, 3, 4]), ("Lyon", [], [1]), ("Porto", [], [2])]
