@@ -217,9 +217,9 @@ class KeyIndex:
         while len(self._keys) > 1 and len(self._keys[-2]) <= 2 * len(self._keys[-1]):
             k2, v2 = self._keys.pop(), self._values.pop()
             k1, v1 = self._keys.pop(), self._values.pop()
-            self._keys.append(k1)
-            self._values.append(v1)
-            self._keys[-1], self._values[-1] = _merge(k1, v1, k2, v2)
+            keys, values = _merge(k1, v1, k2, v2)
+            self._keys.append(keys)
+            self._values.append(values)
 
 
 def _merge(
