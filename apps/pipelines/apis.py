@@ -12,19 +12,21 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.access_api import SCOPE_PARAMETER, access_role_field, scope_of
 from apps.core.pagination import paginate, paginated_schema
 
-from . import features, services
+from . import services
 from .models import FeatureMaterialization, Recipe, RecipeRun, RecipeRunOutput
 from .selectors import (
     RECORDS_MAX_LIMIT,
+    RECORDS_MAX_OFFSET,
     dataset_version_records,
+    feature_group_list,
     feature_materializations,
+    features_compare,
     recipe_get,
     recipe_list,
     recipe_run_get,
@@ -190,14 +192,16 @@ class RecipeRunCreateApi(APIView):
 
 
 class RecipeRunListApi(APIView):
+    class Params(serializers.Serializer):
+        recipe = serializers.IntegerField(min_value=1, required=False)
+
     @extend_schema(operation_id="recipe_runs_list",
                    parameters=[OpenApiParameter("recipe", int, description="only this recipe's runs")],
                    responses=paginated_schema(RecipeRunOutputSerializer, "RecipeRun"))
     def get(self, request):
-        recipe = request.query_params.get("recipe")
-        if recipe is not None and not recipe.isdigit():
-            raise ValidationError({"recipe": ["a recipe id is a whole number"]})
-        runs = recipe_run_list(user=request.user, recipe_id=int(recipe) if recipe else None)
+        params = self.Params(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        runs = recipe_run_list(user=request.user, recipe_id=params.validated_data.get("recipe"))
         return paginate(request, self, runs, RecipeRunOutputSerializer)
 
 
@@ -234,13 +238,7 @@ class FeatureGroupListApi(APIView):
 
     @extend_schema(operation_id="feature_groups_list", responses=Output(many=True))
     def get(self, request):
-        from ml.data.features.registry import FEATURES, GROUPS
-
-        groups = [{"name": group, "features": [
-            {"name": n, "dtype": FEATURES[n].dtype, "version": FEATURES[n].version,
-             "description": FEATURES[n].description, "scope": FEATURES[n].scope} for n in names]}
-            for group, names in GROUPS.items()]
-        return Response(self.Output(groups, many=True).data)
+        return Response(self.Output(feature_group_list(), many=True).data)
 
 
 class FeatureMaterializationOutput(serializers.ModelSerializer):
@@ -268,11 +266,14 @@ class DatasetVersionFeaturesApi(APIView):
     def post(self, request, version_id: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        done = features.features_request(user=request.user, version_id=version_id, groups=data.validated_data["groups"])
+        done = services.features_request(user=request.user, version_id=version_id, groups=data.validated_data["groups"])
         return Response(FeatureMaterializationOutput(done, many=True).data, status=status.HTTP_202_ACCEPTED)
 
 
 class DatasetVersionFeaturesCompareApi(APIView):
+    class Params(serializers.Serializer):
+        other = serializers.IntegerField(min_value=1)
+
     @extend_schema(
         operation_id="dataset_version_features_compare",
         parameters=[OpenApiParameter("other", int, required=True, description="the version to compare with")],
@@ -283,16 +284,15 @@ class DatasetVersionFeaturesCompareApi(APIView):
                 "status": serializers.CharField(), "message": serializers.CharField()}))}),
     )
     def get(self, request, version_id: int):
-        other = request.query_params.get("other", "")
-        if not other.isdigit():
-            raise ValidationError({"other": ["a dataset version id is a whole number"]})
-        return Response({"features": features.features_compare(user=request.user, version_id=version_id,
-                                                               other_id=int(other))})
+        params = self.Params(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response({"features": features_compare(user=request.user, version_id=version_id,
+                                                      other_id=params.validated_data["other"])})
 
 
 class DatasetVersionRecordsApi(APIView):
     class Params(serializers.Serializer):
-        offset = serializers.IntegerField(min_value=0, default=0)
+        offset = serializers.IntegerField(min_value=0, max_value=RECORDS_MAX_OFFSET, default=0)
         limit = serializers.IntegerField(min_value=1, max_value=RECORDS_MAX_LIMIT, default=20)
 
     @extend_schema(

@@ -5,7 +5,8 @@ carries, and the records browser."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from itertools import islice
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from rest_framework.exceptions import ValidationError
@@ -17,6 +18,8 @@ from apps.datasets.selectors import dataset_version_get
 from .models import FeatureMaterialization, Recipe, RecipeRun, RecipeRunOutput, RecipeVersion
 
 RECORDS_MAX_LIMIT = 100  # records per page of the browser
+# The browser pages through a file from its start: an offset is bounded like a file's records.
+RECORDS_MAX_OFFSET = 10_000_000
 
 
 def recipe_list(*, user, scope: str | None = None) -> QuerySet[Recipe]:
@@ -69,6 +72,16 @@ def dataset_version_lineage(version: DatasetVersion) -> dict | None:
     }
 
 
+def feature_group_list() -> list[dict]:
+    """The feature registry: each group with its features' type, version and description."""
+    from ml.data.features.registry import FEATURES, GROUPS
+
+    return [{"name": group, "features": [
+        {"name": n, "dtype": FEATURES[n].dtype, "version": FEATURES[n].version,
+         "description": FEATURES[n].description, "scope": FEATURES[n].scope} for n in names]}
+        for group, names in GROUPS.items()]
+
+
 def feature_materializations(*, user, version_id) -> tuple[DatasetVersion, QuerySet[FeatureMaterialization]]:
     version = dataset_version_get(user=user, version_id=version_id)
     return version, FeatureMaterialization.objects.filter(dataset_version=version)
@@ -101,7 +114,8 @@ def _where(values: Sequence[str], numeric: set[str]) -> list[tuple[str, float | 
 
 def dataset_version_records(*, user, version_id, offset: int, limit: int, where: Sequence[str]) -> dict:
     """A page of the version's records with their computed feature values, keeping those
-    within every `where` range. Records and feature rows are read side by side in order."""
+    within every `where` range. Records and feature rows are read side by side in order and
+    the page ends with the records: an offset past them is an empty last page."""
     from ml.data.features.materialize import matching_rows
 
     from .inputs import version_records
@@ -112,25 +126,42 @@ def dataset_version_records(*, user, version_id, offset: int, limit: int, where:
     conditions = _where(where, set(materialized_numeric_features(version)))
     limit = max(1, min(limit, RECORDS_MAX_LIMIT))
     paths = [features_path(version, m.group) for m in done]
-    rows = matching_rows(paths, conditions) if paths else ((i, {}) for i in _counter())
-    results, records, position, skipped, record = [], version_records(version), -1, 0, None
-    for index, features in rows:
-        if skipped < offset:  # matches before the page: no record read for them yet
-            skipped += 1
-            continue
-        if len(results) == limit:
-            break
-        while position < index and (record := next(records, None)) is not None:
-            position += 1
-        if record is None or position != index:
-            break  # fewer records than feature rows: the file changed under the features
-        results.append({"index": index, "record": record, "features": features})
+    rows = matching_rows(paths, conditions) if paths else None
+    matches = _records_with_rows(version_records(version), rows)
+    results = [{"index": index, "record": record, "features": features}
+               for index, record, features in islice(matches, offset, offset + limit)]
     return {"offset": offset, "limit": limit, "results": results,
             "next_offset": offset + len(results) if len(results) == limit else None}
 
 
-def _counter():
-    index = 0
-    while True:
-        yield index
-        index += 1
+def _records_with_rows(records: Iterator[dict], rows: Iterator[tuple[int, dict]] | None):
+    """(index, record, features) for each record with a matching feature row (every record
+    when nothing is computed), stopping at the end of the records or of the rows."""
+    if rows is None:
+        yield from ((index, record, {}) for index, record in enumerate(records))
+        return
+    position = -1
+    for index, features in rows:
+        record = None
+        while position < index and (record := next(records, None)) is not None:
+            position += 1
+        if record is None or position != index:
+            return  # fewer records than feature rows: the file changed under the features
+        yield index, record, features
+
+
+def features_compare(*, user, version_id, other_id) -> dict:
+    """Per feature both versions have computed: whether its distribution shifted."""
+    from ml.data.features.materialize import compare
+
+    from .storage import features_path
+
+    mine = dataset_version_get(user=user, version_id=version_id)
+    other = dataset_version_get(user=user, version_id=other_id)
+    done = FeatureMaterialization.Status.SUCCEEDED
+    groups = set(mine.feature_materializations.filter(status=done).values_list("group", flat=True)) & set(
+        other.feature_materializations.filter(status=done).values_list("group", flat=True))
+    result: dict[str, dict] = {}
+    for group in sorted(groups):
+        result.update(compare(features_path(mine, group), features_path(other, group)))
+    return result

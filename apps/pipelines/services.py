@@ -1,7 +1,10 @@
 """Writes for recipes and their runs: create, edit (a new version when the steps change),
 delete, preview, queue a run over input dataset versions, cancel, re-run, and the worker's
 execution, which streams the inputs through `ml.data.pipeline` and stores each output part
-as a new dataset version (counted against the storage quota like an upload)."""
+as a new dataset version (counted against the storage quota like an upload). And for the
+feature store: asking for feature groups over a dataset version (computed once and reused
+while their feature versions are current) and the worker's materialization into the
+version's folder with its statistics."""
 
 from __future__ import annotations
 
@@ -16,24 +19,29 @@ from rest_framework.exceptions import ValidationError
 from apps.core.access import Action, access_get, access_queryset
 from apps.core.errors import Conflict
 from apps.core.files import remove_tree
-from apps.core.leases import lease_take
+from apps.core.leases import heartbeat, lease_take
 from apps.core.notifications import notify_user
 from apps.core.user_paths import error_text
 from apps.datasets.models import Dataset, DatasetVersion
 from apps.datasets.selectors import dataset_version_get
+from apps.quotas.accounts import account_for_user, account_of
 from apps.quotas.errors import StorageQuotaExceeded
+from apps.quotas.storage import storage_check_room, storage_counting
 
-from .inputs import recipe_input, version_label
-from .models import Recipe, RecipeRun, RecipeRunOutput, RecipeVersion
-from .storage import run_work_dir
+from .inputs import recipe_input, version_label, version_texts
+from .models import FeatureMaterialization, Recipe, RecipeRun, RecipeRunOutput, RecipeVersion
+from .storage import WorkCharge, features_dir, features_path, run_work_dir
 
 logger = logging.getLogger(__name__)
 Status = RecipeRun.Status
+FeatureStatus = FeatureMaterialization.Status
 FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
 PREVIEW_MAX_LIMIT = 20  # records shown after each step in the builder
 PROGRESS_EVERY_S = 0.5  # progress written and sent at most this often
-CANCEL_CHECK_EVERY_S = 1.0  # the cancel flag (and the lease's heartbeat) read this often
+CANCEL_CHECK_EVERY_S = 1.0  # the cancel flag is read this often
 MAX_INPUTS = 20
+HEARTBEAT_EVERY_S = 10.0  # a run's or a materialization's lease is beaten this often
+WORK_CHARGE_STEP = 1 << 20  # a run's work folder is charged each time it grew by this much
 
 
 def recipe_error(exc) -> ValidationError:
@@ -202,10 +210,10 @@ def _set_finished(run: RecipeRun, status: str, error: str = "") -> None:
 
 class _Reporter:
     """The pipeline's callbacks: progress onto the row and the owner's socket (throttled),
-    and the cancel flag, read from the row (which also beats the lease's heartbeat)."""
+    the cancel flag, read from the row, and the work folder's storage charge."""
 
-    def __init__(self, run: RecipeRun, execution_id: str):
-        self.run, self.execution_id = run, execution_id
+    def __init__(self, run: RecipeRun, execution_id: str, charge: WorkCharge):
+        self.run, self.execution_id, self.charge = run, execution_id, charge
         self.last_progress = self.last_check = 0.0
 
     def on_progress(self, event) -> None:
@@ -220,11 +228,11 @@ class _Reporter:
         notify_user(user_id=self.run.owner_id, event={"type": "recipe_run.progress", "id": self.run.pk, **progress})
 
     def should_stop(self) -> bool:
+        self.charge.check()  # between every batch: a run past the quota stops here
         now = time.monotonic()
         if now - self.last_check < CANCEL_CHECK_EVERY_S:
             return False
         self.last_check = now
-        RecipeRun.objects.filter(pk=self.run.pk, lease_owner=self.execution_id).update(heartbeat_at=timezone.now())
         return RecipeRun.objects.filter(pk=self.run.pk, cancel_requested=True).exists()
 
 
@@ -257,13 +265,20 @@ def recipe_run_execute(*, run_id: int, execution_id: str) -> str:
     work = run_work_dir(run)
     remove_tree(work)  # a redelivered task starts over
     work.mkdir(parents=True, exist_ok=True)
-    reporter = _Reporter(run, execution_id)
+    charge = WorkCharge(account_for_user(run.owner), work, step=WORK_CHARGE_STEP)
+    reporter = _Reporter(run, execution_id, charge)
     try:
-        recipe = parse_recipe({"steps": run.recipe_version.steps})
-        report = run_recipe(recipe, [recipe_input(v, recipe) for v in versions], work,
-                            on_progress=reporter.on_progress, should_stop=reporter.should_stop)
-        run.report = report.to_dict()
-        _store_outputs(run, work)
+        # The lease is beaten by its own thread: some phases call back nothing for long (a
+        # mix's counting pass, the last flush, storing a large output), and a lease left to
+        # expire would let a redelivered execution wipe this one's work folder.
+        with heartbeat(RecipeRun, run.pk, execution_id, every_s=HEARTBEAT_EVERY_S):
+            recipe = parse_recipe({"steps": run.recipe_version.steps})
+            report = run_recipe(recipe, [recipe_input(v, recipe) for v in versions], work,
+                                on_progress=reporter.on_progress, should_stop=reporter.should_stop)
+            charge.check(exact=True)
+            run.report = report.to_dict()
+            charge.release()  # from here the outputs are charged as the uploads they become
+            _store_outputs(run, work)
     except RecipeCancelled:
         return _finish(run, Status.CANCELLED)
     except RecipeError as exc:
@@ -274,6 +289,7 @@ def recipe_run_execute(*, run_id: int, execution_id: str) -> str:
         logger.exception("recipe run %s failed", run_id)
         return _finish(run, Status.FAILED, error_text(exc))
     finally:
+        charge.release()
         remove_tree(work)
     return _finish(run, Status.SUCCEEDED)
 
@@ -312,3 +328,84 @@ def _store_outputs(run: RecipeRun, work: Path) -> None:
         # A redelivered execution that stored some parts before it died replaces them.
         RecipeRunOutput.objects.update_or_create(run=run, part=part,
                                                  defaults={"dataset_version": version, "records": records})
+
+
+def current_versions(group: str) -> dict[str, int]:
+    from ml.data.features.registry import FEATURES, GROUPS
+
+    return {name: FEATURES[name].version for name in GROUPS[group]}
+
+
+@transaction.atomic
+def features_request(*, user, version_id, groups: list[str]) -> list[FeatureMaterialization]:
+    """Queues the groups not yet computed (or computed by an older feature version, or
+    failed); those already done are kept and reused."""
+    from ml.data.features.registry import GROUPS
+
+    version = dataset_version_get(user=user, version_id=version_id, action=Action.RUN)
+    unknown = [g for g in groups if g not in GROUPS]
+    if unknown or not groups:
+        raise ValidationError({"groups": [f"choose from {', '.join(GROUPS)}"]})
+    if version.status != DatasetVersion.Status.VALID:
+        raise ValidationError({"version": [f"the version is {version.status}; features need a valid one"]})
+    storage_check_room(account_of(version))
+    out = []
+    for group in dict.fromkeys(groups):
+        mat, created = FeatureMaterialization.objects.select_for_update().get_or_create(
+            dataset_version=version, group=group, defaults={"owner": user})
+        stale = mat.status == FeatureStatus.FAILED or (
+            mat.status == FeatureStatus.SUCCEEDED and mat.feature_versions != current_versions(group))
+        if created or stale:
+            mat.status, mat.error, mat.owner = FeatureStatus.QUEUED, "", user
+            mat.save()
+            _features_enqueue(mat)
+        out.append(mat)
+    return out
+
+
+def _features_enqueue(mat: FeatureMaterialization) -> None:
+    from .tasks import features_materialize_task
+
+    transaction.on_commit(lambda: features_materialize_task.delay(mat.pk))
+
+
+def features_materialize(*, materialization_id: int, execution_id: str) -> str:
+    """Computes one group over the version's records. Idempotent: a finished one, or one
+    another live execution holds, is left alone."""
+    from ml.data.features.materialize import materialize, statistics
+
+    if not lease_take(FeatureMaterialization, materialization_id, execution_id,
+                      statuses=[FeatureStatus.QUEUED, FeatureStatus.RUNNING]):
+        return FeatureMaterialization.objects.get(pk=materialization_id).status
+    mat = FeatureMaterialization.objects.select_related("dataset_version__dataset").get(pk=materialization_id)
+    version = mat.dataset_version
+    FeatureMaterialization.objects.filter(pk=mat.pk).update(status=FeatureStatus.RUNNING)
+    versions = current_versions(mat.group)
+    directory = features_dir(version)
+    directory.mkdir(parents=True, exist_ok=True)
+    last_beat = [time.monotonic()]
+
+    def beat(rows: int) -> None:
+        if time.monotonic() - last_beat[0] > HEARTBEAT_EVERY_S:
+            last_beat[0] = time.monotonic()
+            FeatureMaterialization.objects.filter(pk=mat.pk, lease_owner=execution_id).update(
+                heartbeat_at=timezone.now(), rows=rows)
+
+    try:
+        # What the file takes counts against the version's account once written.
+        with storage_counting(account_of(version), directory):
+            rows = materialize(version_texts(version), list(versions), features_path(version, mat.group),
+                               on_progress=beat)
+        mat.statistics = statistics(features_path(version, mat.group))
+        mat.rows, mat.feature_versions, mat.status, mat.error = rows, versions, FeatureStatus.SUCCEEDED, ""
+    except Exception as exc:
+        logger.exception("features %s of dataset version %s failed", mat.group, version.pk)
+        mat.status, mat.error = FeatureStatus.FAILED, error_text(exc)
+    with transaction.atomic():
+        mat.lease_owner, mat.finished_at = "", timezone.now()
+        mat.save(update_fields=["statistics", "rows", "feature_versions", "status", "error", "lease_owner",
+                                "finished_at", "updated_at"])
+        notify_user(user_id=mat.owner_id, event={
+            "type": "features.materialized", "id": mat.pk, "dataset_version": version.pk, "group": mat.group,
+            "status": mat.status})
+    return mat.status

@@ -1,6 +1,7 @@
 """Where the feature store and recipe runs keep files: paths built only from ids, under the
 owner's dataset root (apps.datasets.storage). A version's features live in its own folder,
-so they count against its account and go when it goes (apps.quotas.stored)."""
+so they count against its account and go when it goes (apps.quotas.stored). A run's work
+folder is charged to its owner while it grows."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from pathlib import Path
 
 from apps.datasets import storage as dataset_storage
 from apps.datasets.models import DatasetVersion
+from apps.quotas.accounts import Account
+from apps.quotas.storage import storage_charge, storage_release
+from apps.quotas.stored import disk_bytes
 
 from .models import RecipeRun
 
@@ -31,3 +35,23 @@ def run_work_dir(run: RecipeRun) -> Path:
     if root not in path.parents:
         raise dataset_storage.StorageError("refusing a path outside the owner's storage")
     return path
+
+
+class WorkCharge:
+    """A run's work folder, charged to `account` as it grows (at most `step` bytes behind
+    what is on disk), so a run that outgrows the quota stops with StorageQuotaExceeded
+    instead of filling the disk first. `release` gives the charge back once the files go
+    (or become dataset versions, which are charged as uploads)."""
+
+    def __init__(self, account: Account, path: Path, *, step: int):
+        self.account, self.path, self.step, self.charged = account, path, step, 0
+
+    def check(self, *, exact: bool = False) -> None:
+        grown = disk_bytes(self.path) - self.charged
+        if grown > 0 and (exact or grown >= self.step):
+            storage_charge(self.account, grown)
+            self.charged += grown
+
+    def release(self) -> None:
+        storage_release(self.account, self.charged)
+        self.charged = 0

@@ -14,6 +14,6 @@ def recipe_run_execute_task(self, run_id: int) -> str:
 
 @shared_task(bind=True, name="pipelines.features_materialize_task")
 def features_materialize_task(self, materialization_id: int) -> str:
-    from .features import features_materialize
+    from .services import features_materialize
 
     return features_materialize(materialization_id=materialization_id, execution_id=self.request.id or "eager")

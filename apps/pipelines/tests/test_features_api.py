@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from apps.pipelines.features import features_materialize
 from apps.pipelines.models import FeatureMaterialization
-from apps.pipelines.services import recipe_run_execute
+from apps.pipelines.selectors import RECORDS_MAX_OFFSET
+from apps.pipelines.services import features_materialize, recipe_run_execute
 
 from .factories import jsonl, recipe, valid_version
 
@@ -69,6 +69,36 @@ def test_the_records_browser_keeps_records_within_every_feature_range(make_user,
     assert [r["index"] for r in rest["results"]] == [3]
     assert rest["results"][0]["features"]["chars"] == len(texts[3])
     assert bad.status_code == 400 and "where" in bad.json()["error"]["fields"]
+
+
+def test_the_records_browser_ends_with_the_records_and_bounds_the_offset(make_user, api_client_for):
+    # given: three records and no features computed
+    user = make_user()
+    version = valid_version(user, jsonl([{"text": f"record {i}"} for i in range(3)]))
+    client = api_client_for(user)
+    url = f"/api/v1/dataset-versions/{version.pk}/records/"
+    # when
+    last = client.get(f"{url}?offset=2&limit=5").json()
+    past = client.get(f"{url}?offset=50").json()
+    huge = client.get(f"{url}?offset={RECORDS_MAX_OFFSET + 1}")
+    # then
+    assert [r["record"]["data"]["text"] for r in last["results"]] == ["record 2"]
+    assert last["next_offset"] is None
+    assert past["results"] == [] and past["next_offset"] is None
+    assert huge.status_code == 400 and "offset" in huge.json()["error"]["fields"]
+
+
+def test_a_version_id_that_is_not_a_plain_number_is_a_400(make_user, api_client_for):
+    # given
+    user = make_user()
+    version = valid_version(user, jsonl([{"text": "hello"}]))
+    client = api_client_for(user)
+    url = f"/api/v1/dataset-versions/{version.pk}/features/compare/"
+    # when
+    answers = [client.get(url, {"other": other}) for other in ["\u00b2", "9" * 5000, "0", ""]]
+    # then
+    assert [a.status_code for a in answers] == [400, 400, 400, 400]
+    assert all("other" in a.json()["error"]["fields"] for a in answers)
 
 
 def test_comparing_two_versions_names_the_shifted_feature(make_user, api_client_for):

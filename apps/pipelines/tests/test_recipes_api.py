@@ -106,6 +106,16 @@ def test_another_users_recipe_run_and_input_are_not_found(make_user, api_client_
     assert client.get("/api/v1/recipe-runs/").json()["count"] == 0
 
 
+def test_a_recipe_filter_that_is_not_a_plain_number_is_a_400(make_user, api_client_for):
+    # given
+    client = api_client_for(make_user())
+    # when
+    answers = [client.get("/api/v1/recipe-runs/", {"recipe": value}) for value in ["\u00b2", "9" * 5000, "-1"]]
+    # then
+    assert [a.status_code for a in answers] == [400, 400, 400]
+    assert all("recipe" in a.json()["error"]["fields"] for a in answers)
+
+
 def test_a_queued_run_is_cancelled_and_its_execution_then_does_nothing(make_user, api_client_for):
     # given
     user = make_user()

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import ml.train
-from apps.pipelines import features as feature_services
+from apps.pipelines import services as feature_services
 from apps.pipelines.tests.factories import jsonl, materialization, valid_version
 from apps.training import services
 from apps.training.models import TrainingRun
