@@ -14,6 +14,7 @@ import { DashboardRoute } from './routes/dashboard';
 import { DatasetsRoute } from './routes/datasets';
 import { DeckDetailRoute } from './routes/deck-detail';
 import { DecksRoute } from './routes/decks';
+import { DocumentViewRoute } from './routes/document-view';
 import { DocumentsRoute } from './routes/documents';
 import { ExperimentRunRoute } from './routes/experiment-run';
 import { ExperimentsRoute } from './routes/experiments';
@@ -67,6 +68,7 @@ export const routes: RouteObject[] = [
       { path: 'chat/:conversationId', element: <ChatRoute /> },
       { path: 'arena', element: <ArenaRoute /> },
       { path: 'documents', element: <DocumentsRoute /> },
+      { path: 'documents/:documentId', element: <DocumentViewRoute /> },
       { path: 'documents/collections/:collectionId/graph', element: <CollectionGraphRoute /> },
       { path: 'decks', element: <DecksRoute /> },
       { path: 'decks/:deckId', element: <DeckDetailRoute /> },

@@ -1,15 +1,27 @@
 /**
  * The sources under a reply. "Sources" lists the excerpts its text cites (`[1]`), one line each
  * (number, document, part, score, and the sentences used when the knowledge graph found it)
- * opening to the details and a link to the document; excerpts
+ * opening to the details and a link opening the document at that part (and sentence); excerpts
  * the model was given but did not cite are folded away under their own label, so the list
  * never claims a source the text does not use.
  */
 import { Link } from 'react-router';
 
+import { documentPlaceHref } from '../../../lib/document-place';
 import type { Citation } from '../utils/chat-stream';
 import { splitSources } from '../utils/cited-sources';
 import styles from './chat.module.css';
+
+/** The document at the cited part, with the first sentence used marked when the graph found it. */
+function citationHref(citation: Citation): string {
+  const sentence = citation.sentences?.[0];
+  return documentPlaceHref({
+    documentId: citation.document_id,
+    chunkIndex: citation.chunk_index,
+    start: sentence?.start,
+    end: sentence?.end,
+  });
+}
 
 function SourceItem({ citation, testId }: { citation: Citation; testId: string }) {
   return (
@@ -33,9 +45,7 @@ function SourceItem({ citation, testId }: { citation: Citation; testId: string }
           <div>
             <dt>Document</dt>
             <dd>
-              <Link to={`/documents?document=${citation.document_id}`}>
-                {citation.document_name}
-              </Link>
+              <Link to={citationHref(citation)}>{citation.document_name}</Link>
             </dd>
           </div>
           <div>

@@ -1,11 +1,15 @@
 /**
- * A collection's documents: name, format, size, status (with the error), chunks, what the
- * knowledge graph read from each (or that it named no entities), and Delete.
+ * A collection's documents: name (opening the document once it has parts to read), format,
+ * size, status (with the error), chunks, what the knowledge graph read from each (or that it
+ * named no entities), and Delete.
  */
+import { Link } from 'react-router';
+
 import muted from '../../../components/muted.module.css';
 import table from '../../../components/table.module.css';
 import { Button } from '../../../components/ui/button';
 import { formatDateTime } from '../../../lib/format';
+import { documentPlaceHref } from '../../../lib/document-place';
 import { formatBytes } from '../../../lib/format-bytes';
 import { isReadingGraph, type RagDocument } from '../api/get-documents';
 import { DocumentStatusBadge } from './document-status-badge';
@@ -56,7 +60,12 @@ export function DocumentsTable({ documents, highlightId, onDelete }: DocumentsTa
               className={document.id === highlightId ? table.selected : undefined}
             >
               <td className={styles.nameCell}>
-                {document.name} <span className={muted.small}>{document.format}</span>
+                {document.chunk_count > 0 ? (
+                  <Link to={documentPlaceHref({ documentId: document.id })}>{document.name}</Link>
+                ) : (
+                  document.name
+                )}{' '}
+                <span className={muted.small}>{document.format}</span>
               </td>
               <td>
                 <DocumentStatusBadge status={document.status} />

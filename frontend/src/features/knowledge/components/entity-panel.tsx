@@ -1,6 +1,6 @@
 /**
  * The selected entity: its kind and other names, its neighbours (selecting one moves there),
- * and every fact about it with the sentence it was read from and a link to that document.
+ * and every fact about it with the sentence it was read from and a link opening the document there.
  */
 import { Link } from 'react-router';
 
@@ -8,6 +8,7 @@ import card from '../../../components/card.module.css';
 import muted from '../../../components/muted.module.css';
 import { QueryState } from '../../../components/query-state';
 import stack from '../../../components/stack.module.css';
+import { documentPlaceHref } from '../../../lib/document-place';
 import { useEntity } from '../api/get-entity';
 import styles from './knowledge.module.css';
 
@@ -61,8 +62,13 @@ export function EntityPanel({ entityId, onSelect }: EntityPanelProps) {
                       <blockquote className={styles.sentence}>{edge.sentence}</blockquote>
                       <span className={muted.small}>
                         <Link
-                          to={`/documents?document=${edge.document_id}`}
-                          title={`Part ${edge.chunk_index + 1}, characters ${edge.sentence_start}–${edge.sentence_end}`}
+                          to={documentPlaceHref({
+                            documentId: edge.document_id,
+                            chunkIndex: edge.chunk_index,
+                            start: edge.sentence_start,
+                            end: edge.sentence_end,
+                          })}
+                          title="Open the document at this sentence"
                         >
                           {edge.document_name}
                         </Link>

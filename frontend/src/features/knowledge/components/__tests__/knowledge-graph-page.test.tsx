@@ -86,7 +86,7 @@ describe('KnowledgeGraphPage', () => {
     // when the company is selected
     await user.click(screen.getByRole('button', { name: 'Bluepeak Systems' }));
 
-    // then its neighbours, its fact with the sentence and a link to that document show
+    // then its neighbours, its fact with the sentence and a link opening the document at it show
     const panel = await screen.findByTestId('entity-panel', {}, LOADED);
     expect(await within(panel).findByText('also Bluepeak', { exact: false })).toBeVisible();
     expect(within(panel).getByRole('button', { name: 'Lyon' })).toBeVisible();
@@ -95,7 +95,7 @@ describe('KnowledgeGraphPage', () => {
     expect(within(fact).getByText('Bluepeak Systems is headquartered in Lyon.')).toBeVisible();
     expect(within(fact).getByRole('link', { name: 'firms.txt' })).toHaveAttribute(
       'href',
-      '/documents?document=42',
+      '/documents/42?chunk=0&start=0&end=42',
     );
   });
 
