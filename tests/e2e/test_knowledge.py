@@ -1,7 +1,8 @@
 """Knowledge in a real browser against the full stack: upload two documents whose facts chain
 (a person's employer in one, the employer's city in the other), see the collection's graph
-drawn under the strict Content-Security-Policy, ask a two-hop question through the graph and
-see the sentence it was cited for, then make cards from a document's facts and review one."""
+drawn under the strict Content-Security-Policy, open a fact's document at its sentence, ask a
+two-hop question through the graph and see the sentence it was cited for, then make cards from
+a document's facts and review one."""
 
 import re
 
@@ -18,7 +19,8 @@ from .page_problems import watched_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-and-unusual-passphrase"
-PEOPLE = "Rain fell over the harbour all week. Noah Keller works at Bluepeak Systems."
+WORKS = "Noah Keller works at Bluepeak Systems."
+PEOPLE = f"Rain fell over the harbour all week. {WORKS}"
 FIRMS = "Bluepeak Systems is headquartered in Lyon."
 
 
@@ -61,14 +63,30 @@ def test_graph_two_hop_answer_cards_and_a_review(browser, live_stack, make_user,
         page.get_by_role("button", name="Search", exact=True).click()
         page.get_by_test_id("graph-entity").filter(has_text="Bluepeak Systems").click()
 
-        # then its neighbours and the sentence behind each fact show, opening the document
+        # then its neighbours and the sentence behind each fact show
         panel = page.get_by_test_id("entity-panel")
         expect(panel.get_by_role("button", name="Noah Keller")).to_be_visible()
         fact = panel.get_by_test_id("entity-fact").filter(has_text="is headquartered in")
         expect(fact.locator("blockquote")).to_have_text(FIRMS)
-        fact.get_by_role("link", name="firms.txt").click()
-        expect(page).to_have_url(re.compile(r"/documents\?document=\d+"))
-        expect(page.get_by_test_id("document-row").filter(has_text="firms.txt")).to_be_visible()
+
+        # when the fact read from the second sentence of a document is opened
+        fact = panel.get_by_test_id("entity-fact").filter(has_text=WORKS)
+        expect(fact.locator("blockquote")).to_have_text(WORKS)
+        fact.get_by_role("link", name="people.txt").click()
+
+        # then the document shows at that place with that sentence alone marked and in view
+        expect(page.get_by_role("heading", name="people.txt", level=1)).to_be_visible()
+        chunk = page.get_by_test_id("document-chunk")
+        expect(chunk).to_have_text(PEOPLE)
+        expect(chunk.locator("mark")).to_have_text(WORKS)
+        expect(chunk.locator("mark")).to_be_in_viewport()
+        page.screenshot(path=str(screenshot_dir / "document-at-fact.png"), full_page=True)
+
+        # and the documents table opens the same document from its row
+        page.get_by_role("link", name="Back to the documents").click()
+        page.get_by_test_id("document-row").get_by_role("link", name="people.txt").click()
+        expect(page.get_by_test_id("document-chunk")).to_have_text(PEOPLE)
+        expect(page.get_by_test_id("document-chunk").locator("mark")).to_have_count(0)
 
         # when a two-hop question is asked in a conversation set to find passages by the graph
         collection = Collection.objects.get(owner=user, name="company facts")

@@ -19,6 +19,7 @@ from apps.chat.tests.factories import conversation
 from apps.experiments.tests.factories import log_series, make_run
 from apps.personalities.tests.factories import config_personality
 from apps.rag import services as rag_services
+from apps.rag.models import EMBEDDING_DIM, Chunk
 from apps.registry.tests.factories import ready_version, trained_run
 
 from .conftest import log_in, off_the_browser_thread
@@ -65,8 +66,12 @@ def seed(user) -> dict[str, int]:
     Message.objects.create(owner=user, conversation=chat, role=Message.Role.ASSISTANT, content=REPLY,
                            prompt_tokens=12, completion_tokens=40, tokens_per_s=80.0, ttft_ms=30.0)
     collection = rag_services.collection_create(user=user, name="notes")
-    rag_services.document_upload(user=user, collection_id=collection.pk, uploaded=SimpleUploadedFile(
+    document = rag_services.document_upload(user=user, collection_id=collection.pk, uploaded=SimpleUploadedFile(
         "notes.txt", b"The run used a cosine schedule and finished in ten steps.", content_type="text/plain"))
+    # Its one part as the embedding worker writes it, with a word longer than any window.
+    Chunk.objects.create(owner=user, collection=collection, document=document, index=0,
+                         text=f"{document.text} {'antidisestablishmentarianism' * 20}",
+                         embedding=[1.0] + [0.0] * (EMBEDDING_DIM - 1))
     account_services.api_token_create(user=user, name="laptop")
     personality = config_personality(user, name="Tutor")
     deck = Deck.objects.create(owner=user, name="Run facts")
@@ -76,7 +81,7 @@ def seed(user) -> dict[str, int]:
         "dataset": training.dataset_version.dataset_id, "dataset_version": training.dataset_version_id,
         "experiment": run.experiment_id, "run": run.pk, "other_run": other.pk,
         "model": version.registered_model_id, "model_version": version.pk, "conversation": chat.pk,
-        "personality": personality.pk, "collection": collection.pk, "deck": deck.pk,
+        "personality": personality.pk, "collection": collection.pk, "document": document.pk, "deck": deck.pk,
     }
 
 
@@ -95,6 +100,7 @@ def app_visits(ids: dict[str, int]) -> list[Visit]:
         Visit("model", f"/models?model={ids['model']}&version={ids['model_version']}"),
         Visit("documents", "/documents"),
         Visit("graph", f"/documents/collections/{ids['collection']}/graph"),
+        Visit("document", f"/documents/{ids['document']}?chunk=0&start=4&end=30", ready="mark"),
         Visit("decks", "/decks"),
         Visit("deck", f"/decks/{ids['deck']}", ready="[data-testid=card-row]"),
         Visit("review", "/review", ready="[data-testid=card-front]"),
