@@ -22,8 +22,8 @@ def paginated_schema(serializer_class: type[serializers.Serializer], name: str):
     )
 
 
-def paginate(request, view, queryset, serializer_class):
-    """One page of `queryset`, serialized, as the list response every endpoint returns."""
+def paginate(request, view, queryset, serializer_class, *, context: dict | None = None):
+    """One page of `queryset`, serialized (with `context`), as the list response every endpoint returns."""
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+    return paginator.get_paginated_response(serializer_class(page, many=True, context=context or {}).data)

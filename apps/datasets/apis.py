@@ -37,7 +37,8 @@ class VersionOutput(serializers.ModelSerializer):
     access_role = access_role_field()
     lineage = serializers.SerializerMethodField(
         help_text="For a version a recipe run made: the run, its part, the recipe and version, the "
-        "inputs and the per-step report; null for an upload.")
+        "inputs and the per-step report (for others than the run's owner, its counts only); null for an "
+        "upload.")
 
     class Meta:
         model = DatasetVersion
@@ -52,7 +53,8 @@ class VersionOutput(serializers.ModelSerializer):
     def get_lineage(self, version) -> dict | None:
         from apps.pipelines.selectors import dataset_version_lineage
 
-        return dataset_version_lineage(version)
+        request = self.context.get("request")
+        return dataset_version_lineage(version, reader_id=request.user.pk if request else None)
 
 
 class DatasetInput(serializers.Serializer):
@@ -117,7 +119,7 @@ class DatasetVersionListUploadApi(APIView):
     def get(self, request, dataset_id: int):
         dataset = dataset_get(user=request.user, dataset_id=dataset_id)
         versions = dataset_version_list(user=request.user, dataset=dataset, scope=scope_of(request))
-        return paginate(request, self, versions, VersionOutput)
+        return paginate(request, self, versions, VersionOutput, context={"request": request})
 
     @extend_schema(
         operation_id="dataset_versions_upload",
@@ -142,13 +144,14 @@ class DatasetVersionListUploadApi(APIView):
             content_length=content_length, **params.validated_data,
         )
         version = dataset_version_get(user=request.user, version_id=version.pk)
-        return Response(VersionOutput(version).data, status=201 if created else 200)
+        return Response(VersionOutput(version, context={"request": request}).data, status=201 if created else 200)
 
 
 class DatasetVersionDetailApi(APIView):
     @extend_schema(operation_id="dataset_version_retrieve", responses=VersionOutput)
     def get(self, request, version_id: int):
-        return Response(VersionOutput(dataset_version_get(user=request.user, version_id=version_id)).data)
+        version = dataset_version_get(user=request.user, version_id=version_id)
+        return Response(VersionOutput(version, context={"request": request}).data)
 
     @extend_schema(operation_id="dataset_version_delete", responses={204: None})
     def delete(self, request, version_id: int):

@@ -31,7 +31,9 @@ def _versions(*, user) -> QuerySet[DatasetVersion]:
 
 
 def dataset_version_list(*, user, dataset: Dataset, scope: str | None = None) -> QuerySet[DatasetVersion]:
-    return access_scope(_versions(user=user), user=user, scope=scope).filter(dataset=dataset)
+    # The lineage of the versions recipe runs made (apps.pipelines), for a whole page at once.
+    return access_scope(_versions(user=user), user=user, scope=scope).filter(dataset=dataset).prefetch_related(
+        "recipe_outputs__run__recipe_version__recipe")
 
 
 def dataset_version_get(*, user, version_id: int, action: Action = Action.READ) -> DatasetVersion:

@@ -151,10 +151,11 @@ class RunOutputOutput(serializers.ModelSerializer):
 
 
 class RecipeRunOutputSerializer(serializers.ModelSerializer):
-    recipe = serializers.IntegerField(source="recipe_version.recipe_id", read_only=True)
-    recipe_name = serializers.CharField(source="recipe_version.recipe.name", read_only=True)
-    recipe_version = serializers.IntegerField(source="recipe_version.number", read_only=True)
-    steps = serializers.ListField(source="recipe_version.steps", child=serializers.DictField(), read_only=True)
+    # From the run's own copy once the recipe is deleted (`recipe` then names it no more).
+    recipe = serializers.IntegerField(source="recipe_ran.recipe", read_only=True)
+    recipe_name = serializers.CharField(source="recipe_ran.name", read_only=True)
+    recipe_version = serializers.IntegerField(source="recipe_ran.number", read_only=True)
+    steps = serializers.ListField(source="recipe_ran.steps", child=serializers.DictField(), read_only=True)
     outputs = RunOutputOutput(many=True, read_only=True)
     access_role = access_role_field()
 

@@ -50,7 +50,12 @@ class RecipeRun(OwnedModel):
         FAILED = "failed"
         CANCELLED = "cancelled"
 
-    recipe_version = models.ForeignKey(RecipeVersion, on_delete=models.CASCADE, related_name="runs")
+    # Cleared when the recipe is deleted: the run, its outputs' lineage and what it ran
+    # (`recipe_snapshot`) stay, for whoever started it.
+    recipe_version = models.ForeignKey(RecipeVersion, null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="runs")
+    # {recipe, name, number, steps} of the recipe version it ran, kept once that is deleted.
+    recipe_snapshot = models.JSONField(default=dict, blank=True)
     # The input dataset versions in recipe order, as [{id, dataset_id, dataset, number}]: the
     # names stay readable in the lineage after an input is deleted.
     inputs = models.JSONField()
@@ -73,7 +78,16 @@ class RecipeRun(OwnedModel):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"run {self.pk} of {self.recipe_version}"
+        return f"run {self.pk} of {self.recipe_ran['name']} v{self.recipe_ran['number']}"
+
+    @property
+    def recipe_ran(self) -> dict:
+        """{recipe, name, number, steps}: the recipe version this run ran, also once deleted."""
+        version = self.recipe_version
+        if version is None:
+            return self.recipe_snapshot
+        return {"recipe": version.recipe_id, "name": version.recipe.name, "number": version.number,
+                "steps": version.steps}
 
 
 class RecipeRunOutput(models.Model):

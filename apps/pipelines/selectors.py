@@ -15,11 +15,13 @@ from apps.core.access import Action, access_annotate, access_get, access_queryse
 from apps.datasets.models import DatasetVersion
 from apps.datasets.selectors import dataset_version_get
 
-from .models import FeatureMaterialization, Recipe, RecipeRun, RecipeRunOutput, RecipeVersion
+from .models import FeatureMaterialization, Recipe, RecipeRun, RecipeVersion
 
 RECORDS_MAX_LIMIT = 100  # records per page of the browser
 # The browser pages through a file from its start: an offset is bounded like a file's records.
 RECORDS_MAX_OFFSET = 10_000_000
+# What the lineage shows of each step's report to readers other than the run's owner.
+LINEAGE_COUNTS = ("index", "type", "records_in", "records_out", "dropped")
 
 
 def recipe_list(*, user, scope: str | None = None) -> QuerySet[Recipe]:
@@ -51,24 +53,30 @@ def recipe_run_get(*, user, run_id, action: Action = Action.READ) -> RecipeRun:
     return access_get(recipe_run_list(user=user), user=user, pk=run_id, action=action)
 
 
-def dataset_version_lineage(version: DatasetVersion) -> dict | None:
+def dataset_version_lineage(version: DatasetVersion, *, reader_id: int | None) -> dict | None:
     """How a run made this version: its inputs, the recipe and version, the run and the part
     this version is, with the per-step report; None for an uploaded version. The recipe is
-    named even when the reader cannot open it (the run's own lineage is theirs to see)."""
-    output = (RecipeRunOutput.objects.select_related("run__recipe_version__recipe")
-              .filter(dataset_version_id=version.pk).order_by("pk").first())
+    named even when the reader cannot open it (the run's own lineage is theirs to see). Only
+    the run's owner sees the report's examples: they quote input records, which whoever
+    reads the output (its team, those it is shared with) may not be allowed to read; others
+    see the counts. Reads `version.recipe_outputs` as prefetched by the version selectors."""
+    output = next(iter(version.recipe_outputs.all()), None)
     if output is None:
         return None
     run = output.run
+    ran = run.recipe_ran
+    steps = run.report.get("steps", [])
+    if reader_id != run.owner_id:
+        steps = [{key: step.get(key) for key in LINEAGE_COUNTS} for step in steps]
     return {
         "run": run.pk,
         "part": output.part,
-        "recipe": run.recipe_version.recipe_id,
-        "recipe_name": run.recipe_version.recipe.name,
-        "recipe_version": run.recipe_version.number,
-        "steps": run.recipe_version.steps,
+        "recipe": ran["recipe"],
+        "recipe_name": ran["name"],
+        "recipe_version": ran["number"],
+        "steps": ran["steps"],
         "inputs": run.inputs,
-        "report": run.report.get("steps", []),
+        "report": steps,
     }
 
 

@@ -95,7 +95,11 @@ def recipe_delete(*, user, recipe_id) -> None:
     recipe = access_get(Recipe.objects.select_for_update(), user=user, pk=recipe_id, action=Action.DELETE)
     if RecipeRun.objects.filter(recipe_version__recipe=recipe, status__in=[Status.QUEUED, Status.RUNNING]).exists():
         raise Conflict("A run of this recipe is queued or running; cancel it first.")
-    # Its runs go with it; the dataset versions they made stay, without their lineage.
+    # Its runs are their owners' history (a team recipe's are other people's): each keeps
+    # what it ran, so its report and its outputs' lineage stay.
+    for version in recipe.versions.all():
+        RecipeRun.objects.filter(recipe_version=version).update(recipe_snapshot={
+            "recipe": recipe.pk, "name": recipe.name, "number": version.number, "steps": version.steps})
     recipe.delete()
 
 
@@ -188,6 +192,8 @@ def recipe_run_rerun(*, user, run_id) -> RecipeRun:
     """The same recipe version over the same inputs, again; the outputs become new versions
     of the datasets the first run made (where the user may still add to them)."""
     run = access_get(RecipeRun, user=user, pk=run_id, action=Action.RUN)
+    if run.recipe_version is None:
+        raise Conflict("The recipe of this run was deleted; it cannot run again.")
     again = recipe_run_create(
         user=user, recipe_id=run.recipe_version.recipe_id, input_ids=[i["id"] for i in run.inputs],
         output_name=run.output_name, version=run.recipe_version.number)
@@ -256,6 +262,8 @@ def recipe_run_execute(*, run_id: int, execution_id: str) -> str:
     run = RecipeRun.objects.select_related("owner", "recipe_version__recipe").get(pk=run_id)
     if run.cancel_requested:
         return _finish(run, Status.CANCELLED)
+    if run.recipe_version is None:
+        return _finish(run, Status.FAILED, "its recipe was deleted before it ran")
     if refused := _inputs_refused(run):
         return _finish(run, Status.FAILED, refused)
     versions = [DatasetVersion.objects.select_related("dataset").get(pk=i["id"]) for i in run.inputs]
