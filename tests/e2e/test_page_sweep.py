@@ -19,7 +19,7 @@ from apps.chat.tests.factories import conversation
 from apps.experiments.tests.factories import log_series, make_run
 from apps.personalities.tests.factories import config_personality
 from apps.rag import services as rag_services
-from apps.rag.models import EMBEDDING_DIM, Chunk
+from apps.rag.models import EMBEDDING_DIM, Chunk, Document
 from apps.registry.tests.factories import ready_version, trained_run
 
 from .conftest import log_in, off_the_browser_thread
@@ -72,6 +72,7 @@ def seed(user) -> dict[str, int]:
     Chunk.objects.create(owner=user, collection=collection, document=document, index=0,
                          text=f"{document.text} {'antidisestablishmentarianism' * 20}",
                          embedding=[1.0] + [0.0] * (EMBEDDING_DIM - 1))
+    Document.objects.filter(pk=document.pk).update(status=Document.Status.READY, chunk_count=1)
     account_services.api_token_create(user=user, name="laptop")
     personality = config_personality(user, name="Tutor")
     deck = Deck.objects.create(owner=user, name="Run facts")
