@@ -30,7 +30,7 @@ from apps.quotas.storage import storage_check_room, storage_counting
 
 from .inputs import recipe_input, version_label, version_texts
 from .models import FeatureMaterialization, Recipe, RecipeRun, RecipeRunOutput, RecipeVersion
-from .storage import WorkCharge, features_dir, features_path, run_work_dir
+from .storage import WorkCharge, features_dir, features_path, features_size_estimate, run_work_dir
 
 logger = logging.getLogger(__name__)
 Status = RecipeRun.Status
@@ -356,18 +356,23 @@ def features_request(*, user, version_id, groups: list[str]) -> list[FeatureMate
         raise ValidationError({"groups": [f"choose from {', '.join(GROUPS)}"]})
     if version.status != DatasetVersion.Status.VALID:
         raise ValidationError({"version": [f"the version is {version.status}; features need a valid one"]})
-    storage_check_room(account_of(version))
-    out = []
+    out, todo = [], []
     for group in dict.fromkeys(groups):
         mat, created = FeatureMaterialization.objects.select_for_update().get_or_create(
             dataset_version=version, group=group, defaults={"owner": user})
         stale = mat.status == FeatureStatus.FAILED or (
             mat.status == FeatureStatus.SUCCEEDED and mat.feature_versions != current_versions(group))
         if created or stale:
-            mat.status, mat.error, mat.owner = FeatureStatus.QUEUED, "", user
-            mat.save()
-            _features_enqueue(mat)
+            todo.append(mat)
         out.append(mat)
+    # The files are charged once written, whatever their size: what would not fit is refused
+    # here (413, nothing queued) rather than found out after the disk took it.
+    storage_check_room(account_of(version),
+                       needed_bytes=features_size_estimate(version, [mat.group for mat in todo]))
+    for mat in todo:
+        mat.status, mat.error, mat.owner = FeatureStatus.QUEUED, "", user
+        mat.save()
+        _features_enqueue(mat)
     return out
 
 

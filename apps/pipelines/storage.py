@@ -28,6 +28,21 @@ def features_path(version: DatasetVersion, group: str) -> Path:
     return features_dir(version) / f"{group}.parquet"
 
 
+# What one row of a feature takes in its file at most, by type, before Parquet compresses it
+# (a string feature holds a short code: a language, a cluster's key).
+FEATURE_ROW_BYTES = {"int": 8, "float": 8, "str": 32}
+
+
+def features_size_estimate(version: DatasetVersion, groups: list[str]) -> int:
+    """About how many bytes materializing `groups` over `version` writes: its records times
+    the width of every feature (a vector's, 4 bytes a dimension)."""
+    from ml.data.features.registry import FEATURES, GROUPS
+
+    features = [FEATURES[name] for group in groups for name in GROUPS[group]]
+    width = sum(4 * (f.dim or 1) if f.dtype == "vector" else FEATURE_ROW_BYTES[f.dtype] for f in features)
+    return int((version.report or {}).get("records") or 0) * width
+
+
 def run_work_dir(run: RecipeRun) -> Path:
     """Where a run writes its outputs before they become dataset versions."""
     root = dataset_storage.owner_root(run.owner_id)

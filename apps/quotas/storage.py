@@ -101,13 +101,15 @@ def storage_written(row, path: Path) -> Iterator[bool]:
         raise failure
 
 
-def storage_check_room(account: Account) -> None:
+def storage_check_room(account: Account, *, needed_bytes: int = 0) -> None:
     """Raises StorageQuotaExceeded when the account is at or past its limit, for work that
-    will write files of a size not known yet (a training run's checkpoints)."""
+    will write files of a size not known yet (a training run's checkpoints), or when an
+    estimate of what it will write (`needed_bytes`) would take it past."""
     limit = limits_for(account).storage_bytes
     used = storage_used(account)
-    if limit is not None and used >= limit:
-        raise StorageQuotaExceeded(limit_bytes=limit, used_bytes=used, needed_bytes=0, whose=_whose(account))
+    if limit is not None and (used >= limit or used + needed_bytes > limit):
+        raise StorageQuotaExceeded(limit_bytes=limit, used_bytes=used, needed_bytes=needed_bytes,
+                                   whose=_whose(account))
 
 
 @transaction.atomic

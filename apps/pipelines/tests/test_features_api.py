@@ -9,6 +9,9 @@ import pytest
 
 from apps.pipelines.models import FeatureMaterialization
 from apps.pipelines.selectors import RECORDS_MAX_OFFSET
+from apps.quotas.accounts import account_for_user
+from apps.quotas.storage import storage_used
+from apps.quotas.tests.factories import override
 from apps.pipelines.services import features_materialize, recipe_run_execute
 
 from .factories import jsonl, recipe, valid_version
@@ -130,6 +133,20 @@ def test_an_unknown_group_is_a_400_and_another_users_version_a_404(make_user, ap
     assert unknown.status_code == 400 and "groups" in unknown.json()["error"]["fields"]
     assert theirs.status_code == 404
     assert api_client_for(other).get(f"/api/v1/dataset-versions/{version.pk}/records/").status_code == 404
+
+
+def test_features_that_would_not_fit_the_storage_quota_are_refused_before_they_are_computed(
+        make_user, api_client_for):
+    # given: ten thousand records, and room for a few hundred bytes more
+    user = make_user()
+    version = valid_version(user, jsonl([{"text": f"record {i}"} for i in range(10000)]))
+    override(user=user, storage_bytes=storage_used(account_for_user(user)) + 500)
+    # when
+    asked = api_client_for(user).post(f"/api/v1/dataset-versions/{version.pk}/features/", {"groups": ["basic"]},
+                                      format="json")
+    # then
+    assert asked.status_code == 413, asked.content
+    assert not FeatureMaterialization.objects.filter(dataset_version=version).exists()
 
 
 def test_a_feature_filter_keeps_the_records_within_the_materialized_range(make_user, api_client_for):
