@@ -5,8 +5,10 @@ carries, and the records browser."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator, Sequence
 from itertools import islice
+from pathlib import Path
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from rest_framework.exceptions import ValidationError
@@ -159,9 +161,11 @@ def _records_with_rows(records: Iterator[dict], rows: Iterator[tuple[int, dict]]
 
 
 def features_compare(*, user, version_id, other_id) -> dict:
-    """Per feature both versions have computed: whether its distribution shifted."""
+    """Per feature both versions have computed: whether its distribution shifted, judged on
+    a fixed-size seeded sample of each (feature_samples), never on whole columns."""
     from ml.data.features.materialize import compare
 
+    from .feature_samples import sample_for_comparison
     from .storage import features_path
 
     mine = dataset_version_get(user=user, version_id=version_id)
@@ -170,6 +174,8 @@ def features_compare(*, user, version_id, other_id) -> dict:
     groups = set(mine.feature_materializations.filter(status=done).values_list("group", flat=True)) & set(
         other.feature_materializations.filter(status=done).values_list("group", flat=True))
     result: dict[str, dict] = {}
-    for group in sorted(groups):
-        result.update(compare(features_path(mine, group), features_path(other, group)))
+    with tempfile.TemporaryDirectory(prefix="features-compare-") as scratch:
+        for group in sorted(groups):
+            result.update(compare(sample_for_comparison(features_path(mine, group), Path(scratch)),
+                                  sample_for_comparison(features_path(other, group), Path(scratch))))
     return result

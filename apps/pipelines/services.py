@@ -28,6 +28,7 @@ from apps.quotas.accounts import account_for_user, account_of
 from apps.quotas.errors import StorageQuotaExceeded
 from apps.quotas.storage import storage_check_room, storage_counting
 
+from .feature_samples import write_feature_sample
 from .inputs import recipe_input, version_label, version_texts
 from .models import FeatureMaterialization, Recipe, RecipeRun, RecipeRunOutput, RecipeVersion
 from .storage import WorkCharge, features_dir, features_path, features_size_estimate, run_work_dir
@@ -409,6 +410,7 @@ def features_materialize(*, materialization_id: int, execution_id: str) -> str:
         with storage_counting(account_of(version), directory):
             rows = materialize(version_texts(version), list(versions), features_path(version, mat.group),
                                on_progress=beat)
+            write_feature_sample(features_path(version, mat.group))  # what comparisons read
         mat.statistics = statistics(features_path(version, mat.group))
         mat.rows, mat.feature_versions, mat.status, mat.error = rows, versions, FeatureStatus.SUCCEEDED, ""
     except Exception as exc:

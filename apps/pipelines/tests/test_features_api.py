@@ -5,14 +5,18 @@ another user's version as a 404."""
 
 from __future__ import annotations
 
+import pyarrow.parquet as pq
 import pytest
 
+from apps.pipelines import feature_samples
 from apps.pipelines.models import FeatureMaterialization
 from apps.pipelines.selectors import RECORDS_MAX_OFFSET
+from apps.pipelines.services import features_materialize, recipe_run_execute
+from apps.pipelines.storage import features_path
 from apps.quotas.accounts import account_for_user
 from apps.quotas.storage import storage_used
 from apps.quotas.tests.factories import override
-from apps.pipelines.services import features_materialize, recipe_run_execute
+from ml.data.features import materialize
 
 from .factories import jsonl, recipe, valid_version
 
@@ -118,6 +122,32 @@ def test_comparing_two_versions_names_the_shifted_feature(make_user, api_client_
     # then
     assert shifts["chars"]["shifted"] is True
     assert shifts["language"]["shifted"] is False
+
+
+def test_two_versions_are_compared_on_a_bounded_sample_of_each(make_user, api_client_for, monkeypatch):
+    # given: two versions of 60 records, one computed before samples were kept, and a sample of 25
+    monkeypatch.setattr(feature_samples, "SAMPLE_ROWS", 25)
+    user = make_user()
+    short = [{"text": f"This is a short English sentence number {i}."} for i in range(60)]
+    a = valid_version(user, jsonl(short), name="a")
+    b = valid_version(user, jsonl([{"text": r["text"] * 3} for r in short]), name="b")
+    client = api_client_for(user)
+    _materialized(client, a.pk)
+    _materialized(client, b.pk)
+    feature_samples.sample_path(features_path(b, "basic")).unlink()
+    compared_rows = []
+    real_compare = materialize.compare
+
+    def compare(a_path, b_path):
+        compared_rows.extend(pq.ParquetFile(p).metadata.num_rows for p in (a_path, b_path))
+        return real_compare(a_path, b_path)
+
+    monkeypatch.setattr(materialize, "compare", compare)
+    # when
+    shifts = client.get(f"/api/v1/dataset-versions/{a.pk}/features/compare/?other={b.pk}").json()["features"]
+    # then
+    assert compared_rows == [25, 25]
+    assert shifts["chars"]["shifted"] is True
 
 
 def test_an_unknown_group_is_a_400_and_another_users_version_a_404(make_user, api_client_for):
