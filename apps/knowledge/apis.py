@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .selectors import collection_graph, entity_edges, entity_get
+from .selectors import collection_graph, entity_detail
 
 MAX_NODES = 200
 
@@ -102,14 +102,9 @@ class EntityDetailApi(APIView):
 
     @extend_schema(operation_id="knowledge_entity_retrieve", responses=OutputSerializer)
     def get(self, request, entity_id: int):
-        entity = entity_get(user=request.user, entity_id=entity_id)
-        edges = entity_edges(entity=entity)
-        neighbours = {}
-        for edge in edges:
-            for node in (edge.subject, edge.object):
-                if node.pk != entity.pk:
-                    neighbours.setdefault(node.pk, node)
+        detail = entity_detail(user=request.user, entity_id=entity_id)
+        entity = detail.entity
         body = {"id": entity.pk, "name": entity.name, "label": entity.label, "aliases": entity.aliases,
                 "degree": entity.degree, "collection_id": entity.collection_id,
-                "neighbours": list(neighbours.values()), "edges": edges}
+                "neighbours": detail.neighbours, "edges": detail.edges}
         return Response(self.OutputSerializer(body).data)

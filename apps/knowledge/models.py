@@ -2,7 +2,9 @@
 goes by), the relations between them found in one sentence of a chunk, and where each entity
 is mentioned. Every row carries its owner and collection, like chunks, so graph queries
 filter by them in SQL; rows hang off chunks (CASCADE), so re-embedding or deleting a document
-takes its part of the graph with it."""
+takes its part of the graph with it. An entity is its collection owner's (it may gather
+mentions from several members' documents) and keeps its number of edges, so a graph's
+best-connected nodes are read from an index."""
 
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ class Entity(OwnedModel):
     # The aliases normalized, for lookups by any spelling through the GIN index.
     alias_keys = ArrayField(models.CharField(max_length=200), default=list, blank=True)
     embedding = VectorField(dimensions=EMBEDDING_DIM)  # of `name`, to link similar spellings
+    # Its edges, either end; kept by apps.knowledge.services whenever edges change.
+    degree = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["name", "id"]
@@ -33,6 +37,7 @@ class Entity(OwnedModel):
         ]
         indexes = [
             models.Index(fields=["owner", "collection"], name="knowledge_entity_owner_coll"),
+            models.Index(fields=["collection", "-degree"], name="knowledge_entity_coll_degree"),
             GinIndex(fields=["alias_keys"], name="knowledge_entity_alias_gin"),
             HnswIndex(name="knowledge_entity_embedding_hnsw", fields=["embedding"], m=16,
                       ef_construction=64, opclasses=["vector_cosine_ops"]),

@@ -138,21 +138,21 @@ def _enqueue_embedding(document_id: int) -> None:
 
 @transaction.atomic
 def document_delete(*, user, document_id: int) -> None:
-    """Deletes the document, its chunks and its file (delete access to its collection; its
-    bytes given back and its file removed on commit by apps.quotas.released). Locked: of two
-    deletes at once the second is a 404."""
-    document = access_get(
-        Document.objects.select_for_update(of=("self",)).select_related("collection").only(
-            "id", "owner_id", "format", "name", "size_bytes", "collection__id", "collection__team",
-            "collection__owner"),
-        user=user, pk=document_id, action=Action.DELETE,
-    )
-    audit_record(actor=user, action="document.delete", target=document, team=document.collection.team)
-    document.delete()
-    from apps.knowledge.services import entity_prune
+    """Deletes the document, its chunks, its part of the knowledge graph and its file (delete
+    access to its collection; its bytes given back and its file removed on commit by
+    apps.quotas.released). Locked: of two deletes at once the second is a 404."""
+    from apps.knowledge.services import collection_lock, document_graph_remove
 
-    # Its mentions went with its chunks; entities only it mentioned go too.
-    entity_prune(collection_id=document.collection.pk)
+    rows = Document.objects.select_related("collection").only(
+        "id", "owner_id", "format", "name", "size_bytes", "collection__id", "collection__team", "collection__owner")
+    collection_id = access_get(rows, user=user, pk=document_id, action=Action.DELETE).collection_id
+    # The collection's row before the document's, as a graph build takes them: in the other
+    # order the two could wait on each other.
+    collection_lock(collection_id=collection_id)
+    document = access_get(rows.select_for_update(of=("self",)), user=user, pk=document_id, action=Action.DELETE)
+    audit_record(actor=user, action="document.delete", target=document, team=document.collection.team)
+    document_graph_remove(document_id=document.pk)
+    document.delete()
 
 
 def document_embed(*, document_id: int) -> None:
@@ -194,9 +194,15 @@ def _claim(document_id: int) -> Document | None:
 
 @transaction.atomic
 def _store_chunks(document_id: int, texts: list[str], vectors) -> None:
+    from apps.knowledge.services import collection_lock, document_graph_remove
+
+    collection_id = Document.objects.filter(pk=document_id).values_list("collection_id", flat=True).first()
+    if collection_id is not None:
+        collection_lock(collection_id=collection_id)  # before the document's row, as a graph build
     document = Document.objects.select_for_update().filter(pk=document_id).first()
     if document is None:  # deleted while it was being embedded
         return
+    document_graph_remove(document_id=document_id)  # its old chunks' facts, and entities only they named
     Chunk.objects.filter(document=document).delete()
     Chunk.objects.bulk_create(
         [
@@ -215,7 +221,7 @@ def _store_chunks(document_id: int, texts: list[str], vectors) -> None:
     document.status = Document.Status.READY
     document.error = ""
     document.chunk_count = len(texts)
-    # The old chunks' graph went with them (CASCADE); the knowledge task builds it anew.
+    # The knowledge task builds its graph anew from these chunks.
     document.graph_status = Document.GraphStatus.PENDING
     document.entity_count = document.relation_count = 0
     document.save(update_fields=["status", "error", "chunk_count", "graph_status", "entity_count",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import F
+
 from apps.knowledge.models import Entity, Mention, Relation
 from apps.rag.models import EMBEDDING_DIM, Chunk
 from ml.knowledge.merge import normalize_name
@@ -18,6 +20,7 @@ def relation(subject: Entity, predicate: str, obj: Entity, chunk: Chunk, sentenc
     for node in (subject, obj):
         Mention.objects.create(owner_id=chunk.owner_id, collection_id=chunk.collection_id, entity=node,
                                chunk=chunk, start=start, end=start + len(sentence))
+    Entity.objects.filter(pk__in=[subject.pk, obj.pk]).update(degree=F("degree") + 1)
     return Relation.objects.create(owner_id=chunk.owner_id, collection_id=chunk.collection_id,
                                    subject=subject, predicate=predicate, object=obj, chunk=chunk,
                                    sentence=sentence, sentence_start=start, sentence_end=start + len(sentence))

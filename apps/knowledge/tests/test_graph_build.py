@@ -111,3 +111,71 @@ def test_another_user_gets_404_for_a_graph_and_its_entities(
     # when / then
     assert client.get(f"/api/v1/collections/{collection.pk}/graph/").status_code == 404
     assert client.get(f"/api/v1/entities/{entity.pk}/").status_code == 404
+
+
+def test_a_name_longer_than_its_column_once_normalized_is_skipped_not_failing_the_graph(
+        make_user, make_collection, make_graph_document, monkeypatch):
+    # given a name of 20 characters whose normalized form is 360 ("ﷺ" expands to 18)
+    from ml.knowledge.extract import EntityMention, Extraction, RelationFact
+
+    long_name = "ﷺ" * 20
+    text = f"{long_name} met Noah Keller in Lyon."
+    mentions = [EntityMention(long_name, "PERSON", 0, 20, 0),
+                EntityMention("Noah Keller", "PERSON", 25, 36, 0), EntityMention("Lyon", "GPE", 40, 44, 0)]
+    facts = [RelationFact(mentions[0], "met", mentions[1], 0), RelationFact(mentions[1], "in", mentions[2], 0)]
+    monkeypatch.setattr("ml.knowledge.extract.extract", lambda texts: [
+        Extraction(entities=mentions, relations=facts, sentences=[(0, len(text))])])
+    collection = make_collection(make_user())
+    # when
+    document = make_graph_document(collection, "a.txt", [text])
+    # then the graph is built from the other names
+    assert document.graph_status == Document.GraphStatus.READY
+    assert set(Entity.objects.filter(collection=collection).values_list("name", flat=True)) == {"Noah Keller", "Lyon"}
+    assert Relation.objects.filter(collection=collection).count() == 1
+
+
+def test_a_search_of_only_punctuation_finds_nothing_rather_than_everything(
+        make_user, make_collection, make_graph_document, api_client_for):
+    # given
+    user = make_user()
+    collection = make_collection(user)
+    make_graph_document(collection, "a.txt", ["Noah Keller works at Bluepeak Systems. Mia Rossi lives in Porto."])
+    # when
+    graph = api_client_for(user).get(f"/api/v1/collections/{collection.pk}/graph/", {"q": "!!!"}).json()
+    # then
+    assert graph == {"nodes": [], "edges": []}
+
+
+def test_a_members_account_going_keeps_every_fact_of_the_collections_graph(
+        make_user, make_collection, make_ready_document, make_graph_document, api_client_for):
+    # given a collection whose owner and another member's documents both name Lyon, the
+    # member's graph built first
+    owner, member = make_user(), make_user()
+    collection = make_collection(owner)
+    theirs = make_ready_document(collection, "member.txt", ["Mia Rossi lives in Lyon."])
+    Document.objects.filter(pk=theirs.pk).update(owner=member)
+    theirs.chunks.update(owner=member)
+    document_graph_build(document_id=theirs.pk)
+    make_graph_document(collection, "owner.txt", ["Noah Keller lives in Lyon."])
+    # when the member's account is deleted
+    member.delete()
+    # then both facts about Lyon are still in the graph, and its node is the owner's
+    graph = api_client_for(owner).get(f"/api/v1/collections/{collection.pk}/graph/").json()
+    assert {node["name"] for node in graph["nodes"]} == {"Mia Rossi", "Noah Keller", "Lyon"}
+    assert [edge["predicate"] for edge in graph["edges"]] == ["lives in", "lives in"]
+    assert Entity.objects.get(collection=collection, name="Lyon").owner_id == owner.pk
+
+
+def test_deleting_a_document_takes_its_edges_from_the_remaining_entities_degree(
+        make_user, make_collection, make_graph_document, api_client_for):
+    # given two documents naming Lyon
+    user = make_user()
+    collection = make_collection(user)
+    make_graph_document(collection, "a.txt", ["Noah Keller lives in Lyon."])
+    second = make_graph_document(collection, "b.txt", ["Mia Rossi lives in Lyon."])
+    client = api_client_for(user)
+    # when one is deleted
+    client.delete(f"/api/v1/rag/documents/{second.pk}/")
+    # then
+    nodes = {node["name"]: node["degree"] for node in client.get(f"/api/v1/collections/{collection.pk}/graph/").json()["nodes"]}
+    assert nodes == {"Noah Keller": 1, "Lyon": 1}
