@@ -5,7 +5,9 @@
    matched nothing, by name embedding.
 2. Walk: the edges of the linked entities (one hop), then those of their neighbours (two
    hops), skipping concept nodes ("engineer") as stepping stones, since they join
-   unrelated things.
+   unrelated things. Each node gives its MAX_EDGES_PER_NODE edges whose chunks are nearest
+   the question, so a hub (a company every document names) keeps the edge that answers and
+   the same question walks the same edges every time.
 3. Rank: an edge scores by its hop (a nearer fact first), how close its chunk's embedding is
    to the question's, and how many of its predicate's words the question uses; a chunk by its
    best edge, carrying the sentences of its edges as citations.
@@ -27,7 +29,8 @@ HOP_WEIGHTS = (1.0, 0.75)  # an edge of a linked entity, then one of its neighbo
 PREDICATE_WEIGHT = 1.0  # times the share of the predicate's words the question uses
 LINK_SIMILARITY = 0.8  # name-embedding cosine above which a question's entity is linked
 MAX_NGRAM = 6  # words; longer entity names are rare
-MAX_EDGES_PER_HOP = 400  # bounds a walk through a hub
+MAX_EDGES_PER_NODE = 100  # the edges one node gives a hop, nearest the question first
+MAX_FRONTIER = 50  # the neighbours a second hop walks from, reached by the best edges first
 CONCEPT = "CONCEPT"
 _WORD = re.compile(r"[\w'’&+.-]+")
 # Words that carry no relation: a predicate "is the CEO of" is matched on "ceo".
@@ -55,24 +58,30 @@ _LINK_SQL = """
     WHERE e.collection_id IN ({readable})
       AND (e.normalized_name = ANY(%s) OR e.alias_keys && %s::varchar[])
 """
+# `+ 0` keeps the planner off the HNSW index all users share, which filters by collection
+# only after its search (a small collection among big ones would link nothing): an exact scan
+# of the readable collections' entities instead.
 _NEAREST_SQL = """
     SELECT e.id, e.label FROM knowledge_entity e
     WHERE e.collection_id IN ({readable}) AND 1 - (e.embedding <=> %s::vector) >= %s
-    ORDER BY e.embedding <=> %s::vector LIMIT 1
+    ORDER BY (e.embedding <=> %s::vector) + 0, e.id LIMIT 1
 """
-# The edges touching `entities`, with the cosine of their chunk to the question.
+# For each node, its edges (either end) whose chunks are nearest the question, with that cosine.
 _EDGES_SQL = """
-    SELECT r.id, r.subject_id, r.object_id, r.predicate, r.chunk_id, r.sentence,
-           r.sentence_start, r.sentence_end, s.label, o.label,
-           1 - (c.embedding <=> %s::vector) AS similarity
-    FROM knowledge_relation r
-    JOIN knowledge_entity s ON s.id = r.subject_id
-    JOIN knowledge_entity o ON o.id = r.object_id
-    JOIN rag_chunk c ON c.id = r.chunk_id
-    WHERE r.collection_id IN ({readable})
-      AND (r.subject_id = ANY(%s) OR r.object_id = ANY(%s))
-      AND NOT (r.id = ANY(%s))
-    LIMIT %s
+    SELECT e.* FROM unnest(%s::bigint[]) AS f(node)
+    CROSS JOIN LATERAL (
+        SELECT r.id, r.subject_id, r.object_id, r.predicate, r.chunk_id, r.sentence,
+               r.sentence_start, r.sentence_end, s.label, o.label,
+               1 - (c.embedding <=> %s::vector) AS similarity
+        FROM knowledge_relation r
+        JOIN knowledge_entity s ON s.id = r.subject_id
+        JOIN knowledge_entity o ON o.id = r.object_id
+        JOIN rag_chunk c ON c.id = r.chunk_id
+        WHERE r.collection_id IN ({readable})
+          AND (r.subject_id = f.node OR r.object_id = f.node)
+          AND NOT (r.id = ANY(%s))
+        ORDER BY similarity DESC, r.id
+        LIMIT %s) e
 """
 
 
@@ -112,10 +121,10 @@ def link_entities(*, readable: tuple[str, tuple], query: str) -> set[int]:
     return linked
 
 
-def _edges(cursor, readable, literal: str, entities: set[int], seen: set[int]) -> list[tuple]:
+def _edges(cursor, readable, literal: str, entities: list[int], seen: set[int]) -> list[tuple]:
     sql, params = readable
     cursor.execute(_EDGES_SQL.format(readable=sql),
-                   [literal, *params, list(entities), list(entities), list(seen), MAX_EDGES_PER_HOP])
+                   [entities, literal, *params, list(seen), MAX_EDGES_PER_NODE])
     return cursor.fetchall()
 
 
@@ -130,15 +139,17 @@ def graph_walk(*, readable: tuple[str, tuple], query: str, query_vector, k: int)
     stems = {_stem(word) for word in _words(query) if word not in _FILLER}
     hits: dict[int, GraphHit] = {}
     seen: set[int] = set()
-    frontier, visited = set(seeds), set(seeds)
+    frontier, visited = sorted(seeds), set(seeds)
     with connection.cursor() as cursor:
         for weight in HOP_WEIGHTS:
             if not frontier:
                 break
             rows = _edges(cursor, readable, literal, frontier, seen)
-            following: set[int] = set()
+            following: dict[int, float] = {}  # a node reached -> the best score reaching it
             for (pk, subject, obj, predicate, chunk_id, sentence, start, end, subject_label,
                  object_label, similarity) in rows:
+                if pk in seen:
+                    continue  # an edge between two nodes of the frontier comes once per end
                 seen.add(pk)
                 words = [w for w in _words(predicate) if w not in _FILLER]
                 overlap = sum(_stem(w) in stems for w in words) / len(words) if words else 0.0
@@ -148,9 +159,9 @@ def graph_walk(*, readable: tuple[str, tuple], query: str, query_vector, k: int)
                 hit.sentences.append(SentenceUsed(text=sentence, start=start, end=end, relation_id=pk))
                 for node, label in ((subject, subject_label), (obj, object_label)):
                     if node not in visited and label != CONCEPT:
-                        following.add(node)
-            visited |= following
-            frontier = following
+                        following[node] = max(following.get(node, score), score)
+            frontier = sorted(following, key=lambda node: (-following[node], node))[:MAX_FRONTIER]
+            visited |= set(following)
     ranked = sorted(hits.values(), key=lambda hit: (-hit.score, hit.chunk_id))[:k]
     for hit in ranked:
         hit.sentences = _distinct_sentences(hit.sentences)
@@ -162,20 +173,3 @@ def _distinct_sentences(sentences: Sequence[SentenceUsed]) -> list[SentenceUsed]
     for sentence in sentences:
         by_place.setdefault((sentence.start, sentence.end), sentence)
     return sorted(by_place.values(), key=lambda s: s.start)
-
-
-def graph_search(*, user, collection_ids: Sequence[int] | None, query: str, k: int,
-                 query_vector=None) -> list[GraphHit]:
-    """The `k` best chunks for `query` by the graphs of `collection_ids` (every collection the
-    user can read when empty; one they cannot read is a 404), each with the sentences used."""
-    from apps.rag.retrieval import _readable_collection_ids, _readable_sql
-
-    collections = _readable_collection_ids(user=user, collection_ids=collection_ids)
-    if not collections or not query.strip():
-        return []
-    if query_vector is None:
-        from ml.personality.embeddings import embed
-
-        query_vector = embed([query])[0]
-    readable = _readable_sql(user=user, collection_ids=collections)
-    return graph_walk(readable=readable, query=query, query_vector=query_vector, k=k)

@@ -5,7 +5,6 @@ retrieval mode is a setting of its own."""
 import pytest
 
 from apps.chat.prompting import sources_block
-from apps.knowledge.retrieval import graph_search
 from apps.rag.retrieval import rag_retrieve
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +59,7 @@ def test_another_users_graph_is_never_walked(firms, make_user, make_collection, 
     theirs = make_collection(other)
     make_graph_document(theirs, "theirs.txt", ["Noah Keller works at Quillon Foods."])
     # when they search all their collections by the graph
-    hits = graph_search(user=other, collection_ids=None, query=QUESTION, k=5)
+    hits = rag_retrieve(user=other, query=QUESTION, collection_ids=None, k=5, mode="graph")
     # then only their own chunk is found
     assert len(hits) == 1
     assert hits[0].sentences[0].text == "Noah Keller works at Quillon Foods."
@@ -84,3 +83,63 @@ def test_a_conversation_keeps_its_retrieval_mode(make_user, api_client_for):
     assert created.status_code == 201 and created.json()["retrieval_mode"] == "hybrid+graph"
     assert changed.json()["retrieval_mode"] == "graph"
     assert refused.status_code == 400 and "retrieval_mode" in refused.content.decode()
+
+
+def test_a_hub_with_hundreds_of_edges_keeps_the_edge_that_answers(make_user, make_collection, make_ready_document):
+    from apps.knowledge.tests.factories import entity, relation
+    from ml.personality.embeddings import embed
+
+    # given a company 450 people work at, and the one document saying where it is, written last
+    user = make_user()
+    collection = make_collection(user)
+    answer = "Acme Corp is headquartered in Lyon."
+    staff = [f"Person {i} works at Acme Corp." for i in range(450)]
+    far = [0.0] * 383 + [1.0]  # a chunk unlike the question
+    document = make_ready_document(collection, "acme.txt", [*staff, answer],
+                                   vectors=[far] * len(staff) + [list(embed([answer])[0])])
+    chunks = list(document.chunks.order_by("index"))
+    acme, lyon = entity(collection, "Acme Corp", "ORG"), entity(collection, "Lyon", "GPE")
+    for i, chunk in enumerate(chunks[:-1]):
+        relation(entity(collection, f"Person {i}"), "works at", acme, chunk, staff[i])
+    relation(acme, "is headquartered in", lyon, chunks[-1], answer)
+    # when
+    hits = rag_retrieve(user=user, query="Where is Acme Corp headquartered?", collection_ids=[collection.pk],
+                        k=1, mode="graph")
+    # then
+    assert [hit.text for hit in hits] == [answer]
+    assert [s.text for s in hits[0].sentences] == [answer]
+
+
+def test_a_misspelt_name_links_to_a_small_collections_entity_beside_a_big_one(
+        make_user, make_collection, make_ready_document):
+    import numpy as np
+    from django.db import connection
+
+    from apps.knowledge.models import Entity
+    from apps.knowledge.tests.factories import entity, relation
+    from ml.personality.embeddings import embed
+
+    # given another user's collection of 300 entities whose names embed even nearer the
+    # question's misspelt name than this user's one entity
+    spelled = embed(["Noah Kellr"])[0]
+    theirs = make_collection(make_user())
+    Entity.objects.bulk_create(Entity(owner_id=theirs.owner_id, collection=theirs, name=f"Other {i}",
+                                      normalized_name=f"other {i}", label="PERSON", embedding=spelled)
+                               for i in range(300))
+    user = make_user()
+    collection = make_collection(user)
+    fact = "Noah Keller works at Bluepeak Systems."
+    chunk = make_ready_document(collection, "noah.txt", [fact]).chunks.get()
+    near = spelled + 0.01 * np.random.default_rng(0).standard_normal(len(spelled))
+    noah = entity(collection, "Noah Keller")
+    Entity.objects.filter(pk=noah.pk).update(embedding=list(near / np.linalg.norm(near)))
+    relation(noah, "works at", entity(collection, "Bluepeak Systems", "ORG"), chunk, fact)
+    with connection.cursor() as cursor:
+        # The plan a big table gets: the shared HNSW index, searched for a single candidate.
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL hnsw.ef_search = 1")
+    # when the question misspells the name
+    hits = rag_retrieve(user=user, query="Where does Noah Kellr work?", collection_ids=[collection.pk],
+                        k=1, mode="graph")
+    # then it is linked to the user's entity all the same
+    assert [hit.text for hit in hits] == [fact]
