@@ -232,7 +232,7 @@ class CardReviewApi(APIView):
 
 
 def _due_response(request, cards) -> Response:
-    context = {"scheduler": scheduler_for(request.user.pk, fuzz=False), "now": timezone.now()}
+    context = {"scheduler": scheduler_for(request.user.pk), "now": timezone.now()}
     return Response({"results": DueCardOutput(cards, many=True, context=context).data})
 
 

@@ -166,3 +166,36 @@ def test_the_same_grade_sent_twice_at_once_counts_once(make_user):
     assert sorted(result.replayed for result in results) == [False, True]
     assert {result.review.pk for result in results} == set(ReviewLog.objects.filter(card=card).values_list("pk", flat=True))
     assert Card.objects.get(pk=card.pk).revision == 1
+
+
+def test_a_grade_gives_the_due_date_its_button_showed_for_a_card_in_review(make_user, api_client_for):
+    # given cards long in review, due now (their next intervals are months, spread by fuzz)
+    user = make_user()
+    client = api_client_for(user)
+    made = deck(user, cards=tuple((f"Q{i}", f"A{i}") for i in range(6)))
+    now = timezone.now()
+    Card.objects.filter(deck=made).update(state=Card.State.REVIEW, step=None, stability=120.0, difficulty=5.0,
+                                          due=now - timedelta(days=1), last_review=now - timedelta(days=120))
+    shown = {card["id"]: datetime.fromisoformat(card["next_due"]["good"])
+             for card in client.get(f"/api/v1/decks/{made.pk}/due/").json()["results"]}
+    # when each is graded good
+    given = {card_id: datetime.fromisoformat(_grade(client, card_id, 3, revision=0).json()["card"]["due"])
+             for card_id in shown}
+    # then each lands on the day its button said (the two reads are moments apart)
+    assert all(abs(given[card_id] - shown[card_id]) < timedelta(hours=1) for card_id in shown), (shown, given)
+
+
+def test_deleting_a_reviewed_card_keeps_its_reviews_in_the_statistics(make_user, api_client_for):
+    # given a card graded once
+    user = make_user()
+    client = api_client_for(user)
+    card = _card(user)
+    _grade(client, card.pk, 3, revision=0)
+    before = client.get("/api/v1/review/stats/").json()
+    # when the card is deleted
+    assert client.delete(f"/api/v1/cards/{card.pk}/").status_code == 204
+    # then today's review still counts, and the log remembers which card it was
+    after = client.get("/api/v1/review/stats/").json()
+    assert after["reviews_per_day"] == before["reviews_per_day"]
+    assert before["reviews_per_day"][-1]["count"] == 1
+    assert list(ReviewLog.objects.filter(owner=user).values_list("card_id", "card_ref")) == [(None, card.pk)]
