@@ -3,11 +3,16 @@ scheduler parameters. Decks and cards are private to their owner (never shared).
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from apps.core.models import OwnedModel
+
+# A cloze deletion, `{{c1::answer}}` (Anki's syntax): a cloze card's front holds at least one.
+CLOZE_DELETION = re.compile(r"\{\{c\d+::.+?\}\}", re.S)
 
 
 class Deck(OwnedModel):
@@ -69,7 +74,12 @@ class Card(OwnedModel):
 
 class ReviewLog(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="reviews")
+    # Kept (null) when the card or its deck is deleted: the statistics of past days and the
+    # optimizer's fit do not change because a card went.
+    card = models.ForeignKey(Card, null=True, on_delete=models.SET_NULL, related_name="reviews")
+    # The graded card's id, kept after it is deleted, so the optimizer still reads this
+    # review as one card's history.
+    card_ref = models.BigIntegerField()
     rating = models.PositiveSmallIntegerField()  # fsrs.Rating: 1 again, 2 hard, 3 good, 4 easy
     reviewed_at = models.DateTimeField(db_index=True)
     review_duration_ms = models.PositiveIntegerField(null=True, blank=True)

@@ -5,7 +5,6 @@ scheduler's parameters optimized from the user's own reviews, and Anki import.""
 from __future__ import annotations
 
 import logging
-import re
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,11 +21,10 @@ from apps.core.selectors import owned_get
 from apps.core.user_paths import plain_filename
 
 from .anki_import import APKG_MAX_BYTES, MAX_FIELD_CHARS, AnkiError, read_apkg
-from .models import Card, Deck, ReviewLog, SchedulerParameters
+from .models import CLOZE_DELETION, Card, Deck, ReviewLog, SchedulerParameters
 from .scheduling import grade, scheduler_for
 
 logger = logging.getLogger(__name__)
-CLOZE = re.compile(r"\{\{c\d+::.+?\}\}", re.S)
 # The optimizer fits parameters on reviews of cards seen on an earlier day; fsrs keeps its
 # defaults below 512 of those (its mini-batch), so fewer reviews are not worth a run.
 OPTIMIZE_MIN_REVIEWS = 512
@@ -58,7 +56,7 @@ def _check_sides(*, kind: str, front: str, back: str) -> None:
     for field, text in (("front", front), ("back", back)):
         if len(text) > MAX_FIELD_CHARS:
             raise ValidationError({field: [f"At most {MAX_FIELD_CHARS} characters."]})
-    if kind == Card.Kind.CLOZE and not CLOZE.search(front):
+    if kind == Card.Kind.CLOZE and not CLOZE_DELETION.search(front):
         raise ValidationError({"front": ["A cloze card needs a deletion such as {{c1::answer}} in its front."]})
 
 
@@ -139,7 +137,7 @@ def _review(*, user, card_id, rating, client_review_id, revision, review_duratio
     card.revision += 1
     card.save()
     review = ReviewLog.objects.create(
-        owner=user, card=card, rating=rating, reviewed_at=now, review_duration_ms=review_duration_ms,
+        owner=user, card=card, card_ref=card.pk, rating=rating, reviewed_at=now, review_duration_ms=review_duration_ms,
         state_before=state_before, client_review_id=client_review_id, card_after=_schedule_of(card))
     return ReviewResult(card=card, review=review, replayed=False)
 
@@ -185,7 +183,7 @@ def scheduler_optimize(*, user_id: int) -> SchedulerParameters | None:
     import fsrs  # the optimizer needs torch: only the worker imports it
 
     rows = list(ReviewLog.objects.filter(owner_id=user_id).order_by("reviewed_at", "id")
-                .values_list("card_id", "rating", "reviewed_at", "review_duration_ms"))
+                .values_list("card_ref", "rating", "reviewed_at", "review_duration_ms"))
     if len(rows) < OPTIMIZE_MIN_REVIEWS:
         return None
     logs = [fsrs.ReviewLog(card_id=card_id, rating=fsrs.Rating(rating), review_datetime=at.astimezone(UTC),

@@ -31,7 +31,7 @@ def _history(user, *, cards: int, reviews_each: int) -> None:
         at = start
         for _ in range(reviews_each):
             at += timedelta(days=rng.randint(1, 12))
-            logs.append(ReviewLog(owner=user, card=card, rating=1 if rng.random() < 0.33 else 3, reviewed_at=at,
+            logs.append(ReviewLog(owner=user, card=card, card_ref=card.pk, rating=1 if rng.random() < 0.33 else 3, reviewed_at=at,
                                   state_before=Card.State.REVIEW, client_review_id=uuid4()))
     ReviewLog.objects.bulk_create(logs)
 
