@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from apps.core.archives import ArchiveError, extract_zip_safely
-from apps.rag.extraction import html_text
+from apps.core.html_text import html_text
+
+from .models import CLOZE_DELETION
 
 APKG_MAX_BYTES = 64 * 1024 * 1024  # the upload itself
 APKG_MAX_EXPANDED_BYTES = 256 * 1024 * 1024  # every entry expanded, media included
@@ -44,7 +46,6 @@ REQUIRED_COLUMNS = {
 CLOZE_MODEL_TYPE = 1
 FIELD_SEPARATOR = "\x1f"
 MEDIA_REFERENCE = re.compile(r"\[sound:[^\]]*\]")
-CLOZE = re.compile(r"\{\{c\d+::.+?\}\}", re.S)
 
 
 class AnkiError(Exception):
@@ -170,7 +171,7 @@ def _notes(connection: sqlite3.Connection, models: dict) -> list[AnkiNote]:
             continue  # a note with an empty first field shows nothing to recall
         if len(front) > MAX_FIELD_CHARS or len(back) > MAX_FIELD_CHARS:
             raise AnkiError(f"Note {note_id} has a side longer than {MAX_FIELD_CHARS} characters.")
-        kind = "cloze" if cloze and CLOZE.search(front) else "basic"
+        kind = "cloze" if cloze and CLOZE_DELETION.search(front) else "basic"
         notes.append(AnkiNote(guid=_text(guid)[:64], kind=kind, front=front, back=back))
     return notes
 

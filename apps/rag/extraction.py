@@ -5,9 +5,9 @@ PDF through pypdf. Every refusal raises ExtractionError with a reason a person c
 from __future__ import annotations
 
 import logging
-from html.parser import HTMLParser
 from pathlib import Path
 
+from apps.core.html_text import html_text
 from apps.core.user_paths import hide_server_paths
 
 from .models import Document
@@ -68,64 +68,6 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ExtractionError(f"not UTF-8 text: invalid byte at offset {exc.start}") from None
-
-
-class _TextCollector(HTMLParser):
-    # Content of these elements is code or metadata, never document text.
-    SKIPPED = {"script", "style", "noscript", "template", "svg", "iframe", "object"}
-    # These start a new line, so sentences in neighbouring blocks do not run together.
-    BLOCKS = {
-        "p",
-        "div",
-        "br",
-        "li",
-        "tr",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "section",
-        "article",
-        "blockquote",
-        "pre",
-        "table",
-        "ul",
-        "ol",
-        "header",
-        "footer",
-        "title",
-    }
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.SKIPPED:
-            self.skipping += 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag):
-        if tag in self.SKIPPED:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in self.BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data):
-        if not self.skipping:
-            self.parts.append(data)
-
-
-def html_text(markup: str) -> str:
-    """The text of an HTML fragment or page, blocks on their own lines, scripts and styles dropped."""
-    collector = _TextCollector()
-    collector.feed(markup)
-    collector.close()
-    return "".join(collector.parts)
 
 
 def _pdf_text(path: Path) -> str:
