@@ -1,19 +1,21 @@
 """Cards made for the user: one per fact of a document's knowledge graph ("Marie Curie
 discovered ___" -> "polonium"), or one per answered question of a conversation. Each
-generated card has a key made from what it says, so generating again adds only new cards."""
+generated card has a key made from what it says, so generating again adds only new cards.
+A source with more than MAX_GENERATED_CARDS facts or answers is refused, not half-used: a
+deck is studied card by card, and one click should not add a book's worth."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.chat.models import Conversation, Message
 from apps.core.access import access_get
 from apps.core.selectors import owned_get
+from apps.knowledge.models import Relation
 from apps.rag.models import Document
 
 from .anki_import import MAX_FIELD_CHARS
@@ -22,6 +24,7 @@ from .models import Card, Deck
 # A generated side longer than this is cut (with an ellipsis): a card is recalled at a glance.
 GENERATED_SIDE_CHARS = 1000
 BLANK = "___"
+MAX_GENERATED_CARDS = 2000  # per generation (an Anki import takes up to 20,000 notes)
 
 
 @dataclass(frozen=True)
@@ -56,18 +59,23 @@ def deck_generate_from_document(*, user, deck_id: int, document_id: int) -> Gene
                           user=user, pk=document_id)
     if document.status != Document.Status.READY:
         raise ValidationError({"document_id": [f"{document.name} is still being processed; try again when it is ready."]})
-    if not apps.is_installed("apps.knowledge"):
-        raise ValidationError({"document_id": ["Knowledge graphs are not available on this server."]})
-    relation_model = apps.get_model("knowledge", "Relation")
-    relations = (relation_model.objects.filter(chunk__document_id=document.pk)
-                 .select_related("subject", "object").order_by("id"))
-    drafts = [_relation_draft(relation, document.pk) for relation in relations]
+    relations = Relation.objects.filter(chunk__document_id=document.pk)
+    _check_count(relations.count(), field="document_id", source=document.name, items="facts in its graph")
+    drafts = [_relation_draft(relation, document.pk) for relation in relations.select_related("subject", "object").only(
+        "id", "predicate", "chunk_id", "sentence", "subject__name", "subject__normalized_name", "object__name",
+        "object__normalized_name").order_by("id")]
     if not drafts:
         raise ValidationError({"document_id": [f"{document.name} has no facts in its knowledge graph to make cards from."]})
     return _add(user=user, deck_id=deck_id, drafts=drafts)
 
 
-def _relation_draft(relation, document_id: int) -> _Draft:
+def _check_count(n: int, *, field: str, source: str, items: str) -> None:
+    if n > MAX_GENERATED_CARDS:
+        raise ValidationError({field: [f"{source} has {n} {items}; at most {MAX_GENERATED_CARDS} cards are "
+                                       "generated at once."]})
+
+
+def _relation_draft(relation: Relation, document_id: int) -> _Draft:
     subject, obj = relation.subject.name, relation.object.name
     return _Draft(
         front=_trim(f"{subject} {relation.predicate} {BLANK}"), back=_trim(obj),
@@ -84,7 +92,10 @@ def deck_generate_from_conversation(*, user, deck_id: int, conversation_id: int)
     user asked on the front, the reply on the back."""
     owned_get(Deck, user=user, pk=deck_id)
     conversation = access_get(Conversation.objects.only("id", "owner_id"), user=user, pk=conversation_id)
-    messages = Message.objects.filter(conversation=conversation).order_by("id").only("id", "role", "content", "status")
+    messages = Message.objects.filter(conversation=conversation)
+    _check_count(messages.filter(role=Message.Role.ASSISTANT, status=Message.Status.DONE).count(),
+                 field="conversation_id", source="The conversation", items="answers")
+    messages = messages.order_by("id").only("id", "role", "content", "status")
     drafts, question = [], None
     for message in messages:
         if message.role == Message.Role.USER:

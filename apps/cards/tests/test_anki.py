@@ -245,3 +245,23 @@ def test_a_deck_in_ankis_newer_format_is_refused_rather_than_read_from_its_place
     assert response.status_code == 400
     assert "Support older Anki versions" in response.json()["error"]["message"]
     assert not Deck.objects.filter(owner=user).exists()
+
+
+def test_an_import_failing_while_its_cards_are_written_leaves_no_deck(make_user, monkeypatch):
+    # given a valid deck, and a database that fails once the deck row is written
+    from django.db import DataError
+
+    from apps.cards.services import deck_import
+
+    user = make_user()
+    content = apkg([("basic", "Capital of Peru?", "Lima"), ("basic", "Capital of Chile?", "Santiago")])
+
+    def failing(*args, **kwargs):
+        raise DataError("value too long")
+
+    monkeypatch.setattr(Card.objects, "bulk_create", failing)
+    # when
+    with pytest.raises(DataError):
+        deck_import(user=user, uploaded=SimpleUploadedFile("deck.apkg", content))
+    # then
+    assert not Deck.objects.filter(owner=user).exists()

@@ -114,3 +114,44 @@ def test_generation_needs_exactly_one_source(make_user, api_client_for):
     # then
     assert response.status_code == 400
     assert "document_id or conversation_id" in response.json()["error"]["message"]
+
+
+def test_a_document_with_more_facts_than_the_cap_is_refused_naming_it(make_user, api_client_for, monkeypatch):
+    # given a cap below the document's facts
+    monkeypatch.setattr("apps.cards.generation.MAX_GENERATED_CARDS", 1)
+    user = make_user()
+    document = _document_with_facts(user, [("Marie Curie", "discovered", "polonium"),
+                                           ("Marie Curie", "was born in", "Warsaw")])
+    made = deck(user)
+    # when
+    response = _generate(api_client_for(user), made.pk, document_id=document.pk)
+    # then
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["document_id"] == [
+        "curie.txt has 2 facts in its graph; at most 1 cards are generated at once."]
+    assert not Card.objects.filter(deck=made).exists()
+
+
+def test_a_conversation_with_more_answers_than_the_cap_is_refused(make_user, api_client_for, monkeypatch):
+    # given
+    monkeypatch.setattr("apps.cards.generation.MAX_GENERATED_CARDS", 1)
+    user = make_user()
+    conversation = answered_conversation(user, [("Capital of Peru?", "Lima."), ("Who wrote Hamlet?", "Shakespeare.")])
+    made = deck(user)
+    # when
+    response = _generate(api_client_for(user), made.pk, conversation_id=conversation.pk)
+    # then
+    assert response.status_code == 400
+    assert "2 answers; at most 1" in response.json()["error"]["message"]
+    assert not Card.objects.filter(deck=made).exists()
+
+
+def test_another_users_conversation_is_not_found_from_ones_own_deck(make_user, api_client_for):
+    # given
+    owner, other = make_user(), make_user()
+    conversation = answered_conversation(owner, [("Capital of Peru?", "Lima.")])
+    # when
+    response = _generate(api_client_for(other), deck(other).pk, conversation_id=conversation.pk)
+    # then
+    assert response.status_code == 404
+    assert not Card.objects.filter(owner=other).exists()
