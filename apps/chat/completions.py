@@ -32,14 +32,13 @@ def _personality_version_id(user, personality: int | str) -> int:
 
 
 def _check_collections(user, collection_ids: list[int]) -> None:
-    from apps.core.access import access_queryset
-    from apps.rag.models import Collection
+    """Each collection is one the user can read, else /v1's 404."""
+    from apps.rag.retrieval import readable_collection_ids
 
-    found = set(access_queryset(Collection, user=user).filter(pk__in=collection_ids).values_list("pk", flat=True))
-    missing = next((pk for pk in collection_ids if pk not in found), None)
-    if missing is not None:
-        raise OpenAIError(404, f"No collection with id {missing}.", param="sloughgpt.collections",
-                          code="collection_not_found")
+    try:
+        readable_collection_ids(user=user, collection_ids=collection_ids)
+    except NotFound as exc:
+        raise OpenAIError(404, str(exc.detail), param="sloughgpt.collections", code="collection_not_found") from None
 
 
 def completion_start(*, user, name: str, prompt: dict, settings: dict, param: str,

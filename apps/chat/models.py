@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.db import models
 
 from apps.core.models import OwnedModel
+from apps.rag.models import GROUNDING_MODES
 
 # A conversation's sampling settings, in the order the worker lays them over the defaults.
 SETTINGS_FIELDS = ("temperature", "top_p", "top_k", "min_p", "repetition_penalty", "max_tokens",
@@ -15,10 +16,9 @@ SETTINGS_FIELDS = ("temperature", "top_p", "top_k", "min_p", "repetition_penalty
 
 
 class Conversation(OwnedModel):
-    class RetrievalMode(models.TextChoices):
-        HYBRID = "hybrid"  # vector + full-text search (apps.rag.retrieval)
-        GRAPH = "graph"  # the chunks behind the knowledge graph's edges near the question
-        HYBRID_GRAPH = "hybrid+graph"  # both, fused by reciprocal rank
+    # HYBRID, GRAPH, HYBRID_GRAPH: apps.rag.models.GROUNDING_MODES.
+    RetrievalMode = models.TextChoices(
+        "RetrievalMode", [(mode.upper().replace("+", "_"), mode) for mode in GROUNDING_MODES])
 
     title = models.CharField(max_length=200, blank=True)
     # Kept when the version is deleted, so the history stays readable.

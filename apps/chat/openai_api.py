@@ -44,6 +44,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from apps.accounts.services import api_token_check
 from apps.core.parsers import JSONInputError, json_loads
 from apps.quotas.ratelimit import api_request_count
+from apps.rag.models import GROUNDING_MODES
 from apps.registry.selectors import served_model_names
 
 from . import redis_state
@@ -58,7 +59,6 @@ EMBEDDING_ALIASES = {EMBEDDING_MODEL, f"sentence-transformers/{EMBEDDING_MODEL}"
 MAX_EMBEDDING_INPUTS = 2048
 MAX_STOP_SEQUENCES = 4
 MAX_COLLECTIONS = 20  # as a conversation's
-RETRIEVAL_MODES = ("hybrid", "graph", "hybrid+graph")
 DELTA_TIMEOUT_S = 300  # a decode step never takes this long; a silent worker has died
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
 
@@ -243,8 +243,8 @@ def _retrieval(data: dict) -> dict | None:
         raise OpenAIError(400, f"'sloughgpt.collections' must be a list of 1 to {MAX_COLLECTIONS} "
                                "collection ids.", param="sloughgpt.collections")
     mode = extension.get("retrieval_mode", "hybrid")
-    if mode not in RETRIEVAL_MODES:
-        raise OpenAIError(400, f"'sloughgpt.retrieval_mode' must be one of {', '.join(RETRIEVAL_MODES)}.",
+    if mode not in GROUNDING_MODES:
+        raise OpenAIError(400, f"'sloughgpt.retrieval_mode' must be one of {', '.join(GROUNDING_MODES)}.",
                           param="sloughgpt.retrieval_mode")
     return {"collection_ids": list(dict.fromkeys(collections)), "mode": mode}
 

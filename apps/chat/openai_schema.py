@@ -5,6 +5,8 @@ keep them in step with `openai_api.py`."""
 
 from __future__ import annotations
 
+from apps.rag.models import GROUNDING_MODES
+
 from .openai_api import EMBEDDING_MODEL, MAX_EMBEDDING_INPUTS, MAX_STOP_SEQUENCES, ROLES
 
 TAG = "openai-compatible"
@@ -59,7 +61,7 @@ RETRIEVAL = {
     "properties": {
         "collections": {"type": "array", "minItems": 1, "maxItems": 20,
                         "items": {"type": "integer", "minimum": 1, "maximum": (1 << 63) - 1}},
-        "retrieval_mode": {"type": "string", "enum": ["hybrid", "graph", "hybrid+graph"],
+        "retrieval_mode": {"type": "string", "enum": list(GROUNDING_MODES),
                            "default": "hybrid"}},
     "description": "SloughGPT extension: ground the reply in your collections' documents "
                    "(GET /api/v1/rag/collections/), found by hybrid search, the knowledge graph, "

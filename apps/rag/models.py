@@ -11,6 +11,9 @@ from pgvector.django import HnswIndex, VectorField
 from apps.core.models import OwnedModel
 
 EMBEDDING_DIM = 384  # all-MiniLM-L6-v2
+# How the sources of a chat reply are found, as conversations and /v1 offer it: hybrid search,
+# the knowledge graph, or both (apps.rag.retrieval; search also offers vector and text alone).
+GROUNDING_MODES = ("hybrid", "graph", "hybrid+graph")
 # Full-text search configuration; the generated column and every query use the same one.
 TS_CONFIG = "english"
 

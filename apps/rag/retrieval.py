@@ -17,9 +17,9 @@ from rest_framework.exceptions import NotFound
 
 from apps.core.access import access_queryset
 
-from .models import TS_CONFIG, Chunk, Collection
+from .models import GROUNDING_MODES, TS_CONFIG, Chunk, Collection
 
-MODES = ("hybrid", "vector", "text", "graph", "hybrid+graph")
+MODES = (*GROUNDING_MODES, "vector", "text")
 GRAPH_MODES = ("graph", "hybrid+graph")
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of the very top ranks
 # Each ranker proposes this many candidates per result wanted, so fusion has overlap to use.
@@ -79,7 +79,7 @@ def vector_literal(values: Sequence[float]) -> str:
     return "[" + ",".join(f"{float(v):.7g}" for v in values) + "]"
 
 
-def _readable_collection_ids(*, user, collection_ids: Sequence[int] | None) -> list[int]:
+def readable_collection_ids(*, user, collection_ids: Sequence[int] | None) -> list[int]:
     """The collections to search: those asked for (each one the user can read, else
     NotFound), or every collection they can read."""
     readable = access_queryset(Collection, user=user)
@@ -145,23 +145,35 @@ def rag_retrieve(
 ) -> list[RetrievedChunk]:
     """The `k` best chunks for `query` from `collection_ids` (every collection the user can
     read when empty): their own, their teams' and those shared with them. A collection they
-    cannot read raises NotFound (a 404)."""
+    cannot read raises NotFound (a 404). `graph` answers hybrid's chunks when the graph finds
+    nothing for the question."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-    collections = _readable_collection_ids(user=user, collection_ids=collection_ids)
+    collections = readable_collection_ids(user=user, collection_ids=collection_ids)
     if not collections or not query.strip():
         return []
-    fused = mode in ("hybrid", "hybrid+graph")
-    n = max(MIN_CANDIDATES, CANDIDATES_PER_RESULT * k) if fused else k
-    vector_scores: dict[int, float] = {}
-    text_scores: dict[int, float] = {}
-    rankings = []
+    n = max(MIN_CANDIDATES, CANDIDATES_PER_RESULT * k)  # candidates for fusion
     query_vector = None
     if mode != "text":
         # Imported on first use: it loads torch, which web processes that never search skip.
         from ml.personality.embeddings import embed
 
         query_vector = embed([query])[0]
+    graph = {}
+    if mode in GRAPH_MODES:
+        from apps.knowledge.retrieval import graph_walk
+
+        graph = {hit.chunk_id: hit for hit in graph_walk(
+            readable=_readable_sql(user=user, collection_ids=collections), query=query,
+            query_vector=query_vector, k=n if mode == "hybrid+graph" else k)}
+        if mode == "graph" and not graph:
+            # The question names no entity of the graph (or the graph is empty): hybrid's
+            # sources rather than none, so a graph conversation still answers from documents.
+            mode = "hybrid"
+    n = n if mode in ("hybrid", "hybrid+graph") else k
+    vector_scores: dict[int, float] = {}
+    text_scores: dict[int, float] = {}
+    rankings = []
     if mode in ("hybrid", "vector", "hybrid+graph"):
         hits = vector_hits(user=user, collection_ids=collections, vector=query_vector, n=n)
         vector_scores = dict(hits)
@@ -170,13 +182,6 @@ def rag_retrieve(
         hits = text_hits(user=user, collection_ids=collections, query=query, n=n)
         text_scores = dict(hits)
         rankings.append([chunk_id for chunk_id, _ in hits])
-    graph = {}
-    if mode in GRAPH_MODES:
-        from apps.knowledge.retrieval import graph_walk
-
-        graph = {hit.chunk_id: hit for hit in graph_walk(
-            readable=_readable_sql(user=user, collection_ids=collections), query=query,
-            query_vector=query_vector, k=n)}
     if mode == "hybrid":
         scores = reciprocal_rank_fusion(rankings)
     elif mode == "hybrid+graph":
