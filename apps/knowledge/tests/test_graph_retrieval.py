@@ -143,3 +143,14 @@ def test_a_misspelt_name_links_to_a_small_collections_entity_beside_a_big_one(
                         k=1, mode="graph")
     # then it is linked to the user's entity all the same
     assert [hit.text for hit in hits] == [fact]
+
+
+def test_a_graph_question_naming_no_entity_is_answered_from_hybrid_search(firms):
+    # given
+    user, collection = firms
+    # when the question names nothing the graph knows
+    hits = rag_retrieve(user=user, query="which firm makes sensors?", collection_ids=[collection.pk], k=1,
+                        mode="graph")
+    # then the sources are hybrid search's, not none
+    assert [hit.document_name for hit in hits] == ["bluepeak.txt"]
+    assert hits[0].sentences == ()
