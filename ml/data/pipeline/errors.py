@@ -31,3 +31,7 @@ class RecipeError(ValueError):
 
 class RecipeCancelled(Exception):
     """`should_stop()` answered True; the partial outputs were removed."""
+
+
+class DeadlineReached(Exception):
+    """A preview's time budget ran out; what was shown so far is returned, marked stopped."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import re
+import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import regex
 
+from ml.data.pipeline.errors import DeadlineReached
 from ml.data.pipeline.langid import classify_batch
 from ml.data.pipeline.recipe import FeatureFilter, LanguageFilter, LengthFilter, RegexFilter, Sample
 from ml.data.pipeline.records import Item, RecipeInput, record_text
@@ -161,19 +163,45 @@ class LanguageFilterOp:
         return out
 
 
+# A user's pattern may backtrack exponentially (ReDoS): each record's search gets this long, and
+# a record that takes longer is counted as an error instead of holding up the run.
+REGEX_TIMEOUT_S = 0.25
+
+
 class RegexFilterOp:
-    def __init__(self, step: RegexFilter, report: StepReport):
-        self.pattern = re.compile(step.pattern)
+    """Searches with the `regex` package, which can stop a search after a timeout (`re` cannot).
+    `deadline` (a `time.monotonic()` instant, the preview's budget) also bounds each search;
+    past it DeadlineReached is raised."""
+
+    def __init__(self, step: RegexFilter, report: StepReport, deadline: float | None = None):
+        self.pattern = regex.compile(step.pattern)
         self.keep_match = step.keep == "match"
         self.step = step
         self.report = report
+        self.deadline = deadline
+
+    def _timeout(self) -> float:
+        if self.deadline is None:
+            return REGEX_TIMEOUT_S
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise DeadlineReached
+        return min(REGEX_TIMEOUT_S, left)
 
     def process(self, items: list[Item]) -> list[Item]:
         items, texts = texts_of(items, self.step.field, self.report)
         out = []
         search = self.pattern.search
         for item, text in zip(items, texts):
-            if (search(text) is not None) == self.keep_match:
+            timeout = self._timeout()
+            try:
+                found = search(text, timeout=timeout) is not None
+            except TimeoutError:
+                if timeout < REGEX_TIMEOUT_S:
+                    raise DeadlineReached from None
+                self.report.fail(item, f"regex search took over {REGEX_TIMEOUT_S} s")
+                continue
+            if found == self.keep_match:
                 out.append(item)
             else:
                 self.report.drop(

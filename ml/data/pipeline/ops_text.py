@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections import Counter
 
-from ml.data.pipeline.recipe import Normalize, PiiScrub, Template
+from ml.data.pipeline.recipe import Normalize, PiiScrub, Template, format_columns
 from ml.data.pipeline.records import DEFAULT_COLUMNS, Item, rewrite_text
 from ml.data.pipeline.report import StepReport
 
@@ -129,12 +129,29 @@ def _is_phone(s: str) -> bool:
     return digits >= 10 or any(ch in s for ch in "+(-.")
 
 
+# A rendered record longer than this (all its strings together) is counted as an error: a
+# template repeating a long column must not turn one record into gigabytes.
+MAX_RENDERED_CHARS = 2_000_000
+
+
 class TemplateOp:
-    """Maps each record's columns into a pair, a chat or a text; the record is replaced."""
+    """Maps each record's columns into a pair, a chat or a text; the record is replaced. A
+    record's size is checked before rendering (the template's length plus its columns'), so an
+    oversized one is refused without being built."""
 
     def __init__(self, step: Template, report: StepReport):
         self.step = step
         self.report = report
+        self.formats = [
+            fmt for fmt in (step.prompt, step.response, step.text, step.system) if fmt is not None
+        ]
+        self.columns = [format_columns(fmt) for fmt in self.formats]
+
+    def _size(self, data: dict) -> int:
+        return sum(
+            len(fmt) + sum(len(str(data[name])) for name in names)
+            for fmt, names in zip(self.formats, self.columns)
+        )
 
     def _render(self, data: dict) -> dict:
         s = self.step
@@ -154,9 +171,19 @@ class TemplateOp:
         out = []
         for item in items:
             try:
+                size = self._size(item.data)
+                if size > MAX_RENDERED_CHARS:
+                    self.report.fail(
+                        item, f"the templated record would be {size:,} characters, over "
+                        f"{MAX_RENDERED_CHARS:,}"
+                    )
+                    continue
                 item.data = self._render(item.data)
             except KeyError as exc:
                 self.report.fail(item, f"no column {exc.args[0]!r}")
+                continue
+            except (IndexError, ValueError) as exc:  # format_map's own complaints
+                self.report.fail(item, f"cannot fill the template: {exc}")
                 continue
             item.columns = DEFAULT_COLUMNS
             out.append(item)

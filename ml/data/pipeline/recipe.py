@@ -8,6 +8,7 @@ stand); `check_recipe` in `runner.py` checks what needs the inputs (columns, rec
 
 from __future__ import annotations
 
+import math
 import re
 import string
 import tomllib
@@ -22,6 +23,15 @@ from ml.data.pipeline.errors import RecipeError
 PII_KINDS = ("email", "phone", "ip", "card")
 SPLIT_PARTS = ("train", "validation", "test")
 MAX_STEPS = 50
+MAX_PATTERN_CHARS = 1000  # a regex longer than this is refused (compiling one can be slow)
+# Outputs are bounded so that one recipe cannot fill the disk or, in a preview, the memory.
+MAX_MIX_SIZE = 10**8  # records a mix may produce
+MAX_MIX_FACTOR = 100  # ... and at most this many times the records of its inputs
+MAX_MIX_WEIGHT = 1e6  # weights are relative shares: a wider range only loses precision
+MAX_TEMPLATE_CHARS = 4096  # per template string
+MAX_PLACEHOLDERS = 32  # {column} placeholders per template string
+# A sample of n holds its n records until the input ends; beyond this, sample a fraction.
+MAX_SAMPLE_N = 100_000
 
 
 @dataclass(frozen=True)
@@ -52,7 +62,7 @@ class LanguageFilter:
 @dataclass(frozen=True)
 class RegexFilter:
     type: ClassVar[str] = "regex_filter"
-    pattern: str = ""  # Python `re` syntax, searched anywhere in the field
+    pattern: str = ""  # `regex` package syntax (Python's `re` and more), searched anywhere
     keep: Literal["match", "nonmatch"] = "match"
     field: str | None = None
 
@@ -68,7 +78,7 @@ class FeatureFilter:
 @dataclass(frozen=True)
 class Sample:
     type: ClassVar[str] = "sample"
-    n: int | None = None  # keep this many records (a seeded uniform choice, in input order)
+    n: int | None = None  # keep this many (<= MAX_SAMPLE_N; a seeded uniform choice, in order)
     fraction: float | None = None  # or keep each record with this probability
     seed: int = 0
 
@@ -118,7 +128,9 @@ class Split:
 class Mix:
     type: ClassVar[str] = "mix"
     weights: tuple[float, ...] = ()  # one per input, relative shares of the output
-    target_size: int = 0  # records out: inputs are down-sampled or up-sampled (with replacement)
+    # Records out (<= MAX_MIX_SIZE and MAX_MIX_FACTOR x the inputs' records): inputs are
+    # down-sampled or up-sampled (with replacement).
+    target_size: int = 0
     seed: int = 0
 
 
@@ -254,9 +266,15 @@ def _coerce(value: object, hint: object, index: int, name: str, kind: str) -> ob
             raise RecipeError(index, name, "must be a whole number", kind)
         return value
     if hint is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise RecipeError(index, name, "must be a number", kind)
-        return float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond the float range
+            number = math.inf
+        if not math.isfinite(number):  # JSON's 1e400 arrives as inf
+            raise RecipeError(index, name, "must be a finite number", kind)
+        return number
     if not isinstance(value, str):
         raise RecipeError(index, name, "must be a string", kind)
     return value
@@ -301,11 +319,15 @@ def _check_language(step: LanguageFilter, index: int) -> None:
 
 
 def _check_regex(step: RegexFilter, index: int) -> None:
+    import regex
+
     if not step.pattern:
         _fail(step, index, "pattern", "is required")
+    if len(step.pattern) > MAX_PATTERN_CHARS:
+        _fail(step, index, "pattern", f"is longer than {MAX_PATTERN_CHARS} characters")
     try:
-        re.compile(step.pattern)
-    except re.error as exc:
+        regex.compile(step.pattern)
+    except regex.error as exc:
         _fail(step, index, "pattern", f"does not compile: {exc}")
     _check_field(step, index)
 
@@ -326,8 +348,10 @@ def _check_feature(step: FeatureFilter, index: int) -> None:
 def _check_sample(step: Sample, index: int) -> None:
     if (step.n is None) == (step.fraction is None):
         _fail(step, index, "n", "set exactly one of n and fraction")
-    if step.n is not None and step.n < 1:
-        _fail(step, index, "n", "must be at least 1")
+    if step.n is not None and not 1 <= step.n <= MAX_SAMPLE_N:
+        _fail(
+            step, index, "n", f"must be between 1 and {MAX_SAMPLE_N:,} (or sample a fraction)"
+        )
     if step.fraction is not None and not 0.0 < step.fraction <= 1.0:
         _fail(step, index, "fraction", "must be above 0 and at most 1")
 
@@ -349,13 +373,16 @@ def _check_pii(step: PiiScrub, index: int) -> None:
 
 
 def format_columns(fmt: str) -> list[str]:
-    """The columns a `{column}` format string names; ValueError for anything else."""
+    """The columns a `{column}` format string names; ValueError for anything else. A name of
+    digits alone is refused: `format_map` would take it for a positional argument."""
     names = []
     for _, name, spec, conversion in string.Formatter().parse(fmt):
         if name is None:
             continue
         if not name or spec or conversion or not re.fullmatch(r"[^\[\].!:{}]+", name):
             raise ValueError(f"placeholders are plain {{column}} names, not {{{name}}}")
+        if name.isdecimal():
+            raise ValueError(f"{{{name}}} reads as a position, not a column: rename the column")
         names.append(name)
     return names
 
@@ -373,10 +400,14 @@ def _check_template(step: Template, index: int) -> None:
             continue
         if name not in needed and not (name == "system" and step.mode == "chat"):
             _fail(step, index, name, f"is not used in {step.mode} mode")
+        if len(value) > MAX_TEMPLATE_CHARS:
+            _fail(step, index, name, f"is longer than {MAX_TEMPLATE_CHARS} characters")
         try:
-            format_columns(value)
+            columns = format_columns(value)
         except ValueError as exc:
             _fail(step, index, name, str(exc))
+        if len(columns) > MAX_PLACEHOLDERS:
+            _fail(step, index, name, f"has more than {MAX_PLACEHOLDERS} placeholders")
 
 
 def _check_split(step: Split, index: int) -> None:
@@ -394,10 +425,10 @@ def _check_split(step: Split, index: int) -> None:
 def _check_mix(step: Mix, index: int) -> None:
     if len(step.weights) < 2:
         _fail(step, index, "weights", "mix at least two inputs, one weight each")
-    if any(w <= 0 for w in step.weights):
-        _fail(step, index, "weights", "must all be above 0")
-    if step.target_size < 1:
-        _fail(step, index, "target_size", "must be at least 1")
+    if any(not 0 < w <= MAX_MIX_WEIGHT for w in step.weights):
+        _fail(step, index, "weights", f"must all be above 0 and at most {MAX_MIX_WEIGHT:g}")
+    if not 1 <= step.target_size <= MAX_MIX_SIZE:
+        _fail(step, index, "target_size", f"must be between 1 and {MAX_MIX_SIZE:,}")
 
 
 _CHECKS: dict[str, typing.Callable] = {

@@ -109,6 +109,9 @@ class StepPreview:
     records_in: int
     records_out: int
     records: list[dict]
+    # The preview's time budget ran out before this step saw all the records it would have:
+    # its counts and records are what it got through.
+    stopped: bool = False
 
     def to_dict(self) -> dict:
         return {
@@ -117,4 +120,5 @@ class StepPreview:
             "records_in": self.records_in,
             "records_out": self.records_out,
             "records": self.records,
+            "stopped": self.stopped,
         }

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ml.data.errors import DataFormatError
-from ml.data.pipeline.errors import RecipeCancelled, RecipeError
+from ml.data.pipeline.errors import DeadlineReached, RecipeCancelled, RecipeError
 from ml.data.pipeline.ops_dedup import DedupExactOp, DedupNearOp
 from ml.data.pipeline.ops_filter import (
     FeatureFilterOp,
@@ -26,7 +26,15 @@ from ml.data.pipeline.ops_filter import (
 from ml.data.pipeline.ops_split import SplitOp, copies, interleave, mix_plan
 from ml.data.pipeline.ops_text import NormalizeOp, PiiScrubOp, TemplateOp
 from ml.data.pipeline.parallel import parallel_prefix, run_parallel
-from ml.data.pipeline.recipe import TEXT_CHANGING, Mix, Recipe, Split, Template, format_columns
+from ml.data.pipeline.recipe import (
+    MAX_MIX_FACTOR,
+    TEXT_CHANGING,
+    Mix,
+    Recipe,
+    Split,
+    Template,
+    format_columns,
+)
 from ml.data.pipeline.records import InputReader, Item, RecipeInput, input_bytes, record_kind
 from ml.data.pipeline.report import (
     DropHook,
@@ -62,8 +70,14 @@ class _Pass:
 
 
 def build_ops(
-    recipe: Recipe, inputs: Sequence[RecipeInput], errors: ErrorLog, on_drop: DropHook | None = None
+    recipe: Recipe,
+    inputs: Sequence[RecipeInput],
+    errors: ErrorLog,
+    on_drop: DropHook | None = None,
+    deadline: float | None = None,
 ) -> tuple[list, list[StepReport]]:
+    """One op per step. `deadline` (a `time.monotonic()` instant) bounds the ops that could
+    spend long on one batch (a regex search); past it they raise DeadlineReached."""
     ops, reports = [], []
     changed = False
     for index, step in enumerate(recipe.steps):
@@ -72,6 +86,8 @@ def build_ops(
             op = FeatureFilterOp(step, report, inputs, changed)
         elif step.type == "mix":
             op = _Pass()
+        elif step.type == "regex_filter":
+            op = RegexFilterOp(step, report, deadline)
         else:
             op = _OPS[step.type](step, report)
         changed = changed or step.type in TEXT_CHANGING
@@ -103,15 +119,36 @@ def _read(
         yield Item(data, spec.columns, _file_name(spec, inputs, file), line, i, position)
 
 
+def _count(spec: RecipeInput, limit: int | None, should_stop: Callable[[], bool] | None) -> int:
+    n = 0
+    for _ in islice(InputReader(spec, lambda e: None), limit):
+        n += 1
+        if should_stop is not None and n % BATCH_RECORDS == 0 and should_stop():
+            raise RecipeCancelled
+    return n
+
+
 def _mixed(
-    recipe_mix: Mix, inputs, errors, readers, report: StepReport, limit: int | None
+    recipe_mix: Mix,
+    inputs,
+    errors,
+    readers,
+    report: StepReport,
+    limit: int | None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Iterator[Item]:
     """The mix step's stream: counts each input first (a cheap pass), then reads them again,
     each record emitted as often as its seeded draw says."""
     per_input = None if limit is None else max(1, limit // len(inputs))
-    counts = [
-        sum(1 for _ in islice(InputReader(spec, lambda e: None), per_input)) for spec in inputs
-    ]
+    counts = [_count(spec, per_input, should_stop) for spec in inputs]
+    if limit is None and recipe_mix.target_size > MAX_MIX_FACTOR * sum(counts):
+        raise RecipeError(
+            0,
+            "target_size",
+            f"{recipe_mix.target_size:,} records from {sum(counts):,} input records: at most "
+            f"{MAX_MIX_FACTOR} times the inputs",
+            "mix",
+        )
     target = recipe_mix.target_size if limit is None else min(recipe_mix.target_size, limit)
     plan = mix_plan(Mix(recipe_mix.weights, target, recipe_mix.seed), counts)
     report.records_in = sum(counts)
@@ -134,11 +171,17 @@ def _mixed(
 
 
 def _source(
-    recipe: Recipe, inputs, errors, readers, mix_report: StepReport | None, limit: int | None
+    recipe: Recipe,
+    inputs,
+    errors,
+    readers,
+    mix_report: StepReport | None,
+    limit: int | None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Iterator[Item]:
     step = recipe.steps[0]
     if isinstance(step, Mix):
-        return _mixed(step, inputs, errors, readers, mix_report, limit)
+        return _mixed(step, inputs, errors, readers, mix_report, limit, should_stop)
     per_input = None if limit is None else max(1, limit // len(inputs))
     return (
         item for i in range(len(inputs)) for item in _read(inputs, i, errors, readers, per_input)
@@ -159,11 +202,15 @@ class _Engine:
         reports: list[StepReport],
         sink: Callable[[list[Item]], None],
         capture: Callable[[int, list[Item]], None] | None = None,
+        check: Callable[[], None] | None = None,
     ):
         self.ops, self.reports, self.sink, self.capture = ops, reports, sink, capture
+        self.check = check  # called before each step; raises to stop (a preview's deadline)
 
     def push(self, start: int, items: list[Item]) -> None:
         for i in range(start, len(self.ops)):
+            if self.check is not None:
+                self.check()
             if not isinstance(self.ops[i], _Pass):
                 self.reports[i].records_in += len(items)
             items = self.ops[i].process(items)
@@ -243,7 +290,7 @@ def run_recipe(
 
     def read() -> Iterator[list[Item]]:
         nonlocal records_read
-        source = _source(recipe, inputs, errors, readers, reports[0], None)
+        source = _source(recipe, inputs, errors, readers, reports[0], None, should_stop)
         for batch in _batches(source, BATCH_RECORDS):
             if should_stop is not None and should_stop():
                 raise RecipeCancelled
@@ -279,12 +326,26 @@ def run_recipe(
 
 
 def preview_recipe(
-    recipe: Recipe, inputs: Sequence[RecipeInput], *, limit: int = 5, scan: int = 2000
+    recipe: Recipe,
+    inputs: Sequence[RecipeInput],
+    *,
+    limit: int = 5,
+    scan: int = 2000,
+    deadline_s: float | None = None,
 ) -> list[StepPreview]:
-    """The first `limit` records after each step, from at most `scan` input records."""
+    """The first `limit` records after each step, from at most `scan` input records. With
+    `deadline_s`, the budget is checked between batches and between steps (and bounds a regex
+    search): once spent, what the steps got through is returned with every preview marked
+    `stopped`."""
+    deadline = None if deadline_s is None else time.monotonic() + deadline_s
+
+    def check() -> None:
+        if deadline is not None and time.monotonic() >= deadline:
+            raise DeadlineReached
+
     check_recipe(recipe, inputs)
     errors = ErrorLog()
-    ops, reports = build_ops(recipe, inputs, errors)
+    ops, reports = build_ops(recipe, inputs, errors, deadline=deadline)
     shown: list[list[dict]] = [[] for _ in ops]
 
     def capture(index: int, items: list[Item]) -> None:
@@ -295,12 +356,17 @@ def preview_recipe(
                 record["_split"] = item.part
             shown[index].append(record)
 
-    engine = _Engine(ops, reports, lambda items: None, capture)
-    for batch in _batches(_source(recipe, inputs, errors, [], reports[0], scan), BATCH_RECORDS):
-        engine.push(0, batch)
-    engine.finish()
+    engine = _Engine(ops, reports, lambda items: None, capture, check)
+    stopped = False
+    try:
+        for batch in _batches(_source(recipe, inputs, errors, [], reports[0], scan), BATCH_RECORDS):
+            engine.push(0, batch)
+        engine.finish()
+    except DeadlineReached:
+        stopped = True
     return [
-        StepPreview(r.index, r.type, r.records_in, r.records_out, shown[r.index]) for r in reports
+        StepPreview(r.index, r.type, r.records_in, r.records_out, shown[r.index], stopped)
+        for r in reports
     ]
 
 
