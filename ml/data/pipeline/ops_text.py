@@ -47,7 +47,11 @@ class NormalizeOp:
 _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
 )
-_CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
+# A run of digit groups long enough to hold a card; the card may be only part of it ("qty 2
+# 4111 1111 1111 1111"), so the run is searched for a Luhn-valid window (see `_card_run`).
+_CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,}(?![\d-])")
+_GROUP = re.compile(r"\d+")
+CARD_DIGITS = (13, 19)
 _IPV4 = re.compile(
     r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.])"
 )
@@ -71,9 +75,10 @@ def luhn_ok(digits: str) -> bool:
 
 
 class PiiScrubOp:
-    """E-mail addresses, card numbers (13-19 digits passing the Luhn check), IPv4/IPv6
-    addresses and phone numbers (7-15 digits, not a date nor a list of small numbers) become `<EMAIL>`, `<CARD>`, `<IP>`,
-    `<PHONE>`; cards go before phones so a card is never counted as a phone."""
+    """E-mail addresses, card numbers (13-19 digits passing the Luhn check, also within a
+    longer run of numbers), IPv4/IPv6 addresses and phone numbers (7-15 digits, not a date nor
+    a list of small numbers) become `<EMAIL>`, `<CARD>`, `<IP>`, `<PHONE>`; cards go before
+    phones so a card is never counted as a phone."""
 
     def __init__(self, step: PiiScrub, report: StepReport):
         self.kinds = set(step.kinds)
@@ -89,6 +94,32 @@ class PiiScrubOp:
 
         return pattern.sub(replace, s)
 
+    def _card_run(self, run: str) -> str:
+        """`run` with its card numbers replaced: the whole run when it is one, else the longest
+        (then leftmost) Luhn-valid window of whole digit groups, and the same again on either
+        side of it."""
+        digits = re.sub(r"\D", "", run)
+        low, high = CARD_DIGITS
+        if low <= len(digits) <= high and luhn_ok(digits):
+            self.counts["card"] += 1
+            return TOKENS["card"]
+        groups = [(m.start(), m.end(), m.group()) for m in _GROUP.finditer(run)]
+        best = None  # (digits, -start, start, end)
+        for i in range(len(groups)):
+            window = ""
+            for j in range(i, len(groups)):
+                window += groups[j][2]
+                if len(window) > high:
+                    break
+                if len(window) >= low and luhn_ok(window):
+                    candidate = (len(window), -groups[i][0], groups[i][0], groups[j][1])
+                    best = max(best, candidate) if best else candidate
+        if best is None:
+            return run
+        start, end = best[2], best[3]
+        self.counts["card"] += 1
+        return self._card_run(run[:start]) + TOKENS["card"] + self._card_run(run[end:])
+
     def text(self, s: str) -> str:
         if "email" in self.kinds and "@" in s:
             s = self._sub("email", _EMAIL, s)
@@ -98,7 +129,7 @@ class PiiScrubOp:
         if not digits:
             return s
         if "card" in self.kinds:
-            s = self._sub("card", _CARD, s, lambda m: luhn_ok(re.sub(r"\D", "", m)))
+            s = _CARD.sub(lambda m: self._card_run(m.group()), s)
         if "ip" in self.kinds:
             s = self._sub("ip", _IPV4, s)
         if "phone" in self.kinds:
@@ -125,8 +156,10 @@ def _is_phone(s: str) -> bool:
     if not 7 <= digits <= 15 or _DATE.fullmatch(s):
         return False
     # Numbers apart by spaces alone ("10 20 30 40") are a list unless there are enough for a
-    # full number with area code.
-    return digits >= 10 or any(ch in s for ch in "+(-.")
+    # full number with area code, and not then when every number is two digits or fewer.
+    if any(ch in s for ch in "+(-."):
+        return True
+    return digits >= 10 and any(len(group) > 2 for group in s.split())
 
 
 # A rendered record longer than this (all its strings together) is counted as an error: a

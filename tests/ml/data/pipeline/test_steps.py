@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from ml.data.pipeline import RecipeInput, run_recipe
 from tests.ml.data.pipeline.factories import english, one_input, read_jsonl, recipe, write_jsonl
@@ -196,6 +197,34 @@ def test_pii_scrub_replaces_and_counts_each_kind(tmp_path):
     assert texts[0] == "Mail <EMAIL>, call <PHONE> from <IP>, card <CARD>."
     assert texts[1] == records[1]["text"]
     assert report.steps[0].stats == {"email": 1, "phone": 1, "ip": 1, "card": 1}
+
+
+@pytest.mark.parametrize(
+    ("text", "scrubbed"),
+    [
+        ("qty 2 4111 1111 1111 1111 paid", "qty 2 <CARD> paid"),
+        ("ref 12 4111-1111-1111-1111", "ref 12 <CARD>"),
+        ("invoice 2024 4012 8888 8888 1881", "invoice 2024 <CARD>"),
+        ("card 4111 1111 1111 1111 10 USD", "card <CARD> 10 USD"),
+        ("two 4111111111111111 and 4012 8888 8888 1881 7", "two <CARD> and <CARD> 7"),
+    ],
+)
+def test_pii_scrub_finds_a_card_next_to_other_numbers(tmp_path, text, scrubbed):
+    # when a card number stands beside other digits
+    report, out = run(tmp_path, [{"text": text}], {"type": "pii_scrub", "kinds": ["card"]})
+    # then the card alone is replaced, and counted
+    assert read_jsonl(out / "data.jsonl") == [{"text": scrubbed}]
+    assert report.steps[0].stats["card"] == scrubbed.count("<CARD>")
+
+
+def test_pii_scrub_leaves_a_list_of_small_numbers(tmp_path):
+    # given numbers apart by spaces, none longer than two digits
+    records = [{"text": "numbers 10 20 30 40 50 60 70"}, {"text": "call 555 123 4567 now"}]
+    # when
+    report, out = run(tmp_path, records, {"type": "pii_scrub", "kinds": ["phone"]})
+    # then the list stays and a phone number written with spaces is still found
+    texts = [r["text"] for r in read_jsonl(out / "data.jsonl")]
+    assert texts == ["numbers 10 20 30 40 50 60 70", "call <PHONE> now"]
 
 
 def test_pii_scrub_only_the_chosen_kinds(tmp_path):
