@@ -115,6 +115,8 @@ class StepPreviewOutput(serializers.Serializer):
     records_in = serializers.IntegerField()
     records_out = serializers.IntegerField()
     records = serializers.ListField(child=serializers.DictField())
+    stopped = serializers.BooleanField(help_text="the preview's time budget ran out: the counts and records "
+                                       "are what the steps got through")
 
     class Meta:
         ref_name = "RecipeStepPreview"

@@ -38,6 +38,8 @@ Status = RecipeRun.Status
 FeatureStatus = FeatureMaterialization.Status
 FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
 PREVIEW_MAX_LIMIT = 20  # records shown after each step in the builder
+# The preview runs in the web request: past this, what the steps got through is shown, marked.
+PREVIEW_DEADLINE_S = 10.0
 PROGRESS_EVERY_S = 0.5  # progress written and sent at most this often
 CANCEL_CHECK_EVERY_S = 1.0  # the cancel flag is read this often
 MAX_INPUTS = 20
@@ -118,7 +120,8 @@ def _input_versions(*, user, input_ids: list) -> list[DatasetVersion]:
 
 
 def recipe_preview(*, user, steps: list, input_ids: list, limit: int = 5) -> list[dict]:
-    """The first records after each step, reading a bounded number of input records."""
+    """The first records after each step, reading a bounded number of input records within
+    a time budget (steps it ran out in are marked `stopped`)."""
     from ml.data.pipeline import RecipeError, check_recipe, parse_recipe, preview_recipe
 
     versions = _input_versions(user=user, input_ids=input_ids)
@@ -126,11 +129,12 @@ def recipe_preview(*, user, steps: list, input_ids: list, limit: int = 5) -> lis
         recipe = parse_recipe({"steps": steps})
         inputs = [recipe_input(v, recipe) for v in versions]
         check_recipe(recipe, inputs)
-        previews = preview_recipe(recipe, inputs, limit=max(1, min(limit, PREVIEW_MAX_LIMIT)))
+        previews = preview_recipe(recipe, inputs, limit=max(1, min(limit, PREVIEW_MAX_LIMIT)),
+                                  deadline_s=PREVIEW_DEADLINE_S)
     except RecipeError as exc:
         raise recipe_error(exc) from None
     return [{"index": p.index, "type": p.type, "records_in": p.records_in, "records_out": p.records_out,
-             "records": p.records} for p in previews]
+             "records": p.records, "stopped": p.stopped} for p in previews]
 
 
 def _output_dataset_check(*, user, dataset_id) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from apps.pipelines import services
 from apps.pipelines.models import RecipeRun
 from apps.pipelines.services import recipe_run_execute
 
@@ -67,6 +68,21 @@ def test_the_preview_shows_the_records_left_after_each_step(make_user, api_clien
     assert [(s["type"], s["records_in"], s["records_out"]) for s in steps] == [
         ("normalize", 4, 4), ("length_filter", 4, 3), ("dedup_exact", 3, 2)]
     assert steps[0]["records"][0]["text"] == "Hello world, this is the first record."
+
+
+def test_a_preview_that_runs_out_of_time_shows_what_it_got_through_marked_stopped(
+        make_user, api_client_for, monkeypatch):
+    # given: a preview with no time at all
+    user = make_user()
+    version = valid_version(user, jsonl(RECORDS))
+    monkeypatch.setattr(services, "PREVIEW_DEADLINE_S", 0)
+    # when
+    answer = api_client_for(user).post("/api/v1/recipes/preview/", {"steps": STEPS, "inputs": [version.pk]},
+                                       format="json")
+    # then
+    assert answer.status_code == 200, answer.content
+    assert [(s["type"], s["stopped"]) for s in answer.json()["steps"]] == [
+        ("normalize", True), ("length_filter", True), ("dedup_exact", True)]
 
 
 def test_a_run_that_names_an_unknown_column_is_refused_naming_the_step(make_user, api_client_for):
