@@ -5,7 +5,9 @@ A record's text (what filters, dedup and features read by default) follows its k
 input's column names: the text column; else the messages' contents; else prompt and response;
 else a preference's prompt, chosen and rejected. Reading streams every file: a .jsonl/.csv
 line at a time, a .txt paragraph at a time (cut at `ml.data.records.TXT_CHUNK_CHARS` when a
-paragraph runs on), so memory does not grow with the input."""
+paragraph runs on), so memory does not grow with the input; a .json array is the exception,
+read and parsed whole. A line that is not UTF-8 is reported with its number and reading goes
+on: a .jsonl or .csv record on it, or the .txt paragraph holding it, is left out."""
 
 from __future__ import annotations
 
@@ -151,9 +153,16 @@ class InputReader:
                     yield data, name, line_no
 
     def _json(self, file: Path, name: str) -> Iterator[tuple[dict, str, int]]:
-        # A JSON array is one document: it is parsed whole (records.py reads it the same way).
-        text = file.read_text(encoding="utf-8")
-        self.bytes_read += len(text.encode("utf-8"))
+        # A JSON array is one document: it is read and parsed whole, so a .json input takes
+        # memory in proportion to its size (records.py reads it the same way); .jsonl streams.
+        raw = file.read_bytes()
+        self.bytes_read += len(raw)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            self.on_error(DataFormatError(name, line, "not UTF-8 text (a .json array is read whole)"))
+            return
         try:
             values = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -168,45 +177,72 @@ class InputReader:
                 yield data, name, number
 
     def _csv(self, file: Path, name: str) -> Iterator[tuple[dict, str, int]]:
-        with open(file, encoding="utf-8", newline="") as f:
-            reader = csv.DictReader(self._counted(f))
+        with open(file, "rb") as f:
+            bad: list[int] = []  # lines that were not UTF-8, in order
+            reader = csv.DictReader(self._decoded(f, bad))
             line_no = 2
             try:
                 for row in reader:
-                    if None in row:
+                    end = reader.line_num
+                    while bad and bad[0] < line_no:  # the header's (its names are garbled)
+                        self.on_error(DataFormatError(name, bad.pop(0), "not UTF-8 text"))
+                    if bad and bad[0] <= end:
+                        self.on_error(DataFormatError(name, bad[0], "not UTF-8 text"))
+                        while bad and bad[0] <= end:
+                            bad.pop(0)
+                    elif None in row:
                         self.on_error(
                             DataFormatError(name, line_no, "more cells than header columns")
                         )
                     else:
                         yield {k: v for k, v in row.items() if v is not None}, name, line_no
-                    line_no = reader.line_num + 1
+                    line_no = end + 1
             except csv.Error as exc:
                 self.on_error(DataFormatError(name, reader.line_num, f"invalid CSV: {exc}"))
 
-    def _counted(self, lines: Iterator[str]) -> Iterator[str]:
-        for line in lines:
-            self.bytes_read += len(line)  # characters: close enough for progress
+    def _decoded(self, f, bad: list[int]) -> Iterator[str]:
+        """Each line of `f` as text; a line that is not UTF-8 is replaced by its decoding with
+        U+FFFD (so the lines after it keep their numbers) and its number added to `bad`."""
+        for line_no, raw in enumerate(f, start=1):
+            self.bytes_read += len(raw)
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                line = raw.decode("utf-8", errors="replace")
+                bad.append(line_no)
             yield line
 
     def _txt(self, file: Path, name: str) -> Iterator[tuple[dict, str, int]]:
+        """Paragraphs; one with a line that is not UTF-8 is reported at that line and left
+        out, and reading goes on with the next paragraph."""
         with open(file, "rb") as f:
             lines: list[str] = []
-            size, start = 0, 1
+            size, start, bad = 0, 1, 0
             for line_no, raw in enumerate(f, start=1):
                 self.bytes_read += len(raw)
-                line = raw.decode("utf-8")
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    line = "?"  # stands in for the line so the paragraph goes on to its end
+                    bad = bad or line_no
                 if not line.strip():
-                    if lines:
-                        yield {"text": "".join(lines).rstrip("\n")}, name, start
-                    lines, size, start = [], 0, line_no + 1
+                    yield from self._paragraph(lines, name, start, bad)
+                    lines, size, start, bad = [], 0, line_no + 1, 0
                     continue
                 lines.append(line)
                 size += len(line)
                 if size >= TXT_CHUNK_CHARS:
-                    yield {"text": "".join(lines).rstrip("\n")}, name, start
-                    lines, size, start = [], 0, line_no + 1
-            if lines:
-                yield {"text": "".join(lines).rstrip("\n")}, name, start
+                    yield from self._paragraph(lines, name, start, bad)
+                    lines, size, start, bad = [], 0, line_no + 1, 0
+            yield from self._paragraph(lines, name, start, bad)
+
+    def _paragraph(
+        self, lines: list[str], name: str, start: int, bad: int
+    ) -> Iterator[tuple[dict, str, int]]:
+        if bad:
+            self.on_error(DataFormatError(name, bad, "not UTF-8 text"))
+        elif lines:
+            yield {"text": "".join(lines).rstrip("\n")}, name, start
 
     def _as_record(self, value: object, name: str, line: int) -> dict | None:
         if isinstance(value, dict):

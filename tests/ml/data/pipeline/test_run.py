@@ -207,3 +207,37 @@ def test_workers_give_the_same_output_and_report_as_one_process(tmp_path, monkey
 
 def _without_time(report) -> dict:
     return {k: v for k, v in report.to_dict().items() if k != "seconds"}
+
+
+def test_a_bad_byte_in_a_txt_file_leaves_out_its_paragraph_only(tmp_path):
+    # given four paragraphs, the second with a byte that is not UTF-8 on its second line
+    path = tmp_path / "book.txt"
+    path.write_bytes(b"one\n\ntwo\nt\xffo\n\nthree\n\nfour\n")
+    # when it is run through a recipe
+    report = run_recipe(
+        recipe({"type": "normalize"}), [RecipeInput(path, name="book.txt")], tmp_path / "out"
+    )
+    # then the other three paragraphs come out and the bad line is named
+    assert [r["text"] for r in read_jsonl(tmp_path / "out" / "data.jsonl")] == [
+        "one",
+        "three",
+        "four",
+    ]
+    assert [(e["file"], e["line"]) for e in report.errors.errors] == [("book.txt", 4)]
+    assert "UTF-8" in report.errors.errors[0]["message"]
+
+
+def test_a_bad_byte_in_a_csv_row_leaves_out_that_row_only(tmp_path):
+    # given a CSV whose first data row has a byte that is not UTF-8
+    path = tmp_path / "rows.csv"
+    path.write_bytes(b"text,label\nbad \xff row,x\ngood row,y\n\"two\nlines\",z\n")
+    inputs = [RecipeInput(path, name="rows.csv")]
+    # when the recipe is checked and run
+    check_recipe(recipe({"type": "normalize"}), inputs)
+    report = run_recipe(recipe({"type": "normalize"}), inputs, tmp_path / "out")
+    # then the later rows come out and the bad one is named by its line
+    assert read_jsonl(tmp_path / "out" / "data.jsonl") == [
+        {"text": "good row", "label": "y"},
+        {"text": "two\nlines", "label": "z"},
+    ]
+    assert [(e["file"], e["line"]) for e in report.errors.errors] == [("rows.csv", 2)]
