@@ -1,6 +1,8 @@
 """The `sloughgpt data` command group: `run` applies a recipe (TOML) to input files or
 folders and writes the result to a folder, with a progress line on stderr and the report
-(JSON) on stdout. A bad recipe prints one `error:` line naming the step and field, status 2."""
+(JSON) on stdout. A bad recipe prints one `error:` line naming the step and field, status 2;
+so does an output folder that is, or is inside, an input folder, or that would overwrite an
+input file."""
 
 from __future__ import annotations
 
@@ -42,10 +44,31 @@ def _progress(event) -> None:
     )
 
 
+OUTPUT_FILES = ("data.jsonl", "train.jsonl", "validation.jsonl", "test.jsonl")
+
+
+def _out_clash(out: Path, inputs: list[str]) -> str | None:
+    """Why `out` cannot take the outputs of `inputs`: an output file would be opened for
+    writing (emptied) before the inputs are read, and one inside an input folder would be read
+    as input while it is written."""
+    out = out.resolve()
+    for given in inputs:
+        path = Path(given).resolve()
+        if path.is_dir() and (out == path or path in out.parents):
+            return f"--out {out} is in the input folder {given}; write the outputs elsewhere"
+        if path.parent == out and path.name in OUTPUT_FILES:
+            return f"--out {out} would overwrite the input {given}; write the outputs elsewhere"
+    return None
+
+
 def _run(args: argparse.Namespace) -> int:
     from ml.data.errors import DataFormatError
     from ml.data.pipeline import RecipeError, RecipeInput, load_recipe_toml, run_recipe
 
+    clash = _out_clash(Path(args.out), args.inputs)
+    if clash is not None:
+        print(f"error: {clash}", file=sys.stderr)
+        return 2
     try:
         recipe = load_recipe_toml(args.recipe)
         inputs = [RecipeInput(Path(p), name=Path(p).name) for p in args.inputs]

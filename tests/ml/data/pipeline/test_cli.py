@@ -42,3 +42,26 @@ def test_data_run_with_a_bad_recipe_names_the_step_and_exits_2(tmp_path, capsys)
     # then
     assert code == 2
     assert err.startswith("error: step 2 (regex_filter), field 'pattern': does not compile")
+
+
+def test_data_run_refuses_an_output_folder_inside_an_input_folder(tmp_path, capsys):
+    # given an input folder and an input file named like an output
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text('[[steps]]\ntype = "normalize"\n')
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    write_jsonl(folder / "a.jsonl", [{"text": "a"}])
+    data = write_jsonl(tmp_path / "data.jsonl", [{"text": "b"}])
+    for inputs, out in (
+        ([str(folder)], folder),
+        ([str(folder)], folder / "cleaned"),
+        ([str(data)], tmp_path),
+    ):
+        # when the output folder is the input folder, inside it, or beside data.jsonl
+        code = main(["data", "run", str(recipe), *inputs, "--out", str(out)])
+        _, err = capsys.readouterr()
+        # then it is refused and the inputs are left as they were
+        assert code == 2 and err.startswith("error: --out ")
+    assert read_jsonl(folder / "a.jsonl") == [{"text": "a"}]
+    assert read_jsonl(data) == [{"text": "b"}]
+    assert not (folder / "cleaned").exists()
