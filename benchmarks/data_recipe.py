@@ -210,7 +210,7 @@ def _ref_steps():
     from datasketch import MinHash
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    from ml.data.features.dedup import shingles
+    from ml.data.pipeline.minhash import shingles
     from ml.data.pipeline.ops_dedup import exact_key
     from ml.data.pipeline.ops_text import NormalizeOp, PiiScrubOp
     from ml.data.pipeline.recipe import Normalize, PiiScrub

@@ -1,7 +1,8 @@
 """MinHash signatures for a batch of texts at once, and the compact LSH index near-dedup keeps.
 
-Shingles are the lower-cased word n-grams of a text (words are `\\w+` runs), as in
-`ml.data.features.dedup`. Everything after the regex is NumPy over the whole batch:
+Shingles are the lower-cased word n-grams of a text (words are `\\w+` runs; `shingles` below
+spells the rule out one text at a time, for tests and the benchmark's reference). Everything
+after the regex is NumPy over the whole batch:
 - word hashes: one polynomial hash per word from a prefix sum over the batch's bytes
   (mod 2**64, so a word hashes the same wherever it stands);
 - shingle hashes: the n word hashes combined, 32 bits kept;
@@ -14,7 +15,11 @@ The hashes are fixed (no per-process salt), so a recipe deduplicates the same wa
 
 `KeyIndex` holds the band keys seen so far in sorted NumPy segments (12 bytes a key with its
 record's id), merged as they grow (a log-structured merge), so memory is a flat array per band,
-not a Python object per record."""
+not a Python object per record. `NearDuplicates` is the one near-duplicate rule, used by the
+`dedup_near` step and the `duplicate_cluster` feature alike: its index takes 12 bytes x bands
+per record kept (bands is at most num_perm: about 0.1 KB a record at the default threshold 0.8
+and 128 permutations, up to about 1.5 KB at threshold 0.5 and 1 024), so it grows with the
+number of distinct records, which is what the steps' "constant memory" leaves out."""
 
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 
 _NON_WORD = re.compile(r"\W+")
+_WORD = re.compile(r"\w+")
 _U64 = np.uint64
 _BASE = 0x100000001B3  # odd multiplier of the byte polynomial
 _MIX = (_U64(0xBF58476D1CE4E5B9), _U64(0x94D049BB133111EB))
@@ -85,6 +91,17 @@ def _word_bytes() -> np.ndarray:
 
 
 _WORD_BYTE = _word_bytes()
+
+
+def shingles(text: str, ngram: int) -> set[bytes]:
+    """The lower-cased word n-grams of a text, as `shingle_hashes` hashes them: a text with
+    fewer than `ngram` words is one shingle of all its words; one without words has none."""
+    words = _WORD.findall(text.lower())
+    if not words:
+        return set()
+    if len(words) < ngram:
+        return {" ".join(words).encode()}
+    return {" ".join(words[i : i + ngram]).encode() for i in range(len(words) - ngram + 1)}
 
 
 def shingle_hashes(texts: Sequence[str], ngram: int) -> tuple[np.ndarray, np.ndarray]:
@@ -170,6 +187,7 @@ def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return keys ^ np.arange(bands, dtype=np.uint64)
 
 
+@functools.lru_cache(maxsize=64)  # up to 0.3 s at 1 024 permutations; a preview asks again
 def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows) with bands*rows <= num_perm minimizing the false positive plus false
     negative probability mass around `threshold` (datasketch's rule, equal weights)."""
@@ -183,6 +201,55 @@ def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
             if fp + fn < best_error:
                 best, best_error = (bands, rows), fp + fn
     return best
+
+
+class NearDuplicates:
+    """Near-duplicate detection over a stream of batches: a text is a near duplicate when one
+    of its LSH bands equals a band of an earlier text that was not one (the candidate rule of
+    datasketch's MinHashLSH, `optimal_bands` banding). Texts without words are never
+    duplicates and are not indexed."""
+
+    def __init__(self, threshold: float, num_perm: int, ngram: int):
+        self.ngram = ngram
+        self.bands, self.rows = optimal_bands(threshold, num_perm)
+        self.index = [KeyIndex() for _ in range(self.bands)]
+
+    @property
+    def bytes_per_record(self) -> int:
+        return 12 * self.bands
+
+    def assign(self, texts: Sequence[str], ids: np.ndarray) -> np.ndarray:
+        """For each text, the id of the earlier text it duplicates, or -1; the others (with
+        words) are indexed under their `ids` (uint32)."""
+        match = np.full(len(texts), -1, dtype=np.int64)
+        if not len(texts):
+            return match
+        # Permutations past bands * rows would decide nothing: they are not computed.
+        sigs, present = signatures(texts, self.bands * self.rows, self.ngram)
+        keys = band_keys(sigs, self.bands, self.rows)  # (n, bands)
+        for b, index in enumerate(self.index):
+            found, rep = index.lookup(keys[:, b])
+            take = found & (match < 0)
+            match[take] = rep[take]
+        batch: list[dict[int, int]] = [{} for _ in range(self.bands)]
+        new = []
+        key_rows = keys.tolist()
+        id_list = ids.tolist()
+        for j in np.flatnonzero(present).tolist():
+            if match[j] < 0:
+                for b, key in enumerate(key_rows[j]):
+                    rep = batch[b].get(key, -1)
+                    if rep >= 0:
+                        match[j] = rep
+                        break
+            if match[j] < 0:
+                for b, key in enumerate(key_rows[j]):
+                    batch[b].setdefault(key, id_list[j])
+                new.append(j)
+        kept = np.asarray(ids, dtype=np.uint32)[new]
+        for b, index in enumerate(self.index):
+            index.add(keys[new, b], kept)
+        return match
 
 
 class KeyIndex:

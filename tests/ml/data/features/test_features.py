@@ -71,3 +71,36 @@ def test_comparing_two_materializations_names_the_shifted_feature(tmp_path):
     # then
     assert result["chars"]["shifted"] is True
     assert result["language"]["shifted"] is False
+
+
+def test_duplicate_cluster_follows_the_dedup_step_on_texts_without_words(tmp_path):
+    # given texts without words (which dedup_near never drops) and a pair of near copies
+    from ml.data.pipeline import RecipeInput, parse_recipe, run_recipe
+
+    base = "the quick brown fox jumps over the lazy dog while the cat sleeps in the warm sun"
+    texts = ["", "", "!!!", "...", base, base + " today"]
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join('{"text": %s}\n' % repr(t).replace("'", '"') for t in texts))
+    # when the feature is computed and the step runs
+    clusters = _compute(["duplicate_cluster"], texts)["duplicate_cluster"]
+    report = run_recipe(parse_recipe({"steps": [{"type": "dedup_near"}]}),
+                        [RecipeInput(data)], tmp_path / "out")
+    # then each wordless text is its own cluster, and the copy joins its original, as the
+    # step keeps the four and drops the copy
+    assert clusters == [0, 1, 2, 3, 4, 4]
+    assert report.steps[0].dropped == {"near duplicate": 1}
+
+
+def test_language_feature_is_the_language_filters_answer_on_a_long_text():
+    # given a text whose first 4 KB are French and the rest much longer English
+    from ml.data.pipeline.langid import classify_batch
+
+    text = "Bonjour, je suis très content de vous voir aujourd'hui. " * 80 + (
+        "This is a long English passage about the weather and the garden. " * 400
+    )
+    # when the feature is computed
+    values = _compute(["language", "language_confidence"], [text])
+    # then it is what the filter decides for the same text
+    language, confidence = classify_batch([text])[0]
+    assert values["language"] == [language] == ["fr"]
+    assert values["language_confidence"] == [round(confidence, 6)]

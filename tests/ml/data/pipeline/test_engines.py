@@ -6,9 +6,8 @@ from __future__ import annotations
 import numpy as np
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from ml.data.features.dedup import shingles
 from ml.data.pipeline.langid import classify_batch
-from ml.data.pipeline.minhash import KeyIndex, signatures
+from ml.data.pipeline.minhash import KeyIndex, shingles, signatures
 from tests.ml.data.pipeline.factories import english
 
 
