@@ -12,7 +12,9 @@ ones (1%). Both sides run the same recipe: normalize -> length filter (>= 200 ch
 language filter (en) -> exact dedup -> near dedup (Jaccard 0.8, 128 permutations, word
 3-grams) -> PII scrub -> split 90/5/5, writing JSON lines. Ours runs the record-by-record
 steps at the start (normalize, length, language) in one worker process beside the one that
-reads, deduplicates and writes (two processes for two cores). The reference uses `datasets`
+reads, deduplicates and writes (two processes for two cores, as the CLI runs it), and again
+in a single process (workers=0, as the web app's worker runs a recipe), reported beside it as
+`single_process_*`. The reference uses `datasets`
 map/filter with num_proc=2 (the normalize and PII functions are ours, so only the framework
 and the dedup differ), py3langid per record, datasketch MinHash + MinHashLSH. Each side runs
 in its own process; peak RSS is the peak of that process's and its workers' summed RSS.
@@ -183,7 +185,7 @@ def injected(corpus: Path) -> dict[str, set[int]]:
 # --- the two implementations ---------------------------------------------------------------
 
 
-def run_ours(corpus: Path, out_dir: Path) -> dict:
+def run_ours(corpus: Path, out_dir: Path, workers: int) -> dict:
     from ml.data.pipeline import RecipeInput, parse_recipe, run_recipe
 
     removed: dict[str, set[int]] = {}
@@ -193,7 +195,7 @@ def run_ours(corpus: Path, out_dir: Path) -> dict:
 
     started = time.perf_counter()
     report = run_recipe(
-        parse_recipe(RECIPE), [RecipeInput(corpus)], out_dir, on_drop=on_drop, workers=1
+        parse_recipe(RECIPE), [RecipeInput(corpus)], out_dir, on_drop=on_drop, workers=workers
     )
     seconds = time.perf_counter() - started
     near = report.steps[4].stats
@@ -331,7 +333,7 @@ def child(args: argparse.Namespace) -> None:
     rss = PeakRss()
     try:
         if args.impl == "ours":
-            result = run_ours(args.corpus, out)
+            result = run_ours(args.corpus, out, args.workers)
         else:
             result = run_reference(args.corpus, out, out / "cache")
         result["peak_rss_mb"] = rss.stop_mb()
@@ -353,6 +355,7 @@ def main() -> None:
     parser.add_argument("--skip-reference", action="store_true", help="measure ours only")
     parser.add_argument("--impl", choices=["ours", "reference"], help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     if args.impl:
@@ -364,7 +367,7 @@ def main() -> None:
     mb = corpus.stat().st_size / 1e6
     kinds = injected(corpus)
 
-    def measure(impl: str) -> dict:
+    def measure(impl: str, workers: int = 1) -> dict:
         cmd = [
             sys.executable,
             __file__,
@@ -374,17 +377,22 @@ def main() -> None:
             str(corpus),
             "--work",
             str(args.work),
+            "--workers",
+            str(workers),
         ]
         done = subprocess.run(cmd, check=True, capture_output=True, text=True)
         return json.loads(done.stdout.strip().splitlines()[-1])
 
     ours = measure("ours")
+    single = measure("ours", workers=0)
     line = {
         "benchmark": "data_recipe",
         "input_mb": round(mb, 1),
         "records": sum(len(v) for v in kinds.values()),
         "mb_per_s": round(mb / ours["seconds"], 2),
         "peak_rss_mb": round(ours["peak_rss_mb"]),
+        "single_process_mb_per_s": round(mb / single["seconds"], 2),
+        "single_process_peak_rss_mb": round(single["peak_rss_mb"]),
         "clusters": ours["clusters"],
         **quality(ours, kinds),
         "outputs": ours["outputs"],
@@ -397,6 +405,7 @@ def main() -> None:
                 "ref_mb_per_s": round(mb / ref["seconds"], 2),
                 "ref_peak_rss_mb": round(ref["peak_rss_mb"]),
                 "speed_ratio": round(ref["seconds"] / ours["seconds"], 2),
+                "single_process_speed_ratio": round(ref["seconds"] / single["seconds"], 2),
                 **{f"ref_{k}": v for k, v in ref_quality.items()},
             }
         )

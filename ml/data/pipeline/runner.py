@@ -1,7 +1,10 @@
 """Running a recipe: inputs are read as a stream of record batches, each batch goes through
-every step in turn, and what comes out is appended to the output files. Only one batch (plus
-the compact dedup indexes and a sample's reservoir) is held at a time, so memory does not grow
-with the input. `preview_recipe` runs the same steps over the first records only."""
+every step in turn, and what comes out is appended to the output files. Memory is one batch
+plus what some steps keep: the dedup indexes grow with the records they keep (12 bytes each
+for exact, 12 bytes x bands for near: about 0.1 KB at the defaults, up to about 1.5 KB; see
+the step's `index_bytes_per_record`), a sample of n holds its n records (at most 100 000),
+and a .json input is parsed whole; everything else does not grow with the input.
+`preview_recipe` runs the same steps over the first records only."""
 
 from __future__ import annotations
 
