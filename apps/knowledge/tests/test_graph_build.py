@@ -179,3 +179,59 @@ def test_deleting_a_document_takes_its_edges_from_the_remaining_entities_degree(
     # then
     nodes = {node["name"]: node["degree"] for node in client.get(f"/api/v1/collections/{collection.pk}/graph/").json()["nodes"]}
     assert nodes == {"Noah Keller": 1, "Lyon": 1}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_document_deleted_while_its_graph_is_stored_goes_with_no_entity_left(
+        make_user, make_collection, make_ready_document, monkeypatch):
+    import threading
+
+    from django.db import connection
+
+    from apps.knowledge import services
+    from apps.rag.services import document_delete
+
+    # given a build that holds its collection's lock until a delete of its document waits
+    user = make_user()
+    collection = make_collection(user)
+    document = make_ready_document(collection, "a.txt", ["Noah Keller lives in Lyon."])
+    locked, errors = threading.Event(), []
+    lock = services.collection_lock
+
+    def lock_then_let_the_delete_queue(*, collection_id):
+        found = lock(collection_id=collection_id)
+        if locked.is_set():
+            return found  # the delete's own lock
+        locked.set()
+        with connection.cursor() as cursor:
+            for _ in range(600):  # until the delete waits on a lock (or it never will)
+                cursor.execute("SELECT pg_stat_clear_snapshot()")  # else one snapshot per transaction
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                               " AND datname = current_database()")
+                if cursor.fetchone()[0]:
+                    break
+                threading.Event().wait(0.05)
+        return found
+
+    monkeypatch.setattr(services, "collection_lock", lock_then_let_the_delete_queue)
+
+    def run(work) -> None:
+        try:
+            work()
+        except Exception as exc:  # noqa: BLE001 (reported by the assertion below)
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    # when the document is deleted while its graph is being stored
+    build = threading.Thread(target=run, args=(lambda: services.document_graph_build(document_id=document.pk),))
+    build.start()
+    locked.wait()
+    delete = threading.Thread(target=run, args=(lambda: document_delete(user=user, document_id=document.pk),))
+    delete.start()
+    build.join()
+    delete.join()
+    # then both finish (no deadlock, no foreign key error), and nothing of its graph is left
+    assert errors == []
+    assert not Document.objects.filter(pk=document.pk).exists()
+    assert not Entity.objects.filter(collection=collection).exists()
