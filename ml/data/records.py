@@ -190,8 +190,15 @@ def _read_jsonl(
 
 
 def _read_json(file: Path, name: str, columns: Columns, on_error: ErrorHandler) -> Iterator[Record]:
-    # A JSON array is decoded element by element so each record keeps its line number.
-    text = file.read_text(encoding="utf-8")
+    for value, line_no in iter_json_array(file.read_text(encoding="utf-8"), name, on_error):
+        record = _from_value(value, name, line_no, columns, on_error)
+        if record is not None:
+            yield record
+
+
+def iter_json_array(text: str, name: str, on_error: ErrorHandler) -> Iterator[tuple[object, int]]:
+    """Each element of a JSON array document with the line it starts on, decoded element by
+    element (the text itself is whole in memory). A syntax error is reported and ends the file."""
     decoder = json.JSONDecoder()
     pos = _skip_space(text, 0)
     if pos >= len(text) or text[pos] != "[":
@@ -207,9 +214,7 @@ def _read_json(file: Path, name: str, columns: Columns, on_error: ErrorHandler) 
         except json.JSONDecodeError as exc:
             on_error(DataFormatError(name, exc.lineno, f"invalid JSON: {exc.msg}"))
             return
-        record = _from_value(value, name, line_no, columns, on_error)
-        if record is not None:
-            yield record
+        yield value, line_no
         pos = _skip_space(text, pos)
         if pos < len(text) and text[pos] == ",":
             pos = _skip_space(text, pos + 1)

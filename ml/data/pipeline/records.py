@@ -18,7 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ml.data.errors import DataFormatError
-from ml.data.records import TXT_CHUNK_CHARS, Columns, display_name, list_files
+from ml.data.records import (
+    TXT_CHUNK_CHARS,
+    Columns,
+    display_name,
+    iter_json_array,
+    list_files,
+)
 
 ErrorHandler = Callable[[DataFormatError], None]
 DEFAULT_COLUMNS = Columns()
@@ -153,8 +159,9 @@ class InputReader:
                     yield data, name, line_no
 
     def _json(self, file: Path, name: str) -> Iterator[tuple[dict, str, int]]:
-        # A JSON array is one document: it is read and parsed whole, so a .json input takes
-        # memory in proportion to its size (records.py reads it the same way); .jsonl streams.
+        # A JSON array is one document: it is read whole, so a .json input takes memory in
+        # proportion to its size; .jsonl streams. Elements are numbered by the line they start
+        # on, as dataset validation (ml.data.records) numbers them.
         raw = file.read_bytes()
         self.bytes_read += len(raw)
         try:
@@ -163,18 +170,10 @@ class InputReader:
             line = raw.count(b"\n", 0, exc.start) + 1
             self.on_error(DataFormatError(name, line, "not UTF-8 text (a .json array is read whole)"))
             return
-        try:
-            values = json.loads(text)
-        except json.JSONDecodeError as exc:
-            self.on_error(DataFormatError(name, exc.lineno, f"invalid JSON: {exc.msg}"))
-            return
-        if not isinstance(values, list):
-            self.on_error(DataFormatError(name, 1, "expected a JSON array of records"))
-            return
-        for number, value in enumerate(values, start=1):
-            data = self._as_record(value, name, number)
+        for value, line in iter_json_array(text, name, self.on_error):
+            data = self._as_record(value, name, line)
             if data is not None:
-                yield data, name, number
+                yield data, name, line
 
     def _csv(self, file: Path, name: str) -> Iterator[tuple[dict, str, int]]:
         with open(file, "rb") as f:

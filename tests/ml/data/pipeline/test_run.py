@@ -241,3 +241,22 @@ def test_a_bad_byte_in_a_csv_row_leaves_out_that_row_only(tmp_path):
         {"text": "two\nlines", "label": "z"},
     ]
     assert [(e["file"], e["line"]) for e in report.errors.errors] == [("rows.csv", 2)]
+
+
+def test_a_json_array_input_names_records_by_the_line_dataset_validation_gives(tmp_path):
+    # given a .json array whose third record (on line 6) has no text column
+    from ml.data.records import iter_records
+
+    path = tmp_path / "rows.json"
+    path.write_text('[\n  {"text": "one"},\n  {"text": "two",\n   "n": 2},\n\n  {"title": 3}\n]\n')
+    # when a recipe's length filter runs over it and the dataset is validated
+    report = run_recipe(
+        recipe({"type": "length_filter", "min": 1, "field": "text"}),
+        [RecipeInput(path, name="rows.json")],
+        tmp_path / "out",
+    )
+    validation = []
+    list(iter_records(path, on_error=validation.append))
+    # then both name the same line for the same record
+    assert [(e["file"], e["line"]) for e in report.errors.errors] == [("rows.json", 6)]
+    assert [(e.file, e.line) for e in validation] == [("rows.json", 6)]
