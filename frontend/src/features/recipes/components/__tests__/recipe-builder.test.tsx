@@ -153,6 +153,7 @@ describe('RecipeBuilder', () => {
               records_in: 4,
               records_out: 4,
               records: [{ text: 'a b' }],
+              stopped: false,
             },
             {
               index: 1,
@@ -160,6 +161,7 @@ describe('RecipeBuilder', () => {
               records_in: 4,
               records_out: 3,
               records: [{ text: 'a b' }],
+              stopped: false,
             },
           ],
         }),
@@ -184,6 +186,49 @@ describe('RecipeBuilder', () => {
     await user.click(screen.getByRole('button', { name: 'Remove step 2' }));
     expect(screen.queryByTestId('step-preview')).not.toBeInTheDocument();
     expect(screen.getByText('The steps changed since the last preview.')).toBeInTheDocument();
+  });
+
+  it('says which steps the preview’s time budget ran out in', SLOW, async () => {
+    // given
+    fakeApi({
+      'POST /api/v1/recipes/preview/': () =>
+        jsonResponse({
+          steps: [
+            {
+              index: 0,
+              type: 'normalize',
+              records_in: 900,
+              records_out: 900,
+              records: [],
+              stopped: false,
+            },
+            {
+              index: 1,
+              type: 'dedup_near',
+              records_in: 300,
+              records_out: 280,
+              records: [],
+              stopped: true,
+            },
+          ],
+        }),
+    });
+    const { user } = renderBuilder();
+    await addStep(user, 'Normalize');
+    await addStep(user, 'Near-duplicate removal');
+    await screen.findByRole('option', { name: 'v1 · poems.txt' });
+    await user.click(screen.getByRole('button', { name: 'Add input' }));
+    // when
+    await user.click(screen.getByRole('button', { name: 'Preview' }));
+    // then
+    const steps = screen.getAllByTestId('recipe-step');
+    expect(await within(steps[1]!).findByText('Preview: 300 in → 280 out')).toBeInTheDocument();
+    expect(
+      within(steps[1]!).getByText(
+        'Preview stopped after the time budget; showing what was reached.',
+      ),
+    ).toBeInTheDocument();
+    expect(within(steps[0]!).queryByText(/Preview stopped/)).not.toBeInTheDocument();
   });
 
   it('names a problem with the inputs, which no step shows, above the buttons', SLOW, async () => {
