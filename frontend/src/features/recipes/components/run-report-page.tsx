@@ -17,6 +17,7 @@ import { Button } from '../../../components/ui/button';
 import { FormError } from '../../../components/ui/form';
 import { formatDateTime } from '../../../lib/format';
 import { formatBytes } from '../../../lib/format-bytes';
+import { useRecipeGone } from '../api/get-recipe';
 import { runReport, useRecipeRun } from '../api/get-recipe-run';
 import { isActive } from '../api/get-recipe-runs';
 import { useRecipeRunAction } from '../api/recipe-run-action';
@@ -152,7 +153,7 @@ function Report({ report }: { report: RunReport }) {
   );
 }
 
-function RunActions({ run }: { run: RecipeRun }) {
+function RunActions({ run, recipeGone }: { run: RecipeRun; recipeGone: boolean }) {
   const navigate = useNavigate();
   const action = useRecipeRunAction();
   return (
@@ -161,6 +162,10 @@ function RunActions({ run }: { run: RecipeRun }) {
         <Button variant="danger" onClick={() => action.mutate({ runId: run.id, action: 'cancel' })}>
           Cancel
         </Button>
+      ) : recipeGone ? (
+        <span className={muted.small} data-testid="rerun-unavailable">
+          Cannot run again: its recipe was deleted or is no longer shared with you.
+        </span>
       ) : (
         <Button
           onClick={() =>
@@ -183,10 +188,11 @@ export function RunReportPage({ runId }: { runId: number }) {
   const run = useRecipeRun(runId);
   const data = run.data;
   const report = data ? runReport(data) : null;
+  const recipeGone = useRecipeGone(data?.recipe);
   return (
     <Page
       title={data ? `Run of “${data.recipe_name}”` : 'Recipe run'}
-      actions={data && <RunActions run={data} />}
+      actions={data && <RunActions run={data} recipeGone={recipeGone} />}
     >
       <QueryState query={run} loading="Loading the run…" failure="Could not load the run.">
         {data && (
@@ -195,8 +201,12 @@ export function RunReportPage({ runId }: { runId: number }) {
               <p>
                 <RunStatusBadge run={data} />{' '}
                 <span className={muted.text}>
-                  <Link to={`/recipes/${data.recipe}`}>{data.recipe_name}</Link> version{' '}
-                  {data.recipe_version} · started{' '}
+                  {recipeGone ? (
+                    <span data-testid="run-recipe">{data.recipe_name} (no longer available)</span>
+                  ) : (
+                    <Link to={`/recipes/${data.recipe}`}>{data.recipe_name}</Link>
+                  )}{' '}
+                  version {data.recipe_version} · started{' '}
                   <time dateTime={data.created_at}>{formatDateTime(data.created_at)}</time>
                 </span>
               </p>

@@ -120,4 +120,33 @@ describe('RunReportPage', () => {
     expect(screen.getByRole('button', { name: 'Re-run' })).toBeInTheDocument();
     socket.close();
   });
+
+  it('names a deleted recipe without a link and does not offer to run it again', SLOW, async () => {
+    // given: the recipe was deleted; the run keeps its name and steps under the old id
+    vi.stubGlobal(
+      'fetch',
+      vi.fn<typeof fetch>((input) => {
+        const { pathname } = new URL(input as string, 'http://test');
+        return Promise.resolve(
+          pathname === '/api/v1/recipe-runs/5/'
+            ? jsonResponse(finished)
+            : jsonResponse({ error: { code: 'not_found', message: 'Not found.' } }, 404),
+        );
+      }),
+    );
+    // when
+    renderWithProviders(
+      <MemoryRouter>
+        <RunReportPage runId={5} />
+      </MemoryRouter>,
+    );
+    // then
+    expect(await screen.findByTestId('rerun-unavailable')).toHaveTextContent(
+      'its recipe was deleted or is no longer shared with you',
+    );
+    expect(screen.getByTestId('run-recipe')).toHaveTextContent('clean (no longer available)');
+    expect(screen.queryByRole('link', { name: 'clean' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Re-run' })).not.toBeInTheDocument();
+    expect(screen.getByTestId('run-report')).toBeInTheDocument();
+  });
 });
