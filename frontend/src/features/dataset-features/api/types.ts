@@ -6,8 +6,6 @@ import type { components } from '../../../lib/api-types';
 
 type Schemas = components['schemas'];
 
-export type FeatureGroup = Schemas['FeatureGroup'];
-export type FeatureDefinition = Schemas['FeatureDefinition'];
 export type FeatureShift = Schemas['FeatureShift'];
 export type VersionRecords = Schemas['DatasetVersionRecords'];
 export type VersionRecord = Schemas['DatasetVersionRecord'];

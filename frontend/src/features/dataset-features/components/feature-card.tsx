@@ -6,7 +6,8 @@ import card from '../../../components/card.module.css';
 import muted from '../../../components/muted.module.css';
 import terms from '../../../components/term-list.module.css';
 import { formatChartValue } from '../../../components/ui/line-chart';
-import type { FeatureDefinition, FeatureStatistics } from '../api/types';
+import type { FeatureDefinition } from '../../../lib/api/get-feature-groups';
+import type { FeatureStatistics } from '../api/types';
 import styles from './features.module.css';
 import { Histogram } from './histogram';
 

@@ -9,13 +9,11 @@ import { QueryState } from '../../../components/query-state';
 import stack from '../../../components/stack.module.css';
 import table from '../../../components/table.module.css';
 import { Button } from '../../../components/ui/button';
-import { useFeatureGroups } from '../api/get-feature-groups';
+import { isNumberFeature, useFeatureGroups } from '../../../lib/api/get-feature-groups';
 import { type FeatureRange, RECORDS_PAGE, useVersionRecords } from '../api/get-version-records';
 import { useVersionFeatures } from '../api/get-version-features';
 import { browsedRecord, featureValue, recordText } from '../utils/record-text';
 import styles from './features.module.css';
-
-const NUMERIC = new Set(['int', 'float']);
 
 export function RecordsBrowser({ versionId }: { versionId: number }) {
   const groups = useFeatureGroups();
@@ -26,7 +24,7 @@ export function RecordsBrowser({ versionId }: { versionId: number }) {
   const computed = (features.data ?? [])
     .filter((m) => m.status === 'succeeded')
     .flatMap((m) => Object.keys(m.statistics));
-  const numeric = computed.filter((name) => NUMERIC.has(dtypes.get(name) ?? ''));
+  const numeric = computed.filter((name) => isNumberFeature(dtypes.get(name)));
   const shown = computed.filter((name) => dtypes.get(name) !== 'vector');
 
   const [draft, setDraft] = useState<FeatureRange>({ feature: '', min: '', max: '' });

@@ -9,6 +9,7 @@ import card from '../../../components/card.module.css';
 import muted from '../../../components/muted.module.css';
 import { Button } from '../../../components/ui/button';
 import { type DraftStep, type OptionSpec, stepSpec } from '../utils/steps';
+import { FeatureSelect } from './feature-select';
 import styles from './recipes.module.css';
 
 interface StepCardProps {
@@ -54,7 +55,9 @@ function OptionField({
   return (
     <label>
       {option.label}
-      {option.kind === 'choice' ? (
+      {option.kind === 'feature' ? (
+        <FeatureSelect value={String(value)} label={label} invalid={invalid} onChange={onChange} />
+      ) : option.kind === 'choice' ? (
         <select
           aria-label={label}
           aria-invalid={invalid}

@@ -19,8 +19,12 @@ export type StepType =
   | 'split'
   | 'mix';
 
-/** How an option is edited and sent: a number, text, a yes/no, one of a few, or a list. */
-export type OptionKind = 'bool' | 'int' | 'float' | 'text' | 'choice' | 'list' | 'numberList';
+/**
+ * How an option is edited and sent: a number, text, a yes/no, one of a few, a list, or a
+ * number feature of the registry (picked from `GET /api/v1/feature-groups/`, sent as its name).
+ */
+export type OptionKind =
+  'bool' | 'int' | 'float' | 'text' | 'choice' | 'list' | 'numberList' | 'feature';
 
 export interface OptionSpec {
   name: string;
@@ -112,7 +116,7 @@ export const STEP_SPECS: readonly StepSpec[] = [
     label: 'Feature filter',
     description: 'Keeps records whose feature value is within the bounds.',
     options: [
-      { name: 'feature', label: 'Feature', kind: 'text', initial: 'words' },
+      { name: 'feature', label: 'Feature', kind: 'feature', initial: 'words' },
       { name: 'min', label: 'Minimum', kind: 'float', initial: '' },
       { name: 'max', label: 'Maximum', kind: 'float', initial: '' },
     ],

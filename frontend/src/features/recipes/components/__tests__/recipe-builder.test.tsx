@@ -100,6 +100,51 @@ describe('RecipeBuilder', () => {
     });
   });
 
+  it('offers the registry’s number features for a feature filter', SLOW, async () => {
+    // given
+    const feature = (name: string, dtype: string) => ({
+      name,
+      dtype,
+      version: 1,
+      description: `${name} of the text`,
+      scope: 'record',
+    });
+    const sent = fakeApi({
+      'GET /api/v1/feature-groups/': () =>
+        jsonResponse([
+          {
+            name: 'basic',
+            features: [feature('words', 'int'), feature('language', 'str')],
+          },
+          {
+            name: 'personality',
+            features: [feature('vader_compound', 'float')],
+          },
+          { name: 'embedding', features: [feature('embedding', 'vector')] },
+        ]),
+      'POST /api/v1/recipes/': () => jsonResponse({ id: 9, name: 'calm', version: 1 }, 201),
+    });
+    const { user, onSaved } = renderBuilder();
+    await user.type(screen.getByLabelText('Name'), 'calm');
+    await addStep(user, 'Feature filter');
+    const select = screen.getByLabelText('Step 1 Feature');
+    await within(select).findByRole('option', { name: 'vader_compound' });
+    // when
+    await user.selectOptions(select, 'vader_compound');
+    await user.type(screen.getByLabelText('Step 1 Minimum'), '0.2');
+    await user.click(screen.getByRole('button', { name: 'Create recipe' }));
+    // then
+    expect(
+      within(select)
+        .getAllByRole('option')
+        .map((option) => option.textContent),
+    ).toEqual(['words', 'vader_compound']);
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+    expect(sent.find((request) => request.method === 'POST')?.body).toMatchObject({
+      steps: [{ type: 'feature_filter', feature: 'vader_compound', min: 0.2 }],
+    });
+  });
+
   it('removes a step', SLOW, async () => {
     // given
     fakeApi({});
