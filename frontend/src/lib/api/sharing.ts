@@ -8,7 +8,7 @@ import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/r
 import { api, type ApiRequestBody, type ApiResponse } from '../api-client';
 
 export type ShareKind =
-  'dataset' | 'experiment' | 'model' | 'collection' | 'personality' | 'conversation';
+  'dataset' | 'experiment' | 'model' | 'collection' | 'personality' | 'conversation' | 'recipe';
 export type Visibility = ApiResponse<'/api/v1/sharing/{kind}/{object_id}/', 'get', 200>;
 export type ShareInput = ApiRequestBody<'/api/v1/sharing/{kind}/{object_id}/shares/', 'post'>;
 export type MoveInput = ApiRequestBody<'/api/v1/sharing/{kind}/{object_id}/move/', 'post'>;

@@ -1,6 +1,6 @@
 /**
  * One recipe (`/recipes/:id`), or a new one (`/recipes/new`): the builder, and for a saved
- * recipe the Run button and its runs with live progress. Runs arrive live on the
+ * recipe the Run and Share buttons and its runs with live progress. Runs arrive live on the
  * notifications socket.
  */
 import { useState } from 'react';
@@ -9,6 +9,7 @@ import { useNavigate } from 'react-router';
 import { Page } from '../../../components/page';
 import { QueryState } from '../../../components/query-state';
 import section from '../../../components/section.module.css';
+import { ShareDialog } from '../../../components/sharing/share-dialog';
 import { Button } from '../../../components/ui/button';
 import { ConfirmDialog } from '../../../components/ui/dialog';
 import { useToast } from '../../../components/ui/toast';
@@ -52,6 +53,7 @@ function RecipeDetail({ recipe }: { recipe: Recipe }) {
       <Button variant="primary" onClick={() => setRunOpen(true)}>
         Run recipe
       </Button>
+      <ShareDialog kind="recipe" id={recipe.id} />
       {allows(recipe.access_role, 'delete') && (
         <Button variant="ghost" onClick={() => setDeleting(true)}>
           Delete recipe
