@@ -29,7 +29,7 @@ frontend/node_modules/.installed: frontend/package.json frontend/package-lock.js
 	$(NPM) ci --no-audit --no-fund
 	touch $@
 
-# What the benchmarks need beyond the tests (MLflow's own server, to compare against).
+# What the benchmarks need beyond the tests (MLflow's own server and datasketch, to compare against).
 bench-deps: venv
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 
