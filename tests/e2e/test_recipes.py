@@ -1,8 +1,8 @@
 """A data recipe in a real browser against the full stack (daphne, worker, WebSockets): upload a
 small dataset, build normalize -> length filter -> exact dedup in the builder, preview the
 records after each step, create and run it, watch the run finish, read its per-step report,
-open the new dataset version with its lineage, compute its features and browse its records by
-them."""
+run it again from there and see the second run succeed, open the new dataset version with its
+lineage, compute its features and browse its records by them."""
 
 import json
 import re
@@ -90,6 +90,18 @@ def test_a_three_step_recipe_is_built_previewed_run_and_reported(stack_page, mak
     expect(steps.nth(1)).to_contain_text(re.compile(r"2\. Length filter\s*6\s*5"))
     expect(steps.nth(2)).to_contain_text(re.compile(r"3\. Exact deduplication\s*5\s*3"))
     page.screenshot(path=str(screenshot_dir / "recipe-report.png"), full_page=True)
+
+    # when they run it again from the report
+    first_run = page.url
+    page.get_by_role("button", name="Re-run").click()
+
+    # then the second run opens, finishes on the worker and reports the same steps
+    expect(page).not_to_have_url(first_run)
+    expect(page).to_have_url(re.compile(r"/recipe-runs/\d+$"))
+    expect(page.get_by_test_id("run-status")).to_have_text("succeeded", timeout=120_000)
+    expect(steps).to_have_count(3)
+    expect(steps.nth(2)).to_contain_text(re.compile(r"3\. Exact deduplication\s*5\s*3"))
+    expect(page.get_by_test_id("run-outputs")).to_contain_text("tidy speeches data v")
 
     # and the new dataset version names the recipe and the run that made it
     page.get_by_test_id("run-outputs").get_by_role("link").first.click()
