@@ -134,7 +134,7 @@ class Mix:
     seed: int = 0
 
 
-Step = Union[
+STEP_CLASSES = (
     Normalize,
     LengthFilter,
     LanguageFilter,
@@ -147,24 +147,9 @@ Step = Union[
     Template,
     Split,
     Mix,
-]
-STEP_TYPES: dict[str, type] = {
-    cls.type: cls
-    for cls in (
-        Normalize,
-        LengthFilter,
-        LanguageFilter,
-        RegexFilter,
-        FeatureFilter,
-        Sample,
-        DedupExact,
-        DedupNear,
-        PiiScrub,
-        Template,
-        Split,
-        Mix,
-    )
-}
+)
+Step = Union[STEP_CLASSES]
+STEP_TYPES: dict[str, type] = {cls.type: cls for cls in STEP_CLASSES}
 # Steps that rewrite a record's text: values materialized before them no longer describe it.
 TEXT_CHANGING = ("normalize", "pii_scrub", "template")
 
