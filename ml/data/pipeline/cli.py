@@ -2,7 +2,9 @@
 folders and writes the result to a folder, with a progress line on stderr and the report
 (JSON) on stdout. A bad recipe prints one `error:` line naming the step and field, status 2;
 so does an output folder that is, or is inside, an input folder, or that would overwrite an
-input file."""
+input file. `features` computes feature groups of one input into a Parquet file (a row per
+record, in the order a recipe reads them) and prints each feature's statistics, or, with
+`--compare`, which features shifted against another such file."""
 
 from __future__ import annotations
 
@@ -33,6 +35,18 @@ def register(subparsers) -> None:
         "(0: everything in one process; default: one fewer than the CPUs, at most 3)",
     )
     run.set_defaults(func=_run)
+    features = actions.add_parser(
+        "features", help="compute feature groups of an input into Parquet, print their statistics"
+    )
+    features.add_argument("input", metavar="INPUT", help=".jsonl/.json/.csv/.txt file or folder")
+    features.add_argument(
+        "--groups", default="basic", help="comma-separated: basic, dedup, personality, embedding"
+    )
+    features.add_argument("--out", required=True, metavar="FILE.parquet", help="the feature rows")
+    features.add_argument(
+        "--compare", metavar="OTHER.parquet", help="also test which features shifted against it"
+    )
+    features.set_defaults(func=_features)
 
 
 def _progress(event) -> None:
@@ -85,4 +99,37 @@ def _run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(file=sys.stderr)
     print(json.dumps(report.to_dict(), indent=2))
+    return 0
+
+
+def _features(args: argparse.Namespace) -> int:
+    from ml.data.errors import DataFormatError
+    from ml.data.features.materialize import compare, materialize, statistics
+    from ml.data.features.registry import GROUPS
+    from ml.data.pipeline import RecipeInput
+    from ml.data.pipeline.records import iter_texts
+
+    groups = [g.strip() for g in args.groups.split(",") if g.strip()]
+    unknown = [g for g in groups if g not in GROUPS]
+    if unknown or not groups:
+        print(f"error: --groups: unknown {', '.join(unknown) or '(none given)'}; "
+              f"choose from {', '.join(GROUPS)}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    if out.suffix != ".parquet":
+        print("error: --out must name a .parquet file", file=sys.stderr)
+        return 2
+    names = [name for group in groups for name in GROUPS[group]]
+    source = Path(args.input)
+    try:
+        rows = materialize(iter_texts(RecipeInput(source, name=source.name)), names, out,
+                           on_progress=lambda n: print(f"\r{n:,} records", end="", file=sys.stderr))
+        print(file=sys.stderr)
+        result = {"records": rows, "statistics": statistics(out)}
+        if args.compare:
+            result["compare"] = compare(out, Path(args.compare))
+    except (DataFormatError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2, default=float))
     return 0

@@ -65,3 +65,33 @@ def test_data_run_refuses_an_output_folder_inside_an_input_folder(tmp_path, caps
     assert read_jsonl(folder / "a.jsonl") == [{"text": "a"}]
     assert read_jsonl(data) == [{"text": "b"}]
     assert not (folder / "cleaned").exists()
+
+
+def test_data_features_prints_statistics_and_what_shifted(tmp_path, capsys):
+    # given two inputs whose records differ in length
+    short = write_jsonl(tmp_path / "short.jsonl", [{"text": f"hi {i}"} for i in range(40)])
+    long = write_jsonl(
+        tmp_path / "long.jsonl", [{"text": "a much longer record " * (3 + i % 5)} for i in range(40)]
+    )
+    main(["data", "features", str(short), "--out", str(tmp_path / "short.parquet")])
+    capsys.readouterr()
+    # when the second is featurized and compared with the first
+    code = main(["data", "features", str(long), "--groups", "basic",
+                 "--out", str(tmp_path / "long.parquet"), "--compare", str(tmp_path / "short.parquet")])
+    result = json.loads(capsys.readouterr().out)
+    # then its statistics are per record and the length features are the ones that shifted
+    assert code == 0 and result["records"] == 40
+    assert result["statistics"]["words"]["min"] == 12
+    assert result["compare"]["chars"]["shifted"] is True
+
+
+def test_data_features_refuses_an_unknown_group(tmp_path, capsys):
+    # given
+    data = write_jsonl(tmp_path / "data.jsonl", [{"text": "a"}])
+    # when
+    code = main(["data", "features", str(data), "--groups", "basic,moods",
+                 "--out", str(tmp_path / "f.parquet")])
+    # then
+    assert code == 2
+    assert "--groups: unknown moods" in capsys.readouterr().err
+    assert not (tmp_path / "f.parquet").exists()
