@@ -18,8 +18,10 @@ from torch import nn
 
 from ml.model_map.base import LoadedModel, ModelMapError, build_empty, load_weights
 from ml.models import GPT2Config, LlamaConfig, ModelConfig
+from ml.models.gptj import GPTJConfig
 from ml.models.mistral import MistralConfig, Phi3Config
 from ml.models.mixtral import MixtralConfig
+from ml.models.neox import ACTIVATIONS, GPTNeoXConfig
 from ml.models.qwen3 import Qwen3Config
 
 LLAMA_LIKE = ("llama", "qwen2")
@@ -30,13 +32,16 @@ LLAMA_VARIANTS: dict[str, tuple[type[MistralConfig], str]] = {
     "qwen3": (Qwen3Config, "Qwen3ForCausalLM"),
     "mixtral": (MixtralConfig, "MixtralForCausalLM"),
 }
-SUPPORTED_MODEL_TYPES = ("gpt2", *LLAMA_LIKE, *LLAMA_VARIANTS)
+SUPPORTED_MODEL_TYPES = ("gpt2", *LLAMA_LIKE, *LLAMA_VARIANTS, "gpt_neox", "gptj")
 # Mixtral's per-expert names in hub checkpoints -> ours (the LLaMA MLP's).
 MIXTRAL_EXPERT = re.compile(r"\.block_sparse_moe\.experts\.(\d+)\.(w[123])\.")
 MIXTRAL_NAMES = {"w1": "gate_proj", "w2": "down_proj", "w3": "up_proj"}
 GPT2_CONV1D = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
 # Buffers some checkpoints carry that we derive instead.
-IGNORED_SUFFIXES = (".attn.bias", ".attn.masked_bias", "rotary_emb.inv_freq")
+IGNORED_SUFFIXES = (".attn.bias", ".attn.masked_bias", ".attention.bias",
+                    ".attention.masked_bias", "rotary_emb.inv_freq")
+# GPT-NeoX hub checkpoints name the output head embed_out; transformers 5 and we say lm_head.
+NEOX_HEAD = "embed_out.weight"
 
 
 def _require(hf: dict, key: str, source: str):
@@ -85,10 +90,64 @@ def config_from_hf(hf: dict, source: str = "config.json") -> ModelConfig:
         )
     if model_type in LLAMA_LIKE or model_type in LLAMA_VARIANTS:
         return _llama_config_from_hf(hf, model_type, source)
+    if model_type == "gpt_neox":
+        return _neox_config_from_hf(hf, source)
+    if model_type == "gptj":
+        return _gptj_config_from_hf(hf, source)
     raise ModelMapError(
         f"{source}: not supported: model_type {model_type!r} (supported: "
         f"{', '.join(SUPPORTED_MODEL_TYPES)})"
     )
+
+
+def _neox_config_from_hf(hf: dict, source: str) -> GPTNeoXConfig:
+    params = hf.get("rope_parameters") or {}
+    if (hf.get("rope_scaling") or {}).get("rope_type", params.get("rope_type", "default")) \
+            not in ("default", None):
+        raise ModelMapError(f"{source}: rope scaling is not supported for gpt_neox")
+    activation = hf.get("hidden_act", "gelu")
+    if activation not in ACTIVATIONS:
+        raise ModelMapError(f"{source}: hidden_act {activation!r} is not supported")
+    try:
+        return GPTNeoXConfig(
+            vocab_size=_require(hf, "vocab_size", source),
+            block_size=_require(hf, "max_position_embeddings", source),
+            n_layer=_require(hf, "num_hidden_layers", source),
+            n_head=_require(hf, "num_attention_heads", source),
+            n_embd=_require(hf, "hidden_size", source),
+            intermediate_size=_require(hf, "intermediate_size", source),
+            # transformers 4 spells these rotary_pct / rotary_emb_base, 5 rope_parameters.
+            rotary_pct=float(params.get("partial_rotary_factor", hf.get("rotary_pct", 0.25))),
+            rope_theta=float(params.get("rope_theta", hf.get("rotary_emb_base", 10000.0))),
+            layer_norm_eps=hf.get("layer_norm_eps", 1e-5),
+            use_parallel_residual=bool(hf.get("use_parallel_residual", True)),
+            activation=activation,
+            attention_bias=bool(hf.get("attention_bias", True)),
+            tie_word_embeddings=bool(hf.get("tie_word_embeddings", False)),
+        )
+    except ValueError as exc:
+        raise ModelMapError(f"{source}: {exc}") from None
+
+
+def _gptj_config_from_hf(hf: dict, source: str) -> GPTJConfig:
+    if hf.get("activation_function", "gelu_new") != "gelu_new":
+        raise ModelMapError(f"{source}: activation_function {hf['activation_function']!r} "
+                            "is not supported")
+    if hf.get("tie_word_embeddings"):
+        raise ModelMapError(f"{source}: tied embeddings are not supported for gptj")
+    try:
+        return GPTJConfig(
+            vocab_size=_require(hf, "vocab_size", source),
+            block_size=_require(hf, "n_positions", source),
+            n_layer=_require(hf, "n_layer", source),
+            n_head=_require(hf, "n_head", source),
+            n_embd=_require(hf, "n_embd", source),
+            intermediate_size=hf.get("n_inner"),
+            rotary_dim=hf.get("rotary_dim"),
+            layer_norm_eps=hf.get("layer_norm_epsilon", 1e-5),
+        )
+    except ValueError as exc:
+        raise ModelMapError(f"{source}: {exc}") from None
 
 
 def _llama_config_from_hf(hf: dict, model_type: str, source: str) -> LlamaConfig:
@@ -146,6 +205,42 @@ def config_to_hf(config: ModelConfig) -> dict:
             "activation_function": config.activation,
             "layer_norm_epsilon": config.layer_norm_eps,
             "tie_word_embeddings": True,
+        }
+    if isinstance(config, GPTNeoXConfig):
+        return {
+            "architectures": ["GPTNeoXForCausalLM"],
+            "model_type": "gpt_neox",
+            "vocab_size": config.vocab_size,
+            "max_position_embeddings": config.block_size,
+            "num_hidden_layers": config.n_layer,
+            "num_attention_heads": config.n_head,
+            "hidden_size": config.n_embd,
+            "intermediate_size": config.intermediate_size,
+            # Both spellings, as for LLaMA: transformers 4 and 5 each read theirs.
+            "rotary_pct": config.rotary_pct,
+            "rotary_emb_base": config.rope_theta,
+            "rope_parameters": {"rope_type": "default", "rope_theta": config.rope_theta,
+                                "partial_rotary_factor": config.rotary_pct},
+            "layer_norm_eps": config.layer_norm_eps,
+            "use_parallel_residual": config.use_parallel_residual,
+            "hidden_act": config.activation,
+            "attention_bias": config.attention_bias,
+            "tie_word_embeddings": config.tie_word_embeddings,
+        }
+    if isinstance(config, GPTJConfig):
+        return {
+            "architectures": ["GPTJForCausalLM"],
+            "model_type": "gptj",
+            "vocab_size": config.vocab_size,
+            "n_positions": config.block_size,
+            "n_layer": config.n_layer,
+            "n_head": config.n_head,
+            "n_embd": config.n_embd,
+            "n_inner": config.intermediate_size,
+            "rotary_dim": config.rotary_dim,
+            "activation_function": "gelu_new",
+            "layer_norm_epsilon": config.layer_norm_eps,
+            "tie_word_embeddings": False,
         }
     if config.o_bias and not config.qkv_bias:
         raise ModelMapError("o_bias without qkv_bias has no Hugging Face equivalent")
@@ -267,6 +362,8 @@ def state_dict_from_hf(
         elif config.arch in ("phi3", "mixtral"):
             state.update(_split_fused(config, name, tensor))
             continue
+        elif name == NEOX_HEAD:
+            name = "lm_head.weight"
         state[name] = tensor
     return state
 
@@ -275,7 +372,7 @@ def state_dict_to_hf(model: nn.Module) -> dict[str, torch.Tensor]:
     """Our weights under HF names and layouts, each tensor stored once (safetensors refuses shared)."""
     config = model.config
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    if isinstance(config, GPT2Config) or config.tie_word_embeddings:
+    if isinstance(config, GPT2Config) or getattr(config, "tie_word_embeddings", False):
         state.pop("lm_head.weight")
     if isinstance(config, GPT2Config):
         for name, tensor in list(state.items()):
@@ -287,8 +384,10 @@ def state_dict_to_hf(model: nn.Module) -> dict[str, torch.Tensor]:
                 if name.endswith(".weight") and not name.endswith(("wte.weight", "wpe.weight")):
                     width = tensor.shape[1] if name.endswith(GPT2_CONV1D) else tensor.shape[0]
                     state[name[: -len("weight")] + "bias"] = torch.zeros(width, dtype=tensor.dtype)
-    else:
+    elif isinstance(config, LlamaConfig):
         state = _fuse_for_hf(config, state)
+    elif isinstance(config, GPTNeoXConfig) and "lm_head.weight" in state:
+        state[NEOX_HEAD] = state.pop("lm_head.weight")  # the hub's name; transformers 5 maps it
     return {k: v.contiguous() for k, v in state.items()}
 
 
