@@ -18,6 +18,7 @@ from torch import nn
 
 from ml.model_map.base import LoadedModel, ModelMapError, build_empty, load_weights
 from ml.models import GPT2Config, LlamaConfig, ModelConfig
+from ml.models.gemma import GemmaConfig
 from ml.models.gptj import GPTJConfig
 from ml.models.mistral import MistralConfig, Phi3Config
 from ml.models.mixtral import MixtralConfig
@@ -32,7 +33,10 @@ LLAMA_VARIANTS: dict[str, tuple[type[MistralConfig], str]] = {
     "qwen3": (Qwen3Config, "Qwen3ForCausalLM"),
     "mixtral": (MixtralConfig, "MixtralForCausalLM"),
 }
-SUPPORTED_MODEL_TYPES = ("gpt2", *LLAMA_LIKE, *LLAMA_VARIANTS, "gpt_neox", "gptj")
+# Gemma's HF model_type -> our arch (Gemma 3's text-only checkpoints say gemma3_text).
+GEMMA_TYPES = {"gemma2": "gemma2", "gemma3_text": "gemma3"}
+GEMMA_CLASSES = {"gemma2": "Gemma2ForCausalLM", "gemma3": "Gemma3ForCausalLM"}
+SUPPORTED_MODEL_TYPES = ("gpt2", *LLAMA_LIKE, *LLAMA_VARIANTS, "gpt_neox", "gptj", *GEMMA_TYPES)
 # Mixtral's per-expert names in hub checkpoints -> ours (the LLaMA MLP's).
 MIXTRAL_EXPERT = re.compile(r"\.block_sparse_moe\.experts\.(\d+)\.(w[123])\.")
 MIXTRAL_NAMES = {"w1": "gate_proj", "w2": "down_proj", "w3": "up_proj"}
@@ -94,6 +98,8 @@ def config_from_hf(hf: dict, source: str = "config.json") -> ModelConfig:
         return _neox_config_from_hf(hf, source)
     if model_type == "gptj":
         return _gptj_config_from_hf(hf, source)
+    if model_type in GEMMA_TYPES:
+        return _gemma_config_from_hf(hf, GEMMA_TYPES[model_type], source)
     raise ModelMapError(
         f"{source}: not supported: model_type {model_type!r} (supported: "
         f"{', '.join(SUPPORTED_MODEL_TYPES)})"
@@ -127,6 +133,88 @@ def _neox_config_from_hf(hf: dict, source: str) -> GPTNeoXConfig:
         )
     except ValueError as exc:
         raise ModelMapError(f"{source}: {exc}") from None
+
+
+def _gemma_config_from_hf(hf: dict, arch: str, source: str) -> GemmaConfig:
+    activation = hf.get("hidden_activation") or hf.get("hidden_act", "gelu_pytorch_tanh")
+    if activation not in ("gelu_pytorch_tanh", "gelu_tanh"):
+        raise ModelMapError(f"{source}: hidden_activation {activation!r} is not supported")
+    params = hf.get("rope_parameters") or {}
+    if "full_attention" in params:  # transformers 5: one rope entry per layer type
+        theta, scaling = _rope_from_hf({"rope_parameters": params["full_attention"]}, source)
+        local_theta = params.get("sliding_attention", {}).get("rope_theta")
+    else:
+        theta, scaling = _rope_from_hf(hf, source)
+        local_theta = hf.get("rope_local_base_freq")
+    n_layer = _require(hf, "num_hidden_layers", source)
+    # Configs from before layer_types: Gemma 2 alternates, Gemma 3 has one full layer in 6.
+    pattern = 2 if arch == "gemma2" else hf.get("sliding_window_pattern", 6)
+    layer_types = hf.get("layer_types") or [
+        "sliding_attention" if (i + 1) % pattern else "full_attention" for i in range(n_layer)]
+    if hf.get("attention_bias"):
+        raise ModelMapError(f"{source}: attention_bias is not supported for {arch}")
+    try:
+        return GemmaConfig(
+            arch=arch,
+            vocab_size=_require(hf, "vocab_size", source),
+            block_size=_require(hf, "max_position_embeddings", source),
+            n_layer=n_layer,
+            n_head=_require(hf, "num_attention_heads", source),
+            n_embd=_require(hf, "hidden_size", source),
+            n_kv_head=hf.get("num_key_value_heads"),
+            head_dim=hf.get("head_dim"),
+            intermediate_size=_require(hf, "intermediate_size", source),
+            rms_norm_eps=hf.get("rms_norm_eps", 1e-6),
+            rope_theta=theta,
+            rope_scaling=scaling,
+            tie_word_embeddings=bool(hf.get("tie_word_embeddings", True)),
+            query_pre_attn_scalar=_require(hf, "query_pre_attn_scalar", source),
+            attn_logit_softcapping=hf.get("attn_logit_softcapping"),
+            final_logit_softcapping=hf.get("final_logit_softcapping"),
+            sliding_window=hf.get("sliding_window"),
+            layer_types=list(layer_types),
+            qk_norm=arch == "gemma3",
+            rope_local_theta=None if arch == "gemma2" else float(local_theta or 10000.0),
+        )
+    except ValueError as exc:
+        raise ModelMapError(f"{source}: {exc}") from None
+
+
+def _gemma_config_to_hf(config: GemmaConfig) -> dict:
+    hf = {
+        "architectures": [GEMMA_CLASSES[config.arch]],
+        "model_type": "gemma2" if config.arch == "gemma2" else "gemma3_text",
+        "vocab_size": config.vocab_size,
+        "max_position_embeddings": config.block_size,
+        "num_hidden_layers": config.n_layer,
+        "num_attention_heads": config.n_head,
+        "num_key_value_heads": config.n_kv_head,
+        "hidden_size": config.n_embd,
+        "head_dim": config.head_dim,
+        "intermediate_size": config.intermediate_size,
+        "hidden_activation": "gelu_pytorch_tanh",
+        "rms_norm_eps": config.rms_norm_eps,
+        "tie_word_embeddings": config.tie_word_embeddings,
+        "query_pre_attn_scalar": config.query_pre_attn_scalar,
+        "attn_logit_softcapping": config.attn_logit_softcapping,
+        "final_logit_softcapping": config.final_logit_softcapping,
+        "sliding_window": config.sliding_window,
+        "layer_types": config.layer_types or ["full_attention"] * config.n_layer,
+        "attention_bias": False,
+        "pad_token_id": None,  # the classes default to 0, which need not be a padding token
+        # transformers 4 spellings; 5 reads rope_parameters below.
+        "rope_theta": config.rope_theta,
+        "rope_scaling": config.rope_scaling,
+    }
+    full = {"rope_type": "default", **(config.rope_scaling or {}), "rope_theta": config.rope_theta}
+    if config.arch == "gemma2":
+        hf["rope_parameters"] = full
+    else:
+        local = config.rope_local_theta or config.rope_theta
+        hf["rope_local_base_freq"] = local
+        hf["rope_parameters"] = {"full_attention": full,
+                                 "sliding_attention": {"rope_type": "default", "rope_theta": local}}
+    return hf
 
 
 def _gptj_config_from_hf(hf: dict, source: str) -> GPTJConfig:
@@ -242,6 +330,8 @@ def config_to_hf(config: ModelConfig) -> dict:
             "layer_norm_epsilon": config.layer_norm_eps,
             "tie_word_embeddings": False,
         }
+    if isinstance(config, GemmaConfig):
+        return _gemma_config_to_hf(config)
     if config.o_bias and not config.qkv_bias:
         raise ModelMapError("o_bias without qkv_bias has no Hugging Face equivalent")
     if config.arch in LLAMA_VARIANTS:

@@ -6,6 +6,7 @@ import dataclasses
 
 from torch import nn
 
+from ml.models.gemma import Gemma, GemmaConfig
 from ml.models.gpt2 import GPT2, GPT2Config
 from ml.models.gptj import GPTJ, GPTJConfig
 from ml.models.llama import Llama, LlamaConfig
@@ -26,6 +27,8 @@ _FAMILIES: dict[str, tuple[type, type[nn.Module]]] = {
     "mixtral": (MixtralConfig, Mixtral),
     "gpt_neox": (GPTNeoXConfig, GPTNeoX),
     "gptj": (GPTJConfig, GPTJ),
+    "gemma2": (GemmaConfig, Gemma),
+    "gemma3": (GemmaConfig, Gemma),
 }
 _CONFIG_CLASSES: dict[str, type] = {arch: pair[0] for arch, pair in _FAMILIES.items()}
 _MODEL_CLASSES: dict[str, type[nn.Module]] = {arch: pair[1] for arch, pair in _FAMILIES.items()}

@@ -38,6 +38,17 @@ HF_MODELS = {
                           tie_word_embeddings=True),
     "mixtral": llama_shaped(transformers.MixtralConfig, transformers.MixtralForCausalLM,
                             num_local_experts=4, num_experts_per_tok=2),
+    "gemma2": llama_shaped(transformers.Gemma2Config, transformers.Gemma2ForCausalLM, head_dim=8,
+                           query_pre_attn_scalar=16, sliding_window=5,
+                           attn_logit_softcapping=2.0, final_logit_softcapping=3.0),
+    "gemma3": llama_shaped(transformers.Gemma3TextConfig, transformers.Gemma3ForCausalLM,
+                           head_dim=8, query_pre_attn_scalar=16, sliding_window=5,
+                           layer_types=["sliding_attention", "full_attention"],
+                           rope_parameters={
+                               "full_attention": {"rope_type": "linear", "factor": 2.0,
+                                                  "rope_theta": 100000.0},
+                               "sliding_attention": {"rope_type": "default",
+                                                     "rope_theta": 1000.0}}),
     "gpt_neox": lambda: transformers.GPTNeoXForCausalLM(transformers.GPTNeoXConfig(
         vocab_size=VOCAB, hidden_size=32, intermediate_size=48, num_hidden_layers=2,
         num_attention_heads=4, max_position_embeddings=64, rotary_pct=0.5)),
