@@ -25,11 +25,16 @@ from ml.infer.qembedding import QuantEmbedding
 from ml.infer.qlinear import QuantLinear
 from ml.infer.steering import Steering
 from ml.models.llama import Llama
+from ml.models.mistral import Mistral
 
 BAD_INPUT = -2  # decode.c: a token, position, row or count out of range
 # Prompt tokens per foreign call: bounds the call's scratch (about 23 KB per row for
 # SmolLM2) while keeping enough rows to reuse each dequantized weight tile.
 PROMPT_CHUNK = 128
+# Families whose blocks are exactly the kernels' LLaMA block (Mistral and Phi-3 add only a
+# window, checked below). Qwen3's normed heads, Mixtral's experts, Gemma, GPT-2, GPT-NeoX and
+# GPT-J run in PyTorch.
+NATIVE_FAMILIES = (Llama, Mistral)
 
 
 class _Linear(ctypes.Structure):
@@ -107,6 +112,10 @@ class NativeDecoder:
             layer.steer = _float32(vectors.get(index), f"steering vector {index}")
         embed_qtype, embed = _embedding(model.model.embed_tokens)
         cos, sin = model.rope(torch.device("cpu"))
+        window = getattr(config, "sliding_window", None)
+        if window is not None and window < cos.shape[0]:
+            # The kernels attend to the whole cache: exact only while the context fits the window.
+            raise Unsupported(f"sliding window {window} is shorter than the context {cos.shape[0]}")
         self._rope = (cos.contiguous(), sin.contiguous())  # kept alive: C reads them each step
         self._struct = _Model(
             n_layer=config.n_layer, n_embd=config.n_embd, n_head=config.n_head,
@@ -122,7 +131,7 @@ class NativeDecoder:
     def build(cls, model: nn.Module, steering: Steering | None = None) -> NativeDecoder | None:
         """A decoder for `model`, or None when the kernels are off or the model does not fit."""
         lib = kernels.load()
-        if lib is None or not isinstance(model, Llama) or model.config.head_dim % 2:
+        if lib is None or type(model) not in NATIVE_FAMILIES or model.config.head_dim % 2:
             return None
         try:
             return cls(lib, model, steering)

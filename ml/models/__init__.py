@@ -1,5 +1,6 @@
-"""Model implementations: the GPT-2 and LLaMA families, their configs and named presets, and the
-static KV cache they decode with."""
+"""Model implementations: the GPT-2 and LLaMA families (with the Mistral, Phi-3, Qwen3, Mixtral
+and Gemma 2/3 variants), GPT-NeoX and GPT-J, their configs and named presets, and the static KV
+cache they decode with."""
 
 from ml.models.gpt2 import GPT2, GPT2Config
 from ml.models.kv_cache import KVCache

@@ -36,8 +36,24 @@ def embedding(num_embeddings: int, embedding_dim: int) -> nn.Embedding:
     return nn.Embedding(num_embeddings, embedding_dim)
 
 
+def softcapped_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+                         mask: torch.Tensor | None, scale: float, softcap: float,
+                         dropout: float) -> torch.Tensor:
+    """Attention whose scores are squashed to (-softcap, softcap) by tanh before the softmax
+    (Gemma 2), which SDPA cannot express. q (B, H, T, D), k, v (B, H, S, D) -> (B, H, T, D)."""
+    scores = torch.tanh(q @ k.transpose(-2, -1) * scale / softcap) * softcap  # (B, H, T, S)
+    if mask is None:  # plain causal: no cache, so the keys are the new tokens
+        mask = torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool, device=q.device).tril()
+    scores = scores.masked_fill(~mask, float("-inf"))
+    weights = F.dropout(F.softmax(scores, dim=-1, dtype=torch.float32).to(q.dtype), dropout)
+    return weights @ v
+
+
 class Attention(nn.Module):
     """Base of a self-attention layer: subclasses project and position q, k, v; this runs them."""
+
+    scale: float | None = None  # score scale; None is 1 / sqrt(head_dim)
+    softcap: float | None = None  # tanh cap on the scores (Gemma 2); None leaves them as they are
 
     def __init__(self, n_head: int, n_kv_head: int, head_dim: int, dropout: float):
         super().__init__()
@@ -67,14 +83,20 @@ class Attention(nn.Module):
             # Repeating is portable across SDPA backends, masks and devices.
             k = k.repeat_interleave(repeats, dim=1)  # (B, H, S, D)
             v = v.repeat_interleave(repeats, dim=1)
-        y = F.scaled_dot_product_attention(
-            q,
-            k,
-            v,
-            attn_mask=positions.mask,
-            dropout_p=self.dropout if self.training else 0.0,
-            is_causal=positions.mask is None,
-        )  # (B, H, T, D)
+        dropout = self.dropout if self.training else 0.0
+        if self.softcap is not None:
+            scale = self.scale or self.head_dim**-0.5
+            y = softcapped_attention(q, k, v, positions.mask, scale, self.softcap, dropout)
+        else:
+            y = F.scaled_dot_product_attention(
+                q,
+                k,
+                v,
+                attn_mask=positions.mask,
+                dropout_p=dropout,
+                is_causal=positions.mask is None,
+                scale=self.scale,
+            )  # (B, H, T, D)
         return y.transpose(1, 2).reshape(batch, seq, self.n_head * self.head_dim)
 
 

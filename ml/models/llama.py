@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Literal
 
 import torch
 import torch.nn.functional as F
@@ -24,7 +23,7 @@ ROPE_TYPES = ("default", "linear", "llama3")
 
 @dataclass
 class LlamaConfig:
-    arch: Literal["llama"] = "llama"  # dispatch key for config_from_dict
+    arch: str = "llama"  # dispatch key for config_from_dict; variants subclass with their own
     vocab_size: int = 32000  # rows of the embedding; set from the tokenizer
     block_size: int = 2048  # maximum context: rows of the rotary table
     n_layer: int = 32  # transformer blocks
@@ -129,16 +128,22 @@ class LlamaAttention(Attention):
         self.o_proj = nn.Linear(q_width, config.n_embd, bias=config.o_bias)
         self.resid_dropout = nn.Dropout(config.dropout)
 
+    def heads(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """x (B, T, C) -> q (B, H, T, D), k and v (B, H_kv, T, D), before rotary positions;
+        families that normalise q and k per head (Qwen3) override this."""
+        batch, seq, _ = x.shape
+        q = self.q_proj(x).view(batch, seq, self.n_head, self.head_dim).transpose(1, 2)
+        k = self.k_proj(x).view(batch, seq, self.n_kv_head, self.head_dim).transpose(1, 2)
+        v = self.v_proj(x).view(batch, seq, self.n_kv_head, self.head_dim).transpose(1, 2)
+        return q, k, v
+
     def forward(
         self,
         x: torch.Tensor,
         rope: tuple[torch.Tensor, torch.Tensor],
         positions: Positions,
     ) -> torch.Tensor:
-        batch, seq, _ = x.shape  # (B, T, C)
-        q = self.q_proj(x).view(batch, seq, self.n_head, self.head_dim).transpose(1, 2)
-        k = self.k_proj(x).view(batch, seq, self.n_kv_head, self.head_dim).transpose(1, 2)
-        v = self.v_proj(x).view(batch, seq, self.n_kv_head, self.head_dim).transpose(1, 2)
+        q, k, v = self.heads(x)  # (B, H|H_kv, T, D)
         cos, sin = rope
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)  # (B, H|H_kv, T, D)
         y = self.attend(q, k, v, positions)  # (B, T, H * D)
@@ -158,12 +163,16 @@ class LlamaMLP(nn.Module):
 
 
 class LlamaBlock(nn.Module):
+    # Variants of the family (Qwen3's normed heads, Mixtral's experts) swap these parts.
+    attention_class: type[nn.Module] = LlamaAttention
+    mlp_class: type[nn.Module] = LlamaMLP
+
     def __init__(self, config: LlamaConfig):
         super().__init__()
         self.input_layernorm = RMSNorm(config.n_embd, config.rms_norm_eps)
-        self.self_attn = LlamaAttention(config)
+        self.self_attn = self.attention_class(config)
         self.post_attention_layernorm = RMSNorm(config.n_embd, config.rms_norm_eps)
-        self.mlp = LlamaMLP(config)
+        self.mlp = self.mlp_class(config)
 
     def forward(
         self,
@@ -176,13 +185,15 @@ class LlamaBlock(nn.Module):
 
 
 class Llama(CausalLM):
+    block_class: type[nn.Module] = LlamaBlock  # the family's variants bring their own blocks
+
     def __init__(self, config: LlamaConfig):
         super().__init__()
         self.config = config
         self.model = nn.ModuleDict(
             {
                 "embed_tokens": embedding(config.vocab_size, config.n_embd),
-                "layers": nn.ModuleList(LlamaBlock(config) for _ in range(config.n_layer)),
+                "layers": nn.ModuleList(self.block_class(config) for _ in range(config.n_layer)),
                 "norm": RMSNorm(config.n_embd, config.rms_norm_eps),
             }
         )

@@ -6,13 +6,32 @@ import dataclasses
 
 from torch import nn
 
+from ml.models.gemma import Gemma, GemmaConfig
 from ml.models.gpt2 import GPT2, GPT2Config
+from ml.models.gptj import GPTJ, GPTJConfig
 from ml.models.llama import Llama, LlamaConfig
+from ml.models.mistral import Mistral, MistralConfig, Phi3Config
+from ml.models.mixtral import Mixtral, MixtralConfig
+from ml.models.neox import GPTNeoX, GPTNeoXConfig
+from ml.models.qwen3 import Qwen3, Qwen3Config
 
-ModelConfig = GPT2Config | LlamaConfig
+# The LLaMA variants subclass LlamaConfig, so `LlamaConfig` covers them here.
+ModelConfig = GPT2Config | LlamaConfig | GPTNeoXConfig | GPTJConfig
 
-_CONFIG_CLASSES: dict[str, type] = {"gpt2": GPT2Config, "llama": LlamaConfig}
-_MODEL_CLASSES: dict[str, type[nn.Module]] = {"gpt2": GPT2, "llama": Llama}
+_FAMILIES: dict[str, tuple[type, type[nn.Module]]] = {
+    "gpt2": (GPT2Config, GPT2),
+    "llama": (LlamaConfig, Llama),
+    "mistral": (MistralConfig, Mistral),
+    "phi3": (Phi3Config, Mistral),
+    "qwen3": (Qwen3Config, Qwen3),
+    "mixtral": (MixtralConfig, Mixtral),
+    "gpt_neox": (GPTNeoXConfig, GPTNeoX),
+    "gptj": (GPTJConfig, GPTJ),
+    "gemma2": (GemmaConfig, Gemma),
+    "gemma3": (GemmaConfig, Gemma),
+}
+_CONFIG_CLASSES: dict[str, type] = {arch: pair[0] for arch, pair in _FAMILIES.items()}
+_MODEL_CLASSES: dict[str, type[nn.Module]] = {arch: pair[1] for arch, pair in _FAMILIES.items()}
 
 PRESETS: dict[str, ModelConfig] = {
     # nanoGPT's CPU Shakespeare example; vocab_size is replaced by the tokenizer's.
