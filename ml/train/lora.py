@@ -13,10 +13,14 @@ from torch import nn
 from ml.models import build_model, config_from_dict
 from ml.train.config import LoraSpec
 
-# Every attention and MLP projection, by architecture (the module names ml.models uses).
+# Every attention and MLP projection, by architecture (the module names ml.models uses). The
+# LLaMA-shaped families share LLaMA's names; Mixtral's apply to every expert, never the router.
+_LLAMA_NAMES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 DEFAULT_TARGETS = {
-    "llama": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
     "gpt2": ["c_attn", "c_proj", "c_fc"],
+    **{arch: _LLAMA_NAMES for arch in ("llama", "mistral", "phi3", "qwen3", "mixtral", "gemma2", "gemma3")},
+    "gpt_neox": ["query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h"],
+    "gptj": ["q_proj", "k_proj", "v_proj", "out_proj", "fc_in", "fc_out"],
 }
 
 

@@ -78,3 +78,22 @@ def test_fine_tuning_a_base_needs_its_tokenizer(tmp_path, base_checkpoint):
     cfg = tiny_config(tmp_path / "tune", f"model.base='{base_checkpoint}'", shape=False)
     with pytest.raises(ValueError, match='data.tokenizer = "base"'):
         train(cfg)
+
+
+@pytest.mark.parametrize("arch", ["mistral", "phi3", "qwen3", "mixtral", "gemma2", "gpt_neox", "gptj"])
+def test_every_family_has_default_lora_targets_that_wrap_its_projections(arch):
+    # given a tiny model of the family and a LoRA spec naming no modules
+    from ml.models import build_model, config_from_dict
+    from ml.train.config import LoraSpec
+    from ml.train.lora import apply_lora, lora_settings
+
+    shape = {"arch": arch, "n_layer": 1, "n_head": 2, "n_embd": 16, "vocab_size": 32, "block_size": 16}
+    if arch == "gptj":
+        shape["rotary_dim"] = 4  # GPT-J rotates part of each 8-wide head
+    model = build_model(config_from_dict(shape))
+    # when the defaults are applied
+    tuned = apply_lora(model, lora_settings(LoraSpec(), arch))
+    # then only adapters train, and the router of a mixture of experts is left alone
+    trainable = [name for name, p in tuned.named_parameters() if p.requires_grad]
+    assert trainable and all("lora_" in name for name in trainable)
+    assert not any(".gate.lora_" in name for name in trainable)
