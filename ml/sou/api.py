@@ -16,10 +16,9 @@ from ml.sou.constants import (
     SECTION_PERSONALITY,
     SECTION_PROVENANCE,
     SECTION_TOKENIZER,
-    TENSOR_TYPES,
 )
 from ml.sou.errors import SouFormatError
-from ml.sou.quant import QuantPolicy, quantize
+from ml.sou.quant import EXPORT_TYPES, QuantPolicy, layer_count, quantize
 from ml.sou.reader import SouFile
 from ml.sou.writer import SouWriter, TensorSpec
 
@@ -48,8 +47,8 @@ def write_sou(
     policy: QuantPolicy | None = None,
 ) -> Path:
     """Write a complete `.sou` file; matrices become `qtype` as `policy` allows."""
-    if qtype not in TENSOR_TYPES:
-        raise ValueError(f"unknown qtype {qtype!r}; choose from {list(TENSOR_TYPES)}")
+    if qtype not in EXPORT_TYPES:
+        raise ValueError(f"unknown qtype {qtype!r}; choose from {list(EXPORT_TYPES)}")
     if tokenizer_json is not None:
         try:
             json.loads(tokenizer_json)
@@ -63,8 +62,9 @@ def write_sou(
         SECTION_PERSONALITY: personality,
         SECTION_PROVENANCE: {**provenance, "created_by": tool_version()},
     }
-    specs = [TensorSpec(name, policy.type_for(name, tuple(t.shape), qtype), tuple(t.shape))
-             for name, t in tensors.items()]
+    n_layer = layer_count(tensors)
+    specs = [TensorSpec(name, policy.type_for(name, tuple(t.shape), qtype, n_layer),
+                        tuple(t.shape)) for name, t in tensors.items()]
     with SouWriter(path) as writer:
         writer.write_header(metadata, specs)
         for spec in specs:

@@ -24,10 +24,10 @@ from tokenizers import Tokenizer
 from torch import nn
 
 from ml.sou.api import read_sou, write_sou
-from ml.sou.constants import BLOCK_TYPES, SECTION_GENERATION, STEERING_PREFIX, TENSOR_TYPES
+from ml.sou.constants import BLOCK_TYPES, SECTION_GENERATION, STEERING_PREFIX
 from ml.sou.errors import SouFormatError
 from ml.sou.metadata import validate_metadata
-from ml.sou.quant import QuantPolicy
+from ml.sou.quant import EXPORT_TYPES, RECIPES, QuantPolicy
 
 # English, German umlauts and ß, Chinese, emoji (one of them a ZWJ sequence), code, digits.
 ROUND_TRIP_TEXT = (
@@ -281,7 +281,7 @@ def _tied_policy(model: nn.Module, policy: QuantPolicy) -> QuantPolicy:
 
 def _requantize_warning(source_types: list[str], qtype: str) -> str | None:
     quantized = sorted(set(source_types) & set(BLOCK_TYPES))
-    if qtype not in BLOCK_TYPES or not quantized:
+    if qtype not in (*BLOCK_TYPES, *RECIPES) or not quantized:
         return None
     return (f"the source weights are already quantized ({', '.join(quantized)}); converting "
             f"them to {qtype} rounds them a second time, so quality is below what {qtype} "
@@ -290,8 +290,8 @@ def _requantize_warning(source_types: list[str], qtype: str) -> str | None:
 
 def _write(source: _Source, out: Path, qtype: str, policy: QuantPolicy | None,
            source_format: str, source_path: Path, warn: list[str]) -> ImportReport:
-    if qtype not in TENSOR_TYPES:
-        raise ValueError(f"unknown tensor type {qtype!r}; choose from {list(TENSOR_TYPES)}")
+    if qtype not in EXPORT_TYPES:
+        raise ValueError(f"unknown tensor type {qtype!r}; choose from {list(EXPORT_TYPES)}")
     note = _requantize_warning(source.source_types, qtype)
     if note:
         warn.append(note)
