@@ -8,6 +8,7 @@ import os
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from ml.sou.constants import (
@@ -45,8 +46,10 @@ def write_sou(
     provenance: dict,
     qtype: str = "F32",
     policy: QuantPolicy | None = None,
+    stored: dict[str, tuple[str, np.ndarray]] | None = None,
 ) -> Path:
-    """Write a complete `.sou` file; matrices become `qtype` as `policy` allows."""
+    """Write a complete `.sou` file; matrices become `qtype` as `policy` allows, except the
+    tensors in `stored` ({name: (type, bytes)}), which are written as they are."""
     if qtype not in EXPORT_TYPES:
         raise ValueError(f"unknown qtype {qtype!r}; choose from {list(EXPORT_TYPES)}")
     if tokenizer_json is not None:
@@ -63,12 +66,15 @@ def write_sou(
         SECTION_PROVENANCE: {**provenance, "created_by": tool_version()},
     }
     n_layer = layer_count(tensors)
-    specs = [TensorSpec(name, policy.type_for(name, tuple(t.shape), qtype, n_layer),
+    stored = stored or {}
+    specs = [TensorSpec(name, stored[name][0] if name in stored
+                        else policy.type_for(name, tuple(t.shape), qtype, n_layer),
                         tuple(t.shape)) for name, t in tensors.items()]
     with SouWriter(path) as writer:
         writer.write_header(metadata, specs)
         for spec in specs:
-            raw = quantize(tensors[spec.name], spec.type_name).cpu().numpy()
+            raw = (stored[spec.name][1] if spec.name in stored
+                   else quantize(tensors[spec.name], spec.type_name).cpu().numpy())
             writer.write_tensor(spec.name, raw)
         return writer.finish()
 

@@ -116,6 +116,7 @@ OUTPUT_TYPES = (*FLOAT_TYPES, "Q8_0")  # what a kept output head may be stored a
 # give some tensors more bits, as llama.cpp's recipes of the same name do.
 RECIPES = {"Q4_K_M": "Q4_K", "Q5_K_M": "Q5_K"}
 EXPORT_TYPES = (*TENSOR_TYPES, *RECIPES)  # every `qtype` the writers accept
+AS_STORED = "AS_STORED"  # importing: keep a GGUF file's tensors in their own types where .sou has them
 # A K-quant needs rows of whole 256-weight super-blocks. llama.cpp substitutes a 32-block type
 # for rows that don't fit (llama-quant.cpp: Q2_K/Q3_K -> IQ4_NL, Q4_K -> Q5_0, Q5_K -> Q5_1,
 # Q6_K -> Q8_0); these are the nearest types .sou has at or above those bits per weight.
