@@ -11,7 +11,9 @@ Block layouts (bytes, in order; d/dmin are f16):
   Q6_K 210: ql[128] (low nibbles), qh[64] (2 high bits), scales[16] (int8), d
 
 The quantizers search scales exactly as the C code does, including its sequential float32
-sums, so they loop over the positions inside a sub-block and vectorize across sub-blocks.
+sums, so they loop over the positions inside a sub-block and vectorize across sub-blocks; the
+bytes equal llama.cpp's (tests/ml/sou/test_kquant.py holds digests of its output). gguf-py
+has no K-quant quantizers to compare with.
 """
 
 from __future__ import annotations
@@ -91,6 +93,16 @@ def _f32(value: float) -> float:
     return float(np.float32(value))
 
 
+def _over(numerator: float, t: torch.Tensor) -> torch.Tensor:
+    """numerator / t as one float32 division: PyTorch turns `scalar / tensor` into a
+    reciprocal and a product, which can differ from C's quotient in the last bit."""
+    return torch.full_like(t, numerator) / t
+
+
+def _divided(t: torch.Tensor, denominator: float) -> torch.Tensor:
+    return t / torch.full_like(t, denominator)  # a true division, as _over
+
+
 def _nearest(x: torch.Tensor) -> torch.Tensor:
     # ggml's nearest_int adds 1.5 * 2**23: round half to even, as torch.round does.
     return torch.round(x)
@@ -111,12 +123,13 @@ def _make_qkx2(x: torch.Tensor, w: torch.Tensor, nmax: int, rmin: float, rdelta:
         sum_w += w[i]
         sum_x += w[i] * x[i]
     lo = torch.clamp(lo, max=0.0)
-    span = hi - lo
-    flat = span == 0
-    span = torch.where(flat, torch.ones_like(span), span)
+    flat = hi == lo
 
-    def levels(iscale):
-        return torch.clamp(_nearest(iscale * (x - lo)), 0, nmax)  # (n, G)
+    def levels(iscale, minimum):
+        return torch.clamp(_nearest(iscale * (x - minimum)), 0, nmax)  # (n, G)
+
+    def span(minimum):
+        return torch.where(flat, 1.0, hi - minimum)
 
     def error(levels_, scale, minimum):
         total = torch.zeros_like(sum_w)
@@ -125,14 +138,15 @@ def _make_qkx2(x: torch.Tensor, w: torch.Tensor, nmax: int, rmin: float, rdelta:
             total += w[i] * (diff.abs() if use_mad else diff * diff)
         return total
 
-    iscale = _f32(nmax) / span
-    scale = 1 / iscale
-    best_l = levels(iscale)
+    iscale = _over(nmax, span(lo))
+    scale = _over(1, iscale)
+    best_l = levels(iscale, lo)
     best_err = error(best_l, scale, lo)
     best_min = lo.clone()
     for step in range(nstep + 1):
-        iscale = _f32(_f32(_f32(rmin) + _f32(rdelta) * step) + nmax) / span
-        laux = levels(iscale)
+        # The C code searches from its current best minimum, which each better step moves.
+        iscale = _over(_f32(_f32(rmin) + _f32(rdelta) * step) + nmax, span(best_min))
+        laux = levels(iscale, best_min)
         sum_l, sum_l2, sum_xl = (torch.zeros_like(sum_w) for _ in range(3))
         for i in range(n):
             wl = w[i] * laux[i]
@@ -159,6 +173,13 @@ def _make_qkx2(x: torch.Tensor, w: torch.Tensor, nmax: int, rmin: float, rdelta:
     return best_l, scale, -best_min
 
 
+def _positive_peak(values: torch.Tensor) -> torch.Tensor:
+    """max(0, largest of each row) of (n, G) as the C loop from +0 finds it: a -0.0 minimum
+    (every all-positive group has one) never replaces the +0 start."""
+    peak = values.amax(1)
+    return torch.where(peak > 0, peak, 0.0)
+
+
 def _abs_peak(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(signed value of largest magnitude, its magnitude) per group of x (n, G); the first
     position wins ties, as the C loop's strict `>` does."""
@@ -182,13 +203,13 @@ def _make_qx(x: torch.Tensor, nmax: int) -> tuple[torch.Tensor, torch.Tensor]:
             suml2 += w[i] * ls[i] * ls[i]
         return ls, sumlx, suml2
 
-    best_l, sumlx, suml2 = search(-_f32(nmax) / peak)
+    best_l, sumlx, suml2 = search(_over(-nmax, peak))
     scale = torch.where(suml2 != 0, sumlx / torch.where(suml2 != 0, suml2, 1.0), 0.0)
     best = scale * sumlx
     for step in range(-9, 10):
         if step == 0:
             continue
-        ls, sumlx, suml2 = search(-_f32(nmax + _f32(_f32(0.1) * step)) / peak)
+        ls, sumlx, suml2 = search(_over(-_f32(nmax + _f32(_f32(0.1) * step)), peak))
         better = (suml2 > 0) & (sumlx * sumlx > best * suml2)
         best_l = torch.where(better, ls, best_l)
         scale = torch.where(better, sumlx / torch.where(suml2 > 0, suml2, 1.0), scale)
@@ -204,7 +225,7 @@ def _make_q3(x: torch.Tensor, nmax: int) -> tuple[torch.Tensor, torch.Tensor]:
     peak = torch.where(empty, torch.ones_like(peak), peak)
     w = x * x
     wx = w * x
-    ls = torch.clamp(_nearest((-_f32(nmax) / peak) * x), -nmax, nmax - 1)  # (n, G)
+    ls = torch.clamp(_nearest(_over(-nmax, peak) * x), -nmax, nmax - 1)  # (n, G)
     sumlx, suml2 = torch.zeros_like(peak), torch.zeros_like(peak)
     for i in range(x.shape[0]):
         sumlx += wx[i] * ls[i]
@@ -257,17 +278,18 @@ def _quantize_qkx(x: torch.Tensor, type_name: str) -> torch.Tensor:
     sum_x2 = torch.zeros(groups.shape[1])
     for i in range(32):
         sum_x2 += groups[i] * groups[i]
-    weights = torch.sqrt(sum_x2 / 32) + groups.abs()
+    # numpy's float32 sqrt is correctly rounded, as sqrtf is; torch's vectorized one is not.
+    av_x = torch.from_numpy(np.sqrt(_divided(sum_x2, 32).numpy()))
+    weights = av_x + groups.abs()
     levels, scales, mins = _make_qkx2(groups, weights, nmax, rmin, 0.1, nstep, False)
     scales, mins = scales.view(n, 8), mins.view(n, 8)
-    max_scale = torch.clamp(scales.amax(1), min=0.0)
-    max_min = torch.clamp(mins.amax(1), min=0.0)
-    inv_scale = torch.where(max_scale > 0, 63 / torch.where(max_scale > 0, max_scale, 1.0), 0.0)
-    inv_min = torch.where(max_min > 0, 63 / torch.where(max_min > 0, max_min, 1.0), 0.0)
+    max_scale, max_min = _positive_peak(scales), _positive_peak(mins)
+    inv_scale = torch.where(max_scale > 0, _over(63, torch.where(max_scale > 0, max_scale, 1.0)), 0.0)
+    inv_min = torch.where(max_min > 0, _over(63, torch.where(max_min > 0, max_min, 1.0)), 0.0)
     # uint8 stores, as the C code's (a negative level wraps), then at most 63.
     ls = torch.clamp(_nearest(inv_scale[:, None] * scales).long() & 0xFF, max=63)
     lm = torch.clamp(_nearest(inv_min[:, None] * mins).long() & 0xFF, max=63)
-    d, dmin = _fp16_round(max_scale / 63), _fp16_round(max_min / 63)
+    d, dmin = _fp16_round(_divided(max_scale, 63)), _fp16_round(_divided(max_min, 63))
     dl = (d[:, None] * ls.float()).reshape(-1)  # (G,)
     dml = (dmin[:, None] * lm.float()).reshape(-1)
     q = _requantize_levels(groups, dl, dml, levels, 0, nmax, 0).t().reshape(n, 4, 2, 32).long()
@@ -285,15 +307,14 @@ def _quantize_q2_k(x: torch.Tensor) -> torch.Tensor:
     groups = x.view(n * 16, 16).t()  # (16, G)
     levels, scales, mins = _make_qkx2(groups, groups.abs(), 3, -0.5, 0.1, 15, True)
     scales, mins = scales.view(n, 16), mins.view(n, 16)
-    max_scale = torch.clamp(scales.amax(1), min=0.0)
-    max_min = torch.clamp(mins.amax(1), min=0.0)
-    iscale = torch.where(max_scale > 0, 15 / torch.where(max_scale > 0, max_scale, 1.0), 0.0)
-    imin = torch.where(max_min > 0, 15 / torch.where(max_min > 0, max_min, 1.0), 0.0)
+    max_scale, max_min = _positive_peak(scales), _positive_peak(mins)
+    iscale = torch.where(max_scale > 0, _over(15, torch.where(max_scale > 0, max_scale, 1.0)), 0.0)
+    imin = torch.where(max_min > 0, _over(15, torch.where(max_min > 0, max_min, 1.0)), 0.0)
     ls = _nearest(iscale[:, None] * scales).long()
     lm = _nearest(imin[:, None] * mins).long()
     packed = (ls | (lm << 4)) & 0xFF  # (n, 16): the uint8 the C code stores
-    d = torch.where(max_scale > 0, _fp16_round(max_scale / 15), 0.0)
-    dmin = torch.where(max_min > 0, _fp16_round(max_min / 15), 0.0)
+    d = torch.where(max_scale > 0, _fp16_round(_divided(max_scale, 15)), 0.0)
+    dmin = torch.where(max_min > 0, _fp16_round(_divided(max_min, 15)), 0.0)
     dl = (d[:, None] * (packed & 0xF).float()).reshape(-1)
     dml = (dmin[:, None] * (packed >> 4).float()).reshape(-1)
     q = _requantize_levels(groups, dl, dml, levels, 0, 3, 0).t().reshape(n, 2, 4, 32).long()
@@ -309,14 +330,14 @@ def _quantize_q3_k(x: torch.Tensor) -> torch.Tensor:
     scales = scales.view(n, 16)
     peak, _ = _abs_peak(scales.t())  # (n,)
     has = peak != 0
-    iscale = -32 / torch.where(has, peak, 1.0)
+    iscale = _over(-32, torch.where(has, peak, 1.0))
     sc = (torch.clamp(_nearest(iscale[:, None] * scales), -32, 31) + 32).long()  # (n, 16)
     sc = torch.where(has[:, None], sc, 0)
     packed = torch.zeros(n, 12, dtype=torch.int64)
     packed[:, :8] = (sc[:, :8] & 0xF) | ((sc[:, 8:] & 0xF) << 4)
     high = (sc >> 4).view(n, 4, 4)  # (n, j // 4, j % 4)
     packed[:, 8:] = (high << (2 * torch.arange(4)).view(1, 4, 1)).sum(1)
-    d = torch.where(has, _fp16_round(1 / iscale), 0.0)
+    d = torch.where(has, _fp16_round(_over(1, iscale)), 0.0)
     dl = (d[:, None] * (sc - 32).float()).reshape(-1)
     q = _requantize_levels(groups, dl, None, levels, -4, 3, 4).t().reshape(n, 256).long()
     hbits = (q > 3).long().view(n, 8, 32)  # weight j's high bit: byte j % 32, bit j // 32
@@ -334,10 +355,10 @@ def _quantize_q6_k(x: torch.Tensor) -> torch.Tensor:
     scales = scales.view(n, 16)
     peak, amax = _abs_peak(scales.t())
     empty = amax < GROUP_MAX_EPS
-    iscale = -128 / torch.where(empty, 1.0, peak)
+    iscale = _over(-128, torch.where(empty, 1.0, peak))
     sc = torch.clamp(_nearest(iscale[:, None] * scales), max=127).long()
     sc = torch.where(empty[:, None], 0, sc)
-    d = torch.where(empty, 0.0, _fp16_round(1 / iscale))
+    d = torch.where(empty, 0.0, _fp16_round(_over(1, iscale)))
     dl = (d[:, None] * sc.float()).reshape(-1)
     q = _requantize_levels(groups, dl, None, levels, -32, 31, 32).t().reshape(n, 2, 4, 32).long()
     q = torch.where(empty.view(n, 1, 1, 1), 0, q)

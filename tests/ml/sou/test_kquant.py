@@ -2,6 +2,8 @@
 type's expected accuracy, `.sou` files store them and refuse mis-sized ones, and the mixed
 recipes give the sensitive tensors Q6_K as llama.cpp does."""
 
+import hashlib
+
 import numpy as np
 import pytest
 import torch
@@ -36,6 +38,39 @@ def test_random_blocks_decode_to_gguf_pys_exact_floats(type_name):
     # then: bit for bit what llama.cpp's Python package reads from the same bytes
     reference = gguf_dequantize(blocks, GGMLQuantizationType[type_name]).reshape(64, 256)
     assert np.array_equal(ours.view(np.uint32), reference.view(np.uint32))
+
+
+def golden_input() -> np.ndarray:
+    """Weights of several shapes: Gaussian, heavy-tailed, mostly zero, rare outliers, integers
+    (exact fits), and all-zero and constant super-blocks."""
+    rng = np.random.default_rng(2024)
+    parts = [rng.standard_normal(256 * 24), rng.laplace(size=256 * 16) * 0.02,
+             np.where(rng.random(256 * 8) < 0.7, 0.0, rng.standard_normal(256 * 8)),
+             rng.standard_normal(256 * 8) * np.where(rng.random(256 * 8) < 0.01, 50.0, 1.0),
+             rng.integers(-8, 8, 256 * 4), np.zeros(256), np.full(256, 0.3), np.full(256, -2.0)]
+    return np.concatenate(parts).astype(np.float32)
+
+
+# sha256 of the bytes llama.cpp's quantize_row_q*_K_ref (ggml/src/ggml-quants.c, ggml-org
+# commit 01243c58, built for baseline x86-64 as its ggml-base library is) writes for
+# golden_input(): what `llama-quantize` writes for these types without an importance matrix.
+LLAMA_CPP_SHA256 = {
+    "Q2_K": "5fbdf71f155759de228cf9ca2722bfb96c703243d95cfc59e9d55a34e9f4d7e3",
+    "Q3_K": "561d4cd9841fc3e9acf8f1ade83eb48e622e7467546f81c84d0ede4229478e3d",
+    "Q4_K": "f43390ab8daec14246e0f969618d89d28e2ace426a51b2220c0e2afa515c528e",
+    "Q5_K": "a85c0ecfbf18d382d3706554eadcb4e713a410773e4945c2594db48e2cd18f3b",
+    "Q6_K": "baa4c0bead763793ff55493b2aed986a5ca56c63542d9e02ae5ce329d2b55881",
+}
+
+
+@pytest.mark.parametrize("type_name", K_TYPES)
+def test_quantized_bytes_are_llama_cpps(type_name):
+    # given
+    weights = torch.from_numpy(golden_input()).view(-1, 256)
+    # when
+    raw = quantize(weights, type_name).numpy()
+    # then
+    assert hashlib.sha256(raw.tobytes()).hexdigest() == LLAMA_CPP_SHA256[type_name]
 
 
 # Relative mean squared error on Gaussian weights, bounds a little above what the reference
