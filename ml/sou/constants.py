@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 MAGIC = b"\x89SOU\r\n\x1a\n"  # PNG-style: the high byte and CR/LF catch text-mode mangling
 VERSION_MAJOR = 1  # a layout change bumps this; readers refuse other majors
-VERSION_MINOR = 0  # additive changes only; readers accept any minor of their major
+VERSION_MINOR = 1  # additive changes only; readers accept any minor of their major
+# 1.1: the K-quant tensor types (codes 10-14)
 
 # Fixed-size preamble at byte 0 (little-endian):
 # magic[8], major u16, minor u16, header_crc32 u32, metadata_length u32, tensor_count u32,
