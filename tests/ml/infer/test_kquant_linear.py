@@ -1,6 +1,7 @@
 """K-quant weights run: a QuantLinear over Q2_K..Q6_K bytes computes what the dequantized
 matrix computes (prompt and decode shapes, and the input gradient adapters train through), and
-a model exported with the Q4_K_M recipe loads, generates, and keeps the float model's choices."""
+a model exported with the Q4_K_M recipe loads, generates, keeps the float model's choices and
+gets the export report's numbers."""
 
 import pytest
 import torch
@@ -8,6 +9,7 @@ import torch.nn.functional as F
 
 from ml.infer.engine import Engine
 from ml.infer.qlinear import QuantLinear
+from ml.infer.quality import compare_quality
 from ml.sou import read_sou
 from ml.sou.constants import K_TYPES
 from ml.sou.convert import import_hf_dir
@@ -50,6 +52,8 @@ def test_a_q4_k_m_export_loads_generates_and_agrees_with_f32(tmp_path):
     with torch.no_grad():
         agree = (f32.model(idx).argmax(-1) == q4km.model(idx).argmax(-1)).float().mean().item()
     tokens = [d.token_id for d in q4km.stream("The quick brown fox", max_tokens=8, **GREEDY)]
+    report = compare_quality(reference=tmp_path / "f32.sou", candidate=tmp_path / "q4km.sou",
+                             text=text)
     # then: the recipe's types are in the file, the model runs and mostly keeps its choices
     assert types["model.layers.0.mlp.down_proj.weight"] == "Q4_K"
     # use_more_bits(1, 2): 1 >= 7 * 2 // 8, the last eighth of the blocks
@@ -58,3 +62,5 @@ def test_a_q4_k_m_export_loads_generates_and_agrees_with_f32(tmp_path):
     assert types["lm_head.weight"] == "Q6_K"
     assert len(tokens) == 8
     assert agree >= 0.9
+    # and the export report measures it like any other type
+    assert abs(report.perplexity_delta_pct) < 5 and report.tokens_per_s > 0
