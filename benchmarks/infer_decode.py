@@ -34,6 +34,7 @@ from ml.infer.engine import Engine
 from ml.models import build_model, preset_config
 from ml.sou import write_sou
 from ml.sou.convert import export_hf_dir, import_gguf
+from ml.sou.quant import EXPORT_TYPES
 
 PROMPT = [{"role": "user", "content": "Write a short story about a lighthouse keeper who "
                                       "finds a message in a bottle."}]
@@ -85,7 +86,7 @@ def warm_runtime(directory: Path, qtype: str) -> None:
     write_sou(path, config=config.to_dict(),
               tensors={n: p.detach() for n, p in model.named_parameters()},
               tokenizer_json=tokenizer.to_str(), generation={}, provenance={},
-              qtype=qtype if qtype in ("F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1") else "F32")
+              qtype=qtype if qtype in EXPORT_TYPES else "F32")
     engine = Engine.load(path, device="cpu", max_batch=1, max_seq_len=64)
     for _ in engine.stream("a lighthouse keeper", max_tokens=8, temperature=0, ignore_eos=True):
         pass

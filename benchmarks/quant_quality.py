@@ -31,7 +31,8 @@ DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "shakes
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True, type=Path, help="source model to import")
-    parser.add_argument("--types", default="F32,F16,Q8_0,Q4_1,Q4_0", help="comma-separated")
+    parser.add_argument("--types", default="F32,F16,Q8_0,Q6_K,Q5_K_M,Q4_K_M,Q4_1,Q4_0,Q3_K,Q2_K",
+                        help="comma-separated tensor types or recipes")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="text file to score")
     parser.add_argument("--chars", type=int, default=100_000, help="score the last N characters")
     parser.add_argument("--window", type=int, default=512, help="tokens per scored window")

@@ -74,6 +74,8 @@ def _linear(module: nn.Module, what: str) -> _Linear:
         raw, weight = module.raw, module.weight
         bias = _float32(module.bias, f"{what}.bias")
         if raw is not None and raw.is_cpu:
+            if module.qtype not in kernels.TYPE_CODES:
+                raise Unsupported(f"{what} is {module.qtype}, which the native step cannot read")
             return _Linear(raw.data_ptr(), bias, module.out_features, module.in_features,
                            kernels.TYPE_CODES[module.qtype])
         return _Linear(_float32(weight, what), bias, module.out_features, module.in_features, 0)
@@ -85,6 +87,8 @@ def _linear(module: nn.Module, what: str) -> _Linear:
 
 def _embedding(module: nn.Module) -> tuple[int, int]:
     if isinstance(module, QuantEmbedding):
+        if module.qtype not in kernels.TYPE_CODES:
+            raise Unsupported(f"the embedding is {module.qtype}, which the native step cannot read")
         return kernels.TYPE_CODES[module.qtype], module.raw.data_ptr()
     if isinstance(module, nn.Embedding):
         return 0, _float32(module.weight, "embedding")

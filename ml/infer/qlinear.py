@@ -1,11 +1,14 @@
 """`QuantLinear`: a linear layer whose weight stays in its `.sou` storage type (F32, F16, BF16,
-Q8_0, Q4_0, Q4_1) and is multiplied without being expanded to float32 first.
+Q8_0, Q4_0, Q4_1, and the K-quants Q2_K..Q6_K) and is multiplied without being expanded to
+float32 first.
 
 On CPU the weight is the file's own bytes (a view of the memory map, no copy) and the product
 runs in the native kernels (ml/infer/kernels/qmm.c): llama.cpp's scheme, where each activation
 row is quantized to 8-bit blocks so a block's dot product is an exact integer sum. The
 pure-PyTorch path (`SLOUGHGPT_KERNELS=torch`, or no C compiler) does the very same integer
 arithmetic, so both paths agree to float rounding and pick the same greedy tokens.
+K-quant weights stay packed too; every product dequantizes them slice by slice (a few MiB of
+float32 at a time) into a float32 GEMM, in PyTorch, since the native kernels don't read them.
 On an accelerator the weight is dequantized once, at load, to a half-precision matrix.
 """
 
@@ -20,10 +23,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from ml.infer import kernels
-from ml.sou.constants import TENSOR_TYPES, tensor_byte_length
+from ml.sou.constants import K_TYPES, TENSOR_TYPES, tensor_byte_length
 from ml.sou.quant import QK, dequantize, quantize
 
-QTYPES = ("F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1")
+QTYPES = ("F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", *K_TYPES)
 _HALF_DTYPES = {"F16": torch.float16, "BF16": torch.bfloat16}
 _FALLBACK_CHUNK = 1 << 22  # elements of (blocks, rows, outputs) the torch path holds at once
 # Prompts (inputs (B, T, K) with T > 1) take a float32 GEMM over dequantized weight slices,
@@ -121,11 +124,12 @@ class QuantLinear(nn.Module):
             return self._dense_forward(x)
         if x.shape[-1] != self.in_features:
             raise ValueError(f"input has {x.shape[-1]} features, this layer takes {self.in_features}")
-        lib = kernels.load()
+        lib = self._native_lib()
         x32 = x if x.dtype is torch.float32 else x.float()
         native = lib is not None and x32.is_cpu and (bias is None or bias.dtype is torch.float32)
         rows = x32.numel() // self.in_features
-        gemm = x.shape[-2] > 1 if x.dim() >= 3 else rows >= GEMM_ROWS
+        # K-quants have no integer block path: every product is a GEMM over dequantized slices.
+        gemm = (x.shape[-2] > 1 if x.dim() >= 3 else rows >= GEMM_ROWS) or self.qtype in K_TYPES
         if gemm or not native:
             x2 = x32.reshape(rows, self.in_features).contiguous()  # (M, K)
             y = (self._gemm(x2, raw, lib if native else None) if gemm
@@ -142,6 +146,10 @@ class QuantLinear(nn.Module):
         if status != 0:
             raise RuntimeError(f"native {self.qtype} matmul failed for input {tuple(x.shape)}")
         return out if x.dtype is torch.float32 else out.to(x.dtype)
+
+    def _native_lib(self):
+        """The kernel library if it reads this layer's type, else None (the PyTorch path)."""
+        return kernels.load() if self.qtype in kernels.TYPE_CODES else None
 
     def _gemm(self, x: torch.Tensor, raw: torch.Tensor, lib) -> torch.Tensor:
         """x (M, K) @ W^T for prefill-sized M: float32 slices of W (dequantized natively when
@@ -184,7 +192,7 @@ class QuantLinear(nn.Module):
         else:
             g = g.float()
             grad = torch.zeros(g.shape[0], self.in_features)  # (M, K)
-            for start, w in self._weight_slices(raw, kernels.load()):
+            for start, w in self._weight_slices(raw, self._native_lib()):
                 grad.addmm_(g[:, start:start + w.shape[0]], w)
         return grad.view(*grad_y.shape[:-1], self.in_features).to(grad_y.dtype)
 

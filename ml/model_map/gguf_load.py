@@ -17,6 +17,7 @@ from gguf.quants import dequantize
 
 from ml.model_map.base import LoadedModel, ModelMapError, build_empty, load_weights
 from ml.models import LlamaConfig
+from ml.sou.constants import TENSOR_TYPES, tensor_byte_length
 
 # llama.cpp permutes Q and K rows of "llama" models (interleaved rotary pairs); Qwen2 it leaves as is.
 PERMUTED_ARCHS = ("llama",)
@@ -145,6 +146,49 @@ def _tensor(tensor: ReaderTensor, path: Path) -> torch.Tensor:
             f"{path}: tensor {tensor.name!r} ({tensor.tensor_type.name}): {exc}"
         ) from exc
     return torch.from_numpy(values)
+
+
+def stored_tensors(path: str | Path) -> tuple[dict[str, tuple[str, tuple[int, ...], np.ndarray]],
+                                               dict[str, str]]:
+    """The file's tensors as stored, for keeping their blocks instead of re-rounding them:
+    ({our name: (type, shape, row-major bytes)} for the types `.sou` stores, with llama.cpp's
+    Q/K row permutation undone row by row, {our name: GGUF type} for the others). Each
+    tensor's byte count is checked against its type and shape before it is used."""
+    path = Path(path)
+    try:
+        reader = GGUFReader(path)
+    except (ValueError, OSError, IndexError, KeyError) as exc:
+        raise ModelMapError(f"{path}: not a readable GGUF file: {exc}") from exc
+    by_name = {t.name: t for t in reader.tensors}
+    config = config_from_gguf(reader.fields, set(by_name), path)
+    arch = _value(reader.fields, "general.architecture")
+    kept, other = {}, {}
+    for name, tensor in by_name.items():
+        ours = _our_name(name)
+        if ours is None:
+            raise ModelMapError(f"{path}: unexpected tensor {name!r}")
+        type_name = tensor.tensor_type.name
+        if type_name not in TENSOR_TYPES:
+            other[ours] = type_name
+            continue
+        shape = tuple(int(d) for d in reversed(tensor.shape.tolist()))
+        data = np.ascontiguousarray(tensor.data).reshape(-1).view(np.uint8)
+        try:
+            expected = tensor_byte_length(type_name, shape)
+        except ValueError as exc:
+            raise ModelMapError(f"{path}: tensor {name!r} at byte {tensor.data_offset}: "
+                                f"{exc}") from None
+        if data.nbytes != expected:
+            raise ModelMapError(f"{path}: tensor {name!r} at byte {tensor.data_offset}: "
+                                f"{type_name} {shape} takes {expected} bytes, the file holds "
+                                f"{data.nbytes}")
+        rows = torch.from_numpy(data.reshape(shape[0], -1) if shape else data)
+        n_head = {".attn_q.": config.n_head, ".attn_k.": config.n_kv_head}
+        for part, heads in n_head.items():
+            if arch in PERMUTED_ARCHS and part in name:
+                rows = unpermute_rope_rows(rows, heads)
+        kept[ours] = (type_name, shape, rows.contiguous().numpy().reshape(-1))
+    return kept, other
 
 
 def _our_name(gguf_name: str) -> str | None:

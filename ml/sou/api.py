@@ -8,6 +8,7 @@ import os
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from ml.sou.constants import (
@@ -16,10 +17,9 @@ from ml.sou.constants import (
     SECTION_PERSONALITY,
     SECTION_PROVENANCE,
     SECTION_TOKENIZER,
-    TENSOR_TYPES,
 )
 from ml.sou.errors import SouFormatError
-from ml.sou.quant import QuantPolicy, quantize
+from ml.sou.quant import EXPORT_TYPES, QuantPolicy, layer_count, quantize
 from ml.sou.reader import SouFile
 from ml.sou.writer import SouWriter, TensorSpec
 
@@ -46,10 +46,12 @@ def write_sou(
     provenance: dict,
     qtype: str = "F32",
     policy: QuantPolicy | None = None,
+    stored: dict[str, tuple[str, np.ndarray]] | None = None,
 ) -> Path:
-    """Write a complete `.sou` file; matrices become `qtype` as `policy` allows."""
-    if qtype not in TENSOR_TYPES:
-        raise ValueError(f"unknown qtype {qtype!r}; choose from {list(TENSOR_TYPES)}")
+    """Write a complete `.sou` file; matrices become `qtype` as `policy` allows, except the
+    tensors in `stored` ({name: (type, bytes)}), which are written as they are."""
+    if qtype not in EXPORT_TYPES:
+        raise ValueError(f"unknown qtype {qtype!r}; choose from {list(EXPORT_TYPES)}")
     if tokenizer_json is not None:
         try:
             json.loads(tokenizer_json)
@@ -63,12 +65,16 @@ def write_sou(
         SECTION_PERSONALITY: personality,
         SECTION_PROVENANCE: {**provenance, "created_by": tool_version()},
     }
-    specs = [TensorSpec(name, policy.type_for(name, tuple(t.shape), qtype), tuple(t.shape))
-             for name, t in tensors.items()]
+    n_layer = layer_count(tensors)
+    stored = stored or {}
+    specs = [TensorSpec(name, stored[name][0] if name in stored
+                        else policy.type_for(name, tuple(t.shape), qtype, n_layer),
+                        tuple(t.shape)) for name, t in tensors.items()]
     with SouWriter(path) as writer:
         writer.write_header(metadata, specs)
         for spec in specs:
-            raw = quantize(tensors[spec.name], spec.type_name).cpu().numpy()
+            raw = (stored[spec.name][1] if spec.name in stored
+                   else quantize(tensors[spec.name], spec.type_name).cpu().numpy())
             writer.write_tensor(spec.name, raw)
         return writer.finish()
 

@@ -8,9 +8,8 @@ import sys
 from collections import Counter
 
 from ml.sou.api import KV_DTYPE_BYTES, memory_estimate, read_sou, verify
-from ml.sou.constants import TENSOR_TYPES
 from ml.sou.errors import SouFormatError
-from ml.sou.quant import OUTPUT_TYPES, QuantPolicy
+from ml.sou.quant import EXPORT_TYPES, OUTPUT_TYPES, QuantPolicy
 from ml.sou.requantize import quantize_file
 
 
@@ -18,7 +17,7 @@ def register(subparsers) -> None:
     quantize = subparsers.add_parser("quantize", help="rewrite a .sou file with another type")
     quantize.add_argument("input", metavar="IN", help="source .sou file")
     quantize.add_argument("output", metavar="OUT", help="destination .sou file")
-    quantize.add_argument("--type", dest="qtype", required=True, choices=list(TENSOR_TYPES))
+    quantize.add_argument("--type", dest="qtype", required=True, choices=list(EXPORT_TYPES))
     quantize.add_argument("--keep-embeddings", action=argparse.BooleanOptionalAction,
                           default=QuantPolicy.keep_embeddings,
                           help="keep embedding tables at F16 when quantizing to a block type")

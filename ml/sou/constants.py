@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 MAGIC = b"\x89SOU\r\n\x1a\n"  # PNG-style: the high byte and CR/LF catch text-mode mangling
 VERSION_MAJOR = 1  # a layout change bumps this; readers refuse other majors
-VERSION_MINOR = 0  # additive changes only; readers accept any minor of their major
+VERSION_MINOR = 1  # additive changes only; readers accept any minor of their major
+# 1.1: the K-quant tensor types (codes 10-14)
 
 # Fixed-size preamble at byte 0 (little-endian):
 # magic[8], major u16, minor u16, header_crc32 u32, metadata_length u32, tensor_count u32,
@@ -72,12 +73,19 @@ TENSOR_TYPES: dict[str, TensorType] = {
         TensorType("Q4_0", 2, 32, 18, 4.5),  # f16 scale, 16 bytes of nibbles
         TensorType("Q4_1", 3, 32, 20, 5.0),  # f16 scale, f16 min, 16 bytes of nibbles
         TensorType("Q8_0", 8, 32, 34, 8.5),  # f16 scale, 32 int8
+        # K-quants: super-blocks of 256 with packed sub-block scales (layouts in kquant.py).
+        TensorType("Q2_K", 10, 256, 84, 2.625),
+        TensorType("Q3_K", 11, 256, 110, 3.4375),
+        TensorType("Q4_K", 12, 256, 144, 4.5),
+        TensorType("Q5_K", 13, 256, 176, 5.5),
+        TensorType("Q6_K", 14, 256, 210, 6.5625),
         TensorType("BF16", 30, 1, 2, 16.0),
     )
 }
 TYPES_BY_CODE: dict[int, TensorType] = {t.code: t for t in TENSOR_TYPES.values()}
 FLOAT_TYPES = ("F32", "F16", "BF16")
-BLOCK_TYPES = ("Q8_0", "Q4_0", "Q4_1")
+K_TYPES = ("Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K")
+BLOCK_TYPES = ("Q8_0", "Q4_0", "Q4_1", *K_TYPES)
 
 
 def align_up(value: int, alignment: int = ALIGNMENT) -> int:

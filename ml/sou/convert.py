@@ -19,15 +19,16 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
 
+import numpy as np
 import torch
 from tokenizers import Tokenizer
 from torch import nn
 
 from ml.sou.api import read_sou, write_sou
-from ml.sou.constants import BLOCK_TYPES, SECTION_GENERATION, STEERING_PREFIX, TENSOR_TYPES
+from ml.sou.constants import BLOCK_TYPES, SECTION_GENERATION, STEERING_PREFIX
 from ml.sou.errors import SouFormatError
 from ml.sou.metadata import validate_metadata
-from ml.sou.quant import QuantPolicy
+from ml.sou.quant import AS_STORED, EXPORT_TYPES, RECIPES, QuantPolicy
 
 # English, German umlauts and ß, Chinese, emoji (one of them a ZWJ sequence), code, digits.
 ROUND_TRIP_TEXT = (
@@ -281,7 +282,7 @@ def _tied_policy(model: nn.Module, policy: QuantPolicy) -> QuantPolicy:
 
 def _requantize_warning(source_types: list[str], qtype: str) -> str | None:
     quantized = sorted(set(source_types) & set(BLOCK_TYPES))
-    if qtype not in BLOCK_TYPES or not quantized:
+    if qtype not in (*BLOCK_TYPES, *RECIPES) or not quantized:
         return None
     return (f"the source weights are already quantized ({', '.join(quantized)}); converting "
             f"them to {qtype} rounds them a second time, so quality is below what {qtype} "
@@ -289,9 +290,12 @@ def _requantize_warning(source_types: list[str], qtype: str) -> str | None:
 
 
 def _write(source: _Source, out: Path, qtype: str, policy: QuantPolicy | None,
-           source_format: str, source_path: Path, warn: list[str]) -> ImportReport:
-    if qtype not in TENSOR_TYPES:
-        raise ValueError(f"unknown tensor type {qtype!r}; choose from {list(TENSOR_TYPES)}")
+           source_format: str, source_path: Path, warn: list[str],
+           stored: dict[str, tuple[str, np.ndarray]] | None = None) -> ImportReport:
+    """`stored` tensors are written as they are (qtype AS_STORED); the rest become `qtype`,
+    or F16 matrices and F32 vectors under AS_STORED."""
+    if qtype not in (*EXPORT_TYPES, AS_STORED):
+        raise ValueError(f"unknown tensor type {qtype!r}; choose from {list(EXPORT_TYPES)}")
     note = _requantize_warning(source.source_types, qtype)
     if note:
         warn.append(note)
@@ -306,8 +310,9 @@ def _write(source: _Source, out: Path, qtype: str, policy: QuantPolicy | None,
     partial = out.with_name(f".{out.name}.importing")
     write_sou(partial, config=source.model.config.to_dict(), tensors=_weights(source.model),
               tokenizer_json=source.tokenizer_json, chat_template=source.chat_template,
-              generation=source.generation, provenance=provenance, qtype=qtype,
-              policy=_tied_policy(source.model, policy or QuantPolicy()))
+              generation=source.generation, provenance=provenance,
+              qtype="F16" if qtype == AS_STORED else qtype,
+              policy=_tied_policy(source.model, policy or QuantPolicy()), stored=stored)
     try:
         with read_sou(partial) as written:
             stored = Tokenizer.from_str(written.tokenizer_json)
@@ -345,9 +350,33 @@ def import_hf_dir(directory: str | os.PathLike, out: str | os.PathLike, qtype: s
 
 def import_gguf(path: str | os.PathLike, out: str | os.PathLike, qtype: str = "F32",
                 policy: QuantPolicy | None = None) -> ImportReport:
-    """A GGUF file (LLaMA family) into a `.sou` file."""
-    path = Path(path)
-    return _write(_from_gguf(path), Path(out), qtype, policy, "gguf", path, [])
+    """A GGUF file (LLaMA family) into a `.sou` file. With qtype AS_STORED each tensor keeps
+    its own bytes where `.sou` has its type (K-quants, Q8_0, Q4_0, Q4_1, floats), so nothing
+    is rounded twice; tensors of other types are dequantized (matrices to F16) with a notice."""
+    path, warn = Path(path), []
+    source = _from_gguf(path)
+    stored = _stored_blocks(path, warn) if qtype == AS_STORED else None
+    return _write(source, Path(out), qtype, policy, "gguf", path, warn, stored)
+
+
+def _stored_blocks(path: Path, warn: list[str]) -> dict[str, tuple[str, np.ndarray]]:
+    from ml.model_map import ModelMapError
+    from ml.model_map.gguf_load import stored_tensors
+
+    try:
+        kept, other = stored_tensors(path)
+    except ModelMapError as exc:
+        raise ConversionError(str(exc)) from exc
+    by_type: dict[str, list[str]] = {}
+    for name, type_name in other.items():
+        by_type.setdefault(type_name, []).append(name)
+    for type_name, names in sorted(by_type.items()):
+        shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+        note = (f"{len(names)} tensor(s) stored as {type_name} ({shown}) are dequantized to "
+                f"F16 (vectors to F32): .sou has no {type_name}")
+        warn.append(note)
+        warnings.warn(note, stacklevel=3)
+    return {name: (type_name, data) for name, (type_name, _, data) in kept.items()}
 
 
 def import_model(source: str | os.PathLike, out: str | os.PathLike, qtype: str = "F32",

@@ -6,8 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ml.sou.constants import TENSOR_TYPES
-from ml.sou.quant import OUTPUT_TYPES, QuantPolicy
+from ml.sou.quant import AS_STORED, EXPORT_TYPES, OUTPUT_TYPES, QuantPolicy
 
 
 def register_actions(actions) -> None:
@@ -15,8 +14,10 @@ def register_actions(actions) -> None:
     source = actions.add_parser("import", help="a checkpoint, Hugging Face dir or .gguf to .sou")
     source.add_argument("source", metavar="SRC", help="checkpoint dir, HF model dir or .gguf")
     source.add_argument("output", metavar="OUT", help="the .sou file to write")
-    source.add_argument("--type", dest="qtype", default="F16", choices=list(TENSOR_TYPES),
-                        help="tensor type of the matrices (default F16)")
+    source.add_argument("--type", dest="qtype", default="F16",
+                        choices=[*EXPORT_TYPES, AS_STORED],
+                        help="tensor type of the matrices (default F16); AS_STORED keeps a "
+                             ".gguf file's own blocks (K-quants included) byte for byte")
     source.add_argument("--keep-embeddings", action=argparse.BooleanOptionalAction,
                         default=QuantPolicy.keep_embeddings)
     source.add_argument("--keep-output", action=argparse.BooleanOptionalAction,
