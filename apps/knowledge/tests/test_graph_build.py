@@ -235,3 +235,29 @@ def test_a_document_deleted_while_its_graph_is_stored_goes_with_no_entity_left(
     assert errors == []
     assert not Document.objects.filter(pk=document.pk).exists()
     assert not Entity.objects.filter(collection=collection).exists()
+
+
+def test_documents_embedded_before_graphs_existed_get_theirs_from_the_backfill_command(
+        make_user, make_collection, make_ready_document, make_graph_document, monkeypatch,
+        django_capture_on_commit_callbacks):
+    # given an embedded document whose graph was never built, beside one already built
+    from django.core.management import call_command
+
+    from apps.knowledge.tasks import knowledge_document_extract_task
+
+    user = make_user()
+    collection = make_collection(user)
+    old = make_ready_document(collection, "old.txt", ["Noah Keller works at Bluepeak Systems."])
+    make_graph_document(collection, "built.txt", ["Bluepeak Systems is headquartered in Lyon."])
+    built_at = Document.objects.get(name="built.txt").graph_status
+    assert old.graph_status == Document.GraphStatus.PENDING
+    # the queued build runs here, in this process, instead of on a worker
+    monkeypatch.setattr(knowledge_document_extract_task, "delay", knowledge_document_extract_task)
+    # when the backfill runs
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("knowledge_build_missing")
+    # then only the pending document was built, and its facts joined the collection's graph
+    old.refresh_from_db()
+    assert old.graph_status == Document.GraphStatus.READY and old.relation_count == 1
+    assert Document.objects.get(name="built.txt").graph_status == built_at
+    assert Relation.objects.filter(collection=collection).count() == 2
