@@ -180,10 +180,9 @@ def _gemma_config_from_hf(hf: dict, arch: str, source: str) -> GemmaConfig:
         raise ModelMapError(f"{source}: {exc}") from None
 
 
-def _gemma_config_to_hf(config: GemmaConfig) -> dict:
-    hf = {
-        "architectures": [GEMMA_CLASSES[config.arch]],
-        "model_type": "gemma2" if config.arch == "gemma2" else "gemma3_text",
+def _attention_shape_to_hf(config) -> dict:
+    """The size fields LLaMA-shaped configs (LLaMA, Qwen2, Gemma) spell the same way in HF."""
+    return {
         "vocab_size": config.vocab_size,
         "max_position_embeddings": config.block_size,
         "num_hidden_layers": config.n_layer,
@@ -192,6 +191,14 @@ def _gemma_config_to_hf(config: GemmaConfig) -> dict:
         "hidden_size": config.n_embd,
         "head_dim": config.head_dim,
         "intermediate_size": config.intermediate_size,
+    }
+
+
+def _gemma_config_to_hf(config: GemmaConfig) -> dict:
+    hf = {
+        "architectures": [GEMMA_CLASSES[config.arch]],
+        "model_type": "gemma2" if config.arch == "gemma2" else "gemma3_text",
+        **_attention_shape_to_hf(config),
         "hidden_activation": "gelu_pytorch_tanh",
         "rms_norm_eps": config.rms_norm_eps,
         "tie_word_embeddings": config.tie_word_embeddings,
@@ -342,14 +349,7 @@ def config_to_hf(config: ModelConfig) -> dict:
     hf = {
         "architectures": ["Qwen2ForCausalLM" if qwen2 else "LlamaForCausalLM"],
         "model_type": "qwen2" if qwen2 else "llama",
-        "vocab_size": config.vocab_size,
-        "max_position_embeddings": config.block_size,
-        "num_hidden_layers": config.n_layer,
-        "num_attention_heads": config.n_head,
-        "num_key_value_heads": config.n_kv_head,
-        "hidden_size": config.n_embd,
-        "head_dim": config.head_dim,
-        "intermediate_size": config.intermediate_size,
+        **_attention_shape_to_hf(config),
         "hidden_act": "silu",
         "rms_norm_eps": config.rms_norm_eps,
         # Both spellings: transformers 4 reads rope_theta/rope_scaling, 5 reads rope_parameters.
