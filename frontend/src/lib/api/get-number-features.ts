@@ -7,8 +7,8 @@
 import { useQuery } from '@tanstack/react-query';
 
 import { api, type ApiResponse } from '../api-client';
+import { type FeatureGroup, isNumberFeature, useFeatureGroups } from './get-feature-groups';
 
-type FeatureGroups = ApiResponse<'/api/v1/feature-groups/', 'get', 200>;
 type Materializations = ApiResponse<'/api/v1/dataset-versions/{version_id}/features/', 'get', 200>;
 
 export interface NumberFeature {
@@ -18,10 +18,8 @@ export interface NumberFeature {
   min: number | null;
 }
 
-const NUMBER_TYPES: ReadonlySet<string> = new Set(['int', 'float']);
-
 export function numberFeatures(
-  groups: FeatureGroups,
+  groups: FeatureGroup[],
   materializations: Materializations,
 ): NumberFeature[] {
   const definitions = new Map(
@@ -32,7 +30,7 @@ export function numberFeatures(
     .flatMap((materialization) =>
       Object.entries((materialization.statistics ?? {}) as Record<string, { min?: unknown }>),
     )
-    .filter(([name]) => NUMBER_TYPES.has(definitions.get(name)?.dtype ?? ''))
+    .filter(([name]) => isNumberFeature(definitions.get(name)?.dtype))
     .map(([name, statistics]) => ({
       name,
       description: definitions.get(name)?.description ?? '',
@@ -42,11 +40,7 @@ export function numberFeatures(
 }
 
 export function useNumberFeatures(versionId: number | null) {
-  const groups = useQuery({
-    queryKey: ['feature-groups'],
-    queryFn: ({ signal }) => api.get<FeatureGroups>('/api/v1/feature-groups/', { signal }),
-    staleTime: Infinity, // the registry changes only with a deployment
-  });
+  const groups = useFeatureGroups();
   const computed = useQuery({
     queryKey: ['dataset-version-number-features', versionId],
     queryFn: ({ signal }) =>
