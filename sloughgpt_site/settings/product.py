@@ -1,6 +1,6 @@
 """Product limits: the default quota plan's values and upload sizes."""
 
-from .env import env_int, env_str
+from .env import env_int, env_list, env_str
 
 # The default quota plan (apps.quotas) is created with these values when the database is first
 # migrated, and again if it is ever missing; afterwards staff change plans in the admin or
@@ -37,3 +37,7 @@ PERSONALITY_GATE_PROBES = env_int("SLOUGHGPT_PERSONALITY_GATE_PROBES", 16)
 # Sweeps: an external trial whose agent has not called the server (next trial, report) for
 # this many seconds is failed as "its agent stopped", freeing its place for another agent.
 SWEEP_AGENT_TIMEOUT_S = env_int("SLOUGHGPT_SWEEP_AGENT_TIMEOUT_S", 600)
+# Fernet keys (urlsafe base64 of 32 bytes, `Fernet.generate_key()`) that seal secrets users
+# give us (hub tokens, remote endpoint keys; apps.core.sealed). The first seals, all open.
+# Empty: one key derived from DJANGO_SECRET_KEY.
+SLOUGHGPT_SEAL_KEYS = env_list("SLOUGHGPT_SEAL_KEYS", [])
