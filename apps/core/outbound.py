@@ -17,6 +17,10 @@ mirrors later): requests to the server's own networks are refused (SSRF).
   at the deadline the socket is shut down, however slowly the server drips bytes) and the
   response body has a size cap.
 
+`outbound_stream` is the same request for an answer read as it arrives (a remote model's
+server-sent events): each read may wait `idle_s` at most, the whole exchange has its own
+deadline, and the lines it yields have a size cap each and together.
+
 Everything that goes wrong raises `OutboundError`, whose message says why in the user's
 terms ("address 10.0.0.5 is private"); `OutboundRefused`, its kind for a URL refused as it
 is, before any connection."""
@@ -28,6 +32,8 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.client import HTTPConnection, HTTPException, HTTPSConnection
 from urllib.parse import urlsplit
@@ -279,6 +285,85 @@ def outbound_request(method: str, url: str, *, body: bytes | None = None, header
         if deadline.expired:
             raise late from None
         raise OutboundError(f"{target.host} could not be reached ({type(exc).__name__})") from None
+    finally:
+        deadline.cancel()
+        connection.close()
+
+
+class OutboundStream:
+    """An answer being read (`outbound_stream`): its status and headers, and its body as lines."""
+
+    def __init__(self, response, *, host: str, deadline: _Deadline, timeout_s: float, idle_s: float,
+                 max_bytes: int, max_line_bytes: int):
+        self.status: int = response.status
+        self.headers: dict[str, str] = dict(response.getheaders())
+        self._response, self._host, self._deadline = response, host, deadline
+        self._timeout_s, self._idle_s = timeout_s, idle_s
+        self._left, self._max_bytes, self._max_line = max_bytes, max_bytes, max_line_bytes
+
+    def _failure(self, exc: BaseException) -> OutboundError:
+        if self._deadline.expired:
+            return OutboundError(f"{self._host} did not finish answering within {self._timeout_s:g} s")
+        if isinstance(exc, TimeoutError):
+            return OutboundError(f"{self._host} sent nothing for {self._idle_s:g} s")
+        return OutboundError(f"{self._host} broke off the answer ({type(exc).__name__})")
+
+    def lines(self) -> Iterator[str]:
+        """The body's lines (decoded as UTF-8, line ends removed) as they arrive."""
+        while True:
+            try:
+                raw = self._response.readline(self._max_line + 1)
+            except (OSError, HTTPException) as exc:
+                raise self._failure(exc) from None
+            if self._deadline.expired:  # the shut-down socket ended the body early
+                raise self._failure(TimeoutError())
+            if not raw:
+                return
+            if len(raw) > self._max_line and not raw.endswith(b"\n"):
+                raise OutboundError(f"{self._host} sent a line longer than {self._max_line} bytes")
+            self._left -= len(raw)
+            if self._left < 0:
+                raise OutboundError(f"{self._host} sent more than {self._max_bytes} bytes")
+            yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
+
+    def read(self, max_bytes: int = 64 * 1024) -> bytes:
+        """At most `max_bytes` of the body (an error's explanation), within the same limits."""
+        try:
+            return self._response.read(max_bytes)
+        except (OSError, HTTPException) as exc:
+            raise self._failure(exc) from None
+
+
+@contextmanager
+def outbound_stream(method: str, url: str, *, body: bytes | None = None, headers: dict[str, str] | None = None,
+                    timeout_s: float, idle_s: float, max_bytes: int,
+                    max_line_bytes: int = 64 * 1024) -> Iterator[OutboundStream]:
+    """Sends one request to a user-given URL (checked first, see the module docstring) and
+    gives its answer to read as it arrives: connecting and the answer's headers must come
+    within `idle_s`, so must each later read, and everything within `timeout_s`; at most
+    `max_bytes` of body, in lines of at most `max_line_bytes`. The connection closes when
+    the block ends, however it ends (a reader that stops early hangs up)."""
+    started = time.monotonic()
+    target = outbound_check(url, timeout_s=min(idle_s, timeout_s))
+    remaining = max(timeout_s - (time.monotonic() - started), 0.001)
+    deadline = _Deadline(remaining)
+    kind = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
+    connection = kind(target, min(idle_s, remaining), deadline)
+    try:
+        try:
+            connection.request(method, target.path, body=body, headers=headers or {})
+            response = connection.getresponse()
+        except TimeoutError:
+            late = timeout_s if deadline.expired else idle_s
+            raise OutboundError(f"{target.host} did not answer within {late:g} s") from None
+        except ssl.SSLError as exc:
+            raise OutboundError(f"TLS with {target.host} failed ({exc.reason or exc})") from None
+        except (OSError, HTTPException) as exc:
+            if deadline.expired:
+                raise OutboundError(f"{target.host} did not answer within {timeout_s:g} s") from None
+            raise OutboundError(f"{target.host} could not be reached ({type(exc).__name__})") from None
+        yield OutboundStream(response, host=target.host, deadline=deadline, timeout_s=timeout_s, idle_s=idle_s,
+                             max_bytes=max_bytes, max_line_bytes=max_line_bytes)
     finally:
         deadline.cancel()
         connection.close()

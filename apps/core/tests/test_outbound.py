@@ -8,7 +8,13 @@ import time
 import pytest
 
 from apps.core import outbound
-from apps.core.outbound import OutboundError, OutboundRefused, outbound_check, outbound_request
+from apps.core.outbound import (
+    OutboundError,
+    OutboundRefused,
+    outbound_check,
+    outbound_request,
+    outbound_stream,
+)
 from tests.http_receiver import http_receiver
 
 
@@ -199,3 +205,106 @@ def test_a_lookup_that_hangs_fails_within_the_deadline(monkeypatch):
             outbound_request("POST", "https://slow-dns.example/hook", timeout_s=0.5)
     finally:
         hang.set()
+
+
+def scripted_server(steps: list[bytes | float]):
+    """A server on 127.0.0.1 that answers one request with `steps`: bytes are sent, a number
+    is a pause of that many seconds; it then closes. Returns (port, stop)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stopped = threading.Event()
+
+    def serve():
+        try:
+            connection, _ = listener.accept()
+        except OSError:
+            return
+        with connection:
+            connection.recv(65536)
+            try:
+                for step in steps:
+                    if isinstance(step, bytes):
+                        connection.sendall(step)
+                    elif stopped.wait(step):
+                        return
+            except OSError:  # the client hung up
+                pass
+
+    threading.Thread(target=serve, daemon=True).start()
+
+    def stop():
+        stopped.set()
+        listener.close()
+
+    return listener.getsockname()[1], stop
+
+
+STREAM_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+
+
+def _read_stream(port: int, **limits) -> list[str]:
+    options = {"timeout_s": 10, "idle_s": 5, "max_bytes": 1 << 20, **limits}
+    with outbound_stream("POST", f"http://127.0.0.1:{port}/v1/chat/completions", body=b"{}", **options) as answer:
+        return [line for line in answer.lines() if line]
+
+
+def test_a_stream_yields_its_lines_as_they_arrive(settings):
+    # given an allowed server sending two events with a pause between them
+    settings.SLOUGHGPT_OUTBOUND_ALLOW = ["127.0.0.1/32"]
+    port, stop = scripted_server([STREAM_HEAD, b"data: one\n\n", 0.3, b"data: two\r\n\r\n"])
+    try:
+        # when
+        lines = _read_stream(port)
+    finally:
+        stop()
+    # then
+    assert lines == ["data: one", "data: two"]
+
+
+def test_a_stream_that_goes_quiet_fails_after_the_idle_time(settings):
+    # given a server that sends one event, then nothing for far longer than the idle time
+    settings.SLOUGHGPT_OUTBOUND_ALLOW = ["127.0.0.1/32"]
+    port, stop = scripted_server([STREAM_HEAD, b"data: one\n\n", 30.0])
+    try:
+        # when / then
+        with pytest.raises(OutboundError, match="127.0.0.1 sent nothing for 0.5 s"):
+            _read_stream(port, idle_s=0.5)
+    finally:
+        stop()
+
+
+def test_a_stream_that_never_ends_is_cut_off_at_its_deadline(settings):
+    # given a server that drips bytes well within the idle time, forever
+    settings.SLOUGHGPT_OUTBOUND_ALLOW = ["127.0.0.1/32"]
+    port, stop = slow_drip_server(head=STREAM_HEAD, interval_s=0.1)
+    try:
+        # when / then
+        with pytest.raises(OutboundError, match="did not finish answering within 1 s"):
+            _read_stream(port, timeout_s=1, idle_s=5)
+    finally:
+        stop()
+
+
+def test_a_stream_over_its_caps_fails(settings):
+    # given a server sending one endless line, and one sending many short ones
+    settings.SLOUGHGPT_OUTBOUND_ALLOW = ["127.0.0.1/32"]
+    long_port, stop_long = scripted_server([STREAM_HEAD, b"x" * 5000])
+    many_port, stop_many = scripted_server([STREAM_HEAD, b"data: x\n" * 1000])
+    try:
+        # when / then
+        with pytest.raises(OutboundError, match="a line longer than 1000 bytes"):
+            _read_stream(long_port, max_line_bytes=1000)
+        with pytest.raises(OutboundError, match="sent more than 2000 bytes"):
+            _read_stream(many_port, max_bytes=2000)
+    finally:
+        stop_long()
+        stop_many()
+
+
+def test_a_stream_into_loopback_is_refused_before_any_connection(settings, no_connections):
+    # given nothing allowed beyond the public internet
+    settings.SLOUGHGPT_OUTBOUND_ALLOW = []
+    # when / then
+    with pytest.raises(OutboundRefused, match="address 127.0.0.1 is loopback"):
+        _read_stream(8080)
