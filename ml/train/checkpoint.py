@@ -8,7 +8,11 @@
                         TrainConfig), "lora", "chat_template", "eos_token_ids", "bos_token_id"
     tokenizer.json      the tokenizer, verbatim
     trainer_state.json  step, best validation loss, data position, RNG states (resumable only)
-    optimizer.pt        optimizer, scheduler and grad-scaler state (resumable only)
+    optimizer.pt        optimizer, scheduler and grad-scaler state (resumable only); the
+                        optimizer's is None when dcp/ holds it
+    dcp/                weights and optimizer state as a multi-process run's processes held them
+                        (torch.distributed.checkpoint, sharded), loadable at any world size
+                        (resumable checkpoints of multi-process DDP/FSDP runs only)
 
 A directory is written under a temporary name and renamed into place, so an interrupted save
 never leaves a half checkpoint where a good one was.
@@ -32,6 +36,8 @@ from ml.models import build_model, config_from_dict
 
 # config.json keys that are not part of the model config.
 EXTRA_KEYS = ("training", "lora", "chat_template", "eos_token_ids", "bos_token_id")
+# The sharded training state's directory inside a checkpoint.
+SHARDED_DIR = "dcp"
 
 
 @dataclass
@@ -54,10 +60,12 @@ def save_checkpoint(
     tokenizer: Tokenizer,
     adapter: dict[str, torch.Tensor] | None = None,
     training_state: dict[str, Any] | None = None,
+    sharded: Path | None = None,
 ) -> Path:
     """Write a checkpoint; `training_state` (optimizer etc.) and `meta.state` make it resumable.
 
-    `weights` come from `model_weights` (or a distributed gather of them).
+    `weights` come from `model_weights` (or a distributed gather of them). `sharded`: a
+    directory `dcp.save` wrote, moved in as dcp/.
     """
     directory = Path(directory)
     tmp = directory.with_name(f".{directory.name}.tmp-{os.getpid()}")
@@ -80,6 +88,8 @@ def save_checkpoint(
         (tmp / "trainer_state.json").write_text(json.dumps(meta.state))
     if training_state is not None:
         torch.save(training_state, tmp / "optimizer.pt")
+    if sharded is not None:
+        os.rename(sharded, tmp / SHARDED_DIR)
     _replace_dir(tmp, directory)
     return directory
 

@@ -1,6 +1,8 @@
 """Multi-process training under torchrun: process-group setup, wrapping the model for DDP or
 FSDP (ZeRO replicates the model with DDP and shards the optimizer), and turning sharded state
-into the full state dicts checkpoints store (torch.distributed.checkpoint's state-dict API).
+into the full state dicts checkpoints store (torch.distributed.checkpoint's state-dict API), and
+the sharded copy of weights and optimizer state (`dcp.save`) a multi-process run resumes from at
+any world size.
 
 Without torchrun's environment (RANK, WORLD_SIZE) everything here is a no-op for one process.
 """
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -156,6 +159,34 @@ def load_optimizer_state(
         )
         return
     optimizer.load_state_dict(state)
+
+
+def save_sharded(model: nn.Module, optimizer: torch.optim.Optimizer, directory: Path) -> None:
+    """Every process writes its part of the weights and optimizer state (replicated tensors
+    once) under names free of DDP/FSDP wrappers, so any world size can load them."""
+    import torch.distributed.checkpoint as dcp
+
+    dcp.save(_sharded_state(model, optimizer), checkpoint_id=str(directory))
+
+
+def load_sharded(model: nn.Module, optimizer: torch.optim.Optimizer, directory: Path) -> None:
+    """Loads what `save_sharded` wrote, resharded to this run's processes (or to one process
+    without a process group)."""
+    import torch.distributed.checkpoint as dcp
+    from torch.distributed.checkpoint.state_dict import set_state_dict
+
+    state = _sharded_state(model, optimizer)
+    dcp.load(state, checkpoint_id=str(directory))
+    set_state_dict(
+        model, optimizer, model_state_dict=state["model"], optim_state_dict=state["optim"]
+    )
+
+
+def _sharded_state(model: nn.Module, optimizer: torch.optim.Optimizer) -> dict[str, Any]:
+    from torch.distributed.checkpoint.state_dict import get_state_dict
+
+    model_state, optim_state = get_state_dict(model, optimizer)
+    return {"model": model_state, "optim": optim_state}
 
 
 def _blocks(model: nn.Module) -> list[nn.Module]:

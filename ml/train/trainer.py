@@ -6,7 +6,8 @@ clipping, a fused AdamW update and a scheduler step. The objective is the next-t
 one is in flight, and the loss is read back to the host only every `log_interval` steps. Every
 `eval_interval` steps the validation loss decides the `best` checkpoint and early stopping, and
 `last` is saved with everything needed to resume exactly: optimizer, scheduler, RNG states and
-the data position.
+the data position (under several processes also sharded with torch.distributed.checkpoint, so
+it resumes at another world size).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import contextlib
 import functools
 import math
 import resource
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from ml.data import ExampleStream, PreparedData, TokenStream, prepare_data
 from ml.data.tokenizer import tokenizer_hash
 from ml.train import distributed as dist
 from ml.train.checkpoint import (
+    SHARDED_DIR,
     CheckpointMeta,
     load_checkpoint,
     load_training_state,
@@ -220,7 +223,11 @@ class _Run:
 
     def _restore_training_state(self, directory: Path) -> None:
         saved = load_training_state(directory)
-        dist.load_optimizer_state(self.wrapped, self.optimizer, saved["optimizer"], self.env)
+        if (directory / SHARDED_DIR).is_dir():
+            # Saved by several processes: resharded to however many this run has.
+            dist.load_sharded(self.wrapped, self.optimizer, directory / SHARDED_DIR)
+        else:
+            dist.load_optimizer_state(self.wrapped, self.optimizer, saved["optimizer"], self.env)
         self.scheduler.load_state_dict(saved["scheduler"])
         if self.scaler is not None and saved.get("scaler"):
             self.scaler.load_state_dict(saved["scaler"])
@@ -394,17 +401,31 @@ class _Run:
         return patience > 0 and state.evals_without_improvement >= patience
 
     def _save(self, name: str, resumable: bool) -> None:
-        # Every process takes part in gathering sharded state; the first one writes.
+        # Every process takes part in gathering sharded state; the first one writes. A
+        # multi-process run's resumable state is also saved sharded (dcp/), which every process
+        # writes its part of; ZeRO's sharded optimizer is gathered instead (the state-dict API
+        # does not take it).
         env = self.env
         if resumable:
             self._sync_tokens()
+        sharded = None
+        if resumable and env.enabled and env.strategy != "zero":
+            sharded = self.out_dir / f".{name}.dcp-pending"
+            if env.is_main:
+                shutil.rmtree(sharded, ignore_errors=True)
+            dist.barrier(env)
+            dist.save_sharded(self.wrapped, self.optimizer, sharded)
         full_state = None
         if env.enabled and env.strategy == "fsdp":
             full_state = dist.full_model_state(self.model, env)
         weights, adapter = model_weights(self.model, full_state) if env.is_main else (None, None)
         training_state, rngs = None, None
         if resumable:
-            optimizer_state = dist.full_optimizer_state(self.wrapped, self.optimizer, env)
+            optimizer_state = (
+                None
+                if sharded is not None
+                else dist.full_optimizer_state(self.wrapped, self.optimizer, env)
+            )
             rngs = dist.gather_objects(capture_rng(), env)
             training_state = {
                 "optimizer": optimizer_state,
@@ -440,6 +461,7 @@ class _Run:
                 tokenizer=self.data.tokenizer,
                 adapter=adapter,
                 training_state=training_state,
+                sharded=sharded,
             )
         dist.barrier(env)
 
