@@ -12,6 +12,7 @@ import sys
 COMMAND_MODULES = (
     "ml.train.cli",
     "ml.sou.cli",
+    "ml.hub.cli",
     "ml.infer.cli",
     "ml.personality.cli",
     "ml.data.pipeline.cli",
