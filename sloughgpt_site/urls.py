@@ -27,6 +27,7 @@ api_v1 = [
     path("", include("apps.teams.urls")),
     path("", include("apps.monitoring.urls")),
     path("", include("apps.cards.urls")),
+    path("", include("apps.endpoints.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-v1:schema"), name="docs"),
 ]

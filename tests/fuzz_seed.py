@@ -12,6 +12,7 @@ from apps.arena.tests.factories import finished_battle
 from apps.cards.tests.factories import deck
 from apps.chat.models import Message
 from apps.chat.tests.factories import conversation, model_version
+from apps.endpoints.tests.factories import remote_endpoint
 from apps.experiments.tests.factories import log_series, make_artifact, make_experiment, make_run
 from apps.knowledge.tests.factories import entity
 from apps.monitoring.alert_rules import alert_rule_create
@@ -75,6 +76,7 @@ def seed_user(user) -> Seed:
     study = deck(user, name="seed deck", cards=(("Capital of Peru?", "Lima"),))
     cleanup = recipe(user, name="seed recipe")
     recipe_run = finished_run(user, cleanup, version)
+    peer = remote_endpoint(user, name="seed-peer")
     spare_token = api_token_create(user=user, name="spare").token
     secret = api_token_create(user=user, name="schema test").secret
     return Seed(token=secret, path_values={
@@ -117,4 +119,5 @@ def seed_user(user) -> Seed:
         "cards/card_id": study.cards.first().pk,
         "recipes/recipe_id": cleanup.pk,
         "recipe-runs/run_id": recipe_run.pk,
+        "endpoints/endpoint_id": peer.pk,
     })

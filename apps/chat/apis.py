@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from apps.core.access_api import SCOPE_PARAMETER, access_role_field, scope_of
 from apps.core.pagination import paginate, paginated_schema
+from apps.endpoints.selectors import remote_model_id
 from apps.personalities.serializers import PersonalityScoreOutput
 
 from . import services
@@ -37,7 +38,13 @@ class SettingsSerializer(serializers.Serializer):
 
 class ConversationInputSerializer(SettingsSerializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    model_version_id = serializers.IntegerField()
+    model_version_id = serializers.IntegerField(required=False, allow_null=True,
+                                                help_text="the model version to talk to; or give a remote model")
+    remote_endpoint_id = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, required=False, allow_null=True,
+        help_text="one of your remote endpoints (GET /api/v1/endpoints/), with remote_model")
+    remote_model = serializers.CharField(max_length=200, required=False, allow_blank=True,
+                                         help_text="a model id the endpoint lists")
     qtype = serializers.CharField(max_length=8, required=False, allow_blank=True)
     personality_id = serializers.IntegerField(
         min_value=1, max_value=2**63 - 1, required=False, allow_null=True,
@@ -88,6 +95,8 @@ class ConversationOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     model_version_id = serializers.IntegerField(allow_null=True)
+    remote_endpoint_id = serializers.IntegerField(allow_null=True)
+    remote_model = serializers.CharField()
     model_name = serializers.SerializerMethodField()
     qtype = serializers.CharField()
     personality = ConversationPersonalitySerializer(source="personality_version", allow_null=True)
@@ -110,6 +119,8 @@ class ConversationOutputSerializer(serializers.Serializer):
         ref_name = "Conversation"
 
     def get_model_name(self, conversation) -> str | None:
+        if conversation.remote_endpoint_id is not None:
+            return remote_model_id(conversation.remote_endpoint.name, conversation.remote_model)
         return str(conversation.model_version) if conversation.model_version else None
 
     def get_collection_ids(self, conversation) -> list[int]:
@@ -149,7 +160,6 @@ class ConversationListCreateApi(APIView):
 
 class ConversationDetailApi(APIView):
     class UpdateSerializer(ConversationInputSerializer):
-        model_version_id = serializers.IntegerField(required=False)
 
         class Meta:
             ref_name = "ConversationUpdate"

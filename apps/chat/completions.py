@@ -12,6 +12,8 @@ import uuid
 from django.core.exceptions import ValidationError
 from rest_framework.exceptions import NotFound
 
+from apps.endpoints.selectors import PREFIX as REMOTE_PREFIX
+from apps.endpoints.selectors import RemoteModel, remote_model_resolve
 from apps.registry.selectors import model_resolve
 
 from .openai_errors import OpenAIError
@@ -41,17 +43,35 @@ def _check_collections(user, collection_ids: list[int]) -> None:
         raise OpenAIError(404, str(exc.detail), param="sloughgpt.collections", code="collection_not_found") from None
 
 
+def _remote_model(user, name: str, prompt: dict) -> RemoteModel:
+    """The user's remote model `name` (remote/<endpoint>/<model>), for a chat completion."""
+    try:
+        model = remote_model_resolve(user=user, name=name)
+    except NotFound as exc:
+        raise OpenAIError(404, str(exc.detail), param="model", code="model_not_found") from None
+    if "messages" not in prompt:
+        raise OpenAIError(400, "Remote models answer chat completions only: use /v1/chat/completions.",
+                          param="model")
+    return model
+
+
 def completion_start(*, user, name: str, prompt: dict, settings: dict, param: str,
                      personality: int | str | None = None, retrieval: dict | None = None) -> str:
     """Enqueue the generation of `prompt` ({"messages": [...]} or {"prompt": "..."}) by the
-    model `name` the user can read (NAME, NAME:VERSION or NAME:VERSION:QTYPE) with sampling `settings`
+    model `name` the user can read (NAME, NAME:VERSION or NAME:VERSION:QTYPE, or one of their
+    remote models, remote/<endpoint>/<model>) with sampling `settings`
     (None for the file's defaults), grounded in `retrieval` ({"collection_ids", "mode"}) when
     given; returns the request id its events are read by."""
-    try:
-        version, _ = model_resolve(user=user, name=name)
-    except NotFound as exc:
-        raise OpenAIError(404, f"The model '{name}' does not exist or is not ready: {exc.detail}",
-                          param="model", code="model_not_found") from None
+    model = _remote_model(user, name, prompt) if name.startswith(REMOTE_PREFIX) else None
+    if model is not None:
+        target = {"model_version_id": None, "remote_endpoint_id": model.endpoint.pk, "remote_model": model.model}
+    else:
+        try:
+            version, _ = model_resolve(user=user, name=name)
+        except NotFound as exc:
+            raise OpenAIError(404, f"The model '{name}' does not exist or is not ready: {exc.detail}",
+                              param="model", code="model_not_found") from None
+        target = {"model_version_id": version.pk}
     if personality is not None:
         prompt = {**prompt, "personality_version_id": _personality_version_id(user, personality)}
     if retrieval is not None:
@@ -65,8 +85,8 @@ def completion_start(*, user, name: str, prompt: dict, settings: dict, param: st
     request_id = uuid.uuid4().hex
     parts = name.split(":")
     payload = {
-        "request_id": request_id, "user_id": user.pk, "model_version_id": version.pk,
-        "qtype": parts[2] if len(parts) > 2 else None, "param": param,
+        "request_id": request_id, "user_id": user.pk, "model": name, **target,
+        "qtype": parts[2] if len(parts) > 2 and model is None else None, "param": param,
         "settings": {k: v for k, v in settings.items() if v is not None},
         "lease": lease.to_dict(), "requested_at": time.time(), **prompt,
     }

@@ -14,6 +14,8 @@ from django.utils import timezone
 from rest_framework.exceptions import APIException, NotFound
 
 from apps.core.access import access_queryset
+from apps.endpoints.client import RemoteError
+from apps.endpoints.generation import estimate_tokens, remote_generate, remote_sampling
 from apps.personalities.loader import personality_version_load
 from apps.personalities.selectors import personality_version_get
 from apps.registry.models import ModelVersion
@@ -77,21 +79,39 @@ def chat_plan(context: ReplyContext, engine, lease: Lease | None) -> Plan:
     """The prompt and settings for a queued reply (as `queued_reply` read it): the personality
     version's prompt and sampling (loaded once per worker) under the conversation's, sources
     retrieved from the conversation's collections, fitted history (`conversation_plan`)."""
+    system, defaults, citations = _grounding(context)
+    plan = conversation_plan(context.conversation, engine, lease, system=system, history=context.history,
+                             defaults=defaults)
+    plan.citations = citations
+    return plan
+
+
+def _grounding(context: ReplyContext) -> tuple[list[dict], dict, list[dict]]:
+    """(the system message: the personality's prompt, the conversation's and the sources
+    retrieved for the last question; the personality's sampling; the sources' citations)."""
     conversation = context.conversation
     version = context.personality_version
     persona = personality_version_load(version) if version is not None else None
     persona_prompt, defaults = chat_settings(persona)
-    history = context.history
-    question = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
+    question = next((m["content"] for m in reversed(context.history) if m["role"] == "user"), "")
     sources, citations = "", []
     chunks = _retrieve(conversation, question, context.collection_ids)
     if chunks:
         sources, citations = sources_block(chunks)
-    system = system_message([persona_prompt, conversation.system_prompt, sources])
-    plan = conversation_plan(conversation, engine, lease, system=system, history=history,
-                             defaults=defaults)
-    plan.citations = citations
-    return plan
+    return system_message([persona_prompt, conversation.system_prompt, sources]), defaults, citations
+
+
+def remote_plan(context: ReplyContext, lease: Lease | None) -> Plan:
+    """The request for a reply by a remote model: the same system message and the whole
+    history (the remote's context and tokenizer are not known here: a conversation too
+    long for it fails with the endpoint's own reason), the conversation's sampling over the
+    personality's, and max_tokens capped by the quota lease."""
+    system, defaults, citations = _grounding(context)
+    sampling = remote_sampling(defaults, {key: getattr(context.conversation, key) for key in SETTINGS_FIELDS
+                                          if key != "steering_strength"})
+    max_tokens = sampling.get("max_tokens") or setting("SLOUGHGPT_CHAT_DEFAULT_RESERVE_TOKENS")
+    sampling["max_tokens"] = min(max_tokens, lease.tokens) if lease is not None else max_tokens
+    return Plan(messages=system + context.history, sampling=sampling, citations=citations)
 
 
 def _sou_path(context: ReplyContext) -> Path:
@@ -115,11 +135,33 @@ def _store(reply: Message, **fields) -> bool:
     return bool(stored)
 
 
-def _fail(reply: Message, message: str) -> list[dict]:
-    """Store the reply as failed; the event to announce it (none when it was already over)."""
-    if _store(reply, status=Message.Status.FAILED, error=message, finish_reason="error"):
+def _fail(reply: Message, message: str, *, partial: str = "") -> list[dict]:
+    """Store the reply as failed, with the text that was `partial`ly streamed before (the
+    user saw it); the event to announce it (none when it was already over)."""
+    if _store(reply, status=Message.Status.FAILED, error=message, finish_reason="error", content=partial):
         return [{"type": "error", "message_id": reply.pk, "message": message}]
     return []
+
+
+def _remote_endpoint(context: ReplyContext):
+    """The conversation's endpoint, still its owner's; NotFound once it was deleted."""
+    from apps.endpoints.models import RemoteEndpoint
+
+    conversation = context.conversation
+    endpoint = RemoteEndpoint.objects.filter(pk=conversation.remote_endpoint_id,
+                                             owner_id=conversation.owner_id).first()
+    if endpoint is None:
+        raise NotFound("This conversation's remote endpoint was deleted; choose another model.")
+    return endpoint
+
+
+def remote_reply(endpoint, model: str, plan: Plan, reply: Message, live: Reply) -> GenerationResult:
+    """A reply streamed from a remote model through the relay, as a local one is."""
+    sampling = dict(plan.sampling)
+    max_tokens = sampling.pop("max_tokens")
+    return remote_generate(endpoint, model, plan.messages, sampling=sampling, max_tokens=max_tokens,
+                           requested_at=reply.created_at.timestamp(), on_text=live.add_text,
+                           should_stop=lambda: live.stop_requested)
 
 
 def _finish(reply: Message, result: GenerationResult, plan: Plan | None) -> list[dict]:
@@ -193,20 +235,31 @@ def chat_reply_generate(*, message_id: int, queued_at: float | None = None) -> N
         if redis_state.stop_requested(stop_id):
             events = _finish(reply, GenerationResult("", 0, 0, "cancelled", None, None), None)
             return
-        engine = engine_for(_sou_path(context), model_version_id=context.model_version.pk)
-        plan = chat_plan(context, engine, lease)
-        request = engine.request(plan.messages, **plan.sampling)
-        if plan.notice:
-            publish_chat_event(conversation.pk, {"type": "notice", "message_id": reply.pk,
-                                                 "message": plan.notice})
-        live = chat_relay().open(conversation_id=conversation.pk, message_id=reply.pk,
-                                 stop_key=redis_state.stop_key(stop_id))
-        # The relay batches the text and reads the stop flag, so each token costs no I/O.
-        result = run_generation(engine, request, requested_at=reply.created_at.timestamp(),
-                                on_text=live.add_text, should_stop=lambda: live.stop_requested,
-                                batch_s=0.0, model_version_id=context.model_version.pk)
+        if conversation.remote_model:
+            plan = remote_plan(context, lease)
+            endpoint = _remote_endpoint(context)
+            live = chat_relay().open(conversation_id=conversation.pk, message_id=reply.pk,
+                                     stop_key=redis_state.stop_key(stop_id))
+            result = remote_reply(endpoint, conversation.remote_model, plan, reply, live)
+        else:
+            engine = engine_for(_sou_path(context), model_version_id=context.model_version.pk)
+            plan = chat_plan(context, engine, lease)
+            request = engine.request(plan.messages, **plan.sampling)
+            if plan.notice:
+                publish_chat_event(conversation.pk, {"type": "notice", "message_id": reply.pk,
+                                                     "message": plan.notice})
+            live = chat_relay().open(conversation_id=conversation.pk, message_id=reply.pk,
+                                     stop_key=redis_state.stop_key(stop_id))
+            # The relay batches the text and reads the stop flag, so each token costs no I/O.
+            result = run_generation(engine, request, requested_at=reply.created_at.timestamp(),
+                                    on_text=live.add_text, should_stop=lambda: live.stop_requested,
+                                    batch_s=0.0, model_version_id=context.model_version.pk)
         used = result.completion_tokens
         events = _finish(reply, result, plan)
+    except RemoteError as exc:
+        error = exc
+        used = estimate_tokens(exc.partial)
+        events = _fail(reply, f"the remote model failed: {exc.message}", partial=exc.partial)
     except Exception as exc:
         error = exc
         events = _fail(reply, failure_message(exc, f"chat reply {message_id}", "reply"))
@@ -264,6 +317,37 @@ def _record_completion(payload: dict, result: GenerationResult | None, error: Ex
         reply_text=result.text if result else "")
 
 
+def _remote_completion(user, payload: dict, lease: Lease | None) -> GenerationResult:
+    """Stream a /v1 chat completion by a remote model to the request's reply list, with the
+    same events a local one sends (its personality and sources in the system message)."""
+    from apps.endpoints.models import RemoteEndpoint
+
+    request_id, stop_id = payload["request_id"], api_generation_id(payload["request_id"])
+    endpoint = RemoteEndpoint.objects.filter(pk=payload["remote_endpoint_id"], owner=user).first()
+    if endpoint is None:
+        raise NotFound(f"The remote endpoint of model '{payload['model']}' was deleted.")
+    persona_prompt, defaults = _completion_personality(user, payload)
+    sources, citations = _completion_sources(user, payload)
+    messages = with_system_prompt(with_system_prompt(payload["messages"], sources), persona_prompt)
+    sampling = remote_sampling(defaults, payload["settings"])
+    max_tokens = sampling.pop("max_tokens", None) or setting("SLOUGHGPT_CHAT_DEFAULT_RESERVE_TOKENS")
+    if lease is not None:
+        max_tokens = min(max_tokens, lease.tokens)
+    push_reply(request_id, {"type": "start", "prompt_tokens": None})
+    result = remote_generate(
+        endpoint, payload["remote_model"], messages, sampling=sampling, max_tokens=max_tokens,
+        requested_at=payload["requested_at"],
+        on_text=lambda text: push_reply(request_id, {"type": "delta", "text": text}),
+        should_stop=lambda: redis_state.stop_requested(stop_id))
+    push_reply(request_id, {
+        **({"citations": citations} if "retrieval" in payload else {}),
+        "type": "done", "finish_reason": "length" if result.finish_reason == "length" else "stop",
+        "usage": {"prompt_tokens": result.prompt_tokens, "completion_tokens": result.completion_tokens,
+                  "total_tokens": result.prompt_tokens + result.completion_tokens},
+    })
+    return result
+
+
 def completion_generate(*, payload: dict) -> None:
     """Stream one /v1 completion to `reply:<request_id>`: a "start" event (prompt tokens),
     "delta" events, then "done" with usage, or one "error" event with an HTTP status. A
@@ -282,6 +366,10 @@ def completion_generate(*, payload: dict) -> None:
         if redis_state.stop_requested(stop_id):
             return  # the client gave up before a worker was free
         user = User.objects.get(pk=payload["user_id"])
+        if payload.get("remote_model"):
+            result = _remote_completion(user, payload, lease)
+            used = result.completion_tokens
+            return
         engine = engine_for(model_version_sou_path(
             user=user, model_version_id=payload["model_version_id"], qtype=payload["qtype"]),
             model_version_id=payload["model_version_id"])
@@ -321,6 +409,11 @@ def completion_generate(*, payload: dict) -> None:
                       "completion_tokens": result.completion_tokens,
                       "total_tokens": result.prompt_tokens + result.completion_tokens},
         })
+    except RemoteError as exc:
+        error = exc
+        used = estimate_tokens(exc.partial)
+        push_reply(request_id, {"type": "error", "status": 502, "code": "remote_failed", "param": None,
+                                "message": f"the remote model failed: {exc.message}"})
     except Exception as exc:
         error = exc
         logger.exception("completion %s failed", request_id)

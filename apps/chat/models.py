@@ -1,6 +1,7 @@
 """Conversations with a registered model and their messages. An assistant message is created
 `queued` when a reply is asked for (so its id can label the streamed text) and its content is
-written once, by the inference worker, when the generation ends. A conversation speaks as one
+written once, by the inference worker, when the generation ends. A conversation talks to a
+registered model version or to a model of one of its owner's remote endpoints. A conversation speaks as one
 stored personality version, so editing the personality later does not change it."""
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ class Conversation(OwnedModel):
     model_version = models.ForeignKey(
         "registry.ModelVersion", null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Or a model of one of the owner's remote endpoints (apps.endpoints), never both: the
+    # service asks for exactly one. Kept (the name) when the endpoint is deleted.
+    remote_endpoint = models.ForeignKey(
+        "endpoints.RemoteEndpoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    remote_model = models.CharField(max_length=200, blank=True)
     # A quantized export to serve from ("Q8_0", ...); empty picks the preferred ready one.
     qtype = models.CharField(max_length=8, blank=True)
     # The personality version replies speak as (a built-in or the owner's own); null for none.
@@ -52,6 +59,12 @@ class Conversation(OwnedModel):
 
     class Meta:
         ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(model_version__isnull=True) | models.Q(remote_endpoint__isnull=True),
+                name="chat_conversation_local_or_remote_model",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title or f"conversation {self.pk}"

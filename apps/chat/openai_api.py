@@ -9,7 +9,11 @@ response's own `sloughgpt` field (the last chunk's, when streamed).
 
 Callers authenticate with a personal API token (`Authorization: Bearer sg_...`); models are
 the ready model versions the caller can read (their own, their teams' and those shared with
-them; `owned_by` says "you" or "shared") by name (`NAME`, `NAME:1.2.0`, `NAME:1.2.0:Q8_0`).
+them; `owned_by` says "you" or "shared") by name (`NAME`, `NAME:1.2.0`, `NAME:1.2.0:Q8_0`),
+and the models of the caller's remote endpoints (apps.endpoints) as
+`remote/<endpoint name>/<model id>` (`owned_by` "remote"): chat completions with those are
+proxied to the endpoint, streamed or whole, with the caller's quota (its failures are 502s
+with code `remote_failed`); text completions are refused for them.
 Errors use OpenAI's shape: {"error": {"message", "type", "param", "code"}}.
 
 Completions run on the inference workers, like chat: the view starts one with
@@ -43,6 +47,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from apps.accounts.services import api_token_check
 from apps.core.parsers import JSONInputError, json_loads
+from apps.endpoints.selectors import remote_model_list
 from apps.quotas.ratelimit import api_request_count
 from apps.rag.models import GROUNDING_MODES
 from apps.registry.selectors import served_model_names
@@ -435,6 +440,8 @@ def _model_entries(user) -> list[dict]:
     entries = [{"id": entry["id"], "object": "model", "created": int(entry["created"].timestamp()),
                 "owned_by": "you" if entry["version"].access_role == "owner" else "shared"}
                for entry in served_model_names(user=user)]
+    entries += [{"id": remote.id, "object": "model", "created": int(remote.endpoint.created_at.timestamp()),
+                 "owned_by": "remote"} for remote in remote_model_list(user=user)]
     entries.append({"id": EMBEDDING_MODEL, "object": "model", "created": 0, "owned_by": "sloughgpt"})
     return entries
 

@@ -18,7 +18,7 @@ def conversation_list(*, user, search: str = "", scope: str | None = None) -> Qu
     activity first, each with `access_role`; `search` matches the title or any message's text."""
     queryset = access_scope(access_queryset(Conversation, user=user), user=user, scope=scope)
     queryset = access_annotate(queryset, user=user).select_related(
-        "model_version__registered_model", "personality_version__personality")
+        "model_version__registered_model", "personality_version__personality", "remote_endpoint")
     search = search.strip()
     if search:
         matching = access_queryset(Message, user=user).filter(content__icontains=search)
@@ -30,7 +30,7 @@ def conversation_list(*, user, search: str = "", scope: str | None = None) -> Qu
 def conversation_get(*, user, conversation_id) -> Conversation:
     """A conversation the user can read, with its messages and `access_role`."""
     queryset = access_annotate(Conversation.objects.all(), user=user).select_related(
-        "model_version__registered_model", "personality_version__personality"
+        "model_version__registered_model", "personality_version__personality", "remote_endpoint"
     ).prefetch_related("collections", Prefetch("messages", queryset=Message.objects.order_by("id")))
     return access_get(queryset, user=user, pk=conversation_id)
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from apps.core.access import Action, access_get, access_queryset, access_scope
+from apps.endpoints.selectors import RemoteModel, endpoint_list, remote_model_get
 from apps.monitoring.rollups import feedback_count
 from apps.personalities.models import PersonalityVersion
 from apps.personalities.selectors import personality_get, personality_get_by_name
@@ -111,19 +112,41 @@ def _collections(*, user, collection_ids: Iterable[int]) -> list[Collection]:
     return [found[pk] for pk in wanted]
 
 
+def _check_remote(*, user, remote_endpoint_id: int, remote_model: str) -> RemoteModel:
+    """A model of the user's own endpoint (another user's is NotFound: endpoints are never
+    shared, so no one else's key answers)."""
+    if not remote_model:
+        raise ValidationError({"remote_model": ["name the endpoint's model to talk to"]})
+    return remote_model_get(user=user, endpoint_id=remote_endpoint_id, model=remote_model)
+
+
+def _one_model(model_version_id: int | None, remote_endpoint_id: int | None) -> None:
+    if (model_version_id is None) == (remote_endpoint_id is None):
+        raise ValidationError({"model_version_id": ["choose a model version or a remote model (remote_endpoint_id "
+                                                    "and remote_model), exactly one"]})
+
+
 @transaction.atomic
-def conversation_create(*, user, model_version_id: int, title: str = "", qtype: str = "",
+def conversation_create(*, user, model_version_id: int | None = None, remote_endpoint_id: int | None = None,
+                        remote_model: str = "", title: str = "", qtype: str = "",
                         personality_id: int | None = None, personality: str = "",
                         system_prompt: str = "", collection_ids: Iterable[int] = (),
                         retrieval_mode: str = Conversation.RetrievalMode.HYBRID, **settings) -> Conversation:
-    """A conversation with a model version; `personality_id` (or a `personality` name, the
-    older form) picks the personality whose current version its replies speak as."""
-    version = _check_model(user=user, model_version_id=model_version_id, qtype=qtype)
+    """A conversation with a model version, or with a model of one of the user's remote
+    endpoints; `personality_id` (or a `personality` name, the older form) picks the
+    personality whose current version its replies speak as."""
+    _one_model(model_version_id, remote_endpoint_id)
+    version, remote = None, None
+    if model_version_id is not None:
+        version = _check_model(user=user, model_version_id=model_version_id, qtype=qtype)
+    else:
+        remote = _check_remote(user=user, remote_endpoint_id=remote_endpoint_id, remote_model=remote_model)
     _check_max_tokens(version, settings.get("max_tokens"))
     persona = _personality_version(user=user, personality_id=personality_id, personality=personality)
     collections = _collections(user=user, collection_ids=collection_ids)
     conversation = Conversation.objects.create(
-        owner=user, model_version=version, title=title.strip(), qtype=qtype,
+        owner=user, model_version=version, title=title.strip(), qtype=qtype if version else "",
+        remote_endpoint=remote.endpoint if remote else None, remote_model=remote.model if remote else "",
         personality_version=persona, system_prompt=system_prompt, retrieval_mode=retrieval_mode,
         **{key: settings.get(key) for key in SETTINGS_FIELDS},
     )
@@ -133,11 +156,20 @@ def conversation_create(*, user, model_version_id: int, title: str = "", qtype: 
 
 @transaction.atomic
 def conversation_update(*, user, conversation_id: int, **changes) -> Conversation:
-    """Rename, or change the model, personality (its current version; null or "" for none),
-    system prompt, sampling or collections; the next reply uses the new settings. Only its
-    owner may: one shared with the user answers 403."""
+    """Rename, or change the model (a version, or a remote model), personality (its current
+    version; null or "" for none), system prompt, sampling or collections; the next reply
+    uses the new settings. Only its owner may: one shared with the user answers 403."""
     conversation = access_get(Conversation.objects.select_for_update(), user=user, pk=conversation_id,
                               action=Action.EDIT)
+    if changes.get("remote_endpoint_id") is not None:
+        _one_model(changes.pop("model_version_id", None), changes["remote_endpoint_id"])
+        remote = _check_remote(user=user, remote_endpoint_id=changes.pop("remote_endpoint_id"),
+                               remote_model=changes.pop("remote_model", ""))
+        changes.pop("qtype", None)
+        conversation.model_version, conversation.qtype = None, ""
+        conversation.remote_endpoint, conversation.remote_model = remote.endpoint, remote.model
+    changes.pop("remote_endpoint_id", None)
+    changes.pop("remote_model", None)
     if "model_version_id" in changes or "qtype" in changes:
         version_id = changes.pop("model_version_id", conversation.model_version_id)
         if version_id is None:
@@ -145,6 +177,7 @@ def conversation_update(*, user, conversation_id: int, **changes) -> Conversatio
         qtype = changes.pop("qtype", conversation.qtype)
         conversation.model_version = _check_model(user=user, model_version_id=version_id, qtype=qtype)
         conversation.qtype = qtype
+        conversation.remote_endpoint, conversation.remote_model = None, ""
     persona = _personality_change(changes)
     if persona is not None:
         conversation.personality_version = _personality_version(user=user, **persona)
@@ -198,7 +231,7 @@ def _start_reply(conversation: Conversation, *before: Message,
                  rejected_texts: list[str] | None = None) -> Message:
     """The queued assistant message, holding a quota lease; it is inserted together with the
     unsaved messages `before` it, in one statement (each gets its id)."""
-    if conversation.model_version_id is None:
+    if conversation.model_version_id is None and conversation.remote_endpoint_id is None:
         raise ValidationError({"model_version_id": ["the conversation's model was deleted; choose one"]})
     lease = quota_acquire(user_id=conversation.owner_id, want_tokens=conversation.max_tokens)
     try:
@@ -224,6 +257,9 @@ def _locked(*, user, conversation_id: int) -> LockedConversation:
     model_id = conversation.model_version_id
     if model_id is not None and not access_queryset(ModelVersion, user=user).filter(pk=model_id).exists():
         raise NotFound(f"No model version with id {model_id}.")
+    endpoint_id = conversation.remote_endpoint_id
+    if endpoint_id is not None and not endpoint_list(user=user).filter(pk=endpoint_id).exists():
+        raise NotFound(f"No remote endpoint with id {endpoint_id}.")  # its key is its owner's alone
     unreadable = conversation.collections.exclude(pk__in=access_queryset(Collection, user=user).values("pk"))
     missing = unreadable.values_list("pk", flat=True).first()
     if missing is not None:

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "apps.monitoring",
     "apps.quotas",
     "apps.cards",
+    "apps.endpoints",
 ]
 
 MIDDLEWARE = [

@@ -20,3 +20,10 @@ SLOUGHGPT_OUTBOUND_PORTS = [int(port) for port in env_list("SLOUGHGPT_OUTBOUND_P
 # rule firing again (a flapping series sends a notice pair per cooldown, not per pass).
 SLOUGHGPT_ALERT_RULES_MAX = env_int("SLOUGHGPT_ALERT_RULES_MAX", 50)
 SLOUGHGPT_ALERT_REFIRE_COOLDOWN_S = env_int("SLOUGHGPT_ALERT_REFIRE_COOLDOWN_S", 600)
+# Remote OpenAI-compatible endpoints (apps.endpoints): how many one user may register, and
+# the limits a streamed reply from one runs under: the whole reply, the longest silence
+# between two reads, and the most bytes read.
+SLOUGHGPT_ENDPOINTS_MAX = env_int("SLOUGHGPT_ENDPOINTS_MAX", 20)
+SLOUGHGPT_REMOTE_TIMEOUT_S = env_int("SLOUGHGPT_REMOTE_TIMEOUT_S", 600)
+SLOUGHGPT_REMOTE_IDLE_S = env_int("SLOUGHGPT_REMOTE_IDLE_S", 60)
+SLOUGHGPT_REMOTE_MAX_BYTES = env_int("SLOUGHGPT_REMOTE_MAX_BYTES", 16 * 1024 * 1024)

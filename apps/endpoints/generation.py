@@ -1,0 +1,98 @@
+"""Generating with a remote model, for every part that generates (chat replies, /v1
+completions, arena sides, persona distillation's teacher): the endpoint's key is opened here,
+just before the request, and the remote's stream becomes the same `GenerationResult` a local
+engine's does, with text passed to `on_text` as it arrives.
+
+Token counts (for quotas and the reply's usage): the usage the endpoint reports at the end of
+its stream (we ask for it with `stream_options.include_usage`); when it reports none, an
+estimate of one token per four characters, at least one per streamed piece. A server that
+ignores max_tokens is cut off ("length") once it clearly streamed more (more pieces than
+tokens granted, or twice their estimate)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+from apps.chat.inference import GenerationResult
+from apps.core.sealed import SealError, unseal
+
+from .client import STANDARD_SETTINGS, RemoteError, chat_stream
+from .models import RemoteEndpoint
+
+
+def estimate_tokens(text: str) -> int:
+    """Tokens in `text` by the rule of thumb for English BPE vocabularies (about four
+    characters a token): used where the endpoint does not count them."""
+    return math.ceil(len(text) / 4)
+
+
+def endpoint_key(endpoint: RemoteEndpoint) -> str:
+    """The endpoint's API key, opened; RemoteError naming `api_key` when it no longer opens."""
+    if not endpoint.api_key_sealed:
+        return ""
+    try:
+        return unseal(endpoint.api_key_sealed)
+    except SealError as exc:
+        raise RemoteError(f"the API key of endpoint {endpoint.name} {exc}", field="api_key") from None
+
+
+def remote_sampling(defaults: dict, chosen: dict) -> dict:
+    """The sampling sent to a remote model: what the user or request `chosen` (their own
+    choice, so extensions such as top_k go too), over the standard fields of a
+    personality's `defaults` (its extensions would make a strict server such as OpenAI's
+    refuse the request)."""
+    return {**{key: value for key, value in defaults.items() if key in (*STANDARD_SETTINGS, "max_tokens")},
+            **{key: value for key, value in chosen.items() if value is not None}}
+
+
+def _finish(reason: str | None) -> str:
+    return "length" if reason == "length" else "stop"
+
+
+def remote_generate(endpoint: RemoteEndpoint, model: str, messages: list[dict], *, sampling: dict,
+                    max_tokens: int, requested_at: float, on_text: Callable[[str], None],
+                    should_stop: Callable[[], bool]) -> GenerationResult:
+    """Stream `messages` answered by `model` of `endpoint` through `on_text`; `should_stop`
+    is asked after each piece (a stop hangs up and keeps the text so far, "cancelled").
+    RemoteError when the endpoint fails; the text streamed until then is in its `partial`."""
+    submitted_at = time.time()
+    parts: list[str] = []
+    pieces, usage, finish = 0, None, None
+    first = last = None
+    prompt_estimate = estimate_tokens("".join(m["content"] for m in messages))
+    try:
+        for piece in chat_stream(endpoint.base_url, endpoint_key(endpoint), model=model, messages=messages,
+                                 sampling=sampling, max_tokens=max_tokens):
+            usage = piece.usage or usage
+            if piece.text:
+                now = time.time()
+                first, last = first or now, now
+                text = piece.text.replace("\x00", "\ufffd")  # PostgreSQL text cannot hold NUL
+                parts.append(text)
+                pieces += 1
+                on_text(text)
+            finish = piece.finish_reason or finish
+            if pieces > max_tokens or estimate_tokens("".join(parts)) > 2 * max_tokens:
+                finish = "length"  # a server ignoring max_tokens: stop reading past the grant
+                break
+            if should_stop():
+                finish = "cancelled"
+                break
+    except RemoteError as exc:
+        exc.partial = "".join(parts)
+        raise
+    text = "".join(parts)
+    completion = usage.get("completion_tokens") if isinstance(usage, dict) else None
+    prompt = usage.get("prompt_tokens") if isinstance(usage, dict) else None
+    if not isinstance(completion, int) or completion < 0:
+        completion = max(pieces, estimate_tokens(text))
+    if not isinstance(prompt, int) or prompt < 0:
+        prompt = prompt_estimate
+    rate = (pieces - 1) / (last - first) if first is not None and pieces > 1 and last > first else None
+    return GenerationResult(
+        text=text, prompt_tokens=prompt, completion_tokens=completion,
+        finish_reason="cancelled" if finish == "cancelled" else _finish(finish),
+        ttft_ms=None if first is None else max(0.0, (first - requested_at) * 1000), tokens_per_s=rate,
+        submitted_at=submitted_at, first_token_at=first, last_token_at=last)

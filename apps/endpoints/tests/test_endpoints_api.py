@@ -1,0 +1,167 @@
+"""Registering remote endpoints through the REST API: the base URL passes the outbound rules
+and the model list is fetched before anything is stored; the key is sealed and only its hint
+comes back; endpoints are their owner's alone."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from apps.core import outbound
+from apps.core.sealed import unseal
+from apps.endpoints.models import RemoteEndpoint
+
+from .factories import remote_endpoint
+from .stub_server import stub_server
+
+pytestmark = pytest.mark.django_db
+ENDPOINTS = "/api/v1/endpoints/"
+LOOPBACK = ["127.0.0.1/32"]
+
+
+@pytest.fixture
+def no_connections(monkeypatch):
+    """Fails the test if an outbound request opens a connection (every one opens through
+    `_connected`; the database and Redis connect as usual)."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a connection was attempted: {args}")
+
+    monkeypatch.setattr(outbound, "_connected", refuse)
+
+
+@pytest.mark.parametrize(("base_url", "why"), [
+    ("http://127.0.0.1:8000/v1", "address 127.0.0.1 is loopback"),
+    ("http://10.1.2.3/v1", "address 10.1.2.3 is private"),
+    ("http://169.254.169.254/v1", "address 169.254.169.254 is link-local"),
+    ("ftp://models.example/v1", "only http and https URLs are allowed"),
+    ("https://me:pw@93.184.216.34/v1", "credentials in the URL are not allowed"),
+])
+def test_a_base_url_into_the_servers_own_networks_is_refused_before_any_connection(
+        base_url, why, settings, make_user, api_client_for, no_connections):
+    # given nothing allowed beyond the public internet
+    settings.SLOUGHGPT_OUTBOUND_ALLOW = []
+    client = api_client_for(make_user())
+    # when
+    response = client.post(ENDPOINTS, {"name": "inside", "base_url": base_url, "api_key": "sk-1"}, format="json")
+    # then the field is named with the reason, and nothing was stored (nor sent: the guard)
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["base_url"] == [why]
+    assert not RemoteEndpoint.objects.exists()
+
+
+def test_registering_fetches_the_models_sends_the_key_and_shows_only_its_hint(settings, make_user, api_client_for):
+    # given an allowed server listing two models
+    settings.SLOUGHGPT_OUTBOUND_ALLOW = LOOPBACK
+    client = api_client_for(make_user())
+    body = json.dumps({"data": [{"id": "zeta"}, {"id": "alpha/large"}]}).encode()
+    with stub_server(models_body=body) as stub:
+        # when
+        response = client.post(ENDPOINTS, {"name": "lab", "base_url": stub.base_url + "/",
+                                            "api_key": "sk-remote-secret-9876"}, format="json")
+    # then
+    assert response.status_code == 201, response.json()
+    made = response.json()
+    assert made["models"] == [{"id": "remote/lab/alpha/large", "model": "alpha/large"},
+                              {"id": "remote/lab/zeta", "model": "zeta"}]
+    assert made["api_key_hint"] == "…9876" and "api_key" not in made
+    assert "sk-remote-secret" not in json.dumps(client.get(ENDPOINTS).json())
+    path, headers, _ = stub.requests[0]
+    assert path == "/v1/models" and headers["Authorization"] == "Bearer sk-remote-secret-9876"
+    stored = RemoteEndpoint.objects.get()
+    assert stored.base_url == stub.base_url  # the trailing slash trimmed
+    assert "sk-remote" not in stored.api_key_sealed and unseal(stored.api_key_sealed) == "sk-remote-secret-9876"
+
+
+def test_an_endpoint_that_times_out_or_answers_garbage_is_refused_naming_the_field(
+        settings, make_user, api_client_for):
+    # given an allowed port that never answers, and a server whose model list is not one
+    settings.SLOUGHGPT_OUTBOUND_ALLOW = LOOPBACK
+    settings.SLOUGHGPT_OUTBOUND_TIMEOUT_S = 1
+    client = api_client_for(make_user())
+    with socket.socket() as silent, stub_server(models_body=b"<html>hello</html>") as garbage:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        # when
+        late = client.post(ENDPOINTS, {"name": "late", "base_url": f"http://127.0.0.1:{silent.getsockname()[1]}/v1"},
+                           format="json")
+        odd = client.post(ENDPOINTS, {"name": "odd", "base_url": garbage.base_url}, format="json")
+    # then
+    assert late.status_code == odd.status_code == 400
+    assert late.json()["error"]["fields"]["base_url"] == ["127.0.0.1 did not answer within 1 s"]
+    assert odd.json()["error"]["fields"]["base_url"] == [
+        "the endpoint's answer to GET /models is not an OpenAI model list"]
+    assert not RemoteEndpoint.objects.exists()
+
+
+def test_a_refresh_that_fails_keeps_the_models_and_shows_why(settings, make_user, api_client_for):
+    # given an endpoint whose server now answers garbage
+    settings.SLOUGHGPT_OUTBOUND_ALLOW = LOOPBACK
+    user = make_user()
+    client = api_client_for(user)
+    with stub_server(models_body=b"[1, 2]") as stub:
+        endpoint = remote_endpoint(user, "lab", base_url=stub.base_url, models=("old",))
+        # when
+        refreshed = client.post(f"{ENDPOINTS}{endpoint.pk}/refresh/").json()
+        stub.models_body = b'{"data": [{"id": "new"}]}'
+        fixed = client.post(f"{ENDPOINTS}{endpoint.pk}/refresh/").json()
+    # then
+    assert refreshed["models"] == [{"id": "remote/lab/old", "model": "old"}]
+    assert refreshed["last_error"] == "the endpoint's answer to GET /models is not an OpenAI model list"
+    assert fixed["models"] == [{"id": "remote/lab/new", "model": "new"}] and fixed["last_error"] == ""
+
+
+def test_another_user_can_neither_see_nor_use_my_endpoint(make_user, api_client_for):
+    # given my endpoint
+    me, stranger = make_user(), make_user()
+    mine = remote_endpoint(me, "mine", models=("tiny",))
+    client = api_client_for(stranger)
+    # when
+    listed = client.get(ENDPOINTS).json()["results"]
+    detail = client.get(f"{ENDPOINTS}{mine.pk}/")
+    renamed = client.patch(f"{ENDPOINTS}{mine.pk}/", {"name": "taken"}, format="json")
+    deleted = client.delete(f"{ENDPOINTS}{mine.pk}/")
+    chat = client.post("/api/v1/chat/conversations/", {"remote_endpoint_id": mine.pk, "remote_model": "tiny"},
+                       format="json")
+    # then
+    assert listed == []
+    assert detail.status_code == renamed.status_code == deleted.status_code == chat.status_code == 404
+    assert RemoteEndpoint.objects.get().name == "mine"
+
+
+def test_the_number_of_endpoints_is_capped(settings, make_user, api_client_for):
+    # given a user at the cap
+    settings.SLOUGHGPT_ENDPOINTS_MAX = 1
+    user = make_user()
+    remote_endpoint(user, "first")
+    # when
+    response = api_client_for(user).post(ENDPOINTS, {"name": "second", "base_url": "https://models.example/v1"},
+                                         format="json")
+    # then
+    assert response.status_code == 400
+    assert "the most allowed" in response.json()["error"]["fields"]["name"][0]
+
+
+def test_a_conversation_takes_a_model_version_or_a_remote_model_not_both(make_user, api_client_for):
+    # given
+    from apps.chat.tests.factories import model_version
+
+    user = make_user()
+    version = model_version(user, write_file=False)
+    endpoint = remote_endpoint(user, "lab", models=("tiny",))
+    client = api_client_for(user)
+    # when
+    both = client.post("/api/v1/chat/conversations/", {"model_version_id": version.pk, "remote_endpoint_id": endpoint.pk,
+                                                  "remote_model": "tiny"}, format="json")
+    unlisted = client.post("/api/v1/chat/conversations/", {"remote_endpoint_id": endpoint.pk, "remote_model": "other"},
+                           format="json")
+    remote = client.post("/api/v1/chat/conversations/", {"remote_endpoint_id": endpoint.pk, "remote_model": "tiny"},
+                         format="json")
+    # then
+    assert both.status_code == unlisted.status_code == 400
+    assert "exactly one" in both.json()["error"]["fields"]["model_version_id"][0]
+    assert "lists no model 'other'" in unlisted.json()["error"]["fields"]["remote_model"][0]
+    assert remote.status_code == 201
+    assert remote.json()["model_name"] == "remote/lab/tiny" and remote.json()["model_version_id"] is None
