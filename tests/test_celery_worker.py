@@ -56,6 +56,7 @@ QUEUES = {
     "registry.model_evaluation_task": "train",
     "registry.model_export_task": "train",
     "registry.model_version_import_task": "train",
+    "registry.model_version_pull_task": "train",
     "sweeps.sweep_schedule_task": "default",
     "training.training_dispatch_task": "default",
     "training.training_run_execute_task": "train",

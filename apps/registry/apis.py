@@ -19,7 +19,7 @@ from apps.training.fine_tune import default_targets
 
 from . import services, storage
 from .evaluation import model_evaluation_create
-from .models import ModelExport, ModelVersion, RegisteredModel, Stage
+from .models import HubPull, ModelExport, ModelVersion, RegisteredModel, Stage
 from .selectors import (
     model_version_adapter_path,
     model_version_get,
@@ -38,8 +38,17 @@ class ExportOutput(serializers.ModelSerializer):
         ref_name = "ModelExport"
 
 
+class HubPullOutput(serializers.ModelSerializer):
+    class Meta:
+        model = HubPull
+        fields = ["repo_id", "revision", "filename", "commit_sha", "license", "bytes_done", "bytes_total"]
+        ref_name = "HubPull"
+
+
 class VersionOutput(serializers.ModelSerializer):
     version = serializers.CharField(read_only=True)
+    # Where a version pulled from a hub came from, and its download's progress; null otherwise.
+    hub = HubPullOutput(source="hub_pull", read_only=True, allow_null=True, default=None)
     model_name = serializers.CharField(source="registered_model.name", read_only=True)
     exports = ExportOutput(many=True, read_only=True)
     has_adapter = serializers.SerializerMethodField()
@@ -61,7 +70,7 @@ class VersionOutput(serializers.ModelSerializer):
             "id", "registered_model", "model_name", "version", "description", "source", "stage",
             "status", "error", "training_run", "dataset_version", "architecture", "parameters",
             "sha256", "size_bytes", "exports", "base_version", "personality_version", "has_adapter", "lora_default_targets",
-            "created_at", "updated_at", "access_role",
+            "hub", "created_at", "updated_at", "access_role",
         ]
         ref_name = "ModelVersion"
 

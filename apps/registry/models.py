@@ -50,6 +50,7 @@ class ModelVersion(OwnedModel):
         SOU_UPLOAD = "sou_upload"
         STARTER = "starter"
         PERSONALITY = "personality"  # a personality applied to another version
+        HUB = "hub"  # pulled from a Hugging Face-compatible hub (its HubPull says which repo)
 
     class Status(models.TextChoices):
         IMPORTING = "importing"
@@ -149,3 +150,30 @@ class ModelExport(OwnedModel):
         constraints = [
             models.UniqueConstraint(fields=["model_version", "qtype"], name="one_export_per_type")
         ]
+
+
+class HubPull(models.Model):
+    """Where a version pulled from a model hub came from, and how far its download got (the
+    page shows it after a reload; the socket sends it live)."""
+
+    model_version = models.OneToOneField(ModelVersion, on_delete=models.CASCADE, related_name="hub_pull")
+    # The hub it was pulled from (SLOUGHGPT_HUB_ENDPOINT at the time), so a redelivered task
+    # reads the same one.
+    endpoint = models.CharField(max_length=200)
+    repo_id = models.CharField(max_length=200)
+    revision = models.CharField(max_length=200)
+    filename = models.CharField(max_length=300, blank=True)  # the GGUF file; "" for a model directory
+    commit_sha = models.CharField(max_length=64)  # the revision resolved at inspection
+    license = models.CharField(max_length=200, blank=True)
+    bytes_done = models.BigIntegerField(default=0)
+    bytes_total = models.BigIntegerField(default=0)
+
+
+class HubToken(models.Model):
+    """A user's access token for the hub (gated repos), sealed (apps.core.sealed); the API
+    shows only its hint."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hub_token")
+    sealed = models.TextField()
+    hint = models.CharField(max_length=16)
+    updated_at = models.DateTimeField(auto_now=True)

@@ -43,7 +43,7 @@ def model_version_list(*, user, registered_model: RegisteredModel | None = None,
                        scope: str | None = None) -> QuerySet[ModelVersion]:
     """Versions the user can read, with their model's `access_role`."""
     queryset = access_scope(access_queryset(ModelVersion, user=user), user=user, scope=scope)
-    queryset = access_annotate(queryset, user=user).select_related("registered_model").prefetch_related(
+    queryset = access_annotate(queryset, user=user).select_related("registered_model", "hub_pull").prefetch_related(
         Prefetch("exports", queryset=ModelExport.objects.order_by("qtype"))
     )
     return queryset.filter(registered_model=registered_model) if registered_model else queryset

@@ -1,5 +1,6 @@
-"""Registry tasks: importing a version into its canonical `.sou`, and quantized exports.
-Both are heavy, so they run on the `train` queue with the GPU-capable workers."""
+"""Registry tasks: importing a version into its canonical `.sou` (or pulling it from a hub),
+and quantized exports. All are heavy, so they run on the `train` queue with the GPU-capable
+workers."""
 
 from celery import shared_task
 
@@ -23,3 +24,11 @@ def model_evaluation_task(run_id: int) -> str:
     from .evaluation import model_evaluation_run
 
     return model_evaluation_run(run_id=run_id)
+
+
+@shared_task(name="registry.model_version_pull_task")
+def model_version_pull_task(version_id: int) -> str:
+    from .hub_services import model_version_pull_run
+
+    version = model_version_pull_run(version_id=version_id)
+    return version.status if version is not None else "gone"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import apis
+from . import apis, hub_apis
 
 urlpatterns = [
     path("models/", apis.RegisteredModelListApi.as_view(), name="model-list"),
@@ -20,4 +20,7 @@ urlpatterns = [
     path("model-versions/<int:version_id>/adapter/", apis.ModelVersionAdapterDownloadApi.as_view(), name="model-version-adapter"),
     path("model-exports/<int:export_id>/download/", apis.ModelExportDownloadApi.as_view(), name="model-export-download"),
     path("dataset-versions/<int:version_id>/models/", apis.DatasetVersionModelsApi.as_view(), name="dataset-version-models"),
+    path("models/<int:model_id>/hub/inspect/", hub_apis.HubInspectApi.as_view(), name="model-hub-inspect"),
+    path("models/<int:model_id>/hub/pull/", hub_apis.HubPullApi.as_view(), name="model-hub-pull"),
+    path("me/hub-token/", hub_apis.HubTokenApi.as_view(), name="hub-token"),
 ]

@@ -64,7 +64,8 @@ def pull_command(args: argparse.Namespace) -> int:
         finally:
             bar.close()
     except HubError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        again = "; run the same command again to continue from there" if exc.code in ("cut", "stopped") else ""
+        print(f"error: {exc}{again}", file=sys.stderr)
         return 1
     shutil.rmtree(work, ignore_errors=True)
     print(f"wrote {out} ({out.stat().st_size:,} bytes)")

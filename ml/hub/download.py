@@ -94,7 +94,7 @@ def _download_one(spec: RepoSpec, commit: str, file: HubFile, dest: Path, on_chu
             if attempt == ATTEMPTS:
                 have = partial.stat().st_size if partial.exists() else 0
                 raise HubError(f"the download of {file.name} was cut at {have} of {file.size} bytes "
-                               f"({type(exc).__name__}); pulling again continues from there", "cut") from None
+                               f"({type(exc).__name__})", "cut") from None
     size = partial.stat().st_size
     if size != file.size:
         raise HubError(f"{file.name} arrived with {size} bytes; the hub listed {file.size}", "cut")

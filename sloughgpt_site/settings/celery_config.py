@@ -31,6 +31,7 @@ CELERY_TASK_ROUTES = {
         "train": [
             "training.training_run_execute_task",
             "registry.model_version_import_task",
+            "registry.model_version_pull_task",
             "registry.model_export_task",
             "registry.model_evaluation_task",
             "personalities.personality_train_task",

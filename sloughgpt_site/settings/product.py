@@ -41,3 +41,9 @@ SWEEP_AGENT_TIMEOUT_S = env_int("SLOUGHGPT_SWEEP_AGENT_TIMEOUT_S", 600)
 # give us (hub tokens, remote endpoint keys; apps.core.sealed). The first seals, all open.
 # Empty: one key derived from DJANGO_SECRET_KEY.
 SLOUGHGPT_SEAL_KEYS = env_list("SLOUGHGPT_SEAL_KEYS", [])
+
+# Pulling models from a hub (apps.registry.hub_services): the Hugging Face Hub, or a mirror
+# or private hub staff run that speaks its API. Users cannot name another one.
+SLOUGHGPT_HUB_ENDPOINT = env_str("SLOUGHGPT_HUB_ENDPOINT", "https://huggingface.co").rstrip("/")
+# Largest download one pull may make (all its files together), checked before downloading.
+SLOUGHGPT_HUB_MAX_BYTES = env_int("SLOUGHGPT_HUB_MAX_BYTES", 20 * 1024**3)

@@ -62,6 +62,20 @@ def _version_and_data(user):
     return kwargs, marker
 
 
+def _canned_hub(monkeypatch):
+    # The matrix runs no hub: inspection answers as the stand-in's tiny repo would.
+    from apps.registry import hub_services
+    from ml.hub import HubFile, RepoInspection
+
+    def inspect(spec, max_bytes=None):
+        weights = HubFile(name="model.safetensors", size=10, sha256="0" * 64)
+        return RepoInspection(repo_id=spec.repo_id, revision=spec.revision, commit_sha="a" * 40, kind="hf",
+                              files=[weights], download=[weights], gguf_files=[], filename="", license="mit",
+                              gated=False, card="", architecture="llama", supported=True, total_bytes=10)
+
+    monkeypatch.setattr(hub_services, "inspect_repo", inspect)
+
+
 def _evaluation(ids):
     # On the owner's dataset version, an input each audience reaches as it reaches the model.
     owner = ModelVersion.objects.get(pk=ids["version_id"]).owner
@@ -85,6 +99,8 @@ OWNED_ROUTES = {
     ),
     "api-v1:model-export-download": Case(setup=_export),
     "api-v1:dataset-version-models": Case(setup=_dataset_version),
+    "api-v1:model-hub-inspect": Case(setup=_model, methods={"post": {"repo_id": "acme/tiny"}}, prepare=_canned_hub),
+    "api-v1:model-hub-pull": Case(setup=_model, methods={"post": {"repo_id": "acme/tiny"}}, prepare=_canned_hub),
 }
 
 PUBLIC_ROUTES = {
@@ -93,4 +109,5 @@ PUBLIC_ROUTES = {
     "api-v1:model-version-upload": "a new version of the caller's model, or of model_id (edit access, checked "
                                    "before the body is read; test_sharing.py)",
     "api-v1:model-version-starter": "creates the starter model for the caller",
+    "api-v1:hub-token": "the caller's own hub token; nothing in the path names an object",
 }
