@@ -15,3 +15,6 @@ CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "sloughgpt-test:"  # noqa: F405
 # Suites make many requests as one user within a minute (the schema test most); tests of the
 # limit itself set a low one on their account.
 SLOUGHGPT_API_REQUESTS_PER_MINUTE = 1_000_000
+# No hub in tests (a closed port answers at once); tests that pull start the hub stand-in
+# (tests/hub_stand_in.py) and point this at it.
+SLOUGHGPT_HUB_ENDPOINT = "http://127.0.0.1:9"
