@@ -21,7 +21,7 @@ from .selectors import battle_get, battle_list, leaderboard
 
 
 class BattleModelSerializer(serializers.Serializer):
-    id = serializers.IntegerField(allow_null=True, help_text="null once the version was deleted")
+    id = serializers.IntegerField(allow_null=True, help_text="the model version; null for a remote model or once the version was deleted")
     name = serializers.CharField()
 
     class Meta:
@@ -55,6 +55,14 @@ class BattleOutputSerializer(serializers.Serializer):
         return super().to_representation(battle_payload(battle, list(battle.replies.all())))
 
 
+class RemoteContestantSerializer(serializers.Serializer):
+    endpoint_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="one of your endpoints")
+    model = serializers.CharField(max_length=200, help_text="a model id the endpoint lists")
+
+    class Meta:
+        ref_name = "ArenaRemoteContestant"
+
+
 class BattleListCreateApi(APIView):
     # A spent chat quota answers 429 with Retry-After (apps.chat.quotas), documented in the schema.
     answers_too_many_requests = True
@@ -63,8 +71,11 @@ class BattleListCreateApi(APIView):
         conversation_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
         content = serializers.CharField(max_length=MAX_MESSAGE_CHARS, trim_whitespace=False)
         model_version_ids = serializers.ListField(
-            child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
-            min_length=2, max_length=2, help_text="two of your ready model versions")
+            child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, default=list,
+            max_length=2, help_text="ready model versions you can read; with remote_models, two contestants")
+        remote_models = RemoteContestantSerializer(
+            many=True, required=False, default=list, max_length=2,
+            help_text="models of your remote endpoints; with model_version_ids, two contestants")
 
         class Meta:
             ref_name = "ArenaBattleCreate"

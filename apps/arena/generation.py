@@ -1,5 +1,5 @@
 """The inference worker's service for one side of an arena battle: serve the side's model
-version, answer the battle's prompt as chat answers a conversation (its sampling settings,
+version (or ask its remote model, apps.endpoints), answer the battle's prompt as chat answers a conversation (its sampling settings,
 the newest turns that fit the context), stream the text to the conversation's sockets
 through the process's relay as "battle_delta" events (naming the battle and side, never the
 model), store the reply once with a "battle_done" event, and release the quota lease however
@@ -12,13 +12,17 @@ import time
 from rest_framework.exceptions import NotFound
 
 from apps.chat import redis_state
+from apps.chat.conf import setting
 from apps.chat.generation import announce_end, conversation_plan, failure_message
 from apps.chat.ids import battle_generation_id
 from apps.chat.inference import GenerationResult, engine_for, run_generation
+from apps.chat.models import SETTINGS_FIELDS
 from apps.chat.prompting import PromptTooLong
 from apps.chat.quotas import Lease, quota_release
 from apps.chat.relay import chat_relay
 from apps.core.access import access_queryset
+from apps.endpoints.client import RemoteError
+from apps.endpoints.generation import estimate_tokens, remote_generate, remote_sampling
 from apps.registry.models import ModelVersion
 from apps.registry.selectors import version_sou_path
 from ml.infer.engine import ContextLengthError
@@ -41,10 +45,31 @@ def _request(reply: BattleReply, engine, lease: Lease | None):
 
 def _failed(reply: BattleReply, exc: Exception) -> list[dict]:
     """End the side as failed: a reason that names neither model until the vote (the
-    context length, a version's name or id would), the full one after."""
+    context length, a version's name or id would), the full one after. A remote model's
+    side keeps the text it streamed before it failed."""
     public = TOO_LONG if isinstance(exc, (ContextLengthError, PromptTooLong)) else NOT_GENERATED
+    if isinstance(exc, RemoteError):
+        return side_end(reply, status=BattleReply.Status.FAILED, finish_reason="error", error=public,
+                        error_detail=f"the remote model failed: {exc.message}", content=exc.partial)
     return side_end(reply, status=BattleReply.Status.FAILED, finish_reason="error", error=public,
                     error_detail=failure_message(exc, f"battle reply {reply.pk}", "answer"))
+
+
+def _remote_side(reply: BattleReply, lease: Lease | None, live) -> GenerationResult:
+    """A remote model's answer to the battle's prompt, as it stands (the system prompt first),
+    with the conversation's sampling and max_tokens capped by the quota lease."""
+    endpoint = reply.remote_endpoint
+    if endpoint is None or endpoint.owner_id != reply.owner_id:
+        raise NotFound("This remote endpoint was deleted.")
+    conversation = reply.battle.conversation
+    sampling = remote_sampling({}, {key: getattr(conversation, key) for key in SETTINGS_FIELDS
+                                    if key != "steering_strength"})
+    max_tokens = sampling.pop("max_tokens", None) or setting("SLOUGHGPT_CHAT_DEFAULT_RESERVE_TOKENS")
+    if lease is not None:
+        max_tokens = min(max_tokens, lease.tokens)
+    return remote_generate(endpoint, reply.remote_model, reply.battle.prompt, sampling=sampling,
+                           max_tokens=max_tokens, requested_at=reply.created_at.timestamp(),
+                           on_text=live.add_text, should_stop=lambda: live.stop_requested)
 
 
 def _record(reply: BattleReply, result: GenerationResult | None, error: Exception | None, *,
@@ -66,7 +91,7 @@ def battle_reply_generate(*, reply_id: int, queued_at: float | None = None) -> N
     nothing, and a side stopped before a worker took it ends empty. `queued_at` is when the
     task was sent (time.time()), for the side's trace."""
     started_at = time.time()
-    reply = (BattleReply.objects.select_related("battle__conversation", "model_version")
+    reply = (BattleReply.objects.select_related("battle__conversation", "model_version", "remote_endpoint")
              .filter(pk=reply_id).first())
     if reply is None or reply.status != BattleReply.Status.QUEUED:
         return
@@ -77,18 +102,23 @@ def battle_reply_generate(*, reply_id: int, queued_at: float | None = None) -> N
         if redis_state.stop_requested(stop_id):
             events = side_end(reply, status=BattleReply.Status.STOPPED, finish_reason="cancelled")
             return
-        version = reply.model_version
-        # Asked again here: a contestant shared with the battle's owner may have been unshared.
-        if version is None or not access_queryset(ModelVersion, user=reply.owner).filter(pk=version.pk).exists():
-            raise NotFound("This model version was deleted.")
-        engine = engine_for(version_sou_path(version), model_version_id=version.pk)
-        request = _request(reply, engine, lease)
-        live = chat_relay().open(
-            conversation_id=conversation_id, stop_key=redis_state.stop_key(stop_id),
-            label={"type": "battle_delta", "battle_id": reply.battle_id, "side": reply.side})
-        result = run_generation(
-            engine, request, requested_at=reply.created_at.timestamp(), on_text=live.add_text,
-            should_stop=lambda: live.stop_requested, batch_s=0.0, model_version_id=version.pk)
+        label = {"type": "battle_delta", "battle_id": reply.battle_id, "side": reply.side}
+        if reply.remote_model:
+            live = chat_relay().open(conversation_id=conversation_id, stop_key=redis_state.stop_key(stop_id),
+                                     label=label)
+            result = _remote_side(reply, lease, live)
+        else:
+            version = reply.model_version
+            # Asked again here: a contestant shared with the battle's owner may have been unshared.
+            if version is None or not access_queryset(ModelVersion, user=reply.owner).filter(pk=version.pk).exists():
+                raise NotFound("This model version was deleted.")
+            engine = engine_for(version_sou_path(version), model_version_id=version.pk)
+            request = _request(reply, engine, lease)
+            live = chat_relay().open(conversation_id=conversation_id, stop_key=redis_state.stop_key(stop_id),
+                                     label=label)
+            result = run_generation(
+                engine, request, requested_at=reply.created_at.timestamp(), on_text=live.add_text,
+                should_stop=lambda: live.stop_requested, batch_s=0.0, model_version_id=version.pk)
         used = result.completion_tokens
         stopped = result.finish_reason == "cancelled"
         events = side_end(reply, status=BattleReply.Status.STOPPED if stopped else BattleReply.Status.DONE,
@@ -96,6 +126,7 @@ def battle_reply_generate(*, reply_id: int, queued_at: float | None = None) -> N
                           completion_tokens=result.completion_tokens)
     except Exception as exc:
         error = exc
+        used = estimate_tokens(exc.partial) if isinstance(exc, RemoteError) else used
         events = _failed(reply, exc)
     finally:
         try:

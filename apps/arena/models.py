@@ -1,5 +1,5 @@
 """Arena battles: one prompt, in one of the owner's conversations, answered by two of the
-owner's model versions at once. The versions are shuffled into sides A and B when the battle
+owner's model versions (or models of their remote endpoints) at once. The versions are shuffled into sides A and B when the battle
 is made and stay hidden until the owner votes (A, B, tie or both bad), once; then the battle
 shows which was which. Votes feed the owner's leaderboard (ratings.py) and export as
 preference pairs."""
@@ -50,7 +50,13 @@ class BattleReply(OwnedModel):
     # Kept when the version is deleted (the battle then leaves the leaderboard).
     model_version = models.ForeignKey("registry.ModelVersion", null=True, on_delete=models.SET_NULL,
                                       related_name="+")
-    # The version's name when the battle was made, revealed after the vote.
+    # Or a model of the owner's remote endpoint (apps.endpoints); such sides stay out of the
+    # leaderboard, which rates versions.
+    remote_endpoint = models.ForeignKey("endpoints.RemoteEndpoint", null=True, blank=True,
+                                        on_delete=models.SET_NULL, related_name="+")
+    remote_model = models.CharField(max_length=200, blank=True)
+    # The version's name (remote/<endpoint>/<model> for a remote model) when the battle was
+    # made, revealed after the vote.
     model_name = models.CharField(max_length=200)
     content = models.TextField(blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)

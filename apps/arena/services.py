@@ -1,5 +1,5 @@
 """Writes for the arena: starting a battle (one prompt to two of the owner's ready model
-versions, shuffled into hidden sides A and B), stopping one, voting on it once both replies
+versions or remote models, shuffled into hidden sides A and B), stopping one, voting on it once both replies
 are in (which reveals the models), and exporting the votes as preference pairs. Called by
 the REST API and the chat socket (a "compare" in a conversation); the inference worker
 generates the replies (generation.py) and ends each side with `side_end`."""
@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,6 +26,7 @@ from apps.chat.services import check_content, check_idle
 from apps.core.access import Action, access_get
 from apps.core.errors import Conflict
 from apps.core.selectors import owned_get
+from apps.endpoints.selectors import RemoteModel, remote_model_get
 from apps.monitoring.rollups import arena_vote_count
 from apps.registry.models import ModelVersion
 
@@ -37,10 +39,35 @@ logger = logging.getLogger(__name__)
 _shuffle = random.SystemRandom().shuffle  # which version is A is not predictable
 
 
+@dataclass(frozen=True)
+class Contestant:
+    """One side's model: a version, or a model of one of the user's remote endpoints."""
+
+    version: ModelVersion | None = None
+    remote: RemoteModel | None = None
+
+    @property
+    def name(self) -> str:
+        return self.remote.id if self.remote else str(self.version)
+
+    @property
+    def key(self) -> tuple:
+        return ("remote", self.remote.endpoint.pk, self.remote.model) if self.remote else ("version", self.version.pk)
+
+
+def _contestants(*, user, model_version_ids: list[int], remote_models: list[dict]) -> list[Contestant]:
+    """Two different contestants: ready versions the user can read (their own or shared with
+    them) and models of the user's own endpoints ({"endpoint_id", "model"})."""
+    chosen = [Contestant(version=version) for version in _versions(user=user, model_version_ids=model_version_ids)]
+    chosen += [Contestant(remote=remote_model_get(user=user, endpoint_id=entry["endpoint_id"], model=entry["model"],
+                                                  field="remote_models")) for entry in remote_models]
+    if len(chosen) != 2 or chosen[0].key == chosen[1].key:
+        raise ValidationError({"model_version_ids": ["choose two different models (versions or remote models)"]})
+    return chosen
+
+
 def _versions(*, user, model_version_ids: list[int]) -> list[ModelVersion]:
-    """Two ready versions the user can read (their own or shared with them) as contestants."""
-    if len(model_version_ids) != 2 or model_version_ids[0] == model_version_ids[1]:
-        raise ValidationError({"model_version_ids": ["choose two different model versions"]})
+    """Ready versions the user can read (their own or shared with them) as contestants."""
     versions = []
     for pk in model_version_ids:
         version = access_get(ModelVersion.objects.select_related("registered_model"), user=user, pk=pk)
@@ -110,14 +137,15 @@ def _end_lost_sides(conversation: Conversation) -> None:
 
 
 @transaction.atomic
-def battle_create(*, user, conversation_id: int, content: str,
-                  model_version_ids: list[int]) -> Battle:
+def battle_create(*, user, conversation_id: int, content: str, model_version_ids: list[int] = (),
+                  remote_models: list[dict] = ()) -> Battle:
     """A battle in the user's conversation: `content` (after the conversation's finished
-    turns) to both versions at once; its replies stream to the conversation's sockets.
-    Refused while a reply or another comparison is being generated there."""
+    turns) to both contestants at once (two of `model_version_ids` and `remote_models`
+    together); its replies stream to the conversation's sockets. Refused while a reply or
+    another comparison is being generated there."""
     check_content(content)
     conversation = check_idle(locked_conversation(user=user, conversation_id=conversation_id))
-    versions = _versions(user=user, model_version_ids=list(model_version_ids))
+    versions = _contestants(user=user, model_version_ids=list(model_version_ids), remote_models=list(remote_models))
     _end_lost_sides(conversation)
     _shuffle(versions)
     prompt = [*conversation_prompt(conversation), {"role": "user", "content": content}]
@@ -125,9 +153,11 @@ def battle_create(*, user, conversation_id: int, content: str,
     try:
         battle = Battle.objects.create(owner=user, conversation=conversation, prompt=prompt)
         replies = BattleReply.objects.bulk_create([
-            BattleReply(owner=user, battle=battle, side=side, model_version=version,
-                        model_name=str(version), quota_lease=lease.to_dict())
-            for side, version, lease in zip(BattleReply.Side.values, versions, leases, strict=True)])
+            BattleReply(owner=user, battle=battle, side=side, model_version=chosen.version,
+                        remote_endpoint=chosen.remote.endpoint if chosen.remote else None,
+                        remote_model=chosen.remote.model if chosen.remote else "",
+                        model_name=chosen.name, quota_lease=lease.to_dict())
+            for side, chosen, lease in zip(BattleReply.Side.values, versions, leases, strict=True)])
     except BaseException:
         for lease in leases:
             quota_release(lease, used_tokens=0)

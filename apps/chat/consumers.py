@@ -7,7 +7,8 @@ socket closed with 4401. A malformed request answers an "error" event; the socke
 Client -> server: {"type": "send", "content"}, {"type": "stop"} (the running reply, or the
 running comparison's sides), {"type": "regenerate"}, {"type": "edit", "message_id",
 "content"}, {"type": "ping"}; for the arena (apps/arena),
-{"type": "compare", "content", "model_version_ids": [two ids]} and
+{"type": "compare", "content", "model_version_ids": [ids], "remote_models": [{"endpoint_id", "model"}]}
+(two contestants in all) and
 {"type": "vote", "battle_id", "vote": "a" | "b" | "tie" | "both_bad"}.
 Server -> client (to every socket of the conversation): "message" (a new or edited message),
 "removed" (message ids dropped by regenerate/edit), "notice", "delta", "done", "error";
@@ -130,12 +131,17 @@ class ChatConsumer(GroupConsumer):
         await self._call(services.message_edit, message_id=message_id, content=content.get("content"))
 
     async def _compare(self, content):
-        ids = content.get("model_version_ids")
+        ids, remote = content.get("model_version_ids", []), content.get("remote_models", [])
         if not isinstance(ids, list) or not all(isinstance(pk, int) and not isinstance(pk, bool)
                                                 for pk in ids):
             raise ValidationError({"model_version_ids": ["give the ids of two of your model versions"]})
+        if not isinstance(remote, list) or len(remote) > 2 or not all(
+                isinstance(entry, dict) and isinstance(entry.get("endpoint_id"), int)
+                and not isinstance(entry.get("endpoint_id"), bool) and isinstance(entry.get("model"), str)
+                for entry in remote):
+            raise ValidationError({"remote_models": ['give [{"endpoint_id": id, "model": name}] of your endpoints']})
         await self._call(arena_services.battle_create, content=content.get("content"),
-                         model_version_ids=ids)
+                         model_version_ids=ids, remote_models=remote)
 
     async def _vote(self, content):
         battle_id = content.get("battle_id")
