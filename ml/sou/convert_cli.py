@@ -1,5 +1,6 @@
-"""`sloughgpt sou import SRC OUT` and `sloughgpt sou export FILE.sou OUT_DIR`: the actions
-`ml.sou.cli` adds under its `sou` command through `register_actions(actions)`."""
+"""`sloughgpt sou import SRC OUT` and `sloughgpt sou export FILE.sou OUT` (a Hugging Face
+directory, or a GGUF file for llama.cpp and Ollama): the actions `ml.sou.cli` adds under its
+`sou` command through `register_actions(actions)`."""
 
 from __future__ import annotations
 
@@ -28,9 +29,15 @@ def register_actions(actions) -> None:
                         help="type of a kept output head (default Q8_0)")
     source.set_defaults(func=import_command)
 
-    export = actions.add_parser("export", help="a .sou file to a Hugging Face directory")
+    export = actions.add_parser("export", help="a .sou file to a Hugging Face directory or a "
+                                              "GGUF file (llama.cpp, Ollama)")
     export.add_argument("file", metavar="FILE.sou")
-    export.add_argument("output", metavar="OUT_DIR")
+    export.add_argument("output", metavar="OUT", help="a directory, or a .gguf file")
+    export.add_argument("--format", choices=["hf", "gguf"], default=None,
+                        help="hf or gguf (default: gguf when OUT ends in .gguf)")
+    export.add_argument("--type", dest="qtype", choices=list(EXPORT_TYPES), default=None,
+                        help="GGUF only: requantize the weights to this type first (Q4_K_M is "
+                             "the common default); without it tensors go out as stored")
     export.set_defaults(func=export_command)
 
 
@@ -57,6 +64,13 @@ def export_command(args: argparse.Namespace) -> int:
     from ml.sou.convert import export_hf_dir
     from ml.sou.errors import SouFormatError
 
+    fmt = args.format or ("gguf" if args.output.lower().endswith(".gguf") else "hf")
+    if fmt == "gguf":
+        return _export_gguf(args)
+    if args.qtype is not None:
+        print("error: --type applies to GGUF exports; a Hugging Face export is float32",
+              file=sys.stderr)
+        return 1
     try:
         notes = export_hf_dir(args.file, args.output)
     except (SouFormatError, OSError, ValueError) as exc:
@@ -65,4 +79,21 @@ def export_command(args: argparse.Namespace) -> int:
     print(f"{args.file} -> {args.output}")
     for note in notes:
         print(f"warning: {note}")
+    return 0
+
+
+def _export_gguf(args: argparse.Namespace) -> int:
+    from ml.sou.errors import SouFormatError
+    from ml.sou.gguf_export import export_gguf
+
+    try:
+        report = export_gguf(args.file, args.output, args.qtype)
+    except (SouFormatError, OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    counts = ", ".join(f"{n} {t}" for t, n in sorted(report.tensors_by_type.items()))
+    print(f"{args.file} -> {report.path} (GGUF, {report.arch}): {report.file_bytes:,} bytes, "
+          f"tensors {counts}")
+    for warning in report.warnings:
+        print(f"warning: {warning}")
     return 0

