@@ -14,12 +14,12 @@ from ml.infer.engine import Engine
 from ml.model_map import load_gguf
 from ml.model_map.base import build_empty, load_weights
 from ml.model_map.starter import StarterUnavailable, fetch_starter_gguf
-from ml.models import config_from_dict
+from ml.models import build_model, config_from_dict
 from ml.sou import read_sou, write_sou
 from ml.sou.convert import import_gguf, import_hf_dir
 from ml.sou.gguf_export import GGUFExportError, export_gguf
 from ml.sou.requantize import quantize_file
-from tests.ml.infer.factories import CHAT_TEMPLATE, bpe_tokenizer_json, hf_dir
+from tests.ml.infer.factories import CHAT_TEMPLATE, bpe_tokenizer_json, hf_dir, vocab_size
 
 try:
     import llama_cpp
@@ -139,6 +139,45 @@ def test_llama_cpp_computes_the_logits_of_an_f32_export(family, tiny_sou, tmp_pa
     # then llama.cpp scores every position as our engine does
     assert report.arch == family
     torch.testing.assert_close(theirs, our_logits(float_model(source), ids), atol=1e-3, rtol=1e-3)
+
+
+LLAMA3_ROPE = {"rope_type": "llama3", "factor": 4.0, "low_freq_factor": 1.0,
+               "high_freq_factor": 4.0, "original_max_position_embeddings": 16}
+
+
+@needs_llama_cpp
+@pytest.mark.parametrize(("arch", "fields", "gguf_arch"), [
+    ("mistral", {"sliding_window": None}, "llama"),
+    ("qwen3", {}, "qwen3"),
+    ("llama", {"qkv_bias": True}, "qwen2"),
+    ("llama", {"rope_scaling": LLAMA3_ROPE}, "llama"),
+])
+def test_llama_family_variants_run_in_llama_cpp_with_our_logits(arch, fields, gguf_arch,
+                                                                 tmp_path):
+    # given a tiny random model of the variant as a float .sou
+    torch.manual_seed(0)
+    config = config_from_dict({"arch": arch, "vocab_size": vocab_size(), "block_size": 64,
+                               "n_layer": 2, "n_head": 4, "n_kv_head": 2, "n_embd": 64,
+                               "intermediate_size": 96, **fields})
+    model = build_model(config).eval()
+    with torch.no_grad():
+        for param in model.parameters():
+            param.normal_(0.0, 0.2)
+    source = write_sou(tmp_path / "m.sou", config=config.to_dict(),
+                       tensors={name: p.detach() for name, p in model.named_parameters()},
+                       tokenizer_json=bpe_tokenizer_json(), generation={"eos_token_ids": [2]},
+                       provenance={})
+
+    # when it is exported and run in llama.cpp
+    report = export_gguf(source, tmp_path / "m.gguf")
+    llm = LlamaCpp(report.path)
+    ids = prompt_ids(source)
+    theirs = llm.logits(ids)
+    llm.close()
+
+    # then it is the matching llama.cpp architecture and scores as our model does
+    assert report.arch == gguf_arch
+    torch.testing.assert_close(theirs, our_logits(model, ids), atol=1e-3, rtol=1e-3)
 
 
 @needs_llama_cpp
