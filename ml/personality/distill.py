@@ -1,9 +1,11 @@
-"""Persona LoRA by context distillation: the model answers prompts in persona (with the
-personality's system prompt), the answers become prompt/response pairs *without* that system
-prompt, and a LoRA trained on them teaches the model to answer that way unprompted. The adapters
-are merged and the result is written as a new `.sou` carrying the personality metadata.
+"""Persona LoRA by context distillation: the model (or a teacher the caller gives, such as a
+larger model) answers prompts in persona (with the personality's system prompt), the answers
+become prompt/response pairs *without* that system prompt, and a LoRA trained on them teaches
+the model to answer that way unprompted. The adapters are merged and the result is written as
+a new `.sou` carrying the personality metadata.
 
-Pipeline: `.sou` -> Hugging Face dir (training base) -> answers in persona (`Engine`) -> pairs
+Pipeline: `.sou` -> Hugging Face dir (training base) -> answers in persona (`Engine` or the
+teacher) -> pairs
 .jsonl -> `ml.train.train` with LoRA (loss on responses only) -> checkpoint -> merged `.sou`."""
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -37,6 +39,11 @@ class DistillConfig:
     device: str | None = None  # None = CUDA when available
 
 
+# A teacher: answers chat prompts (each a list of {"role", "content"} messages, the
+# personality's system prompt first) with at most `max_tokens` tokens each, in order.
+AnswerFn = Callable[[Sequence[list[dict[str, str]]], int], list[str]]
+
+
 def distill_pairs(
     engine,
     personality: Personality,
@@ -44,15 +51,20 @@ def distill_pairs(
     *,
     max_tokens: int,
     repetition_penalty: float,
+    answer: AnswerFn | None = None,
 ) -> list[dict[str, str]]:
-    """{"prompt", "response"} pairs: each prompt answered under the personality's system prompt;
-    empty answers are dropped (they teach nothing)."""
-    answers = generate_answers(
-        engine,
-        [chat(personality.system_prompt(), p) for p in prompts],
-        max_tokens=max_tokens,
-        repetition_penalty=repetition_penalty,
-    )
+    """{"prompt", "response"} pairs: each prompt answered under the personality's system prompt,
+    by `answer` (a teacher, e.g. a larger remote model) or else by the model itself (`engine`,
+    greedy); empty answers are dropped (they teach nothing)."""
+    conversations = [chat(personality.system_prompt(), p) for p in prompts]
+    if answer is not None:
+        answers = answer(conversations, max_tokens)
+        if len(answers) != len(prompts):
+            raise PersonalityError(f"the teacher gave {len(answers)} answers to {len(prompts)} prompts")
+    else:
+        answers = generate_answers(
+            engine, conversations, max_tokens=max_tokens, repetition_penalty=repetition_penalty
+        )
     return [{"prompt": p, "response": a} for p, a in zip(prompts, answers) if a]
 
 
@@ -104,10 +116,12 @@ def persona_lora(
     steps: int | None = None,
     config: DistillConfig | None = None,
     workdir: str | os.PathLike | None = None,
+    answer: AnswerFn | None = None,
 ) -> dict:
     """Distil `personality` into a merged LoRA model at `out_sou`; returns a report with the
     perplexity of the distilled answers (no system prompt) before and after training.
-    `workdir` keeps the intermediate files (HF dir, pairs, checkpoint); default: a temp dir."""
+    `workdir` keeps the intermediate files (HF dir, pairs, checkpoint); default: a temp dir.
+    `answer` is the teacher that writes the in-persona answers; default: the model itself."""
     from ml.infer.engine import Engine
     from ml.infer.loader import load_model
     from ml.sou import read_sou
@@ -129,6 +143,7 @@ def persona_lora(
             prompts,
             max_tokens=config.max_tokens,
             repetition_penalty=config.repetition_penalty,
+            answer=answer,
         )
         if not pairs:
             raise PersonalityError(f"{base_sou}: every distilled answer was empty")
@@ -166,4 +181,5 @@ def persona_lora(
         "train_loss": result.loss,
         "pairs_perplexity_before": round(before, 4),
         "pairs_perplexity_after": round(after, 4),
+        "teacher": "given" if answer is not None else "self",
     }

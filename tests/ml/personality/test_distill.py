@@ -67,3 +67,27 @@ def test_no_prompts_is_refused(tmp_path):
             [],
             tmp_path / "out.sou",
         )
+
+
+def test_a_teacher_writes_the_answers_the_model_is_trained_toward(tmp_path):
+    # given a teacher that answers every prompt in persona, and records what it was asked
+    base = tiny_sou(tmp_path / "base.sou")
+    persona = ConfigPersonality.from_archetype("cheerful enthusiast")
+    asked = []
+
+    def teacher(conversations, max_tokens):
+        asked.extend(conversations)
+        return [f"Wonderful question number {i}!" for i, _ in enumerate(conversations)]
+
+    config = DistillConfig(lr=1e-2, r=4, alpha=8, batch_size=4, block_size=64, max_tokens=10, device="cpu")
+    # when
+    report = persona_lora(base, persona, PROMPTS[:2], tmp_path / "lora.sou", steps=2, config=config,
+                          workdir=tmp_path / "work", answer=teacher)
+    # then the teacher saw each prompt under the personality's system prompt, and its answers
+    # are the training pairs
+    assert [c[0] for c in asked] == [{"role": "system", "content": persona.system_prompt()}] * 2
+    assert [c[1]["content"] for c in asked] == PROMPTS[:2]
+    pairs = [json.loads(line) for line in (tmp_path / "work" / "pairs.jsonl").open()]
+    assert pairs == [{"prompt": "Hi!", "response": "Wonderful question number 0!"},
+                     {"prompt": "How are you?", "response": "Wonderful question number 1!"}]
+    assert report["teacher"] == "given"
