@@ -17,8 +17,10 @@ import { allows } from '../../../lib/access-actions';
 import { useModelVersions } from '../../../lib/api/get-model-versions';
 import type { RegisteredModel } from '../../../lib/api/get-models';
 import { useDeleteModel } from '../api/delete-model';
+import { HubPullProgress } from './hub-pull-progress';
 import styles from './models.module.css';
 import { PersonalityGate } from './personality-gate';
+import { PullFromHubDialog } from './pull-from-hub-dialog';
 import { type FineTuneSlot, VersionDetail } from './version-detail';
 import { VersionsTable } from './versions-table';
 
@@ -41,6 +43,7 @@ export function ModelDetail({
   const deleteModel = useDeleteModel();
   const toast = useToast();
   const [deleting, setDeleting] = useState(false);
+  const [pulling, setPulling] = useState(false);
   const list = versions.data?.results ?? [];
   const selected = list.find((version) => version.id === selectedVersionId) ?? list[0] ?? null;
 
@@ -52,6 +55,9 @@ export function ModelDetail({
           {model.description && <p className={muted.small}>{model.description}</p>}
         </div>
         <div className={buttonRow.row}>
+          {allows(model.access_role, 'edit') && (
+            <Button onClick={() => setPulling(true)}>Pull from Hugging Face</Button>
+          )}
           <ShareDialog kind="model" id={model.id} />
           {allows(model.access_role, 'delete') && (
             <Button
@@ -85,11 +91,14 @@ export function ModelDetail({
         ) : list.length === 0 ? (
           <p className={muted.small}>No versions left in this model.</p>
         ) : (
-          <VersionsTable
-            versions={list}
-            selectedId={selected?.id ?? null}
-            onSelect={(version) => onSelectVersion(version.id)}
-          />
+          <>
+            <HubPullProgress versions={list} />
+            <VersionsTable
+              versions={list}
+              selectedId={selected?.id ?? null}
+              onSelect={(version) => onSelectVersion(version.id)}
+            />
+          </>
         )}
       </section>
 
@@ -101,6 +110,17 @@ export function ModelDetail({
       </section>
 
       {selected && <VersionDetail key={selected.id} version={selected} fineTune={fineTune} />}
+
+      <PullFromHubDialog
+        open={pulling}
+        onOpenChange={setPulling}
+        modelId={model.id}
+        onPulled={(version) => {
+          setPulling(false);
+          toast.add({ title: `Pulling ${version.version}…` });
+          onSelectVersion(version.id);
+        }}
+      />
 
       <ConfirmDialog
         open={deleting}
