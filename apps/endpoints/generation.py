@@ -1,5 +1,5 @@
 """Generating with a remote model, for every part that generates (chat replies, /v1
-completions, arena sides, persona distillation's teacher): the endpoint's key is opened here,
+completions, arena sides, persona distillation's teacher: `remote_teacher`): the endpoint's key is opened here,
 just before the request, and the remote's stream becomes the same `GenerationResult` a local
 engine's does, with text passed to `on_text` as it arrives.
 
@@ -96,3 +96,17 @@ def remote_generate(endpoint: RemoteEndpoint, model: str, messages: list[dict], 
         finish_reason="cancelled" if finish == "cancelled" else _finish(finish),
         ttft_ms=None if first is None else max(0.0, (first - requested_at) * 1000), tokens_per_s=rate,
         submitted_at=submitted_at, first_token_at=first, last_token_at=last)
+
+
+def remote_teacher(endpoint: RemoteEndpoint, model: str) -> Callable[[list[list[dict]], int], list[str]]:
+    """An answer function for persona distillation (ml.personality.distill.AnswerFn): each
+    conversation answered in turn by the remote model, greedily (temperature 0) as the model
+    itself would answer. A failure raises RemoteError, which fails the distillation."""
+
+    def answer(conversations: list[list[dict]], max_tokens: int) -> list[str]:
+        return [remote_generate(endpoint, model, messages, sampling={"temperature": 0.0}, max_tokens=max_tokens,
+                                requested_at=time.time(), on_text=lambda text: None,
+                                should_stop=lambda: False).text.strip()
+                for messages in conversations]
+
+    return answer

@@ -5,7 +5,8 @@ version), then evaluated on the probes the user chose (evaluations.py). Methods:
 - `steering`: `ml.personality.steering.steer_file` writes the base file with the
   personality's steering vectors (contrastive activation addition) and default strengths;
 - `lora`: `ml.personality.distill.persona_lora` distils the personality's system prompt into
-  a LoRA (context distillation) and merges it;
+  a LoRA (context distillation) and merges it; the in-persona answers are the model's own, or
+  a `teacher`'s, a model of one of the user's remote endpoints (apps.endpoints);
 - `prompt`: the base file's tensors unchanged, carrying the personality's system prompt
   (`personality` section, method `evaluations.PROMPT_METHOD`) and its sampling defaults
   (the `generation` section the engine reads).
@@ -46,7 +47,7 @@ EVALUATION_OPTIONS = {"probes", "probe_ids", "max_tokens"}
 # What a user may set per method; anything else is refused by name.
 OPTIONS = {
     Method.STEERING: EVALUATION_OPTIONS | {"strength", "prompt_scale", "layers", "contrast", "samples"},
-    Method.LORA: EVALUATION_OPTIONS | {"steps", "rank", "lr", "answer_tokens"},
+    Method.LORA: EVALUATION_OPTIONS | {"steps", "rank", "lr", "answer_tokens", "teacher"},
     Method.PROMPT: EVALUATION_OPTIONS,
 }
 CONTRASTS = ("scored", "answer", "prompt")
@@ -210,6 +211,8 @@ def personality_application_create(*, user, model_version_id: int, method: str, 
     context = evaluations.prompts_fit_check(version, checks=_fit_checks(method, persona, clean))
     if method == Method.LORA:
         clean["block_size"] = min(LORA_MAX_BLOCK, context)
+        if options and options.get("teacher") is not None:
+            clean["teacher"] = _teacher(user, options["teacher"])
     application = PersonalityApplication.objects.create(
         owner=user, model_version=version, personality_version=personality_version, method=method, options=clean,
     )
@@ -217,6 +220,34 @@ def personality_application_create(*, user, model_version_id: int, method: str, 
 
     transaction.on_commit(lambda: personality_application_execute_task.delay(application.pk))
     return application
+
+
+def _teacher(user, teacher) -> dict:
+    """A lora application's `teacher`: {"endpoint_id", "model"}, a model of one of the
+    user's own remote endpoints that writes the in-persona answers instead of the model."""
+    from apps.endpoints.selectors import remote_model_get
+
+    if (not isinstance(teacher, dict) or set(teacher) != {"endpoint_id", "model"}
+            or not isinstance(teacher["endpoint_id"], int) or isinstance(teacher["endpoint_id"], bool)
+            or not isinstance(teacher["model"], str)):
+        raise ValidationError({"options.teacher": ['expected {"endpoint_id": id, "model": name} of your endpoints']})
+    chosen = remote_model_get(user=user, endpoint_id=teacher["endpoint_id"], model=teacher["model"],
+                              field="options.teacher")
+    return {"endpoint_id": chosen.endpoint.pk, "model": chosen.model}
+
+
+def _teacher_answer(application: PersonalityApplication):
+    """The answer function of the application's teacher, or None (the model answers)."""
+    from apps.endpoints.generation import remote_teacher
+    from apps.endpoints.models import RemoteEndpoint
+
+    teacher = application.options.get("teacher")
+    if not teacher:
+        return None
+    endpoint = RemoteEndpoint.objects.filter(pk=teacher["endpoint_id"], owner_id=application.owner_id).first()
+    if endpoint is None:
+        raise ValueError("the teacher's remote endpoint was deleted")
+    return remote_teacher(endpoint, teacher["model"])
 
 
 # -- execution (a worker) --------------------------------------------------------------------------
@@ -277,8 +308,11 @@ def _apply(application: PersonalityApplication, persona, base: Path, out: Path, 
         config = DistillConfig(steps=options["steps"], r=options["rank"], alpha=2 * options["rank"],
                                lr=options["lr"], max_tokens=options["answer_tokens"],
                                block_size=options["block_size"])
-        summary = persona_lora(base, persona, DEFAULT_CONTRAST_PROMPTS, out, config=config, workdir=work / "lora")
+        summary = persona_lora(base, persona, DEFAULT_CONTRAST_PROMPTS, out, config=config, workdir=work / "lora",
+                               answer=_teacher_answer(application))
         summary.pop("out", None)
+        if options.get("teacher"):
+            summary["teacher"] = options["teacher"]["model"]
         return summary
     return _apply_prompt(base, persona, out)
 

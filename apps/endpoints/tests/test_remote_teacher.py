@@ -1,0 +1,68 @@
+"""A remote model as the teacher of a persona LoRA: the application names one of the user's
+endpoint models (another user's endpoint is a 404, a model it does not list a 400 naming the
+option), and the distillation's answers are the teacher's, asked under the personality's
+system prompt."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from apps.personalities.applications import _teacher_answer
+from apps.personalities.models import Personality, PersonalityApplication
+from apps.personalities.tests.factories import tiny_model_version
+
+from .factories import remote_endpoint
+from .stub_server import sse, stub_server
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/personality-applications/"
+
+
+@pytest.fixture
+def owner(make_user, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SLOUGHGPT_OUTBOUND_ALLOW = ["127.0.0.1/32"]
+    return make_user()
+
+
+def _lora(client, version, teacher: dict):
+    cheerful = Personality.objects.get(owner=None, archetype="cheerful enthusiast")
+    return client.post(URL, {"model_version_id": version.pk, "personality_id": cheerful.pk, "method": "lora",
+                             "options": {"steps": 2, "answer_tokens": 8, "teacher": teacher}}, format="json")
+
+
+def test_a_remote_teacher_writes_the_in_persona_answers(owner, api_client_for):
+    # given a lora application whose teacher is a model of my endpoint
+    version = tiny_model_version(owner)
+    with stub_server(stream=sse("What a ", "wonderful day!")) as stub:
+        endpoint = remote_endpoint(owner, "lab", base_url=stub.base_url, models=("big",))
+        created = _lora(api_client_for(owner), version, {"endpoint_id": endpoint.pk, "model": "big"})
+        application = PersonalityApplication.objects.get(pk=created.json()["id"])
+        # when the distillation asks its teacher
+        answers = _teacher_answer(application)([[{"role": "system", "content": "Be cheerful."},
+                                                 {"role": "user", "content": "Hi!"}]], 8)
+    # then
+    assert created.status_code == 201, created.json()
+    assert application.options["teacher"] == {"endpoint_id": endpoint.pk, "model": "big"}
+    assert answers == ["What a wonderful day!"]
+    sent = json.loads(stub.requests[0][2])
+    assert sent["model"] == "big" and sent["max_tokens"] == 8 and sent["temperature"] == 0.0
+    assert sent["messages"][0] == {"role": "system", "content": "Be cheerful."}
+
+
+def test_a_teacher_must_be_a_listed_model_of_my_own_endpoint(owner, make_user, api_client_for):
+    # given
+    version = tiny_model_version(owner)
+    mine = remote_endpoint(owner, "lab", models=("big",))
+    theirs = remote_endpoint(make_user(), "theirs", models=("big",))
+    client = api_client_for(owner)
+    # when
+    foreign = _lora(client, version, {"endpoint_id": theirs.pk, "model": "big"})
+    unlisted = _lora(client, version, {"endpoint_id": mine.pk, "model": "huge"})
+    # then
+    assert foreign.status_code == 404
+    assert unlisted.status_code == 400
+    assert "lists no model 'huge'" in unlisted.json()["error"]["fields"]["options.teacher"][0]
+    assert not PersonalityApplication.objects.exists()
