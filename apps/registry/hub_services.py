@@ -22,7 +22,7 @@ from apps.core.notifications import notify_user
 from apps.core.sealed import SealError, seal, secret_hint, unseal
 from apps.core.user_paths import error_text, hide_server_paths
 from apps.quotas.accounts import account_of
-from apps.quotas.storage import storage_charge
+from apps.quotas.storage import storage_charge, storage_check_room
 from apps.quotas.stored import disk_bytes
 from ml.hub import DownloadProgress, HubError, RepoInspection, RepoSpec, inspect_repo, pull_to_sou
 
@@ -109,6 +109,9 @@ def model_version_pull(*, user, model_id: int, repo_id: str, revision: str = "ma
         found.require_pullable()
     except HubError as exc:
         raise _asked(exc) from None
+    # The model file takes about what is downloaded (more for a quantized GGUF made F32): a
+    # pull that cannot fit the account's storage is refused (413) before it starts.
+    storage_check_room(account_of(RegisteredModel.objects.get(pk=model_id)), needed_bytes=found.total_bytes)
     with transaction.atomic():
         version = _new_version(
             user=user, name=None, model_id=model_id, bump=bump, source=ModelVersion.Source.HUB,

@@ -10,6 +10,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 
 from apps.core.notifications import user_group
+from apps.quotas.tests.factories import override
 from apps.registry import storage
 from apps.registry.hub_services import model_version_pull_run
 from apps.registry.models import HubToken, ModelVersion, RegisteredModel
@@ -229,3 +230,14 @@ def test_the_starter_gguf_repo_pulls_into_a_version_that_answers(owner, api_clie
     answer = engine.complete([{"role": "user", "content": "What is the capital of France?"}],
                              temperature=0.0, max_tokens=24)
     assert "Paris" in answer
+
+
+def test_a_pull_that_cannot_fit_the_storage_quota_is_refused_before_it_starts(owner, api_client_for, hub, llama_repo):
+    # given an account whose storage limit is below the repo's size
+    override(user=owner, storage_bytes=1000)
+    hub.add(llama_repo)
+    # when the user pulls it
+    response = _pull(api_client_for(owner), _model(owner), repo_id="acme/tiny-llama")
+    # then
+    assert response.status_code == 413
+    assert not ModelVersion.objects.filter(owner=owner).exists() and hub.weight_bytes_served() == 0
