@@ -77,7 +77,7 @@ class TrainingRunOutput(serializers.ModelSerializer):
             "weight_by", "tokenizer_model_version",
             "method", "base_model_version", "config", "status", "step",
             "max_steps", "eta_seconds", "tokens_per_s", "best_val_loss", "context_tokens", "cut_examples",
-            "dropped_pairs", "error", "attempts",
+            "dropped_pairs", "error", "attempts", "nproc_per_node", "nnodes", "node_status",
             "cancel_requested", "runs_ahead", "queued_at", "cpu_seconds", "gpu_seconds", "created_at",
             "updated_at", "access_role",
         ]
@@ -94,7 +94,14 @@ class TrainingRunOutput(serializers.ModelSerializer):
             "cpu_seconds": {"help_text": "CPU time its executions used so far (counted against the "
                             "monthly compute quota, updated while it runs)."},
             "gpu_seconds": {"help_text": "Wall time times the GPUs its executions trained on; 0 on CPUs."},
+            "nproc_per_node": {"help_text": "Training processes on each node."},
+            "nnodes": {"help_text": "Nodes the run trains on at once."},
         }
+
+    node_status = serializers.DictField(
+        child=serializers.CharField(), read_only=True,
+        help_text="A multi-process run's nodes by node rank, each training, finished, exited <code> "
+        "or refused (its worker cannot hold the processes); empty for a run in one process.")
 
     @extend_schema_field(CurriculumInput(allow_null=True))
     def get_curriculum(self, training_run: TrainingRun) -> dict | None:
@@ -163,6 +170,18 @@ class TrainingRunListCreateApi(APIView):
         experiment_id = serializers.IntegerField(required=False, allow_null=True)
         experiment_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
         name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+        nproc_per_node = serializers.IntegerField(
+            required=False, default=1,
+            help_text="Training processes on each node (one per GPU, or per CPU core), 1 to the "
+            "server's SLOUGHGPT_MAX_PROCS_PER_NODE; more than 1 runs under torchrun "
+            "(config.train.distributed: ddp, fsdp or zero). Each process trains batch_size x "
+            "grad_accum rows per step.",
+        )
+        nnodes = serializers.IntegerField(
+            required=False, default=1,
+            help_text="Nodes (train workers, usually one per host) the run trains on at once, 1 to "
+            "the server's SLOUGHGPT_MAX_NODES.",
+        )
 
         class Meta:
             ref_name = "TrainingRunCreate"

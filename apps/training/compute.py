@@ -35,17 +35,18 @@ def next_month_start(moment: datetime | None = None) -> datetime:
 
 class ComputeMeter:
     """This process's CPU time (every thread's, as the engine's intra-op threads count too)
-    and wall time times `gpus`, since the last `take`. A worker process runs one execution at
-    a time, so the process's time is the run's."""
+    and wall time times `gpus`, since the last `take`, times `processes`. A worker process runs
+    one execution at a time, so the process's time is the run's; rank 0 of a multi-process run
+    counts for every process (they do the same work), and the worker waiting for them for none."""
 
-    def __init__(self, gpus: int):
-        self.gpus = gpus
+    def __init__(self, gpus: int, processes: int = 1):
+        self.gpus, self.processes = gpus, processes
         self._cpu, self._wall = time.process_time(), time.monotonic()
 
     def take(self) -> tuple[float, float]:
         """(CPU-seconds, GPU-seconds) used since the meter started or last took."""
         cpu, wall = time.process_time(), time.monotonic()
-        used = (cpu - self._cpu, (wall - self._wall) * self.gpus)
+        used = ((cpu - self._cpu) * self.processes, (wall - self._wall) * self.gpus * self.processes)
         self._cpu, self._wall = cpu, wall
         return used
 

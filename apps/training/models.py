@@ -52,6 +52,14 @@ class TrainingRun(OwnedModel):
     weight_feature = models.CharField(max_length=64, blank=True)
     # The training engine's TrainConfig as a dict; data paths are filled in at execution.
     config = models.JSONField()
+    # Processes per node and nodes an execution trains with (apps.training.launch): 1 x 1
+    # trains inside the worker; more runs torchrun, each node from a train worker of its own.
+    nproc_per_node = models.PositiveSmallIntegerField(default=1)
+    nnodes = models.PositiveSmallIntegerField(default=1)
+    # host:port of the rendezvous node 0's worker opened for the current execution, which
+    # the other nodes' workers join; and each node's state ("0": "training", "1": "exited 1").
+    rdzv_endpoint = models.CharField(max_length=300, blank=True)
+    node_status = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     # When it last joined the `train` queue (created or resumed): its place in line.
     queued_at = models.DateTimeField(default=timezone.now)

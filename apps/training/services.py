@@ -11,6 +11,7 @@ training version (apps.training.feature_scores)."""
 from __future__ import annotations
 
 import logging
+import os
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -48,7 +49,7 @@ from apps.quotas.storage import storage_check_room, storage_counting
 from apps.registry import storage as registry_storage
 from apps.registry.models import ModelVersion
 
-from . import feature_scores, fine_tune
+from . import feature_scores, fine_tune, launch
 from .compute import (
     ComputeMeter,
     charged_accounts,
@@ -229,7 +230,10 @@ def training_run_create(
     val_dataset_version_id: int | None = None,
     curriculum: dict | None = None,
     weight_by: dict | None = None,
+    nproc_per_node: int = 1,
+    nnodes: int = 1,
 ) -> TrainingRun:
+    _processes_check(nproc_per_node=nproc_per_node, nnodes=nnodes)
     # Inputs need read access (a dataset or model shared with the user's team will do); the
     # experiment the run is filed in needs run access: the run costs compute there.
     version = access_get(DatasetVersion, user=user, pk=dataset_version_id)
@@ -291,6 +295,8 @@ def training_run_create(
         flat_params["tokenizer_model_version"] = tokenizer_version.pk
     if base is not None:
         flat_params.update(method=method, base_model_version=base.pk)
+    if nproc_per_node * nnodes > 1:
+        flat_params.update(nproc_per_node=nproc_per_node, nnodes=nnodes)
     default_name = f"{method} of {base} on {version}" if base is not None else f"{clean['model']['preset']} on {version}"
     run = run_create(
         user=user, experiment_id=experiment.pk, name=name or default_name,
@@ -303,9 +309,19 @@ def training_run_create(
         curriculum_feature=curriculum["feature"] if curriculum else "",
         curriculum_order=(curriculum.get("order") or "asc") if curriculum else "",
         weight_feature=weight_by["feature"] if weight_by else "",
+        nproc_per_node=nproc_per_node, nnodes=nnodes,
     )
     dispatch_after_commit()
     return training_run
+
+
+def _processes_check(*, nproc_per_node: int, nnodes: int) -> None:
+    """Processes per node and nodes: at least 1, at most what this server allows (whether a
+    worker has the GPUs or cores is known only where it runs: apps.training.launch)."""
+    for field, value, cap in (("nproc_per_node", nproc_per_node, settings.SLOUGHGPT_MAX_PROCS_PER_NODE),
+                              ("nnodes", nnodes, settings.SLOUGHGPT_MAX_NODES)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= cap:
+            raise ValidationError({field: [f"must be a whole number from 1 to {cap}, the most this server allows"]})
 
 
 def _waiting_room_check(user) -> None:
@@ -426,7 +442,7 @@ class _Reporter:
     page, progress, heartbeat and compute used on the row, and the cancel flag (raised too
     once the account's monthly compute is spent)."""
 
-    def __init__(self, training_run: TrainingRun, execution_id: str):
+    def __init__(self, training_run: TrainingRun, execution_id: str, processes: int = 1):
         self.training_run = training_run
         self.execution_id = execution_id
         self.started = time.monotonic()
@@ -435,7 +451,7 @@ class _Reporter:
         self.observers = [observe for make in RUN_OBSERVERS if (observe := make(training_run))]
         # Charged as the execution found them: moving the experiment later moves no compute.
         self.accounts = charged_accounts(account_of(training_run), training_run.owner_id)
-        self.meter = ComputeMeter(gpus=cuda_devices_used())
+        self.meter = ComputeMeter(gpus=cuda_devices_used(), processes=processes)
         # Why the run stops early on its account's compute quota; empty while within it.
         self.quota_error = ""
         self.metrics = TrainingMetrics()  # the workers' Prometheus metrics
@@ -562,7 +578,6 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
     dispatcher has since handed over again or put back in line, is left alone. Returns the
     run's status afterwards."""
     from ml.train import Callbacks, train
-    from ml.train.config import TrainConfig
 
     handed_over = Q(dispatch_id=dispatch_id) if dispatch_id is not None else None
     if not lease_take(TrainingRun, training_run_id, execution_id, statuses=[Status.QUEUED, Status.RUNNING],
@@ -588,34 +603,29 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
         # A first execution starts clean: nothing left at this path may be resumed from.
         remove_tree(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    config = TrainConfig.from_dict(training_run.config)
-    config.data.path = str(dataset_version_path(training_run.dataset_version))
-    if training_run.val_dataset_version is not None:
-        config.data.val_path = str(dataset_version_path(training_run.val_dataset_version))
-    config.data.cache_dir = str(Path(settings.MEDIA_ROOT) / "token-cache")
-    config.train.out_dir = str(out_dir)
-    config.train.max_iters = training_run.max_steps
-    # A checkpoint from an earlier execution (cancelled, resumed, or a lost worker) is
-    # where this one picks up.
-    config.train.resume = (out_dir / "last").exists()
+    config = _engine_config(training_run, out_dir)
     with transaction.atomic():
         training_run.attempts += 1
         training_run.save(update_fields=["attempts"])
         _set_status(training_run, Status.RUNNING)
         training_run.save(update_fields=["status"])
-    reporter = _Reporter(training_run, execution_id)
+    processes = training_run.nproc_per_node * training_run.nnodes
+    # A multi-process execution's compute is counted by its rank 0, not by the waiting worker.
+    reporter = _Reporter(training_run, execution_id, processes=1 if processes == 1 else 0)
     if config.train.resume:
         reporter.on_log(f"resuming from the last checkpoint (attempt {training_run.attempts})")
+    quota_error = ""
     try:
-        config.data.tokenizer = _tokenizer_option(training_run, config.data.tokenizer, out_dir)
-        _feature_scores_option(training_run, config, out_dir)
-        if training_run.method != TrainingRun.Method.SCRATCH:
-            config.model.base = fine_tune.base_file_pin(training_run, out_dir)
+        _engine_inputs(training_run, config, out_dir)
         # Checkpoints count against the run's account once written (apps.quotas.storage).
         with storage_counting(account_of(training_run), out_dir), reporter.metrics.running():
-            result = train(config, Callbacks(
-                on_metrics=reporter.on_metrics, on_log=reporter.on_log, should_stop=reporter.should_stop
-            ))
+            if processes == 1:
+                result = train(config, Callbacks(
+                    on_metrics=reporter.on_metrics, on_log=reporter.on_log, should_stop=reporter.should_stop
+                ))
+            else:
+                result, quota_error = _execute_processes(training_run, config, out_dir, execution_id)
+        quota_error = quota_error or reporter.quota_error
     except Exception as exc:
         logger.exception("training run %s failed", training_run_id)
         reporter.compute_record()
@@ -630,11 +640,132 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
         # The engine's best spans every execution, as its checkpoint state carries it.
         training_run.best_val_loss = result.best_val_loss
     _checkpoints_to_artifacts(training_run)
-    if result.stopped == "cancelled" and reporter.quota_error:
+    if result.stopped == "cancelled" and quota_error:
         # Stopped at its last checkpoint; it can be resumed once the quota resets.
-        return _finish(training_run, Status.FAILED, error=reporter.quota_error)
+        return _finish(training_run, Status.FAILED, error=quota_error)
     status = Status.CANCELLED if result.stopped == "cancelled" else Status.FINISHED
     return _finish(training_run, status)
+
+
+def _engine_config(training_run: TrainingRun, out_dir: Path):
+    """The engine's TrainConfig for an execution: the stored options, with the paths built
+    here from the run's ids."""
+    from ml.train.config import TrainConfig
+
+    config = TrainConfig.from_dict(training_run.config)
+    config.data.path = str(dataset_version_path(training_run.dataset_version))
+    if training_run.val_dataset_version is not None:
+        config.data.val_path = str(dataset_version_path(training_run.val_dataset_version))
+    config.data.cache_dir = str(Path(settings.MEDIA_ROOT) / "token-cache")
+    config.train.out_dir = str(out_dir)
+    config.train.max_iters = training_run.max_steps
+    # A checkpoint from an earlier execution (cancelled, resumed, or a lost worker) is
+    # where this one picks up.
+    config.train.resume = (out_dir / "last").exists()
+    return config
+
+
+def _engine_inputs(training_run: TrainingRun, config, out_dir: Path) -> None:
+    """Fills in the files the run reads besides its data, pinned in its folder once."""
+    config.data.tokenizer = _tokenizer_option(training_run, config.data.tokenizer, out_dir)
+    _feature_scores_option(training_run, config, out_dir)
+    if training_run.method != TrainingRun.Method.SCRATCH:
+        config.model.base = fine_tune.base_file_pin(training_run, out_dir)
+
+
+class TrainingProcessError(Exception):
+    """A multi-process execution ended without a result; the message says why."""
+
+
+def _execute_processes(training_run: TrainingRun, config, out_dir: Path, execution_id: str):
+    """Node 0 of a multi-process execution: writes the engine config its processes read,
+    opens the rendezvous, queues one task per other node, and runs torchrun here until every
+    process is done. (TrainResult, the quota error that stopped it or "")."""
+    import json
+
+    from ml.train import TrainResult
+
+    from .tasks import training_run_node_task
+
+    if refused := launch.capacity_refusal(training_run.nproc_per_node):
+        raise TrainingProcessError(refused)
+    (out_dir / launch.ENGINE_CONFIG).write_text(json.dumps(config.to_dict()))
+    cache.delete_many([launch.outcome_key(training_run.pk), launch.error_key(training_run.pk)])
+    training_run.rdzv_endpoint = launch.endpoint_open(training_run.nnodes)
+    training_run.node_status = {}
+    TrainingRun.objects.filter(pk=training_run.pk, lease_owner=execution_id).update(
+        rdzv_endpoint=training_run.rdzv_endpoint, node_status={})
+    for node_rank in range(1, training_run.nnodes):
+        training_run_node_task.delay(training_run.pk, node_rank, execution_id)
+    code = launch.node_run(training_run, node_rank=0, execution_id=execution_id)
+    outcome = cache.get(launch.outcome_key(training_run.pk))
+    if code != 0 or outcome is None:
+        error = cache.get(launch.error_key(training_run.pk))
+        raise TrainingProcessError(
+            f"a training process stopped (torchrun exit code {code}), and again after every process "
+            "started once more from the last checkpoint" + (f"; the last error: {error}" if error else ""))
+    return TrainResult(**outcome["result"]), outcome["quota_error"]
+
+
+def training_run_node_execute(*, training_run_id: int, node_rank: int, execution_id: str) -> str:
+    """Node `node_rank` (1 and up) of a multi-node execution joins node 0's rendezvous and
+    runs its processes; an execution that has ended or been taken over is left alone. A node
+    whose worker cannot hold the processes says why to node 0, which fails the run with it."""
+    training_run = TrainingRun.objects.get(pk=training_run_id)
+    if (training_run.status != Status.RUNNING or training_run.lease_owner != execution_id
+            or not training_run.rdzv_endpoint):
+        return "skipped"
+    if refused := launch.capacity_refusal(training_run.nproc_per_node):
+        cache.set(launch.error_key(training_run.pk), f"node {node_rank}: {refused}", timeout=launch.OUTCOME_TTL_S)
+        launch.node_status_set(training_run.pk, node_rank, "refused")
+        return "refused"
+    code = launch.node_run(training_run, node_rank=node_rank)
+    return "finished" if code == 0 else f"exited {code}"
+
+
+def training_run_rank_execute(*, training_run_id: int, step_hook=None) -> None:
+    """One process of a multi-process execution, under torchrun: trains with the engine
+    config node 0 wrote. Rank 0 reports as an in-process execution does (metrics, log,
+    heartbeat, compute for all processes, the cancel flag, which the engine hands to every
+    process) and leaves the outcome for node 0's worker; the others write nothing, and any
+    process's error is left for node 0 to fail the run with. `step_hook` is called before
+    every step (tests stop a process with it)."""
+    import json
+    from dataclasses import asdict
+
+    from ml.train import Callbacks, train
+    from ml.train.config import TrainConfig
+
+    rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
+    training_run = TrainingRun.objects.select_related("owner", "run", "dataset_version").get(pk=training_run_id)
+    out_dir = _run_dir(training_run)
+    config = TrainConfig.from_dict(json.loads((out_dir / launch.ENGINE_CONFIG).read_text()))
+    # Started again after a process died: from the last checkpoint the processes saved.
+    config.train.resume = (out_dir / "last").exists()
+    reporter = _Reporter(training_run, training_run.lease_owner, processes=world) if rank == 0 else None
+
+    def should_stop() -> bool:
+        if step_hook is not None:
+            step_hook()
+        return reporter.should_stop() if reporter else False
+
+    callbacks = Callbacks(should_stop=should_stop)
+    if reporter is not None:
+        callbacks = Callbacks(on_metrics=reporter.on_metrics, on_log=reporter.on_log, should_stop=should_stop)
+        if int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")) > 0:
+            reporter.on_log("a training process stopped; every process starts again from the last checkpoint")
+    try:
+        result = train(config, callbacks)
+    except Exception as exc:
+        cache.set(launch.error_key(training_run.pk), error_text(exc, known=_names_for_owner(training_run)),
+                  timeout=launch.OUTCOME_TTL_S)
+        raise
+    finally:
+        if reporter is not None:
+            reporter.compute_record()
+    if reporter is not None:
+        cache.set(launch.outcome_key(training_run.pk), {"result": asdict(result), "quota_error": reporter.quota_error},
+                  timeout=launch.OUTCOME_TTL_S)
 
 
 def _context_tokens(config, checkpoint: str | None) -> int | None:

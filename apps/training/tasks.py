@@ -1,4 +1,5 @@
-"""Training tasks: executing a run on the `train` queue (sent only by apps.training.dispatch)
+"""Training tasks: executing a run on the `train` queue (sent only by apps.training.dispatch),
+one more node of a multi-node execution (sent by node 0's execution, also on `train`)
 and the dispatcher's safety-net pass on `default`."""
 
 from celery import shared_task
@@ -19,3 +20,11 @@ def training_dispatch_task() -> list[int]:
     from .dispatch import dispatch
 
     return dispatch()
+
+
+@shared_task(name="training.training_run_node_task")
+def training_run_node_task(training_run_id: int, node_rank: int, execution_id: str) -> str:
+    from .services import training_run_node_execute
+
+    return training_run_node_execute(training_run_id=training_run_id, node_rank=node_rank,
+                                     execution_id=execution_id)

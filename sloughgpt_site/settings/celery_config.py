@@ -3,7 +3,7 @@
 from kombu import Queue
 
 from .cache import REDIS_URL
-from .env import env_int, redis_db_url
+from .env import env_int, env_str, redis_db_url
 
 CELERY_BROKER_URL = redis_db_url(REDIS_URL, 0)
 CELERY_RESULT_BACKEND = redis_db_url(REDIS_URL, 3)
@@ -30,6 +30,7 @@ CELERY_TASK_ROUTES = {
     for queue, names in {
         "train": [
             "training.training_run_execute_task",
+            "training.training_run_node_task",
             "registry.model_version_import_task",
             "registry.model_version_pull_task",
             "registry.model_export_task",
@@ -64,6 +65,13 @@ CELERY_TASK_ROUTES = {
 # `make run` starts CELERY_CONCURRENCY of them (sloughgpt_site/launcher.py), so that is the
 # default; set it to the total when more workers consume `train`.
 SLOUGHGPT_TRAIN_SLOTS = env_int("SLOUGHGPT_TRAIN_SLOTS", env_int("CELERY_CONCURRENCY", 2))
+# Multi-process training runs (apps.training.launch): the most processes per node and nodes
+# one run may ask for; the address other train hosts reach this one's rendezvous at (node 0
+# of a multi-node run; empty: this host's name); how long node 0 waits for every node to join.
+SLOUGHGPT_MAX_PROCS_PER_NODE = env_int("SLOUGHGPT_MAX_PROCS_PER_NODE", 8)
+SLOUGHGPT_MAX_NODES = env_int("SLOUGHGPT_MAX_NODES", 4)
+SLOUGHGPT_TRAIN_NODE_ADDR = env_str("SLOUGHGPT_TRAIN_NODE_ADDR", "")
+SLOUGHGPT_TRAIN_JOIN_TIMEOUT_S = env_int("SLOUGHGPT_TRAIN_JOIN_TIMEOUT_S", 300)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery's Django fixup closes a worker's database connections around every task unless this

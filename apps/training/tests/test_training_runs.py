@@ -153,3 +153,33 @@ def test_finished_runs_cannot_be_cancelled(owner, api_client_for):
     response = api_client_for(owner).post(f"{URL}{training_run.pk}/cancel/")
     assert response.status_code == 400
     assert "already finished" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(("extra", "field"), [
+    ({"nproc_per_node": 0}, "nproc_per_node"),
+    ({"nproc_per_node": 9}, "nproc_per_node"),
+    ({"nnodes": 5}, "nnodes"),
+    ({"nnodes": "many"}, "nnodes"),
+])
+def test_processes_and_nodes_outside_the_servers_limits_are_400_naming_them(owner, api_client_for, extra, field):
+    # given a server allowing at most 8 processes per node and 4 nodes (the defaults)
+    version = valid_dataset_version(owner)
+    # when a run asks for more, or for none
+    response = _create(api_client_for(owner), version, **extra)
+    # then it is refused naming the field, and nothing is queued
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    assert not TrainingRun.objects.exists()
+
+
+def test_a_run_asking_for_processes_and_nodes_shows_them(owner, api_client_for):
+    # given
+    version = valid_dataset_version(owner)
+    # when
+    response = _create(api_client_for(owner), version, nproc_per_node=2, nnodes=3)
+    # then
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["nproc_per_node"], body["nnodes"], body["node_status"]) == (2, 3, {})
+    run = TrainingRun.objects.get(pk=body["id"]).run
+    assert (run.params["nproc_per_node"], run.params["nnodes"]) == (2, 3)
