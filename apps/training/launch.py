@@ -72,8 +72,10 @@ def endpoint_open(nnodes: int) -> str:
 
 def command(training_run: TrainingRun, *, node_rank: int) -> list[str]:
     is_host = "true" if node_rank == 0 else "false"
+    # The address this node's processes are reached at (rank 0's store among them).
+    local_addr = [f"--local-addr={settings.SLOUGHGPT_TRAIN_NODE_ADDR}"] if settings.SLOUGHGPT_TRAIN_NODE_ADDR else []
     return [
-        sys.executable, "-m", "torch.distributed.run",
+        sys.executable, "-m", "torch.distributed.run", *local_addr,
         f"--nnodes={training_run.nnodes}", f"--nproc-per-node={training_run.nproc_per_node}",
         f"--node-rank={node_rank}", "--rdzv-backend=c10d", f"--rdzv-endpoint={training_run.rdzv_endpoint}",
         # A resumed run (a new execution) rendezvous afresh.

@@ -183,3 +183,20 @@ def test_a_run_asking_for_processes_and_nodes_shows_them(owner, api_client_for):
     assert (body["nproc_per_node"], body["nnodes"], body["node_status"]) == (2, 3, {})
     run = TrainingRun.objects.get(pk=body["id"]).run
     assert (run.params["nproc_per_node"], run.params["nnodes"]) == (2, 3)
+
+
+def test_more_processes_than_the_workers_cores_fail_the_run_saying_so(owner, monkeypatch, settings):
+    # given a run asking for 4 processes per node, taken by a worker with 2 CPU cores
+    from apps.training import launch
+
+    monkeypatch.setattr(launch.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(launch.torch.cuda, "is_available", lambda: False)
+    training_run = services.training_run_create(user=owner, dataset_version_id=valid_dataset_version(owner).pk,
+                                                config=tiny_config(), nproc_per_node=4)
+    # when it executes
+    status = services.training_run_execute(training_run_id=training_run.pk, execution_id="w1")
+    # then it failed at once, telling what the worker has
+    training_run.refresh_from_db()
+    assert status == "failed"
+    assert "nproc_per_node is 4, more than the 2 CPU cores of the worker" in training_run.error
+    assert training_run.node_status == {}
