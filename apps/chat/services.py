@@ -170,6 +170,9 @@ def conversation_update(*, user, conversation_id: int, **changes) -> Conversatio
         conversation.remote_endpoint, conversation.remote_model = remote.endpoint, remote.model
     changes.pop("remote_endpoint_id", None)
     changes.pop("remote_model", None)
+    if conversation.remote_endpoint_id is not None and changes.get("model_version_id") is None:
+        changes.pop("model_version_id", None)  # a remote model stays until a version is chosen
+        changes.pop("qtype", None)
     if "model_version_id" in changes or "qtype" in changes:
         version_id = changes.pop("model_version_id", conversation.model_version_id)
         if version_id is None:

@@ -3,7 +3,7 @@ one, refresh its model list. The API key is write-only: answers carry its hint."
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,10 +14,12 @@ from . import selectors, services
 from .services import MAX_KEY_CHARS
 
 
+class EndpointModelOutput(serializers.Serializer):
+    id = serializers.CharField(help_text="the name /v1 knows it by: remote/<endpoint>/<model>")
+    model = serializers.CharField(help_text="the model id the endpoint lists")
+
+
 class EndpointOutput(serializers.Serializer):
-    class ModelSerializer(serializers.Serializer):
-        id = serializers.CharField(help_text="the name /v1 knows it by: remote/<endpoint>/<model>")
-        model = serializers.CharField(help_text="the model id the endpoint lists")
 
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -29,7 +31,7 @@ class EndpointOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
-    @extend_schema(responses=ModelSerializer(many=True))
+    @extend_schema_field(EndpointModelOutput(many=True))
     def get_models(self, endpoint) -> list[dict]:
         return [{"id": selectors.remote_model_id(endpoint.name, model), "model": model} for model in endpoint.model_ids]
 

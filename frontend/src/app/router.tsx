@@ -16,6 +16,7 @@ import { DeckDetailRoute } from './routes/deck-detail';
 import { DecksRoute } from './routes/decks';
 import { DocumentViewRoute } from './routes/document-view';
 import { DocumentsRoute } from './routes/documents';
+import { EndpointsRoute } from './routes/endpoints';
 import { ExperimentRunRoute } from './routes/experiment-run';
 import { ExperimentsRoute } from './routes/experiments';
 import { ExperimentsCompareRoute } from './routes/experiments-compare';
@@ -83,6 +84,7 @@ export const routes: RouteObject[] = [
       { path: 'audit', element: <AuditRoute /> },
       { path: 'usage', element: <UsageRoute /> },
       { path: 'alerts', element: <AlertsRoute /> },
+      { path: 'endpoints', element: <EndpointsRoute /> },
       {
         path: 'settings',
         element: <SettingsLayout />,

@@ -14,6 +14,7 @@ const navigation = [
   { to: '/experiments', label: 'Experiments' },
   { to: '/sweeps', label: 'Sweeps' },
   { to: '/models', label: 'Models' },
+  { to: '/endpoints', label: 'Endpoints' },
   { to: '/chat', label: 'Chat' },
   { to: '/arena', label: 'Arena' },
   { to: '/documents', label: 'Documents' },

@@ -1,5 +1,6 @@
 /**
- * Compare mode of a conversation: pick two of your ready model versions, ask one question, and
+ * Compare mode of a conversation: pick two of your ready model versions or remote models, ask
+ * one question, and
  * both answer at once, streamed side by side as A and B (the server decides which is which and
  * hides it); Stop ends both answers early, keeping what they wrote; vote, and the models are
  * revealed. The comparisons of this conversation are listed newest first.
@@ -10,6 +11,8 @@ import muted from '../../../components/muted.module.css';
 import { QueryState } from '../../../components/query-state';
 import { SelectField } from '../../../components/ui/select-field';
 import { useReadyModelVersions } from '../../../lib/api/get-all-model-versions';
+import { useEndpoints } from '../../../lib/api/get-endpoints';
+import { type Contestants, contestantsOf, remoteModelOptions } from '../../../lib/model-choice';
 import { useBattles, type Vote } from '../api/get-battles';
 import { bothAnswered } from '../utils/battle-stream';
 import { BattleCard } from './battle-card';
@@ -18,7 +21,7 @@ import { Composer } from './composer';
 
 interface ComparePanelProps {
   conversationId: number;
-  onCompare: (content: string, modelVersionIds: [number, number]) => boolean;
+  onCompare: (content: string, contestants: Contestants) => boolean;
   onVote: (battleId: number, vote: Vote) => boolean;
   onStop: () => void;
   /** A socket problem to show above the question box. */
@@ -33,15 +36,17 @@ export function ComparePanel({
   problem,
 }: ComparePanelProps) {
   const versions = useReadyModelVersions();
+  const endpoints = useEndpoints();
   const battles = useBattles(conversationId);
   const [first, setFirst] = useState('');
   const [second, setSecond] = useState('');
   const options = [
-    { value: '', label: 'Choose a model version' },
+    { value: '', label: 'Choose a model' },
     ...versions.versions.map((version) => ({
       value: String(version.id),
       label: `${version.model_name} ${version.version}`,
     })),
+    ...remoteModelOptions(endpoints.data?.results),
   ];
   const chosen = first !== '' && second !== '' && first !== second;
   const running = (battles.data ?? []).some((battle) => !bothAnswered(battle));
@@ -66,7 +71,7 @@ export function ComparePanel({
       </div>
       {!chosen && (
         <p className={muted.small}>
-          Choose two different versions; their answers are labelled A and B in an order the server
+          Choose two different models; their answers are labelled A and B in an order the server
           picks, and shown once you vote.
         </p>
       )}
@@ -92,7 +97,7 @@ export function ComparePanel({
         generating={running}
         disabled={!chosen}
         placeholder="Ask both models…"
-        onSend={(content) => onCompare(content, [Number(first), Number(second)])}
+        onSend={(content) => onCompare(content, contestantsOf([first, second]))}
         onStop={onStop}
       />
     </>

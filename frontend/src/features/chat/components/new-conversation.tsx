@@ -1,6 +1,6 @@
 /**
- * The start of a conversation: pick a ready model (production first) and write the first
- * message. Sending creates the conversation, hands the message to the server, and opens it;
+ * The start of a conversation: pick a ready model (production first) or a model of one of your
+ * remote endpoints, and write the first message. Sending creates the conversation, hands the message to the server, and opens it;
  * the reply streams in there.
  */
 import { useState } from 'react';
@@ -11,7 +11,9 @@ import muted from '../../../components/muted.module.css';
 import { FormError } from '../../../components/ui/form';
 import { SelectField } from '../../../components/ui/select-field';
 import { useReadyModelVersions } from '../../../lib/api/get-all-model-versions';
+import { useEndpoints } from '../../../lib/api/get-endpoints';
 import type { ModelVersion } from '../../../lib/api/get-model-versions';
+import { parseModelChoice, remoteModelOptions } from '../../../lib/model-choice';
 import { useCreateConversation } from '../api/create-conversation';
 import { sendMessage } from '../api/send-message';
 import styles from './chat.module.css';
@@ -30,13 +32,16 @@ export function defaultVersion(versions: readonly ModelVersion[]): ModelVersion 
 
 export function NewConversation() {
   const versions = useReadyModelVersions();
+  const endpoints = useEndpoints();
+  const remoteOptions = remoteModelOptions(endpoints.data?.results);
   const create = useCreateConversation();
   const navigate = useNavigate();
   const [chosen, setChosen] = useState<string | null>(null);
   const [personality, setPersonality] = useState('');
   const [error, setError] = useState<string | null>(null);
   const fallback = defaultVersion(versions.versions);
-  const modelVersionId = chosen ?? (fallback ? String(fallback.id) : '');
+  const modelVersionId =
+    chosen ?? (fallback ? String(fallback.id) : (remoteOptions[0]?.value ?? ''));
 
   if (versions.isPending) {
     return (
@@ -45,7 +50,7 @@ export function NewConversation() {
       </p>
     );
   }
-  if (versions.versions.length === 0) {
+  if (versions.versions.length === 0 && remoteOptions.length === 0) {
     return (
       <EmptyState
         title="No model ready to chat with"
@@ -55,7 +60,8 @@ export function NewConversation() {
           ) : (
             <>
               Add the starter model on the <Link to="/models">Models page</Link> (one click), or
-              register a trained one. It is ready to chat once it has been imported.
+              register a trained one. It is ready to chat once it has been imported. Or add a remote
+              server on the <Link to="/endpoints">Endpoints page</Link>.
             </>
           )
         }
@@ -67,8 +73,11 @@ export function NewConversation() {
   async function start(content: string): Promise<boolean> {
     setError(null);
     try {
+      const choice = parseModelChoice(modelVersionId);
       const conversation = await create.mutateAsync({
-        model_version_id: Number(modelVersionId),
+        ...(choice.kind === 'remote'
+          ? { remote_endpoint_id: choice.endpointId, remote_model: choice.model }
+          : { model_version_id: choice.id }),
         personality_id: personality === '' ? null : Number(personality),
       });
       await sendMessage(conversation.id, content);
@@ -89,10 +98,13 @@ export function NewConversation() {
           label="Model"
           value={modelVersionId}
           onValueChange={setChosen}
-          options={versions.versions.map((version) => ({
-            value: String(version.id),
-            label: `${version.model_name} ${version.version}${version.stage === 'production' ? ' (production)' : ''}`,
-          }))}
+          options={[
+            ...versions.versions.map((version) => ({
+              value: String(version.id),
+              label: `${version.model_name} ${version.version}${version.stage === 'production' ? ' (production)' : ''}`,
+            })),
+            ...remoteOptions,
+          ]}
         />
         <PersonalityPicker value={personality} onValueChange={setPersonality} />
       </div>

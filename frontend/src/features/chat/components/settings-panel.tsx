@@ -20,6 +20,8 @@ import { ApiError } from '../../../lib/api-client';
 import { formatDateTime } from '../../../lib/format';
 import { useCollections } from '../../../lib/api/get-collections';
 import { useReadyModelVersions } from '../../../lib/api/get-all-model-versions';
+import { useEndpoints } from '../../../lib/api/get-endpoints';
+import { parseModelChoice, remoteChoiceValue, remoteModelOptions } from '../../../lib/model-choice';
 import type { ConversationDetail } from '../api/get-conversation';
 import { useQuota } from '../api/get-quota';
 import { useUpdateConversation } from '../api/update-conversation';
@@ -67,9 +69,15 @@ export function SettingsPanel({ conversation }: { conversation: ConversationDeta
   const quota = useQuota();
   const update = useUpdateConversation();
   const toast = useToast();
+  const endpoints = useEndpoints();
   const [modelVersionId, setModelVersionId] = useState(
-    conversation.model_version_id === null ? '' : String(conversation.model_version_id),
+    conversation.remote_endpoint_id
+      ? remoteChoiceValue(conversation.remote_endpoint_id, conversation.remote_model)
+      : conversation.model_version_id === null
+        ? ''
+        : String(conversation.model_version_id),
   );
+  const choice = modelVersionId ? parseModelChoice(modelVersionId) : null;
   const [qtype, setQtype] = useState(conversation.qtype);
   const savedPersonality = conversation.personality;
   const [personality, setPersonality] = useState(
@@ -106,8 +114,9 @@ export function SettingsPanel({ conversation }: { conversation: ConversationDeta
       {
         id: conversation.id,
         input: {
-          ...(modelVersionId ? { model_version_id: Number(modelVersionId) } : {}),
-          qtype,
+          ...(choice?.kind === 'remote'
+            ? { remote_endpoint_id: choice.endpointId, remote_model: choice.model }
+            : { ...(choice ? { model_version_id: choice.id } : {}), qtype }),
           ...(personalityChanged
             ? { personality_id: personality === '' ? null : Number(personality) }
             : {}),
@@ -152,20 +161,24 @@ export function SettingsPanel({ conversation }: { conversation: ConversationDeta
             value: String(version.id),
             label: `${version.model_name} ${version.version}${version.stage === 'production' ? ' (production)' : ''}`,
           })),
+          ...remoteModelOptions(endpoints.data?.results),
         ]}
       />
       {fieldError('model_version_id')}
-      <SelectField
-        name="qtype"
-        label="Export type"
-        value={qtype}
-        onValueChange={setQtype}
-        description="Automatic picks the fastest ready export."
-        options={[
-          { value: '', label: 'Automatic' },
-          ...readyExports.map((item) => ({ value: item.qtype, label: item.qtype })),
-        ]}
-      />
+      {fieldError('remote_model')}
+      {choice?.kind !== 'remote' && (
+        <SelectField
+          name="qtype"
+          label="Export type"
+          value={qtype}
+          onValueChange={setQtype}
+          description="Automatic picks the fastest ready export."
+          options={[
+            { value: '', label: 'Automatic' },
+            ...readyExports.map((item) => ({ value: item.qtype, label: item.qtype })),
+          ]}
+        />
+      )}
       <PersonalityPicker
         value={personality}
         onValueChange={setPersonality}

@@ -10,6 +10,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 
 import { ApiError } from '../../../lib/api-client';
+import type { Contestants } from '../../../lib/model-choice';
 import { ReconnectingSocket, type SocketStatus, socketUrl } from '../../../lib/ws';
 import { battlesQueryKey, updateBattles, type Vote } from '../api/get-battles';
 import { conversationQueryKey, renameConversation, updateMessages } from '../api/get-conversation';
@@ -27,8 +28,8 @@ export interface ChatSocket {
   stop: () => boolean;
   regenerate: () => boolean;
   edit: (messageId: number, content: string) => boolean;
-  /** Ask two model versions the same question at once (an arena battle). */
-  compare: (content: string, modelVersionIds: [number, number]) => boolean;
+  /** Ask two models (versions or remote models) the same question at once (an arena battle). */
+  compare: (content: string, contestants: Contestants) => boolean;
   vote: (battleId: number, vote: Vote) => boolean;
 }
 
@@ -131,8 +132,7 @@ export function useChatSocket(
     stop: () => command({ type: 'stop' }),
     regenerate: () => command({ type: 'regenerate' }),
     edit: (messageId, content) => command({ type: 'edit', message_id: messageId, content }),
-    compare: (content, modelVersionIds) =>
-      command({ type: 'compare', content, model_version_ids: modelVersionIds }),
+    compare: (content, contestants) => command({ type: 'compare', content, ...contestants }),
     vote: (battleId, vote) => command({ type: 'vote', battle_id: battleId, vote }),
   };
 }

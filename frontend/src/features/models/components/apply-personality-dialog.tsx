@@ -2,7 +2,8 @@
  * "Apply a personality": pick one of your personalities or a built-in, how to apply it
  * (steering, persona LoRA or system prompt, each said in one line), and the evaluation that
  * follows: how many probes (or which ones) and how long each answer may be, plus the method's
- * own options. Empty options keep the server's defaults. A 400 is shown under the field it
+ * own options (a persona LoRA may take a remote model as its teacher). Empty options keep the
+ * server's defaults. A 400 is shown under the field it
  * names (`options.<name>`, `method`); one about the model itself (a context too small for the
  * probes) above the buttons.
  */
@@ -15,11 +16,13 @@ import { Button } from '../../../components/ui/button';
 import { Dialog, DialogActions, DialogClose } from '../../../components/ui/dialog';
 import { Form, FormError, TextField } from '../../../components/ui/form';
 import { SelectField } from '../../../components/ui/select-field';
+import { useEndpoints } from '../../../lib/api/get-endpoints';
 import type { ModelVersion } from '../../../lib/api/get-model-versions';
 import {
   type PersonalityChoice,
   usePersonalityChoices,
 } from '../../../lib/api/get-personality-choices';
+import { parseModelChoice, remoteModelOptions } from '../../../lib/model-choice';
 import { type SubmitErrors, submitErrors } from '../../../lib/submit-errors';
 import {
   type ApplicationInput,
@@ -69,6 +72,7 @@ const SHOWN = new Set([
   'options.steps',
   'options.rank',
   'options.lr',
+  'options.teacher',
 ]);
 
 function usable(choice: PersonalityChoice): boolean {
@@ -144,6 +148,10 @@ export function buildOptions(
     options.steps = numberOf(values, 'options.steps');
     options.rank = numberOf(values, 'options.rank');
     options.lr = numberOf(values, 'options.lr');
+    const teacher = textOf(values, 'options.teacher');
+    const choice = teacher ? parseModelChoice(teacher) : null;
+    if (choice?.kind === 'remote')
+      options.teacher = { endpoint_id: choice.endpointId, model: choice.model };
   }
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
 }
@@ -156,6 +164,7 @@ function ApplyForm({
   onApplied: (application: PersonalityApplication) => void;
 }) {
   const choices = usePersonalityChoices();
+  const endpoints = useEndpoints();
   const create = useCreatePersonalityApplication(version.id);
   const [method, setMethod] = useState<ApplicationMethod>('steering');
   const [errors, setErrors] = useState<SubmitErrors>({ fields: {}, form: null });
@@ -299,6 +308,16 @@ function ApplyForm({
               defaultValue="0.001"
             />
           </div>
+          <SelectField
+            name="options.teacher"
+            label="Teacher"
+            defaultValue=""
+            options={[
+              { value: '', label: 'The model itself' },
+              ...remoteModelOptions(endpoints.data?.results),
+            ]}
+            description="Who writes the in-persona answers the LoRA learns from: the model, or a (larger) model of one of your endpoints."
+          />
         </fieldset>
       )}
 

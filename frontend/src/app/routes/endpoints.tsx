@@ -1,0 +1,6 @@
+/** The Endpoints page (`/endpoints`). */
+import { EndpointsPage } from '../../features/endpoints/components/endpoints-page';
+
+export function EndpointsRoute() {
+  return <EndpointsPage />;
+}
