@@ -3,9 +3,8 @@
  * (steering, persona LoRA or system prompt, each said in one line), and the evaluation that
  * follows: how many probes (or which ones) and how long each answer may be, plus the method's
  * own options (a persona LoRA may take a remote model as its teacher). Empty options keep the
- * server's defaults. A 400 is shown under the field it
- * names (`options.<name>`, `method`); one about the model itself (a context too small for the
- * probes) above the buttons.
+ * server's defaults. A 400 is shown under the field it names (`options.<name>`, `method`); one
+ * about the model itself (a context too small for the probes) above the buttons.
  */
 import { useState } from 'react';
 
