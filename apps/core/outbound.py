@@ -201,6 +201,11 @@ class _Deadline:
     def cancel(self) -> None:
         self._timer.cancel()
 
+    def hang_up(self) -> None:
+        """Shut the connection down now, as the deadline would (from any thread)."""
+        with self._lock:
+            self._shut()
+
     def _expire(self) -> None:
         with self._lock:
             self.expired = True
@@ -300,6 +305,7 @@ class OutboundStream:
         self._response, self._host, self._deadline = response, host, deadline
         self._timeout_s, self._idle_s = timeout_s, idle_s
         self._left, self._max_bytes, self._max_line = max_bytes, max_bytes, max_line_bytes
+        self.aborted = False
 
     def _failure(self, exc: BaseException) -> OutboundError:
         if self._deadline.expired:
@@ -308,13 +314,24 @@ class OutboundStream:
             return OutboundError(f"{self._host} sent nothing for {self._idle_s:g} s")
         return OutboundError(f"{self._host} broke off the answer ({type(exc).__name__})")
 
+    def abort(self) -> None:
+        """Hang up from another thread (the reader stopped wanting the answer): a read waiting
+        on the server returns at once and `lines` ends."""
+        self.aborted = True
+        self._deadline.hang_up()
+
     def lines(self) -> Iterator[str]:
-        """The body's lines (decoded as UTF-8, line ends removed) as they arrive."""
+        """The body's lines (decoded as UTF-8, line ends removed) as they arrive; they end
+        early, without an error, once `abort` was called."""
         while True:
             try:
                 raw = self._response.readline(self._max_line + 1)
             except (OSError, HTTPException) as exc:
+                if self.aborted:
+                    return
                 raise self._failure(exc) from None
+            if self.aborted:
+                return
             if self._deadline.expired:  # the shut-down socket ended the body early
                 raise self._failure(TimeoutError())
             if not raw:

@@ -8,12 +8,14 @@ terms; `field` names the endpoint's field the problem is with ("base_url" or "ap
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
 
-from apps.core.outbound import OutboundError, outbound_request, outbound_stream
+from apps.core.outbound import OutboundError, OutboundStream, outbound_request, outbound_stream
 
 MAX_MODELS = 500
 MAX_MODEL_ID_CHARS = 200
@@ -21,6 +23,7 @@ MAX_MODEL_ID_CHARS = 200
 # llama.cpp, Ollama and SloughGPT take them; OpenAI refuses them) sent only when set.
 STANDARD_SETTINGS = ("temperature", "top_p", "seed", "stop")
 EXTENSION_SETTINGS = ("top_k", "min_p", "repetition_penalty")
+STOP_POLL_S = 0.25  # how soon a stop hangs up on a streaming server
 
 
 class RemoteError(Exception):
@@ -119,18 +122,41 @@ def _piece(data: str) -> Piece:
     return Piece(text=text or "", finish_reason=finish if isinstance(finish, str) else None, usage=usage)
 
 
+@contextmanager
+def _hang_up_when(answer: OutboundStream, should_stop: Callable[[], bool]) -> Iterator[None]:
+    """Ask `should_stop` every STOP_POLL_S while the block runs, and hang up once it says so:
+    a stop must not wait for a server that has gone quiet to send its next piece."""
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(STOP_POLL_S):
+            if should_stop():
+                answer.abort()
+                return
+
+    watcher = threading.Thread(target=watch, name="remote-stop", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+
+
 def chat_stream(base_url: str, api_key: str, *, model: str, messages: list[dict], sampling: dict,
-                max_tokens: int) -> Iterator[Piece]:
+                max_tokens: int, should_stop: Callable[[], bool]) -> Iterator[Piece]:
     """The completion of `messages` by `model`, piece by piece as the server streams it. Ends
-    at the server's `[DONE]`; a stream that ends without it, sends something else than
-    completion chunks, goes quiet for SLOUGHGPT_REMOTE_IDLE_S or runs past
+    at the server's `[DONE]`, or early once `should_stop` says so (asked every STOP_POLL_S,
+    also while the server is silent); a stream that ends without it, sends something else
+    than completion chunks, goes quiet for SLOUGHGPT_REMOTE_IDLE_S or runs past
     SLOUGHGPT_REMOTE_TIMEOUT_S raises RemoteError (the text before it was yielded)."""
     request = _body(model, messages, sampling, max_tokens)
     headers = {**_headers(api_key), "Content-Type": "application/json"}
     try:
         with outbound_stream("POST", _url(base_url, "/chat/completions"), body=request, headers=headers,
                              timeout_s=settings.SLOUGHGPT_REMOTE_TIMEOUT_S, idle_s=settings.SLOUGHGPT_REMOTE_IDLE_S,
-                             max_bytes=settings.SLOUGHGPT_REMOTE_MAX_BYTES) as answer:
+                             max_bytes=settings.SLOUGHGPT_REMOTE_MAX_BYTES) as answer, \
+                _hang_up_when(answer, should_stop):
             if answer.status != 200:
                 raise _refusal(answer.status, answer.read())
             for line in answer.lines():
@@ -143,6 +169,8 @@ def chat_stream(base_url: str, api_key: str, *, model: str, messages: list[dict]
                 if data == "[DONE]":
                     return
                 yield _piece(data)
+            if answer.aborted:
+                return
     except OutboundError as exc:
         raise RemoteError(str(exc)) from None
     raise RemoteError("the endpoint ended the answer without finishing it")

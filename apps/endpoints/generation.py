@@ -55,7 +55,8 @@ def remote_generate(endpoint: RemoteEndpoint, model: str, messages: list[dict], 
                     max_tokens: int, requested_at: float, on_text: Callable[[str], None],
                     should_stop: Callable[[], bool]) -> GenerationResult:
     """Stream `messages` answered by `model` of `endpoint` through `on_text`; `should_stop`
-    is asked after each piece (a stop hangs up and keeps the text so far, "cancelled").
+    is asked a few times a second (a stop hangs up, even on a silent server, and keeps the
+    text so far, "cancelled").
     RemoteError when the endpoint fails; the text streamed until then is in its `partial`."""
     submitted_at = time.time()
     parts: list[str] = []
@@ -64,7 +65,7 @@ def remote_generate(endpoint: RemoteEndpoint, model: str, messages: list[dict], 
     prompt_estimate = estimate_tokens("".join(m["content"] for m in messages))
     try:
         for piece in chat_stream(endpoint.base_url, endpoint_key(endpoint), model=model, messages=messages,
-                                 sampling=sampling, max_tokens=max_tokens):
+                                 sampling=sampling, max_tokens=max_tokens, should_stop=should_stop):
             usage = piece.usage or usage
             if piece.text:
                 now = time.time()
@@ -77,9 +78,9 @@ def remote_generate(endpoint: RemoteEndpoint, model: str, messages: list[dict], 
             if pieces > max_tokens or estimate_tokens("".join(parts)) > 2 * max_tokens:
                 finish = "length"  # a server ignoring max_tokens: stop reading past the grant
                 break
-            if should_stop():
+        else:
+            if finish is None and should_stop():  # the stream ended early because of it
                 finish = "cancelled"
-                break
     except RemoteError as exc:
         exc.partial = "".join(parts)
         raise

@@ -165,3 +165,25 @@ def test_a_conversation_takes_a_model_version_or_a_remote_model_not_both(make_us
     assert "lists no model 'other'" in unlisted.json()["error"]["fields"]["remote_model"][0]
     assert remote.status_code == 201
     assert remote.json()["model_name"] == "remote/lab/tiny" and remote.json()["model_version_id"] is None
+
+
+def test_a_conversation_moves_between_a_remote_model_and_a_version(make_user, api_client_for):
+    # given a conversation with a remote model
+    from apps.chat.tests.factories import model_version
+
+    user = make_user()
+    version = model_version(user, write_file=False)
+    endpoint = remote_endpoint(user, "lab", models=("tiny", "big"))
+    client = api_client_for(user)
+    made = client.post("/api/v1/chat/conversations/", {"remote_endpoint_id": endpoint.pk, "remote_model": "tiny"},
+                       format="json").json()
+    url = f"/api/v1/chat/conversations/{made['id']}/"
+    # when its settings are saved as the portal sends them, then it moves to another model
+    saved = client.patch(url, {"qtype": "", "temperature": 0.5}, format="json")
+    bigger = client.patch(url, {"remote_endpoint_id": endpoint.pk, "remote_model": "big"}, format="json")
+    local = client.patch(url, {"model_version_id": version.pk, "qtype": ""}, format="json")
+    # then
+    assert saved.status_code == 200 and saved.json()["model_name"] == "remote/lab/tiny"
+    assert bigger.json()["model_name"] == "remote/lab/big"
+    assert local.json()["model_name"] == "tiny:1.0.0"
+    assert local.json()["remote_endpoint_id"] is None and local.json()["remote_model"] == ""
