@@ -171,15 +171,15 @@ class TrainingRunListCreateApi(APIView):
         experiment_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
         name = serializers.CharField(required=False, allow_blank=True, max_length=200)
         nproc_per_node = serializers.IntegerField(
-            required=False, default=1,
-            help_text="Training processes on each node (one per GPU, or per CPU core), 1 to the "
+            required=False,
+            help_text="Training processes on each node (one per GPU, or per CPU core; default 1), 1 to the "
             "server's SLOUGHGPT_MAX_PROCS_PER_NODE; more than 1 runs under torchrun "
             "(config.train.distributed: ddp, fsdp or zero). Each process trains batch_size x "
             "grad_accum rows per step.",
         )
         nnodes = serializers.IntegerField(
-            required=False, default=1,
-            help_text="Nodes (train workers, usually one per host) the run trains on at once, 1 to "
+            required=False,
+            help_text="Nodes (train workers, usually one per host) the run trains on at once (default 1), 1 to "
             "the server's SLOUGHGPT_MAX_NODES.",
         )
 

@@ -44,6 +44,9 @@ const training = {
   runs_ahead: null,
   cpu_seconds: 42.4,
   gpu_seconds: 0,
+  nproc_per_node: 1,
+  nnodes: 1,
+  node_status: {},
   queued_at: '2026-01-02T10:00:00Z',
   created_at: '2026-01-02T10:00:00Z',
   updated_at: '2026-01-02T10:00:00Z',
@@ -343,5 +346,32 @@ describe('RunPage after a reload', () => {
       'Waiting for a slot (2 ahead)',
     );
     expect(screen.getByTestId('run-cpu-seconds')).toHaveTextContent('42');
+  });
+
+  it('shows the processes of a multi-node run and how each node is doing', SLOW, async () => {
+    // given a run of 2 processes on each of 2 nodes, one of which has stopped
+    fakeApi({
+      '/api/v1/training-runs/': {
+        count: 1,
+        next: null,
+        previous: null,
+        results: [
+          {
+            ...training,
+            nproc_per_node: 2,
+            nnodes: 2,
+            node_status: { '1': 'exited 1', '0': 'training' },
+          },
+        ],
+      },
+    });
+
+    // when
+    renderRunPage();
+
+    // then
+    expect(await screen.findByTestId('run-processes')).toHaveTextContent(
+      '2 per node × 2 nodes (node 0 training, node 1 exited 1)',
+    );
   });
 });

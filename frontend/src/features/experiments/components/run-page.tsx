@@ -117,6 +117,10 @@ export function RunPage({ runId, controls, createSocket }: RunPageProps) {
               <dd>{trainingRun.attempts}</dd>
             </div>
             <div>
+              <dt>Processes</dt>
+              <dd data-testid="run-processes">{processesText(trainingRun)}</dd>
+            </div>
+            <div>
               <dt>CPU-seconds</dt>
               <dd data-testid="run-cpu-seconds">
                 {Math.round(trainingRun.cpu_seconds).toLocaleString()}
@@ -160,4 +164,15 @@ export function RunPage({ runId, controls, createSocket }: RunPageProps) {
       )}
     </Page>
   );
+}
+
+/** "2 per node × 2 nodes (node 0 training, node 1 finished)", or "1" for a run in one process. */
+function processesText(run: TrainingRun): string {
+  const nodes = run.nnodes === 1 ? '' : ` × ${run.nnodes} nodes`;
+  const counts =
+    run.nnodes === 1 ? String(run.nproc_per_node) : `${run.nproc_per_node} per node${nodes}`;
+  const states = Object.entries(run.node_status)
+    .sort(([a], [b]) => Number(a) - Number(b))
+    .map(([node, state]) => `node ${node} ${state}`);
+  return states.length > 0 ? `${counts} (${states.join(', ')})` : counts;
 }

@@ -22,10 +22,12 @@ import {
   ADVANCED_FIELDS,
   ADVANCED_NAMES,
   buildTrainingRequest,
+  DISTRIBUTED,
   KEY_FIELDS,
   LARGE_PRESETS,
   MODEL_VERSION_TOKENIZER,
   PRECISIONS,
+  PROCESS_FIELDS,
   SCHEDULES,
   SELECT_DEFAULTS,
   SMALL_PRESETS,
@@ -76,6 +78,7 @@ const SHOWN_FIELDS: ReadonlySet<string> = new Set([
   ...Object.keys(SELECT_DEFAULTS),
   ...KEY_FIELDS.map((field) => field.name),
   ...ADVANCED_FIELDS.map((field) => field.name),
+  ...PROCESS_FIELDS.map((field) => field.name),
 ]);
 
 /** Which of the user's ready model versions lends its tokenizer; mounted only when chosen. */
@@ -240,6 +243,15 @@ function NewTrainingRunForm({
               placeholder={field.defaultValue === '' ? 'preset' : undefined}
             />
           ))}
+          {PROCESS_FIELDS.map((field) => (
+            <NumberInput key={field.name} field={field} />
+          ))}
+          <SelectField
+            name="config.train.distributed"
+            label="Processes share the work by"
+            options={DISTRIBUTED}
+            defaultValue={SELECT_DEFAULTS['config.train.distributed']}
+          />
         </div>
       </details>
       {errors.form && <FormError>{errors.form}</FormError>}

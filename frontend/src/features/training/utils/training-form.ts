@@ -128,18 +128,50 @@ export const ADVANCED_FIELDS: readonly NumberFieldSpec[] = [
   },
 ];
 
+/**
+ * Behind "Advanced": training processes (run under torchrun by the train workers). 1 x 1, the
+ * default, trains inside one worker as before and is not sent.
+ */
+export const PROCESS_FIELDS: readonly NumberFieldSpec[] = [
+  {
+    name: 'nproc_per_node',
+    label: 'Processes per node',
+    kind: 'int',
+    defaultValue: '1',
+    min: 1,
+    description: 'One per GPU, or per CPU core. Each trains its own batches.',
+  },
+  {
+    name: 'nnodes',
+    label: 'Nodes',
+    kind: 'int',
+    defaultValue: '1',
+    min: 1,
+    description: 'Train workers (usually hosts) the run trains on at once.',
+  },
+];
+
+export const DISTRIBUTED: readonly SelectOption[] = [
+  { value: 'ddp', label: 'DDP: every process holds the whole model' },
+  { value: 'fsdp', label: 'FSDP: weights and optimizer state sharded' },
+  { value: 'zero', label: 'ZeRO-1: optimizer state sharded' },
+];
+
 /** Select fields, with their defaults. */
 export const SELECT_DEFAULTS = {
   'config.model.preset': 'nanogpt-char',
   'config.data.tokenizer': 'char',
   'config.optim.schedule': 'cosine',
   'config.train.precision': 'auto',
+  'config.train.distributed': 'ddp',
 } as const;
 
 export const ADVANCED_NAMES: ReadonlySet<string> = new Set([
   ...ADVANCED_FIELDS.map((field) => field.name),
+  ...PROCESS_FIELDS.map((field) => field.name),
   'config.optim.schedule',
   'config.train.precision',
+  'config.train.distributed',
 ]);
 
 const KINDS: ReadonlyMap<string, NumberFieldSpec['kind']> = new Map(
@@ -188,6 +220,10 @@ export function buildTrainingRequest(
   if (weight) body.weight_by = { feature: weight };
   const tokenizerVersion = formText(values.tokenizer_model_version_id);
   if (tokenizerVersion) body.tokenizer_model_version_id = Number(tokenizerVersion);
+  for (const field of ['nproc_per_node', 'nnodes'] as const) {
+    const count = formText(values[field]);
+    if (count !== '' && count !== '1') body[field] = Number(count);
+  }
   const name = formText(values.name);
   if (name) body.name = name;
   if (experimentId !== undefined) {

@@ -160,6 +160,40 @@ describe('NewTrainingRunDialog', () => {
     expect(body.config.train).toMatchObject({ max_iters: 500, batch_size: 12, precision: 'auto' });
     expect(body.config.optim).toMatchObject({ lr: 0.001, schedule: 'cosine', warmup_iters: 100 });
     expect(body.config.data).toEqual({ tokenizer: 'char', bpe_vocab_size: 8192 });
+    // one process on one node, as before: nothing to ask for
+    expect(body).not.toHaveProperty('nproc_per_node');
+    expect(body).not.toHaveProperty('nnodes');
+  });
+
+  it('asks for processes per node and nodes from the advanced section', SLOW, async () => {
+    // given
+    const fetchMock = fakeApi(jsonResponse({ id: 1, run: 40 }, 201));
+    const { user } = renderDialog();
+    await screen.findByRole('option', { name: 'v2: plays-2.txt' }, LOADED);
+
+    // when
+    await user.click(screen.getByText('Advanced'));
+    await user.clear(screen.getByRole('spinbutton', { name: 'Processes per node' }));
+    await user.type(screen.getByRole('spinbutton', { name: 'Processes per node' }), '2');
+    await user.clear(screen.getByRole('spinbutton', { name: 'Nodes' }));
+    await user.type(screen.getByRole('spinbutton', { name: 'Nodes' }), '3');
+    await user.selectOptions(
+      screen.getByRole('combobox', { name: 'Processes share the work by' }),
+      'fsdp',
+    );
+    await user.click(screen.getByRole('button', { name: 'Start training' }));
+
+    // then
+    await waitFor(() =>
+      expect(fetchMock.mock.calls.some(([, init]) => init?.method === 'POST')).toBe(true),
+    );
+    const post = fetchMock.mock.calls.find(([, init]) => init?.method === 'POST');
+    const body = JSON.parse(post?.[1]?.body as string) as Record<string, unknown>;
+    expect(body).toMatchObject({
+      nproc_per_node: 2,
+      nnodes: 3,
+      config: { train: { distributed: 'fsdp' } },
+    });
   });
 
   it('names another tokenizer only as one of the user’s ready model versions', SLOW, async () => {
