@@ -100,11 +100,17 @@ def node_run(training_run: TrainingRun, *, node_rank: int, execution_id: str | N
     with log_path.open("w") as log:
         process = subprocess.Popen(command(training_run, node_rank=node_rank), cwd=Path(settings.BASE_DIR), env=env,
                                    stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
-        if execution_id is None:
-            code = process.wait()
-        else:
-            with heartbeat(TrainingRun, training_run.pk, execution_id, every_s=HEARTBEAT_EVERY_S):
+        try:
+            if execution_id is None:
                 code = process.wait()
+            else:
+                with heartbeat(TrainingRun, training_run.pk, execution_id, every_s=HEARTBEAT_EVERY_S):
+                    code = process.wait()
+        except BaseException:
+            # The task gave up (its time limit, a worker shutting down): its processes stop too.
+            process.terminate()
+            process.wait()
+            raise
     node_status_set(training_run.pk, node_rank, "finished" if code == 0 else f"exited {code}")
     return code
 
