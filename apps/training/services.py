@@ -6,7 +6,9 @@ to is spent. Its owner's access to what it trains on and in is checked when it i
 resumed and each time an execution starts; one user has at most
 SLOUGHGPT_WAITING_RUNS_PER_USER runs waiting. A run may validate on a dataset version of
 its own, and order (a curriculum) or weight its records by a feature materialized for its
-training version (apps.training.feature_scores)."""
+training version (apps.training.feature_scores). A run may train in several processes on
+several nodes: node 0's execution runs torchrun (apps.training.launch), each other node's
+worker joins it, and rank 0 reports as an in-process execution does."""
 
 from __future__ import annotations
 
