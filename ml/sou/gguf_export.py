@@ -2,8 +2,9 @@
 
 Tensors are named and laid out as llama.cpp's own converter writes them (gguf-py's tensor name
 map, Q/K rows of "llama" models permuted to interleaved rotary pairs, which our GGUF import
-undoes), hyperparameters go under `<arch>.*`, and the tokenizer (byte-level BPE: tokens, token
-types, merges, special ids) and chat template under `tokenizer.*`. Block-quantized tensors are
+undoes), hyperparameters go under `<arch>.*`, and the tokenizer (byte-level BPE, or a
+character-level vocabulary in byte-level form: tokens, token types, merges, special ids) and
+chat template under `tokenizer.*`. Block-quantized tensors are
 copied as stored: ggml's block layouts are ours, so their bytes are identical. Exporting at a
 type first requantizes to a temporary `.sou` beside the output, then streams tensor by tensor
 from the memory map, so no second copy of the model is held in memory.
@@ -29,6 +30,7 @@ from gguf import (
     TokenType,
     get_tensor_name_map,
 )
+from gguf.vocab import bytes_to_unicode
 
 from ml.sou.constants import STEERING_PREFIX, tensor_byte_length
 from ml.sou.quant import QuantPolicy
@@ -100,9 +102,10 @@ def gguf_arch(config: dict) -> str:
     return GGUF_ARCHS[arch]
 
 
-def check_exportable(config: dict) -> None:
-    """Raise GGUFExportError unless a model of this config can be exported to GGUF."""
+def check_exportable(config: dict, tokenizer_json: str | None) -> None:
+    """Raise GGUFExportError unless a model of this config and tokenizer exports to GGUF."""
     gguf_arch(config)
+    _vocabulary(tokenizer_json, [])
 
 
 # -- hyperparameters ------------------------------------------------------------------------
@@ -240,19 +243,62 @@ def _pre_tokenizer(tokenizer: dict, warn: list[str]) -> str:
     return "default"
 
 
-def _write_tokenizer(writer: GGUFWriter, tokenizer_json: str | None, vocab_size: int,
-                     generation: dict, warn: list[str]) -> None:
+@dataclass
+class _Vocabulary:
+    """A tokenizer as GGUF's byte-level BPE ("gpt2") model holds it."""
+
+    tokens: dict[int, str]  # id -> token text in byte-level form
+    merges: list[str]  # "left right", highest priority first
+    pre: str  # tokenizer.ggml.pre
+    unknown: int | None = None  # what characters outside the vocabulary become
+
+
+def _vocabulary(tokenizer_json: str | None, warn: list[str]) -> _Vocabulary:
+    """The tokenizer as GGUF writes it, or GGUFExportError: byte-level BPE (GPT-2, Llama 3,
+    Qwen, SmolLM) as it is, and a character-level vocabulary (what our NanoGPT models train
+    with) as byte-level tokens whose only merges join the bytes of one character, so
+    llama.cpp splits text into the same characters. SentencePiece-style vocabularies are not
+    written."""
     if tokenizer_json is None:
         raise GGUFExportError("the model has no tokenizer; llama.cpp needs one in the file")
     tokenizer = json.loads(tokenizer_json)
     model = tokenizer.get("model") or {}
+    whole = {token["content"] for token in tokenizer.get("added_tokens", [])}
+    whole.add(model.get("unk_token"))
+    if model.get("type") == "WordLevel" and all(
+            len(text) == 1 for text in model.get("vocab", {}) if text not in whole):
+        return _characters(model["vocab"], whole, model.get("unk_token"))
     if model.get("type") != "BPE" or model.get("byte_fallback"):
-        raise GGUFExportError(f"GGUF export supports byte-level BPE tokenizers; this one is "
-                              f"{model.get('type')}{' with byte fallback' * bool(model.get('byte_fallback'))}")
-    pre = _pre_tokenizer(tokenizer, warn)
+        kind = f"{model.get('type')}{' with byte fallback' * bool(model.get('byte_fallback'))}"
+        raise GGUFExportError(f"GGUF export supports byte-level BPE and character-level "
+                              f"tokenizers; this one is {kind}")
+    merges = [m if isinstance(m, str) else " ".join(m) for m in model.get("merges", [])]
+    tokens = {token_id: text for text, token_id in model["vocab"].items()}
+    return _Vocabulary(tokens, merges, _pre_tokenizer(tokenizer, warn))
+
+
+def _characters(vocab: dict[str, int], whole: set[str], unknown: str | None) -> _Vocabulary:
+    symbol = bytes_to_unicode()
+    tokens, merges = {}, []
+    for text, token_id in vocab.items():
+        if text in whole:  # special and unknown tokens keep their text
+            tokens[token_id] = text
+            continue
+        parts = [symbol[byte] for byte in text.encode("utf-8")]
+        for end in range(1, len(parts)):  # a multi-byte character: join its bytes in order
+            merges.append(f"{''.join(parts[:end])} {parts[end]}")
+        tokens[token_id] = "".join(parts)
+    # The GPT-2 split never cuts inside a character, and no merge crosses one.
+    return _Vocabulary(tokens, merges, "gpt-2", vocab.get(unknown))
+
+
+def _write_tokenizer(writer: GGUFWriter, tokenizer_json: str | None, vocab_size: int,
+                     generation: dict, warn: list[str]) -> None:
+    vocabulary = _vocabulary(tokenizer_json, warn)
+    tokenizer = json.loads(tokenizer_json)
     tokens: list[str | None] = [None] * vocab_size
     types = [TokenType.NORMAL] * vocab_size
-    for text, token_id in model["vocab"].items():
+    for token_id, text in vocabulary.tokens.items():
         if token_id < vocab_size:
             tokens[token_id] = text
     for added in tokenizer.get("added_tokens", []):
@@ -260,15 +306,17 @@ def _write_tokenizer(writer: GGUFWriter, tokenizer_json: str | None, vocab_size:
             tokens[added["id"]] = added["content"]
             types[added["id"]] = (TokenType.CONTROL if added.get("special")
                                   else TokenType.USER_DEFINED)
+    if vocabulary.unknown is not None:
+        types[vocabulary.unknown] = TokenType.UNKNOWN
+        writer.add_unk_token_id(vocabulary.unknown)
     for token_id, text in enumerate(tokens):
         if text is None:  # embedding rows past the tokenizer: llama.cpp needs a token each
             tokens[token_id], types[token_id] = f"[PAD{token_id}]", TokenType.UNUSED
     writer.add_tokenizer_model("gpt2")
-    writer.add_tokenizer_pre(pre)
+    writer.add_tokenizer_pre(vocabulary.pre)
     writer.add_token_list(tokens)
     writer.add_token_types(types)
-    writer.add_token_merges([m if isinstance(m, str) else " ".join(m)
-                             for m in model.get("merges", [])])
+    writer.add_token_merges(vocabulary.merges)
     eos = generation.get("eos_token_ids") or []
     if eos:
         writer.add_eos_token_id(eos[0])
@@ -339,7 +387,7 @@ def export_gguf(sou_path: str | os.PathLike, out: str | os.PathLike, qtype: str 
     try:
         source = Path(sou_path)
         with SouFile(source) as sou:
-            check_exportable(sou.config)
+            check_exportable(sou.config, sou.tokenizer_json)
         if qtype is not None:
             warn += quantize_file(source, requantized, qtype, policy).warnings
             source = requantized

@@ -10,11 +10,12 @@ from gguf import GGUFReader
 from tokenizers import Tokenizer
 
 from ml.cli import main
+from ml.data.tokenizer import build_char_tokenizer
 from ml.infer.engine import Engine
 from ml.model_map import load_gguf
 from ml.model_map.base import build_empty, load_weights
 from ml.model_map.starter import StarterUnavailable, fetch_starter_gguf
-from ml.models import build_model, config_from_dict
+from ml.models import GPT2Config, build_model, config_from_dict
 from ml.sou import read_sou, write_sou
 from ml.sou.convert import import_gguf, import_hf_dir
 from ml.sou.gguf_export import GGUFExportError, export_gguf
@@ -178,6 +179,38 @@ def test_llama_family_variants_run_in_llama_cpp_with_our_logits(arch, fields, gg
     # then it is the matching llama.cpp architecture and scores as our model does
     assert report.arch == gguf_arch
     torch.testing.assert_close(theirs, our_logits(model, ids), atol=1e-3, rtol=1e-3)
+
+
+@needs_llama_cpp
+def test_character_level_nanogpt_tokenizes_and_scores_alike_in_llama_cpp(tmp_path):
+    # given a NanoGPT (no biases, exact GELU) with a character-level tokenizer that has
+    # multi-byte characters
+    tokenizer = build_char_tokenizer(["Grüße aus Köln, 北京!\nTo be, or not to be."])
+    torch.manual_seed(0)
+    config = GPT2Config(vocab_size=tokenizer.get_vocab_size(), block_size=64, n_layer=2,
+                        n_head=4, n_embd=32, bias=False, activation="gelu")
+    model = build_model(config).eval()
+    source = write_sou(tmp_path / "m.sou", config=config.to_dict(),
+                       tensors={name: p.detach() for name, p in model.named_parameters()},
+                       tokenizer_json=tokenizer.to_str(),
+                       generation={"eos_token_ids": [tokenizer.token_to_id("<|endoftext|>")]},
+                       provenance={})
+
+    # when it is exported and opened in llama.cpp
+    report = export_gguf(source, tmp_path / "m.gguf")
+    llm = LlamaCpp(report.path, n_ctx=64)
+    text = "Köln, 北京 or not!\nTo be"
+    ids = tokenizer.encode(text).ids
+    tokenized = llm.llm.tokenize(text.encode(), add_bos=False)
+    decoded = llm.llm.detokenize(ids).decode()
+    theirs = llm.logits(ids)
+    llm.close()
+
+    # then llama.cpp splits text into the same characters, decodes them back, and scores them
+    # as our model does (up to its tanh-approximated GELU, which the export warns about)
+    assert tokenized == ids and decoded == text
+    assert any("GELU" in warning for warning in report.warnings)
+    assert_same_choices(theirs, our_logits(model, ids), share=0.01)
 
 
 @needs_llama_cpp
