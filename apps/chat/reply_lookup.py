@@ -58,6 +58,7 @@ def _sql() -> str:
                   WHERE cc."conversation_id" = c."id" ORDER BY cc."id") AS collection_ids,
             ARRAY(SELECT e."qtype" FROM "{ModelExport._meta.db_table}" e
                   WHERE e."model_version_id" = c."model_version_id" AND e."status" = %s
+                    AND e."format" = '{ModelExport.Format.SOU}'  -- GGUF files are downloads only
                   ORDER BY e."qtype") AS ready_qtypes,
             (SELECT json_agg(json_build_array(h."role", h."content") ORDER BY h."id")
              FROM "{Message._meta.db_table}" h

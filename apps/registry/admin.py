@@ -28,4 +28,4 @@ class StageTransitionAdmin(admin.ModelAdmin):
 
 @admin.register(ModelExport)
 class ModelExportAdmin(admin.ModelAdmin):
-    list_display = ["model_version", "qtype", "status", "size_bytes"]
+    list_display = ["model_version", "qtype", "format", "status", "size_bytes"]

@@ -34,7 +34,8 @@ BUMPS = ("major", "minor", "patch")
 class ExportOutput(serializers.ModelSerializer):
     class Meta:
         model = ModelExport
-        fields = ["id", "model_version", "qtype", "status", "error", "sha256", "size_bytes", "report", "created_at"]
+        fields = ["id", "model_version", "qtype", "format", "status", "error", "sha256", "size_bytes", "report",
+                  "created_at"]
         ref_name = "ModelExport"
 
 
@@ -342,7 +343,10 @@ class DatasetVersionModelsApi(APIView):
 
 class ModelExportCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
-        qtypes = serializers.ListField(child=serializers.CharField(max_length=8), min_length=1, max_length=6)
+        qtypes = serializers.ListField(child=serializers.CharField(max_length=8), min_length=1,
+                                       max_length=len(services.EXPORT_TYPES))
+        format = serializers.ChoiceField(choices=ModelExport.Format.choices, default=ModelExport.Format.SOU,
+                                         help_text="sou (runs here) or gguf (llama.cpp, Ollama)")
 
         class Meta:
             ref_name = "ModelExportCreate"
@@ -352,7 +356,9 @@ class ModelExportCreateApi(APIView):
         access_get(ModelVersion, user=request.user, pk=version_id, action=Action.RUN)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        exports = services.model_export_create(user=request.user, version_id=version_id, **data.validated_data)
+        exports = services.model_export_create(user=request.user, version_id=version_id,
+                                               qtypes=data.validated_data["qtypes"],
+                                               export_format=data.validated_data["format"])
         return Response(ExportOutput(exports, many=True).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -396,8 +402,8 @@ class ModelExportDownloadApi(APIView):
         if export.status != ModelExport.Status.READY:
             return Response({"error": {"code": "not_ready", "message": f"the export is {export.status}"}}, status=409)
         version = export.model_version
-        return _attachment(storage.export_sou(version.owner_id, version.pk, export.qtype),
-                           f"{version.registered_model.name}-{version.version}-{export.qtype}.sou")
+        return _attachment(storage.export_file(version.owner_id, version.pk, export.qtype, export.format),
+                           f"{version.registered_model.name}-{version.version}-{export.qtype}.{export.format}")
 
 
 class ModelEvaluationCreateApi(APIView):

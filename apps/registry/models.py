@@ -128,7 +128,8 @@ class StageTransition(models.Model):
 
 
 class ModelExport(OwnedModel):
-    """A `.sou` file of a version at one quantization type, with its quality report."""
+    """A file of a version at one quantization type, with its quality report: a `.sou` (what
+    chat serves) or a GGUF file to take the model to llama.cpp or Ollama."""
 
     class Status(models.TextChoices):
         QUEUED = "queued"
@@ -136,8 +137,13 @@ class ModelExport(OwnedModel):
         READY = "ready"
         FAILED = "failed"
 
+    class Format(models.TextChoices):
+        SOU = "sou", ".sou"
+        GGUF = "gguf", "GGUF"
+
     model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="exports")
     qtype = models.CharField(max_length=8)
+    format = models.CharField(max_length=8, choices=Format.choices, default=Format.SOU)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     error = models.TextField(blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
@@ -146,9 +152,10 @@ class ModelExport(OwnedModel):
     report = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        ordering = ["qtype"]
+        ordering = ["qtype", "format"]
         constraints = [
-            models.UniqueConstraint(fields=["model_version", "qtype"], name="one_export_per_type")
+            models.UniqueConstraint(fields=["model_version", "qtype", "format"],
+                                    name="one_export_per_type_and_format")
         ]
 
 

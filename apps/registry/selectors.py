@@ -63,6 +63,11 @@ def model_version_adapter_path(version: ModelVersion) -> Path | None:
     return path if path.is_file() else None
 
 
+def _serves(export: ModelExport) -> bool:
+    """A ready `.sou` export can answer chat; a GGUF export is only a download."""
+    return export.status == ModelExport.Status.READY and export.format == ModelExport.Format.SOU
+
+
 def model_version_sou_path(*, user, model_version_id: int, qtype: str | None = None) -> Path:
     """The `.sou` file to serve a version from: the ready export of `qtype`, else the
     preferred ready export, else the canonical full-precision file."""
@@ -78,7 +83,7 @@ def version_sou_path(version: ModelVersion, qtype: str | None = None,
     if version.status != ModelVersion.Status.READY:
         raise NotFound(f"model version {version} is {version.status}, not ready")
     if ready_qtypes is None:
-        ready_qtypes = [e.qtype for e in version.exports.all() if e.status == ModelExport.Status.READY]
+        ready_qtypes = [e.qtype for e in version.exports.all() if _serves(e)]
     ready = set(ready_qtypes)
     if qtype is not None:
         if qtype in ready:
@@ -134,6 +139,6 @@ def served_model_names(*, user) -> list[dict]:
         base = f"{model.name}:{version.version}"
         names.append({"id": base, "created": version.created_at, "version": version})
         for export in version.exports.all():
-            if export.status == ModelExport.Status.READY:
+            if _serves(export):
                 names.append({"id": f"{base}:{export.qtype}", "created": export.created_at, "version": version})
     return names

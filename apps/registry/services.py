@@ -35,7 +35,10 @@ from .models import ModelExport, ModelVersion, RegisteredModel, Stage, StageTran
 Source = ModelVersion.Source
 UPLOAD_SOURCES = {".gguf": Source.GGUF_UPLOAD, ".sou": Source.SOU_UPLOAD, ".zip": Source.HF_UPLOAD}
 HF_SUFFIXES = frozenset({".json", ".safetensors", ".txt", ".model", ".jinja"})
-EXPORT_TYPES = ("F32", "F16", "BF16", "Q8_0", "Q4_1", "Q4_0")
+# From most to least precise; the K types and llama.cpp's mixed recipes (Q4_K_M, Q5_K_M) are
+# ml.sou's names for them.
+EXPORT_TYPES = ("F32", "F16", "BF16", "Q8_0", "Q6_K", "Q5_K_M", "Q5_K", "Q4_K_M", "Q4_K", "Q4_1",
+                "Q4_0", "Q3_K", "Q2_K")
 CHUNK = 1 << 20
 
 
@@ -453,20 +456,27 @@ def _transition(version: ModelVersion, stage: str, user, note: str, gate: dict |
 
 
 @transaction.atomic
-def model_export_create(*, user, version_id: int, qtypes: list[str]) -> list[ModelExport]:
+def model_export_create(*, user, version_id: int, qtypes: list[str],
+                        export_format: str = ModelExport.Format.SOU) -> list[ModelExport]:
     """Queues quantized exports of a version (run access: the owner's, a team member's, or
-    a write share's). The files live beside the version's, whoever asked."""
+    a write share's) as `.sou` files or GGUF files. The files live beside the version's,
+    whoever asked."""
     version = access_get(ModelVersion, user=user, pk=version_id, action=Action.RUN)
     if version.status != ModelVersion.Status.READY:
         raise ValidationError({"version": [f"the version is {version.status}, not ready"]})
     unknown = [q for q in qtypes if q not in EXPORT_TYPES]
     if unknown or not qtypes:
         raise ValidationError({"qtypes": [f"choose from {', '.join(EXPORT_TYPES)}"]})
+    if export_format not in ModelExport.Format.values:
+        raise ValidationError({"format": [f"choose from {', '.join(ModelExport.Format.values)}"]})
+    if export_format == ModelExport.Format.GGUF:
+        _check_gguf_exportable(version)
     from .tasks import model_export_task
 
     exports = []
     for qtype in dict.fromkeys(qtypes):
         export, created = ModelExport.objects.get_or_create(model_version=version, qtype=qtype,
+                                                            format=export_format,
                                                             defaults={"owner": user})
         if not created and export.status == ModelExport.Status.FAILED:
             export.status, export.error = ModelExport.Status.QUEUED, ""
@@ -478,10 +488,24 @@ def model_export_create(*, user, version_id: int, qtypes: list[str]) -> list[Mod
     return exports
 
 
+def _check_gguf_exportable(version: ModelVersion) -> None:
+    """A 400 on `format` when GGUF cannot carry this version's architecture or tokenizer."""
+    from ml.sou import read_sou
+    from ml.sou.gguf_export import GGUFExportError, check_exportable
+
+    with read_sou(storage.canonical_sou(version.owner_id, version.pk)) as sou:
+        try:
+            check_exportable(sou.config, sou.tokenizer_json)
+        except GGUFExportError as exc:
+            raise ValidationError({"format": [str(exc)]}) from None
+
+
 def model_export_run(*, export_id: int) -> ModelExport:
     """Quantizes the canonical file to the export's type and measures it against the
-    full-precision model. Idempotent: a finished export is left alone."""
+    full-precision model; a GGUF export is then written from that same-type `.sou`, which is
+    what its report measured. Idempotent: a finished export is left alone."""
     from ml.sou import QuantPolicy, quantize_file
+    from ml.sou.gguf_export import export_gguf
 
     export = ModelExport.objects.select_related(
         "model_version__registered_model__target_personality_version__personality").get(pk=export_id)
@@ -490,20 +514,34 @@ def model_export_run(*, export_id: int) -> ModelExport:
     version = export.model_version
     ModelExport.objects.filter(pk=export.pk).update(status=ModelExport.Status.RUNNING)
     canonical = storage.canonical_sou(version.owner_id, version.pk)
-    target = storage.export_sou(version.owner_id, version.pk, export.qtype)
+    target = storage.export_file(version.owner_id, version.pk, export.qtype, export.format)
+    gguf = export.format == ModelExport.Format.GGUF
+    # What the report measures: the export itself, or for GGUF the same tensors as a .sou.
+    measured = target.with_name(f".{target.name}.sou") if gguf else target
     target.parent.mkdir(parents=True, exist_ok=True)
     before = disk_bytes(target)
     try:
-        quantize_report = quantize_file(canonical, target, export.qtype, QuantPolicy())
+        quantize_report = quantize_file(canonical, measured, export.qtype, QuantPolicy())
         export.report = {
-            "size_bytes": target.stat().st_size,
+            "size_bytes": measured.stat().st_size,
             "f32_size_bytes": canonical.stat().st_size,
             "warnings": list(getattr(quantize_report, "warnings", []) or []),
-            **_quality_report(canonical, target, version),
+            **_quality_report(canonical, measured, version),
         }
-        personality = personality_gate.export_row(canonical=canonical, quantized=target, version=version)
+        personality = personality_gate.export_row(canonical=canonical, quantized=measured, version=version)
         if personality is not None:
             export.report["personality"] = personality
+        if gguf:
+            written = export_gguf(measured, target)
+            export.report.update({
+                "size_bytes": target.stat().st_size,
+                "sou_size_bytes": export.report["size_bytes"],
+                "gguf_arch": written.arch,
+                "measured_on": "sou",
+                "note": (f"perplexity, KL divergence and tokens/s measured on the {export.qtype} "
+                         ".sou file the GGUF was written from (the same tensors)"),
+            })
+            export.report["warnings"] += written.warnings
         export.sha256 = _sha256(target)
         export.size_bytes = target.stat().st_size
         export.status = ModelExport.Status.READY
@@ -511,6 +549,9 @@ def model_export_run(*, export_id: int) -> ModelExport:
         export.status = ModelExport.Status.FAILED
         export.error = error_text(exc)
         target.unlink(missing_ok=True)
+    finally:
+        if gguf:
+            measured.unlink(missing_ok=True)
     # The export file counts against the model's account once written.
     storage_charge(account_of(version), disk_bytes(target) - before, force=True)
     with transaction.atomic():

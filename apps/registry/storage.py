@@ -1,6 +1,7 @@
 """Where registry files live: MEDIA_ROOT/registry/<owner>/<version>/, built only from ids and
 checked to stay under the owner's root. `model.sou` is the canonical full-precision file;
-`exports/<TYPE>.sou` are its quantized exports; `source/` keeps what was uploaded."""
+`exports/<TYPE>.sou` are its quantized exports (`<TYPE>.gguf` for llama.cpp); `source/` keeps
+what was uploaded."""
 
 from __future__ import annotations
 
@@ -30,9 +31,16 @@ def canonical_sou(owner_id: int, version_id: int) -> Path:
 
 
 def export_sou(owner_id: int, version_id: int, qtype: str) -> Path:
+    return export_file(owner_id, version_id, qtype, "sou")
+
+
+def export_file(owner_id: int, version_id: int, qtype: str, fmt: str) -> Path:
+    """`exports/<TYPE>.<format>`: a `.sou` export, or a `.gguf` one."""
     if not qtype.replace("_", "").isalnum():
         raise RegistryStorageError(f"not a quantization type: {qtype!r}")
-    return version_dir(owner_id, version_id) / "exports" / f"{qtype}.sou"
+    if fmt not in ("sou", "gguf"):
+        raise RegistryStorageError(f"not an export format: {fmt!r}")
+    return version_dir(owner_id, version_id) / "exports" / f"{qtype}.{fmt}"
 
 
 def source_dir(owner_id: int, version_id: int) -> Path:

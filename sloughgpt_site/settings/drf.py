@@ -44,6 +44,7 @@ SPECTACULAR_SETTINGS = {
         "RunStatusEnum": "apps.experiments.models.RunStatus",
         "ModelVersionStatusEnum": "apps.registry.models.ModelVersion.Status",
         "ModelExportStatusEnum": "apps.registry.models.ModelExport.Status",
+        "ModelExportFormatEnum": "apps.registry.models.ModelExport.Format",
         "DocumentStatusEnum": "apps.rag.models.Document.Status",
         "MessageStatusEnum": "apps.chat.models.Message.Status",
         "PersonalityKindEnum": "apps.personalities.models.Personality.Kind",
