@@ -1,6 +1,7 @@
 /**
  * Every export of a version side by side: size against full precision, perplexity and its
- * change, KL divergence, top-1 agreement and decode speed, warnings, and a download link; and,
+ * change, KL divergence, top-1 agreement and decode speed (for a GGUF export, measured on the
+ * same-type `.sou` it was written from), warnings, and a download link; and,
  * when the model has a target personality, each export's personality row (the quantized
  * file's alignment and VADER against the F32 file's).
  */
@@ -73,7 +74,18 @@ export function ExportReportTable({ exports }: { exports: readonly ModelExport[]
         <tbody>
           {rows.map((row) => (
             <tr key={row.id} data-testid="export-row">
-              <th scope="row">{row.qtype}</th>
+              <th scope="row">
+                {row.qtype}
+                {row.format === 'gguf' && (
+                  <span
+                    className={muted.small}
+                    title={`measured on the ${row.qtype} .sou file it was written from`}
+                  >
+                    {' '}
+                    GGUF
+                  </span>
+                )}
+              </th>
               <td>
                 <ExportStatusBadge status={row.status} />
                 {row.error && <p className={styles.cellError}>{row.error}</p>}

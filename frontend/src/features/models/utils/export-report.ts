@@ -22,6 +22,8 @@ export interface ExportReport {
 export interface ReportRow {
   id: number;
   qtype: string;
+  /** `sou`, or `gguf`: a GGUF file whose numbers were measured on the same-type `.sou`. */
+  format: ModelExport['format'];
   status: ModelExport['status'];
   error: string;
   size: string;
@@ -84,6 +86,7 @@ export function reportRow(item: ModelExport): ReportRow {
   return {
     id: item.id,
     qtype: item.qtype,
+    format: item.format,
     status: item.status,
     error: item.error,
     size: size === undefined ? NONE : formatBytes(size),
@@ -100,7 +103,21 @@ export function reportRow(item: ModelExport): ReportRow {
 }
 
 /** Rows ordered from most to least precise, so the table reads as a trade-off. */
-const PRECISION = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_1', 'Q4_0'];
+const PRECISION = [
+  'F32',
+  'F16',
+  'BF16',
+  'Q8_0',
+  'Q6_K',
+  'Q5_K_M',
+  'Q5_K',
+  'Q4_K_M',
+  'Q4_K',
+  'Q4_1',
+  'Q4_0',
+  'Q3_K',
+  'Q2_K',
+];
 
 export function reportRows(exports: readonly ModelExport[]): ReportRow[] {
   const rank = (qtype: string) => {

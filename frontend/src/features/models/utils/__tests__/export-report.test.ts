@@ -7,6 +7,7 @@ function exported(overrides: Partial<ModelExport> & { qtype: string }): ModelExp
   return {
     id: 1,
     model_version: 9,
+    format: 'sou',
     status: 'ready',
     error: '',
     size_bytes: null,
