@@ -490,14 +490,16 @@ def model_export_create(*, user, version_id: int, qtypes: list[str],
 
 def _check_gguf_exportable(version: ModelVersion) -> None:
     """A 400 on `format` when GGUF cannot carry this version's architecture or tokenizer."""
-    from ml.sou import read_sou
+    from ml.sou import SouFormatError, read_sou
     from ml.sou.gguf_export import GGUFExportError, check_exportable
 
-    with read_sou(storage.canonical_sou(version.owner_id, version.pk)) as sou:
-        try:
+    try:
+        with read_sou(storage.canonical_sou(version.owner_id, version.pk)) as sou:
             check_exportable(sou.config, sou.tokenizer_json)
-        except GGUFExportError as exc:
-            raise ValidationError({"format": [str(exc)]}) from None
+    except GGUFExportError as exc:
+        raise ValidationError({"format": [str(exc)]}) from None
+    except (OSError, SouFormatError):
+        raise ValidationError({"version": ["the version's model file cannot be read"]}) from None
 
 
 def model_export_run(*, export_id: int) -> ModelExport:

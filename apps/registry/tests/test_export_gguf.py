@@ -124,3 +124,19 @@ def test_gguf_for_an_architecture_llama_cpp_cannot_take_is_a_400_naming_format(o
     assert "GGUF export not supported for gemma2" in gguf.json()["error"]["fields"]["format"][0]
     assert "format" in other.json()["error"]["fields"]
     assert version.exports.count() == 0
+
+
+def test_gguf_of_a_version_whose_file_is_missing_is_a_400_not_a_crash(owner, api_client_for):
+    # given a ready version whose model file is gone from storage
+    from apps.chat.tests.factories import model_version
+
+    version = model_version(owner, name="gone", write_file=False)
+
+    # when it is exported to GGUF
+    response = api_client_for(owner).post(exports_url(version), {"qtypes": ["Q8_0"], "format": "gguf"},
+                                          format="json")
+
+    # then the answer names the version and nothing is queued
+    assert response.status_code == 400
+    assert "cannot be read" in response.json()["error"]["fields"]["version"][0]
+    assert version.exports.count() == 0
