@@ -346,12 +346,13 @@ def _tensor_info(writer: GGUFWriter, tensor: _Tensor) -> None:
                            raw_dtype=GGMLQuantizationType[tensor.type_name])
 
 
-def _write_gguf(sou: SouFile, out: Path, qtype: str | None, warn: list[str]) -> GGUFExportReport:
+def _write_gguf(sou: SouFile, out: Path, name: str, qtype: str | None,
+                warn: list[str]) -> GGUFExportReport:
     config = sou.config
     arch = gguf_arch(config)
     plan = _plan(sou, arch, warn)
     writer = GGUFWriter(out, arch)
-    writer.add_name(sou.provenance.get("base_model") or out.stem)
+    writer.add_name(sou.provenance.get("base_model") or name)
     file_type = FILE_TYPES.get(qtype or sou.provenance.get("quantization", {}).get("type", ""))
     if file_type is not None:
         writer.add_file_type(file_type)
@@ -392,7 +393,7 @@ def export_gguf(sou_path: str | os.PathLike, out: str | os.PathLike, qtype: str 
             warn += quantize_file(source, requantized, qtype, policy).warnings
             source = requantized
         with SouFile(source) as sou:
-            report = _write_gguf(sou, partial, qtype, warn)
+            report = _write_gguf(sou, partial, out.stem, qtype, warn)
         os.replace(partial, out)
     finally:
         partial.unlink(missing_ok=True)
