@@ -278,20 +278,20 @@ def delete_blob(key: str, *, account=None, size: int = 0) -> None:
     _release(account, size)
 
 
-def remote_bytes(key_prefix: str) -> int:
-    """Bytes of the bucket's objects under `key_prefix` (a folder's key, or one object's);
-    0 on the local backend, whose files are measured on disk."""
+def remote_bytes(path: Path) -> int:
+    """Bytes of the bucket's objects under the key of `path` (a stored row's local folder or
+    file); 0 on the local backend, whose files are measured on disk."""
     store = backend()
     if isinstance(store, FileSystemStorage):
         return 0
-    return sum(obj.size for obj in _objects_under(store, key_prefix))
+    return sum(obj.size for obj in _objects_under(store, key_of(path)))
 
 
-def remove_remote(key_prefix: str) -> None:
-    """Deletes the bucket's objects under `key_prefix` (nothing on the local backend)."""
+def remove_remote(path: Path) -> None:
+    """Deletes the bucket's objects under the key of `path` (nothing on the local backend)."""
     store = backend()
     if not isinstance(store, FileSystemStorage):
-        for obj in _objects_under(store, key_prefix):
+        for obj in _objects_under(store, key_of(path)):
             obj.delete()
 
 

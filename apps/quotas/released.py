@@ -15,7 +15,7 @@ from django.apps import apps as global_apps
 from django.db import transaction
 from django.db.models.signals import post_delete, pre_delete
 
-from apps.core.storage import key_of, remove_remote
+from apps.core.storage import remove_remote
 
 from .accounts import account_of
 from .storage import storage_release
@@ -25,7 +25,7 @@ _PENDING = "_storage_released"  # what the row's deletion gives back, between th
 
 
 def _remove(path: Path) -> None:
-    remove_remote(key_of(path))
+    remove_remote(path)
     if path.is_dir():
         shutil.rmtree(path, ignore_errors=True)
     else:

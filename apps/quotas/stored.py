@@ -93,9 +93,9 @@ def disk_bytes(path: Path) -> int:
 def stored_bytes(path: Path) -> int:
     """What a stored row's files take: on this machine's disk, and in the bucket under the
     same key when the storage layer keeps files in S3 (apps.core.storage)."""
-    from apps.core.storage import key_of, remote_bytes
+    from apps.core.storage import remote_bytes
 
-    return disk_bytes(path) + remote_bytes(key_of(path))
+    return disk_bytes(path) + remote_bytes(path)
 
 
 def stored_rows(get_model=global_apps.get_model) -> Iterator[tuple[models.Model, Path]]:
