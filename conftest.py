@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# The S3-compatible test server (moto) and the storage-layer fixtures that use it.
+pytest_plugins = ["tests.s3_server"]
+
 _emails = itertools.count(1)
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-MAX_FILENAME_CHARS = 255
+from .storage import is_plain_name
+
 # A character of one part of a path as messages quote it (a space ends it, as do quotes).
 _PART_CHAR = r"[^\s/'\"`:;,()<>\[\]{}|]"
 # `file://` and a host, when a path is written as a URL.
@@ -30,14 +31,7 @@ def plain_filename(name: str, *, field: str = "filename") -> str:
     """`name` if it is one plain file name; a path, a hidden or reserved name, or control
     characters are refused rather than trimmed, so what is stored is what the user sent."""
     name = name.strip()
-    if (
-        not name
-        or len(name) > MAX_FILENAME_CHARS
-        or "/" in name
-        or "\\" in name
-        or name.startswith(".")
-        or any(ord(char) < 32 or ord(char) == 127 for char in name)
-    ):
+    if not is_plain_name(name):  # the storage layer's rule for the last part of a key
         raise ValidationError({field: ["give a plain file name without folders, such as data.jsonl"]})
     return name
 

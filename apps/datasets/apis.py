@@ -1,12 +1,18 @@
 """Dataset API: datasets, streamed version uploads, validation reports, downloads, quota."""
 
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponseRedirect
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core import storage
 from apps.core.access import Action
 from apps.core.access_api import SCOPE_PARAMETER, access_role_field, scope_of
 from apps.core.pagination import paginate, paginated_schema
@@ -160,13 +166,15 @@ class DatasetVersionDetailApi(APIView):
 
 
 class DatasetVersionDownloadApi(APIView):
-    @extend_schema(operation_id="dataset_version_download", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(operation_id="dataset_version_download", responses={
+        (200, "application/octet-stream"): OpenApiTypes.BINARY,
+        302: OpenApiResponse(description="Files kept in object storage: a short-lived link to them.")})
     def get(self, request, version_id: int):
         version = dataset_version_get(user=request.user, version_id=version_id)
-        path = services.dataset_version_path(version)
-        if version.format == DatasetVersion.Format.ZIP:
-            path = path.parent / version.filename
-        response = FileResponse(path.open("rb"), as_attachment=True, filename=version.filename,
+        key = services.dataset_version_key(version)
+        if url := storage.blob_url(key, version.filename):
+            return HttpResponseRedirect(url)
+        response = FileResponse(storage.open_blob(key), as_attachment=True, filename=version.filename,
                                 content_type="application/octet-stream")
         response["X-Content-Type-Options"] = "nosniff"
         return response

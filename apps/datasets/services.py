@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from pathlib import Path
 from typing import BinaryIO
 
@@ -12,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from apps.core import file_cache
+from apps.core import storage as core_storage
 from apps.core.access import Action, access_get, access_queryset
 from apps.core.archives import ArchiveError, extract_zip_safely
 from apps.core.errors import Conflict, describe, holders_message
@@ -19,13 +19,12 @@ from apps.core.notifications import notify_user
 from apps.core.user_paths import error_text, plain_filename
 from apps.quotas.accounts import account_of
 from apps.quotas.errors import StorageQuotaExceeded
-from apps.quotas.storage import storage_charge, storage_release
+from apps.quotas.storage import storage_charge
 from apps.teams.audit import audit_record
 
 from . import storage
 from .models import Dataset, DatasetVersion
 
-CHUNK = 1 << 20
 # The fine-tune objectives (ml.data's method names) whose misfits a version's report keeps,
 # and how many of each: as many as an error names.
 FIT_METHODS = ("sft", "dpo")
@@ -91,29 +90,6 @@ def _format_for(filename: str) -> str:
     return FORMATS[suffix]
 
 
-def _receive(stream: BinaryIO, target: Path, declared: int | None, limit: int) -> tuple[str, int]:
-    """Streams the body to `target` in 1 MiB chunks, hashing as it goes; returns the sha256
-    and the size. A body without a declared size (chunked) is capped at `limit`."""
-    digest = hashlib.sha256()
-    received = 0
-    cap = declared if declared is not None else limit
-    with target.open("wb") as sink:
-        while chunk := stream.read(CHUNK):
-            received += len(chunk)
-            if received > cap:
-                reason = f"more bytes than Content-Length ({declared})" if declared is not None else (
-                    f"the file is larger than the {limit}-byte limit"
-                )
-                raise ValidationError({"body": [reason]})
-            digest.update(chunk)
-            sink.write(chunk)
-    if declared is not None and received != declared:
-        raise ValidationError({"body": [f"received {received} of {declared} bytes; the upload was cut short"]})
-    if received == 0:
-        raise ValidationError({"body": ["the file is empty"]})
-    return digest.hexdigest(), received
-
-
 def dataset_version_upload(
     *,
     user,
@@ -137,44 +113,37 @@ def dataset_version_upload(
         raise ValidationError({"Content-Length": ["not a valid size"]})
     if content_length is not None and content_length > limit:
         raise ValidationError({"body": [f"the file is {content_length} bytes; the limit is {limit}"]})
-    # Reserve the declared size before reading, so a full quota refuses at once.
-    reserved = content_length or 0
     account = account_of(dataset)  # the dataset's owner or team, whoever uploads
-    if reserved:
-        storage_charge(account, reserved)
-    incoming = storage.owner_root(user.pk) / ".incoming"
-    incoming.mkdir(parents=True, exist_ok=True)
-    temp = incoming / uuid.uuid4().hex
+    # Charged as it arrives (the declared size at once, so a full quota refuses first);
+    # a failed upload leaves no object and gives its charge back (apps.core.storage).
+    staged = core_storage.receive(stream, account=account, declared=content_length, limit=limit)
+    key = None
     try:
-        sha256, size = _receive(stream, temp, content_length, limit)
-        if size != reserved:
-            storage_charge(account, size - reserved)
-            reserved = size
+        if staged.size == 0:
+            raise ValidationError({"body": ["the file is empty"]})
         with transaction.atomic():
             Dataset.objects.select_for_update().get(pk=dataset.pk)
-            existing = dataset.versions.filter(sha256=sha256).first()
+            existing = dataset.versions.filter(sha256=staged.sha256).first()
             if existing is not None:
-                storage_release(account, reserved)
+                core_storage.discard(staged)
                 return existing, False
             number = (dataset.versions.aggregate(n=Max("number"))["n"] or 0) + 1
             version = DatasetVersion.objects.create(
                 owner=user, dataset=dataset, number=number, filename=filename, format=fmt,
-                sha256=sha256, size_bytes=size, stored_bytes=size,
+                sha256=staged.sha256, size_bytes=staged.size, stored_bytes=staged.size,
                 text_column=text_column, prompt_column=prompt_column, response_column=response_column,
             )
-            directory = storage.version_dir(user.pk, version.pk)
-            directory.mkdir(parents=True, exist_ok=True)
-            temp.rename(directory / filename)
+            key = storage.version_file_key(user.pk, version.pk, filename)
+            core_storage.promote(staged, key)
             from .tasks import dataset_version_validate_task
 
             transaction.on_commit(lambda: dataset_version_validate_task.delay(version.pk))
             return version, True
     except BaseException:
-        if reserved:
-            storage_release(account, reserved)
+        core_storage.discard(staged)
+        if key is not None:  # stored, but its row was rolled back
+            core_storage.delete_blob(key)
         raise
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 @transaction.atomic
@@ -188,12 +157,22 @@ def dataset_version_delete(*, user, version_id: int) -> None:
     version.delete()
 
 
+def dataset_version_key(version: DatasetVersion) -> str:
+    """The stored object of the file that was uploaded (the zip itself, for a zip)."""
+    return storage.version_file_key(version.owner_id, version.pk, version.filename)
+
+
+def dataset_version_file(version: DatasetVersion) -> Path:
+    """The uploaded file on this machine: the stored file itself on the local backend, a
+    verified copy in the worker's cache on S3."""
+    return file_cache.fetch(dataset_version_key(version), version.sha256)
+
+
 def dataset_version_path(version: DatasetVersion) -> Path:
     """The file (or extracted folder, for a zip) that training and validation read."""
-    directory = storage.version_dir(version.owner_id, version.pk)
     if version.format == DatasetVersion.Format.ZIP:
-        return directory / "extracted"
-    return directory / version.filename
+        return storage.version_dir(version.owner_id, version.pk) / "extracted"
+    return dataset_version_file(version)
 
 
 def dataset_version_validate(*, version_id: int) -> DatasetVersion:
@@ -275,7 +254,7 @@ def _user_file_name(version: DatasetVersion, name: str) -> str:
 def _extract(version: DatasetVersion, directory: Path) -> None:
     target = directory / "extracted"
     storage.remove_tree(target)  # a redelivered task starts the extraction over
-    extract_zip_safely(directory / version.filename, target, storage.DATASET_SUFFIXES)
+    extract_zip_safely(dataset_version_file(version), target, storage.DATASET_SUFFIXES)
     expanded = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
     try:
         storage_charge(account_of(version), expanded)

@@ -1,6 +1,6 @@
 """Where artifact bytes live: MEDIA_ROOT/artifacts/<run owner id>/<run id>/<artifact id> (the
 run's owner, whoever uploaded to a shared run), built only from ids we generated and checked
-to stay under the owner's root. The name a user gave
+to stay under the owner's root (apps.core.storage). The name a user gave
 an artifact is never part of a path on disk."""
 
 from __future__ import annotations
@@ -10,28 +10,21 @@ import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
-from django.conf import settings
-from django.core.exceptions import SuspiciousFileOperation, ValidationError
+from django.core.exceptions import ValidationError
+
+from apps.core.storage import owned_path
 
 
 def owner_root(owner_id: int) -> Path:
-    return (Path(settings.MEDIA_ROOT) / "artifacts" / str(int(owner_id))).resolve()
-
-
-def _inside(root: Path, path: Path) -> Path:
-    resolved = path.resolve()
-    if root not in resolved.parents:
-        raise SuspiciousFileOperation("refusing an artifact path outside the owner's storage")
-    return resolved
+    return owned_path("artifacts", owner_id)
 
 
 def run_dir(owner_id: int, run_id: int) -> Path:
-    root = owner_root(owner_id)
-    return _inside(root, root / str(int(run_id)))
+    return owned_path("artifacts", owner_id, run_id)
 
 
 def artifact_file(owner_id: int, run_id: int, artifact_id: int) -> Path:
-    return _inside(owner_root(owner_id), run_dir(owner_id, run_id) / str(int(artifact_id)))
+    return owned_path("artifacts", owner_id, run_id, int(artifact_id))
 
 
 def receive(
@@ -41,7 +34,7 @@ def receive(
     (temporary path, size, sha256). The caller moves it into place or deletes it."""
     directory = run_dir(owner_id, run_id)
     directory.mkdir(parents=True, exist_ok=True)
-    temp = _inside(owner_root(owner_id), directory / f".upload-{uuid.uuid4().hex}")
+    temp = directory / f".upload-{uuid.uuid4().hex}"  # in a folder owned_path checked
     digest = hashlib.sha256()
     size = 0
     try:

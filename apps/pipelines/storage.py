@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from apps.core.storage import owned_path
 from apps.datasets import storage as dataset_storage
 from apps.datasets.models import DatasetVersion
 from apps.quotas.accounts import Account
@@ -45,11 +46,7 @@ def features_size_estimate(version: DatasetVersion, groups: list[str]) -> int:
 
 def run_work_dir(run: RecipeRun) -> Path:
     """Where a run writes its outputs before they become dataset versions."""
-    root = dataset_storage.owner_root(run.owner_id)
-    path = (root / ".recipe-runs" / str(int(run.pk))).resolve()
-    if root not in path.parents:
-        raise dataset_storage.StorageError("refusing a path outside the owner's storage")
-    return path
+    return owned_path(dataset_storage.KIND, run.owner_id, ".recipe-runs", run.pk)
 
 
 class WorkCharge:

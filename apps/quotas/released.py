@@ -15,14 +15,17 @@ from django.apps import apps as global_apps
 from django.db import transaction
 from django.db.models.signals import post_delete, pre_delete
 
+from apps.core.storage import remove_remote
+
 from .accounts import account_of
 from .storage import storage_release
-from .stored import STORED_KINDS, disk_bytes
+from .stored import STORED_KINDS, stored_bytes
 
 _PENDING = "_storage_released"  # what the row's deletion gives back, between the two signals
 
 
 def _remove(path: Path) -> None:
+    remove_remote(path)
     if path.is_dir():
         shutil.rmtree(path, ignore_errors=True)
     else:
@@ -34,7 +37,7 @@ def _deleting(sender, instance, path_of, **kwargs) -> None:
         return  # another deletion took it first and gave its bytes back
     path = path_of(instance)
     if path is not None:
-        setattr(instance, _PENDING, (account_of(instance), path, disk_bytes(path)))
+        setattr(instance, _PENDING, (account_of(instance), path, stored_bytes(path)))
 
 
 def _deleted(sender, instance, **kwargs) -> None:

@@ -23,7 +23,7 @@ from .accounts import Account, account_of
 from .errors import StorageQuotaExceeded
 from .limits import limits_for
 from .models import StorageUsage
-from .stored import disk_bytes, paths_under, stored_rows
+from .stored import disk_bytes, paths_under, stored_bytes, stored_rows
 
 
 def _rows(account: Account):
@@ -118,7 +118,7 @@ def storage_move(obj, to_account: Account) -> int:
     against as stored to `to_account`; call it before saving the object's new owner or team.
     Raises StorageQuotaExceeded when they do not fit the new account. Returns the bytes moved."""
     from_account = account_of(type(obj)._default_manager.get(pk=obj.pk))
-    nbytes = sum(disk_bytes(path) for path in paths_under(obj))
+    nbytes = sum(stored_bytes(path) for path in paths_under(obj))
     if from_account != to_account and nbytes:
         storage_charge(to_account, nbytes)
         storage_release(from_account, nbytes)
@@ -131,7 +131,7 @@ def storage_totals(get_model=None) -> dict[Account, int]:
     rows = stored_rows(get_model) if get_model is not None else stored_rows()
     for row, path in rows:
         account = account_of(row)
-        totals[account] = totals.get(account, 0) + disk_bytes(path)
+        totals[account] = totals.get(account, 0) + stored_bytes(path)
     return totals
 
 

@@ -90,6 +90,14 @@ def disk_bytes(path: Path) -> int:
     return sum(item.stat().st_size for item in path.rglob("*") if item.is_file() and not item.is_symlink())
 
 
+def stored_bytes(path: Path) -> int:
+    """What a stored row's files take: on this machine's disk, and in the bucket under the
+    same key when the storage layer keeps files in S3 (apps.core.storage)."""
+    from apps.core.storage import remote_bytes
+
+    return disk_bytes(path) + remote_bytes(path)
+
+
 def stored_rows(get_model=global_apps.get_model) -> Iterator[tuple[models.Model, Path]]:
     """Every stored row with its path. `get_model` may be a migration's (historical models)."""
     for kind in STORED_KINDS:

@@ -1,6 +1,6 @@
 """Where uploaded documents live: MEDIA_ROOT/documents/<owner id>/<document id>.<format>,
 built only from ids and formats we chose, resolved and checked to stay under the owner's
-root; uploads are copied there in chunks with a running size cap."""
+root (apps.core.storage); uploads are copied there in chunks with a running size cap."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import SuspiciousFileOperation
 from rest_framework import status
 from rest_framework.exceptions import APIException
+
+from apps.core.storage import owned_path
 
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -33,15 +34,11 @@ def check_size(nbytes: int) -> None:
 
 
 def owner_root(owner_id: int) -> Path:
-    return (Path(settings.MEDIA_ROOT) / "documents" / str(int(owner_id))).resolve()
+    return owned_path("documents", owner_id)
 
 
 def document_path(*, owner_id: int, document_id: int, fmt: str) -> Path:
-    root = owner_root(owner_id)
-    path = (root / f"{int(document_id)}.{fmt}").resolve()
-    if path.parent != root:
-        raise SuspiciousFileOperation("refusing a document path outside the owner's storage")
-    return path
+    return owned_path("documents", owner_id, name=f"{int(document_id)}.{fmt}")
 
 
 @dataclass(frozen=True)

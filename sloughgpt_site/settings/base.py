@@ -11,6 +11,7 @@ from .env import BASE_DIR, VAR_DIR, env_int, env_list, env_str
 from .metrics import *  # noqa: F403
 from .outbound import *  # noqa: F403
 from .product import *  # noqa: F403
+from .storage import *  # noqa: F403
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "insecure-development-key-change-me")
 DEBUG = False

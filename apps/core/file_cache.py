@@ -1,0 +1,158 @@
+"""A worker's local copies of stored objects (apps.core.storage), for tasks that need a file
+on disk: bounded by bytes (SLOUGHGPT_WORKER_CACHE_BYTES), least recently used first out,
+each copy checked against the sha256 it was stored with.
+
+Safe under concurrent tasks and processes: one lock file per entry (flock), held exclusively
+while the entry is fetched, shared while a task uses it; eviction takes an entry only when it
+can lock it exclusively without waiting, so an entry in use stays. A copy appears under its
+name only complete and verified (a rename). On the local backend the stored file is already
+here: its own path is used, nothing is copied."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import posixpath
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from . import storage
+
+CHUNK = 1 << 20
+FETCH_TRIES = 2  # a copy that does not match is fetched once more, then the task fails
+
+
+class CacheError(Exception):
+    """A stored object could not be made a local file; the message says why (by file name)."""
+
+
+@contextmanager
+def fetched(key: str, sha256: str) -> Iterator[Path]:
+    """A local path holding the object at `key`, for as long as the block runs (the copy is
+    not evicted meanwhile)."""
+    if storage.is_local():
+        yield storage.local_path(key)
+        return
+    with worker_cache().pinned(key, sha256) as path:
+        yield path
+
+
+def fetch(key: str, sha256: str) -> Path:
+    """`fetched` for callers that take a path and keep it (not pinned: a full cache may evict
+    it once newer entries need the room)."""
+    with fetched(key, sha256) as path:
+        return path
+
+
+def worker_cache() -> FileCache:
+    return FileCache(Path(settings.SLOUGHGPT_WORKER_CACHE_DIR), settings.SLOUGHGPT_WORKER_CACHE_BYTES)
+
+
+@contextmanager
+def _flock(path: Path, mode: int) -> Iterator[int]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, mode)
+        yield fd
+    finally:
+        os.close(fd)  # closing drops the lock
+
+
+@dataclass(frozen=True)
+class FileCache:
+    root: Path
+    max_bytes: int
+
+    def _entry(self, key: str, sha256: str) -> tuple[Path, Path, Path]:
+        """(entry folder, the file in it, its lock). The file keeps the key's last part, so
+        readers that go by suffix (.jsonl, .csv) see the stored name."""
+        name = hashlib.sha256(f"{key}\n{sha256}".encode()).hexdigest()[:32]
+        folder = self.root / "entries" / name
+        return folder, folder / posixpath.basename(key), self.root / "locks" / f"{name}.lock"
+
+    @contextmanager
+    def pinned(self, key: str, sha256: str) -> Iterator[Path]:
+        folder, path, lock = self._entry(key, sha256)
+        with _flock(lock, fcntl.LOCK_EX) as fd:
+            while True:
+                if not path.exists():  # fetched by no one yet, or evicted: fetch it (once)
+                    self._fetch(key, sha256, folder, path)
+                os.utime(path)  # last use, for LRU
+                # Shared from here: other tasks may use the copy too; eviction skips it.
+                # flock's conversion briefly drops the lock, so check the copy survived it.
+                fcntl.flock(fd, fcntl.LOCK_SH)
+                if path.exists():
+                    break
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield path
+
+    def _fetch(self, key: str, sha256: str, folder: Path, path: Path) -> None:
+        name = path.name
+        self._make_room(storage.backend().size(key), keep=folder, name=name)
+        folder.mkdir(parents=True, exist_ok=True)
+        got = None
+        for _ in range(FETCH_TRIES):
+            partial = folder / f".part-{uuid.uuid4().hex}"
+            try:
+                got = _download(key, partial)
+                if got == sha256:
+                    os.replace(partial, path)
+                    return
+            finally:
+                partial.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
+        raise CacheError(f"{name}: the stored copy does not match its checksum (sha256 {got}, "
+                         f"expected {sha256}), fetched {FETCH_TRIES} times")
+
+    def _make_room(self, needed: int, *, keep: Path, name: str) -> None:
+        """Evicts least recently used entries nobody is using until `needed` more bytes fit.
+        Entries in use stay even when that leaves the cache over its bound for a while."""
+        if needed > self.max_bytes:
+            raise CacheError(f"{name} is {needed} bytes, more than this worker's cache holds ({self.max_bytes})")
+        with _flock(self.root / "evict.lock", fcntl.LOCK_EX):
+            entries = [(_last_use(folder), folder) for folder in (self.root / "entries").glob("*")
+                       if folder.is_dir() and folder != keep]
+            total = sum(_folder_bytes(folder) for _, folder in entries)
+            for _, folder in sorted(entries, key=lambda entry: entry[0]):
+                if total + needed <= self.max_bytes:
+                    break
+                total -= self._evict(folder)
+
+    def _evict(self, folder: Path) -> int:
+        try:
+            with _flock(self.root / "locks" / f"{folder.name}.lock", fcntl.LOCK_EX | fcntl.LOCK_NB):
+                nbytes = _folder_bytes(folder)
+                shutil.rmtree(folder, ignore_errors=True)
+                return nbytes
+        except BlockingIOError:  # in use (or being fetched): it stays
+            return 0
+
+
+def _download(key: str, target: Path) -> str:
+    """Streams the object to `target`; returns the sha256 of what arrived."""
+    digest = hashlib.sha256()
+    source = storage.open_blob(key)
+    try:
+        with target.open("wb") as sink:
+            while chunk := source.read(CHUNK):
+                digest.update(chunk)
+                sink.write(chunk)
+    finally:
+        source.close()
+    return digest.hexdigest()
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(item.stat().st_size for item in folder.glob("*") if item.is_file())
+
+
+def _last_use(folder: Path) -> float:
+    return max((item.stat().st_mtime for item in folder.glob("*") if item.is_file()), default=0.0)
