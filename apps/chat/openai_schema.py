@@ -46,7 +46,8 @@ USAGE = {"type": "object", "required": ["prompt_tokens", "total_tokens"], "prope
     "total_tokens": {"type": "integer"}}}
 MODEL_NAME = {"type": "string", "minLength": 1, "example": "smollm2-135m-instruct",
               "description": "`NAME` (its production version, else the newest), `NAME:1.2.0` "
-                             "or `NAME:1.2.0:Q8_0`; GET /v1/models lists yours."}
+                             "or `NAME:1.2.0:Q8_0`, or `remote/ENDPOINT/MODEL` for a model of one "
+                             "of your remote endpoints; GET /v1/models lists yours."}
 FINISH = {"type": "string", "nullable": True, "example": "stop"}
 PERSONALITY = {"nullable": True, "oneOf": [
     {"type": "integer", "minimum": 1, "maximum": (1 << 63) - 1},
@@ -142,6 +143,7 @@ ERRORS = {
     "404": "No such model among yours.",
     "413": "The request body is larger than the server accepts.",
     "429": "A quota is spent; `Retry-After` says when to try again.",
+    "502": "A remote model's endpoint failed (code `remote_failed`); the message says how.",
     "503": "No inference worker started the request in time; try again.",
 }
 
@@ -162,12 +164,14 @@ def _operation(operation_id: str, summary: str, ok: dict, errors: list[str],
     return operation
 
 
-def _generation(operation_id: str, summary: str, request: str, response: str) -> dict:
+def _generation(operation_id: str, summary: str, request: str, response: str, *, remote: bool = False) -> dict:
+    """A generating operation; `remote` for one that also proxies remote models (their
+    endpoint's failure is a 502)."""
     ok = {**_json(response), "text/event-stream": {"schema": {
         "type": "string", "description": "With `stream`: `data: {chunk}` events, then "
                                          "`data: [DONE]`."}}}
-    return {"post": _operation(operation_id, summary, ok,
-                               ["400", "401", "404", "413", "429", "503"], request)}
+    errors = ["400", "401", "404", "413", "429", *(["502"] if remote else []), "503"]
+    return {"post": _operation(operation_id, summary, ok, errors, request)}
 
 
 PATHS = {
@@ -180,7 +184,7 @@ PATHS = {
                                 "schema": {"type": "string"}}]}},
     "/v1/chat/completions": _generation("openai_chat_completions_create",
                                         "A chat reply (OpenAI chat completions).",
-                                        "ChatCompletionRequest", "ChatCompletion"),
+                                        "ChatCompletionRequest", "ChatCompletion", remote=True),
     "/v1/completions": _generation("openai_completions_create",
                                    "A text continuation (OpenAI completions).",
                                    "CompletionRequest", "Completion"),
