@@ -37,12 +37,15 @@ from ml.sou.quant import QuantPolicy
 from ml.sou.reader import SouFile
 
 # Our config `arch` -> llama.cpp's architecture (a LLaMA with qkv biases is Qwen2's layout).
-GGUF_ARCHS = {"llama": "llama", "mistral": "llama", "qwen3": "qwen3", "gpt2": "gpt2"}
+# llama.cpp has no GPT-J graph; Gemma, Phi-3 and Mixtral need layouts not written here yet.
+GGUF_ARCHS = {"llama": "llama", "mistral": "llama", "qwen3": "qwen3", "gpt2": "gpt2",
+              "gpt_neox": "gptneox"}
 # llama.cpp's converter permutes Q/K rows of these (rotary pairs interleaved), not Qwen's.
 PERMUTED = ("llama",)
+# llama.cpp's graphs for these read an output head even when the model ties it to the embedding.
+NEEDS_OUTPUT = ("gptneox",)
 # tokenizer.ggml.pre names llama.cpp knows, by the pre-tokenizer regex a tokenizer.json splits
 # with (llama.cpp's llama-vocab.cpp picks its own copy of the regex by this name).
-GPT2_REGEX = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
 PRE_BY_REGEX = {
     (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+"
      r"[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"): "llama-bpe",
@@ -135,6 +138,29 @@ def _llama_hparams(writer: GGUFWriter, config: dict, warn: list[str]) -> None:
                     f"of {window} tokens: prompts longer than that are attended in full")
 
 
+def _exact_gelu_warning(config: dict, warn: list[str]) -> None:
+    if config.get("activation") == "gelu":
+        warn.append("llama.cpp computes GELU with the tanh approximation; this model was "
+                    "trained with the exact GELU, so its logits differ slightly there")
+
+
+def _neox_hparams(writer: GGUFWriter, config: dict, warn: list[str]) -> None:
+    head_dim = config["n_embd"] // config["n_head"]
+    writer.add_context_length(config["block_size"])
+    writer.add_embedding_length(config["n_embd"])
+    writer.add_block_count(config["n_layer"])
+    writer.add_feed_forward_length(config["intermediate_size"])
+    writer.add_rope_dimension_count(int(config["rotary_pct"] * head_dim))
+    writer.add_rope_freq_base(config["rope_theta"])
+    writer.add_head_count(config["n_head"])
+    writer.add_parallel_residual(config["use_parallel_residual"])
+    writer.add_layer_norm_eps(config["layer_norm_eps"])
+    if config.get("activation") not in ("gelu", "gelu_new", "gelu_fast"):
+        raise GGUFExportError(f"GGUF export not supported for gpt_neox with the "
+                              f"{config.get('activation')} activation (llama.cpp uses GELU)")
+    _exact_gelu_warning(config, warn)
+
+
 def _gpt2_hparams(writer: GGUFWriter, config: dict, warn: list[str]) -> None:
     writer.add_context_length(config["block_size"])
     writer.add_embedding_length(config["n_embd"])
@@ -142,9 +168,10 @@ def _gpt2_hparams(writer: GGUFWriter, config: dict, warn: list[str]) -> None:
     writer.add_block_count(config["n_layer"])
     writer.add_head_count(config["n_head"])
     writer.add_layer_norm_eps(config["layer_norm_eps"])
-    if config.get("activation") == "gelu":
-        warn.append("llama.cpp computes GELU with the tanh approximation; this model was "
-                    "trained with the exact GELU, so its logits differ slightly there")
+    _exact_gelu_warning(config, warn)
+
+
+HPARAMS = {"gpt2": _gpt2_hparams, "gptneox": _neox_hparams}
 
 
 # -- tensors --------------------------------------------------------------------------------
@@ -156,7 +183,17 @@ def llama_cpp_permute(rows: np.ndarray, n_head: int) -> np.ndarray:
             .swapaxes(1, 2).reshape(shape))
 
 
-def _source_tensor(sou: SouFile, name: str, out_name: str, heads: int | None) -> _Tensor:
+def neox_qkv_rows(rows: np.ndarray, n_head: int) -> np.ndarray:
+    """GPT-NeoX's fused qkv rows from per-head [q, k, v] groups to all q, then k, then v, as
+    llama.cpp's converter writes them (float rows or rows of block bytes alike)."""
+    shape = rows.shape
+    return rows.reshape(n_head, 3, shape[0] // n_head // 3, *shape[1:]).swapaxes(0, 1).reshape(shape)
+
+
+Reorder = Callable[[np.ndarray], np.ndarray]
+
+
+def _source_tensor(sou: SouFile, name: str, out_name: str, reorder: Reorder | None) -> _Tensor:
     info = sou.info(name)
 
     def data() -> np.ndarray:
@@ -166,7 +203,7 @@ def _source_tensor(sou: SouFile, name: str, out_name: str, heads: int | None) ->
             values = sou.tensor(name).numpy()
         else:  # block types and BF16: their bytes, one row per row of weights
             values = sou.raw(name)[2].reshape(info.shape[0], -1)
-        return values if heads is None else llama_cpp_permute(values, heads)
+        return values if reorder is None else reorder(values)
 
     type_name = "F32" if len(info.shape) == 1 else info.type_name
     return _Tensor(out_name, type_name, info.shape, data)
@@ -190,7 +227,7 @@ def _rope_factors(config: dict) -> torch.Tensor:
 def _plan(sou: SouFile, arch: str, warn: list[str]) -> list[_Tensor]:
     config = sou.config
     names = get_tensor_name_map(MODEL_ARCH[arch.upper()], config["n_layer"])
-    heads = {"attn_q": config["n_head"], "attn_k": config.get("n_kv_head") or config["n_head"]}
+    reorders = _reorders(arch, config)
     plan = []
     for info in sou.tensor_infos:
         if info.name.startswith(STEERING_PREFIX):
@@ -198,11 +235,13 @@ def _plan(sou: SouFile, arch: str, warn: list[str]) -> list[_Tensor]:
         out_name = names.get_name(info.name, try_suffixes=(".weight", ".bias"))
         if out_name is None:
             raise GGUFExportError(f"tensor {info.name!r} has no place in a {arch} GGUF file")
-        part = out_name.split(".")[-2]
-        permute = heads.get(part) if arch in PERMUTED else None
-        plan.append(_source_tensor(sou, info.name, out_name, permute))
-    if arch == "gpt2" and not config.get("bias", True):
-        plan += _zero_gpt2_biases(config)  # llama.cpp's GPT-2 graph requires every bias
+        plan.append(_source_tensor(sou, info.name, out_name, reorders.get(out_name.split(".")[-2])))
+    written = {tensor.name for tensor in plan}
+    if arch in NEEDS_OUTPUT and "output.weight" not in written:  # a tied head, written twice
+        embedding = next(tensor for tensor in plan if tensor.name == "token_embd.weight")
+        plan.append(_Tensor("output.weight", embedding.type_name, embedding.shape, embedding.data))
+    # llama.cpp's GPT-2 and GPT-NeoX graphs require the biases a model may train without.
+    plan += [tensor for tensor in _zero_biases(arch, config) if tensor.name not in written]
     if (config.get("rope_scaling") or {}).get("rope_type") == "llama3":
         plan.append(_constant("rope_freqs.weight", _rope_factors(config)))
     if sou.steering_vectors():
@@ -210,10 +249,25 @@ def _plan(sou: SouFile, arch: str, warn: list[str]) -> list[_Tensor]:
     return plan
 
 
-def _zero_gpt2_biases(config: dict) -> list[_Tensor]:
+def _reorders(arch: str, config: dict) -> dict[str, Reorder]:
+    """How rows of a tensor (by its GGUF part name) are rearranged for llama.cpp."""
+    if arch in PERMUTED:
+        heads = {"attn_q": config["n_head"], "attn_k": config.get("n_kv_head") or config["n_head"]}
+        return {part: (lambda rows, n=n: llama_cpp_permute(rows, n)) for part, n in heads.items()}
+    if arch == "gptneox":
+        return {"attn_qkv": lambda rows: neox_qkv_rows(rows, config["n_head"])}
+    return {}
+
+
+def _zero_biases(arch: str, config: dict) -> list[_Tensor]:
     width = config["n_embd"]
-    widths = {"attn_norm": width, "attn_qkv": 3 * width, "attn_output": width,
-              "ffn_norm": width, "ffn_up": 4 * width, "ffn_down": width}
+    if arch == "gpt2":
+        widths = {"attn_norm": width, "attn_qkv": 3 * width, "attn_output": width,
+                  "ffn_norm": width, "ffn_up": 4 * width, "ffn_down": width}
+    elif arch == "gptneox":
+        widths = {"attn_qkv": 3 * width, "attn_output": width}
+    else:
+        return []
     biases = [_constant(f"blk.{layer}.{part}.bias", torch.zeros(size))
               for layer in range(config["n_layer"]) for part, size in widths.items()]
     return [*biases, _constant("output_norm.bias", torch.zeros(width))]
@@ -357,7 +411,7 @@ def _write_gguf(sou: SouFile, out: Path, name: str, qtype: str | None,
     if file_type is not None:
         writer.add_file_type(file_type)
     writer.add_quantization_version(2)
-    (_gpt2_hparams if arch == "gpt2" else _llama_hparams)(writer, config, warn)
+    HPARAMS.get(arch, _llama_hparams)(writer, config, warn)
     _write_tokenizer(writer, sou.tokenizer_json, config["vocab_size"], sou.generation, warn)
     if sou.chat_template:
         writer.add_chat_template(sou.chat_template)

@@ -146,20 +146,24 @@ LLAMA3_ROPE = {"rope_type": "llama3", "factor": 4.0, "low_freq_factor": 1.0,
                "high_freq_factor": 4.0, "original_max_position_embeddings": 16}
 
 
+LLAMA_SHAPE = {"n_kv_head": 2, "intermediate_size": 96}
+
+
 @needs_llama_cpp
 @pytest.mark.parametrize(("arch", "fields", "gguf_arch"), [
-    ("mistral", {"sliding_window": None}, "llama"),
-    ("qwen3", {}, "qwen3"),
-    ("llama", {"qkv_bias": True}, "qwen2"),
-    ("llama", {"rope_scaling": LLAMA3_ROPE}, "llama"),
+    ("mistral", {**LLAMA_SHAPE, "sliding_window": None}, "llama"),
+    ("qwen3", LLAMA_SHAPE, "qwen3"),
+    ("llama", {**LLAMA_SHAPE, "qkv_bias": True}, "qwen2"),
+    ("llama", {**LLAMA_SHAPE, "rope_scaling": LLAMA3_ROPE}, "llama"),
+    ("gpt_neox", {"intermediate_size": 96, "activation": "gelu_new"}, "gptneox"),
+    ("gpt_neox", {"intermediate_size": 96, "activation": "gelu_new", "attention_bias": False,
+                  "use_parallel_residual": False, "tie_word_embeddings": True}, "gptneox"),
 ])
-def test_llama_family_variants_run_in_llama_cpp_with_our_logits(arch, fields, gguf_arch,
-                                                                 tmp_path):
-    # given a tiny random model of the variant as a float .sou
+def test_model_families_run_in_llama_cpp_with_our_logits(arch, fields, gguf_arch, tmp_path):
+    # given a tiny random model of the family as a float .sou
     torch.manual_seed(0)
     config = config_from_dict({"arch": arch, "vocab_size": vocab_size(), "block_size": 64,
-                               "n_layer": 2, "n_head": 4, "n_kv_head": 2, "n_embd": 64,
-                               "intermediate_size": 96, **fields})
+                               "n_layer": 2, "n_head": 4, "n_embd": 64, **fields})
     model = build_model(config).eval()
     with torch.no_grad():
         for param in model.parameters():
@@ -303,14 +307,15 @@ def test_starter_model_exported_at_q8_0_answers_in_llama_cpp_as_in_our_engine(re
     assert "Paris" in engine.tokenizer.decode(theirs)
 
 
-def test_unsupported_architecture_is_refused_by_name_leaving_no_file(tmp_path):
+@pytest.mark.parametrize("arch", ["gemma2", "gptj", "mixtral", "phi3"])
+def test_unsupported_architecture_is_refused_by_name_leaving_no_file(arch, tmp_path):
     # given a .sou of an architecture llama.cpp has no matching GGUF layout for here
-    source = write_sou(tmp_path / "g.sou", config={"arch": "gemma2", "n_layer": 1},
+    source = write_sou(tmp_path / "g.sou", config={"arch": arch, "n_layer": 1},
                        tensors={"w": torch.zeros(4, 4)}, tokenizer_json=bpe_tokenizer_json(),
                        generation={}, provenance={})
 
     # when it is exported, then the error names the architecture and nothing is written
-    with pytest.raises(GGUFExportError, match="GGUF export not supported for gemma2"):
+    with pytest.raises(GGUFExportError, match=f"GGUF export not supported for {arch}"):
         export_gguf(source, tmp_path / "g.gguf", "Q8_0")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.sou"]
 
