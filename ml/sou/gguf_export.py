@@ -2,9 +2,9 @@
 
 Tensors are named and laid out as llama.cpp's own converter writes them (gguf-py's tensor name
 map, Q/K rows of "llama" models permuted to interleaved rotary pairs, which our GGUF import
-undoes), hyperparameters go under `<arch>.*`, and the tokenizer (byte-level BPE, or a
-character-level vocabulary in byte-level form: tokens, token types, merges, special ids) and
-chat template under `tokenizer.*`. Block-quantized tensors are
+undoes; GPT-NeoX's fused qkv rows regrouped), hyperparameters go under `<arch>.*`, and the
+tokenizer (byte-level BPE, or a character-level vocabulary in byte-level form: tokens, token
+types, merges, special ids) and chat template under `tokenizer.*`. Block-quantized tensors are
 copied as stored: ggml's block layouts are ours, so their bytes are identical. Exporting at a
 type first requantizes to a temporary `.sou` beside the output, then streams tensor by tensor
 from the memory map, so no second copy of the model is held in memory.
@@ -102,6 +102,9 @@ def gguf_arch(config: dict) -> str:
         return "qwen2"
     if arch == "qwen3" and (config.get("qkv_bias") or config.get("o_bias")):
         raise GGUFExportError("GGUF export not supported for qwen3 with attention biases")
+    if arch == "gpt_neox" and config.get("activation") not in ("gelu", "gelu_new", "gelu_fast"):
+        raise GGUFExportError(f"GGUF export not supported for gpt_neox with the "
+                              f"{config.get('activation')} activation (llama.cpp uses GELU)")
     return GGUF_ARCHS[arch]
 
 
@@ -155,9 +158,6 @@ def _neox_hparams(writer: GGUFWriter, config: dict, warn: list[str]) -> None:
     writer.add_head_count(config["n_head"])
     writer.add_parallel_residual(config["use_parallel_residual"])
     writer.add_layer_norm_eps(config["layer_norm_eps"])
-    if config.get("activation") not in ("gelu", "gelu_new", "gelu_fast"):
-        raise GGUFExportError(f"GGUF export not supported for gpt_neox with the "
-                              f"{config.get('activation')} activation (llama.cpp uses GELU)")
     _exact_gelu_warning(config, warn)
 
 
