@@ -17,6 +17,7 @@ import { formatDateTime } from '../../../lib/format';
 import { useDeleteEndpoint } from '../api/delete-endpoint';
 import { useRefreshEndpoint } from '../api/refresh-endpoint';
 import { AddEndpointDialog } from './add-endpoint-dialog';
+import styles from './endpoints.module.css';
 
 export function EndpointsPage() {
   const endpoints = useEndpoints();
@@ -47,7 +48,7 @@ export function EndpointsPage() {
         }
       >
         <div className={table.wrap}>
-          <table className={`${table.table} ${table.roomy}`}>
+          <table className={`${table.table} ${table.roomy} ${table.top}`}>
             <caption className="visually-hidden">Your endpoints</caption>
             <thead>
               <tr>
@@ -80,15 +81,15 @@ function EndpointRow({ endpoint }: { endpoint: RemoteEndpoint }) {
   return (
     <tr data-testid="endpoint-row">
       <th scope="row">{endpoint.name}</th>
-      <td>
+      <td className={styles.long}>
         <code>{endpoint.base_url}</code>
       </td>
       <td>{endpoint.api_key_hint || <span className={muted.text}>none</span>}</td>
-      <td>
+      <td className={styles.long}>
         {endpoint.models.length === 0 ? (
           <span className={muted.text}>none listed</span>
         ) : (
-          <ul data-testid="endpoint-models">
+          <ul className={styles.models} data-testid="endpoint-models">
             {endpoint.models.map((model) => (
               <li key={model.id}>
                 <code>{model.id}</code>
