@@ -38,7 +38,7 @@ def test_a_cut_pull_continues_when_run_again(llama_repo_dir, tmp_path, capsys):
         second = main(["pull", "acme/tiny-llama", "--endpoint", hub.endpoint, "-o", str(out)])
 
     # then the first failed saying so, the second asked only for the rest
-    assert first == 1 and "was cut at 5000 of" in error and "continues from there" in error
+    assert first == 1 and "was cut at 5000 of" in error and "run the same command again to continue from there" in error
     assert second == 0 and out.is_file()
     assert "bytes=5000-" in hub.ranges
     assert hub.served["model.safetensors"] == (llama_repo_dir / "model.safetensors").stat().st_size
