@@ -496,7 +496,7 @@ def _check_gguf_exportable(version: ModelVersion) -> None:
     try:
         with read_sou(storage.canonical_sou(version.owner_id, version.pk)) as sou:
             check_exportable(sou.config, sou.tokenizer_json)
-    except GGUFExportError as exc:
+    except (GGUFExportError, ValueError) as exc:  # ValueError: a config value of the wrong kind
         raise ValidationError({"format": [str(exc)]}) from None
     except (OSError, SouFormatError):
         raise ValidationError({"version": ["the version's model file cannot be read"]}) from None
@@ -534,7 +534,8 @@ def model_export_run(*, export_id: int) -> ModelExport:
         if personality is not None:
             export.report["personality"] = personality
         if gguf:
-            written = export_gguf(measured, target)
+            # Named after the registered model, not the file (exports/Q8_0.gguf).
+            written = export_gguf(measured, target, name=f"{version.registered_model.name}-{version.version}")
             export.report.update({
                 "size_bytes": target.stat().st_size,
                 "sou_size_bytes": export.report["size_bytes"],
