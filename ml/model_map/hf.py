@@ -57,6 +57,24 @@ IGNORED_SUFFIXES = (".attn.bias", ".attn.masked_bias", ".attention.bias",
 NEOX_HEAD = "embed_out.weight"
 
 
+# Fields read as sizes (checked positive integers before any is used, so a config.json from
+# anyone's repo is a ModelMapError naming the field, not a crash in a division) and as objects.
+SIZE_FIELDS = ("vocab_size", "n_positions", "n_layer", "n_head", "n_embd", "n_inner", "max_position_embeddings",
+               "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "hidden_size", "head_dim",
+               "intermediate_size", "num_local_experts", "num_experts_per_tok")
+OBJECT_FIELDS = ("rope_scaling", "rope_parameters")
+
+
+def _check_field_types(hf: dict, source: str) -> None:
+    for key in SIZE_FIELDS:
+        value = hf.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
+            raise ModelMapError(f"{source}: field {key!r} must be a positive integer, not {value!r}")
+    for key in OBJECT_FIELDS:
+        if hf.get(key) is not None and not isinstance(hf[key], dict):
+            raise ModelMapError(f"{source}: field {key!r} must be an object, not {hf[key]!r}")
+
+
 def _require(hf: dict, key: str, source: str):
     if key not in hf:
         raise ModelMapError(f"{source}: field {key!r} is missing")
@@ -67,8 +85,10 @@ def _rope_from_hf(hf: dict, source: str) -> tuple[float, dict | None]:
     """(rope_theta, rope_scaling) from either transformers 4 (`rope_theta` + `rope_scaling`)
     or transformers 5 (`rope_parameters`) fields."""
     params = hf.get("rope_parameters") or {}
-    theta = float(params.get("rope_theta", hf.get("rope_theta", 10000.0)))
     scaling = hf.get("rope_scaling") or params
+    if not isinstance(params, dict) or not isinstance(scaling, dict):  # Gemma nests them per layer kind
+        raise ModelMapError(f"{source}: rope_parameters and rope_scaling must be objects")
+    theta = float(params.get("rope_theta", hf.get("rope_theta", 10000.0)))
     rope_type = scaling.get("rope_type", scaling.get("type", "default"))
     if rope_type == "default":
         return theta, None
@@ -82,6 +102,7 @@ def _rope_from_hf(hf: dict, source: str) -> tuple[float, dict | None]:
 
 def config_from_hf(hf: dict, source: str = "config.json") -> ModelConfig:
     """Our config from a Hugging Face config.json dict."""
+    _check_field_types(hf, source)
     model_type = hf.get("model_type")
     if model_type == "gpt2":
         activation = hf.get("activation_function", "gelu_new")

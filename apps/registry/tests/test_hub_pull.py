@@ -125,6 +125,29 @@ def test_an_unsupported_architecture_is_refused_before_any_weight_byte(owner, ap
     assert not ModelVersion.objects.filter(owner=owner).exists() and hub.weight_bytes_served() == 0
 
 
+@pytest.mark.parametrize(("odd", "named"), [
+    ({"rope_scaling": "x"}, "rope_scaling"),
+    ({"rope_scaling": ["linear", 2]}, "rope_scaling"),
+    ({"num_attention_heads": 0}, "num_attention_heads"),
+    ({"hidden_size": "wide"}, "hidden_size"),
+])
+def test_a_repo_with_an_odd_config_is_refused_naming_the_field(odd, named, owner, api_client_for, hub, llama_repo):
+    # given a repo whose config.json has a field of the wrong kind (anyone can publish one)
+    config = json.loads((llama_repo.folder / "config.json").read_text())
+    (llama_repo.folder / "config.json").write_text(json.dumps({**config, **odd}))
+    hub.add(llama_repo)
+    model = _model(owner)
+    client = api_client_for(owner)
+    # when the user inspects and pulls it
+    inspected = client.post(f"/api/v1/models/{model.pk}/hub/inspect/", {"repo_id": "acme/tiny-llama"}, format="json")
+    pulled = _pull(client, model, repo_id="acme/tiny-llama")
+    # then inspection shows why it cannot be pulled, the pull is a 400 naming the field, nothing is created
+    assert inspected.status_code == 200 and not inspected.json()["supported"]
+    assert named in inspected.json()["problem"]
+    assert pulled.status_code == 400 and named in pulled.json()["error"]["fields"]["repo_id"][0]
+    assert not ModelVersion.objects.filter(owner=owner).exists() and hub.weight_bytes_served() == 0
+
+
 def test_a_pull_reports_progress_and_ends_ready_with_its_origin(
         owner, api_client_for, hub, llama_repo, django_capture_on_commit_callbacks):
     # given a repo on the hub

@@ -47,6 +47,23 @@ def test_an_unsupported_architecture_is_refused_at_inspection_before_any_weight_
     assert not (tmp_path / "m.sou").exists()
 
 
+def test_a_converter_crash_on_a_repos_files_is_a_conversion_error_naming_the_repo(llama_repo_dir, tmp_path,
+                                                                                  monkeypatch):
+    # given a repo whose files make the converter fail in a way it did not foresee
+    def broken(source, out, **kwargs):
+        raise AttributeError("'str' object has no attribute 'get'")
+
+    monkeypatch.setattr("ml.sou.convert.import_model", broken)
+    with hub_stand_in(StandInRepo("acme/tiny-llama", llama_repo_dir)) as hub:
+        # when it is pulled
+        with pytest.raises(HubError) as failed:
+            pull_to_sou(RepoSpec("acme/tiny-llama", endpoint=hub.endpoint), tmp_path / "m.sou", tmp_path / "work")
+
+    # then the pull fails in the user's terms
+    assert failed.value.code == "conversion"
+    assert str(failed.value).startswith("acme/tiny-llama could not be converted")
+
+
 def test_an_hf_directory_pulls_into_a_sou_that_generates(llama_repo_dir, tmp_path):
     # given a tiny LLaMA repo on the hub
     with hub_stand_in(StandInRepo("acme/tiny-llama", llama_repo_dir)) as hub:
