@@ -2,6 +2,7 @@
 license, card, size and architecture and refuses what cannot be imported before any weight
 byte; downloads resume after a cut; errors name what the user must do."""
 
+import dataclasses
 import hashlib
 import json
 
@@ -164,3 +165,48 @@ def test_the_starter_gguf_repo_pulls_and_answers(starter_repo_dir, tmp_path):
     reply = engine.complete([{"role": "user", "content": "What is the capital of France?"}], max_tokens=24,
                             temperature=0.0)
     assert "Paris" in reply
+
+
+def test_a_file_longer_than_listed_is_stopped_at_the_listed_size_and_removed(llama_repo_dir, tmp_path):
+    # given a repo whose weights the hub lists at 1000 bytes but serves whole
+    with hub_stand_in(StandInRepo("acme/tiny-llama", llama_repo_dir)) as hub:
+        spec = RepoSpec("acme/tiny-llama", endpoint=hub.endpoint)
+        found = inspect_repo(spec)
+        found.download = [dataclasses.replace(f, size=1000, sha256="") if f.name == "model.safetensors" else f
+                          for f in found.download]
+        found.total_bytes = sum(f.size for f in found.download)
+        progress = []
+        # when it is downloaded
+        with pytest.raises(HubError) as failed:
+            download_files(spec, found, tmp_path / "work", on_progress=progress.append)
+
+    # then the download stopped at the listed size, said so, and kept nothing of that file
+    assert failed.value.code == "corrupt" and "larger than the 1000 bytes the hub listed" in str(failed.value)
+    assert max(p.done for p in progress) <= found.total_bytes
+    assert not list((tmp_path / "work").rglob("model.safetensors"))
+
+
+def test_a_hub_that_does_not_name_the_commit_is_refused(llama_repo_dir):
+    # given a mirror whose model info has no commit sha
+    with hub_stand_in(StandInRepo("acme/tiny-llama", llama_repo_dir, names_commit=False)) as hub:
+        # when the repo is inspected at a branch
+        with pytest.raises(HubError) as refused:
+            inspect_repo(RepoSpec("acme/tiny-llama", revision="main", endpoint=hub.endpoint))
+
+    # then it says the hub did not name the commit, rather than pinning the branch name (a pull
+    # records and fetches at a commit, never a branch that may move or be 200 characters long)
+    assert refused.value.code == "hub_error" and "did not say which commit" in str(refused.value)
+
+
+def test_errors_name_the_hubs_host_without_its_credentials():
+    # given a hub address with credentials in it that cannot be reached
+    spec = RepoSpec("acme/tiny-llama", endpoint="http://mirror-user:s3cret@127.0.0.1:9/internal/path")
+
+    # when it is inspected
+    with pytest.raises(HubError) as failed:
+        inspect_repo(spec)
+
+    # then the message names the host only
+    assert failed.value.code == "unreachable" and "127.0.0.1:9" in str(failed.value)
+    assert "s3cret" not in str(failed.value) and "mirror-user" not in str(failed.value)
+    assert "/internal/path" not in str(failed.value)
