@@ -12,6 +12,7 @@ import contextlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from urllib.parse import urlsplit
 
 import httpx2
 from huggingface_hub import HfApi, hf_hub_url
@@ -34,6 +35,8 @@ REPO_ID = re.compile(r"^(?:[A-Za-z0-9][\w.-]{0,95}/)?[A-Za-z0-9][\w.-]{0,95}$")
 REPO_PATH = re.compile(r"^(?!/)(?!.*(?:^|/)\.\.(?:/|$))[^\\\x00]{1,300}$")
 # What an HF model directory's pull fetches: top-level files of these kinds (never pickled
 # .bin weights, which we do not load).
+# A git commit id, as the hub reports it (SHA-1, or SHA-256 for SHA-256 repos).
+COMMIT_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 HF_DIR_SUFFIXES = (".json", ".safetensors", ".txt", ".model", ".jinja")
 CARD_FILE = "README.md"
 CARD_MAX_BYTES = 256 * 1024
@@ -52,6 +55,15 @@ class RepoSpec:
     filename: str = ""  # the GGUF file to pull from a repo with several; "" = an HF directory
     endpoint: str = DEFAULT_ENDPOINT
     token: str | None = field(default=None, repr=False)
+
+    @property
+    def host(self) -> str:
+        """The endpoint as messages name it: its host only, never a path or `user:pass@`."""
+        try:
+            parts = urlsplit(self.endpoint)
+            return (parts.hostname or "") + (f":{parts.port}" if parts.port else "") or "the configured address"
+        except ValueError:  # a port that is not a number
+            return "the configured address"
 
     def __post_init__(self):
         if not REPO_ID.fullmatch(self.repo_id) or ".." in self.repo_id:
@@ -117,7 +129,7 @@ def hub_errors(spec: RepoSpec, filename: str = ""):
                        "terms on the hub)", "gated") from None
     except RepositoryNotFoundError:
         hint = "or your token cannot read it" if spec.token else "if it is private, add your access token"
-        raise HubError(f"repository {spec.repo_id} was not found on {spec.endpoint} ({hint})", "not_found") from None
+        raise HubError(f"repository {spec.repo_id} was not found on {spec.host} ({hint})", "not_found") from None
     except RevisionNotFoundError:
         raise HubError(f"revision {spec.revision!r} was not found in {spec.repo_id}", "not_found") from None
     except RemoteEntryNotFoundError:
@@ -128,7 +140,7 @@ def hub_errors(spec: RepoSpec, filename: str = ""):
             raise HubError(f"the hub refused your access token for {spec.repo_id}", "token_refused") from None
         raise HubError(f"the hub answered {status} for {spec.repo_id}", "hub_error") from None
     except (httpx2.TransportError, httpx2.InvalidURL, OSError) as exc:
-        raise HubError(f"the hub at {spec.endpoint} could not be reached ({type(exc).__name__})",
+        raise HubError(f"the hub at {spec.host} could not be reached ({type(exc).__name__})",
                        "unreachable") from None
 
 
@@ -223,7 +235,11 @@ def inspect_repo(spec: RepoSpec, *, max_bytes: int | None = None) -> RepoInspect
     api = HfApi(endpoint=spec.endpoint, token=spec.token or False, library_name="sloughgpt")
     with hub_errors(spec):
         info = api.model_info(spec.repo_id, revision=spec.revision, files_metadata=True, timeout=TIMEOUT_S)
-    commit = info.sha or spec.revision
+    # Every file is fetched at this commit; a hub that does not name one (a branch name is not
+    # pinned, and may be up to 200 characters) is not one we can pull from reproducibly.
+    commit = info.sha or ""
+    if not COMMIT_SHA.fullmatch(commit):
+        raise HubError(f"the hub did not say which commit {spec.revision!r} of {spec.repo_id} is", "hub_error")
     files = [HubFile(name=s.rfilename, size=int(s.lfs.size if s.lfs else (s.size or 0)),
                      sha256=s.lfs.sha256 if s.lfs else "") for s in info.siblings or []]
     by_name = {f.name: f for f in files}
