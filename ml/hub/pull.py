@@ -19,7 +19,10 @@ def pull_to_sou(spec: RepoSpec, out: Path, work_dir: Path, *, max_bytes: int | N
     """Writes `out` from the repo; downloads go to `work_dir` (kept for a later call to
     continue, the caller removes it when done). Returns the inspection it pulled."""
     from ml.sou.convert import import_model
+    from ml.sou.quant import EXPORT_TYPES
 
+    if qtype not in EXPORT_TYPES:  # before any byte is fetched, not after the whole download
+        raise HubError(f"unknown type {qtype!r}; choose from {', '.join(EXPORT_TYPES)}", "invalid")
     inspection = inspection or inspect_repo(spec, max_bytes=max_bytes)
     inspection.require_pullable()
     download_files(spec, inspection, work_dir, on_progress=on_progress, should_stop=should_stop)
