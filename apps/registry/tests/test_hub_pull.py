@@ -264,3 +264,17 @@ def test_a_pull_that_cannot_fit_the_storage_quota_is_refused_before_it_starts(ow
     # then
     assert response.status_code == 413
     assert not ModelVersion.objects.filter(owner=owner).exists() and hub.weight_bytes_served() == 0
+
+
+def test_staff_see_a_users_hub_token_only_by_its_hint(owner, make_user, api_client_for):
+    # given a user's hub token
+    api_client_for(owner).put("/api/v1/me/hub-token/", {"token": "hf_admin_secret_9876"}, format="json")
+    row = HubToken.objects.get(user=owner)
+    staff = api_client_for(make_user(is_staff=True, is_superuser=True))
+    # when staff open the hub tokens list and the token's page
+    listed = staff.get("/admin/registry/hubtoken/").content.decode()
+    page = staff.get(f"/admin/registry/hubtoken/{row.pk}/change/").content.decode()
+    # then they see its hint, never the token or its sealed form
+    assert "…9876" in listed and "…9876" in page
+    for shown in (listed, page):
+        assert "hf_admin_secret" not in shown and row.sealed not in shown
