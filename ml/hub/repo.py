@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from urllib.parse import urlsplit
 
@@ -26,7 +27,7 @@ from huggingface_hub.errors import (
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
 from ml.hub.errors import HubError
-from ml.hub.gguf_head import gguf_architecture
+from ml.hub.gguf_head import gguf_architecture, gguf_weight_count
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 # "owner/name" as the Hub spells repo ids (a bare "name" is an old canonical repo).
@@ -41,9 +42,15 @@ HF_DIR_SUFFIXES = (".json", ".safetensors", ".txt", ".model", ".jinja")
 CARD_FILE = "README.md"
 CARD_MAX_BYTES = 256 * 1024
 CONFIG_MAX_BYTES = 1024 * 1024
-# A GGUF header is read in growing prefixes until general.architecture is found.
-GGUF_PREFIXES = (64 * 1024, 1024 * 1024, 8 * 1024 * 1024)
+# A GGUF header is read in one request, parsed as it grows (from 64 KiB, doubling) and closed
+# once its architecture and tensor infos are in; at most this much of the file.
+GGUF_HEADER_MAX_BYTES = 8 * 1024 * 1024
+GGUF_FIRST_PARSE = 64 * 1024
 TIMEOUT_S = 30.0
+# What an import at F32 takes per downloaded byte, where the weights cannot be counted first:
+# 16-bit safetensors double; a GGUF header too long to read ahead is taken as 4-bit weights.
+HF_GROWTH = 2
+GGUF_GROWTH = 8
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,9 @@ class RepoInspection:
     architecture: str  # model_type or general.architecture; "" when unknown
     supported: bool
     total_bytes: int
+    # About what the imported F32 .sou takes: 4 bytes per weight the GGUF header lists, or
+    # the download times HF_GROWTH / GGUF_GROWTH (an upper bound for 16-bit and 4-bit weights).
+    converted_bytes: int = 0
     problem: str = ""  # why it cannot be pulled as it is; "" when it can
     problem_code: str = ""
 
@@ -154,20 +164,28 @@ def file_url(spec: RepoSpec, commit: str, filename: str) -> str:
     return hf_hub_url(spec.repo_id, filename, revision=commit, endpoint=spec.endpoint)
 
 
-def _fetch(spec: RepoSpec, commit: str, filename: str, *, max_bytes: int, prefix: bool = False) -> bytes:
-    """A small file (or a prefix of a large one) at `commit`, at most `max_bytes`."""
-    extra = {"Range": f"bytes=0-{max_bytes - 1}"} if prefix else {}
+def _fetch(spec: RepoSpec, commit: str, filename: str, *, max_bytes: int,
+           enough: Callable[[bytes], bool] | None = None) -> bytes:
+    """A small file at `commit`, at most `max_bytes`; or with `enough`, a prefix of a large
+    one, read until `enough(prefix)` says so (asked at 64 KiB, then at each doubling) or
+    `max_bytes`."""
+    extra = {"Range": f"bytes=0-{max_bytes - 1}"} if enough else {}
     with hub_errors(spec, filename):
         with get_session().stream("GET", file_url(spec, commit, filename), headers=_headers(spec, extra),
                                   timeout=TIMEOUT_S) as response:
             hf_raise_for_status(response)
             data = bytearray()
+            ask_at = GGUF_FIRST_PARSE
             for chunk in response.iter_bytes():
                 data += chunk
                 if len(data) > max_bytes:
-                    if prefix:
+                    if enough:
                         return bytes(data[:max_bytes])
                     raise HubError(f"{filename} in {spec.repo_id} is larger than {max_bytes} bytes", "too_large")
+                if enough and len(data) >= ask_at:
+                    if enough(bytes(data)):
+                        return bytes(data)
+                    ask_at *= 2
             return bytes(data)
 
 
@@ -212,20 +230,20 @@ def _hf_architecture(spec: RepoSpec, commit: str) -> tuple[str, str]:
     return model_type, ""
 
 
-def _gguf_architecture(spec: RepoSpec, commit: str, filename: str) -> tuple[str, str]:
-    """(general.architecture, why it is not supported or "") from the file's header only."""
+def _gguf_architecture(spec: RepoSpec, commit: str, filename: str) -> tuple[str, str, int | None]:
+    """(general.architecture, why it is not supported or "", weight count or None when the
+    header is too long to read ahead) from the file's header only."""
     from ml.model_map.gguf_load import SUPPORTED_ARCHS
 
-    for size in GGUF_PREFIXES:
-        head = _fetch(spec, commit, filename, max_bytes=size, prefix=True)
-        arch = gguf_architecture(head, name=filename)
-        if arch:
-            return arch, "" if arch in SUPPORTED_ARCHS else f"not supported: {arch}"
-        if arch == "":
-            break
-        if len(head) < size:
-            break
-    return "", f"{filename} has no general.architecture in its header"
+    def read(head: bytes) -> tuple[str | None, int | None]:
+        return gguf_architecture(head, name=filename), gguf_weight_count(head, name=filename)
+
+    head = _fetch(spec, commit, filename, max_bytes=GGUF_HEADER_MAX_BYTES,
+                  enough=lambda prefix: None not in read(prefix))
+    arch, weights = read(head)
+    if not arch:
+        return "", f"{filename} has no general.architecture in its header", weights
+    return arch, "" if arch in SUPPORTED_ARCHS else f"not supported: {arch}", weights
 
 
 def inspect_repo(spec: RepoSpec, *, max_bytes: int | None = None) -> RepoInspection:
@@ -260,7 +278,8 @@ def inspect_repo(spec: RepoSpec, *, max_bytes: int | None = None) -> RepoInspect
             raise HubError(f"{filename} is not a GGUF file; name a .gguf file, or none for the model "
                            "directory", "invalid")
         found.kind, found.filename, found.download = "gguf", filename, [by_name[filename]]
-        found.architecture, problem = _gguf_architecture(spec, commit, filename)
+        found.architecture, problem, weights = _gguf_architecture(spec, commit, filename)
+        found.converted_bytes = 4 * weights if weights is not None else GGUF_GROWTH * by_name[filename].size
     elif "config.json" in by_name:
         found.download = [f for f in files if "/" not in f.name and f.name.endswith(HF_DIR_SUFFIXES)]
         found.architecture, problem = _hf_architecture(spec, commit)
@@ -273,6 +292,8 @@ def inspect_repo(spec: RepoSpec, *, max_bytes: int | None = None) -> RepoInspect
         problem = f"{spec.repo_id} has neither a config.json nor a GGUF file"
     found.supported = not problem
     found.total_bytes = sum(f.size for f in found.download)
+    if found.kind == "hf":
+        found.converted_bytes = HF_GROWTH * found.total_bytes
     if not problem and max_bytes is not None and found.total_bytes > max_bytes:
         problem = f"the download is {found.total_bytes} bytes; the limit is {max_bytes}"
         found.problem_code = "too_large"

@@ -7,9 +7,12 @@ import hashlib
 import json
 
 import pytest
+from gguf import GGUFReader
 
 from ml.hub import HubError, RepoSpec, inspect_repo, pull_to_sou
 from ml.hub.download import PARTIAL_DIR, download_files
+from ml.hub.gguf_head import gguf_architecture, gguf_weight_count
+from ml.hub.repo import GGUF_HEADER_MAX_BYTES
 from ml.infer.engine import Engine
 from ml.sou import read_sou
 from tests.hub_stand_in import StandInRepo, hub_stand_in
@@ -158,9 +161,12 @@ def test_the_starter_gguf_repo_pulls_and_answers(starter_repo_dir, tmp_path):
         # when it is pulled
         pull_to_sou(spec, tmp_path / "m.sou", tmp_path / "work", inspection=found)
 
-    # then inspection read only the header, and the model answers
+    # then inspection read only the header (counting the weights the import will hold at F32),
+    # and the model answers
+    gguf = GGUFReader(starter_repo_dir / found.filename)
     assert (found.kind, found.architecture, found.filename) == ("gguf", "llama", "SmolLM2-135M-Instruct.Q4_1.gguf")
-    assert served_at_inspection <= 64 * 1024
+    assert served_at_inspection <= GGUF_HEADER_MAX_BYTES < found.total_bytes
+    assert found.converted_bytes == 4 * sum(int(t.n_elements) for t in gguf.tensors)
     engine = Engine.load(tmp_path / "m.sou", "cpu", max_seq_len=256)
     reply = engine.complete([{"role": "user", "content": "What is the capital of France?"}], max_tokens=24,
                             temperature=0.0)
@@ -210,3 +216,58 @@ def test_errors_name_the_hubs_host_without_its_credentials():
     assert failed.value.code == "unreachable" and "127.0.0.1:9" in str(failed.value)
     assert "s3cret" not in str(failed.value) and "mirror-user" not in str(failed.value)
     assert "/internal/path" not in str(failed.value)
+
+
+def _gguf_header(tmp_path, shapes: dict[str, tuple[int, ...]]) -> bytes:
+    """A GGUF file's header (key/values and tensor infos) for F32 tensors of these shapes."""
+    import numpy as np
+    from gguf import GGUFWriter
+
+    path = tmp_path / "m.gguf"
+    writer = GGUFWriter(path, "llama")
+    writer.add_token_list([f"t{i}" for i in range(3000)])  # a long key/value section, like a tokenizer
+    for name, shape in shapes.items():
+        writer.add_tensor(name, np.zeros(shape, dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path.read_bytes()
+
+
+def test_a_gguf_header_counts_its_weights_and_refuses_malformed_lengths(tmp_path):
+    # given a GGUF file with two tensors
+    data = _gguf_header(tmp_path, {"a": (3, 4), "b": (5,)})
+    # when its weights are counted from the whole header and from a prefix cut inside the
+    # last tensor's info
+    whole = gguf_weight_count(data, name="m.gguf")
+    short = gguf_weight_count(data[:data.index(b"\x01\x00\x00\x00\x00\x00\x00\x00b") + 12], name="m.gguf")
+    arch = gguf_architecture(data[:200], name="m.gguf")
+    # then the count is exact, a short prefix asks for more, and the architecture was read first
+    assert (whole, short, arch) == (17, None, "llama")
+    with pytest.raises(HubError, match="not a GGUF file"):
+        gguf_weight_count(b"GGML" + data[4:], name="m.gguf")
+
+
+def test_a_gguf_header_with_an_impossible_tensor_is_refused(tmp_path):
+    # given a header whose first tensor claims 9 dimensions
+    data = bytearray(_gguf_header(tmp_path, {"a": (3, 4)}))
+    at = data.index(b"\x01\x00\x00\x00\x00\x00\x00\x00a") + 9  # name length 1, "a", then n_dims
+    data[at:at + 4] = (9).to_bytes(4, "little")
+    # when its weights are counted
+    with pytest.raises(HubError) as refused:
+        gguf_weight_count(bytes(data), name="m.gguf")
+    # then it is refused as invalid, naming the file
+    assert refused.value.code == "invalid" and "m.gguf: a GGUF tensor has 9 dimensions" in str(refused.value)
+
+
+def test_a_gguf_pull_reserves_four_bytes_per_weight(tmp_path):
+    # given a GGUF repo
+    folder = tmp_path / "repo"
+    folder.mkdir()
+    (folder / "m.gguf").write_bytes(_gguf_header(tmp_path, {"a": (30, 40), "b": (50,)}))
+    with hub_stand_in(StandInRepo("acme/tiny-gguf", folder)) as hub:
+        # when it is inspected
+        found = inspect_repo(RepoSpec("acme/tiny-gguf", endpoint=hub.endpoint))
+    # then the converted size is what its weights take at F32
+    assert found.converted_bytes == 4 * (30 * 40 + 50)
