@@ -21,6 +21,7 @@ from django.utils import timezone
 from apps.core.access import Action, access_check, access_get
 from apps.core.archives import ArchiveError, extract_zip_safely
 from apps.core.files import remove_tree
+from apps.core.leases import heartbeat
 from apps.core.notifications import notify_user
 from apps.core.user_paths import error_text, plain_filename
 from apps.quotas.accounts import account_of
@@ -29,7 +30,7 @@ from apps.quotas.stored import disk_bytes
 from apps.teams.audit import audit_record
 from apps.training.models import TrainingRun
 
-from . import personality_gate, storage
+from . import import_lease, personality_gate, storage
 from .models import ModelExport, ModelVersion, RegisteredModel, Stage, StageTransition
 
 Source = ModelVersion.Source
@@ -351,21 +352,46 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def model_version_import(*, version_id: int) -> ModelVersion:
+def model_version_import(*, version_id: int, execution_id: str = "") -> ModelVersion:
     """Turns the version's source into its canonical `.sou`. Idempotent: a version that is
-    no longer importing is left alone."""
-    from ml.sou import read_sou
-    from ml.sou.convert import import_model
-
-    version = ModelVersion.objects.get(pk=version_id)
-    if version.status != ModelVersion.Status.IMPORTING:
-        return version
-    canonical = storage.canonical_sou(version.owner_id, version.pk)
-    canonical.parent.mkdir(parents=True, exist_ok=True)
+    no longer importing, or that another live execution holds, is left alone; one whose
+    executions keep dying fails after IMPORT_ATTEMPTS (import_lease.py). `execution_id` is
+    the task's id (a direct call gets a fresh one)."""
+    execution_id = execution_id or uuid.uuid4().hex
+    version = import_lease.import_take(version_id=version_id, execution_id=execution_id)
+    if version is None:
+        return ModelVersion.objects.get(pk=version_id)
     # What the import adds to the version's folder: the canonical file and an extracted
     # Hugging Face upload. A redelivered import overwrites what an earlier one wrote.
     folder = storage.version_dir(version.owner_id, version.pk)
     before = disk_bytes(folder)
+    if spent := import_lease.attempts_spent(version):
+        version.status, version.error = ModelVersion.Status.FAILED, spent
+    else:
+        with heartbeat(ModelVersion, version.pk, execution_id, every_s=import_lease.HEARTBEAT_EVERY_S):
+            _import_files(version)
+    with transaction.atomic():
+        if not import_lease.import_finish(version, execution_id, status=version.status, error=version.error,
+                             architecture=version.architecture, parameters=version.parameters,
+                             sha256=version.sha256, size_bytes=version.size_bytes, updated_at=timezone.now()):
+            return ModelVersion.objects.filter(pk=version.pk).first() or version
+        # What it wrote counts against the model's account once written.
+        storage_charge(account_of(version), disk_bytes(folder) - before, force=True)
+        notify_user(
+            user_id=version.owner_id,
+            event={"type": "model_version.imported", "id": version.pk, "status": version.status},
+        )
+    return version
+
+
+def _import_files(version: ModelVersion) -> None:
+    """Writes the canonical file and fills in the version's status and what it found (or the
+    reason it failed)."""
+    from ml.sou import read_sou
+    from ml.sou.convert import import_model
+
+    canonical = storage.canonical_sou(version.owner_id, version.pk)
+    canonical.parent.mkdir(parents=True, exist_ok=True)
     try:
         source = _import_source(version)
         if version.source == Source.SOU_UPLOAD:
@@ -383,15 +409,6 @@ def model_version_import(*, version_id: int) -> ModelVersion:
     except Exception as exc:  # the version must say what went wrong, whatever it was
         version.status = ModelVersion.Status.FAILED
         version.error = error_text(exc)
-    # What it wrote counts against the model's account once written.
-    storage_charge(account_of(version), disk_bytes(folder) - before, force=True)
-    with transaction.atomic():
-        version.save()
-        notify_user(
-            user_id=version.owner_id,
-            event={"type": "model_version.imported", "id": version.pk, "status": version.status},
-        )
-    return version
 
 
 def _count(shape) -> int:
