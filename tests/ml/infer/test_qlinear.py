@@ -14,11 +14,13 @@ from ml.infer import kernels
 from ml.infer.qlinear import GEMM_ROWS, QTYPES, QuantLinear, quantize_activations, swap_linears
 from ml.models import Llama, LlamaConfig
 from ml.sou import read_sou, write_sou
+from ml.sou.constants import K_TYPES
 from ml.sou.quant import dequantize, quantize
 
 BLOCK_QTYPES = ("Q8_0", "Q4_0", "Q4_1")
-# The types the native kernels read; the K-quants' torch path is tested in test_kquant_linear.py.
-NATIVE_QTYPES = tuple(q for q in QTYPES if q in kernels.TYPE_CODES)
+# The float and 32-block types the native kernels read; the K-quants (rows of 256) are tested
+# in test_kquant_native.py.
+NATIVE_QTYPES = tuple(q for q in QTYPES if q in kernels.TYPE_CODES and q not in K_TYPES)
 # (out_features, in_features): a single block, odd output counts, several blocks per row.
 SHAPES = [(1, 32), (13, 64), (37, 160)]
 
