@@ -82,13 +82,20 @@ static void scales_k4(const uint8_t *s, uint8_t sc[8], uint8_t mn[8]) {
     }
 }
 
-/* Q3_K's 12 bytes -> 16 signed six-bit scales. */
+/* Q3_K's 12 bytes -> 16 signed six-bit scales: scale i has its low four bits in byte i % 8
+ * (low nibble for i < 8) and its top two in byte 8 + i % 4 at bit 2 * (i / 4); four scales
+ * at a time in 32-bit words. */
 static void scales_q3(const uint8_t *s, int8_t sc[16]) {
-    for (int i = 0; i < 16; i++) {
-        const int low = i < 8 ? s[i] & 0x0f : s[i - 8] >> 4;
-        const int high = (s[8 + i % 4] >> (2 * (i / 4))) & 3;
-        sc[i] = (int8_t)((low | (high << 4)) - 32);
+    uint64_t low;
+    uint32_t high, word[4];
+    memcpy(&low, s, 8);
+    memcpy(&high, s + 8, 4);
+    for (int k = 0; k < 4; k++) {
+        const uint32_t nibbles = (uint32_t)(low >> (32 * (k % 2) + 4 * (k / 2))) & 0x0f0f0f0f;
+        word[k] = nibbles | (((high >> (2 * k)) & 0x03030303) << 4);
     }
+    memcpy(sc, word, 16);
+    for (int i = 0; i < 16; i++) sc[i] = (int8_t)(sc[i] - 32);
 }
 
 /* Unsigned level u of weight e (0..255) in a block, with q = u - offset(qtype). */
@@ -179,8 +186,13 @@ static float dot_scalar(int qtype, const uint8_t *w, const SgQ8K *x, int64_t nb)
 
 /* ---- AVX2 -------------------------------------------------------------------------------- */
 
+/* One function per type, everything per block in vector registers: the levels widened to
+ * unsigned bytes and met by maddubs (|u * q_x| pairs stay inside int16 for every type), each
+ * sub-block's sums scaled by madd with its integer scale, and the offset and minimum terms
+ * taken from the activation's block sums with one more madd. */
 #ifdef SG_X86
 #define SG_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define SG_INLINE static inline __attribute__((always_inline))
 
 SG_AVX2 static inline float hsum8(__m256 v) {
     __m128 r = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -189,88 +201,189 @@ SG_AVX2 static inline float hsum8(__m256 v) {
     return _mm_cvtss_f32(r);
 }
 
-/* int16 scales: the low 128-bit lane a, the high b (sub-blocks of 16 split a 32-byte row). */
-SG_AVX2 static inline __m256i pair16(int a, int b) {
-    return _mm256_setr_m128i(_mm_set1_epi16((short)a), _mm_set1_epi16((short)b));
+SG_AVX2 static inline int hsum_i32(__m256i v) {
+    __m128i r = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    r = _mm_add_epi32(r, _mm_shuffle_epi32(r, 0x4e));
+    r = _mm_add_epi32(r, _mm_shuffle_epi32(r, 0xb1));
+    return _mm_cvtsi128_si32(r);
 }
 
-/* maddubs of unsigned levels u (32 bytes, 0..63) with 32 activations, times per-lane scales:
- * eight int32 partial sums. |u * q_x| pairs stay under int16's range for every type. */
-SG_AVX2 static inline __m256i scaled(__m256i u, const int8_t *xq, __m256i scale) {
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, _mm256_loadu_si256((const __m256i *)xq)), scale);
+SG_AVX2 static inline float f16c(const uint8_t *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
 }
 
-SG_AVX2 static inline __m256i bits_at(__m256i v, int shift, int mask) {
+SG_AVX2 static inline __m256i load32(const void *p) {
+    return _mm256_loadu_si256((const __m256i *)p);
+}
+
+/* maddubs of 32 unsigned levels with 32 activations, times the int16 scales per lane. */
+SG_AVX2 SG_INLINE __m256i scaled(__m256i u, const int8_t *xq, __m256i scale) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, load32(xq)), scale);
+}
+
+/* Scales a (low 16 weights) and b (high 16) as int16 lanes: sub-blocks of 16 split a row. */
+SG_AVX2 SG_INLINE __m256i pair16(int16_t a, int16_t b) {
+    return _mm256_setr_m128i(_mm_set1_epi16(a), _mm_set1_epi16(b));
+}
+
+SG_AVX2 SG_INLINE __m256i bits_at(__m256i v, int shift, int mask) {
     return _mm256_and_si256(_mm256_srl_epi16(v, _mm_cvtsi32_si128(shift)), _mm256_set1_epi8((char)mask));
 }
 
-/* sum_s sc[s] * sum(u * q_x) over one block, as eight int32 lanes. */
-SG_AVX2 static __m256i block_isum_avx2(int qtype, const uint8_t *b, const BlockParts *p,
-                                       const int8_t *xq) {
-    __m256i sum = _mm256_setzero_si256();
-    if (qtype == QT_Q4_K || qtype == QT_Q5_K) {
-        const uint8_t *qs = b + (qtype == QT_Q4_K ? 16 : 48);
-        __m256i high = _mm256_loadu_si256((const __m256i *)(b + 16));
+/* Q4_K and Q5_K: 8 sub-blocks of 32, nibbles of 32 bytes per pair (low, then high). */
+SG_AVX2 SG_INLINE float dot_q45k(const int five, const uint8_t *w, const SgQ8K *x, int64_t nb) {
+    const int64_t bytes = five ? 176 : 144;
+    __m256 acc = _mm256_setzero_ps();
+    float mins = 0.0f;
+    for (int64_t b = 0; b < nb; b++) {
+        const uint8_t *blk = w + b * bytes, *qs = blk + (five ? 48 : 16);
+        const int8_t *xq = x[b].q;
+        _mm_prefetch((const char *)(blk + 4 * bytes), _MM_HINT_T0);
+        uint8_t sc[8], mn[8];
+        scales_k4(blk + 4, sc, mn);
+        const __m128i pairs = _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)x[b].bsums),
+                                             _mm_loadu_si128((const __m128i *)(x[b].bsums + 8)));
+        __m128i m = _mm_madd_epi16(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)mn)), pairs);
+        m = _mm_add_epi32(m, _mm_shuffle_epi32(m, 0x4e));
+        m = _mm_add_epi32(m, _mm_shuffle_epi32(m, 0xb1));
+        mins += f16c(blk + 2) * x[b].d * (float)_mm_cvtsi128_si32(m);
+        __m256i high = five ? load32(blk + 16) : _mm256_setzero_si256();
+        const __m256i low4 = _mm256_set1_epi8(0x0f), one = _mm256_set1_epi8(1);
+        __m256i sum = _mm256_setzero_si256();
         for (int pair = 0; pair < 4; pair++) {
-            const __m256i bits = _mm256_loadu_si256((const __m256i *)(qs + 32 * pair));
-            __m256i lo = bits_at(bits, 0, 0x0f), hi = bits_at(bits, 4, 0x0f);
-            if (qtype == QT_Q5_K) {
-                lo = _mm256_or_si256(lo, _mm256_slli_epi16(bits_at(high, 2 * pair, 1), 4));
-                hi = _mm256_or_si256(hi, _mm256_slli_epi16(bits_at(high, 2 * pair + 1, 1), 4));
+            const __m256i bits = load32(qs + 32 * pair);
+            __m256i lo = _mm256_and_si256(bits, low4);
+            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(bits, 4), low4);
+            if (five) {
+                lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(high, one), 4));
+                hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(high, 1), one), 4));
+                high = _mm256_srli_epi16(high, 2);
             }
-            sum = _mm256_add_epi32(sum, scaled(lo, xq + 64 * pair, _mm256_set1_epi16((short)p->sc[2 * pair])));
-            sum = _mm256_add_epi32(sum, scaled(hi, xq + 64 * pair + 32, _mm256_set1_epi16((short)p->sc[2 * pair + 1])));
+            sum = _mm256_add_epi32(sum, scaled(lo, xq + 64 * pair, _mm256_set1_epi16(sc[2 * pair])));
+            sum = _mm256_add_epi32(sum, scaled(hi, xq + 64 * pair + 32, _mm256_set1_epi16(sc[2 * pair + 1])));
         }
-        return sum;
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(f16c(blk) * x[b].d), _mm256_cvtepi32_ps(sum), acc);
     }
-    const __m256i hmask = _mm256_loadu_si256((const __m256i *)b);
-    for (int h = 0; h < 2; h++) {
-        if (qtype == QT_Q6_K) {
-            const __m256i ql0 = _mm256_loadu_si256((const __m256i *)(b + 64 * h));
-            const __m256i ql1 = _mm256_loadu_si256((const __m256i *)(b + 64 * h + 32));
-            const __m256i qh = _mm256_loadu_si256((const __m256i *)(b + 128 + 32 * h));
-            for (int seg = 0; seg < 4; seg++) {
-                const __m256i low = bits_at(seg % 2 ? ql1 : ql0, 4 * (seg / 2), 0x0f);
-                const __m256i u = _mm256_or_si256(low, _mm256_slli_epi16(bits_at(qh, 2 * seg, 3), 4));
-                const int s = 8 * h + 2 * seg;
-                sum = _mm256_add_epi32(sum, scaled(u, xq + 128 * h + 32 * seg, pair16(p->sc[s], p->sc[s + 1])));
-            }
-            continue;
-        }
-        const __m256i qs = _mm256_loadu_si256((const __m256i *)(b + (qtype == QT_Q2_K ? 16 : 32) + 32 * h));
-        for (int seg = 0; seg < 4; seg++) {
-            __m256i u = bits_at(qs, 2 * seg, 3);
-            if (qtype == QT_Q3_K) u = _mm256_or_si256(u, _mm256_slli_epi16(bits_at(hmask, 4 * h + seg, 1), 2));
-            const int s = 8 * h + 2 * seg;
-            sum = _mm256_add_epi32(sum, scaled(u, xq + 128 * h + 32 * seg, pair16(p->sc[s], p->sc[s + 1])));
-        }
-    }
-    return sum;
+    return hsum8(acc) - mins;
 }
 
-SG_AVX2 static float dot_avx2(int qtype, const uint8_t *w, const SgQ8K *x, int64_t nb) {
-    const int64_t bytes = sg_kq_block_bytes(qtype);
+SG_AVX2 static float dot_q4k_avx2(const uint8_t *w, const SgQ8K *x, int64_t nb) {
+    return dot_q45k(0, w, x, nb);
+}
+
+SG_AVX2 static float dot_q5k_avx2(const uint8_t *w, const SgQ8K *x, int64_t nb) {
+    return dot_q45k(1, w, x, nb);
+}
+
+/* Q6_K: per half of 128, low nibbles from two 32-byte rows and two high bits from a third;
+ * levels u = q + 32, the 32 paid back from the block sums. */
+SG_AVX2 static float dot_q6k_avx2(const uint8_t *w, const SgQ8K *x, int64_t nb) {
     __m256 acc = _mm256_setzero_ps();
-    float rest = 0.0f;
+    const __m256i low4 = _mm256_set1_epi8(0x0f), three = _mm256_set1_epi8(3);
+    for (int64_t b = 0; b < nb; b++) {
+        const uint8_t *blk = w + b * 210;
+        const int8_t *xq = x[b].q;
+        _mm_prefetch((const char *)(blk + 4 * 210), _MM_HINT_T0);
+        int16_t sc[16];
+        for (int s = 0; s < 16; s++) sc[s] = (int8_t)blk[192 + s];
+        const __m256i scales = _mm256_loadu_si256((const __m256i *)sc);
+        const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(scales, load32(x[b].bsums)), 5);
+        __m256i sum = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            const __m256i ql0 = load32(blk + 64 * h), ql1 = load32(blk + 64 * h + 32);
+            __m256i qh = load32(blk + 128 + 32 * h);
+            for (int seg = 0; seg < 4; seg++) {
+                const __m256i ql = seg % 2 ? ql1 : ql0;
+                const __m256i low = seg < 2 ? _mm256_and_si256(ql, low4)
+                                            : _mm256_and_si256(_mm256_srli_epi16(ql, 4), low4);
+                const __m256i u = _mm256_or_si256(low, _mm256_slli_epi16(_mm256_and_si256(qh, three), 4));
+                qh = _mm256_srli_epi16(qh, 2);
+                const int s = 8 * h + 2 * seg;
+                sum = _mm256_add_epi32(sum, scaled(u, xq + 128 * h + 32 * seg, pair16(sc[s], sc[s + 1])));
+            }
+        }
+        sum = _mm256_sub_epi32(sum, offset);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(f16c(blk + 208) * x[b].d), _mm256_cvtepi32_ps(sum), acc);
+    }
+    return hsum8(acc);
+}
+
+/* Q2_K (two bits, scale and minimum per 16) and Q3_K (two bits plus a high bit from hmask,
+ * signed scale per 16, u = q + 4): four 2-bit planes of one 32-byte row per half. */
+SG_AVX2 SG_INLINE float dot_q23k(const int three_bit, const uint8_t *w, const SgQ8K *x,
+                                 int64_t nb) {
+    const int64_t bytes = three_bit ? 110 : 84;
+    __m256 acc = _mm256_setzero_ps();
+    float mins = 0.0f;
+    const __m256i two = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1);
     for (int64_t b = 0; b < nb; b++) {
         const uint8_t *blk = w + b * bytes;
+        const int8_t *xq = x[b].q;
         _mm_prefetch((const char *)(blk + 4 * bytes), _MM_HINT_T0);
-        BlockParts p;
-        block_parts(qtype, blk, &p);
-        const __m256i isum = block_isum_avx2(qtype, blk, &p, x[b].q);
-        int64_t offset_sum, msum;
-        const int zero[16] = {0};
-        block_sums(&p, zero, &x[b], &offset_sum, &msum);  /* the offset and minimum terms */
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(p.d * x[b].d), _mm256_cvtepi32_ps(isum), acc);
-        rest += p.d * x[b].d * (float)offset_sum - p.dmin * x[b].d * (float)msum;
+        int16_t sc[16];
+        const __m256i bsums = load32(x[b].bsums);
+        __m256i hmask = _mm256_setzero_si256();
+        const uint8_t *qs;
+        float d;
+        int offset = 0;
+        if (three_bit) {
+            int8_t s3[16];
+            scales_q3(blk + 96, s3);
+            for (int s = 0; s < 16; s++) sc[s] = s3[s];
+            hmask = load32(blk);
+            qs = blk + 32;
+            d = f16c(blk + 108) * x[b].d;
+            offset = 4 * hsum_i32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)sc), bsums));
+        } else {
+            int16_t mn[16];
+            for (int s = 0; s < 16; s++) { sc[s] = blk[s] & 0x0f; mn[s] = blk[s] >> 4; }
+            qs = blk + 16;
+            d = f16c(blk + 80) * x[b].d;
+            mins += f16c(blk + 82) * x[b].d *
+                    (float)hsum_i32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)mn), bsums));
+        }
+        __m256i sum = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            __m256i bits = load32(qs + 32 * h);
+            for (int seg = 0; seg < 4; seg++) {
+                __m256i u = _mm256_and_si256(bits, two);
+                bits = _mm256_srli_epi16(bits, 2);
+                if (three_bit) {
+                    u = _mm256_or_si256(u, _mm256_slli_epi16(_mm256_and_si256(hmask, one), 2));
+                    hmask = _mm256_srli_epi16(hmask, 1);
+                }
+                const int s = 8 * h + 2 * seg;
+                sum = _mm256_add_epi32(sum, scaled(u, xq + 128 * h + 32 * seg, pair16(sc[s], sc[s + 1])));
+            }
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sum), acc);
+        mins += d * (float)offset;
     }
-    return hsum8(acc) + rest;
+    return hsum8(acc) - mins;
+}
+
+SG_AVX2 static float dot_q2k_avx2(const uint8_t *w, const SgQ8K *x, int64_t nb) {
+    return dot_q23k(0, w, x, nb);
+}
+
+SG_AVX2 static float dot_q3k_avx2(const uint8_t *w, const SgQ8K *x, int64_t nb) {
+    return dot_q23k(1, w, x, nb);
 }
 #endif
 
 float sg_kq_dot(int qtype, const uint8_t *w, const SgQ8K *x, int64_t nb, int simd) {
 #ifdef SG_X86
-    if (simd) return dot_avx2(qtype, w, x, nb);
+    if (simd) {
+        switch (qtype) {
+        case QT_Q2_K: return dot_q2k_avx2(w, x, nb);
+        case QT_Q3_K: return dot_q3k_avx2(w, x, nb);
+        case QT_Q4_K: return dot_q4k_avx2(w, x, nb);
+        case QT_Q5_K: return dot_q5k_avx2(w, x, nb);
+        default: return dot_q6k_avx2(w, x, nb);
+        }
+    }
 #else
     (void)simd;
 #endif
