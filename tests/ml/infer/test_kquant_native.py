@@ -21,7 +21,7 @@ from ml.sou.convert import import_hf_dir
 from ml.sou.kquant import QK_K
 from ml.sou.quant import dequantize, quantize
 from tests.ml.infer.factories import hf_dir
-from tests.ml.infer.test_qlinear import needs_compiler, path  # noqa: F401 (fixture)
+from tests.ml.infer.test_qlinear import needs_compiler
 from tests.ml.sou.factories import build_sou, entry
 
 GREEDY = {"temperature": 0.0, "repetition_penalty": 1.0, "ignore_eos": True}

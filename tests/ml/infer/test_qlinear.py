@@ -30,20 +30,6 @@ needs_compiler = pytest.mark.skipif(
 )
 
 
-@pytest.fixture
-def path(monkeypatch, tmp_path):
-    """Select the native kernels ("native") or the PyTorch path ("torch") for one test."""
-
-    def select(name: str) -> None:
-        kernels.load.cache_clear()
-        monkeypatch.setenv(kernels.ENV_SWITCH, "torch" if name == "torch" else "native")
-        if name == "native":
-            assert kernels.load() is not None, "the native kernels did not build"
-
-    yield select
-    kernels.load.cache_clear()
-
-
 def layer_and_reference(qtype, out_features, in_features, seed=0):
     gen = torch.Generator().manual_seed(seed)
     weight = torch.randn(out_features, in_features, generator=gen)
