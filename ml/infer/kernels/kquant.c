@@ -98,22 +98,36 @@ static void scales_q3(const uint8_t *s, int8_t sc[16]) {
     for (int i = 0; i < 16; i++) sc[i] = (int8_t)(sc[i] - 32);
 }
 
-/* Unsigned level u of weight e (0..255) in a block, with q = u - offset(qtype). */
-static int level(int qtype, const uint8_t *b, int e) {
-    const int half_ = e / 128, seg = (e % 128) / 32, l = e % 32;
-    switch (qtype) {
-    case QT_Q2_K: return (b[16 + 32 * half_ + l] >> (2 * seg)) & 3;
-    case QT_Q3_K:
-        return ((b[32 + 32 * half_ + l] >> (2 * seg)) & 3) | (((b[l] >> (4 * half_ + seg)) & 1) << 2);
-    case QT_Q4_K: return (b[16 + 32 * (e / 64) + l] >> (4 * ((e / 32) % 2))) & 0x0f;
-    case QT_Q5_K:
-        return ((b[48 + 32 * (e / 64) + l] >> (4 * ((e / 32) % 2))) & 0x0f) |
-               (((b[16 + l] >> (e / 32)) & 1) << 4);
-    default: { /* Q6_K */
-        const uint8_t *ql = b + 64 * half_, *qh = b + 128 + 32 * half_;
-        const int low = (ql[l + 32 * (seg % 2)] >> (4 * (seg / 2))) & 0x0f;
-        return low | (((qh[l] >> (2 * seg)) & 3) << 4);
+/* A block's 256 unsigned levels u, with q = u - offset (BlockParts). */
+static void block_levels(int qtype, const uint8_t *b, uint8_t u[QK_K]) {
+    if (qtype == QT_Q4_K || qtype == QT_Q5_K) {
+        const uint8_t *qs = b + (qtype == QT_Q4_K ? 16 : 48), *qh = b + 16;
+        const int five = qtype == QT_Q5_K;
+        for (int p = 0; p < 4; p++)
+            for (int l = 0; l < 32; l++) {
+                u[64 * p + l] = (qs[32 * p + l] & 0x0f) | (five ? ((qh[l] >> (2 * p)) & 1) << 4 : 0);
+                u[64 * p + 32 + l] = (qs[32 * p + l] >> 4) | (five ? ((qh[l] >> (2 * p + 1)) & 1) << 4 : 0);
+            }
+        return;
     }
+    for (int h = 0; h < 2; h++) {
+        uint8_t *o = u + 128 * h;
+        if (qtype == QT_Q6_K) {
+            const uint8_t *ql = b + 64 * h, *qh = b + 128 + 32 * h;
+            for (int l = 0; l < 32; l++) {
+                o[l] = (ql[l] & 0x0f) | ((qh[l] & 3) << 4);
+                o[32 + l] = (ql[l + 32] & 0x0f) | (((qh[l] >> 2) & 3) << 4);
+                o[64 + l] = (ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4);
+                o[96 + l] = (ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4);
+            }
+            continue;
+        }
+        const uint8_t *qs = b + (qtype == QT_Q2_K ? 16 : 32) + 32 * h;
+        for (int seg = 0; seg < 4; seg++)
+            for (int l = 0; l < 32; l++) {
+                const int high = qtype == QT_Q3_K ? ((b[l] >> (4 * h + seg)) & 1) << 2 : 0;
+                o[32 * seg + l] = ((qs[l] >> (2 * seg)) & 3) | high;
+            }
     }
 }
 
@@ -175,8 +189,10 @@ static float dot_scalar(int qtype, const uint8_t *w, const SgQ8K *x, int64_t nb)
         const uint8_t *blk = w + b * bytes;
         BlockParts p;
         block_parts(qtype, blk, &p);
+        uint8_t u[QK_K];
+        block_levels(qtype, blk, u);
         int isub[16] = {0};
-        for (int e = 0; e < QK_K; e++) isub[e / p.sub] += level(qtype, blk, e) * x[b].q[e];
+        for (int e = 0; e < QK_K; e++) isub[e / p.sub] += u[e] * x[b].q[e];
         int64_t isum, msum;
         block_sums(&p, isub, &x[b], &isum, &msum);
         acc += p.d * x[b].d * (float)isum - p.dmin * x[b].d * (float)msum;
@@ -392,18 +408,26 @@ float sg_kq_dot(int qtype, const uint8_t *w, const SgQ8K *x, int64_t nb, int sim
 
 /* Blocks back to float32, with gguf-py's operations in its order (ml/sou/kquant.py's
  * dequantize_k), so the weights are the same bits: dl = d * sc, ml = dmin * mn, w = dl * q - ml. */
+#ifdef SG_X86
+__attribute__((target_clones("avx2", "default")))
+#endif
 void sg_kq_dequantize(int qtype, const uint8_t *w, int64_t nblocks, float *out) {
     const int64_t bytes = sg_kq_block_bytes(qtype);
     for (int64_t b = 0; b < nblocks; b++) {
         const uint8_t *blk = w + b * bytes;
         BlockParts p;
         block_parts(qtype, blk, &p);
-        float *o = out + b * QK_K;
-        for (int e = 0; e < QK_K; e++) {
-            const int s = e / p.sub;
-            const float dl = p.d * (float)p.sc[s];
-            const float q = (float)(level(qtype, blk, e) - p.offset);
-            o[e] = p.has_min ? dl * q - p.dmin * (float)p.mn[s] : dl * q;
+        uint8_t u[QK_K];
+        block_levels(qtype, blk, u);
+        for (int s = 0; s < QK_K / p.sub; s++) {
+            const float dl = p.d * (float)p.sc[s], ml = p.dmin * (float)p.mn[s];
+            float *o = out + b * QK_K + s * p.sub;
+            const uint8_t *us = u + s * p.sub;
+            if (p.has_min) {
+                for (int e = 0; e < p.sub; e++) o[e] = dl * (float)(us[e] - p.offset) - ml;
+            } else {
+                for (int e = 0; e < p.sub; e++) o[e] = dl * (float)(us[e] - p.offset);
+            }
         }
     }
 }
