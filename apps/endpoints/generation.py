@@ -3,9 +3,10 @@ completions, arena sides, persona distillation's teacher: `remote_teacher`): the
 just before the request, and the remote's stream becomes the same `GenerationResult` a local
 engine's does, with text passed to `on_text` as it arrives.
 
-Token counts (for quotas and the reply's usage): the usage the endpoint reports at the end of
-its stream (we ask for it with `stream_options.include_usage`); when it reports none, an
-estimate of one token per four characters, at least one per streamed piece. A server that
+Token counts (for quotas and the reply's usage): an estimate of one token per four
+characters, at least one per streamed piece, or the usage the endpoint reports at the end of
+its stream (we ask for it with `stream_options.include_usage`) when that is more: a remote
+reporting fewer tokens than it visibly streamed would let its replies escape the quota. A server that
 ignores max_tokens is cut off ("length") once it clearly streamed more (more pieces than
 tokens granted, or twice their estimate)."""
 
@@ -87,8 +88,8 @@ def remote_generate(endpoint: RemoteEndpoint, model: str, messages: list[dict], 
     text = "".join(parts)
     completion = usage.get("completion_tokens") if isinstance(usage, dict) else None
     prompt = usage.get("prompt_tokens") if isinstance(usage, dict) else None
-    if not isinstance(completion, int) or completion < 0:
-        completion = max(pieces, estimate_tokens(text))
+    estimate = max(pieces, estimate_tokens(text))
+    completion = max(completion, estimate) if isinstance(completion, int) else estimate
     if not isinstance(prompt, int) or prompt < 0:
         prompt = prompt_estimate
     rate = (pieces - 1) / (last - first) if first is not None and pieces > 1 and last > first else None

@@ -116,3 +116,14 @@ def test_stopping_a_reply_hangs_up_before_the_remote_sends_its_headers(settings,
     assert reply.status == Message.Status.STOPPED and reply.finish_reason == "cancelled"
     assert reply.content == "" and reply.error == ""
     assert quota_status(user_id=user.pk)["running"] == 0
+
+
+def test_a_remote_reporting_fewer_tokens_than_it_streamed_is_counted_by_the_text(make_user):
+    # given a remote that streams five pieces and reports that it generated none
+    user = make_user()
+    # when
+    reply, _ = _reply_from(user, sse("one", " two", " three", " four", " five",
+                                     usage={"prompt_tokens": 0, "completion_tokens": 0}))
+    # then the reply and the day's quota count at least a token per piece
+    assert reply.status == Message.Status.DONE and reply.completion_tokens >= 5
+    assert quota_status(user_id=user.pk)["tokens_used_today"] >= 5
