@@ -18,6 +18,7 @@ from apps.core.access import access_queryset
 from apps.endpoints.client import RemoteError
 from apps.endpoints.generation import estimate_tokens, remote_generate, remote_sampling
 from apps.endpoints.models import RemoteEndpoint
+from apps.endpoints.slots import RemoteBusy
 from apps.personalities.loader import personality_version_load
 from apps.personalities.selectors import personality_version_get
 from apps.registry.models import ModelVersion
@@ -410,7 +411,9 @@ def completion_generate(*, payload: dict) -> None:
     except RemoteError as exc:
         error = exc
         used = estimate_tokens(exc.partial)
-        push_reply(request_id, {"type": "error", "status": 502, "code": "remote_failed", "param": None,
+        busy = isinstance(exc, RemoteBusy)  # over a remote reply cap: try again, as for a rate limit
+        push_reply(request_id, {"type": "error", "status": 429 if busy else 502,
+                                "code": "remote_busy" if busy else "remote_failed", "param": None,
                                 "message": f"the remote model failed: {exc.message}"})
     except Exception as exc:
         error = exc

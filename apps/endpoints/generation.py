@@ -15,12 +15,14 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 
 from apps.chat.inference import GenerationResult
 from apps.core.sealed import SealError, unseal
 
 from .client import STANDARD_SETTINGS, RemoteError, chat_stream
 from .models import RemoteEndpoint
+from .slots import remote_slot
 
 
 def estimate_tokens(text: str) -> int:
@@ -54,11 +56,20 @@ def _finish(reason: str | None) -> str:
 
 def remote_generate(endpoint: RemoteEndpoint, model: str, messages: list[dict], *, sampling: dict,
                     max_tokens: int, requested_at: float, on_text: Callable[[str], None],
-                    should_stop: Callable[[], bool]) -> GenerationResult:
-    """Stream `messages` answered by `model` of `endpoint` through `on_text`; `should_stop`
-    is asked a few times a second (a stop hangs up, even on a silent server, and keeps the
-    text so far, "cancelled").
-    RemoteError when the endpoint fails; the text streamed until then is in its `partial`."""
+                    should_stop: Callable[[], bool], slot: bool = True) -> GenerationResult:
+    """Stream `messages` answered by `model` of `endpoint` through `on_text`, holding one of
+    its owner's remote reply slots (apps.endpoints.slots; `slot=False` for work off the
+    inference queue); `should_stop` is asked a few times a second (a stop hangs up, even
+    before the server answers or while it is silent, and keeps the text so far, "cancelled").
+    RemoteError when the endpoint fails (RemoteBusy when no slot is free); the text streamed
+    until then is in its `partial`."""
+    with remote_slot(endpoint.owner_id) if slot else nullcontext():
+        return _streamed(endpoint, model, messages, sampling=sampling, max_tokens=max_tokens,
+                         requested_at=requested_at, on_text=on_text, should_stop=should_stop)
+
+
+def _streamed(endpoint: RemoteEndpoint, model: str, messages: list[dict], *, sampling: dict, max_tokens: int,
+              requested_at: float, on_text: Callable[[str], None], should_stop: Callable[[], bool]) -> GenerationResult:
     submitted_at = time.time()
     parts: list[str] = []
     pieces, usage, finish = 0, None, None
@@ -108,7 +119,7 @@ def remote_teacher(endpoint: RemoteEndpoint, model: str) -> Callable[[list[list[
     def answer(conversations: list[list[dict]], max_tokens: int) -> list[str]:
         return [remote_generate(endpoint, model, messages, sampling={"temperature": 0.0}, max_tokens=max_tokens,
                                 requested_at=time.time(), on_text=lambda text: None,
-                                should_stop=lambda: False).text.strip()
+                                should_stop=lambda: False, slot=False).text.strip()
                 for messages in conversations]
 
     return answer

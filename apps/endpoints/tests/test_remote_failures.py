@@ -17,6 +17,7 @@ from apps.chat.ids import generation_id
 from apps.chat.models import Message
 from apps.chat.quotas import quota_status
 from apps.chat.services import conversation_create, message_send
+from apps.endpoints.slots import remote_slot
 
 from .factories import remote_endpoint
 from .stub_server import sse, stub_server
@@ -127,3 +128,34 @@ def test_a_remote_reporting_fewer_tokens_than_it_streamed_is_counted_by_the_text
     # then the reply and the day's quota count at least a token per piece
     assert reply.status == Message.Status.DONE and reply.completion_tokens >= 5
     assert quota_status(user_id=user.pk)["tokens_used_today"] >= 5
+
+
+def _chat(user, stub) -> int:
+    endpoint = remote_endpoint(user, f"e{user.pk}", base_url=stub.base_url, models=("stub-model",))
+    return conversation_create(user=user, remote_endpoint_id=endpoint.pk, remote_model="stub-model").pk
+
+
+@pytest.mark.parametrize(("per_user", "site", "same_user", "why"), [
+    (1, 10, True, "the remote model failed: you already have 1 remote replies streaming; try again when one ends"),
+    (10, 1, False, "the remote model failed: the server is busy with other remote replies; try again in a moment"),
+])
+def test_remote_replies_over_a_cap_fail_at_once_asking_to_try_again(per_user, site, same_user, why, settings,
+                                                                      make_user):
+    # given one remote reply streaming (it holds its slot), and caps of one
+    settings.SLOUGHGPT_REMOTE_MAX_PER_USER, settings.SLOUGHGPT_REMOTE_MAX_IN_FLIGHT = per_user, site
+    first_user = make_user()
+    second_user = first_user if same_user else make_user()
+    with stub_server(stream=sse("Again")) as stub:
+        chat = _chat(second_user, stub)
+        with remote_slot(first_user.pk):
+            # when another reply asks while it streams, and again once it ended
+            _, busy = message_send(user=second_user, conversation_id=chat, content="Hi")
+            chat_reply_generate(message_id=busy.pk)
+        _, later = message_send(user=second_user, conversation_id=chat, content="Hi")
+        chat_reply_generate(message_id=later.pk)
+    # then the second failed without asking the server; the slot came back when the first ended
+    busy.refresh_from_db()
+    later.refresh_from_db()
+    assert busy.status == Message.Status.FAILED and busy.error == why
+    assert len(stub.requests) == 1
+    assert later.status == Message.Status.DONE and later.content == "Again"
