@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable
 from contextlib import nullcontext
 
+from django.conf import settings
+
 from apps.chat.inference import GenerationResult
 from apps.core.sealed import SealError, unseal
 
@@ -111,15 +113,32 @@ def _streamed(endpoint: RemoteEndpoint, model: str, messages: list[dict], *, sam
         submitted_at=submitted_at, first_token_at=first, last_token_at=last)
 
 
-def remote_teacher(endpoint: RemoteEndpoint, model: str) -> Callable[[list[list[dict]], int], list[str]]:
+def remote_teacher(endpoint: RemoteEndpoint, model: str, *,
+                   should_stop: Callable[[], bool]) -> Callable[[list[list[dict]], int], list[str]]:
     """An answer function for persona distillation (ml.personality.distill.AnswerFn): each
     conversation answered in turn by the remote model, greedily (temperature 0) as the model
-    itself would answer. A failure raises RemoteError, which fails the distillation."""
+    itself would answer. All the answers together get SLOUGHGPT_REMOTE_TEACHER_TIMEOUT_S from
+    now (the distillation holds a training slot meanwhile), and `should_stop` is asked before
+    each prompt. A failure, the deadline or a stop raises RemoteError, which fails the
+    distillation."""
+    limit_s = settings.SLOUGHGPT_REMOTE_TEACHER_TIMEOUT_S
+    ends_at = time.monotonic() + limit_s
+
+    def late() -> bool:
+        return time.monotonic() >= ends_at
 
     def answer(conversations: list[list[dict]], max_tokens: int) -> list[str]:
-        return [remote_generate(endpoint, model, messages, sampling={"temperature": 0.0}, max_tokens=max_tokens,
-                                requested_at=time.time(), on_text=lambda text: None,
-                                should_stop=lambda: False, slot=False).text.strip()
-                for messages in conversations]
+        answers = []
+        for messages in conversations:
+            if should_stop():
+                raise RemoteError("the distillation was stopped while the teacher answered")
+            result = remote_generate(endpoint, model, messages, sampling={"temperature": 0.0}, max_tokens=max_tokens,
+                                     requested_at=time.time(), on_text=lambda text: None, should_stop=late,
+                                     slot=False)
+            if late():
+                raise RemoteError(f"the teacher did not answer all {len(conversations)} prompts within "
+                                  f"{limit_s} s (SLOUGHGPT_REMOTE_TEACHER_TIMEOUT_S)")
+            answers.append(result.text.strip())
+        return answers
 
     return answer

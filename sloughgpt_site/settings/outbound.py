@@ -34,3 +34,6 @@ SLOUGHGPT_REMOTE_MAX_BYTES = env_int("SLOUGHGPT_REMOTE_MAX_BYTES", 16 * 1024 * 1
 # Over a cap a reply fails at once, asking to try again.
 SLOUGHGPT_REMOTE_MAX_PER_USER = env_int("SLOUGHGPT_REMOTE_MAX_PER_USER", 2)
 SLOUGHGPT_REMOTE_MAX_IN_FLIGHT = env_int("SLOUGHGPT_REMOTE_MAX_IN_FLIGHT", 4)
+# The seconds a remote teacher (persona distillation, apps.personalities) has for all its
+# answers together: the distillation holds a training slot while it waits.
+SLOUGHGPT_REMOTE_TEACHER_TIMEOUT_S = env_int("SLOUGHGPT_REMOTE_TEACHER_TIMEOUT_S", 1800)
