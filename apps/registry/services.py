@@ -5,7 +5,6 @@ files with a quality report (and a personality row when the model has a target).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import uuid
@@ -277,6 +276,7 @@ def model_version_create_with_personality(*, user, base_version: ModelVersion, p
     move finishes it on redelivery (`model_version_personality_file_place`). `user` (who
     started the application, with run access to the base) owns the new version."""
     from ml.sou import read_sou
+    from ml.sou.convert import sha256_of
 
     version = _new_version(
         user=user, name=None, model_id=base_version.registered_model_id, bump="minor", source=Source.PERSONALITY,
@@ -286,7 +286,7 @@ def model_version_create_with_personality(*, user, base_version: ModelVersion, p
     with read_sou(sou_path) as sou:
         version.architecture = sou.config
         version.parameters = sum(_count(info.shape) for info in sou.tensor_infos)
-    version.sha256 = _sha256(sou_path)
+    version.sha256 = sha256_of(sou_path)
     version.size_bytes = sou_path.stat().st_size
     version.save()
     transaction.on_commit(lambda: model_version_personality_file_place(version=version, sou_path=sou_path))
@@ -344,14 +344,6 @@ def _fine_tune_base(version: ModelVersion) -> Path | None:
     return path if path.is_file() else None
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def model_version_import(*, version_id: int, execution_id: str = "") -> ModelVersion:
     """Turns the version's source into its canonical `.sou`. Idempotent: a version that is
     no longer importing, or that another live execution holds, is left alone; one whose
@@ -388,7 +380,7 @@ def _import_files(version: ModelVersion) -> None:
     """Writes the canonical file and fills in the version's status and what it found (or the
     reason it failed)."""
     from ml.sou import read_sou
-    from ml.sou.convert import import_model
+    from ml.sou.convert import import_model, sha256_of
 
     canonical = storage.canonical_sou(version.owner_id, version.pk)
     canonical.parent.mkdir(parents=True, exist_ok=True)
@@ -403,7 +395,7 @@ def _import_files(version: ModelVersion) -> None:
         with read_sou(canonical) as sou:
             version.architecture = sou.config
             version.parameters = sum(_count(info.shape) for info in sou.tensor_infos)
-        version.sha256 = _sha256(canonical)
+        version.sha256 = sha256_of(canonical)
         version.size_bytes = canonical.stat().st_size
         version.status = ModelVersion.Status.READY
     except Exception as exc:  # the version must say what went wrong, whatever it was
@@ -524,6 +516,7 @@ def model_export_run(*, export_id: int) -> ModelExport:
     full-precision model; a GGUF export is then written from that same-type `.sou`, which is
     what its report measured. Idempotent: a finished export is left alone."""
     from ml.sou import QuantPolicy, quantize_file
+    from ml.sou.convert import sha256_of
     from ml.sou.gguf_export import export_gguf
 
     export = ModelExport.objects.select_related(
@@ -562,7 +555,7 @@ def model_export_run(*, export_id: int) -> ModelExport:
                          ".sou file the GGUF was written from (the same tensors)"),
             })
             export.report["warnings"] += written.warnings
-        export.sha256 = _sha256(target)
+        export.sha256 = sha256_of(target)
         export.size_bytes = target.stat().st_size
         export.status = ModelExport.Status.READY
     except Exception as exc:  # the export must say what went wrong, whatever it was
