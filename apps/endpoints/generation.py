@@ -52,6 +52,18 @@ def remote_sampling(defaults: dict, chosen: dict) -> dict:
             **{key: value for key, value in chosen.items() if value is not None}}
 
 
+def remote_request_settings(defaults: dict, chosen: dict, lease) -> tuple[dict, int]:
+    """(sampling, max_tokens) of a remote request, the same for chat, /v1 and arena sides:
+    `remote_sampling` of a personality's `defaults` and what was `chosen`; max_tokens as
+    chosen, else the personality's, else SLOUGHGPT_CHAT_DEFAULT_RESERVE_TOKENS, capped by
+    the quota `lease`'s tokens (when there is one)."""
+    from apps.chat.conf import setting
+
+    sampling = remote_sampling(defaults, chosen)
+    max_tokens = sampling.pop("max_tokens", None) or setting("SLOUGHGPT_CHAT_DEFAULT_RESERVE_TOKENS")
+    return sampling, min(max_tokens, lease.tokens) if lease is not None else max_tokens
+
+
 def _finish(reason: str | None) -> str:
     return "length" if reason == "length" else "stop"
 
