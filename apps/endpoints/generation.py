@@ -8,7 +8,11 @@ characters, at least one per streamed piece, or the usage the endpoint reports a
 its stream (we ask for it with `stream_options.include_usage`) when that is more: a remote
 reporting fewer tokens than it visibly streamed would let its replies escape the quota. A server that
 ignores max_tokens is cut off ("length") once it clearly streamed more (more pieces than
-tokens granted, or twice their estimate)."""
+tokens granted, or twice their estimate).
+
+It returns apps.chat's `GenerationResult` (so callers treat remote and local replies alike)
+while apps.chat calls in here: the two apps import each other on purpose, and this module
+imports only apps.chat's leaf modules (inference, conf, redis_state), never its services."""
 
 from __future__ import annotations
 

@@ -106,3 +106,25 @@ def test_a_distillation_no_longer_ours_stops_asking_its_teacher(owner, api_clien
         with pytest.raises(LeaseLost):
             answer(PROMPTS, 8)
     assert stub.requests == []
+
+
+def test_a_lora_application_distils_from_its_teachers_answers(owner, api_client_for, tmp_path):
+    # given a lora application whose teacher is a model of my endpoint
+    from apps.personalities.applications import _apply
+    from apps.personalities.evaluations import canonical_path
+    from apps.personalities.loader import personality_version_load
+    from ml.personality.steering import DEFAULT_CONTRAST_PROMPTS
+
+    version = tiny_model_version(owner)
+    with stub_server(stream=sse("What a ", "wonderful day!")) as stub:
+        endpoint = remote_endpoint(owner, "lab", base_url=stub.base_url, models=("big",))
+        created = _lora(api_client_for(owner), version, {"endpoint_id": endpoint.pk, "model": "big"})
+        application = _running(created.json()["id"])
+        persona = personality_version_load(application.personality_version)
+        # when the application applies its method
+        summary = _apply(application, persona, canonical_path(version), tmp_path / "out.sou", tmp_path)
+    # then the teacher was asked every distillation prompt, in persona, and the result says so
+    asked = [json.loads(body)["messages"] for path, _, body in stub.requests if path == "/v1/chat/completions"]
+    assert [messages[-1]["content"] for messages in asked] == list(DEFAULT_CONTRAST_PROMPTS)
+    assert all(messages[0]["role"] == "system" for messages in asked)
+    assert summary["teacher"] == "big" and (tmp_path / "out.sou").exists()
