@@ -35,10 +35,10 @@ from .models import ModelExport, ModelVersion, RegisteredModel, Stage, StageTran
 Source = ModelVersion.Source
 UPLOAD_SOURCES = {".gguf": Source.GGUF_UPLOAD, ".sou": Source.SOU_UPLOAD, ".zip": Source.HF_UPLOAD}
 HF_SUFFIXES = frozenset({".json", ".safetensors", ".txt", ".model", ".jinja"})
-# From most to least precise; the K types and llama.cpp's mixed recipes (Q4_K_M, Q5_K_M) are
-# ml.sou's names for them.
+# From most to least precise; the K types are llama.cpp's file types of those names (Q3_K, Q4_K
+# and Q5_K its _S mixes) as ml.sou.quant makes them.
 EXPORT_TYPES = ("F32", "F16", "BF16", "Q8_0", "Q6_K", "Q5_K_M", "Q5_K", "Q4_K_M", "Q4_K", "Q4_1",
-                "Q4_0", "Q3_K", "Q2_K")
+                "Q4_0", "Q3_K_M", "Q3_K", "Q2_K")
 CHUNK = 1 << 20
 
 
