@@ -73,10 +73,10 @@ FILE_TYPES = {
     "F32": LlamaFileType.ALL_F32, "F16": LlamaFileType.MOSTLY_F16,
     "BF16": LlamaFileType.MOSTLY_BF16, "Q4_0": LlamaFileType.MOSTLY_Q4_0,
     "Q4_1": LlamaFileType.MOSTLY_Q4_1, "Q8_0": LlamaFileType.MOSTLY_Q8_0,
-    "Q2_K": LlamaFileType.MOSTLY_Q2_K, "Q3_K": LlamaFileType.MOSTLY_Q3_K_M,
+    "Q2_K": LlamaFileType.MOSTLY_Q2_K, "Q3_K": LlamaFileType.MOSTLY_Q3_K_S,
     "Q4_K": LlamaFileType.MOSTLY_Q4_K_S, "Q5_K": LlamaFileType.MOSTLY_Q5_K_S,
     "Q6_K": LlamaFileType.MOSTLY_Q6_K, "Q4_K_M": LlamaFileType.MOSTLY_Q4_K_M,
-    "Q5_K_M": LlamaFileType.MOSTLY_Q5_K_M,
+    "Q5_K_M": LlamaFileType.MOSTLY_Q5_K_M, "Q3_K_M": LlamaFileType.MOSTLY_Q3_K_M,
 }
 
 
@@ -158,7 +158,10 @@ def gguf_arch(config: dict) -> str:
 
 def check_exportable(config: dict, tokenizer_json: str | None) -> None:
     """Raise GGUFExportError unless a model of this config and tokenizer exports to GGUF."""
-    gguf_arch(config)
+    try:
+        gguf_arch(config)
+    except KeyError as exc:  # a config written by hand or by an older writer
+        raise GGUFExportError(f"the model's config has no {exc.args[0]!r}") from None
     _vocabulary(tokenizer_json, [])
 
 

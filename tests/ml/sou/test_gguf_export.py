@@ -21,7 +21,7 @@ from ml.model_map.starter import StarterUnavailable, fetch_starter_gguf
 from ml.models import GPT2Config, build_model, config_from_dict
 from ml.sou import read_sou, write_sou
 from ml.sou.convert import import_gguf, import_hf_dir
-from ml.sou.gguf_export import GGUFExportError, export_gguf
+from ml.sou.gguf_export import GGUFExportError, check_exportable, export_gguf
 from ml.sou.requantize import quantize_file
 from tests.ml.infer.factories import CHAT_TEMPLATE, bpe_tokenizer_json, hf_dir, vocab_size
 
@@ -480,3 +480,11 @@ def test_the_cli_names_the_model_after_the_output_file_without_a_base(tiny_sou, 
     # then general.name is the file's stem, or the name given
     assert GGUFReader(tmp_path / "bard.gguf").fields["general.name"].contents() == "bard"
     assert GGUFReader(tmp_path / "named.gguf").fields["general.name"].contents() == "poet-1.0.0"
+
+
+def test_a_config_missing_a_size_field_is_refused_naming_it():
+    # given a Gemma 2 config that lost its width (hand-written or from an older writer)
+    config = {"arch": "gemma2", "n_layer": 1}
+    # when / then the check names the field instead of failing on a KeyError
+    with pytest.raises(GGUFExportError, match="no 'n_embd'"):
+        check_exportable(config, None)
