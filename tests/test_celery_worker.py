@@ -60,6 +60,7 @@ QUEUES = {
     "sweeps.sweep_schedule_task": "default",
     "training.training_dispatch_task": "default",
     "training.training_run_execute_task": "train",
+    "training.training_run_node_task": "train",
 }
 # What the launcher's workers consume (sloughgpt_site/launcher.py).
 LAUNCHER_QUEUES = {"default", "train", "inference"}
