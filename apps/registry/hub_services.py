@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import APIException
 
+from apps.core import storage as core_storage
 from apps.core.access import Action, access_get
 from apps.core.files import remove_tree
 from apps.core.notifications import notify_user
@@ -23,7 +24,7 @@ from apps.core.sealed import SealError, seal, secret_hint, unseal
 from apps.core.user_paths import error_text, hide_server_paths
 from apps.quotas.accounts import account_of
 from apps.quotas.storage import storage_charge, storage_check_room
-from apps.quotas.stored import disk_bytes
+from apps.quotas.stored import stored_bytes
 from ml.hub import DownloadProgress, HubError, RepoInspection, RepoSpec, inspect_repo, pull_to_sou
 
 from . import storage
@@ -180,8 +181,10 @@ def model_version_pull_run(*, version_id: int) -> ModelVersion | None:
             version.parameters = sum(_count(info.shape) for info in sou.tensor_infos)
         version.sha256 = _sha256(canonical)
         version.size_bytes = canonical.stat().st_size
+        core_storage.publish(canonical)
         version.status = ModelVersion.Status.READY
     except Exception as exc:  # the version must say what went wrong, whatever it was
+        core_storage.remove_remote(folder)
         remove_tree(folder)
         version.status = ModelVersion.Status.FAILED
         version.error = _failure_text(exc)
@@ -193,13 +196,16 @@ def model_version_pull_run(*, version_id: int) -> ModelVersion | None:
             updated_at=timezone.now())
         if not moved:  # deleted (or finished by another execution) meanwhile
             if not ModelVersion.objects.filter(pk=version.pk).exists():
+                core_storage.remove_remote(folder)
                 remove_tree(folder)
             return version
         if version.status == ModelVersion.Status.READY:
             HubPull.objects.filter(pk=pull.pk).update(bytes_done=pull.bytes_total)
-            storage_charge(account_of(version), disk_bytes(folder), force=True)
+            storage_charge(account_of(version), stored_bytes(folder), force=True)
         notify_user(user_id=version.owner_id,
                     event={"type": "model_version.imported", "id": version.pk, "status": version.status})
+    if not core_storage.is_local():
+        remove_tree(folder)  # this worker's working copy: the bucket holds the version's file
     return version
 
 
