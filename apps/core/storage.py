@@ -273,18 +273,28 @@ def publish(path: Path, *, key: str | None = None) -> None:
 
 
 def publish_tree(folder: Path) -> None:
-    """Stores every file under `folder` at its key, and the folder's manifest (each file's
-    sha256) last, so a reader that finds the manifest finds every file it names. Hidden
-    files (a writer's unfinished ones) stay behind. Nothing to do on the local backend."""
+    """Stores every file under `folder` at its key, then a manifest (each file's sha256) for
+    the folder and for each folder in it (a checkpoint is read on its own), so a reader that
+    finds a manifest finds every file it names. Hidden files (a writer's unfinished ones)
+    stay behind. Nothing to do on the local backend."""
     if is_local():
         return
-    manifest = {}
-    for path in sorted(Path(folder).rglob("*")):
-        relative = path.relative_to(folder).as_posix()
-        if path.is_file() and not path.is_symlink() and not any(p.startswith(".") for p in relative.split("/")):
-            manifest[relative] = file_sha256(path)
+    folder = Path(folder)
+    manifests: dict[Path, dict[str, str]] = {folder: {}}
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            manifests[path] = {}
+        elif path.is_file() and not path.is_symlink():
+            sha256 = file_sha256(path)
             publish(path)
-    manifest_write(folder, manifest)
+            for parent in manifests:  # every folder above it (sorted: parents come first)
+                if parent in path.parents:
+                    manifests[parent][path.relative_to(parent).as_posix()] = sha256
+    for directory, manifest in manifests.items():
+        manifest_write(directory, manifest)
 
 
 def manifest_write(folder: Path, manifest: dict[str, str]) -> None:

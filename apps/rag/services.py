@@ -116,6 +116,7 @@ def document_upload(*, user, collection_id: int, uploaded) -> Document:
     try:
         storage_charge(account_of(collection), stored.size_bytes)  # 413 past the storage quota
         text = extract_text(path, fmt)
+        storage.keep(path)
     except ExtractionError as exc:
         storage.remove_file(path)
         raise ValidationError({"file": [f"{filename}: {exc}"]}) from None
