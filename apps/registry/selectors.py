@@ -108,9 +108,12 @@ def version_sou_key(version: ModelVersion, qtype: str | None = None,
 
 
 def _export_key(version: ModelVersion, qtype: str) -> tuple[str, str]:
+    key = storage.export_key(version.owner_id, version.pk, qtype, "sou")
+    if core_storage.is_local():
+        return key, ""  # the stored file itself is served: nothing is fetched, nothing to check
     sha256 = (ModelExport.objects.filter(model_version=version, qtype=qtype, format=ModelExport.Format.SOU)
               .values_list("sha256", flat=True).first())
-    return storage.export_key(version.owner_id, version.pk, qtype, "sou"), sha256 or ""
+    return key, sha256 or ""
 
 
 def model_resolve(*, user, name: str) -> tuple[ModelVersion, str]:
