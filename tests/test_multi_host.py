@@ -1,8 +1,9 @@
 """Web and workers on hosts that share no disk: daphne, a worker for `default` and `train`, and
 an inference worker, each with its own var folder (its own MEDIA_ROOT and cache), sharing only
-PostgreSQL, Redis and an S3 server (moto). A dataset is uploaded, a tiny model trained,
-registered, exported and asked for a completion, and each step finds its files in the bucket: the
-worker's run folder is even deleted before the checkpoint is registered."""
+PostgreSQL, Redis and an S3 server (moto). A dataset is uploaded, a tiny model trained (its
+checkpoint downloaded from the web host), registered, exported and asked for a completion,
+and each step finds its files in the bucket: the worker's run folder is even deleted before
+the checkpoint is registered."""
 
 from __future__ import annotations
 
@@ -73,6 +74,9 @@ def test_upload_train_register_export_and_chat_with_no_shared_disk(transactional
         assert trained["status"] == "finished", trained.get("error")
         # (the worker's own copy of the run goes: registering must find it in the bucket)
         shutil.rmtree(worker / "media" / "training")
+        artifacts = get(f"/runs/{created['run']}/artifacts/")["results"]
+        weights = next(a for a in artifacts if a["path"] == "checkpoints/last/model.safetensors")
+        weights_bytes = http.get(f"{api}/runs/{created['run']}/artifacts/{weights['id']}/download/", timeout=30).content
 
         # and its checkpoint is registered, exported and asked for a completion
         registered = http.post(f"{api}/model-versions/from-run/",
@@ -89,7 +93,9 @@ def test_upload_train_register_export_and_chat_with_no_shared_disk(transactional
         reply = http.post(f"{url}/v1/completions", timeout=120, json={
             "model": "richard:1.0.0:Q8_0", "max_tokens": 4, "prompt": "Now is"}).json()
 
-    # then every step worked, the export downloads from a short-lived link to the bucket
+    # then every step worked: the web host serves the checkpoint the worker wrote, and the
+    # export downloads from a short-lived link to the bucket
+    assert hashlib.sha256(weights_bytes).hexdigest() == weights["sha256"]
     assert reply.get("usage", {}).get("completion_tokens") == 4, reply
     assert download.status_code == 302 and download.headers["Location"].startswith(s3_server.endpoint_url)
     exported_bytes = requests.get(download.headers["Location"], timeout=30).content
@@ -107,4 +113,4 @@ def test_upload_train_register_export_and_chat_with_no_shared_disk(transactional
     assert not [name for name in inference_files if name.startswith("media/")]
     assert [name for name in inference_files if name.startswith("cache/objects/entries/")
             and name.endswith("/Q8_0.sou")]
-    assert not [name for name in _files(worker) if name.startswith("media/registry/")]
+    assert not [name for name in _files(worker) if name.startswith(("media/registry/", "media/artifacts/"))]

@@ -344,6 +344,14 @@ def copy_tree(source: Path, target: Path) -> None:
                     target_prefix + obj.key[len(prefix):], Config=_transfer_config())
 
 
+def keep_file(path: Path) -> None:
+    """Stores a file received on this machine (under MEDIA_ROOT) at its own key: nothing more
+    to do on the local backend; on S3 it is uploaded and this machine's copy goes."""
+    if not is_local():
+        publish(path)
+        Path(path).unlink(missing_ok=True)
+
+
 def put_bytes(key: str, data: bytes) -> None:
     store = backend()
     if isinstance(store, FileSystemStorage):

@@ -70,14 +70,6 @@ def store_upload(uploaded, destination: Path) -> StoredFile:
     return StoredFile(size_bytes=written, sha256=digest.hexdigest())
 
 
-def keep(path: Path) -> None:
-    """Stores the received file at its key: nothing more on the local backend; uploaded on
-    S3, after which this machine's copy goes (the text extracted from it is in the row)."""
-    if not core_storage.is_local():
-        core_storage.publish(path)
-        path.unlink(missing_ok=True)
-
-
 def remove_file(path: Path) -> None:
     core_storage.remove_remote(path)
     path.unlink(missing_ok=True)
