@@ -651,6 +651,8 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
         # The engine's best spans every execution, as its checkpoint state carries it.
         training_run.best_val_loss = result.best_val_loss
     _checkpoints_to_artifacts(training_run)
+    if not core_storage.is_local():
+        remove_tree(out_dir)  # stored in the bucket, where a later execution fetches it from
     if result.stopped == "cancelled" and quota_error:
         # Stopped at its last checkpoint; it can be resumed once the quota resets.
         return _finish(training_run, Status.FAILED, error=quota_error)

@@ -1,6 +1,6 @@
 """Training runs with files in S3 (a real moto server): an execution stores the run's folder
-in the bucket when it ends, and a later execution on a worker without that folder continues
-from the checkpoint stored there."""
+in the bucket when it ends (keeping no copy), and a later execution on a worker without that
+folder continues from the checkpoint stored there."""
 
 from __future__ import annotations
 
@@ -39,4 +39,6 @@ def test_a_run_resumed_on_another_worker_continues_from_the_stored_checkpoint(
     lines = list(TrainingLogLine.objects.filter(training_run=run).values_list("line", flat=True))
     assert any("resuming from the last checkpoint (attempt 2)" in line for line in lines)
     assert any(key.startswith(f"training/{owner.pk}/{run.pk}/last/") for key in s3_storage.keys())
-    assert (tmp_path / "second" / "media" / "training" / str(owner.pk) / str(run.pk) / "last").is_dir()
+    # and neither worker keeps the run's folder once its execution ended
+    for host in ("first", "second"):
+        assert not [p for p in (tmp_path / host / "media").rglob("training/**/*") if p.is_file()]
