@@ -11,9 +11,15 @@ dropped, so those pages are already resident and what remains is this model's ow
 
     python benchmarks/infer_decode.py --model smol-Q4_0.sou --type Q4_0
     python benchmarks/infer_decode.py --model SmolLM2-135M-Instruct.Q4_1.gguf --type Q4_0
+    python benchmarks/infer_decode.py --model SmolLM2-135M-Instruct.Q4_1.gguf --type Q4_K_M \
+        --llamacpp --no-hf
 
 A .gguf model is imported to a temporary `.sou` of --type first. Greedy decoding ignores the
-end-of-text token so every run writes exactly --tokens tokens.
+end-of-text token so every run writes exactly --tokens tokens. --llamacpp also measures
+llama.cpp's `llama-bench` (same token count and threads, no prompt) on the same type: the GGUF
+is first expanded to F32 by llama-quantize, and both sides quantize from that one source
+(adds "llamacpp_type", "llamacpp_tok_per_s", "llamacpp_file_mb", "vs_llamacpp" = ours /
+theirs, and the load average before the runs).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import resource
 import tempfile
 import time
@@ -35,6 +42,11 @@ from ml.models import build_model, preset_config
 from ml.sou import write_sou
 from ml.sou.convert import export_hf_dir, import_gguf
 from ml.sou.quant import EXPORT_TYPES
+
+try:  # a script run from the repository root, or benchmarks.* imported as a package
+    import llamacpp_tools
+except ImportError:
+    from benchmarks import llamacpp_tools
 
 PROMPT = [{"role": "user", "content": "Write a short story about a lighthouse keeper who "
                                       "finds a message in a bottle."}]
@@ -121,6 +133,10 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=128, help="greedy tokens to generate")
     parser.add_argument("--threads", type=int, default=2, help="torch/kernel threads")
     parser.add_argument("--no-hf", action="store_true", help="skip the transformers comparison")
+    parser.add_argument("--llamacpp", action="store_true",
+                        help="also run llama.cpp's llama-bench on the same type and source")
+    parser.add_argument("--llamacpp-dir", type=Path, default=None,
+                        help="llama-cpp-python sdist or llama.cpp tree (default: fetched to cache)")
     parser.add_argument("--warm", action="store_true",
                         help="run a tiny model first and measure memory from there "
                              "(model_rss_warm_mb instead of model_rss_mb)")
@@ -128,10 +144,17 @@ def main() -> None:
     torch.set_num_threads(args.threads)
 
     with tempfile.TemporaryDirectory() as scratch:
-        path = args.model
+        path, source, theirs = args.model, args.model, {}
+        if args.llamacpp:
+            tools = llamacpp_tools.build(args.llamacpp_dir)
+            source = llamacpp_tools.f32_source(tools, args.model, Path(scratch))
+            theirs = llamacpp_tools.decode_report(tools, source, Path(scratch), args.type,
+                                                  args.tokens, args.threads)
         if path.suffix.lower() == ".gguf":
             path = Path(scratch) / f"model-{args.type}.sou"
-            import_gguf(args.model, path, args.type)
+            import_gguf(source, path, args.type)
+            gc.collect()
+            reset_peak_rss()  # an F32 source's import is not the model's memory
         base_rss_mb = current_rss_mb()
         if args.warm:
             warm_runtime(Path(scratch), args.type)
@@ -154,6 +177,9 @@ def main() -> None:
             "file_mb": round(path.stat().st_size / 2**20, 1),
             "kv_cache_mb": round(kv_cache_mb, 1),
             "hf_tok_per_s": None if hf_tok_per_s is None else round(hf_tok_per_s, 2),
+            **theirs,
+            **({"vs_llamacpp": round(tok_per_s / theirs["llamacpp_tok_per_s"], 3),
+                "load_avg_1m": round(os.getloadavg()[0], 2)} if theirs else {}),
         }))
 
 

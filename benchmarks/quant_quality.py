@@ -8,12 +8,18 @@ line: {"tokens", "window", "types": {T: {"ppl", "ppl_vs_f32_pct", "mean_kl"}}}.
 each type is imported from it into a temporary file and loaded the way the engine loads it
 (block-typed linears stay quantized). Windows of --window tokens are scored independently,
 so these are whole-window (prefill-path) numbers.
+
+--llamacpp (with a .gguf --model) puts llama.cpp's `llama-perplexity` beside each type: the
+GGUF is expanded to F32 by llama-quantize, both sides quantize from that one file, and both
+score the same text the way llama-perplexity does (windows of --window tokens, the second
+half of each scored), adding "llamacpp_type", "llamacpp_ppl" and "ppl_vs_llamacpp_pct".
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -24,6 +30,11 @@ from tokenizers import Tokenizer
 from ml.infer.loader import load_model
 from ml.sou import read_sou
 from ml.sou.convert import import_model
+
+try:  # a script run from the repository root, or benchmarks.* imported as a package
+    import llamacpp_tools
+except ImportError:
+    from benchmarks import llamacpp_tools
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "shakespeare.txt"
 
@@ -37,6 +48,10 @@ def main() -> None:
     parser.add_argument("--chars", type=int, default=100_000, help="score the last N characters")
     parser.add_argument("--window", type=int, default=512, help="tokens per scored window")
     parser.add_argument("--threads", type=int, default=2, help="torch/kernel threads")
+    parser.add_argument("--llamacpp", action="store_true",
+                        help="score llama.cpp's quantizations of the same source beside ours")
+    parser.add_argument("--llamacpp-dir", type=Path, default=None,
+                        help="llama-cpp-python sdist or llama.cpp tree (default: fetched to cache)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     types = [t.strip() for t in args.types.split(",")]
@@ -45,10 +60,22 @@ def main() -> None:
 
     text = args.data.read_text(encoding="utf-8")[-args.chars:]
     with tempfile.TemporaryDirectory() as scratch:
-        models, tokenizer = {}, None
+        models, tokenizer, source, theirs = {}, None, args.model, {}
+        if args.llamacpp:
+            tools = llamacpp_tools.build(args.llamacpp_dir)
+            source = llamacpp_tools.f32_source(tools, args.model, Path(scratch))
+            text_file = Path(scratch) / "scored.txt"
+            text_file.write_text(text, encoding="utf-8")
+            for qtype in types:
+                their_type = llamacpp_tools.LLAMACPP_TYPES[qtype]
+                model = llamacpp_tools.quantize(tools, source, Path(scratch) / f"lcpp-{their_type}.gguf",
+                                                their_type, args.threads)
+                theirs[qtype] = (their_type, llamacpp_tools.perplexity(
+                    tools, model, text_file, args.window, args.threads))
+                model.unlink()
         for qtype in types:
             path = Path(scratch) / f"model-{qtype}.sou"
-            import_model(args.model, path, qtype)
+            import_model(source, path, qtype)
             sou = read_sou(path)
             tokenizer = tokenizer or Tokenizer.from_str(sou.tokenizer_json)
             models[qtype] = load_model(sou, torch.device("cpu"), torch.float32)
@@ -57,12 +84,11 @@ def main() -> None:
         kl = dict.fromkeys(types, 0.0)
         scored = 0
         with torch.inference_mode():
-            for start in range(0, len(ids) - 1, args.window):
-                window = ids[start:start + args.window + 1]
-                inputs, targets = window[:-1].unsqueeze(0), window[1:]  # (1, T), (T,)
+            for inputs, targets, first in windows(ids, args.window, args.llamacpp):
                 reference = None
                 for qtype in types:
-                    logp = F.log_softmax(models[qtype](inputs)[0].float(), dim=-1)  # (T, V)
+                    logits = models[qtype](inputs)[0, first:].float()
+                    logp = F.log_softmax(logits, dim=-1)  # (T, V)
                     nll[qtype] += float(-logp.gather(1, targets[:, None]).sum())
                     if reference is None:
                         reference = logp
@@ -76,7 +102,27 @@ def main() -> None:
         report[qtype] = {"ppl": round(ppl, 4),
                          "ppl_vs_f32_pct": round(100 * (ppl / f32_ppl - 1), 3),
                          "mean_kl": round(kl[qtype] / scored, 6)}
-    print(json.dumps({"tokens": scored, "window": args.window, "types": report}))
+        if qtype in theirs:
+            their_type, their_ppl = theirs[qtype]
+            report[qtype].update(llamacpp_type=their_type, llamacpp_ppl=round(their_ppl, 4),
+                                 ppl_vs_llamacpp_pct=round(100 * (ppl / their_ppl - 1), 3))
+    extra = {"load_avg_1m": round(os.getloadavg()[0], 2)} if theirs else {}
+    print(json.dumps({"tokens": scored, "window": args.window, "types": report, **extra}))
+
+
+def windows(ids: torch.Tensor, window: int, like_llamacpp: bool):
+    """(inputs (1, T), targets (S,), first scored position) per window. Ours: consecutive
+    windows of `window` inputs, every position scored. llama-perplexity's: whole windows only,
+    each scored from its middle on (the first half is context)."""
+    if not like_llamacpp:
+        for start in range(0, len(ids) - 1, window):
+            chunk = ids[start:start + window + 1]
+            yield chunk[:-1].unsqueeze(0), chunk[1:], 0
+        return
+    first = window // 2
+    for start in range(0, len(ids) // window * window, window):
+        chunk = ids[start:start + window]
+        yield chunk[:-1].unsqueeze(0), chunk[first + 1:], first
 
 
 if __name__ == "__main__":

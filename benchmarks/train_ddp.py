@@ -6,7 +6,7 @@ on ../shared/data/shakespeare.txt: once in one process with grad_accum=2 and all
 once as 2 processes with grad_accum=1 and an equal share of the threads each. Prints one JSON
 line:
 
-    {"iters", "tokens", "threads", "one": {"tokens_per_s", "val_loss"},
+    {"iters", "tokens", "threads", "one_threads", "one": {"tokens_per_s", "val_loss"},
      "two": {"tokens_per_s", "val_loss"}, "ratio", "val_loss_delta"}
 
 tokens_per_s counts training steps only (tokens / train_seconds, evaluation and checkpoints
@@ -60,13 +60,17 @@ def main() -> None:
     parser.add_argument("--iters", type=int, default=300)
     parser.add_argument("--eval-iters", type=int, default=50)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--one-threads", type=int, default=0,
+                        help="threads of the one process (default --threads): 1 tells thread "
+                        "contention on a loaded machine from the gain of a second process")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        one = run(Path(tmp) / "one", args.iters, args.eval_iters, 1, args.threads)
+        one = run(Path(tmp) / "one", args.iters, args.eval_iters, 1, args.one_threads or args.threads)
         two = run(Path(tmp) / "two", args.iters, args.eval_iters, 2, args.threads)
     assert one.pop("tokens") == (tokens := two.pop("tokens")), "the runs trained on different tokens"
     print(json.dumps({
-        "iters": args.iters, "tokens": tokens, "threads": args.threads, "one": one, "two": two,
+        "iters": args.iters, "tokens": tokens, "threads": args.threads,
+        "one_threads": args.one_threads or args.threads, "one": one, "two": two,
         "ratio": round(two["tokens_per_s"] / one["tokens_per_s"], 3),
         "val_loss_delta": round(two["val_loss"] - one["val_loss"], 5),
     }))

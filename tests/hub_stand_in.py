@@ -40,6 +40,7 @@ class StandInRepo:
     folder: Path
     license: str = "apache-2.0"
     token: str | None = None  # set: the repo is gated and this token may read it
+    names_commit: bool = True  # False: model info without its "sha", as some mirrors answer
 
     @property
     def commit(self) -> str:
@@ -99,8 +100,8 @@ class StandIn:
             if name.endswith(LFS_SUFFIXES):
                 entry["lfs"] = {"size": size, "sha256": self.sha256(path), "pointerSize": 134}
             siblings.append(entry)
-        return {"_id": repo.commit[:24], "id": repo.repo_id, "modelId": repo.repo_id, "sha": repo.commit,
-                "private": False, "gated": "manual" if repo.token else False, "disabled": False,
+        return {"_id": repo.commit[:24], "id": repo.repo_id, "modelId": repo.repo_id,
+                **({"sha": repo.commit} if repo.names_commit else {}), "private": False, "gated": "manual" if repo.token else False, "disabled": False,
                 "tags": [], "cardData": {"license": repo.license}, "siblings": siblings}
 
 

@@ -1,7 +1,8 @@
 """The inference worker's services: a chat reply (build the prompt, stream it to the
 conversation's sockets through the process's relay, store the message once when it ends) and an OpenAI-compatible
-completion (stream it to the waiting HTTP request's reply list). Both release their quota
-lease when they end, however they end."""
+completion (stream it to the waiting HTTP request's reply list), from a local model or a
+remote endpoint's (apps.endpoints). Both release their quota lease when they end, however
+they end."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from rest_framework.exceptions import APIException, NotFound
 from apps.core.access import access_queryset
 from apps.endpoints.client import RemoteError
 from apps.endpoints.generation import estimate_tokens, remote_generate, remote_sampling
+from apps.endpoints.models import RemoteEndpoint
 from apps.personalities.loader import personality_version_load
 from apps.personalities.selectors import personality_version_get
 from apps.registry.models import ModelVersion
@@ -143,10 +145,8 @@ def _fail(reply: Message, message: str, *, partial: str = "") -> list[dict]:
     return []
 
 
-def _remote_endpoint(context: ReplyContext):
+def _remote_endpoint(context: ReplyContext) -> RemoteEndpoint:
     """The conversation's endpoint, still its owner's; NotFound once it was deleted."""
-    from apps.endpoints.models import RemoteEndpoint
-
     conversation = context.conversation
     endpoint = RemoteEndpoint.objects.filter(pk=conversation.remote_endpoint_id,
                                              owner_id=conversation.owner_id).first()
@@ -155,7 +155,7 @@ def _remote_endpoint(context: ReplyContext):
     return endpoint
 
 
-def remote_reply(endpoint, model: str, plan: Plan, reply: Message, live: Reply) -> GenerationResult:
+def remote_reply(endpoint: RemoteEndpoint, model: str, plan: Plan, reply: Message, live: Reply) -> GenerationResult:
     """A reply streamed from a remote model through the relay, as a local one is."""
     sampling = dict(plan.sampling)
     max_tokens = sampling.pop("max_tokens")
@@ -320,8 +320,6 @@ def _record_completion(payload: dict, result: GenerationResult | None, error: Ex
 def _remote_completion(user, payload: dict, lease: Lease | None) -> GenerationResult:
     """Stream a /v1 chat completion by a remote model to the request's reply list, with the
     same events a local one sends (its personality and sources in the system message)."""
-    from apps.endpoints.models import RemoteEndpoint
-
     request_id, stop_id = payload["request_id"], api_generation_id(payload["request_id"])
     endpoint = RemoteEndpoint.objects.filter(pk=payload["remote_endpoint_id"], owner=user).first()
     if endpoint is None:

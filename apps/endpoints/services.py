@@ -34,14 +34,28 @@ def _check_name(*, user, name: str, exclude: int | None = None) -> str:
     return name
 
 
+def _printable(text: str) -> bool:
+    """No spaces or control characters: what a URL or a header value may carry as it is."""
+    return all(0x21 <= ord(char) <= 0x7E for char in text)
+
+
 def _check_base_url(base_url: str) -> str:
     """The base URL without a trailing slash, once apps.core.outbound accepts it."""
     base_url = base_url.strip().rstrip("/")
+    if not _printable(base_url):
+        raise ValidationError({"base_url": ["use an http(s) URL without spaces or non-ASCII characters "
+                                            "(percent-encode them)"]})
     try:
         outbound_check(base_url)
     except OutboundError as exc:
         raise ValidationError({"base_url": [str(exc)]}) from None
     return base_url
+
+
+def _check_key(api_key: str) -> str:
+    if not _printable(api_key):
+        raise ValidationError({"api_key": ["paste the key as the server gave it: printable ASCII, no spaces"]})
+    return api_key
 
 
 def _fetched(base_url: str, api_key: str) -> list[str]:
@@ -62,6 +76,7 @@ def endpoint_create(*, user, name: str, base_url: str, api_key: str = "") -> Rem
     remote is asked)."""
     _check_count(user)
     name = _check_name(user=user, name=name)
+    _check_key(api_key)
     base_url = _check_base_url(base_url)
     models = _fetched(base_url, api_key)
     with transaction.atomic():
@@ -81,7 +96,7 @@ def endpoint_update(*, user, endpoint_id: int, **changes) -> RemoteEndpoint:
         fields["name"] = _check_name(user=user, name=changes["name"], exclude=endpoint.pk)
     if "base_url" in changes or "api_key" in changes:
         base_url = _check_base_url(changes.get("base_url", endpoint.base_url))
-        api_key = changes["api_key"] if "api_key" in changes else endpoint_key(endpoint)
+        api_key = _check_key(changes["api_key"]) if "api_key" in changes else endpoint_key(endpoint)
         fields.update(base_url=base_url, model_ids=_fetched(base_url, api_key), models_fetched_at=timezone.now(),
                       last_error="")
         if "api_key" in changes:

@@ -19,7 +19,7 @@ from apps.core.storage import remove_remote
 
 from .accounts import account_of
 from .storage import storage_release
-from .stored import STORED_KINDS, stored_bytes
+from .stored import STORED_KINDS, StoredKind, stored_bytes
 
 _PENDING = "_storage_released"  # what the row's deletion gives back, between the two signals
 
@@ -32,12 +32,13 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _deleting(sender, instance, path_of, **kwargs) -> None:
+def _deleting(sender, instance, kind: StoredKind, **kwargs) -> None:
     if not sender._default_manager.select_for_update().filter(pk=instance.pk).exists():
         return  # another deletion took it first and gave its bytes back
-    path = path_of(instance)
+    path = kind.path(instance)
     if path is not None:
-        setattr(instance, _PENDING, (account_of(instance), path, stored_bytes(path)))
+        charged = kind.charged(instance) if kind.charged is not None else None
+        setattr(instance, _PENDING, (account_of(instance), path, stored_bytes(path) if charged is None else charged))
 
 
 def _deleted(sender, instance, **kwargs) -> None:
@@ -53,8 +54,8 @@ def connect() -> None:
     for kind in STORED_KINDS:
         model = global_apps.get_model(kind.label)
 
-        def deleting(sender, instance, _path=kind.path, **kwargs):
-            _deleting(sender, instance, _path, **kwargs)
+        def deleting(sender, instance, _kind=kind, **kwargs):
+            _deleting(sender, instance, _kind, **kwargs)
 
         pre_delete.connect(deleting, sender=model, weak=False, dispatch_uid=f"quotas-release-{kind.label}")
         post_delete.connect(_deleted, sender=model, dispatch_uid=f"quotas-released-{kind.label}")

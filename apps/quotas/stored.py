@@ -26,6 +26,14 @@ def _model_version(v) -> Path:
     return version_dir(v.owner_id, v.pk)
 
 
+def _model_version_charged(v) -> int | None:
+    from apps.registry.models import HubPull, ModelVersion
+
+    # A hub pull in progress was charged its reservation, whatever has arrived so far.
+    return (HubPull.objects.filter(model_version_id=v.pk, model_version__status=ModelVersion.Status.IMPORTING)
+            .values_list("bytes_charged", flat=True).first())
+
+
 def _run_artifacts(r) -> Path:
     from apps.experiments.storage import run_dir
 
@@ -63,13 +71,16 @@ class StoredKind:
     label: str  # "app_label.Model"
     path: Callable[[models.Model], Path | None]  # the row's file or folder (None: it has none)
     related: tuple[str, ...] = ()  # select_related for `path` and the account
+    # What the row was charged while its files are still being written, read under the row's
+    # lock (None: its files are measured): a delete gives back exactly that.
+    charged: Callable[[models.Model], int | None] | None = None
 
 
 # Chat and arena preference exports are dataset versions; exports of a model version live in
 # its folder; a personality application's work folder becomes a model version.
 STORED_KINDS = (
     StoredKind("datasets.DatasetVersion", _dataset_version, ("dataset",)),
-    StoredKind("registry.ModelVersion", _model_version, ("registered_model",)),
+    StoredKind("registry.ModelVersion", _model_version, ("registered_model",), _model_version_charged),
     StoredKind("experiments.Run", _run_artifacts, ("experiment",)),
     StoredKind("training.TrainingRun", _training_run, ("run__experiment",)),
     StoredKind("rag.Document", _document, ("collection",)),

@@ -1,8 +1,9 @@
-"""Staff views of registered models, versions, stage history and exports."""
+"""Staff views of registered models, versions, stage history, exports, hub pulls and users'
+hub tokens (whose sealed token is never shown or edited here, only its hint)."""
 
 from django.contrib import admin
 
-from .models import ModelExport, ModelVersion, RegisteredModel, StageTransition
+from .models import HubPull, HubToken, ModelExport, ModelVersion, RegisteredModel, StageTransition
 
 
 @admin.register(RegisteredModel)
@@ -29,3 +30,22 @@ class StageTransitionAdmin(admin.ModelAdmin):
 @admin.register(ModelExport)
 class ModelExportAdmin(admin.ModelAdmin):
     list_display = ["model_version", "qtype", "format", "status", "size_bytes"]
+
+
+@admin.register(HubPull)
+class HubPullAdmin(admin.ModelAdmin):
+    list_display = ["model_version", "repo_id", "filename", "commit_sha", "bytes_done", "bytes_total"]
+    list_select_related = ["model_version__registered_model"]
+    search_fields = ["repo_id"]
+    # What a pull fetched and from where: its task reads these, so they are not edited here.
+    readonly_fields = ["model_version", "endpoint", "repo_id", "revision", "filename", "commit_sha", "license",
+                       "bytes_done", "bytes_total"]
+
+
+@admin.register(HubToken)
+class HubTokenAdmin(admin.ModelAdmin):
+    list_display = ["user", "hint", "updated_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__email"]
+    exclude = ["sealed"]
+    readonly_fields = ["user", "hint"]

@@ -12,8 +12,7 @@ from apps.core.schema import ErrorResponse
 
 from . import hub_services
 from .apis import BUMPS, VersionOutput
-from .models import HubToken
-from .selectors import model_version_get
+from .selectors import hub_token_get, model_version_get
 
 
 class HubTokenOutput(serializers.Serializer):
@@ -26,7 +25,7 @@ class HubTokenOutput(serializers.Serializer):
 
 
 def _token_state(user) -> dict:
-    row = HubToken.objects.filter(user=user).first()
+    row = hub_token_get(user=user)
     return {"has_token": row is not None, "hint": row.hint if row else "", "updated_at": row.updated_at if row else None}
 
 

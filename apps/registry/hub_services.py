@@ -9,6 +9,7 @@ URL, so no user input decides where the server connects."""
 from __future__ import annotations
 
 import time
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,15 +20,17 @@ from rest_framework.exceptions import APIException
 from apps.core import storage as core_storage
 from apps.core.access import Action, access_get
 from apps.core.files import remove_tree
+from apps.core.leases import heartbeat
 from apps.core.notifications import notify_user
 from apps.core.sealed import SealError, seal, secret_hint, unseal
 from apps.core.user_paths import error_text, hide_server_paths
 from apps.quotas.accounts import account_of
-from apps.quotas.storage import storage_charge, storage_check_room
+from apps.quotas.storage import storage_charge
 from apps.quotas.stored import stored_bytes
 from ml.hub import DownloadProgress, HubError, RepoInspection, RepoSpec, inspect_repo, pull_to_sou
 
 from . import storage
+from .import_lease import HEARTBEAT_EVERY_S, attempts_spent, import_finish, import_take
 from .models import HubPull, HubToken, ModelVersion, RegisteredModel
 
 PROGRESS_EVERY_S = 0.5  # progress written and sent at most this often
@@ -110,10 +113,12 @@ def model_version_pull(*, user, model_id: int, repo_id: str, revision: str = "ma
         found.require_pullable()
     except HubError as exc:
         raise _asked(exc) from None
-    # The model file takes about what is downloaded (more for a quantized GGUF made F32): a
-    # pull that cannot fit the account's storage is refused (413) before it starts.
-    storage_check_room(account_of(RegisteredModel.objects.get(pk=model_id)), needed_bytes=found.total_bytes)
+    # The downloads and the converted file (a quantized GGUF made F32 takes several times its
+    # download) are reserved from the account's storage before the pull starts: one
+    # conditional UPDATE, so two pulls at once cannot both pass on the same free space (413).
+    reserved = found.total_bytes + found.converted_bytes
     with transaction.atomic():
+        storage_charge(account_of(RegisteredModel.objects.get(pk=model_id)), reserved)
         version = _new_version(
             user=user, name=None, model_id=model_id, bump=bump, source=ModelVersion.Source.HUB,
             description=description or f"{found.repo_id}" + (f" ({found.filename})" if found.filename else ""),
@@ -121,7 +126,7 @@ def model_version_pull(*, user, model_id: int, repo_id: str, revision: str = "ma
         HubPull.objects.create(
             model_version=version, endpoint=settings.SLOUGHGPT_HUB_ENDPOINT, repo_id=found.repo_id,
             revision=found.revision, filename=found.filename, commit_sha=found.commit_sha,
-            license=found.license[:200], bytes_total=found.total_bytes,
+            license=found.license[:200], bytes_total=found.total_bytes, bytes_charged=reserved,
         )
         transaction.on_commit(lambda: model_version_pull_task.delay(version.pk))
     return version
@@ -153,55 +158,76 @@ class _Reporter:
         return not ModelVersion.objects.filter(pk=self.version.pk, status=ModelVersion.Status.IMPORTING).exists()
 
 
-def model_version_pull_run(*, version_id: int) -> ModelVersion | None:
+def model_version_pull_run(*, version_id: int, execution_id: str = "") -> ModelVersion | None:
     """Downloads and converts a pulled version. Idempotent by version id: a version no longer
-    importing is left alone, and a redelivered pull continues the downloads an earlier one
-    left in the version's folder. On failure the folder is removed and the version says why."""
+    importing, or held by another live execution, is left alone; a redelivered pull continues
+    the downloads an earlier one left in the version's folder, and fails after
+    IMPORT_ATTEMPTS executions that never finished (import_lease.py). On failure the folder is
+    removed, its reservation given back, and the version says why. `execution_id` is the
+    task's id (a direct call gets a fresh one)."""
+    execution_id = execution_id or uuid.uuid4().hex
+    version = import_take(version_id=version_id, execution_id=execution_id)
+    if version is None:
+        return ModelVersion.objects.filter(pk=version_id).first()
+    if spent := attempts_spent(version):
+        return _pull_finish(version, execution_id, failure=spent)
+    with heartbeat(ModelVersion, version.pk, execution_id, every_s=HEARTBEAT_EVERY_S):
+        try:
+            _pull_files(version)
+        except Exception as exc:  # the version must say what went wrong, whatever it was
+            return _pull_finish(version, execution_id, failure=_failure_text(exc))
+    return _pull_finish(version, execution_id)
+
+
+def _pull_files(version: ModelVersion) -> None:
+    """Downloads and converts into the version's canonical file; fills in what it found."""
     from ml.sou import read_sou
 
     from .services import _count, _sha256
 
-    version = ModelVersion.objects.select_related("hub_pull").filter(pk=version_id).first()
-    if version is None or version.status != ModelVersion.Status.IMPORTING:
-        return version
-    pull = version.hub_pull
-    folder = storage.version_dir(version.owner_id, version.pk)
+    pull = HubPull.objects.get(model_version_id=version.pk)
     canonical = storage.canonical_sou(version.owner_id, version.pk)
     work = storage.source_dir(version.owner_id, version.pk) / "hub"
     reporter = _Reporter(version)
-    try:
-        # Pinned to the commit inspected when the pull was asked for.
-        spec = _spec(user_id=version.owner_id, repo_id=pull.repo_id, revision=pull.commit_sha,
-                     filename=pull.filename, endpoint=pull.endpoint)
-        pull_to_sou(spec, canonical, work, max_bytes=settings.SLOUGHGPT_HUB_MAX_BYTES,
-                    on_progress=reporter.on_progress, should_stop=reporter.should_stop)
-        remove_tree(work)  # the .sou holds everything; the downloads are not kept
-        with read_sou(canonical) as sou:
-            version.architecture = sou.config
-            version.parameters = sum(_count(info.shape) for info in sou.tensor_infos)
-        version.sha256 = _sha256(canonical)
-        version.size_bytes = canonical.stat().st_size
-        core_storage.publish(canonical)
-        version.status = ModelVersion.Status.READY
-    except Exception as exc:  # the version must say what went wrong, whatever it was
-        core_storage.remove_remote(folder)
-        remove_tree(folder)
-        version.status = ModelVersion.Status.FAILED
-        version.error = _failure_text(exc)
+    # Pinned to the commit inspected when the pull was asked for.
+    spec = _spec(user_id=version.owner_id, repo_id=pull.repo_id, revision=pull.commit_sha,
+                 filename=pull.filename, endpoint=pull.endpoint)
+    pull_to_sou(spec, canonical, work, max_bytes=settings.SLOUGHGPT_HUB_MAX_BYTES,
+                on_progress=reporter.on_progress, should_stop=reporter.should_stop)
+    remove_tree(work)  # the .sou holds everything; the downloads are not kept
+    with read_sou(canonical) as sou:
+        version.architecture = sou.config
+        version.parameters = sum(_count(info.shape) for info in sou.tensor_infos)
+    version.sha256 = _sha256(canonical)
+    version.size_bytes = canonical.stat().st_size
+    core_storage.publish(canonical)
+
+
+def _pull_finish(version: ModelVersion, execution_id: str, failure: str = "") -> ModelVersion:
+    """Moves the version to ready (charging its file instead of the reservation) or failed
+    (removing its folder and giving the reservation back), if this execution still holds it.
+    A version deleted meanwhile gave its reservation back with its row; its folder goes."""
+    folder = storage.version_dir(version.owner_id, version.pk)
+    version.status = ModelVersion.Status.FAILED if failure else ModelVersion.Status.READY
+    version.error = failure
     with transaction.atomic():
-        # Only the execution that moves it out of importing saves it (and charges its file).
-        moved = ModelVersion.objects.filter(pk=version.pk, status=ModelVersion.Status.IMPORTING).update(
-            status=version.status, error=version.error, architecture=version.architecture,
+        moved = import_finish(
+            version, execution_id, status=version.status, error=version.error, architecture=version.architecture,
             parameters=version.parameters, sha256=version.sha256, size_bytes=version.size_bytes,
             updated_at=timezone.now())
-        if not moved:  # deleted (or finished by another execution) meanwhile
+        if not moved:  # deleted, or finished by another execution meanwhile: its files are not ours
             if not ModelVersion.objects.filter(pk=version.pk).exists():
                 core_storage.remove_remote(folder)
                 remove_tree(folder)
-            return version
-        if version.status == ModelVersion.Status.READY:
-            HubPull.objects.filter(pk=pull.pk).update(bytes_done=pull.bytes_total)
-            storage_charge(account_of(version), stored_bytes(folder), force=True)
+            return ModelVersion.objects.filter(pk=version.pk).first() or version
+        pull = HubPull.objects.select_for_update().get(model_version_id=version.pk)
+        if failure:
+            core_storage.remove_remote(folder)
+            remove_tree(folder)
+        kept = stored_bytes(folder)  # the model file when ready; nothing when failed
+        storage_charge(account_of(version), kept - pull.bytes_charged, force=True)
+        HubPull.objects.filter(pk=pull.pk).update(
+            bytes_charged=kept, **({} if failure else {"bytes_done": pull.bytes_total}))
         notify_user(user_id=version.owner_id,
                     event={"type": "model_version.imported", "id": version.pk, "status": version.status})
     if not core_storage.is_local():

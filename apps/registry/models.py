@@ -88,6 +88,11 @@ class ModelVersion(OwnedModel):
     # sha256 of the canonical full-precision .sou this version is stored as.
     sha256 = models.CharField(max_length=64, blank=True)
     size_bytes = models.BigIntegerField(null=True, blank=True)
+    # The import's (or pull's) task: one live execution at a time (apps.core.leases), and the
+    # executions started, so one that keeps killing its worker fails after a few.
+    attempts = models.PositiveIntegerField(default=0)
+    lease_owner = models.CharField(max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-major", "-minor", "-patch"]
@@ -174,6 +179,10 @@ class HubPull(models.Model):
     license = models.CharField(max_length=200, blank=True)
     bytes_done = models.BigIntegerField(default=0)
     bytes_total = models.BigIntegerField(default=0)
+    # What the account is charged for the version's files: the download and the converted
+    # file's estimate, reserved when the pull is asked for; the file's own size once ready.
+    # Deleting the version mid-pull gives back this, not whatever has arrived so far.
+    bytes_charged = models.BigIntegerField(default=0)
 
 
 class HubToken(models.Model):

@@ -15,7 +15,7 @@ from apps.core import storage as core_storage
 from apps.core.access import Action, access_annotate, access_get, access_queryset, access_scope
 
 from . import storage
-from .models import ModelExport, ModelVersion, RegisteredModel, Stage
+from .models import HubToken, ModelExport, ModelVersion, RegisteredModel, Stage
 
 # A LoRA run's adapter weights in its checkpoint (ml.train.checkpoint).
 ADAPTER_FILE = "adapter.safetensors"
@@ -162,3 +162,8 @@ def served_model_names(*, user) -> list[dict]:
             if _serves(export):
                 names.append({"id": f"{base}:{export.qtype}", "created": export.created_at, "version": version})
     return names
+
+
+def hub_token_get(*, user) -> HubToken | None:
+    """The user's own hub token row (sealed; callers show only its hint), or None."""
+    return HubToken.objects.filter(user=user).first()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import uuid
 from pathlib import Path
 from typing import BinaryIO
 
@@ -21,6 +22,7 @@ from apps.core import storage as core_storage
 from apps.core.access import Action, access_check, access_get
 from apps.core.archives import ArchiveError, extract_zip_safely
 from apps.core.files import remove_tree
+from apps.core.leases import heartbeat
 from apps.core.notifications import notify_user
 from apps.core.user_paths import error_text, plain_filename
 from apps.quotas.accounts import account_of
@@ -30,7 +32,7 @@ from apps.teams.audit import audit_record
 from apps.training.models import TrainingRun
 from apps.training.storage import training_run_dir
 
-from . import personality_gate, storage
+from . import import_lease, personality_gate, storage
 from .models import ModelExport, ModelVersion, RegisteredModel, Stage, StageTransition
 
 Source = ModelVersion.Source
@@ -356,21 +358,48 @@ def _sha256(path: Path) -> str:
     return core_storage.file_sha256(path)
 
 
-def model_version_import(*, version_id: int) -> ModelVersion:
+def model_version_import(*, version_id: int, execution_id: str = "") -> ModelVersion:
     """Turns the version's source into its canonical `.sou`. Idempotent: a version that is
-    no longer importing is left alone."""
-    from ml.sou import read_sou
-    from ml.sou.convert import import_model
-
-    version = ModelVersion.objects.get(pk=version_id)
-    if version.status != ModelVersion.Status.IMPORTING:
-        return version
-    canonical = storage.canonical_sou(version.owner_id, version.pk)
-    canonical.parent.mkdir(parents=True, exist_ok=True)
+    no longer importing, or that another live execution holds, is left alone; one whose
+    executions keep dying fails after IMPORT_ATTEMPTS (import_lease.py). `execution_id` is
+    the task's id (a direct call gets a fresh one)."""
+    execution_id = execution_id or uuid.uuid4().hex
+    version = import_lease.import_take(version_id=version_id, execution_id=execution_id)
+    if version is None:
+        return ModelVersion.objects.get(pk=version_id)
     # What the import adds to the version's folder: the canonical file and an extracted
     # Hugging Face upload. A redelivered import overwrites what an earlier one wrote.
     folder = storage.version_dir(version.owner_id, version.pk)
     before = stored_bytes(folder)
+    if spent := import_lease.attempts_spent(version):
+        version.status, version.error = ModelVersion.Status.FAILED, spent
+    else:
+        with heartbeat(ModelVersion, version.pk, execution_id, every_s=import_lease.HEARTBEAT_EVERY_S):
+            _import_files(version)
+    with transaction.atomic():
+        if not import_lease.import_finish(version, execution_id, status=version.status, error=version.error,
+                             architecture=version.architecture, parameters=version.parameters,
+                             sha256=version.sha256, size_bytes=version.size_bytes, updated_at=timezone.now()):
+            return ModelVersion.objects.filter(pk=version.pk).first() or version
+        # What it stored counts against the model's account once written.
+        storage_charge(account_of(version), stored_bytes(folder) - before, force=True)
+        notify_user(
+            user_id=version.owner_id,
+            event={"type": "model_version.imported", "id": version.pk, "status": version.status},
+        )
+    if not core_storage.is_local():
+        remove_tree(folder)  # this worker's working copies: the bucket holds what stays
+    return version
+
+
+def _import_files(version: ModelVersion) -> None:
+    """Writes the canonical file and fills in the version's status and what it found (or the
+    reason it failed)."""
+    from ml.sou import read_sou
+    from ml.sou.convert import import_model
+
+    canonical = storage.canonical_sou(version.owner_id, version.pk)
+    canonical.parent.mkdir(parents=True, exist_ok=True)
     try:
         source = _import_source(version)
         if version.source == Source.SOU_UPLOAD:
@@ -389,17 +418,6 @@ def model_version_import(*, version_id: int) -> ModelVersion:
     except Exception as exc:  # the version must say what went wrong, whatever it was
         version.status = ModelVersion.Status.FAILED
         version.error = error_text(exc)
-    # What it stored counts against the model's account once written.
-    storage_charge(account_of(version), stored_bytes(folder) - before, force=True)
-    if not core_storage.is_local():
-        remove_tree(folder)  # this worker's working copies: the bucket holds what stays
-    with transaction.atomic():
-        version.save()
-        notify_user(
-            user_id=version.owner_id,
-            event={"type": "model_version.imported", "id": version.pk, "status": version.status},
-        )
-    return version
 
 
 def _count(shape) -> int:
@@ -504,7 +522,7 @@ def _check_gguf_exportable(version: ModelVersion) -> None:
     try:
         with read_sou(storage.canonical_fetched(version)) as sou:
             check_exportable(sou.config, sou.tokenizer_json)
-    except GGUFExportError as exc:
+    except (GGUFExportError, ValueError) as exc:  # ValueError: a config value of the wrong kind
         raise ValidationError({"format": [str(exc)]}) from None
     except (OSError, SouFormatError, file_cache.CacheError):
         raise ValidationError({"version": ["the version's model file cannot be read"]}) from None
@@ -542,7 +560,8 @@ def model_export_run(*, export_id: int) -> ModelExport:
         if personality is not None:
             export.report["personality"] = personality
         if gguf:
-            written = export_gguf(measured, target)
+            # Named after the registered model, not the file (exports/Q8_0.gguf).
+            written = export_gguf(measured, target, name=f"{version.registered_model.name}-{version.version}")
             export.report.update({
                 "size_bytes": target.stat().st_size,
                 "sou_size_bytes": export.report["size_bytes"],

@@ -5,11 +5,13 @@ workers."""
 from celery import shared_task
 
 
-@shared_task(name="registry.model_version_import_task")
-def model_version_import_task(version_id: int) -> str:
+# Imports and pulls take their version's lease as their task id: a redelivered message keeps
+# it, so it takes over its own lease and counts one more attempt (import_lease.py).
+@shared_task(bind=True, name="registry.model_version_import_task")
+def model_version_import_task(self, version_id: int) -> str:
     from .services import model_version_import
 
-    return model_version_import(version_id=version_id).status
+    return model_version_import(version_id=version_id, execution_id=self.request.id or "eager").status
 
 
 @shared_task(name="registry.model_export_task")
@@ -26,9 +28,9 @@ def model_evaluation_task(run_id: int) -> str:
     return model_evaluation_run(run_id=run_id)
 
 
-@shared_task(name="registry.model_version_pull_task")
-def model_version_pull_task(version_id: int) -> str:
+@shared_task(bind=True, name="registry.model_version_pull_task")
+def model_version_pull_task(self, version_id: int) -> str:
     from .hub_services import model_version_pull_run
 
-    version = model_version_pull_run(version_id=version_id)
+    version = model_version_pull_run(version_id=version_id, execution_id=self.request.id or "eager")
     return version.status if version is not None else "gone"

@@ -67,11 +67,19 @@ def _fetch_rest(spec: RepoSpec, commit: str, file: HubFile, partial: Path,
         mode = "ab" if offset and response.status_code == 206 else "wb"
         if mode == "wb" and offset:
             on_chunk(-offset)  # the server sent the whole file again
+        have = offset if mode == "ab" else 0
         with partial.open(mode) as sink:
             # As the bytes arrive (no chunk_size: a cut keeps what came before it).
             for chunk in response.iter_bytes():
+                have += len(chunk)
+                if have > file.size:  # a server that sends more than it listed must not fill the disk
+                    break
                 sink.write(chunk)
                 on_chunk(len(chunk))
+    if have > file.size:
+        partial.unlink(missing_ok=True)
+        raise HubError(f"{file.name} is larger than the {file.size} bytes the hub listed; it was removed, "
+                       "pull again", "corrupt")
 
 
 def _download_one(spec: RepoSpec, commit: str, file: HubFile, dest: Path, on_chunk: Callable[[int], None]) -> Path:

@@ -18,15 +18,18 @@ def pull_to_sou(spec: RepoSpec, out: Path, work_dir: Path, *, max_bytes: int | N
                 should_stop: Callable[[], bool] | None = None) -> RepoInspection:
     """Writes `out` from the repo; downloads go to `work_dir` (kept for a later call to
     continue, the caller removes it when done). Returns the inspection it pulled."""
-    from ml.sou.convert import ConversionError, import_model
+    from ml.sou.convert import import_model
+    from ml.sou.quant import EXPORT_TYPES
 
+    if qtype not in EXPORT_TYPES:  # before any byte is fetched, not after the whole download
+        raise HubError(f"unknown type {qtype!r}; choose from {', '.join(EXPORT_TYPES)}", "invalid")
     inspection = inspection or inspect_repo(spec, max_bytes=max_bytes)
     inspection.require_pullable()
     download_files(spec, inspection, work_dir, on_progress=on_progress, should_stop=should_stop)
     source = work_dir / inspection.filename if inspection.kind == "gguf" else work_dir
     try:
         import_model(source, out, qtype=qtype)
-    except (ConversionError, ValueError, KeyError) as exc:
+    except Exception as exc:  # whatever a repo's files break in the converter is the repo's problem
         # The converter names the file it read; the user knows it as the repo's.
         message = str(exc).replace(str(source), f"{spec.repo_id}" + (f":{inspection.filename}"
                                                                      if inspection.filename else ""))

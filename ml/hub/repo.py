@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from urllib.parse import urlsplit
 
 import httpx2
 from huggingface_hub import HfApi, hf_hub_url
@@ -25,7 +27,7 @@ from huggingface_hub.errors import (
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
 from ml.hub.errors import HubError
-from ml.hub.gguf_head import gguf_architecture
+from ml.hub.gguf_head import gguf_architecture, gguf_weight_count
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 # "owner/name" as the Hub spells repo ids (a bare "name" is an old canonical repo).
@@ -34,13 +36,21 @@ REPO_ID = re.compile(r"^(?:[A-Za-z0-9][\w.-]{0,95}/)?[A-Za-z0-9][\w.-]{0,95}$")
 REPO_PATH = re.compile(r"^(?!/)(?!.*(?:^|/)\.\.(?:/|$))[^\\\x00]{1,300}$")
 # What an HF model directory's pull fetches: top-level files of these kinds (never pickled
 # .bin weights, which we do not load).
+# A git commit id, as the hub reports it (SHA-1, or SHA-256 for SHA-256 repos).
+COMMIT_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 HF_DIR_SUFFIXES = (".json", ".safetensors", ".txt", ".model", ".jinja")
 CARD_FILE = "README.md"
 CARD_MAX_BYTES = 256 * 1024
 CONFIG_MAX_BYTES = 1024 * 1024
-# A GGUF header is read in growing prefixes until general.architecture is found.
-GGUF_PREFIXES = (64 * 1024, 1024 * 1024, 8 * 1024 * 1024)
+# A GGUF header is read in one request, parsed as it grows (from 64 KiB, doubling) and closed
+# once its architecture and tensor infos are in; at most this much of the file.
+GGUF_HEADER_MAX_BYTES = 8 * 1024 * 1024
+GGUF_FIRST_PARSE = 64 * 1024
 TIMEOUT_S = 30.0
+# What an import at F32 takes per downloaded byte, where the weights cannot be counted first:
+# 16-bit safetensors double; a GGUF header too long to read ahead is taken as 4-bit weights.
+HF_GROWTH = 2
+GGUF_GROWTH = 8
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,15 @@ class RepoSpec:
     filename: str = ""  # the GGUF file to pull from a repo with several; "" = an HF directory
     endpoint: str = DEFAULT_ENDPOINT
     token: str | None = field(default=None, repr=False)
+
+    @property
+    def host(self) -> str:
+        """The endpoint as messages name it: its host only, never a path or `user:pass@`."""
+        try:
+            parts = urlsplit(self.endpoint)
+            return (parts.hostname or "") + (f":{parts.port}" if parts.port else "") or "the configured address"
+        except ValueError:  # a port that is not a number
+            return "the configured address"
 
     def __post_init__(self):
         if not REPO_ID.fullmatch(self.repo_id) or ".." in self.repo_id:
@@ -93,6 +112,9 @@ class RepoInspection:
     architecture: str  # model_type or general.architecture; "" when unknown
     supported: bool
     total_bytes: int
+    # About what the imported F32 .sou takes: 4 bytes per weight the GGUF header lists, or
+    # the download times HF_GROWTH / GGUF_GROWTH (an upper bound for 16-bit and 4-bit weights).
+    converted_bytes: int = 0
     problem: str = ""  # why it cannot be pulled as it is; "" when it can
     problem_code: str = ""
 
@@ -117,7 +139,7 @@ def hub_errors(spec: RepoSpec, filename: str = ""):
                        "terms on the hub)", "gated") from None
     except RepositoryNotFoundError:
         hint = "or your token cannot read it" if spec.token else "if it is private, add your access token"
-        raise HubError(f"repository {spec.repo_id} was not found on {spec.endpoint} ({hint})", "not_found") from None
+        raise HubError(f"repository {spec.repo_id} was not found on {spec.host} ({hint})", "not_found") from None
     except RevisionNotFoundError:
         raise HubError(f"revision {spec.revision!r} was not found in {spec.repo_id}", "not_found") from None
     except RemoteEntryNotFoundError:
@@ -128,7 +150,7 @@ def hub_errors(spec: RepoSpec, filename: str = ""):
             raise HubError(f"the hub refused your access token for {spec.repo_id}", "token_refused") from None
         raise HubError(f"the hub answered {status} for {spec.repo_id}", "hub_error") from None
     except (httpx2.TransportError, httpx2.InvalidURL, OSError) as exc:
-        raise HubError(f"the hub at {spec.endpoint} could not be reached ({type(exc).__name__})",
+        raise HubError(f"the hub at {spec.host} could not be reached ({type(exc).__name__})",
                        "unreachable") from None
 
 
@@ -142,20 +164,28 @@ def file_url(spec: RepoSpec, commit: str, filename: str) -> str:
     return hf_hub_url(spec.repo_id, filename, revision=commit, endpoint=spec.endpoint)
 
 
-def _fetch(spec: RepoSpec, commit: str, filename: str, *, max_bytes: int, prefix: bool = False) -> bytes:
-    """A small file (or a prefix of a large one) at `commit`, at most `max_bytes`."""
-    extra = {"Range": f"bytes=0-{max_bytes - 1}"} if prefix else {}
+def _fetch(spec: RepoSpec, commit: str, filename: str, *, max_bytes: int,
+           enough: Callable[[bytes], bool] | None = None) -> bytes:
+    """A small file at `commit`, at most `max_bytes`; or with `enough`, a prefix of a large
+    one, read until `enough(prefix)` says so (asked at 64 KiB, then at each doubling) or
+    `max_bytes`."""
+    extra = {"Range": f"bytes=0-{max_bytes - 1}"} if enough else {}
     with hub_errors(spec, filename):
         with get_session().stream("GET", file_url(spec, commit, filename), headers=_headers(spec, extra),
                                   timeout=TIMEOUT_S) as response:
             hf_raise_for_status(response)
             data = bytearray()
+            ask_at = GGUF_FIRST_PARSE
             for chunk in response.iter_bytes():
                 data += chunk
                 if len(data) > max_bytes:
-                    if prefix:
+                    if enough:
                         return bytes(data[:max_bytes])
                     raise HubError(f"{filename} in {spec.repo_id} is larger than {max_bytes} bytes", "too_large")
+                if enough and len(data) >= ask_at:
+                    if enough(bytes(data)):
+                        return bytes(data)
+                    ask_at *= 2
             return bytes(data)
 
 
@@ -180,7 +210,7 @@ def _license(info) -> str:
 
 def _hf_architecture(spec: RepoSpec, commit: str) -> tuple[str, str]:
     """(model_type, why it is not supported or "") from config.json."""
-    from ml.model_map import ModelMapError, config_from_hf
+    from ml.model_map import config_from_hf
 
     try:
         config = json.loads(_fetch(spec, commit, "config.json", max_bytes=CONFIG_MAX_BYTES))
@@ -191,7 +221,7 @@ def _hf_architecture(spec: RepoSpec, commit: str) -> tuple[str, str]:
     model_type = str(config.get("model_type") or "")
     try:
         config_from_hf(config, source=f"{spec.repo_id}/config.json")
-    except (ModelMapError, KeyError, TypeError, ValueError) as exc:
+    except Exception as exc:  # anyone's config.json: whatever it breaks is the repo's problem
         from ml.model_map.hf import SUPPORTED_MODEL_TYPES
 
         if model_type not in SUPPORTED_MODEL_TYPES:
@@ -200,20 +230,20 @@ def _hf_architecture(spec: RepoSpec, commit: str) -> tuple[str, str]:
     return model_type, ""
 
 
-def _gguf_architecture(spec: RepoSpec, commit: str, filename: str) -> tuple[str, str]:
-    """(general.architecture, why it is not supported or "") from the file's header only."""
+def _gguf_architecture(spec: RepoSpec, commit: str, filename: str) -> tuple[str, str, int | None]:
+    """(general.architecture, why it is not supported or "", weight count or None when the
+    header is too long to read ahead) from the file's header only."""
     from ml.model_map.gguf_load import SUPPORTED_ARCHS
 
-    for size in GGUF_PREFIXES:
-        head = _fetch(spec, commit, filename, max_bytes=size, prefix=True)
-        arch = gguf_architecture(head, name=filename)
-        if arch:
-            return arch, "" if arch in SUPPORTED_ARCHS else f"not supported: {arch}"
-        if arch == "":
-            break
-        if len(head) < size:
-            break
-    return "", f"{filename} has no general.architecture in its header"
+    def read(head: bytes) -> tuple[str | None, int | None]:
+        return gguf_architecture(head, name=filename), gguf_weight_count(head, name=filename)
+
+    head = _fetch(spec, commit, filename, max_bytes=GGUF_HEADER_MAX_BYTES,
+                  enough=lambda prefix: None not in read(prefix))
+    arch, weights = read(head)
+    if not arch:
+        return "", f"{filename} has no general.architecture in its header", weights
+    return arch, "" if arch in SUPPORTED_ARCHS else f"not supported: {arch}", weights
 
 
 def inspect_repo(spec: RepoSpec, *, max_bytes: int | None = None) -> RepoInspection:
@@ -223,7 +253,11 @@ def inspect_repo(spec: RepoSpec, *, max_bytes: int | None = None) -> RepoInspect
     api = HfApi(endpoint=spec.endpoint, token=spec.token or False, library_name="sloughgpt")
     with hub_errors(spec):
         info = api.model_info(spec.repo_id, revision=spec.revision, files_metadata=True, timeout=TIMEOUT_S)
-    commit = info.sha or spec.revision
+    # Every file is fetched at this commit; a hub that does not name one (a branch name is not
+    # pinned, and may be up to 200 characters) is not one we can pull from reproducibly.
+    commit = info.sha or ""
+    if not COMMIT_SHA.fullmatch(commit):
+        raise HubError(f"the hub did not say which commit {spec.revision!r} of {spec.repo_id} is", "hub_error")
     files = [HubFile(name=s.rfilename, size=int(s.lfs.size if s.lfs else (s.size or 0)),
                      sha256=s.lfs.sha256 if s.lfs else "") for s in info.siblings or []]
     by_name = {f.name: f for f in files}
@@ -244,7 +278,8 @@ def inspect_repo(spec: RepoSpec, *, max_bytes: int | None = None) -> RepoInspect
             raise HubError(f"{filename} is not a GGUF file; name a .gguf file, or none for the model "
                            "directory", "invalid")
         found.kind, found.filename, found.download = "gguf", filename, [by_name[filename]]
-        found.architecture, problem = _gguf_architecture(spec, commit, filename)
+        found.architecture, problem, weights = _gguf_architecture(spec, commit, filename)
+        found.converted_bytes = 4 * weights if weights is not None else GGUF_GROWTH * by_name[filename].size
     elif "config.json" in by_name:
         found.download = [f for f in files if "/" not in f.name and f.name.endswith(HF_DIR_SUFFIXES)]
         found.architecture, problem = _hf_architecture(spec, commit)
@@ -257,6 +292,8 @@ def inspect_repo(spec: RepoSpec, *, max_bytes: int | None = None) -> RepoInspect
         problem = f"{spec.repo_id} has neither a config.json nor a GGUF file"
     found.supported = not problem
     found.total_bytes = sum(f.size for f in found.download)
+    if found.kind == "hf":
+        found.converted_bytes = HF_GROWTH * found.total_bytes
     if not problem and max_bytes is not None and found.total_bytes > max_bytes:
         problem = f"the download is {found.total_bytes} bytes; the limit is {max_bytes}"
         found.problem_code = "too_large"

@@ -7,8 +7,8 @@ runs in the native kernels (ml/infer/kernels/qmm.c): llama.cpp's scheme, where e
 row is quantized to 8-bit blocks so a block's dot product is an exact integer sum. The
 pure-PyTorch path (`SLOUGHGPT_KERNELS=torch`, or no C compiler) does the very same integer
 arithmetic, so both paths agree to float rounding and pick the same greedy tokens.
-K-quant weights stay packed too; every product dequantizes them slice by slice (a few MiB of
-float32 at a time) into a float32 GEMM, in PyTorch, since the native kernels don't read them.
+K-quant weights (super-blocks of 256) meet activations quantized to 8-bit super-blocks of 256
+(ggml's Q8_K) the same way, in the kernels' kquant.c or in PyTorch here.
 On an accelerator the weight is dequantized once, at load, to a half-precision matrix.
 """
 
@@ -24,6 +24,7 @@ from torch import nn
 
 from ml.infer import kernels
 from ml.sou.constants import K_TYPES, TENSOR_TYPES, tensor_byte_length
+from ml.sou.kquant import QK_K, unpack_k
 from ml.sou.quant import QK, dequantize, quantize
 
 QTYPES = ("F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", *K_TYPES)
@@ -128,8 +129,7 @@ class QuantLinear(nn.Module):
         x32 = x if x.dtype is torch.float32 else x.float()
         native = lib is not None and x32.is_cpu and (bias is None or bias.dtype is torch.float32)
         rows = x32.numel() // self.in_features
-        # K-quants have no integer block path: every product is a GEMM over dequantized slices.
-        gemm = (x.shape[-2] > 1 if x.dim() >= 3 else rows >= GEMM_ROWS) or self.qtype in K_TYPES
+        gemm = x.shape[-2] > 1 if x.dim() >= 3 else rows >= GEMM_ROWS
         if gemm or not native:
             x2 = x32.reshape(rows, self.in_features).contiguous()  # (M, K)
             y = (self._gemm(x2, raw, lib if native else None) if gemm
@@ -251,6 +251,8 @@ def torch_qmm(x: torch.Tensor, raw: torch.Tensor, qtype: str, n: int) -> torch.T
     m, k = x.shape
     if qtype in _HALF_DTYPES:
         return F.linear(x, raw.view(_HALF_DTYPES[qtype]).view(n, k).float())
+    if qtype in K_TYPES:
+        return _torch_kqmm(x, raw, qtype, n)
     xq, xd, xs = quantize_activations(x)  # (M, B, 32), (M, B), (M, B)
     blocks = raw.view(n, k // QK, TENSOR_TYPES[qtype].type_size)  # (N, B, bytes)
     out = torch.empty(m, n, dtype=torch.float32)
@@ -267,10 +269,38 @@ def torch_qmm(x: torch.Tensor, raw: torch.Tensor, qtype: str, n: int) -> torch.T
     return out
 
 
-def quantize_activations(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Rows of x (M, K) as 8-bit blocks: integer-valued q (M, K/32, 32) as float32, scale
-    d (M, K/32) and s = d * sum(q) (M, K/32), bit for bit as qmm.c computes them."""
-    blocks = x.view(x.shape[0], -1, QK)  # (M, B, 32)
+def _torch_kqmm(x: torch.Tensor, raw: torch.Tensor, qtype: str, n: int) -> torch.Tensor:
+    """torch_qmm for K-quant weights, kquant.c's arithmetic: per super-block b,
+    d_x * (d * sum_s sc[s] * sum(q * q_x) - dmin * sum_s mn[s] * sum(q_x over s)), the sums
+    exact integers (float64 holds them), the scaling in float32."""
+    m, k = x.shape
+    nb = k // QK_K
+    xq, xd, _ = quantize_activations(x, QK_K)  # (M, B, 256), (M, B)
+    xq = xq.double()
+    row_bytes = nb * TENSOR_TYPES[qtype].type_size
+    out = torch.empty(m, n, dtype=torch.float32)
+    rows = max(1, _FALLBACK_CHUNK // (m * k))
+    for start in range(0, n, rows):
+        r = min(rows, n - start)
+        q, sc, mn, d, dmin = unpack_k(raw[start * row_bytes:(start + r) * row_bytes], qtype)
+        subs, length = q.shape[1:]
+        xs = xq.view(m, nb, subs, length)  # (M, B, S, L)
+        isub = torch.einsum("mbsl,rbsl->mrbs", xs, q.double().view(r, nb, subs, length))
+        isum = (isub * sc.double().view(1, r, nb, subs)).sum(-1).float()  # (M, R, B)
+        y = ((d.view(1, r, nb) * xd[:, None, :]) * isum).sum(-1)  # (M, R)
+        if mn is not None:
+            msum = torch.einsum("mbs,rbs->mrb", xs.sum(-1), mn.double().view(r, nb, subs)).float()
+            y = y - ((dmin.view(1, r, nb) * xd[:, None, :]) * msum).sum(-1)
+        out[:, start:start + r] = y
+    return out
+
+
+def quantize_activations(x: torch.Tensor, block: int = QK
+                         ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Rows of x (M, K) as 8-bit blocks of `block` (32, or 256 for the K-quants): integer-valued
+    q (M, K/block, block) as float32, scale d (M, K/block) and s = d * sum(q) (M, K/block), bit
+    for bit as qmm.c and kquant.c compute them."""
+    blocks = x.view(x.shape[0], -1, block)  # (M, B, block)
     amax = blocks.abs().amax(-1)  # (M, B)
     inv = torch.where(amax != 0, torch.full_like(amax, 127.0) / amax, torch.zeros_like(amax))
     q = torch.round(blocks * inv[..., None])  # ties to even, as the kernels' rounding mode

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
 from ml.models import ModelConfig, build_model
+from ml.sou.lazy import shapes_of
 
 
 class ModelMapError(ValueError):
@@ -31,25 +33,31 @@ def build_empty(config: ModelConfig) -> nn.Module:
         return build_model(config)
 
 
-def load_weights(model: nn.Module, state: dict[str, torch.Tensor]) -> None:
-    """Put `state` (our names) into `model` (built by `build_empty`), naming the first missing,
-    extra or misshapen tensor. Tied parameters stay tied: each is filled from its first name."""
-    first_names = dict(model.named_parameters())
+def check_shapes(model: nn.Module, shapes: Mapping[str, tuple[int, ...]]) -> None:
+    """Raise ModelMapError naming the first tensor of `model` missing from `shapes` (our names)
+    or of another shape there, or the first name in `shapes` the model has no place for."""
     all_names = dict(model.named_parameters(remove_duplicate=False))
-    filled: dict[int, nn.Parameter] = {}
-    for name, reference in first_names.items():
-        if name not in state:
+    for name, reference in model.named_parameters():
+        if name not in shapes:
             raise ModelMapError(
                 f"missing tensor {name!r} (expected shape {tuple(reference.shape)})"
             )
-        tensor = state[name]
-        if tuple(tensor.shape) != tuple(reference.shape):
+        if tuple(shapes[name]) != tuple(reference.shape):
             raise ModelMapError(
-                f"tensor {name!r} has shape {tuple(tensor.shape)}, expected {tuple(reference.shape)}"
+                f"tensor {name!r} has shape {tuple(shapes[name])}, expected {tuple(reference.shape)}"
             )
-        filled[id(reference)] = nn.Parameter(tensor.float(), requires_grad=reference.requires_grad)
-    extra = sorted(set(state) - set(all_names))
+    extra = sorted(set(shapes) - set(all_names))
     if extra:
         raise ModelMapError(f"unexpected tensor {extra[0]!r} ({len(extra)} unexpected in all)")
+
+
+def load_weights(model: nn.Module, state: Mapping[str, torch.Tensor]) -> None:
+    """Put `state` (our names) into `model` (built by `build_empty`), naming the first missing,
+    extra or misshapen tensor. Tied parameters stay tied: each is filled from its first name."""
+    check_shapes(model, shapes_of(state))
+    all_names = dict(model.named_parameters(remove_duplicate=False))
+    filled = {id(reference): nn.Parameter(state[name].float(),
+                                          requires_grad=reference.requires_grad)
+              for name, reference in model.named_parameters()}
     full = {name: filled[id(param)] for name, param in all_names.items()}
     model.load_state_dict(full, strict=True, assign=True)

@@ -1,6 +1,7 @@
 """GGUF files (llama.cpp's format) into our LLaMA-family modules: metadata -> config, tensors
 dequantized with `gguf.quants`, llama.cpp's Q/K row permutation undone, and the embedded
-tokenizer and chat template extracted.
+tokenizer and chat template extracted. `open_gguf` gives the model as a skeleton and reads its
+weights one tensor at a time, for converters; `load_gguf` fills the model with all of them.
 
 Reading is delegated to the `gguf` package's memory-mapped GGUFReader; anything it or we find
 wrong surfaces as one ModelMapError naming the field or tensor.
@@ -9,15 +10,23 @@ wrong surfaces as one ModelMapError naming the field or tensor.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
 from gguf import GGUFReader, ReaderField, ReaderTensor
 from gguf.quants import dequantize
 
-from ml.model_map.base import LoadedModel, ModelMapError, build_empty, load_weights
+from ml.model_map.base import (
+    LoadedModel,
+    ModelMapError,
+    build_empty,
+    check_shapes,
+    load_weights,
+)
 from ml.models import LlamaConfig
 from ml.sou.constants import TENSOR_TYPES, tensor_byte_length
+from ml.sou.lazy import LazyTensors
 
 # llama.cpp permutes Q and K rows of "llama" models (interleaved rotary pairs); Qwen2 it leaves as is.
 PERMUTED_ARCHS = ("llama",)
@@ -34,6 +43,8 @@ BLOCK_NAMES = {
     "ffn_up": "mlp.up_proj",
     "ffn_down": "mlp.down_proj",
 }
+# Rows dequantized per step: bounds the temporaries of a large tensor to a few MB.
+DEQUANTIZE_ELEMENTS = 1 << 22
 TOP_NAMES = {"token_embd": "model.embed_tokens", "output_norm": "model.norm", "output": "lm_head"}
 # tokenizer.ggml.<key> -> the name transformers' GGUF tokenizer converter expects.
 TOKENIZER_FIELDS = {
@@ -134,13 +145,24 @@ def unpermute_rope_rows(weight: torch.Tensor, n_head: int) -> torch.Tensor:
     )
 
 
+def _shape(tensor: ReaderTensor) -> tuple[int, ...]:
+    """PyTorch's (rows, cols) order; GGUF lists dims inner first."""
+    return tuple(int(d) for d in reversed(tensor.shape.tolist()))
+
+
 def _tensor(tensor: ReaderTensor, path: Path) -> torch.Tensor:
-    """Dequantized float32 tensor in PyTorch's (rows, cols) order (GGUF lists dims inner first)."""
-    shape = tuple(int(d) for d in reversed(tensor.shape.tolist()))
+    """Dequantized float32 tensor in PyTorch's order, made a block of rows at a time into its
+    own buffer (unquantized tensors are copied out of the read-only memory map)."""
+    data = tensor.data if tensor.data.ndim > 1 else tensor.data[np.newaxis]
+    data = data.reshape(-1, data.shape[-1])  # rows of blocks, or of values when unquantized
     try:
-        values = dequantize(tensor.data, tensor.tensor_type)
-        # A copy: unquantized tensors are views of the read-only memory map.
-        values = np.array(values, dtype=np.float32).reshape(shape)
+        values = np.empty(_shape(tensor), dtype=np.float32)
+        rows = values.reshape(len(data), -1)
+        step = max(1, DEQUANTIZE_ELEMENTS // max(1, rows.shape[1]))
+        # Blocks never span rows, so dequantizing whole rows at a time gives the same values.
+        for start in range(0, len(data), step):
+            block = dequantize(data[start:start + step], tensor.tensor_type)
+            rows[start:start + step] = block.reshape(-1, rows.shape[1])
     except (NotImplementedError, ValueError) as exc:
         raise ModelMapError(
             f"{path}: tensor {tensor.name!r} ({tensor.tensor_type.name}): {exc}"
@@ -155,10 +177,7 @@ def stored_tensors(path: str | Path) -> tuple[dict[str, tuple[str, tuple[int, ..
     Q/K row permutation undone row by row, {our name: GGUF type} for the others). Each
     tensor's byte count is checked against its type and shape before it is used."""
     path = Path(path)
-    try:
-        reader = GGUFReader(path)
-    except (ValueError, OSError, IndexError, KeyError) as exc:
-        raise ModelMapError(f"{path}: not a readable GGUF file: {exc}") from exc
+    reader = _reader(path)
     by_name = {t.name: t for t in reader.tensors}
     config = config_from_gguf(reader.fields, set(by_name), path)
     arch = _value(reader.fields, "general.architecture")
@@ -171,7 +190,7 @@ def stored_tensors(path: str | Path) -> tuple[dict[str, tuple[str, tuple[int, ..
         if type_name not in TENSOR_TYPES:
             other[ours] = type_name
             continue
-        shape = tuple(int(d) for d in reversed(tensor.shape.tolist()))
+        shape = _shape(tensor)
         data = np.ascontiguousarray(tensor.data).reshape(-1).view(np.uint8)
         try:
             expected = tensor_byte_length(type_name, shape)
@@ -220,31 +239,48 @@ def _tokenizer_json(fields: dict[str, ReaderField], path: Path) -> str:
     return converted.to_str()
 
 
-def load_gguf(path: str | Path) -> LoadedModel:
-    """Load a LLaMA-family GGUF file into our modules (float32, eval mode)."""
-    path = Path(path)
+def _reader(path: Path) -> GGUFReader:
     try:
-        reader = GGUFReader(path)
+        return GGUFReader(path)
     except (ValueError, OSError, IndexError, KeyError) as exc:
         raise ModelMapError(f"{path}: not a readable GGUF file: {exc}") from exc
+
+
+class OpenGGUF(NamedTuple):
+    loaded: LoadedModel  # its model is the skeleton on the meta device: names, shapes, ties
+    weights: LazyTensors  # our names -> float32 tensors, read from the file when asked for
+    vocabulary: list[str] | None  # tokenizer.ggml.tokens, when the file has a tokenizer
+
+
+def open_gguf(path: str | Path) -> OpenGGUF:
+    """A LLaMA-family GGUF file's model without its weights, and the weights as a mapping that
+    dequantizes (and un-permutes) one tensor from the memory-mapped file each time it is asked
+    for one. Names and shapes are checked against the model before anything is read."""
+    path = Path(path)
+    reader = _reader(path)
     fields = reader.fields
     by_name = {t.name: t for t in reader.tensors}
     config = config_from_gguf(fields, set(by_name), path)
     arch = _value(fields, "general.architecture")
-
-    state = {}
+    tensors = {}
     for name, tensor in by_name.items():
         ours = _our_name(name)
         if ours is None:
             raise ModelMapError(f"{path}: unexpected tensor {name!r}")
-        weight = _tensor(tensor, path)
-        if arch in PERMUTED_ARCHS and ".attn_q." in name:
-            weight = unpermute_rope_rows(weight, config.n_head)
-        elif arch in PERMUTED_ARCHS and ".attn_k." in name:
-            weight = unpermute_rope_rows(weight, config.n_kv_head)
-        state[ours] = weight
+        tensors[ours] = tensor
+    shapes = {name: _shape(tensor) for name, tensor in tensors.items()}
     model = build_empty(config)
-    load_weights(model, state)
+    check_shapes(model, shapes)
+    heads = ({".attn_q.": config.n_head, ".attn_k.": config.n_kv_head}
+             if arch in PERMUTED_ARCHS else {})
+
+    def read(name: str) -> torch.Tensor:
+        tensor = tensors[name]
+        weight = _tensor(tensor, path)
+        for part, n_head in heads.items():
+            if part in tensor.name:
+                weight = unpermute_rope_rows(weight, n_head)
+        return weight
 
     eos = [
         _value(fields, k) for k in ("tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id")
@@ -252,7 +288,7 @@ def load_gguf(path: str | Path) -> LoadedModel:
     bos = _value(fields, "tokenizer.ggml.bos_token_id")
     has_tokenizer = "tokenizer.ggml.tokens" in fields
     quant_types = sorted({t.tensor_type.name for t in reader.tensors})
-    return LoadedModel(
+    loaded = LoadedModel(
         model=model.eval(),
         config=config,
         tokenizer_json=_tokenizer_json(fields, path) if has_tokenizer else None,
@@ -267,3 +303,14 @@ def load_gguf(path: str | Path) -> LoadedModel:
             "tensor_types": quant_types,
         },
     )
+    # Only the tensors' entries stay referenced: the parsed metadata (hundreds of thousands
+    # of small arrays for a vocabulary) is released before the weights are read.
+    return OpenGGUF(loaded, LazyTensors(shapes, read),
+                    _value(fields, "tokenizer.ggml.tokens") if has_tokenizer else None)
+
+
+def load_gguf(path: str | Path) -> LoadedModel:
+    """Load a LLaMA-family GGUF file into our modules (float32, eval mode)."""
+    loaded, weights, _ = open_gguf(path)
+    load_weights(loaded.model, dict(weights))
+    return loaded

@@ -2,7 +2,9 @@
 tokenizer files in, and out again in a form `transformers` loads.
 
 Our module names already follow HF's, so mapping tensors is mostly copying; GPT-2's Conv1D
-weights are stored (in, out) by HF and transposed here.
+weights are stored (in, out) by HF and transposed here. `open_hf_dir` gives the model as a
+skeleton and reads its weights from the memory-mapped safetensors one tensor at a time, for
+converters; `load_hf_dir` fills the model with all of them.
 """
 
 from __future__ import annotations
@@ -12,11 +14,17 @@ import re
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
 from torch import nn
 
-from ml.model_map.base import LoadedModel, ModelMapError, build_empty, load_weights
+from ml.model_map.base import (
+    LoadedModel,
+    ModelMapError,
+    build_empty,
+    check_shapes,
+    load_weights,
+)
 from ml.models import GPT2Config, LlamaConfig, ModelConfig
 from ml.models.gemma import GemmaConfig
 from ml.models.gptj import GPTJConfig
@@ -24,6 +32,7 @@ from ml.models.mistral import MistralConfig, Phi3Config
 from ml.models.mixtral import MixtralConfig
 from ml.models.neox import ACTIVATIONS, GPTNeoXConfig
 from ml.models.qwen3 import Qwen3Config
+from ml.sou.lazy import LazyTensors
 
 LLAMA_LIKE = ("llama", "qwen2")
 # LLaMA variants with their own config class: HF model_type -> (config class, HF class name).
@@ -48,6 +57,24 @@ IGNORED_SUFFIXES = (".attn.bias", ".attn.masked_bias", ".attention.bias",
 NEOX_HEAD = "embed_out.weight"
 
 
+# Fields read as sizes (checked positive integers before any is used, so a config.json from
+# anyone's repo is a ModelMapError naming the field, not a crash in a division) and as objects.
+SIZE_FIELDS = ("vocab_size", "n_positions", "n_layer", "n_head", "n_embd", "n_inner", "max_position_embeddings",
+               "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "hidden_size", "head_dim",
+               "intermediate_size", "num_local_experts", "num_experts_per_tok")
+OBJECT_FIELDS = ("rope_scaling", "rope_parameters")
+
+
+def _check_field_types(hf: dict, source: str) -> None:
+    for key in SIZE_FIELDS:
+        value = hf.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
+            raise ModelMapError(f"{source}: field {key!r} must be a positive integer, not {value!r}")
+    for key in OBJECT_FIELDS:
+        if hf.get(key) is not None and not isinstance(hf[key], dict):
+            raise ModelMapError(f"{source}: field {key!r} must be an object, not {hf[key]!r}")
+
+
 def _require(hf: dict, key: str, source: str):
     if key not in hf:
         raise ModelMapError(f"{source}: field {key!r} is missing")
@@ -58,8 +85,10 @@ def _rope_from_hf(hf: dict, source: str) -> tuple[float, dict | None]:
     """(rope_theta, rope_scaling) from either transformers 4 (`rope_theta` + `rope_scaling`)
     or transformers 5 (`rope_parameters`) fields."""
     params = hf.get("rope_parameters") or {}
-    theta = float(params.get("rope_theta", hf.get("rope_theta", 10000.0)))
     scaling = hf.get("rope_scaling") or params
+    if not isinstance(params, dict) or not isinstance(scaling, dict):  # Gemma nests them per layer kind
+        raise ModelMapError(f"{source}: rope_parameters and rope_scaling must be objects")
+    theta = float(params.get("rope_theta", hf.get("rope_theta", 10000.0)))
     rope_type = scaling.get("rope_type", scaling.get("type", "default"))
     if rope_type == "default":
         return theta, None
@@ -73,6 +102,7 @@ def _rope_from_hf(hf: dict, source: str) -> tuple[float, dict | None]:
 
 def config_from_hf(hf: dict, source: str = "config.json") -> ModelConfig:
     """Our config from a Hugging Face config.json dict."""
+    _check_field_types(hf, source)
     model_type = hf.get("model_type")
     if model_type == "gpt2":
         activation = hf.get("activation_function", "gelu_new")
@@ -490,7 +520,9 @@ def _read_json(path: Path) -> dict | None:
         raise ModelMapError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
 
 
-def _read_tensors(root: Path) -> dict[str, torch.Tensor]:
+def _tensor_files(root: Path) -> dict[str, tuple[Path, tuple[int, ...]]]:
+    """Each HF tensor name -> (the safetensors file holding it, its shape), from the files'
+    headers alone; a name in two shards is the later shard's."""
     index = _read_json(root / "model.safetensors.index.json")
     if index is not None:
         shards = sorted(set(index.get("weight_map", {}).values()))
@@ -500,16 +532,55 @@ def _read_tensors(root: Path) -> dict[str, torch.Tensor]:
         shards = ["model.safetensors"]
     else:
         raise ModelMapError(f"{root}: no model.safetensors or model.safetensors.index.json")
-    tensors = {}
+    files = {}
     for shard in shards:
         path = (root / shard).resolve()
         if root.resolve() not in path.parents:
             raise ModelMapError(f"shard {shard!r} points outside {root}")
         try:
-            tensors.update(load_file(path))
+            with safe_open(path, "pt") as handle:
+                for name in handle.keys():
+                    files[name] = (path, tuple(handle.get_slice(name).get_shape()))
         except (SafetensorError, OSError) as exc:
             raise ModelMapError(f"{path}: {exc}") from exc
-    return tensors
+    return files
+
+
+def _read_tensor(path: Path, name: str) -> torch.Tensor:
+    try:
+        with safe_open(path, "pt") as handle:
+            return handle.get_tensor(name)
+    except (SafetensorError, OSError) as exc:
+        raise ModelMapError(f"{path}: {exc}") from exc
+
+
+# Fused tensors (Phi-3's qkv, Mixtral's experts) kept while their parts are asked for: two, as
+# Mixtral's parts alternate between its gate-up and down tensors.
+FUSED_KEPT = 2
+
+
+def _lazy_state(config: ModelConfig, files: dict[str, tuple[Path, tuple[int, ...]]]) -> LazyTensors:
+    """Our names -> tensors, each read from its file and mapped (transposed, split out of a
+    fused tensor) when asked for; the mapping is worked out once on shapes alone."""
+    origin, shapes = {}, {}
+    for hf_name, (_, shape) in files.items():
+        placeholder = torch.empty(shape, device="meta")
+        for ours, tensor in state_dict_from_hf(config, {hf_name: placeholder}).items():
+            origin[ours], shapes[ours] = hf_name, tuple(tensor.shape)
+    fused: dict[str, dict[str, torch.Tensor]] = {}  # the latest fused tensors, split
+
+    def read(name: str) -> torch.Tensor:
+        hf_name = origin[name]
+        parts = fused.get(hf_name)
+        if parts is None:
+            parts = state_dict_from_hf(config, {hf_name: _read_tensor(files[hf_name][0], hf_name)})
+            if len(parts) > 1:  # its other parts are asked for next: read it once for all
+                fused[hf_name] = parts
+                if len(fused) > FUSED_KEPT:
+                    del fused[next(iter(fused))]
+        return parts[name].float()
+
+    return LazyTensors(shapes, read)
 
 
 def _chat_template(root: Path, tokenizer_config: dict) -> str | None:
@@ -527,16 +598,18 @@ def _as_id_list(value) -> list[int]:
     return [int(v) for v in value] if isinstance(value, list) else [int(value)]
 
 
-def load_hf_dir(path: str | Path) -> LoadedModel:
-    """Load a Hugging Face model directory into our modules (float32, eval mode)."""
+def open_hf_dir(path: str | Path) -> tuple[LoadedModel, LazyTensors]:
+    """A Hugging Face model directory's model without its weights (the skeleton on the meta
+    device: names, shapes, ties) and the weights as float32 tensors read one at a time when
+    asked for. Names and shapes are checked against the model before anything is read."""
     root = Path(path)
     hf = _read_json(root / "config.json")
     if hf is None:
         raise ModelMapError(f"{root}: no config.json")
     config = config_from_hf(hf, str(root / "config.json"))
     model = build_empty(config)
-    tensors = _read_tensors(root)
-    load_weights(model, state_dict_from_hf(config, tensors))
+    weights = _lazy_state(config, _tensor_files(root))
+    check_shapes(model, weights.shapes)
 
     tokenizer_path = root / "tokenizer.json"
     tokenizer_json = (
@@ -546,7 +619,7 @@ def load_hf_dir(path: str | Path) -> LoadedModel:
     generation = _read_json(root / "generation_config.json") or {}
     eos = generation.get("eos_token_id", hf.get("eos_token_id"))
     bos = generation.get("bos_token_id", hf.get("bos_token_id"))
-    return LoadedModel(
+    loaded = LoadedModel(
         model=model.eval(),
         config=config,
         tokenizer_json=tokenizer_json,
@@ -555,6 +628,14 @@ def load_hf_dir(path: str | Path) -> LoadedModel:
         bos_token_id=None if bos is None else int(bos),
         source={"format": "hf", "path": str(root), "model_type": hf.get("model_type")},
     )
+    return loaded, weights
+
+
+def load_hf_dir(path: str | Path) -> LoadedModel:
+    """Load a Hugging Face model directory into our modules (float32, eval mode)."""
+    loaded, weights = open_hf_dir(path)
+    load_weights(loaded.model, dict(weights))
+    return loaded
 
 
 def _token_text(tokenizer_json: str | None, token_id: int | None) -> str | None:

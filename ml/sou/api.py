@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from ml.sou.constants import (
     SECTION_TOKENIZER,
 )
 from ml.sou.errors import SouFormatError
+from ml.sou.lazy import shapes_of
 from ml.sou.quant import EXPORT_TYPES, QuantPolicy, layer_count, quantize
 from ml.sou.reader import SouFile
 from ml.sou.writer import SouWriter, TensorSpec
@@ -38,7 +40,7 @@ def write_sou(
     path: str | os.PathLike,
     *,
     config: dict,
-    tensors: dict[str, torch.Tensor],
+    tensors: Mapping[str, torch.Tensor],
     tokenizer_json: str | None = None,
     chat_template: str | None = None,
     generation: dict,
@@ -49,7 +51,8 @@ def write_sou(
     stored: dict[str, tuple[str, np.ndarray]] | None = None,
 ) -> Path:
     """Write a complete `.sou` file; matrices become `qtype` as `policy` allows, except the
-    tensors in `stored` ({name: (type, bytes)}), which are written as they are."""
+    tensors in `stored` ({name: (type, bytes)}), which are written as they are. Each tensor
+    is taken from `tensors` when it is written, so a `LazyTensors` is read one at a time."""
     if qtype not in EXPORT_TYPES:
         raise ValueError(f"unknown qtype {qtype!r}; choose from {list(EXPORT_TYPES)}")
     if tokenizer_json is not None:
@@ -68,14 +71,14 @@ def write_sou(
     n_layer = layer_count(tensors)
     stored = stored or {}
     specs = [TensorSpec(name, stored[name][0] if name in stored
-                        else policy.type_for(name, tuple(t.shape), qtype, n_layer),
-                        tuple(t.shape)) for name, t in tensors.items()]
+                        else policy.type_for(name, shape, qtype, n_layer),
+                        shape) for name, shape in shapes_of(tensors).items()]
     with SouWriter(path) as writer:
         writer.write_header(metadata, specs)
         for spec in specs:
-            raw = (stored[spec.name][1] if spec.name in stored
-                   else quantize(tensors[spec.name], spec.type_name).cpu().numpy())
-            writer.write_tensor(spec.name, raw)
+            # Passed straight on, so a tensor is released before the next one is read.
+            writer.write_tensor(spec.name, stored[spec.name][1] if spec.name in stored
+                                else quantize(tensors[spec.name], spec.type_name).cpu().numpy())
         return writer.finish()
 
 

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
@@ -27,6 +27,7 @@ from torch import nn
 from ml.sou.api import read_sou, write_sou
 from ml.sou.constants import BLOCK_TYPES, SECTION_GENERATION, STEERING_PREFIX
 from ml.sou.errors import SouFormatError
+from ml.sou.lazy import LazyTensors
 from ml.sou.metadata import validate_metadata
 from ml.sou.quant import AS_STORED, EXPORT_TYPES, RECIPES, QuantPolicy
 
@@ -68,13 +69,14 @@ class ImportReport:
 class _Source:
     """Everything an importer gathered, in the form the writer takes."""
 
-    model: nn.Module
+    model: nn.Module  # with its weights, or a skeleton on the meta device beside `weights`
     tokenizer_json: str
     chat_template: str | None
     generation: dict
     provenance: dict
     source_types: list[str]  # tensor types of the source weights
     reference_tokens: Callable[[str], list[tuple[int, str]]]  # the source tokenizer's verdict
+    weights: LazyTensors | None = None  # read one at a time as written; None: the model's own
 
 
 # -- hashing and tokens ---------------------------------------------------------------------
@@ -198,10 +200,11 @@ def _hf_sampling(directory: Path, warn: list[str]) -> dict:
 def _from_hf_dir(directory: Path, warn: list[str]) -> _Source:
     import transformers
 
-    from ml.model_map import ModelMapError, load_hf_dir
+    from ml.model_map import ModelMapError
+    from ml.model_map.hf import open_hf_dir
 
     try:
-        loaded = load_hf_dir(directory)
+        loaded, weights = open_hf_dir(directory)
         reference = transformers.AutoTokenizer.from_pretrained(directory)
     except (ModelMapError, OSError, ValueError) as exc:
         raise ConversionError(f"{directory}: {exc}") from exc
@@ -222,6 +225,7 @@ def _from_hf_dir(directory: Path, warn: list[str]) -> _Source:
         provenance={"base_model": hf_config.get("_name_or_path") or directory.name},
         source_types=sorted({_type_name(t.dtype) for t in loaded.model.state_dict().values()}),
         reference_tokens=reference_tokens,
+        weights=weights,
     )
 
 
@@ -230,19 +234,17 @@ def _type_name(dtype: torch.dtype) -> str:
 
 
 def _from_gguf(path: Path) -> _Source:
-    from gguf import GGUFReader
-
-    from ml.model_map import ModelMapError, load_gguf
+    from ml.model_map import ModelMapError
+    from ml.model_map.gguf_load import open_gguf
 
     try:
-        loaded = load_gguf(path)
+        loaded, weights, vocabulary = open_gguf(path)
     except ModelMapError as exc:
         raise ConversionError(str(exc)) from exc
     if loaded.tokenizer_json is None:
         raise ConversionError(f"{path}: the GGUF file carries no tokenizer")
     # GGUF stores a vocabulary, not an encoder: the stored tokenizer's tokens must be the
     # file's tokens at the same ids, and decoding them must give the text back.
-    vocabulary = GGUFReader(path).fields["tokenizer.ggml.tokens"].contents()
     candidate = Tokenizer.from_str(loaded.tokenizer_json)
 
     def reference_tokens(text: str) -> list[tuple[int, str]]:
@@ -261,13 +263,17 @@ def _from_gguf(path: Path) -> _Source:
         provenance={"base_model": loaded.source.get("name") or path.stem},
         source_types=list(loaded.source.get("tensor_types", [])),
         reference_tokens=reference_tokens,
+        weights=weights,
     )
 
 
 # -- writing --------------------------------------------------------------------------------
-def _weights(model: nn.Module) -> dict[str, torch.Tensor]:
-    """Parameters under their first name: a tied output head is stored once, as the embedding."""
-    return {name: param.detach() for name, param in model.named_parameters()}
+def _weights(source: _Source) -> Mapping[str, torch.Tensor]:
+    """Parameters under their first name, in the model's order: a tied output head is stored
+    once, as the embedding."""
+    if source.weights is not None:
+        return source.weights.select(name for name, _ in source.model.named_parameters())
+    return {name: param.detach() for name, param in source.model.named_parameters()}
 
 
 def _tied_policy(model: nn.Module, policy: QuantPolicy) -> QuantPolicy:
@@ -294,6 +300,8 @@ def _write(source: _Source, out: Path, qtype: str, policy: QuantPolicy | None,
            stored: dict[str, tuple[str, np.ndarray]] | None = None) -> ImportReport:
     """`stored` tensors are written as they are (qtype AS_STORED); the rest become `qtype`,
     or F16 matrices and F32 vectors under AS_STORED."""
+    from ml.model_map import ModelMapError
+
     if qtype not in (*EXPORT_TYPES, AS_STORED):
         raise ValueError(f"unknown tensor type {qtype!r}; choose from {list(EXPORT_TYPES)}")
     note = _requantize_warning(source.source_types, qtype)
@@ -308,11 +316,14 @@ def _write(source: _Source, out: Path, qtype: str, policy: QuantPolicy | None,
     if source.source_types:
         provenance["quantization"] = {"type": qtype, "from_types": sorted(source.source_types)}
     partial = out.with_name(f".{out.name}.importing")
-    write_sou(partial, config=source.model.config.to_dict(), tensors=_weights(source.model),
-              tokenizer_json=source.tokenizer_json, chat_template=source.chat_template,
-              generation=source.generation, provenance=provenance,
-              qtype="F16" if qtype == AS_STORED else qtype,
-              policy=_tied_policy(source.model, policy or QuantPolicy()), stored=stored)
+    try:
+        write_sou(partial, config=source.model.config.to_dict(), tensors=_weights(source),
+                  tokenizer_json=source.tokenizer_json, chat_template=source.chat_template,
+                  generation=source.generation, provenance=provenance,
+                  qtype="F16" if qtype == AS_STORED else qtype,
+                  policy=_tied_policy(source.model, policy or QuantPolicy()), stored=stored)
+    except ModelMapError as exc:  # a source tensor that cannot be read (the writer cleaned up)
+        raise ConversionError(str(exc)) from exc
     try:
         with read_sou(partial) as written:
             stored = Tokenizer.from_str(written.tokenizer_json)

@@ -297,6 +297,51 @@ def _pre_tokenizer(tokenizer: dict, warn: list[str]) -> str:
     return "default"
 
 
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _tokenizer(tokenizer_json: str | None) -> dict:
+    """The tokenizer.json as a dict whose fields the export reads have the shapes it expects,
+    or GGUFExportError naming the first field that does not (a `.sou` upload carries any JSON)."""
+    if tokenizer_json is None:
+        raise GGUFExportError("the model has no tokenizer; llama.cpp needs one in the file")
+    try:
+        tokenizer = json.loads(tokenizer_json)
+    except ValueError:
+        raise GGUFExportError("the model's tokenizer is not valid JSON") from None
+    if not isinstance(tokenizer, dict):
+        raise GGUFExportError("the model's tokenizer is not a JSON object")
+    model = tokenizer.get("model") or {}
+    if not isinstance(model, dict):
+        raise GGUFExportError("tokenizer field model is not an object")
+    vocab = model.get("vocab", {} if model.get("type") not in ("BPE", "WordLevel") else None)
+    if not isinstance(vocab, dict) or not all(isinstance(k, str) and _is_id(v) for k, v in vocab.items()):
+        raise GGUFExportError("tokenizer field model.vocab is not a map of token text to id")
+    if model.get("unk_token") is not None and not isinstance(model["unk_token"], str):
+        raise GGUFExportError("tokenizer field model.unk_token is not a string")
+    merges = model.get("merges", [])
+    if not isinstance(merges, list) or not all(
+            isinstance(m, str) or (isinstance(m, list) and all(isinstance(p, str) for p in m)) for m in merges):
+        raise GGUFExportError("tokenizer field model.merges is not a list of merges")
+    added = tokenizer.get("added_tokens", [])
+    if not isinstance(added, list) or not all(
+            isinstance(t, dict) and isinstance(t.get("content"), str) and _is_id(t.get("id")) for t in added):
+        raise GGUFExportError("tokenizer field added_tokens is not a list of tokens with content and id")
+    for name in ("pre_tokenizer", "padding"):
+        if not isinstance(tokenizer.get(name) or {}, dict):
+            raise GGUFExportError(f"tokenizer field {name} is not an object")
+    pre = tokenizer.get("pre_tokenizer") or {}
+    parts = pre.get("pretokenizers", []) if pre.get("type") == "Sequence" else []
+    if not isinstance(parts, list) or not all(
+            isinstance(p, dict) and isinstance(p.get("pattern", {}), dict) for p in parts):
+        raise GGUFExportError("tokenizer field pre_tokenizer.pretokenizers is not a list of objects")
+    pad_id = (tokenizer.get("padding") or {}).get("pad_id")
+    if pad_id is not None and not _is_id(pad_id):
+        raise GGUFExportError("tokenizer field padding.pad_id is not a token id")
+    return tokenizer
+
+
 @dataclass
 class _Vocabulary:
     """A tokenizer as GGUF's byte-level BPE ("gpt2") model holds it."""
@@ -313,9 +358,7 @@ def _vocabulary(tokenizer_json: str | None, warn: list[str]) -> _Vocabulary:
     with) as byte-level tokens whose only merges join the bytes of one character, so
     llama.cpp splits text into the same characters. SentencePiece-style vocabularies are not
     written."""
-    if tokenizer_json is None:
-        raise GGUFExportError("the model has no tokenizer; llama.cpp needs one in the file")
-    tokenizer = json.loads(tokenizer_json)
+    tokenizer = _tokenizer(tokenizer_json)
     model = tokenizer.get("model") or {}
     whole = {token["content"] for token in tokenizer.get("added_tokens", [])}
     whole.add(model.get("unk_token"))
@@ -349,7 +392,7 @@ def _characters(vocab: dict[str, int], whole: set[str], unknown: str | None) -> 
 def _write_tokenizer(writer: GGUFWriter, tokenizer_json: str | None, vocab_size: int,
                      generation: dict, warn: list[str]) -> None:
     vocabulary = _vocabulary(tokenizer_json, warn)
-    tokenizer = json.loads(tokenizer_json)
+    tokenizer = _tokenizer(tokenizer_json)
     tokens: list[str | None] = [None] * vocab_size
     types = [TokenType.NORMAL] * vocab_size
     for token_id, text in vocabulary.tokens.items():
@@ -361,6 +404,9 @@ def _write_tokenizer(writer: GGUFWriter, tokenizer_json: str | None, vocab_size:
             types[added["id"]] = (TokenType.CONTROL if added.get("special")
                                   else TokenType.USER_DEFINED)
     if vocabulary.unknown is not None:
+        if vocabulary.unknown >= vocab_size:
+            raise GGUFExportError(f"tokenizer field model.unk_token has id {vocabulary.unknown}, outside "
+                                  f"the model's {vocab_size} embeddings")
         types[vocabulary.unknown] = TokenType.UNKNOWN
         writer.add_unk_token_id(vocabulary.unknown)
     for token_id, text in enumerate(tokens):
@@ -406,7 +452,19 @@ def _write_gguf(sou: SouFile, out: Path, name: str, qtype: str | None,
     arch = gguf_arch(config)
     plan = _plan(sou, arch, warn)
     writer = GGUFWriter(out, arch)
-    writer.add_name(sou.provenance.get("base_model") or name)
+    try:
+        _write_contents(writer, sou, out, name, qtype, plan, warn)
+    finally:  # a failed export must not keep the partial file open in a long-lived worker
+        writer.close()
+    counts = Counter(tensor.type_name for tensor in plan)
+    return GGUFExportReport(path=out, arch=arch, tensors_by_type=dict(counts),
+                            file_bytes=out.stat().st_size, warnings=warn)
+
+
+def _write_contents(writer: GGUFWriter, sou: SouFile, out: Path, name: str, qtype: str | None,
+                    plan: list[_Tensor], warn: list[str]) -> None:
+    config, arch = sou.config, writer.arch
+    writer.add_name(name)
     file_type = FILE_TYPES.get(qtype or sou.provenance.get("quantization", {}).get("type", ""))
     if file_type is not None:
         writer.add_file_type(file_type)
@@ -422,17 +480,14 @@ def _write_gguf(sou: SouFile, out: Path, name: str, qtype: str | None,
     writer.write_ti_data_to_file()
     for tensor in plan:  # one tensor in memory at a time
         writer.write_tensor_data(np.ascontiguousarray(tensor.data()))
-    writer.close()
-    counts = Counter(tensor.type_name for tensor in plan)
-    return GGUFExportReport(path=out, arch=arch, tensors_by_type=dict(counts),
-                            file_bytes=out.stat().st_size, warnings=warn)
 
 
 def export_gguf(sou_path: str | os.PathLike, out: str | os.PathLike, qtype: str | None = None,
-                policy: QuantPolicy | None = None) -> GGUFExportReport:
+                policy: QuantPolicy | None = None, name: str | None = None) -> GGUFExportReport:
     """A `.sou` file as a GGUF file llama.cpp loads; with `qtype` (a tensor type or a recipe
     such as Q4_K_M) the weights are first requantized from the `.sou` file's own. The output
-    appears only when complete."""
+    appears only when complete. `name` is the model's general.name (what llama.cpp and Ollama
+    show); without it, the recorded base model's name or else the output file's."""
     from ml.sou.requantize import quantize_file
 
     out = Path(out)
@@ -447,7 +502,8 @@ def export_gguf(sou_path: str | os.PathLike, out: str | os.PathLike, qtype: str 
             warn += quantize_file(source, requantized, qtype, policy).warnings
             source = requantized
         with SouFile(source) as sou:
-            report = _write_gguf(sou, partial, out.stem, qtype, warn)
+            title = name or sou.provenance.get("base_model") or out.stem
+            report = _write_gguf(sou, partial, title, qtype, warn)
         os.replace(partial, out)
     finally:
         partial.unlink(missing_ok=True)

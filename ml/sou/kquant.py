@@ -46,45 +46,53 @@ def _scale_min_k4(scales: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return sc, mn
 
 
-def dequantize_k(raw: torch.Tensor, type_name: str) -> torch.Tensor:
-    """Flat uint8 bytes of whole super-blocks -> float32 weights (n_blocks * 256,)."""
+def unpack_k(raw: torch.Tensor, type_name: str):
+    """Flat uint8 bytes of n super-blocks -> the integers and scales a weight is made of:
+    signed levels q (n, S, L) and sub-block scales sc (n, S) as float32, sub-block minimums mn
+    (n, S) or None, d (n,) and dmin (n,) or None, with w = d * sc * q - dmin * mn per sub-block
+    (S sub-blocks of L weights: 16 of 16, or 8 of 32 for Q4_K/Q5_K)."""
     b = raw.reshape(-1, TENSOR_TYPES[type_name].type_size)  # (n, bytes)
     n = b.shape[0]
     if type_name == "Q2_K":
         sc, qs, d, dmin = b[:, :16], b[:, 16:80], _f16(b[:, 80:82]), _f16(b[:, 82:84])
-        dl = (d[:, None] * (sc & 0xF).float()).view(n, 16, 1)
-        ml = (dmin[:, None] * (sc >> 4).float()).view(n, 16, 1)
         q = _shifted(qs.view(n, 2, 32), [0, 2, 4, 6], 3).reshape(n, 16, 16).float()
-        return (dl * q - ml).reshape(-1)
+        return q, (sc & 0xF).float(), (sc >> 4).float(), d, dmin
     if type_name == "Q3_K":
         hmask, qs, scales, d = b[:, :32], b[:, 32:96], b[:, 96:108], _f16(b[:, 108:110])
         low = _shifted(scales[:, :8], [0, 4], 0x0F).reshape(n, 16)
         high = _shifted(scales[:, 8:12], [0, 2, 4, 6], 0x03).reshape(n, 16)
         sc = ((low | (high << 4)).to(torch.int8) - 32).float()
-        dl = (d[:, None] * sc).view(n, 16, 1)
         ql = _shifted(qs.view(n, 2, 32), [0, 2, 4, 6], 3).reshape(n, 16, 16)
         qh = _shifted(hmask.view(n, 1, 32), list(range(8)), 1).reshape(n, 16, 16) ^ 1
         q = (ql.to(torch.int8) - (qh << 2).to(torch.int8)).float()
-        return (dl * q).reshape(-1)
+        return q, sc, None, d, None
     if type_name in ("Q4_K", "Q5_K"):
         d, dmin = _f16(b[:, 0:2]), _f16(b[:, 2:4])
         sc, mn = _scale_min_k4(b[:, 4:16])
-        dl = (d[:, None] * sc.float()).view(n, 8, 1)
-        ml = (dmin[:, None] * mn.float()).view(n, 8, 1)
         qs = b[:, 16:144] if type_name == "Q4_K" else b[:, 48:176]
         q = _shifted(qs.reshape(n, 4, 32), [0, 4], 0x0F).reshape(n, 8, 32)
         if type_name == "Q5_K":
             qh = _shifted(b[:, 16:48].view(n, 1, 32), list(range(8)), 1).reshape(n, 8, 32)
             q = q | (qh << 4)
-        return (dl * q.float() - ml).reshape(-1)
+        return q.float(), sc.float(), mn.float(), d, dmin
     if type_name == "Q6_K":
         ql, qh, scales, d = b[:, :128], b[:, 128:192], b[:, 192:208], _f16(b[:, 208:210])
-        dl = (d[:, None] * scales.contiguous().view(torch.int8).float()).view(n, 16, 1)
         low = _shifted(ql.reshape(n, 2, 64), [0, 4], 0x0F).reshape(n, 8, 32)
         high = _shifted(qh.reshape(n, 2, 32), [0, 2, 4, 6], 0x03).reshape(n, 8, 32)
         q = ((low | (high << 4)).to(torch.int8) - 32).reshape(n, 16, 16).float()
-        return (dl * q).reshape(-1)
+        return q, scales.contiguous().view(torch.int8).float(), None, d, None
     raise ValueError(f"not a K-quant type: {type_name!r}")
+
+
+def dequantize_k(raw: torch.Tensor, type_name: str) -> torch.Tensor:
+    """Flat uint8 bytes of whole super-blocks -> float32 weights (n_blocks * 256,)."""
+    q, sc, mn, d, dmin = unpack_k(raw, type_name)
+    n, subs = sc.shape
+    dl = (d[:, None] * sc).view(n, subs, 1)
+    if mn is None:
+        return (dl * q).reshape(-1)
+    ml = (dmin[:, None] * mn).view(n, subs, 1)
+    return (dl * q - ml).reshape(-1)
 
 
 # --- quantization: llama.cpp's reference search, vectorized across groups -------------------

@@ -16,6 +16,7 @@ from apps.accounts import services as account_services
 from apps.cards.models import Card, Deck
 from apps.chat.models import Message
 from apps.chat.tests.factories import conversation
+from apps.endpoints.tests.factories import remote_endpoint
 from apps.experiments.tests.factories import log_series, make_run
 from apps.personalities.tests.factories import config_personality
 from apps.rag import services as rag_services
@@ -54,7 +55,8 @@ class Visit:
 def seed(user) -> dict[str, int]:
     """One of everything: a valid dataset version, a finished training run with its metrics
     and a second run to compare it with, a ready model version, a conversation with messages,
-    a collection with a document, an API token, a deck with a due card."""
+    a collection with a document, an API token, a remote endpoint with long names, a deck with a
+    due card."""
     training = trained_run(user)
     run = training.run
     other = make_run(user, experiment=run.experiment, name="baseline", params={"optim.lr": 3e-4})
@@ -75,6 +77,8 @@ def seed(user) -> dict[str, int]:
     Document.objects.filter(pk=document.pk).update(status=Document.Status.READY, chunk_count=1)
     account_services.api_token_create(user=user, name="laptop")
     personality = config_personality(user, name="Tutor")
+    remote_endpoint(user, "lab", base_url="https://models.example/" + "v1/" * 40,
+                    models=("big", "org/" + "very-long-model-name-" * 8))
     deck = Deck.objects.create(owner=user, name="Run facts")
     Card.objects.create(owner=user, deck=deck, front="Which schedule did the run use? " + "cosine" * 40,
                         back="A cosine schedule.")
@@ -111,6 +115,7 @@ def app_visits(ids: dict[str, int]) -> list[Visit]:
         Visit("personality", f"/personalities/{ids['personality']}", ready="[data-testid=trait-radar]"),
         Visit("settings", "/settings"),
         Visit("tokens", "/settings/tokens"),
+        Visit("endpoints", "/endpoints", ready="[data-testid=endpoint-row]"),
         Visit("not-found", "/no-such-page"),
         Visit("admin", "/admin/", ready="#content"),
     ]

@@ -228,6 +228,12 @@ def scripted_server(steps: list[bytes | float]):
                         connection.sendall(step)
                     elif stopped.wait(step):
                         return
+                # End the answer, then read until the client hangs up: closing with part of
+                # its request unread would reset the connection before it read the answer.
+                connection.shutdown(socket.SHUT_WR)
+                connection.settimeout(5)
+                while connection.recv(65536):
+                    pass
             except OSError:  # the client hung up
                 pass
 

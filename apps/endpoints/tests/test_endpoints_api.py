@@ -38,6 +38,8 @@ def no_connections(monkeypatch):
     ("http://169.254.169.254/v1", "address 169.254.169.254 is link-local"),
     ("ftp://models.example/v1", "only http and https URLs are allowed"),
     ("https://me:pw@93.184.216.34/v1", "credentials in the URL are not allowed"),
+    ("https://models.example/my models/v1",
+     "use an http(s) URL without spaces or non-ASCII characters (percent-encode them)"),
 ])
 def test_a_base_url_into_the_servers_own_networks_is_refused_before_any_connection(
         base_url, why, settings, make_user, api_client_for, no_connections):
@@ -187,3 +189,15 @@ def test_a_conversation_moves_between_a_remote_model_and_a_version(make_user, ap
     assert bigger.json()["model_name"] == "remote/lab/big"
     assert local.json()["model_name"] == "tiny:1.0.0"
     assert local.json()["remote_endpoint_id"] is None and local.json()["remote_model"] == ""
+
+
+def test_a_key_that_cannot_be_sent_as_a_header_is_refused_naming_it(make_user, api_client_for, no_connections):
+    # given
+    client = api_client_for(make_user())
+    # when
+    response = client.post(ENDPOINTS, {"name": "lab", "base_url": "https://models.example/v1",
+                                       "api_key": "sk-1\r\nX-Injected: yes"}, format="json")
+    # then
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["api_key"] == [
+        "paste the key as the server gave it: printable ASCII, no spaces"]

@@ -2,7 +2,7 @@
 real inference worker) serves its /v1, registered as my endpoint with its owner's API token.
 My chat replies stream from it through my socket as local ones do, and /v1 proxies to it as
 `remote/<endpoint>/<model>`; the worker may reach loopback only because these tests allow it
-(its SLOUGHGPT_OUTBOUND_ALLOW)."""
+(its SLOUGHGPT_OUTBOUND_ALLOW). A remote that fails answers /v1 in OpenAI's error shape."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from apps.chat.quotas import quota_status
 from apps.chat.tests.conftest import close_request_thread_connections, media_root, var_dir  # noqa: F401
 from apps.chat.tests.factories import model_version
 from apps.endpoints.services import endpoint_create
+from apps.endpoints.tests.factories import remote_endpoint
+from apps.endpoints.tests.stub_server import sse, stub_server
 from sloughgpt_site.asgi import application
 from tests.processes import celery_worker, daphne_server
 
@@ -130,3 +132,23 @@ def test_v1_proxies_my_remote_model_streamed_and_whole(peer, second_server):
     with pytest.raises(openai.NotFoundError) as missing:
         stranger.chat.completions.create(model="remote/peer/tiny:1.0.0", messages=messages)
     assert missing.value.body["code"] == "model_not_found"
+
+
+def test_v1_answers_a_failing_remote_in_openai_shape_and_gives_back_the_quota(settings, second_server, make_user):
+    # given my endpoint at a server that streams garbage after its first piece
+    settings.SLOUGHGPT_OUTBOUND_ALLOW = [LOOPBACK]
+    me = make_user()
+    mine = openai.OpenAI(base_url=f"{second_server}/v1", api_key=api_token_create(user=me, name="v1").secret,
+                         max_retries=0, timeout=TIMEOUT)
+    with stub_server(stream=[*sse("Hello")[:1], b"data: nonsense\n\n"]) as stub:
+        remote_endpoint(me, "odd", base_url=stub.base_url, models=("stub-model",))
+        # when
+        with pytest.raises(openai.APIStatusError) as failed:
+            mine.chat.completions.create(model="remote/odd/stub-model", max_tokens=20,
+                                         messages=[{"role": "user", "content": "Hi"}])
+    # then
+    assert failed.value.status_code == 502 and failed.value.body["code"] == "remote_failed"
+    assert failed.value.body["message"] == (
+        "the remote model failed: the endpoint streamed something that is not JSON: 'nonsense'")
+    status = quota_status(user_id=me.pk)
+    assert status["running"] == 0 and status["tokens_used_today"] == 2  # "Hello", estimated

@@ -140,3 +140,43 @@ def test_gguf_of_a_version_whose_file_is_missing_is_a_400_not_a_crash(owner, api
     assert response.status_code == 400
     assert "cannot be read" in response.json()["error"]["fields"]["version"][0]
     assert version.exports.count() == 0
+
+
+@pytest.mark.parametrize(("tokenizer_json", "field"), [
+    ("[]", "not a JSON object"),
+    ('{"model": "BPE"}', "model is not an object"),
+    ('{"model": {"type": "BPE", "vocab": ["a"]}}', "model.vocab"),
+    ('{"model": {"type": "BPE", "vocab": {"a": 0}}, "added_tokens": [{"id": 1}]}', "added_tokens"),
+])
+def test_gguf_of_a_version_with_a_malformed_tokenizer_is_a_400_naming_it(tokenizer_json, field, owner,
+                                                                        api_client_for):
+    # given a ready version (as a .sou upload may make one) whose tokenizer JSON is not the expected shape
+    version = ready_version(owner)
+    canonical = storage.canonical_sou(owner.pk, version.pk)
+    with read_sou(canonical) as sou:
+        config, tensors = sou.config, {info.name: sou.tensor(info.name) for info in sou.tensor_infos}
+    write_sou(canonical, config=config, tensors=tensors, tokenizer_json=tokenizer_json, generation={},
+              provenance={})
+
+    # when it is exported to GGUF
+    response = api_client_for(owner).post(exports_url(version), {"qtypes": ["Q8_0"], "format": "gguf"},
+                                          format="json")
+
+    # then the answer is a 400 on format naming what is wrong, and nothing is queued
+    assert response.status_code == 400, response.content
+    assert field in response.json()["error"]["fields"]["format"][0]
+    assert version.exports.count() == 0
+
+
+def test_a_gguf_export_is_named_after_the_registered_model_and_version(owner):
+    # given a ready version of the model "poet" (trained here: no base model recorded)
+    version = ready_version(owner, name="poet")
+    (export,) = services.model_export_create(user=owner, version_id=version.pk, qtypes=["Q8_0"],
+                                             export_format="gguf")
+
+    # when it is exported to GGUF
+    services.model_export_run(export_id=export.pk)
+
+    # then llama.cpp and Ollama show the model's name and version, not the quant type
+    path = storage.export_file(owner.pk, version.pk, "Q8_0", "gguf")
+    assert GGUFReader(path).fields["general.name"].contents() == f"poet-{version.version}"

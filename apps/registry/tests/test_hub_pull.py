@@ -8,12 +8,17 @@ import json
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
+from django.utils import timezone
 
 from apps.core.notifications import user_group
+from apps.quotas.accounts import account_for_user
+from apps.quotas.storage import storage_charge, storage_used
 from apps.quotas.tests.factories import override
 from apps.registry import storage
 from apps.registry.hub_services import model_version_pull_run
+from apps.registry.import_lease import IMPORT_ATTEMPTS
 from apps.registry.models import HubToken, ModelVersion, RegisteredModel
+from ml.hub import HubError
 from ml.infer.engine import Engine
 from ml.model_map.starter import StarterUnavailable, fetch_starter_gguf
 from tests.hub_stand_in import StandInRepo, hub_stand_in
@@ -122,6 +127,29 @@ def test_an_unsupported_architecture_is_refused_before_any_weight_byte(owner, ap
     # then nothing is created and no weight was downloaded
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["repo_id"] == ["not supported: bloom"]
+    assert not ModelVersion.objects.filter(owner=owner).exists() and hub.weight_bytes_served() == 0
+
+
+@pytest.mark.parametrize(("odd", "named"), [
+    ({"rope_scaling": "x"}, "rope_scaling"),
+    ({"rope_scaling": ["linear", 2]}, "rope_scaling"),
+    ({"num_attention_heads": 0}, "num_attention_heads"),
+    ({"hidden_size": "wide"}, "hidden_size"),
+])
+def test_a_repo_with_an_odd_config_is_refused_naming_the_field(odd, named, owner, api_client_for, hub, llama_repo):
+    # given a repo whose config.json has a field of the wrong kind (anyone can publish one)
+    config = json.loads((llama_repo.folder / "config.json").read_text())
+    (llama_repo.folder / "config.json").write_text(json.dumps({**config, **odd}))
+    hub.add(llama_repo)
+    model = _model(owner)
+    client = api_client_for(owner)
+    # when the user inspects and pulls it
+    inspected = client.post(f"/api/v1/models/{model.pk}/hub/inspect/", {"repo_id": "acme/tiny-llama"}, format="json")
+    pulled = _pull(client, model, repo_id="acme/tiny-llama")
+    # then inspection shows why it cannot be pulled, the pull is a 400 naming the field, nothing is created
+    assert inspected.status_code == 200 and not inspected.json()["supported"]
+    assert named in inspected.json()["problem"]
+    assert pulled.status_code == 400 and named in pulled.json()["error"]["fields"]["repo_id"][0]
     assert not ModelVersion.objects.filter(owner=owner).exists() and hub.weight_bytes_served() == 0
 
 
@@ -241,3 +269,128 @@ def test_a_pull_that_cannot_fit_the_storage_quota_is_refused_before_it_starts(ow
     # then
     assert response.status_code == 413
     assert not ModelVersion.objects.filter(owner=owner).exists() and hub.weight_bytes_served() == 0
+
+
+def test_staff_see_a_users_hub_token_only_by_its_hint(owner, make_user, api_client_for):
+    # given a user's hub token
+    api_client_for(owner).put("/api/v1/me/hub-token/", {"token": "hf_admin_secret_9876"}, format="json")
+    row = HubToken.objects.get(user=owner)
+    staff = api_client_for(make_user(is_staff=True, is_superuser=True))
+    # when staff open the hub tokens list and the token's page
+    listed = staff.get("/admin/registry/hubtoken/").content.decode()
+    page = staff.get(f"/admin/registry/hubtoken/{row.pk}/change/").content.decode()
+    # then they see its hint, never the token or its sealed form
+    assert "…9876" in listed and "…9876" in page
+    for shown in (listed, page):
+        assert "hf_admin_secret" not in shown and row.sealed not in shown
+
+
+def _used(user) -> int:
+    return storage_used(account_for_user(user))
+
+
+def test_a_pull_reserves_its_download_and_converted_file_so_two_cannot_share_the_room(
+        owner, api_client_for, hub, llama_repo):
+    # given room for one pull's download and converted file, but not for two
+    hub.add(llama_repo)
+    client = api_client_for(owner)
+    found = client.post(f"/api/v1/models/{_model(owner).pk}/hub/inspect/", {"repo_id": "acme/tiny-llama"},
+                        format="json").json()
+    one_pull = found["total_bytes"] * 3  # the download, and its 16-bit weights made F32
+    override(user=owner, storage_bytes=one_pull + one_pull // 2)
+    model = RegisteredModel.objects.get(owner=owner)
+    # when the user pulls the repo twice before either has downloaded anything
+    first = _pull(client, model, repo_id="acme/tiny-llama")
+    second = _pull(client, model, repo_id="acme/tiny-llama")
+    # then the first holds the room and the second is refused
+    assert first.status_code == 201 and second.status_code == 413
+    assert _used(owner) == one_pull
+    # and once the first is ready, the account is charged its model file and nothing else
+    version = model_version_pull_run(version_id=first.json()["id"])
+    assert version.status == "ready", version.error
+    assert _used(owner) == storage.canonical_sou(owner.pk, version.pk).stat().st_size
+
+
+def test_deleting_a_model_mid_pull_gives_back_what_the_pull_was_charged(owner, api_client_for, hub, llama_repo):
+    # given an account with other files, and a pull whose first 3000 bytes of weights have arrived
+    storage_charge(account_for_user(owner), 50_000)
+    hub.add(llama_repo)
+    model = _model(owner)
+    client = api_client_for(owner)
+    created = _pull(client, model, repo_id="acme/tiny-llama")
+    partial = storage.source_dir(owner.pk, created.json()["id"]) / "hub" / ".partial" / "model.safetensors"
+    partial.parent.mkdir(parents=True)
+    partial.write_bytes((llama_repo.folder / "model.safetensors").read_bytes()[:3000])
+    # when the user deletes the model while it downloads
+    deleted = client.delete(f"/api/v1/models/{model.pk}/")
+    # then the account is back where it was: no more, no less
+    assert deleted.status_code == 204
+    assert _used(owner) == 50_000
+
+
+def test_a_failed_pull_gives_its_reservation_back(owner, api_client_for, hub, llama_repo):
+    # given a pull whose hub then cuts every download
+    hub.add(llama_repo)
+    created = _pull(api_client_for(owner), _model(owner), repo_id="acme/tiny-llama")
+    hub.cut_after = 2000
+    # when its task runs
+    version = model_version_pull_run(version_id=created.json()["id"])
+    # then it failed and holds nothing of the account's storage
+    assert version.status == "failed" and _used(owner) == 0
+
+
+def test_a_pull_that_keeps_killing_its_worker_fails_with_the_reason(owner, api_client_for, hub, llama_repo,
+                                                                     monkeypatch):
+    # given a pull whose conversion kills the worker every time (the OOM killer, the time limit)
+    hub.add(llama_repo)
+    created = _pull(api_client_for(owner), _model(owner), repo_id="acme/tiny-llama")
+    version_id = created.json()["id"]
+
+    def killed(*args, **kwargs):
+        raise SystemExit("killed")
+
+    monkeypatch.setattr("apps.registry.hub_services.pull_to_sou", killed)
+    # when the message is delivered again and again (it keeps its task id)
+    for _ in range(IMPORT_ATTEMPTS):
+        with pytest.raises(SystemExit):
+            model_version_pull_run(version_id=version_id, execution_id="task-1")
+    version = model_version_pull_run(version_id=version_id, execution_id="task-1")
+    # then after a bounded number of tries it failed saying why, its folder and reservation gone
+    assert version.status == "failed"
+    assert ModelVersion.objects.get(pk=version_id).error == (
+        f"the worker stopped while importing ({IMPORT_ATTEMPTS} times)")
+    assert not storage.version_dir(owner.pk, version_id).exists() and _used(owner) == 0
+
+
+def test_a_duplicate_pull_leaves_a_live_execution_alone(owner, api_client_for, hub, llama_repo):
+    # given a pull that a live execution holds
+    hub.add(llama_repo)
+    created = _pull(api_client_for(owner), _model(owner), repo_id="acme/tiny-llama")
+    version_id = created.json()["id"]
+    ModelVersion.objects.filter(pk=version_id).update(lease_owner="task-live", heartbeat_at=timezone.now())
+    # when a duplicate delivery with another task id runs
+    version = model_version_pull_run(version_id=version_id, execution_id="task-duplicate")
+    # then it did nothing: still importing, nothing fetched
+    assert version.status == "importing" and hub.weight_bytes_served() == 0
+
+
+def test_an_execution_that_fails_after_another_made_the_version_ready_keeps_its_files(
+        owner, api_client_for, hub, llama_repo, monkeypatch):
+    # given a pull whose execution stalled so long that a redelivery took it over and made it ready
+    hub.add(llama_repo)
+    created = _pull(api_client_for(owner), _model(owner), repo_id="acme/tiny-llama")
+    version_id = created.json()["id"]
+    canonical = storage.canonical_sou(owner.pk, version_id)
+
+    def taken_over_then_fails(*args, **kwargs):
+        canonical.parent.mkdir(parents=True, exist_ok=True)
+        canonical.write_bytes(b"the other execution's model")
+        ModelVersion.objects.filter(pk=version_id).update(status="ready", lease_owner="task-other")
+        raise HubError("the download of model.safetensors was cut", "cut")
+
+    monkeypatch.setattr("apps.registry.hub_services.pull_to_sou", taken_over_then_fails)
+    # when the stalled execution fails
+    model_version_pull_run(version_id=version_id, execution_id="task-stalled")
+    # then the ready version and its file are untouched
+    assert ModelVersion.objects.get(pk=version_id).status == "ready"
+    assert canonical.read_bytes() == b"the other execution's model"

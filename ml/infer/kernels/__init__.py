@@ -1,6 +1,6 @@
-"""The native kernels (qmm.c: quantized matrix products; decode.c: LLaMA decode steps and
-prompts; pool.c: their thread pool), compiled once per machine with the system C compiler,
-cached, and loaded with ctypes.
+"""The native kernels (qmm.c: quantized matrix products; kquant.c: its K-quant blocks; decode.c:
+LLaMA decode steps and prompts; pool.c: their thread pool), compiled once per machine with the
+system C compiler, cached, and loaded with ctypes.
 
 No torch headers are involved, so a build takes about a second and needs nothing beyond a C
 compiler and POSIX threads. Callers pass `torch.get_num_threads()` as the thread count, so
@@ -25,12 +25,13 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
-SOURCES = (HERE / "qmm.c", HERE / "decode.c", HERE / "pool.c")
+SOURCES = (HERE / "qmm.c", HERE / "kquant.c", HERE / "decode.c", HERE / "pool.c")
 HEADERS = (HERE / "sg.h",)
 CFLAGS = ("-O3", "-std=c11", "-shared", "-fPIC", "-pthread")
 LIBS = ("-lm",)
 # Storage type -> the kernels' type code (the enum in sg.h).
-TYPE_CODES = {"F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q8_0": 8, "BF16": 30}
+TYPE_CODES = {"F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q8_0": 8, "Q2_K": 10, "Q3_K": 11,
+              "Q4_K": 12, "Q5_K": 13, "Q6_K": 14, "BF16": 30}
 ENV_SWITCH = "SLOUGHGPT_KERNELS"  # "torch" forces the pure-PyTorch path
 ENV_CACHE = "SLOUGHGPT_KERNEL_CACHE"  # where built libraries live (default ~/.cache/sloughgpt/kernels)
 
@@ -106,6 +107,8 @@ def load() -> ctypes.CDLL | None:
     lib.sg_llama_forward.argtypes = [ptr, i64, ptr, ptr, ptr, ptr, i64, ptr, ptr, ctypes.c_int,
                                      ctypes.c_int]
     lib.sg_llama_forward.restype = ctypes.c_int
+    lib.sg_kq_quantize_row.argtypes = [ptr, i64, ptr]
+    lib.sg_kq_quantize_row.restype = None
     lib.sg_simd_enabled.argtypes = [ctypes.c_int]
     lib.sg_simd_enabled.restype = ctypes.c_int
     lib.sg_simd_enabled(0)

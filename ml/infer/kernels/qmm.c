@@ -480,6 +480,11 @@ int sg_dequantize(int qtype, const uint8_t *w, int64_t rows, int64_t K, float *o
         }
         return 0;
     }
+    if (sg_kq_block_bytes(qtype)) {
+        if (K % QK_K) return -1;
+        sg_kq_dequantize(qtype, w, n / QK_K, out);
+        return 0;
+    }
     if (!block_bytes(qtype) || K % QK) return -1;
     for (int64_t b = 0; b < n / QK; b++) {
         const uint8_t *blk = w + b * block_bytes(qtype);
@@ -512,6 +517,7 @@ int64_t sg_row_bytes(int qtype, int64_t K) {
     if (qtype == QT_F32) return 4 * K;
     if (qtype == QT_F16 || qtype == QT_BF16) return 2 * K;
     if (block_bytes(qtype) && K % QK == 0) return K / QK * block_bytes(qtype);
+    if (sg_kq_block_bytes(qtype) && K % QK_K == 0) return K / QK_K * sg_kq_block_bytes(qtype);
     return -1;
 }
 
@@ -527,6 +533,7 @@ typedef struct {
     float *const *outs;
     const int8_t *xq;
     const float *xd, *xs;
+    const SgQ8K *xk;  /* (M, K / 256) activation super-blocks for K-quant weights, or NULL */
     float *wf;  /* (threads, 4, K) dequantized rows per thread, or NULL */
 } GroupTask;
 
@@ -542,12 +549,18 @@ static void group_rows(void *arg, int64_t begin, int64_t end, int thread) {
         const int64_t n0 = 4 * (g - t->first[i]);
         const int rows = lin->n - n0 < 4 ? (int)(lin->n - n0) : 4;
         const uint8_t *w = lin->w + n0 * t->row_bytes[i];
-        const int dense = wf && block_bytes(lin->qtype) != 0;
+        const int kq = sg_kq_block_bytes(lin->qtype) != 0;
+        const int dense = wf && (block_bytes(lin->qtype) != 0 || kq);
         if (dense) sg_dequantize(lin->qtype, w, rows, K, wf);
         float y[8];
         for (int64_t m = 0; m < t->M; m += 2) {
             const int mt = t->M - m >= 2 ? 2 : 1;
-            if (dense) {
+            if (kq && !dense) {
+                for (int j = 0; j < mt; j++)
+                    for (int r = 0; r < rows; r++)
+                        y[j * 4 + r] = sg_kq_dot(lin->qtype, w + r * t->row_bytes[i],
+                                                 t->xk + (m + j) * (K / QK_K), K / QK_K, use_simd);
+            } else if (dense) {
                 float_rows(rows, mt, wf, K, t->x + m * K, y);
             } else {
                 dot_rows(lin->qtype, rows, mt, w, t->row_bytes[i], K, t->x + m * K,
@@ -569,11 +582,12 @@ int sg_linear_group(const SgLinear *lins, int count, const float *x, int64_t M, 
     if (count < 1 || count > MAX_GROUP || M < 1) return -1;
     const int64_t K = lins[0].k;
     int64_t first[MAX_GROUP + 1] = {0}, row_bytes[MAX_GROUP], work = 0;  /* first: 4-row group index */
-    int quantized = 0;
+    int quantized = 0, kquantized = 0;
     for (int i = 0; i < count; i++) {
         row_bytes[i] = sg_row_bytes(lins[i].qtype, K);
         if (lins[i].k != K || lins[i].n < 1 || row_bytes[i] < 0) return -1;
         quantized |= block_bytes(lins[i].qtype) != 0;
+        kquantized |= sg_kq_block_bytes(lins[i].qtype) != 0;
         first[i + 1] = first[i] + (lins[i].n + 3) / 4;
         work += lins[i].n * K * M;
     }
@@ -581,21 +595,29 @@ int sg_linear_group(const SgLinear *lins, int count, const float *x, int64_t M, 
     const int threads = n_threads > 1 && work >= (1 << 16) ? n_threads : 1;
     /* Float activations: each thread dequantizes a group's rows once into its own buffer and
      * meets every activation row there; otherwise the input is quantized once for all. */
-    const int dequantize = quantized && float_acts;
+    const int dequantize = (quantized || kquantized) && float_acts;
     const int64_t nb = K / QK;
     int8_t *xq = NULL;
     float *xd = NULL, *xs = NULL, *wf = NULL;
+    SgQ8K *xk = NULL;
     if (dequantize) {
         wf = malloc(sizeof(float) * (size_t)(threads * 4 * K));
         if (!wf) return -1;
-    } else if (quantized) {
-        xq = malloc((size_t)(M * K));
-        xd = malloc(sizeof(float) * (size_t)(M * nb));
-        xs = malloc(sizeof(float) * (size_t)(M * nb));
-        if (!xq || !xd || !xs) { free(xq); free(xd); free(xs); return -1; }
-        sg_quantize_rows(x, M, K, xq, xd, xs);
+    } else {
+        if (quantized) {
+            xq = malloc((size_t)(M * K));
+            xd = malloc(sizeof(float) * (size_t)(M * nb));
+            xs = malloc(sizeof(float) * (size_t)(M * nb));
+            if (!xq || !xd || !xs) { free(xq); free(xd); free(xs); return -1; }
+            sg_quantize_rows(x, M, K, xq, xd, xs);
+        }
+        if (kquantized) {
+            xk = malloc(sizeof(SgQ8K) * (size_t)(M * (K / QK_K)));
+            if (!xk) { free(xq); free(xd); free(xs); return -1; }
+            for (int64_t m = 0; m < M; m++) sg_kq_quantize_row(x + m * K, K, xk + m * (K / QK_K));
+        }
     }
-    GroupTask task = {lins, count, first, row_bytes, x, M, K, nb, outs, xq, xd, xs, wf};
+    GroupTask task = {lins, count, first, row_bytes, x, M, K, nb, outs, xq, xd, xs, xk, wf};
     /* Two chunks per thread for a decode step: a thread that loses its core for a while
      * holds back a quarter of the product rather than half, while each thread still streams
      * long runs of rows (eight smaller chunks cost 14% of a SmolLM2 step: prefetch streams
@@ -609,6 +631,7 @@ int sg_linear_group(const SgLinear *lins, int count, const float *x, int64_t M, 
     free(xq);
     free(xd);
     free(xs);
+    free(xk);
     free(wf);
     return 0;
 }

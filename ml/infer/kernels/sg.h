@@ -4,8 +4,26 @@
 #define SG_H
 #include <stdint.h>
 
-enum { QT_F32 = 0, QT_F16 = 1, QT_Q4_0 = 2, QT_Q4_1 = 3, QT_Q8_0 = 8, QT_BF16 = 30 };
-enum { QK = 32 };
+enum { QT_F32 = 0, QT_F16 = 1, QT_Q4_0 = 2, QT_Q4_1 = 3, QT_Q8_0 = 8, QT_Q2_K = 10, QT_Q3_K = 11,
+       QT_Q4_K = 12, QT_Q5_K = 13, QT_Q6_K = 14, QT_BF16 = 30 };
+enum { QK = 32, QK_K = 256 };
+
+/* One activation super-block for the K-quant products (kquant.c), as ggml's block_q8_K:
+ * q = round(x * 127 / amax), d = amax / 127, and the sums of q over each 16 values. */
+typedef struct {
+    float d;
+    int8_t q[QK_K];
+    int16_t bsums[QK_K / 16];
+} SgQ8K;
+
+/* Bytes of one K-quant super-block, or 0 when qtype is not a K-quant. */
+int64_t sg_kq_block_bytes(int qtype);
+/* One activation row of K values (K % 256 == 0) -> K / 256 blocks. */
+void sg_kq_quantize_row(const float *x, int64_t K, SgQ8K *out);
+/* dot(weight row of nb super-blocks, activation row), with AVX2 when simd is 1. */
+float sg_kq_dot(int qtype, const uint8_t *w, const SgQ8K *x, int64_t nb, int simd);
+/* nblocks super-blocks -> nblocks * 256 floats, the same bits ml/sou/kquant.py gives. */
+void sg_kq_dequantize(int qtype, const uint8_t *w, int64_t nblocks, float *out);
 
 /* y (M, n) = x (M, k) @ W^T + bias, W (n, k) stored in `qtype` at `w` (row-major). */
 typedef struct {

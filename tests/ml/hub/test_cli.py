@@ -38,7 +38,19 @@ def test_a_cut_pull_continues_when_run_again(llama_repo_dir, tmp_path, capsys):
         second = main(["pull", "acme/tiny-llama", "--endpoint", hub.endpoint, "-o", str(out)])
 
     # then the first failed saying so, the second asked only for the rest
-    assert first == 1 and "was cut at 5000 of" in error and "continues from there" in error
+    assert first == 1 and "was cut at 5000 of" in error and "run the same command again to continue from there" in error
     assert second == 0 and out.is_file()
     assert "bytes=5000-" in hub.ranges
     assert hub.served["model.safetensors"] == (llama_repo_dir / "model.safetensors").stat().st_size
+
+
+def test_an_unknown_type_is_refused_before_any_weight_byte(llama_repo_dir, tmp_path, capsys):
+    # given a repo on the hub
+    with hub_stand_in(StandInRepo("acme/tiny-llama", llama_repo_dir)) as hub:
+        # when it is pulled at a type that does not exist
+        code = main(["pull", "acme/tiny-llama", "--endpoint", hub.endpoint, "--type", "Q9_9",
+                     "-o", str(tmp_path / "tiny.sou")])
+
+    # then the CLI names the type, and no weight was downloaded
+    assert code == 1 and "unknown type 'Q9_9'" in capsys.readouterr().err
+    assert hub.weight_bytes_served() == 0

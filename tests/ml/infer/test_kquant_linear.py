@@ -1,5 +1,6 @@
 """K-quant weights run: a QuantLinear over Q2_K..Q6_K bytes computes what the dequantized
-matrix computes (prompt and decode shapes, and the input gradient adapters train through), and
+matrix computes (prompt and decode shapes, and the input gradient adapters train through) on
+whichever path is selected, and
 a model exported with the Q4_K_M recipe loads, generates, keeps the float model's choices and
 gets the export report's numbers."""
 
@@ -15,6 +16,7 @@ from ml.sou.constants import K_TYPES
 from ml.sou.convert import import_hf_dir
 from ml.sou.quant import dequantize, quantize
 from tests.ml.infer.factories import hf_dir
+from tests.ml.infer.test_kquant_native import activations_as_kernels_see_them
 
 GREEDY = {"temperature": 0.0, "repetition_penalty": 1.0, "ignore_eos": True}
 
@@ -32,8 +34,10 @@ def test_k_quant_layer_equals_dequantize_then_matmul(qtype, rows):
     y = layer(x)
     y.sum().backward()
     # then: the packed bytes are what is held, and the numbers are the dequantized matrix's
+    # (a decode step's single row meets it as 8-bit super-blocks, the integer kernels' input)
     assert layer.qweight.dtype == torch.uint8
-    assert torch.allclose(y, F.linear(x, stored, bias), atol=1e-4)
+    seen = x if rows > 1 else activations_as_kernels_see_them(x.detach().view(1, 512)).view(x.shape)
+    assert torch.allclose(y, F.linear(seen, stored, bias), atol=1e-4)
     assert torch.allclose(x.grad, torch.ones(1, rows, 24) @ stored, atol=1e-4)
 
 

@@ -14,11 +14,13 @@ from ml.infer import kernels
 from ml.infer.qlinear import GEMM_ROWS, QTYPES, QuantLinear, quantize_activations, swap_linears
 from ml.models import Llama, LlamaConfig
 from ml.sou import read_sou, write_sou
+from ml.sou.constants import K_TYPES
 from ml.sou.quant import dequantize, quantize
 
 BLOCK_QTYPES = ("Q8_0", "Q4_0", "Q4_1")
-# The types the native kernels read; the K-quants' torch path is tested in test_kquant_linear.py.
-NATIVE_QTYPES = tuple(q for q in QTYPES if q in kernels.TYPE_CODES)
+# The float and 32-block types the native kernels read; the K-quants (rows of 256) are tested
+# in test_kquant_native.py.
+NATIVE_QTYPES = tuple(q for q in QTYPES if q in kernels.TYPE_CODES and q not in K_TYPES)
 # (out_features, in_features): a single block, odd output counts, several blocks per row.
 SHAPES = [(1, 32), (13, 64), (37, 160)]
 
@@ -26,20 +28,6 @@ needs_compiler = pytest.mark.skipif(
     shutil.which("cc") is None and shutil.which("gcc") is None,
     reason="no C compiler on this machine: only the PyTorch path exists here",
 )
-
-
-@pytest.fixture
-def path(monkeypatch, tmp_path):
-    """Select the native kernels ("native") or the PyTorch path ("torch") for one test."""
-
-    def select(name: str) -> None:
-        kernels.load.cache_clear()
-        monkeypatch.setenv(kernels.ENV_SWITCH, "torch" if name == "torch" else "native")
-        if name == "native":
-            assert kernels.load() is not None, "the native kernels did not build"
-
-    yield select
-    kernels.load.cache_clear()
 
 
 def layer_and_reference(qtype, out_features, in_features, seed=0):

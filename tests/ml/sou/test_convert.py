@@ -5,6 +5,7 @@ and exported directories loaded by transformers with the same logits."""
 import json
 import subprocess
 import sys
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from gguf.quants import quantize
 from tokenizers import Tokenizer
 
 from ml.infer.engine import Engine
+from ml.model_map import hf
 from ml.models import build_model
 from ml.sou import read_sou
 from ml.sou.convert import (
@@ -28,6 +30,7 @@ from ml.sou.convert import (
     sha256_of,
     tokens_of,
 )
+from ml.sou.writer import SouWriter
 from tests.ml.infer.factories import CHAT_TEMPLATE, bpe_tokenizer_json, hf_dir, vocab_size
 from tests.ml.model_map.test_gguf import gguf_name, llama_cpp_permute
 from tests.ml.models.factories import tiny_llama
@@ -165,12 +168,13 @@ def test_checkpoint_import_merges_lora(tmp_path):
     assert read_sou(report.path).provenance["lora"] == settings
 
 
-def write_gguf(path: Path, quant: GGMLQuantizationType) -> None:
-    """A tiny llama in llama.cpp's layout with the byte-level BPE tokenizer."""
+def write_gguf(path: Path, quant: GGMLQuantizationType, **config) -> None:
+    """A tiny llama (`config` overriding its sizes) in llama.cpp's layout with the byte-level
+    BPE tokenizer."""
     torch.manual_seed(0)
     tokenizer = json.loads(bpe_tokenizer_json())
     vocab = sorted(tokenizer["model"]["vocab"].items(), key=lambda item: item[1])
-    model = build_model(tiny_llama(vocab_size=len(vocab), intermediate_size=64))
+    model = build_model(tiny_llama(**{"vocab_size": len(vocab), "intermediate_size": 64, **config}))
     config = model.config
     writer = GGUFWriter(path, "llama")
     writer.add_context_length(config.block_size)
@@ -217,6 +221,53 @@ def test_requantizing_a_quantized_gguf_warns(tmp_path):
         assert sou.provenance["quantization"] == {"type": "Q4_0",
                                                   "from_types": ["F32", "Q4_1"]}
         assert sou.provenance["source"]["format"] == "gguf"
+
+
+def test_a_gguf_import_holds_one_tensor_at_a_time_not_the_whole_model(tmp_path):
+    # given a Q8_0 GGUF file of many layers, so that no one tensor is much of the model,
+    # and the importer's libraries loaded by an import of a small file
+    write_gguf(tmp_path / "small.gguf", GGMLQuantizationType.Q8_0)
+    import_gguf(tmp_path / "small.gguf", tmp_path / "small.sou", "F32")
+    write_gguf(tmp_path / "deep.gguf", GGMLQuantizationType.Q8_0,
+               n_layer=12, n_embd=256, intermediate_size=512)
+
+    # when it is imported as F32 with the process's allocations traced
+    tracemalloc.start()
+    try:
+        report = import_gguf(tmp_path / "deep.gguf", tmp_path / "deep.sou", "F32")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    # then the file holds every weight in F32, but the import never held a quarter of them
+    with read_sou(report.path) as sou:
+        f32_bytes = sum(info.length for info in sou.tensor_infos)
+        largest = max(info.length for info in sou.tensor_infos)
+    assert largest < f32_bytes / 40
+    assert peak < f32_bytes / 4
+
+
+def test_a_hugging_face_import_reads_each_tensor_only_when_it_is_written(tmp_path, monkeypatch):
+    # given a Hugging Face directory of six layers, and a record of every tensor read from it
+    # and of how many had been read when each one was written
+    source = hf_dir(tmp_path / "hf", num_hidden_layers=6)
+    reads, read_before_write = [], []
+    read = hf._read_tensor
+    monkeypatch.setattr(hf, "_read_tensor", lambda path, name: reads.append(name) or read(path, name))
+    write = SouWriter.write_tensor
+
+    def recorded_write(writer, name, data):
+        read_before_write.append(len(reads))
+        write(writer, name, data)
+
+    monkeypatch.setattr(SouWriter, "write_tensor", recorded_write)
+
+    # when it is imported
+    import_hf_dir(source, tmp_path / "m.sou", "F32")
+
+    # then each tensor was read just before it was written, never the whole model up front
+    assert len(read_before_write) > 50
+    assert read_before_write == list(range(1, len(read_before_write) + 1))
 
 
 STARTER = "SmolLM2-135M-Instruct.Q4_1.gguf"

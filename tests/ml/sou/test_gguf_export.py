@@ -3,6 +3,9 @@ block-quantized tensors go out byte for byte, llama.cpp (llama-cpp-python) runs 
 engine's greedy tokens, tokenizer and chat template, and what GGUF cannot carry is refused by
 name without leaving a file behind."""
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -332,3 +335,64 @@ def test_cli_exports_a_gguf_file_at_a_type(tiny_sou, tmp_path, capsys):
     assert code == 0
     assert "GGUF, gpt2" in out and "Q8_0" in out
     assert GGUFReader(tmp_path / "m.gguf").fields["general.architecture"].contents() == "gpt2"
+
+
+def _open_files_named(part: str) -> list[str]:
+    targets = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            targets.append(os.readlink(fd))
+        except OSError:  # the listing's own descriptor is gone by now
+            continue
+    return [target for target in targets if part in target]
+
+
+def test_a_failed_export_leaves_no_file_open_or_behind(tiny_sou, tmp_path, monkeypatch):
+    # given a float .sou, and a disk that fills up while the tensors are written
+    source = tiny_sou("llama")
+
+    def disk_full(self, tensor):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("gguf.GGUFWriter.write_tensor_data", disk_full)
+
+    # when it is exported (and the error is kept, as a worker's log or result keeps it)
+    with pytest.raises(OSError, match="No space left") as failure:
+        export_gguf(source, tmp_path / "m.gguf")
+
+    # then the partial file is neither kept nor held open by the process (a worker lives on)
+    assert not list(tmp_path.glob("*m.gguf*"))
+    assert _open_files_named(".m.gguf.exporting") == [], failure.traceback[-1]
+
+
+def test_cli_names_the_field_of_a_tokenizer_of_the_wrong_shape(tiny_sou, tmp_path, capsys):
+    # given a .sou whose tokenizer's added tokens lack their ids
+    with read_sou(tiny_sou("gpt2")) as sou:
+        config, tensors = sou.config, {info.name: sou.tensor(info.name) for info in sou.tensor_infos}
+    source = write_sou(tmp_path / "odd.sou", config=config, tensors=tensors,
+                       tokenizer_json='{"model": {"type": "BPE", "vocab": {"a": 0}}, "added_tokens": [{}]}',
+                       generation={}, provenance={})
+
+    # when the CLI exports it
+    code = main(["sou", "export", str(source), str(tmp_path / "m.gguf"), "--type", "Q8_0"])
+
+    # then it says which field is wrong instead of a traceback, and writes nothing
+    assert code == 1
+    assert "tokenizer field added_tokens" in capsys.readouterr().err
+    assert not (tmp_path / "m.gguf").exists()
+
+
+def test_the_cli_names_the_model_after_the_output_file_without_a_base(tiny_sou, tmp_path):
+    # given a float .sou with no recorded base model
+    with read_sou(tiny_sou("gpt2")) as sou:
+        config, tensors, tokenizer = sou.config, {i.name: sou.tensor(i.name) for i in sou.tensor_infos}, sou.tokenizer_json
+    source = write_sou(tmp_path / "plain.sou", config=config, tensors=tensors, tokenizer_json=tokenizer,
+                       generation={}, provenance={})
+
+    # when it is exported without a name, and with one
+    export_gguf(source, tmp_path / "bard.gguf")
+    export_gguf(source, tmp_path / "named.gguf", name="poet-1.0.0")
+
+    # then general.name is the file's stem, or the name given
+    assert GGUFReader(tmp_path / "bard.gguf").fields["general.name"].contents() == "bard"
+    assert GGUFReader(tmp_path / "named.gguf").fields["general.name"].contents() == "poet-1.0.0"

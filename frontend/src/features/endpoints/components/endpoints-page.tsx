@@ -1,7 +1,8 @@
 /**
  * The Endpoints page (`/endpoints`): the user's remote OpenAI-compatible servers, each with its
  * base URL, key hint, the models it listed (by the name chat, the arena and /v1 use), why the
- * last refresh failed if it did, and Refresh and Delete; "Add endpoint" registers another.
+ * last refresh failed if it did, and Refresh and Delete (after asking); "Add endpoint"
+ * registers another.
  */
 import { useState } from 'react';
 
@@ -14,13 +15,19 @@ import { Button } from '../../../components/ui/button';
 import { FormError } from '../../../components/ui/form';
 import { type RemoteEndpoint, useEndpoints } from '../../../lib/api/get-endpoints';
 import { formatDateTime } from '../../../lib/format';
-import { useDeleteEndpoint } from '../api/delete-endpoint';
 import { useRefreshEndpoint } from '../api/refresh-endpoint';
 import { AddEndpointDialog } from './add-endpoint-dialog';
+import { DeleteEndpointDialog } from './delete-endpoint-dialog';
+import styles from './endpoints.module.css';
 
 export function EndpointsPage() {
   const endpoints = useEndpoints();
   const [adding, setAdding] = useState(false);
+  // The dialog keeps showing its endpoint while it animates closed.
+  const [deleting, setDeleting] = useState<{ subject: RemoteEndpoint | null; open: boolean }>({
+    subject: null,
+    open: false,
+  });
   const list = endpoints.data?.results ?? [];
 
   return (
@@ -47,7 +54,7 @@ export function EndpointsPage() {
         }
       >
         <div className={table.wrap}>
-          <table className={`${table.table} ${table.roomy}`}>
+          <table className={`${table.table} ${table.roomy} ${table.top}`}>
             <caption className="visually-hidden">Your endpoints</caption>
             <thead>
               <tr>
@@ -62,33 +69,40 @@ export function EndpointsPage() {
             </thead>
             <tbody>
               {list.map((endpoint) => (
-                <EndpointRow key={endpoint.id} endpoint={endpoint} />
+                <EndpointRow
+                  key={endpoint.id}
+                  endpoint={endpoint}
+                  onDelete={() => setDeleting({ subject: endpoint, open: true })}
+                />
               ))}
             </tbody>
           </table>
         </div>
       </QueryState>
       <AddEndpointDialog open={adding} onOpenChange={setAdding} />
+      <DeleteEndpointDialog
+        endpoint={deleting.subject}
+        open={deleting.open}
+        onOpenChange={(open) => setDeleting((state) => ({ ...state, open }))}
+      />
     </Page>
   );
 }
 
-function EndpointRow({ endpoint }: { endpoint: RemoteEndpoint }) {
+function EndpointRow({ endpoint, onDelete }: { endpoint: RemoteEndpoint; onDelete: () => void }) {
   const refresh = useRefreshEndpoint();
-  const remove = useDeleteEndpoint();
-  const failure = refresh.error ?? remove.error;
   return (
     <tr data-testid="endpoint-row">
       <th scope="row">{endpoint.name}</th>
-      <td>
+      <td className={styles.long}>
         <code>{endpoint.base_url}</code>
       </td>
       <td>{endpoint.api_key_hint || <span className={muted.text}>none</span>}</td>
-      <td>
+      <td className={styles.long}>
         {endpoint.models.length === 0 ? (
           <span className={muted.text}>none listed</span>
         ) : (
-          <ul data-testid="endpoint-models">
+          <ul className={styles.models} data-testid="endpoint-models">
             {endpoint.models.map((model) => (
               <li key={model.id}>
                 <code>{model.id}</code>
@@ -100,7 +114,7 @@ function EndpointRow({ endpoint }: { endpoint: RemoteEndpoint }) {
           <p className={muted.small}>Fetched {formatDateTime(endpoint.models_fetched_at)}</p>
         )}
         {endpoint.last_error && <FormError>Last refresh failed: {endpoint.last_error}</FormError>}
-        {failure && <FormError>{failure.message}</FormError>}
+        {refresh.error && <FormError>{refresh.error.message}</FormError>}
       </td>
       <td className={table.actions}>
         <Button
@@ -115,8 +129,7 @@ function EndpointRow({ endpoint }: { endpoint: RemoteEndpoint }) {
           size="small"
           variant="ghost"
           aria-label={`Delete ${endpoint.name}`}
-          disabled={remove.isPending}
-          onClick={() => remove.mutate(endpoint.id)}
+          onClick={onDelete}
         >
           Delete
         </Button>

@@ -120,7 +120,7 @@ describe('Endpoints page', () => {
     expect(fetchMock.mock.calls.some(([url]) => url === '/api/v1/endpoints/4/refresh/')).toBe(true);
   });
 
-  it('deletes an endpoint', async () => {
+  it('deletes an endpoint once asked to confirm', async () => {
     // given
     let listed = [lab];
     const fetchMock = fakeEndpointsApi({ listed: () => listed });
@@ -129,6 +129,8 @@ describe('Endpoints page', () => {
     // when
     listed = [];
     await user.click(screen.getByRole('button', { name: 'Delete lab' }));
+    expect(fetchMock.mock.calls.some(([, init]) => init?.method === 'DELETE')).toBe(false);
+    await user.click(await screen.findByRole('button', { name: 'Delete endpoint' }));
     // then
     await screen.findByTestId('endpoints-empty');
     await waitFor(() =>
