@@ -70,7 +70,8 @@ def build(llamacpp_dir: Path | None = None) -> dict[str, Path]:
 # Q2_K and Q3_K_* are mixes (more bits for attn_v, ffn_down, the head); Q3_K_S is the least
 # mixed Q3_K. Both sides substitute 32-block types for rows that don't fill 256-weight blocks.
 LLAMACPP_TYPES = {"F32": "F32", "F16": "F16", "Q8_0": "Q8_0", "Q4_0": "Q4_0", "Q4_1": "Q4_1",
-                  "Q2_K": "Q2_K", "Q3_K": "Q3_K_S", "Q4_K": "Q4_K_S", "Q4_K_M": "Q4_K_M",
+                  "Q2_K": "Q2_K", "Q3_K": "Q3_K_S", "Q3_K_M": "Q3_K_M", "Q4_K": "Q4_K_S",
+                  "Q4_K_M": "Q4_K_M",
                   "Q5_K": "Q5_K_S", "Q5_K_M": "Q5_K_M", "Q6_K": "Q6_K"}
 
 

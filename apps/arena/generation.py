@@ -12,7 +12,6 @@ import time
 from rest_framework.exceptions import NotFound
 
 from apps.chat import redis_state
-from apps.chat.conf import setting
 from apps.chat.generation import announce_end, conversation_plan, failure_message
 from apps.chat.ids import battle_generation_id
 from apps.chat.inference import GenerationResult, engine_for, run_generation
@@ -22,7 +21,8 @@ from apps.chat.quotas import Lease, quota_release
 from apps.chat.relay import chat_relay
 from apps.core.access import access_queryset
 from apps.endpoints.client import RemoteError
-from apps.endpoints.generation import estimate_tokens, remote_generate, remote_sampling
+from apps.endpoints.generation import estimate_tokens, remote_generate, remote_request_settings
+from apps.endpoints.selectors import endpoint_for_owner
 from apps.registry.models import ModelVersion
 from apps.registry.selectors import version_sou_path
 from ml.infer.engine import ContextLengthError
@@ -58,15 +58,10 @@ def _failed(reply: BattleReply, exc: Exception) -> list[dict]:
 def _remote_side(reply: BattleReply, lease: Lease | None, live) -> GenerationResult:
     """A remote model's answer to the battle's prompt, as it stands (the system prompt first),
     with the conversation's sampling and max_tokens capped by the quota lease."""
-    endpoint = reply.remote_endpoint
-    if endpoint is None or endpoint.owner_id != reply.owner_id:
-        raise NotFound("This remote endpoint was deleted.")
+    endpoint = endpoint_for_owner(owner_id=reply.owner_id, endpoint_id=reply.remote_endpoint_id)
     conversation = reply.battle.conversation
-    sampling = remote_sampling({}, {key: getattr(conversation, key) for key in SETTINGS_FIELDS
-                                    if key != "steering_strength"})
-    max_tokens = sampling.pop("max_tokens", None) or setting("SLOUGHGPT_CHAT_DEFAULT_RESERVE_TOKENS")
-    if lease is not None:
-        max_tokens = min(max_tokens, lease.tokens)
+    sampling, max_tokens = remote_request_settings(
+        {}, {key: getattr(conversation, key) for key in SETTINGS_FIELDS if key != "steering_strength"}, lease)
     return remote_generate(endpoint, reply.remote_model, reply.battle.prompt, sampling=sampling,
                            max_tokens=max_tokens, requested_at=reply.created_at.timestamp(),
                            on_text=live.add_text, should_stop=lambda: live.stop_requested)

@@ -57,7 +57,10 @@ class Contestant:
 
 def _contestants(*, user, model_version_ids: list[int], remote_models: list[dict]) -> list[Contestant]:
     """Two different contestants: ready versions the user can read (their own or shared with
-    them) and models of the user's own endpoints ({"endpoint_id", "model"})."""
+    them) and models of the user's own endpoints ({"endpoint_id", "model"}). Counted before
+    any is looked up: a request naming many must not cost a query each."""
+    if len(model_version_ids) + len(remote_models) != 2:
+        raise ValidationError({"model_version_ids": ["choose two different models (versions or remote models)"]})
     chosen = [Contestant(version=version) for version in _versions(user=user, model_version_ids=model_version_ids)]
     chosen += [Contestant(remote=remote_model_get(user=user, endpoint_id=entry["endpoint_id"], model=entry["model"],
                                                   field="remote_models")) for entry in remote_models]

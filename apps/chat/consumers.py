@@ -132,8 +132,8 @@ class ChatConsumer(GroupConsumer):
 
     async def _compare(self, content):
         ids, remote = content.get("model_version_ids", []), content.get("remote_models", [])
-        if not isinstance(ids, list) or not all(isinstance(pk, int) and not isinstance(pk, bool)
-                                                for pk in ids):
+        if not isinstance(ids, list) or len(ids) > 2 or not all(isinstance(pk, int) and not isinstance(pk, bool)
+                                                                for pk in ids):
             raise ValidationError({"model_version_ids": ["give the ids of two of your model versions"]})
         if not isinstance(remote, list) or len(remote) > 2 or not all(
                 isinstance(entry, dict) and isinstance(entry.get("endpoint_id"), int)

@@ -16,8 +16,10 @@ from rest_framework.exceptions import APIException, NotFound
 
 from apps.core.access import access_queryset
 from apps.endpoints.client import RemoteError
-from apps.endpoints.generation import estimate_tokens, remote_generate, remote_sampling
+from apps.endpoints.generation import estimate_tokens, remote_generate, remote_request_settings
 from apps.endpoints.models import RemoteEndpoint
+from apps.endpoints.selectors import endpoint_for_owner
+from apps.endpoints.slots import RemoteBusy
 from apps.personalities.loader import personality_version_load
 from apps.personalities.selectors import personality_version_get
 from apps.registry.models import ModelVersion
@@ -109,11 +111,11 @@ def remote_plan(context: ReplyContext, lease: Lease | None) -> Plan:
     long for it fails with the endpoint's own reason), the conversation's sampling over the
     personality's, and max_tokens capped by the quota lease."""
     system, defaults, citations = _grounding(context)
-    sampling = remote_sampling(defaults, {key: getattr(context.conversation, key) for key in SETTINGS_FIELDS
-                                          if key != "steering_strength"})
-    max_tokens = sampling.get("max_tokens") or setting("SLOUGHGPT_CHAT_DEFAULT_RESERVE_TOKENS")
-    sampling["max_tokens"] = min(max_tokens, lease.tokens) if lease is not None else max_tokens
-    return Plan(messages=system + context.history, sampling=sampling, citations=citations)
+    sampling, max_tokens = remote_request_settings(
+        defaults, {key: getattr(context.conversation, key) for key in SETTINGS_FIELDS if key != "steering_strength"},
+        lease)
+    return Plan(messages=system + context.history, sampling={**sampling, "max_tokens": max_tokens},
+                citations=citations)
 
 
 def _sou_path(context: ReplyContext) -> Path:
@@ -143,16 +145,6 @@ def _fail(reply: Message, message: str, *, partial: str = "") -> list[dict]:
     if _store(reply, status=Message.Status.FAILED, error=message, finish_reason="error", content=partial):
         return [{"type": "error", "message_id": reply.pk, "message": message}]
     return []
-
-
-def _remote_endpoint(context: ReplyContext) -> RemoteEndpoint:
-    """The conversation's endpoint, still its owner's; NotFound once it was deleted."""
-    conversation = context.conversation
-    endpoint = RemoteEndpoint.objects.filter(pk=conversation.remote_endpoint_id,
-                                             owner_id=conversation.owner_id).first()
-    if endpoint is None:
-        raise NotFound("This conversation's remote endpoint was deleted; choose another model.")
-    return endpoint
 
 
 def remote_reply(endpoint: RemoteEndpoint, model: str, plan: Plan, reply: Message, live: Reply) -> GenerationResult:
@@ -237,7 +229,8 @@ def chat_reply_generate(*, message_id: int, queued_at: float | None = None) -> N
             return
         if conversation.remote_model:
             plan = remote_plan(context, lease)
-            endpoint = _remote_endpoint(context)
+            endpoint = endpoint_for_owner(owner_id=conversation.owner_id,
+                                          endpoint_id=conversation.remote_endpoint_id)
             live = chat_relay().open(conversation_id=conversation.pk, message_id=reply.pk,
                                      stop_key=redis_state.stop_key(stop_id))
             result = remote_reply(endpoint, conversation.remote_model, plan, reply, live)
@@ -321,16 +314,11 @@ def _remote_completion(user, payload: dict, lease: Lease | None) -> GenerationRe
     """Stream a /v1 chat completion by a remote model to the request's reply list, with the
     same events a local one sends (its personality and sources in the system message)."""
     request_id, stop_id = payload["request_id"], api_generation_id(payload["request_id"])
-    endpoint = RemoteEndpoint.objects.filter(pk=payload["remote_endpoint_id"], owner=user).first()
-    if endpoint is None:
-        raise NotFound(f"The remote endpoint of model '{payload['model']}' was deleted.")
+    endpoint = endpoint_for_owner(owner_id=user.pk, endpoint_id=payload["remote_endpoint_id"])
     persona_prompt, defaults = _completion_personality(user, payload)
     sources, citations = _completion_sources(user, payload)
     messages = with_system_prompt(with_system_prompt(payload["messages"], sources), persona_prompt)
-    sampling = remote_sampling(defaults, payload["settings"])
-    max_tokens = sampling.pop("max_tokens", None) or setting("SLOUGHGPT_CHAT_DEFAULT_RESERVE_TOKENS")
-    if lease is not None:
-        max_tokens = min(max_tokens, lease.tokens)
+    sampling, max_tokens = remote_request_settings(defaults, payload["settings"], lease)
     push_reply(request_id, {"type": "start", "prompt_tokens": None})
     result = remote_generate(
         endpoint, payload["remote_model"], messages, sampling=sampling, max_tokens=max_tokens,
@@ -410,7 +398,9 @@ def completion_generate(*, payload: dict) -> None:
     except RemoteError as exc:
         error = exc
         used = estimate_tokens(exc.partial)
-        push_reply(request_id, {"type": "error", "status": 502, "code": "remote_failed", "param": None,
+        busy = isinstance(exc, RemoteBusy)  # over a remote reply cap: try again, as for a rate limit
+        push_reply(request_id, {"type": "error", "status": 429 if busy else 502,
+                                "code": "remote_busy" if busy else "remote_failed", "param": None,
                                 "message": f"the remote model failed: {exc.message}"})
     except Exception as exc:
         error = exc

@@ -142,7 +142,8 @@ ERRORS = {
     "401": "No valid API token: send `Authorization: Bearer sg_...`.",
     "404": "No such model among yours.",
     "413": "The request body is larger than the server accepts.",
-    "429": "A quota is spent; `Retry-After` says when to try again.",
+    "429": "A quota is spent (`Retry-After` says when to try again), or too many remote model replies "
+           "are streaming (code `remote_busy`): try again in a moment.",
     "502": "A remote model's endpoint failed (code `remote_failed`); the message says how.",
     "503": "No inference worker started the request in time; try again.",
 }

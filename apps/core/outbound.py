@@ -1,5 +1,5 @@
-"""The one way the product calls a URL a user gave (alert webhooks today; remote endpoints and
-mirrors later): requests to the server's own networks are refused (SSRF).
+"""The one way the product calls a URL a user gave (alert webhooks, remote model endpoints;
+hub mirrors later): requests to the server's own networks are refused (SSRF).
 
 - http and https only, no credentials in the URL, ports 80 and 443 only
   (`SLOUGHGPT_OUTBOUND_PORTS`) unless staff allowed the host or its network;
@@ -18,8 +18,10 @@ mirrors later): requests to the server's own networks are refused (SSRF).
   response body has a size cap.
 
 `outbound_stream` is the same request for an answer read as it arrives (a remote model's
-server-sent events): each read may wait `idle_s` at most, the whole exchange has its own
-deadline, and the lines it yields have a size cap each and together.
+server-sent events): the server must complete a line (the headers first) within `idle_s`
+of the last one, so a server dripping a byte at a time is cut off as if silent; the whole
+exchange has its own deadline; the lines it yields have a size cap each and together; and
+a reader's `should_stop` hangs up at once, from before the request is sent.
 
 Everything that goes wrong raises `OutboundError`, whose message says why in the user's
 terms ("address 10.0.0.5 is private"); `OutboundRefused`, its kind for a URL refused as it
@@ -32,7 +34,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.client import HTTPConnection, HTTPException, HTTPSConnection
@@ -185,7 +187,7 @@ class _Deadline:
     bounds each read, not their sum)."""
 
     def __init__(self, seconds: float):
-        self.expired = False
+        self.expired = self.hung_up = False
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()
         self._timer = threading.Timer(seconds, self._expire)
@@ -195,7 +197,7 @@ class _Deadline:
     def watch(self, sock: socket.socket) -> None:
         with self._lock:
             self._sock = sock
-            if self.expired:
+            if self.expired or self.hung_up:  # while connecting: shut it as soon as it exists
                 self._shut()
 
     def cancel(self) -> None:
@@ -204,6 +206,7 @@ class _Deadline:
     def hang_up(self) -> None:
         """Shut the connection down now, as the deadline would (from any thread)."""
         with self._lock:
+            self.hung_up = True
             self._shut()
 
     def _expire(self) -> None:
@@ -295,30 +298,70 @@ def outbound_request(method: str, url: str, *, body: bytes | None = None, header
         connection.close()
 
 
+WATCH_POLL_S = 0.25  # how soon a stream's watcher notices a stop or a stalled server
+
+
+class OutboundStopped(OutboundError):
+    """The reader's `should_stop` said so before the answer's headers came."""
+
+
+class _Watchdog:
+    """A stream's watcher thread, started before the request is sent. Every WATCH_POLL_S it
+    asks the reader's `should_stop` (a stop hangs up at once, while connecting or waiting
+    for headers too) and whether the server completed a line within `idle_s` of the last one
+    (`progress`): time, not bytes, so a server dripping a byte at a time counts as silent."""
+
+    def __init__(self, deadline: _Deadline, *, idle_s: float, should_stop: Callable[[], bool]):
+        self.stopped = self.stalled = False
+        self._deadline, self._idle_s, self._should_stop = deadline, idle_s, should_stop
+        self._progress_at = time.monotonic()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="outbound-watch", daemon=True)
+        self._thread.start()
+
+    def progress(self) -> None:
+        self._progress_at = time.monotonic()
+
+    def _watch(self) -> None:
+        while not self._done.wait(WATCH_POLL_S):
+            if self._should_stop():
+                self.stopped = True
+            elif time.monotonic() - self._progress_at > self._idle_s:
+                self.stalled = True
+            else:
+                continue
+            self._deadline.hang_up()
+            return
+
+    def close(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+
 class OutboundStream:
     """An answer being read (`outbound_stream`): its status and headers, and its body as lines."""
 
-    def __init__(self, response, *, host: str, deadline: _Deadline, timeout_s: float, idle_s: float,
-                 max_bytes: int, max_line_bytes: int):
+    def __init__(self, response, *, host: str, deadline: _Deadline, watchdog: _Watchdog, timeout_s: float,
+                 idle_s: float, max_bytes: int, max_line_bytes: int):
         self.status: int = response.status
         self.headers: dict[str, str] = dict(response.getheaders())
-        self._response, self._host, self._deadline = response, host, deadline
+        self._response, self._host, self._deadline, self._watchdog = response, host, deadline, watchdog
         self._timeout_s, self._idle_s = timeout_s, idle_s
         self._left, self._max_bytes, self._max_line = max_bytes, max_bytes, max_line_bytes
-        self.aborted = False
+
+    @property
+    def aborted(self) -> bool:
+        """Whether the reader's `should_stop` hung up (`lines` then ended without an error)."""
+        return self._watchdog.stopped
 
     def _failure(self, exc: BaseException) -> OutboundError:
         if self._deadline.expired:
             return OutboundError(f"{self._host} did not finish answering within {self._timeout_s:g} s")
+        if self._watchdog.stalled:
+            return OutboundError(f"{self._host} sent no complete line for {self._idle_s:g} s")
         if isinstance(exc, TimeoutError):
             return OutboundError(f"{self._host} sent nothing for {self._idle_s:g} s")
         return OutboundError(f"{self._host} broke off the answer ({type(exc).__name__})")
-
-    def abort(self) -> None:
-        """Hang up from another thread (the reader stopped wanting the answer): a read waiting
-        on the server returns at once and `lines` ends."""
-        self.aborted = True
-        self._deadline.hang_up()
 
     def lines(self) -> Iterator[str]:
         """The body's lines (decoded as UTF-8, line ends removed) as they arrive; they end
@@ -332,10 +375,11 @@ class OutboundStream:
                 raise self._failure(exc) from None
             if self.aborted:
                 return
-            if self._deadline.expired:  # the shut-down socket ended the body early
+            if self._deadline.expired or self._watchdog.stalled:  # the shut-down socket ended the body early
                 raise self._failure(TimeoutError())
             if not raw:
                 return
+            self._watchdog.progress()
             if len(raw) > self._max_line and not raw.endswith(b"\n"):
                 raise OutboundError(f"{self._host} sent a line longer than {self._max_line} bytes")
             self._left -= len(raw)
@@ -344,43 +388,55 @@ class OutboundStream:
             yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
 
     def read(self, max_bytes: int = 64 * 1024) -> bytes:
-        """At most `max_bytes` of the body (an error's explanation), within the same limits."""
+        """At most `max_bytes` of the body (an error's explanation), within the same limits;
+        cut off by them or by a stop, the error says so rather than leaving a bare status."""
         try:
-            return self._response.read(max_bytes)
+            data = self._response.read(max_bytes)
         except (OSError, HTTPException) as exc:
             raise self._failure(exc) from None
+        if self._deadline.expired or self._watchdog.stalled:
+            raise self._failure(TimeoutError())
+        return data
 
 
 @contextmanager
 def outbound_stream(method: str, url: str, *, body: bytes | None = None, headers: dict[str, str] | None = None,
-                    timeout_s: float, idle_s: float, max_bytes: int,
-                    max_line_bytes: int = 64 * 1024) -> Iterator[OutboundStream]:
+                    timeout_s: float, idle_s: float, max_bytes: int, max_line_bytes: int = 64 * 1024,
+                    should_stop: Callable[[], bool] = lambda: False) -> Iterator[OutboundStream]:
     """Sends one request to a user-given URL (checked first, see the module docstring) and
     gives its answer to read as it arrives: connecting and the answer's headers must come
-    within `idle_s`, so must each later read, and everything within `timeout_s`; at most
-    `max_bytes` of body, in lines of at most `max_line_bytes`. The connection closes when
-    the block ends, however it ends (a reader that stops early hangs up)."""
+    within `idle_s`, so must each later complete line, and everything within `timeout_s`;
+    at most `max_bytes` of body, in lines of at most `max_line_bytes`. `should_stop` is
+    asked every WATCH_POLL_S from before the request is sent: once it says so the
+    connection is shut (OutboundStopped before the headers came; `lines` ends after).
+    The connection closes when the block ends, however it ends."""
     started = time.monotonic()
     target = outbound_check(url, timeout_s=min(idle_s, timeout_s))
     remaining = max(timeout_s - (time.monotonic() - started), 0.001)
     deadline = _Deadline(remaining)
+    watchdog = _Watchdog(deadline, idle_s=idle_s, should_stop=should_stop)
     kind = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
-    connection = kind(target, min(idle_s, remaining), deadline)
+    # The watchdog enforces `idle_s`; the socket's own timeout is only a backstop behind it
+    # (connecting, before there is a socket to shut).
+    connection = kind(target, min(2 * idle_s, remaining), deadline)
     try:
         try:
             connection.request(method, target.path, body=body, headers=headers or {})
             response = connection.getresponse()
-        except TimeoutError:
-            late = timeout_s if deadline.expired else idle_s
-            raise OutboundError(f"{target.host} did not answer within {late:g} s") from None
-        except ssl.SSLError as exc:
-            raise OutboundError(f"TLS with {target.host} failed ({exc.reason or exc})") from None
-        except (OSError, HTTPException) as exc:
+        except (OSError, HTTPException) as exc:  # TimeoutError and ssl.SSLError are OSErrors
+            if watchdog.stopped:
+                raise OutboundStopped(f"the request to {target.host} was stopped") from None
             if deadline.expired:
                 raise OutboundError(f"{target.host} did not answer within {timeout_s:g} s") from None
+            if watchdog.stalled or isinstance(exc, TimeoutError):
+                raise OutboundError(f"{target.host} did not answer within {idle_s:g} s") from None
+            if isinstance(exc, ssl.SSLError):
+                raise OutboundError(f"TLS with {target.host} failed ({exc.reason or exc})") from None
             raise OutboundError(f"{target.host} could not be reached ({type(exc).__name__})") from None
-        yield OutboundStream(response, host=target.host, deadline=deadline, timeout_s=timeout_s, idle_s=idle_s,
-                             max_bytes=max_bytes, max_line_bytes=max_line_bytes)
+        watchdog.progress()  # the headers are the first line
+        yield OutboundStream(response, host=target.host, deadline=deadline, watchdog=watchdog, timeout_s=timeout_s,
+                             idle_s=idle_s, max_bytes=max_bytes, max_line_bytes=max_line_bytes)
     finally:
+        watchdog.close()
         deadline.cancel()
         connection.close()

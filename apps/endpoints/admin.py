@@ -1,4 +1,5 @@
-"""Staff administration of remote endpoints; the sealed key is never shown or edited here."""
+"""Staff administration of remote endpoints; the sealed key is never shown or edited here,
+nor the base URL (the stored key would be sent to the server it names)."""
 
 from django.contrib import admin
 
@@ -11,4 +12,4 @@ class RemoteEndpointAdmin(admin.ModelAdmin):
     list_select_related = ["owner"]
     search_fields = ["name", "base_url", "owner__email"]
     exclude = ["api_key_sealed"]
-    readonly_fields = ["api_key_hint", "model_ids", "models_fetched_at", "last_error"]
+    readonly_fields = ["base_url", "api_key_hint", "model_ids", "models_fetched_at", "last_error"]

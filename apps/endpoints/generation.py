@@ -3,23 +3,32 @@ completions, arena sides, persona distillation's teacher: `remote_teacher`): the
 just before the request, and the remote's stream becomes the same `GenerationResult` a local
 engine's does, with text passed to `on_text` as it arrives.
 
-Token counts (for quotas and the reply's usage): the usage the endpoint reports at the end of
-its stream (we ask for it with `stream_options.include_usage`); when it reports none, an
-estimate of one token per four characters, at least one per streamed piece. A server that
+Token counts (for quotas and the reply's usage): an estimate of one token per four
+characters, at least one per streamed piece, or the usage the endpoint reports at the end of
+its stream (we ask for it with `stream_options.include_usage`) when that is more: a remote
+reporting fewer tokens than it visibly streamed would let its replies escape the quota. A server that
 ignores max_tokens is cut off ("length") once it clearly streamed more (more pieces than
-tokens granted, or twice their estimate)."""
+tokens granted, or twice their estimate).
+
+It returns apps.chat's `GenerationResult` (so callers treat remote and local replies alike)
+while apps.chat calls in here: the two apps import each other on purpose, and this module
+imports only apps.chat's leaf modules (inference, conf, redis_state), never its services."""
 
 from __future__ import annotations
 
 import math
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
+
+from django.conf import settings
 
 from apps.chat.inference import GenerationResult
 from apps.core.sealed import SealError, unseal
 
 from .client import STANDARD_SETTINGS, RemoteError, chat_stream
 from .models import RemoteEndpoint
+from .slots import remote_slot
 
 
 def estimate_tokens(text: str) -> int:
@@ -47,17 +56,38 @@ def remote_sampling(defaults: dict, chosen: dict) -> dict:
             **{key: value for key, value in chosen.items() if value is not None}}
 
 
+def remote_request_settings(defaults: dict, chosen: dict, lease) -> tuple[dict, int]:
+    """(sampling, max_tokens) of a remote request, the same for chat, /v1 and arena sides:
+    `remote_sampling` of a personality's `defaults` and what was `chosen`; max_tokens as
+    chosen, else the personality's, else SLOUGHGPT_CHAT_DEFAULT_RESERVE_TOKENS, capped by
+    the quota `lease`'s tokens (when there is one)."""
+    from apps.chat.conf import setting
+
+    sampling = remote_sampling(defaults, chosen)
+    max_tokens = sampling.pop("max_tokens", None) or setting("SLOUGHGPT_CHAT_DEFAULT_RESERVE_TOKENS")
+    return sampling, min(max_tokens, lease.tokens) if lease is not None else max_tokens
+
+
 def _finish(reason: str | None) -> str:
     return "length" if reason == "length" else "stop"
 
 
 def remote_generate(endpoint: RemoteEndpoint, model: str, messages: list[dict], *, sampling: dict,
                     max_tokens: int, requested_at: float, on_text: Callable[[str], None],
-                    should_stop: Callable[[], bool]) -> GenerationResult:
-    """Stream `messages` answered by `model` of `endpoint` through `on_text`; `should_stop`
-    is asked a few times a second (a stop hangs up, even on a silent server, and keeps the
-    text so far, "cancelled").
-    RemoteError when the endpoint fails; the text streamed until then is in its `partial`."""
+                    should_stop: Callable[[], bool], slot: bool = True) -> GenerationResult:
+    """Stream `messages` answered by `model` of `endpoint` through `on_text`, holding one of
+    its owner's remote reply slots (apps.endpoints.slots; `slot=False` for work off the
+    inference queue); `should_stop` is asked a few times a second (a stop hangs up, even
+    before the server answers or while it is silent, and keeps the text so far, "cancelled").
+    RemoteError when the endpoint fails (RemoteBusy when no slot is free); the text streamed
+    until then is in its `partial`."""
+    with remote_slot(endpoint.owner_id) if slot else nullcontext():
+        return _streamed(endpoint, model, messages, sampling=sampling, max_tokens=max_tokens,
+                         requested_at=requested_at, on_text=on_text, should_stop=should_stop)
+
+
+def _streamed(endpoint: RemoteEndpoint, model: str, messages: list[dict], *, sampling: dict, max_tokens: int,
+              requested_at: float, on_text: Callable[[str], None], should_stop: Callable[[], bool]) -> GenerationResult:
     submitted_at = time.time()
     parts: list[str] = []
     pieces, usage, finish = 0, None, None
@@ -87,8 +117,8 @@ def remote_generate(endpoint: RemoteEndpoint, model: str, messages: list[dict], 
     text = "".join(parts)
     completion = usage.get("completion_tokens") if isinstance(usage, dict) else None
     prompt = usage.get("prompt_tokens") if isinstance(usage, dict) else None
-    if not isinstance(completion, int) or completion < 0:
-        completion = max(pieces, estimate_tokens(text))
+    estimate = max(pieces, estimate_tokens(text))
+    completion = max(completion, estimate) if isinstance(completion, int) else estimate
     if not isinstance(prompt, int) or prompt < 0:
         prompt = prompt_estimate
     rate = (pieces - 1) / (last - first) if first is not None and pieces > 1 and last > first else None
@@ -99,15 +129,32 @@ def remote_generate(endpoint: RemoteEndpoint, model: str, messages: list[dict], 
         submitted_at=submitted_at, first_token_at=first, last_token_at=last)
 
 
-def remote_teacher(endpoint: RemoteEndpoint, model: str) -> Callable[[list[list[dict]], int], list[str]]:
+def remote_teacher(endpoint: RemoteEndpoint, model: str, *,
+                   should_stop: Callable[[], bool]) -> Callable[[list[list[dict]], int], list[str]]:
     """An answer function for persona distillation (ml.personality.distill.AnswerFn): each
     conversation answered in turn by the remote model, greedily (temperature 0) as the model
-    itself would answer. A failure raises RemoteError, which fails the distillation."""
+    itself would answer. All the answers together get SLOUGHGPT_REMOTE_TEACHER_TIMEOUT_S from
+    now (the distillation holds a training slot meanwhile), and `should_stop` is asked before
+    each prompt. A failure, the deadline or a stop raises RemoteError, which fails the
+    distillation."""
+    limit_s = settings.SLOUGHGPT_REMOTE_TEACHER_TIMEOUT_S
+    ends_at = time.monotonic() + limit_s
+
+    def late() -> bool:
+        return time.monotonic() >= ends_at
 
     def answer(conversations: list[list[dict]], max_tokens: int) -> list[str]:
-        return [remote_generate(endpoint, model, messages, sampling={"temperature": 0.0}, max_tokens=max_tokens,
-                                requested_at=time.time(), on_text=lambda text: None,
-                                should_stop=lambda: False).text.strip()
-                for messages in conversations]
+        answers = []
+        for messages in conversations:
+            if should_stop():
+                raise RemoteError("the distillation was stopped while the teacher answered")
+            result = remote_generate(endpoint, model, messages, sampling={"temperature": 0.0}, max_tokens=max_tokens,
+                                     requested_at=time.time(), on_text=lambda text: None, should_stop=late,
+                                     slot=False)
+            if late():
+                raise RemoteError(f"the teacher did not answer all {len(conversations)} prompts within "
+                                  f"{limit_s} s (SLOUGHGPT_REMOTE_TEACHER_TIMEOUT_S)")
+            answers.append(result.text.strip())
+        return answers
 
     return answer

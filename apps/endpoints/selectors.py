@@ -39,6 +39,15 @@ def endpoint_get(*, user, endpoint_id) -> RemoteEndpoint:
     return owned_get(RemoteEndpoint, user=user, pk=endpoint_id)
 
 
+def endpoint_for_owner(*, owner_id: int, endpoint_id: int | None) -> RemoteEndpoint:
+    """The endpoint a queued generation names, read again by the worker: still there and
+    still its owner's (no one else's reply spends its key); NotFound otherwise."""
+    endpoint = RemoteEndpoint.objects.filter(pk=endpoint_id, owner_id=owner_id).first()
+    if endpoint is None:
+        raise NotFound("This remote endpoint was deleted; choose another model.")
+    return endpoint
+
+
 def remote_model_get(*, user, endpoint_id, model: str, field: str = "remote_model") -> RemoteModel:
     """The user's endpoint and one of the models it listed: NotFound for another user's
     endpoint or an unknown one, a ValidationError on `field` for a model it did not list."""

@@ -239,15 +239,22 @@ def _teacher(user, teacher) -> dict:
 def _teacher_answer(application: PersonalityApplication):
     """The answer function of the application's teacher, or None (the model answers)."""
     from apps.endpoints.generation import remote_teacher
-    from apps.endpoints.models import RemoteEndpoint
+    from apps.endpoints.selectors import endpoint_for_owner
 
     teacher = application.options.get("teacher")
     if not teacher:
         return None
-    endpoint = RemoteEndpoint.objects.filter(pk=teacher["endpoint_id"], owner_id=application.owner_id).first()
-    if endpoint is None:
-        raise ValueError("the teacher's remote endpoint was deleted")
-    return remote_teacher(endpoint, teacher["model"])
+    endpoint = endpoint_for_owner(owner_id=application.owner_id, endpoint_id=teacher["endpoint_id"])
+    return remote_teacher(endpoint, teacher["model"], should_stop=lambda: _lease_lost(application))
+
+
+def _lease_lost(application: PersonalityApplication) -> bool:
+    """Asked between the teacher's prompts: LeaseLost once the application is no longer this
+    execution's to run (a redelivery took it over, or it was deleted), so it stops without writing."""
+    if not PersonalityApplication.objects.filter(pk=application.pk, lease_owner=application.lease_owner,
+                                                 status=Status.RUNNING).exists():
+        raise runs.LeaseLost(f"application {application.pk} is no longer held by this execution")
+    return False
 
 
 # -- execution (a worker) --------------------------------------------------------------------------

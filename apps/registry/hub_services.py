@@ -182,8 +182,9 @@ def model_version_pull_run(*, version_id: int, execution_id: str = "") -> ModelV
 def _pull_files(version: ModelVersion) -> None:
     """Downloads and converts into the version's canonical file; fills in what it found."""
     from ml.sou import read_sou
+    from ml.sou.convert import sha256_of
 
-    from .services import _count, _sha256
+    from .services import _count
 
     pull = HubPull.objects.get(model_version_id=version.pk)
     canonical = storage.canonical_sou(version.owner_id, version.pk)
@@ -198,7 +199,7 @@ def _pull_files(version: ModelVersion) -> None:
     with read_sou(canonical) as sou:
         version.architecture = sou.config
         version.parameters = sum(_count(info.shape) for info in sou.tensor_infos)
-    version.sha256 = _sha256(canonical)
+    version.sha256 = sha256_of(canonical)
     version.size_bytes = canonical.stat().st_size
     core_storage.publish(canonical)
 

@@ -38,10 +38,10 @@ from .models import ModelExport, ModelVersion, RegisteredModel, Stage, StageTran
 Source = ModelVersion.Source
 UPLOAD_SOURCES = {".gguf": Source.GGUF_UPLOAD, ".sou": Source.SOU_UPLOAD, ".zip": Source.HF_UPLOAD}
 HF_SUFFIXES = frozenset({".json", ".safetensors", ".txt", ".model", ".jinja"})
-# From most to least precise; the K types and llama.cpp's mixed recipes (Q4_K_M, Q5_K_M) are
-# ml.sou's names for them.
+# From most to least precise; the K types are llama.cpp's file types of those names (Q3_K, Q4_K
+# and Q5_K its _S mixes) as ml.sou.quant makes them.
 EXPORT_TYPES = ("F32", "F16", "BF16", "Q8_0", "Q6_K", "Q5_K_M", "Q5_K", "Q4_K_M", "Q4_K", "Q4_1",
-                "Q4_0", "Q3_K", "Q2_K")
+                "Q4_0", "Q3_K_M", "Q3_K", "Q2_K")
 
 
 def _model_name_clean(name: str) -> str:
@@ -284,6 +284,7 @@ def model_version_create_with_personality(*, user, base_version: ModelVersion, p
     move finishes it on redelivery (`model_version_personality_file_place`). `user` (who
     started the application, with run access to the base) owns the new version."""
     from ml.sou import read_sou
+    from ml.sou.convert import sha256_of
 
     version = _new_version(
         user=user, name=None, model_id=base_version.registered_model_id, bump="minor", source=Source.PERSONALITY,
@@ -293,7 +294,7 @@ def model_version_create_with_personality(*, user, base_version: ModelVersion, p
     with read_sou(sou_path) as sou:
         version.architecture = sou.config
         version.parameters = sum(_count(info.shape) for info in sou.tensor_infos)
-    version.sha256 = _sha256(sou_path)
+    version.sha256 = sha256_of(sou_path)
     version.size_bytes = sou_path.stat().st_size
     version.save()
     transaction.on_commit(lambda: model_version_personality_file_place(version=version, sou_path=sou_path))
@@ -354,10 +355,6 @@ def _fine_tune_base(version: ModelVersion) -> Path | None:
     return storage.canonical_fetched(base)
 
 
-def _sha256(path: Path) -> str:
-    return core_storage.file_sha256(path)
-
-
 def model_version_import(*, version_id: int, execution_id: str = "") -> ModelVersion:
     """Turns the version's source into its canonical `.sou`. Idempotent: a version that is
     no longer importing, or that another live execution holds, is left alone; one whose
@@ -396,7 +393,7 @@ def _import_files(version: ModelVersion) -> None:
     """Writes the canonical file and fills in the version's status and what it found (or the
     reason it failed)."""
     from ml.sou import read_sou
-    from ml.sou.convert import import_model
+    from ml.sou.convert import import_model, sha256_of
 
     canonical = storage.canonical_sou(version.owner_id, version.pk)
     canonical.parent.mkdir(parents=True, exist_ok=True)
@@ -411,7 +408,7 @@ def _import_files(version: ModelVersion) -> None:
         with read_sou(canonical) as sou:
             version.architecture = sou.config
             version.parameters = sum(_count(info.shape) for info in sou.tensor_infos)
-        version.sha256 = _sha256(canonical)
+        version.sha256 = sha256_of(canonical)
         version.size_bytes = canonical.stat().st_size
         core_storage.publish(canonical)
         version.status = ModelVersion.Status.READY
@@ -533,6 +530,7 @@ def model_export_run(*, export_id: int) -> ModelExport:
     full-precision model; a GGUF export is then written from that same-type `.sou`, which is
     what its report measured. Idempotent: a finished export is left alone."""
     from ml.sou import QuantPolicy, quantize_file
+    from ml.sou.convert import sha256_of
     from ml.sou.gguf_export import export_gguf
 
     export = ModelExport.objects.select_related(
@@ -571,7 +569,7 @@ def model_export_run(*, export_id: int) -> ModelExport:
                          ".sou file the GGUF was written from (the same tensors)"),
             })
             export.report["warnings"] += written.warnings
-        export.sha256 = _sha256(target)
+        export.sha256 = sha256_of(target)
         export.size_bytes = target.stat().st_size
         core_storage.publish(target)
         export.status = ModelExport.Status.READY

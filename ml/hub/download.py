@@ -9,7 +9,6 @@ session, headers and error mapping.)"""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +18,9 @@ from huggingface_hub.utils import get_session, hf_raise_for_status
 
 from ml.hub.errors import HubError
 from ml.hub.repo import TIMEOUT_S, HubFile, RepoInspection, RepoSpec, _headers, file_url, hub_errors
+from ml.sou.convert import sha256_of
 
 PARTIAL_DIR = ".partial"
-CHUNK = 1 << 20
 # Tries per file within one call when the connection drops; each continues where the last stopped.
 ATTEMPTS = 3
 
@@ -38,14 +37,6 @@ def _inside(root: Path, name: str) -> Path:
     if not path.is_relative_to(root.resolve()):
         raise HubError(f"{name!r} is not a file name in a repo", "invalid")
     return path
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class _Stopped(Exception):
@@ -106,7 +97,7 @@ def _download_one(spec: RepoSpec, commit: str, file: HubFile, dest: Path, on_chu
     size = partial.stat().st_size
     if size != file.size:
         raise HubError(f"{file.name} arrived with {size} bytes; the hub listed {file.size}", "cut")
-    if file.sha256 and _sha256(partial) != file.sha256:
+    if file.sha256 and sha256_of(partial) != file.sha256:
         partial.unlink()
         raise HubError(f"{file.name} does not match the sha256 the hub listed; it was removed, pull again",
                        "corrupt")

@@ -21,7 +21,7 @@ from ml.sou.constants import (
 )
 from ml.sou.errors import SouFormatError
 from ml.sou.lazy import shapes_of
-from ml.sou.quant import EXPORT_TYPES, QuantPolicy, layer_count, quantize
+from ml.sou.quant import EXPORT_TYPES, QuantPolicy, gqa_ratio, layer_count, quantize
 from ml.sou.reader import SouFile
 from ml.sou.writer import SouWriter, TensorSpec
 
@@ -69,10 +69,12 @@ def write_sou(
         SECTION_PROVENANCE: {**provenance, "created_by": tool_version()},
     }
     n_layer = layer_count(tensors)
+    shapes = shapes_of(tensors)
+    n_gqa = gqa_ratio(shapes, policy)
     stored = stored or {}
     specs = [TensorSpec(name, stored[name][0] if name in stored
-                        else policy.type_for(name, shape, qtype, n_layer),
-                        shape) for name, shape in shapes_of(tensors).items()]
+                        else policy.type_for(name, shape, qtype, n_layer, n_gqa),
+                        shape) for name, shape in shapes.items()]
     with SouWriter(path) as writer:
         writer.write_header(metadata, specs)
         for spec in specs:

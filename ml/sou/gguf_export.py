@@ -2,7 +2,9 @@
 
 Tensors are named and laid out as llama.cpp's own converter writes them (gguf-py's tensor name
 map, Q/K rows of "llama" models permuted to interleaved rotary pairs, which our GGUF import
-undoes; GPT-NeoX's fused qkv rows regrouped), hyperparameters go under `<arch>.*`, and the
+undoes; GPT-NeoX's fused qkv rows regrouped; Phi-3's gate and up joined into one `ffn_up`;
+Mixtral's experts stacked into `ffn_*_exps`; Gemma's norm weights stored as the (1 + w) they
+scale by), hyperparameters go under `<arch>.*`, and the
 tokenizer (byte-level BPE, or a character-level vocabulary in byte-level form: tokens, token
 types, merges, special ids) and chat template under `tokenizer.*`. Block-quantized tensors are
 copied as stored: ggml's block layouts are ours, so their bytes are identical. Exporting at a
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,14 +39,27 @@ from ml.sou.constants import STEERING_PREFIX, tensor_byte_length
 from ml.sou.quant import QuantPolicy
 from ml.sou.reader import SouFile
 
-# Our config `arch` -> llama.cpp's architecture (a LLaMA with qkv biases is Qwen2's layout).
-# llama.cpp has no GPT-J graph; Gemma, Phi-3 and Mixtral need layouts not written here yet.
-GGUF_ARCHS = {"llama": "llama", "mistral": "llama", "qwen3": "qwen3", "gpt2": "gpt2",
+# Our config `arch` -> llama.cpp's architecture (a LLaMA with qkv biases is Qwen2's layout;
+# llama.cpp runs Mixtral as a LLaMA with experts). llama.cpp has no GPT-J graph.
+GGUF_ARCHS = {"llama": "llama", "mistral": "llama", "mixtral": "llama", "qwen3": "qwen3",
+              "phi3": "phi3", "gemma2": "gemma2", "gemma3": "gemma3", "gpt2": "gpt2",
               "gpt_neox": "gptneox"}
 # llama.cpp's converter permutes Q/K rows of these (rotary pairs interleaved), not Qwen's.
 PERMUTED = ("llama",)
 # llama.cpp's graphs for these read an output head even when the model ties it to the embedding.
 NEEDS_OUTPUT = ("gptneox",)
+# Tensors llama.cpp keeps inside one joined tensor: our name -> (its GGUF part, place in it).
+# Phi-3's ffn_up holds gate then up rows (llama.cpp's SwiGLU splits it in halves); Mixtral's
+# ffn_*_exps stack the experts.
+JOINED = {
+    "phi3": (re.compile(r"model\.layers\.(\d+)\.mlp\.(gate|up)_proj\.weight"),
+             lambda layer, kind: (f"blk.{layer}.ffn_up.weight", ("gate", "up").index(kind))),
+    "mixtral": (re.compile(r"model\.layers\.(\d+)\.mlp\.experts\.(\d+)\.(gate|up|down)_proj\.weight"),
+                lambda layer, expert, kind: (f"blk.{layer}.ffn_{kind}_exps.weight", int(expert))),
+}
+# Gemma's RMSNorms scale by (1 + w); llama.cpp's by w, so its converter stores 1 + w.
+GEMMA_NORMS = ("attn_norm", "post_attention_norm", "ffn_norm", "post_ffw_norm", "output_norm",
+               "attn_q_norm", "attn_k_norm")
 # tokenizer.ggml.pre names llama.cpp knows, by the pre-tokenizer regex a tokenizer.json splits
 # with (llama.cpp's llama-vocab.cpp picks its own copy of the regex by this name).
 PRE_BY_REGEX = {
@@ -57,10 +73,10 @@ FILE_TYPES = {
     "F32": LlamaFileType.ALL_F32, "F16": LlamaFileType.MOSTLY_F16,
     "BF16": LlamaFileType.MOSTLY_BF16, "Q4_0": LlamaFileType.MOSTLY_Q4_0,
     "Q4_1": LlamaFileType.MOSTLY_Q4_1, "Q8_0": LlamaFileType.MOSTLY_Q8_0,
-    "Q2_K": LlamaFileType.MOSTLY_Q2_K, "Q3_K": LlamaFileType.MOSTLY_Q3_K_M,
+    "Q2_K": LlamaFileType.MOSTLY_Q2_K, "Q3_K": LlamaFileType.MOSTLY_Q3_K_S,
     "Q4_K": LlamaFileType.MOSTLY_Q4_K_S, "Q5_K": LlamaFileType.MOSTLY_Q5_K_S,
     "Q6_K": LlamaFileType.MOSTLY_Q6_K, "Q4_K_M": LlamaFileType.MOSTLY_Q4_K_M,
-    "Q5_K_M": LlamaFileType.MOSTLY_Q5_K_M,
+    "Q5_K_M": LlamaFileType.MOSTLY_Q5_K_M, "Q3_K_M": LlamaFileType.MOSTLY_Q3_K_M,
 }
 
 
@@ -89,12 +105,44 @@ class _Tensor:
     data: Callable[[], np.ndarray]  # float32/float16 values, or the raw bytes of block types
 
 
+def _unfaithful(config: dict) -> str | None:
+    """What of a Phi-3, Mixtral or Gemma config llama.cpp's graph for it cannot compute, if any."""
+    arch = config["arch"]
+    head_dim = config.get("head_dim") or config["n_embd"] // config["n_head"]
+    rope_type = (config.get("rope_scaling") or {}).get("rope_type")
+    if config.get("qkv_bias") or config.get("o_bias"):
+        return "attention biases"
+    if arch == "phi3" and (rope_type or head_dim != config["n_embd"] // config["n_head"]):
+        return "rope scaling or a head width other than n_embd / n_head"
+    if not arch.startswith("gemma"):
+        return None
+    if rope_type not in (None, "linear"):
+        return f"{rope_type} rope scaling"
+    # llama.cpp scales scores by head_dim ** -0.5, or (n_embd / n_head) ** -0.5 when the layer
+    # count is that of Gemma 2 27B (46) or Gemma 3 27B (62).
+    big = config["n_layer"] == {"gemma2": 46, "gemma3": 62}[arch]
+    if config["query_pre_attn_scalar"] != (config["n_embd"] // config["n_head"] if big else head_dim):
+        return f"query_pre_attn_scalar {config['query_pre_attn_scalar']} (llama.cpp derives it)"
+    if arch == "gemma2" and (not config.get("tie_word_embeddings", True) or config.get("qk_norm")
+                             or config.get("attn_logit_softcapping") is None
+                             or config.get("final_logit_softcapping") is None):
+        return "an untied head, q/k norms or no soft-caps (llama.cpp's Gemma 2 has neither)"
+    if arch == "gemma3" and (not config.get("qk_norm") or config.get("attn_logit_softcapping")):
+        return "attention soft-capping or no q/k norms (llama.cpp's Gemma 3 has neither)"
+    if arch == "gemma3" and rope_type and config.get("rope_local_theta") is None:
+        # Ours then scales the sliding layers' rotary too; llama.cpp's Gemma 3 never does.
+        return "rope scaling on its sliding layers"
+    return None
+
+
 def gguf_arch(config: dict) -> str:
     """llama.cpp's architecture for our config, or GGUFExportError naming the unsupported one."""
     arch = config.get("arch", "")
     if arch not in GGUF_ARCHS:
         raise GGUFExportError(f"GGUF export not supported for {arch or 'an unnamed'} "
                               f"architecture (supported: {', '.join(sorted(GGUF_ARCHS))})")
+    if arch in ("phi3", "mixtral", "gemma2", "gemma3") and (reason := _unfaithful(config)):
+        raise GGUFExportError(f"GGUF export not supported for {arch} with {reason}")
     if arch in ("llama", "mistral") and config.get("qkv_bias"):
         if config.get("o_bias") or config.get("rope_scaling"):
             raise GGUFExportError(f"GGUF export not supported for {arch} with qkv and output "
@@ -110,7 +158,10 @@ def gguf_arch(config: dict) -> str:
 
 def check_exportable(config: dict, tokenizer_json: str | None) -> None:
     """Raise GGUFExportError unless a model of this config and tokenizer exports to GGUF."""
-    gguf_arch(config)
+    try:
+        gguf_arch(config)
+    except KeyError as exc:  # a config written by hand or by an older writer
+        raise GGUFExportError(f"the model's config has no {exc.args[0]!r}") from None
     _vocabulary(tokenizer_json, [])
 
 
@@ -135,8 +186,11 @@ def _llama_hparams(writer: GGUFWriter, config: dict, warn: list[str]) -> None:
     if scaling.get("rope_type") == "linear":
         writer.add_rope_scaling_type(RopeScalingType.LINEAR)
         writer.add_rope_scaling_factor(scaling["factor"])
+    if config.get("n_experts"):
+        writer.add_expert_count(config["n_experts"])
+        writer.add_expert_used_count(config["n_experts_per_tok"])
     window = config.get("sliding_window")
-    if window is not None and window < config["block_size"]:
+    if window is not None and window < config["block_size"] and "layer_types" not in config:
         warn.append(f"llama.cpp runs this {config['arch']} model without its sliding window "
                     f"of {window} tokens: prompts longer than that are attended in full")
 
@@ -171,7 +225,24 @@ def _gpt2_hparams(writer: GGUFWriter, config: dict, warn: list[str]) -> None:
     _exact_gelu_warning(config, warn)
 
 
-HPARAMS = {"gpt2": _gpt2_hparams, "gptneox": _neox_hparams}
+def _gemma_hparams(writer: GGUFWriter, config: dict, warn: list[str]) -> None:
+    _llama_hparams(writer, config, warn)
+    if config.get("attn_logit_softcapping"):
+        writer.add_attn_logit_softcapping(config["attn_logit_softcapping"])
+    if config.get("final_logit_softcapping"):
+        writer.add_final_logit_softcapping(config["final_logit_softcapping"])
+    writer.add_rope_freq_base_swa(config.get("rope_local_theta") or config["rope_theta"])
+    kinds = config.get("layer_types") or ["full_attention"] * config["n_layer"]
+    sliding = [kind == "sliding_attention" for kind in kinds]
+    if config.get("sliding_window") and any(sliding):
+        writer.add_sliding_window(config["sliding_window"])
+        writer.add_sliding_window_pattern(sliding)  # per layer, so any layout is kept
+    elif config["arch"] == "gemma2":  # which assumes a window when given none
+        writer.add_sliding_window_pattern(sliding)
+
+
+HPARAMS = {"gpt2": _gpt2_hparams, "gptneox": _neox_hparams, "gemma2": _gemma_hparams,
+           "gemma3": _gemma_hparams}
 
 
 # -- tensors --------------------------------------------------------------------------------
@@ -209,6 +280,23 @@ def _source_tensor(sou: SouFile, name: str, out_name: str, reorder: Reorder | No
     return _Tensor(out_name, type_name, info.shape, data)
 
 
+def _joined(name: str, parts: list[_Tensor], stack: bool) -> _Tensor:
+    """One tensor of `parts` in order: stacked on a new first axis, or their rows concatenated
+    (float values and rows of block bytes alike). llama.cpp reads one type per tensor."""
+    types = sorted({part.type_name for part in parts})
+    if len(types) > 1:
+        raise GGUFExportError(f"{name} joins tensors stored as {', '.join(types)}; export at one "
+                              "type to give them the same")
+    first = parts[0].shape
+    shape = (len(parts), *first) if stack else (sum(part.shape[0] for part in parts), *first[1:])
+
+    def data() -> np.ndarray:
+        arrays = [part.data() for part in parts]
+        return np.stack(arrays) if stack else np.concatenate(arrays)
+
+    return _Tensor(name, types[0], shape, data)
+
+
 def _constant(name: str, values: torch.Tensor) -> _Tensor:
     array = values.to(torch.float32).numpy()
     return _Tensor(name, "F32", tuple(array.shape), lambda: array)
@@ -229,13 +317,22 @@ def _plan(sou: SouFile, arch: str, warn: list[str]) -> list[_Tensor]:
     names = get_tensor_name_map(MODEL_ARCH[arch.upper()], config["n_layer"])
     reorders = _reorders(arch, config)
     plan = []
+    joins: dict[str, dict[int, _Tensor]] = {}
+    pattern, target = JOINED.get(config["arch"], (None, None))
     for info in sou.tensor_infos:
         if info.name.startswith(STEERING_PREFIX):
+            continue
+        match = pattern.fullmatch(info.name) if pattern else None
+        if match:
+            out_name, place = target(*match.groups())
+            joins.setdefault(out_name, {})[place] = _source_tensor(sou, info.name, out_name, None)
             continue
         out_name = names.get_name(info.name, try_suffixes=(".weight", ".bias"))
         if out_name is None:
             raise GGUFExportError(f"tensor {info.name!r} has no place in a {arch} GGUF file")
         plan.append(_source_tensor(sou, info.name, out_name, reorders.get(out_name.split(".")[-2])))
+    plan += [_joined(out_name, [parts[place] for place in sorted(parts)], config["arch"] == "mixtral")
+             for out_name, parts in joins.items()]
     written = {tensor.name for tensor in plan}
     if arch in NEEDS_OUTPUT and "output.weight" not in written:  # a tied head, written twice
         embedding = next(tensor for tensor in plan if tensor.name == "token_embd.weight")
@@ -256,6 +353,8 @@ def _reorders(arch: str, config: dict) -> dict[str, Reorder]:
         return {part: (lambda rows, n=n: llama_cpp_permute(rows, n)) for part, n in heads.items()}
     if arch == "gptneox":
         return {"attn_qkv": lambda rows: neox_qkv_rows(rows, config["n_head"])}
+    if arch.startswith("gemma"):
+        return dict.fromkeys(GEMMA_NORMS, lambda values: values + 1.0)
     return {}
 
 

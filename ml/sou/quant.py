@@ -7,8 +7,10 @@ Block types are byte-for-byte ggml's (32 weights per block, rounding as in ggml-
   Q4_0: f16 scale d, 16 bytes of nibbles;    w = d * (q - 8)
   Q4_1: f16 scale d, f16 min m, 16 bytes;    w = d * q + m
 Nibble order: byte j holds weight j in its low nibble and weight j + 16 in its high nibble.
-The K-quants (Q2_K .. Q6_K, super-blocks of 256) are in kquant.py; the mixed recipes Q4_K_M and
-Q5_K_M are a policy here that picks a K-quant per tensor.
+The K-quants (Q2_K .. Q6_K, super-blocks of 256) are in kquant.py. Asked for as a file's type, a
+K type means llama.cpp's file type of that name, which is itself a mix: the policy here picks a
+type per tensor the way llama-quantize does for Q2_K, Q3_K_S (our Q3_K), Q3_K_M, Q4_K_S (our
+Q4_K), Q4_K_M, Q5_K_S (our Q5_K), Q5_K_M and Q6_K.
 """
 
 from __future__ import annotations
@@ -112,14 +114,17 @@ def dequantize(raw: torch.Tensor, type_name: str, shape: tuple[int, ...]) -> tor
 
 OUTPUT_TYPES = (*FLOAT_TYPES, "Q8_0")  # what a kept output head may be stored as
 
-# Mixed recipes: the name a user asks for -> the type most matrices get; policy rules below
-# give some tensors more bits, as llama.cpp's recipes of the same name do.
-RECIPES = {"Q4_K_M": "Q4_K", "Q5_K_M": "Q5_K"}
+# llama.cpp's file types (llama-quant.cpp, llama_tensor_get_type_impl): the name a user asks
+# for -> the type most matrices get; _mixed_type gives some tensors more bits. A K type's own
+# name is the file type of that name (Q3_K, Q4_K, Q5_K: llama.cpp's Q3_K_S, Q4_K_S, Q5_K_S).
+RECIPES = {"Q3_K_M": "Q3_K", "Q4_K_M": "Q4_K", "Q5_K_M": "Q5_K"}
+FILE_TYPES = {**{name: name for name in K_TYPES}, **RECIPES}
 EXPORT_TYPES = (*TENSOR_TYPES, *RECIPES)  # every `qtype` the writers accept
 AS_STORED = "AS_STORED"  # importing: keep a GGUF file's tensors in their own types where .sou has them
 # A K-quant needs rows of whole 256-weight super-blocks. llama.cpp substitutes a 32-block type
-# for rows that don't fit (llama-quant.cpp: Q2_K/Q3_K -> IQ4_NL, Q4_K -> Q5_0, Q5_K -> Q5_1,
-# Q6_K -> Q8_0); these are the nearest types .sou has at or above those bits per weight.
+# for rows that don't fit (tensor_type_fallback: Q2_K/Q3_K -> Q4_0, Q4_K -> Q5_0, Q5_K -> Q5_1,
+# Q6_K -> Q8_0). .sou has Q4_0 and Q8_0 but no Q5_0/Q5_1: Q4_K takes Q4_1 (5.0 bits a weight,
+# the nearest to Q5_0's 5.5) and Q5_K takes Q8_0 (Q4_1 would hold fewer bits than Q5_K itself).
 K_FALLBACK = {"Q2_K": "Q4_0", "Q3_K": "Q4_0", "Q4_K": "Q4_1", "Q5_K": "Q8_0", "Q6_K": "Q8_0"}
 _LAYER_INDEX = re.compile(r"\.(?:layers|h|blocks|blk)\.(\d+)\.")
 
@@ -136,11 +141,54 @@ def layer_count(names) -> int:
     return max(indices) + 1 if indices else 0
 
 
+def gqa_ratio(shapes: dict[str, tuple[int, ...]], policy: QuantPolicy | None = None) -> int:
+    """Query heads per key/value head (llama.cpp's n_gqa), from the rows of the first query and
+    value matrices; 1 where the model has none apart (fused QKV) or they share a head count."""
+    policy = policy or QuantPolicy()
+    query = next((s for n, s in shapes.items() if _matches(n, policy.query_patterns)), None)
+    value = next((s for n, s in shapes.items() if _matches(n, policy.value_patterns)), None)
+    if query is None or value is None or not value[0]:
+        return 1
+    return max(1, query[0] // value[0])
+
+
 def _use_more_bits(layer: int, n_layer: int) -> bool:
     # llama.cpp's use_more_bits (llama-quant.cpp): the first and last eighth of the blocks,
     # and every third block between them.
     return (layer < n_layer // 8 or layer >= 7 * n_layer // 8
             or (layer - n_layer // 8) % 3 == 2)
+
+
+def _mixed_type(file_type: str, role: str, layer: int | None, n_layer: int,
+                n_gqa: int) -> str | None:
+    """llama_tensor_get_type_impl's choice for a tensor of `role` in `layer` (its rules for a
+    dense, non-Falcon model; the counters it keeps per role are the layer index there), or None
+    where the file type's base type stands."""
+    if role == "value":  # attn_v, and fused QKV, which llama.cpp counts as attn_v-like
+        if file_type == "Q2_K":
+            return "Q4_K" if n_gqa >= 4 else "Q3_K"
+        if layer is None:
+            return None
+        if file_type == "Q3_K_M":
+            return "Q5_K" if layer < 2 else "Q4_K"
+        if file_type in ("Q4_K_M", "Q5_K_M") and _use_more_bits(layer, n_layer):
+            return "Q6_K"
+        if file_type == "Q4_K" and layer < 4:
+            return "Q5_K"
+    elif role == "down":
+        if file_type == "Q2_K":
+            return "Q3_K"
+        if layer is None:
+            return None
+        if file_type == "Q3_K_M":
+            return "Q5_K" if layer < n_layer // 16 else "Q4_K"
+        if file_type in ("Q4_K_M", "Q5_K_M") and _use_more_bits(layer, n_layer):
+            return "Q6_K"
+        if file_type == "Q4_K" and layer < n_layer // 8:
+            return "Q5_K"
+    elif role == "attn_output":
+        return {"Q2_K": "Q3_K", "Q3_K_M": "Q4_K"}.get(file_type)
+    return None
 
 
 @dataclass(frozen=True)
@@ -161,12 +209,26 @@ class QuantPolicy:
     output_patterns: tuple[str, ...] = (  # names (fnmatch) of the output head
         "lm_head.weight", "*.lm_head.weight", "output.weight",
     )
-    # Matrices the mixed recipes give Q6_K in the blocks use_more_bits picks (llama.cpp's
-    # attn_v and ffn_down), and fused QKV matrices, which take one step more bits throughout.
-    value_patterns: tuple[str, ...] = ("*.self_attn.v_proj.weight", "*.attn_v.weight")
-    down_patterns: tuple[str, ...] = ("*.mlp.down_proj.weight", "*.ffn_down.weight",
-                                      "*.mlp.c_proj.weight")
-    fused_qkv_patterns: tuple[str, ...] = ("*.attn.c_attn.weight", "*.attn_qkv.weight")
+    # Names (fnmatch) of the roles llama.cpp's file types treat apart: attn_v (fused QKV counts
+    # as one), ffn_down and attn_output; queries only to count heads per key/value head.
+    value_patterns: tuple[str, ...] = (
+        "*.self_attn.v_proj.weight", "*.attn.v_proj.weight", "*.attn_v.weight",
+        "*.attn.c_attn.weight", "*.attention.query_key_value.weight", "*.attn_qkv.weight",
+    )
+    down_patterns: tuple[str, ...] = (
+        "*.mlp.down_proj.weight", "*.experts.*.down_proj.weight", "*.mlp.c_proj.weight",
+        "*.mlp.dense_4h_to_h.weight", "*.mlp.fc_out.weight", "*.ffn_down*.weight",
+    )
+    attn_output_patterns: tuple[str, ...] = (
+        "*.self_attn.o_proj.weight", "*.attn.c_proj.weight", "*.attention.dense.weight",
+        "*.attn.out_proj.weight", "*.attn_output.weight",
+    )
+    query_patterns: tuple[str, ...] = (
+        "*.self_attn.q_proj.weight", "*.attn.q_proj.weight", "*.attn_q.weight",
+    )
+    # llama.cpp leaves position tables unquantized (tensor_allows_quantization).
+    position_patterns: tuple[str, ...] = ("*wpe.weight", "*embed_positions.weight",
+                                          "position_embd.weight")
 
     def __post_init__(self):
         if self.keep_type not in FLOAT_TYPES:
@@ -175,15 +237,16 @@ class QuantPolicy:
             raise ValueError(f"output_type must be one of {OUTPUT_TYPES}, "
                              f"got {self.output_type!r}")
 
-    def type_for(self, name: str, shape: tuple[int, ...], target: str, n_layer: int = 0) -> str:
+    def type_for(self, name: str, shape: tuple[int, ...], target: str, n_layer: int = 0,
+                 n_gqa: int = 1) -> str:
         """The tensor type `name` is stored as when the file's requested type is `target` (a
-        tensor type or a recipe; recipes need the model's `n_layer`)."""
+        tensor type or a recipe; K types and recipes need the model's `n_layer` and `n_gqa`)."""
         if target not in EXPORT_TYPES:
             raise ValueError(f"unknown tensor type {target!r}; choose from {list(EXPORT_TYPES)}")
         if len(shape) <= 1:
             return "F32"  # norms, biases, steering vectors: tiny and precision-critical
-        if target in RECIPES:
-            return self._recipe_type(name, shape, target, n_layer)
+        if target in FILE_TYPES:
+            return self._file_type(name, shape, target, n_layer, n_gqa)
         if target not in BLOCK_TYPES:
             return target
         if self.keep_output and _matches(name, self.output_patterns):
@@ -195,22 +258,24 @@ class QuantPolicy:
             return self.keep_type
         return _fitting(target, shape)
 
-    def _recipe_type(self, name: str, shape: tuple[int, ...], recipe: str, n_layer: int) -> str:
-        # llama.cpp's llama_tensor_get_type (llama-quant.cpp) for LLAMA_FTYPE_MOSTLY_Q4_K_M and
-        # _Q5_K_M: the output head (or the token embedding when tied) -> Q6_K; attn_v and
-        # ffn_down -> Q6_K where use_more_bits(layer, n_layer); attn_qkv -> Q5_K (Q4_K_M) or
-        # Q6_K (Q5_K_M); everything else the recipe's base type.
-        base = RECIPES[recipe]
-        layer = layer_index(name)
+    def _file_type(self, name: str, shape: tuple[int, ...], file_type: str, n_layer: int,
+                   n_gqa: int) -> str:
+        # llama.cpp's llama_tensor_get_type for its K-quant file types: the output head (or the
+        # token embedding when tied) -> Q6_K; attn_v, ffn_down and attn_output by _mixed_type;
+        # everything else the base type; then the 32-block fallback for rows a super-block
+        # doesn't divide. keep_output=False quantizes the head like the rest.
+        base = FILE_TYPES[file_type]
+        if self.keep_embeddings and _matches(name, self.embedding_patterns):
+            return self.keep_type
+        if _matches(name, self.position_patterns):
+            return self.keep_type
         if _matches(name, self.output_patterns):
-            wanted = "Q6_K"
-        elif _matches(name, self.fused_qkv_patterns):
-            wanted = "Q5_K" if recipe == "Q4_K_M" else "Q6_K"
-        elif (layer is not None and _use_more_bits(layer, n_layer)
-              and _matches(name, self.value_patterns + self.down_patterns)):
-            wanted = "Q6_K"
+            wanted = "Q6_K" if self.keep_output else base
         else:
-            wanted = base
+            role = next((role for role, patterns in (
+                ("value", self.value_patterns), ("down", self.down_patterns),
+                ("attn_output", self.attn_output_patterns)) if _matches(name, patterns)), None)
+            wanted = _mixed_type(file_type, role, layer_index(name), n_layer, n_gqa) or base
         return _fitting(wanted, shape)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ml.sou.api import tool_version
 from ml.sou.constants import SECTION_PROVENANCE, TENSOR_TYPES
-from ml.sou.quant import QuantPolicy, layer_count, quantize
+from ml.sou.quant import QuantPolicy, gqa_ratio, layer_count, quantize
 from ml.sou.reader import SouFile
 from ml.sou.writer import SouWriter, TensorSpec
 
@@ -58,9 +58,10 @@ def quantize_file(in_path: str | os.PathLike, out_path: str | os.PathLike, qtype
     with SouFile(in_path) as source:
         upcasts: dict[tuple[str, str], list[str]] = {}
         n_layer = layer_count(info.name for info in source.tensor_infos)
+        n_gqa = gqa_ratio({info.name: info.shape for info in source.tensor_infos}, policy)
         specs = [
             TensorSpec(info.name, _choose(info, policy.type_for(info.name, info.shape, qtype,
-                                                                n_layer),
+                                                                n_layer, n_gqa),
                                           allow_upcast, upcasts), info.shape)
             for info in source.tensor_infos
         ]

@@ -21,9 +21,19 @@ SLOUGHGPT_OUTBOUND_PORTS = [int(port) for port in env_list("SLOUGHGPT_OUTBOUND_P
 SLOUGHGPT_ALERT_RULES_MAX = env_int("SLOUGHGPT_ALERT_RULES_MAX", 50)
 SLOUGHGPT_ALERT_REFIRE_COOLDOWN_S = env_int("SLOUGHGPT_ALERT_REFIRE_COOLDOWN_S", 600)
 # Remote OpenAI-compatible endpoints (apps.endpoints): how many one user may register, and
-# the limits a streamed reply from one runs under: the whole reply, the longest silence
-# between two reads, and the most bytes read.
+# the limits a streamed reply from one runs under: the whole reply, the longest wait for the
+# next complete line (the headers, then each line of the stream: a server dripping bytes
+# without completing lines counts as silent), and the most bytes read.
 SLOUGHGPT_ENDPOINTS_MAX = env_int("SLOUGHGPT_ENDPOINTS_MAX", 20)
 SLOUGHGPT_REMOTE_TIMEOUT_S = env_int("SLOUGHGPT_REMOTE_TIMEOUT_S", 600)
 SLOUGHGPT_REMOTE_IDLE_S = env_int("SLOUGHGPT_REMOTE_IDLE_S", 60)
 SLOUGHGPT_REMOTE_MAX_BYTES = env_int("SLOUGHGPT_REMOTE_MAX_BYTES", 16 * 1024 * 1024)
+# Replies from remote endpoints that may stream at once, per user and for the whole site
+# (apps.endpoints.slots): each holds an inference worker thread (INFERENCE_CONCURRENCY, 8 by
+# default) while the remote answers, so the site cap keeps threads free for local models.
+# Over a cap a reply fails at once, asking to try again.
+SLOUGHGPT_REMOTE_MAX_PER_USER = env_int("SLOUGHGPT_REMOTE_MAX_PER_USER", 2)
+SLOUGHGPT_REMOTE_MAX_IN_FLIGHT = env_int("SLOUGHGPT_REMOTE_MAX_IN_FLIGHT", 4)
+# The seconds a remote teacher (persona distillation, apps.personalities) has for all its
+# answers together: the distillation holds a training slot while it waits.
+SLOUGHGPT_REMOTE_TEACHER_TIMEOUT_S = env_int("SLOUGHGPT_REMOTE_TEACHER_TIMEOUT_S", 1800)

@@ -11,6 +11,7 @@ from apps.core import outbound
 from apps.core.outbound import (
     OutboundError,
     OutboundRefused,
+    OutboundStopped,
     outbound_check,
     outbound_request,
     outbound_stream,
@@ -274,7 +275,7 @@ def test_a_stream_that_goes_quiet_fails_after_the_idle_time(settings):
     port, stop = scripted_server([STREAM_HEAD, b"data: one\n\n", 30.0])
     try:
         # when / then
-        with pytest.raises(OutboundError, match="127.0.0.1 sent nothing for 0.5 s"):
+        with pytest.raises(OutboundError, match="127.0.0.1 sent no complete line for 0.5 s"):
             _read_stream(port, idle_s=0.5)
     finally:
         stop()
@@ -314,3 +315,28 @@ def test_a_stream_into_loopback_is_refused_before_any_connection(settings, no_co
     # when / then
     with pytest.raises(OutboundRefused, match="address 127.0.0.1 is loopback"):
         _read_stream(8080)
+
+
+def test_a_stream_dripping_bytes_without_completing_a_line_counts_as_silent(settings):
+    # given a server whose every byte comes well within the idle time, but no line ever ends
+    settings.SLOUGHGPT_OUTBOUND_ALLOW = ["127.0.0.1/32"]
+    port, stop = slow_drip_server(head=STREAM_HEAD + b"data: ", interval_s=0.1)
+    try:
+        # when / then: cut off at the idle time, not at the far later deadline
+        with pytest.raises(OutboundError, match="127.0.0.1 sent no complete line for 0.5 s"):
+            _read_stream(port, timeout_s=60, idle_s=0.5)
+    finally:
+        stop()
+
+
+def test_a_stop_hangs_up_before_the_server_sends_its_headers(settings):
+    # given a server that reads the request and then says nothing for far longer than the test
+    settings.SLOUGHGPT_OUTBOUND_ALLOW = ["127.0.0.1/32"]
+    port, stop = scripted_server([60.0])
+    asked_at = time.monotonic() + 0.3
+    try:
+        # when the reader asks to stop while it waits for the headers
+        with pytest.raises(OutboundStopped):
+            _read_stream(port, timeout_s=60, idle_s=30, should_stop=lambda: time.monotonic() > asked_at)
+    finally:
+        stop()

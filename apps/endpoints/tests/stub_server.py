@@ -1,7 +1,8 @@
 """A small OpenAI-shaped server on 127.0.0.1 for tests of what goes wrong with a remote
-endpoint: `GET /v1/models` answers `models_body`, `POST /v1/chat/completions` answers with
-`stream` (bytes are sent, a number pauses that many seconds; a pause ends early when the
-server stops, so a test never waits on it). It records each request's path, headers and body."""
+endpoint: `GET /v1/models` answers `models_body` with `models_status`, `POST
+/v1/chat/completions` answers with `stream` (bytes are sent, a number pauses that many
+seconds; a pause ends early when the server stops, so a test never waits on it), its
+headers sent after `head_delay` seconds. It records each request's path, headers and body."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ def sse(*texts: str, usage: dict | None = None) -> list[bytes]:
 class Stub:
     port: int = 0
     models_body: bytes = b'{"object": "list", "data": [{"id": "stub-model", "object": "model"}]}'
+    models_status: int = 200
+    head_delay: float = 0.0
     stream: list = field(default_factory=lambda: sse("Hello", " there"))
     requests: list[tuple[str, dict, bytes]] = field(default_factory=list)
     stopped: threading.Event = field(default_factory=threading.Event)
@@ -48,7 +51,7 @@ def stub_server(**options) -> Iterator[Stub]:
 
         def do_GET(self):
             self._record()
-            self.send_response(200)
+            self.send_response(stub.models_status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(stub.models_body)))
             self.end_headers()
@@ -56,6 +59,8 @@ def stub_server(**options) -> Iterator[Stub]:
 
         def do_POST(self):
             self._record()
+            if stub.head_delay and stub.stopped.wait(stub.head_delay):
+                return
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Connection", "close")

@@ -201,3 +201,68 @@ def test_a_key_that_cannot_be_sent_as_a_header_is_refused_naming_it(make_user, a
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["api_key"] == [
         "paste the key as the server gave it: printable ASCII, no spaces"]
+
+
+@pytest.mark.parametrize("message", [5, {"a": 1}, ["x"], None])
+def test_a_refusal_whose_message_is_not_text_is_a_400_naming_the_status(message, settings, make_user, api_client_for):
+    # given a server refusing GET /models with an error message of another JSON type
+    settings.SLOUGHGPT_OUTBOUND_ALLOW = LOOPBACK
+    client = api_client_for(make_user())
+    body = json.dumps({"error": {"message": message}}).encode()
+    with stub_server(models_body=body, models_status=400) as stub:
+        # when
+        response = client.post(ENDPOINTS, {"name": "odd", "base_url": stub.base_url}, format="json")
+    # then
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["base_url"][0].startswith("the endpoint answered HTTP 400")
+
+
+def test_a_refusal_echoing_the_key_is_shown_without_it(settings, make_user, api_client_for):
+    # given a gateway that echoes the key it refuses, and the request's Authorization header
+    settings.SLOUGHGPT_OUTBOUND_ALLOW = LOOPBACK
+    client = api_client_for(make_user())
+    body = json.dumps({"error": {"message": "Invalid API key sk-remote-secret-9876; got "
+                                            "'Authorization: Bearer sk-remote-secret-9876'"}}).encode()
+    with stub_server(models_body=body, models_status=401) as stub:
+        # when
+        response = client.post(ENDPOINTS, {"name": "lab", "base_url": stub.base_url,
+                                           "api_key": "sk-remote-secret-9876"}, format="json")
+    # then
+    why = response.json()["error"]["fields"]["api_key"][0]
+    assert response.status_code == 400 and why.startswith("the endpoint answered HTTP 401: Invalid API key")
+    assert "9876" not in why and "secret" not in why
+
+
+def test_moving_the_base_url_to_another_server_needs_the_key_again(settings, make_user, api_client_for):
+    # given my endpoint, with its key, on one server, and another server
+    settings.SLOUGHGPT_OUTBOUND_ALLOW = LOOPBACK
+    user = make_user()
+    client = api_client_for(user)
+    with stub_server() as home, stub_server() as elsewhere:
+        endpoint = remote_endpoint(user, "lab", base_url=home.base_url, api_key="sk-remote-secret-9876")
+        # when I change only its URL, then the URL with a key
+        moved = client.patch(f"{ENDPOINTS}{endpoint.pk}/", {"base_url": elsewhere.base_url}, format="json")
+        asked = list(elsewhere.requests)
+        rekeyed = client.patch(f"{ENDPOINTS}{endpoint.pk}/", {"base_url": elsewhere.base_url, "api_key": "sk-new-1"},
+                               format="json")
+    # then the stored key was never sent to the new server
+    assert moved.status_code == 400
+    assert moved.json()["error"]["fields"]["api_key"] == ["enter the key again to use it with a new server"]
+    assert asked == []
+    assert rekeyed.status_code == 200 and rekeyed.json()["base_url"] == elsewhere.base_url
+    assert elsewhere.requests[0][1]["Authorization"] == "Bearer sk-new-1"
+
+
+def test_a_key_that_no_longer_opens_asks_for_it_again(settings, make_user, api_client_for):
+    # given an endpoint whose sealed key cannot be opened (the sealing keys were rotated)
+    settings.SLOUGHGPT_OUTBOUND_ALLOW = LOOPBACK
+    user = make_user()
+    with stub_server() as stub:
+        endpoint = remote_endpoint(user, "lab", base_url=stub.base_url)
+        RemoteEndpoint.objects.filter(pk=endpoint.pk).update(api_key_sealed="v1.sealed-with-an-old-key")
+        # when I change its path on the same server
+        response = api_client_for(user).patch(f"{ENDPOINTS}{endpoint.pk}/", {"base_url": stub.base_url + "/"},
+                                              format="json")
+    # then
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["api_key"][0].endswith("enter the key again")

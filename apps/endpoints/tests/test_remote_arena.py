@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from rest_framework.exceptions import NotFound
 
 from apps.arena.generation import NOT_GENERATED, battle_reply_generate
 from apps.arena.models import BattleReply
@@ -73,3 +74,26 @@ def test_a_battle_needs_two_different_contestants(make_user):
     # when / then
     with pytest.raises(ValidationError, match="two different models"):
         battle_create(user=user, conversation_id=chat.pk, content="Hi", remote_models=[same, same])
+
+
+def test_a_battle_naming_many_versions_is_refused_before_any_is_looked_up(make_user, django_assert_max_num_queries):
+    # given a conversation, and a request naming far more than two versions (none of them mine)
+    user = make_user()
+    endpoint = remote_endpoint(user, "lab", models=("one",))
+    chat = conversation_create(user=user, remote_endpoint_id=endpoint.pk, remote_model="one")
+    # when / then: one answer, whatever the count, without a query per id
+    with django_assert_max_num_queries(10), pytest.raises(ValidationError, match="two different models"):
+        battle_create(user=user, conversation_id=chat.pk, content="Hi", model_version_ids=list(range(1, 1001)))
+
+
+def test_a_battle_cannot_name_another_users_endpoint(make_user):
+    # given my conversation and a stranger's endpoint
+    user = make_user()
+    mine = remote_endpoint(user, "lab", models=("one",))
+    theirs = remote_endpoint(make_user(), "theirs", models=("two",))
+    chat = conversation_create(user=user, remote_endpoint_id=mine.pk, remote_model="one")
+    # when / then
+    with pytest.raises(NotFound):
+        battle_create(user=user, conversation_id=chat.pk, content="Hi",
+                      remote_models=[{"endpoint_id": mine.pk, "model": "one"},
+                                     {"endpoint_id": theirs.pk, "model": "two"}])

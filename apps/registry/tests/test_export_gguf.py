@@ -110,7 +110,7 @@ def test_gguf_for_an_architecture_llama_cpp_cannot_take_is_a_400_naming_format(o
     canonical = storage.canonical_sou(owner.pk, version.pk)
     with read_sou(canonical) as sou:
         tokenizer_json = sou.tokenizer_json
-    write_sou(canonical, config={"arch": "gemma2", "n_layer": 1}, tensors={"w": torch.zeros(4, 4)},
+    write_sou(canonical, config={"arch": "gptj", "n_layer": 1}, tensors={"w": torch.zeros(4, 4)},
               tokenizer_json=tokenizer_json, generation={}, provenance={})
 
     # when it is exported to GGUF, or to a format that does not exist
@@ -121,7 +121,7 @@ def test_gguf_for_an_architecture_llama_cpp_cannot_take_is_a_400_naming_format(o
 
     # then both are refused on `format`, the first naming the architecture, and nothing queued
     assert (gguf.status_code, other.status_code) == (400, 400)
-    assert "GGUF export not supported for gemma2" in gguf.json()["error"]["fields"]["format"][0]
+    assert "GGUF export not supported for gptj" in gguf.json()["error"]["fields"]["format"][0]
     assert "format" in other.json()["error"]["fields"]
     assert version.exports.count() == 0
 

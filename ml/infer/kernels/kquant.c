@@ -25,21 +25,7 @@
 static float half(const uint8_t *p) {
     uint16_t h;
     memcpy(&h, p, 2);
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
-    if (exp == 0x1f) {
-        bits = sign | 0x7f800000u | (man << 13);
-    } else if (exp != 0) {
-        bits = sign | ((exp + 112) << 23) | (man << 13);
-    } else if (man == 0) {
-        bits = sign;
-    } else {
-        int shift = 0;
-        while (!(man & 0x400)) { man <<= 1; shift++; }
-        bits = sign | ((uint32_t)(113 - shift) << 23) | ((man & 0x3ff) << 13);
-    }
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
+    return sg_fp16_to_fp32(h);
 }
 
 int64_t sg_kq_block_bytes(int qtype) {

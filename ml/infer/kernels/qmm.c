@@ -29,24 +29,6 @@
 
 /* ---- portable scalar code ---------------------------------------------------------------- */
 
-static float fp16_to_fp32(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
-    if (exp == 0x1f) {
-        bits = sign | 0x7f800000u | (man << 13);  /* inf / nan */
-    } else if (exp != 0) {
-        bits = sign | ((exp + 112) << 23) | (man << 13);
-    } else if (man == 0) {
-        bits = sign;
-    } else {  /* subnormal: renormalize */
-        int shift = 0;
-        while (!(man & 0x400)) { man <<= 1; shift++; }
-        bits = sign | ((uint32_t)(113 - shift) << 23) | ((man & 0x3ff) << 13);
-    }
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
 static float bf16_to_fp32(uint16_t h) {
     uint32_t bits = (uint32_t)h << 16;
     float f;
@@ -93,7 +75,7 @@ static float dot_scalar(int qtype, const uint8_t *w, int64_t K, const float *x, 
     if (qtype == QT_F16 || qtype == QT_BF16) {
         for (int64_t k = 0; k < K; k++) {
             uint16_t h = load_u16(w + 2 * k);
-            acc += (qtype == QT_F16 ? fp16_to_fp32(h) : bf16_to_fp32(h)) * x[k];
+            acc += (qtype == QT_F16 ? sg_fp16_to_fp32(h) : bf16_to_fp32(h)) * x[k];
         }
         return acc;
     }
@@ -112,8 +94,8 @@ static float dot_scalar(int qtype, const uint8_t *w, int64_t K, const float *x, 
                 isum += ((nib[j] & 0x0f) - zero) * qx[j] + ((nib[j] >> 4) - zero) * qx[j + QK / 2];
             }
         }
-        acc += fp16_to_fp32(load_u16(blk)) * xd[b] * (float)isum;
-        if (qtype == QT_Q4_1) offset += fp16_to_fp32(load_u16(blk + 2)) * xs[b];
+        acc += sg_fp16_to_fp32(load_u16(blk)) * xd[b] * (float)isum;
+        if (qtype == QT_Q4_1) offset += sg_fp16_to_fp32(load_u16(blk + 2)) * xs[b];
     }
     return acc + offset;
 }
@@ -476,7 +458,7 @@ int sg_dequantize(int qtype, const uint8_t *w, int64_t rows, int64_t K, float *o
     if (qtype == QT_F16 || qtype == QT_BF16) {
         for (int64_t i = 0; i < n; i++) {
             uint16_t h = load_u16(w + 2 * i);
-            out[i] = qtype == QT_F16 ? fp16_to_fp32(h) : bf16_to_fp32(h);
+            out[i] = qtype == QT_F16 ? sg_fp16_to_fp32(h) : bf16_to_fp32(h);
         }
         return 0;
     }
@@ -488,7 +470,7 @@ int sg_dequantize(int qtype, const uint8_t *w, int64_t rows, int64_t K, float *o
     if (!block_bytes(qtype) || K % QK) return -1;
     for (int64_t b = 0; b < n / QK; b++) {
         const uint8_t *blk = w + b * block_bytes(qtype);
-        float d = fp16_to_fp32(load_u16(blk)), *o = out + b * QK;
+        float d = sg_fp16_to_fp32(load_u16(blk)), *o = out + b * QK;
         if (qtype == QT_Q8_0) {
             for (int j = 0; j < QK; j++) o[j] = d * (float)(int8_t)blk[2 + j];
         } else if (qtype == QT_Q4_0) {
@@ -497,7 +479,7 @@ int sg_dequantize(int qtype, const uint8_t *w, int64_t rows, int64_t K, float *o
                 o[j + QK / 2] = d * (float)((blk[2 + j] >> 4) - 8);
             }
         } else {
-            float m = fp16_to_fp32(load_u16(blk + 2));
+            float m = sg_fp16_to_fp32(load_u16(blk + 2));
             for (int j = 0; j < QK / 2; j++) {
                 o[j] = d * (float)(blk[4 + j] & 0x0f) + m;
                 o[j + QK / 2] = d * (float)(blk[4 + j] >> 4) + m;

@@ -3,10 +3,31 @@
 #ifndef SG_H
 #define SG_H
 #include <stdint.h>
+#include <string.h>
 
 enum { QT_F32 = 0, QT_F16 = 1, QT_Q4_0 = 2, QT_Q4_1 = 3, QT_Q8_0 = 8, QT_Q2_K = 10, QT_Q3_K = 11,
        QT_Q4_K = 12, QT_Q5_K = 13, QT_Q6_K = 14, QT_BF16 = 30 };
 enum { QK = 32, QK_K = 256 };
+
+/* IEEE half -> float, exact (subnormals renormalized, inf/nan kept): the scale fields of
+ * every block type are stored this way. */
+static inline float sg_fp16_to_fp32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
+    if (exp == 0x1f) {
+        bits = sign | 0x7f800000u | (man << 13);  /* inf / nan */
+    } else if (exp != 0) {
+        bits = sign | ((exp + 112) << 23) | (man << 13);
+    } else if (man == 0) {
+        bits = sign;
+    } else {  /* subnormal: renormalize */
+        int shift = 0;
+        while (!(man & 0x400)) { man <<= 1; shift++; }
+        bits = sign | ((uint32_t)(113 - shift) << 23) | ((man & 0x3ff) << 13);
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
 
 /* One activation super-block for the K-quant products (kquant.c), as ggml's block_q8_K:
  * q = round(x * 127 / amax), d = amax / 127, and the sums of q over each 16 values. */

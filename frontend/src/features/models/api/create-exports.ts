@@ -12,7 +12,7 @@ import { modelsQueryKey } from '../../../lib/api/get-models';
 /** What the server can quantize to, from most to least precise, in the dialog's groups. */
 export const EXPORT_TYPE_GROUPS = {
   Float: ['F16', 'BF16'],
-  'K-quants (llama.cpp)': ['Q6_K', 'Q5_K_M', 'Q5_K', 'Q4_K_M', 'Q4_K', 'Q3_K', 'Q2_K'],
+  'K-quants (llama.cpp)': ['Q6_K', 'Q5_K_M', 'Q5_K', 'Q4_K_M', 'Q4_K', 'Q3_K_M', 'Q3_K', 'Q2_K'],
   Blocks: ['Q8_0', 'Q4_1', 'Q4_0'],
 } as const;
 

@@ -115,6 +115,7 @@ const PRECISION = [
   'Q4_K',
   'Q4_1',
   'Q4_0',
+  'Q3_K_M',
   'Q3_K',
   'Q2_K',
 ];

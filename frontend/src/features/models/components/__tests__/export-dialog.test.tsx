@@ -64,7 +64,7 @@ describe('ExportDialog', () => {
       within(kQuants)
         .getAllByRole('checkbox')
         .map((box) => box.getAttribute('value')),
-    ).toEqual(['Q6_K', 'Q5_K_M', 'Q5_K', 'Q4_K_M', 'Q4_K', 'Q3_K', 'Q2_K']);
+    ).toEqual(['Q6_K', 'Q5_K_M', 'Q5_K', 'Q4_K_M', 'Q4_K', 'Q3_K_M', 'Q3_K', 'Q2_K']);
     expect(within(kQuants).getByText(/common default/)).toBeInTheDocument();
     await user.selectOptions(screen.getByLabelText('File format'), 'gguf');
     await user.click(within(kQuants).getByRole('checkbox', { name: /^Q6_K / }));
