@@ -30,3 +30,16 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _check({"DJANGO_SECRET_KEY": "", "DJANGO_ALLOWED_HOSTS": "sloughgpt.example.com"})
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_check_deploy_passes_with_files_in_s3():
+    # given production settings with every stored file in an S3-compatible bucket
+    env = {"DJANGO_SECRET_KEY": "k" * 20 + "-0a9s8d7f6g5h4j3k2l1-qwertyuiopzxcvbnm",
+           "DJANGO_ALLOWED_HOSTS": "sloughgpt.example.com", "SLOUGHGPT_S3_BUCKET": "sloughgpt-files",
+           "SLOUGHGPT_S3_ENDPOINT_URL": "https://minio.internal:9000", "SLOUGHGPT_S3_REGION": "us-east-1",
+           "SLOUGHGPT_S3_ADDRESSING_STYLE": "path"}
+    # when
+    result = _check(env)
+    # then
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

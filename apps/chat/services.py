@@ -22,7 +22,7 @@ from apps.personalities.models import PersonalityVersion
 from apps.personalities.selectors import personality_get, personality_get_by_name
 from apps.rag.models import Collection
 from apps.registry.models import ModelVersion
-from apps.registry.selectors import version_sou_path
+from apps.registry.selectors import version_sou_key
 
 from . import redis_state
 from .conversation_lock import LockedConversation, locked_conversation
@@ -46,7 +46,7 @@ def _check_model(*, user, model_version_id: int, qtype: str) -> ModelVersion:
         raise ValidationError({"model_version_id": [message]})
     if qtype:
         try:
-            version_sou_path(version, qtype)
+            version_sou_key(version, qtype)
         except NotFound as exc:
             raise ValidationError({"qtype": [str(exc.detail)]}) from None
     return version

@@ -6,7 +6,10 @@ Safe under concurrent tasks and processes: one lock file per entry (flock), held
 while the entry is fetched, shared while a task uses it; eviction takes an entry only when it
 can lock it exclusively without waiting, so an entry in use stays. A copy appears under its
 name only complete and verified (a rename). On the local backend the stored file is already
-here: its own path is used, nothing is copied."""
+here: its own path is used, nothing is copied.
+
+A published folder (a checkpoint, an upload's source folder) is fetched whole into this
+machine's copy of its key (`fetched_tree`), each file checked against the folder's manifest."""
 
 from __future__ import annotations
 
@@ -49,6 +52,43 @@ def fetch(key: str, sha256: str) -> Path:
     it once newer entries need the room)."""
     with fetched(key, sha256) as path:
         return path
+
+
+def fetched_tree(folder: Path) -> Path:
+    """Makes `folder`, this machine's copy of a published folder (apps.core.storage.publish_tree),
+    hold every file its manifest names: files already here with the right sha256 stay, the
+    others are downloaded and checked (fetched once more on a mismatch, then CacheError).
+    On the local backend the folder is the stored one: nothing is copied."""
+    if storage.is_local():
+        return folder
+    try:
+        manifest = storage.tree_manifest(folder)
+    except FileNotFoundError:
+        raise CacheError(f"{folder.name}: nothing is stored for this folder") from None
+    for relative, sha256 in manifest.items():
+        path = folder / relative
+        if path.is_file() and storage.file_sha256(path) == sha256:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _fetch_verified(storage.key_of(path), sha256, path)
+    return folder
+
+
+def _fetch_verified(key: str, sha256: str, path: Path) -> None:
+    """Downloads `key` to `path` through a partial file, checked against `sha256`: fetched
+    once more when it does not match, then CacheError naming the file."""
+    got = None
+    for _ in range(FETCH_TRIES):
+        partial = path.with_name(f".part-{uuid.uuid4().hex}")
+        try:
+            got = _download(key, partial)
+            if got == sha256:
+                os.replace(partial, path)
+                return
+        finally:
+            partial.unlink(missing_ok=True)
+    raise CacheError(f"{path.name}: the stored copy does not match its checksum (sha256 {got}, "
+                     f"expected {sha256}), fetched {FETCH_TRIES} times")
 
 
 def worker_cache() -> FileCache:
@@ -98,19 +138,11 @@ class FileCache:
         name = path.name
         self._make_room(storage.backend().size(key), keep=folder, name=name)
         folder.mkdir(parents=True, exist_ok=True)
-        got = None
-        for _ in range(FETCH_TRIES):
-            partial = folder / f".part-{uuid.uuid4().hex}"
-            try:
-                got = _download(key, partial)
-                if got == sha256:
-                    os.replace(partial, path)
-                    return
-            finally:
-                partial.unlink(missing_ok=True)
-        shutil.rmtree(folder, ignore_errors=True)
-        raise CacheError(f"{name}: the stored copy does not match its checksum (sha256 {got}, "
-                         f"expected {sha256}), fetched {FETCH_TRIES} times")
+        try:
+            _fetch_verified(key, sha256, path)
+        except CacheError:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
 
     def _make_room(self, needed: int, *, keep: Path, name: str) -> None:
         """Evicts least recently used entries nobody is using until `needed` more bytes fit.

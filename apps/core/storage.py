@@ -6,14 +6,22 @@ kept under the owner's prefix; `blob_key` from the sha256 of immutable content. 
 stream: a body goes to a staging object while it is hashed, counted and charged to the
 storage quota (apps.quotas), and becomes the final key only once complete (a local rename,
 or a server-side copy on S3), so a failed upload leaves no object and gives its charge back.
-Reads stream too (`open_blob`); on S3 a download is a short-lived presigned URL (`blob_url`)."""
+Reads stream too (`open_blob`); on S3 a download is a short-lived presigned URL (`blob_url`).
+
+Files a worker makes (checkpoints, imported and exported models) are written to this
+machine's copy of their key (`local_path`) and then `publish`ed: stored under the key on S3,
+left where they are on the local backend (they are stored already). A folder is published
+with a manifest of its files' sha256, which apps.core.file_cache checks what it fetches
+against."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import posixpath
 import re
+import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +33,7 @@ from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.utils.http import content_disposition_header
 
 CHUNK = 1 << 20
+MANIFEST = ".manifest.json"  # a published folder's {relative name: sha256}
 STAGING = "incoming"  # where bodies land until they are complete (never an owner's prefix)
 # A part of an owned key between the owner and the name: an id, or one of our own words
 # ("evaluations", ".recipe-runs").
@@ -244,6 +253,142 @@ def store_blob(stream: BinaryIO, *, account=None, declared: int | None = None, l
             _release(account, staged.size)
             raise
     return key, staged.sha256, staged.size
+
+
+# -- publishing what a worker made -------------------------------------------------------
+
+def publish(path: Path, *, key: str | None = None) -> None:
+    """Stores this machine's file at `path` (under MEDIA_ROOT) at its key (or at `key`),
+    streamed (in parts past the multipart threshold). Nothing to do on the local backend
+    for a file at its own key: it is stored there."""
+    store = backend()
+    if isinstance(store, FileSystemStorage):
+        if key is not None and local_path(key) != Path(path).resolve():
+            local_path(key).parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(path, local_path(key))
+        return
+    with Path(path).open("rb") as source:
+        store.bucket.Object(key or key_of(path)).upload_fileobj(
+            source, ExtraArgs={"ContentType": "application/octet-stream"}, Config=_transfer_config())
+
+
+def publish_tree(folder: Path) -> None:
+    """Stores every file under `folder` at its key, then a manifest (each file's sha256) for
+    the folder and for each folder in it (a checkpoint is read on its own), so a reader that
+    finds a manifest finds every file it names. Hidden files (a writer's unfinished ones)
+    stay behind. Nothing to do on the local backend."""
+    if is_local():
+        return
+    folder = Path(folder)
+    manifests: dict[Path, dict[str, str]] = {folder: {}}
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            manifests[path] = {}
+        elif path.is_file() and not path.is_symlink():
+            sha256 = file_sha256(path)
+            publish(path)
+            for parent in manifests:  # every folder above it (sorted: parents come first)
+                if parent in path.parents:
+                    manifests[parent][path.relative_to(parent).as_posix()] = sha256
+    for directory, manifest in manifests.items():
+        manifest_write(directory, manifest)
+
+
+def manifest_write(folder: Path, manifest: dict[str, str]) -> None:
+    """Records a stored folder's files and their sha256 (on S3; the local backend's folder
+    is read where it lies)."""
+    if not is_local():
+        put_bytes(tree_manifest_key(folder), json.dumps(manifest, sort_keys=True).encode())
+
+
+def tree_manifest_key(folder: Path) -> str:
+    return f"{key_of(folder)}/{MANIFEST}"
+
+
+def tree_manifest(folder: Path) -> dict[str, str]:
+    """The published folder's files and their sha256; FileNotFoundError when it was never
+    published (or is gone)."""
+    with open_blob(tree_manifest_key(folder)) as source:
+        manifest = json.loads(source.read())
+    for relative in manifest:
+        if posixpath.normpath(relative) != relative or relative.startswith(("/", "..")):
+            raise OwnedKeyError(f"a manifest names a file outside its folder: {relative!r}")
+    return manifest
+
+
+def tree_put(folder: Path, relative: str, data: bytes) -> None:
+    """Replaces one small file of a stored folder (its manifest follows on S3)."""
+    path = Path(folder) / relative
+    if is_local():
+        path.write_bytes(data)
+        return
+    put_bytes(key_of(path), data)
+    manifest = tree_manifest(folder)
+    manifest[relative] = hashlib.sha256(data).hexdigest()
+    manifest_write(folder, manifest)
+
+
+def copy_tree(source: Path, target: Path) -> None:
+    """Copies a stored folder to another key (a server-side copy of each object on S3)."""
+    store = backend()
+    if isinstance(store, FileSystemStorage):
+        shutil.copytree(source, target)
+        return
+    client, prefix = store.connection.meta.client, key_of(source)
+    target_prefix = key_of(target)
+    for obj in _objects_under(store, prefix):
+        client.copy({"Bucket": store.bucket_name, "Key": obj.key}, store.bucket_name,
+                    target_prefix + obj.key[len(prefix):], Config=_transfer_config())
+
+
+def keep_file(path: Path) -> None:
+    """Stores a file received on this machine (under MEDIA_ROOT) at its own key: nothing more
+    to do on the local backend; on S3 it is uploaded and this machine's copy goes."""
+    if not is_local():
+        publish(path)
+        Path(path).unlink(missing_ok=True)
+
+
+def move_stored(source: Path, target: Path) -> None:
+    """Moves a stored file or folder to another key (a new owner's): a rename on the local
+    backend, a server-side copy of each object and the delete of the old one on S3."""
+    store = backend()
+    if isinstance(store, FileSystemStorage):
+        if source.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(source, target)
+        return
+    client, prefix, target_prefix = store.connection.meta.client, key_of(source), key_of(target)
+    for obj in list(_objects_under(store, prefix)):
+        client.copy({"Bucket": store.bucket_name, "Key": obj.key}, store.bucket_name,
+                    target_prefix + obj.key[len(prefix):], Config=_transfer_config())
+        obj.delete()
+
+
+def put_bytes(key: str, data: bytes) -> None:
+    store = backend()
+    if isinstance(store, FileSystemStorage):
+        path = local_path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    else:
+        store.bucket.Object(key).put(Body=data, ContentType="application/octet-stream")
+
+
+def stored_exists(path: Path) -> bool:
+    """Whether the stored object of this machine's `path` exists (on S3: in the bucket)."""
+    return Path(path).is_file() if is_local() else backend().exists(key_of(path))
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as source:
+        while chunk := source.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 # -- reading and deleting ----------------------------------------------------------------

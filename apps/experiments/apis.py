@@ -14,6 +14,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core import storage as core_storage
 from apps.core.access_api import SCOPE_PARAMETER, access_role_field, scope_of
 from apps.core.pagination import paginate, paginated_schema
 from apps.core.parsers import JSONParser
@@ -533,7 +534,7 @@ class RunArtifactDownloadApi(APIView):
         )
         # Always an attachment of opaque bytes: the browser never renders what a user uploaded.
         response = FileResponse(
-            path.open("rb"),
+            core_storage.open_blob(core_storage.key_of(path)),  # streamed from the bucket on S3
             as_attachment=True,
             filename=PurePosixPath(artifact.path).name,
             content_type="application/octet-stream",

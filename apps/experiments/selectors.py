@@ -11,6 +11,7 @@ from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from rest_framework.exceptions import NotFound
 
+from apps.core import storage as core_storage
 from apps.core.access import Action, access_annotate, access_get, access_queryset, access_scope
 
 from . import storage
@@ -163,6 +164,6 @@ def artifact_list(*, user, run_id: int) -> QuerySet[Artifact]:
 def artifact_open(*, user, run_id: int, artifact_id: int) -> tuple[Artifact, Path]:
     artifact = access_get(artifact_list(user=user, run_id=run_id), user=user, pk=artifact_id)
     path = storage.artifact_file(artifact.run.owner_id, artifact.run_id, artifact.pk)
-    if not path.is_file():
+    if not core_storage.stored_exists(path):
         raise NotFound(f"The file of artifact {artifact.pk} is missing.")
     return artifact, path

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.core import storage as core_storage
 from apps.core.access import Action, access_get
 from apps.quotas.accounts import account_of
 from apps.quotas.storage import storage_charge, storage_release
@@ -258,7 +259,9 @@ def _artifact_store(run: Run, *, uploader, file, path: str | None, written_by_wo
             if not created:
                 artifact.size, artifact.sha256 = size, sha256
                 artifact.save(update_fields=["size", "sha256", "updated_at"])
-            os.replace(temp, storage.artifact_file(run.owner_id, run.pk, artifact.pk))
+            final = storage.artifact_file(run.owner_id, run.pk, artifact.pk)
+            os.replace(temp, final)
+            core_storage.keep_file(final)  # to the bucket, when files are kept in S3
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
@@ -278,4 +281,9 @@ def artifact_delete(*, user, run_id: int, artifact_id: int) -> None:
     deleted, _ = Artifact.objects.filter(pk=artifact.pk).delete()
     if deleted:
         storage_release(account_of(run), artifact.size)
-        transaction.on_commit(lambda: path.unlink(missing_ok=True))
+        transaction.on_commit(lambda: _artifact_file_remove(path))
+
+
+def _artifact_file_remove(path) -> None:
+    core_storage.remove_remote(path)
+    path.unlink(missing_ok=True)

@@ -14,6 +14,7 @@ from django.http import FileResponse, HttpResponse
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core import storage as core_storage
 from apps.experiments import services as tracking
 
 from . import selectors, services
@@ -237,7 +238,7 @@ class ArtifactApi(MlflowApi):
     def get(self, request, artifact_path: str):
         artifact, path = selectors.artifact_open(user=request.user, path=artifact_path)
         # Always an attachment of opaque bytes: the browser never renders what a user uploaded.
-        response = FileResponse(path.open("rb"), as_attachment=True,
+        response = FileResponse(core_storage.open_blob(core_storage.key_of(path)), as_attachment=True,
                                 filename=PurePosixPath(artifact.path).name,
                                 content_type="application/octet-stream")
         response["X-Content-Type-Options"] = "nosniff"

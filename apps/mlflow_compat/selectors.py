@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 
+from apps.core import storage as core_storage
 from apps.core.access import access_annotate, access_get, access_queryset
 from apps.experiments import storage
 from apps.experiments.metric_store import POINTS
@@ -257,6 +258,6 @@ def artifact_open(*, user, path: str) -> tuple[Artifact, Path]:
     if artifact is None:
         raise MlflowError.not_found(f"Run {run.pk} has no artifact {name!r}.")
     file = storage.artifact_file(run.owner_id, run.pk, artifact.pk)
-    if not file.is_file():
+    if not core_storage.stored_exists(file):
         raise MlflowError.not_found(f"The file of artifact {name!r} is missing.")
     return artifact, file

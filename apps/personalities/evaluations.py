@@ -91,7 +91,7 @@ def max_tokens_check(max_tokens: int | None) -> int:
 def canonical_path(version: ModelVersion) -> Path:
     from apps.registry import storage as registry_storage
 
-    return registry_storage.canonical_sou(version.owner_id, version.pk)
+    return registry_storage.canonical_fetched(version)
 
 
 def _longest_prompt(sou, conversations: Sequence[list[dict[str, str]]]) -> int:

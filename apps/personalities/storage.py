@@ -1,5 +1,6 @@
 """Where personality artifacts live: MEDIA_ROOT/personalities/<owner id>/<version id>/, built
-only from ids we generated and checked to stay under the owner's root. Built-ins have no
+only from ids we generated and checked to stay under the owner's root (apps.core.storage's
+one rule). Built-ins have no
 files. What a folder holds depends on the kind: learned `learned.safetensors` (the fitted
 arrays) and `train.jsonl` (the texts it was fitted on); neural `space.safetensors` +
 `space.json` (ml.personality.neural's format) and `train.jsonl`."""
@@ -11,10 +12,10 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from django.conf import settings
-from django.core.exceptions import SuspiciousFileOperation
-
 from apps.core.files import remove_tree  # noqa: F401 (the storage layer's, for its callers)
+from apps.core.storage import owned_path
+
+KIND = "personalities"
 
 TRAIN_FILE = "train.jsonl"  # {"text": ..., "label": "persona" | "background"} per line
 LEARNED_ARRAYS_FILE = "learned.safetensors"
@@ -23,15 +24,11 @@ BACKGROUND_LABEL = "background"
 
 
 def owner_root(owner_id: int) -> Path:
-    return (Path(settings.MEDIA_ROOT) / "personalities" / str(int(owner_id))).resolve()
+    return owned_path(KIND, owner_id)
 
 
 def version_dir(owner_id: int, version_id: int) -> Path:
-    root = owner_root(owner_id)
-    path = (root / str(int(version_id))).resolve()
-    if root not in path.parents:
-        raise SuspiciousFileOperation("refusing a personality path outside the owner's storage")
-    return path
+    return owned_path(KIND, owner_id, int(version_id))
 
 
 def write_training_texts(directory: Path, examples: Sequence[str], background: Sequence[str]) -> None:
@@ -59,7 +56,6 @@ def copy_version_files(source: Path, target: Path) -> None:
         shutil.copytree(source, target, dirs_exist_ok=True)
 
 
-
 # Evaluations: MEDIA_ROOT/personalities/<owner id>/evaluations/<evaluation id>/ holds the
 # harness's report and chart (ml.personality.evaluate.save_report's names); applications
 # work in MEDIA_ROOT/personalities/<owner id>/applications/<application id>/ until the
@@ -68,16 +64,8 @@ REPORT_FILE = "persona_eval.json"
 CHART_FILE = "persona_eval.png"
 
 
-def _owned_subdir(owner_id: int, kind: str, object_id: int) -> Path:
-    root = owner_root(owner_id)
-    path = (root / kind / str(int(object_id))).resolve()
-    if root not in path.parents:
-        raise SuspiciousFileOperation(f"refusing a personality {kind} path outside the owner's storage")
-    return path
-
-
 def evaluation_dir(owner_id: int, evaluation_id: int) -> Path:
-    return _owned_subdir(owner_id, "evaluations", evaluation_id)
+    return owned_path(KIND, owner_id, "evaluations", int(evaluation_id))
 
 
 def evaluation_chart(owner_id: int, evaluation_id: int) -> Path:
@@ -85,4 +73,4 @@ def evaluation_chart(owner_id: int, evaluation_id: int) -> Path:
 
 
 def application_dir(owner_id: int, application_id: int) -> Path:
-    return _owned_subdir(owner_id, "applications", application_id)
+    return owned_path(KIND, owner_id, "applications", int(application_id))

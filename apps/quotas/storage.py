@@ -69,15 +69,16 @@ def storage_release(account: Account, nbytes: int) -> None:
 
 @contextmanager
 def storage_counting(account: Account, path: Path) -> Iterator[None]:
-    """Charges what the work inside writes under `path` (a worker's checkpoints), past the
-    limit if need be: the files exist either way, even when the work fails."""
-    before = disk_bytes(path)
+    """Charges what the work inside stores under `path` (a worker's checkpoints, published
+    to the bucket on S3 before the block ends), past the limit if need be: the files exist
+    either way, even when the work fails."""
+    before = stored_bytes(path)
     try:
         yield
     finally:
         # A folder gone meanwhile was deleted with its row, which gave back what it held.
         if path.exists():
-            storage_charge(account, disk_bytes(path) - before, force=True)
+            storage_charge(account, stored_bytes(path) - before, force=True)
 
 
 @contextmanager

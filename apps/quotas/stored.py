@@ -102,11 +102,12 @@ def disk_bytes(path: Path) -> int:
 
 
 def stored_bytes(path: Path) -> int:
-    """What a stored row's files take: on this machine's disk, and in the bucket under the
-    same key when the storage layer keeps files in S3 (apps.core.storage)."""
-    from apps.core.storage import remote_bytes
+    """What a stored row's files take where the storage layer keeps them (apps.core.storage):
+    on this machine's disk by default, in the bucket under the same key on S3 (a worker's
+    working copies there are not what the account keeps)."""
+    from apps.core.storage import is_local, remote_bytes
 
-    return disk_bytes(path) + remote_bytes(path)
+    return disk_bytes(path) if is_local() else remote_bytes(path)
 
 
 def stored_rows(get_model=global_apps.get_model) -> Iterator[tuple[models.Model, Path]]:

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from apps.core.access import Action, access_get
 from apps.core.notifications import notify_user
+from apps.core.storage import keep_file
 from apps.core.user_paths import error_text, plain_filename
 from apps.quotas.accounts import account_of
 from apps.quotas.storage import storage_charge
@@ -116,6 +117,7 @@ def document_upload(*, user, collection_id: int, uploaded) -> Document:
     try:
         storage_charge(account_of(collection), stored.size_bytes)  # 413 past the storage quota
         text = extract_text(path, fmt)
+        keep_file(path)  # the text extracted from it is in the row
     except ExtractionError as exc:
         storage.remove_file(path)
         raise ValidationError({"file": [f"{filename}: {exc}"]}) from None

@@ -1,6 +1,7 @@
-"""Where uploaded documents live: MEDIA_ROOT/documents/<owner id>/<document id>.<format>,
-built only from ids and formats we chose, resolved and checked to stay under the owner's
-root (apps.core.storage); uploads are copied there in chunks with a running size cap."""
+"""Where uploaded documents live: the `documents/<owner id>/<document id>.<format>` key of
+the storage layer (apps.core.storage), built only from ids and formats we chose and checked
+to stay under the owner's prefix; uploads are copied to this machine's copy of the key in
+chunks with a running size cap (their text is extracted there), then kept by the backend."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.conf import settings
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
+from apps.core import storage as core_storage
 from apps.core.storage import owned_path
 
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -69,4 +71,5 @@ def store_upload(uploaded, destination: Path) -> StoredFile:
 
 
 def remove_file(path: Path) -> None:
+    core_storage.remove_remote(path)
     path.unlink(missing_ok=True)

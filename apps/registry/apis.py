@@ -1,7 +1,7 @@
 """Registry API: registered models, versions (from a run, an upload, or the starter model),
 stages with history, lineage both ways, exports with reports, and downloads."""
 
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponseRedirect
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -9,6 +9,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core import storage as core_storage
 from apps.core.access import Action, access_get, access_queryset
 from apps.core.access_api import SCOPE_PARAMETER, access_role_field, scope_of
 from apps.core.pagination import paginate, paginated_schema
@@ -21,7 +22,7 @@ from . import services, storage
 from .evaluation import model_evaluation_create
 from .models import HubPull, ModelExport, ModelVersion, RegisteredModel, Stage
 from .selectors import (
-    model_version_adapter_path,
+    model_version_adapter_key,
     model_version_get,
     model_version_list,
     registered_model_get,
@@ -58,7 +59,7 @@ class VersionOutput(serializers.ModelSerializer):
 
     def get_has_adapter(self, version) -> bool:
         """Whether the LoRA adapter this fine-tuned version was merged from can be downloaded."""
-        return model_version_adapter_path(version) is not None
+        return model_version_adapter_key(version) is not None
 
     def get_lora_default_targets(self, version) -> list[str]:
         """The layers a LoRA fine-tune of this version adapts unless told others; empty for an
@@ -323,7 +324,7 @@ class ModelVersionLineageApi(APIView):
             "base_version": base.pk if base else None,
             "base_version_label": str(base) if base else None,
             "method": training_run.method if training_run else None,
-            "has_adapter": model_version_adapter_path(version) is not None,
+            "has_adapter": model_version_adapter_key(version) is not None,
             "personality_version": applied.pk if applied else None,
             "personality_version_number": applied.number if applied else None,
             "personality": applied.personality_id if applied else None,
@@ -362,8 +363,12 @@ class ModelExportCreateApi(APIView):
         return Response(ExportOutput(exports, many=True).data, status=status.HTTP_202_ACCEPTED)
 
 
-def _attachment(path, filename: str) -> FileResponse:
-    response = FileResponse(path.open("rb"), as_attachment=True, filename=filename,
+def _attachment(key: str, filename: str):
+    """The stored object as a download: streamed from the local backend, or a redirect to a
+    short-lived presigned URL on S3."""
+    if url := core_storage.blob_url(key, filename):
+        return HttpResponseRedirect(url)
+    response = FileResponse(core_storage.open_blob(key), as_attachment=True, filename=filename,
                             content_type="application/octet-stream")
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -376,7 +381,7 @@ class ModelVersionDownloadApi(APIView):
                              pk=version_id)
         if version.status != ModelVersion.Status.READY:
             return Response({"error": {"code": "not_ready", "message": f"the version is {version.status}"}}, status=409)
-        return _attachment(storage.canonical_sou(version.owner_id, version.pk),
+        return _attachment(storage.canonical_key(version.owner_id, version.pk),
                            f"{version.registered_model.name}-{version.version}-F32.sou")
 
 
@@ -388,10 +393,10 @@ class ModelVersionAdapterDownloadApi(APIView):
     def get(self, request, version_id: int):
         version = access_get(ModelVersion.objects.select_related("registered_model"), user=request.user,
                              pk=version_id)
-        path = model_version_adapter_path(version)
-        if path is None:
+        key = model_version_adapter_key(version)
+        if key is None:
             raise NotFound(f"Model version {version} has no LoRA adapter.")
-        return _attachment(path, f"{version.registered_model.name}-{version.version}-adapter.safetensors")
+        return _attachment(key, f"{version.registered_model.name}-{version.version}-adapter.safetensors")
 
 
 class ModelExportDownloadApi(APIView):
@@ -402,7 +407,7 @@ class ModelExportDownloadApi(APIView):
         if export.status != ModelExport.Status.READY:
             return Response({"error": {"code": "not_ready", "message": f"the export is {export.status}"}}, status=409)
         version = export.model_version
-        return _attachment(storage.export_file(version.owner_id, version.pk, export.qtype, export.format),
+        return _attachment(storage.export_key(version.owner_id, version.pk, export.qtype, export.format),
                            f"{version.registered_model.name}-{version.version}-{export.qtype}.{export.format}")
 
 

@@ -74,7 +74,7 @@ def model_evaluation_run(*, run_id: int) -> str:
     try:
         version = access_queryset(ModelVersion, user=run.owner, action=Action.RUN).get(pk=params["model_version"])
         dataset_version = access_queryset(DatasetVersion, user=run.owner).get(pk=params["dataset_version"])
-        sou_path = storage.canonical_sou(version.owner_id, version.pk)
+        sou_path = storage.canonical_fetched(version)
         data_path = dataset_version_path(dataset_version)
         if params["kind"] == "perplexity":
             scores = _perplexity(sou_path, data_path)

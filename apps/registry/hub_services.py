@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import APIException
 
+from apps.core import storage as core_storage
 from apps.core.access import Action, access_get
 from apps.core.files import remove_tree
 from apps.core.leases import heartbeat
@@ -25,7 +26,7 @@ from apps.core.sealed import SealError, seal, secret_hint, unseal
 from apps.core.user_paths import error_text, hide_server_paths
 from apps.quotas.accounts import account_of
 from apps.quotas.storage import storage_charge
-from apps.quotas.stored import disk_bytes
+from apps.quotas.stored import stored_bytes
 from ml.hub import DownloadProgress, HubError, RepoInspection, RepoSpec, inspect_repo, pull_to_sou
 
 from . import storage
@@ -200,6 +201,7 @@ def _pull_files(version: ModelVersion) -> None:
         version.parameters = sum(_count(info.shape) for info in sou.tensor_infos)
     version.sha256 = sha256_of(canonical)
     version.size_bytes = canonical.stat().st_size
+    core_storage.publish(canonical)
 
 
 def _pull_finish(version: ModelVersion, execution_id: str, failure: str = "") -> ModelVersion:
@@ -216,17 +218,21 @@ def _pull_finish(version: ModelVersion, execution_id: str, failure: str = "") ->
             updated_at=timezone.now())
         if not moved:  # deleted, or finished by another execution meanwhile: its files are not ours
             if not ModelVersion.objects.filter(pk=version.pk).exists():
+                core_storage.remove_remote(folder)
                 remove_tree(folder)
             return ModelVersion.objects.filter(pk=version.pk).first() or version
         pull = HubPull.objects.select_for_update().get(model_version_id=version.pk)
         if failure:
+            core_storage.remove_remote(folder)
             remove_tree(folder)
-        kept = disk_bytes(folder)  # the model file when ready; nothing when failed
+        kept = stored_bytes(folder)  # the model file when ready; nothing when failed
         storage_charge(account_of(version), kept - pull.bytes_charged, force=True)
         HubPull.objects.filter(pk=pull.pk).update(
             bytes_charged=kept, **({} if failure else {"bytes_done": pull.bytes_total}))
         notify_user(user_id=version.owner_id,
                     event={"type": "model_version.imported", "id": version.pk, "status": version.status})
+    if not core_storage.is_local():
+        remove_tree(folder)  # this worker's working copy: the bucket holds the version's file
     return version
 
 

@@ -10,6 +10,8 @@ from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from rest_framework.exceptions import NotFound
 
+from apps.core import file_cache
+from apps.core import storage as core_storage
 from apps.core.access import Action, access_annotate, access_get, access_queryset, access_scope
 
 from . import storage
@@ -54,13 +56,13 @@ def model_version_get(*, user, version_id, action: Action = Action.READ) -> Mode
     return access_get(model_version_list(user=user), user=user, pk=version_id, action=action)
 
 
-def model_version_adapter_path(version: ModelVersion) -> Path | None:
-    """The LoRA adapter a fine-tuned version was merged from (kept in the run's checkpoint
-    the version copied), or None for any other version."""
+def model_version_adapter_key(version: ModelVersion) -> str | None:
+    """The stored LoRA adapter a fine-tuned version was merged from (kept in the run's
+    checkpoint the version copied), or None for any other version."""
     if version.source != ModelVersion.Source.TRAINING_RUN:
         return None
     path = storage.source_dir(version.owner_id, version.pk) / "checkpoint" / ADAPTER_FILE
-    return path if path.is_file() else None
+    return core_storage.key_of(path) if core_storage.stored_exists(path) else None
 
 
 def _serves(export: ModelExport) -> bool:
@@ -79,7 +81,15 @@ def version_sou_path(version: ModelVersion, qtype: str | None = None,
                      ready_qtypes: list[str] | None = None) -> Path:
     """As `model_version_sou_path`, for a version already read; `ready_qtypes` is its ready
     export types when the caller read them with the version (as the chat worker's reply
-    lookup does), else they are queried."""
+    lookup does), else they are queried. A local path: on S3 a copy in this worker's cache,
+    checked against the file's sha256."""
+    return file_cache.fetch(*version_sou_key(version, qtype, ready_qtypes))
+
+
+def version_sou_key(version: ModelVersion, qtype: str | None = None,
+                    ready_qtypes: list[str] | None = None) -> tuple[str, str]:
+    """(stored key, sha256) of the `.sou` file `version_sou_path` serves, without fetching
+    it (NotFound as there)."""
     if version.status != ModelVersion.Status.READY:
         raise NotFound(f"model version {version} is {version.status}, not ready")
     if ready_qtypes is None:
@@ -87,21 +97,31 @@ def version_sou_path(version: ModelVersion, qtype: str | None = None,
     ready = set(ready_qtypes)
     if qtype is not None:
         if qtype in ready:
-            return storage.export_sou(version.owner_id, version.pk, qtype)
+            return _export_key(version, qtype)
         if qtype == "F32":
-            return storage.canonical_sou(version.owner_id, version.pk)
+            return storage.canonical_key(version.owner_id, version.pk), version.sha256
         raise NotFound(f"model version {version} has no ready {qtype} export")
     for preferred in SERVING_PREFERENCE:
         if preferred in ready:
-            return storage.export_sou(version.owner_id, version.pk, preferred)
-    return storage.canonical_sou(version.owner_id, version.pk)
+            return _export_key(version, preferred)
+    return storage.canonical_key(version.owner_id, version.pk), version.sha256
 
 
-def model_resolve(*, user, name: str) -> tuple[ModelVersion, Path]:
+def _export_key(version: ModelVersion, qtype: str) -> tuple[str, str]:
+    key = storage.export_key(version.owner_id, version.pk, qtype, "sou")
+    if core_storage.is_local():
+        return key, ""  # the stored file itself is served: nothing is fetched, nothing to check
+    sha256 = (ModelExport.objects.filter(model_version=version, qtype=qtype, format=ModelExport.Format.SOU)
+              .values_list("sha256", flat=True).first())
+    return key, sha256 or ""
+
+
+def model_resolve(*, user, name: str) -> tuple[ModelVersion, str]:
     """A model by the name clients use: `NAME` (its production version, else its newest ready
     version), `NAME:1.2.0`, or `NAME:1.2.0:Q4_0` for one export. Names are unique per owner,
     not across the models a user's teams share with them: the user's own model wins, then
-    the one registered first."""
+    the one registered first. With the version comes the stored key of the file it serves
+    (fetched by whoever runs it)."""
     model_name, _, rest = name.partition(":")
     version_text, _, qtype = rest.partition(":")
     candidates = access_queryset(RegisteredModel, user=user).filter(name=model_name)
@@ -118,7 +138,7 @@ def model_resolve(*, user, name: str) -> tuple[ModelVersion, Path]:
         version = versions.filter(stage=Stage.PRODUCTION).first() or versions.first()
     if version is None:
         raise NotFound(f"no ready model named '{name}'")
-    return version, version_sou_path(version, qtype or None)
+    return version, version_sou_key(version, qtype or None)[0]
 
 
 def served_model_names(*, user) -> list[dict]:

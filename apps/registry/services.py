@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.core import file_cache
+from apps.core import storage as core_storage
 from apps.core.access import Action, access_check, access_get
 from apps.core.archives import ArchiveError, extract_zip_safely
 from apps.core.files import remove_tree
@@ -25,9 +27,10 @@ from apps.core.notifications import notify_user
 from apps.core.user_paths import error_text, plain_filename
 from apps.quotas.accounts import account_of
 from apps.quotas.storage import storage_charge
-from apps.quotas.stored import disk_bytes
+from apps.quotas.stored import stored_bytes
 from apps.teams.audit import audit_record
 from apps.training.models import TrainingRun
+from apps.training.storage import training_run_dir
 
 from . import import_lease, personality_gate, storage
 from .models import ModelExport, ModelVersion, RegisteredModel, Stage, StageTransition
@@ -39,7 +42,6 @@ HF_SUFFIXES = frozenset({".json", ".safetensors", ".txt", ".model", ".jinja"})
 # and Q5_K its _S mixes) as ml.sou.quant makes them.
 EXPORT_TYPES = ("F32", "F16", "BF16", "Q8_0", "Q6_K", "Q5_K_M", "Q5_K", "Q4_K_M", "Q4_K", "Q4_1",
                 "Q4_0", "Q3_K_M", "Q3_K", "Q2_K")
-CHUNK = 1 << 20
 
 
 def _model_name_clean(name: str) -> str:
@@ -173,15 +175,18 @@ def model_version_create_from_training_run(
         training_run=training_run, dataset_version=training_run.dataset_version, base_version=base,
     )
     source = storage.source_dir(user.pk, version.pk)
+    # On S3, the checkpoint as stored under the run's own key: the worker that trained it
+    # recorded its own path, which names a folder on that machine only.
+    checkpoint = Path(directory) if core_storage.is_local() else training_run_dir(training_run) / Path(directory).name
     try:
-        shutil.copytree(directory, source / "checkpoint")
+        core_storage.copy_tree(checkpoint, source / "checkpoint")
         if training_run.method != TrainingRun.Method.SCRATCH:
             _base_named(source / "checkpoint", label=str(base) if base else "a deleted model version")
         # The copy counts against the model's account (413 past the storage quota), as deleting
         # the version gives its whole folder back.
-        storage_charge(account_of(version), disk_bytes(source))
+        storage_charge(account_of(version), stored_bytes(source))
     except BaseException:
-        remove_tree(storage.version_dir(user.pk, version.pk))  # the version's row rolls back
+        _version_files_remove(version)  # the version's row rolls back
         raise
     _enqueue_import(version)
     return version
@@ -191,11 +196,17 @@ def _base_named(checkpoint: Path, *, label: str) -> None:
     """A fine-tune's checkpoint names its base by the file the run read, a path on this
     server; the copy the import reads names it as its owner knows it, so the version's
     `.sou` (its provenance) carries no server path."""
-    config_path = checkpoint / "config.json"
-    config = json.loads(config_path.read_text())
+    with core_storage.open_blob(core_storage.key_of(checkpoint / "config.json")) as source:
+        config = json.loads(source.read())
     if isinstance(config.get("training", {}).get("model"), dict):
         config["training"]["model"]["base"] = label
-        config_path.write_text(json.dumps(config, indent=2))
+        core_storage.tree_put(checkpoint, "config.json", json.dumps(config, indent=2).encode())
+
+
+def _version_files_remove(version: ModelVersion) -> None:
+    folder = storage.version_dir(version.owner_id, version.pk)
+    core_storage.remove_remote(folder)
+    remove_tree(folder)
 
 
 def model_version_upload(
@@ -213,32 +224,29 @@ def model_version_upload(
     limit = settings.SLOUGHGPT_MAX_UPLOAD_BYTES
     if content_length is not None and content_length > limit:
         raise ValidationError({"body": [f"the file is {content_length} bytes; the limit is {limit}"]})
-    incoming = storage.owner_root(user.pk) / ".incoming"
-    incoming.mkdir(parents=True, exist_ok=True)
-    temp = incoming / uuid.uuid4().hex
+    # Streamed to a staging object of the storage layer (in parts on S3); a failed upload,
+    # whether the client or the backend broke it, leaves no object behind.
+    staged = core_storage.receive(stream, limit=limit)
+    version = None
     try:
-        received = 0
-        with temp.open("wb") as sink:
-            while chunk := stream.read(CHUNK):
-                received += len(chunk)
-                if received > limit:
-                    raise ValidationError({"body": [f"the file is larger than the {limit}-byte limit"]})
-                sink.write(chunk)
-        if received == 0:
+        if staged.size == 0:
             raise ValidationError({"body": ["the file is empty"]})
         with transaction.atomic():
             version = _new_version(
                 user=user, name=name, model_id=model_id, bump=bump, source=UPLOAD_SOURCES[suffix],
                 description=description,
             )
-            storage_charge(account_of(version), received)  # 413 past the storage quota
+            storage_charge(account_of(version), staged.size)  # 413 past the storage quota
             source = storage.source_dir(user.pk, version.pk)
-            source.mkdir(parents=True, exist_ok=True)
-            temp.rename(source / f"upload{suffix}")
+            core_storage.promote(staged, core_storage.key_of(source / f"upload{suffix}"))
+            core_storage.manifest_write(source, {f"upload{suffix}": staged.sha256})
             _enqueue_import(version)
         return version
-    finally:
-        temp.unlink(missing_ok=True)
+    except BaseException:
+        core_storage.discard(staged)
+        if version is not None:  # stored, but its row was rolled back
+            _version_files_remove(version)
+        raise
 
 
 @transaction.atomic
@@ -297,14 +305,15 @@ def model_version_personality_file_place(*, version: ModelVersion, sou_path: Pat
     """Moves a committed personality version's file in and makes the version ready.
     Idempotent: a file already in place is kept, and a version already ready is left so."""
     canonical = storage.canonical_sou(version.owner_id, version.pk)
-    if not canonical.exists():
-        canonical.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(sou_path, canonical)  # one rename: both live under MEDIA_ROOT
+    if not core_storage.stored_exists(canonical):
+        # One rename on the local backend (both live under MEDIA_ROOT); an upload on S3.
+        core_storage.publish(sou_path, key=storage.canonical_key(version.owner_id, version.pk))
+        Path(sou_path).unlink(missing_ok=True)
     with transaction.atomic():
         placed = ModelVersion.objects.filter(pk=version.pk, status=ModelVersion.Status.IMPORTING).update(
             status=ModelVersion.Status.READY, updated_at=timezone.now())
         if placed:  # charged once, with the change that makes it ready
-            storage_charge(account_of(version), disk_bytes(canonical), force=True)
+            storage_charge(account_of(version), stored_bytes(canonical), force=True)
     version.status = ModelVersion.Status.READY
     if placed:
         notify_user(user_id=version.owner_id,
@@ -320,7 +329,8 @@ def _import_source(version: ModelVersion) -> Path:
     if version.source == Source.STARTER:
         return fetch_starter_gguf(Path(settings.MEDIA_ROOT) / "cache" / "starter")
     if version.source == Source.TRAINING_RUN:
-        return source / "checkpoint"
+        return file_cache.fetched_tree(source / "checkpoint")
+    file_cache.fetched_tree(source)  # the upload, on a worker that does not hold it
     if version.source == Source.HF_UPLOAD:
         target = source / "hf"
         shutil.rmtree(target, ignore_errors=True)
@@ -340,8 +350,9 @@ def _fine_tune_base(version: ModelVersion) -> Path | None:
     base = version.base_version
     if version.source != Source.TRAINING_RUN or base is None or base.status != ModelVersion.Status.READY:
         return None
-    path = storage.canonical_sou(base.owner_id, base.pk)
-    return path if path.is_file() else None
+    if not core_storage.stored_exists(storage.canonical_sou(base.owner_id, base.pk)):
+        return None
+    return storage.canonical_fetched(base)
 
 
 def model_version_import(*, version_id: int, execution_id: str = "") -> ModelVersion:
@@ -356,7 +367,7 @@ def model_version_import(*, version_id: int, execution_id: str = "") -> ModelVer
     # What the import adds to the version's folder: the canonical file and an extracted
     # Hugging Face upload. A redelivered import overwrites what an earlier one wrote.
     folder = storage.version_dir(version.owner_id, version.pk)
-    before = disk_bytes(folder)
+    before = stored_bytes(folder)
     if spent := import_lease.attempts_spent(version):
         version.status, version.error = ModelVersion.Status.FAILED, spent
     else:
@@ -367,12 +378,14 @@ def model_version_import(*, version_id: int, execution_id: str = "") -> ModelVer
                              architecture=version.architecture, parameters=version.parameters,
                              sha256=version.sha256, size_bytes=version.size_bytes, updated_at=timezone.now()):
             return ModelVersion.objects.filter(pk=version.pk).first() or version
-        # What it wrote counts against the model's account once written.
-        storage_charge(account_of(version), disk_bytes(folder) - before, force=True)
+        # What it stored counts against the model's account once written.
+        storage_charge(account_of(version), stored_bytes(folder) - before, force=True)
         notify_user(
             user_id=version.owner_id,
             event={"type": "model_version.imported", "id": version.pk, "status": version.status},
         )
+    if not core_storage.is_local():
+        remove_tree(folder)  # this worker's working copies: the bucket holds what stays
     return version
 
 
@@ -397,6 +410,7 @@ def _import_files(version: ModelVersion) -> None:
             version.parameters = sum(_count(info.shape) for info in sou.tensor_infos)
         version.sha256 = sha256_of(canonical)
         version.size_bytes = canonical.stat().st_size
+        core_storage.publish(canonical)
         version.status = ModelVersion.Status.READY
     except Exception as exc:  # the version must say what went wrong, whatever it was
         version.status = ModelVersion.Status.FAILED
@@ -503,11 +517,11 @@ def _check_gguf_exportable(version: ModelVersion) -> None:
     from ml.sou.gguf_export import GGUFExportError, check_exportable
 
     try:
-        with read_sou(storage.canonical_sou(version.owner_id, version.pk)) as sou:
+        with read_sou(storage.canonical_fetched(version)) as sou:
             check_exportable(sou.config, sou.tokenizer_json)
     except (GGUFExportError, ValueError) as exc:  # ValueError: a config value of the wrong kind
         raise ValidationError({"format": [str(exc)]}) from None
-    except (OSError, SouFormatError):
+    except (OSError, SouFormatError, file_cache.CacheError):
         raise ValidationError({"version": ["the version's model file cannot be read"]}) from None
 
 
@@ -525,14 +539,14 @@ def model_export_run(*, export_id: int) -> ModelExport:
         return export
     version = export.model_version
     ModelExport.objects.filter(pk=export.pk).update(status=ModelExport.Status.RUNNING)
-    canonical = storage.canonical_sou(version.owner_id, version.pk)
     target = storage.export_file(version.owner_id, version.pk, export.qtype, export.format)
     gguf = export.format == ModelExport.Format.GGUF
     # What the report measures: the export itself, or for GGUF the same tensors as a .sou.
     measured = target.with_name(f".{target.name}.sou") if gguf else target
     target.parent.mkdir(parents=True, exist_ok=True)
-    before = disk_bytes(target)
+    before = stored_bytes(target)
     try:
+        canonical = storage.canonical_fetched(version)
         quantize_report = quantize_file(canonical, measured, export.qtype, QuantPolicy())
         export.report = {
             "size_bytes": measured.stat().st_size,
@@ -557,6 +571,7 @@ def model_export_run(*, export_id: int) -> ModelExport:
             export.report["warnings"] += written.warnings
         export.sha256 = sha256_of(target)
         export.size_bytes = target.stat().st_size
+        core_storage.publish(target)
         export.status = ModelExport.Status.READY
     except Exception as exc:  # the export must say what went wrong, whatever it was
         export.status = ModelExport.Status.FAILED
@@ -565,8 +580,10 @@ def model_export_run(*, export_id: int) -> ModelExport:
     finally:
         if gguf:
             measured.unlink(missing_ok=True)
-    # The export file counts against the model's account once written.
-    storage_charge(account_of(version), disk_bytes(target) - before, force=True)
+        if not core_storage.is_local():
+            target.unlink(missing_ok=True)  # this worker's working copy: the bucket holds it
+    # The export file counts against the model's account once stored.
+    storage_charge(account_of(version), stored_bytes(target) - before, force=True)
     with transaction.atomic():
         export.save()
         notify_user(

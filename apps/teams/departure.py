@@ -7,7 +7,6 @@ once the delete commits. Their own private work goes with them."""
 
 from __future__ import annotations
 
-import shutil
 from collections import defaultdict
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from django.db import models, transaction
 from django.db.models import Q
 
 from apps.core.access import ROOTS, root_model
+from apps.core.storage import move_stored
 from apps.quotas.stored import stored_paths
 
 from .models import Membership, Role
@@ -74,9 +74,7 @@ def _training_paths_moved(moves: list[tuple[Path, Path]]) -> None:
 
 def _move(moves: list[tuple[Path, Path]]) -> None:
     for old, new in moves:
-        if old.exists():
-            new.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(old, new)
+        move_stored(old, new)
 
 
 @transaction.atomic

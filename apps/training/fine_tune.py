@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
+from apps.core import storage as core_storage
 from apps.core.access import access_get, access_queryset
 from apps.core.errors import Conflict
 from apps.datasets.models import DatasetVersion
@@ -156,7 +157,7 @@ def base_file_pin(training_run: TrainingRun, out_dir: Path) -> str:
         pk=version.pk).exists()
     if not readable or version.status != ModelVersion.Status.READY:
         raise ValueError("the model version this run fine-tunes was deleted before the run started")
-    source = registry_storage.canonical_sou(version.owner_id, version.pk)
+    source = registry_storage.canonical_fetched(version)
     staging = out_dir / f".{PINNED_BASE}.{uuid.uuid4().hex}"
     try:
         os.link(source, staging)
@@ -164,6 +165,8 @@ def base_file_pin(training_run: TrainingRun, out_dir: Path) -> str:
         shutil.copyfile(source, staging)
     staging.replace(pinned)
     # The run's own copy as far as quotas go: it counts against the run's account (and its
-    # delete gives it back), whatever the base's account does with its file.
-    storage_charge(account_of(training_run), disk_bytes(pinned), force=True)
+    # delete gives it back), whatever the base's account does with its file. On S3 it is
+    # counted with the rest of the run's folder once stored (training services).
+    if core_storage.is_local():
+        storage_charge(account_of(training_run), disk_bytes(pinned), force=True)
     return str(pinned)

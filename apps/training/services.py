@@ -28,6 +28,8 @@ from django.db.models import Q, Subquery
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied
 
+from apps.core import file_cache
+from apps.core import storage as core_storage
 from apps.core.access import Action, access_get, access_queryset
 from apps.core.files import remove_tree
 from apps.core.leases import lease_take
@@ -551,7 +553,7 @@ def _tokenizer_option(training_run: TrainingRun, tokenizer: str, out_dir: Path) 
         # The access check repeats the one at creation: the run's owner must still read it.
         if version is None or not access_queryset(ModelVersion, user=training_run.owner).filter(pk=version.pk).exists():
             raise ValueError("the model version whose tokenizer this run uses was deleted")
-        with read_sou(registry_storage.canonical_sou(version.owner_id, version.pk)) as sou:
+        with read_sou(registry_storage.canonical_fetched(version)) as sou:
             tokenizer_json = sou.tokenizer_json
         if not tokenizer_json:
             raise ValueError(f"model version {version} has no tokenizer")
@@ -604,6 +606,8 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
     if training_run.attempts == 0:
         # A first execution starts clean: nothing left at this path may be resumed from.
         remove_tree(out_dir)
+    else:
+        _run_dir_fetch(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     config = _engine_config(training_run, out_dir)
     with transaction.atomic():
@@ -619,14 +623,19 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
     quota_error = ""
     try:
         _engine_inputs(training_run, config, out_dir)
-        # Checkpoints count against the run's account once written (apps.quotas.storage).
+        # Checkpoints count against the run's account once stored (apps.quotas.storage).
         with storage_counting(account_of(training_run), out_dir), reporter.metrics.running():
-            if processes == 1:
-                result = train(config, Callbacks(
-                    on_metrics=reporter.on_metrics, on_log=reporter.on_log, should_stop=reporter.should_stop
-                ))
-            else:
-                result, quota_error = _execute_processes(training_run, config, out_dir, execution_id)
+            try:
+                if processes == 1:
+                    result = train(config, Callbacks(
+                        on_metrics=reporter.on_metrics, on_log=reporter.on_log, should_stop=reporter.should_stop
+                    ))
+                else:
+                    result, quota_error = _execute_processes(training_run, config, out_dir, execution_id)
+            finally:
+                # On S3: the folder goes to the bucket, where registering and a resume on
+                # another worker find it.
+                core_storage.publish_tree(out_dir)
         quota_error = quota_error or reporter.quota_error
     except Exception as exc:
         logger.exception("training run %s failed", training_run_id)
@@ -642,11 +651,26 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
         # The engine's best spans every execution, as its checkpoint state carries it.
         training_run.best_val_loss = result.best_val_loss
     _checkpoints_to_artifacts(training_run)
+    if not core_storage.is_local():
+        remove_tree(out_dir)  # stored in the bucket, where a later execution fetches it from
     if result.stopped == "cancelled" and quota_error:
         # Stopped at its last checkpoint; it can be resumed once the quota resets.
         return _finish(training_run, Status.FAILED, error=quota_error)
     status = Status.CANCELLED if result.stopped == "cancelled" else Status.FINISHED
     return _finish(training_run, status)
+
+
+def _run_dir_fetch(out_dir: Path) -> None:
+    """A continued execution on a worker that does not hold the run's folder (S3) takes
+    what an earlier execution stored; with nothing stored it starts from the beginning."""
+    if core_storage.is_local() or (out_dir / "last").exists():
+        return
+    try:
+        file_cache.fetched_tree(out_dir)
+    except file_cache.CacheError as exc:
+        if core_storage.stored_exists(out_dir / core_storage.MANIFEST):
+            raise  # stored, but it could not be fetched whole: the run fails saying why
+        logger.info("training run folder %s: %s", out_dir.name, exc)
 
 
 def _engine_config(training_run: TrainingRun, out_dir: Path):

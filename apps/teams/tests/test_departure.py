@@ -54,3 +54,22 @@ def test_a_deleted_members_team_work_stays_with_the_team(
     # and their own dataset went with them, file and all
     assert not DatasetVersion.objects.filter(pk=private.pk).exists()
     assert not private_file.exists()
+
+
+def test_a_deleted_members_team_work_moves_to_the_successors_keys_in_the_bucket(
+        make_user, settings, tmp_path, s3_storage, django_capture_on_commit_callbacks):
+    # given files kept in S3, and a member's version of a team dataset
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SLOUGHGPT_WORKER_CACHE_DIR = str(tmp_path / "cache")
+    owner, member = make_user(), make_user()
+    team = team_create(user=owner, name="lab")
+    Membership.objects.create(team=team, user=member, role=Role.MEMBER)
+    version = _version(member, Dataset.objects.create(owner=member, team=team, name="shared"), b"t" * 60)
+    # when the member is deleted
+    with django_capture_on_commit_callbacks(execute=True):
+        member.delete()
+    # then the object moved under the team's owner, where the version now finds it
+    version.refresh_from_db()
+    assert s3_storage.keys() == [f"datasets/{owner.pk}/{version.pk}/a.txt"]
+    assert dataset_version_path(version).read_bytes() == b"t" * 60
+    assert storage_used(account_for_team(team)) == 60
