@@ -63,11 +63,13 @@ def _training_paths_moved(moves: list[tuple[Path, Path]]) -> None:
     from apps.training.models import TrainingRun
 
     for old, new in moves:
-        for training_run in TrainingRun.objects.filter(Q(last_checkpoint__startswith=str(old))
-                                                       | Q(best_checkpoint__startswith=str(old))):
+        # Whole path parts only: moving run 12's folder must not touch run 123's paths.
+        inside = str(old) + "/"
+        for training_run in TrainingRun.objects.filter(Q(last_checkpoint__startswith=inside)
+                                                       | Q(best_checkpoint__startswith=inside)):
             for field in ("last_checkpoint", "best_checkpoint"):
                 value = getattr(training_run, field)
-                if value.startswith(str(old)):
+                if value.startswith(inside):
                     setattr(training_run, field, str(new) + value[len(str(old)):])
             training_run.save(update_fields=["last_checkpoint", "best_checkpoint"])
 
