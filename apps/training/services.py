@@ -661,10 +661,12 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
 
 
 def _run_dir_fetch(out_dir: Path) -> None:
-    """A continued execution on a worker that does not hold the run's folder (S3) takes
-    what an earlier execution stored; with nothing stored it starts from the beginning."""
-    if core_storage.is_local() or (out_dir / "last").exists():
+    """A continued execution on S3 takes what the latest earlier execution stored; with
+    nothing stored it starts from the beginning. A copy this worker kept from an earlier
+    execution is dropped first: another worker may have trained and stored past it since."""
+    if core_storage.is_local():
         return
+    remove_tree(out_dir)
     try:
         file_cache.fetched_tree(out_dir)
     except file_cache.CacheError as exc:

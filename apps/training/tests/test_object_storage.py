@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from apps.core import file_cache
 from apps.training import services
 from apps.training.models import TrainingLogLine
+from apps.training.storage import training_run_dir
 
 from .factories import tiny_config, valid_dataset_version
 
@@ -42,3 +44,29 @@ def test_a_run_resumed_on_another_worker_continues_from_the_stored_checkpoint(
     # and neither worker keeps the run's folder once its execution ended
     for host in ("first", "second"):
         assert not [p for p in (tmp_path / host / "media").rglob("training/**/*") if p.is_file()]
+
+
+def test_a_worker_resuming_a_run_again_takes_the_bucket_checkpoint_not_its_own_old_copy(
+        make_user, settings, tmp_path, s3_storage):
+    # given a run trained to step 10 on the first worker, which kept a stale copy of the
+    # run's folder (as an execution that failed there leaves it), then to step 20 elsewhere
+    _host(settings, tmp_path, "first")
+    owner = make_user()
+    run = services.training_run_create(user=owner, dataset_version_id=valid_dataset_version(owner).pk,
+                                       config=tiny_config(max_iters=10))
+    services.training_run_execute(training_run_id=run.pk, execution_id="first")
+    file_cache.fetched_tree(training_run_dir(run))  # the step-10 folder, kept on this disk
+    services.training_run_resume(user=owner, training_run_id=run.pk, extra_steps=10)
+    _host(settings, tmp_path, "second")
+    services.training_run_execute(training_run_id=run.pk, execution_id="second")
+    services.training_run_resume(user=owner, training_run_id=run.pk, extra_steps=10)
+    # when the first worker takes the run again
+    _host(settings, tmp_path, "first")
+    status = services.training_run_execute(training_run_id=run.pk, execution_id="third")
+    # then it continued from the bucket's step 20, not from the copy it kept
+    run.refresh_from_db()
+    assert status == "finished", run.error
+    assert run.step == 30
+    resumed = [line for line in TrainingLogLine.objects.filter(training_run=run).values_list("line", flat=True)
+               if "resuming from" in line and " at step " in line]
+    assert resumed[-1].endswith("at step 20"), resumed
