@@ -11,6 +11,8 @@ cache, keyed by run, so it reaches the worker on whichever host rank 0 ran."""
 from __future__ import annotations
 
 import ctypes
+import hashlib
+import hmac
 import json
 import os
 import signal
@@ -70,6 +72,13 @@ def endpoint_open(nnodes: int) -> str:
     return f"{host}:{port}"
 
 
+def rendezvous_id(training_run: TrainingRun) -> str:
+    """The execution's rendezvous name: new for each execution (a resumed run meets afresh),
+    the same on every node (all share SECRET_KEY), and not guessable from the run's id."""
+    message = f"training-run-{training_run.pk}-{training_run.attempts}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
 def command(training_run: TrainingRun, *, node_rank: int) -> list[str]:
     is_host = "true" if node_rank == 0 else "false"
     # The address this node's processes are reached at (rank 0's store among them).
@@ -78,8 +87,7 @@ def command(training_run: TrainingRun, *, node_rank: int) -> list[str]:
         sys.executable, "-m", "torch.distributed.run", *local_addr,
         f"--nnodes={training_run.nnodes}", f"--nproc-per-node={training_run.nproc_per_node}",
         f"--node-rank={node_rank}", "--rdzv-backend=c10d", f"--rdzv-endpoint={training_run.rdzv_endpoint}",
-        # A resumed run (a new execution) rendezvous afresh.
-        f"--rdzv-id=training-run-{training_run.pk}-{training_run.attempts}",
+        f"--rdzv-id={rendezvous_id(training_run)}",
         f"--rdzv-conf=is_host={is_host},join_timeout={settings.SLOUGHGPT_TRAIN_JOIN_TIMEOUT_S}",
         f"--max-restarts={MAX_RESTARTS}", "--monitor-interval=0.5",
         "-m", "apps.training.torchrun_entry", str(training_run.pk),

@@ -326,6 +326,10 @@ def _processes_check(*, nproc_per_node: int, nnodes: int) -> None:
                               ("nnodes", nnodes, settings.SLOUGHGPT_MAX_NODES)):
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= cap:
             raise ValidationError({field: [f"must be a whole number from 1 to {cap}, the most this server allows"]})
+    if nnodes > 1 and not core_storage.is_local():
+        # Every node reads the engine config and writes checkpoint shards in the run folder.
+        raise ValidationError({"nnodes": ["runs on several nodes need a run folder all train hosts share; "
+                                          "with object storage a run takes one node"]})
 
 
 def _waiting_room_check(user) -> None:
