@@ -30,6 +30,7 @@ from typing import BinaryIO
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.utils.http import content_disposition_header
 
 CHUNK = 1 << 20
@@ -414,6 +415,20 @@ def blob_url(key: str, filename: str) -> str | None:
         "ResponseContentDisposition": content_disposition_header(True, filename),
         "ResponseContentType": "application/octet-stream",
     })
+
+
+def attachment_response(key: str, filename: str) -> HttpResponse:
+    """The stored object as a download: streamed from the local backend with `nosniff`, or a
+    redirect to its presigned URL on S3 that no shared cache keeps (the link is a credential
+    for its lifetime)."""
+    if url := blob_url(key, filename):
+        response = HttpResponseRedirect(url)
+        response["Cache-Control"] = "private, no-store"
+        return response
+    response = FileResponse(open_blob(key), as_attachment=True, filename=filename,
+                            content_type="application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def delete_blob(key: str, *, account=None, size: int = 0) -> None:

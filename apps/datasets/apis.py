@@ -1,6 +1,5 @@
 """Dataset API: datasets, streamed version uploads, validation reports, downloads, quota."""
 
-from django.http import FileResponse, HttpResponseRedirect
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -171,13 +170,7 @@ class DatasetVersionDownloadApi(APIView):
         302: OpenApiResponse(description="Files kept in object storage: a short-lived link to them.")})
     def get(self, request, version_id: int):
         version = dataset_version_get(user=request.user, version_id=version_id)
-        key = services.dataset_version_key(version)
-        if url := storage.blob_url(key, version.filename):
-            return HttpResponseRedirect(url)
-        response = FileResponse(storage.open_blob(key), as_attachment=True, filename=version.filename,
-                                content_type="application/octet-stream")
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return storage.attachment_response(services.dataset_version_key(version), version.filename)
 
 
 class StorageUsageApi(APIView):

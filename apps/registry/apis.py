@@ -1,7 +1,6 @@
 """Registry API: registered models, versions (from a run, an upload, or the starter model),
 stages with history, lineage both ways, exports with reports, and downloads."""
 
-from django.http import FileResponse, HttpResponseRedirect
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -363,17 +362,6 @@ class ModelExportCreateApi(APIView):
         return Response(ExportOutput(exports, many=True).data, status=status.HTTP_202_ACCEPTED)
 
 
-def _attachment(key: str, filename: str):
-    """The stored object as a download: streamed from the local backend, or a redirect to a
-    short-lived presigned URL on S3."""
-    if url := core_storage.blob_url(key, filename):
-        return HttpResponseRedirect(url)
-    response = FileResponse(core_storage.open_blob(key), as_attachment=True, filename=filename,
-                            content_type="application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 class ModelVersionDownloadApi(APIView):
     @extend_schema(operation_id="model_versions_download", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 409: ErrorResponse})
     def get(self, request, version_id: int):
@@ -381,7 +369,7 @@ class ModelVersionDownloadApi(APIView):
                              pk=version_id)
         if version.status != ModelVersion.Status.READY:
             return Response({"error": {"code": "not_ready", "message": f"the version is {version.status}"}}, status=409)
-        return _attachment(storage.canonical_key(version.owner_id, version.pk),
+        return core_storage.attachment_response(storage.canonical_key(version.owner_id, version.pk),
                            f"{version.registered_model.name}-{version.version}-F32.sou")
 
 
@@ -396,7 +384,7 @@ class ModelVersionAdapterDownloadApi(APIView):
         key = model_version_adapter_key(version)
         if key is None:
             raise NotFound(f"Model version {version} has no LoRA adapter.")
-        return _attachment(key, f"{version.registered_model.name}-{version.version}-adapter.safetensors")
+        return core_storage.attachment_response(key, f"{version.registered_model.name}-{version.version}-adapter.safetensors")
 
 
 class ModelExportDownloadApi(APIView):
@@ -407,7 +395,7 @@ class ModelExportDownloadApi(APIView):
         if export.status != ModelExport.Status.READY:
             return Response({"error": {"code": "not_ready", "message": f"the export is {export.status}"}}, status=409)
         version = export.model_version
-        return _attachment(storage.export_key(version.owner_id, version.pk, export.qtype, export.format),
+        return core_storage.attachment_response(storage.export_key(version.owner_id, version.pk, export.qtype, export.format),
                            f"{version.registered_model.name}-{version.version}-{export.qtype}.{export.format}")
 
 

@@ -51,6 +51,7 @@ def test_an_upload_lands_in_the_bucket_and_downloads_through_a_short_lived_link(
     download = client.get(f"/api/v1/dataset-versions/{version.pk}/download/")
     # then the answer is a redirect to a link that serves the file as an attachment
     assert download.status_code == 302
+    assert download["Cache-Control"] == "private, no-store"  # the link is a credential while it lasts
     with urllib.request.urlopen(download["Location"]) as served:  # noqa: S310 (the test's moto server)
         assert served.read() == body
         assert "poems.jsonl" in served.headers["Content-Disposition"]
