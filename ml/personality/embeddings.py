@@ -6,7 +6,6 @@ says (mean pooling, then L2 normalisation). Nothing is fetched from a model hub.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,17 +25,17 @@ def model_dir() -> str:
 
 @functools.lru_cache(maxsize=1)
 def _load(device: str):
-    # The package ships every file; offline mode makes a missing file an error instead of
-    # a silent download attempt.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # The package ships every file; local_files_only makes a missing file an error instead
+    # of a silent download attempt (without switching the whole process offline: hub pulls
+    # run in the same workers).
     from transformers import AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
     # A progress bar per load would interleave with CLI and benchmark output.
     hf_logging.disable_progress_bar()
     path = model_dir()
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    model = AutoModel.from_pretrained(path).to(device).eval()
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    model = AutoModel.from_pretrained(path, local_files_only=True).to(device).eval()
     return tokenizer, model
 
 

@@ -66,7 +66,7 @@ def test_upload_validate_train_and_watch_the_live_chart(stack_page, make_user, s
     if not page.get_by_role("button", name="Export…").is_visible():
         page.get_by_test_id("model-version-row").first.click()
     page.get_by_role("button", name="Export…").click()
-    page.get_by_role("dialog").get_by_role("checkbox", name=re.compile("Q8_0")).check()
+    page.get_by_role("dialog").get_by_role("checkbox", name=re.compile(r"^Q8_0\b")).check()
     page.get_by_role("dialog").get_by_role("button", name=re.compile(r"^Export \d")).click()
     expect(page.get_by_test_id("export-status").first).to_have_text(re.compile("ready", re.I), timeout=240_000)
     expect(page.get_by_test_id("export-report")).to_contain_text("Q8_0")
