@@ -181,10 +181,7 @@ def model_version_pull_run(*, version_id: int, execution_id: str = "") -> ModelV
 
 def _pull_files(version: ModelVersion) -> None:
     """Downloads and converts into the version's canonical file; fills in what it found."""
-    from ml.sou import read_sou
-    from ml.sou.convert import sha256_of
-
-    from .services import _count
+    from .services import _describe_file
 
     pull = HubPull.objects.get(model_version_id=version.pk)
     canonical = storage.canonical_sou(version.owner_id, version.pk)
@@ -196,11 +193,7 @@ def _pull_files(version: ModelVersion) -> None:
     pull_to_sou(spec, canonical, work, max_bytes=settings.SLOUGHGPT_HUB_MAX_BYTES,
                 on_progress=reporter.on_progress, should_stop=reporter.should_stop)
     remove_tree(work)  # the .sou holds everything; the downloads are not kept
-    with read_sou(canonical) as sou:
-        version.architecture = sou.config
-        version.parameters = sum(_count(info.shape) for info in sou.tensor_infos)
-    version.sha256 = sha256_of(canonical)
-    version.size_bytes = canonical.stat().st_size
+    _describe_file(version, canonical)
     core_storage.publish(canonical)
 
 

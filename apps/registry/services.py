@@ -283,19 +283,12 @@ def model_version_create_with_personality(*, user, base_version: ModelVersion, p
     a folder whose version does not exist. An execution that died between the commit and the
     move finishes it on redelivery (`model_version_personality_file_place`). `user` (who
     started the application, with run access to the base) owns the new version."""
-    from ml.sou import read_sou
-    from ml.sou.convert import sha256_of
-
     version = _new_version(
         user=user, name=None, model_id=base_version.registered_model_id, bump="minor", source=Source.PERSONALITY,
         description=description, base_version=base_version, personality_version=personality_version,
         training_run=base_version.training_run, dataset_version=base_version.dataset_version,
     )
-    with read_sou(sou_path) as sou:
-        version.architecture = sou.config
-        version.parameters = sum(_count(info.shape) for info in sou.tensor_infos)
-    version.sha256 = sha256_of(sou_path)
-    version.size_bytes = sou_path.stat().st_size
+    _describe_file(version, sou_path)
     version.save()
     transaction.on_commit(lambda: model_version_personality_file_place(version=version, sou_path=sou_path))
     return version
@@ -393,7 +386,7 @@ def _import_files(version: ModelVersion) -> None:
     """Writes the canonical file and fills in the version's status and what it found (or the
     reason it failed)."""
     from ml.sou import read_sou
-    from ml.sou.convert import import_model, sha256_of
+    from ml.sou.convert import import_model
 
     canonical = storage.canonical_sou(version.owner_id, version.pk)
     canonical.parent.mkdir(parents=True, exist_ok=True)
@@ -405,16 +398,24 @@ def _import_files(version: ModelVersion) -> None:
             shutil.copyfile(source, canonical)
         else:
             import_model(source, canonical, qtype="F32", base=_fine_tune_base(version))
-        with read_sou(canonical) as sou:
-            version.architecture = sou.config
-            version.parameters = sum(_count(info.shape) for info in sou.tensor_infos)
-        version.sha256 = sha256_of(canonical)
-        version.size_bytes = canonical.stat().st_size
+        _describe_file(version, canonical)
         core_storage.publish(canonical)
         version.status = ModelVersion.Status.READY
     except Exception as exc:  # the version must say what went wrong, whatever it was
         version.status = ModelVersion.Status.FAILED
         version.error = error_text(exc)
+
+
+def _describe_file(version: ModelVersion, sou_path: Path) -> None:
+    """Fills in what the version's `.sou` says of it: architecture, parameters, hash, size."""
+    from ml.sou import read_sou
+    from ml.sou.convert import sha256_of
+
+    with read_sou(sou_path) as sou:
+        version.architecture = sou.config
+        version.parameters = sum(_count(info.shape) for info in sou.tensor_infos)
+    version.sha256 = sha256_of(sou_path)
+    version.size_bytes = sou_path.stat().st_size
 
 
 def _count(shape) -> int:
