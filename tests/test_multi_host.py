@@ -95,7 +95,10 @@ def test_upload_train_register_export_and_chat_with_no_shared_disk(transactional
     # then every step worked: the web host serves the checkpoint the worker wrote, and the
     # export downloads from a short-lived link to the bucket
     assert hashlib.sha256(weights_bytes).hexdigest() == weights["sha256"]
-    assert reply.get("usage", {}).get("completion_tokens") == 4, reply
+    # (a tiny model may end its reply early with its end-of-text token)
+    choice, usage = reply["choices"][0], reply["usage"]
+    assert (choice["finish_reason"], usage["completion_tokens"]) == ("length", 4) or (
+        choice["finish_reason"] == "stop" and usage["completion_tokens"] < 4), reply
     assert download.status_code == 302 and download.headers["Location"].startswith(s3_server.endpoint_url)
     exported_bytes = requests.get(download.headers["Location"], timeout=30).content
     assert hashlib.sha256(exported_bytes).hexdigest() == exported["sha256"]
