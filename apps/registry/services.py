@@ -25,8 +25,8 @@ from apps.core.files import remove_tree
 from apps.core.leases import heartbeat
 from apps.core.notifications import notify_user
 from apps.core.user_paths import error_text, plain_filename
-from apps.quotas.accounts import account_of
-from apps.quotas.storage import storage_charge
+from apps.quotas.accounts import account_for_user, account_of
+from apps.quotas.storage import storage_charge, storage_release
 from apps.quotas.stored import stored_bytes
 from apps.teams.audit import audit_record
 from apps.training.models import TrainingRun
@@ -219,14 +219,18 @@ def model_version_upload(
     suffix = Path(plain_filename(filename)).suffix.lower()
     if suffix not in UPLOAD_SOURCES:
         raise ValidationError({"filename": ["upload a .gguf, a .sou, or a .zip of a Hugging Face model directory"]})
-    if model_id is not None:
-        access_get(RegisteredModel, user=user, pk=model_id, action=Action.EDIT)  # before reading the body
+    # Checked before reading the body; a version without a model id goes into the user's
+    # own model (registered_model_get_or_create), so it counts against the user.
+    account = (account_of(access_get(RegisteredModel, user=user, pk=model_id, action=Action.EDIT))
+               if model_id is not None else account_for_user(user))
     limit = settings.SLOUGHGPT_MAX_UPLOAD_BYTES
     if content_length is not None and content_length > limit:
         raise ValidationError({"body": [f"the file is {content_length} bytes; the limit is {limit}"]})
-    # Streamed to a staging object of the storage layer (in parts on S3); a failed upload,
-    # whether the client or the backend broke it, leaves no object behind.
-    staged = core_storage.receive(stream, limit=limit)
+    # Streamed to a staging object of the storage layer (in parts on S3) and charged as it
+    # arrives (the declared size at once), so a full quota refuses it before it is read
+    # whole (413); a failed upload, whether the client, the backend or the quota broke it,
+    # leaves no object behind and gives its charge back.
+    staged = core_storage.receive(stream, account=account, declared=content_length, limit=limit)
     version = None
     try:
         if staged.size == 0:
@@ -236,7 +240,9 @@ def model_version_upload(
                 user=user, name=name, model_id=model_id, bump=bump, source=UPLOAD_SOURCES[suffix],
                 description=description,
             )
-            storage_charge(account_of(version), staged.size)  # 413 past the storage quota
+            if (owner_account := account_of(version)) != account:  # the model changed hands meanwhile
+                storage_charge(owner_account, staged.size)
+                storage_release(account, staged.size)
             source = storage.source_dir(user.pk, version.pk)
             core_storage.promote(staged, core_storage.key_of(source / f"upload{suffix}"))
             core_storage.manifest_write(source, {f"upload{suffix}": staged.sha256})
