@@ -1,7 +1,8 @@
-"""GGUF files (llama.cpp's format) into our LLaMA-family modules: metadata -> config, tensors
-dequantized with `gguf.quants`, llama.cpp's Q/K row permutation undone, and the embedded
-tokenizer and chat template extracted. `open_gguf` gives the model as a skeleton and reads its
-weights one tensor at a time, for converters; `load_gguf` fills the model with all of them.
+"""GGUF files (llama.cpp's format) into our modules: metadata -> config and each of our tensors
+found in the file (ml/model_map/gguf_archs.py knows every architecture's layout), tensors
+dequantized with `gguf.quants` and rearranged back, and the embedded tokenizer and chat
+template extracted. `open_gguf` gives the model as a skeleton and reads its weights one tensor
+at a time, for converters; `load_gguf` fills the model with all of them.
 
 Reading is delegated to the `gguf` package's memory-mapped GGUFReader; anything it or we find
 wrong surfaces as one ModelMapError naming the field or tensor.
@@ -16,36 +17,31 @@ import numpy as np
 import torch
 from gguf import GGUFReader, ReaderField, ReaderTensor
 from gguf.quants import dequantize
+from torch import nn
 
 from ml.model_map.base import (
     LoadedModel,
     ModelMapError,
     build_empty,
-    check_shapes,
     load_weights,
 )
-from ml.models import LlamaConfig
+from ml.model_map.gguf_archs import (
+    SUPPORTED_ARCHS,
+    TIED_COPIES,
+    Source,
+    config_from_gguf,
+    layout,
+)
+from ml.models import ModelConfig
 from ml.sou.constants import TENSOR_TYPES, tensor_byte_length
 from ml.sou.lazy import LazyTensors
 
-# llama.cpp permutes Q and K rows of "llama" models (interleaved rotary pairs); Qwen2 it leaves as is.
-PERMUTED_ARCHS = ("llama",)
-SUPPORTED_ARCHS = ("llama", "qwen2")
+__all__ = ["SUPPORTED_ARCHS", "load_gguf", "open_gguf", "stored_tensors"]
 
-BLOCK_NAMES = {
-    "attn_norm": "input_layernorm",
-    "attn_q": "self_attn.q_proj",
-    "attn_k": "self_attn.k_proj",
-    "attn_v": "self_attn.v_proj",
-    "attn_output": "self_attn.o_proj",
-    "ffn_norm": "post_attention_layernorm",
-    "ffn_gate": "mlp.gate_proj",
-    "ffn_up": "mlp.up_proj",
-    "ffn_down": "mlp.down_proj",
-}
 # Rows dequantized per step: bounds the temporaries of a large tensor to a few MB.
 DEQUANTIZE_ELEMENTS = 1 << 22
-TOP_NAMES = {"token_embd": "model.embed_tokens", "output_norm": "model.norm", "output": "lm_head"}
+# Bytes compared per step when a file's copy of a tensor is checked against the original.
+COMPARE_BYTES = 1 << 22
 # tokenizer.ggml.<key> -> the name transformers' GGUF tokenizer converter expects.
 TOKENIZER_FIELDS = {
     "model": "tokenizer_type",
@@ -68,156 +64,141 @@ def _value(fields: dict[str, ReaderField], key: str, default=None):
     return default if field is None else field.contents()
 
 
-def _required(fields: dict[str, ReaderField], key: str, path: Path):
-    value = _value(fields, key)
-    if value is None:
-        raise ModelMapError(f"{path}: metadata field {key!r} is missing")
-    return value
-
-
-def _float(value) -> float:
-    """GGUF stores float32; its shortest decimal (1e-05, not 9.99999974e-06) is what was meant."""
-    return float(str(np.float32(value)))
-
-
-def config_from_gguf(
-    fields: dict[str, ReaderField], tensor_names: set[str], path: Path
-) -> LlamaConfig:
-    """Our config from a GGUF file's `<arch>.*` metadata and which tensors it has."""
-    arch = _required(fields, "general.architecture", path)
-    if arch not in SUPPORTED_ARCHS:
-        raise ModelMapError(
-            f"{path}: general.architecture {arch!r} is not supported ({', '.join(SUPPORTED_ARCHS)})"
-        )
-    if "rope_freqs.weight" in tensor_names:
-        raise ModelMapError(
-            f"{path}: tensor 'rope_freqs.weight' (per-frequency rope factors) is not supported"
-        )
-    n_embd = int(_required(fields, f"{arch}.embedding_length", path))
-    n_head = int(_required(fields, f"{arch}.attention.head_count", path))
-    head_dim = int(_value(fields, f"{arch}.attention.key_length", n_embd // n_head))
-    rope_dim = int(_value(fields, f"{arch}.rope.dimension_count", head_dim))
-    if rope_dim != head_dim:
-        raise ModelMapError(
-            f"{path}: {arch}.rope.dimension_count {rope_dim} != head size {head_dim}"
-        )
-    scaling_type = _value(fields, f"{arch}.rope.scaling.type", "none")
-    if scaling_type == "linear":
-        rope_scaling = {
-            "rope_type": "linear",
-            "factor": _float(_required(fields, f"{arch}.rope.scaling.factor", path)),
-        }
-    elif scaling_type == "none":
-        rope_scaling = None
-    else:
-        raise ModelMapError(f"{path}: {arch}.rope.scaling.type {scaling_type!r} is not supported")
-    if "token_embd.weight" not in tensor_names:
-        raise ModelMapError(f"{path}: tensor 'token_embd.weight' is missing")
-    vocab_size = _value(fields, f"{arch}.vocab_size")
-    if vocab_size is None:
-        vocab_size = len(_required(fields, "tokenizer.ggml.tokens", path))
-    return LlamaConfig(
-        vocab_size=int(vocab_size),
-        block_size=int(_required(fields, f"{arch}.context_length", path)),
-        n_layer=int(_required(fields, f"{arch}.block_count", path)),
-        n_head=n_head,
-        n_embd=n_embd,
-        n_kv_head=int(_value(fields, f"{arch}.attention.head_count_kv", n_head)),
-        head_dim=head_dim,
-        intermediate_size=int(_required(fields, f"{arch}.feed_forward_length", path)),
-        rms_norm_eps=_float(_value(fields, f"{arch}.attention.layer_norm_rms_epsilon", 1e-5)),
-        rope_theta=_float(_value(fields, f"{arch}.rope.freq_base", 10000.0)),
-        rope_scaling=rope_scaling,
-        tie_word_embeddings="output.weight" not in tensor_names,
-        qkv_bias="blk.0.attn_q.bias" in tensor_names,
-        o_bias="blk.0.attn_output.bias" in tensor_names,
-    )
-
-
-def unpermute_rope_rows(weight: torch.Tensor, n_head: int) -> torch.Tensor:
-    """Inverse of llama.cpp's `permute`: rows of each head go from interleaved rotary pairs
-    back to the rotate-half layout (works for weights (rows, cols) and biases (rows,))."""
-    rows = weight.shape[0]
-    return (
-        weight.reshape(n_head, rows // n_head // 2, 2, *weight.shape[1:])
-        .transpose(1, 2)
-        .reshape(weight.shape)
-    )
-
-
 def _shape(tensor: ReaderTensor) -> tuple[int, ...]:
     """PyTorch's (rows, cols) order; GGUF lists dims inner first."""
     return tuple(int(d) for d in reversed(tensor.shape.tolist()))
 
 
-def _tensor(tensor: ReaderTensor, path: Path) -> torch.Tensor:
-    """Dequantized float32 tensor in PyTorch's order, made a block of rows at a time into its
-    own buffer (unquantized tensors are copied out of the read-only memory map)."""
+def _row_count(shape: tuple[int, ...]) -> int:
+    """Rows as `Source.rows` counts them: all dims but the last flattened; a vector's elements."""
+    return shape[0] if len(shape) == 1 else int(np.prod(shape[:-1]))
+
+
+def _dequantized(tensor: ReaderTensor, rows: tuple[int, int] | None, path: Path) -> np.ndarray:
+    """Float32 values of the tensor's rows [start, stop) (all of them when None), made a block
+    of rows at a time into their own buffer (unquantized values are copied out of the
+    read-only memory map)."""
+    shape = _shape(tensor)
     data = tensor.data if tensor.data.ndim > 1 else tensor.data[np.newaxis]
     data = data.reshape(-1, data.shape[-1])  # rows of blocks, or of values when unquantized
+    if rows is not None and len(shape) > 1:
+        data = data[rows[0]:rows[1]]
     try:
-        values = np.empty(_shape(tensor), dtype=np.float32)
-        rows = values.reshape(len(data), -1)
-        step = max(1, DEQUANTIZE_ELEMENTS // max(1, rows.shape[1]))
+        values = np.empty((len(data), shape[-1]), dtype=np.float32)
+        step = max(1, DEQUANTIZE_ELEMENTS // max(1, shape[-1]))
         # Blocks never span rows, so dequantizing whole rows at a time gives the same values.
         for start in range(0, len(data), step):
             block = dequantize(data[start:start + step], tensor.tensor_type)
-            rows[start:start + step] = block.reshape(-1, rows.shape[1])
+            values[start:start + step] = block.reshape(-1, shape[-1])
     except (NotImplementedError, ValueError) as exc:
         raise ModelMapError(
             f"{path}: tensor {tensor.name!r} ({tensor.tensor_type.name}): {exc}"
         ) from exc
-    return torch.from_numpy(values)
+    if rows is not None and len(shape) == 1:  # a vector's rows are its elements
+        values = values[:, rows[0]:rows[1]].copy()
+    return values
+
+
+class _Plan(NamedTuple):
+    """A checked file: its config, our tensors' sources and shapes, and its tensors by name."""
+
+    arch: str  # general.architecture
+    config: ModelConfig
+    model: nn.Module  # the skeleton on the meta device
+    sources: dict[str, Source]  # our tensor name -> where it lies in the file
+    shapes: dict[str, tuple[int, ...]]  # our tensor name -> its shape
+    tensors: dict[str, ReaderTensor]  # GGUF name -> the file's tensor
+
+
+def _plan(reader: GGUFReader, path: Path) -> _Plan:
+    """The file's config and layout, with every tensor the model needs present in the shape it
+    needs and no tensor left over, checked before any weight is read."""
+    by_name = {t.name: t for t in reader.tensors}
+    file_shapes = {name: _shape(t) for name, t in by_name.items()}
+    arch, config = config_from_gguf(reader.fields, file_shapes, path)
+    model = build_empty(config)
+    sources, expected = layout(model, arch, set(by_name))
+    copy, original = TIED_COPIES.get(arch, (None, None))
+    if copy in by_name:  # a tied head written twice: accepted when it is the same tensor
+        _check_copy(by_name[copy], by_name[original], arch, path)
+        expected[copy] = expected[original]
+    for name, shape in expected.items():
+        if name not in file_shapes:
+            raise ModelMapError(f"{path}: tensor {name!r} is missing (expected shape {shape})")
+        if file_shapes[name] != shape:
+            raise ModelMapError(f"{path}: tensor {name!r} has shape {file_shapes[name]}, "
+                                f"expected {shape}")
+    extra = sorted(set(file_shapes) - set(expected))
+    if extra:
+        raise ModelMapError(f"{path}: unexpected tensor {extra[0]!r} ({len(extra)} unexpected "
+                            f"in all): a {arch} model has no place for it")
+    shapes = {name: tuple(param.shape) for name, param in model.named_parameters()}
+    return _Plan(arch, config, model, sources, shapes, by_name)
+
+
+def _check_copy(copy: ReaderTensor, original: ReaderTensor, arch: str, path: Path) -> None:
+    a, b = (np.ascontiguousarray(t.data).reshape(-1).view(np.uint8) for t in (copy, original))
+    same = copy.tensor_type == original.tensor_type and len(a) == len(b) and all(
+        np.array_equal(a[i:i + COMPARE_BYTES], b[i:i + COMPARE_BYTES])
+        for i in range(0, len(a), COMPARE_BYTES))
+    if not same:
+        raise ModelMapError(f"{path}: tensor {copy.name!r} differs from {original.name!r}; our "
+                            f"{arch} models tie their output head to the embedding")
+
+
+def _read(plan: _Plan, name: str, path: Path) -> torch.Tensor:
+    """Our tensor `name` as float32: its rows dequantized, rearranged back and offset."""
+    source = plan.sources[name]
+    values = _dequantized(plan.tensors[source.tensor], source.rows, path)
+    weight = torch.from_numpy(values).reshape(plan.shapes[name])
+    if source.reorder is not None:
+        weight = source.reorder(weight)
+    return weight + source.offset if source.offset else weight
 
 
 def stored_tensors(path: str | Path) -> tuple[dict[str, tuple[str, tuple[int, ...], np.ndarray]],
                                                dict[str, str]]:
     """The file's tensors as stored, for keeping their blocks instead of re-rounding them:
     ({our name: (type, shape, row-major bytes)} for the types `.sou` stores, with llama.cpp's
-    Q/K row permutation undone row by row, {our name: GGUF type} for the others). Each
-    tensor's byte count is checked against its type and shape before it is used."""
+    row rearrangements undone row by row, {our name: GGUF type} for the others). Each
+    tensor's byte count is checked against its type and shape before it is used. Tensors
+    whose values are changed on the way in (Gemma's norms) are in neither: they are read as
+    floats."""
     path = Path(path)
-    reader = _reader(path)
-    by_name = {t.name: t for t in reader.tensors}
-    config = config_from_gguf(reader.fields, set(by_name), path)
-    arch = _value(reader.fields, "general.architecture")
+    plan = _plan(_reader(path), path)
     kept, other = {}, {}
-    for name, tensor in by_name.items():
-        ours = _our_name(name)
-        if ours is None:
-            raise ModelMapError(f"{path}: unexpected tensor {name!r}")
+    for ours, source in plan.sources.items():
+        tensor = plan.tensors[source.tensor]
         type_name = tensor.tensor_type.name
         if type_name not in TENSOR_TYPES:
             other[ours] = type_name
             continue
-        shape = _shape(tensor)
-        data = np.ascontiguousarray(tensor.data).reshape(-1).view(np.uint8)
-        try:
-            expected = tensor_byte_length(type_name, shape)
-        except ValueError as exc:
-            raise ModelMapError(f"{path}: tensor {name!r} at byte {tensor.data_offset}: "
-                                f"{exc}") from None
-        if data.nbytes != expected:
-            raise ModelMapError(f"{path}: tensor {name!r} at byte {tensor.data_offset}: "
-                                f"{type_name} {shape} takes {expected} bytes, the file holds "
-                                f"{data.nbytes}")
-        rows = torch.from_numpy(data.reshape(shape[0], -1) if shape else data)
-        n_head = {".attn_q.": config.n_head, ".attn_k.": config.n_kv_head}
-        for part, heads in n_head.items():
-            if arch in PERMUTED_ARCHS and part in name:
-                rows = unpermute_rope_rows(rows, heads)
-        kept[ours] = (type_name, shape, rows.contiguous().numpy().reshape(-1))
+        if source.offset:
+            continue
+        shape = plan.shapes[ours]
+        rows = _byte_rows(tensor, type_name, path)
+        if source.rows is not None:
+            rows = rows[source.rows[0]:source.rows[1]]
+        if source.reorder is not None:
+            rows = source.reorder(torch.from_numpy(rows)).contiguous().numpy()
+        kept[ours] = (type_name, shape, np.ascontiguousarray(rows).reshape(-1))
     return kept, other
 
 
-def _our_name(gguf_name: str) -> str | None:
-    stem, _, suffix = gguf_name.rpartition(".")
-    if stem in TOP_NAMES:
-        return f"{TOP_NAMES[stem]}.{suffix}"
-    parts = stem.split(".")
-    if len(parts) == 3 and parts[0] == "blk" and parts[2] in BLOCK_NAMES:
-        return f"model.layers.{parts[1]}.{BLOCK_NAMES[parts[2]]}.{suffix}"
-    return None
+def _byte_rows(tensor: ReaderTensor, type_name: str, path: Path) -> np.ndarray:
+    """The tensor's bytes as rows (`Source.rows`' rows), after checking their count."""
+    shape = _shape(tensor)
+    data = np.ascontiguousarray(tensor.data).reshape(-1).view(np.uint8)
+    try:
+        expected = tensor_byte_length(type_name, shape)
+    except ValueError as exc:
+        raise ModelMapError(f"{path}: tensor {tensor.name!r} at byte {tensor.data_offset}: "
+                            f"{exc}") from None
+    if data.nbytes != expected:
+        raise ModelMapError(f"{path}: tensor {tensor.name!r} at byte {tensor.data_offset}: "
+                            f"{type_name} {shape} takes {expected} bytes, the file holds "
+                            f"{data.nbytes}")
+    return data.reshape(_row_count(shape), -1) if shape else data
 
 
 def _tokenizer_json(fields: dict[str, ReaderField], path: Path) -> str:
@@ -253,34 +234,16 @@ class OpenGGUF(NamedTuple):
 
 
 def open_gguf(path: str | Path) -> OpenGGUF:
-    """A LLaMA-family GGUF file's model without its weights, and the weights as a mapping that
-    dequantizes (and un-permutes) one tensor from the memory-mapped file each time it is asked
-    for one. Names and shapes are checked against the model before anything is read."""
+    """A GGUF file's model without its weights, and the weights as a mapping that dequantizes
+    (and rearranges) one tensor from the memory-mapped file each time it is asked for one.
+    Names and shapes are checked against the model before anything is read."""
     path = Path(path)
     reader = _reader(path)
     fields = reader.fields
-    by_name = {t.name: t for t in reader.tensors}
-    config = config_from_gguf(fields, set(by_name), path)
-    arch = _value(fields, "general.architecture")
-    tensors = {}
-    for name, tensor in by_name.items():
-        ours = _our_name(name)
-        if ours is None:
-            raise ModelMapError(f"{path}: unexpected tensor {name!r}")
-        tensors[ours] = tensor
-    shapes = {name: _shape(tensor) for name, tensor in tensors.items()}
-    model = build_empty(config)
-    check_shapes(model, shapes)
-    heads = ({".attn_q.": config.n_head, ".attn_k.": config.n_kv_head}
-             if arch in PERMUTED_ARCHS else {})
+    plan = _plan(reader, path)
 
     def read(name: str) -> torch.Tensor:
-        tensor = tensors[name]
-        weight = _tensor(tensor, path)
-        for part, n_head in heads.items():
-            if part in tensor.name:
-                weight = unpermute_rope_rows(weight, n_head)
-        return weight
+        return _read(plan, name, path)
 
     eos = [
         _value(fields, k) for k in ("tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id")
@@ -289,8 +252,8 @@ def open_gguf(path: str | Path) -> OpenGGUF:
     has_tokenizer = "tokenizer.ggml.tokens" in fields
     quant_types = sorted({t.tensor_type.name for t in reader.tensors})
     loaded = LoadedModel(
-        model=model.eval(),
-        config=config,
+        model=plan.model.eval(),
+        config=plan.config,
         tokenizer_json=_tokenizer_json(fields, path) if has_tokenizer else None,
         chat_template=_value(fields, "tokenizer.chat_template"),
         eos_token_ids=list(dict.fromkeys(int(e) for e in eos if e is not None)),
@@ -298,19 +261,19 @@ def open_gguf(path: str | Path) -> OpenGGUF:
         source={
             "format": "gguf",
             "path": str(path),
-            "architecture": arch,
+            "architecture": plan.arch,
             "name": _value(fields, "general.name"),
             "tensor_types": quant_types,
         },
     )
     # Only the tensors' entries stay referenced: the parsed metadata (hundreds of thousands
     # of small arrays for a vocabulary) is released before the weights are read.
-    return OpenGGUF(loaded, LazyTensors(shapes, read),
+    return OpenGGUF(loaded, LazyTensors(plan.shapes, read),
                     _value(fields, "tokenizer.ggml.tokens") if has_tokenizer else None)
 
 
 def load_gguf(path: str | Path) -> LoadedModel:
-    """Load a LLaMA-family GGUF file into our modules (float32, eval mode)."""
+    """Load a GGUF file into our modules (float32, eval mode)."""
     loaded, weights, _ = open_gguf(path)
     load_weights(loaded.model, dict(weights))
     return loaded
