@@ -250,6 +250,7 @@ def _artifact_store(run: Run, *, uploader, file, path: str | None, written_by_wo
     temp, size, sha256 = storage.receive(
         file.chunks(), owner_id=run.owner_id, run_id=run.pk, limit=settings.SLOUGHGPT_MAX_UPLOAD_BYTES
     )
+    final = None
     try:
         with transaction.atomic():
             artifact, created = Artifact.objects.select_for_update().get_or_create(
@@ -264,6 +265,10 @@ def _artifact_store(run: Run, *, uploader, file, path: str | None, written_by_wo
             core_storage.keep_file(final)  # to the bucket, when files are kept in S3
     except BaseException:
         temp.unlink(missing_ok=True)
+        # On S3 the file here was only on its way to the bucket (which kept no part of it):
+        # the row and its charge are rolled back, so it would lie on this disk uncounted.
+        if final is not None and not core_storage.is_local():
+            final.unlink(missing_ok=True)
         raise
     return artifact
 

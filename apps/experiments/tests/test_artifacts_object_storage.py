@@ -1,11 +1,17 @@
 """Artifacts kept in S3 (a real moto server): an upload ends up in the bucket under ids, not
 on the web machine's disk, downloads stream back from the bucket, and deleting the artifact
-removes its object."""
+removes its object; an upload the bucket refuses leaves no file, row or charge behind."""
 
 import hashlib
 
 import pytest
+from botocore.exceptions import ClientError
 from django.core.files.uploadedfile import SimpleUploadedFile
+
+from apps.core import storage as core_storage
+from apps.experiments.models import Artifact
+from apps.quotas.accounts import account_for_user
+from apps.quotas.storage import storage_used
 
 from .factories import make_run
 
@@ -35,3 +41,27 @@ def test_an_artifact_is_kept_in_the_bucket_downloaded_from_it_and_deleted_from_i
         deleted = client.delete(f"/api/v1/runs/{run.pk}/artifacts/{artifact['id']}/")
     # then
     assert deleted.status_code == 204 and s3_storage.keys() == []
+
+
+def test_an_artifact_the_bucket_refuses_leaves_no_file_no_row_and_no_charge(
+        make_user, api_client_for, settings, tmp_path, s3_storage):
+    # given a bucket that answers every upload with an error
+    def refuse(**kwargs):
+        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "Please reduce your request rate"}},
+                          "PutObject")
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    user = make_user()
+    run = make_run(user)
+    core_storage.backend().connection.meta.client.meta.events.register("before-call.s3.PutObject", refuse)
+    client = api_client_for(user)
+    client.raise_request_exception = False
+    # when
+    response = client.post(f"/api/v1/runs/{run.pk}/artifacts/",
+                           {"file": SimpleUploadedFile("model.safetensors", b"weights " * 1000)}, format="multipart")
+    # then the user gets an error, and nothing of the upload stays anywhere or counts
+    assert response.status_code == 500 and response.json()["error"]["code"] == "server_error"
+    assert not Artifact.objects.exists()
+    assert s3_storage.keys() == []
+    assert not [p for p in (tmp_path / "media").rglob("*") if p.is_file()]
+    assert storage_used(account_for_user(user)) == 0
