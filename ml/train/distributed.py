@@ -102,15 +102,21 @@ def wrap_model(model: nn.Module, env: DistEnv) -> nn.Module:
     if not env.enabled:
         return model
     if env.strategy == "fsdp":
-        from torch.distributed.fsdp import fully_shard
-
-        for block in _blocks(model):
-            fully_shard(block)
-        return fully_shard(model)
+        return shard_model(model)
     from torch.nn.parallel import DistributedDataParallel
 
     device_ids = [env.device.index] if env.device.type == "cuda" else None
     return DistributedDataParallel(model, device_ids=device_ids)
+
+
+def shard_model(model: nn.Module) -> nn.Module:
+    """FSDP2 in place: one shard unit per transformer block, then the rest (embeddings, final
+    norm, head) as the root unit, so each block's weights are gathered only while it runs."""
+    from torch.distributed.fsdp import fully_shard
+
+    for block in _blocks(model):
+        fully_shard(block)
+    return fully_shard(model)
 
 
 def unwrap(model: nn.Module) -> nn.Module:
