@@ -5,8 +5,9 @@ map, Q/K rows of "llama" models permuted to interleaved rotary pairs, which our 
 undoes; GPT-NeoX's fused qkv rows regrouped; Phi-3's gate and up joined into one `ffn_up`;
 Mixtral's experts stacked into `ffn_*_exps`; Gemma's norm weights stored as the (1 + w) they
 scale by), hyperparameters go under `<arch>.*`, and the
-tokenizer (byte-level BPE, or a character-level vocabulary in byte-level form: tokens, token
-types, merges, special ids) and chat template under `tokenizer.*`. Block-quantized tensors are
+tokenizer (byte-level BPE, a character-level vocabulary in byte-level form, or BPE with byte
+fallback as llama.cpp's SentencePiece vocabulary, see `gguf_vocab`: tokens, token types,
+merges or scores, special ids) and chat template under `tokenizer.*`. Block-quantized tensors are
 copied as stored: ggml's block layouts are ours, so their bytes are identical. Exporting at a
 type first requantizes to a temporary `.sou` beside the output, then streams tensor by tensor
 from the memory map, so no second copy of the model is held in memory.
@@ -414,8 +415,10 @@ def _tokenizer(tokenizer_json: str | None) -> dict:
     model = tokenizer.get("model") or {}
     if not isinstance(model, dict):
         raise GGUFExportError("tokenizer field model is not an object")
-    vocab = model.get("vocab", {} if model.get("type") not in ("BPE", "WordLevel") else None)
-    if not isinstance(vocab, dict) or not all(isinstance(k, str) and _is_id(v) for k, v in vocab.items()):
+    vocab = model.get("vocab")
+    # The kinds read here map text to ids; others (a Unigram's list) are refused by kind.
+    if model.get("type") in ("BPE", "WordLevel") and (not isinstance(vocab, dict) or not all(
+            isinstance(k, str) and _is_id(v) for k, v in vocab.items())):
         raise GGUFExportError("tokenizer field model.vocab is not a map of token text to id")
     if model.get("unk_token") is not None and not isinstance(model["unk_token"], str):
         raise GGUFExportError("tokenizer field model.unk_token is not a string")
@@ -427,7 +430,7 @@ def _tokenizer(tokenizer_json: str | None) -> dict:
     if not isinstance(added, list) or not all(
             isinstance(t, dict) and isinstance(t.get("content"), str) and _is_id(t.get("id")) for t in added):
         raise GGUFExportError("tokenizer field added_tokens is not a list of tokens with content and id")
-    for name in ("pre_tokenizer", "padding"):
+    for name in ("pre_tokenizer", "padding", "normalizer", "post_processor"):
         if not isinstance(tokenizer.get(name) or {}, dict):
             raise GGUFExportError(f"tokenizer field {name} is not an object")
     pre = tokenizer.get("pre_tokenizer") or {}
@@ -443,20 +446,24 @@ def _tokenizer(tokenizer_json: str | None) -> dict:
 
 @dataclass
 class _Vocabulary:
-    """A tokenizer as GGUF's byte-level BPE ("gpt2") model holds it."""
+    """A tokenizer as GGUF holds it: byte-level BPE ("gpt2") or SentencePiece ("llama")."""
 
-    tokens: dict[int, str]  # id -> token text in byte-level form
-    merges: list[str]  # "left right", highest priority first
+    tokens: dict[int, str]  # id -> token text in byte-level form, or with "▁" for spaces
+    merges: list[str]  # "left right", highest priority first (byte-level BPE only)
     pre: str  # tokenizer.ggml.pre
     unknown: int | None = None  # what characters outside the vocabulary become
+    model: str = "gpt2"  # tokenizer.ggml.model
+    scores: dict[int, float] | None = None  # SentencePiece's join priorities
+    types: dict[int, TokenType] = field(default_factory=dict)  # byte tokens
+    add_space_prefix: bool | None = None  # SentencePiece's leading "▁"
 
 
 def _vocabulary(tokenizer_json: str | None, warn: list[str]) -> _Vocabulary:
     """The tokenizer as GGUF writes it, or GGUFExportError: byte-level BPE (GPT-2, Llama 3,
     Qwen, SmolLM) as it is, and a character-level vocabulary (what our NanoGPT models train
     with) as byte-level tokens whose only merges join the bytes of one character, so
-    llama.cpp splits text into the same characters. SentencePiece-style vocabularies are not
-    written."""
+    llama.cpp splits text into the same characters. BPE with byte fallback (LLaMA 2, Mistral,
+    Gemma) goes out as llama.cpp's SentencePiece vocabulary (`gguf_vocab`)."""
     tokenizer = _tokenizer(tokenizer_json)
     model = tokenizer.get("model") or {}
     whole = {token["content"] for token in tokenizer.get("added_tokens", [])}
@@ -464,13 +471,25 @@ def _vocabulary(tokenizer_json: str | None, warn: list[str]) -> _Vocabulary:
     if model.get("type") == "WordLevel" and all(
             len(text) == 1 for text in model.get("vocab", {}) if text not in whole):
         return _characters(model["vocab"], whole, model.get("unk_token"))
-    if model.get("type") != "BPE" or model.get("byte_fallback"):
-        kind = f"{model.get('type')}{' with byte fallback' * bool(model.get('byte_fallback'))}"
-        raise GGUFExportError(f"GGUF export supports byte-level BPE and character-level "
-                              f"tokenizers; this one is {kind}")
+    if model.get("type") != "BPE":
+        raise GGUFExportError(f"GGUF export supports BPE (byte-level or with byte fallback) and "
+                              f"character-level tokenizers; this one is {model.get('type')}")
     merges = [m if isinstance(m, str) else " ".join(m) for m in model.get("merges", [])]
+    if model.get("byte_fallback"):
+        return _sentencepiece(tokenizer, merges, warn)
     tokens = {token_id: text for text, token_id in model["vocab"].items()}
     return _Vocabulary(tokens, merges, _pre_tokenizer(tokenizer, warn))
+
+
+def _sentencepiece(tokenizer: dict, merges: list[str], warn: list[str]) -> _Vocabulary:
+    from ml.sou.gguf_vocab import sentencepiece_vocabulary
+
+    try:
+        spm = sentencepiece_vocabulary(tokenizer, merges, warn)
+    except ValueError as exc:
+        raise GGUFExportError(str(exc)) from None
+    return _Vocabulary(spm.tokens, [], "default", spm.unknown, "llama", spm.scores, spm.types,
+                       spm.add_space_prefix)
 
 
 def _characters(vocab: dict[str, int], whole: set[str], unknown: str | None) -> _Vocabulary:
@@ -488,44 +507,68 @@ def _characters(vocab: dict[str, int], whole: set[str], unknown: str | None) -> 
     return _Vocabulary(tokens, merges, "gpt-2", vocab.get(unknown))
 
 
-def _write_tokenizer(writer: GGUFWriter, tokenizer_json: str | None, vocab_size: int,
-                     generation: dict, warn: list[str]) -> None:
-    vocabulary = _vocabulary(tokenizer_json, warn)
-    tokenizer = _tokenizer(tokenizer_json)
+def _token_table(vocabulary: _Vocabulary, tokenizer: dict, vocab_size: int
+                 ) -> tuple[list[str], list[TokenType], list[float]]:
+    """Every embedding row's token text, type and SentencePiece score."""
+    from ml.sou.gguf_vocab import user_defined_text
+
     tokens: list[str | None] = [None] * vocab_size
     types = [TokenType.NORMAL] * vocab_size
+    scores = [0.0] * vocab_size
     for token_id, text in vocabulary.tokens.items():
         if token_id < vocab_size:
             tokens[token_id] = text
+            types[token_id] = vocabulary.types.get(token_id, TokenType.NORMAL)
+            scores[token_id] = (vocabulary.scores or {}).get(token_id, 0.0)
     for added in tokenizer.get("added_tokens", []):
         if added["id"] < vocab_size:
-            tokens[added["id"]] = added["content"]
-            types[added["id"]] = (TokenType.CONTROL if added.get("special")
-                                  else TokenType.USER_DEFINED)
+            special = added.get("special")
+            tokens[added["id"]] = (added["content"] if special or vocabulary.model != "llama"
+                                   else user_defined_text(added))
+            types[added["id"]] = TokenType.CONTROL if special else TokenType.USER_DEFINED
     if vocabulary.unknown is not None:
         if vocabulary.unknown >= vocab_size:
             raise GGUFExportError(f"tokenizer field model.unk_token has id {vocabulary.unknown}, outside "
                                   f"the model's {vocab_size} embeddings")
         types[vocabulary.unknown] = TokenType.UNKNOWN
-        writer.add_unk_token_id(vocabulary.unknown)
     for token_id, text in enumerate(tokens):
         if text is None:  # embedding rows past the tokenizer: llama.cpp needs a token each
             tokens[token_id], types[token_id] = f"[PAD{token_id}]", TokenType.UNUSED
-    writer.add_tokenizer_model("gpt2")
+            scores[token_id] = -10000.0  # what llama.cpp's converter gives unused rows
+    return tokens, types, scores
+
+
+def _write_tokenizer(writer: GGUFWriter, tokenizer_json: str | None, vocab_size: int,
+                     generation: dict, warn: list[str]) -> None:
+    from ml.sou.gguf_vocab import template_specials
+
+    vocabulary = _vocabulary(tokenizer_json, warn)
+    tokenizer = _tokenizer(tokenizer_json)
+    tokens, types, scores = _token_table(vocabulary, tokenizer, vocab_size)
+    writer.add_tokenizer_model(vocabulary.model)
     writer.add_tokenizer_pre(vocabulary.pre)
     writer.add_token_list(tokens)
     writer.add_token_types(types)
-    writer.add_token_merges(vocabulary.merges)
+    if vocabulary.model == "llama":
+        writer.add_token_scores(scores)
+        writer.add_add_space_prefix(bool(vocabulary.add_space_prefix))
+    else:
+        writer.add_token_merges(vocabulary.merges)
+    if vocabulary.unknown is not None:
+        writer.add_unk_token_id(vocabulary.unknown)
     eos = generation.get("eos_token_ids") or []
     if eos:
         writer.add_eos_token_id(eos[0])
     if len(eos) > 1:
         writer.add_eot_token_id(eos[1])
-    bos = generation.get("bos_token_id")
+    # Our engine's plain prompts start with the file's BOS, else with what the tokenizer's
+    # post-processor puts first (LLaMA 2's <s>), and end with what it puts last; so llama.cpp's.
+    first, last = template_specials(tokenizer)
+    bos = generation.get("bos_token_id", first)
     if bos is not None:
         writer.add_bos_token_id(bos)
-    # We prepend BOS to plain prompts exactly when the model names one; so does llama.cpp.
     writer.add_add_bos_token(bos is not None)
+    writer.add_add_eos_token(last is not None and last in eos[:1])
     padding = tokenizer.get("padding") or {}
     if padding.get("pad_id") is not None:
         writer.add_pad_token_id(padding["pad_id"])
