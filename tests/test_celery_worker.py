@@ -40,6 +40,7 @@ QUEUES = {
     "chat.completion_inference_task": "inference",
     "cards.scheduler_optimize_task": "default",
     "core.health_ping_task": "default",
+    "core.staging_sweep_task": "default",
     "datasets.dataset_version_validate_task": "default",
     "knowledge.knowledge_document_extract_task": "default",
     "monitoring.alert_delivery_task": "default",

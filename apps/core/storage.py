@@ -5,7 +5,8 @@ Keys are built here only: `owned_key` from ids we generated (and names we chose 
 kept under the owner's prefix; `blob_key` from the sha256 of immutable content. Writes
 stream: a body goes to a staging object while it is hashed, counted and charged to the
 storage quota (apps.quotas), and becomes the final key only once complete (a local rename,
-or a server-side copy on S3), so a failed upload leaves no object and gives its charge back.
+or a server-side copy on S3), so a failed upload leaves no object and gives its charge back
+(what a killed process left in staging goes with `staging_sweep`, a periodic task).
 Reads stream too (`open_blob`); on S3 a download is a short-lived presigned URL (`blob_url`).
 
 Files a worker makes (checkpoints, imported and exported models) are written to this
@@ -22,6 +23,7 @@ import os
 import posixpath
 import re
 import shutil
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -453,6 +455,31 @@ def remove_remote(path: Path) -> None:
     if not isinstance(store, FileSystemStorage):
         for obj in _objects_under(store, key_of(path)):
             obj.delete()
+
+
+def staging_sweep(*, older_than_s: int) -> int:
+    """Deletes staging objects (`receive`'s) older than `older_than_s` seconds: the bodies of
+    uploads whose process was killed before it could promote or delete them, and on S3 the
+    parts of multipart uploads it never finished or aborted. Returns how many went. A live
+    upload's staging object is younger (a local file's time moves with each write)."""
+    cutoff = time.time() - older_than_s
+    store = backend()
+    if isinstance(store, FileSystemStorage):
+        folder, swept = local_path(STAGING), 0
+        for path in folder.glob("*") if folder.is_dir() else ():
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                swept += 1
+        return swept
+    prefix = f"{STAGING}/"
+    old = [obj for obj in store.bucket.objects.filter(Prefix=prefix) if obj.last_modified.timestamp() < cutoff]
+    for obj in old:
+        obj.delete()
+    unfinished = [upload for upload in store.bucket.multipart_uploads.filter(Prefix=prefix)
+                  if upload.initiated.timestamp() < cutoff]
+    for upload in unfinished:
+        upload.abort()
+    return len(old) + len(unfinished)
 
 
 def _objects_under(store, key_prefix: str):

@@ -44,6 +44,7 @@ CELERY_TASK_ROUTES = {
         "default": [
             "cards.scheduler_optimize_task",
             "core.health_ping_task",
+            "core.staging_sweep_task",
             "datasets.dataset_version_validate_task",
             "knowledge.knowledge_document_extract_task",
             "monitoring.alert_delivery_task",

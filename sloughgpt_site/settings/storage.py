@@ -13,6 +13,10 @@ SLOUGHGPT_S3_URL_EXPIRE_S = env_int("SLOUGHGPT_S3_URL_EXPIRE_S", 300)
 # Parts of a streamed upload: objects past the threshold go up in parts of this size, and
 # a failed upload's parts are aborted.
 SLOUGHGPT_S3_MULTIPART_BYTES = env_int("SLOUGHGPT_S3_MULTIPART_BYTES", 8 * 1024 * 1024)
+# Upload bodies wait in a staging area until complete; one older than this (seconds) was
+# left by a process that died mid-upload, and the sweep run every _EVERY_S seconds deletes it.
+SLOUGHGPT_STAGING_MAX_AGE_S = env_int("SLOUGHGPT_STAGING_MAX_AGE_S", 24 * 3600)
+SLOUGHGPT_STAGING_SWEEP_EVERY_S = env_int("SLOUGHGPT_STAGING_SWEEP_EVERY_S", 3600)
 
 _LOCAL = {"BACKEND": "django.core.files.storage.FileSystemStorage"}  # MEDIA_ROOT
 _S3 = {
