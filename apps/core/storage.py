@@ -407,7 +407,7 @@ def open_blob(key: str) -> BinaryIO:
         raise FileNotFoundError(f"no stored object {posixpath.basename(key)}") from None
 
 
-def blob_url(key: str, filename: str) -> str | None:
+def blob_url(key: str, filename: str, *, content_type: str = "application/octet-stream") -> str | None:
     """A short-lived link that downloads the object as an attachment named `filename`
     (a presigned URL on S3); None on the local backend, where callers stream the file."""
     store = backend()
@@ -415,20 +415,20 @@ def blob_url(key: str, filename: str) -> str | None:
         return None
     return store.url(key, expire=settings.SLOUGHGPT_S3_URL_EXPIRE_S, parameters={
         "ResponseContentDisposition": content_disposition_header(True, filename),
-        "ResponseContentType": "application/octet-stream",
+        "ResponseContentType": content_type,
     })
 
 
-def attachment_response(key: str, filename: str) -> HttpResponse:
+def attachment_response(key: str, filename: str, *, content_type: str = "application/octet-stream") -> HttpResponse:
     """The stored object as a download: streamed from the local backend with `nosniff`, or a
     redirect to its presigned URL on S3 that no shared cache keeps (the link is a credential
-    for its lifetime)."""
-    if url := blob_url(key, filename):
+    for its lifetime). `content_type`: what we generated the file as (a chart's image/png);
+    anything a user sent stays application/octet-stream."""
+    if url := blob_url(key, filename, content_type=content_type):
         response = HttpResponseRedirect(url)
         response["Cache-Control"] = "private, no-store"
         return response
-    response = FileResponse(open_blob(key), as_attachment=True, filename=filename,
-                            content_type="application/octet-stream")
+    response = FileResponse(open_blob(key), as_attachment=True, filename=filename, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -6,14 +6,15 @@ exist yet answers 409."""
 
 from __future__ import annotations
 
-from django.http import FileResponse
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core import storage as core_storage
 from apps.core.errors import Conflict
 from apps.core.pagination import paginate, paginated_schema
 from apps.core.schema import ErrorResponse
@@ -170,19 +171,20 @@ def _report(evaluation: PersonalityEvaluation) -> Response:
     return Response(ReportOutput({"evaluation": evaluation.pk, **evaluation.report}).data)
 
 
-def _chart(evaluation: PersonalityEvaluation, name: str) -> FileResponse:
+def _chart(evaluation: PersonalityEvaluation, name: str) -> HttpResponse:
+    """The chart the worker stored: streamed locally, a short-lived link to it on S3."""
     if not evaluation.has_chart:
         raise Conflict("this evaluation has no chart")
-    path = storage.evaluation_chart(evaluation.owner_id, evaluation.pk)
-    if not path.is_file():
+    if not core_storage.stored_exists(storage.evaluation_chart(evaluation.owner_id, evaluation.pk)):
         raise NotFound("this evaluation's chart is no longer stored")
-    response = FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type="image/png")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return core_storage.attachment_response(storage.evaluation_chart_key(evaluation.owner_id, evaluation.pk), name,
+                                            content_type="image/png")
 
 
 REPORT_RESPONSES = {200: ReportOutput, 409: ErrorResponse}
-CHART_RESPONSES = {(200, "image/png"): OpenApiTypes.BINARY, 404: ErrorResponse, 409: ErrorResponse}
+CHART_RESPONSES = {(200, "image/png"): OpenApiTypes.BINARY,
+                   302: OpenApiResponse(description="Files kept in object storage: a short-lived link to it."),
+                   404: ErrorResponse, 409: ErrorResponse}
 
 
 class PersonalityApplicationListCreateApi(APIView):

@@ -282,7 +282,7 @@ def evaluation_run(evaluation: PersonalityEvaluation, *, model_path: Path, serve
         # Under the evaluation's lock, charged to its account: a delete gives back what was written.
         with storage_written(evaluation, directory) as alive:
             if alive:
-                save_report(result, directory)
+                storage.folder_write(directory, lambda folder: save_report(result, folder))
         report = report_of(result, served=served, evaluation=evaluation)
     except runs.LeaseLost:
         raise

@@ -43,15 +43,17 @@ def _load(version_id: int) -> MlPersonality:
     kind = version.personality.kind
     if kind == Personality.Kind.CONFIG:
         return MlPersonality.from_dict(spec)
-    directory = storage.version_dir(version.personality.owner_id, version.pk)
-    if kind == Personality.Kind.LEARNED:
-        from safetensors.numpy import load_file
+    # The files are read while the block runs (on S3 from this worker's cache); the loaded
+    # object keeps what it needs in memory.
+    with storage.folder_files(storage.version_dir(version.personality.owner_id, version.pk)) as directory:
+        if kind == Personality.Kind.LEARNED:
+            from safetensors.numpy import load_file
 
-        arrays = load_file(str(directory / storage.LEARNED_ARRAYS_FILE))
-        spec.update({name: arrays[name] for name in LEARNED_ARRAYS})
-        return MlPersonality.from_dict(spec)
-    # Neural: the spec names its space as "." and the space files lie in the version folder.
-    return MlPersonality.from_dict(spec, base_dir=directory)
+            arrays = load_file(str(directory / storage.LEARNED_ARRAYS_FILE))
+            spec.update({name: arrays[name] for name in LEARNED_ARRAYS})
+            return MlPersonality.from_dict(spec)
+        # Neural: the spec names its space as "." and the space files lie in the version folder.
+        return MlPersonality.from_dict(spec, base_dir=directory)
 
 
 def personality_version_archive(version: PersonalityVersion) -> bytes:
@@ -69,8 +71,8 @@ def personality_version_archive(version: PersonalityVersion) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(ARCHIVE_JSON, json.dumps(spec, indent=2) + "\n")
         if not version.personality.builtin:
-            directory = storage.version_dir(version.personality.owner_id, version.pk)
-            for name in version.artifacts:
-                if name.endswith(ARCHIVE_SUFFIXES) and name != ARCHIVE_JSON:
-                    archive.write(directory / name, arcname=name)
+            with storage.folder_files(storage.version_dir(version.personality.owner_id, version.pk)) as directory:
+                for name in version.artifacts:
+                    if name.endswith(ARCHIVE_SUFFIXES) and name != ARCHIVE_JSON:
+                        archive.write(directory / name, arcname=name)
     return buffer.getvalue()

@@ -25,7 +25,7 @@ from apps.core.errors import Conflict, holders_message
 from apps.core.user_paths import error_text
 from apps.quotas.accounts import account_of
 from apps.quotas.storage import storage_charge, storage_written
-from apps.quotas.stored import disk_bytes
+from apps.quotas.stored import stored_bytes
 from apps.teams.audit import audit_record
 
 from . import realtime, sources, storage
@@ -248,16 +248,17 @@ def _write_learned(directory: Path, persona, examples: list[str], background: li
 
 
 def _with_files(personality: Personality, write: Callable[[Path], None], **fields) -> PersonalityVersion:
-    """A version whose files are written once its id exists (the folder is named by it);
-    a failed write leaves no folder behind and rolls the version back."""
+    """A version whose files are written once its id exists (the folder is named by it) and
+    stored (in the bucket on S3); a failed write leaves no folder behind and rolls the
+    version back."""
     version = _version_add(personality, **fields)
     directory = storage.version_dir(personality.owner_id, version.pk)
     try:
-        write(directory)
-        # Its files count against the personality's account; 413 past the storage quota.
-        storage_charge(account_of(personality), disk_bytes(directory))
+        storage.folder_write(directory, write)
+        # Its files count against the personality's account as stored; 413 past the quota.
+        storage_charge(account_of(personality), stored_bytes(directory))
     except BaseException:
-        storage.remove_tree(directory)
+        storage.folder_remove(directory)
         raise
     return version
 
@@ -467,8 +468,8 @@ def _texts_for_retrain(personality: Personality, *, user, examples=None, dataset
     old_examples, old_background = [], []
     current = personality.current_version
     if current is not None and storage.TRAIN_FILE in current.artifacts:
-        old_examples, old_background = storage.read_training_texts(
-            storage.version_dir(personality.owner_id, current.pk))
+        with storage.folder_files(storage.version_dir(personality.owner_id, current.pk)) as files:
+            old_examples, old_background = storage.read_training_texts(files)
     new_examples = _texts_arg(user=user, pasted=examples, dataset_version_id=dataset_version_id,
                               field_name="examples", required=False)
     if background is None and old_background:
@@ -619,7 +620,8 @@ def _train(version: PersonalityVersion) -> PersonalityVersion:
                                loss=history[-1]["loss"], progress=epoch / epochs)
 
     try:
-        examples, background = storage.read_training_texts(directory)
+        with storage.folder_files(directory) as files:
+            examples, background = storage.read_training_texts(files)
         label, other = personality.name, f"not {personality.name}"
         space = NeuralPersonaSpace.fit(
             [*examples, *background], [label] * len(examples) + [other] * len(background),
@@ -628,7 +630,7 @@ def _train(version: PersonalityVersion) -> PersonalityVersion:
         # Under the version's lock, charged to its account: a delete gives back what was written.
         with storage_written(version, directory) as alive:
             if alive:
-                space.save(directory)
+                storage.folder_write(directory, space.save)
         persona = space.persona(label, ".")
     except Exception as exc:  # the user sees why; the worker stays up for the next task
         finished = training.update(status=PersonalityVersion.Status.FAILED, error=error_text(exc))

@@ -1,18 +1,25 @@
-"""Where personality artifacts live: MEDIA_ROOT/personalities/<owner id>/<version id>/, built
-only from ids we generated and checked to stay under the owner's root (apps.core.storage's
-one rule). Built-ins have no
-files. What a folder holds depends on the kind: learned `learned.safetensors` (the fitted
-arrays) and `train.jsonl` (the texts it was fitted on); neural `space.safetensors` +
-`space.json` (ml.personality.neural's format) and `train.jsonl`."""
+"""Where personality artifacts live: `personalities/<owner id>/<version id>/` keys of the
+storage layer (apps.core.storage), built only from ids we generated and checked to stay under
+the owner's prefix. Built-ins have no files. What a folder holds depends on the kind: learned
+`learned.safetensors` (the fitted arrays) and `train.jsonl` (the texts it was fitted on);
+neural `space.safetensors` + `space.json` (ml.personality.neural's format) and `train.jsonl`.
+
+A folder is written on this machine and stored through `folder_write` (on S3: to the bucket
+with its manifest, no copy kept here), and read through `folder_files` (on S3: verified
+copies in this worker's bounded cache), so any host reads what another wrote."""
 
 from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from apps.core.files import remove_tree  # noqa: F401 (the storage layer's, for its callers)
+from apps.core import file_cache
+from apps.core import storage as core_storage
+from apps.core.files import remove_tree
 from apps.core.storage import owned_path
 
 KIND = "personalities"
@@ -52,8 +59,59 @@ def read_training_texts(directory: Path) -> tuple[list[str], list[str]]:
 
 
 def copy_version_files(source: Path, target: Path) -> None:
-    if source.is_dir():
-        shutil.copytree(source, target, dirs_exist_ok=True)
+    """The stored files of the version folder `source` written into `target` on this machine
+    (for `folder_write` to store); nothing for a version without files (a config one)."""
+    with folder_files(source) as files:
+        if files.is_dir() and any(files.iterdir()):
+            shutil.copytree(files, target, dirs_exist_ok=True)  # the linked files' bytes, not links
+
+
+# -- the folders on the storage layer -----------------------------------------------------------
+@contextmanager
+def folder_files(directory: Path) -> Iterator[Path]:
+    """A folder on this machine holding the stored files of `directory` (a version's or an
+    evaluation's) while the block runs: `directory` itself on the local backend; on S3 a
+    private temporary folder of links to copies in this worker's cache, each checked against
+    the folder's manifest and kept from eviction meanwhile. Empty when nothing is stored."""
+    if core_storage.is_local():
+        yield directory
+        return
+    try:
+        manifest = core_storage.tree_manifest(directory)
+    except FileNotFoundError:
+        manifest = {}
+    with ExitStack() as pinned, tempfile.TemporaryDirectory(prefix="personality-") as temporary:
+        for relative, sha256 in manifest.items():
+            cached = pinned.enter_context(file_cache.fetched(core_storage.key_of(directory / relative), sha256))
+            link = Path(temporary) / relative
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(cached)
+        yield Path(temporary)
+
+
+def folder_write(directory: Path, write: Callable[[Path], object]) -> None:
+    """Adds what `write(directory)` writes to the files stored under `directory`: written in
+    place on the local backend; on S3 the stored files are fetched here first, the whole folder
+    then goes to the bucket with its manifest, and this machine keeps no copy (another host
+    reads it from there)."""
+    if core_storage.is_local():
+        write(directory)
+        return
+    remove_tree(directory)  # a copy an earlier execution left here may be stale
+    try:
+        if core_storage.stored_exists(directory / core_storage.MANIFEST):
+            file_cache.fetched_tree(directory)
+        write(directory)
+        if directory.is_dir():
+            core_storage.publish_tree(directory)
+    finally:
+        remove_tree(directory)
+
+
+def folder_remove(directory: Path) -> None:
+    """Removes a folder written for a row that is not kept, wherever it was stored."""
+    core_storage.remove_remote(directory)
+    remove_tree(directory)
 
 
 # Evaluations: MEDIA_ROOT/personalities/<owner id>/evaluations/<evaluation id>/ holds the
@@ -70,6 +128,10 @@ def evaluation_dir(owner_id: int, evaluation_id: int) -> Path:
 
 def evaluation_chart(owner_id: int, evaluation_id: int) -> Path:
     return evaluation_dir(owner_id, evaluation_id) / CHART_FILE
+
+
+def evaluation_chart_key(owner_id: int, evaluation_id: int) -> str:
+    return core_storage.owned_key(KIND, owner_id, "evaluations", int(evaluation_id), name=CHART_FILE)
 
 
 def application_dir(owner_id: int, application_id: int) -> Path:

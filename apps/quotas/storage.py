@@ -23,7 +23,7 @@ from .accounts import Account, account_of
 from .errors import StorageQuotaExceeded
 from .limits import limits_for
 from .models import StorageUsage
-from .stored import disk_bytes, paths_under, stored_bytes, stored_rows
+from .stored import paths_under, stored_bytes, stored_rows
 
 
 def _rows(account: Account):
@@ -83,21 +83,22 @@ def storage_counting(account: Account, path: Path) -> Iterator[None]:
 
 @contextmanager
 def storage_written(row, path: Path) -> Iterator[bool]:
-    """For a worker's short write of `row`'s files under `path`: holds the row locked while
-    the work inside writes, then charges what it added to the row's account, past the limit
-    if need be. Yields False (write nothing) when the row was deleted meanwhile: a delete
-    measures the folder under the same lock, so it gives back exactly what was charged."""
+    """For a worker's short write of `row`'s files under `path` (stored in the bucket on S3
+    before the block ends): holds the row locked while the work inside writes, then charges
+    what it added where the files are kept to the row's account, past the limit if need be.
+    Yields False (write nothing) when the row was deleted meanwhile: a delete measures the
+    folder under the same lock, so it gives back exactly what was charged."""
     failure = None
     with transaction.atomic():
         if not type(row)._default_manager.select_for_update().filter(pk=row.pk).exists():
             yield False
             return
-        before = disk_bytes(path)
+        before = stored_bytes(path)
         try:
             yield True
         except Exception as exc:  # what a failed write left is charged too, then it is raised
             failure = exc
-        storage_charge(account_of(row), disk_bytes(path) - before, force=True)
+        storage_charge(account_of(row), stored_bytes(path) - before, force=True)
     if failure is not None:
         raise failure
 
