@@ -238,8 +238,11 @@ def _gemma_hparams(writer: GGUFWriter, config: dict, warn: list[str]) -> None:
     if config.get("sliding_window") and any(sliding):
         writer.add_sliding_window(config["sliding_window"])
         writer.add_sliding_window_pattern(sliding)  # per layer, so any layout is kept
-    elif config["arch"] == "gemma2":  # which assumes a window when given none
-        writer.add_sliding_window_pattern(sliding)
+    elif config["arch"] == "gemma2":
+        # llama.cpp's Gemma 2 graph aborts without a sliding layer: a window as long as the
+        # context slides past nothing, so every layer attends in full, as ours do.
+        writer.add_sliding_window(config["block_size"])
+        writer.add_sliding_window_pattern([True] * config["n_layer"])
 
 
 HPARAMS = {"gpt2": _gpt2_hparams, "gptneox": _neox_hparams, "gemma2": _gemma_hparams,

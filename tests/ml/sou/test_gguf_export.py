@@ -202,13 +202,15 @@ def test_model_families_run_in_llama_cpp_with_our_logits(arch, fields, gguf_arch
 @needs_llama_cpp
 @pytest.mark.parametrize(("arch", "fields"), [
     ("gemma2", {"attn_logit_softcapping": 50.0, "final_logit_softcapping": 30.0}),
+    # No sliding layer at all, which llama.cpp's Gemma 2 graph cannot build by itself.
+    ("gemma2", {"attn_logit_softcapping": 50.0, "final_logit_softcapping": 30.0, "layer_types": None}),
     ("gemma3", {"qk_norm": True, "rope_theta": 1e6, "rope_local_theta": 1e4,
                 "rope_scaling": {"rope_type": "linear", "factor": 2.0}, "head_dim": 32,
                 "query_pre_attn_scalar": 32}),
 ])
 def test_gemma_runs_in_llama_cpp_with_our_logits(arch, fields, tmp_path):
-    # given a tiny random Gemma whose first layer slides a window shorter than the prompt (and,
-    # for Gemma 3, heads wider than n_embd / n_head)
+    # given a tiny random Gemma whose first layer slides a window shorter than the prompt (or
+    # whose layers all attend in full; and, for Gemma 3, heads wider than n_embd / n_head)
     model, source = random_sou(arch, {**LLAMA_SHAPE, **GEMMA_SHAPE, **fields}, tmp_path)
 
     # when it is exported and run in llama.cpp

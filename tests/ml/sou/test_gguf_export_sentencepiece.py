@@ -11,6 +11,7 @@ import pytest
 import torch
 from gguf import GGUFReader, TokenType
 from tokenizers import (
+    AddedToken,
     Tokenizer,
     decoders,
     models,
@@ -56,7 +57,8 @@ def spm_tokenizer(flavour: str, size: int = 200) -> Tokenizer:
     """A tiny byte-fallback BPE tokenizer laid out as real SentencePiece conversions are:
     special tokens, the 256 `<0xXX>` byte tokens, then pieces in merge order, with a merge for
     every pair of tokens that joins into one. "llama": LLaMA 2's Prepend + Replace normalizer;
-    "metaspace": newer files' Metaspace pre-tokenizer; "gemma": spaces replaced, no prefix."""
+    "metaspace": newer files' Metaspace pre-tokenizer; "gemma": spaces replaced, no prefix, and
+    a run of two spaces as an added (user-defined) token matched after that replacement."""
     specials = SPECIALS["gemma" if flavour == "gemma" else "llama"]
     bos = specials[2] if flavour == "gemma" else specials[1]
     trainer = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True))
@@ -86,6 +88,8 @@ def spm_tokenizer(flavour: str, size: int = 200) -> Tokenizer:
                                            decoders.Fuse(), *strip])
     tokenizer.post_processor = processors.TemplateProcessing(single=f"{bos} $A",
                                                              special_tokens=[(bos, vocab[bos])])
+    if flavour == "gemma":
+        tokenizer.add_tokens([AddedToken(SPACE * 2, normalized=True)])
     return tokenizer
 
 
