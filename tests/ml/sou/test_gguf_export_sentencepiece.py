@@ -5,6 +5,7 @@ reads the file's tokenizer back; what llama.cpp's vocabulary cannot hold is refu
 
 import ctypes
 import json
+import re
 from itertools import islice
 
 import pytest
@@ -239,7 +240,7 @@ def _with_model(tokenizer: Tokenizer, **model) -> str:
     return json.dumps(data)
 
 
-def _refused_sou(tokenizer_json: str, tmp_path):
+def _sou_with(tokenizer_json: str, tmp_path):
     _, source = spm_sou("llama", "llama", tmp_path)
     with read_sou(source) as sou:
         config, tensors = sou.config, {i.name: sou.tensor(i.name) for i in sou.tensor_infos}
@@ -277,9 +278,40 @@ def _without_byte_tokens() -> str:
 ])
 def test_a_tokenizer_llama_cpp_cannot_hold_is_refused_by_name(tokenizer_json, named, tmp_path):
     # given a model whose tokenizer llama.cpp's vocabularies cannot reproduce
-    source = _refused_sou(tokenizer_json(), tmp_path)
+    source = _sou_with(tokenizer_json(), tmp_path)
 
     # when it is exported, then the error says what, and nothing is written
     with pytest.raises(GGUFExportError, match=named):
         export_gguf(source, tmp_path / "m.gguf")
     assert not list(tmp_path.glob("*.gguf*")) and not list(tmp_path.glob(".*exporting"))
+
+
+def _without_some_merges() -> str:
+    tokenizer = spm_tokenizer("llama")
+    merges = json.loads(tokenizer.to_str())["model"]["merges"]
+    # The last token stays in the vocabulary, but no merge makes it.
+    last = "".join(merges[-1])
+    return _with_model(tokenizer, merges=[pair for pair in merges if "".join(pair) != last])
+
+
+def _metaspace_first() -> str:
+    tokenizer = spm_tokenizer("metaspace")
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(SPACE, prepend_scheme="first", split=False)
+    return tokenizer.to_str()
+
+
+@pytest.mark.parametrize(("tokenizer_json", "warning"), [
+    (_without_some_merges, r"llama.cpp joins \d+ pairs of tokens this tokenizer's merges do not list"),
+    (_metaspace_first, "adds one after each special token too"),
+])
+def test_a_tokenizer_llama_cpp_splits_differently_exports_with_a_warning(tokenizer_json, warning,
+                                                                         tmp_path):
+    # given a model whose tokenizer llama.cpp follows except on some texts
+    source = _sou_with(tokenizer_json(), tmp_path)
+
+    # when it is exported
+    report = export_gguf(source, tmp_path / "m.gguf")
+
+    # then the file is written, and the report says where llama.cpp tokenizes differently
+    assert report.path.exists()
+    assert any(re.search(warning, line) for line in report.warnings), report.warnings
