@@ -16,9 +16,12 @@ from torch.utils.checkpoint import checkpoint
 
 from ml.data.dataset import IGNORE_INDEX
 
-# Logit elements (rows x vocabulary) scored at once: 16 MiB of float32, a few hundred rows of
-# a 50k vocabulary, large enough that each chunk is still one efficient matmul.
+# Logit elements (rows x vocabulary) scored at once on a CPU: 16 MiB of float32, a few hundred
+# rows of a 50k vocabulary, large enough that each chunk is still one efficient matmul.
 CHUNK_ELEMENTS = 1 << 22
+# The same on an accelerator: 512 MiB, about 2,700 rows of a 50k vocabulary. A few hundred rows
+# leave tensor cores idle and cost a launch per chunk; a micro-batch then takes a few chunks.
+ACCELERATOR_CHUNK_ELEMENTS = 1 << 27
 REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -50,9 +53,14 @@ def head_loss(
     return total if reduction == "sum" else total / keep.sum().clamp(min=1)
 
 
+def chunk_rows(vocab: int, device: torch.device) -> int:
+    """Rows of logits scored at once on `device`."""
+    elements = CHUNK_ELEMENTS if device.type == "cpu" else ACCELERATOR_CHUNK_ELEMENTS
+    return max(1, elements // vocab)
+
+
 def _row_losses(rows: torch.Tensor, head: nn.Module, targets: torch.Tensor) -> torch.Tensor:
-    vocab = head.out_features
-    chunk = max(1, CHUNK_ELEMENTS // vocab)
+    chunk = chunk_rows(head.out_features, rows.device)
     if type(head) is nn.Linear:
         # A plain head: the fused function below computes gradients without keeping logits.
         needs_grad = torch.is_grad_enabled() and rows.requires_grad
@@ -79,16 +87,17 @@ class _LinearCrossEntropy(torch.autograd.Function):
 
     With `grad_now` (a frozen head, the LoRA case) each chunk's input gradient is computed in
     forward while its softmax is at hand: two head matmuls in all, as without chunking, and
-    backward only scales them. Otherwise (the head trains too) backward recomputes each chunk.
+    backward only scales them. Otherwise (the head trains too) backward recomputes each chunk,
+    in the type forward multiplied in (autocast's, as for any other layer under autocast).
     """
 
     @staticmethod
     def forward(ctx, rows, weight, bias, targets, chunk, grad_now):
         losses = torch.empty(rows.shape[0], dtype=torch.float32, device=rows.device)
         grad_rows = torch.empty_like(rows) if grad_now else None
-        # Under autocast the head is cast once here: autocast itself would cast a frozen
-        # weight again for every chunk, twice (a 49k x 576 head: 2 x 113 MB per chunk).
-        matrix = _autocast_copy(weight) if grad_now else weight
+        # Under autocast the head is cast once here: autocast itself would cast the weight
+        # again for every chunk, twice (a 49k x 576 head: 2 x 113 MB per chunk).
+        matrix = _autocast_copy(weight)
         for start in range(0, rows.shape[0], chunk):
             end = min(start + chunk, rows.shape[0])
             logits = F.linear(rows[start:end], matrix, bias).float()  # (n, V)
@@ -97,7 +106,7 @@ class _LinearCrossEntropy(torch.autograd.Function):
             losses[start:end] = lse - logits.gather(1, t[:, None]).squeeze(1)
             if grad_now:
                 grad_rows[start:end] = _chunk_grad_rows(logits, lse, t, matrix)
-        ctx.chunk = chunk
+        ctx.chunk, ctx.compute_dtype = chunk, matrix.dtype
         ctx.save_for_backward(rows, weight, bias, targets, grad_rows)
         return losses
 
@@ -111,20 +120,25 @@ class _LinearCrossEntropy(torch.autograd.Function):
         d_rows = torch.empty_like(rows) if need_rows else None
         d_weight = torch.zeros_like(weight, dtype=torch.float32) if need_weight else None
         d_bias = torch.zeros_like(bias, dtype=torch.float32) if need_bias else None
+        # Backward runs outside autocast, so it casts for itself, once, to forward's type:
+        # recomputed logits equal forward's, and bf16 products keep a GPU's tensor cores busy
+        # (in fp32 the head's three products took longer than the rest of the step).
+        dtype = ctx.compute_dtype
+        matrix = weight.to(dtype)
+        shift = None if bias is None else bias.to(dtype)
         for start in range(0, rows.shape[0], ctx.chunk):
             end = min(start + ctx.chunk, rows.shape[0])
-            # Backward runs outside autocast: rows may be bf16 while the head stays fp32, so
-            # the recomputation is done in the weight's type (d_rows goes back to rows' type).
-            h = rows[start:end].to(weight.dtype)
-            logits = F.linear(h, weight, bias).float()  # (n, V)
+            h = rows[start:end].to(dtype)
+            logits = F.linear(h, matrix, shift).float()  # (n, V)
             lse = torch.logsumexp(logits, dim=-1)
             d_logits = _softmax_minus_onehot(logits, lse, targets[start:end]) * scale[start:end]
-            if need_rows:
-                d_rows[start:end] = (d_logits.to(weight.dtype) @ weight).to(rows.dtype)
-            if need_weight:
-                d_weight += d_logits.t() @ h.float()
             if need_bias:
                 d_bias += d_logits.sum(0)
+            d_logits = d_logits.to(dtype)
+            if need_rows:
+                d_rows[start:end] = (d_logits @ matrix).to(rows.dtype)
+            if need_weight:
+                d_weight += (d_logits.t() @ h).float()
         return (
             d_rows,
             None if d_weight is None else d_weight.to(weight.dtype),

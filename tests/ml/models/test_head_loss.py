@@ -199,3 +199,39 @@ def test_trainable_head_backpropagates_under_bf16_autocast():
     assert ours["head"].dtype == torch.float32
     torch.testing.assert_close(ours["head"], head.weight.grad, rtol=5e-2, atol=5e-3)
     torch.testing.assert_close(ours["proj"], proj.weight.grad, rtol=5e-2, atol=5e-3)
+
+
+def test_trainable_head_gradients_under_bf16_autocast_are_autocasts_own():
+    # given a trainable head under bf16 autocast, its rows scored in one chunk
+    torch.manual_seed(0)
+    norm, head = torch.nn.LayerNorm(16), torch.nn.Linear(16, 97)
+    hidden = torch.randn(3, 9, 16)
+    _, targets = _batch(97, ignored=False)
+
+    # when the chunked loss runs backward, and the same head as a plain layer under autocast
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = head_loss.head_loss(hidden, norm, head, targets)
+    loss.backward()
+    ours = (head.weight.grad.clone(), head.bias.grad.clone())
+    head.zero_grad()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        logits = head(norm(hidden)).float()
+    F.cross_entropy(logits.transpose(1, 2), targets).backward()
+
+    # then backward multiplied in bf16 as autocast does (not in fp32, several times slower
+    # on GPUs): the weight's gradient is autocast's (the bias's is summed in fp32 here)
+    torch.testing.assert_close(ours[0], head.weight.grad, rtol=1e-3, atol=1e-6)
+    torch.testing.assert_close(ours[1], head.bias.grad, rtol=2e-2, atol=1e-4)
+
+
+def test_accelerators_score_thousands_of_rows_at_once_cpus_hundreds():
+    # given GPT-2's vocabulary
+    vocab = 50304
+
+    # when the head's chunk is sized for each kind of device
+    cpu = head_loss.chunk_rows(vocab, torch.device("cpu"))
+    gpu = head_loss.chunk_rows(vocab, torch.device("cuda", 0))
+
+    # then a CPU keeps a chunk's logits small, a GPU gets matmuls big enough for its cores
+    assert 50 <= cpu <= 500
+    assert gpu >= 2048
