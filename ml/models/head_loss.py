@@ -121,8 +121,8 @@ class _LinearCrossEntropy(torch.autograd.Function):
         d_weight = torch.zeros_like(weight, dtype=torch.float32) if need_weight else None
         d_bias = torch.zeros_like(bias, dtype=torch.float32) if need_bias else None
         # Backward runs outside autocast, so it casts for itself, once, to forward's type:
-        # recomputed logits equal forward's, and bf16 products keep a GPU's tensor cores busy
-        # (in fp32 the head's three products took longer than the rest of the step).
+        # recomputed logits equal forward's, and bf16 products run on a GPU's tensor cores
+        # (fp32 products run there at a small fraction of that rate, TF32 at half of it).
         dtype = ctx.compute_dtype
         matrix = weight.to(dtype)
         shift = None if bias is None else bias.to(dtype)
