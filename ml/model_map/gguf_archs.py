@@ -227,6 +227,9 @@ def _gptneox(meta: Metadata, shapes: dict[str, tuple[int, ...]]) -> GPTNeoXConfi
     n_embd, n_head = meta.count("embedding_length"), meta.count("attention.head_count")
     head_dim = n_embd // n_head or 1
     rope_dim = meta.count("rope.dimension_count", head_dim)
+    if rope_dim > head_dim or rope_dim % 2:
+        raise meta._odd("rope.dimension_count", rope_dim,
+                        f"an even width of at most the head size {head_dim}")
     config = GPTNeoXConfig(
         vocab_size=_vocab_size(meta, shapes), block_size=meta.count("context_length"),
         n_layer=_block_count(meta, shapes), n_head=n_head, n_embd=n_embd,
@@ -236,8 +239,8 @@ def _gptneox(meta: Metadata, shapes: dict[str, tuple[int, ...]]) -> GPTNeoXConfi
         use_parallel_residual=meta.flag("use_parallel_residual", True), activation="gelu_new",
         attention_bias="blk.0.attn_qkv.bias" in shapes,
         tie_word_embeddings="output.weight" not in shapes)
-    if config.rotary_dim != rope_dim:
-        raise meta._odd("rope.dimension_count", rope_dim, f"at most the head size {head_dim}")
+    if config.rotary_dim != rope_dim:  # a width rotary_pct cannot express exactly
+        raise meta._odd("rope.dimension_count", rope_dim, f"a share of the head size {head_dim}")
     return config
 
 

@@ -1,0 +1,210 @@
+"""GGUF files of every architecture our models run, as llama.cpp lays them out (written by our
+export): imported to `.sou`, they compute the original model's logits with its tokenizer,
+keep their quantized blocks, agree with transformers' own GGUF loader, and a file with a
+missing or odd field or a tensor of the wrong shape is refused by name with nothing written."""
+
+import re
+
+import numpy as np
+import pytest
+import torch
+import transformers
+from gguf import GGUFReader
+from tokenizers import Tokenizer
+
+from ml.model_map import load_gguf
+from ml.model_map.base import build_empty, load_weights
+from ml.models import config_from_dict
+from ml.sou import read_sou
+from ml.sou.convert import ConversionError, import_gguf
+from ml.sou.gguf_export import export_gguf
+from ml.sou.quant import AS_STORED
+from ml.sou.requantize import quantize_file
+from tests.ml.infer.factories import bpe_tokenizer_json
+from tests.ml.model_map.gguf_factories import random_gguf, random_sou, rewrite_gguf
+
+PROMPT = "The quick brown fox jumps over the lazy dog. Grüße aus Köln, 北京!"
+# The config arch each GGUF file comes back as (llama.cpp writes Mistral as a plain llama).
+IMPORTED_ARCH = {"qwen2": "llama", "mistral": "llama", "gptneox": "gpt_neox"}
+
+
+def sou_model(path):
+    """The `.sou` file's model with every tensor dequantized to float32."""
+    with read_sou(path) as sou:
+        model = build_empty(config_from_dict(dict(sou.config)))
+        load_weights(model, {info.name: sou.tensor(info.name, torch.float32).clone()
+                             for info in sou.tensor_infos})
+    return model.eval()
+
+
+def logits(model, ids: list[int]) -> torch.Tensor:
+    with torch.no_grad():
+        return model(torch.tensor([ids]))[0]  # (T, vocab)
+
+
+def prompt_ids() -> list[int]:
+    return Tokenizer.from_str(bpe_tokenizer_json()).encode(PROMPT).ids
+
+
+@pytest.mark.parametrize("family", ["llama", "qwen2", "mistral", "mixtral", "qwen3", "phi3",
+                                    "gemma2", "gemma3", "gpt2", "gptneox"])
+def test_a_gguf_file_of_each_architecture_imports_to_the_same_logits(family, tmp_path):
+    # given a tiny random model of the family exported to an F32 GGUF file
+    model, gguf = random_gguf(family, tmp_path)
+
+    # when the GGUF file is imported to .sou
+    report = import_gguf(gguf, tmp_path / "back.sou", "F32")
+
+    # then the imported model is of that architecture and scores every position as the
+    # original does, with the same tokenizer
+    ids = prompt_ids()
+    imported = sou_model(report.path)
+    assert imported.config.arch == IMPORTED_ARCH.get(family, model.config.arch)
+    torch.testing.assert_close(logits(imported, ids), logits(model, ids), atol=1e-4, rtol=1e-4)
+    with read_sou(report.path) as sou:
+        assert Tokenizer.from_str(sou.tokenizer_json).encode(PROMPT).ids == ids
+
+
+@pytest.mark.parametrize(("family", "qtype", "overrides"), [
+    ("mixtral", "Q8_0", {}),
+    ("phi3", "Q8_0", {}),
+    ("gptneox", "Q8_0", {}),
+    ("qwen3", "Q4_K", {"n_embd": 256, "intermediate_size": 256, "head_dim": 64}),
+])
+def test_a_quantized_gguf_file_keeps_its_blocks_and_their_numbers(family, qtype, overrides, tmp_path):
+    # given a tiny model's float .sou, the same model at the type, and its GGUF export at it
+    _, source = random_sou(family, tmp_path / "m.sou", **overrides)
+    same_type = tmp_path / "same-type.sou"
+    quantize_file(source, same_type, qtype)
+    gguf = export_gguf(source, tmp_path / "m.gguf", qtype).path
+
+    # when the GGUF file is imported keeping its tensors' types
+    report = import_gguf(gguf, tmp_path / "back.sou", AS_STORED)
+
+    # then every matrix holds the same blocks as the .sou at that type (Phi-3's joined gate
+    # and up, Mixtral's stacked experts and NeoX's regrouped qkv taken apart row by row),
+    # and the model scores as that .sou does
+    with read_sou(same_type) as want, read_sou(report.path) as got:
+        matrices = [info.name for info in want.tensor_infos if len(info.shape) == 2]
+        assert {want.info(name).type_name for name in matrices} >= {qtype}
+        for name in matrices:
+            assert got.raw(name)[0] == want.raw(name)[0], name
+            assert got.raw(name)[2].tobytes() == want.raw(name)[2].tobytes(), name
+    ids = prompt_ids()
+    torch.testing.assert_close(logits(sou_model(report.path), ids), logits(sou_model(same_type), ids),
+                               atol=1e-4, rtol=1e-4)
+
+
+def transformers_logits(gguf, ids: list[int], **settings) -> torch.Tensor:
+    """Logits (T, vocab) of transformers' own GGUF loader on the file."""
+    model = transformers.AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name,
+                                                              **settings).eval()
+    with torch.no_grad():
+        return model(torch.tensor([ids])).logits[0]
+
+
+# transformers' GGUF loader takes some sizes from its own defaults, not the file: tiny models
+# of those sizes (Qwen3's head width, GPT-2's positions).
+@pytest.mark.parametrize(("family", "overrides"), [
+    ("qwen3", {"head_dim": 128}),
+    ("gpt2", {"block_size": 1024}),
+])
+def test_transformers_reads_the_same_gguf_file_to_the_same_logits(family, overrides, tmp_path):
+    # given a tiny random model's F32 GGUF file
+    _, gguf = random_gguf(family, tmp_path, **overrides)
+
+    # when both transformers' GGUF loader and ours load it
+    ours = load_gguf(gguf).model
+
+    # then both score every position alike
+    ids = prompt_ids()
+    torch.testing.assert_close(logits(ours, ids), transformers_logits(gguf, ids), atol=1e-4, rtol=1e-4)
+
+
+def test_a_hub_phi3_file_with_fused_qkv_imports_to_the_same_logits(tmp_path):
+    # given a Phi-3 GGUF file holding q, k and v in one attn_qkv tensor per block, as
+    # llama.cpp's converter writes Hugging Face's Phi-3 checkpoints
+    model, gguf = random_gguf("phi3", tmp_path)
+    fused = rewrite_gguf(gguf, tmp_path / "fused.gguf", joined={
+        f"blk.{layer}.attn_qkv.weight": [f"blk.{layer}.attn_{part}.weight" for part in "qkv"]
+        for layer in range(2)})
+
+    # when it is imported
+    report = import_gguf(fused, tmp_path / "back.sou", "F32")
+
+    # then the model scores as the original, and as transformers' loader reads the file (its
+    # Phi-3 default padding id lies outside the tiny vocabulary, so it is given one inside)
+    assert "blk.0.attn_qkv.weight" in {t.name for t in GGUFReader(fused).tensors}
+    ids = prompt_ids()
+    ours = logits(sou_model(report.path), ids)
+    torch.testing.assert_close(ours, logits(model, ids), atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(ours, transformers_logits(fused, ids, pad_token_id=0),
+                               atol=1e-4, rtol=1e-4)
+
+
+def test_a_gpt2_file_with_its_embedding_copied_as_output_head_imports_and_a_different_head_is_refused(
+        tmp_path):
+    # given GPT-2 files carrying an output head: a copy of the embedding (as llama.cpp's
+    # converter writes GPT-2), and one that differs from it
+    model, gguf = random_gguf("gpt2", tmp_path)
+    embedding = np.array(next(t for t in GGUFReader(gguf).tensors if t.name == "token_embd.weight").data)
+    copied = rewrite_gguf(gguf, tmp_path / "copied.gguf", extra={"output.weight": embedding})
+    other = rewrite_gguf(gguf, tmp_path / "other.gguf", extra={"output.weight": embedding * 2})
+
+    # when both are imported
+    report = import_gguf(copied, tmp_path / "copied.sou", "F32")
+    with pytest.raises(ConversionError, match="'output.weight' differs from 'token_embd.weight'"):
+        import_gguf(other, tmp_path / "other.sou", "F32")
+
+    # then the copy gives the original model, and the other is refused without a file
+    ids = prompt_ids()
+    torch.testing.assert_close(logits(sou_model(report.path), ids), logits(model, ids),
+                               atol=1e-4, rtol=1e-4)
+    assert not list(tmp_path.glob("*other.sou*"))
+
+
+@pytest.mark.parametrize(("family", "change", "named"), [
+    ("qwen3", {"drop": "qwen3.feed_forward_length"},
+     "metadata field 'qwen3.feed_forward_length' is missing"),
+    ("qwen3", {"fields": {"qwen3.block_count": 1000}},
+     "'qwen3.block_count' is 1000, the file has tensors for 2 blocks"),
+    ("phi3", {"cut": "blk.1.ffn_up.weight"},
+     "tensor 'blk.1.ffn_up.weight' has shape (191, 64), expected (192, 64)"),
+    ("mixtral", {"fields": {"llama.expert_count": 1000}}, "'llama.expert_count' is 1000"),
+    ("mixtral", {"cut": "blk.0.ffn_down_exps.weight"},
+     "tensor 'blk.0.ffn_down_exps.weight' has shape (3, 64, 96), expected (4, 64, 96)"),
+    ("gemma2", {"fields": {"gemma2.attention.sliding_window_pattern": [True, False, True]}},
+     "'gemma2.attention.sliding_window_pattern' is [True, False, True], expected 2 true/false"),
+    ("gemma3", {"drop": "gemma3.embedding_length"},
+     "metadata field 'gemma3.embedding_length' is missing"),
+    ("gemma3", {"cut": "blk.0.attn_q_norm.weight"},
+     "tensor 'blk.0.attn_q_norm.weight' has shape (31,), expected (32,)"),
+    ("gpt2", {"cut": "position_embd.weight"},
+     "tensor 'position_embd.weight' has shape (63, 64), expected (64, 64)"),
+    ("gptneox", {"fields": {"gptneox.rope.dimension_count": 99}},
+     "'gptneox.rope.dimension_count' is 99, expected an even width of at most the head size 16"),
+])
+def test_a_hostile_gguf_file_is_refused_naming_the_field_or_tensor_with_nothing_written(
+        family, change, named, tmp_path):
+    # given a tiny model's GGUF file with a field missing or odd, or a tensor one row short
+    _, gguf = random_gguf(family, tmp_path)
+    odd = rewrite_gguf(gguf, tmp_path / "odd.gguf", **change)
+    out = tmp_path / "out"
+    out.mkdir()
+
+    # when it is imported, then the error names what is wrong and no file is left behind
+    with pytest.raises(ConversionError, match=re.escape(named)):
+        import_gguf(odd, out / "m.sou", "F32")
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("arch", ["falcon", "qwen2moe"])
+def test_an_architecture_without_a_layout_here_is_not_supported_by_name(arch, tmp_path):
+    # given a GGUF file naming an architecture we have no modules for
+    _, gguf = random_gguf("llama", tmp_path)
+    odd = rewrite_gguf(gguf, tmp_path / "odd.gguf", fields={"general.architecture": arch})
+
+    # when it is imported, then it is refused by name
+    with pytest.raises(ConversionError, match=f"not supported: {arch}"):
+        import_gguf(odd, tmp_path / "m.sou", "F32")
+    assert not list(tmp_path.glob("m.sou*")) and not list(tmp_path.glob(".m.sou*"))
