@@ -59,6 +59,7 @@ QUEUES = {
     "registry.model_version_import_task": "train",
     "registry.model_version_pull_task": "train",
     "sweeps.sweep_schedule_task": "default",
+    "teams.team_files_move_task": "default",
     "training.training_dispatch_task": "default",
     "training.training_run_execute_task": "train",
     "training.training_run_node_task": "train",

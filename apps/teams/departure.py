@@ -3,7 +3,8 @@ they created in a team-owned root (the root itself, versions, runs, documents...
 successor in that team as its `owner`, and what they added to another user's private root
 (through a write share) goes to that root's owner. The bytes keep counting against the same
 account (the team's, or the root's owner's), and the files move to the new owner's folders
-once the delete commits. Their own private work goes with them."""
+once the delete commits (on S3 by a task, retried while the bucket fails it). Their own
+private work goes with them."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from django.apps import apps as global_apps
 from django.db import models, transaction
 from django.db.models import Q
 
+from apps.core import storage as core_storage
 from apps.core.access import ROOTS, root_model
-from apps.core.storage import move_stored
 from apps.quotas.stored import stored_paths
 
 from .models import Membership, Role
@@ -75,8 +76,24 @@ def _training_paths_moved(moves: list[tuple[Path, Path]]) -> None:
 
 
 def _move(moves: list[tuple[Path, Path]]) -> None:
+    """On the local backend each move is one rename, done now. On S3 it is a copy and a
+    delete per object, which the bucket may fail part-way: a task does it, retried."""
+    if not moves:
+        return
+    if core_storage.is_local():
+        team_files_move(moves=[[core_storage.key_of(old), core_storage.key_of(new)] for old, new in moves])
+        return
+    from .tasks import team_files_move_task
+
+    team_files_move_task.delay([[core_storage.key_of(old), core_storage.key_of(new)] for old, new in moves])
+
+
+def team_files_move(*, moves: list[list[str]]) -> None:
+    """Moves each stored folder or file from its old key to its new one. Idempotent: what
+    already moved is not under the old key any more, and an object copied but not yet
+    deleted is copied again (the same bytes) and then deleted."""
     for old, new in moves:
-        move_stored(old, new)
+        core_storage.move_stored(core_storage.local_path(old), core_storage.local_path(new))
 
 
 @transaction.atomic

@@ -56,6 +56,7 @@ CELERY_TASK_ROUTES = {
             "pipelines.recipe_run_execute_task",
             "rag.document_embed_task",
             "sweeps.sweep_schedule_task",
+            "teams.team_files_move_task",
             "training.training_dispatch_task",
         ],
     }.items()
