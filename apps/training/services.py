@@ -49,11 +49,11 @@ from apps.experiments.services import (
 from apps.monitoring.metrics_training import TrainingMetrics
 from apps.quotas.accounts import account_of
 from apps.quotas.errors import QuotaExceeded
-from apps.quotas.storage import storage_check_room, storage_counting
+from apps.quotas.storage import storage_charge, storage_check_room, storage_counting
 from apps.registry import storage as registry_storage
 from apps.registry.models import ModelVersion
 
-from . import feature_scores, fine_tune, launch
+from . import checkpoint_store, feature_scores, fine_tune, launch
 from .compute import (
     ComputeMeter,
     charged_accounts,
@@ -611,7 +611,7 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
         # A first execution starts clean: nothing left at this path may be resumed from.
         remove_tree(out_dir)
     else:
-        _run_dir_fetch(out_dir)
+        _run_dir_fetch(training_run, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     config = _engine_config(training_run, out_dir)
     with transaction.atomic():
@@ -631,15 +631,22 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
         with storage_counting(account_of(training_run), out_dir), reporter.metrics.running():
             try:
                 if processes == 1:
-                    result = train(config, Callbacks(
-                        on_metrics=reporter.on_metrics, on_log=reporter.on_log, should_stop=reporter.should_stop
-                    ))
+                    uploader = checkpoint_store.uploader(out_dir)
+                    try:
+                        result = train(config, Callbacks(
+                            on_metrics=reporter.on_metrics, on_log=reporter.on_log, should_stop=reporter.should_stop,
+                            on_checkpoint=uploader.saved if uploader else None,
+                        ))
+                    finally:
+                        if uploader is not None:
+                            uploader.close()
                 else:
                     result, quota_error = _execute_processes(training_run, config, out_dir, execution_id)
             finally:
                 # On S3: the folder goes to the bucket, where registering and a resume on
-                # another worker find it.
+                # another worker find it; the checkpoints stored as they were saved are in it.
                 core_storage.publish_tree(out_dir)
+                checkpoint_store.retire(out_dir)
         quota_error = quota_error or reporter.quota_error
     except Exception as exc:
         logger.exception("training run %s failed", training_run_id)
@@ -664,10 +671,12 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
     return _finish(training_run, status)
 
 
-def _run_dir_fetch(out_dir: Path) -> None:
-    """A continued execution on S3 takes what the latest earlier execution stored; with
-    nothing stored it starts from the beginning. A copy this worker kept from an earlier
-    execution is dropped first: another worker may have trained and stored past it since."""
+def _run_dir_fetch(training_run: TrainingRun, out_dir: Path) -> None:
+    """A continued execution on S3 takes what the latest earlier execution stored: its run
+    folder, and the checkpoints an execution lost before it stored the folder had stored as
+    it saved them (apps.training.checkpoint_store); with nothing stored it starts from the
+    beginning. A copy this worker kept from an earlier execution is dropped first: another
+    worker may have trained and stored past it since."""
     if core_storage.is_local():
         return
     remove_tree(out_dir)
@@ -677,6 +686,10 @@ def _run_dir_fetch(out_dir: Path) -> None:
         if core_storage.stored_exists(out_dir / core_storage.MANIFEST):
             raise  # stored, but it could not be fetched whole: the run fails saying why
         logger.info("training run folder %s: %s", out_dir.name, exc)
+    if checkpoint_store.fetch_into(out_dir):
+        # The lost execution stored these without counting them; this execution's end
+        # replaces them, which gives back what they take.
+        storage_charge(account_of(training_run), checkpoint_store.stored_bytes(out_dir), force=True)
 
 
 def _engine_config(training_run: TrainingRun, out_dir: Path):
@@ -781,9 +794,12 @@ def training_run_rank_execute(*, training_run_id: int, step_hook=None) -> None:
             step_hook()
         return reporter.should_stop() if reporter else False
 
-    callbacks = Callbacks(should_stop=should_stop)
+    callbacks, uploader = Callbacks(should_stop=should_stop), None
     if reporter is not None:
-        callbacks = Callbacks(on_metrics=reporter.on_metrics, on_log=reporter.on_log, should_stop=should_stop)
+        # Rank 0 renames each checkpoint into place, every process's shards of it written.
+        uploader = checkpoint_store.uploader(out_dir)
+        callbacks = Callbacks(on_metrics=reporter.on_metrics, on_log=reporter.on_log, should_stop=should_stop,
+                              on_checkpoint=uploader.saved if uploader else None)
         if int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")) > 0:
             reporter.on_log("a training process stopped; every process starts again from the last checkpoint")
     try:
@@ -793,6 +809,8 @@ def training_run_rank_execute(*, training_run_id: int, step_hook=None) -> None:
                   timeout=launch.OUTCOME_TTL_S)
         raise
     finally:
+        if uploader is not None:
+            uploader.close()
         if reporter is not None:
             reporter.compute_record()
     if reporter is not None:

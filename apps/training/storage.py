@@ -1,7 +1,9 @@
 """Where a training run's files live: MEDIA_ROOT/training/<owner>/<training run>/, its
 checkpoints, logs and the fine-tune's pinned base, built only from ids and checked to stay
 under the owner's root (apps.core.storage's one rule). On S3 this folder is the worker's
-working copy; the execution stores it in the bucket under the same key when it ends."""
+working copy: each checkpoint is stored in the bucket as it is saved
+(apps.training.checkpoint_store), and the whole folder under the same key when the execution
+ends."""
 
 from __future__ import annotations
 

@@ -59,6 +59,10 @@ class Callbacks:
     on_log: Callable[[str], None] | None = None
     # Polled before every step; True saves `last` and ends the run.
     should_stop: Callable[[], bool] | None = None
+    # (name, directory, step) once a checkpoint directory ("last" or "best") is complete in
+    # place, on the process that wrote it (every process's shards of dcp/ included); the
+    # directory stays as it is until the next save of that name.
+    on_checkpoint: Callable[[str, Path, int], None] | None = None
 
 
 @dataclass
@@ -463,6 +467,8 @@ class _Run:
                 training_state=training_state,
                 sharded=sharded,
             )
+            if self.callbacks.on_checkpoint:
+                self.callbacks.on_checkpoint(name, self.out_dir / name, self.state.step)
         dist.barrier(env)
 
     def _sync_tokens(self) -> None:

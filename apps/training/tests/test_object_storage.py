@@ -1,6 +1,7 @@
 """Training runs with files in S3 (a real moto server): an execution stores the run's folder
-in the bucket when it ends (keeping no copy), and a later execution on a worker without that
-folder continues from the checkpoint stored there."""
+in the bucket when it ends (keeping no copy, nor the checkpoints it stored as it saved them),
+and a later execution on a worker without that folder continues from the checkpoint stored
+there. (A run killed mid-run: test_object_storage_worker.py.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from apps.core import file_cache
-from apps.training import services
+from apps.training import checkpoint_store, services
 from apps.training.models import TrainingLogLine
 from apps.training.storage import training_run_dir
 
@@ -45,6 +46,9 @@ def test_a_run_resumed_on_another_worker_continues_from_the_stored_checkpoint(
     # and neither worker keeps the run's folder once its execution ended
     for host in ("first", "second"):
         assert not [p for p in (tmp_path / host / "media").rglob("training/**/*") if p.is_file()]
+    # nor does the bucket keep the checkpoints stored while it trained besides its folder's
+    assert not [key for key in s3_storage.keys() if f"/{checkpoint_store.SAVED}/" in key
+                or key.endswith(checkpoint_store.INDEX)]
 
 
 def test_a_worker_resuming_a_run_again_takes_the_bucket_checkpoint_not_its_own_old_copy(

@@ -1,0 +1,142 @@
+"""A training run's checkpoints in the bucket as soon as they are saved (on S3), so an
+execution lost mid-run (its process killed, its host gone) leaves its newest complete
+checkpoint where the next execution, on any worker, finds it.
+
+The engine hands each complete checkpoint directory over (Callbacks.on_checkpoint). Its files
+are hard-linked into a snapshot under the run folder's hidden `.saved/` (the engine replaces
+the directory at its next save; the links keep these bytes, and nothing is copied), which a
+background thread publishes as a folder of its own (its files, then its manifest) and only
+then names in the run's index (INDEX, one object: {"last" | "best": {"folder", "step"}}), so
+a reader of the index never finds half a checkpoint. The folder it replaced is deleted after.
+At most SNAPSHOTS_QUEUED snapshots wait to be stored; past that the engine waits.
+
+When an execution ends, its run folder is published whole (apps.training.services), as new as
+any checkpoint it indexed, and the index goes with `.saved/` (`retire`). An index found when an
+execution starts is therefore newer than the published folder: a lost execution's last stored
+checkpoints, which `fetch_into` puts in place of the folder's.
+
+On the local backend none of this runs: the run folder is where the files are stored."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import re
+import threading
+import uuid
+from pathlib import Path
+
+from apps.core import file_cache
+from apps.core import storage as core_storage
+from apps.core.files import remove_tree
+
+logger = logging.getLogger(__name__)
+
+INDEX = ".checkpoints.json"
+SAVED = ".saved"
+# Snapshots waiting for the thread: enough to keep training while one uploads, few enough
+# that a slow bucket cannot fill the worker's disk with links to replaced checkpoints.
+SNAPSHOTS_QUEUED = 2
+# The checkpoints the engine saves, and the folder names given to their snapshots.
+NAMES = ("last", "best")
+_FOLDER = re.compile(r"(last|best)-[0-9a-f]{32}")
+
+
+class CheckpointUploader:
+    """Stores one execution's checkpoints as the engine saves them (see the module)."""
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = Path(out_dir)
+        self.index = index_read(self.out_dir)
+        self.queue: queue.Queue = queue.Queue(maxsize=SNAPSHOTS_QUEUED)
+        self.thread = threading.Thread(target=self._work, name="checkpoint-store", daemon=True)
+        self.thread.start()
+
+    def saved(self, name: str, directory: Path, step: int) -> None:
+        """The engine's on_checkpoint: snapshots the directory and queues it (waiting while
+        the queue is full)."""
+        snapshot = self.out_dir / SAVED / f"{name}-{uuid.uuid4().hex}"
+        _link_tree(Path(directory), snapshot)
+        self.queue.put((name, snapshot, step))
+
+    def close(self) -> None:
+        """Returns once every checkpoint handed over is stored (or failed to be: the run
+        folder published at the execution's end still holds it)."""
+        self.queue.put(None)
+        self.thread.join()
+
+    def _work(self) -> None:
+        while (item := self.queue.get()) is not None:
+            name, snapshot, step = item
+            try:
+                self._store(name, snapshot, step)
+            except Exception:
+                logger.warning("storing checkpoint %s at step %s failed; the run folder is stored when "
+                               "the execution ends", name, step, exc_info=True)
+            finally:
+                remove_tree(snapshot)
+
+    def _store(self, name: str, snapshot: Path, step: int) -> None:
+        core_storage.publish_tree(snapshot)
+        replaced = self.index.get(name)
+        self.index = {**self.index, name: {"folder": snapshot.name, "step": step}}
+        core_storage.put_bytes(core_storage.key_of(self.out_dir / INDEX), json.dumps(self.index).encode())
+        if replaced is not None and replaced["folder"] != snapshot.name:
+            core_storage.remove_remote(self.out_dir / SAVED / replaced["folder"])
+
+
+def uploader(out_dir: Path) -> CheckpointUploader | None:
+    """An uploader for an execution writing checkpoints under `out_dir`; None on the local
+    backend, where they are stored as they are written."""
+    return None if core_storage.is_local() else CheckpointUploader(out_dir)
+
+
+def index_read(out_dir: Path) -> dict[str, dict]:
+    """The run's indexed checkpoints ({} when none); entries that are not ours are refused."""
+    try:
+        with core_storage.open_blob(core_storage.key_of(Path(out_dir) / INDEX)) as source:
+            index = json.loads(source.read())
+    except FileNotFoundError:
+        return {}
+    for name, entry in index.items():
+        if name not in NAMES or not _FOLDER.fullmatch(str(entry.get("folder"))) \
+                or not entry["folder"].startswith(f"{name}-"):
+            raise core_storage.OwnedKeyError(f"the run's checkpoint index names {name!r} wrongly")
+    return index
+
+
+def fetch_into(out_dir: Path) -> dict[str, dict]:
+    """Puts the indexed checkpoints (each checked against its manifest) in place of the run
+    folder's copies of them; returns the index."""
+    index = index_read(out_dir)
+    for name, entry in index.items():
+        folder = out_dir / SAVED / entry["folder"]
+        file_cache.fetched_tree(folder)
+        remove_tree(out_dir / name)
+        os.replace(folder, out_dir / name)
+    return index
+
+
+def stored_bytes(out_dir: Path) -> int:
+    """What the index and its folders take in the bucket (a lost execution's, charged to no one)."""
+    return core_storage.remote_bytes(out_dir / INDEX) + core_storage.remote_bytes(out_dir / SAVED)
+
+
+def retire(out_dir: Path) -> None:
+    """Drops the index, then every folder under `.saved/` (a lost execution's half-stored ones
+    too), once the run folder is published with checkpoints as new as they (nothing on the
+    local backend)."""
+    core_storage.remove_remote(out_dir / INDEX)
+    core_storage.remove_remote(out_dir / SAVED)
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    for path in sorted(source.rglob("*")):
+        linked = target / path.relative_to(source)
+        if path.is_dir():
+            linked.mkdir(parents=True, exist_ok=True)
+        elif path.is_file():
+            linked.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, linked)
