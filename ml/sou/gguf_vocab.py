@@ -73,8 +73,7 @@ def _prefix(tokenizer: dict, warn: list[str]) -> bool:
 
 def _splits_nothing(pre: list[dict]) -> bool:
     """Gemma's Split on " " runs after spaces became "▁", so it never splits."""
-    return all(step.get("type") == "Split" and (step.get("pattern") or {}).get("String") == " "
-               for step in pre)
+    return all(step.get("type") == "Split" and step.get("pattern") == {"String": " "} for step in pre)
 
 
 def _metaspace_prefix(metaspace: dict, warn: list[str]) -> bool:
@@ -165,8 +164,10 @@ def template_specials(tokenizer: dict) -> tuple[int | None, int | None]:
         return None, None
 
     def special_id(piece) -> int | None:
-        name = piece.get("SpecialToken", {}).get("id") if isinstance(piece, dict) else None
-        ids = (specials.get(name) or {}).get("ids") if isinstance(name, str) else None
+        token = piece.get("SpecialToken") if isinstance(piece, dict) else None
+        name = token.get("id") if isinstance(token, dict) else None
+        entry = specials.get(name) if isinstance(name, str) else None
+        ids = entry.get("ids") if isinstance(entry, dict) else None
         valid = isinstance(ids, list) and len(ids) == 1 and isinstance(ids[0], int)
         return ids[0] if valid and not isinstance(ids[0], bool) and ids[0] >= 0 else None
 
