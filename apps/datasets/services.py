@@ -20,6 +20,7 @@ from apps.core.user_paths import error_text, plain_filename
 from apps.quotas.accounts import account_of
 from apps.quotas.errors import StorageQuotaExceeded
 from apps.quotas.storage import storage_charge
+from apps.quotas.stored import stored_bytes
 from apps.teams.audit import audit_record
 
 from . import storage
@@ -169,10 +170,16 @@ def dataset_version_file(version: DatasetVersion) -> Path:
 
 
 def dataset_version_path(version: DatasetVersion) -> Path:
-    """The file (or extracted folder, for a zip) that training and validation read."""
+    """The file (or extracted folder, for a zip) that training and validation read, on this
+    machine: on S3 a zip's extracted folder is fetched from the bucket, each file checked
+    against the folder's manifest, where validation stored it."""
     if version.format == DatasetVersion.Format.ZIP:
-        return storage.version_dir(version.owner_id, version.pk) / "extracted"
+        return file_cache.fetched_tree(_extracted_dir(version))
     return dataset_version_file(version)
+
+
+def _extracted_dir(version: DatasetVersion) -> Path:
+    return storage.version_dir(version.owner_id, version.pk) / "extracted"
 
 
 def dataset_version_validate(*, version_id: int) -> DatasetVersion:
@@ -183,10 +190,9 @@ def dataset_version_validate(*, version_id: int) -> DatasetVersion:
     version = DatasetVersion.objects.get(pk=version_id)
     if version.status != DatasetVersion.Status.VALIDATING:
         return version
-    directory = storage.version_dir(version.owner_id, version.pk)
     try:
         if version.format == DatasetVersion.Format.ZIP:
-            _extract(version, directory)
+            _extract(version)
         columns = _columns(version)
         report = inspect_dataset(dataset_version_path(version), columns)
         version.report = {
@@ -251,14 +257,25 @@ def _user_file_name(version: DatasetVersion, name: str) -> str:
     return version.filename
 
 
-def _extract(version: DatasetVersion, directory: Path) -> None:
-    target = directory / "extracted"
+def _extract(version: DatasetVersion) -> None:
+    """Extracts the zip and stores what it holds, charged as stored: on S3 in the bucket (with
+    the folder's manifest), where workers on other hosts fetch it. There this machine's
+    extracted copy is dropped: validation then reads what was stored (fetched back), as every
+    other reader does, never files the store left out."""
+    target = _extracted_dir(version)
     storage.remove_tree(target)  # a redelivered task starts the extraction over
-    extract_zip_safely(dataset_version_file(version), target, storage.DATASET_SUFFIXES)
-    expanded = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
+    core_storage.remove_remote(target)
+    try:
+        extract_zip_safely(dataset_version_file(version), target, storage.DATASET_SUFFIXES)
+        core_storage.publish_tree(target)
+    finally:
+        if not core_storage.is_local():
+            storage.remove_tree(target)
+    expanded = stored_bytes(target)
     try:
         storage_charge(account_of(version), expanded)
     except StorageQuotaExceeded as exc:
         storage.remove_tree(target)
+        core_storage.remove_remote(target)
         raise storage.StorageError(f"the archive expands to {expanded} bytes: {exc.detail}") from None
     version.stored_bytes = version.size_bytes + expanded

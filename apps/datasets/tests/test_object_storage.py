@@ -1,6 +1,7 @@
 """Datasets kept in S3 (a real moto server): an upload streams into the bucket, validation
 reads it through the worker's cache, a download is a redirect to a short-lived link that
-serves the bytes, and deleting the version removes the object and gives the quota back."""
+serves the bytes, and deleting the version removes the object and gives the quota back. A
+zip's extracted files are stored too, so a worker on another disk trains on them."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ import urllib.request
 import pytest
 from django.core.exceptions import ValidationError
 
+from apps.core import storage as core_storage
 from apps.datasets import services
 from apps.datasets.models import DatasetVersion
 from apps.quotas.accounts import account_for_user
 from apps.quotas.storage import storage_used
+from apps.training import services as training_services
 
-from .factories import jsonl
+from .factories import jsonl, zip_of
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +77,62 @@ def test_an_upload_cut_short_leaves_nothing_in_the_bucket(owner, s3_storage):
     assert s3_storage.keys() == [] and s3_storage.multipart_uploads() == []
     assert storage_used(account_for_user(owner)) == 0
     assert not DatasetVersion.objects.exists()
+
+
+def _host(settings, tmp_path, name: str) -> None:
+    """This process now stands for a host with an empty disk of its own."""
+    settings.MEDIA_ROOT = tmp_path / name / "media"
+    settings.SLOUGHGPT_WORKER_CACHE_DIR = str(tmp_path / name / "cache")
+
+
+def _on_disk(tmp_path, host: str) -> list[str]:
+    media = tmp_path / host / "media"
+    return [path.relative_to(media).as_posix() for path in media.rglob("*") if path.is_file()]
+
+
+LINES = "To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\n"
+
+
+def test_a_zip_dataset_uploaded_on_the_web_host_trains_on_a_worker_with_its_own_disk(
+        make_user, api_client_for, settings, tmp_path, s3_storage, django_capture_on_commit_callbacks):
+    # given a zip uploaded through the web host and validated by a worker
+    _host(settings, tmp_path, "web")
+    owner = make_user()
+    client = api_client_for(owner)
+    archive = zip_of({"acts/one.txt": (LINES * 20).encode(), "two.txt": (LINES * 20).encode()})
+    uploaded = _upload(client, archive, "hamlet.zip").json()
+    _host(settings, tmp_path, "validator")
+    version = services.dataset_version_validate(version_id=uploaded["id"])
+    assert version.status == DatasetVersion.Status.VALID, version.report
+    # when a run on it is created on the web host and executed by a train worker on another disk
+    _host(settings, tmp_path, "web")
+    run = training_services.training_run_create(user=owner, dataset_version_id=version.pk, config={
+        "model": {"preset": "nanogpt-char", "n_layer": 1, "n_head": 2, "n_embd": 32, "block_size": 16},
+        "train": {"max_iters": 5, "batch_size": 4, "eval_interval": 5, "eval_iters": 1}})
+    _host(settings, tmp_path, "trainer")
+    status = training_services.training_run_execute(training_run_id=run.pk, execution_id="trainer")
+    # then it trained on the zip's files, which the bucket holds beside the zip
+    run.refresh_from_db()
+    assert status == "finished", run.error
+    prefix = f"datasets/{owner.pk}/{version.pk}/"
+    assert {f"{prefix}hamlet.zip", f"{prefix}extracted/acts/one.txt", f"{prefix}extracted/two.txt"} <= set(
+        s3_storage.keys())
+    # and they count against the quota as stored, with nothing on the web host's disk
+    version.refresh_from_db()
+    assert version.stored_bytes == core_storage.remote_bytes(core_storage.local_path(prefix))
+    assert not [name for name in _on_disk(tmp_path, "web") if name.startswith("datasets/")]
+
+
+def test_deleting_a_zip_dataset_removes_its_extracted_files_from_the_bucket_and_the_quota(
+        owner, api_client_for, s3_storage, django_capture_on_commit_callbacks):
+    # given a validated zip
+    client = api_client_for(owner)
+    archive = zip_of({"one.txt": b"first file\n", "two.txt": b"second file\n"})
+    version = services.dataset_version_validate(version_id=_upload(client, archive, "two.zip").json()["id"])
+    assert storage_used(account_for_user(owner)) == version.stored_bytes > len(archive)
+    # when it is deleted
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.delete(f"/api/v1/dataset-versions/{version.pk}/").status_code == 204
+    # then nothing of it stays in the bucket, and every byte it was charged is given back
+    assert s3_storage.keys() == []
+    assert storage_used(account_for_user(owner)) == 0
