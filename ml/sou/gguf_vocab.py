@@ -20,7 +20,8 @@ from gguf import TokenType
 
 SPACE = "\u2581"  # "▁", SentencePiece's visible space
 BYTE_TOKEN = re.compile(r"<0x[0-9A-F]{2}>")
-# Where GGUF has no place for an unreachable token's rank: below every merge.
+# Score of a multi-character token no merge makes: below every merge, so llama.cpp (which
+# joins into any token) joins into it last.
 UNREACHABLE = -1e9
 
 
