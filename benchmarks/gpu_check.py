@@ -14,7 +14,8 @@ Prints one JSON line with three sections:
 - "decode": SmolLM2-135M (the starter GGUF given with --gguf, else random weights of its
   shape: decode speed does not depend on the values) through `Engine`'s continuous-batching
   scheduler, one stream then 8 streams together (benchmarks/infer_concurrency.py's timing),
-  and their ratio. Goal: ratio >= 3.
+  and their ratio, with eager decode steps and (where compiling is on) under "compiled" with
+  torch.compile'd ones. Goal: ratio >= 3.
 
     python benchmarks/gpu_check.py                         # a CUDA host: about 5 minutes
     python benchmarks/gpu_check.py --gguf SmolLM2-135M-Instruct.Q4_1.gguf
@@ -235,8 +236,20 @@ def fsdp_section(device: torch.device, size: dict) -> dict:
     }
 
 
-def decode_section(device: torch.device, size: dict, gguf: Path | None, work: Path) -> dict:
-    """One stream, then 8 together, through the engine's scheduler."""
+def decode_rates(engine: Engine, tokens: int) -> dict:
+    """Aggregate tok/s of one stream, then of 8 together, after a warm-up of both."""
+    throughput(engine, 1, 8)  # warm-up: caches, kernels, the allocator (and compiles)
+    throughput(engine, 8, 8)
+    one = throughput(engine, 1, tokens)
+    eight = throughput(engine, 8, tokens)
+    return {"streams_1_tok_per_s": round(one, 1), "streams_8_tok_per_s": round(eight, 1),
+            "ratio": round(eight / one, 2)}
+
+
+def decode_section(device: torch.device, size: dict, gguf: Path | None, compiled: bool,
+                   work: Path) -> dict:
+    """One stream, then 8 together, through the engine's scheduler: eager decode steps, and
+    with `compiled` also through torch.compile."""
     start = time.perf_counter()
     # Half precision on accelerators; on CPU float32, which the native decode kernels take.
     stored = "F16" if device.type == "cuda" else "F32"
@@ -247,20 +260,17 @@ def decode_section(device: torch.device, size: dict, gguf: Path | None, work: Pa
     else:
         path = random_sou(work, size["decode_preset"], stored)
         label = f"{size['decode_preset']} {stored} (random weights)"
-    engine = Engine.load(path, device, max_batch=8, max_seq_len=512)
     tokens = size["decode_tokens"]
-    throughput(engine, 1, 8)  # warm-up: caches, kernels, the allocator
-    one = throughput(engine, 1, tokens)
-    eight = throughput(engine, 8, tokens)
-    return {
-        "model": label,
-        "dtype": str(engine.dtype).removeprefix("torch."),
-        "tokens_per_stream": tokens,
-        "streams_1_tok_per_s": round(one, 1),
-        "streams_8_tok_per_s": round(eight, 1),
-        "ratio": round(eight / one, 2),
-        "seconds": round(time.perf_counter() - start, 1),
-    }
+    engine = Engine.load(path, device, max_batch=8, max_seq_len=512)
+    report = {"model": label, "dtype": str(engine.dtype).removeprefix("torch."),
+              "tokens_per_stream": tokens, **decode_rates(engine, tokens)}
+    del engine
+    report["compiled"] = None
+    if compiled:
+        engine = Engine.load(path, device, max_batch=8, max_seq_len=512, compile_decode=True)
+        report["compiled"] = decode_rates(engine, tokens)
+    report["seconds"] = round(time.perf_counter() - start, 1)
+    return report
 
 
 def main() -> None:
@@ -268,7 +278,8 @@ def main() -> None:
     parser.add_argument("--device", default="cuda", help="cuda (default), cuda:N or cpu")
     parser.add_argument("--smoke", action="store_true", help="tiny shapes and few steps")
     parser.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None,
-                        help="torch.compile the trained model (default: on CUDA only)")
+                        help="torch.compile the trained model, and time compiled decode steps "
+                             "beside eager ones (default: on CUDA only)")
     parser.add_argument("--peak-tflops", type=float, default=None,
                         help="the device's dense bf16 peak, for a device the table lacks")
     parser.add_argument("--gguf", type=Path, default=None,
@@ -297,7 +308,9 @@ def main() -> None:
             "smoke": args.smoke,
             "train": train_section(device, size, compile_model, peak, work / "train"),
             "fsdp": fsdp_section(device, size),
-            "decode": decode_section(device, size, args.gguf, work / "decode"),
+            # On CPU the native kernels take decode steps, so there is nothing to compile.
+            "decode": decode_section(device, size, args.gguf,
+                                     compile_model and device.type == "cuda", work / "decode"),
             "goals": {"mfu": GOAL_MFU, "decode_ratio": GOAL_DECODE_RATIO},
         }
     report["seconds"] = round(time.perf_counter() - start, 1)

@@ -83,7 +83,8 @@ class Engine:
     """Use `Engine.load(path)`; `stream` and `complete` are safe to call from many threads."""
 
     def __init__(self, sou: SouFile, *, device: torch.device, dtype: torch.dtype, max_batch: int,
-                 max_seq_len: int | None, steering_layers: list[int] | None):
+                 max_seq_len: int | None, steering_layers: list[int] | None,
+                 compile_decode: bool = False):
         if sou.tokenizer_json is None:
             raise ValueError(f"{sou.path}: the file has no tokenizer, so text cannot be encoded")
         self.path = sou.path
@@ -111,20 +112,23 @@ class Engine:
                   if device.type == "cpu" and dtype == torch.float32 else None)
         self.scheduler = BatchScheduler(self.model, self.tokenizer, max_batch=max_batch,
                                         max_seq_len=self.context_length, device=device,
-                                        dtype=dtype, steering=self.steering, native=native)
+                                        dtype=dtype, steering=self.steering, native=native,
+                                        compile_decode=compile_decode and native is None)
         _return_freed_memory()
 
     @classmethod
     def load(cls, path: str | os.PathLike, device: str | torch.device | None = None,
              max_batch: int = 8, max_seq_len: int | None = None, *,
-             dtype: torch.dtype | None = None, steering_layers: list[int] | None = None
-             ) -> Engine:
+             dtype: torch.dtype | None = None, steering_layers: list[int] | None = None,
+             compile_decode: bool = False) -> Engine:
         """Open `path` on `device` (CUDA when available), decoding up to `max_batch` requests
-        together with contexts of up to `max_seq_len` tokens (default: the model's)."""
+        together with contexts of up to `max_seq_len` tokens (default: the model's).
+        `compile_decode` runs PyTorch decode steps through torch.compile (for GPUs; the CPU's
+        native decode kernels ignore it)."""
         device = resolve_device(device)
         return cls(read_sou(Path(path)), device=device, dtype=dtype or default_dtype(device),
                    max_batch=max_batch, max_seq_len=max_seq_len,
-                   steering_layers=steering_layers)
+                   steering_layers=steering_layers, compile_decode=compile_decode)
 
     # -- prompts ---------------------------------------------------------------------------
     def _token_text(self, token_id: int | None) -> str:
