@@ -21,7 +21,9 @@ Prints one JSON line with three sections:
     python benchmarks/gpu_check.py --gguf SmolLM2-135M-Instruct.Q4_1.gguf
     python benchmarks/gpu_check.py --device cpu --smoke    # every section tiny, for CI
 
-Asked for CUDA where there is none, it says so and exits with status 2.
+Asked for CUDA where there is none, it says so and exits with status 2. A section that fails
+is reported as {"error": ...} and the others still run (exit status 1); each section's result
+also goes to stderr as it finishes, so a run cut off by a time limit keeps what it measured.
 """
 
 from __future__ import annotations
@@ -284,6 +286,8 @@ def main() -> None:
                         help="the device's dense bf16 peak, for a device the table lacks")
     parser.add_argument("--gguf", type=Path, default=None,
                         help="SmolLM2-135M-Instruct GGUF to decode (default: random weights)")
+    parser.add_argument("--only", nargs="+", choices=("train", "fsdp", "decode"),
+                        help="run these sections only (default: all)")
     args = parser.parse_args()
     device = torch.device(args.device)
     if device.type == "cuda" and not torch.cuda.is_available():
@@ -295,27 +299,38 @@ def main() -> None:
     size = sizes(args.smoke)
     compile_model = device.type == "cuda" if args.compile is None else args.compile
     peak = peak_tflops(device, args.peak_tflops)
+    sections = {
+        "train": lambda work: train_section(device, size, compile_model, peak, work),
+        "fsdp": lambda work: fsdp_section(device, size),
+        # On CPU the native kernels take decode steps, so there is nothing to compile.
+        "decode": lambda work: decode_section(device, size, args.gguf,
+                                              compile_model and device.type == "cuda", work),
+    }
+    report = {
+        "device": str(device),
+        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+        "torch": torch.__version__,
+        "smoke": args.smoke,
+    }
     start = time.perf_counter()
+    failed = False
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        for name in ("train", "fsdp", "decode"):
-            (work / name).mkdir()
-        report = {
-            "device": str(device),
-            "device_name": (torch.cuda.get_device_name(device) if device.type == "cuda"
-                            else "cpu"),
-            "torch": torch.__version__,
-            "smoke": args.smoke,
-            "train": train_section(device, size, compile_model, peak, work / "train"),
-            "fsdp": fsdp_section(device, size),
-            # On CPU the native kernels take decode steps, so there is nothing to compile.
-            "decode": decode_section(device, size, args.gguf,
-                                     compile_model and device.type == "cuda", work / "decode"),
-            "goals": {"mfu": GOAL_MFU, "decode_ratio": GOAL_DECODE_RATIO},
-        }
+        for name, run in sections.items():
+            if args.only and name not in args.only:
+                continue
+            (Path(tmp) / name).mkdir()
+            try:
+                report[name] = run(Path(tmp) / name)
+            except Exception as exc:  # noqa: BLE001 - the other sections still get measured
+                report[name] = {"error": f"{type(exc).__name__}: {exc}"}
+                failed = True
+            # A run cut off by its time limit still leaves the sections it finished.
+            print(f"gpu_check: {name} {json.dumps(report[name])}", file=sys.stderr, flush=True)
+    report["goals"] = {"mfu": GOAL_MFU, "decode_ratio": GOAL_DECODE_RATIO}
     report["seconds"] = round(time.perf_counter() - start, 1)
     print(json.dumps(report))
-
+    if failed:
+        raise SystemExit(1)
 
 if __name__ == "__main__":
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
