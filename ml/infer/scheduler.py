@@ -14,9 +14,9 @@ while there is work and exits after idling for IDLE_LINGER_S. Tests drive `add` 
 directly.
 
 With `compile_decode` the PyTorch decode step runs through `torch.compile` (dynamic shapes:
-one graph serves every batch size; each cache length compiles once): on a GPU it fuses the
-~20 small kernels per layer that bound an eager decode step. Prompts stay eager, their lengths
-vary too much to be worth compiling.
+one graph serves every batch size; each cache length compiles once). It is meant for GPUs,
+where an eager step launches many small kernels per layer and compiling fuses them
+(benchmarks/gpu_check.py times both). Prompts stay eager: their lengths vary too much.
 """
 
 from __future__ import annotations
