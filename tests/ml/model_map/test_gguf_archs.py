@@ -1,9 +1,11 @@
 """GGUF files of every architecture our models run, as llama.cpp lays them out (written by our
 export): imported to `.sou`, they compute the original model's logits with its tokenizer,
 keep their quantized blocks, agree with transformers' own GGUF loader, and a file with a
-missing or odd field or a tensor of the wrong shape is refused by name with nothing written."""
+missing or odd field or a tensor of the wrong shape is refused by name with nothing written.
+Stacked and joined tensors are read a part at a time."""
 
 import re
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -208,3 +210,25 @@ def test_an_architecture_without_a_layout_here_is_not_supported_by_name(arch, tm
     with pytest.raises(ConversionError, match=f"not supported: {arch}"):
         import_gguf(odd, tmp_path / "m.sou", "F32")
     assert not list(tmp_path.glob("m.sou*")) and not list(tmp_path.glob(".m.sou*"))
+
+
+def test_a_mixtral_import_holds_one_expert_at_a_time_not_a_layers_stacked_experts(tmp_path):
+    # given a Q8_0 Mixtral GGUF file whose 16 experts per layer are stacked in one tensor per
+    # kind, and the importer's libraries loaded by an import of a small file
+    _, small = random_gguf("mixtral", tmp_path)
+    import_gguf(small, tmp_path / "small.sou", "F32")
+    _, source = random_sou("mixtral", tmp_path / "big.sou", n_embd=256, intermediate_size=512,
+                           n_experts=16)
+    gguf = export_gguf(source, tmp_path / "big.gguf", "Q8_0").path
+    stacked = next(t for t in GGUFReader(gguf).tensors if t.name == "blk.0.ffn_up_exps.weight")
+
+    # when it is imported as F32 with the process's allocations traced
+    tracemalloc.start()
+    try:
+        import_gguf(gguf, tmp_path / "big-back.sou", "F32")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    # then it never held as much as one stacked tensor in F32 (each expert's rows are read alone)
+    assert peak < 4 * int(stacked.n_elements) / 2
