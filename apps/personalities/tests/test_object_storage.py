@@ -48,23 +48,30 @@ def test_a_learned_personality_made_on_the_web_host_is_kept_in_the_bucket_and_lo
     texts = [CHEERFUL[21], GLOOMY[0]]
     served = client.post(f"/api/v1/personalities/{created['id']}/score/", {"texts": texts}, format="json").json()
     download = client.get(f"/api/v1/personality-versions/{version_id}/download/")
-    # when a worker on another disk loads it
+    copied = client.post(f"/api/v1/personalities/{created['id']}/copy/", {"name": "Fan 2"}, format="json").json()
+    copy_id = copied["current_version"]["id"]
+    # when a worker on another disk loads it and its copy
     _host(settings, tmp_path, "worker")
-    scores = loader.personality_version_load(PersonalityVersion.objects.get(pk=version_id)).score(texts)
-    # then its files are keys in the bucket, on neither host's disk, counted by the quota
-    prefix = f"personalities/{owner.pk}/{version_id}/"
-    assert {f"{prefix}learned.safetensors", f"{prefix}train.jsonl"} <= set(s3_storage.keys())
+    scores = [loader.personality_version_load(PersonalityVersion.objects.get(pk=pk)).score(texts)
+              for pk in (version_id, copy_id)]
+    # then their files are keys in the bucket, on neither host's disk, counted by the quota
+    prefix, copy_prefix = (f"personalities/{owner.pk}/{pk}/" for pk in (version_id, copy_id))
+    for stored in (prefix, copy_prefix):
+        assert {f"{stored}learned.safetensors", f"{stored}train.jsonl"} <= set(s3_storage.keys())
     assert _stored_on_disk(tmp_path, "web") == [] and _stored_on_disk(tmp_path, "worker") == []
-    assert storage_used(account_for_user(owner)) == core_storage.remote_bytes(core_storage.local_path(prefix))
+    assert storage_used(account_for_user(owner)) == sum(
+        core_storage.remote_bytes(core_storage.local_path(stored)) for stored in (prefix, copy_prefix))
     # and the worker scores as the web host does, whose download carries the arrays
-    assert scores == pytest.approx([t["alignment"] for t in served["texts"]], abs=1e-6)
+    for scored in scores:
+        assert scored == pytest.approx([t["alignment"] for t in served["texts"]], abs=1e-6)
     assert sorted(zipfile.ZipFile(io.BytesIO(download.content)).namelist()) == [
         "learned.safetensors", "personality.json"]
     # when it is deleted
     with django_capture_on_commit_callbacks(execute=True):
         assert client.delete(f"/api/v1/personalities/{created['id']}/").status_code == 204
-    # then its objects are gone and its bytes given back
+    # then its objects are gone and its bytes given back; the copy's stay
     assert not [key for key in s3_storage.keys() if key.startswith(prefix)]
+    assert storage_used(account_for_user(owner)) == core_storage.remote_bytes(core_storage.local_path(copy_prefix)) > 0
 
 
 def test_a_neural_personality_trained_on_a_worker_is_read_from_the_bucket_by_the_web_host(
