@@ -67,7 +67,7 @@ class Metadata:
         field = self.fields.get(f"{self.arch}.{key}")
         return default if field is None else field.contents()
 
-    def _odd(self, key: str, value, expected: str) -> ModelMapError:
+    def odd(self, key: str, value, expected: str) -> ModelMapError:
         return ModelMapError(f"{self.path}: metadata field '{self.arch}.{key}' is {value!r}, "
                              f"expected {expected}")
 
@@ -79,7 +79,7 @@ class Metadata:
                 raise ModelMapError(f"{self.path}: metadata field '{self.arch}.{key}' is missing")
             return default
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise self._odd(key, value, "a positive integer")
+            raise self.odd(key, value, "a positive integer")
         return value
 
     def number(self, key: str, default: float | None = None) -> float | None:
@@ -89,13 +89,13 @@ class Metadata:
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise self._odd(key, value, "a number")
+            raise self.odd(key, value, "a number")
         return float(str(np.float32(value)))
 
     def flag(self, key: str, default: bool) -> bool:
         value = self.raw(key, default)
         if not isinstance(value, bool):
-            raise self._odd(key, value, "true or false")
+            raise self.odd(key, value, "true or false")
         return value
 
 
@@ -202,20 +202,20 @@ def _gemma_layer_types(meta: Metadata, n_layer: int) -> list[str]:
     pattern = meta.raw("attention.sliding_window_pattern", GEMMA_WINDOW_CYCLE[meta.arch])
     if isinstance(pattern, list):
         if len(pattern) != n_layer or not all(isinstance(flag, bool) for flag in pattern):
-            raise meta._odd("attention.sliding_window_pattern", pattern,
+            raise meta.odd("attention.sliding_window_pattern", pattern,
                             f"{n_layer} true/false flags, one per layer")
         sliding = pattern
     elif isinstance(pattern, int) and not isinstance(pattern, bool) and pattern >= 1:
         sliding = [layer % pattern < pattern - 1 for layer in range(n_layer)]
     else:
-        raise meta._odd("attention.sliding_window_pattern", pattern, "flags or a cycle length")
+        raise meta.odd("attention.sliding_window_pattern", pattern, "flags or a cycle length")
     return ["sliding_attention" if flag else "full_attention" for flag in sliding]
 
 
 def _gpt2(meta: Metadata, shapes: dict[str, tuple[int, ...]]) -> GPT2Config:
     n_embd = meta.count("embedding_length")
     if meta.count("feed_forward_length", 4 * n_embd) != 4 * n_embd:
-        raise meta._odd("feed_forward_length", meta.raw("feed_forward_length"),
+        raise meta.odd("feed_forward_length", meta.raw("feed_forward_length"),
                         f"4 x embedding_length ({4 * n_embd}) as in GPT-2")
     return GPT2Config(vocab_size=_vocab_size(meta, shapes), block_size=meta.count("context_length"),
                       n_layer=_block_count(meta, shapes), n_head=meta.count("attention.head_count"),
@@ -228,7 +228,7 @@ def _gptneox(meta: Metadata, shapes: dict[str, tuple[int, ...]]) -> GPTNeoXConfi
     head_dim = n_embd // n_head or 1
     rope_dim = meta.count("rope.dimension_count", head_dim)
     if rope_dim > head_dim or rope_dim % 2:
-        raise meta._odd("rope.dimension_count", rope_dim,
+        raise meta.odd("rope.dimension_count", rope_dim,
                         f"an even width of at most the head size {head_dim}")
     config = GPTNeoXConfig(
         vocab_size=_vocab_size(meta, shapes), block_size=meta.count("context_length"),
@@ -240,7 +240,7 @@ def _gptneox(meta: Metadata, shapes: dict[str, tuple[int, ...]]) -> GPTNeoXConfi
         attention_bias="blk.0.attn_qkv.bias" in shapes,
         tie_word_embeddings="output.weight" not in shapes)
     if config.rotary_dim != rope_dim:  # a width rotary_pct cannot express exactly
-        raise meta._odd("rope.dimension_count", rope_dim, f"a share of the head size {head_dim}")
+        raise meta.odd("rope.dimension_count", rope_dim, f"a share of the head size {head_dim}")
     return config
 
 
@@ -265,9 +265,9 @@ def config_from_gguf(fields: dict[str, ReaderField], shapes: dict[str, tuple[int
             f"{path}: tensor 'rope_freqs.weight' (per-frequency rope factors) is not supported")
     try:
         return arch, CONFIGS[arch](Metadata(fields, arch, path), shapes)
+    except ModelMapError:
+        raise
     except (ValueError, TypeError) as exc:  # the config's own checks (head counts, ...)
-        if isinstance(exc, ModelMapError):
-            raise
         raise ModelMapError(f"{path}: the metadata describe no valid {arch} model: {exc}") from None
 
 
@@ -331,10 +331,14 @@ def _reorder(config: ModelConfig, arch: str, gguf_name: str) -> Reorder | None:
 def _joined(config: ModelConfig, ours: str, shape: tuple[int, ...], present: set[str]
             ) -> tuple[Source, tuple[int, ...]] | None:
     """(Source, the joined tensor's shape) for a tensor llama.cpp keeps inside a larger one:
-    Phi-3's gate/up halves of ffn_up and q/k/v of attn_qkv, Mixtral's experts of ffn_*_exps."""
+    Phi-3's gate/up halves of ffn_up and q/k/v of attn_qkv, Mixtral's experts of ffn_*_exps
+    (or of their own `ffn_*.<expert>` tensors, as older files have them)."""
     parts = ours.split(".")
     if config.arch == "mixtral" and len(parts) == 8 and parts[3:5] == ["mlp", "experts"]:
         layer, expert, kind = parts[2], int(parts[5]), parts[6].removesuffix("_proj")
+        single = f"blk.{layer}.ffn_{kind}.{expert}.weight"  # older files: a tensor per expert
+        if single in present:
+            return Source(single), shape
         rows = shape[0]
         return (Source(f"blk.{layer}.ffn_{kind}_exps.weight", (expert * rows, (expert + 1) * rows)),
                 (config.n_experts, *shape))

@@ -62,14 +62,15 @@ def random_gguf(family: str, folder: Path, **overrides) -> tuple[nn.Module, Path
 
 def rewrite_gguf(source: Path, out: Path, *, drop: str | None = None,
                  fields: dict | None = None, cut: str | None = None,
-                 joined: dict[str, list[str]] | None = None,
+                 joined: dict[str, list[str]] | None = None, split: dict[str, list[str]] | None = None,
                  extra: dict[str, np.ndarray] | None = None) -> Path:
     """A copy of an F32 GGUF file without the metadata field `drop`, with `fields` set to other
     values (of the same type), with tensor `cut` one row short, with tensors whose rows are
-    those of others `joined` (which are left out) and with `extra` tensors added."""
+    those of others `joined` (which are left out), tensors `split` along their first axis into
+    the tensors named, and `extra` tensors added."""
     reader = GGUFReader(source)
-    fields, joined = fields or {}, joined or {}
-    parts = {name for names in joined.values() for name in names}
+    fields, joined, split = fields or {}, joined or {}, split or {}
+    parts = {name for names in joined.values() for name in names} | set(split)
     by_name = {tensor.name: tensor for tensor in reader.tensors}
     writer = GGUFWriter(out, fields.get("general.architecture",
                                         reader.fields["general.architecture"].contents()))
@@ -84,6 +85,9 @@ def rewrite_gguf(source: Path, out: Path, *, drop: str | None = None,
             continue
         data = np.array(tensor.data)
         writer.add_tensor(tensor.name, data[:-1] if tensor.name == cut else data)
+    for name, names in split.items():
+        for index, part in enumerate(names):
+            writer.add_tensor(part, np.array(by_name[name].data[index]))
     for name, names in joined.items():
         writer.add_tensor(name, np.concatenate([np.array(by_name[n].data) for n in names]))
     for name, data in (extra or {}).items():

@@ -71,6 +71,7 @@ def test_a_gguf_file_of_each_architecture_imports_to_the_same_logits(family, tmp
     ("mixtral", "Q8_0", {}),
     ("phi3", "Q8_0", {}),
     ("gptneox", "Q8_0", {}),
+    ("gemma2", "Q8_0", {}),
     ("qwen3", "Q4_K", {"n_embd": 256, "intermediate_size": 256, "head_dim": 64}),
 ])
 def test_a_quantized_gguf_file_keeps_its_blocks_and_their_numbers(family, qtype, overrides, tmp_path):
@@ -141,6 +142,24 @@ def test_a_hub_phi3_file_with_fused_qkv_imports_to_the_same_logits(tmp_path):
     ours = logits(sou_model(report.path), ids)
     torch.testing.assert_close(ours, logits(model, ids), atol=1e-4, rtol=1e-4)
     torch.testing.assert_close(ours, transformers_logits(fused, ids, pad_token_id=0),
+                               atol=1e-4, rtol=1e-4)
+
+
+def test_an_older_mixtral_file_with_a_tensor_per_expert_imports_to_the_same_logits(tmp_path):
+    # given a Mixtral GGUF file with each expert's matrices in their own ffn_*.<expert> tensors,
+    # as llama.cpp's converter wrote them before it stacked them
+    model, gguf = random_gguf("mixtral", tmp_path)
+    older = rewrite_gguf(gguf, tmp_path / "older.gguf", split={
+        f"blk.{layer}.ffn_{kind}_exps.weight": [f"blk.{layer}.ffn_{kind}.{e}.weight" for e in range(4)]
+        for layer in range(2) for kind in ("gate", "up", "down")})
+
+    # when it is imported
+    report = import_gguf(older, tmp_path / "back.sou", "F32")
+
+    # then the model scores as the original
+    assert "blk.1.ffn_down.3.weight" in {t.name for t in GGUFReader(older).tensors}
+    ids = prompt_ids()
+    torch.testing.assert_close(logits(sou_model(report.path), ids), logits(model, ids),
                                atol=1e-4, rtol=1e-4)
 
 
