@@ -27,13 +27,11 @@ from ml.models.mistral import Phi3Config
 from ml.models.mixtral import MixtralConfig
 from ml.models.neox import GPTNeoXConfig
 from ml.models.qwen3 import Qwen3Config
+from ml.sou.gguf_export import GEMMA_NORMS  # the Gemma norms files store as 1 + w
 
 SUPPORTED_ARCHS = ("llama", "qwen2", "qwen3", "phi3", "gemma2", "gemma3", "gpt2", "gptneox")
 # llama.cpp permutes Q and K rows of "llama" models (interleaved rotary pairs), no others.
 PERMUTED_ARCHS = ("llama",)
-# Gemma's RMSNorms scale by (1 + w); llama.cpp's by w, so its files store 1 + w.
-GEMMA_NORMS = ("attn_norm", "post_attention_norm", "ffn_norm", "post_ffw_norm", "output_norm",
-               "attn_q_norm", "attn_k_norm")
 # Layers per sliding-window cycle llama.cpp assumes when a Gemma file lists no pattern (the
 # last layer of each cycle attends in full).
 GEMMA_WINDOW_CYCLE = {"gemma2": 2, "gemma3": 6}
@@ -51,8 +49,9 @@ class Source(NamedTuple):
     """Where one of our tensors lies in the file."""
 
     tensor: str  # the GGUF tensor's name
-    rows: tuple[int, int] | None = None  # its rows [start, stop) (all dims but the last
-    #  flattened; vectors: elements); None = the whole tensor
+    # Its rows [start, stop), counting all dims but the last flattened (a vector's elements);
+    # None = the whole tensor.
+    rows: tuple[int, int] | None = None
     reorder: Reorder | None = None  # rows rearranged back (also works on rows of block bytes)
     offset: float = 0.0  # added to the values (Gemma's norms are stored as 1 + w)
 
