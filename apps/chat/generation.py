@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,7 +22,7 @@ from apps.endpoints.slots import RemoteBusy
 from apps.personalities.loader import personality_version_load
 from apps.personalities.selectors import personality_version_get
 from apps.registry.models import ModelVersion
-from apps.registry.selectors import model_version_sou_path, version_sou_path
+from apps.registry.selectors import model_version_sou_pinned, version_sou_pinned
 from ml.infer.engine import ContextLengthError, within_context
 from ml.personality.base import chat_settings
 
@@ -118,16 +117,18 @@ def remote_plan(context: ReplyContext, lease: Lease | None) -> Plan:
                 citations=citations)
 
 
-def _sou_path(context: ReplyContext) -> Path:
-    """The file to serve the reply's model from (read by `queued_reply`); NotFound when the
-    version is gone, no longer readable by the conversation's owner (a share removed while
-    the reply waited), or not ready."""
+def _sou_pinned(context: ReplyContext):
+    """A context manager giving the file to serve the reply's model from (read by
+    `queued_reply`), pinned in this worker's cache while the block loads it (a loaded
+    engine's memory map outlives an eviction); NotFound when the version is gone, no longer
+    readable by the conversation's owner (a share removed while the reply waited), or not
+    ready."""
     conversation, version = context.conversation, context.model_version
     if version is None:
         raise NotFound("This conversation's model version was deleted; choose another model.")
     if not access_queryset(ModelVersion, user=conversation.owner).filter(pk=version.pk).exists():
         raise NotFound(f"No model version with id {conversation.model_version_id}.")
-    return version_sou_path(version, conversation.qtype or None, context.ready_qtypes)
+    return version_sou_pinned(version, conversation.qtype or None, context.ready_qtypes)
 
 
 def _store(reply: Message, **fields) -> bool:
@@ -235,7 +236,8 @@ def chat_reply_generate(*, message_id: int, queued_at: float | None = None) -> N
                                      stop_key=redis_state.stop_key(stop_id))
             result = remote_reply(endpoint, conversation.remote_model, plan, reply, live)
         else:
-            engine = engine_for(_sou_path(context), model_version_id=context.model_version.pk)
+            with _sou_pinned(context) as path:
+                engine = engine_for(path, model_version_id=context.model_version.pk)
             plan = chat_plan(context, engine, lease)
             request = engine.request(plan.messages, **plan.sampling)
             if plan.notice:
@@ -356,9 +358,9 @@ def completion_generate(*, payload: dict) -> None:
             result = _remote_completion(user, payload, lease)
             used = result.completion_tokens
             return
-        engine = engine_for(model_version_sou_path(
-            user=user, model_version_id=payload["model_version_id"], qtype=payload["qtype"]),
-            model_version_id=payload["model_version_id"])
+        with model_version_sou_pinned(user=user, model_version_id=payload["model_version_id"],
+                                      qtype=payload["qtype"]) as path:
+            engine = engine_for(path, model_version_id=payload["model_version_id"])
         persona_prompt, defaults = _completion_personality(user, payload)
         settings = dict(payload["settings"])
         requested, default = settings.pop("max_tokens", None), defaults.pop("max_tokens", None)

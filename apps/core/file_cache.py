@@ -9,7 +9,9 @@ name only complete and verified (a rename). On the local backend the stored file
 here: its own path is used, nothing is copied.
 
 A published folder (a checkpoint, an upload's source folder) is fetched whole into this
-machine's copy of its key (`fetched_tree`), each file checked against the folder's manifest."""
+machine's copy of its key (`fetched_tree`, for a task that goes on writing there), each file
+checked against the folder's manifest; a task that only reads it takes `pinned_tree`, whose
+files are cache entries."""
 
 from __future__ import annotations
 
@@ -18,9 +20,10 @@ import hashlib
 import os
 import posixpath
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,6 +77,54 @@ def fetched_tree(folder: Path) -> Path:
     return folder
 
 
+@contextmanager
+def pinned_tree(folder: Path) -> Iterator[Path]:
+    """A folder holding every file of a published folder (apps.core.storage.publish_tree),
+    for as long as the block runs, to read and not to write: each file is an entry of the
+    worker's cache (fetched and checked like any object, within its bound), pinned, and
+    hard-linked under its own name into a view of the folder made for this block. On the
+    local backend the folder is the stored one."""
+    if storage.is_local():
+        yield folder
+        return
+    try:
+        manifest = storage.tree_manifest(folder)
+    except FileNotFoundError:
+        raise CacheError(f"{folder.name}: nothing is stored for this folder") from None
+    cache = worker_cache()
+    views = cache.root / "views"
+    _views_of_dead_processes_remove(views)
+    view = views / f"{os.getpid()}-{uuid.uuid4().hex}" / folder.name
+    try:
+        with ExitStack() as pins:
+            # In one order: two tasks pinning the same folder take its entries' locks alike.
+            for relative, sha256 in sorted(manifest.items()):
+                entry = pins.enter_context(cache.pinned(storage.key_of(folder / relative), sha256))
+                (view / relative).parent.mkdir(parents=True, exist_ok=True)
+                os.link(entry, view / relative)  # the cache's own folder: one file system
+            yield view
+    finally:
+        shutil.rmtree(view.parent, ignore_errors=True)
+
+
+def _views_of_dead_processes_remove(views: Path) -> None:
+    # A view's links would keep evicted copies on disk, outside the cache's bound.
+    for view in views.glob("*-*") if views.is_dir() else ():
+        pid = view.name.split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(view, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 def _fetch_verified(key: str, sha256: str, path: Path) -> None:
     """Downloads `key` to `path` through a partial file, checked against `sha256`: fetched
     once more when it does not match, then CacheError naming the file."""
@@ -125,7 +176,7 @@ class FileCache:
             while True:
                 if not path.exists():  # fetched by no one yet, or evicted: fetch it (once)
                     self._fetch(key, sha256, folder, path)
-                os.utime(path)  # last use, for LRU
+                _touch(path)
                 # Shared from here: other tasks may use the copy too; eviction skips it.
                 # flock's conversion briefly drops the lock, so check the copy survived it.
                 fcntl.flock(fd, fcntl.LOCK_SH)
@@ -186,5 +237,11 @@ def _folder_bytes(folder: Path) -> int:
     return sum(item.stat().st_size for item in folder.glob("*") if item.is_file())
 
 
+def _touch(path: Path) -> None:
+    """Records a use (for LRU) in the access time: the modification time stays the copy's,
+    so readers that key what they loaded on it (ml.infer.cache.ModelCache) see the same file."""
+    os.utime(path, ns=(time.time_ns(), path.stat().st_mtime_ns))
+
+
 def _last_use(folder: Path) -> float:
-    return max((item.stat().st_mtime for item in folder.glob("*") if item.is_file()), default=0.0)
+    return max((item.stat().st_atime for item in folder.glob("*") if item.is_file()), default=0.0)

@@ -74,12 +74,12 @@ def model_evaluation_run(*, run_id: int) -> str:
     try:
         version = access_queryset(ModelVersion, user=run.owner, action=Action.RUN).get(pk=params["model_version"])
         dataset_version = access_queryset(DatasetVersion, user=run.owner).get(pk=params["dataset_version"])
-        sou_path = storage.canonical_fetched(version)
         data_path = dataset_version_path(dataset_version)
-        if params["kind"] == "perplexity":
-            scores = _perplexity(sou_path, data_path)
-        else:
-            scores = _generation_scores(sou_path, data_path, dataset_version, params)
+        with storage.canonical_pinned(version) as sou_path:  # stays in the cache while it is read
+            if params["kind"] == "perplexity":
+                scores = _perplexity(sou_path, data_path)
+            else:
+                scores = _generation_scores(sou_path, data_path, dataset_version, params)
         run_metrics_record(
             run_id=run.pk,
             metrics=[{"key": key, "value": float(value), "step": 0} for key, value in scores.items()],

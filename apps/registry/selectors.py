@@ -70,19 +70,26 @@ def _serves(export: ModelExport) -> bool:
     return export.status == ModelExport.Status.READY and export.format == ModelExport.Format.SOU
 
 
-def model_version_sou_path(*, user, model_version_id: int, qtype: str | None = None) -> Path:
-    """The `.sou` file to serve a version from: the ready export of `qtype`, else the
-    preferred ready export, else the canonical full-precision file."""
+def model_version_sou_pinned(*, user, model_version_id: int, qtype: str | None = None):
+    """A context manager giving the `.sou` file to serve a version from: the ready export of
+    `qtype`, else the preferred ready export, else the canonical full-precision file (on S3
+    a copy in this worker's cache, not evicted while the block loads it)."""
     version = access_get(ModelVersion, user=user, pk=model_version_id)
-    return version_sou_path(version, qtype)
+    return version_sou_pinned(version, qtype)
+
+
+def version_sou_pinned(version: ModelVersion, qtype: str | None = None, ready_qtypes: list[str] | None = None):
+    """`version_sou_path` as a context manager: the cache's copy stays while the block runs."""
+    return file_cache.fetched(*version_sou_key(version, qtype, ready_qtypes))
 
 
 def version_sou_path(version: ModelVersion, qtype: str | None = None,
                      ready_qtypes: list[str] | None = None) -> Path:
-    """As `model_version_sou_path`, for a version already read; `ready_qtypes` is its ready
-    export types when the caller read them with the version (as the chat worker's reply
-    lookup does), else they are queried. A local path: on S3 a copy in this worker's cache,
-    checked against the file's sha256."""
+    """The `.sou` file to serve a version already read from (as `model_version_sou_pinned`);
+    `ready_qtypes` is its ready export types when the caller read them with the version (as
+    the chat worker's reply lookup does), else they are queried. A local path: on S3 a copy
+    in this worker's cache, checked against the file's sha256, not pinned (callers that read
+    it while other tasks fill the cache take `version_sou_pinned`)."""
     return file_cache.fetch(*version_sou_key(version, qtype, ready_qtypes))
 
 

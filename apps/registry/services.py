@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -320,38 +322,47 @@ def model_version_personality_file_place(*, version: ModelVersion, sou_path: Pat
     return version
 
 
-def _import_source(version: ModelVersion) -> Path:
-    """The file or directory the importer reads for this version."""
+@contextmanager
+def _import_source(version: ModelVersion) -> Iterator[Path]:
+    """The file or directory the importer reads for this version, while the block runs. On
+    S3 a stored folder's files are pinned entries of this worker's bounded cache (a
+    checkpoint or an upload is read, never written)."""
     from ml.model_map.starter import fetch_starter_gguf
 
     source = storage.source_dir(version.owner_id, version.pk)
     if version.source == Source.STARTER:
-        return fetch_starter_gguf(Path(settings.MEDIA_ROOT) / "cache" / "starter")
+        yield fetch_starter_gguf(Path(settings.MEDIA_ROOT) / "cache" / "starter")
+        return
     if version.source == Source.TRAINING_RUN:
-        return file_cache.fetched_tree(source / "checkpoint")
-    file_cache.fetched_tree(source)  # the upload, on a worker that does not hold it
-    if version.source == Source.HF_UPLOAD:
-        target = source / "hf"
-        shutil.rmtree(target, ignore_errors=True)
-        extract_zip_safely(source / "upload.zip", target, HF_SUFFIXES)
-        configs = sorted(target.rglob("config.json"), key=lambda p: len(p.parts))
-        if not configs:
-            raise ArchiveError("the archive has no config.json")
-        return configs[0].parent
-    suffix = ".gguf" if version.source == Source.GGUF_UPLOAD else ".sou"
-    return source / f"upload{suffix}"
+        with file_cache.pinned_tree(source / "checkpoint") as checkpoint:
+            yield checkpoint
+        return
+    with file_cache.pinned_tree(source) as uploaded:  # the upload, on a worker that does not hold it
+        if version.source == Source.HF_UPLOAD:
+            target = source / "hf"
+            shutil.rmtree(target, ignore_errors=True)
+            extract_zip_safely(uploaded / "upload.zip", target, HF_SUFFIXES)
+            configs = sorted(target.rglob("config.json"), key=lambda p: len(p.parts))
+            if not configs:
+                raise ArchiveError("the archive has no config.json")
+            yield configs[0].parent
+            return
+        suffix = ".gguf" if version.source == Source.GGUF_UPLOAD else ".sou"
+        yield uploaded / f"upload{suffix}"
 
 
-def _fine_tune_base(version: ModelVersion) -> Path | None:
+@contextmanager
+def _fine_tune_base(version: ModelVersion) -> Iterator[Path | None]:
     """The file of the version a run's result was fine-tuned from, whose reply settings (and
-    chat template) the result keeps; None for a model trained from scratch, or once the base
-    version is gone."""
+    chat template) the result keeps, while the block runs; None for a model trained from
+    scratch, or once the base version is gone."""
     base = version.base_version
-    if version.source != Source.TRAINING_RUN or base is None or base.status != ModelVersion.Status.READY:
-        return None
-    if not core_storage.stored_exists(storage.canonical_sou(base.owner_id, base.pk)):
-        return None
-    return storage.canonical_fetched(base)
+    if (version.source != Source.TRAINING_RUN or base is None or base.status != ModelVersion.Status.READY
+            or not core_storage.stored_exists(storage.canonical_sou(base.owner_id, base.pk))):
+        yield None
+        return
+    with storage.canonical_pinned(base) as path:
+        yield path
 
 
 def model_version_import(*, version_id: int, execution_id: str = "") -> ModelVersion:
@@ -397,13 +408,14 @@ def _import_files(version: ModelVersion) -> None:
     canonical = storage.canonical_sou(version.owner_id, version.pk)
     canonical.parent.mkdir(parents=True, exist_ok=True)
     try:
-        source = _import_source(version)
-        if version.source == Source.SOU_UPLOAD:
-            with read_sou(source):  # validates every header field before it is served
-                pass
-            shutil.copyfile(source, canonical)
-        else:
-            import_model(source, canonical, qtype="F32", base=_fine_tune_base(version))
+        with _import_source(version) as source:
+            if version.source == Source.SOU_UPLOAD:
+                with read_sou(source):  # validates every header field before it is served
+                    pass
+                shutil.copyfile(source, canonical)
+            else:
+                with _fine_tune_base(version) as base:
+                    import_model(source, canonical, qtype="F32", base=base)
         _describe_file(version, canonical)
         core_storage.publish(canonical)
         version.status = ModelVersion.Status.READY
@@ -553,15 +565,16 @@ def model_export_run(*, export_id: int) -> ModelExport:
     target.parent.mkdir(parents=True, exist_ok=True)
     before = stored_bytes(target)
     try:
-        canonical = storage.canonical_fetched(version)
-        quantize_report = quantize_file(canonical, measured, export.qtype, QuantPolicy())
-        export.report = {
-            "size_bytes": measured.stat().st_size,
-            "f32_size_bytes": canonical.stat().st_size,
-            "warnings": list(getattr(quantize_report, "warnings", []) or []),
-            **_quality_report(canonical, measured, version),
-        }
-        personality = personality_gate.export_row(canonical=canonical, quantized=measured, version=version)
+        # Read three times over minutes: pinned, so other tasks filling the cache leave it.
+        with storage.canonical_pinned(version) as canonical:
+            quantize_report = quantize_file(canonical, measured, export.qtype, QuantPolicy())
+            export.report = {
+                "size_bytes": measured.stat().st_size,
+                "f32_size_bytes": canonical.stat().st_size,
+                "warnings": list(getattr(quantize_report, "warnings", []) or []),
+                **_quality_report(canonical, measured, version),
+            }
+            personality = personality_gate.export_row(canonical=canonical, quantized=measured, version=version)
         if personality is not None:
             export.report["personality"] = personality
         if gguf:

@@ -63,3 +63,11 @@ def canonical_fetched(version) -> Path:
     from apps.core.file_cache import fetch
 
     return fetch(canonical_key(version.owner_id, version.pk), version.sha256)
+
+
+def canonical_pinned(version):
+    """`canonical_fetched` as a context manager: the cache's copy stays (is not evicted) while
+    the block reads it."""
+    from apps.core.file_cache import fetched
+
+    return fetched(canonical_key(version.owner_id, version.pk), version.sha256)

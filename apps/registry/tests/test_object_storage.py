@@ -2,7 +2,8 @@
 `.sou` and its exports go to the bucket; a worker with none of them on its disk registers,
 exports and serves from the bucket; a download is a redirect to a short-lived link; an
 upload the bucket breaks off leaves nothing; a stored file that arrives damaged is fetched
-once more and then fails the import naming the file."""
+once more and then fails the import naming the file; a worker reads a checkpoint and an
+export's model through its bounded cache, and keeps them there while it reads them."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
+import ml.sou.convert
+from apps.core import file_cache
 from apps.core import storage as core_storage
 from apps.quotas.accounts import account_for_user
 from apps.quotas.storage import storage_used
@@ -20,7 +23,7 @@ from apps.registry import services
 from apps.registry.models import ModelVersion
 from apps.registry.selectors import version_sou_path
 
-from .factories import ready_version
+from .factories import ready_version, trained_run
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +125,45 @@ def test_an_upload_that_arrives_damaged_is_fetched_once_more_then_fails_the_impo
     assert imported.status == "failed"
     assert "upload.sou" in imported.error and "does not match its checksum" in imported.error
     assert str(tmp_path) not in imported.error
+
+
+def test_an_export_keeps_its_model_file_while_another_task_fills_the_cache(
+        owner, s3_storage, settings, tmp_path, monkeypatch):
+    # given a version, and an exporting host whose cache has room for its model and little
+    # more, where another task fetches a file as big while the export measures its quality
+    version = ready_version(owner)
+    _another_host(settings, tmp_path, "exporter")
+    settings.SLOUGHGPT_WORKER_CACHE_BYTES = version.size_bytes + 1000
+    other_key, other_sha256, _ = core_storage.store_blob(io.BytesIO(b"o" * version.size_bytes))
+    measure = services._quality_report
+
+    def measure_while_another_task_fetches(canonical, quantized, measured_version):
+        file_cache.fetch(other_key, other_sha256)
+        return measure(canonical, quantized, measured_version)
+
+    monkeypatch.setattr(services, "_quality_report", measure_while_another_task_fetches)
+    # when
+    export = services.model_export_run(export_id=services.model_export_create(
+        user=owner, version_id=version.pk, qtypes=["Q8_0"])[0].pk)
+    # then the export's model file stayed for it
+    assert export.status == "ready", export.error
+    assert export.sha256 and export.report["f32_size_bytes"] == version.size_bytes
+
+
+def test_a_checkpoint_is_imported_from_the_workers_bounded_cache(owner, s3_storage, settings, tmp_path, monkeypatch):
+    # given a trained run registered as a version, imported on a host with none of its files
+    run = trained_run(owner)
+    version = services.model_version_create_from_training_run(user=owner, training_run_id=run.pk, name="poet")
+    _another_host(settings, tmp_path, "importer")
+    read_from, import_model = [], ml.sou.convert.import_model
+    monkeypatch.setattr(ml.sou.convert, "import_model",
+                        lambda source, *args, **kwargs: read_from.append(source) or import_model(source, *args, **kwargs))
+    # when
+    imported = services.model_version_import(version_id=version.pk)
+    # then the checkpoint was read from the worker's cache (bounded, its copies reused by
+    # later tasks), and nothing of it was left on the host's disk outside the cache
+    assert imported.status == "ready", imported.error
+    assert read_from and read_from[0].is_relative_to(tmp_path / "importer" / "cache")
+    assert _files(tmp_path / "importer" / "cache" / "entries")
+    assert _files(tmp_path / "importer" / "cache" / "views") == []
+    assert _files(tmp_path / "importer" / "media") == []
