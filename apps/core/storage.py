@@ -38,6 +38,9 @@ from django.utils.http import content_disposition_header
 CHUNK = 1 << 20
 MANIFEST = ".manifest.json"  # a published folder's {relative name: sha256}
 STAGING = "incoming"  # where bodies land until they are complete (never an owner's prefix)
+# Hidden names that are finished files, published with their folder: the index
+# torch.distributed.checkpoint writes last into a sharded checkpoint (a training run's dcp/).
+PUBLISHED_HIDDEN = frozenset({".metadata"})
 # A part of an owned key between the owner and the name: an id, or one of our own words
 # ("evaluations", ".recipe-runs").
 _WORD = re.compile(r"\.?[a-z][a-z0-9_-]*")
@@ -278,15 +281,17 @@ def publish(path: Path, *, key: str | None = None) -> None:
 def publish_tree(folder: Path) -> None:
     """Stores every file under `folder` at its key, then a manifest (each file's sha256) for
     the folder and for each folder in it (a checkpoint is read on its own), so a reader that
-    finds a manifest finds every file it names. Hidden files (a writer's unfinished ones)
-    stay behind. Nothing to do on the local backend."""
+    finds a manifest finds every file it names. Hidden files and folders (a writer's
+    unfinished ones) stay behind, except PUBLISHED_HIDDEN files in a folder that is not
+    hidden. Nothing to do on the local backend."""
     if is_local():
         return
     folder = Path(folder)
     manifests: dict[Path, dict[str, str]] = {folder: {}}
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts):
+        checked = relative.parent.parts if relative.name in PUBLISHED_HIDDEN else relative.parts
+        if any(part.startswith(".") for part in checked):
             continue
         if path.is_dir() and not path.is_symlink():
             manifests[path] = {}

@@ -23,6 +23,7 @@ def _save(out_dir, name: str, step: int) -> None:
     (new / "dcp").mkdir(parents=True)
     (new / "trainer_state.json").write_text(f'{{"step": {step}}}')
     (new / "dcp" / "__1_0.distcp").write_bytes(bytes([step % 256]) * 4096)
+    (new / "dcp" / ".metadata").write_bytes(b"written last by torch.distributed.checkpoint")
     remove_tree(out_dir / name)
     new.rename(out_dir / name)
 
@@ -31,8 +32,9 @@ def _fetched(settings, tmp_path, host: str) -> tuple[dict, str, bytes]:
     _host(settings, tmp_path, host)
     out_dir = run_dir(7, 9)
     index = checkpoint_store.fetch_into(out_dir)
-    return index, (out_dir / "last" / "trainer_state.json").read_text(), \
-        (out_dir / "last" / "dcp" / "__1_0.distcp").read_bytes()
+    sharded = out_dir / "last" / "dcp"
+    shard = (sharded / "__1_0.distcp").read_bytes() if (sharded / ".metadata").is_file() else b"no .metadata"
+    return index, (out_dir / "last" / "trainer_state.json").read_text(), shard
 
 
 def test_another_worker_fetches_the_newest_whole_checkpoint(settings, tmp_path, s3_storage):

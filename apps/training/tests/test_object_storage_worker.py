@@ -1,7 +1,8 @@
 """Training on S3 (a real moto server) on a real Celery worker: checkpoints reach the bucket
-as they are saved, so a run whose training process is killed mid-run resumes from the newest
-checkpoint stored, not from the beginning, even though the killed execution never got to
-store its run folder and the worker keeps no copy of it."""
+as they are saved, so a run (of one process, or of two under torchrun) whose training
+processes are killed mid-run resumes from the newest checkpoint stored, not from the
+beginning, even though the killed execution never got to store its run folder and the worker
+keeps no copy of it."""
 
 from __future__ import annotations
 
@@ -49,9 +50,11 @@ def _resumed_at(training_run: TrainingRun) -> list[str]:
             if line.startswith("resuming from") and " at step " in line]
 
 
+@pytest.mark.parametrize("processes", [1, 2])
 def test_a_run_killed_after_its_second_checkpoint_resumes_from_it(transactional_db, tmp_path, settings,
-                                                                   s3_storage, make_user):
-    # given a worker with its own root on the bucket, and a long run checkpointing every 10 steps
+                                                                   s3_storage, make_user, processes):
+    # given a worker with its own root on the bucket, and a long run checkpointing every 10
+    # steps, in one process or in two (whose checkpoints hold sharded state)
     from sloughgpt_site.celery import app
 
     settings.MEDIA_ROOT = tmp_path / "web" / "media"
@@ -63,11 +66,11 @@ def test_a_run_killed_after_its_second_checkpoint_resumes_from_it(transactional_
                        extra_env=s3_storage.server.environment(s3_storage.name)) as worker:
         created = services.training_run_create(
             user=user, dataset_version_id=version.pk,
-            config=tiny_config(max_iters=5000, eval_interval=10, log_interval=5))
+            config=tiny_config(max_iters=5000, eval_interval=10, log_interval=5), nproc_per_node=processes)
         index_key = f"training/{user.pk}/{created.pk}/{INDEX}"
         _wait_for(lambda: _stored_step(s3_storage, index_key), lambda step: step >= 20,
                   "the run's 2nd checkpoint in the bucket")
-        # when its training process is killed (as under the OOM killer), before it could
+        # when its training processes are killed (as under the OOM killer), before it could
         # store its run folder
         training = psutil.Process(worker.pid).children(recursive=True)
         for child in training:
