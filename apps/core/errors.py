@@ -3,8 +3,8 @@
     {"error": {"code": "validation_error", "message": "...", "fields": {"name": ["..."]}}}
 
 Every failure a client can cause maps to a 4xx with this body; nothing leaks as a 500. A
-request that found every database connection busy is a 503 with Retry-After: it can be
-repeated as it was.
+request that found every database connection busy, or that the object store failed, is a
+503 with Retry-After: it can be repeated as it was.
 Outside DRF views (unknown paths, a crash anywhere) `sloughgpt_site.urls` routes Django's
 error handlers here, so every path under /api/ answers JSON too; /v1/ answers in OpenAI's
 shape (`apps.chat.openai_api`), which carries the same "code" and "message", and /api/2.0/
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.db import OperationalError
 from django.db.models import ProtectedError, RestrictedError
@@ -36,6 +37,7 @@ NAMED_HOLDERS = 3
 # outgrew the pool drains within a few requests' time.
 BUSY_RETRY_AFTER_S = 5
 BUSY_MESSAGE = "The server is busy; try again in a few seconds."
+STORAGE_MESSAGE = "The file store did not answer; try again in a few seconds."
 
 
 class Conflict(exceptions.APIException):
@@ -102,10 +104,19 @@ def database_busy(exc: BaseException | None) -> bool:
     return isinstance(exc, OperationalError) and isinstance(exc.__cause__, PoolTimeout)
 
 
+def storage_failed(exc: BaseException | None) -> bool:
+    """The object store (S3, apps.core.storage) refused or could not be reached: what the
+    request stored was cleaned up, and it can be repeated as it was."""
+    return isinstance(exc, (BotoCoreError, ClientError))
+
+
 def api_exception_handler(exc, context):
     if database_busy(exc):
         return Response(error_body("server_busy", BUSY_MESSAGE), status=status.HTTP_503_SERVICE_UNAVAILABLE,
                         headers={"Retry-After": str(BUSY_RETRY_AFTER_S)})
+    if storage_failed(exc):
+        return Response(error_body("storage_unavailable", STORAGE_MESSAGE),
+                        status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": str(BUSY_RETRY_AFTER_S)})
     if isinstance(exc, (ProtectedError, RestrictedError)):
         # A delete that the database's foreign keys refuse: nothing was removed.
         holders = getattr(exc, "protected_objects", None) or exc.restricted_objects

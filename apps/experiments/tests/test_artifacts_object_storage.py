@@ -54,13 +54,13 @@ def test_an_artifact_the_bucket_refuses_leaves_no_file_no_row_and_no_charge(
     user = make_user()
     run = make_run(user)
     core_storage.backend().connection.meta.client.meta.events.register("before-call.s3.PutObject", refuse)
-    client = api_client_for(user)
-    client.raise_request_exception = False
     # when
-    response = client.post(f"/api/v1/runs/{run.pk}/artifacts/",
-                           {"file": SimpleUploadedFile("model.safetensors", b"weights " * 1000)}, format="multipart")
-    # then the user gets an error, and nothing of the upload stays anywhere or counts
-    assert response.status_code == 500 and response.json()["error"]["code"] == "server_error"
+    response = api_client_for(user).post(
+        f"/api/v1/runs/{run.pk}/artifacts/",
+        {"file": SimpleUploadedFile("model.safetensors", b"weights " * 1000)}, format="multipart")
+    # then the user is told to try again, and nothing of the upload stays anywhere or counts
+    assert response.status_code == 503 and response.json()["error"]["code"] == "storage_unavailable"
+    assert response["Retry-After"]
     assert not Artifact.objects.exists()
     assert s3_storage.keys() == []
     assert not [p for p in (tmp_path / "media").rglob("*") if p.is_file()]
