@@ -51,6 +51,28 @@ def test_checkpoint_reloads_into_the_same_model(tmp_path):
     assert {"optimizer", "scheduler", "scaler"} <= set(state)
 
 
+def test_each_checkpoint_is_handed_over_complete_as_it_is_saved(tmp_path):
+    # given a run that evaluates every 3 steps, and a caller copying what it is handed
+    cfg = tiny_config(tmp_path, "train.max_iters=6", "train.eval_interval=3")
+    handed = []
+
+    def on_checkpoint(name, directory, step):
+        state = (directory / "trainer_state.json").read_text() if name == "last" else None
+        handed.append((name, step, sorted(p.name for p in directory.iterdir()), state))
+
+    # when trained
+    train(cfg, Callbacks(on_checkpoint=on_checkpoint))
+
+    # then every save was handed over once its directory was whole, in order
+    assert [step for name, step, *_ in handed if name == "last"] == [3, 6]
+    assert handed[1][:2] == ("best", 3)  # the first evaluation is the best so far
+    for name, step, files, state in handed:
+        assert {"model.safetensors", "config.json", "tokenizer.json"} <= set(files)
+        if name == "last":
+            assert {"trainer_state.json", "optimizer.pt"} <= set(files)
+            assert f'"step": {step}' in state
+
+
 def test_interrupted_and_resumed_run_equals_an_uninterrupted_one_bit_for_bit(tmp_path):
     # given two identical configs with dropout (so RNG state matters) and accumulation
     settings = (
