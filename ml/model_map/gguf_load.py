@@ -264,12 +264,22 @@ def open_gguf(path: str | Path) -> OpenGGUF:
             "architecture": plan.arch,
             "name": _value(fields, "general.name"),
             "tensor_types": quant_types,
+            "add_bos": _adds_bos(fields),
         },
     )
     # Only the tensors' entries stay referenced: the parsed metadata (hundreds of thousands
     # of small arrays for a vocabulary) is released before the weights are read.
     return OpenGGUF(loaded, LazyTensors(plan.shapes, read),
                     _value(fields, "tokenizer.ggml.tokens") if has_tokenizer else None)
+
+
+def _adds_bos(fields: dict[str, ReaderField]) -> bool:
+    """Whether llama.cpp prepends BOS to this file's text: the file says so, or, when it is
+    silent, SentencePiece ("llama") vocabularies do and BPE ones don't (llama.cpp's defaults)."""
+    said = _value(fields, "tokenizer.ggml.add_bos_token")
+    if said is not None:
+        return bool(said)
+    return _value(fields, "tokenizer.ggml.model") == "llama"
 
 
 def load_gguf(path: str | Path) -> LoadedModel:

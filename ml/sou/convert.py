@@ -259,7 +259,10 @@ def _from_gguf(path: Path) -> _Source:
         model=loaded.model,
         tokenizer_json=loaded.tokenizer_json,
         chat_template=loaded.chat_template,
-        generation=_generation(loaded.eos_token_ids),
+        # transformers' conversion of a GGUF vocabulary adds no BOS: the engine prepends it
+        # where llama.cpp would.
+        generation=_generation(loaded.eos_token_ids,
+                               loaded.bos_token_id if loaded.source.get("add_bos") else None),
         provenance={"base_model": loaded.source.get("name") or path.stem},
         source_types=list(loaded.source.get("tensor_types", [])),
         reference_tokens=reference_tokens,

@@ -26,6 +26,7 @@ from ml.infer.engine import Engine
 from ml.model_map import load_gguf
 from ml.models import build_model, config_from_dict
 from ml.sou import read_sou, write_sou
+from ml.sou.convert import import_gguf
 from ml.sou.gguf_export import GGUFExportError, export_gguf
 from ml.sou.requantize import quantize_file
 
@@ -232,6 +233,23 @@ def test_our_gguf_import_reads_the_exported_tokenizer_back(tmp_path):
     assert loaded.bos_token_id == tokenizer.token_to_id("<s>")
     assert imported.decode(tokenizer.encode(TEXTS[3]).ids) == TEXTS[3]
     assert loaded.chat_template == CHAT_TEMPLATE
+
+
+@needs_llama_cpp
+def test_an_imported_sentencepiece_gguf_prompts_with_bos_as_llama_cpp_does(tmp_path):
+    # given a tiny LLaMA with a LLaMA 2-style tokenizer, exported to GGUF (llama.cpp adds BOS)
+    _, source = spm_sou("llama", "llama", tmp_path)
+    report = export_gguf(source, tmp_path / "m.gguf")
+
+    # when our import turns the file back into a .sou and our engine encodes a prompt
+    imported = import_gguf(report.path, tmp_path / "imported.sou")
+    engine = Engine.load(imported.path, "cpu")
+    llm = open_llama_cpp(report.path)
+    theirs = llm.tokenize(b"The lazy cat")
+    llm.close()
+
+    # then the prompt starts with the BOS token, as in llama.cpp and the source model
+    assert engine.encode("The lazy cat") == theirs == Engine.load(source, "cpu").encode("The lazy cat")
 
 
 def _with_model(tokenizer: Tokenizer, **model) -> str:
