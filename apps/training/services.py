@@ -680,12 +680,17 @@ def _run_dir_fetch(training_run: TrainingRun, out_dir: Path) -> None:
     if core_storage.is_local():
         return
     remove_tree(out_dir)
+    index = checkpoint_store.index_read(out_dir)
     try:
         file_cache.fetched_tree(out_dir)
     except file_cache.CacheError as exc:
-        if core_storage.stored_exists(out_dir / core_storage.MANIFEST):
-            raise  # stored, but it could not be fetched whole: the run fails saying why
+        # Stored, but it could not be fetched whole: the run fails saying why, unless the
+        # execution was lost while storing it over the checkpoints the index still names.
+        if core_storage.stored_exists(out_dir / core_storage.MANIFEST) and not index:
+            raise
         logger.info("training run folder %s: %s", out_dir.name, exc)
+        for name in set(checkpoint_store.NAMES) - set(index):
+            remove_tree(out_dir / name)  # perhaps fetched in part: only whole ones are kept
     if checkpoint_store.fetch_into(out_dir):
         # The lost execution stored these without counting them; this execution's end
         # replaces them, which gives back what they take.

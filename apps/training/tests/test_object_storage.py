@@ -1,14 +1,18 @@
 """Training runs with files in S3 (a real moto server): an execution stores the run's folder
 in the bucket when it ends (keeping no copy, nor the checkpoints it stored as it saved them),
 and a later execution on a worker without that folder continues from the checkpoint stored
-there. (A run killed mid-run: test_object_storage_worker.py.)"""
+there, even when the execution before it died while storing the folder. (A run killed
+mid-run: test_object_storage_worker.py.)"""
 
 from __future__ import annotations
+
+import threading
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from apps.core import file_cache
+from apps.core import storage as core_storage
 from apps.training import checkpoint_store, services
 from apps.training.models import TrainingLogLine
 from apps.training.storage import training_run_dir
@@ -88,3 +92,41 @@ def test_a_run_on_several_nodes_is_refused_with_object_storage(make_user, settin
                                      nnodes=2)
     # then it is refused on `nnodes`, saying why
     assert "run folder all train hosts share" in refused.value.message_dict["nnodes"][0]
+
+
+class _Killed(BaseException):
+    """The worker process dying (not an error the execution handles)."""
+
+
+def test_a_run_whose_worker_died_storing_its_folder_resumes_from_the_stored_checkpoint(
+        make_user, settings, tmp_path, s3_storage, monkeypatch):
+    # given a run trained to step 10, resumed to 20 on a worker that died while storing its
+    # run folder at the end (after its checkpoints had been stored as they were saved)
+    _host(settings, tmp_path, "first")
+    owner = make_user()
+    run = services.training_run_create(user=owner, dataset_version_id=valid_dataset_version(owner).pk,
+                                       config=tiny_config(max_iters=10))
+    services.training_run_execute(training_run_id=run.pk, execution_id="first")
+    services.training_run_resume(user=owner, training_run_id=run.pk, extra_steps=10)
+    _host(settings, tmp_path, "second")
+    publish, stored = core_storage.publish, iter(range(1000))
+
+    def dying_after_one_file(path, **kwargs):
+        if threading.current_thread() is threading.main_thread() and next(stored) >= 1:
+            raise _Killed
+        publish(path, **kwargs)
+
+    monkeypatch.setattr(core_storage, "publish", dying_after_one_file)
+    with pytest.raises(_Killed):
+        services.training_run_execute(training_run_id=run.pk, execution_id="second")
+    monkeypatch.setattr(core_storage, "publish", publish)
+    # when its task is redelivered to a worker with an empty disk
+    _host(settings, tmp_path, "third")
+    status = services.training_run_execute(training_run_id=run.pk, execution_id="second")
+    # then it resumed from the step-20 checkpoint, not failing on the half-stored folder
+    run.refresh_from_db()
+    assert status == "finished", run.error
+    assert run.step == 20
+    resumed = [line for line in TrainingLogLine.objects.filter(training_run=run).values_list("line", flat=True)
+               if line.startswith("resuming from") and " at step " in line]
+    assert resumed[-1].endswith("at step 20"), resumed
