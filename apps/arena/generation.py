@@ -24,7 +24,7 @@ from apps.endpoints.client import RemoteError
 from apps.endpoints.generation import estimate_tokens, remote_generate, remote_request_settings
 from apps.endpoints.selectors import endpoint_for_owner
 from apps.registry.models import ModelVersion
-from apps.registry.selectors import version_sou_path
+from apps.registry.selectors import version_sou_pinned
 from ml.infer.engine import ContextLengthError
 
 from .models import BattleReply
@@ -107,7 +107,9 @@ def battle_reply_generate(*, reply_id: int, queued_at: float | None = None) -> N
             # Asked again here: a contestant shared with the battle's owner may have been unshared.
             if version is None or not access_queryset(ModelVersion, user=reply.owner).filter(pk=version.pk).exists():
                 raise NotFound("This model version was deleted.")
-            engine = engine_for(version_sou_path(version), model_version_id=version.pk)
+            # Pinned while it loads: another task filling the cache cannot evict it half-read.
+            with version_sou_pinned(version) as path:
+                engine = engine_for(path, model_version_id=version.pk)
             request = _request(reply, engine, lease)
             live = chat_relay().open(conversation_id=conversation_id, stop_key=redis_state.stop_key(stop_id),
                                      label=label)
