@@ -38,6 +38,10 @@ GEMMA_WINDOW_CYCLE = {"gemma2": 2, "gemma3": 6}
 # llama.cpp scales Gemma's scores by (n_embd / n_head) ** -0.5 at these layer counts (the 27B
 # models), by head_dim ** -0.5 otherwise.
 GEMMA_WIDE_SCALE_LAYERS = {"gemma2": 46, "gemma3": 62}
+# What llama.cpp's Gemma 2 hparams hold when the file lacks the key (older conversions wrote
+# neither soft-cap), so such files get the caps and window of every Gemma 2 model.
+GEMMA2_DEFAULTS = {"attn_logit_softcapping": 50.0, "final_logit_softcapping": 30.0,
+                   "sliding_window": 4096}
 # Files that may carry a copy of the embedding as their output head for a model that ties them:
 # arch -> (copy, original).
 TIED_COPIES = {"gpt2": ("output.weight", "token_embd.weight")}
@@ -56,6 +60,25 @@ class Source(NamedTuple):
     offset: float = 0.0  # added to the values (Gemma's norms are stored as 1 + w)
 
 
+def field_value(fields: dict[str, ReaderField], key: str, path: Path, default=None):
+    """The field's value, `default` when missing; text that is not UTF-8 is refused by name."""
+    field = fields.get(key)
+    if field is None:
+        return default
+    try:
+        return field.contents()
+    except UnicodeDecodeError:
+        raise ModelMapError(f"{path}: metadata field {key!r} is not UTF-8 text") from None
+
+
+def text_field(fields: dict[str, ReaderField], key: str, path: Path) -> str | None:
+    """A string field (None when missing), refused by name when it holds anything else."""
+    value = field_value(fields, key, path)
+    if value is not None and not isinstance(value, str):
+        raise ModelMapError(f"{path}: metadata field {key!r} is {value!r}, expected text")
+    return value
+
+
 class Metadata:
     """A file's `<arch>.*` fields, each read with the check its use needs; errors name the key."""
 
@@ -63,8 +86,7 @@ class Metadata:
         self.fields, self.arch, self.path = fields, arch, path
 
     def raw(self, key: str, default=None):
-        field = self.fields.get(f"{self.arch}.{key}")
-        return default if field is None else field.contents()
+        return field_value(self.fields, f"{self.arch}.{key}", self.path, default)
 
     def odd(self, key: str, value, expected: str) -> ModelMapError:
         return ModelMapError(f"{self.path}: metadata field '{self.arch}.{key}' is {value!r}, "
@@ -104,16 +126,23 @@ def _block_count(meta: Metadata, shapes: dict[str, tuple[int, ...]]) -> int:
     that many layers is built)."""
     n_layer = meta.count("block_count")
     blocks = {name.split(".")[1] for name in shapes if name.startswith("blk.")}
-    if blocks != {str(i) for i in range(n_layer)}:
+    # Compared without building range(n_layer): the count is the file's and may be 2**64 - 1.
+    if len(blocks) != n_layer or not all(b.isdecimal() and int(b) < n_layer for b in blocks):
         raise ModelMapError(f"{meta.path}: metadata field '{meta.arch}.block_count' is {n_layer}, "
                             f"the file has tensors for {len(blocks)} blocks")
     return n_layer
 
 
 def _vocab_size(meta: Metadata, shapes: dict[str, tuple[int, ...]]) -> int:
+    """The embedding's rows; a vocab_size field must agree (checked before a model of that
+    many rows is built)."""
     if "token_embd.weight" not in shapes:
         raise ModelMapError(f"{meta.path}: tensor 'token_embd.weight' is missing")
-    return meta.count("vocab_size", shapes["token_embd.weight"][0])
+    rows = shapes["token_embd.weight"][0]
+    if meta.count("vocab_size", rows) != rows:
+        raise meta.odd("vocab_size", meta.raw("vocab_size"),
+                       f"the {rows} rows of tensor 'token_embd.weight'")
+    return rows
 
 
 def _rope_scaling(meta: Metadata) -> dict | None:
@@ -138,6 +167,9 @@ def _llama_fields(meta: Metadata, shapes: dict[str, tuple[int, ...]]) -> dict:
     if rope_dim != head_dim:
         raise ModelMapError(f"{meta.path}: {meta.arch}.rope.dimension_count {rope_dim} != head "
                             f"size {head_dim}")
+    if rope_dim % 2:  # rotary pairs: llama.cpp's permuted rows cannot be undone otherwise
+        raise meta.odd("attention.key_length" if meta.raw("rope.dimension_count") is None
+                       else "rope.dimension_count", rope_dim, "an even head size")
     return {
         "vocab_size": _vocab_size(meta, shapes),
         "block_size": meta.count("context_length"),
@@ -170,23 +202,25 @@ def _llama(meta: Metadata, shapes: dict[str, tuple[int, ...]]) -> LlamaConfig:
 
 
 def _phi3(meta: Metadata, shapes: dict[str, tuple[int, ...]]) -> LlamaConfig:
-    return Phi3Config(**_llama_fields(meta, shapes),
-                      sliding_window=meta.count("attention.sliding_window", required=False))
+    # llama.cpp ignores phi3.attention.sliding_window ("Phi SWA is currently disabled") and
+    # attends in full, so the file's window is not applied.
+    return Phi3Config(**_llama_fields(meta, shapes))
 
 
 def _gemma(meta: Metadata, shapes: dict[str, tuple[int, ...]]) -> LlamaConfig:
     fields = _llama_fields(meta, shapes)
     arch, n_layer = meta.arch, fields["n_layer"]
     wide = n_layer == GEMMA_WIDE_SCALE_LAYERS[arch]
-    window = meta.count("attention.sliding_window", required=False)
+    window = meta.count("attention.sliding_window", GEMMA2_DEFAULTS["sliding_window"]
+                        if arch == "gemma2" else None, required=False)
     layer_types = _gemma_layer_types(meta, n_layer) if window else None
     if arch == "gemma3":  # its sliding layers keep their own base, unscaled
         local_theta = meta.number("rope.freq_base_swa", 10000.0)
     else:
         local_theta = meta.number("rope.freq_base_swa")
         local_theta = None if local_theta == fields["rope_theta"] else local_theta
-    caps = {"attn_logit_softcapping": meta.number("attn_logit_softcapping"),
-            "final_logit_softcapping": meta.number("final_logit_softcapping")}
+    caps = {key: meta.number(key, GEMMA2_DEFAULTS[key])
+            for key in ("attn_logit_softcapping", "final_logit_softcapping")}
     return GemmaConfig(
         **fields, arch=arch,
         query_pre_attn_scalar=fields["n_embd"] // fields["n_head"] if wide else fields["head_dim"],
@@ -252,10 +286,9 @@ def config_from_gguf(fields: dict[str, ReaderField], shapes: dict[str, tuple[int
                      path: Path) -> tuple[str, ModelConfig]:
     """(general.architecture, our config) from a GGUF file's metadata and its tensors' shapes
     (GGUF names, PyTorch order)."""
-    field = fields.get("general.architecture")
-    if field is None:
+    arch = text_field(fields, "general.architecture", path)
+    if arch is None:
         raise ModelMapError(f"{path}: metadata field 'general.architecture' is missing")
-    arch = field.contents()
     if arch not in SUPPORTED_ARCHS:
         raise ModelMapError(f"{path}: not supported: {arch} (general.architecture; supported: "
                             f"{', '.join(SUPPORTED_ARCHS)})")

@@ -30,10 +30,13 @@ from ml.model_map.gguf_archs import (
     TIED_COPIES,
     Source,
     config_from_gguf,
+    field_value,
     layout,
+    text_field,
 )
 from ml.models import ModelConfig
-from ml.sou.constants import TENSOR_TYPES, tensor_byte_length
+from ml.sou.constants import BLOCK_TYPES, TENSOR_TYPES, tensor_byte_length
+from ml.sou.gguf_vocab import MAX_TOKEN_LENGTH
 from ml.sou.lazy import LazyTensors
 
 __all__ = ["SUPPORTED_ARCHS", "load_gguf", "open_gguf", "stored_tensors"]
@@ -57,11 +60,6 @@ TOKENIZER_FIELDS = {
     "padding_token_id": "pad_token_id",
     "add_space_prefix": "add_prefix_space",
 }
-
-
-def _value(fields: dict[str, ReaderField], key: str, default=None):
-    field = fields.get(key)
-    return default if field is None else field.contents()
 
 
 def _shape(tensor: ReaderTensor) -> tuple[int, ...]:
@@ -116,7 +114,10 @@ def _plan(reader: GGUFReader, path: Path) -> _Plan:
     by_name = {t.name: t for t in reader.tensors}
     file_shapes = {name: _shape(t) for name, t in by_name.items()}
     arch, config = config_from_gguf(reader.fields, file_shapes, path)
-    model = build_empty(config)
+    try:
+        model = build_empty(config)
+    except (RuntimeError, ValueError) as exc:  # sizes no tensor can have (storage overflow)
+        raise ModelMapError(f"{path}: the metadata describe no valid {arch} model: {exc}") from None
     sources, expected = layout(model, arch, set(by_name))
     copy, original = TIED_COPIES.get(arch, (None, None))
     if copy in by_name:  # a tied head written twice: accepted when it is the same tensor
@@ -132,8 +133,19 @@ def _plan(reader: GGUFReader, path: Path) -> _Plan:
     if extra:
         raise ModelMapError(f"{path}: unexpected tensor {extra[0]!r} ({len(extra)} unexpected "
                             f"in all): a {arch} model has no place for it")
+    _check_disjoint(reader.tensors, path)
     shapes = {name: tuple(param.shape) for name, param in model.named_parameters()}
     return _Plan(arch, config, model, sources, shapes, by_name)
+
+
+def _check_disjoint(tensors: list[ReaderTensor], path: Path) -> None:
+    """Each tensor's bytes its own: gguf-py checks a tensor's range against the end of the file
+    only, and tensors sharing bytes would import to a model many times the file's size."""
+    ordered = sorted(tensors, key=lambda t: t.data_offset)
+    for tensor, following in zip(ordered, ordered[1:], strict=False):
+        if tensor.data_offset + tensor.n_bytes > following.data_offset:
+            raise ModelMapError(f"{path}: tensor {following.name!r} overlaps tensor "
+                                f"{tensor.name!r} at byte {following.data_offset}")
 
 
 def _check_copy(copy: ReaderTensor, original: ReaderTensor, arch: str, path: Path) -> None:
@@ -173,8 +185,8 @@ def stored_tensors(path: str | Path) -> tuple[dict[str, tuple[str, tuple[int, ..
         if type_name not in TENSOR_TYPES:
             other[ours] = type_name
             continue
-        if source.offset:
-            continue
+        if source.offset or (type_name in BLOCK_TYPES and len(_shape(tensor)) == 1):
+            continue  # block rows of a vector are not its elements: read as floats
         shape = plan.shapes[ours]
         rows = _byte_rows(tensor, type_name, path)
         if source.rows is not None:
@@ -201,7 +213,7 @@ def _byte_rows(tensor: ReaderTensor, type_name: str, path: Path) -> np.ndarray:
     return data.reshape(_row_count(shape), -1) if shape else data
 
 
-def _tokenizer_json(fields: dict[str, ReaderField], path: Path) -> str:
+def _tokenizer_json(fields: dict[str, ReaderField], tokens: list[str], path: Path) -> str:
     """The embedded tokenizer as tokenizer.json text, via transformers' GGUF converter."""
     try:
         from transformers.integrations.gguf import convert_gguf_tokenizer
@@ -209,15 +221,48 @@ def _tokenizer_json(fields: dict[str, ReaderField], path: Path) -> str:
         from transformers.integrations.ggml import convert_gguf_tokenizer
 
     tokenizer = {
-        name: _value(fields, f"tokenizer.ggml.{key}")
+        name: field_value(fields, f"tokenizer.ggml.{key}", path)
         for key, name in TOKENIZER_FIELDS.items()
-        if f"tokenizer.ggml.{key}" in fields
+        if f"tokenizer.ggml.{key}" in fields and key != "tokens"
     }
+    tokenizer["tokens"] = tokens
     try:
-        converted, _ = convert_gguf_tokenizer(_value(fields, "general.architecture"), tokenizer)
-    except (KeyError, ValueError, TypeError) as exc:
+        converted, _ = convert_gguf_tokenizer(text_field(fields, "general.architecture", path),
+                                              tokenizer)
+    # Third-party code over the file's arrays: whatever it raises (tokenizers' BPE raises a
+    # bare Exception for a merge of unknown tokens) means the file's tokenizer is unusable.
+    except Exception as exc:
         raise ModelMapError(f"{path}: tokenizer metadata cannot be converted: {exc}") from exc
     return converted.to_str()
+
+
+def _tokens(fields: dict[str, ReaderField], vocab_size: int, path: Path) -> list[str] | None:
+    """tokenizer.ggml.tokens, checked: text, no more tokens than embedding rows (llama.cpp
+    refuses more; fewer is a padded embedding) and none of absurd length."""
+    key = "tokenizer.ggml.tokens"
+    tokens = field_value(fields, key, path)
+    if tokens is None:
+        return None
+    if not isinstance(tokens, list) or not all(isinstance(token, str) for token in tokens):
+        raise ModelMapError(f"{path}: metadata field {key!r} is not a list of text")
+    if len(tokens) > vocab_size:
+        raise ModelMapError(f"{path}: metadata field {key!r} lists {len(tokens)} tokens, more "
+                            f"than the {vocab_size} rows of tensor 'token_embd.weight'")
+    for token_id, token in enumerate(tokens):
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise ModelMapError(f"{path}: metadata field {key!r}: token {token_id} is "
+                                f"{len(token)} characters long, more than {MAX_TOKEN_LENGTH}")
+    return tokens
+
+
+def _token_id(fields: dict[str, ReaderField], key: str, vocab_size: int, path: Path) -> int | None:
+    """A special token id field: an integer below the vocabulary size, or None when missing."""
+    value = field_value(fields, key, path)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                              or not 0 <= value < vocab_size):
+        raise ModelMapError(f"{path}: metadata field {key!r} is {repr(value)[:40]}, expected a "
+                            f"token id below {vocab_size}")
+    return value
 
 
 def _reader(path: Path) -> GGUFReader:
@@ -245,41 +290,44 @@ def open_gguf(path: str | Path) -> OpenGGUF:
     def read(name: str) -> torch.Tensor:
         return _read(plan, name, path)
 
-    eos = [
-        _value(fields, k) for k in ("tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id")
-    ]
-    bos = _value(fields, "tokenizer.ggml.bos_token_id")
-    has_tokenizer = "tokenizer.ggml.tokens" in fields
+    vocab_size = plan.config.vocab_size
+    tokens = _tokens(fields, vocab_size, path)
+    eos = [_token_id(fields, f"tokenizer.ggml.{kind}_token_id", vocab_size, path)
+           for kind in ("eos", "eot")]
     quant_types = sorted({t.tensor_type.name for t in reader.tensors})
     loaded = LoadedModel(
         model=plan.model.eval(),
         config=plan.config,
-        tokenizer_json=_tokenizer_json(fields, path) if has_tokenizer else None,
-        chat_template=_value(fields, "tokenizer.chat_template"),
-        eos_token_ids=list(dict.fromkeys(int(e) for e in eos if e is not None)),
-        bos_token_id=None if bos is None else int(bos),
+        tokenizer_json=None if tokens is None else _tokenizer_json(fields, tokens, path),
+        chat_template=text_field(fields, "tokenizer.chat_template", path),
+        eos_token_ids=list(dict.fromkeys(e for e in eos if e is not None)),
+        bos_token_id=_token_id(fields, "tokenizer.ggml.bos_token_id", vocab_size, path),
         source={
             "format": "gguf",
             "path": str(path),
             "architecture": plan.arch,
-            "name": _value(fields, "general.name"),
+            "name": text_field(fields, "general.name", path),
             "tensor_types": quant_types,
-            "add_bos": _adds_bos(fields),
+            "add_bos": _adds_bos(fields, path),
         },
     )
     # Only the tensors' entries stay referenced: the parsed metadata (hundreds of thousands
     # of small arrays for a vocabulary) is released before the weights are read.
-    return OpenGGUF(loaded, LazyTensors(plan.shapes, read),
-                    _value(fields, "tokenizer.ggml.tokens") if has_tokenizer else None)
+    return OpenGGUF(loaded, LazyTensors(plan.shapes, read), tokens)
 
 
-def _adds_bos(fields: dict[str, ReaderField]) -> bool:
+def _adds_bos(fields: dict[str, ReaderField], path: Path) -> bool:
     """Whether llama.cpp prepends BOS to this file's text: the file says so, or, when it is
-    silent, SentencePiece ("llama") vocabularies do and BPE ones don't (llama.cpp's defaults)."""
-    said = _value(fields, "tokenizer.ggml.add_bos_token")
+    silent, SentencePiece ("llama") vocabularies do and BPE ones don't (llama.cpp's defaults;
+    its pre-tokenizer-specific defaults, Llama 3's among them, are not modelled)."""
+    key = "tokenizer.ggml.add_bos_token"
+    said = field_value(fields, key, path)
+    if said is not None and not isinstance(said, bool):
+        raise ModelMapError(f"{path}: metadata field {key!r} is {repr(said)[:40]}, expected "
+                            "true or false")
     if said is not None:
-        return bool(said)
-    return _value(fields, "tokenizer.ggml.model") == "llama"
+        return said
+    return field_value(fields, "tokenizer.ggml.model", path) == "llama"
 
 
 def load_gguf(path: str | Path) -> LoadedModel:

@@ -23,6 +23,10 @@ BYTE_TOKEN = re.compile(r"<0x[0-9A-F]{2}>")
 # Score of a multi-character token no merge makes: below every merge, so llama.cpp (which
 # joins into any token) joins into it last.
 UNREACHABLE = -1e9
+# Longest token text exported or imported (characters): real vocabularies stay below a
+# hundred, and checking a token's pairs (or, on import, making its merges) takes time
+# quadratic in its length.
+MAX_TOKEN_LENGTH = 1024
 
 
 @dataclass
@@ -81,6 +85,9 @@ def _metaspace_prefix(metaspace: dict, warn: list[str]) -> bool:
     scheme = metaspace.get("prepend_scheme")
     if scheme is None:  # files written before prepend_scheme
         scheme = "always" if metaspace.get("add_prefix_space", True) else "never"
+    if metaspace.get("split", True):
+        warn.append("this tokenizer splits text at every ▁ before joining pieces; llama.cpp "
+                    "does not, so text with runs of spaces tokenizes differently there")
     if scheme == "never":
         return False
     warn.append("this tokenizer adds no ▁ to text that already starts with a space; llama.cpp "
@@ -127,6 +134,10 @@ def sentencepiece_vocabulary(tokenizer: dict, merges: list[str],
         raise ValueError(f"the tokenizer falls back to bytes but lacks {len(missing)} of the 256 "
                          f"byte tokens ({missing[0]} first); llama.cpp needs all of them")
     add_space_prefix = _prefix(tokenizer, warn)
+    for text, token_id in vocab.items():
+        if len(text) > MAX_TOKEN_LENGTH:
+            raise ValueError(f"token {token_id} is {len(text)} characters long; GGUF export "
+                             f"takes tokens of at most {MAX_TOKEN_LENGTH}")
     added = {token["content"] for token in tokenizer.get("added_tokens", [])}
     normal = {text for text in vocab if text not in added and not BYTE_TOKEN.fullmatch(text)}
     ranks = _ranks(merges)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from gguf import GGUFReader, GGUFValueType, GGUFWriter
+from gguf import GGMLQuantizationType, GGUFReader, GGUFValueType, GGUFWriter
+from gguf.quants import quantize
 from torch import nn
 
 from ml.models import build_model, config_from_dict
@@ -60,30 +61,41 @@ def random_gguf(family: str, folder: Path, **overrides) -> tuple[nn.Module, Path
     return model, export_gguf(source, folder / f"{family}.gguf").path
 
 
-def rewrite_gguf(source: Path, out: Path, *, drop: str | None = None,
-                 fields: dict | None = None, cut: str | None = None,
-                 joined: dict[str, list[str]] | None = None, split: dict[str, list[str]] | None = None,
-                 extra: dict[str, np.ndarray] | None = None) -> Path:
-    """A copy of an F32 GGUF file without the metadata field `drop`, with `fields` set to other
-    values (of the same type), with tensor `cut` one row short, with tensors whose rows are
-    those of others `joined` (which are left out), tensors `split` along their first axis into
-    the tensors named, and `extra` tensors added."""
+def rewrite_gguf(source: Path, out: Path, *, drop: str | tuple[str, ...] = (),
+                 fields: dict | None = None, typed: dict[str, tuple] | None = None,
+                 cut: str | None = None, joined: dict[str, list[str]] | None = None,
+                 split: dict[str, list[str]] | None = None, extra: dict[str, np.ndarray] | None = None,
+                 quantized: dict[str, GGMLQuantizationType] | None = None) -> Path:
+    """A copy of an F32 GGUF file without the metadata field(s) `drop`, with `fields` set to
+    other values (of the same type), `typed` fields set to (value, GGUFValueType, array item
+    type or None), with tensor `cut` one row short, with tensors whose rows are those of others
+    `joined` (which are left out), tensors `split` along their first axis into the tensors
+    named, `extra` tensors added, and tensors `quantized` to the type given."""
     reader = GGUFReader(source)
     fields, joined, split = fields or {}, joined or {}, split or {}
+    typed, quantized = typed or {}, quantized or {}
+    drop = (drop,) if isinstance(drop, str) else drop
     parts = {name for names in joined.values() for name in names} | set(split)
     by_name = {tensor.name: tensor for tensor in reader.tensors}
     writer = GGUFWriter(out, fields.get("general.architecture",
                                         reader.fields["general.architecture"].contents()))
     for key, field in reader.fields.items():
-        if key.startswith("GGUF.") or key in (drop, "general.architecture"):
+        if key.startswith("GGUF.") or key in (*drop, *typed, "general.architecture"):
             continue
         kind = field.types[0]
         sub = field.types[-1] if kind == GGUFValueType.ARRAY else None
         writer.add_key_value(key, fields.get(key, field.contents()), kind, sub_type=sub)
+    for key, (value, kind, sub) in typed.items():
+        writer.add_key_value(key, value, kind, sub_type=sub)
     for tensor in reader.tensors:
         if tensor.name in parts:
             continue
         data = np.array(tensor.data)
+        if tensor.name in quantized:
+            blocks = quantize(data.astype(np.float32), quantized[tensor.name])
+            writer.add_tensor(tensor.name, blocks, raw_shape=blocks.shape,
+                              raw_dtype=quantized[tensor.name])
+            continue
         writer.add_tensor(tensor.name, data[:-1] if tensor.name == cut else data)
     for name, names in split.items():
         for index, part in enumerate(names):
@@ -96,4 +108,20 @@ def rewrite_gguf(source: Path, out: Path, *, drop: str | None = None,
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()
     writer.close()
+    return out
+
+
+def alias_tensors(source: Path, out: Path) -> Path:
+    """A copy of a GGUF file whose tensors all point at the first tensor's bytes, cut to the
+    length of the largest: small on disk, its tensors' shapes unchanged."""
+    out.write_bytes(source.read_bytes())
+    reader = GGUFReader(out, "r+")
+    start = min(tensor.data_offset for tensor in reader.tensors)
+    largest = max(tensor.n_bytes for tensor in reader.tensors)
+    for tensor in reader.tensors:
+        tensor.field.parts[5][0] = 0  # the offset, relative to the start of the data
+    reader.data.flush()
+    del reader
+    with out.open("r+b") as file:
+        file.truncate(start + largest)
     return out

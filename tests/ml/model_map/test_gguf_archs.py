@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import torch
 import transformers
-from gguf import GGUFReader
+from gguf import GGMLQuantizationType, GGUFReader
+from gguf import GGUFValueType as V
 from tokenizers import Tokenizer
 
 from ml.model_map import load_gguf
@@ -23,7 +24,7 @@ from ml.sou.gguf_export import export_gguf
 from ml.sou.quant import AS_STORED
 from ml.sou.requantize import quantize_file
 from tests.ml.infer.factories import bpe_tokenizer_json
-from tests.ml.model_map.gguf_factories import random_gguf, random_sou, rewrite_gguf
+from tests.ml.model_map.gguf_factories import alias_tensors, random_gguf, random_sou, rewrite_gguf
 
 PROMPT = "The quick brown fox jumps over the lazy dog. Grüße aus Köln, 北京!"
 # The config arch each GGUF file comes back as (llama.cpp writes Mistral as a plain llama).
@@ -204,6 +205,37 @@ def test_a_gpt2_file_with_its_embedding_copied_as_output_head_imports_and_a_diff
      "tensor 'position_embd.weight' has shape (63, 64), expected (64, 64)"),
     ("gptneox", {"fields": {"gptneox.rope.dimension_count": 99}},
      "'gptneox.rope.dimension_count' is 99, expected an even width of at most the head size 16"),
+    # a count far beyond the tensors must be refused without counting to it
+    ("qwen3", {"typed": {"qwen3.block_count": (2**40, V.UINT64, None)}},
+     "'qwen3.block_count' is 1099511627776"),
+    ("llama", {"typed": {"llama.vocab_size": (2**62, V.UINT64, None)}},
+     "'llama.vocab_size' is 4611686018427387904, expected the 320 rows"),
+    ("llama", {"typed": {"llama.feed_forward_length": (2**62, V.UINT64, None)}},
+     "the metadata describe no valid llama model"),
+    ("llama", {"typed": {"llama.attention.key_length": (15, V.UINT32, None)},
+               "drop": "llama.rope.dimension_count"},
+     "'llama.attention.key_length' is 15, expected an even head size"),
+    ("llama", {"typed": {"tokenizer.ggml.bos_token_id": (10**6, V.UINT32, None),
+                         "tokenizer.ggml.add_bos_token": (True, V.BOOL, None)}},
+     "'tokenizer.ggml.bos_token_id' is 1000000, expected a token id below 320"),
+    ("llama", {"typed": {"tokenizer.ggml.bos_token_id": ("x", V.STRING, None)}},
+     "'tokenizer.ggml.bos_token_id' is 'x'"),
+    ("llama", {"typed": {"tokenizer.ggml.bos_token_id": ([1], V.ARRAY, V.UINT32)}},
+     "'tokenizer.ggml.bos_token_id' is [1]"),
+    ("llama", {"typed": {"tokenizer.ggml.eos_token_id": ([2], V.ARRAY, V.UINT32)}},
+     "'tokenizer.ggml.eos_token_id' is [2]"),
+    ("llama", {"typed": {"tokenizer.ggml.add_bos_token": ("false", V.STRING, None)}},
+     "'tokenizer.ggml.add_bos_token' is 'false', expected true or false"),
+    ("llama", {"typed": {"tokenizer.ggml.merges": (["zzz qqq"], V.ARRAY, V.STRING)}},
+     "tokenizer metadata cannot be converted"),
+    ("llama", {"typed": {"tokenizer.ggml.merges": ([1, 2], V.ARRAY, V.UINT32)}},
+     "tokenizer metadata cannot be converted"),
+    ("llama", {"typed": {"tokenizer.chat_template": (5, V.UINT32, None)}},
+     "'tokenizer.chat_template' is 5, expected text"),
+    ("llama", {"typed": {"general.name": (b"\xff\xfe", V.STRING, None)}},
+     "'general.name' is not UTF-8 text"),
+    ("llama", {"fields": {"general.architecture": b"\xffllama"}},
+     "'general.architecture' is not UTF-8 text"),
 ])
 def test_a_hostile_gguf_file_is_refused_naming_the_field_or_tensor_with_nothing_written(
         family, change, named, tmp_path):
@@ -217,6 +249,108 @@ def test_a_hostile_gguf_file_is_refused_naming_the_field_or_tensor_with_nothing_
     with pytest.raises(ConversionError, match=re.escape(named)):
         import_gguf(odd, out / "m.sou", "F32")
     assert list(out.iterdir()) == []
+
+
+def _more_tokens_than_rows(tokens: list[str], types: list[int]) -> dict:
+    return {"tokenizer.ggml.tokens": [*tokens, *(f"<extra{i}>" for i in range(100))],
+            "tokenizer.ggml.token_type": [*types, *[4] * 100]}  # USER_DEFINED
+
+
+def _a_long_token(tokens: list[str], types: list[int]) -> dict:
+    return {"tokenizer.ggml.tokens": [*tokens[:5], "a" * 5000, *tokens[6:]]}
+
+
+@pytest.mark.parametrize(("change", "named"), [
+    (_more_tokens_than_rows, "'tokenizer.ggml.tokens' lists 420 tokens, more than the 320 rows "
+                             "of tensor 'token_embd.weight'"),
+    (_a_long_token, "'tokenizer.ggml.tokens': token 5 is 5000 characters long"),
+])
+def test_a_gguf_vocabulary_the_model_cannot_use_is_refused_by_name(change, named, tmp_path):
+    # given a llama GGUF file whose token list has tokens past its 320 embedding rows (prompts
+    # with them would fail), or a token of 5000 characters
+    _, gguf = random_gguf("llama", tmp_path)
+    fields = GGUFReader(gguf).fields
+    tokens, types = (fields[f"tokenizer.ggml.{key}"].contents() for key in ("tokens", "token_type"))
+    odd = rewrite_gguf(gguf, tmp_path / "odd.gguf", fields=change(tokens, types))
+    out = tmp_path / "out"
+    out.mkdir()
+
+    # when it is imported, then the error names the token list and nothing is written
+    with pytest.raises(ConversionError, match=re.escape(named)):
+        import_gguf(odd, out / "m.sou", "F32")
+    assert list(out.iterdir()) == []
+
+
+def test_a_gguf_file_whose_tensors_share_bytes_is_refused(tmp_path):
+    # given a llama GGUF file whose tensors all point at the same bytes (a small file that
+    # would import to a model many times its size)
+    _, gguf = random_gguf("llama", tmp_path)
+    aliased = alias_tensors(gguf, tmp_path / "aliased.gguf")
+    out = tmp_path / "out"
+    out.mkdir()
+
+    # when it is imported, then it is refused naming the overlap, and nothing is written
+    with pytest.raises(ConversionError, match=r"tensor '[^']+' overlaps tensor '[^']+' at byte"):
+        import_gguf(aliased, out / "m.sou", "F32")
+    assert list(out.iterdir()) == []
+
+
+def test_a_gemma2_file_without_soft_caps_or_window_gets_llama_cpps_defaults(tmp_path):
+    # given a Gemma 2 model (soft-caps 50 and 30, as every Gemma 2) exported to GGUF, and the
+    # file rewritten without its soft-cap keys, as older conversions were, and without them
+    # and its window
+    model, gguf = random_gguf("gemma2", tmp_path)
+    caps = ("gemma2.attn_logit_softcapping", "gemma2.final_logit_softcapping")
+    uncapped = rewrite_gguf(gguf, tmp_path / "uncapped.gguf", drop=caps)
+    windowless = rewrite_gguf(gguf, tmp_path / "windowless.gguf", drop=(
+        *caps, "gemma2.attention.sliding_window", "gemma2.attention.sliding_window_pattern"))
+
+    # when they are imported
+    capped = import_gguf(uncapped, tmp_path / "uncapped.sou", "F32")
+    cycled = import_gguf(windowless, tmp_path / "windowless.sou", "F32")
+
+    # then the first computes the original model's logits (llama.cpp caps at 50 and 30 when
+    # the keys are missing), and the second slides llama.cpp's 4096-token window on every
+    # other layer
+    ids = prompt_ids()
+    torch.testing.assert_close(logits(sou_model(capped.path), ids), logits(model, ids),
+                               atol=1e-4, rtol=1e-4)
+    with read_sou(cycled.path) as sou:
+        assert sou.config["sliding_window"] == 4096
+        assert sou.config["layer_types"] == ["sliding_attention", "full_attention"]
+        assert (sou.config["attn_logit_softcapping"], sou.config["final_logit_softcapping"]) == (50, 30)
+
+
+def test_a_phi3_file_with_a_sliding_window_attends_in_full_as_llama_cpp_does(tmp_path):
+    # given a Phi-3 model (no window) exported to GGUF with a 4-token sliding window added to
+    # the file, as llama.cpp's converter writes Phi-3 mini's 2047
+    model, gguf = random_gguf("phi3", tmp_path)
+    windowed = rewrite_gguf(gguf, tmp_path / "windowed.gguf",
+                            typed={"phi3.attention.sliding_window": (4, V.UINT32, None)})
+
+    # when it is imported
+    report = import_gguf(windowed, tmp_path / "back.sou", "F32")
+
+    # then a prompt far longer than the window scores as in the model attending in full
+    ids = prompt_ids()
+    assert len(ids) > 4
+    torch.testing.assert_close(logits(sou_model(report.path), ids), logits(model, ids),
+                               atol=1e-4, rtol=1e-4)
+
+
+def test_a_gguf_file_with_a_quantized_norm_imports_with_its_blocks_kept(tmp_path):
+    # given a llama GGUF file whose first norm (a vector) is stored as Q8_0 blocks
+    model, gguf = random_gguf("llama", tmp_path)
+    odd = rewrite_gguf(gguf, tmp_path / "odd.gguf",
+                       quantized={"blk.0.attn_norm.weight": GGMLQuantizationType.Q8_0})
+
+    # when it is imported keeping the stored blocks
+    report = import_gguf(odd, tmp_path / "back.sou", AS_STORED)
+
+    # then it imports, and its model scores as the original up to Q8_0's rounding of the norm
+    ids = prompt_ids()
+    torch.testing.assert_close(logits(sou_model(report.path), ids), logits(model, ids),
+                               atol=0.1, rtol=0.05)
 
 
 @pytest.mark.parametrize("arch", ["falcon", "qwen2moe"])

@@ -288,8 +288,19 @@ def _without_byte_tokens() -> str:
     return _with_model(tokenizer, vocab=vocab, merges=[])
 
 
+def _a_long_token() -> str:
+    tokenizer = spm_tokenizer("llama")
+    data = json.loads(tokenizer.to_str())
+    vocab = data["model"]["vocab"]
+    last = max(vocab, key=vocab.__getitem__)  # a piece no merge makes from it: it joins nothing
+    vocab["a" * 5000] = vocab.pop(last)
+    merges = [pair for pair in data["model"]["merges"] if "".join(pair) != last]
+    return _with_model(tokenizer, vocab=vocab, merges=merges)
+
+
 @pytest.mark.parametrize(("tokenizer_json", "named"), [
     (_unigram, "this one is Unigram"),
+    (_a_long_token, r"token \d+ is 5000 characters long; GGUF export takes tokens of at most 1024"),
     (_wordpiece, "this one is WordPiece"),
     (_nfkc, r"normalizer and pre-tokenizer \(\['NFKC', 'Replace'\]\)"),
     (_without_byte_tokens, r"lacks 1 of the 256 byte tokens \(<0xF0>"),
@@ -318,7 +329,14 @@ def _metaspace_first() -> str:
     return tokenizer.to_str()
 
 
+def _metaspace_split() -> str:
+    tokenizer = spm_tokenizer("metaspace")
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(SPACE, prepend_scheme="always", split=True)
+    return tokenizer.to_str()
+
+
 @pytest.mark.parametrize(("tokenizer_json", "warning"), [
+    (_metaspace_split, "splits text at every ▁ before joining pieces; llama.cpp does not"),
     (_without_some_merges, r"llama.cpp joins \d+ pairs of tokens this tokenizer's merges do not list"),
     (_metaspace_first, "adds one after each special token too"),
 ])
