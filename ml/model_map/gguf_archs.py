@@ -5,7 +5,8 @@ interleaved rotary pairs (Mistral and Mixtral are "llama" files; Mixtral's exper
 `ffn_*_exps`), Phi-3's gate and up joined in `ffn_up` (and q, k, v in `attn_qkv` as Hub files
 have them), GPT-NeoX's fused qkv regrouped to all q, k, then v, Gemma's norms stored as 1 + w.
 A GGUF file means what llama.cpp computes from it, so GPT-2 and GPT-NeoX get its
-tanh-approximated GELU and Gemma its derived score scale and sliding-window pattern.
+tanh-approximated GELU, Gemma its derived score scale and sliding-window pattern (Gemma 2 its
+default soft-caps and window when the file lacks them), and Phi-3 no sliding window.
 """
 
 from __future__ import annotations
