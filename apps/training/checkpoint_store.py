@@ -10,6 +10,10 @@ then names in the run's index (INDEX, one object: {"last" | "best": {"folder", "
 a reader of the index never finds half a checkpoint. The folder it replaced is deleted after.
 At most SNAPSHOTS_QUEUED snapshots wait to be stored; past that the engine waits.
 
+Nodes of a multi-node run share no run folder on S3: rank 0 saves whole checkpoints and stores
+them, and when torchrun starts the processes again every node first takes the stored ones
+(`restore_stored_at_restart`).
+
 When an execution ends, its run folder is published whole (apps.training.services), as new as
 any checkpoint it indexed, and the index goes with `.saved/` (`retire`). An index found when an
 execution starts is therefore newer than the published folder: a lost execution's last stored
@@ -19,6 +23,7 @@ On the local backend none of this runs: the run folder is where the files are st
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -119,6 +124,31 @@ def fetch_into(out_dir: Path) -> dict[str, dict]:
     return index
 
 
+def restore_stored_at_restart(out_dir: Path) -> bool:
+    """For nodes that share no run folder: when torchrun starts this node's processes again
+    (on every node, whichever process died), the first of them makes this host's `last` and
+    `best` the stored ones (the index's, else those of the run folder as stored), so every
+    node starts from what the bucket holds, never from a checkpoint rank 0 saved but did not
+    get to store, which the others lack. Whether this start is a restart: a start's processes
+    record their ids, and a start finds the previous one's all gone (torchrun stops them all
+    first). The first start takes the folder its worker has just fetched."""
+    out_dir = Path(out_dir)
+    with (out_dir / ".restart.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        started = out_dir / ".started-pids"
+        pids = [int(pid) for pid in started.read_text().split()] if started.exists() else None
+        restart = pids is not None and not any(_alive(pid) for pid in pids)
+        if restart:
+            index = index_read(out_dir)
+            for name in NAMES:
+                remove_tree(out_dir / name)
+                if name not in index and core_storage.stored_exists(out_dir / name / core_storage.MANIFEST):
+                    file_cache.fetched_tree(out_dir / name)
+            fetch_into(out_dir)
+        started.write_text(" ".join(str(pid) for pid in [*([] if restart else pids or []), os.getpid()]))
+    return restart
+
+
 def stored_bytes(out_dir: Path) -> int:
     """What the index and its folders take in the bucket (a lost execution's, charged to no one)."""
     return core_storage.remote_bytes(out_dir / INDEX) + core_storage.remote_bytes(out_dir / SAVED)
@@ -140,3 +170,11 @@ def _link_tree(source: Path, target: Path) -> None:
         elif path.is_file():
             linked.parent.mkdir(parents=True, exist_ok=True)
             os.link(path, linked)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

@@ -326,10 +326,6 @@ def _processes_check(*, nproc_per_node: int, nnodes: int) -> None:
                               ("nnodes", nnodes, settings.SLOUGHGPT_MAX_NODES)):
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= cap:
             raise ValidationError({field: [f"must be a whole number from 1 to {cap}, the most this server allows"]})
-    if nnodes > 1 and not core_storage.is_local():
-        # Every node reads the engine config and writes checkpoint shards in the run folder.
-        raise ValidationError({"nnodes": ["runs on several nodes need a run folder all train hosts share; "
-                                          "with object storage a run takes one node"]})
 
 
 def _waiting_room_check(user) -> None:
@@ -610,8 +606,10 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
     if training_run.attempts == 0:
         # A first execution starts clean: nothing left at this path may be resumed from.
         remove_tree(out_dir)
-    else:
-        _run_dir_fetch(training_run, out_dir)
+    elif _run_dir_fetch(out_dir):
+        # A lost execution stored these without counting them; this execution's end
+        # replaces them, which gives back what they take.
+        storage_charge(account_of(training_run), checkpoint_store.stored_bytes(out_dir), force=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     config = _engine_config(training_run, out_dir)
     with transaction.atomic():
@@ -671,14 +669,15 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
     return _finish(training_run, status)
 
 
-def _run_dir_fetch(training_run: TrainingRun, out_dir: Path) -> None:
-    """A continued execution on S3 takes what the latest earlier execution stored: its run
-    folder, and the checkpoints an execution lost before it stored the folder had stored as
-    it saved them (apps.training.checkpoint_store); with nothing stored it starts from the
-    beginning. A copy this worker kept from an earlier execution is dropped first: another
-    worker may have trained and stored past it since."""
+def _run_dir_fetch(out_dir: Path) -> bool:
+    """A continued execution on S3 (and each other node of one) takes what the latest earlier
+    execution stored: its run folder, and the checkpoints an execution lost before it stored
+    the folder had stored as it saved them (apps.training.checkpoint_store); with nothing
+    stored it starts from the beginning. A copy this worker kept from an earlier execution is
+    dropped first: another worker may have trained and stored past it since. True when a lost
+    execution's checkpoints were taken."""
     if core_storage.is_local():
-        return
+        return False
     remove_tree(out_dir)
     index = checkpoint_store.index_read(out_dir)
     try:
@@ -691,10 +690,7 @@ def _run_dir_fetch(training_run: TrainingRun, out_dir: Path) -> None:
         logger.info("training run folder %s: %s", out_dir.name, exc)
         for name in set(checkpoint_store.NAMES) - set(index):
             remove_tree(out_dir / name)  # perhaps fetched in part: only whole ones are kept
-    if checkpoint_store.fetch_into(out_dir):
-        # The lost execution stored these without counting them; this execution's end
-        # replaces them, which gives back what they take.
-        storage_charge(account_of(training_run), checkpoint_store.stored_bytes(out_dir), force=True)
+    return bool(checkpoint_store.fetch_into(out_dir))
 
 
 def _engine_config(training_run: TrainingRun, out_dir: Path):
@@ -709,6 +705,8 @@ def _engine_config(training_run: TrainingRun, out_dir: Path):
     config.data.cache_dir = str(Path(settings.MEDIA_ROOT) / "token-cache")
     config.train.out_dir = str(out_dir)
     config.train.max_iters = training_run.max_steps
+    # Nodes without a shared run folder: rank 0 writes whole checkpoints, which it stores.
+    config.train.sharded_checkpoints = training_run.nnodes == 1 or core_storage.is_local()
     # A checkpoint from an earlier execution (cancelled, resumed, or a lost worker) is
     # where this one picks up.
     config.train.resume = (out_dir / "last").exists()
@@ -728,8 +726,8 @@ class TrainingProcessError(Exception):
 
 
 def _execute_processes(training_run: TrainingRun, config, out_dir: Path, execution_id: str):
-    """Node 0 of a multi-process execution: writes the engine config its processes read,
-    opens the rendezvous, queues one task per other node, and runs torchrun here until every
+    """Node 0 of a multi-process execution: writes the engine config its processes read (on
+    S3 each other node builds its own: _node_inputs), opens the rendezvous, queues one task per other node, and runs torchrun here until every
     process is done. (TrainResult, the quota error that stopped it or "")."""
     import json
 
@@ -769,8 +767,37 @@ def training_run_node_execute(*, training_run_id: int, node_rank: int, execution
         cache.set(launch.error_key(training_run.pk), f"node {node_rank}: {refused}", timeout=launch.OUTCOME_TTL_S)
         launch.node_status_set(training_run.pk, node_rank, "refused")
         return "refused"
-    code = launch.node_run(training_run, node_rank=node_rank)
+    out_dir = _run_dir(training_run)
+    try:
+        _node_inputs(training_run, out_dir)
+    except Exception as exc:
+        logger.exception("training run %s: node %s could not prepare", training_run_id, node_rank)
+        cache.set(launch.error_key(training_run.pk), f"node {node_rank}: "
+                  f"{error_text(exc, known=_names_for_owner(training_run))}", timeout=launch.OUTCOME_TTL_S)
+        launch.node_status_set(training_run.pk, node_rank, "refused")
+        return "refused"
+    try:
+        code = launch.node_run(training_run, node_rank=node_rank)
+    finally:
+        if not core_storage.is_local():
+            remove_tree(out_dir)  # node 0 stores the run folder; this host keeps no copy
     return "finished" if code == 0 else f"exited {code}"
+
+
+def _node_inputs(training_run: TrainingRun, out_dir: Path) -> None:
+    """On S3 a node other than node 0 shares no run folder with it: it takes the run folder
+    and checkpoints as stored (what node 0 took when its execution started; nothing is stored
+    until every node joined), and builds the engine config and inputs from the run's rows as
+    node 0 did, with this host's paths."""
+    import json
+
+    if core_storage.is_local():
+        return
+    _run_dir_fetch(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    config = _engine_config(training_run, out_dir)
+    _engine_inputs(training_run, config, out_dir)
+    (out_dir / launch.ENGINE_CONFIG).write_text(json.dumps(config.to_dict()))
 
 
 def training_run_rank_execute(*, training_run_id: int, step_hook=None) -> None:
@@ -789,6 +816,10 @@ def training_run_rank_execute(*, training_run_id: int, step_hook=None) -> None:
     rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
     training_run = TrainingRun.objects.select_related("owner", "run", "dataset_version").get(pk=training_run_id)
     out_dir = _run_dir(training_run)
+    restart = int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")) > 0
+    if training_run.nnodes > 1 and not core_storage.is_local():
+        # (A node whose own processes did not die starts again with its count unchanged.)
+        restart = checkpoint_store.restore_stored_at_restart(out_dir) or restart
     config = TrainConfig.from_dict(json.loads((out_dir / launch.ENGINE_CONFIG).read_text()))
     # Started again after a process died: from the last checkpoint the processes saved.
     config.train.resume = (out_dir / "last").exists()
@@ -805,7 +836,7 @@ def training_run_rank_execute(*, training_run_id: int, step_hook=None) -> None:
         uploader = checkpoint_store.uploader(out_dir)
         callbacks = Callbacks(on_metrics=reporter.on_metrics, on_log=reporter.on_log, should_stop=should_stop,
                               on_checkpoint=uploader.saved if uploader else None)
-        if int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")) > 0:
+        if restart:
             reporter.on_log("a training process stopped; every process starts again from the last checkpoint")
     try:
         result = train(config, callbacks)

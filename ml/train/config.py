@@ -88,6 +88,10 @@ class LoopConfig:
     # How torchrun processes share the work: replicate (ddp), shard all state (fsdp), or
     # replicate the model and shard only the optimizer state (zero).
     distributed: Literal["ddp", "fsdp", "zero"] = "ddp"
+    # Multi-process checkpoints keep their training state sharded (dcp/, each process writing
+    # its part where it runs); False gathers it whole into rank 0's checkpoint instead, for
+    # nodes that share no out_dir (it resumes at any world size either way).
+    sharded_checkpoints: bool = True
     # Continue from out_dir/last if it exists.
     resume: bool = False
 

@@ -407,13 +407,13 @@ class _Run:
     def _save(self, name: str, resumable: bool) -> None:
         # Every process takes part in gathering sharded state; the first one writes. A
         # multi-process run's resumable state is also saved sharded (dcp/), which every process
-        # writes its part of; ZeRO's sharded optimizer is gathered instead (the state-dict API
-        # does not take it).
+        # writes its part of, unless sharded_checkpoints is off; ZeRO's sharded optimizer is
+        # gathered instead (the state-dict API does not take it).
         env = self.env
         if resumable:
             self._sync_tokens()
         sharded = None
-        if resumable and env.enabled and env.strategy != "zero":
+        if resumable and env.enabled and env.strategy != "zero" and self.loop.sharded_checkpoints:
             sharded = self.out_dir / f".{name}.dcp-pending"
             if env.is_main:
                 shutil.rmtree(sharded, ignore_errors=True)

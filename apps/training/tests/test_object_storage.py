@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.core.exceptions import ValidationError
 
 from apps.core import file_cache
 from apps.core import storage as core_storage
@@ -79,19 +78,6 @@ def test_a_worker_resuming_a_run_again_takes_the_bucket_checkpoint_not_its_own_o
     resumed = [line for line in TrainingLogLine.objects.filter(training_run=run).values_list("line", flat=True)
                if "resuming from" in line and " at step " in line]
     assert resumed[-1].endswith("at step 20"), resumed
-
-
-def test_a_run_on_several_nodes_is_refused_with_object_storage(make_user, settings, tmp_path, s3_storage):
-    # given object storage, where train hosts share no run folder
-    _host(settings, tmp_path, "web")
-    owner = make_user()
-    version = valid_dataset_version(owner)
-    # when a run asks for two nodes
-    with pytest.raises(ValidationError) as refused:
-        services.training_run_create(user=owner, dataset_version_id=version.pk, config=tiny_config(max_iters=10),
-                                     nnodes=2)
-    # then it is refused on `nnodes`, saying why
-    assert "run folder all train hosts share" in refused.value.message_dict["nnodes"][0]
 
 
 class _Killed(BaseException):

@@ -1,8 +1,10 @@
-"""Training on S3 (a real moto server) on a real Celery worker: checkpoints reach the bucket
+"""Training on S3 (a real moto server) on real Celery workers: checkpoints reach the bucket
 as they are saved, so a run (of one process, or of two under torchrun) whose training
 processes are killed mid-run resumes from the newest checkpoint stored, not from the
 beginning, even though the killed execution never got to store its run folder and the worker
-keeps no copy of it."""
+keeps no copy of it. Two nodes on two workers that share only the bucket train together,
+also when a process dies and every node starts again from the stored checkpoint, and learn
+what one process does."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from apps.training.models import TrainingRun
 from tests.processes import celery_worker
 
 from .factories import tiny_config, valid_dataset_version
+from .test_processes_worker import _config, _one_process_run, _points, _wait_until_ended
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
@@ -89,3 +92,41 @@ def test_a_run_killed_after_its_second_checkpoint_resumes_from_it(transactional_
     assert _resumed_at(ended)[0].endswith(f"at step {stored}")
     # and the worker kept nothing of the run once it ended
     assert not [path for path in Path(worker_root).rglob("media/training/**/*") if path.is_file()]
+
+
+@pytest.mark.parametrize("exit_at", [0, 7])
+def test_two_nodes_with_no_shared_disk_learn_what_one_process_does(transactional_db, tmp_path, settings,
+                                                                    s3_storage, make_user, monkeypatch, exit_at):
+    # given two train workers with roots of their own on the bucket, each a node; with
+    # `exit_at`, the last process exits abruptly before that step the first time round
+    from sloughgpt_site.celery import app
+
+    settings.MEDIA_ROOT = tmp_path / "web" / "media"
+    app.control.purge()
+    user = make_user()
+    version = valid_dataset_version(user)
+    env = {**s3_storage.server.environment(s3_storage.name), "SLOUGHGPT_TRAIN_NODE_ADDR": "127.0.0.1",
+           **({"SLOUGHGPT_TEST_EXIT_AT_STEP": str(exit_at)} if exit_at else {})}
+    max_iters = 9 if exit_at else 6
+    with (celery_worker(tmp_path / "first", tmp_path / "first.log", queues="default,train", extra_env=env),
+          celery_worker(tmp_path / "second", tmp_path / "second.log", queues="train", extra_env=env)):
+        # when a run asks for 2 nodes of 1 process
+        created = services.training_run_create(user=user, dataset_version_id=version.pk,
+                                               config=_config(max_iters), nnodes=2)
+        two = _wait_until_ended(created.pk)
+        _wait_for(lambda: TrainingRun.objects.get(pk=created.pk).node_status,
+                  lambda nodes: nodes.get("1") not in (None, "training"), "node 1 to end")
+    # then both nodes trained together to the end (starting again once from the last stored
+    # checkpoint after a process died)
+    assert two.status == "finished", two.error
+    assert two.step == max_iters and two.attempts == 1
+    if exit_at:
+        lines = list(two.log_lines.values_list("line", flat=True))
+        assert any("starts again from the last checkpoint" in line for line in lines), "\n".join(lines)
+        assert [line for line in lines if line.startswith("resuming from")][-1].endswith(("at step 3", "at step 6"))
+    # and learned what one process with double accumulation learns
+    one = _one_process_run(user, version, monkeypatch, max_iters=max_iters)
+    assert _points(two, "val_loss")[max_iters] == pytest.approx(_points(one, "val_loss")[max_iters], abs=1e-4)
+    # and neither host kept the run's folder
+    for host in ("first", "second"):
+        assert not [path for path in (tmp_path / host).rglob("media/training/**/*") if path.is_file()]
