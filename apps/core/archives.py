@@ -61,7 +61,9 @@ def extract_zip_safely(archive: Path, destination: Path, allowed_suffixes: froze
             total += info.file_size
             if total > max_expanded_bytes:
                 raise ArchiveError("the archive expands to more than the allowed size")
-            if name.suffix.lower() in allowed_suffixes and not name.name.startswith("."):
+            # Hidden files and folders stay out, as the storage layer leaves them out of what
+            # it stores (apps.core.storage.publish_tree): the same on every backend.
+            if name.suffix.lower() in allowed_suffixes and not any(part.startswith(".") for part in name.parts):
                 chosen.append(info)
         if not chosen:
             raise ArchiveError(f"the archive holds no {', '.join(sorted(allowed_suffixes))} files")

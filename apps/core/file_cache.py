@@ -96,6 +96,7 @@ def pinned_tree(folder: Path) -> Iterator[Path]:
     _views_of_dead_processes_remove(views)
     view = views / f"{os.getpid()}-{uuid.uuid4().hex}" / folder.name
     try:
+        view.mkdir(parents=True)  # there even when the folder holds no file
         with ExitStack() as pins:
             # In one order: two tasks pinning the same folder take its entries' locks alike.
             for relative, sha256 in sorted(manifest.items()):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -19,7 +21,7 @@ from apps.core.notifications import notify_user
 from apps.core.user_paths import error_text, plain_filename
 from apps.quotas.accounts import account_of
 from apps.quotas.errors import StorageQuotaExceeded
-from apps.quotas.storage import storage_charge
+from apps.quotas.storage import storage_charge, storage_release
 from apps.quotas.stored import stored_bytes
 from apps.teams.audit import audit_record
 
@@ -169,10 +171,24 @@ def dataset_version_file(version: DatasetVersion) -> Path:
     return file_cache.fetch(dataset_version_key(version), version.sha256)
 
 
-def dataset_version_path(version: DatasetVersion) -> Path:
+@contextmanager
+def dataset_version_files(version: DatasetVersion) -> Iterator[Path]:
     """The file (or extracted folder, for a zip) that training and validation read, on this
-    machine: on S3 a zip's extracted folder is fetched from the bucket, each file checked
-    against the folder's manifest, where validation stored it."""
+    machine, for as long as the block runs: on S3 verified copies in the worker's bounded
+    cache, kept from eviction meanwhile (a zip's files as a view of its extracted folder,
+    each checked against the folder's manifest). Nothing stays outside the cache's bound."""
+    if version.format == DatasetVersion.Format.ZIP:
+        with file_cache.pinned_tree(_extracted_dir(version)) as path:
+            yield path
+    else:
+        with file_cache.fetched(dataset_version_key(version), version.sha256) as path:
+            yield path
+
+
+def dataset_version_path(version: DatasetVersion) -> Path:
+    """`dataset_version_files` for callers that keep a path past a block. On S3 a zip's
+    extracted folder is downloaded whole into this machine's MEDIA_ROOT and stays there,
+    outside the cache's bound: read through `dataset_version_files` instead."""
     if version.format == DatasetVersion.Format.ZIP:
         return file_cache.fetched_tree(_extracted_dir(version))
     return dataset_version_file(version)
@@ -193,21 +209,9 @@ def dataset_version_validate(*, version_id: int) -> DatasetVersion:
     try:
         if version.format == DatasetVersion.Format.ZIP:
             _extract(version)
-        columns = _columns(version)
-        report = inspect_dataset(dataset_version_path(version), columns)
-        version.report = {
-            "records": report.records,
-            "characters": report.characters,
-            "estimated_tokens": report.estimated_tokens,
-            "kinds": {kind: count for kind, count in report.kinds.items() if count},
-            "preview": report.preview,
-            "errors": [{**error, "file": _user_file_name(version, error["file"])} for error in report.errors],
-        }
-        if not report.errors:
-            version.report["misfits"] = {method: _misfits(version, method) for method in FIT_METHODS}
-        ok = not report.errors and report.records > 0
-        if report.records == 0 and not report.errors:
-            version.report["errors"] = [{"file": version.filename, "line": 0, "message": "no records found"}]
+        with dataset_version_files(version) as path:
+            version.report = _report(version, path, inspect_dataset(path, _columns(version)))
+        ok = not version.report["errors"] and version.report["records"] > 0
     except Exception as exc:  # the report must say what went wrong, whatever it was
         message = str(exc) if isinstance(exc, ArchiveError) else f"validation failed: {error_text(exc)}"
         version.report = {
@@ -225,18 +229,35 @@ def dataset_version_validate(*, version_id: int) -> DatasetVersion:
     return version
 
 
+def _report(version: DatasetVersion, path: Path, report) -> dict:
+    """The stored report of an inspection of `path` (the version's files on this machine)."""
+    stored = {
+        "records": report.records,
+        "characters": report.characters,
+        "estimated_tokens": report.estimated_tokens,
+        "kinds": {kind: count for kind, count in report.kinds.items() if count},
+        "preview": report.preview,
+        "errors": [{**error, "file": _user_file_name(version, error["file"])} for error in report.errors],
+    }
+    if not report.errors:
+        stored["misfits"] = {method: _misfits(version, path, method) for method in FIT_METHODS}
+    if report.records == 0 and not report.errors:
+        stored["errors"] = [{"file": version.filename, "line": 0, "message": "no records found"}]
+    return stored
+
+
 def _columns(version: DatasetVersion):
     from ml.data import Columns
 
     return Columns(text=version.text_column, prompt=version.prompt_column, response=version.response_column)
 
 
-def _misfits(version: DatasetVersion, method: str) -> list[dict]:
-    """The first records of the version that a `method` run cannot learn from, with file
-    (as its owner knows it), line and reason."""
+def _misfits(version: DatasetVersion, path: Path, method: str) -> list[dict]:
+    """The first records of the version (its files at `path`) that a `method` run cannot
+    learn from, with file (as its owner knows it), line and reason."""
     from ml.data import records_fit_method
 
-    found = records_fit_method(dataset_version_path(version), _columns(version), method, limit=MISFITS_KEPT)
+    found = records_fit_method(path, _columns(version), method, limit=MISFITS_KEPT)
     return [{**misfit, "file": _user_file_name(version, str(misfit["file"]))} for misfit in found]
 
 
@@ -245,7 +266,10 @@ def dataset_version_misfits(*, version: DatasetVersion, method: str) -> list[dic
     learn from, from its validation report (a version validated before reports kept them
     is read now)."""
     stored = version.report.get("misfits", {})
-    return stored[method] if method in stored else _misfits(version, method)
+    if method in stored:
+        return stored[method]
+    with dataset_version_files(version) as path:
+        return _misfits(version, path, method)
 
 
 def _user_file_name(version: DatasetVersion, name: str) -> str:
@@ -259,23 +283,41 @@ def _user_file_name(version: DatasetVersion, name: str) -> str:
 
 def _extract(version: DatasetVersion) -> None:
     """Extracts the zip and stores what it holds, charged as stored: on S3 in the bucket (with
-    the folder's manifest), where workers on other hosts fetch it. There this machine's
-    extracted copy is dropped: validation then reads what was stored (fetched back), as every
-    other reader does, never files the store left out."""
+    the folder's manifest), where workers on other hosts fetch it, and no copy stays on this
+    machine. The charge and the version's stored size are saved together, so a redelivered
+    task knows what an earlier one charged and gives it back before starting over; a failure
+    anywhere leaves nothing stored (on this disk or in the bucket) and nothing charged."""
     target = _extracted_dir(version)
-    storage.remove_tree(target)  # a redelivered task starts the extraction over
+    account = account_of(version)
+    _extracted_remove(version, target)  # a redelivered task starts the extraction over
+    try:
+        try:
+            extract_zip_safely(dataset_version_file(version), target, storage.DATASET_SUFFIXES)
+            core_storage.publish_tree(target)
+        finally:
+            if not core_storage.is_local():
+                storage.remove_tree(target)
+        expanded = stored_bytes(target)
+        with transaction.atomic():
+            try:
+                storage_charge(account, expanded)
+            except StorageQuotaExceeded as exc:
+                raise storage.StorageError(f"the archive expands to {expanded} bytes: {exc.detail}") from None
+            DatasetVersion.objects.filter(pk=version.pk).update(stored_bytes=version.size_bytes + expanded)
+        version.stored_bytes = version.size_bytes + expanded  # once saved: what a failure gives back
+    except BaseException:
+        _extracted_remove(version, target)
+        raise
+
+
+def _extracted_remove(version: DatasetVersion, target: Path) -> None:
+    """Removes the extracted files wherever they were stored and gives back what they were
+    charged (nothing when no charge was saved with the version)."""
+    storage.remove_tree(target)
     core_storage.remove_remote(target)
-    try:
-        extract_zip_safely(dataset_version_file(version), target, storage.DATASET_SUFFIXES)
-        core_storage.publish_tree(target)
-    finally:
-        if not core_storage.is_local():
-            storage.remove_tree(target)
-    expanded = stored_bytes(target)
-    try:
-        storage_charge(account_of(version), expanded)
-    except StorageQuotaExceeded as exc:
-        storage.remove_tree(target)
-        core_storage.remove_remote(target)
-        raise storage.StorageError(f"the archive expands to {expanded} bytes: {exc.detail}") from None
-    version.stored_bytes = version.size_bytes + expanded
+    charged = version.stored_bytes - version.size_bytes
+    if charged > 0:
+        with transaction.atomic():
+            storage_release(account_of(version), charged)
+            DatasetVersion.objects.filter(pk=version.pk).update(stored_bytes=version.size_bytes)
+        version.stored_bytes = version.size_bytes

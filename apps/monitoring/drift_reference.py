@@ -35,15 +35,16 @@ def _prompt_and_reply(record) -> list[tuple[str, str]]:
 
 
 def _read(version: DatasetVersion) -> list[tuple[str, str]]:
-    from apps.datasets.services import dataset_version_path
+    from apps.datasets.services import dataset_version_files
     from ml.data import Columns, iter_records
 
     columns = Columns(text=version.text_column, prompt=version.prompt_column, response=version.response_column)
     pairs: list[tuple[str, str]] = []
-    for record in iter_records(dataset_version_path(version), columns):
-        pairs.extend(_prompt_and_reply(record))
-        if len(pairs) >= RECORDS_READ:
-            break
+    with dataset_version_files(version) as path:
+        for record in iter_records(path, columns):
+            pairs.extend(_prompt_and_reply(record))
+            if len(pairs) >= RECORDS_READ:
+                break
     return pairs[:RECORDS_READ]
 
 

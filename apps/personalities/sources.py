@@ -41,7 +41,7 @@ def dataset_version_texts(*, user, dataset_version_id: int, field_name: str) -> 
     non-empty line of a .txt file, and what the assistant says in the other records (a pair's
     response, a chat's assistant turns, a preference's chosen reply)."""
     from apps.datasets.models import DatasetVersion
-    from apps.datasets.services import dataset_version_path
+    from apps.datasets.services import dataset_version_files
     from ml.data import Columns, DataFormatError, iter_records
 
     version, limit = access_get(DatasetVersion, user=user, pk=dataset_version_id), max_texts()
@@ -51,15 +51,16 @@ def dataset_version_texts(*, user, dataset_version_id: int, field_name: str) -> 
                       response=version.response_column)
     texts: list[str] = []
     try:
-        for record in iter_records(dataset_version_path(version), columns):
-            if record.kind != "text":
-                texts.extend(reply for reply in record.replies() if reply.strip())
-            elif record.file.endswith(".txt"):
-                texts.extend(line.strip() for line in (record.text or "").splitlines() if line.strip())
-            else:
-                texts.append(record.text or "")
-            if len(texts) > limit:
-                break
+        with dataset_version_files(version) as path:
+            for record in iter_records(path, columns):
+                if record.kind != "text":
+                    texts.extend(reply for reply in record.replies() if reply.strip())
+                elif record.file.endswith(".txt"):
+                    texts.extend(line.strip() for line in (record.text or "").splitlines() if line.strip())
+                else:
+                    texts.append(record.text or "")
+                if len(texts) > limit:
+                    break
     except DataFormatError as exc:
         raise ValidationError({field_name: [error_text(exc)]}) from exc
     if len(texts) > limit:

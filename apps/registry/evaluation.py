@@ -13,7 +13,7 @@ from django.db import transaction
 from apps.core.access import Action, access_get, access_queryset
 from apps.core.user_paths import error_text
 from apps.datasets.models import DatasetVersion
-from apps.datasets.services import dataset_version_path
+from apps.datasets.services import dataset_version_files
 from apps.experiments.models import Run
 from apps.experiments.services import (
     experiment_named,
@@ -74,8 +74,8 @@ def model_evaluation_run(*, run_id: int) -> str:
     try:
         version = access_queryset(ModelVersion, user=run.owner, action=Action.RUN).get(pk=params["model_version"])
         dataset_version = access_queryset(DatasetVersion, user=run.owner).get(pk=params["dataset_version"])
-        data_path = dataset_version_path(dataset_version)
-        with storage.canonical_pinned(version) as sou_path:  # stays in the cache while it is read
+        # Both stay in the cache while they are read.
+        with dataset_version_files(dataset_version) as data_path, storage.canonical_pinned(version) as sou_path:
             if params["kind"] == "perplexity":
                 scores = _perplexity(sou_path, data_path)
             else:

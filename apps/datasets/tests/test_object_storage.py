@@ -104,6 +104,8 @@ def test_a_zip_dataset_uploaded_on_the_web_host_trains_on_a_worker_with_its_own_
     _host(settings, tmp_path, "validator")
     version = services.dataset_version_validate(version_id=uploaded["id"])
     assert version.status == DatasetVersion.Status.VALID, version.report
+    # which read the stored files through its bounded cache, keeping no copy of its own
+    assert not [name for name in _on_disk(tmp_path, "validator") if name.startswith("datasets/")]
     # when a run on it is created on the web host and executed by a train worker on another disk
     _host(settings, tmp_path, "web")
     run = training_services.training_run_create(user=owner, dataset_version_id=version.pk, config={
@@ -136,3 +138,88 @@ def test_deleting_a_zip_dataset_removes_its_extracted_files_from_the_bucket_and_
     # then nothing of it stays in the bucket, and every byte it was charged is given back
     assert s3_storage.keys() == []
     assert storage_used(account_for_user(owner)) == 0
+
+
+def test_a_personality_learned_from_a_zip_dataset_leaves_no_copy_of_it_on_the_web_host(
+        make_user, api_client_for, settings, tmp_path, s3_storage):
+    # given a zip dataset validated on a worker
+    _host(settings, tmp_path, "web")
+    owner = make_user()
+    client = api_client_for(owner)
+    lines = "".join(f"I love sunny day number {i}, it is wonderful!\n" for i in range(30))
+    uploaded = _upload(client, zip_of({"acts/one.txt": lines.encode()}), "cheer.zip").json()
+    _host(settings, tmp_path, "validator")
+    assert services.dataset_version_validate(version_id=uploaded["id"]).status == DatasetVersion.Status.VALID
+    # when the web host learns a personality from it
+    _host(settings, tmp_path, "web")
+    created = client.post("/api/v1/personalities/", {"kind": "learned", "name": "Fan",
+                                                      "dataset_version_id": uploaded["id"]}, format="json")
+    # then the personality exists, and the dataset's files were read without staying on its disk
+    assert created.status_code == 201, created.json()
+    assert not [name for name in _on_disk(tmp_path, "web") if name.startswith("datasets/")]
+
+
+def test_a_zip_whose_files_cannot_all_be_stored_leaves_nothing_in_the_bucket_and_nothing_charged(
+        owner, api_client_for, s3_storage, monkeypatch, django_capture_on_commit_callbacks):
+    # given a dataset that stays, and a zip whose second file the bucket refuses
+    client = api_client_for(owner)
+    kept = jsonl([{"text": "kept dataset line"}])
+    _upload(client, kept)
+    version_id = _upload(client, zip_of({"a.txt": b"first file\n" * 50, "b.txt": b"second file\n" * 50}),
+                         "two.zip").json()["id"]
+    publish, published = core_storage.publish, []
+
+    def refusing_the_second(path, *, key=None):
+        published.append(path)
+        if len(published) == 2:
+            raise OSError("the bucket refused")
+        return publish(path, key=key)
+
+    monkeypatch.setattr(core_storage, "publish", refusing_the_second)
+    # when it is validated
+    version = services.dataset_version_validate(version_id=version_id)
+    # then it is invalid, and none of its extracted files stays stored
+    assert version.status == DatasetVersion.Status.INVALID
+    assert not [key for key in s3_storage.keys() if "/extracted/" in key]
+    # and deleting it gives back what it was charged, no more
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.delete(f"/api/v1/dataset-versions/{version_id}/").status_code == 204
+    assert storage_used(account_for_user(owner)) == len(kept)
+
+
+def test_a_redelivered_validation_of_a_zip_charges_its_extracted_files_once(
+        owner, api_client_for, s3_storage, django_capture_on_commit_callbacks):
+    # given a zip whose validation charged its extracted files, then died before it finished
+    client = api_client_for(owner)
+    version_id = _upload(client, zip_of({"a.txt": b"first file\n" * 50}), "one.zip").json()["id"]
+    services.dataset_version_validate(version_id=version_id)
+    DatasetVersion.objects.filter(pk=version_id).update(status=DatasetVersion.Status.VALIDATING)
+    # when the task is delivered again
+    version = services.dataset_version_validate(version_id=version_id)
+    # then the account is charged what the bucket holds, once
+    assert version.status == DatasetVersion.Status.VALID
+    assert storage_used(account_for_user(owner)) == version.stored_bytes == core_storage.remote_bytes(
+        core_storage.local_path(f"datasets/{owner.pk}/{version_id}/"))
+    # and deleting it gives everything back
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.delete(f"/api/v1/dataset-versions/{version_id}/").status_code == 204
+    assert storage_used(account_for_user(owner)) == 0
+
+
+@pytest.mark.parametrize("backend", ["local", "s3"])
+def test_a_zip_with_a_hidden_folder_reads_the_same_on_every_backend(backend, make_user, settings, tmp_path, request):
+    # given a zip with a visible file and a file in a hidden folder
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SLOUGHGPT_WORKER_CACHE_DIR = str(tmp_path / "worker-cache")
+    if backend == "s3":
+        request.getfixturevalue("s3_storage")
+    user = make_user()
+    dataset = services.dataset_create(user=user, name="hidden")
+    archive = zip_of({".data/a.txt": b"a line in a hidden folder\n", "b.txt": b"a visible line\n"})
+    version, _ = services.dataset_version_upload(user=user, dataset_id=dataset.pk, stream=io.BytesIO(archive),
+                                                 filename="hidden.zip", content_length=len(archive))
+    # when it is validated
+    version = services.dataset_version_validate(version_id=version.pk)
+    # then only the visible file is read, whichever backend stores it
+    assert version.status == DatasetVersion.Status.VALID, version.report
+    assert version.report["records"] == 1
