@@ -62,10 +62,11 @@ except ImportError:
     from benchmarks.infer_concurrency import random_sou, throughput
 
 # Dense bf16 tensor-core peak in TFLOPS by device name, most specific name first (NVIDIA's
-# data sheets; the PCIe and NVL H100s run at lower clocks than the SXM board).
+# data sheets; the PCIe and NVL boards run at lower clocks than the SXM ones).
 PEAK_BF16_TFLOPS = (
     ("H100 PCIe", 756.0),
     ("H100 NVL", 835.0),
+    ("H200 NVL", 835.0),
     ("H200", 989.0),
     ("H100", 989.0),
     ("A100", 312.0),

@@ -2,9 +2,10 @@
 
 Training only needs each target's log-probability, not the logits: for a 49k-token vocabulary,
 4 x 256 positions of float32 logits are 200 MB, and autograd would keep them (plus their
-softmax) until backward. Here only rows that have a target are scored, in chunks, and the
-chunk's logits are dropped as soon as its loss (and, for a frozen head, its input gradient)
-is known, so at most one chunk of logits is alive at a time.
+softmax) until backward. Here only rows that have a target are scored (under torch.compile,
+every row, with the others' losses zeroed), in chunks, and the chunk's logits are dropped as
+soon as its loss (and, for a frozen head, its input gradient) is known, so at most one chunk
+of logits is alive at a time.
 """
 
 from __future__ import annotations
@@ -43,14 +44,28 @@ def head_loss(
         raise ValueError(f"targets have shape {tuple(targets.shape)}, "
                          f"expected {tuple(hidden.shape[:2])}")
     keep = targets != IGNORE_INDEX  # (B, T)
-    rows = norm(hidden[keep])  # (N, C): the norm is per position, so only scored ones run
-    picked = targets[keep]  # (N,)
-    losses = _row_losses(rows, head, picked)  # (N,) float32
-    if reduction == "none":
-        out = losses.new_zeros(targets.shape)
-        return out.masked_scatter(keep, losses)
+    if _scores_every_row():
+        # Every row scored (an ignored one against token 0), its loss then zeroed: shapes
+        # that do not depend on the data, so the compiled graph holds the loss too.
+        scored = torch.where(keep, targets, 0).flatten()
+        losses = _row_losses(norm(hidden).flatten(0, 1), head, scored)  # (B*T,) float32
+        losses = torch.where(keep.flatten(), losses, 0.0)
+        if reduction == "none":
+            return losses.view(targets.shape)
+    else:
+        rows = norm(hidden[keep])  # (N, C): the norm is per position, so only scored ones run
+        losses = _row_losses(rows, head, targets[keep])  # (N,) float32
+        if reduction == "none":
+            return losses.new_zeros(targets.shape).masked_scatter(keep, losses)
     total = losses.sum()
     return total if reduction == "sum" else total / keep.sum().clamp(min=1)
+
+
+def _scores_every_row() -> bool:
+    """Under torch.compile: picking the rows that have a target (a boolean index) makes a
+    shape only the data knows, which breaks the graph there and waits for the device on every
+    micro-batch. Eager runs pick them, and skip the head's products for prompts and padding."""
+    return torch.compiler.is_compiling()
 
 
 def chunk_rows(vocab: int, device: torch.device) -> int:

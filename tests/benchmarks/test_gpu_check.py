@@ -2,6 +2,7 @@
 CPU and reports every number a GPU run records, and asking it for CUDA fails clearly."""
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -59,3 +60,27 @@ def test_asking_for_cuda_without_one_exits_2_with_a_reason():
     assert done.returncode == 2
     assert "sees no CUDA device" in done.stderr
     assert done.stdout == ""
+
+
+@pytest.mark.slow
+def test_smoke_mode_trains_compiled_as_a_gpu_run_does():
+    # given a CPU standing in for a GPU host, where training compiles by default
+    # when the training section runs compiled
+    done = _run("--device", "cpu", "--smoke", "--compile", "--only", "train", "--peak-tflops", "0.5")
+
+    # then it trains every step compiled and reports a finite loss
+    assert done.returncode == 0, done.stderr[-3000:]
+    train = json.loads(done.stdout.strip().splitlines()[-1])["train"]
+    assert train["compile"] is True and train["steps"] == 6
+    assert math.isfinite(train["loss"])
+
+
+@pytest.mark.parametrize(("name", "tflops"), [("NVIDIA H200 NVL", 835.0), ("NVIDIA H200", 989.0),
+                                              ("NVIDIA H100 NVL", 835.0), ("NVIDIA H100 80GB HBM3", 989.0)])
+def test_mfu_is_measured_against_the_peak_of_the_board_at_hand(name, tflops, monkeypatch):
+    # given a CUDA device of this name
+    from benchmarks import gpu_check
+
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: name)
+    # when its peak is looked up, then it is the board's own (an NVL one runs at lower clocks)
+    assert gpu_check.peak_tflops(torch.device("cuda", 0), None) == tflops

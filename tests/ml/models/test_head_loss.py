@@ -32,11 +32,17 @@ def _grads(model):
     return {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
 
 
+# Eager runs score only the rows that have a target; compiled ones every row, zeroing the others.
+SCORING = pytest.mark.parametrize("every_row", [False, True], ids=["kept-rows", "every-row"])
+
+
 @pytest.mark.parametrize("config", tiny_configs(), ids=CONFIG_IDS)
 @pytest.mark.parametrize("chunk_elements", [1 << 22, 97 * 2])  # one chunk, or rows in pairs
-def test_loss_and_gradients_equal_cross_entropy_on_full_logits(config, chunk_elements, monkeypatch):
+@SCORING
+def test_loss_and_gradients_equal_cross_entropy_on_full_logits(config, chunk_elements, every_row, monkeypatch):
     # given a model and a batch with ignored targets, the head chunked either way
     monkeypatch.setattr(head_loss, "CHUNK_ELEMENTS", chunk_elements)
+    monkeypatch.setattr(head_loss, "_scores_every_row", lambda: every_row)
     torch.manual_seed(0)
     model = build_model(config)
     idx, targets = _batch(config.vocab_size)
@@ -58,9 +64,11 @@ def test_loss_and_gradients_equal_cross_entropy_on_full_logits(config, chunk_ele
 
 
 @pytest.mark.parametrize("config", tiny_configs()[::2], ids=CONFIG_IDS[::2])
-def test_per_token_losses_are_zero_at_ignored_targets_and_backpropagate(config, monkeypatch):
+@SCORING
+def test_per_token_losses_are_zero_at_ignored_targets_and_backpropagate(config, every_row, monkeypatch):
     # given a frozen head (the LoRA case) and weights on each token's loss
     monkeypatch.setattr(head_loss, "CHUNK_ELEMENTS", 97 * 4)
+    monkeypatch.setattr(head_loss, "_scores_every_row", lambda: every_row)
     torch.manual_seed(0)
     model = build_model(config)
     model.lm_head.weight.requires_grad_(False)
@@ -83,8 +91,10 @@ def test_per_token_losses_are_zero_at_ignored_targets_and_backpropagate(config, 
         torch.testing.assert_close(ours[name], grad, rtol=1e-4, atol=1e-6, msg=name)
 
 
-def test_no_targets_gives_zero_loss_not_nan():
+@SCORING
+def test_no_targets_gives_zero_loss_not_nan(every_row, monkeypatch):
     # given a window whose targets are all ignored (inside a long prompt)
+    monkeypatch.setattr(head_loss, "_scores_every_row", lambda: every_row)
     model = build_model(tiny_configs()[2])
     idx, targets = _batch(97)
     targets[:] = IGNORE_INDEX
@@ -235,3 +245,18 @@ def test_accelerators_score_thousands_of_rows_at_once_cpus_hundreds():
     # then a CPU keeps a chunk's logits small, a GPU gets matmuls big enough for its cores
     assert 50 <= cpu <= 500
     assert gpu >= 2048
+
+
+@pytest.mark.parametrize("config", tiny_configs()[::2], ids=CONFIG_IDS[::2])
+def test_the_compiled_loss_is_one_graph_with_no_wait_for_the_device(config):
+    # given a model and a batch with a prompt and padding, as a fine-tune feeds it
+    torch.manual_seed(0)
+    model = build_model(config)
+    idx, targets = _batch(config.vocab_size)
+    torch._dynamo.reset()
+
+    # when torch.compile traces the forward with its loss
+    explained = torch._dynamo.explain(model)(idx, targets=targets)
+
+    # then nothing breaks the graph (a data-dependent shape would, and sync every micro-batch)
+    assert explained.graph_break_count == 0, explained.break_reasons
