@@ -11,10 +11,9 @@ copies in this worker's bounded cache), so any host reads what another wrote."""
 from __future__ import annotations
 
 import json
-import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 from apps.core import file_cache
@@ -59,34 +58,27 @@ def read_training_texts(directory: Path) -> tuple[list[str], list[str]]:
 
 
 def copy_version_files(source: Path, target: Path) -> None:
-    """The stored files of the version folder `source` written into `target` on this machine
-    (for `folder_write` to store); nothing for a version without files (a config one)."""
-    with folder_files(source) as files:
-        if files.is_dir() and any(files.iterdir()):
-            shutil.copytree(files, target, dirs_exist_ok=True)  # the linked files' bytes, not links
+    """The stored files of the version folder `source` stored under `target` too (a copy on
+    this disk, or a server-side copy of each object, manifest included, on S3); nothing for a
+    version without files (a config one)."""
+    if core_storage.is_local() and not source.is_dir():
+        return
+    core_storage.copy_tree(source, target)
 
 
 # -- the folders on the storage layer -----------------------------------------------------------
 @contextmanager
 def folder_files(directory: Path) -> Iterator[Path]:
     """A folder on this machine holding the stored files of `directory` (a version's or an
-    evaluation's) while the block runs: `directory` itself on the local backend; on S3 a
-    private temporary folder of links to copies in this worker's cache, each checked against
-    the folder's manifest and kept from eviction meanwhile. Empty when nothing is stored."""
-    if core_storage.is_local():
-        yield directory
+    evaluation's) while the block runs, to read: `directory` itself on the local backend; on
+    S3 a view of verified copies in this worker's cache, kept from eviction meanwhile
+    (apps.core.file_cache.pinned_tree). Empty when nothing is stored."""
+    if not core_storage.is_local() and not core_storage.stored_exists(directory / core_storage.MANIFEST):
+        with tempfile.TemporaryDirectory(prefix="personality-") as empty:
+            yield Path(empty)
         return
-    try:
-        manifest = core_storage.tree_manifest(directory)
-    except FileNotFoundError:
-        manifest = {}
-    with ExitStack() as pinned, tempfile.TemporaryDirectory(prefix="personality-") as temporary:
-        for relative, sha256 in manifest.items():
-            cached = pinned.enter_context(file_cache.fetched(core_storage.key_of(directory / relative), sha256))
-            link = Path(temporary) / relative
-            link.parent.mkdir(parents=True, exist_ok=True)
-            link.symlink_to(cached)
-        yield Path(temporary)
+    with file_cache.pinned_tree(directory) as files:
+        yield files
 
 
 def folder_write(directory: Path, write: Callable[[Path], object]) -> None:

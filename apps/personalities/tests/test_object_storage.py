@@ -74,6 +74,24 @@ def test_a_learned_personality_made_on_the_web_host_is_kept_in_the_bucket_and_lo
     assert storage_used(account_for_user(owner)) == core_storage.remote_bytes(core_storage.local_path(copy_prefix)) > 0
 
 
+def test_copying_a_learned_personality_copies_its_files_inside_the_bucket(
+        make_user, api_client_for, settings, tmp_path, s3_storage, monkeypatch):
+    # given a learned personality stored in the bucket
+    _host(settings, tmp_path, "web")
+    owner = make_user()
+    client = api_client_for(owner)
+    created = client.post("/api/v1/personalities/", {"kind": "learned", "name": "Fan", "examples": CHEERFUL[:20]},
+                          format="json").json()
+    opened, open_blob = [], core_storage.open_blob
+    monkeypatch.setattr(core_storage, "open_blob", lambda key: opened.append(key) or open_blob(key))
+    # when it is copied
+    copied = client.post(f"/api/v1/personalities/{created['id']}/copy/", {"name": "Fan 2"}, format="json").json()
+    # then the copy holds the same files, and none of them was downloaded to make it
+    stored = f"personalities/{owner.pk}/{copied['current_version']['id']}/"
+    assert {f"{stored}learned.safetensors", f"{stored}train.jsonl"} <= set(s3_storage.keys())
+    assert [key for key in opened if not key.endswith(core_storage.MANIFEST)] == []
+
+
 def test_a_neural_personality_trained_on_a_worker_is_read_from_the_bucket_by_the_web_host(
         make_user, api_client_for, settings, tmp_path, s3_storage):
     # given a neural personality created through the web host
