@@ -32,6 +32,9 @@ LIBS = ("-lm",)
 # Storage type -> the kernels' type code (the enum in sg.h).
 TYPE_CODES = {"F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q8_0": 8, "Q2_K": 10, "Q3_K": 11,
               "Q4_K": 12, "Q5_K": 13, "Q6_K": 14, "BF16": 30}
+# SIMD levels for `sg_simd_use` (sg.h's SG_SIMD_*); BEST_SIMD picks the best this CPU runs.
+SIMD_LEVELS = {"portable": 0, "avx2": 1, "avxvnni": 2, "avx512vnni": 3}
+BEST_SIMD = -1
 ENV_SWITCH = "SLOUGHGPT_KERNELS"  # "torch" forces the pure-PyTorch path
 ENV_CACHE = "SLOUGHGPT_KERNEL_CACHE"  # where built libraries live (default ~/.cache/sloughgpt/kernels)
 
@@ -109,7 +112,7 @@ def load() -> ctypes.CDLL | None:
     lib.sg_llama_forward.restype = ctypes.c_int
     lib.sg_kq_quantize_row.argtypes = [ptr, i64, ptr]
     lib.sg_kq_quantize_row.restype = None
-    lib.sg_simd_enabled.argtypes = [ctypes.c_int]
-    lib.sg_simd_enabled.restype = ctypes.c_int
-    lib.sg_simd_enabled(0)
+    lib.sg_simd_use.argtypes = [ctypes.c_int]
+    lib.sg_simd_use.restype = ctypes.c_int
+    lib.sg_simd_use(BEST_SIMD)
     return lib
