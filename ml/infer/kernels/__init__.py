@@ -6,7 +6,9 @@ No torch headers are involved, so a build takes about a second and needs nothing
 compiler and POSIX threads. Callers pass `torch.get_num_threads()` as the thread count, so
 `torch.set_num_threads` governs the kernels too.
 When the kernels are switched off (`SLOUGHGPT_KERNELS=torch`) or cannot be built, `load()`
-returns None with one logged warning and callers use their pure-PyTorch path.
+returns None with one logged warning and callers use their pure-PyTorch path. The library picks
+the best SIMD level the CPU runs (AVX2, plus VNNI where present); `SLOUGHGPT_KERNEL_SIMD` pins
+one (portable, avx2, avxvnni, avx512vnni) to compare them.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ TYPE_CODES = {"F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q8_0": 8, "Q2_K": 10, "
 SIMD_LEVELS = {"portable": 0, "avx2": 1, "avxvnni": 2, "avx512vnni": 3}
 BEST_SIMD = -1
 ENV_SWITCH = "SLOUGHGPT_KERNELS"  # "torch" forces the pure-PyTorch path
+ENV_SIMD = "SLOUGHGPT_KERNEL_SIMD"  # a SIMD_LEVELS name to pin (comparisons, diagnosis)
 ENV_CACHE = "SLOUGHGPT_KERNEL_CACHE"  # where built libraries live (default ~/.cache/sloughgpt/kernels)
 
 
@@ -114,5 +117,9 @@ def load() -> ctypes.CDLL | None:
     lib.sg_kq_quantize_row.restype = None
     lib.sg_simd_use.argtypes = [ctypes.c_int]
     lib.sg_simd_use.restype = ctypes.c_int
-    lib.sg_simd_use(BEST_SIMD)
+    pinned = os.environ.get(ENV_SIMD, "").lower()
+    if lib.sg_simd_use(SIMD_LEVELS.get(pinned, BEST_SIMD)) < 0 or pinned not in ("", *SIMD_LEVELS):
+        log.warning("%s=%s is not a SIMD level this CPU runs (one of %s); using the best it does",
+                    ENV_SIMD, pinned, ", ".join(SIMD_LEVELS))
+        lib.sg_simd_use(BEST_SIMD)
     return lib
