@@ -39,12 +39,21 @@ int64_t sg_kq_block_bytes(int qtype) {
     }
 }
 
+/* Every decode step quantizes each product's input here. The AVX2 clone inlines nearbyintf
+ * as one rounding instruction (the portable build calls libm per value); the comparison keeps
+ * fmaxf's result (a NaN never becomes the maximum) without its library call. */
+#ifdef SG_X86
+__attribute__((target_clones("avx2", "default")))
+#endif
 void sg_kq_quantize_row(const float *x, int64_t K, SgQ8K *out) {
     for (int64_t b = 0; b < K / QK_K; b++) {
         const float *xb = x + b * QK_K;
         SgQ8K *y = out + b;
         float amax = 0.0f;
-        for (int j = 0; j < QK_K; j++) amax = fmaxf(amax, fabsf(xb[j]));
+        for (int j = 0; j < QK_K; j++) {
+            const float a = fabsf(xb[j]);
+            amax = a > amax ? a : amax;
+        }
         const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
         for (int j = 0; j < QK_K; j++) y->q[j] = (int8_t)nearbyintf(xb[j] * id);
         for (int s = 0; s < QK_K / 16; s++) {
