@@ -19,7 +19,10 @@ end-of-text token so every run writes exactly --tokens tokens. --llamacpp also m
 llama.cpp's `llama-bench` (same token count and threads, no prompt) on the same type: the GGUF
 is first expanded to F32 by llama-quantize, and both sides quantize from that one source
 (adds "llamacpp_type", "llamacpp_tok_per_s", "llamacpp_file_mb", "vs_llamacpp" = ours /
-theirs, and the load average before the runs).
+theirs, and the 1-minute load average). --repeats N alternates N runs of ours and of
+llama-bench (each of its runs the mean of its own 5 repetitions) and reports medians, with
+every run in "runs" ([ours, theirs, load] each): on a shared machine two runs minutes apart
+can differ several times over, so only alternating runs compare.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
+from statistics import median
 
 import torch
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
@@ -126,6 +130,15 @@ def current_rss_mb() -> float:
         return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
 
 
+def llamacpp_fields(their_type: str, their_model: Path, runs: list[tuple]) -> dict:
+    """llama.cpp's side of the line: its medians beside ours, and the load they ran under."""
+    ours, theirs = median(run[0] for run in runs), median(run[2] for run in runs)
+    return {"llamacpp_type": their_type, "llamacpp_tok_per_s": round(theirs, 2),
+            "llamacpp_file_mb": round(their_model.stat().st_size / 2**20, 1),
+            "vs_llamacpp": round(ours / theirs, 3),
+            "load_avg_1m": round(median(run[3] for run in runs), 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True, type=Path, help=".sou file, or .gguf to import")
@@ -137,6 +150,9 @@ def main() -> None:
                         help="also run llama.cpp's llama-bench on the same type and source")
     parser.add_argument("--llamacpp-dir", type=Path, default=None,
                         help="llama-cpp-python sdist or llama.cpp tree (default: fetched to cache)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="decode runs, alternating with llama-bench's under --llamacpp; "
+                             "medians reported")
     parser.add_argument("--warm", action="store_true",
                         help="run a tiny model first and measure memory from there "
                              "(model_rss_warm_mb instead of model_rss_mb)")
@@ -144,12 +160,14 @@ def main() -> None:
     torch.set_num_threads(args.threads)
 
     with tempfile.TemporaryDirectory() as scratch:
-        path, source, theirs = args.model, args.model, {}
+        path, source, their_model = args.model, args.model, None
         if args.llamacpp:
             tools = llamacpp_tools.build(args.llamacpp_dir)
             source = llamacpp_tools.f32_source(tools, args.model, Path(scratch))
-            theirs = llamacpp_tools.decode_report(tools, source, Path(scratch), args.type,
-                                                  args.tokens, args.threads)
+            their_type = llamacpp_tools.LLAMACPP_TYPES[args.type]
+            their_model = llamacpp_tools.quantize(
+                tools, source, Path(scratch) / f"llamacpp-{their_type}.gguf", their_type,
+                args.threads)
         if path.suffix.lower() == ".gguf":
             path = Path(scratch) / f"model-{args.type}.sou"
             import_gguf(source, path, args.type)
@@ -161,7 +179,14 @@ def main() -> None:
             base_rss_mb = current_rss_mb()
         engine = Engine.load(path, device="cpu", max_batch=1, max_seq_len=512)
         engine_run(engine, 8)  # warm-up: kernel build/load, allocator, caches
-        tok_per_s, prefill_tok_per_s, _ = engine_run(engine, args.tokens)
+        runs = []  # (ours, prefill, theirs or None, load)
+        for _ in range(args.repeats):
+            tok_per_s, prefill_tok_per_s, _ = engine_run(engine, args.tokens)
+            their_tok_per_s = None if their_model is None else llamacpp_tools.decode_tok_per_s(
+                tools, their_model, args.tokens, args.threads)
+            runs.append((tok_per_s, prefill_tok_per_s, their_tok_per_s, os.getloadavg()[0]))
+        tok_per_s = median(run[0] for run in runs)
+        prefill_tok_per_s = median(run[1] for run in runs)
         peak_mb = peak_rss_mb()
         kv_cache_mb = sum(layer.kv_cache.k_cache.nbytes + layer.kv_cache.v_cache.nbytes
                           for layer in engine.model.attention_layers()) / 2**20  # as allocated
@@ -177,9 +202,10 @@ def main() -> None:
             "file_mb": round(path.stat().st_size / 2**20, 1),
             "kv_cache_mb": round(kv_cache_mb, 1),
             "hf_tok_per_s": None if hf_tok_per_s is None else round(hf_tok_per_s, 2),
-            **theirs,
-            **({"vs_llamacpp": round(tok_per_s / theirs["llamacpp_tok_per_s"], 3),
-                "load_avg_1m": round(os.getloadavg()[0], 2)} if theirs else {}),
+            **(llamacpp_fields(their_type, their_model, runs) if their_model else {}),
+            **({"runs": [[round(ours, 2), None if theirs is None else round(theirs, 2),
+                          round(load, 2)] for ours, _, theirs, load in runs]}
+               if args.repeats > 1 else {}),
         }))
 
 

@@ -112,15 +112,5 @@ def f32_source(tools: dict[str, Path], model: Path, scratch: Path) -> Path:
     return quantize(tools, model, scratch / f"{model.stem}.F32.gguf", "F32")
 
 
-def decode_report(tools: dict[str, Path], source: Path, scratch: Path, qtype: str,
-                  tokens: int, threads: int) -> dict:
-    """llama.cpp's side of infer_decode.py's line for our `qtype`."""
-    their_type = LLAMACPP_TYPES[qtype]
-    model = quantize(tools, source, scratch / f"llamacpp-{their_type}.gguf", their_type, threads)
-    return {"llamacpp_type": their_type,
-            "llamacpp_tok_per_s": round(decode_tok_per_s(tools, model, tokens, threads), 2),
-            "llamacpp_file_mb": round(model.stat().st_size / 2**20, 1)}
-
-
 if __name__ == "__main__":
     print(json.dumps({name: str(path) for name, path in build().items()}))

@@ -6,7 +6,9 @@ No torch headers are involved, so a build takes about a second and needs nothing
 compiler and POSIX threads. Callers pass `torch.get_num_threads()` as the thread count, so
 `torch.set_num_threads` governs the kernels too.
 When the kernels are switched off (`SLOUGHGPT_KERNELS=torch`) or cannot be built, `load()`
-returns None with one logged warning and callers use their pure-PyTorch path.
+returns None with one logged warning and callers use their pure-PyTorch path. The library picks
+the best SIMD level the CPU runs (AVX2, plus VNNI where present); `SLOUGHGPT_KERNEL_SIMD` pins
+one (portable, avx2, avxvnni, avx512vnni) to compare them.
 """
 
 from __future__ import annotations
@@ -32,7 +34,11 @@ LIBS = ("-lm",)
 # Storage type -> the kernels' type code (the enum in sg.h).
 TYPE_CODES = {"F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q8_0": 8, "Q2_K": 10, "Q3_K": 11,
               "Q4_K": 12, "Q5_K": 13, "Q6_K": 14, "BF16": 30}
+# SIMD levels for `sg_simd_use` (sg.h's SG_SIMD_*); BEST_SIMD picks the best this CPU runs.
+SIMD_LEVELS = {"portable": 0, "avx2": 1, "avxvnni": 2, "avx512vnni": 3}
+BEST_SIMD = -1
 ENV_SWITCH = "SLOUGHGPT_KERNELS"  # "torch" forces the pure-PyTorch path
+ENV_SIMD = "SLOUGHGPT_KERNEL_SIMD"  # a SIMD_LEVELS name to pin (comparisons, diagnosis)
 ENV_CACHE = "SLOUGHGPT_KERNEL_CACHE"  # where built libraries live (default ~/.cache/sloughgpt/kernels)
 
 
@@ -109,7 +115,11 @@ def load() -> ctypes.CDLL | None:
     lib.sg_llama_forward.restype = ctypes.c_int
     lib.sg_kq_quantize_row.argtypes = [ptr, i64, ptr]
     lib.sg_kq_quantize_row.restype = None
-    lib.sg_simd_enabled.argtypes = [ctypes.c_int]
-    lib.sg_simd_enabled.restype = ctypes.c_int
-    lib.sg_simd_enabled(0)
+    lib.sg_simd_use.argtypes = [ctypes.c_int]
+    lib.sg_simd_use.restype = ctypes.c_int
+    pinned = os.environ.get(ENV_SIMD, "").lower()
+    if lib.sg_simd_use(SIMD_LEVELS.get(pinned, BEST_SIMD)) < 0 or pinned not in ("", *SIMD_LEVELS):
+        log.warning("%s=%s is not a SIMD level this CPU runs (one of %s); using the best it does",
+                    ENV_SIMD, pinned, ", ".join(SIMD_LEVELS))
+        lib.sg_simd_use(BEST_SIMD)
     return lib

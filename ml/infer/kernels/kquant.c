@@ -9,7 +9,8 @@
  * with both sums exact integers. Signed levels are taken unsigned (u = q + offset, which
  * maddubs needs) and the offset is paid back from the same block sums: sum(q * q_x) =
  * sum(u * q_x) - offset * sum(q_x). ml/infer/qlinear.py's torch fallback does this arithmetic
- * too, so both paths agree to float rounding.
+ * too, so both paths agree to float rounding. On CPUs with VNNI, Q4_K, Q5_K and Q6_K form the
+ * same integer sums with vpdpbusd and vpdpwssd (scaled_pair_vnni).
  */
 #include <math.h>
 #include <stdint.h>
@@ -18,7 +19,6 @@
 #include "sg.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
-#include <immintrin.h>
 #define SG_X86 1
 #endif
 
@@ -39,12 +39,21 @@ int64_t sg_kq_block_bytes(int qtype) {
     }
 }
 
+/* Every decode step quantizes each product's input here. The AVX2 clone inlines nearbyintf
+ * as one rounding instruction (the portable build calls libm per value); the comparison keeps
+ * fmaxf's result (a NaN never becomes the maximum) without its library call. */
+#ifdef SG_X86
+__attribute__((target_clones("avx2", "default")))
+#endif
 void sg_kq_quantize_row(const float *x, int64_t K, SgQ8K *out) {
     for (int64_t b = 0; b < K / QK_K; b++) {
         const float *xb = x + b * QK_K;
         SgQ8K *y = out + b;
         float amax = 0.0f;
-        for (int j = 0; j < QK_K; j++) amax = fmaxf(amax, fabsf(xb[j]));
+        for (int j = 0; j < QK_K; j++) {
+            const float a = fabsf(xb[j]);
+            amax = a > amax ? a : amax;
+        }
         const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
         for (int j = 0; j < QK_K; j++) y->q[j] = (int8_t)nearbyintf(xb[j] * id);
         for (int s = 0; s < QK_K / 16; s++) {
@@ -230,12 +239,50 @@ SG_AVX2 SG_INLINE __m256i pair16(int16_t a, int16_t b) {
     return _mm256_setr_m128i(_mm_set1_epi16(a), _mm_set1_epi16(b));
 }
 
+/* The VNNI form of two `scaled` calls, added to sum: vpdpbusd gives each int32 lane the sum of
+ * four byte products of one sub-block, at most 4 * 63 * 127 < 2^15 (Q6_K's widest levels), so
+ * two registers' lanes pack into int16 exactly, and one vpdpwssd multiplies them by their
+ * sub-blocks' scales (`scales`, int16 in the packed order) and adds them: 4 instructions per
+ * 64 weights where maddubs, madd and add take 6. The block's integers are the same as AVX2's;
+ * they are split over the lanes differently, so the floats agree to rounding. */
+SG_AVX2 SG_INLINE __m256i scaled_pair_vnni(const int vnni, __m256i sum, __m256i u0,
+                                           const int8_t *x0, __m256i u1, const int8_t *x1,
+                                           __m256i scales) {
+    const __m256i zero = _mm256_setzero_si256();
+    __m256i packed = _mm256_packs_epi32(sg_dpbusd(zero, u0, load32(x0), vnni),
+                                        sg_dpbusd(zero, u1, load32(x1), vnni));
+    if (vnni == 2) __asm__("vpdpwssd %2, %1, %0" : "+x"(sum) : "x"(packed), "x"(scales));
+    else __asm__("%{vex%} vpdpwssd %2, %1, %0" : "+x"(sum) : "x"(packed), "x"(scales));
+    return sum;
+}
+
+/* A shuffle_epi8 mask that picks, in each 128-bit half, int16 word a four times then b four
+ * times (the order _mm256_packs_epi32 leaves two registers' lanes in); lo for the low half,
+ * hi for the high half. */
+SG_AVX2 SG_INLINE __m256i pick_words(int lo_a, int lo_b, int hi_a, int hi_b) {
+#define SG_WORD4(i) ((long long)((2 * (i)) | (2 * (i) + 1) << 8) * 0x0001000100010001LL)
+    return _mm256_setr_epi64x(SG_WORD4(lo_a), SG_WORD4(lo_b), SG_WORD4(hi_a), SG_WORD4(hi_b));
+#undef SG_WORD4
+}
+
 SG_AVX2 SG_INLINE __m256i bits_at(__m256i v, int shift, int mask) {
     return _mm256_and_si256(_mm256_srl_epi16(v, _mm_cvtsi32_si128(shift)), _mm256_set1_epi8((char)mask));
 }
 
+/* scales_k4 in a register: the 12 bytes -> 8 scales then 8 minimums, on 32-bit words (as
+ * llama.cpp unpacks them), so no byte array is stored and read back as a vector (a store
+ * forwarding stall per block). */
+SG_AVX2 SG_INLINE __m128i scales_mins_k4(const uint8_t *s) {
+    uint32_t v[3];
+    memcpy(v, s, 12);
+    const uint32_t six = 0x3f3f3f3f, four = 0x0f0f0f0f, two = 0x03030303;
+    return _mm_setr_epi32((int)(v[0] & six), (int)((v[2] & four) | ((v[0] >> 6) & two) << 4),
+                          (int)(v[1] & six), (int)(((v[2] >> 4) & four) | ((v[1] >> 6) & two) << 4));
+}
+
 /* Q4_K and Q5_K: 8 sub-blocks of 32, nibbles of 32 bytes per pair (low, then high). */
-SG_AVX2 SG_INLINE float dot_q45k(const int five, const uint8_t *w, const SgQ8K *x, int64_t nb) {
+SG_AVX2 SG_INLINE float dot_q45k(const int five, const int vnni, const uint8_t *w, const SgQ8K *x,
+                                 int64_t nb) {
     const int64_t bytes = five ? 176 : 144;
     __m256 acc = _mm256_setzero_ps();
     float mins = 0.0f;
@@ -243,11 +290,12 @@ SG_AVX2 SG_INLINE float dot_q45k(const int five, const uint8_t *w, const SgQ8K *
         const uint8_t *blk = w + b * bytes, *qs = blk + (five ? 48 : 16);
         const int8_t *xq = x[b].q;
         _mm_prefetch((const char *)(blk + 4 * bytes), _MM_HINT_T0);
-        uint8_t sc[8], mn[8];
-        scales_k4(blk + 4, sc, mn);
+        const __m128i sm = scales_mins_k4(blk + 4);
+        /* the 8 scales as int16 in both 128-bit halves, shuffled out per sub-block */
+        const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
         const __m128i pairs = _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)x[b].bsums),
                                              _mm_loadu_si128((const __m128i *)(x[b].bsums + 8)));
-        __m128i m = _mm_madd_epi16(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)mn)), pairs);
+        __m128i m = _mm_madd_epi16(_mm_cvtepu8_epi16(_mm_srli_si128(sm, 8)), pairs);
         m = _mm_add_epi32(m, _mm_shuffle_epi32(m, 0x4e));
         m = _mm_add_epi32(m, _mm_shuffle_epi32(m, 0xb1));
         mins += f16c(blk + 2) * x[b].d * (float)_mm_cvtsi128_si32(m);
@@ -263,47 +311,61 @@ SG_AVX2 SG_INLINE float dot_q45k(const int five, const uint8_t *w, const SgQ8K *
                 hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(high, 1), one), 4));
                 high = _mm256_srli_epi16(high, 2);
             }
-            sum = _mm256_add_epi32(sum, scaled(lo, xq + 64 * pair, _mm256_set1_epi16(sc[2 * pair])));
-            sum = _mm256_add_epi32(sum, scaled(hi, xq + 64 * pair + 32, _mm256_set1_epi16(sc[2 * pair + 1])));
+            const int a = 2 * pair, b = 2 * pair + 1;
+            if (vnni) {
+                sum = scaled_pair_vnni(vnni, sum, lo, xq + 64 * pair, hi, xq + 64 * pair + 32,
+                                       _mm256_shuffle_epi8(sc16, pick_words(a, b, a, b)));
+                continue;
+            }
+            sum = _mm256_add_epi32(sum, scaled(lo, xq + 64 * pair, _mm256_shuffle_epi8(sc16, pick_words(a, a, a, a))));
+            sum = _mm256_add_epi32(sum, scaled(hi, xq + 64 * pair + 32, _mm256_shuffle_epi8(sc16, pick_words(b, b, b, b))));
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(f16c(blk) * x[b].d), _mm256_cvtepi32_ps(sum), acc);
     }
     return hsum8(acc) - mins;
 }
 
-SG_AVX2 static float dot_q4k_avx2(const uint8_t *w, const SgQ8K *x, int64_t nb) {
-    return dot_q45k(0, w, x, nb);
-}
-
-SG_AVX2 static float dot_q5k_avx2(const uint8_t *w, const SgQ8K *x, int64_t nb) {
-    return dot_q45k(1, w, x, nb);
-}
-
 /* Q6_K: per half of 128, low nibbles from two 32-byte rows and two high bits from a third;
  * levels u = q + 32, the 32 paid back from the block sums. */
-SG_AVX2 static float dot_q6k_avx2(const uint8_t *w, const SgQ8K *x, int64_t nb) {
+SG_AVX2 SG_INLINE float dot_q6k(const int vnni, const uint8_t *w, const SgQ8K *x, int64_t nb) {
     __m256 acc = _mm256_setzero_ps();
     const __m256i low4 = _mm256_set1_epi8(0x0f), three = _mm256_set1_epi8(3);
     for (int64_t b = 0; b < nb; b++) {
         const uint8_t *blk = w + b * 210;
         const int8_t *xq = x[b].q;
         _mm_prefetch((const char *)(blk + 4 * 210), _MM_HINT_T0);
-        int16_t sc[16];
-        for (int s = 0; s < 16; s++) sc[s] = (int8_t)blk[192 + s];
-        const __m256i scales = _mm256_loadu_si256((const __m256i *)sc);
+        const int8_t *sc = (const int8_t *)blk + 192;
+        /* widened in a register: an int16 array stored here and loaded back as one vector
+         * would stall on store forwarding every block */
+        const __m256i scales = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc));
         const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(scales, load32(x[b].bsums)), 5);
         __m256i sum = _mm256_setzero_si256();
         for (int h = 0; h < 2; h++) {
             const __m256i ql0 = load32(blk + 64 * h), ql1 = load32(blk + 64 * h + 32);
-            __m256i qh = load32(blk + 128 + 32 * h);
+            __m256i qh = load32(blk + 128 + 32 * h), u[4];
             for (int seg = 0; seg < 4; seg++) {
                 const __m256i ql = seg % 2 ? ql1 : ql0;
                 const __m256i low = seg < 2 ? _mm256_and_si256(ql, low4)
                                             : _mm256_and_si256(_mm256_srli_epi16(ql, 4), low4);
-                const __m256i u = _mm256_or_si256(low, _mm256_slli_epi16(_mm256_and_si256(qh, three), 4));
+                u[seg] = _mm256_or_si256(low, _mm256_slli_epi16(_mm256_and_si256(qh, three), 4));
                 qh = _mm256_srli_epi16(qh, 2);
+            }
+            const int8_t *xh = xq + 128 * h;
+            if (vnni) {
+                /* segment seg covers sub-blocks 2 seg (low 16) and 2 seg + 1 (high 16) of
+                 * this half's 8 scales, broadcast to both 128-bit halves */
+                const __m256i half = _mm256_permute2x128_si256(scales, scales, h ? 0x11 : 0x00);
+                for (int pair = 0; pair < 2; pair++) {
+                    const int s = 4 * pair;
+                    sum = scaled_pair_vnni(vnni, sum, u[2 * pair], xh + 64 * pair, u[2 * pair + 1],
+                                           xh + 64 * pair + 32,
+                                           _mm256_shuffle_epi8(half, pick_words(s, s + 2, s + 1, s + 3)));
+                }
+                continue;
+            }
+            for (int seg = 0; seg < 4; seg++) {
                 const int s = 8 * h + 2 * seg;
-                sum = _mm256_add_epi32(sum, scaled(u, xq + 128 * h + 32 * seg, pair16(sc[s], sc[s + 1])));
+                sum = _mm256_add_epi32(sum, scaled(u[seg], xh + 32 * seg, pair16(sc[s], sc[s + 1])));
             }
         }
         sum = _mm256_sub_epi32(sum, offset);
@@ -366,24 +428,41 @@ SG_AVX2 SG_INLINE float dot_q23k(const int three_bit, const uint8_t *w, const Sg
     return hsum8(acc) - mins;
 }
 
-SG_AVX2 static float dot_q2k_avx2(const uint8_t *w, const SgQ8K *x, int64_t nb) {
+SG_AVX2 static float dot_q2k(const uint8_t *w, const SgQ8K *x, int64_t nb) {
     return dot_q23k(0, w, x, nb);
 }
 
-SG_AVX2 static float dot_q3k_avx2(const uint8_t *w, const SgQ8K *x, int64_t nb) {
+SG_AVX2 static float dot_q3k(const uint8_t *w, const SgQ8K *x, int64_t nb) {
     return dot_q23k(1, w, x, nb);
 }
+
+typedef float (*kq_dot_fn)(const uint8_t *, const SgQ8K *, int64_t);
+
+/* Q4_K, Q5_K and Q6_K specialised per VNNI encoding, [vnni] (0: AVX2 alone). Q2_K's and
+ * Q3_K's two- and three-bit planes take AVX2's kernel at every level. */
+#define SG_KQ_DOTS(NAME, CALL)                                                                  \
+    SG_AVX2 static float NAME##_0(const uint8_t *w, const SgQ8K *x, int64_t nb) { return CALL(0); } \
+    SG_AVX2 static float NAME##_1(const uint8_t *w, const SgQ8K *x, int64_t nb) { return CALL(1); } \
+    SG_AVX2 static float NAME##_2(const uint8_t *w, const SgQ8K *x, int64_t nb) { return CALL(2); } \
+    static const kq_dot_fn NAME[3] = {NAME##_0, NAME##_1, NAME##_2};
+#define SG_Q4K(V) dot_q45k(0, V, w, x, nb)
+#define SG_Q5K(V) dot_q45k(1, V, w, x, nb)
+#define SG_Q6K(V) dot_q6k(V, w, x, nb)
+SG_KQ_DOTS(dot_q4k, SG_Q4K)
+SG_KQ_DOTS(dot_q5k, SG_Q5K)
+SG_KQ_DOTS(dot_q6k_at, SG_Q6K)
 #endif
 
 float sg_kq_dot(int qtype, const uint8_t *w, const SgQ8K *x, int64_t nb, int simd) {
 #ifdef SG_X86
-    if (simd) {
+    if (simd >= SG_SIMD_AVX2) {
+        const int vnni = simd - SG_SIMD_AVX2;  /* 0: AVX2 alone, 1: VEX, 2: EVEX */
         switch (qtype) {
-        case QT_Q2_K: return dot_q2k_avx2(w, x, nb);
-        case QT_Q3_K: return dot_q3k_avx2(w, x, nb);
-        case QT_Q4_K: return dot_q4k_avx2(w, x, nb);
-        case QT_Q5_K: return dot_q5k_avx2(w, x, nb);
-        default: return dot_q6k_avx2(w, x, nb);
+        case QT_Q2_K: return dot_q2k(w, x, nb);
+        case QT_Q3_K: return dot_q3k(w, x, nb);
+        case QT_Q4_K: return dot_q4k[vnni](w, x, nb);
+        case QT_Q5_K: return dot_q5k[vnni](w, x, nb);
+        default: return dot_q6k_at[vnni](w, x, nb);
         }
     }
 #else

@@ -8,12 +8,16 @@
  * loop (the next one is microseconds away within a step) and then sleep on a condition
  * variable (so an idle worker burns no CPU between steps). Iterations are handed out in chunks
  * from an atomic counter, so a worker that is preempted by another process delays only the
- * chunk it holds, not a fixed share of the loop. Callers take turns (a mutex); results never
- * depend on which thread ran which chunk.
+ * chunk it holds, not a fixed share of the loop. A worker takes part in a loop only if it
+ * joins before the caller has run out of chunks: the caller then closes the loop and waits for
+ * the workers that joined, never for one that the scheduler left off the CPU between loops (on
+ * a 2-core machine shared with other work, waiting for every worker to check in once per loop
+ * made two-thread decode several times slower than one thread). While it waits, the caller
+ * spins briefly and then sleeps, so its core is free for a preempted worker to be moved onto. Callers take turns (a mutex);
+ * results never depend on which thread ran which chunk.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
@@ -31,17 +35,26 @@ enum { MAX_WORKERS = 63, ACTIVE_BITS = 8 };
 /* How long an idle worker keeps spinning before it sleeps: longer than the gap between two
  * loops of a step, far shorter than the gap between steps. */
 static const int64_t SPIN_NS = 200 * 1000;
+/* How long the caller spins for joined workers before it sleeps: several times a chunk of a
+ * decode step, so it sleeps only when a worker has lost its core. */
+static const int64_t CALLER_SPIN_NS = 50 * 1000;
+/* `entrants`: bit 63 once the caller closed the loop, bits 32.. the workers that may take
+ * part (1..active), the low 32 bits how many joined. */
+static const uint64_t CLOSED = 1ull << 63;
 
 typedef struct {
     pthread_mutex_t callers;  /* one parallel loop at a time */
     pthread_mutex_t sleep_lock;
     pthread_cond_t wake;
+    pthread_cond_t finished;  /* a joined worker is done (the caller may be asleep on it) */
     /* Bumped once per loop: the loop's number above ACTIVE_BITS, below them how many workers
      * (1..active) take part, so a worker left out never reads the loop's other fields. */
     atomic_uint_fast64_t generation;
     atomic_int sleepers;
     atomic_int_fast64_t next;  /* next unclaimed iteration */
-    atomic_int done;           /* workers taking part that have finished */
+    atomic_uint_fast64_t entrants;
+    atomic_int done;           /* joined workers that have finished */
+    atomic_int caller_asleep;
     int workers;               /* started */
     int64_t count, chunk;
     sg_task_fn fn;
@@ -49,7 +62,7 @@ typedef struct {
 } Pool;
 
 static Pool pool = {.callers = PTHREAD_MUTEX_INITIALIZER, .sleep_lock = PTHREAD_MUTEX_INITIALIZER,
-                    .wake = PTHREAD_COND_INITIALIZER};
+                    .wake = PTHREAD_COND_INITIALIZER, .finished = PTHREAD_COND_INITIALIZER};
 /* The generation each worker was started in: it must take part in the very next loop, even if
  * the thread gets going only after that loop has been announced. */
 static uint64_t started_in[MAX_WORKERS + 1];
@@ -94,10 +107,34 @@ static void *worker_main(void *arg) {
     for (;;) {
         seen = await_loop(seen);
         if (index > (int)(seen & ((1u << ACTIVE_BITS) - 1))) continue;
-        run_chunks(index);
+        /* Join whichever loop is open now (a later one than `seen` if this thread was slow,
+         * whose fields are set before it opens); a closed loop goes on without this thread. */
+        const uint64_t entry = atomic_fetch_add(&pool.entrants, 1);
+        if (entry & CLOSED) continue;
+        if (index <= (int)((entry >> 32) & 0xffff)) run_chunks(index);
         atomic_fetch_add(&pool.done, 1);
+        if (atomic_load(&pool.caller_asleep)) {
+            pthread_mutex_lock(&pool.sleep_lock);
+            pthread_cond_signal(&pool.finished);
+            pthread_mutex_unlock(&pool.sleep_lock);
+        }
     }
     return NULL;
+}
+
+/* The caller's wait for the `joined` workers: spin, then sleep until the last one signals. */
+static void await_joined(int joined) {
+    const int64_t deadline = now_ns() + CALLER_SPIN_NS;
+    for (int i = 0; atomic_load(&pool.done) < joined; i++) {
+        CPU_RELAX();
+        if ((i & 255) != 255 || now_ns() < deadline) continue;
+        pthread_mutex_lock(&pool.sleep_lock);
+        atomic_store(&pool.caller_asleep, 1);  /* before the check: a worker done after it signals */
+        while (atomic_load(&pool.done) < joined) pthread_cond_wait(&pool.finished, &pool.sleep_lock);
+        atomic_store(&pool.caller_asleep, 0);
+        pthread_mutex_unlock(&pool.sleep_lock);
+        return;
+    }
 }
 
 /* A forked child has none of the parent's threads: start over with an empty pool. */
@@ -105,7 +142,9 @@ static void reset_after_fork(void) {
     pthread_mutex_init(&pool.callers, NULL);
     pthread_mutex_init(&pool.sleep_lock, NULL);
     pthread_cond_init(&pool.wake, NULL);
+    pthread_cond_init(&pool.finished, NULL);
     atomic_store(&pool.sleepers, 0);
+    atomic_store(&pool.caller_asleep, 0);
     pool.workers = 0;
 }
 
@@ -143,7 +182,9 @@ void sg_parallel_for(int64_t count, int64_t chunk, int n_threads, sg_task_fn fn,
     pool.ctx = ctx;
     atomic_store(&pool.next, 0);
     atomic_store(&pool.done, 0);
-    /* Publishes the fields above; only this caller (holding `callers`) writes it. */
+    /* Opens the loop to workers, with the fields above set (a late worker may join it). */
+    atomic_store(&pool.entrants, (uint64_t)active << 32);
+    /* Wakes the workers; only this caller (holding `callers`) writes it. */
     const uint64_t loop = (atomic_load(&pool.generation) >> ACTIVE_BITS) + 1;
     atomic_store(&pool.generation, loop << ACTIVE_BITS | (uint64_t)active);
     if (atomic_load(&pool.sleepers) > 0) {
@@ -152,9 +193,8 @@ void sg_parallel_for(int64_t count, int64_t chunk, int n_threads, sg_task_fn fn,
         pthread_mutex_unlock(&pool.sleep_lock);
     }
     run_chunks(0);
-    for (int i = 0; atomic_load(&pool.done) < active; i++) {
-        CPU_RELAX();
-        if ((i & 1023) == 1023) sched_yield();  /* a helper may be waiting for this core */
-    }
+    /* Every chunk is claimed: close the loop and wait only for the workers inside it. */
+    const uint64_t entry = atomic_fetch_or(&pool.entrants, CLOSED);
+    await_joined((int)(entry & 0xffffffff));
     pthread_mutex_unlock(&pool.callers);
 }

@@ -13,7 +13,9 @@
  * Work is split over output rows (each thread streams its own slice of W once); every weight
  * row meets all M activation rows while it is in L1, so prefill reads W once as well.
  * The AVX2 kernels are compiled per function (target attribute) and picked at run time, so the
- * library loads on any x86-64 or ARM machine and falls back to portable C there.
+ * library loads on any x86-64 or ARM machine and falls back to portable C there; where the CPU
+ * has VNNI (AVX-VNNI or AVX512-VNNI), instantiations that form each block's integer sums with
+ * vpdpbusd run instead (sg_simd_use).
  */
 #include <math.h>
 #include <stdint.h>
@@ -168,9 +170,12 @@ SG_AVX2 static void quantize_row_avx2(const float *x, int64_t K, int8_t *q, floa
  * constant qtype, rows and mt, so each caller below is a specialised loop. The arithmetic per
  * (row, activation row) is the same whatever the tile, so a sequence gets the same logits alone
  * or batched. Q8_0 uses maddubs(|w|, sign(x, w)); Q4_0 takes the nibbles unsigned and adds
- * -8 * d_w * s_x per block: d_w * d_x * (sum(q * q_x) - 8 * sum(q_x)). */
+ * -8 * d_w * s_x per block: d_w * d_x * (sum(q * q_x) - 8 * sum(q_x)). With `vnni` (1: VEX,
+ * 2: EVEX) one vpdpbusd forms each lane's sum of four byte products that maddubs + madd took
+ * two instructions for: the same integers in the same lanes, so the same floats. */
 SG_AVX2 static inline __attribute__((always_inline)) void dot_tile_avx2(
-    const int qtype, const int rows, const int mt, const uint8_t *w, int64_t row_bytes, int64_t nb,
+    const int qtype, const int vnni, const int rows, const int mt, const uint8_t *w,
+    int64_t row_bytes, int64_t nb,
     const int8_t *xq, int64_t xq_stride, const float *xd, const float *xs, int64_t xs_stride,
     float *out) {
     const int64_t bytes = qtype == QT_Q8_0 ? 34 : qtype == QT_Q4_0 ? 18 : 20;
@@ -202,7 +207,8 @@ SG_AVX2 static inline __attribute__((always_inline)) void dot_tile_avx2(
             const float mw = qtype == QT_Q4_1 ? f16(blk + 2) : 0.0f;
             for (int j = 0; j < mt; j++) {
                 const __m256i sx = qtype == QT_Q8_0 ? _mm256_sign_epi8(qx[j], wv) : qx[j];
-                const __m256i isum = _mm256_madd_epi16(_mm256_maddubs_epi16(aw, sx), ones);
+                const __m256i isum = vnni ? sg_dpbusd(_mm256_setzero_si256(), aw, sx, vnni)
+                                          : _mm256_madd_epi16(_mm256_maddubs_epi16(aw, sx), ones);
                 acc[r][j] = _mm256_fmadd_ps(_mm256_mul_ps(dwv, dx[j]), _mm256_cvtepi32_ps(isum),
                                             acc[r][j]);
                 if (qtype == QT_Q4_0) offset[r][j] += -8.0f * dw * xs[j * xs_stride + b];
@@ -217,18 +223,27 @@ SG_AVX2 static inline __attribute__((always_inline)) void dot_tile_avx2(
 typedef void (*dot_tile_fn)(const uint8_t *, int64_t, int64_t, const int8_t *, int64_t,
                             const float *, const float *, int64_t, float *);
 
-#define SG_DOT_TILE(NAME, QTYPE, ROWS, MT)                                                      \
+#define SG_DOT_TILE(NAME, QTYPE, VNNI, ROWS, MT)                                                \
     SG_AVX2 static void NAME(const uint8_t *w, int64_t row_bytes, int64_t nb, const int8_t *xq, \
                              int64_t xq_stride, const float *xd, const float *xs,              \
                              int64_t xs_stride, float *out) {                                  \
-        dot_tile_avx2(QTYPE, ROWS, MT, w, row_bytes, nb, xq, xq_stride, xd, xs, xs_stride, out); \
+        dot_tile_avx2(QTYPE, VNNI, ROWS, MT, w, row_bytes, nb, xq, xq_stride, xd, xs,          \
+                      xs_stride, out);                                                         \
     }
+#define SG_DOT_TILES_VNNI(Q, QTYPE, V)                                                          \
+    SG_DOT_TILE(tile4x1_##Q##_##V, QTYPE, V, 4, 1)                                              \
+    SG_DOT_TILE(tile4x2_##Q##_##V, QTYPE, V, 4, 2)                                              \
+    SG_DOT_TILE(tile1x1_##Q##_##V, QTYPE, V, 1, 1)                                              \
+    SG_DOT_TILE(tile1x2_##Q##_##V, QTYPE, V, 1, 2)
+/* tiles_Q[vnni][rows == 4][mt - 1] */
 #define SG_DOT_TILES(Q, QTYPE)                                                                  \
-    SG_DOT_TILE(tile4x1_##Q, QTYPE, 4, 1)                                                       \
-    SG_DOT_TILE(tile4x2_##Q, QTYPE, 4, 2)                                                       \
-    SG_DOT_TILE(tile1x1_##Q, QTYPE, 1, 1)                                                       \
-    SG_DOT_TILE(tile1x2_##Q, QTYPE, 1, 2)                                                       \
-    static const dot_tile_fn tiles_##Q[2][2] = {{tile1x1_##Q, tile1x2_##Q}, {tile4x1_##Q, tile4x2_##Q}};
+    SG_DOT_TILES_VNNI(Q, QTYPE, 0)                                                              \
+    SG_DOT_TILES_VNNI(Q, QTYPE, 1)                                                              \
+    SG_DOT_TILES_VNNI(Q, QTYPE, 2)                                                              \
+    static const dot_tile_fn tiles_##Q[3][2][2] = {                                             \
+        {{tile1x1_##Q##_0, tile1x2_##Q##_0}, {tile4x1_##Q##_0, tile4x2_##Q##_0}},               \
+        {{tile1x1_##Q##_1, tile1x2_##Q##_1}, {tile4x1_##Q##_1, tile4x2_##Q##_1}},               \
+        {{tile1x1_##Q##_2, tile1x2_##Q##_2}, {tile4x1_##Q##_2, tile4x2_##Q##_2}}};
 SG_DOT_TILES(q8_0, QT_Q8_0)
 SG_DOT_TILES(q4_0, QT_Q4_0)
 SG_DOT_TILES(q4_1, QT_Q4_1)
@@ -332,25 +347,41 @@ SG_AVX2 static void mix_f32_avx2(const float *w, const float *values, int64_t n,
     }
 }
 
-static int cpu_has_avx2(void) {
+/* Whether this CPU runs the kernels of SIMD `level`. */
+static int cpu_supports(int level) {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-           __builtin_cpu_supports("f16c");
+    const int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                     __builtin_cpu_supports("f16c");
+    switch (level) {
+    case SG_SIMD_PORTABLE: return 1;
+    case SG_SIMD_AVX2: return avx2;
+    case SG_SIMD_AVXVNNI: return avx2 && __builtin_cpu_supports("avxvnni");
+    case SG_SIMD_AVX512VNNI:
+        return avx2 && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl");
+    default: return 0;
+    }
 }
+#else
+static int cpu_supports(int level) { return level == SG_SIMD_PORTABLE; }
 #endif
 
 /* ---- entry points ------------------------------------------------------------------------ */
 
-static int use_simd = -1;  /* -1: not decided yet; 0: portable C; 1: AVX2 */
+static int use_simd = -1;  /* -1: not decided yet; else the SG_SIMD_* level in use */
 
-/* 1 when the SIMD kernels run on this CPU; `force_portable` = 1 switches them off (tests). */
-int sg_simd_enabled(int force_portable) {
-#ifdef SG_X86
-    use_simd = force_portable ? 0 : cpu_has_avx2();
-#else
-    (void)force_portable;
-    use_simd = 0;
-#endif
+/* Use SIMD `level` (SG_SIMD_*), or with -1 the best this CPU runs (VEX before EVEX: the same
+ * work, and AVX-VNNI-only CPUs exist); returns the level now in use, or -1 (nothing changed)
+ * when the CPU lacks `level`. Tests pin each level in turn. */
+int sg_simd_use(int level) {
+    if (level < 0) {
+        static const int best_first[] = {SG_SIMD_AVXVNNI, SG_SIMD_AVX512VNNI, SG_SIMD_AVX2};
+        use_simd = SG_SIMD_PORTABLE;
+        for (int i = 0; i < 3 && use_simd == SG_SIMD_PORTABLE; i++)
+            if (cpu_supports(best_first[i])) use_simd = best_first[i];
+        return use_simd;
+    }
+    if (!cpu_supports(level)) return -1;
+    use_simd = level;
     return use_simd;
 }
 
@@ -368,7 +399,9 @@ static void dot_rows(int qtype, int rows, int mt, const uint8_t *w, int64_t row_
     const int64_t nb = K / QK;
 #ifdef SG_X86
     if (use_simd && (qtype == QT_Q8_0 || qtype == QT_Q4_0 || qtype == QT_Q4_1)) {
-        const dot_tile_fn(*tiles)[2] = qtype == QT_Q8_0 ? tiles_q8_0 : qtype == QT_Q4_0 ? tiles_q4_0 : tiles_q4_1;
+        const dot_tile_fn(*tiles)[2] = (qtype == QT_Q8_0   ? tiles_q8_0
+                                        : qtype == QT_Q4_0 ? tiles_q4_0
+                                                           : tiles_q4_1)[use_simd - SG_SIMD_AVX2];
         if (rows == 4) {
             tiles[1][mt - 1](w, row_bytes, nb, xq, K, xd, xs, nb, out);
         } else {
@@ -426,7 +459,7 @@ static void float_rows(int rows, int mt, const float *wf, int64_t K, const float
 
 void sg_scores_f32(const float *q, const float *keys, int64_t n, int64_t D, float scale,
                    float *scores) {
-    if (use_simd < 0) sg_simd_enabled(0);
+    if (use_simd < 0) sg_simd_use(-1);
 #ifdef SG_X86
     if (use_simd && D % 8 == 0) { scores_f32_avx2(q, keys, n, D, scale, scores); return; }
 #endif
@@ -438,7 +471,7 @@ void sg_scores_f32(const float *q, const float *keys, int64_t n, int64_t D, floa
 }
 
 void sg_mix_f32(const float *w, const float *values, int64_t n, int64_t D, float *out) {
-    if (use_simd < 0) sg_simd_enabled(0);
+    if (use_simd < 0) sg_simd_use(-1);
 #ifdef SG_X86
     if (use_simd && D % 8 == 0) { mix_f32_avx2(w, values, n, D, out); return; }
 #endif
@@ -491,7 +524,7 @@ int sg_dequantize(int qtype, const uint8_t *w, int64_t rows, int64_t K, float *o
 
 /* Quantize M activation rows (exported so tests can compare with the torch fallback). */
 void sg_quantize_rows(const float *x, int64_t M, int64_t K, int8_t *q, float *d, float *s) {
-    if (use_simd < 0) sg_simd_enabled(0);
+    if (use_simd < 0) sg_simd_use(-1);
     for (int64_t m = 0; m < M; m++) quantize_row(x + m * K, K, q + m * K, d + m * (K / QK), s + m * (K / QK));
 }
 
@@ -560,7 +593,7 @@ static void group_rows(void *arg, int64_t begin, int64_t end, int thread) {
 
 int sg_linear_group(const SgLinear *lins, int count, const float *x, int64_t M, float *const *outs,
                     int float_acts, int n_threads) {
-    if (use_simd < 0) sg_simd_enabled(0);
+    if (use_simd < 0) sg_simd_use(-1);
     if (count < 1 || count > MAX_GROUP || M < 1) return -1;
     const int64_t K = lins[0].k;
     int64_t first[MAX_GROUP + 1] = {0}, row_bytes[MAX_GROUP], work = 0;  /* first: 4-row group index */

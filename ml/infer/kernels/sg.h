@@ -9,6 +9,12 @@ enum { QT_F32 = 0, QT_F16 = 1, QT_Q4_0 = 2, QT_Q4_1 = 3, QT_Q8_0 = 8, QT_Q2_K = 
        QT_Q4_K = 12, QT_Q5_K = 13, QT_Q6_K = 14, QT_BF16 = 30 };
 enum { QK = 32, QK_K = 256 };
 
+/* What the SIMD kernels may use (sg_simd_use): portable C, AVX2, or AVX2 with the VNNI
+ * byte dot product in its AVX-VNNI (VEX) or AVX512-VNNI + VL (EVEX) encoding. Every level forms
+ * the same exact integer sums per block; the 32-block types' VNNI kernels keep AVX2's lanes too,
+ * so their floats are bit-identical, and the K-quants' agree to rounding. */
+enum { SG_SIMD_PORTABLE = 0, SG_SIMD_AVX2 = 1, SG_SIMD_AVXVNNI = 2, SG_SIMD_AVX512VNNI = 3 };
+
 /* IEEE half -> float, exact (subnormals renormalized, inf/nan kept): the scale fields of
  * every block type are stored this way. */
 static inline float sg_fp16_to_fp32(uint16_t h) {
@@ -29,6 +35,21 @@ static inline float sg_fp16_to_fp32(uint16_t h) {
     return f;
 }
 
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+/* acc + per int32 lane the sum of four unsigned-byte x signed-byte products (vpdpbusd), the
+ * work of maddubs + madd with ones in one instruction and without int16 saturation. Written as
+ * inline assembly so one AVX2-compiled kernel body can hold it behind a constant `vnni`
+ * (1: VEX, 2: EVEX) that each instantiation folds away; the dispatch runs a VNNI instantiation
+ * only on a CPU that has it. */
+__attribute__((target("avx2"), always_inline)) static inline __m256i sg_dpbusd(
+    __m256i acc, __m256i u, __m256i s, const int vnni) {
+    if (vnni == 2) __asm__("vpdpbusd %2, %1, %0" : "+x"(acc) : "x"(u), "x"(s));
+    else __asm__("%{vex%} vpdpbusd %2, %1, %0" : "+x"(acc) : "x"(u), "x"(s));
+    return acc;
+}
+#endif
+
 /* One activation super-block for the K-quant products (kquant.c), as ggml's block_q8_K:
  * q = round(x * 127 / amax), d = amax / 127, and the sums of q over each 16 values. */
 typedef struct {
@@ -41,7 +62,7 @@ typedef struct {
 int64_t sg_kq_block_bytes(int qtype);
 /* One activation row of K values (K % 256 == 0) -> K / 256 blocks. */
 void sg_kq_quantize_row(const float *x, int64_t K, SgQ8K *out);
-/* dot(weight row of nb super-blocks, activation row), with AVX2 when simd is 1. */
+/* dot(weight row of nb super-blocks, activation row) at SIMD level `simd` (SG_SIMD_*). */
 float sg_kq_dot(int qtype, const uint8_t *w, const SgQ8K *x, int64_t nb, int simd);
 /* nblocks super-blocks -> nblocks * 256 floats, the same bits ml/sou/kquant.py gives. */
 void sg_kq_dequantize(int qtype, const uint8_t *w, int64_t nblocks, float *out);

@@ -6,6 +6,7 @@ refused by the reader before any kernel reads them."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -21,7 +22,7 @@ from ml.sou.convert import import_hf_dir
 from ml.sou.kquant import QK_K
 from ml.sou.quant import dequantize, quantize
 from tests.ml.infer.factories import hf_dir
-from tests.ml.infer.test_qlinear import needs_compiler
+from tests.ml.infer.test_qlinear import needs_compiler, simd_level
 from tests.ml.sou.factories import build_sou, entry
 
 GREEDY = {"temperature": 0.0, "repetition_penalty": 1.0, "ignore_eos": True}
@@ -67,24 +68,52 @@ def test_native_k_quant_product_is_the_dequantized_product(path, qtype, shape, r
 
 @needs_compiler
 @pytest.mark.parametrize("qtype", K_TYPES)
-def test_portable_c_simd_and_pytorch_agree(path, qtype):
+@pytest.mark.parametrize("level", list(kernels.SIMD_LEVELS))
+def test_every_simd_level_and_pytorch_agree(path, qtype, level):
     # given a ragged layer and a decode step for two sequences
     path("native")
     layer, _, _ = layer_and_reference(qtype, 23, 512, seed=2)
     x = torch.randn(2, 1, 512)
-    simd = layer(x)
-    # when the CPU-independent C code runs, and then the PyTorch path
-    lib = kernels.load()
-    lib.sg_simd_enabled(1)
-    try:
-        portable = layer(x)
-    finally:
-        lib.sg_simd_enabled(0)
+    # when the kernels of one SIMD level (portable C, AVX2, VNNI) run, and the PyTorch path
+    with simd_level(level):
+        native = layer(x)
     path("torch")
     fallback = layer(x)
-    # then all three give the same products to float rounding
-    torch.testing.assert_close(portable, simd, rtol=1e-5, atol=1e-4)
-    torch.testing.assert_close(fallback, simd, rtol=1e-5, atol=1e-4)
+    # then both give the same products to float rounding
+    torch.testing.assert_close(native, fallback, rtol=1e-5, atol=1e-4)
+
+
+def widest_blocks(qtype: str, rows: int, blocks: int) -> torch.Tensor:
+    """Raw K-quant rows whose every level, scale and minimum is the largest its bits hold
+    (all bits set), with small finite d and dmin: the products that would overflow a kernel's
+    16-bit intermediate sums first."""
+    info = TENSOR_TYPES[qtype]
+    block = bytearray(b"\xff" * info.type_size)
+    d_offset = {"Q2_K": 80, "Q3_K": 108, "Q4_K": 0, "Q5_K": 0, "Q6_K": 208}[qtype]
+    block[d_offset:d_offset + 2] = np.float16(0.01).tobytes()
+    if qtype in ("Q2_K", "Q4_K", "Q5_K"):  # dmin follows d
+        block[d_offset + 2:d_offset + 4] = np.float16(0.003).tobytes()
+    return torch.frombuffer(bytearray(bytes(block) * (rows * blocks)), dtype=torch.uint8)
+
+
+@needs_compiler
+@pytest.mark.parametrize("qtype", K_TYPES)
+@pytest.mark.parametrize("level", list(kernels.SIMD_LEVELS))
+def test_the_widest_levels_sum_exactly_at_every_simd_level(path, qtype, level):
+    # given weights at their largest levels and scales, and activations at +-127 (every value
+    # its row's largest magnitude)
+    path("native")
+    rows, width = 5, 2 * QK_K
+    raw = widest_blocks(qtype, rows, width // QK_K)
+    layer = QuantLinear.from_raw(qtype, (rows, width), raw)
+    stored = dequantize(raw, qtype, (rows, width)).double()
+    x = torch.cat([torch.full((1, width), 2.0), torch.full((1, width), -3.0)])
+    # when the kernels of one SIMD level multiply a decode step
+    with simd_level(level):
+        y = layer(x.view(2, 1, width)).view(2, rows)
+    # then the result is the exact product: no intermediate sum saturated
+    exact = (activations_as_kernels_see_them(x).double() @ stored.t()).float()
+    torch.testing.assert_close(y, exact, rtol=1e-6, atol=1e-4)
 
 
 @needs_compiler

@@ -2,6 +2,7 @@
 block types use by design), the native kernels and the PyTorch path agree, and a model with
 every linear swapped picks the same greedy tokens on both."""
 
+import contextlib
 import logging
 import shutil
 
@@ -28,6 +29,20 @@ needs_compiler = pytest.mark.skipif(
     shutil.which("cc") is None and shutil.which("gcc") is None,
     reason="no C compiler on this machine: only the PyTorch path exists here",
 )
+
+
+@contextlib.contextmanager
+def simd_level(name: str):
+    """Run the kernels at one SIMD level (kernels.SIMD_LEVELS), skipping the test where this
+    CPU lacks it; the best level comes back afterwards."""
+    lib = kernels.load()
+    level = kernels.SIMD_LEVELS[name]
+    if lib.sg_simd_use(level) != level:
+        pytest.skip(f"this CPU has no {name}")
+    try:
+        yield
+    finally:
+        lib.sg_simd_use(kernels.BEST_SIMD)
 
 
 def layer_and_reference(qtype, out_features, in_features, seed=0):
@@ -92,23 +107,25 @@ def test_native_kernels_and_torch_path_agree(path, qtype, rows):
 
 @needs_compiler
 @pytest.mark.parametrize("qtype", [q for q in NATIVE_QTYPES if q != "F32"])
-def test_portable_c_agrees_with_simd(path, qtype):
+@pytest.mark.parametrize("level", ["portable", "avxvnni", "avx512vnni"])
+def test_every_simd_level_agrees_with_avx2(path, qtype, level):
     # given a layer whose rows are not a multiple of the 4 the SIMD kernels group by
     path("native")
     layer, _, _ = layer_and_reference(qtype, 23, 96, seed=2)
     x = torch.randn(3, 96)
-    simd = layer(x)
+    with simd_level("avx2"):
+        avx2 = layer(x)
 
-    # when the CPU-independent C code runs instead
-    lib = kernels.load()
-    lib.sg_simd_enabled(1)
-    try:
-        portable = layer(x)
-    finally:
-        lib.sg_simd_enabled(0)
+    # when the CPU-independent C code, or a VNNI kernel, runs instead
+    with simd_level(level):
+        other = layer(x)
 
-    # then it gives the same products
-    torch.testing.assert_close(portable, simd, rtol=1e-5, atol=1e-4)
+    # then it gives the same products: to float rounding in C, and bit for bit with VNNI (the
+    # same integer sums in the same lanes), so a token does not depend on the CPU's VNNI
+    if level == "portable":
+        torch.testing.assert_close(other, avx2, rtol=1e-5, atol=1e-4)
+    else:
+        assert torch.equal(other, avx2)
 
 
 @needs_compiler
