@@ -446,9 +446,11 @@ class _Reporter:
     page, progress, heartbeat and compute used on the row, and the cancel flag (raised too
     once the account's monthly compute is spent)."""
 
-    def __init__(self, training_run: TrainingRun, execution_id: str, processes: int = 1):
+    def __init__(self, training_run: TrainingRun, execution_id: str, processes: int = 1, config=None):
         self.training_run = training_run
         self.execution_id = execution_id
+        # Built once: the engine logs many lines, each shown with these paths hidden.
+        self.names = _names_for_owner(training_run, config)
         self.started = time.monotonic()
         self.first_step: int | None = None
         self.last_beat = 0.0
@@ -497,7 +499,7 @@ class _Reporter:
             cache.set(_cancel_key(self.training_run.pk), True, timeout=7 * 86400)
 
     def on_log(self, line: str) -> None:
-        training_run_log_append(training_run=self.training_run, line=line)
+        training_run_log_append(training_run=self.training_run, line=line, known=self.names)
 
     def should_stop(self) -> bool:
         now = time.monotonic()
@@ -511,10 +513,13 @@ class _Reporter:
         return bool(self.quota_error) or bool(cache.get(_cancel_key(self.training_run.pk)))
 
 
-def training_run_log_append(*, training_run: TrainingRun, line: str) -> TrainingLogLine:
+def training_run_log_append(*, training_run: TrainingRun, line: str,
+                            known: dict[str, str] | None = None) -> TrainingLogLine:
     """Keeps `line` in the run's log (its oldest lines beyond LOG_LINES_KEPT go) and sends
-    it to the live page with its id, so a page that loaded the stored log skips repeats."""
-    line = hide_server_paths(line, known=_names_for_owner(training_run))[:LOG_LINE_MAX_CHARS]
+    it to the live page with its id, so a page that loaded the stored log skips repeats.
+    `known`: the paths shown by another name (_names_for_owner), by default the run's folder."""
+    known = known if known is not None else _names_for_owner(training_run)
+    line = hide_server_paths(line, known=known)[:LOG_LINE_MAX_CHARS]
     entry = TrainingLogLine.objects.create(training_run=training_run, line=line)
     cutoff = Subquery(
         TrainingLogLine.objects.filter(training_run=training_run)
@@ -528,14 +533,18 @@ def training_run_log_append(*, training_run: TrainingRun, line: str) -> Training
     return entry
 
 
-def _names_for_owner(training_run: TrainingRun) -> dict[str, str]:
-    """The run's folder and its data file as the owner knows them ("last/...", their file's
-    name) rather than where they lie on the server; any other path (the token cache, a
-    library's own files) is cut to its last part by hide_server_paths."""
+def _names_for_owner(training_run: TrainingRun, config=None) -> dict[str, str]:
+    """The run's folder and, given an execution's engine config, the data it reads, as the
+    owner knows them ("last/...", their file's name) rather than where they lie on the
+    server; any other path (the token cache, a library's own files) is cut to its last part
+    by hide_server_paths. The data's paths are taken from the config, where the execution
+    fetched it to: naming them fetches (and checks) nothing again."""
     names = {}
-    for version in (training_run.dataset_version, training_run.val_dataset_version):
-        if version is not None:
-            names[str(dataset_version_path(version))] = version.filename
+    if config is not None:
+        for path, version in ((config.data.path, training_run.dataset_version),
+                              (config.data.val_path, training_run.val_dataset_version)):
+            if path and version is not None:
+                names[path] = version.filename
     return {**names, f"{_run_dir(training_run)}/": ""}
 
 
@@ -603,15 +612,22 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
     if quota_error := compute_spent_message(*charged_accounts(account_of(training_run), training_run.owner_id)):
         return _finish(training_run, Status.FAILED, error=quota_error)
     out_dir = _run_dir(training_run)
-    if training_run.attempts == 0:
-        # A first execution starts clean: nothing left at this path may be resumed from.
-        remove_tree(out_dir)
-    elif _run_dir_fetch(out_dir):
-        # A lost execution stored these without counting them; this execution's end
-        # replaces them, which gives back what they take.
-        storage_charge(account_of(training_run), checkpoint_store.stored_bytes(out_dir), force=True)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    config = _engine_config(training_run, out_dir)
+    try:
+        if training_run.attempts == 0:
+            # A first execution starts clean: nothing left at this path may be resumed from.
+            remove_tree(out_dir)
+        elif _run_dir_fetch(out_dir):
+            # A lost execution stored these without counting them; this execution's end
+            # replaces them, which gives back what they take.
+            storage_charge(account_of(training_run), checkpoint_store.stored_bytes(out_dir), force=True)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        config = _engine_config(training_run, out_dir)
+    except Exception as exc:
+        # Its folder or data could not be fetched (a copy that failed its checksum again
+        # when fetched once more, the bucket unreachable): it fails saying why, rather than
+        # staying queued to be taken and fail alike again.
+        logger.exception("training run %s could not fetch its files", training_run_id)
+        return _finish(training_run, Status.FAILED, error=error_text(exc, known=_names_for_owner(training_run)))
     with transaction.atomic():
         training_run.attempts += 1
         training_run.save(update_fields=["attempts"])
@@ -619,7 +635,7 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
         training_run.save(update_fields=["status"])
     processes = training_run.nproc_per_node * training_run.nnodes
     # A multi-process execution's compute is counted by its rank 0, not by the waiting worker.
-    reporter = _Reporter(training_run, execution_id, processes=1 if processes == 1 else 0)
+    reporter = _Reporter(training_run, execution_id, processes=1 if processes == 1 else 0, config=config)
     if config.train.resume:
         reporter.on_log(f"resuming from the last checkpoint (attempt {training_run.attempts})")
     quota_error = ""
@@ -649,7 +665,7 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
     except Exception as exc:
         logger.exception("training run %s failed", training_run_id)
         reporter.compute_record()
-        return _finish(training_run, Status.FAILED, error=error_text(exc, known=_names_for_owner(training_run)))
+        return _finish(training_run, Status.FAILED, error=error_text(exc, known=reporter.names))
     reporter.compute_record()
     training_run.last_checkpoint = result.last_checkpoint or ""
     training_run.best_checkpoint = result.best_checkpoint or ""
@@ -823,7 +839,7 @@ def training_run_rank_execute(*, training_run_id: int, step_hook=None) -> None:
     config = TrainConfig.from_dict(json.loads((out_dir / launch.ENGINE_CONFIG).read_text()))
     # Started again after a process died: from the last checkpoint the processes saved.
     config.train.resume = (out_dir / "last").exists()
-    reporter = _Reporter(training_run, training_run.lease_owner, processes=world) if rank == 0 else None
+    reporter = _Reporter(training_run, training_run.lease_owner, processes=world, config=config) if rank == 0 else None
 
     def should_stop() -> bool:
         if step_hook is not None:
@@ -841,7 +857,7 @@ def training_run_rank_execute(*, training_run_id: int, step_hook=None) -> None:
     try:
         result = train(config, callbacks)
     except Exception as exc:
-        cache.set(launch.error_key(training_run.pk), error_text(exc, known=_names_for_owner(training_run)),
+        cache.set(launch.error_key(training_run.pk), error_text(exc, known=_names_for_owner(training_run, config)),
                   timeout=launch.OUTCOME_TTL_S)
         raise
     finally:

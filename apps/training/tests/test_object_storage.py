@@ -1,22 +1,27 @@
 """Training runs with files in S3 (a real moto server): an execution stores the run's folder
 in the bucket when it ends (keeping no copy, nor the checkpoints it stored as it saved them),
 and a later execution on a worker without that folder continues from the checkpoint stored
-there, even when the execution before it died while storing the folder. (A run killed
-mid-run: test_object_storage_worker.py.)"""
+there, even when the execution before it died while storing the folder. A zip dataset's
+files are fetched and checked once per execution, and a stored copy that fails its check
+fails the run, naming the file. (A run killed mid-run: test_object_storage_worker.py.)"""
 
 from __future__ import annotations
 
+import io
 import threading
+from collections import Counter
 
 import pytest
 
 from apps.core import file_cache
 from apps.core import storage as core_storage
+from apps.datasets import services as dataset_services
+from apps.datasets.tests.factories import zip_of
 from apps.training import checkpoint_store, services
 from apps.training.models import TrainingLogLine
 from apps.training.storage import training_run_dir
 
-from .factories import tiny_config, valid_dataset_version
+from .factories import TEXT, tiny_config, valid_dataset_version
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +121,56 @@ def test_a_run_whose_worker_died_storing_its_folder_resumes_from_the_stored_chec
     resumed = [line for line in TrainingLogLine.objects.filter(training_run=run).values_list("line", flat=True)
                if line.startswith("resuming from") and " at step " in line]
     assert resumed[-1].endswith("at step 20"), resumed
+
+
+def _zip_version(owner):
+    """A validated zip dataset version of two files, `acts/one.txt` and `two.txt`."""
+    dataset = dataset_services.dataset_create(user=owner, name="hamlet")
+    body = zip_of({"acts/one.txt": TEXT.encode(), "two.txt": TEXT.encode()})
+    version, _ = dataset_services.dataset_version_upload(
+        user=owner, dataset_id=dataset.pk, stream=io.BytesIO(body), filename="hamlet.zip", content_length=len(body))
+    return dataset_services.dataset_version_validate(version_id=version.pk)
+
+
+def test_a_run_on_a_zip_dataset_checks_each_of_its_files_at_most_once(
+        make_user, settings, tmp_path, s3_storage, monkeypatch):
+    # given a run on a zip dataset, logging as it trains, taken by a worker with an empty disk
+    _host(settings, tmp_path, "web")
+    owner = make_user()
+    run = services.training_run_create(user=owner, dataset_version_id=_zip_version(owner).pk,
+                                       config=tiny_config(max_iters=10, log_interval=1))
+    _host(settings, tmp_path, "trainer")
+    file_sha256, hashed = core_storage.file_sha256, Counter()
+
+    def counted(path, *args, **kwargs):
+        hashed[str(path)] += 1
+        return file_sha256(path, *args, **kwargs)
+
+    monkeypatch.setattr(core_storage, "file_sha256", counted)
+    # when it executes
+    status = services.training_run_execute(training_run_id=run.pk, execution_id="trainer")
+    # then it trained, having read (and hashed) each of the dataset's files at most once
+    run.refresh_from_db()
+    assert status == "finished", run.error
+    assert TrainingLogLine.objects.filter(training_run=run).count() >= 10
+    data = {path: count for path, count in hashed.items() if "/extracted/" in path}
+    assert all(count <= 1 for count in data.values()), data
+
+
+def test_a_zip_dataset_file_whose_stored_copy_fails_its_checksum_fails_the_run_naming_it(
+        make_user, settings, tmp_path, s3_storage):
+    # given a run on a zip dataset whose stored `two.txt` no longer matches the folder's manifest
+    _host(settings, tmp_path, "web")
+    owner = make_user()
+    version = _zip_version(owner)
+    run = services.training_run_create(user=owner, dataset_version_id=version.pk, config=tiny_config(max_iters=5))
+    s3_storage.server.client().put_object(
+        Bucket=s3_storage.name, Key=f"datasets/{owner.pk}/{version.pk}/extracted/two.txt", Body=b"changed")
+    # when a worker with an empty disk takes it
+    _host(settings, tmp_path, "trainer")
+    status = services.training_run_execute(training_run_id=run.pk, execution_id="trainer")
+    # then the run failed (not left queued to fail alike again), saying which file and why
+    run.refresh_from_db()
+    assert status == run.status == "failed"
+    assert "two.txt" in run.error and "checksum" in run.error, run.error
+    assert not run.lease_owner
