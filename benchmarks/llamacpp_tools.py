@@ -107,6 +107,29 @@ def perplexity(tools: dict[str, Path], model: Path, text_file: Path, ctx: int,
     return float(found.group(1))
 
 
+def identical_tensors(ours: Path, theirs: Path) -> dict:
+    """How alike our quantization (`ours`, a .sou file) is to llama.cpp's (`theirs`, a GGUF):
+    {"tensors": theirs' count, "same_type": how many both stored at one type, "identical": how
+    many of those hold the same bytes, "differing": the first few that don't}. Ours is
+    exported to GGUF first, so names and row orders are llama.cpp's on both sides."""
+    import numpy as np
+    from gguf import GGUFReader
+
+    from ml.sou.gguf_export import export_gguf
+
+    exported = export_gguf(ours, ours.with_suffix(".compare.gguf")).path
+    try:
+        mine = {tensor.name: tensor for tensor in GGUFReader(exported).tensors}
+        their_tensors = GGUFReader(theirs).tensors
+        same = [(tensor, mine[tensor.name]) for tensor in their_tensors if tensor.name in mine
+                and mine[tensor.name].tensor_type == tensor.tensor_type]
+        differing = [a.name for a, b in same if not np.array_equal(a.data, b.data)]
+    finally:
+        exported.unlink()
+    return {"tensors": len(their_tensors), "same_type": len(same),
+            "identical": len(same) - len(differing), "differing": differing[:3]}
+
+
 def f32_source(tools: dict[str, Path], model: Path, scratch: Path) -> Path:
     """`model` (a GGUF of any type) expanded to F32, the one source both sides quantize."""
     return quantize(tools, model, scratch / f"{model.stem}.F32.gguf", "F32")

@@ -12,7 +12,14 @@ so these are whole-window (prefill-path) numbers.
 --llamacpp (with a .gguf --model) puts llama.cpp's `llama-perplexity` beside each type: the
 GGUF is expanded to F32 by llama-quantize, both sides quantize from that one file, and both
 score the same text the way llama-perplexity does (windows of --window tokens, the second
-half of each scored), adding "llamacpp_type", "llamacpp_ppl" and "ppl_vs_llamacpp_pct".
+half of each scored), adding "llamacpp_type", "llamacpp_ppl" and "ppl_vs_llamacpp_pct",
+and "identical_tensors": how many tensors both quantized to the same type, and how many of
+those have the same bytes (ours exported to GGUF, read beside theirs with gguf-py).
+
+--widen scores, instead of the model, its function-preserving widening (wide_starter.py:
+SmolLM2's 576-wide rows padded to 768, so every matrix takes a K-quant rather than a 32-block
+fallback); both sides quantize the widened F32 GGUF, and "widen_max_logit_diff" says how far
+the widened F32 model's logits are from the original's on the first window.
 """
 
 from __future__ import annotations
@@ -33,8 +40,9 @@ from ml.sou.convert import import_model
 
 try:  # a script run from the repository root, or benchmarks.* imported as a package
     import llamacpp_tools
+    import wide_starter
 except ImportError:
-    from benchmarks import llamacpp_tools
+    from benchmarks import llamacpp_tools, wide_starter
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "shakespeare.txt"
 
@@ -52,6 +60,8 @@ def main() -> None:
                         help="score llama.cpp's quantizations of the same source beside ours")
     parser.add_argument("--llamacpp-dir", type=Path, default=None,
                         help="llama-cpp-python sdist or llama.cpp tree (default: fetched to cache)")
+    parser.add_argument("--widen", action="store_true",
+                        help="score the model widened so every matrix takes a K-quant")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     types = [t.strip() for t in args.types.split(",")]
@@ -60,26 +70,35 @@ def main() -> None:
 
     text = args.data.read_text(encoding="utf-8")[-args.chars:]
     with tempfile.TemporaryDirectory() as scratch:
-        models, tokenizer, source, theirs = {}, None, args.model, {}
+        models, tokenizer, source, theirs, extra = {}, None, args.model, {}, {}
         if args.llamacpp:
             tools = llamacpp_tools.build(args.llamacpp_dir)
             source = llamacpp_tools.f32_source(tools, args.model, Path(scratch))
+        if args.widen:
+            original, wide, source = wide_starter.widened_gguf(source, Path(scratch))
+        if args.llamacpp:
             text_file = Path(scratch) / "scored.txt"
             text_file.write_text(text, encoding="utf-8")
             for qtype in types:
                 their_type = llamacpp_tools.LLAMACPP_TYPES[qtype]
                 model = llamacpp_tools.quantize(tools, source, Path(scratch) / f"lcpp-{their_type}.gguf",
                                                 their_type, args.threads)
-                theirs[qtype] = (their_type, llamacpp_tools.perplexity(
+                theirs[qtype] = (their_type, model, llamacpp_tools.perplexity(
                     tools, model, text_file, args.window, args.threads))
-                model.unlink()
         for qtype in types:
             path = Path(scratch) / f"model-{qtype}.sou"
             import_model(source, path, qtype)
+            if qtype in theirs:  # their file is kept until ours is there to compare with
+                theirs[qtype] += (llamacpp_tools.identical_tensors(path, theirs[qtype][1]),)
+                theirs[qtype][1].unlink()
             sou = read_sou(path)
             tokenizer = tokenizer or Tokenizer.from_str(sou.tokenizer_json)
             models[qtype] = load_model(sou, torch.device("cpu"), torch.float32)
         ids = torch.tensor(tokenizer.encode(text, add_special_tokens=False).ids)
+        if args.widen:
+            first_window = ids[:args.window].unsqueeze(0)
+            extra["widen_max_logit_diff"] = wide_starter.max_logit_difference(original, wide,
+                                                                              first_window)
         nll = dict.fromkeys(types, 0.0)
         kl = dict.fromkeys(types, 0.0)
         scored = 0
@@ -103,10 +122,12 @@ def main() -> None:
                          "ppl_vs_f32_pct": round(100 * (ppl / f32_ppl - 1), 3),
                          "mean_kl": round(kl[qtype] / scored, 6)}
         if qtype in theirs:
-            their_type, their_ppl = theirs[qtype]
+            their_type, _, their_ppl, identical = theirs[qtype]
             report[qtype].update(llamacpp_type=their_type, llamacpp_ppl=round(their_ppl, 4),
-                                 ppl_vs_llamacpp_pct=round(100 * (ppl / their_ppl - 1), 3))
-    extra = {"load_avg_1m": round(os.getloadavg()[0], 2)} if theirs else {}
+                                 ppl_vs_llamacpp_pct=round(100 * (ppl / their_ppl - 1), 3),
+                                 identical_tensors=identical)
+    if theirs:
+        extra["load_avg_1m"] = round(os.getloadavg()[0], 2)
     print(json.dumps({"tokens": scored, "window": args.window, "types": report, **extra}))
 
 
