@@ -12,12 +12,14 @@ At most SNAPSHOTS_QUEUED snapshots wait to be stored; past that the engine waits
 
 Nodes of a multi-node run share no run folder on S3: rank 0 saves whole checkpoints and stores
 them, and when torchrun starts the processes again every node first takes the stored ones
-(`restore_stored_at_restart`).
+(`restore_stored_at_restart`). Rank 0 runs on whichever node's host c10d ranks first (it ranks
+hosts by address, not by node rank), so node 0 takes them too before it publishes the folder.
 
 When an execution ends, its run folder is published whole (apps.training.services), as new as
 any checkpoint it indexed, and the index goes with `.saved/` (`retire`). An index found when an
-execution starts is therefore newer than the published folder: a lost execution's last stored
-checkpoints, which `fetch_into` puts in place of the folder's.
+execution starts is therefore a lost execution's last stored checkpoints, which `fetch_into`
+puts in place of the folder's where they are newer (steps compared: an execution lost between
+storing its folder and retiring its index, after a store failed, leaves an older one named).
 
 On the local backend none of this runs: the run folder is where the files are stored."""
 
@@ -31,6 +33,8 @@ import queue
 import re
 import threading
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from apps.core import file_cache
@@ -52,8 +56,11 @@ _FOLDER = re.compile(r"(last|best)-[0-9a-f]{32}")
 class CheckpointUploader:
     """Stores one execution's checkpoints as the engine saves them (see the module)."""
 
-    def __init__(self, out_dir: Path):
+    def __init__(self, out_dir: Path, waiting: Callable[[], AbstractContextManager] = nullcontext):
         self.out_dir = Path(out_dir)
+        # Entered while the engine waits for the bucket (a full queue, the last uploads): the
+        # execution's lease is beaten meanwhile, so a slow bucket does not make it look dead.
+        self.waiting = waiting
         self.index = index_read(self.out_dir)
         self.queue: queue.Queue = queue.Queue(maxsize=SNAPSHOTS_QUEUED)
         self.thread = threading.Thread(target=self._work, name="checkpoint-store", daemon=True)
@@ -64,13 +71,18 @@ class CheckpointUploader:
         the queue is full)."""
         snapshot = self.out_dir / SAVED / f"{name}-{uuid.uuid4().hex}"
         _link_tree(Path(directory), snapshot)
-        self.queue.put((name, snapshot, step))
+        try:
+            self.queue.put_nowait((name, snapshot, step))
+        except queue.Full:
+            with self.waiting():
+                self.queue.put((name, snapshot, step))
 
     def close(self) -> None:
         """Returns once every checkpoint handed over is stored (or failed to be: the run
         folder published at the execution's end still holds it)."""
-        self.queue.put(None)
-        self.thread.join()
+        with self.waiting():
+            self.queue.put(None)
+            self.thread.join()
 
     def _work(self) -> None:
         while (item := self.queue.get()) is not None:
@@ -86,16 +98,19 @@ class CheckpointUploader:
     def _store(self, name: str, snapshot: Path, step: int) -> None:
         core_storage.publish_tree(snapshot)
         replaced = self.index.get(name)
-        self.index = {**self.index, name: {"folder": snapshot.name, "step": step}}
-        core_storage.put_bytes(core_storage.key_of(self.out_dir / INDEX), json.dumps(self.index).encode())
+        index = {**self.index, name: {"folder": snapshot.name, "step": step}}
+        core_storage.put_bytes(core_storage.key_of(self.out_dir / INDEX), json.dumps(index).encode())
+        # Only once the bucket names it: after a failed write the folder it holds stays the
+        # one a later store replaces (and deletes).
+        self.index = index
         if replaced is not None and replaced["folder"] != snapshot.name:
             core_storage.remove_remote(self.out_dir / SAVED / replaced["folder"])
 
 
-def uploader(out_dir: Path) -> CheckpointUploader | None:
+def uploader(out_dir: Path, waiting: Callable[[], AbstractContextManager] = nullcontext) -> CheckpointUploader | None:
     """An uploader for an execution writing checkpoints under `out_dir`; None on the local
     backend, where they are stored as they are written."""
-    return None if core_storage.is_local() else CheckpointUploader(out_dir)
+    return None if core_storage.is_local() else CheckpointUploader(out_dir, waiting)
 
 
 def index_read(out_dir: Path) -> dict[str, dict]:
@@ -107,16 +122,19 @@ def index_read(out_dir: Path) -> dict[str, dict]:
         return {}
     for name, entry in index.items():
         if name not in NAMES or not _FOLDER.fullmatch(str(entry.get("folder"))) \
-                or not entry["folder"].startswith(f"{name}-"):
+                or not entry["folder"].startswith(f"{name}-") or not isinstance(entry.get("step"), int):
             raise core_storage.OwnedKeyError(f"the run's checkpoint index names {name!r} wrongly")
     return index
 
 
 def fetch_into(out_dir: Path) -> dict[str, dict]:
     """Puts the indexed checkpoints (each checked against its manifest) in place of the run
-    folder's copies of them; returns the index."""
+    folder's copies of them, unless a copy is as new (a folder stored after a store of its
+    checkpoint failed holds a newer one than the index names); returns the index."""
     index = index_read(out_dir)
     for name, entry in index.items():
+        if checkpoint_step(out_dir / name) >= entry["step"]:
+            continue
         folder = out_dir / SAVED / entry["folder"]
         file_cache.fetched_tree(folder)
         remove_tree(out_dir / name)
@@ -147,6 +165,15 @@ def restore_stored_at_restart(out_dir: Path) -> bool:
             fetch_into(out_dir)
         started.write_text(" ".join(str(pid) for pid in [*([] if restart else pids or []), os.getpid()]))
     return restart
+
+
+def checkpoint_step(checkpoint: Path) -> int:
+    """The step a checkpoint on this host was saved at; -1 when there is none (or it is not
+    resumable, so it names no step)."""
+    try:
+        return int(json.loads((checkpoint / "trainer_state.json").read_text())["step"])
+    except (FileNotFoundError, KeyError, TypeError, ValueError):
+        return -1
 
 
 def stored_bytes(out_dir: Path) -> int:

@@ -97,3 +97,36 @@ def test_retiring_leaves_nothing_of_the_stored_checkpoints(settings, tmp_path, s
     # then nothing of them stays in the bucket, and a later fetch finds none
     assert s3_storage.keys() == []
     assert checkpoint_store.fetch_into(out_dir) == {}
+
+
+def test_a_folder_stored_after_a_failed_store_is_not_replaced_by_an_older_indexed_checkpoint(
+        settings, tmp_path, s3_storage, monkeypatch):
+    # given an execution that stored step 10's checkpoint, failed to store step 20's, stored
+    # its run folder (with step 20's) and was lost before retiring the index
+    from apps.training.services import _run_dir_fetch
+
+    _host(settings, tmp_path, "first")
+    out_dir = run_dir(7, 9)
+    uploader = checkpoint_store.CheckpointUploader(out_dir)
+    _save(out_dir, "last", 10)
+    uploader.saved("last", out_dir / "last", 10)
+    uploader.close()
+
+    def bucket_away(path):
+        raise OSError("the bucket went away")
+
+    publish_tree = core_storage.publish_tree
+    monkeypatch.setattr(core_storage, "publish_tree", bucket_away)
+    uploader = checkpoint_store.CheckpointUploader(out_dir)
+    _save(out_dir, "last", 20)
+    uploader.saved("last", out_dir / "last", 20)
+    uploader.close()
+    monkeypatch.setattr(core_storage, "publish_tree", publish_tree)
+    core_storage.publish_tree(out_dir)
+    # when the next execution, on another worker, fetches the run's folder and checkpoints
+    _host(settings, tmp_path, "second")
+    out_dir = run_dir(7, 9)
+    _run_dir_fetch(out_dir)
+    # then it resumes from step 20, not from the older checkpoint the index still names
+    assert checkpoint_store.index_read(out_dir)["last"]["step"] == 10
+    assert (out_dir / "last" / "trainer_state.json").read_text() == '{"step": 20}'
