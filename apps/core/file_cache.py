@@ -3,7 +3,8 @@ on disk: bounded by bytes (SLOUGHGPT_WORKER_CACHE_BYTES), least recently used fi
 each copy checked against the sha256 it was stored with.
 
 Safe under concurrent tasks and processes: one lock file per entry (flock), held exclusively
-while the entry is fetched, shared while a task uses it; eviction takes an entry only when it
+only while a missing entry is fetched, shared while a task uses it (so tasks pinning several
+entries in any order never wait on each other's pins); eviction takes an entry only when it
 can lock it exclusively without waiting, so an entry in use stays. A copy appears under its
 name only complete and verified (a rename). On the local backend the stored file is already
 here: its own path is used, nothing is copied.
@@ -172,18 +173,23 @@ class FileCache:
 
     @contextmanager
     def pinned(self, key: str, sha256: str) -> Iterator[Path]:
+        """The entry's copy, held shared for the block: other tasks may use it too, eviction
+        skips it. The lock is taken exclusively only to fetch a missing copy, and never while
+        holding it shared: a task that holds one pin and asks for a second copy that is
+        already here never waits on another task's pin, whatever order they pin in."""
         folder, path, lock = self._entry(key, sha256)
-        with _flock(lock, fcntl.LOCK_EX) as fd:
-            while True:
-                if not path.exists():  # fetched by no one yet, or evicted: fetch it (once)
-                    self._fetch(key, sha256, folder, path)
-                _touch(path)
-                # Shared from here: other tasks may use the copy too; eviction skips it.
-                # flock's conversion briefly drops the lock, so check the copy survived it.
-                fcntl.flock(fd, fcntl.LOCK_SH)
-                if path.exists():
-                    break
+        with _flock(lock, fcntl.LOCK_SH) as fd:
+            while not path.exists():  # fetched by no one yet, or evicted
+                # Dropped, then taken exclusively (flock's conversion drops it anyway): nothing
+                # is held shared on the entry while waiting to fetch it.
+                fcntl.flock(fd, fcntl.LOCK_UN)
                 fcntl.flock(fd, fcntl.LOCK_EX)
+                if not path.exists():  # another task may have fetched it meanwhile
+                    self._fetch(key, sha256, folder, path)
+                # Back to shared, then checked again: eviction may take the copy in between.
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                fcntl.flock(fd, fcntl.LOCK_SH)
+            _touch(path)
             yield path
 
     def _fetch(self, key: str, sha256: str, folder: Path, path: Path) -> None:

@@ -1,7 +1,8 @@
 """The worker's cache of stored objects: least recently used copies go first when it is full
 (never one a task is using), a copy that does not match its checksum is fetched once more and
-then fails with the reason, and two processes asking for the same object at once download it
-once. On the local backend the stored file itself is used."""
+then fails with the reason, two processes asking for the same object at once download it once,
+and tasks pinning copies in any order never wait on each other's pins. On the local backend the
+stored file itself is used."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import io
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -152,3 +154,68 @@ def test_two_processes_fetching_the_same_object_download_it_once(s3_storage, s3_
     lines = [line for out, _ in outputs for line in out.splitlines()]
     assert lines.count("read True") == 2
     assert lines.count("download") == 1
+
+
+def test_a_copy_pinned_by_one_task_can_be_pinned_by_another_meanwhile(s3_storage, cache_dir):
+    # given a copy a task is using
+    key, sha256 = _stored(b"shared")
+    cache = file_cache.worker_cache()
+    second_got = threading.Event()
+
+    def second_task():
+        with cache.pinned(key, sha256) as path:
+            if path.read_bytes() == b"shared":
+                second_got.set()
+
+    with cache.pinned(key, sha256):
+        # when another task pins it while the first still holds it
+        other = threading.Thread(target=second_task, daemon=True)
+        other.start()
+        # then the second gets the copy without waiting for the first to finish
+        # (bounded: after the block the first task's pin goes, so the thread ends either way)
+        assert second_got.wait(timeout=60)
+    other.join()
+
+
+_PIN_TWO_IN_A_PROCESS = """
+import os, sys, time
+import django
+django.setup()
+from apps.core import file_cache
+first_key, first_sha, second_key, second_sha, holding, other_holding = sys.argv[1:7]
+cache = file_cache.worker_cache()
+with cache.pinned(first_key, first_sha):
+    open(holding, "w").close()
+    while not os.path.exists(other_holding):  # both hold their first pin before the second
+        time.sleep(0.01)
+    with cache.pinned(second_key, second_sha) as path:
+        print("got both", path.read_bytes().decode(), flush=True)
+"""
+
+
+def test_two_tasks_pinning_two_copies_in_opposite_orders_both_finish(s3_storage, s3_server, cache_dir, tmp_path):
+    # given two copies already in a cache shared by two worker processes (an evaluation pins
+    # the dataset then the model, an export the model then the dataset)
+    dataset, model = _stored(b"dataset"), _stored(b"model")
+    file_cache.fetch(*dataset)
+    file_cache.fetch(*model)
+    env = {**os.environ, **s3_server.environment(s3_storage.name),
+           "DJANGO_SETTINGS_MODULE": "sloughgpt_site.settings.test",
+           "SLOUGHGPT_WORKER_CACHE_DIR": str(cache_dir)}
+    orders = [(dataset, model, "evaluation", "export"), (model, dataset, "export", "evaluation")]
+    # when each pins its first copy, waits until the other holds its own, then pins the second
+    workers = [subprocess.Popen([sys.executable, "-c", _PIN_TWO_IN_A_PROCESS, *first, *second,
+                                 str(tmp_path / mine), str(tmp_path / theirs)],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for first, second, mine, theirs in orders]
+    try:
+        outputs = [worker.communicate(timeout=120) for worker in workers]
+    except subprocess.TimeoutExpired:
+        outputs = None
+    finally:
+        for worker in workers:
+            worker.kill()
+    # then both got their second copy (neither waits on the other's pin)
+    assert outputs is not None, "the two tasks were still waiting on each other"
+    assert [worker.returncode for worker in workers] == [0, 0], [err for _, err in outputs]
+    assert sorted(out.strip() for out, _ in outputs) == ["got both dataset", "got both model"]
