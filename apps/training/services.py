@@ -768,7 +768,23 @@ def _execute_processes(training_run: TrainingRun, config, out_dir: Path, executi
         raise TrainingProcessError(
             f"a training process stopped (torchrun exit code {code}), and again after every process "
             "started once more from the last checkpoint" + (f"; the last error: {error}" if error else ""))
-    return TrainResult(**outcome["result"]), outcome["quota_error"]
+    return _rank_zero_checkpoints(training_run, TrainResult(**outcome["result"]), out_dir), outcome["quota_error"]
+
+
+def _rank_zero_checkpoints(training_run: TrainingRun, result, out_dir: Path):
+    """The result of a multi-process execution, its checkpoints on this host. Nodes that share
+    no run folder (S3): rank 0 ran on whichever node's host c10d ranked first (by address, not
+    by node rank), perhaps not this one, and stored each checkpoint as it saved it; node 0 takes
+    those newer than its own before its folder is published and the index retired, and names
+    them here rather than where rank 0 saved them."""
+    from dataclasses import replace
+
+    if training_run.nnodes == 1 or core_storage.is_local():
+        return result
+    checkpoint_store.fetch_into(out_dir)
+    last, best = out_dir / "last", out_dir / "best"
+    return replace(result, last_checkpoint=str(last) if last.exists() else None,
+                   best_checkpoint=str(best) if best.exists() else None)
 
 
 def training_run_node_execute(*, training_run_id: int, node_rank: int, execution_id: str) -> str:

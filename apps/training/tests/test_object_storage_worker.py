@@ -130,3 +130,36 @@ def test_two_nodes_with_no_shared_disk_learn_what_one_process_does(transactional
     # and neither host kept the run's folder
     for host in ("first", "second"):
         assert not [path for path in (tmp_path / host).rglob("media/training/**/*") if path.is_file()]
+
+
+def test_two_nodes_whose_rank_zero_runs_on_the_second_store_the_run_at_its_last_step(
+        transactional_db, tmp_path, settings, s3_storage, make_user):
+    # given two train workers with roots of their own on the bucket, the second at an
+    # address c10d ranks first, so global rank 0 (which saves and stores the checkpoints)
+    # runs on node 1's host, not on node 0's, whose worker publishes the run folder
+    from sloughgpt_site.celery import app
+
+    settings.MEDIA_ROOT = tmp_path / "web" / "media"
+    app.control.purge()
+    user = make_user()
+    version = valid_dataset_version(user)
+    bucket = s3_storage.server.environment(s3_storage.name)
+    max_iters = 6
+    with celery_worker(tmp_path / "first", tmp_path / "first.log", queues="default,train",
+                       extra_env={**bucket, "SLOUGHGPT_TRAIN_NODE_ADDR": "127.0.0.2"}):
+        # when a run asks for 2 nodes of 1 process, node 0 taken by the first worker
+        created = services.training_run_create(user=user, dataset_version_id=version.pk,
+                                               config=_config(max_iters), nnodes=2)
+        _wait_for(lambda: TrainingRun.objects.get(pk=created.pk).rdzv_endpoint, bool, "node 0's rendezvous")
+        with celery_worker(tmp_path / "second", tmp_path / "second.log", queues="train",
+                           extra_env={**bucket, "SLOUGHGPT_TRAIN_NODE_ADDR": "127.0.0.1"}):
+            two = _wait_until_ended(created.pk)
+            _wait_for(lambda: TrainingRun.objects.get(pk=created.pk).node_status,
+                      lambda nodes: nodes.get("1") not in (None, "training"), "node 1 to end")
+    # then the run finished at its last step, and the run folder in the bucket holds that
+    # step's checkpoint (the one rank 0 saved on the other host), not node 0's empty copy
+    assert two.status == "finished", two.error
+    assert two.step == max_iters
+    state = s3_storage.server.client().get_object(
+        Bucket=s3_storage.name, Key=f"training/{user.pk}/{created.pk}/last/trainer_state.json")["Body"].read()
+    assert json.loads(state)["step"] == max_iters
