@@ -2,13 +2,15 @@
 they created in a team-owned root (the root itself, versions, runs, documents...) gets a
 successor in that team as its `owner`, and what they added to another user's private root
 (through a write share) goes to that root's owner. The bytes keep counting against the same
-account (the team's, or the root's owner's), and the files move to the new owner's folders
-once the delete commits (on S3 by a task, retried while the bucket fails it). Their own
-private work goes with them."""
+account (the team's, or the root's owner's), and the files move to the new owner's folders:
+renamed once the delete commits on the local backend; on S3 copied before it commits, the old
+objects deleted after it by a task, retried while the bucket fails it. Their own private work
+goes with them."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import suppress
 from pathlib import Path
 
 from django.apps import apps as global_apps
@@ -75,25 +77,49 @@ def _training_paths_moved(moves: list[tuple[Path, Path]]) -> None:
             training_run.save(update_fields=["last_checkpoint", "best_checkpoint"])
 
 
+def _copies_make(moves: list[tuple[Path, Path]]) -> None:
+    """On S3, copies each stored folder or file to its new key before the rows name it, so
+    a reader of a moved row always finds its files and nothing written there later is
+    overwritten. The bucket failing fails the hand-over (and the delete), which can be
+    repeated; the copies already made go with it."""
+    if core_storage.is_local():
+        return
+    made = []
+    try:
+        for old, new in moves:
+            made.append(new)
+            core_storage.copy_tree(old, new)
+    except Exception:
+        for new in made:
+            with suppress(Exception):  # the bucket is failing: what stays is only unnamed bytes
+                core_storage.remove_remote(new)
+        raise
+
+
 def _move(moves: list[tuple[Path, Path]]) -> None:
-    """On the local backend each move is one rename, done now. On S3 it is a copy and a
-    delete per object, which the bucket may fail part-way: a task does it, retried."""
+    """On the local backend each move is one rename, done now. On S3 the copies are made
+    already; deleting the old keys is a task, retried while the bucket fails it."""
     if not moves:
         return
+    pairs = [[core_storage.key_of(old), core_storage.key_of(new)] for old, new in moves]
     if core_storage.is_local():
-        team_files_move(moves=[[core_storage.key_of(old), core_storage.key_of(new)] for old, new in moves])
+        team_files_move(moves=pairs)
         return
     from .tasks import team_files_move_task
 
-    team_files_move_task.delay([[core_storage.key_of(old), core_storage.key_of(new)] for old, new in moves])
+    team_files_move_task.delay(pairs)
 
 
 def team_files_move(*, moves: list[list[str]]) -> None:
-    """Moves each stored folder or file from its old key to its new one. Idempotent: what
-    already moved is not under the old key any more, and an object copied but not yet
-    deleted is copied again (the same bytes) and then deleted."""
+    """Finishes each move of a stored folder or file from its old key to its new one: a
+    rename on the local backend; on S3, where the copy was made before the rows named the
+    new key, the delete of the old objects. Idempotent, and never writes the new key, so a
+    late or repeated run cannot overwrite what was stored there since."""
     for old, new in moves:
-        core_storage.move_stored(core_storage.local_path(old), core_storage.local_path(new))
+        if core_storage.is_local():
+            core_storage.move_stored(core_storage.local_path(old), core_storage.local_path(new))
+        else:
+            core_storage.remove_remote(core_storage.local_path(old))
 
 
 @transaction.atomic
@@ -116,5 +142,6 @@ def team_work_hand_over(user) -> None:
         after = stored_paths(type(root)._default_manager.get(pk=root.pk))
         moves += [(path, after[label_pk]) for label_pk, path in before[key].items()
                   if label_pk in after and after[label_pk] != path]
+    _copies_make(moves)
     _training_paths_moved(moves)
     transaction.on_commit(lambda: _move(moves))
