@@ -32,7 +32,7 @@ from apps.core import file_cache
 from apps.core import storage as core_storage
 from apps.core.access import Action, access_get, access_queryset
 from apps.core.files import remove_tree
-from apps.core.leases import lease_take
+from apps.core.leases import heartbeat, lease_take
 from apps.core.notifications import notify_user
 from apps.core.user_paths import error_text, hide_server_paths
 from apps.datasets.models import DatasetVersion
@@ -460,6 +460,9 @@ class _Reporter:
         self.meter = ComputeMeter(gpus=cuda_devices_used(), processes=processes)
         # Why the run stops early on its account's compute quota; empty while within it.
         self.quota_error = ""
+        # Another execution took the run over (this one's beats stopped for longer than the
+        # lease lasts): this one stops, and what is stored is the other's to write.
+        self.lease_lost = False
         self.metrics = TrainingMetrics()  # the workers' Prometheus metrics
 
     def compute_record(self) -> None:
@@ -505,12 +508,35 @@ class _Reporter:
         now = time.monotonic()
         if now - self.last_beat > HEARTBEAT_EVERY_S:
             self.last_beat = now
-            TrainingRun.objects.filter(pk=self.training_run.pk, lease_owner=self.execution_id).update(
+            beaten = TrainingRun.objects.filter(pk=self.training_run.pk, lease_owner=self.execution_id).update(
                 heartbeat_at=timezone.now()
             )
+            self.lease_lost = self.lease_lost or not beaten
             self.compute_record()
             self.quota_error = compute_spent_message(*self.accounts) or ""
-        return bool(self.quota_error) or bool(cache.get(_cancel_key(self.training_run.pk)))
+        return self.lease_lost or bool(self.quota_error) or bool(cache.get(_cancel_key(self.training_run.pk)))
+
+    def checkpoint_storer(self, uploader: checkpoint_store.CheckpointUploader | None):
+        """The engine's on_checkpoint: the uploader's, skipped once the lease is lost (the
+        checkpoint the engine saves as it stops must not replace the live execution's)."""
+        if uploader is None:
+            return None
+
+        def saved(name: str, directory: Path, step: int) -> None:
+            if not self.lease_lost:
+                uploader.saved(name, directory, step)
+
+        return saved
+
+
+def _lease_beating(training_run: TrainingRun, execution_id: str):
+    """The execution's lease beaten while it waits on something that calls back nothing (the
+    bucket storing its checkpoints or its folder), so it never looks dead meanwhile."""
+    return heartbeat(TrainingRun, training_run.pk, execution_id, every_s=HEARTBEAT_EVERY_S)
+
+
+def _lease_held(training_run: TrainingRun, execution_id: str) -> bool:
+    return TrainingRun.objects.filter(pk=training_run.pk, lease_owner=execution_id).exists()
 
 
 def training_run_log_append(*, training_run: TrainingRun, line: str,
@@ -645,11 +671,11 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
         with storage_counting(account_of(training_run), out_dir), reporter.metrics.running():
             try:
                 if processes == 1:
-                    uploader = checkpoint_store.uploader(out_dir)
+                    uploader = checkpoint_store.uploader(out_dir, lambda: _lease_beating(training_run, execution_id))
                     try:
                         result = train(config, Callbacks(
                             on_metrics=reporter.on_metrics, on_log=reporter.on_log, should_stop=reporter.should_stop,
-                            on_checkpoint=uploader.saved if uploader else None,
+                            on_checkpoint=reporter.checkpoint_storer(uploader),
                         ))
                     finally:
                         if uploader is not None:
@@ -659,14 +685,22 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
             finally:
                 # On S3: the folder goes to the bucket, where registering and a resume on
                 # another worker find it; the checkpoints stored as they were saved are in it.
-                core_storage.publish_tree(out_dir)
-                checkpoint_store.retire(out_dir)
+                # Not by an execution another has taken over: it would store its older folder
+                # over the other's and delete the checkpoints the other stored.
+                with _lease_beating(training_run, execution_id):
+                    if _lease_held(training_run, execution_id):
+                        core_storage.publish_tree(out_dir)
+                        checkpoint_store.retire(out_dir)
         quota_error = quota_error or reporter.quota_error
     except Exception as exc:
         logger.exception("training run %s failed", training_run_id)
         reporter.compute_record()
+        if not _lease_held(training_run, execution_id):
+            return _taken_over(training_run)
         return _finish(training_run, Status.FAILED, error=error_text(exc, known=reporter.names))
     reporter.compute_record()
+    if not _lease_held(training_run, execution_id):
+        return _taken_over(training_run)
     training_run.last_checkpoint = result.last_checkpoint or ""
     training_run.best_checkpoint = result.best_checkpoint or ""
     training_run.step = result.steps
@@ -683,6 +717,13 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
         return _finish(training_run, Status.FAILED, error=quota_error)
     status = Status.CANCELLED if result.stopped == "cancelled" else Status.FINISHED
     return _finish(training_run, status)
+
+
+def _taken_over(training_run: TrainingRun) -> str:
+    """The end of an execution another took over: the run is the other's to finish (its
+    folder here is left alone: on this host it may be the other's too)."""
+    logger.warning("training run %s was taken over by another execution; this one stopped", training_run.pk)
+    return TrainingRun.objects.get(pk=training_run.pk).status
 
 
 def _run_dir_fetch(out_dir: Path) -> bool:
@@ -768,7 +809,9 @@ def _execute_processes(training_run: TrainingRun, config, out_dir: Path, executi
         raise TrainingProcessError(
             f"a training process stopped (torchrun exit code {code}), and again after every process "
             "started once more from the last checkpoint" + (f"; the last error: {error}" if error else ""))
-    return _rank_zero_checkpoints(training_run, TrainResult(**outcome["result"]), out_dir), outcome["quota_error"]
+    with _lease_beating(training_run, execution_id):
+        result = _rank_zero_checkpoints(training_run, TrainResult(**outcome["result"]), out_dir)
+    return result, outcome["quota_error"]
 
 
 def _rank_zero_checkpoints(training_run: TrainingRun, result, out_dir: Path):
@@ -865,9 +908,9 @@ def training_run_rank_execute(*, training_run_id: int, step_hook=None) -> None:
     callbacks, uploader = Callbacks(should_stop=should_stop), None
     if reporter is not None:
         # Rank 0 renames each checkpoint into place, every process's shards of it written.
-        uploader = checkpoint_store.uploader(out_dir)
+        uploader = checkpoint_store.uploader(out_dir, lambda: _lease_beating(training_run, training_run.lease_owner))
         callbacks = Callbacks(on_metrics=reporter.on_metrics, on_log=reporter.on_log, should_stop=should_stop,
-                              on_checkpoint=uploader.saved if uploader else None)
+                              on_checkpoint=reporter.checkpoint_storer(uploader))
         if restart:
             reporter.on_log("a training process stopped; every process starts again from the last checkpoint")
     try:

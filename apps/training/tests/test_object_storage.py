@@ -3,12 +3,16 @@ in the bucket when it ends (keeping no copy, nor the checkpoints it stored as it
 and a later execution on a worker without that folder continues from the checkpoint stored
 there, even when the execution before it died while storing the folder. A zip dataset's
 files are fetched and checked once per execution, and a stored copy that fails its check
-fails the run, naming the file. (A run killed mid-run: test_object_storage_worker.py.)"""
+fails the run, naming the file. The lease is beaten while the bucket stores, and an execution
+another took over stops, leaving what the other stored. (A run killed mid-run:
+test_object_storage_worker.py.)"""
 
 from __future__ import annotations
 
 import io
+import json
 import threading
+import time
 from collections import Counter
 
 import pytest
@@ -18,7 +22,7 @@ from apps.core import storage as core_storage
 from apps.datasets import services as dataset_services
 from apps.datasets.tests.factories import zip_of
 from apps.training import checkpoint_store, services
-from apps.training.models import TrainingLogLine
+from apps.training.models import TrainingLogLine, TrainingRun
 from apps.training.storage import training_run_dir
 
 from .factories import TEXT, tiny_config, valid_dataset_version
@@ -174,3 +178,67 @@ def test_a_zip_dataset_file_whose_stored_copy_fails_its_checksum_fails_the_run_n
     assert status == run.status == "failed"
     assert "two.txt" in run.error and "checksum" in run.error, run.error
     assert not run.lease_owner
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_lease_is_beaten_while_an_execution_stores_its_folder(make_user, settings, tmp_path, s3_storage,
+                                                                  monkeypatch):
+    # given a run on a worker whose bucket is slow to store its one checkpoint (saved as
+    # training ends, so the execution waits for it) and its run folder at the end
+    _host(settings, tmp_path, "trainer")
+    owner = make_user()
+    run = services.training_run_create(user=owner, dataset_version_id=valid_dataset_version(owner).pk,
+                                       config=tiny_config(max_iters=5))
+    monkeypatch.setattr(services, "HEARTBEAT_EVERY_S", 0.05)
+    out_dir = training_run_dir(run)
+    publish_tree, beaten = core_storage.publish_tree, {}
+
+    def slow_publish_tree(path):
+        started = TrainingRun.objects.get(pk=run.pk).heartbeat_at
+        deadline = time.monotonic() + 20
+        while TrainingRun.objects.get(pk=run.pk).heartbeat_at == started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        what = "folder" if path == out_dir else path.parent.name
+        beaten[what] = TrainingRun.objects.get(pk=run.pk).heartbeat_at != started
+        publish_tree(path)
+
+    monkeypatch.setattr(core_storage, "publish_tree", slow_publish_tree)
+    # when it executes
+    status = services.training_run_execute(training_run_id=run.pk, execution_id="trainer")
+    # then it finished, its lease beaten while the checkpoint and the folder were being
+    # stored (no other worker could count it dead and take it)
+    assert status == "finished"
+    assert beaten == {checkpoint_store.SAVED: True, "folder": True}
+
+
+def test_an_execution_taken_over_mid_run_stops_and_leaves_the_other_ones_stored_checkpoints(
+        make_user, settings, tmp_path, s3_storage, monkeypatch):
+    # given a run executing on a worker, taken over at step 8 by another execution (this one
+    # counted dead), which has stored a checkpoint of its own
+    _host(settings, tmp_path, "first")
+    owner = make_user()
+    run = services.training_run_create(user=owner, dataset_version_id=valid_dataset_version(owner).pk,
+                                       config=tiny_config(max_iters=30, eval_interval=100, log_interval=1))
+    monkeypatch.setattr(services, "HEARTBEAT_EVERY_S", 0)
+    out_dir = training_run_dir(run)
+    others = {"last": {"folder": "last-" + "0" * 32, "step": 40}}
+    on_metrics = services._Reporter.on_metrics
+
+    def taken_over_at_step_8(reporter, step, values):
+        on_metrics(reporter, step, values)
+        if step == 8:
+            TrainingRun.objects.filter(pk=run.pk).update(lease_owner="second")
+            core_storage.put_bytes(core_storage.key_of(out_dir / checkpoint_store.INDEX), json.dumps(others).encode())
+            core_storage.put_bytes(core_storage.key_of(out_dir / checkpoint_store.SAVED / others["last"]["folder"]
+                                                       / "trainer_state.json"), b'{"step": 40}')
+
+    monkeypatch.setattr(services._Reporter, "on_metrics", taken_over_at_step_8)
+    # when the first execution goes on
+    status = services.training_run_execute(training_run_id=run.pk, execution_id="first")
+    # then it stopped at its next step, leaving the run to the other execution, whose index
+    # and checkpoint are still in the bucket
+    run.refresh_from_db()
+    assert status == run.status == "running"
+    assert run.lease_owner == "second" and run.step < 30
+    assert checkpoint_store.index_read(out_dir) == others
+    assert any(f"/{others['last']['folder']}/" in key for key in s3_storage.keys())
