@@ -4,7 +4,8 @@
 
 Every failure a client can cause maps to a 4xx with this body; nothing leaks as a 500. A
 request that found every database connection busy, or that the object store failed, is a
-503 with Retry-After: it can be repeated as it was.
+503 with Retry-After: it can be repeated as it was (an object store's answer that no retry
+changes, such as a missing object or access denied, is a logged 500 instead).
 Outside DRF views (unknown paths, a crash anywhere) `sloughgpt_site.urls` routes Django's
 error handlers here, so every path under /api/ answers JSON too; /v1/ answers in OpenAI's
 shape (`apps.chat.openai_api`), which carries the same "code" and "message", and /api/2.0/
@@ -14,7 +15,8 @@ from __future__ import annotations
 
 import sys
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.db import OperationalError
 from django.db.models import ProtectedError, RestrictedError
@@ -38,6 +40,10 @@ NAMED_HOLDERS = 3
 BUSY_RETRY_AFTER_S = 5
 BUSY_MESSAGE = "The server is busy; try again in a few seconds."
 STORAGE_MESSAGE = "The file store did not answer; try again in a few seconds."
+# The object store's error codes that say "busy or failing for now" whatever HTTP status
+# carried them (S3's, and those of S3-compatible servers).
+STORAGE_TRANSIENT_CODES = frozenset({"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout",
+                                     "ServiceUnavailable", "InternalError", "RequestLimitExceeded"})
 
 
 class Conflict(exceptions.APIException):
@@ -105,9 +111,17 @@ def database_busy(exc: BaseException | None) -> bool:
 
 
 def storage_failed(exc: BaseException | None) -> bool:
-    """The object store (S3, apps.core.storage) refused or could not be reached: what the
-    request stored was cleaned up, and it can be repeated as it was."""
-    return isinstance(exc, (BotoCoreError, ClientError))
+    """The object store (S3, apps.core.storage) could not be reached, or answered that it is
+    busy or failing (throttling, a 5xx): what the request stored was cleaned up, and it can
+    be repeated as it was. An answer that no retry changes (a missing object, access denied,
+    missing credentials) is not this: it stays a logged 500."""
+    if isinstance(exc, (BotoConnectionError, HTTPClientError)):
+        return True
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code")
+        http_status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        return http_status >= 500 or code in STORAGE_TRANSIENT_CODES
+    return False
 
 
 def api_exception_handler(exc, context):
@@ -199,8 +213,11 @@ def page_not_found(request, exception, template_name=defaults.ERROR_404_TEMPLATE
 def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):
     # Django has logged the exception; the client learns nothing about the server's insides.
     # Django calls this while it handles the exception (in the thread it handles it in).
-    if _is_api(request) and database_busy(sys.exc_info()[1]):
-        response = api_error_response(request, 503, "server_busy", BUSY_MESSAGE)
+    failure = sys.exc_info()[1]
+    if _is_api(request) and (database_busy(failure) or storage_failed(failure)):
+        code, message = ("server_busy", BUSY_MESSAGE) if database_busy(failure) else (
+            "storage_unavailable", STORAGE_MESSAGE)
+        response = api_error_response(request, 503, code, message)
         response["Retry-After"] = str(BUSY_RETRY_AFTER_S)
         return response
     if _is_api(request):

@@ -2,6 +2,7 @@
 database or the parser cannot take is the client's 400, never a 500."""
 
 import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
 
 from apps.accounts.services import api_token_create
 
@@ -82,3 +83,35 @@ def test_an_unexpected_failure_answers_json_without_server_details(make_user, ap
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "server_error"
     assert "secret" not in response.content.decode()
+
+
+def test_a_missing_object_in_the_file_store_is_not_answered_as_try_again(make_user, api_client_for,
+                                                                         monkeypatch):
+    # given a view whose stored object is gone from the bucket (no retry brings it back)
+    def gone(**kwargs):
+        raise ClientError({"Error": {"Code": "NoSuchKey", "Message": "The specified key does not exist."},
+                           "ResponseMetadata": {"HTTPStatusCode": 404}}, "GetObject")
+
+    monkeypatch.setattr("apps.datasets.apis.dataset_list", gone)
+    client = api_client_for(make_user())
+    client.raise_request_exception = False
+    # when
+    response = client.get("/api/v1/datasets/")
+    # then it is a logged server error, not a 503 telling the client to repeat it
+    assert response.status_code == 500 and "Retry-After" not in response
+    assert response.json()["error"]["code"] == "server_error"
+
+
+def test_a_file_store_out_of_reach_on_the_openai_api_is_a_503_in_openais_shape(make_user, client, monkeypatch):
+    # given an OpenAI-compatible view that cannot reach the bucket
+    def unreachable(user):
+        raise EndpointConnectionError(endpoint_url="http://bucket.invalid")
+
+    monkeypatch.setattr("apps.chat.openai_api._model_entries", unreachable)
+    client.raise_request_exception = False
+    # when
+    response = client.get("/v1/models", **_bearer(make_user()))
+    # then the client is told to repeat it, in OpenAI's error shape
+    assert response.status_code == 503 and response["Retry-After"]
+    error = response.json()["error"]
+    assert error["type"] == "server_error" and error["code"] == "storage_unavailable"
