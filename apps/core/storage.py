@@ -465,8 +465,11 @@ def remove_remote(path: Path) -> None:
 def staging_sweep(*, older_than_s: int) -> int:
     """Deletes staging objects (`receive`'s) older than `older_than_s` seconds: the bodies of
     uploads whose process was killed before it could promote or delete them, and on S3 the
-    parts of multipart uploads it never finished or aborted. Returns how many went. A live
-    upload's staging object is younger (a local file's time moves with each write)."""
+    parts of every multipart upload begun that long ago and never finished or aborted (a
+    staging body's, or a worker's checkpoint, snapshot or export stored straight at its key
+    by a process killed mid-part): the bucket bills them, and nothing else would ever abort
+    them. Returns how many went. A live upload's staging object is younger (a local file's
+    time moves with each write), and no upload lasts that long."""
     cutoff = time.time() - older_than_s
     store = backend()
     if isinstance(store, FileSystemStorage):
@@ -480,7 +483,7 @@ def staging_sweep(*, older_than_s: int) -> int:
     old = [obj for obj in store.bucket.objects.filter(Prefix=prefix) if obj.last_modified.timestamp() < cutoff]
     for obj in old:
         obj.delete()
-    unfinished = [upload for upload in store.bucket.multipart_uploads.filter(Prefix=prefix)
+    unfinished = [upload for upload in store.bucket.multipart_uploads.all()
                   if upload.initiated.timestamp() < cutoff]
     for upload in unfinished:
         upload.abort()

@@ -57,3 +57,18 @@ def test_what_a_killed_upload_left_in_staging_is_swept_once_it_is_old(any_backen
     # then the staging area is empty, and the stored blob is still there
     assert _staging(any_backend) == []
     assert storage.open_blob(key).read() == b"kept"
+
+
+def test_an_unfinished_multipart_upload_a_killed_worker_left_outside_staging_is_swept(s3_storage, settings,
+                                                                                       monkeypatch):
+    # given a checkpoint upload to its final key that a worker killed mid-part never finished
+    settings.SLOUGHGPT_STAGING_MAX_AGE_S = DAY_S
+    client, key = s3_storage.server.client(), "training/1/2/last/model.safetensors"
+    upload = client.create_multipart_upload(Bucket=s3_storage.name, Key=key)
+    client.upload_part(Bucket=s3_storage.name, Key=key, PartNumber=1, UploadId=upload["UploadId"],
+                       Body=b"first part")
+    # when a sweep runs two days later
+    _later(monkeypatch, 2 * DAY_S)
+    staging_sweep_task()
+    # then its parts are gone from the bucket
+    assert s3_storage.multipart_uploads() == []
