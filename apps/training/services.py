@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -36,7 +38,7 @@ from apps.core.leases import heartbeat, lease_take
 from apps.core.notifications import notify_user
 from apps.core.user_paths import error_text, hide_server_paths
 from apps.datasets.models import DatasetVersion
-from apps.datasets.services import dataset_version_path
+from apps.datasets.services import dataset_version_files
 from apps.experiments.models import Experiment
 from apps.experiments.realtime import publish_run_event
 from apps.experiments.services import (
@@ -616,8 +618,6 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
     execution holds, or (given `dispatch_id`, the task id it was sent with) one the
     dispatcher has since handed over again or put back in line, is left alone. Returns the
     run's status afterwards."""
-    from ml.train import Callbacks, train
-
     handed_over = Q(dispatch_id=dispatch_id) if dispatch_id is not None else None
     if not lease_take(TrainingRun, training_run_id, execution_id, statuses=[Status.QUEUED, Status.RUNNING],
                       where=handed_over):
@@ -638,6 +638,8 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
     if quota_error := compute_spent_message(*charged_accounts(account_of(training_run), training_run.owner_id)):
         return _finish(training_run, Status.FAILED, error=quota_error)
     out_dir = _run_dir(training_run)
+    # The data, on this machine for as long as the execution trains on it (_engine_config).
+    data = ExitStack()
     try:
         if training_run.attempts == 0:
             # A first execution starts clean: nothing left at this path may be resumed from.
@@ -647,13 +649,23 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
             # replaces them, which gives back what they take.
             storage_charge(account_of(training_run), checkpoint_store.stored_bytes(out_dir), force=True)
         out_dir.mkdir(parents=True, exist_ok=True)
-        config = _engine_config(training_run, out_dir)
+        config = data.enter_context(_engine_config(training_run, out_dir))
     except Exception as exc:
         # Its folder or data could not be fetched (a copy that failed its checksum again
         # when fetched once more, the bucket unreachable): it fails saying why, rather than
         # staying queued to be taken and fail alike again.
         logger.exception("training run %s could not fetch its files", training_run_id)
         return _finish(training_run, Status.FAILED, error=error_text(exc, known=_names_for_owner(training_run)))
+    with data:
+        return _execute(training_run, config, out_dir, execution_id)
+
+
+def _execute(training_run: TrainingRun, config, out_dir: Path, execution_id: str) -> str:
+    """The execution, its data on this machine and its folder fetched: trains, stores what it
+    trained, and finishes the run. Its status afterwards."""
+    from ml.train import Callbacks, train
+
+    training_run_id = training_run.pk
     with transaction.atomic():
         training_run.attempts += 1
         training_run.save(update_fields=["attempts"])
@@ -750,15 +762,14 @@ def _run_dir_fetch(out_dir: Path) -> bool:
     return bool(checkpoint_store.fetch_into(out_dir))
 
 
-def _engine_config(training_run: TrainingRun, out_dir: Path):
+@contextmanager
+def _engine_config(training_run: TrainingRun, out_dir: Path) -> Iterator:
     """The engine's TrainConfig for an execution: the stored options, with the paths built
-    here from the run's ids."""
+    here from the run's ids. Its data stays on this machine while the block runs (on S3 in
+    the worker's bounded cache, kept from eviction; nothing of it stays after)."""
     from ml.train.config import TrainConfig
 
     config = TrainConfig.from_dict(training_run.config)
-    config.data.path = str(dataset_version_path(training_run.dataset_version))
-    if training_run.val_dataset_version is not None:
-        config.data.val_path = str(dataset_version_path(training_run.val_dataset_version))
     config.data.cache_dir = str(Path(settings.MEDIA_ROOT) / "token-cache")
     config.train.out_dir = str(out_dir)
     config.train.max_iters = training_run.max_steps
@@ -767,7 +778,11 @@ def _engine_config(training_run: TrainingRun, out_dir: Path):
     # A checkpoint from an earlier execution (cancelled, resumed, or a lost worker) is
     # where this one picks up.
     config.train.resume = (out_dir / "last").exists()
-    return config
+    with ExitStack() as data:
+        config.data.path = str(data.enter_context(dataset_version_files(training_run.dataset_version)))
+        if training_run.val_dataset_version is not None:
+            config.data.val_path = str(data.enter_context(dataset_version_files(training_run.val_dataset_version)))
+        yield config
 
 
 def _engine_inputs(training_run: TrainingRun, config, out_dir: Path) -> None:
@@ -843,8 +858,10 @@ def training_run_node_execute(*, training_run_id: int, node_rank: int, execution
         launch.node_status_set(training_run.pk, node_rank, "refused")
         return "refused"
     out_dir = _run_dir(training_run)
+    # Its inputs, the data among them, on this machine while its processes train.
+    inputs = ExitStack()
     try:
-        _node_inputs(training_run, out_dir)
+        inputs.enter_context(_node_inputs(training_run, out_dir))
     except Exception as exc:
         logger.exception("training run %s: node %s could not prepare", training_run_id, node_rank)
         cache.set(launch.error_key(training_run.pk), f"node {node_rank}: "
@@ -852,27 +869,31 @@ def training_run_node_execute(*, training_run_id: int, node_rank: int, execution
         launch.node_status_set(training_run.pk, node_rank, "refused")
         return "refused"
     try:
-        code = launch.node_run(training_run, node_rank=node_rank)
+        with inputs:
+            code = launch.node_run(training_run, node_rank=node_rank)
     finally:
         if not core_storage.is_local():
             remove_tree(out_dir)  # node 0 stores the run folder; this host keeps no copy
     return "finished" if code == 0 else f"exited {code}"
 
 
-def _node_inputs(training_run: TrainingRun, out_dir: Path) -> None:
+@contextmanager
+def _node_inputs(training_run: TrainingRun, out_dir: Path) -> Iterator[None]:
     """On S3 a node other than node 0 shares no run folder with it: it takes the run folder
     and checkpoints as stored (what node 0 took when its execution started; nothing is stored
     until every node joined), and builds the engine config and inputs from the run's rows as
-    node 0 did, with this host's paths."""
+    node 0 did, with this host's paths (its data held there while the block runs)."""
     import json
 
     if core_storage.is_local():
+        yield
         return
     _run_dir_fetch(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    config = _engine_config(training_run, out_dir)
-    _engine_inputs(training_run, config, out_dir)
-    (out_dir / launch.ENGINE_CONFIG).write_text(json.dumps(config.to_dict()))
+    with _engine_config(training_run, out_dir) as config:
+        _engine_inputs(training_run, config, out_dir)
+        (out_dir / launch.ENGINE_CONFIG).write_text(json.dumps(config.to_dict()))
+        yield
 
 
 def training_run_rank_execute(*, training_run_id: int, step_hook=None) -> None:

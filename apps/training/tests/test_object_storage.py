@@ -242,3 +242,20 @@ def test_an_execution_taken_over_mid_run_stops_and_leaves_the_other_ones_stored_
     assert run.lease_owner == "second" and run.step < 30
     assert checkpoint_store.index_read(out_dir) == others
     assert any(f"/{others['last']['folder']}/" in key for key in s3_storage.keys())
+
+
+def test_a_run_on_a_zip_dataset_leaves_no_copy_of_it_on_the_worker_outside_its_cache(
+        make_user, settings, tmp_path, s3_storage):
+    # given a run on a zip dataset, taken by a worker with an empty disk
+    _host(settings, tmp_path, "web")
+    owner = make_user()
+    run = services.training_run_create(user=owner, dataset_version_id=_zip_version(owner).pk,
+                                       config=tiny_config(max_iters=3))
+    _host(settings, tmp_path, "trainer")
+    # when it executes
+    status = services.training_run_execute(training_run_id=run.pk, execution_id="trainer")
+    # then it trained, and the worker's disk keeps the dataset's files only in its bounded
+    # cache (which may evict them), not in a full copy of its own
+    run.refresh_from_db()
+    assert status == "finished", run.error
+    assert not [path for path in (tmp_path / "trainer" / "media").rglob("datasets/**/*") if path.is_file()]
