@@ -797,6 +797,12 @@ class TrainingProcessError(Exception):
     """A multi-process execution ended without a result; the message says why."""
 
 
+# In a multi-process execution's run folder, the execution whose node 0 works there: a node
+# that finds its own execution there shares node 0's disk (a worker with concurrency above 1,
+# or two workers with one MEDIA_ROOT), and so its folder. (Hidden: never stored.)
+NODE0_EXECUTION = ".node0-execution"
+
+
 def _execute_processes(training_run: TrainingRun, config, out_dir: Path, execution_id: str):
     """Node 0 of a multi-process execution: writes the engine config its processes read (on
     S3 each other node builds its own: _node_inputs), opens the rendezvous, queues one task per other node, and runs torchrun here until every
@@ -810,6 +816,7 @@ def _execute_processes(training_run: TrainingRun, config, out_dir: Path, executi
     if refused := launch.capacity_refusal(training_run.nproc_per_node):
         raise TrainingProcessError(refused)
     (out_dir / launch.ENGINE_CONFIG).write_text(json.dumps(config.to_dict()))
+    (out_dir / NODE0_EXECUTION).write_text(execution_id)
     cache.delete_many([launch.outcome_key(training_run.pk), launch.error_key(training_run.pk)])
     training_run.rdzv_endpoint = launch.endpoint_open(training_run.nnodes)
     training_run.node_status = {}
@@ -858,10 +865,14 @@ def training_run_node_execute(*, training_run_id: int, node_rank: int, execution
         launch.node_status_set(training_run.pk, node_rank, "refused")
         return "refused"
     out_dir = _run_dir(training_run)
+    # On S3 a folder of its own, unless node 0 works on this disk: then node 0's is its
+    # folder too, which it neither fetches over nor removes.
+    own_folder = not core_storage.is_local() and not _node0_works_here(out_dir, execution_id)
     # Its inputs, the data among them, on this machine while its processes train.
     inputs = ExitStack()
     try:
-        inputs.enter_context(_node_inputs(training_run, out_dir))
+        if own_folder:
+            inputs.enter_context(_node_inputs(training_run, out_dir))
     except Exception as exc:
         logger.exception("training run %s: node %s could not prepare", training_run_id, node_rank)
         cache.set(launch.error_key(training_run.pk), f"node {node_rank}: "
@@ -872,22 +883,26 @@ def training_run_node_execute(*, training_run_id: int, node_rank: int, execution
         with inputs:
             code = launch.node_run(training_run, node_rank=node_rank)
     finally:
-        if not core_storage.is_local():
+        if own_folder:
             remove_tree(out_dir)  # node 0 stores the run folder; this host keeps no copy
     return "finished" if code == 0 else f"exited {code}"
 
 
+def _node0_works_here(out_dir: Path, execution_id: str) -> bool:
+    try:
+        return (out_dir / NODE0_EXECUTION).read_text() == execution_id
+    except FileNotFoundError:
+        return False
+
+
 @contextmanager
 def _node_inputs(training_run: TrainingRun, out_dir: Path) -> Iterator[None]:
-    """On S3 a node other than node 0 shares no run folder with it: it takes the run folder
+    """On S3 a node other than node 0 that shares no disk with it: it takes the run folder
     and checkpoints as stored (what node 0 took when its execution started; nothing is stored
     until every node joined), and builds the engine config and inputs from the run's rows as
     node 0 did, with this host's paths (its data held there while the block runs)."""
     import json
 
-    if core_storage.is_local():
-        yield
-        return
     _run_dir_fetch(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with _engine_config(training_run, out_dir) as config:

@@ -21,7 +21,7 @@ from apps.core import file_cache
 from apps.core import storage as core_storage
 from apps.datasets import services as dataset_services
 from apps.datasets.tests.factories import zip_of
-from apps.training import checkpoint_store, services
+from apps.training import checkpoint_store, launch, services
 from apps.training.models import TrainingLogLine, TrainingRun
 from apps.training.storage import training_run_dir
 
@@ -259,3 +259,28 @@ def test_a_run_on_a_zip_dataset_leaves_no_copy_of_it_on_the_worker_outside_its_c
     run.refresh_from_db()
     assert status == "finished", run.error
     assert not [path for path in (tmp_path / "trainer" / "media").rglob("datasets/**/*") if path.is_file()]
+
+
+def test_a_node_on_node_zeros_disk_trains_in_its_folder_and_leaves_it_whole(
+        make_user, settings, tmp_path, s3_storage, monkeypatch):
+    # given node 0 of a 2-node execution working in the run's folder on this worker's disk
+    _host(settings, tmp_path, "trainer")
+    owner = make_user()
+    run = services.training_run_create(user=owner, dataset_version_id=valid_dataset_version(owner).pk,
+                                       config=tiny_config(max_iters=6), nnodes=2)
+    TrainingRun.objects.filter(pk=run.pk).update(status="running", lease_owner="first", rdzv_endpoint="127.0.0.1:1")
+    out_dir = training_run_dir(run)
+    (out_dir / "last").mkdir(parents=True)
+    (out_dir / "last" / "trainer_state.json").write_text('{"step": 3}')
+    (out_dir / launch.ENGINE_CONFIG).write_text('{"node 0": "config"}')
+    (out_dir / services.NODE0_EXECUTION).write_text("first")
+    seen = []
+    monkeypatch.setattr(launch, "node_run", lambda training_run, node_rank: seen.append(
+        (out_dir / launch.ENGINE_CONFIG).read_text()) or 0)
+    # when node 1 is taken by another process of the same worker (same disk)
+    status = services.training_run_node_execute(training_run_id=run.pk, node_rank=1, execution_id="first")
+    # then its processes ran on node 0's engine config, and node 0's folder is left whole
+    assert status == "finished"
+    assert seen == ['{"node 0": "config"}']
+    assert (out_dir / "last" / "trainer_state.json").read_text() == '{"step": 3}'
+    assert (out_dir / launch.ENGINE_CONFIG).is_file()
