@@ -105,8 +105,8 @@ def widen_sou(source: Path, out: Path) -> Path:
         tensors = {info.name: sou.tensor(info.name, torch.float32) for info in sou.tensor_infos}
         config, tensors = widen(sou.config, tensors)
         provenance = {**sou.provenance, "widened": {"from": {
-            key: sou.config.get(key) for key in ("n_embd", "n_head", "n_kv_head")}}}
-        provenance.pop("created_by", None)
+            key: sou.config.get(key) for key in ("n_embd", "n_head", "n_kv_head",
+                                                 "intermediate_size")}}}
         return write_sou(out, config=config, tensors=tensors, tokenizer_json=sou.tokenizer_json,
                          chat_template=sou.chat_template, generation=sou.generation,
                          provenance=provenance, qtype="F32")
