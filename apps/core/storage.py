@@ -361,19 +361,14 @@ def keep_file(path: Path) -> None:
 
 
 def move_stored(source: Path, target: Path) -> None:
-    """Moves a stored file or folder to another key (a new owner's): a rename on the local
-    backend, a server-side copy of each object and the delete of the old one on S3."""
-    store = backend()
-    if isinstance(store, FileSystemStorage):
-        if source.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(source, target)
-        return
-    client, prefix, target_prefix = store.connection.meta.client, key_of(source), key_of(target)
-    for obj in list(_objects_under(store, prefix)):
-        client.copy({"Bucket": store.bucket_name, "Key": obj.key}, store.bucket_name,
-                    target_prefix + obj.key[len(prefix):], Config=_transfer_config())
-        obj.delete()
+    """Moves a stored file or folder to another key (a new owner's) on the local backend: a
+    rename. On S3 a move is a copy before the rows name the new key and a delete after
+    (`copy_tree`, `remove_remote`), so a late retry never overwrites newer files."""
+    if not is_local():
+        raise RuntimeError("move_stored renames on the local backend only")
+    if source.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(source, target)
 
 
 def put_bytes(key: str, data: bytes) -> None:
