@@ -11,7 +11,7 @@ are refused until something is deleted. Deleting a stored row gives its bytes ba
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -68,17 +68,17 @@ def storage_release(account: Account, nbytes: int) -> None:
 
 
 @contextmanager
-def storage_counting(account: Account, path: Path) -> Iterator[None]:
+def storage_counting(account: Account, path: Path, *, besides: Callable[[Path], int] = lambda path: 0) -> Iterator[None]:
     """Charges what the work inside stores under `path` (a worker's checkpoints, published
     to the bucket on S3 before the block ends), past the limit if need be: the files exist
-    either way, even when the work fails."""
-    before = stored_bytes(path)
+    either way, even when the work fails. `besides(path)`: bytes under it charged otherwise."""
+    before = stored_bytes(path) - besides(path)
     try:
         yield
     finally:
         # A folder gone meanwhile was deleted with its row, which gave back what it held.
         if path.exists():
-            storage_charge(account, stored_bytes(path) - before, force=True)
+            storage_charge(account, stored_bytes(path) - besides(path) - before, force=True)
 
 
 @contextmanager

@@ -8,7 +8,10 @@ the directory at its next save; the links keep these bytes, and nothing is copie
 background thread publishes as a folder of its own (its files, then its manifest) and only
 then names in the run's index (INDEX, one object: {"last" | "best": {"folder", "step"}}), so
 a reader of the index never finds half a checkpoint. The folder it replaced is deleted after.
-At most SNAPSHOTS_QUEUED snapshots wait to be stored; past that the engine waits.
+At most SNAPSHOTS_QUEUED snapshots wait to be stored; past that the engine waits. The run's
+account is charged each snapshot and index as it is stored and given back each as it is
+deleted, so what a lost execution leaves in the bucket is counted once, whatever comes after
+(a resume, another lost execution, the run's deletion).
 
 Nodes of a multi-node run share no run folder on S3: rank 0 saves whole checkpoints and stores
 them, and when torchrun starts the processes again every node first takes the stored ones
@@ -37,9 +40,14 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
+from django.db import connection
+
 from apps.core import file_cache
 from apps.core import storage as core_storage
 from apps.core.files import remove_tree
+from apps.quotas.accounts import Account
+from apps.quotas.storage import storage_charge, storage_release
+from apps.quotas.stored import disk_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +64,17 @@ _FOLDER = re.compile(r"(last|best)-[0-9a-f]{32}")
 class CheckpointUploader:
     """Stores one execution's checkpoints as the engine saves them (see the module)."""
 
-    def __init__(self, out_dir: Path, waiting: Callable[[], AbstractContextManager] = nullcontext):
+    def __init__(self, out_dir: Path, waiting: Callable[[], AbstractContextManager] = nullcontext,
+                 account: Account | None = None):
         self.out_dir = Path(out_dir)
+        # Charged what each store adds to the bucket and given back what it deletes there, so
+        # what a lost execution leaves stored is counted once, never again by a later one.
+        self.account = account
         # Entered while the engine waits for the bucket (a full queue, the last uploads): the
         # execution's lease is beaten meanwhile, so a slow bucket does not make it look dead.
         self.waiting = waiting
         self.index = index_read(self.out_dir)
+        self.index_bytes = core_storage.remote_bytes(self.out_dir / INDEX)
         self.queue: queue.Queue = queue.Queue(maxsize=SNAPSHOTS_QUEUED)
         self.thread = threading.Thread(target=self._work, name="checkpoint-store", daemon=True)
         self.thread.start()
@@ -85,32 +98,53 @@ class CheckpointUploader:
             self.thread.join()
 
     def _work(self) -> None:
-        while (item := self.queue.get()) is not None:
-            name, snapshot, step = item
-            try:
-                self._store(name, snapshot, step)
-            except Exception:
-                logger.warning("storing checkpoint %s at step %s failed; the run folder is stored when "
-                               "the execution ends", name, step, exc_info=True)
-            finally:
-                remove_tree(snapshot)
+        try:
+            while (item := self.queue.get()) is not None:
+                name, snapshot, step = item
+                try:
+                    self._store(name, snapshot, step)
+                except Exception:
+                    logger.warning("storing checkpoint %s at step %s failed; the run folder is stored when "
+                                   "the execution ends", name, step, exc_info=True)
+                finally:
+                    remove_tree(snapshot)
+        finally:
+            connection.close()  # this thread's own
 
     def _store(self, name: str, snapshot: Path, step: int) -> None:
-        core_storage.publish_tree(snapshot)
+        # Charged before it is stored and set right after: a process killed meanwhile leaves
+        # no stored byte uncharged (at worst bytes it did not get to store charged, until
+        # storage_recompute), and a failed store's part, left until `retire`, is charged.
+        reserved = disk_bytes(snapshot)
+        self._charge(reserved)
+        try:
+            core_storage.publish_tree(snapshot)
+        finally:
+            self._charge(core_storage.remote_bytes(snapshot) - reserved)
         replaced = self.index.get(name)
         index = {**self.index, name: {"folder": snapshot.name, "step": step}}
-        core_storage.put_bytes(core_storage.key_of(self.out_dir / INDEX), json.dumps(index).encode())
+        body = json.dumps(index).encode()
+        self._charge(len(body) - self.index_bytes)
+        core_storage.put_bytes(core_storage.key_of(self.out_dir / INDEX), body)
         # Only once the bucket names it: after a failed write the folder it holds stays the
         # one a later store replaces (and deletes).
-        self.index = index
+        self.index, self.index_bytes = index, len(body)
         if replaced is not None and replaced["folder"] != snapshot.name:
-            core_storage.remove_remote(self.out_dir / SAVED / replaced["folder"])
+            folder = self.out_dir / SAVED / replaced["folder"]
+            freed = core_storage.remote_bytes(folder)
+            core_storage.remove_remote(folder)
+            self._charge(-freed)  # after the delete: a kill between leaves it charged, not free
+
+    def _charge(self, nbytes: int) -> None:
+        if self.account is not None:
+            storage_charge(self.account, nbytes, force=True)
 
 
-def uploader(out_dir: Path, waiting: Callable[[], AbstractContextManager] = nullcontext) -> CheckpointUploader | None:
-    """An uploader for an execution writing checkpoints under `out_dir`; None on the local
-    backend, where they are stored as they are written."""
-    return None if core_storage.is_local() else CheckpointUploader(out_dir, waiting)
+def uploader(out_dir: Path, waiting: Callable[[], AbstractContextManager] = nullcontext,
+             account: Account | None = None) -> CheckpointUploader | None:
+    """An uploader for an execution writing checkpoints under `out_dir`, charging `account`
+    what it stores; None on the local backend, where they are stored as they are written."""
+    return None if core_storage.is_local() else CheckpointUploader(out_dir, waiting, account)
 
 
 def index_read(out_dir: Path) -> dict[str, dict]:
@@ -181,10 +215,12 @@ def stored_bytes(out_dir: Path) -> int:
     return core_storage.remote_bytes(out_dir / INDEX) + core_storage.remote_bytes(out_dir / SAVED)
 
 
-def retire(out_dir: Path) -> None:
+def retire(out_dir: Path, account: Account | None = None) -> None:
     """Drops the index, then every folder under `.saved/` (a lost execution's half-stored ones
-    too), once the run folder is published with checkpoints as new as they (nothing on the
-    local backend)."""
+    too), once the run folder is published with checkpoints as new as they, giving back to
+    `account` what they took (nothing on the local backend)."""
+    if account is not None:
+        storage_release(account, stored_bytes(out_dir))
     core_storage.remove_remote(out_dir / INDEX)
     core_storage.remove_remote(out_dir / SAVED)
 

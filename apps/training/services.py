@@ -51,7 +51,7 @@ from apps.experiments.services import (
 from apps.monitoring.metrics_training import TrainingMetrics
 from apps.quotas.accounts import account_of
 from apps.quotas.errors import QuotaExceeded
-from apps.quotas.storage import storage_charge, storage_check_room, storage_counting
+from apps.quotas.storage import storage_check_room, storage_counting
 from apps.registry import storage as registry_storage
 from apps.registry.models import ModelVersion
 
@@ -644,10 +644,8 @@ def training_run_execute(*, training_run_id: int, execution_id: str, dispatch_id
         if training_run.attempts == 0:
             # A first execution starts clean: nothing left at this path may be resumed from.
             remove_tree(out_dir)
-        elif _run_dir_fetch(out_dir):
-            # A lost execution stored these without counting them; this execution's end
-            # replaces them, which gives back what they take.
-            storage_charge(account_of(training_run), checkpoint_store.stored_bytes(out_dir), force=True)
+        else:
+            _run_dir_fetch(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         config = data.enter_context(_engine_config(training_run, out_dir))
     except Exception as exc:
@@ -679,11 +677,14 @@ def _execute(training_run: TrainingRun, config, out_dir: Path, execution_id: str
     quota_error = ""
     try:
         _engine_inputs(training_run, config, out_dir)
-        # Checkpoints count against the run's account once stored (apps.quotas.storage).
-        with storage_counting(account_of(training_run), out_dir), reporter.metrics.running():
+        # Checkpoints count against the run's account once stored (apps.quotas.storage); those
+        # stored as they are saved as they are stored (apps.training.checkpoint_store).
+        with storage_counting(account_of(training_run), out_dir, besides=checkpoint_store.stored_bytes), \
+                reporter.metrics.running():
             try:
                 if processes == 1:
-                    uploader = checkpoint_store.uploader(out_dir, lambda: _lease_beating(training_run, execution_id))
+                    uploader = checkpoint_store.uploader(out_dir, lambda: _lease_beating(training_run, execution_id),
+                                                         account_of(training_run))
                     try:
                         result = train(config, Callbacks(
                             on_metrics=reporter.on_metrics, on_log=reporter.on_log, should_stop=reporter.should_stop,
@@ -702,7 +703,7 @@ def _execute(training_run: TrainingRun, config, out_dir: Path, execution_id: str
                 with _lease_beating(training_run, execution_id):
                     if _lease_held(training_run, execution_id):
                         core_storage.publish_tree(out_dir)
-                        checkpoint_store.retire(out_dir)
+                        checkpoint_store.retire(out_dir, account_of(training_run))
         quota_error = quota_error or reporter.quota_error
     except Exception as exc:
         logger.exception("training run %s failed", training_run_id)
@@ -738,15 +739,14 @@ def _taken_over(training_run: TrainingRun) -> str:
     return TrainingRun.objects.get(pk=training_run.pk).status
 
 
-def _run_dir_fetch(out_dir: Path) -> bool:
+def _run_dir_fetch(out_dir: Path) -> None:
     """A continued execution on S3 (and each other node of one) takes what the latest earlier
     execution stored: its run folder, and the checkpoints an execution lost before it stored
     the folder had stored as it saved them (apps.training.checkpoint_store); with nothing
     stored it starts from the beginning. A copy this worker kept from an earlier execution is
-    dropped first: another worker may have trained and stored past it since. True when a lost
-    execution's checkpoints were taken."""
+    dropped first: another worker may have trained and stored past it since."""
     if core_storage.is_local():
-        return False
+        return
     remove_tree(out_dir)
     index = checkpoint_store.index_read(out_dir)
     try:
@@ -759,7 +759,7 @@ def _run_dir_fetch(out_dir: Path) -> bool:
         logger.info("training run folder %s: %s", out_dir.name, exc)
         for name in set(checkpoint_store.NAMES) - set(index):
             remove_tree(out_dir / name)  # perhaps fetched in part: only whole ones are kept
-    return bool(checkpoint_store.fetch_into(out_dir))
+    checkpoint_store.fetch_into(out_dir)
 
 
 @contextmanager
@@ -944,7 +944,8 @@ def training_run_rank_execute(*, training_run_id: int, step_hook=None) -> None:
     callbacks, uploader = Callbacks(should_stop=should_stop), None
     if reporter is not None:
         # Rank 0 renames each checkpoint into place, every process's shards of it written.
-        uploader = checkpoint_store.uploader(out_dir, lambda: _lease_beating(training_run, training_run.lease_owner))
+        uploader = checkpoint_store.uploader(out_dir, lambda: _lease_beating(training_run, training_run.lease_owner),
+                                             account_of(training_run))
         callbacks = Callbacks(on_metrics=reporter.on_metrics, on_log=reporter.on_log, should_stop=should_stop,
                               on_checkpoint=reporter.checkpoint_storer(uploader))
         if restart:

@@ -27,7 +27,8 @@ from apps.training.storage import training_run_dir
 
 from .factories import TEXT, tiny_config, valid_dataset_version
 
-pytestmark = pytest.mark.django_db
+# Committed: the thread storing checkpoints charges them from a connection of its own.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _host(settings, tmp_path, name: str) -> None:
@@ -180,7 +181,6 @@ def test_a_zip_dataset_file_whose_stored_copy_fails_its_checksum_fails_the_run_n
     assert not run.lease_owner
 
 
-@pytest.mark.django_db(transaction=True)
 def test_the_lease_is_beaten_while_an_execution_stores_its_folder(make_user, settings, tmp_path, s3_storage,
                                                                   monkeypatch):
     # given a run on a worker whose bucket is slow to store its one checkpoint (saved as
@@ -284,3 +284,37 @@ def test_a_node_on_node_zeros_disk_trains_in_its_folder_and_leaves_it_whole(
     assert seen == ['{"node 0": "config"}']
     assert (out_dir / "last" / "trainer_state.json").read_text() == '{"step": 3}'
     assert (out_dir / launch.ENGINE_CONFIG).is_file()
+
+
+def test_a_run_resumed_after_a_lost_execution_is_charged_what_it_stores(
+        make_user, settings, tmp_path, s3_storage, monkeypatch):
+    # given a run trained to step 10, resumed on a worker that stored its checkpoints as it
+    # saved them and died while storing its run folder
+    from apps.quotas.accounts import account_of
+    from apps.quotas.storage import storage_totals, storage_used
+
+    _host(settings, tmp_path, "first")
+    owner = make_user()
+    run = services.training_run_create(user=owner, dataset_version_id=valid_dataset_version(owner).pk,
+                                       config=tiny_config(max_iters=10, eval_interval=5))
+    services.training_run_execute(training_run_id=run.pk, execution_id="first")
+    services.training_run_resume(user=owner, training_run_id=run.pk, extra_steps=10)
+    _host(settings, tmp_path, "second")
+    publish, stored = core_storage.publish, iter(range(1000))
+
+    def dying_after_one_file(path, **kwargs):
+        if threading.current_thread() is threading.main_thread() and next(stored) >= 1:
+            raise _Killed
+        publish(path, **kwargs)
+
+    monkeypatch.setattr(core_storage, "publish", dying_after_one_file)
+    with pytest.raises(_Killed):
+        services.training_run_execute(training_run_id=run.pk, execution_id="second")
+    monkeypatch.setattr(core_storage, "publish", publish)
+    # when its task is redelivered to another worker, which finishes it
+    _host(settings, tmp_path, "third")
+    status = services.training_run_execute(training_run_id=run.pk, execution_id="second")
+    # then the account is charged exactly what the run's and dataset's files take
+    assert status == "finished"
+    account = account_of(run)
+    assert storage_used(account) == storage_totals()[account]

@@ -163,3 +163,34 @@ def test_two_nodes_whose_rank_zero_runs_on_the_second_store_the_run_at_its_last_
     state = s3_storage.server.client().get_object(
         Bucket=s3_storage.name, Key=f"training/{user.pk}/{created.pk}/last/trainer_state.json")["Body"].read()
     assert json.loads(state)["step"] == max_iters
+
+
+def test_a_run_deleted_after_its_worker_was_lost_gives_back_only_what_it_was_charged(
+        transactional_db, tmp_path, settings, s3_storage, make_user):
+    # given a worker with its own root on the bucket, and a run whose first checkpoint reached
+    # the bucket as it was saved
+    from apps.experiments.services import run_delete
+    from apps.quotas.accounts import account_of
+    from apps.quotas.storage import storage_totals, storage_used
+    from sloughgpt_site.celery import app
+
+    settings.MEDIA_ROOT = tmp_path / "web" / "media"
+    app.control.purge()
+    user = make_user()
+    version = valid_dataset_version(user)
+    with celery_worker(tmp_path / "worker", tmp_path / "worker.log", queues="default,train",
+                       extra_env=s3_storage.server.environment(s3_storage.name)) as worker:
+        created = services.training_run_create(user=user, dataset_version_id=version.pk,
+                                               config=tiny_config(max_iters=5000, eval_interval=10, log_interval=5))
+        _wait_for(lambda: _stored_step(s3_storage, f"training/{user.pk}/{created.pk}/{INDEX}"),
+                  lambda step: step >= 10, "the run's 1st checkpoint in the bucket")
+        # when the worker's host is lost (every process of it killed at once) and the run
+        # deleted, never resumed
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+    run_delete(user=user, run_id=created.run_id)
+    # then the account is still charged at least what its files take (its dataset's): what
+    # the lost execution stored was charged as it was stored, so the delete gave back no
+    # more than that
+    account = account_of(version)
+    assert storage_used(account) >= storage_totals()[account] > 0
