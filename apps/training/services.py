@@ -677,8 +677,8 @@ def _execute(training_run: TrainingRun, config, out_dir: Path, execution_id: str
     quota_error = ""
     try:
         _engine_inputs(training_run, config, out_dir)
-        # Checkpoints count against the run's account once stored (apps.quotas.storage); those
-        # stored as they are saved as they are stored (apps.training.checkpoint_store).
+        # Checkpoints count against the run's account once stored (apps.quotas.storage); the
+        # uploader charges those it stores as the engine saves them (apps.training.checkpoint_store).
         with storage_counting(account_of(training_run), out_dir, besides=checkpoint_store.stored_bytes), \
                 reporter.metrics.running():
             try:
