@@ -94,14 +94,13 @@ class _Killed(BaseException):
     """The worker process dying (not an error the execution handles)."""
 
 
-def test_a_run_whose_worker_died_storing_its_folder_resumes_from_the_stored_checkpoint(
-        make_user, settings, tmp_path, s3_storage, monkeypatch):
-    # given a run trained to step 10, resumed to 20 on a worker that died while storing its
-    # run folder at the end (after its checkpoints had been stored as they were saved)
+def _died_storing_its_folder(make_user, settings, tmp_path, monkeypatch, **config):
+    """(owner, run): a run trained to step 10 on one worker, resumed to 20 on a second that
+    stored its checkpoints as it saved them and died while storing its run folder at the end."""
     _host(settings, tmp_path, "first")
     owner = make_user()
     run = services.training_run_create(user=owner, dataset_version_id=valid_dataset_version(owner).pk,
-                                       config=tiny_config(max_iters=10))
+                                       config=tiny_config(max_iters=10, **config))
     services.training_run_execute(training_run_id=run.pk, execution_id="first")
     services.training_run_resume(user=owner, training_run_id=run.pk, extra_steps=10)
     _host(settings, tmp_path, "second")
@@ -116,6 +115,14 @@ def test_a_run_whose_worker_died_storing_its_folder_resumes_from_the_stored_chec
     with pytest.raises(_Killed):
         services.training_run_execute(training_run_id=run.pk, execution_id="second")
     monkeypatch.setattr(core_storage, "publish", publish)
+    return owner, run
+
+
+def test_a_run_whose_worker_died_storing_its_folder_resumes_from_the_stored_checkpoint(
+        make_user, settings, tmp_path, s3_storage, monkeypatch):
+    # given a run trained to step 10, resumed to 20 on a worker that died while storing its
+    # run folder at the end (after its checkpoints had been stored as they were saved)
+    owner, run = _died_storing_its_folder(make_user, settings, tmp_path, monkeypatch)
     # when its task is redelivered to a worker with an empty disk
     _host(settings, tmp_path, "third")
     status = services.training_run_execute(training_run_id=run.pk, execution_id="second")
@@ -293,24 +300,7 @@ def test_a_run_resumed_after_a_lost_execution_is_charged_what_it_stores(
     from apps.quotas.accounts import account_of
     from apps.quotas.storage import storage_totals, storage_used
 
-    _host(settings, tmp_path, "first")
-    owner = make_user()
-    run = services.training_run_create(user=owner, dataset_version_id=valid_dataset_version(owner).pk,
-                                       config=tiny_config(max_iters=10, eval_interval=5))
-    services.training_run_execute(training_run_id=run.pk, execution_id="first")
-    services.training_run_resume(user=owner, training_run_id=run.pk, extra_steps=10)
-    _host(settings, tmp_path, "second")
-    publish, stored = core_storage.publish, iter(range(1000))
-
-    def dying_after_one_file(path, **kwargs):
-        if threading.current_thread() is threading.main_thread() and next(stored) >= 1:
-            raise _Killed
-        publish(path, **kwargs)
-
-    monkeypatch.setattr(core_storage, "publish", dying_after_one_file)
-    with pytest.raises(_Killed):
-        services.training_run_execute(training_run_id=run.pk, execution_id="second")
-    monkeypatch.setattr(core_storage, "publish", publish)
+    owner, run = _died_storing_its_folder(make_user, settings, tmp_path, monkeypatch, eval_interval=5)
     # when its task is redelivered to another worker, which finishes it
     _host(settings, tmp_path, "third")
     status = services.training_run_execute(training_run_id=run.pk, execution_id="second")

@@ -16,8 +16,6 @@ from gguf import GGUFValueType as V
 from tokenizers import Tokenizer
 
 from ml.model_map import load_gguf
-from ml.model_map.base import build_empty, load_weights
-from ml.models import config_from_dict
 from ml.sou import read_sou
 from ml.sou.convert import ConversionError, import_gguf
 from ml.sou.gguf_export import export_gguf
@@ -25,19 +23,11 @@ from ml.sou.quant import AS_STORED
 from ml.sou.requantize import quantize_file
 from tests.ml.infer.factories import bpe_tokenizer_json
 from tests.ml.model_map.gguf_factories import alias_tensors, random_gguf, random_sou, rewrite_gguf
+from tests.ml.sou.factories import float_model
 
 PROMPT = "The quick brown fox jumps over the lazy dog. Grüße aus Köln, 北京!"
 # The config arch each GGUF file comes back as (llama.cpp writes Mistral as a plain llama).
 IMPORTED_ARCH = {"qwen2": "llama", "mistral": "llama", "gptneox": "gpt_neox"}
-
-
-def sou_model(path):
-    """The `.sou` file's model with every tensor dequantized to float32."""
-    with read_sou(path) as sou:
-        model = build_empty(config_from_dict(dict(sou.config)))
-        load_weights(model, {info.name: sou.tensor(info.name, torch.float32).clone()
-                             for info in sou.tensor_infos})
-    return model.eval()
 
 
 def logits(model, ids: list[int]) -> torch.Tensor:
@@ -61,7 +51,7 @@ def test_a_gguf_file_of_each_architecture_imports_to_the_same_logits(family, tmp
     # then the imported model is of that architecture and scores every position as the
     # original does, with the same tokenizer
     ids = prompt_ids()
-    imported = sou_model(report.path)
+    imported = float_model(report.path)
     assert imported.config.arch == IMPORTED_ARCH.get(family, model.config.arch)
     torch.testing.assert_close(logits(imported, ids), logits(model, ids), atol=1e-4, rtol=1e-4)
     with read_sou(report.path) as sou:
@@ -95,7 +85,7 @@ def test_a_quantized_gguf_file_keeps_its_blocks_and_their_numbers(family, qtype,
             assert got.raw(name)[0] == want.raw(name)[0], name
             assert got.raw(name)[2].tobytes() == want.raw(name)[2].tobytes(), name
     ids = prompt_ids()
-    torch.testing.assert_close(logits(sou_model(report.path), ids), logits(sou_model(same_type), ids),
+    torch.testing.assert_close(logits(float_model(report.path), ids), logits(float_model(same_type), ids),
                                atol=1e-4, rtol=1e-4)
 
 
@@ -140,7 +130,7 @@ def test_a_hub_phi3_file_with_fused_qkv_imports_to_the_same_logits(tmp_path):
     # Phi-3 default padding id lies outside the tiny vocabulary, so it is given one inside)
     assert "blk.0.attn_qkv.weight" in {t.name for t in GGUFReader(fused).tensors}
     ids = prompt_ids()
-    ours = logits(sou_model(report.path), ids)
+    ours = logits(float_model(report.path), ids)
     torch.testing.assert_close(ours, logits(model, ids), atol=1e-4, rtol=1e-4)
     torch.testing.assert_close(ours, transformers_logits(fused, ids, pad_token_id=0),
                                atol=1e-4, rtol=1e-4)
@@ -160,7 +150,7 @@ def test_an_older_mixtral_file_with_a_tensor_per_expert_imports_to_the_same_logi
     # then the model scores as the original
     assert "blk.1.ffn_down.3.weight" in {t.name for t in GGUFReader(older).tensors}
     ids = prompt_ids()
-    torch.testing.assert_close(logits(sou_model(report.path), ids), logits(model, ids),
+    torch.testing.assert_close(logits(float_model(report.path), ids), logits(model, ids),
                                atol=1e-4, rtol=1e-4)
 
 
@@ -180,7 +170,7 @@ def test_a_gpt2_file_with_its_embedding_copied_as_output_head_imports_and_a_diff
 
     # then the copy gives the original model, and the other is refused without a file
     ids = prompt_ids()
-    torch.testing.assert_close(logits(sou_model(report.path), ids), logits(model, ids),
+    torch.testing.assert_close(logits(float_model(report.path), ids), logits(model, ids),
                                atol=1e-4, rtol=1e-4)
     assert not list(tmp_path.glob("*other.sou*"))
 
@@ -313,7 +303,7 @@ def test_a_gemma2_file_without_soft_caps_or_window_gets_llama_cpps_defaults(tmp_
     # the keys are missing), and the second slides llama.cpp's 4096-token window on every
     # other layer
     ids = prompt_ids()
-    torch.testing.assert_close(logits(sou_model(capped.path), ids), logits(model, ids),
+    torch.testing.assert_close(logits(float_model(capped.path), ids), logits(model, ids),
                                atol=1e-4, rtol=1e-4)
     with read_sou(cycled.path) as sou:
         assert sou.config["sliding_window"] == 4096
@@ -334,7 +324,7 @@ def test_a_phi3_file_with_a_sliding_window_attends_in_full_as_llama_cpp_does(tmp
     # then a prompt far longer than the window scores as in the model attending in full
     ids = prompt_ids()
     assert len(ids) > 4
-    torch.testing.assert_close(logits(sou_model(report.path), ids), logits(model, ids),
+    torch.testing.assert_close(logits(float_model(report.path), ids), logits(model, ids),
                                atol=1e-4, rtol=1e-4)
 
 
@@ -349,7 +339,7 @@ def test_a_gguf_file_with_a_quantized_norm_imports_with_its_blocks_kept(tmp_path
 
     # then it imports, and its model scores as the original up to Q8_0's rounding of the norm
     ids = prompt_ids()
-    torch.testing.assert_close(logits(sou_model(report.path), ids), logits(model, ids),
+    torch.testing.assert_close(logits(float_model(report.path), ids), logits(model, ids),
                                atol=0.1, rtol=0.05)
 
 

@@ -7,11 +7,21 @@ import json
 import struct
 import zlib
 
+import pytest
 import torch
 
-from ml.sou import write_sou
+from ml.model_map.base import build_empty, load_weights
+from ml.models import config_from_dict
+from ml.sou import read_sou, write_sou
 from ml.sou.constants import MAGIC, PREAMBLE, align_up
 
+try:
+    import llama_cpp
+except ImportError:  # an optional native build; only the llama.cpp checks need it
+    llama_cpp = None
+
+needs_llama_cpp = pytest.mark.skipif(
+    llama_cpp is None, reason="llama-cpp-python is not installed (pip install llama-cpp-python)")
 TINY_CONFIG = {"arch": "llama", "n_layer": 2, "n_head": 4, "n_kv_head": 2, "n_embd": 64,
                "vocab_size": 96, "block_size": 128}
 
@@ -76,3 +86,12 @@ def build_sou(*, metadata=VALID_METADATA, entries=(), data=b"", magic=MAGIC, maj
     if header_crc is None:
         header_crc = zlib.crc32(preamble[16:] + body[:max(0, data_offset - 32)])
     return PREAMBLE.pack(magic, major, minor, header_crc, *fields) + body + data
+
+
+def float_model(sou_path):
+    """The `.sou` file's model with every tensor dequantized to float32: what its blocks hold."""
+    with read_sou(sou_path) as sou:
+        model = build_empty(config_from_dict(dict(sou.config)))
+        load_weights(model, {info.name: sou.tensor(info.name, torch.float32).clone()
+                             for info in sou.tensor_infos})
+    return model.eval()

@@ -16,7 +16,6 @@ from ml.cli import main
 from ml.data.tokenizer import build_char_tokenizer
 from ml.infer.engine import Engine
 from ml.model_map import load_gguf
-from ml.model_map.base import build_empty, load_weights
 from ml.model_map.starter import StarterUnavailable, fetch_starter_gguf
 from ml.models import GPT2Config, build_model, config_from_dict
 from ml.sou import read_sou, write_sou
@@ -24,24 +23,9 @@ from ml.sou.convert import import_gguf, import_hf_dir
 from ml.sou.gguf_export import GGUFExportError, check_exportable, export_gguf
 from ml.sou.requantize import quantize_file
 from tests.ml.infer.factories import CHAT_TEMPLATE, bpe_tokenizer_json, hf_dir, vocab_size
+from tests.ml.sou.factories import float_model, llama_cpp, needs_llama_cpp
 
-try:
-    import llama_cpp
-except ImportError:  # an optional native build; only the llama.cpp checks need it
-    llama_cpp = None
-
-needs_llama_cpp = pytest.mark.skipif(
-    llama_cpp is None, reason="llama-cpp-python is not installed (pip install llama-cpp-python)")
 PROMPT = "The quick brown fox jumps over"
-
-
-def float_model(sou_path):
-    """The `.sou` file's model with every tensor dequantized to float32: what its blocks hold."""
-    with read_sou(sou_path) as sou:
-        model = build_empty(config_from_dict(dict(sou.config)))
-        load_weights(model, {info.name: sou.tensor(info.name, torch.float32).clone()
-                             for info in sou.tensor_infos})
-    return model.eval()
 
 
 def prompt_ids(sou_path, text: str = PROMPT) -> list[int]:

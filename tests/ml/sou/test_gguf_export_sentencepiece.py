@@ -29,14 +29,8 @@ from ml.sou import read_sou, write_sou
 from ml.sou.convert import import_gguf
 from ml.sou.gguf_export import GGUFExportError, export_gguf
 from ml.sou.requantize import quantize_file
+from tests.ml.sou.factories import llama_cpp, needs_llama_cpp
 
-try:
-    import llama_cpp
-except ImportError:  # an optional native build; only the llama.cpp checks need it
-    llama_cpp = None
-
-needs_llama_cpp = pytest.mark.skipif(
-    llama_cpp is None, reason="llama-cpp-python is not installed (pip install llama-cpp-python)")
 SPACE = "\u2581"
 CORPUS = [
     "The quick brown fox jumps over the lazy dog while the cat sleeps.",
