@@ -144,7 +144,13 @@ def uploader(out_dir: Path, waiting: Callable[[], AbstractContextManager] = null
              account: Account | None = None) -> CheckpointUploader | None:
     """An uploader for an execution writing checkpoints under `out_dir`, charging `account`
     what it stores; None on the local backend, where they are stored as they are written."""
-    return None if core_storage.is_local() else CheckpointUploader(out_dir, waiting, account)
+    if core_storage.is_local():
+        return None
+    if connection.in_atomic_block:
+        # The thread charges the quota on a connection of its own: rows this open transaction
+        # wrote would hold it until the execution, which waits for the thread, ended.
+        raise RuntimeError("a training execution on object storage must not run inside a transaction")
+    return CheckpointUploader(out_dir, waiting, account)
 
 
 def index_read(out_dir: Path) -> dict[str, dict]:

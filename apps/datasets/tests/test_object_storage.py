@@ -93,6 +93,8 @@ def _on_disk(tmp_path, host: str) -> list[str]:
 LINES = "To be, or not to be, that is the question:\nWhether 'tis nobler in the mind to suffer\n"
 
 
+# Committed: training on S3 stores checkpoints from a thread with its own database connection.
+@pytest.mark.django_db(transaction=True)
 def test_a_zip_dataset_uploaded_on_the_web_host_trains_on_a_worker_with_its_own_disk(
         make_user, api_client_for, settings, tmp_path, s3_storage, django_capture_on_commit_callbacks):
     # given a zip uploaded through the web host and validated by a worker

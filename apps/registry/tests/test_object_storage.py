@@ -25,7 +25,9 @@ from apps.registry.selectors import version_sou_path
 
 from .factories import ready_version, trained_run
 
-pytestmark = pytest.mark.django_db
+# Committed transactions: training on S3 stores checkpoints (and charges them) from a thread
+# with a database connection of its own.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
