@@ -28,6 +28,14 @@ def _save(out_dir, name: str, step: int) -> None:
     new.rename(out_dir / name)
 
 
+def _stored(out_dir, step: int) -> None:
+    """Saves `last` at `step` and has an uploader store it."""
+    uploader = checkpoint_store.CheckpointUploader(out_dir)
+    _save(out_dir, "last", step)
+    uploader.saved("last", out_dir / "last", step)
+    uploader.close()
+
+
 def _fetched(settings, tmp_path, host: str) -> tuple[dict, str, bytes]:
     _host(settings, tmp_path, host)
     out_dir = run_dir(7, 9)
@@ -59,10 +67,7 @@ def test_a_checkpoint_whose_storing_was_cut_off_is_never_fetched(settings, tmp_p
     # given step 10's checkpoint stored, and the bucket failing partway through step 20's
     _host(settings, tmp_path, "first")
     out_dir = run_dir(7, 9)
-    uploader = checkpoint_store.CheckpointUploader(out_dir)
-    _save(out_dir, "last", 10)
-    uploader.saved("last", out_dir / "last", 10)
-    uploader.close()
+    _stored(out_dir, 10)
     publish = core_storage.publish
     calls = iter(range(100))
 
@@ -72,10 +77,7 @@ def test_a_checkpoint_whose_storing_was_cut_off_is_never_fetched(settings, tmp_p
         publish(path, **kwargs)
 
     monkeypatch.setattr(core_storage, "publish", failing_after_one_file)
-    uploader = checkpoint_store.CheckpointUploader(out_dir)
-    _save(out_dir, "last", 20)
-    uploader.saved("last", out_dir / "last", 20)
-    uploader.close()
+    _stored(out_dir, 20)
     monkeypatch.setattr(core_storage, "publish", publish)
     # when another worker fetches the run's checkpoints
     index, state, shard = _fetched(settings, tmp_path, "second")
@@ -88,10 +90,7 @@ def test_retiring_leaves_nothing_of_the_stored_checkpoints(settings, tmp_path, s
     # given a stored checkpoint
     _host(settings, tmp_path, "first")
     out_dir = run_dir(7, 9)
-    uploader = checkpoint_store.CheckpointUploader(out_dir)
-    _save(out_dir, "last", 10)
-    uploader.saved("last", out_dir / "last", 10)
-    uploader.close()
+    _stored(out_dir, 10)
     # when the execution's run folder is stored and the checkpoints retired
     checkpoint_store.retire(out_dir)
     # then nothing of them stays in the bucket, and a later fetch finds none
@@ -107,20 +106,14 @@ def test_a_folder_stored_after_a_failed_store_is_not_replaced_by_an_older_indexe
 
     _host(settings, tmp_path, "first")
     out_dir = run_dir(7, 9)
-    uploader = checkpoint_store.CheckpointUploader(out_dir)
-    _save(out_dir, "last", 10)
-    uploader.saved("last", out_dir / "last", 10)
-    uploader.close()
+    _stored(out_dir, 10)
 
     def bucket_away(path):
         raise OSError("the bucket went away")
 
     publish_tree = core_storage.publish_tree
     monkeypatch.setattr(core_storage, "publish_tree", bucket_away)
-    uploader = checkpoint_store.CheckpointUploader(out_dir)
-    _save(out_dir, "last", 20)
-    uploader.saved("last", out_dir / "last", 20)
-    uploader.close()
+    _stored(out_dir, 20)
     monkeypatch.setattr(core_storage, "publish_tree", publish_tree)
     core_storage.publish_tree(out_dir)
     # when the next execution, on another worker, fetches the run's folder and checkpoints

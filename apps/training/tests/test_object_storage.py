@@ -40,11 +40,7 @@ def _host(settings, tmp_path, name: str) -> None:
 def test_a_run_resumed_on_another_worker_continues_from_the_stored_checkpoint(
         make_user, settings, tmp_path, s3_storage):
     # given a run that trained 10 steps on one worker, resumed for 10 more
-    _host(settings, tmp_path, "first")
-    owner = make_user()
-    run = services.training_run_create(user=owner, dataset_version_id=valid_dataset_version(owner).pk,
-                                       config=tiny_config(max_iters=10))
-    services.training_run_execute(training_run_id=run.pk, execution_id="first")
+    owner, run = _trained_on_first_host(make_user, settings, tmp_path)
     services.training_run_resume(user=owner, training_run_id=run.pk, extra_steps=10)
     # when another worker, which holds none of its files, takes it
     _host(settings, tmp_path, "second")
@@ -68,11 +64,7 @@ def test_a_worker_resuming_a_run_again_takes_the_bucket_checkpoint_not_its_own_o
         make_user, settings, tmp_path, s3_storage):
     # given a run trained to step 10 on the first worker, which kept a stale copy of the
     # run's folder (as an execution that failed there leaves it), then to step 20 elsewhere
-    _host(settings, tmp_path, "first")
-    owner = make_user()
-    run = services.training_run_create(user=owner, dataset_version_id=valid_dataset_version(owner).pk,
-                                       config=tiny_config(max_iters=10))
-    services.training_run_execute(training_run_id=run.pk, execution_id="first")
+    owner, run = _trained_on_first_host(make_user, settings, tmp_path)
     file_cache.fetched_tree(training_run_dir(run))  # the step-10 folder, kept on this disk
     services.training_run_resume(user=owner, training_run_id=run.pk, extra_steps=10)
     _host(settings, tmp_path, "second")
@@ -90,6 +82,16 @@ def test_a_worker_resuming_a_run_again_takes_the_bucket_checkpoint_not_its_own_o
     assert resumed[-1].endswith("at step 20"), resumed
 
 
+def _trained_on_first_host(make_user, settings, tmp_path, **config):
+    """(owner, run): a run trained to step 10 on the host "first"."""
+    _host(settings, tmp_path, "first")
+    owner = make_user()
+    run = services.training_run_create(user=owner, dataset_version_id=valid_dataset_version(owner).pk,
+                                       config=tiny_config(max_iters=10, **config))
+    services.training_run_execute(training_run_id=run.pk, execution_id="first")
+    return owner, run
+
+
 class _Killed(BaseException):
     """The worker process dying (not an error the execution handles)."""
 
@@ -97,11 +99,7 @@ class _Killed(BaseException):
 def _died_storing_its_folder(make_user, settings, tmp_path, monkeypatch, **config):
     """(owner, run): a run trained to step 10 on one worker, resumed to 20 on a second that
     stored its checkpoints as it saved them and died while storing its run folder at the end."""
-    _host(settings, tmp_path, "first")
-    owner = make_user()
-    run = services.training_run_create(user=owner, dataset_version_id=valid_dataset_version(owner).pk,
-                                       config=tiny_config(max_iters=10, **config))
-    services.training_run_execute(training_run_id=run.pk, execution_id="first")
+    owner, run = _trained_on_first_host(make_user, settings, tmp_path, **config)
     services.training_run_resume(user=owner, training_run_id=run.pk, extra_steps=10)
     _host(settings, tmp_path, "second")
     publish, stored = core_storage.publish, iter(range(1000))
